@@ -1,0 +1,42 @@
+# Smart Quảng Ninh Feedback — `make run` starts everything locally, `make test` tests against real servers.
+SHELL := /bin/bash
+BIN   := .bin
+GO    ?= go
+
+.PHONY: run test tools build generate check-generate lint bench e2e clean
+
+run: tools build ## start FerretDB, versitygw and the API on :8080 with seed data (Ctrl-C stops all)
+	@mkdir -p .data
+	$(BIN)/devstack -data .data -mongo-addr 127.0.0.1:27027 -s3-addr 127.0.0.1:7070 -versitygw $(BIN)/versitygw \
+		-- env SEED_DEMO=true S3_BUCKET=qnfeedback-dev DEV_KEY_DIR=.data/keys $(BIN)/qnfeedback
+
+test: tools check-generate lint ## unit, integration and e2e tests against real servers
+	$(GO) test -count=1 -race -timeout 30m ./...
+
+e2e: tools
+	$(GO) test -count=1 -timeout 20m ./e2e/...
+
+bench: tools build ## benchmarks: prints a table and JSON lines (name, value, unit)
+	$(BIN)/qnbench
+
+tools: ## build the pinned tools (versitygw, oapi-codegen, devstack) into .bin/
+	@tools/install.sh
+
+build:
+	$(GO) build -o $(BIN)/qnfeedback ./cmd/qnfeedback
+	$(GO) build -o $(BIN)/qnbench ./cmd/qnbench
+
+generate: tools ## regenerate api/ from openapi/openapi.yaml
+	cd api && ../$(BIN)/oapi-codegen -config oapi-codegen.yaml ../openapi/openapi.yaml
+
+check-generate: tools ## fail when api/ is out of date with the spec
+	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
+	  (cd api && ../$(BIN)/oapi-codegen -config oapi-codegen.yaml -o $$tmp/api.gen.go ../openapi/openapi.yaml) && \
+	  diff -q $$tmp/api.gen.go api/api.gen.go >/dev/null || { echo "api/api.gen.go is out of date: run make generate"; exit 1; }
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^tools/')); [ -z "$$out" ] || { echo "gofmt: $$out"; exit 1; }
+	$(GO) vet ./...
+
+clean:
+	rm -rf $(BIN) .data

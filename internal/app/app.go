@@ -1,0 +1,138 @@
+// Package app assembles the service from its configuration and runs it until the context ends.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sort"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/quangninh/feedback/internal/config"
+	"github.com/quangninh/feedback/internal/httpapi"
+	"github.com/quangninh/feedback/internal/mongostore"
+	"github.com/quangninh/feedback/internal/s3blob"
+)
+
+// ExitConfig is the exit code for a bad configuration; other start-up failures exit with 1.
+const ExitConfig = 2
+
+// ConfigError marks a bad configuration, so main can exit with ExitConfig.
+type ConfigError struct{ Err error }
+
+func (e *ConfigError) Error() string { return e.Err.Error() }
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// Options let tests and tools observe the running service.
+type Options struct {
+	// Ready, when set, receives the address the server listens on once it accepts requests.
+	Ready func(addr string)
+}
+
+// Run loads the configuration through getenv, connects to MongoDB and S3 (waiting a bounded time), prepares
+// indexes and the bucket, serves HTTP until ctx ends, then shuts down gracefully, finishing in-flight requests.
+// Logs go to logOut as JSON lines. It returns a *ConfigError for a bad configuration.
+func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Options) error {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return &ConfigError{err}
+	}
+	log := newLogger(logOut, cfg.LogLevel)
+	slog.SetDefault(log)
+	log.Info("starting", slog.Group("config", sortedConfig(cfg)...))
+
+	store, err := mongostore.Open(ctx, cfg.MongoURI, cfg.MongoDatabase, mongostore.Options{StartupTimeout: cfg.StartupTimeout})
+	if err != nil {
+		return fmt.Errorf("start-up: %w", err)
+	}
+	defer store.Close(context.Background())
+	if err := store.EnsureIndexes(ctx); err != nil {
+		return fmt.Errorf("start-up: %w", err)
+	}
+	blobs, err := s3blob.Open(ctx, s3blob.Config{
+		Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
+		Region: cfg.S3Region, Bucket: cfg.S3Bucket, UseTLS: cfg.S3UseTLS, StartupTimeout: cfg.StartupTimeout,
+	})
+	if err != nil {
+		return fmt.Errorf("start-up: %w", err)
+	}
+	if err := seed(ctx, store, cfg); err != nil {
+		return fmt.Errorf("start-up: seed: %w", err)
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	handler, err := httpapi.NewHandler(httpapi.Deps{
+		Database: store, Blobs: blobs, Catalogue: store,
+		Registry: reg, Gatherer: reg,
+		MaxBodyBytes: cfg.HTTPMaxBodyBytes, RequestTimeout: cfg.RequestTimeout, RetryAfter: cfg.RetryAfter,
+	})
+	if err != nil {
+		return err
+	}
+	return serve(ctx, cfg, handler, log, o)
+}
+
+func serve(ctx context.Context, cfg config.Config, h http.Handler, log *slog.Logger, o Options) error {
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: cfg.HTTPReadHeader,
+		ReadTimeout:       cfg.HTTPReadTimeout,
+		WriteTimeout:      cfg.HTTPWriteTimeout,
+		IdleTimeout:       cfg.HTTPIdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String())
+	if o.Ready != nil {
+		o.Ready(ln.Addr().String())
+	}
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("graceful shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(httpapi.LogHandler{Handler: slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})})
+}
+
+func sortedConfig(c config.Config) []any {
+	m := c.Masked()
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	attrs := make([]any, 0, len(keys))
+	for _, k := range keys {
+		attrs = append(attrs, slog.String(k, m[k]))
+	}
+	return attrs
+}

@@ -1,0 +1,211 @@
+// Package config loads the service's configuration from environment variables into one typed struct.
+//
+// Every field names its variable, its default and what it is for; the README's configuration table is
+// checked against these tags by a test. A secret may also be given as a file: `<VAR>_FILE` names a file
+// whose trimmed content is the value (for Docker and Kubernetes secrets).
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration of the API process.
+type Config struct {
+	HTTPAddr         string        `env:"HTTP_ADDR" default:":8080" desc:"Address the HTTP server listens on."`
+	HTTPReadHeader   time.Duration `env:"HTTP_READ_HEADER_TIMEOUT" default:"10s" desc:"Time allowed to read request headers."`
+	HTTPReadTimeout  time.Duration `env:"HTTP_READ_TIMEOUT" default:"5m" desc:"Time allowed to read a whole request, body included (photo uploads on slow mobile networks)."`
+	HTTPWriteTimeout time.Duration `env:"HTTP_WRITE_TIMEOUT" default:"5m" desc:"Time allowed to write a response."`
+	HTTPIdleTimeout  time.Duration `env:"HTTP_IDLE_TIMEOUT" default:"2m" desc:"How long an idle keep-alive connection stays open."`
+	HTTPMaxBodyBytes int64         `env:"HTTP_MAX_BODY_BYTES" default:"1048576" desc:"Largest JSON request body accepted, in bytes (413 beyond)."`
+	ShutdownTimeout  time.Duration `env:"SHUTDOWN_TIMEOUT" default:"20s" desc:"How long a graceful shutdown waits for in-flight requests."`
+	RequestTimeout   time.Duration `env:"REQUEST_TIMEOUT" default:"10s" desc:"Deadline for the storage calls of one request."`
+	LogLevel         string        `env:"LOG_LEVEL" default:"info" desc:"debug, info, warn or error."`
+	MongoURI         string        `env:"MONGO_URI" default:"mongodb://127.0.0.1:27017/" secret:"uri" desc:"MongoDB connection string (MongoDB 6+ or FerretDB 1.24). Its password is masked in logs."`
+	MongoDatabase    string        `env:"MONGO_DATABASE" default:"qnfeedback" desc:"Database name."`
+	S3Endpoint       string        `env:"S3_ENDPOINT" default:"127.0.0.1:7070" desc:"S3 endpoint host:port (MinIO, versitygw, SeaweedFS, Garage, AWS)."`
+	S3AccessKey      string        `env:"S3_ACCESS_KEY" default:"" desc:"S3 access key ID."`
+	S3SecretKey      string        `env:"S3_SECRET_KEY" default:"" secret:"true" desc:"S3 secret access key."`
+	S3UseTLS         bool          `env:"S3_USE_TLS" default:"false" desc:"Use HTTPS to reach S3."`
+	S3Region         string        `env:"S3_REGION" default:"us-east-1" desc:"S3 region."`
+	S3Bucket         string        `env:"S3_BUCKET" default:"qnfeedback" desc:"Bucket for photos (private originals and derivatives); created on start if missing."`
+	StartupTimeout   time.Duration `env:"STARTUP_TIMEOUT" default:"30s" desc:"How long start-up waits for MongoDB and S3 before giving up with an error."`
+	RetryAfter       time.Duration `env:"RETRY_AFTER" default:"5s" desc:"Retry-After sent with 503 answers when a storage server is unavailable."`
+	SeedDemo         bool          `env:"SEED_DEMO" default:"false" desc:"Load demonstration data on start (the dev stack sets it)."`
+}
+
+// FieldError says which variable is wrong and why.
+type FieldError struct {
+	Var, Value, Reason string
+}
+
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("config: %s=%q: %s", e.Var, e.Value, e.Reason)
+}
+
+// Load reads the configuration through getenv (os.Getenv in production, a map in tests).
+// It returns every bad variable at once, joined, each a *FieldError.
+func Load(getenv func(string) string) (Config, error) {
+	var c Config
+	v := reflect.ValueOf(&c).Elem()
+	t := v.Type()
+	var errs []error
+	failed := map[string]bool{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name := f.Tag.Get("env")
+		raw, err := lookup(getenv, name, f.Tag.Get("default"))
+		if err != nil {
+			errs = append(errs, err)
+			failed[name] = true
+			continue
+		}
+		if err := set(v.Field(i), raw); err != nil {
+			errs = append(errs, &FieldError{Var: name, Value: raw, Reason: err.Error()})
+			failed[name] = true
+		}
+	}
+	for _, err := range c.validate() {
+		if fe := err.(*FieldError); !failed[fe.Var] {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return Config{}, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+func lookup(getenv func(string) string, name, def string) (string, error) {
+	if file := getenv(name + "_FILE"); file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", &FieldError{Var: name + "_FILE", Value: file, Reason: "cannot read file: " + err.Error()}
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	if s := getenv(name); s != "" {
+		return s, nil
+	}
+	return def, nil
+}
+
+func set(f reflect.Value, raw string) error {
+	switch f.Interface().(type) {
+	case time.Duration:
+		d, err := time.ParseDuration(raw)
+		if err != nil {
+			return errors.New("not a duration (examples: 500ms, 30s, 5m)")
+		}
+		if d < 0 {
+			return errors.New("must not be negative")
+		}
+		f.SetInt(int64(d))
+	case string:
+		f.SetString(raw)
+	case bool:
+		b, err := strconv.ParseBool(raw)
+		if err != nil {
+			return errors.New("not a boolean (true or false)")
+		}
+		f.SetBool(b)
+	case int64, int:
+		n, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil || n < 0 {
+			return errors.New("not a non-negative integer")
+		}
+		f.SetInt(n)
+	default:
+		return fmt.Errorf("unsupported type %s", f.Type())
+	}
+	return nil
+}
+
+func (c *Config) validate() []error {
+	var errs []error
+	bad := func(name, value, reason string) {
+		errs = append(errs, &FieldError{Var: name, Value: value, Reason: reason})
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("LOG_LEVEL", c.LogLevel, "must be debug, info, warn or error")
+	}
+	if u, err := url.Parse(c.MongoURI); err != nil || (u.Scheme != "mongodb" && u.Scheme != "mongodb+srv") {
+		bad("MONGO_URI", MaskURI(c.MongoURI), "must be a mongodb:// or mongodb+srv:// URI")
+	}
+	if c.MongoDatabase == "" || strings.ContainsAny(c.MongoDatabase, "/\\. \"$") {
+		bad("MONGO_DATABASE", c.MongoDatabase, "must be a non-empty name without / \\ . space \" $")
+	}
+	if c.S3Endpoint == "" || strings.Contains(c.S3Endpoint, "://") {
+		bad("S3_ENDPOINT", c.S3Endpoint, "must be host:port without a scheme (use S3_USE_TLS for https)")
+	}
+	if n := len(c.S3Bucket); n < 3 || n > 63 || strings.ToLower(c.S3Bucket) != c.S3Bucket || strings.ContainsAny(c.S3Bucket, "_ /") {
+		bad("S3_BUCKET", c.S3Bucket, "must be a valid S3 bucket name: 3-63 lower-case letters, digits, dots or hyphens")
+	}
+	if c.HTTPMaxBodyBytes < 1024 {
+		bad("HTTP_MAX_BODY_BYTES", strconv.FormatInt(c.HTTPMaxBodyBytes, 10), "must be at least 1024")
+	}
+	for name, d := range map[string]time.Duration{"STARTUP_TIMEOUT": c.StartupTimeout, "REQUEST_TIMEOUT": c.RequestTimeout, "HTTP_READ_HEADER_TIMEOUT": c.HTTPReadHeader} {
+		if d == 0 {
+			bad(name, "0s", "must be more than zero")
+		}
+	}
+	return errs
+}
+
+// Vars lists every variable with its default and description, in declaration order (for docs and tests).
+func Vars() []Var {
+	t := reflect.TypeOf(Config{})
+	out := make([]Var, 0, t.NumField())
+	for i := range t.NumField() {
+		f := t.Field(i)
+		out = append(out, Var{Name: f.Tag.Get("env"), Default: f.Tag.Get("default"), Description: f.Tag.Get("desc"), Secret: f.Tag.Get("secret") != ""})
+	}
+	return out
+}
+
+// Var describes one environment variable.
+type Var struct {
+	Name, Default, Description string
+	Secret                     bool
+}
+
+// Masked returns the configuration as name → value with secrets masked, for the start-up log line.
+func (c Config) Masked() map[string]string {
+	v := reflect.ValueOf(c)
+	t := v.Type()
+	out := make(map[string]string, t.NumField())
+	for i := range t.NumField() {
+		f := t.Field(i)
+		val := fmt.Sprint(v.Field(i).Interface())
+		switch f.Tag.Get("secret") {
+		case "true":
+			if val != "" {
+				val = "*****"
+			}
+		case "uri":
+			val = MaskURI(val)
+		}
+		out[f.Tag.Get("env")] = val
+	}
+	return out
+}
+
+// MaskURI hides the password of a URI's user info.
+func MaskURI(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "*****")
+	}
+	return u.String()
+}

@@ -1,0 +1,110 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTPAddr != ":8080" || c.StartupTimeout != 30*time.Second || c.HTTPMaxBodyBytes != 1<<20 || c.S3UseTLS {
+		t.Errorf("defaults: %+v", c)
+	}
+}
+
+func TestValuesAndSecretFiles(t *testing.T) {
+	secret := filepath.Join(t.TempDir(), "s3secret")
+	if err := os.WriteFile(secret, []byte("  from-a-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(env(map[string]string{
+		"HTTP_ADDR": "127.0.0.1:9000", "SHUTDOWN_TIMEOUT": "3s", "S3_USE_TLS": "true",
+		"S3_SECRET_KEY_FILE": secret, "S3_SECRET_KEY": "ignored when a file is given",
+		"MONGO_URI": "mongodb://app:hunter2@db:27017/?replicaSet=rs0",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.S3SecretKey != "from-a-file" || c.HTTPAddr != "127.0.0.1:9000" || c.ShutdownTimeout != 3*time.Second || !c.S3UseTLS {
+		t.Errorf("loaded: %+v", c)
+	}
+	m := c.Masked()
+	if m["S3_SECRET_KEY"] != "*****" || strings.Contains(m["MONGO_URI"], "hunter2") || !strings.Contains(m["MONGO_URI"], "app:") {
+		t.Errorf("masked: S3_SECRET_KEY=%q MONGO_URI=%q", m["S3_SECRET_KEY"], m["MONGO_URI"])
+	}
+}
+
+func TestBadValuesAreAllReported(t *testing.T) {
+	_, err := Load(env(map[string]string{
+		"SHUTDOWN_TIMEOUT": "soon", "S3_USE_TLS": "maybe", "HTTP_MAX_BODY_BYTES": "-1",
+		"LOG_LEVEL": "loud", "MONGO_URI": "postgres://x", "S3_BUCKET": "Bad_Bucket", "S3_ENDPOINT": "http://minio:9000",
+		"S3_ACCESS_KEY_FILE": "/nonexistent/file",
+	}))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	var got []string
+	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+		var fe *FieldError
+		if !errors.As(e, &fe) {
+			t.Errorf("not a FieldError: %v", e)
+			continue
+		}
+		got = append(got, fe.Var)
+	}
+	want := []string{"SHUTDOWN_TIMEOUT", "HTTP_MAX_BODY_BYTES", "MONGO_URI", "S3_ENDPOINT", "S3_ACCESS_KEY_FILE", "S3_USE_TLS", "LOG_LEVEL", "S3_BUCKET"}
+	if diff := cmp.Diff(sorted(want), sorted(got)); diff != "" {
+		t.Errorf("reported variables (-want +got):\n%s", diff)
+	}
+}
+
+// TestREADMEDocumentsEveryVariable keeps the README's configuration table equal to the struct.
+func TestREADMEDocumentsEveryVariable(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile("(?m)^\\| `([A-Z0-9_]+)` \\| *`?([^|`]*)`? *\\|")
+	documented := map[string]string{}
+	for _, m := range row.FindAllStringSubmatch(string(b), -1) {
+		documented[m[1]] = strings.TrimSpace(m[2])
+	}
+	for _, v := range Vars() {
+		def, ok := documented[v.Name]
+		if !ok {
+			t.Errorf("README lacks %s", v.Name)
+			continue
+		}
+		if def != v.Default {
+			t.Errorf("README gives %s default %q, code has %q", v.Name, def, v.Default)
+		}
+		delete(documented, v.Name)
+	}
+	for name := range documented {
+		t.Errorf("README documents %s, which the service does not read", name)
+	}
+}
+
+func sorted(s []string) []string {
+	out := append([]string(nil), s...)
+	for i := range out {
+		for j := i + 1; j < len(out); j++ {
+			if out[j] < out[i] {
+				out[i], out[j] = out[j], out[i]
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,166 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/quangninh/feedback/internal/fault"
+)
+
+type ctxKey int
+
+const requestIDKey ctxKey = iota
+
+// requestID returns the request ID carried by ctx, or "".
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// LogHandler adds the request ID found in the context to every log record, so every line a request causes
+// carries it.
+type LogHandler struct{ slog.Handler }
+
+// Handle implements slog.Handler.
+func (h LogHandler) Handle(ctx context.Context, r slog.Record) error {
+	if id := requestID(ctx); id != "" {
+		r.AddAttrs(slog.String("request_id", id))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+// WithAttrs implements slog.Handler.
+func (h LogHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return LogHandler{h.Handler.WithAttrs(as)}
+}
+
+// WithGroup implements slog.Handler.
+func (h LogHandler) WithGroup(name string) slog.Handler { return LogHandler{h.Handler.WithGroup(name)} }
+
+// validRequestID accepts a caller's ID only when it is short and plain, so logs can't be forged through it.
+func validRequestID(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+func newRequestID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// withRequestID takes X-Request-ID from the caller when valid (or makes one), puts it in the context and the
+// response, and writes one access-log line when the request ends.
+func withRequestID() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id := c.GetHeader("X-Request-ID")
+		if !validRequestID(id) {
+			id = newRequestID()
+		}
+		c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), requestIDKey, id))
+		c.Header("X-Request-ID", id)
+		start := time.Now()
+		c.Next()
+		route := c.FullPath()
+		if route == "" {
+			route = "unmatched"
+		}
+		slog.InfoContext(c.Request.Context(), "request",
+			"method", c.Request.Method, "path", c.Request.URL.Path, "route", route,
+			"status", c.Writer.Status(), "bytes", c.Writer.Size(), "duration_ms", float64(time.Since(start).Microseconds())/1000,
+			"remote", c.ClientIP())
+	}
+}
+
+// recoverPanics turns a panic in a handler into a logged 500 problem; the client never sees the panic text.
+func (s *Server) recoverPanics() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			if rec := recover(); rec != nil {
+				if rec == http.ErrAbortHandler {
+					panic(rec)
+				}
+				slog.ErrorContext(c.Request.Context(), "panic", "panic", fmt.Sprint(rec), "stack", string(debug.Stack()))
+				if !c.Writer.Written() {
+					s.writeError(c, fmt.Errorf("panic: %v", rec))
+				}
+				c.Abort()
+			}
+		}()
+		c.Next()
+	}
+}
+
+// limitBody refuses bodies larger than limit with 413: early from Content-Length, otherwise while reading.
+func (s *Server) limitBody(limit int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.ContentLength > limit {
+			s.writeProblem(c, newProblem(http.StatusRequestEntityTooLarge, "too-large", "Request body too large",
+				fmt.Sprintf("The body must not exceed %d bytes.", limit)))
+			return
+		}
+		if c.Request.Body != nil {
+			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+		}
+		c.Next()
+	}
+}
+
+// withDeadline bounds the storage work of a request.
+func withDeadline(d time.Duration) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), d)
+		defer cancel()
+		c.Request = c.Request.WithContext(ctx)
+		c.Next()
+	}
+}
+
+// writeErrors sends the problem for an error a handler recorded with c.Error and did not answer itself
+// (the generated strict handlers do that).
+func (s *Server) writeErrors() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Next()
+		if len(c.Errors) == 0 || c.Writer.Written() {
+			return
+		}
+		err := c.Errors.Last().Err
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			s.writeProblem(c, newProblem(http.StatusRequestEntityTooLarge, "too-large", "Request body too large",
+				fmt.Sprintf("The body must not exceed %d bytes.", mbe.Limit)))
+			return
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = fault.Wrap(fault.ErrUnavailable, "", err)
+		}
+		s.writeError(c, err)
+	}
+}
+
+func encodeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+func indentJSON(dst *bytes.Buffer, src []byte) error { return json.Indent(dst, src, "", "  ") }

@@ -1,0 +1,87 @@
+// Package httpapi is the HTTP layer: it serves the generated strict-server interface of the OpenAPI spec
+// with gin, validates requests against the spec, and turns errors into RFC 9457 problems in one place.
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/quangninh/feedback/api"
+	"github.com/quangninh/feedback/openapi"
+)
+
+// Pinger is a dependency the readiness check asks.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Deps are what the HTTP layer needs.
+type Deps struct {
+	Database  Pinger
+	Blobs     Pinger
+	Catalogue CatalogueReader
+	Tokens    TokenVerifier
+	// Registry receives the HTTP metrics; /metrics serves Gatherer.
+	Registry prometheus.Registerer
+	Gatherer prometheus.Gatherer
+
+	MaxBodyBytes   int64
+	RequestTimeout time.Duration
+	RetryAfter     time.Duration
+}
+
+// Server implements the API.
+type Server struct {
+	deps       Deps
+	retryAfter time.Duration
+}
+
+var _ api.StrictServerInterface = (*Server)(nil)
+
+// NewHandler returns the whole HTTP handler: spec routes, /openapi.yaml, /docs and /metrics.
+// It returns an error when the embedded spec does not load.
+func NewHandler(d Deps) (http.Handler, error) {
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{deps: d, retryAfter: d.RetryAfter}
+	validator, doc, err := newSpecValidator(openapi.Spec)
+	if err != nil {
+		return nil, err
+	}
+	docsPage, err := renderDocs(doc)
+	if err != nil {
+		return nil, fmt.Errorf("render docs: %w", err)
+	}
+
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	r.RemoveExtraSlash = true
+	m := newMetrics(d.Registry)
+	r.Use(withRequestID(), m.observe(), s.recoverPanics(), s.writeErrors())
+	r.NoRoute(func(c *gin.Context) {
+		s.writeProblem(c, newProblem(http.StatusNotFound, "not-found", "Not found",
+			fmt.Sprintf("There is no route %s; see /docs.", c.Request.URL.Path)))
+	})
+	r.NoMethod(func(c *gin.Context) {
+		s.writeProblem(c, newProblem(http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed",
+			fmt.Sprintf("%s is not allowed on %s; see the Allow header.", c.Request.Method, c.Request.URL.Path)))
+	})
+
+	r.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml; charset=utf-8", openapi.Spec) })
+	r.GET("/docs", func(c *gin.Context) { c.Data(http.StatusOK, "text/html; charset=utf-8", docsPage) })
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Gatherer, promhttp.HandlerOpts{})))
+
+	apiGroup := r.Group("", s.limitBody(d.MaxBodyBytes), withDeadline(d.RequestTimeout), validator.middleware(s))
+	api.RegisterHandlersWithOptions(apiGroup, api.NewStrictHandler(s, nil), api.GinServerOptions{
+		ErrorHandler: func(c *gin.Context, err error, status int) {
+			s.writeError(c, toInvalid(err))
+		},
+	})
+	return r, nil
+}

@@ -1,0 +1,73 @@
+package mongostore
+
+import (
+	"context"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/quangninh/feedback/internal/catalogue"
+)
+
+// categoryDoc is a category as stored; _id is the category code.
+type categoryDoc struct {
+	Code      string `bson:"_id"`
+	NameVi    string `bson:"name_vi"`
+	NameEn    string `bson:"name_en"`
+	Group     string `bson:"group"`
+	Handler   string `bson:"handler"`
+	Class     string `bson:"class"`
+	Sensitive bool   `bson:"sensitive"`
+	Physical  bool   `bson:"physical"`
+}
+
+func toCategoryDoc(c catalogue.Category) categoryDoc {
+	return categoryDoc{Code: c.Code, NameVi: c.NameVi, NameEn: c.NameEn, Group: c.Group, Handler: c.Handler,
+		Class: string(c.Class), Sensitive: c.Sensitive, Physical: c.Physical}
+}
+
+func (d categoryDoc) category() catalogue.Category {
+	return catalogue.Category{Code: d.Code, NameVi: d.NameVi, NameEn: d.NameEn, Group: d.Group, Handler: d.Handler,
+		Class: catalogue.DeadlineClass(d.Class), Sensitive: d.Sensitive, Physical: d.Physical}
+}
+
+// SeedCategories inserts the categories that are missing and leaves existing ones alone (admins may have
+// edited them). Idempotent, and safe when several replicas seed at once.
+func (s *Store) SeedCategories(ctx context.Context, cats []catalogue.Category) error {
+	col := s.db.Collection(colCategories)
+	for _, c := range cats {
+		_, err := col.UpdateOne(ctx, bson.D{{Key: "_id", Value: c.Code}},
+			bson.D{{Key: "$setOnInsert", Value: toCategoryDoc(c)}}, options.UpdateOne().SetUpsert(true))
+		if err != nil && !isDuplicate(err) {
+			return mapErr(err, "category")
+		}
+	}
+	return nil
+}
+
+// Categories returns every category ordered by code; fault.ErrUnavailable when the database does not answer.
+func (s *Store) Categories(ctx context.Context) ([]catalogue.Category, error) {
+	cur, err := s.db.Collection(colCategories).Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, mapErr(err, "categories")
+	}
+	var docs []categoryDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mapErr(err, "categories")
+	}
+	out := make([]catalogue.Category, len(docs))
+	for i, d := range docs {
+		out[i] = d.category()
+	}
+	return out, nil
+}
+
+// Category returns one category; fault.ErrNotFound when there is none with that code.
+func (s *Store) Category(ctx context.Context, code string) (catalogue.Category, error) {
+	var d categoryDoc
+	err := s.db.Collection(colCategories).FindOne(ctx, bson.D{{Key: "_id", Value: code}}).Decode(&d)
+	if err != nil {
+		return catalogue.Category{}, mapErr(err, "category")
+	}
+	return d.category(), nil
+}

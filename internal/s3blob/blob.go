@@ -1,0 +1,131 @@
+// Package s3blob keeps photos in S3-compatible object storage through minio-go. It speaks plain S3
+// (SigV4, presigned URLs), so MinIO, versitygw, SeaweedFS, Garage and AWS all serve.
+package s3blob
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/quangninh/feedback/internal/fault"
+)
+
+// Store is the S3 adapter for one bucket. It is safe for concurrent use.
+type Store struct {
+	client *minio.Client
+	bucket string
+}
+
+// Config says where the bucket lives.
+type Config struct {
+	Endpoint, AccessKey, SecretKey, Region, Bucket string
+	UseTLS                                         bool
+	StartupTimeout                                 time.Duration
+}
+
+// Open connects, waits (up to StartupTimeout) until the server answers, and creates the bucket when missing.
+// Creating is idempotent: a bucket that another replica created a moment earlier counts as success.
+// It returns an error naming the endpoint when the server does not answer in time or refuses the credentials.
+func Open(ctx context.Context, c Config) (*Store, error) {
+	client, err := minio.New(c.Endpoint, &minio.Options{
+		Creds:  credentials.NewStaticV4(c.AccessKey, c.SecretKey, ""),
+		Secure: c.UseTLS,
+		Region: c.Region,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("s3: bad settings: %w", err)
+	}
+	s := &Store{client: client, bucket: c.Bucket}
+	if c.StartupTimeout == 0 {
+		c.StartupTimeout = 30 * time.Second
+	}
+	deadline := time.Now().Add(c.StartupTimeout)
+	for {
+		err = s.ensureBucket(ctx, c.Region)
+		if err == nil {
+			return s, nil
+		}
+		if !errors.Is(err, fault.ErrUnavailable) || time.Now().After(deadline) || ctx.Err() != nil {
+			return nil, fmt.Errorf("s3 at %s: %w", c.Endpoint, err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+func (s *Store) ensureBucket(ctx context.Context, region string) error {
+	cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	ok, err := s.client.BucketExists(cctx, s.bucket)
+	if err != nil {
+		return mapErr(err)
+	}
+	if ok {
+		return nil
+	}
+	err = s.client.MakeBucket(cctx, s.bucket, minio.MakeBucketOptions{Region: region})
+	if err != nil {
+		code := minio.ToErrorResponse(err).Code
+		if code == "BucketAlreadyOwnedByYou" || code == "BucketAlreadyExists" {
+			return nil
+		}
+		return mapErr(err)
+	}
+	return nil
+}
+
+// Bucket is the bucket's name.
+func (s *Store) Bucket() string { return s.bucket }
+
+// Client exposes the minio client to the other files of this package's users in tests and benchmarks.
+func (s *Store) Client() *minio.Client { return s.client }
+
+// Ping reports whether the server answers and the bucket exists; fault.ErrUnavailable when not.
+func (s *Store) Ping(ctx context.Context) error {
+	ok, err := s.client.BucketExists(ctx, s.bucket)
+	if err != nil {
+		return mapErr(err)
+	}
+	if !ok {
+		return fault.New(fault.ErrUnavailable, "the photo bucket is missing")
+	}
+	return nil
+}
+
+// RemoveBucket empties and removes the bucket (tests only).
+func (s *Store) RemoveBucket(ctx context.Context) error {
+	for obj := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Recursive: true}) {
+		if obj.Err != nil {
+			return mapErr(obj.Err)
+		}
+		if err := s.client.RemoveObject(ctx, s.bucket, obj.Key, minio.RemoveObjectOptions{}); err != nil {
+			return mapErr(err)
+		}
+	}
+	return mapErr(s.client.RemoveBucket(ctx, s.bucket))
+}
+
+// mapErr turns minio errors into the domain's kinds.
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ne net.Error
+	var oe *net.OpError
+	resp := minio.ToErrorResponse(err)
+	switch {
+	case resp.Code == "NoSuchKey" || resp.Code == "NoSuchBucket":
+		return fault.Wrap(fault.ErrNotFound, "object not found", err)
+	case errors.As(err, &oe), errors.As(err, &ne), errors.Is(err, context.DeadlineExceeded),
+		resp.StatusCode == 503 || resp.StatusCode == 502 || resp.StatusCode == 504 || resp.Code == "SlowDown":
+		return fault.Wrap(fault.ErrUnavailable, "photo storage does not answer", err)
+	}
+	return fmt.Errorf("s3: %w", err)
+}

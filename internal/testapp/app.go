@@ -1,0 +1,95 @@
+// Package testapp runs the service in the test process against the servers of internal/testenv.
+package testapp
+
+import (
+	"bytes"
+	"context"
+	"maps"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/quangninh/feedback/internal/app"
+	"github.com/quangninh/feedback/internal/testenv"
+)
+
+// App is a running instance of the service for one test.
+type App struct {
+	URL  string            // http://127.0.0.1:port
+	Env  map[string]string // the environment it runs with
+	logs *syncBuffer
+	stop context.CancelFunc
+	done chan error
+}
+
+// StartApp runs the service in this process on a free port against srv, with a fresh database and bucket,
+// plus the given overrides. It stops at the end of the test; its logs are printed when the test fails.
+func Start(tb testing.TB, srv *testenv.Servers, overrides map[string]string) *App {
+	tb.Helper()
+	env := srv.Env(tb)
+	env["HTTP_ADDR"] = "127.0.0.1:0"
+	env["STARTUP_TIMEOUT"] = "20s"
+	env["RETRY_AFTER"] = "2s"
+	env["SHUTDOWN_TIMEOUT"] = "5s"
+	maps.Copy(env, overrides)
+	a := &App{Env: env, logs: &syncBuffer{}, done: make(chan error, 1)}
+	ctx, cancel := context.WithCancel(context.Background())
+	a.stop = cancel
+	ready := make(chan string, 1)
+	go func() {
+		a.done <- app.Run(ctx, func(k string) string { return env[k] }, a.logs, app.Options{Ready: func(addr string) { ready <- addr }})
+	}()
+	select {
+	case addr := <-ready:
+		a.URL = "http://" + addr
+	case err := <-a.done:
+		cancel()
+		tb.Fatalf("service did not start: %v\nlogs:\n%s", err, a.logs.String())
+	case <-time.After(60 * time.Second):
+		cancel()
+		tb.Fatalf("service did not start within 60s\nlogs:\n%s", a.logs.String())
+	}
+	tb.Cleanup(func() {
+		if err := a.Stop(); err != nil {
+			tb.Errorf("service stopped with error: %v", err)
+		}
+		if tb.Failed() {
+			tb.Logf("service logs:\n%s", a.logs.String())
+		}
+	})
+	return a
+}
+
+// Stop shuts the service down gracefully and returns Run's error. Calling it again returns nil.
+func (a *App) Stop() error {
+	a.stop()
+	select {
+	case err, ok := <-a.done:
+		if ok {
+			close(a.done)
+		}
+		return err
+	case <-time.After(30 * time.Second):
+		return context.DeadlineExceeded
+	}
+}
+
+// Logs returns what the service logged so far.
+func (a *App) Logs() string { return a.logs.String() }
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

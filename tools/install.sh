@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Builds the pinned tools the dev stack and the tests need into .bin/ (once; later calls return at once).
+# The single place where their versions are pinned. Safe when several test binaries call it at once.
+set -euo pipefail
+VERSITYGW_VERSION=v1.8.0
+OAPI_CODEGEN_VERSION=v2.5.1
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin="$root/.bin"
+mkdir -p "$bin"
+exec 9>"$bin/.install.lock"
+flock 9
+
+stamp() { [ -x "$bin/$1" ] && [ "$(cat "$bin/$1.version" 2>/dev/null)" = "$2" ]; }
+
+if ! stamp versitygw "$VERSITYGW_VERSION"; then
+  echo "install.sh: building versitygw $VERSITYGW_VERSION (first time only, a few minutes)" >&2
+  GOBIN="$bin" GOFLAGS=-buildvcs=false go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
+  echo "$VERSITYGW_VERSION" > "$bin/versitygw.version"
+fi
+if ! stamp oapi-codegen "$OAPI_CODEGEN_VERSION"; then
+  GOBIN="$bin" go install "github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen@$OAPI_CODEGEN_VERSION"
+  echo "$OAPI_CODEGEN_VERSION" > "$bin/oapi-codegen.version"
+fi
+# devstack: rebuilt when its sources change.
+sum=$(cat "$root/tools/devstack/go.mod" "$root/tools/devstack/go.sum" "$root"/tools/devstack/*.go | sha256sum | cut -c1-16)
+if ! stamp devstack "$sum"; then
+  echo "install.sh: building devstack (embedded FerretDB v1.24.2)" >&2
+  (cd "$root/tools/devstack" && go build -o "$bin/devstack" .)
+  echo "$sum" > "$bin/devstack.version"
+fi
