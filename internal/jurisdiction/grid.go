@@ -266,8 +266,8 @@ func (g *grid) containing(x, y float64) int32 {
 		}
 		if crossH {
 			// Where the edge meets the row, relative to the corner's column and to the point.
-			left := -o                          // sign of (xi - cx)·dy
-			right := (ax-x)*dy + (y-ay)*dx      // sign of (xi - x)·dy
+			left := -o                     // sign of (xi - cx)·dy
+			right := (ax-x)*dy + (y-ay)*dx // sign of (xi - x)·dy
 			if dy < 0 {
 				left, right = -left, -right
 			}
@@ -298,9 +298,14 @@ func (g *grid) nearest(x, y float64, maxMetres float64) (int32, float64) {
 	ky := metresPerDegree / unitsPerDegree
 	cellMetres := float64(g.size) * min(kx, ky)
 
-	ci := int(math.Floor((x - float64(g.x0)) / float64(g.size)))
-	cj := int(math.Floor((y - float64(g.y0)) / float64(g.size)))
-	// Rings needed to cover the whole grid from (ci, cj).
+	fi := math.Floor((x - float64(g.x0)) / float64(g.size))
+	fj := math.Floor((y - float64(g.y0)) / float64(g.size))
+	if !(math.Abs(fi) < 1e6 && math.Abs(fj) < 1e6) || !(cellMetres > 0) { // NaN, or absurdly far
+		return -1, math.Inf(1)
+	}
+	ci, cj := int(fi), int(fj)
+	// Rings that can hold a cell of the grid: from the grid's Chebyshev distance to its far corner.
+	minRing := max(0, -ci, ci-(g.nx-1), -cj, cj-(g.ny-1))
 	maxRing := max(abs(ci), abs(g.nx-1-ci), abs(cj), abs(g.ny-1-cj))
 
 	best, bestD := int32(-1), math.Inf(1)
@@ -320,7 +325,7 @@ func (g *grid) nearest(x, y float64, maxMetres float64) (int32, float64) {
 			}
 		}
 	}
-	for r := 0; r <= maxRing; r++ {
+	for r := minRing; r <= maxRing; r++ {
 		// Every cell in ring r is at least (r-1) cells away from the point.
 		if lb := float64(r-1) * cellMetres; lb > bestD || lb > maxMetres {
 			break
