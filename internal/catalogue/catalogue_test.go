@@ -1,0 +1,87 @@
+package catalogue
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/quangninh/feedback/internal/jurisdiction"
+)
+
+func mustSeed(tb testing.TB) *Catalogue {
+	tb.Helper()
+	c, err := Seed(jurisdiction.Default())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+func TestSeed(t *testing.T) {
+	c := mustSeed(t)
+	if got := len(c.Agencies()); got != 54+12 {
+		t.Errorf("%d agencies, want 54 People's Committees + 12 provincial bodies", got)
+	}
+	a, ok := c.Agency("ubnd-06673")
+	want := Agency{ID: "ubnd-06673", NameVi: "UBND Phường Bãi Cháy", NameEn: "People's Committee of Bai Chay Ward", Kind: KindCommune, CommuneCode: "06673"}
+	if diff := cmp.Diff(want, a); !ok || diff != "" {
+		t.Errorf("ubnd-06673 (-want +got):\n%s", diff)
+	}
+	for _, id := range []string{"so-xay-dung", "so-nong-nghiep-moi-truong", "so-van-hoa-the-thao-du-lich", "so-y-te",
+		"so-giao-duc-dao-tao", "so-khoa-hoc-cong-nghe", "so-cong-thuong", "cong-an-tinh", "bql-vinh-ha-long",
+		"dien-luc-quang-ninh", "nuoc-sach-quang-ninh", "ioc"} {
+		if _, ok := c.Agency(id); !ok {
+			t.Errorf("no agency %s", id)
+		}
+	}
+	if got := c.OperationsCentre().ID; got != "ioc" {
+		t.Errorf("operations centre = %s, want ioc", got)
+	}
+	if got := len(c.Categories()); got != 25 {
+		t.Errorf("%d categories, want 25", got)
+	}
+	urgent := map[string]bool{}
+	for _, cat := range c.Categories() {
+		if cat.Deadline == Urgent {
+			urgent[cat.Code] = true
+		}
+	}
+	wantUrgent := map[string]bool{"flooding": true, "fallen_tree": true, "traffic_violation": true, "public_order": true,
+		"fire_hazard": true, "food_safety": true, "electricity": true}
+	if diff := cmp.Diff(wantUrgent, urgent); diff != "" {
+		t.Errorf("urgent categories (-want +got):\n%s", diff)
+	}
+	if po, _ := c.Category("public_order"); !po.Sensitive {
+		t.Error("public_order is not sensitive")
+	}
+}
+
+func TestNewRejectsInconsistentData(t *testing.T) {
+	ops := Agency{ID: "ioc", NameVi: "Trung tâm", NameEn: "Centre", Kind: KindOperationsCentre}
+	ubnd := Agency{ID: "ubnd-1", NameVi: "UBND", NameEn: "PC", Kind: KindCommune, CommuneCode: "1"}
+	cat := Category{Code: "x", Handler: HandlerCommune, Deadline: Normal}
+	tests := map[string]struct {
+		agencies   []Agency
+		categories []Category
+		want       string
+	}{
+		"repeated agency":      {[]Agency{ops, ubnd, ubnd}, nil, "repeated"},
+		"no operations centre": {[]Agency{ubnd}, nil, "no operations centre"},
+		"unknown handler":      {[]Agency{ops}, []Category{{Code: "x", Handler: "nobody", Deadline: Normal}}, "not an agency"},
+		"repeated category":    {[]Agency{ops}, []Category{cat, cat}, "repeated"},
+		"bad deadline":         {[]Agency{ops}, []Category{{Code: "x", Handler: "ioc", Deadline: "soon"}}, "deadline class"},
+		"commune without code": {[]Agency{ops, {ID: "u", NameVi: "u", NameEn: "u", Kind: KindCommune}}, nil, "commune code"},
+		"bad kind":             {[]Agency{ops, {ID: "u", NameVi: "u", NameEn: "u", Kind: "ministry"}}, nil, "agency kind"},
+	}
+	for name, tt := range tests {
+		_, err := New(tt.agencies, tt.categories)
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: New() = %v, want ErrInvalid mentioning %q", name, err, tt.want)
+		}
+	}
+	if _, err := New([]Agency{ops, ubnd}, []Category{cat}); err != nil {
+		t.Errorf("valid catalogue: %v", err)
+	}
+}
