@@ -63,8 +63,12 @@ func TestRequestIDIsKeptWhenSafe(t *testing.T) {
 	if got := resp.Header.Get("X-Request-ID"); got == "" || strings.Contains(got, " ") {
 		t.Errorf("unsafe ID echoed: %q", got)
 	}
-	if !strings.Contains(a.Logs(), `"request_id":"phone-abc.123"`) {
-		t.Errorf("logs lack the request ID")
+	// The access-log line is written just after the response; give it a moment.
+	for i := 0; !strings.Contains(a.Logs(), `"request_id":"phone-abc.123"`); i++ {
+		if i == 50 {
+			t.Fatalf("logs lack the request ID")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

@@ -23,12 +23,12 @@ type categoryDoc struct {
 
 func toCategoryDoc(c catalogue.Category) categoryDoc {
 	return categoryDoc{Code: c.Code, NameVi: c.NameVi, NameEn: c.NameEn, Group: c.Group, Handler: c.Handler,
-		Class: string(c.Class), Sensitive: c.Sensitive, Physical: c.Physical}
+		Class: string(c.Deadline), Sensitive: c.Sensitive, Physical: c.Physical}
 }
 
 func (d categoryDoc) category() catalogue.Category {
 	return catalogue.Category{Code: d.Code, NameVi: d.NameVi, NameEn: d.NameEn, Group: d.Group, Handler: d.Handler,
-		Class: catalogue.DeadlineClass(d.Class), Sensitive: d.Sensitive, Physical: d.Physical}
+		Deadline: catalogue.DeadlineClass(d.Class), Sensitive: d.Sensitive, Physical: d.Physical}
 }
 
 // SeedCategories inserts the categories that are missing and leaves existing ones alone (admins may have
@@ -70,4 +70,51 @@ func (s *Store) Category(ctx context.Context, code string) (catalogue.Category, 
 		return catalogue.Category{}, mapErr(err, "category")
 	}
 	return d.category(), nil
+}
+
+// agencyDoc is an agency as stored; _id is the agency ID.
+type agencyDoc struct {
+	ID          string `bson:"_id"`
+	NameVi      string `bson:"name_vi"`
+	NameEn      string `bson:"name_en"`
+	Kind        string `bson:"kind"`
+	CommuneCode string `bson:"commune_code,omitempty"`
+}
+
+func toAgencyDoc(a catalogue.Agency) agencyDoc {
+	return agencyDoc{ID: a.ID, NameVi: a.NameVi, NameEn: a.NameEn, Kind: string(a.Kind), CommuneCode: a.CommuneCode}
+}
+
+func (d agencyDoc) agency() catalogue.Agency {
+	return catalogue.Agency{ID: d.ID, NameVi: d.NameVi, NameEn: d.NameEn, Kind: catalogue.AgencyKind(d.Kind), CommuneCode: d.CommuneCode}
+}
+
+// SeedAgencies inserts the agencies that are missing, leaving existing ones alone. Idempotent.
+func (s *Store) SeedAgencies(ctx context.Context, agencies []catalogue.Agency) error {
+	col := s.db.Collection(colAgencies)
+	for _, a := range agencies {
+		_, err := col.UpdateOne(ctx, bson.D{{Key: "_id", Value: a.ID}},
+			bson.D{{Key: "$setOnInsert", Value: toAgencyDoc(a)}}, options.UpdateOne().SetUpsert(true))
+		if err != nil && !isDuplicate(err) {
+			return mapErr(err, "agency")
+		}
+	}
+	return nil
+}
+
+// Agencies returns every agency ordered by ID; fault.ErrUnavailable when the database does not answer.
+func (s *Store) Agencies(ctx context.Context) ([]catalogue.Agency, error) {
+	cur, err := s.db.Collection(colAgencies).Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, mapErr(err, "agencies")
+	}
+	var docs []agencyDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mapErr(err, "agencies")
+	}
+	out := make([]catalogue.Agency, len(docs))
+	for i, d := range docs {
+		out[i] = d.agency()
+	}
+	return out, nil
 }
