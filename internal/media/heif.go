@@ -229,6 +229,7 @@ func parseMeta(b []byte) (heifMeta, error) {
 			m.maxPixels = max(m.maxPixels, int64(w)*int64(h))
 		}
 	}
+	m.orientation = 1 // HEIF readers ignore the EXIF orientation: only irot (and imir) count
 	assoc, err := associations(ipma, primary)
 	if err != nil {
 		return m, err

@@ -86,7 +86,7 @@ func (in Inspector) Inspect(r io.Reader) (Info, io.Reader, error) {
 			info.Orientation = x.orientation
 		}
 	}
-	if h.orientation != 0 {
+	if h.typ == HEIC {
 		info.Orientation = h.orientation
 	}
 	return info, io.MultiReader(bytes.NewReader(buf), lr), nil
@@ -98,7 +98,7 @@ var vietnam = time.FixedZone("ICT", 7*60*60)
 var errShort = errors.New("media: header continues past the prefix")
 
 // header is what a format parser finds. exif is the TIFF structure ("II*\0" or "MM\0*" onward)
-// when it lies within the prefix; orientation, when not 0, overrides the EXIF one.
+// when it lies within the prefix; for HEIC, orientation replaces the EXIF one.
 type header struct {
 	typ           Type
 	width, height int

@@ -73,7 +73,8 @@ type Info struct {
 	// GPS is the EXIF position, nil when absent, malformed or exactly 0,0.
 	GPS *LatLng
 	// Orientation is the EXIF orientation, 1 to 8; 1 (as stored) when absent or invalid.
-	// For HEIC it comes from the irot property, which HEIF decoders apply themselves.
+	// For HEIC it comes from the irot property instead, as HEIF readers ignore the EXIF tag there;
+	// imir (mirroring, which no phone writes) is not read.
 	Orientation int
 	// TakenAt is EXIF DateTimeOriginal, zero when absent or malformed.
 	TakenAt time.Time
