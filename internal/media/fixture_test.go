@@ -57,7 +57,9 @@ func (s exifSpec) buildTIFF() []byte {
 	}
 	short := func(v uint16) []byte { return o.AppendUint16(nil, v) }
 	long := func(v uint32) []byte { return o.AppendUint32(nil, v) }
-	ascii := func(tag uint16, v string) tiffEntry { return tiffEntry{tag, 2, uint32(len(v) + 1), append([]byte(v), 0)} }
+	ascii := func(tag uint16, v string) tiffEntry {
+		return tiffEntry{tag, 2, uint32(len(v) + 1), append([]byte(v), 0)}
+	}
 	rationals := func(tag uint16, v [3][2]uint32) tiffEntry {
 		var b []byte
 		for _, r := range v {
