@@ -44,7 +44,6 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 		return &ConfigError{err}
 	}
 	log := newLogger(logOut, cfg.LogLevel)
-	slog.SetDefault(log)
 	log.Info("starting", slog.Group("config", sortedConfig(cfg)...))
 
 	store, err := mongostore.Open(ctx, cfg.MongoURI, cfg.MongoDatabase, mongostore.Options{StartupTimeout: cfg.StartupTimeout})
@@ -70,7 +69,7 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	handler, err := httpapi.NewHandler(httpapi.Deps{
 		Database: store, Blobs: blobs, Catalogue: store,
-		Registry: reg, Gatherer: reg,
+		Registry: reg, Gatherer: reg, Logger: log,
 		MaxBodyBytes: cfg.HTTPMaxBodyBytes, RequestTimeout: cfg.RequestTimeout, RetryAfter: cfg.RetryAfter,
 	})
 	if err != nil {

@@ -70,7 +70,7 @@ func newRequestID() string {
 
 // withRequestID takes X-Request-ID from the caller when valid (or makes one), puts it in the context and the
 // response, and writes one access-log line when the request ends.
-func withRequestID() gin.HandlerFunc {
+func (s *Server) withRequestID() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id := c.GetHeader("X-Request-ID")
 		if !validRequestID(id) {
@@ -84,7 +84,7 @@ func withRequestID() gin.HandlerFunc {
 		if route == "" {
 			route = "unmatched"
 		}
-		slog.InfoContext(c.Request.Context(), "request",
+		s.log.InfoContext(c.Request.Context(), "request",
 			"method", c.Request.Method, "path", c.Request.URL.Path, "route", route,
 			"status", c.Writer.Status(), "bytes", c.Writer.Size(), "duration_ms", float64(time.Since(start).Microseconds())/1000,
 			"remote", c.ClientIP())
@@ -99,7 +99,7 @@ func (s *Server) recoverPanics() gin.HandlerFunc {
 				if rec == http.ErrAbortHandler {
 					panic(rec)
 				}
-				slog.ErrorContext(c.Request.Context(), "panic", "panic", fmt.Sprint(rec), "stack", string(debug.Stack()))
+				s.log.ErrorContext(c.Request.Context(), "panic", "panic", fmt.Sprint(rec), "stack", string(debug.Stack()))
 				if !c.Writer.Written() {
 					s.writeError(c, fmt.Errorf("panic: %v", rec))
 				}

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"errors"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -96,9 +95,9 @@ func (s *Server) writeError(c *gin.Context, err error) {
 	}
 	switch {
 	case p.Status >= 500:
-		slog.ErrorContext(ctx, "request failed", "error", err.Error(), "status", p.Status)
+		s.log.ErrorContext(ctx, "request failed", "error", err.Error(), "status", p.Status)
 	default:
-		slog.DebugContext(ctx, "request refused", "error", err.Error(), "status", p.Status)
+		s.log.DebugContext(ctx, "request refused", "error", err.Error(), "status", p.Status)
 	}
 	s.writeProblem(c, p)
 }

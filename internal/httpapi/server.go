@@ -5,6 +5,7 @@ package httpapi
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -27,6 +28,7 @@ type Deps struct {
 	Blobs     Pinger
 	Catalogue CatalogueReader
 	Tokens    TokenVerifier
+	Logger    *slog.Logger
 	// Registry receives the HTTP metrics; /metrics serves Gatherer.
 	Registry prometheus.Registerer
 	Gatherer prometheus.Gatherer
@@ -39,6 +41,7 @@ type Deps struct {
 // Server implements the API.
 type Server struct {
 	deps       Deps
+	log        *slog.Logger
 	retryAfter time.Duration
 }
 
@@ -48,7 +51,10 @@ var _ api.StrictServerInterface = (*Server)(nil)
 // It returns an error when the embedded spec does not load.
 func NewHandler(d Deps) (http.Handler, error) {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{deps: d, retryAfter: d.RetryAfter}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	s := &Server{deps: d, log: d.Logger, retryAfter: d.RetryAfter}
 	validator, doc, err := newSpecValidator(openapi.Spec)
 	if err != nil {
 		return nil, err
@@ -63,7 +69,7 @@ func NewHandler(d Deps) (http.Handler, error) {
 	r.ContextWithFallback = true
 	r.RemoveExtraSlash = true
 	m := newMetrics(d.Registry)
-	r.Use(withRequestID(), m.observe(), s.recoverPanics(), s.writeErrors())
+	r.Use(s.withRequestID(), m.observe(), s.recoverPanics(), s.writeErrors())
 	r.NoRoute(func(c *gin.Context) {
 		s.writeProblem(c, newProblem(http.StatusNotFound, "not-found", "Not found",
 			fmt.Sprintf("There is no route %s; see /docs.", c.Request.URL.Path)))
