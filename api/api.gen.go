@@ -23,10 +23,36 @@ import (
 	strictgin "github.com/oapi-codegen/runtime/strictmiddleware/gin"
 )
 
+const (
+	BearerScopes = "bearer.Scopes"
+)
+
+// Defines values for AgencyKind.
+const (
+	AgencyKindCommune          AgencyKind = "commune"
+	AgencyKindOperationsCentre AgencyKind = "operations_centre"
+	AgencyKindProvincial       AgencyKind = "provincial"
+	AgencyKindUtility          AgencyKind = "utility"
+)
+
+// Defines values for AgencyInputKind.
+const (
+	AgencyInputKindCommune          AgencyInputKind = "commune"
+	AgencyInputKindOperationsCentre AgencyInputKind = "operations_centre"
+	AgencyInputKindProvincial       AgencyInputKind = "provincial"
+	AgencyInputKindUtility          AgencyInputKind = "utility"
+)
+
 // Defines values for CategoryDeadlineClass.
 const (
-	Normal CategoryDeadlineClass = "normal"
-	Urgent CategoryDeadlineClass = "urgent"
+	CategoryDeadlineClassNormal CategoryDeadlineClass = "normal"
+	CategoryDeadlineClassUrgent CategoryDeadlineClass = "urgent"
+)
+
+// Defines values for CategoryInputDeadlineClass.
+const (
+	CategoryInputDeadlineClassNormal CategoryInputDeadlineClass = "normal"
+	CategoryInputDeadlineClassUrgent CategoryInputDeadlineClass = "urgent"
 )
 
 // Defines values for CheckName.
@@ -61,6 +87,15 @@ const (
 	RoleResident    Role = "resident"
 )
 
+// Defines values for RoutingDecisionRule.
+const (
+	CommunePolygon   RoutingDecisionRule = "commune_polygon"
+	NearestCommune   RoutingDecisionRule = "nearest_commune"
+	OperationsCentre RoutingDecisionRule = "operations_centre"
+	Override         RoutingDecisionRule = "override"
+	ProvincialBody   RoutingDecisionRule = "provincial_body"
+)
+
 // Defines values for StaffCreateRole.
 const (
 	StaffCreateRoleAdmin       StaffCreateRole = "admin"
@@ -74,6 +109,38 @@ const (
 	Bearer TokenPairTokenType = "Bearer"
 )
 
+// Agency defines model for Agency.
+type Agency struct {
+	// CommuneCode For commune People's Committees: the official 5-digit code.
+	CommuneCode *string    `json:"commune_code,omitempty"`
+	Id          AgencyId   `json:"id"`
+	Kind        AgencyKind `json:"kind"`
+	NameEn      string     `json:"name_en"`
+	NameVi      string     `json:"name_vi"`
+}
+
+// AgencyKind defines model for Agency.Kind.
+type AgencyKind string
+
+// AgencyId defines model for AgencyId.
+type AgencyId = string
+
+// AgencyInput defines model for AgencyInput.
+type AgencyInput struct {
+	CommuneCode *string         `json:"commune_code,omitempty"`
+	Kind        AgencyInputKind `json:"kind"`
+	NameEn      string          `json:"name_en"`
+	NameVi      string          `json:"name_vi"`
+}
+
+// AgencyInputKind defines model for AgencyInput.Kind.
+type AgencyInputKind string
+
+// AgencyList defines model for AgencyList.
+type AgencyList struct {
+	Items []Agency `json:"items"`
+}
+
 // Category defines model for Category.
 type Category struct {
 	Code          CategoryCode          `json:"code"`
@@ -85,6 +152,9 @@ type Category struct {
 	NameEn    string `json:"name_en"`
 	NameVi    string `json:"name_vi"`
 
+	// Physical Resolving it changes something visible: an after photo is required.
+	Physical *bool `json:"physical,omitempty"`
+
 	// Sensitive Never shown on the public map.
 	Sensitive bool `json:"sensitive"`
 }
@@ -94,6 +164,24 @@ type CategoryDeadlineClass string
 
 // CategoryCode defines model for CategoryCode.
 type CategoryCode = string
+
+// CategoryInput defines model for CategoryInput.
+type CategoryInput struct {
+	DeadlineClass CategoryInputDeadlineClass `json:"deadline_class"`
+	Group         string                     `json:"group"`
+
+	// HandledBy An agency ID, or `commune`.
+	HandledBy string `json:"handled_by"`
+	NameEn    string `json:"name_en"`
+	NameVi    string `json:"name_vi"`
+
+	// Physical Resolving it needs an after photo.
+	Physical  *bool `json:"physical,omitempty"`
+	Sensitive bool  `json:"sensitive"`
+}
+
+// CategoryInputDeadlineClass defines model for CategoryInput.DeadlineClass.
+type CategoryInputDeadlineClass string
 
 // CategoryList defines model for CategoryList.
 type CategoryList struct {
@@ -111,6 +199,13 @@ type Check struct {
 
 // CheckName defines model for Check.Name.
 type CheckName string
+
+// CommuneRef defines model for CommuneRef.
+type CommuneRef struct {
+	Code   string `json:"code"`
+	Name   string `json:"name"`
+	NameEn string `json:"name_en"`
+}
 
 // DataExport defines model for DataExport.
 type DataExport struct {
@@ -227,6 +322,39 @@ type RefreshRequest struct {
 // Role defines model for Role.
 type Role string
 
+// RoutingDecision defines model for RoutingDecision.
+type RoutingDecision struct {
+	Agency  Agency      `json:"agency"`
+	Commune *CommuneRef `json:"commune,omitempty"`
+
+	// Reason One line a person can read, in English.
+	Reason string `json:"reason"`
+
+	// ReasonVi The same in Vietnamese.
+	ReasonVi string              `json:"reason_vi"`
+	Rule     RoutingDecisionRule `json:"rule"`
+}
+
+// RoutingDecisionRule defines model for RoutingDecision.Rule.
+type RoutingDecisionRule string
+
+// RoutingOverride defines model for RoutingOverride.
+type RoutingOverride struct {
+	AgencyId    AgencyId     `json:"agency_id"`
+	Category    CategoryCode `json:"category"`
+	CommuneCode string       `json:"commune_code"`
+}
+
+// RoutingOverrideInput defines model for RoutingOverrideInput.
+type RoutingOverrideInput struct {
+	AgencyId AgencyId `json:"agency_id"`
+}
+
+// RoutingOverrideList defines model for RoutingOverrideList.
+type RoutingOverrideList struct {
+	Items []RoutingOverride `json:"items"`
+}
+
 // SessionInfo defines model for SessionInfo.
 type SessionInfo struct {
 	CreatedAt  time.Time `json:"created_at"`
@@ -324,6 +452,25 @@ type Unauthorized = Problem
 // Unavailable An RFC 9457 problem document.
 type Unavailable = Problem
 
+// Unprocessable An RFC 9457 problem document.
+type Unprocessable = Problem
+
+// PreviewRoutingParams defines parameters for PreviewRouting.
+type PreviewRoutingParams struct {
+	Category CategoryCode `form:"category" json:"category"`
+	Lat      float64      `form:"lat" json:"lat"`
+	Lng      float64      `form:"lng" json:"lng"`
+}
+
+// PutAgencyJSONRequestBody defines body for PutAgency for application/json ContentType.
+type PutAgencyJSONRequestBody = AgencyInput
+
+// PutCategoryJSONRequestBody defines body for PutCategory for application/json ContentType.
+type PutCategoryJSONRequestBody = CategoryInput
+
+// PutRoutingOverrideJSONRequestBody defines body for PutRoutingOverride for application/json ContentType.
+type PutRoutingOverrideJSONRequestBody = RoutingOverrideInput
+
 // RequestEditorFn  is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
 
@@ -403,11 +550,38 @@ type ClientInterface interface {
 	// GetReadiness request
 	GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PutAgencyWithBody request with any body
+	PutAgencyWithBody(ctx context.Context, id AgencyId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	PutAgency(ctx context.Context, id AgencyId, body PutAgencyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutCategoryWithBody request with any body
+	PutCategoryWithBody(ctx context.Context, code CategoryCode, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	PutCategory(ctx context.Context, code CategoryCode, body PutCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListRoutingOverrides request
+	ListRoutingOverrides(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteRoutingOverride request
+	DeleteRoutingOverride(ctx context.Context, category CategoryCode, commune string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutRoutingOverrideWithBody request with any body
+	PutRoutingOverrideWithBody(ctx context.Context, category CategoryCode, commune string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	PutRoutingOverride(ctx context.Context, category CategoryCode, commune string, body PutRoutingOverrideJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListAgencies request
+	ListAgencies(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListCategories request
 	ListCategories(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCategory request
 	GetCategory(ctx context.Context, code CategoryCode, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PreviewRouting request
+	PreviewRouting(ctx context.Context, params *PreviewRoutingParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 func (c *Client) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -434,6 +608,114 @@ func (c *Client) GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn
 	return c.Client.Do(req)
 }
 
+func (c *Client) PutAgencyWithBody(ctx context.Context, id AgencyId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutAgencyRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) PutAgency(ctx context.Context, id AgencyId, body PutAgencyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutAgencyRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) PutCategoryWithBody(ctx context.Context, code CategoryCode, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutCategoryRequestWithBody(c.Server, code, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) PutCategory(ctx context.Context, code CategoryCode, body PutCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutCategoryRequest(c.Server, code, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) ListRoutingOverrides(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListRoutingOverridesRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) DeleteRoutingOverride(ctx context.Context, category CategoryCode, commune string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteRoutingOverrideRequest(c.Server, category, commune)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) PutRoutingOverrideWithBody(ctx context.Context, category CategoryCode, commune string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutRoutingOverrideRequestWithBody(c.Server, category, commune, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) PutRoutingOverride(ctx context.Context, category CategoryCode, commune string, body PutRoutingOverrideJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutRoutingOverrideRequest(c.Server, category, commune, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) ListAgencies(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAgenciesRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 func (c *Client) ListCategories(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListCategoriesRequest(c.Server)
 	if err != nil {
@@ -448,6 +730,18 @@ func (c *Client) ListCategories(ctx context.Context, reqEditors ...RequestEditor
 
 func (c *Client) GetCategory(ctx context.Context, code CategoryCode, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetCategoryRequest(c.Server, code)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) PreviewRouting(ctx context.Context, params *PreviewRoutingParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPreviewRoutingRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -495,6 +789,249 @@ func NewGetReadinessRequest(server string) (*http.Request, error) {
 	}
 
 	operationPath := fmt.Sprintf("/readyz")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutAgencyRequest calls the generic PutAgency builder with application/json body
+func NewPutAgencyRequest(server string, id AgencyId, body PutAgencyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutAgencyRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewPutAgencyRequestWithBody generates requests for PutAgency with any type of body
+func NewPutAgencyRequestWithBody(server string, id AgencyId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "id", runtime.ParamLocationPath, id)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/agencies/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("PUT", queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPutCategoryRequest calls the generic PutCategory builder with application/json body
+func NewPutCategoryRequest(server string, code CategoryCode, body PutCategoryJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutCategoryRequestWithBody(server, code, "application/json", bodyReader)
+}
+
+// NewPutCategoryRequestWithBody generates requests for PutCategory with any type of body
+func NewPutCategoryRequestWithBody(server string, code CategoryCode, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "code", runtime.ParamLocationPath, code)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/categories/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("PUT", queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListRoutingOverridesRequest generates requests for ListRoutingOverrides
+func NewListRoutingOverridesRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/routing-overrides")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDeleteRoutingOverrideRequest generates requests for DeleteRoutingOverride
+func NewDeleteRoutingOverrideRequest(server string, category CategoryCode, commune string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "category", runtime.ParamLocationPath, category)
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithLocation("simple", false, "commune", runtime.ParamLocationPath, commune)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/routing-overrides/%s/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("DELETE", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutRoutingOverrideRequest calls the generic PutRoutingOverride builder with application/json body
+func NewPutRoutingOverrideRequest(server string, category CategoryCode, commune string, body PutRoutingOverrideJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutRoutingOverrideRequestWithBody(server, category, commune, "application/json", bodyReader)
+}
+
+// NewPutRoutingOverrideRequestWithBody generates requests for PutRoutingOverride with any type of body
+func NewPutRoutingOverrideRequestWithBody(server string, category CategoryCode, commune string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "category", runtime.ParamLocationPath, category)
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithLocation("simple", false, "commune", runtime.ParamLocationPath, commune)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/routing-overrides/%s/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("PUT", queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListAgenciesRequest generates requests for ListAgencies
+func NewListAgenciesRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/agencies")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -573,6 +1110,75 @@ func NewGetCategoryRequest(server string, code CategoryCode) (*http.Request, err
 	return req, nil
 }
 
+// NewPreviewRoutingRequest generates requests for PreviewRouting
+func NewPreviewRoutingRequest(server string, params *PreviewRoutingParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/routing/preview")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		queryValues := queryURL.Query()
+
+		if queryFrag, err := runtime.StyleParamWithLocation("form", true, "category", runtime.ParamLocationQuery, params.Category); err != nil {
+			return nil, err
+		} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+			return nil, err
+		} else {
+			for k, v := range parsed {
+				for _, v2 := range v {
+					queryValues.Add(k, v2)
+				}
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithLocation("form", true, "lat", runtime.ParamLocationQuery, params.Lat); err != nil {
+			return nil, err
+		} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+			return nil, err
+		} else {
+			for k, v := range parsed {
+				for _, v2 := range v {
+					queryValues.Add(k, v2)
+				}
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithLocation("form", true, "lng", runtime.ParamLocationQuery, params.Lng); err != nil {
+			return nil, err
+		} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+			return nil, err
+		} else {
+			for k, v := range parsed {
+				for _, v2 := range v {
+					queryValues.Add(k, v2)
+				}
+			}
+		}
+
+		queryURL.RawQuery = queryValues.Encode()
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -622,11 +1228,38 @@ type ClientWithResponsesInterface interface {
 	// GetReadinessWithResponse request
 	GetReadinessWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetReadinessResponse, error)
 
+	// PutAgencyWithBodyWithResponse request with any body
+	PutAgencyWithBodyWithResponse(ctx context.Context, id AgencyId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutAgencyResponse, error)
+
+	PutAgencyWithResponse(ctx context.Context, id AgencyId, body PutAgencyJSONRequestBody, reqEditors ...RequestEditorFn) (*PutAgencyResponse, error)
+
+	// PutCategoryWithBodyWithResponse request with any body
+	PutCategoryWithBodyWithResponse(ctx context.Context, code CategoryCode, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutCategoryResponse, error)
+
+	PutCategoryWithResponse(ctx context.Context, code CategoryCode, body PutCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*PutCategoryResponse, error)
+
+	// ListRoutingOverridesWithResponse request
+	ListRoutingOverridesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListRoutingOverridesResponse, error)
+
+	// DeleteRoutingOverrideWithResponse request
+	DeleteRoutingOverrideWithResponse(ctx context.Context, category CategoryCode, commune string, reqEditors ...RequestEditorFn) (*DeleteRoutingOverrideResponse, error)
+
+	// PutRoutingOverrideWithBodyWithResponse request with any body
+	PutRoutingOverrideWithBodyWithResponse(ctx context.Context, category CategoryCode, commune string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutRoutingOverrideResponse, error)
+
+	PutRoutingOverrideWithResponse(ctx context.Context, category CategoryCode, commune string, body PutRoutingOverrideJSONRequestBody, reqEditors ...RequestEditorFn) (*PutRoutingOverrideResponse, error)
+
+	// ListAgenciesWithResponse request
+	ListAgenciesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListAgenciesResponse, error)
+
 	// ListCategoriesWithResponse request
 	ListCategoriesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListCategoriesResponse, error)
 
 	// GetCategoryWithResponse request
 	GetCategoryWithResponse(ctx context.Context, code CategoryCode, reqEditors ...RequestEditorFn) (*GetCategoryResponse, error)
+
+	// PreviewRoutingWithResponse request
+	PreviewRoutingWithResponse(ctx context.Context, params *PreviewRoutingParams, reqEditors ...RequestEditorFn) (*PreviewRoutingResponse, error)
 }
 
 type GetHealthResponse struct {
@@ -668,6 +1301,157 @@ func (r GetReadinessResponse) Status() string {
 
 // StatusCode returns HTTPResponse.StatusCode
 func (r GetReadinessResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type PutAgencyResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *Agency
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r PutAgencyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutAgencyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type PutCategoryResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *Category
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r PutCategoryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutCategoryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type ListRoutingOverridesResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *RoutingOverrideList
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r ListRoutingOverridesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListRoutingOverridesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type DeleteRoutingOverrideResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON404     *NotFound
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteRoutingOverrideResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteRoutingOverrideResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type PutRoutingOverrideResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *RoutingOverride
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r PutRoutingOverrideResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutRoutingOverrideResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type ListAgenciesResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *AgencyList
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAgenciesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAgenciesResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -723,6 +1507,31 @@ func (r GetCategoryResponse) StatusCode() int {
 	return 0
 }
 
+type PreviewRoutingResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *RoutingDecision
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON422     *Unprocessable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r PreviewRoutingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PreviewRoutingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
 // GetHealthWithResponse request returning *GetHealthResponse
 func (c *ClientWithResponses) GetHealthWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetHealthResponse, error) {
 	rsp, err := c.GetHealth(ctx, reqEditors...)
@@ -741,6 +1550,84 @@ func (c *ClientWithResponses) GetReadinessWithResponse(ctx context.Context, reqE
 	return ParseGetReadinessResponse(rsp)
 }
 
+// PutAgencyWithBodyWithResponse request with arbitrary body returning *PutAgencyResponse
+func (c *ClientWithResponses) PutAgencyWithBodyWithResponse(ctx context.Context, id AgencyId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutAgencyResponse, error) {
+	rsp, err := c.PutAgencyWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutAgencyResponse(rsp)
+}
+
+func (c *ClientWithResponses) PutAgencyWithResponse(ctx context.Context, id AgencyId, body PutAgencyJSONRequestBody, reqEditors ...RequestEditorFn) (*PutAgencyResponse, error) {
+	rsp, err := c.PutAgency(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutAgencyResponse(rsp)
+}
+
+// PutCategoryWithBodyWithResponse request with arbitrary body returning *PutCategoryResponse
+func (c *ClientWithResponses) PutCategoryWithBodyWithResponse(ctx context.Context, code CategoryCode, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutCategoryResponse, error) {
+	rsp, err := c.PutCategoryWithBody(ctx, code, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutCategoryResponse(rsp)
+}
+
+func (c *ClientWithResponses) PutCategoryWithResponse(ctx context.Context, code CategoryCode, body PutCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*PutCategoryResponse, error) {
+	rsp, err := c.PutCategory(ctx, code, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutCategoryResponse(rsp)
+}
+
+// ListRoutingOverridesWithResponse request returning *ListRoutingOverridesResponse
+func (c *ClientWithResponses) ListRoutingOverridesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListRoutingOverridesResponse, error) {
+	rsp, err := c.ListRoutingOverrides(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListRoutingOverridesResponse(rsp)
+}
+
+// DeleteRoutingOverrideWithResponse request returning *DeleteRoutingOverrideResponse
+func (c *ClientWithResponses) DeleteRoutingOverrideWithResponse(ctx context.Context, category CategoryCode, commune string, reqEditors ...RequestEditorFn) (*DeleteRoutingOverrideResponse, error) {
+	rsp, err := c.DeleteRoutingOverride(ctx, category, commune, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteRoutingOverrideResponse(rsp)
+}
+
+// PutRoutingOverrideWithBodyWithResponse request with arbitrary body returning *PutRoutingOverrideResponse
+func (c *ClientWithResponses) PutRoutingOverrideWithBodyWithResponse(ctx context.Context, category CategoryCode, commune string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutRoutingOverrideResponse, error) {
+	rsp, err := c.PutRoutingOverrideWithBody(ctx, category, commune, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutRoutingOverrideResponse(rsp)
+}
+
+func (c *ClientWithResponses) PutRoutingOverrideWithResponse(ctx context.Context, category CategoryCode, commune string, body PutRoutingOverrideJSONRequestBody, reqEditors ...RequestEditorFn) (*PutRoutingOverrideResponse, error) {
+	rsp, err := c.PutRoutingOverride(ctx, category, commune, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutRoutingOverrideResponse(rsp)
+}
+
+// ListAgenciesWithResponse request returning *ListAgenciesResponse
+func (c *ClientWithResponses) ListAgenciesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListAgenciesResponse, error) {
+	rsp, err := c.ListAgencies(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAgenciesResponse(rsp)
+}
+
 // ListCategoriesWithResponse request returning *ListCategoriesResponse
 func (c *ClientWithResponses) ListCategoriesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListCategoriesResponse, error) {
 	rsp, err := c.ListCategories(ctx, reqEditors...)
@@ -757,6 +1644,15 @@ func (c *ClientWithResponses) GetCategoryWithResponse(ctx context.Context, code 
 		return nil, err
 	}
 	return ParseGetCategoryResponse(rsp)
+}
+
+// PreviewRoutingWithResponse request returning *PreviewRoutingResponse
+func (c *ClientWithResponses) PreviewRoutingWithResponse(ctx context.Context, params *PreviewRoutingParams, reqEditors ...RequestEditorFn) (*PreviewRoutingResponse, error) {
+	rsp, err := c.PreviewRouting(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePreviewRoutingResponse(rsp)
 }
 
 // ParseGetHealthResponse parses an HTTP response from a GetHealthWithResponse call
@@ -812,6 +1708,295 @@ func ParseGetReadinessResponse(rsp *http.Response) (*GetReadinessResponse, error
 			return nil, err
 		}
 		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePutAgencyResponse parses an HTTP response from a PutAgencyWithResponse call
+func ParsePutAgencyResponse(rsp *http.Response) (*PutAgencyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutAgencyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Agency
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePutCategoryResponse parses an HTTP response from a PutCategoryWithResponse call
+func ParsePutCategoryResponse(rsp *http.Response) (*PutCategoryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutCategoryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Category
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListRoutingOverridesResponse parses an HTTP response from a ListRoutingOverridesWithResponse call
+func ParseListRoutingOverridesResponse(rsp *http.Response) (*ListRoutingOverridesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListRoutingOverridesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RoutingOverrideList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteRoutingOverrideResponse parses an HTTP response from a DeleteRoutingOverrideWithResponse call
+func ParseDeleteRoutingOverrideResponse(rsp *http.Response) (*DeleteRoutingOverrideResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteRoutingOverrideResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePutRoutingOverrideResponse parses an HTTP response from a PutRoutingOverrideWithResponse call
+func ParsePutRoutingOverrideResponse(rsp *http.Response) (*PutRoutingOverrideResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutRoutingOverrideResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RoutingOverride
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListAgenciesResponse parses an HTTP response from a ListAgenciesWithResponse call
+func ParseListAgenciesResponse(rsp *http.Response) (*ListAgenciesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAgenciesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AgencyList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
 
 	}
 
@@ -905,6 +2090,53 @@ func ParseGetCategoryResponse(rsp *http.Response) (*GetCategoryResponse, error) 
 	return response, nil
 }
 
+// ParsePreviewRoutingResponse parses an HTTP response from a PreviewRoutingWithResponse call
+func ParsePreviewRoutingResponse(rsp *http.Response) (*PreviewRoutingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PreviewRoutingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RoutingDecision
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
 	// Liveness: the process is up and serving.
@@ -913,12 +2145,33 @@ type ServerInterface interface {
 	// Readiness: MongoDB and S3 answer.
 	// (GET /readyz)
 	GetReadiness(c *gin.Context)
+	// Create or replace an agency (applies at once, on every replica within seconds).
+	// (PUT /v1/admin/agencies/{id})
+	PutAgency(c *gin.Context, id AgencyId)
+	// Create or replace a category.
+	// (PUT /v1/admin/categories/{code})
+	PutCategory(c *gin.Context, code CategoryCode)
+	// Every routing override.
+	// (GET /v1/admin/routing-overrides)
+	ListRoutingOverrides(c *gin.Context)
+	// Remove an override.
+	// (DELETE /v1/admin/routing-overrides/{category}/{commune})
+	DeleteRoutingOverride(c *gin.Context, category CategoryCode, commune string)
+	// Send this category's reports in this commune to an agency, whatever the other rules say.
+	// (PUT /v1/admin/routing-overrides/{category}/{commune})
+	PutRoutingOverride(c *gin.Context, category CategoryCode, commune string)
+	// Every agency that handles reports.
+	// (GET /v1/agencies)
+	ListAgencies(c *gin.Context)
 	// Every category a resident can report, with who handles it.
 	// (GET /v1/categories)
 	ListCategories(c *gin.Context)
 	// One category.
 	// (GET /v1/categories/{code})
 	GetCategory(c *gin.Context, code CategoryCode)
+	// Who would handle a report of this category at this point? Creates nothing.
+	// (GET /v1/routing/preview)
+	PreviewRouting(c *gin.Context, params PreviewRoutingParams)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -954,6 +2207,156 @@ func (siw *ServerInterfaceWrapper) GetReadiness(c *gin.Context) {
 	}
 
 	siw.Handler.GetReadiness(c)
+}
+
+// PutAgency operation middleware
+func (siw *ServerInterfaceWrapper) PutAgency(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "id" -------------
+	var id AgencyId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(BearerScopes, []string{"admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.PutAgency(c, id)
+}
+
+// PutCategory operation middleware
+func (siw *ServerInterfaceWrapper) PutCategory(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "code" -------------
+	var code CategoryCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "code", c.Param("code"), &code, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter code: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(BearerScopes, []string{"admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.PutCategory(c, code)
+}
+
+// ListRoutingOverrides operation middleware
+func (siw *ServerInterfaceWrapper) ListRoutingOverrides(c *gin.Context) {
+
+	c.Set(BearerScopes, []string{"admin", "dispatcher"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListRoutingOverrides(c)
+}
+
+// DeleteRoutingOverride operation middleware
+func (siw *ServerInterfaceWrapper) DeleteRoutingOverride(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "category" -------------
+	var category CategoryCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "category", c.Param("category"), &category, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter category: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "commune" -------------
+	var commune string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "commune", c.Param("commune"), &commune, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter commune: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(BearerScopes, []string{"admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DeleteRoutingOverride(c, category, commune)
+}
+
+// PutRoutingOverride operation middleware
+func (siw *ServerInterfaceWrapper) PutRoutingOverride(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "category" -------------
+	var category CategoryCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "category", c.Param("category"), &category, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter category: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "commune" -------------
+	var commune string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "commune", c.Param("commune"), &commune, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter commune: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(BearerScopes, []string{"admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.PutRoutingOverride(c, category, commune)
+}
+
+// ListAgencies operation middleware
+func (siw *ServerInterfaceWrapper) ListAgencies(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListAgencies(c)
 }
 
 // ListCategories operation middleware
@@ -993,6 +2396,69 @@ func (siw *ServerInterfaceWrapper) GetCategory(c *gin.Context) {
 	siw.Handler.GetCategory(c, code)
 }
 
+// PreviewRouting operation middleware
+func (siw *ServerInterfaceWrapper) PreviewRouting(c *gin.Context) {
+
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PreviewRoutingParams
+
+	// ------------- Required query parameter "category" -------------
+
+	if paramValue := c.Query("category"); paramValue != "" {
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Query argument category is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	err = runtime.BindQueryParameter("form", true, true, "category", c.Request.URL.Query(), &params.Category)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter category: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Required query parameter "lat" -------------
+
+	if paramValue := c.Query("lat"); paramValue != "" {
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Query argument lat is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	err = runtime.BindQueryParameter("form", true, true, "lat", c.Request.URL.Query(), &params.Lat)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter lat: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Required query parameter "lng" -------------
+
+	if paramValue := c.Query("lng"); paramValue != "" {
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Query argument lng is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	err = runtime.BindQueryParameter("form", true, true, "lng", c.Request.URL.Query(), &params.Lng)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter lng: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.PreviewRouting(c, params)
+}
+
 // GinServerOptions provides options for the Gin server.
 type GinServerOptions struct {
 	BaseURL      string
@@ -1022,8 +2488,15 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 
 	router.GET(options.BaseURL+"/healthz", wrapper.GetHealth)
 	router.GET(options.BaseURL+"/readyz", wrapper.GetReadiness)
+	router.PUT(options.BaseURL+"/v1/admin/agencies/:id", wrapper.PutAgency)
+	router.PUT(options.BaseURL+"/v1/admin/categories/:code", wrapper.PutCategory)
+	router.GET(options.BaseURL+"/v1/admin/routing-overrides", wrapper.ListRoutingOverrides)
+	router.DELETE(options.BaseURL+"/v1/admin/routing-overrides/:category/:commune", wrapper.DeleteRoutingOverride)
+	router.PUT(options.BaseURL+"/v1/admin/routing-overrides/:category/:commune", wrapper.PutRoutingOverride)
+	router.GET(options.BaseURL+"/v1/agencies", wrapper.ListAgencies)
 	router.GET(options.BaseURL+"/v1/categories", wrapper.ListCategories)
 	router.GET(options.BaseURL+"/v1/categories/:code", wrapper.GetCategory)
+	router.GET(options.BaseURL+"/v1/routing/preview", wrapper.PreviewRouting)
 }
 
 type BadRequestApplicationProblemPlusJSONResponse Problem
@@ -1055,6 +2528,8 @@ type UnavailableApplicationProblemPlusJSONResponse struct {
 
 	Headers UnavailableResponseHeaders
 }
+
+type UnprocessableApplicationProblemPlusJSONResponse Problem
 
 type GetHealthRequestObject struct {
 }
@@ -1101,6 +2576,336 @@ func (response GetReadiness503JSONResponse) VisitGetReadinessResponse(w http.Res
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
 	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type PutAgencyRequestObject struct {
+	Id   AgencyId `json:"id"`
+	Body *PutAgencyJSONRequestBody
+}
+
+type PutAgencyResponseObject interface {
+	VisitPutAgencyResponse(w http.ResponseWriter) error
+}
+
+type PutAgency200JSONResponse Agency
+
+func (response PutAgency200JSONResponse) VisitPutAgencyResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PutAgency400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PutAgency400ApplicationProblemPlusJSONResponse) VisitPutAgencyResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PutAgency401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PutAgency401ApplicationProblemPlusJSONResponse) VisitPutAgencyResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PutAgency403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PutAgency403ApplicationProblemPlusJSONResponse) VisitPutAgencyResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PutAgencydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response PutAgencydefaultApplicationProblemPlusJSONResponse) VisitPutAgencyResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type PutCategoryRequestObject struct {
+	Code CategoryCode `json:"code"`
+	Body *PutCategoryJSONRequestBody
+}
+
+type PutCategoryResponseObject interface {
+	VisitPutCategoryResponse(w http.ResponseWriter) error
+}
+
+type PutCategory200JSONResponse Category
+
+func (response PutCategory200JSONResponse) VisitPutCategoryResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PutCategory400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PutCategory400ApplicationProblemPlusJSONResponse) VisitPutCategoryResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PutCategory401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PutCategory401ApplicationProblemPlusJSONResponse) VisitPutCategoryResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PutCategory403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PutCategory403ApplicationProblemPlusJSONResponse) VisitPutCategoryResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PutCategorydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response PutCategorydefaultApplicationProblemPlusJSONResponse) VisitPutCategoryResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ListRoutingOverridesRequestObject struct {
+}
+
+type ListRoutingOverridesResponseObject interface {
+	VisitListRoutingOverridesResponse(w http.ResponseWriter) error
+}
+
+type ListRoutingOverrides200JSONResponse RoutingOverrideList
+
+func (response ListRoutingOverrides200JSONResponse) VisitListRoutingOverridesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListRoutingOverrides401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListRoutingOverrides401ApplicationProblemPlusJSONResponse) VisitListRoutingOverridesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListRoutingOverrides403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListRoutingOverrides403ApplicationProblemPlusJSONResponse) VisitListRoutingOverridesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListRoutingOverridesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListRoutingOverridesdefaultApplicationProblemPlusJSONResponse) VisitListRoutingOverridesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type DeleteRoutingOverrideRequestObject struct {
+	Category CategoryCode `json:"category"`
+	Commune  string       `json:"commune"`
+}
+
+type DeleteRoutingOverrideResponseObject interface {
+	VisitDeleteRoutingOverrideResponse(w http.ResponseWriter) error
+}
+
+type DeleteRoutingOverride204Response struct {
+}
+
+func (response DeleteRoutingOverride204Response) VisitDeleteRoutingOverrideResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteRoutingOverride401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteRoutingOverride401ApplicationProblemPlusJSONResponse) VisitDeleteRoutingOverrideResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type DeleteRoutingOverride403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteRoutingOverride403ApplicationProblemPlusJSONResponse) VisitDeleteRoutingOverrideResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type DeleteRoutingOverride404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteRoutingOverride404ApplicationProblemPlusJSONResponse) VisitDeleteRoutingOverrideResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type DeleteRoutingOverridedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeleteRoutingOverridedefaultApplicationProblemPlusJSONResponse) VisitDeleteRoutingOverrideResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type PutRoutingOverrideRequestObject struct {
+	Category CategoryCode `json:"category"`
+	Commune  string       `json:"commune"`
+	Body     *PutRoutingOverrideJSONRequestBody
+}
+
+type PutRoutingOverrideResponseObject interface {
+	VisitPutRoutingOverrideResponse(w http.ResponseWriter) error
+}
+
+type PutRoutingOverride200JSONResponse RoutingOverride
+
+func (response PutRoutingOverride200JSONResponse) VisitPutRoutingOverrideResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PutRoutingOverride400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PutRoutingOverride400ApplicationProblemPlusJSONResponse) VisitPutRoutingOverrideResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PutRoutingOverride401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PutRoutingOverride401ApplicationProblemPlusJSONResponse) VisitPutRoutingOverrideResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PutRoutingOverride403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PutRoutingOverride403ApplicationProblemPlusJSONResponse) VisitPutRoutingOverrideResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PutRoutingOverridedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response PutRoutingOverridedefaultApplicationProblemPlusJSONResponse) VisitPutRoutingOverrideResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ListAgenciesRequestObject struct {
+}
+
+type ListAgenciesResponseObject interface {
+	VisitListAgenciesResponse(w http.ResponseWriter) error
+}
+
+type ListAgencies200JSONResponse AgencyList
+
+func (response ListAgencies200JSONResponse) VisitListAgenciesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListAgenciesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListAgenciesdefaultApplicationProblemPlusJSONResponse) VisitListAgenciesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 
 	return json.NewEncoder(w).Encode(response.Body)
 }
@@ -1197,6 +3002,57 @@ func (response GetCategorydefaultApplicationProblemPlusJSONResponse) VisitGetCat
 	return json.NewEncoder(w).Encode(response.Body)
 }
 
+type PreviewRoutingRequestObject struct {
+	Params PreviewRoutingParams
+}
+
+type PreviewRoutingResponseObject interface {
+	VisitPreviewRoutingResponse(w http.ResponseWriter) error
+}
+
+type PreviewRouting200JSONResponse RoutingDecision
+
+func (response PreviewRouting200JSONResponse) VisitPreviewRoutingResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PreviewRouting400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PreviewRouting400ApplicationProblemPlusJSONResponse) VisitPreviewRoutingResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PreviewRouting422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response PreviewRouting422ApplicationProblemPlusJSONResponse) VisitPreviewRoutingResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PreviewRoutingdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response PreviewRoutingdefaultApplicationProblemPlusJSONResponse) VisitPreviewRoutingResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// Liveness: the process is up and serving.
@@ -1205,12 +3061,33 @@ type StrictServerInterface interface {
 	// Readiness: MongoDB and S3 answer.
 	// (GET /readyz)
 	GetReadiness(ctx context.Context, request GetReadinessRequestObject) (GetReadinessResponseObject, error)
+	// Create or replace an agency (applies at once, on every replica within seconds).
+	// (PUT /v1/admin/agencies/{id})
+	PutAgency(ctx context.Context, request PutAgencyRequestObject) (PutAgencyResponseObject, error)
+	// Create or replace a category.
+	// (PUT /v1/admin/categories/{code})
+	PutCategory(ctx context.Context, request PutCategoryRequestObject) (PutCategoryResponseObject, error)
+	// Every routing override.
+	// (GET /v1/admin/routing-overrides)
+	ListRoutingOverrides(ctx context.Context, request ListRoutingOverridesRequestObject) (ListRoutingOverridesResponseObject, error)
+	// Remove an override.
+	// (DELETE /v1/admin/routing-overrides/{category}/{commune})
+	DeleteRoutingOverride(ctx context.Context, request DeleteRoutingOverrideRequestObject) (DeleteRoutingOverrideResponseObject, error)
+	// Send this category's reports in this commune to an agency, whatever the other rules say.
+	// (PUT /v1/admin/routing-overrides/{category}/{commune})
+	PutRoutingOverride(ctx context.Context, request PutRoutingOverrideRequestObject) (PutRoutingOverrideResponseObject, error)
+	// Every agency that handles reports.
+	// (GET /v1/agencies)
+	ListAgencies(ctx context.Context, request ListAgenciesRequestObject) (ListAgenciesResponseObject, error)
 	// Every category a resident can report, with who handles it.
 	// (GET /v1/categories)
 	ListCategories(ctx context.Context, request ListCategoriesRequestObject) (ListCategoriesResponseObject, error)
 	// One category.
 	// (GET /v1/categories/{code})
 	GetCategory(ctx context.Context, request GetCategoryRequestObject) (GetCategoryResponseObject, error)
+	// Who would handle a report of this category at this point? Creates nothing.
+	// (GET /v1/routing/preview)
+	PreviewRouting(ctx context.Context, request PreviewRoutingRequestObject) (PreviewRoutingResponseObject, error)
 }
 
 type StrictHandlerFunc = strictgin.StrictGinHandlerFunc
@@ -1275,6 +3152,190 @@ func (sh *strictHandler) GetReadiness(ctx *gin.Context) {
 	}
 }
 
+// PutAgency operation middleware
+func (sh *strictHandler) PutAgency(ctx *gin.Context, id AgencyId) {
+	var request PutAgencyRequestObject
+
+	request.Id = id
+
+	var body PutAgencyJSONRequestBody
+	if err := ctx.ShouldBindJSON(&body); err != nil {
+		ctx.Status(http.StatusBadRequest)
+		ctx.Error(err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PutAgency(ctx, request.(PutAgencyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PutAgency")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(PutAgencyResponseObject); ok {
+		if err := validResponse.VisitPutAgencyResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// PutCategory operation middleware
+func (sh *strictHandler) PutCategory(ctx *gin.Context, code CategoryCode) {
+	var request PutCategoryRequestObject
+
+	request.Code = code
+
+	var body PutCategoryJSONRequestBody
+	if err := ctx.ShouldBindJSON(&body); err != nil {
+		ctx.Status(http.StatusBadRequest)
+		ctx.Error(err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PutCategory(ctx, request.(PutCategoryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PutCategory")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(PutCategoryResponseObject); ok {
+		if err := validResponse.VisitPutCategoryResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListRoutingOverrides operation middleware
+func (sh *strictHandler) ListRoutingOverrides(ctx *gin.Context) {
+	var request ListRoutingOverridesRequestObject
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListRoutingOverrides(ctx, request.(ListRoutingOverridesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListRoutingOverrides")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(ListRoutingOverridesResponseObject); ok {
+		if err := validResponse.VisitListRoutingOverridesResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeleteRoutingOverride operation middleware
+func (sh *strictHandler) DeleteRoutingOverride(ctx *gin.Context, category CategoryCode, commune string) {
+	var request DeleteRoutingOverrideRequestObject
+
+	request.Category = category
+	request.Commune = commune
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteRoutingOverride(ctx, request.(DeleteRoutingOverrideRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteRoutingOverride")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(DeleteRoutingOverrideResponseObject); ok {
+		if err := validResponse.VisitDeleteRoutingOverrideResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// PutRoutingOverride operation middleware
+func (sh *strictHandler) PutRoutingOverride(ctx *gin.Context, category CategoryCode, commune string) {
+	var request PutRoutingOverrideRequestObject
+
+	request.Category = category
+	request.Commune = commune
+
+	var body PutRoutingOverrideJSONRequestBody
+	if err := ctx.ShouldBindJSON(&body); err != nil {
+		ctx.Status(http.StatusBadRequest)
+		ctx.Error(err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PutRoutingOverride(ctx, request.(PutRoutingOverrideRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PutRoutingOverride")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(PutRoutingOverrideResponseObject); ok {
+		if err := validResponse.VisitPutRoutingOverrideResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListAgencies operation middleware
+func (sh *strictHandler) ListAgencies(ctx *gin.Context) {
+	var request ListAgenciesRequestObject
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAgencies(ctx, request.(ListAgenciesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAgencies")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(ListAgenciesResponseObject); ok {
+		if err := validResponse.VisitListAgenciesResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListCategories operation middleware
 func (sh *strictHandler) ListCategories(ctx *gin.Context) {
 	var request ListCategoriesRequestObject
@@ -1327,64 +3388,110 @@ func (sh *strictHandler) GetCategory(ctx *gin.Context, code CategoryCode) {
 	}
 }
 
+// PreviewRouting operation middleware
+func (sh *strictHandler) PreviewRouting(ctx *gin.Context, params PreviewRoutingParams) {
+	var request PreviewRoutingRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PreviewRouting(ctx, request.(PreviewRoutingRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PreviewRouting")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(PreviewRoutingResponseObject); ok {
+		if err := validResponse.VisitPreviewRoutingResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // Base64 encoded, gzipped, json marshaled Swagger object
 var swaggerSpec = []string{
 
-	"H4sIAAAAAAAC/8Ra3XLbxhV+lTNoZmInIET9ORY1vbBlu1HqH1Wyk04tlTwEDokNgV14d0GZ1ugZOn2A",
-	"XvUFcteZ5LaT9/CbdHYXfyRBUXQc9YaiCOzZ87ff+dlz5YUizQQnrpXXu/Jiwoik/XpKWs4ejTRJ819E",
-	"KpQs00xwr+edUSh4pEALuESmYUgjIQm0nDE+Bhwj44HneyqMKUWzPGWcpXnq9bq+p2cZeT2PcU1jkt71",
-	"9bXvSVKZ4Irszo8xOqV3OSlt/gsF18TtV8yyhIVomNjKpBgmlH79ozIcXTX2+kLSyOt5f9iqRdtyT9XW",
-	"iVvlNp2X6XVMIN22wBSkmIyETCkCIWGELFEwxYRFdvdDGJCUQqoBJExpBTQlOQMxGhGPjApGjJIo8K59",
-	"70jwUcLCOxcljJGPCcJiewWXTMegzZNcSuIalEZNlsenRpa7ZPARn4HQMUmwaoR7e92uD3vdbfOxaz72",
-	"zMe++TjwYW97x3yYB9vmtx3z786BD/vd7n0rwTMhhyyKiN+lFGdszCkCxn0Y5hp0zBRIkRCkOAMuNETC",
-	"/mg5fCn0M5Hz6C4ZfClA5WEMkpTIZUhwT0jLmODkXAGThKTlVxE5Vb4W4gXyWXEC1Z36rRCQIp8Bak1p",
-	"ptWhg5eBxaKOBaMBKAc+BmAW4apT4VUbB8XbWw1ks0y84ZjrWEj2ge7UPC+YUoyPfaD3GZMOaRi3KAOh",
-	"pIi4Zpg493nDcYoswWFCd3pQQWkhcUygSE5JQiRIWRdCri5JHhrMd4APaDS6wlbwUujYAOMlqgKaos9l",
-	"wOsy0FgyR6hpLOTMfM+kyEhqRoUXR7ROFeXqI/Ou1QZGCePUDxNUlgpxE8beerkcGwP4HhcyxcS7qAKb",
-	"0pLxsVk9liLP7KL3mGaJi3ojiUrLPNS5JK9lUYw8SijqD2fLcfcRBxwTD2dw/MQ37jIIRZrmnAYwEtIe",
-	"6RMSWUJfKjgSacq0JgIxcofdvQqXMUl3/At3AWYPU81k8WYbdxxT6juYrd8/FRhBhCmOV6+Zsvk13/76",
-	"E8Qff/kHH0P68ef/aPjvP3/96eMv/+LjNhKKuGKaTWlZJy9N7AUVi0sOgju58mHCQkgxC2piQyESQu65",
-	"dONdbk6cMaR1i5rJWsTSfnMmWXKJJm+1D4jhjxRqG/+bHjWnASkw6ldaywzmSSPQ399i58OF+ehfXG37",
-	"uwfXX7SppCT8nLk8ad7ZmaZ0/stt3N7QLTZCKXG2pCxHrVXOmMLJMh9UphZLuBILqX3ggncqBYIkVIIb",
-	"D+UwEJOBScRGmCgK2jSQoDZnoe/kKx7zPB0aXHB2bJ7YVPCxiIbGYrutx1VMGnRWuYulat+dY6BNJU9Q",
-	"49P3mZAt9iH7O0V9tA9Nqmm+eRFq6miWth6kTIoRS+gWeG5fs+dGKSb47T3hzC045iOx1hmaMtTMNTZt",
-	"U8ozkxlXCee8UmzWvOwsPxjA6sFgKKJZkAgX64IE9cCHwbuc5CxIWMrsvy5EBMcRpZmw1un8mWYDCIJW",
-	"F0pJKXP+aruXzxZkdazVC9pE+5Yw0fGyWCbRzueCh5i0OODCjsWqto2eIx/nBdslSQtdxFsd+5XOjmKT",
-	"6nG3ZiEulo/6LGpRhAkMJj1Rm7lqLHgLWJvKxJ1QYByeBtsP9nzIUOpkBimqicsKaoz8+uHewfbOV199",
-	"9eCbh23bSFLEo75NPfpFstGQoa4xFzC/KXLJ7JygK0i3WeOVzhrlKkYRM8JictLQsgUxf0HxlY5qebsH",
-	"2zuwu7cPTt4U3z8nPjZOtbvjmyq6/Hd7nfs44iv4/Z4kG802ZHfRTxrMPdhbw5xfZV/NONftHFxcPWgL",
-	"bzfby9JqE+0ElboUMjqyGeam8rm6uJ8VRBZk3Nl/sFZITpe3Xt5dK/QiPwv0WxVQpPJtmePpsyM42Nv/",
-	"pkr7IhHmKXEdeIuqiEgjS9qQGDVcEtdwKQUfu5LXQIBv80+EjKQSvBVqXcNkmebTttaJo1c3XEqebaJ6",
-	"q0DWiDNLccz3GFcaebgCoco2UIY6Dtphx75QHIRlAn/tFIjQOX5Spt/FmlZ6dYRYpvXt69cn4F4A4/gN",
-	"AhW8+Z5mOmmR5sxkWaDyNEWrZMvJhPHIfC902sqR+2E5bXtzegySRiSJhwQcU2bdYImoDxSMAxjEWmeq",
-	"t7WlUpT6HQ+mVZGqtmrzDoK1EGCflnL6N0XHkzpLmvdqVzqtinKhJNw0IYuYyhKc9ctUc+kFt9dNfvpG",
-	"kTyOXDpbR/WbVlTRf3WYPSXFIrMIBE9mfhVr251ZrE8pT4XLJ3NFshR2wdM0jkZ2u/W2tCBut21IPWeB",
-	"G+z6JjMmWYvtKePNX7eXIG7BdA2ofthdC/Sb2+q6RaJTwohxco2FxWBL4WSDAs5WXy1At5x7SsLI1LF5",
-	"o6N022TUL/m6aJVmJEnFn5YLSbe4r8XEdRca9tjf3jD3mSfWymvh87VS3IExld1oxEKSnl/iBUYp4547",
-	"7KjD2D2zP7Yl280KatmsnwAyCSrdz9VGqxZTiXrbBXptyjlL1W2bCguFjklXNhFN03vdiptarC/JtPAK",
-	"Cn61c5s4n9jQsIB2R0HEHMKorfnwmUPMp0L9LeC8er1C9kqutchuVX1k39kQNuassVlB8tsCwKdn+bUV",
-	"qm7Ab0ScpqUW2oimwir+Bv3OxdWO/2D3FvVWw5iN6sPyvdJ+n6MP6c7cbzyzz8WY8U1L8U+v+Zra38QD",
-	"b6HylSJ+vhxoA+S5qwPSlim9NpH8BFlL0xDDkJSqE4eV7SvnFO2DDDnXLLF1jCMHllxxMafaS66llKUl",
-	"ik2I98tSqjzujwklyZUn+dbd3QUHmtPD3N5zKljku9i0zdWKuLGMKo86f+t2DgyePPQf7K3AE0VhLpme",
-	"nRm+namGTvLq27MyPn73w2vPb7nratpiJEUKio15h/EAnmIYg3ED1x6wUxg+oLI2VKHISLlylymwmiPf",
-	"VeEiIfMSakhxds5DTBJg+tBeiacsihK6RElAfCRkWL5qyAfnvBxpsQfFyVJJbgpdd4PKisxvXpzHGE7I",
-	"lciGjzNTD8Nf8o8//5uP4SXjMYRMsw/EOyOiaIjhBDDLAqhLOUmZKebL8tkW2+6iK2EjcvMdeM6zWGgB",
-	"yCOzD5NQNswPgdDOAlgqdlQh1xSBFkV7wk7gsGFCxR2jD5dCTiiC4QyYKSVdmHKTJIyfc4TyLsw3+/kg",
-	"eGgJiWRKkb/yTu6cn3PX9XHTH0wBNtpTg1U32oOqYwX33GmAQdHwGtwP4Pu6W+R6TdZs57x1NgdQO3YZ",
-	"r2Z5rLLdGBKEKOXMsDVo9nIG4O4XDuFdLjQB0+6uaibyc15oFqu+inWYhIXElQUAB6Smjs0kI43FfZvr",
-	"3HgtHvGs9IRHJ8ee701JKudM3WA76Norq4w4ZszrebtBN9h194ixPWxbsb2O+GC+j8mG5uq8mFPt/Yl0",
-	"cWOxMH+10+3eMGOw2WxBsUPbaEHCphTMQYXXe3vhe0W3yut5z9mUTHncK2+rLRwwBXlmHVyRnDI+tvCM",
-	"Y2VzqVJE5V0Y0lu23G0qYZ6LnW7XmdB5SUQZ8cjesLsBB+XDfncX7lXTUyNkifEiVwjfd2NMl8xdUS4p",
-	"uK7wf0cd15u0qNk8nNkRkv3u7t1s+aipxoWBkc859LHCayreevBC8LF48tg6y9lug4WV7jLd3grdZXiR",
-	"XrQeHZPrHtWv/Y62nbvlXzXqhxoTMc7JByEjkg6yXa+4tnvbLhXbW835IrvJCPNEr19XdNhvMIdD+kKp",
-	"M0Aoey0QIi/Cke+i12UswM1aKGC6aadKxDYzbV0ZWa9vArpqwMEApMSUtHXAt1eeyQotaHrlxEA5EVIn",
-	"V1rm5G9oMDdBdH1xB75xg1/Y59YL9rp7661ZDSn+/93mFW8KsMIT7Ho5LW2Zy6TIxHpbWybvSWKhdO9h",
-	"92HXM5YoaCzGgDLM+CBL6HDJosooNKkPJaOgdo8GZlz7i7RqVGhchqgyHXOZFSvTSufr5kHaoF9LuEy+",
-	"zgZNJmySF5f2gb0IKK/WzW5oMlrbc4KzF2cWDQ5B2SZ9saSsOO3rZbkWnPPHQps0MSQ2JUA3qNMxwTqa",
-	"T8jvIXz3w2sfBo+K6UmrlB64+gaCIBjcL1gpSo5ioZWdqXMuhUaTgooy/OaKDiGzN+/aTpJzwMRG8E6u",
-	"KFqgI2kqJhYqlIGOhKCYPHGZV6FOzE3+4bddrSk7wNth3OriSwUmXy3mWCznEWpsWAbDUORct1Bztx/F",
-	"cwX3ylzZL+f1bPdG+VC3dMwz++P9xg6qaIAs0n/Fk5mxtvGhiKbGkOEE7g3OXpz1T05ffX/85OnpHxXj",
-	"k8H9Q9jr7s2nJQXxiKbe9cX1/wIAAP//ki7/xfQvAAA=",
+	"H4sIAAAAAAAC/+w8224bSXa/ctBZYOzZJkXdPJaMIJBlO+ONx1YkexxkpJDF7kN2raqr2lXVlDmGviHI",
+	"B+Qh2B/YtwC7jxvsf8yfBHXpK5siKUsaBNkXm2J3VZ37vfgliESaCY5cq+DwS5AgiVHaj6eo5fxoolGa",
+	"v2JUkaSZpoIHh8EZRoLHCrSAK0I1jHEiJIKWc8qnQKaE8n4QBipKMCVmeUo5TfM0OByEgZ5nGBwGlGuc",
+	"ogyur6/DQKLKBFdoT35O4lP8lKPS5q9IcI3cfiRZxmhEDBBbmRRjhulvf68MRF9qZ/1G4iQ4DP5uq0Jt",
+	"yz1VWydulTu0idP7BEG6Y4EqSAmbCJliDELChFCmYEYYje3pz2CEUgqpRsCo0gpwhnIOYjJBHhsSTCiy",
+	"uB9ch8Gx4BNGowdHJUoInyJE/ngFV1QnoM2TXErkGpQmGi2MLw0uDwngEZ+D0AlKsGSER3uDQQh7g23z",
+	"z675Z8/8s2/+OQhhb3vH/GMebJvvdsyfOwch7A8Gjy0Gr4Qc0zhG/pBYnNEpxxgoD2Gca9AJVSAFQ0jJ",
+	"HLjQEAv7pYXwrdCvRM7jhwTwrQCVRwlIVCKXEcIjIS1ggqMTBcIYSguvQnSkfC/ED4TPvQaqB5VbISAl",
+	"fA5Ea0wzrZ458zKytqhnjdEIlDM+xsC0zVWvtFddEPi3t2qWzQLxgZNcJ0LSn/FB2fMDVYryaQj4OaPS",
+	"WRrKrZWBSGKMXFPCnPh84GRGKCNjhg+qqKC0kGSKoFDOUEIsUFkRIlxdoXxmbL4z+EAMRZfwCt4KnRjD",
+	"eEWUN03xXTIwkyJCpR6aPB+RsZ5zE84GSJzkCmN4NBES8DNJM4ZAIGMkQhC5VjR2mpdJMaM8sjp3XXhK",
+	"S4ejKfJobj5lUmQoNUWvhGmacxxGIsZFj/xKSPBvwAmKjOE3Co5FmlKtEdWhPVRMJjSihMF+L6ZTqsHs",
+	"ZdjgXbLSkvKpETcar6KKA/N1bN6+pM6uITcu/qcC1CAMPJqUsCAMck0Z1fMgDAxeliVqGCHXEoOLDiA4",
+	"SXHoTHr3sxm1pzoyB4fBh+dvX8BJ8tc//vLn/+RTeP6XP1A4Tv7yX/NFFG3M8Sk3amcgpnFQ7Vmd7FGr",
+	"gBPj32OkDQAl/g0I8jGPe4MnT77bNcgbMyYNd/7tJ9L7edA7uPD/9y6+bIdPdq9/00V7vzPPcifAcUwN",
+	"qQg7qcnDhDCF4QoRqQNgTv+y333i/fMvJZ/fIJ/qJDjcGQxCEw8Wf2+HN3J3o5Utrt6CoW+oizqbhKUa",
+	"0+aH1aph9vSHECnJfFHm7F5doBwTjVMhO42A4+xNxxerj8271mSRmFEjFowoVedzLqfGSoYBFzIlrJOJ",
+	"UynyrCnklE8kUVrmkc4ldglUQnjMMB6O54uW6ogDsQSC1y9C4/JGXtxGYIymsVOLBgzExAUs3sRdJShL",
+	"Q2qsM1AbEFRAVjJ8k1xW758KEkNMUjJdvqZtb77/6x8h+eXP/86nkP7yp//W8D//4W1P1xZZMlc0ImyR",
+	"JKeoBJsZ92hssvWOCpRI0fnMGVV0zPAQSOFks0RoYbKUQp5qRnwsBEPCzYkKuaKazjr8xVuTsYBKxBUH",
+	"wR0l8zGjEaQk69qtJbxWELtNppOYhhAsCGEdtps04NjLe0VzKUg8LPnUMrHWvg6Ncd096DZ1xca3Ma93",
+	"pEg1i7a32hTeTpUMB2vnPNlbz+Q+qLFeWyM4Yqxawr+GwK+Q4PsW3bvwJKUj+ApfkmB0uQgHFin/Qryf",
+	"CKlD4IL3SjxBIlGCG6vLYSQuR8b0WBXpDB4Z0UYohw4//5jn6djE647cdeVJBZ+KeGwIu9upOeJyTXYG",
+	"9t0GAJ0kcUpyaui+zMFWBqeI5jrlvvnqeqHnEgf0nJgVZA4fiYxXBqw1+1uT4C5sXxBNXn7OhOyQRrTf",
+	"Yzwk9qHJZMynICYae5qmna4wk2JCGa6RNtnXrFoqZYLFteX+zC14zSdipejXcaiAqx3aRZRXFFlclr2a",
+	"RLG1u0XV+GhCjkMYjUU87zPhUso+I3oUwuhTjnLeZzSl9k+XqPZfx5hmwspi759wPoJ+v1NhUpO6TrEj",
+	"0Wnh6kCrFnSh9j0SZgxuGy2lic4bXktcdqhb60S/quugN4RPcw92saW1pw1BrLB8p7PjhDCG3K1pKV7x",
+	"aOhyz4XlrkiiNhPVRPCO4Od9guDsEVAOL/vbT/ZCyIjUbA4pUZcunqpU87dP9w62d7799tsn3z3tOkai",
+	"Qh4PrXsa+pJHDYeq0t3S4TrKBbANRJds3cWNdzqrFc03iGpKGtVM3sH2Duzu7YPDt+bVd3c2y8Dc5kvg",
+	"/RElncw3zXFbcrJZlLM0M37SFS7ezC+7VxdqJ0SpKyHjYxvJb4qfq84PM79JO6zaf7I6IMOrtZcPViLd",
+	"hqe1fycBfMWsK2A9fXUMB3v735WJWyyiPEWu+8FivK0JZV2WmGi4Qq7hSgo+dYV3YwJCm0ESyFAqwTtN",
+	"rWvbLO75squB4/ar2j4FzDbVXMuR1fzMgh8LA8qVJjxaYqGKZlRGdNLvNjv2Ba8Iixv8S89bhN7rF0UC",
+	"7dd07ld5iMW9vn///gTcC+2qYWnewkBTzTqwOTMxJag8TYklsoXkkvLYfPY07YTIfbEYpH44fQ0SJyiR",
+	"RwicpNSKwcKmIWB/2odRonWmDre2VEqk/sT7s7IWrLYq9o76K02AfVrgGd7kHU+qKKkp1S5jW+blIolk",
+	"04AspipjZD4sAtJbVHM/KJSulstqXv2mFaX3X+5mT1HR2CwCwdk8LH1ttzCL1SHlqXDxZK5QFsi2JE2T",
+	"ycQe11+v5muPrWHd4MANfP2QGZastO0p5fVvtxdMXIt1NVP9dHX+vDmvrjswOkUSU46uotF2thhdbpCu",
+	"2lyzw9Atxp4SSWxyo7zW11o3GA0LuC46sZlIVMntYiHpFg+1uFwohexvbxj7NDfrhNXLfEUUpzAmj51M",
+	"aIQyCAt7QeKU8sApO9FR4p7ZL7uC7VORa8qnLzCiirpuV5cZWr+UXdRTV4lAlVtbchDfamuq6TuOwCjH",
+	"0ldDRDgYmXBWgk8ZVcucntnS15sW/ZQiKZotfqSojVItKVHIvEl5MUMpadxseQxNqheUqA8zweZTwW0E",
+	"RKTxvFWReZ2OSEs+PAc8MCWx6ih2C43l7LsC4psdzLotvKjWctikudBuOa0IJotTWgvDGtBr4Hyb4u0t",
+	"qNLJrzVBvIvqX5vTty8C1uspi0b+FiEHI0oPc7XRqrYsVMe29uvEIFXrkrRV9jDJyyaoafysO6MoLVYL",
+	"uBaB3yEsT+5C57Z8NOHNA4WUxiXHXYXXOw44bxv4rRHcla+XcV6J18o4z5L62L7zNZZms/LE14WDt8/5",
+	"Ky6UDvEr4486p5bPQfSHvYsvO0smIVocrTGzVouwcC/l311YYadzX6mzb8SU8k0Lc7evANWpv4kErkHy",
+	"pSjeXUa0geV5KAXpypvem7j+hNCOFgKJIlSqSiOWFrMpXz5cnXNNma1quO3AbueHBVV3AWYhgenwYpfI",
+	"h0VhpVD35yaglUs1ee1eTztkqtOhcXaDBG24/aFdoub9xqJVOer966B3YOzJ0/DJ3hJ7ojDKJdXzMwO3",
+	"Y9XYYV5+elX4x999fB+EHQ33Oi8mUqSg6JT3KO/DSxIlUCYCbjI8BKIsD1UkMlSu+EUVWMph6GpygqF5",
+	"iWhIyfycR4QxoPqZHdNNaRwzvCISAflEyKh41WzfP+fFmL1VFIdLiXmidebGFqmP/JroPCfRJbqCmYHj",
+	"LCVSwz/nv/zpD3wKbylPIKKa/oy8N0GMxyS6BJJlfagKOxIzIXVZF7WlNzdGwugE3cw5OeduXoXw2JxD",
+	"JRTts2eAxM4n213s+HSuMQYtfLHS3gqgY4Z+0CGEKyEvMYbxHKhW4N2Um26n/JwTKNr1oTkvBMEju5Fg",
+	"M4zDpRMv5/ycuxqwm0induCgLFaPlo2Rjsr6NTxy2gAjX/4ePe7Dj1Xt2FWeLdvOeed9ASDagUt5eb/A",
+	"EttdjYCISDk3YI3qld0RuG7jM/iUC41AtevTz0V+zj1lSVlltQLDaIRcWQPgDGlgTLKkqImfNXB13KBD",
+	"Il4VknB08joIgxlKV18IBv3t/sC26zPkJKPBYbDbH/T9IGRilW0rsc3Jn83nKVrXXOqL0ergH1H7/mXr",
+	"TsjOYHDDYO9mA73+hK5xZ0Zn2G+YiuDwp4sw8LXr4DB4Q2fIUfmJWj93bMQlz6yAK5QzyqfWPJOpsrFU",
+	"WRsILszWW7b4VSdCE4qdwcCx0ElJjBny2I75uKFrFcL+YBcelTc6JoQyI0WuLPbYXa24oq72sUDgqt53",
+	"jzSuDukgs3k4t2Pt+4PdhznyqE7G1hD7XQ2i3yA1JWyH8IPgU/HiuRWWs90aCEvFZba9ZQPtLWsDKaqt",
+	"LzS+tj4w79Chk1wfFaWljEiSoraY/fQlMOGG1cZidOTQV8FLn61ljuGaBK9VSi7KbtRzEc/vjKX1Uejr",
+	"ZnBhAL2+RwEuKp/dt6v82B1R9n4Euqtee+74rl1LMLdql9vsku3VSxr3U+yi3dWLqhtRFoEJyZlevcq3",
+	"KpuSXAVJPxUZ33VDul2aDEIaT26vOpByMvGRZQGqwrkZj+wNm3mZRsT77uKuyOO6LkREEyamObZVwVcS",
+	"rTJEIsYb1eG4KjuuVghfkLydSjTLo/elFs0h1gdWjGomccnFQ//8b8qxVDlKGq0l6tKVgXtFj0ItjZ7e",
+	"UKVbReP7dfIdNe8lUlEC3/8/zNlG9avFZpc8eF6V6N6OwVtfCgG5NtbNNkquXZzI0NVYmox/Yb9v9wsW",
+	"OL/X1aNPxaxU0Qfhyp6D4+YV5XXZ+1dQRwLjslZxbS33UfmaO3Eh4RInVTQelx+y3u0vQ4tlfrNLoO7e",
+	"m3U29x7YqS202m62Yv+/PdoZ2kIOVaUf+6aoBCmg3D/yN7Vs3aeq3iRE25tH9jqq/QUAmTNUoMhKZ+iT",
+	"nxu931Hx0r1nBjc5uwLUEISMUbpy1esX/a/nTYfL8XG2rQm6eyslM1ZQtIqhb6TpcfXaA4SVN9G1xKFB",
+	"WDeOWBUTVmpXOXB0H+yowl8oxnn8cEtmL9bYos1VIkpeUb02m2qpzrLq2a+b6vzKKUf/VuHFryw27ziu",
+	"mw/4QHErkzijeLW0gGhtUJbZYrfrPrgqU/k7Pa627oRTof0lH/uVEdE+mOWxHxwDO0TlHucMiy5FjOec",
+	"alvDIiA49uw0l78m1hi/su8UA11wBJmgXJc/hdAoLZs3qTaugyhNGFwRI7znnCogsLez44rXrSjFkcL7",
+	"7yVSb2/n3H+I1jqG+Qscy06oJjFEPrbTCSn57H4l6cD1Mt0fvYOqH1ncolt6pqXBrc7cfto41P7ZPvXi",
+	"/kOwcmJxia4XgnnrEGxnZx1tr/+gyN3q+8dEwJXIWew9gHUUtktT9AYrF+J/VMjqzD+AqyTYynXSajE0",
+	"jIU9XM4KFcgl873Aw60tJiLCEqH04dPB00FgOOr3aBuRotER2rlM6j7aTmaGkdFTZJN+JXm1qrURzuZe",
+	"VQhRG85XRUOwjJfqQYx5kPYbSusxXNy+6kcqOrX2xzUewQ6mF1e9KmOlaYpw9sOZDR2egbJD435JMfNg",
+	"Xy8GBvrn/LnQCUiMkJpc0V2T7TE6w7jZEn5E4Hcf34cwOvJBvCXKIbgOO/T7/dFjD4pvevuFFneqzrkU",
+	"mmiMqzpprvAZZPYmmC0umHia2R5Sz/7YTHMfiTNxaeMKZeIMhuBvQjrz6clpUowOStoRWvuzVj3KLS2+",
+	"USCu7M2XCWWOKjHRpMYZEkUi57pjNzeN758reFR0a8Oyfm7SCxVCVVYxz+yXj2snKD+CszhGzOYu4TB2",
+	"YWYYGV3Co9HZD2fDk9N3P75+8fL07xXll6PHz2BvsNdsjPnNY5wF1xfX/xsAAP//6E360ApPAAA=",
 }
 
 // GetSwagger returns the content of the embedded swagger specification file

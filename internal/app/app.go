@@ -10,13 +10,16 @@ import (
 	"net"
 	"net/http"
 	"sort"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/quangninh/feedback/internal/config"
 	"github.com/quangninh/feedback/internal/httpapi"
+	"github.com/quangninh/feedback/internal/jurisdiction"
 	"github.com/quangninh/feedback/internal/mongostore"
+	"github.com/quangninh/feedback/internal/routing"
 	"github.com/quangninh/feedback/internal/s3blob"
 )
 
@@ -64,11 +67,16 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	if err := seed(ctx, store, cfg); err != nil {
 		return fmt.Errorf("start-up: seed: %w", err)
 	}
+	router, err := routing.New(ctx, store, jurisdiction.Default(), log)
+	if err != nil {
+		return fmt.Errorf("start-up: catalogue: %w", err)
+	}
+	go router.Watch(ctx, 5*time.Second)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	handler, err := httpapi.NewHandler(httpapi.Deps{
-		Database: store, Blobs: blobs, Catalogue: store,
+		Database: store, Blobs: blobs, Catalogue: store, Router: router,
 		Registry: reg, Gatherer: reg, Logger: log,
 		MaxBodyBytes: cfg.HTTPMaxBodyBytes, RequestTimeout: cfg.RequestTimeout, RetryAfter: cfg.RetryAfter,
 	})

@@ -37,5 +37,5 @@ func (s *Server) GetCategory(ctx context.Context, req api.GetCategoryRequestObje
 
 func toAPICategory(c catalogue.Category) api.Category {
 	return api.Category{Code: c.Code, NameVi: c.NameVi, NameEn: c.NameEn, Group: c.Group, HandledBy: c.Handler,
-		DeadlineClass: api.CategoryDeadlineClass(c.Deadline), Sensitive: c.Sensitive}
+		DeadlineClass: api.CategoryDeadlineClass(c.Deadline), Sensitive: c.Sensitive, Physical: &c.Physical}
 }

@@ -112,3 +112,10 @@ func (r problemRender) Render(w http.ResponseWriter) error {
 func (r problemRender) WriteContentType(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", problemContentType)
 }
+
+// invalidField is a validation problem about one field.
+func invalidField(field, message string) error {
+	inv := &fault.Invalid{}
+	inv.Add(field, message)
+	return inv
+}

@@ -28,6 +28,7 @@ type Deps struct {
 	Blobs     Pinger
 	Catalogue CatalogueReader
 	Tokens    TokenVerifier
+	Router    Router
 	Logger    *slog.Logger
 	// Registry receives the HTTP metrics; /metrics serves Gatherer.
 	Registry prometheus.Registerer

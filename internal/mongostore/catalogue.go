@@ -2,11 +2,14 @@ package mongostore
 
 import (
 	"context"
+	"errors"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/quangninh/feedback/internal/catalogue"
+	"github.com/quangninh/feedback/internal/fault"
 )
 
 // categoryDoc is a category as stored; _id is the category code.
@@ -118,3 +121,96 @@ func (s *Store) Agencies(ctx context.Context) ([]catalogue.Agency, error) {
 	}
 	return out, nil
 }
+
+// overrideDoc is an administrator's routing override; _id is "<category>:<commune code>".
+type overrideDoc struct {
+	ID          string `bson:"_id"`
+	Category    string `bson:"category"`
+	CommuneCode string `bson:"commune_code"`
+	AgencyID    string `bson:"agency_id"`
+}
+
+// metaCatalogue is the _id of the document whose version counts catalogue changes.
+const metaCatalogue = "catalogue"
+
+// CatalogueVersion returns the number of changes made to the catalogue so far (0 before the first).
+func (s *Store) CatalogueVersion(ctx context.Context) (int64, error) {
+	var d struct {
+		Version int64 `bson:"version"`
+	}
+	err := s.db.Collection(colMeta).FindOne(ctx, bson.D{{Key: "_id", Value: metaCatalogue}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return 0, nil
+	}
+	return d.Version, mapErr(err, "catalogue version")
+}
+
+func (s *Store) bumpCatalogue(ctx context.Context) error {
+	_, err := s.db.Collection(colMeta).UpdateOne(ctx, bson.D{{Key: "_id", Value: metaCatalogue}},
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}}, options.UpdateOne().SetUpsert(true))
+	return mapErr(err, "catalogue version")
+}
+
+// PutAgency creates or replaces an agency.
+func (s *Store) PutAgency(ctx context.Context, a catalogue.Agency) error {
+	_, err := s.db.Collection(colAgencies).ReplaceOne(ctx, bson.D{{Key: "_id", Value: a.ID}}, toAgencyDoc(a), options.Replace().SetUpsert(true))
+	if err != nil {
+		return mapErr(err, "agency")
+	}
+	return s.bumpCatalogue(ctx)
+}
+
+// PutCategory creates or replaces a category.
+func (s *Store) PutCategory(ctx context.Context, c catalogue.Category) error {
+	_, err := s.db.Collection(colCategories).ReplaceOne(ctx, bson.D{{Key: "_id", Value: c.Code}}, toCategoryDoc(c), options.Replace().SetUpsert(true))
+	if err != nil {
+		return mapErr(err, "category")
+	}
+	return s.bumpCatalogue(ctx)
+}
+
+func overrideID(k catalogue.OverrideKey) string { return k.Category + ":" + k.CommuneCode }
+
+// PutOverride creates or replaces the override for (category, commune).
+func (s *Store) PutOverride(ctx context.Context, k catalogue.OverrideKey, agencyID string) error {
+	d := overrideDoc{ID: overrideID(k), Category: k.Category, CommuneCode: k.CommuneCode, AgencyID: agencyID}
+	_, err := s.db.Collection(colOverrides).ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, d, options.Replace().SetUpsert(true))
+	if err != nil {
+		return mapErr(err, "routing override")
+	}
+	return s.bumpCatalogue(ctx)
+}
+
+// DeleteOverride removes the override; fault.ErrNotFound when there is none.
+func (s *Store) DeleteOverride(ctx context.Context, k catalogue.OverrideKey) error {
+	res, err := s.db.Collection(colOverrides).DeleteOne(ctx, bson.D{{Key: "_id", Value: overrideID(k)}})
+	if err != nil {
+		return mapErr(err, "routing override")
+	}
+	if res.DeletedCount == 0 {
+		return fault.New(fault.ErrNotFound, "no override for "+k.Category+" in "+k.CommuneCode)
+	}
+	return s.bumpCatalogue(ctx)
+}
+
+// Overrides returns every routing override (a handful: read whole).
+func (s *Store) Overrides(ctx context.Context) (map[catalogue.OverrideKey]string, error) {
+	cur, err := s.db.Collection(colOverrides).Find(ctx, bson.D{})
+	if err != nil {
+		return nil, mapErr(err, "routing overrides")
+	}
+	var docs []overrideDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mapErr(err, "routing overrides")
+	}
+	out := make(map[catalogue.OverrideKey]string, len(docs))
+	for _, d := range docs {
+		out[catalogue.OverrideKey{Category: d.Category, CommuneCode: d.CommuneCode}] = d.AgencyID
+	}
+	return out, nil
+}
+
+const (
+	colOverrides = "routing_overrides" // _id: "<category>:<commune code>"; a handful, read whole
+	colMeta      = "meta"              // _id: what the counter is for, e.g. "catalogue"
+)
