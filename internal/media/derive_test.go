@@ -113,16 +113,20 @@ func TestDeriveOrientation(t *testing.T) {
 }
 
 func TestDeriveDownscales(t *testing.T) {
+	small := media.DeriveOptions{PublicSide: 600, ThumbSide: 120}
 	tests := []struct {
 		name              string
 		w, h, orientation int
 		pw, ph, tw, th    int
 		opts              media.DeriveOptions
 	}{
-		{"landscape", 3000, 1000, 1, 2048, 683, 400, 133, media.DeriveOptions{}},
-		{"portrait by orientation", 3000, 1000, 6, 683, 2048, 133, 400, media.DeriveOptions{}},
-		{"between the sides", 1000, 800, 1, 1000, 800, 400, 320, media.DeriveOptions{}},
-		{"approx bilinear", 3000, 1000, 1, 2048, 683, 400, 133, media.DeriveOptions{Scaler: draw.ApproxBiLinear}},
+		{"default sides", 2100, 700, 1, 2048, 683, 400, 133, media.DeriveOptions{}},
+		// Smaller sides keep the rest quick under the race detector.
+		{"landscape", 660, 220, 1, 600, 200, 120, 40, small},
+		{"portrait by orientation", 660, 220, 6, 200, 600, 40, 120, small},
+		{"between the sides", 500, 400, 1, 500, 400, 120, 96, small},
+		{"box reduction first", 2000, 600, 1, 600, 180, 120, 36, small},
+		{"catmull-rom", 660, 220, 1, 600, 200, 120, 40, media.DeriveOptions{PublicSide: 600, ThumbSide: 120, Scaler: draw.CatmullRom}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

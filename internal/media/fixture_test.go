@@ -127,11 +127,15 @@ func (s exifSpec) buildTIFF() []byte {
 // any turn or mirror shows.
 func pattern(w, h int) *image.RGBA {
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
+	var rows [2][]byte // the top and bottom rows, copied down the picture
+	for half, c := range [2][2]color.RGBA{{red, green}, {blue, yellow}} {
 		for x := range w {
-			c := [2][2]color.RGBA{{red, green}, {blue, yellow}}[btoi(y >= h/2)][btoi(x >= w/2)]
-			img.SetRGBA(x, y, c)
+			p := c[btoi(x >= w/2)]
+			rows[half] = append(rows[half], p.R, p.G, p.B, p.A)
 		}
+	}
+	for y := range h {
+		copy(img.Pix[y*img.Stride:], rows[btoi(y >= h/2)])
 	}
 	return img
 }
