@@ -81,7 +81,7 @@ func TestBackoff(t *testing.T) {
 		{10, 0, 0.5, 150 * time.Second}, // capped at 5 min
 		{1000, 0, 0.5, 150 * time.Second},
 		{1 << 62, 0, almostOne, 5*time.Minute - 1},
-		{1, 7 * time.Second, 0.5, 7 * time.Second},       // never before Retry-After
+		{1, 7 * time.Second, 0.5, 7 * time.Second},         // never before Retry-After
 		{3, 1 * time.Second, 0.9, 3600 * time.Millisecond}, // Retry-After shorter than the backoff
 		{20, 10 * time.Minute, 0.9, 10 * time.Minute},      // Retry-After beats the cap
 	}
