@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -255,4 +256,41 @@ func TestDelayIsConcurrent(t *testing.T) {
 	if n := len(s.Messages()); n != 20 {
 		t.Errorf("recorded %d, want 20", n)
 	}
+}
+
+// TestServeHandlerYourself is how the dev stack runs it: an unstarted stand-in behind its own server.
+func TestServeHandlerYourself(t *testing.T) {
+	s := fcmstandin.NewUnstarted()
+	if s.URL() != "" {
+		t.Errorf("URL() = %q before serving", s.URL())
+	}
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+
+	got, _, body := mustPost(t, srv.URL+"/v1/projects/dev/messages:send", `{"message":{"token":"phone-1"}}`)
+	if got.HTTP != http.StatusOK {
+		t.Fatalf("send: %+v %s", got, body)
+	}
+	req, err := http.NewRequest(http.MethodDelete, srv.URL+"/standin/messages", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent || len(s.Messages()) != 0 {
+		t.Errorf("DELETE /standin/messages: %d, %d messages left", resp.StatusCode, len(s.Messages()))
+	}
+	resp, err = http.Get(srv.URL + "/standin/messages")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if strings.TrimSpace(string(b)) != "[]" {
+		t.Errorf("GET /standin/messages after DELETE = %s, want []", b)
+	}
+	s.Close() // a no-op for an unstarted stand-in
 }
