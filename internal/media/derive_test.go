@@ -71,6 +71,12 @@ func rotCCW(img image.Image) image.Image {
 // assertQuadrants checks that a rendition shows the pattern upright: red, green over blue, yellow.
 func assertQuadrants(t *testing.T, r media.Rendition) {
 	t.Helper()
+	assertColors(t, r, red, green, blue, yellow)
+}
+
+// assertColors checks the colours at the centres of a rendition's quadrants.
+func assertColors(t *testing.T, r media.Rendition, topLeft, topRight, bottomLeft, bottomRight color.RGBA) {
+	t.Helper()
 	img, err := jpeg.Decode(bytes.NewReader(r.JPEG))
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +88,7 @@ func assertQuadrants(t *testing.T, r media.Rendition) {
 	for _, q := range []struct {
 		x, y int
 		want color.RGBA
-	}{{w / 4, h / 4, red}, {3 * w / 4, h / 4, green}, {w / 4, 3 * h / 4, blue}, {3 * w / 4, 3 * h / 4, yellow}} {
+	}{{w / 4, h / 4, topLeft}, {3 * w / 4, h / 4, topRight}, {w / 4, 3 * h / 4, bottomLeft}, {3 * w / 4, 3 * h / 4, bottomRight}} {
 		if got := color.RGBAModel.Convert(img.At(q.x, q.y)).(color.RGBA); !near(got, q.want) {
 			t.Errorf("at %d,%d: %v, want %v", q.x, q.y, got, q.want)
 		}

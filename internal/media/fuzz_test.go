@@ -18,6 +18,7 @@ func FuzzInspect(f *testing.F) {
 	for _, name := range []string{"lossy.webp", "lossless.webp", "exif.webp", "photo.heic"} {
 		f.Add(MustRead(f, name))
 	}
+	f.Add(withIrot(f, MustRead(f, "photo.heic"), 3))
 	inspector := media.Inspector{MaxBytes: 1 << 20}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		info, r, err := inspector.Inspect(bytes.NewReader(in))

@@ -98,6 +98,97 @@ func TestDeriveHEIC(t *testing.T) {
 	assertQuadrants(t, thumb)
 }
 
+// An iPhone portrait photo is stored on its side with irot 3 (three quarter turns anticlockwise):
+// Inspect reports orientation 6 and heif-convert hands back the picture upright, turned once.
+func TestDeriveHEICRotated(t *testing.T) {
+	prog, err := exec.LookPath("heif-convert")
+	if err != nil {
+		t.Skip("heif-convert not installed (Debian package libheif-examples)")
+	}
+	in := withIrot(t, MustRead(t, "photo.heic"), 3)
+	info, _, err := media.Inspect(bytes.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Orientation != 6 || info.Width != 96 || info.Height != 64 {
+		t.Errorf("Info = %+v", info)
+	}
+	public, _, err := media.DeriveOptions{HeifConvert: prog}.Derive(context.Background(), bytes.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, h := info.DisplaySize(); public.Width != w || public.Height != h {
+		t.Errorf("public is %d×%d, DisplaySize %d×%d", public.Width, public.Height, w, h)
+	}
+	// The pattern turned a quarter clockwise: blue, red over yellow, green.
+	assertColors(t, public, blue, red, yellow, green)
+}
+
+// withIrot adds an irot property to heif-enc's output and associates it with the primary item 1.
+// It knows that file's layout: meta first after ftyp; iloc (version 0, 4-byte base offsets) before
+// iprp; ipco then ipma in iprp; the image data in an mdat after meta.
+func withIrot(tb testing.TB, heic []byte, angle byte) []byte {
+	tb.Helper()
+	type at struct{ off, size int }
+	children := func(start, end int) map[string]at {
+		m := map[string]at{}
+		for i := start; i+8 <= end; {
+			n := int(binary.BigEndian.Uint32(heic[i:]))
+			if n < 8 {
+				tb.Fatalf("box at %d of size %d", i, n)
+			}
+			m[string(heic[i+4:i+8])] = at{i, n}
+			i += n
+		}
+		return m
+	}
+	top := children(0, len(heic))
+	meta := top["meta"]
+	inMeta := children(meta.off+12, meta.off+meta.size)
+	iprp, iloc := inMeta["iprp"], inMeta["iloc"]
+	inIprp := children(iprp.off+8, iprp.off+iprp.size)
+	ipco, ipma := inIprp["ipco"], inIprp["ipma"]
+	nProps := 0
+	for i := ipco.off + 8; i < ipco.off+ipco.size; i += int(binary.BigEndian.Uint32(heic[i:])) {
+		nProps++
+	}
+
+	// ipma v0: entry count, then per item a 16-bit ID, a count and 1-byte associations.
+	p := ipma.off + 12 + 4
+	for binary.BigEndian.Uint16(heic[p:]) != 1 {
+		p += 3 + int(heic[p+2])
+	}
+	assocEnd := p + 3 + int(heic[p+2])
+	out := append([]byte{}, heic[:assocEnd]...)
+	out = append(out, 0x80|byte(nProps+1))
+	out = append(out, heic[assocEnd:]...)
+	out[p+2]++
+	irot := []byte{0, 0, 0, 9, 'i', 'r', 'o', 't', angle}
+	ipcoEnd := ipco.off + ipco.size
+	out = append(out[:ipcoEnd:ipcoEnd], append(irot, out[ipcoEnd:]...)...)
+
+	grow := func(b at, by int) {
+		binary.BigEndian.PutUint32(out[b.off:], uint32(b.size+by))
+	}
+	grow(meta, 10)
+	grow(iprp, 10)
+	grow(ipco, 9)
+	grow(at{ipma.off + len(irot), ipma.size}, 1) // ipma now sits after the new irot
+	// iloc v0 with 4-byte offsets, lengths and base offsets: the data moved 10 bytes on.
+	q := iloc.off + 12
+	if heic[q] != 0x44 || heic[q+1] != 0x40 {
+		tb.Fatalf("iloc sizes %#x %#x", heic[q], heic[q+1])
+	}
+	count := int(binary.BigEndian.Uint16(heic[q+2:]))
+	q += 4
+	for range count {
+		base := q + 4
+		binary.BigEndian.PutUint32(out[base:], binary.BigEndian.Uint32(out[base:])+10)
+		q = base + 4 + 2 + int(binary.BigEndian.Uint16(heic[base+4:]))*8
+	}
+	return out
+}
+
 func TestDeriveErrors(t *testing.T) {
 	jpg := MustJPEG(t, pattern(96, 64), nil)
 	heic := MustRead(t, "photo.heic")

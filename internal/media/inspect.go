@@ -72,7 +72,7 @@ func (in Inspector) Inspect(r io.Reader) (Info, io.Reader, error) {
 		return Info{}, nil, fmt.Errorf("%w: %s declares %d×%d pixels", ErrCorrupt, h.typ, h.width, h.height)
 	}
 	if px := max(int64(h.width)*int64(h.height), h.maxItemPixels); px > maxPixels {
-		return Info{}, nil, fmt.Errorf("%w: %d×%d is %d pixels, more than %d", ErrTooManyPixels, h.width, h.height, px, maxPixels)
+		return Info{}, nil, fmt.Errorf("%w: %s of %d×%d declares an image of %d pixels, more than %d", ErrTooManyPixels, h.typ, h.width, h.height, px, maxPixels)
 	}
 	info := Info{Type: h.typ, ContentType: h.typ.ContentType(), Width: h.width, Height: h.height, Orientation: 1}
 	zone := in.Zone
