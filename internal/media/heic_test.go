@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os/exec"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -78,6 +79,33 @@ func TestInspectHEIFHeaders(t *testing.T) {
 				t.Errorf("Info (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// An iloc whose extents take no bytes must not make Inspect loop over 65535 of them per item.
+func TestInspectHEIFEmptyExtents(t *testing.T) {
+	iloc := []byte{0, 0, 0, 0, 0x00, 0x00} // version 0; offset, length and base offset sizes 0
+	const items = 10000
+	iloc = append(iloc, u16(items)...)
+	for id := range items {
+		iloc = append(iloc, u16(uint16(id+3))...)
+		iloc = append(iloc, 0, 0, 0xff, 0xff) // data reference 0, 65535 extents
+	}
+	in := append(ftyp("heic", "mif1", "heic"), fullBox("meta", 0,
+		fullBox("pitm", 0, u16(1)),
+		fullBox("iinf", 0, u16(2),
+			fullBox("infe", 2, u16(1), u16(0), []byte("hvc1"), []byte{0}),
+			fullBox("infe", 2, u16(2), u16(0), []byte("Exif"), []byte{0})),
+		box("iloc", iloc),
+		box("iprp", box("ipco", fullBox("ispe", 0, u32(640), u32(480))), fullBox("ipma", 0, u32(1), []byte{0, 1, 1, 0x81})),
+	)...)
+	start := time.Now()
+	info, _, err := media.Inspect(bytes.NewReader(in))
+	if err != nil || info.Width != 640 {
+		t.Fatalf("Inspect = %+v, %v", info, err)
+	}
+	if d := time.Since(start); d > 100*time.Millisecond {
+		t.Errorf("took %v", d)
 	}
 }
 

@@ -402,6 +402,12 @@ func locate(b []byte, id uint32) (off, length uint64, inIdat bool) {
 		if p.bad {
 			return 0, 0, false
 		}
+		// Refuse counts the bytes cannot hold before looping: with all field sizes 0 an extent takes
+		// no bytes, and 65535 of them per item would be a loop for nothing.
+		per := uint64(idxSize + offSize + lenSize)
+		if per == 0 || extents*per > uint64(len(p.b)) {
+			return 0, 0, false
+		}
 		var eOff, eLen uint64
 		for e := range extents {
 			p.uint(idxSize)
