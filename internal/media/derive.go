@@ -30,7 +30,7 @@ type DeriveOptions struct {
 	ThumbSide  int // 0 means DefaultThumbSide
 	Quality    int // 0 means DefaultQuality
 	// Scaler bridges the last reduction, a ratio under 2; nil means draw.ApproxBiLinear.
-	// draw.CatmullRom is sharper but about 2.5 times slower, with a scratch buffer of around 200 MB
+	// draw.CatmullRom is sharper but about three times slower, with a scratch buffer of around 200 MB
 	// for a 12 MP photo (see BenchmarkDerive2MB).
 	Scaler draw.Scaler
 	// HeifConvert is the path (or a name looked up in PATH) of libheif's heif-convert, used to

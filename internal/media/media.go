@@ -5,6 +5,14 @@
 // Inspect works on a stream: it peeks at a bounded prefix and hands back a reader that replays that
 // prefix and then the rest, so an upload goes to storage without ever being held whole in memory.
 // Derive decodes the pixels and is meant to run off the request path.
+//
+// What the header reading does not reach: a WebP's EXIF chunk comes after its image data and a HEIC's
+// Exif item usually lies in mdat, so their GPS position and time are found only when they sit within
+// the first MaxPeek bytes; a HEIC whose meta box is not there (mdat first) is refused as corrupt.
+//
+// HEIC is decoded by libheif's heif-convert (Debian package libheif-examples), run as a separate
+// program in a temporary directory; Go has no HEVC decoder. Renditions carry no colour profile, so a
+// photo in Display P3 (as iPhones take them) shows a little duller than the original.
 package media
 
 import (
