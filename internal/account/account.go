@@ -1,0 +1,170 @@
+// Package account signs people in and keeps their accounts: residents with a phone number and a one-time SMS
+// code, staff with a username and a password. It issues access and refresh tokens, rotates refresh tokens,
+// and lets residents read, export and delete what the service keeps about them, and admins manage staff.
+//
+// It holds the rules; the building blocks (codes, hashes, tokens, back-off) come from internal/auth, storage
+// from a Store and SMS delivery from an SMS sender, both declared here and implemented by adapters. Several
+// API replicas share one database, so every limit (code requests per number and per address, sign-in
+// failures) is counted there, and every race (two guesses, two refreshes, two first sign-ins) is settled
+// there by a write that only one request can win: inserting a record under a unique key, or deleting one.
+// Those two are atomic on MongoDB and on FerretDB 1.x alike; FerretDB's updates are not (it reads,
+// changes and writes back the whole document), so no guarantee here rests on an update.
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/quangninh/feedback/internal/auth"
+	"github.com/quangninh/feedback/internal/auth/otp"
+	"github.com/quangninh/feedback/internal/auth/password"
+	"github.com/quangninh/feedback/internal/auth/phone"
+	"github.com/quangninh/feedback/internal/auth/refresh"
+	"github.com/quangninh/feedback/internal/auth/throttle"
+	"github.com/quangninh/feedback/internal/auth/token"
+	"github.com/quangninh/feedback/internal/fault"
+)
+
+// SMS delivers a text message. Send returns nil once the gateway accepted the message, and an error
+// wrapping fault.ErrUnavailable when it could not be handed over (the caller may retry).
+type SMS interface {
+	Send(ctx context.Context, to phone.Number, text string) error
+}
+
+// Agencies tells whether an agency exists, so staff are only attached to real ones.
+type Agencies interface {
+	AgencyExists(ctx context.Context, id string) (bool, error)
+}
+
+// Config tunes the Service. Zero fields take the defaults noted.
+type Config struct {
+	OTP           otp.Policy      // zero: otp.DefaultPolicy()
+	Pepper        otp.Pepper      // required: keys the stored code hashes
+	Password      password.Params // zero: password.DefaultParams()
+	Throttle      throttle.Policy // zero: throttle.DefaultPolicy()
+	Refresh       refresh.Policy  // zero: refresh.DefaultPolicy()
+	PerPhoneSends int             // codes sent to one number per hour; zero: 5
+	PerIPSends    int             // codes requested from one client address per hour; zero: 20
+	Agencies      Agencies        // required for staff of an agency
+	Now           func() time.Time
+}
+
+// limitWindow is the fixed window of the per-number and per-address send limits.
+const limitWindow = time.Hour
+
+// Service is the account domain service. It is safe for concurrent use.
+type Service struct {
+	store     Store
+	sms       SMS
+	authority *token.Authority
+	cfg       Config
+	issuer    otp.Issuer
+
+	dummyOnce sync.Once
+	dummyHash string // a hash of nothing, verified for unknown usernames so they cost as much as wrong passwords
+}
+
+// New returns a Service storing in store, sending codes through sms and signing access tokens with
+// authority.
+func New(store Store, sms SMS, authority *token.Authority, cfg Config) *Service {
+	if cfg.OTP == (otp.Policy{}) {
+		cfg.OTP = otp.DefaultPolicy()
+	}
+	if cfg.Password == (password.Params{}) {
+		cfg.Password = password.DefaultParams()
+	}
+	if cfg.Throttle == (throttle.Policy{}) {
+		cfg.Throttle = throttle.DefaultPolicy()
+	}
+	if cfg.Refresh == (refresh.Policy{}) {
+		cfg.Refresh = refresh.DefaultPolicy()
+	}
+	if cfg.PerPhoneSends == 0 {
+		cfg.PerPhoneSends = 5
+	}
+	if cfg.PerIPSends == 0 {
+		cfg.PerIPSends = 20
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Service{store: store, sms: sms, authority: authority, cfg: cfg,
+		issuer: otp.Issuer{Pepper: cfg.Pepper, Policy: cfg.OTP}}
+}
+
+func (s *Service) now() time.Time { return s.cfg.Now().UTC() }
+
+// User is an account as the service shows it: a resident (Phone set) or a staff member (Username set).
+// A deleted resident keeps ID, Role, CreatedAt and DeletedAt only.
+type User struct {
+	ID          string
+	Role        auth.Role
+	AgencyID    string // officers and agency admins
+	Phone       string // residents, E.164; "" once deleted
+	Username    string // staff
+	DisplayName string
+	Language    string // "vi" (default) or "en"
+	Disabled    bool
+	CreatedAt   time.Time
+	DeletedAt   time.Time // zero unless deleted
+}
+
+// Deleted reports whether the account was deleted.
+func (u User) Deleted() bool { return !u.DeletedAt.IsZero() }
+
+// IsStaff reports whether the account belongs to a staff member.
+func (u User) IsStaff() bool { return u.Role != auth.RoleResident && u.Role != "" }
+
+func (u User) principal() auth.Principal {
+	return auth.Principal{UserID: u.ID, Role: u.Role, AgencyID: u.AgencyID}
+}
+
+// Languages a profile may choose.
+const (
+	LanguageVietnamese = "vi"
+	LanguageEnglish    = "en"
+)
+
+// Tokens is what a successful sign-in or refresh hands to the client.
+type Tokens struct {
+	AccessToken  string
+	ExpiresIn    time.Duration // until the access token expires
+	RefreshToken string
+	User         User
+}
+
+// RetryAfterError is a rate-limit refusal that says how long to wait. errors.Is(err, fault.ErrRateLimited)
+// holds for it; the HTTP layer sends After as Retry-After.
+type RetryAfterError struct {
+	Err   error
+	After time.Duration
+}
+
+func (e *RetryAfterError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying fault.
+func (e *RetryAfterError) Unwrap() error { return e.Err }
+
+// RetryAfter is how long the caller should wait before trying again.
+func (e *RetryAfterError) RetryAfter() time.Duration { return e.After }
+
+func rateLimited(msg string, after time.Duration) error {
+	return &RetryAfterError{Err: fault.New(fault.ErrRateLimited, msg), After: max(after, time.Second)}
+}
+
+// unauthenticated is the refusal of a credential; msg is shown to the caller.
+func unauthenticated(msg string) error { return fault.New(fault.ErrUnauthenticated, msg) }
+
+// newID returns 16 random bytes, base64url-encoded (22 characters): user, challenge and session IDs.
+func newID() string {
+	var b [16]byte
+	rand.Read(b[:]) // never fails since Go 1.24
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// internal wraps an unexpected error (a bug or a misconfiguration) for the log; the HTTP layer answers 500.
+func internal(what string, err error) error { return fmt.Errorf("account: %s: %w", what, err) }

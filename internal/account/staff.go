@@ -1,0 +1,368 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/quangninh/feedback/internal/auth"
+	"github.com/quangninh/feedback/internal/auth/password"
+	"github.com/quangninh/feedback/internal/auth/throttle"
+	"github.com/quangninh/feedback/internal/fault"
+)
+
+var errBadCredentials = unauthenticated("wrong username or password")
+
+// normalizeUsername is how usernames are stored and looked up: trimmed and lower-case.
+func normalizeUsername(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+var usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,63}$`)
+
+// StaffLogin signs a staff member in with username and password.
+//
+// It fails with fault.ErrUnauthenticated and the same message for an unknown username and a wrong password
+// (both cost one argon2id hash, so timing does not tell them apart either), and for a disabled account
+// when the password is right. After repeated failures it fails with a *RetryAfterError
+// (fault.ErrRateLimited) until the back-off of the throttle policy has passed, without checking the
+// password. fault.ErrUnavailable when the database does not answer.
+//
+// Failures are counted atomically in the database, but the back-off is checked before the password, so a
+// burst of concurrent guesses all pass the check; the per-address limit of the HTTP layer bounds that.
+func (s *Service) StaffLogin(ctx context.Context, username, pw string) (Tokens, error) {
+	su, err := s.store.StaffByUsername(ctx, normalizeUsername(username))
+	if errors.Is(err, fault.ErrNotFound) {
+		s.burnPassword(pw)
+		return Tokens{}, errBadCredentials
+	}
+	if err != nil {
+		return Tokens{}, err
+	}
+	now := s.now()
+	if err := s.checkPassword(ctx, su, pw, now); err != nil {
+		if errors.Is(err, password.ErrMismatch) {
+			return Tokens{}, errBadCredentials
+		}
+		return Tokens{}, err
+	}
+	if su.Disabled || su.Deleted() {
+		return Tokens{}, unauthenticated("this account is disabled")
+	}
+	if stale, _ := password.NeedsRehash(su.PasswordHash, s.cfg.Password); stale {
+		// The cost parameters were raised: store the password under the new ones. Best effort; the next
+		// sign-in tries again.
+		if h, err := password.Hash(pw, s.cfg.Password); err == nil {
+			_, _ = s.store.UpdateUser(ctx, su.ID, UserChange{PasswordHash: &h})
+		}
+	}
+	return s.issueTokens(ctx, su.User, now)
+}
+
+// checkPassword applies the back-off, verifies pw against su's hash, and counts the failure or clears
+// the count. It returns nil on a match, password.ErrMismatch for a wrong password, a *RetryAfterError
+// while throttled, or the store's error.
+func (s *Service) checkPassword(ctx context.Context, su StoredUser, pw string, now time.Time) error {
+	if wait, err := s.cfg.Throttle.Check(su.Failures, su.LastFailureAt, now); err != nil {
+		if errors.Is(err, throttle.ErrLocked) {
+			return rateLimited("too many failed sign-ins; the account is locked for a while", wait)
+		}
+		return rateLimited("too many failed sign-ins; wait before trying again", wait)
+	}
+	err := password.Verify(su.PasswordHash, pw)
+	switch {
+	case errors.Is(err, password.ErrMismatch):
+		if err := s.store.RecordLoginFailure(ctx, su.ID, now); err != nil {
+			return err
+		}
+		return password.ErrMismatch
+	case err != nil:
+		return internal("verify password of "+su.ID, err)
+	}
+	if su.Failures > 0 {
+		return s.store.ResetLoginFailures(ctx, su.ID)
+	}
+	return nil
+}
+
+// burnPassword spends the time of a password check on a hash that matches nothing.
+func (s *Service) burnPassword(pw string) {
+	s.dummyOnce.Do(func() {
+		s.dummyHash, _ = password.Hash("no account has this password", s.cfg.Password)
+	})
+	_ = password.Verify(s.dummyHash, pw)
+}
+
+// NewStaff is a staff account to create.
+type NewStaff struct {
+	Username    string
+	Password    string
+	DisplayName string
+	Role        auth.Role
+	AgencyID    string // required for officers and agency admins
+}
+
+// CreateStaff creates a staff account on behalf of actor. Admins create any staff role; an agency admin
+// creates officers of their own agency (AgencyID may then be left empty).
+//
+// It fails with fault.ErrForbidden when actor may not create this account; a *fault.Invalid listing the
+// bad fields among body.username, body.password (too weak), body.display_name, body.role and
+// body.agency_id (missing, or no such agency); fault.ErrConflict when the username is taken; and
+// fault.ErrUnavailable when the database does not answer.
+func (s *Service) CreateStaff(ctx context.Context, actor auth.Principal, in NewStaff) (User, error) {
+	switch actor.Role {
+	case auth.RoleAdmin:
+	case auth.RoleAgencyAdmin:
+		if in.Role != auth.RoleOfficer {
+			return User{}, fault.New(fault.ErrForbidden, "an agency admin may create officers only")
+		}
+		if in.AgencyID == "" {
+			in.AgencyID = actor.AgencyID
+		}
+		if in.AgencyID != actor.AgencyID {
+			return User{}, fault.New(fault.ErrForbidden, "an agency admin may create officers of their own agency only")
+		}
+	default:
+		return User{}, fault.New(fault.ErrForbidden, "only admins and agency admins create staff accounts")
+	}
+	return s.createStaff(ctx, in)
+}
+
+func (s *Service) createStaff(ctx context.Context, in NewStaff) (User, error) {
+	in.Username = normalizeUsername(in.Username)
+	in.DisplayName = strings.TrimSpace(in.DisplayName)
+	inv := &fault.Invalid{}
+	if !usernamePattern.MatchString(in.Username) {
+		inv.Add("body.username", "3 to 64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit")
+	}
+	if in.DisplayName != "" {
+		checkDisplayName(inv, "body.display_name", in.DisplayName)
+	}
+	switch in.Role {
+	case auth.RoleOfficer, auth.RoleAgencyAdmin, auth.RoleDispatcher, auth.RoleAdmin:
+	default:
+		inv.Add("body.role", "must be officer, agency_admin, dispatcher or admin")
+	}
+	if in.Role.BelongsToAgency() && in.AgencyID == "" {
+		inv.Add("body.agency_id", "required for "+string(in.Role))
+	}
+	if err := password.CheckPolicy(in.Password, in.Username); err != nil {
+		inv.Add("body.password", err.Error())
+	}
+	if in.AgencyID != "" {
+		ok, err := s.agencyExists(ctx, in.AgencyID)
+		if err != nil {
+			return User{}, err
+		}
+		if !ok {
+			inv.Add("body.agency_id", "no such agency")
+		}
+	}
+	if err := inv.Err(); err != nil {
+		return User{}, err
+	}
+	h, err := password.Hash(in.Password, s.cfg.Password)
+	if err != nil {
+		return User{}, internal("hash password", err)
+	}
+	u := User{ID: newID(), Role: in.Role, AgencyID: in.AgencyID, Username: in.Username,
+		DisplayName: in.DisplayName, Language: LanguageVietnamese, CreatedAt: s.now()}
+	if err := s.store.InsertStaff(ctx, StoredUser{User: u, PasswordHash: h}); err != nil {
+		if errors.Is(err, fault.ErrConflict) {
+			return User{}, fault.Wrap(fault.ErrConflict, "username "+in.Username+" is taken", err)
+		}
+		return User{}, err
+	}
+	return u, nil
+}
+
+func (s *Service) agencyExists(ctx context.Context, id string) (bool, error) {
+	if s.cfg.Agencies == nil {
+		return false, internal("check agency", errors.New("no Agencies configured"))
+	}
+	return s.cfg.Agencies.AgencyExists(ctx, id)
+}
+
+// ListStaff returns the staff accounts actor may see, ordered by username: every one for an admin, their
+// agency's for an agency admin. fault.ErrForbidden for other roles, fault.ErrUnavailable when the database
+// does not answer.
+func (s *Service) ListStaff(ctx context.Context, actor auth.Principal) ([]User, error) {
+	var agency string
+	switch actor.Role {
+	case auth.RoleAdmin:
+	case auth.RoleAgencyAdmin:
+		agency = actor.AgencyID
+	default:
+		return nil, fault.New(fault.ErrForbidden, "only admins and agency admins list staff accounts")
+	}
+	list, err := s.store.ListStaff(ctx, agency)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]User, 0, len(list))
+	for _, su := range list {
+		if su.IsStaff() && !su.Deleted() {
+			out = append(out, su.User)
+		}
+	}
+	return out, nil
+}
+
+// GetStaff returns one staff account. fault.ErrForbidden for roles other than admin and agency admin;
+// fault.ErrNotFound when there is no such staff account or it belongs to another agency than an agency
+// admin's; fault.ErrUnavailable when the database does not answer.
+func (s *Service) GetStaff(ctx context.Context, actor auth.Principal, id string) (User, error) {
+	su, err := s.visibleStaff(ctx, actor, id)
+	return su.User, err
+}
+
+func (s *Service) visibleStaff(ctx context.Context, actor auth.Principal, id string) (StoredUser, error) {
+	if actor.Role != auth.RoleAdmin && actor.Role != auth.RoleAgencyAdmin {
+		return StoredUser{}, fault.New(fault.ErrForbidden, "only admins and agency admins manage staff accounts")
+	}
+	notFound := fault.New(fault.ErrNotFound, "no such staff account")
+	su, err := s.store.User(ctx, id)
+	switch {
+	case errors.Is(err, fault.ErrNotFound):
+		return StoredUser{}, notFound
+	case err != nil:
+		return StoredUser{}, err
+	case !su.IsStaff() || su.Deleted():
+		return StoredUser{}, notFound
+	case actor.Role == auth.RoleAgencyAdmin && su.AgencyID != actor.AgencyID:
+		return StoredUser{}, notFound
+	}
+	return su, nil
+}
+
+// StaffUpdate lists what to change in a staff account; nil fields stay.
+type StaffUpdate struct {
+	Disabled    *bool
+	Password    *string // a new password, set by an admin (the account's failed sign-ins are cleared)
+	DisplayName *string
+}
+
+// UpdateStaff changes a staff account on behalf of actor. Disabling it or setting its password signs all
+// its sessions out. An admin may change any staff account, an agency admin the officers of their agency;
+// nobody may disable their own account.
+//
+// It fails as GetStaff does, and with fault.ErrForbidden for a change actor may not make, a *fault.Invalid
+// for body.password (too weak) or body.display_name, and fault.ErrUnavailable when the database does not
+// answer.
+func (s *Service) UpdateStaff(ctx context.Context, actor auth.Principal, id string, upd StaffUpdate) (User, error) {
+	su, err := s.visibleStaff(ctx, actor, id)
+	if err != nil {
+		return User{}, err
+	}
+	if actor.Role == auth.RoleAgencyAdmin && su.Role != auth.RoleOfficer {
+		return User{}, fault.New(fault.ErrForbidden, "an agency admin may change officers only")
+	}
+	if upd.Disabled != nil && *upd.Disabled && id == actor.UserID {
+		return User{}, fault.New(fault.ErrForbidden, "you cannot disable your own account")
+	}
+	inv := &fault.Invalid{}
+	ch := UserChange{Disabled: upd.Disabled}
+	if upd.DisplayName != nil {
+		name := strings.TrimSpace(*upd.DisplayName)
+		checkDisplayName(inv, "body.display_name", name)
+		ch.DisplayName = &name
+	}
+	if upd.Password != nil {
+		if err := password.CheckPolicy(*upd.Password, su.Username); err != nil {
+			inv.Add("body.password", err.Error())
+		}
+	}
+	if err := inv.Err(); err != nil {
+		return User{}, err
+	}
+	if upd.Password != nil {
+		h, err := password.Hash(*upd.Password, s.cfg.Password)
+		if err != nil {
+			return User{}, internal("hash password", err)
+		}
+		ch.PasswordHash = &h
+	}
+	after, err := s.store.UpdateUser(ctx, id, ch)
+	if err != nil {
+		return User{}, err
+	}
+	if (upd.Disabled != nil && *upd.Disabled) || upd.Password != nil {
+		if err := s.store.DeleteUserSessions(ctx, id); err != nil {
+			return User{}, err
+		}
+	}
+	return after.User, nil
+}
+
+// ChangePassword sets a staff member's own password, after checking the current one, and signs all their
+// sessions out: the refresh token of the device used stops working too (the service cannot tell it from
+// the others), while its access token lasts until it expires.
+//
+// It fails with fault.ErrForbidden for residents (they have no password); fault.ErrUnauthenticated when
+// the account is gone or disabled; a *RetryAfterError (fault.ErrRateLimited) after repeated wrong current
+// passwords, which count as failed sign-ins; a *fault.Invalid for body.current_password (wrong) or
+// body.new_password (too weak); and fault.ErrUnavailable when the database does not answer.
+func (s *Service) ChangePassword(ctx context.Context, p auth.Principal, current, next string) error {
+	if p.Role == auth.RoleResident {
+		return fault.New(fault.ErrForbidden, "residents sign in with a code and have no password")
+	}
+	su, err := s.activeUser(ctx, p.UserID)
+	if err != nil {
+		return err
+	}
+	if err := s.checkPassword(ctx, su, current, s.now()); err != nil {
+		if errors.Is(err, password.ErrMismatch) {
+			inv := &fault.Invalid{}
+			inv.Add("body.current_password", "wrong password")
+			return inv
+		}
+		return err
+	}
+	if err := password.CheckPolicy(next, su.Username); err != nil {
+		inv := &fault.Invalid{}
+		inv.Add("body.new_password", err.Error())
+		return inv
+	}
+	h, err := password.Hash(next, s.cfg.Password)
+	if err != nil {
+		return internal("hash password", err)
+	}
+	if _, err := s.store.UpdateUser(ctx, p.UserID, UserChange{PasswordHash: &h}); err != nil {
+		return err
+	}
+	return s.store.DeleteUserSessions(ctx, p.UserID)
+}
+
+// DemoAccount is a staff account made for demonstrations, with its password in clear.
+type DemoAccount struct {
+	Username string
+	Password string
+	Role     auth.Role
+}
+
+// demoAccounts pass the password policy; their passwords are public, so SeedDemo is for dev stacks only.
+var demoAccounts = []DemoAccount{
+	{"demo.admin", "Quang-Ninh-Admin-2026", auth.RoleAdmin},
+	{"demo.dispatcher", "Ha-Long-Dispatch-2026", auth.RoleDispatcher},
+	{"demo.agency-admin", "Bai-Chay-Agency-2026", auth.RoleAgencyAdmin},
+	{"demo.officer", "Cam-Pha-Officer-2026", auth.RoleOfficer},
+}
+
+// SeedDemo creates one demo account per staff role, the agency admin and the officer in agencyID, and
+// returns their usernames and passwords. Usernames that exist are left as they are (so an account whose
+// password was changed keeps it), which makes it idempotent. It fails with a *fault.Invalid when agencyID
+// is not an agency, and fault.ErrUnavailable when the database does not answer.
+func (s *Service) SeedDemo(ctx context.Context, agencyID string) ([]DemoAccount, error) {
+	out := make([]DemoAccount, 0, len(demoAccounts))
+	for _, d := range demoAccounts {
+		in := NewStaff{Username: d.Username, Password: d.Password, Role: d.Role, DisplayName: "Demo " + string(d.Role)}
+		if d.Role.BelongsToAgency() {
+			in.AgencyID = agencyID
+		}
+		if _, err := s.createStaff(ctx, in); err != nil && !errors.Is(err, fault.ErrConflict) {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
