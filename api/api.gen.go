@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"path"
@@ -21,6 +22,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/oapi-codegen/runtime"
 	strictgin "github.com/oapi-codegen/runtime/strictmiddleware/gin"
+	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
 const (
@@ -72,10 +74,35 @@ const (
 	Vi Language = "vi"
 )
 
+// Defines values for LocationSource.
+const (
+	Device    LocationSource = "device"
+	PhotoExif LocationSource = "photo_exif"
+)
+
+// Defines values for PhotoStatus.
+const (
+	PhotoStatusFailed     PhotoStatus = "failed"
+	PhotoStatusProcessing PhotoStatus = "processing"
+	PhotoStatusReady      PhotoStatus = "ready"
+)
+
 // Defines values for ReadinessStatus.
 const (
 	ReadinessStatusReady       ReadinessStatus = "ready"
 	ReadinessStatusUnavailable ReadinessStatus = "unavailable"
+)
+
+// Defines values for ReportStatus.
+const (
+	Accepted      ReportStatus = "accepted"
+	Closed        ReportStatus = "closed"
+	InProgress    ReportStatus = "in_progress"
+	InfoRequested ReportStatus = "info_requested"
+	Received      ReportStatus = "received"
+	Rejected      ReportStatus = "rejected"
+	Reopened      ReportStatus = "reopened"
+	Resolved      ReportStatus = "resolved"
 )
 
 // Defines values for Role.
@@ -107,6 +134,19 @@ const (
 // Defines values for TokenPairTokenType.
 const (
 	Bearer TokenPairTokenType = "Bearer"
+)
+
+// Defines values for UploadRequestContentType.
+const (
+	Imageheic UploadRequestContentType = "image/heic"
+	Imagejpeg UploadRequestContentType = "image/jpeg"
+	Imagepng  UploadRequestContentType = "image/png"
+	Imagewebp UploadRequestContentType = "image/webp"
+)
+
+// Defines values for UploadSlotMethod.
+const (
+	PUT UploadSlotMethod = "PUT"
 )
 
 // Agency defines model for Agency.
@@ -232,6 +272,44 @@ type HealthStatus string
 // Language defines model for Language.
 type Language string
 
+// Location defines model for Location.
+type Location struct {
+	AccuracyM *float64 `json:"accuracy_m,omitempty"`
+	Lat       float64  `json:"lat"`
+	Lng       float64  `json:"lng"`
+
+	// Source Where the position came from.
+	Source LocationSource `json:"source"`
+}
+
+// LocationSource Where the position came from.
+type LocationSource string
+
+// LocationInput defines model for LocationInput.
+type LocationInput struct {
+	// AccuracyM The phone's accuracy estimate in metres.
+	AccuracyM *float64 `json:"accuracy_m,omitempty"`
+	Lat       float64  `json:"lat"`
+	Lng       float64  `json:"lng"`
+}
+
+// NearbyList defines model for NearbyList.
+type NearbyList struct {
+	Items []NearbyReport `json:"items"`
+}
+
+// NearbyReport defines model for NearbyReport.
+type NearbyReport struct {
+	Category    CategoryCode `json:"category"`
+	Code        string       `json:"code"`
+	CreatedAt   time.Time    `json:"created_at"`
+	Description *string      `json:"description,omitempty"`
+	DistanceM   float32      `json:"distance_m"`
+	Followers   int          `json:"followers"`
+	Id          ReportId     `json:"id"`
+	Status      ReportStatus `json:"status"`
+}
+
 // OtpChallenge defines model for OtpChallenge.
 type OtpChallenge struct {
 	ChallengeId string    `json:"challenge_id"`
@@ -258,6 +336,25 @@ type PasswordChange struct {
 	CurrentPassword string `json:"current_password"`
 	NewPassword     string `json:"new_password"`
 }
+
+// Photo defines model for Photo.
+type Photo struct {
+	Height *int   `json:"height,omitempty"`
+	Id     string `json:"id"`
+
+	// Status Derivatives are made off the request path.
+	Status PhotoStatus `json:"status"`
+
+	// ThumbnailUrl Short-lived URL of the 400 px thumbnail.
+	ThumbnailUrl *string `json:"thumbnail_url,omitempty"`
+
+	// Url Short-lived URL of the public derivative (metadata stripped, at most 2048 px).
+	Url   *string `json:"url,omitempty"`
+	Width *int    `json:"width,omitempty"`
+}
+
+// PhotoStatus Derivatives are made off the request path.
+type PhotoStatus string
 
 // Problem An RFC 9457 problem document.
 type Problem struct {
@@ -318,6 +415,59 @@ type ReadinessStatus string
 type RefreshRequest struct {
 	RefreshToken string `json:"refresh_token"`
 }
+
+// Report defines model for Report.
+type Report struct {
+	AcceptBy *time.Time   `json:"accept_by,omitempty"`
+	Address  *string      `json:"address,omitempty"`
+	Category CategoryCode `json:"category"`
+
+	// Code Short code to read over the phone.
+	Code        string    `json:"code"`
+	CreatedAt   time.Time `json:"created_at"`
+	Description string    `json:"description"`
+
+	// Following The caller follows this report rather than having sent it.
+	Following      bool            `json:"following"`
+	Id             ReportId        `json:"id"`
+	Location       Location        `json:"location"`
+	Photos         []Photo         `json:"photos"`
+	PublishConsent bool            `json:"publish_consent"`
+	ResolveBy      *time.Time      `json:"resolve_by,omitempty"`
+	Routing        RoutingDecision `json:"routing"`
+	Status         ReportStatus    `json:"status"`
+	Timeline       []TimelineEntry `json:"timeline"`
+}
+
+// ReportId defines model for ReportId.
+type ReportId = string
+
+// ReportInput defines model for ReportInput.
+type ReportInput struct {
+	Address  *string      `json:"address,omitempty"`
+	Category CategoryCode `json:"category"`
+
+	// Description Plain text; HTML is refused.
+	Description string         `json:"description"`
+	Location    *LocationInput `json:"location,omitempty"`
+
+	// Photos Upload IDs from POST /v1/uploads (JSON submissions only).
+	Photos *[]string `json:"photos,omitempty"`
+
+	// PublishConsent May the report be shown publicly once resolved? The reporter is never shown.
+	PublishConsent *bool `json:"publish_consent,omitempty"`
+}
+
+// ReportPage defines model for ReportPage.
+type ReportPage struct {
+	Items []Report `json:"items"`
+
+	// NextCursor Pass as `cursor` for the next page; absent on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// ReportStatus defines model for ReportStatus.
+type ReportStatus string
 
 // Role defines model for Role.
 type Role string
@@ -411,6 +561,17 @@ type StaffUpdate struct {
 	Password    *string `json:"password,omitempty"`
 }
 
+// TimelineEntry defines model for TimelineEntry.
+type TimelineEntry struct {
+	Action     string        `json:"action"`
+	ActorRole  string        `json:"actor_role"`
+	AgencyId   *string       `json:"agency_id,omitempty"`
+	At         time.Time     `json:"at"`
+	FromStatus *ReportStatus `json:"from_status,omitempty"`
+	Note       *string       `json:"note,omitempty"`
+	ToStatus   *ReportStatus `json:"to_status,omitempty"`
+}
+
 // TokenPair defines model for TokenPair.
 type TokenPair struct {
 	AccessToken string `json:"access_token"`
@@ -424,6 +585,27 @@ type TokenPair struct {
 
 // TokenPairTokenType defines model for TokenPair.TokenType.
 type TokenPairTokenType string
+
+// UploadRequest defines model for UploadRequest.
+type UploadRequest struct {
+	ContentType UploadRequestContentType `json:"content_type"`
+	SizeBytes   int                      `json:"size_bytes"`
+}
+
+// UploadRequestContentType defines model for UploadRequest.ContentType.
+type UploadRequestContentType string
+
+// UploadSlot defines model for UploadSlot.
+type UploadSlot struct {
+	ExpiresAt time.Time         `json:"expires_at"`
+	Headers   map[string]string `json:"headers"`
+	Method    UploadSlotMethod  `json:"method"`
+	UploadId  string            `json:"upload_id"`
+	Url       string            `json:"url"`
+}
+
+// UploadSlotMethod defines model for UploadSlot.Method.
+type UploadSlotMethod string
 
 // UserId defines model for UserId.
 type UserId = string
@@ -455,6 +637,39 @@ type Unavailable = Problem
 // Unprocessable An RFC 9457 problem document.
 type Unprocessable = Problem
 
+// ListDevSmsParams defines parameters for ListDevSms.
+type ListDevSmsParams struct {
+	Phone string `form:"phone" json:"phone"`
+}
+
+// ListMyReportsParams defines parameters for ListMyReports.
+type ListMyReportsParams struct {
+	Status *ReportStatus `form:"status,omitempty" json:"status,omitempty"`
+	Limit  *int          `form:"limit,omitempty" json:"limit,omitempty"`
+	Cursor *string       `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreateReportMultipartBody defines parameters for CreateReport.
+type CreateReportMultipartBody struct {
+	Photo []openapi_types.File `json:"photo"`
+
+	// Report ReportInput as JSON, without photos.
+	Report string `json:"report"`
+}
+
+// CreateReportParams defines parameters for CreateReport.
+type CreateReportParams struct {
+	// IdempotencyKey A key the phone generates once per report (a UUID is ideal) and repeats on every retry.
+	IdempotencyKey string `json:"Idempotency-Key"`
+}
+
+// ListNearbyReportsParams defines parameters for ListNearbyReports.
+type ListNearbyReportsParams struct {
+	Category CategoryCode `form:"category" json:"category"`
+	Lat      float64      `form:"lat" json:"lat"`
+	Lng      float64      `form:"lng" json:"lng"`
+}
+
 // PreviewRoutingParams defines parameters for PreviewRouting.
 type PreviewRoutingParams struct {
 	Category CategoryCode `form:"category" json:"category"`
@@ -470,6 +685,42 @@ type PutCategoryJSONRequestBody = CategoryInput
 
 // PutRoutingOverrideJSONRequestBody defines body for PutRoutingOverride for application/json ContentType.
 type PutRoutingOverrideJSONRequestBody = RoutingOverrideInput
+
+// StaffLoginJSONRequestBody defines body for StaffLogin for application/json ContentType.
+type StaffLoginJSONRequestBody = StaffLogin
+
+// LogoutJSONRequestBody defines body for Logout for application/json ContentType.
+type LogoutJSONRequestBody = RefreshRequest
+
+// RequestOtpJSONRequestBody defines body for RequestOtp for application/json ContentType.
+type RequestOtpJSONRequestBody = OtpRequest
+
+// VerifyOtpJSONRequestBody defines body for VerifyOtp for application/json ContentType.
+type VerifyOtpJSONRequestBody = OtpVerify
+
+// RefreshTokensJSONRequestBody defines body for RefreshTokens for application/json ContentType.
+type RefreshTokensJSONRequestBody = RefreshRequest
+
+// UpdateMeJSONRequestBody defines body for UpdateMe for application/json ContentType.
+type UpdateMeJSONRequestBody = ProfileUpdate
+
+// ChangePasswordJSONRequestBody defines body for ChangePassword for application/json ContentType.
+type ChangePasswordJSONRequestBody = PasswordChange
+
+// CreateReportJSONRequestBody defines body for CreateReport for application/json ContentType.
+type CreateReportJSONRequestBody = ReportInput
+
+// CreateReportMultipartRequestBody defines body for CreateReport for multipart/form-data ContentType.
+type CreateReportMultipartRequestBody CreateReportMultipartBody
+
+// CreateStaffJSONRequestBody defines body for CreateStaff for application/json ContentType.
+type CreateStaffJSONRequestBody = StaffCreate
+
+// UpdateStaffJSONRequestBody defines body for UpdateStaff for application/json ContentType.
+type UpdateStaffJSONRequestBody = StaffUpdate
+
+// CreateUploadJSONRequestBody defines body for CreateUpload for application/json ContentType.
+type CreateUploadJSONRequestBody = UploadRequest
 
 // RequestEditorFn  is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -544,6 +795,9 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 
 // The interface specification for the client above.
 type ClientInterface interface {
+	// ListDevSms request
+	ListDevSms(ctx context.Context, params *ListDevSmsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetHealth request
 	GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -574,14 +828,111 @@ type ClientInterface interface {
 	// ListAgencies request
 	ListAgencies(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// StaffLoginWithBody request with any body
+	StaffLoginWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	StaffLogin(ctx context.Context, body StaffLoginJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// LogoutWithBody request with any body
+	LogoutWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	Logout(ctx context.Context, body LogoutJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RequestOtpWithBody request with any body
+	RequestOtpWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	RequestOtp(ctx context.Context, body RequestOtpJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyOtpWithBody request with any body
+	VerifyOtpWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	VerifyOtp(ctx context.Context, body VerifyOtpJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RefreshTokensWithBody request with any body
+	RefreshTokensWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	RefreshTokens(ctx context.Context, body RefreshTokensJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListCategories request
 	ListCategories(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCategory request
 	GetCategory(ctx context.Context, code CategoryCode, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DeleteMe request
+	DeleteMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMe request
+	GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMeWithBody request with any body
+	UpdateMeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	UpdateMe(ctx context.Context, body UpdateMeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExportMe request
+	ExportMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ChangePasswordWithBody request with any body
+	ChangePasswordWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	ChangePassword(ctx context.Context, body ChangePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMyReports request
+	ListMyReports(ctx context.Context, params *ListMyReportsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateReportWithBody request with any body
+	CreateReportWithBody(ctx context.Context, params *CreateReportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	CreateReport(ctx context.Context, params *CreateReportParams, body CreateReportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListNearbyReports request
+	ListNearbyReports(ctx context.Context, params *ListNearbyReportsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMyReport request
+	GetMyReport(ctx context.Context, id ReportId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnfollowReport request
+	UnfollowReport(ctx context.Context, id ReportId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FollowReport request
+	FollowReport(ctx context.Context, id ReportId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// PreviewRouting request
 	PreviewRouting(ctx context.Context, params *PreviewRoutingParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListStaff request
+	ListStaff(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateStaffWithBody request with any body
+	CreateStaffWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	CreateStaff(ctx context.Context, body CreateStaffJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetStaff request
+	GetStaff(ctx context.Context, id UserId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateStaffWithBody request with any body
+	UpdateStaffWithBody(ctx context.Context, id UserId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	UpdateStaff(ctx context.Context, id UserId, body UpdateStaffJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateUploadWithBody request with any body
+	CreateUploadWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	CreateUpload(ctx context.Context, body CreateUploadJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+func (c *Client) ListDevSms(ctx context.Context, params *ListDevSmsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListDevSmsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 func (c *Client) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -716,6 +1067,126 @@ func (c *Client) ListAgencies(ctx context.Context, reqEditors ...RequestEditorFn
 	return c.Client.Do(req)
 }
 
+func (c *Client) StaffLoginWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStaffLoginRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) StaffLogin(ctx context.Context, body StaffLoginJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStaffLoginRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) LogoutWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLogoutRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) Logout(ctx context.Context, body LogoutJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLogoutRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) RequestOtpWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRequestOtpRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) RequestOtp(ctx context.Context, body RequestOtpJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRequestOtpRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) VerifyOtpWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyOtpRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) VerifyOtp(ctx context.Context, body VerifyOtpJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyOtpRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) RefreshTokensWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRefreshTokensRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) RefreshTokens(ctx context.Context, body RefreshTokensJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRefreshTokensRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 func (c *Client) ListCategories(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListCategoriesRequest(c.Server)
 	if err != nil {
@@ -740,6 +1211,174 @@ func (c *Client) GetCategory(ctx context.Context, code CategoryCode, reqEditors 
 	return c.Client.Do(req)
 }
 
+func (c *Client) DeleteMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteMeRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMeRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) UpdateMeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMeRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) UpdateMe(ctx context.Context, body UpdateMeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMeRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) ExportMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportMeRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) ChangePasswordWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChangePasswordRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) ChangePassword(ctx context.Context, body ChangePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChangePasswordRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) ListMyReports(ctx context.Context, params *ListMyReportsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMyReportsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) CreateReportWithBody(ctx context.Context, params *CreateReportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateReportRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) CreateReport(ctx context.Context, params *CreateReportParams, body CreateReportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateReportRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) ListNearbyReports(ctx context.Context, params *ListNearbyReportsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListNearbyReportsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) GetMyReport(ctx context.Context, id ReportId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMyReportRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) UnfollowReport(ctx context.Context, id ReportId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnfollowReportRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) FollowReport(ctx context.Context, id ReportId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFollowReportRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 func (c *Client) PreviewRouting(ctx context.Context, params *PreviewRoutingParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPreviewRoutingRequest(c.Server, params)
 	if err != nil {
@@ -750,6 +1389,147 @@ func (c *Client) PreviewRouting(ctx context.Context, params *PreviewRoutingParam
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+func (c *Client) ListStaff(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListStaffRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) CreateStaffWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateStaffRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) CreateStaff(ctx context.Context, body CreateStaffJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateStaffRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) GetStaff(ctx context.Context, id UserId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetStaffRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) UpdateStaffWithBody(ctx context.Context, id UserId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateStaffRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) UpdateStaff(ctx context.Context, id UserId, body UpdateStaffJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateStaffRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) CreateUploadWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateUploadRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) CreateUpload(ctx context.Context, body CreateUploadJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateUploadRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// NewListDevSmsRequest generates requests for ListDevSms
+func NewListDevSmsRequest(server string, params *ListDevSmsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/dev/sms")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		queryValues := queryURL.Query()
+
+		if queryFrag, err := runtime.StyleParamWithLocation("form", true, "phone", runtime.ParamLocationQuery, params.Phone); err != nil {
+			return nil, err
+		} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+			return nil, err
+		} else {
+			for k, v := range parsed {
+				for _, v2 := range v {
+					queryValues.Add(k, v2)
+				}
+			}
+		}
+
+		queryURL.RawQuery = queryValues.Encode()
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
 }
 
 // NewGetHealthRequest generates requests for GetHealth
@@ -1049,6 +1829,206 @@ func NewListAgenciesRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewStaffLoginRequest calls the generic StaffLogin builder with application/json body
+func NewStaffLoginRequest(server string, body StaffLoginJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewStaffLoginRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewStaffLoginRequestWithBody generates requests for StaffLogin with any type of body
+func NewStaffLoginRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/auth/login")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("POST", queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewLogoutRequest calls the generic Logout builder with application/json body
+func NewLogoutRequest(server string, body LogoutJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewLogoutRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewLogoutRequestWithBody generates requests for Logout with any type of body
+func NewLogoutRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/auth/logout")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("POST", queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRequestOtpRequest calls the generic RequestOtp builder with application/json body
+func NewRequestOtpRequest(server string, body RequestOtpJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRequestOtpRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewRequestOtpRequestWithBody generates requests for RequestOtp with any type of body
+func NewRequestOtpRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/auth/otp")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("POST", queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewVerifyOtpRequest calls the generic VerifyOtp builder with application/json body
+func NewVerifyOtpRequest(server string, body VerifyOtpJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewVerifyOtpRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewVerifyOtpRequestWithBody generates requests for VerifyOtp with any type of body
+func NewVerifyOtpRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/auth/otp/verify")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("POST", queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRefreshTokensRequest calls the generic RefreshTokens builder with application/json body
+func NewRefreshTokensRequest(server string, body RefreshTokensJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRefreshTokensRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewRefreshTokensRequestWithBody generates requests for RefreshTokens with any type of body
+func NewRefreshTokensRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/auth/refresh")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("POST", queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListCategoriesRequest generates requests for ListCategories
 func NewListCategoriesRequest(server string) (*http.Request, error) {
 	var err error
@@ -1103,6 +2083,472 @@ func NewGetCategoryRequest(server string, code CategoryCode) (*http.Request, err
 	}
 
 	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDeleteMeRequest generates requests for DeleteMe
+func NewDeleteMeRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("DELETE", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetMeRequest generates requests for GetMe
+func NewGetMeRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateMeRequest calls the generic UpdateMe builder with application/json body
+func NewUpdateMeRequest(server string, body UpdateMeJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateMeRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewUpdateMeRequestWithBody generates requests for UpdateMe with any type of body
+func NewUpdateMeRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("PATCH", queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewExportMeRequest generates requests for ExportMe
+func NewExportMeRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/export")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewChangePasswordRequest calls the generic ChangePassword builder with application/json body
+func NewChangePasswordRequest(server string, body ChangePasswordJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewChangePasswordRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewChangePasswordRequestWithBody generates requests for ChangePassword with any type of body
+func NewChangePasswordRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/password")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("PUT", queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListMyReportsRequest generates requests for ListMyReports
+func NewListMyReportsRequest(server string, params *ListMyReportsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		queryValues := queryURL.Query()
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "status", runtime.ParamLocationQuery, *params.Status); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "limit", runtime.ParamLocationQuery, *params.Limit); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "cursor", runtime.ParamLocationQuery, *params.Cursor); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		queryURL.RawQuery = queryValues.Encode()
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateReportRequest calls the generic CreateReport builder with application/json body
+func NewCreateReportRequest(server string, params *CreateReportParams, body CreateReportJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateReportRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateReportRequestWithBody generates requests for CreateReport with any type of body
+func NewCreateReportRequestWithBody(server string, params *CreateReportParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("POST", queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithLocation("simple", false, "Idempotency-Key", runtime.ParamLocationHeader, params.IdempotencyKey)
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("Idempotency-Key", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewListNearbyReportsRequest generates requests for ListNearbyReports
+func NewListNearbyReportsRequest(server string, params *ListNearbyReportsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/nearby")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		queryValues := queryURL.Query()
+
+		if queryFrag, err := runtime.StyleParamWithLocation("form", true, "category", runtime.ParamLocationQuery, params.Category); err != nil {
+			return nil, err
+		} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+			return nil, err
+		} else {
+			for k, v := range parsed {
+				for _, v2 := range v {
+					queryValues.Add(k, v2)
+				}
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithLocation("form", true, "lat", runtime.ParamLocationQuery, params.Lat); err != nil {
+			return nil, err
+		} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+			return nil, err
+		} else {
+			for k, v := range parsed {
+				for _, v2 := range v {
+					queryValues.Add(k, v2)
+				}
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithLocation("form", true, "lng", runtime.ParamLocationQuery, params.Lng); err != nil {
+			return nil, err
+		} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+			return nil, err
+		} else {
+			for k, v := range parsed {
+				for _, v2 := range v {
+					queryValues.Add(k, v2)
+				}
+			}
+		}
+
+		queryURL.RawQuery = queryValues.Encode()
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetMyReportRequest generates requests for GetMyReport
+func NewGetMyReportRequest(server string, id ReportId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "id", runtime.ParamLocationPath, id)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUnfollowReportRequest generates requests for UnfollowReport
+func NewUnfollowReportRequest(server string, id ReportId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "id", runtime.ParamLocationPath, id)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/%s/follow", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("DELETE", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewFollowReportRequest generates requests for FollowReport
+func NewFollowReportRequest(server string, id ReportId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "id", runtime.ParamLocationPath, id)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/%s/follow", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("PUT", queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -1179,6 +2625,194 @@ func NewPreviewRoutingRequest(server string, params *PreviewRoutingParams) (*htt
 	return req, nil
 }
 
+// NewListStaffRequest generates requests for ListStaff
+func NewListStaffRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/staff")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateStaffRequest calls the generic CreateStaff builder with application/json body
+func NewCreateStaffRequest(server string, body CreateStaffJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateStaffRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateStaffRequestWithBody generates requests for CreateStaff with any type of body
+func NewCreateStaffRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/staff")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("POST", queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetStaffRequest generates requests for GetStaff
+func NewGetStaffRequest(server string, id UserId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "id", runtime.ParamLocationPath, id)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/staff/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateStaffRequest calls the generic UpdateStaff builder with application/json body
+func NewUpdateStaffRequest(server string, id UserId, body UpdateStaffJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateStaffRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewUpdateStaffRequestWithBody generates requests for UpdateStaff with any type of body
+func NewUpdateStaffRequestWithBody(server string, id UserId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "id", runtime.ParamLocationPath, id)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/staff/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("PATCH", queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCreateUploadRequest calls the generic CreateUpload builder with application/json body
+func NewCreateUploadRequest(server string, body CreateUploadJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateUploadRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateUploadRequestWithBody generates requests for CreateUpload with any type of body
+func NewCreateUploadRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/uploads")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("POST", queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -1222,6 +2856,9 @@ func WithBaseURL(baseURL string) ClientOption {
 
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
+	// ListDevSmsWithResponse request
+	ListDevSmsWithResponse(ctx context.Context, params *ListDevSmsParams, reqEditors ...RequestEditorFn) (*ListDevSmsResponse, error)
+
 	// GetHealthWithResponse request
 	GetHealthWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetHealthResponse, error)
 
@@ -1252,14 +2889,124 @@ type ClientWithResponsesInterface interface {
 	// ListAgenciesWithResponse request
 	ListAgenciesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListAgenciesResponse, error)
 
+	// StaffLoginWithBodyWithResponse request with any body
+	StaffLoginWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StaffLoginResponse, error)
+
+	StaffLoginWithResponse(ctx context.Context, body StaffLoginJSONRequestBody, reqEditors ...RequestEditorFn) (*StaffLoginResponse, error)
+
+	// LogoutWithBodyWithResponse request with any body
+	LogoutWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LogoutResponse, error)
+
+	LogoutWithResponse(ctx context.Context, body LogoutJSONRequestBody, reqEditors ...RequestEditorFn) (*LogoutResponse, error)
+
+	// RequestOtpWithBodyWithResponse request with any body
+	RequestOtpWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RequestOtpResponse, error)
+
+	RequestOtpWithResponse(ctx context.Context, body RequestOtpJSONRequestBody, reqEditors ...RequestEditorFn) (*RequestOtpResponse, error)
+
+	// VerifyOtpWithBodyWithResponse request with any body
+	VerifyOtpWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyOtpResponse, error)
+
+	VerifyOtpWithResponse(ctx context.Context, body VerifyOtpJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyOtpResponse, error)
+
+	// RefreshTokensWithBodyWithResponse request with any body
+	RefreshTokensWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RefreshTokensResponse, error)
+
+	RefreshTokensWithResponse(ctx context.Context, body RefreshTokensJSONRequestBody, reqEditors ...RequestEditorFn) (*RefreshTokensResponse, error)
+
 	// ListCategoriesWithResponse request
 	ListCategoriesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListCategoriesResponse, error)
 
 	// GetCategoryWithResponse request
 	GetCategoryWithResponse(ctx context.Context, code CategoryCode, reqEditors ...RequestEditorFn) (*GetCategoryResponse, error)
 
+	// DeleteMeWithResponse request
+	DeleteMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*DeleteMeResponse, error)
+
+	// GetMeWithResponse request
+	GetMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMeResponse, error)
+
+	// UpdateMeWithBodyWithResponse request with any body
+	UpdateMeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMeResponse, error)
+
+	UpdateMeWithResponse(ctx context.Context, body UpdateMeJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMeResponse, error)
+
+	// ExportMeWithResponse request
+	ExportMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ExportMeResponse, error)
+
+	// ChangePasswordWithBodyWithResponse request with any body
+	ChangePasswordWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangePasswordResponse, error)
+
+	ChangePasswordWithResponse(ctx context.Context, body ChangePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangePasswordResponse, error)
+
+	// ListMyReportsWithResponse request
+	ListMyReportsWithResponse(ctx context.Context, params *ListMyReportsParams, reqEditors ...RequestEditorFn) (*ListMyReportsResponse, error)
+
+	// CreateReportWithBodyWithResponse request with any body
+	CreateReportWithBodyWithResponse(ctx context.Context, params *CreateReportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateReportResponse, error)
+
+	CreateReportWithResponse(ctx context.Context, params *CreateReportParams, body CreateReportJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateReportResponse, error)
+
+	// ListNearbyReportsWithResponse request
+	ListNearbyReportsWithResponse(ctx context.Context, params *ListNearbyReportsParams, reqEditors ...RequestEditorFn) (*ListNearbyReportsResponse, error)
+
+	// GetMyReportWithResponse request
+	GetMyReportWithResponse(ctx context.Context, id ReportId, reqEditors ...RequestEditorFn) (*GetMyReportResponse, error)
+
+	// UnfollowReportWithResponse request
+	UnfollowReportWithResponse(ctx context.Context, id ReportId, reqEditors ...RequestEditorFn) (*UnfollowReportResponse, error)
+
+	// FollowReportWithResponse request
+	FollowReportWithResponse(ctx context.Context, id ReportId, reqEditors ...RequestEditorFn) (*FollowReportResponse, error)
+
 	// PreviewRoutingWithResponse request
 	PreviewRoutingWithResponse(ctx context.Context, params *PreviewRoutingParams, reqEditors ...RequestEditorFn) (*PreviewRoutingResponse, error)
+
+	// ListStaffWithResponse request
+	ListStaffWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListStaffResponse, error)
+
+	// CreateStaffWithBodyWithResponse request with any body
+	CreateStaffWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateStaffResponse, error)
+
+	CreateStaffWithResponse(ctx context.Context, body CreateStaffJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateStaffResponse, error)
+
+	// GetStaffWithResponse request
+	GetStaffWithResponse(ctx context.Context, id UserId, reqEditors ...RequestEditorFn) (*GetStaffResponse, error)
+
+	// UpdateStaffWithBodyWithResponse request with any body
+	UpdateStaffWithBodyWithResponse(ctx context.Context, id UserId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateStaffResponse, error)
+
+	UpdateStaffWithResponse(ctx context.Context, id UserId, body UpdateStaffJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateStaffResponse, error)
+
+	// CreateUploadWithBodyWithResponse request with any body
+	CreateUploadWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateUploadResponse, error)
+
+	CreateUploadWithResponse(ctx context.Context, body CreateUploadJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateUploadResponse, error)
+}
+
+type ListDevSmsResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *SmsList
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON404     *NotFound
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r ListDevSmsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListDevSmsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
 }
 
 type GetHealthResponse struct {
@@ -1458,6 +3205,137 @@ func (r ListAgenciesResponse) StatusCode() int {
 	return 0
 }
 
+type StaffLoginResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *TokenPair
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON429     *TooManyRequests
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r StaffLoginResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StaffLoginResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type LogoutResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r LogoutResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r LogoutResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type RequestOtpResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON202                       *OtpChallenge
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON429     *TooManyRequests
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r RequestOtpResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RequestOtpResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type VerifyOtpResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *TokenPair
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON429     *TooManyRequests
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r VerifyOtpResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r VerifyOtpResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type RefreshTokensResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *TokenPair
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r RefreshTokensResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RefreshTokensResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
 type ListCategoriesResponse struct {
 	Body                          []byte
 	HTTPResponse                  *http.Response
@@ -1507,6 +3385,298 @@ func (r GetCategoryResponse) StatusCode() int {
 	return 0
 }
 
+type DeleteMeResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteMeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteMeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type GetMeResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *Profile
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type UpdateMeResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *Profile
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateMeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateMeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type ExportMeResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *DataExport
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportMeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportMeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type ChangePasswordResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r ChangePasswordResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ChangePasswordResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type ListMyReportsResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *ReportPage
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMyReportsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMyReportsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type CreateReportResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *Report
+	JSON201                       *Report
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON409     *Conflict
+	ApplicationproblemJSON413     *Error
+	ApplicationproblemJSON415     *Error
+	ApplicationproblemJSON422     *Unprocessable
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateReportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateReportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type ListNearbyReportsResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *NearbyList
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r ListNearbyReportsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListNearbyReportsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type GetMyReportResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *Report
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON404     *NotFound
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMyReportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMyReportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type UnfollowReportResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON404     *NotFound
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r UnfollowReportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UnfollowReportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type FollowReportResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON404     *NotFound
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r FollowReportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FollowReportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
 type PreviewRoutingResponse struct {
 	Body                          []byte
 	HTTPResponse                  *http.Response
@@ -1530,6 +3700,153 @@ func (r PreviewRoutingResponse) StatusCode() int {
 		return r.HTTPResponse.StatusCode
 	}
 	return 0
+}
+
+type ListStaffResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *StaffList
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r ListStaffResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListStaffResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type CreateStaffResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON201                       *Staff
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON409     *Conflict
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateStaffResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateStaffResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type GetStaffResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *Staff
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON404     *NotFound
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r GetStaffResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetStaffResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type UpdateStaffResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *Staff
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON404     *NotFound
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateStaffResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateStaffResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type CreateUploadResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON201                       *UploadSlot
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON413     *Error
+	ApplicationproblemJSON415     *Error
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateUploadResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateUploadResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ListDevSmsWithResponse request returning *ListDevSmsResponse
+func (c *ClientWithResponses) ListDevSmsWithResponse(ctx context.Context, params *ListDevSmsParams, reqEditors ...RequestEditorFn) (*ListDevSmsResponse, error) {
+	rsp, err := c.ListDevSms(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListDevSmsResponse(rsp)
 }
 
 // GetHealthWithResponse request returning *GetHealthResponse
@@ -1628,6 +3945,91 @@ func (c *ClientWithResponses) ListAgenciesWithResponse(ctx context.Context, reqE
 	return ParseListAgenciesResponse(rsp)
 }
 
+// StaffLoginWithBodyWithResponse request with arbitrary body returning *StaffLoginResponse
+func (c *ClientWithResponses) StaffLoginWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StaffLoginResponse, error) {
+	rsp, err := c.StaffLoginWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStaffLoginResponse(rsp)
+}
+
+func (c *ClientWithResponses) StaffLoginWithResponse(ctx context.Context, body StaffLoginJSONRequestBody, reqEditors ...RequestEditorFn) (*StaffLoginResponse, error) {
+	rsp, err := c.StaffLogin(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStaffLoginResponse(rsp)
+}
+
+// LogoutWithBodyWithResponse request with arbitrary body returning *LogoutResponse
+func (c *ClientWithResponses) LogoutWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LogoutResponse, error) {
+	rsp, err := c.LogoutWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLogoutResponse(rsp)
+}
+
+func (c *ClientWithResponses) LogoutWithResponse(ctx context.Context, body LogoutJSONRequestBody, reqEditors ...RequestEditorFn) (*LogoutResponse, error) {
+	rsp, err := c.Logout(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLogoutResponse(rsp)
+}
+
+// RequestOtpWithBodyWithResponse request with arbitrary body returning *RequestOtpResponse
+func (c *ClientWithResponses) RequestOtpWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RequestOtpResponse, error) {
+	rsp, err := c.RequestOtpWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRequestOtpResponse(rsp)
+}
+
+func (c *ClientWithResponses) RequestOtpWithResponse(ctx context.Context, body RequestOtpJSONRequestBody, reqEditors ...RequestEditorFn) (*RequestOtpResponse, error) {
+	rsp, err := c.RequestOtp(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRequestOtpResponse(rsp)
+}
+
+// VerifyOtpWithBodyWithResponse request with arbitrary body returning *VerifyOtpResponse
+func (c *ClientWithResponses) VerifyOtpWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyOtpResponse, error) {
+	rsp, err := c.VerifyOtpWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyOtpResponse(rsp)
+}
+
+func (c *ClientWithResponses) VerifyOtpWithResponse(ctx context.Context, body VerifyOtpJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyOtpResponse, error) {
+	rsp, err := c.VerifyOtp(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyOtpResponse(rsp)
+}
+
+// RefreshTokensWithBodyWithResponse request with arbitrary body returning *RefreshTokensResponse
+func (c *ClientWithResponses) RefreshTokensWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RefreshTokensResponse, error) {
+	rsp, err := c.RefreshTokensWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRefreshTokensResponse(rsp)
+}
+
+func (c *ClientWithResponses) RefreshTokensWithResponse(ctx context.Context, body RefreshTokensJSONRequestBody, reqEditors ...RequestEditorFn) (*RefreshTokensResponse, error) {
+	rsp, err := c.RefreshTokens(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRefreshTokensResponse(rsp)
+}
+
 // ListCategoriesWithResponse request returning *ListCategoriesResponse
 func (c *ClientWithResponses) ListCategoriesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListCategoriesResponse, error) {
 	rsp, err := c.ListCategories(ctx, reqEditors...)
@@ -1646,6 +4048,129 @@ func (c *ClientWithResponses) GetCategoryWithResponse(ctx context.Context, code 
 	return ParseGetCategoryResponse(rsp)
 }
 
+// DeleteMeWithResponse request returning *DeleteMeResponse
+func (c *ClientWithResponses) DeleteMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*DeleteMeResponse, error) {
+	rsp, err := c.DeleteMe(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteMeResponse(rsp)
+}
+
+// GetMeWithResponse request returning *GetMeResponse
+func (c *ClientWithResponses) GetMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMeResponse, error) {
+	rsp, err := c.GetMe(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMeResponse(rsp)
+}
+
+// UpdateMeWithBodyWithResponse request with arbitrary body returning *UpdateMeResponse
+func (c *ClientWithResponses) UpdateMeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMeResponse, error) {
+	rsp, err := c.UpdateMeWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMeResponse(rsp)
+}
+
+func (c *ClientWithResponses) UpdateMeWithResponse(ctx context.Context, body UpdateMeJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMeResponse, error) {
+	rsp, err := c.UpdateMe(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMeResponse(rsp)
+}
+
+// ExportMeWithResponse request returning *ExportMeResponse
+func (c *ClientWithResponses) ExportMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ExportMeResponse, error) {
+	rsp, err := c.ExportMe(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportMeResponse(rsp)
+}
+
+// ChangePasswordWithBodyWithResponse request with arbitrary body returning *ChangePasswordResponse
+func (c *ClientWithResponses) ChangePasswordWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangePasswordResponse, error) {
+	rsp, err := c.ChangePasswordWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseChangePasswordResponse(rsp)
+}
+
+func (c *ClientWithResponses) ChangePasswordWithResponse(ctx context.Context, body ChangePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangePasswordResponse, error) {
+	rsp, err := c.ChangePassword(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseChangePasswordResponse(rsp)
+}
+
+// ListMyReportsWithResponse request returning *ListMyReportsResponse
+func (c *ClientWithResponses) ListMyReportsWithResponse(ctx context.Context, params *ListMyReportsParams, reqEditors ...RequestEditorFn) (*ListMyReportsResponse, error) {
+	rsp, err := c.ListMyReports(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMyReportsResponse(rsp)
+}
+
+// CreateReportWithBodyWithResponse request with arbitrary body returning *CreateReportResponse
+func (c *ClientWithResponses) CreateReportWithBodyWithResponse(ctx context.Context, params *CreateReportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateReportResponse, error) {
+	rsp, err := c.CreateReportWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateReportResponse(rsp)
+}
+
+func (c *ClientWithResponses) CreateReportWithResponse(ctx context.Context, params *CreateReportParams, body CreateReportJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateReportResponse, error) {
+	rsp, err := c.CreateReport(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateReportResponse(rsp)
+}
+
+// ListNearbyReportsWithResponse request returning *ListNearbyReportsResponse
+func (c *ClientWithResponses) ListNearbyReportsWithResponse(ctx context.Context, params *ListNearbyReportsParams, reqEditors ...RequestEditorFn) (*ListNearbyReportsResponse, error) {
+	rsp, err := c.ListNearbyReports(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListNearbyReportsResponse(rsp)
+}
+
+// GetMyReportWithResponse request returning *GetMyReportResponse
+func (c *ClientWithResponses) GetMyReportWithResponse(ctx context.Context, id ReportId, reqEditors ...RequestEditorFn) (*GetMyReportResponse, error) {
+	rsp, err := c.GetMyReport(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMyReportResponse(rsp)
+}
+
+// UnfollowReportWithResponse request returning *UnfollowReportResponse
+func (c *ClientWithResponses) UnfollowReportWithResponse(ctx context.Context, id ReportId, reqEditors ...RequestEditorFn) (*UnfollowReportResponse, error) {
+	rsp, err := c.UnfollowReport(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnfollowReportResponse(rsp)
+}
+
+// FollowReportWithResponse request returning *FollowReportResponse
+func (c *ClientWithResponses) FollowReportWithResponse(ctx context.Context, id ReportId, reqEditors ...RequestEditorFn) (*FollowReportResponse, error) {
+	rsp, err := c.FollowReport(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFollowReportResponse(rsp)
+}
+
 // PreviewRoutingWithResponse request returning *PreviewRoutingResponse
 func (c *ClientWithResponses) PreviewRoutingWithResponse(ctx context.Context, params *PreviewRoutingParams, reqEditors ...RequestEditorFn) (*PreviewRoutingResponse, error) {
 	rsp, err := c.PreviewRouting(ctx, params, reqEditors...)
@@ -1653,6 +4178,122 @@ func (c *ClientWithResponses) PreviewRoutingWithResponse(ctx context.Context, pa
 		return nil, err
 	}
 	return ParsePreviewRoutingResponse(rsp)
+}
+
+// ListStaffWithResponse request returning *ListStaffResponse
+func (c *ClientWithResponses) ListStaffWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListStaffResponse, error) {
+	rsp, err := c.ListStaff(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListStaffResponse(rsp)
+}
+
+// CreateStaffWithBodyWithResponse request with arbitrary body returning *CreateStaffResponse
+func (c *ClientWithResponses) CreateStaffWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateStaffResponse, error) {
+	rsp, err := c.CreateStaffWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateStaffResponse(rsp)
+}
+
+func (c *ClientWithResponses) CreateStaffWithResponse(ctx context.Context, body CreateStaffJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateStaffResponse, error) {
+	rsp, err := c.CreateStaff(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateStaffResponse(rsp)
+}
+
+// GetStaffWithResponse request returning *GetStaffResponse
+func (c *ClientWithResponses) GetStaffWithResponse(ctx context.Context, id UserId, reqEditors ...RequestEditorFn) (*GetStaffResponse, error) {
+	rsp, err := c.GetStaff(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetStaffResponse(rsp)
+}
+
+// UpdateStaffWithBodyWithResponse request with arbitrary body returning *UpdateStaffResponse
+func (c *ClientWithResponses) UpdateStaffWithBodyWithResponse(ctx context.Context, id UserId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateStaffResponse, error) {
+	rsp, err := c.UpdateStaffWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateStaffResponse(rsp)
+}
+
+func (c *ClientWithResponses) UpdateStaffWithResponse(ctx context.Context, id UserId, body UpdateStaffJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateStaffResponse, error) {
+	rsp, err := c.UpdateStaff(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateStaffResponse(rsp)
+}
+
+// CreateUploadWithBodyWithResponse request with arbitrary body returning *CreateUploadResponse
+func (c *ClientWithResponses) CreateUploadWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateUploadResponse, error) {
+	rsp, err := c.CreateUploadWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateUploadResponse(rsp)
+}
+
+func (c *ClientWithResponses) CreateUploadWithResponse(ctx context.Context, body CreateUploadJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateUploadResponse, error) {
+	rsp, err := c.CreateUpload(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateUploadResponse(rsp)
+}
+
+// ParseListDevSmsResponse parses an HTTP response from a ListDevSmsWithResponse call
+func ParseListDevSmsResponse(rsp *http.Response) (*ListDevSmsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListDevSmsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SmsList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
 }
 
 // ParseGetHealthResponse parses an HTTP response from a GetHealthWithResponse call
@@ -2003,6 +4644,283 @@ func ParseListAgenciesResponse(rsp *http.Response) (*ListAgenciesResponse, error
 	return response, nil
 }
 
+// ParseStaffLoginResponse parses an HTTP response from a StaffLoginWithResponse call
+func ParseStaffLoginResponse(rsp *http.Response) (*StaffLoginResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StaffLoginResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TokenPair
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseLogoutResponse parses an HTTP response from a LogoutWithResponse call
+func ParseLogoutResponse(rsp *http.Response) (*LogoutResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &LogoutResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRequestOtpResponse parses an HTTP response from a RequestOtpWithResponse call
+func ParseRequestOtpResponse(rsp *http.Response) (*RequestOtpResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RequestOtpResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest OtpChallenge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseVerifyOtpResponse parses an HTTP response from a VerifyOtpWithResponse call
+func ParseVerifyOtpResponse(rsp *http.Response) (*VerifyOtpResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &VerifyOtpResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TokenPair
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRefreshTokensResponse parses an HTTP response from a RefreshTokensWithResponse call
+func ParseRefreshTokensResponse(rsp *http.Response) (*RefreshTokensResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RefreshTokensResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TokenPair
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListCategoriesResponse parses an HTTP response from a ListCategoriesWithResponse call
 func ParseListCategoriesResponse(rsp *http.Response) (*ListCategoriesResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -2090,6 +5008,642 @@ func ParseGetCategoryResponse(rsp *http.Response) (*GetCategoryResponse, error) 
 	return response, nil
 }
 
+// ParseDeleteMeResponse parses an HTTP response from a DeleteMeWithResponse call
+func ParseDeleteMeResponse(rsp *http.Response) (*DeleteMeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteMeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetMeResponse parses an HTTP response from a GetMeWithResponse call
+func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Profile
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateMeResponse parses an HTTP response from a UpdateMeWithResponse call
+func ParseUpdateMeResponse(rsp *http.Response) (*UpdateMeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateMeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Profile
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseExportMeResponse parses an HTTP response from a ExportMeWithResponse call
+func ParseExportMeResponse(rsp *http.Response) (*ExportMeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportMeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DataExport
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseChangePasswordResponse parses an HTTP response from a ChangePasswordWithResponse call
+func ParseChangePasswordResponse(rsp *http.Response) (*ChangePasswordResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ChangePasswordResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListMyReportsResponse parses an HTTP response from a ListMyReportsWithResponse call
+func ParseListMyReportsResponse(rsp *http.Response) (*ListMyReportsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMyReportsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ReportPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateReportResponse parses an HTTP response from a CreateReportWithResponse call
+func ParseCreateReportResponse(rsp *http.Response) (*CreateReportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateReportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Report
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Report
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListNearbyReportsResponse parses an HTTP response from a ListNearbyReportsWithResponse call
+func ParseListNearbyReportsResponse(rsp *http.Response) (*ListNearbyReportsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListNearbyReportsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest NearbyList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetMyReportResponse parses an HTTP response from a GetMyReportWithResponse call
+func ParseGetMyReportResponse(rsp *http.Response) (*GetMyReportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMyReportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Report
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUnfollowReportResponse parses an HTTP response from a UnfollowReportWithResponse call
+func ParseUnfollowReportResponse(rsp *http.Response) (*UnfollowReportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UnfollowReportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseFollowReportResponse parses an HTTP response from a FollowReportWithResponse call
+func ParseFollowReportResponse(rsp *http.Response) (*FollowReportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FollowReportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParsePreviewRoutingResponse parses an HTTP response from a PreviewRoutingWithResponse call
 func ParsePreviewRoutingResponse(rsp *http.Response) (*PreviewRoutingResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -2137,8 +5691,337 @@ func ParsePreviewRoutingResponse(rsp *http.Response) (*PreviewRoutingResponse, e
 	return response, nil
 }
 
+// ParseListStaffResponse parses an HTTP response from a ListStaffWithResponse call
+func ParseListStaffResponse(rsp *http.Response) (*ListStaffResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListStaffResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest StaffList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateStaffResponse parses an HTTP response from a CreateStaffWithResponse call
+func ParseCreateStaffResponse(rsp *http.Response) (*CreateStaffResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateStaffResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Staff
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetStaffResponse parses an HTTP response from a GetStaffWithResponse call
+func ParseGetStaffResponse(rsp *http.Response) (*GetStaffResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetStaffResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Staff
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateStaffResponse parses an HTTP response from a UpdateStaffWithResponse call
+func ParseUpdateStaffResponse(rsp *http.Response) (*UpdateStaffResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateStaffResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Staff
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateUploadResponse parses an HTTP response from a CreateUploadWithResponse call
+func ParseCreateUploadResponse(rsp *http.Response) (*CreateUploadResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateUploadResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest UploadSlot
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// The SMS the dev sink received for a number, newest first (dev stack only).
+	// (GET /dev/sms)
+	ListDevSms(c *gin.Context, params ListDevSmsParams)
 	// Liveness: the process is up and serving.
 	// (GET /healthz)
 	GetHealth(c *gin.Context)
@@ -2163,15 +6046,78 @@ type ServerInterface interface {
 	// Every agency that handles reports.
 	// (GET /v1/agencies)
 	ListAgencies(c *gin.Context)
+	// Staff sign-in with username and password.
+	// (POST /v1/auth/login)
+	StaffLogin(c *gin.Context)
+	// Revoke the session of this refresh token.
+	// (POST /v1/auth/logout)
+	Logout(c *gin.Context)
+	// Send a one-time sign-in code by SMS to a Vietnamese mobile number.
+	// (POST /v1/auth/otp)
+	RequestOtp(c *gin.Context)
+	// Exchange the SMS code for tokens; creates the resident's account on first sign-in.
+	// (POST /v1/auth/otp/verify)
+	VerifyOtp(c *gin.Context)
+	// Exchange a refresh token for a new pair; the presented one stops working.
+	// (POST /v1/auth/refresh)
+	RefreshTokens(c *gin.Context)
 	// Every category a resident can report, with who handles it.
 	// (GET /v1/categories)
 	ListCategories(c *gin.Context)
 	// One category.
 	// (GET /v1/categories/{code})
 	GetCategory(c *gin.Context, code CategoryCode)
+	// Delete the resident's account.
+	// (DELETE /v1/me)
+	DeleteMe(c *gin.Context)
+	// The signed-in user's profile.
+	// (GET /v1/me)
+	GetMe(c *gin.Context)
+	// Change display name or preferred language.
+	// (PATCH /v1/me)
+	UpdateMe(c *gin.Context)
+	// Everything the service keeps about the signed-in user, as JSON.
+	// (GET /v1/me/export)
+	ExportMe(c *gin.Context)
+	// A staff member changes their own password; other sessions are signed out.
+	// (PUT /v1/me/password)
+	ChangePassword(c *gin.Context)
+	// The resident's own reports, newest first.
+	// (GET /v1/reports)
+	ListMyReports(c *gin.Context, params ListMyReportsParams)
+	// Send a report with 1 to 6 photos.
+	// (POST /v1/reports)
+	CreateReport(c *gin.Context, params CreateReportParams)
+	// Open reports of the same category within 150 m, to follow instead of duplicating.
+	// (GET /v1/reports/nearby)
+	ListNearbyReports(c *gin.Context, params ListNearbyReportsParams)
+	// One of the resident's own (or followed) reports, with its timeline and photos.
+	// (GET /v1/reports/{id})
+	GetMyReport(c *gin.Context, id ReportId)
+	// Stop following a report.
+	// (DELETE /v1/reports/{id}/follow)
+	UnfollowReport(c *gin.Context, id ReportId)
+	// Follow an open report (get its updates) instead of sending a duplicate.
+	// (PUT /v1/reports/{id}/follow)
+	FollowReport(c *gin.Context, id ReportId)
 	// Who would handle a report of this category at this point? Creates nothing.
 	// (GET /v1/routing/preview)
 	PreviewRouting(c *gin.Context, params PreviewRoutingParams)
+	// Staff accounts; an agency admin sees their own agency's.
+	// (GET /v1/staff)
+	ListStaff(c *gin.Context)
+	// Create a staff account. Admins create any role; an agency admin creates officers of their agency.
+	// (POST /v1/staff)
+	CreateStaff(c *gin.Context)
+	// One staff account (an agency admin sees only their agency's).
+	// (GET /v1/staff/{id})
+	GetStaff(c *gin.Context, id UserId)
+	// Disable or enable an account, or set a new password for it (signs its sessions out).
+	// (PATCH /v1/staff/{id})
+	UpdateStaff(c *gin.Context, id UserId)
+	// Ask for a slot to upload one photo straight to object storage (for large photos or flaky networks).
+	// (POST /v1/uploads)
+	CreateUpload(c *gin.Context)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -2182,6 +6128,39 @@ type ServerInterfaceWrapper struct {
 }
 
 type MiddlewareFunc func(c *gin.Context)
+
+// ListDevSms operation middleware
+func (siw *ServerInterfaceWrapper) ListDevSms(c *gin.Context) {
+
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListDevSmsParams
+
+	// ------------- Required query parameter "phone" -------------
+
+	if paramValue := c.Query("phone"); paramValue != "" {
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Query argument phone is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	err = runtime.BindQueryParameter("form", true, true, "phone", c.Request.URL.Query(), &params.Phone)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter phone: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListDevSms(c, params)
+}
 
 // GetHealth operation middleware
 func (siw *ServerInterfaceWrapper) GetHealth(c *gin.Context) {
@@ -2359,6 +6338,73 @@ func (siw *ServerInterfaceWrapper) ListAgencies(c *gin.Context) {
 	siw.Handler.ListAgencies(c)
 }
 
+// StaffLogin operation middleware
+func (siw *ServerInterfaceWrapper) StaffLogin(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.StaffLogin(c)
+}
+
+// Logout operation middleware
+func (siw *ServerInterfaceWrapper) Logout(c *gin.Context) {
+
+	c.Set(BearerScopes, []string{"resident", "officer", "agency_admin", "dispatcher", "admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.Logout(c)
+}
+
+// RequestOtp operation middleware
+func (siw *ServerInterfaceWrapper) RequestOtp(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.RequestOtp(c)
+}
+
+// VerifyOtp operation middleware
+func (siw *ServerInterfaceWrapper) VerifyOtp(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.VerifyOtp(c)
+}
+
+// RefreshTokens operation middleware
+func (siw *ServerInterfaceWrapper) RefreshTokens(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.RefreshTokens(c)
+}
+
 // ListCategories operation middleware
 func (siw *ServerInterfaceWrapper) ListCategories(c *gin.Context) {
 
@@ -2394,6 +6440,312 @@ func (siw *ServerInterfaceWrapper) GetCategory(c *gin.Context) {
 	}
 
 	siw.Handler.GetCategory(c, code)
+}
+
+// DeleteMe operation middleware
+func (siw *ServerInterfaceWrapper) DeleteMe(c *gin.Context) {
+
+	c.Set(BearerScopes, []string{"resident"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DeleteMe(c)
+}
+
+// GetMe operation middleware
+func (siw *ServerInterfaceWrapper) GetMe(c *gin.Context) {
+
+	c.Set(BearerScopes, []string{"resident", "officer", "agency_admin", "dispatcher", "admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetMe(c)
+}
+
+// UpdateMe operation middleware
+func (siw *ServerInterfaceWrapper) UpdateMe(c *gin.Context) {
+
+	c.Set(BearerScopes, []string{"resident", "officer", "agency_admin", "dispatcher", "admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.UpdateMe(c)
+}
+
+// ExportMe operation middleware
+func (siw *ServerInterfaceWrapper) ExportMe(c *gin.Context) {
+
+	c.Set(BearerScopes, []string{"resident", "officer", "agency_admin", "dispatcher", "admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ExportMe(c)
+}
+
+// ChangePassword operation middleware
+func (siw *ServerInterfaceWrapper) ChangePassword(c *gin.Context) {
+
+	c.Set(BearerScopes, []string{"officer", "agency_admin", "dispatcher", "admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ChangePassword(c)
+}
+
+// ListMyReports operation middleware
+func (siw *ServerInterfaceWrapper) ListMyReports(c *gin.Context) {
+
+	var err error
+
+	c.Set(BearerScopes, []string{"resident"})
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMyReportsParams
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "status", c.Request.URL.Query(), &params.Status)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter status: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "limit", c.Request.URL.Query(), &params.Limit)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter limit: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "cursor", c.Request.URL.Query(), &params.Cursor)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter cursor: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListMyReports(c, params)
+}
+
+// CreateReport operation middleware
+func (siw *ServerInterfaceWrapper) CreateReport(c *gin.Context) {
+
+	var err error
+
+	c.Set(BearerScopes, []string{"resident"})
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateReportParams
+
+	headers := c.Request.Header
+
+	// ------------- Required header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for Idempotency-Key, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IdempotencyKey = IdempotencyKey
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Header parameter Idempotency-Key is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.CreateReport(c, params)
+}
+
+// ListNearbyReports operation middleware
+func (siw *ServerInterfaceWrapper) ListNearbyReports(c *gin.Context) {
+
+	var err error
+
+	c.Set(BearerScopes, []string{"resident"})
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListNearbyReportsParams
+
+	// ------------- Required query parameter "category" -------------
+
+	if paramValue := c.Query("category"); paramValue != "" {
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Query argument category is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	err = runtime.BindQueryParameter("form", true, true, "category", c.Request.URL.Query(), &params.Category)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter category: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Required query parameter "lat" -------------
+
+	if paramValue := c.Query("lat"); paramValue != "" {
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Query argument lat is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	err = runtime.BindQueryParameter("form", true, true, "lat", c.Request.URL.Query(), &params.Lat)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter lat: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Required query parameter "lng" -------------
+
+	if paramValue := c.Query("lng"); paramValue != "" {
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Query argument lng is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	err = runtime.BindQueryParameter("form", true, true, "lng", c.Request.URL.Query(), &params.Lng)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter lng: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListNearbyReports(c, params)
+}
+
+// GetMyReport operation middleware
+func (siw *ServerInterfaceWrapper) GetMyReport(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "id" -------------
+	var id ReportId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(BearerScopes, []string{"resident"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetMyReport(c, id)
+}
+
+// UnfollowReport operation middleware
+func (siw *ServerInterfaceWrapper) UnfollowReport(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "id" -------------
+	var id ReportId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(BearerScopes, []string{"resident"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.UnfollowReport(c, id)
+}
+
+// FollowReport operation middleware
+func (siw *ServerInterfaceWrapper) FollowReport(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "id" -------------
+	var id ReportId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(BearerScopes, []string{"resident"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.FollowReport(c, id)
 }
 
 // PreviewRouting operation middleware
@@ -2459,6 +6811,103 @@ func (siw *ServerInterfaceWrapper) PreviewRouting(c *gin.Context) {
 	siw.Handler.PreviewRouting(c, params)
 }
 
+// ListStaff operation middleware
+func (siw *ServerInterfaceWrapper) ListStaff(c *gin.Context) {
+
+	c.Set(BearerScopes, []string{"agency_admin", "admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListStaff(c)
+}
+
+// CreateStaff operation middleware
+func (siw *ServerInterfaceWrapper) CreateStaff(c *gin.Context) {
+
+	c.Set(BearerScopes, []string{"agency_admin", "admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.CreateStaff(c)
+}
+
+// GetStaff operation middleware
+func (siw *ServerInterfaceWrapper) GetStaff(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "id" -------------
+	var id UserId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(BearerScopes, []string{"agency_admin", "admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetStaff(c, id)
+}
+
+// UpdateStaff operation middleware
+func (siw *ServerInterfaceWrapper) UpdateStaff(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "id" -------------
+	var id UserId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(BearerScopes, []string{"agency_admin", "admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.UpdateStaff(c, id)
+}
+
+// CreateUpload operation middleware
+func (siw *ServerInterfaceWrapper) CreateUpload(c *gin.Context) {
+
+	c.Set(BearerScopes, []string{"resident"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.CreateUpload(c)
+}
+
 // GinServerOptions provides options for the Gin server.
 type GinServerOptions struct {
 	BaseURL      string
@@ -2486,6 +6935,7 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 		ErrorHandler:       errorHandler,
 	}
 
+	router.GET(options.BaseURL+"/dev/sms", wrapper.ListDevSms)
 	router.GET(options.BaseURL+"/healthz", wrapper.GetHealth)
 	router.GET(options.BaseURL+"/readyz", wrapper.GetReadiness)
 	router.PUT(options.BaseURL+"/v1/admin/agencies/:id", wrapper.PutAgency)
@@ -2494,9 +6944,30 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.DELETE(options.BaseURL+"/v1/admin/routing-overrides/:category/:commune", wrapper.DeleteRoutingOverride)
 	router.PUT(options.BaseURL+"/v1/admin/routing-overrides/:category/:commune", wrapper.PutRoutingOverride)
 	router.GET(options.BaseURL+"/v1/agencies", wrapper.ListAgencies)
+	router.POST(options.BaseURL+"/v1/auth/login", wrapper.StaffLogin)
+	router.POST(options.BaseURL+"/v1/auth/logout", wrapper.Logout)
+	router.POST(options.BaseURL+"/v1/auth/otp", wrapper.RequestOtp)
+	router.POST(options.BaseURL+"/v1/auth/otp/verify", wrapper.VerifyOtp)
+	router.POST(options.BaseURL+"/v1/auth/refresh", wrapper.RefreshTokens)
 	router.GET(options.BaseURL+"/v1/categories", wrapper.ListCategories)
 	router.GET(options.BaseURL+"/v1/categories/:code", wrapper.GetCategory)
+	router.DELETE(options.BaseURL+"/v1/me", wrapper.DeleteMe)
+	router.GET(options.BaseURL+"/v1/me", wrapper.GetMe)
+	router.PATCH(options.BaseURL+"/v1/me", wrapper.UpdateMe)
+	router.GET(options.BaseURL+"/v1/me/export", wrapper.ExportMe)
+	router.PUT(options.BaseURL+"/v1/me/password", wrapper.ChangePassword)
+	router.GET(options.BaseURL+"/v1/reports", wrapper.ListMyReports)
+	router.POST(options.BaseURL+"/v1/reports", wrapper.CreateReport)
+	router.GET(options.BaseURL+"/v1/reports/nearby", wrapper.ListNearbyReports)
+	router.GET(options.BaseURL+"/v1/reports/:id", wrapper.GetMyReport)
+	router.DELETE(options.BaseURL+"/v1/reports/:id/follow", wrapper.UnfollowReport)
+	router.PUT(options.BaseURL+"/v1/reports/:id/follow", wrapper.FollowReport)
 	router.GET(options.BaseURL+"/v1/routing/preview", wrapper.PreviewRouting)
+	router.GET(options.BaseURL+"/v1/staff", wrapper.ListStaff)
+	router.POST(options.BaseURL+"/v1/staff", wrapper.CreateStaff)
+	router.GET(options.BaseURL+"/v1/staff/:id", wrapper.GetStaff)
+	router.PATCH(options.BaseURL+"/v1/staff/:id", wrapper.UpdateStaff)
+	router.POST(options.BaseURL+"/v1/uploads", wrapper.CreateUpload)
 }
 
 type BadRequestApplicationProblemPlusJSONResponse Problem
@@ -2530,6 +7001,57 @@ type UnavailableApplicationProblemPlusJSONResponse struct {
 }
 
 type UnprocessableApplicationProblemPlusJSONResponse Problem
+
+type ListDevSmsRequestObject struct {
+	Params ListDevSmsParams
+}
+
+type ListDevSmsResponseObject interface {
+	VisitListDevSmsResponse(w http.ResponseWriter) error
+}
+
+type ListDevSms200JSONResponse SmsList
+
+func (response ListDevSms200JSONResponse) VisitListDevSmsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListDevSms400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListDevSms400ApplicationProblemPlusJSONResponse) VisitListDevSmsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListDevSms404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListDevSms404ApplicationProblemPlusJSONResponse) VisitListDevSmsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListDevSmsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListDevSmsdefaultApplicationProblemPlusJSONResponse) VisitListDevSmsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
 
 type GetHealthRequestObject struct {
 }
@@ -2910,6 +7432,345 @@ func (response ListAgenciesdefaultApplicationProblemPlusJSONResponse) VisitListA
 	return json.NewEncoder(w).Encode(response.Body)
 }
 
+type StaffLoginRequestObject struct {
+	Body *StaffLoginJSONRequestBody
+}
+
+type StaffLoginResponseObject interface {
+	VisitStaffLoginResponse(w http.ResponseWriter) error
+}
+
+type StaffLogin200JSONResponse TokenPair
+
+func (response StaffLogin200JSONResponse) VisitStaffLoginResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type StaffLogin400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response StaffLogin400ApplicationProblemPlusJSONResponse) VisitStaffLoginResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type StaffLogin401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response StaffLogin401ApplicationProblemPlusJSONResponse) VisitStaffLoginResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type StaffLogin429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response StaffLogin429ApplicationProblemPlusJSONResponse) VisitStaffLoginResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type StaffLogin503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response StaffLogin503ApplicationProblemPlusJSONResponse) VisitStaffLoginResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type StaffLogindefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response StaffLogindefaultApplicationProblemPlusJSONResponse) VisitStaffLoginResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type LogoutRequestObject struct {
+	Body *LogoutJSONRequestBody
+}
+
+type LogoutResponseObject interface {
+	VisitLogoutResponse(w http.ResponseWriter) error
+}
+
+type Logout204Response struct {
+}
+
+func (response Logout204Response) VisitLogoutResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type Logout400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response Logout400ApplicationProblemPlusJSONResponse) VisitLogoutResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type Logout401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response Logout401ApplicationProblemPlusJSONResponse) VisitLogoutResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type Logout503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response Logout503ApplicationProblemPlusJSONResponse) VisitLogoutResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type LogoutdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response LogoutdefaultApplicationProblemPlusJSONResponse) VisitLogoutResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type RequestOtpRequestObject struct {
+	Body *RequestOtpJSONRequestBody
+}
+
+type RequestOtpResponseObject interface {
+	VisitRequestOtpResponse(w http.ResponseWriter) error
+}
+
+type RequestOtp202JSONResponse OtpChallenge
+
+func (response RequestOtp202JSONResponse) VisitRequestOtpResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type RequestOtp400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RequestOtp400ApplicationProblemPlusJSONResponse) VisitRequestOtpResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type RequestOtp429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response RequestOtp429ApplicationProblemPlusJSONResponse) VisitRequestOtpResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type RequestOtp503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response RequestOtp503ApplicationProblemPlusJSONResponse) VisitRequestOtpResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type RequestOtpdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RequestOtpdefaultApplicationProblemPlusJSONResponse) VisitRequestOtpResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type VerifyOtpRequestObject struct {
+	Body *VerifyOtpJSONRequestBody
+}
+
+type VerifyOtpResponseObject interface {
+	VisitVerifyOtpResponse(w http.ResponseWriter) error
+}
+
+type VerifyOtp200JSONResponse TokenPair
+
+func (response VerifyOtp200JSONResponse) VisitVerifyOtpResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type VerifyOtp400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response VerifyOtp400ApplicationProblemPlusJSONResponse) VisitVerifyOtpResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type VerifyOtp401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response VerifyOtp401ApplicationProblemPlusJSONResponse) VisitVerifyOtpResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type VerifyOtp429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response VerifyOtp429ApplicationProblemPlusJSONResponse) VisitVerifyOtpResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type VerifyOtp503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response VerifyOtp503ApplicationProblemPlusJSONResponse) VisitVerifyOtpResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type VerifyOtpdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response VerifyOtpdefaultApplicationProblemPlusJSONResponse) VisitVerifyOtpResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type RefreshTokensRequestObject struct {
+	Body *RefreshTokensJSONRequestBody
+}
+
+type RefreshTokensResponseObject interface {
+	VisitRefreshTokensResponse(w http.ResponseWriter) error
+}
+
+type RefreshTokens200JSONResponse TokenPair
+
+func (response RefreshTokens200JSONResponse) VisitRefreshTokensResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type RefreshTokens400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RefreshTokens400ApplicationProblemPlusJSONResponse) VisitRefreshTokensResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type RefreshTokens401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RefreshTokens401ApplicationProblemPlusJSONResponse) VisitRefreshTokensResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type RefreshTokens503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response RefreshTokens503ApplicationProblemPlusJSONResponse) VisitRefreshTokensResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type RefreshTokensdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RefreshTokensdefaultApplicationProblemPlusJSONResponse) VisitRefreshTokensResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
 type ListCategoriesRequestObject struct {
 }
 
@@ -3002,6 +7863,808 @@ func (response GetCategorydefaultApplicationProblemPlusJSONResponse) VisitGetCat
 	return json.NewEncoder(w).Encode(response.Body)
 }
 
+type DeleteMeRequestObject struct {
+}
+
+type DeleteMeResponseObject interface {
+	VisitDeleteMeResponse(w http.ResponseWriter) error
+}
+
+type DeleteMe204Response struct {
+}
+
+func (response DeleteMe204Response) VisitDeleteMeResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteMe401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMe401ApplicationProblemPlusJSONResponse) VisitDeleteMeResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type DeleteMe403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMe403ApplicationProblemPlusJSONResponse) VisitDeleteMeResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type DeleteMe503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMe503ApplicationProblemPlusJSONResponse) VisitDeleteMeResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type DeleteMedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeleteMedefaultApplicationProblemPlusJSONResponse) VisitDeleteMeResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetMeRequestObject struct {
+}
+
+type GetMeResponseObject interface {
+	VisitGetMeResponse(w http.ResponseWriter) error
+}
+
+type GetMe200JSONResponse Profile
+
+func (response GetMe200JSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetMe401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetMe401ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetMe503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetMe503ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetMedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetMedefaultApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type UpdateMeRequestObject struct {
+	Body *UpdateMeJSONRequestBody
+}
+
+type UpdateMeResponseObject interface {
+	VisitUpdateMeResponse(w http.ResponseWriter) error
+}
+
+type UpdateMe200JSONResponse Profile
+
+func (response UpdateMe200JSONResponse) VisitUpdateMeResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type UpdateMe400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMe400ApplicationProblemPlusJSONResponse) VisitUpdateMeResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type UpdateMe401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMe401ApplicationProblemPlusJSONResponse) VisitUpdateMeResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type UpdateMe503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMe503ApplicationProblemPlusJSONResponse) VisitUpdateMeResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type UpdateMedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UpdateMedefaultApplicationProblemPlusJSONResponse) VisitUpdateMeResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ExportMeRequestObject struct {
+}
+
+type ExportMeResponseObject interface {
+	VisitExportMeResponse(w http.ResponseWriter) error
+}
+
+type ExportMe200ResponseHeaders struct {
+	ContentDisposition string
+}
+
+type ExportMe200JSONResponse struct {
+	Body    DataExport
+	Headers ExportMe200ResponseHeaders
+}
+
+func (response ExportMe200JSONResponse) VisitExportMeResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Disposition", fmt.Sprint(response.Headers.ContentDisposition))
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ExportMe401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ExportMe401ApplicationProblemPlusJSONResponse) VisitExportMeResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ExportMe503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ExportMe503ApplicationProblemPlusJSONResponse) VisitExportMeResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ExportMedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ExportMedefaultApplicationProblemPlusJSONResponse) VisitExportMeResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ChangePasswordRequestObject struct {
+	Body *ChangePasswordJSONRequestBody
+}
+
+type ChangePasswordResponseObject interface {
+	VisitChangePasswordResponse(w http.ResponseWriter) error
+}
+
+type ChangePassword204Response struct {
+}
+
+func (response ChangePassword204Response) VisitChangePasswordResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type ChangePassword400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ChangePassword400ApplicationProblemPlusJSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ChangePassword401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ChangePassword401ApplicationProblemPlusJSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ChangePassword403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ChangePassword403ApplicationProblemPlusJSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ChangePassword503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ChangePassword503ApplicationProblemPlusJSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ChangePassworddefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ChangePassworddefaultApplicationProblemPlusJSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ListMyReportsRequestObject struct {
+	Params ListMyReportsParams
+}
+
+type ListMyReportsResponseObject interface {
+	VisitListMyReportsResponse(w http.ResponseWriter) error
+}
+
+type ListMyReports200JSONResponse ReportPage
+
+func (response ListMyReports200JSONResponse) VisitListMyReportsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListMyReports400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyReports400ApplicationProblemPlusJSONResponse) VisitListMyReportsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListMyReports401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyReports401ApplicationProblemPlusJSONResponse) VisitListMyReportsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListMyReports403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyReports403ApplicationProblemPlusJSONResponse) VisitListMyReportsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListMyReports503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyReports503ApplicationProblemPlusJSONResponse) VisitListMyReportsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ListMyReportsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListMyReportsdefaultApplicationProblemPlusJSONResponse) VisitListMyReportsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type CreateReportRequestObject struct {
+	Params        CreateReportParams
+	JSONBody      *CreateReportJSONRequestBody
+	MultipartBody *multipart.Reader
+}
+
+type CreateReportResponseObject interface {
+	VisitCreateReportResponse(w http.ResponseWriter) error
+}
+
+type CreateReport200JSONResponse Report
+
+func (response CreateReport200JSONResponse) VisitCreateReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateReport201JSONResponse Report
+
+func (response CreateReport201JSONResponse) VisitCreateReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateReport400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateReport400ApplicationProblemPlusJSONResponse) VisitCreateReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateReport401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateReport401ApplicationProblemPlusJSONResponse) VisitCreateReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateReport403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateReport403ApplicationProblemPlusJSONResponse) VisitCreateReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateReport409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateReport409ApplicationProblemPlusJSONResponse) VisitCreateReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateReport413ApplicationProblemPlusJSONResponse struct {
+	ErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateReport413ApplicationProblemPlusJSONResponse) VisitCreateReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateReport415ApplicationProblemPlusJSONResponse Problem
+
+func (response CreateReport415ApplicationProblemPlusJSONResponse) VisitCreateReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateReport422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateReport422ApplicationProblemPlusJSONResponse) VisitCreateReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateReport503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateReport503ApplicationProblemPlusJSONResponse) VisitCreateReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type CreateReportdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateReportdefaultApplicationProblemPlusJSONResponse) VisitCreateReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ListNearbyReportsRequestObject struct {
+	Params ListNearbyReportsParams
+}
+
+type ListNearbyReportsResponseObject interface {
+	VisitListNearbyReportsResponse(w http.ResponseWriter) error
+}
+
+type ListNearbyReports200JSONResponse NearbyList
+
+func (response ListNearbyReports200JSONResponse) VisitListNearbyReportsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListNearbyReports400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListNearbyReports400ApplicationProblemPlusJSONResponse) VisitListNearbyReportsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListNearbyReports401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListNearbyReports401ApplicationProblemPlusJSONResponse) VisitListNearbyReportsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListNearbyReports403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListNearbyReports403ApplicationProblemPlusJSONResponse) VisitListNearbyReportsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListNearbyReports503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListNearbyReports503ApplicationProblemPlusJSONResponse) VisitListNearbyReportsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ListNearbyReportsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListNearbyReportsdefaultApplicationProblemPlusJSONResponse) VisitListNearbyReportsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetMyReportRequestObject struct {
+	Id ReportId `json:"id"`
+}
+
+type GetMyReportResponseObject interface {
+	VisitGetMyReportResponse(w http.ResponseWriter) error
+}
+
+type GetMyReport200JSONResponse Report
+
+func (response GetMyReport200JSONResponse) VisitGetMyReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetMyReport401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetMyReport401ApplicationProblemPlusJSONResponse) VisitGetMyReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetMyReport403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetMyReport403ApplicationProblemPlusJSONResponse) VisitGetMyReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetMyReport404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetMyReport404ApplicationProblemPlusJSONResponse) VisitGetMyReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetMyReport503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetMyReport503ApplicationProblemPlusJSONResponse) VisitGetMyReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetMyReportdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetMyReportdefaultApplicationProblemPlusJSONResponse) VisitGetMyReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type UnfollowReportRequestObject struct {
+	Id ReportId `json:"id"`
+}
+
+type UnfollowReportResponseObject interface {
+	VisitUnfollowReportResponse(w http.ResponseWriter) error
+}
+
+type UnfollowReport204Response struct {
+}
+
+func (response UnfollowReport204Response) VisitUnfollowReportResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type UnfollowReport401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UnfollowReport401ApplicationProblemPlusJSONResponse) VisitUnfollowReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type UnfollowReport403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UnfollowReport403ApplicationProblemPlusJSONResponse) VisitUnfollowReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type UnfollowReport404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UnfollowReport404ApplicationProblemPlusJSONResponse) VisitUnfollowReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type UnfollowReport503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UnfollowReport503ApplicationProblemPlusJSONResponse) VisitUnfollowReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type UnfollowReportdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UnfollowReportdefaultApplicationProblemPlusJSONResponse) VisitUnfollowReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type FollowReportRequestObject struct {
+	Id ReportId `json:"id"`
+}
+
+type FollowReportResponseObject interface {
+	VisitFollowReportResponse(w http.ResponseWriter) error
+}
+
+type FollowReport204Response struct {
+}
+
+func (response FollowReport204Response) VisitFollowReportResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type FollowReport401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response FollowReport401ApplicationProblemPlusJSONResponse) VisitFollowReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type FollowReport403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response FollowReport403ApplicationProblemPlusJSONResponse) VisitFollowReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type FollowReport404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response FollowReport404ApplicationProblemPlusJSONResponse) VisitFollowReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type FollowReport503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response FollowReport503ApplicationProblemPlusJSONResponse) VisitFollowReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type FollowReportdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response FollowReportdefaultApplicationProblemPlusJSONResponse) VisitFollowReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
 type PreviewRoutingRequestObject struct {
 	Params PreviewRoutingParams
 }
@@ -3053,8 +8716,412 @@ func (response PreviewRoutingdefaultApplicationProblemPlusJSONResponse) VisitPre
 	return json.NewEncoder(w).Encode(response.Body)
 }
 
+type ListStaffRequestObject struct {
+}
+
+type ListStaffResponseObject interface {
+	VisitListStaffResponse(w http.ResponseWriter) error
+}
+
+type ListStaff200JSONResponse StaffList
+
+func (response ListStaff200JSONResponse) VisitListStaffResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListStaff401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListStaff401ApplicationProblemPlusJSONResponse) VisitListStaffResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListStaff403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListStaff403ApplicationProblemPlusJSONResponse) VisitListStaffResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListStaff503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListStaff503ApplicationProblemPlusJSONResponse) VisitListStaffResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ListStaffdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListStaffdefaultApplicationProblemPlusJSONResponse) VisitListStaffResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type CreateStaffRequestObject struct {
+	Body *CreateStaffJSONRequestBody
+}
+
+type CreateStaffResponseObject interface {
+	VisitCreateStaffResponse(w http.ResponseWriter) error
+}
+
+type CreateStaff201JSONResponse Staff
+
+func (response CreateStaff201JSONResponse) VisitCreateStaffResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateStaff400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateStaff400ApplicationProblemPlusJSONResponse) VisitCreateStaffResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateStaff401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateStaff401ApplicationProblemPlusJSONResponse) VisitCreateStaffResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateStaff403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateStaff403ApplicationProblemPlusJSONResponse) VisitCreateStaffResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateStaff409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateStaff409ApplicationProblemPlusJSONResponse) VisitCreateStaffResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateStaff503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateStaff503ApplicationProblemPlusJSONResponse) VisitCreateStaffResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type CreateStaffdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateStaffdefaultApplicationProblemPlusJSONResponse) VisitCreateStaffResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetStaffRequestObject struct {
+	Id UserId `json:"id"`
+}
+
+type GetStaffResponseObject interface {
+	VisitGetStaffResponse(w http.ResponseWriter) error
+}
+
+type GetStaff200JSONResponse Staff
+
+func (response GetStaff200JSONResponse) VisitGetStaffResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetStaff401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetStaff401ApplicationProblemPlusJSONResponse) VisitGetStaffResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetStaff403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetStaff403ApplicationProblemPlusJSONResponse) VisitGetStaffResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetStaff404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetStaff404ApplicationProblemPlusJSONResponse) VisitGetStaffResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetStaff503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetStaff503ApplicationProblemPlusJSONResponse) VisitGetStaffResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetStaffdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetStaffdefaultApplicationProblemPlusJSONResponse) VisitGetStaffResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type UpdateStaffRequestObject struct {
+	Id   UserId `json:"id"`
+	Body *UpdateStaffJSONRequestBody
+}
+
+type UpdateStaffResponseObject interface {
+	VisitUpdateStaffResponse(w http.ResponseWriter) error
+}
+
+type UpdateStaff200JSONResponse Staff
+
+func (response UpdateStaff200JSONResponse) VisitUpdateStaffResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type UpdateStaff400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateStaff400ApplicationProblemPlusJSONResponse) VisitUpdateStaffResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type UpdateStaff401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateStaff401ApplicationProblemPlusJSONResponse) VisitUpdateStaffResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type UpdateStaff403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateStaff403ApplicationProblemPlusJSONResponse) VisitUpdateStaffResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type UpdateStaff404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateStaff404ApplicationProblemPlusJSONResponse) VisitUpdateStaffResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type UpdateStaff503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateStaff503ApplicationProblemPlusJSONResponse) VisitUpdateStaffResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type UpdateStaffdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UpdateStaffdefaultApplicationProblemPlusJSONResponse) VisitUpdateStaffResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type CreateUploadRequestObject struct {
+	Body *CreateUploadJSONRequestBody
+}
+
+type CreateUploadResponseObject interface {
+	VisitCreateUploadResponse(w http.ResponseWriter) error
+}
+
+type CreateUpload201JSONResponse UploadSlot
+
+func (response CreateUpload201JSONResponse) VisitCreateUploadResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateUpload400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateUpload400ApplicationProblemPlusJSONResponse) VisitCreateUploadResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateUpload401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateUpload401ApplicationProblemPlusJSONResponse) VisitCreateUploadResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateUpload403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateUpload403ApplicationProblemPlusJSONResponse) VisitCreateUploadResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateUpload413ApplicationProblemPlusJSONResponse struct {
+	ErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateUpload413ApplicationProblemPlusJSONResponse) VisitCreateUploadResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateUpload415ApplicationProblemPlusJSONResponse Problem
+
+func (response CreateUpload415ApplicationProblemPlusJSONResponse) VisitCreateUploadResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateUpload503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateUpload503ApplicationProblemPlusJSONResponse) VisitCreateUploadResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type CreateUploaddefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateUploaddefaultApplicationProblemPlusJSONResponse) VisitCreateUploadResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// The SMS the dev sink received for a number, newest first (dev stack only).
+	// (GET /dev/sms)
+	ListDevSms(ctx context.Context, request ListDevSmsRequestObject) (ListDevSmsResponseObject, error)
 	// Liveness: the process is up and serving.
 	// (GET /healthz)
 	GetHealth(ctx context.Context, request GetHealthRequestObject) (GetHealthResponseObject, error)
@@ -3079,15 +9146,78 @@ type StrictServerInterface interface {
 	// Every agency that handles reports.
 	// (GET /v1/agencies)
 	ListAgencies(ctx context.Context, request ListAgenciesRequestObject) (ListAgenciesResponseObject, error)
+	// Staff sign-in with username and password.
+	// (POST /v1/auth/login)
+	StaffLogin(ctx context.Context, request StaffLoginRequestObject) (StaffLoginResponseObject, error)
+	// Revoke the session of this refresh token.
+	// (POST /v1/auth/logout)
+	Logout(ctx context.Context, request LogoutRequestObject) (LogoutResponseObject, error)
+	// Send a one-time sign-in code by SMS to a Vietnamese mobile number.
+	// (POST /v1/auth/otp)
+	RequestOtp(ctx context.Context, request RequestOtpRequestObject) (RequestOtpResponseObject, error)
+	// Exchange the SMS code for tokens; creates the resident's account on first sign-in.
+	// (POST /v1/auth/otp/verify)
+	VerifyOtp(ctx context.Context, request VerifyOtpRequestObject) (VerifyOtpResponseObject, error)
+	// Exchange a refresh token for a new pair; the presented one stops working.
+	// (POST /v1/auth/refresh)
+	RefreshTokens(ctx context.Context, request RefreshTokensRequestObject) (RefreshTokensResponseObject, error)
 	// Every category a resident can report, with who handles it.
 	// (GET /v1/categories)
 	ListCategories(ctx context.Context, request ListCategoriesRequestObject) (ListCategoriesResponseObject, error)
 	// One category.
 	// (GET /v1/categories/{code})
 	GetCategory(ctx context.Context, request GetCategoryRequestObject) (GetCategoryResponseObject, error)
+	// Delete the resident's account.
+	// (DELETE /v1/me)
+	DeleteMe(ctx context.Context, request DeleteMeRequestObject) (DeleteMeResponseObject, error)
+	// The signed-in user's profile.
+	// (GET /v1/me)
+	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
+	// Change display name or preferred language.
+	// (PATCH /v1/me)
+	UpdateMe(ctx context.Context, request UpdateMeRequestObject) (UpdateMeResponseObject, error)
+	// Everything the service keeps about the signed-in user, as JSON.
+	// (GET /v1/me/export)
+	ExportMe(ctx context.Context, request ExportMeRequestObject) (ExportMeResponseObject, error)
+	// A staff member changes their own password; other sessions are signed out.
+	// (PUT /v1/me/password)
+	ChangePassword(ctx context.Context, request ChangePasswordRequestObject) (ChangePasswordResponseObject, error)
+	// The resident's own reports, newest first.
+	// (GET /v1/reports)
+	ListMyReports(ctx context.Context, request ListMyReportsRequestObject) (ListMyReportsResponseObject, error)
+	// Send a report with 1 to 6 photos.
+	// (POST /v1/reports)
+	CreateReport(ctx context.Context, request CreateReportRequestObject) (CreateReportResponseObject, error)
+	// Open reports of the same category within 150 m, to follow instead of duplicating.
+	// (GET /v1/reports/nearby)
+	ListNearbyReports(ctx context.Context, request ListNearbyReportsRequestObject) (ListNearbyReportsResponseObject, error)
+	// One of the resident's own (or followed) reports, with its timeline and photos.
+	// (GET /v1/reports/{id})
+	GetMyReport(ctx context.Context, request GetMyReportRequestObject) (GetMyReportResponseObject, error)
+	// Stop following a report.
+	// (DELETE /v1/reports/{id}/follow)
+	UnfollowReport(ctx context.Context, request UnfollowReportRequestObject) (UnfollowReportResponseObject, error)
+	// Follow an open report (get its updates) instead of sending a duplicate.
+	// (PUT /v1/reports/{id}/follow)
+	FollowReport(ctx context.Context, request FollowReportRequestObject) (FollowReportResponseObject, error)
 	// Who would handle a report of this category at this point? Creates nothing.
 	// (GET /v1/routing/preview)
 	PreviewRouting(ctx context.Context, request PreviewRoutingRequestObject) (PreviewRoutingResponseObject, error)
+	// Staff accounts; an agency admin sees their own agency's.
+	// (GET /v1/staff)
+	ListStaff(ctx context.Context, request ListStaffRequestObject) (ListStaffResponseObject, error)
+	// Create a staff account. Admins create any role; an agency admin creates officers of their agency.
+	// (POST /v1/staff)
+	CreateStaff(ctx context.Context, request CreateStaffRequestObject) (CreateStaffResponseObject, error)
+	// One staff account (an agency admin sees only their agency's).
+	// (GET /v1/staff/{id})
+	GetStaff(ctx context.Context, request GetStaffRequestObject) (GetStaffResponseObject, error)
+	// Disable or enable an account, or set a new password for it (signs its sessions out).
+	// (PATCH /v1/staff/{id})
+	UpdateStaff(ctx context.Context, request UpdateStaffRequestObject) (UpdateStaffResponseObject, error)
+	// Ask for a slot to upload one photo straight to object storage (for large photos or flaky networks).
+	// (POST /v1/uploads)
+	CreateUpload(ctx context.Context, request CreateUploadRequestObject) (CreateUploadResponseObject, error)
 }
 
 type StrictHandlerFunc = strictgin.StrictGinHandlerFunc
@@ -3100,6 +9230,33 @@ func NewStrictHandler(ssi StrictServerInterface, middlewares []StrictMiddlewareF
 type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
+}
+
+// ListDevSms operation middleware
+func (sh *strictHandler) ListDevSms(ctx *gin.Context, params ListDevSmsParams) {
+	var request ListDevSmsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListDevSms(ctx, request.(ListDevSmsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListDevSms")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(ListDevSmsResponseObject); ok {
+		if err := validResponse.VisitListDevSmsResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
 }
 
 // GetHealth operation middleware
@@ -3336,6 +9493,171 @@ func (sh *strictHandler) ListAgencies(ctx *gin.Context) {
 	}
 }
 
+// StaffLogin operation middleware
+func (sh *strictHandler) StaffLogin(ctx *gin.Context) {
+	var request StaffLoginRequestObject
+
+	var body StaffLoginJSONRequestBody
+	if err := ctx.ShouldBindJSON(&body); err != nil {
+		ctx.Status(http.StatusBadRequest)
+		ctx.Error(err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.StaffLogin(ctx, request.(StaffLoginRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "StaffLogin")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(StaffLoginResponseObject); ok {
+		if err := validResponse.VisitStaffLoginResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// Logout operation middleware
+func (sh *strictHandler) Logout(ctx *gin.Context) {
+	var request LogoutRequestObject
+
+	var body LogoutJSONRequestBody
+	if err := ctx.ShouldBindJSON(&body); err != nil {
+		ctx.Status(http.StatusBadRequest)
+		ctx.Error(err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.Logout(ctx, request.(LogoutRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "Logout")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(LogoutResponseObject); ok {
+		if err := validResponse.VisitLogoutResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RequestOtp operation middleware
+func (sh *strictHandler) RequestOtp(ctx *gin.Context) {
+	var request RequestOtpRequestObject
+
+	var body RequestOtpJSONRequestBody
+	if err := ctx.ShouldBindJSON(&body); err != nil {
+		ctx.Status(http.StatusBadRequest)
+		ctx.Error(err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RequestOtp(ctx, request.(RequestOtpRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RequestOtp")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(RequestOtpResponseObject); ok {
+		if err := validResponse.VisitRequestOtpResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// VerifyOtp operation middleware
+func (sh *strictHandler) VerifyOtp(ctx *gin.Context) {
+	var request VerifyOtpRequestObject
+
+	var body VerifyOtpJSONRequestBody
+	if err := ctx.ShouldBindJSON(&body); err != nil {
+		ctx.Status(http.StatusBadRequest)
+		ctx.Error(err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.VerifyOtp(ctx, request.(VerifyOtpRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "VerifyOtp")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(VerifyOtpResponseObject); ok {
+		if err := validResponse.VisitVerifyOtpResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RefreshTokens operation middleware
+func (sh *strictHandler) RefreshTokens(ctx *gin.Context) {
+	var request RefreshTokensRequestObject
+
+	var body RefreshTokensJSONRequestBody
+	if err := ctx.ShouldBindJSON(&body); err != nil {
+		ctx.Status(http.StatusBadRequest)
+		ctx.Error(err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RefreshTokens(ctx, request.(RefreshTokensRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RefreshTokens")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(RefreshTokensResponseObject); ok {
+		if err := validResponse.VisitRefreshTokensResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListCategories operation middleware
 func (sh *strictHandler) ListCategories(ctx *gin.Context) {
 	var request ListCategoriesRequestObject
@@ -3388,6 +9710,327 @@ func (sh *strictHandler) GetCategory(ctx *gin.Context, code CategoryCode) {
 	}
 }
 
+// DeleteMe operation middleware
+func (sh *strictHandler) DeleteMe(ctx *gin.Context) {
+	var request DeleteMeRequestObject
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteMe(ctx, request.(DeleteMeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteMe")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(DeleteMeResponseObject); ok {
+		if err := validResponse.VisitDeleteMeResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetMe operation middleware
+func (sh *strictHandler) GetMe(ctx *gin.Context) {
+	var request GetMeRequestObject
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMe(ctx, request.(GetMeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMe")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(GetMeResponseObject); ok {
+		if err := validResponse.VisitGetMeResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateMe operation middleware
+func (sh *strictHandler) UpdateMe(ctx *gin.Context) {
+	var request UpdateMeRequestObject
+
+	var body UpdateMeJSONRequestBody
+	if err := ctx.ShouldBindJSON(&body); err != nil {
+		ctx.Status(http.StatusBadRequest)
+		ctx.Error(err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateMe(ctx, request.(UpdateMeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateMe")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(UpdateMeResponseObject); ok {
+		if err := validResponse.VisitUpdateMeResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ExportMe operation middleware
+func (sh *strictHandler) ExportMe(ctx *gin.Context) {
+	var request ExportMeRequestObject
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ExportMe(ctx, request.(ExportMeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ExportMe")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(ExportMeResponseObject); ok {
+		if err := validResponse.VisitExportMeResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ChangePassword operation middleware
+func (sh *strictHandler) ChangePassword(ctx *gin.Context) {
+	var request ChangePasswordRequestObject
+
+	var body ChangePasswordJSONRequestBody
+	if err := ctx.ShouldBindJSON(&body); err != nil {
+		ctx.Status(http.StatusBadRequest)
+		ctx.Error(err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ChangePassword(ctx, request.(ChangePasswordRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ChangePassword")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(ChangePasswordResponseObject); ok {
+		if err := validResponse.VisitChangePasswordResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListMyReports operation middleware
+func (sh *strictHandler) ListMyReports(ctx *gin.Context, params ListMyReportsParams) {
+	var request ListMyReportsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMyReports(ctx, request.(ListMyReportsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMyReports")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(ListMyReportsResponseObject); ok {
+		if err := validResponse.VisitListMyReportsResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateReport operation middleware
+func (sh *strictHandler) CreateReport(ctx *gin.Context, params CreateReportParams) {
+	var request CreateReportRequestObject
+
+	request.Params = params
+	if strings.HasPrefix(ctx.GetHeader("Content-Type"), "application/json") {
+
+		var body CreateReportJSONRequestBody
+		if err := ctx.ShouldBindJSON(&body); err != nil {
+			ctx.Status(http.StatusBadRequest)
+			ctx.Error(err)
+			return
+		}
+		request.JSONBody = &body
+	}
+	if strings.HasPrefix(ctx.GetHeader("Content-Type"), "multipart/form-data") {
+		if reader, err := ctx.Request.MultipartReader(); err == nil {
+			request.MultipartBody = reader
+		} else {
+			ctx.Error(err)
+			return
+		}
+	}
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateReport(ctx, request.(CreateReportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateReport")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(CreateReportResponseObject); ok {
+		if err := validResponse.VisitCreateReportResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListNearbyReports operation middleware
+func (sh *strictHandler) ListNearbyReports(ctx *gin.Context, params ListNearbyReportsParams) {
+	var request ListNearbyReportsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListNearbyReports(ctx, request.(ListNearbyReportsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListNearbyReports")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(ListNearbyReportsResponseObject); ok {
+		if err := validResponse.VisitListNearbyReportsResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetMyReport operation middleware
+func (sh *strictHandler) GetMyReport(ctx *gin.Context, id ReportId) {
+	var request GetMyReportRequestObject
+
+	request.Id = id
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMyReport(ctx, request.(GetMyReportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMyReport")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(GetMyReportResponseObject); ok {
+		if err := validResponse.VisitGetMyReportResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UnfollowReport operation middleware
+func (sh *strictHandler) UnfollowReport(ctx *gin.Context, id ReportId) {
+	var request UnfollowReportRequestObject
+
+	request.Id = id
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UnfollowReport(ctx, request.(UnfollowReportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UnfollowReport")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(UnfollowReportResponseObject); ok {
+		if err := validResponse.VisitUnfollowReportResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// FollowReport operation middleware
+func (sh *strictHandler) FollowReport(ctx *gin.Context, id ReportId) {
+	var request FollowReportRequestObject
+
+	request.Id = id
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.FollowReport(ctx, request.(FollowReportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FollowReport")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(FollowReportResponseObject); ok {
+		if err := validResponse.VisitFollowReportResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // PreviewRouting operation middleware
 func (sh *strictHandler) PreviewRouting(ctx *gin.Context, params PreviewRoutingParams) {
 	var request PreviewRoutingRequestObject
@@ -3415,83 +10058,293 @@ func (sh *strictHandler) PreviewRouting(ctx *gin.Context, params PreviewRoutingP
 	}
 }
 
+// ListStaff operation middleware
+func (sh *strictHandler) ListStaff(ctx *gin.Context) {
+	var request ListStaffRequestObject
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListStaff(ctx, request.(ListStaffRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListStaff")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(ListStaffResponseObject); ok {
+		if err := validResponse.VisitListStaffResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateStaff operation middleware
+func (sh *strictHandler) CreateStaff(ctx *gin.Context) {
+	var request CreateStaffRequestObject
+
+	var body CreateStaffJSONRequestBody
+	if err := ctx.ShouldBindJSON(&body); err != nil {
+		ctx.Status(http.StatusBadRequest)
+		ctx.Error(err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateStaff(ctx, request.(CreateStaffRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateStaff")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(CreateStaffResponseObject); ok {
+		if err := validResponse.VisitCreateStaffResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetStaff operation middleware
+func (sh *strictHandler) GetStaff(ctx *gin.Context, id UserId) {
+	var request GetStaffRequestObject
+
+	request.Id = id
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetStaff(ctx, request.(GetStaffRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetStaff")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(GetStaffResponseObject); ok {
+		if err := validResponse.VisitGetStaffResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateStaff operation middleware
+func (sh *strictHandler) UpdateStaff(ctx *gin.Context, id UserId) {
+	var request UpdateStaffRequestObject
+
+	request.Id = id
+
+	var body UpdateStaffJSONRequestBody
+	if err := ctx.ShouldBindJSON(&body); err != nil {
+		ctx.Status(http.StatusBadRequest)
+		ctx.Error(err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateStaff(ctx, request.(UpdateStaffRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateStaff")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(UpdateStaffResponseObject); ok {
+		if err := validResponse.VisitUpdateStaffResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateUpload operation middleware
+func (sh *strictHandler) CreateUpload(ctx *gin.Context) {
+	var request CreateUploadRequestObject
+
+	var body CreateUploadJSONRequestBody
+	if err := ctx.ShouldBindJSON(&body); err != nil {
+		ctx.Status(http.StatusBadRequest)
+		ctx.Error(err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateUpload(ctx, request.(CreateUploadRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateUpload")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(CreateUploadResponseObject); ok {
+		if err := validResponse.VisitCreateUploadResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // Base64 encoded, gzipped, json marshaled Swagger object
 var swaggerSpec = []string{
 
-	"H4sIAAAAAAAC/+w8224bSXa/ctBZYOzZJkXdPJaMIJBlO+ONx1YkexxkpJDF7kN2raqr2lXVlDmGviHI",
-	"B+Qh2B/YtwC7jxvsf8yfBHXpK5siKUsaBNkXm2J3VZ37vfgliESaCY5cq+DwS5AgiVHaj6eo5fxoolGa",
-	"v2JUkaSZpoIHh8EZRoLHCrSAK0I1jHEiJIKWc8qnQKaE8n4QBipKMCVmeUo5TfM0OByEgZ5nGBwGlGuc",
-	"ogyur6/DQKLKBFdoT35O4lP8lKPS5q9IcI3cfiRZxmhEDBBbmRRjhulvf68MRF9qZ/1G4iQ4DP5uq0Jt",
-	"yz1VWydulTu0idP7BEG6Y4EqSAmbCJliDELChFCmYEYYje3pz2CEUgqpRsCo0gpwhnIOYjJBHhsSTCiy",
-	"uB9ch8Gx4BNGowdHJUoInyJE/ngFV1QnoM2TXErkGpQmGi2MLw0uDwngEZ+D0AlKsGSER3uDQQh7g23z",
-	"z675Z8/8s2/+OQhhb3vH/GMebJvvdsyfOwch7A8Gjy0Gr4Qc0zhG/pBYnNEpxxgoD2Gca9AJVSAFQ0jJ",
-	"HLjQEAv7pYXwrdCvRM7jhwTwrQCVRwlIVCKXEcIjIS1ggqMTBcIYSguvQnSkfC/ED4TPvQaqB5VbISAl",
-	"fA5Ea0wzrZ458zKytqhnjdEIlDM+xsC0zVWvtFddEPi3t2qWzQLxgZNcJ0LSn/FB2fMDVYryaQj4OaPS",
-	"WRrKrZWBSGKMXFPCnPh84GRGKCNjhg+qqKC0kGSKoFDOUEIsUFkRIlxdoXxmbL4z+EAMRZfwCt4KnRjD",
-	"eEWUN03xXTIwkyJCpR6aPB+RsZ5zE84GSJzkCmN4NBES8DNJM4ZAIGMkQhC5VjR2mpdJMaM8sjp3XXhK",
-	"S4ejKfJobj5lUmQoNUWvhGmacxxGIsZFj/xKSPBvwAmKjOE3Co5FmlKtEdWhPVRMJjSihMF+L6ZTqsHs",
-	"ZdjgXbLSkvKpETcar6KKA/N1bN6+pM6uITcu/qcC1CAMPJqUsCAMck0Z1fMgDAxeliVqGCHXEoOLDiA4",
-	"SXHoTHr3sxm1pzoyB4fBh+dvX8BJ8tc//vLn/+RTeP6XP1A4Tv7yX/NFFG3M8Sk3amcgpnFQ7Vmd7FGr",
-	"gBPj32OkDQAl/g0I8jGPe4MnT77bNcgbMyYNd/7tJ9L7edA7uPD/9y6+bIdPdq9/00V7vzPPcifAcUwN",
-	"qQg7qcnDhDCF4QoRqQNgTv+y333i/fMvJZ/fIJ/qJDjcGQxCEw8Wf2+HN3J3o5Utrt6CoW+oizqbhKUa",
-	"0+aH1aph9vSHECnJfFHm7F5doBwTjVMhO42A4+xNxxerj8271mSRmFEjFowoVedzLqfGSoYBFzIlrJOJ",
-	"UynyrCnklE8kUVrmkc4ldglUQnjMMB6O54uW6ogDsQSC1y9C4/JGXtxGYIymsVOLBgzExAUs3sRdJShL",
-	"Q2qsM1AbEFRAVjJ8k1xW758KEkNMUjJdvqZtb77/6x8h+eXP/86nkP7yp//W8D//4W1P1xZZMlc0ImyR",
-	"JKeoBJsZ92hssvWOCpRI0fnMGVV0zPAQSOFks0RoYbKUQp5qRnwsBEPCzYkKuaKazjr8xVuTsYBKxBUH",
-	"wR0l8zGjEaQk69qtJbxWELtNppOYhhAsCGEdtps04NjLe0VzKUg8LPnUMrHWvg6Ncd096DZ1xca3Ma93",
-	"pEg1i7a32hTeTpUMB2vnPNlbz+Q+qLFeWyM4Yqxawr+GwK+Q4PsW3bvwJKUj+ApfkmB0uQgHFin/Qryf",
-	"CKlD4IL3SjxBIlGCG6vLYSQuR8b0WBXpDB4Z0UYohw4//5jn6djE647cdeVJBZ+KeGwIu9upOeJyTXYG",
-	"9t0GAJ0kcUpyaui+zMFWBqeI5jrlvvnqeqHnEgf0nJgVZA4fiYxXBqw1+1uT4C5sXxBNXn7OhOyQRrTf",
-	"Yzwk9qHJZMynICYae5qmna4wk2JCGa6RNtnXrFoqZYLFteX+zC14zSdipejXcaiAqx3aRZRXFFlclr2a",
-	"RLG1u0XV+GhCjkMYjUU87zPhUso+I3oUwuhTjnLeZzSl9k+XqPZfx5hmwspi759wPoJ+v1NhUpO6TrEj",
-	"0Wnh6kCrFnSh9j0SZgxuGy2lic4bXktcdqhb60S/quugN4RPcw92saW1pw1BrLB8p7PjhDCG3K1pKV7x",
-	"aOhyz4XlrkiiNhPVRPCO4Od9guDsEVAOL/vbT/ZCyIjUbA4pUZcunqpU87dP9w62d7799tsn3z3tOkai",
-	"Qh4PrXsa+pJHDYeq0t3S4TrKBbANRJds3cWNdzqrFc03iGpKGtVM3sH2Duzu7YPDt+bVd3c2y8Dc5kvg",
-	"/RElncw3zXFbcrJZlLM0M37SFS7ezC+7VxdqJ0SpKyHjYxvJb4qfq84PM79JO6zaf7I6IMOrtZcPViLd",
-	"hqe1fycBfMWsK2A9fXUMB3v735WJWyyiPEWu+8FivK0JZV2WmGi4Qq7hSgo+dYV3YwJCm0ESyFAqwTtN",
-	"rWvbLO75squB4/ar2j4FzDbVXMuR1fzMgh8LA8qVJjxaYqGKZlRGdNLvNjv2Ba8Iixv8S89bhN7rF0UC",
-	"7dd07ld5iMW9vn///gTcC+2qYWnewkBTzTqwOTMxJag8TYklsoXkkvLYfPY07YTIfbEYpH44fQ0SJyiR",
-	"RwicpNSKwcKmIWB/2odRonWmDre2VEqk/sT7s7IWrLYq9o76K02AfVrgGd7kHU+qKKkp1S5jW+blIolk",
-	"04AspipjZD4sAtJbVHM/KJSulstqXv2mFaX3X+5mT1HR2CwCwdk8LH1ttzCL1SHlqXDxZK5QFsi2JE2T",
-	"ycQe11+v5muPrWHd4MANfP2QGZastO0p5fVvtxdMXIt1NVP9dHX+vDmvrjswOkUSU46uotF2thhdbpCu",
-	"2lyzw9Atxp4SSWxyo7zW11o3GA0LuC46sZlIVMntYiHpFg+1uFwohexvbxj7NDfrhNXLfEUUpzAmj51M",
-	"aIQyCAt7QeKU8sApO9FR4p7ZL7uC7VORa8qnLzCiirpuV5cZWr+UXdRTV4lAlVtbchDfamuq6TuOwCjH",
-	"0ldDRDgYmXBWgk8ZVcucntnS15sW/ZQiKZotfqSojVItKVHIvEl5MUMpadxseQxNqheUqA8zweZTwW0E",
-	"RKTxvFWReZ2OSEs+PAc8MCWx6ih2C43l7LsC4psdzLotvKjWctikudBuOa0IJotTWgvDGtBr4Hyb4u0t",
-	"qNLJrzVBvIvqX5vTty8C1uspi0b+FiEHI0oPc7XRqrYsVMe29uvEIFXrkrRV9jDJyyaoafysO6MoLVYL",
-	"uBaB3yEsT+5C57Z8NOHNA4WUxiXHXYXXOw44bxv4rRHcla+XcV6J18o4z5L62L7zNZZms/LE14WDt8/5",
-	"Ky6UDvEr4486p5bPQfSHvYsvO0smIVocrTGzVouwcC/l311YYadzX6mzb8SU8k0Lc7evANWpv4kErkHy",
-	"pSjeXUa0geV5KAXpypvem7j+hNCOFgKJIlSqSiOWFrMpXz5cnXNNma1quO3AbueHBVV3AWYhgenwYpfI",
-	"h0VhpVD35yaglUs1ee1eTztkqtOhcXaDBG24/aFdoub9xqJVOer966B3YOzJ0/DJ3hJ7ojDKJdXzMwO3",
-	"Y9XYYV5+elX4x999fB+EHQ33Oi8mUqSg6JT3KO/DSxIlUCYCbjI8BKIsD1UkMlSu+EUVWMph6GpygqF5",
-	"iWhIyfycR4QxoPqZHdNNaRwzvCISAflEyKh41WzfP+fFmL1VFIdLiXmidebGFqmP/JroPCfRJbqCmYHj",
-	"LCVSwz/nv/zpD3wKbylPIKKa/oy8N0GMxyS6BJJlfagKOxIzIXVZF7WlNzdGwugE3cw5OeduXoXw2JxD",
-	"JRTts2eAxM4n213s+HSuMQYtfLHS3gqgY4Z+0CGEKyEvMYbxHKhW4N2Um26n/JwTKNr1oTkvBMEju5Fg",
-	"M4zDpRMv5/ycuxqwm0induCgLFaPlo2Rjsr6NTxy2gAjX/4ePe7Dj1Xt2FWeLdvOeed9ASDagUt5eb/A",
-	"EttdjYCISDk3YI3qld0RuG7jM/iUC41AtevTz0V+zj1lSVlltQLDaIRcWQPgDGlgTLKkqImfNXB13KBD",
-	"Il4VknB08joIgxlKV18IBv3t/sC26zPkJKPBYbDbH/T9IGRilW0rsc3Jn83nKVrXXOqL0ergH1H7/mXr",
-	"TsjOYHDDYO9mA73+hK5xZ0Zn2G+YiuDwp4sw8LXr4DB4Q2fIUfmJWj93bMQlz6yAK5QzyqfWPJOpsrFU",
-	"WRsILszWW7b4VSdCE4qdwcCx0ElJjBny2I75uKFrFcL+YBcelTc6JoQyI0WuLPbYXa24oq72sUDgqt53",
-	"jzSuDukgs3k4t2Pt+4PdhznyqE7G1hD7XQ2i3yA1JWyH8IPgU/HiuRWWs90aCEvFZba9ZQPtLWsDKaqt",
-	"LzS+tj4w79Chk1wfFaWljEiSoraY/fQlMOGG1cZidOTQV8FLn61ljuGaBK9VSi7KbtRzEc/vjKX1Uejr",
-	"ZnBhAL2+RwEuKp/dt6v82B1R9n4Euqtee+74rl1LMLdql9vsku3VSxr3U+yi3dWLqhtRFoEJyZlevcq3",
-	"KpuSXAVJPxUZ33VDul2aDEIaT26vOpByMvGRZQGqwrkZj+wNm3mZRsT77uKuyOO6LkREEyamObZVwVcS",
-	"rTJEIsYb1eG4KjuuVghfkLydSjTLo/elFs0h1gdWjGomccnFQ//8b8qxVDlKGq0l6tKVgXtFj0ItjZ7e",
-	"UKVbReP7dfIdNe8lUlEC3/8/zNlG9avFZpc8eF6V6N6OwVtfCgG5NtbNNkquXZzI0NVYmox/Yb9v9wsW",
-	"OL/X1aNPxaxU0Qfhyp6D4+YV5XXZ+1dQRwLjslZxbS33UfmaO3Eh4RInVTQelx+y3u0vQ4tlfrNLoO7e",
-	"m3U29x7YqS202m62Yv+/PdoZ2kIOVaUf+6aoBCmg3D/yN7Vs3aeq3iRE25tH9jqq/QUAmTNUoMhKZ+iT",
-	"nxu931Hx0r1nBjc5uwLUEISMUbpy1esX/a/nTYfL8XG2rQm6eyslM1ZQtIqhb6TpcfXaA4SVN9G1xKFB",
-	"WDeOWBUTVmpXOXB0H+yowl8oxnn8cEtmL9bYos1VIkpeUb02m2qpzrLq2a+b6vzKKUf/VuHFryw27ziu",
-	"mw/4QHErkzijeLW0gGhtUJbZYrfrPrgqU/k7Pa627oRTof0lH/uVEdE+mOWxHxwDO0TlHucMiy5FjOec",
-	"alvDIiA49uw0l78m1hi/su8UA11wBJmgXJc/hdAoLZs3qTaugyhNGFwRI7znnCogsLez44rXrSjFkcL7",
-	"7yVSb2/n3H+I1jqG+Qscy06oJjFEPrbTCSn57H4l6cD1Mt0fvYOqH1ncolt6pqXBrc7cfto41P7ZPvXi",
-	"/kOwcmJxia4XgnnrEGxnZx1tr/+gyN3q+8dEwJXIWew9gHUUtktT9AYrF+J/VMjqzD+AqyTYynXSajE0",
-	"jIU9XM4KFcgl873Aw60tJiLCEqH04dPB00FgOOr3aBuRotER2rlM6j7aTmaGkdFTZJN+JXm1qrURzuZe",
-	"VQhRG85XRUOwjJfqQYx5kPYbSusxXNy+6kcqOrX2xzUewQ6mF1e9KmOlaYpw9sOZDR2egbJD435JMfNg",
-	"Xy8GBvrn/LnQCUiMkJpc0V2T7TE6w7jZEn5E4Hcf34cwOvJBvCXKIbgOO/T7/dFjD4pvevuFFneqzrkU",
-	"mmiMqzpprvAZZPYmmC0umHia2R5Sz/7YTHMfiTNxaeMKZeIMhuBvQjrz6clpUowOStoRWvuzVj3KLS2+",
-	"USCu7M2XCWWOKjHRpMYZEkUi57pjNzeN758reFR0a8Oyfm7SCxVCVVYxz+yXj2snKD+CszhGzOYu4TB2",
-	"YWYYGV3Co9HZD2fDk9N3P75+8fL07xXll6PHz2BvsNdsjPnNY5wF1xfX/xsAAP//6E360ApPAAA=",
+	"H4sIAAAAAAAC/+x921IcSZbgrxzLHbOCniBJEKglsLUxhKQuanVhALXGptCSnhEnM72JcI9y98hUloxv",
+	"WNsP2Ie1+YF5W7OZx1mb/+g/GfNLXNMjbwJK3a16UAER4Zfj537zL52QJylnyJTsHH3pjJFEKMyPF6jE",
+	"7GSoUOjfIpShoKminHWOOpcYchZJUBymhCoY4JALBCVmlI2AjAhl3U7QkeEYE6I/TyijSZZ0jnpBR81S",
+	"7Bx1KFM4QtG5u7sLOgJlyplEM/MLEl3gLxlKpX8LOVPIzI8kTWMaEr2I3VTwQYzJ3/9J6hV9qcz1dwKH",
+	"naPOf9stt7Zrn8rdc/uVnbS+p6sxgrDTApWQkHjIRYIRcAFDQmMJExLTyMx+DH0UggvZh5hKJQEnKGbA",
+	"h0NkkQbBkGIcdTt3QeeUs2FMw0ffSjgmbIQQuuklTKkag9JPMiGQKZCKKDRrfKX38pgLPGEz4GqMAgwY",
+	"Yeug1wvgoLen/3mi/znQ/xzqf54HcLC3r//RD/b03/b1r/vPAzjs9bbNDl5zMaBRhOwxd3FJRwwjoCyA",
+	"QaZAjakEwWOEhMyAcQURN380K3zH1WuesegxF/iOg8zCMQiUPBMhwhYXZmGcoUUFEscozHologXlFedv",
+	"CZs5CpSPirecQ0LYDIhSmKRKHlv20je8aMcwoz5Iy3w0g2myq52CX/lW4N7erXA2s4gPjGRqzAX9FR/1",
+	"eN5SKSkbBYCfUyosp6HMcBkIBUbIFCWxRZ8PjEwIjckgxkclVJCKCzJCkCgmKCDiKA0KESanKI41z7cM",
+	"H4iGaMtZwTuuxpoxTol0rCm6zwNMBQ9RyscGz0eM4x0rJiwPEDjMJEawNeQC8DNJ0hiBQBqTEIFnStLI",
+	"Ul4q+ISy0NDcXS4pDRxORsjCmf4pFTxFoSg6IkySjOFNyCOcl8ivuQD3BpwjT2P8QcIpTxKqFKI8MpPy",
+	"4ZCGlMRwuBPREVWgx9LH4ESyVIKykUY3Gi2Dil3mWaTfvqWWryHTIv7nfKmdoOO2SUncCTqZojFVs07Q",
+	"0fsyRyJvQmRKYOeTZxGMJHhjWbr/2YSaWS2YO0edDy/evYTz8X/+65///f+wEbz4j3+hcDr+j/87m9+i",
+	"0Tl+yTTZ6RXTqFOOWc7stlYujg/+hKHSCyj2X1tBNmDRTu/p098/0ZvXbEzo0/mfP5OdX3s7zz+5/+98",
+	"+rIXPH1y93c+2LuRWZpZBI4iqkFF4vMKPgxJLDFYgiLVBejZvxz6Z3z480vI5zfIRmrcOdrv9QKtD+a/",
+	"7wULT3etLxunusGBvqFW66wDlipM6j8sJw09ppuECEFm8zhnxvIt5ZQoHHHhZQL2ZBdNn399qt81LItE",
+	"MdVoERMpq+eciZHmkkGHcZGQ2HuII8GztI7klA0FkUpkocoE+hBqTFgUY3QzmM1zqhMGxAAIzl4GWuT1",
+	"Hbr1QTNNzafmGRjwoVVYHIubjlEUjFRzZ6BGISgXWeLwIrws37/gJIKIJGTU/k2T3/z4n/8K4z//+/9i",
+	"I0j+/G//T8H//9+O9/iGSMczSUMSz4PkAiWPJ1o8ap5spKMEyRO0MnNCJR3EeAQkF7LpmCuurZQcnypM",
+	"fMB5jITpGSUySRWdeOTFO22xgBzzKQPOLCSzQUxDSEjqG62BvAYR/SzTYkwNCeaQsLq2RRRw6vC9hLng",
+	"JLopzqnBYg1/vdHM9clzP6vLB96Evd4TIVU42sFyVrgZKekTrMzz9GA1lvuozHplimCIkWwg/woIvwSD",
+	"Hxp170OSFILgK2TJGMPb+XVgbvLP6ftjLlQAjLOdYp8gkEjONNdl0Oe3fc16DIl4lceYKI2UN3Z/7jHL",
+	"koHW1y24q8STcDbi0UAD9omXcvjtisfZMe/WFuAFiSWSCw33NgFbMpxcm/Piff3V1VTPFgH0gugvyAw+",
+	"EhEtVVgr/LeCwb7dviSKvPqccuHBRjR/x+iGmIfaktE/dSKicEfRxCsKU8GHNMYVzCbzmiFLKbWyuDLe",
+	"X9oPztiQL0X96h7KxVUm9QHlNcU4KtxedaAY3908aXzUKscR9Ac8mnVjbk3KbkxUP4D+LxmKWTemCTW/",
+	"WkO1exZhknKDizv/A2d96Ha9BJNo03WEHkOnsVe7tPID39Z+RBJrhtvcllREZTWpxW895NaY0X3lm+gN",
+	"YaPMLTsf0vDTGiKWu3zjYDa/NBKGmSCaYOtYyLNBXEHBkoXETXxtf5ONVnzTushazt0qSFwaVQFCkiAM",
+	"BU+Myum2HuGEhkYn0fLpBj/T4XLwxgZpY6MwugV4Qe1At4nWUgfuvKM4HXOmde38PUCpaEIUAmWQoBJo",
+	"NOt5CCbks/Xp7/X0f4HPyb/CkRXDPK8OsfO8t85plmt5VhvF/NoYpvUIfJB/h0QM7kWW25Eu0HDizeV5",
+	"bZh58VWxHNexEXOxN0e0oUCyroCo4ZhnzIhKRViIFiPnDnnI45hPnVewGSxaxTVlgWNdUyXXW/7FpX3X",
+	"6xty8raAbzFybTs1eFV34jvJ9yo9HZM4RmZ5aOMk80c3dsNzULROY7me6Na07mcDFv6a5l91954eBJAS",
+	"oeIZJETeWvuyVFX+/tnB87393/3ud09//8w3jUCJLLox6vqNcwH7DrOp01S3nC+2ttGWoVugWwkirsEv",
+	"CxhVVMDne/vw5OAQ7H4rVs6T/fU8UnbwlvX+EQUdztb1+TXwZD2rr9VT+NRnPi8+LzOWb2vnRMopF9Gp",
+	"8Wysuz8brbxJ3SBNM/Pw6XIDFacrf95buunmehrjewGgNYJ5Eh8jHY3VIi43t5WSndUp+CUKOiHaVpNA",
+	"BEJCIuPuN3pLHtVOiRpXNRYXNKFG+xBIIs3WhoTGGHkVODXOkgEjNL7JhMdmv9SW405MJxjBh4s3ucvu",
+	"oNeD9DMUH3s14HUGdH6qqNgybCWoSEQUAT1immIUAFGQcKlgv3fwDNLP295ppzSyqvISzmTwe4EqnIeI",
+	"fB6ai9en8Pzg8PeFpzLiYZYgU93OvINJERr7VFCiYIpMwVRwNrKRZs3jA+MyJZCikJx5t2jzFObHfOXL",
+	"WLDjlXkO+ZqNBriSllMxrOZ0nKBDmRWVfhHUxFOPXDEvOE43P8A/7TiWv3P2MscW9413vDZq0mP9eHV1",
+	"DvaFZpisQqaKqhhbMBdkliTEANms5JaySP/sYOpdkf3DvFfmw8UZCByiQBYiMJJQgwZzgwaA3VEX+mOl",
+	"Unm0uysTItQvrDspgp9ytzzefncpjzdP830uo4HcLdAwQIyLsk2N2UjBpDKNyewm98BsEL78IFFYDTGu",
+	"mLGLvijM3XY96gIljfRHwFk8Cwplyo/MfLkP5YJbB0omUeSbbWCaIsOhma67WpDTTFvZde0EFpzrh1Qf",
+	"yVLhnVBW/eveHItrHF1FFj9b7jBe/6zuPDu6QBJRhtaF39SmMLxdwz9rnKseRjfvbMnla1ZJ5FjV+xLk",
+	"6/rk3c1QoBxvpuwK+/GN4rdzvv/DvTWV2/pg/rX6zVYShpgqF+NYjQeQKBLuCOd5yldawT5mrp+B4qDP",
+	"EfgEbaTSMIK6cfSP73b2n+7t7fR6vYN938ofwqS2lia17hFPMqDN87JvSZepZs4CBDF5eGpMGIyJCblI",
+	"rWlQ5Q+xrGd+xxWf30KCzd+7c/6z1WnQKtceGjR6ohzfhJxJlww0vx1hAk24FuoJnikH6sXM27z2EkMq",
+	"3dY28UZo4ZtgTK3AWQkkV+6DV0ytEjvy+zeqWFQ5yIrjowng4ugqS254RHLQVTG2nVHY7JpGjPdk5597",
+	"O89vdj59eRY8PfBHed3nm3hLS7ZSNfN7veD+2EyDmOvkeh4TykDhZ3UMP169fWOj/CarrBHUPeg1Q6y+",
+	"Ra5LgRZoNTKsL/BDGnMSwdlLaVzgcP7+8gp2J3u7mXkgYeuny/fvQGaDhNoIjFFPtmsmxAZnmpDPZ/Zz",
+	"a7K7X/ZWIvwIhySLVedIiQzn8jDJzJkKhiMO0OVFWEMzngHXSrfjFNE/wFXxLgp9PKzMpVglc8JPYu1U",
+	"cE58/sH1nM9tbuegw/CzugkzIX3h4HMiJRAJfftCmaGjv4KUjPAYyMDIC5dEEhNpH6ygjrb6uGsMsKZD",
+	"hUgnqPmV1RjMj5TdpIKPDNnq34b8xhl95nF+bpoVxVy6v+mp3I88Rdbi8bhwOnq5AKvgd4KOyaVEoZdi",
+	"7RsSJZRZd3BKVDi2z8wf/UPXpUOL2bR6rlme8LSMGZXBb3MeRPq40HuGoPl34VuAkDCj+1irho00hbUY",
+	"6XpIlxAyr4pIkpjI0h8pKm0EtOQQiKwOea1xCRrVcxJvBtzo1HneY8rj2cjIKIZEoFQ3ZRbYKimLDQR1",
+	"J+AWUwCrukUv9tqTfZ+veLFBvGqO7eY6bT0ndIl3s2ROtQ+DyqJX2PNGknd9qHjPa8Ul3kdIr3nSm0f1",
+	"qgkP80bpBgaD5sM3WmlY46smLlQVt9p43h0kclWQNvISkKm1tqZ1I68RZH3sS/xZvONGCIqZfdvZ9BwV",
+	"GQ4fyQVGBjFGfqvmXh1kmzqqVnBGFa8XfqliX0v9UgbUp+adr+E068XLvs59tXkQqjyFQiB+pf5RPan2",
+	"QoWu1sn3W0oVGidaOcxKcMysu/X87oMLW5r7Spp9w0eUrRsp3jwkWYX+Ohi4Ashbt3h/Htw1OM9jEYjP",
+	"z1t3g3icjrldXMkuLy2MeY9jqLi4yelw/vFCHr8Ob9dm9c1mriLGFbbIxpt7SIUxqoCDWw0gPqS74rfI",
+	"zgkVfn+vlKXXuTW5hbL24vOMKRobo9MOB2Y4V0wp/fG6OX+3B1C3yG7yOFzObV9oe0K0MtKVc2Gb8KzC",
+	"oTZ3DQTNdbtJfUC33pnNggGuanJu8zQhI9z9U4ojbV+bX1JW/jzFQVr8MkYaesEk6a94M5gpzH1rLl/v",
+	"8Pf7z54eVJP29oKliULVhdaGbgfJZcz9CdBrJ1FValb9wP3SFtetLCpBNea1orvzD1d+/DLLb+MrLnFi",
+	"iZgohrAfFNOXm6mlWXmhaPXBTXx3JgM8zARVs0tNEBZGA0tSxU+vc+D/9PGqE3gqXapEbjyPko7YDmVd",
+	"eEXCMRQGvm3JEACRhjnIkKcobRCeSjAkiYF1+PEY9UtEQUJm1ywkcQxUHZv6+IRGUYxTIhCQDbkI81f1",
+	"8N1rlve3MALQ7qXY+Vip1NYLU2fR1bfzgoS3aAP3eh2XCREK/jH787/9CxvBO8rGEFJFf0W2M0SMBiS8",
+	"BZKmXSgDzM5XmQf1TQqAzYuJ6RBtswdyzWyhGGGRnocKyL3Bx4DENAYwo5i+BZnCCBR3nlDTjoMOYnQV",
+	"RgFMubjFCAYzoEqCUz9tWwnKrhmBvE4m0PMFdadp0Fpqds2umc1Fsa0gqKn0KZJm+m312/0ijwa2LJuF",
+	"vkvD6W934Y9lDovNgDHHds28jTqAKLtcyorGHgbYticJhESImV5Wv5ph0gdLPMfwS8YVAlW2QGbGs2vm",
+	"IEuKbA+DMDENkUnDXK2C1NF8Q1BUxAVqbD5Jx4MRr3NMODk/6wSdCQrrN+z0unvdnqmTSZGRlHaOOk+6",
+	"va6rQB4bYtuNcLIrrS49QsPsCnrRVN3RivhLnFwmJrBDBElQGSb385eOFsIdU+GQV5wcFcmZJZuxnvVK",
+	"y5d6lmSTJ3xqNH3Z7/UWVO6vV7Gf+yJaWqO46gnbWOHAzusbrljfbqUjjfnkYPknRb8PswQXfVj2kUuc",
+	"qjDMztHPn4KOyyRy6798e2moKMIJSMpuIddaXTaYTeUNgOEUpYIhFVLBlnlbaQQqwjGKjKQrXeh80rPu",
+	"jk3xyK+taPIHVK6+5AGPz83ga0cR0wl2FwLoDZ0gQ+k6HrgUR81VstTwQYliQtmouv3SNeygYHI1qkCo",
+	"r2K/17OUbplJhCmyyJRh2qYYMoDD3hPYKjruDAmNNbOxWRzbtvXNlFrX9xyAy/SUB4RxOYkHzPrhzFDH",
+	"Ye/J40x5UgVjo8nIfTUKWYA1xdqO4C1nI/7yhUGWyyeVJbSiy2Rv1/hZdo2opCh3v9DozqhKmYeGzjN1",
+	"kkcWfJxWM+2S0dqkrVYuu6Kj/FORPPmCR7N7O9Jqq4q7utapF3r3gAicB778LN6VRRNp+tdgtDmr31v+",
+	"Sa1/kPnoyfKPyo5VXy0gSl3659zhd1fDbuslBS60wmda0ZCicnzLHAHKXAfSiptjbPplGhKn4uW9fGqS",
+	"IySKxHyUYZMUXCDJEEPII1xIDqdl1Gk5Qbh41GYkUY+OPRRZ1JsMPDJhlDXjLY3h3PPvxNFKHAWMVkJ1",
+	"l9O0k4eoFyvZjZjhwwp5T8izBSuKxXf/gk+2FvxoHLO1Md1ZFdvd7IB3v+QIcqe5m4mT31k9MUbrgK0f",
+	"/Evz92a4eO7kD3wp5QmfFCT6KKfyyObNUgK1INAia9mprSQ+SllzLyIkaBFSed5J+ySrdefSsGiTmz6E",
+	"un9p5s3teGShNpdpsZiL/W1LtEs0/j4qCzn2Q+4wlECZe+Q6aRn3YOnkGxOFeXK77dAqshglSLJUGDrj",
+	"Z6H0O8lfenDLYJGwy5caABcRCuvVPHvZvWdfjRU5Ts82rmPbV6g4jGUQzdR4N84D0ymXyicfUpMlYXwM",
+	"mTDOykxqHWYkTHo1RBiTWe4CZkBAYZJyQcQMYh7ewtbB/nPrL6617tye901UAuUPw2kqEzwyfyljlYv6",
+	"/D4uW9l/vvyjZrPe0mWzdLKiCul+kd4WpLnQjMWrPEvBIGEe4q/ivt74PNpzK/VyvG8wE/v8gSRevaRq",
+	"JVz06G4Ob3imHhVxHh8BqhJp0xTpps434be2647r41QE8Fwo3AYCl2ARV2k766x0vUjIDAYIU0GVQqZl",
+	"JGEzyGRGYhhykcBWv9oDoh9A3/bAeHJw6H6v/rrdhRNbMEbltWvofAgJZZlCaaiA2EKsQ1CCouzCibwt",
+	"OucXSfYmVdqt0PlgbA9MHkd8ykzHP8U58KFCds1MTJSz4hMu7G+oplzcgqtsCXInNfj5vg1U1YnNYeR7",
+	"lT4QwVWadaxEbPv3OXPZhKXNY6JPckqkKYzbmJT/Qtm51iWJRiSTD1EwdgOTwczGojiQSj4/JHxA4xwN",
+	"l1Po7qToe+Ln9bYvyoNin2u98l3r+AtF01ef3X0XysVHDX4aRqphLI/BZhPLPL3ByCjb9YxntnzJxknz",
+	"pJLFaOuEUDvOOhXCnLD8htSUR0Ledzh1kP8rV338WEjqWkoel8cppISKYxeaRi1PtILIEKTiqTQ5No3g",
+	"dB35yrDKQjP7tHztESINi0ztwqyt2dq2oco3cGDGQi8jIgVncOVuqemFa5Sk6ZgX5rurjW+33L3Rr7aE",
+	"it82+vUbR6G6G3mcf2O0ec9w1RBR3rMljws06mtNbSWJwTSv2jJJVQHoow7A9hOVQW4AyW2gElAQiUXC",
+	"2nFTnOVePqnILLhmhHE2S6jEqAvWMHfyznYJy1P5NUkSBsYSA8qkQhL57AAbxni7WuTCvvyokYtvxPJt",
+	"2LIWEC2KR43V2z+ZQEYbs/AB//6otsxT9xKta67c/Zt2TZgiZqObazsokyh+kCVk/Kdphpw/T1uR8/ah",
+	"Ajf1zk2PrB4uQaXMLCpqoNR3B9mqWGh7aYIrtzIiA7jQSuUQhday8lZZfpQspNMuFq3hvSzHdo5/WK5T",
+	"6VDfgi1aPDayAE/tzDsvqcz7ctdnbMZR7/6W0cUouvY2GetTFVq5gFvEVAIZcHN9YZOvmRKKny7fv1uG",
+	"Q9WyPW+s2mLreaUq9CHYXb3N7KZe+9P8drpvOoT82yLlV2DiidZNh0NI0Dip89uObHmK6brjjvHYxZ9z",
+	"9ddorLISUlmAk04NXmgjv3VN1FcseCi6Xq3qm6mXUfoHNRdG1MYszmi/V++wv6xAzj+Ba+zTUpex72lr",
+	"9aBWYaWhkTcHPCUjc9VXER//ToNrmxtXdTtDk5QDZ70ipEpAOb0YXdUfLJtymJKZufJZIovsLUzy6Jpd",
+	"s99BP8liRVMi1O6Qi2RHy+v+ERDTRN4oJxH07SR92x8sgH6lSVvf+Fi0FOrbcfvb8Prs4vIqsEkLnOE1",
+	"AzM3/WwGlfmo5v2+LdHKxZspRZXHZmVNZO0fNWcec4nFvO4+56zR5Kzf7HLWN4Vr59pg11a3ErMjCxfC",
+	"oN+896ULReejW5zZEYsAX+FyEqgywWT1iV7mNdva7+3ZOhLjobaNn/d7PXsf1pSISAaAE3QXNOnVmIRu",
+	"IejE3ADtepbHs+3jcnS9krxMMKJD01tYVSoCCRzs73fhbFhcAWtvwU5oNHUN02wkUb982HviiSWaUCez",
+	"N79eMyrhFlN1ZMFV3kedr8aWApJwbHHrqGjhvXcIb18E8NP5qz8EcP7uDwF8xMG5Vnd/fHV2ClsRhjTC",
+	"qISrqQXeLnuAH/YgwRFJ6WeMZfeafcyRLS+H7AcV+JrZf5Dw6p/OXsMfzi/Le1+oBHu7q95X8XHXXtzS",
+	"B6npQ/Jtn+vEZhm7NmxzAqfJB/XZFO1FYYRMD4XSFimmKPJj2iLw4cPZS70wGiGJtw3EhckJktVEfmUd",
+	"VUZEWCW6lBENbF05Z/Fk559tk5Cb7pGp/t3bf9aWwfgw4Y+yyaPmkx4eZOurQx65dp2i6D/rVnDlWoY0",
+	"F1HeyTtfM57m3fyL7iRF3fiAMiJmX9e9sFzjXKZXvt1cLw8Ktmm51/Kee6JAQLOJ+ULvR07rxDar78Rx",
+	"CT40XnmD7SaFjsSmOg/ws2bUFX424NEsr/m2hJyXbt0FnX2rETzwosvGkCZdIC/L/MbVmIPeCiHfU86G",
+	"MbWtAA72nqysv+i3D9d5e39/lT1X7/v+ZjUxlzuRY4SWd3tah3laJdc5Daxuwuwyc9/TQkumeiXUitbM",
+	"Q2XBN+0bohbO8DW3gbXO6a4z2WDOVS4Pe0jzqHLZmDemrp8CT7Gm0ZtGl7lK/91eWptK31fgmTfkMAKl",
+	"CAu73Ls9rUYGmoBt7+o8UqY/ijJ35vXgfStV5wXCrWGeWZuqeL8lwmWv9kew+xeLzG+6xOkbRV2G5TU3",
+	"NYt/i+fd/jHaLrmFkUFU2cuDbH/fwpRfGW937cCL6t0+MPvON4DEHg/vO66gaD//He3W12sUT0sAFhpO",
+	"q0PJFxF4/Q3jx+vvuLExbljYmWLNUq7C1giV4Ts27Cu3q7JTulZMpJCiuJgX2VrA3VTghOK0tU2LqfRK",
+	"U9N5Slb9VQMcclFPyDCLkJVbAKzLLnLd2Y2z0T3OYsxbhkV4zaiyCf0mRdqwVHdZeq3HuXkn75oOJ5By",
+	"yhTwTOnp632e9JsaVCEnUpEYpkSThXGfWZecx7t0bkFxUdyu8d0E+As1AeYujWkJiLvnm1cjbGJm32MK",
+	"3ccxhynP4sglVZZ2cl7nU2ZlKvsHQzP/AKcukdv5lZfk38m8IXer9WzbBz9kN7Ki0XFbOarLyaulyOZF",
+	"c387+XONULK/tLmWxHhc6WNjkxcl1mLJ9tkPNd3WYkQ10uXz1JdY8UBlrq5z+UoO1737ndqHh3Y5f3Wu",
+	"ym8fo137GeLSIvK0UDjRL0tXtmLKEQWPcR7j87qWoiGnNQipcK/5UL/KG5e6Ih6HPy7hjd818a9Csvem",
+	"wqSCX7Dl5ZycxbMa9vxQb/dV4Z0PabDld0+Y3ieLUmcfnEv/Nrmza1DEt8up/+qI6KWtlgAuAJn5ibD8",
+	"NEwttkRVVHnZHDZT+EUVbEk6YtKYdUU6G8/U9gLm7PJM2svXT1wZNzGVZDYv7sPFm2M4/3CVJw+YPAaT",
+	"DQGKm4UUWRcjOkHmOhjL7dwm7pddwPvBNTPJNzGVLjs05uoHCf2inXjfNEzOM2dM8om59k+pPBOnakxL",
+	"FBOT8YfhrctyMe3nrpkNPmso/WotZW1x2XQODTKbzmHHr9zTZ/NbZBc+MJOVoZdnswSFa5rVmodhW8I/",
+	"EOOot+B/ZAWv0uy+hX9oMH3rzOMBA8zfptvsRN66IlF9PJpYXQYaZ46QQSpB6GhsHjqCyROztvSnMREj",
+	"967U3GgYk9tZ3v2hLsYrLjWzVE2XVo6b6wRM+/qj3d2YhyQec6mOnvWe9Tp6xW6EJi/Kmy4H5opAan80",
+	"FJ5iqGkY42G3VA0qHXTvgrn866J2snKvvcwbGBW9m6oNlfSDpFtzbTk/wPzwZQt9zTMh71FDXK6V651B",
+	"6l0P8oryY6dFuU/8jW2u2Quuxnn2hz7SMRdqJzYdumu3GGwR+OnjVQD9E0cwBihHYG8bgW632992S6nX",
+	"E5u9U3nNBFfElhC7VK9M4nFeWmycqizPmNkxTLI+jjBtVqxgmo55XHRbsazTgdOUIM9D0lsIZTK4bU2P",
+	"WXleuZEP5TK150drlCdu5fZMUFNTZQBlirl+Zv643a3laZvboFrP/YdqsDdHLxcac9SjF15k95VD52Qz",
+	"P/h7rTe79ixln/Wt/uXby5vzi/d/PHv56uK/S8pu+9vHcNA7qHcAd8NHOOncfbr7rwAAAP//Fh4CmZOl",
+	"AAA=",
 }
 
 // GetSwagger returns the content of the embedded swagger specification file

@@ -170,8 +170,14 @@ func do(t *testing.T, req *http.Request) *http.Response {
 // expectProblem checks that resp is an RFC 9457 problem with the status and returns it.
 func expectProblem(t *testing.T, resp *http.Response, status int) api.Problem {
 	t.Helper()
-	var p api.Problem
 	b, _ := io.ReadAll(resp.Body)
+	return expectProblemBody(t, resp, b, status)
+}
+
+// expectProblemBody is expectProblem for a response whose body the generated client already read.
+func expectProblemBody(t *testing.T, resp *http.Response, b []byte, status int) api.Problem {
+	t.Helper()
+	var p api.Problem
 	if resp.StatusCode != status {
 		t.Errorf("%s %s: status %d, want %d: %s", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, status, b)
 		return p

@@ -18,7 +18,9 @@ import (
 	"github.com/quangninh/feedback/internal/config"
 	"github.com/quangninh/feedback/internal/httpapi"
 	"github.com/quangninh/feedback/internal/jurisdiction"
+	"github.com/quangninh/feedback/internal/media"
 	"github.com/quangninh/feedback/internal/mongostore"
+	"github.com/quangninh/feedback/internal/report"
 	"github.com/quangninh/feedback/internal/routing"
 	"github.com/quangninh/feedback/internal/s3blob"
 )
@@ -60,6 +62,7 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	blobs, err := s3blob.Open(ctx, s3blob.Config{
 		Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
 		Region: cfg.S3Region, Bucket: cfg.S3Bucket, UseTLS: cfg.S3UseTLS, StartupTimeout: cfg.StartupTimeout,
+		PublicEndpoint: cfg.S3PublicEndpoint, PublicUseTLS: cfg.S3PublicUseTLS,
 	})
 	if err != nil {
 		return fmt.Errorf("start-up: %w", err)
@@ -73,13 +76,38 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	}
 	go router.Watch(ctx, 5*time.Second)
 
+	tokens, err := tokenAuthority(cfg)
+	if err != nil {
+		return &ConfigError{err}
+	}
+	accts, sink, err := accounts(cfg, store, router, tokens)
+	if err != nil {
+		return err
+	}
+	intake := &report.Intake{
+		Store: store, Blobs: blobs, Router: router, Places: jurisdiction.Default(), Log: log,
+		TempDir: cfg.UploadTempDir, Lease: 2 * time.Minute, SlotTTL: 15 * time.Minute, Patience: 10 * time.Second,
+	}
+	residents := &report.Residents{Store: store, Sensitive: func(code string) bool {
+		c, ok := router.Catalogue().Category(code)
+		return ok && c.Sensitive
+	}}
+	worker := &report.Worker{Store: store, Blobs: blobs, Log: log, Lease: 2 * time.Minute,
+		Derive: media.DeriveOptions{HeifConvert: cfg.HeifConvert, TempDir: cfg.UploadTempDir}}
+	go worker.Run(ctx, time.Second)
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	handler, err := httpapi.NewHandler(httpapi.Deps{
-		Database: store, Blobs: blobs, Catalogue: store, Router: router,
+	deps := httpapi.Deps{
+		Database: store, Blobs: blobs, Catalogue: store, Router: router, Tokens: tokens,
+		Reports: intake, ResidentReads: residents, Presigner: blobs, Accounts: accts,
 		Registry: reg, Gatherer: reg, Logger: log,
-		MaxBodyBytes: cfg.HTTPMaxBodyBytes, RequestTimeout: cfg.RequestTimeout, RetryAfter: cfg.RetryAfter,
-	})
+		MaxBodyBytes: cfg.HTTPMaxBodyBytes, MaxUploadBytes: report.MaxPhotos*report.MaxPhotoBytes + 1<<20, RequestTimeout: cfg.RequestTimeout, RetryAfter: cfg.RetryAfter,
+	}
+	if sink != nil {
+		deps.SMSInbox = sink
+	}
+	handler, err := httpapi.NewHandler(deps)
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,20 @@ type Config struct {
 	StartupTimeout   time.Duration `env:"STARTUP_TIMEOUT" default:"30s" desc:"How long start-up waits for MongoDB and S3 before giving up with an error."`
 	RetryAfter       time.Duration `env:"RETRY_AFTER" default:"5s" desc:"Retry-After sent with 503 answers when a storage server is unavailable."`
 	SeedDemo         bool          `env:"SEED_DEMO" default:"false" desc:"Load demonstration data on start (the dev stack sets it)."`
+	S3PublicEndpoint string        `env:"S3_PUBLIC_ENDPOINT" default:"" desc:"host:port phones use to reach S3 in presigned URLs; empty means S3_ENDPOINT."`
+	S3PublicUseTLS   bool          `env:"S3_PUBLIC_USE_TLS" default:"false" desc:"Presigned URLs use https."`
+	JWTSigningKey    string        `env:"JWT_SIGNING_KEY" default:"" secret:"true" desc:"PEM (PKCS#8) Ed25519 private key that signs access tokens; usually given as JWT_SIGNING_KEY_FILE."`
+	JWTVerifyKeys    string        `env:"JWT_VERIFY_KEYS" default:"" desc:"Extra PEM public keys still accepted (key rotation); usually JWT_VERIFY_KEYS_FILE."`
+	JWTIssuer        string        `env:"JWT_ISSUER" default:"smartqn-feedback" desc:"iss of access tokens."`
+	JWTAudience      string        `env:"JWT_AUDIENCE" default:"smartqn-app" desc:"aud of access tokens."`
+	AccessTokenTTL   time.Duration `env:"ACCESS_TOKEN_TTL" default:"15m" desc:"Lifetime of access tokens."`
+	DevKeyDir        string        `env:"DEV_KEY_DIR" default:"" desc:"Dev only: without JWT_SIGNING_KEY, generate a signing key once in this folder and keep using it."`
+	HeifConvert      string        `env:"HEIF_CONVERT" default:"heif-convert" desc:"libheif's heif-convert, used to render HEIC photos (Debian package libheif-examples)."`
+	UploadTempDir    string        `env:"UPLOAD_TEMP_DIR" default:"" desc:"Where photos are spooled while they arrive; empty means the system temp folder."`
+	SMSProvider      string        `env:"SMS_PROVIDER" default:"http" desc:"http (an SMS gateway) or sink (dev: keep messages, readable at GET /dev/sms)."`
+	SMSGatewayURL    string        `env:"SMS_GATEWAY_URL" default:"" desc:"URL the HTTP SMS adapter POSTs {to, text} to."`
+	SMSGatewayToken  string        `env:"SMS_GATEWAY_TOKEN" default:"" secret:"true" desc:"Bearer token for the SMS gateway."`
+	OTPPepper        string        `env:"OTP_PEPPER" default:"" secret:"true" desc:"Server secret (32+ bytes) keying sign-in code hashes; the same on every replica. Dev: derived from the DEV_KEY_DIR key."`
 }
 
 // FieldError says which variable is wrong and why.
@@ -148,6 +162,23 @@ func (c *Config) validate() []error {
 	}
 	if n := len(c.S3Bucket); n < 3 || n > 63 || strings.ToLower(c.S3Bucket) != c.S3Bucket || strings.ContainsAny(c.S3Bucket, "_ /") {
 		bad("S3_BUCKET", c.S3Bucket, "must be a valid S3 bucket name: 3-63 lower-case letters, digits, dots or hyphens")
+	}
+	if c.JWTSigningKey == "" && c.DevKeyDir == "" {
+		bad("JWT_SIGNING_KEY", "", "is required (set JWT_SIGNING_KEY_FILE to a PEM Ed25519 private key; or DEV_KEY_DIR in development)")
+	}
+	switch c.SMSProvider {
+	case "sink":
+	case "http":
+		if u, err := url.Parse(c.SMSGatewayURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("SMS_GATEWAY_URL", c.SMSGatewayURL, "must be an http(s) URL when SMS_PROVIDER=http")
+		}
+	default:
+		bad("SMS_PROVIDER", c.SMSProvider, "must be http or sink")
+	}
+	if c.OTPPepper == "" && c.DevKeyDir == "" {
+		bad("OTP_PEPPER", "", "is required: at least 32 random bytes, the same on every replica")
+	} else if c.OTPPepper != "" && len(c.OTPPepper) < 32 {
+		bad("OTP_PEPPER", "*****", "must have at least 32 bytes")
 	}
 	if c.HTTPMaxBodyBytes < 1024 {
 		bad("HTTP_MAX_BODY_BYTES", strconv.FormatInt(c.HTTPMaxBodyBytes, 10), "must be at least 1024")

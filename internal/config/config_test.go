@@ -15,7 +15,7 @@ import (
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 func TestDefaults(t *testing.T) {
-	c, err := Load(env(nil))
+	c, err := Load(env(map[string]string{"DEV_KEY_DIR": "/tmp/keys", "SMS_PROVIDER": "sink"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func TestValuesAndSecretFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	c, err := Load(env(map[string]string{
-		"HTTP_ADDR": "127.0.0.1:9000", "SHUTDOWN_TIMEOUT": "3s", "S3_USE_TLS": "true",
+		"HTTP_ADDR": "127.0.0.1:9000", "SHUTDOWN_TIMEOUT": "3s", "JWT_SIGNING_KEY": "pem", "OTP_PEPPER": "0123456789abcdef0123456789abcdef", "SMS_GATEWAY_URL": "https://sms.example/send", "S3_USE_TLS": "true",
 		"S3_SECRET_KEY_FILE": secret, "S3_SECRET_KEY": "ignored when a file is given",
 		"MONGO_URI": "mongodb://app:hunter2@db:27017/?replicaSet=rs0",
 	}))
@@ -64,7 +64,7 @@ func TestBadValuesAreAllReported(t *testing.T) {
 		}
 		got = append(got, fe.Var)
 	}
-	want := []string{"SHUTDOWN_TIMEOUT", "HTTP_MAX_BODY_BYTES", "MONGO_URI", "S3_ENDPOINT", "S3_ACCESS_KEY_FILE", "S3_USE_TLS", "LOG_LEVEL", "S3_BUCKET"}
+	want := []string{"JWT_SIGNING_KEY", "OTP_PEPPER", "SMS_GATEWAY_URL", "SHUTDOWN_TIMEOUT", "HTTP_MAX_BODY_BYTES", "MONGO_URI", "S3_ENDPOINT", "S3_ACCESS_KEY_FILE", "S3_USE_TLS", "LOG_LEVEL", "S3_BUCKET"}
 	if diff := cmp.Diff(sorted(want), sorted(got)); diff != "" {
 		t.Errorf("reported variables (-want +got):\n%s", diff)
 	}

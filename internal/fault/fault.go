@@ -26,6 +26,10 @@ var (
 	ErrForbidden = errors.New("forbidden")
 	// ErrRateLimited: too many attempts; see RetryAfter.
 	ErrRateLimited = errors.New("rate limited")
+	// ErrUnsupportedMedia: a file of a type the service does not accept.
+	ErrUnsupportedMedia = errors.New("unsupported media type")
+	// ErrTooLarge: a body or file over its size limit.
+	ErrTooLarge = errors.New("too large")
 )
 
 // Error carries a kind, a message safe to show the caller, and the underlying cause (logged, never shown).

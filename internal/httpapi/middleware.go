@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -110,9 +111,14 @@ func (s *Server) recoverPanics() gin.HandlerFunc {
 	}
 }
 
-// limitBody refuses bodies larger than limit with 413: early from Content-Length, otherwise while reading.
-func (s *Server) limitBody(limit int64) gin.HandlerFunc {
+// limitBody refuses bodies larger than limit (uploadLimit for multipart uploads) with 413: early from
+// Content-Length, otherwise while reading.
+func (s *Server) limitBody(limit, uploadLimit int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		limit := limit
+		if isMultipart(c.Request) {
+			limit = uploadLimit
+		}
 		if c.Request.ContentLength > limit {
 			s.writeProblem(c, newProblem(http.StatusRequestEntityTooLarge, "too-large", "Request body too large",
 				fmt.Sprintf("The body must not exceed %d bytes.", limit)))
@@ -125,9 +131,14 @@ func (s *Server) limitBody(limit int64) gin.HandlerFunc {
 	}
 }
 
-// withDeadline bounds the storage work of a request.
+// withDeadline bounds the storage work of a request. Uploads are bounded by the server's read timeout
+// instead: a phone on 3G may need minutes to send its photos.
 func withDeadline(d time.Duration) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		if isMultipart(c.Request) {
+			c.Next()
+			return
+		}
 		ctx, cancel := context.WithTimeout(c.Request.Context(), d)
 		defer cancel()
 		c.Request = c.Request.WithContext(ctx)
@@ -164,3 +175,7 @@ func encodeJSON(w io.Writer, v any) error {
 }
 
 func indentJSON(dst *bytes.Buffer, src []byte) error { return json.Indent(dst, src, "", "  ") }
+
+func isMultipart(r *http.Request) bool {
+	return strings.HasPrefix(strings.ToLower(r.Header.Get("Content-Type")), "multipart/")
+}

@@ -42,6 +42,8 @@ func problemFor(err error) api.Problem {
 		{fault.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated", "Authentication required"},
 		{fault.ErrForbidden, http.StatusForbidden, "forbidden", "Forbidden"},
 		{fault.ErrRateLimited, http.StatusTooManyRequests, "rate-limited", "Too many requests"},
+		{fault.ErrUnsupportedMedia, http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type"},
+		{fault.ErrTooLarge, http.StatusRequestEntityTooLarge, "too-large", "Too large"},
 		{fault.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "Service temporarily unavailable"},
 	}
 	for _, row := range table {

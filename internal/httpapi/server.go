@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -29,21 +30,29 @@ type Deps struct {
 	Catalogue CatalogueReader
 	Tokens    TokenVerifier
 	Router    Router
-	Logger    *slog.Logger
+	// Reports, ResidentReads and Presigner serve residents' reports.
+	Reports       Reports
+	ResidentReads ResidentReads
+	Presigner     Presigner
+	Accounts      Accounts
+	SMSInbox      SMSInbox // nil outside the dev stack
+	Logger        *slog.Logger
 	// Registry receives the HTTP metrics; /metrics serves Gatherer.
 	Registry prometheus.Registerer
 	Gatherer prometheus.Gatherer
 
 	MaxBodyBytes   int64
+	MaxUploadBytes int64
 	RequestTimeout time.Duration
 	RetryAfter     time.Duration
 }
 
 // Server implements the API.
 type Server struct {
-	deps       Deps
-	log        *slog.Logger
-	retryAfter time.Duration
+	deps              Deps
+	reportInputSchema *openapi3.Schema
+	log               *slog.Logger
+	retryAfter        time.Duration
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)
@@ -60,6 +69,7 @@ func NewHandler(d Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.reportInputSchema = doc.Components.Schemas["ReportInput"].Value
 	docsPage, err := renderDocs(doc)
 	if err != nil {
 		return nil, fmt.Errorf("render docs: %w", err)
@@ -84,7 +94,7 @@ func NewHandler(d Deps) (http.Handler, error) {
 	r.GET("/docs", func(c *gin.Context) { c.Data(http.StatusOK, "text/html; charset=utf-8", docsPage) })
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Gatherer, promhttp.HandlerOpts{})))
 
-	apiGroup := r.Group("", s.limitBody(d.MaxBodyBytes), withDeadline(d.RequestTimeout), validator.middleware(s))
+	apiGroup := r.Group("", s.limitBody(d.MaxBodyBytes, d.MaxUploadBytes), withDeadline(d.RequestTimeout), validator.middleware(s))
 	api.RegisterHandlersWithOptions(apiGroup, api.NewStrictHandler(s, nil), api.GinServerOptions{
 		ErrorHandler: func(c *gin.Context, err error, status int) {
 			s.writeError(c, toInvalid(err))

@@ -17,8 +17,9 @@ import (
 
 // Store is the S3 adapter for one bucket. It is safe for concurrent use.
 type Store struct {
-	client *minio.Client
-	bucket string
+	client    *minio.Client
+	presigner *minio.Client // signs URLs for the host phones reach; may differ from the one the service uses
+	bucket    string
 }
 
 // Config says where the bucket lives.
@@ -26,6 +27,9 @@ type Config struct {
 	Endpoint, AccessKey, SecretKey, Region, Bucket string
 	UseTLS                                         bool
 	StartupTimeout                                 time.Duration
+	// PublicEndpoint is the host:port phones use; "" means Endpoint.
+	PublicEndpoint string
+	PublicUseTLS   bool
 }
 
 // Open connects, waits (up to StartupTimeout) until the server answers, and creates the bucket when missing.
@@ -40,7 +44,16 @@ func Open(ctx context.Context, c Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("s3: bad settings: %w", err)
 	}
-	s := &Store{client: client, bucket: c.Bucket}
+	s := &Store{client: client, presigner: client, bucket: c.Bucket}
+	if c.PublicEndpoint != "" {
+		// With the region set, presigning is local computation: no request reaches the public host.
+		s.presigner, err = minio.New(c.PublicEndpoint, &minio.Options{
+			Creds: credentials.NewStaticV4(c.AccessKey, c.SecretKey, ""), Secure: c.PublicUseTLS, Region: c.Region,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("s3: bad public endpoint: %w", err)
+		}
+	}
 	if c.StartupTimeout == 0 {
 		c.StartupTimeout = 30 * time.Second
 	}

@@ -5,11 +5,14 @@ import (
 	"bytes"
 	"context"
 	"maps"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/quangninh/feedback/internal/app"
+	"github.com/quangninh/feedback/internal/auth"
+	"github.com/quangninh/feedback/internal/auth/token"
 	"github.com/quangninh/feedback/internal/testenv"
 )
 
@@ -31,6 +34,8 @@ func Start(tb testing.TB, srv *testenv.Servers, overrides map[string]string) *Ap
 	env["STARTUP_TIMEOUT"] = "20s"
 	env["RETRY_AFTER"] = "2s"
 	env["SHUTDOWN_TIMEOUT"] = "5s"
+	env["DEV_KEY_DIR"] = tb.TempDir()
+	env["SMS_PROVIDER"] = "sink"
 	maps.Copy(env, overrides)
 	a := &App{Env: env, logs: &syncBuffer{}, done: make(chan error, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -92,4 +97,33 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// Token signs an access token for p with the instance's key, as sign-in would.
+func (a *App) Token(tb testing.TB, p auth.Principal) string {
+	tb.Helper()
+	priv, err := token.GenerateKeyFile(filepath.Join(a.Env["DEV_KEY_DIR"], app.DevKeyFile))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ks, err := token.NewKeySet(priv)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	iss, aud := a.Env["JWT_ISSUER"], a.Env["JWT_AUDIENCE"]
+	if iss == "" {
+		iss = "smartqn-feedback"
+	}
+	if aud == "" {
+		aud = "smartqn-app"
+	}
+	au, err := token.NewAuthority(ks, token.Config{Issuer: iss, Audience: aud})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	issued, err := au.Sign(p, time.Now())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return issued.Token
 }

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -238,4 +239,36 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// StopS3 stops the S3 server alone (MongoDB keeps answering) and waits until its port refuses connections.
+func (s *Servers) StopS3() {
+	s.mu.Lock()
+	cmd := s.cmd
+	s.mu.Unlock()
+	_ = cmd.Process.Signal(syscall.SIGUSR1)
+	for range 100 {
+		c, err := net.DialTimeout("tcp", s.S3Endpoint, 100*time.Millisecond)
+		if err != nil {
+			return
+		}
+		c.Close()
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// StartS3 starts the S3 server again on the same port and waits until it accepts connections.
+func (s *Servers) StartS3() {
+	s.mu.Lock()
+	cmd := s.cmd
+	s.mu.Unlock()
+	_ = cmd.Process.Signal(syscall.SIGUSR2)
+	for range 200 {
+		c, err := net.DialTimeout("tcp", s.S3Endpoint, 100*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

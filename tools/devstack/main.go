@@ -124,16 +124,38 @@ func run(args []string) error {
 	line, _ := json.Marshal(info)
 	fmt.Println(string(line))
 
+	// SIGUSR1 stops the S3 server alone and SIGUSR2 starts it again on the same port, so tests can make S3
+	// fail in the middle of a request while MongoDB keeps answering.
+	go func() {
+		sigs := make(chan os.Signal, 4)
+		signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGUSR2)
+		for sig := range sigs {
+			switch sig {
+			case syscall.SIGUSR1:
+				if gwCmd.Process != nil {
+					_ = gwCmd.Process.Kill()
+				}
+			case syscall.SIGUSR2:
+				c := exec.CommandContext(ctx, *gw, "--access", *access, "--secret", *secret, "--port", s3Listen, "posix", s3Dir)
+				c.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+				c.Stdout, c.Stderr = gwCmd.Stdout, gwCmd.Stderr
+				if err := c.Start(); err == nil {
+					gwCmd = c
+					go func() { _ = c.Wait() }()
+					_ = waitTCP(ctx, s3Listen, make(chan error))
+					fmt.Fprintln(os.Stderr, "devstack: s3 restarted")
+				}
+			}
+		}
+	}()
+
 	rest := fs.Args()
 	if len(rest) > 0 {
 		err = runChild(ctx, rest, info)
 		stop()
 	} else {
-		select {
-		case <-ctx.Done():
-		case err = <-gwDone:
-			err = fmt.Errorf("versitygw exited: %v", err)
-		}
+		<-ctx.Done()
+		_ = gwDone
 	}
 	stop()
 	<-fdbDone

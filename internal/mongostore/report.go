@@ -1,0 +1,408 @@
+package mongostore
+
+import (
+	"context"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/quangninh/feedback/internal/catalogue"
+	"github.com/quangninh/feedback/internal/fault"
+	"github.com/quangninh/feedback/internal/report"
+)
+
+const (
+	colReports     = "reports"      // _id: report ID
+	colSubmissions = "submissions"  // _id: "<reporter>:<Idempotency-Key>"
+	colReportJobs  = "report_jobs"  // _id: report ID; deleted when done, so it stays small
+	colUploadSlots = "upload_slots" // _id: slot ID; deleted when used or expired
+)
+
+func init() {
+	Indexes = append(Indexes,
+		// A resident's reports, newest first, with and without a status filter.
+		Index{Collection: colReports, Name: "by_reporter", Keys: bson.D{{Key: "reporter_id", Value: 1}, {Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}},
+		Index{Collection: colReports, Name: "by_reporter_status", Keys: bson.D{{Key: "reporter_id", Value: 1}, {Key: "status", Value: 1}, {Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}},
+		// Open reports of a category near a point (grid cells; no geo operators).
+		Index{Collection: colReports, Name: "by_category_cell", Keys: bson.D{{Key: "category", Value: 1}, {Key: "cell", Value: 1}, {Key: "status", Value: 1}}},
+		Index{Collection: colReportJobs, Name: "by_due", Keys: bson.D{{Key: "not_before", Value: 1}}},
+		Index{Collection: colUploadSlots, Name: "by_expiry", Keys: bson.D{{Key: "expires_at", Value: 1}}},
+	)
+}
+
+type locationDoc struct {
+	Lat       float64 `bson:"lat"`
+	Lng       float64 `bson:"lng"`
+	AccuracyM float64 `bson:"accuracy_m,omitempty"`
+	Source    string  `bson:"source"`
+}
+
+type photoDoc struct {
+	ID          string `bson:"id"`
+	OriginalKey string `bson:"original_key"`
+	ContentType string `bson:"content_type"`
+	Size        int64  `bson:"size"`
+	SHA256      string `bson:"sha256,omitempty"`
+	Width       int    `bson:"width"`
+	Height      int    `bson:"height"`
+	PublicKey   string `bson:"public_key,omitempty"`
+	ThumbKey    string `bson:"thumb_key,omitempty"`
+	State       string `bson:"state"`
+}
+
+type eventDoc struct {
+	At        time.Time `bson:"at"`
+	Action    string    `bson:"action"`
+	ActorRole string    `bson:"actor_role"`
+	ActorID   string    `bson:"actor_id,omitempty"`
+	AgencyID  string    `bson:"agency_id,omitempty"`
+	From      string    `bson:"from,omitempty"`
+	To        string    `bson:"to,omitempty"`
+	Note      string    `bson:"note,omitempty"`
+}
+
+type decisionDoc struct {
+	AgencyID    string `bson:"agency_id"`
+	CommuneCode string `bson:"commune_code,omitempty"`
+	Rule        string `bson:"rule"`
+	Reason      string `bson:"reason"`
+	ReasonVi    string `bson:"reason_vi"`
+}
+
+type reportDoc struct {
+	ID             string      `bson:"_id"`
+	Code           string      `bson:"code"`
+	ReporterID     string      `bson:"reporter_id"`
+	Category       string      `bson:"category"`
+	Description    string      `bson:"description"`
+	Address        string      `bson:"address,omitempty"`
+	Location       locationDoc `bson:"location"`
+	PublishConsent bool        `bson:"publish_consent"`
+	Photos         []photoDoc  `bson:"photos"`
+	Status         string      `bson:"status"`
+	Routing        decisionDoc `bson:"routing"`
+	Timeline       []eventDoc  `bson:"timeline"`
+	Followers      []string    `bson:"followers"`
+	Cell           string      `bson:"cell"`
+	CreatedAt      time.Time   `bson:"created_at"`
+	UpdatedAt      time.Time   `bson:"updated_at"`
+	Version        int64       `bson:"version"`
+}
+
+func toPhotoDocs(ps []report.Photo) []photoDoc {
+	out := make([]photoDoc, len(ps))
+	for i, p := range ps {
+		out[i] = photoDoc{ID: p.ID, OriginalKey: p.OriginalKey, ContentType: p.ContentType, Size: p.Size, SHA256: p.SHA256,
+			Width: p.Width, Height: p.Height, PublicKey: p.PublicKey, ThumbKey: p.ThumbKey, State: string(p.State)}
+	}
+	return out
+}
+
+func toReportDoc(r report.Report) reportDoc {
+	d := reportDoc{
+		ID: r.ID, Code: r.Code, ReporterID: r.ReporterID, Category: r.Category, Description: r.Description, Address: r.Address,
+		Location:       locationDoc{Lat: r.Location.Lat, Lng: r.Location.Lng, AccuracyM: r.Location.AccuracyM, Source: string(r.Location.Source)},
+		PublishConsent: r.PublishConsent, Photos: toPhotoDocs(r.Photos), Status: string(r.Status),
+		Routing: decisionDoc{AgencyID: r.Routing.AgencyID, CommuneCode: r.Routing.CommuneCode, Rule: string(r.Routing.Rule),
+			Reason: r.Routing.Reason, ReasonVi: r.Routing.ReasonVi},
+		Followers: append([]string{}, r.Followers...), Cell: r.Cell, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version,
+	}
+	for _, e := range r.Timeline {
+		d.Timeline = append(d.Timeline, eventDoc{At: e.At, Action: e.Action, ActorRole: e.ActorRole, ActorID: e.ActorID,
+			AgencyID: e.AgencyID, From: string(e.From), To: string(e.To), Note: e.Note})
+	}
+	return d
+}
+
+func (d reportDoc) report() report.Report {
+	r := report.Report{
+		ID: d.ID, Code: d.Code, ReporterID: d.ReporterID, Category: d.Category, Description: d.Description, Address: d.Address,
+		Location:       report.Location{Lat: d.Location.Lat, Lng: d.Location.Lng, AccuracyM: d.Location.AccuracyM, Source: report.LocationSource(d.Location.Source)},
+		PublishConsent: d.PublishConsent, Status: report.Status(d.Status),
+		Routing: catalogue.Decision{AgencyID: d.Routing.AgencyID, CommuneCode: d.Routing.CommuneCode, Rule: catalogue.Rule(d.Routing.Rule),
+			Reason: d.Routing.Reason, ReasonVi: d.Routing.ReasonVi},
+		Followers: d.Followers, Cell: d.Cell, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Version: d.Version,
+	}
+	for _, p := range d.Photos {
+		r.Photos = append(r.Photos, report.Photo{ID: p.ID, OriginalKey: p.OriginalKey, ContentType: p.ContentType, Size: p.Size,
+			SHA256: p.SHA256, Width: p.Width, Height: p.Height, PublicKey: p.PublicKey, ThumbKey: p.ThumbKey, State: report.PhotoState(p.State)})
+	}
+	for _, e := range d.Timeline {
+		r.Timeline = append(r.Timeline, report.Event{At: e.At.UTC(), Action: e.Action, ActorRole: e.ActorRole, ActorID: e.ActorID,
+			AgencyID: e.AgencyID, From: report.Status(e.From), To: report.Status(e.To), Note: e.Note})
+	}
+	return r
+}
+
+type submissionDoc struct {
+	ID          string    `bson:"_id"`
+	ReporterID  string    `bson:"reporter_id"`
+	ReportID    string    `bson:"report_id"`
+	Fingerprint string    `bson:"fingerprint"`
+	Done        bool      `bson:"done"`
+	LeaseUntil  time.Time `bson:"lease_until"`
+	CreatedAt   time.Time `bson:"created_at"`
+}
+
+func (d submissionDoc) submission() report.Submission {
+	return report.Submission{Key: d.ID, ReporterID: d.ReporterID, ReportID: d.ReportID, Fingerprint: d.Fingerprint,
+		Done: d.Done, LeaseUntil: d.LeaseUntil.UTC(), CreatedAt: d.CreatedAt.UTC()}
+}
+
+// BeginSubmission inserts the submission, or returns the one already stored under its key.
+func (s *Store) BeginSubmission(ctx context.Context, sub report.Submission) (report.Submission, bool, error) {
+	d := submissionDoc{ID: sub.Key, ReporterID: sub.ReporterID, ReportID: sub.ReportID, Fingerprint: sub.Fingerprint,
+		LeaseUntil: sub.LeaseUntil, CreatedAt: sub.CreatedAt}
+	_, err := s.db.Collection(colSubmissions).InsertOne(ctx, d)
+	if err == nil {
+		return sub, true, nil
+	}
+	if !isDuplicate(err) {
+		return report.Submission{}, false, mapErr(err, "submission")
+	}
+	existing, err := s.Submission(ctx, sub.Key)
+	return existing, false, err
+}
+
+// Submission returns the submission stored under key; fault.ErrNotFound when there is none.
+func (s *Store) Submission(ctx context.Context, key string) (report.Submission, error) {
+	var d submissionDoc
+	if err := s.db.Collection(colSubmissions).FindOne(ctx, byID(key)).Decode(&d); err != nil {
+		return report.Submission{}, mapErr(err, "submission")
+	}
+	return d.submission(), nil
+}
+
+// TakeOverSubmission renews the lease if it is still oldLease (compare-and-swap).
+func (s *Store) TakeOverSubmission(ctx context.Context, key string, oldLease, newLease time.Time) (bool, error) {
+	res, err := s.db.Collection(colSubmissions).UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: key}, {Key: "done", Value: false}, {Key: "lease_until", Value: oldLease}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "lease_until", Value: newLease}}}})
+	if err != nil {
+		return false, mapErr(err, "submission")
+	}
+	return res.ModifiedCount == 1, nil
+}
+
+// CompleteSubmission marks the submission done: its report exists.
+func (s *Store) CompleteSubmission(ctx context.Context, key string) error {
+	_, err := s.db.Collection(colSubmissions).UpdateOne(ctx, byID(key), bson.D{{Key: "$set", Value: bson.D{{Key: "done", Value: true}}}})
+	return mapErr(err, "submission")
+}
+
+// AbandonSubmission forgets an unfinished submission so a retry starts afresh.
+func (s *Store) AbandonSubmission(ctx context.Context, key string) error {
+	_, err := s.db.Collection(colSubmissions).DeleteOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "done", Value: false}})
+	return mapErr(err, "submission")
+}
+
+// NextCodeNumber returns the next report number of the month (1, 2, ...), atomically.
+func (s *Store) NextCodeNumber(ctx context.Context, month string) (int64, error) {
+	var d struct {
+		N int64 `bson:"n"`
+	}
+	err := s.db.Collection(colMeta).FindOneAndUpdate(ctx, byID("report-code:"+month),
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(1)}}}},
+		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&d)
+	return d.N, mapErr(err, "report code counter")
+}
+
+// InsertReport stores a new report; fault.ErrConflict when its ID exists.
+func (s *Store) InsertReport(ctx context.Context, r report.Report) error {
+	_, err := s.db.Collection(colReports).InsertOne(ctx, toReportDoc(r))
+	return mapErr(err, "report")
+}
+
+// Report returns one report; fault.ErrNotFound when there is none.
+func (s *Store) Report(ctx context.Context, id string) (report.Report, error) {
+	var d reportDoc
+	if err := s.db.Collection(colReports).FindOne(ctx, byID(id)).Decode(&d); err != nil {
+		return report.Report{}, mapErr(err, "report")
+	}
+	return d.report(), nil
+}
+
+// SetPhotos replaces the photos if the report is still at version.
+func (s *Store) SetPhotos(ctx context.Context, id string, version int64, photos []report.Photo, now time.Time) (bool, error) {
+	res, err := s.db.Collection(colReports).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: version}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "photos", Value: toPhotoDocs(photos)}, {Key: "updated_at", Value: now}}},
+			{Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}})
+	if err != nil {
+		return false, mapErr(err, "report")
+	}
+	return res.ModifiedCount == 1, nil
+}
+
+// ReportsByReporter returns a reporter's reports, newest first, after the cursor.
+func (s *Store) ReportsByReporter(ctx context.Context, reporterID string, status report.Status, after *report.Cursor, limit int) ([]report.Report, error) {
+	filter := bson.D{{Key: "reporter_id", Value: reporterID}}
+	if status != "" {
+		filter = append(filter, bson.E{Key: "status", Value: string(status)})
+	}
+	if after != nil {
+		filter = append(filter, bson.E{Key: "$or", Value: bson.A{
+			bson.D{{Key: "created_at", Value: bson.D{{Key: "$lt", Value: after.CreatedAt}}}},
+			bson.D{{Key: "created_at", Value: after.CreatedAt}, {Key: "_id", Value: bson.D{{Key: "$lt", Value: after.ID}}}},
+		}})
+	}
+	return s.findReports(ctx, filter, options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(int64(limit)))
+}
+
+// OpenReportsInCells returns the open reports of a category in the cells.
+func (s *Store) OpenReportsInCells(ctx context.Context, category string, cells []string) ([]report.Report, error) {
+	open := bson.A{}
+	for _, st := range []report.Status{report.Received, report.Accepted, report.InProgress, report.InfoRequested, report.Reopened} {
+		open = append(open, string(st))
+	}
+	filter := bson.D{{Key: "category", Value: category}, {Key: "cell", Value: bson.D{{Key: "$in", Value: cells}}},
+		{Key: "status", Value: bson.D{{Key: "$in", Value: open}}}}
+	return s.findReports(ctx, filter, options.Find().SetLimit(200))
+}
+
+func (s *Store) findReports(ctx context.Context, filter bson.D, o *options.FindOptionsBuilder) ([]report.Report, error) {
+	cur, err := s.db.Collection(colReports).Find(ctx, filter, o)
+	if err != nil {
+		return nil, mapErr(err, "reports")
+	}
+	var docs []reportDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mapErr(err, "reports")
+	}
+	out := make([]report.Report, len(docs))
+	for i, d := range docs {
+		out[i] = d.report()
+	}
+	return out, nil
+}
+
+// AddFollower adds a follower (idempotent).
+func (s *Store) AddFollower(ctx context.Context, id, userID string, now time.Time) error {
+	res, err := s.db.Collection(colReports).UpdateOne(ctx, byID(id), bson.D{
+		{Key: "$addToSet", Value: bson.D{{Key: "followers", Value: userID}}},
+		{Key: "$set", Value: bson.D{{Key: "updated_at", Value: now}}},
+	})
+	if err == nil && res.MatchedCount == 0 {
+		return fault.New(fault.ErrNotFound, "no such report")
+	}
+	return mapErr(err, "report")
+}
+
+// RemoveFollower removes a follower (idempotent).
+func (s *Store) RemoveFollower(ctx context.Context, id, userID string, now time.Time) error {
+	res, err := s.db.Collection(colReports).UpdateOne(ctx, byID(id), bson.D{
+		{Key: "$pull", Value: bson.D{{Key: "followers", Value: userID}}},
+		{Key: "$set", Value: bson.D{{Key: "updated_at", Value: now}}},
+	})
+	if err == nil && res.MatchedCount == 0 {
+		return fault.New(fault.ErrNotFound, "no such report")
+	}
+	return mapErr(err, "report")
+}
+
+type jobDoc struct {
+	ID            string    `bson:"_id"`
+	SubmissionKey string    `bson:"submission_key"`
+	OwnedKeys     []string  `bson:"owned_keys"`
+	UploadSlots   []string  `bson:"upload_slots"`
+	NotBefore     time.Time `bson:"not_before"`
+	Attempts      int       `bson:"attempts"`
+}
+
+// PutJob creates or replaces the report's photo job.
+func (s *Store) PutJob(ctx context.Context, j report.Job) error {
+	d := jobDoc{ID: j.ReportID, SubmissionKey: j.SubmissionKey, OwnedKeys: append([]string{}, j.OwnedKeys...),
+		UploadSlots: append([]string{}, j.UploadSlots...), NotBefore: j.NotBefore, Attempts: j.Attempts}
+	_, err := s.db.Collection(colReportJobs).ReplaceOne(ctx, byID(d.ID), d, options.Replace().SetUpsert(true))
+	return mapErr(err, "photo job")
+}
+
+// ClaimJob leases the oldest due job; fault.ErrNotFound when none is due.
+func (s *Store) ClaimJob(ctx context.Context, now, leaseUntil time.Time) (report.Job, error) {
+	var d jobDoc
+	err := s.db.Collection(colReportJobs).FindOneAndUpdate(ctx,
+		bson.D{{Key: "not_before", Value: bson.D{{Key: "$lte", Value: now}}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "not_before", Value: leaseUntil}}}, {Key: "$inc", Value: bson.D{{Key: "attempts", Value: 1}}}},
+		options.FindOneAndUpdate().SetSort(bson.D{{Key: "not_before", Value: 1}}).SetReturnDocument(options.After)).Decode(&d)
+	if err != nil {
+		return report.Job{}, mapErr(err, "photo job")
+	}
+	return report.Job{ReportID: d.ID, SubmissionKey: d.SubmissionKey, OwnedKeys: d.OwnedKeys, UploadSlots: d.UploadSlots,
+		NotBefore: d.NotBefore.UTC(), Attempts: d.Attempts}, nil
+}
+
+// DeleteJob removes a finished job.
+func (s *Store) DeleteJob(ctx context.Context, reportID string) error {
+	_, err := s.db.Collection(colReportJobs).DeleteOne(ctx, byID(reportID))
+	return mapErr(err, "photo job")
+}
+
+type uploadSlotDoc struct {
+	ID          string    `bson:"_id"`
+	OwnerID     string    `bson:"owner_id"`
+	Key         string    `bson:"key"`
+	ContentType string    `bson:"content_type"`
+	Size        int64     `bson:"size"`
+	ExpiresAt   time.Time `bson:"expires_at"`
+	ReportID    string    `bson:"report_id,omitempty"`
+}
+
+func (d uploadSlotDoc) slot() report.UploadSlot {
+	return report.UploadSlot{ID: d.ID, OwnerID: d.OwnerID, Key: d.Key, ContentType: d.ContentType, Size: d.Size, ExpiresAt: d.ExpiresAt.UTC()}
+}
+
+// PutUploadSlot stores a new slot.
+func (s *Store) PutUploadSlot(ctx context.Context, sl report.UploadSlot) error {
+	_, err := s.db.Collection(colUploadSlots).InsertOne(ctx, uploadSlotDoc{ID: sl.ID, OwnerID: sl.OwnerID, Key: sl.Key,
+		ContentType: sl.ContentType, Size: sl.Size, ExpiresAt: sl.ExpiresAt})
+	return mapErr(err, "upload slot")
+}
+
+// UploadSlot returns a slot; fault.ErrNotFound when there is none.
+func (s *Store) UploadSlot(ctx context.Context, id string) (report.UploadSlot, error) {
+	var d uploadSlotDoc
+	if err := s.db.Collection(colUploadSlots).FindOne(ctx, byID(id)).Decode(&d); err != nil {
+		return report.UploadSlot{}, mapErr(err, "upload slot")
+	}
+	return d.slot(), nil
+}
+
+// ConsumeUploadSlots marks slots as holding a report's originals: they stop expiring.
+func (s *Store) ConsumeUploadSlots(ctx context.Context, ids []string, reportID string) error {
+	for _, id := range ids {
+		_, err := s.db.Collection(colUploadSlots).UpdateOne(ctx, byID(id), bson.D{{Key: "$set", Value: bson.D{
+			{Key: "report_id", Value: reportID}, {Key: "expires_at", Value: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)}}}})
+		if err != nil {
+			return mapErr(err, "upload slot")
+		}
+	}
+	return nil
+}
+
+// DeleteUploadSlots removes slot records (not their objects).
+func (s *Store) DeleteUploadSlots(ctx context.Context, ids []string) error {
+	for _, id := range ids {
+		if _, err := s.db.Collection(colUploadSlots).DeleteOne(ctx, byID(id)); err != nil {
+			return mapErr(err, "upload slot")
+		}
+	}
+	return nil
+}
+
+// ExpiredUploadSlots returns up to limit slots that expired unused before now.
+func (s *Store) ExpiredUploadSlots(ctx context.Context, now time.Time, limit int) ([]report.UploadSlot, error) {
+	cur, err := s.db.Collection(colUploadSlots).Find(ctx, bson.D{{Key: "expires_at", Value: bson.D{{Key: "$lt", Value: now}}}},
+		options.Find().SetLimit(int64(limit)))
+	if err != nil {
+		return nil, mapErr(err, "upload slots")
+	}
+	var docs []uploadSlotDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mapErr(err, "upload slots")
+	}
+	out := make([]report.UploadSlot, len(docs))
+	for i, d := range docs {
+		out[i] = d.slot()
+	}
+	return out, nil
+}

@@ -1,0 +1,163 @@
+package report
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/quangninh/feedback/internal/auth"
+	"github.com/quangninh/feedback/internal/fault"
+)
+
+// Reader is what residents' reads need from the store.
+type Reader interface {
+	Report(ctx context.Context, id string) (Report, error)
+	// ReportsByReporter returns up to limit reports of the reporter, newest first, strictly after the
+	// cursor position when after is set, optionally with one status.
+	ReportsByReporter(ctx context.Context, reporterID string, status Status, after *Cursor, limit int) ([]Report, error)
+	// OpenReportsInCells returns the open reports of a category in the given grid cells.
+	OpenReportsInCells(ctx context.Context, category string, cells []string) ([]Report, error)
+	AddFollower(ctx context.Context, id, userID string, now time.Time) error
+	RemoveFollower(ctx context.Context, id, userID string, now time.Time) error
+}
+
+// Cursor is a position in a newest-first list.
+type Cursor struct {
+	CreatedAt time.Time
+	ID        string
+}
+
+// String encodes the cursor for a client.
+func (c Cursor) String() string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.CreatedAt.UnixNano(), 10) + ":" + c.ID))
+}
+
+// ParseCursor decodes a client's cursor; *fault.Invalid for anything else.
+func ParseCursor(s string) (*Cursor, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		ts, id, ok := strings.Cut(string(b), ":")
+		if n, perr := strconv.ParseInt(ts, 10, 64); ok && perr == nil && id != "" {
+			return &Cursor{CreatedAt: time.Unix(0, n).UTC(), ID: id}, nil
+		}
+	}
+	return nil, invalid("query.cursor", "is not a cursor this API gave out")
+}
+
+// Residents serves residents' reads.
+type Residents struct {
+	Store     Reader
+	Sensitive func(category string) bool // sensitive categories never appear in nearby searches
+	Now       func() time.Time
+}
+
+// Mine returns a page of the resident's own reports and the cursor of the next page ("" on the last).
+func (rs *Residents) Mine(ctx context.Context, p auth.Principal, status Status, cursor string, limit int) ([]Report, string, error) {
+	var after *Cursor
+	if cursor != "" {
+		var err error
+		if after, err = ParseCursor(cursor); err != nil {
+			return nil, "", err
+		}
+	}
+	list, err := rs.Store.ReportsByReporter(ctx, p.UserID, status, after, limit+1)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(list) > limit {
+		list = list[:limit]
+		last := list[len(list)-1]
+		next = Cursor{CreatedAt: last.CreatedAt, ID: last.ID}.String()
+	}
+	return list, next, nil
+}
+
+// Get returns a report its reporter or a follower may see; fault.ErrNotFound for anyone else (never
+// revealing that it exists).
+func (rs *Residents) Get(ctx context.Context, p auth.Principal, id string) (Report, bool, error) {
+	r, err := rs.Store.Report(ctx, id)
+	if err != nil {
+		return Report{}, false, err
+	}
+	ok, following := r.VisibleTo(p.UserID)
+	if !ok {
+		return Report{}, false, fault.New(fault.ErrNotFound, "no such report")
+	}
+	return r, following, nil
+}
+
+// NearbyHit is an open report close to a position.
+type NearbyHit struct {
+	Report    Report
+	DistanceM float64
+}
+
+// NearbyRadiusM is how close a report must be to count as a possible duplicate.
+const NearbyRadiusM = 150
+
+// Nearby returns the open reports of the category within NearbyRadiusM of the position, nearest first.
+func (rs *Residents) Nearby(ctx context.Context, category string, lat, lng float64) ([]NearbyHit, error) {
+	if rs.Sensitive != nil && rs.Sensitive(category) {
+		return []NearbyHit{}, nil
+	}
+	list, err := rs.Store.OpenReportsInCells(ctx, category, NeighbourCells(lat, lng))
+	if err != nil {
+		return nil, err
+	}
+	hits := []NearbyHit{}
+	for _, r := range list {
+		if d := DistanceM(lat, lng, r.Location.Lat, r.Location.Lng); d <= NearbyRadiusM && r.Status.Open() {
+			hits = append(hits, NearbyHit{Report: r, DistanceM: d})
+		}
+	}
+	sort.Slice(hits, func(i, j int) bool { return hits[i].DistanceM < hits[j].DistanceM })
+	return hits, nil
+}
+
+// Follow subscribes the resident to an open report's updates. Following one's own report is a no-op.
+// fault.ErrNotFound for an unknown report or a sensitive one; fault.ErrConflict once it is closed.
+func (rs *Residents) Follow(ctx context.Context, p auth.Principal, id string) error {
+	r, err := rs.Store.Report(ctx, id)
+	if err != nil {
+		return err
+	}
+	if rs.Sensitive != nil && rs.Sensitive(r.Category) && r.ReporterID != p.UserID {
+		return fault.New(fault.ErrNotFound, "no such report")
+	}
+	if r.ReporterID == p.UserID {
+		return nil
+	}
+	if !r.Status.Open() {
+		return fault.New(fault.ErrConflict, fmt.Sprintf("the report is %s; only open reports can be followed", r.Status))
+	}
+	return rs.Store.AddFollower(ctx, id, p.UserID, rs.now())
+}
+
+// Unfollow stops the updates; fault.ErrNotFound when the resident does not follow it.
+func (rs *Residents) Unfollow(ctx context.Context, p auth.Principal, id string) error {
+	r, err := rs.Store.Report(ctx, id)
+	if err != nil {
+		return err
+	}
+	if _, following := r.VisibleTo(p.UserID); !following {
+		return fault.New(fault.ErrNotFound, "you do not follow this report")
+	}
+	err = rs.Store.RemoveFollower(ctx, id, p.UserID, rs.now())
+	if errors.Is(err, fault.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+func (rs *Residents) now() time.Time {
+	if rs.Now != nil {
+		return rs.Now()
+	}
+	return time.Now()
+}
