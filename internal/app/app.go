@@ -95,6 +95,11 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	worker := &report.Worker{Store: store, Blobs: blobs, Log: log, Lease: 2 * time.Minute,
 		Derive: media.DeriveOptions{HeifConvert: cfg.HeifConvert, TempDir: cfg.UploadTempDir}}
 	go worker.Run(ctx, time.Second)
+	go every(ctx, 5*time.Minute, func() {
+		if err := accts.PurgeExpired(ctx); err != nil {
+			log.Warn("purging expired sign-in records failed", "error", err.Error())
+		}
+	})
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -170,4 +175,18 @@ func sortedConfig(c config.Config) []any {
 		attrs = append(attrs, slog.String(k, m[k]))
 	}
 	return attrs
+}
+
+// every runs f each interval until ctx ends.
+func every(ctx context.Context, interval time.Duration, f func()) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			f()
+		}
+	}
 }

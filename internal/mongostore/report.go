@@ -2,9 +2,13 @@ package mongostore
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/quangninh/feedback/internal/catalogue"
@@ -176,6 +180,10 @@ func (s *Store) Submission(ctx context.Context, key string) (report.Submission, 
 
 // TakeOverSubmission renews the lease if it is still oldLease (compare-and-swap).
 func (s *Store) TakeOverSubmission(ctx context.Context, key string, oldLease, newLease time.Time) (bool, error) {
+	ok, err := s.claim(ctx, fmt.Sprintf("takeover:%s:%d", key, oldLease.UnixNano()), time.Now(), newLease.Add(time.Hour))
+	if err != nil || !ok {
+		return false, err
+	}
 	res, err := s.db.Collection(colSubmissions).UpdateOne(ctx,
 		bson.D{{Key: "_id", Value: key}, {Key: "done", Value: false}, {Key: "lease_until", Value: oldLease}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "lease_until", Value: newLease}}}})
@@ -197,15 +205,81 @@ func (s *Store) AbandonSubmission(ctx context.Context, key string) error {
 	return mapErr(err, "submission")
 }
 
-// NextCodeNumber returns the next report number of the month (1, 2, ...), atomically.
+// forever is the expiry of claims that must never be purged.
+var forever = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// NextCodeNumber returns the next report number of the month (1, 2, ...), never the same twice.
+//
+// Each number is claimed by inserting a document with it as _id: unique inserts are the one write FerretDB
+// 1.24 arbitrates between concurrent writers ($inc and compare-and-swap updates can both "win" there). A
+// counter document only suggests where to start looking.
 func (s *Store) NextCodeNumber(ctx context.Context, month string) (int64, error) {
-	var d struct {
+	var hint struct {
 		N int64 `bson:"n"`
 	}
-	err := s.db.Collection(colMeta).FindOneAndUpdate(ctx, byID("report-code:"+month),
-		bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(1)}}}},
-		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&d)
-	return d.N, mapErr(err, "report code counter")
+	err := s.db.Collection(colMeta).FindOne(ctx, byID("report-code:"+month)).Decode(&hint)
+	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+		return 0, mapErr(err, "report code counter")
+	}
+	now := time.Now()
+	for n := hint.N + 1; n <= hint.N+10000; n++ {
+		ok, err := s.claim(ctx, fmt.Sprintf("report-code:%s:%d", month, n), now, forever)
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			continue
+		}
+		_, err = s.db.Collection(colMeta).UpdateOne(ctx, byID("report-code:"+month),
+			bson.D{{Key: "$max", Value: bson.D{{Key: "n", Value: n}}}}, options.UpdateOne().SetUpsert(true))
+		if err != nil && !isDuplicate(err) {
+			return 0, mapErr(err, "report code counter")
+		}
+		return n, nil
+	}
+	return 0, fmt.Errorf("no free report number for %s near %d", month, hint.N)
+}
+
+// updateReport moves a report from version to version+1 with update (which must not touch "version").
+// Only one writer can make each move: it first claims "report-v:<id>:<version+1>" with a unique insert
+// (on FerretDB 1.24 concurrent compare-and-swap updates can all succeed), then updates with a filter on
+// the version, so a writer holding a stale version changes nothing. false: someone else moved it first.
+func (s *Store) updateReport(ctx context.Context, id string, version int64, update bson.D, now time.Time) (bool, error) {
+	claimID := fmt.Sprintf("report-v:%s:%d", id, version+1)
+	ok, err := s.claim(ctx, claimID, now, now.Add(time.Hour))
+	if err != nil || !ok {
+		return false, err
+	}
+	update = append(update, bson.E{Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}})
+	res, err := s.db.Collection(colReports).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: version}}, update)
+	if err != nil {
+		_ = s.unclaim(ctx, claimID)
+		return false, mapErr(err, "report")
+	}
+	return res.ModifiedCount == 1, nil
+}
+
+// modifyReport reads the report, lets change edit its update, and writes it with updateReport, retrying
+// when another writer moved the version meanwhile.
+func (s *Store) modifyReport(ctx context.Context, id string, now time.Time, change func(r reportDoc) bson.D) error {
+	for attempt := range 30 {
+		if attempt > 0 { // back off a little, at random, so racing writers spread out
+			select {
+			case <-ctx.Done():
+				return mapErr(ctx.Err(), "report")
+			case <-time.After(time.Duration(1+rand.IntN(5*attempt)) * time.Millisecond):
+			}
+		}
+		var d reportDoc
+		if err := s.db.Collection(colReports).FindOne(ctx, byID(id)).Decode(&d); err != nil {
+			return mapErr(err, "report")
+		}
+		ok, err := s.updateReport(ctx, id, d.Version, change(d), now)
+		if err != nil || ok {
+			return err
+		}
+	}
+	return fault.New(fault.ErrConflict, "the report is being changed by others; retry")
 }
 
 // InsertReport stores a new report; fault.ErrConflict when its ID exists.
@@ -225,13 +299,8 @@ func (s *Store) Report(ctx context.Context, id string) (report.Report, error) {
 
 // SetPhotos replaces the photos if the report is still at version.
 func (s *Store) SetPhotos(ctx context.Context, id string, version int64, photos []report.Photo, now time.Time) (bool, error) {
-	res, err := s.db.Collection(colReports).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: version}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "photos", Value: toPhotoDocs(photos)}, {Key: "updated_at", Value: now}}},
-			{Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}})
-	if err != nil {
-		return false, mapErr(err, "report")
-	}
-	return res.ModifiedCount == 1, nil
+	return s.updateReport(ctx, id, version, bson.D{{Key: "$set", Value: bson.D{
+		{Key: "photos", Value: toPhotoDocs(photos)}, {Key: "updated_at", Value: now}}}}, now)
 }
 
 // ReportsByReporter returns a reporter's reports, newest first, after the cursor.
@@ -278,26 +347,18 @@ func (s *Store) findReports(ctx context.Context, filter bson.D, o *options.FindO
 
 // AddFollower adds a follower (idempotent).
 func (s *Store) AddFollower(ctx context.Context, id, userID string, now time.Time) error {
-	res, err := s.db.Collection(colReports).UpdateOne(ctx, byID(id), bson.D{
-		{Key: "$addToSet", Value: bson.D{{Key: "followers", Value: userID}}},
-		{Key: "$set", Value: bson.D{{Key: "updated_at", Value: now}}},
+	return s.modifyReport(ctx, id, now, func(reportDoc) bson.D {
+		return bson.D{{Key: "$addToSet", Value: bson.D{{Key: "followers", Value: userID}}},
+			{Key: "$set", Value: bson.D{{Key: "updated_at", Value: now}}}}
 	})
-	if err == nil && res.MatchedCount == 0 {
-		return fault.New(fault.ErrNotFound, "no such report")
-	}
-	return mapErr(err, "report")
 }
 
 // RemoveFollower removes a follower (idempotent).
 func (s *Store) RemoveFollower(ctx context.Context, id, userID string, now time.Time) error {
-	res, err := s.db.Collection(colReports).UpdateOne(ctx, byID(id), bson.D{
-		{Key: "$pull", Value: bson.D{{Key: "followers", Value: userID}}},
-		{Key: "$set", Value: bson.D{{Key: "updated_at", Value: now}}},
+	return s.modifyReport(ctx, id, now, func(reportDoc) bson.D {
+		return bson.D{{Key: "$pull", Value: bson.D{{Key: "followers", Value: userID}}},
+			{Key: "$set", Value: bson.D{{Key: "updated_at", Value: now}}}}
 	})
-	if err == nil && res.MatchedCount == 0 {
-		return fault.New(fault.ErrNotFound, "no such report")
-	}
-	return mapErr(err, "report")
 }
 
 type jobDoc struct {
@@ -317,18 +378,36 @@ func (s *Store) PutJob(ctx context.Context, j report.Job) error {
 	return mapErr(err, "photo job")
 }
 
-// ClaimJob leases the oldest due job; fault.ErrNotFound when none is due.
+// ClaimJob leases the oldest due job until leaseUntil; fault.ErrNotFound when none is due. Each lease is
+// claimed with a unique insert, so two workers never hold the same job at once (see NextCodeNumber).
 func (s *Store) ClaimJob(ctx context.Context, now, leaseUntil time.Time) (report.Job, error) {
-	var d jobDoc
-	err := s.db.Collection(colReportJobs).FindOneAndUpdate(ctx,
-		bson.D{{Key: "not_before", Value: bson.D{{Key: "$lte", Value: now}}}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "not_before", Value: leaseUntil}}}, {Key: "$inc", Value: bson.D{{Key: "attempts", Value: 1}}}},
-		options.FindOneAndUpdate().SetSort(bson.D{{Key: "not_before", Value: 1}}).SetReturnDocument(options.After)).Decode(&d)
+	cur, err := s.db.Collection(colReportJobs).Find(ctx, bson.D{{Key: "not_before", Value: bson.D{{Key: "$lte", Value: now}}}},
+		options.Find().SetSort(bson.D{{Key: "not_before", Value: 1}}).SetLimit(8))
 	if err != nil {
-		return report.Job{}, mapErr(err, "photo job")
+		return report.Job{}, mapErr(err, "photo jobs")
 	}
-	return report.Job{ReportID: d.ID, SubmissionKey: d.SubmissionKey, OwnedKeys: d.OwnedKeys, UploadSlots: d.UploadSlots,
-		NotBefore: d.NotBefore.UTC(), Attempts: d.Attempts}, nil
+	var docs []jobDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return report.Job{}, mapErr(err, "photo jobs")
+	}
+	for _, d := range docs {
+		ok, err := s.claim(ctx, fmt.Sprintf("job:%s:%d", d.ID, d.NotBefore.UnixNano()), now, leaseUntil.Add(time.Hour))
+		if err != nil {
+			return report.Job{}, err
+		}
+		if !ok {
+			continue
+		}
+		d.NotBefore, d.Attempts = leaseUntil, d.Attempts+1
+		_, err = s.db.Collection(colReportJobs).UpdateOne(ctx, byID(d.ID), bson.D{{Key: "$set", Value: bson.D{
+			{Key: "not_before", Value: d.NotBefore}, {Key: "attempts", Value: d.Attempts}}}})
+		if err != nil {
+			return report.Job{}, mapErr(err, "photo job")
+		}
+		return report.Job{ReportID: d.ID, SubmissionKey: d.SubmissionKey, OwnedKeys: d.OwnedKeys, UploadSlots: d.UploadSlots,
+			NotBefore: d.NotBefore.UTC(), Attempts: d.Attempts}, nil
+	}
+	return report.Job{}, fault.New(fault.ErrNotFound, "no photo job due")
 }
 
 // DeleteJob removes a finished job.
@@ -371,7 +450,7 @@ func (s *Store) UploadSlot(ctx context.Context, id string) (report.UploadSlot, e
 func (s *Store) ConsumeUploadSlots(ctx context.Context, ids []string, reportID string) error {
 	for _, id := range ids {
 		_, err := s.db.Collection(colUploadSlots).UpdateOne(ctx, byID(id), bson.D{{Key: "$set", Value: bson.D{
-			{Key: "report_id", Value: reportID}, {Key: "expires_at", Value: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)}}}})
+			{Key: "report_id", Value: reportID}, {Key: "expires_at", Value: forever}}}})
 		if err != nil {
 			return mapErr(err, "upload slot")
 		}

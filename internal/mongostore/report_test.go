@@ -1,0 +1,113 @@
+package mongostore
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/quangninh/feedback/internal/report"
+	"github.com/quangninh/feedback/internal/testenv"
+)
+
+// TestReportCodesAreUniqueUnderConcurrency: FerretDB 1.24 lets concurrent $inc updates lose counts, so
+// codes are claimed by unique inserts; 40 concurrent submissions must get 40 different numbers.
+func TestReportCodesAreUniqueUnderConcurrency(t *testing.T) {
+	s := openTestStore(t)
+	ctx := testenv.Context(t)
+	var mu sync.Mutex
+	seen := map[int64]bool{}
+	var wg sync.WaitGroup
+	for range 40 {
+		wg.Go(func() {
+			n, err := s.NextCodeNumber(ctx, "2611")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if seen[n] {
+				t.Errorf("number %d given twice", n)
+			}
+			seen[n] = true
+		})
+	}
+	wg.Wait()
+	if len(seen) != 40 {
+		t.Errorf("got %d distinct numbers", len(seen))
+	}
+	for n := int64(1); n <= 40; n++ {
+		if !seen[n] {
+			t.Errorf("number %d skipped", n)
+		}
+	}
+}
+
+// TestConcurrentReportUpdatesLoseNothing: 15 residents follow one report at once; every one is kept.
+func TestConcurrentReportUpdatesLoseNothing(t *testing.T) {
+	s := openTestStore(t)
+	ctx := testenv.Context(t)
+	now := time.Now().UTC()
+	r := report.Report{ID: "report-concurrent-1", Code: "QN-2611-00001", ReporterID: "u0", Category: "garbage",
+		Status: report.Received, CreatedAt: now, UpdatedAt: now, Version: 1, Cell: report.Cell(20.95, 107.04)}
+	if err := s.InsertReport(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 15 {
+		wg.Go(func() {
+			if err := s.AddFollower(ctx, r.ID, fmt.Sprintf("follower-%02d", i), now); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	got, err := s.Report(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Followers) != 15 || got.Version != 16 {
+		t.Errorf("followers %d (want 15), version %d (want 16)", len(got.Followers), got.Version)
+	}
+	// A writer with a stale version changes nothing.
+	ok, err := s.SetPhotos(ctx, r.ID, 1, nil, now)
+	if err != nil || ok {
+		t.Errorf("stale SetPhotos: ok=%v err=%v", ok, err)
+	}
+}
+
+// TestJobsAreLeasedOnce: two workers polling at once never hold the same job.
+func TestJobsAreLeasedOnce(t *testing.T) {
+	s := openTestStore(t)
+	ctx := testenv.Context(t)
+	now := time.Now().UTC()
+	for i := range 5 {
+		if err := s.PutJob(ctx, report.Job{ReportID: fmt.Sprintf("r%d", i), SubmissionKey: "k", NotBefore: now.Add(-time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	held := map[string]int{}
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Go(func() {
+			j, err := s.ClaimJob(ctx, now, now.Add(time.Minute))
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held[j.ReportID]++
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if len(held) != 5 {
+		t.Errorf("%d jobs claimed, want 5", len(held))
+	}
+	for id, n := range held {
+		if n != 1 {
+			t.Errorf("job %s held by %d workers", id, n)
+		}
+	}
+}
