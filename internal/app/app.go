@@ -84,6 +84,15 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	if err != nil {
 		return err
 	}
+	if cfg.SeedDemo {
+		demo, err := accts.SeedDemo(ctx, demoAgency)
+		if err != nil {
+			return fmt.Errorf("start-up: demo accounts: %w", err)
+		}
+		for _, d := range demo {
+			log.Info("demo account (SEED_DEMO=true; never in production)", "username", d.Username, "password", d.Password, "role", string(d.Role))
+		}
+	}
 	intake := &report.Intake{
 		Store: store, Blobs: blobs, Router: router, Places: jurisdiction.Default(), Log: log,
 		TempDir: cfg.UploadTempDir, Lease: 2 * time.Minute, SlotTTL: 15 * time.Minute, Patience: 10 * time.Second,
@@ -176,6 +185,9 @@ func sortedConfig(c config.Config) []any {
 	}
 	return attrs
 }
+
+// demoAgency is the agency of the demo officer and agency admin: the People's Committee of Phường Bãi Cháy.
+const demoAgency = "ubnd-06673"
 
 // every runs f each interval until ctx ends.
 func every(ctx context.Context, interval time.Duration, f func()) {
