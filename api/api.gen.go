@@ -80,6 +80,12 @@ const (
 	PhotoExif LocationSource = "photo_exif"
 )
 
+// Defines values for PhotoKind.
+const (
+	After  PhotoKind = "after"
+	Before PhotoKind = "before"
+)
+
 // Defines values for PhotoStatus.
 const (
 	PhotoStatusFailed     PhotoStatus = "failed"
@@ -103,6 +109,14 @@ const (
 	Rejected      ReportStatus = "rejected"
 	Reopened      ReportStatus = "reopened"
 	Resolved      ReportStatus = "resolved"
+)
+
+// Defines values for ResidentActionAction.
+const (
+	Confirm     ResidentActionAction = "confirm"
+	Dispute     ResidentActionAction = "dispute"
+	ProvideInfo ResidentActionAction = "provide_info"
+	Rate        ResidentActionAction = "rate"
 )
 
 // Defines values for Role.
@@ -131,6 +145,29 @@ const (
 	StaffCreateRoleOfficer     StaffCreateRole = "officer"
 )
 
+// Defines values for TicketActionAction.
+const (
+	Accept        TicketActionAction = "accept"
+	Comment       TicketActionAction = "comment"
+	Hide          TicketActionAction = "hide"
+	MarkComplex   TicketActionAction = "mark_complex"
+	MarkDuplicate TicketActionAction = "mark_duplicate"
+	Reject        TicketActionAction = "reject"
+	RequestInfo   TicketActionAction = "request_info"
+	Resolve       TicketActionAction = "resolve"
+	Start         TicketActionAction = "start"
+	Transfer      TicketActionAction = "transfer"
+	Unhide        TicketActionAction = "unhide"
+)
+
+// Defines values for TicketActionReason.
+const (
+	Abusive          TicketActionReason = "abusive"
+	Duplicate        TicketActionReason = "duplicate"
+	InsufficientInfo TicketActionReason = "insufficient_info"
+	NotAProblem      TicketActionReason = "not_a_problem"
+)
+
 // Defines values for TokenPairTokenType.
 const (
 	Bearer TokenPairTokenType = "Bearer"
@@ -147,6 +184,13 @@ const (
 // Defines values for UploadSlotMethod.
 const (
 	PUT UploadSlotMethod = "PUT"
+)
+
+// Defines values for ListTicketsParamsSort.
+const (
+	Deadline ListTicketsParamsSort = "deadline"
+	Newest   ListTicketsParamsSort = "newest"
+	Priority ListTicketsParamsSort = "priority"
 )
 
 // Agency defines model for Agency.
@@ -342,6 +386,9 @@ type Photo struct {
 	Height *int   `json:"height,omitempty"`
 	Id     string `json:"id"`
 
+	// Kind after: taken by the agency to show the resolution.
+	Kind *PhotoKind `json:"kind,omitempty"`
+
 	// Status Derivatives are made off the request path.
 	Status PhotoStatus `json:"status"`
 
@@ -352,6 +399,9 @@ type Photo struct {
 	Url   *string `json:"url,omitempty"`
 	Width *int    `json:"width,omitempty"`
 }
+
+// PhotoKind after: taken by the agency to show the resolution.
+type PhotoKind string
 
 // PhotoStatus Derivatives are made off the request path.
 type PhotoStatus string
@@ -428,15 +478,18 @@ type Report struct {
 	Description string    `json:"description"`
 
 	// Following The caller follows this report rather than having sent it.
-	Following      bool            `json:"following"`
-	Id             ReportId        `json:"id"`
-	Location       Location        `json:"location"`
-	Photos         []Photo         `json:"photos"`
-	PublishConsent bool            `json:"publish_consent"`
-	ResolveBy      *time.Time      `json:"resolve_by,omitempty"`
-	Routing        RoutingDecision `json:"routing"`
-	Status         ReportStatus    `json:"status"`
-	Timeline       []TimelineEntry `json:"timeline"`
+	Following      bool     `json:"following"`
+	Id             ReportId `json:"id"`
+	Location       Location `json:"location"`
+	Photos         []Photo  `json:"photos"`
+	PublishConsent bool     `json:"publish_consent"`
+
+	// Rating The reporter's rating of the handling, 1 to 5.
+	Rating    *int            `json:"rating,omitempty"`
+	ResolveBy *time.Time      `json:"resolve_by,omitempty"`
+	Routing   RoutingDecision `json:"routing"`
+	Status    ReportStatus    `json:"status"`
+	Timeline  []TimelineEntry `json:"timeline"`
 }
 
 // ReportId defines model for ReportId.
@@ -468,6 +521,18 @@ type ReportPage struct {
 
 // ReportStatus defines model for ReportStatus.
 type ReportStatus string
+
+// ResidentAction defines model for ResidentAction.
+type ResidentAction struct {
+	Action ResidentActionAction `json:"action"`
+
+	// Note The answer (provide_info), the reason (dispute), or a comment with the rating.
+	Note   *string `json:"note,omitempty"`
+	Rating *int    `json:"rating,omitempty"`
+}
+
+// ResidentActionAction defines model for ResidentAction.Action.
+type ResidentActionAction string
 
 // Role defines model for Role.
 type Role string
@@ -559,6 +624,70 @@ type StaffUpdate struct {
 	Disabled    *bool   `json:"disabled,omitempty"`
 	DisplayName *string `json:"display_name,omitempty"`
 	Password    *string `json:"password,omitempty"`
+}
+
+// Ticket defines model for Ticket.
+type Ticket struct {
+	AgencyId       AgencyId `json:"agency_id"`
+	AllowedActions []string `json:"allowed_actions"`
+	Complex        bool     `json:"complex"`
+	Escalated      *bool    `json:"escalated,omitempty"`
+	Hidden         bool     `json:"hidden"`
+	OverdueAccept  bool     `json:"overdue_accept"`
+	OverdueResolve bool     `json:"overdue_resolve"`
+	Rating         *int     `json:"rating,omitempty"`
+	Report         Report   `json:"report"`
+	Version        int      `json:"version"`
+}
+
+// TicketAction defines model for TicketAction.
+type TicketAction struct {
+	Action TicketActionAction `json:"action"`
+
+	// AfterPhotos Upload IDs (POST /v1/uploads) of photos showing the resolution.
+	AfterPhotos *[]string `json:"after_photos,omitempty"`
+
+	// DuplicateOf The original report's code (reject as duplicate, mark_duplicate).
+	DuplicateOf *string `json:"duplicate_of,omitempty"`
+
+	// Note The public reply (resolve), message (reject), question (request_info), reason (transfer, mark_complex, hide), or comment text.
+	Note *string `json:"note,omitempty"`
+
+	// Public comment: whether the reporter sees it (default false: internal).
+	Public *bool `json:"public,omitempty"`
+
+	// Reason reject
+	Reason   *TicketActionReason `json:"reason,omitempty"`
+	ToAgency *AgencyId           `json:"to_agency,omitempty"`
+}
+
+// TicketActionAction defines model for TicketAction.Action.
+type TicketActionAction string
+
+// TicketActionReason reject
+type TicketActionReason string
+
+// TicketPage defines model for TicketPage.
+type TicketPage struct {
+	// Counts Tickets per status in the whole queue.
+	Counts     map[string]int  `json:"counts"`
+	Items      []TicketSummary `json:"items"`
+	NextCursor *string         `json:"next_cursor,omitempty"`
+}
+
+// TicketSummary defines model for TicketSummary.
+type TicketSummary struct {
+	AcceptBy    *time.Time   `json:"accept_by,omitempty"`
+	Category    CategoryCode `json:"category"`
+	Code        string       `json:"code"`
+	CommuneCode *string      `json:"commune_code,omitempty"`
+	Complex     bool         `json:"complex"`
+	CreatedAt   time.Time    `json:"created_at"`
+	Id          ReportId     `json:"id"`
+	Overdue     bool         `json:"overdue"`
+	ResolveBy   *time.Time   `json:"resolve_by,omitempty"`
+	Status      ReportStatus `json:"status"`
+	Urgent      bool         `json:"urgent"`
 }
 
 // TimelineEntry defines model for TimelineEntry.
@@ -670,11 +799,36 @@ type ListNearbyReportsParams struct {
 	Lng      float64      `form:"lng" json:"lng"`
 }
 
+// ActOnMyReportParams defines parameters for ActOnMyReport.
+type ActOnMyReportParams struct {
+	IfMatch string `json:"If-Match"`
+}
+
 // PreviewRoutingParams defines parameters for PreviewRouting.
 type PreviewRoutingParams struct {
 	Category CategoryCode `form:"category" json:"category"`
 	Lat      float64      `form:"lat" json:"lat"`
 	Lng      float64      `form:"lng" json:"lng"`
+}
+
+// ListTicketsParams defines parameters for ListTickets.
+type ListTicketsParams struct {
+	Status         *ReportStatus          `form:"status,omitempty" json:"status,omitempty"`
+	Category       *CategoryCode          `form:"category,omitempty" json:"category,omitempty"`
+	Commune        *string                `form:"commune,omitempty" json:"commune,omitempty"`
+	Overdue        *bool                  `form:"overdue,omitempty" json:"overdue,omitempty"`
+	DeadlineBefore *time.Time             `form:"deadline_before,omitempty" json:"deadline_before,omitempty"`
+	Sort           *ListTicketsParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+	Limit          *int                   `form:"limit,omitempty" json:"limit,omitempty"`
+	Cursor         *string                `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListTicketsParamsSort defines parameters for ListTickets.
+type ListTicketsParamsSort string
+
+// ActOnTicketParams defines parameters for ActOnTicket.
+type ActOnTicketParams struct {
+	IfMatch string `json:"If-Match"`
 }
 
 // PutAgencyJSONRequestBody defines body for PutAgency for application/json ContentType.
@@ -713,11 +867,17 @@ type CreateReportJSONRequestBody = ReportInput
 // CreateReportMultipartRequestBody defines body for CreateReport for multipart/form-data ContentType.
 type CreateReportMultipartRequestBody CreateReportMultipartBody
 
+// ActOnMyReportJSONRequestBody defines body for ActOnMyReport for application/json ContentType.
+type ActOnMyReportJSONRequestBody = ResidentAction
+
 // CreateStaffJSONRequestBody defines body for CreateStaff for application/json ContentType.
 type CreateStaffJSONRequestBody = StaffCreate
 
 // UpdateStaffJSONRequestBody defines body for UpdateStaff for application/json ContentType.
 type UpdateStaffJSONRequestBody = StaffUpdate
+
+// ActOnTicketJSONRequestBody defines body for ActOnTicket for application/json ContentType.
+type ActOnTicketJSONRequestBody = TicketAction
 
 // CreateUploadJSONRequestBody defines body for CreateUpload for application/json ContentType.
 type CreateUploadJSONRequestBody = UploadRequest
@@ -892,6 +1052,11 @@ type ClientInterface interface {
 	// GetMyReport request
 	GetMyReport(ctx context.Context, id ReportId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ActOnMyReportWithBody request with any body
+	ActOnMyReportWithBody(ctx context.Context, id ReportId, params *ActOnMyReportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	ActOnMyReport(ctx context.Context, id ReportId, params *ActOnMyReportParams, body ActOnMyReportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// UnfollowReport request
 	UnfollowReport(ctx context.Context, id ReportId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -916,6 +1081,17 @@ type ClientInterface interface {
 	UpdateStaffWithBody(ctx context.Context, id UserId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	UpdateStaff(ctx context.Context, id UserId, body UpdateStaffJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListTickets request
+	ListTickets(ctx context.Context, params *ListTicketsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetTicket request
+	GetTicket(ctx context.Context, id ReportId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ActOnTicketWithBody request with any body
+	ActOnTicketWithBody(ctx context.Context, id ReportId, params *ActOnTicketParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	ActOnTicket(ctx context.Context, id ReportId, params *ActOnTicketParams, body ActOnTicketJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateUploadWithBody request with any body
 	CreateUploadWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1355,6 +1531,30 @@ func (c *Client) GetMyReport(ctx context.Context, id ReportId, reqEditors ...Req
 	return c.Client.Do(req)
 }
 
+func (c *Client) ActOnMyReportWithBody(ctx context.Context, id ReportId, params *ActOnMyReportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewActOnMyReportRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) ActOnMyReport(ctx context.Context, id ReportId, params *ActOnMyReportParams, body ActOnMyReportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewActOnMyReportRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 func (c *Client) UnfollowReport(ctx context.Context, id ReportId, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUnfollowReportRequest(c.Server, id)
 	if err != nil {
@@ -1453,6 +1653,54 @@ func (c *Client) UpdateStaffWithBody(ctx context.Context, id UserId, contentType
 
 func (c *Client) UpdateStaff(ctx context.Context, id UserId, body UpdateStaffJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateStaffRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) ListTickets(ctx context.Context, params *ListTicketsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListTicketsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) GetTicket(ctx context.Context, id ReportId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetTicketRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) ActOnTicketWithBody(ctx context.Context, id ReportId, params *ActOnTicketParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewActOnTicketRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) ActOnTicket(ctx context.Context, id ReportId, params *ActOnTicketParams, body ActOnTicketJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewActOnTicketRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2488,6 +2736,66 @@ func NewGetMyReportRequest(server string, id ReportId) (*http.Request, error) {
 	return req, nil
 }
 
+// NewActOnMyReportRequest calls the generic ActOnMyReport builder with application/json body
+func NewActOnMyReportRequest(server string, id ReportId, params *ActOnMyReportParams, body ActOnMyReportJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewActOnMyReportRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewActOnMyReportRequestWithBody generates requests for ActOnMyReport with any type of body
+func NewActOnMyReportRequestWithBody(server string, id ReportId, params *ActOnMyReportParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "id", runtime.ParamLocationPath, id)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/%s/actions", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("POST", queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithLocation("simple", false, "If-Match", runtime.ParamLocationHeader, params.IfMatch)
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
 // NewUnfollowReportRequest generates requests for UnfollowReport
 func NewUnfollowReportRequest(server string, id ReportId) (*http.Request, error) {
 	var err error
@@ -2773,6 +3081,261 @@ func NewUpdateStaffRequestWithBody(server string, id UserId, contentType string,
 	return req, nil
 }
 
+// NewListTicketsRequest generates requests for ListTickets
+func NewListTicketsRequest(server string, params *ListTicketsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tickets")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		queryValues := queryURL.Query()
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "status", runtime.ParamLocationQuery, *params.Status); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.Category != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "category", runtime.ParamLocationQuery, *params.Category); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.Commune != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "commune", runtime.ParamLocationQuery, *params.Commune); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.Overdue != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "overdue", runtime.ParamLocationQuery, *params.Overdue); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.DeadlineBefore != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "deadline_before", runtime.ParamLocationQuery, *params.DeadlineBefore); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.Sort != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "sort", runtime.ParamLocationQuery, *params.Sort); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "limit", runtime.ParamLocationQuery, *params.Limit); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "cursor", runtime.ParamLocationQuery, *params.Cursor); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		queryURL.RawQuery = queryValues.Encode()
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetTicketRequest generates requests for GetTicket
+func NewGetTicketRequest(server string, id ReportId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "id", runtime.ParamLocationPath, id)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tickets/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewActOnTicketRequest calls the generic ActOnTicket builder with application/json body
+func NewActOnTicketRequest(server string, id ReportId, params *ActOnTicketParams, body ActOnTicketJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewActOnTicketRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewActOnTicketRequestWithBody generates requests for ActOnTicket with any type of body
+func NewActOnTicketRequestWithBody(server string, id ReportId, params *ActOnTicketParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "id", runtime.ParamLocationPath, id)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tickets/%s/actions", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("POST", queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithLocation("simple", false, "If-Match", runtime.ParamLocationHeader, params.IfMatch)
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
 // NewCreateUploadRequest calls the generic CreateUpload builder with application/json body
 func NewCreateUploadRequest(server string, body CreateUploadJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -2953,6 +3516,11 @@ type ClientWithResponsesInterface interface {
 	// GetMyReportWithResponse request
 	GetMyReportWithResponse(ctx context.Context, id ReportId, reqEditors ...RequestEditorFn) (*GetMyReportResponse, error)
 
+	// ActOnMyReportWithBodyWithResponse request with any body
+	ActOnMyReportWithBodyWithResponse(ctx context.Context, id ReportId, params *ActOnMyReportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ActOnMyReportResponse, error)
+
+	ActOnMyReportWithResponse(ctx context.Context, id ReportId, params *ActOnMyReportParams, body ActOnMyReportJSONRequestBody, reqEditors ...RequestEditorFn) (*ActOnMyReportResponse, error)
+
 	// UnfollowReportWithResponse request
 	UnfollowReportWithResponse(ctx context.Context, id ReportId, reqEditors ...RequestEditorFn) (*UnfollowReportResponse, error)
 
@@ -2977,6 +3545,17 @@ type ClientWithResponsesInterface interface {
 	UpdateStaffWithBodyWithResponse(ctx context.Context, id UserId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateStaffResponse, error)
 
 	UpdateStaffWithResponse(ctx context.Context, id UserId, body UpdateStaffJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateStaffResponse, error)
+
+	// ListTicketsWithResponse request
+	ListTicketsWithResponse(ctx context.Context, params *ListTicketsParams, reqEditors ...RequestEditorFn) (*ListTicketsResponse, error)
+
+	// GetTicketWithResponse request
+	GetTicketWithResponse(ctx context.Context, id ReportId, reqEditors ...RequestEditorFn) (*GetTicketResponse, error)
+
+	// ActOnTicketWithBodyWithResponse request with any body
+	ActOnTicketWithBodyWithResponse(ctx context.Context, id ReportId, params *ActOnTicketParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ActOnTicketResponse, error)
+
+	ActOnTicketWithResponse(ctx context.Context, id ReportId, params *ActOnTicketParams, body ActOnTicketJSONRequestBody, reqEditors ...RequestEditorFn) (*ActOnTicketResponse, error)
 
 	// CreateUploadWithBodyWithResponse request with any body
 	CreateUploadWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateUploadResponse, error)
@@ -3625,6 +4204,36 @@ func (r GetMyReportResponse) StatusCode() int {
 	return 0
 }
 
+type ActOnMyReportResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *Report
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON404     *NotFound
+	ApplicationproblemJSON409     *Conflict
+	ApplicationproblemJSON412     *Error
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r ActOnMyReportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ActOnMyReportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
 type UnfollowReportResponse struct {
 	Body                          []byte
 	HTTPResponse                  *http.Response
@@ -3805,6 +4414,90 @@ func (r UpdateStaffResponse) Status() string {
 
 // StatusCode returns HTTPResponse.StatusCode
 func (r UpdateStaffResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type ListTicketsResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *TicketPage
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r ListTicketsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListTicketsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type GetTicketResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *Ticket
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON404     *NotFound
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r GetTicketResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetTicketResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type ActOnTicketResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *Ticket
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON404     *NotFound
+	ApplicationproblemJSON409     *Conflict
+	ApplicationproblemJSON412     *Error
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r ActOnTicketResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ActOnTicketResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -4153,6 +4846,23 @@ func (c *ClientWithResponses) GetMyReportWithResponse(ctx context.Context, id Re
 	return ParseGetMyReportResponse(rsp)
 }
 
+// ActOnMyReportWithBodyWithResponse request with arbitrary body returning *ActOnMyReportResponse
+func (c *ClientWithResponses) ActOnMyReportWithBodyWithResponse(ctx context.Context, id ReportId, params *ActOnMyReportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ActOnMyReportResponse, error) {
+	rsp, err := c.ActOnMyReportWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseActOnMyReportResponse(rsp)
+}
+
+func (c *ClientWithResponses) ActOnMyReportWithResponse(ctx context.Context, id ReportId, params *ActOnMyReportParams, body ActOnMyReportJSONRequestBody, reqEditors ...RequestEditorFn) (*ActOnMyReportResponse, error) {
+	rsp, err := c.ActOnMyReport(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseActOnMyReportResponse(rsp)
+}
+
 // UnfollowReportWithResponse request returning *UnfollowReportResponse
 func (c *ClientWithResponses) UnfollowReportWithResponse(ctx context.Context, id ReportId, reqEditors ...RequestEditorFn) (*UnfollowReportResponse, error) {
 	rsp, err := c.UnfollowReport(ctx, id, reqEditors...)
@@ -4230,6 +4940,41 @@ func (c *ClientWithResponses) UpdateStaffWithResponse(ctx context.Context, id Us
 		return nil, err
 	}
 	return ParseUpdateStaffResponse(rsp)
+}
+
+// ListTicketsWithResponse request returning *ListTicketsResponse
+func (c *ClientWithResponses) ListTicketsWithResponse(ctx context.Context, params *ListTicketsParams, reqEditors ...RequestEditorFn) (*ListTicketsResponse, error) {
+	rsp, err := c.ListTickets(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListTicketsResponse(rsp)
+}
+
+// GetTicketWithResponse request returning *GetTicketResponse
+func (c *ClientWithResponses) GetTicketWithResponse(ctx context.Context, id ReportId, reqEditors ...RequestEditorFn) (*GetTicketResponse, error) {
+	rsp, err := c.GetTicket(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetTicketResponse(rsp)
+}
+
+// ActOnTicketWithBodyWithResponse request with arbitrary body returning *ActOnTicketResponse
+func (c *ClientWithResponses) ActOnTicketWithBodyWithResponse(ctx context.Context, id ReportId, params *ActOnTicketParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ActOnTicketResponse, error) {
+	rsp, err := c.ActOnTicketWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseActOnTicketResponse(rsp)
+}
+
+func (c *ClientWithResponses) ActOnTicketWithResponse(ctx context.Context, id ReportId, params *ActOnTicketParams, body ActOnTicketJSONRequestBody, reqEditors ...RequestEditorFn) (*ActOnTicketResponse, error) {
+	rsp, err := c.ActOnTicket(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseActOnTicketResponse(rsp)
 }
 
 // CreateUploadWithBodyWithResponse request with arbitrary body returning *CreateUploadResponse
@@ -5536,6 +6281,88 @@ func ParseGetMyReportResponse(rsp *http.Response) (*GetMyReportResponse, error) 
 	return response, nil
 }
 
+// ParseActOnMyReportResponse parses an HTTP response from a ActOnMyReportWithResponse call
+func ParseActOnMyReportResponse(rsp *http.Response) (*ActOnMyReportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ActOnMyReportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Report
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseUnfollowReportResponse parses an HTTP response from a UnfollowReportWithResponse call
 func ParseUnfollowReportResponse(rsp *http.Response) (*UnfollowReportResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -5942,6 +6769,210 @@ func ParseUpdateStaffResponse(rsp *http.Response) (*UpdateStaffResponse, error) 
 	return response, nil
 }
 
+// ParseListTicketsResponse parses an HTTP response from a ListTicketsWithResponse call
+func ParseListTicketsResponse(rsp *http.Response) (*ListTicketsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListTicketsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TicketPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetTicketResponse parses an HTTP response from a GetTicketWithResponse call
+func ParseGetTicketResponse(rsp *http.Response) (*GetTicketResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetTicketResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Ticket
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseActOnTicketResponse parses an HTTP response from a ActOnTicketWithResponse call
+func ParseActOnTicketResponse(rsp *http.Response) (*ActOnTicketResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ActOnTicketResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Ticket
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseCreateUploadResponse parses an HTTP response from a CreateUploadWithResponse call
 func ParseCreateUploadResponse(rsp *http.Response) (*CreateUploadResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -6094,6 +7125,9 @@ type ServerInterface interface {
 	// One of the resident's own (or followed) reports, with its timeline and photos.
 	// (GET /v1/reports/{id})
 	GetMyReport(c *gin.Context, id ReportId)
+	// The reporter answers: provide_info, confirm (closes), dispute (reopens), rate.
+	// (POST /v1/reports/{id}/actions)
+	ActOnMyReport(c *gin.Context, id ReportId, params ActOnMyReportParams)
 	// Stop following a report.
 	// (DELETE /v1/reports/{id}/follow)
 	UnfollowReport(c *gin.Context, id ReportId)
@@ -6115,7 +7149,16 @@ type ServerInterface interface {
 	// Disable or enable an account, or set a new password for it (signs its sessions out).
 	// (PATCH /v1/staff/{id})
 	UpdateStaff(c *gin.Context, id UserId)
-	// Ask for a slot to upload one photo straight to object storage (for large photos or flaky networks).
+	// The tickets the caller's agency is handling (dispatchers and admins see every agency).
+	// (GET /v1/tickets)
+	ListTickets(c *gin.Context, params ListTicketsParams)
+	// One ticket with its full timeline (internal comments included), deadlines and allowed actions.
+	// (GET /v1/tickets/{id})
+	GetTicket(c *gin.Context, id ReportId)
+	// Work a ticket: accept, start, request_info, resolve, reject, transfer, mark_complex, mark_duplicate, comment, hide, unhide.
+	// (POST /v1/tickets/{id}/actions)
+	ActOnTicket(c *gin.Context, id ReportId, params ActOnTicketParams)
+	// Ask for a slot to upload one photo straight to object storage (report photos; officers' after photos).
 	// (POST /v1/uploads)
 	CreateUpload(c *gin.Context)
 }
@@ -6696,6 +7739,59 @@ func (siw *ServerInterfaceWrapper) GetMyReport(c *gin.Context) {
 	siw.Handler.GetMyReport(c, id)
 }
 
+// ActOnMyReport operation middleware
+func (siw *ServerInterfaceWrapper) ActOnMyReport(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "id" -------------
+	var id ReportId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(BearerScopes, []string{"resident"})
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ActOnMyReportParams
+
+	headers := c.Request.Header
+
+	// ------------- Required header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for If-Match, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter If-Match: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Header parameter If-Match is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ActOnMyReport(c, id, params)
+}
+
 // UnfollowReport operation middleware
 func (siw *ServerInterfaceWrapper) UnfollowReport(c *gin.Context) {
 
@@ -6893,10 +7989,173 @@ func (siw *ServerInterfaceWrapper) UpdateStaff(c *gin.Context) {
 	siw.Handler.UpdateStaff(c, id)
 }
 
+// ListTickets operation middleware
+func (siw *ServerInterfaceWrapper) ListTickets(c *gin.Context) {
+
+	var err error
+
+	c.Set(BearerScopes, []string{"officer", "agency_admin", "dispatcher", "admin"})
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListTicketsParams
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "status", c.Request.URL.Query(), &params.Status)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter status: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "category" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "category", c.Request.URL.Query(), &params.Category)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter category: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "commune" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "commune", c.Request.URL.Query(), &params.Commune)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter commune: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "overdue" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "overdue", c.Request.URL.Query(), &params.Overdue)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter overdue: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "deadline_before" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "deadline_before", c.Request.URL.Query(), &params.DeadlineBefore)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter deadline_before: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "sort" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "sort", c.Request.URL.Query(), &params.Sort)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter sort: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "limit", c.Request.URL.Query(), &params.Limit)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter limit: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "cursor", c.Request.URL.Query(), &params.Cursor)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter cursor: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListTickets(c, params)
+}
+
+// GetTicket operation middleware
+func (siw *ServerInterfaceWrapper) GetTicket(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "id" -------------
+	var id ReportId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(BearerScopes, []string{"officer", "agency_admin", "dispatcher", "admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetTicket(c, id)
+}
+
+// ActOnTicket operation middleware
+func (siw *ServerInterfaceWrapper) ActOnTicket(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "id" -------------
+	var id ReportId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(BearerScopes, []string{"officer", "agency_admin", "dispatcher"})
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ActOnTicketParams
+
+	headers := c.Request.Header
+
+	// ------------- Required header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for If-Match, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter If-Match: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Header parameter If-Match is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ActOnTicket(c, id, params)
+}
+
 // CreateUpload operation middleware
 func (siw *ServerInterfaceWrapper) CreateUpload(c *gin.Context) {
 
-	c.Set(BearerScopes, []string{"resident"})
+	c.Set(BearerScopes, []string{"resident", "officer", "agency_admin", "dispatcher"})
 
 	for _, middleware := range siw.HandlerMiddlewares {
 		middleware(c)
@@ -6960,6 +8219,7 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.POST(options.BaseURL+"/v1/reports", wrapper.CreateReport)
 	router.GET(options.BaseURL+"/v1/reports/nearby", wrapper.ListNearbyReports)
 	router.GET(options.BaseURL+"/v1/reports/:id", wrapper.GetMyReport)
+	router.POST(options.BaseURL+"/v1/reports/:id/actions", wrapper.ActOnMyReport)
 	router.DELETE(options.BaseURL+"/v1/reports/:id/follow", wrapper.UnfollowReport)
 	router.PUT(options.BaseURL+"/v1/reports/:id/follow", wrapper.FollowReport)
 	router.GET(options.BaseURL+"/v1/routing/preview", wrapper.PreviewRouting)
@@ -6967,6 +8227,9 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.POST(options.BaseURL+"/v1/staff", wrapper.CreateStaff)
 	router.GET(options.BaseURL+"/v1/staff/:id", wrapper.GetStaff)
 	router.PATCH(options.BaseURL+"/v1/staff/:id", wrapper.UpdateStaff)
+	router.GET(options.BaseURL+"/v1/tickets", wrapper.ListTickets)
+	router.GET(options.BaseURL+"/v1/tickets/:id", wrapper.GetTicket)
+	router.POST(options.BaseURL+"/v1/tickets/:id/actions", wrapper.ActOnTicket)
 	router.POST(options.BaseURL+"/v1/uploads", wrapper.CreateUpload)
 }
 
@@ -8453,13 +9716,21 @@ type GetMyReportResponseObject interface {
 	VisitGetMyReportResponse(w http.ResponseWriter) error
 }
 
-type GetMyReport200JSONResponse Report
+type GetMyReport200ResponseHeaders struct {
+	ETag string
+}
+
+type GetMyReport200JSONResponse struct {
+	Body    Report
+	Headers GetMyReport200ResponseHeaders
+}
 
 func (response GetMyReport200JSONResponse) VisitGetMyReportResponse(w http.ResponseWriter) error {
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.WriteHeader(200)
 
-	return json.NewEncoder(w).Encode(response)
+	return json.NewEncoder(w).Encode(response.Body)
 }
 
 type GetMyReport401ApplicationProblemPlusJSONResponse struct {
@@ -8513,6 +9784,123 @@ type GetMyReportdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response GetMyReportdefaultApplicationProblemPlusJSONResponse) VisitGetMyReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ActOnMyReportRequestObject struct {
+	Id     ReportId `json:"id"`
+	Params ActOnMyReportParams
+	Body   *ActOnMyReportJSONRequestBody
+}
+
+type ActOnMyReportResponseObject interface {
+	VisitActOnMyReportResponse(w http.ResponseWriter) error
+}
+
+type ActOnMyReport200ResponseHeaders struct {
+	ETag string
+}
+
+type ActOnMyReport200JSONResponse struct {
+	Body    Report
+	Headers ActOnMyReport200ResponseHeaders
+}
+
+func (response ActOnMyReport200JSONResponse) VisitActOnMyReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ActOnMyReport400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ActOnMyReport400ApplicationProblemPlusJSONResponse) VisitActOnMyReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ActOnMyReport401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ActOnMyReport401ApplicationProblemPlusJSONResponse) VisitActOnMyReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ActOnMyReport403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ActOnMyReport403ApplicationProblemPlusJSONResponse) VisitActOnMyReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ActOnMyReport404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ActOnMyReport404ApplicationProblemPlusJSONResponse) VisitActOnMyReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ActOnMyReport409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ActOnMyReport409ApplicationProblemPlusJSONResponse) VisitActOnMyReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ActOnMyReport412ApplicationProblemPlusJSONResponse struct {
+	ErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ActOnMyReport412ApplicationProblemPlusJSONResponse) VisitActOnMyReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ActOnMyReport503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ActOnMyReport503ApplicationProblemPlusJSONResponse) VisitActOnMyReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ActOnMyReportdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ActOnMyReportdefaultApplicationProblemPlusJSONResponse) VisitActOnMyReportResponse(w http.ResponseWriter) error {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(response.StatusCode)
 
@@ -9023,6 +10411,279 @@ func (response UpdateStaffdefaultApplicationProblemPlusJSONResponse) VisitUpdate
 	return json.NewEncoder(w).Encode(response.Body)
 }
 
+type ListTicketsRequestObject struct {
+	Params ListTicketsParams
+}
+
+type ListTicketsResponseObject interface {
+	VisitListTicketsResponse(w http.ResponseWriter) error
+}
+
+type ListTickets200JSONResponse TicketPage
+
+func (response ListTickets200JSONResponse) VisitListTicketsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListTickets400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListTickets400ApplicationProblemPlusJSONResponse) VisitListTicketsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListTickets401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListTickets401ApplicationProblemPlusJSONResponse) VisitListTicketsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListTickets403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListTickets403ApplicationProblemPlusJSONResponse) VisitListTicketsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListTickets503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListTickets503ApplicationProblemPlusJSONResponse) VisitListTicketsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ListTicketsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListTicketsdefaultApplicationProblemPlusJSONResponse) VisitListTicketsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetTicketRequestObject struct {
+	Id ReportId `json:"id"`
+}
+
+type GetTicketResponseObject interface {
+	VisitGetTicketResponse(w http.ResponseWriter) error
+}
+
+type GetTicket200ResponseHeaders struct {
+	ETag string
+}
+
+type GetTicket200JSONResponse struct {
+	Body    Ticket
+	Headers GetTicket200ResponseHeaders
+}
+
+func (response GetTicket200JSONResponse) VisitGetTicketResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetTicket401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetTicket401ApplicationProblemPlusJSONResponse) VisitGetTicketResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetTicket403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetTicket403ApplicationProblemPlusJSONResponse) VisitGetTicketResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetTicket404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetTicket404ApplicationProblemPlusJSONResponse) VisitGetTicketResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetTicket503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetTicket503ApplicationProblemPlusJSONResponse) VisitGetTicketResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetTicketdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetTicketdefaultApplicationProblemPlusJSONResponse) VisitGetTicketResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ActOnTicketRequestObject struct {
+	Id     ReportId `json:"id"`
+	Params ActOnTicketParams
+	Body   *ActOnTicketJSONRequestBody
+}
+
+type ActOnTicketResponseObject interface {
+	VisitActOnTicketResponse(w http.ResponseWriter) error
+}
+
+type ActOnTicket200ResponseHeaders struct {
+	ETag string
+}
+
+type ActOnTicket200JSONResponse struct {
+	Body    Ticket
+	Headers ActOnTicket200ResponseHeaders
+}
+
+func (response ActOnTicket200JSONResponse) VisitActOnTicketResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ActOnTicket400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ActOnTicket400ApplicationProblemPlusJSONResponse) VisitActOnTicketResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ActOnTicket401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ActOnTicket401ApplicationProblemPlusJSONResponse) VisitActOnTicketResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ActOnTicket403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ActOnTicket403ApplicationProblemPlusJSONResponse) VisitActOnTicketResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ActOnTicket404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ActOnTicket404ApplicationProblemPlusJSONResponse) VisitActOnTicketResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ActOnTicket409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ActOnTicket409ApplicationProblemPlusJSONResponse) VisitActOnTicketResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ActOnTicket412ApplicationProblemPlusJSONResponse struct {
+	ErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ActOnTicket412ApplicationProblemPlusJSONResponse) VisitActOnTicketResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ActOnTicket503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ActOnTicket503ApplicationProblemPlusJSONResponse) VisitActOnTicketResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ActOnTicketdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ActOnTicketdefaultApplicationProblemPlusJSONResponse) VisitActOnTicketResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
 type CreateUploadRequestObject struct {
 	Body *CreateUploadJSONRequestBody
 }
@@ -9194,6 +10855,9 @@ type StrictServerInterface interface {
 	// One of the resident's own (or followed) reports, with its timeline and photos.
 	// (GET /v1/reports/{id})
 	GetMyReport(ctx context.Context, request GetMyReportRequestObject) (GetMyReportResponseObject, error)
+	// The reporter answers: provide_info, confirm (closes), dispute (reopens), rate.
+	// (POST /v1/reports/{id}/actions)
+	ActOnMyReport(ctx context.Context, request ActOnMyReportRequestObject) (ActOnMyReportResponseObject, error)
 	// Stop following a report.
 	// (DELETE /v1/reports/{id}/follow)
 	UnfollowReport(ctx context.Context, request UnfollowReportRequestObject) (UnfollowReportResponseObject, error)
@@ -9215,7 +10879,16 @@ type StrictServerInterface interface {
 	// Disable or enable an account, or set a new password for it (signs its sessions out).
 	// (PATCH /v1/staff/{id})
 	UpdateStaff(ctx context.Context, request UpdateStaffRequestObject) (UpdateStaffResponseObject, error)
-	// Ask for a slot to upload one photo straight to object storage (for large photos or flaky networks).
+	// The tickets the caller's agency is handling (dispatchers and admins see every agency).
+	// (GET /v1/tickets)
+	ListTickets(ctx context.Context, request ListTicketsRequestObject) (ListTicketsResponseObject, error)
+	// One ticket with its full timeline (internal comments included), deadlines and allowed actions.
+	// (GET /v1/tickets/{id})
+	GetTicket(ctx context.Context, request GetTicketRequestObject) (GetTicketResponseObject, error)
+	// Work a ticket: accept, start, request_info, resolve, reject, transfer, mark_complex, mark_duplicate, comment, hide, unhide.
+	// (POST /v1/tickets/{id}/actions)
+	ActOnTicket(ctx context.Context, request ActOnTicketRequestObject) (ActOnTicketResponseObject, error)
+	// Ask for a slot to upload one photo straight to object storage (report photos; officers' after photos).
 	// (POST /v1/uploads)
 	CreateUpload(ctx context.Context, request CreateUploadRequestObject) (CreateUploadResponseObject, error)
 }
@@ -9977,6 +11650,42 @@ func (sh *strictHandler) GetMyReport(ctx *gin.Context, id ReportId) {
 	}
 }
 
+// ActOnMyReport operation middleware
+func (sh *strictHandler) ActOnMyReport(ctx *gin.Context, id ReportId, params ActOnMyReportParams) {
+	var request ActOnMyReportRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body ActOnMyReportJSONRequestBody
+	if err := ctx.ShouldBindJSON(&body); err != nil {
+		ctx.Status(http.StatusBadRequest)
+		ctx.Error(err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ActOnMyReport(ctx, request.(ActOnMyReportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ActOnMyReport")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(ActOnMyReportResponseObject); ok {
+		if err := validResponse.VisitActOnMyReportResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // UnfollowReport operation middleware
 func (sh *strictHandler) UnfollowReport(ctx *gin.Context, id ReportId) {
 	var request UnfollowReportRequestObject
@@ -10178,6 +11887,96 @@ func (sh *strictHandler) UpdateStaff(ctx *gin.Context, id UserId) {
 	}
 }
 
+// ListTickets operation middleware
+func (sh *strictHandler) ListTickets(ctx *gin.Context, params ListTicketsParams) {
+	var request ListTicketsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListTickets(ctx, request.(ListTicketsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListTickets")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(ListTicketsResponseObject); ok {
+		if err := validResponse.VisitListTicketsResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetTicket operation middleware
+func (sh *strictHandler) GetTicket(ctx *gin.Context, id ReportId) {
+	var request GetTicketRequestObject
+
+	request.Id = id
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetTicket(ctx, request.(GetTicketRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetTicket")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(GetTicketResponseObject); ok {
+		if err := validResponse.VisitGetTicketResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ActOnTicket operation middleware
+func (sh *strictHandler) ActOnTicket(ctx *gin.Context, id ReportId, params ActOnTicketParams) {
+	var request ActOnTicketRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body ActOnTicketJSONRequestBody
+	if err := ctx.ShouldBindJSON(&body); err != nil {
+		ctx.Status(http.StatusBadRequest)
+		ctx.Error(err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ActOnTicket(ctx, request.(ActOnTicketRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ActOnTicket")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(ActOnTicketResponseObject); ok {
+		if err := validResponse.VisitActOnTicketResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // CreateUpload operation middleware
 func (sh *strictHandler) CreateUpload(ctx *gin.Context) {
 	var request CreateUploadRequestObject
@@ -10214,137 +12013,159 @@ func (sh *strictHandler) CreateUpload(ctx *gin.Context) {
 // Base64 encoded, gzipped, json marshaled Swagger object
 var swaggerSpec = []string{
 
-	"H4sIAAAAAAAC/+x921IcSZbgrxzLHbOCniBJEKglsLUxhKQuanVhALXGptCSnhEnM72JcI9y98hUloxv",
-	"WNsP2Ie1+YF5W7OZx1mb/+g/GfNLXNMjbwJK3a16UAER4Zfj537zL52QJylnyJTsHH3pjJFEKMyPF6jE",
-	"7GSoUOjfIpShoKminHWOOpcYchZJUBymhCoY4JALBCVmlI2AjAhl3U7QkeEYE6I/TyijSZZ0jnpBR81S",
-	"7Bx1KFM4QtG5u7sLOgJlyplEM/MLEl3gLxlKpX8LOVPIzI8kTWMaEr2I3VTwQYzJ3/9J6hV9qcz1dwKH",
-	"naPOf9stt7Zrn8rdc/uVnbS+p6sxgrDTApWQkHjIRYIRcAFDQmMJExLTyMx+DH0UggvZh5hKJQEnKGbA",
-	"h0NkkQbBkGIcdTt3QeeUs2FMw0ffSjgmbIQQuuklTKkag9JPMiGQKZCKKDRrfKX38pgLPGEz4GqMAgwY",
-	"Yeug1wvgoLen/3mi/znQ/xzqf54HcLC3r//RD/b03/b1r/vPAzjs9bbNDl5zMaBRhOwxd3FJRwwjoCyA",
-	"QaZAjakEwWOEhMyAcQURN380K3zH1WuesegxF/iOg8zCMQiUPBMhwhYXZmGcoUUFEscozHologXlFedv",
-	"CZs5CpSPirecQ0LYDIhSmKRKHlv20je8aMcwoz5Iy3w0g2myq52CX/lW4N7erXA2s4gPjGRqzAX9FR/1",
-	"eN5SKSkbBYCfUyosp6HMcBkIBUbIFCWxRZ8PjEwIjckgxkclVJCKCzJCkCgmKCDiKA0KESanKI41z7cM",
-	"H4iGaMtZwTuuxpoxTol0rCm6zwNMBQ9RyscGz0eM4x0rJiwPEDjMJEawNeQC8DNJ0hiBQBqTEIFnStLI",
-	"Ul4q+ISy0NDcXS4pDRxORsjCmf4pFTxFoSg6IkySjOFNyCOcl8ivuQD3BpwjT2P8QcIpTxKqFKI8MpPy",
-	"4ZCGlMRwuBPREVWgx9LH4ESyVIKykUY3Gi2Dil3mWaTfvqWWryHTIv7nfKmdoOO2SUncCTqZojFVs07Q",
-	"0fsyRyJvQmRKYOeTZxGMJHhjWbr/2YSaWS2YO0edDy/evYTz8X/+65///f+wEbz4j3+hcDr+j/87m9+i",
-	"0Tl+yTTZ6RXTqFOOWc7stlYujg/+hKHSCyj2X1tBNmDRTu/p098/0ZvXbEzo0/mfP5OdX3s7zz+5/+98",
-	"+rIXPH1y93c+2LuRWZpZBI4iqkFF4vMKPgxJLDFYgiLVBejZvxz6Z3z480vI5zfIRmrcOdrv9QKtD+a/",
-	"7wULT3etLxunusGBvqFW66wDlipM6j8sJw09ppuECEFm8zhnxvIt5ZQoHHHhZQL2ZBdNn399qt81LItE",
-	"MdVoERMpq+eciZHmkkGHcZGQ2HuII8GztI7klA0FkUpkocoE+hBqTFgUY3QzmM1zqhMGxAAIzl4GWuT1",
-	"Hbr1QTNNzafmGRjwoVVYHIubjlEUjFRzZ6BGISgXWeLwIrws37/gJIKIJGTU/k2T3/z4n/8K4z//+/9i",
-	"I0j+/G//T8H//9+O9/iGSMczSUMSz4PkAiWPJ1o8ap5spKMEyRO0MnNCJR3EeAQkF7LpmCuurZQcnypM",
-	"fMB5jITpGSUySRWdeOTFO22xgBzzKQPOLCSzQUxDSEjqG62BvAYR/SzTYkwNCeaQsLq2RRRw6vC9hLng",
-	"JLopzqnBYg1/vdHM9clzP6vLB96Evd4TIVU42sFyVrgZKekTrMzz9GA1lvuozHplimCIkWwg/woIvwSD",
-	"Hxp170OSFILgK2TJGMPb+XVgbvLP6ftjLlQAjLOdYp8gkEjONNdl0Oe3fc16DIl4lceYKI2UN3Z/7jHL",
-	"koHW1y24q8STcDbi0UAD9omXcvjtisfZMe/WFuAFiSWSCw33NgFbMpxcm/Piff3V1VTPFgH0gugvyAw+",
-	"EhEtVVgr/LeCwb7dviSKvPqccuHBRjR/x+iGmIfaktE/dSKicEfRxCsKU8GHNMYVzCbzmiFLKbWyuDLe",
-	"X9oPztiQL0X96h7KxVUm9QHlNcU4KtxedaAY3908aXzUKscR9Ac8mnVjbk3KbkxUP4D+LxmKWTemCTW/",
-	"WkO1exZhknKDizv/A2d96Ha9BJNo03WEHkOnsVe7tPID39Z+RBJrhtvcllREZTWpxW895NaY0X3lm+gN",
-	"YaPMLTsf0vDTGiKWu3zjYDa/NBKGmSCaYOtYyLNBXEHBkoXETXxtf5ONVnzTushazt0qSFwaVQFCkiAM",
-	"BU+Myum2HuGEhkYn0fLpBj/T4XLwxgZpY6MwugV4Qe1At4nWUgfuvKM4HXOmde38PUCpaEIUAmWQoBJo",
-	"NOt5CCbks/Xp7/X0f4HPyb/CkRXDPK8OsfO8t85plmt5VhvF/NoYpvUIfJB/h0QM7kWW25Eu0HDizeV5",
-	"bZh58VWxHNexEXOxN0e0oUCyroCo4ZhnzIhKRViIFiPnDnnI45hPnVewGSxaxTVlgWNdUyXXW/7FpX3X",
-	"6xty8raAbzFybTs1eFV34jvJ9yo9HZM4RmZ5aOMk80c3dsNzULROY7me6Na07mcDFv6a5l91954eBJAS",
-	"oeIZJETeWvuyVFX+/tnB87393/3ud09//8w3jUCJLLox6vqNcwH7DrOp01S3nC+2ttGWoVugWwkirsEv",
-	"CxhVVMDne/vw5OAQ7H4rVs6T/fU8UnbwlvX+EQUdztb1+TXwZD2rr9VT+NRnPi8+LzOWb2vnRMopF9Gp",
-	"8Wysuz8brbxJ3SBNM/Pw6XIDFacrf95buunmehrjewGgNYJ5Eh8jHY3VIi43t5WSndUp+CUKOiHaVpNA",
-	"BEJCIuPuN3pLHtVOiRpXNRYXNKFG+xBIIs3WhoTGGHkVODXOkgEjNL7JhMdmv9SW405MJxjBh4s3ucvu",
-	"oNeD9DMUH3s14HUGdH6qqNgybCWoSEQUAT1immIUAFGQcKlgv3fwDNLP295ppzSyqvISzmTwe4EqnIeI",
-	"fB6ai9en8Pzg8PeFpzLiYZYgU93OvINJERr7VFCiYIpMwVRwNrKRZs3jA+MyJZCikJx5t2jzFObHfOXL",
-	"WLDjlXkO+ZqNBriSllMxrOZ0nKBDmRWVfhHUxFOPXDEvOE43P8A/7TiWv3P2MscW9413vDZq0mP9eHV1",
-	"DvaFZpisQqaKqhhbMBdkliTEANms5JaySP/sYOpdkf3DvFfmw8UZCByiQBYiMJJQgwZzgwaA3VEX+mOl",
-	"Unm0uysTItQvrDspgp9ytzzefncpjzdP830uo4HcLdAwQIyLsk2N2UjBpDKNyewm98BsEL78IFFYDTGu",
-	"mLGLvijM3XY96gIljfRHwFk8Cwplyo/MfLkP5YJbB0omUeSbbWCaIsOhma67WpDTTFvZde0EFpzrh1Qf",
-	"yVLhnVBW/eveHItrHF1FFj9b7jBe/6zuPDu6QBJRhtaF39SmMLxdwz9rnKseRjfvbMnla1ZJ5FjV+xLk",
-	"6/rk3c1QoBxvpuwK+/GN4rdzvv/DvTWV2/pg/rX6zVYShpgqF+NYjQeQKBLuCOd5yldawT5mrp+B4qDP",
-	"EfgEbaTSMIK6cfSP73b2n+7t7fR6vYN938ofwqS2lia17hFPMqDN87JvSZepZs4CBDF5eGpMGIyJCblI",
-	"rWlQ5Q+xrGd+xxWf30KCzd+7c/6z1WnQKtceGjR6ohzfhJxJlww0vx1hAk24FuoJnikH6sXM27z2EkMq",
-	"3dY28UZo4ZtgTK3AWQkkV+6DV0ytEjvy+zeqWFQ5yIrjowng4ugqS254RHLQVTG2nVHY7JpGjPdk5597",
-	"O89vdj59eRY8PfBHed3nm3hLS7ZSNfN7veD+2EyDmOvkeh4TykDhZ3UMP169fWOj/CarrBHUPeg1Q6y+",
-	"Ra5LgRZoNTKsL/BDGnMSwdlLaVzgcP7+8gp2J3u7mXkgYeuny/fvQGaDhNoIjFFPtmsmxAZnmpDPZ/Zz",
-	"a7K7X/ZWIvwIhySLVedIiQzn8jDJzJkKhiMO0OVFWEMzngHXSrfjFNE/wFXxLgp9PKzMpVglc8JPYu1U",
-	"cE58/sH1nM9tbuegw/CzugkzIX3h4HMiJRAJfftCmaGjv4KUjPAYyMDIC5dEEhNpH6ygjrb6uGsMsKZD",
-	"hUgnqPmV1RjMj5TdpIKPDNnq34b8xhl95nF+bpoVxVy6v+mp3I88Rdbi8bhwOnq5AKvgd4KOyaVEoZdi",
-	"7RsSJZRZd3BKVDi2z8wf/UPXpUOL2bR6rlme8LSMGZXBb3MeRPq40HuGoPl34VuAkDCj+1irho00hbUY",
-	"6XpIlxAyr4pIkpjI0h8pKm0EtOQQiKwOea1xCRrVcxJvBtzo1HneY8rj2cjIKIZEoFQ3ZRbYKimLDQR1",
-	"J+AWUwCrukUv9tqTfZ+veLFBvGqO7eY6bT0ndIl3s2ROtQ+DyqJX2PNGknd9qHjPa8Ul3kdIr3nSm0f1",
-	"qgkP80bpBgaD5sM3WmlY46smLlQVt9p43h0kclWQNvISkKm1tqZ1I68RZH3sS/xZvONGCIqZfdvZ9BwV",
-	"GQ4fyQVGBjFGfqvmXh1kmzqqVnBGFa8XfqliX0v9UgbUp+adr+E068XLvs59tXkQqjyFQiB+pf5RPan2",
-	"QoWu1sn3W0oVGidaOcxKcMysu/X87oMLW5r7Spp9w0eUrRsp3jwkWYX+Ohi4Ashbt3h/Htw1OM9jEYjP",
-	"z1t3g3icjrldXMkuLy2MeY9jqLi4yelw/vFCHr8Ob9dm9c1mriLGFbbIxpt7SIUxqoCDWw0gPqS74rfI",
-	"zgkVfn+vlKXXuTW5hbL24vOMKRobo9MOB2Y4V0wp/fG6OX+3B1C3yG7yOFzObV9oe0K0MtKVc2Gb8KzC",
-	"oTZ3DQTNdbtJfUC33pnNggGuanJu8zQhI9z9U4ojbV+bX1JW/jzFQVr8MkYaesEk6a94M5gpzH1rLl/v",
-	"8Pf7z54eVJP29oKliULVhdaGbgfJZcz9CdBrJ1FValb9wP3SFtetLCpBNea1orvzD1d+/DLLb+MrLnFi",
-	"iZgohrAfFNOXm6mlWXmhaPXBTXx3JgM8zARVs0tNEBZGA0tSxU+vc+D/9PGqE3gqXapEbjyPko7YDmVd",
-	"eEXCMRQGvm3JEACRhjnIkKcobRCeSjAkiYF1+PEY9UtEQUJm1ywkcQxUHZv6+IRGUYxTIhCQDbkI81f1",
-	"8N1rlve3MALQ7qXY+Vip1NYLU2fR1bfzgoS3aAP3eh2XCREK/jH787/9CxvBO8rGEFJFf0W2M0SMBiS8",
-	"BZKmXSgDzM5XmQf1TQqAzYuJ6RBtswdyzWyhGGGRnocKyL3Bx4DENAYwo5i+BZnCCBR3nlDTjoMOYnQV",
-	"RgFMubjFCAYzoEqCUz9tWwnKrhmBvE4m0PMFdadp0Fpqds2umc1Fsa0gqKn0KZJm+m312/0ijwa2LJuF",
-	"vkvD6W934Y9lDovNgDHHds28jTqAKLtcyorGHgbYticJhESImV5Wv5ph0gdLPMfwS8YVAlW2QGbGs2vm",
-	"IEuKbA+DMDENkUnDXK2C1NF8Q1BUxAVqbD5Jx4MRr3NMODk/6wSdCQrrN+z0unvdnqmTSZGRlHaOOk+6",
-	"va6rQB4bYtuNcLIrrS49QsPsCnrRVN3RivhLnFwmJrBDBElQGSb385eOFsIdU+GQV5wcFcmZJZuxnvVK",
-	"y5d6lmSTJ3xqNH3Z7/UWVO6vV7Gf+yJaWqO46gnbWOHAzusbrljfbqUjjfnkYPknRb8PswQXfVj2kUuc",
-	"qjDMztHPn4KOyyRy6798e2moKMIJSMpuIddaXTaYTeUNgOEUpYIhFVLBlnlbaQQqwjGKjKQrXeh80rPu",
-	"jk3xyK+taPIHVK6+5AGPz83ga0cR0wl2FwLoDZ0gQ+k6HrgUR81VstTwQYliQtmouv3SNeygYHI1qkCo",
-	"r2K/17OUbplJhCmyyJRh2qYYMoDD3hPYKjruDAmNNbOxWRzbtvXNlFrX9xyAy/SUB4RxOYkHzPrhzFDH",
-	"Ye/J40x5UgVjo8nIfTUKWYA1xdqO4C1nI/7yhUGWyyeVJbSiy2Rv1/hZdo2opCh3v9DozqhKmYeGzjN1",
-	"kkcWfJxWM+2S0dqkrVYuu6Kj/FORPPmCR7N7O9Jqq4q7utapF3r3gAicB778LN6VRRNp+tdgtDmr31v+",
-	"Sa1/kPnoyfKPyo5VXy0gSl3659zhd1fDbuslBS60wmda0ZCicnzLHAHKXAfSiptjbPplGhKn4uW9fGqS",
-	"IySKxHyUYZMUXCDJEEPII1xIDqdl1Gk5Qbh41GYkUY+OPRRZ1JsMPDJhlDXjLY3h3PPvxNFKHAWMVkJ1",
-	"l9O0k4eoFyvZjZjhwwp5T8izBSuKxXf/gk+2FvxoHLO1Md1ZFdvd7IB3v+QIcqe5m4mT31k9MUbrgK0f",
-	"/Evz92a4eO7kD3wp5QmfFCT6KKfyyObNUgK1INAia9mprSQ+SllzLyIkaBFSed5J+ySrdefSsGiTmz6E",
-	"un9p5s3teGShNpdpsZiL/W1LtEs0/j4qCzn2Q+4wlECZe+Q6aRn3YOnkGxOFeXK77dAqshglSLJUGDrj",
-	"Z6H0O8lfenDLYJGwy5caABcRCuvVPHvZvWdfjRU5Ts82rmPbV6g4jGUQzdR4N84D0ymXyicfUpMlYXwM",
-	"mTDOykxqHWYkTHo1RBiTWe4CZkBAYZJyQcQMYh7ewtbB/nPrL6617tye901UAuUPw2kqEzwyfyljlYv6",
-	"/D4uW9l/vvyjZrPe0mWzdLKiCul+kd4WpLnQjMWrPEvBIGEe4q/ivt74PNpzK/VyvG8wE/v8gSRevaRq",
-	"JVz06G4Ob3imHhVxHh8BqhJp0xTpps434be2647r41QE8Fwo3AYCl2ARV2k766x0vUjIDAYIU0GVQqZl",
-	"JGEzyGRGYhhykcBWv9oDoh9A3/bAeHJw6H6v/rrdhRNbMEbltWvofAgJZZlCaaiA2EKsQ1CCouzCibwt",
-	"OucXSfYmVdqt0PlgbA9MHkd8ykzHP8U58KFCds1MTJSz4hMu7G+oplzcgqtsCXInNfj5vg1U1YnNYeR7",
-	"lT4QwVWadaxEbPv3OXPZhKXNY6JPckqkKYzbmJT/Qtm51iWJRiSTD1EwdgOTwczGojiQSj4/JHxA4xwN",
-	"l1Po7qToe+Ln9bYvyoNin2u98l3r+AtF01ef3X0XysVHDX4aRqphLI/BZhPLPL3ByCjb9YxntnzJxknz",
-	"pJLFaOuEUDvOOhXCnLD8htSUR0Ledzh1kP8rV338WEjqWkoel8cppISKYxeaRi1PtILIEKTiqTQ5No3g",
-	"dB35yrDKQjP7tHztESINi0ztwqyt2dq2oco3cGDGQi8jIgVncOVuqemFa5Sk6ZgX5rurjW+33L3Rr7aE",
-	"it82+vUbR6G6G3mcf2O0ec9w1RBR3rMljws06mtNbSWJwTSv2jJJVQHoow7A9hOVQW4AyW2gElAQiUXC",
-	"2nFTnOVePqnILLhmhHE2S6jEqAvWMHfyznYJy1P5NUkSBsYSA8qkQhL57AAbxni7WuTCvvyokYtvxPJt",
-	"2LIWEC2KR43V2z+ZQEYbs/AB//6otsxT9xKta67c/Zt2TZgiZqObazsokyh+kCVk/Kdphpw/T1uR8/ah",
-	"Ajf1zk2PrB4uQaXMLCpqoNR3B9mqWGh7aYIrtzIiA7jQSuUQhday8lZZfpQspNMuFq3hvSzHdo5/WK5T",
-	"6VDfgi1aPDayAE/tzDsvqcz7ctdnbMZR7/6W0cUouvY2GetTFVq5gFvEVAIZcHN9YZOvmRKKny7fv1uG",
-	"Q9WyPW+s2mLreaUq9CHYXb3N7KZe+9P8drpvOoT82yLlV2DiidZNh0NI0Dip89uObHmK6brjjvHYxZ9z",
-	"9ddorLISUlmAk04NXmgjv3VN1FcseCi6Xq3qm6mXUfoHNRdG1MYszmi/V++wv6xAzj+Ba+zTUpex72lr",
-	"9aBWYaWhkTcHPCUjc9VXER//ToNrmxtXdTtDk5QDZ70ipEpAOb0YXdUfLJtymJKZufJZIovsLUzy6Jpd",
-	"s99BP8liRVMi1O6Qi2RHy+v+ERDTRN4oJxH07SR92x8sgH6lSVvf+Fi0FOrbcfvb8Prs4vIqsEkLnOE1",
-	"AzM3/WwGlfmo5v2+LdHKxZspRZXHZmVNZO0fNWcec4nFvO4+56zR5Kzf7HLWN4Vr59pg11a3ErMjCxfC",
-	"oN+896ULReejW5zZEYsAX+FyEqgywWT1iV7mNdva7+3ZOhLjobaNn/d7PXsf1pSISAaAE3QXNOnVmIRu",
-	"IejE3ADtepbHs+3jcnS9krxMMKJD01tYVSoCCRzs73fhbFhcAWtvwU5oNHUN02wkUb982HviiSWaUCez",
-	"N79eMyrhFlN1ZMFV3kedr8aWApJwbHHrqGjhvXcIb18E8NP5qz8EcP7uDwF8xMG5Vnd/fHV2ClsRhjTC",
-	"qISrqQXeLnuAH/YgwRFJ6WeMZfeafcyRLS+H7AcV+JrZf5Dw6p/OXsMfzi/Le1+oBHu7q95X8XHXXtzS",
-	"B6npQ/Jtn+vEZhm7NmxzAqfJB/XZFO1FYYRMD4XSFimmKPJj2iLw4cPZS70wGiGJtw3EhckJktVEfmUd",
-	"VUZEWCW6lBENbF05Z/Fk559tk5Cb7pGp/t3bf9aWwfgw4Y+yyaPmkx4eZOurQx65dp2i6D/rVnDlWoY0",
-	"F1HeyTtfM57m3fyL7iRF3fiAMiJmX9e9sFzjXKZXvt1cLw8Ktmm51/Kee6JAQLOJ+ULvR07rxDar78Rx",
-	"CT40XnmD7SaFjsSmOg/ws2bUFX424NEsr/m2hJyXbt0FnX2rETzwosvGkCZdIC/L/MbVmIPeCiHfU86G",
-	"MbWtAA72nqysv+i3D9d5e39/lT1X7/v+ZjUxlzuRY4SWd3tah3laJdc5Daxuwuwyc9/TQkumeiXUitbM",
-	"Q2XBN+0bohbO8DW3gbXO6a4z2WDOVS4Pe0jzqHLZmDemrp8CT7Gm0ZtGl7lK/91eWptK31fgmTfkMAKl",
-	"CAu73Ls9rUYGmoBt7+o8UqY/ijJ35vXgfStV5wXCrWGeWZuqeL8lwmWv9kew+xeLzG+6xOkbRV2G5TU3",
-	"NYt/i+fd/jHaLrmFkUFU2cuDbH/fwpRfGW937cCL6t0+MPvON4DEHg/vO66gaD//He3W12sUT0sAFhpO",
-	"q0PJFxF4/Q3jx+vvuLExbljYmWLNUq7C1giV4Ts27Cu3q7JTulZMpJCiuJgX2VrA3VTghOK0tU2LqfRK",
-	"U9N5Slb9VQMcclFPyDCLkJVbAKzLLnLd2Y2z0T3OYsxbhkV4zaiyCf0mRdqwVHdZeq3HuXkn75oOJ5By",
-	"yhTwTOnp632e9JsaVCEnUpEYpkSThXGfWZecx7t0bkFxUdyu8d0E+As1AeYujWkJiLvnm1cjbGJm32MK",
-	"3ccxhynP4sglVZZ2cl7nU2ZlKvsHQzP/AKcukdv5lZfk38m8IXer9WzbBz9kN7Ki0XFbOarLyaulyOZF",
-	"c387+XONULK/tLmWxHhc6WNjkxcl1mLJ9tkPNd3WYkQ10uXz1JdY8UBlrq5z+UoO1737ndqHh3Y5f3Wu",
-	"ym8fo137GeLSIvK0UDjRL0tXtmLKEQWPcR7j87qWoiGnNQipcK/5UL/KG5e6Ih6HPy7hjd818a9Csvem",
-	"wqSCX7Dl5ZycxbMa9vxQb/dV4Z0PabDld0+Y3ieLUmcfnEv/Nrmza1DEt8up/+qI6KWtlgAuAJn5ibD8",
-	"NEwttkRVVHnZHDZT+EUVbEk6YtKYdUU6G8/U9gLm7PJM2svXT1wZNzGVZDYv7sPFm2M4/3CVJw+YPAaT",
-	"DQGKm4UUWRcjOkHmOhjL7dwm7pddwPvBNTPJNzGVLjs05uoHCf2inXjfNEzOM2dM8om59k+pPBOnakxL",
-	"FBOT8YfhrctyMe3nrpkNPmso/WotZW1x2XQODTKbzmHHr9zTZ/NbZBc+MJOVoZdnswSFa5rVmodhW8I/",
-	"EOOot+B/ZAWv0uy+hX9oMH3rzOMBA8zfptvsRN66IlF9PJpYXQYaZ46QQSpB6GhsHjqCyROztvSnMREj",
-	"967U3GgYk9tZ3v2hLsYrLjWzVE2XVo6b6wRM+/qj3d2YhyQec6mOnvWe9Tp6xW6EJi/Kmy4H5opAan80",
-	"FJ5iqGkY42G3VA0qHXTvgrn866J2snKvvcwbGBW9m6oNlfSDpFtzbTk/wPzwZQt9zTMh71FDXK6V651B",
-	"6l0P8oryY6dFuU/8jW2u2Quuxnn2hz7SMRdqJzYdumu3GGwR+OnjVQD9E0cwBihHYG8bgW632992S6nX",
-	"E5u9U3nNBFfElhC7VK9M4nFeWmycqizPmNkxTLI+jjBtVqxgmo55XHRbsazTgdOUIM9D0lsIZTK4bU2P",
-	"WXleuZEP5TK150drlCdu5fZMUFNTZQBlirl+Zv643a3laZvboFrP/YdqsDdHLxcac9SjF15k95VD52Qz",
-	"P/h7rTe79ixln/Wt/uXby5vzi/d/PHv56uK/S8pu+9vHcNA7qHcAd8NHOOncfbr7rwAAAP//Fh4CmZOl",
-	"AAA=",
+	"H4sIAAAAAAAC/+x923IbOZbgr5zgToSlnhRFyZLblmJjQpbtLtf6orHsrokpeUkwEyTRygSyAKRkVoW/",
+	"YWM/YB825gfmbSNmHmdj/qP/ZAIHQN6I5EWWVK4u14NLJDNxOTg498svvVhkueCUa9U7+qU3oyShEv98",
+	"R7Wcn0w0leZTQlUsWa6Z4L2j3jmNBU8UaAHXhGkY04mQFLScMz4FMiWM93tRT8UzmhHzesY4y4qsdzSI",
+	"enqe095Rj3FNp1T2Pn/+HPUkVbngiuLMT0nyjv5UUKXNp1hwTTn+SfI8ZTExi9jNpRinNPv7vyizol9q",
+	"c/2dpJPeUe+/7VZb27W/qt0z+5adtLmn9zMK0k4LTEFG0omQGU1ASJgQliq4IilLcPZjGFEphVQjSJnS",
+	"CugVlXMQkwnliQHBhNE06fc+R71TwScpi+99K/GM8CmF2E2v4JrpGWjzSyEl5RqUJpriGp+bvdznAk/4",
+	"HISeUQkIRtg6GAwiOBjsmX8emn8OzD+H5p8nERzs7Zt/zA975rt983H/SQSHg8E27uCFkGOWJJTf5y7O",
+	"2ZTTBBiPYFxo0DOmQIqUQkbmwIWGROCXuMI3Qr8QBU/uc4FvBKginoGkShQyprAlJC5McGpRgaQplbhe",
+	"RakF5XshXhM+dzdQ3SveCgEZ4XMgWtMs1+rYkpcR0qIdJEYjUJb4GALTJlc7Jb0KrcA9vVujbLiID5wU",
+	"eiYk+5ne6/G8ZkoxPo2AfsqZtJSGcaQyEEuaUK4ZSS36fODkirCUjFN6rxcVlBaSTCkoKq+ohERQhShE",
+	"uLqm8tjQfEvwgRiIdpwVvBF6ZgjjNVGONCW3eYC5FDFV6r7B8wNN0x3LJiwNkHRSKJrA1kRIoJ9IlqcU",
+	"COQpiSmIQiuW2JuXS3HFeIx37rPnlAiHkynl8dz8lUuRU6kZdZcwywpOh7FI6CJHfiEkuCfgjIo8pQ8U",
+	"nIosY1pTqo5wUjGZsJiRFA53EjZlGsxY5hgcS1ZaMj416MaSVVCxy3yZmKcvmaVrlBsW/6Nfai/quW0y",
+	"kvaiXqFZyvS8F/XMvvBI1DCmXEva+xhYBCcZHVqSHv7tiuGsFsy9o96Hp2+ewdnsP//1r//+f/gUnv7H",
+	"vzA4nf3H/50vbhFljp8Kc+3MilnSq8asZnZbqxYnxn+hsTYLKPffWEEx5snO4NGjPz40mzdkTJrT+Z8/",
+	"kp2fBztPPrr/73z8ZS969PDz34Vg70bmeWEROEmYARVJz2r4MCGpotEKFKkvwMz+y2F4xrs/v4x8ekX5",
+	"VM96R/uDQWTkQf95L1p6uhu92TrVGxzoK2alziZgmaZZ84/VV8OM6SYhUpL5Is7hWKGlnBJNp0IGiYA9",
+	"2WXT+7dPzbNIskiSMoMWKVGqfs6FnBoqGfW4kBlJg4c4laLIm0jO+EQSpWUR60LSEELNCE9SmgzH80VK",
+	"dcKBIIDg5bPIsLyRQ7cRGKJp6NQiAQMxsQKLI3HXMypLQmqoMzAUCKpFVji8DC+r598JkkBCMjLtfqdN",
+	"b777z3+F2V///X/xKWR//bf/p+H//29He0JD5LO5YjFJF0HyjiqRXhn2aGgyckcFSmTU8swrptg4pUdA",
+	"PJPNZ0ILo6V4fKoR8bEQKSXczKgoV0yzqwC/eGM0FlAzcc1BcAvJYpyyGDKSh0ZrIS8iYphkWoxpIMEC",
+	"EtbXtuwGnDp8r2AuBUmG5Tm1SCzS16Ehrg+fhEmdH/gm5PWWLlKNoh2sJoU3u0rmBGvzPDpYj+TeK7Fe",
+	"+0ZwShPVQv41EH4FBt816t4GJykZwRfwkhmNLxfXQb3KvyDvz4TUEXDBd8p9gqRECW6oLoeRuBwZ0oNX",
+	"JCg8pkQbpBza/bmfeZGNjbxuwV2/PJngU5GMDWAfBm+OuFzzOHv4bGMBQZDYS/LOwL2LwVYEx0tzQbxv",
+	"Prqe6NnBgJ4S8waZww9EJisF1hr9rWFwaLfPiCbPP+VCBrCR4vc0GRL80Wgy5q9eQjTd0SwLssJciglL",
+	"6RpqEz6G11IpIyyujffn9oWXfCJWon59D9XiapOGgPKC0TQpzV5NoKDtbvFq/GBEjiMYjUUy76fCqpT9",
+	"lOhRBKOfCirn/ZRlDD9aRbX/MqFZLhAXd/4HnY+g3w9emMyorlMaUHRae7VLq14Ibe07SlJDcNvbUpro",
+	"osG1xGXgurVmdG+FJnpF+LRwy/ZDIj1tIGK1y1cOZotLI3FcSGIubBMLRTFOayhYkZC0ja/dT/Lpmk9a",
+	"E1nHuVsBSSgUFSAmGYWJFBmKnG7rCb1iMcokhj8N6Sc2WQ3eFJE2RYHRLSAIage6m0gtTeAuGorzmeBG",
+	"1vbPAVWaZURTYBwyqiVFyXoRghn5ZG36ewPzXxQy8q9xZOUwT+pD7DwZbHKa1VoeN0bBj61hOo8gBPk3",
+	"lMjxrfByO9I7ipT45vy8Mcwi+6ppjpvoiJ7tLVzaWFKyKYNo4FhgzIQpTXhMLUYuHPJEpKm4dlbBtrNo",
+	"HdOUBY41TVVUb/Ub5/bZoG3I8dsSvuXIje004FXfSegk3+r8dEbSlHJLQ1sn6X8a2g0vQNEajdVmrNvc",
+	"9TAZsPA3d/55f+/RQQQ5kTqdQ0bUpdUvK1Hl7x8fPNnb/8Mf/vDoj49D00iqKE+GKK4PnQk4dJhtmaa+",
+	"Zb/YxkY7hu6Abs2JuAG9LGFUEwGf7O3Dw4NDsPutaTkP9zezSNnBO9b7ZyrZZL6pza+FJ5tpfZ2Wwkch",
+	"9Xn5eeFYoa2dEaWuhUxO0bKx6f6st3KYu0Haaubho9UKKr1e+/XByk2319MaPwgAIxEsXvEZZdOZXkbl",
+	"Oi21zfuLt+EINLmkHMZzFFacYUALNPLgV9Io1QWKrTW5xfrue5EdJSi5VUS0Oe8zKtkVMRqiAiIpZCRB",
+	"J4ObzfrSc6Jn9fmcq4ahzCMpSQwxnRCW0iQ4uZ4V2ZgTlg4LGbAUnBt9dSdlVzSBD+9eeUPhwWAA+Sco",
+	"Xw7K3ZsM6KxjSbll2MqoJgnRBMyIeU6TCIiGTCgN+4ODx5B/2g5Oe80SK6CvoId4q5YI4N4xFbILvXtx",
+	"Ck8ODv9Y2kcTERcZ5brfWzRracLSkOBLNFxTruFaCj61/m3DWSI01BLIqVQWlxaZE0ZHLI75PBQnYcer",
+	"oiv8mlHuXEu2qqlzC5JV1GPcMugw42vjaYCb4QOOvi4O8E87jtHsvHzmscW9Exyv6zaZsb57//4M7ANt",
+	"51yNOGimU9qBuaCKLCMIZFyJoRjmbwfT4IrsF4u2oA/vXoKkEyopjylwkjFEg4VBI6D9aR9GM61zdbS7",
+	"qzIi9U+8f1W6XNVudbyj/krOgr/6fa66A94Y0VJ7kP51CU83EmuZylMyH3q7zw2cph8UlVYuTWvK87I3",
+	"SiW7W3p7RxVLzEsgeDqPShEujMxiteXmnbBmm0JR6TfbwjRNJhOcrr+eaxWnre26cQJLzvVDbo5kpciQ",
+	"MV7/dm+BxLWOriYBPF5tpt78rD4HdvSOkoRxah0HbRmOxpcbWIXRpBsgdIsmHs9fi1r4yLo2n8iv62Nw",
+	"NxNJ1exmIra0Lw+1uFzwOBzubShSNwcLrzWsLJM4prl2npX1aABJEumOcJGmfKHuHSLm5jcjw5lzBHFF",
+	"rX8UCUFTJfvHNzv7j/b2dgaDwcF+aOV3ochb/ZZZo0wgBNFGl9mnlIuPw7MASTD6T88IhxlBR48ykgbT",
+	"YcfOZkp/WrM0Lr2w/rnPzmq3/h20In3gDqKcqGbDWHDlQpAWtyOJ7oSahRCVDxTYxzwnR6cUxovtGZQ4",
+	"DMsGKORf0Y2wWorCr2c5X8DHntGYKQe1m5hXDF/PaMosL1sL2u/dC8+5XscZFjbY1EFdw5GaJad9diVW",
+	"1JbcMvF40NUvQzcNsuFCLaf1yc4/D3aeDHc+/vI4enQQdlu7129i/q0oVt1uMRhEt0fBWnSiidNnKWEc",
+	"NP2kj+G7969f2bAFDJNreakPBm2fcWiRm15uC7TGDW8u8EOeCpLAy2cKbfpw9vb8Pexe7e0W+IOCre/P",
+	"374BVYwzZl1KKPlsN7STG5xpRj69tK9bG4T7sLcWTUnohBSp7h1pWdCFwFIyd1oIEtsxdYEeVodN5yCM",
+	"PO8oRfIPUCc75nh4FRyyTihI+Ip134IzEjJ4bmZN77KjRz1OP+lhXEgV8m+fEaWAKBjZB6qQI/MW5GRK",
+	"j4GMkRW5qJiUKPvDGpJup9G+QQAb4llM2RU19MoKI/gn48NciileW/NpIoZOn8Sf/bkZUpQK5b4zU7k/",
+	"RU55hzHF6wonsb9CG3mS/Es1W84VS+jQrBFpLp8wmVmbeF5oQy2lkd+D0YFCd2jkNrQYtuqjb0cOozEQ",
+	"YcuNv41RLwTDwtBQ4XMcLOcM0pdF7lcy49KLdFjzIe1Fq+w0Di7Bg3fqVnXgFv69qIfBuFSao7eqKkky",
+	"xh3siI5n9jf8MniULW7coQGvH6zoI+ZWEf8qegLhQFSI6r/lFAy/LM1EEBOOYqxVUPnUULQOe4sZ0kUU",
+	"LWKHIhm6Jv/MqDb6XEcQiiyakDfCs2RJM6h1OBaoHvnA2Vyk8ynKBJwSSZUeVmGE68S8thHDwtYtpgRW",
+	"fYthpMGTfetXvNy2sW6Q9s3Vk2ZQ8QrzeMUMGi9GtUWvsecbSTqbQyV4Xmsu8TZ8wu2TvrlbuB4xs2hf",
+	"uIHuZ/je0AhpG7zVxoW6oNwYL7iDTK0L0lZgC+V6o60ZWTSoz1onzQrTpGF0OEJUzhzazk3PUZPJ5J6s",
+	"mWSc0iSsoN6qrfOmNsc17Irl46WJsdzXShMjgvoUn/kSSrOZw/XLLJE392JWp1AyxC+UP+on1Z3p0jc6",
+	"0H5HrkvrRGuHWfOu4ro7z+82qLC9c194Z1+JKdtUoP4Cn3Yd+ptg4Bog79zi7RnjN6A893VBQib79yy+",
+	"pPqW5C+CsUDJ0GoLTezs8MhVSq0ZO6WfwiCjKiapoXThn2dlYvTib0YqTgo6tNrn8mec3rnKohkySXr7",
+	"+3oa/RWVqmly7tK83Mh14XJhT4sbqMBZAmfxeKplfOzEjFvSosuFKk2kDXJyHmerVlfrtmq+IaSScDVB",
+	"Cp0ReTmsNoQfk8Imvbq9ZlbjnFn1p+D4R4im27CqNQxlW20j2Ta6g/FFNBx5T3Ez5uTWzGXt+1FueCgm",
+	"YbVRSDZlnKTO0PXA+tdhy4IUiIJyjAiaQNxu2RH2BxuZM1zkiKR5Ojfz4WFuR+CCuP0StiPAU2eCm68q",
+	"DNiOSrOHP3a3QnfqEZgDtbYQbwkxEup65g+7vMWlu5GO4HpGnbOmZiVUlCpgGracIdKmgxyBuamSk3Q7",
+	"7MfpMheUiF1GU9cwmAs9JEMXSYAWMVVgJrMRv90dIeNCNTNy6mL9cBNbSEgx7LbwWEoQNmnGonB1VcL0",
+	"IUQsW/iDoyvIDchtWAizdsnrmUipwZiibv+o1rWZCGTnObehI2tYVdcxhEZ+/91g8xPehmv29kOflxs+",
+	"VjDlm+hkm3k5HVvr4Mc3cAPezJnnch9XZ2itiqMukygrZua3uFKXazoIA+hU8twqkbSyvS/ywVgLOfQa",
+	"0+LPS7XxTU58IkU2vBncPcMJkbtbiHpHo42DWwMgQfCLS8rPCJPhm6xUFerRGcfOeHedqYJrltqwVhwO",
+	"cDhXN0V1OcJbQSYBQF1SPvTBb57zPKVEdsTBGm1p7bS3BRZSg0Nj7gYI2ut2k4aAbsWxm0XguAIpC5tn",
+	"GZnS3b/kdGr4LH7IefX3NR3n5YcZZXE4XJj9bAiPpqrhVNk7/OP+40cHg418K42FNobuBsl5KsK5jhvn",
+	"S9TK06zg4AuqW7WojOqZaNTXOPvwPoxfuPwuuuKilVco9OUQ9oVy+mozjYyKIBSt5e4mYjome8aFZHp+",
+	"bi6EhdHYXqnyrxce+N//8L4XBZLa65ccffKKTfkO4314TuIZlK4YW30tMtK7IQ4qFjlVNl6GKcArSZ3j",
+	"UKTUPEQ0ZGR+wWOSpsD0MZbCyliSpPSaSAqUT4SM/aNm+P4F96XskLvZvZQ7n2md29JAzNnem9t5SuJL",
+	"aqNlzTrOMyI1/GPx13/7Fz6FN4zPIGaa/Uz5zoTSZEziSyB53ocqqtN58X0kLSpaVqVI2YRanye54LYm",
+	"BOGJmYdJ8HESx0AJ1gDDUbBEWaFpAlp4BS0XHAtMuJyBCK6FvKQJjOfAtAJnKLQV5Bi/4AR8Snxk5oua",
+	"4QRRZ1WJC37BbQC4rfrGMKm/jFQfdZVqGpXB67BlySyMXOz7aLsPf64Cx23YOR7bBQ/W5AOi7XIZL2v4",
+	"IbBt+UGIiZRzs6xRPax7BPbyHMNPhdDUKD6YCz8XxQV3kCVliDUiTMpiyhUSV2vK6hm6IRnVXsK2Qdy9",
+	"AEa88JhwcvayZog46g36e/0Byn455SRnvaPew/6g74oNzfCy7Sb0aldZkX9qrVflfTG3uveKKf2MXp2j",
+	"iJ4TSTKqkcj9+EvPMOEeJjP75PKjMg+rIjM25qRW3bGZENWmCR9b9R33B4MlRbo2K87lvUYdVRCdjm1r",
+	"qB3YeUPDlevbrRWfxFcOVr9SlvbDJbi4nFUvuWyFGsHsHf34MeoprxLh+s9fn+MtSugVKMYvwUutLgXD",
+	"Zu1FwOk1VRomTCrUya+MthhfVoFKmkyVy1LufTSz7s4wT/znTjT5E9UulfwOj8/NEKo8l7Ir2l8KoFfs",
+	"inKqXHEzl1dkqEqRIx1UVF65KBC//cqJ76CAAdJ1IDRXsT8Y2JtuiUlCc8oTTKyyQSoqgsPBQ9gqA08m",
+	"hKWG2NjQ6W1b5fKa2SCFBQBXMeF3CONqkgCYzY9zvB2Hg4f3M+VJHYyteoK3VRNwCdaUazuC14JPxbOn",
+	"iCznD2tL6ESXq71d9IjtIqtkVO3+wpLPKCoVgTt0VugTHwMSorSGaFeE1mZKdFLZNS1XH0v78VORzG/t",
+	"SOtV6T43pU6z0M93iMA+RClM4l2iI1FYqpImNyf1e6tfaZQKxZcern6pKk77xQyikqV/9K7Zzw3stv5s",
+	"EBLtzSSmWDfJgmgLj4AqLwMZwc0RNvMwi4kT8XzZzgbniIkmqZgWtH0VnC0HL0MsErr0OpxWhp/VF8IZ",
+	"i252JZp2vru6Fs16Yvd8MaryUB01oN3v3y5H5+UoYbQWqrto/x0fTLhcyG5Fd90tkw8Ep3VgRbn4/m/4",
+	"ZBthKq1jtjqmO6tyuzc74N1fPIJ8NtQNPQKfrZyYUmuAbR78M/y+Hdi3cPIHoTzOTFyVV/ReTuWe1ZuV",
+	"F9SCwLCsVae2FvuoeM2tsJCog0n5COHuSdYrxGtg0cU3Qwh1+9wsGIV7z0xtISZ2ORX7fXO0c4r2PqZK",
+	"PvbAGwydp9j85IrmonmwMvLNiKY+o9Q2Y5BFShUospIZOuVnKfc78Q/duWawjNn5pUYgZEKltWq+fNa/",
+	"ZVuNZTm+5sqMaJutScvDWAXRQs92Ux9CmAulQ/whRx8o2hgKicbKQhkZZiptwE1CUzL3JmAOBDTNciGJ",
+	"nEMq4kvYOth/Yu3FjSr924u2iVpI491QmtoE90xfKl/lspYe90tW9p+sfqndl6My2aycrEz9v12kt1Ug",
+	"nGvG4pWPJ0Uk9MGYddw3G19Ee2G5nsf7FjGxv98Rx2vWMVgLFwOym8MbUeh7RZz7R4A6R7ppMltb5rsS",
+	"l7bApivZWjrwnCvcOgJXYJHQeTfprBW4y8gcxhSuJdOacsMjCZ9DoQqSwkTIDLZG9XJvowhGttzdw4ND",
+	"97n+cbsPJzaSkKkL17vlEDLGC00V3gJiqx8cgpaMqj6cqMuySVaZfopJbW6FzgZjy92LNBHXHEP7tBAg",
+	"JpryC44+UcHLV4S0n6i+FvISXM535I3UEKb71lHVvGwOI9/q/I4uXK0u31qXbf82Z67qLXZZTMxJXhOF",
+	"1ShufJV/o+TcyJLEIBLGQ5SEHWEynltflABSy7yETIxZ6tFw9Q3dvSpLHIZpvS2BeKfY56osfpM6fqNo",
+	"+vyTa22nnX8U8RMJqYGxOgYbK6h8eAPyKFvgWBQ2sd/6SX1QyXK0dUyoG2edCIEnrL4iMeWekPcNvXaQ",
+	"/xsXfcJYSJpSivfL02vICZPHzjVNDT8xAiKnoLTIFcbYtJzTTeSr3CpL1ezT6rF78DQsU7VLtbaha9sq",
+	"hl/BgaGGXnlESsrgChPk2PYChaTrmSjVd1eQqltzD3q/ugIqfl3v16/sherfyOL8K6PNW07XdRH5Qone",
+	"L9CqPINVMEgKWDF2C4OqIjBHHYFtHaAirwCpbWAKqCSKlgFrx2125q18SpN5dMEJF3yeMUWTPljF3PE7",
+	"W5rXJ12aK0k4oCYGjCtNSRLSA6wb4/V6ngv78L16Lr4Szbely1pAdAgeDVJvv0JHRhexCAH/9m5tFace",
+	"vLSuj0r/d22awHIzKJsbPahQWJSvhEz4NHHIxfO0udOv78px0yyXes/i4QpUKnBRSQulvhnI1sVCWzYf",
+	"XGI8sgwQ0giVEyqNlOXr04ZRsuROu7TsAhUkObZJ1N1SnVozqg5sMeyxFQV4amfeecaUb8HTnLHtR/38",
+	"e0YXFHRt40hrU5VGuIBLSnMFZCywU3mbrmEKxffnb9+swqF6gYWgr9pi61mtfsddkLtmR4mbWu1PfSPq",
+	"r9qF/Osi5Rdg4omRTScTyCgaqX1jU5uegvUo3TEeO/+zF39RYlU1l8oSnHRi8FId+bXrl7RmwkOZkbqu",
+	"baaZRhkeFHvDNcYsz2h/0GymtSpBLjyBS87uyMvYD+T+36lWWCv1GYwBz8kUu/qW/vFvd3BjdeN9U88w",
+	"V8qBs5kRUr9A/r6grBp2ll0LuCZzhb1jKE9cWY+jC37B/wCjrEg1y4nUuxMhsx3Dr0dHQLBfFAonCYzs",
+	"JCNbOTeCUa188QhtLIYLjey4o2148fLd+fvIBi0ITi844NzsEw6q/Kj4/MimaHn2hqmo6hhX1kbW0VF7",
+	"5plQtJzXJg9C0Sr/O2qXNhlh4tqZUdiN1q3l/MjChXAYtVs89qGsUXlJ53bE0sFXmpwk1YXkqv6LWeYF",
+	"39of7Nk8ErRQ224r+4OBbX17TWSiIqBX1PViNavBgG4p2RWFWHDXniidbx9Xo5uV+DTBhE2woYeuZQQS",
+	"ONjf78PLCUYJm4s5ISxVkLHk2pUSdjVZmcJ8l0VfIro6uUC544IzBZc010cWXFVZVr8amwpI4pnFraOy",
+	"b87eIbx+GsH3Z8//FMHZmz9F8AMdnxlx97vnL09hK6ExS2hSwRVzgberxjuHA8jolOTsE01V/4L/4JHN",
+	"p0OOohp8cfYHCp7/08sX8Kez86rFI1NGLkpgy+yrfLlvezSOQJn7ocR2yHRio4zf+dJELYbTpoPmbMqa",
+	"/jCl3AxFlU1SzKn0x7RF4MOHl8/MwlhCSbqNEJcYE6TqgfzaGqqQRVghuuIRLWxdO2bxZOefbTm3Yf8I",
+	"s3/39h93RTDejfujKn9u6GSABtn86lgkrgxVVXTKreC9q2jSXgTS3WrX7V5wtiZkWUSlzBsfM07k/Mvq",
+	"eldrXIj08tv1cnlUkk1LvVZXoy5rY9lNLCZ633NYJ+3S+k4clRATtMojtmMIHUkxOw/oJ0Ooa/RsLJK5",
+	"z/m2F9mnbn2OevtWIrjjRVcl0zFcwKdlfuVizMFgDZfvqeCTlNlSAAd7D9eWX8zTh5s8vb+/zp5dXqeX",
+	"qr5OSczFTniMMPwOm3Q8ql/XBQmsqcLscmztulSTqXd/XVObuaso+LZ+Q/TSGb6k8W/nnK6H4A3mXKdP",
+	"8F2qR7W+wkGfuvkVRE4bEj2WJPci/Td9aeNb+rYGT1+QAxlK6RZ2sXd7RoyMzAW2XV28p8y85CvTtZz3",
+	"nbfaJwh3unnmXaLi7aYIV6XD7kHvX84y+/BSKxg9f0+mI5gKqoBxLWD0crLzmuh4NqraKJa9kLBBh61H",
+	"1TIPm2HuyB58DxlVX+lN4bQ6g4aBYUv4jl402a6IE7I8pm2DUNv4obQcrH1Ndmu1ccO2iVPbYSQC1wDE",
+	"KkHE/CGppZcTIeGPkBgFDZXmdhnSOpoRZQPHbJXFxTSIk1i/5b/CBfX8bkF/cytftxrLweAeVbRGZ5mv",
+	"RruoCeoVOnwRHfl6hfsNSc8NtIH9DeT7r9lm6qrYuvj4I6i3GorA9TGCLeyvpLYrcrNluyuZrwzVWZ+y",
+	"WZK5LHH4A7fPfAXSQMBV9kZoKDvcfdUpyl+pgqhFXgGwVBU7LfMh1+qLrxg/XnzDjRvjhoUdZr1XCgps",
+	"TalGicrGz6jtuhKiXE07UlUtX06LbFL1bi7pFaPXnfWuMGU2z7GEn6ob/sd0ImQzsg0XoWpyuvV9JK4h",
+	"GXpt3M9FSn3txYRecKZtZhTmmqCw6AqcN9p64TO+URicQC4Y1yAKbaZvFswzTxpQxYIoTVK4JuZaoB/C",
+	"+jYCZvozC4p3ZQPPb7aU36gtZaEvbUdkkfv95mldN7FX3mIs8g8zAdeiSBMXnV4ZHH3CZBXeru0XeGf+",
+	"AU5dRoxz0K0IZFa+B1WnGdJ2zLnLso5lb5+uvH4X3NzINfDZx7+fQORWTE64RkQjGvy4VhDMRoFjK4cq",
+	"KMf+9qChtVuMqIcMhFyeFVbcUb0A16xrLd1y73anDuGhXc7fnM/n68doV8eLuPgyH18PJ+Zh5fL/MK9b",
+	"ipQuYrxPECwrG1tTF5PusRDq12njSpvu/dDHFbTxmyT+RUj2FlP1avgFW0HKKXg6b2DPg2bdxBrtvEuF",
+	"zbdbxCJSy3IQ7pxK/zpJCBvciL8ZA97Xf4me2bQzEBIox78I96eBRS0U1WW6rA0GRos807Cl2JQrVOvK",
+	"uGBR6O0lxNnZ8Tu123Mqr3zwWC6p2TaWws+p3HEXGxsqKdgSVinF39y93o5ACbMypclcwYQoDTNxjTW0",
+	"MsLnvhK8sgErfTjF7uwuTsv2Z/euBkgpubLqtG3hBCMrno3QkVFr9yR8iS5s+HTB8fHIpRknRM3Ggshg",
+	"Cp8Rn13/qF8x7rne6ecWVeSq6t7GVfY6Rqx6DS04AGodjcLv+n4IQ2sm6YUV52WNkztOxFr6AjHj5ZT1",
+	"nmnVVzb6F3udM4F39+Paky6JVD+sR6rv32Kk+sLR7UVPugMM76rMQdXKbWnIeuku/BaCcRdpI4ZhezKJ",
+	"RZBImmIIgCPRTFn7B+NT2KqGc9WWrAqgKHUBsY5217mGZxNtvrFSrHf9YP82AjXcZjokJguStQM1vkVn",
+	"fGWXyGgv9gyr0IxJkaZVfMaWb9Xpe4aaw43TIqHJdlR2+KnVMDOijI3PWPsyrQ7oeO9SFKmst17ya3+A",
+	"5Q00hYzEM8bpkRUfMUIfSYPNdnAPVb0kbMwWGv8HTy44J1mZDqmJixpB50ZrX+DqqVIwaAtzUUBqxDxF",
+	"rrFhUIn3R0A8eG1aW3LBx3NQIqNGcqSpoqAYj2lVgm0v6IXACJN7pyu/wfiSRsfl+65/tAap/BZd8nuK",
+	"LlmHMrco8g9YmdFhyxHYDrcRYM/vCOoNnyPfSy1yemMEXY2fm42qI0/KbUfoCGyr76Xk2iW5dVPoE0fA",
+	"CJaxskm5H969OoazD+995hImUWEqFmhUkauGSFN2Rblrn6a2vR95VLUgHEUXHDP/UqZcanoqDOUflb0M",
+	"R0h8fdoeZr6pYpwxras245UD2rET24HJEX0hDYW2mS+wpdjPjgfMc2rNAYY/2lwyO76uhY1hcp3qwweO",
+	"KWFmeTZFWbqK/Z1JYLYf5R0Z25r9P+/ZKVLrtNlBFg2YvnaD2x1mt/ymSkm0E/fVpTMwmUM0V9olyRrZ",
+	"xvaZVFoSNp3hj+5a+dzRLd+wEu/rcelleeBYpP1+uyNeBfdkLrAVgbDpKTbZPNrdTUVM0plQ+ujx4PGg",
+	"ZxbtRmgTLd8aDlvn23ZfNu9T5TQ2l52mk37N9lP1+TKyUcvNV1Z4w9abvg1nKUO6CvP1su/mh6zfMII5",
+	"J/vi8FWjT0NcwVfSJi4j1FX4Jc3arL7u5bFzUbhXwuW3L/hToWc+R82c6kxIvZNiH8FGr9UtAt//8D6C",
+	"0Ym7WQiUI7A9kaHf74+23VKaVQ9x70xdcCk0sYUOnf5dKHrsCyBixBL3eX07SE2b40gsBm2tvrbDvbP9",
+	"WhrrwImFEhchGSzXhHUmbOUhXLmvL+OHcvUkFkdrFVHb8mgcNXxAysaGOhNE5L7c7jesqpPJsnN/UE9J",
+	"8ejlIurtXcGFlznI1dD+2iwO/tZ7NnHLNRsJ1of28xHlDS2Rz3xxZSktlpVKYG1OL0AE5uTpHFzh6qoD",
+	"5dbo/PX58Ozd2z+/fPb83X9XjF+Oto/hYHDQ7I1YWlKvep8/fv6vAAAA//9CgeOrmMYAAA==",
 }
 
 // GetSwagger returns the content of the embedded swagger specification file

@@ -22,6 +22,7 @@ import (
 	"github.com/quangninh/feedback/internal/mongostore"
 	"github.com/quangninh/feedback/internal/report"
 	"github.com/quangninh/feedback/internal/routing"
+	"github.com/quangninh/feedback/internal/workcal"
 	"github.com/quangninh/feedback/internal/s3blob"
 )
 
@@ -93,8 +94,13 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 			log.Info("demo account (SEED_DEMO=true; never in production)", "username", d.Username, "password", d.Password, "role", string(d.Role))
 		}
 	}
+	cal, err := workcal.Default()
+	if err != nil {
+		return fmt.Errorf("start-up: working-time calendar: %w", err)
+	}
 	intake := &report.Intake{
 		Store: store, Blobs: blobs, Router: router, Places: jurisdiction.Default(), Log: log,
+		Calendar: cal, Policy: workcal.DefaultPolicy(),
 		TempDir: cfg.UploadTempDir, Lease: 2 * time.Minute, SlotTTL: 15 * time.Minute, Patience: 10 * time.Second,
 	}
 	residents := &report.Residents{Store: store, Sensitive: func(code string) bool {
@@ -104,6 +110,14 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	worker := &report.Worker{Store: store, Blobs: blobs, Log: log, Lease: 2 * time.Minute,
 		Derive: media.DeriveOptions{HeifConvert: cfg.HeifConvert, TempDir: cfg.UploadTempDir}}
 	go worker.Run(ctx, time.Second)
+	desk := &report.Desk{Store: store, Blobs: blobs, Router: router, Calendar: cal, Policy: workcal.DefaultPolicy(), Log: log}
+	go every(ctx, time.Minute, func() {
+		if n, err := desk.Sweep(ctx); err != nil {
+			log.Warn("deadline sweep failed", "error", err.Error())
+		} else if n > 0 {
+			log.Info("deadline sweep", "changed", n)
+		}
+	})
 	go every(ctx, 5*time.Minute, func() {
 		if err := accts.PurgeExpired(ctx); err != nil {
 			log.Warn("purging expired sign-in records failed", "error", err.Error())
@@ -114,7 +128,7 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	deps := httpapi.Deps{
 		Database: store, Blobs: blobs, Catalogue: store, Router: router, Tokens: tokens,
-		Reports: intake, ResidentReads: residents, Presigner: blobs, Accounts: accts,
+		Reports: intake, ResidentReads: residents, Presigner: blobs, Accounts: accts, Desk: desk, Intake: intake,
 		Registry: reg, Gatherer: reg, Logger: log,
 		MaxBodyBytes: cfg.HTTPMaxBodyBytes, MaxUploadBytes: report.MaxPhotos*report.MaxPhotoBytes + 1<<20, RequestTimeout: cfg.RequestTimeout, RetryAfter: cfg.RetryAfter,
 	}

@@ -249,7 +249,7 @@ func (s *Server) GetMyReport(ctx context.Context, req api.GetMyReportRequestObje
 	if err != nil {
 		return nil, err
 	}
-	return api.GetMyReport200JSONResponse(s.toAPIReport(ctx, r, following)), nil
+	return api.GetMyReport200JSONResponse{Body: s.toAPIReport(ctx, r, following), Headers: api.GetMyReport200ResponseHeaders{ETag: etag(r.Version)}}, nil
 }
 
 // ListNearbyReports finds possible duplicates.
@@ -298,7 +298,10 @@ func (s *Server) toAPIReport(ctx context.Context, r report.Report, following boo
 		out.Location.AccuracyM = &r.Location.AccuracyM
 	}
 	for _, ph := range r.Photos {
-		p := api.Photo{Id: ph.ID, Status: api.PhotoStatus(ph.State)}
+		p := api.Photo{Id: ph.ID, Status: api.PhotoStatus(ph.State), Kind: ptr(api.Before)}
+		if ph.After {
+			p.Kind = ptr(api.After)
+		}
 		if ph.State == report.PhotoReady {
 			if u, err := s.deps.Presigner.PresignGet(ctx, ph.PublicKey, photoURLTTL); err == nil {
 				p.Url = &u
@@ -312,23 +315,19 @@ func (s *Server) toAPIReport(ctx context.Context, r report.Report, following boo
 		out.Photos = append(out.Photos, p)
 	}
 	for _, e := range r.Timeline {
-		if e.Action == "comment_internal" {
+		if e.Action == report.EventCommentInternal {
 			continue // staff only
 		}
-		t := api.TimelineEntry{At: e.At, Action: e.Action, ActorRole: e.ActorRole}
-		if e.AgencyID != "" {
-			t.AgencyId = ptr(e.AgencyID)
-		}
-		if e.From != "" {
-			t.FromStatus = ptr(api.ReportStatus(e.From))
-		}
-		if e.To != "" {
-			t.ToStatus = ptr(api.ReportStatus(e.To))
-		}
-		if e.Note != "" {
-			t.Note = ptr(e.Note)
-		}
-		out.Timeline = append(out.Timeline, t)
+		out.Timeline = append(out.Timeline, toAPIEvent(e))
+	}
+	if !r.Ticket.AcceptBy.IsZero() {
+		out.AcceptBy = ptr(r.Ticket.AcceptBy)
+	}
+	if !r.Ticket.ResolveBy.IsZero() {
+		out.ResolveBy = ptr(r.Ticket.ResolveBy)
+	}
+	if r.Ticket.Rating > 0 {
+		out.Rating = ptr(r.Ticket.Rating)
 	}
 	return out
 }

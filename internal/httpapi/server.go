@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/quangninh/feedback/api"
+	"github.com/quangninh/feedback/internal/report"
 	"github.com/quangninh/feedback/openapi"
 )
 
@@ -35,6 +36,8 @@ type Deps struct {
 	ResidentReads ResidentReads
 	Presigner     Presigner
 	Accounts      Accounts
+	Desk          TicketDesk
+	Intake        *report.Intake // verifies officers' after-photo uploads
 	SMSInbox      SMSInbox // nil outside the dev stack
 	Logger        *slog.Logger
 	// Registry receives the HTTP metrics; /metrics serves Gatherer.

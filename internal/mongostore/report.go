@@ -53,6 +53,7 @@ type photoDoc struct {
 	PublicKey   string `bson:"public_key,omitempty"`
 	ThumbKey    string `bson:"thumb_key,omitempty"`
 	State       string `bson:"state"`
+	After       bool   `bson:"after,omitempty"`
 }
 
 type eventDoc struct {
@@ -89,6 +90,8 @@ type reportDoc struct {
 	Timeline       []eventDoc  `bson:"timeline"`
 	Followers      []string    `bson:"followers"`
 	Cell           string      `bson:"cell"`
+	AgencyID       string      `bson:"agency_id"` // = routing.agency_id, top level for the queue index
+	Ticket         ticketDoc   `bson:"ticket"`
 	CreatedAt      time.Time   `bson:"created_at"`
 	UpdatedAt      time.Time   `bson:"updated_at"`
 	Version        int64       `bson:"version"`
@@ -98,7 +101,7 @@ func toPhotoDocs(ps []report.Photo) []photoDoc {
 	out := make([]photoDoc, len(ps))
 	for i, p := range ps {
 		out[i] = photoDoc{ID: p.ID, OriginalKey: p.OriginalKey, ContentType: p.ContentType, Size: p.Size, SHA256: p.SHA256,
-			Width: p.Width, Height: p.Height, PublicKey: p.PublicKey, ThumbKey: p.ThumbKey, State: string(p.State)}
+			Width: p.Width, Height: p.Height, PublicKey: p.PublicKey, ThumbKey: p.ThumbKey, State: string(p.State), After: p.After}
 	}
 	return out
 }
@@ -111,6 +114,7 @@ func toReportDoc(r report.Report) reportDoc {
 		Routing: decisionDoc{AgencyID: r.Routing.AgencyID, CommuneCode: r.Routing.CommuneCode, Rule: string(r.Routing.Rule),
 			Reason: r.Routing.Reason, ReasonVi: r.Routing.ReasonVi},
 		Followers: append([]string{}, r.Followers...), Cell: r.Cell, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version,
+		AgencyID: r.Routing.AgencyID, Ticket: toTicketDoc(r.Ticket),
 	}
 	for _, e := range r.Timeline {
 		d.Timeline = append(d.Timeline, eventDoc{At: e.At, Action: e.Action, ActorRole: e.ActorRole, ActorID: e.ActorID,
@@ -127,10 +131,11 @@ func (d reportDoc) report() report.Report {
 		Routing: catalogue.Decision{AgencyID: d.Routing.AgencyID, CommuneCode: d.Routing.CommuneCode, Rule: catalogue.Rule(d.Routing.Rule),
 			Reason: d.Routing.Reason, ReasonVi: d.Routing.ReasonVi},
 		Followers: d.Followers, Cell: d.Cell, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Version: d.Version,
+		Ticket: d.Ticket.ticket(),
 	}
 	for _, p := range d.Photos {
 		r.Photos = append(r.Photos, report.Photo{ID: p.ID, OriginalKey: p.OriginalKey, ContentType: p.ContentType, Size: p.Size,
-			SHA256: p.SHA256, Width: p.Width, Height: p.Height, PublicKey: p.PublicKey, ThumbKey: p.ThumbKey, State: report.PhotoState(p.State)})
+			SHA256: p.SHA256, Width: p.Width, Height: p.Height, PublicKey: p.PublicKey, ThumbKey: p.ThumbKey, State: report.PhotoState(p.State), After: p.After})
 	}
 	for _, e := range d.Timeline {
 		r.Timeline = append(r.Timeline, report.Event{At: e.At.UTC(), Action: e.Action, ActorRole: e.ActorRole, ActorID: e.ActorID,

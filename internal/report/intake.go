@@ -18,6 +18,7 @@ import (
 	"github.com/quangninh/feedback/internal/fault"
 	"github.com/quangninh/feedback/internal/jurisdiction"
 	"github.com/quangninh/feedback/internal/media"
+	"github.com/quangninh/feedback/internal/workcal"
 )
 
 // Store keeps reports and the records that make intake safe.
@@ -36,6 +37,7 @@ type Store interface {
 	PutJob(ctx context.Context, j Job) error
 	UploadSlot(ctx context.Context, id string) (UploadSlot, error)
 	PutUploadSlot(ctx context.Context, s UploadSlot) error
+	PutQueueEntry(ctx context.Context, agencyID string, e QueueEntry, now time.Time) error
 	DeleteUploadSlots(ctx context.Context, ids []string) error
 	// ConsumeUploadSlots marks slots as holding a report's originals, so they no longer expire.
 	ConsumeUploadSlots(ctx context.Context, ids []string, reportID string) error
@@ -102,6 +104,8 @@ type Intake struct {
 	SlotTTL  time.Duration // how long a presigned upload URL is valid
 	Inspect  media.Inspector
 	Patience time.Duration // how long a concurrent retry waits for the first request to finish
+	Calendar *workcal.Calendar
+	Policy   workcal.Policy
 }
 
 func (in *Intake) now() time.Time {
@@ -339,6 +343,10 @@ func (in *Intake) store(ctx context.Context, p auth.Principal, sub Submission, d
 	if r.Routing, err = in.Router.Route(cat.Code, pt); err != nil {
 		return r, false, err
 	}
+	r.Ticket, err = NewTicket(r, Env{Calendar: in.Calendar, Policy: in.Policy, Category: cat})
+	if err != nil {
+		return r, false, err
+	}
 	r.Timeline = []Event{
 		{At: now, Action: "received", ActorRole: string(auth.RoleResident), ActorID: p.UserID, To: Received,
 			Note: "Report received"},
@@ -352,6 +360,9 @@ func (in *Intake) store(ctx context.Context, p auth.Principal, sub Submission, d
 		}
 	}
 	if err := in.Store.ConsumeUploadSlots(ctx, job.UploadSlots, r.ID); err != nil {
+		return r, true, err
+	}
+	if err := in.Store.PutQueueEntry(ctx, r.Routing.AgencyID, Entry(r, cat.Deadline == "urgent"), now); err != nil {
 		return r, true, err
 	}
 	if err := in.Store.CompleteSubmission(ctx, sub.Key); err != nil {

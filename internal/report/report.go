@@ -79,6 +79,7 @@ type Photo struct {
 	PublicKey   string
 	ThumbKey    string
 	State       PhotoState
+	After       bool // taken by an officer to show the resolution
 }
 
 // Event is one entry of a report's timeline, which is only ever appended to.
@@ -108,6 +109,7 @@ type Report struct {
 	Timeline       []Event
 	Followers      []string
 	Cell           string // the nearby-search grid cell of Location
+	Ticket         Ticket // deadlines and workflow state, kept in the same document
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	Version        int64

@@ -1,0 +1,204 @@
+package mongostore
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/quangninh/feedback/internal/fault"
+	"github.com/quangninh/feedback/internal/report"
+	"github.com/quangninh/feedback/internal/workcal"
+)
+
+const colQueues = "queues" // _id: agency ID → the tickets it is handling (precomputed; read by _id)
+
+func init() {
+	Indexes = append(Indexes,
+		// Rebuilding an agency's queue from the reports (recovery; the queue documents serve the reads).
+		Index{Collection: colReports, Name: "by_agency_status", Keys: bson.D{{Key: "agency_id", Value: 1}, {Key: "status", Value: 1}}},
+	)
+}
+
+type intervalDoc struct {
+	Start time.Time  `bson:"start"`
+	End   *time.Time `bson:"end,omitempty"`
+}
+
+type ticketDoc struct {
+	AcceptBy      *time.Time    `bson:"accept_by,omitempty"`
+	ResolveBy     *time.Time    `bson:"resolve_by,omitempty"`
+	AcceptFrom    *time.Time    `bson:"accept_from,omitempty"`
+	ResolveFrom   *time.Time    `bson:"resolve_from,omitempty"`
+	Complex       bool          `bson:"complex,omitempty"`
+	Pauses        []intervalDoc `bson:"pauses,omitempty"`
+	InfoFrom      string        `bson:"info_from,omitempty"`
+	ResolvedAt    *time.Time    `bson:"resolved_at,omitempty"`
+	AfterPhotos   []string      `bson:"after_photos,omitempty"`
+	Rating        int           `bson:"rating,omitempty"`
+	RatingComment string        `bson:"rating_comment,omitempty"`
+	Hidden        bool          `bson:"hidden,omitempty"`
+	Escalated     bool          `bson:"escalated,omitempty"`
+	DuplicateOf   string        `bson:"duplicate_of,omitempty"`
+}
+
+func toTicketDoc(t report.Ticket) ticketDoc {
+	d := ticketDoc{AcceptBy: timePtr(t.AcceptBy), ResolveBy: timePtr(t.ResolveBy), AcceptFrom: timePtr(t.AcceptFrom),
+		ResolveFrom: timePtr(t.ResolveFrom), Complex: t.Complex, InfoFrom: string(t.InfoFrom), ResolvedAt: timePtr(t.ResolvedAt),
+		AfterPhotos: t.AfterPhotos, Rating: t.Rating, RatingComment: t.RatingComment, Hidden: t.Hidden, Escalated: t.Escalated,
+		DuplicateOf: t.DuplicateOf}
+	for _, p := range t.Pauses {
+		d.Pauses = append(d.Pauses, intervalDoc{Start: p.Start, End: timePtr(p.End)})
+	}
+	return d
+}
+
+func (d ticketDoc) ticket() report.Ticket {
+	t := report.Ticket{AcceptBy: timeOf(d.AcceptBy), ResolveBy: timeOf(d.ResolveBy), AcceptFrom: timeOf(d.AcceptFrom),
+		ResolveFrom: timeOf(d.ResolveFrom), Complex: d.Complex, InfoFrom: report.Status(d.InfoFrom), ResolvedAt: timeOf(d.ResolvedAt),
+		AfterPhotos: d.AfterPhotos, Rating: d.Rating, RatingComment: d.RatingComment, Hidden: d.Hidden, Escalated: d.Escalated,
+		DuplicateOf: d.DuplicateOf}
+	for _, p := range d.Pauses {
+		t.Pauses = append(t.Pauses, workcal.Interval{Start: p.Start.UTC(), End: timeOf(p.End)})
+	}
+	return t
+}
+
+// SaveReport writes the workflow's result over before (same ID), moving version to version+1.
+func (s *Store) SaveReport(ctx context.Context, before, after report.Report, now time.Time) (bool, error) {
+	d := toReportDoc(after)
+	return s.updateReport(ctx, before.ID, before.Version, bson.D{{Key: "$set", Value: bson.D{
+		{Key: "status", Value: d.Status}, {Key: "routing", Value: d.Routing}, {Key: "agency_id", Value: d.AgencyID},
+		{Key: "timeline", Value: d.Timeline}, {Key: "photos", Value: d.Photos}, {Key: "ticket", Value: d.Ticket},
+		{Key: "followers", Value: d.Followers}, {Key: "updated_at", Value: now},
+	}}}, now)
+}
+
+type queueEntryDoc struct {
+	ReportID    string     `bson:"report_id"`
+	Code        string     `bson:"code"`
+	Category    string     `bson:"category"`
+	CommuneCode string     `bson:"commune_code,omitempty"`
+	Status      string     `bson:"status"`
+	Urgent      bool       `bson:"urgent,omitempty"`
+	Complex     bool       `bson:"complex,omitempty"`
+	AcceptBy    *time.Time `bson:"accept_by,omitempty"`
+	ResolveBy   *time.Time `bson:"resolve_by,omitempty"`
+	CreatedAt   time.Time  `bson:"created_at"`
+	Version     int64      `bson:"version"`
+}
+
+type queueDoc struct {
+	ID      string                   `bson:"_id"`
+	Entries map[string]queueEntryDoc `bson:"entries"`
+	Version int64                    `bson:"version"`
+}
+
+// modifyQueue applies change to an agency's queue document, one writer per version (see updateReport).
+func (s *Store) modifyQueue(ctx context.Context, agencyID string, now time.Time, change func(map[string]queueEntryDoc)) error {
+	col := s.db.Collection(colQueues)
+	for attempt := range 40 {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return mapErr(ctx.Err(), "queue")
+			case <-time.After(time.Duration(attempt) * 3 * time.Millisecond):
+			}
+		}
+		var d queueDoc
+		err := col.FindOne(ctx, byID(agencyID)).Decode(&d)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			d = queueDoc{ID: agencyID, Entries: map[string]queueEntryDoc{}}
+			if _, err := col.InsertOne(ctx, d); err != nil && !isDuplicate(err) {
+				return mapErr(err, "queue")
+			}
+			continue
+		}
+		if err != nil {
+			return mapErr(err, "queue")
+		}
+		if d.Entries == nil {
+			d.Entries = map[string]queueEntryDoc{}
+		}
+		change(d.Entries)
+		ok, err := s.claim(ctx, "queue-v:"+agencyID+":"+itoa(d.Version+1), now, now.Add(time.Hour))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		res, err := col.UpdateOne(ctx, bson.D{{Key: "_id", Value: agencyID}, {Key: "version", Value: d.Version}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "entries", Value: d.Entries}, {Key: "version", Value: d.Version + 1}}}})
+		if err != nil {
+			return mapErr(err, "queue")
+		}
+		if res.ModifiedCount == 1 {
+			return nil
+		}
+	}
+	return fault.New(fault.ErrUnavailable, "the queue is too busy; retry")
+}
+
+// PutQueueEntry adds or updates a ticket in its agency's queue (an older version never overwrites a newer).
+func (s *Store) PutQueueEntry(ctx context.Context, agencyID string, e report.QueueEntry, now time.Time) error {
+	return s.modifyQueue(ctx, agencyID, now, func(m map[string]queueEntryDoc) {
+		if old, ok := m[e.ReportID]; ok && old.Version > e.Version {
+			return
+		}
+		m[e.ReportID] = queueEntryDoc{ReportID: e.ReportID, Code: e.Code, Category: e.Category, CommuneCode: e.CommuneCode,
+			Status: string(e.Status), Urgent: e.Urgent, Complex: e.Complex, AcceptBy: timePtr(e.AcceptBy),
+			ResolveBy: timePtr(e.ResolveBy), CreatedAt: e.CreatedAt, Version: e.Version}
+	})
+}
+
+// DropQueueEntry removes a ticket from an agency's queue.
+func (s *Store) DropQueueEntry(ctx context.Context, agencyID, reportID string, now time.Time) error {
+	return s.modifyQueue(ctx, agencyID, now, func(m map[string]queueEntryDoc) { delete(m, reportID) })
+}
+
+// Queue returns an agency's queue (one _id read).
+func (s *Store) Queue(ctx context.Context, agencyID string) ([]report.QueueEntry, error) {
+	var d queueDoc
+	err := s.db.Collection(colQueues).FindOne(ctx, byID(agencyID)).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, mapErr(err, "queue")
+	}
+	out := make([]report.QueueEntry, 0, len(d.Entries))
+	for _, e := range d.Entries {
+		out = append(out, report.QueueEntry{ReportID: e.ReportID, Code: e.Code, Category: e.Category, CommuneCode: e.CommuneCode,
+			Status: report.Status(e.Status), Urgent: e.Urgent, Complex: e.Complex, AcceptBy: timeOf(e.AcceptBy),
+			ResolveBy: timeOf(e.ResolveBy), CreatedAt: e.CreatedAt.UTC(), Version: e.Version})
+	}
+	return out, nil
+}
+
+// QueueAgencies lists the agencies with a queue (a few dozen documents: read whole, IDs only).
+func (s *Store) QueueAgencies(ctx context.Context) ([]string, error) {
+	cur, err := s.db.Collection(colQueues).Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, mapErr(err, "queues")
+	}
+	var docs []struct {
+		ID string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mapErr(err, "queues")
+	}
+	out := make([]string, len(docs))
+	for i, d := range docs {
+		out[i] = d.ID
+	}
+	return out, nil
+}
+
+func itoa(n int64) string { return strconvFormat(n) }
+
+func strconvFormat(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,362 @@
+package report
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/quangninh/feedback/internal/auth"
+	"github.com/quangninh/feedback/internal/fault"
+	"github.com/quangninh/feedback/internal/workcal"
+)
+
+// DeskStore is what the officers' desk needs from the store.
+type DeskStore interface {
+	Report(ctx context.Context, id string) (Report, error)
+	// SaveReport writes after over before, moving it from before.Version to before.Version+1; false when
+	// someone else moved it first.
+	SaveReport(ctx context.Context, before, after Report, now time.Time) (bool, error)
+	// PutQueueEntry and DropQueueEntry maintain the precomputed queue of an agency.
+	PutQueueEntry(ctx context.Context, agencyID string, e QueueEntry, now time.Time) error
+	DropQueueEntry(ctx context.Context, agencyID, reportID string, now time.Time) error
+	Queue(ctx context.Context, agencyID string) ([]QueueEntry, error)
+	// QueueAgencies lists the agencies that have a queue document.
+	QueueAgencies(ctx context.Context) ([]string, error)
+	UploadSlot(ctx context.Context, id string) (UploadSlot, error)
+	ConsumeUploadSlots(ctx context.Context, ids []string, reportID string) error
+	PutJob(ctx context.Context, j Job) error
+}
+
+// QueueEntry is a ticket as its agency's queue shows it. Queues hold the tickets still being handled
+// (not closed or rejected) and are read by _id, so an officer's list never scans the reports.
+type QueueEntry struct {
+	ReportID    string
+	Code        string
+	Category    string
+	CommuneCode string
+	Status      Status
+	Urgent      bool
+	Complex     bool
+	AcceptBy    time.Time
+	ResolveBy   time.Time
+	CreatedAt   time.Time
+	Version     int64
+}
+
+// InQueue reports whether a report in this status belongs in its agency's queue.
+func InQueue(s Status) bool { return s != Closed && s != Rejected }
+
+// Entry returns the queue entry of a report.
+func Entry(r Report, urgent bool) QueueEntry {
+	return QueueEntry{ReportID: r.ID, Code: r.Code, Category: r.Category, CommuneCode: r.Routing.CommuneCode, Status: r.Status,
+		Urgent: urgent, Complex: r.Ticket.Complex, AcceptBy: r.Ticket.AcceptBy, ResolveBy: r.Ticket.ResolveBy,
+		CreatedAt: r.CreatedAt, Version: r.Version}
+}
+
+// Desk is where staff work tickets.
+type Desk struct {
+	Store    DeskStore
+	Blobs    Blobs
+	Router   Router
+	Calendar *workcal.Calendar
+	Policy   workcal.Policy
+	Log      *slog.Logger
+	Now      func() time.Time
+	// OnChange, when set, hears every saved change (the public map and notifications use it).
+	OnChange func(ctx context.Context, before, after Report, events []Event)
+}
+
+func (d *Desk) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}
+
+// Env returns the workflow environment for a report's category.
+func (d *Desk) Env(category string) Env {
+	cat, _ := d.Router.Catalogue().Category(category)
+	return Env{Calendar: d.Calendar, Policy: d.Policy, Category: cat, AgencyExists: func(id string) bool {
+		_, ok := d.Router.Catalogue().Agency(id)
+		return ok
+	}}
+}
+
+// staffMaySee: dispatchers and admins see every ticket; officers and agency admins their agency's.
+func staffMaySee(p auth.Principal, r Report) bool {
+	switch p.Role {
+	case auth.RoleDispatcher, auth.RoleAdmin:
+		return true
+	case auth.RoleOfficer, auth.RoleAgencyAdmin:
+		return p.AgencyID != "" && p.AgencyID == r.Routing.AgencyID
+	}
+	return false
+}
+
+// Ticket returns a report for staff; fault.ErrNotFound when the caller's agency does not handle it.
+func (d *Desk) Ticket(ctx context.Context, p auth.Principal, id string) (Report, error) {
+	r, err := d.Store.Report(ctx, id)
+	if err != nil {
+		return Report{}, err
+	}
+	if !staffMaySee(p, r) {
+		return Report{}, fault.New(fault.ErrNotFound, "no such ticket")
+	}
+	return r, nil
+}
+
+// ResidentReport returns a report its reporter may act on; fault.ErrNotFound for anyone else.
+func (d *Desk) ResidentReport(ctx context.Context, p auth.Principal, id string) (Report, error) {
+	r, err := d.Store.Report(ctx, id)
+	if err != nil {
+		return Report{}, err
+	}
+	if r.ReporterID != p.UserID {
+		return Report{}, fault.New(fault.ErrNotFound, "no such report")
+	}
+	return r, nil
+}
+
+// ErrVersionRequired: a change was sent without If-Match.
+var ErrVersionRequired = errors.New("If-Match is required")
+
+// Act performs a workflow command on report id, which the caller last saw at version (its ETag).
+// Officers' "after" photos come as upload IDs. It returns fault.ErrPrecondition when the report changed
+// since that version, the workflow's errors (fault.ErrConflict naming the allowed actions, *fault.Invalid,
+// fault.ErrNotFound, fault.ErrForbidden), and storage errors.
+func (d *Desk) Act(ctx context.Context, p auth.Principal, id string, version int64, c Command, afterUploads []string, intake *Intake) (Report, error) {
+	r, err := d.Store.Report(ctx, id)
+	if err != nil {
+		return Report{}, err
+	}
+	if p.Role == auth.RoleResident && r.ReporterID != p.UserID {
+		return Report{}, fault.New(fault.ErrNotFound, "no such report")
+	}
+	if p.Role != auth.RoleResident && !staffMaySee(p, r) {
+		return Report{}, fault.New(fault.ErrNotFound, "no such ticket")
+	}
+	if r.Version != version {
+		return Report{}, fault.New(fault.ErrPrecondition, fmt.Sprintf("the report changed since you read it (it is now at version %d); reload it and try again", r.Version))
+	}
+	now := d.now()
+	before := r
+	var newPhotos []Photo
+	var slots []string
+	if len(afterUploads) > 0 {
+		if c.Action != ActionResolve {
+			return Report{}, invalid("body.after_photos", "only a resolution carries after photos")
+		}
+		sources, err := intake.verifyUploads(ctx, p, afterUploads)
+		if err != nil {
+			return Report{}, err
+		}
+		for i, s := range sources {
+			ph := Photo{ID: fmt.Sprintf("a%d-%d", r.Version, i+1), OriginalKey: s.slot.Key, ContentType: s.info.ContentType,
+				Size: s.size, Width: s.info.Width, Height: s.info.Height, State: PhotoProcessing, After: true}
+			newPhotos = append(newPhotos, ph)
+			slots = append(slots, s.slot.ID)
+			c.AfterPhotos = append(c.AfterPhotos, ph.ID)
+		}
+	}
+	after, t, events, err := Apply(r, r.Ticket, c, now, d.Env(r.Category))
+	if err != nil {
+		return Report{}, err
+	}
+	after.Ticket = t
+	after.Photos = append(slices.Clone(r.Photos), newPhotos...)
+	if len(newPhotos) > 0 {
+		// The job first, so the photos get their derivatives even if this process dies after saving.
+		if err := d.Store.PutJob(ctx, Job{ReportID: r.ID, UploadSlots: slots, NotBefore: now}); err != nil {
+			return Report{}, err
+		}
+	}
+	ok, err := d.Store.SaveReport(ctx, before, after, now)
+	if err != nil {
+		return Report{}, err
+	}
+	if !ok {
+		return Report{}, fault.New(fault.ErrPrecondition, "the report was changed by someone else a moment ago; reload it and try again")
+	}
+	after.Version = before.Version + 1
+	if len(slots) > 0 {
+		if err := d.Store.ConsumeUploadSlots(ctx, slots, r.ID); err != nil {
+			d.Log.WarnContext(ctx, "after photos: slots not consumed", "report", r.ID, "error", err.Error())
+		}
+	}
+	d.syncQueues(ctx, before, after, now)
+	if d.OnChange != nil {
+		d.OnChange(ctx, before, after, events)
+	}
+	return after, nil
+}
+
+// syncQueues updates the precomputed queues after a change. A failure is logged: the periodic rebuild
+// repairs queues (they are derived data; the report is the truth).
+func (d *Desk) syncQueues(ctx context.Context, before, after Report, now time.Time) {
+	cat, _ := d.Router.Catalogue().Category(after.Category)
+	urgent := cat.Deadline == "urgent"
+	if before.Routing.AgencyID != after.Routing.AgencyID {
+		if err := d.Store.DropQueueEntry(ctx, before.Routing.AgencyID, before.ID, now); err != nil {
+			d.Log.WarnContext(ctx, "queue not updated", "agency", before.Routing.AgencyID, "error", err.Error())
+		}
+	}
+	var err error
+	if InQueue(after.Status) {
+		err = d.Store.PutQueueEntry(ctx, after.Routing.AgencyID, Entry(after, urgent), now)
+	} else {
+		err = d.Store.DropQueueEntry(ctx, after.Routing.AgencyID, after.ID, now)
+	}
+	if err != nil {
+		d.Log.WarnContext(ctx, "queue not updated", "agency", after.Routing.AgencyID, "error", err.Error())
+	}
+}
+
+// QueueFilter selects and orders a queue.
+type QueueFilter struct {
+	Status         Status
+	Category       string
+	Commune        string
+	Overdue        bool
+	DeadlineBefore time.Time
+	Sort           string // "deadline" (default), "newest", "priority"
+	Limit          int
+	Offset         int
+}
+
+// QueuePage is one page of a queue with counts per status over the whole (unfiltered) queue.
+type QueuePage struct {
+	Items  []QueueEntry
+	Counts map[Status]int
+	Next   int // offset of the next page; 0 on the last
+}
+
+// Queue lists the tickets the caller handles: their agency's, or every agency's for dispatchers.
+func (d *Desk) Queue(ctx context.Context, p auth.Principal, f QueueFilter) (QueuePage, error) {
+	var agencies []string
+	switch p.Role {
+	case auth.RoleDispatcher, auth.RoleAdmin:
+		var err error
+		if agencies, err = d.Store.QueueAgencies(ctx); err != nil {
+			return QueuePage{}, err
+		}
+	default:
+		agencies = []string{p.AgencyID}
+	}
+	now := d.now()
+	page := QueuePage{Counts: map[Status]int{}}
+	var all []QueueEntry
+	for _, a := range agencies {
+		q, err := d.Store.Queue(ctx, a)
+		if err != nil {
+			return QueuePage{}, err
+		}
+		all = append(all, q...)
+	}
+	for _, e := range all {
+		page.Counts[e.Status]++
+		switch {
+		case f.Status != "" && e.Status != f.Status,
+			f.Category != "" && e.Category != f.Category,
+			f.Commune != "" && e.CommuneCode != f.Commune,
+			f.Overdue && !entryOverdue(e, now),
+			!f.DeadlineBefore.IsZero() && (e.ResolveBy.IsZero() || !e.ResolveBy.Before(f.DeadlineBefore)):
+			continue
+		}
+		page.Items = append(page.Items, e)
+	}
+	slices.SortFunc(page.Items, func(a, b QueueEntry) int {
+		switch f.Sort {
+		case "newest":
+			if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+				return c
+			}
+		case "priority":
+			if a.Urgent != b.Urgent {
+				if a.Urgent {
+					return -1
+				}
+				return 1
+			}
+			fallthrough
+		default:
+			if c := deadlineOf(a).Compare(deadlineOf(b)); c != 0 {
+				return c
+			}
+		}
+		return strings.Compare(a.ReportID, b.ReportID)
+	})
+	if f.Offset > len(page.Items) {
+		f.Offset = len(page.Items)
+	}
+	page.Items = page.Items[f.Offset:]
+	if f.Limit > 0 && len(page.Items) > f.Limit {
+		page.Items = page.Items[:f.Limit]
+		page.Next = f.Offset + f.Limit
+	}
+	return page, nil
+}
+
+// deadlineOf is the next deadline of an entry: accepting while received, resolving after.
+func deadlineOf(e QueueEntry) time.Time {
+	if e.Status == Received && !e.AcceptBy.IsZero() {
+		return e.AcceptBy
+	}
+	if e.ResolveBy.IsZero() {
+		return time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return e.ResolveBy
+}
+
+func entryOverdue(e QueueEntry, now time.Time) bool {
+	switch e.Status {
+	case Resolved, Closed, Rejected, InfoRequested:
+		return false
+	}
+	d := deadlineOf(e)
+	return d.Year() < 9999 && now.After(d)
+}
+
+// Sweep applies the system's timed actions to queued tickets: closing resolutions left unanswered for
+// seven days and escalating overdue tickets once. It returns how many tickets it changed.
+func (d *Desk) Sweep(ctx context.Context) (int, error) {
+	agencies, err := d.Store.QueueAgencies(ctx)
+	if err != nil {
+		return 0, err
+	}
+	now := d.now()
+	changed := 0
+	for _, a := range agencies {
+		q, err := d.Store.Queue(ctx, a)
+		if err != nil {
+			return changed, err
+		}
+		for _, e := range q {
+			var action Action
+			switch {
+			case e.Status == Resolved:
+				action = ActionAutoClose
+			case entryOverdue(e, now):
+				action = ActionEscalate
+			default:
+				continue
+			}
+			r, err := d.Store.Report(ctx, e.ReportID)
+			if err != nil {
+				continue
+			}
+			if action == ActionAutoClose && now.Before(r.Ticket.WindowEnd()) || action == ActionEscalate && r.Ticket.Escalated {
+				continue
+			}
+			if _, err := d.Act(ctx, auth.Principal{Role: auth.RoleDispatcher}, r.ID, r.Version, Command{Action: action, Actor: SystemActor}, nil, nil); err != nil {
+				d.Log.WarnContext(ctx, "timed action failed", "report", r.ID, "action", string(action), "error", err.Error())
+				continue
+			}
+			changed++
+		}
+	}
+	return changed, nil
+}
