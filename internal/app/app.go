@@ -22,8 +22,8 @@ import (
 	"github.com/quangninh/feedback/internal/mongostore"
 	"github.com/quangninh/feedback/internal/report"
 	"github.com/quangninh/feedback/internal/routing"
-	"github.com/quangninh/feedback/internal/workcal"
 	"github.com/quangninh/feedback/internal/s3blob"
+	"github.com/quangninh/feedback/internal/workcal"
 )
 
 // ExitConfig is the exit code for a bad configuration; other start-up failures exit with 1.

@@ -38,7 +38,7 @@ type Deps struct {
 	Accounts      Accounts
 	Desk          TicketDesk
 	Intake        *report.Intake // verifies officers' after-photo uploads
-	SMSInbox      SMSInbox // nil outside the dev stack
+	SMSInbox      SMSInbox       // nil outside the dev stack
 	Logger        *slog.Logger
 	// Registry receives the HTTP metrics; /metrics serves Gatherer.
 	Registry prometheus.Registerer

@@ -199,4 +199,3 @@ func toAPIEvent(e report.Event) api.TimelineEntry {
 	}
 	return t
 }
-
