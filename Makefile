@@ -5,10 +5,11 @@ GO    ?= go
 
 .PHONY: run test tools build generate check-generate lint bench e2e clean
 
-run: tools build ## start FerretDB, versitygw and the API on :8080 with seed data (Ctrl-C stops all)
+run: tools ## start FerretDB, versitygw and the API on :8080 with seed data (Ctrl-C stops all)
+	$(GO) build -o $(BIN)/qnfeedback ./cmd/qnfeedback
 	@mkdir -p .data
 	$(BIN)/devstack -data .data -mongo-addr 127.0.0.1:27027 -s3-addr 127.0.0.1:7070 -versitygw $(BIN)/versitygw \
-		-- env SEED_DEMO=true S3_BUCKET=qnfeedback-dev DEV_KEY_DIR=.data/keys $(BIN)/qnfeedback
+		-- env SEED_DEMO=true SMS_PROVIDER=sink S3_BUCKET=qnfeedback-dev DEV_KEY_DIR=.data/keys LOG_LEVEL=warn $(BIN)/qnfeedback
 
 test: tools check-generate lint ## unit, integration and e2e tests against real servers
 	$(GO) test -count=1 -race -timeout 30m ./...

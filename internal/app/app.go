@@ -90,9 +90,14 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 		if err != nil {
 			return fmt.Errorf("start-up: demo accounts: %w", err)
 		}
+		banner := "\n  Smart Quảng Ninh Feedback — dev stack (SEED_DEMO=true; never in production)\n" +
+			"  API http://localhost" + cfg.HTTPAddr + "   docs /docs   spec /openapi.yaml   metrics /metrics\n" +
+			"  Sign in a resident: POST /v1/auth/otp {\"phone\":\"0912345678\"}, read the code at GET /dev/sms?phone=0912345678\n" +
+			"  Staff accounts (POST /v1/auth/login):\n"
 		for _, d := range demo {
-			log.Info("demo account (SEED_DEMO=true; never in production)", "username", d.Username, "password", d.Password, "role", string(d.Role))
+			banner += fmt.Sprintf("    %-13s %-20s %s\n", d.Role, d.Username, d.Password)
 		}
+		fmt.Fprintln(logOut, banner)
 	}
 	cal, err := workcal.Default()
 	if err != nil {

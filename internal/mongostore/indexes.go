@@ -3,6 +3,7 @@ package mongostore
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -46,20 +47,48 @@ var Indexes = []Index{
 	{Collection: colDevSMS, Name: "by_recipient", Keys: bson.D{{Key: "to", Value: 1}, {Key: "sent_at", Value: -1}}},
 }
 
-// EnsureIndexes creates the declared indexes. It is idempotent and safe when several replicas start at once:
-// creating an index that exists with the same keys and options is a no-op on MongoDB and FerretDB.
+// EnsureIndexes creates the declared indexes that are missing. It is idempotent and safe when several
+// replicas start at once. It lists the existing indexes first and creates only the missing ones: FerretDB
+// 1.24 fails (closing the connection) when asked to create, in one call, indexes that already exist.
 func (s *Store) EnsureIndexes(ctx context.Context) error {
-	byCol := map[string][]mongo.IndexModel{}
+	byCol := map[string][]Index{}
 	for _, ix := range Indexes {
-		m := mongo.IndexModel{Keys: ix.Keys, Options: options.Index().SetName(ix.Name)}
-		if ix.Unique {
-			m.Options.SetUnique(true)
-		}
-		byCol[ix.Collection] = append(byCol[ix.Collection], m)
+		byCol[ix.Collection] = append(byCol[ix.Collection], ix)
 	}
-	for col, models := range byCol {
-		if _, err := s.db.Collection(col).Indexes().CreateMany(ctx, models); err != nil {
-			return fmt.Errorf("create indexes on %s: %w", col, mapErr(err, col))
+	for col, wanted := range byCol {
+		var err error
+		for attempt := range 3 { // replicas racing to create the same index: look again and retry
+			if err = s.ensureCollectionIndexes(ctx, col, wanted); err == nil {
+				break
+			}
+			time.Sleep(time.Duration(attempt+1) * 200 * time.Millisecond)
+		}
+		if err != nil {
+			return fmt.Errorf("create indexes on %s: %w", col, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) ensureCollectionIndexes(ctx context.Context, col string, wanted []Index) error {
+	specs, err := s.db.Collection(col).Indexes().ListSpecifications(ctx)
+	if err != nil {
+		return mapErr(err, col)
+	}
+	have := map[string]bool{}
+	for _, sp := range specs {
+		have[sp.Name] = true
+	}
+	for _, ix := range wanted {
+		if have[ix.Name] {
+			continue
+		}
+		o := options.Index().SetName(ix.Name)
+		if ix.Unique {
+			o.SetUnique(true)
+		}
+		if _, err := s.db.Collection(col).Indexes().CreateOne(ctx, mongo.IndexModel{Keys: ix.Keys, Options: o}); err != nil {
+			return mapErr(err, col)
 		}
 	}
 	return nil

@@ -111,3 +111,15 @@ func TestJobsAreLeasedOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestEnsureIndexesTwice: a restart (or a second replica) finds the indexes there and must not fail.
+// FerretDB 1.24 closes the connection when asked to create existing indexes in one batch.
+func TestEnsureIndexesTwice(t *testing.T) {
+	s := openTestStore(t)
+	ctx := testenv.Context(t)
+	for i := range 3 {
+		if err := s.EnsureIndexes(ctx); err != nil {
+			t.Fatalf("call %d: %v", i+2, err)
+		}
+	}
+}
