@@ -22,6 +22,15 @@ if ! stamp oapi-codegen "$OAPI_CODEGEN_VERSION"; then
   GOBIN="$bin" go install "github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen@$OAPI_CODEGEN_VERSION"
   echo "$OAPI_CODEGEN_VERSION" > "$bin/oapi-codegen.version"
 fi
+# Debian packages the tests exercise: heif-convert renders HEIC photos (libheif-examples).
+need=()
+command -v heif-convert >/dev/null || need+=(libheif-examples)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "install.sh: installing Debian packages: ${need[*]}" >&2
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >&2 || {
+    echo "install.sh: could not install ${need[*]}; install them with apt-get (Debian 12)" >&2; exit 1; }
+fi
 # devstack: rebuilt when its sources change.
 sum=$(cat "$root/tools/devstack/go.mod" "$root/tools/devstack/go.sum" "$root"/tools/devstack/*.go | sha256sum | cut -c1-16)
 if ! stamp devstack "$sum"; then

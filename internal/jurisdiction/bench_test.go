@@ -75,9 +75,6 @@ func BenchmarkLoad(b *testing.B) {
 
 // TestLocateLatency guards the latency target loosely (race detectors and busy CI machines are slow).
 func TestLocateLatency(t *testing.T) {
-	if testing.Short() {
-		t.Skip("timing test")
-	}
 	if p99 := locateP99(Default(), provincePoints(1<<14)); p99 > 200_000 {
 		t.Errorf("p99 Locate = %.0f ns, want well under 20 µs", p99)
 	}

@@ -1,10 +1,13 @@
 package media_test
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/quangninh/feedback/internal/media"
 )
 
 // TestWriteFixtures regenerates the committed binary fixtures, which Go cannot encode itself:
@@ -15,7 +18,14 @@ import (
 // pattern with the Hạ Long EXIF block (GPS, orientation 6, time taken).
 func TestWriteFixtures(t *testing.T) {
 	if os.Getenv("MEDIA_WRITE_FIXTURES") == "" {
-		t.Skip("set MEDIA_WRITE_FIXTURES=1 to regenerate testdata")
+		// Without the variable, check that the committed fixtures are there and readable as what they claim.
+		for name, want := range map[string]media.Type{"photo.heic": media.HEIC, "source.jpg": media.JPEG} {
+			info, _, err := media.Inspect(bytes.NewReader(MustRead(t, name)))
+			if err != nil || info.Type != want {
+				t.Errorf("testdata/%s: %v, type %q; regenerate with MEDIA_WRITE_FIXTURES=1", name, err, info.Type)
+			}
+		}
+		return
 	}
 	src := filepath.Join("testdata", "source.jpg")
 	if err := os.WriteFile(src, MustJPEG(t, pattern(96, 64), haLong.buildTIFF()), 0o644); err != nil {

@@ -112,7 +112,7 @@ func TestInspectHEIFEmptyExtents(t *testing.T) {
 func TestDeriveHEIC(t *testing.T) {
 	prog, err := exec.LookPath("heif-convert")
 	if err != nil {
-		t.Skip("heif-convert not installed (Debian package libheif-examples)")
+		t.Fatal("heif-convert not installed (Debian package libheif-examples; tools/install.sh installs it)")
 	}
 	public, thumb, err := media.DeriveOptions{HeifConvert: prog, TempDir: t.TempDir()}.Derive(context.Background(), bytes.NewReader(MustRead(t, "photo.heic")))
 	if err != nil {
@@ -131,7 +131,7 @@ func TestDeriveHEIC(t *testing.T) {
 func TestDeriveHEICRotated(t *testing.T) {
 	prog, err := exec.LookPath("heif-convert")
 	if err != nil {
-		t.Skip("heif-convert not installed (Debian package libheif-examples)")
+		t.Fatal("heif-convert not installed (Debian package libheif-examples; tools/install.sh installs it)")
 	}
 	in := withIrot(t, MustRead(t, "photo.heic"), 3)
 	info, _, err := media.Inspect(bytes.NewReader(in))
