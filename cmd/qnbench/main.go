@@ -1,44 +1,27 @@
 // Command qnbench runs the project's benchmarks against the real servers and prints every figure twice:
-// as a table for people and as JSON lines ({"name","value","unit"}) for tools.
+// as a table for people and as JSON lines ({"name","value","unit","note"}) for tools. Each note says the
+// data sizes and conditions behind its figure.
 //
-// HTTP figures: requests/s and p50/p99 latency under concurrent connections, each beside a bare gin handler
-// measured in the same run (the ratio is the figure: machines differ, ratios travel). Go micro-benchmarks of
-// the domain packages (`go test -bench`) are run and reported in the same table.
+// Sections (-only picks some): http (GET routes beside a bare gin handler in the same run: the ratio is the
+// figure, machines differ, ratios travel); intake (report submission with a ~2 MB photo beside raw S3 +
+// MongoDB writes); rss (peak memory of the service process under 64 concurrent 10 MB uploads); signin
+// (staff logins/s); gobench (`go test -bench` of the domain packages, converted).
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"context"
-	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
-	"regexp"
-	"sort"
-	"strconv"
+	"runtime/pprof"
+	"slices"
 	"strings"
-	"sync"
-	"text/tabwriter"
 	"time"
 
-	"github.com/gin-gonic/gin"
-
-	"github.com/quangninh/feedback/internal/app"
 	"github.com/quangninh/feedback/internal/testenv"
 )
 
-// Result is one figure.
-type Result struct {
-	Name  string  `json:"name"`
-	Value float64 `json:"value"`
-	Unit  string  `json:"unit"`
-	Note  string  `json:"note,omitempty"`
-}
+var sections = []string{"http", "intake", "rss", "signin", "gobench"}
 
 func main() {
 	if err := run(); err != nil {
@@ -48,212 +31,109 @@ func main() {
 }
 
 func run() error {
-	dur := flag.Duration("duration", 5*time.Second, "how long each HTTP load runs")
-	conns := flag.Int("c", 64, "concurrent connections")
-	goBench := flag.String("go-bench", "./internal/...", "packages whose Go benchmarks run (empty: none)")
+	only := flag.String("only", strings.Join(sections, ","), "comma-separated sections to run: "+strings.Join(sections, ","))
+	dur := flag.Duration("duration", 5*time.Second, "how long each GET load of the http section runs")
+	conns := flag.Int("c", 64, "concurrent connections of the http section")
+	intakeDur := flag.Duration("intake-duration", 12*time.Second, "how long the intake load and its baseline run, each")
+	intakeConns := flag.Int("intake-c", 32, "concurrent submitters of the intake section")
+	rssClients := flag.Int("rss-clients", 64, "clients uploading one big photo each at once in the rss section")
+	rssSettle := flag.Duration("rss-settle", 10*time.Second, "how long after release the rss section keeps watching (photo worker)")
+	serverBin := flag.String("server-bin", "", "qnfeedback binary for the rss section (empty: build it from this tree)")
+	signinDur := flag.Duration("signin-duration", 5*time.Second, "how long the sign-in load runs")
+	signinConns := flag.Int("signin-c", 8, "concurrent clients of the sign-in section")
+	goBench := flag.String("go-bench", "./internal/...", "packages whose Go benchmarks the gobench section runs")
+	goBenchTimeout := flag.Duration("go-bench-timeout", 60*time.Second, "go test -timeout for each package's benchmarks (keeps the default run short)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of this process (client and in-process service) to this file")
+	heapProfile := flag.String("memprofile", "", "write an allocation profile of this process (client and in-process service) to this file at the end")
 	flag.Parse()
-
-	var results []Result
-	if err := httpBenchmarks(&results, *dur, *conns); err != nil {
-		return err
+	if *heapProfile != "" {
+		defer func() {
+			if f, err := os.Create(*heapProfile); err == nil {
+				_ = pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
 	}
-	if *goBench != "" {
-		if err := goBenchmarks(&results, *goBench); err != nil {
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
 			return err
 		}
-	}
-	print(results)
-	return nil
-}
-
-func httpBenchmarks(results *[]Result, dur time.Duration, conns int) error {
-	dir, err := os.MkdirTemp("", "qnbench-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	srv, err := testenv.Start(dir)
-	if err != nil {
-		return err
-	}
-	defer srv.Stop()
-
-	env := map[string]string{
-		"HTTP_ADDR": "127.0.0.1:0", "MONGO_URI": srv.MongoURI, "MONGO_DATABASE": "bench",
-		"S3_ENDPOINT": srv.S3Endpoint, "S3_ACCESS_KEY": srv.S3AccessKey, "S3_SECRET_KEY": srv.S3SecretKey,
-		"S3_BUCKET": "bench", "LOG_LEVEL": "error",
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- app.Run(ctx, func(k string) string { return env[k] }, io.Discard, app.Options{Ready: func(a string) { ready <- a }})
-	}()
-	var base string
-	select {
-	case a := <-ready:
-		base = "http://" + a
-	case err := <-done:
-		return fmt.Errorf("service: %w", err)
-	}
-
-	bare, stopBare, err := bareGin()
-	if err != nil {
-		return err
-	}
-	defer stopBare()
-
-	bareStats := load(bare+"/bare", dur, conns)
-	bareStats.report(results, "http.bare_gin", conns)
-	for _, route := range []struct{ name, path string }{
-		{"http.readyz", "/readyz"},
-		{"http.get_category", "/v1/categories/road_damage"},
-		{"http.list_categories", "/v1/categories"},
-	} {
-		st := load(base+route.path, dur, conns)
-		st.report(results, route.name, conns)
-		*results = append(*results, Result{Name: route.name + ".ratio_to_bare_gin", Value: round(st.rps / bareStats.rps), Unit: "ratio"})
-	}
-	return nil
-}
-
-func bareGin() (string, func(), error) {
-	gin.SetMode(gin.ReleaseMode)
-	r := gin.New()
-	r.GET("/bare", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	s := &http.Server{Handler: r}
-	go func() { _ = s.Serve(ln) }()
-	return "http://" + ln.Addr().String(), func() { _ = s.Close() }, nil
-}
-
-type stats struct {
-	rps       float64
-	p50, p99  time.Duration
-	errors    int
-	completed int
-}
-
-func (s stats) report(results *[]Result, name string, conns int) {
-	note := fmt.Sprintf("%d connections", conns)
-	*results = append(*results,
-		Result{name + ".rps", round(s.rps), "req/s", note},
-		Result{name + ".p50", round(float64(s.p50.Microseconds()) / 1000), "ms", note},
-		Result{name + ".p99", round(float64(s.p99.Microseconds()) / 1000), "ms", note},
-	)
-	if s.errors > 0 {
-		*results = append(*results, Result{name + ".errors", float64(s.errors), "count", note})
-	}
-}
-
-// load sends GET url from conns goroutines for dur and measures every request.
-func load(url string, dur time.Duration, conns int) stats {
-	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}
-	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
-	defer tr.CloseIdleConnections()
-	// warm up
-	for range conns {
-		if resp, err := client.Get(url); err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
 		}
+		defer pprof.StopCPUProfile()
 	}
-	var mu sync.Mutex
-	var all []time.Duration
-	errs := 0
-	stop := time.Now().Add(dur)
-	start := time.Now()
-	var wg sync.WaitGroup
-	for range conns {
-		wg.Go(func() {
-			var mine []time.Duration
-			bad := 0
-			for time.Now().Before(stop) {
-				t0 := time.Now()
-				resp, err := client.Get(url)
-				if err != nil {
-					bad++
-					continue
-				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					bad++
-				}
-				mine = append(mine, time.Since(t0))
-			}
-			mu.Lock()
-			all = append(all, mine...)
-			errs += bad
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
-	s := stats{completed: len(all), errors: errs}
-	if len(all) > 0 {
-		s.rps = float64(len(all)) / elapsed.Seconds()
-		s.p50 = all[len(all)/2]
-		s.p99 = all[len(all)*99/100]
-	}
-	return s
-}
 
-var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+(.*)$`)
-
-// goBenchmarks runs `go test -bench` on pkgs and turns every reported metric into a result.
-func goBenchmarks(results *[]Result, pkgs string) error {
-	cmd := exec.Command("go", "test", "-run", "^$", "-bench", ".", "-benchmem", "-benchtime", "1s", pkgs)
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("go test -bench: %w\n%s", err, out.String())
-	}
-	pkg := ""
-	sc := bufio.NewScanner(&out)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "pkg: ") {
-			pkg = strings.TrimPrefix(line, "pkg: ")
-			pkg = pkg[strings.LastIndex(pkg, "/")+1:]
+	want := map[string]bool{}
+	for s := range strings.SplitSeq(*only, ",") {
+		if s = strings.TrimSpace(s); s == "" {
 			continue
 		}
-		m := benchLine.FindStringSubmatch(line)
-		if m == nil {
-			continue
+		if !slices.Contains(sections, s) {
+			return fmt.Errorf("-only: unknown section %q (have %s)", s, strings.Join(sections, ","))
 		}
-		fields := strings.Fields(m[2])
-		for i := 0; i+1 < len(fields); i += 2 {
-			v, err := strconv.ParseFloat(fields[i], 64)
-			if err != nil {
-				continue
-			}
-			*results = append(*results, Result{Name: "go." + pkg + "." + strings.TrimPrefix(m[1], "Benchmark"), Value: v, Unit: fields[i+1]})
+		want[s] = true
+	}
+	root, err := testenv.Root()
+	if err != nil {
+		return err
+	}
+
+	fmt.Printf("# qnbench %s\n# machine: %s\n", time.Now().Format(time.RFC3339), machineFacts())
+	var small, big photo
+	if want["intake"] {
+		if small, err = intakePhoto(); err != nil {
+			return err
 		}
+		fmt.Printf("# intake: %d submitters × %s, each report with 1 photo: %s\n", *intakeConns, *intakeDur, small)
 	}
-	return sc.Err()
-}
-
-func round(v float64) float64 {
-	return float64(int64(v*100+0.5)) / 100
-}
-
-func print(results []Result) {
-	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "benchmark\tvalue\tunit\t")
-	for _, r := range results {
-		fmt.Fprintf(tw, "%s\t%g\t%s\t\n", r.Name, r.Value, r.Unit)
+	if want["rss"] {
+		if big, err = bigPhoto(); err != nil {
+			return err
+		}
+		fmt.Printf("# rss: %d clients at once, each report with 1 photo: %s\n", *rssClients, big)
 	}
-	_ = tw.Flush()
+	if want["http"] {
+		fmt.Printf("# http: GET, %d connections × %s per route\n", *conns, *dur)
+	}
+	if want["signin"] {
+		fmt.Printf("# signin: %d clients × %s, staff login %s\n", *signinConns, *signinDur, demoUser)
+	}
 	fmt.Println()
-	enc := json.NewEncoder(os.Stdout)
-	for _, r := range results {
-		_ = enc.Encode(r)
+
+	var rs results
+	var errs []error
+	if want["http"] || want["intake"] || want["rss"] || want["signin"] {
+		st, err := startStack()
+		if err != nil {
+			return err
+		}
+		step := func(name string, f func() error) {
+			if !want[name] {
+				return
+			}
+			t0 := time.Now()
+			if err := f(); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			}
+			fmt.Fprintf(os.Stderr, "qnbench: %s took %s\n", name, time.Since(t0).Round(100*time.Millisecond))
+		}
+		step("http", func() error { return httpBenchmarks(&rs, st, *dur, *conns) })
+		step("intake", func() error { return intakeBenchmarks(&rs, st, small, *intakeDur, *intakeConns) })
+		step("rss", func() error { return rssBenchmarks(&rs, st, root, *serverBin, big, *rssClients, *rssSettle) })
+		step("signin", func() error { return signinBenchmarks(&rs, st, *signinDur, *signinConns) })
+		st.stop()
 	}
+	if want["gobench"] {
+		t0 := time.Now()
+		if err := goBenchmarks(&rs, root, *goBench, *goBenchTimeout); err != nil {
+			errs = append(errs, fmt.Errorf("gobench: %w", err))
+		}
+		fmt.Fprintf(os.Stderr, "qnbench: gobench took %s\n", time.Since(t0).Round(100*time.Millisecond))
+	}
+	argon2Ceiling(&rs)
+	print(rs)
+	return errors.Join(errs...)
 }

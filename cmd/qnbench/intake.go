@@ -1,0 +1,176 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// submitter posts multipart reports, each with a fresh Idempotency-Key, as resident <worker>.
+type submitter struct {
+	client *http.Client
+	url    string
+	ct     string
+	body   []byte
+	tokens []string // one resident per worker
+	run    string   // makes keys unique across runs
+}
+
+func newSubmitter(base, keyDir, run string, conns int, ct string, body []byte) (*submitter, error) {
+	s := &submitter{
+		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}, Timeout: 2 * time.Minute},
+		url:    base + "/v1/reports", ct: ct, body: body, run: run,
+	}
+	for w := range conns {
+		tok, err := residentToken(keyDir, fmt.Sprintf("bench-%s-resident-%03d", run, w))
+		if err != nil {
+			return nil, err
+		}
+		s.tokens = append(s.tokens, tok)
+	}
+	return s, nil
+}
+
+// submit sends one report; nil only for 201 Created.
+func (s *submitter) submit(worker, seq int) error {
+	req, err := http.NewRequest(http.MethodPost, s.url, bytes.NewReader(s.body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", s.ct)
+	req.Header.Set("Authorization", "Bearer "+s.tokens[worker])
+	req.Header.Set("Idempotency-Key", fmt.Sprintf("%s-%03d-%06d", s.run, worker, seq))
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode != http.StatusCreated {
+		return fmt.Errorf("HTTP %d %.100s", resp.StatusCode, b)
+	}
+	return nil
+}
+
+func (s *submitter) close() { s.client.CloseIdleConnections() }
+
+// intakeBenchmarks measures report intake (issue 4) through the whole service beside the raw storage work
+// it cannot avoid: one S3 PutObject of the same bytes plus one MongoDB InsertOne of a report-like document,
+// at the same concurrency against the same servers.
+func intakeBenchmarks(rs *results, st *stack, ph photo, dur time.Duration, conns int) error {
+	ctx := context.Background()
+	common := fmt.Sprintf("1 photo per report: %s; %d concurrent clients for %s; everything on this machine (client, service, FerretDB, versitygw)", ph, conns, dur)
+
+	// Baseline first, while no photo worker is busy.
+	base, baseCPU, err := baseline(ctx, st, ph, dur, conns)
+	if err != nil {
+		return fmt.Errorf("baseline: %w", err)
+	}
+	base.report(rs, "intake.baseline", "ops/s", "raw minio-go PutObject of the same bytes + 1 mongo-driver InsertOne of a report-like document (~1 KB), straight to versitygw and FerretDB; "+common+"; "+baseCPU)
+
+	svc, err := st.startApp("intake", nil)
+	if err != nil {
+		return err
+	}
+	defer svc.stop()
+	ct, body := reportBody(ph.bytes)
+	sub, err := newSubmitter(svc.url, svc.env["DEV_KEY_DIR"], "intake", conns, ct, body)
+	if err != nil {
+		return err
+	}
+	defer sub.close()
+	if err := sub.submit(0, -1); err != nil { // fail fast, and create the collections
+		return fmt.Errorf("first report: %w", err)
+	}
+	mc, err := st.mongo()
+	if err != nil {
+		return err
+	}
+	defer mc.Disconnect(ctx)
+
+	c0, t0 := cpuTicks(), time.Now()
+	smp := sampleStages(100 * time.Millisecond)
+	s := drive(conns, dur, sub.submit)
+	top, share, where := smp.summary()
+	cpu := cpuUse(c0, cpuTicks(), time.Since(t0))
+	reports, ready, perr := photoProgress(ctx, mc, st.database("intake"))
+	s.report(rs, "intake.report", "reports/s", "POST /v1/reports multipart (report JSON + 1 photo part), fresh Idempotency-Key each, 1 resident per client: HTTP → spool to disk with SHA-256 → S3 PUT → MongoDB writes (submission, job, code number, report, agency queue, completion; all reports land in one agency, Phường Bãi Cháy); the service's photo worker runs in the same process meanwhile (realistic); "+common+"; "+cpu)
+	rs.add("intake.report.upload_rate", s.rps*float64(len(body))/(1<<20), "MiB/s", fmt.Sprintf("request bodies accepted per second (%d bytes each)", len(body)))
+	if base.rps > 0 {
+		rs.add("intake.report.ratio_to_baseline", s.rps/base.rps, "ratio", "reports/s ÷ baseline ops/s, same photo and concurrency (goal ≥ 0.7)")
+	}
+	rs.add("intake.report.top_step_share", share, "%", "share of in-flight submission time spent in "+top+"; "+where)
+	if err := codeNumberDiag(rs, st, 3*time.Second, conns); err != nil {
+		return fmt.Errorf("code-number diagnosis: %w", err)
+	}
+	if perr == nil && reports > 0 {
+		rs.add("intake.worker.derived_during_run", float64(ready), "reports", fmt.Sprintf("of %d reports stored by the end of the run, this many had their photo derivatives made by the (sequential) worker that shared the CPU", reports))
+	}
+	return nil
+}
+
+func baseline(ctx context.Context, st *stack, ph photo, dur time.Duration, conns int) (_ stats, cpu string, _ error) {
+	s3, err := minio.New(st.srv.S3Endpoint, &minio.Options{Creds: credentials.NewStaticV4(st.srv.S3AccessKey, st.srv.S3SecretKey, ""), Region: "us-east-1"})
+	if err != nil {
+		return stats{}, "", err
+	}
+	const bucket = "bench-baseline"
+	if err := s3.MakeBucket(ctx, bucket, minio.MakeBucketOptions{Region: "us-east-1"}); err != nil {
+		return stats{}, "", err
+	}
+	mc, err := st.mongo()
+	if err != nil {
+		return stats{}, "", err
+	}
+	defer mc.Disconnect(ctx)
+	col := mc.Database(st.database("baseline")).Collection("reports")
+
+	op := func(int, int) error {
+		var b [12]byte
+		_, _ = rand.Read(b[:])
+		id := hex.EncodeToString(b[:])
+		key := "originals/" + id + "/p1"
+		if _, err := s3.PutObject(ctx, bucket, key, bytes.NewReader(ph.bytes), int64(len(ph.bytes)), minio.PutObjectOptions{ContentType: "image/jpeg"}); err != nil {
+			return err
+		}
+		_, err := col.InsertOne(ctx, reportDoc(id, key, ph))
+		return err
+	}
+	if err := op(0, 0); err != nil { // creates the collection
+		return stats{}, "", err
+	}
+	c0, t0 := cpuTicks(), time.Now()
+	s := drive(conns, dur, op)
+	return s, cpuUse(c0, cpuTicks(), time.Since(t0)), nil
+}
+
+// reportDoc is shaped like the service's stored report (same fields, one photo, two timeline events).
+func reportDoc(id, key string, ph photo) bson.D {
+	now := time.Now()
+	return bson.D{
+		{Key: "_id", Value: id}, {Key: "code", Value: "QN-2604-00001"}, {Key: "reporter_id", Value: "bench-baseline-resident"},
+		{Key: "category", Value: "road_damage"}, {Key: "description", Value: "Ổ gà lớn giữa đường, xe máy dễ ngã khi trời tối."},
+		{Key: "location", Value: bson.D{{Key: "lat", Value: 20.955}, {Key: "lng", Value: 107.045}, {Key: "accuracy_m", Value: 8.0}, {Key: "source", Value: "device"}}},
+		{Key: "publish_consent", Value: false},
+		{Key: "photos", Value: bson.A{bson.D{{Key: "id", Value: "p1"}, {Key: "original_key", Value: key}, {Key: "content_type", Value: "image/jpeg"},
+			{Key: "size", Value: int64(len(ph.bytes))}, {Key: "sha256", Value: "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"},
+			{Key: "width", Value: ph.width}, {Key: "height", Value: ph.height}, {Key: "state", Value: "processing"}}}},
+		{Key: "status", Value: "received"},
+		{Key: "routing", Value: bson.D{{Key: "agency_id", Value: "ubnd-06673"}, {Key: "rule", Value: "commune_polygon"}, {Key: "reason", Value: "Inside Phường Bãi Cháy"}}},
+		{Key: "timeline", Value: bson.A{
+			bson.D{{Key: "at", Value: now}, {Key: "action", Value: "received"}, {Key: "actor_role", Value: "resident"}, {Key: "to", Value: "received"}, {Key: "note", Value: "Report received"}},
+			bson.D{{Key: "at", Value: now}, {Key: "action", Value: "routed"}, {Key: "actor_role", Value: "system"}, {Key: "agency_id", Value: "ubnd-06673"}, {Key: "note", Value: "Inside Phường Bãi Cháy"}},
+		}},
+		{Key: "followers", Value: bson.A{}}, {Key: "cell", Value: "13970:71363"}, {Key: "agency_id", Value: "ubnd-06673"},
+		{Key: "created_at", Value: now}, {Key: "updated_at", Value: now}, {Key: "version", Value: int64(1)},
+	}
+}
