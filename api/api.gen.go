@@ -45,6 +45,27 @@ const (
 	AgencyInputKindUtility          AgencyInputKind = "utility"
 )
 
+// Defines values for BoundaryCollectionType.
+const (
+	BoundaryCollectionTypeFeatureCollection BoundaryCollectionType = "FeatureCollection"
+)
+
+// Defines values for BoundaryFeatureGeometryType.
+const (
+	MultiPolygon BoundaryFeatureGeometryType = "MultiPolygon"
+)
+
+// Defines values for BoundaryFeaturePropertiesKind.
+const (
+	BoundaryFeaturePropertiesKindCommune  BoundaryFeaturePropertiesKind = "commune"
+	BoundaryFeaturePropertiesKindProvince BoundaryFeaturePropertiesKind = "province"
+)
+
+// Defines values for BoundaryFeatureType.
+const (
+	BoundaryFeatureTypeFeature BoundaryFeatureType = "Feature"
+)
+
 // Defines values for CategoryDeadlineClass.
 const (
 	CategoryDeadlineClassNormal CategoryDeadlineClass = "normal"
@@ -85,6 +106,27 @@ const (
 	PhotoStatusFailed     PhotoStatus = "failed"
 	PhotoStatusProcessing PhotoStatus = "processing"
 	PhotoStatusReady      PhotoStatus = "ready"
+)
+
+// Defines values for PointGeometryType.
+const (
+	Point PointGeometryType = "Point"
+)
+
+// Defines values for PublicFeatureType.
+const (
+	PublicFeatureTypeFeature PublicFeatureType = "Feature"
+)
+
+// Defines values for PublicFeatureCollectionType.
+const (
+	PublicFeatureCollectionTypeFeatureCollection PublicFeatureCollectionType = "FeatureCollection"
+)
+
+// Defines values for PublicPhotoKind.
+const (
+	After  PublicPhotoKind = "after"
+	Before PublicPhotoKind = "before"
 )
 
 // Defines values for ReadinessStatus.
@@ -149,6 +191,19 @@ const (
 	PUT UploadSlotMethod = "PUT"
 )
 
+// Defines values for GetPublicStatsParamsBy.
+const (
+	GetPublicStatsParamsByAgency   GetPublicStatsParamsBy = "agency"
+	GetPublicStatsParamsByCategory GetPublicStatsParamsBy = "category"
+	GetPublicStatsParamsByCommune  GetPublicStatsParamsBy = "commune"
+)
+
+// Defines values for GetPublicStatsParamsFormat.
+const (
+	Csv  GetPublicStatsParamsFormat = "csv"
+	Json GetPublicStatsParamsFormat = "json"
+)
+
 // Agency defines model for Agency.
 type Agency struct {
 	// CommuneCode For commune People's Committees: the official 5-digit code.
@@ -180,6 +235,39 @@ type AgencyInputKind string
 type AgencyList struct {
 	Items []Agency `json:"items"`
 }
+
+// BoundaryCollection defines model for BoundaryCollection.
+type BoundaryCollection struct {
+	Features []BoundaryFeature      `json:"features"`
+	Type     BoundaryCollectionType `json:"type"`
+}
+
+// BoundaryCollectionType defines model for BoundaryCollection.Type.
+type BoundaryCollectionType string
+
+// BoundaryFeature defines model for BoundaryFeature.
+type BoundaryFeature struct {
+	Geometry struct {
+		Coordinates [][][][]float64             `json:"coordinates"`
+		Type        BoundaryFeatureGeometryType `json:"type"`
+	} `json:"geometry"`
+	Properties struct {
+		Code   *string                       `json:"code,omitempty"`
+		Kind   BoundaryFeaturePropertiesKind `json:"kind"`
+		Name   *string                       `json:"name,omitempty"`
+		NameEn *string                       `json:"name_en,omitempty"`
+	} `json:"properties"`
+	Type BoundaryFeatureType `json:"type"`
+}
+
+// BoundaryFeatureGeometryType defines model for BoundaryFeature.Geometry.Type.
+type BoundaryFeatureGeometryType string
+
+// BoundaryFeaturePropertiesKind defines model for BoundaryFeature.Properties.Kind.
+type BoundaryFeaturePropertiesKind string
+
+// BoundaryFeatureType defines model for BoundaryFeature.Type.
+type BoundaryFeatureType string
 
 // Category defines model for Category.
 type Category struct {
@@ -356,6 +444,16 @@ type Photo struct {
 // PhotoStatus Derivatives are made off the request path.
 type PhotoStatus string
 
+// PointGeometry defines model for PointGeometry.
+type PointGeometry struct {
+	// Coordinates [lng, lat]
+	Coordinates []float64         `json:"coordinates"`
+	Type        PointGeometryType `json:"type"`
+}
+
+// PointGeometryType defines model for PointGeometry.Type.
+type PointGeometryType string
+
 // Problem An RFC 9457 problem document.
 type Problem struct {
 	// Detail What went wrong this time, for a person.
@@ -400,6 +498,102 @@ type Profile struct {
 type ProfileUpdate struct {
 	DisplayName *string   `json:"display_name,omitempty"`
 	Language    *Language `json:"language,omitempty"`
+}
+
+// PublicFeature defines model for PublicFeature.
+type PublicFeature struct {
+	Geometry   PointGeometry           `json:"geometry"`
+	Properties PublicFeatureProperties `json:"properties"`
+	Type       PublicFeatureType       `json:"type"`
+}
+
+// PublicFeatureType defines model for PublicFeature.Type.
+type PublicFeatureType string
+
+// PublicFeatureCollection defines model for PublicFeatureCollection.
+type PublicFeatureCollection struct {
+	Features []PublicFeature `json:"features"`
+
+	// Truncated More features matched than the 500 sent.
+	Truncated *bool                       `json:"truncated,omitempty"`
+	Type      PublicFeatureCollectionType `json:"type"`
+}
+
+// PublicFeatureCollectionType defines model for PublicFeatureCollection.Type.
+type PublicFeatureCollectionType string
+
+// PublicFeatureProperties defines model for PublicFeatureProperties.
+type PublicFeatureProperties struct {
+	Agency         *string `json:"agency,omitempty"`
+	Category       *string `json:"category,omitempty"`
+	CategoryNameEn *string `json:"category_name_en,omitempty"`
+	CategoryNameVi *string `json:"category_name_vi,omitempty"`
+	Cluster        bool    `json:"cluster"`
+	Code           *string `json:"code,omitempty"`
+	Commune        *string `json:"commune,omitempty"`
+	CommuneName    *string `json:"commune_name,omitempty"`
+
+	// Count Clusters: how many reports.
+	Count      *int       `json:"count,omitempty"`
+	OnTime     *bool      `json:"on_time,omitempty"`
+	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
+}
+
+// PublicPhoto defines model for PublicPhoto.
+type PublicPhoto struct {
+	Kind         PublicPhotoKind `json:"kind"`
+	ThumbnailUrl string          `json:"thumbnail_url"`
+	Url          string          `json:"url"`
+}
+
+// PublicPhotoKind defines model for PublicPhoto.Kind.
+type PublicPhotoKind string
+
+// PublicReport defines model for PublicReport.
+type PublicReport struct {
+	Agency         string         `json:"agency"`
+	AgencyNameEn   *string        `json:"agency_name_en,omitempty"`
+	AgencyNameVi   *string        `json:"agency_name_vi,omitempty"`
+	Category       string         `json:"category"`
+	CategoryNameEn *string        `json:"category_name_en,omitempty"`
+	CategoryNameVi *string        `json:"category_name_vi,omitempty"`
+	Code           string         `json:"code"`
+	Commune        string         `json:"commune"`
+	CommuneName    *string        `json:"commune_name,omitempty"`
+	Description    string         `json:"description"`
+	Location       *PointGeometry `json:"location,omitempty"`
+	OnTime         bool           `json:"on_time"`
+	Photos         []PublicPhoto  `json:"photos"`
+	Rating         *int           `json:"rating,omitempty"`
+	ReceivedAt     time.Time      `json:"received_at"`
+
+	// Reply The agency's public reply.
+	Reply      *string   `json:"reply,omitempty"`
+	ResolvedAt time.Time `json:"resolved_at"`
+}
+
+// PublicStatsList defines model for PublicStatsList.
+type PublicStatsList struct {
+	By    string             `json:"by"`
+	From  openapi_types.Date `json:"from"`
+	Items []PublicStatsRow   `json:"items"`
+	To    openapi_types.Date `json:"to"`
+}
+
+// PublicStatsRow defines model for PublicStatsRow.
+type PublicStatsRow struct {
+	AvgRating *float32 `json:"avg_rating,omitempty"`
+	Key       string   `json:"key"`
+
+	// MedianHours Median working hours from receipt to resolution.
+	MedianHours *float32 `json:"median_hours,omitempty"`
+	NameEn      *string  `json:"name_en,omitempty"`
+	NameVi      *string  `json:"name_vi,omitempty"`
+
+	// OnTimeShare 0 to 1; absent without resolutions.
+	OnTimeShare *float32 `json:"on_time_share,omitempty"`
+	Received    int      `json:"received"`
+	Resolved    int      `json:"resolved"`
 }
 
 // Readiness defines model for Readiness.
@@ -642,6 +836,37 @@ type ListDevSmsParams struct {
 	Phone string `form:"phone" json:"phone"`
 }
 
+// GetPublicMapParams defines parameters for GetPublicMap.
+type GetPublicMapParams struct {
+	// Bbox minLng,minLat,maxLng,maxLat (WGS84).
+	Bbox     string  `form:"bbox" json:"bbox"`
+	Zoom     int     `form:"zoom" json:"zoom"`
+	Category *string `form:"category,omitempty" json:"category,omitempty"`
+	Agency   *string `form:"agency,omitempty" json:"agency,omitempty"`
+	Commune  *string `form:"commune,omitempty" json:"commune,omitempty"`
+
+	// Since Received on or after this day (Vietnam time).
+	Since *openapi_types.Date `form:"since,omitempty" json:"since,omitempty"`
+
+	// Until Received on or before this day (Vietnam time).
+	Until       *openapi_types.Date `form:"until,omitempty" json:"until,omitempty"`
+	IfNoneMatch *string             `json:"If-None-Match,omitempty"`
+}
+
+// GetPublicStatsParams defines parameters for GetPublicStats.
+type GetPublicStatsParams struct {
+	From   openapi_types.Date          `form:"from" json:"from"`
+	To     openapi_types.Date          `form:"to" json:"to"`
+	By     GetPublicStatsParamsBy      `form:"by" json:"by"`
+	Format *GetPublicStatsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// GetPublicStatsParamsBy defines parameters for GetPublicStats.
+type GetPublicStatsParamsBy string
+
+// GetPublicStatsParamsFormat defines parameters for GetPublicStats.
+type GetPublicStatsParamsFormat string
+
 // ListMyReportsParams defines parameters for ListMyReports.
 type ListMyReportsParams struct {
 	Status *ReportStatus `form:"status,omitempty" json:"status,omitempty"`
@@ -877,6 +1102,18 @@ type ClientInterface interface {
 	ChangePasswordWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	ChangePassword(ctx context.Context, body ChangePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPublicBoundaries request
+	GetPublicBoundaries(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPublicMap request
+	GetPublicMap(ctx context.Context, params *GetPublicMapParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPublicReport request
+	GetPublicReport(ctx context.Context, code string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPublicStats request
+	GetPublicStats(ctx context.Context, params *GetPublicStatsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListMyReports request
 	ListMyReports(ctx context.Context, params *ListMyReportsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1285,6 +1522,54 @@ func (c *Client) ChangePasswordWithBody(ctx context.Context, contentType string,
 
 func (c *Client) ChangePassword(ctx context.Context, body ChangePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewChangePasswordRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) GetPublicBoundaries(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPublicBoundariesRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) GetPublicMap(ctx context.Context, params *GetPublicMapParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPublicMapRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) GetPublicReport(ctx context.Context, code string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPublicReportRequest(c.Server, code)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) GetPublicStats(ctx context.Context, params *GetPublicStatsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPublicStatsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2251,6 +2536,304 @@ func NewChangePasswordRequestWithBody(server string, contentType string, body io
 	return req, nil
 }
 
+// NewGetPublicBoundariesRequest generates requests for GetPublicBoundaries
+func NewGetPublicBoundariesRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/public/boundaries")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetPublicMapRequest generates requests for GetPublicMap
+func NewGetPublicMapRequest(server string, params *GetPublicMapParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/public/map")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		queryValues := queryURL.Query()
+
+		if queryFrag, err := runtime.StyleParamWithLocation("form", true, "bbox", runtime.ParamLocationQuery, params.Bbox); err != nil {
+			return nil, err
+		} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+			return nil, err
+		} else {
+			for k, v := range parsed {
+				for _, v2 := range v {
+					queryValues.Add(k, v2)
+				}
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithLocation("form", true, "zoom", runtime.ParamLocationQuery, params.Zoom); err != nil {
+			return nil, err
+		} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+			return nil, err
+		} else {
+			for k, v := range parsed {
+				for _, v2 := range v {
+					queryValues.Add(k, v2)
+				}
+			}
+		}
+
+		if params.Category != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "category", runtime.ParamLocationQuery, *params.Category); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.Agency != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "agency", runtime.ParamLocationQuery, *params.Agency); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.Commune != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "commune", runtime.ParamLocationQuery, *params.Commune); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.Since != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "since", runtime.ParamLocationQuery, *params.Since); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.Until != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "until", runtime.ParamLocationQuery, *params.Until); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		queryURL.RawQuery = queryValues.Encode()
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithLocation("simple", false, "If-None-Match", runtime.ParamLocationHeader, *params.IfNoneMatch)
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetPublicReportRequest generates requests for GetPublicReport
+func NewGetPublicReportRequest(server string, code string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "code", runtime.ParamLocationPath, code)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/public/reports/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetPublicStatsRequest generates requests for GetPublicStats
+func NewGetPublicStatsRequest(server string, params *GetPublicStatsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/public/stats")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		queryValues := queryURL.Query()
+
+		if queryFrag, err := runtime.StyleParamWithLocation("form", true, "from", runtime.ParamLocationQuery, params.From); err != nil {
+			return nil, err
+		} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+			return nil, err
+		} else {
+			for k, v := range parsed {
+				for _, v2 := range v {
+					queryValues.Add(k, v2)
+				}
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithLocation("form", true, "to", runtime.ParamLocationQuery, params.To); err != nil {
+			return nil, err
+		} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+			return nil, err
+		} else {
+			for k, v := range parsed {
+				for _, v2 := range v {
+					queryValues.Add(k, v2)
+				}
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithLocation("form", true, "by", runtime.ParamLocationQuery, params.By); err != nil {
+			return nil, err
+		} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+			return nil, err
+		} else {
+			for k, v := range parsed {
+				for _, v2 := range v {
+					queryValues.Add(k, v2)
+				}
+			}
+		}
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "format", runtime.ParamLocationQuery, *params.Format); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		queryURL.RawQuery = queryValues.Encode()
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListMyReportsRequest generates requests for ListMyReports
 func NewListMyReportsRequest(server string, params *ListMyReportsParams) (*http.Request, error) {
 	var err error
@@ -2939,6 +3522,18 @@ type ClientWithResponsesInterface interface {
 
 	ChangePasswordWithResponse(ctx context.Context, body ChangePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangePasswordResponse, error)
 
+	// GetPublicBoundariesWithResponse request
+	GetPublicBoundariesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetPublicBoundariesResponse, error)
+
+	// GetPublicMapWithResponse request
+	GetPublicMapWithResponse(ctx context.Context, params *GetPublicMapParams, reqEditors ...RequestEditorFn) (*GetPublicMapResponse, error)
+
+	// GetPublicReportWithResponse request
+	GetPublicReportWithResponse(ctx context.Context, code string, reqEditors ...RequestEditorFn) (*GetPublicReportResponse, error)
+
+	// GetPublicStatsWithResponse request
+	GetPublicStatsWithResponse(ctx context.Context, params *GetPublicStatsParams, reqEditors ...RequestEditorFn) (*GetPublicStatsResponse, error)
+
 	// ListMyReportsWithResponse request
 	ListMyReportsWithResponse(ctx context.Context, params *ListMyReportsParams, reqEditors ...RequestEditorFn) (*ListMyReportsResponse, error)
 
@@ -3506,6 +4101,104 @@ func (r ChangePasswordResponse) Status() string {
 
 // StatusCode returns HTTPResponse.StatusCode
 func (r ChangePasswordResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type GetPublicBoundariesResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	ApplicationgeoJSON200         *BoundaryCollection
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPublicBoundariesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPublicBoundariesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type GetPublicMapResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	ApplicationgeoJSON200         *PublicFeatureCollection
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPublicMapResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPublicMapResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type GetPublicReportResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *PublicReport
+	ApplicationproblemJSON404     *NotFound
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPublicReportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPublicReportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type GetPublicStatsResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *PublicStatsList
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPublicStatsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPublicStatsResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -4107,6 +4800,42 @@ func (c *ClientWithResponses) ChangePasswordWithResponse(ctx context.Context, bo
 		return nil, err
 	}
 	return ParseChangePasswordResponse(rsp)
+}
+
+// GetPublicBoundariesWithResponse request returning *GetPublicBoundariesResponse
+func (c *ClientWithResponses) GetPublicBoundariesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetPublicBoundariesResponse, error) {
+	rsp, err := c.GetPublicBoundaries(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPublicBoundariesResponse(rsp)
+}
+
+// GetPublicMapWithResponse request returning *GetPublicMapResponse
+func (c *ClientWithResponses) GetPublicMapWithResponse(ctx context.Context, params *GetPublicMapParams, reqEditors ...RequestEditorFn) (*GetPublicMapResponse, error) {
+	rsp, err := c.GetPublicMap(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPublicMapResponse(rsp)
+}
+
+// GetPublicReportWithResponse request returning *GetPublicReportResponse
+func (c *ClientWithResponses) GetPublicReportWithResponse(ctx context.Context, code string, reqEditors ...RequestEditorFn) (*GetPublicReportResponse, error) {
+	rsp, err := c.GetPublicReport(ctx, code, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPublicReportResponse(rsp)
+}
+
+// GetPublicStatsWithResponse request returning *GetPublicStatsResponse
+func (c *ClientWithResponses) GetPublicStatsWithResponse(ctx context.Context, params *GetPublicStatsParams, reqEditors ...RequestEditorFn) (*GetPublicStatsResponse, error) {
+	rsp, err := c.GetPublicStats(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPublicStatsResponse(rsp)
 }
 
 // ListMyReportsWithResponse request returning *ListMyReportsResponse
@@ -5257,6 +5986,183 @@ func ParseChangePasswordResponse(rsp *http.Response) (*ChangePasswordResponse, e
 	return response, nil
 }
 
+// ParseGetPublicBoundariesResponse parses an HTTP response from a GetPublicBoundariesWithResponse call
+func ParseGetPublicBoundariesResponse(rsp *http.Response) (*GetPublicBoundariesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPublicBoundariesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BoundaryCollection
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationgeoJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetPublicMapResponse parses an HTTP response from a GetPublicMapWithResponse call
+func ParseGetPublicMapResponse(rsp *http.Response) (*GetPublicMapResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPublicMapResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PublicFeatureCollection
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationgeoJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetPublicReportResponse parses an HTTP response from a GetPublicReportWithResponse call
+func ParseGetPublicReportResponse(rsp *http.Response) (*GetPublicReportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPublicReportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PublicReport
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetPublicStatsResponse parses an HTTP response from a GetPublicStatsWithResponse call
+func ParseGetPublicStatsResponse(rsp *http.Response) (*GetPublicStatsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPublicStatsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PublicStatsList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	return response, nil
+}
+
 // ParseListMyReportsResponse parses an HTTP response from a ListMyReportsWithResponse call
 func ParseListMyReportsResponse(rsp *http.Response) (*ListMyReportsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -6082,6 +6988,18 @@ type ServerInterface interface {
 	// A staff member changes their own password; other sessions are signed out.
 	// (PUT /v1/me/password)
 	ChangePassword(c *gin.Context)
+	// The communes and the province outline, simplified for display (RFC 7946 GeoJSON).
+	// (GET /v1/public/boundaries)
+	GetPublicBoundaries(c *gin.Context)
+	// Public reports in a bounding box, as clusters or points (RFC 7946 GeoJSON).
+	// (GET /v1/public/map)
+	GetPublicMap(c *gin.Context, params GetPublicMapParams)
+	// One public report (404 when it is not public).
+	// (GET /v1/public/reports/{code})
+	GetPublicReport(c *gin.Context, code string)
+	// Received, resolved, share on time, median working hours to resolve and average rating.
+	// (GET /v1/public/stats)
+	GetPublicStats(c *gin.Context, params GetPublicStatsParams)
 	// The resident's own reports, newest first.
 	// (GET /v1/reports)
 	ListMyReports(c *gin.Context, params ListMyReportsParams)
@@ -6515,6 +7433,223 @@ func (siw *ServerInterfaceWrapper) ChangePassword(c *gin.Context) {
 	}
 
 	siw.Handler.ChangePassword(c)
+}
+
+// GetPublicBoundaries operation middleware
+func (siw *ServerInterfaceWrapper) GetPublicBoundaries(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetPublicBoundaries(c)
+}
+
+// GetPublicMap operation middleware
+func (siw *ServerInterfaceWrapper) GetPublicMap(c *gin.Context) {
+
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetPublicMapParams
+
+	// ------------- Required query parameter "bbox" -------------
+
+	if paramValue := c.Query("bbox"); paramValue != "" {
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Query argument bbox is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	err = runtime.BindQueryParameter("form", true, true, "bbox", c.Request.URL.Query(), &params.Bbox)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter bbox: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Required query parameter "zoom" -------------
+
+	if paramValue := c.Query("zoom"); paramValue != "" {
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Query argument zoom is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	err = runtime.BindQueryParameter("form", true, true, "zoom", c.Request.URL.Query(), &params.Zoom)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter zoom: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "category" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "category", c.Request.URL.Query(), &params.Category)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter category: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "agency" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "agency", c.Request.URL.Query(), &params.Agency)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter agency: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "commune" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "commune", c.Request.URL.Query(), &params.Commune)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter commune: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "since" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "since", c.Request.URL.Query(), &params.Since)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter since: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "until" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "until", c.Request.URL.Query(), &params.Until)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter until: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	headers := c.Request.Header
+
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for If-None-Match, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter If-None-Match: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetPublicMap(c, params)
+}
+
+// GetPublicReport operation middleware
+func (siw *ServerInterfaceWrapper) GetPublicReport(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "code" -------------
+	var code string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "code", c.Param("code"), &code, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter code: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetPublicReport(c, code)
+}
+
+// GetPublicStats operation middleware
+func (siw *ServerInterfaceWrapper) GetPublicStats(c *gin.Context) {
+
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetPublicStatsParams
+
+	// ------------- Required query parameter "from" -------------
+
+	if paramValue := c.Query("from"); paramValue != "" {
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Query argument from is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	err = runtime.BindQueryParameter("form", true, true, "from", c.Request.URL.Query(), &params.From)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter from: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Required query parameter "to" -------------
+
+	if paramValue := c.Query("to"); paramValue != "" {
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Query argument to is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	err = runtime.BindQueryParameter("form", true, true, "to", c.Request.URL.Query(), &params.To)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter to: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Required query parameter "by" -------------
+
+	if paramValue := c.Query("by"); paramValue != "" {
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Query argument by is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	err = runtime.BindQueryParameter("form", true, true, "by", c.Request.URL.Query(), &params.By)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter by: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "format", c.Request.URL.Query(), &params.Format)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter format: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetPublicStats(c, params)
 }
 
 // ListMyReports operation middleware
@@ -6956,6 +8091,10 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.PATCH(options.BaseURL+"/v1/me", wrapper.UpdateMe)
 	router.GET(options.BaseURL+"/v1/me/export", wrapper.ExportMe)
 	router.PUT(options.BaseURL+"/v1/me/password", wrapper.ChangePassword)
+	router.GET(options.BaseURL+"/v1/public/boundaries", wrapper.GetPublicBoundaries)
+	router.GET(options.BaseURL+"/v1/public/map", wrapper.GetPublicMap)
+	router.GET(options.BaseURL+"/v1/public/reports/:code", wrapper.GetPublicReport)
+	router.GET(options.BaseURL+"/v1/public/stats", wrapper.GetPublicStats)
 	router.GET(options.BaseURL+"/v1/reports", wrapper.ListMyReports)
 	router.POST(options.BaseURL+"/v1/reports", wrapper.CreateReport)
 	router.GET(options.BaseURL+"/v1/reports/nearby", wrapper.ListNearbyReports)
@@ -8170,6 +9309,263 @@ func (response ChangePassworddefaultApplicationProblemPlusJSONResponse) VisitCha
 	return json.NewEncoder(w).Encode(response.Body)
 }
 
+type GetPublicBoundariesRequestObject struct {
+}
+
+type GetPublicBoundariesResponseObject interface {
+	VisitGetPublicBoundariesResponse(w http.ResponseWriter) error
+}
+
+type GetPublicBoundaries200ResponseHeaders struct {
+	CacheControl string
+	ETag         string
+}
+
+type GetPublicBoundaries200ApplicationGeoPlusJSONResponse struct {
+	Body    BoundaryCollection
+	Headers GetPublicBoundaries200ResponseHeaders
+}
+
+func (response GetPublicBoundaries200ApplicationGeoPlusJSONResponse) VisitGetPublicBoundariesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/geo+json")
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetPublicBoundariesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetPublicBoundariesdefaultApplicationProblemPlusJSONResponse) VisitGetPublicBoundariesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetPublicMapRequestObject struct {
+	Params GetPublicMapParams
+}
+
+type GetPublicMapResponseObject interface {
+	VisitGetPublicMapResponse(w http.ResponseWriter) error
+}
+
+type GetPublicMap200ResponseHeaders struct {
+	CacheControl string
+	ETag         string
+}
+
+type GetPublicMap200ApplicationGeoPlusJSONResponse struct {
+	Body    PublicFeatureCollection
+	Headers GetPublicMap200ResponseHeaders
+}
+
+func (response GetPublicMap200ApplicationGeoPlusJSONResponse) VisitGetPublicMapResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/geo+json")
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetPublicMap304ResponseHeaders struct {
+	CacheControl string
+	ETag         string
+}
+
+type GetPublicMap304Response struct {
+	Headers GetPublicMap304ResponseHeaders
+}
+
+func (response GetPublicMap304Response) VisitGetPublicMapResponse(w http.ResponseWriter) error {
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(304)
+	return nil
+}
+
+type GetPublicMap400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetPublicMap400ApplicationProblemPlusJSONResponse) VisitGetPublicMapResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetPublicMap503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetPublicMap503ApplicationProblemPlusJSONResponse) VisitGetPublicMapResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetPublicMapdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetPublicMapdefaultApplicationProblemPlusJSONResponse) VisitGetPublicMapResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetPublicReportRequestObject struct {
+	Code string `json:"code"`
+}
+
+type GetPublicReportResponseObject interface {
+	VisitGetPublicReportResponse(w http.ResponseWriter) error
+}
+
+type GetPublicReport200ResponseHeaders struct {
+	CacheControl string
+}
+
+type GetPublicReport200JSONResponse struct {
+	Body    PublicReport
+	Headers GetPublicReport200ResponseHeaders
+}
+
+func (response GetPublicReport200JSONResponse) VisitGetPublicReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetPublicReport404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetPublicReport404ApplicationProblemPlusJSONResponse) VisitGetPublicReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetPublicReport503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetPublicReport503ApplicationProblemPlusJSONResponse) VisitGetPublicReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetPublicReportdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetPublicReportdefaultApplicationProblemPlusJSONResponse) VisitGetPublicReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetPublicStatsRequestObject struct {
+	Params GetPublicStatsParams
+}
+
+type GetPublicStatsResponseObject interface {
+	VisitGetPublicStatsResponse(w http.ResponseWriter) error
+}
+
+type GetPublicStats200ResponseHeaders struct {
+	CacheControl string
+}
+
+type GetPublicStats200JSONResponse struct {
+	Body    PublicStatsList
+	Headers GetPublicStats200ResponseHeaders
+}
+
+func (response GetPublicStats200JSONResponse) VisitGetPublicStatsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetPublicStats200TextcsvResponse struct {
+	Body          io.Reader
+	Headers       GetPublicStats200ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetPublicStats200TextcsvResponse) VisitGetPublicStatsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetPublicStats400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetPublicStats400ApplicationProblemPlusJSONResponse) VisitGetPublicStatsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetPublicStats503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetPublicStats503ApplicationProblemPlusJSONResponse) VisitGetPublicStatsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetPublicStatsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetPublicStatsdefaultApplicationProblemPlusJSONResponse) VisitGetPublicStatsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
 type ListMyReportsRequestObject struct {
 	Params ListMyReportsParams
 }
@@ -9182,6 +10578,18 @@ type StrictServerInterface interface {
 	// A staff member changes their own password; other sessions are signed out.
 	// (PUT /v1/me/password)
 	ChangePassword(ctx context.Context, request ChangePasswordRequestObject) (ChangePasswordResponseObject, error)
+	// The communes and the province outline, simplified for display (RFC 7946 GeoJSON).
+	// (GET /v1/public/boundaries)
+	GetPublicBoundaries(ctx context.Context, request GetPublicBoundariesRequestObject) (GetPublicBoundariesResponseObject, error)
+	// Public reports in a bounding box, as clusters or points (RFC 7946 GeoJSON).
+	// (GET /v1/public/map)
+	GetPublicMap(ctx context.Context, request GetPublicMapRequestObject) (GetPublicMapResponseObject, error)
+	// One public report (404 when it is not public).
+	// (GET /v1/public/reports/{code})
+	GetPublicReport(ctx context.Context, request GetPublicReportRequestObject) (GetPublicReportResponseObject, error)
+	// Received, resolved, share on time, median working hours to resolve and average rating.
+	// (GET /v1/public/stats)
+	GetPublicStats(ctx context.Context, request GetPublicStatsRequestObject) (GetPublicStatsResponseObject, error)
 	// The resident's own reports, newest first.
 	// (GET /v1/reports)
 	ListMyReports(ctx context.Context, request ListMyReportsRequestObject) (ListMyReportsResponseObject, error)
@@ -9851,6 +11259,112 @@ func (sh *strictHandler) ChangePassword(ctx *gin.Context) {
 	}
 }
 
+// GetPublicBoundaries operation middleware
+func (sh *strictHandler) GetPublicBoundaries(ctx *gin.Context) {
+	var request GetPublicBoundariesRequestObject
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetPublicBoundaries(ctx, request.(GetPublicBoundariesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetPublicBoundaries")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(GetPublicBoundariesResponseObject); ok {
+		if err := validResponse.VisitGetPublicBoundariesResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetPublicMap operation middleware
+func (sh *strictHandler) GetPublicMap(ctx *gin.Context, params GetPublicMapParams) {
+	var request GetPublicMapRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetPublicMap(ctx, request.(GetPublicMapRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetPublicMap")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(GetPublicMapResponseObject); ok {
+		if err := validResponse.VisitGetPublicMapResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetPublicReport operation middleware
+func (sh *strictHandler) GetPublicReport(ctx *gin.Context, code string) {
+	var request GetPublicReportRequestObject
+
+	request.Code = code
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetPublicReport(ctx, request.(GetPublicReportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetPublicReport")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(GetPublicReportResponseObject); ok {
+		if err := validResponse.VisitGetPublicReportResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetPublicStats operation middleware
+func (sh *strictHandler) GetPublicStats(ctx *gin.Context, params GetPublicStatsParams) {
+	var request GetPublicStatsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetPublicStats(ctx, request.(GetPublicStatsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetPublicStats")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(GetPublicStatsResponseObject); ok {
+		if err := validResponse.VisitGetPublicStatsResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListMyReports operation middleware
 func (sh *strictHandler) ListMyReports(ctx *gin.Context, params ListMyReportsParams) {
 	var request ListMyReportsRequestObject
@@ -10214,137 +11728,164 @@ func (sh *strictHandler) CreateUpload(ctx *gin.Context) {
 // Base64 encoded, gzipped, json marshaled Swagger object
 var swaggerSpec = []string{
 
-	"H4sIAAAAAAAC/+x921IcSZbgrxzLHbOCniBJEKglsLUxhKQuanVhALXGptCSnhEnM72JcI9y98hUloxv",
-	"WNsP2Ie1+YF5W7OZx1mb/+g/GfNLXNMjbwJK3a16UAER4Zfj537zL52QJylnyJTsHH3pjJFEKMyPF6jE",
-	"7GSoUOjfIpShoKminHWOOpcYchZJUBymhCoY4JALBCVmlI2AjAhl3U7QkeEYE6I/TyijSZZ0jnpBR81S",
-	"7Bx1KFM4QtG5u7sLOgJlyplEM/MLEl3gLxlKpX8LOVPIzI8kTWMaEr2I3VTwQYzJ3/9J6hV9qcz1dwKH",
-	"naPOf9stt7Zrn8rdc/uVnbS+p6sxgrDTApWQkHjIRYIRcAFDQmMJExLTyMx+DH0UggvZh5hKJQEnKGbA",
-	"h0NkkQbBkGIcdTt3QeeUs2FMw0ffSjgmbIQQuuklTKkag9JPMiGQKZCKKDRrfKX38pgLPGEz4GqMAgwY",
-	"Yeug1wvgoLen/3mi/znQ/xzqf54HcLC3r//RD/b03/b1r/vPAzjs9bbNDl5zMaBRhOwxd3FJRwwjoCyA",
-	"QaZAjakEwWOEhMyAcQURN380K3zH1WuesegxF/iOg8zCMQiUPBMhwhYXZmGcoUUFEscozHologXlFedv",
-	"CZs5CpSPirecQ0LYDIhSmKRKHlv20je8aMcwoz5Iy3w0g2myq52CX/lW4N7erXA2s4gPjGRqzAX9FR/1",
-	"eN5SKSkbBYCfUyosp6HMcBkIBUbIFCWxRZ8PjEwIjckgxkclVJCKCzJCkCgmKCDiKA0KESanKI41z7cM",
-	"H4iGaMtZwTuuxpoxTol0rCm6zwNMBQ9RyscGz0eM4x0rJiwPEDjMJEawNeQC8DNJ0hiBQBqTEIFnStLI",
-	"Ul4q+ISy0NDcXS4pDRxORsjCmf4pFTxFoSg6IkySjOFNyCOcl8ivuQD3BpwjT2P8QcIpTxKqFKI8MpPy",
-	"4ZCGlMRwuBPREVWgx9LH4ESyVIKykUY3Gi2Dil3mWaTfvqWWryHTIv7nfKmdoOO2SUncCTqZojFVs07Q",
-	"0fsyRyJvQmRKYOeTZxGMJHhjWbr/2YSaWS2YO0edDy/evYTz8X/+65///f+wEbz4j3+hcDr+j/87m9+i",
-	"0Tl+yTTZ6RXTqFOOWc7stlYujg/+hKHSCyj2X1tBNmDRTu/p098/0ZvXbEzo0/mfP5OdX3s7zz+5/+98",
-	"+rIXPH1y93c+2LuRWZpZBI4iqkFF4vMKPgxJLDFYgiLVBejZvxz6Z3z480vI5zfIRmrcOdrv9QKtD+a/",
-	"7wULT3etLxunusGBvqFW66wDlipM6j8sJw09ppuECEFm8zhnxvIt5ZQoHHHhZQL2ZBdNn399qt81LItE",
-	"MdVoERMpq+eciZHmkkGHcZGQ2HuII8GztI7klA0FkUpkocoE+hBqTFgUY3QzmM1zqhMGxAAIzl4GWuT1",
-	"Hbr1QTNNzafmGRjwoVVYHIubjlEUjFRzZ6BGISgXWeLwIrws37/gJIKIJGTU/k2T3/z4n/8K4z//+/9i",
-	"I0j+/G//T8H//9+O9/iGSMczSUMSz4PkAiWPJ1o8ap5spKMEyRO0MnNCJR3EeAQkF7LpmCuurZQcnypM",
-	"fMB5jITpGSUySRWdeOTFO22xgBzzKQPOLCSzQUxDSEjqG62BvAYR/SzTYkwNCeaQsLq2RRRw6vC9hLng",
-	"JLopzqnBYg1/vdHM9clzP6vLB96Evd4TIVU42sFyVrgZKekTrMzz9GA1lvuozHplimCIkWwg/woIvwSD",
-	"Hxp170OSFILgK2TJGMPb+XVgbvLP6ftjLlQAjLOdYp8gkEjONNdl0Oe3fc16DIl4lceYKI2UN3Z/7jHL",
-	"koHW1y24q8STcDbi0UAD9omXcvjtisfZMe/WFuAFiSWSCw33NgFbMpxcm/Piff3V1VTPFgH0gugvyAw+",
-	"EhEtVVgr/LeCwb7dviSKvPqccuHBRjR/x+iGmIfaktE/dSKicEfRxCsKU8GHNMYVzCbzmiFLKbWyuDLe",
-	"X9oPztiQL0X96h7KxVUm9QHlNcU4KtxedaAY3908aXzUKscR9Ac8mnVjbk3KbkxUP4D+LxmKWTemCTW/",
-	"WkO1exZhknKDizv/A2d96Ha9BJNo03WEHkOnsVe7tPID39Z+RBJrhtvcllREZTWpxW895NaY0X3lm+gN",
-	"YaPMLTsf0vDTGiKWu3zjYDa/NBKGmSCaYOtYyLNBXEHBkoXETXxtf5ONVnzTushazt0qSFwaVQFCkiAM",
-	"BU+Myum2HuGEhkYn0fLpBj/T4XLwxgZpY6MwugV4Qe1At4nWUgfuvKM4HXOmde38PUCpaEIUAmWQoBJo",
-	"NOt5CCbks/Xp7/X0f4HPyb/CkRXDPK8OsfO8t85plmt5VhvF/NoYpvUIfJB/h0QM7kWW25Eu0HDizeV5",
-	"bZh58VWxHNexEXOxN0e0oUCyroCo4ZhnzIhKRViIFiPnDnnI45hPnVewGSxaxTVlgWNdUyXXW/7FpX3X",
-	"6xty8raAbzFybTs1eFV34jvJ9yo9HZM4RmZ5aOMk80c3dsNzULROY7me6Na07mcDFv6a5l91954eBJAS",
-	"oeIZJETeWvuyVFX+/tnB87393/3ud09//8w3jUCJLLox6vqNcwH7DrOp01S3nC+2ttGWoVugWwkirsEv",
-	"CxhVVMDne/vw5OAQ7H4rVs6T/fU8UnbwlvX+EQUdztb1+TXwZD2rr9VT+NRnPi8+LzOWb2vnRMopF9Gp",
-	"8Wysuz8brbxJ3SBNM/Pw6XIDFacrf95buunmehrjewGgNYJ5Eh8jHY3VIi43t5WSndUp+CUKOiHaVpNA",
-	"BEJCIuPuN3pLHtVOiRpXNRYXNKFG+xBIIs3WhoTGGHkVODXOkgEjNL7JhMdmv9SW405MJxjBh4s3ucvu",
-	"oNeD9DMUH3s14HUGdH6qqNgybCWoSEQUAT1immIUAFGQcKlgv3fwDNLP295ppzSyqvISzmTwe4EqnIeI",
-	"fB6ai9en8Pzg8PeFpzLiYZYgU93OvINJERr7VFCiYIpMwVRwNrKRZs3jA+MyJZCikJx5t2jzFObHfOXL",
-	"WLDjlXkO+ZqNBriSllMxrOZ0nKBDmRWVfhHUxFOPXDEvOE43P8A/7TiWv3P2MscW9413vDZq0mP9eHV1",
-	"DvaFZpisQqaKqhhbMBdkliTEANms5JaySP/sYOpdkf3DvFfmw8UZCByiQBYiMJJQgwZzgwaA3VEX+mOl",
-	"Unm0uysTItQvrDspgp9ytzzefncpjzdP830uo4HcLdAwQIyLsk2N2UjBpDKNyewm98BsEL78IFFYDTGu",
-	"mLGLvijM3XY96gIljfRHwFk8Cwplyo/MfLkP5YJbB0omUeSbbWCaIsOhma67WpDTTFvZde0EFpzrh1Qf",
-	"yVLhnVBW/eveHItrHF1FFj9b7jBe/6zuPDu6QBJRhtaF39SmMLxdwz9rnKseRjfvbMnla1ZJ5FjV+xLk",
-	"6/rk3c1QoBxvpuwK+/GN4rdzvv/DvTWV2/pg/rX6zVYShpgqF+NYjQeQKBLuCOd5yldawT5mrp+B4qDP",
-	"EfgEbaTSMIK6cfSP73b2n+7t7fR6vYN938ofwqS2lia17hFPMqDN87JvSZepZs4CBDF5eGpMGIyJCblI",
-	"rWlQ5Q+xrGd+xxWf30KCzd+7c/6z1WnQKtceGjR6ohzfhJxJlww0vx1hAk24FuoJnikH6sXM27z2EkMq",
-	"3dY28UZo4ZtgTK3AWQkkV+6DV0ytEjvy+zeqWFQ5yIrjowng4ugqS254RHLQVTG2nVHY7JpGjPdk5597",
-	"O89vdj59eRY8PfBHed3nm3hLS7ZSNfN7veD+2EyDmOvkeh4TykDhZ3UMP169fWOj/CarrBHUPeg1Q6y+",
-	"Ra5LgRZoNTKsL/BDGnMSwdlLaVzgcP7+8gp2J3u7mXkgYeuny/fvQGaDhNoIjFFPtmsmxAZnmpDPZ/Zz",
-	"a7K7X/ZWIvwIhySLVedIiQzn8jDJzJkKhiMO0OVFWEMzngHXSrfjFNE/wFXxLgp9PKzMpVglc8JPYu1U",
-	"cE58/sH1nM9tbuegw/CzugkzIX3h4HMiJRAJfftCmaGjv4KUjPAYyMDIC5dEEhNpH6ygjrb6uGsMsKZD",
-	"hUgnqPmV1RjMj5TdpIKPDNnq34b8xhl95nF+bpoVxVy6v+mp3I88Rdbi8bhwOnq5AKvgd4KOyaVEoZdi",
-	"7RsSJZRZd3BKVDi2z8wf/UPXpUOL2bR6rlme8LSMGZXBb3MeRPq40HuGoPl34VuAkDCj+1irho00hbUY",
-	"6XpIlxAyr4pIkpjI0h8pKm0EtOQQiKwOea1xCRrVcxJvBtzo1HneY8rj2cjIKIZEoFQ3ZRbYKimLDQR1",
-	"J+AWUwCrukUv9tqTfZ+veLFBvGqO7eY6bT0ndIl3s2ROtQ+DyqJX2PNGknd9qHjPa8Ul3kdIr3nSm0f1",
-	"qgkP80bpBgaD5sM3WmlY46smLlQVt9p43h0kclWQNvISkKm1tqZ1I68RZH3sS/xZvONGCIqZfdvZ9BwV",
-	"GQ4fyQVGBjFGfqvmXh1kmzqqVnBGFa8XfqliX0v9UgbUp+adr+E068XLvs59tXkQqjyFQiB+pf5RPan2",
-	"QoWu1sn3W0oVGidaOcxKcMysu/X87oMLW5r7Spp9w0eUrRsp3jwkWYX+Ohi4Ashbt3h/Htw1OM9jEYjP",
-	"z1t3g3icjrldXMkuLy2MeY9jqLi4yelw/vFCHr8Ob9dm9c1mriLGFbbIxpt7SIUxqoCDWw0gPqS74rfI",
-	"zgkVfn+vlKXXuTW5hbL24vOMKRobo9MOB2Y4V0wp/fG6OX+3B1C3yG7yOFzObV9oe0K0MtKVc2Gb8KzC",
-	"oTZ3DQTNdbtJfUC33pnNggGuanJu8zQhI9z9U4ojbV+bX1JW/jzFQVr8MkYaesEk6a94M5gpzH1rLl/v",
-	"8Pf7z54eVJP29oKliULVhdaGbgfJZcz9CdBrJ1FValb9wP3SFtetLCpBNea1orvzD1d+/DLLb+MrLnFi",
-	"iZgohrAfFNOXm6mlWXmhaPXBTXx3JgM8zARVs0tNEBZGA0tSxU+vc+D/9PGqE3gqXapEbjyPko7YDmVd",
-	"eEXCMRQGvm3JEACRhjnIkKcobRCeSjAkiYF1+PEY9UtEQUJm1ywkcQxUHZv6+IRGUYxTIhCQDbkI81f1",
-	"8N1rlve3MALQ7qXY+Vip1NYLU2fR1bfzgoS3aAP3eh2XCREK/jH787/9CxvBO8rGEFJFf0W2M0SMBiS8",
-	"BZKmXSgDzM5XmQf1TQqAzYuJ6RBtswdyzWyhGGGRnocKyL3Bx4DENAYwo5i+BZnCCBR3nlDTjoMOYnQV",
-	"RgFMubjFCAYzoEqCUz9tWwnKrhmBvE4m0PMFdadp0Fpqds2umc1Fsa0gqKn0KZJm+m312/0ijwa2LJuF",
-	"vkvD6W934Y9lDovNgDHHds28jTqAKLtcyorGHgbYticJhESImV5Wv5ph0gdLPMfwS8YVAlW2QGbGs2vm",
-	"IEuKbA+DMDENkUnDXK2C1NF8Q1BUxAVqbD5Jx4MRr3NMODk/6wSdCQrrN+z0unvdnqmTSZGRlHaOOk+6",
-	"va6rQB4bYtuNcLIrrS49QsPsCnrRVN3RivhLnFwmJrBDBElQGSb385eOFsIdU+GQV5wcFcmZJZuxnvVK",
-	"y5d6lmSTJ3xqNH3Z7/UWVO6vV7Gf+yJaWqO46gnbWOHAzusbrljfbqUjjfnkYPknRb8PswQXfVj2kUuc",
-	"qjDMztHPn4KOyyRy6798e2moKMIJSMpuIddaXTaYTeUNgOEUpYIhFVLBlnlbaQQqwjGKjKQrXeh80rPu",
-	"jk3xyK+taPIHVK6+5AGPz83ga0cR0wl2FwLoDZ0gQ+k6HrgUR81VstTwQYliQtmouv3SNeygYHI1qkCo",
-	"r2K/17OUbplJhCmyyJRh2qYYMoDD3hPYKjruDAmNNbOxWRzbtvXNlFrX9xyAy/SUB4RxOYkHzPrhzFDH",
-	"Ye/J40x5UgVjo8nIfTUKWYA1xdqO4C1nI/7yhUGWyyeVJbSiy2Rv1/hZdo2opCh3v9DozqhKmYeGzjN1",
-	"kkcWfJxWM+2S0dqkrVYuu6Kj/FORPPmCR7N7O9Jqq4q7utapF3r3gAicB778LN6VRRNp+tdgtDmr31v+",
-	"Sa1/kPnoyfKPyo5VXy0gSl3659zhd1fDbuslBS60wmda0ZCicnzLHAHKXAfSiptjbPplGhKn4uW9fGqS",
-	"IySKxHyUYZMUXCDJEEPII1xIDqdl1Gk5Qbh41GYkUY+OPRRZ1JsMPDJhlDXjLY3h3PPvxNFKHAWMVkJ1",
-	"l9O0k4eoFyvZjZjhwwp5T8izBSuKxXf/gk+2FvxoHLO1Md1ZFdvd7IB3v+QIcqe5m4mT31k9MUbrgK0f",
-	"/Evz92a4eO7kD3wp5QmfFCT6KKfyyObNUgK1INAia9mprSQ+SllzLyIkaBFSed5J+ySrdefSsGiTmz6E",
-	"un9p5s3teGShNpdpsZiL/W1LtEs0/j4qCzn2Q+4wlECZe+Q6aRn3YOnkGxOFeXK77dAqshglSLJUGDrj",
-	"Z6H0O8lfenDLYJGwy5caABcRCuvVPHvZvWdfjRU5Ts82rmPbV6g4jGUQzdR4N84D0ymXyicfUpMlYXwM",
-	"mTDOykxqHWYkTHo1RBiTWe4CZkBAYZJyQcQMYh7ewtbB/nPrL6617tye901UAuUPw2kqEzwyfyljlYv6",
-	"/D4uW9l/vvyjZrPe0mWzdLKiCul+kd4WpLnQjMWrPEvBIGEe4q/ivt74PNpzK/VyvG8wE/v8gSRevaRq",
-	"JVz06G4Ob3imHhVxHh8BqhJp0xTpps434be2647r41QE8Fwo3AYCl2ARV2k766x0vUjIDAYIU0GVQqZl",
-	"JGEzyGRGYhhykcBWv9oDoh9A3/bAeHJw6H6v/rrdhRNbMEbltWvofAgJZZlCaaiA2EKsQ1CCouzCibwt",
-	"OucXSfYmVdqt0PlgbA9MHkd8ykzHP8U58KFCds1MTJSz4hMu7G+oplzcgqtsCXInNfj5vg1U1YnNYeR7",
-	"lT4QwVWadaxEbPv3OXPZhKXNY6JPckqkKYzbmJT/Qtm51iWJRiSTD1EwdgOTwczGojiQSj4/JHxA4xwN",
-	"l1Po7qToe+Ln9bYvyoNin2u98l3r+AtF01ef3X0XysVHDX4aRqphLI/BZhPLPL3ByCjb9YxntnzJxknz",
-	"pJLFaOuEUDvOOhXCnLD8htSUR0Ledzh1kP8rV338WEjqWkoel8cppISKYxeaRi1PtILIEKTiqTQ5No3g",
-	"dB35yrDKQjP7tHztESINi0ztwqyt2dq2oco3cGDGQi8jIgVncOVuqemFa5Sk6ZgX5rurjW+33L3Rr7aE",
-	"it82+vUbR6G6G3mcf2O0ec9w1RBR3rMljws06mtNbSWJwTSv2jJJVQHoow7A9hOVQW4AyW2gElAQiUXC",
-	"2nFTnOVePqnILLhmhHE2S6jEqAvWMHfyznYJy1P5NUkSBsYSA8qkQhL57AAbxni7WuTCvvyokYtvxPJt",
-	"2LIWEC2KR43V2z+ZQEYbs/AB//6otsxT9xKta67c/Zt2TZgiZqObazsokyh+kCVk/Kdphpw/T1uR8/ah",
-	"Ajf1zk2PrB4uQaXMLCpqoNR3B9mqWGh7aYIrtzIiA7jQSuUQhday8lZZfpQspNMuFq3hvSzHdo5/WK5T",
-	"6VDfgi1aPDayAE/tzDsvqcz7ctdnbMZR7/6W0cUouvY2GetTFVq5gFvEVAIZcHN9YZOvmRKKny7fv1uG",
-	"Q9WyPW+s2mLreaUq9CHYXb3N7KZe+9P8drpvOoT82yLlV2DiidZNh0NI0Dip89uObHmK6brjjvHYxZ9z",
-	"9ddorLISUlmAk04NXmgjv3VN1FcseCi6Xq3qm6mXUfoHNRdG1MYszmi/V++wv6xAzj+Ba+zTUpex72lr",
-	"9aBWYaWhkTcHPCUjc9VXER//ToNrmxtXdTtDk5QDZ70ipEpAOb0YXdUfLJtymJKZufJZIovsLUzy6Jpd",
-	"s99BP8liRVMi1O6Qi2RHy+v+ERDTRN4oJxH07SR92x8sgH6lSVvf+Fi0FOrbcfvb8Prs4vIqsEkLnOE1",
-	"AzM3/WwGlfmo5v2+LdHKxZspRZXHZmVNZO0fNWcec4nFvO4+56zR5Kzf7HLWN4Vr59pg11a3ErMjCxfC",
-	"oN+896ULReejW5zZEYsAX+FyEqgywWT1iV7mNdva7+3ZOhLjobaNn/d7PXsf1pSISAaAE3QXNOnVmIRu",
-	"IejE3ADtepbHs+3jcnS9krxMMKJD01tYVSoCCRzs73fhbFhcAWtvwU5oNHUN02wkUb982HviiSWaUCez",
-	"N79eMyrhFlN1ZMFV3kedr8aWApJwbHHrqGjhvXcIb18E8NP5qz8EcP7uDwF8xMG5Vnd/fHV2ClsRhjTC",
-	"qISrqQXeLnuAH/YgwRFJ6WeMZfeafcyRLS+H7AcV+JrZf5Dw6p/OXsMfzi/Le1+oBHu7q95X8XHXXtzS",
-	"B6npQ/Jtn+vEZhm7NmxzAqfJB/XZFO1FYYRMD4XSFimmKPJj2iLw4cPZS70wGiGJtw3EhckJktVEfmUd",
-	"VUZEWCW6lBENbF05Z/Fk559tk5Cb7pGp/t3bf9aWwfgw4Y+yyaPmkx4eZOurQx65dp2i6D/rVnDlWoY0",
-	"F1HeyTtfM57m3fyL7iRF3fiAMiJmX9e9sFzjXKZXvt1cLw8Ktmm51/Kee6JAQLOJ+ULvR07rxDar78Rx",
-	"CT40XnmD7SaFjsSmOg/ws2bUFX424NEsr/m2hJyXbt0FnX2rETzwosvGkCZdIC/L/MbVmIPeCiHfU86G",
-	"MbWtAA72nqysv+i3D9d5e39/lT1X7/v+ZjUxlzuRY4SWd3tah3laJdc5Daxuwuwyc9/TQkumeiXUitbM",
-	"Q2XBN+0bohbO8DW3gbXO6a4z2WDOVS4Pe0jzqHLZmDemrp8CT7Gm0ZtGl7lK/91eWptK31fgmTfkMAKl",
-	"CAu73Ls9rUYGmoBt7+o8UqY/ijJ35vXgfStV5wXCrWGeWZuqeL8lwmWv9kew+xeLzG+6xOkbRV2G5TU3",
-	"NYt/i+fd/jHaLrmFkUFU2cuDbH/fwpRfGW937cCL6t0+MPvON4DEHg/vO66gaD//He3W12sUT0sAFhpO",
-	"q0PJFxF4/Q3jx+vvuLExbljYmWLNUq7C1giV4Ts27Cu3q7JTulZMpJCiuJgX2VrA3VTghOK0tU2LqfRK",
-	"U9N5Slb9VQMcclFPyDCLkJVbAKzLLnLd2Y2z0T3OYsxbhkV4zaiyCf0mRdqwVHdZeq3HuXkn75oOJ5By",
-	"yhTwTOnp632e9JsaVCEnUpEYpkSThXGfWZecx7t0bkFxUdyu8d0E+As1AeYujWkJiLvnm1cjbGJm32MK",
-	"3ccxhynP4sglVZZ2cl7nU2ZlKvsHQzP/AKcukdv5lZfk38m8IXer9WzbBz9kN7Ki0XFbOarLyaulyOZF",
-	"c387+XONULK/tLmWxHhc6WNjkxcl1mLJ9tkPNd3WYkQ10uXz1JdY8UBlrq5z+UoO1737ndqHh3Y5f3Wu",
-	"ym8fo137GeLSIvK0UDjRL0tXtmLKEQWPcR7j87qWoiGnNQipcK/5UL/KG5e6Ih6HPy7hjd818a9Csvem",
-	"wqSCX7Dl5ZycxbMa9vxQb/dV4Z0PabDld0+Y3ieLUmcfnEv/Nrmza1DEt8up/+qI6KWtlgAuAJn5ibD8",
-	"NEwttkRVVHnZHDZT+EUVbEk6YtKYdUU6G8/U9gLm7PJM2svXT1wZNzGVZDYv7sPFm2M4/3CVJw+YPAaT",
-	"DQGKm4UUWRcjOkHmOhjL7dwm7pddwPvBNTPJNzGVLjs05uoHCf2inXjfNEzOM2dM8om59k+pPBOnakxL",
-	"FBOT8YfhrctyMe3nrpkNPmso/WotZW1x2XQODTKbzmHHr9zTZ/NbZBc+MJOVoZdnswSFa5rVmodhW8I/",
-	"EOOot+B/ZAWv0uy+hX9oMH3rzOMBA8zfptvsRN66IlF9PJpYXQYaZ46QQSpB6GhsHjqCyROztvSnMREj",
-	"967U3GgYk9tZ3v2hLsYrLjWzVE2XVo6b6wRM+/qj3d2YhyQec6mOnvWe9Tp6xW6EJi/Kmy4H5opAan80",
-	"FJ5iqGkY42G3VA0qHXTvgrn866J2snKvvcwbGBW9m6oNlfSDpFtzbTk/wPzwZQt9zTMh71FDXK6V651B",
-	"6l0P8oryY6dFuU/8jW2u2Quuxnn2hz7SMRdqJzYdumu3GGwR+OnjVQD9E0cwBihHYG8bgW632992S6nX",
-	"E5u9U3nNBFfElhC7VK9M4nFeWmycqizPmNkxTLI+jjBtVqxgmo55XHRbsazTgdOUIM9D0lsIZTK4bU2P",
-	"WXleuZEP5TK150drlCdu5fZMUFNTZQBlirl+Zv643a3laZvboFrP/YdqsDdHLxcac9SjF15k95VD52Qz",
-	"P/h7rTe79ixln/Wt/uXby5vzi/d/PHv56uK/S8pu+9vHcNA7qHcAd8NHOOncfbr7rwAAAP//Fh4CmZOl",
-	"AAA=",
+	"H4sIAAAAAAAC/+x97XIbOZLgq2TwNqKl2RJFyZLblmJiw5btHs/6QyvZ3Rvb8pFgFUhiVAXUAChS7A4/",
+	"w8U9wP242BfYfxex+3Mv9j3mTTaQAOqDRPFDltTume4fblKsAhKJzER+4+dOLLJccMq16pz83JlQklCJ",
+	"Hy+olvNnI02l+ZZQFUuWayZ456RzSWPBEwVawIwwDUM6EpKClnPGx0DGhPFuJ+qoeEIzYl7PGGdZkXVO",
+	"elFHz3PaOekwrumYys7nz5+jjqQqF1xRnPk5SS7onwuqtPkWC64px48kz1MWEwPEfi7FMKXZ3/9JGYh+",
+	"rs31d5KOOied/7FfLW3f/qr2z+1bdtLmmj5MKEg7LTAFGUlHQmY0ASFhRFiqYEpSluDspzCgUgqpBpAy",
+	"pRXQKZVzEKMR5YlBwYjRNOl2PkedM8FHKYsffCnxhPAxhdhNr2DG9AS0+aWQknINShNNEcaXZi0PCeAz",
+	"PgehJ1QCohF2jnq9CI56B+afR+afI/PPsfnnaQRHB4fmH/PDgfnbofl6+DSC415vF1fwSsghSxLKH3IV",
+	"l2zMaQKMRzAsNOgJUyBFSiEjc+BCQyLwjwjhO6FfiYInDwngOwGqiCcgqRKFjCnsCImACU4tKZA0pRLh",
+	"VZRaVH4Q4i3hc8eB6kHpVgjICJ8D0ZpmuVanVrwMUBbtoTAagLLCxwiYRXG1V8qrEATu6f2aZEMgPnJS",
+	"6ImQ7Cf6oNvzlinF+DgCepMzaSUN4yhlIJY0oVwzklry+cjJlLCUDFP6oIwKSgtJxhQUlVMqIRFUIQkR",
+	"rmZUnhqZbwU+EIPRlr2Cd0JPjGCcEeVEU3KXG5hLEVOlHho9P9A03bPHhJUBko4KRRPYGQkJ9IZkeUqB",
+	"QJ6SmIIotGKJ5bxciinjMfLcZ39SIh6ejSmP5+ZTLkVOpWbUMWGWFZz2Y5HQ5RP5lZDgnoBzKvKUfqPg",
+	"TGQZ05pSdYKTitGIxYykcLyXsDHTYMYy2+COZKUl42NDbixZhxUL5uvEPH3NrFyj3BzxP3pQO1HHLZOR",
+	"tBN1Cs1SpuedqGPWhVui+jHlWtLOpwAQnGS0b0V6+Lcpw1ktmjsnnY/P372A88l//dtf/uP/8DE8/89/",
+	"ZXA2+c//O19eIuocfy4M2xmIWdKpxqxmdkurgBPDP9FYGwDK9TcgKIY82es9fvztI7N4I8ak2Z3/+SPZ",
+	"+6m39/ST+//ep58PosePPv9dCPduZJ4XloCThBlUkfS8Rg8jkioarSGROgBm9p+PwzPe//5l5OYN5WM9",
+	"6Zwc9nqR0Qf994No5e5u9ebCrt5iQ98wq3U2Ecs0zZof1rOGGdNNQqQk82Waw7FCoDw3igKR8zORpjS2",
+	"HL4I0ogSXUi6OVR+0Ff2xWXw/PeKDtyjNTA+rUM5/hpV0K1anodkaW1jKjIj4kNCUMiEcaLb9mX5gxHP",
+	"RHdOOokozPFQAsSLbGhOkDY8bPu9wtvbItXsXKTz8RYoqy8thLUmIhbRYhl+e85u59x2sRsUyQuLamWz",
+	"FhrbGE0lbTQwEprpjGg6FmEqsuhaxS7+7TPzLB78JEmZEa4pUaq+gkKOja4RdbihtDSI0LEURd48Khgf",
+	"SaK0LGJcf+ClCeFJSpP+cL583j/jQFDMwOsXkVEcB25rB2BUD3PaL6sBIEZW7XeKwmxCZamOGB0HGKrV",
+	"FZAVvawiher5C0ESSEhGxu3vLJ7af/ivf4PJX/7jf/ExZH/59/+n4f//b3eCh4bIJ3PFYpIuo+SCKpFO",
+	"jZJpNBvUMRUoQy2oeU6ZYsOUngDxqmo+EVoYW9+TWU0VGgqRUsLNjIpyxTSbBrSud8buBzURMw6CW0wW",
+	"w5TFkJE8NNoCTSMhhhUPSzENIlgiwjpsqzjgzNF7hXMpSNIv92lBUUEtpW9UlEdPwwqDH/g2SsodMVJN",
+	"Lzhar1DcjpXMDtbmeXy0meLyoCrPxhzBKU3UAvFvQPBrKPi+Sfcu9LHyILi9RnY2ofH1MhzUO86WrOaJ",
+	"kDoCLvheuU6QlCjBjdTlMBDXAyN6kEWCJlhKtCHKvl3fks7ij2jPPJngY5EMDWIfBTlHXG+4nR18tgFA",
+	"ECWWSS4M3tsO2ErgeJuoVdWoHt3MgGs5gJ4T8waZww9EJmvNvpr8rVFwaLUviCYvb3IhA9RI8e806RPd",
+	"VDiJpnuaZcGjMJdixFK6gfMBH0O2VMqYXBvT/aV94TUfibWkX19DBVxt0hBSXjGaJqXzeME+Mb8ts8YP",
+	"RuU4gcFQJPNuKqxjppsSPYhg8OeCynk3ZRnDr9bd032d0CwXSIt7/0jnA+h2gwyTUaXMebZWN7WgVS+E",
+	"lvYHSlIjcBeXpTTRRePUEtfrdVf3VmiiN4SPCwe2HxLlKeVBNn7jcLYMGonjQhLDsBuaPekivbY/yccb",
+	"PmkdzS37bhUkoVBVgJhkFEZSZKhyuqUndMpi1EnM+dSnN2y0Hr0pEm2KCqMDIIhqh7rbaC1N5C6HW/KJ",
+	"4EbX9s8BVZplRFNgHIzBQlGzXsZgRm5sZOygZ/6LQqGyDbasHOZpfYi9p71tdrOC5UljFPy6MEzrFoQw",
+	"/44SObyTs9yOdEFREt/+PG8Ms3x81SzHbWzEVjM8lpRse0A0aCwwZsKUJjymliKXNnkk0lTMnG99MeS6",
+	"iYPXIsc6eCupt/6NS/ts0MPqztsSv+XIjeU08FVfSWgn3+v8bELSlPJxwJMU+5/6dsFLWLShF7Xd0W14",
+	"PSwGLP4Nz7/sHjw+iiAnUqdzyIi6tvZlpar8/ZOjpweHv/vd7x5/+yQ0jaSK8qSP6nrfBVJCm7mo09SX",
+	"7IFtLLRl6Bbs1kLxW8jLEkc1FfDpwSE8OjoGu96alfPocDu/rh28Bd7vqWSj+bae8wU62c7qa/W3Pw6Z",
+	"z6v3C8cKLe2cKDUTMjlDz8a267Mx/37uBlk0M48frzdQ6Wzj13trF70Iz8L4QQQYjWCZxSeUjSd6lZRb",
+	"Wkolzpoc/IJKNiXGVlNAJIWMJBg0Q73F54bkRE/qGosLPTLUPiQliRFrI8JSmgQVOD0psiEnLO0XMmCz",
+	"XxrLcS9lU5rAx4s33mV31OtBfgPly0ENeJsBnZ8qKZcMOxnVJCGagBkxz2kSAdGQCaXhsHf0BPKb3eC0",
+	"M5ZYVXmNZEL6XqEKnwvG9Xeb+v6bq/wx5eMIUqI/daKtfP8ZuXltH7dCqPqyzsuP4N6Ze99HmUPuqYtX",
+	"Z/D06Pjb0k2biLjIKNfdzrJ3TROWhvRvomFGuYaZFHxsk1XMARehv5hATqUSPLi/NtVpecyXoaQnO16V",
+	"KuVhRvV3IxWvZlUGYi2MWz0hfP4uMmngUMUHnJhfHuCf99x5t/f6hWcV905wvDZRYsb6w4cP52AfWIy0",
+	"12SUZjqlLWwLqsgygkhGSK4ZT8xnh9MgRJ5MF11SHy9eg6QjKimPKXCSMSSDpUEjoN1xFwYTrXN1sr+v",
+	"MiL1n3l3WuZPqP1qewfdzoYMYNe5WgBUPpEF6wv9s2063K20a6bylMz7rZGu9QryR0WlVY/Tmg2/6o3S",
+	"1m9XIi+oYol5CQRP51GpSYaJWax3IF0I6z0qFJV+sQuUpslohNN1N8uTwGlrq27swIp9/ZibLVmruWSM",
+	"1/96sCTiFraupog8We8t336vPodWhKfnRgHsld69xom3FORd+Wodghq+HjTE2gDiTrMVmghunNPHvV7g",
+	"cJYFN2ZlQKy/FZKCBwAyouMJTUBPiA3YHfd6oNxZuhwLeaCUiLbdbJGEYTFY81q0/thflVTVfMgGo5Yf",
+	"SgvlcvSW0dXuAXGB5BW/tcviWBQ2ma+5sWcWEnUCEzGziaMSXRAqfNIK3sfjIAi5xFjZVqfIok3jENO+",
+	"vy0WzGKShs2m70QdtM83MyLabIENsjTss4tjtq+izWu2gjTd+b2K9uqPtFHeAxH4vdDwOndeWvPrb3Vk",
+	"rKRq9KJvK3UtmQZ0b0k0s77j0lN8XPMTH4SYTtKYsumW2pmkeToPK9WWTr5R3oDFR1tU/S/m6CV3ZZUP",
+	"46i9ubElwpvrbsJSbVk7j11qolXYXz4M0/9IimxpmcHU3q387TVwLsQsmPwmNpg26Jh3QOMQkVnXGnwY",
+	"AJalznTcr+hyyby/pmF0ZTRhhPcnoghZtm/xV5gJeW2sJHwKQ1WA25pr0AKrKtIC45chx8KG2cvLcXpL",
+	"HH01ITKgrffM1AenQIYKrXmmJwITzz0wKgiNJ8ewn8yT5wZOHIPQ2nC1d0O7d0FJwjhVoZzFCY2vt0ji",
+	"wAyMAP0tR2S9E66o1UxsGqKNPFzh1YwkVZPbecSlfbmvxfVSgtDxwZYe8OZgYVhbTuk4prl2iVCbSWOS",
+	"JNJt4coz+TahspDTw/xmGYwkIKbUpjOiwdyMoPzTu73DxwcHe71e7+gwBPl9xN1sOMrJm0DdnS2psk8p",
+	"VxSGewGSYMkbWh4TgnlZyMOsxfbYLka3qQJRJhDcQj1oUwzwLFaTfiy4cnU3rRr2VqQnReFF+2onBz72",
+	"gsZMuaXdJmQZdQwcKbM63kYo+eBeeMn1Jglm4SBoU4UoN7IWHV1EcE3RKEFeCJt61NUptl1Q2EKWhUTQ",
+	"Z3v/0tt72t/79POT6PFROBXUvX6blIpKrNRjgb1edHdiZoGZm+x6nhLGQdMbfQp/+PD2jU0FxgKuhczP",
+	"o95iHmYIyG050CKtwYZNAD/mqSAJvH7hlI/z95cfYH96sF/gDwp2/nj5/h2oYpgxm6aFbrzdhqv9Fnta",
+	"+Voe12MiBxsxfkJHpEh150TLgi6VPJK5c6mjRBxSlzxtlfl0DoLHFLxK8Q/woXyWSrM9vEq43iS9Osxi",
+	"7VxwTkJJBNtpzG25KVGH0xvdjwupQjmj50QpIAoG9oEqjd+8BTkZ01Lnc5nmKVH2h+6G+nb7ui8DOlSp",
+	"4FmNAT8y3s+lGCPbmm8j0XfBkaYqGHXiVCj3NzOV+yhyylvCohfOl10BYB3hxlwajVhMZWl09UmSMW5z",
+	"RnJ05+Fv+Mfw0M3TYYXnYrOyrpojYKUwqjJkcT+ICkmh95yCkd9lDA5iwlH3sd5/PjYc1mLhmiGdIbGs",
+	"iiiSYfrZ94xqY3G0JBrLool5o3FJljTL//pDkdQM4H7uqpsMVRNJle5XpvEm1YELBFpa0whMiaz6EoPU",
+	"a3f2vYd4deBo03LW2+u0zfLLNc6FJa9C32kGFdAbrPlWJ+/2WAnu14Yg3kXe3+JO3z71r54VvWyU3sJg",
+	"MHK4b5SGL3A01RW3xnjBFWRqU5QuJC9TrrdamtGNgkaQdfqsiXuIjhshKmdurwjcfh81GY0eKFRMhmnD",
+	"OVKzau40kHzbgO4GQdvy8TJ+W65rbfwWUX2Gz3yJpNkuqe7Lwry3z1SrdqE8EL9Q/6jvVHtPgK7RyQ9b",
+	"ugIs7GhtM2sZdAh36/7dhRS2PPeFPPtGjBnfNp309nmLdexvQ4EboLx1iXeX6bCF5HkoBgnlQzTdIAGn",
+	"o7eLayWolYWx7HGMtZB9z4dtscIWGb+NbDdmdf92riIuNG05G/t3kC+PqoDDWwMhIaL7IK4pPydMhv29",
+	"SlVe59YMeMbb+7wVXLMUjU47HOBwrm9RS7R9yd8dQNQ15f3FDIvnxp6QrYJ044K5RXzW8dCYu4GCRbjd",
+	"pCGkW+/M7YIBrkHR0uJZRsZ0/085HRv7Gr/kvPo8o8O8/DKhLA6iSbGfaH84d3myVVHP8beHTx4f9VZH",
+	"bJdCoDVAG0O3o+QyFeEqya0rLWrtocLI/bkt/7EGVEb1RDQSLM4/fgjTF4LfJlc2yqiohvBpFW76ajGN",
+	"WowgFq0+eBvfHZaJxoVken5pGMKFjC1LlZ9eeeT/8YcPnShQDl9ncvQ8Kjbme4x34SWJJ1Aa+Lb7YQRE",
+	"oXBQscipssmqTAGyJI2sw0+k1DxENGRkfsVjkqbA9Cm2ostYkqR0RiQFykdCxv5RM3z3ivtWkngA2rWU",
+	"K59ondvWXMxZdM3lPCfxNbUJrgaOy4xIDf9U/OXf/5WP4R3jE4iZZj9RvjeiNBmS+BpInnehSsR0vkqf",
+	"/Iqpsjb3IGUjavsqkituu0kQnph5mATvDT4FSrAHH46CLQILTRPQwnlCsfMlG6Y+tyHCuDNNYDgHphU4",
+	"9dN2cGT8ihPwxfSRmS9qOk2j1n4UV/yK25xt23WRYTuAMrl80NYqbVDmm8OOFbMwcOnqg90ufF/lettM",
+	"cdy2Kx7siQlEW3AZL3toIrJt+0+IiZRzA9agnok9AMs8p/DnQmgKTNsq+rkorrjDLCmzopFgUhZTrlC4",
+	"WgWpY+SGZFQTF6ixededAEW88pTw7Px1J+pMqVQu+N496PYwSJ9TTnLWOek86va6rtnXBJltP6HTfZW5",
+	"PFAUdiW/GK7uGEX8BZ1eYgZETiTJqEYh9+PPHXMId7AM2peln5QVXJWYsZ71WnfVZinVokz4tNBf9bDX",
+	"W9Ekb7vmeN4X0dKF1JVY2x6GR3be0HAlfPu15q/4ytH6V8rWmgiCiz6se8kVGNQEZufkx09Rx2XcO/gv",
+	"314iFyV0Corxa/Baq6uasAkWEXA6o0rDiEmlYQef1oaAynCMJmPl6ps7n8ys+xOsMP+plUy+o9oVod/j",
+	"9rkZQp0fUzal3ZUIesOmlFPlmgu6OigjVYoc5aCicsr4uL78yjXssIC5GnUkNKE47PUsp1thktCc8gR7",
+	"tdj+kyqC494j2Cmb244IS42wsVkcu7bL7IxZ1/cSgqv0lHvEcTVJAM3mxzlyx3Hv0cNM+ayOxoV+nnfV",
+	"k3MF1ZSwncBbwcfixXMklstHNRBayWV6sI9+ln08KhlV+z+z5DOqSkWAh84L/cxHFkKS1gjtStDa4oZW",
+	"Kbuho/xTWWT0XCTzO9vSelfIz02t0wD6+R4J2Ae+wiLe9U4iClvF0uT2ov5g/SuNVr340qP1L1XNob/4",
+	"gKh06R+9w+9zg7qtlxSExMRUElPsuGRRtINbQJXXgYzi5gSbeZjFxKl4vm1u4+SIiSapGBd0kRVcIAmZ",
+	"IRYJXckOZ1XUaT1DuHjU7ViiGR27L7ZodiJ7YMaoGku19GB3v//GHK3MUeJoI1J3OU17PkS9WsleiBne",
+	"7yEfCHm2UEUJfPdXvLON4MfCNlsb0+1VudzbbfD+z55APhvphnHyz1ZPTKl1wDY3/gX+fTFcvLTzR6HS",
+	"y0xMSxZ9kF15YPNmLYNaFJgja92ubXR8VGfNnRwhUcsh5fNO2ifZrBG2wUXbuRkiqLs/zYK5HQ98qC1l",
+	"WqyWYn/bJ9olRX8fU+U59o13GCpg3P3k2u2ie7By8k2Ipj653V6GIouUKlBk7WHojJ+Vp98z/9C9Wwar",
+	"DjsPagRCJlRar+brF9079tXYI8fp2eg6ts1HVaMidAVGCz3ZT31gOhdKh86HHLMk0MeAtcQxKZTRYcYS",
+	"06shoSmZexcwBwKaZrmQRM4hFfE17BwdPrX+4sYtGbvLvolaoPx+JE1tggeWL1WsctWVOg8rVg6frn9p",
+	"8V6cymWzdrKyCuluid42bnChGUtXPksBidCH+Ou0bxa+TPbCnnqe7heEif39nk68ZknVRrQY0N0c3YhC",
+	"PyjhPDwB1E+k26ZIL+p8U3FtW3O6Zq9lAM+Fwm0gcA0VCZ23i85aa7yMzGFIYSaZ1pSbM5LwORSqICmM",
+	"hMxgZ1BvFDeIYGAb5T06Onbf6193u/DMFowxdeXuTjqGjPFCU4VcQGwh1jFoyajqwjN1XV5SVybZY6q0",
+	"g9D5YGyjfJEmYsaxLbgWAsRIU37FMSYqePmKkPYb1TMhr8FVtkTeSQ1huW8DVU1mcxT5Xuf3xHC1jn4b",
+	"MdvhXc5cdWps85iYnZwR5Tpy3JKVf6Xi3OiSxBAS5kOUgh1xMpzbWJQAUsvnh0wMWerJcD2H7k/L5ohh",
+	"WW+bJ94r9bn+jL9pHb9SMn15466W1C4+ivSJgtTgWJ2CzSZWPr0BzyjbGlkUtnzJxkl9UslqsnWHUDvN",
+	"OhUCd1h9RWrKAxHvOzpzmP8rV33CVEiaWoqPy9MZ5ITJUxeapuY8MQoip6C0yJXv7dBOfFVYZaWZfVY9",
+	"9gCRhlWmdmnWNmxt23jwK9gwtNCriEgpGVy5W44XZqCSNJuI0nx3tfHtlnsw+tWWUPHLRr9+4ShU91Ye",
+	"51+YbN5zummIyPc29HGBhfparK0kKWCH2x1MqorAbHUE9tIBFXkDSO0CU0AlUbRMWDtdPM68l09pMo+u",
+	"OOGCzzOmaNIFa5i78862Evap/IYlCQe0xIBxpSlJQnaADWO83SxyYR9+0MjFV2L5LtiyFhEtikdD1Ns/",
+	"YSCjTViEkH93XFvlqQeZ1t3A0v2bdk1gETPq5sYOKhSV36gKM+HdxCGX99NW5Ly9r8BNs8PpA6uHa0ip",
+	"QKCSBZL6zUG2KRXahvvgyq3wyAAhjVI5otJoWb6lbJgky9Npn5b3RwVFjr1e6n6lTu0aqxZqMcfjQhbg",
+	"mZ157wVT/vKe5oyLcdTPf8vkgoquvXLS+lSlUS7gmtJcARmKQtu/N+QallD88fL9u3U0VC/bC8aqLbWe",
+	"16pC70PcNe+iuK3X/sxfBP9Vh5B/WaL8Akp8ZnTT0Qgyik5qfyWqLU/BrjtuG09d/Nmrv6ixqlpIZQVN",
+	"2vqS/aG903mVtfwd1baZ4/Pq2a1E3ZiKLa/uD1ykHRB7r3xvaOuir8rWuteMJwP4fe1yXZtpPjC24SCC",
+	"gTkM/P/7lA928f5Qf7fyYFGQknhC94w4lSJdLUKjzssPZLxezN5xvYNbp/JBbPBLMXRgK44Uy/KUjZir",
+	"gfDH4s7FqzP49unRY/iOCiPJGsmrlkqWqCYjeWvq/xsxg5+EyBSM2ZSC666sYKe+Qe6vJ2BkjtkIpM7B",
+	"bgQTNp6496uGU/g5UzSdYiTIXm5yxY97vbJBeBdesRQnwnK0GxJrXGcuGNfqFD+XsAwUbvP+AAtkB2Ad",
+	"nLOJSClkguuJgh1F6RV/8fL7l2/en7+8uOxmSQRXrq0pZCS/6ux2weWRUBiYbR8AVh8xDoPXo713gtO9",
+	"t4bVB6AFjKkGAo96RyGzseSxtyRfdnI0EZwx/oaPI/M/oqOM3OA3cvOGaNj54bvLJ0e2kVigJGk4FDcr",
+	"XSNVmfdB73H3aXTY6z6JDnrfdh9Fhwfdg2Z3tYNeqMg8XAxldnRdLZStbT08DN6lVyt0Dc9Qv5wsVGH1",
+	"+GhjYMuuRl86UJXjFhzp4HFwpMX0FVe5JLgRUvYWYAzzJoZ9XVAJ74Rp3Xck9wYUa/v+rgHD9jrfFg5k",
+	"t23hwIGsNK5GavBXG34PQwT66Z7Prra7FVr09lJ+3fuR8yikyr0TRpgm9lxAMkFxZkYsb1e4X7BuoUD+",
+	"wr7N87KDuU8XJIB6lLEdhuIGjYLyrCnPoNsdtW6WDZzkjS7/d+Io/wXrUxuLafO12X2YMjq7PZl+/pU6",
+	"1/M6EcLOUe/IFlwyrFXnQrsnNqExpYlWrQrdOZVl8qtPiTXKlA8JlZ2eEzJ3DU8H5l/UegZaDGCHccMO",
+	"bEojqJ8T5T11V/zR48f4/m4XBr5W1+lllcu+LOJ1aT7SGEZRLRF3xMZoEOiJUFVlvXmc6e4VH9jT5vex",
+	"mg5QO1VVEpEUM+zjeXb5vWsN4GrXzS8rVTbscb9ZSbjrm9/OcZsehwvjYsu2Ox91uLoCwHflKLWlStsp",
+	"dbFPG0/mYKxPUHJM50+2qaSf0X2N1TQ0wf2LpeqWh8+u2d6+gWW1nIkC/UOlmEFOJVzTuSM6DSklSmPA",
+	"25L9l4q2X9vp6hXNqNEZwxh1gjupkYWuefA3O0xtEi2ZUknGRkbohXSBRSHopMvKbIG37s7pDfm87P+9",
+	"aZZKs6FUeFC8Xz/MIIe95oXk61oFtVgrtsXx/SnT2+bulK2dg9XwudleMaoqBX7zRm4deP3QjLiKmU/p",
+	"UM3eGHX+8fyCUbtw2vBMwMwoA1oYIyIB2yj95Ipf8d/BICtSzXIi9b4R+nsJ0WRwAgTv3MYwTWJ0ADPJ",
+	"wHZKj2BQa1c/KC9PGdhxB7vw6vXF5YfIlm8ITq844NzsBgdVflR8fmCb1XhHPzblUqcI2SKxDk4WZ0bF",
+	"ws9r2yhBsdDufbDY732ALXzOJ4JjYYuW8xOLF8Jh8DqhWS60OUP3/pHOB10oe0CbYwFHrLQUn3wjqS4k",
+	"r+svCOYV3znsHdiOGpirZwXmYa9nHQczIhMVAZ1SbtVFAw2WtkuJ3jrB3RXP6Xz3tBq9OqCueMJGeBup",
+	"rvVGInB0eNiF1yOslzaMOSIsVZCxZOZax9ucavPwce9RIKsapTYXGIG54kzBNc31iUUXlH1CPDS2KRKJ",
+	"J5a2Tsobjw+O4e3zCP54/vK7CM7ffRfBD3R4bhTWP7x8fQY7CY1ZQpMKr9gVbbe6Mvm4Bxkdk5zd0FR1",
+	"r/gPnth8Y6hBVMMvzv6Ngpf//PoVfHd+CT7Shv1UFE1gx6yrfLmrRCFjOgBl+EOJ3ZBqaeut2yy5RTlo",
+	"9qa8aAXGlJuhqLLtmox24W0EAh8/vn5hAGMJJekuYlxidZSqtzTQNmUn7HdpUuvG1ZvP9v7Ftkvtd0+w",
+	"D9rB4ZO2Ws77SQStrrswcjIgg6xOG4vEXVwiy5t4HAQfXPPURSBQ7larXrxP3/ZcXr7besg4weP3C+5x",
+	"qGBcqnnzy/URyqgUm1Z6rb99QJYEiItYbnn3wAWurc6AZ05KiBHmJyK1YzEhSbFPEdAbI6hr8mwokrnv",
+	"fmcZ2Tex+Rx1Dq1GcM9AV1dkYOGEt22/cjXmqLdB8vuZ4KOU2aaIRwePNtZfzNPH2zx9eLjJml2HK69V",
+	"fZ2amKsi8RRhzrsDo8M8rrPrkgbWNGH2OSXSXtPUasm8w0e2smbuqx/Aon1D9IZeDFEMsRN6afI8rVs8",
+	"e097Sxfptc6JTVpvNefBk8ak+HVx1vs0j+xGtiWW219B5LSh0eOVH16l/81e2ppL39fw6VuT4oFSekNd",
+	"FeKBUSMjw8D2Fi+fM2xeSgq3502/RCtX+1ZprQmv8y2c/l/QLK26te4B7P7VR+ZX3ezlKyVdTj3FLlj8",
+	"O8Lfe0iT3Upa4BnEtAJ/U50tTt/8NDJ0u28HXtX55yO3z3wFRNwSIC0v4vuN7LbXa7TIKwSWGk6rQymU",
+	"G/nqK6aPV7/Rxq1pw+IO21ZV5yrsjKlGuWMT4NVu/exUrik1KU9RuloW2a5I+7mkU0ZnrUFO7HmT59iD",
+	"W9X9VWWiS835ZoCop6dZl13i7qlDZ6P7uUipb56e0CvOtI1NYLE4ilR7T1rztjd8xt8fB89s+gCIQpvp",
+	"mx2vzZMGVbEgSpMUZsSwBbrPrEsu4F06t6i4KO8Z/c0E+JWaAEvX57aUBrjfb9+X4TZm9h2GBH+YCJiJ",
+	"Ik1ceWllJ/uOJ1V9qrZ/QJ75BzhzJe3Or7ymElH5q8larWd7kdJ99mUvr3xqa8zlqhMbxcK+fdDfTiXh",
+	"QlJ9uMlbo5zztNbR15ZxKtrIqre/fdPQbS1F1CNdIU99RRX31PDL3eG2kcP14G6nDtGhBeevzlX59VO0",
+	"a8RLXIGIL5CFZ+Zh5Rp4YGMmKVK6TPG+w0d5NYk1CJlP8AqRfl02rnVFPIx8XCMbf9PEv4jI3mOvjRp9",
+	"wU5QcgqezhvU802z8XlNdt6nweZv4cQusKuKiO9dSv8yVcRbcMTXK6n/6pjohe0bAUIC5fiJcL8b2JVO",
+	"YTmQ7Xdjq/mwRIlp2FFszBWadWVhnyj07grh7PJM2hv5PXMN7Qj21LEVgh8v3pzC+ccPPnkA8xgwGwK0",
+	"QEDKrIsxm1Lu8mHVrreJB9V9aIPoimPyTcqUq5NNhf5GwaC8WG2AdVE+cwaTT1QxzJjWPhOnbkwrKqdY",
+	"+0jja5flgo34r7gNPhss/WQtZWNx2XQOgzKbzmHHrwZ1+S2qCx85ZmUY8GypmHTtw1vzMOzlePckOJqX",
+	"ET6wgle79q9Ffhg0fe3C4x4DzF+n2+yZunbtssz2GGZ1GWiCO0YGpSVh4wn+6BjGJ2btmFdTIsfuWaxQ",
+	"GaXkeu77YDaP8ZpLDUE1fGnPcbxYES/yO9nfT0VM0olQ+uRJ70mvYyB2IywViLrrpyKQ/kohm1Glchob",
+	"HqbpqFupBrW7hJar0qouXni9n7/qz1fB+i7W9dbSWErabbi2nB8gVPTmLxM0MhN8t17icq1cF1HS7P/o",
+	"e+udOi3KvRJu8XvFnws98dkfZksnQuq9FMscGvc57hD44w8fIhg8cwyDSDkBe+8qdLvdwa4DpdlZDdfO",
+	"1BWXQhPbTM2lehWKnvoma+hU5T5jZg+FZHMciQ1n7cFkS2Xd8WRFp6+dLPQkgMlgSxisZbfdTRBy38PC",
+	"D+Vq1pdHW2jUtOPtmaihpqoIqmJ78xv+cbfbyNPGe7Fb9/2berDXk5cLjTnuMYCX2X3V0J5twqiobne0",
+	"GcyuUKWMvaE/XGmimdIstpNUpfpdeCeqqz3fGz28HALLnIUyJ2UNdC74nqJcMY1ZnhXXzFyljHkS63wk",
+	"tXdcWghxVZHjJ6KBC287woQlEZA8p0SeXnFetsT3Y32DaYZcMz2PHL8Y/YZrwwYpVhIZDHfB6yaxyNw5",
+	"nktqJCZet+mvsFQNKnM5/MvIRWS48qDqOr+dweXby/75xfvvX794efF7xfj1YPcUjnpHzYvm3OgJnXY+",
+	"f/r83wEAAP//18Plw2XHAAA=",
 }
 
 // GetSwagger returns the content of the embedded swagger specification file
