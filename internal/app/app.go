@@ -20,9 +20,12 @@ import (
 	"github.com/quangninh/feedback/internal/jurisdiction"
 	"github.com/quangninh/feedback/internal/media"
 	"github.com/quangninh/feedback/internal/mongostore"
+	"github.com/quangninh/feedback/internal/publicmap"
 	"github.com/quangninh/feedback/internal/report"
 	"github.com/quangninh/feedback/internal/routing"
 	"github.com/quangninh/feedback/internal/s3blob"
+	"github.com/quangninh/feedback/internal/webui"
+	"github.com/quangninh/feedback/internal/workcal"
 )
 
 // ExitConfig is the exit code for a bad configuration; other start-up failures exit with 1.
@@ -93,6 +96,16 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 			log.Info("demo account (SEED_DEMO=true; never in production)", "username", d.Username, "password", d.Password, "role", string(d.Role))
 		}
 	}
+	cal, err := workcal.Default()
+	if err != nil {
+		return fmt.Errorf("start-up: working calendar: %w", err)
+	}
+	public := &publicmap.Service{Store: store, Catalogue: router.Catalogue, Places: jurisdiction.Default(), Calendar: cal}
+	if cfg.SeedDemo {
+		if err := seedDemoReports(ctx, store, router.Catalogue(), jurisdiction.Default(), cal, public, time.Now()); err != nil {
+			return fmt.Errorf("start-up: demo reports: %w", err)
+		}
+	}
 	intake := &report.Intake{
 		Store: store, Blobs: blobs, Router: router, Places: jurisdiction.Default(), Log: log,
 		TempDir: cfg.UploadTempDir, Lease: 2 * time.Minute, SlotTTL: 15 * time.Minute, Patience: 10 * time.Second,
@@ -115,7 +128,8 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	deps := httpapi.Deps{
 		Database: store, Blobs: blobs, Catalogue: store, Router: router, Tokens: tokens,
 		Reports: intake, ResidentReads: residents, Presigner: blobs, Accounts: accts,
-		Registry: reg, Gatherer: reg, Logger: log,
+		Registry: reg, Gatherer: reg, Logger: log, Public: public,
+		Page:         webui.Handler(webui.Config{TileURL: cfg.MapTileURL, TileAttribution: cfg.MapTileAttrib}),
 		MaxBodyBytes: cfg.HTTPMaxBodyBytes, MaxUploadBytes: report.MaxPhotos*report.MaxPhotoBytes + 1<<20, RequestTimeout: cfg.RequestTimeout, RetryAfter: cfg.RetryAfter,
 	}
 	if sink != nil {
