@@ -51,10 +51,12 @@ func run() error {
 	dur := flag.Duration("duration", 5*time.Second, "how long each HTTP load runs")
 	conns := flag.Int("c", 64, "concurrent connections")
 	goBench := flag.String("go-bench", "./internal/...", "packages whose Go benchmarks run (empty: none)")
+	mapN := flag.Int("map", 0, "also benchmark the public map over this many reports seeded into the tile documents (1000000: several minutes)")
+	mapRounds := flag.Int("map-rounds", 100, "map queries per zoom and path")
 	flag.Parse()
 
 	var results []Result
-	if err := httpBenchmarks(&results, *dur, *conns); err != nil {
+	if err := httpBenchmarks(&results, *dur, *conns, *mapN, *mapRounds); err != nil {
 		return err
 	}
 	if *goBench != "" {
@@ -66,7 +68,7 @@ func run() error {
 	return nil
 }
 
-func httpBenchmarks(results *[]Result, dur time.Duration, conns int) error {
+func httpBenchmarks(results *[]Result, dur time.Duration, conns, mapN, mapRounds int) error {
 	dir, err := os.MkdirTemp("", "qnbench-")
 	if err != nil {
 		return err
@@ -81,7 +83,7 @@ func httpBenchmarks(results *[]Result, dur time.Duration, conns int) error {
 	env := map[string]string{
 		"HTTP_ADDR": "127.0.0.1:0", "MONGO_URI": srv.MongoURI, "MONGO_DATABASE": "bench",
 		"S3_ENDPOINT": srv.S3Endpoint, "S3_ACCESS_KEY": srv.S3AccessKey, "S3_SECRET_KEY": srv.S3SecretKey,
-		"S3_BUCKET": "bench", "LOG_LEVEL": "error",
+		"S3_BUCKET": "bench", "LOG_LEVEL": "error", "DEV_KEY_DIR": dir, "SMS_PROVIDER": "sink",
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -115,7 +117,11 @@ func httpBenchmarks(results *[]Result, dur time.Duration, conns int) error {
 		st.report(results, route.name, conns)
 		*results = append(*results, Result{Name: route.name + ".ratio_to_bare_gin", Value: round(st.rps / bareStats.rps), Unit: "ratio"})
 	}
-	return nil
+	if mapN <= 0 {
+		fmt.Fprintln(os.Stderr, "qnbench: public map benchmark skipped; run `.bin/qnbench -map 1000000` (seeds 1M reports' tiles, several minutes)")
+		return nil
+	}
+	return mapBenchmark(results, base, srv.MongoURI, "bench", mapN, mapRounds)
 }
 
 func bareGin() (string, func(), error) {
