@@ -56,17 +56,17 @@ type Service struct {
 // record is the publication record of a report: its public view when public, and what it contributed to
 // the tiles and the statistics.
 type record struct {
-	V       int64         `json:"v"`
-	Public  bool          `json:"public"`
-	View    *PublicReport `json:"view,omitempty"`
-	Leaf    string        `json:"leaf"`
-	Lat     float64       `json:"lat"`
-	Lng     float64       `json:"lng"`
-	Summary *Summary      `json:"summary,omitempty"`
+	V       int64                `json:"v"`
+	Public  bool                 `json:"public"`
+	View    *PublicReport        `json:"view,omitempty"`
+	Leaf    string               `json:"leaf"`
+	Lat     float64              `json:"lat"`
+	Lng     float64              `json:"lng"`
+	Summary *Summary             `json:"summary,omitempty"`
 	Keys    map[Dimension]string `json:"keys"`
-	RecvDay string    `json:"recv_day"`
-	ResDay  string    `json:"res_day,omitempty"`
-	Stat    StatEntry `json:"stat"` // Received/Resolved flags unset: they depend on the day
+	RecvDay string               `json:"recv_day"`
+	ResDay  string               `json:"res_day,omitempty"`
+	Stat    StatEntry            `json:"stat"` // Received/Resolved flags unset: they depend on the day
 }
 
 // Item is a report with its workflow state.
