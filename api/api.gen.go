@@ -45,6 +45,27 @@ const (
 	AgencyInputKindUtility          AgencyInputKind = "utility"
 )
 
+// Defines values for BoundaryCollectionType.
+const (
+	BoundaryCollectionTypeFeatureCollection BoundaryCollectionType = "FeatureCollection"
+)
+
+// Defines values for BoundaryFeatureGeometryType.
+const (
+	MultiPolygon BoundaryFeatureGeometryType = "MultiPolygon"
+)
+
+// Defines values for BoundaryFeaturePropertiesKind.
+const (
+	BoundaryFeaturePropertiesKindCommune  BoundaryFeaturePropertiesKind = "commune"
+	BoundaryFeaturePropertiesKindProvince BoundaryFeaturePropertiesKind = "province"
+)
+
+// Defines values for BoundaryFeatureType.
+const (
+	BoundaryFeatureTypeFeature BoundaryFeatureType = "Feature"
+)
+
 // Defines values for CategoryDeadlineClass.
 const (
 	CategoryDeadlineClassNormal CategoryDeadlineClass = "normal"
@@ -82,8 +103,8 @@ const (
 
 // Defines values for PhotoKind.
 const (
-	After  PhotoKind = "after"
-	Before PhotoKind = "before"
+	PhotoKindAfter  PhotoKind = "after"
+	PhotoKindBefore PhotoKind = "before"
 )
 
 // Defines values for PhotoStatus.
@@ -91,6 +112,27 @@ const (
 	PhotoStatusFailed     PhotoStatus = "failed"
 	PhotoStatusProcessing PhotoStatus = "processing"
 	PhotoStatusReady      PhotoStatus = "ready"
+)
+
+// Defines values for PointGeometryType.
+const (
+	Point PointGeometryType = "Point"
+)
+
+// Defines values for PublicFeatureType.
+const (
+	PublicFeatureTypeFeature PublicFeatureType = "Feature"
+)
+
+// Defines values for PublicFeatureCollectionType.
+const (
+	PublicFeatureCollectionTypeFeatureCollection PublicFeatureCollectionType = "FeatureCollection"
+)
+
+// Defines values for PublicPhotoKind.
+const (
+	PublicPhotoKindAfter  PublicPhotoKind = "after"
+	PublicPhotoKindBefore PublicPhotoKind = "before"
 )
 
 // Defines values for ReadinessStatus.
@@ -186,6 +228,19 @@ const (
 	PUT UploadSlotMethod = "PUT"
 )
 
+// Defines values for GetPublicStatsParamsBy.
+const (
+	GetPublicStatsParamsByAgency   GetPublicStatsParamsBy = "agency"
+	GetPublicStatsParamsByCategory GetPublicStatsParamsBy = "category"
+	GetPublicStatsParamsByCommune  GetPublicStatsParamsBy = "commune"
+)
+
+// Defines values for GetPublicStatsParamsFormat.
+const (
+	Csv  GetPublicStatsParamsFormat = "csv"
+	Json GetPublicStatsParamsFormat = "json"
+)
+
 // Defines values for ListTicketsParamsSort.
 const (
 	Deadline ListTicketsParamsSort = "deadline"
@@ -224,6 +279,39 @@ type AgencyInputKind string
 type AgencyList struct {
 	Items []Agency `json:"items"`
 }
+
+// BoundaryCollection defines model for BoundaryCollection.
+type BoundaryCollection struct {
+	Features []BoundaryFeature      `json:"features"`
+	Type     BoundaryCollectionType `json:"type"`
+}
+
+// BoundaryCollectionType defines model for BoundaryCollection.Type.
+type BoundaryCollectionType string
+
+// BoundaryFeature defines model for BoundaryFeature.
+type BoundaryFeature struct {
+	Geometry struct {
+		Coordinates [][][][]float64             `json:"coordinates"`
+		Type        BoundaryFeatureGeometryType `json:"type"`
+	} `json:"geometry"`
+	Properties struct {
+		Code   *string                       `json:"code,omitempty"`
+		Kind   BoundaryFeaturePropertiesKind `json:"kind"`
+		Name   *string                       `json:"name,omitempty"`
+		NameEn *string                       `json:"name_en,omitempty"`
+	} `json:"properties"`
+	Type BoundaryFeatureType `json:"type"`
+}
+
+// BoundaryFeatureGeometryType defines model for BoundaryFeature.Geometry.Type.
+type BoundaryFeatureGeometryType string
+
+// BoundaryFeaturePropertiesKind defines model for BoundaryFeature.Properties.Kind.
+type BoundaryFeaturePropertiesKind string
+
+// BoundaryFeatureType defines model for BoundaryFeature.Type.
+type BoundaryFeatureType string
 
 // Category defines model for Category.
 type Category struct {
@@ -406,6 +494,16 @@ type PhotoKind string
 // PhotoStatus Derivatives are made off the request path.
 type PhotoStatus string
 
+// PointGeometry defines model for PointGeometry.
+type PointGeometry struct {
+	// Coordinates [lng, lat]
+	Coordinates []float64         `json:"coordinates"`
+	Type        PointGeometryType `json:"type"`
+}
+
+// PointGeometryType defines model for PointGeometry.Type.
+type PointGeometryType string
+
 // Problem An RFC 9457 problem document.
 type Problem struct {
 	// Detail What went wrong this time, for a person.
@@ -450,6 +548,102 @@ type Profile struct {
 type ProfileUpdate struct {
 	DisplayName *string   `json:"display_name,omitempty"`
 	Language    *Language `json:"language,omitempty"`
+}
+
+// PublicFeature defines model for PublicFeature.
+type PublicFeature struct {
+	Geometry   PointGeometry           `json:"geometry"`
+	Properties PublicFeatureProperties `json:"properties"`
+	Type       PublicFeatureType       `json:"type"`
+}
+
+// PublicFeatureType defines model for PublicFeature.Type.
+type PublicFeatureType string
+
+// PublicFeatureCollection defines model for PublicFeatureCollection.
+type PublicFeatureCollection struct {
+	Features []PublicFeature `json:"features"`
+
+	// Truncated More features matched than the 500 sent.
+	Truncated *bool                       `json:"truncated,omitempty"`
+	Type      PublicFeatureCollectionType `json:"type"`
+}
+
+// PublicFeatureCollectionType defines model for PublicFeatureCollection.Type.
+type PublicFeatureCollectionType string
+
+// PublicFeatureProperties defines model for PublicFeatureProperties.
+type PublicFeatureProperties struct {
+	Agency         *string `json:"agency,omitempty"`
+	Category       *string `json:"category,omitempty"`
+	CategoryNameEn *string `json:"category_name_en,omitempty"`
+	CategoryNameVi *string `json:"category_name_vi,omitempty"`
+	Cluster        bool    `json:"cluster"`
+	Code           *string `json:"code,omitempty"`
+	Commune        *string `json:"commune,omitempty"`
+	CommuneName    *string `json:"commune_name,omitempty"`
+
+	// Count Clusters: how many reports.
+	Count      *int       `json:"count,omitempty"`
+	OnTime     *bool      `json:"on_time,omitempty"`
+	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
+}
+
+// PublicPhoto defines model for PublicPhoto.
+type PublicPhoto struct {
+	Kind         PublicPhotoKind `json:"kind"`
+	ThumbnailUrl string          `json:"thumbnail_url"`
+	Url          string          `json:"url"`
+}
+
+// PublicPhotoKind defines model for PublicPhoto.Kind.
+type PublicPhotoKind string
+
+// PublicReport defines model for PublicReport.
+type PublicReport struct {
+	Agency         string         `json:"agency"`
+	AgencyNameEn   *string        `json:"agency_name_en,omitempty"`
+	AgencyNameVi   *string        `json:"agency_name_vi,omitempty"`
+	Category       string         `json:"category"`
+	CategoryNameEn *string        `json:"category_name_en,omitempty"`
+	CategoryNameVi *string        `json:"category_name_vi,omitempty"`
+	Code           string         `json:"code"`
+	Commune        string         `json:"commune"`
+	CommuneName    *string        `json:"commune_name,omitempty"`
+	Description    string         `json:"description"`
+	Location       *PointGeometry `json:"location,omitempty"`
+	OnTime         bool           `json:"on_time"`
+	Photos         []PublicPhoto  `json:"photos"`
+	Rating         *int           `json:"rating,omitempty"`
+	ReceivedAt     time.Time      `json:"received_at"`
+
+	// Reply The agency's public reply.
+	Reply      *string   `json:"reply,omitempty"`
+	ResolvedAt time.Time `json:"resolved_at"`
+}
+
+// PublicStatsList defines model for PublicStatsList.
+type PublicStatsList struct {
+	By    string             `json:"by"`
+	From  openapi_types.Date `json:"from"`
+	Items []PublicStatsRow   `json:"items"`
+	To    openapi_types.Date `json:"to"`
+}
+
+// PublicStatsRow defines model for PublicStatsRow.
+type PublicStatsRow struct {
+	AvgRating *float64 `json:"avg_rating,omitempty"`
+	Key       string   `json:"key"`
+
+	// MedianHours Median working hours from receipt to resolution.
+	MedianHours *float64 `json:"median_hours,omitempty"`
+	NameEn      *string  `json:"name_en,omitempty"`
+	NameVi      *string  `json:"name_vi,omitempty"`
+
+	// OnTimeShare 0 to 1; absent without resolutions.
+	OnTimeShare *float64 `json:"on_time_share,omitempty"`
+	Received    int      `json:"received"`
+	Resolved    int      `json:"resolved"`
 }
 
 // Readiness defines model for Readiness.
@@ -771,6 +965,37 @@ type ListDevSmsParams struct {
 	Phone string `form:"phone" json:"phone"`
 }
 
+// GetPublicMapParams defines parameters for GetPublicMap.
+type GetPublicMapParams struct {
+	// Bbox minLng,minLat,maxLng,maxLat (WGS84).
+	Bbox     string  `form:"bbox" json:"bbox"`
+	Zoom     int     `form:"zoom" json:"zoom"`
+	Category *string `form:"category,omitempty" json:"category,omitempty"`
+	Agency   *string `form:"agency,omitempty" json:"agency,omitempty"`
+	Commune  *string `form:"commune,omitempty" json:"commune,omitempty"`
+
+	// Since Received on or after this day (Vietnam time).
+	Since *openapi_types.Date `form:"since,omitempty" json:"since,omitempty"`
+
+	// Until Received on or before this day (Vietnam time).
+	Until       *openapi_types.Date `form:"until,omitempty" json:"until,omitempty"`
+	IfNoneMatch *string             `json:"If-None-Match,omitempty"`
+}
+
+// GetPublicStatsParams defines parameters for GetPublicStats.
+type GetPublicStatsParams struct {
+	From   openapi_types.Date          `form:"from" json:"from"`
+	To     openapi_types.Date          `form:"to" json:"to"`
+	By     GetPublicStatsParamsBy      `form:"by" json:"by"`
+	Format *GetPublicStatsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// GetPublicStatsParamsBy defines parameters for GetPublicStats.
+type GetPublicStatsParamsBy string
+
+// GetPublicStatsParamsFormat defines parameters for GetPublicStats.
+type GetPublicStatsParamsFormat string
+
 // ListMyReportsParams defines parameters for ListMyReports.
 type ListMyReportsParams struct {
 	Status *ReportStatus `form:"status,omitempty" json:"status,omitempty"`
@@ -1037,6 +1262,18 @@ type ClientInterface interface {
 	ChangePasswordWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	ChangePassword(ctx context.Context, body ChangePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPublicBoundaries request
+	GetPublicBoundaries(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPublicMap request
+	GetPublicMap(ctx context.Context, params *GetPublicMapParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPublicReport request
+	GetPublicReport(ctx context.Context, code string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPublicStats request
+	GetPublicStats(ctx context.Context, params *GetPublicStatsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListMyReports request
 	ListMyReports(ctx context.Context, params *ListMyReportsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1461,6 +1698,54 @@ func (c *Client) ChangePasswordWithBody(ctx context.Context, contentType string,
 
 func (c *Client) ChangePassword(ctx context.Context, body ChangePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewChangePasswordRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) GetPublicBoundaries(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPublicBoundariesRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) GetPublicMap(ctx context.Context, params *GetPublicMapParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPublicMapRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) GetPublicReport(ctx context.Context, code string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPublicReportRequest(c.Server, code)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) GetPublicStats(ctx context.Context, params *GetPublicStatsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPublicStatsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2499,6 +2784,304 @@ func NewChangePasswordRequestWithBody(server string, contentType string, body io
 	return req, nil
 }
 
+// NewGetPublicBoundariesRequest generates requests for GetPublicBoundaries
+func NewGetPublicBoundariesRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/public/boundaries")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetPublicMapRequest generates requests for GetPublicMap
+func NewGetPublicMapRequest(server string, params *GetPublicMapParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/public/map")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		queryValues := queryURL.Query()
+
+		if queryFrag, err := runtime.StyleParamWithLocation("form", true, "bbox", runtime.ParamLocationQuery, params.Bbox); err != nil {
+			return nil, err
+		} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+			return nil, err
+		} else {
+			for k, v := range parsed {
+				for _, v2 := range v {
+					queryValues.Add(k, v2)
+				}
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithLocation("form", true, "zoom", runtime.ParamLocationQuery, params.Zoom); err != nil {
+			return nil, err
+		} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+			return nil, err
+		} else {
+			for k, v := range parsed {
+				for _, v2 := range v {
+					queryValues.Add(k, v2)
+				}
+			}
+		}
+
+		if params.Category != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "category", runtime.ParamLocationQuery, *params.Category); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.Agency != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "agency", runtime.ParamLocationQuery, *params.Agency); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.Commune != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "commune", runtime.ParamLocationQuery, *params.Commune); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.Since != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "since", runtime.ParamLocationQuery, *params.Since); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.Until != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "until", runtime.ParamLocationQuery, *params.Until); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		queryURL.RawQuery = queryValues.Encode()
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithLocation("simple", false, "If-None-Match", runtime.ParamLocationHeader, *params.IfNoneMatch)
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetPublicReportRequest generates requests for GetPublicReport
+func NewGetPublicReportRequest(server string, code string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "code", runtime.ParamLocationPath, code)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/public/reports/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetPublicStatsRequest generates requests for GetPublicStats
+func NewGetPublicStatsRequest(server string, params *GetPublicStatsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/public/stats")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		queryValues := queryURL.Query()
+
+		if queryFrag, err := runtime.StyleParamWithLocation("form", true, "from", runtime.ParamLocationQuery, params.From); err != nil {
+			return nil, err
+		} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+			return nil, err
+		} else {
+			for k, v := range parsed {
+				for _, v2 := range v {
+					queryValues.Add(k, v2)
+				}
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithLocation("form", true, "to", runtime.ParamLocationQuery, params.To); err != nil {
+			return nil, err
+		} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+			return nil, err
+		} else {
+			for k, v := range parsed {
+				for _, v2 := range v {
+					queryValues.Add(k, v2)
+				}
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithLocation("form", true, "by", runtime.ParamLocationQuery, params.By); err != nil {
+			return nil, err
+		} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+			return nil, err
+		} else {
+			for k, v := range parsed {
+				for _, v2 := range v {
+					queryValues.Add(k, v2)
+				}
+			}
+		}
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "format", runtime.ParamLocationQuery, *params.Format); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		queryURL.RawQuery = queryValues.Encode()
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListMyReportsRequest generates requests for ListMyReports
 func NewListMyReportsRequest(server string, params *ListMyReportsParams) (*http.Request, error) {
 	var err error
@@ -3502,6 +4085,18 @@ type ClientWithResponsesInterface interface {
 
 	ChangePasswordWithResponse(ctx context.Context, body ChangePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangePasswordResponse, error)
 
+	// GetPublicBoundariesWithResponse request
+	GetPublicBoundariesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetPublicBoundariesResponse, error)
+
+	// GetPublicMapWithResponse request
+	GetPublicMapWithResponse(ctx context.Context, params *GetPublicMapParams, reqEditors ...RequestEditorFn) (*GetPublicMapResponse, error)
+
+	// GetPublicReportWithResponse request
+	GetPublicReportWithResponse(ctx context.Context, code string, reqEditors ...RequestEditorFn) (*GetPublicReportResponse, error)
+
+	// GetPublicStatsWithResponse request
+	GetPublicStatsWithResponse(ctx context.Context, params *GetPublicStatsParams, reqEditors ...RequestEditorFn) (*GetPublicStatsResponse, error)
+
 	// ListMyReportsWithResponse request
 	ListMyReportsWithResponse(ctx context.Context, params *ListMyReportsParams, reqEditors ...RequestEditorFn) (*ListMyReportsResponse, error)
 
@@ -4091,6 +4686,104 @@ func (r ChangePasswordResponse) StatusCode() int {
 	return 0
 }
 
+type GetPublicBoundariesResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	ApplicationgeoJSON200         *BoundaryCollection
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPublicBoundariesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPublicBoundariesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type GetPublicMapResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	ApplicationgeoJSON200         *PublicFeatureCollection
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPublicMapResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPublicMapResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type GetPublicReportResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *PublicReport
+	ApplicationproblemJSON404     *NotFound
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPublicReportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPublicReportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type GetPublicStatsResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *PublicStatsList
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPublicStatsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPublicStatsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
 type ListMyReportsResponse struct {
 	Body                          []byte
 	HTTPResponse                  *http.Response
@@ -4205,17 +4898,16 @@ func (r GetMyReportResponse) StatusCode() int {
 }
 
 type ActOnMyReportResponse struct {
-	Body                          []byte
-	HTTPResponse                  *http.Response
-	JSON200                       *Report
-	ApplicationproblemJSON400     *BadRequest
-	ApplicationproblemJSON401     *Unauthorized
-	ApplicationproblemJSON403     *Forbidden
-	ApplicationproblemJSON404     *NotFound
-	ApplicationproblemJSON409     *Conflict
-	ApplicationproblemJSON412     *Error
-	ApplicationproblemJSON503     *Unavailable
-	ApplicationproblemJSONDefault *Error
+	Body                      []byte
+	HTTPResponse              *http.Response
+	JSON200                   *Report
+	ApplicationproblemJSON400 *BadRequest
+	ApplicationproblemJSON401 *Unauthorized
+	ApplicationproblemJSON403 *Forbidden
+	ApplicationproblemJSON404 *NotFound
+	ApplicationproblemJSON409 *Conflict
+	ApplicationproblemJSON412 *Error
+	ApplicationproblemJSON503 *Unavailable
 }
 
 // Status returns HTTPResponse.Status
@@ -4800,6 +5492,42 @@ func (c *ClientWithResponses) ChangePasswordWithResponse(ctx context.Context, bo
 		return nil, err
 	}
 	return ParseChangePasswordResponse(rsp)
+}
+
+// GetPublicBoundariesWithResponse request returning *GetPublicBoundariesResponse
+func (c *ClientWithResponses) GetPublicBoundariesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetPublicBoundariesResponse, error) {
+	rsp, err := c.GetPublicBoundaries(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPublicBoundariesResponse(rsp)
+}
+
+// GetPublicMapWithResponse request returning *GetPublicMapResponse
+func (c *ClientWithResponses) GetPublicMapWithResponse(ctx context.Context, params *GetPublicMapParams, reqEditors ...RequestEditorFn) (*GetPublicMapResponse, error) {
+	rsp, err := c.GetPublicMap(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPublicMapResponse(rsp)
+}
+
+// GetPublicReportWithResponse request returning *GetPublicReportResponse
+func (c *ClientWithResponses) GetPublicReportWithResponse(ctx context.Context, code string, reqEditors ...RequestEditorFn) (*GetPublicReportResponse, error) {
+	rsp, err := c.GetPublicReport(ctx, code, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPublicReportResponse(rsp)
+}
+
+// GetPublicStatsWithResponse request returning *GetPublicStatsResponse
+func (c *ClientWithResponses) GetPublicStatsWithResponse(ctx context.Context, params *GetPublicStatsParams, reqEditors ...RequestEditorFn) (*GetPublicStatsResponse, error) {
+	rsp, err := c.GetPublicStats(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPublicStatsResponse(rsp)
 }
 
 // ListMyReportsWithResponse request returning *ListMyReportsResponse
@@ -6002,6 +6730,183 @@ func ParseChangePasswordResponse(rsp *http.Response) (*ChangePasswordResponse, e
 	return response, nil
 }
 
+// ParseGetPublicBoundariesResponse parses an HTTP response from a GetPublicBoundariesWithResponse call
+func ParseGetPublicBoundariesResponse(rsp *http.Response) (*GetPublicBoundariesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPublicBoundariesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BoundaryCollection
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationgeoJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetPublicMapResponse parses an HTTP response from a GetPublicMapWithResponse call
+func ParseGetPublicMapResponse(rsp *http.Response) (*GetPublicMapResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPublicMapResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PublicFeatureCollection
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationgeoJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetPublicReportResponse parses an HTTP response from a GetPublicReportWithResponse call
+func ParseGetPublicReportResponse(rsp *http.Response) (*GetPublicReportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPublicReportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PublicReport
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetPublicStatsResponse parses an HTTP response from a GetPublicStatsWithResponse call
+func ParseGetPublicStatsResponse(rsp *http.Response) (*GetPublicStatsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPublicStatsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PublicStatsList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	return response, nil
+}
+
 // ParseListMyReportsResponse parses an HTTP response from a ListMyReportsWithResponse call
 func ParseListMyReportsResponse(rsp *http.Response) (*ListMyReportsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -6350,13 +7255,6 @@ func ParseActOnMyReportResponse(rsp *http.Response) (*ActOnMyReportResponse, err
 			return nil, err
 		}
 		response.ApplicationproblemJSON503 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.ApplicationproblemJSONDefault = &dest
 
 	}
 
@@ -7113,6 +8011,18 @@ type ServerInterface interface {
 	// A staff member changes their own password; other sessions are signed out.
 	// (PUT /v1/me/password)
 	ChangePassword(c *gin.Context)
+	// The communes and the province outline, simplified for display (RFC 7946 GeoJSON).
+	// (GET /v1/public/boundaries)
+	GetPublicBoundaries(c *gin.Context)
+	// Public reports in a bounding box, as clusters or points (RFC 7946 GeoJSON).
+	// (GET /v1/public/map)
+	GetPublicMap(c *gin.Context, params GetPublicMapParams)
+	// One public report (404 when it is not public).
+	// (GET /v1/public/reports/{code})
+	GetPublicReport(c *gin.Context, code string)
+	// Received, resolved, share on time, median working hours to resolve and average rating.
+	// (GET /v1/public/stats)
+	GetPublicStats(c *gin.Context, params GetPublicStatsParams)
 	// The resident's own reports, newest first.
 	// (GET /v1/reports)
 	ListMyReports(c *gin.Context, params ListMyReportsParams)
@@ -7558,6 +8468,223 @@ func (siw *ServerInterfaceWrapper) ChangePassword(c *gin.Context) {
 	}
 
 	siw.Handler.ChangePassword(c)
+}
+
+// GetPublicBoundaries operation middleware
+func (siw *ServerInterfaceWrapper) GetPublicBoundaries(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetPublicBoundaries(c)
+}
+
+// GetPublicMap operation middleware
+func (siw *ServerInterfaceWrapper) GetPublicMap(c *gin.Context) {
+
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetPublicMapParams
+
+	// ------------- Required query parameter "bbox" -------------
+
+	if paramValue := c.Query("bbox"); paramValue != "" {
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Query argument bbox is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	err = runtime.BindQueryParameter("form", true, true, "bbox", c.Request.URL.Query(), &params.Bbox)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter bbox: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Required query parameter "zoom" -------------
+
+	if paramValue := c.Query("zoom"); paramValue != "" {
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Query argument zoom is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	err = runtime.BindQueryParameter("form", true, true, "zoom", c.Request.URL.Query(), &params.Zoom)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter zoom: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "category" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "category", c.Request.URL.Query(), &params.Category)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter category: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "agency" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "agency", c.Request.URL.Query(), &params.Agency)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter agency: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "commune" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "commune", c.Request.URL.Query(), &params.Commune)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter commune: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "since" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "since", c.Request.URL.Query(), &params.Since)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter since: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "until" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "until", c.Request.URL.Query(), &params.Until)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter until: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	headers := c.Request.Header
+
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for If-None-Match, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter If-None-Match: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetPublicMap(c, params)
+}
+
+// GetPublicReport operation middleware
+func (siw *ServerInterfaceWrapper) GetPublicReport(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "code" -------------
+	var code string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "code", c.Param("code"), &code, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter code: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetPublicReport(c, code)
+}
+
+// GetPublicStats operation middleware
+func (siw *ServerInterfaceWrapper) GetPublicStats(c *gin.Context) {
+
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetPublicStatsParams
+
+	// ------------- Required query parameter "from" -------------
+
+	if paramValue := c.Query("from"); paramValue != "" {
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Query argument from is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	err = runtime.BindQueryParameter("form", true, true, "from", c.Request.URL.Query(), &params.From)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter from: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Required query parameter "to" -------------
+
+	if paramValue := c.Query("to"); paramValue != "" {
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Query argument to is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	err = runtime.BindQueryParameter("form", true, true, "to", c.Request.URL.Query(), &params.To)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter to: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Required query parameter "by" -------------
+
+	if paramValue := c.Query("by"); paramValue != "" {
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Query argument by is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	err = runtime.BindQueryParameter("form", true, true, "by", c.Request.URL.Query(), &params.By)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter by: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "format", c.Request.URL.Query(), &params.Format)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter format: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetPublicStats(c, params)
 }
 
 // ListMyReports operation middleware
@@ -8215,6 +9342,10 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.PATCH(options.BaseURL+"/v1/me", wrapper.UpdateMe)
 	router.GET(options.BaseURL+"/v1/me/export", wrapper.ExportMe)
 	router.PUT(options.BaseURL+"/v1/me/password", wrapper.ChangePassword)
+	router.GET(options.BaseURL+"/v1/public/boundaries", wrapper.GetPublicBoundaries)
+	router.GET(options.BaseURL+"/v1/public/map", wrapper.GetPublicMap)
+	router.GET(options.BaseURL+"/v1/public/reports/:code", wrapper.GetPublicReport)
+	router.GET(options.BaseURL+"/v1/public/stats", wrapper.GetPublicStats)
 	router.GET(options.BaseURL+"/v1/reports", wrapper.ListMyReports)
 	router.POST(options.BaseURL+"/v1/reports", wrapper.CreateReport)
 	router.GET(options.BaseURL+"/v1/reports/nearby", wrapper.ListNearbyReports)
@@ -9433,6 +10564,263 @@ func (response ChangePassworddefaultApplicationProblemPlusJSONResponse) VisitCha
 	return json.NewEncoder(w).Encode(response.Body)
 }
 
+type GetPublicBoundariesRequestObject struct {
+}
+
+type GetPublicBoundariesResponseObject interface {
+	VisitGetPublicBoundariesResponse(w http.ResponseWriter) error
+}
+
+type GetPublicBoundaries200ResponseHeaders struct {
+	CacheControl string
+	ETag         string
+}
+
+type GetPublicBoundaries200ApplicationGeoPlusJSONResponse struct {
+	Body    BoundaryCollection
+	Headers GetPublicBoundaries200ResponseHeaders
+}
+
+func (response GetPublicBoundaries200ApplicationGeoPlusJSONResponse) VisitGetPublicBoundariesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/geo+json")
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetPublicBoundariesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetPublicBoundariesdefaultApplicationProblemPlusJSONResponse) VisitGetPublicBoundariesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetPublicMapRequestObject struct {
+	Params GetPublicMapParams
+}
+
+type GetPublicMapResponseObject interface {
+	VisitGetPublicMapResponse(w http.ResponseWriter) error
+}
+
+type GetPublicMap200ResponseHeaders struct {
+	CacheControl string
+	ETag         string
+}
+
+type GetPublicMap200ApplicationGeoPlusJSONResponse struct {
+	Body    PublicFeatureCollection
+	Headers GetPublicMap200ResponseHeaders
+}
+
+func (response GetPublicMap200ApplicationGeoPlusJSONResponse) VisitGetPublicMapResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/geo+json")
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetPublicMap304ResponseHeaders struct {
+	CacheControl string
+	ETag         string
+}
+
+type GetPublicMap304Response struct {
+	Headers GetPublicMap304ResponseHeaders
+}
+
+func (response GetPublicMap304Response) VisitGetPublicMapResponse(w http.ResponseWriter) error {
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(304)
+	return nil
+}
+
+type GetPublicMap400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetPublicMap400ApplicationProblemPlusJSONResponse) VisitGetPublicMapResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetPublicMap503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetPublicMap503ApplicationProblemPlusJSONResponse) VisitGetPublicMapResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetPublicMapdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetPublicMapdefaultApplicationProblemPlusJSONResponse) VisitGetPublicMapResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetPublicReportRequestObject struct {
+	Code string `json:"code"`
+}
+
+type GetPublicReportResponseObject interface {
+	VisitGetPublicReportResponse(w http.ResponseWriter) error
+}
+
+type GetPublicReport200ResponseHeaders struct {
+	CacheControl string
+}
+
+type GetPublicReport200JSONResponse struct {
+	Body    PublicReport
+	Headers GetPublicReport200ResponseHeaders
+}
+
+func (response GetPublicReport200JSONResponse) VisitGetPublicReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetPublicReport404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetPublicReport404ApplicationProblemPlusJSONResponse) VisitGetPublicReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetPublicReport503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetPublicReport503ApplicationProblemPlusJSONResponse) VisitGetPublicReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetPublicReportdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetPublicReportdefaultApplicationProblemPlusJSONResponse) VisitGetPublicReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetPublicStatsRequestObject struct {
+	Params GetPublicStatsParams
+}
+
+type GetPublicStatsResponseObject interface {
+	VisitGetPublicStatsResponse(w http.ResponseWriter) error
+}
+
+type GetPublicStats200ResponseHeaders struct {
+	CacheControl string
+}
+
+type GetPublicStats200JSONResponse struct {
+	Body    PublicStatsList
+	Headers GetPublicStats200ResponseHeaders
+}
+
+func (response GetPublicStats200JSONResponse) VisitGetPublicStatsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetPublicStats200TextcsvResponse struct {
+	Body          io.Reader
+	Headers       GetPublicStats200ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetPublicStats200TextcsvResponse) VisitGetPublicStatsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetPublicStats400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetPublicStats400ApplicationProblemPlusJSONResponse) VisitGetPublicStatsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetPublicStats503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetPublicStats503ApplicationProblemPlusJSONResponse) VisitGetPublicStatsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetPublicStatsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetPublicStatsdefaultApplicationProblemPlusJSONResponse) VisitGetPublicStatsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
 type ListMyReportsRequestObject struct {
 	Params ListMyReportsParams
 }
@@ -9891,18 +11279,6 @@ func (response ActOnMyReport503ApplicationProblemPlusJSONResponse) VisitActOnMyR
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
 	w.WriteHeader(503)
-
-	return json.NewEncoder(w).Encode(response.Body)
-}
-
-type ActOnMyReportdefaultApplicationProblemPlusJSONResponse struct {
-	Body       Problem
-	StatusCode int
-}
-
-func (response ActOnMyReportdefaultApplicationProblemPlusJSONResponse) VisitActOnMyReportResponse(w http.ResponseWriter) error {
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(response.StatusCode)
 
 	return json.NewEncoder(w).Encode(response.Body)
 }
@@ -10843,6 +12219,18 @@ type StrictServerInterface interface {
 	// A staff member changes their own password; other sessions are signed out.
 	// (PUT /v1/me/password)
 	ChangePassword(ctx context.Context, request ChangePasswordRequestObject) (ChangePasswordResponseObject, error)
+	// The communes and the province outline, simplified for display (RFC 7946 GeoJSON).
+	// (GET /v1/public/boundaries)
+	GetPublicBoundaries(ctx context.Context, request GetPublicBoundariesRequestObject) (GetPublicBoundariesResponseObject, error)
+	// Public reports in a bounding box, as clusters or points (RFC 7946 GeoJSON).
+	// (GET /v1/public/map)
+	GetPublicMap(ctx context.Context, request GetPublicMapRequestObject) (GetPublicMapResponseObject, error)
+	// One public report (404 when it is not public).
+	// (GET /v1/public/reports/{code})
+	GetPublicReport(ctx context.Context, request GetPublicReportRequestObject) (GetPublicReportResponseObject, error)
+	// Received, resolved, share on time, median working hours to resolve and average rating.
+	// (GET /v1/public/stats)
+	GetPublicStats(ctx context.Context, request GetPublicStatsRequestObject) (GetPublicStatsResponseObject, error)
 	// The resident's own reports, newest first.
 	// (GET /v1/reports)
 	ListMyReports(ctx context.Context, request ListMyReportsRequestObject) (ListMyReportsResponseObject, error)
@@ -11524,6 +12912,112 @@ func (sh *strictHandler) ChangePassword(ctx *gin.Context) {
 	}
 }
 
+// GetPublicBoundaries operation middleware
+func (sh *strictHandler) GetPublicBoundaries(ctx *gin.Context) {
+	var request GetPublicBoundariesRequestObject
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetPublicBoundaries(ctx, request.(GetPublicBoundariesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetPublicBoundaries")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(GetPublicBoundariesResponseObject); ok {
+		if err := validResponse.VisitGetPublicBoundariesResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetPublicMap operation middleware
+func (sh *strictHandler) GetPublicMap(ctx *gin.Context, params GetPublicMapParams) {
+	var request GetPublicMapRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetPublicMap(ctx, request.(GetPublicMapRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetPublicMap")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(GetPublicMapResponseObject); ok {
+		if err := validResponse.VisitGetPublicMapResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetPublicReport operation middleware
+func (sh *strictHandler) GetPublicReport(ctx *gin.Context, code string) {
+	var request GetPublicReportRequestObject
+
+	request.Code = code
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetPublicReport(ctx, request.(GetPublicReportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetPublicReport")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(GetPublicReportResponseObject); ok {
+		if err := validResponse.VisitGetPublicReportResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetPublicStats operation middleware
+func (sh *strictHandler) GetPublicStats(ctx *gin.Context, params GetPublicStatsParams) {
+	var request GetPublicStatsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetPublicStats(ctx, request.(GetPublicStatsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetPublicStats")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(GetPublicStatsResponseObject); ok {
+		if err := validResponse.VisitGetPublicStatsResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListMyReports operation middleware
 func (sh *strictHandler) ListMyReports(ctx *gin.Context, params ListMyReportsParams) {
 	var request ListMyReportsRequestObject
@@ -12013,159 +13507,186 @@ func (sh *strictHandler) CreateUpload(ctx *gin.Context) {
 // Base64 encoded, gzipped, json marshaled Swagger object
 var swaggerSpec = []string{
 
-	"H4sIAAAAAAAC/+x923IbOZbgr5zgToSlnhRFyZLblmJjQpbtLtf6orHsrokpeUkwEyTRygSyAKRkVoW/",
-	"YWM/YB825gfmbSNmHmdj/qP/ZAIHQN6I5EWWVK4u14NLJDNxOTg498svvVhkueCUa9U7+qU3oyShEv98",
-	"R7Wcn0w0leZTQlUsWa6Z4L2j3jmNBU8UaAHXhGkY04mQFLScMz4FMiWM93tRT8UzmhHzesY4y4qsdzSI",
-	"enqe095Rj3FNp1T2Pn/+HPUkVbngiuLMT0nyjv5UUKXNp1hwTTn+SfI8ZTExi9jNpRinNPv7vyizol9q",
-	"c/2dpJPeUe+/7VZb27W/qt0z+5adtLmn9zMK0k4LTEFG0omQGU1ASJgQliq4IilLcPZjGFEphVQjSJnS",
-	"CugVlXMQkwnliQHBhNE06fc+R71TwScpi+99K/GM8CmF2E2v4JrpGWjzSyEl5RqUJpriGp+bvdznAk/4",
-	"HISeUQkIRtg6GAwiOBjsmX8emn8OzD+H5p8nERzs7Zt/zA975rt983H/SQSHg8E27uCFkGOWJJTf5y7O",
-	"2ZTTBBiPYFxo0DOmQIqUQkbmwIWGROCXuMI3Qr8QBU/uc4FvBKginoGkShQyprAlJC5McGpRgaQplbhe",
-	"RakF5XshXhM+dzdQ3SveCgEZ4XMgWtMs1+rYkpcR0qIdJEYjUJb4GALTJlc7Jb0KrcA9vVujbLiID5wU",
-	"eiYk+5ne6/G8ZkoxPo2AfsqZtJSGcaQyEEuaUK4ZSS36fODkirCUjFN6rxcVlBaSTCkoKq+ohERQhShE",
-	"uLqm8tjQfEvwgRiIdpwVvBF6ZgjjNVGONCW3eYC5FDFV6r7B8wNN0x3LJiwNkHRSKJrA1kRIoJ9IlqcU",
-	"COQpiSmIQiuW2JuXS3HFeIx37rPnlAiHkynl8dz8lUuRU6kZdZcwywpOh7FI6CJHfiEkuCfgjIo8pQ8U",
-	"nIosY1pTqo5wUjGZsJiRFA53EjZlGsxY5hgcS1ZaMj416MaSVVCxy3yZmKcvmaVrlBsW/6Nfai/quW0y",
-	"kvaiXqFZyvS8F/XMvvBI1DCmXEva+xhYBCcZHVqSHv7tiuGsFsy9o96Hp2+ewdnsP//1r//+f/gUnv7H",
-	"vzA4nf3H/50vbhFljp8Kc+3MilnSq8asZnZbqxYnxn+hsTYLKPffWEEx5snO4NGjPz40mzdkTJrT+Z8/",
-	"kp2fBztPPrr/73z8ZS969PDz34Vg70bmeWEROEmYARVJz2r4MCGpotEKFKkvwMz+y2F4xrs/v4x8ekX5",
-	"VM96R/uDQWTkQf95L1p6uhu92TrVGxzoK2alziZgmaZZ84/VV8OM6SYhUpL5Is7hWKGlnBJNp0IGiYA9",
-	"2WXT+7dPzbNIskiSMoMWKVGqfs6FnBoqGfW4kBlJg4c4laLIm0jO+EQSpWUR60LSEELNCE9SmgzH80VK",
-	"dcKBIIDg5bPIsLyRQ7cRGKJp6NQiAQMxsQKLI3HXMypLQmqoMzAUCKpFVji8DC+r598JkkBCMjLtfqdN",
-	"b777z3+F2V///X/xKWR//bf/p+H//29He0JD5LO5YjFJF0HyjiqRXhn2aGgyckcFSmTU8swrptg4pUdA",
-	"PJPNZ0ILo6V4fKoR8bEQKSXczKgoV0yzqwC/eGM0FlAzcc1BcAvJYpyyGDKSh0ZrIS8iYphkWoxpIMEC",
-	"EtbXtuwGnDp8r2AuBUmG5Tm1SCzS16Ehrg+fhEmdH/gm5PWWLlKNoh2sJoU3u0rmBGvzPDpYj+TeK7Fe",
-	"+0ZwShPVQv41EH4FBt816t4GJykZwRfwkhmNLxfXQb3KvyDvz4TUEXDBd8p9gqRECW6oLoeRuBwZ0oNX",
-	"JCg8pkQbpBza/bmfeZGNjbxuwV2/PJngU5GMDWAfBm+OuFzzOHv4bGMBQZDYS/LOwL2LwVYEx0tzQbxv",
-	"Prqe6NnBgJ4S8waZww9EJisF1hr9rWFwaLfPiCbPP+VCBrCR4vc0GRL80Wgy5q9eQjTd0SwLssJciglL",
-	"6RpqEz6G11IpIyyujffn9oWXfCJWon59D9XiapOGgPKC0TQpzV5NoKDtbvFq/GBEjiMYjUUy76fCqpT9",
-	"lOhRBKOfCirn/ZRlDD9aRbX/MqFZLhAXd/4HnY+g3w9emMyorlMaUHRae7VLq14Ibe07SlJDcNvbUpro",
-	"osG1xGXgurVmdG+FJnpF+LRwy/ZDIj1tIGK1y1cOZotLI3FcSGIubBMLRTFOayhYkZC0ja/dT/Lpmk9a",
-	"E1nHuVsBSSgUFSAmGYWJFBmKnG7rCb1iMcokhj8N6Sc2WQ3eFJE2RYHRLSAIage6m0gtTeAuGorzmeBG",
-	"1vbPAVWaZURTYBwyqiVFyXoRghn5ZG36ewPzXxQy8q9xZOUwT+pD7DwZbHKa1VoeN0bBj61hOo8gBPk3",
-	"lMjxrfByO9I7ipT45vy8Mcwi+6ppjpvoiJ7tLVzaWFKyKYNo4FhgzIQpTXhMLUYuHPJEpKm4dlbBtrNo",
-	"HdOUBY41TVVUb/Ub5/bZoG3I8dsSvuXIje004FXfSegk3+r8dEbSlHJLQ1sn6X8a2g0vQNEajdVmrNvc",
-	"9TAZsPA3d/55f+/RQQQ5kTqdQ0bUpdUvK1Hl7x8fPNnb/8Mf/vDoj49D00iqKE+GKK4PnQk4dJhtmaa+",
-	"Zb/YxkY7hu6Abs2JuAG9LGFUEwGf7O3Dw4NDsPutaTkP9zezSNnBO9b7ZyrZZL6pza+FJ5tpfZ2Wwkch",
-	"9Xn5eeFYoa2dEaWuhUxO0bKx6f6st3KYu0Haaubho9UKKr1e+/XByk2319MaPwgAIxEsXvEZZdOZXkbl",
-	"Oi21zfuLt+EINLmkHMZzFFacYUALNPLgV9Io1QWKrTW5xfrue5EdJSi5VUS0Oe8zKtkVMRqiAiIpZCRB",
-	"J4ObzfrSc6Jn9fmcq4ahzCMpSQwxnRCW0iQ4uZ4V2ZgTlg4LGbAUnBt9dSdlVzSBD+9eeUPhwWAA+Sco",
-	"Xw7K3ZsM6KxjSbll2MqoJgnRBMyIeU6TCIiGTCgN+4ODx5B/2g5Oe80SK6CvoId4q5YI4N4xFbILvXtx",
-	"Ck8ODv9Y2kcTERcZ5brfWzRracLSkOBLNFxTruFaCj61/m3DWSI01BLIqVQWlxaZE0ZHLI75PBQnYcer",
-	"oiv8mlHuXEu2qqlzC5JV1GPcMugw42vjaYCb4QOOvi4O8E87jtHsvHzmscW9Exyv6zaZsb57//4M7ANt",
-	"51yNOGimU9qBuaCKLCMIZFyJoRjmbwfT4IrsF4u2oA/vXoKkEyopjylwkjFEg4VBI6D9aR9GM61zdbS7",
-	"qzIi9U+8f1W6XNVudbyj/krOgr/6fa66A94Y0VJ7kP51CU83EmuZylMyH3q7zw2cph8UlVYuTWvK87I3",
-	"SiW7W3p7RxVLzEsgeDqPShEujMxiteXmnbBmm0JR6TfbwjRNJhOcrr+eaxWnre26cQJLzvVDbo5kpciQ",
-	"MV7/dm+BxLWOriYBPF5tpt78rD4HdvSOkoRxah0HbRmOxpcbWIXRpBsgdIsmHs9fi1r4yLo2n8iv62Nw",
-	"NxNJ1exmIra0Lw+1uFzwOBzubShSNwcLrzWsLJM4prl2npX1aABJEumOcJGmfKHuHSLm5jcjw5lzBHFF",
-	"rX8UCUFTJfvHNzv7j/b2dgaDwcF+aOV3ochb/ZZZo0wgBNFGl9mnlIuPw7MASTD6T88IhxlBR48ykgbT",
-	"YcfOZkp/WrM0Lr2w/rnPzmq3/h20In3gDqKcqGbDWHDlQpAWtyOJ7oSahRCVDxTYxzwnR6cUxovtGZQ4",
-	"DMsGKORf0Y2wWorCr2c5X8DHntGYKQe1m5hXDF/PaMosL1sL2u/dC8+5XscZFjbY1EFdw5GaJad9diVW",
-	"1JbcMvF40NUvQzcNsuFCLaf1yc4/D3aeDHc+/vI4enQQdlu7129i/q0oVt1uMRhEt0fBWnSiidNnKWEc",
-	"NP2kj+G7969f2bAFDJNreakPBm2fcWiRm15uC7TGDW8u8EOeCpLAy2cKbfpw9vb8Pexe7e0W+IOCre/P",
-	"374BVYwzZl1KKPlsN7STG5xpRj69tK9bG4T7sLcWTUnohBSp7h1pWdCFwFIyd1oIEtsxdYEeVodN5yCM",
-	"PO8oRfIPUCc75nh4FRyyTihI+Ip134IzEjJ4bmZN77KjRz1OP+lhXEgV8m+fEaWAKBjZB6qQI/MW5GRK",
-	"j4GMkRW5qJiUKPvDGpJup9G+QQAb4llM2RU19MoKI/gn48NciileW/NpIoZOn8Sf/bkZUpQK5b4zU7k/",
-	"RU55hzHF6wonsb9CG3mS/Es1W84VS+jQrBFpLp8wmVmbeF5oQy2lkd+D0YFCd2jkNrQYtuqjb0cOozEQ",
-	"YcuNv41RLwTDwtBQ4XMcLOcM0pdF7lcy49KLdFjzIe1Fq+w0Di7Bg3fqVnXgFv69qIfBuFSao7eqKkky",
-	"xh3siI5n9jf8MniULW7coQGvH6zoI+ZWEf8qegLhQFSI6r/lFAy/LM1EEBOOYqxVUPnUULQOe4sZ0kUU",
-	"LWKHIhm6Jv/MqDb6XEcQiiyakDfCs2RJM6h1OBaoHvnA2Vyk8ynKBJwSSZUeVmGE68S8thHDwtYtpgRW",
-	"fYthpMGTfetXvNy2sW6Q9s3Vk2ZQ8QrzeMUMGi9GtUWvsecbSTqbQyV4Xmsu8TZ8wu2TvrlbuB4xs2hf",
-	"uIHuZ/je0AhpG7zVxoW6oNwYL7iDTK0L0lZgC+V6o60ZWTSoz1onzQrTpGF0OEJUzhzazk3PUZPJ5J6s",
-	"mWSc0iSsoN6qrfOmNsc17Irl46WJsdzXShMjgvoUn/kSSrOZw/XLLJE392JWp1AyxC+UP+on1Z3p0jc6",
-	"0H5HrkvrRGuHWfOu4ro7z+82qLC9c194Z1+JKdtUoP4Cn3Yd+ptg4Bog79zi7RnjN6A893VBQib79yy+",
-	"pPqW5C+CsUDJ0GoLTezs8MhVSq0ZO6WfwiCjKiapoXThn2dlYvTib0YqTgo6tNrn8mec3rnKohkySXr7",
-	"+3oa/RWVqmly7tK83Mh14XJhT4sbqMBZAmfxeKplfOzEjFvSosuFKk2kDXJyHmerVlfrtmq+IaSScDVB",
-	"Cp0ReTmsNoQfk8Imvbq9ZlbjnFn1p+D4R4im27CqNQxlW20j2Ta6g/FFNBx5T3Ez5uTWzGXt+1FueCgm",
-	"YbVRSDZlnKTO0PXA+tdhy4IUiIJyjAiaQNxu2RH2BxuZM1zkiKR5Ojfz4WFuR+CCuP0StiPAU2eCm68q",
-	"DNiOSrOHP3a3QnfqEZgDtbYQbwkxEup65g+7vMWlu5GO4HpGnbOmZiVUlCpgGracIdKmgxyBuamSk3Q7",
-	"7MfpMheUiF1GU9cwmAs9JEMXSYAWMVVgJrMRv90dIeNCNTNy6mL9cBNbSEgx7LbwWEoQNmnGonB1VcL0",
-	"IUQsW/iDoyvIDchtWAizdsnrmUipwZiibv+o1rWZCGTnObehI2tYVdcxhEZ+/91g8xPehmv29kOflxs+",
-	"VjDlm+hkm3k5HVvr4Mc3cAPezJnnch9XZ2itiqMukygrZua3uFKXazoIA+hU8twqkbSyvS/ywVgLOfQa",
-	"0+LPS7XxTU58IkU2vBncPcMJkbtbiHpHo42DWwMgQfCLS8rPCJPhm6xUFerRGcfOeHedqYJrltqwVhwO",
-	"cDhXN0V1OcJbQSYBQF1SPvTBb57zPKVEdsTBGm1p7bS3BRZSg0Nj7gYI2ut2k4aAbsWxm0XguAIpC5tn",
-	"GZnS3b/kdGr4LH7IefX3NR3n5YcZZXE4XJj9bAiPpqrhVNk7/OP+40cHg418K42FNobuBsl5KsK5jhvn",
-	"S9TK06zg4AuqW7WojOqZaNTXOPvwPoxfuPwuuuKilVco9OUQ9oVy+mozjYyKIBSt5e4mYjome8aFZHp+",
-	"bi6EhdHYXqnyrxce+N//8L4XBZLa65ccffKKTfkO4314TuIZlK4YW30tMtK7IQ4qFjlVNl6GKcArSZ3j",
-	"UKTUPEQ0ZGR+wWOSpsD0MZbCyliSpPSaSAqUT4SM/aNm+P4F96XskLvZvZQ7n2md29JAzNnem9t5SuJL",
-	"aqNlzTrOMyI1/GPx13/7Fz6FN4zPIGaa/Uz5zoTSZEziSyB53ocqqtN58X0kLSpaVqVI2YRanye54LYm",
-	"BOGJmYdJ8HESx0AJ1gDDUbBEWaFpAlp4BS0XHAtMuJyBCK6FvKQJjOfAtAJnKLQV5Bi/4AR8Snxk5oua",
-	"4QRRZ1WJC37BbQC4rfrGMKm/jFQfdZVqGpXB67BlySyMXOz7aLsPf64Cx23YOR7bBQ/W5AOi7XIZL2v4",
-	"IbBt+UGIiZRzs6xRPax7BPbyHMNPhdDUKD6YCz8XxQV3kCVliDUiTMpiyhUSV2vK6hm6IRnVXsK2Qdy9",
-	"AEa88JhwcvayZog46g36e/0Byn455SRnvaPew/6g74oNzfCy7Sb0aldZkX9qrVflfTG3uveKKf2MXp2j",
-	"iJ4TSTKqkcj9+EvPMOEeJjP75PKjMg+rIjM25qRW3bGZENWmCR9b9R33B4MlRbo2K87lvUYdVRCdjm1r",
-	"qB3YeUPDlevbrRWfxFcOVr9SlvbDJbi4nFUvuWyFGsHsHf34MeoprxLh+s9fn+MtSugVKMYvwUutLgXD",
-	"Zu1FwOk1VRomTCrUya+MthhfVoFKmkyVy1LufTSz7s4wT/znTjT5E9UulfwOj8/NEKo8l7Ir2l8KoFfs",
-	"inKqXHEzl1dkqEqRIx1UVF65KBC//cqJ76CAAdJ1IDRXsT8Y2JtuiUlCc8oTTKyyQSoqgsPBQ9gqA08m",
-	"hKWG2NjQ6W1b5fKa2SCFBQBXMeF3CONqkgCYzY9zvB2Hg4f3M+VJHYyteoK3VRNwCdaUazuC14JPxbOn",
-	"iCznD2tL6ESXq71d9IjtIqtkVO3+wpLPKCoVgTt0VugTHwMSorSGaFeE1mZKdFLZNS1XH0v78VORzG/t",
-	"SOtV6T43pU6z0M93iMA+RClM4l2iI1FYqpImNyf1e6tfaZQKxZcern6pKk77xQyikqV/9K7Zzw3stv5s",
-	"EBLtzSSmWDfJgmgLj4AqLwMZwc0RNvMwi4kT8XzZzgbniIkmqZgWtH0VnC0HL0MsErr0OpxWhp/VF8IZ",
-	"i252JZp2vru6Fs16Yvd8MaryUB01oN3v3y5H5+UoYbQWqrto/x0fTLhcyG5Fd90tkw8Ep3VgRbn4/m/4",
-	"ZBthKq1jtjqmO6tyuzc74N1fPIJ8NtQNPQKfrZyYUmuAbR78M/y+Hdi3cPIHoTzOTFyVV/ReTuWe1ZuV",
-	"F9SCwLCsVae2FvuoeM2tsJCog0n5COHuSdYrxGtg0cU3Qwh1+9wsGIV7z0xtISZ2ORX7fXO0c4r2PqZK",
-	"PvbAGwydp9j85IrmonmwMvLNiKY+o9Q2Y5BFShUospIZOuVnKfc78Q/duWawjNn5pUYgZEKltWq+fNa/",
-	"ZVuNZTm+5sqMaJutScvDWAXRQs92Ux9CmAulQ/whRx8o2hgKicbKQhkZZiptwE1CUzL3JmAOBDTNciGJ",
-	"nEMq4kvYOth/Yu3FjSr924u2iVpI491QmtoE90xfKl/lspYe90tW9p+sfqndl6My2aycrEz9v12kt1Ug",
-	"nGvG4pWPJ0Uk9MGYddw3G19Ee2G5nsf7FjGxv98Rx2vWMVgLFwOym8MbUeh7RZz7R4A6R7ppMltb5rsS",
-	"l7bApivZWjrwnCvcOgJXYJHQeTfprBW4y8gcxhSuJdOacsMjCZ9DoQqSwkTIDLZG9XJvowhGttzdw4ND",
-	"97n+cbsPJzaSkKkL17vlEDLGC00V3gJiqx8cgpaMqj6cqMuySVaZfopJbW6FzgZjy92LNBHXHEP7tBAg",
-	"JpryC44+UcHLV4S0n6i+FvISXM535I3UEKb71lHVvGwOI9/q/I4uXK0u31qXbf82Z67qLXZZTMxJXhOF",
-	"1ShufJV/o+TcyJLEIBLGQ5SEHWEynltflABSy7yETIxZ6tFw9Q3dvSpLHIZpvS2BeKfY56osfpM6fqNo",
-	"+vyTa22nnX8U8RMJqYGxOgYbK6h8eAPyKFvgWBQ2sd/6SX1QyXK0dUyoG2edCIEnrL4iMeWekPcNvXaQ",
-	"/xsXfcJYSJpSivfL02vICZPHzjVNDT8xAiKnoLTIFcbYtJzTTeSr3CpL1ezT6rF78DQsU7VLtbaha9sq",
-	"hl/BgaGGXnlESsrgChPk2PYChaTrmSjVd1eQqltzD3q/ugIqfl3v16/sherfyOL8K6PNW07XdRH5Qone",
-	"L9CqPINVMEgKWDF2C4OqIjBHHYFtHaAirwCpbWAKqCSKlgFrx2125q18SpN5dMEJF3yeMUWTPljF3PE7",
-	"W5rXJ12aK0k4oCYGjCtNSRLSA6wb4/V6ngv78L16Lr4Szbely1pAdAgeDVJvv0JHRhexCAH/9m5tFace",
-	"vLSuj0r/d22awHIzKJsbPahQWJSvhEz4NHHIxfO0udOv78px0yyXes/i4QpUKnBRSQulvhnI1sVCWzYf",
-	"XGI8sgwQ0giVEyqNlOXr04ZRsuROu7TsAhUkObZJ1N1SnVozqg5sMeyxFQV4amfeecaUb8HTnLHtR/38",
-	"e0YXFHRt40hrU5VGuIBLSnMFZCywU3mbrmEKxffnb9+swqF6gYWgr9pi61mtfsddkLtmR4mbWu1PfSPq",
-	"r9qF/Osi5Rdg4omRTScTyCgaqX1jU5uegvUo3TEeO/+zF39RYlU1l8oSnHRi8FId+bXrl7RmwkOZkbqu",
-	"baaZRhkeFHvDNcYsz2h/0GymtSpBLjyBS87uyMvYD+T+36lWWCv1GYwBz8kUu/qW/vFvd3BjdeN9U88w",
-	"V8qBs5kRUr9A/r6grBp2ll0LuCZzhb1jKE9cWY+jC37B/wCjrEg1y4nUuxMhsx3Dr0dHQLBfFAonCYzs",
-	"JCNbOTeCUa188QhtLIYLjey4o2148fLd+fvIBi0ITi844NzsEw6q/Kj4/MimaHn2hqmo6hhX1kbW0VF7",
-	"5plQtJzXJg9C0Sr/O2qXNhlh4tqZUdiN1q3l/MjChXAYtVs89qGsUXlJ53bE0sFXmpwk1YXkqv6LWeYF",
-	"39of7Nk8ErRQ224r+4OBbX17TWSiIqBX1PViNavBgG4p2RWFWHDXniidbx9Xo5uV+DTBhE2woYeuZQQS",
-	"ONjf78PLCUYJm4s5ISxVkLHk2pUSdjVZmcJ8l0VfIro6uUC544IzBZc010cWXFVZVr8amwpI4pnFraOy",
-	"b87eIbx+GsH3Z8//FMHZmz9F8AMdnxlx97vnL09hK6ExS2hSwRVzgberxjuHA8jolOTsE01V/4L/4JHN",
-	"p0OOohp8cfYHCp7/08sX8Kez86rFI1NGLkpgy+yrfLlvezSOQJn7ocR2yHRio4zf+dJELYbTpoPmbMqa",
-	"/jCl3AxFlU1SzKn0x7RF4MOHl8/MwlhCSbqNEJcYE6TqgfzaGqqQRVghuuIRLWxdO2bxZOefbTm3Yf8I",
-	"s3/39h93RTDejfujKn9u6GSABtn86lgkrgxVVXTKreC9q2jSXgTS3WrX7V5wtiZkWUSlzBsfM07k/Mvq",
-	"eldrXIj08tv1cnlUkk1LvVZXoy5rY9lNLCZ633NYJ+3S+k4clRATtMojtmMIHUkxOw/oJ0Ooa/RsLJK5",
-	"z/m2F9mnbn2OevtWIrjjRVcl0zFcwKdlfuVizMFgDZfvqeCTlNlSAAd7D9eWX8zTh5s8vb+/zp5dXqeX",
-	"qr5OSczFTniMMPwOm3Q8ql/XBQmsqcLscmztulSTqXd/XVObuaso+LZ+Q/TSGb6k8W/nnK6H4A3mXKdP",
-	"8F2qR7W+wkGfuvkVRE4bEj2WJPci/Td9aeNb+rYGT1+QAxlK6RZ2sXd7RoyMzAW2XV28p8y85CvTtZz3",
-	"nbfaJwh3unnmXaLi7aYIV6XD7kHvX84y+/BSKxg9f0+mI5gKqoBxLWD0crLzmuh4NqraKJa9kLBBh61H",
-	"1TIPm2HuyB58DxlVX+lN4bQ6g4aBYUv4jl402a6IE7I8pm2DUNv4obQcrH1Ndmu1ccO2iVPbYSQC1wDE",
-	"KkHE/CGppZcTIeGPkBgFDZXmdhnSOpoRZQPHbJXFxTSIk1i/5b/CBfX8bkF/cytftxrLweAeVbRGZ5mv",
-	"RruoCeoVOnwRHfl6hfsNSc8NtIH9DeT7r9lm6qrYuvj4I6i3GorA9TGCLeyvpLYrcrNluyuZrwzVWZ+y",
-	"WZK5LHH4A7fPfAXSQMBV9kZoKDvcfdUpyl+pgqhFXgGwVBU7LfMh1+qLrxg/XnzDjRvjhoUdZr1XCgps",
-	"TalGicrGz6jtuhKiXE07UlUtX06LbFL1bi7pFaPXnfWuMGU2z7GEn6ob/sd0ImQzsg0XoWpyuvV9JK4h",
-	"GXpt3M9FSn3txYRecKZtZhTmmqCw6AqcN9p64TO+URicQC4Y1yAKbaZvFswzTxpQxYIoTVK4JuZaoB/C",
-	"+jYCZvozC4p3ZQPPb7aU36gtZaEvbUdkkfv95mldN7FX3mIs8g8zAdeiSBMXnV4ZHH3CZBXeru0XeGf+",
-	"AU5dRoxz0K0IZFa+B1WnGdJ2zLnLso5lb5+uvH4X3NzINfDZx7+fQORWTE64RkQjGvy4VhDMRoFjK4cq",
-	"KMf+9qChtVuMqIcMhFyeFVbcUb0A16xrLd1y73anDuGhXc7fnM/n68doV8eLuPgyH18PJ+Zh5fL/MK9b",
-	"ipQuYrxPECwrG1tTF5PusRDq12njSpvu/dDHFbTxmyT+RUj2FlP1avgFW0HKKXg6b2DPg2bdxBrtvEuF",
-	"zbdbxCJSy3IQ7pxK/zpJCBvciL8ZA97Xf4me2bQzEBIox78I96eBRS0U1WW6rA0GRos807Cl2JQrVOvK",
-	"uGBR6O0lxNnZ8Tu123Mqr3zwWC6p2TaWws+p3HEXGxsqKdgSVinF39y93o5ACbMypclcwYQoDTNxjTW0",
-	"MsLnvhK8sgErfTjF7uwuTsv2Z/euBkgpubLqtG3hBCMrno3QkVFr9yR8iS5s+HTB8fHIpRknRM3Ggshg",
-	"Cp8Rn13/qF8x7rne6ecWVeSq6t7GVfY6Rqx6DS04AGodjcLv+n4IQ2sm6YUV52WNkztOxFr6AjHj5ZT1",
-	"nmnVVzb6F3udM4F39+Paky6JVD+sR6rv32Kk+sLR7UVPugMM76rMQdXKbWnIeuku/BaCcRdpI4ZhezKJ",
-	"RZBImmIIgCPRTFn7B+NT2KqGc9WWrAqgKHUBsY5217mGZxNtvrFSrHf9YP82AjXcZjokJguStQM1vkVn",
-	"fGWXyGgv9gyr0IxJkaZVfMaWb9Xpe4aaw43TIqHJdlR2+KnVMDOijI3PWPsyrQ7oeO9SFKmst17ya3+A",
-	"5Q00hYzEM8bpkRUfMUIfSYPNdnAPVb0kbMwWGv8HTy44J1mZDqmJixpB50ZrX+DqqVIwaAtzUUBqxDxF",
-	"rrFhUIn3R0A8eG1aW3LBx3NQIqNGcqSpoqAYj2lVgm0v6IXACJN7pyu/wfiSRsfl+65/tAap/BZd8nuK",
-	"LlmHMrco8g9YmdFhyxHYDrcRYM/vCOoNnyPfSy1yemMEXY2fm42qI0/KbUfoCGyr76Xk2iW5dVPoE0fA",
-	"CJaxskm5H969OoazD+995hImUWEqFmhUkauGSFN2Rblrn6a2vR95VLUgHEUXHDP/UqZcanoqDOUflb0M",
-	"R0h8fdoeZr6pYpwxras245UD2rET24HJEX0hDYW2mS+wpdjPjgfMc2rNAYY/2lwyO76uhY1hcp3qwweO",
-	"KWFmeTZFWbqK/Z1JYLYf5R0Z25r9P+/ZKVLrtNlBFg2YvnaD2x1mt/ymSkm0E/fVpTMwmUM0V9olyRrZ",
-	"xvaZVFoSNp3hj+5a+dzRLd+wEu/rcelleeBYpP1+uyNeBfdkLrAVgbDpKTbZPNrdTUVM0plQ+ujx4PGg",
-	"ZxbtRmgTLd8aDlvn23ZfNu9T5TQ2l52mk37N9lP1+TKyUcvNV1Z4w9abvg1nKUO6CvP1su/mh6zfMII5",
-	"J/vi8FWjT0NcwVfSJi4j1FX4Jc3arL7u5bFzUbhXwuW3L/hToWc+R82c6kxIvZNiH8FGr9UtAt//8D6C",
-	"0Ym7WQiUI7A9kaHf74+23VKaVQ9x70xdcCk0sYUOnf5dKHrsCyBixBL3eX07SE2b40gsBm2tvrbDvbP9",
-	"WhrrwImFEhchGSzXhHUmbOUhXLmvL+OHcvUkFkdrFVHb8mgcNXxAysaGOhNE5L7c7jesqpPJsnN/UE9J",
-	"8ejlIurtXcGFlznI1dD+2iwO/tZ7NnHLNRsJ1of28xHlDS2Rz3xxZSktlpVKYG1OL0AE5uTpHFzh6qoD",
-	"5dbo/PX58Ozd2z+/fPb83X9XjF+Oto/hYHDQ7I1YWlKvep8/fv6vAAAA//9CgeOrmMYAAA==",
+	"H4sIAAAAAAAC/+y963IbOZIo/CoZ/DbC0kyJomTJbUsxsWHLdo9nfdFadvfGtvyRUBVIYlQF1AAoSuwO",
+	"P8OJ8wDnx4l9gf13InZ/7ol9j3mTE0gAdSOKF1lSu2fcP9wiWYVLIjOR9/ylF4ssF5xyrXpHv/SmlCRU",
+	"4p/vqZbzp2NNpfmUUBVLlmsmeO+od0ZjwRMFWsAVYRou6FhIClrOGZ8AmRDG+72op+IpzYh5PWOcZUXW",
+	"OxpEPT3Pae+ox7imEyp7nz9/jnqSqlxwRXHmZyR5T/9SUKXNp1hwTTn+SfI8ZTExi9jNpbhIafb7Pyuz",
+	"ol9qc/2DpOPeUe//2622tmt/Vbun9i07aXNPH6YUpJ0WmIKMpGMhM5qAkDAmLFUwIylLcPZjGFEphVQj",
+	"SJnSCuiMyjmI8ZjyxIBgzGia9Hufo96J4OOUxfe+lXhK+IRC7KZXcMX0FLT5pZCScg1KE01xjS/MXu5z",
+	"gU/5HISeUgkIRtg6GAwiOBjsmX8emn8OzD+H5p8nERzs7Zt/zA975rt983H/SQSHg8E27uClkBcsSSi/",
+	"z12csQmnCTAewUWhQU+ZAilSChmZAxcaEoFf4grfCv1SFDy5zwW+FaCKeAqSKlHImMKWkLgwwalFBZKm",
+	"VOJ6FaUWlB+EeEP43FGgule8FQIywudAtKZZrtWxZS8j5EU7yIxGoCzzMQymza52Sn4VWoF7erfG2XAR",
+	"Hzkp9FRI9jO91+N5w5RifBIBvc6ZtJyGceQyEEuaUK4ZSS36fORkRlhKLlJ6r4QKSgtJJhQUlTMqIRFU",
+	"IQoRrq6oPDY83zJ8IAaiHWcFb4WeGsZ4RZRjTcltHmAuRUyVum/w/EjTdMdeE5YHSDouFE1gaywk0GuS",
+	"5SkFAnlKYgqi0IollvJyKWaMx0hzn/1NiXB4OqE8npu/cilyKjWjjgizrOB0GIuELt7IL4UE9wScUpGn",
+	"9IGCE5FlTGtK1RFOKsZjFjOSwuFOwiZMgxnLHIO7kpWWjE8MurFkFVTsMl8l5ulLZvka5eaK/8kvtRf1",
+	"3DYZSXtRr9AsZXrei3pmX3gkahhTriXtfQosgpOMDi1LD/82YzirBXPvqPfx2dvncDr973//63/+Lz6B",
+	"Z//1bwxOpv/1v+eLW0SZ4y+FITuzYpb0qjGrmd3WqsWJiz/TWJsFlPtvrKC44MnO4NGj7x6azRs2Js3p",
+	"/P8/kZ2fBztPPrn/73z6ZS969PDzP4Rg70bmeWEROEmYARVJT2v4MCapotEKFKkvwMz+y2F4xrs/v4xc",
+	"v6Z8oqe9o/3BIDLyoP+8Fy093Y3ebJ3qDQ70NbNSZxOwTNOs+cdq0jBjukmIlGS+iHM4Vmgpz4ygQOT8",
+	"RKQpjS2Ft5c0pkQXkq6/Kj/oS/vi4vL85woP3KO1ZXxaBXL8NapWt2x7fiULe5tQkRkWH2KCQiaME911",
+	"Lot/GPZMdO+ol4jCXA/lgniRXZgbpAsOm36u4PamSDU7Fel8sgHI6lsLQa0JiDZYLMFvTtndlNvNdoMs",
+	"ubWpTjLrwLG1wVTiRgMioZlOiKYTEcYiC65l5OLfPjHP4sVPkpQZ5poSpeo7KOTEyBpRjxtMS4MAnUhR",
+	"5M2rgvGxJErLIsb9B16aEp6kNBlezBfv+6ccCLIZePU8MoLjyB3tCIzoYW77RTEAxNiK/U5QuJpSWYoj",
+	"RsYBhmJ1tcgKX5ahQvX8e0ESSEhGJt3vtG/tP/73v8P0r//5P/gEsr/+x//R8H//p7vBQ0Pk07liMUkX",
+	"QfKeKpHOjJBpJBuUMRUogy0oec6YYhcpPQLiRdV8KrQwur5Hs5oodCFESgk3MyrKFdNsFpC63hq9H9RU",
+	"XHEQ3EKyuEhZDBnJQ6O1cBoRMSx4WIxpIMECEtbXtowCThy+VzCXgiTD8pxaggpKKUMjojx8EhYY/MA3",
+	"EVJuiZBqcsHBaoHiZqRkTrA2z6OD9QSXexV51qYITmmiWsi/BsKvwOC7Rt3bkMfKi+DmEtnJlMaXi+ug",
+	"3nC2oDVPhdQRcMF3yn2CpEQJbrguh5G4HBnWgyQSVMFSog1SDu3+FmQWf0V74skEn4jkwgD2YZByxOWa",
+	"x9nDZxsLCILEEsl7A/euC7ZiOF4n6hQ1qkfXU+A6LqBnxLxB5vAjkclKta/Gf2sYHNrtc6LJi+tcyAA2",
+	"UvyeJkOimwIn0XRHsyx4FeZSjFlK1zA+4GNIlkoZlWttvD+zL7ziY7ES9et7qBZXmzQElJeMpklpPG7p",
+	"J+a3RdL40YgcRzC6EMm8nwprmOmnRI8iGP2loHLeT1nG8KM19/RfJTTLBeLizj/R+Qj6/SDBZFQpc5+t",
+	"lE3t0qoXQlv7IyWpYbjtbSlNdNG4tcTlatnVvRWa6DXhk8It2w+J/JTyIBm/djBbXBqJ40ISQ7Brqj1p",
+	"G1+7n+STNZ+0huaOc7cCklAoKkBMMgpjKTIUOd3WEzpjMcok5n4a0ms2Xg3eFJE2RYHRLSAIage6m0gt",
+	"TeAuulvyqeBG1vbPAVWaZURTYByMwkJRsl6EYEaurWdsb2D+i0KusjWOrBzmSX2InSeDTU6zWsvjxij4",
+	"sTVM5xGEIP+WEnlxK3e5Hek9RU588/u8Mczi9VXTHDfRETvV8FhSsukF0cCxwJgJU5rwmFqMXDjksUhT",
+	"ceVs622X6zoGXgsca+CtuN7qN87ss0ELq7tvS/iWIze204BXfSehk3yn85MpSVPKJwFLUux/GtoNL0DR",
+	"ul7UZle3ofUwG7DwNzT/or/36CCCnEidziEj6tLql5Wo8vvHB0/29n/3u989+u5xaBpJFeXJEMX1oXOk",
+	"hA6zLdPUt+wX29hox9Ad0K254jfglyWMaiLgk719eHhwCHa/NS3n4f5mdl07eMd6f6CSjeebWs5beLKZ",
+	"1tdpb38UUp+XnxeOFdraKVHqSsjkBC0bm+7P+vyHuRukrWYePlqtoNKrtV8frNx0ez2t8YMAMBLBIolP",
+	"KZtM9TIu12kVbdIvUsMRaHJJOVzMUVhxhgEt0MiDX0mjVBcottbkFhsB04vsKEHJrWKizXmfU8lmxGiI",
+	"CoikkJEEXXVuNhuRkhM9rc/nHJ4MZR5JSWKY6ZiwlCbByfW0yC44YemwkAFLwZnRV3dSNqMJfHz/2hsK",
+	"DwYDyK+hfDkod28yoLOOJeWWYSujmiREEzAj5jlNIiAaMqE07A8OHkN+vR2c9oolVkBfwQ+RqpYI4KeC",
+	"cf39uh6H5i5/SvkkgpToT71oI49DRq5f2cct66s+rPIt4HJvzangfdsho9j7lyfw5ODwu9I4nIi4yCjX",
+	"/d6iTU8TloakfqLhinINV1LwiQ2RMddqhFZqAjmVyhLS4s2MAVaLY74IhVrZ8aoALb9mFLrXEixrumzA",
+	"w8O4lU7Ct36bSANXOT7gLpfFAf5lx92yO6+ee1Jx7wTH62IlZqw/fvhwCvaBtn+/xhk10yntIFtQRZYR",
+	"BDKuxLBL87eDaXBFHk3bhrCP71+BpGMqKY8pcJIxRIOFQSOg/UkfRlOtc3W0u6syIvVfeH9WRm2o3ep4",
+	"R/3emgRg97mcAVSWmJbOh8y/S3K8kUzPVJ6S+bDTv7ZaLP+oqLRCeVqzHCx7o7QwdIuu76liiXkJBE/n",
+	"USm/hpFZrDZbvRfWZlUoKv1mW5imyXiM0/XXi87AaWu7bpzAknP9mJsjWSkvZYzXv91bYHGto6uJP49X",
+	"2+g3P6vPoR3h7bmW23ypTbFx4y24lpe+Wl9BDV736thtLOJWYySaAG7c04eDQeBylgU3ymyArb8RkoJf",
+	"AGREx1OagJ4S6yY8HAxAubt00QNzT4EYXafZwQnDbLBmK+n8cbgslKv5kHWBLT6UFspFBi6Cq9vu4tzX",
+	"S37r5sWxKGwIYfNgT+xK1BEYjQDDVSUaPlT4phV8iNdBcOWoTMw2ukXampQDTPf5duhN7dCQNTSYBSWi",
+	"SxdYIzbEPtses3sXXba6Jajp7u9luFd/pAvz7gnB7wSHVxkR05o3YaMrYylWo+1+U65r0TQge0uimbVY",
+	"l/bpw5p1ei9EdJLGlM02lM4kzdN5WKi2ePJAeQUWH+0Q9b+YoheMpFUUjsP25sGWAG/uu7mW6si6aexM",
+	"E63CVvqLMP6PpcgWthkMKN7Iyl9bzntxFQy5E2tMG3QHuEXjEJHZ1wp4mAUscp3ZZFjh5RoK/yUNAzCj",
+	"CSN8OBVFSNd9g7/ClZCXRm/Cp9BlBnjQuQYtWgapNdayZlz1YgSBRaChmhIZkOgHZjF7x0AuFGr8TE8F",
+	"hsT75ak11+eROGzT80i9hunHAL02XO3d0Jm/pyRhnKpQfOWUxpcbBJxgtEgAaxe9x950V9TyO9Z1J0d+",
+	"XeHdjCVV05tZ76V9eajF5UIw0+Hehtb65mDhtXbc7XFMc+2Cttbj4SRJpDvCpTf5Tdx6IVOJ+c0SIUlA",
+	"zKgNvUQ1u+nt+ee3O/uP9vZ2BoPBwX5o5XfhI7SuM8elAjmCNv3LPqVcAhueBUiC6Xmor0wJxpAhVbMO",
+	"jWUzf+K6YkcZ7HADoaJLnMAbXE2HseDK5QgF5PKSt4esfRgqIx8osI95OxnGu2FC155BicOwPuB40EZY",
+	"LUXh17Pc6oKPPacxUw5qN/HcRj2zjpRZoXMtaH9wL7zgep04u7AvuCnTlDhScxK3z64m+ZRLbnmPPejq",
+	"xNDNg2w+Tyse9unOvw52ngx3Pv3yOHp0EI6Ida/fJLKk4lh1l+hgEN0eB2vxiSZOn6aEcdD0Wh/DHz+8",
+	"eW0jojGPrRUAezBoh6OGFrkpcVugNSi8ucCPeSpIAq+eO9nn9N3ZB9id7e0W+IOCrT+dvXsLqrjImI1W",
+	"Q7vidsP2f4MzrYw/j+pOmr21eEpCx6RIde9Iy4IuZH6SubPxI7O9oC6G3GoX6RwEj52ncUaTf4Q62zHH",
+	"w6u483WizMMk1k0FpyQUS7GZCN8VohP1OL3Ww7iQKhQ6e0qUAqJgZB+oshnMW5CTCS0FTBdwnxJlf+iv",
+	"qQB07/ssIJ6VsqMVRvBPxoe5FBMkW/NpLIbOW9OUMqNenArlvjNTuT9FTnmHn9Zb4p+WJs2NgtT8SzU3",
+	"8YwldGjWiDyXj5nMbLhNXqDOJI3qFEwCErrD32Vzf2GrPvp25DAaY5y33PjbGFBPMOPEKwX2Obw5g/xl",
+	"8fbb2ADQOncSdyO8c2ZUB27hb/Tl8ZjFVJZa95AkGeMOdmjPxd/wy+BRtm7jJaar9bIJa5agpcy/CsxG",
+	"OBAV4vrvOAVzX5ZOWIgJRzHWun/4xHC0DhOHGdJpiYvYoUiGUY8/MKqNOtkR3y6LJuSN8CxZ0sw6HV6I",
+	"pGYBGeYuqc5wESKp0sPKNrJOUmobMbw5BRdTAqu+xTDS4Mm+8yte7jlcN4v65upJM+t3hXVpwaw0dJJY",
+	"teg19nwjSWdzqATPa80l3ka4afukbx5xWg/GX7Qv3ED3M/fe0AhpX2BprAvKjfGCO8jUuiBtxcxTrjfa",
+	"mpFFg/qstfqtcHyZiw5HiMqZuxNRNz9HTcbje4oVIBdpw85VU1BvNZLgph79Nbz25eOlA7/c10oHPoL6",
+	"BJ/5Ek6zWSznl/n5bx4gWZ1CeSF+ofxRP6nuUhR9owPtdxSjaJ1o7TBrgZu47s7zuw0ubGnuC2n2tZiw",
+	"TQXqLwiXrUN/EwxcA+SdW7y9UJcNOM99EUgoIOYDiy+pviX5i2CaQTK02kITOzvi3Sql1oyd0uswyKiK",
+	"SerDRBZ/npaVyxZ/M1JxUtCh1T6XP+P0zlUWzZBJ0tvf19PoZ1Sqpsm5S/NyI9eFy4U9LW6gAmcJnMXj",
+	"qZbxqRMzbkmLLheqNJHWseriOa1aXa3bqvmGkUrC1Rg5dEbk5bDaEH5MCluVyu01sxrn1Ko/Bcc/Qjzd",
+	"ZmysYSjbahvJtjHYEl9Ew5GPw2x6D2/NXNamj3LDQzEOq41CsgnjJHWGrgc2ehW2LEiBKCjHiKAJxO2W",
+	"HWF/sJE5o+7TN/PhYW5H4PJD/RK2I8BTZ4KbryoM2I5Ks4c/drdCd+oRmAO1thBvCTES6nrmD7u8xaW7",
+	"kY7gakqds6ZmJVSUKmAatpwh0maaH4GhVMlJuh3243SZC0rELhM1axjMhR6SoYvTRYuYKrDUmBG/HY2Q",
+	"i0I1k/3rYv1wE1tISDHstvBYThA2aWKIl+rmDyFm2cIfHF1BbkBug66ZtUteTUVKDcYUdftHta7NRCA7",
+	"z5kNzF7DqrpeJITbfzfY/IS34Zq9/azK5YaPFZfyTXSyzbyc7lpbGvm3EQRv5sxzZVVWF39YlaJZ1mep",
+	"LjO/xZW6XNNBGECn8s6tatRUtvfFezDWQg69xtQV1tehjW9y4mMpsuHN4O4vnBC7u4WEWjTaOLg1ABIE",
+	"v7ik/JQwGaZkpapQj84UWca7C0EXXLPUZszhcIDDucKmqssR3goyCQDqkvJhOxj6GSWyI0DVaEtrV9RY",
+	"uEJqcGjM3QBBe91u0hDQrTh2swgcV8F0YfMsIxO6++ecTsw9ix9yXv19RS/y8sOUsjicich+NozHpbRV",
+	"Wf+H3+0/fnQw2Mi30lhoY+hukJylIlxGZeNU7Fr92BU3+ILqVi0qo3oqGrHQpx8/hPELl9/FV9YKfq6G",
+	"8BHQbvpqM41k7SAUreXuJmI61pGJC8n0/MwQhIvutCRV/vXSA/9PP37oRYF6WXUiR5+8YhO+w3gfXpB4",
+	"CqUrxpZHj4z0bpiDikVOlY2XYQqQJKlzHIqUmoeIhozMz3lM0hSYPsZa1RlLkpReEUmB8rGQsX/UDN8/",
+	"577WPN5udi/lzqda57Z2L3O29+Z2npH4ktpcNLOOs4xIDf9c/PU//o1P4C3jU4iZZj9TvjOmNLkg8SWQ",
+	"PO9DlTPlvPg+Tw0VLatSpGxMrc+TnHNbbo7wxMzDJPg4iWOgBIt04yhYQ7zQNAEtvIKWC46161wYcoQB",
+	"oTSBizkwrcAZCm2Jd8bPOQFfbSsy80XNcIKos2DdOT/nNr3SlmVnWC+szAMdddVSHpWpobBl2SyMXGbp",
+	"aLsPP1RpmTapE4/tnAeL5gPRdrmMl0X2Edi2PwDERMq5WdaonjQ5Aks8x/CXQmhqFB8sszUXxTl3kCVl",
+	"AiMiTMpiyhUyV2vK6hm+IRnVXsK2KZK9AEa89Jjw9PRVzRBx1Bv09/oDlP1yyknOeke9h/1B31UDniKx",
+	"7SZ0tqsyl7KFzK6kF0PVvddM6ed0doYiek4kyahGJvfTLz1zCfewTpKvW3VUlnio2IyNOam1X2jWWmjz",
+	"hE+tBgz7g8GSKtqbVc/2XqOONgVOx7ZFzg/svKHhyvXt1rpD4CsHq18pa+/jElxczqqXXC5wjWH2jn76",
+	"FPWUV4lw/WdvzpCKEjoDxfgleKnVJTjbqOYIOL2iSsOYSYU6+cxoi/FlFaikyUS5Aki9T2bW3SmWoPq5",
+	"E02+p9pVqbrD43MzhErDp2xG+0sB9JrNKKfKVR93JQsMVyly5IOKypmLAvHbr5z4DgoYIF0HQnMV+4OB",
+	"pXTLTBKaU55gzQYbpKIiOBw8hK0y8GRMWGqYjQ2d3rZtKK6YDVJYAHAVE36HMK4mCYDZ/DhH6jgcPLyf",
+	"KZ/Wwdgq+H9bRfuXYE25tiN4I/hEPH+GyHL2sLaETnSZ7e2iR2wXr0pG1e4vLPmMolIRoKHTQj/1MSAh",
+	"TmuYdsVobR5yJ5dd03L1qbQfPxPJ/NaOtF42/nNT6jQL/XyHCOxDlMIs3tVQIQp7SdDk5qx+b/UrjV4e",
+	"+NLD1S9V3WO++IKoZOmfvGv2cwO7rT8bhER7M4kplmS1INrCI6DKy0BGcHOMzTzMYuJEPN9Xo3FzxEST",
+	"VEwK2iYFZ8tBYohFQpeSw0ll+FlNEM5YdDOSaNr57oosmqWK75kwqsqzHU2a3O/fiKOTOEoYrYXqLtp/",
+	"xwcTLheyW9Fdd3vJB4LTOrCiXHz/N3yyjTCV1jFbHdOdVbndmx3w7i8eQT4b7oYegc9WTkypNcA2D/45",
+	"ft8O7Fs4+YNQlZRMzEoSvZdTuWf1ZiWBWhCYK2vVqa11fVR3za1cIVHHJeUjhLsnWa9TjoFF170ZQqjb",
+	"v82CUbj3fKktxMQu52J/3zfaGUV7H1PlPfbAGwydp9j85PpxoHmwMvJNiaY+o9R2S5RFShUosvIydMrP",
+	"0tvvqX/ozjWDZZedX2oEQiZUWqvmq+f9W7bV2CvHl3OcEm2zNalqFG9ZAtFCT3dTH0KYC6VD90OOPlC0",
+	"MWDZn5gUysgwE2kDbhKakrk3AXMgoGmWC0nkHFIRX8LWwf4Tay9utNHbXrRN1EIa74bT1Ca4Z/5S+SqX",
+	"9dy8X7ay/2T1S+3GmZXJZuVkZer/7SK9rbHmXDMWr3w8KSKhD8as477Z+CLaC3vrebxvMRP7+x3deM06",
+	"BmvhYkB2c3gjCn2viHP/CFC/kW6azNaW+Wbi0tbud90gSgeec4VbR+AKLBI672adtdrZGZnDBYUrybSm",
+	"3NyRhM+hUAVJYSxkBlujeiXpUQQjW0n74cGh+1z/uN2HpzaSkKlz11z1EDLGC00VUgGx1Q8OQUtGVR+e",
+	"qsuyi3WZfopJbW6FzgZjO2mJNBFXHEP7tBAgxpryc44+UcHLV4S0n6i+EvISXM535I3UEOb71lHVJDaH",
+	"ke90fkcEVyv5vRax7d/mzFUp9y6LiTnJK6Jc8bwbkvJvlJ0bWZIYRMJ4iJKxI0wu5tYXJYDUMi8hExcs",
+	"9Wi4mkJ3Z2X19DCvt9XV7xT7XAH3b1LHbxRNX1y73vPa+UcRP5GRGhirY7CxgsqHN+AdZXuniMIm9ls/",
+	"qQ8qWY627hLqxlknQuAJq69ITLkn5H1Lrxzk/8ZFnzAWkqaU4v3y9ApywuSxc01Tc58YAZFTUFrkyhdd",
+	"60a+yq2yVM0+qR67B0/DMlW7VGsburatEf4VHBhq6JVHpOQMrjBBjh31UEi6mopSfXcFqbo196D3qyug",
+	"4tf1fv3KXqj+jSzOvzLavON0XReRL0Pu/QKtyjNYBYOkgM0otjCoKgJz1BHYrmQq8gqQ2gamgEqiaBmw",
+	"dty+zryVT2kyj8454YLPM6Zo0germLv7znb98EmXhiQJB9TEgHGlKUlCeoB1Y7xZz3NhH75Xz8VXovm2",
+	"dFkLiA7Bo8Hq7VfoyOhiFiHg3x7VVnHqQaJ1LRr7f9emCSw3g7K50YMKhUX5SsiETxOHXDxPmzv95q4c",
+	"N81mBPcsHq5ApQIXlbRQ6puBbF0stB25wCXG45UBQhqhckylkbJ894cwSpa30y4tG8wGWY7tP3u3XKfW",
+	"57YDW8z12IoCPLEz7zxnynf3bM7Y9qN+/ntGFxR0bU96a1OVRriAS0pzBeRCFNp+3+BrmELxp7N3b1fh",
+	"UL3AQtBXbbH1tFa/4y7YXbNZ3U2t9vb1rz0o6tdFyi/AxKdGNh2PIaNopLYKs3LpKViP0h3jsfM/e/EX",
+	"JVZVc6kswUmbX7J7YfQFslRb/p5qW3f9WfXsRqxuQsXvN8NTN9O81lklwPZe+jYu1kRfpa31LxlPRvAH",
+	"GDkX/shFmo+MbjiKYGQuA///IeWjbXMzjFyBOzpqM1IST+mOYadSpMtZaNR78YFMVrPZW853cPtU3okN",
+	"fisGD2zGkWJZnrIxczkQ/lrcev/yBL57cvAIvqfCcLJG8KorctDGmozknaH/r8UV/CxEpmDCZhRcIxQF",
+	"W/UDct8egeE55iAQO0fbEUzZZOrerwon4N+ZoukMPUG2D+E5PxwMyl4+fXjJUpwI09GuSaxxn7lgXKtj",
+	"/Ltcy0jhMe+OMEF2BNbAaUsDZILrqYItRek5f/7ihxev352+eH/Wz5IIzl0HAshIft7b7oOLI6EwMsc+",
+	"Asw+YhxGr8Y7bwWnO28MqY9AC5hQDQQeDg5CamNJY29IvmjkaAI4Y/w1n0Tmf0RHGbnGT+T6NdGw9eP3",
+	"Z48PbIndQErSxYW4XmoaqdK89waP+k+i/UH/cbQ3+K7/MNrf6+81C2PsDULlgMLJUOZEV+VC2dzW/f1g",
+	"s+1aomt4hnpqfCjD6tHB2ost609+6UBVjFtwpL1HwZHa4Ssuc0lwLNo61hh7xBQkhnydUwnbN3aeO6J7",
+	"YxUrW3SsWIZtS7TpOpDcNl0HDmS5cTVSg7664LsfQtBPd3x3dbVB65DbS/5151fOw5Ao91YYZprYewHR",
+	"BNmZGbFshHa3y7qBAPkr2zZPy8JEPlyQAMpRRne4ENeoFJR3TXkH3eyqdbOsYSRvNOS6FUP5r5if2thM",
+	"l63NnsOM0aubo+nn36hxPa8jIWwdDA5swiXDXHUutHtiHRxTmmjVKdCdUlkGv/qQWCNMeZdQ2V4lIXPX",
+	"CmBk/kWpZ6TFCLYYN+TAZjSC+j1RtpQ+5w8fPcL3t/sw8rm6Ti6rTPZlEq8L85FGMYpqgbhjNkGFQE+F",
+	"qjLrzeNM98/5yN42f4jVbITSqaqCiKS4wgr3J2c/uNIALnfd/LJUZMN2VOulhLsWV90Ut+512BpXi7sY",
+	"9WJ5BkBZhs9LS5W0U8pin9aezK2xPkFJMb0/2/Lffkb3MVaz0AR3z5aqhmyfXVnkXbOW5XwmClR6l+IK",
+	"S5Rd0rlDOg0pJUqjw9ui/Zeytt/a7eoFzahRGcModYI7rpGF+q/5lmszG0RLZlSSSb2jQRcTdNxlabTA",
+	"m/l799RadF7W5lo3SqVZUCo8aMoy1kEg+4OoVi9osLJUUIe2YsvU3Z0wvWnsTtn0JJgNn5vjFeMqU+Cb",
+	"NXJjx+uHpsdVXPmQDtWsjVGnH08v6LULhw1fCbgywoAWRolIXIHTo3N+zn8Ho6xINcuJ1LuG6e8kRJPR",
+	"ERAwX6GbJjEygJlkZHsIRTCqNXIalT0MR3bc0Ta8fPX+7ENk0zcEp+cccG52jYMqPyo+P7LFaryhH4ty",
+	"qWNcWRtZR0ftmVGw8PPaMkpQtBohjdpFXkdYwud0Kjgmtmg5P7JwIRxGrxKa5UKbO3Tnn+h81IeyW4e5",
+	"FnDESkrxwTeS6kLyuvyCyzznW/uDPVtRA2P1LMPcHwys4eCKyERFQGeUW3HRrAZT26VEa53gcSEl5Tqd",
+	"bx9Xo1cX1DlP2HhMpV2Er41E4GB/vw+vxpgvbQhzTFiqIGPJlWuq5LrTMIWVPxajqpFrc4EemHPOFFzS",
+	"XB9ZcFUNavxqbFEkEk8tbh15SRL2DuHNswj+dPri+whO334fwY/04tQIrH988eoEthIas4QmFVyxKtp2",
+	"KYrC4QAyOiE5u6ap6p/zHz2y+cJQo6gGX5z9gYIX//LqJXx/egbe04b1VBRNYMvsq3y5r0QhYzoCZehD",
+	"ie2QaGnzrbs0uTYfNGdTdjeECeVmKKpsuSYjXXgdgcDHj6+em4WxhJJ0GyEuMTtK1UsaaBuyE7a7NLF1",
+	"7ezNpzv/agvbD/tHWAdtb/9xVy7n3QSCVo3gDJ8M8CAr08YicQW5q/LbbgUfXG3X9iKQ71a7bpaq912+",
+	"y3KypTB+wTjB6/cLOpxVa1zIefPb9R7KqGSblnut7stVVgm3m1gseXfPCa6dxoCnjkuIMcYnIrZjMiFJ",
+	"sU4R0GvDqGv87EIkc1/9zhKyL2LzOertW4ngjhddNY/DxAmv237lYszBYI3g9xPBxymzRREP9h6uLb+Y",
+	"pw83eXp/f509uwpXXqr6OiUxl0XiMcLcd9iu9FGdXBcksKYKs8spkbZycacm8xYf2Uibuat6AG39hug1",
+	"rRi+RXWp8jypazw7TwYL3as758QirTeac+9xY1L82J71LtUje5BdgeX2VxA5bUj02JzNi/Tf9KWNqfRd",
+	"DZ6+NCleKKU11GUh7hkxMjIEbPvb+phh85Kv0d+yS3RStS+V1hnwOt/A6P8FxdKqIur3oPcvvzL78Eor",
+	"73SfCKqAcS3Q7e487u5wal2hsVWprczdsqmt66j6OmvLfKWUwml1Bg0Dw5bwvc1psl0xJ7zymFbgW0bb",
+	"XPj1Lz9DJru1LkFh28SJ7bUagWuFapUgYv6Q1PLLsZDwnfVmeG97oyFLHc2Isil0tt/EYkGIp7F+x38F",
+	"Al3iN/cu87X8fgeDe1TRGj12vxrtoiaoV+jwRXzk6xXuN2Q9N9AG9jeQ7zfnbDe1gLruPC7v/wjqLZQj",
+	"cP2ZYQv7Rqvtinls2a7R5ivDQ9bnU5YBLiuI9pHbZ76Cu70jbqTs3P9Vl177StU9LfIKgKXi12lnD4WM",
+	"v/yK8ePlN9y4MW5Y2GE1v0rdgK0J1Sgf2bwgtV1XKZSr1U+qbmzLeZEtFrebSzpj9Koz9gNLgeU5tiZQ",
+	"dTN+Gf9X80mYRdSjdq0nI3GN1tEH434uUup7SiT0nDNtXbZYQwNFP9e4rdGuHJ/xDdDhqY2qAlFoM32z",
+	"EYB50oAqFkRpksIVMWSBXgXrqQgY3U8tKFwZvW+Wkd+uZaTd4b8rY8r9fvNyNTexPt5ipMSPUwFXokgT",
+	"l3VfmQ99IagqbV/bL5Bm/hFOXKUP525bkaCtfG/tTqOi7QR8l+0qyp7FXfUKXdJ2o4aCr6r295Ng3co1",
+	"Cte+bGS5H9cKndvsdmxRWSUb2d8eNHRwixH1AICQA7PCijuqg+iakK+lKe7d7tQhPLTL+Zvz4Hz9GO3q",
+	"kxOXN+frBsBT87BydY2wXp0UKV3EeF/4qOzYZA1XzMe9hlC/zhtXWmjvhz+u4I3fJPEvQrJ3WIKohl+w",
+	"FeScgqfzBvY8aPaDqPHOu1TYXDM6Wxx7WW2FO+fSv05xhQ0o4m/GHPf1E9FzW04HhATK8S/C/WlgsU6F",
+	"WZK2DJhNckb7OtOwpdiEK1TrynxnUejtJczZWeU7tdszKmc+FCyX1GwbW/zlVO44wsZG0Qq2bDw2wd8c",
+	"XW9HoIRZmdKY+ECUhqm4wtrgGeFz3+FO2fCTPpykAgsTYdTVn2mM3QRdo+qUkplVp21rapcRq0bolqi1",
+	"sS6zLTBb9Zzj45Ern5YQNb0QRAZLExnx2fXF/hWjmINpml+uIocyLdfsHtAxYtVDecGcX+vUHH7X93kc",
+	"WjNJd8ZjRwfVrnGVtfSFUiT8lPVe8NVXNpbXHLtkAml3/cyMJXHnh/W48/1bjDtfOLq96El3uOBdlW+s",
+	"WtQvDUAvnX/fAiruohyGubA9m8TiziRN0aHvWDRT1v7B+AS2quFcFWmrAihKXXir4931W8NfE+17Y6VY",
+	"bxHkbyTswm2mQ2KyIFk77OJbrMVXRkRGe7FnWAVajIs0raIttgyflpykmOSJHZQxbTOhyXZUdi6u1WY3",
+	"ooyNtlibmFaHZ3xwpZeorLeU9mt/gGUbNYWMxFPG6ZEVHzHeHlmDzV1wD1U9Mm0EFhr/B0/OOSdZWeZJ",
+	"ExcDgs6N1r6q+h6YED8XBaRGzFPkylf5sHh/BMSD15brSc75xRyUyKiRHGmqqMuuL0vL7wW9EBgvcu98",
+	"5TcYLWJh9OvEiqzDKr/FinztsSL3zZlbHPlH7DjhsOUIe/fnOjIMSeoIHMm4ABSX2Bo5vTECLQlXYyoj",
+	"yIi8HJpFp/TafSpdwJFn5RFMWUIjKPi01RtugV27lLVuDv3UMTCC5bltsbGP718fw+nHDz4PCVOiMLEK",
+	"NKrIVaPnCZtR7lLr1bb3I4/odc4kVUOiR9E5xzy+lClXci8VhvOP7NKGLBkh8/VJeJjHpoqLjGnt2Xrd",
+	"Ae2uE9tZ2jF9IQ2HtnkssKXYz+4OmOfUmgPM/Wgzw+z4uhYEhqlyqg8fOSZ4meXZqlPSdSLsTOn6iDu4",
+	"I2ObHXyjUvd7tzz5WSo62aIB09ducLvDXJXfVInMdkFCdekMTOYQDUm7lFcj2yAZgtKSsMkUf3Rk5TNB",
+	"txzdWHo9Lr0sD9wVab/f7ohXwT0ZArYiUCFTI6donR/t7qYiJulUKH30ePB40DOLdiMsFKVzLe8jNOIx",
+	"+yeygpzGhthpOu7XbD9V//LFSlhV5wCj7eRSXKQ0qyrv+c559XZ2WL6u3zCCOSd7qNCWPSqFlRzBdwgj",
+	"Lr/TdS4izZ4zvp/HsXNRuFfCbcXO+TOhpz7jzJzqVEi9k2JpFXMPKeWaMmwR+NOPHyIYPXWUhUA5gmeI",
+	"WNDv90fbbinNbg64d6bOuRSa2AYOTv8uFD32jR0wYon7LL0d5KbNcSQ2ubJWX1uez9l+LY/19doKPQ1A",
+	"MliGGutn2orKuHJfN9cP5epkLo7WKg6/5dE4aviAlI0NdSaIyH253W9YVcfjZef+oJ5g4tHLxcdbWsGF",
+	"lxnF1dCebBYHf+c9m7jlmo0E+175+YjyhpbI57G4GhsWy0olsDanFyDC4M/Lcom2UoMryFMG/WOAm9HB",
+	"mNIstsurSpL24a0ou83AO57OqyGwnKNQ5hqvgYsLvqMoV0xjNntFqVeuIpAP9J1IShPDrOwKEZKRo2Gi",
+	"gQvPpozkFAHJc0rk8TnnZevPWmYJnhvT88jRqJCwoEz3wQtOscjoos8hEXFhH6xjtqtVEjhQAwxXBimh",
+	"MwPD+BK2Rmdvzoan79/98Or5i/d/UIxfjraP4WBwYAskXTFF+3Uz9az3+dPn/xcAAP//kRLlk27oAAA=",
 }
 
 // GetSwagger returns the content of the embedded swagger specification file

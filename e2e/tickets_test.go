@@ -145,6 +145,18 @@ func TestTicketLifeEndToEnd(t *testing.T) {
 			t.Errorf("a closed ticket stays in the queue")
 		}
 	}
+	// Resolved, confirmed, consented, not sensitive: it is on the public map now, without its reporter.
+	pub, err := http.Get(a.URL + "/v1/public/reports/" + sub.JSON201.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pubBody := new(bytes.Buffer)
+	pubBody.ReadFrom(pub.Body)
+	pub.Body.Close()
+	if pub.StatusCode != http.StatusOK || !strings.Contains(pubBody.String(), "Đã vá ổ gà") || strings.Contains(pubBody.String(), "resident-ticket") {
+		t.Errorf("public report: %d %s", pub.StatusCode, pubBody)
+	}
+
 	// The timeline kept every step, in order.
 	g, _ = c.GetTicketWithResponse(ctx, id, dispatcher)
 	var actions []string

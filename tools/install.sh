@@ -38,3 +38,9 @@ if ! stamp devstack "$sum"; then
   (cd "$root/tools/devstack" && go build -o "$bin/devstack" .)
   echo "$sum" > "$bin/devstack.version"
 fi
+# chromium: the public map page's browser test drives Debian's chromium (installed as root when missing).
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "install.sh: installing Debian's chromium for the map page test" >&2
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >&2
+  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >&2; fi
+fi

@@ -20,9 +20,11 @@ import (
 	"github.com/quangninh/feedback/internal/jurisdiction"
 	"github.com/quangninh/feedback/internal/media"
 	"github.com/quangninh/feedback/internal/mongostore"
+	"github.com/quangninh/feedback/internal/publicmap"
 	"github.com/quangninh/feedback/internal/report"
 	"github.com/quangninh/feedback/internal/routing"
 	"github.com/quangninh/feedback/internal/s3blob"
+	"github.com/quangninh/feedback/internal/webui"
 	"github.com/quangninh/feedback/internal/workcal"
 )
 
@@ -103,6 +105,12 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	if err != nil {
 		return fmt.Errorf("start-up: working-time calendar: %w", err)
 	}
+	public := &publicmap.Service{Store: store, Catalogue: router.Catalogue, Places: jurisdiction.Default(), Calendar: cal}
+	if cfg.SeedDemo {
+		if err := seedDemoReports(ctx, store, router.Catalogue(), jurisdiction.Default(), cal, public, time.Now()); err != nil {
+			return fmt.Errorf("start-up: demo reports: %w", err)
+		}
+	}
 	intake := &report.Intake{
 		Store: store, Blobs: blobs, Router: router, Places: jurisdiction.Default(), Log: log,
 		Calendar: cal, Policy: workcal.DefaultPolicy(),
@@ -115,7 +123,16 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	worker := &report.Worker{Store: store, Blobs: blobs, Log: log, Lease: 2 * time.Minute,
 		Derive: media.DeriveOptions{HeifConvert: cfg.HeifConvert, TempDir: cfg.UploadTempDir}}
 	go worker.Run(ctx, time.Second)
-	desk := &report.Desk{Store: store, Blobs: blobs, Router: router, Calendar: cal, Policy: workcal.DefaultPolicy(), Log: log}
+	desk := &report.Desk{Store: store, Blobs: blobs, Router: router, Calendar: cal, Policy: workcal.DefaultPolicy(), Log: log,
+		OnChange: func(ctx context.Context, before, after report.Report, _ []report.Event) {
+			if !publicRelevant(before, after) {
+				return
+			}
+			// The map is derived data: a failure here is repaired by the next change or a Rebuild.
+			if err := public.Sync(ctx, after, after.Ticket); err != nil {
+				log.WarnContext(ctx, "public map not updated", "report", after.ID, "error", err.Error())
+			}
+		}}
 	go every(ctx, time.Minute, func() {
 		if n, err := desk.Sweep(ctx); err != nil {
 			log.Warn("deadline sweep failed", "error", err.Error())
@@ -134,7 +151,8 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	deps := httpapi.Deps{
 		Database: store, Blobs: blobs, Catalogue: store, Router: router, Tokens: tokens,
 		Reports: intake, ResidentReads: residents, Presigner: blobs, Accounts: accts, Desk: desk, Intake: intake,
-		Registry: reg, Gatherer: reg, Logger: log,
+		Registry: reg, Gatherer: reg, Logger: log, Public: public,
+		Page:         webui.Handler(webui.Config{TileURL: cfg.MapTileURL, TileAttribution: cfg.MapTileAttrib}),
 		MaxBodyBytes: cfg.HTTPMaxBodyBytes, MaxUploadBytes: report.MaxPhotos*report.MaxPhotoBytes + 1<<20, RequestTimeout: cfg.RequestTimeout, RetryAfter: cfg.RetryAfter,
 	}
 	if sink != nil {
@@ -220,4 +238,10 @@ func every(ctx context.Context, interval time.Duration, f func()) {
 			f()
 		}
 	}
+}
+
+// publicRelevant reports whether a change can alter what the public map shows of a report.
+func publicRelevant(before, after report.Report) bool {
+	shown := func(st report.Status) bool { return st == report.Resolved || st == report.Closed }
+	return shown(before.Status) || shown(after.Status) || before.Ticket.Hidden != after.Ticket.Hidden
 }

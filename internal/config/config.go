@@ -51,6 +51,8 @@ type Config struct {
 	SMSProvider      string        `env:"SMS_PROVIDER" default:"http" desc:"http (an SMS gateway) or sink (dev: keep messages, readable at GET /dev/sms)."`
 	SMSGatewayURL    string        `env:"SMS_GATEWAY_URL" default:"" desc:"URL the HTTP SMS adapter POSTs {to, text} to."`
 	SMSGatewayToken  string        `env:"SMS_GATEWAY_TOKEN" default:"" secret:"true" desc:"Bearer token for the SMS gateway."`
+	MapTileURL       string        `env:"MAP_TILE_URL" default:"" desc:"Base-map tile URL template of the public map page (https://…/{z}/{x}/{y}.png); empty shows no base map, only boundaries and reports."`
+	MapTileAttrib    string        `env:"MAP_TILE_ATTRIBUTION" default:"" desc:"Attribution HTML shown with the base-map tiles (for example the OpenStreetMap licence link)."`
 	OTPPepper        string        `env:"OTP_PEPPER" default:"" secret:"true" desc:"Server secret (32+ bytes) keying sign-in code hashes; the same on every replica. Dev: derived from the DEV_KEY_DIR key."`
 }
 

@@ -298,9 +298,9 @@ func (s *Server) toAPIReport(ctx context.Context, r report.Report, following boo
 		out.Location.AccuracyM = &r.Location.AccuracyM
 	}
 	for _, ph := range r.Photos {
-		p := api.Photo{Id: ph.ID, Status: api.PhotoStatus(ph.State), Kind: ptr(api.Before)}
+		p := api.Photo{Id: ph.ID, Status: api.PhotoStatus(ph.State), Kind: ptr(api.PhotoKindBefore)}
 		if ph.After {
-			p.Kind = ptr(api.After)
+			p.Kind = ptr(api.PhotoKindAfter)
 		}
 		if ph.State == report.PhotoReady {
 			if u, err := s.deps.Presigner.PresignGet(ctx, ph.PublicKey, photoURLTTL); err == nil {

@@ -39,7 +39,10 @@ type Deps struct {
 	Desk          TicketDesk
 	Intake        *report.Intake // verifies officers' after-photo uploads
 	SMSInbox      SMSInbox       // nil outside the dev stack
-	Logger        *slog.Logger
+	Public        PublicMap
+	// Page serves the public map page at / and /assets/*; nil serves none.
+	Page   http.Handler
+	Logger *slog.Logger
 	// Registry receives the HTTP metrics; /metrics serves Gatherer.
 	Registry prometheus.Registerer
 	Gatherer prometheus.Gatherer
@@ -96,6 +99,14 @@ func NewHandler(d Deps) (http.Handler, error) {
 	r.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml; charset=utf-8", openapi.Spec) })
 	r.GET("/docs", func(c *gin.Context) { c.Data(http.StatusOK, "text/html; charset=utf-8", docsPage) })
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Gatherer, promhttp.HandlerOpts{})))
+
+	if d.Page != nil {
+		page := gin.WrapH(d.Page)
+		for _, p := range []string{"/", "/index.html", "/assets/*name"} {
+			r.GET(p, page)
+			r.HEAD(p, page)
+		}
+	}
 
 	apiGroup := r.Group("", s.limitBody(d.MaxBodyBytes, d.MaxUploadBytes), withDeadline(d.RequestTimeout), validator.middleware(s))
 	api.RegisterHandlersWithOptions(apiGroup, api.NewStrictHandler(s, nil), api.GinServerOptions{

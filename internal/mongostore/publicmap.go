@@ -1,0 +1,190 @@
+package mongostore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/quangninh/feedback/internal/fault"
+	"github.com/quangninh/feedback/internal/publicmap"
+)
+
+// The public map's precomputed documents (public_reports, map_tiles, stats) are read and written only by
+// _id. Their content is encoded by internal/publicmap; this adapter keeps it with a version that
+// arbitrates concurrent writers.
+type blobDoc struct {
+	ID   string `bson:"_id"`
+	V    int64  `bson:"v"`
+	Data []byte `bson:"data"`
+}
+
+var _ publicmap.Store = (*Store)(nil)
+
+func (s *Store) blobs(c publicmap.Collection) (*mongo.Collection, error) {
+	switch c {
+	case publicmap.Records, publicmap.Tiles, publicmap.Stats:
+		return s.db.Collection(string(c)), nil
+	}
+	return nil, fmt.Errorf("mongostore: unknown public collection %q", c)
+}
+
+// Doc returns a document's data; fault.ErrNotFound when there is none.
+func (s *Store) Doc(ctx context.Context, c publicmap.Collection, id string) ([]byte, error) {
+	col, err := s.blobs(c)
+	if err != nil {
+		return nil, err
+	}
+	var d blobDoc
+	if err := col.FindOne(ctx, byID(id)).Decode(&d); err != nil {
+		return nil, mapErr(err, string(c))
+	}
+	return d.Data, nil
+}
+
+// Docs returns the documents among ids that exist, reading each by _id (16 at a time): FerretDB answers
+// _id equality from its index but would scan the collection for $in.
+func (s *Store) Docs(ctx context.Context, c publicmap.Collection, ids []string) (map[string][]byte, error) {
+	out := make(map[string][]byte, len(ids))
+	var (
+		mu       sync.Mutex
+		wg       sync.WaitGroup
+		firstErr error
+		sem      = make(chan struct{}, 16)
+	)
+	for _, id := range ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			data, err := s.Doc(ctx, c, id)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				out[id] = data
+			case errors.Is(err, mongo.ErrNoDocuments) || isNotFound(err):
+			case firstErr == nil:
+				firstErr = err
+			}
+		}()
+	}
+	wg.Wait()
+	return out, firstErr
+}
+
+// UpdateDoc is a read-modify-write arbitrated by a claim on the next version (FerretDB 1.24 lets
+// concurrent compare-and-swap updates all win): the writer that inserts "doc:<collection>:<id>:<v+1>"
+// first may write version v+1; the others re-read and run change again.
+func (s *Store) UpdateDoc(ctx context.Context, c publicmap.Collection, id string, change func(old []byte) ([]byte, error)) error {
+	col, err := s.blobs(c)
+	if err != nil {
+		return err
+	}
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return mapErr(ctx.Err(), string(c))
+			case <-time.After(time.Duration(min(attempt, 20)) * time.Millisecond):
+			}
+		}
+		var d blobDoc
+		err := col.FindOne(ctx, byID(id)).Decode(&d)
+		missing := errors.Is(err, mongo.ErrNoDocuments)
+		if err != nil && !missing {
+			return mapErr(err, string(c))
+		}
+		var old []byte
+		if !missing {
+			old = d.Data
+		}
+		next, err := change(old)
+		if err != nil {
+			return err
+		}
+		if next == nil || bytes.Equal(next, old) {
+			return nil
+		}
+		if missing {
+			_, err := col.InsertOne(ctx, blobDoc{ID: id, V: 1, Data: next})
+			if isDuplicate(err) {
+				continue
+			}
+			return mapErr(err, string(c))
+		}
+		now := time.Now()
+		ok, err := s.claim(ctx, fmt.Sprintf("doc:%s:%s:%d", c, id, d.V+1), now, now.Add(time.Hour))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		res, err := col.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "v", Value: d.V}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "data", Value: next}, {Key: "v", Value: d.V + 1}}}})
+		if err != nil {
+			return mapErr(err, string(c))
+		}
+		if res.ModifiedCount == 1 {
+			return nil
+		}
+	}
+}
+
+// PutDocs overwrites documents, bumping their versions (rebuilds and the benchmark's seeding).
+func (s *Store) PutDocs(ctx context.Context, c publicmap.Collection, docs map[string][]byte) error {
+	col, err := s.blobs(c)
+	if err != nil {
+		return err
+	}
+	models := make([]mongo.WriteModel, 0, min(len(docs), 200))
+	flush := func() error {
+		if len(models) == 0 {
+			return nil
+		}
+		_, err := col.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+		models = models[:0]
+		return mapErr(err, string(c))
+	}
+	for id, data := range docs {
+		models = append(models, mongo.NewUpdateOneModel().SetFilter(byID(id)).SetUpsert(true).
+			SetUpdate(bson.D{{Key: "$set", Value: bson.D{{Key: "data", Value: data}}}, {Key: "$inc", Value: bson.D{{Key: "v", Value: 1}}}}))
+		if len(models) == 200 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
+}
+
+// ScanDocs returns up to limit documents with _id > after, in _id order.
+func (s *Store) ScanDocs(ctx context.Context, c publicmap.Collection, after string, limit int) ([]string, [][]byte, error) {
+	col, err := s.blobs(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	cur, err := col.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}}},
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, nil, mapErr(err, string(c))
+	}
+	var ds []blobDoc
+	if err := cur.All(ctx, &ds); err != nil {
+		return nil, nil, mapErr(err, string(c))
+	}
+	ids, data := make([]string, len(ds)), make([][]byte, len(ds))
+	for i, d := range ds {
+		ids[i], data[i] = d.ID, d.Data
+	}
+	return ids, data, nil
+}
+
+func isNotFound(err error) bool { return errors.Is(err, fault.ErrNotFound) }

@@ -1,0 +1,211 @@
+package publicmap
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/quangninh/feedback/internal/fault"
+)
+
+// BBox is a WGS84 box.
+type BBox struct{ MinLng, MinLat, MaxLng, MaxLat float64 }
+
+// ParseBBox reads "minLng,minLat,maxLng,maxLat". It returns *fault.Invalid naming query.bbox.
+func ParseBBox(s string) (BBox, error) {
+	parts := strings.Split(s, ",")
+	bad := func(msg string) (BBox, error) {
+		inv := &fault.Invalid{}
+		inv.Add("query.bbox", msg)
+		return BBox{}, inv
+	}
+	if len(parts) != 4 {
+		return bad("must be four numbers: minLng,minLat,maxLng,maxLat")
+	}
+	var v [4]float64
+	for i, p := range parts {
+		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return bad(fmt.Sprintf("%q is not a number", p))
+		}
+		v[i] = f
+	}
+	b := BBox{v[0], v[1], v[2], v[3]}
+	switch {
+	case b.MinLng < -180 || b.MaxLng > 180:
+		return bad("longitudes must be between -180 and 180")
+	case b.MinLat < -90 || b.MaxLat > 90:
+		return bad("latitudes must be between -90 and 90")
+	case b.MinLng >= b.MaxLng || b.MinLat >= b.MaxLat:
+		return bad("min must be below max (minLng,minLat,maxLng,maxLat)")
+	}
+	return b, nil
+}
+
+func (b BBox) contains(lat, lng float64) bool {
+	return lat >= b.MinLat && lat <= b.MaxLat && lng >= b.MinLng && lng <= b.MaxLng
+}
+
+func (b BBox) intersect(o BBox) (BBox, bool) {
+	r := BBox{max(b.MinLng, o.MinLng), max(b.MinLat, o.MinLat), min(b.MaxLng, o.MaxLng), min(b.MaxLat, o.MaxLat)}
+	return r, r.MinLng < r.MaxLng && r.MinLat < r.MaxLat
+}
+
+// Extent is the box outside of which there are no reports to map: Quảng Ninh and its waters with a margin.
+// Clipping queries to it keeps the number of tiles read small at any zoom.
+var Extent = BBox{MinLng: 106.2, MinLat: 20.4, MaxLng: 108.4, MaxLat: 21.9}
+
+// Filter narrows a map query. Empty fields do not filter; Since and Until are days (inclusive).
+type Filter struct {
+	Category, Agency, Commune string
+	Since, Until              time.Time // zero: open
+}
+
+func (f Filter) matchPoint(s Summary) bool {
+	if (f.Category != "" && s.Category != f.Category) || (f.Agency != "" && s.Agency != f.Agency) ||
+		(f.Commune != "" && s.Commune != f.Commune) {
+		return false
+	}
+	if !f.Since.IsZero() && s.Received < dayNumber(f.Since) {
+		return false
+	}
+	if !f.Until.IsZero() && s.Received > dayNumber(f.Until) {
+		return false
+	}
+	return true
+}
+
+// matchGroup applies the filter to a breakdown key, with since/until at month granularity.
+func (f Filter) matchGroup(k string) bool {
+	p := strings.Split(k, "|")
+	if len(p) != 4 {
+		return false
+	}
+	if (f.Category != "" && p[0] != f.Category) || (f.Agency != "" && p[1] != f.Agency) || (f.Commune != "" && p[2] != f.Commune) {
+		return false
+	}
+	m, _ := strconv.Atoi(p[3])
+	if !f.Since.IsZero() && m < dayNumber(f.Since)/100 {
+		return false
+	}
+	if !f.Until.IsZero() && m > dayNumber(f.Until)/100 {
+		return false
+	}
+	return true
+}
+
+// Feature is one map feature: a cluster (Count > 0) or a report (Point set).
+type Feature struct {
+	Lat, Lng float64
+	Count    int      // clusters
+	Point    *Summary // reports
+}
+
+// LevelFor is the tile level that serves a map at zoom z.
+func LevelFor(zoom int) int {
+	switch {
+	case zoom <= 9:
+		return 8
+	case zoom <= 11:
+		return 10
+	case zoom <= 14:
+		return 12
+	}
+	return LeafLevel
+}
+
+// Plan returns the level and the _ids of the tiles a query reads (none when the box misses the Extent).
+func Plan(b BBox, zoom int) (int, []string) {
+	clip, ok := b.intersect(Extent)
+	if !ok {
+		return LevelFor(zoom), nil
+	}
+	for level := LevelFor(zoom); ; level -= 2 {
+		x0, y0 := tileXY(level, clip.MaxLat, clip.MinLng)
+		x1, y1 := tileXY(level, clip.MinLat, clip.MaxLng)
+		if (x1-x0+1)*(y1-y0+1) > maxTiles && level > TopLevel {
+			continue
+		}
+		ids := make([]string, 0, (x1-x0+1)*(y1-y0+1))
+		for y := y0; y <= y1; y++ {
+			for x := x0; x <= x1; x++ {
+				ids = append(ids, TileID(level, x, y))
+			}
+		}
+		return level, ids
+	}
+}
+
+// Features answers a map query from the tiles Plan named: reports where the tiles carry them, clusters
+// elsewhere; at most MaxFeatures (truncated says more matched). Reports too many to draw at a high zoom
+// are grouped on the fly into cells two levels below the zoom.
+func Features(tiles []Tile, b BBox, zoom int, f Filter) (out []Feature, truncated bool) {
+	var points []Summary
+	for _, t := range tiles {
+		if t.Points != nil {
+			for _, p := range t.Points {
+				if !p.Gone && b.contains(p.Lat, p.Lng) && f.matchPoint(p) {
+					points = append(points, p)
+				}
+			}
+			continue
+		}
+		for _, c := range t.Cells {
+			if !b.contains(c.Lat, c.Lng) {
+				continue
+			}
+			n := 0
+			for _, g := range c.G {
+				if f.matchGroup(g.K) {
+					n += g.N
+				}
+			}
+			if n > 0 {
+				out = append(out, Feature{Lat: c.Lat, Lng: c.Lng, Count: n})
+			}
+		}
+	}
+	if len(out)+len(points) > MaxFeatures && len(points) > 0 {
+		out = append(out, clusterPoints(points, min(zoom+2, 22))...)
+		points = nil
+	}
+	sort.Slice(points, func(i, j int) bool { return points[i].Code < points[j].Code })
+	for i := range points {
+		out = append(out, Feature{Lat: points[i].Lat, Lng: points[i].Lng, Point: &points[i]})
+	}
+	if len(out) > MaxFeatures {
+		sort.SliceStable(out, func(i, j int) bool { return out[i].Count > out[j].Count })
+		return out[:MaxFeatures], true
+	}
+	return out, false
+}
+
+func clusterPoints(points []Summary, level int) []Feature {
+	type acc struct {
+		n        int
+		lat, lng float64
+	}
+	cells := map[[2]int]*acc{}
+	var order [][2]int
+	for _, p := range points {
+		x, y := tileXY(level, p.Lat, p.Lng)
+		a := cells[[2]int{x, y}]
+		if a == nil {
+			a = &acc{}
+			cells[[2]int{x, y}] = a
+			order = append(order, [2]int{x, y})
+		}
+		a.n++
+		a.lat += p.Lat
+		a.lng += p.Lng
+	}
+	out := make([]Feature, 0, len(order))
+	for _, k := range order {
+		a := cells[k]
+		out = append(out, Feature{Lat: round6(a.lat / float64(a.n)), Lng: round6(a.lng / float64(a.n)), Count: a.n})
+	}
+	return out
+}

@@ -1,0 +1,485 @@
+package publicmap
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+
+	"fmt"
+	"sort"
+
+	"time"
+
+	"github.com/quangninh/feedback/internal/catalogue"
+	"github.com/quangninh/feedback/internal/fault"
+	"github.com/quangninh/feedback/internal/jurisdiction"
+	"github.com/quangninh/feedback/internal/report"
+	"github.com/quangninh/feedback/internal/workcal"
+)
+
+// Collection names the kind of precomputed document.
+type Collection string
+
+// The collections.
+const (
+	Records Collection = "public_reports" // _id: report code
+	Tiles   Collection = "map_tiles"      // _id: "z/x/y"
+	Stats   Collection = "stats"          // _id: "YYYY-MM-DD|dimension"
+)
+
+// Store keeps the precomputed documents, addressed only by _id. Documents are opaque bytes.
+type Store interface {
+	// Doc returns a document; fault.ErrNotFound when there is none.
+	Doc(ctx context.Context, c Collection, id string) ([]byte, error)
+	// Docs returns the documents that exist among ids.
+	Docs(ctx context.Context, c Collection, ids []string) (map[string][]byte, error)
+	// UpdateDoc runs change on the document (nil when missing) and stores its result, arbitrating between
+	// concurrent writers so that no change is lost: a writer that lost re-reads and runs change again.
+	// A result equal to the input, or nil, writes nothing.
+	UpdateDoc(ctx context.Context, c Collection, id string, change func(old []byte) ([]byte, error)) error
+	// PutDocs overwrites documents (Rebuild).
+	PutDocs(ctx context.Context, c Collection, docs map[string][]byte) error
+	// ScanDocs returns up to limit documents with _id > after, in _id order.
+	ScanDocs(ctx context.Context, c Collection, after string, limit int) (ids []string, docs [][]byte, err error)
+}
+
+// Service publishes reports and answers the public reads.
+type Service struct {
+	Store     Store
+	Catalogue func() *catalogue.Catalogue
+	Places    *jurisdiction.Index
+	Calendar  *workcal.Calendar
+}
+
+// record is the publication record of a report: its public view when public, and what it contributed to
+// the tiles and the statistics.
+type record struct {
+	V       int64                `json:"v"`
+	Public  bool                 `json:"public"`
+	View    *PublicReport        `json:"view,omitempty"`
+	Leaf    string               `json:"leaf"`
+	Lat     float64              `json:"lat"`
+	Lng     float64              `json:"lng"`
+	Summary *Summary             `json:"summary,omitempty"`
+	Keys    map[Dimension]string `json:"keys"`
+	RecvDay string               `json:"recv_day"`
+	ResDay  string               `json:"res_day,omitempty"`
+	Stat    StatEntry            `json:"stat"` // Received/Resolved flags unset: they depend on the day
+}
+
+// Item is a report with its workflow state.
+type Item struct {
+	Report report.Report
+	Ticket report.Ticket
+}
+
+// Sync brings the public map and the statistics in line with the report: call it whenever a report is
+// resolved, closed, reopened, rated, hidden or unhidden (any call is safe: it is idempotent, and a call
+// with an older Report.Version than one already synced changes nothing). It returns
+// fault.ErrUnavailable when the database does not answer; documents already updated stay consistent
+// and calling again completes the rest.
+func (s *Service) Sync(ctx context.Context, r report.Report, t report.Ticket) error {
+	return s.SyncAll(ctx, []Item{{r, t}})
+}
+
+// Publish is Sync for a report expected to be public.
+func (s *Service) Publish(ctx context.Context, r report.Report, t report.Ticket) error {
+	return s.Sync(ctx, r, t)
+}
+
+// Unpublish takes the report off the map (keeping its statistics), whatever its state.
+func (s *Service) Unpublish(ctx context.Context, r report.Report, t report.Ticket) error {
+	t.Hidden = true
+	return s.Sync(ctx, r, t)
+}
+
+func (s *Service) recordOf(r report.Report, t report.Ticket) record {
+	cat, _ := s.Catalogue().Category(r.Category)
+	rec := record{V: r.Version, Public: Publishable(r, t, cat), Leaf: LeafOf(r.Location.Lat, r.Location.Lng),
+		Lat: r.Location.Lat, Lng: r.Location.Lng, RecvDay: dayString(r.CreatedAt),
+		Keys: map[Dimension]string{ByAgency: r.Routing.AgencyID, ByCommune: r.Routing.CommuneCode, ByCategory: r.Category}}
+	if rec.Public {
+		v := View(r, t)
+		sm := summaryOf(v, r.Version)
+		rec.View, rec.Summary = &v, &sm
+	}
+	rec.Stat = StatEntry{V: r.Version}
+	if (r.Status == report.Resolved || r.Status == report.Closed) && !t.ResolvedAt.IsZero() {
+		rec.ResDay = dayString(t.ResolvedAt)
+		rec.Stat.OnTime = OnTime(t)
+		rec.Stat.Hours = hoursToResolve(s.Calendar, r.CreatedAt, t.ResolvedAt)
+		rec.Stat.Rating = t.Rating
+	}
+	return rec
+}
+
+// SyncAll is Sync for many reports at once, writing each tile and day document once.
+func (s *Service) SyncAll(ctx context.Context, items []Item) error {
+	leaves := map[string][]Summary{}
+	statEntries := map[string]map[string]StatEntry{} // day doc → code → entry
+	for _, it := range items {
+		rec := s.recordOf(it.Report, it.Ticket)
+		var old *record
+		stale := false
+		err := s.Store.UpdateDoc(ctx, Records, it.Report.Code, func(raw []byte) ([]byte, error) {
+			old, stale = nil, false
+			if raw != nil {
+				var o record
+				if err := json.Unmarshal(raw, &o); err != nil {
+					return nil, fmt.Errorf("publicmap: record %s: %w", it.Report.Code, err)
+				}
+				old = &o
+				if o.V > rec.V {
+					stale = true
+					return nil, nil
+				}
+			}
+			return json.Marshal(rec)
+		})
+		if err != nil {
+			return err
+		}
+		if stale {
+			continue
+		}
+		switch {
+		case rec.Summary != nil:
+			leaves[rec.Leaf] = append(leaves[rec.Leaf], *rec.Summary)
+		case old != nil && old.Public:
+			leaves[rec.Leaf] = append(leaves[rec.Leaf], Summary{Code: it.Report.Code, Lat: rec.Lat, Lng: rec.Lng, V: rec.V, Gone: true})
+		}
+		addStats(statEntries, it.Report.Code, rec, old)
+	}
+	if err := s.updateTiles(ctx, leaves); err != nil {
+		return err
+	}
+	return s.updateStats(ctx, statEntries)
+}
+
+// addStats lists the day-document entries of rec, and blanks those of old that rec no longer has.
+func addStats(out map[string]map[string]StatEntry, code string, rec record, old *record) {
+	put := func(day string, d Dimension, e StatEntry) {
+		id := StatsDayID(day, d)
+		if out[id] == nil {
+			out[id] = map[string]StatEntry{}
+		}
+		out[id][code] = e
+	}
+	for _, d := range Dimensions {
+		want := map[string]StatEntry{}
+		e := rec.Stat
+		e.Key = rec.Keys[d]
+		re := e
+		re.Received = true
+		if rec.ResDay == rec.RecvDay {
+			re.Resolved = true
+			want[rec.RecvDay] = re
+		} else {
+			want[rec.RecvDay] = StatEntry{Key: e.Key, V: e.V, Received: true}
+			if rec.ResDay != "" {
+				rs := e
+				rs.Resolved = true
+				want[rec.ResDay] = rs
+			}
+		}
+		if old != nil {
+			for _, day := range []string{old.RecvDay, old.ResDay} {
+				if _, ok := want[day]; day != "" && !ok {
+					want[day] = StatEntry{Key: e.Key, V: e.V} // no longer counted that day
+				}
+			}
+		}
+		for day, e := range want {
+			put(day, d, e)
+		}
+	}
+}
+
+func (s *Service) updateTiles(ctx context.Context, leaves map[string][]Summary) error {
+	parents := map[string]bool{}
+	for id, entries := range leaves {
+		changed := false
+		err := s.Store.UpdateDoc(ctx, Tiles, id, func(raw []byte) ([]byte, error) {
+			t, err := decodeTile(raw, id)
+			if err != nil {
+				return nil, err
+			}
+			changed = false
+			for _, e := range entries {
+				changed = t.SetEntry(e) || changed
+			}
+			if !changed {
+				return nil, nil
+			}
+			return json.Marshal(t)
+		})
+		if err != nil {
+			return err
+		}
+		if changed {
+			parents[ParentOf(id)] = true
+		}
+	}
+	for len(parents) > 0 {
+		next := map[string]bool{}
+		for id := range parents {
+			if err := s.rebuildTile(ctx, id); err != nil {
+				return err
+			}
+			if p := ParentOf(id); p != "" {
+				next[p] = true
+			}
+		}
+		parents = next
+	}
+	return nil
+}
+
+// rebuildTile recomputes a cluster tile from its children, under the store's arbitration: the children
+// are read after the tile's version, so the last writer saw every child change made before it.
+func (s *Service) rebuildTile(ctx context.Context, id string) error {
+	return s.Store.UpdateDoc(ctx, Tiles, id, func(raw []byte) ([]byte, error) {
+		docs, err := s.Store.Docs(ctx, Tiles, Children(id))
+		if err != nil {
+			return nil, err
+		}
+		children := make([]Tile, 0, len(docs))
+		for cid, d := range docs {
+			c, err := decodeTile(d, cid)
+			if err != nil {
+				return nil, err
+			}
+			children = append(children, c)
+		}
+		sort.Slice(children, func(i, j int) bool {
+			return TileID(children[i].Z, children[i].X, children[i].Y) < TileID(children[j].Z, children[j].X, children[j].Y)
+		})
+		b, err := json.Marshal(BuildParent(id, children))
+		if err != nil || bytes.Equal(b, raw) {
+			return nil, err
+		}
+		return b, nil
+	})
+}
+
+func decodeTile(raw []byte, id string) (Tile, error) {
+	if raw == nil {
+		z, x, y, err := ParseTileID(id)
+		return Tile{Z: z, X: x, Y: y}, err
+	}
+	var t Tile
+	if err := json.Unmarshal(raw, &t); err != nil {
+		return Tile{}, fmt.Errorf("publicmap: tile %s: %w", id, err)
+	}
+	return t, nil
+}
+
+func (s *Service) updateStats(ctx context.Context, entries map[string]map[string]StatEntry) error {
+	for id, byCode := range entries {
+		err := s.Store.UpdateDoc(ctx, Stats, id, func(raw []byte) ([]byte, error) {
+			d := Day{Entries: map[string]StatEntry{}}
+			if raw != nil {
+				if err := json.Unmarshal(raw, &d); err != nil {
+					return nil, fmt.Errorf("publicmap: stats %s: %w", id, err)
+				}
+			}
+			if d.Entries == nil {
+				d.Entries = map[string]StatEntry{}
+			}
+			changed := false
+			for code, e := range byCode {
+				if cur, ok := d.Entries[code]; ok && (cur.V > e.V || cur == e) {
+					continue
+				}
+				d.Entries[code] = e
+				changed = true
+			}
+			if !changed {
+				return nil, nil
+			}
+			return json.Marshal(d)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Rebuild recomputes every map tile from the publication records (recovery after a bug or a lost write).
+// It returns the number of records read.
+func (s *Service) Rebuild(ctx context.Context) (int, error) {
+	leaves := map[string]*Tile{}
+	after, n := "", 0
+	for {
+		ids, docs, err := s.Store.ScanDocs(ctx, Records, after, 500)
+		if err != nil {
+			return n, err
+		}
+		for i, raw := range docs {
+			var rec record
+			if err := json.Unmarshal(raw, &rec); err != nil {
+				return n, fmt.Errorf("publicmap: record %s: %w", ids[i], err)
+			}
+			n++
+			t := leaves[rec.Leaf]
+			if t == nil {
+				z, x, y, _ := ParseTileID(rec.Leaf)
+				t = &Tile{Z: z, X: x, Y: y}
+				leaves[rec.Leaf] = t
+			}
+			if rec.Summary != nil {
+				t.SetEntry(*rec.Summary)
+			}
+		}
+		if len(ids) < 500 {
+			break
+		}
+		after = ids[len(ids)-1]
+	}
+	level := map[string]Tile{}
+	for id, t := range leaves {
+		level[id] = *t
+	}
+	for len(level) > 0 {
+		docs := make(map[string][]byte, len(level))
+		parents := map[string][]Tile{}
+		for id, t := range level {
+			b, err := json.Marshal(t)
+			if err != nil {
+				return n, err
+			}
+			docs[id] = b
+			if p := ParentOf(id); p != "" {
+				parents[p] = append(parents[p], t)
+			}
+		}
+		if err := s.Store.PutDocs(ctx, Tiles, docs); err != nil {
+			return n, err
+		}
+		level = map[string]Tile{}
+		for id, children := range parents {
+			level[id] = BuildParent(id, children)
+		}
+	}
+	return n, nil
+}
+
+// MapResult is the answer to a map query.
+type MapResult struct {
+	Features  []Feature
+	Truncated bool
+	ETag      string // changes when any tile read or the query changes
+}
+
+// Map answers a map query: bbox (see ParseBBox), zoom 0 to 22, filter. When etag equals the result's
+// ETag it returns only the ETag (NotModified set). It returns fault.ErrUnavailable when the database
+// does not answer.
+func (s *Service) Map(ctx context.Context, b BBox, zoom int, f Filter, etag string) (res MapResult, notModified bool, err error) {
+	_, ids := Plan(b, zoom)
+	docs, err := s.Store.Docs(ctx, Tiles, ids)
+	if err != nil {
+		return MapResult{}, false, err
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%v|%d|%+v|", b, zoom, f)
+	for _, id := range ids {
+		sum := sha256.Sum256(docs[id])
+		fmt.Fprintf(h, "%s:%x|", id, sum[:8])
+	}
+	res.ETag = `"` + hex.EncodeToString(h.Sum(nil)[:12]) + `"`
+	if etag != "" && etagMatches(etag, res.ETag) {
+		return res, true, nil
+	}
+	tiles := make([]Tile, 0, len(docs))
+	for _, id := range ids {
+		if raw, ok := docs[id]; ok {
+			t, err := decodeTile(raw, id)
+			if err != nil {
+				return MapResult{}, false, err
+			}
+			tiles = append(tiles, t)
+		}
+	}
+	res.Features, res.Truncated = Features(tiles, b, zoom, f)
+	return res, false, nil
+}
+
+func etagMatches(header, etag string) bool {
+	for _, part := range bytes.Split([]byte(header), []byte(",")) {
+		p := string(bytes.TrimPrefix(bytes.TrimSpace(part), []byte("W/")))
+		if p == "*" || p == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// Report returns the public view of a report; fault.ErrNotFound when the code is unknown or not public.
+func (s *Service) Report(ctx context.Context, code string) (PublicReport, error) {
+	raw, err := s.Store.Doc(ctx, Records, code)
+	if err != nil {
+		return PublicReport{}, err
+	}
+	var rec record
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		return PublicReport{}, fmt.Errorf("publicmap: record %s: %w", code, err)
+	}
+	if !rec.Public || rec.View == nil {
+		return PublicReport{}, fault.New(fault.ErrNotFound, "no public report "+code)
+	}
+	return *rec.View, nil
+}
+
+// Stats returns the statistics from the first to the last day (inclusive, Vietnam time) by d, with names.
+// It returns *fault.Invalid for a bad range and fault.ErrUnavailable when the database does not answer.
+func (s *Service) Stats(ctx context.Context, from, to time.Time, d Dimension) ([]StatsRow, error) {
+	days, err := StatsRange(from, to)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(days))
+	for i, day := range days {
+		ids[i] = StatsDayID(day, d)
+	}
+	docs, err := s.Store.Docs(ctx, Stats, ids)
+	if err != nil {
+		return nil, err
+	}
+	parsed := make([]Day, 0, len(docs))
+	for id, raw := range docs {
+		var day Day
+		if err := json.Unmarshal(raw, &day); err != nil {
+			return nil, fmt.Errorf("publicmap: stats %s: %w", id, err)
+		}
+		parsed = append(parsed, day)
+	}
+	rows := aggregate(parsed)
+	for i := range rows {
+		rows[i].NameVi, rows[i].NameEn = s.Name(d, rows[i].Key)
+	}
+	return rows, nil
+}
+
+// Name returns the Vietnamese and English names of an agency, commune or category ("" when unknown).
+func (s *Service) Name(d Dimension, key string) (vi, en string) {
+	switch d {
+	case ByAgency:
+		if a, ok := s.Catalogue().Agency(key); ok {
+			return a.NameVi, a.NameEn
+		}
+	case ByCategory:
+		if c, ok := s.Catalogue().Category(key); ok {
+			return c.NameVi, c.NameEn
+		}
+	case ByCommune:
+		if s.Places != nil {
+			if c, ok := s.Places.ByCode(key); ok {
+				return c.FullName, c.FullNameEn
+			}
+		}
+	}
+	return "", ""
+}
