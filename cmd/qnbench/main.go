@@ -42,7 +42,7 @@ func run() error {
 	signinDur := flag.Duration("signin-duration", 5*time.Second, "how long the sign-in load runs")
 	signinConns := flag.Int("signin-c", 8, "concurrent clients of the sign-in section")
 	goBench := flag.String("go-bench", "./internal/...", "packages whose Go benchmarks the gobench section runs")
-	goBenchTimeout := flag.Duration("go-bench-timeout", 60*time.Second, "go test -timeout for each package's benchmarks (keeps the default run short)")
+	goBenchTimeout := flag.Duration("go-bench-timeout", 30*time.Second, "go test -timeout for each package's benchmarks (keeps the default run short)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of this process (client and in-process service) to this file")
 	heapProfile := flag.String("memprofile", "", "write an allocation profile of this process (client and in-process service) to this file at the end")
 	flag.Parse()
