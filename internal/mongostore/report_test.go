@@ -11,14 +11,23 @@ import (
 )
 
 // TestReportCodesAreUniqueUnderConcurrency: FerretDB 1.24 lets concurrent $inc updates lose counts, so
-// codes are claimed by unique inserts; 40 concurrent submissions must get 40 different numbers.
+// blocks of codes are claimed by unique inserts; 40 concurrent submissions through two replicas (two
+// stores on one database) must get 40 different numbers.
 func TestReportCodesAreUniqueUnderConcurrency(t *testing.T) {
-	s := openTestStore(t)
+	s1 := openTestStore(t)
 	ctx := testenv.Context(t)
+	s2, err := Open(ctx, testenv.Shared(t).MongoURI, s1.db.Name(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var mu sync.Mutex
 	seen := map[int64]bool{}
 	var wg sync.WaitGroup
-	for range 40 {
+	for i := range 40 {
+		s := s1
+		if i%2 == 1 {
+			s = s2
+		}
 		wg.Go(func() {
 			n, err := s.NextCodeNumber(ctx, "2611")
 			if err != nil {
@@ -37,9 +46,9 @@ func TestReportCodesAreUniqueUnderConcurrency(t *testing.T) {
 	if len(seen) != 40 {
 		t.Errorf("got %d distinct numbers", len(seen))
 	}
-	for n := int64(1); n <= 40; n++ {
-		if !seen[n] {
-			t.Errorf("number %d skipped", n)
+	for n := range seen {
+		if n < 1 || n > 40 {
+			t.Errorf("number %d: two replicas should use two blocks of 20", n)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/event"
@@ -25,6 +26,9 @@ import (
 type Store struct {
 	client *mongo.Client
 	db     *mongo.Database
+
+	codeMu     sync.Mutex
+	codeBlocks map[string]*codeBlock // month → this replica's unused report numbers
 }
 
 // Options tune Open.
@@ -53,7 +57,7 @@ func Open(ctx context.Context, uri, database string, o Options) (*Store, error) 
 	if err != nil {
 		return nil, fmt.Errorf("mongodb: bad connection settings: %w", err)
 	}
-	s := &Store{client: client, db: client.Database(database)}
+	s := &Store{client: client, db: client.Database(database), codeBlocks: map[string]*codeBlock{}}
 	deadline := time.Now().Add(o.StartupTimeout)
 	for {
 		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)

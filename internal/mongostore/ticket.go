@@ -2,8 +2,12 @@ package mongostore
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"hash/fnv"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -15,7 +19,17 @@ import (
 	"github.com/quangninh/feedback/internal/workcal"
 )
 
-const colQueues = "queues" // _id: agency ID → the tickets it is handling (precomputed; read by _id)
+const colQueues = "queues" // _id: "<agency ID>#<shard>" → the tickets it is handling (precomputed; read by _id)
+
+// queueShards spreads an agency's queue over several documents, so that reports arriving together for one
+// commune (a storm, a flood) do not all contend for one document.
+const queueShards = 8
+
+func queueShardID(agencyID, reportID string) string {
+	h := fnv.New32a()
+	h.Write([]byte(reportID))
+	return agencyID + "#" + strconv.Itoa(int(h.Sum32()%queueShards))
+}
 
 func init() {
 	Indexes = append(Indexes,
@@ -92,10 +106,24 @@ type queueEntryDoc struct {
 	Version     int64      `bson:"version"`
 }
 
+// queueDoc holds an agency's entries as one encoded blob: FerretDB 1.24 converts every nested field of a
+// document it reads, which made a 1,500-entry queue of sub-documents take seconds; one binary field is cheap
+// on both servers.
 type queueDoc struct {
-	ID      string                   `bson:"_id"`
-	Entries map[string]queueEntryDoc `bson:"entries"`
-	Version int64                    `bson:"version"`
+	ID      string `bson:"_id"`
+	Data    []byte `bson:"data"`
+	Version int64  `bson:"version"`
+}
+
+func (d queueDoc) entries() (map[string]queueEntryDoc, error) {
+	m := map[string]queueEntryDoc{}
+	if len(d.Data) == 0 {
+		return m, nil
+	}
+	if err := json.Unmarshal(d.Data, &m); err != nil {
+		return nil, fmt.Errorf("queue %s: %w", d.ID, err)
+	}
+	return m, nil
 }
 
 // modifyQueue applies change to an agency's queue document, one writer per version (see updateReport).
@@ -112,8 +140,7 @@ func (s *Store) modifyQueue(ctx context.Context, agencyID string, now time.Time,
 		var d queueDoc
 		err := col.FindOne(ctx, byID(agencyID)).Decode(&d)
 		if errors.Is(err, mongo.ErrNoDocuments) {
-			d = queueDoc{ID: agencyID, Entries: map[string]queueEntryDoc{}}
-			if _, err := col.InsertOne(ctx, d); err != nil && !isDuplicate(err) {
+			if _, err := col.InsertOne(ctx, queueDoc{ID: agencyID, Data: []byte("{}")}); err != nil && !isDuplicate(err) {
 				return mapErr(err, "queue")
 			}
 			continue
@@ -121,10 +148,15 @@ func (s *Store) modifyQueue(ctx context.Context, agencyID string, now time.Time,
 		if err != nil {
 			return mapErr(err, "queue")
 		}
-		if d.Entries == nil {
-			d.Entries = map[string]queueEntryDoc{}
+		entries, err := d.entries()
+		if err != nil {
+			return err
 		}
-		change(d.Entries)
+		change(entries)
+		data, err := json.Marshal(entries)
+		if err != nil {
+			return err
+		}
 		ok, err := s.claim(ctx, "queue-v:"+agencyID+":"+itoa(d.Version+1), now, now.Add(time.Hour))
 		if err != nil {
 			return err
@@ -133,7 +165,7 @@ func (s *Store) modifyQueue(ctx context.Context, agencyID string, now time.Time,
 			continue
 		}
 		res, err := col.UpdateOne(ctx, bson.D{{Key: "_id", Value: agencyID}, {Key: "version", Value: d.Version}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "entries", Value: d.Entries}, {Key: "version", Value: d.Version + 1}}}})
+			bson.D{{Key: "$set", Value: bson.D{{Key: "data", Value: data}, {Key: "version", Value: d.Version + 1}}}})
 		if err != nil {
 			return mapErr(err, "queue")
 		}
@@ -146,7 +178,7 @@ func (s *Store) modifyQueue(ctx context.Context, agencyID string, now time.Time,
 
 // PutQueueEntry adds or updates a ticket in its agency's queue (an older version never overwrites a newer).
 func (s *Store) PutQueueEntry(ctx context.Context, agencyID string, e report.QueueEntry, now time.Time) error {
-	return s.modifyQueue(ctx, agencyID, now, func(m map[string]queueEntryDoc) {
+	return s.modifyQueue(ctx, queueShardID(agencyID, e.ReportID), now, func(m map[string]queueEntryDoc) {
 		if old, ok := m[e.ReportID]; ok && old.Version > e.Version {
 			return
 		}
@@ -158,24 +190,30 @@ func (s *Store) PutQueueEntry(ctx context.Context, agencyID string, e report.Que
 
 // DropQueueEntry removes a ticket from an agency's queue.
 func (s *Store) DropQueueEntry(ctx context.Context, agencyID, reportID string, now time.Time) error {
-	return s.modifyQueue(ctx, agencyID, now, func(m map[string]queueEntryDoc) { delete(m, reportID) })
+	return s.modifyQueue(ctx, queueShardID(agencyID, reportID), now, func(m map[string]queueEntryDoc) { delete(m, reportID) })
 }
 
-// Queue returns an agency's queue (one _id read).
+// Queue returns an agency's queue (queueShards reads by _id).
 func (s *Store) Queue(ctx context.Context, agencyID string) ([]report.QueueEntry, error) {
-	var d queueDoc
-	err := s.db.Collection(colQueues).FindOne(ctx, byID(agencyID)).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, mapErr(err, "queue")
-	}
-	out := make([]report.QueueEntry, 0, len(d.Entries))
-	for _, e := range d.Entries {
-		out = append(out, report.QueueEntry{ReportID: e.ReportID, Code: e.Code, Category: e.Category, CommuneCode: e.CommuneCode,
-			Status: report.Status(e.Status), Urgent: e.Urgent, Complex: e.Complex, AcceptBy: timeOf(e.AcceptBy),
-			ResolveBy: timeOf(e.ResolveBy), CreatedAt: e.CreatedAt.UTC(), Version: e.Version})
+	var out []report.QueueEntry
+	for shard := range queueShards {
+		var d queueDoc
+		err := s.db.Collection(colQueues).FindOne(ctx, byID(agencyID+"#"+strconv.Itoa(shard))).Decode(&d)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			continue
+		}
+		if err != nil {
+			return nil, mapErr(err, "queue")
+		}
+		entries, err := d.entries()
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			out = append(out, report.QueueEntry{ReportID: e.ReportID, Code: e.Code, Category: e.Category, CommuneCode: e.CommuneCode,
+				Status: report.Status(e.Status), Urgent: e.Urgent, Complex: e.Complex, AcceptBy: timeOf(e.AcceptBy),
+				ResolveBy: timeOf(e.ResolveBy), CreatedAt: e.CreatedAt.UTC(), Version: e.Version})
+		}
 	}
 	return out, nil
 }
@@ -192,9 +230,14 @@ func (s *Store) QueueAgencies(ctx context.Context) ([]string, error) {
 	if err := cur.All(ctx, &docs); err != nil {
 		return nil, mapErr(err, "queues")
 	}
-	out := make([]string, len(docs))
-	for i, d := range docs {
-		out[i] = d.ID
+	var out []string
+	seen := map[string]bool{}
+	for _, d := range docs {
+		agency, _, _ := strings.Cut(d.ID, "#")
+		if !seen[agency] {
+			seen[agency] = true
+			out = append(out, agency)
+		}
 	}
 	return out, nil
 }
