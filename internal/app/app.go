@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -152,8 +153,9 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 		Database: store, Blobs: blobs, Catalogue: store, Router: router, Tokens: tokens,
 		Reports: intake, ResidentReads: residents, Presigner: blobs, Accounts: accts, Desk: desk, Intake: intake,
 		Registry: reg, Gatherer: reg, Logger: log, Public: public,
-		Page:         webui.Handler(webui.Config{TileURL: cfg.MapTileURL, TileAttribution: cfg.MapTileAttrib}),
-		MaxBodyBytes: cfg.HTTPMaxBodyBytes, MaxUploadBytes: report.MaxPhotos*report.MaxPhotoBytes + 1<<20, RequestTimeout: cfg.RequestTimeout, RetryAfter: cfg.RetryAfter,
+		Page:           webui.Handler(webui.Config{TileURL: cfg.MapTileURL, TileAttribution: cfg.MapTileAttrib}),
+		TrustedProxies: splitList(cfg.TrustedProxies),
+		MaxBodyBytes:   cfg.HTTPMaxBodyBytes, MaxUploadBytes: report.MaxPhotos*report.MaxPhotoBytes + 1<<20, RequestTimeout: cfg.RequestTimeout, RetryAfter: cfg.RetryAfter,
 	}
 	if sink != nil {
 		deps.SMSInbox = sink
@@ -244,4 +246,15 @@ func every(ctx context.Context, interval time.Duration, f func()) {
 func publicRelevant(before, after report.Report) bool {
 	shown := func(st report.Status) bool { return st == report.Resolved || st == report.Closed }
 	return shown(before.Status) || shown(after.Status) || before.Ticket.Hidden != after.Ticket.Hidden
+}
+
+// splitList splits a comma-separated setting, dropping blanks.
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -48,6 +48,7 @@ type Config struct {
 	DevKeyDir        string        `env:"DEV_KEY_DIR" default:"" desc:"Dev only: without JWT_SIGNING_KEY, generate a signing key once in this folder and keep using it."`
 	HeifConvert      string        `env:"HEIF_CONVERT" default:"heif-convert" desc:"libheif's heif-convert, used to render HEIC photos (Debian package libheif-examples)."`
 	UploadTempDir    string        `env:"UPLOAD_TEMP_DIR" default:"" desc:"Where photos are spooled while they arrive; empty means the system temp folder."`
+	TrustedProxies   string        `env:"TRUSTED_PROXIES" default:"" desc:"Comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (per-address sign-in limits); empty: none, the connection's address counts."`
 	SMSProvider      string        `env:"SMS_PROVIDER" default:"http" desc:"http (an SMS gateway) or sink (dev: keep messages, readable at GET /dev/sms)."`
 	SMSGatewayURL    string        `env:"SMS_GATEWAY_URL" default:"" desc:"URL the HTTP SMS adapter POSTs {to, text} to."`
 	SMSGatewayToken  string        `env:"SMS_GATEWAY_TOKEN" default:"" secret:"true" desc:"Bearer token for the SMS gateway."`

@@ -13,12 +13,9 @@ type CatalogueReader interface {
 	Category(ctx context.Context, code string) (catalogue.Category, error)
 }
 
-// ListCategories returns the catalogue.
+// ListCategories returns the live catalogue (kept in memory and reloaded on change; no database read).
 func (s *Server) ListCategories(ctx context.Context, _ api.ListCategoriesRequestObject) (api.ListCategoriesResponseObject, error) {
-	cats, err := s.deps.Catalogue.Categories(ctx)
-	if err != nil {
-		return nil, err
-	}
+	cats := s.deps.Router.Catalogue().Categories()
 	items := make([]api.Category, len(cats))
 	for i, c := range cats {
 		items[i] = toAPICategory(c)

@@ -47,6 +47,8 @@ type Deps struct {
 	Registry prometheus.Registerer
 	Gatherer prometheus.Gatherer
 
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For gives the client's address.
+	TrustedProxies []string
 	MaxBodyBytes   int64
 	MaxUploadBytes int64
 	RequestTimeout time.Duration
@@ -82,6 +84,9 @@ func NewHandler(d Deps) (http.Handler, error) {
 	}
 
 	r := gin.New()
+	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("TRUSTED_PROXIES: %w", err)
+	}
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
 	r.RemoveExtraSlash = true
