@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -193,22 +194,30 @@ func (s *Store) DropQueueEntry(ctx context.Context, agencyID, reportID string, n
 	return s.modifyQueue(ctx, queueShardID(agencyID, reportID), now, func(m map[string]queueEntryDoc) { delete(m, reportID) })
 }
 
-// Queue returns an agency's queue (queueShards reads by _id).
+// Queue returns an agency's queue: queueShards reads by _id, made concurrently.
 func (s *Store) Queue(ctx context.Context, agencyID string) ([]report.QueueEntry, error) {
-	var out []report.QueueEntry
+	shards := make([]map[string]queueEntryDoc, queueShards)
+	errs := make([]error, queueShards)
+	var wg sync.WaitGroup
 	for shard := range queueShards {
-		var d queueDoc
-		err := s.db.Collection(colQueues).FindOne(ctx, byID(agencyID+"#"+strconv.Itoa(shard))).Decode(&d)
-		if errors.Is(err, mongo.ErrNoDocuments) {
-			continue
-		}
-		if err != nil {
-			return nil, mapErr(err, "queue")
-		}
-		entries, err := d.entries()
-		if err != nil {
-			return nil, err
-		}
+		wg.Go(func() {
+			var d queueDoc
+			err := s.db.Collection(colQueues).FindOne(ctx, byID(agencyID+"#"+strconv.Itoa(shard))).Decode(&d)
+			switch {
+			case errors.Is(err, mongo.ErrNoDocuments):
+			case err != nil:
+				errs[shard] = mapErr(err, "queue")
+			default:
+				shards[shard], errs[shard] = d.entries()
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	var out []report.QueueEntry
+	for _, entries := range shards {
 		for _, e := range entries {
 			out = append(out, report.QueueEntry{ReportID: e.ReportID, Code: e.Code, Category: e.Category, CommuneCode: e.CommuneCode,
 				Status: report.Status(e.Status), Urgent: e.Urgent, Complex: e.Complex, AcceptBy: timeOf(e.AcceptBy),
