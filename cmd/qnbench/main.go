@@ -21,7 +21,7 @@ import (
 	"github.com/quangninh/feedback/internal/testenv"
 )
 
-var sections = []string{"http", "intake", "rss", "signin", "gobench"}
+var sections = []string{"http", "intake", "rss", "signin", "map", "gobench"}
 
 func main() {
 	if err := run(); err != nil {
@@ -45,6 +45,8 @@ func run() error {
 	goBenchTimeout := flag.Duration("go-bench-timeout", 30*time.Second, "go test -timeout for each package's benchmarks (keeps the default run short)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of this process (client and in-process service) to this file")
 	heapProfile := flag.String("memprofile", "", "write an allocation profile of this process (client and in-process service) to this file at the end")
+	mapN := flag.Int("map-reports", 20000, "reports seeded into the public map's tile documents for the map section (1000000: about 45 min to seed here)")
+	mapRounds := flag.Int("map-rounds", 30, "map queries per zoom level and path in the map section")
 	flag.Parse()
 	if *heapProfile != "" {
 		defer func() {
@@ -105,7 +107,10 @@ func run() error {
 
 	var rs results
 	var errs []error
-	if want["http"] || want["intake"] || want["rss"] || want["signin"] {
+	if want["map"] {
+		fmt.Printf("# map: %d resolved reports seeded straight into the tile documents; %d queries per zoom and path\n", *mapN, *mapRounds)
+	}
+	if want["http"] || want["intake"] || want["rss"] || want["signin"] || want["map"] {
 		st, err := startStack()
 		if err != nil {
 			return err
@@ -124,6 +129,17 @@ func run() error {
 		step("intake", func() error { return intakeBenchmarks(&rs, st, small, *intakeDur, *intakeConns) })
 		step("rss", func() error { return rssBenchmarks(&rs, st, root, *serverBin, big, *rssClients, *rssSettle) })
 		step("signin", func() error { return signinBenchmarks(&rs, st, *signinDur, *signinConns) })
+		step("map", func() error {
+			svc, err := st.startApp("map", nil)
+			if err != nil {
+				return err
+			}
+			defer svc.stop()
+			var out []Result
+			err = mapBenchmark(&out, svc.url, st.srv.MongoURI, st.database("map"), *mapN, *mapRounds)
+			rs = append(rs, out...)
+			return err
+		})
 		st.stop()
 	}
 	if want["gobench"] {
