@@ -25,6 +25,7 @@ import (
 type Store struct {
 	client *mongo.Client
 	db     *mongo.Database
+	wake   wakeHook // called after writes that add notifications
 }
 
 // Options tune Open.
