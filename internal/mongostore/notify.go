@@ -339,4 +339,3 @@ func (s *Store) StaffIDs(ctx context.Context, agencyID string, roles ...auth.Rol
 	}
 	return out, nil
 }
-

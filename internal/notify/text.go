@@ -10,9 +10,9 @@ import (
 type audience int
 
 const (
-	toResident audience = iota // the reporter or a follower
-	toOfficer                  // staff of the agency that now handles the ticket
-	toSupervisor               // agency admins and dispatchers, of escalations
+	toResident   audience = iota // the reporter or a follower
+	toOfficer                    // staff of the agency that now handles the ticket
+	toSupervisor                 // agency admins and dispatchers, of escalations
 )
 
 var statusNames = map[string]map[report.Status]string{
