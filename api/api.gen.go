@@ -63,6 +63,32 @@ const (
 	S3      CheckName = "s3"
 )
 
+// Defines values for DeviceLanguage.
+const (
+	DeviceLanguageEn DeviceLanguage = "en"
+	DeviceLanguageVi DeviceLanguage = "vi"
+)
+
+// Defines values for DevicePlatform.
+const (
+	DevicePlatformAndroid DevicePlatform = "android"
+	DevicePlatformIos     DevicePlatform = "ios"
+	DevicePlatformWeb     DevicePlatform = "web"
+)
+
+// Defines values for DeviceInputLanguage.
+const (
+	DeviceInputLanguageEn DeviceInputLanguage = "en"
+	DeviceInputLanguageVi DeviceInputLanguage = "vi"
+)
+
+// Defines values for DeviceInputPlatform.
+const (
+	DeviceInputPlatformAndroid DeviceInputPlatform = "android"
+	DeviceInputPlatformIos     DeviceInputPlatform = "ios"
+	DeviceInputPlatformWeb     DeviceInputPlatform = "web"
+)
+
 // Defines values for HealthStatus.
 const (
 	Ok HealthStatus = "ok"
@@ -76,8 +102,8 @@ const (
 
 // Defines values for LocationSource.
 const (
-	Device    LocationSource = "device"
-	PhotoExif LocationSource = "photo_exif"
+	LocationSourceDevice    LocationSource = "device"
+	LocationSourcePhotoExif LocationSource = "photo_exif"
 )
 
 // Defines values for PhotoKind.
@@ -298,6 +324,52 @@ type DataExport struct {
 	Sessions   []SessionInfo `json:"sessions"`
 }
 
+// Device defines model for Device.
+type Device struct {
+	AppVersion *string        `json:"app_version,omitempty"`
+	Language   DeviceLanguage `json:"language"`
+	Platform   DevicePlatform `json:"platform"`
+	Token      string         `json:"token"`
+	UpdatedAt  time.Time      `json:"updated_at"`
+}
+
+// DeviceLanguage defines model for Device.Language.
+type DeviceLanguage string
+
+// DevicePlatform defines model for Device.Platform.
+type DevicePlatform string
+
+// DeviceInput defines model for DeviceInput.
+type DeviceInput struct {
+	AppVersion *string `json:"app_version,omitempty"`
+
+	// Language The language of this device's pushes.
+	Language *DeviceInputLanguage `json:"language,omitempty"`
+	Platform DeviceInputPlatform  `json:"platform"`
+}
+
+// DeviceInputLanguage The language of this device's pushes.
+type DeviceInputLanguage string
+
+// DeviceInputPlatform defines model for DeviceInput.Platform.
+type DeviceInputPlatform string
+
+// FailedNotificationList defines model for FailedNotificationList.
+type FailedNotificationList struct {
+	Items []struct {
+		Attempts  int       `json:"attempts"`
+		CreatedAt time.Time `json:"created_at"`
+
+		// EventIndex The position of the event in the report's timeline.
+		EventIndex int `json:"event_index"`
+
+		// Id <report id>:<timeline position>
+		Id        string `json:"id"`
+		LastError string `json:"last_error"`
+		ReportId  string `json:"report_id"`
+	} `json:"items"`
+}
+
 // FieldError defines model for FieldError.
 type FieldError struct {
 	// Field Where: `body.location.lat`, `query.limit`, `header.Idempotency-Key` ...
@@ -335,6 +407,13 @@ type LocationInput struct {
 	AccuracyM *float64 `json:"accuracy_m,omitempty"`
 	Lat       float64  `json:"lat"`
 	Lng       float64  `json:"lng"`
+}
+
+// LogoutRequest defines model for LogoutRequest.
+type LogoutRequest struct {
+	// DeviceToken This device's FCM registration token: it stops getting pushes.
+	DeviceToken  *string `json:"device_token,omitempty"`
+	RefreshToken string  `json:"refresh_token"`
 }
 
 // NearbyList defines model for NearbyList.
@@ -450,6 +529,19 @@ type Profile struct {
 type ProfileUpdate struct {
 	DisplayName *string   `json:"display_name,omitempty"`
 	Language    *Language `json:"language,omitempty"`
+}
+
+// PushList defines model for PushList.
+type PushList struct {
+	Items []struct {
+		Body        string            `json:"body"`
+		CollapseKey *string           `json:"collapse_key,omitempty"`
+		Data        map[string]string `json:"data"`
+		Priority    *string           `json:"priority,omitempty"`
+		ReceivedAt  time.Time         `json:"received_at"`
+		Title       string            `json:"title"`
+		Token       string            `json:"token"`
+	} `json:"items"`
 }
 
 // Readiness defines model for Readiness.
@@ -766,6 +858,11 @@ type Unavailable = Problem
 // Unprocessable An RFC 9457 problem document.
 type Unprocessable = Problem
 
+// ListDevPushesParams defines parameters for ListDevPushes.
+type ListDevPushesParams struct {
+	Token string `form:"token" json:"token"`
+}
+
 // ListDevSmsParams defines parameters for ListDevSms.
 type ListDevSmsParams struct {
 	Phone string `form:"phone" json:"phone"`
@@ -844,7 +941,7 @@ type PutRoutingOverrideJSONRequestBody = RoutingOverrideInput
 type StaffLoginJSONRequestBody = StaffLogin
 
 // LogoutJSONRequestBody defines body for Logout for application/json ContentType.
-type LogoutJSONRequestBody = RefreshRequest
+type LogoutJSONRequestBody = LogoutRequest
 
 // RequestOtpJSONRequestBody defines body for RequestOtp for application/json ContentType.
 type RequestOtpJSONRequestBody = OtpRequest
@@ -857,6 +954,9 @@ type RefreshTokensJSONRequestBody = RefreshRequest
 
 // UpdateMeJSONRequestBody defines body for UpdateMe for application/json ContentType.
 type UpdateMeJSONRequestBody = ProfileUpdate
+
+// PutMyDeviceJSONRequestBody defines body for PutMyDevice for application/json ContentType.
+type PutMyDeviceJSONRequestBody = DeviceInput
 
 // ChangePasswordJSONRequestBody defines body for ChangePassword for application/json ContentType.
 type ChangePasswordJSONRequestBody = PasswordChange
@@ -955,6 +1055,9 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 
 // The interface specification for the client above.
 type ClientInterface interface {
+	// ListDevPushes request
+	ListDevPushes(ctx context.Context, params *ListDevPushesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListDevSms request
 	ListDevSms(ctx context.Context, params *ListDevSmsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -973,6 +1076,12 @@ type ClientInterface interface {
 	PutCategoryWithBody(ctx context.Context, code CategoryCode, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	PutCategory(ctx context.Context, code CategoryCode, body PutCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListFailedNotifications request
+	ListFailedNotifications(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RetryNotification request
+	RetryNotification(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListRoutingOverrides request
 	ListRoutingOverrides(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1029,6 +1138,14 @@ type ClientInterface interface {
 	UpdateMeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	UpdateMe(ctx context.Context, body UpdateMeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteMyDevice request
+	DeleteMyDevice(ctx context.Context, token string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutMyDeviceWithBody request with any body
+	PutMyDeviceWithBody(ctx context.Context, token string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	PutMyDevice(ctx context.Context, token string, body PutMyDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ExportMe request
 	ExportMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1097,6 +1214,18 @@ type ClientInterface interface {
 	CreateUploadWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	CreateUpload(ctx context.Context, body CreateUploadJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+func (c *Client) ListDevPushes(ctx context.Context, params *ListDevPushesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListDevPushesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 func (c *Client) ListDevSms(ctx context.Context, params *ListDevSmsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1173,6 +1302,30 @@ func (c *Client) PutCategoryWithBody(ctx context.Context, code CategoryCode, con
 
 func (c *Client) PutCategory(ctx context.Context, code CategoryCode, body PutCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutCategoryRequest(c.Server, code, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) ListFailedNotifications(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListFailedNotificationsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) RetryNotification(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRetryNotificationRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -1425,6 +1578,42 @@ func (c *Client) UpdateMeWithBody(ctx context.Context, contentType string, body 
 
 func (c *Client) UpdateMe(ctx context.Context, body UpdateMeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateMeRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) DeleteMyDevice(ctx context.Context, token string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteMyDeviceRequest(c.Server, token)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) PutMyDeviceWithBody(ctx context.Context, token string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutMyDeviceRequestWithBody(c.Server, token, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) PutMyDevice(ctx context.Context, token string, body PutMyDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutMyDeviceRequest(c.Server, token, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1735,6 +1924,51 @@ func (c *Client) CreateUpload(ctx context.Context, body CreateUploadJSONRequestB
 	return c.Client.Do(req)
 }
 
+// NewListDevPushesRequest generates requests for ListDevPushes
+func NewListDevPushesRequest(server string, params *ListDevPushesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/dev/pushes")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		queryValues := queryURL.Query()
+
+		if queryFrag, err := runtime.StyleParamWithLocation("form", true, "token", runtime.ParamLocationQuery, params.Token); err != nil {
+			return nil, err
+		} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+			return nil, err
+		} else {
+			for k, v := range parsed {
+				for _, v2 := range v {
+					queryValues.Add(k, v2)
+				}
+			}
+		}
+
+		queryURL.RawQuery = queryValues.Encode()
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListDevSmsRequest generates requests for ListDevSms
 func NewListDevSmsRequest(server string, params *ListDevSmsParams) (*http.Request, error) {
 	var err error
@@ -1924,6 +2158,67 @@ func NewPutCategoryRequestWithBody(server string, code CategoryCode, contentType
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListFailedNotificationsRequest generates requests for ListFailedNotifications
+func NewListFailedNotificationsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/notifications/failed")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRetryNotificationRequest generates requests for RetryNotification
+func NewRetryNotificationRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "id", runtime.ParamLocationPath, id)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/notifications/%s/retry", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("POST", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -2423,6 +2718,87 @@ func NewUpdateMeRequestWithBody(server string, contentType string, body io.Reade
 	}
 
 	req, err := http.NewRequest("PATCH", queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteMyDeviceRequest generates requests for DeleteMyDevice
+func NewDeleteMyDeviceRequest(server string, token string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "token", runtime.ParamLocationPath, token)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/devices/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("DELETE", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutMyDeviceRequest calls the generic PutMyDevice builder with application/json body
+func NewPutMyDeviceRequest(server string, token string, body PutMyDeviceJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutMyDeviceRequestWithBody(server, token, "application/json", bodyReader)
+}
+
+// NewPutMyDeviceRequestWithBody generates requests for PutMyDevice with any type of body
+func NewPutMyDeviceRequestWithBody(server string, token string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "token", runtime.ParamLocationPath, token)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/devices/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("PUT", queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -3419,6 +3795,9 @@ func WithBaseURL(baseURL string) ClientOption {
 
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
+	// ListDevPushesWithResponse request
+	ListDevPushesWithResponse(ctx context.Context, params *ListDevPushesParams, reqEditors ...RequestEditorFn) (*ListDevPushesResponse, error)
+
 	// ListDevSmsWithResponse request
 	ListDevSmsWithResponse(ctx context.Context, params *ListDevSmsParams, reqEditors ...RequestEditorFn) (*ListDevSmsResponse, error)
 
@@ -3437,6 +3816,12 @@ type ClientWithResponsesInterface interface {
 	PutCategoryWithBodyWithResponse(ctx context.Context, code CategoryCode, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutCategoryResponse, error)
 
 	PutCategoryWithResponse(ctx context.Context, code CategoryCode, body PutCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*PutCategoryResponse, error)
+
+	// ListFailedNotificationsWithResponse request
+	ListFailedNotificationsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListFailedNotificationsResponse, error)
+
+	// RetryNotificationWithResponse request
+	RetryNotificationWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*RetryNotificationResponse, error)
 
 	// ListRoutingOverridesWithResponse request
 	ListRoutingOverridesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListRoutingOverridesResponse, error)
@@ -3493,6 +3878,14 @@ type ClientWithResponsesInterface interface {
 	UpdateMeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMeResponse, error)
 
 	UpdateMeWithResponse(ctx context.Context, body UpdateMeJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMeResponse, error)
+
+	// DeleteMyDeviceWithResponse request
+	DeleteMyDeviceWithResponse(ctx context.Context, token string, reqEditors ...RequestEditorFn) (*DeleteMyDeviceResponse, error)
+
+	// PutMyDeviceWithBodyWithResponse request with any body
+	PutMyDeviceWithBodyWithResponse(ctx context.Context, token string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutMyDeviceResponse, error)
+
+	PutMyDeviceWithResponse(ctx context.Context, token string, body PutMyDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*PutMyDeviceResponse, error)
 
 	// ExportMeWithResponse request
 	ExportMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ExportMeResponse, error)
@@ -3561,6 +3954,31 @@ type ClientWithResponsesInterface interface {
 	CreateUploadWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateUploadResponse, error)
 
 	CreateUploadWithResponse(ctx context.Context, body CreateUploadJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateUploadResponse, error)
+}
+
+type ListDevPushesResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *PushList
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON404     *NotFound
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r ListDevPushesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListDevPushesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
 }
 
 type ListDevSmsResponse struct {
@@ -3679,6 +4097,58 @@ func (r PutCategoryResponse) Status() string {
 
 // StatusCode returns HTTPResponse.StatusCode
 func (r PutCategoryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type ListFailedNotificationsResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *FailedNotificationList
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r ListFailedNotificationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListFailedNotificationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type RetryNotificationResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON404     *NotFound
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r RetryNotificationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RetryNotificationResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -4034,6 +4504,56 @@ func (r UpdateMeResponse) Status() string {
 
 // StatusCode returns HTTPResponse.StatusCode
 func (r UpdateMeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type DeleteMyDeviceResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteMyDeviceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteMyDeviceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type PutMyDeviceResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *Device
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r PutMyDeviceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutMyDeviceResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -4533,6 +5053,15 @@ func (r CreateUploadResponse) StatusCode() int {
 	return 0
 }
 
+// ListDevPushesWithResponse request returning *ListDevPushesResponse
+func (c *ClientWithResponses) ListDevPushesWithResponse(ctx context.Context, params *ListDevPushesParams, reqEditors ...RequestEditorFn) (*ListDevPushesResponse, error) {
+	rsp, err := c.ListDevPushes(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListDevPushesResponse(rsp)
+}
+
 // ListDevSmsWithResponse request returning *ListDevSmsResponse
 func (c *ClientWithResponses) ListDevSmsWithResponse(ctx context.Context, params *ListDevSmsParams, reqEditors ...RequestEditorFn) (*ListDevSmsResponse, error) {
 	rsp, err := c.ListDevSms(ctx, params, reqEditors...)
@@ -4592,6 +5121,24 @@ func (c *ClientWithResponses) PutCategoryWithResponse(ctx context.Context, code 
 		return nil, err
 	}
 	return ParsePutCategoryResponse(rsp)
+}
+
+// ListFailedNotificationsWithResponse request returning *ListFailedNotificationsResponse
+func (c *ClientWithResponses) ListFailedNotificationsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListFailedNotificationsResponse, error) {
+	rsp, err := c.ListFailedNotifications(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListFailedNotificationsResponse(rsp)
+}
+
+// RetryNotificationWithResponse request returning *RetryNotificationResponse
+func (c *ClientWithResponses) RetryNotificationWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*RetryNotificationResponse, error) {
+	rsp, err := c.RetryNotification(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRetryNotificationResponse(rsp)
 }
 
 // ListRoutingOverridesWithResponse request returning *ListRoutingOverridesResponse
@@ -4774,6 +5321,32 @@ func (c *ClientWithResponses) UpdateMeWithResponse(ctx context.Context, body Upd
 		return nil, err
 	}
 	return ParseUpdateMeResponse(rsp)
+}
+
+// DeleteMyDeviceWithResponse request returning *DeleteMyDeviceResponse
+func (c *ClientWithResponses) DeleteMyDeviceWithResponse(ctx context.Context, token string, reqEditors ...RequestEditorFn) (*DeleteMyDeviceResponse, error) {
+	rsp, err := c.DeleteMyDevice(ctx, token, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteMyDeviceResponse(rsp)
+}
+
+// PutMyDeviceWithBodyWithResponse request with arbitrary body returning *PutMyDeviceResponse
+func (c *ClientWithResponses) PutMyDeviceWithBodyWithResponse(ctx context.Context, token string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutMyDeviceResponse, error) {
+	rsp, err := c.PutMyDeviceWithBody(ctx, token, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutMyDeviceResponse(rsp)
+}
+
+func (c *ClientWithResponses) PutMyDeviceWithResponse(ctx context.Context, token string, body PutMyDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*PutMyDeviceResponse, error) {
+	rsp, err := c.PutMyDevice(ctx, token, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutMyDeviceResponse(rsp)
 }
 
 // ExportMeWithResponse request returning *ExportMeResponse
@@ -4994,6 +5567,53 @@ func (c *ClientWithResponses) CreateUploadWithResponse(ctx context.Context, body
 	return ParseCreateUploadResponse(rsp)
 }
 
+// ParseListDevPushesResponse parses an HTTP response from a ListDevPushesWithResponse call
+func ParseListDevPushesResponse(rsp *http.Response) (*ListDevPushesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListDevPushesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PushList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListDevSmsResponse parses an HTTP response from a ListDevSmsWithResponse call
 func ParseListDevSmsResponse(rsp *http.Response) (*ListDevSmsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -5195,6 +5815,114 @@ func ParsePutCategoryResponse(rsp *http.Response) (*PutCategoryResponse, error) 
 			return nil, err
 		}
 		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListFailedNotificationsResponse parses an HTTP response from a ListFailedNotificationsWithResponse call
+func ParseListFailedNotificationsResponse(rsp *http.Response) (*ListFailedNotificationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListFailedNotificationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest FailedNotificationList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRetryNotificationResponse parses an HTTP response from a RetryNotificationWithResponse call
+func ParseRetryNotificationResponse(rsp *http.Response) (*RetryNotificationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RetryNotificationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
@@ -5863,6 +6591,100 @@ func ParseUpdateMeResponse(rsp *http.Response) (*UpdateMeResponse, error) {
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest Profile
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteMyDeviceResponse parses an HTTP response from a DeleteMyDeviceWithResponse call
+func ParseDeleteMyDeviceResponse(rsp *http.Response) (*DeleteMyDeviceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteMyDeviceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePutMyDeviceResponse parses an HTTP response from a PutMyDeviceWithResponse call
+func ParsePutMyDeviceResponse(rsp *http.Response) (*PutMyDeviceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutMyDeviceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Device
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -7050,6 +7872,9 @@ func ParseCreateUploadResponse(rsp *http.Response) (*CreateUploadResponse, error
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// What the local FCM stand-in received for a device token, oldest first (dev stack only, FCM_ENDPOINT=standin).
+	// (GET /dev/pushes)
+	ListDevPushes(c *gin.Context, params ListDevPushesParams)
 	// The SMS the dev sink received for a number, newest first (dev stack only).
 	// (GET /dev/sms)
 	ListDevSms(c *gin.Context, params ListDevSmsParams)
@@ -7065,6 +7890,12 @@ type ServerInterface interface {
 	// Create or replace a category.
 	// (PUT /v1/admin/categories/{code})
 	PutCategory(c *gin.Context, code CategoryCode)
+	// Notifications parked after their last delivery attempt failed, oldest first.
+	// (GET /v1/admin/notifications/failed)
+	ListFailedNotifications(c *gin.Context)
+	// Send a parked notification again, now, with its attempts reset.
+	// (POST /v1/admin/notifications/{id}/retry)
+	RetryNotification(c *gin.Context, id string)
 	// Every routing override.
 	// (GET /v1/admin/routing-overrides)
 	ListRoutingOverrides(c *gin.Context)
@@ -7080,7 +7911,7 @@ type ServerInterface interface {
 	// Staff sign-in with username and password.
 	// (POST /v1/auth/login)
 	StaffLogin(c *gin.Context)
-	// Revoke the session of this refresh token.
+	// Revoke the session of this refresh token; with device_token, that device stops getting pushes.
 	// (POST /v1/auth/logout)
 	Logout(c *gin.Context)
 	// Send a one-time sign-in code by SMS to a Vietnamese mobile number.
@@ -7107,6 +7938,12 @@ type ServerInterface interface {
 	// Change display name or preferred language.
 	// (PATCH /v1/me)
 	UpdateMe(c *gin.Context)
+	// Stop pushes to this device. Unknown tokens, and other users' tokens, change nothing.
+	// (DELETE /v1/me/devices/{token})
+	DeleteMyDevice(c *gin.Context, token string)
+	// Register this device for pushes, or update it (the same token again updates it). A user may have several.
+	// (PUT /v1/me/devices/{token})
+	PutMyDevice(c *gin.Context, token string)
 	// Everything the service keeps about the signed-in user, as JSON.
 	// (GET /v1/me/export)
 	ExportMe(c *gin.Context)
@@ -7171,6 +8008,39 @@ type ServerInterfaceWrapper struct {
 }
 
 type MiddlewareFunc func(c *gin.Context)
+
+// ListDevPushes operation middleware
+func (siw *ServerInterfaceWrapper) ListDevPushes(c *gin.Context) {
+
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListDevPushesParams
+
+	// ------------- Required query parameter "token" -------------
+
+	if paramValue := c.Query("token"); paramValue != "" {
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Query argument token is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	err = runtime.BindQueryParameter("form", true, true, "token", c.Request.URL.Query(), &params.Token)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter token: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListDevPushes(c, params)
+}
 
 // ListDevSms operation middleware
 func (siw *ServerInterfaceWrapper) ListDevSms(c *gin.Context) {
@@ -7281,6 +8151,47 @@ func (siw *ServerInterfaceWrapper) PutCategory(c *gin.Context) {
 	}
 
 	siw.Handler.PutCategory(c, code)
+}
+
+// ListFailedNotifications operation middleware
+func (siw *ServerInterfaceWrapper) ListFailedNotifications(c *gin.Context) {
+
+	c.Set(BearerScopes, []string{"admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListFailedNotifications(c)
+}
+
+// RetryNotification operation middleware
+func (siw *ServerInterfaceWrapper) RetryNotification(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(BearerScopes, []string{"admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.RetryNotification(c, id)
 }
 
 // ListRoutingOverrides operation middleware
@@ -7528,6 +8439,58 @@ func (siw *ServerInterfaceWrapper) UpdateMe(c *gin.Context) {
 	}
 
 	siw.Handler.UpdateMe(c)
+}
+
+// DeleteMyDevice operation middleware
+func (siw *ServerInterfaceWrapper) DeleteMyDevice(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "token" -------------
+	var token string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "token", c.Param("token"), &token, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter token: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(BearerScopes, []string{"resident", "officer", "agency_admin", "dispatcher", "admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DeleteMyDevice(c, token)
+}
+
+// PutMyDevice operation middleware
+func (siw *ServerInterfaceWrapper) PutMyDevice(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "token" -------------
+	var token string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "token", c.Param("token"), &token, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter token: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(BearerScopes, []string{"resident", "officer", "agency_admin", "dispatcher", "admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.PutMyDevice(c, token)
 }
 
 // ExportMe operation middleware
@@ -8194,11 +9157,14 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 		ErrorHandler:       errorHandler,
 	}
 
+	router.GET(options.BaseURL+"/dev/pushes", wrapper.ListDevPushes)
 	router.GET(options.BaseURL+"/dev/sms", wrapper.ListDevSms)
 	router.GET(options.BaseURL+"/healthz", wrapper.GetHealth)
 	router.GET(options.BaseURL+"/readyz", wrapper.GetReadiness)
 	router.PUT(options.BaseURL+"/v1/admin/agencies/:id", wrapper.PutAgency)
 	router.PUT(options.BaseURL+"/v1/admin/categories/:code", wrapper.PutCategory)
+	router.GET(options.BaseURL+"/v1/admin/notifications/failed", wrapper.ListFailedNotifications)
+	router.POST(options.BaseURL+"/v1/admin/notifications/:id/retry", wrapper.RetryNotification)
 	router.GET(options.BaseURL+"/v1/admin/routing-overrides", wrapper.ListRoutingOverrides)
 	router.DELETE(options.BaseURL+"/v1/admin/routing-overrides/:category/:commune", wrapper.DeleteRoutingOverride)
 	router.PUT(options.BaseURL+"/v1/admin/routing-overrides/:category/:commune", wrapper.PutRoutingOverride)
@@ -8213,6 +9179,8 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.DELETE(options.BaseURL+"/v1/me", wrapper.DeleteMe)
 	router.GET(options.BaseURL+"/v1/me", wrapper.GetMe)
 	router.PATCH(options.BaseURL+"/v1/me", wrapper.UpdateMe)
+	router.DELETE(options.BaseURL+"/v1/me/devices/:token", wrapper.DeleteMyDevice)
+	router.PUT(options.BaseURL+"/v1/me/devices/:token", wrapper.PutMyDevice)
 	router.GET(options.BaseURL+"/v1/me/export", wrapper.ExportMe)
 	router.PUT(options.BaseURL+"/v1/me/password", wrapper.ChangePassword)
 	router.GET(options.BaseURL+"/v1/reports", wrapper.ListMyReports)
@@ -8264,6 +9232,57 @@ type UnavailableApplicationProblemPlusJSONResponse struct {
 }
 
 type UnprocessableApplicationProblemPlusJSONResponse Problem
+
+type ListDevPushesRequestObject struct {
+	Params ListDevPushesParams
+}
+
+type ListDevPushesResponseObject interface {
+	VisitListDevPushesResponse(w http.ResponseWriter) error
+}
+
+type ListDevPushes200JSONResponse PushList
+
+func (response ListDevPushes200JSONResponse) VisitListDevPushesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListDevPushes400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListDevPushes400ApplicationProblemPlusJSONResponse) VisitListDevPushesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListDevPushes404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListDevPushes404ApplicationProblemPlusJSONResponse) VisitListDevPushesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListDevPushesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListDevPushesdefaultApplicationProblemPlusJSONResponse) VisitListDevPushesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
 
 type ListDevSmsRequestObject struct {
 	Params ListDevSmsParams
@@ -8485,6 +9504,141 @@ type PutCategorydefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response PutCategorydefaultApplicationProblemPlusJSONResponse) VisitPutCategoryResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ListFailedNotificationsRequestObject struct {
+}
+
+type ListFailedNotificationsResponseObject interface {
+	VisitListFailedNotificationsResponse(w http.ResponseWriter) error
+}
+
+type ListFailedNotifications200JSONResponse FailedNotificationList
+
+func (response ListFailedNotifications200JSONResponse) VisitListFailedNotificationsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListFailedNotifications401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListFailedNotifications401ApplicationProblemPlusJSONResponse) VisitListFailedNotificationsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListFailedNotifications403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListFailedNotifications403ApplicationProblemPlusJSONResponse) VisitListFailedNotificationsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListFailedNotifications503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListFailedNotifications503ApplicationProblemPlusJSONResponse) VisitListFailedNotificationsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ListFailedNotificationsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListFailedNotificationsdefaultApplicationProblemPlusJSONResponse) VisitListFailedNotificationsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type RetryNotificationRequestObject struct {
+	Id string `json:"id"`
+}
+
+type RetryNotificationResponseObject interface {
+	VisitRetryNotificationResponse(w http.ResponseWriter) error
+}
+
+type RetryNotification202Response struct {
+}
+
+func (response RetryNotification202Response) VisitRetryNotificationResponse(w http.ResponseWriter) error {
+	w.WriteHeader(202)
+	return nil
+}
+
+type RetryNotification401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RetryNotification401ApplicationProblemPlusJSONResponse) VisitRetryNotificationResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type RetryNotification403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RetryNotification403ApplicationProblemPlusJSONResponse) VisitRetryNotificationResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type RetryNotification404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RetryNotification404ApplicationProblemPlusJSONResponse) VisitRetryNotificationResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type RetryNotification503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response RetryNotification503ApplicationProblemPlusJSONResponse) VisitRetryNotificationResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type RetryNotificationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RetryNotificationdefaultApplicationProblemPlusJSONResponse) VisitRetryNotificationResponse(w http.ResponseWriter) error {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(response.StatusCode)
 
@@ -9295,6 +10449,121 @@ type UpdateMedefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response UpdateMedefaultApplicationProblemPlusJSONResponse) VisitUpdateMeResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type DeleteMyDeviceRequestObject struct {
+	Token string `json:"token"`
+}
+
+type DeleteMyDeviceResponseObject interface {
+	VisitDeleteMyDeviceResponse(w http.ResponseWriter) error
+}
+
+type DeleteMyDevice204Response struct {
+}
+
+func (response DeleteMyDevice204Response) VisitDeleteMyDeviceResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteMyDevice401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMyDevice401ApplicationProblemPlusJSONResponse) VisitDeleteMyDeviceResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type DeleteMyDevice503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMyDevice503ApplicationProblemPlusJSONResponse) VisitDeleteMyDeviceResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type DeleteMyDevicedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeleteMyDevicedefaultApplicationProblemPlusJSONResponse) VisitDeleteMyDeviceResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type PutMyDeviceRequestObject struct {
+	Token string `json:"token"`
+	Body  *PutMyDeviceJSONRequestBody
+}
+
+type PutMyDeviceResponseObject interface {
+	VisitPutMyDeviceResponse(w http.ResponseWriter) error
+}
+
+type PutMyDevice200JSONResponse Device
+
+func (response PutMyDevice200JSONResponse) VisitPutMyDeviceResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PutMyDevice400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PutMyDevice400ApplicationProblemPlusJSONResponse) VisitPutMyDeviceResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PutMyDevice401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PutMyDevice401ApplicationProblemPlusJSONResponse) VisitPutMyDeviceResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PutMyDevice503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response PutMyDevice503ApplicationProblemPlusJSONResponse) VisitPutMyDeviceResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type PutMyDevicedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response PutMyDevicedefaultApplicationProblemPlusJSONResponse) VisitPutMyDeviceResponse(w http.ResponseWriter) error {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(response.StatusCode)
 
@@ -10780,6 +12049,9 @@ func (response CreateUploaddefaultApplicationProblemPlusJSONResponse) VisitCreat
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// What the local FCM stand-in received for a device token, oldest first (dev stack only, FCM_ENDPOINT=standin).
+	// (GET /dev/pushes)
+	ListDevPushes(ctx context.Context, request ListDevPushesRequestObject) (ListDevPushesResponseObject, error)
 	// The SMS the dev sink received for a number, newest first (dev stack only).
 	// (GET /dev/sms)
 	ListDevSms(ctx context.Context, request ListDevSmsRequestObject) (ListDevSmsResponseObject, error)
@@ -10795,6 +12067,12 @@ type StrictServerInterface interface {
 	// Create or replace a category.
 	// (PUT /v1/admin/categories/{code})
 	PutCategory(ctx context.Context, request PutCategoryRequestObject) (PutCategoryResponseObject, error)
+	// Notifications parked after their last delivery attempt failed, oldest first.
+	// (GET /v1/admin/notifications/failed)
+	ListFailedNotifications(ctx context.Context, request ListFailedNotificationsRequestObject) (ListFailedNotificationsResponseObject, error)
+	// Send a parked notification again, now, with its attempts reset.
+	// (POST /v1/admin/notifications/{id}/retry)
+	RetryNotification(ctx context.Context, request RetryNotificationRequestObject) (RetryNotificationResponseObject, error)
 	// Every routing override.
 	// (GET /v1/admin/routing-overrides)
 	ListRoutingOverrides(ctx context.Context, request ListRoutingOverridesRequestObject) (ListRoutingOverridesResponseObject, error)
@@ -10810,7 +12088,7 @@ type StrictServerInterface interface {
 	// Staff sign-in with username and password.
 	// (POST /v1/auth/login)
 	StaffLogin(ctx context.Context, request StaffLoginRequestObject) (StaffLoginResponseObject, error)
-	// Revoke the session of this refresh token.
+	// Revoke the session of this refresh token; with device_token, that device stops getting pushes.
 	// (POST /v1/auth/logout)
 	Logout(ctx context.Context, request LogoutRequestObject) (LogoutResponseObject, error)
 	// Send a one-time sign-in code by SMS to a Vietnamese mobile number.
@@ -10837,6 +12115,12 @@ type StrictServerInterface interface {
 	// Change display name or preferred language.
 	// (PATCH /v1/me)
 	UpdateMe(ctx context.Context, request UpdateMeRequestObject) (UpdateMeResponseObject, error)
+	// Stop pushes to this device. Unknown tokens, and other users' tokens, change nothing.
+	// (DELETE /v1/me/devices/{token})
+	DeleteMyDevice(ctx context.Context, request DeleteMyDeviceRequestObject) (DeleteMyDeviceResponseObject, error)
+	// Register this device for pushes, or update it (the same token again updates it). A user may have several.
+	// (PUT /v1/me/devices/{token})
+	PutMyDevice(ctx context.Context, request PutMyDeviceRequestObject) (PutMyDeviceResponseObject, error)
 	// Everything the service keeps about the signed-in user, as JSON.
 	// (GET /v1/me/export)
 	ExportMe(ctx context.Context, request ExportMeRequestObject) (ExportMeResponseObject, error)
@@ -10903,6 +12187,33 @@ func NewStrictHandler(ssi StrictServerInterface, middlewares []StrictMiddlewareF
 type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
+}
+
+// ListDevPushes operation middleware
+func (sh *strictHandler) ListDevPushes(ctx *gin.Context, params ListDevPushesParams) {
+	var request ListDevPushesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListDevPushes(ctx, request.(ListDevPushesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListDevPushes")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(ListDevPushesResponseObject); ok {
+		if err := validResponse.VisitListDevPushesResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
 }
 
 // ListDevSms operation middleware
@@ -11045,6 +12356,58 @@ func (sh *strictHandler) PutCategory(ctx *gin.Context, code CategoryCode) {
 		ctx.Status(http.StatusInternalServerError)
 	} else if validResponse, ok := response.(PutCategoryResponseObject); ok {
 		if err := validResponse.VisitPutCategoryResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListFailedNotifications operation middleware
+func (sh *strictHandler) ListFailedNotifications(ctx *gin.Context) {
+	var request ListFailedNotificationsRequestObject
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListFailedNotifications(ctx, request.(ListFailedNotificationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListFailedNotifications")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(ListFailedNotificationsResponseObject); ok {
+		if err := validResponse.VisitListFailedNotificationsResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RetryNotification operation middleware
+func (sh *strictHandler) RetryNotification(ctx *gin.Context, id string) {
+	var request RetryNotificationRequestObject
+
+	request.Id = id
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RetryNotification(ctx, request.(RetryNotificationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RetryNotification")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(RetryNotificationResponseObject); ok {
+		if err := validResponse.VisitRetryNotificationResponse(ctx.Writer); err != nil {
 			ctx.Error(err)
 		}
 	} else if response != nil {
@@ -11459,6 +12822,68 @@ func (sh *strictHandler) UpdateMe(ctx *gin.Context) {
 		ctx.Status(http.StatusInternalServerError)
 	} else if validResponse, ok := response.(UpdateMeResponseObject); ok {
 		if err := validResponse.VisitUpdateMeResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeleteMyDevice operation middleware
+func (sh *strictHandler) DeleteMyDevice(ctx *gin.Context, token string) {
+	var request DeleteMyDeviceRequestObject
+
+	request.Token = token
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteMyDevice(ctx, request.(DeleteMyDeviceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteMyDevice")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(DeleteMyDeviceResponseObject); ok {
+		if err := validResponse.VisitDeleteMyDeviceResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// PutMyDevice operation middleware
+func (sh *strictHandler) PutMyDevice(ctx *gin.Context, token string) {
+	var request PutMyDeviceRequestObject
+
+	request.Token = token
+
+	var body PutMyDeviceJSONRequestBody
+	if err := ctx.ShouldBindJSON(&body); err != nil {
+		ctx.Status(http.StatusBadRequest)
+		ctx.Error(err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PutMyDevice(ctx, request.(PutMyDeviceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PutMyDevice")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(PutMyDeviceResponseObject); ok {
+		if err := validResponse.VisitPutMyDeviceResponse(ctx.Writer); err != nil {
 			ctx.Error(err)
 		}
 	} else if response != nil {
@@ -12013,159 +13438,173 @@ func (sh *strictHandler) CreateUpload(ctx *gin.Context) {
 // Base64 encoded, gzipped, json marshaled Swagger object
 var swaggerSpec = []string{
 
-	"H4sIAAAAAAAC/+x923IbOZbgr5zgToSlnhRFyZLblmJjQpbtLtf6orHsrokpeUkwEyTRygSyAKRkVoW/",
-	"YWM/YB825gfmbSNmHmdj/qP/ZAIHQN6I5EWWVK4u14NLJDNxOTg498svvVhkueCUa9U7+qU3oyShEv98",
-	"R7Wcn0w0leZTQlUsWa6Z4L2j3jmNBU8UaAHXhGkY04mQFLScMz4FMiWM93tRT8UzmhHzesY4y4qsdzSI",
-	"enqe095Rj3FNp1T2Pn/+HPUkVbngiuLMT0nyjv5UUKXNp1hwTTn+SfI8ZTExi9jNpRinNPv7vyizol9q",
-	"c/2dpJPeUe+/7VZb27W/qt0z+5adtLmn9zMK0k4LTEFG0omQGU1ASJgQliq4IilLcPZjGFEphVQjSJnS",
-	"CugVlXMQkwnliQHBhNE06fc+R71TwScpi+99K/GM8CmF2E2v4JrpGWjzSyEl5RqUJpriGp+bvdznAk/4",
-	"HISeUQkIRtg6GAwiOBjsmX8emn8OzD+H5p8nERzs7Zt/zA975rt983H/SQSHg8E27uCFkGOWJJTf5y7O",
-	"2ZTTBBiPYFxo0DOmQIqUQkbmwIWGROCXuMI3Qr8QBU/uc4FvBKginoGkShQyprAlJC5McGpRgaQplbhe",
-	"RakF5XshXhM+dzdQ3SveCgEZ4XMgWtMs1+rYkpcR0qIdJEYjUJb4GALTJlc7Jb0KrcA9vVujbLiID5wU",
-	"eiYk+5ne6/G8ZkoxPo2AfsqZtJSGcaQyEEuaUK4ZSS36fODkirCUjFN6rxcVlBaSTCkoKq+ohERQhShE",
-	"uLqm8tjQfEvwgRiIdpwVvBF6ZgjjNVGONCW3eYC5FDFV6r7B8wNN0x3LJiwNkHRSKJrA1kRIoJ9IlqcU",
-	"COQpiSmIQiuW2JuXS3HFeIx37rPnlAiHkynl8dz8lUuRU6kZdZcwywpOh7FI6CJHfiEkuCfgjIo8pQ8U",
-	"nIosY1pTqo5wUjGZsJiRFA53EjZlGsxY5hgcS1ZaMj416MaSVVCxy3yZmKcvmaVrlBsW/6Nfai/quW0y",
-	"kvaiXqFZyvS8F/XMvvBI1DCmXEva+xhYBCcZHVqSHv7tiuGsFsy9o96Hp2+ewdnsP//1r//+f/gUnv7H",
-	"vzA4nf3H/50vbhFljp8Kc+3MilnSq8asZnZbqxYnxn+hsTYLKPffWEEx5snO4NGjPz40mzdkTJrT+Z8/",
-	"kp2fBztPPrr/73z8ZS969PDz34Vg70bmeWEROEmYARVJz2r4MCGpotEKFKkvwMz+y2F4xrs/v4x8ekX5",
-	"VM96R/uDQWTkQf95L1p6uhu92TrVGxzoK2alziZgmaZZ84/VV8OM6SYhUpL5Is7hWKGlnBJNp0IGiYA9",
-	"2WXT+7dPzbNIskiSMoMWKVGqfs6FnBoqGfW4kBlJg4c4laLIm0jO+EQSpWUR60LSEELNCE9SmgzH80VK",
-	"dcKBIIDg5bPIsLyRQ7cRGKJp6NQiAQMxsQKLI3HXMypLQmqoMzAUCKpFVji8DC+r598JkkBCMjLtfqdN",
-	"b777z3+F2V///X/xKWR//bf/p+H//29He0JD5LO5YjFJF0HyjiqRXhn2aGgyckcFSmTU8swrptg4pUdA",
-	"PJPNZ0ILo6V4fKoR8bEQKSXczKgoV0yzqwC/eGM0FlAzcc1BcAvJYpyyGDKSh0ZrIS8iYphkWoxpIMEC",
-	"EtbXtuwGnDp8r2AuBUmG5Tm1SCzS16Ehrg+fhEmdH/gm5PWWLlKNoh2sJoU3u0rmBGvzPDpYj+TeK7Fe",
-	"+0ZwShPVQv41EH4FBt816t4GJykZwRfwkhmNLxfXQb3KvyDvz4TUEXDBd8p9gqRECW6oLoeRuBwZ0oNX",
-	"JCg8pkQbpBza/bmfeZGNjbxuwV2/PJngU5GMDWAfBm+OuFzzOHv4bGMBQZDYS/LOwL2LwVYEx0tzQbxv",
-	"Prqe6NnBgJ4S8waZww9EJisF1hr9rWFwaLfPiCbPP+VCBrCR4vc0GRL80Wgy5q9eQjTd0SwLssJciglL",
-	"6RpqEz6G11IpIyyujffn9oWXfCJWon59D9XiapOGgPKC0TQpzV5NoKDtbvFq/GBEjiMYjUUy76fCqpT9",
-	"lOhRBKOfCirn/ZRlDD9aRbX/MqFZLhAXd/4HnY+g3w9emMyorlMaUHRae7VLq14Ibe07SlJDcNvbUpro",
-	"osG1xGXgurVmdG+FJnpF+LRwy/ZDIj1tIGK1y1cOZotLI3FcSGIubBMLRTFOayhYkZC0ja/dT/Lpmk9a",
-	"E1nHuVsBSSgUFSAmGYWJFBmKnG7rCb1iMcokhj8N6Sc2WQ3eFJE2RYHRLSAIage6m0gtTeAuGorzmeBG",
-	"1vbPAVWaZURTYBwyqiVFyXoRghn5ZG36ewPzXxQy8q9xZOUwT+pD7DwZbHKa1VoeN0bBj61hOo8gBPk3",
-	"lMjxrfByO9I7ipT45vy8Mcwi+6ppjpvoiJ7tLVzaWFKyKYNo4FhgzIQpTXhMLUYuHPJEpKm4dlbBtrNo",
-	"HdOUBY41TVVUb/Ub5/bZoG3I8dsSvuXIje004FXfSegk3+r8dEbSlHJLQ1sn6X8a2g0vQNEajdVmrNvc",
-	"9TAZsPA3d/55f+/RQQQ5kTqdQ0bUpdUvK1Hl7x8fPNnb/8Mf/vDoj49D00iqKE+GKK4PnQk4dJhtmaa+",
-	"Zb/YxkY7hu6Abs2JuAG9LGFUEwGf7O3Dw4NDsPutaTkP9zezSNnBO9b7ZyrZZL6pza+FJ5tpfZ2Wwkch",
-	"9Xn5eeFYoa2dEaWuhUxO0bKx6f6st3KYu0Haaubho9UKKr1e+/XByk2319MaPwgAIxEsXvEZZdOZXkbl",
-	"Oi21zfuLt+EINLmkHMZzFFacYUALNPLgV9Io1QWKrTW5xfrue5EdJSi5VUS0Oe8zKtkVMRqiAiIpZCRB",
-	"J4ObzfrSc6Jn9fmcq4ahzCMpSQwxnRCW0iQ4uZ4V2ZgTlg4LGbAUnBt9dSdlVzSBD+9eeUPhwWAA+Sco",
-	"Xw7K3ZsM6KxjSbll2MqoJgnRBMyIeU6TCIiGTCgN+4ODx5B/2g5Oe80SK6CvoId4q5YI4N4xFbILvXtx",
-	"Ck8ODv9Y2kcTERcZ5brfWzRracLSkOBLNFxTruFaCj61/m3DWSI01BLIqVQWlxaZE0ZHLI75PBQnYcer",
-	"oiv8mlHuXEu2qqlzC5JV1GPcMugw42vjaYCb4QOOvi4O8E87jtHsvHzmscW9Exyv6zaZsb57//4M7ANt",
-	"51yNOGimU9qBuaCKLCMIZFyJoRjmbwfT4IrsF4u2oA/vXoKkEyopjylwkjFEg4VBI6D9aR9GM61zdbS7",
-	"qzIi9U+8f1W6XNVudbyj/krOgr/6fa66A94Y0VJ7kP51CU83EmuZylMyH3q7zw2cph8UlVYuTWvK87I3",
-	"SiW7W3p7RxVLzEsgeDqPShEujMxiteXmnbBmm0JR6TfbwjRNJhOcrr+eaxWnre26cQJLzvVDbo5kpciQ",
-	"MV7/dm+BxLWOriYBPF5tpt78rD4HdvSOkoRxah0HbRmOxpcbWIXRpBsgdIsmHs9fi1r4yLo2n8iv62Nw",
-	"NxNJ1exmIra0Lw+1uFzwOBzubShSNwcLrzWsLJM4prl2npX1aABJEumOcJGmfKHuHSLm5jcjw5lzBHFF",
-	"rX8UCUFTJfvHNzv7j/b2dgaDwcF+aOV3ochb/ZZZo0wgBNFGl9mnlIuPw7MASTD6T88IhxlBR48ykgbT",
-	"YcfOZkp/WrM0Lr2w/rnPzmq3/h20In3gDqKcqGbDWHDlQpAWtyOJ7oSahRCVDxTYxzwnR6cUxovtGZQ4",
-	"DMsGKORf0Y2wWorCr2c5X8DHntGYKQe1m5hXDF/PaMosL1sL2u/dC8+5XscZFjbY1EFdw5GaJad9diVW",
-	"1JbcMvF40NUvQzcNsuFCLaf1yc4/D3aeDHc+/vI4enQQdlu7129i/q0oVt1uMRhEt0fBWnSiidNnKWEc",
-	"NP2kj+G7969f2bAFDJNreakPBm2fcWiRm15uC7TGDW8u8EOeCpLAy2cKbfpw9vb8Pexe7e0W+IOCre/P",
-	"374BVYwzZl1KKPlsN7STG5xpRj69tK9bG4T7sLcWTUnohBSp7h1pWdCFwFIyd1oIEtsxdYEeVodN5yCM",
-	"PO8oRfIPUCc75nh4FRyyTihI+Ip134IzEjJ4bmZN77KjRz1OP+lhXEgV8m+fEaWAKBjZB6qQI/MW5GRK",
-	"j4GMkRW5qJiUKPvDGpJup9G+QQAb4llM2RU19MoKI/gn48NciileW/NpIoZOn8Sf/bkZUpQK5b4zU7k/",
-	"RU55hzHF6wonsb9CG3mS/Es1W84VS+jQrBFpLp8wmVmbeF5oQy2lkd+D0YFCd2jkNrQYtuqjb0cOozEQ",
-	"YcuNv41RLwTDwtBQ4XMcLOcM0pdF7lcy49KLdFjzIe1Fq+w0Di7Bg3fqVnXgFv69qIfBuFSao7eqKkky",
-	"xh3siI5n9jf8MniULW7coQGvH6zoI+ZWEf8qegLhQFSI6r/lFAy/LM1EEBOOYqxVUPnUULQOe4sZ0kUU",
-	"LWKHIhm6Jv/MqDb6XEcQiiyakDfCs2RJM6h1OBaoHvnA2Vyk8ynKBJwSSZUeVmGE68S8thHDwtYtpgRW",
-	"fYthpMGTfetXvNy2sW6Q9s3Vk2ZQ8QrzeMUMGi9GtUWvsecbSTqbQyV4Xmsu8TZ8wu2TvrlbuB4xs2hf",
-	"uIHuZ/je0AhpG7zVxoW6oNwYL7iDTK0L0lZgC+V6o60ZWTSoz1onzQrTpGF0OEJUzhzazk3PUZPJ5J6s",
-	"mWSc0iSsoN6qrfOmNsc17Irl46WJsdzXShMjgvoUn/kSSrOZw/XLLJE392JWp1AyxC+UP+on1Z3p0jc6",
-	"0H5HrkvrRGuHWfOu4ro7z+82qLC9c194Z1+JKdtUoP4Cn3Yd+ptg4Bog79zi7RnjN6A893VBQib79yy+",
-	"pPqW5C+CsUDJ0GoLTezs8MhVSq0ZO6WfwiCjKiapoXThn2dlYvTib0YqTgo6tNrn8mec3rnKohkySXr7",
-	"+3oa/RWVqmly7tK83Mh14XJhT4sbqMBZAmfxeKplfOzEjFvSosuFKk2kDXJyHmerVlfrtmq+IaSScDVB",
-	"Cp0ReTmsNoQfk8Imvbq9ZlbjnFn1p+D4R4im27CqNQxlW20j2Ta6g/FFNBx5T3Ez5uTWzGXt+1FueCgm",
-	"YbVRSDZlnKTO0PXA+tdhy4IUiIJyjAiaQNxu2RH2BxuZM1zkiKR5Ojfz4WFuR+CCuP0StiPAU2eCm68q",
-	"DNiOSrOHP3a3QnfqEZgDtbYQbwkxEup65g+7vMWlu5GO4HpGnbOmZiVUlCpgGracIdKmgxyBuamSk3Q7",
-	"7MfpMheUiF1GU9cwmAs9JEMXSYAWMVVgJrMRv90dIeNCNTNy6mL9cBNbSEgx7LbwWEoQNmnGonB1VcL0",
-	"IUQsW/iDoyvIDchtWAizdsnrmUipwZiibv+o1rWZCGTnObehI2tYVdcxhEZ+/91g8xPehmv29kOflxs+",
-	"VjDlm+hkm3k5HVvr4Mc3cAPezJnnch9XZ2itiqMukygrZua3uFKXazoIA+hU8twqkbSyvS/ywVgLOfQa",
-	"0+LPS7XxTU58IkU2vBncPcMJkbtbiHpHo42DWwMgQfCLS8rPCJPhm6xUFerRGcfOeHedqYJrltqwVhwO",
-	"cDhXN0V1OcJbQSYBQF1SPvTBb57zPKVEdsTBGm1p7bS3BRZSg0Nj7gYI2ut2k4aAbsWxm0XguAIpC5tn",
-	"GZnS3b/kdGr4LH7IefX3NR3n5YcZZXE4XJj9bAiPpqrhVNk7/OP+40cHg418K42FNobuBsl5KsK5jhvn",
-	"S9TK06zg4AuqW7WojOqZaNTXOPvwPoxfuPwuuuKilVco9OUQ9oVy+mozjYyKIBSt5e4mYjome8aFZHp+",
-	"bi6EhdHYXqnyrxce+N//8L4XBZLa65ccffKKTfkO4314TuIZlK4YW30tMtK7IQ4qFjlVNl6GKcArSZ3j",
-	"UKTUPEQ0ZGR+wWOSpsD0MZbCyliSpPSaSAqUT4SM/aNm+P4F96XskLvZvZQ7n2md29JAzNnem9t5SuJL",
-	"aqNlzTrOMyI1/GPx13/7Fz6FN4zPIGaa/Uz5zoTSZEziSyB53ocqqtN58X0kLSpaVqVI2YRanye54LYm",
-	"BOGJmYdJ8HESx0AJ1gDDUbBEWaFpAlp4BS0XHAtMuJyBCK6FvKQJjOfAtAJnKLQV5Bi/4AR8Snxk5oua",
-	"4QRRZ1WJC37BbQC4rfrGMKm/jFQfdZVqGpXB67BlySyMXOz7aLsPf64Cx23YOR7bBQ/W5AOi7XIZL2v4",
-	"IbBt+UGIiZRzs6xRPax7BPbyHMNPhdDUKD6YCz8XxQV3kCVliDUiTMpiyhUSV2vK6hm6IRnVXsK2Qdy9",
-	"AEa88JhwcvayZog46g36e/0Byn455SRnvaPew/6g74oNzfCy7Sb0aldZkX9qrVflfTG3uveKKf2MXp2j",
-	"iJ4TSTKqkcj9+EvPMOEeJjP75PKjMg+rIjM25qRW3bGZENWmCR9b9R33B4MlRbo2K87lvUYdVRCdjm1r",
-	"qB3YeUPDlevbrRWfxFcOVr9SlvbDJbi4nFUvuWyFGsHsHf34MeoprxLh+s9fn+MtSugVKMYvwUutLgXD",
-	"Zu1FwOk1VRomTCrUya+MthhfVoFKmkyVy1LufTSz7s4wT/znTjT5E9UulfwOj8/NEKo8l7Ir2l8KoFfs",
-	"inKqXHEzl1dkqEqRIx1UVF65KBC//cqJ76CAAdJ1IDRXsT8Y2JtuiUlCc8oTTKyyQSoqgsPBQ9gqA08m",
-	"hKWG2NjQ6W1b5fKa2SCFBQBXMeF3CONqkgCYzY9zvB2Hg4f3M+VJHYyteoK3VRNwCdaUazuC14JPxbOn",
-	"iCznD2tL6ESXq71d9IjtIqtkVO3+wpLPKCoVgTt0VugTHwMSorSGaFeE1mZKdFLZNS1XH0v78VORzG/t",
-	"SOtV6T43pU6z0M93iMA+RClM4l2iI1FYqpImNyf1e6tfaZQKxZcern6pKk77xQyikqV/9K7Zzw3stv5s",
-	"EBLtzSSmWDfJgmgLj4AqLwMZwc0RNvMwi4kT8XzZzgbniIkmqZgWtH0VnC0HL0MsErr0OpxWhp/VF8IZ",
-	"i252JZp2vru6Fs16Yvd8MaryUB01oN3v3y5H5+UoYbQWqrto/x0fTLhcyG5Fd90tkw8Ep3VgRbn4/m/4",
-	"ZBthKq1jtjqmO6tyuzc74N1fPIJ8NtQNPQKfrZyYUmuAbR78M/y+Hdi3cPIHoTzOTFyVV/ReTuWe1ZuV",
-	"F9SCwLCsVae2FvuoeM2tsJCog0n5COHuSdYrxGtg0cU3Qwh1+9wsGIV7z0xtISZ2ORX7fXO0c4r2PqZK",
-	"PvbAGwydp9j85IrmonmwMvLNiKY+o9Q2Y5BFShUospIZOuVnKfc78Q/duWawjNn5pUYgZEKltWq+fNa/",
-	"ZVuNZTm+5sqMaJutScvDWAXRQs92Ux9CmAulQ/whRx8o2hgKicbKQhkZZiptwE1CUzL3JmAOBDTNciGJ",
-	"nEMq4kvYOth/Yu3FjSr924u2iVpI491QmtoE90xfKl/lspYe90tW9p+sfqndl6My2aycrEz9v12kt1Ug",
-	"nGvG4pWPJ0Uk9MGYddw3G19Ee2G5nsf7FjGxv98Rx2vWMVgLFwOym8MbUeh7RZz7R4A6R7ppMltb5rsS",
-	"l7bApivZWjrwnCvcOgJXYJHQeTfprBW4y8gcxhSuJdOacsMjCZ9DoQqSwkTIDLZG9XJvowhGttzdw4ND",
-	"97n+cbsPJzaSkKkL17vlEDLGC00V3gJiqx8cgpaMqj6cqMuySVaZfopJbW6FzgZjy92LNBHXHEP7tBAg",
-	"JpryC44+UcHLV4S0n6i+FvISXM535I3UEKb71lHVvGwOI9/q/I4uXK0u31qXbf82Z67qLXZZTMxJXhOF",
-	"1ShufJV/o+TcyJLEIBLGQ5SEHWEynltflABSy7yETIxZ6tFw9Q3dvSpLHIZpvS2BeKfY56osfpM6fqNo",
-	"+vyTa22nnX8U8RMJqYGxOgYbK6h8eAPyKFvgWBQ2sd/6SX1QyXK0dUyoG2edCIEnrL4iMeWekPcNvXaQ",
-	"/xsXfcJYSJpSivfL02vICZPHzjVNDT8xAiKnoLTIFcbYtJzTTeSr3CpL1ezT6rF78DQsU7VLtbaha9sq",
-	"hl/BgaGGXnlESsrgChPk2PYChaTrmSjVd1eQqltzD3q/ugIqfl3v16/sherfyOL8K6PNW07XdRH5Qone",
-	"L9CqPINVMEgKWDF2C4OqIjBHHYFtHaAirwCpbWAKqCSKlgFrx2125q18SpN5dMEJF3yeMUWTPljF3PE7",
-	"W5rXJ12aK0k4oCYGjCtNSRLSA6wb4/V6ngv78L16Lr4Szbely1pAdAgeDVJvv0JHRhexCAH/9m5tFace",
-	"vLSuj0r/d22awHIzKJsbPahQWJSvhEz4NHHIxfO0udOv78px0yyXes/i4QpUKnBRSQulvhnI1sVCWzYf",
-	"XGI8sgwQ0giVEyqNlOXr04ZRsuROu7TsAhUkObZJ1N1SnVozqg5sMeyxFQV4amfeecaUb8HTnLHtR/38",
-	"e0YXFHRt40hrU5VGuIBLSnMFZCywU3mbrmEKxffnb9+swqF6gYWgr9pi61mtfsddkLtmR4mbWu1PfSPq",
-	"r9qF/Osi5Rdg4omRTScTyCgaqX1jU5uegvUo3TEeO/+zF39RYlU1l8oSnHRi8FId+bXrl7RmwkOZkbqu",
-	"baaZRhkeFHvDNcYsz2h/0GymtSpBLjyBS87uyMvYD+T+36lWWCv1GYwBz8kUu/qW/vFvd3BjdeN9U88w",
-	"V8qBs5kRUr9A/r6grBp2ll0LuCZzhb1jKE9cWY+jC37B/wCjrEg1y4nUuxMhsx3Dr0dHQLBfFAonCYzs",
-	"JCNbOTeCUa188QhtLIYLjey4o2148fLd+fvIBi0ITi844NzsEw6q/Kj4/MimaHn2hqmo6hhX1kbW0VF7",
-	"5plQtJzXJg9C0Sr/O2qXNhlh4tqZUdiN1q3l/MjChXAYtVs89qGsUXlJ53bE0sFXmpwk1YXkqv6LWeYF",
-	"39of7Nk8ErRQ224r+4OBbX17TWSiIqBX1PViNavBgG4p2RWFWHDXniidbx9Xo5uV+DTBhE2woYeuZQQS",
-	"ONjf78PLCUYJm4s5ISxVkLHk2pUSdjVZmcJ8l0VfIro6uUC544IzBZc010cWXFVZVr8amwpI4pnFraOy",
-	"b87eIbx+GsH3Z8//FMHZmz9F8AMdnxlx97vnL09hK6ExS2hSwRVzgberxjuHA8jolOTsE01V/4L/4JHN",
-	"p0OOohp8cfYHCp7/08sX8Kez86rFI1NGLkpgy+yrfLlvezSOQJn7ocR2yHRio4zf+dJELYbTpoPmbMqa",
-	"/jCl3AxFlU1SzKn0x7RF4MOHl8/MwlhCSbqNEJcYE6TqgfzaGqqQRVghuuIRLWxdO2bxZOefbTm3Yf8I",
-	"s3/39h93RTDejfujKn9u6GSABtn86lgkrgxVVXTKreC9q2jSXgTS3WrX7V5wtiZkWUSlzBsfM07k/Mvq",
-	"eldrXIj08tv1cnlUkk1LvVZXoy5rY9lNLCZ633NYJ+3S+k4clRATtMojtmMIHUkxOw/oJ0Ooa/RsLJK5",
-	"z/m2F9mnbn2OevtWIrjjRVcl0zFcwKdlfuVizMFgDZfvqeCTlNlSAAd7D9eWX8zTh5s8vb+/zp5dXqeX",
-	"qr5OSczFTniMMPwOm3Q8ql/XBQmsqcLscmztulSTqXd/XVObuaso+LZ+Q/TSGb6k8W/nnK6H4A3mXKdP",
-	"8F2qR7W+wkGfuvkVRE4bEj2WJPci/Td9aeNb+rYGT1+QAxlK6RZ2sXd7RoyMzAW2XV28p8y85CvTtZz3",
-	"nbfaJwh3unnmXaLi7aYIV6XD7kHvX84y+/BSKxg9f0+mI5gKqoBxLWD0crLzmuh4NqraKJa9kLBBh61H",
-	"1TIPm2HuyB58DxlVX+lN4bQ6g4aBYUv4jl402a6IE7I8pm2DUNv4obQcrH1Ndmu1ccO2iVPbYSQC1wDE",
-	"KkHE/CGppZcTIeGPkBgFDZXmdhnSOpoRZQPHbJXFxTSIk1i/5b/CBfX8bkF/cytftxrLweAeVbRGZ5mv",
-	"RruoCeoVOnwRHfl6hfsNSc8NtIH9DeT7r9lm6qrYuvj4I6i3GorA9TGCLeyvpLYrcrNluyuZrwzVWZ+y",
-	"WZK5LHH4A7fPfAXSQMBV9kZoKDvcfdUpyl+pgqhFXgGwVBU7LfMh1+qLrxg/XnzDjRvjhoUdZr1XCgps",
-	"TalGicrGz6jtuhKiXE07UlUtX06LbFL1bi7pFaPXnfWuMGU2z7GEn6ob/sd0ImQzsg0XoWpyuvV9JK4h",
-	"GXpt3M9FSn3txYRecKZtZhTmmqCw6AqcN9p64TO+URicQC4Y1yAKbaZvFswzTxpQxYIoTVK4JuZaoB/C",
-	"+jYCZvozC4p3ZQPPb7aU36gtZaEvbUdkkfv95mldN7FX3mIs8g8zAdeiSBMXnV4ZHH3CZBXeru0XeGf+",
-	"AU5dRoxz0K0IZFa+B1WnGdJ2zLnLso5lb5+uvH4X3NzINfDZx7+fQORWTE64RkQjGvy4VhDMRoFjK4cq",
-	"KMf+9qChtVuMqIcMhFyeFVbcUb0A16xrLd1y73anDuGhXc7fnM/n68doV8eLuPgyH18PJ+Zh5fL/MK9b",
-	"ipQuYrxPECwrG1tTF5PusRDq12njSpvu/dDHFbTxmyT+RUj2FlP1avgFW0HKKXg6b2DPg2bdxBrtvEuF",
-	"zbdbxCJSy3IQ7pxK/zpJCBvciL8ZA97Xf4me2bQzEBIox78I96eBRS0U1WW6rA0GRos807Cl2JQrVOvK",
-	"uGBR6O0lxNnZ8Tu123Mqr3zwWC6p2TaWws+p3HEXGxsqKdgSVinF39y93o5ACbMypclcwYQoDTNxjTW0",
-	"MsLnvhK8sgErfTjF7uwuTsv2Z/euBkgpubLqtG3hBCMrno3QkVFr9yR8iS5s+HTB8fHIpRknRM3Ggshg",
-	"Cp8Rn13/qF8x7rne6ecWVeSq6t7GVfY6Rqx6DS04AGodjcLv+n4IQ2sm6YUV52WNkztOxFr6AjHj5ZT1",
-	"nmnVVzb6F3udM4F39+Paky6JVD+sR6rv32Kk+sLR7UVPugMM76rMQdXKbWnIeuku/BaCcRdpI4ZhezKJ",
-	"RZBImmIIgCPRTFn7B+NT2KqGc9WWrAqgKHUBsY5217mGZxNtvrFSrHf9YP82AjXcZjokJguStQM1vkVn",
-	"fGWXyGgv9gyr0IxJkaZVfMaWb9Xpe4aaw43TIqHJdlR2+KnVMDOijI3PWPsyrQ7oeO9SFKmst17ya3+A",
-	"5Q00hYzEM8bpkRUfMUIfSYPNdnAPVb0kbMwWGv8HTy44J1mZDqmJixpB50ZrX+DqqVIwaAtzUUBqxDxF",
-	"rrFhUIn3R0A8eG1aW3LBx3NQIqNGcqSpoqAYj2lVgm0v6IXACJN7pyu/wfiSRsfl+65/tAap/BZd8nuK",
-	"LlmHMrco8g9YmdFhyxHYDrcRYM/vCOoNnyPfSy1yemMEXY2fm42qI0/KbUfoCGyr76Xk2iW5dVPoE0fA",
-	"CJaxskm5H969OoazD+995hImUWEqFmhUkauGSFN2Rblrn6a2vR95VLUgHEUXHDP/UqZcanoqDOUflb0M",
-	"R0h8fdoeZr6pYpwxras245UD2rET24HJEX0hDYW2mS+wpdjPjgfMc2rNAYY/2lwyO76uhY1hcp3qwweO",
-	"KWFmeTZFWbqK/Z1JYLYf5R0Z25r9P+/ZKVLrtNlBFg2YvnaD2x1mt/ymSkm0E/fVpTMwmUM0V9olyRrZ",
-	"xvaZVFoSNp3hj+5a+dzRLd+wEu/rcelleeBYpP1+uyNeBfdkLrAVgbDpKTbZPNrdTUVM0plQ+ujx4PGg",
-	"ZxbtRmgTLd8aDlvn23ZfNu9T5TQ2l52mk37N9lP1+TKyUcvNV1Z4w9abvg1nKUO6CvP1su/mh6zfMII5",
-	"J/vi8FWjT0NcwVfSJi4j1FX4Jc3arL7u5bFzUbhXwuW3L/hToWc+R82c6kxIvZNiH8FGr9UtAt//8D6C",
-	"0Ym7WQiUI7A9kaHf74+23VKaVQ9x70xdcCk0sYUOnf5dKHrsCyBixBL3eX07SE2b40gsBm2tvrbDvbP9",
-	"WhrrwImFEhchGSzXhHUmbOUhXLmvL+OHcvUkFkdrFVHb8mgcNXxAysaGOhNE5L7c7jesqpPJsnN/UE9J",
-	"8ejlIurtXcGFlznI1dD+2iwO/tZ7NnHLNRsJ1of28xHlDS2Rz3xxZSktlpVKYG1OL0AE5uTpHFzh6qoD",
-	"5dbo/PX58Ozd2z+/fPb83X9XjF+Oto/hYHDQ7I1YWlKvep8/fv6vAAAA//9CgeOrmMYAAA==",
+	"H4sIAAAAAAAC/+x923IcOXbgryBqHSFynCwWKVIjkeFwULcZjXXhiNK0w0NtFZh5qgrDTCAHQJKqVvAb",
+	"NvYD9mHDP+C3jbAfveH/mD9x4ADIWyHrJpKt7lY/qFlVmbgcHJz75UsvFlkuOHCtekdfelOgCUj88z1o",
+	"OTsZa5DmUwIqlizXTPDeUe8MYsETRbQg15RpcgFjIYFoOWN8QuiEMt7vRT0VTyGj5vWMcZYVWe9oEPX0",
+	"LIfeUY9xDROQvZubm6gnQeWCK8CZn9LkPfy1AKXNp1hwDRz/pHmespiaRezmUlykkP39X5RZ0ZfaXH8n",
+	"Ydw76v2P3Wpru/ZXtXtq37KTNvf0YQpE2mkJUySj6VjIDBIiJBlTlipyRVOW4OzHZARSCqlGJGVKKwJX",
+	"IGdEjMfAEwOCMYM06fduot4zwccpi+99K/GU8gmQ2E2vyDXTU6LNL4WUwDVRmmrANb4we7nPBZ7wGRF6",
+	"CpIgGMnWwWAQkYPBnvnnofnnwPxzaP55EpGDvX3zj/lhz3y3bz7uP4nI4WCwjTt4KeQFSxLg97mLMzbh",
+	"kBDGI3JRaKKnTBEpUiAZnREuNEkEfokrfCv0S1Hw5D4X+FYQVcRTIkGJQsZAtoTEhQkOFhVomoLE9SoA",
+	"C8oPQryhfOZuoLpXvBWCZJTPCNUaslyrY0teRkiLdpAYjYiyxMcQmDa52inpVWgF7undGmXDRXzktNBT",
+	"IdmPcK/H84YpxfgkIvA5Z9JSGsaRypBYQgJcM5pa9PnI6RVlKb1I4V4vKlFaSDoBokBegSSJAIUoRLm6",
+	"BnlsaL4l+IQaiHacFXkr9NQQxmuqHGlKbvMAcyliUOq+wfMDpOmOZROWBkgYFwoSsjUWksBnmuUpEEry",
+	"lMZARKEVS+zNy6W4YjzGO3fjOSXC4WQCPJ6Zv3IpcpCagbuEWVZwGMYigXmO/FJI4p4gpyDyFB4o8kxk",
+	"GdMaQB3hpGI8ZjGjKTncSdiEaWLGMsfgWLLSkvGJQTeWLIOKXearxDx9ySxdA25Y/J/9UntRz22T0bQX",
+	"9QrNUqZnvahn9oVHooYxcC2h9ymwCE4zGFqSHv7tiuGsFsy9o97Hp2+fk9Ppf/3b3/7j//AJefqf/8rI",
+	"s+l//t/Z/BZR5vhrYa6dWTFLetWY1cxua9XixMVfINZmAeX+GysoLniyM3j06LcPzeYNGZPmdP7nn+nO",
+	"j4OdJ5/c/3c+fdmLHj28+bsQ7N3IPC8sAicJM6Ci6WkNH8Y0VRAtQZH6AszsXw7DM979+WX082vgEz3t",
+	"He0PBpGRB/3nvWjh6a71ZutUNzjQ18xKnU3AMg1Z84/lV8OM6SahUtLZPM7hWKGlPKMaJkIGiYA92UXT",
+	"+7efmWeRZNEkZQYtUqpU/ZwLOTFUMupxITOaBg9xIkWRN5Gc8bGkSssi1oWEEEJNKU9SSIYXs3lKdcIJ",
+	"RQCRV88jw/JGDt1GxBBNQ6fmCRgRYyuwOBJ3PQVZElJDnQlDgaBaZIXDi/Cyev69oAlJaEYn3e+06c3v",
+	"/+vfyPRv//G/+IRkf/v3/6fJ///fjvaEhsinM8Vims6D5D0okV4Z9mhoMnJHRZTIwPLMK6bYRQpHhHom",
+	"m0+FFkZL8fhUI+IXQqRAuZlRAVdMs6sAv3hrNBaipuKaE8EtJIuLlMUko3lotBbyIiKGSabFmAYSzCFh",
+	"fW2LbsAzh+8VzKWgybA8pxaJRfo6NMT14ZMwqfMDb0Jeb+ki1SjawXJSuNlVMidYm+fRwWok916J9co3",
+	"ggMkqoX8KyD8Egy+a9S9DU5SMoKv4CVTiC/n1wFe5Z+T96dC6ohwwXfKfRIJVAluqC4nI3E5MqQHr0hQ",
+	"eEypNkg5tPtzP/MiuzDyugV3/fJkgk9EcmEA+zB4c8TlisfZw2cbCwiCxF6S9wbuXQy2IjhemgviffPR",
+	"1UTPDgb0lJo36Iz8QGWyVGCt0d8aBod2+5xq+uJzLmQAGwG/h2RI8UejyZi/egnVsKNZFmSFuRRjlsIK",
+	"ahM+htdSKSMsroz3Z/aFV3wslqJ+fQ/V4mqTBoECVyyGeYDQPB9egVRMhNWOlPJJYVhPDX+RhjSAX4NV",
+	"SrWBav15yhMpUOFgwpCTa7gIvqvFZYfyU+TmgNY5tRbM7NC15dV21hi+G3abMNAWdFsMaiGwExjTIjW7",
+	"RHDP2zv9w1ZSZIokuMwHiuSFmoKVDu/0xFowLgcKwfAlZSkkb4VmY2ecWJVdtCDqDGU1NCnt6lEvlkDX",
+	"vd1wBVwPGU/g8zx7MIDOhcLz9iI5vkCYlSElmMv4QBEzvGGaNQZRW5g1LzTHPi8Gg4exHYCwBD/Ckf3W",
+	"j1ZObn8NMx+lhyV3m/vZjj+0C1jBJlA93wRNVIG+MWcD6KGT35CNv2SQJqWdvokE6GyYB+gPRkc6IqML",
+	"kcz6qbBo1k+pHkVk9NcC5KyfsozhR2tZ679KIMsFMs+df4LZiPT7QQ6fgVLuYi6GoV1a9UJoa78Hmhoa",
+	"0N6W0lQXDTFbXC6/du6t0ESv1yTerx3MAtcujgtJjYTRvFiiuEhrWFnJPGn7CnY/yScrPmlt+h3nbjU6",
+	"f1VjmgEZS5HVqaAlkIYLGIF6CJ/ZeDl4U+SyKWq4bgFBUDvQbcQlGsANEKCp4Iau++cIKM0yqsEQoQy0",
+	"tMR+HoIZ/WydkHsD818U8kqucGTlME/qQ+w8GaxzmtVaHjdGwY+tYTqPIAz5iSh0zX+6loJrMGJYCh5t",
+	"2Ne56stnb4iECVPaWgIJvnVk9DWlRa7IBLQ2ClzFfhuK75NHS9VDCWMJalqtpzbA4d7+erbA5mAhyL0F",
+	"Ki9uRW2zI71H1vEVNL8xzLymUjMSrmMO9BrOHLg3kRYaGBIYM2FKUx6Dvctz12Ms0lRcOwdQl5iwaHMW",
+	"ONYLUfGL5W+c2WeDLN+pViV8y5Eb22nAq76T0Em+0/mzKU1T4JOA0hH7n8JiSdSz/kG1npZmqGSYgFr4",
+	"G2r5or/36CAiOZU6nZGMqktrSqy00r9/fPBkb/83v/nNo98+7gXvqAKeDNEyM3TevtBhttXX+pb9Yhsb",
+	"7Ri6A7qb0bsSRjVt/8nePnl4cEjsfmsU5+GaBMcO3rHeP4Fk49m67p0Wnqxn4Ot0Cj0KWUoXnxeOFdra",
+	"KVXqWsjkGRqx192fDUwZ5m6QtkXxcDnL4HC98uuDpZtur6c1fhAARpaav+JTYJOpXkTlOp1yzfuLt+GI",
+	"aHoJnFzMUMxzNmAt0J7v9DAl0gIF/prEZ8O0jO6CvvOQzFsR0ea8z0GyK6rZFShCJZCMJuhPdrPZsKmc",
+	"6ml9PueVZygtSqCJIaZjVH3DFo9pkV1wytJhIQNG4bOpkHonZVeQkI/vX3sF9GAwIPlnUr4c1FjWGdA5",
+	"QpJyy2QrA00TqikxI+Y5JBGhmmRCabI/OHhM8s/bwWmvWWJVmyX0EG/VAtXFxyCEXADvXz4jTw4Of1u6",
+	"whIRFxlw3e/NC3iasjSkMlBNro0efy0Fn1gDiuEsEfrkKMlBKotL88wJA+Hmx3wRComz41WBdH7NKB+u",
+	"JFvVFOE5ySrqMW4ZdJjxtfE0wM3wgWHIPmEG+Ocdx2h2Xj332OLeCY7XdZvMWL//8OGU2AfacRg14qCZ",
+	"TqEDc4kqsowikHElhmKYvx1MgyuyX8yb/T++f0UkjEECj4FwmjFEg7lBIwL9SZ+Mplrn6mh3V2VU6r/y",
+	"/lUZXaN2q+Md9ZebIs2vfp/L7oC3O7cURqR/XcLTRmItU3lKZ0Nv4t8gPuajAmnl0roZc9EbpXmiW3p7",
+	"D4ol5iUieDqLShEujMxiuZH+vbAW+kKB9JttYZqm4zFO118tiganbdiTl1jE3Ll+RKvzUpEhY7z+7d4c",
+	"iWsdXU0CeLzcI7n+Wd2EdlSo6Wb23AuRzMJYLNKU5gqGlxB+wHCnbuB96aIEtVXnkgnJ9KzDbhqD4ZNr",
+	"XaOSeK3s2+jwU3jqgOBxe22u6RZNre+BJoyDUiFNDeLLNdy36HsNsKl506aXjopanOeqts7Iryu8G7R7",
+	"bKYg3bMFpsvUQeMYcu1CIFZDPZok0h3h/F36SstJiBWb34wEbs6RiCuwgUxIxpsK9R/f7uw/2tvbGQwG",
+	"B/uhld+FGcZaJ5g1RgZyBWwYuH1KuUB264iRFMP09ZRyMqUYkaHQ36PDERjrmWzSmoV9Ibn1z904a/Xq",
+	"d9AqZIE7iFK+mg5jwZWLFZ7fjqS6E2oWQiAfKGIf83IYRo9gYPeeQYnDsGSHKtoVrIXVUhR+PYu5Oj72",
+	"HGKmHNQ2MY4Zumv9bitD+4N74QXXq0SthM1tdVDXcKRmh2ufXYkVtSW3DHQedPXL0E2DbFxvK7rsZOdf",
+	"BjtPhjufvjyOHh2E48vc65u4PSqKVbc6DQbR7VGwFp1o4vRpShknGj7rY/L7D29e2/hCjGefs963g7tC",
+	"i1z3clugNW54c4Ef81TQhLx6rtCXRU7fnX0gu1d7uwX+oMjWH87evSWquMiYjf1AuXW7oVtucKYZ/fzK",
+	"vm4tSO7D3ko0pQxc0LKAuQwQOqu5zckFuIhMa4FIZ0QYbcxRiuQfSZ3smOPhVRTnKjGb4SvWfQtOachc",
+	"vZ4vpMsLEvU4fNbDuJAqFIh2SpUiVJGRfaCKDTZvkZxO4JjQC2RFLnw1pcr+sIKeskD2qxHAhnhmRc1e",
+	"5IQR/JPxYS7FBK+t+TQWQ2cNABs7YM/NkKJUKPedmcr9KXLgHaYwr+mdxP4KreVB9S/VLHFXLIGhWSPS",
+	"XD5mGPZj1KVCG2opjfYVDOMXusOeYnOAyFZ99O3IYTRGDG658bcxPJVi/DaamXwyouWcQfoyz/1KZlx6",
+	"Tw9rvtO9aJmVzcElePBOWa4O3MK/F/UwawakOXpraKBJxriDHdXx1P6GXwaPssWNO+wXq2cV+ND2ZcS/",
+	"CnNEOFAVovrvOBAMrfFGPhJTjmKsNS/wiaFoHdYyM6QL/Z3HDkUzdMn/iYE22nhHtKgsmpA3wrNkSTP7",
+	"ZOg0P5/hkot0NkGZgAOVoPSwivdfJTmljRgWtm4xJbDqWwwjDZ7sO7/ixZapVbOpNldPmtk/S5wbFTNo",
+	"vBjVFr3CnjeSdNaHSvC8VlzibXj02ye9uXWhHto6b1/YQPfD4DMjpG0eDtoQlBvjBXeQqc2MW4Zbr2c/",
+	"gs+6w3y0iu2o50aIyplv0UqEdtF7skXTixSSsIJ6q5bqTS3GK1iFy8dLA3G5r6UGYgT1M3zmayjNeu7y",
+	"r7Mjb+6Drk6hZIhfKX/UT6o7JbVvdKD9jqTU1onWDrPmG8d1d57fbVBhe+e+8s6+FhO2rkD9FREJdeiv",
+	"g4ErgLxzi7fnSlmD8tzXBQm5Lj6w+BL0LclfFCO5kqHVFprY2eVFKZVaM3ZqQ+fnQQYqpqmhdOGfp2UF",
+	"k/nfjFScFDC02ufiZ5zeucyiGTJJevv7ahr9fKZMl+blRq4Ll3N7mt9ABc4SOPPHUy3jUydm3JIWXS5U",
+	"aSptiJqLF7BqdbVuq+YbQiopV2Ok0BmVl8NqQ/gxKWx1CrfXzGqcU6v+FBz/CNF0GxS3gqFsq20k20Zn",
+	"Pr6IhiPv529GDN2auax9P8oND8U4rDYKySaM07TKJUHfypYFKaGKlGNEpAnE7ZYdYX+wljnDxf1IyNOZ",
+	"mQ8PczsiLnnBL2E7InjqTHDzVYUB21Fp9vDH7lboTj0i5kCtLcRbQoyEupr5wy5vfulupCNyPQXnrKlZ",
+	"CRWAIkyTLWeItHmbR8TcVMlpuh3243SZC0rELrMIahjMhR7SoYsDQYuYKrDkiM2bwTtCLwrVTJ2ti/XD",
+	"dWwhIcWw28JjKUHYpBmLwhVAW+I+rxHLFv7g6IrkBuQ2qMelRF1PRQoGY4q6/aNa13oikJ3nzAb+rGBV",
+	"XcUQGvn9d4PNT3gbrtnbD1xfbPhYwpQ30cnW83I6ttbBjzdwA27mzHNFCpanUi+Lgi+rHVTMzG9xqS7X",
+	"dBAG0KnkuVXFh8r2Ps8HYy3k0GtM8z8v1MbXOfGxFNlwM7h7hhMid7eQs4BGGwe3BkCC4BeXwE8pk+Gb",
+	"rNSwO+vYB+cz3l0QsuCapTYoGYezWUGuwJnqcoS3gkzC0UJDH7roOc9ToLIjitloSyvnp8+xkBocGnM3",
+	"QNBet5s0BHQrjm0WgeMqmc1tnmV0Art/yWFi+Cx+yHn19zVc5OWHKbA4HOzNfjSER4NqOFX2Dn+7//jR",
+	"wWAt30pjoY2hu0FylopwUYK1s11qdeQ2D4DLQE9FoxDW6ccPYfzC5XfRFRdrvkShL4ewL5TTV5tp5MME",
+	"oWgtd5uI6ViVIS4k07MzcyFc+KG9UuVfLz3w//DDh14UqD5Tv+Tok1dswncY75MXNJ6S0hVjy6RGRno3",
+	"xEHFIgdVpurjlQTnOBQpmIeoJhmdnfOYpilh+hhrVmYsSVK4phII8LGQsX/UDN8/577mLHI3u5dy51Ot",
+	"c1vDjznbe3M7T2l8CTbW2azjLKNSkz8Wf/v3f+UT8pbxKYmZZj8C3xkDJBc0viQ0z/ukisl1XnwfB42K",
+	"llUpUjYG6/Ok59wWb6I8MfMwSXycxDEBisU6bQa8IlIUGhKihVfQcsGxEpTL+IjItZCXkJCLGWFaEWco",
+	"tKVeGT/nlPjaNZGZL2qGE0Sd5Z/O+Tm34fu2PCvD6jtlnsGoq6biqEw9IFuWzJKRy1wYbffJn6qwf5s0",
+	"gMd2zoPFcwnVdrmMl8V2Edi2TjCJqZQzs6xRPSh/ROzlOSZ/LYQGo/hg0ZqZKM65gywtA+QRYVIWA1dI",
+	"XK0pq2fohmSgvYRto1h7AYx46THh5PRVzRBx1Bv09/oDlP1y4DRnvaPew/6g76oCTvGy7SZwtWuzY83H",
+	"iTVglVfGXOzea6b0c7g6tU+ZlyXNQCOp+/OXnmHFPUzl97VgjsqY2YrY2MiTWjHmtfJwbz61yjPvDwYL",
+	"amyuWVvTR0p3VDH2ycM3Ue/AThsarVzebq10NL5ysPyVsjAvLsAF6yx7ySWg1Kho7+jPn6Ke8nqSTanB",
+	"uBQR0xTTpZWmPNlhnHiJ1iXX2JxqS0UjItIElCZjJhVq7VfmvfjSRfy/fPZm+OLt89N3r95++AcckHGr",
+	"wtOJcln9vU9mYYheKluKW2fZiojlkzRXQqyH+/eLSN4p2YFHzoTzs8Qks/6zN2eITIgOjF+2Ucim9EaE",
+	"w3Un8nSgyRTLb/zYiSa/A+0qdNzh8bkZQhWIU3YF/YUAes2ugINyRW5d0qFhWkWObFaBvHJBRn77VYyI",
+	"gwLG39eB0FzF/mBgGYnlVQnkwBPMurQxUCoih4OHZKuMaxpTlhpeZiPzt22182tmY2DmAFylHNwhjKtJ",
+	"AmA2P87wdhwOHt7PlCd1MLbqSt9WbegFWFOu7Yi8EXwinj9FZDl7WFtCJ7pc7e2iw3UXJTEGavcLS25Q",
+	"Ei8Cd+i00Cc+xChEaY1MUBFaV3ioi8quaBj9VLonnrqkols50np14pumUmMWenOHCOwj4MIk3mVBU4Ul",
+	"yyHZnNTvLX+lUTIeX3q4/KWqScFXM4hKVfuz9/zfNLDbhksQIdGdQWPA+pkWRFt4BKC8iG30AkfYzMMs",
+	"pk6D8OXbG5wjppqmYlJA+yo4UyFehlgksPA6PKvsissvhLNFbnYlmmbku7oWzbqy93wxqjKhHb1A3O/f",
+	"L0fn5ShhtBKq81rhPrXrKhoskrPn6/3dKavvKC/YpWRRtCI0NtW/x9M+XOWNegOMu8eQxkl5ANnyw85o",
+	"Q5UmCRjhVJb9SojFhKYOV0eoBogXI5WRJ3YleC+JUAHMQlmnvtTbEC+643gerqLS7c8Lz38soIDk2Gi6",
+	"ZcQaUcATdEw3Wc194t3aSt03iKhnwBNCQ1fYdmWJCBfXkbU9Mq3KzjpEgoLVcdNlz+344PzFVoVWtPTd",
+	"ajWBYO8OOlcuvv8zZmWNsM8WMlibrTurcrsrcbS5A9794jnijRHn0MN+Y+92Ctah2Tz45/h9O1B+7uQP",
+	"QlUtMnFVyiTf5tW/42tsQWBk9GWntpK8XAnXtyIzRx1Suc+46Z5ktQ40BhZdikIIoW5ffA9mtdyzFD+X",
+	"Y7KYiv26RXjke+g89Mj+wDvgXOSV+cl1i0F3W+U0m1INvkKD7UIoixQUUXSp9O+sPQu534l/6M5NIYuY",
+	"nV9qRIRMQFov4avn/Vs2TluW4yvQTam21Q+gPIxlEC30dDf1IflezG3zhxxjilC8LiQ6/wpllLaJtAGs",
+	"CaR05l2qnFBihBwhqZyRVMSXZOtg/4mVgRrt6bbnjbG1FIG7oTS1Ce6ZvlSxP4t6Wd4vWdl/svyldkPK",
+	"n0QQbxIfrInlQh0sXvn8DERCn9xQx32z8Xm0F5brhdU7W8r5jvCwWSd6JVQMiG4ObUSh7xVvflpFbNPc",
+	"8LbIdyUubZ1216qkjIdxkWXWI3xsEaxemzuylNb5jbvKbS/APKHzbnJbKxGc0Rm5AHItmdbADV+lfEYK",
+	"VdCUjIXMyNaoXjB3FJGRLRj88ODQfa5/3O6TExvNz9S5a3R6SDLGCw0Kbw61FYgOiZYMVJ+cqMuyo3RZ",
+	"AgITy90KnfXA9oYTaSKuOYbXayGIGGvg5xzjkgQvXxHSfgJ9LeQlcXVXIu/JI2FeYYNF2vYXRON3Or+j",
+	"S1qrbLzSDd2/zZmritVdZmVzktdUYUWoje//z5QFWLuL4DYmsWQGCJOLmXXYC0Jr1Q9IJi5Y6tFw+Q3d",
+	"vSqLRIf5gy0ifafY5+pUf5dUfqZo+uKz6wOvXRAJ4icSUgNjdUxsvL7yIYbI2GxzDVHY4jo2mMQHdi5G",
+	"W8e5Fpms8QE8YXVXynyz5OG3hLxv4dpB/hcuL4WxkDZFGx+8BNckp0weu/gdMPzESJXcCzeGUbcieJrI",
+	"V/meF6rmz6rH7sEdu0g9L1Xhhn5u60B/AweGWn3lNi4pgysOlGOPSBSSrqeiVPmZXqLtB0MEuqLOftoQ",
+	"gZ/YVd//mTioGmjzjsOqfnRfatr7ElrV37ASFU0J1tzfwsjTiJijjpzWoyKvNaltwhQBSRWUQePHbXbm",
+	"LYNK01l0zikXfJYxBUmfWGXe8Tvb3MAXPjBXknKC6hthXGmgSUgPsK6PN6t5O+zDya/HwV6qyy0F2AKi",
+	"Q/BokHr7FTo/uohFCPi3GKZe5oqFAyjsz/1ftT0DS76hbG70oEJhYdwSMuHTxCHnz9PWL3lzV86eZsH5",
+	"exYPl6CS673aQqnvVrVVsdA2HiKuOA2yDCKkESrHII2U5Sv8h1Gy5E67js3sfkFJdQXP95vZc99QcTkT",
+	"eCnkRGgN/NdNM860yJ3F0qa5lR0G++Qjv+Ti2vUVRPNc4rx1hraoB+UPTrfgQk9bOkI7pGVOkJy/f0v6",
+	"G2JtlHnp8+tyrh6v5RBv4NntE8d6d+d7Jo1uXx2U0Vm7qXLHAvcdxvrLcDpY0NWvGmrh9hKi6dyyIKwZ",
+	"U1rbrbpuzfD2d6PtoT3f3EZ0FEzpFRAFVyBpukJgWQa7ULalD4p1tmv93Up2te74XXhHNW2lozyzM+88",
+	"Z8q32G3O2L7ON79mnENjAtJm5+ySiHWXALki9EIUNk+yKTtiqvgfzt69Xcan64XkgiTTSgSntTqFdyFS",
+	"NvsebupOta9/69H5Py1SfgUmnhj9fzwmGaAj0AoOykV0Y919d4zHTtLwJga0Cqiar3sBTjpTw0I75BvX",
+	"1XfFzNuy8s6q9u9muZjwoNj7vTFmeUb7g2az7GWFQMITuCJUHVLQfqDG2Z1a3motDYLJiDmdABHjKm7p",
+	"+x1c26TzoWnLMVfKgbOZmly/QP6+oHgeDki4FuSazlBFUMATV77w6Jyf89+QUVakmuVU6t2xkNmO4dej",
+	"IxsTr1EBTMjITjKyHUIiMqq1aRmhHdtwoZEdd7RNXr56f/YhssFkgsM5Jzg3+4yDKj8qPj+ypSg8e8OS",
+	"O+oYV9ZG1tFRe+apUFDOa4ukkKLV5mTULuE4wgIdp1PBMcxOy9mRhQvlZPQqgSwX2lDGnX+C2ahPylr8",
+	"lzCzI5ZiXWnWl6ALyVX9F7PMc761P9izCc3oBbQ9QfcHA5sMc01loiICV8BterRZDWYWSsmugMSCuya6",
+	"6Wz7uBrdrMSXQ0nYGNtO6lrlE0oO9vf75NUY09XMxRxTliqSseTatUxxvSeYwsTr+XgN1BedTnjOmSKX",
+	"kOsjC66q/YRfjS15QuOpxa2jsrvr3iF58zQifzh98buInL79XUR+gItTIyb//sWrZ2QrgZglkFRwxZpH",
+	"21V72MMByWBCc/YZUtU/5z94ZPNlX0ZRDb44+wNFXvzzq5fkd6dnxMuXmM6uICFbZl/ly30lChnDiChz",
+	"P5TYDpmnbbrbe1+CdaEOfIJnU/YuIxPgZihQthhLDtIf0xYlHz++em4WxhKg6TZCXGKspqpnlGrrDEAW",
+	"YYXoike0sHXlWPKTnX+xZauH/SOscrS3/7grsvxuXMxVmydDJwM0yNaRikXiyu1WxXXdCj64yo3tRSDd",
+	"rXbd7lhua9+XxSLL+lgXjFNkv1/Rv6ha41wErt+ul8ujkmxa6rW8605ZA9huYr6g1T2H20OX1nfiqIQY",
+	"o+cTsR0D7miKZSIIfDaEukbPLkQy87Wt7EX2NQRuot6+lQjueNFVaygMyfL1Qb5xMeZgsEJYzTPBxymz",
+	"Jc8O9h6uLL+Ypw/XeXp/f5U9uwIjXqr6NiUxF5/mMcLwO2xG+Kh+XecksKYKs8uBSluXtFOTeYuPrKXN",
+	"3FV2Ulu/oXrhDFVhQVFcYEeKUuV5Utd4dp5UiooN3Vswp+t0v8Gce48bk+LH9qx3qR7Zg+wKWbG/EpFD",
+	"Q6LH1ktepP+uL619S9/V4OkLDyJDKUNvXHzznhEjI3OBbfdKH41gXvIVuFvOj85b7SvVdLrSZ12i4u3W",
+	"qqlKJN+D3r+YZfbJK63I6MUHOhmRiQBFGNeCjF6Nd95QHU9HVbP/sucrNiK0dXdb5mEzzB3Zg3/xSe6d",
+	"N4VDdQYNA8OW8J2LIdmuiFOZ8e4bwtrMnNWZHxZgqPUACdsmntlOihFxjQ6tEkTNHxIsvRwLSX5LEqOg",
+	"lRUk6u0W6mhGlQ3OtdXk59PTTmL9jv8EF9Tzuzn9za18dd/nPapojQ6a34x2URPUK3T4Kjry7Qr3a5Ke",
+	"DbSB/TXk+2/ZZuq6dbgcpCNSb6kaEdevlWxhH1m1XZGbLdtF1nxlqM7qlM2SzEVhLR+5feYbkAYCrrK3",
+	"QpOyk/f3qjHrK4ha5BUAS1Wx0zIfcq2+/Ibx4+V33NgYNyzssBpJpaCQrQlolKhcAMh2XQlRrnY3rboz",
+	"LaZFttjFbi7hisF1Z+FVLGWQ51iqXNUN/xcwFrIZPexqSumaWG8Dh2zjZfTauJ+LFHyN+QTOOdM2+xTz",
+	"+VBYdI2cGu2L8RnfEJmckFwwrokotJm+WRjcPGlAFQuqNE3JNTXXAv0Q1rcRMNOfWlC4MiDfbSk/X1tK",
+	"u+N3Z0Sb/X3z1NlN7JW3WuNckGtRpInLAKoMjj6TvUoh0vYLvDP/SJ65rMNA0GYgWUT5XrudZkjbGfQu",
+	"64uXPUy76q24BJJGPpevCvErqqbYjMnpiPqtZ9wc1yrT2kwbbFlXBeXY3x40tHaLEfWQgZDLs8KKO6rj",
+	"4poSr6Rb7t3u1CE8tMv5xfl8vn2MdgVlqYsv8zlM5MQ8rFyONdbOkCKFeYz3SdhlBxdr6mLSPRZC/Tpt",
+	"XGrTvR/6uIQ2fpfEvwrJ3mE6dA2/yFaQcgqezhrY86BZwLtGO+9SYfNt5TGXYVGe151T6Z8m0WuNG/GL",
+	"MeB9+5fouU3tJUIS4PgX5f40MPtBgS5LEthgYLTIM022FJtwhWpdGRcsCr29gDg7O36ndnsG8soHj+US",
+	"zLax5VcOcsddbGwcq8iWsEop/ubu9XZElDArU5rOFBlTpclUXGNtw4zyme94pWzASp88SwUmSWOc1l8g",
+	"xu5irnFtCvTKqtO2VS0ZWfFshI6MWltb4UsnYmPbc46PR76VEVXTC0FlME3aiM+uT+5PGPdc72h6iypy",
+	"VQ117eqnHSNWPVXnHAC1zq3hd33ft6E1k/TCinN3R8WucZW19AVixssp672hq69s9K85dskE3t1PK0+6",
+	"IFL9sB6pvn+LkepzR7cXPekOMLyrUjJVy+qFIeulu/B7CMZdpI0Yhu3JJBaao2mKIQCORDNl7R+MT8hW",
+	"NZyraGdVAAXgAmId7a5zDc8m2nxjqVhvEeQXEqjhNtMhMVmQrByo8T064xu7REZ7sWdYhWaMizSt4jO2",
+	"DJ2WnKZYtxk7qjIep0UCyXZUdjKt1Yk0okzsupWseJmWB3R8cCmKIOstZv3aH2AJGQ0ko/GUcTiy4qNN",
+	"EDekwWY7uIeqpmY2ZguN/4Mn55zTrEyH1NRFjaBzo7Uv4upcAzFoS2aisJ1HFL3Gxqgl3h8R6sFr09qS",
+	"c34xI0pkYCRHSBUQxXgMVZnLvaAXAiNM7p2u/AzjSyyMfproklVI5ffokl9TdMkqlLlFkX/A6rcOW46w",
+	"l3euI0OQpI6IuzIuAMX1jI6c3hgRLSlXY5ARyai8HJpFp/DZfSpdwJEn5RGZsgQiUvBpq7fFHLl2SW7d",
+	"FPrEETCKpQJtUu7H96+PyenHDz5zCZOoMBWLaFSRq86cE3YF3LWJVtvejzyqWq2PonOOmX8pUy41PRWG",
+	"8o/Knu0jJL4+bQ8z31RxkTFbgrntgHbsxLYCdURfSEOhbeYL2VLsR8cDZjlYc4DhjzaXzI6va2FjmFyn",
+	"+uQjx5QwszyboixdJ5XOJDDbd/+OjG128LXKbu7d8uRnqegkiwZM37rB7Q6zW35WpSTaifvq0hmYzCGa",
+	"K+2SZI1sY/vpKy0pm0zxR3etfO7olm/Mj/f1uPSyPHAs0n6/3RGvgnsyF9iKQIVMjZyidX60u4u9vadC",
+	"6aPHg8eDnlm0G6FNtHyP4giNeMz+iaQgh9hcdkjH/Zrtp2o4a2SjlpuvrKJptB3XzF5VMqTr/FFvx2F+",
+	"yPoNI5hzss8P7wNnFVY8IL7DAXUZoa6KOm3Wv/a1hY+di8K9Em6LcM6fCj31OWrmVKdC6p0UG1obPqSU",
+	"qzizRckffvgQkdGJu1kIlCPyFBGL9Pv90bZbSrOyLO6dqXMuhaa2mKzTvwsFx77ILEYscZ/Xt4PUtDmO",
+	"xCr91uqLBk9v+7U01oETi9HOQzJYEg/rTNjqbrhyX1/GD+XqScyP1ipUueXROGr4gFRU67JnfsMvt/sN",
+	"q+p4vOjcH9RTUjx6uYh6e1dw4WUOcjW0vzbzg7/znk3ccs1GgjX4/XxUeUNL5DNfXOlfi2WlElib0wsQ",
+	"gTl5OiOuOUDVCn1rdPbmbHj6/t2fXj1/8f4fFOOXo+1jcjA4aDbpLi2pV72bTzf/HQAA//+MB+S4KdsA",
+	"AA==",
 }
 
 // GetSwagger returns the content of the embedded swagger specification file

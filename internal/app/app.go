@@ -20,6 +20,7 @@ import (
 	"github.com/quangninh/feedback/internal/jurisdiction"
 	"github.com/quangninh/feedback/internal/media"
 	"github.com/quangninh/feedback/internal/mongostore"
+	"github.com/quangninh/feedback/internal/notify"
 	"github.com/quangninh/feedback/internal/report"
 	"github.com/quangninh/feedback/internal/routing"
 	"github.com/quangninh/feedback/internal/s3blob"
@@ -81,9 +82,17 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	if err != nil {
 		return &ConfigError{err}
 	}
-	accts, sink, err := accounts(cfg, store, router, tokens)
+	devices := &notify.Registry{Store: store}
+	accts, sink, err := accounts(cfg, store, router, tokens, devices)
 	if err != nil {
 		return err
+	}
+	dispatcher, pushInbox, err := pushes(ctx, cfg, store, router, log)
+	if err != nil {
+		return err
+	}
+	if cfg.PushDispatch {
+		go runDispatcher(ctx, cfg, store, dispatcher)
 	}
 	if cfg.SeedDemo {
 		demo, err := accts.SeedDemo(ctx, demoAgency)
@@ -134,6 +143,10 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	}
 	if sink != nil {
 		deps.SMSInbox = sink
+	}
+	deps.Devices, deps.Notifications = devices, dispatcher
+	if pushInbox != nil {
+		deps.PushInbox = pushInbox
 	}
 	handler, err := httpapi.NewHandler(deps)
 	if err != nil {

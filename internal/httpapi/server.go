@@ -39,6 +39,9 @@ type Deps struct {
 	Desk          TicketDesk
 	Intake        *report.Intake // verifies officers' after-photo uploads
 	SMSInbox      SMSInbox       // nil outside the dev stack
+	Devices       DeviceRegistry
+	Notifications Notifications
+	PushInbox     PushInbox // nil unless pushes go to the in-process FCM stand-in
 	Logger        *slog.Logger
 	// Registry receives the HTTP metrics; /metrics serves Gatherer.
 	Registry prometheus.Registerer
