@@ -105,18 +105,32 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 		wg     sync.WaitGroup
 		sem    = make(chan struct{}, workers)
 	)
+	// One report's hints go out in timeline order, by one worker: a phone shows the newest push of a
+	// report (collapse key), so an older one arriving last would hide the newer.
+	byReport := map[string][]Hint{}
+	var order []string
 	for _, h := range hints {
+		if _, ok := byReport[h.ReportID]; !ok {
+			order = append(order, h.ReportID)
+		}
+		byReport[h.ReportID] = append(byReport[h.ReportID], h)
+	}
+	for _, id := range order {
+		group := byReport[id]
+		slices.SortFunc(group, func(a, b Hint) int { return a.Seq - b.Seq })
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			ok, err := d.handle(ctx, h)
-			mu.Lock()
-			defer mu.Unlock()
-			if ok {
-				leased++
-			}
-			if err != nil && first == nil {
-				first = err
+			for _, h := range group {
+				ok, err := d.handle(ctx, h)
+				mu.Lock()
+				if ok {
+					leased++
+				}
+				if err != nil && first == nil {
+					first = err
+				}
+				mu.Unlock()
 			}
 		})
 	}
@@ -226,6 +240,10 @@ func (d *Dispatcher) pushes(ctx context.Context, h Hint, r report.Report) ([]fcm
 		return nil, err
 	}
 	urgent := d.Urgent != nil && d.Urgent(r.Category)
+	status := e.To
+	if status == "" {
+		status = r.Status
+	}
 	var out []fcm.Push
 	for _, dv := range devices {
 		if _, ok := done[dv.Token]; ok {
@@ -234,7 +252,7 @@ func (d *Dispatcher) pushes(ctx context.Context, h Hint, r report.Report) ([]fcm
 		title, body := text(dv.Language, who[dv.UserID], r, e)
 		out = append(out, fcm.Push{
 			Token: dv.Token, Title: title, Body: body, Lang: dv.Language,
-			Data:         map[string]string{"report_id": r.ID, "code": r.Code, "status": string(r.Status), "event": e.Action},
+			Data:         map[string]string{"report_id": r.ID, "code": r.Code, "status": string(status), "event": e.Action},
 			CollapseKey:  "report-" + r.ID,
 			HighPriority: urgent,
 		})
