@@ -63,32 +63,6 @@ const (
 	S3      CheckName = "s3"
 )
 
-// Defines values for DeviceLanguage.
-const (
-	DeviceLanguageEn DeviceLanguage = "en"
-	DeviceLanguageVi DeviceLanguage = "vi"
-)
-
-// Defines values for DevicePlatform.
-const (
-	DevicePlatformAndroid DevicePlatform = "android"
-	DevicePlatformIos     DevicePlatform = "ios"
-	DevicePlatformWeb     DevicePlatform = "web"
-)
-
-// Defines values for DeviceInputLanguage.
-const (
-	DeviceInputLanguageEn DeviceInputLanguage = "en"
-	DeviceInputLanguageVi DeviceInputLanguage = "vi"
-)
-
-// Defines values for DeviceInputPlatform.
-const (
-	DeviceInputPlatformAndroid DeviceInputPlatform = "android"
-	DeviceInputPlatformIos     DeviceInputPlatform = "ios"
-	DeviceInputPlatformWeb     DeviceInputPlatform = "web"
-)
-
 // Defines values for HealthStatus.
 const (
 	Ok HealthStatus = "ok"
@@ -102,8 +76,8 @@ const (
 
 // Defines values for LocationSource.
 const (
-	LocationSourceDevice    LocationSource = "device"
-	LocationSourcePhotoExif LocationSource = "photo_exif"
+	Device    LocationSource = "device"
+	PhotoExif LocationSource = "photo_exif"
 )
 
 // Defines values for PhotoKind.
@@ -117,6 +91,13 @@ const (
 	PhotoStatusFailed     PhotoStatus = "failed"
 	PhotoStatusProcessing PhotoStatus = "processing"
 	PhotoStatusReady      PhotoStatus = "ready"
+)
+
+// Defines values for Platform.
+const (
+	Android Platform = "android"
+	Ios     Platform = "ios"
+	Web     Platform = "web"
 )
 
 // Defines values for ReadinessStatus.
@@ -324,36 +305,6 @@ type DataExport struct {
 	Sessions   []SessionInfo `json:"sessions"`
 }
 
-// Device defines model for Device.
-type Device struct {
-	AppVersion *string        `json:"app_version,omitempty"`
-	Language   DeviceLanguage `json:"language"`
-	Platform   DevicePlatform `json:"platform"`
-	Token      string         `json:"token"`
-	UpdatedAt  time.Time      `json:"updated_at"`
-}
-
-// DeviceLanguage defines model for Device.Language.
-type DeviceLanguage string
-
-// DevicePlatform defines model for Device.Platform.
-type DevicePlatform string
-
-// DeviceInput defines model for DeviceInput.
-type DeviceInput struct {
-	AppVersion *string `json:"app_version,omitempty"`
-
-	// Language The language of this device's pushes.
-	Language *DeviceInputLanguage `json:"language,omitempty"`
-	Platform DeviceInputPlatform  `json:"platform"`
-}
-
-// DeviceInputLanguage The language of this device's pushes.
-type DeviceInputLanguage string
-
-// DeviceInputPlatform defines model for DeviceInput.Platform.
-type DeviceInputPlatform string
-
 // FailedNotificationList defines model for FailedNotificationList.
 type FailedNotificationList struct {
 	Items []struct {
@@ -485,6 +436,9 @@ type PhotoKind string
 // PhotoStatus Derivatives are made off the request path.
 type PhotoStatus string
 
+// Platform defines model for Platform.
+type Platform string
+
 // Problem An RFC 9457 problem document.
 type Problem struct {
 	// Detail What went wrong this time, for a person.
@@ -529,6 +483,22 @@ type Profile struct {
 type ProfileUpdate struct {
 	DisplayName *string   `json:"display_name,omitempty"`
 	Language    *Language `json:"language,omitempty"`
+}
+
+// PushDevice defines model for PushDevice.
+type PushDevice struct {
+	AppVersion *string   `json:"app_version,omitempty"`
+	Language   Language  `json:"language"`
+	Platform   Platform  `json:"platform"`
+	Token      string    `json:"token"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// PushDeviceInput defines model for PushDeviceInput.
+type PushDeviceInput struct {
+	AppVersion *string   `json:"app_version,omitempty"`
+	Language   *Language `json:"language,omitempty"`
+	Platform   Platform  `json:"platform"`
 }
 
 // PushList defines model for PushList.
@@ -956,7 +926,7 @@ type RefreshTokensJSONRequestBody = RefreshRequest
 type UpdateMeJSONRequestBody = ProfileUpdate
 
 // PutMyDeviceJSONRequestBody defines body for PutMyDevice for application/json ContentType.
-type PutMyDeviceJSONRequestBody = DeviceInput
+type PutMyDeviceJSONRequestBody = PushDeviceInput
 
 // ChangePasswordJSONRequestBody defines body for ChangePassword for application/json ContentType.
 type ChangePasswordJSONRequestBody = PasswordChange
@@ -4537,7 +4507,7 @@ func (r DeleteMyDeviceResponse) StatusCode() int {
 type PutMyDeviceResponse struct {
 	Body                          []byte
 	HTTPResponse                  *http.Response
-	JSON200                       *Device
+	JSON200                       *PushDevice
 	ApplicationproblemJSON400     *BadRequest
 	ApplicationproblemJSON401     *Unauthorized
 	ApplicationproblemJSON503     *Unavailable
@@ -6684,7 +6654,7 @@ func ParsePutMyDeviceResponse(rsp *http.Response) (*PutMyDeviceResponse, error) 
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest Device
+		var dest PushDevice
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -10515,7 +10485,7 @@ type PutMyDeviceResponseObject interface {
 	VisitPutMyDeviceResponse(w http.ResponseWriter) error
 }
 
-type PutMyDevice200JSONResponse Device
+type PutMyDevice200JSONResponse PushDevice
 
 func (response PutMyDevice200JSONResponse) VisitPutMyDeviceResponse(w http.ResponseWriter) error {
 	w.Header().Set("Content-Type", "application/json")
@@ -13438,173 +13408,173 @@ func (sh *strictHandler) CreateUpload(ctx *gin.Context) {
 // Base64 encoded, gzipped, json marshaled Swagger object
 var swaggerSpec = []string{
 
-	"H4sIAAAAAAAC/+x923IcOXbgryBqHSFynCwWKVIjkeFwULcZjXXhiNK0w0NtFZh5qgrDTCAHQJKqVvAb",
-	"NvYD9mHDP+C3jbAfveH/mD9x4ADIWyHrJpKt7lY/qFlVmbgcHJz75UsvFlkuOHCtekdfelOgCUj88z1o",
-	"OTsZa5DmUwIqlizXTPDeUe8MYsETRbQg15RpcgFjIYFoOWN8QuiEMt7vRT0VTyGj5vWMcZYVWe9oEPX0",
-	"LIfeUY9xDROQvZubm6gnQeWCK8CZn9LkPfy1AKXNp1hwDRz/pHmespiaRezmUlykkP39X5RZ0ZfaXH8n",
-	"Ydw76v2P3Wpru/ZXtXtq37KTNvf0YQpE2mkJUySj6VjIDBIiJBlTlipyRVOW4OzHZARSCqlGJGVKKwJX",
-	"IGdEjMfAEwOCMYM06fduot4zwccpi+99K/GU8gmQ2E2vyDXTU6LNL4WUwDVRmmrANb4we7nPBZ7wGRF6",
-	"CpIgGMnWwWAQkYPBnvnnofnnwPxzaP55EpGDvX3zj/lhz3y3bz7uP4nI4WCwjTt4KeQFSxLg97mLMzbh",
-	"kBDGI3JRaKKnTBEpUiAZnREuNEkEfokrfCv0S1Hw5D4X+FYQVcRTIkGJQsZAtoTEhQkOFhVomoLE9SoA",
-	"C8oPQryhfOZuoLpXvBWCZJTPCNUaslyrY0teRkiLdpAYjYiyxMcQmDa52inpVWgF7undGmXDRXzktNBT",
-	"IdmPcK/H84YpxfgkIvA5Z9JSGsaRypBYQgJcM5pa9PnI6RVlKb1I4V4vKlFaSDoBokBegSSJAIUoRLm6",
-	"BnlsaL4l+IQaiHacFXkr9NQQxmuqHGlKbvMAcyliUOq+wfMDpOmOZROWBkgYFwoSsjUWksBnmuUpEEry",
-	"lMZARKEVS+zNy6W4YjzGO3fjOSXC4WQCPJ6Zv3IpcpCagbuEWVZwGMYigXmO/FJI4p4gpyDyFB4o8kxk",
-	"GdMaQB3hpGI8ZjGjKTncSdiEaWLGMsfgWLLSkvGJQTeWLIOKXearxDx9ySxdA25Y/J/9UntRz22T0bQX",
-	"9QrNUqZnvahn9oVHooYxcC2h9ymwCE4zGFqSHv7tiuGsFsy9o97Hp2+fk9Ppf/3b3/7j//AJefqf/8rI",
-	"s+l//t/Z/BZR5vhrYa6dWTFLetWY1cxua9XixMVfINZmAeX+GysoLniyM3j06LcPzeYNGZPmdP7nn+nO",
-	"j4OdJ5/c/3c+fdmLHj28+bsQ7N3IPC8sAicJM6Ci6WkNH8Y0VRAtQZH6AszsXw7DM979+WX082vgEz3t",
-	"He0PBpGRB/3nvWjh6a71ZutUNzjQ18xKnU3AMg1Z84/lV8OM6SahUtLZPM7hWKGlPKMaJkIGiYA92UXT",
-	"+7efmWeRZNEkZQYtUqpU/ZwLOTFUMupxITOaBg9xIkWRN5Gc8bGkSssi1oWEEEJNKU9SSIYXs3lKdcIJ",
-	"RQCRV88jw/JGDt1GxBBNQ6fmCRgRYyuwOBJ3PQVZElJDnQlDgaBaZIXDi/Cyev69oAlJaEYn3e+06c3v",
-	"/+vfyPRv//G/+IRkf/v3/6fJ///fjvaEhsinM8Vims6D5D0okV4Z9mhoMnJHRZTIwPLMK6bYRQpHhHom",
-	"m0+FFkZL8fhUI+IXQqRAuZlRAVdMs6sAv3hrNBaipuKaE8EtJIuLlMUko3lotBbyIiKGSabFmAYSzCFh",
-	"fW2LbsAzh+8VzKWgybA8pxaJRfo6NMT14ZMwqfMDb0Jeb+ki1SjawXJSuNlVMidYm+fRwWok916J9co3",
-	"ggMkqoX8KyD8Egy+a9S9DU5SMoKv4CVTiC/n1wFe5Z+T96dC6ohwwXfKfRIJVAluqC4nI3E5MqQHr0hQ",
-	"eEypNkg5tPtzP/MiuzDyugV3/fJkgk9EcmEA+zB4c8TlisfZw2cbCwiCxF6S9wbuXQy2IjhemgviffPR",
-	"1UTPDgb0lJo36Iz8QGWyVGCt0d8aBod2+5xq+uJzLmQAGwG/h2RI8UejyZi/egnVsKNZFmSFuRRjlsIK",
-	"ahM+htdSKSMsroz3Z/aFV3wslqJ+fQ/V4mqTBoECVyyGeYDQPB9egVRMhNWOlPJJYVhPDX+RhjSAX4NV",
-	"SrWBav15yhMpUOFgwpCTa7gIvqvFZYfyU+TmgNY5tRbM7NC15dV21hi+G3abMNAWdFsMaiGwExjTIjW7",
-	"RHDP2zv9w1ZSZIokuMwHiuSFmoKVDu/0xFowLgcKwfAlZSkkb4VmY2ecWJVdtCDqDGU1NCnt6lEvlkDX",
-	"vd1wBVwPGU/g8zx7MIDOhcLz9iI5vkCYlSElmMv4QBEzvGGaNQZRW5g1LzTHPi8Gg4exHYCwBD/Ckf3W",
-	"j1ZObn8NMx+lhyV3m/vZjj+0C1jBJlA93wRNVIG+MWcD6KGT35CNv2SQJqWdvokE6GyYB+gPRkc6IqML",
-	"kcz6qbBo1k+pHkVk9NcC5KyfsozhR2tZ679KIMsFMs+df4LZiPT7QQ6fgVLuYi6GoV1a9UJoa78Hmhoa",
-	"0N6W0lQXDTFbXC6/du6t0ESv1yTerx3MAtcujgtJjYTRvFiiuEhrWFnJPGn7CnY/yScrPmlt+h3nbjU6",
-	"f1VjmgEZS5HVqaAlkIYLGIF6CJ/ZeDl4U+SyKWq4bgFBUDvQbcQlGsANEKCp4Iau++cIKM0yqsEQoQy0",
-	"tMR+HoIZ/WydkHsD818U8kqucGTlME/qQ+w8GaxzmtVaHjdGwY+tYTqPIAz5iSh0zX+6loJrMGJYCh5t",
-	"2Ne56stnb4iECVPaWgIJvnVk9DWlRa7IBLQ2ClzFfhuK75NHS9VDCWMJalqtpzbA4d7+erbA5mAhyL0F",
-	"Ki9uRW2zI71H1vEVNL8xzLymUjMSrmMO9BrOHLg3kRYaGBIYM2FKUx6Dvctz12Ms0lRcOwdQl5iwaHMW",
-	"ONYLUfGL5W+c2WeDLN+pViV8y5Eb22nAq76T0Em+0/mzKU1T4JOA0hH7n8JiSdSz/kG1npZmqGSYgFr4",
-	"G2r5or/36CAiOZU6nZGMqktrSqy00r9/fPBkb/83v/nNo98+7gXvqAKeDNEyM3TevtBhttXX+pb9Yhsb",
-	"7Ri6A7qb0bsSRjVt/8nePnl4cEjsfmsU5+GaBMcO3rHeP4Fk49m67p0Wnqxn4Ot0Cj0KWUoXnxeOFdra",
-	"KVXqWsjkGRqx192fDUwZ5m6QtkXxcDnL4HC98uuDpZtur6c1fhAARpaav+JTYJOpXkTlOp1yzfuLt+GI",
-	"aHoJnFzMUMxzNmAt0J7v9DAl0gIF/prEZ8O0jO6CvvOQzFsR0ea8z0GyK6rZFShCJZCMJuhPdrPZsKmc",
-	"6ml9PueVZygtSqCJIaZjVH3DFo9pkV1wytJhIQNG4bOpkHonZVeQkI/vX3sF9GAwIPlnUr4c1FjWGdA5",
-	"QpJyy2QrA00TqikxI+Y5JBGhmmRCabI/OHhM8s/bwWmvWWJVmyX0EG/VAtXFxyCEXADvXz4jTw4Of1u6",
-	"whIRFxlw3e/NC3iasjSkMlBNro0efy0Fn1gDiuEsEfrkKMlBKotL88wJA+Hmx3wRComz41WBdH7NKB+u",
-	"JFvVFOE5ySrqMW4ZdJjxtfE0wM3wgWHIPmEG+Ocdx2h2Xj332OLeCY7XdZvMWL//8OGU2AfacRg14qCZ",
-	"TqEDc4kqsowikHElhmKYvx1MgyuyX8yb/T++f0UkjEECj4FwmjFEg7lBIwL9SZ+Mplrn6mh3V2VU6r/y",
-	"/lUZXaN2q+Md9ZebIs2vfp/L7oC3O7cURqR/XcLTRmItU3lKZ0Nv4t8gPuajAmnl0roZc9EbpXmiW3p7",
-	"D4ol5iUieDqLShEujMxiuZH+vbAW+kKB9JttYZqm4zFO118tiganbdiTl1jE3Ll+RKvzUpEhY7z+7d4c",
-	"iWsdXU0CeLzcI7n+Wd2EdlSo6Wb23AuRzMJYLNKU5gqGlxB+wHCnbuB96aIEtVXnkgnJ9KzDbhqD4ZNr",
-	"XaOSeK3s2+jwU3jqgOBxe22u6RZNre+BJoyDUiFNDeLLNdy36HsNsKl506aXjopanOeqts7Iryu8G7R7",
-	"bKYg3bMFpsvUQeMYcu1CIFZDPZok0h3h/F36SstJiBWb34wEbs6RiCuwgUxIxpsK9R/f7uw/2tvbGQwG",
-	"B/uhld+FGcZaJ5g1RgZyBWwYuH1KuUB264iRFMP09ZRyMqUYkaHQ36PDERjrmWzSmoV9Ibn1z904a/Xq",
-	"d9AqZIE7iFK+mg5jwZWLFZ7fjqS6E2oWQiAfKGIf83IYRo9gYPeeQYnDsGSHKtoVrIXVUhR+PYu5Oj72",
-	"HGKmHNQ2MY4Zumv9bitD+4N74QXXq0SthM1tdVDXcKRmh2ufXYkVtSW3DHQedPXL0E2DbFxvK7rsZOdf",
-	"BjtPhjufvjyOHh2E48vc65u4PSqKVbc6DQbR7VGwFp1o4vRpShknGj7rY/L7D29e2/hCjGefs963g7tC",
-	"i1z3clugNW54c4Ef81TQhLx6rtCXRU7fnX0gu1d7uwX+oMjWH87evSWquMiYjf1AuXW7oVtucKYZ/fzK",
-	"vm4tSO7D3ko0pQxc0LKAuQwQOqu5zckFuIhMa4FIZ0QYbcxRiuQfSZ3smOPhVRTnKjGb4SvWfQtOachc",
-	"vZ4vpMsLEvU4fNbDuJAqFIh2SpUiVJGRfaCKDTZvkZxO4JjQC2RFLnw1pcr+sIKeskD2qxHAhnhmRc1e",
-	"5IQR/JPxYS7FBK+t+TQWQ2cNABs7YM/NkKJUKPedmcr9KXLgHaYwr+mdxP4KreVB9S/VLHFXLIGhWSPS",
-	"XD5mGPZj1KVCG2opjfYVDOMXusOeYnOAyFZ99O3IYTRGDG658bcxPJVi/DaamXwyouWcQfoyz/1KZlx6",
-	"Tw9rvtO9aJmVzcElePBOWa4O3MK/F/UwawakOXpraKBJxriDHdXx1P6GXwaPssWNO+wXq2cV+ND2ZcS/",
-	"CnNEOFAVovrvOBAMrfFGPhJTjmKsNS/wiaFoHdYyM6QL/Z3HDkUzdMn/iYE22nhHtKgsmpA3wrNkSTP7",
-	"ZOg0P5/hkot0NkGZgAOVoPSwivdfJTmljRgWtm4xJbDqWwwjDZ7sO7/ixZapVbOpNldPmtk/S5wbFTNo",
-	"vBjVFr3CnjeSdNaHSvC8VlzibXj02ye9uXWhHto6b1/YQPfD4DMjpG0eDtoQlBvjBXeQqc2MW4Zbr2c/",
-	"gs+6w3y0iu2o50aIyplv0UqEdtF7skXTixSSsIJ6q5bqTS3GK1iFy8dLA3G5r6UGYgT1M3zmayjNeu7y",
-	"r7Mjb+6Drk6hZIhfKX/UT6o7JbVvdKD9jqTU1onWDrPmG8d1d57fbVBhe+e+8s6+FhO2rkD9FREJdeiv",
-	"g4ErgLxzi7fnSlmD8tzXBQm5Lj6w+BL0LclfFCO5kqHVFprY2eVFKZVaM3ZqQ+fnQQYqpqmhdOGfp2UF",
-	"k/nfjFScFDC02ufiZ5zeucyiGTJJevv7ahr9fKZMl+blRq4Ll3N7mt9ABc4SOPPHUy3jUydm3JIWXS5U",
-	"aSptiJqLF7BqdbVuq+YbQiopV2Ok0BmVl8NqQ/gxKWx1CrfXzGqcU6v+FBz/CNF0GxS3gqFsq20k20Zn",
-	"Pr6IhiPv529GDN2auax9P8oND8U4rDYKySaM07TKJUHfypYFKaGKlGNEpAnE7ZYdYX+wljnDxf1IyNOZ",
-	"mQ8PczsiLnnBL2E7InjqTHDzVYUB21Fp9vDH7lboTj0i5kCtLcRbQoyEupr5wy5vfulupCNyPQXnrKlZ",
-	"CRWAIkyTLWeItHmbR8TcVMlpuh3243SZC0rELrMIahjMhR7SoYsDQYuYKrDkiM2bwTtCLwrVTJ2ti/XD",
-	"dWwhIcWw28JjKUHYpBmLwhVAW+I+rxHLFv7g6IrkBuQ2qMelRF1PRQoGY4q6/aNa13oikJ3nzAb+rGBV",
-	"XcUQGvn9d4PNT3gbrtnbD1xfbPhYwpQ30cnW83I6ttbBjzdwA27mzHNFCpanUi+Lgi+rHVTMzG9xqS7X",
-	"dBAG0KnkuVXFh8r2Ps8HYy3k0GtM8z8v1MbXOfGxFNlwM7h7hhMid7eQs4BGGwe3BkCC4BeXwE8pk+Gb",
-	"rNSwO+vYB+cz3l0QsuCapTYoGYezWUGuwJnqcoS3gkzC0UJDH7roOc9ToLIjitloSyvnp8+xkBocGnM3",
-	"QNBet5s0BHQrjm0WgeMqmc1tnmV0Art/yWFi+Cx+yHn19zVc5OWHKbA4HOzNfjSER4NqOFX2Dn+7//jR",
-	"wWAt30pjoY2hu0FylopwUYK1s11qdeQ2D4DLQE9FoxDW6ccPYfzC5XfRFRdrvkShL4ewL5TTV5tp5MME",
-	"oWgtd5uI6ViVIS4k07MzcyFc+KG9UuVfLz3w//DDh14UqD5Tv+Tok1dswncY75MXNJ6S0hVjy6RGRno3",
-	"xEHFIgdVpurjlQTnOBQpmIeoJhmdnfOYpilh+hhrVmYsSVK4phII8LGQsX/UDN8/577mLHI3u5dy51Ot",
-	"c1vDjznbe3M7T2l8CTbW2azjLKNSkz8Wf/v3f+UT8pbxKYmZZj8C3xkDJBc0viQ0z/ukisl1XnwfB42K",
-	"llUpUjYG6/Ok59wWb6I8MfMwSXycxDEBisU6bQa8IlIUGhKihVfQcsGxEpTL+IjItZCXkJCLGWFaEWco",
-	"tKVeGT/nlPjaNZGZL2qGE0Sd5Z/O+Tm34fu2PCvD6jtlnsGoq6biqEw9IFuWzJKRy1wYbffJn6qwf5s0",
-	"gMd2zoPFcwnVdrmMl8V2Edi2TjCJqZQzs6xRPSh/ROzlOSZ/LYQGo/hg0ZqZKM65gywtA+QRYVIWA1dI",
-	"XK0pq2fohmSgvYRto1h7AYx46THh5PRVzRBx1Bv09/oDlP1y4DRnvaPew/6g76oCTvGy7SZwtWuzY83H",
-	"iTVglVfGXOzea6b0c7g6tU+ZlyXNQCOp+/OXnmHFPUzl97VgjsqY2YrY2MiTWjHmtfJwbz61yjPvDwYL",
-	"amyuWVvTR0p3VDH2ycM3Ue/AThsarVzebq10NL5ysPyVsjAvLsAF6yx7ySWg1Kho7+jPn6Ke8nqSTanB",
-	"uBQR0xTTpZWmPNlhnHiJ1iXX2JxqS0UjItIElCZjJhVq7VfmvfjSRfy/fPZm+OLt89N3r95++AcckHGr",
-	"wtOJcln9vU9mYYheKluKW2fZiojlkzRXQqyH+/eLSN4p2YFHzoTzs8Qks/6zN2eITIgOjF+2Ucim9EaE",
-	"w3Un8nSgyRTLb/zYiSa/A+0qdNzh8bkZQhWIU3YF/YUAes2ugINyRW5d0qFhWkWObFaBvHJBRn77VYyI",
-	"gwLG39eB0FzF/mBgGYnlVQnkwBPMurQxUCoih4OHZKuMaxpTlhpeZiPzt22182tmY2DmAFylHNwhjKtJ",
-	"AmA2P87wdhwOHt7PlCd1MLbqSt9WbegFWFOu7Yi8EXwinj9FZDl7WFtCJ7pc7e2iw3UXJTEGavcLS25Q",
-	"Ei8Cd+i00Cc+xChEaY1MUBFaV3ioi8quaBj9VLonnrqkols50np14pumUmMWenOHCOwj4MIk3mVBU4Ul",
-	"yyHZnNTvLX+lUTIeX3q4/KWqScFXM4hKVfuz9/zfNLDbhksQIdGdQWPA+pkWRFt4BKC8iG30AkfYzMMs",
-	"pk6D8OXbG5wjppqmYlJA+yo4UyFehlgksPA6PKvsissvhLNFbnYlmmbku7oWzbqy93wxqjKhHb1A3O/f",
-	"L0fn5ShhtBKq81rhPrXrKhoskrPn6/3dKavvKC/YpWRRtCI0NtW/x9M+XOWNegOMu8eQxkl5ANnyw85o",
-	"Q5UmCRjhVJb9SojFhKYOV0eoBogXI5WRJ3YleC+JUAHMQlmnvtTbEC+643gerqLS7c8Lz38soIDk2Gi6",
-	"ZcQaUcATdEw3Wc194t3aSt03iKhnwBNCQ1fYdmWJCBfXkbU9Mq3KzjpEgoLVcdNlz+344PzFVoVWtPTd",
-	"ajWBYO8OOlcuvv8zZmWNsM8WMlibrTurcrsrcbS5A9794jnijRHn0MN+Y+92Ctah2Tz45/h9O1B+7uQP",
-	"QlUtMnFVyiTf5tW/42tsQWBk9GWntpK8XAnXtyIzRx1Suc+46Z5ktQ40BhZdikIIoW5ffA9mtdyzFD+X",
-	"Y7KYiv26RXjke+g89Mj+wDvgXOSV+cl1i0F3W+U0m1INvkKD7UIoixQUUXSp9O+sPQu534l/6M5NIYuY",
-	"nV9qRIRMQFov4avn/Vs2TluW4yvQTam21Q+gPIxlEC30dDf1IflezG3zhxxjilC8LiQ6/wpllLaJtAGs",
-	"CaR05l2qnFBihBwhqZyRVMSXZOtg/4mVgRrt6bbnjbG1FIG7oTS1Ce6ZvlSxP4t6Wd4vWdl/svyldkPK",
-	"n0QQbxIfrInlQh0sXvn8DERCn9xQx32z8Xm0F5brhdU7W8r5jvCwWSd6JVQMiG4ObUSh7xVvflpFbNPc",
-	"8LbIdyUubZ1216qkjIdxkWXWI3xsEaxemzuylNb5jbvKbS/APKHzbnJbKxGc0Rm5AHItmdbADV+lfEYK",
-	"VdCUjIXMyNaoXjB3FJGRLRj88ODQfa5/3O6TExvNz9S5a3R6SDLGCw0Kbw61FYgOiZYMVJ+cqMuyo3RZ",
-	"AgITy90KnfXA9oYTaSKuOYbXayGIGGvg5xzjkgQvXxHSfgJ9LeQlcXVXIu/JI2FeYYNF2vYXRON3Or+j",
-	"S1qrbLzSDd2/zZmritVdZmVzktdUYUWoje//z5QFWLuL4DYmsWQGCJOLmXXYC0Jr1Q9IJi5Y6tFw+Q3d",
-	"vSqLRIf5gy0ifafY5+pUf5dUfqZo+uKz6wOvXRAJ4icSUgNjdUxsvL7yIYbI2GxzDVHY4jo2mMQHdi5G",
-	"W8e5Fpms8QE8YXVXynyz5OG3hLxv4dpB/hcuL4WxkDZFGx+8BNckp0weu/gdMPzESJXcCzeGUbcieJrI",
-	"V/meF6rmz6rH7sEdu0g9L1Xhhn5u60B/AweGWn3lNi4pgysOlGOPSBSSrqeiVPmZXqLtB0MEuqLOftoQ",
-	"gZ/YVd//mTioGmjzjsOqfnRfatr7ElrV37ASFU0J1tzfwsjTiJijjpzWoyKvNaltwhQBSRWUQePHbXbm",
-	"LYNK01l0zikXfJYxBUmfWGXe8Tvb3MAXPjBXknKC6hthXGmgSUgPsK6PN6t5O+zDya/HwV6qyy0F2AKi",
-	"Q/BokHr7FTo/uohFCPi3GKZe5oqFAyjsz/1ftT0DS76hbG70oEJhYdwSMuHTxCHnz9PWL3lzV86eZsH5",
-	"exYPl6CS673aQqnvVrVVsdA2HiKuOA2yDCKkESrHII2U5Sv8h1Gy5E67js3sfkFJdQXP95vZc99QcTkT",
-	"eCnkRGgN/NdNM860yJ3F0qa5lR0G++Qjv+Ti2vUVRPNc4rx1hraoB+UPTrfgQk9bOkI7pGVOkJy/f0v6",
-	"G2JtlHnp8+tyrh6v5RBv4NntE8d6d+d7Jo1uXx2U0Vm7qXLHAvcdxvrLcDpY0NWvGmrh9hKi6dyyIKwZ",
-	"U1rbrbpuzfD2d6PtoT3f3EZ0FEzpFRAFVyBpukJgWQa7ULalD4p1tmv93Up2te74XXhHNW2lozyzM+88",
-	"Z8q32G3O2L7ON79mnENjAtJm5+ySiHWXALki9EIUNk+yKTtiqvgfzt69Xcan64XkgiTTSgSntTqFdyFS",
-	"NvsebupOta9/69H5Py1SfgUmnhj9fzwmGaAj0AoOykV0Y919d4zHTtLwJga0Cqiar3sBTjpTw0I75BvX",
-	"1XfFzNuy8s6q9u9muZjwoNj7vTFmeUb7g2az7GWFQMITuCJUHVLQfqDG2Z1a3motDYLJiDmdABHjKm7p",
-	"+x1c26TzoWnLMVfKgbOZmly/QP6+oHgeDki4FuSazlBFUMATV77w6Jyf89+QUVakmuVU6t2xkNmO4dej",
-	"IxsTr1EBTMjITjKyHUIiMqq1aRmhHdtwoZEdd7RNXr56f/YhssFkgsM5Jzg3+4yDKj8qPj+ypSg8e8OS",
-	"O+oYV9ZG1tFRe+apUFDOa4ukkKLV5mTULuE4wgIdp1PBMcxOy9mRhQvlZPQqgSwX2lDGnX+C2ahPylr8",
-	"lzCzI5ZiXWnWl6ALyVX9F7PMc761P9izCc3oBbQ9QfcHA5sMc01loiICV8BterRZDWYWSsmugMSCuya6",
-	"6Wz7uBrdrMSXQ0nYGNtO6lrlE0oO9vf75NUY09XMxRxTliqSseTatUxxvSeYwsTr+XgN1BedTnjOmSKX",
-	"kOsjC66q/YRfjS15QuOpxa2jsrvr3iF58zQifzh98buInL79XUR+gItTIyb//sWrZ2QrgZglkFRwxZpH",
-	"21V72MMByWBCc/YZUtU/5z94ZPNlX0ZRDb44+wNFXvzzq5fkd6dnxMuXmM6uICFbZl/ly30lChnDiChz",
-	"P5TYDpmnbbrbe1+CdaEOfIJnU/YuIxPgZihQthhLDtIf0xYlHz++em4WxhKg6TZCXGKspqpnlGrrDEAW",
-	"YYXoike0sHXlWPKTnX+xZauH/SOscrS3/7grsvxuXMxVmydDJwM0yNaRikXiyu1WxXXdCj64yo3tRSDd",
-	"rXbd7lhua9+XxSLL+lgXjFNkv1/Rv6ha41wErt+ul8ujkmxa6rW8605ZA9huYr6g1T2H20OX1nfiqIQY",
-	"o+cTsR0D7miKZSIIfDaEukbPLkQy87Wt7EX2NQRuot6+lQjueNFVaygMyfL1Qb5xMeZgsEJYzTPBxymz",
-	"Jc8O9h6uLL+Ypw/XeXp/f5U9uwIjXqr6NiUxF5/mMcLwO2xG+Kh+XecksKYKs8uBSluXtFOTeYuPrKXN",
-	"3FV2Ulu/oXrhDFVhQVFcYEeKUuV5Utd4dp5UiooN3Vswp+t0v8Gce48bk+LH9qx3qR7Zg+wKWbG/EpFD",
-	"Q6LH1ktepP+uL619S9/V4OkLDyJDKUNvXHzznhEjI3OBbfdKH41gXvIVuFvOj85b7SvVdLrSZ12i4u3W",
-	"qqlKJN+D3r+YZfbJK63I6MUHOhmRiQBFGNeCjF6Nd95QHU9HVbP/sucrNiK0dXdb5mEzzB3Zg3/xSe6d",
-	"N4VDdQYNA8OW8J2LIdmuiFOZ8e4bwtrMnNWZHxZgqPUACdsmntlOihFxjQ6tEkTNHxIsvRwLSX5LEqOg",
-	"lRUk6u0W6mhGlQ3OtdXk59PTTmL9jv8EF9Tzuzn9za18dd/nPapojQ6a34x2URPUK3T4Kjry7Qr3a5Ke",
-	"DbSB/TXk+2/ZZuq6dbgcpCNSb6kaEdevlWxhH1m1XZGbLdtF1nxlqM7qlM2SzEVhLR+5feYbkAYCrrK3",
-	"QpOyk/f3qjHrK4ha5BUAS1Wx0zIfcq2+/Ibx4+V33NgYNyzssBpJpaCQrQlolKhcAMh2XQlRrnY3rboz",
-	"LaZFttjFbi7hisF1Z+FVLGWQ51iqXNUN/xcwFrIZPexqSumaWG8Dh2zjZfTauJ+LFHyN+QTOOdM2+xTz",
-	"+VBYdI2cGu2L8RnfEJmckFwwrokotJm+WRjcPGlAFQuqNE3JNTXXAv0Q1rcRMNOfWlC4MiDfbSk/X1tK",
-	"u+N3Z0Sb/X3z1NlN7JW3WuNckGtRpInLAKoMjj6TvUoh0vYLvDP/SJ65rMNA0GYgWUT5XrudZkjbGfQu",
-	"64uXPUy76q24BJJGPpevCvErqqbYjMnpiPqtZ9wc1yrT2kwbbFlXBeXY3x40tHaLEfWQgZDLs8KKO6rj",
-	"4poSr6Rb7t3u1CE8tMv5xfl8vn2MdgVlqYsv8zlM5MQ8rFyONdbOkCKFeYz3SdhlBxdr6mLSPRZC/Tpt",
-	"XGrTvR/6uIQ2fpfEvwrJ3mE6dA2/yFaQcgqezhrY86BZwLtGO+9SYfNt5TGXYVGe151T6Z8m0WuNG/GL",
-	"MeB9+5fouU3tJUIS4PgX5f40MPtBgS5LEthgYLTIM022FJtwhWpdGRcsCr29gDg7O36ndnsG8soHj+US",
-	"zLax5VcOcsddbGwcq8iWsEop/ubu9XZElDArU5rOFBlTpclUXGNtw4zyme94pWzASp88SwUmSWOc1l8g",
-	"xu5irnFtCvTKqtO2VS0ZWfFshI6MWltb4UsnYmPbc46PR76VEVXTC0FlME3aiM+uT+5PGPdc72h6iypy",
-	"VQ117eqnHSNWPVXnHAC1zq3hd33ft6E1k/TCinN3R8WucZW19AVixssp672hq69s9K85dskE3t1PK0+6",
-	"IFL9sB6pvn+LkepzR7cXPekOMLyrUjJVy+qFIeulu/B7CMZdpI0Yhu3JJBaao2mKIQCORDNl7R+MT8hW",
-	"NZyraGdVAAXgAmId7a5zDc8m2nxjqVhvEeQXEqjhNtMhMVmQrByo8T064xu7REZ7sWdYhWaMizSt4jO2",
-	"DJ2WnKZYtxk7qjIep0UCyXZUdjKt1Yk0okzsupWseJmWB3R8cCmKIOstZv3aH2AJGQ0ko/GUcTiy4qNN",
-	"EDekwWY7uIeqpmY2ZguN/4Mn55zTrEyH1NRFjaBzo7Uv4upcAzFoS2aisJ1HFL3Gxqgl3h8R6sFr09qS",
-	"c34xI0pkYCRHSBUQxXgMVZnLvaAXAiNM7p2u/AzjSyyMfproklVI5ffokl9TdMkqlLlFkX/A6rcOW46w",
-	"l3euI0OQpI6IuzIuAMX1jI6c3hgRLSlXY5ARyai8HJpFp/DZfSpdwJEn5RGZsgQiUvBpq7fFHLl2SW7d",
-	"FPrEETCKpQJtUu7H96+PyenHDz5zCZOoMBWLaFSRq86cE3YF3LWJVtvejzyqWq2PonOOmX8pUy41PRWG",
-	"8o/Knu0jJL4+bQ8z31RxkTFbgrntgHbsxLYCdURfSEOhbeYL2VLsR8cDZjlYc4DhjzaXzI6va2FjmFyn",
-	"+uQjx5QwszyboixdJ5XOJDDbd/+OjG128LXKbu7d8uRnqegkiwZM37rB7Q6zW35WpSTaifvq0hmYzCGa",
-	"K+2SZI1sY/vpKy0pm0zxR3etfO7olm/Mj/f1uPSyPHAs0n6/3RGvgnsyF9iKQIVMjZyidX60u4u9vadC",
-	"6aPHg8eDnlm0G6FNtHyP4giNeMz+iaQgh9hcdkjH/Zrtp2o4a2SjlpuvrKJptB3XzF5VMqTr/FFvx2F+",
-	"yPoNI5hzss8P7wNnFVY8IL7DAXUZoa6KOm3Wv/a1hY+di8K9Em6LcM6fCj31OWrmVKdC6p0UG1obPqSU",
-	"qzizRckffvgQkdGJu1kIlCPyFBGL9Pv90bZbSrOyLO6dqXMuhaa2mKzTvwsFx77ILEYscZ/Xt4PUtDmO",
-	"xCr91uqLBk9v+7U01oETi9HOQzJYEg/rTNjqbrhyX1/GD+XqScyP1ipUueXROGr4gFRU67JnfsMvt/sN",
-	"q+p4vOjcH9RTUjx6uYh6e1dw4WUOcjW0vzbzg7/znk3ccs1GgjX4/XxUeUNL5DNfXOlfi2WlElib0wsQ",
-	"gTl5OiOuOUDVCn1rdPbmbHj6/t2fXj1/8f4fFOOXo+1jcjA4aDbpLi2pV72bTzf/HQAA//+MB+S4KdsA",
-	"AA==",
+	"H4sIAAAAAAAC/+x923IcOXLoryD6OELkuthsUqRWIsPh4Oiyq/VI4orSjsNLnW6wK7sbyyqgFkCR6lHo",
+	"G06cDzgPJ/wDfjsR9qNP+D/2TxzIBOrWVX2hSI5mRvOgIVlVuCQyE3nPT72xSjMlQVrTO/rUmwGPQeOP",
+	"b8Hq+cnEgna/xWDGWmRWKNk76p3BWMnYMKvYNReWXcBEaWBWz4WcMj7lQvZ7Uc+MZ5By93kqpEjztHc0",
+	"iHp2nkHvqCekhSno3ufPn6OeBpMpaQBn/o7Hb+GvORjrfhsraUHijzzLEjHmbhG7mVYXCaR//xfjVvSp",
+	"MtffaZj0jnr/Y7fc2i49Nbun9BVNWt/TuxkwTdMyYVjKk4nSKcRMaTbhIjHsiicixtmP2Qi0VtqMWCKM",
+	"NQyuQM+ZmkxAxg4EEwFJ3O99jnpPlZwkYnzvWxnPuJwCG/vpDbsWdsase5JrDdIyY7kFXONzt5f7XOCJ",
+	"nDNlZ6AZgpFtHQwGETsY7Ll/Hrp/Dtw/h+6fJxE72Nt3/7gHe+5v++7X/ScROxwMtnEHL5S+EHEM8j53",
+	"cSamEmImZMQucsvsTBimVQIs5XMmlWWxwj/iCl8r+0LlMr7PBb5WzOTjGdNgVK7HwLaUxoUpCYQKPElA",
+	"43oNAIHynVKvuJx7CjT3irdKsZTLOePWQppZc0zsZYS8aAeZ0YgZYj6OwTTZ1U7Br9pW4N/erXA2XMR7",
+	"yXM7U1r8CPd6PK+EMUJOIwYfM6GJ0wiJXIaNNcQgreAJoc97ya+4SPhFAvdKqMxYpfkUmAF9BZrFCgyi",
+	"EJfmGvSx4/nE8Bl3EO04K/Za2ZljjNfceNYU3+YBZlqNwZj7Bs8PkCQ7dE0QD9AwyQ3EbGuiNIOPPM0S",
+	"YJxlCR8DU7k1IibKy7S6EnKMNPc53JQIh5MpyPHc/ZRplYG2AjwRpmkuYThWMSzeyC+UZv4NdgoqS+CB",
+	"YU9VmgprAcwRTqomEzEWPGGHO7GYCsvcWO4Y/JVsrBZy6tBNxKugQst8Gbu3LwXxNZDuiv9zWGov6vlt",
+	"Cp70ol5uRSLsvBf13L7wSMxwDNJq6H1oWYTkKQyJpbc/uxI4K4G5d9R7/93rZ+x09l//9rf/+D9yyr77",
+	"z38V7OnsP//vfHGLKHP8NXdk51Ys4l45Zjmz31q5OHXxFxhbt4Bi/7UV5Bcy3hk8evTbh27zjo1pdzr/",
+	"889858fBzpMP/v87Hz7tRY8efv67Ntj7kWWWEwLHsXCg4slpBR8mPDEQrUCR6gLc7J8O22e8+/NL+cfv",
+	"QU7trHe0PxhETh4Mv+9FS093oy8bp3qDA/1ekNRZB6ywkNZ/WE0abkw/CdeazxdxDsdqW8pTbmGqdCsT",
+	"oJNdNn34+ql7F1kWjxPh0CLhxlTPOddTxyWjnlQ65UnrIU61yrM6kgs50dxYnY9trqENoWZcxgnEw4v5",
+	"Iqc6kYwjgNjLZ5G78kYe3UbMMU3HpxYZGFMTElg8i7uegS4YqePOTKBAUC6yxOFleFm+/1bxmMU85dPu",
+	"b5r85vf/9W9s9rf/+F9yytK//fv/s+z//2/Pe9qGyGZzI8Y8WQTJWzAquXLXo+PJeDsaZlQKdGdeCSMu",
+	"EjhiPFyy2UxZ5bSUgE8VJn6hVAJcuhkNSCOsuGq5L147jYWZmbqWTEmCZH6RiDFLedY2WgN5ERHbWSZh",
+	"TA0JFpCwurZlFPDU43sJc614PCzOqcFikb8OHXN9+KSd1YWBb8Jeb4mQKhztYDUrvBkpuROszPPoYD2W",
+	"e6/Mem2KkACxaSD/Ggi/AoPvGnVv4yYpLoIvuEtmML5cXAcElX9B3p8pbSMmldwp9sk0cKOk47qSjdTl",
+	"yLEeJJFW4THh1iHlkPbnH8s8vXDyOoG7SjypklMVXzjAPmylHHW55nH28N3aAlpBQkTy1sG964ItGU6Q",
+	"5lrxvv7qeqJnxwX0HXdf8Dn7get4pcBa4b8VDG7b7TNu+fOPmdIt2Aj4d4iHHB86Tcb91Iu5hR0r0tar",
+	"MNNqIhJYQ23C15AsjXHC4tp4f0YfvJQTtRL1q3soF1eZtA0oL7hIIH6trJh45XBdcq0/D4aKCoIWds2o",
+	"N9bAN4UuXIG0QyFj+LhInu/cNa0MXlhBJMIPmKA7XIMDxgPD3PCOaVUItLIwUu/qY5/ng8HDMQ3ARIy/",
+	"whH9NYxWTE5P24nf2GHBXRYe0/hDWsAaOln5fh00UQn62pw1oLed/A3Z6AsBSVzYSetIgMbeRYD+4GTU",
+	"Iza6UPG8nyhCs37C7Shio7/moOf9RKQCfyXLRv9lDGmmkHnt/BPMR6zfb+WwKRjjBKCVMKSllR+0be33",
+	"wBN3Qze3ZSy3eU3MUZct/Lkxo/+qbaLvuZzmftlhSLyAa5yr3OX3HmYtZDce55o7Dl8nLJVfJBWsLO+c",
+	"pEmC3W/K6Zpvkk2149xJog6kOuYpsIlWKeoofusxXIkxCrFOoBnCRzFZDd4EuVyCGoZfQCuoPehuIubW",
+	"gdvCgGZKOuUsvMfAWJFyC44JpWA1oCq2CMGUfyQn0N7A/Re1eYXWOLJimCfVIXaeDDY5zXItj2uj4K+N",
+	"YTqPoB3yU5Xbiv9qIwXDYcTQqksSDpqwF4bRKw8Me/H0FdMwFcaSJYbhV0dOXjZWZYZNwVonQGe5mdGJ",
+	"1BSPJ49WiucaJhrMrFxPZYDDvf3NbDH1wdog9xq4vrgVsZlGeotXxxfw/Nowi5JixUiziTkmSJgL4L6J",
+	"tFDDkJYxY2Esl2MgWl4gj4lKEnXtDfBdYsKyzRFwyApc3hervzijd1uvfC/aFvAtRq5tpwav6k7aTvKN",
+	"zZ7OeJKApNuncZLhUbtYEvXIP2M2k5Idl2xnoAR/xy2f9/ceHUQs49omc5Zyc0mmnFIr+PvHB0/29n/z",
+	"m988+u3jXiuNGpDxEDXjofe2tB1mU32objkstrbRjqE7oHszflfAqKJtPdnbZw8PDhntt8JxHm7IcGjw",
+	"jvX+CbSYzDc1rzfwZDMDS6dR/lGbpWr5eeFYbVs75cZcKx0/RSPipvujwIBh5gdpWnQOV18ZEq7X/nyw",
+	"ctPN9TTGbwWAk6UWSXwGYjqzy7hcp1OkTr9IDUfM8kuQ7GKOYp63wVmF9lSvhxmV5CjwVyQ+CpNxugv6",
+	"Lttk3pKJ1ud9BlpccSuuwDCugaU8Rn+en43CVjJuZ9X5vFdUoLSogceOmU5Q9W2d3M7y9EJykQxz3WKU",
+	"O5spbXcScQUxe//2+6CAHgwGLPvIio9bNZZNBvSG6LjYMttKwfKYW87ciFkGccS4Zakylu0PDh6z7ON2",
+	"67TXIibVZgU/RKpaorqcJtw6vl9VXbiMtcIPhXKX0zVctEI1+I/bzLdvXzxlTw4Of1u4MWI1zlOQtt9b",
+	"FA4tF0mbusEtuwZp2bVWckphKO5WitCfwlkG2hAeLl5sGMS0OObztnAmGq8MggprRtlyLbmsokQvSGVR",
+	"T0i63NsvzSaOt9yE+MKwzbbhBvjnHX9J7bx8FjDNf9M6XhclurF+/+7dKaMXmj70CmOxwibQgfXM5GnK",
+	"Eci4Esdt3M8epq0roj8smmzfv33JNExAgxwDkzwViAYLg0YM+tM+G82szczR7q5JubZ/lf2rIjLC7JbH",
+	"O+qvvJXwadjncvopbYYNZRN5Z5fgdSORWJgs4fNhMM/eILbhvQFNMm1SMVks+6IwbXRLfm/BiNh9xJRM",
+	"5lEh/rUjs1ptYH2ryLqaG9Bhsw1Ms3wywen660VA4LSVXa+0pvlzfZ+5I1kpbqRCVv+6t8DiGkdXkR4e",
+	"r/YmbX5Wn9t2lJvZM7LMLCJrlg2vQJsubetG2FK5WZaa08N7btFBIV+8ZvEgNiGYJknj0JVl1bChMvyH",
+	"pbC7kd2pDt2GdP0TAbupVIQHXdu/mRvhQsXzdgaokoRnBoaX0P6CE4q64fyp6xKprDrTQmlh5x3m+jE4",
+	"8WwjDlzce4tPOhC3AwnDxYLg8Xutr+kWLfxvgcdCgjFtBgIYX27gtUWXa4uEs2hRD0J5XgnvXNfEHoV1",
+	"te8GzW0308vv2fDXZWHj4zFk1kc+rId6PI61P8JFWvpCg12bFOeeOcXPnSNTV0DxSygB1O04f3y9s/9o",
+	"b29nMBgc7Let/C6sf2QUE2QDb0kRoOhvesv4+HXy/2mO0fl2xiWbcQzEMOhmtO2BF5tZCpOKY2cp6w7v",
+	"ffZOkvVpkOwALTSIyqWZDcdKGh8ivLgdzW0n1AhCoB8YRq8FER6DRjCee8+hxGG7UoCWgSvYCKu1ysN6",
+	"lguE+NozGAvjoXYTm6zju+TuXRva7/wHz6VdJ1il3cpbBXUFRyrm3+bZFVhRWXLDLhxAVyWGbh5E4byN",
+	"oLKTnX8Z7DwZ7nz49Dh6dNAeVuY/v4nUU3KsqrFzMIhuj4M1+EQdp08TLiSz8NEes9+/e/U9hRViGPuC",
+	"06gZ09W2yE2Jm4BWo/D6At9nieIxe/nMoAuVnb45e8d2r/Z2c3xg2NYfzt68Zia/SAWFfKDKs10zS9zg",
+	"TFP+8SV9ToZL/8veWjwlhgnPE9s7sjqHhcQPPq9Ea7AL8IGYZPhK5kw5Rd5zivgfWZXtuOORZfDmOqGa",
+	"7STWTQWnvM1LspkLrsv5FvUkfLTDca5NW/zZKTeGccNG9EIZEuy+YhmfwjHjF3gV+ajVhBt6sIaKu0T2",
+	"qzDAmnhGomYv8sII/ijkMNNqimTrfpuooTckAYWs0Lk5VpQo4//mpvI/qgxkhwU2GAlOxoGENnLch48q",
+	"BuArEcPQrRF5rpwI1Omcpp1bxy21U9xbo/eV7TDFUeoP26qOvh15jMZAwS0//jZGpXIM20YLZchBpJuz",
+	"lb8s3n7FZVw47Q8rLvu9aJVx18Ol9eC9naU8cIJ/L+phsgxod/Rko+JxKqSHHbfjGT3DP7YeZeM27jB9",
+	"rZ9MECLaVzH/MroR4cBNG9d/I4FhRFewD7MxlyjGkmVKTh1H6zC0uiF9xO8idhieYiTInwRYyVPoCBLV",
+	"eR3yTnjWIq4nnQy95hcSWzKVzKcoE0jgGowdlmH+6+SkNBGDYOsXUwCrusV2pMGTfRNWvNyouW4S1c3V",
+	"k3rSzwqfWnkZ1D6MKoteY883knQ2h0rrea25xNsIJGme9M2tC9WI1kX7wg10P4x5dELazW19NUG5Nl7r",
+	"DlJzM+OWu603sx/BR9thPlrHdtTzI0TFzLdoJUKT+j25MfhFAnG7gnqrTo6bOhvWcCgUrxe+hWJfK30L",
+	"COqn+M6XcJrNojS+zAVx89CH8hSKC/EL5Y/qSXVnovadDrTfkYvaONHKYVZCMnDdned3G1yYaO4LafZ7",
+	"NRWbCtRfEAhThf4mGLgGyDu3eHteuA04z30RSJvr4p0YX4K9JfmLYwBhPCRtoY6dXV6UQql1YyeUsbEI",
+	"MjBjnjhO1/54VhQuWXzmpOI4hyFpn8vf8XrnKotmm0ky2N/X0+gXXaBdmpcfuSpcLuxpcQMlOAvgLB5P",
+	"uYwPnZhxS1p0sVBjuabISB9qQmp1uW5S8x0j1VyaCXLolOvLYbkh/DXOqSiF32tKGueM1J9c4g9tPJ1i",
+	"MdcwlG01jWTbGAeCH6LhKISI1APVbs1c1qSPYsNDNWlXG5UWUyF5UqYwoW9li0DKuGHFGBGrA3G7YUfY",
+	"H2xkzvDhZhqyZO7mw8PcjpjPmQlL2I4YnrpQ0v2pxIDtqDB7hGP3K/SnHjF3oGQLCZYQJ6GuZ/6g5S0u",
+	"3Y90xK5n4J01FSuhATBMWLblDZGUrnnEHKVqyZPtdj9Ol7mgQOwieaWCwVLZIR/6ECK0iJkcK41QuhbS",
+	"CL/ITT1jtirWDzexhbQpht0WHuIE7SbNscp93bMV7vMKs2zgD45uWOZATvFgPhPveqYScBiTV+0f5bo2",
+	"E4FonjOKGVvDqrqOITQK++8GW5jwNlyzt58vsdzwseJSvolOtpmX019rHffxDdyAN3Pm+doEqzOoVyVf",
+	"FEUOysssbHGlLld3ELagU3HnloUeStv74j04tkoPg8a0+HipNr7JiU+0Soc3g3u4cNrY3S2kyqDRxsOt",
+	"BpBW8KtLkKdc6HZKNmbYHVIWckKE7K4DmUsrEoqFx+EoGc3XNTNdjvBGkEl7tNAwRL2Gm+c74LojeN5p",
+	"S2unpS9cIRU41OaugaC5bj9pG9BJHLtZBI4vYLaweZHyKez+JYOpu2fxl0yWP1/DRVb8MgMxbs8xED86",
+	"xmPB1Jwqe4e/3X/86GCwkW+lttDa0N0gOUtUey2CjZOsKuXjbh4Al4KdqVr9q9P379rxC5ffxVd8isMK",
+	"hb4Ygj4opi83U0vDaoUiWe5uIqZjMYZxroWdnzmC8OGHRFLFTy8C8P/ww7te1FJ0pkrk6JM3Yip3hOyz",
+	"53w8Y4UrhqqjRk56d8zBjFUGhuJlhGFIkuAdhyoB9xK3LOXzcznmScKEPcZSlamI4wSuuQYGcqL0OLzq",
+	"hu+fy1BqFm832kux85m1GZXuE972Xt/Od3x8CRQm79ZxlnJt2R/zv/37v8opey3kjI2FFT+C3JkAxBd8",
+	"fMl4lvVZGc7tvfghhB4VLVIpEjEB8nnyc0k1m7iM3TxCsxAnccyAY41OKrxgmFa5hZhZFRS0TEksAOUT",
+	"jSJ2rfQlxOxizoQ1zBsKqcKrkOeSs1CyJnLzRfVwgqiz6tO5PJeU+UFVWQUW3SlSVEZdpRRHRdYK2yI2",
+	"y0Y+6WW03Wd/KjNGKN8Ej+1cttbMZdzScoUsauwisKk8MBtzreduWaNqPseIEfEcs7/myoJTfLBWzVzl",
+	"59JDlhe5FYgwiRiDNMhcyZTVc3xDC7BBwqYo1l4LRrwImHBy+rJiiDjqDfp7/QHKfhlInoneUe9hf9D3",
+	"xQBnSGy7MVztUlK2+3VKBqyCZBxh974Xxj6Dq1N6y32seQoWWd2fP/XcVdzDChKhBMxRETNbMhuKPKnU",
+	"YN4o/fvzh0ZV5v3BYElpzQ1LaoZI6Y7ixSFn/XPUO6Bp20YrlrdbqRiNnxys/qSox4sL8ME6qz7yuUsV",
+	"Lto7+vOHqGeCnkTZWBiXosY8wSx9Y7mMd4RkQaL1eVmUyk9cNGIqicFYNhHaoNZ+5b4bX/pkkRdPXw2f",
+	"v352+ubl63f/gAMKSSo8nxpfTKL3wS0M0cukK3HrLF0TsUJu8FqI9XD/fhEpOCU78MibcH6WmOTWf/bq",
+	"DJEJ0UHIyyYKUSZ5xCRcdyJPB5rMsOrLj51o8juwvjDMHR6fn6Gt8HAirqC/FEDfiyuQYHxtW5/r6i6t",
+	"PMNr1oC+8kFGYftljIiHAsbfV4FQX8X+YEAXCd1VMWQgY0z2pRgoE7HDwUO2VcQ1TbhI3F1GkfnbVOT8",
+	"WlAMzAKAy5SDO4RxOUkLmN3DOVLH4eDh/Ux5UgVjo5z0bZWEXoI1xdqO2Cslp+rZd4gsZw8rS+hEl6u9",
+	"XXS47qIkJsDsfhLxZ5TE8xYaOs3tSQgxauO0TiYoGa2vd9XFZdc0jH4o3BPf+aSiWznSalHiz3Wlxi30",
+	"8x0icIiAa2fxPvmeG6xUDvHNWf3e6k9qleLxo4erPyp7E3zxBVGqan8Onv/PNeymcAmmNLoz+BiwbCaB",
+	"aAuPAEwQsZ1e4Bmbe1mMudcgQtX22s0x5pYnappDkxS8qRCJYaxiWEoOT0u74mqC8LbIm5FE3Yx8V2RR",
+	"Lyd7z4RRVgftaAHin38jjk7iKGC0FqrLSr1Is+sLaSyTsxfLTN7pVd9R1bJLyeJoRahtqn+Pp324zhfV",
+	"vhd3jyG1kwoAoqrD3mjDjWUxOOFUF21KGGFCXYerIlQNxMuRyskTuxqCl0SZFsxCWae61NsQL7rjeB6u",
+	"o9LtLwrPf8whh/jYabpFxBozIGN0TNevmvvEu42Vuq8QUc9Axoy3kTA1Y4mYVNcR2R6FNUVDHabBwPq4",
+	"6bPndkJw/nKrQiNa+m61mpZg7w4+Vyy+/zO+ymphnw1kIJutP6tiu2vdaAsHvPsp3IifnTiHHvbPRNsJ",
+	"kEOzfvDP8O/NQPmFkz9oK4iSqqtCJvk6Sf+OyZhA4GT0Vae2lrxcCte3IjNHHVJ5yLjpnmS9xjMOFl2K",
+	"QhtC3b743prVcs9S/EKOyXIu9usW4fHeQ+dhQPYHwQHnI6/cI98kBt1tpdNsxi2ECg3UfFDnCRhm+Erp",
+	"31t7lt5+J+GlOzeFLLvswlIjpnQMmryEL5/1b9k4TVdOKHw445aqH0BxGKsgmtvZbhJC8oOY27wfMowp",
+	"QvE61+j8y41T2qaaAlhjSPg8uFQl48wJOUpzPWeJGl+yrYP9JyQD1brSbS8aYyspAnfDaSoT3DN/KWN/",
+	"lrWwvF+2sv9k9UfNPpQ/iSBeZz5YTs2HOhBehfwMRMKQ3FDFfbfxRbRXdOu1q3dUQfyO8LBennwtVGwR",
+	"3TzaqNzeK978tIrYTXPDmyLflbqk9gC+Q0kRD+Mjy8gjfEwIVi0JHxGn9X7jrirvSzBP2ayb3VYqU6d8",
+	"zi6AXWthLUh3r3I5Z7nJecImSqdsa1St0zyK2IjqVD88OPS/V3/d7rMTiuYX5tz3Nz1kqZC5BYOUw6kC",
+	"0SGzWoDpsxNzWTSSLkpAYGK5X6G3HlBLOJXE6lpieL1ViqmJBXkuMS5JyeITpek3sNdKXzJfdyUKnjzW",
+	"fldQsEjT/oJo/MZmd0SklYLaa1Ho/m3OXBZK7zIru5O85gYrQt2Y/n+mVwDZXZSkmMTiMkCYXMzJYa8Y",
+	"r1Q/YKm6EElAw9UUuntV1CZvvx+odvmdYp8vj/5NUvmZounzj779u/VBJIifyEgdjM0xo3h9E0IM8WKj",
+	"ni4qp+I6FEwSAjuXo62/uZaZrPEFPGFzV8p8veTh14S8r+HaQ/4XLi+1YyGvizYheAmuWcaFPvbxO+Du",
+	"EydVyiDcuIu6EcFTR77S97xUNX9avnYP7thl6nmhCtf0cyoh/hUcGGr1pdu44Ay+OFCGrSFRSLqeqULl",
+	"F3aFtt8aItAVdfbThgj8xK76/s/EQVVDmzcS1vWjhyrlwZfQqP6Glah4wrDVwxZGnkbMHXXktR4TBa3J",
+	"bDNhGGhuoAgaP25eZ8EyaCyfR+eSSyXnqTAQ9xkp8/6+o54aofCBI0kuGapvTEhjgcdtegC5Pl6t5+2g",
+	"l+Nfj4O9UJcbCjABokPwqLF6+hM6P7qYRRvwbzFMvcgVaw+goMf9X7U9A0u+oWzu9KDcYGHcAjLtp4lD",
+	"Lp4n1S95dVfOnnqvgnsWD1egki+s30Cpb1a1dbGQ+l0xX5wGrwymtBMqJ6CdlBW6BbSjZHE77fprZvcT",
+	"SqpreL5fzZ+FPp6rL4EXSk+VtSB/3TzjzKrMWywpza1obNln7+WlVNe+nSWa52LvrXO8xTwoHnjdQio7",
+	"a+gIzZCWBUFykf5WtNXE2iiL0ueX5Vw93sghXsOzO2COjdYd980ey64rHRzSW7258ccD9x3O+stwPhDo",
+	"qiSH2jgRI5rQ6SrC2jGF1Z3UdjLH03On9aFd31ElOgxm/AqYgSvQPFkjwCyFXSi60reKd9S0/m4lvEpz",
+	"/C6845Y30lKe0sw7z4QJHZ7rMzbJ+vOvGefQqIA82ju9NGLdJUBmGL9QOeVL1mVITBn/w9mb16vu62pB",
+	"uVbWSZLBaaVe4V1wz3rbzZu6Venzrz1K/6dFyi/AxBNmUOlPAR2CJEAYH9mN9ff9MR57iSOYGtA6YCo+",
+	"7yU46U0OS+2Rr3xT6TUzcIsKPOvawetlY9oHTUQqbG3M4oz2B/Ve7asKgrRP4ItRdUhD+y21zu7UAldp",
+	"bdCalJjxKTA1KeOXvtHgxqadd3WbjiMpD856inKVgAK9oJjeHphwrdg1n6OqYEDGvozh0bk8l79hozRP",
+	"rMi4trsTpdMdd1+Pjig23qIiGLMRTTKiTiERG1XatYzQnu1uoRGNO9pmL16+PXsXUVCZknAuGc4tPuKg",
+	"JoyK74+oJEW43rD0jjnGlTWRdXTUnHmmDBTzUrEUljfanYyapRxHWKjjdKYkhttZPT8iuHDJRi9jSDNl",
+	"HWfc+SeYj/qsqMl/CXMasRDrCvO+BptraapP3DLP5db+YI8Sm9EbSG1l9wcDSoq55jo2EYMrkJQm7VaD",
+	"GYZaiytgYyV9D+dkvn1cju5WEsqixGKCnUttpQIKZwf7+332coJpa44wJ1wkhqUivvatU3wPCmEwAXsx",
+	"bgP1Rq8bnkth2CVk9ojAVbahCKuh0id8PCPcOiqaC+8dslffRewPp89/F7HT17+L2A9wcerE5N8/f/mU",
+	"bcUwFjHEJVyx9tF22Z34cMBSmPJMfITE9M/lDwHZQvmXUVSBL87+wLDn//zyBfvd6RkL8iWmtRuI2Zbb",
+	"V/Fx36hcj2HEjKMPo7bbzNSU9vY2lGJdqguf4NkUPczYFKQbCgwVZclAh2Pa4uz9+5fP3MJEDDzZRohr",
+	"jNk01cxSS04BvCJIiC7viAa2rh1TfrLzL1S+etg/wmpHe/uPuyLM78bVXLZ7cnyyhQdRPamxin3Z3bLI",
+	"rl/BO1/BsbkI5LvlrpsN86kGflE0sqiTdSEkx+v3C/oYlWtciMQN2w1yeVSwTeJeq7vvFLWAaROLha3u",
+	"OeweurS+E88l1AQ9oIjtGHjHEywXweCjY9QVfnah4nmocUWEHGoJfI56+yQR3PGiyxZRGJoV6oR85WLM",
+	"wWCN8JqnSk4SQaXPDvYeri2/uLcPN3l7f3+dPftCI0Gq+jolMR+nFjDC3XfYlPBRlVwXJLC6CrMrgWuq",
+	"T9qpybzGVzbSZu4qS6mp33C7dIaywKDKL7AzRaHyPKlqPDtPSkWFQviWzImlGG80597j2qT4a3PWu1SP",
+	"6CC7QlfoKVMZ1CR6bMEURPpv+tLGVPqmAs9QgBAvlCIEx8c57zkxMnIETF0sQ1SC+yhU4m44QTqpOlSs",
+	"6XSpz7tExdutWVOWSr4HvX/5ldlnL61ho+fv+HTEpgoME9IqNno52XnF7Xg2CodT6f2KDQmp/m7DPOyG",
+	"uSN78C8+2b2TUiSUZ1AzMGyp0MEY4u2SORWZ76ExLGXorH/5YSGGSi+QdtvEU+qoGDHf8JCUIO5+0ED8",
+	"cqI0+y2LnYJWVJKotl2oohk3FKRLVeUX09ROxvaN/AkINNx3C/qbX/n6PtB7VNFqnTS/Gu2iIqiX6PBF",
+	"fOTrFe43ZD030Ab2N5Dvv2abqe/a4XORjli1tWrEfN9WtoX9ZM12yW62qJus+5PjOutzNmKZy8Jb3kt6",
+	"5yuQBlpcZa+VZUVH72/VYzZXEK3KSgAWqmKnZb7NtfriK8aPF99w48a4QbDDqiSlgsK2pmBRovIBINtV",
+	"JcT4Gt687NK0nBdR0YvdTMOVgOvOAqxY0iDLsGS5qRr+L2CidD2K2NeWshWxngKHqAEzem384zyBUGs+",
+	"hnMpLGWhYl4fCou+oVOtjTG+ExojsxOWKSEtU7l109cLhLs3HajGihvLE3bNHVmgH4J8Gy1m+lMChS8H",
+	"8s2W8vO1pTQ7f3dGtNHzm6fQ3sReeau1zhW7VnkS+0yg0uAYMtrLVCJLf0Ca+Uf21GcftgRvtiSNmNBz",
+	"t9MMSR1C77LOeNHLtKvuik8kqeV1heoQv6KqivWYnI7o32rmzXGlQi1l3GDrujIoh549qGnthBHVkIE2",
+	"l2eJFXdUz8U3J15Lt9y73anb8JCW84vz+Xz9GO0Ly3IfXxZymdiJe9n4XGusoaFVAosYH5Kxi04uZOoS",
+	"2r/WhvpV3rjSpns//HEFb/wmiX8Rkr3BtOgKfrGtVs6pZDKvYc+DeiHvCu+8S4UttJfHnIZl+V53zqV/",
+	"moSvDSjiF2PA+/qJ6Bml+DKlGUj8ictwGpj9YMAWpQkoGBgt8sKyLSOm0qBaV8QFq9xuL2HO3o7fqd2e",
+	"gb4KwWOZBrdtbP2Vgd7xhI0NZA3bUqSU4jNP19sRM8qtzFg+N2zCjWUzdY01DlMu56HzlaGAlT57mihM",
+	"lsY4rb/AGLuM+Qa2CfArUqepZS0bkXg2QkdGpb2tCiUUscHtucTXo9DSiJvZheK6NV3aic++X+5PGPdc",
+	"7Wx6iypyWRV14yqoHSOWvVUXHACVDq7t34b+b0Myk/TaFefuzopd4xqy9LXEjBdTVntEl3+i6F937Foo",
+	"pN0Pa0+6JFL9sBqpvn+LkeoLR7cXPekOMLyrkjJl6+qlIeuFu/BbCMZdpI24CzuwSSw4x5MEQwA8ixaG",
+	"7B9CTtlWOZyvbEcqgAHwAbGed1dvjXBNNO+NlWI9IcgvJFDDb6ZDYiKQrB2o8S064ysjIqe90BmWoRmT",
+	"PEnK+Iwtx6e15AnWb8bOqkKOkzyGeDsqOppW6kU6UWbsu5asSUyrAzre+RRF0NVWs2HtD7CUjAWW8vFM",
+	"SDgi8ZESxR1roGwH/1LZ3IxittD4P3hyLiVPi3RIy33UCDo3Gvtivt41MIe2bK5y6kBi+DU2SC3w/ojx",
+	"AF5Ka4vP5cWcGZWCkxwhMcCMkGMoy13utXohMMLk3vnKzzC+hGD000SXrMMqv0WX/JqiS9bhzA2O/ANW",
+	"wfXYcoQ9vTMbOYakbcQ8yfgAFN87OvJ6Y8Ss5tJMQEcs5fpy6BadwEf/W+ECjgIrj9hMxBCxXM4aPS4W",
+	"2LVPcuvm0CeegXEsGUhJue/ffn/MTt+/C5lLmESFqVjMoopcduiciiuQvl202Q5+5FHZcn0UnUvM/EuE",
+	"8anpiXKcf1T0bh8h8w1pe5j5ZvKLVFAp5qYD2l8n1BLUM32lHYemzBe2ZcSP/g6YZ0DmAHc/Ui4ZjW8r",
+	"YWOYXGf67L3ElDC3PEpR1r6jSmcSGPXfvyNjGw2+UfnNvVue/CxRnWzRgelrN7jdYXbLz6qURDNx31x6",
+	"A5M7REfSPknWyTbUV99YzcV0hg89WYXc0a3QoB/p9bjwsjzwVyT9fbsjXgX35AiYRKBcJ05OsTY72t3F",
+	"Ht8zZezR48HjQc8t2o/QZFqhV3GERjxBPyIryGDsiB2SSb9i+ykbzzrZqOHmK6ppOm3HN7U3pQzpO4BU",
+	"23K4B2m/ZgTzTvbF4UPgrMGKByx0OuA+I9RXU+f1OtihxvCxd1H4T9rbI5zL75SdhRw1d6ozpe1Ogo2t",
+	"3T1kjK84s8XZH354F7HRiacsBMoR+w4Ri/X7/dG2X0q9wizuXZhzqZXlVFTW69+5geNQbBYjlmTI69tB",
+	"blofR2O1frL6osEz2H6Jx3pwYlHaRUi2lsbDOhNU5Q1XHurLhKF8PYnF0RoFK7cCGkc1H5CJKt323DP8",
+	"43a/ZlWdTJad+4NqSkpALx9RT7SCCy9ykMuhA9ksDv4meDZxyxUbCdbiD/NxEwwtUch88SWACcsKJbAy",
+	"ZxAgWuaUyZz5JgFlS/St0dmrs+Hp2zd/evns+dt/MEJejraP2cHgoN6su7CkXvU+f/j83wEAAP//huiZ",
+	"2yjbAAA=",
 }
 
 // GetSwagger returns the content of the embedded swagger specification file

@@ -53,8 +53,8 @@ func (s *Server) PutMyDevice(ctx context.Context, req api.PutMyDeviceRequestObje
 	if err != nil {
 		return nil, err
 	}
-	out := api.PutMyDevice200JSONResponse{Token: d.Token, Platform: api.DevicePlatform(d.Platform),
-		Language: api.DeviceLanguage(d.Language), UpdatedAt: d.UpdatedAt}
+	out := api.PutMyDevice200JSONResponse{Token: d.Token, Platform: api.Platform(d.Platform),
+		Language: api.Language(d.Language), UpdatedAt: d.UpdatedAt}
 	if d.AppVersion != "" {
 		out.AppVersion = &d.AppVersion
 	}
