@@ -51,13 +51,28 @@ func run() error {
 	dur := flag.Duration("duration", 5*time.Second, "how long each HTTP load runs")
 	conns := flag.Int("c", 64, "concurrent connections")
 	goBench := flag.String("go-bench", "./internal/...", "packages whose Go benchmarks run (empty: none)")
+	only := flag.String("only", "http,push,go", "which benchmarks run: a comma-separated subset of http, push, go")
+	pushReports := flag.Int("push-notifications", 100, "push throughput: notifications in the backlog")
+	pushDevices := flag.Int("push-devices", 50, "push throughput: devices each notification goes to")
+	pushWorkers := flag.Int("push-workers", 16, "push throughput: dispatcher workers (concurrent FCM batches)")
 	flag.Parse()
+	sel := map[string]bool{}
+	for _, s := range strings.Split(*only, ",") {
+		sel[strings.TrimSpace(s)] = true
+	}
 
 	var results []Result
-	if err := httpBenchmarks(&results, *dur, *conns); err != nil {
-		return err
+	if sel["http"] {
+		if err := httpBenchmarks(&results, *dur, *conns); err != nil {
+			return err
+		}
 	}
-	if *goBench != "" {
+	if sel["push"] {
+		if err := pushBenchmarks(&results, *pushReports, *pushDevices-1, *pushWorkers); err != nil {
+			return err
+		}
+	}
+	if sel["go"] && *goBench != "" {
 		if err := goBenchmarks(&results, *goBench); err != nil {
 			return err
 		}

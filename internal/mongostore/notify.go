@@ -145,9 +145,13 @@ func (s *Store) HintDone(ctx context.Context, id string) (bool, error) {
 
 // FinishHint records the hint as settled (first, so a crash after it cannot lead to a resend), then
 // deletes its receipts and the hint.
-func (s *Store) FinishHint(ctx context.Context, id string, now time.Time) error {
+func (s *Store) FinishHint(ctx context.Context, id string, now time.Time, withReceipts bool) error {
 	if _, err := s.claim(ctx, doneID(id), now, now.Add(pushedTTL)); err != nil {
 		return err
+	}
+	if !withReceipts {
+		_, err := s.db.Collection(colOutbox).DeleteOne(ctx, byID(id))
+		return mapErr(err, "outbox")
 	}
 	if _, err := s.db.Collection(colReceipts).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{
 		{Key: "$gte", Value: id + "|"}, {Key: "$lt", Value: id + "}"}}}}); err != nil {

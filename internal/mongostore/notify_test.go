@@ -189,7 +189,7 @@ func TestCrashBetweenReportWriteAndHint(t *testing.T) {
 // failingFinish is a store whose FinishHint fails: the dispatcher "dies" after sending and recording.
 type failingFinish struct{ *Store }
 
-func (failingFinish) FinishHint(context.Context, string, time.Time) error {
+func (failingFinish) FinishHint(context.Context, string, time.Time, bool) error {
 	return fmt.Errorf("crash")
 }
 
@@ -206,7 +206,7 @@ func TestCrashAfterSendDoesNotResend(t *testing.T) {
 		t.Fatal("the dying dispatcher did not fail")
 	}
 	g.change(r, "accept", report.Accepted, "") // a later event, sent normally
-	shift := 2 * time.Minute                    // past the dead one's lease
+	shift := 2 * time.Minute                   // past the dead one's lease
 	g.drain(g.dispatcher(&shift))
 	for _, tok := range []string{"tok-after-1", "tok-after-2"} {
 		if got := g.standin.MessagesFor(tok); len(got) != 1 || got[0].Data["event"] != "accept" {

@@ -147,13 +147,13 @@ func (d *Dispatcher) handle(ctx context.Context, h Hint) (leased bool, err error
 	}
 	if done, err := d.Store.HintDone(ctx, h.ID); err != nil || done {
 		if done {
-			err = d.Store.FinishHint(ctx, h.ID, now)
+			err = d.Store.FinishHint(ctx, h.ID, now, h.Attempts > 1)
 		}
 		return true, err
 	}
 	r, err := d.Store.Report(ctx, h.ReportID)
 	if errors.Is(err, fault.ErrNotFound) || err == nil && (h.Seq < 0 || h.Seq >= len(r.Timeline)) {
-		return true, d.Store.FinishHint(ctx, h.ID, now)
+		return true, d.Store.FinishHint(ctx, h.ID, now, h.Attempts > 1)
 	}
 	if err != nil {
 		return true, err
@@ -184,11 +184,14 @@ func (d *Dispatcher) handle(ctx context.Context, h Hint) (leased bool, err error
 			d.Log.WarnContext(ctx, "push rejected by FCM", "hint", h.ID, "error", res.Err.Error())
 		}
 	}
+	if len(retry) == 0 {
+		// The settled record written by FinishHint is the receipt of every push of this lease: written
+		// first, right after Send, it leaves the same crash window as per-device receipts would.
+		return true, d.Store.FinishHint(ctx, h.ID, d.now(), h.Attempts > 1)
+	}
+	// Some pushes must be tried again: remember who got it, so the next lease sends to the others only.
 	if err := d.Store.PutReceipts(ctx, h.ID, sent, d.now()); err != nil {
 		return true, err
-	}
-	if len(retry) == 0 {
-		return true, d.Store.FinishHint(ctx, h.ID, d.now())
 	}
 	maxAttempts := d.MaxAttempts
 	if maxAttempts <= 0 {
@@ -235,9 +238,11 @@ func (d *Dispatcher) pushes(ctx context.Context, h Hint, r report.Report) ([]fcm
 	for i, dv := range devices {
 		tokens[i] = dv.Token
 	}
-	done, err := d.Store.Receipts(ctx, h.ID, tokens)
-	if err != nil {
-		return nil, err
+	done := map[string]string{}
+	if h.Attempts > 1 { // receipts exist only if an earlier lease sent something
+		if done, err = d.Store.Receipts(ctx, h.ID, tokens); err != nil {
+			return nil, err
+		}
 	}
 	urgent := d.Urgent != nil && d.Urgent(r.Category)
 	status := e.To

@@ -65,8 +65,9 @@ type Store interface {
 	LeaseHint(ctx context.Context, h Hint, now, until time.Time) (Hint, bool, error)
 	// HintDone reports whether the hint's pushes were all settled once already.
 	HintDone(ctx context.Context, id string) (bool, error)
-	// FinishHint records that the hint is settled for good and deletes it (and its receipts).
-	FinishHint(ctx context.Context, id string, now time.Time) error
+	// FinishHint records that the hint is settled for good and deletes it, and its receipts when an
+	// earlier lease may have written some (withReceipts).
+	FinishHint(ctx context.Context, id string, now time.Time, withReceipts bool) error
 	// RescheduleHint sets when the hint is due again, or parks it when failed is set.
 	RescheduleHint(ctx context.Context, id string, notBefore time.Time, failed bool, lastErr string) error
 	// Receipts returns, of the tokens, those the hint was already delivered to, with FCM's message IDs.
