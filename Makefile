@@ -26,6 +26,7 @@ tools: ## build the pinned tools (versitygw, oapi-codegen, devstack) into .bin/
 build:
 	$(GO) build -o $(BIN)/qnfeedback ./cmd/qnfeedback
 	$(GO) build -o $(BIN)/qnbench ./cmd/qnbench
+	$(GO) build -o $(BIN)/qndispatch ./cmd/qndispatch
 
 generate: tools ## regenerate api/ from openapi/openapi.yaml
 	cd api && ../$(BIN)/oapi-codegen -config oapi-codegen.yaml ../openapi/openapi.yaml

@@ -114,6 +114,13 @@ const (
 	PhotoStatusReady      PhotoStatus = "ready"
 )
 
+// Defines values for Platform.
+const (
+	Android Platform = "android"
+	Ios     Platform = "ios"
+	Web     Platform = "web"
+)
+
 // Defines values for PointGeometryType.
 const (
 	Point PointGeometryType = "Point"
@@ -386,6 +393,22 @@ type DataExport struct {
 	Sessions   []SessionInfo `json:"sessions"`
 }
 
+// FailedNotificationList defines model for FailedNotificationList.
+type FailedNotificationList struct {
+	Items []struct {
+		Attempts  int       `json:"attempts"`
+		CreatedAt time.Time `json:"created_at"`
+
+		// EventIndex The position of the event in the report's timeline.
+		EventIndex int `json:"event_index"`
+
+		// Id <report id>:<timeline position>
+		Id        string `json:"id"`
+		LastError string `json:"last_error"`
+		ReportId  string `json:"report_id"`
+	} `json:"items"`
+}
+
 // FieldError defines model for FieldError.
 type FieldError struct {
 	// Field Where: `body.location.lat`, `query.limit`, `header.Idempotency-Key` ...
@@ -423,6 +446,13 @@ type LocationInput struct {
 	AccuracyM *float64 `json:"accuracy_m,omitempty"`
 	Lat       float64  `json:"lat"`
 	Lng       float64  `json:"lng"`
+}
+
+// LogoutRequest defines model for LogoutRequest.
+type LogoutRequest struct {
+	// DeviceToken This device's FCM registration token: it stops getting pushes.
+	DeviceToken  *string `json:"device_token,omitempty"`
+	RefreshToken string  `json:"refresh_token"`
 }
 
 // NearbyList defines model for NearbyList.
@@ -493,6 +523,9 @@ type PhotoKind string
 
 // PhotoStatus Derivatives are made off the request path.
 type PhotoStatus string
+
+// Platform defines model for Platform.
+type Platform string
 
 // PointGeometry defines model for PointGeometry.
 type PointGeometry struct {
@@ -644,6 +677,35 @@ type PublicStatsRow struct {
 	OnTimeShare *float64 `json:"on_time_share,omitempty"`
 	Received    int      `json:"received"`
 	Resolved    int      `json:"resolved"`
+}
+
+// PushDevice defines model for PushDevice.
+type PushDevice struct {
+	AppVersion *string   `json:"app_version,omitempty"`
+	Language   Language  `json:"language"`
+	Platform   Platform  `json:"platform"`
+	Token      string    `json:"token"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// PushDeviceInput defines model for PushDeviceInput.
+type PushDeviceInput struct {
+	AppVersion *string   `json:"app_version,omitempty"`
+	Language   *Language `json:"language,omitempty"`
+	Platform   Platform  `json:"platform"`
+}
+
+// PushList defines model for PushList.
+type PushList struct {
+	Items []struct {
+		Body        string            `json:"body"`
+		CollapseKey *string           `json:"collapse_key,omitempty"`
+		Data        map[string]string `json:"data"`
+		Priority    *string           `json:"priority,omitempty"`
+		ReceivedAt  time.Time         `json:"received_at"`
+		Title       string            `json:"title"`
+		Token       string            `json:"token"`
+	} `json:"items"`
 }
 
 // Readiness defines model for Readiness.
@@ -960,6 +1022,11 @@ type Unavailable = Problem
 // Unprocessable An RFC 9457 problem document.
 type Unprocessable = Problem
 
+// ListDevPushesParams defines parameters for ListDevPushes.
+type ListDevPushesParams struct {
+	Token string `form:"token" json:"token"`
+}
+
 // ListDevSmsParams defines parameters for ListDevSms.
 type ListDevSmsParams struct {
 	Phone string `form:"phone" json:"phone"`
@@ -1069,7 +1136,7 @@ type PutRoutingOverrideJSONRequestBody = RoutingOverrideInput
 type StaffLoginJSONRequestBody = StaffLogin
 
 // LogoutJSONRequestBody defines body for Logout for application/json ContentType.
-type LogoutJSONRequestBody = RefreshRequest
+type LogoutJSONRequestBody = LogoutRequest
 
 // RequestOtpJSONRequestBody defines body for RequestOtp for application/json ContentType.
 type RequestOtpJSONRequestBody = OtpRequest
@@ -1082,6 +1149,9 @@ type RefreshTokensJSONRequestBody = RefreshRequest
 
 // UpdateMeJSONRequestBody defines body for UpdateMe for application/json ContentType.
 type UpdateMeJSONRequestBody = ProfileUpdate
+
+// PutMyDeviceJSONRequestBody defines body for PutMyDevice for application/json ContentType.
+type PutMyDeviceJSONRequestBody = PushDeviceInput
 
 // ChangePasswordJSONRequestBody defines body for ChangePassword for application/json ContentType.
 type ChangePasswordJSONRequestBody = PasswordChange
@@ -1180,6 +1250,9 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 
 // The interface specification for the client above.
 type ClientInterface interface {
+	// ListDevPushes request
+	ListDevPushes(ctx context.Context, params *ListDevPushesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListDevSms request
 	ListDevSms(ctx context.Context, params *ListDevSmsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -1198,6 +1271,12 @@ type ClientInterface interface {
 	PutCategoryWithBody(ctx context.Context, code CategoryCode, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	PutCategory(ctx context.Context, code CategoryCode, body PutCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListFailedNotifications request
+	ListFailedNotifications(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RetryNotification request
+	RetryNotification(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListRoutingOverrides request
 	ListRoutingOverrides(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1254,6 +1333,14 @@ type ClientInterface interface {
 	UpdateMeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	UpdateMe(ctx context.Context, body UpdateMeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteMyDevice request
+	DeleteMyDevice(ctx context.Context, token string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutMyDeviceWithBody request with any body
+	PutMyDeviceWithBody(ctx context.Context, token string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	PutMyDevice(ctx context.Context, token string, body PutMyDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ExportMe request
 	ExportMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1336,6 +1423,18 @@ type ClientInterface interface {
 	CreateUpload(ctx context.Context, body CreateUploadJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
+func (c *Client) ListDevPushes(ctx context.Context, params *ListDevPushesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListDevPushesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 func (c *Client) ListDevSms(ctx context.Context, params *ListDevSmsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListDevSmsRequest(c.Server, params)
 	if err != nil {
@@ -1410,6 +1509,30 @@ func (c *Client) PutCategoryWithBody(ctx context.Context, code CategoryCode, con
 
 func (c *Client) PutCategory(ctx context.Context, code CategoryCode, body PutCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutCategoryRequest(c.Server, code, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) ListFailedNotifications(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListFailedNotificationsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) RetryNotification(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRetryNotificationRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -1662,6 +1785,42 @@ func (c *Client) UpdateMeWithBody(ctx context.Context, contentType string, body 
 
 func (c *Client) UpdateMe(ctx context.Context, body UpdateMeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateMeRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) DeleteMyDevice(ctx context.Context, token string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteMyDeviceRequest(c.Server, token)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) PutMyDeviceWithBody(ctx context.Context, token string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutMyDeviceRequestWithBody(c.Server, token, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) PutMyDevice(ctx context.Context, token string, body PutMyDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutMyDeviceRequest(c.Server, token, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2020,6 +2179,51 @@ func (c *Client) CreateUpload(ctx context.Context, body CreateUploadJSONRequestB
 	return c.Client.Do(req)
 }
 
+// NewListDevPushesRequest generates requests for ListDevPushes
+func NewListDevPushesRequest(server string, params *ListDevPushesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/dev/pushes")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		queryValues := queryURL.Query()
+
+		if queryFrag, err := runtime.StyleParamWithLocation("form", true, "token", runtime.ParamLocationQuery, params.Token); err != nil {
+			return nil, err
+		} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+			return nil, err
+		} else {
+			for k, v := range parsed {
+				for _, v2 := range v {
+					queryValues.Add(k, v2)
+				}
+			}
+		}
+
+		queryURL.RawQuery = queryValues.Encode()
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListDevSmsRequest generates requests for ListDevSms
 func NewListDevSmsRequest(server string, params *ListDevSmsParams) (*http.Request, error) {
 	var err error
@@ -2209,6 +2413,67 @@ func NewPutCategoryRequestWithBody(server string, code CategoryCode, contentType
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListFailedNotificationsRequest generates requests for ListFailedNotifications
+func NewListFailedNotificationsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/notifications/failed")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRetryNotificationRequest generates requests for RetryNotification
+func NewRetryNotificationRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "id", runtime.ParamLocationPath, id)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/notifications/%s/retry", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("POST", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -2708,6 +2973,87 @@ func NewUpdateMeRequestWithBody(server string, contentType string, body io.Reade
 	}
 
 	req, err := http.NewRequest("PATCH", queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteMyDeviceRequest generates requests for DeleteMyDevice
+func NewDeleteMyDeviceRequest(server string, token string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "token", runtime.ParamLocationPath, token)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/devices/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("DELETE", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutMyDeviceRequest calls the generic PutMyDevice builder with application/json body
+func NewPutMyDeviceRequest(server string, token string, body PutMyDeviceJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutMyDeviceRequestWithBody(server, token, "application/json", bodyReader)
+}
+
+// NewPutMyDeviceRequestWithBody generates requests for PutMyDevice with any type of body
+func NewPutMyDeviceRequestWithBody(server string, token string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "token", runtime.ParamLocationPath, token)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/devices/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("PUT", queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -4002,6 +4348,9 @@ func WithBaseURL(baseURL string) ClientOption {
 
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
+	// ListDevPushesWithResponse request
+	ListDevPushesWithResponse(ctx context.Context, params *ListDevPushesParams, reqEditors ...RequestEditorFn) (*ListDevPushesResponse, error)
+
 	// ListDevSmsWithResponse request
 	ListDevSmsWithResponse(ctx context.Context, params *ListDevSmsParams, reqEditors ...RequestEditorFn) (*ListDevSmsResponse, error)
 
@@ -4020,6 +4369,12 @@ type ClientWithResponsesInterface interface {
 	PutCategoryWithBodyWithResponse(ctx context.Context, code CategoryCode, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutCategoryResponse, error)
 
 	PutCategoryWithResponse(ctx context.Context, code CategoryCode, body PutCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*PutCategoryResponse, error)
+
+	// ListFailedNotificationsWithResponse request
+	ListFailedNotificationsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListFailedNotificationsResponse, error)
+
+	// RetryNotificationWithResponse request
+	RetryNotificationWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*RetryNotificationResponse, error)
 
 	// ListRoutingOverridesWithResponse request
 	ListRoutingOverridesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListRoutingOverridesResponse, error)
@@ -4076,6 +4431,14 @@ type ClientWithResponsesInterface interface {
 	UpdateMeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMeResponse, error)
 
 	UpdateMeWithResponse(ctx context.Context, body UpdateMeJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMeResponse, error)
+
+	// DeleteMyDeviceWithResponse request
+	DeleteMyDeviceWithResponse(ctx context.Context, token string, reqEditors ...RequestEditorFn) (*DeleteMyDeviceResponse, error)
+
+	// PutMyDeviceWithBodyWithResponse request with any body
+	PutMyDeviceWithBodyWithResponse(ctx context.Context, token string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutMyDeviceResponse, error)
+
+	PutMyDeviceWithResponse(ctx context.Context, token string, body PutMyDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*PutMyDeviceResponse, error)
 
 	// ExportMeWithResponse request
 	ExportMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ExportMeResponse, error)
@@ -4156,6 +4519,31 @@ type ClientWithResponsesInterface interface {
 	CreateUploadWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateUploadResponse, error)
 
 	CreateUploadWithResponse(ctx context.Context, body CreateUploadJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateUploadResponse, error)
+}
+
+type ListDevPushesResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *PushList
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON404     *NotFound
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r ListDevPushesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListDevPushesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
 }
 
 type ListDevSmsResponse struct {
@@ -4274,6 +4662,58 @@ func (r PutCategoryResponse) Status() string {
 
 // StatusCode returns HTTPResponse.StatusCode
 func (r PutCategoryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type ListFailedNotificationsResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *FailedNotificationList
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r ListFailedNotificationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListFailedNotificationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type RetryNotificationResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON404     *NotFound
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r RetryNotificationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RetryNotificationResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -4629,6 +5069,56 @@ func (r UpdateMeResponse) Status() string {
 
 // StatusCode returns HTTPResponse.StatusCode
 func (r UpdateMeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type DeleteMyDeviceResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteMyDeviceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteMyDeviceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type PutMyDeviceResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *PushDevice
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r PutMyDeviceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutMyDeviceResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -5225,6 +5715,15 @@ func (r CreateUploadResponse) StatusCode() int {
 	return 0
 }
 
+// ListDevPushesWithResponse request returning *ListDevPushesResponse
+func (c *ClientWithResponses) ListDevPushesWithResponse(ctx context.Context, params *ListDevPushesParams, reqEditors ...RequestEditorFn) (*ListDevPushesResponse, error) {
+	rsp, err := c.ListDevPushes(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListDevPushesResponse(rsp)
+}
+
 // ListDevSmsWithResponse request returning *ListDevSmsResponse
 func (c *ClientWithResponses) ListDevSmsWithResponse(ctx context.Context, params *ListDevSmsParams, reqEditors ...RequestEditorFn) (*ListDevSmsResponse, error) {
 	rsp, err := c.ListDevSms(ctx, params, reqEditors...)
@@ -5284,6 +5783,24 @@ func (c *ClientWithResponses) PutCategoryWithResponse(ctx context.Context, code 
 		return nil, err
 	}
 	return ParsePutCategoryResponse(rsp)
+}
+
+// ListFailedNotificationsWithResponse request returning *ListFailedNotificationsResponse
+func (c *ClientWithResponses) ListFailedNotificationsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListFailedNotificationsResponse, error) {
+	rsp, err := c.ListFailedNotifications(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListFailedNotificationsResponse(rsp)
+}
+
+// RetryNotificationWithResponse request returning *RetryNotificationResponse
+func (c *ClientWithResponses) RetryNotificationWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*RetryNotificationResponse, error) {
+	rsp, err := c.RetryNotification(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRetryNotificationResponse(rsp)
 }
 
 // ListRoutingOverridesWithResponse request returning *ListRoutingOverridesResponse
@@ -5466,6 +5983,32 @@ func (c *ClientWithResponses) UpdateMeWithResponse(ctx context.Context, body Upd
 		return nil, err
 	}
 	return ParseUpdateMeResponse(rsp)
+}
+
+// DeleteMyDeviceWithResponse request returning *DeleteMyDeviceResponse
+func (c *ClientWithResponses) DeleteMyDeviceWithResponse(ctx context.Context, token string, reqEditors ...RequestEditorFn) (*DeleteMyDeviceResponse, error) {
+	rsp, err := c.DeleteMyDevice(ctx, token, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteMyDeviceResponse(rsp)
+}
+
+// PutMyDeviceWithBodyWithResponse request with arbitrary body returning *PutMyDeviceResponse
+func (c *ClientWithResponses) PutMyDeviceWithBodyWithResponse(ctx context.Context, token string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutMyDeviceResponse, error) {
+	rsp, err := c.PutMyDeviceWithBody(ctx, token, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutMyDeviceResponse(rsp)
+}
+
+func (c *ClientWithResponses) PutMyDeviceWithResponse(ctx context.Context, token string, body PutMyDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*PutMyDeviceResponse, error) {
+	rsp, err := c.PutMyDevice(ctx, token, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutMyDeviceResponse(rsp)
 }
 
 // ExportMeWithResponse request returning *ExportMeResponse
@@ -5722,6 +6265,53 @@ func (c *ClientWithResponses) CreateUploadWithResponse(ctx context.Context, body
 	return ParseCreateUploadResponse(rsp)
 }
 
+// ParseListDevPushesResponse parses an HTTP response from a ListDevPushesWithResponse call
+func ParseListDevPushesResponse(rsp *http.Response) (*ListDevPushesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListDevPushesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PushList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListDevSmsResponse parses an HTTP response from a ListDevSmsWithResponse call
 func ParseListDevSmsResponse(rsp *http.Response) (*ListDevSmsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -5923,6 +6513,114 @@ func ParsePutCategoryResponse(rsp *http.Response) (*PutCategoryResponse, error) 
 			return nil, err
 		}
 		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListFailedNotificationsResponse parses an HTTP response from a ListFailedNotificationsWithResponse call
+func ParseListFailedNotificationsResponse(rsp *http.Response) (*ListFailedNotificationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListFailedNotificationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest FailedNotificationList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRetryNotificationResponse parses an HTTP response from a RetryNotificationWithResponse call
+func ParseRetryNotificationResponse(rsp *http.Response) (*RetryNotificationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RetryNotificationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
@@ -6591,6 +7289,100 @@ func ParseUpdateMeResponse(rsp *http.Response) (*UpdateMeResponse, error) {
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest Profile
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteMyDeviceResponse parses an HTTP response from a DeleteMyDeviceWithResponse call
+func ParseDeleteMyDeviceResponse(rsp *http.Response) (*DeleteMyDeviceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteMyDeviceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePutMyDeviceResponse parses an HTTP response from a PutMyDeviceWithResponse call
+func ParsePutMyDeviceResponse(rsp *http.Response) (*PutMyDeviceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutMyDeviceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PushDevice
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -7948,6 +8740,9 @@ func ParseCreateUploadResponse(rsp *http.Response) (*CreateUploadResponse, error
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// What the local FCM stand-in received for a device token, oldest first (dev stack only, FCM_ENDPOINT=standin).
+	// (GET /dev/pushes)
+	ListDevPushes(c *gin.Context, params ListDevPushesParams)
 	// The SMS the dev sink received for a number, newest first (dev stack only).
 	// (GET /dev/sms)
 	ListDevSms(c *gin.Context, params ListDevSmsParams)
@@ -7963,6 +8758,12 @@ type ServerInterface interface {
 	// Create or replace a category.
 	// (PUT /v1/admin/categories/{code})
 	PutCategory(c *gin.Context, code CategoryCode)
+	// Notifications parked after their last delivery attempt failed, oldest first.
+	// (GET /v1/admin/notifications/failed)
+	ListFailedNotifications(c *gin.Context)
+	// Send a parked notification again, now, with its attempts reset.
+	// (POST /v1/admin/notifications/{id}/retry)
+	RetryNotification(c *gin.Context, id string)
 	// Every routing override.
 	// (GET /v1/admin/routing-overrides)
 	ListRoutingOverrides(c *gin.Context)
@@ -7978,7 +8779,7 @@ type ServerInterface interface {
 	// Staff sign-in with username and password.
 	// (POST /v1/auth/login)
 	StaffLogin(c *gin.Context)
-	// Revoke the session of this refresh token.
+	// Revoke the session of this refresh token; with device_token, that device stops getting pushes.
 	// (POST /v1/auth/logout)
 	Logout(c *gin.Context)
 	// Send a one-time sign-in code by SMS to a Vietnamese mobile number.
@@ -8005,6 +8806,12 @@ type ServerInterface interface {
 	// Change display name or preferred language.
 	// (PATCH /v1/me)
 	UpdateMe(c *gin.Context)
+	// Stop pushes to this device. Unknown tokens, and other users' tokens, change nothing.
+	// (DELETE /v1/me/devices/{token})
+	DeleteMyDevice(c *gin.Context, token string)
+	// Register this device for pushes, or update it (the same token again updates it). A user may have several.
+	// (PUT /v1/me/devices/{token})
+	PutMyDevice(c *gin.Context, token string)
 	// Everything the service keeps about the signed-in user, as JSON.
 	// (GET /v1/me/export)
 	ExportMe(c *gin.Context)
@@ -8081,6 +8888,39 @@ type ServerInterfaceWrapper struct {
 }
 
 type MiddlewareFunc func(c *gin.Context)
+
+// ListDevPushes operation middleware
+func (siw *ServerInterfaceWrapper) ListDevPushes(c *gin.Context) {
+
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListDevPushesParams
+
+	// ------------- Required query parameter "token" -------------
+
+	if paramValue := c.Query("token"); paramValue != "" {
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Query argument token is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	err = runtime.BindQueryParameter("form", true, true, "token", c.Request.URL.Query(), &params.Token)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter token: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListDevPushes(c, params)
+}
 
 // ListDevSms operation middleware
 func (siw *ServerInterfaceWrapper) ListDevSms(c *gin.Context) {
@@ -8191,6 +9031,47 @@ func (siw *ServerInterfaceWrapper) PutCategory(c *gin.Context) {
 	}
 
 	siw.Handler.PutCategory(c, code)
+}
+
+// ListFailedNotifications operation middleware
+func (siw *ServerInterfaceWrapper) ListFailedNotifications(c *gin.Context) {
+
+	c.Set(BearerScopes, []string{"admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListFailedNotifications(c)
+}
+
+// RetryNotification operation middleware
+func (siw *ServerInterfaceWrapper) RetryNotification(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(BearerScopes, []string{"admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.RetryNotification(c, id)
 }
 
 // ListRoutingOverrides operation middleware
@@ -8438,6 +9319,58 @@ func (siw *ServerInterfaceWrapper) UpdateMe(c *gin.Context) {
 	}
 
 	siw.Handler.UpdateMe(c)
+}
+
+// DeleteMyDevice operation middleware
+func (siw *ServerInterfaceWrapper) DeleteMyDevice(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "token" -------------
+	var token string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "token", c.Param("token"), &token, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter token: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(BearerScopes, []string{"resident", "officer", "agency_admin", "dispatcher", "admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DeleteMyDevice(c, token)
+}
+
+// PutMyDevice operation middleware
+func (siw *ServerInterfaceWrapper) PutMyDevice(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "token" -------------
+	var token string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "token", c.Param("token"), &token, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter token: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(BearerScopes, []string{"resident", "officer", "agency_admin", "dispatcher", "admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.PutMyDevice(c, token)
 }
 
 // ExportMe operation middleware
@@ -9321,11 +10254,14 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 		ErrorHandler:       errorHandler,
 	}
 
+	router.GET(options.BaseURL+"/dev/pushes", wrapper.ListDevPushes)
 	router.GET(options.BaseURL+"/dev/sms", wrapper.ListDevSms)
 	router.GET(options.BaseURL+"/healthz", wrapper.GetHealth)
 	router.GET(options.BaseURL+"/readyz", wrapper.GetReadiness)
 	router.PUT(options.BaseURL+"/v1/admin/agencies/:id", wrapper.PutAgency)
 	router.PUT(options.BaseURL+"/v1/admin/categories/:code", wrapper.PutCategory)
+	router.GET(options.BaseURL+"/v1/admin/notifications/failed", wrapper.ListFailedNotifications)
+	router.POST(options.BaseURL+"/v1/admin/notifications/:id/retry", wrapper.RetryNotification)
 	router.GET(options.BaseURL+"/v1/admin/routing-overrides", wrapper.ListRoutingOverrides)
 	router.DELETE(options.BaseURL+"/v1/admin/routing-overrides/:category/:commune", wrapper.DeleteRoutingOverride)
 	router.PUT(options.BaseURL+"/v1/admin/routing-overrides/:category/:commune", wrapper.PutRoutingOverride)
@@ -9340,6 +10276,8 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.DELETE(options.BaseURL+"/v1/me", wrapper.DeleteMe)
 	router.GET(options.BaseURL+"/v1/me", wrapper.GetMe)
 	router.PATCH(options.BaseURL+"/v1/me", wrapper.UpdateMe)
+	router.DELETE(options.BaseURL+"/v1/me/devices/:token", wrapper.DeleteMyDevice)
+	router.PUT(options.BaseURL+"/v1/me/devices/:token", wrapper.PutMyDevice)
 	router.GET(options.BaseURL+"/v1/me/export", wrapper.ExportMe)
 	router.PUT(options.BaseURL+"/v1/me/password", wrapper.ChangePassword)
 	router.GET(options.BaseURL+"/v1/public/boundaries", wrapper.GetPublicBoundaries)
@@ -9395,6 +10333,57 @@ type UnavailableApplicationProblemPlusJSONResponse struct {
 }
 
 type UnprocessableApplicationProblemPlusJSONResponse Problem
+
+type ListDevPushesRequestObject struct {
+	Params ListDevPushesParams
+}
+
+type ListDevPushesResponseObject interface {
+	VisitListDevPushesResponse(w http.ResponseWriter) error
+}
+
+type ListDevPushes200JSONResponse PushList
+
+func (response ListDevPushes200JSONResponse) VisitListDevPushesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListDevPushes400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListDevPushes400ApplicationProblemPlusJSONResponse) VisitListDevPushesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListDevPushes404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListDevPushes404ApplicationProblemPlusJSONResponse) VisitListDevPushesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListDevPushesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListDevPushesdefaultApplicationProblemPlusJSONResponse) VisitListDevPushesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
 
 type ListDevSmsRequestObject struct {
 	Params ListDevSmsParams
@@ -9616,6 +10605,141 @@ type PutCategorydefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response PutCategorydefaultApplicationProblemPlusJSONResponse) VisitPutCategoryResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ListFailedNotificationsRequestObject struct {
+}
+
+type ListFailedNotificationsResponseObject interface {
+	VisitListFailedNotificationsResponse(w http.ResponseWriter) error
+}
+
+type ListFailedNotifications200JSONResponse FailedNotificationList
+
+func (response ListFailedNotifications200JSONResponse) VisitListFailedNotificationsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListFailedNotifications401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListFailedNotifications401ApplicationProblemPlusJSONResponse) VisitListFailedNotificationsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListFailedNotifications403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListFailedNotifications403ApplicationProblemPlusJSONResponse) VisitListFailedNotificationsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListFailedNotifications503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListFailedNotifications503ApplicationProblemPlusJSONResponse) VisitListFailedNotificationsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ListFailedNotificationsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListFailedNotificationsdefaultApplicationProblemPlusJSONResponse) VisitListFailedNotificationsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type RetryNotificationRequestObject struct {
+	Id string `json:"id"`
+}
+
+type RetryNotificationResponseObject interface {
+	VisitRetryNotificationResponse(w http.ResponseWriter) error
+}
+
+type RetryNotification202Response struct {
+}
+
+func (response RetryNotification202Response) VisitRetryNotificationResponse(w http.ResponseWriter) error {
+	w.WriteHeader(202)
+	return nil
+}
+
+type RetryNotification401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RetryNotification401ApplicationProblemPlusJSONResponse) VisitRetryNotificationResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type RetryNotification403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RetryNotification403ApplicationProblemPlusJSONResponse) VisitRetryNotificationResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type RetryNotification404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RetryNotification404ApplicationProblemPlusJSONResponse) VisitRetryNotificationResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type RetryNotification503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response RetryNotification503ApplicationProblemPlusJSONResponse) VisitRetryNotificationResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type RetryNotificationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RetryNotificationdefaultApplicationProblemPlusJSONResponse) VisitRetryNotificationResponse(w http.ResponseWriter) error {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(response.StatusCode)
 
@@ -10426,6 +11550,121 @@ type UpdateMedefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response UpdateMedefaultApplicationProblemPlusJSONResponse) VisitUpdateMeResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type DeleteMyDeviceRequestObject struct {
+	Token string `json:"token"`
+}
+
+type DeleteMyDeviceResponseObject interface {
+	VisitDeleteMyDeviceResponse(w http.ResponseWriter) error
+}
+
+type DeleteMyDevice204Response struct {
+}
+
+func (response DeleteMyDevice204Response) VisitDeleteMyDeviceResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteMyDevice401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMyDevice401ApplicationProblemPlusJSONResponse) VisitDeleteMyDeviceResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type DeleteMyDevice503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMyDevice503ApplicationProblemPlusJSONResponse) VisitDeleteMyDeviceResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type DeleteMyDevicedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeleteMyDevicedefaultApplicationProblemPlusJSONResponse) VisitDeleteMyDeviceResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type PutMyDeviceRequestObject struct {
+	Token string `json:"token"`
+	Body  *PutMyDeviceJSONRequestBody
+}
+
+type PutMyDeviceResponseObject interface {
+	VisitPutMyDeviceResponse(w http.ResponseWriter) error
+}
+
+type PutMyDevice200JSONResponse PushDevice
+
+func (response PutMyDevice200JSONResponse) VisitPutMyDeviceResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PutMyDevice400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PutMyDevice400ApplicationProblemPlusJSONResponse) VisitPutMyDeviceResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PutMyDevice401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PutMyDevice401ApplicationProblemPlusJSONResponse) VisitPutMyDeviceResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PutMyDevice503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response PutMyDevice503ApplicationProblemPlusJSONResponse) VisitPutMyDeviceResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type PutMyDevicedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response PutMyDevicedefaultApplicationProblemPlusJSONResponse) VisitPutMyDeviceResponse(w http.ResponseWriter) error {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(response.StatusCode)
 
@@ -12156,6 +13395,9 @@ func (response CreateUploaddefaultApplicationProblemPlusJSONResponse) VisitCreat
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// What the local FCM stand-in received for a device token, oldest first (dev stack only, FCM_ENDPOINT=standin).
+	// (GET /dev/pushes)
+	ListDevPushes(ctx context.Context, request ListDevPushesRequestObject) (ListDevPushesResponseObject, error)
 	// The SMS the dev sink received for a number, newest first (dev stack only).
 	// (GET /dev/sms)
 	ListDevSms(ctx context.Context, request ListDevSmsRequestObject) (ListDevSmsResponseObject, error)
@@ -12171,6 +13413,12 @@ type StrictServerInterface interface {
 	// Create or replace a category.
 	// (PUT /v1/admin/categories/{code})
 	PutCategory(ctx context.Context, request PutCategoryRequestObject) (PutCategoryResponseObject, error)
+	// Notifications parked after their last delivery attempt failed, oldest first.
+	// (GET /v1/admin/notifications/failed)
+	ListFailedNotifications(ctx context.Context, request ListFailedNotificationsRequestObject) (ListFailedNotificationsResponseObject, error)
+	// Send a parked notification again, now, with its attempts reset.
+	// (POST /v1/admin/notifications/{id}/retry)
+	RetryNotification(ctx context.Context, request RetryNotificationRequestObject) (RetryNotificationResponseObject, error)
 	// Every routing override.
 	// (GET /v1/admin/routing-overrides)
 	ListRoutingOverrides(ctx context.Context, request ListRoutingOverridesRequestObject) (ListRoutingOverridesResponseObject, error)
@@ -12186,7 +13434,7 @@ type StrictServerInterface interface {
 	// Staff sign-in with username and password.
 	// (POST /v1/auth/login)
 	StaffLogin(ctx context.Context, request StaffLoginRequestObject) (StaffLoginResponseObject, error)
-	// Revoke the session of this refresh token.
+	// Revoke the session of this refresh token; with device_token, that device stops getting pushes.
 	// (POST /v1/auth/logout)
 	Logout(ctx context.Context, request LogoutRequestObject) (LogoutResponseObject, error)
 	// Send a one-time sign-in code by SMS to a Vietnamese mobile number.
@@ -12213,6 +13461,12 @@ type StrictServerInterface interface {
 	// Change display name or preferred language.
 	// (PATCH /v1/me)
 	UpdateMe(ctx context.Context, request UpdateMeRequestObject) (UpdateMeResponseObject, error)
+	// Stop pushes to this device. Unknown tokens, and other users' tokens, change nothing.
+	// (DELETE /v1/me/devices/{token})
+	DeleteMyDevice(ctx context.Context, request DeleteMyDeviceRequestObject) (DeleteMyDeviceResponseObject, error)
+	// Register this device for pushes, or update it (the same token again updates it). A user may have several.
+	// (PUT /v1/me/devices/{token})
+	PutMyDevice(ctx context.Context, request PutMyDeviceRequestObject) (PutMyDeviceResponseObject, error)
 	// Everything the service keeps about the signed-in user, as JSON.
 	// (GET /v1/me/export)
 	ExportMe(ctx context.Context, request ExportMeRequestObject) (ExportMeResponseObject, error)
@@ -12291,6 +13545,33 @@ func NewStrictHandler(ssi StrictServerInterface, middlewares []StrictMiddlewareF
 type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
+}
+
+// ListDevPushes operation middleware
+func (sh *strictHandler) ListDevPushes(ctx *gin.Context, params ListDevPushesParams) {
+	var request ListDevPushesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListDevPushes(ctx, request.(ListDevPushesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListDevPushes")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(ListDevPushesResponseObject); ok {
+		if err := validResponse.VisitListDevPushesResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
 }
 
 // ListDevSms operation middleware
@@ -12433,6 +13714,58 @@ func (sh *strictHandler) PutCategory(ctx *gin.Context, code CategoryCode) {
 		ctx.Status(http.StatusInternalServerError)
 	} else if validResponse, ok := response.(PutCategoryResponseObject); ok {
 		if err := validResponse.VisitPutCategoryResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListFailedNotifications operation middleware
+func (sh *strictHandler) ListFailedNotifications(ctx *gin.Context) {
+	var request ListFailedNotificationsRequestObject
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListFailedNotifications(ctx, request.(ListFailedNotificationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListFailedNotifications")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(ListFailedNotificationsResponseObject); ok {
+		if err := validResponse.VisitListFailedNotificationsResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RetryNotification operation middleware
+func (sh *strictHandler) RetryNotification(ctx *gin.Context, id string) {
+	var request RetryNotificationRequestObject
+
+	request.Id = id
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RetryNotification(ctx, request.(RetryNotificationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RetryNotification")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(RetryNotificationResponseObject); ok {
+		if err := validResponse.VisitRetryNotificationResponse(ctx.Writer); err != nil {
 			ctx.Error(err)
 		}
 	} else if response != nil {
@@ -12847,6 +14180,68 @@ func (sh *strictHandler) UpdateMe(ctx *gin.Context) {
 		ctx.Status(http.StatusInternalServerError)
 	} else if validResponse, ok := response.(UpdateMeResponseObject); ok {
 		if err := validResponse.VisitUpdateMeResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeleteMyDevice operation middleware
+func (sh *strictHandler) DeleteMyDevice(ctx *gin.Context, token string) {
+	var request DeleteMyDeviceRequestObject
+
+	request.Token = token
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteMyDevice(ctx, request.(DeleteMyDeviceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteMyDevice")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(DeleteMyDeviceResponseObject); ok {
+		if err := validResponse.VisitDeleteMyDeviceResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// PutMyDevice operation middleware
+func (sh *strictHandler) PutMyDevice(ctx *gin.Context, token string) {
+	var request PutMyDeviceRequestObject
+
+	request.Token = token
+
+	var body PutMyDeviceJSONRequestBody
+	if err := ctx.ShouldBindJSON(&body); err != nil {
+		ctx.Status(http.StatusBadRequest)
+		ctx.Error(err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PutMyDevice(ctx, request.(PutMyDeviceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PutMyDevice")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(PutMyDeviceResponseObject); ok {
+		if err := validResponse.VisitPutMyDeviceResponse(ctx.Writer); err != nil {
 			ctx.Error(err)
 		}
 	} else if response != nil {
@@ -13507,186 +14902,200 @@ func (sh *strictHandler) CreateUpload(ctx *gin.Context) {
 // Base64 encoded, gzipped, json marshaled Swagger object
 var swaggerSpec = []string{
 
-	"H4sIAAAAAAAC/+y963IbOZIo/CoZ/DbC0kyJomTJbUsxsWHLdo9nfdFadvfGtvyRUBVIYlQF1AAoSuwO",
-	"P8OJ8wDnx4l9gf13InZ/7ol9j3mTE0gAdSOKF1lSu2fcP9wiWYVLIjOR9/ylF4ssF5xyrXpHv/SmlCRU",
-	"4p/vqZbzp2NNpfmUUBVLlmsmeO+od0ZjwRMFWsAVYRou6FhIClrOGZ8AmRDG+72op+IpzYh5PWOcZUXW",
-	"OxpEPT3Pae+ox7imEyp7nz9/jnqSqlxwRXHmZyR5T/9SUKXNp1hwTTn+SfI8ZTExi9jNpbhIafb7Pyuz",
-	"ol9qc/2DpOPeUe//2622tmt/Vbun9i07aXNPH6YUpJ0WmIKMpGMhM5qAkDAmLFUwIylLcPZjGFEphVQj",
-	"SJnSCuiMyjmI8ZjyxIBgzGia9Hufo96J4OOUxfe+lXhK+IRC7KZXcMX0FLT5pZCScg1KE01xjS/MXu5z",
-	"gU/5HISeUgkIRtg6GAwiOBjsmX8emn8OzD+H5p8nERzs7Zt/zA975rt983H/SQSHg8E27uClkBcsSSi/",
-	"z12csQmnCTAewUWhQU+ZAilSChmZAxcaEoFf4grfCv1SFDy5zwW+FaCKeAqSKlHImMKWkLgwwalFBZKm",
-	"VOJ6FaUWlB+EeEP43FGgule8FQIywudAtKZZrtWxZS8j5EU7yIxGoCzzMQymza52Sn4VWoF7erfG2XAR",
-	"Hzkp9FRI9jO91+N5w5RifBIBvc6ZtJyGceQyEEuaUK4ZSS36fORkRlhKLlJ6r4QKSgtJJhQUlTMqIRFU",
-	"IQoRrq6oPDY83zJ8IAaiHWcFb4WeGsZ4RZRjTcltHmAuRUyVum/w/EjTdMdeE5YHSDouFE1gaywk0GuS",
-	"5SkFAnlKYgqi0IollvJyKWaMx0hzn/1NiXB4OqE8npu/cilyKjWjjgizrOB0GIuELt7IL4UE9wScUpGn",
-	"9IGCE5FlTGtK1RFOKsZjFjOSwuFOwiZMgxnLHIO7kpWWjE8MurFkFVTsMl8l5ulLZvka5eaK/8kvtRf1",
-	"3DYZSXtRr9AsZXrei3pmX3gkahhTriXtfQosgpOMDi1LD/82YzirBXPvqPfx2dvncDr973//63/+Lz6B",
-	"Z//1bwxOpv/1v+eLW0SZ4y+FITuzYpb0qjGrmd3WqsWJiz/TWJsFlPtvrKC44MnO4NGj7x6azRs2Js3p",
-	"/P8/kZ2fBztPPrn/73z6ZS969PDzP4Rg70bmeWEROEmYARVJT2v4MCapotEKFKkvwMz+y2F4xrs/v4xc",
-	"v6Z8oqe9o/3BIDLyoP+8Fy093Y3ebJ3qDQ70NbNSZxOwTNOs+cdq0jBjukmIlGS+iHM4Vmgpz4ygQOT8",
-	"RKQpjS2Ft5c0pkQXkq6/Kj/oS/vi4vL85woP3KO1ZXxaBXL8NapWt2x7fiULe5tQkRkWH2KCQiaME911",
-	"Lot/GPZMdO+ol4jCXA/lgniRXZgbpAsOm36u4PamSDU7Fel8sgHI6lsLQa0JiDZYLMFvTtndlNvNdoMs",
-	"ubWpTjLrwLG1wVTiRgMioZlOiKYTEcYiC65l5OLfPjHP4sVPkpQZ5poSpeo7KOTEyBpRjxtMS4MAnUhR",
-	"5M2rgvGxJErLIsb9B16aEp6kNBlezBfv+6ccCLIZePU8MoLjyB3tCIzoYW77RTEAxNiK/U5QuJpSWYoj",
-	"RsYBhmJ1tcgKX5ahQvX8e0ESSEhGJt3vtG/tP/73v8P0r//5P/gEsr/+x//R8H//p7vBQ0Pk07liMUkX",
-	"QfKeKpHOjJBpJBuUMRUogy0oec6YYhcpPQLiRdV8KrQwur5Hs5oodCFESgk3MyrKFdNsFpC63hq9H9RU",
-	"XHEQ3EKyuEhZDBnJQ6O1cBoRMSx4WIxpIMECEtbXtowCThy+VzCXgiTD8pxaggpKKUMjojx8EhYY/MA3",
-	"EVJuiZBqcsHBaoHiZqRkTrA2z6OD9QSXexV51qYITmmiWsi/BsKvwOC7Rt3bkMfKi+DmEtnJlMaXi+ug",
-	"3nC2oDVPhdQRcMF3yn2CpEQJbrguh5G4HBnWgyQSVMFSog1SDu3+FmQWf0V74skEn4jkwgD2YZByxOWa",
-	"x9nDZxsLCILEEsl7A/euC7ZiOF4n6hQ1qkfXU+A6LqBnxLxB5vAjkclKta/Gf2sYHNrtc6LJi+tcyAA2",
-	"UvyeJkOimwIn0XRHsyx4FeZSjFlK1zA+4GNIlkoZlWttvD+zL7ziY7ES9et7qBZXmzQElJeMpklpPG7p",
-	"J+a3RdL40YgcRzC6EMm8nwprmOmnRI8iGP2loHLeT1nG8KM19/RfJTTLBeLizj/R+Qj6/SDBZFQpc5+t",
-	"lE3t0qoXQlv7IyWpYbjtbSlNdNG4tcTlatnVvRWa6DXhk8It2w+J/JTyIBm/djBbXBqJ40ISQ7Brqj1p",
-	"G1+7n+STNZ+0huaOc7cCklAoKkBMMgpjKTIUOd3WEzpjMcok5n4a0ms2Xg3eFJE2RYHRLSAIage6m0gt",
-	"TeAuulvyqeBG1vbPAVWaZURTYByMwkJRsl6EYEaurWdsb2D+i0KusjWOrBzmSX2InSeDTU6zWsvjxij4",
-	"sTVM5xGEIP+WEnlxK3e5Hek9RU588/u8Mczi9VXTHDfRETvV8FhSsukF0cCxwJgJU5rwmFqMXDjksUhT",
-	"ceVs622X6zoGXgsca+CtuN7qN87ss0ELq7tvS/iWIze204BXfSehk3yn85MpSVPKJwFLUux/GtoNL0DR",
-	"ul7UZle3ofUwG7DwNzT/or/36CCCnEidziEj6tLql5Wo8vvHB0/29n/3u989+u5xaBpJFeXJEMX1oXOk",
-	"hA6zLdPUt+wX29hox9Ad0K254jfglyWMaiLgk719eHhwCHa/NS3n4f5mdl07eMd6f6CSjeebWs5beLKZ",
-	"1tdpb38UUp+XnxeOFdraKVHqSsjkBC0bm+7P+vyHuRukrWYePlqtoNKrtV8frNx0ez2t8YMAMBLBIolP",
-	"KZtM9TIu12kVbdIvUsMRaHJJOVzMUVhxhgEt0MiDX0mjVBcottbkFhsB04vsKEHJrWKizXmfU8lmxGiI",
-	"CoikkJEEXXVuNhuRkhM9rc/nHJ4MZR5JSWKY6ZiwlCbByfW0yC44YemwkAFLwZnRV3dSNqMJfHz/2hsK",
-	"DwYDyK+hfDkod28yoLOOJeWWYSujmiREEzAj5jlNIiAaMqE07A8OHkN+vR2c9oolVkBfwQ+RqpYI4KeC",
-	"cf39uh6H5i5/SvkkgpToT71oI49DRq5f2cct66s+rPIt4HJvzangfdsho9j7lyfw5ODwu9I4nIi4yCjX",
-	"/d6iTU8TloakfqLhinINV1LwiQ2RMddqhFZqAjmVyhLS4s2MAVaLY74IhVrZ8aoALb9mFLrXEixrumzA",
-	"w8O4lU7Ct36bSANXOT7gLpfFAf5lx92yO6+ee1Jx7wTH62IlZqw/fvhwCvaBtn+/xhk10yntIFtQRZYR",
-	"BDKuxLBL87eDaXBFHk3bhrCP71+BpGMqKY8pcJIxRIOFQSOg/UkfRlOtc3W0u6syIvVfeH9WRm2o3ep4",
-	"R/3emgRg97mcAVSWmJbOh8y/S3K8kUzPVJ6S+bDTv7ZaLP+oqLRCeVqzHCx7o7QwdIuu76liiXkJBE/n",
-	"USm/hpFZrDZbvRfWZlUoKv1mW5imyXiM0/XXi87AaWu7bpzAknP9mJsjWSkvZYzXv91bYHGto6uJP49X",
-	"2+g3P6vPoR3h7bmW23ypTbFx4y24lpe+Wl9BDV736thtLOJWYySaAG7c04eDQeBylgU3ymyArb8RkoJf",
-	"AGREx1OagJ4S6yY8HAxAubt00QNzT4EYXafZwQnDbLBmK+n8cbgslKv5kHWBLT6UFspFBi6Cq9vu4tzX",
-	"S37r5sWxKGwIYfNgT+xK1BEYjQDDVSUaPlT4phV8iNdBcOWoTMw2ukXampQDTPf5duhN7dCQNTSYBSWi",
-	"SxdYIzbEPtses3sXXba6Jajp7u9luFd/pAvz7gnB7wSHVxkR05o3YaMrYylWo+1+U65r0TQge0uimbVY",
-	"l/bpw5p1ei9EdJLGlM02lM4kzdN5WKi2ePJAeQUWH+0Q9b+YoheMpFUUjsP25sGWAG/uu7mW6si6aexM",
-	"E63CVvqLMP6PpcgWthkMKN7Iyl9bzntxFQy5E2tMG3QHuEXjEJHZ1wp4mAUscp3ZZFjh5RoK/yUNAzCj",
-	"CSN8OBVFSNd9g7/ClZCXRm/Cp9BlBnjQuQYtWgapNdayZlz1YgSBRaChmhIZkOgHZjF7x0AuFGr8TE8F",
-	"hsT75ak11+eROGzT80i9hunHAL02XO3d0Jm/pyRhnKpQfOWUxpcbBJxgtEgAaxe9x950V9TyO9Z1J0d+",
-	"XeHdjCVV05tZ76V9eajF5UIw0+Hehtb65mDhtXbc7XFMc+2Cttbj4SRJpDvCpTf5Tdx6IVOJ+c0SIUlA",
-	"zKgNvUQ1u+nt+ee3O/uP9vZ2BoPBwX5o5XfhI7SuM8elAjmCNv3LPqVcAhueBUiC6Xmor0wJxpAhVbMO",
-	"jWUzf+K6YkcZ7HADoaJLnMAbXE2HseDK5QgF5PKSt4esfRgqIx8osI95OxnGu2FC155BicOwPuB40EZY",
-	"LUXh17Pc6oKPPacxUw5qN/HcRj2zjpRZoXMtaH9wL7zgep04u7AvuCnTlDhScxK3z64m+ZRLbnmPPejq",
-	"xNDNg2w+Tyse9unOvw52ngx3Pv3yOHp0EI6Ida/fJLKk4lh1l+hgEN0eB2vxiSZOn6aEcdD0Wh/DHz+8",
-	"eW0jojGPrRUAezBoh6OGFrkpcVugNSi8ucCPeSpIAq+eO9nn9N3ZB9id7e0W+IOCrT+dvXsLqrjImI1W",
-	"Q7vidsP2f4MzrYw/j+pOmr21eEpCx6RIde9Iy4IuZH6SubPxI7O9oC6G3GoX6RwEj52ncUaTf4Q62zHH",
-	"w6u483WizMMk1k0FpyQUS7GZCN8VohP1OL3Ww7iQKhQ6e0qUAqJgZB+oshnMW5CTCS0FTBdwnxJlf+iv",
-	"qQB07/ssIJ6VsqMVRvBPxoe5FBMkW/NpLIbOW9OUMqNenArlvjNTuT9FTnmHn9Zb4p+WJs2NgtT8SzU3",
-	"8YwldGjWiDyXj5nMbLhNXqDOJI3qFEwCErrD32Vzf2GrPvp25DAaY5y33PjbGFBPMOPEKwX2Obw5g/xl",
-	"8fbb2ADQOncSdyO8c2ZUB27hb/Tl8ZjFVJZa95AkGeMOdmjPxd/wy+BRtm7jJaar9bIJa5agpcy/CsxG",
-	"OBAV4vrvOAVzX5ZOWIgJRzHWun/4xHC0DhOHGdJpiYvYoUiGUY8/MKqNOtkR3y6LJuSN8CxZ0sw6HV6I",
-	"pGYBGeYuqc5wESKp0sPKNrJOUmobMbw5BRdTAqu+xTDS4Mm+8yte7jlcN4v65upJM+t3hXVpwaw0dJJY",
-	"teg19nwjSWdzqATPa80l3ka4afukbx5xWg/GX7Qv3ED3M/fe0AhpX2BprAvKjfGCO8jUuiBtxcxTrjfa",
-	"mpFFg/qstfqtcHyZiw5HiMqZuxNRNz9HTcbje4oVIBdpw85VU1BvNZLgph79Nbz25eOlA7/c10oHPoL6",
-	"BJ/5Ek6zWSznl/n5bx4gWZ1CeSF+ofxRP6nuUhR9owPtdxSjaJ1o7TBrgZu47s7zuw0ubGnuC2n2tZiw",
-	"TQXqLwiXrUN/EwxcA+SdW7y9UJcNOM99EUgoIOYDiy+pviX5i2CaQTK02kITOzvi3Sql1oyd0uswyKiK",
-	"SerDRBZ/npaVyxZ/M1JxUtCh1T6XP+P0zlUWzZBJ0tvf19PoZ1Sqpsm5S/NyI9eFy4U9LW6gAmcJnMXj",
-	"qZbxqRMzbkmLLheqNJHWseriOa1aXa3bqvmGkUrC1Rg5dEbk5bDaEH5MCluVyu01sxrn1Ko/Bcc/Qjzd",
-	"ZmysYSjbahvJtjHYEl9Ew5GPw2x6D2/NXNamj3LDQzEOq41CsgnjJHWGrgc2ehW2LEiBKCjHiKAJxO2W",
-	"HWF/sJE5o+7TN/PhYW5H4PJD/RK2I8BTZ4KbryoM2I5Ks4c/drdCd+oRmAO1thBvCTES6nrmD7u8xaW7",
-	"kY7gakqds6ZmJVSUKmAatpwh0maaH4GhVMlJuh3243SZC0rELhM1axjMhR6SoYvTRYuYKrDUmBG/HY2Q",
-	"i0I1k/3rYv1wE1tISDHstvBYThA2aWKIl+rmDyFm2cIfHF1BbkBug66ZtUteTUVKDcYUdftHta7NRCA7",
-	"z5kNzF7DqrpeJITbfzfY/IS34Zq9/azK5YaPFZfyTXSyzbyc7lpbGvm3EQRv5sxzZVVWF39YlaJZ1mep",
-	"LjO/xZW6XNNBGECn8s6tatRUtvfFezDWQg69xtQV1tehjW9y4mMpsuHN4O4vnBC7u4WEWjTaOLg1ABIE",
-	"v7ik/JQwGaZkpapQj84UWca7C0EXXLPUZszhcIDDucKmqssR3goyCQDqkvJhOxj6GSWyI0DVaEtrV9RY",
-	"uEJqcGjM3QBBe91u0hDQrTh2swgcV8F0YfMsIxO6++ecTsw9ix9yXv19RS/y8sOUsjicich+NozHpbRV",
-	"Wf+H3+0/fnQw2Mi30lhoY+hukJylIlxGZeNU7Fr92BU3+ILqVi0qo3oqGrHQpx8/hPELl9/FV9YKfq6G",
-	"8BHQbvpqM41k7SAUreXuJmI61pGJC8n0/MwQhIvutCRV/vXSA/9PP37oRYF6WXUiR5+8YhO+w3gfXpB4",
-	"CqUrxpZHj4z0bpiDikVOlY2XYQqQJKlzHIqUmoeIhozMz3lM0hSYPsZa1RlLkpReEUmB8rGQsX/UDN8/",
-	"577WPN5udi/lzqda57Z2L3O29+Z2npH4ktpcNLOOs4xIDf9c/PU//o1P4C3jU4iZZj9TvjOmNLkg8SWQ",
-	"PO9DlTPlvPg+Tw0VLatSpGxMrc+TnHNbbo7wxMzDJPg4iWOgBIt04yhYQ7zQNAEtvIKWC46161wYcoQB",
-	"oTSBizkwrcAZCm2Jd8bPOQFfbSsy80XNcIKos2DdOT/nNr3SlmVnWC+szAMdddVSHpWpobBl2SyMXGbp",
-	"aLsPP1RpmTapE4/tnAeL5gPRdrmMl0X2Edi2PwDERMq5WdaonjQ5Aks8x/CXQmhqFB8sszUXxTl3kCVl",
-	"AiMiTMpiyhUyV2vK6hm+IRnVXsK2KZK9AEa89Jjw9PRVzRBx1Bv09/oDlP1yyknOeke9h/1B31UDniKx",
-	"7SZ0tqsyl7KFzK6kF0PVvddM6ed0doYiek4kyahGJvfTLz1zCfewTpKvW3VUlnio2IyNOam1X2jWWmjz",
-	"hE+tBgz7g8GSKtqbVc/2XqOONgVOx7ZFzg/svKHhyvXt1rpD4CsHq18pa+/jElxczqqXXC5wjWH2jn76",
-	"FPWUV4lw/WdvzpCKEjoDxfgleKnVJTjbqOYIOL2iSsOYSYU6+cxoi/FlFaikyUS5Aki9T2bW3SmWoPq5",
-	"E02+p9pVqbrD43MzhErDp2xG+0sB9JrNKKfKVR93JQsMVyly5IOKypmLAvHbr5z4DgoYIF0HQnMV+4OB",
-	"pXTLTBKaU55gzQYbpKIiOBw8hK0y8GRMWGqYjQ2d3rZtKK6YDVJYAHAVE36HMK4mCYDZ/DhH6jgcPLyf",
-	"KZ/Wwdgq+H9bRfuXYE25tiN4I/hEPH+GyHL2sLaETnSZ7e2iR2wXr0pG1e4vLPmMolIRoKHTQj/1MSAh",
-	"TmuYdsVobR5yJ5dd03L1qbQfPxPJ/NaOtF42/nNT6jQL/XyHCOxDlMIs3tVQIQp7SdDk5qx+b/UrjV4e",
-	"+NLD1S9V3WO++IKoZOmfvGv2cwO7rT8bhER7M4kplmS1INrCI6DKy0BGcHOMzTzMYuJEPN9Xo3FzxEST",
-	"VEwK2iYFZ8tBYohFQpeSw0ll+FlNEM5YdDOSaNr57oosmqWK75kwqsqzHU2a3O/fiKOTOEoYrYXqLtp/",
-	"xwcTLheyW9Fdd3vJB4LTOrCiXHz/N3yyjTCV1jFbHdOdVbndmx3w7i8eQT4b7oYegc9WTkypNcA2D/45",
-	"ft8O7Fs4+YNQlZRMzEoSvZdTuWf1ZiWBWhCYK2vVqa11fVR3za1cIVHHJeUjhLsnWa9TjoFF170ZQqjb",
-	"v82CUbj3fKktxMQu52J/3zfaGUV7H1PlPfbAGwydp9j85PpxoHmwMvJNiaY+o9R2S5RFShUosvIydMrP",
-	"0tvvqX/ozjWDZZedX2oEQiZUWqvmq+f9W7bV2CvHl3OcEm2zNalqFG9ZAtFCT3dTH0KYC6VD90OOPlC0",
-	"MWDZn5gUysgwE2kDbhKakrk3AXMgoGmWC0nkHFIRX8LWwf4Tay9utNHbXrRN1EIa74bT1Ca4Z/5S+SqX",
-	"9dy8X7ay/2T1S+3GmZXJZuVkZer/7SK9rbHmXDMWr3w8KSKhD8as477Z+CLaC3vrebxvMRP7+x3deM06",
-	"BmvhYkB2c3gjCn2viHP/CFC/kW6azNaW+Wbi0tbud90gSgeec4VbR+AKLBI672adtdrZGZnDBYUrybSm",
-	"3NyRhM+hUAVJYSxkBlujeiXpUQQjW0n74cGh+1z/uN2HpzaSkKlz11z1EDLGC00VUgGx1Q8OQUtGVR+e",
-	"qsuyi3WZfopJbW6FzgZjO2mJNBFXHEP7tBAgxpryc44+UcHLV4S0n6i+EvISXM535I3UEOb71lHVJDaH",
-	"ke90fkcEVyv5vRax7d/mzFUp9y6LiTnJK6Jc8bwbkvJvlJ0bWZIYRMJ4iJKxI0wu5tYXJYDUMi8hExcs",
-	"9Wi4mkJ3Z2X19DCvt9XV7xT7XAH3b1LHbxRNX1y73vPa+UcRP5GRGhirY7CxgsqHN+AdZXuniMIm9ls/",
-	"qQ8qWY627hLqxlknQuAJq69ITLkn5H1Lrxzk/8ZFnzAWkqaU4v3y9ApywuSxc01Tc58YAZFTUFrkyhdd",
-	"60a+yq2yVM0+qR67B0/DMlW7VGsburatEf4VHBhq6JVHpOQMrjBBjh31UEi6mopSfXcFqbo196D3qyug",
-	"4tf1fv3KXqj+jSzOvzLavON0XReRL0Pu/QKtyjNYBYOkgM0otjCoKgJz1BHYrmQq8gqQ2gamgEqiaBmw",
-	"dty+zryVT2kyj8454YLPM6Zo0germLv7znb98EmXhiQJB9TEgHGlKUlCeoB1Y7xZz3NhH75Xz8VXovm2",
-	"dFkLiA7Bo8Hq7VfoyOhiFiHg3x7VVnHqQaJ1LRr7f9emCSw3g7K50YMKhUX5SsiETxOHXDxPmzv95q4c",
-	"N81mBPcsHq5ApQIXlbRQ6puBbF0stB25wCXG45UBQhqhckylkbJ894cwSpa30y4tG8wGWY7tP3u3XKfW",
-	"57YDW8z12IoCPLEz7zxnynf3bM7Y9qN+/ntGFxR0bU96a1OVRriAS0pzBeRCFNp+3+BrmELxp7N3b1fh",
-	"UL3AQtBXbbH1tFa/4y7YXbNZ3U2t9vb1rz0o6tdFyi/AxKdGNh2PIaNopLYKs3LpKViP0h3jsfM/e/EX",
-	"JVZVc6kswUmbX7J7YfQFslRb/p5qW3f9WfXsRqxuQsXvN8NTN9O81lklwPZe+jYu1kRfpa31LxlPRvAH",
-	"GDkX/shFmo+MbjiKYGQuA///IeWjbXMzjFyBOzpqM1IST+mOYadSpMtZaNR78YFMVrPZW853cPtU3okN",
-	"fisGD2zGkWJZnrIxczkQ/lrcev/yBL57cvAIvqfCcLJG8KorctDGmozknaH/r8UV/CxEpmDCZhRcIxQF",
-	"W/UDct8egeE55iAQO0fbEUzZZOrerwon4N+ZoukMPUG2D+E5PxwMyl4+fXjJUpwI09GuSaxxn7lgXKtj",
-	"/Ltcy0jhMe+OMEF2BNbAaUsDZILrqYItRek5f/7ihxev352+eH/Wz5IIzl0HAshIft7b7oOLI6EwMsc+",
-	"Asw+YhxGr8Y7bwWnO28MqY9AC5hQDQQeDg5CamNJY29IvmjkaAI4Y/w1n0Tmf0RHGbnGT+T6NdGw9eP3",
-	"Z48PbIndQErSxYW4XmoaqdK89waP+k+i/UH/cbQ3+K7/MNrf6+81C2PsDULlgMLJUOZEV+VC2dzW/f1g",
-	"s+1aomt4hnpqfCjD6tHB2ost609+6UBVjFtwpL1HwZHa4Ssuc0lwLNo61hh7xBQkhnydUwnbN3aeO6J7",
-	"YxUrW3SsWIZtS7TpOpDcNl0HDmS5cTVSg7664LsfQtBPd3x3dbVB65DbS/5151fOw5Ao91YYZprYewHR",
-	"BNmZGbFshHa3y7qBAPkr2zZPy8JEPlyQAMpRRne4ENeoFJR3TXkH3eyqdbOsYSRvNOS6FUP5r5if2thM",
-	"l63NnsOM0aubo+nn36hxPa8jIWwdDA5swiXDXHUutHtiHRxTmmjVKdCdUlkGv/qQWCNMeZdQ2V4lIXPX",
-	"CmBk/kWpZ6TFCLYYN+TAZjSC+j1RtpQ+5w8fPcL3t/sw8rm6Ti6rTPZlEq8L85FGMYpqgbhjNkGFQE+F",
-	"qjLrzeNM98/5yN42f4jVbITSqaqCiKS4wgr3J2c/uNIALnfd/LJUZMN2VOulhLsWV90Ut+512BpXi7sY",
-	"9WJ5BkBZhs9LS5W0U8pin9aezK2xPkFJMb0/2/Lffkb3MVaz0AR3z5aqhmyfXVnkXbOW5XwmClR6l+IK",
-	"S5Rd0rlDOg0pJUqjw9ui/Zeytt/a7eoFzahRGcModYI7rpGF+q/5lmszG0RLZlSSSb2jQRcTdNxlabTA",
-	"m/l799RadF7W5lo3SqVZUCo8aMoy1kEg+4OoVi9osLJUUIe2YsvU3Z0wvWnsTtn0JJgNn5vjFeMqU+Cb",
-	"NXJjx+uHpsdVXPmQDtWsjVGnH08v6LULhw1fCbgywoAWRolIXIHTo3N+zn8Ho6xINcuJ1LuG6e8kRJPR",
-	"ERAwX6GbJjEygJlkZHsIRTCqNXIalT0MR3bc0Ta8fPX+7ENk0zcEp+cccG52jYMqPyo+P7LFaryhH4ty",
-	"qWNcWRtZR0ftmVGw8PPaMkpQtBohjdpFXkdYwud0Kjgmtmg5P7JwIRxGrxKa5UKbO3Tnn+h81IeyW4e5",
-	"FnDESkrxwTeS6kLyuvyCyzznW/uDPVtRA2P1LMPcHwys4eCKyERFQGeUW3HRrAZT26VEa53gcSEl5Tqd",
-	"bx9Xo1cX1DlP2HhMpV2Er41E4GB/vw+vxpgvbQhzTFiqIGPJlWuq5LrTMIWVPxajqpFrc4EemHPOFFzS",
-	"XB9ZcFUNavxqbFEkEk8tbh15SRL2DuHNswj+dPri+whO334fwY/04tQIrH988eoEthIas4QmFVyxKtp2",
-	"KYrC4QAyOiE5u6ap6p/zHz2y+cJQo6gGX5z9gYIX//LqJXx/egbe04b1VBRNYMvsq3y5r0QhYzoCZehD",
-	"ie2QaGnzrbs0uTYfNGdTdjeECeVmKKpsuSYjXXgdgcDHj6+em4WxhJJ0GyEuMTtK1UsaaBuyE7a7NLF1",
-	"7ezNpzv/agvbD/tHWAdtb/9xVy7n3QSCVo3gDJ8M8CAr08YicQW5q/LbbgUfXG3X9iKQ71a7bpaq912+",
-	"y3KypTB+wTjB6/cLOpxVa1zIefPb9R7KqGSblnut7stVVgm3m1gseXfPCa6dxoCnjkuIMcYnIrZjMiFJ",
-	"sU4R0GvDqGv87EIkc1/9zhKyL2LzOertW4ngjhddNY/DxAmv237lYszBYI3g9xPBxymzRREP9h6uLb+Y",
-	"pw83eXp/f509uwpXXqr6OiUxl0XiMcLcd9iu9FGdXBcksKYKs8spkbZycacm8xYf2Uibuat6AG39hug1",
-	"rRi+RXWp8jypazw7TwYL3as758QirTeac+9xY1L82J71LtUje5BdgeX2VxA5bUj02JzNi/Tf9KWNqfRd",
-	"DZ6+NCleKKU11GUh7hkxMjIEbPvb+phh85Kv0d+yS3RStS+V1hnwOt/A6P8FxdKqIur3oPcvvzL78Eor",
-	"73SfCKqAcS3Q7e487u5wal2hsVWprczdsqmt66j6OmvLfKWUwml1Bg0Dw5bwvc1psl0xJ7zymFbgW0bb",
-	"XPj1Lz9DJru1LkFh28SJ7bUagWuFapUgYv6Q1PLLsZDwnfVmeG97oyFLHc2Isil0tt/EYkGIp7F+x38F",
-	"Al3iN/cu87X8fgeDe1TRGj12vxrtoiaoV+jwRXzk6xXuN2Q9N9AG9jeQ7zfnbDe1gLruPC7v/wjqLZQj",
-	"cP2ZYQv7Rqvtinls2a7R5ivDQ9bnU5YBLiuI9pHbZ76Cu70jbqTs3P9Vl177StU9LfIKgKXi12lnD4WM",
-	"v/yK8ePlN9y4MW5Y2GE1v0rdgK0J1Sgf2bwgtV1XKZSr1U+qbmzLeZEtFrebSzpj9Koz9gNLgeU5tiZQ",
-	"dTN+Gf9X80mYRdSjdq0nI3GN1tEH434uUup7SiT0nDNtXbZYQwNFP9e4rdGuHJ/xDdDhqY2qAlFoM32z",
-	"EYB50oAqFkRpksIVMWSBXgXrqQgY3U8tKFwZvW+Wkd+uZaTd4b8rY8r9fvNyNTexPt5ipMSPUwFXokgT",
-	"l3VfmQ99IagqbV/bL5Bm/hFOXKUP525bkaCtfG/tTqOi7QR8l+0qyp7FXfUKXdJ2o4aCr6r295Ng3co1",
-	"Cte+bGS5H9cKndvsdmxRWSUb2d8eNHRwixH1AICQA7PCijuqg+iakK+lKe7d7tQhPLTL+Zvz4Hz9GO3q",
-	"kxOXN+frBsBT87BydY2wXp0UKV3EeF/4qOzYZA1XzMe9hlC/zhtXWmjvhz+u4I3fJPEvQrJ3WIKohl+w",
-	"FeScgqfzBvY8aPaDqPHOu1TYXDM6Wxx7WW2FO+fSv05xhQ0o4m/GHPf1E9FzW04HhATK8S/C/WlgsU6F",
-	"WZK2DJhNckb7OtOwpdiEK1TrynxnUejtJczZWeU7tdszKmc+FCyX1GwbW/zlVO44wsZG0Qq2bDw2wd8c",
-	"XW9HoIRZmdKY+ECUhqm4wtrgGeFz3+FO2fCTPpykAgsTYdTVn2mM3QRdo+qUkplVp21rapcRq0bolqi1",
-	"sS6zLTBb9Zzj45Ern5YQNb0QRAZLExnx2fXF/hWjmINpml+uIocyLdfsHtAxYtVDecGcX+vUHH7X93kc",
-	"WjNJd8ZjRwfVrnGVtfSFUiT8lPVe8NVXNpbXHLtkAml3/cyMJXHnh/W48/1bjDtfOLq96El3uOBdlW+s",
-	"WtQvDUAvnX/fAiruohyGubA9m8TiziRN0aHvWDRT1v7B+AS2quFcFWmrAihKXXir4931W8NfE+17Y6VY",
-	"bxHkbyTswm2mQ2KyIFk77OJbrMVXRkRGe7FnWAVajIs0raIttgyflpykmOSJHZQxbTOhyXZUdi6u1WY3",
-	"ooyNtlibmFaHZ3xwpZeorLeU9mt/gGUbNYWMxFPG6ZEVHzHeHlmDzV1wD1U9Mm0EFhr/B0/OOSdZWeZJ",
-	"ExcDgs6N1r6q+h6YED8XBaRGzFPkylf5sHh/BMSD15brSc75xRyUyKiRHGmqqMuuL0vL7wW9EBgvcu98",
-	"5TcYLWJh9OvEiqzDKr/FinztsSL3zZlbHPlH7DjhsOUIe/fnOjIMSeoIHMm4ABSX2Bo5vTECLQlXYyoj",
-	"yIi8HJpFp/TafSpdwJFn5RFMWUIjKPi01RtugV27lLVuDv3UMTCC5bltsbGP718fw+nHDz4PCVOiMLEK",
-	"NKrIVaPnCZtR7lLr1bb3I4/odc4kVUOiR9E5xzy+lClXci8VhvOP7NKGLBkh8/VJeJjHpoqLjGnt2Xrd",
-	"Ae2uE9tZ2jF9IQ2HtnkssKXYz+4OmOfUmgPM/Wgzw+z4uhYEhqlyqg8fOSZ4meXZqlPSdSLsTOn6iDu4",
-	"I2ObHXyjUvd7tzz5WSo62aIB09ducLvDXJXfVInMdkFCdekMTOYQDUm7lFcj2yAZgtKSsMkUf3Rk5TNB",
-	"txzdWHo9Lr0sD9wVab/f7ohXwT0ZArYiUCFTI6donR/t7qYiJulUKH30ePB40DOLdiMsFKVzLe8jNOIx",
-	"+yeygpzGhthpOu7XbD9V//LFSlhV5wCj7eRSXKQ0qyrv+c559XZ2WL6u3zCCOSd7qNCWPSqFlRzBdwgj",
-	"Lr/TdS4izZ4zvp/HsXNRuFfCbcXO+TOhpz7jzJzqVEi9k2JpFXMPKeWaMmwR+NOPHyIYPXWUhUA5gmeI",
-	"WNDv90fbbinNbg64d6bOuRSa2AYOTv8uFD32jR0wYon7LL0d5KbNcSQ2ubJWX1uez9l+LY/19doKPQ1A",
-	"MliGGutn2orKuHJfN9cP5epkLo7WKg6/5dE4aviAlI0NdSaIyH253W9YVcfjZef+oJ5g4tHLxcdbWsGF",
-	"lxnF1dCebBYHf+c9m7jlmo0E+175+YjyhpbI57G4GhsWy0olsDanFyDC4M/Lcom2UoMryFMG/WOAm9HB",
-	"mNIstsurSpL24a0ou83AO57OqyGwnKNQ5hqvgYsLvqMoV0xjNntFqVeuIpAP9J1IShPDrOwKEZKRo2Gi",
-	"gQvPpozkFAHJc0rk8TnnZevPWmYJnhvT88jRqJCwoEz3wQtOscjoos8hEXFhH6xjtqtVEjhQAwxXBimh",
-	"MwPD+BK2Rmdvzoan79/98Or5i/d/UIxfjraP4WBwYAskXTFF+3Uz9az3+dPn/xcAAP//kRLlk27oAAA=",
+	"H4sIAAAAAAAC/+y93XIbOZIo/CoIfhthabZEUbLktqWY2LBlu8ez/tFY9vTGjvyRUFWSxKgKqAFQlNgd",
+	"foYT5wHOxYl9gb07EbuXe2LfY97kBBJA/ZAosihLsnvGfeEWySr8JDIT+Z+/9GKR5YID16p39EtvCjQB",
+	"iX++By3nT8capPmUgIolyzUTvHfUO4NY8EQRLcgVZZpcwFhIIFrOGZ8QOqGM93tRT8VTyKh5PWOcZUXW",
+	"OxpEPT3PoXfUY1zDBGTv8+fPUU+CygVXgDM/o8l7+EsBSptPseAaOP5J8zxlMTWL2M2luEgh+8c/K7Oi",
+	"X2pz/YOEce+o9//tVlvbtb+q3VP7lp20uacPUyDSTkuYIhlNx0JmkBAhyZiyVJEZTVmCsx+TEUgppBqR",
+	"lCmtCMxAzokYj4EnBgRjBmnS732OeieCj1MW3/tW4inlEyCxm16RK6anRJtfCimBa6I01YBrfGH2cp8L",
+	"fMrnROgpSIJgJFsHg0FEDgZ75p+H5p8D88+h+edJRA729s0/5oc9892++bj/JCKHg8E27uClkBcsSYDf",
+	"5y7O2IRDQhiPyEWhiZ4yRaRIgWR0TrjQJBH4Ja7wrdAvRcGT+1zgW0FUEU+JBCUKGQPZEhIXJjhYVKBp",
+	"ChLXqwAsKD8I8YbyuaNAda94KwTJKJ8TqjVkuVbHlr2MkBftIDMaEWWZj2Ewi+xqp+RXoRW4p3drnA0X",
+	"8ZHTQk+FZD/DvR7PG6YU45OIwHXOpOU0jCOXIbGEBLhmNLXo85HTGWUpvUjhXgmVKC0knQBRIGcgSSJA",
+	"IQpRrq5AHhuebxk+oQaiLWdF3go9NYzxiirHmpLbPMBcihiUum/w/ARpumOvCcsDJIwLBQnZGgtJ4Jpm",
+	"eQqEkjylMRBRaMUSS3m5FDPGY6S5z/6mRDg8nQCP5+avXIocpGbgiDDLCg7DWCSwfCO/FJK4J8gpiDyF",
+	"B4qciCxjWgOoI5xUjMcsZjQlhzsJmzBNzFjmGNyVrLRkfGLQjSXroGKX+SoxT18yy9eAmyv+T36pvajn",
+	"tslo2ot6hWYp0/Ne1DP7wiNRwxi4ltD7FFgEpxkMLUsP/zZjOKsFc++o9/HZ2+fkdPrf//7X//xffEKe",
+	"/de/MXIy/a//PV/eIsocfykM2ZkVs6RXjVnN7LZWLU5c/BlibRZQ7r+xguKCJzuDR49+eGg2b9iYNKfz",
+	"//+J7vw82Hnyyf1/59Mve9Gjh5//IQR7NzLPC4vAScIMqGh6WsOHMU0VRGtQpL4AM/svh+EZ7/78Mnr9",
+	"GvhET3tH+4NBZORB/3kvWnm6G725cKo3ONDXzEqdTcAyDVnzj/WkYcZ0k1Ap6XwZ53Cs0FKeGUGByvmJ",
+	"SFOILYUvLmkMVBcSuq/KD/rSvri8PP+5wgP3aG0Zn9aBHH+NqtWt2p5fydLeJiAyw+JDTFDIhHGq285l",
+	"+Q/DnqnuHfUSUZjroVwQL7ILc4O0wWHTzxXc3hSpZqcinU82AFl9ayGoNQGxCBZL8JtTdjvltrPdIEte",
+	"2FQrmbXgWGcwlbjRgEhophOqYSLCWGTBtYpc/Nsn5lm8+GmSMsNcU6pUfQeFnBhZI+pxg2lpEKATKYq8",
+	"eVUwPpZUaVnEuP/AS1PKkxSS4cV8+b5/yglFNkNePY+M4DhyRzsiRvQwt/2yGEDE2Ir9TlC4moIsxREj",
+	"4xCGYnW1yApfVqFC9fx7QROS0IxO2t9ZvLV/99//TqZ//c//wSck++t//B9N/u//dDd4aIh8Olcspuky",
+	"SN6DEunMCJlGskEZUxFlsAUlzxlT7CKFI0K9qJpPhRZG1/doVhOFLoRIgXIzowKumGazgNT11uj9RE3F",
+	"FSeCW0gWFymLSUbz0GgLOI2IGBY8LMY0kGAJCetrW0UBJw7fK5hLQZNheU4LggpKKUMjojx8EhYY/MA3",
+	"EVJuiZBqcsHBeoHiZqRkTrA2z6ODboLLvYo8nSmCAyRqAfk7IPwaDL5r1L0Neay8CG4ukZ1MIb5cXgd4",
+	"w9mS1jwVUkeEC75T7pNIoEpww3U5GYnLkWE9SCJBFSyl2iDl0O5vSWbxV7QnnkzwiUguDGAfBilHXHY8",
+	"zh4+21hAECSWSN4buLddsBXD8TpRq6hRPdpNgWu5gJ5R8wadk5+oTNaqfTX+W8Pg0G6fU01fXOdCBrAR",
+	"8HtIhlQ3BU6qYUezLHgV5lKMWQodjA/4GJKlUkbl6oz3Z/aFV3ws1qJ+fQ/V4mqThoDykrIUkrdCs7Ez",
+	"sXQl1+bv3txXQ9DSOxD1Ygl0U+jCDLgeMp7A9TJ5fjDXtFB4YXmRCF8gzN7hEgwwHihihjdMq0agtYVZ",
+	"I0lz7PNiMHgY2wEIS/AjHNlv/Wjl5PbXMPErPSy5y9LPdvyhXUAHy0b1fBM0UQX6xpwNoLdL8Ruz0ZcM",
+	"0qT0NiwotOa3ZYD+ZGTUIzK6EMm8nwqLZv2U6lFERn8pQM77KcsYfrT2wf6rBLJcIPPa+WeYj0i/H+Sw",
+	"GShlBKC1MLRLq14Ibe13QFNzQy9uS2mqi4aYIy7XKzvurdBErymfFG7Zfki8gIEH+f5rB7MA2cVxIanh",
+	"8B315HSRBNuf5JOOT1rPRMu5W4nak2pMMyBjKTLUUdzWE5ixGIVYI9AM4ZqN14M3RS6XoobhFhAEtQPd",
+	"TcTcJnADDGgquFHO/HMElGYZ1WCYkNFwAVWxZQhm9Nq6UvcG5r8o5FvtcGTlME/qQ+w8GWxymtVaHjdG",
+	"wY8Lw7QeQRjyE1Homhd4IwXDYMRQi0srHCzCniliH3mgyMuTN0TChClt7ZkE3zoy8rLSIldkAlobATov",
+	"1NSeSEPxePJorXguYSxBTav11AY43NvfzKLZHCwEubdA5cWtiM12pPd4dXwBz28Msywp1ow0m5hjWi1e",
+	"N5EWGhgSGDNhSlMeg6XlJfIYizQVV86N1SYmrNqcBY71pVT3xfo3zuyzwSvfibYlfMuRG9tpwKu+k9BJ",
+	"vtP5yZSmKfBJwGgb+5/CYknUs15OtZmUbLhkmIFa+Btu+aK/9+ggIjmVOp2TjKpLa8qptIJ/fHzwZG//",
+	"N7/5zaMfHveCNKqAJ0PUjIfOZxk6zEX1ob5lv9jGRluGboHuzfhdCaOatvVkb588PDgkdr81jvNwQ4Zj",
+	"B29Z7x9BsvF8UyfVAp5sZmBpdW09ClmqVp8XjhXa2ilV6krI5ASNiJvuz4bXDHM3yKJF53D9lcHhqvPr",
+	"g7WbXlzPwvhBABhZapnEp8AmU72Ky7U6IJr0i9RwRDS9BE4u5ijmORucFmhPdXqYEmmBAn9N4rPBZkZ3",
+	"wQiAkMxbMdHmvM9BshnVbAaKUAkkowl6xd1sNvgrp3pan8/FFjCUFiXQxDDTMaq+wcn1tMguOGXpsJAB",
+	"o9zZVEi9k7IZJOTj+9deAT0YDEh+TcqXgxrLJgM6Q3RSbplsZaBpQjUlZsQ8hyQiVJNMKE32BwePSX69",
+	"HZz2iiVWtVnDD5GqVqgupynVhu/XVRfKEynwRSbM5XQFF0GongrG9Y9dHYNNCP0p5ZOIpFR/MtNs4BjM",
+	"6PUr+7hlm9WHdS5AXO6t+f58CErIdv3+5Ql5cnD4Q+nDSURcZMB1v7csGWvK0pCuRTW5Aq7JlRR8YiPZ",
+	"zJUcoTOJkhykskS4fKtjHOTymC9CEZF2vCqO0q8ZBetOQmnNghBwxDJuJZuwxLBI4AExAB8Yhgw7ZoB/",
+	"2XE39M6r557M3DvB8drYkBnrdx8+nBL7wGIYTo2raqZTaCF5ooosowhkXIlhteZvB9PgijyaLtqrP75/",
+	"RSSMQQKPgXCaMUSDpUEjAv1Jn4ymWufqaHdXZVTqv/D+rAyuUrvV8Y76vY4EYPe5mnlUBtMFTRsvjjap",
+	"80b6AFN5SufDVjf4epH+owJpBfq0Zq9Z9UZp12kXe9+DYol5iQiezqNS9g0js1hvXX4vrGm5UCD9Zhcw",
+	"TdPxGKfrdwuiwmlru15rSnTn+jE3R7JW1soYr3+7t8TiFo6uJjo9Xu9K2/ysPod2hDdvp+iWlab/xo23",
+	"FAGy8tX6Cmrwutf4i8YibjWUqQngxj19OBgELmdZcKMIB9j6GyGB+AWQjOp4CgnRU2o9AYeDAVHuLl12",
+	"lN5TvFTbabZwwjAbrNlZWn8croq4bD5kPdXLD6WFcgG8y+Bqt9m4KJMVv7Xz4lgUNtK3ebAndiXqiBht",
+	"AqPKrRdEhW9awYd4HQRXjorIbKNbZFELc4BpP98WnWsxgquD9rOkgLTpER1CuOyzi2O276LNzrcCNd39",
+	"vQr36o+0Yd49Ifid4PA6A2Ra8+FsdGWsxGr0mGzKdS2aBmRvSTWzfoLSK3BY8wnshYhOQgxstqF0JiFP",
+	"52Gh2uLJA+WVX3y0RdT/YopeMrBWwXIO25sHWwK8ue/mWqoja6exM021Clv4L8L4P5YiW9pmMO5/Iw9B",
+	"bTnvxVUwMlZ0mDboSnCLxiEis6818DALWOY6s8mwwssOCv8lhAGYQcIoH05FEdJ13+Cv5ErIS6M34VPo",
+	"qCR40LkmWiwYszqspWP6w3Kgj0WgoZpSGZDoB2Yxe8eEXijU+JmeCsxc8ctTHdfnkThsD/RI3cFsZIBe",
+	"G672bvjM1fS5dfoun3eeD2cgVSsfvYkuVjNarSQG/xyi/WXLwRWo5nwB27FD15bV0LVqw6+G3Y1c2k3o",
+	"LhjuvxKwF/0V/oe27d8sQulCJC2ShUhTmisYtnGOhGraDudf2kw0jcB/JiTT85ZIoBvcoKVVafmXFsRt",
+	"QUJvtkHwuL0213SLwUPvgSaMgwrlP0whvtwgIBSjOQPX1XKwjrf3F7X8y67RO5FfV3g36Mm/mcvvnmMK",
+	"WoX6OIZcu6DqbqhHk0S6I1wpwt8kFiBkIzW/2duXJkTMwKZGoH2t6SL+w9ud/Ud7ezuDweBgP7Tyuwgs",
+	"sP52J54EcvhterZ9SrkEcxtaKCmmz6OhYkoxxhuvc9ZiqtgsCKGrvlHGlt1Am2jTI1B0V9NhLLhyObwB",
+	"hbwU6kJmfgxllQ8UsY95AznGo2PC9Z5BicOwIcAJHxthtRSFX89qcys+9hxiphzUbhLuYfiujSTtDO0P",
+	"7oUXXHeJgw8HkDSVmRJHapEli2dXU3nKJS+EnHjQ1YmhnQfZfNuFfJWnO/862Hky3Pn0y+Po0UE4Y8W9",
+	"fhOpp+JY9TiKwSC6PQ62wCeaOH2aUsaJhmt9TH734c1rm7GEeeZL8WiL6SKhRW5K3BZoDQpvLvBjngqa",
+	"kFfPndJz+u7sA9md7e0W+IMiW78/e/eWqOIiYzaaHB0K2w2n3w3OtLL6Pqp7Z/c68ZQExrRIde9IywKW",
+	"KjPQeS0QnFyAy/GyZoV0TgSPXXjCDJJ/InW2Y46HV3lhXbLAwiTWTgWnNBSAtZnu3hbXF/U4XOthXEgV",
+	"Sm05pUoRqsjIPlBlG5q3SE4nUGqWLiEupcr+0O+o+bfv+ywgnpVKoxVG8E/Gh7kUEyRb82kshs5N21Qv",
+	"o16cCuW+M1O5P0UOvCW4w7vgnpa+jI1igv1LtdiSGUtgaNaIPJePGep0CVN5gcYSSXVLkq7QLY5uW5uD",
+	"bNVH344cRmMO0pYbfxsT3ihmhHprgH0Ob84gf1m+/Ta2/C2cO43bEd55MasDt/DvRT2sZgGyNLcNaZIx",
+	"7mCHjhz8Db8MHuXCbbzCZt0t279mAl7J/KvEKYQDVSGu/44DwWQRH31BYspRjLV+Xz4xHK3FtmmGdOah",
+	"ZexQNMMg8z8y0Jxm0JJ/Josm5I3wLFnSrAoxdJqft3DnLundcBEqQelhZRTtUjRiETG8HRUXUwKrvsUw",
+	"0uDJvvMrXh0y0LXKyc3Vk2ZVjjVm5SV78tBJYtWiO+z5RpLO5lAJnlfHJd5GjPriSd/culBPllu2L9xA",
+	"98N0KiOkfYGLoS4oN8YL7iBTNzNumdt6M/sRXOsW81EX21HPjRCVM9+ilQgDVu4pSIhepA0Dd01BvdUQ",
+	"opuG8nQI1ykfLyN3yn2tjdxBUJ/gM1/CaTYLAP+yAJ+bR1VXp1BeiF8of9RPqr1UVN/oQPstxaIWTrR2",
+	"mLVob1x36/ndBhe2NPeFNPtaTNimAvUXxNjXob8JBnYAeesWby/GbQPOc18EEnJdfGDxJehbkr8o5iYl",
+	"Q6stNLGzzYtSKrVm7NQmgy+DDFRMUx8ftvzztKwsuvybkYqTAoZW+1z9jNM711k0QyZJb3/vptEvu0Db",
+	"NC83cl24XNrT8gYqcJbAWT6eahmfWjHjlrTocqFKU2kjKlwgt1Wrq3VbNd8wUkm5GiOHzqi8HFYbwo9J",
+	"YatGur1mVuOcWvWn4PhHiKfbNK8OhrKtRSPZNkZZ44toOPIB2M2wgVszly3SR7nhoRiH1UYh2YRxmlbV",
+	"EdC3smVBSqgi5RgRaQJxe8GOsD/YyJxRD+Yx8+FhbkfEpeP7JWxHBE+dCW6+qjBgOyrNHv7Y3QrdqUfE",
+	"HKi1hXhLiJFQu5k/7PKWl+5GOiJXU3DOmpqVUAEowjTZcoZIWwnmiBhKlZym22E/Tpu5oETsMi++hsFc",
+	"6CEdugB9tIipAkuB2koQSCP0olDNYjx1sX64iS0kpBi2W3gsJwibNDG2U3Vwn9eY5QL+4OiK5AbkNtvC",
+	"Ffm4mooUDMYUdftHta7NRCA7z5nNyOhgVe0WAuX23w42P+FtuGZvPxV7teFjzaV8E51sMy+nu9ZWhvxu",
+	"BMGbOfNc2bP1xZnW5XWX9dOqy8xvca0u13QQBtCpvHOrGnKV7X35Hoy1kEOvMbXF87Zo45uc+FiKbHgz",
+	"uPsLJ8TubiELH402Dm4NgATBLy6Bn1Imw5Ss1LA9pMynmzPe3qih4JqlNs0Wh7N1LlzhcdXmCF8IMglH",
+	"Cw0XsyCeAZUtkelGW+pc8WrpCqnBoTF3AwSL63aThoBuxbGbReC4CuNLm2cZncDun3OYmHsWP+S8+vsK",
+	"LvLywxRYHE5fZj8bxuNyWasiK4c/7D9+dDDYyLfSWGhj6HaQnKUiXOZs4/oNtfruNw+Ay0BPRSMJ4vTj",
+	"hzB+4fLb+EqnrIdqCJ/64KavNtOo8BCEorXc3URMxzpvcSGZnp8ZgnDhh5akyr9eeuD//qcPvShQz7JO",
+	"5OiTV2zCdxjvkxc0npLSFWPbl0RGejfMQcUiB2XjZZgiSJLgHIciBfMQ1SSj83Me0zQlTB9jL4mMJUkK",
+	"V1QCAT4WMvaPmuH759z3gsHbze6l3PlU69zW1mfO9t7czjMaX4JNQjXrOMuo1OQPxV//49/4hLxlfEpi",
+	"ptnPwHfGAMkFjS8JzfM+qZIlnRffJ6iiomVVipSNwfo86Tm35WApT8w8TBIfJ3FMgGITDVvTTREpCg0J",
+	"0cIraLngWFvW5R9EGAkOCbmYE6YVcYZC24KF8XNOia+GGZn5omY4QdRaUPacn3ObV23bpjCs51kmgI/a",
+	"eh2MypxwsmXZLBm5lPLRdp/8scrHttnceGznPNjUhlBtl8t42QQHgW3795CYSjk3yxrVs6VHxBLPMflL",
+	"ITQYxQfLYM5Fcc4dZGmZuYwIk7IYuELmak1ZPcM3JAPtJWwbxdoLYMRLjwlPT1/VDBFHvUF/rz9A2S8H",
+	"TnPWO+o97A/6rlr/FIltN4HZrq33ZNM1kd+VJGMIu/eaKf0cZqf2KfOypBloZHV/+qVnruIeFqfz1SWP",
+	"ypjZitnYyJNak6SNKkt9/rTQNml/MFjR+2LDnhc+Urqlu5Avh/U56h3YaUOjlcvbrbV0wlcO1r9SNszB",
+	"BbhgnXUvucoANS7aO/rTp6invJ5kax1gXIqIaYoFwJSmPNlhnHiJ1lU9sFXCLBeNiEgTUJqMmVSotc/M",
+	"e/GlS8V+efJm+OLt89N3r95++C0OyLhV4elEuTp1vU9mYYheKluLW2dZR8TyZYc6IdbD/ftFJO+UbMEj",
+	"Z8L5VWKSWf/ZmzNEJkQHxi8XUchmy0SEw1Ur8rSgyRQLSv7ciiY/gnY1J+/w+NwMoc5AKZtBfyWAXrMZ",
+	"cFCu+Ywro2MurSLHa1aBnLkgI7/9KkbEQQHj7+tAaK5ifzCwF4m9qxLIgSdYR8jGQKmIHA4ekq0yrmlM",
+	"WWruMhuZv227kF0xGwOzBOAq5eAOYVxNEgCz+XGO1HE4eHg/Uz6tg3Gh39Nt9WxagTXl2o7IG8En4vkz",
+	"RJazh7UltKLLbG8XHa67KIkxULu/sOQzSuJFgIZOC/3UhxiFOK2RCSpG60rptnHZjobRT6V74plLKrqV",
+	"I613DfrcVGrMQj/fIQL7CLgwi3d1vajCVmKQ3JzV761/pdHKDV96uP6lqnngF18Qlar2J+/5/9zAbhsu",
+	"QYREdwaNASvyWxBt4RGA8iK20QscYzMPs5g6DcK3VWvcHDHVNBWTAhZJwZkKkRhikcBKcjip7IrrCcLZ",
+	"Im9GEk0z8l2RRbNTxT0TRtV4oKVHp/v9O3G0EkcJo06ozmul6NWuq9G3Ss5ermB/p1d9S8H8NiWLohWh",
+	"san+PZ72YZc36o0p7x5DGiflAWQbmjijDVWaJGCEU1n2ESUWE5o6XB2hGiBejVRGntiVZRFCoQKYhbJO",
+	"fam3IV60x/E87KLS7S8Lz38ooIDk2Gi6ZcQaUcATdEw3r5r7xLuNlbpvEFHPgCeEhkjYdkuNCBdXkbU9",
+	"Mq3KjrdEgoLuuOmy53Z8cP5qq8JCtPTdajWBYO8WPlcuvv8rvsoaYZ8LyGBttu6syu12utGWDnj3F38j",
+	"fjbiHHrYP1vaTsE6NJsH/xy/XwyUXzr5g1C5wUzMSpnk2yT9OyZjCwIjo687tU7yciVc34rMHLVI5T7j",
+	"pn2Sbp1hDSzaFIUQQt2++B7MarlnKX4px2Q1F/v7FuHx3kPnoUf2B94B5yKvzE+u/yS62yqn2ZRq8BUa",
+	"0C5HZJGCIoqulf6dtWfl7ffUP3TnppBVl51fakSETEBaL+Gr5/1bNk7bK8fXVJ9SbasfgGpUQVwB0UJP",
+	"d1Mfku/F3MX7IceYIhSvsX5mTAtllLaJtAGsCaR07l2qnFBihBwhqZyTVMSXZOtg/4mVgRpt47eXjbG1",
+	"FIG74TS1Ce6Zv1SxPwGUOWMTDglh/H7Zyv6T9S99EOIN5XM3l/o6gniT+WCxYhfqYPHK52cgEvrkhjru",
+	"m40vo72wt15YvbPNie4ID5udjzqhYkB0c2gjCn2vePN1FbGb5oYvinwzcWk7j7nmh2U8jIsssx7hY4tg",
+	"9W5TkeW0zm/c1kBqBeYJnbez21rTm4zOyQWQK8m0Bm7uVcrnpFAFTclYyIxsjeotYEYRGdkWOA8PDt3n",
+	"+sftPnlqo/mZOudYv50ckozxQoNCyqG2AtEh0ZKB6pOnCisdoipbloDAxHK3Qmc9sN2mRZqIK47h9VoI",
+	"IsYa+DnHuCTBy1eEtJ9AXwl5SVzdlch78kj4rrDBIov2F0Tjdzq/IyKt9erpRKH7tzlz1YOpzaxsTvKK",
+	"Kle5+ob0/yu9AqzdRXAbk1heBgiTi7l12AtCa9UPSCYuWOrRcD2F7s7Ktkfh+8G2RbpT7HOdl75LKr9S",
+	"NH1xbRvU25DGN2cWP5GRGhirY2Lj9ZUPMcSLzbaLFIUtrmODSXxg52q0dTfXKpM1PoAnrO5KmW+WPPyW",
+	"kPctXDnI/43LS2EspE3RxgcvwRXJKZPHLn4HzH1ipEruhRtX8bgd+Srf80rV/KR67B7csavU81IVbujn",
+	"tkHPN3BgqNVXbuOSM7jiQDl2nUch6WoqSpWf6TXafjBEoC3q7OuGCHxlV33/V+KgaqDNOw5d/ei+B5D3",
+	"JSxUf8NKVDQl2EVuCyNPI2KOOnJaj4q81qS2CVMEJFVQBo0fL15n3jKoNJ1H55xywecZU5D0iVXm3X1n",
+	"2/X5wgeGJCknqL4RxpUGmoT0AOv6eNPN22EfTv5+HOylurygAFtAtAgeDVZvv0LnRxuzCAH/FsPUy1yx",
+	"cACF/bn/d23PwJJvKJsbPahQWBi3hEz4NHHI5fO09Uve3JWzp9kJ7J7FwzWo5ArrL6DUd6taVyy0rXSJ",
+	"K06DVwYR0giVY5BGyvLdAsIoWd5Ou+6a2f0FJdUOnu83c9ctossl8FLIidAa+N83zzjTIncWS5vmVvbM",
+	"75OP/JKLK9cpH81zifPWGd6iHpQ/ON2CCz1d0BEWQ1qWBMll+lvTsR9royxLn1+Wc/V4I4d4A8/ugDku",
+	"tO64b/ZYdV1p4ZDO6k2VOx6473DWvw3ngwVdneRQG7fEiCZ0exVh7ZjS6m7VdmuOt78brQ/t+oYq0WEw",
+	"pTMgCmYgadohwCyDXbj2daeC4t0L/PluJbznVFM7TyveUU0X0lJO7Mw7z5nKhWK+dEU14yJZf/57xjk0",
+	"KiCPdk4viVh3CZArQi9EYfMlmzIkpoz//uzd23X3db2gXJB1WsngtFav8C64Z7Oj/03dqvb1bz1K/+si",
+	"5Rdg4lOiUOnPAB2CVoBQLrIb6++7Yzx2Eoc3NaB1QNV83itw0ubT716Igid0pWXyR9C2wdyz6tmNWN0E",
+	"xD9uhqdupnmthWyA7b30/WqtO7Qq09G/ZDwZkd+SkQuxGrnUx1EsEhhFZGQEI///IfDRtrlRRq6gN4wW",
+	"GSmNp7Bj2KkU6WoWGvVefKCT9Wz2lhNw3T6VDzIifisGD2yFBcWyPGVj5pJyvQqy9f7lCfnhycEj8iMI",
+	"w8ka2VSuqNsi1mQ0b81FfS2uyM9CZIpM2AyI6/iqyFb9gNy3R8TwHHMQiJ2j7YhM2WTq3q8KxeHfmYJ0",
+	"hl53TTKh9Dk/HAzKpsV98pKlOBGW37imsbYSg2Bcq2P8u1zLSOEx746wINCIWGeSLYWWCa6nimwpgHP+",
+	"/MUfX7x+d/ri/Vk/SyJy7lotkozm573tPnFxfkBG5thHBKstME5Gr8Y7bwWHnTeG1EdGe5iAJpQ8HByE",
+	"THQljb2heW+NHmBEcz6JzP+ojozkbj7R69dUk62ffjx7fLBd6gELOfIXF+J6pR5QlbXaGzzqP4n2B/3H",
+	"0d7gh/7DaH+vv9csBLg3CJU/DWfnmxNdp4HYWj77+7XCPoNQYZ/wDPVSYCG9JtCcr22ost7+lw5UxSAH",
+	"R9p7FBxpMbzQpdILjk0qxpVcbMjXOfCJZhm0njuie2MVa3uRrlmG7b+86TqQ3DZdBw5kuXE1UoO+2uC7",
+	"H0LQT3d8d7X1e2+R20v+dedXzsOQKPdWGGaa2HsB0QTZmRmx7Ph+t8u6gQD5lf1Ip2UhVh/OTQnKUUZ3",
+	"uBDXqBSUd015B93sqnWzdHBINjqP34pT8isWTGlsprX6Dp7DjMHVzdH086/UkZnXkZBsHQwObAUQhrW5",
+	"uNDuiS44pjTVqlWgOwVZJif4lAUjTHn3e9lOMqFz1/psZP5FqWekxYhsMW7Igc0gIvV7IiLUi3IPHz3C",
+	"97f7ZOSLxzi5rHKPllVlXEilNIpRVEuUGLMJKgR6KlRVScw8znT/nI/sbfPbWM1GKJ2qKmBTiivs6HVy",
+	"9kdXCs3V6jK/rBTZsO92txpFrpd3O8V1vQ6XimrdxagXqzO0yrLjXlqqpJ1SFvvUeTK3xvoEJcX0/mzb",
+	"HfkZ3cdYzUIT3D1bqjrPf3ZtYHbNWlbzmSjQ2UqKKyzJfAlzh3SapECVxuAii/Zfytp+bberFzSjRiVA",
+	"o9QJ7rhGFmo073vLz2ySA52BpJN6B7c2Jui4y8rIrDfz9+6pTnRe1iLuGhHYLKAbHjRlGWshkP1BVKuP",
+	"OlhbGrVFW7Flue9OmN40TrJs8hgsz5Sb4xXjKpPruzVy4yCXD83oFnHlw+dUs1hbnX48vaDDMpyicSXI",
+	"lREGtMBCCq6hw9E5P+e/IaOsSDXLqdS7hunvJFTT0ZGtEqDRJZ4YGcBMMrI9UyMyqjWuHSGrFIUmIzvu",
+	"aJu8fPX+7ENk0+sEh3NOcG52jYMqPyo+P7LFOb2hH4sQq2Nc2SKyjo4WZ0bBws9ry8aSYqHx62ixqcUI",
+	"S5aeTgXHxEMt50cWLpST0asEslxoc4fu/DPMR31Sdic01wKOWEkpPtBRgi4kr8svuMxzvrU/2LMl3jAu",
+	"2jLM/cHAGg6uqExURGAG3IqLZjVYa0lKtNYJHhdSAtfpfPu4Gr26oM55wsZjkHYRvhYsJQf7+33yaowF",
+	"fAxhjilLFclYcuWayLpunExhKbrlDBbk2s5Lfs6ZIpeQ6yMLrqohp1+NLQJL46nFrSMvSZK9Q/LmWUR+",
+	"f/rix4icvv0xIj/BxakRWH/34tUJ2UogZgkkFVyxCvR2KYqSwwHJYEJzdg2p6p/znzyy+UK4o6gGX5z9",
+	"gSIv/uXVS/Lj6RnxnjYs8KcgIVtmX+XLfSUKGcOIKEMfSmyHREtbAKhNk1vkg+Zsym7uZALcDAXKlqc1",
+	"0oXXESj5+PHVc7MwlgBNtxHiErNXVb3GlrbhkWG7SxNbO2fXP935V9vIa9g/wrrPe/uP23Lt7ybovmp8",
+	"bfhkgAdZmTYWiWtAVLUbciv44HpZLC4C+W6162ZrLuzvXm+fUQrjF4xTvH6/oKNztcalnGS/Xe+hjEq2",
+	"abnX+j7EZVcku4nlEt/3XICg1Rjw1HEJMcZYcMR2TEGkKRbOJHBtGHWNn12IZO6rfVtC9lUVP0e9fSsR",
+	"3PGiq2bZmKTmddtvXIw5GHRINDoRfJwyWwT+YO9hZ/nFPH24ydP7+1327Equeqnq25TEXMaexwhz3+0Z",
+	"GeZRnVyXJLCmCrPLgUrbqaVVk3mLj2ykzdxVvZZF/YbqjlYMUVxgj85S5XlS13h2nlSKik1mXDEnNqW4",
+	"0Zx7jxuT4sfFWe9SPbIH2ZbEY38lIoeGRI/NqL1I/11f2phK39Xg6Vsx4IVSWkNdxveeESMjQ8Bjkabi",
+	"yudnmJd8T7IFu0QrVfvava3JBfMNjP5fUL23ahp1D3r/6iuzT15p5Z3uEwGKMK4Fut2dx90djm8090AR",
+	"Dtea2E5ECza1ro6q72X/NqAUDtUZNAwMW0I6ooBku2JOZQ1A7Xpw2Vol3S8/LElZ64oatk0Y2YTJLMIA",
+	"mELbWYzChHEjyC/HQpIfrDejrKlZb0BZRzOqbLqy7a+3XLDnaazf8a9AoCv85t5l3jEa/B5VNIsmT2v+",
+	"8m9Bu6gJ6hU6fBEf+XaF+w1Zzw20gf0N5PvNOdtNLaCuG6mrsXJkw+cSwK6gEYktzyBbcSoUGos889iS",
+	"YFiG+crwkO58yjLAVWk7H7l95hu421viRuz6UIr5fj1uqu5pkVcALBW/Vjt7KGT85TeMHy+/48aNccPC",
+	"DqutVuoG2ZqARvnIJbZs11UK5XqT0ar79GpeZIt57uYSZgyuWmM/sFRjnmMrNlU345fxfzWfhK2ZrWtC",
+	"uk2IihmWD8MyQ/bnIgXfQy+Bc860ddlivSIU/VyjasbrBYrMMy/4JGVq2idPbVQVEYU20zcbn5knDahi",
+	"QZWmKbmihizQq2A9FQGj+6kFhStz+t0y8uu1jLgjfO4Qrz1Tz/5+89JgN7E+3moPN0GuRJEmrsJJZT70",
+	"lfqqEinafoE080/kxFVVCiSlBophYDbKSqMiFqm4y/w3W5Z0VT1ZVyCjUa/GV738O+oW0cw1aslqrlcU",
+	"Oa513rGVRLAlf5VsZH970NDBLUbUAwBCDswKK+6oTq2dppumuHe7U4fw0C7nb86D8+1jtGuYQ13enK/R",
+	"Qp6ah5WrIYe1QaVIYRnjfZG5skOtNVwxH/caQv06b1xrob0f/riGN36XxL8Iyd5hubcafpGtIOcUPJ03",
+	"sOdBs0FZjXfepcLmmm/bWg2r6tjcOZf+OoVsNqCIvxlz3LdPRM9t6TIiJAGOf1HuTwOrOijMkrQlF22S",
+	"M9rXmSZbik24QrWuzHcWhd5ewZydVb5Vuz0DOfOhYLkEs21saZ6D3HGE/ZcCClBky8ZjU/zN0fV2RJQw",
+	"K1MaEx+o0mQqrrB3Q0b53Hf0Vjb8pE9OUoFF4DDq6s8QY/d0u0SSAp1ZdRpn7LuMWDVCt4SZ1MYUV9kW",
+	"mK16zvHxyLdqpmp6IagMloEz4vMHB5GvF8UcTNP8chU5lGnZsbtLy4gG0EnRHNG9eiFECpS3v+v72g+t",
+	"maQ94xGrM3dfk7KWvlCKhJ+yliZR+8rG8ppjl0wg7XbPzFgRd35Yjzvfv8W486Wj24uetIcL3lWpXCSW",
+	"9QHopfPve0DFXZTDMBe2Z5NYSJ+mKTr0HYtmyto/GJ+QrWo4V7HfqgAKwIW3Ot5dvzX8NbF4b6wV6y2C",
+	"/I2EXbjNtEhMFiSdwy6+x1p8Y0RktBd7hlWgxbhI0yraYsvwaclpikmeZmkE0zYTSLYj4u+SWh8MI8rE",
+	"rhtrR2JaH57xwZVeAiMgjoWMncvAjvIAS+RqIBmNp4zDkRUfbQE8wxps7oJ7qGrabiOw0Pg/eHLOOc3K",
+	"Mk+auhgQdG4s7Kuq74EJ8XNR2M6qil75Kh8W748I9eC15XqSc34xJ0pkYCRHSBW47Pqyjcde0AuB8SL3",
+	"zld+hdEiFkZfJ1akC6v8HivyrceK3DdnXuDIP2F3H4ctR0YJhlxHhiFJHRFHMi4AxSW2Rk5vjIiWlKsx",
+	"yIhkVF4OzaJTuHafShdw5Fl5RKYsgYgUfLrQu3OJXbuUtXYO/dQxMIqtEGyxsY/vXx+T048ffB4SpkRh",
+	"YhXRqCJvlQlcEzYD7lLr1bb3I4/gOmcS1JDqUXTOMY8vZcqV3EuF4fwju7QhS0bIfH0SHuaxqeIiY7bF",
+	"1KID2l0n8RTiS5cwh03mz7nNYyFbiv3s7oB5DtYcYO5Hmxlmx9e1IDBMlVN98pFjgpdZnq06JV2n2NaU",
+	"ro+4gzsyttnBN2orsnfLk5+lopUtGjB96wa3O8xV+VWVyFwsSKgunYHJHKIhaZfyamQbJEOitKRsMsUf",
+	"HVn5TNAtRzeWXo9LL8sDd0Xa77db4lVwT4aArQhUyNTIKVrnR7u7qYhpOhVKHz0ePB70zKLdCEtF6QzX",
+	"wTZqEmjC7J/ICnKIDbFDOu7XbD+edlVvuRJW1aXFaDu5FBcpZFXlPd/ZtN5uFMvX9RtGMOdkDxXaskel",
+	"sJIj8R0cqcvvdF3iaLO/l++ddOxcFO6VcNvHc/5M6KnPODOnOhVS76RYWsXcQ0q5SrpblPz+pw8RGT11",
+	"lIVAOSLPELFIv98fbbulNDvn4N6ZOudSaGqb5Tj9u1Bw7JvoYMQS91l6O8hNm+NI7EJorb62PJ+z/Voe",
+	"6+u1FXoagGSw5D/Wz7TV63Hlvm6uH8rVyVwebaERx5ZH46jhA1I2NtSZICL35Xa/YVUdj1ed+4N6golH",
+	"Lxcfb2kFF15mFFdDe7JZHvyd92zilms2Euwx6OejyhtaIp/H4mpsWCwrlcDanF6ACIM/L8sl2koNriBP",
+	"GfSPAW5GB2NKs9gurypJ2idvRdnZi7zj6bwaAss5CmWu8Rq4uOA7CrhiGrPZK0q9chWBfKDvRAIkhlnZ",
+	"FSIkI0fDVBMuPJsyklNEaJ4DlcfnnJetmWuZJXhuTM8jR6NCkiVluk+84BSLDJZ9DomIC/tgHbNdrZLA",
+	"gRpguDJICcwMDONLsjU6e3M2PH3/7o+vnr94/1vF+OVo+5gcDA5sgaQrpqBfN1PPep8/ff5/AQAA//9Z",
+	"PVhK/vwAAA==",
 }
 
 // GetSwagger returns the content of the embedded swagger specification file

@@ -19,7 +19,7 @@ import (
 
 // pathExamples fill path parameters with values that pass the spec's patterns.
 var pathExamples = map[string]string{
-	"{id}": "abcdefgh12345678", "{code}": "road_damage", "{category}": "road_damage", "{commune}": "06673",
+	"{id}": "abcdefgh12345678", "{token}": "fcm-token-example-0001", "{code}": "road_damage", "{category}": "road_damage", "{commune}": "06673",
 }
 
 // TestAccessMatrixFromSpec calls every operation of the spec as every role (and anonymously) and checks

@@ -21,7 +21,7 @@ import (
 	"github.com/quangninh/feedback/internal/testenv"
 )
 
-var sections = []string{"http", "intake", "rss", "signin", "map", "gobench"}
+var sections = []string{"http", "intake", "rss", "signin", "map", "push", "gobench"}
 
 func main() {
 	if err := run(); err != nil {
@@ -47,6 +47,9 @@ func run() error {
 	heapProfile := flag.String("memprofile", "", "write an allocation profile of this process (client and in-process service) to this file at the end")
 	mapN := flag.Int("map-reports", 20000, "reports seeded into the public map's tile documents for the map section (1000000: about 45 min to seed here)")
 	mapRounds := flag.Int("map-rounds", 30, "map queries per zoom level and path in the map section")
+	pushReports := flag.Int("push-notifications", 100, "push section: notifications in the backlog")
+	pushDevices := flag.Int("push-devices", 50, "push section: devices each notification goes to")
+	pushWorkers := flag.Int("push-workers", 16, "push section: dispatcher workers (concurrent FCM batches)")
 	flag.Parse()
 	if *heapProfile != "" {
 		defer func() {
@@ -141,6 +144,15 @@ func run() error {
 			return err
 		})
 		st.stop()
+	}
+	if want["push"] {
+		t0 := time.Now()
+		var out []Result
+		if err := pushBenchmarks(&out, *pushReports, *pushDevices-1, *pushWorkers); err != nil {
+			errs = append(errs, fmt.Errorf("push: %w", err))
+		}
+		rs = append(rs, out...)
+		fmt.Fprintf(os.Stderr, "qnbench: push took %s\n", time.Since(t0).Round(100*time.Millisecond))
 	}
 	if want["gobench"] {
 		t0 := time.Now()

@@ -40,6 +40,14 @@ type Agencies interface {
 	AgencyExists(ctx context.Context, id string) (bool, error)
 }
 
+// Devices forget the push devices of users who sign out or delete their account (internal/notify).
+type Devices interface {
+	// ForgetDevice forgets the device token of userID; an unknown token is not an error.
+	ForgetDevice(ctx context.Context, userID, token string) error
+	// ForgetUser forgets every device of userID.
+	ForgetUser(ctx context.Context, userID string) error
+}
+
 // Config tunes the Service. Zero fields take the defaults noted.
 type Config struct {
 	OTP           otp.Policy      // zero: otp.DefaultPolicy()
@@ -50,6 +58,7 @@ type Config struct {
 	PerPhoneSends int             // codes sent to one number per hour; zero: 5
 	PerIPSends    int             // codes requested from one client address per hour; zero: 20
 	Agencies      Agencies        // required for staff of an agency
+	Devices       Devices         // nil: no push devices to forget
 	Now           func() time.Time
 }
 

@@ -118,6 +118,11 @@ func (s *Service) DeleteResident(ctx context.Context, p auth.Principal) error {
 	if err := s.store.DeleteUserSessions(ctx, su.ID); err != nil {
 		return err
 	}
+	if s.cfg.Devices != nil {
+		if err := s.cfg.Devices.ForgetUser(ctx, su.ID); err != nil {
+			return err
+		}
+	}
 	return s.store.EraseUser(ctx, su.ID, s.now())
 }
 

@@ -115,16 +115,22 @@ func (s *Service) endSession(ctx context.Context, familyID string, refusal error
 	return refusal
 }
 
-// Logout signs out the session of refresh token raw, if it belongs to p. A token of another user, or of a
+// Logout signs out the session of refresh token raw, if it belongs to p, and forgets p's push device
+// deviceToken when one is given (the phone sends its FCM token, so it stops getting pushes). A token of another user, or of a
 // session already gone, changes nothing and is not an error, so nothing is revealed about it. It fails
 // with a *fault.Invalid for field body.refresh_token when raw is malformed, and fault.ErrUnavailable when
 // the database does not answer.
-func (s *Service) Logout(ctx context.Context, p auth.Principal, raw string) error {
+func (s *Service) Logout(ctx context.Context, p auth.Principal, raw, deviceToken string) error {
 	familyID, _, ok := parseWireToken(raw)
 	if !ok {
 		inv := &fault.Invalid{}
 		inv.Add("body.refresh_token", "not a refresh token")
 		return inv
+	}
+	if deviceToken != "" && s.cfg.Devices != nil {
+		if err := s.cfg.Devices.ForgetDevice(ctx, p.UserID, deviceToken); err != nil {
+			return err
+		}
 	}
 	sess, err := s.store.Session(ctx, familyID)
 	if errors.Is(err, fault.ErrNotFound) {

@@ -26,7 +26,7 @@ func (a agencyDirectory) AgencyExists(_ context.Context, id string) (bool, error
 }
 
 // accounts builds the sign-in service and, in the dev stack, the SMS inbox.
-func accounts(cfg config.Config, store *mongostore.Store, router *routing.Service, tokens *token.Authority) (*account.Service, *sms.Sink, error) {
+func accounts(cfg config.Config, store *mongostore.Store, router *routing.Service, tokens *token.Authority, devices account.Devices) (*account.Service, *sms.Sink, error) {
 	pepperKey := []byte(cfg.OTPPepper)
 	if len(pepperKey) == 0 {
 		// Dev only (config requires OTP_PEPPER otherwise): every replica sharing DEV_KEY_DIR derives the same one.
@@ -51,6 +51,6 @@ func accounts(cfg config.Config, store *mongostore.Store, router *routing.Servic
 	default:
 		sender = &sms.HTTPGateway{URL: cfg.SMSGatewayURL, Token: cfg.SMSGatewayToken}
 	}
-	svc := account.New(store, sender, tokens, account.Config{Pepper: pepper, Agencies: agencyDirectory{router}})
+	svc := account.New(store, sender, tokens, account.Config{Pepper: pepper, Agencies: agencyDirectory{router}, Devices: devices})
 	return svc, sink, nil
 }

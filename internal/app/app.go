@@ -21,6 +21,7 @@ import (
 	"github.com/quangninh/feedback/internal/jurisdiction"
 	"github.com/quangninh/feedback/internal/media"
 	"github.com/quangninh/feedback/internal/mongostore"
+	"github.com/quangninh/feedback/internal/notify"
 	"github.com/quangninh/feedback/internal/publicmap"
 	"github.com/quangninh/feedback/internal/report"
 	"github.com/quangninh/feedback/internal/routing"
@@ -84,9 +85,17 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	if err != nil {
 		return &ConfigError{err}
 	}
-	accts, sink, err := accounts(cfg, store, router, tokens)
+	devices := &notify.Registry{Store: store}
+	accts, sink, err := accounts(cfg, store, router, tokens, devices)
 	if err != nil {
 		return err
+	}
+	dispatcher, pushInbox, err := pushes(ctx, cfg, store, router, log)
+	if err != nil {
+		return err
+	}
+	if cfg.PushDispatch {
+		go runDispatcher(ctx, cfg, store, dispatcher)
 	}
 	if cfg.SeedDemo {
 		demo, err := accts.SeedDemo(ctx, demoAgency)
@@ -159,6 +168,10 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	}
 	if sink != nil {
 		deps.SMSInbox = sink
+	}
+	deps.Devices, deps.Notifications = devices, dispatcher
+	if pushInbox != nil {
+		deps.PushInbox = pushInbox
 	}
 	handler, err := httpapi.NewHandler(deps)
 	if err != nil {

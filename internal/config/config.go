@@ -18,43 +18,50 @@ import (
 
 // Config is the whole configuration of the API process.
 type Config struct {
-	HTTPAddr         string        `env:"HTTP_ADDR" default:":8080" desc:"Address the HTTP server listens on."`
-	HTTPReadHeader   time.Duration `env:"HTTP_READ_HEADER_TIMEOUT" default:"10s" desc:"Time allowed to read request headers."`
-	HTTPReadTimeout  time.Duration `env:"HTTP_READ_TIMEOUT" default:"5m" desc:"Time allowed to read a whole request, body included (photo uploads on slow mobile networks)."`
-	HTTPWriteTimeout time.Duration `env:"HTTP_WRITE_TIMEOUT" default:"5m" desc:"Time allowed to write a response."`
-	HTTPIdleTimeout  time.Duration `env:"HTTP_IDLE_TIMEOUT" default:"2m" desc:"How long an idle keep-alive connection stays open."`
-	HTTPMaxBodyBytes int64         `env:"HTTP_MAX_BODY_BYTES" default:"1048576" desc:"Largest JSON request body accepted, in bytes (413 beyond)."`
-	ShutdownTimeout  time.Duration `env:"SHUTDOWN_TIMEOUT" default:"20s" desc:"How long a graceful shutdown waits for in-flight requests."`
-	RequestTimeout   time.Duration `env:"REQUEST_TIMEOUT" default:"10s" desc:"Deadline for the storage calls of one request."`
-	LogLevel         string        `env:"LOG_LEVEL" default:"info" desc:"debug, info, warn or error."`
-	MongoURI         string        `env:"MONGO_URI" default:"mongodb://127.0.0.1:27017/" secret:"uri" desc:"MongoDB connection string (MongoDB 6+ or FerretDB 1.24). Its password is masked in logs."`
-	MongoDatabase    string        `env:"MONGO_DATABASE" default:"qnfeedback" desc:"Database name."`
-	S3Endpoint       string        `env:"S3_ENDPOINT" default:"127.0.0.1:7070" desc:"S3 endpoint host:port (MinIO, versitygw, SeaweedFS, Garage, AWS)."`
-	S3AccessKey      string        `env:"S3_ACCESS_KEY" default:"" desc:"S3 access key ID."`
-	S3SecretKey      string        `env:"S3_SECRET_KEY" default:"" secret:"true" desc:"S3 secret access key."`
-	S3UseTLS         bool          `env:"S3_USE_TLS" default:"false" desc:"Use HTTPS to reach S3."`
-	S3Region         string        `env:"S3_REGION" default:"us-east-1" desc:"S3 region."`
-	S3Bucket         string        `env:"S3_BUCKET" default:"qnfeedback" desc:"Bucket for photos (private originals and derivatives); created on start if missing."`
-	StartupTimeout   time.Duration `env:"STARTUP_TIMEOUT" default:"30s" desc:"How long start-up waits for MongoDB and S3 before giving up with an error."`
-	RetryAfter       time.Duration `env:"RETRY_AFTER" default:"5s" desc:"Retry-After sent with 503 answers when a storage server is unavailable."`
-	SeedDemo         bool          `env:"SEED_DEMO" default:"false" desc:"Load demonstration data on start (the dev stack sets it)."`
-	S3PublicEndpoint string        `env:"S3_PUBLIC_ENDPOINT" default:"" desc:"host:port phones use to reach S3 in presigned URLs; empty means S3_ENDPOINT."`
-	S3PublicUseTLS   bool          `env:"S3_PUBLIC_USE_TLS" default:"false" desc:"Presigned URLs use https."`
-	JWTSigningKey    string        `env:"JWT_SIGNING_KEY" default:"" secret:"true" desc:"PEM (PKCS#8) Ed25519 private key that signs access tokens; usually given as JWT_SIGNING_KEY_FILE."`
-	JWTVerifyKeys    string        `env:"JWT_VERIFY_KEYS" default:"" desc:"Extra PEM public keys still accepted (key rotation); usually JWT_VERIFY_KEYS_FILE."`
-	JWTIssuer        string        `env:"JWT_ISSUER" default:"smartqn-feedback" desc:"iss of access tokens."`
-	JWTAudience      string        `env:"JWT_AUDIENCE" default:"smartqn-app" desc:"aud of access tokens."`
-	AccessTokenTTL   time.Duration `env:"ACCESS_TOKEN_TTL" default:"15m" desc:"Lifetime of access tokens."`
-	DevKeyDir        string        `env:"DEV_KEY_DIR" default:"" desc:"Dev only: without JWT_SIGNING_KEY, generate a signing key once in this folder and keep using it."`
-	HeifConvert      string        `env:"HEIF_CONVERT" default:"heif-convert" desc:"libheif's heif-convert, used to render HEIC photos (Debian package libheif-examples)."`
-	UploadTempDir    string        `env:"UPLOAD_TEMP_DIR" default:"" desc:"Where photos are spooled while they arrive; empty means the system temp folder."`
-	TrustedProxies   string        `env:"TRUSTED_PROXIES" default:"" desc:"Comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (per-address sign-in limits); empty: none, the connection's address counts."`
-	SMSProvider      string        `env:"SMS_PROVIDER" default:"http" desc:"http (an SMS gateway) or sink (dev: keep messages, readable at GET /dev/sms)."`
-	SMSGatewayURL    string        `env:"SMS_GATEWAY_URL" default:"" desc:"URL the HTTP SMS adapter POSTs {to, text} to."`
-	SMSGatewayToken  string        `env:"SMS_GATEWAY_TOKEN" default:"" secret:"true" desc:"Bearer token for the SMS gateway."`
-	MapTileURL       string        `env:"MAP_TILE_URL" default:"" desc:"Base-map tile URL template of the public map page (https://…/{z}/{x}/{y}.png); empty shows no base map, only boundaries and reports."`
-	MapTileAttrib    string        `env:"MAP_TILE_ATTRIBUTION" default:"" desc:"Attribution HTML shown with the base-map tiles (for example the OpenStreetMap licence link)."`
-	OTPPepper        string        `env:"OTP_PEPPER" default:"" secret:"true" desc:"Server secret (32+ bytes) keying sign-in code hashes; the same on every replica. Dev: derived from the DEV_KEY_DIR key."`
+	HTTPAddr           string        `env:"HTTP_ADDR" default:":8080" desc:"Address the HTTP server listens on."`
+	HTTPReadHeader     time.Duration `env:"HTTP_READ_HEADER_TIMEOUT" default:"10s" desc:"Time allowed to read request headers."`
+	HTTPReadTimeout    time.Duration `env:"HTTP_READ_TIMEOUT" default:"5m" desc:"Time allowed to read a whole request, body included (photo uploads on slow mobile networks)."`
+	HTTPWriteTimeout   time.Duration `env:"HTTP_WRITE_TIMEOUT" default:"5m" desc:"Time allowed to write a response."`
+	HTTPIdleTimeout    time.Duration `env:"HTTP_IDLE_TIMEOUT" default:"2m" desc:"How long an idle keep-alive connection stays open."`
+	HTTPMaxBodyBytes   int64         `env:"HTTP_MAX_BODY_BYTES" default:"1048576" desc:"Largest JSON request body accepted, in bytes (413 beyond)."`
+	ShutdownTimeout    time.Duration `env:"SHUTDOWN_TIMEOUT" default:"20s" desc:"How long a graceful shutdown waits for in-flight requests."`
+	RequestTimeout     time.Duration `env:"REQUEST_TIMEOUT" default:"10s" desc:"Deadline for the storage calls of one request."`
+	LogLevel           string        `env:"LOG_LEVEL" default:"info" desc:"debug, info, warn or error."`
+	MongoURI           string        `env:"MONGO_URI" default:"mongodb://127.0.0.1:27017/" secret:"uri" desc:"MongoDB connection string (MongoDB 6+ or FerretDB 1.24). Its password is masked in logs."`
+	MongoDatabase      string        `env:"MONGO_DATABASE" default:"qnfeedback" desc:"Database name."`
+	S3Endpoint         string        `env:"S3_ENDPOINT" default:"127.0.0.1:7070" desc:"S3 endpoint host:port (MinIO, versitygw, SeaweedFS, Garage, AWS)."`
+	S3AccessKey        string        `env:"S3_ACCESS_KEY" default:"" desc:"S3 access key ID."`
+	S3SecretKey        string        `env:"S3_SECRET_KEY" default:"" secret:"true" desc:"S3 secret access key."`
+	S3UseTLS           bool          `env:"S3_USE_TLS" default:"false" desc:"Use HTTPS to reach S3."`
+	S3Region           string        `env:"S3_REGION" default:"us-east-1" desc:"S3 region."`
+	S3Bucket           string        `env:"S3_BUCKET" default:"qnfeedback" desc:"Bucket for photos (private originals and derivatives); created on start if missing."`
+	StartupTimeout     time.Duration `env:"STARTUP_TIMEOUT" default:"30s" desc:"How long start-up waits for MongoDB and S3 before giving up with an error."`
+	RetryAfter         time.Duration `env:"RETRY_AFTER" default:"5s" desc:"Retry-After sent with 503 answers when a storage server is unavailable."`
+	SeedDemo           bool          `env:"SEED_DEMO" default:"false" desc:"Load demonstration data on start (the dev stack sets it)."`
+	S3PublicEndpoint   string        `env:"S3_PUBLIC_ENDPOINT" default:"" desc:"host:port phones use to reach S3 in presigned URLs; empty means S3_ENDPOINT."`
+	S3PublicUseTLS     bool          `env:"S3_PUBLIC_USE_TLS" default:"false" desc:"Presigned URLs use https."`
+	JWTSigningKey      string        `env:"JWT_SIGNING_KEY" default:"" secret:"true" desc:"PEM (PKCS#8) Ed25519 private key that signs access tokens; usually given as JWT_SIGNING_KEY_FILE."`
+	JWTVerifyKeys      string        `env:"JWT_VERIFY_KEYS" default:"" desc:"Extra PEM public keys still accepted (key rotation); usually JWT_VERIFY_KEYS_FILE."`
+	JWTIssuer          string        `env:"JWT_ISSUER" default:"smartqn-feedback" desc:"iss of access tokens."`
+	JWTAudience        string        `env:"JWT_AUDIENCE" default:"smartqn-app" desc:"aud of access tokens."`
+	AccessTokenTTL     time.Duration `env:"ACCESS_TOKEN_TTL" default:"15m" desc:"Lifetime of access tokens."`
+	DevKeyDir          string        `env:"DEV_KEY_DIR" default:"" desc:"Dev only: without JWT_SIGNING_KEY, generate a signing key once in this folder and keep using it."`
+	HeifConvert        string        `env:"HEIF_CONVERT" default:"heif-convert" desc:"libheif's heif-convert, used to render HEIC photos (Debian package libheif-examples)."`
+	UploadTempDir      string        `env:"UPLOAD_TEMP_DIR" default:"" desc:"Where photos are spooled while they arrive; empty means the system temp folder."`
+	TrustedProxies     string        `env:"TRUSTED_PROXIES" default:"" desc:"Comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (per-address sign-in limits); empty: none, the connection's address counts."`
+	SMSProvider        string        `env:"SMS_PROVIDER" default:"http" desc:"http (an SMS gateway) or sink (dev: keep messages, readable at GET /dev/sms)."`
+	SMSGatewayURL      string        `env:"SMS_GATEWAY_URL" default:"" desc:"URL the HTTP SMS adapter POSTs {to, text} to."`
+	SMSGatewayToken    string        `env:"SMS_GATEWAY_TOKEN" default:"" secret:"true" desc:"Bearer token for the SMS gateway."`
+	FCMProjectID       string        `env:"FCM_PROJECT_ID" default:"smartqn-dev" desc:"Firebase project that pushes are sent for."`
+	FCMCredentialsFile string        `env:"FCM_CREDENTIALS_FILE" default:"" desc:"Service-account JSON key allowed to send through FCM; when set, pushes go to Google and FCM_ENDPOINT is ignored."`
+	FCMEndpoint        string        `env:"FCM_ENDPOINT" default:"standin" desc:"Without credentials: standin (an in-process FCM stand-in; what phones would receive is at GET /dev/pushes) or the http(s) URL of an FCM-compatible server."`
+	PushDispatch       bool          `env:"PUSH_DISPATCH" default:"true" desc:"Run the push dispatcher in this process (turn off when qndispatch runs it)."`
+	PushWorkers        int           `env:"PUSH_WORKERS" default:"8" desc:"Notifications a dispatcher sends at once (each its own FCM batch)."`
+	PushPoll           time.Duration `env:"PUSH_POLL_INTERVAL" default:"1s" desc:"How often an idle dispatcher looks for notifications written by other replicas."`
+	PushMaxAttempts    int           `env:"PUSH_MAX_ATTEMPTS" default:"8" desc:"Delivery attempts before a notification is parked as failed for admins."`
+	MapTileURL         string        `env:"MAP_TILE_URL" default:"" desc:"Base-map tile URL template of the public map page (https://…/{z}/{x}/{y}.png); empty shows no base map, only boundaries and reports."`
+	MapTileAttrib      string        `env:"MAP_TILE_ATTRIBUTION" default:"" desc:"Attribution HTML shown with the base-map tiles (for example the OpenStreetMap licence link)."`
+	OTPPepper          string        `env:"OTP_PEPPER" default:"" secret:"true" desc:"Server secret (32+ bytes) keying sign-in code hashes; the same on every replica. Dev: derived from the DEV_KEY_DIR key."`
 }
 
 // FieldError says which variable is wrong and why.
@@ -186,7 +193,21 @@ func (c *Config) validate() []error {
 	if c.HTTPMaxBodyBytes < 1024 {
 		bad("HTTP_MAX_BODY_BYTES", strconv.FormatInt(c.HTTPMaxBodyBytes, 10), "must be at least 1024")
 	}
-	for name, d := range map[string]time.Duration{"STARTUP_TIMEOUT": c.StartupTimeout, "REQUEST_TIMEOUT": c.RequestTimeout, "HTTP_READ_HEADER_TIMEOUT": c.HTTPReadHeader} {
+	if c.FCMCredentialsFile == "" && c.FCMEndpoint != "standin" {
+		if u, err := url.Parse(c.FCMEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("FCM_ENDPOINT", c.FCMEndpoint, "must be standin or an http(s) URL (or set FCM_CREDENTIALS_FILE)")
+		}
+	}
+	if c.FCMProjectID == "" {
+		bad("FCM_PROJECT_ID", "", "is required")
+	}
+	if c.PushWorkers < 1 {
+		bad("PUSH_WORKERS", strconv.Itoa(c.PushWorkers), "must be at least 1")
+	}
+	if c.PushMaxAttempts < 1 {
+		bad("PUSH_MAX_ATTEMPTS", strconv.Itoa(c.PushMaxAttempts), "must be at least 1")
+	}
+	for name, d := range map[string]time.Duration{"PUSH_POLL_INTERVAL": c.PushPoll, "STARTUP_TIMEOUT": c.StartupTimeout, "REQUEST_TIMEOUT": c.RequestTimeout, "HTTP_READ_HEADER_TIMEOUT": c.HTTPReadHeader} {
 		if d == 0 {
 			bad(name, "0s", "must be more than zero")
 		}

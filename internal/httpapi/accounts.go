@@ -20,7 +20,7 @@ type Accounts interface {
 	VerifyCode(ctx context.Context, challengeID, code string) (account.Tokens, error)
 	StaffLogin(ctx context.Context, username, pw string) (account.Tokens, error)
 	Refresh(ctx context.Context, raw string) (account.Tokens, error)
-	Logout(ctx context.Context, p auth.Principal, raw string) error
+	Logout(ctx context.Context, p auth.Principal, raw, deviceToken string) error
 	Profile(ctx context.Context, p auth.Principal) (account.User, error)
 	UpdateProfile(ctx context.Context, p auth.Principal, displayName, language *string) (account.User, error)
 	DeleteResident(ctx context.Context, p auth.Principal) error
@@ -86,7 +86,11 @@ func (s *Server) RefreshTokens(ctx context.Context, req api.RefreshTokensRequest
 
 // Logout revokes a session.
 func (s *Server) Logout(ctx context.Context, req api.LogoutRequestObject) (api.LogoutResponseObject, error) {
-	if err := s.deps.Accounts.Logout(ctx, principal(ctx), req.Body.RefreshToken); err != nil {
+	device := ""
+	if req.Body.DeviceToken != nil {
+		device = *req.Body.DeviceToken
+	}
+	if err := s.deps.Accounts.Logout(ctx, principal(ctx), req.Body.RefreshToken, device); err != nil {
 		return nil, err
 	}
 	return api.Logout204Response{}, nil

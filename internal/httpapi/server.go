@@ -41,8 +41,11 @@ type Deps struct {
 	SMSInbox      SMSInbox       // nil outside the dev stack
 	Public        PublicMap
 	// Page serves the public map page at / and /assets/*; nil serves none.
-	Page   http.Handler
-	Logger *slog.Logger
+	Page          http.Handler
+	Logger        *slog.Logger
+	Devices       DeviceRegistry
+	Notifications Notifications
+	PushInbox     PushInbox // nil unless pushes go to the in-process FCM stand-in
 	// Registry receives the HTTP metrics; /metrics serves Gatherer.
 	Registry prometheus.Registerer
 	Gatherer prometheus.Gatherer

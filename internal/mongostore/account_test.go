@@ -559,22 +559,22 @@ func TestAccountLogout(t *testing.T) {
 	b := e.signIn(t, "0987654321")
 
 	// Someone else's token: nothing happens, nothing is said.
-	if err := e.svc.Logout(ctx, e.principal(t, b), a.RefreshToken); err != nil {
+	if err := e.svc.Logout(ctx, e.principal(t, b), a.RefreshToken, ""); err != nil {
 		t.Fatal(err)
 	}
 	a2, err := e.svc.Refresh(ctx, a.RefreshToken)
 	if err != nil {
 		t.Fatalf("token survives another user's logout: %v", err)
 	}
-	if err := e.svc.Logout(ctx, e.principal(t, a2), a2.RefreshToken); err != nil {
+	if err := e.svc.Logout(ctx, e.principal(t, a2), a2.RefreshToken, ""); err != nil {
 		t.Fatal(err)
 	}
 	_, err = e.svc.Refresh(ctx, a2.RefreshToken)
 	wantKind(t, "refresh after logout", err, fault.ErrUnauthenticated)
-	if err := e.svc.Logout(ctx, e.principal(t, a2), a2.RefreshToken); err != nil {
+	if err := e.svc.Logout(ctx, e.principal(t, a2), a2.RefreshToken, ""); err != nil {
 		t.Errorf("second logout: %v", err)
 	}
-	wantInvalid(t, "malformed", e.svc.Logout(ctx, e.principal(t, a2), "junk"), "body.refresh_token")
+	wantInvalid(t, "malformed", e.svc.Logout(ctx, e.principal(t, a2), "junk", ""), "body.refresh_token")
 }
 
 // seedDemo creates the demo accounts and returns them by role.

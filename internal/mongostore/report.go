@@ -92,6 +92,8 @@ type reportDoc struct {
 	Cell           string      `bson:"cell"`
 	AgencyID       string      `bson:"agency_id"` // = routing.agency_id, top level for the queue index
 	Ticket         ticketDoc   `bson:"ticket"`
+	Outbox         []int       `bson:"outbox,omitempty"`    // timeline positions awaiting their pushes
+	OutboxAt       *time.Time  `bson:"outbox_at,omitempty"` // when outbox last gained an entry; the sweep's index
 	CreatedAt      time.Time   `bson:"created_at"`
 	UpdatedAt      time.Time   `bson:"updated_at"`
 	Version        int64       `bson:"version"`
@@ -114,7 +116,7 @@ func toReportDoc(r report.Report) reportDoc {
 		Routing: decisionDoc{AgencyID: r.Routing.AgencyID, CommuneCode: r.Routing.CommuneCode, Rule: string(r.Routing.Rule),
 			Reason: r.Routing.Reason, ReasonVi: r.Routing.ReasonVi},
 		Followers: append([]string{}, r.Followers...), Cell: r.Cell, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version,
-		AgencyID: r.Routing.AgencyID, Ticket: toTicketDoc(r.Ticket),
+		AgencyID: r.Routing.AgencyID, Ticket: toTicketDoc(r.Ticket), Outbox: r.Outbox,
 	}
 	for _, e := range r.Timeline {
 		d.Timeline = append(d.Timeline, eventDoc{At: e.At, Action: e.Action, ActorRole: e.ActorRole, ActorID: e.ActorID,
@@ -131,7 +133,7 @@ func (d reportDoc) report() report.Report {
 		Routing: catalogue.Decision{AgencyID: d.Routing.AgencyID, CommuneCode: d.Routing.CommuneCode, Rule: catalogue.Rule(d.Routing.Rule),
 			Reason: d.Routing.Reason, ReasonVi: d.Routing.ReasonVi},
 		Followers: d.Followers, Cell: d.Cell, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Version: d.Version,
-		Ticket: d.Ticket.ticket(),
+		Ticket: d.Ticket.ticket(), Outbox: d.Outbox,
 	}
 	for _, p := range d.Photos {
 		r.Photos = append(r.Photos, report.Photo{ID: p.ID, OriginalKey: p.OriginalKey, ContentType: p.ContentType, Size: p.Size,
@@ -306,8 +308,15 @@ func (s *Store) modifyReport(ctx context.Context, id string, now time.Time, chan
 
 // InsertReport stores a new report; fault.ErrConflict when its ID exists.
 func (s *Store) InsertReport(ctx context.Context, r report.Report) error {
-	_, err := s.db.Collection(colReports).InsertOne(ctx, toReportDoc(r))
-	return mapErr(err, "report")
+	d := toReportDoc(r)
+	if len(d.Outbox) > 0 {
+		d.OutboxAt = &r.UpdatedAt
+	}
+	if _, err := s.db.Collection(colReports).InsertOne(ctx, d); err != nil {
+		return mapErr(err, "report")
+	}
+	s.writeHints(ctx, r.ID, r.Outbox, r.UpdatedAt)
+	return nil
 }
 
 // Report returns one report; fault.ErrNotFound when there is none.

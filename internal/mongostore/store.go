@@ -29,6 +29,7 @@ type Store struct {
 
 	codeMu     sync.Mutex
 	codeBlocks map[string]*codeBlock // month → this replica's unused report numbers
+	wake       wakeHook              // called after writes that add notifications
 }
 
 // Options tune Open.

@@ -86,11 +86,22 @@ func (d ticketDoc) ticket() report.Ticket {
 // SaveReport writes the workflow's result over before (same ID), moving version to version+1.
 func (s *Store) SaveReport(ctx context.Context, before, after report.Report, now time.Time) (bool, error) {
 	d := toReportDoc(after)
-	return s.updateReport(ctx, before.ID, before.Version, bson.D{{Key: "$set", Value: bson.D{
+	set := bson.D{
 		{Key: "status", Value: d.Status}, {Key: "routing", Value: d.Routing}, {Key: "agency_id", Value: d.AgencyID},
 		{Key: "timeline", Value: d.Timeline}, {Key: "photos", Value: d.Photos}, {Key: "ticket", Value: d.Ticket},
-		{Key: "followers", Value: d.Followers}, {Key: "updated_at", Value: now},
-	}}}, now)
+		{Key: "followers", Value: d.Followers}, {Key: "updated_at", Value: now}, {Key: "outbox", Value: append([]int{}, after.Outbox...)},
+	}
+	// The notification intent travels in the same update as the change (single-document atomicity).
+	fresh := newEntries(before.Outbox, after.Outbox)
+	if len(fresh) > 0 {
+		set = append(set, bson.E{Key: "outbox_at", Value: now})
+	}
+	ok, err := s.updateReport(ctx, before.ID, before.Version, bson.D{{Key: "$set", Value: set}}, now)
+	if err != nil || !ok {
+		return ok, err
+	}
+	s.writeHints(ctx, before.ID, fresh, now)
+	return true, nil
 }
 
 type queueEntryDoc struct {

@@ -168,6 +168,7 @@ func (d *Desk) Act(ctx context.Context, p auth.Principal, id string, version int
 	}
 	after.Ticket = t
 	after.Photos = append(slices.Clone(r.Photos), newPhotos...)
+	after = withOutbox(before, after, len(events), now)
 	if len(newPhotos) > 0 {
 		// The job first, so the photos get their derivatives even if this process dies after saving.
 		if err := d.Store.PutJob(ctx, Job{ReportID: r.ID, UploadSlots: slots, NotBefore: now}); err != nil {

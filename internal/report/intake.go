@@ -348,10 +348,11 @@ func (in *Intake) store(ctx context.Context, p auth.Principal, sub Submission, d
 		return r, false, err
 	}
 	r.Timeline = []Event{
-		{At: now, Action: "received", ActorRole: string(auth.RoleResident), ActorID: p.UserID, To: Received,
+		{At: now, Action: EventReceived, ActorRole: string(auth.RoleResident), ActorID: p.UserID, To: Received,
 			Note: "Report received"},
-		{At: now, Action: "routed", ActorRole: "system", AgencyID: r.Routing.AgencyID, Note: r.Routing.Reason},
+		{At: now, Action: EventRouted, ActorRole: EventRoleSystem, AgencyID: r.Routing.AgencyID, Note: r.Routing.Reason},
 	}
+	r = withOutbox(Report{}, r, len(r.Timeline), now)
 	if err := in.Store.InsertReport(ctx, r); err != nil && !errors.Is(err, fault.ErrConflict) {
 		return r, false, err
 	} else if err != nil { // a taken-over attempt had already stored it

@@ -110,9 +110,13 @@ type Report struct {
 	Followers      []string
 	Cell           string // the nearby-search grid cell of Location
 	Ticket         Ticket // deadlines and workflow state, kept in the same document
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	Version        int64
+	// Outbox lists the timeline positions of recent events that people must be told about (pushes). It is
+	// written with the change itself, in the same document, so a notice cannot be lost between the change
+	// and its delivery; entries older than OutboxHorizon are dropped by the next change.
+	Outbox    []int
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Version   int64
 }
 
 // Limits of a report.

@@ -1,0 +1,101 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/quangninh/feedback/internal/config"
+	"github.com/quangninh/feedback/internal/fcm"
+	"github.com/quangninh/feedback/internal/fcmstandin"
+	"github.com/quangninh/feedback/internal/httpapi"
+	"github.com/quangninh/feedback/internal/jurisdiction"
+	"github.com/quangninh/feedback/internal/mongostore"
+	"github.com/quangninh/feedback/internal/notify"
+	"github.com/quangninh/feedback/internal/routing"
+)
+
+// pushes builds the FCM sender and the dispatcher. With FCM_ENDPOINT=standin (and no credentials) it
+// starts an FCM stand-in on a loopback port, closed when ctx ends, and returns its inbox for /dev/pushes.
+func pushes(ctx context.Context, cfg config.Config, store *mongostore.Store, router *routing.Service, log *slog.Logger) (*notify.Dispatcher, httpapi.PushInbox, error) {
+	fc := fcm.Config{ProjectID: cfg.FCMProjectID, CredentialsFile: cfg.FCMCredentialsFile}
+	var inbox httpapi.PushInbox
+	if fc.CredentialsFile == "" {
+		fc.Endpoint = cfg.FCMEndpoint
+		if cfg.FCMEndpoint == "standin" {
+			s := fcmstandin.New()
+			go func() { <-ctx.Done(); s.Close() }()
+			fc.Endpoint = s.URL()
+			inbox = standinInbox{s}
+			log.Warn("pushes go to an in-process FCM stand-in (no FCM_CREDENTIALS_FILE); see GET /dev/pushes?token=", "url", s.URL())
+		}
+	}
+	sender, err := fcm.New(ctx, fc)
+	if err != nil {
+		return nil, nil, &ConfigError{fmt.Errorf("FCM: %w", err)}
+	}
+	d := &notify.Dispatcher{
+		Store: store, Sender: sender, Log: log, Lease: time.Minute, MaxAttempts: cfg.PushMaxAttempts, Workers: cfg.PushWorkers,
+		Urgent: func(category string) bool {
+			c, ok := router.Catalogue().Category(category)
+			return ok && c.Deadline == "urgent"
+		},
+	}
+	return d, inbox, nil
+}
+
+// runDispatcher runs d until ctx ends, woken by this process's own report writes.
+func runDispatcher(ctx context.Context, cfg config.Config, store *mongostore.Store, d *notify.Dispatcher) {
+	store.OnOutbox(d.Wake)
+	d.Run(ctx, cfg.PushPoll, time.Minute)
+}
+
+type standinInbox struct{ s *fcmstandin.Server }
+
+func (i standinInbox) PushesFor(token string) []httpapi.Push {
+	var out []httpapi.Push
+	for _, m := range i.s.MessagesFor(token) {
+		p := httpapi.Push{Token: m.Token, Data: m.Data, ReceivedAt: m.Received}
+		if m.Notification != nil {
+			p.Title, p.Body = m.Notification.Title, m.Notification.Body
+		}
+		if m.Android != nil {
+			p.CollapseKey, p.Priority = m.Android.CollapseKey, m.Android.Priority
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// RunDispatcher runs only the push dispatcher (cmd/qndispatch), with the API's configuration, until ctx
+// ends. It returns a *ConfigError for a bad configuration.
+func RunDispatcher(ctx context.Context, getenv func(string) string, logOut io.Writer) error {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return &ConfigError{err}
+	}
+	log := newLogger(logOut, cfg.LogLevel)
+	log.Info("starting the push dispatcher", slog.Group("config", sortedConfig(cfg)...))
+	store, err := mongostore.Open(ctx, cfg.MongoURI, cfg.MongoDatabase, mongostore.Options{StartupTimeout: cfg.StartupTimeout})
+	if err != nil {
+		return fmt.Errorf("start-up: %w", err)
+	}
+	defer store.Close(context.Background())
+	if err := store.EnsureIndexes(ctx); err != nil {
+		return fmt.Errorf("start-up: %w", err)
+	}
+	router, err := routing.New(ctx, store, jurisdiction.Default(), log)
+	if err != nil {
+		return fmt.Errorf("start-up: catalogue: %w", err)
+	}
+	go router.Watch(ctx, 5*time.Second)
+	d, _, err := pushes(ctx, cfg, store, router, log)
+	if err != nil {
+		return err
+	}
+	d.Run(ctx, cfg.PushPoll, time.Minute)
+	log.Info("stopped")
+	return nil
+}

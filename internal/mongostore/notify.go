@@ -1,0 +1,345 @@
+package mongostore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/quangninh/feedback/internal/auth"
+	"github.com/quangninh/feedback/internal/fault"
+	"github.com/quangninh/feedback/internal/notify"
+	"github.com/quangninh/feedback/internal/report"
+)
+
+var _ notify.Store = (*Store)(nil)
+
+const (
+	colOutbox   = "outbox"        // _id: "<report id>:<timeline position>"; deleted once sent, so it stays small
+	colReceipts = "push_receipts" // _id: "<hint id>|<token>" → FCM message ID; deleted with the hint
+	colDevices  = "devices"       // _id: FCM registration token
+)
+
+func init() {
+	Indexes = append(Indexes,
+		// Dispatchers poll for due hints; parked ones are due "forever" and listed for admins.
+		Index{Collection: colOutbox, Name: "by_due", Keys: bson.D{{Key: "not_before", Value: 1}}},
+		Index{Collection: colOutbox, Name: "by_failed", Keys: bson.D{{Key: "failed", Value: 1}, {Key: "created_at", Value: 1}}},
+		// The outbox sweep: reports whose outbox gained an entry recently.
+		Index{Collection: colReports, Name: "by_outbox_at", Keys: bson.D{{Key: "outbox_at", Value: 1}}},
+		// A user's devices (recipients, sign-out, account deletion).
+		Index{Collection: colDevices, Name: "by_user", Keys: bson.D{{Key: "user_id", Value: 1}}},
+	)
+}
+
+// OnOutbox sets a function called after a report write that added notifications (a local dispatcher's
+// wake-up). It must be quick; set it before the store is used.
+func (s *Store) OnOutbox(f func()) { s.wake.Store(&f) }
+
+type wakeHook = atomic.Pointer[func()]
+
+type hintDoc struct {
+	ID        string    `bson:"_id"`
+	ReportID  string    `bson:"report_id"`
+	Seq       int       `bson:"seq"`
+	NotBefore time.Time `bson:"not_before"`
+	Attempts  int       `bson:"attempts"`
+	Failed    bool      `bson:"failed"`
+	LastError string    `bson:"last_error,omitempty"`
+	CreatedAt time.Time `bson:"created_at"`
+}
+
+func (d hintDoc) hint() notify.Hint {
+	return notify.Hint{ID: d.ID, ReportID: d.ReportID, Seq: d.Seq, NotBefore: d.NotBefore.UTC(), Attempts: d.Attempts,
+		Failed: d.Failed, LastError: d.LastError, CreatedAt: d.CreatedAt.UTC()}
+}
+
+// newEntries returns the entries of after that before lacks.
+func newEntries(before, after []int) []int {
+	var out []int
+	for _, i := range after {
+		if !slices.Contains(before, i) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// writeHints inserts the hints of a report's new outbox entries, right after the report write. A failure
+// (or a crash before it) is repaired by RepairOutbox, so it is only logged by the caller's absence: the
+// outbox entries in the report are the truth.
+func (s *Store) writeHints(ctx context.Context, reportID string, seqs []int, now time.Time) {
+	if len(seqs) == 0 {
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	for _, seq := range seqs {
+		_, _ = s.db.Collection(colOutbox).InsertOne(ctx, hintDoc{ID: notify.HintID(reportID, seq), ReportID: reportID, Seq: seq,
+			NotBefore: now, CreatedAt: now})
+	}
+	if f := s.wake.Load(); f != nil && *f != nil {
+		(*f)()
+	}
+}
+
+// DueHints returns hints due at now, earliest first.
+func (s *Store) DueHints(ctx context.Context, now time.Time, limit int) ([]notify.Hint, error) {
+	return s.findHints(ctx, bson.D{{Key: "not_before", Value: bson.D{{Key: "$lte", Value: now}}}},
+		options.Find().SetSort(bson.D{{Key: "not_before", Value: 1}}).SetLimit(int64(limit)))
+}
+
+// FailedHints lists parked hints, oldest first.
+func (s *Store) FailedHints(ctx context.Context, limit int) ([]notify.Hint, error) {
+	return s.findHints(ctx, bson.D{{Key: "failed", Value: true}},
+		options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}}).SetLimit(int64(limit)))
+}
+
+func (s *Store) findHints(ctx context.Context, filter bson.D, o *options.FindOptionsBuilder) ([]notify.Hint, error) {
+	cur, err := s.db.Collection(colOutbox).Find(ctx, filter, o)
+	if err != nil {
+		return nil, mapErr(err, "outbox")
+	}
+	var docs []hintDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mapErr(err, "outbox")
+	}
+	out := make([]notify.Hint, len(docs))
+	for i, d := range docs {
+		out[i] = d.hint()
+	}
+	return out, nil
+}
+
+// LeaseHint claims "push:<hint id>:<not_before>" (a unique insert: one winner among dispatchers that saw
+// the same NotBefore), then moves not_before to until and counts the attempt. Only the winner updates.
+func (s *Store) LeaseHint(ctx context.Context, h notify.Hint, now, until time.Time) (notify.Hint, bool, error) {
+	ok, err := s.claim(ctx, fmt.Sprintf("push:%s:%d", h.ID, h.NotBefore.UnixNano()), now, until.Add(time.Hour))
+	if err != nil || !ok {
+		return notify.Hint{}, false, err
+	}
+	h.NotBefore, h.Attempts = until, h.Attempts+1
+	res, err := s.db.Collection(colOutbox).UpdateOne(ctx, byID(h.ID), bson.D{{Key: "$set", Value: bson.D{
+		{Key: "not_before", Value: h.NotBefore}, {Key: "attempts", Value: h.Attempts}}}})
+	if err != nil {
+		return notify.Hint{}, false, mapErr(err, "outbox")
+	}
+	return h, res.MatchedCount == 1, nil
+}
+
+func doneID(hintID string) string { return "pushed:" + hintID }
+
+// pushedTTL is how long the record that a hint was settled is kept: longer than report.OutboxHorizon, so
+// the sweep never re-creates a hint that was sent.
+const pushedTTL = report.OutboxHorizon + 24*time.Hour
+
+// HintDone reports whether the hint was settled.
+func (s *Store) HintDone(ctx context.Context, id string) (bool, error) {
+	_, ok, err := s.claimed(ctx, doneID(id))
+	return ok, err
+}
+
+// FinishHint records the hint as settled (first, so a crash after it cannot lead to a resend), then
+// deletes its receipts and the hint.
+func (s *Store) FinishHint(ctx context.Context, id string, now time.Time, withReceipts bool) error {
+	if _, err := s.claim(ctx, doneID(id), now, now.Add(pushedTTL)); err != nil {
+		return err
+	}
+	if !withReceipts {
+		_, err := s.db.Collection(colOutbox).DeleteOne(ctx, byID(id))
+		return mapErr(err, "outbox")
+	}
+	if _, err := s.db.Collection(colReceipts).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{
+		{Key: "$gte", Value: id + "|"}, {Key: "$lt", Value: id + "}"}}}}); err != nil {
+		return mapErr(err, "push receipts")
+	}
+	_, err := s.db.Collection(colOutbox).DeleteOne(ctx, byID(id))
+	return mapErr(err, "outbox")
+}
+
+// RescheduleHint sets the next attempt, or parks the hint.
+func (s *Store) RescheduleHint(ctx context.Context, id string, notBefore time.Time, failed bool, lastErr string) error {
+	if failed {
+		notBefore = forever
+	}
+	_, err := s.db.Collection(colOutbox).UpdateOne(ctx, byID(id), bson.D{{Key: "$set", Value: bson.D{
+		{Key: "not_before", Value: notBefore}, {Key: "failed", Value: failed}, {Key: "last_error", Value: lastErr}}}})
+	return mapErr(err, "outbox")
+}
+
+// RetryHint makes a parked hint due now, with its attempts reset.
+func (s *Store) RetryHint(ctx context.Context, id string, now time.Time) error {
+	res, err := s.db.Collection(colOutbox).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "failed", Value: true}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "not_before", Value: now}, {Key: "failed", Value: false}, {Key: "attempts", Value: 0}}}})
+	if err != nil {
+		return mapErr(err, "outbox")
+	}
+	if res.MatchedCount == 0 {
+		return fault.New(fault.ErrNotFound, "no failed notification with this ID")
+	}
+	return nil
+}
+
+type receiptDoc struct {
+	ID        string    `bson:"_id"`
+	MessageID string    `bson:"message_id"`
+	At        time.Time `bson:"at"`
+}
+
+func receiptID(hintID, token string) string { return hintID + "|" + token }
+
+// Receipts returns the tokens the hint was delivered to.
+func (s *Store) Receipts(ctx context.Context, hintID string, tokens []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(tokens) == 0 {
+		return out, nil
+	}
+	ids := make([]string, len(tokens))
+	for i, t := range tokens {
+		ids[i] = receiptID(hintID, t)
+	}
+	cur, err := s.db.Collection(colReceipts).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	if err != nil {
+		return nil, mapErr(err, "push receipts")
+	}
+	var docs []receiptDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mapErr(err, "push receipts")
+	}
+	for _, d := range docs {
+		out[strings.TrimPrefix(d.ID, hintID+"|")] = d.MessageID
+	}
+	return out, nil
+}
+
+// PutReceipts records deliveries in one unordered insert; a receipt already there is kept.
+func (s *Store) PutReceipts(ctx context.Context, hintID string, sent map[string]string, now time.Time) error {
+	if len(sent) == 0 {
+		return nil
+	}
+	docs := make([]any, 0, len(sent))
+	for tok, id := range sent {
+		docs = append(docs, receiptDoc{ID: receiptID(hintID, tok), MessageID: id, At: now})
+	}
+	_, err := s.db.Collection(colReceipts).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	if err != nil && !isDuplicate(err) {
+		return mapErr(err, "push receipts")
+	}
+	return nil
+}
+
+// RepairOutbox re-creates the hints that a crash between a report write and its hint writes lost: for each
+// report whose outbox gained entries since `since`, each entry with neither a hint nor a settled record.
+func (s *Store) RepairOutbox(ctx context.Context, since time.Time) (int, error) {
+	cur, err := s.db.Collection(colReports).Find(ctx, bson.D{{Key: "outbox_at", Value: bson.D{{Key: "$gte", Value: since}}}},
+		options.Find().SetProjection(bson.D{{Key: "outbox", Value: 1}, {Key: "outbox_at", Value: 1}}))
+	if err != nil {
+		return 0, mapErr(err, "reports")
+	}
+	var docs []struct {
+		ID       string    `bson:"_id"`
+		Outbox   []int     `bson:"outbox"`
+		OutboxAt time.Time `bson:"outbox_at"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return 0, mapErr(err, "reports")
+	}
+	made := 0
+	for _, d := range docs {
+		for _, seq := range d.Outbox {
+			id := notify.HintID(d.ID, seq)
+			if done, err := s.HintDone(ctx, id); err != nil || done {
+				if err != nil {
+					return made, err
+				}
+				continue
+			}
+			_, err := s.db.Collection(colOutbox).InsertOne(ctx, hintDoc{ID: id, ReportID: d.ID, Seq: seq, NotBefore: time.Now(), CreatedAt: d.OutboxAt})
+			switch {
+			case err == nil:
+				made++
+			case !isDuplicate(err):
+				return made, mapErr(err, "outbox")
+			}
+		}
+	}
+	return made, nil
+}
+
+type deviceDoc struct {
+	Token      string    `bson:"_id"`
+	UserID     string    `bson:"user_id"`
+	Platform   string    `bson:"platform"`
+	AppVersion string    `bson:"app_version,omitempty"`
+	Language   string    `bson:"language"`
+	UpdatedAt  time.Time `bson:"updated_at"`
+}
+
+// PutDevice registers or updates a device (an upsert by token).
+func (s *Store) PutDevice(ctx context.Context, d notify.Device) error {
+	_, err := s.db.Collection(colDevices).ReplaceOne(ctx, byID(d.Token), deviceDoc{Token: d.Token, UserID: d.UserID,
+		Platform: string(d.Platform), AppVersion: d.AppVersion, Language: d.Language, UpdatedAt: d.UpdatedAt},
+		options.Replace().SetUpsert(true))
+	if isDuplicate(err) { // a concurrent upsert inserted it; the last registration wins anyway
+		return nil
+	}
+	return mapErr(err, "device")
+}
+
+// DeleteDevice forgets a token.
+func (s *Store) DeleteDevice(ctx context.Context, token string) error {
+	_, err := s.db.Collection(colDevices).DeleteOne(ctx, byID(token))
+	return mapErr(err, "device")
+}
+
+// DeleteUserDevice forgets a token if it belongs to userID.
+func (s *Store) DeleteUserDevice(ctx context.Context, userID, token string) error {
+	_, err := s.db.Collection(colDevices).DeleteOne(ctx, bson.D{{Key: "_id", Value: token}, {Key: "user_id", Value: userID}})
+	return mapErr(err, "device")
+}
+
+// DeleteUserDevices forgets every device of a user.
+func (s *Store) DeleteUserDevices(ctx context.Context, userID string) error {
+	_, err := s.db.Collection(colDevices).DeleteMany(ctx, bson.D{{Key: "user_id", Value: userID}})
+	return mapErr(err, "devices")
+}
+
+// DevicesOf returns the devices of the users.
+func (s *Store) DevicesOf(ctx context.Context, userIDs []string) ([]notify.Device, error) {
+	if len(userIDs) == 0 {
+		return nil, nil
+	}
+	cur, err := s.db.Collection(colDevices).Find(ctx, bson.D{{Key: "user_id", Value: bson.D{{Key: "$in", Value: userIDs}}}})
+	if err != nil {
+		return nil, mapErr(err, "devices")
+	}
+	var docs []deviceDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mapErr(err, "devices")
+	}
+	out := make([]notify.Device, len(docs))
+	for i, d := range docs {
+		out[i] = notify.Device{Token: d.Token, UserID: d.UserID, Platform: notify.Platform(d.Platform), AppVersion: d.AppVersion,
+			Language: d.Language, UpdatedAt: d.UpdatedAt.UTC()}
+	}
+	return out, nil
+}
+
+// StaffIDs lists enabled staff of the roles through the staff directory (usernames, by agency).
+func (s *Store) StaffIDs(ctx context.Context, agencyID string, roles ...auth.Role) ([]string, error) {
+	staff, err := s.ListStaff(ctx, agencyID)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, u := range staff {
+		if !u.Disabled && slices.Contains(roles, u.Role) {
+			out = append(out, u.ID)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,366 @@
+package mongostore
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/quangninh/feedback/internal/account"
+	"github.com/quangninh/feedback/internal/auth"
+	"github.com/quangninh/feedback/internal/catalogue"
+	"github.com/quangninh/feedback/internal/fcm"
+	"github.com/quangninh/feedback/internal/fcmstandin"
+	"github.com/quangninh/feedback/internal/notify"
+	"github.com/quangninh/feedback/internal/report"
+	"github.com/quangninh/feedback/internal/testenv"
+)
+
+// pushRig is a store, an FCM stand-in reached through the real firebase-admin-go client, and a way to
+// make dispatchers over them.
+type pushRig struct {
+	t       *testing.T
+	s       *Store
+	standin *fcmstandin.Server
+	sender  *fcm.Sender
+	now     time.Time
+}
+
+func newPushRig(t *testing.T) *pushRig {
+	t.Helper()
+	standin := fcmstandin.New()
+	t.Cleanup(standin.Close)
+	sender, err := fcm.New(context.Background(), fcm.Config{ProjectID: "qn-test", Endpoint: standin.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &pushRig{t: t, s: openTestStore(t), standin: standin, sender: sender, now: time.Now().UTC()}
+}
+
+func (g *pushRig) dispatcher(shift *time.Duration) *notify.Dispatcher {
+	return &notify.Dispatcher{Store: g.s, Sender: g.sender, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Lease: time.Minute,
+		MaxAttempts: 3, Workers: 4, Rand: func() float64 { return 0.5 },
+		Now: func() time.Time {
+			if shift != nil {
+				return time.Now().Add(*shift)
+			}
+			return time.Now()
+		}}
+}
+
+// device registers a device for a user.
+func (g *pushRig) device(user, token, lang string) {
+	g.t.Helper()
+	if err := g.s.PutDevice(testenv.Context(g.t), notify.Device{Token: token, UserID: user, Platform: notify.Android, Language: lang, UpdatedAt: g.now}); err != nil {
+		g.t.Fatal(err)
+	}
+}
+
+// newReport inserts a received report (whose "received" event notifies the agency's officers) and returns it.
+func (g *pushRig) newReport(id string, followers ...string) report.Report {
+	g.t.Helper()
+	now := time.Now().UTC()
+	r := report.Report{ID: id, Code: "QN-2611-" + id[len(id)-5:], ReporterID: "resident-" + id, Category: "road_damage",
+		Description: "Ổ gà lớn giữa đường", Status: report.Received, Followers: followers, Cell: report.Cell(20.95, 107.04),
+		Routing: catalogue.Decision{AgencyID: "ubnd-06673"}, CreatedAt: now, UpdatedAt: now, Version: 1,
+		Timeline: []report.Event{{At: now, Action: report.EventReceived, ActorRole: "resident", ActorID: "resident-" + id, To: report.Received}},
+		Outbox:   []int{0}}
+	if err := g.s.InsertReport(testenv.Context(g.t), r); err != nil {
+		g.t.Fatal(err)
+	}
+	return r
+}
+
+// change appends a staff event moving the report to status `to`, saved as the desk saves.
+func (g *pushRig) change(r report.Report, action string, to report.Status, note string) report.Report {
+	g.t.Helper()
+	now := time.Now().UTC()
+	after := r
+	after.Timeline = append(append([]report.Event(nil), r.Timeline...), report.Event{At: now, Action: action, ActorRole: "officer",
+		ActorID: "officer-1", From: r.Status, To: to, Note: note})
+	after.Status = to
+	after.Outbox = append(append([]int(nil), r.Outbox...), len(after.Timeline)-1)
+	ok, err := g.s.SaveReport(testenv.Context(g.t), r, after, now)
+	if err != nil || !ok {
+		g.t.Fatalf("save: %v %v", ok, err)
+	}
+	after.Version++
+	return after
+}
+
+func (g *pushRig) drain(d *notify.Dispatcher) {
+	g.t.Helper()
+	for range 20 {
+		n, err := d.RunOnce(testenv.Context(g.t))
+		if err != nil {
+			g.t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+	g.t.Fatal("the dispatcher never ran out of work")
+}
+
+func bodies(ms []fcmstandin.Message) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.Notification.Body)
+	}
+	return out
+}
+
+// TestPushesReachReporterAndFollowersInTheirLanguage: officers hear of the new ticket; the reporter (vi)
+// and a follower (en) hear of each status change once, with the data payload and collapse key.
+func TestPushesReachReporterAndFollowersInTheirLanguage(t *testing.T) {
+	g := newPushRig(t)
+	ctx := testenv.Context(t)
+	if err := g.s.InsertStaff(ctx, account.StoredUser{User: account.User{ID: "officer-1", Role: auth.RoleOfficer, AgencyID: "ubnd-06673", Username: "o1"}}); err != nil {
+		t.Fatal(err)
+	}
+	g.device("officer-1", "tok-officer-1", "vi")
+	r := g.newReport("rep-lang-00001", "follower-1")
+	g.device(r.ReporterID, "tok-reporter-vi", "vi")
+	g.device("follower-1", "tok-follower-en", "en")
+	d := g.dispatcher(nil)
+	g.drain(d)
+	if got := g.standin.MessagesFor("tok-officer-1"); len(got) != 1 || got[0].Data["event"] != "received" {
+		t.Fatalf("officer got %+v", got)
+	}
+	r = g.change(r, "accept", report.Accepted, "")
+	r = g.change(r, "resolve", report.Resolved, "Đã vá ổ gà")
+	g.drain(d)
+	vi, en := g.standin.MessagesFor("tok-reporter-vi"), g.standin.MessagesFor("tok-follower-en")
+	if len(vi) != 2 || len(en) != 2 {
+		t.Fatalf("reporter got %v, follower %v; want 2 each", bodies(vi), bodies(en))
+	}
+	if vi[0].Notification.Body != "Phản ánh của bạn đã được thụ lý" || vi[1].Notification.Body != "Đã xử lý xong. Phản hồi của cơ quan: Đã vá ổ gà" {
+		t.Errorf("Vietnamese bodies %q", bodies(vi))
+	}
+	if en[0].Notification.Body != "Your report is accepted" || en[0].Notification.Title != "Report "+r.Code {
+		t.Errorf("English push %+v", en[0].Notification)
+	}
+	want := map[string]string{"report_id": r.ID, "code": r.Code, "status": "resolved", "event": "resolve"}
+	if fmt.Sprint(vi[1].Data) != fmt.Sprint(want) || vi[1].Android.CollapseKey != "report-"+r.ID {
+		t.Errorf("data %v collapse %q", vi[1].Data, vi[1].Android.CollapseKey)
+	}
+	if n := len(g.standin.MessagesFor("tok-officer-1")); n != 1 {
+		t.Errorf("the acting officer's colleague list: officer got %d pushes, want only the new ticket", n)
+	}
+	if hs, _ := g.s.DueHints(ctx, time.Now().Add(time.Hour), 10); len(hs) != 0 {
+		t.Errorf("hints left after sending: %+v", hs)
+	}
+}
+
+// TestCrashBetweenReportWriteAndHint: the hint is lost (as if the process died right after the report
+// write); the sweep re-creates it from the report's outbox, and the push goes out exactly once, also when
+// the sweep runs again after sending.
+func TestCrashBetweenReportWriteAndHint(t *testing.T) {
+	g := newPushRig(t)
+	ctx := testenv.Context(t)
+	r := g.newReport("rep-crash-00001")
+	g.device(r.ReporterID, "tok-crash", "vi")
+	d := g.dispatcher(nil)
+	g.drain(d)
+	r = g.change(r, "accept", report.Accepted, "")
+	if _, err := g.s.db.Collection(colOutbox).DeleteOne(ctx, byID(notify.HintID(r.ID, 1))); err != nil {
+		t.Fatal(err)
+	}
+	g.drain(d)
+	if n := len(g.standin.MessagesFor("tok-crash")); n != 0 {
+		t.Fatalf("sent %d without a hint", n)
+	}
+	if n, err := g.s.RepairOutbox(ctx, time.Now().Add(-time.Hour)); err != nil || n != 1 {
+		t.Fatalf("repair: %d %v", n, err)
+	}
+	g.drain(d)
+	if n, err := g.s.RepairOutbox(ctx, time.Now().Add(-time.Hour)); err != nil || n != 0 {
+		t.Fatalf("second repair re-created %d (%v)", n, err)
+	}
+	g.drain(d)
+	if n := len(g.standin.MessagesFor("tok-crash")); n != 1 {
+		t.Errorf("pushes %d, want 1", n)
+	}
+}
+
+// failingFinish is a store whose FinishHint fails: the dispatcher "dies" after sending and recording.
+type failingFinish struct{ *Store }
+
+func (failingFinish) FinishHint(context.Context, string, time.Time, bool) error {
+	return fmt.Errorf("crash")
+}
+
+// TestCrashAfterSendDoesNotResend: a dispatcher sends and dies before settling the hint; once its lease
+// ends another takes the hint over and sends nothing again (the receipts say who got it).
+func TestCrashAfterSendDoesNotResend(t *testing.T) {
+	g := newPushRig(t)
+	r := g.newReport("rep-after-00001", "follower-x")
+	g.device(r.ReporterID, "tok-after-1", "vi")
+	g.device("follower-x", "tok-after-2", "en")
+	dying := g.dispatcher(nil)
+	dying.Store = failingFinish{g.s}
+	if _, err := dying.RunOnce(testenv.Context(t)); err == nil {
+		t.Fatal("the dying dispatcher did not fail")
+	}
+	g.change(r, "accept", report.Accepted, "") // a later event, sent normally
+	shift := 2 * time.Minute                   // past the dead one's lease
+	g.drain(g.dispatcher(&shift))
+	for _, tok := range []string{"tok-after-1", "tok-after-2"} {
+		if got := g.standin.MessagesFor(tok); len(got) != 1 || got[0].Data["event"] != "accept" {
+			t.Errorf("%s got %v, want only the accept", tok, bodies(got))
+		}
+	}
+}
+
+// TestRacingDispatchersSendEachOnce: four dispatchers drain 30 reports' hints at once; every device
+// gets every push exactly once.
+func TestRacingDispatchersSendEachOnce(t *testing.T) {
+	g := newPushRig(t)
+	var reports []report.Report
+	for i := range 30 {
+		r := g.newReport(fmt.Sprintf("rep-race-%05d", i))
+		g.device(r.ReporterID, "tok-race-"+r.ID, "vi")
+		reports = append(reports, r)
+	}
+	for i, r := range reports {
+		reports[i] = g.change(r, "accept", report.Accepted, "")
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		d := g.dispatcher(nil)
+		wg.Go(func() {
+			for range 30 {
+				if _, err := d.RunOnce(testenv.Context(t)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	g.drain(g.dispatcher(nil))
+	for _, r := range reports {
+		if n := len(g.standin.MessagesFor("tok-race-" + r.ID)); n != 1 {
+			t.Errorf("%s: %d pushes, want 1", r.ID, n)
+		}
+	}
+}
+
+// TestUnregisteredTokenIsPruned: FCM's UNREGISTERED deletes the device; the other device still gets it.
+func TestUnregisteredTokenIsPruned(t *testing.T) {
+	g := newPushRig(t)
+	ctx := testenv.Context(t)
+	r := g.newReport("rep-prune-00001")
+	g.device(r.ReporterID, "tok-gone", "vi")
+	g.device(r.ReporterID, "tok-alive", "vi")
+	g.drain(g.dispatcher(nil))
+	g.standin.Unregister("tok-gone")
+	g.change(r, "accept", report.Accepted, "")
+	g.drain(g.dispatcher(nil))
+	ds, err := g.s.DevicesOf(ctx, []string{r.ReporterID})
+	if err != nil || len(ds) != 1 || ds[0].Token != "tok-alive" {
+		t.Errorf("devices after UNREGISTERED: %+v %v", ds, err)
+	}
+	if n := len(g.standin.MessagesFor("tok-alive")); n != 1 {
+		t.Errorf("the live device got %d", n)
+	}
+}
+
+// TestRetryableFailuresBackOff: a 429 with Retry-After and a lasting 503 are retried no sooner than asked,
+// and delivered once FCM recovers.
+func TestRetryableFailuresBackOff(t *testing.T) {
+	g := newPushRig(t)
+	ctx := testenv.Context(t)
+	r := g.newReport("rep-retry-00001")
+	g.device(r.ReporterID, "tok-429", "vi")
+	g.device(r.ReporterID, "tok-503", "vi")
+	g.drain(g.dispatcher(nil))
+	g.standin.FailNextFor("tok-429", 1, fcmstandin.Fault{Code: fcmstandin.QuotaExceeded, RetryAfter: 30 * time.Second})
+	// A Retry-After over two minutes stops the SDK's own 503 retries.
+	g.standin.FailNextFor("tok-503", 1, fcmstandin.Fault{Code: fcmstandin.Unavailable, RetryAfter: 3 * time.Minute})
+	g.change(r, "accept", report.Accepted, "")
+	g.drain(g.dispatcher(nil))
+	hs, err := g.s.DueHints(ctx, time.Now().Add(time.Hour), 10)
+	if err != nil || len(hs) != 1 {
+		t.Fatalf("hints %+v %v", hs, err)
+	}
+	if wait := time.Until(hs[0].NotBefore); wait < 170*time.Second {
+		t.Errorf("next attempt in %v, want at least the 3 min asked", wait)
+	}
+	shift := 2 * time.Minute
+	g.drain(g.dispatcher(&shift))
+	if n := len(g.standin.MessagesFor("tok-429")) + len(g.standin.MessagesFor("tok-503")); n != 0 {
+		t.Fatalf("sent %d before Retry-After", n)
+	}
+	shift = 4 * time.Minute
+	g.drain(g.dispatcher(&shift))
+	if a, b := len(g.standin.MessagesFor("tok-429")), len(g.standin.MessagesFor("tok-503")); a != 1 || b != 1 {
+		t.Errorf("after recovery: %d and %d pushes, want 1 each", a, b)
+	}
+}
+
+// TestParkedAfterMaxAttemptsAndAdminRetry: a push failing every time is parked after MaxAttempts and
+// listed; an admin's retry sends it once FCM works again.
+func TestParkedAfterMaxAttemptsAndAdminRetry(t *testing.T) {
+	g := newPushRig(t)
+	ctx := testenv.Context(t)
+	r := g.newReport("rep-park-00001")
+	g.device(r.ReporterID, "tok-park", "vi")
+	g.drain(g.dispatcher(nil))
+	g.standin.FailToken("tok-park", fcmstandin.Fault{Code: fcmstandin.QuotaExceeded})
+	g.change(r, "accept", report.Accepted, "")
+	for i := range 3 {
+		shift := time.Duration(i) * 10 * time.Minute
+		g.drain(g.dispatcher(&shift))
+	}
+	d := g.dispatcher(nil)
+	failed, err := d.Failed(ctx, 10)
+	if err != nil || len(failed) != 1 || failed[0].ID != notify.HintID(r.ID, 1) || failed[0].Attempts != 3 {
+		t.Fatalf("failed %+v %v", failed, err)
+	}
+	calls := g.standin.Calls()
+	shift := 10 * time.Hour // a parked notification is not tried again by itself
+	g.drain(g.dispatcher(&shift))
+	if n := g.standin.Calls(); n != calls {
+		t.Errorf("a parked notification was tried again: %d calls, then %d", calls, n)
+	}
+	g.standin.Reset()
+	if err := d.Retry(ctx, failed[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	g.drain(d)
+	if n := len(g.standin.MessagesFor("tok-park")); n != 1 {
+		t.Errorf("after admin retry: %d pushes", n)
+	}
+	if failed, _ := d.Failed(ctx, 10); len(failed) != 0 {
+		t.Errorf("still parked: %+v", failed)
+	}
+	if err := d.Retry(ctx, "nothing:1"); err == nil {
+		t.Error("retrying an unknown notification succeeded")
+	}
+}
+
+// TestDevicesFollowTheirUser: a token registered again moves to the new user; forgetting a user's
+// devices leaves others'.
+func TestDevicesFollowTheirUser(t *testing.T) {
+	g := newPushRig(t)
+	ctx := testenv.Context(t)
+	g.device("u1", "tok-shared", "vi")
+	g.device("u2", "tok-shared", "en")
+	g.device("u1", "tok-u1", "vi")
+	if err := g.s.DeleteUserDevice(ctx, "u1", "tok-shared"); err != nil {
+		t.Fatal(err)
+	}
+	if ds, _ := g.s.DevicesOf(ctx, []string{"u2"}); len(ds) != 1 || ds[0].Language != "en" {
+		t.Errorf("u2's devices %+v", ds)
+	}
+	if err := g.s.DeleteUserDevices(ctx, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	if ds, _ := g.s.DevicesOf(ctx, []string{"u1", "u2"}); len(ds) != 1 || ds[0].UserID != "u2" {
+		t.Errorf("after forgetting u1: %+v", ds)
+	}
+}

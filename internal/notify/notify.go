@@ -1,0 +1,104 @@
+// Package notify tells people on their phones what happened to the reports they care about: the reporter
+// and followers hear of every status change, public comment, request for information and resolution;
+// an agency's officers of new and transferred-in tickets; agency admins and dispatchers of escalations.
+//
+// Delivery rests on a transactional outbox. The report store writes the intent to notify (the timeline
+// positions in Report.Outbox) in the same document update as the change, then a small hint document per
+// event ("<report id>:<timeline position>") that the Dispatcher finds quickly; a slow sweep re-creates
+// hints that a crash between the two writes lost. Dispatchers on any number of replicas lease hints with
+// unique-insert claims, record FCM's message ID per device so a retry never resends to a phone that got
+// it, delete dead tokens, back off on temporary failures and park a hint as failed after MaxAttempts.
+package notify
+
+import (
+	"context"
+	"time"
+
+	"github.com/quangninh/feedback/internal/auth"
+	"github.com/quangninh/feedback/internal/report"
+)
+
+// Platform is the kind of device a push goes to.
+type Platform string
+
+// The platforms.
+const (
+	Android Platform = "android"
+	IOS     Platform = "ios"
+	Web     Platform = "web"
+)
+
+// Device is one registered phone or browser: its FCM registration token, whose it is, and the language
+// its notifications are written in.
+type Device struct {
+	Token      string
+	UserID     string
+	Platform   Platform
+	AppVersion string
+	Language   string // "vi" or "en"
+	UpdatedAt  time.Time
+}
+
+// Hint tells dispatchers that the event at Seq of report ReportID awaits its pushes. Its ID is
+// "<report id>:<seq>".
+type Hint struct {
+	ID        string
+	ReportID  string
+	Seq       int
+	NotBefore time.Time // not due before; a lease or a back-off moves it
+	Attempts  int       // leases taken so far
+	Failed    bool      // parked after MaxAttempts; an admin may retry it
+	LastError string
+	CreatedAt time.Time
+}
+
+// HintID names the hint of the event at seq of a report.
+func HintID(reportID string, seq int) string { return reportID + ":" + itoa(seq) }
+
+// Store is what notifications need from storage. Methods return an error wrapping
+// fault.ErrUnavailable when the database does not answer.
+type Store interface {
+	// DueHints returns up to limit hints due at now (not parked), earliest first.
+	DueHints(ctx context.Context, now time.Time, limit int) ([]Hint, error)
+	// LeaseHint claims h for this dispatcher until `until`: only one caller wins a given (hint, NotBefore).
+	// It returns the hint as leased (Attempts counted), and false when another dispatcher won.
+	LeaseHint(ctx context.Context, h Hint, now, until time.Time) (Hint, bool, error)
+	// HintDone reports whether the hint's pushes were all settled once already.
+	HintDone(ctx context.Context, id string) (bool, error)
+	// FinishHint records that the hint is settled for good and deletes it, and its receipts when an
+	// earlier lease may have written some (withReceipts).
+	FinishHint(ctx context.Context, id string, now time.Time, withReceipts bool) error
+	// RescheduleHint sets when the hint is due again, or parks it when failed is set.
+	RescheduleHint(ctx context.Context, id string, notBefore time.Time, failed bool, lastErr string) error
+	// Receipts returns, of the tokens, those the hint was already delivered to, with FCM's message IDs.
+	Receipts(ctx context.Context, hintID string, tokens []string) (map[string]string, error)
+	// PutReceipts records deliveries: token → FCM message ID.
+	PutReceipts(ctx context.Context, hintID string, sent map[string]string, now time.Time) error
+	// RepairOutbox re-creates the missing hints of reports whose outbox gained entries since `since`,
+	// and returns how many it created.
+	RepairOutbox(ctx context.Context, since time.Time) (int, error)
+	// FailedHints lists parked hints, oldest first.
+	FailedHints(ctx context.Context, limit int) ([]Hint, error)
+	// RetryHint makes a parked hint due now with its attempts reset; fault.ErrNotFound when there is none.
+	RetryHint(ctx context.Context, id string, now time.Time) error
+
+	Report(ctx context.Context, id string) (report.Report, error)
+
+	Devices
+	// StaffIDs lists the enabled staff of the roles, of one agency or (agencyID "") of all.
+	StaffIDs(ctx context.Context, agencyID string, roles ...auth.Role) ([]string, error)
+}
+
+// Devices keep registered devices; _id is the token, so one token belongs to one user at a time.
+type Devices interface {
+	// PutDevice registers d, or updates it (and moves it to d.UserID) when the token is known.
+	PutDevice(ctx context.Context, d Device) error
+	// DeleteDevice forgets a token; not an error when it is unknown.
+	DeleteDevice(ctx context.Context, token string) error
+	// DeleteUserDevice forgets a token only if it belongs to userID.
+	DeleteUserDevice(ctx context.Context, userID, token string) error
+	// DeleteUserDevices forgets every device of a user.
+	DeleteUserDevices(ctx context.Context, userID string) error
+	// DevicesOf returns the devices of the users.
+	DevicesOf(ctx context.Context, userIDs []string) ([]Device, error)
+}
