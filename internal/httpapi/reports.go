@@ -249,7 +249,7 @@ func (s *Server) GetMyReport(ctx context.Context, req api.GetMyReportRequestObje
 	if err != nil {
 		return nil, err
 	}
-	return api.GetMyReport200JSONResponse{Body: s.toAPIReport(ctx, r, following), Headers: api.GetMyReport200ResponseHeaders{ETag: etag(r.Version)}}, nil
+	return api.GetMyReport200JSONResponse{Body: s.toAPIReport(ctx, r, following), Headers: api.GetMyReport200ResponseHeaders{ETag: etag(report.WorkflowVersion(r))}}, nil
 }
 
 // ListNearbyReports finds possible duplicates.

@@ -104,7 +104,7 @@ func (s *Server) GetTicket(ctx context.Context, req api.GetTicketRequestObject) 
 	if err != nil {
 		return nil, err
 	}
-	return api.GetTicket200JSONResponse{Body: s.toAPITicket(ctx, r), Headers: api.GetTicket200ResponseHeaders{ETag: etag(r.Version)}}, nil
+	return api.GetTicket200JSONResponse{Body: s.toAPITicket(ctx, r), Headers: api.GetTicket200ResponseHeaders{ETag: etag(report.WorkflowVersion(r))}}, nil
 }
 
 // ActOnTicket applies a staff action.
@@ -139,7 +139,7 @@ func (s *Server) ActOnTicket(ctx context.Context, req api.ActOnTicketRequestObje
 	if err != nil {
 		return nil, err
 	}
-	return api.ActOnTicket200JSONResponse{Body: s.toAPITicket(ctx, r), Headers: api.ActOnTicket200ResponseHeaders{ETag: etag(r.Version)}}, nil
+	return api.ActOnTicket200JSONResponse{Body: s.toAPITicket(ctx, r), Headers: api.ActOnTicket200ResponseHeaders{ETag: etag(report.WorkflowVersion(r))}}, nil
 }
 
 // ActOnMyReport applies the reporter's answer.
@@ -160,7 +160,7 @@ func (s *Server) ActOnMyReport(ctx context.Context, req api.ActOnMyReportRequest
 	if err != nil {
 		return nil, err
 	}
-	return api.ActOnMyReport200JSONResponse{Body: s.toAPIReport(ctx, r, false), Headers: api.ActOnMyReport200ResponseHeaders{ETag: etag(r.Version)}}, nil
+	return api.ActOnMyReport200JSONResponse{Body: s.toAPIReport(ctx, r, false), Headers: api.ActOnMyReport200ResponseHeaders{ETag: etag(report.WorkflowVersion(r))}}, nil
 }
 
 func (s *Server) toAPITicket(ctx context.Context, r report.Report) api.Ticket {
@@ -176,7 +176,7 @@ func (s *Server) toAPITicket(ctx context.Context, r report.Report) api.Ticket {
 		allowed = append(allowed, string(a))
 	}
 	t := api.Ticket{Report: rep, AgencyId: r.Routing.AgencyID, OverdueAccept: oa, OverdueResolve: or, Complex: r.Ticket.Complex,
-		Hidden: r.Ticket.Hidden, Escalated: ptr(r.Ticket.Escalated), AllowedActions: allowed, Version: int(r.Version)}
+		Hidden: r.Ticket.Hidden, Escalated: ptr(r.Ticket.Escalated), AllowedActions: allowed, Version: int(report.WorkflowVersion(r))}
 	if r.Ticket.Rating > 0 {
 		t.Rating = ptr(r.Ticket.Rating)
 	}

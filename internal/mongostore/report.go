@@ -276,11 +276,12 @@ func (s *Store) updateReport(ctx context.Context, id string, version int64, upda
 	}
 	update = append(update, bson.E{Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}})
 	res, err := s.db.Collection(colReports).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: version}}, update)
-	if err != nil {
-		_ = s.unclaim(ctx, claimID)
+	if err != nil || res.ModifiedCount != 1 {
+		// Our move did not happen: release the claim so that a fresh attempt (or another writer) can make it.
+		_ = s.unclaim(context.WithoutCancel(ctx), claimID)
 		return false, mapErr(err, "report")
 	}
-	return res.ModifiedCount == 1, nil
+	return true, nil
 }
 
 // modifyReport reads the report, lets change edit its update, and writes it with updateReport, retrying

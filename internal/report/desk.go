@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"log/slog"
 	"slices"
 	"strings"
@@ -124,47 +125,78 @@ func (d *Desk) ResidentReport(ctx context.Context, p auth.Principal, id string) 
 // ErrVersionRequired: a change was sent without If-Match.
 var ErrVersionRequired = errors.New("If-Match is required")
 
-// Act performs a workflow command on report id, which the caller last saw at version (its ETag).
-// Officers' "after" photos come as upload IDs. It returns fault.ErrPrecondition when the report changed
-// since that version, the workflow's errors (fault.ErrConflict naming the allowed actions, *fault.Invalid,
+// WorkflowVersion is what a ticket's ETag stands for: the number of actions in its timeline. Background
+// work on the document (photo derivatives) moves Report.Version but not this, so an officer's If-Match
+// does not go stale because a thumbnail was made.
+func WorkflowVersion(r Report) int64 { return int64(len(r.Timeline)) }
+
+// Act performs a workflow command on report id, which the caller last saw at workflow version (its ETag).
+// Officers' "after" photos come as upload IDs. It returns fault.ErrPrecondition when someone acted on the
+// report since, the workflow's errors (fault.ErrConflict naming the allowed actions, *fault.Invalid,
 // fault.ErrNotFound, fault.ErrForbidden), and storage errors.
 func (d *Desk) Act(ctx context.Context, p auth.Principal, id string, version int64, c Command, afterUploads []string, intake *Intake) (Report, error) {
-	r, err := d.Store.Report(ctx, id)
-	if err != nil {
-		return Report{}, err
+	var sources []photoSource
+	for attempt := 0; ; attempt++ {
+		r, err := d.Store.Report(ctx, id)
+		if err != nil {
+			return Report{}, err
+		}
+		if p.Role == auth.RoleResident && r.ReporterID != p.UserID {
+			return Report{}, fault.New(fault.ErrNotFound, "no such report")
+		}
+		if p.Role != auth.RoleResident && !staffMaySee(p, r) {
+			return Report{}, fault.New(fault.ErrNotFound, "no such ticket")
+		}
+		if WorkflowVersion(r) != version {
+			return Report{}, fault.New(fault.ErrPrecondition, fmt.Sprintf("someone acted on the report since you read it (it is now at %s); reload it and try again", etagOf(r)))
+		}
+		if len(afterUploads) > 0 && sources == nil {
+			if c.Action != ActionResolve {
+				return Report{}, invalid("body.after_photos", "only a resolution carries after photos")
+			}
+			if sources, err = intake.verifyUploads(ctx, p, afterUploads); err != nil {
+				return Report{}, err
+			}
+		}
+		after, events, saved, err := d.apply(ctx, r, c, sources)
+		if err != nil {
+			return Report{}, err
+		}
+		if saved {
+			return after, nil
+		}
+		if attempt == 10 {
+			return Report{}, fault.New(fault.ErrPrecondition, "the report is being changed by others right now; reload it and try again")
+		}
+		_ = events
+		// Another writer (the photo worker, a follower) moved the document: let it finish, then redo.
+		select {
+		case <-ctx.Done():
+			return Report{}, fault.Wrap(fault.ErrUnavailable, "", ctx.Err())
+		case <-time.After(time.Duration(1+rand.IntN(10*(attempt+1))) * time.Millisecond):
+		}
 	}
-	if p.Role == auth.RoleResident && r.ReporterID != p.UserID {
-		return Report{}, fault.New(fault.ErrNotFound, "no such report")
-	}
-	if p.Role != auth.RoleResident && !staffMaySee(p, r) {
-		return Report{}, fault.New(fault.ErrNotFound, "no such ticket")
-	}
-	if r.Version != version {
-		return Report{}, fault.New(fault.ErrPrecondition, fmt.Sprintf("the report changed since you read it (it is now at version %d); reload it and try again", r.Version))
-	}
+}
+
+func etagOf(r Report) string { return fmt.Sprintf(`"v%d"`, WorkflowVersion(r)) }
+
+// apply runs one attempt of Act on r as read; saved is false when another writer (the photo worker, a
+// follower) moved the document meanwhile, and the caller reads it again.
+func (d *Desk) apply(ctx context.Context, r Report, c Command, sources []photoSource) (Report, []Event, bool, error) {
 	now := d.now()
 	before := r
 	var newPhotos []Photo
 	var slots []string
-	if len(afterUploads) > 0 {
-		if c.Action != ActionResolve {
-			return Report{}, invalid("body.after_photos", "only a resolution carries after photos")
-		}
-		sources, err := intake.verifyUploads(ctx, p, afterUploads)
-		if err != nil {
-			return Report{}, err
-		}
-		for i, s := range sources {
-			ph := Photo{ID: fmt.Sprintf("a%d-%d", r.Version, i+1), OriginalKey: s.slot.Key, ContentType: s.info.ContentType,
-				Size: s.size, Width: s.info.Width, Height: s.info.Height, State: PhotoProcessing, After: true}
-			newPhotos = append(newPhotos, ph)
-			slots = append(slots, s.slot.ID)
-			c.AfterPhotos = append(c.AfterPhotos, ph.ID)
-		}
+	for i, s := range sources {
+		ph := Photo{ID: fmt.Sprintf("a%d-%d", WorkflowVersion(r), i+1), OriginalKey: s.slot.Key, ContentType: s.info.ContentType,
+			Size: s.size, Width: s.info.Width, Height: s.info.Height, State: PhotoProcessing, After: true}
+		newPhotos = append(newPhotos, ph)
+		slots = append(slots, s.slot.ID)
+		c.AfterPhotos = append(c.AfterPhotos, ph.ID)
 	}
 	after, t, events, err := Apply(r, r.Ticket, c, now, d.Env(r.Category))
 	if err != nil {
-		return Report{}, err
+		return Report{}, nil, false, err
 	}
 	after.Ticket = t
 	after.Photos = append(slices.Clone(r.Photos), newPhotos...)
@@ -172,15 +204,12 @@ func (d *Desk) Act(ctx context.Context, p auth.Principal, id string, version int
 	if len(newPhotos) > 0 {
 		// The job first, so the photos get their derivatives even if this process dies after saving.
 		if err := d.Store.PutJob(ctx, Job{ReportID: r.ID, UploadSlots: slots, NotBefore: now}); err != nil {
-			return Report{}, err
+			return Report{}, nil, false, err
 		}
 	}
 	ok, err := d.Store.SaveReport(ctx, before, after, now)
-	if err != nil {
-		return Report{}, err
-	}
-	if !ok {
-		return Report{}, fault.New(fault.ErrPrecondition, "the report was changed by someone else a moment ago; reload it and try again")
+	if err != nil || !ok {
+		return Report{}, nil, false, err
 	}
 	after.Version = before.Version + 1
 	if len(slots) > 0 {
@@ -192,7 +221,7 @@ func (d *Desk) Act(ctx context.Context, p auth.Principal, id string, version int
 	if d.OnChange != nil {
 		d.OnChange(ctx, before, after, events)
 	}
-	return after, nil
+	return after, events, true, nil
 }
 
 // syncQueues updates the precomputed queues after a change. A failure is logged: the periodic rebuild
@@ -352,7 +381,7 @@ func (d *Desk) Sweep(ctx context.Context) (int, error) {
 			if action == ActionAutoClose && now.Before(r.Ticket.WindowEnd()) || action == ActionEscalate && r.Ticket.Escalated {
 				continue
 			}
-			if _, err := d.Act(ctx, auth.Principal{Role: auth.RoleDispatcher}, r.ID, r.Version, Command{Action: action, Actor: SystemActor}, nil, nil); err != nil {
+			if _, err := d.Act(ctx, auth.Principal{Role: auth.RoleDispatcher}, r.ID, WorkflowVersion(r), Command{Action: action, Actor: SystemActor}, nil, nil); err != nil {
 				d.Log.WarnContext(ctx, "timed action failed", "report", r.ID, "action", string(action), "error", err.Error())
 				continue
 			}
