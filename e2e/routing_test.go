@@ -63,3 +63,47 @@ func TestRoutingPreview(t *testing.T) {
 		t.Errorf("two bad parameters should give two field errors: %+v", p.Errors)
 	}
 }
+
+// TestRoutingOverridesApplyWithoutRestart: an admin's override wins over the polygon rule at once, shows
+// in the preview and in new reports' stored decision, and removing it restores the rule.
+func TestRoutingOverridesApplyWithoutRestart(t *testing.T) {
+	t.Parallel()
+	a := testapp.Start(t, testenv.Shared(t), map[string]string{"SEED_DEMO": "true"})
+	c := newClient(t, a)
+	ctx := testenv.Context(t)
+	admin := staffLogin(t, c, "demo.admin", "Quang-Ninh-Admin-2026")
+	params := &api.PreviewRoutingParams{Category: "garbage", Lat: baiChay[0], Lng: baiChay[1]}
+
+	before, _ := c.PreviewRoutingWithResponse(ctx, params)
+	if before.JSON200 == nil || before.JSON200.Rule != api.CommunePolygon {
+		t.Fatalf("before: %s", before.Body)
+	}
+	put, _ := c.PutRoutingOverrideWithResponse(ctx, "garbage", "06673", api.RoutingOverrideInput{AgencyId: "so-nong-nghiep-moi-truong"}, admin)
+	if put.JSON200 == nil {
+		t.Fatalf("put override: %d %s", put.StatusCode(), put.Body)
+	}
+	after, _ := c.PreviewRoutingWithResponse(ctx, params)
+	if after.JSON200 == nil || after.JSON200.Rule != api.Override || after.JSON200.Agency.Id != "so-nong-nghiep-moi-truong" {
+		t.Fatalf("after: %s", after.Body)
+	}
+	// A report sent now stores the override's decision.
+	g := pothole(&baiChay)
+	g["category"] = "garbage"
+	sub := submit(t, c, resident(t, a, "resident-override"), "key-override-001", reportPart(t, g), photoPart(testapp.JPEG(t, 80, 60, nil)))
+	if sub.JSON201 == nil || sub.JSON201.Routing.Rule != api.Override || sub.JSON201.Routing.Reason == "" {
+		t.Fatalf("report: %s", sub.Body)
+	}
+	// An override naming an unknown agency is refused; a resident may not set one.
+	bad, _ := c.PutRoutingOverrideWithResponse(ctx, "garbage", "06673", api.RoutingOverrideInput{AgencyId: "no-such-agency"}, admin)
+	expectProblemBody(t, bad.HTTPResponse, bad.Body, http.StatusBadRequest)
+	res, _ := c.PutRoutingOverrideWithResponse(ctx, "garbage", "06673", api.RoutingOverrideInput{AgencyId: "so-xay-dung"}, resident(t, a, "resident-x"))
+	expectProblemBody(t, res.HTTPResponse, res.Body, http.StatusForbidden)
+
+	if d, _ := c.DeleteRoutingOverrideWithResponse(ctx, "garbage", "06673", admin); d.StatusCode() != http.StatusNoContent {
+		t.Fatalf("delete: %d %s", d.StatusCode(), d.Body)
+	}
+	back, _ := c.PreviewRoutingWithResponse(ctx, params)
+	if back.JSON200 == nil || back.JSON200.Rule != api.CommunePolygon {
+		t.Errorf("after delete: %s", back.Body)
+	}
+}
