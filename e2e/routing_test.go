@@ -106,4 +106,19 @@ func TestRoutingOverridesApplyWithoutRestart(t *testing.T) {
 	if back.JSON200 == nil || back.JSON200.Rule != api.CommunePolygon {
 		t.Errorf("after delete: %s", back.Body)
 	}
+
+	// A new category, handled by the water company, routes at once; one naming an unknown agency is refused.
+	cat := api.CategoryInput{NameVi: "Vỡ ống nước", NameEn: "Burst water main", Group: "utilities", HandledBy: "nuoc-sach-quang-ninh",
+		DeadlineClass: api.CategoryInputDeadlineClassUrgent, Sensitive: false}
+	if r, _ := c.PutCategoryWithResponse(ctx, "burst_main", cat, admin); r.JSON200 == nil {
+		t.Fatalf("put category: %d %s", r.StatusCode(), r.Body)
+	}
+	p, _ := c.PreviewRoutingWithResponse(ctx, &api.PreviewRoutingParams{Category: "burst_main", Lat: baiChay[0], Lng: baiChay[1]})
+	if p.JSON200 == nil || p.JSON200.Agency.Id != "nuoc-sach-quang-ninh" {
+		t.Errorf("new category: %s", p.Body)
+	}
+	cat.HandledBy = "no-such-agency"
+	if r, _ := c.PutCategoryWithResponse(ctx, "broken_cat", cat, admin); r.StatusCode() != http.StatusBadRequest {
+		t.Errorf("category with an unknown handler: %d %s", r.StatusCode(), r.Body)
+	}
 }
