@@ -455,13 +455,20 @@ function stars(rating) {
   return h('span', { class: 'stars', role: 'img', 'aria-label': t('ratingValue', { n: r }), 'data-rating': r }, '★'.repeat(r) + '☆'.repeat(5 - r));
 }
 
+// fill replaces root's children, dropping the nulls that optional parts leave (replaceChildren would
+// print them as the text "null").
+function fill(root, ...kids) {
+  root.replaceChildren(...kids.flat().filter((k) => k !== null && k !== undefined && k !== false));
+}
+
 function renderReport(root, d) {
   const photos = (Array.isArray(d.photos) ? d.photos : [])
     .slice()
     .sort((a, b) => (a.kind === 'after') - (b.kind === 'after'));
   const late = d.on_time === false;
   const hasRating = d.rating !== undefined && d.rating !== null && d.rating !== 0;
-  root.replaceChildren(
+  fill(
+    root,
     h('h3', null, localName(d, 'category_name') || d.category || ''),
     h('p', { class: 'meta' }, [d.code, d.commune_name].filter(Boolean).join(' · ')),
     localName(d, 'agency_name') ? h('p', { class: 'meta' }, localName(d, 'agency_name')) : null,
