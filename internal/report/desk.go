@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/quangninh/feedback/internal/auth"
@@ -278,12 +279,24 @@ func (d *Desk) Queue(ctx context.Context, p auth.Principal, f QueueFilter) (Queu
 	}
 	now := d.now()
 	page := QueuePage{Counts: map[Status]int{}}
+	// Agencies are read concurrently (a few at a time): a dispatcher's view reads every agency's queue.
+	queues := make([][]QueueEntry, len(agencies))
+	errs := make([]error, len(agencies))
+	sem := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	for i, a := range agencies {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			queues[i], errs[i] = d.Store.Queue(ctx, a)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return QueuePage{}, err
+	}
 	var all []QueueEntry
-	for _, a := range agencies {
-		q, err := d.Store.Queue(ctx, a)
-		if err != nil {
-			return QueuePage{}, err
-		}
+	for _, q := range queues {
 		all = append(all, q...)
 	}
 	for _, e := range all {
