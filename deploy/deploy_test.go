@@ -1110,7 +1110,7 @@ func TestComposeFilesExist(t *testing.T) {
 func TestInitSecrets(t *testing.T) {
 	for _, tool := range []string{"bash", "openssl"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed: %v", tool, err)
+			t.Fatalf("%s not installed: %v (bash and openssl come with Debian)", tool, err)
 		}
 	}
 	dir := filepath.Join(t.TempDir(), "secrets")
@@ -1203,7 +1203,7 @@ func maps(a, b map[string]string) bool {
 // qnprobe, the image's health probe, exits 0 on 200 only.
 func TestQnprobe(t *testing.T) {
 	if _, err := exec.LookPath("bash"); err != nil {
-		t.Skip("bash not installed")
+		t.Fatal("bash not installed")
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/healthz" {
