@@ -132,3 +132,35 @@ func TestEnsureIndexesTwice(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentQueueEntriesAllLand: 40 reports for one agency at once (a storm over one commune) are all
+// in its queue; the writes are grouped per shard, and claims keep other replicas' writes safe.
+func TestConcurrentQueueEntriesAllLand(t *testing.T) {
+	s := openTestStore(t)
+	ctx := testenv.Context(t)
+	now := time.Now().UTC()
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Go(func() {
+			e := report.QueueEntry{ReportID: fmt.Sprintf("storm-%02d", i), Code: fmt.Sprintf("QN-2611-%05d", i), Category: "flooding",
+				Status: report.Received, CreatedAt: now, Version: 1}
+			if err := s.PutQueueEntry(ctx, "ubnd-06673", e, now); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	q, err := s.Queue(ctx, "ubnd-06673")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(q) != 40 {
+		t.Errorf("%d entries in the queue, want 40", len(q))
+	}
+	if err := s.DropQueueEntry(ctx, "ubnd-06673", "storm-07", now); err != nil {
+		t.Fatal(err)
+	}
+	if q, _ := s.Queue(ctx, "ubnd-06673"); len(q) != 39 {
+		t.Errorf("after a drop: %d entries", len(q))
+	}
+}

@@ -29,7 +29,11 @@ type Store struct {
 
 	codeMu     sync.Mutex
 	codeBlocks map[string]*codeBlock // month → this replica's unused report numbers
-	wake       wakeHook              // called after writes that add notifications
+
+	queueMu      sync.Mutex
+	queuePending map[string]*queueGroup // queue shard → changes waiting for the next write
+	queueWriting map[string]bool        // queue shard → a request of this process is writing it
+	wake         wakeHook               // called after writes that add notifications
 }
 
 // Options tune Open.
@@ -58,7 +62,8 @@ func Open(ctx context.Context, uri, database string, o Options) (*Store, error) 
 	if err != nil {
 		return nil, fmt.Errorf("mongodb: bad connection settings: %w", err)
 	}
-	s := &Store{client: client, db: client.Database(database), codeBlocks: map[string]*codeBlock{}}
+	s := &Store{client: client, db: client.Database(database), codeBlocks: map[string]*codeBlock{},
+		queuePending: map[string]*queueGroup{}, queueWriting: map[string]bool{}}
 	deadline := time.Now().Add(o.StartupTimeout)
 	for {
 		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)

@@ -190,7 +190,7 @@ func (s *Store) modifyQueue(ctx context.Context, agencyID string, now time.Time,
 
 // PutQueueEntry adds or updates a ticket in its agency's queue (an older version never overwrites a newer).
 func (s *Store) PutQueueEntry(ctx context.Context, agencyID string, e report.QueueEntry, now time.Time) error {
-	return s.modifyQueue(ctx, queueShardID(agencyID, e.ReportID), now, func(m map[string]queueEntryDoc) {
+	return s.queueCommit(ctx, queueShardID(agencyID, e.ReportID), now, func(m map[string]queueEntryDoc) {
 		if old, ok := m[e.ReportID]; ok && old.Version > e.Version {
 			return
 		}
@@ -200,9 +200,61 @@ func (s *Store) PutQueueEntry(ctx context.Context, agencyID string, e report.Que
 	})
 }
 
+// queueGroup gathers the changes to one queue shard that arrive while a write to it is under way.
+type queueGroup struct {
+	changes []func(map[string]queueEntryDoc)
+	done    chan struct{}
+	err     error
+}
+
+// queueCommit applies change to a queue shard, grouping it with the changes other requests of this
+// process make to the same shard meanwhile: one read-claim-write per group instead of one per report, so
+// a burst of reports for one commune does not queue up behind its own claims. It returns when the group's
+// write is done, so the entry is there when the caller answers.
+func (s *Store) queueCommit(ctx context.Context, shardID string, now time.Time, change func(map[string]queueEntryDoc)) error {
+	s.queueMu.Lock()
+	g := s.queuePending[shardID]
+	if g == nil {
+		g = &queueGroup{done: make(chan struct{})}
+		s.queuePending[shardID] = g
+	}
+	g.changes = append(g.changes, change)
+	leader := !s.queueWriting[shardID]
+	if leader {
+		s.queueWriting[shardID] = true
+	}
+	s.queueMu.Unlock()
+	if !leader {
+		select {
+		case <-g.done:
+			return g.err
+		case <-ctx.Done():
+			return mapErr(ctx.Err(), "queue")
+		}
+	}
+	// The leader writes group after group until none is pending; its own change is in the first group.
+	for {
+		s.queueMu.Lock()
+		g := s.queuePending[shardID]
+		delete(s.queuePending, shardID)
+		if g == nil {
+			delete(s.queueWriting, shardID)
+			s.queueMu.Unlock()
+			return nil
+		}
+		s.queueMu.Unlock()
+		g.err = s.modifyQueue(context.WithoutCancel(ctx), shardID, now, func(m map[string]queueEntryDoc) {
+			for _, c := range g.changes {
+				c(m)
+			}
+		})
+		close(g.done)
+	}
+}
+
 // DropQueueEntry removes a ticket from an agency's queue.
 func (s *Store) DropQueueEntry(ctx context.Context, agencyID, reportID string, now time.Time) error {
-	return s.modifyQueue(ctx, queueShardID(agencyID, reportID), now, func(m map[string]queueEntryDoc) { delete(m, reportID) })
+	return s.queueCommit(ctx, queueShardID(agencyID, reportID), now, func(m map[string]queueEntryDoc) { delete(m, reportID) })
 }
 
 // Queue returns an agency's queue: queueShards reads by _id, made concurrently.
