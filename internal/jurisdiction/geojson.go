@@ -88,7 +88,8 @@ func decodeOutline(data []byte) ([]polygon, error) {
 	return polys, nil
 }
 
-func decodeGeometry(f feature, owner int32) ([]polygon, error) {
+// geometryParts returns a feature's polygons (rings of lon/lat pairs), a Polygon being one part.
+func geometryParts(f feature) ([][][][2]float64, error) {
 	var parts [][][][2]float64
 	switch f.Geometry.Type {
 	case "MultiPolygon":
@@ -103,6 +104,14 @@ func decodeGeometry(f feature, owner int32) ([]polygon, error) {
 		parts = [][][][2]float64{rings}
 	default:
 		return nil, fmt.Errorf("geometry %q: want Polygon or MultiPolygon", f.Geometry.Type)
+	}
+	return parts, nil
+}
+
+func decodeGeometry(f feature, owner int32) ([]polygon, error) {
+	parts, err := geometryParts(f)
+	if err != nil {
+		return nil, err
 	}
 	var polys []polygon
 	for _, part := range parts {

@@ -2,7 +2,6 @@ package jurisdiction
 
 import (
 	"encoding/json"
-	"fmt"
 	"math"
 )
 
@@ -33,20 +32,9 @@ func Boundaries(tolerance float64) ([]Boundary, error) {
 			if src.kind == "commune" {
 				b.Code, b.Name, b.NameEn = f.Properties.Code, f.Properties.FullName, f.Properties.FullNameEn
 			}
-			var parts [][][][2]float64
-			switch f.Geometry.Type {
-			case "MultiPolygon":
-				if err := json.Unmarshal(f.Geometry.Coordinates, &parts); err != nil {
-					return nil, err
-				}
-			case "Polygon":
-				var rings [][][2]float64
-				if err := json.Unmarshal(f.Geometry.Coordinates, &rings); err != nil {
-					return nil, err
-				}
-				parts = [][][][2]float64{rings}
-			default:
-				return nil, fmt.Errorf("geometry %q", f.Geometry.Type)
+			parts, err := geometryParts(f)
+			if err != nil {
+				return nil, err
 			}
 			for _, part := range parts {
 				var poly [][][2]float64
