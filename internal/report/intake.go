@@ -279,7 +279,9 @@ func (in *Intake) awaitExisting(ctx context.Context, s Submission) (Report, bool
 			return Report{}, false, nil
 		}
 		if in.now().After(deadline) {
-			return Report{}, true, fault.New(fault.ErrConflict, "This report is still being received; retry in a moment with the same Idempotency-Key.")
+			// Tell the phone when the first attempt's lease ends: by then it is done or may be taken over.
+			return Report{}, true, retryLater{fault.New(fault.ErrConflict, "This report is still being received; retry in a moment with the same Idempotency-Key."),
+				s.LeaseUntil.Sub(in.now())}
 		}
 		select {
 		case <-ctx.Done():
@@ -474,3 +476,13 @@ func newID() string {
 	_, _ = rand.Read(b[:])
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
+
+// retryLater is an error that tells the caller how long to wait before retrying (sent as Retry-After).
+type retryLater struct {
+	err   error
+	after time.Duration
+}
+
+func (e retryLater) Error() string             { return e.err.Error() }
+func (e retryLater) Unwrap() error             { return e.err }
+func (e retryLater) RetryAfter() time.Duration { return max(e.after, time.Second) }
