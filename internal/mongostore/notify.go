@@ -2,6 +2,7 @@ package mongostore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/quangninh/feedback/internal/auth"
@@ -22,7 +24,6 @@ var _ notify.Store = (*Store)(nil)
 const (
 	colOutbox   = "outbox"        // _id: "<report id>:<timeline position>"; deleted once sent, so it stays small
 	colReceipts = "push_receipts" // _id: "<hint id>|<token>" → FCM message ID; deleted with the hint
-	colDevices  = "devices"       // _id: FCM registration token
 )
 
 func init() {
@@ -32,8 +33,6 @@ func init() {
 		Index{Collection: colOutbox, Name: "by_failed", Keys: bson.D{{Key: "failed", Value: 1}, {Key: "created_at", Value: 1}}},
 		// The outbox sweep: reports whose outbox gained an entry recently.
 		Index{Collection: colReports, Name: "by_outbox_at", Keys: bson.D{{Key: "outbox_at", Value: 1}}},
-		// A user's devices (recipients, sign-out, account deletion).
-		Index{Collection: colDevices, Name: "by_user", Keys: bson.D{{Key: "user_id", Value: 1}}},
 	)
 }
 
@@ -115,20 +114,49 @@ func (s *Store) findHints(ctx context.Context, filter bson.D, o *options.FindOpt
 	return out, nil
 }
 
-// LeaseHint claims "push:<hint id>:<not_before>" (a unique insert: one winner among dispatchers that saw
-// the same NotBefore), then moves not_before to until and counts the attempt. Only the winner updates.
-func (s *Store) LeaseHint(ctx context.Context, h notify.Hint, now, until time.Time) (notify.Hint, bool, error) {
-	ok, err := s.claim(ctx, fmt.Sprintf("push:%s:%d", h.ID, h.NotBefore.UnixNano()), now, until.Add(time.Hour))
-	if err != nil || !ok {
-		return notify.Hint{}, false, err
+// LeaseHints claims "push:<hint id>:<not_before>" for every hint in one unordered insert (a unique _id:
+// one winner among dispatchers that saw the same NotBefore), then moves the winners' not_before to until
+// and counts their attempt in one update.
+func (s *Store) LeaseHints(ctx context.Context, hints []notify.Hint, now, until time.Time) ([]notify.Hint, error) {
+	if len(hints) == 0 {
+		return nil, nil
 	}
-	h.NotBefore, h.Attempts = until, h.Attempts+1
-	res, err := s.db.Collection(colOutbox).UpdateOne(ctx, byID(h.ID), bson.D{{Key: "$set", Value: bson.D{
-		{Key: "not_before", Value: h.NotBefore}, {Key: "attempts", Value: h.Attempts}}}})
+	docs := make([]any, len(hints))
+	for i, h := range hints {
+		docs[i] = claimDoc{ID: fmt.Sprintf("push:%s:%d", h.ID, h.NotBefore.UnixNano()), At: now, ExpiresAt: until.Add(time.Hour)}
+	}
+	lost := map[int]bool{}
+	if _, err := s.db.Collection(colClaims).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil {
+		var bwe mongo.BulkWriteException
+		if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
+			return nil, mapErr(err, "claim")
+		}
+		for _, we := range bwe.WriteErrors {
+			if !mongo.IsDuplicateKeyError(we) {
+				return nil, mapErr(err, "claim")
+			}
+			lost[we.Index] = true
+		}
+	}
+	var won []notify.Hint
+	var ids []string
+	for i, h := range hints {
+		if lost[i] {
+			continue
+		}
+		h.NotBefore, h.Attempts = until, h.Attempts+1
+		won = append(won, h)
+		ids = append(ids, h.ID)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	_, err := s.db.Collection(colOutbox).UpdateMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "not_before", Value: until}}}, {Key: "$inc", Value: bson.D{{Key: "attempts", Value: 1}}}})
 	if err != nil {
-		return notify.Hint{}, false, mapErr(err, "outbox")
+		return nil, mapErr(err, "outbox")
 	}
-	return h, res.MatchedCount == 1, nil
+	return won, nil
 }
 
 func doneID(hintID string) string { return "pushed:" + hintID }
@@ -143,22 +171,46 @@ func (s *Store) HintDone(ctx context.Context, id string) (bool, error) {
 	return ok, err
 }
 
-// FinishHint records the hint as settled (first, so a crash after it cannot lead to a resend), then
-// deletes its receipts and the hint.
-func (s *Store) FinishHint(ctx context.Context, id string, now time.Time, withReceipts bool) error {
-	if _, err := s.claim(ctx, doneID(id), now, now.Add(pushedTTL)); err != nil {
-		return err
+// FinishHints records the hints as settled (first, so a crash after it cannot lead to a resend), then
+// deletes their receipts and the hints: three writes for the whole batch when no hint has receipts.
+func (s *Store) FinishHints(ctx context.Context, settled []notify.Settled, now time.Time) error {
+	if len(settled) == 0 {
+		return nil
 	}
-	if !withReceipts {
-		_, err := s.db.Collection(colOutbox).DeleteOne(ctx, byID(id))
-		return mapErr(err, "outbox")
+	docs := make([]any, len(settled))
+	ids := make([]string, len(settled))
+	for i, h := range settled {
+		docs[i] = claimDoc{ID: doneID(h.ID), At: now, ExpiresAt: now.Add(pushedTTL)}
+		ids[i] = h.ID
 	}
-	if _, err := s.db.Collection(colReceipts).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{
-		{Key: "$gte", Value: id + "|"}, {Key: "$lt", Value: id + "}"}}}}); err != nil {
-		return mapErr(err, "push receipts")
+	if _, err := s.db.Collection(colClaims).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil && !allDuplicates(err) {
+		return mapErr(err, "claim")
 	}
-	_, err := s.db.Collection(colOutbox).DeleteOne(ctx, byID(id))
+	for _, h := range settled {
+		if !h.WithReceipts {
+			continue
+		}
+		if _, err := s.db.Collection(colReceipts).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{
+			{Key: "$gte", Value: h.ID + "|"}, {Key: "$lt", Value: h.ID + "}"}}}}); err != nil {
+			return mapErr(err, "push receipts")
+		}
+	}
+	_, err := s.db.Collection(colOutbox).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
 	return mapErr(err, "outbox")
+}
+
+// allDuplicates reports whether every write error of a bulk insert is a duplicate _id.
+func allDuplicates(err error) bool {
+	var bwe mongo.BulkWriteException
+	if !errors.As(err, &bwe) || bwe.WriteConcernError != nil || len(bwe.WriteErrors) == 0 {
+		return false
+	}
+	for _, we := range bwe.WriteErrors {
+		if !mongo.IsDuplicateKeyError(we) {
+			return false
+		}
+	}
+	return true
 }
 
 // RescheduleHint sets the next attempt, or parks the hint.
@@ -226,7 +278,7 @@ func (s *Store) PutReceipts(ctx context.Context, hintID string, sent map[string]
 		docs = append(docs, receiptDoc{ID: receiptID(hintID, tok), MessageID: id, At: now})
 	}
 	_, err := s.db.Collection(colReceipts).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-	if err != nil && !isDuplicate(err) {
+	if err != nil && !allDuplicates(err) {
 		return mapErr(err, "push receipts")
 	}
 	return nil
@@ -268,65 +320,6 @@ func (s *Store) RepairOutbox(ctx context.Context, since time.Time) (int, error) 
 		}
 	}
 	return made, nil
-}
-
-type deviceDoc struct {
-	Token      string    `bson:"_id"`
-	UserID     string    `bson:"user_id"`
-	Platform   string    `bson:"platform"`
-	AppVersion string    `bson:"app_version,omitempty"`
-	Language   string    `bson:"language"`
-	UpdatedAt  time.Time `bson:"updated_at"`
-}
-
-// PutDevice registers or updates a device (an upsert by token).
-func (s *Store) PutDevice(ctx context.Context, d notify.Device) error {
-	_, err := s.db.Collection(colDevices).ReplaceOne(ctx, byID(d.Token), deviceDoc{Token: d.Token, UserID: d.UserID,
-		Platform: string(d.Platform), AppVersion: d.AppVersion, Language: d.Language, UpdatedAt: d.UpdatedAt},
-		options.Replace().SetUpsert(true))
-	if isDuplicate(err) { // a concurrent upsert inserted it; the last registration wins anyway
-		return nil
-	}
-	return mapErr(err, "device")
-}
-
-// DeleteDevice forgets a token.
-func (s *Store) DeleteDevice(ctx context.Context, token string) error {
-	_, err := s.db.Collection(colDevices).DeleteOne(ctx, byID(token))
-	return mapErr(err, "device")
-}
-
-// DeleteUserDevice forgets a token if it belongs to userID.
-func (s *Store) DeleteUserDevice(ctx context.Context, userID, token string) error {
-	_, err := s.db.Collection(colDevices).DeleteOne(ctx, bson.D{{Key: "_id", Value: token}, {Key: "user_id", Value: userID}})
-	return mapErr(err, "device")
-}
-
-// DeleteUserDevices forgets every device of a user.
-func (s *Store) DeleteUserDevices(ctx context.Context, userID string) error {
-	_, err := s.db.Collection(colDevices).DeleteMany(ctx, bson.D{{Key: "user_id", Value: userID}})
-	return mapErr(err, "devices")
-}
-
-// DevicesOf returns the devices of the users.
-func (s *Store) DevicesOf(ctx context.Context, userIDs []string) ([]notify.Device, error) {
-	if len(userIDs) == 0 {
-		return nil, nil
-	}
-	cur, err := s.db.Collection(colDevices).Find(ctx, bson.D{{Key: "user_id", Value: bson.D{{Key: "$in", Value: userIDs}}}})
-	if err != nil {
-		return nil, mapErr(err, "devices")
-	}
-	var docs []deviceDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapErr(err, "devices")
-	}
-	out := make([]notify.Device, len(docs))
-	for i, d := range docs {
-		out[i] = notify.Device{Token: d.Token, UserID: d.UserID, Platform: notify.Platform(d.Platform), AppVersion: d.AppVersion,
-			Language: d.Language, UpdatedAt: d.UpdatedAt.UTC()}
-	}
-	return out, nil
 }
 
 // StaffIDs lists enabled staff of the roles through the staff directory (usernames, by agency).

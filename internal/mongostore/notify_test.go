@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -186,10 +187,10 @@ func TestCrashBetweenReportWriteAndHint(t *testing.T) {
 	}
 }
 
-// failingFinish is a store whose FinishHint fails: the dispatcher "dies" after sending and recording.
+// failingFinish is a store whose FinishHints fails: the dispatcher "dies" after sending and recording.
 type failingFinish struct{ *Store }
 
-func (failingFinish) FinishHint(context.Context, string, time.Time, bool) error {
+func (failingFinish) FinishHints(context.Context, []notify.Settled, time.Time) error {
 	return fmt.Errorf("crash")
 }
 
@@ -351,6 +352,9 @@ func TestDevicesFollowTheirUser(t *testing.T) {
 	g.device("u1", "tok-shared", "vi")
 	g.device("u2", "tok-shared", "en")
 	g.device("u1", "tok-u1", "vi")
+	if ds, _ := g.s.DevicesOf(ctx, []string{"u1"}); len(ds) != 1 || ds[0].Token != "tok-u1" {
+		t.Errorf("u1 still has a token that moved to u2: %+v", ds)
+	}
 	if err := g.s.DeleteUserDevice(ctx, "u1", "tok-shared"); err != nil {
 		t.Fatal(err)
 	}
@@ -362,5 +366,80 @@ func TestDevicesFollowTheirUser(t *testing.T) {
 	}
 	if ds, _ := g.s.DevicesOf(ctx, []string{"u1", "u2"}); len(ds) != 1 || ds[0].UserID != "u2" {
 		t.Errorf("after forgetting u1: %+v", ds)
+	}
+}
+
+// TestDeviceSetsMigration: devices written before device sets existed become their users' sets once.
+func TestDeviceSetsMigration(t *testing.T) {
+	g := newPushRig(t)
+	ctx := testenv.Context(t)
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	if _, err := g.s.db.Collection(colDevices).InsertMany(ctx, []any{
+		deviceDoc{Token: "old-a1", UserID: "old-a", Platform: "android", Language: "vi", UpdatedAt: now},
+		deviceDoc{Token: "old-a2", UserID: "old-a", Platform: "ios", Language: "en", UpdatedAt: now},
+		deviceDoc{Token: "old-b1", UserID: "old-b", Platform: "web", Language: "vi", UpdatedAt: now},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.s.db.Collection(colMigrations).DeleteOne(ctx, byID("device-sets")); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.s.EnsureIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := g.s.DevicesOf(ctx, []string{"old-a", "old-b", "nobody"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, d := range ds {
+		got[d.Token] = d.UserID + "/" + string(d.Platform) + "/" + d.Language
+	}
+	want := map[string]string{"old-a1": "old-a/android/vi", "old-a2": "old-a/ios/en", "old-b1": "old-b/web/vi"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("migrated devices %v, want %v", got, want)
+	}
+	// Done once: a device set changed afterwards is not overwritten by a second run.
+	if err := g.s.DeleteUserDevice(ctx, "old-b", "old-b1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.s.EnsureIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ds, _ := g.s.DevicesOf(ctx, []string{"old-b"}); len(ds) != 0 {
+		t.Errorf("second run re-created %+v", ds)
+	}
+}
+
+// TestDevicesOfManyUsers: past devicesPointReads users the sets are read with $in, in chunks; both ways
+// return the same devices.
+func TestDevicesOfManyUsers(t *testing.T) {
+	g := newPushRig(t)
+	ctx := testenv.Context(t)
+	var users []string
+	want := 0
+	for i := range 3 * devicesPointReads {
+		u := fmt.Sprintf("many-%03d", i)
+		users = append(users, u)
+		g.device(u, "tok-a-"+u, "vi")
+		want++
+		if i%3 == 0 {
+			g.device(u, "tok-b-"+u, "en")
+			want++
+		}
+	}
+	users = append(users, "nobody")
+	ds, err := g.s.DevicesOf(ctx, users)
+	if err != nil || len(ds) != want {
+		t.Fatalf("DevicesOf(%d users): %d devices, want %d (%v)", len(users), len(ds), want, err)
+	}
+	for _, d := range ds {
+		if !strings.HasSuffix(d.Token, d.UserID) {
+			t.Errorf("device %s reported as %s's", d.Token, d.UserID)
+		}
+	}
+	few, err := g.s.DevicesOf(ctx, users[:3])
+	if err != nil || len(few) != 4 {
+		t.Errorf("DevicesOf(3 users): %+v %v", few, err)
 	}
 }

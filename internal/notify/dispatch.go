@@ -33,10 +33,12 @@ type Dispatcher struct {
 	Lease time.Duration
 	// MaxAttempts is how many leases a hint gets before it is parked as failed.
 	MaxAttempts int
-	// Workers is how many hints are sent at once (each with its own Send call).
+	// Workers is how many reports' hints are sent at once (each hint with its own Send call).
 	Workers int
-	Now     func() time.Time
-	Rand    func() float64 // [0, 1), for back-off jitter
+	// Batch is how many hints one RunOnce leases (with one claim insert) and settles (default 8 × Workers).
+	Batch int
+	Now   func() time.Time
+	Rand  func() float64 // [0, 1), for back-off jitter
 
 	wakeOnce sync.Once
 	wake     chan struct{}
@@ -91,76 +93,146 @@ func (d *Dispatcher) Run(ctx context.Context, poll, sweep time.Duration) {
 	}
 }
 
-// RunOnce leases and sends the hints due now, Workers at a time, and returns how many it leased.
+// RunOnce leases the hints due now in one batch, sends them and settles the sent ones in one batch, and
+// returns how many it leased. Reads are batched too: each hint's report (Workers at a time), then the
+// devices of every recipient of the batch in one DevicesOf.
 func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	workers := max(d.Workers, 1)
-	hints, err := d.Store.DueHints(ctx, d.now(), workers*4)
-	if err != nil {
+	due, err := d.Store.DueHints(ctx, d.now(), d.batch())
+	if err != nil || len(due) == 0 {
 		return 0, err
 	}
-	var (
-		mu     sync.Mutex
-		leased int
-		first  error
-		wg     sync.WaitGroup
-		sem    = make(chan struct{}, workers)
-	)
+	now := d.now()
+	hints, err := d.Store.LeaseHints(ctx, due, now, now.Add(d.lease()))
+	if err != nil || len(hints) == 0 {
+		return 0, err
+	}
+
+	// The hints' reports and recipients.
+	jobs := make([]job, len(hints))
+	staff := &staffCache{store: d.Store, ids: map[string][]string{}}
+	parallel(len(hints), workers, func(i int) { jobs[i] = d.prepare(ctx, hints[i], staff) })
+
+	// The devices of everybody the batch goes to, in one read.
+	seen := map[string]bool{}
+	var users []string
+	for _, j := range jobs {
+		for u := range j.who {
+			if !seen[u] {
+				seen[u] = true
+				users = append(users, u)
+			}
+		}
+	}
+	slices.Sort(users)
+	devices, err := d.Store.DevicesOf(ctx, users)
+	if err != nil {
+		return len(hints), err // the hints stay leased, and are tried again when the lease ends
+	}
+	byUser := map[string][]Device{}
+	for _, dv := range devices {
+		byUser[dv.UserID] = append(byUser[dv.UserID], dv)
+	}
+
 	// One report's hints go out in timeline order, by one worker: a phone shows the newest push of a
 	// report (collapse key), so an older one arriving last would hide the newer.
-	byReport := map[string][]Hint{}
+	byReport := map[string][]*job{}
 	var order []string
-	for _, h := range hints {
-		if _, ok := byReport[h.ReportID]; !ok {
-			order = append(order, h.ReportID)
+	for i := range jobs {
+		j := &jobs[i]
+		if _, ok := byReport[j.h.ReportID]; !ok {
+			order = append(order, j.h.ReportID)
 		}
-		byReport[h.ReportID] = append(byReport[h.ReportID], h)
+		byReport[j.h.ReportID] = append(byReport[j.h.ReportID], j)
 	}
-	for _, id := range order {
-		group := byReport[id]
-		slices.SortFunc(group, func(a, b Hint) int { return a.Seq - b.Seq })
+	parallel(len(order), workers, func(i int) {
+		group := byReport[order[i]]
+		slices.SortFunc(group, func(a, b *job) int { return a.h.Seq - b.h.Seq })
+		for _, j := range group {
+			if j.err == nil && !j.done {
+				j.done, j.err = d.send(ctx, j, byUser)
+			}
+		}
+	})
+	var (
+		settled []Settled
+		first   error
+	)
+	for _, j := range jobs {
+		if j.done {
+			settled = append(settled, Settled{ID: j.h.ID, WithReceipts: j.h.Attempts > 1})
+		}
+		if j.err != nil && first == nil {
+			first = j.err
+		}
+	}
+	// The settled records written by FinishHints are the receipts of every push of this lease: written
+	// right after the sends, inside the lease, so no other dispatcher sends these hints again.
+	if err := d.Store.FinishHints(ctx, settled, d.now()); err != nil && first == nil {
+		first = err
+	}
+	return len(hints), first
+}
+
+// job is a leased hint on its way out.
+type job struct {
+	h    Hint
+	r    report.Report
+	who  map[string]audience // recipient → why they hear of it
+	done bool                // settled: sent, or nothing (left) to send
+	err  error
+}
+
+// parallel runs f(0..n-1), at most workers at once.
+func parallel(n, workers int, f func(i int)) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, workers)
+	for i := range n {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			for _, h := range group {
-				ok, err := d.handle(ctx, h)
-				mu.Lock()
-				if ok {
-					leased++
-				}
-				if err != nil && first == nil {
-					first = err
-				}
-				mu.Unlock()
-			}
+			f(i)
 		})
 	}
 	wg.Wait()
-	return leased, first
 }
 
-// handle leases one hint and sends its pushes. leased is false when another dispatcher holds it.
-func (d *Dispatcher) handle(ctx context.Context, h Hint) (leased bool, err error) {
-	now := d.now()
-	h, ok, err := d.Store.LeaseHint(ctx, h, now, now.Add(d.lease()))
-	if err != nil || !ok {
-		return false, err
+// batch is how many hints one RunOnce leases.
+func (d *Dispatcher) batch() int {
+	if d.Batch > 0 {
+		return d.Batch
 	}
+	return max(d.Workers, 1) * 8
+}
+
+// prepare reads a leased hint's report and works out who hears of it.
+func (d *Dispatcher) prepare(ctx context.Context, h Hint, staff *staffCache) job {
+	j := job{h: h}
 	if done, err := d.Store.HintDone(ctx, h.ID); err != nil || done {
-		if done {
-			err = d.Store.FinishHint(ctx, h.ID, now, h.Attempts > 1)
-		}
-		return true, err
+		j.done, j.err = done, err
+		return j
 	}
 	r, err := d.Store.Report(ctx, h.ReportID)
 	if errors.Is(err, fault.ErrNotFound) || err == nil && (h.Seq < 0 || h.Seq >= len(r.Timeline)) {
-		return true, d.Store.FinishHint(ctx, h.ID, now, h.Attempts > 1)
+		j.done = true
+		return j
 	}
 	if err != nil {
-		return true, err
+		j.err = err
+		return j
 	}
-	pushes, err := d.pushes(ctx, h, r)
+	j.r = r
+	j.who, j.err = d.recipients(ctx, r, r.Timeline[h.Seq], staff)
+	return j
+}
+
+// send sends the pushes of a prepared hint. done says that the hint is settled; otherwise it was
+// rescheduled, parked, or failed with err.
+func (d *Dispatcher) send(ctx context.Context, j *job, byUser map[string][]Device) (done bool, err error) {
+	h := j.h
+	pushes, err := d.pushes(ctx, j, byUser)
 	if err != nil {
-		return true, err
+		return false, err
 	}
 	results := d.Sender.Send(ctx, pushes)
 	sent := map[string]string{}
@@ -173,7 +245,7 @@ func (d *Dispatcher) handle(ctx context.Context, h Hint) (leased bool, err error
 			sent[tok] = res.MessageID
 		case errors.Is(res.Err, fcm.ErrTokenGone):
 			if err := d.Store.DeleteDevice(ctx, tok); err != nil {
-				return true, err
+				return false, err
 			}
 		case errors.Is(res.Err, fcm.ErrRetryable):
 			retry = append(retry, res.Err)
@@ -185,13 +257,11 @@ func (d *Dispatcher) handle(ctx context.Context, h Hint) (leased bool, err error
 		}
 	}
 	if len(retry) == 0 {
-		// The settled record written by FinishHint is the receipt of every push of this lease: written
-		// first, right after Send, it leaves the same crash window as per-device receipts would.
-		return true, d.Store.FinishHint(ctx, h.ID, d.now(), h.Attempts > 1)
+		return true, nil
 	}
 	// Some pushes must be tried again: remember who got it, so the next lease sends to the others only.
 	if err := d.Store.PutReceipts(ctx, h.ID, sent, d.now()); err != nil {
-		return true, err
+		return false, err
 	}
 	maxAttempts := d.MaxAttempts
 	if maxAttempts <= 0 {
@@ -207,7 +277,7 @@ func (d *Dispatcher) handle(ctx context.Context, h Hint) (leased bool, err error
 	if park {
 		d.Log.WarnContext(ctx, "notification parked as failed", "hint", h.ID, "error", msg)
 	}
-	return true, d.Store.RescheduleHint(ctx, h.ID, next, park, msg)
+	return false, d.Store.RescheduleHint(ctx, h.ID, next, park, msg)
 }
 
 func (d *Dispatcher) lease() time.Duration {
@@ -219,27 +289,25 @@ func (d *Dispatcher) lease() time.Duration {
 
 // pushes builds the pushes of a hint still owed: one per device of every recipient, minus the devices
 // that have a receipt already.
-func (d *Dispatcher) pushes(ctx context.Context, h Hint, r report.Report) ([]fcm.Push, error) {
+func (d *Dispatcher) pushes(ctx context.Context, j *job, byUser map[string][]Device) ([]fcm.Push, error) {
+	h, r := j.h, j.r
 	e := r.Timeline[h.Seq]
-	who, err := d.recipients(ctx, r, e)
-	if err != nil {
-		return nil, err
-	}
-	users := make([]string, 0, len(who))
-	for u := range who {
+	users := make([]string, 0, len(j.who))
+	for u := range j.who {
 		users = append(users, u)
 	}
 	slices.Sort(users)
-	devices, err := d.Store.DevicesOf(ctx, users)
-	if err != nil {
-		return nil, err
-	}
-	tokens := make([]string, len(devices))
-	for i, dv := range devices {
-		tokens[i] = dv.Token
+	var devices []Device
+	for _, u := range users {
+		devices = append(devices, byUser[u]...)
 	}
 	done := map[string]string{}
-	if h.Attempts > 1 { // receipts exist only if an earlier lease sent something
+	if h.Attempts > 1 && len(devices) > 0 { // receipts exist only if an earlier lease sent something
+		tokens := make([]string, len(devices))
+		for i, dv := range devices {
+			tokens[i] = dv.Token
+		}
+		var err error
 		if done, err = d.Store.Receipts(ctx, h.ID, tokens); err != nil {
 			return nil, err
 		}
@@ -254,7 +322,7 @@ func (d *Dispatcher) pushes(ctx context.Context, h Hint, r report.Report) ([]fcm
 		if _, ok := done[dv.Token]; ok {
 			continue
 		}
-		title, body := text(dv.Language, who[dv.UserID], r, e)
+		title, body := text(dv.Language, j.who[dv.UserID], r, e)
 		out = append(out, fcm.Push{
 			Token: dv.Token, Title: title, Body: body, Lang: dv.Language,
 			Data:         map[string]string{"report_id": r.ID, "code": r.Code, "status": string(status), "event": e.Action},
@@ -265,8 +333,33 @@ func (d *Dispatcher) pushes(ctx context.Context, h Hint, r report.Report) ([]fcm
 	return out, nil
 }
 
+// staffCache remembers, for one batch, the staff lists it read (many hints go to the same agency).
+type staffCache struct {
+	store Store
+	mu    sync.Mutex
+	ids   map[string][]string
+}
+
+func (c *staffCache) of(ctx context.Context, agencyID string, role auth.Role) ([]string, error) {
+	key := agencyID + "|" + string(role)
+	c.mu.Lock()
+	ids, ok := c.ids[key]
+	c.mu.Unlock()
+	if ok {
+		return ids, nil
+	}
+	ids, err := c.store.StaffIDs(ctx, agencyID, role)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.ids[key] = ids
+	c.mu.Unlock()
+	return ids, nil
+}
+
 // recipients maps who hears of event e to why. The actor never hears of their own action.
-func (d *Dispatcher) recipients(ctx context.Context, r report.Report, e report.Event) (map[string]audience, error) {
+func (d *Dispatcher) recipients(ctx context.Context, r report.Report, e report.Event, staff *staffCache) (map[string]audience, error) {
 	who := map[string]audience{}
 	add := func(ids []string, a audience) {
 		for _, id := range ids {
@@ -278,24 +371,24 @@ func (d *Dispatcher) recipients(ctx context.Context, r report.Report, e report.E
 	residents := append([]string{r.ReporterID}, r.Followers...)
 	switch e.Action {
 	case report.EventReceived:
-		ids, err := d.Store.StaffIDs(ctx, r.Routing.AgencyID, auth.RoleOfficer)
+		ids, err := staff.of(ctx, r.Routing.AgencyID, auth.RoleOfficer)
 		if err != nil {
 			return nil, err
 		}
 		add(ids, toOfficer)
 	case string(report.ActionTransfer):
-		ids, err := d.Store.StaffIDs(ctx, r.Routing.AgencyID, auth.RoleOfficer)
+		ids, err := staff.of(ctx, r.Routing.AgencyID, auth.RoleOfficer)
 		if err != nil {
 			return nil, err
 		}
 		add(ids, toOfficer)
 		add(residents, toResident)
 	case string(report.ActionEscalate):
-		admins, err := d.Store.StaffIDs(ctx, r.Routing.AgencyID, auth.RoleAgencyAdmin)
+		admins, err := staff.of(ctx, r.Routing.AgencyID, auth.RoleAgencyAdmin)
 		if err != nil {
 			return nil, err
 		}
-		dispatchers, err := d.Store.StaffIDs(ctx, "", auth.RoleDispatcher)
+		dispatchers, err := staff.of(ctx, "", auth.RoleDispatcher)
 		if err != nil {
 			return nil, err
 		}

@@ -5,8 +5,8 @@
 // Delivery rests on a transactional outbox. The report store writes the intent to notify (the timeline
 // positions in Report.Outbox) in the same document update as the change, then a small hint document per
 // event ("<report id>:<timeline position>") that the Dispatcher finds quickly; a slow sweep re-creates
-// hints that a crash between the two writes lost. Dispatchers on any number of replicas lease hints with
-// unique-insert claims, record FCM's message ID per device so a retry never resends to a phone that got
+// hints that a crash between the two writes lost. Dispatchers on any number of replicas lease hints in batches with
+// unique-insert claims (one unordered insert per batch; each claim has one winner), record FCM's message ID per device so a retry never resends to a phone that got
 // it, delete dead tokens, back off on temporary failures and park a hint as failed after MaxAttempts.
 package notify
 
@@ -52,6 +52,12 @@ type Hint struct {
 	CreatedAt time.Time
 }
 
+// Settled is a hint whose pushes are all settled: delivered, or dropped for good.
+type Settled struct {
+	ID           string
+	WithReceipts bool // an earlier lease may have recorded receipts
+}
+
 // HintID names the hint of the event at seq of a report.
 func HintID(reportID string, seq int) string { return reportID + ":" + itoa(seq) }
 
@@ -60,14 +66,14 @@ func HintID(reportID string, seq int) string { return reportID + ":" + itoa(seq)
 type Store interface {
 	// DueHints returns up to limit hints due at now (not parked), earliest first.
 	DueHints(ctx context.Context, now time.Time, limit int) ([]Hint, error)
-	// LeaseHint claims h for this dispatcher until `until`: only one caller wins a given (hint, NotBefore).
-	// It returns the hint as leased (Attempts counted), and false when another dispatcher won.
-	LeaseHint(ctx context.Context, h Hint, now, until time.Time) (Hint, bool, error)
+	// LeaseHints claims the hints for this dispatcher until `until`, in one batch: only one caller wins a
+	// given (hint, NotBefore). It returns the hints won, as leased (NotBefore until, Attempts counted).
+	LeaseHints(ctx context.Context, hints []Hint, now, until time.Time) ([]Hint, error)
 	// HintDone reports whether the hint's pushes were all settled once already.
 	HintDone(ctx context.Context, id string) (bool, error)
-	// FinishHint records that the hint is settled for good and deletes it, and its receipts when an
-	// earlier lease may have written some (withReceipts).
-	FinishHint(ctx context.Context, id string, now time.Time, withReceipts bool) error
+	// FinishHints records that the hints are settled for good and deletes them, in one batch, with the
+	// receipts of those an earlier lease may have written some for (Settled.WithReceipts).
+	FinishHints(ctx context.Context, settled []Settled, now time.Time) error
 	// RescheduleHint sets when the hint is due again, or parks it when failed is set.
 	RescheduleHint(ctx context.Context, id string, notBefore time.Time, failed bool, lastErr string) error
 	// Receipts returns, of the tokens, those the hint was already delivered to, with FCM's message IDs.
