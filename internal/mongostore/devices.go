@@ -185,7 +185,7 @@ func (set deviceSetDoc) devices() []notify.Device {
 }
 
 // devicesChunk bounds the IDs of one DevicesOf query.
-const devicesChunk = 1000
+const devicesChunk = 5000
 
 // DevicesOf returns the devices of the users, reading their device sets by _id, a chunk of users per
 // query. One query for a dispatcher's whole batch costs far less than a read per user: measured on
