@@ -180,6 +180,10 @@ func (s *Server) toAPITicket(ctx context.Context, r report.Report) api.Ticket {
 	if r.Ticket.Rating > 0 {
 		t.Rating = ptr(r.Ticket.Rating)
 	}
+	if r.Ticket.DuplicateOf != "" {
+		t.DuplicateOf = ptr(r.Ticket.DuplicateOf)
+		t.FollowersMoved = ptr(r.Ticket.FollowersMoved)
+	}
 	return t
 }
 

@@ -31,6 +31,7 @@ type DeskStore interface {
 	UploadSlot(ctx context.Context, id string) (UploadSlot, error)
 	ConsumeUploadSlots(ctx context.Context, ids []string, reportID string) error
 	PutJob(ctx context.Context, j Job) error
+	FollowerMoves
 }
 
 // QueueEntry is a ticket as its agency's queue shows it. Queues hold the tickets still being handled
@@ -151,6 +152,12 @@ func (d *Desk) Act(ctx context.Context, p auth.Principal, id string, version int
 		if WorkflowVersion(r) != version {
 			return Report{}, fault.New(fault.ErrPrecondition, fmt.Sprintf("someone acted on the report since you read it (it is now at %s); reload it and try again", etagOf(r)))
 		}
+		// The original is looked up only for an action the caller may take now (Apply answers the others).
+		if c.DuplicateOfID == "" && duplicating(c) && c.DuplicateOf != "" && c.DuplicateOf != r.Code && slices.Contains(Allowed(r, c.Actor), c.Action) {
+			if c.DuplicateOfID, err = d.original(ctx, c.DuplicateOf); err != nil {
+				return Report{}, err
+			}
+		}
 		if len(afterUploads) > 0 && sources == nil {
 			if c.Action != ActionResolve {
 				return Report{}, invalid("body.after_photos", "only a resolution carries after photos")
@@ -208,11 +215,26 @@ func (d *Desk) apply(ctx context.Context, r Report, c Command, sources []photoSo
 			return Report{}, nil, false, err
 		}
 	}
+	owesMove := followersOwed(after) && !followersOwed(before)
+	if owesMove {
+		// The note first, so that the sweep finishes the move if this process dies after saving.
+		if err := d.Store.PutFollowerMove(ctx, r.ID, now); err != nil {
+			return Report{}, nil, false, err
+		}
+	}
 	ok, err := d.Store.SaveReport(ctx, before, after, now)
 	if err != nil || !ok {
 		return Report{}, nil, false, err
 	}
 	after.Version = before.Version + 1
+	if owesMove {
+		if err := d.MoveFollowers(ctx, after); err != nil {
+			d.Log.WarnContext(ctx, "duplicate's followers not moved yet; the sweep retries", "report", r.ID, "error", err.Error())
+		} else {
+			after.Ticket.FollowersMoved = true
+			after.Version++ // MarkFollowersMoved's write
+		}
+	}
 	if len(slots) > 0 {
 		if err := d.Store.ConsumeUploadSlots(ctx, slots, r.ID); err != nil {
 			d.Log.WarnContext(ctx, "after photos: slots not consumed", "report", r.ID, "error", err.Error())
@@ -364,14 +386,18 @@ func entryOverdue(e QueueEntry, now time.Time) bool {
 }
 
 // Sweep applies the system's timed actions to queued tickets: closing resolutions left unanswered for
-// seven days and escalating overdue tickets once. It returns how many tickets it changed.
+// seven days and escalating overdue tickets once. It also finishes moves of duplicates' followers that a
+// crash or an outage interrupted. It returns how many tickets it changed.
 func (d *Desk) Sweep(ctx context.Context) (int, error) {
+	now := d.now()
+	changed, err := d.FinishFollowerMoves(ctx, now.Add(-followerMoveGrace))
+	if err != nil {
+		d.Log.WarnContext(ctx, "follower moves not finished", "error", err.Error())
+	}
 	agencies, err := d.Store.QueueAgencies(ctx)
 	if err != nil {
-		return 0, err
+		return changed, err
 	}
-	now := d.now()
-	changed := 0
 	for _, a := range agencies {
 		q, err := d.Store.Queue(ctx, a)
 		if err != nil {

@@ -102,6 +102,8 @@ type Command struct {
 	Note        string
 	Reason      RejectReason // reject
 	DuplicateOf string       // reject with ReasonDuplicate, mark_duplicate: the original report's code
+	// DuplicateOfID is the original's report ID, which the desk looks up from DuplicateOf before Apply.
+	DuplicateOfID string
 	ToAgency    string       // transfer
 	Rating      int          // rate: 1 to 5
 	AfterPhotos []string     // resolve: IDs of photos already stored
