@@ -89,6 +89,14 @@ const (
 	Ok HealthStatus = "ok"
 )
 
+// Defines values for HolidayKind.
+const (
+	Compensatory  HolidayKind = "compensatory"
+	Holiday       HolidayKind = "holiday"
+	MakeUpWorkday HolidayKind = "make_up_workday"
+	SwappedDayOff HolidayKind = "swapped_day_off"
+)
+
 // Defines values for Language.
 const (
 	En Language = "en"
@@ -423,6 +431,60 @@ type Health struct {
 
 // HealthStatus defines model for Health.Status.
 type HealthStatus string
+
+// HolidayDay defines model for HolidayDay.
+type HolidayDay struct {
+	Date openapi_types.Date `json:"date"`
+
+	// Kind holiday: a paid public holiday (Labour Code art. 112), listed even on a weekend; compensatory: a working day
+	// off because a holiday fell on the weekly rest day; swapped_day_off: a working day off in exchange for a
+	// make_up_workday, a rest day worked (Prime Minister's decision).
+	Kind   HolidayKind `json:"kind"`
+	NameEn string      `json:"name_en"`
+	NameVi string      `json:"name_vi"`
+}
+
+// HolidayDayEntry defines model for HolidayDayEntry.
+type HolidayDayEntry struct {
+	// Date YYYY-MM-DD, in the year.
+	Date string `json:"date"`
+
+	// Kind holiday: a paid public holiday (Labour Code art. 112), listed even on a weekend; compensatory: a working day
+	// off because a holiday fell on the weekly rest day; swapped_day_off: a working day off in exchange for a
+	// make_up_workday, a rest day worked (Prime Minister's decision).
+	Kind   HolidayKind `json:"kind"`
+	NameEn string      `json:"name_en"`
+	NameVi string      `json:"name_vi"`
+}
+
+// HolidayDayInput defines model for HolidayDayInput.
+type HolidayDayInput struct {
+	// Kind holiday: a paid public holiday (Labour Code art. 112), listed even on a weekend; compensatory: a working day
+	// off because a holiday fell on the weekly rest day; swapped_day_off: a working day off in exchange for a
+	// make_up_workday, a rest day worked (Prime Minister's decision).
+	Kind   HolidayKind `json:"kind"`
+	NameEn string      `json:"name_en"`
+	NameVi string      `json:"name_vi"`
+}
+
+// HolidayKind holiday: a paid public holiday (Labour Code art. 112), listed even on a weekend; compensatory: a working day
+// off because a holiday fell on the weekly rest day; swapped_day_off: a working day off in exchange for a
+// make_up_workday, a rest day worked (Prime Minister's decision).
+type HolidayKind string
+
+// HolidayYear defines model for HolidayYear.
+type HolidayYear struct {
+	Days []HolidayDay `json:"days"`
+
+	// Version Counts the changes to this year; the ETag is "v<version>".
+	Version int `json:"version"`
+	Year    int `json:"year"`
+}
+
+// HolidayYearInput defines model for HolidayYearInput.
+type HolidayYearInput struct {
+	Days []HolidayDayEntry `json:"days"`
+}
 
 // Language defines model for Language.
 type Language string
@@ -1038,6 +1100,21 @@ type ListDevSmsParams struct {
 	Phone string `form:"phone" json:"phone"`
 }
 
+// PutHolidaysParams defines parameters for PutHolidays.
+type PutHolidaysParams struct {
+	IfMatch string `json:"If-Match"`
+}
+
+// DeleteHolidayParams defines parameters for DeleteHoliday.
+type DeleteHolidayParams struct {
+	IfMatch string `json:"If-Match"`
+}
+
+// PutHolidayParams defines parameters for PutHoliday.
+type PutHolidayParams struct {
+	IfMatch string `json:"If-Match"`
+}
+
 // GetPublicMapParams defines parameters for GetPublicMap.
 type GetPublicMapParams struct {
 	// Bbox minLng,minLat,maxLng,maxLat (WGS84).
@@ -1134,6 +1211,12 @@ type PutAgencyJSONRequestBody = AgencyInput
 
 // PutCategoryJSONRequestBody defines body for PutCategory for application/json ContentType.
 type PutCategoryJSONRequestBody = CategoryInput
+
+// PutHolidaysJSONRequestBody defines body for PutHolidays for application/json ContentType.
+type PutHolidaysJSONRequestBody = HolidayYearInput
+
+// PutHolidayJSONRequestBody defines body for PutHoliday for application/json ContentType.
+type PutHolidayJSONRequestBody = HolidayDayInput
 
 // PutRoutingOverrideJSONRequestBody defines body for PutRoutingOverride for application/json ContentType.
 type PutRoutingOverrideJSONRequestBody = RoutingOverrideInput
@@ -1277,6 +1360,22 @@ type ClientInterface interface {
 	PutCategoryWithBody(ctx context.Context, code CategoryCode, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	PutCategory(ctx context.Context, code CategoryCode, body PutCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetHolidays request
+	GetHolidays(ctx context.Context, year int, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutHolidaysWithBody request with any body
+	PutHolidaysWithBody(ctx context.Context, year int, params *PutHolidaysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	PutHolidays(ctx context.Context, year int, params *PutHolidaysParams, body PutHolidaysJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteHoliday request
+	DeleteHoliday(ctx context.Context, year int, date string, params *DeleteHolidayParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutHolidayWithBody request with any body
+	PutHolidayWithBody(ctx context.Context, year int, date string, params *PutHolidayParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	PutHoliday(ctx context.Context, year int, date string, params *PutHolidayParams, body PutHolidayJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListFailedNotifications request
 	ListFailedNotifications(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1515,6 +1614,78 @@ func (c *Client) PutCategoryWithBody(ctx context.Context, code CategoryCode, con
 
 func (c *Client) PutCategory(ctx context.Context, code CategoryCode, body PutCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutCategoryRequest(c.Server, code, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) GetHolidays(ctx context.Context, year int, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetHolidaysRequest(c.Server, year)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) PutHolidaysWithBody(ctx context.Context, year int, params *PutHolidaysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutHolidaysRequestWithBody(c.Server, year, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) PutHolidays(ctx context.Context, year int, params *PutHolidaysParams, body PutHolidaysJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutHolidaysRequest(c.Server, year, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) DeleteHoliday(ctx context.Context, year int, date string, params *DeleteHolidayParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteHolidayRequest(c.Server, year, date, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) PutHolidayWithBody(ctx context.Context, year int, date string, params *PutHolidayParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutHolidayRequestWithBody(c.Server, year, date, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) PutHoliday(ctx context.Context, year int, date string, params *PutHolidayParams, body PutHolidayJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutHolidayRequest(c.Server, year, date, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2419,6 +2590,221 @@ func NewPutCategoryRequestWithBody(server string, code CategoryCode, contentType
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetHolidaysRequest generates requests for GetHolidays
+func NewGetHolidaysRequest(server string, year int) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "year", runtime.ParamLocationPath, year)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/holidays/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutHolidaysRequest calls the generic PutHolidays builder with application/json body
+func NewPutHolidaysRequest(server string, year int, params *PutHolidaysParams, body PutHolidaysJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutHolidaysRequestWithBody(server, year, params, "application/json", bodyReader)
+}
+
+// NewPutHolidaysRequestWithBody generates requests for PutHolidays with any type of body
+func NewPutHolidaysRequestWithBody(server string, year int, params *PutHolidaysParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "year", runtime.ParamLocationPath, year)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/holidays/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("PUT", queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithLocation("simple", false, "If-Match", runtime.ParamLocationHeader, params.IfMatch)
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteHolidayRequest generates requests for DeleteHoliday
+func NewDeleteHolidayRequest(server string, year int, date string, params *DeleteHolidayParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "year", runtime.ParamLocationPath, year)
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithLocation("simple", false, "date", runtime.ParamLocationPath, date)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/holidays/%s/days/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("DELETE", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithLocation("simple", false, "If-Match", runtime.ParamLocationHeader, params.IfMatch)
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewPutHolidayRequest calls the generic PutHoliday builder with application/json body
+func NewPutHolidayRequest(server string, year int, date string, params *PutHolidayParams, body PutHolidayJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutHolidayRequestWithBody(server, year, date, params, "application/json", bodyReader)
+}
+
+// NewPutHolidayRequestWithBody generates requests for PutHoliday with any type of body
+func NewPutHolidayRequestWithBody(server string, year int, date string, params *PutHolidayParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "year", runtime.ParamLocationPath, year)
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithLocation("simple", false, "date", runtime.ParamLocationPath, date)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/holidays/%s/days/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("PUT", queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithLocation("simple", false, "If-Match", runtime.ParamLocationHeader, params.IfMatch)
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
 
 	return req, nil
 }
@@ -4376,6 +4762,22 @@ type ClientWithResponsesInterface interface {
 
 	PutCategoryWithResponse(ctx context.Context, code CategoryCode, body PutCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*PutCategoryResponse, error)
 
+	// GetHolidaysWithResponse request
+	GetHolidaysWithResponse(ctx context.Context, year int, reqEditors ...RequestEditorFn) (*GetHolidaysResponse, error)
+
+	// PutHolidaysWithBodyWithResponse request with any body
+	PutHolidaysWithBodyWithResponse(ctx context.Context, year int, params *PutHolidaysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutHolidaysResponse, error)
+
+	PutHolidaysWithResponse(ctx context.Context, year int, params *PutHolidaysParams, body PutHolidaysJSONRequestBody, reqEditors ...RequestEditorFn) (*PutHolidaysResponse, error)
+
+	// DeleteHolidayWithResponse request
+	DeleteHolidayWithResponse(ctx context.Context, year int, date string, params *DeleteHolidayParams, reqEditors ...RequestEditorFn) (*DeleteHolidayResponse, error)
+
+	// PutHolidayWithBodyWithResponse request with any body
+	PutHolidayWithBodyWithResponse(ctx context.Context, year int, date string, params *PutHolidayParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutHolidayResponse, error)
+
+	PutHolidayWithResponse(ctx context.Context, year int, date string, params *PutHolidayParams, body PutHolidayJSONRequestBody, reqEditors ...RequestEditorFn) (*PutHolidayResponse, error)
+
 	// ListFailedNotificationsWithResponse request
 	ListFailedNotificationsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListFailedNotificationsResponse, error)
 
@@ -4668,6 +5070,118 @@ func (r PutCategoryResponse) Status() string {
 
 // StatusCode returns HTTPResponse.StatusCode
 func (r PutCategoryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type GetHolidaysResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *HolidayYear
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r GetHolidaysResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetHolidaysResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type PutHolidaysResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *HolidayYear
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON412     *Error
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r PutHolidaysResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutHolidaysResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type DeleteHolidayResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *HolidayYear
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON404     *NotFound
+	ApplicationproblemJSON412     *Error
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteHolidayResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteHolidayResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type PutHolidayResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *HolidayYear
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON412     *Error
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r PutHolidayResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutHolidayResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -5791,6 +6305,58 @@ func (c *ClientWithResponses) PutCategoryWithResponse(ctx context.Context, code 
 	return ParsePutCategoryResponse(rsp)
 }
 
+// GetHolidaysWithResponse request returning *GetHolidaysResponse
+func (c *ClientWithResponses) GetHolidaysWithResponse(ctx context.Context, year int, reqEditors ...RequestEditorFn) (*GetHolidaysResponse, error) {
+	rsp, err := c.GetHolidays(ctx, year, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetHolidaysResponse(rsp)
+}
+
+// PutHolidaysWithBodyWithResponse request with arbitrary body returning *PutHolidaysResponse
+func (c *ClientWithResponses) PutHolidaysWithBodyWithResponse(ctx context.Context, year int, params *PutHolidaysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutHolidaysResponse, error) {
+	rsp, err := c.PutHolidaysWithBody(ctx, year, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutHolidaysResponse(rsp)
+}
+
+func (c *ClientWithResponses) PutHolidaysWithResponse(ctx context.Context, year int, params *PutHolidaysParams, body PutHolidaysJSONRequestBody, reqEditors ...RequestEditorFn) (*PutHolidaysResponse, error) {
+	rsp, err := c.PutHolidays(ctx, year, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutHolidaysResponse(rsp)
+}
+
+// DeleteHolidayWithResponse request returning *DeleteHolidayResponse
+func (c *ClientWithResponses) DeleteHolidayWithResponse(ctx context.Context, year int, date string, params *DeleteHolidayParams, reqEditors ...RequestEditorFn) (*DeleteHolidayResponse, error) {
+	rsp, err := c.DeleteHoliday(ctx, year, date, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteHolidayResponse(rsp)
+}
+
+// PutHolidayWithBodyWithResponse request with arbitrary body returning *PutHolidayResponse
+func (c *ClientWithResponses) PutHolidayWithBodyWithResponse(ctx context.Context, year int, date string, params *PutHolidayParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutHolidayResponse, error) {
+	rsp, err := c.PutHolidayWithBody(ctx, year, date, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutHolidayResponse(rsp)
+}
+
+func (c *ClientWithResponses) PutHolidayWithResponse(ctx context.Context, year int, date string, params *PutHolidayParams, body PutHolidayJSONRequestBody, reqEditors ...RequestEditorFn) (*PutHolidayResponse, error) {
+	rsp, err := c.PutHoliday(ctx, year, date, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutHolidayResponse(rsp)
+}
+
 // ListFailedNotificationsWithResponse request returning *ListFailedNotificationsResponse
 func (c *ClientWithResponses) ListFailedNotificationsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListFailedNotificationsResponse, error) {
 	rsp, err := c.ListFailedNotifications(ctx, reqEditors...)
@@ -6519,6 +7085,278 @@ func ParsePutCategoryResponse(rsp *http.Response) (*PutCategoryResponse, error) 
 			return nil, err
 		}
 		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetHolidaysResponse parses an HTTP response from a GetHolidaysWithResponse call
+func ParseGetHolidaysResponse(rsp *http.Response) (*GetHolidaysResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetHolidaysResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest HolidayYear
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePutHolidaysResponse parses an HTTP response from a PutHolidaysWithResponse call
+func ParsePutHolidaysResponse(rsp *http.Response) (*PutHolidaysResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutHolidaysResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest HolidayYear
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteHolidayResponse parses an HTTP response from a DeleteHolidayWithResponse call
+func ParseDeleteHolidayResponse(rsp *http.Response) (*DeleteHolidayResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteHolidayResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest HolidayYear
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePutHolidayResponse parses an HTTP response from a PutHolidayWithResponse call
+func ParsePutHolidayResponse(rsp *http.Response) (*PutHolidayResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutHolidayResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest HolidayYear
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
@@ -8764,6 +9602,18 @@ type ServerInterface interface {
 	// Create or replace a category.
 	// (PUT /v1/admin/categories/{code})
 	PutCategory(c *gin.Context, code CategoryCode)
+	// The public holidays, compensatory and swapped days off and make-up working days of a year.
+	// (GET /v1/admin/holidays/{year})
+	GetHolidays(c *gin.Context, year int)
+	// Replace a year's days (deadlines computed from then on use them; every replica within 5 seconds).
+	// (PUT /v1/admin/holidays/{year})
+	PutHolidays(c *gin.Context, year int, params PutHolidaysParams)
+	// Remove a day from a year.
+	// (DELETE /v1/admin/holidays/{year}/days/{date})
+	DeleteHoliday(c *gin.Context, year int, date string, params DeleteHolidayParams)
+	// Add a day to a year, or replace it (for example a Tết day the Prime Minister's decision moved).
+	// (PUT /v1/admin/holidays/{year}/days/{date})
+	PutHoliday(c *gin.Context, year int, date string, params PutHolidayParams)
 	// Notifications parked after their last delivery attempt failed, oldest first.
 	// (GET /v1/admin/notifications/failed)
 	ListFailedNotifications(c *gin.Context)
@@ -9037,6 +9887,209 @@ func (siw *ServerInterfaceWrapper) PutCategory(c *gin.Context) {
 	}
 
 	siw.Handler.PutCategory(c, code)
+}
+
+// GetHolidays operation middleware
+func (siw *ServerInterfaceWrapper) GetHolidays(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "year" -------------
+	var year int
+
+	err = runtime.BindStyledParameterWithOptions("simple", "year", c.Param("year"), &year, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter year: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(BearerScopes, []string{"admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetHolidays(c, year)
+}
+
+// PutHolidays operation middleware
+func (siw *ServerInterfaceWrapper) PutHolidays(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "year" -------------
+	var year int
+
+	err = runtime.BindStyledParameterWithOptions("simple", "year", c.Param("year"), &year, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter year: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(BearerScopes, []string{"admin"})
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PutHolidaysParams
+
+	headers := c.Request.Header
+
+	// ------------- Required header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for If-Match, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter If-Match: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Header parameter If-Match is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.PutHolidays(c, year, params)
+}
+
+// DeleteHoliday operation middleware
+func (siw *ServerInterfaceWrapper) DeleteHoliday(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "year" -------------
+	var year int
+
+	err = runtime.BindStyledParameterWithOptions("simple", "year", c.Param("year"), &year, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter year: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "date" -------------
+	var date string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "date", c.Param("date"), &date, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter date: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(BearerScopes, []string{"admin"})
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteHolidayParams
+
+	headers := c.Request.Header
+
+	// ------------- Required header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for If-Match, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter If-Match: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Header parameter If-Match is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DeleteHoliday(c, year, date, params)
+}
+
+// PutHoliday operation middleware
+func (siw *ServerInterfaceWrapper) PutHoliday(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "year" -------------
+	var year int
+
+	err = runtime.BindStyledParameterWithOptions("simple", "year", c.Param("year"), &year, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter year: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "date" -------------
+	var date string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "date", c.Param("date"), &date, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter date: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(BearerScopes, []string{"admin"})
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PutHolidayParams
+
+	headers := c.Request.Header
+
+	// ------------- Required header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for If-Match, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter If-Match: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Header parameter If-Match is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.PutHoliday(c, year, date, params)
 }
 
 // ListFailedNotifications operation middleware
@@ -10266,6 +11319,10 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.GET(options.BaseURL+"/readyz", wrapper.GetReadiness)
 	router.PUT(options.BaseURL+"/v1/admin/agencies/:id", wrapper.PutAgency)
 	router.PUT(options.BaseURL+"/v1/admin/categories/:code", wrapper.PutCategory)
+	router.GET(options.BaseURL+"/v1/admin/holidays/:year", wrapper.GetHolidays)
+	router.PUT(options.BaseURL+"/v1/admin/holidays/:year", wrapper.PutHolidays)
+	router.DELETE(options.BaseURL+"/v1/admin/holidays/:year/days/:date", wrapper.DeleteHoliday)
+	router.PUT(options.BaseURL+"/v1/admin/holidays/:year/days/:date", wrapper.PutHoliday)
 	router.GET(options.BaseURL+"/v1/admin/notifications/failed", wrapper.ListFailedNotifications)
 	router.POST(options.BaseURL+"/v1/admin/notifications/:id/retry", wrapper.RetryNotification)
 	router.GET(options.BaseURL+"/v1/admin/routing-overrides", wrapper.ListRoutingOverrides)
@@ -10611,6 +11668,385 @@ type PutCategorydefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response PutCategorydefaultApplicationProblemPlusJSONResponse) VisitPutCategoryResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetHolidaysRequestObject struct {
+	Year int `json:"year"`
+}
+
+type GetHolidaysResponseObject interface {
+	VisitGetHolidaysResponse(w http.ResponseWriter) error
+}
+
+type GetHolidays200ResponseHeaders struct {
+	ETag string
+}
+
+type GetHolidays200JSONResponse struct {
+	Body    HolidayYear
+	Headers GetHolidays200ResponseHeaders
+}
+
+func (response GetHolidays200JSONResponse) VisitGetHolidaysResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetHolidays400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetHolidays400ApplicationProblemPlusJSONResponse) VisitGetHolidaysResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetHolidays401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetHolidays401ApplicationProblemPlusJSONResponse) VisitGetHolidaysResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetHolidays403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetHolidays403ApplicationProblemPlusJSONResponse) VisitGetHolidaysResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetHolidays503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetHolidays503ApplicationProblemPlusJSONResponse) VisitGetHolidaysResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetHolidaysdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetHolidaysdefaultApplicationProblemPlusJSONResponse) VisitGetHolidaysResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type PutHolidaysRequestObject struct {
+	Year   int `json:"year"`
+	Params PutHolidaysParams
+	Body   *PutHolidaysJSONRequestBody
+}
+
+type PutHolidaysResponseObject interface {
+	VisitPutHolidaysResponse(w http.ResponseWriter) error
+}
+
+type PutHolidays200ResponseHeaders struct {
+	ETag string
+}
+
+type PutHolidays200JSONResponse struct {
+	Body    HolidayYear
+	Headers PutHolidays200ResponseHeaders
+}
+
+func (response PutHolidays200JSONResponse) VisitPutHolidaysResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type PutHolidays400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PutHolidays400ApplicationProblemPlusJSONResponse) VisitPutHolidaysResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PutHolidays401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PutHolidays401ApplicationProblemPlusJSONResponse) VisitPutHolidaysResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PutHolidays403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PutHolidays403ApplicationProblemPlusJSONResponse) VisitPutHolidaysResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PutHolidays412ApplicationProblemPlusJSONResponse struct {
+	ErrorApplicationProblemPlusJSONResponse
+}
+
+func (response PutHolidays412ApplicationProblemPlusJSONResponse) VisitPutHolidaysResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PutHolidays503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response PutHolidays503ApplicationProblemPlusJSONResponse) VisitPutHolidaysResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type PutHolidaysdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response PutHolidaysdefaultApplicationProblemPlusJSONResponse) VisitPutHolidaysResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type DeleteHolidayRequestObject struct {
+	Year   int    `json:"year"`
+	Date   string `json:"date"`
+	Params DeleteHolidayParams
+}
+
+type DeleteHolidayResponseObject interface {
+	VisitDeleteHolidayResponse(w http.ResponseWriter) error
+}
+
+type DeleteHoliday200ResponseHeaders struct {
+	ETag string
+}
+
+type DeleteHoliday200JSONResponse struct {
+	Body    HolidayYear
+	Headers DeleteHoliday200ResponseHeaders
+}
+
+func (response DeleteHoliday200JSONResponse) VisitDeleteHolidayResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type DeleteHoliday400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteHoliday400ApplicationProblemPlusJSONResponse) VisitDeleteHolidayResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type DeleteHoliday401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteHoliday401ApplicationProblemPlusJSONResponse) VisitDeleteHolidayResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type DeleteHoliday403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteHoliday403ApplicationProblemPlusJSONResponse) VisitDeleteHolidayResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type DeleteHoliday404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteHoliday404ApplicationProblemPlusJSONResponse) VisitDeleteHolidayResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type DeleteHoliday412ApplicationProblemPlusJSONResponse struct {
+	ErrorApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteHoliday412ApplicationProblemPlusJSONResponse) VisitDeleteHolidayResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type DeleteHoliday503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteHoliday503ApplicationProblemPlusJSONResponse) VisitDeleteHolidayResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type DeleteHolidaydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeleteHolidaydefaultApplicationProblemPlusJSONResponse) VisitDeleteHolidayResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type PutHolidayRequestObject struct {
+	Year   int    `json:"year"`
+	Date   string `json:"date"`
+	Params PutHolidayParams
+	Body   *PutHolidayJSONRequestBody
+}
+
+type PutHolidayResponseObject interface {
+	VisitPutHolidayResponse(w http.ResponseWriter) error
+}
+
+type PutHoliday200ResponseHeaders struct {
+	ETag string
+}
+
+type PutHoliday200JSONResponse struct {
+	Body    HolidayYear
+	Headers PutHoliday200ResponseHeaders
+}
+
+func (response PutHoliday200JSONResponse) VisitPutHolidayResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type PutHoliday400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PutHoliday400ApplicationProblemPlusJSONResponse) VisitPutHolidayResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PutHoliday401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PutHoliday401ApplicationProblemPlusJSONResponse) VisitPutHolidayResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PutHoliday403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PutHoliday403ApplicationProblemPlusJSONResponse) VisitPutHolidayResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PutHoliday412ApplicationProblemPlusJSONResponse struct {
+	ErrorApplicationProblemPlusJSONResponse
+}
+
+func (response PutHoliday412ApplicationProblemPlusJSONResponse) VisitPutHolidayResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PutHoliday503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response PutHoliday503ApplicationProblemPlusJSONResponse) VisitPutHolidayResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type PutHolidaydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response PutHolidaydefaultApplicationProblemPlusJSONResponse) VisitPutHolidayResponse(w http.ResponseWriter) error {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(response.StatusCode)
 
@@ -13419,6 +14855,18 @@ type StrictServerInterface interface {
 	// Create or replace a category.
 	// (PUT /v1/admin/categories/{code})
 	PutCategory(ctx context.Context, request PutCategoryRequestObject) (PutCategoryResponseObject, error)
+	// The public holidays, compensatory and swapped days off and make-up working days of a year.
+	// (GET /v1/admin/holidays/{year})
+	GetHolidays(ctx context.Context, request GetHolidaysRequestObject) (GetHolidaysResponseObject, error)
+	// Replace a year's days (deadlines computed from then on use them; every replica within 5 seconds).
+	// (PUT /v1/admin/holidays/{year})
+	PutHolidays(ctx context.Context, request PutHolidaysRequestObject) (PutHolidaysResponseObject, error)
+	// Remove a day from a year.
+	// (DELETE /v1/admin/holidays/{year}/days/{date})
+	DeleteHoliday(ctx context.Context, request DeleteHolidayRequestObject) (DeleteHolidayResponseObject, error)
+	// Add a day to a year, or replace it (for example a Tết day the Prime Minister's decision moved).
+	// (PUT /v1/admin/holidays/{year}/days/{date})
+	PutHoliday(ctx context.Context, request PutHolidayRequestObject) (PutHolidayResponseObject, error)
 	// Notifications parked after their last delivery attempt failed, oldest first.
 	// (GET /v1/admin/notifications/failed)
 	ListFailedNotifications(ctx context.Context, request ListFailedNotificationsRequestObject) (ListFailedNotificationsResponseObject, error)
@@ -13720,6 +15168,135 @@ func (sh *strictHandler) PutCategory(ctx *gin.Context, code CategoryCode) {
 		ctx.Status(http.StatusInternalServerError)
 	} else if validResponse, ok := response.(PutCategoryResponseObject); ok {
 		if err := validResponse.VisitPutCategoryResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetHolidays operation middleware
+func (sh *strictHandler) GetHolidays(ctx *gin.Context, year int) {
+	var request GetHolidaysRequestObject
+
+	request.Year = year
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetHolidays(ctx, request.(GetHolidaysRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetHolidays")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(GetHolidaysResponseObject); ok {
+		if err := validResponse.VisitGetHolidaysResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// PutHolidays operation middleware
+func (sh *strictHandler) PutHolidays(ctx *gin.Context, year int, params PutHolidaysParams) {
+	var request PutHolidaysRequestObject
+
+	request.Year = year
+	request.Params = params
+
+	var body PutHolidaysJSONRequestBody
+	if err := ctx.ShouldBindJSON(&body); err != nil {
+		ctx.Status(http.StatusBadRequest)
+		ctx.Error(err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PutHolidays(ctx, request.(PutHolidaysRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PutHolidays")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(PutHolidaysResponseObject); ok {
+		if err := validResponse.VisitPutHolidaysResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeleteHoliday operation middleware
+func (sh *strictHandler) DeleteHoliday(ctx *gin.Context, year int, date string, params DeleteHolidayParams) {
+	var request DeleteHolidayRequestObject
+
+	request.Year = year
+	request.Date = date
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteHoliday(ctx, request.(DeleteHolidayRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteHoliday")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(DeleteHolidayResponseObject); ok {
+		if err := validResponse.VisitDeleteHolidayResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// PutHoliday operation middleware
+func (sh *strictHandler) PutHoliday(ctx *gin.Context, year int, date string, params PutHolidayParams) {
+	var request PutHolidayRequestObject
+
+	request.Year = year
+	request.Date = date
+	request.Params = params
+
+	var body PutHolidayJSONRequestBody
+	if err := ctx.ShouldBindJSON(&body); err != nil {
+		ctx.Status(http.StatusBadRequest)
+		ctx.Error(err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PutHoliday(ctx, request.(PutHolidayRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PutHoliday")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(PutHolidayResponseObject); ok {
+		if err := validResponse.VisitPutHolidayResponse(ctx.Writer); err != nil {
 			ctx.Error(err)
 		}
 	} else if response != nil {
@@ -14908,202 +16485,218 @@ func (sh *strictHandler) CreateUpload(ctx *gin.Context) {
 // Base64 encoded, gzipped, json marshaled Swagger object
 var swaggerSpec = []string{
 
-	"H4sIAAAAAAAC/+y93XIbOZIo/CoIfhthabZEUbLktqWY2LBlu8ez/tFY9vTGjvyRUFWSxKgKqAFQlNgd",
-	"foYT5wHOxYl9gb07EbuXe2LfY97kBBJA/ZAosihLsnvGfeEWySr8JDIT+Z+/9GKR5YID16p39EtvCjQB",
-	"iX++By3nT8capPmUgIolyzUTvHfUO4NY8EQRLcgVZZpcwFhIIFrOGZ8QOqGM93tRT8VTyKh5PWOcZUXW",
-	"OxpEPT3PoXfUY1zDBGTv8+fPUU+CygVXgDM/o8l7+EsBSptPseAaOP5J8zxlMTWL2M2luEgh+8c/K7Oi",
-	"X2pz/YOEce+o9//tVlvbtb+q3VP7lp20uacPUyDSTkuYIhlNx0JmkBAhyZiyVJEZTVmCsx+TEUgppBqR",
-	"lCmtCMxAzokYj4EnBgRjBmnS732OeieCj1MW3/tW4inlEyCxm16RK6anRJtfCimBa6I01YBrfGH2cp8L",
-	"fMrnROgpSIJgJFsHg0FEDgZ75p+H5p8D88+h+edJRA729s0/5oc9892++bj/JCKHg8E27uClkBcsSYDf",
-	"5y7O2IRDQhiPyEWhiZ4yRaRIgWR0TrjQJBH4Ja7wrdAvRcGT+1zgW0FUEU+JBCUKGQPZEhIXJjhYVKBp",
-	"ChLXqwAsKD8I8YbyuaNAda94KwTJKJ8TqjVkuVbHlr2MkBftIDMaEWWZj2Ewi+xqp+RXoRW4p3drnA0X",
-	"8ZHTQk+FZD/DvR7PG6YU45OIwHXOpOU0jCOXIbGEBLhmNLXo85HTGWUpvUjhXgmVKC0knQBRIGcgSSJA",
-	"IQpRrq5AHhuebxk+oQaiLWdF3go9NYzxiirHmpLbPMBcihiUum/w/ARpumOvCcsDJIwLBQnZGgtJ4Jpm",
-	"eQqEkjylMRBRaMUSS3m5FDPGY6S5z/6mRDg8nQCP5+avXIocpGbgiDDLCg7DWCSwfCO/FJK4J8gpiDyF",
-	"B4qciCxjWgOoI5xUjMcsZjQlhzsJmzBNzFjmGNyVrLRkfGLQjSXroGKX+SoxT18yy9eAmyv+T36pvajn",
-	"tslo2ot6hWYp0/Ne1DP7wiNRwxi4ltD7FFgEpxkMLUsP/zZjOKsFc++o9/HZ2+fkdPrf//7X//xffEKe",
-	"/de/MXIy/a//PV/eIsocfykM2ZkVs6RXjVnN7LZWLU5c/BlibRZQ7r+xguKCJzuDR49+eGg2b9iYNKfz",
-	"//+J7vw82Hnyyf1/59Mve9Gjh5//IQR7NzLPC4vAScIMqGh6WsOHMU0VRGtQpL4AM/svh+EZ7/78Mnr9",
-	"GvhET3tH+4NBZORB/3kvWnm6G725cKo3ONDXzEqdTcAyDVnzj/WkYcZ0k1Ap6XwZ53Cs0FKeGUGByvmJ",
-	"SFOILYUvLmkMVBcSuq/KD/rSvri8PP+5wgP3aG0Zn9aBHH+NqtWt2p5fydLeJiAyw+JDTFDIhHGq285l",
-	"+Q/DnqnuHfUSUZjroVwQL7ILc4O0wWHTzxXc3hSpZqcinU82AFl9ayGoNQGxCBZL8JtTdjvltrPdIEte",
-	"2FQrmbXgWGcwlbjRgEhophOqYSLCWGTBtYpc/Nsn5lm8+GmSMsNcU6pUfQeFnBhZI+pxg2lpEKATKYq8",
-	"eVUwPpZUaVnEuP/AS1PKkxSS4cV8+b5/yglFNkNePY+M4DhyRzsiRvQwt/2yGEDE2Ir9TlC4moIsxREj",
-	"4xCGYnW1yApfVqFC9fx7QROS0IxO2t9ZvLV/99//TqZ//c//wSck++t//B9N/u//dDd4aIh8Olcspuky",
-	"SN6DEunMCJlGskEZUxFlsAUlzxlT7CKFI0K9qJpPhRZG1/doVhOFLoRIgXIzowKumGazgNT11uj9RE3F",
-	"FSeCW0gWFymLSUbz0GgLOI2IGBY8LMY0kGAJCetrW0UBJw7fK5hLQZNheU4LggpKKUMjojx8EhYY/MA3",
-	"EVJuiZBqcsHBeoHiZqRkTrA2z6ODboLLvYo8nSmCAyRqAfk7IPwaDL5r1L0Neay8CG4ukZ1MIb5cXgd4",
-	"w9mS1jwVUkeEC75T7pNIoEpww3U5GYnLkWE9SCJBFSyl2iDl0O5vSWbxV7QnnkzwiUguDGAfBilHXHY8",
-	"zh4+21hAECSWSN4buLddsBXD8TpRq6hRPdpNgWu5gJ5R8wadk5+oTNaqfTX+W8Pg0G6fU01fXOdCBrAR",
-	"8HtIhlQ3BU6qYUezLHgV5lKMWQodjA/4GJKlUkbl6oz3Z/aFV3ws1qJ+fQ/V4mqThoDykrIUkrdCs7Ez",
-	"sXQl1+bv3txXQ9DSOxD1Ygl0U+jCDLgeMp7A9TJ5fjDXtFB4YXmRCF8gzN7hEgwwHihihjdMq0agtYVZ",
-	"I0lz7PNiMHgY2wEIS/AjHNlv/Wjl5PbXMPErPSy5y9LPdvyhXUAHy0b1fBM0UQX6xpwNoLdL8Ruz0ZcM",
-	"0qT0NiwotOa3ZYD+ZGTUIzK6EMm8nwqLZv2U6lFERn8pQM77KcsYfrT2wf6rBLJcIPPa+WeYj0i/H+Sw",
-	"GShlBKC1MLRLq14Ibe13QFNzQy9uS2mqi4aYIy7XKzvurdBErymfFG7Zfki8gIEH+f5rB7MA2cVxIanh",
-	"8B315HSRBNuf5JOOT1rPRMu5W4nak2pMMyBjKTLUUdzWE5ixGIVYI9AM4ZqN14M3RS6XoobhFhAEtQPd",
-	"TcTcJnADDGgquFHO/HMElGYZ1WCYkNFwAVWxZQhm9Nq6UvcG5r8o5FvtcGTlME/qQ+w8GWxymtVaHjdG",
-	"wY8Lw7QeQRjyE1Homhd4IwXDYMRQi0srHCzCniliH3mgyMuTN0TChClt7ZkE3zoy8rLSIldkAlobATov",
-	"1NSeSEPxePJorXguYSxBTav11AY43NvfzKLZHCwEubdA5cWtiM12pPd4dXwBz28Msywp1ow0m5hjWi1e",
-	"N5EWGhgSGDNhSlMeg6XlJfIYizQVV86N1SYmrNqcBY71pVT3xfo3zuyzwSvfibYlfMuRG9tpwKu+k9BJ",
-	"vtP5yZSmKfBJwGgb+5/CYknUs15OtZmUbLhkmIFa+Btu+aK/9+ggIjmVOp2TjKpLa8qptIJ/fHzwZG//",
-	"N7/5zaMfHveCNKqAJ0PUjIfOZxk6zEX1ob5lv9jGRluGboHuzfhdCaOatvVkb588PDgkdr81jvNwQ4Zj",
-	"B29Z7x9BsvF8UyfVAp5sZmBpdW09ClmqVp8XjhXa2ilV6krI5ASNiJvuz4bXDHM3yKJF53D9lcHhqvPr",
-	"g7WbXlzPwvhBABhZapnEp8AmU72Ky7U6IJr0i9RwRDS9BE4u5ijmORucFmhPdXqYEmmBAn9N4rPBZkZ3",
-	"wQiAkMxbMdHmvM9BshnVbAaKUAkkowl6xd1sNvgrp3pan8/FFjCUFiXQxDDTMaq+wcn1tMguOGXpsJAB",
-	"o9zZVEi9k7IZJOTj+9deAT0YDEh+TcqXgxrLJgM6Q3RSbplsZaBpQjUlZsQ8hyQiVJNMKE32BwePSX69",
-	"HZz2iiVWtVnDD5GqVqgupynVhu/XVRfKEynwRSbM5XQFF0GongrG9Y9dHYNNCP0p5ZOIpFR/MtNs4BjM",
-	"6PUr+7hlm9WHdS5AXO6t+f58CErIdv3+5Ql5cnD4Q+nDSURcZMB1v7csGWvK0pCuRTW5Aq7JlRR8YiPZ",
-	"zJUcoTOJkhykskS4fKtjHOTymC9CEZF2vCqO0q8ZBetOQmnNghBwxDJuJZuwxLBI4AExAB8Yhgw7ZoB/",
-	"2XE39M6r557M3DvB8drYkBnrdx8+nBL7wGIYTo2raqZTaCF5ooosowhkXIlhteZvB9PgijyaLtqrP75/",
-	"RSSMQQKPgXCaMUSDpUEjAv1Jn4ymWufqaHdXZVTqv/D+rAyuUrvV8Y76vY4EYPe5mnlUBtMFTRsvjjap",
-	"80b6AFN5SufDVjf4epH+owJpBfq0Zq9Z9UZp12kXe9+DYol5iQiezqNS9g0js1hvXX4vrGm5UCD9Zhcw",
-	"TdPxGKfrdwuiwmlru15rSnTn+jE3R7JW1soYr3+7t8TiFo6uJjo9Xu9K2/ysPod2hDdvp+iWlab/xo23",
-	"FAGy8tX6Cmrwutf4i8YibjWUqQngxj19OBgELmdZcKMIB9j6GyGB+AWQjOp4CgnRU2o9AYeDAVHuLl12",
-	"lN5TvFTbabZwwjAbrNlZWn8croq4bD5kPdXLD6WFcgG8y+Bqt9m4KJMVv7Xz4lgUNtK3ebAndiXqiBht",
-	"AqPKrRdEhW9awYd4HQRXjorIbKNbZFELc4BpP98WnWsxgquD9rOkgLTpER1CuOyzi2O276LNzrcCNd39",
-	"vQr36o+0Yd49Ifid4PA6A2Ra8+FsdGWsxGr0mGzKdS2aBmRvSTWzfoLSK3BY8wnshYhOQgxstqF0JiFP",
-	"52Gh2uLJA+WVX3y0RdT/YopeMrBWwXIO25sHWwK8ue/mWqoja6exM021Clv4L8L4P5YiW9pmMO5/Iw9B",
-	"bTnvxVUwMlZ0mDboSnCLxiEis6818DALWOY6s8mwwssOCv8lhAGYQcIoH05FEdJ13+Cv5ErIS6M34VPo",
-	"qCR40LkmWiwYszqspWP6w3Kgj0WgoZpSGZDoB2Yxe8eEXijU+JmeCsxc8ctTHdfnkThsD/RI3cFsZIBe",
-	"G672bvjM1fS5dfoun3eeD2cgVSsfvYkuVjNarSQG/xyi/WXLwRWo5nwB27FD15bV0LVqw6+G3Y1c2k3o",
-	"LhjuvxKwF/0V/oe27d8sQulCJC2ShUhTmisYtnGOhGraDudf2kw0jcB/JiTT85ZIoBvcoKVVafmXFsRt",
-	"QUJvtkHwuL0213SLwUPvgSaMgwrlP0whvtwgIBSjOQPX1XKwjrf3F7X8y67RO5FfV3g36Mm/mcvvnmMK",
-	"WoX6OIZcu6DqbqhHk0S6I1wpwt8kFiBkIzW/2duXJkTMwKZGoH2t6SL+w9ud/Ud7ezuDweBgP7Tyuwgs",
-	"sP52J54EcvhterZ9SrkEcxtaKCmmz6OhYkoxxhuvc9ZiqtgsCKGrvlHGlt1Am2jTI1B0V9NhLLhyObwB",
-	"hbwU6kJmfgxllQ8UsY95AznGo2PC9Z5BicOwIcAJHxthtRSFX89qcys+9hxiphzUbhLuYfiujSTtDO0P",
-	"7oUXXHeJgw8HkDSVmRJHapEli2dXU3nKJS+EnHjQ1YmhnQfZfNuFfJWnO/862Hky3Pn0y+Po0UE4Y8W9",
-	"fhOpp+JY9TiKwSC6PQ62wCeaOH2aUsaJhmt9TH734c1rm7GEeeZL8WiL6SKhRW5K3BZoDQpvLvBjngqa",
-	"kFfPndJz+u7sA9md7e0W+IMiW78/e/eWqOIiYzaaHB0K2w2n3w3OtLL6Pqp7Z/c68ZQExrRIde9IywKW",
-	"KjPQeS0QnFyAy/GyZoV0TgSPXXjCDJJ/InW2Y46HV3lhXbLAwiTWTgWnNBSAtZnu3hbXF/U4XOthXEgV",
-	"Sm05pUoRqsjIPlBlG5q3SE4nUGqWLiEupcr+0O+o+bfv+ywgnpVKoxVG8E/Gh7kUEyRb82kshs5N21Qv",
-	"o16cCuW+M1O5P0UOvCW4w7vgnpa+jI1igv1LtdiSGUtgaNaIPJePGep0CVN5gcYSSXVLkq7QLY5uW5uD",
-	"bNVH344cRmMO0pYbfxsT3ihmhHprgH0Ob84gf1m+/Ta2/C2cO43bEd55MasDt/DvRT2sZgGyNLcNaZIx",
-	"7mCHjhz8Db8MHuXCbbzCZt0t279mAl7J/KvEKYQDVSGu/44DwWQRH31BYspRjLV+Xz4xHK3FtmmGdOah",
-	"ZexQNMMg8z8y0Jxm0JJ/Josm5I3wLFnSrAoxdJqft3DnLundcBEqQelhZRTtUjRiETG8HRUXUwKrvsUw",
-	"0uDJvvMrXh0y0LXKyc3Vk2ZVjjVm5SV78tBJYtWiO+z5RpLO5lAJnlfHJd5GjPriSd/culBPllu2L9xA",
-	"98N0KiOkfYGLoS4oN8YL7iBTNzNumdt6M/sRXOsW81EX21HPjRCVM9+ilQgDVu4pSIhepA0Dd01BvdUQ",
-	"opuG8nQI1ykfLyN3yn2tjdxBUJ/gM1/CaTYLAP+yAJ+bR1VXp1BeiF8of9RPqr1UVN/oQPstxaIWTrR2",
-	"mLVob1x36/ndBhe2NPeFNPtaTNimAvUXxNjXob8JBnYAeesWby/GbQPOc18EEnJdfGDxJehbkr8o5iYl",
-	"Q6stNLGzzYtSKrVm7NQmgwdAVtgagTAU47DMLCSbME7TKjXcCGWRreWAdlnBAYsbekXSKMlMK1KOHY6e",
-	"VjFNfWTa8sLKfKxhJmah8LWXqL2VcxyZBaFh2ExdWiQoT0g5lPvLFgT025qDJltaFkAykWGEqa0SYlXG",
-	"P9totmNCiboCyMmYcaamoAglZmFET6kmlBNRaDoxyoUGKQujjW+HzdHTsljr8m9G0UgKGFqFfvUzTpVf",
-	"ZyQOWXm9S6ObkWTZq9ymzLqR6/L60p6WN1BhaAmcZYyvlvGpldhuyTBRLlRpKm2QiouNt5aKat0WPcwp",
-	"S8rVGC+9jMrLYbUh/FgiqdNsrBI/tRplwfGP0DVpM+c62B63Fu2O2xi4ji+iLc7HtDcjMW7NArnIcm7K",
-	"VciWBanhIOUYEWkCcXvBNLM/2MhCVI+PMvPhYW5HxFU48EvYjgieOhPcfFVhwHZUWpL8sbsVulOPiDlQ",
-	"a17yxiUj9HezKNnlLS/djVSxOV03vCoAw3PJlrPt2uI6R5YdcZq28KI2C0yJ2GWpgRoGc6GHdOhyHtDI",
-	"qAqsrmqLayCN0ItCNesb1TWl4SbmpZCu3W40s5wgbCXGcFnVISKhxiwX8AdHVyQ3ILcJLK5uytVUpGAw",
-	"pqjfdtW6NpMq7TxnNsmlg6G6W1SZ23872PyEt+Htvv3s9tW2pDVyzk3U3M0cx+5aWxlFvREEb+YfdZXk",
-	"1te7WpcqX5akqy4zv8W16nHT5xpAp/LOrcryVe6M5Xsw1kIOvRLaFiLdYuDY5MTHUmTDm8HdXzghdncL",
-	"hQ3QDubg1gBIEPziEvgpZTJMyUoN26P0fAY/4+29LwquWWozl3E4WzrE1XJXbbEFC3E74QCs4WJiyTOg",
-	"siXY3yignYuILV0hNTg05m6AYHHdbtIQ0K04drOgJle0fWnzLKMT2P1zDhNzz+KHnFd/X8FFXn6YAovD",
-	"GeHsZ8N4XHpwVbfm8If9x48OBhu5qxoLbQzdDpKzVIQrx21cEqNWMv/mMYUZ6Klo5JWcfvwQxi9cfhtf",
-	"6ZRIUg3hs0nc9NVmGkUzglC0xtCbiOlYOi8uJNPzM0MQLqLTklT510sP/N//9KEXBUqE1okcwxwUm/Ad",
-	"xvvkBY2npPRu2Y4wkZHeDXNQschB2RAkpgiSJDhfrEhBWd05o/NzHtM0JUwfoy0hY0mSwhWVQICPhYz9",
-	"o2b4/jn37XXwdrN7KXc+1Tq37QqYc2c0t/OMxpdg83rNOs4yKjX5Q/HX//g3PiFvGZ+SmGn2M/CdMUBy",
-	"QeNLQvO8T6r8UxcY4XN+UdGyKkXKxmDdyPSc2wq7lCdmHiaJDz05JkCxL4ktk6eIFIWGhGjhFbRccCzX",
-	"61I6Igyuh4RczNG04WyvtqsN4+ecEl9gNDLzRc0Ijai1Ru85P+c2Vd12omFYIrXMqR+1tY8YlWn2ZMuy",
-	"WTJyWfqj7T75Y5XibhPk8djOebBPEKHaLpfxsq8QAtu2RCIxlXJuljWqJ6CPiCWeY/KXQmgwig9ao+ai",
-	"OOcOsrRMBkeESVkMXCFztdbBnuEbkoH2ErYNDO4FMOKlx4Snp69qhoij3qC/1x+g7JcDpznrHfUe9gd9",
-	"1wBhisS2m8Bs15bQshmwyO9KkjGE3XvNlH4Os1P7lHlZ0gw0sro//dIzV3EP6/35gp1HZRhyxWxsME+t",
-	"79RGxbo+f1roRLU/GKxoJ7JhGxEffN7SsMlXGPsc9Q7stKHRyuXt1rpk4SsH618pexDhAlz807qXXLGF",
-	"GhftHf3pU9RTXk+y5SMw1EfENMWaakpTnuwwTrxE6wpJ2MJrlotGRKQJKE3GTCrU2mfmvfjSZbe/PHkz",
-	"fPH2+em7V28//BYHZNyq8HSiXOm/3iezMEQvla3FrbOsI2L5Sk6dEOvh/v0ikvfztuCRM+H8KjHJrP/s",
-	"zRkiE6ID45eLKGQTkCLC4aoVeVrQZIo1On9uRZMfQbsynnd4fG6GULOllM2gvxJAr9kMOCjXz8dVJjKX",
-	"VpHjNatAzlzclt9+FXbjoIApDXUgNFexPxjYi8TeVQnkwBMszWTDylREDgcPyVYZKjamLDV3mU122LaN",
-	"3a6YDStaAnCVxXGHMK4mCYDZ/DhH6jgcPLyfKZ/WwbjQQuu22mCtwJpybUfkjeAT8fwZIsvZw9oSWtFl",
-	"treLPuxdlMQYqN1fWPIZJfEiQEOnhX7qo7ZCnNbIBBWjddWJ27hsR8Pop9I98czlad3KkdYbMX1uKjVm",
-	"oZ/vEIF9UGGYxbtSaVRhdzZIbs7q99a/0uiOhy89XP9S1Y/xiy+ISlX7kw+m+NzAbhuBQoREdwaNAZsc",
-	"WBBt4RGA8iK20QscYzMPs5g6DcJ3qmvcHDHVNBWTAhZJwZkKkRhikcBKcjip7IrrCcLZIm9GEk0z8l2R",
-	"RbP5xz0TRtXLoaXtqfv9O3G0EkcJo06ozmvV/dWuK3u4Ss5ebgpwp1d9Sw+CNiWLohWhsan+PZ72YZc3",
-	"6r0+7x5DGiflAVRGfzBpEzgSMMKpLFuzEosJTR2ujlANEK9GKiNP7MqyrqNQAcxCWae+1NsQL9pDox52",
-	"Uen2l4XnPxRQQHJsNN0yCJAo4Ak6pptXzX3i3cZK3TeIqGfAE0JDJGwb0EaEi6vI2h6ZVmUTYSJBQXfc",
-	"dAmJOz7fYbVVYSEA/W61mkD8fAufKxff/xVfZY1I2gVksDZbd1bldjvdaEsHvPuLvxE/G3EOPeyfLW2n",
-	"YB2azYN/jt8v5h4snfxBqIIjBvJ906R/x2RsQYDRgmtOrZO8XAnXtyIzRy1SuU9iap+kW7NdA4s2RSGE",
-	"ULcvvgcThe5Zil9K21nNxf6+RXi899B56JH9gXfAucgr85Nr6YnutsppNqUafNELtMsRWaSgiKJrpX9n",
-	"7Vl5+z31D925KWTVZeeXGhEhE5DWS/jqef+WjdP2yvFl6qdU24ISoBqFJVdAtNDT3dRnOXgxd/F+yDGm",
-	"CMVrLEka00IZpW0ibQBrAimde5cqJ5QYIUdIKuckFfEl2TrYf2JloEYn/u1lY2wt6+JuOE1tgnvmL1Xs",
-	"TwBlztiEQ0IYv1+2sv9k/UsfhHhD+dzNpb6OIN5kPlj/2YU6WLzyKS+IhD5fpI77ZuPLaC/srRdW72y/",
-	"pzvCw2YzqU6oGBDdHNqIQt8r3nxdReym6faLIt9MXNpmbq6fZBkP4yLLrEf42CJYvYFXZDmt8xu39eRa",
-	"gXlC5+3sttZHKKNzcgHkSjKtgZt7lfI5KVRBUzIWMiNbo3pXnVFERrar0MODQ/e5/nG7T57aaH6mzjmW",
-	"xCeHJGO80KCQcqgt6nRItGSg+uSpwuKRqMqWVTUwV9+t0FkPbANvkSbiimN4vRaCiLEGfs4xLknw8hUh",
-	"7SfQV0JeElfKJvKePBK+K2ywyKL9BdH4nc7viEhr7Y86Uej+bc5ctbVqMyubk7yiyhUDvyH9/0qvAGt3",
-	"EdzGJJaXAcLkYm4d9oLQWkEJkokLlno0XE+hu7Oyk1T4frCdpu4U+1wzq++Syq8UTV9c257/NqTxzZnF",
-	"T2SkBsbqmNh4feVDDPFisx04RWHrFdlgEh/YuRpt3c21ymSND+AJq7tS5ptVJL8l5H0LVw7yf+PyUhgL",
-	"aVO08cFLcEVyyuSxi98Bc58YqZJ74cYVkW5Hvsr3vFI1P6keuwd37Cr1vFSFG/q57Xn0DRwYavWV27jk",
-	"DK7eUo6N/FFIupqKUuVneo22HwwRaIs6+7ohAl/ZVd//lTioGmjzjkNXP7pvq+R9CQsF9bC4F00JNubb",
-	"wsjTiJijjpzWoyKvNaltwhQBSRWUQePHi9eZtwwqTefROadc8HnGFCR9YpV5d9/ZDoi+loQhScoJqm+E",
-	"caWBJiE9wLo+3nTzdtiHk78fB3upLi8owBYQLYJHg9Xbr9D50cYsQsC/xTD1MlcsHEBhf+7/XdszsIoe",
-	"yuZGDyoU1houIRM+TRxy+TxtSZg3d+XsaTZXu2fxcA0quV4FCyj13arWFQttd2Li6v3glUGENELlGKSR",
-	"snwDhjBKlrfTrrtmdn9BSbWD5/vN3DXg6HIJvBRyIrQG/vfNM860yJ3F0qa5MeXu9z75yC+5uOJOXcIE",
-	"NuetM7xFPSh/cLoFF3q6oCMshrQsCZLL9Gdnf6AwYUfChCntMhhxOqyNsix9flnO1eONHOINPLsD5rjQ",
-	"DeW+2WPVyKaFQzqrN1aVMscD9x3O+rfhfLCgq5McauOWGNGEbq8irB1TWt2t2m7N8fZ3o/WhXd9QJToM",
-	"pnQGRMEMJE07BJhlsAvXvu5UULx7gT/frYT3nGpq52nFO6rpQlrKiZ155zlTuVDMl66oZlwk689/zziH",
-	"RgXk0c7pJRHrLgFyReiFKGy+ZFOGxJTx35+9e7vuvq7X6AuyTisZnNZKQN4F93TD28lu7Fa1r3/rUfpf",
-	"Fym/ABOfEoVKfwboELQChHKR3djSwB3jsZM4vKkBrQOq5vNegZM2n373QhQ8oSstkz+Ctj37nlXPbsTq",
-	"JiD+cTM8dTPNa115A2zvpW8BbN2hVZmO/iXjyYj8loxciNXIpT6OYpHAKCIjIxj5/w+Bj7bNjTJyNdJh",
-	"tMhIaTyFHcNOpUhXs9Co9+IDnaxns7ecgOv2qXyQEfFbMXhgKywoluUpGzOXlOtVkK33L0/ID08OHpEf",
-	"QRhO1simckXdFrEmo3lrLuprcUV+FiJTZMJmQFwTXUW26gfkvj0ihueYg0DsHG1HZMomU/d+VSgO/84U",
-	"pDP0umuSCaXP+eFgUPaB7pOXLMWJsPzGNY21lRgE41od49/lWkYKj3l3hAWBRsQ6k2wptExwPVVkSwGc",
-	"8+cv/vji9bvTF+/P+lkSkXPXvZJkND/vbfeJi/MDMjLHPiJYbYFxMno13nkrOOy8MaQ+MtrDBDSh5OHg",
-	"IGSiK2nsDc17a/QAI5rzSWT+R3VkJHfziV6/ppps/fTj2eOD7VIPWMiRv7gQ1yv1gKqs1d7gUf9JtD/o",
-	"P472Bj/0H0b7e/29ZiHAvUGoomw4O9+c6DoNxNby2d+vFfYZhAr7hGeolwIL6TWBfodtQ5UtDL50oCoG",
-	"OTjS3qPgSIvhhS6VXnDs+zGu5GJDvs6BTzTLoPXcEd0bq1jb3nXNMmxL603XgeS26TpwIMuNq5Ea9NUG",
-	"3/0Qgn6647urrYV+i9xe8q87v3IehkS5t8Iw08TeC4gmyM7MiGUT/btd1g0EyK/sRzotC7H6cG5KUI4y",
-	"usOFuEaloLxryjvoZletm6WDQ7LRzP1WnJJfsWBKYzOt1XfwHGYMrm6Opp9/pY7MvI6EZOtgcGArgDCs",
-	"zcWFdk90wTGlqVatAt0pyDI5wacsGGHKu9/LDp0JnbtuciPzL0o9Iy1GZItxQw5sBhGp3xMRoV6Ue/jo",
-	"Eb6/3ScjXzzGyWWVe7SsKuNCKqVRjKJaosSYTVAh0FOhqkpi5nGm++d8ZG+b38ZqNkLpVFUBm1JcYZO0",
-	"k7M/ulJorlaX+WWlyIatzLvVKHLt0dsprut1uFRU6y5GvVidoVWWHffSUiXtlLLYp86TuTXWJygppvdn",
-	"20HKz+g+xmoWmuDu2VLVzP+z66yza9ayms9EgWZhUlxhSeZLmDuk0yQFqjQGF1m0/1LW9mu7Xb2gGTUq",
-	"ARqlTnDHNbJQ737frn9mkxzoDCSd1JvitTFBx11WRma9mb93T3Wi87IWcdeIwGYB3fCgKctYC4HsD6Ja",
-	"fdTB2tKoLdqKLct9d8L0pnGSZd/MYHmm3ByvGFeZXN+tkRsHuXxoRreIKx8+p5rF2ur04+kFHZbhFI0r",
-	"Qa6MMKAFFlJwDR2Ozvk5/w0ZZUWqWU6l3jVMfyehmo6ObJUAjS7xxMgAZpKRbUMbkVGtF/AIWaUoNBnZ",
-	"cUfb5OWr92cfIpteJzicc4Jzs2scVPlR8fmRLc7pDf1YhFgd48oWkXV0tDgzChZ+Xls2lhQLvXRHi00t",
-	"Rliy9HQqOCYeajk/snChnIxeJZDlQps7dOefYT7qk7Lho7kWcMRKSvGBjhJ0IXldfsFlnvOt/cGeLfGG",
-	"cdGWYe4PBtZwcEVloiICM+BWXDSrwVpLUqK1TvC4kBK4Tufbx9Xo1QV1zhM2HoO0i/C1YCk52N/vk1dj",
-	"LOBjCHNMWapIxpIr15fXNThlCkvRLWewINd2XvJzzhS5hFwfWXBVPU79amwRWBpPLW4deUmS7B2SN88i",
-	"8vvTFz9G5PTtjxH5CS5OjcD6uxevTshWAjFLIKngilWgt0tRlBwOSAYTmrNrSFX/nP/kkc0Xwh1FNfji",
-	"7A8UefEvr16SH0/PiPe0YYE/BQnZMvsqX+4rUcgYRkQZ+lBiOyRa2gJAbZrcIh80Z1M2yCcT4GYoULY8",
-	"rZEuvI5AycePr56bhbEEaLqNEJeYvarqNba0DY8M212a2No5u/7pzr/a3mjD/hHWfd7bf9yWa383QfdV",
-	"L3HDJwM8yMq0sUhcA6Kq3ZBbwQfXy2JxEch3q103u51hy/x6+4xSGL9gnOL1+wVNsqs1LuUk++16D2VU",
-	"sk3Lvda3di67ItlNLJf4vucCBK3GgKeOS4gxxoIjttv2VikWziRwbRh1jZ9diGTuq31bQvZVFT9HvX0r",
-	"Edzxoqv+464HmRV7v3Ex5mDQIdHoRPBxymwR+IO9h53lF/P04SZP7+932bMrueqlqm9TEnMZex4jzH23",
-	"Z2SYR3VyXZLAmirMLgcqbaeWVk3mLT6ykTZzV/VaFvUbqjtaMURxgW1PS5XnSV3j2XlSKSo2mXHFnNiU",
-	"4kZz7j1uTIofF2e9S/XIHmRbEo/9lYgcGhI99vf2Iv13fWljKn1Xg6dvxYAXSmkNdRnfe0aMjAwBu9aN",
-	"Lj/DvOR7ki3YJVqp2tfubU0umG9g9P+C6r1V06h70PtXX5l98kor73SfCFCEcS3Q7e487u5wfKO5B4pw",
-	"uNbEdiJasKl1dVR9L/u3AaVwqM6gYWDYEtJ3Nk22K+ZU1gDUrgeXrVXS/fLDkpS1RrNh24SRTZjMIgyA",
-	"KbSdxShMGDeC/HIsJPnBejPqHVXLBpR1NKPKpivb/nrLBXuexvod/woEusJv7l3mHaPB71FFs2jytOYv",
-	"/xa0i5qgXqHDF/GRb1e435D13EAb2N9Avt+cs93UAlo2XcYaK0c2fC4B7AoakdjyDLIVp0Khscgzjy0J",
-	"hmWYr6TvF92JT1kGuCpt5yO3z3wDd3tL3IhdH0ox36/HTdU9LfIKgKXi12pnD4WMv/yG8ePld9y4MW5Y",
-	"2GG11UrdIFsT0CgfucSW7bpKoVxvMrrQu76VF9linru5hBmDq9bYDyzVmOfYik3Vzfhl/F/NJ2FrZuua",
-	"kG4TomKG5cOwzJD9uUjB99BL4JwzbV22WK8IRT/XqJrxeoEi88wLPkmZmvbJUxtVRUShzfTNxmfmSQOq",
-	"WFClaUquqCEL9CpYT0XA6H5qQeHKnH63jPx6LSPuCJ87xGvP1LO/37w02E2sj7faw02QK1GkiatwUpkP",
-	"faW+qkSKtl8gzfwTOXFVlQJJqYFiGJiNstKoiEUq7jL/zZYlXVVP1hXIaNSr8VUv/466RTRzjVqymusV",
-	"RY5rnXdsJRFsyV8lG9nfHjR0cIsR9QCAkAOzwoo7qlNrp+mmKe7d7tQhPLTL+Zvz4Hz7GO0a5lCXN+dr",
-	"tJCn5mHlashhbVApUljGeF9kruxQaw1XzMe9hlC/zhvXWmjvhz+u4Y3fJfEvQrJ3WO6thl9kK8g5BU/n",
-	"Dex50GxQVuOdd6mwuebbtlbDqjo2d86lv04hmw0o4m/GHPftE9FzW7qMCEmA41+U+9PAqg4KsyRtyUWb",
-	"5Iz2dabJlmITrlCtK/OdRaG3VzBnZ5Vv1W7PQM58KFguwWwbW5rnIHccYf+lgAIU2bLx2BR/c3S9HREl",
-	"zMqUxsQHqjSZiivs3ZBRPvcdvZUNP+mTk1RgETiMuvozxNg93S6RpEBnVp3GGfsuI1aN0C1hJrUxxVW2",
-	"BWarnnN8PPKtmqmaXggqg2XgjPj8wUHk60UxB9M0v1xFDmVaduzu0jKiAXRSNEd0r14IkQLl7e/6vvZD",
-	"ayZpz3jE6szd16SspS+UIuGnrKVJ1L6ysbzm2CUTSLvdMzNWxJ0f1uPO928x7nzp6PaiJ+3hgndVKheJ",
-	"ZX0Aeun8+x5QcRflMMyF7dkkFtKnaYoOfceimbL2D8YnZKsazlXstyqAAnDhrY53128Nf00s3htrxXqL",
-	"IH8jYRduMy0SkwVJ57CL77EW3xgRGe3FnmEVaDEu0rSKttgyfFpymmKSp1kawbTNBJLtiPi7pNYHw4gy",
-	"sevG2pGY1odnfHCll8AIiGMhY+cysKM8wBK5GkhG4ynjcGTFR1sAz7AGm7vgHqqattsILDT+D56cc06z",
-	"ssyTpi4GBJ0bC/uq6ntgQvxcFLazqqJXvsqHxfsjQj14bbme5JxfzIkSGRjJEVIFLru+bOOxF/RCYLzI",
-	"vfOVX2G0iIXR14kV6cIqv8eKfOuxIvfNmRc48k/Y3cdhy5FRgiHXkWFIUkfEkYwLQHGJrZHTGyOiJeVq",
-	"DDIiGZWXQ7PoFK7dp9IFHHlWHpEpSyAiBZ8u9O5cYtcuZa2dQz91DIxiKwRbbOzj+9fH5PTjB5+HhClR",
-	"mFhFNKrIW2UC14TNgLvUerXt/cgjuM6ZBDWkehSdc8zjS5lyJfdSYTj/yC5tyJIRMl+fhId5bKq4yJht",
-	"MbXogHbXSTyF+NIlzGGT+XNu81jIlmI/uztgnoM1B5j70WaG2fF1LQgMU+VUn3zkmOBllmerTknXKbY1",
-	"pesj7uCOjG128I3aiuzd8uRnqWhliwZM37rB7Q5zVX5VJTIXCxKqS2dgModoSNqlvBrZBsmQKC0pm0zx",
-	"R0dWPhN0y9GNpdfj0svywF2R9vvtlngV3JMhYCsCFTI1corW+dHubipimk6F0kePB48HPbNoN8JSUTrD",
-	"dbCNmgSaMPsnsoIcYkPskI77NduPp13VW66EVXVpMdpOLsVFCllVec93Nq23G8Xydf2GEcw52UOFtuxR",
-	"KazkSHwHR+ryO12XONrs7+V7Jx07F4V7Jdz28Zw/E3rqM87MqU6F1DspllYx95BSrpLuFiW//+lDREZP",
-	"HWUhUI7IM0Qs0u/3R9tuKc3OObh3ps65FJraZjlO/y4UHPsmOhixxH2W3g5y0+Y4ErsQWquvLc/nbL+W",
-	"x/p6bYWeBiAZLPmP9TNt9Xpcua+b64dydTKXR1toxLHl0Thq+ICUjQ11JojIfbndb1hVx+NV5/6gnmDi",
-	"0cvFx1tawYWXGcXV0J5slgd/5z2buOWajQR7DPr5qPKGlsjnsbgaGxbLSiWwNqcXIMLgz8tyibZSgyvI",
-	"Uwb9Y4Cb0cGY0iy2y6tKkvbJW1F29iLveDqvhsByjkKZa7wGLi74jgKumMZs9opSr1xFIB/oO5EAiWFW",
-	"doUIycjRMNWEC8+mjOQUEZrnQOXxOedla+ZaZgmeG9PzyNGokGRJme4TLzjFIoNln0Mi4sI+WMdsV6sk",
-	"cKAGGK4MUgIzA8P4kmyNzt6cDU/fv/vjq+cv3v9WMX452j4mB4MDWyDpiino183Us97nT5//XwAAAP//",
-	"nzQq91H+AAA=",
+	"H4sIAAAAAAAC/+y93XIbOZIo/CoIfhthabZEUbLksaWY2LBlu8cz/tFa9vTOjvyRUFWSxKgKqAFQotkO",
+	"P8OJfYBzsbF352rvTpzdi3MxG/se8yYnkADqh0SRRVlSu7vdF26RrMJPIjOR//mpF4ssFxy4Vr2jT70p",
+	"0AQk/vkWtJw/HmuQ5lMCKpYs10zw3lHvDGLBE0W0IDPKNLmAsZBAtJwzPiF0Qhnv96KeiqeQUfN6xjjL",
+	"iqx3NIh6ep5D76jHuIYJyN7nz5+jngSVC64AZ35Ck7fwlwKUNp9iwTVw/JPmecpiahaxm0txkUL2939W",
+	"ZkWfanP9nYRx76j3/+1WW9u1v6rdU/uWnbS5p3dTINJOS5giGU3HQmaQECHJmLJUkSuasgRnPyYjkFJI",
+	"NSIpU1oRuAI5J2I8Bp4YEIwZpEm/9znqnQg+Tll851uJp5RPgMRuekVmTE+JNr8UUgLXRGmqAdf4zOzl",
+	"Lhf4mM+J0FOQBMFItg4Gg4gcDPbMP/fNPwfmn0Pzz6OIHOztm3/MD3vmu33zcf9RRA4Hg23cwXMhL1iS",
+	"AL/LXZyxCYeEMB6Ri0ITPWWKSJECyeiccKFJIvBLXOFroZ+Lgid3ucDXgqginhIJShQyBrIlJC5McLCo",
+	"QNMUJK5XAVhQvhPiFeVzR4HqTvFWCJJRPidUa8hyrY4texkhL9pBZjQiyjIfw2AW2dVOya9CK3BP79Y4",
+	"Gy7iPaeFngrJfoA7PZ5XTCnGJxGBjzmTltMwjlyGxBIS4JrR1KLPe06vKEvpRQp3SqhEaSHpBIgCeQWS",
+	"JAIUohDlagby2PB8y/AJNRBtOSvyWuipYYwzqhxrSm7yAHMpYlDqrsHzPaTpjr0mLA+QMC4UJGRrLCSB",
+	"jzTLUyCU5CmNgYhCK5ZYysuluGI8Rpr77G9KhMPjCfB4bv7KpchBagaOCLOs4DCMRQLLN/JzIYl7gpyC",
+	"yFO4p8iJyDKmNYA6wknFeMxiRlNyuJOwCdPEjGWOwV3JSkvGJwbdWLIOKnaZLxLz9CWzfA24ueL/5Jfa",
+	"i3pum4ymvahXaJYyPe9FPbMvPBI1jIFrCb0PgUVwmsHQsvTwb1cMZ7Vg7h313j95/ZScTv/73//2n/+T",
+	"T8iTv/4bIyfTv/7rfHmLKHP8pTBkZ1bMkl41ZjWz21q1OHHxZ4i1WUC5/8YKigue7AwePPj1fbN5w8ak",
+	"OZ3//09054fBzqMP7v87Hz7tRQ/uf/67EOzdyDwvLAInCTOgoulpDR/GNFUQrUGR+gLM7J8OwzPe/vll",
+	"9ONL4BM97R3tDwaRkQf9571o5elu9ObCqV7jQF8yK3U2Acs0ZM0/1pOGGdNNQqWk82Wcw7FCS3liBAUq",
+	"5yciTSG2FL64pDFQXUjovio/6HP74vLy/OcKD9yjtWV8WAdy/DWqVrdqe34lS3ubgMgMiw8xQSETxqlu",
+	"O5flPwx7prp31EtEYa6HckG8yC7MDdIGh00/V3B7VaSanYp0PtkAZPWthaDWBMQiWCzBb07Z7ZTbznaD",
+	"LHlhU61k1oJjncFU4kYDIqGZTqiGiQhjkQXXKnLxb5+YZ/Hip0nKDHNNqVL1HRRyYmSNqMcNpqVBgE6k",
+	"KPLmVcH4WFKlZRHj/gMvTSlPUkiGF/Pl+/4xJxTZDHnxNDKC48gd7YgY0cPc9stiABFjK/Y7QWE2BVmK",
+	"I0bGIQzF6mqRFb6sQoXq+beCJiShGZ20v7N4a//2v/+dTP/2n/+DT0j2t//435r817+4Gzw0RD6dKxbT",
+	"dBkkb0GJ9MoImUayQRlTEWWwBSXPK6bYRQpHhHpRNZ8KLYyu79GsJgpdCJEC5WZGBVwxza4CUtdro/cT",
+	"NRUzTgS3kCwuUhaTjOah0RZwGhExLHhYjGkgwRIS1te2igJOHL5XMJeCJsPynBYEFZRShkZEuf8oLDD4",
+	"ga8jpNwQIdXkgoP1AsX1SMmcYG2eBwfdBJc7FXk6UwQHSNQC8ndA+DUYfNuoexPyWHkRXF8iO5lCfLm8",
+	"DvCGsyWteSqkjggXfKfcJ5FAleCG63IyEpcjw3qQRIIqWEq1Qcqh3d+SzOKvaE88meATkVwYwN4PUo64",
+	"7HicPXy2sYAgSCyRvDVwb7tgK4bjdaJWUaN6tJsC13IBPaHmDTon31OZrFX7avy3hsGh3T6lmj77mAsZ",
+	"wEbA7yEZUt0UOKmGHc2y4FWYSzFmKXQwPuBjSJZKGZWrM96f2Rde8LFYi/r1PVSLq00aAspzylJIXgvN",
+	"xs7E0pVcm797c18NQUvvQNSLJdBNoQtXwPWQ8QQ+LpPnO3NNC4UXlheJ8AXC7B0uwQDjniJmeMO0agRa",
+	"W5g1kjTHPi8Gg/uxHYCwBD/Ckf3Wj1ZObn8NE7/Sw5K7LP1sxx/aBXSwbFTPN0ETVaBvzNkAersUvzEb",
+	"fc4gTUpvw4JCa35bBuj3RkY9IqMLkcz7qbBo1k+pHkVk9JcC5LyfsozhR2sf7L9IIMsFMq+d38N8RPr9",
+	"IIfNQCkjAK2FoV1a9UJoa78FmpobenFbSlNdNMQccble2XFvBScSKUvo/CkNKDaGJpaIZJXFZxX7cBP9",
+	"3jzaxm5fFpxK8hpm5I9AJdnaU5okdL7dWfh/97f/+L+avJ4U87/+L07+61/++q+cbGV//T98QvYI/ri9",
+	"lou7TeKeQsL0aig+487SsIkM6+DcRNU//vGPf9x59Wrn6dPIc5I5ULkgRe4Nbvw8FgXGTYTL2wTtddSD",
+	"rxUS1wHB791emmgytT8eEUpyyhKvMbqvydZLeiEKSYzSRqjUfbK3t78doaMZEryojK5JyQzgEnhybNT5",
+	"HLiiWkgcdSbkpRH6Ezo/52I8JhcQ00IBoeUkY0hTr7GacdI5kWBp95ioGc1zMPrhfCjG44UhiRmRcQIf",
+	"nYt5LCSh5zyjlzAs8qF5NKHziNBySHwdErJ1KlkG5BXjZi/yniIJxMzIF9v9c6M5eBbplolWsWpvRhxp",
+	"Lg0pqzFtUPR1x2FYVIhnzruLVDXmG7ADXoFUzljbPPITUXCtrO3FGSa09Q0jhzjGX569oxOjEpz3rqy8",
+	"4IazUsJ5LyyEzN2mlqIqmuiLj0V2s9VCV+CuAda11PvrgdNy4c/IKV/YVx8M1sgZOFVoCy8pnxTuZvco",
+	"hTQLPIgfL51YEZBM47iQ1ChBHU3J6aKU2v4kn3R80jrvW0Qja3Ty0mxMMyBjKbJ+jZoSuGIx2nmMzj+E",
+	"j2y8XgJJURFI0QjnFhAEtQPddVClCdyAjD4VHO4p4p8joDTLqAbDfjLQEtBauQzBjH600UZ7A/NfFAo/",
+	"6nBk5TCP6kPsPBpscprVWh42RsGPC8O0HkEY8hNR6Fqg1EY2OIMRQy0ugYdgzwxnNo/cU+T5ySsiYcKU",
+	"ti4/gm8dEaaJ0iJXZAJam7shL9TUnkjDNvfowVoLloSxBDWt1lMb4HBvfzOnX3OwEOReA5UXN2JZsiO9",
+	"Re3qC9SixjDLxpSaH2MTj0WrU+g6CnUDQwJjJkxpymOwtLxEHmORpmLmIj3aNOlVm7PAseEGlUq1/o0z",
+	"+2xQK3bWnxK+5ciN7TTgVd9J6CTf6PxkStMU+CTg14z9T2HNPerZQCC1mSHJcMkwA7XwN9zyWX/vwUFE",
+	"cip1OicZVZfW21EpYn//8ODR3v6vfvWrB79+2AvSqAKeDNF4PHRhPR3kjsaW/WIbG20ZugW61+N3JYxq",
+	"BslHe/vk/sEhsfutcZz7GzIcO3jLev8Ako03VS8X8WQzH0Rr9MeDkDNn9XnhWKGtnVKlZkImJyjObro/",
+	"G4E6zN0gi9rY4forg8Os8+trdbul9SyMHwSAkaWWSXwKbDLVq7hcq+7fpF+khiOi6SVwcjFHMc+5qbRA",
+	"l6MzVSqRFmgTq0l8Nh67F9lRgjJvxUSb8z4Fya6oZlegCJVAMppg4JibzcZH51RP6/O58DuG0qIEmhhm",
+	"OkbrcHByPS2yC05ZOixkwG91NhVS76TsChLy/u1Lb6M9GAxI/pGULweNepsM6DTvpNwy2cpA04RqSsyI",
+	"RtWMCNUkE0qT/cHBQ5J/3A5OO2OJtf6t4YdIVSuse6cp1Ybv11UXyhMp8EUmzOU0g4sgVE8F4/q7rrEz",
+	"TQj9KeWTiKRUfzDTbBA7U+lrlm1WH9ZFyeBybyw8xkdphty7b5+fkEcHh78uwxwSERcZcN3vLUvGmrI0",
+	"pGtRTWbANZlJwSdWdzdXcmTtHyQHqSwRLt/qmCqwPOazUNKAHa9KNfBrRsG6k1BaM7IHbBSMW8kmLDEs",
+	"EnhADMAHhiHfhxngn3bcDb3z4qknM/dOcLw2NmTG+u27d6fEPrAYqVrjqprpFFpInqgiyygCGVdiWK35",
+	"28E0uCKPposu3fdvXxAJY5DAYyCcZgzRYGnQiEB/0iejqda5OtrdVRmV+i+8f1XGH6vd6nhH/V5HArD7",
+	"XM08Kp/igqaNF0eb1HktfYCpPKXzYWuk2HqR/r0CaQX6tGavWfVGaddpF3vfgmKJeYkIns6jUvYNI7NY",
+	"74B9K6z3tVAg/WYXME3T8Rin63eLM8Zpa7te621z5/o+936HlbJWxnj9270lFrdwdDXR6eH6aJPNz+pz",
+	"aEd483YKAF3pHW/ceEtBkitfra+gBq87DVFsLOJGo32bAG7c04eDQeBylgU3inCArb8SEohfAMmojqeQ",
+	"ED2l1n1wOBgQ5e7S5ViiOwopbjvNFk4YZoM1O0vrj8NVSQnNh6yXafmhtFAux2UZXO02GxeIueK3dl4c",
+	"i8Imwyx4JexK1BEx2gQmXtlAARW+aQUf4nUQXDkqIlcb3SKLWpgDTPv5tuhci0HOHbSfJQWkTY/o5BQ0",
+	"zy6O2b6LNjvfCtR09/cq3Ks/0oZ5d4Tgt4LD6wyQac2Hs9GVsRKr0WOyKde1aBqQvSXVzPoJSq/AYc0n",
+	"sBciOgkxsKsNpTMJeToPC9UWT+4pr/zioy2i/hdT9JKBtYond9jePNgS4M19N9dSHVk7jZ1pqlXYwn8R",
+	"xv+xFFmn0JnNPAS15bwVs2DyiOgwbdCV4BaNQ0RmX2vgYRawzHWuJsMKLzso/JcQBmAGCaN8OBVFSNd9",
+	"hb+WcQT4FDoqCR50rokWC8asDmvpmCG4HAtrEWioplQGJPqBWczeMaEXCjV+pqcCkzv98lTH9XkkDtsD",
+	"PVJ3MBsZoNeGq70bPnM1fWqdvsvnnefDWpzCDcj3US+vGa1WEoN/DtH+suXgClRzvoDt2KFry2roWrXh",
+	"V8PuWi7tJnQXDPc/ErAX/RX+h7btXy+I90IkLZKFSFOaKxi2cY6EatoO509tJppGbhwTkul5S7DsNW7Q",
+	"0qq0/EsL4rYgoTfbIHjcXptrusH42rdAE8ZBhVIEpxBfbpAzgQkPgetqOZ7V2/uLWomCrgGukV9XeDfo",
+	"yb+ey++OYwpahfo4hly7vKNuqEeTRLojXCnCXycWIGQjNb/Z25cmRFyBzR5E+1rTRfyPr3f2H+zt7QwG",
+	"g4P90MpvI7DA+tudeBIoc2MrmNinlKvBYqPvJcUKM2iomFJMg8LrnLWYKjYLQuiqb5SxZdfQJtr0CBTd",
+	"1XQYC65cmYuAQl4KdSEzP2Z7yHuK2Me8gRxTtrAmyZ5BicOwIcAJHxthtRSFX89qcys+9tTFhV433MPw",
+	"XZts0Rna79wLZSTiah4cDiBpKjMljtQiSxbPrqbylEteCDnxoKsTQzsPsiUpFlI6H+/882Dn0XDnw6eH",
+	"0YODcFKne/06Uk/FsepxFMEA7OtysAU+0cTp05QyTjR81Mfkt+9evbRJvViKZSkebTGjMrTITYnbAq1B",
+	"4c0Fvs9TQRPy4qlTek7fnL0ju1d7uwX+oMjW787evCaquMiYTbhCh8J2w+l3jTOtRdPWvbN7nXhKAmNa",
+	"pLp3pGUBS8WL6LyWK0UuwKVBW7NCOieCxy484QqSfyB1tmOOh1ep010SpcMk1k4FpzQUgLWZ7t4W1xf1",
+	"OHzUw7iQKpT9eUqVIlSRkX2gSsg3b5GcTqDULF0EfkqV/aHfUfNv3/dZQDwrlUYrjOCfjA9zKSZItubT",
+	"WAydm7apXka9OBXKfWemcn+KHHhLcId3wT0ufRkbxQT7l2qxJVcsgaFZI/JcPmao0yVM5QUaSyTVLXUs",
+	"hG5xdNvyVWSrPvp25DAa03S33PjbmBNOsWiCtwbY5/DmDPKX5dtvY8vfwrnTuB3hnRezOnAL/17Uw4JP",
+	"IEtz25AmGeMOdujIwd/wy+BRLtzGK2zW3Qri1EzAK5l/lVuMcKAqxPXfcCCYT+mjL0hMOYqx1u/LJ4aj",
+	"tdg2zZDOPLSMHYpmGGT+Bwaa0wxaUrRl0YS8EZ4lS5qFk4ZO8/MW7tzVhTFchEpQelgZRbvUVVpEDG9H",
+	"xcWUwKpvMYw0eLJv/IpXhwx0LQR2ffWkWbhqjVl5yZ48dJJYtegOe76WpLM5VILn1XGJNxGjvnjS17cu",
+	"1PPJl+0L19D9MOPYCGlf4GKoC8qN8YI7yNT1jFvmtt7MfgQfdYv5qIvtqOdGiMqZb9BKhAErdxQkRC/S",
+	"hoG7pqDeaAjRdUN5OoTrlI+XkTvlvtZG7iCoT/CZL+E0mwWAf1mAz/WjqqtTKC/EL5Q/6ifVXk2xb3Sg",
+	"/ZZ6igsnWjvMWrQ3rrv1/G6CC1ua+0KafSkmbFOB+gti7OvQ3wQDO4C8dYs3F+O2Aee5KwIJuS7esfgS",
+	"9A3JXxRzk5Kh1Raa2NnmRSmVWjN2auulBEBW2DK6MBTjsMwsJJswTtOqeooRyiJb7gjtsoID1v/1iqRR",
+	"kplWpBw7HD2tYpr6yLTlhZX5WMNMXIXC156j9lbOcWQWhIZhM3VpkaA8IeVQ7i9bM9dvaw6abGlZAMlE",
+	"hhGmtpCWVRn/bKPZjgklagaQkzHjTE1BEUrMwoieUk0oJ6LQdGKUCw1SFkYb3w6bo6dlPfPl34yikRQw",
+	"tAr96mecKr/OSByy8nqXRjcjybJXuU2ZdSPX5fWlPS1voMLQEjjLGL86t90S2w0ZJsqFKk2lDVJxsfHW",
+	"UlGt26KHOWVJuRrjpZdReTmsNoQfSyR1mo1V4qdWoyw4/hG6Jm3mXAfb49ai3XEbA9fxRbTF+Zj2ZiTG",
+	"jVkgF1nOdbkK2bIgNRykHCMiTSBuL5hm9gcbWYjq8VFmPjzM7Yi4IkB+CdsRwVNngpuvKgzYjkpLkj92",
+	"t0J36hExB2rNS964ZIT+bhYlu7zlpbuRKjan64ZXBWB4Ltlytl1bf+7IsiNO0xZe1GaBKRG7LDVQw2Au",
+	"9JAOXc4DGhlVgQXIbf0ppBF6UahmCcC6pjTcxLwU0rXbjWaWE4StxBguqzpEJNSY5QL+4OiK5AbkNoHF",
+	"FQSaTUUKBmOK+m1XrWszqdLOc2aTXDoYqrtFlbn9t4PNT3gT3u6bz25fbUtaI+dcR83dzHHsrrWVUdQb",
+	"QfB6/lFXbHV9Sch1qfJl1dbqMvNbXKseN32uAXQq79yqcm3lzli+B2Mt5NAroW0h0i0Gjk1OfCxFNrwe",
+	"3P2FE2J3N1DYAO1gDm4NgATBLy6Bn1Imw5Ss1LA9Ss9n8DPe3h6q4JqlNnMZh7OlQ1y7E9UWW7AQtxMO",
+	"wBouJpY8ASpbgv2NAtq5zubSFVKDQ2PuBggW1+0mDQHdimPXC2pyfU2WNs8yOoHdP+cwMfcsfsh59fcM",
+	"LvLywxRYHM4IZz8YxuPSg6u6NYe/3n/44GCwkbuqsdDG0O0gOUtFuLjqxiUxal1lrh9TmIGeikZeyen7",
+	"d2H8wuW38ZVOiSTVED6bxE1fbaZRNCMIRWsMvY6YjtVl40IyPT8zBOEiOi1JlX8998D/3ffvelGginad",
+	"yDHMQbEJ32G8T57ReEpK75ZtmhYZ6d0wBxWLHJQNQWKKIEmC88WKFJTVnTM6P+cxTVPC9DHaEjKWJCnM",
+	"qAQCfCxk7B81w9uCcnYsc7vZvZQ7n2qd244+zLkzmtt5QuNLsHm9Zh1nGZWa/GPxt//4Nz4hrxmfkphp",
+	"9gPwnTFAckHjS0LzvE+q/FMXGOFzflHRsipFysZg3cj0nNsi9JQnZh4miQ89OSZAsXWXrSSriBSFhsTW",
+	"jUMFLRccK9q7lI7IV9m7mKNpw9lebeM3xs85Jb4Gd2Tmi5oRGlFrGftzfs5tqrpt1sawiniZUz9q67A0",
+	"KtPsyZZls2TksvRH233yhyrF3SbI47Gd82ArPUK1XS7jZes9BLbtGkhiKuXcLGtUT0AfEUs8x+QvhdBg",
+	"FB+0Rs1Fcc4dZGmZDI4Ik7IYuELmaq2DPcM3JAPtJWwbGNwLYMRzjwmPT1/UDBFHvUF/rz9A2S8HTnPW",
+	"O+rd7w/6rkfQFIltN4GrXVtCy2bAIr8rScYQdu8lU/opXJ3ap8zLkmagkdX96VPPXMU9LInra1oflWHI",
+	"FbOxwTy11owbFev6/GGhWeP+YLCi49aGnbZ88HlLT0NfYexz1Duw04ZGK5e3W2skia8crH+lbNOHC3Dx",
+	"T+tecsUWaly0d/SnD1FPeT3Jlo/AUB8R0xRrqilNebLDOPESrSskYQuvWS4aEZEmoDQZM6lQa78y78WX",
+	"Lrv9+cmr4bPXT0/fvHj97jc4IONWhacT5Ur/9T6YhSF6qWwtbp1lHRHLV3LqhFj39+8WkbyftwWPnAnn",
+	"J4lJZv1nr84QmRAdGL9cRCGbgBQRDrNW5GlBkymWsf6hFU2+A+0qXd/i8bkZQv0IU3YF/ZUAesmugINy",
+	"Le9cZSJzaRU5XrMK5JWL2/Lbr8JuHBQwpaEOhOYq9gcDe5HYuyqBHHiCpZlsWJmKyOHgPtkqQ8XGlKXm",
+	"LrPJDtu29+mM2bCiJQBXWRy3CONqkgCYzY9zpI7Dwf27mfJxHYwLXSZvqlPkCqwp13ZEXgk+EU+fILKc",
+	"3a8toRVdrvZ20Ye9i5IYA7X7iSWfURIvAjR0WujHPmorxGmNTFAxWlfAv43LdjSMfijdE09cntaNHGm9",
+	"V+HnplJjFvr5FhHYBxWGWbwrlUYVNjCF5Pqsfm/9K40GsvjS/fUvVS2Lv/iCqFS1P/lgis8N7LYRKERI",
+	"dGfQGLAPkAXRFh4BKC9iG73AMTbzMIup0yB8M9fGzRFTTVMxKWCRFJypEIkhFgmsJIeTyq64niCcLfJ6",
+	"JNE0I98WWTT7Y90xYVTtjlo6g7vfvxFHK3GUMOqE6q5avdr9NAcqP7eKDQb45jmCTaBYPPVatlXVlbkB",
+	"jVKJphMjNrwSPKHznecSa/bPAC7RZuLVeEXQU2MezfrkMZaSP+dcXIhkToBrkJCQKTU3qZ13y1xpTi0l",
+	"g+0+JmWMnr2jkxGZmCuXcS3I6MV45xXV8XTkrR+YuGAL11steVkmdCC4VamwVsW/BbUNBO4p3CyGgCf2",
+	"YJMlEcLsuTnzonry+asmicMub9R7ht8+GdV85p4gokZrCit92wYOjg7GY/wyo5ewU+T1LhNoL6Nl/5SK",
+	"BlPgCZW9D5+7XBWu68FKHdWatPf3GnXi9+tO98rI/SHyV1iokiNiW1YoTVIG9Q4wuMkL8C087C1rDYDk",
+	"kosZtzUEzVOYbdBMPcDvXTLD8TmnIXDZacfUdvWoOm/0ydOSWdAU1RqiQGNlVyNfSzAnVGhI+jW6P+el",
+	"5oJNKTA/CdODt857V4PzntMzcW/4qOcwc9Dbx+Rgb9/qR0pkILhvepFUAFGMx0FeclrUeUnohC0VV2fs",
+	"V93dyNVii7h5MWCplcYdSwIdOWZdEPhZccmDvf3O3O6r5KlvS4GkdrORrboAYKm3lBnQgF8obAuSHYfl",
+	"+MMWSb5kraukm137t+F1ny0jTMF6tJuE/BS//23ZyOdOSfkbPd0OPW1q9/wZECAG71K8Y5HGvjqZJArO",
+	"4sqItc+y1B3g4POO/WO/+iPkKq5koLab+2dzcZct7L7d29/u7U3YxuMkcTxDC8cxorqBgWmyZURoF9ZG",
+	"qG11ad+YAmntk4e5BEmne5vX2vKqXdeMYZX3b7mb762q8y3Ng9tcvxRjGxqb6v+yFe7GSXkAlTkpTFq1",
+	"LYGUoRDoOv0SiwlNz3IdnxogXo1Un1jyeVeW3SaECmAWemDqS70Jp0d7wtb9LhLh/rIG/48FFJAcG6ot",
+	"UxOJAp5guHzTAN7/mkWurxBRz4An2Ox0iYQJnVDGI8LFzBlEmFYeUxWRoKA7broySTu+CsPqWIeFtPjb",
+	"9bUGsvpb+Fy5+P5P2MDeyO9dQAZrKnNnVW63k5196YB3P3k7/efdTy7uv4NSulgRYenkD0J9JfDm/apJ",
+	"/450Ib721Dp58SqX34148qIWX6EvrbKBJnS4qd4TQqibV0qC5UvuWDNZKiaymov9sh2LeO9hSLNH9ns+",
+	"LNjlgzG04BkMRUWBV6G8U6rBl+LEaCEiixQUUXStT9LFoKy8/R77h249QGPVZeeXGlkfnY1dfvG0f8Mh",
+	"c/bK8c3zplTbMpegGu0uVkC00NPd1Nde8GLu4v2QY6YTitfYKMW3XJ9Im1abQErnPtCbE0qMkCMklXOS",
+	"iviSbB3sP7Iy0KgW4DTaXg4Rq9WCuB1OU5vgjvlLlZEUQJkzNuGQEMbvlq3sP1r/0jshXlE+d3OpH0cQ",
+	"bzIf7ErlEjAsXvlCHIiEvopFHffNxpfRXthbL6ze2S7Ut4SHzRbXnVAxILo5tBGFvlO8+XEVsesWAVwU",
+	"+a7EpW0xr2zxrzJLx+W72Tj1Y4tg9bbikeW0Lpq9rVP4CswTOm9nt7XuxhmdkwsgM8m0Bm7uVcrnpFAF",
+	"TclYyIxsjeq9fkcRGdlex/cPDt3n+sftPnlsawwwdc6xUR85JBnjhQaFlENtqelDoiUD1SePFXrhUZUt",
+	"a31iBUG3Qmc9MF/HQqSJmHG0BmohiBhr4OccXQuCl68IaT+Bngl5SVyB3cjHF5PwXRFyqDs0fqPzWyLS",
+	"WlPmThS6f5MzV82224LdzEnOqHItyq5J/z/RK8DaXQS3mZLlZYAwuZjbNAJBaD3WJBMXLPVouJ5Cd6/K",
+	"/tbh+8H2v75V7HMttr9JKj9RNH320YYH2UTLV2cWP5GRGhirY2KrCCif+IgX2z1FaGzjHwV3KS4+3XQ1",
+	"2rqba5XJGh/AE1a3pcw3e1t8Tcj7GmYO8j9zeSmMhbQp2viUKpiRnDJ57LKKwNwnGMvnhRsXjdeOfFVE",
+	"/ErV/KR67A6CxFep56Uq3NDPbSfmr+DAUKuvgtlLzuCqQBvN3jkVZlNRqvxMr9H2g4kLbblwP27iwo+c",
+	"QND/iTioGmjzhkPX6H7f7Nn7EhbK/GPJcZqShGpKtjAfNsL43chpPSryWpPaJkwRkFRBmcp+vHidecug",
+	"0nQenXPKBZ9nTEHSJ1aZd/edwuhdX+HSkCTlBNU3wrjSQJOQHmBdH6+6eTvsw8kvx8FeqssLCrAFRIvg",
+	"0WD19it0frQxixDwbzB5vqxgEw6gsD/3f9H2DKztj7K50YMKhbE1JWTCp4lDLp+nLVT76racPc2W73cs",
+	"Hq5BJddBcQGlvlnVumLhiRU0XRVivDKIkEaoHIM0UpZvCxlGyfJ22nXXzO4nlFQ7eL5fzV1b0C6XwHMh",
+	"J0Jr4L9snnGmRe4slrb4DlPufu+T99ym71h1CcvqOG+d4S3qXvmD0y240NMFHWExpGVJkAzkEOLs9xSW",
+	"EZEwYUq7uko4HVZsXZY+v6wSzMONHOINPLsF5rjQo/Wu2WPVXreFQzqrN9a6nmAM5x0n2f48nA8WdHWS",
+	"Q23cEiOa0O1VhPG0pdXdqu3WHG9/N1of2vUNVaLDYEqvgCi4AknTDgFmGezCR18NOyjePcOfb1fCe0o1",
+	"tfO04h3VdCEW/MTOvPOUqVwo5gtqrgsN/4XiHBoVkEc7p5dErLsEyBWhF6KwVZyaMiQmZf/u7M3rdfd1",
+	"vXNAkHVayeC01pjiNrinG95Odm23qn39a68d8OMi5Rdg4mOiUOnPAB2CVoBQLrIbGy26Yzx2Eoc3NaB1",
+	"QNV83itw0uZr716Igid0pWXyO9Cn+PCT6tmNWN0ExN9vhqdupvmJSFPbXSHE9p4D1RhvY92hVfHQ/iXj",
+	"yYj8hoxciNXIFWQaxSKBUURGRjDy/x8CH22bG2XkOrfBaJGR0ngKO4adSpGuZqFRxwycGy4L5vapfJAR",
+	"8VsxeGDrPiqW5SkbM1cqzKsgW2+fn5BfPzp4QL4DYThZI8PElZpfxJqM5q2lLl6KGflBiEyRCbsCEqeF",
+	"uckV2aofkPv2iBieYw4CsXO0HZEpm0zd+1X5evw7U5Beodddk0wofc4PBwMydkjQJ89ZihNhUdCPNNZW",
+	"YhCMa3WMf5drGWES+mh3hGWKR66Yhi3Qngmup4psKYBz/vTZH569fHP67O1ZP0sict47LYtjnve2+8TF",
+	"+ZWlNLAGJOOYUP9acPDVNLQgE9CEkvuDg5Y6GnbkVzTvrdEDjGjOJ5H5H9WRkdzNJ/rxJdVk6/vvzh4e",
+	"bJd6wELlvosL8XGlHlAV294bPOg/ivYH/YfR3uDX/fvR/l5/r9meYG8Q6nMTrhloTrRj6uN+LfFxVdbj",
+	"wgz1AuUhvebBQefFlo0Vv3SgKgY5ONLeg+BIi+GFrsCf4NiNdFzJxYZ8nQOfaJZB67kjujdW0aim3Nt8",
+	"GRcwFhI2XQeS26braMsgreirDb77gy/OEt/87rJ07O6m1ReY4dwl/7r1K+d+SJR7LQwzTey9gGhS1f6w",
+	"cTO3vaxrCJA/sh/ptGwP48O5KUE5yugOF+IjKgXlXVPeQde7at0sHRySdllvfYOlG3BK/ohlXBubaa0J",
+	"jOdwxWB2fTT9/BN1ZOZ1JCRbB4MDW3eHYcVwLrR7oguOKU21ahXoTkGWyQk+ZcEIU979LnyyAlYowXDG",
+	"kfkXpZ6RFiOyxbghB3YFEanfExGhXpS7/+ABvr/dJyNf0tbJZZV7tKx160IqpVGMolqixJhNUCHQU6Gq",
+	"+ubmcab753xkb5vfxOpqhNKpqgI2pZhh6/aTsz/4+kwWocwvK0W2M4Rep8rJBiwrKa7rdbhU6vs2Rr1Y",
+	"naFVNkPz0lIl7ZSy2IfOk7k11icoKab3Z9vX2s/oPsbqKjTB7bMlPHEXPmO79e6atazmM1GghbkUM2wU",
+	"dQlzh3SapECVxuAii/Zfytp+arerFzSjRn8Co9QJ7rhGBgmjvCyCNhWFRAeNe8GGal+BpJN6q/42Jui4",
+	"y8rIrFfzt+6pTnRedkjqGhHYbOsTHjRlGWshkP1BVOvaMljbsKVFW7HNwm5PmN40TtJABfu0BYtG5+Z4",
+	"xbjK5Ppmjdw4yOVdM7pFzHz4nGqWkK/Tj6cXdFiGUzRmgsyMMKAFFlJwbSaPzvk5/xUZZUWqWU6l3jVM",
+	"fyehmo6ObJUAjS7xxMgAZpIR2TJyckRGro0azws9QlYpCk1GdtzRNnn+4u3Zu8hXQYNzTnBu9hEHVX5U",
+	"fH5kW4Z4Qz+2RlLHuLJFZB0dLc6MgoWf1zazIUXVZdNKP4utNkfYSOV0KjgmHmo5P7JwoZyMXiSQ5UKb",
+	"O3Tn9zAf2dKsKJOYa6GsCGulFB/oKEEXktflF1zmOd/aH+zZwvMYF20Z5v5gYA0HMyoTFRG4Am7FRbMa",
+	"rAAtJVrrBI8LKYHrdL59XI1eXVDnPGHjMUi7CN+hhpKD/f0+eTHGqkSGMMeUpYpkLJm5wjY2f8U8fDi4",
+	"H8hgsTUwrZf8nDNFLiHXRxZcpCxK6VdjW9PQeGpx68hLkmTvkLx6EpHfnT77LiKnr7+LyPdwcWoE1t8+",
+	"e3FCthKIWVKrmkewN9V2KYqSwwHJYEJz9hFS1T/n33tk8+15RlENvjj7PUWe/dOL5+S70zPiPW3YdkBB",
+	"Yivvli/3lShkDCOiDH0osR0SLW1Z4jZNbpEPmrNBk6/BLzIBboYCZZvmGOnC6wiUvH//4qlZGEuAptsI",
+	"cYnZq6pe+Vvb8Miw3aWJrZ2z6x/v/LPt2D7sH2E3qr39h2259rcTdF9SMfLJAA+yMm0sEtcWuWqC7Fbw",
+	"znXYXFwE8t1q180e7AY/Gk09S2H8gnGK1+/qxrkZ4+7D3nKTz2qNSznJfrveQxmVbNNyr/7ahvllr2a7",
+	"ieXGY3dcgKDVGPDYcQmsG+yw3TbddnVv4aNh1DV+hnWyXQ8yS8i+18PnqLdvJYJbXvS70rvhOqNbsfcr",
+	"F2MOBh0SjU4EH6fMtqY72Lu/QUG3g73DTZ7e3++yZ9cIxktVX6ck5jL2PEaY+27PyDAP6uS6JIE1VZhd",
+	"DlTa/rGtmsxrfGQjbea26rUs6jdUd7RiiMIcS03leVTXeHYeVYqKTWZcMSe2yrzWnHsPG5Pix8VZb1M9",
+	"sgfZlsRjfyUih4ZET2VNpP+mL21MpW9q8PQtEvBCKa2hLuN7z4iRkSHgsUhTMfP5GeYl3yl9wS7RStW+",
+	"o1BrcsF8A6P/F/QUqlpZ34Hev/rK7JMXWnXpX+Hb399TtpWF7Y98zaKp38r+bUApHKozaBgYtoR0RAHJ",
+	"dsWcyhqA2nUGt7VKul9+WJLSnq9qLx9hZBMmswgDYAptZzEKE8aNIL8cC0l+bb0ZZU1Na1ssEHnqaEaV",
+	"TVe2Xf+XC/Y8jvUb/iMQaPTTq7zs++c+rvnLvwbtoiaoV+jwRXzk51PkfXNt4HbLO1/XAmovCV9j5ciG",
+	"zyUwZHwsIhJbnkG24lQoNBZ55rElwbAM85XhId35lGWAq9J23nP7zFdwt7fEjdj1oRTz7XrcVN3TIq8A",
+	"WCp+rXb2UMj4868YP55/w41r44aFHVZbrdQNsjUBjfKRS2zZrqsUynVMp6VysYYX2WKeu7mEKwazlX3r",
+	"aJ5jg3hVN+OX8X81n4Stma1rQrpNiHL1621/K/y5SMF39k/gnDNtXbZYrwhFPwlUCd7eDKtPHtuoKiIK",
+	"baZvtmM3TxpQxYIqTVMyo4Ys0KtgPRWh9lMWFK7M6TfLyE/XMuKO8KlDvPZMPfv79UuDXcf6eKOd5QWZ",
+	"iSJNXIWTynzoK/VVJVK0/QJp5h/IiauqFEhKDRTDwGyUlUZFLFJxm/lvtizpqnqyrkBGo16Nr3r5C+oW",
+	"0cw1aslqrlcUOa71A7aVRBQ0ko3sb/caOrjFiHoAQMiBWWHFLdWptdN00xT3bnbqEB7a5fzsPDhfP0a7",
+	"Nr7U5c35Gi3ksXlYuRpyWBtUihSWMd4XmXM5e96yy3zcawj167xxrYX2bvjjGt74TRL/IiR7g+XeavhF",
+	"toKcU/B03sCee81mizXeeZsK23sF0qtrK+vY3DqX/nEK2WxAET8bc9zXT0RPbekyIiQBjn8ZGrKngVUd",
+	"sEOxK7lok5zRvs402VJswhWqdWW+syj09grm7KzyrdrtGcgrHwqWV/2QSQ5yxxH2XwooQJEtG49N8TdH",
+	"19sRUcKsTGlMfKBKk6mYYe+GjPL5OfeOQgw/6ZOTVGAROIy6+jPEZiq3RJICvbLqNM7YdxmxaoRuCTOp",
+	"jSmusi0wW/Wc4+ORK1WZUDW9EFQGy8AZ8fmdg8iPF8UcTNP8chU5lGnZsbtLy4gG0EnRHNG9eiFECpS3",
+	"v+u79A6tmaQ94xGrM3dfk7KWvlCKhJ+yliZR+8rG8ppjl0wg7XbPzFgRd35Yjzvfv8G486Wj24setYcL",
+	"3lapXCSW9QHopfPvW0DFbZTDMBe2Z5NYSJ+mKTr0HYtmyto/GJ+QrWo4V7HfqgAKwIW3Ot5dvzX8NbF4",
+	"b6wV6y2C/EzCLtxmWiQmC5LOYRffYi2+MiIy2os9wyrQYlykaRVtsWX4tOQ0xSRPszSCaZsJJNsRqfrO",
+	"l30wjCgTu26sHYlpfXjGO1d6CYyAOBYydi4DO8o9LJGrgWQ0njIOR1Z8tAXwDGuwuQvuoURYE6ddrktT",
+	"GDw655xmZZknTV0MCDo3FvZV1ffAhPi5KGxnVUVnvsqHxfsjQj14bbme5JxfzIkSGRjJEVIFLru+bOOx",
+	"F/RCYLzInfOVn2C0iIXRjxMr0oVVfosV+dpjRe6aMy9w5O+xu4/DliOjBEOuI8OQpI6IIxkXgOISWyOn",
+	"N0ZES8rVGGREMiovh2bRKXx0n0oXcORZeUSmLIGIFHy60LtziV27lLV2Dv3YMTCKrRBssbH3b18ek9P3",
+	"73weEqZEYWIV0agib5UJXBN2Bdyl1qtt70cewcecSVBDqkfROcc8vpQpV3IvFYbzj+zShiwZIfP1SXiY",
+	"x6aKi4zZFlOLDmh3ncRTiC9dwhx2zj/nNo+FbCn2g7sD5jlYc4C5H21mmB1f14LAMFVO9cl7jgleZnm2",
+	"6pR0nWJbU7re4w5uydhmB9+orcjeDU9+lopWtmjA9LUb3G4xV+UnVSJzsSChunQGJnOIhqRdyquRbZAM",
+	"idKSsskUf3Rk5TNBtxzdWHo9Lr0s99wVab/fbolXwT0ZArYiUCFTI6donR/t7qYipulUKH30cPBw0DOL",
+	"diMsFaUzXAfbqEmgCbN/IivIITbEDum4X7P9eNpVveVKWFWXFqPt5FJcpJBVlfd8Z9N6u1EsX9dvGMGc",
+	"kz1UaMselcJKjsR3cKQuv9N1iaPN/l6+d9Kxc1G4V8JtH8/5E6GnPuPMnOpUSL2TYmkVcw8p5SrpblHy",
+	"u+/fRWT02FEWAuWIPEHEIv1+f7TtltLsnIN7Z+qcS6GpbZbj9O9CwbFvooMRS9xn6e0gN22OI7ELobX6",
+	"2vJ8zvZreayv11boaQCSwZL/WD/TVq/Hlfu6uX4oVydzebSFRhxbHo2jhg9I2dhQZ4KI3Jfb/YZVdTxe",
+	"de736gkmHr1cfLylFVx4mVFcDe3JZnnwN96ziVuu2Uiwx6CfjypvaIl8HoursWGxrFQCa3N6ASIMflel",
+	"aCpShvH0iBfhMYm6ZHlEZlMWTy3YbHFzIRUW4SVFbphL4kLbSkpKgSdUrp4/o7mtFOEKApVJBxhgZ3RA",
+	"pjSLLXiqkqh98lqUncXIG57OqyGwnKRQRoyoHRcXfEcBV0xjNn3FKWauIpEPNJ5IgMTsx64QTzJyPIRq",
+	"woVnk0ZyiwjNc6Dy+JzzsjV0LbMF8YbpeeR4hJBkSZnvEy+4xSKDZZ9HIuLCPlinLFcrJYBQBhiuDFMC",
+	"VwaG8SXZGp29Ohuevn3zhxdPn739jWL8crR9TA4GB7ZA04yp+uElcNX7/OHz/wsAAP//SZuUPYoWAQA=",
 }
 
 // GetSwagger returns the content of the embedded swagger specification file

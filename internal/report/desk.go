@@ -65,7 +65,7 @@ type Desk struct {
 	Store    DeskStore
 	Blobs    Blobs
 	Router   Router
-	Calendar *workcal.Calendar
+	Calendar func() *workcal.Calendar // the calendar in force (administrators edit the holidays)
 	Policy   workcal.Policy
 	Log      *slog.Logger
 	Now      func() time.Time
@@ -83,7 +83,11 @@ func (d *Desk) now() time.Time {
 // Env returns the workflow environment for a report's category.
 func (d *Desk) Env(category string) Env {
 	cat, _ := d.Router.Catalogue().Category(category)
-	return Env{Calendar: d.Calendar, Policy: d.Policy, Category: cat, AgencyExists: func(id string) bool {
+	var cal *workcal.Calendar
+	if d.Calendar != nil {
+		cal = d.Calendar()
+	}
+	return Env{Calendar: cal, Policy: d.Policy, Category: cat, AgencyExists: func(id string) bool {
 		_, ok := d.Router.Catalogue().Agency(id)
 		return ok
 	}}
