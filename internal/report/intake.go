@@ -103,7 +103,7 @@ type Intake struct {
 	Lease    time.Duration // how long a submission may take before another request may take it over
 	SlotTTL  time.Duration // how long a presigned upload URL is valid
 	Inspect  media.Inspector
-	Patience time.Duration // how long a concurrent retry waits for the first request to finish
+	Patience time.Duration            // how long a concurrent retry waits for the first request to finish
 	Calendar func() *workcal.Calendar // the calendar in force (administrators edit the holidays)
 	Policy   workcal.Policy
 }
