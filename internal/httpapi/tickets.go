@@ -74,6 +74,9 @@ func (s *Server) ListTickets(ctx context.Context, req api.ListTicketsRequestObje
 		if e.CommuneCode != "" {
 			it.CommuneCode = ptr(e.CommuneCode)
 		}
+		if e.AgencyID != "" {
+			it.AgencyId = ptr(e.AgencyID)
+		}
 		if !e.AcceptBy.IsZero() {
 			it.AcceptBy = ptr(e.AcceptBy)
 		}

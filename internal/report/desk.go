@@ -28,6 +28,11 @@ type DeskStore interface {
 	Queue(ctx context.Context, agencyID string) ([]QueueEntry, error)
 	// QueueAgencies lists the agencies that have a queue document.
 	QueueAgencies(ctx context.Context) ([]string, error)
+	// ProvinceQueue is every agency's queue at once, precomputed by PutQueueEntry and DropQueueEntry.
+	ProvinceQueue(ctx context.Context) ([]QueueEntry, error)
+	// FixProvinceQueue puts entries into the province's queue (never over a newer version) and removes the
+	// tickets of drop that are still at the version given.
+	FixProvinceQueue(ctx context.Context, put []QueueEntry, drop map[string]int64, now time.Time) error
 	UploadSlot(ctx context.Context, id string) (UploadSlot, error)
 	ConsumeUploadSlots(ctx context.Context, ids []string, reportID string) error
 	PutJob(ctx context.Context, j Job) error
@@ -37,6 +42,7 @@ type DeskStore interface {
 // QueueEntry is a ticket as its agency's queue shows it. Queues hold the tickets still being handled
 // (not closed or rejected) and are read by _id, so an officer's list never scans the reports.
 type QueueEntry struct {
+	AgencyID    string
 	ReportID    string
 	Code        string
 	Category    string
@@ -55,7 +61,7 @@ func InQueue(s Status) bool { return s != Closed && s != Rejected }
 
 // Entry returns the queue entry of a report.
 func Entry(r Report, urgent bool) QueueEntry {
-	return QueueEntry{ReportID: r.ID, Code: r.Code, Category: r.Category, CommuneCode: r.Routing.CommuneCode, Status: r.Status,
+	return QueueEntry{AgencyID: r.Routing.AgencyID, ReportID: r.ID, Code: r.Code, Category: r.Category, CommuneCode: r.Routing.CommuneCode, Status: r.Status,
 		Urgent: urgent, Complex: r.Ticket.Complex, AcceptBy: r.Ticket.AcceptBy, ResolveBy: r.Ticket.ResolveBy,
 		CreatedAt: r.CreatedAt, Version: r.Version}
 }
@@ -71,6 +77,11 @@ type Desk struct {
 	Now      func() time.Time
 	// OnChange, when set, hears every saved change (the public map and notifications use it).
 	OnChange func(ctx context.Context, before, after Report, events []Event)
+
+	sweepMu sync.Mutex
+	// missing holds the province queue's entries that the last sweep found in no agency's queue (ID →
+	// version); the next sweep removes those still missing.
+	missing map[string]int64
 }
 
 func (d *Desk) now() time.Time {
@@ -293,38 +304,19 @@ type QueuePage struct {
 
 // Queue lists the tickets the caller handles: their agency's, or every agency's for dispatchers.
 func (d *Desk) Queue(ctx context.Context, p auth.Principal, f QueueFilter) (QueuePage, error) {
-	var agencies []string
+	var all []QueueEntry
+	var err error
 	switch p.Role {
 	case auth.RoleDispatcher, auth.RoleAdmin:
-		var err error
-		if agencies, err = d.Store.QueueAgencies(ctx); err != nil {
-			return QueuePage{}, err
-		}
+		all, err = d.Store.ProvinceQueue(ctx)
 	default:
-		agencies = []string{p.AgencyID}
+		all, err = d.Store.Queue(ctx, p.AgencyID)
+	}
+	if err != nil {
+		return QueuePage{}, err
 	}
 	now := d.now()
 	page := QueuePage{Counts: map[Status]int{}}
-	// Agencies are read concurrently (a few at a time): a dispatcher's view reads every agency's queue.
-	queues := make([][]QueueEntry, len(agencies))
-	errs := make([]error, len(agencies))
-	sem := make(chan struct{}, 8)
-	var wg sync.WaitGroup
-	for i, a := range agencies {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			queues[i], errs[i] = d.Store.Queue(ctx, a)
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return QueuePage{}, err
-	}
-	var all []QueueEntry
-	for _, q := range queues {
-		all = append(all, q...)
-	}
 	for _, e := range all {
 		page.Counts[e.Status]++
 		switch {
@@ -393,43 +385,107 @@ func entryOverdue(e QueueEntry, now time.Time) bool {
 // seven days and escalating overdue tickets once. It also finishes moves of duplicates' followers that a
 // crash or an outage interrupted. It returns how many tickets it changed.
 func (d *Desk) Sweep(ctx context.Context) (int, error) {
+	d.sweepMu.Lock()
+	defer d.sweepMu.Unlock()
 	now := d.now()
 	changed, err := d.FinishFollowerMoves(ctx, now.Add(-followerMoveGrace))
 	if err != nil {
 		d.Log.WarnContext(ctx, "follower moves not finished", "error", err.Error())
 	}
-	agencies, err := d.Store.QueueAgencies(ctx)
+	all, err := d.reconcile(ctx, now)
 	if err != nil {
 		return changed, err
 	}
-	for _, a := range agencies {
-		q, err := d.Store.Queue(ctx, a)
+	for _, e := range all {
+		var action Action
+		switch {
+		case e.Status == Resolved:
+			action = ActionAutoClose
+		case entryOverdue(e, now):
+			action = ActionEscalate
+		default:
+			continue
+		}
+		r, err := d.Store.Report(ctx, e.ReportID)
 		if err != nil {
-			return changed, err
+			continue
 		}
-		for _, e := range q {
-			var action Action
-			switch {
-			case e.Status == Resolved:
-				action = ActionAutoClose
-			case entryOverdue(e, now):
-				action = ActionEscalate
-			default:
-				continue
-			}
-			r, err := d.Store.Report(ctx, e.ReportID)
-			if err != nil {
-				continue
-			}
-			if action == ActionAutoClose && now.Before(r.Ticket.WindowEnd()) || action == ActionEscalate && r.Ticket.Escalated {
-				continue
-			}
-			if _, err := d.Act(ctx, auth.Principal{Role: auth.RoleDispatcher}, r.ID, WorkflowVersion(r), Command{Action: action, Actor: SystemActor}, nil, nil); err != nil {
-				d.Log.WarnContext(ctx, "timed action failed", "report", r.ID, "action", string(action), "error", err.Error())
-				continue
-			}
-			changed++
+		if action == ActionAutoClose && now.Before(r.Ticket.WindowEnd()) || action == ActionEscalate && r.Ticket.Escalated {
+			continue
 		}
+		if _, err := d.Act(ctx, auth.Principal{Role: auth.RoleDispatcher}, r.ID, WorkflowVersion(r), Command{Action: action, Actor: SystemActor}, nil, nil); err != nil {
+			d.Log.WarnContext(ctx, "timed action failed", "report", r.ID, "action", string(action), "error", err.Error())
+			continue
+		}
+		changed++
 	}
 	return changed, nil
+}
+
+// reconcile reads the province's queue, then every agency's, and repairs the province's from the agencies'
+// (the writes to the two are separate: a crash between them, or data from before the province queue
+// existed, leaves them apart). Entries missing from the province are put there at once; an entry found in
+// no agency's queue is removed only when the previous sweep found it missing too, at the same version, so
+// a write under way between the reads is never undone. It returns every agency's entries.
+func (d *Desk) reconcile(ctx context.Context, now time.Time) ([]QueueEntry, error) {
+	prov, err := d.Store.ProvinceQueue(ctx)
+	if err != nil {
+		return nil, err
+	}
+	agencies, err := d.Store.QueueAgencies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	queues := make([][]QueueEntry, len(agencies))
+	errs := make([]error, len(agencies))
+	sem := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	for i, a := range agencies {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			queues[i], errs[i] = d.Store.Queue(ctx, a)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	var all []QueueEntry
+	listed := map[string]bool{}
+	for _, q := range queues {
+		all = append(all, q...)
+		for _, e := range q {
+			listed[e.ReportID] = true
+		}
+	}
+	inProvince := make(map[string]QueueEntry, len(prov))
+	for _, e := range prov {
+		inProvince[e.ReportID] = e
+	}
+	var put []QueueEntry
+	for _, e := range all {
+		if p, ok := inProvince[e.ReportID]; !ok || p.Version < e.Version || p.Version == e.Version && p.AgencyID != e.AgencyID {
+			put = append(put, e)
+		}
+	}
+	drop, missing := map[string]int64{}, map[string]int64{}
+	for _, e := range prov {
+		if listed[e.ReportID] {
+			continue
+		}
+		if v, ok := d.missing[e.ReportID]; ok && v == e.Version {
+			drop[e.ReportID] = e.Version
+		} else {
+			missing[e.ReportID] = e.Version
+		}
+	}
+	d.missing = missing
+	if len(put) > 0 || len(drop) > 0 {
+		if err := d.Store.FixProvinceQueue(ctx, put, drop, now); err != nil {
+			return nil, err
+		}
+		d.Log.InfoContext(ctx, "province queue repaired", "put", len(put), "dropped", len(drop))
+	}
+	return all, nil
 }
