@@ -2,8 +2,8 @@ package mongostore
 
 import (
 	"io"
-	"maps"
 	"log/slog"
+	"maps"
 	"slices"
 	"testing"
 	"time"
