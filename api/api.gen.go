@@ -89,6 +89,14 @@ const (
 	Ok HealthStatus = "ok"
 )
 
+// Defines values for HolidayKind.
+const (
+	Compensatory  HolidayKind = "compensatory"
+	Holiday       HolidayKind = "holiday"
+	MakeUpWorkday HolidayKind = "make_up_workday"
+	SwappedDayOff HolidayKind = "swapped_day_off"
+)
+
 // Defines values for Language.
 const (
 	En Language = "en"
@@ -423,6 +431,60 @@ type Health struct {
 
 // HealthStatus defines model for Health.Status.
 type HealthStatus string
+
+// HolidayDay defines model for HolidayDay.
+type HolidayDay struct {
+	Date openapi_types.Date `json:"date"`
+
+	// Kind holiday: a paid public holiday (Labour Code art. 112), listed even on a weekend; compensatory: a working day
+	// off because a holiday fell on the weekly rest day; swapped_day_off: a working day off in exchange for a
+	// make_up_workday, a rest day worked (Prime Minister's decision).
+	Kind   HolidayKind `json:"kind"`
+	NameEn string      `json:"name_en"`
+	NameVi string      `json:"name_vi"`
+}
+
+// HolidayDayEntry defines model for HolidayDayEntry.
+type HolidayDayEntry struct {
+	// Date YYYY-MM-DD, in the year.
+	Date string `json:"date"`
+
+	// Kind holiday: a paid public holiday (Labour Code art. 112), listed even on a weekend; compensatory: a working day
+	// off because a holiday fell on the weekly rest day; swapped_day_off: a working day off in exchange for a
+	// make_up_workday, a rest day worked (Prime Minister's decision).
+	Kind   HolidayKind `json:"kind"`
+	NameEn string      `json:"name_en"`
+	NameVi string      `json:"name_vi"`
+}
+
+// HolidayDayInput defines model for HolidayDayInput.
+type HolidayDayInput struct {
+	// Kind holiday: a paid public holiday (Labour Code art. 112), listed even on a weekend; compensatory: a working day
+	// off because a holiday fell on the weekly rest day; swapped_day_off: a working day off in exchange for a
+	// make_up_workday, a rest day worked (Prime Minister's decision).
+	Kind   HolidayKind `json:"kind"`
+	NameEn string      `json:"name_en"`
+	NameVi string      `json:"name_vi"`
+}
+
+// HolidayKind holiday: a paid public holiday (Labour Code art. 112), listed even on a weekend; compensatory: a working day
+// off because a holiday fell on the weekly rest day; swapped_day_off: a working day off in exchange for a
+// make_up_workday, a rest day worked (Prime Minister's decision).
+type HolidayKind string
+
+// HolidayYear defines model for HolidayYear.
+type HolidayYear struct {
+	Days []HolidayDay `json:"days"`
+
+	// Version Counts the changes to this year; the ETag is "v<version>".
+	Version int `json:"version"`
+	Year    int `json:"year"`
+}
+
+// HolidayYearInput defines model for HolidayYearInput.
+type HolidayYearInput struct {
+	Days []HolidayDayEntry `json:"days"`
+}
 
 // Language defines model for Language.
 type Language string
@@ -887,13 +949,19 @@ type Ticket struct {
 	AgencyId       AgencyId `json:"agency_id"`
 	AllowedActions []string `json:"allowed_actions"`
 	Complex        bool     `json:"complex"`
-	Escalated      *bool    `json:"escalated,omitempty"`
-	Hidden         bool     `json:"hidden"`
-	OverdueAccept  bool     `json:"overdue_accept"`
-	OverdueResolve bool     `json:"overdue_resolve"`
-	Rating         *int     `json:"rating,omitempty"`
-	Report         Report   `json:"report"`
-	Version        int      `json:"version"`
+
+	// DuplicateOf The original report's code, when this one was rejected as its duplicate.
+	DuplicateOf *string `json:"duplicate_of,omitempty"`
+	Escalated   *bool   `json:"escalated,omitempty"`
+
+	// FollowersMoved For a duplicate: whether its reporter and followers follow the original yet (true moments after the rejection; a sweep finishes a move that an outage interrupted).
+	FollowersMoved *bool  `json:"followers_moved,omitempty"`
+	Hidden         bool   `json:"hidden"`
+	OverdueAccept  bool   `json:"overdue_accept"`
+	OverdueResolve bool   `json:"overdue_resolve"`
+	Rating         *int   `json:"rating,omitempty"`
+	Report         Report `json:"report"`
+	Version        int    `json:"version"`
 }
 
 // TicketAction defines model for TicketAction.
@@ -933,7 +1001,10 @@ type TicketPage struct {
 
 // TicketSummary defines model for TicketSummary.
 type TicketSummary struct {
-	AcceptBy    *time.Time   `json:"accept_by,omitempty"`
+	AcceptBy *time.Time `json:"accept_by,omitempty"`
+
+	// AgencyId The agency handling it (dispatchers see every agency's).
+	AgencyId    *string      `json:"agency_id,omitempty"`
 	Category    CategoryCode `json:"category"`
 	Code        string       `json:"code"`
 	CommuneCode *string      `json:"commune_code,omitempty"`
@@ -1032,6 +1103,21 @@ type ListDevSmsParams struct {
 	Phone string `form:"phone" json:"phone"`
 }
 
+// PutHolidaysParams defines parameters for PutHolidays.
+type PutHolidaysParams struct {
+	IfMatch string `json:"If-Match"`
+}
+
+// DeleteHolidayParams defines parameters for DeleteHoliday.
+type DeleteHolidayParams struct {
+	IfMatch string `json:"If-Match"`
+}
+
+// PutHolidayParams defines parameters for PutHoliday.
+type PutHolidayParams struct {
+	IfMatch string `json:"If-Match"`
+}
+
 // GetPublicMapParams defines parameters for GetPublicMap.
 type GetPublicMapParams struct {
 	// Bbox minLng,minLat,maxLng,maxLat (WGS84).
@@ -1128,6 +1214,12 @@ type PutAgencyJSONRequestBody = AgencyInput
 
 // PutCategoryJSONRequestBody defines body for PutCategory for application/json ContentType.
 type PutCategoryJSONRequestBody = CategoryInput
+
+// PutHolidaysJSONRequestBody defines body for PutHolidays for application/json ContentType.
+type PutHolidaysJSONRequestBody = HolidayYearInput
+
+// PutHolidayJSONRequestBody defines body for PutHoliday for application/json ContentType.
+type PutHolidayJSONRequestBody = HolidayDayInput
 
 // PutRoutingOverrideJSONRequestBody defines body for PutRoutingOverride for application/json ContentType.
 type PutRoutingOverrideJSONRequestBody = RoutingOverrideInput
@@ -1271,6 +1363,22 @@ type ClientInterface interface {
 	PutCategoryWithBody(ctx context.Context, code CategoryCode, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	PutCategory(ctx context.Context, code CategoryCode, body PutCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetHolidays request
+	GetHolidays(ctx context.Context, year int, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutHolidaysWithBody request with any body
+	PutHolidaysWithBody(ctx context.Context, year int, params *PutHolidaysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	PutHolidays(ctx context.Context, year int, params *PutHolidaysParams, body PutHolidaysJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteHoliday request
+	DeleteHoliday(ctx context.Context, year int, date string, params *DeleteHolidayParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutHolidayWithBody request with any body
+	PutHolidayWithBody(ctx context.Context, year int, date string, params *PutHolidayParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	PutHoliday(ctx context.Context, year int, date string, params *PutHolidayParams, body PutHolidayJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListFailedNotifications request
 	ListFailedNotifications(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1509,6 +1617,78 @@ func (c *Client) PutCategoryWithBody(ctx context.Context, code CategoryCode, con
 
 func (c *Client) PutCategory(ctx context.Context, code CategoryCode, body PutCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutCategoryRequest(c.Server, code, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) GetHolidays(ctx context.Context, year int, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetHolidaysRequest(c.Server, year)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) PutHolidaysWithBody(ctx context.Context, year int, params *PutHolidaysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutHolidaysRequestWithBody(c.Server, year, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) PutHolidays(ctx context.Context, year int, params *PutHolidaysParams, body PutHolidaysJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutHolidaysRequest(c.Server, year, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) DeleteHoliday(ctx context.Context, year int, date string, params *DeleteHolidayParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteHolidayRequest(c.Server, year, date, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) PutHolidayWithBody(ctx context.Context, year int, date string, params *PutHolidayParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutHolidayRequestWithBody(c.Server, year, date, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) PutHoliday(ctx context.Context, year int, date string, params *PutHolidayParams, body PutHolidayJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutHolidayRequest(c.Server, year, date, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2413,6 +2593,221 @@ func NewPutCategoryRequestWithBody(server string, code CategoryCode, contentType
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetHolidaysRequest generates requests for GetHolidays
+func NewGetHolidaysRequest(server string, year int) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "year", runtime.ParamLocationPath, year)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/holidays/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutHolidaysRequest calls the generic PutHolidays builder with application/json body
+func NewPutHolidaysRequest(server string, year int, params *PutHolidaysParams, body PutHolidaysJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutHolidaysRequestWithBody(server, year, params, "application/json", bodyReader)
+}
+
+// NewPutHolidaysRequestWithBody generates requests for PutHolidays with any type of body
+func NewPutHolidaysRequestWithBody(server string, year int, params *PutHolidaysParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "year", runtime.ParamLocationPath, year)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/holidays/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("PUT", queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithLocation("simple", false, "If-Match", runtime.ParamLocationHeader, params.IfMatch)
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteHolidayRequest generates requests for DeleteHoliday
+func NewDeleteHolidayRequest(server string, year int, date string, params *DeleteHolidayParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "year", runtime.ParamLocationPath, year)
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithLocation("simple", false, "date", runtime.ParamLocationPath, date)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/holidays/%s/days/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("DELETE", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithLocation("simple", false, "If-Match", runtime.ParamLocationHeader, params.IfMatch)
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewPutHolidayRequest calls the generic PutHoliday builder with application/json body
+func NewPutHolidayRequest(server string, year int, date string, params *PutHolidayParams, body PutHolidayJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutHolidayRequestWithBody(server, year, date, params, "application/json", bodyReader)
+}
+
+// NewPutHolidayRequestWithBody generates requests for PutHoliday with any type of body
+func NewPutHolidayRequestWithBody(server string, year int, date string, params *PutHolidayParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "year", runtime.ParamLocationPath, year)
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithLocation("simple", false, "date", runtime.ParamLocationPath, date)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/holidays/%s/days/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("PUT", queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithLocation("simple", false, "If-Match", runtime.ParamLocationHeader, params.IfMatch)
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
+	}
 
 	return req, nil
 }
@@ -4370,6 +4765,22 @@ type ClientWithResponsesInterface interface {
 
 	PutCategoryWithResponse(ctx context.Context, code CategoryCode, body PutCategoryJSONRequestBody, reqEditors ...RequestEditorFn) (*PutCategoryResponse, error)
 
+	// GetHolidaysWithResponse request
+	GetHolidaysWithResponse(ctx context.Context, year int, reqEditors ...RequestEditorFn) (*GetHolidaysResponse, error)
+
+	// PutHolidaysWithBodyWithResponse request with any body
+	PutHolidaysWithBodyWithResponse(ctx context.Context, year int, params *PutHolidaysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutHolidaysResponse, error)
+
+	PutHolidaysWithResponse(ctx context.Context, year int, params *PutHolidaysParams, body PutHolidaysJSONRequestBody, reqEditors ...RequestEditorFn) (*PutHolidaysResponse, error)
+
+	// DeleteHolidayWithResponse request
+	DeleteHolidayWithResponse(ctx context.Context, year int, date string, params *DeleteHolidayParams, reqEditors ...RequestEditorFn) (*DeleteHolidayResponse, error)
+
+	// PutHolidayWithBodyWithResponse request with any body
+	PutHolidayWithBodyWithResponse(ctx context.Context, year int, date string, params *PutHolidayParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutHolidayResponse, error)
+
+	PutHolidayWithResponse(ctx context.Context, year int, date string, params *PutHolidayParams, body PutHolidayJSONRequestBody, reqEditors ...RequestEditorFn) (*PutHolidayResponse, error)
+
 	// ListFailedNotificationsWithResponse request
 	ListFailedNotificationsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListFailedNotificationsResponse, error)
 
@@ -4662,6 +5073,118 @@ func (r PutCategoryResponse) Status() string {
 
 // StatusCode returns HTTPResponse.StatusCode
 func (r PutCategoryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type GetHolidaysResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *HolidayYear
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r GetHolidaysResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetHolidaysResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type PutHolidaysResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *HolidayYear
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON412     *Error
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r PutHolidaysResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutHolidaysResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type DeleteHolidayResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *HolidayYear
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON404     *NotFound
+	ApplicationproblemJSON412     *Error
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteHolidayResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteHolidayResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type PutHolidayResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *HolidayYear
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON412     *Error
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r PutHolidayResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutHolidayResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -5785,6 +6308,58 @@ func (c *ClientWithResponses) PutCategoryWithResponse(ctx context.Context, code 
 	return ParsePutCategoryResponse(rsp)
 }
 
+// GetHolidaysWithResponse request returning *GetHolidaysResponse
+func (c *ClientWithResponses) GetHolidaysWithResponse(ctx context.Context, year int, reqEditors ...RequestEditorFn) (*GetHolidaysResponse, error) {
+	rsp, err := c.GetHolidays(ctx, year, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetHolidaysResponse(rsp)
+}
+
+// PutHolidaysWithBodyWithResponse request with arbitrary body returning *PutHolidaysResponse
+func (c *ClientWithResponses) PutHolidaysWithBodyWithResponse(ctx context.Context, year int, params *PutHolidaysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutHolidaysResponse, error) {
+	rsp, err := c.PutHolidaysWithBody(ctx, year, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutHolidaysResponse(rsp)
+}
+
+func (c *ClientWithResponses) PutHolidaysWithResponse(ctx context.Context, year int, params *PutHolidaysParams, body PutHolidaysJSONRequestBody, reqEditors ...RequestEditorFn) (*PutHolidaysResponse, error) {
+	rsp, err := c.PutHolidays(ctx, year, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutHolidaysResponse(rsp)
+}
+
+// DeleteHolidayWithResponse request returning *DeleteHolidayResponse
+func (c *ClientWithResponses) DeleteHolidayWithResponse(ctx context.Context, year int, date string, params *DeleteHolidayParams, reqEditors ...RequestEditorFn) (*DeleteHolidayResponse, error) {
+	rsp, err := c.DeleteHoliday(ctx, year, date, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteHolidayResponse(rsp)
+}
+
+// PutHolidayWithBodyWithResponse request with arbitrary body returning *PutHolidayResponse
+func (c *ClientWithResponses) PutHolidayWithBodyWithResponse(ctx context.Context, year int, date string, params *PutHolidayParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutHolidayResponse, error) {
+	rsp, err := c.PutHolidayWithBody(ctx, year, date, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutHolidayResponse(rsp)
+}
+
+func (c *ClientWithResponses) PutHolidayWithResponse(ctx context.Context, year int, date string, params *PutHolidayParams, body PutHolidayJSONRequestBody, reqEditors ...RequestEditorFn) (*PutHolidayResponse, error) {
+	rsp, err := c.PutHoliday(ctx, year, date, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutHolidayResponse(rsp)
+}
+
 // ListFailedNotificationsWithResponse request returning *ListFailedNotificationsResponse
 func (c *ClientWithResponses) ListFailedNotificationsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListFailedNotificationsResponse, error) {
 	rsp, err := c.ListFailedNotifications(ctx, reqEditors...)
@@ -6513,6 +7088,278 @@ func ParsePutCategoryResponse(rsp *http.Response) (*PutCategoryResponse, error) 
 			return nil, err
 		}
 		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetHolidaysResponse parses an HTTP response from a GetHolidaysWithResponse call
+func ParseGetHolidaysResponse(rsp *http.Response) (*GetHolidaysResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetHolidaysResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest HolidayYear
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePutHolidaysResponse parses an HTTP response from a PutHolidaysWithResponse call
+func ParsePutHolidaysResponse(rsp *http.Response) (*PutHolidaysResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutHolidaysResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest HolidayYear
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteHolidayResponse parses an HTTP response from a DeleteHolidayWithResponse call
+func ParseDeleteHolidayResponse(rsp *http.Response) (*DeleteHolidayResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteHolidayResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest HolidayYear
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePutHolidayResponse parses an HTTP response from a PutHolidayWithResponse call
+func ParsePutHolidayResponse(rsp *http.Response) (*PutHolidayResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutHolidayResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest HolidayYear
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
@@ -8758,6 +9605,18 @@ type ServerInterface interface {
 	// Create or replace a category.
 	// (PUT /v1/admin/categories/{code})
 	PutCategory(c *gin.Context, code CategoryCode)
+	// The public holidays, compensatory and swapped days off and make-up working days of a year.
+	// (GET /v1/admin/holidays/{year})
+	GetHolidays(c *gin.Context, year int)
+	// Replace a year's days (deadlines computed from then on use them; every replica within 5 seconds).
+	// (PUT /v1/admin/holidays/{year})
+	PutHolidays(c *gin.Context, year int, params PutHolidaysParams)
+	// Remove a day from a year.
+	// (DELETE /v1/admin/holidays/{year}/days/{date})
+	DeleteHoliday(c *gin.Context, year int, date string, params DeleteHolidayParams)
+	// Add a day to a year, or replace it (for example a Tết day the Prime Minister's decision moved).
+	// (PUT /v1/admin/holidays/{year}/days/{date})
+	PutHoliday(c *gin.Context, year int, date string, params PutHolidayParams)
 	// Notifications parked after their last delivery attempt failed, oldest first.
 	// (GET /v1/admin/notifications/failed)
 	ListFailedNotifications(c *gin.Context)
@@ -9031,6 +9890,209 @@ func (siw *ServerInterfaceWrapper) PutCategory(c *gin.Context) {
 	}
 
 	siw.Handler.PutCategory(c, code)
+}
+
+// GetHolidays operation middleware
+func (siw *ServerInterfaceWrapper) GetHolidays(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "year" -------------
+	var year int
+
+	err = runtime.BindStyledParameterWithOptions("simple", "year", c.Param("year"), &year, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter year: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(BearerScopes, []string{"admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetHolidays(c, year)
+}
+
+// PutHolidays operation middleware
+func (siw *ServerInterfaceWrapper) PutHolidays(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "year" -------------
+	var year int
+
+	err = runtime.BindStyledParameterWithOptions("simple", "year", c.Param("year"), &year, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter year: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(BearerScopes, []string{"admin"})
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PutHolidaysParams
+
+	headers := c.Request.Header
+
+	// ------------- Required header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for If-Match, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter If-Match: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Header parameter If-Match is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.PutHolidays(c, year, params)
+}
+
+// DeleteHoliday operation middleware
+func (siw *ServerInterfaceWrapper) DeleteHoliday(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "year" -------------
+	var year int
+
+	err = runtime.BindStyledParameterWithOptions("simple", "year", c.Param("year"), &year, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter year: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "date" -------------
+	var date string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "date", c.Param("date"), &date, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter date: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(BearerScopes, []string{"admin"})
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteHolidayParams
+
+	headers := c.Request.Header
+
+	// ------------- Required header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for If-Match, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter If-Match: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Header parameter If-Match is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DeleteHoliday(c, year, date, params)
+}
+
+// PutHoliday operation middleware
+func (siw *ServerInterfaceWrapper) PutHoliday(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "year" -------------
+	var year int
+
+	err = runtime.BindStyledParameterWithOptions("simple", "year", c.Param("year"), &year, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter year: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "date" -------------
+	var date string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "date", c.Param("date"), &date, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter date: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(BearerScopes, []string{"admin"})
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PutHolidayParams
+
+	headers := c.Request.Header
+
+	// ------------- Required header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for If-Match, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter If-Match: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Header parameter If-Match is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.PutHoliday(c, year, date, params)
 }
 
 // ListFailedNotifications operation middleware
@@ -10260,6 +11322,10 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.GET(options.BaseURL+"/readyz", wrapper.GetReadiness)
 	router.PUT(options.BaseURL+"/v1/admin/agencies/:id", wrapper.PutAgency)
 	router.PUT(options.BaseURL+"/v1/admin/categories/:code", wrapper.PutCategory)
+	router.GET(options.BaseURL+"/v1/admin/holidays/:year", wrapper.GetHolidays)
+	router.PUT(options.BaseURL+"/v1/admin/holidays/:year", wrapper.PutHolidays)
+	router.DELETE(options.BaseURL+"/v1/admin/holidays/:year/days/:date", wrapper.DeleteHoliday)
+	router.PUT(options.BaseURL+"/v1/admin/holidays/:year/days/:date", wrapper.PutHoliday)
 	router.GET(options.BaseURL+"/v1/admin/notifications/failed", wrapper.ListFailedNotifications)
 	router.POST(options.BaseURL+"/v1/admin/notifications/:id/retry", wrapper.RetryNotification)
 	router.GET(options.BaseURL+"/v1/admin/routing-overrides", wrapper.ListRoutingOverrides)
@@ -10605,6 +11671,385 @@ type PutCategorydefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response PutCategorydefaultApplicationProblemPlusJSONResponse) VisitPutCategoryResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetHolidaysRequestObject struct {
+	Year int `json:"year"`
+}
+
+type GetHolidaysResponseObject interface {
+	VisitGetHolidaysResponse(w http.ResponseWriter) error
+}
+
+type GetHolidays200ResponseHeaders struct {
+	ETag string
+}
+
+type GetHolidays200JSONResponse struct {
+	Body    HolidayYear
+	Headers GetHolidays200ResponseHeaders
+}
+
+func (response GetHolidays200JSONResponse) VisitGetHolidaysResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetHolidays400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetHolidays400ApplicationProblemPlusJSONResponse) VisitGetHolidaysResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetHolidays401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetHolidays401ApplicationProblemPlusJSONResponse) VisitGetHolidaysResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetHolidays403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetHolidays403ApplicationProblemPlusJSONResponse) VisitGetHolidaysResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetHolidays503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetHolidays503ApplicationProblemPlusJSONResponse) VisitGetHolidaysResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetHolidaysdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetHolidaysdefaultApplicationProblemPlusJSONResponse) VisitGetHolidaysResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type PutHolidaysRequestObject struct {
+	Year   int `json:"year"`
+	Params PutHolidaysParams
+	Body   *PutHolidaysJSONRequestBody
+}
+
+type PutHolidaysResponseObject interface {
+	VisitPutHolidaysResponse(w http.ResponseWriter) error
+}
+
+type PutHolidays200ResponseHeaders struct {
+	ETag string
+}
+
+type PutHolidays200JSONResponse struct {
+	Body    HolidayYear
+	Headers PutHolidays200ResponseHeaders
+}
+
+func (response PutHolidays200JSONResponse) VisitPutHolidaysResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type PutHolidays400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PutHolidays400ApplicationProblemPlusJSONResponse) VisitPutHolidaysResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PutHolidays401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PutHolidays401ApplicationProblemPlusJSONResponse) VisitPutHolidaysResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PutHolidays403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PutHolidays403ApplicationProblemPlusJSONResponse) VisitPutHolidaysResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PutHolidays412ApplicationProblemPlusJSONResponse struct {
+	ErrorApplicationProblemPlusJSONResponse
+}
+
+func (response PutHolidays412ApplicationProblemPlusJSONResponse) VisitPutHolidaysResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PutHolidays503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response PutHolidays503ApplicationProblemPlusJSONResponse) VisitPutHolidaysResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type PutHolidaysdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response PutHolidaysdefaultApplicationProblemPlusJSONResponse) VisitPutHolidaysResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type DeleteHolidayRequestObject struct {
+	Year   int    `json:"year"`
+	Date   string `json:"date"`
+	Params DeleteHolidayParams
+}
+
+type DeleteHolidayResponseObject interface {
+	VisitDeleteHolidayResponse(w http.ResponseWriter) error
+}
+
+type DeleteHoliday200ResponseHeaders struct {
+	ETag string
+}
+
+type DeleteHoliday200JSONResponse struct {
+	Body    HolidayYear
+	Headers DeleteHoliday200ResponseHeaders
+}
+
+func (response DeleteHoliday200JSONResponse) VisitDeleteHolidayResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type DeleteHoliday400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteHoliday400ApplicationProblemPlusJSONResponse) VisitDeleteHolidayResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type DeleteHoliday401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteHoliday401ApplicationProblemPlusJSONResponse) VisitDeleteHolidayResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type DeleteHoliday403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteHoliday403ApplicationProblemPlusJSONResponse) VisitDeleteHolidayResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type DeleteHoliday404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteHoliday404ApplicationProblemPlusJSONResponse) VisitDeleteHolidayResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type DeleteHoliday412ApplicationProblemPlusJSONResponse struct {
+	ErrorApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteHoliday412ApplicationProblemPlusJSONResponse) VisitDeleteHolidayResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type DeleteHoliday503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteHoliday503ApplicationProblemPlusJSONResponse) VisitDeleteHolidayResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type DeleteHolidaydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeleteHolidaydefaultApplicationProblemPlusJSONResponse) VisitDeleteHolidayResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type PutHolidayRequestObject struct {
+	Year   int    `json:"year"`
+	Date   string `json:"date"`
+	Params PutHolidayParams
+	Body   *PutHolidayJSONRequestBody
+}
+
+type PutHolidayResponseObject interface {
+	VisitPutHolidayResponse(w http.ResponseWriter) error
+}
+
+type PutHoliday200ResponseHeaders struct {
+	ETag string
+}
+
+type PutHoliday200JSONResponse struct {
+	Body    HolidayYear
+	Headers PutHoliday200ResponseHeaders
+}
+
+func (response PutHoliday200JSONResponse) VisitPutHolidayResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type PutHoliday400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PutHoliday400ApplicationProblemPlusJSONResponse) VisitPutHolidayResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PutHoliday401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PutHoliday401ApplicationProblemPlusJSONResponse) VisitPutHolidayResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PutHoliday403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PutHoliday403ApplicationProblemPlusJSONResponse) VisitPutHolidayResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PutHoliday412ApplicationProblemPlusJSONResponse struct {
+	ErrorApplicationProblemPlusJSONResponse
+}
+
+func (response PutHoliday412ApplicationProblemPlusJSONResponse) VisitPutHolidayResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type PutHoliday503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response PutHoliday503ApplicationProblemPlusJSONResponse) VisitPutHolidayResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type PutHolidaydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response PutHolidaydefaultApplicationProblemPlusJSONResponse) VisitPutHolidayResponse(w http.ResponseWriter) error {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(response.StatusCode)
 
@@ -13413,6 +14858,18 @@ type StrictServerInterface interface {
 	// Create or replace a category.
 	// (PUT /v1/admin/categories/{code})
 	PutCategory(ctx context.Context, request PutCategoryRequestObject) (PutCategoryResponseObject, error)
+	// The public holidays, compensatory and swapped days off and make-up working days of a year.
+	// (GET /v1/admin/holidays/{year})
+	GetHolidays(ctx context.Context, request GetHolidaysRequestObject) (GetHolidaysResponseObject, error)
+	// Replace a year's days (deadlines computed from then on use them; every replica within 5 seconds).
+	// (PUT /v1/admin/holidays/{year})
+	PutHolidays(ctx context.Context, request PutHolidaysRequestObject) (PutHolidaysResponseObject, error)
+	// Remove a day from a year.
+	// (DELETE /v1/admin/holidays/{year}/days/{date})
+	DeleteHoliday(ctx context.Context, request DeleteHolidayRequestObject) (DeleteHolidayResponseObject, error)
+	// Add a day to a year, or replace it (for example a Tết day the Prime Minister's decision moved).
+	// (PUT /v1/admin/holidays/{year}/days/{date})
+	PutHoliday(ctx context.Context, request PutHolidayRequestObject) (PutHolidayResponseObject, error)
 	// Notifications parked after their last delivery attempt failed, oldest first.
 	// (GET /v1/admin/notifications/failed)
 	ListFailedNotifications(ctx context.Context, request ListFailedNotificationsRequestObject) (ListFailedNotificationsResponseObject, error)
@@ -13714,6 +15171,135 @@ func (sh *strictHandler) PutCategory(ctx *gin.Context, code CategoryCode) {
 		ctx.Status(http.StatusInternalServerError)
 	} else if validResponse, ok := response.(PutCategoryResponseObject); ok {
 		if err := validResponse.VisitPutCategoryResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetHolidays operation middleware
+func (sh *strictHandler) GetHolidays(ctx *gin.Context, year int) {
+	var request GetHolidaysRequestObject
+
+	request.Year = year
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetHolidays(ctx, request.(GetHolidaysRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetHolidays")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(GetHolidaysResponseObject); ok {
+		if err := validResponse.VisitGetHolidaysResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// PutHolidays operation middleware
+func (sh *strictHandler) PutHolidays(ctx *gin.Context, year int, params PutHolidaysParams) {
+	var request PutHolidaysRequestObject
+
+	request.Year = year
+	request.Params = params
+
+	var body PutHolidaysJSONRequestBody
+	if err := ctx.ShouldBindJSON(&body); err != nil {
+		ctx.Status(http.StatusBadRequest)
+		ctx.Error(err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PutHolidays(ctx, request.(PutHolidaysRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PutHolidays")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(PutHolidaysResponseObject); ok {
+		if err := validResponse.VisitPutHolidaysResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeleteHoliday operation middleware
+func (sh *strictHandler) DeleteHoliday(ctx *gin.Context, year int, date string, params DeleteHolidayParams) {
+	var request DeleteHolidayRequestObject
+
+	request.Year = year
+	request.Date = date
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteHoliday(ctx, request.(DeleteHolidayRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteHoliday")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(DeleteHolidayResponseObject); ok {
+		if err := validResponse.VisitDeleteHolidayResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// PutHoliday operation middleware
+func (sh *strictHandler) PutHoliday(ctx *gin.Context, year int, date string, params PutHolidayParams) {
+	var request PutHolidayRequestObject
+
+	request.Year = year
+	request.Date = date
+	request.Params = params
+
+	var body PutHolidayJSONRequestBody
+	if err := ctx.ShouldBindJSON(&body); err != nil {
+		ctx.Status(http.StatusBadRequest)
+		ctx.Error(err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PutHoliday(ctx, request.(PutHolidayRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PutHoliday")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(PutHolidayResponseObject); ok {
+		if err := validResponse.VisitPutHolidayResponse(ctx.Writer); err != nil {
 			ctx.Error(err)
 		}
 	} else if response != nil {
@@ -14902,200 +16488,219 @@ func (sh *strictHandler) CreateUpload(ctx *gin.Context) {
 // Base64 encoded, gzipped, json marshaled Swagger object
 var swaggerSpec = []string{
 
-	"H4sIAAAAAAAC/+y93XIbOZIo/CoIfhthabZEUbLktqWY2LBlu8ez/tFY9vTGjvyRUFWSxKgKqAFQlNgd",
-	"foYT5wHOxYl9gb07EbuXe2LfY97kBBJA/ZAosihLsnvGfeEWySr8JDIT+Z+/9GKR5YID16p39EtvCjQB",
-	"iX++By3nT8capPmUgIolyzUTvHfUO4NY8EQRLcgVZZpcwFhIIFrOGZ8QOqGM93tRT8VTyKh5PWOcZUXW",
-	"OxpEPT3PoXfUY1zDBGTv8+fPUU+CygVXgDM/o8l7+EsBSptPseAaOP5J8zxlMTWL2M2luEgh+8c/K7Oi",
-	"X2pz/YOEce+o9//tVlvbtb+q3VP7lp20uacPUyDSTkuYIhlNx0JmkBAhyZiyVJEZTVmCsx+TEUgppBqR",
-	"lCmtCMxAzokYj4EnBgRjBmnS732OeieCj1MW3/tW4inlEyCxm16RK6anRJtfCimBa6I01YBrfGH2cp8L",
-	"fMrnROgpSIJgJFsHg0FEDgZ75p+H5p8D88+h+edJRA729s0/5oc9892++bj/JCKHg8E27uClkBcsSYDf",
-	"5y7O2IRDQhiPyEWhiZ4yRaRIgWR0TrjQJBH4Ja7wrdAvRcGT+1zgW0FUEU+JBCUKGQPZEhIXJjhYVKBp",
-	"ChLXqwAsKD8I8YbyuaNAda94KwTJKJ8TqjVkuVbHlr2MkBftIDMaEWWZj2Ewi+xqp+RXoRW4p3drnA0X",
-	"8ZHTQk+FZD/DvR7PG6YU45OIwHXOpOU0jCOXIbGEBLhmNLXo85HTGWUpvUjhXgmVKC0knQBRIGcgSSJA",
-	"IQpRrq5AHhuebxk+oQaiLWdF3go9NYzxiirHmpLbPMBcihiUum/w/ARpumOvCcsDJIwLBQnZGgtJ4Jpm",
-	"eQqEkjylMRBRaMUSS3m5FDPGY6S5z/6mRDg8nQCP5+avXIocpGbgiDDLCg7DWCSwfCO/FJK4J8gpiDyF",
-	"B4qciCxjWgOoI5xUjMcsZjQlhzsJmzBNzFjmGNyVrLRkfGLQjSXroGKX+SoxT18yy9eAmyv+T36pvajn",
-	"tslo2ot6hWYp0/Ne1DP7wiNRwxi4ltD7FFgEpxkMLUsP/zZjOKsFc++o9/HZ2+fkdPrf//7X//xffEKe",
-	"/de/MXIy/a//PV/eIsocfykM2ZkVs6RXjVnN7LZWLU5c/BlibRZQ7r+xguKCJzuDR49+eGg2b9iYNKfz",
-	"//+J7vw82Hnyyf1/59Mve9Gjh5//IQR7NzLPC4vAScIMqGh6WsOHMU0VRGtQpL4AM/svh+EZ7/78Mnr9",
-	"GvhET3tH+4NBZORB/3kvWnm6G725cKo3ONDXzEqdTcAyDVnzj/WkYcZ0k1Ap6XwZ53Cs0FKeGUGByvmJ",
-	"SFOILYUvLmkMVBcSuq/KD/rSvri8PP+5wgP3aG0Zn9aBHH+NqtWt2p5fydLeJiAyw+JDTFDIhHGq285l",
-	"+Q/DnqnuHfUSUZjroVwQL7ILc4O0wWHTzxXc3hSpZqcinU82AFl9ayGoNQGxCBZL8JtTdjvltrPdIEte",
-	"2FQrmbXgWGcwlbjRgEhophOqYSLCWGTBtYpc/Nsn5lm8+GmSMsNcU6pUfQeFnBhZI+pxg2lpEKATKYq8",
-	"eVUwPpZUaVnEuP/AS1PKkxSS4cV8+b5/yglFNkNePY+M4DhyRzsiRvQwt/2yGEDE2Ir9TlC4moIsxREj",
-	"4xCGYnW1yApfVqFC9fx7QROS0IxO2t9ZvLV/99//TqZ//c//wSck++t//B9N/u//dDd4aIh8Olcspuky",
-	"SN6DEunMCJlGskEZUxFlsAUlzxlT7CKFI0K9qJpPhRZG1/doVhOFLoRIgXIzowKumGazgNT11uj9RE3F",
-	"FSeCW0gWFymLSUbz0GgLOI2IGBY8LMY0kGAJCetrW0UBJw7fK5hLQZNheU4LggpKKUMjojx8EhYY/MA3",
-	"EVJuiZBqcsHBeoHiZqRkTrA2z6ODboLLvYo8nSmCAyRqAfk7IPwaDL5r1L0Neay8CG4ukZ1MIb5cXgd4",
-	"w9mS1jwVUkeEC75T7pNIoEpww3U5GYnLkWE9SCJBFSyl2iDl0O5vSWbxV7QnnkzwiUguDGAfBilHXHY8",
-	"zh4+21hAECSWSN4buLddsBXD8TpRq6hRPdpNgWu5gJ5R8wadk5+oTNaqfTX+W8Pg0G6fU01fXOdCBrAR",
-	"8HtIhlQ3BU6qYUezLHgV5lKMWQodjA/4GJKlUkbl6oz3Z/aFV3ws1qJ+fQ/V4mqThoDykrIUkrdCs7Ez",
-	"sXQl1+bv3txXQ9DSOxD1Ygl0U+jCDLgeMp7A9TJ5fjDXtFB4YXmRCF8gzN7hEgwwHihihjdMq0agtYVZ",
-	"I0lz7PNiMHgY2wEIS/AjHNlv/Wjl5PbXMPErPSy5y9LPdvyhXUAHy0b1fBM0UQX6xpwNoLdL8Ruz0ZcM",
-	"0qT0NiwotOa3ZYD+ZGTUIzK6EMm8nwqLZv2U6lFERn8pQM77KcsYfrT2wf6rBLJcIPPa+WeYj0i/H+Sw",
-	"GShlBKC1MLRLq14Ibe13QFNzQy9uS2mqi4aYIy7XKzvurdBErymfFG7Zfki8gIEH+f5rB7MA2cVxIanh",
-	"8B315HSRBNuf5JOOT1rPRMu5W4nak2pMMyBjKTLUUdzWE5ixGIVYI9AM4ZqN14M3RS6XoobhFhAEtQPd",
-	"TcTcJnADDGgquFHO/HMElGYZ1WCYkNFwAVWxZQhm9Nq6UvcG5r8o5FvtcGTlME/qQ+w8GWxymtVaHjdG",
-	"wY8Lw7QeQRjyE1Homhd4IwXDYMRQi0srHCzCniliH3mgyMuTN0TChClt7ZkE3zoy8rLSIldkAlobATov",
-	"1NSeSEPxePJorXguYSxBTav11AY43NvfzKLZHCwEubdA5cWtiM12pPd4dXwBz28Msywp1ow0m5hjWi1e",
-	"N5EWGhgSGDNhSlMeg6XlJfIYizQVV86N1SYmrNqcBY71pVT3xfo3zuyzwSvfibYlfMuRG9tpwKu+k9BJ",
-	"vtP5yZSmKfBJwGgb+5/CYknUs15OtZmUbLhkmIFa+Btu+aK/9+ggIjmVOp2TjKpLa8qptIJ/fHzwZG//",
-	"N7/5zaMfHveCNKqAJ0PUjIfOZxk6zEX1ob5lv9jGRluGboHuzfhdCaOatvVkb588PDgkdr81jvNwQ4Zj",
-	"B29Z7x9BsvF8UyfVAp5sZmBpdW09ClmqVp8XjhXa2ilV6krI5ASNiJvuz4bXDHM3yKJF53D9lcHhqvPr",
-	"g7WbXlzPwvhBABhZapnEp8AmU72Ky7U6IJr0i9RwRDS9BE4u5ijmORucFmhPdXqYEmmBAn9N4rPBZkZ3",
-	"wQiAkMxbMdHmvM9BshnVbAaKUAkkowl6xd1sNvgrp3pan8/FFjCUFiXQxDDTMaq+wcn1tMguOGXpsJAB",
-	"o9zZVEi9k7IZJOTj+9deAT0YDEh+TcqXgxrLJgM6Q3RSbplsZaBpQjUlZsQ8hyQiVJNMKE32BwePSX69",
-	"HZz2iiVWtVnDD5GqVqgupynVhu/XVRfKEynwRSbM5XQFF0GongrG9Y9dHYNNCP0p5ZOIpFR/MtNs4BjM",
-	"6PUr+7hlm9WHdS5AXO6t+f58CErIdv3+5Ql5cnD4Q+nDSURcZMB1v7csGWvK0pCuRTW5Aq7JlRR8YiPZ",
-	"zJUcoTOJkhykskS4fKtjHOTymC9CEZF2vCqO0q8ZBetOQmnNghBwxDJuJZuwxLBI4AExAB8Yhgw7ZoB/",
-	"2XE39M6r557M3DvB8drYkBnrdx8+nBL7wGIYTo2raqZTaCF5ooosowhkXIlhteZvB9PgijyaLtqrP75/",
-	"RSSMQQKPgXCaMUSDpUEjAv1Jn4ymWufqaHdXZVTqv/D+rAyuUrvV8Y76vY4EYPe5mnlUBtMFTRsvjjap",
-	"80b6AFN5SufDVjf4epH+owJpBfq0Zq9Z9UZp12kXe9+DYol5iQiezqNS9g0js1hvXX4vrGm5UCD9Zhcw",
-	"TdPxGKfrdwuiwmlru15rSnTn+jE3R7JW1soYr3+7t8TiFo6uJjo9Xu9K2/ysPod2hDdvp+iWlab/xo23",
-	"FAGy8tX6Cmrwutf4i8YibjWUqQngxj19OBgELmdZcKMIB9j6GyGB+AWQjOp4CgnRU2o9AYeDAVHuLl12",
-	"lN5TvFTbabZwwjAbrNlZWn8croq4bD5kPdXLD6WFcgG8y+Bqt9m4KJMVv7Xz4lgUNtK3ebAndiXqiBht",
-	"AqPKrRdEhW9awYd4HQRXjorIbKNbZFELc4BpP98WnWsxgquD9rOkgLTpER1CuOyzi2O276LNzrcCNd39",
-	"vQr36o+0Yd49Ifid4PA6A2Ra8+FsdGWsxGr0mGzKdS2aBmRvSTWzfoLSK3BY8wnshYhOQgxstqF0JiFP",
-	"52Gh2uLJA+WVX3y0RdT/YopeMrBWwXIO25sHWwK8ue/mWqoja6exM021Clv4L8L4P5YiW9pmMO5/Iw9B",
-	"bTnvxVUwMlZ0mDboSnCLxiEis6818DALWOY6s8mwwssOCv8lhAGYQcIoH05FEdJ13+Cv5ErIS6M34VPo",
-	"qCR40LkmWiwYszqspWP6w3Kgj0WgoZpSGZDoB2Yxe8eEXijU+JmeCsxc8ctTHdfnkThsD/RI3cFsZIBe",
-	"G672bvjM1fS5dfoun3eeD2cgVSsfvYkuVjNarSQG/xyi/WXLwRWo5nwB27FD15bV0LVqw6+G3Y1c2k3o",
-	"LhjuvxKwF/0V/oe27d8sQulCJC2ShUhTmisYtnGOhGraDudf2kw0jcB/JiTT85ZIoBvcoKVVafmXFsRt",
-	"QUJvtkHwuL0213SLwUPvgSaMgwrlP0whvtwgIBSjOQPX1XKwjrf3F7X8y67RO5FfV3g36Mm/mcvvnmMK",
-	"WoX6OIZcu6DqbqhHk0S6I1wpwt8kFiBkIzW/2duXJkTMwKZGoH2t6SL+w9ud/Ud7ezuDweBgP7Tyuwgs",
-	"sP52J54EcvhterZ9SrkEcxtaKCmmz6OhYkoxxhuvc9ZiqtgsCKGrvlHGlt1Am2jTI1B0V9NhLLhyObwB",
-	"hbwU6kJmfgxllQ8UsY95AznGo2PC9Z5BicOwIcAJHxthtRSFX89qcys+9hxiphzUbhLuYfiujSTtDO0P",
-	"7oUXXHeJgw8HkDSVmRJHapEli2dXU3nKJS+EnHjQ1YmhnQfZfNuFfJWnO/862Hky3Pn0y+Po0UE4Y8W9",
-	"fhOpp+JY9TiKwSC6PQ62wCeaOH2aUsaJhmt9TH734c1rm7GEeeZL8WiL6SKhRW5K3BZoDQpvLvBjngqa",
-	"kFfPndJz+u7sA9md7e0W+IMiW78/e/eWqOIiYzaaHB0K2w2n3w3OtLL6Pqp7Z/c68ZQExrRIde9IywKW",
-	"KjPQeS0QnFyAy/GyZoV0TgSPXXjCDJJ/InW2Y46HV3lhXbLAwiTWTgWnNBSAtZnu3hbXF/U4XOthXEgV",
-	"Sm05pUoRqsjIPlBlG5q3SE4nUGqWLiEupcr+0O+o+bfv+ywgnpVKoxVG8E/Gh7kUEyRb82kshs5N21Qv",
-	"o16cCuW+M1O5P0UOvCW4w7vgnpa+jI1igv1LtdiSGUtgaNaIPJePGep0CVN5gcYSSXVLkq7QLY5uW5uD",
-	"bNVH344cRmMO0pYbfxsT3ihmhHprgH0Ob84gf1m+/Ta2/C2cO43bEd55MasDt/DvRT2sZgGyNLcNaZIx",
-	"7mCHjhz8Db8MHuXCbbzCZt0t279mAl7J/KvEKYQDVSGu/44DwWQRH31BYspRjLV+Xz4xHK3FtmmGdOah",
-	"ZexQNMMg8z8y0Jxm0JJ/Josm5I3wLFnSrAoxdJqft3DnLundcBEqQelhZRTtUjRiETG8HRUXUwKrvsUw",
-	"0uDJvvMrXh0y0LXKyc3Vk2ZVjjVm5SV78tBJYtWiO+z5RpLO5lAJnlfHJd5GjPriSd/culBPllu2L9xA",
-	"98N0KiOkfYGLoS4oN8YL7iBTNzNumdt6M/sRXOsW81EX21HPjRCVM9+ilQgDVu4pSIhepA0Dd01BvdUQ",
-	"opuG8nQI1ykfLyN3yn2tjdxBUJ/gM1/CaTYLAP+yAJ+bR1VXp1BeiF8of9RPqr1UVN/oQPstxaIWTrR2",
-	"mLVob1x36/ndBhe2NPeFNPtaTNimAvUXxNjXob8JBnYAeesWby/GbQPOc18EEnJdfGDxJehbkr8o5iYl",
-	"Q6stNLGzzYtSKrVm7NQmgy+DDFRMUx8ftvzztKwsuvybkYqTAoZW+1z9jNM711k0QyZJb3/vptEvu0Db",
-	"NC83cl24XNrT8gYqcJbAWT6eahmfWjHjlrTocqFKU2kjKlwgt1Wrq3VbNd8wUkm5GiOHzqi8HFYbwo9J",
-	"YatGur1mVuOcWvWn4PhHiKfbNK8OhrKtRSPZNkZZ44toOPIB2M2wgVszly3SR7nhoRiH1UYh2YRxmlbV",
-	"EdC3smVBSqgi5RgRaQJxe8GOsD/YyJxRD+Yx8+FhbkfEpeP7JWxHBE+dCW6+qjBgOyrNHv7Y3QrdqUfE",
-	"HKi1hXhLiJFQu5k/7PKWl+5GOiJXU3DOmpqVUAEowjTZcoZIWwnmiBhKlZym22E/Tpu5oETsMi++hsFc",
-	"6CEdugB9tIipAkuB2koQSCP0olDNYjx1sX64iS0kpBi2W3gsJwibNDG2U3Vwn9eY5QL+4OiK5AbkNtvC",
-	"Ffm4mooUDMYUdftHta7NRCA7z5nNyOhgVe0WAuX23w42P+FtuGZvPxV7teFjzaV8E51sMy+nu9ZWhvxu",
-	"BMGbOfNc2bP1xZnW5XWX9dOqy8xvca0u13QQBtCpvHOrGnKV7X35Hoy1kEOvMbXF87Zo45uc+FiKbHgz",
-	"uPsLJ8TubiELH402Dm4NgATBLy6Bn1Imw5Ss1LA9pMynmzPe3qih4JqlNs0Wh7N1LlzhcdXmCF8IMglH",
-	"Cw0XsyCeAZUtkelGW+pc8WrpCqnBoTF3AwSL63aThoBuxbGbReC4CuNLm2cZncDun3OYmHsWP+S8+vsK",
-	"LvLywxRYHE5fZj8bxuNyWasiK4c/7D9+dDDYyLfSWGhj6HaQnKUiXOZs4/oNtfruNw+Ay0BPRSMJ4vTj",
-	"hzB+4fLb+EqnrIdqCJ/64KavNtOo8BCEorXc3URMxzpvcSGZnp8ZgnDhh5akyr9eeuD//qcPvShQz7JO",
-	"5OiTV2zCdxjvkxc0npLSFWPbl0RGejfMQcUiB2XjZZgiSJLgHIciBfMQ1SSj83Me0zQlTB9jL4mMJUkK",
-	"V1QCAT4WMvaPmuH759z3gsHbze6l3PlU69zW1mfO9t7czjMaX4JNQjXrOMuo1OQPxV//49/4hLxlfEpi",
-	"ptnPwHfGAMkFjS8JzfM+qZIlnRffJ6iiomVVipSNwfo86Tm35WApT8w8TBIfJ3FMgGITDVvTTREpCg0J",
-	"0cIraLngWFvW5R9EGAkOCbmYE6YVcYZC24KF8XNOia+GGZn5omY4QdRaUPacn3ObV23bpjCs51kmgI/a",
-	"eh2MypxwsmXZLBm5lPLRdp/8scrHttnceGznPNjUhlBtl8t42QQHgW3795CYSjk3yxrVs6VHxBLPMflL",
-	"ITQYxQfLYM5Fcc4dZGmZuYwIk7IYuELmak1ZPcM3JAPtJWwbxdoLYMRLjwlPT1/VDBFHvUF/rz9A2S8H",
-	"TnPWO+o97A/6rlr/FIltN4HZrq33ZNM1kd+VJGMIu/eaKf0cZqf2KfOypBloZHV/+qVnruIeFqfz1SWP",
-	"ypjZitnYyJNak6SNKkt9/rTQNml/MFjR+2LDnhc+Urqlu5Avh/U56h3YaUOjlcvbrbV0wlcO1r9SNszB",
-	"BbhgnXUvucoANS7aO/rTp6invJ5kax1gXIqIaYoFwJSmPNlhnHiJ1lU9sFXCLBeNiEgTUJqMmVSotc/M",
-	"e/GlS8V+efJm+OLt89N3r95++C0OyLhV4elEuTp1vU9mYYheKluLW2dZR8TyZYc6IdbD/ftFJO+UbMEj",
-	"Z8L5VWKSWf/ZmzNEJkQHxi8XUchmy0SEw1Ur8rSgyRQLSv7ciiY/gnY1J+/w+NwMoc5AKZtBfyWAXrMZ",
-	"cFCu+Ywro2MurSLHa1aBnLkgI7/9KkbEQQHj7+tAaK5ifzCwF4m9qxLIgSdYR8jGQKmIHA4ekq0yrmlM",
-	"WWruMhuZv227kF0xGwOzBOAq5eAOYVxNEgCz+XGO1HE4eHg/Uz6tg3Gh39Nt9WxagTXl2o7IG8En4vkz",
-	"RJazh7UltKLLbG8XHa67KIkxULu/sOQzSuJFgIZOC/3UhxiFOK2RCSpG60rptnHZjobRT6V74plLKrqV",
-	"I613DfrcVGrMQj/fIQL7CLgwi3d1vajCVmKQ3JzV761/pdHKDV96uP6lqnngF18Qlar2J+/5/9zAbhsu",
-	"QYREdwaNASvyWxBt4RGA8iK20QscYzMPs5g6DcK3VWvcHDHVNBWTAhZJwZkKkRhikcBKcjip7IrrCcLZ",
-	"Im9GEk0z8l2RRbNTxT0TRtV4oKVHp/v9O3G0EkcJo06ozmul6NWuq9G3Ss5ermB/p1d9S8H8NiWLohWh",
-	"san+PZ72YZc36o0p7x5DGiflAWQbmjijDVWaJGCEU1n2ESUWE5o6XB2hGiBejVRGntiVZRFCoQKYhbJO",
-	"fam3IV60x/E87KLS7S8Lz38ooIDk2Gi6ZcQaUcATdEw3r5r7xLuNlbpvEFHPgCeEhkjYdkuNCBdXkbU9",
-	"Mq3KjrdEgoLuuOmy53Z8cP5qq8JCtPTdajWBYO8WPlcuvv8rvsoaYZ8LyGBttu6syu12utGWDnj3F38j",
-	"fjbiHHrYP1vaTsE6NJsH/xy/XwyUXzr5g1C5wUzMSpnk2yT9OyZjCwIjo687tU7yciVc34rMHLVI5T7j",
-	"pn2Sbp1hDSzaFIUQQt2++B7MarlnKX4px2Q1F/v7FuHx3kPnoUf2B94B5yKvzE+u/yS62yqn2ZRq8BUa",
-	"0C5HZJGCIoqulf6dtWfl7ffUP3TnppBVl51fakSETEBaL+Gr5/1bNk7bK8fXVJ9SbasfgGpUQVwB0UJP",
-	"d1Mfku/F3MX7IceYIhSvsX5mTAtllLaJtAGsCaR07l2qnFBihBwhqZyTVMSXZOtg/4mVgRpt47eXjbG1",
-	"FIG74TS1Ce6Zv1SxPwGUOWMTDglh/H7Zyv6T9S99EOIN5XM3l/o6gniT+WCxYhfqYPHK52cgEvrkhjru",
-	"m40vo72wt15YvbPNie4ID5udjzqhYkB0c2gjCn2vePN1FbGb5oYvinwzcWk7j7nmh2U8jIsssx7hY4tg",
-	"9W5TkeW0zm/c1kBqBeYJnbez21rTm4zOyQWQK8m0Bm7uVcrnpFAFTclYyIxsjeotYEYRGdkWOA8PDt3n",
-	"+sftPnlqo/mZOudYv50ckozxQoNCyqG2AtEh0ZKB6pOnCisdoipbloDAxHK3Qmc9sN2mRZqIK47h9VoI",
-	"IsYa+DnHuCTBy1eEtJ9AXwl5SVzdlch78kj4rrDBIov2F0Tjdzq/IyKt9erpRKH7tzlz1YOpzaxsTvKK",
-	"Kle5+ob0/yu9AqzdRXAbk1heBgiTi7l12AtCa9UPSCYuWOrRcD2F7s7Ktkfh+8G2RbpT7HOdl75LKr9S",
-	"NH1xbRvU25DGN2cWP5GRGhirY2Lj9ZUPMcSLzbaLFIUtrmODSXxg52q0dTfXKpM1PoAnrO5KmW+WPPyW",
-	"kPctXDnI/43LS2EspE3RxgcvwRXJKZPHLn4HzH1ipEruhRtX8bgd+Srf80rV/KR67B7csavU81IVbujn",
-	"tkHPN3BgqNVXbuOSM7jiQDl2nUch6WoqSpWf6TXafjBEoC3q7OuGCHxlV33/V+KgaqDNOw5d/ei+B5D3",
-	"JSxUf8NKVDQl2EVuCyNPI2KOOnJaj4q81qS2CVMEJFVQBo0fL15n3jKoNJ1H55xywecZU5D0iVXm3X1n",
-	"2/X5wgeGJCknqL4RxpUGmoT0AOv6eNPN22EfTv5+HOylurygAFtAtAgeDVZvv0LnRxuzCAH/FsPUy1yx",
-	"cACF/bn/d23PwJJvKJsbPahQWBi3hEz4NHHI5fO09Uve3JWzp9kJ7J7FwzWo5ArrL6DUd6taVyy0rXSJ",
-	"K06DVwYR0giVY5BGyvLdAsIoWd5Ou+6a2f0FJdUOnu83c9ctossl8FLIidAa+N83zzjTIncWS5vmVvbM",
-	"75OP/JKLK9cpH81zifPWGd6iHpQ/ON2CCz1d0BEWQ1qWBMll+lvTsR9royxLn1+Wc/V4I4d4A8/ugDku",
-	"tO64b/ZYdV1p4ZDO6k2VOx6473DWvw3ngwVdneRQG7fEiCZ0exVh7ZjS6m7VdmuOt78brQ/t+oYq0WEw",
-	"pTMgCmYgadohwCyDXbj2daeC4t0L/PluJbznVFM7TyveUU0X0lJO7Mw7z5nKhWK+dEU14yJZf/57xjk0",
-	"KiCPdk4viVh3CZArQi9EYfMlmzIkpoz//uzd23X3db2gXJB1WsngtFav8C64Z7Oj/03dqvb1bz1K/+si",
-	"5Rdg4lOiUOnPAB2CVoBQLrIb6++7Yzx2Eoc3NaB1QNV83itw0ubT716Igid0pWXyR9C2wdyz6tmNWN0E",
-	"xD9uhqdupnmthWyA7b30/WqtO7Qq09G/ZDwZkd+SkQuxGrnUx1EsEhhFZGQEI///IfDRtrlRRq6gN4wW",
-	"GSmNp7Bj2KkU6WoWGvVefKCT9Wz2lhNw3T6VDzIifisGD2yFBcWyPGVj5pJyvQqy9f7lCfnhycEj8iMI",
-	"w8ka2VSuqNsi1mQ0b81FfS2uyM9CZIpM2AyI6/iqyFb9gNy3R8TwHHMQiJ2j7YhM2WTq3q8KxeHfmYJ0",
-	"hl53TTKh9Dk/HAzKpsV98pKlOBGW37imsbYSg2Bcq2P8u1zLSOEx746wINCIWGeSLYWWCa6nimwpgHP+",
-	"/MUfX7x+d/ri/Vk/SyJy7lotkozm573tPnFxfkBG5thHBKstME5Gr8Y7bwWHnTeG1EdGe5iAJpQ8HByE",
-	"THQljb2heW+NHmBEcz6JzP+ojozkbj7R69dUk62ffjx7fLBd6gELOfIXF+J6pR5QlbXaGzzqP4n2B/3H",
-	"0d7gh/7DaH+vv9csBLg3CJU/DWfnmxNdp4HYWj77+7XCPoNQYZ/wDPVSYCG9JtCcr22ost7+lw5UxSAH",
-	"R9p7FBxpMbzQpdILjk0qxpVcbMjXOfCJZhm0njuie2MVa3uRrlmG7b+86TqQ3DZdBw5kuXE1UoO+2uC7",
-	"H0LQT3d8d7X1e2+R20v+dedXzsOQKPdWGGaa2HsB0QTZmRmx7Ph+t8u6gQD5lf1Ip2UhVh/OTQnKUUZ3",
-	"uBDXqBSUd015B93sqnWzdHBINjqP34pT8isWTGlsprX6Dp7DjMHVzdH086/UkZnXkZBsHQwObAUQhrW5",
-	"uNDuiS44pjTVqlWgOwVZJif4lAUjTHn3e9lOMqFz1/psZP5FqWekxYhsMW7Igc0gIvV7IiLUi3IPHz3C",
-	"97f7ZOSLxzi5rHKPllVlXEilNIpRVEuUGLMJKgR6KlRVScw8znT/nI/sbfPbWM1GKJ2qKmBTiivs6HVy",
-	"9kdXCs3V6jK/rBTZsO92txpFrpd3O8V1vQ6XimrdxagXqzO0yrLjXlqqpJ1SFvvUeTK3xvoEJcX0/mzb",
-	"HfkZ3cdYzUIT3D1bqjrPf3ZtYHbNWlbzmSjQ2UqKKyzJfAlzh3SapECVxuAii/Zfytp+bberFzSjRiVA",
-	"o9QJ7rhGFmo073vLz2ySA52BpJN6B7c2Jui4y8rIrDfz9+6pTnRe1iLuGhHYLKAbHjRlGWshkP1BVKuP",
-	"OlhbGrVFW7Flue9OmN40TrJs8hgsz5Sb4xXjKpPruzVy4yCXD83oFnHlw+dUs1hbnX48vaDDMpyicSXI",
-	"lREGtMBCCq6hw9E5P+e/IaOsSDXLqdS7hunvJFTT0ZGtEqDRJZ4YGcBMMrI9UyMyqjWuHSGrFIUmIzvu",
-	"aJu8fPX+7ENk0+sEh3NOcG52jYMqPyo+P7LFOb2hH4sQq2Nc2SKyjo4WZ0bBws9ry8aSYqHx62ixqcUI",
-	"S5aeTgXHxEMt50cWLpST0asEslxoc4fu/DPMR31Sdic01wKOWEkpPtBRgi4kr8svuMxzvrU/2LMl3jAu",
-	"2jLM/cHAGg6uqExURGAG3IqLZjVYa0lKtNYJHhdSAtfpfPu4Gr26oM55wsZjkHYRvhYsJQf7+33yaowF",
-	"fAxhjilLFclYcuWayLpunExhKbrlDBbk2s5Lfs6ZIpeQ6yMLrqohp1+NLQJL46nFrSMvSZK9Q/LmWUR+",
-	"f/rix4icvv0xIj/BxakRWH/34tUJ2UogZgkkFVyxCvR2KYqSwwHJYEJzdg2p6p/znzyy+UK4o6gGX5z9",
-	"gSIv/uXVS/Lj6RnxnjYs8KcgIVtmX+XLfSUKGcOIKEMfSmyHREtbAKhNk1vkg+Zsym7uZALcDAXKlqc1",
-	"0oXXESj5+PHVc7MwlgBNtxHiErNXVb3GlrbhkWG7SxNbO2fXP935V9vIa9g/wrrPe/uP23Lt7ybovmp8",
-	"bfhkgAdZmTYWiWtAVLUbciv44HpZLC4C+W6162ZrLuzvXm+fUQrjF4xTvH6/oKNztcalnGS/Xe+hjEq2",
-	"abnX+j7EZVcku4nlEt/3XICg1Rjw1HEJMcZYcMR2TEGkKRbOJHBtGHWNn12IZO6rfVtC9lUVP0e9fSsR",
-	"3PGiq2bZmKTmddtvXIw5GHRINDoRfJwyWwT+YO9hZ/nFPH24ydP7+1327Equeqnq25TEXMaexwhz3+0Z",
-	"GeZRnVyXJLCmCrPLgUrbqaVVk3mLj2ykzdxVvZZF/YbqjlYMUVxgj85S5XlS13h2nlSKik1mXDEnNqW4",
-	"0Zx7jxuT4sfFWe9SPbIH2ZbEY38lIoeGRI/NqL1I/11f2phK39Xg6Vsx4IVSWkNdxveeESMjQ8Bjkabi",
-	"yudnmJd8T7IFu0QrVfvava3JBfMNjP5fUL23ahp1D3r/6iuzT15p5Z3uEwGKMK4Fut2dx90djm8090AR",
-	"Dtea2E5ECza1ro6q72X/NqAUDtUZNAwMW0I6ooBku2JOZQ1A7Xpw2Vol3S8/LElZ64oatk0Y2YTJLMIA",
-	"mELbWYzChHEjyC/HQpIfrDejrKlZb0BZRzOqbLqy7a+3XLDnaazf8a9AoCv85t5l3jEa/B5VNIsmT2v+",
-	"8m9Bu6gJ6hU6fBEf+XaF+w1Zzw20gf0N5PvNOdtNLaCuG6mrsXJkw+cSwK6gEYktzyBbcSoUGos889iS",
-	"YFiG+crwkO58yjLAVWk7H7l95hu421viRuz6UIr5fj1uqu5pkVcALBW/Vjt7KGT85TeMHy+/48aNccPC",
-	"DqutVuoG2ZqARvnIJbZs11UK5XqT0ar79GpeZIt57uYSZgyuWmM/sFRjnmMrNlU345fxfzWfhK2ZrWtC",
-	"uk2IihmWD8MyQ/bnIgXfQy+Bc860ddlivSIU/VyjasbrBYrMMy/4JGVq2idPbVQVEYU20zcbn5knDahi",
-	"QZWmKbmihizQq2A9FQGj+6kFhStz+t0y8uu1jLgjfO4Qrz1Tz/5+89JgN7E+3moPN0GuRJEmrsJJZT70",
-	"lfqqEinafoE080/kxFVVCiSlBophYDbKSqMiFqm4y/w3W5Z0VT1ZVyCjUa/GV738O+oW0cw1aslqrlcU",
-	"Oa513rGVRLAlf5VsZH970NDBLUbUAwBCDswKK+6oTq2dppumuHe7U4fw0C7nb86D8+1jtGuYQ13enK/R",
-	"Qp6ah5WrIYe1QaVIYRnjfZG5skOtNVwxH/caQv06b1xrob0f/riGN36XxL8Iyd5hubcafpGtIOcUPJ03",
-	"sOdBs0FZjXfepcLmmm/bWg2r6tjcOZf+OoVsNqCIvxlz3LdPRM9t6TIiJAGOf1HuTwOrOijMkrQlF22S",
-	"M9rXmSZbik24QrWuzHcWhd5ewZydVb5Vuz0DOfOhYLkEs21saZ6D3HGE/ZcCClBky8ZjU/zN0fV2RJQw",
-	"K1MaEx+o0mQqrrB3Q0b53Hf0Vjb8pE9OUoFF4DDq6s8QY/d0u0SSAp1ZdRpn7LuMWDVCt4SZ1MYUV9kW",
-	"mK16zvHxyLdqpmp6IagMloEz4vMHB5GvF8UcTNP8chU5lGnZsbtLy4gG0EnRHNG9eiFECpS3v+v72g+t",
-	"maQ94xGrM3dfk7KWvlCKhJ+yliZR+8rG8ppjl0wg7XbPzFgRd35Yjzvfv8W486Wj24uetIcL3lWpXCSW",
-	"9QHopfPve0DFXZTDMBe2Z5NYSJ+mKTr0HYtmyto/GJ+QrWo4V7HfqgAKwIW3Ot5dvzX8NbF4b6wV6y2C",
-	"/I2EXbjNtEhMFiSdwy6+x1p8Y0RktBd7hlWgxbhI0yraYsvwaclpikmeZmkE0zYTSLYj4u+SWh8MI8rE",
-	"rhtrR2JaH57xwZVeAiMgjoWMncvAjvIAS+RqIBmNp4zDkRUfbQE8wxps7oJ7qGrabiOw0Pg/eHLOOc3K",
-	"Mk+auhgQdG4s7Kuq74EJ8XNR2M6qil75Kh8W748I9eC15XqSc34xJ0pkYCRHSBW47Pqyjcde0AuB8SL3",
-	"zld+hdEiFkZfJ1akC6v8HivyrceK3DdnXuDIP2F3H4ctR0YJhlxHhiFJHRFHMi4AxSW2Rk5vjIiWlKsx",
-	"yIhkVF4OzaJTuHafShdw5Fl5RKYsgYgUfLrQu3OJXbuUtXYO/dQxMIqtEGyxsY/vXx+T048ffB4SpkRh",
-	"YhXRqCJvlQlcEzYD7lLr1bb3I4/gOmcS1JDqUXTOMY8vZcqV3EuF4fwju7QhS0bIfH0SHuaxqeIiY7bF",
-	"1KID2l0n8RTiS5cwh03mz7nNYyFbiv3s7oB5DtYcYO5Hmxlmx9e1IDBMlVN98pFjgpdZnq06JV2n2NaU",
-	"ro+4gzsyttnBN2orsnfLk5+lopUtGjB96wa3O8xV+VWVyFwsSKgunYHJHKIhaZfyamQbJEOitKRsMsUf",
-	"HVn5TNAtRzeWXo9LL8sDd0Xa77db4lVwT4aArQhUyNTIKVrnR7u7qYhpOhVKHz0ePB70zKLdCEtF6QzX",
-	"wTZqEmjC7J/ICnKIDbFDOu7XbD+edlVvuRJW1aXFaDu5FBcpZFXlPd/ZtN5uFMvX9RtGMOdkDxXaskel",
-	"sJIj8R0cqcvvdF3iaLO/l++ddOxcFO6VcNvHc/5M6KnPODOnOhVS76RYWsXcQ0q5SrpblPz+pw8RGT11",
-	"lIVAOSLPELFIv98fbbulNDvn4N6ZOudSaGqb5Tj9u1Bw7JvoYMQS91l6O8hNm+NI7EJorb62PJ+z/Voe",
-	"6+u1FXoagGSw5D/Wz7TV63Hlvm6uH8rVyVwebaERx5ZH46jhA1I2NtSZICL35Xa/YVUdj1ed+4N6golH",
-	"Lxcfb2kFF15mFFdDe7JZHvyd92zilms2Euwx6OejyhtaIp/H4mpsWCwrlcDanF6ACIM/L8sl2koNriBP",
-	"GfSPAW5GB2NKs9gurypJ2idvRdnZi7zj6bwaAss5CmWu8Rq4uOA7CrhiGrPZK0q9chWBfKDvRAIkhlnZ",
-	"FSIkI0fDVBMuPJsyklNEaJ4DlcfnnJetmWuZJXhuTM8jR6NCkiVluk+84BSLDJZ9DomIC/tgHbNdrZLA",
-	"gRpguDJICcwMDONLsjU6e3M2PH3/7o+vnr94/1vF+OVo+5gcDA5sgaQrpqBfN1PPep8/ff5/AQAA//9Z",
-	"PVhK/vwAAA==",
+	"H4sIAAAAAAAC/+y93XIbOZIo/CoIfhthabZEUbLksaWY2LBlu8cz/tFa9vTOjvyRUFWSxKgKqAFQotkO",
+	"P8OJfYBzsbF352rvTpzdi3MxG/se8yYnkADqh0SRRVlSu7vdF26RrMJPIjOR//mpF4ssFxy4Vr2jT70p",
+	"0AQk/vkWtJw/HmuQ5lMCKpYs10zw3lHvDGLBE0W0IDPKNLmAsZBAtJwzPiF0Qhnv96KeiqeQUfN6xjjL",
+	"iqx3NIh6ep5D76jHuIYJyN7nz5+jngSVC64AZ35Ck7fwlwKUNp9iwTVw/JPmecpiahaxm0txkUL2939W",
+	"ZkWfanP9nYRx76j3/+1WW9u1v6rdU/uWnbS5p3dTINJOS5giGU3HQmaQECHJmLJUkSuasgRnPyYjkFJI",
+	"NSIpU1oRuAI5J2I8Bp4YEIwZpEm/9znqnQg+Tll851uJp5RPgMRuekVmTE+JNr8UUgLXRGmqAdf4zOzl",
+	"Lhf4mM+J0FOQBMFItg4Gg4gcDPbMP/fNPwfmn0Pzz6OIHOztm3/MD3vmu33zcf9RRA4Hg23cwXMhL1iS",
+	"AL/LXZyxCYeEMB6Ri0ITPWWKSJECyeiccKFJIvBLXOFroZ+Lgid3ucDXgqginhIJShQyBrIlJC5McLCo",
+	"QNMUJK5XAVhQvhPiFeVzR4HqTvFWCJJRPidUa8hyrY4texkhL9pBZjQiyjIfw2AW2dVOya9CK3BP79Y4",
+	"Gy7iPaeFngrJfoA7PZ5XTCnGJxGBjzmTltMwjlyGxBIS4JrR1KLPe06vKEvpRQp3SqhEaSHpBIgCeQWS",
+	"JAIUohDlagby2PB8y/AJNRBtOSvyWuipYYwzqhxrSm7yAHMpYlDqrsHzPaTpjr0mLA+QMC4UJGRrLCSB",
+	"jzTLUyCU5CmNgYhCK5ZYysuluGI8Rpr77G9KhMPjCfB4bv7KpchBagaOCLOs4DCMRQLLN/JzIYl7gpyC",
+	"yFO4p8iJyDKmNYA6wknFeMxiRlNyuJOwCdPEjGWOwV3JSkvGJwbdWLIOKnaZLxLz9CWzfA24ueL/5Jfa",
+	"i3pum4ymvahXaJYyPe9FPbMvPBI1jIFrCb0PgUVwmsHQsvTwb1cMZ7Vg7h313j95/ZScTv/73//2n/+T",
+	"T8iTv/4bIyfTv/7rfHmLKHP8pTBkZ1bMkl41ZjWz21q1OHHxZ4i1WUC5/8YKigue7AwePPj1fbN5w8ak",
+	"OZ3//09054fBzqMP7v87Hz7tRQ/uf/67EOzdyDwvLAInCTOgoulpDR/GNFUQrUGR+gLM7J8OwzPe/vll",
+	"9ONL4BM97R3tDwaRkQf9571o5elu9ObCqV7jQF8yK3U2Acs0ZM0/1pOGGdNNQqWk82Wcw7FCS3liBAUq",
+	"5yciTSG2FL64pDFQXUjovio/6HP74vLy/OcKD9yjtWV8WAdy/DWqVrdqe34lS3ubgMgMiw8xQSETxqlu",
+	"O5flPwx7prp31EtEYa6HckG8yC7MDdIGh00/V3B7VaSanYp0PtkAZPWthaDWBMQiWCzBb07Z7ZTbznaD",
+	"LHlhU61k1oJjncFU4kYDIqGZTqiGiQhjkQXXKnLxb5+YZ/Hip0nKDHNNqVL1HRRyYmSNqMcNpqVBgE6k",
+	"KPLmVcH4WFKlZRHj/gMvTSlPUkiGF/Pl+/4xJxTZDHnxNDKC48gd7YgY0cPc9stiABFjK/Y7QWE2BVmK",
+	"I0bGIQzF6mqRFb6sQoXq+beCJiShGZ20v7N4a//2v/+dTP/2n/+DT0j2t//435r817+4Gzw0RD6dKxbT",
+	"dBkkb0GJ9MoImUayQRlTEWWwBSXPK6bYRQpHhHpRNZ8KLYyu79GsJgpdCJEC5WZGBVwxza4CUtdro/cT",
+	"NRUzTgS3kCwuUhaTjOah0RZwGhExLHhYjGkgwRIS1te2igJOHL5XMJeCJsPynBYEFZRShkZEuf8oLDD4",
+	"ga8jpNwQIdXkgoP1AsX1SMmcYG2eBwfdBJc7FXk6UwQHSNQC8ndA+DUYfNuoexPyWHkRXF8iO5lCfLm8",
+	"DvCGsyWteSqkjggXfKfcJ5FAleCG63IyEpcjw3qQRIIqWEq1Qcqh3d+SzOKvaE88meATkVwYwN4PUo64",
+	"7HicPXy2sYAgSCyRvDVwb7tgK4bjdaJWUaN6tJsC13IBPaHmDTon31OZrFX7avy3hsGh3T6lmj77mAsZ",
+	"wEbA7yEZUt0UOKmGHc2y4FWYSzFmKXQwPuBjSJZKGZWrM96f2Rde8LFYi/r1PVSLq00aAspzylJIXgvN",
+	"xs7E0pVcm797c18NQUvvQNSLJdBNoQtXwPWQ8QQ+LpPnO3NNC4UXlheJ8AXC7B0uwQDjniJmeMO0agRa",
+	"W5g1kjTHPi8Gg/uxHYCwBD/Ckf3Wj1ZObn8NE7/Sw5K7LP1sxx/aBXSwbFTPN0ETVaBvzNkAersUvzEb",
+	"fc4gTUpvw4JCa35bBuj3RkY9IqMLkcz7qbBo1k+pHkVk9JcC5LyfsozhR2sf7L9IIMsFMq+d38N8RPr9",
+	"IIfNQCkjAK2FoV1a9UJoa78FmpobenFbSlNdNMQccble2XFvBScSKUvo/CkNKDaGJpaIZJXFZxX7cBP9",
+	"3jzaxm5fFpxK8hpm5I9AJdnaU5okdL7dWfh/97f/+L+avJ4U87/+L07+61/++q+cbGV//T98QvYI/ri9",
+	"lou7TeKeQsL0aig+487SsIkM6+DcRNU//vGPf9x59Wrn6dPIc5I5ULkgRe4Nbvw8FgXGTYTL2wTtddSD",
+	"rxUS1wHB791emmgytT8eEUpyyhKvMbqvydZLeiEKSYzSRqjUfbK3t78doaMZEryojK5JyQzgEnhybNT5",
+	"HLiiWkgcdSbkpRH6Ezo/52I8JhcQ00IBoeUkY0hTr7GacdI5kWBp95ioGc1zMPrhfCjG44UhiRmRcQIf",
+	"nYt5LCSh5zyjlzAs8qF5NKHziNBySHwdErJ1KlkG5BXjZi/yniIJxMzIF9v9c6M5eBbplolWsWpvRhxp",
+	"Lg0pqzFtUPR1x2FYVIhnzruLVDXmG7ADXoFUzljbPPITUXCtrO3FGSa09Q0jhzjGX569oxOjEpz3rqy8",
+	"4IazUsJ5LyyEzN2mlqIqmuiLj0V2s9VCV+CuAda11PvrgdNy4c/IKV/YVx8M1sgZOFVoCy8pnxTuZvco",
+	"hTQLPIgfL51YEZBM47iQ1ChBHU3J6aKU2v4kn3R80jrvW0Qja3Ty0mxMMyBjKbJ+jZoSuGIx2nmMzj+E",
+	"j2y8XgJJURFI0QjnFhAEtQPddVClCdyAjD4VHO4p4p8joDTLqAbDfjLQEtBauQzBjH600UZ7A/NfFAo/",
+	"6nBk5TCP6kPsPBpscprVWh42RsGPC8O0HkEY8hNR6Fqg1EY2OIMRQy0ugYdgzwxnNo/cU+T5ySsiYcKU",
+	"ti4/gm8dEaaJ0iJXZAJam7shL9TUnkjDNvfowVoLloSxBDWt1lMb4HBvfzOnX3OwEOReA5UXN2JZsiO9",
+	"Re3qC9SixjDLxpSaH2MTj0WrU+g6CnUDQwJjJkxpymOwtLxEHmORpmLmIj3aNOlVm7PAseEGlUq1/o0z",
+	"+2xQK3bWnxK+5ciN7TTgVd9J6CTf6PxkStMU+CTg14z9T2HNPerZQCC1mSHJcMkwA7XwN9zyWX/vwUFE",
+	"cip1OicZVZfW21EpYn//8ODR3v6vfvWrB79+2AvSqAKeDNF4PHRhPR3kjsaW/WIbG20ZugW61+N3JYxq",
+	"BslHe/vk/sEhsfutcZz7GzIcO3jLev8Ako03VS8X8WQzH0Rr9MeDkDNn9XnhWKGtnVKlZkImJyjObro/",
+	"G4E6zN0gi9rY4forg8Os8+trdbul9SyMHwSAkaWWSXwKbDLVq7hcq+7fpF+khiOi6SVwcjFHMc+5qbRA",
+	"l6MzVSqRFmgTq0l8Nh67F9lRgjJvxUSb8z4Fya6oZlegCJVAMppg4JibzcZH51RP6/O58DuG0qIEmhhm",
+	"OkbrcHByPS2yC05ZOixkwG91NhVS76TsChLy/u1Lb6M9GAxI/pGULweNepsM6DTvpNwy2cpA04RqSsyI",
+	"RtWMCNUkE0qT/cHBQ5J/3A5OO2OJtf6t4YdIVSuse6cp1Ybv11UXyhMp8EUmzOU0g4sgVE8F4/q7rrEz",
+	"TQj9KeWTiKRUfzDTbBA7U+lrlm1WH9ZFyeBybyw8xkdphty7b5+fkEcHh78uwxwSERcZcN3vLUvGmrI0",
+	"pGtRTWbANZlJwSdWdzdXcmTtHyQHqSwRLt/qmCqwPOazUNKAHa9KNfBrRsG6k1BaM7IHbBSMW8kmLDEs",
+	"EnhADMAHhiHfhxngn3bcDb3z4qknM/dOcLw2NmTG+u27d6fEPrAYqVrjqprpFFpInqgiyygCGVdiWK35",
+	"28E0uCKPposu3fdvXxAJY5DAYyCcZgzRYGnQiEB/0iejqda5OtrdVRmV+i+8f1XGH6vd6nhH/V5HArD7",
+	"XM08Kp/igqaNF0eb1HktfYCpPKXzYWuk2HqR/r0CaQX6tGavWfVGaddpF3vfgmKJeYkIns6jUvYNI7NY",
+	"74B9K6z3tVAg/WYXME3T8Rin63eLM8Zpa7te621z5/o+936HlbJWxnj9270lFrdwdDXR6eH6aJPNz+pz",
+	"aEd483YKAF3pHW/ceEtBkitfra+gBq87DVFsLOJGo32bAG7c04eDQeBylgU3inCArb8SEohfAMmojqeQ",
+	"ED2l1n1wOBgQ5e7S5ViiOwopbjvNFk4YZoM1O0vrj8NVSQnNh6yXafmhtFAux2UZXO02GxeIueK3dl4c",
+	"i8Imwyx4JexK1BEx2gQmXtlAARW+aQUf4nUQXDkqIlcb3SKLWpgDTPv5tuhci0HOHbSfJQWkTY/o5BQ0",
+	"zy6O2b6LNjvfCtR09/cq3Ks/0oZ5d4Tgt4LD6wyQac2Hs9GVsRKr0WOyKde1aBqQvSXVzPoJSq/AYc0n",
+	"sBciOgkxsKsNpTMJeToPC9UWT+4pr/zioy2i/hdT9JKBtYond9jePNgS4M19N9dSHVk7jZ1pqlXYwn8R",
+	"xv+xFFmn0JnNPAS15bwVs2DyiOgwbdCV4BaNQ0RmX2vgYRawzHWuJsMKLzso/JcQBmAGCaN8OBVFSNd9",
+	"hb+WcQT4FDoqCR50rokWC8asDmvpmCG4HAtrEWioplQGJPqBWczeMaEXCjV+pqcCkzv98lTH9XkkDtsD",
+	"PVJ3MBsZoNeGq70bPnM1fWqdvsvnnefDWpzCDcj3US+vGa1WEoN/DtH+suXgClRzvoDt2KFry2roWrXh",
+	"V8PuWi7tJnQXDPc/ErAX/RX+h7btXy+I90IkLZKFSFOaKxi2cY6EatoO509tJppGbhwTkul5S7DsNW7Q",
+	"0qq0/EsL4rYgoTfbIHjcXptrusH42rdAE8ZBhVIEpxBfbpAzgQkPgetqOZ7V2/uLWomCrgGukV9XeDfo",
+	"yb+ey++OYwpahfo4hly7vKNuqEeTRLojXCnCXycWIGQjNb/Z25cmRFyBzR5E+1rTRfyPr3f2H+zt7QwG",
+	"g4P90MpvI7DA+tudeBIoc2MrmNinlKvBYqPvJcUKM2iomFJMg8LrnLWYKjYLQuiqb5SxZdfQJtr0CBTd",
+	"1XQYC65cmYuAQl4KdSEzP2Z7yHuK2Me8gRxTtrAmyZ5BicOwIcAJHxthtRSFX89qcys+9tTFhV433MPw",
+	"XZts0Rna79wLZSTiah4cDiBpKjMljtQiSxbPrqbylEteCDnxoKsTQzsPsiUpFlI6H+/882Dn0XDnw6eH",
+	"0YODcFKne/06Uk/FsepxFMEA7OtysAU+0cTp05QyTjR81Mfkt+9evbRJvViKZSkebTGjMrTITYnbAq1B",
+	"4c0Fvs9TQRPy4qlTek7fnL0ju1d7uwX+oMjW787evCaquMiYTbhCh8J2w+l3jTOtRdPWvbN7nXhKAmNa",
+	"pLp3pGUBS8WL6LyWK0UuwKVBW7NCOieCxy484QqSfyB1tmOOh1ep010SpcMk1k4FpzQUgLWZ7t4W1xf1",
+	"OHzUw7iQKpT9eUqVIlSRkX2gSsg3b5GcTqDULF0EfkqV/aHfUfNv3/dZQDwrlUYrjOCfjA9zKSZItubT",
+	"WAydm7apXka9OBXKfWemcn+KHHhLcId3wT0ufRkbxQT7l2qxJVcsgaFZI/JcPmao0yVM5QUaSyTVLXUs",
+	"hG5xdNvyVWSrPvp25DAa03S33PjbmBNOsWiCtwbY5/DmDPKX5dtvY8vfwrnTuB3hnRezOnAL/17Uw4JP",
+	"IEtz25AmGeMOdujIwd/wy+BRLtzGK2zW3Qri1EzAK5l/lVuMcKAqxPXfcCCYT+mjL0hMOYqx1u/LJ4aj",
+	"tdg2zZDOPLSMHYpmGGT+Bwaa0wxaUrRl0YS8EZ4lS5qFk4ZO8/MW7tzVhTFchEpQelgZRbvUVVpEDG9H",
+	"xcWUwKpvMYw0eLJv/IpXhwx0LQR2ffWkWbhqjVl5yZ48dJJYtegOe76WpLM5VILn1XGJNxGjvnjS17cu",
+	"1PPJl+0L19D9MOPYCGlf4GKoC8qN8YI7yNT1jFvmtt7MfgQfdYv5qIvtqOdGiMqZb9BKhAErdxQkRC/S",
+	"hoG7pqDeaAjRdUN5OoTrlI+XkTvlvtZG7iCoT/CZL+E0mwWAf1mAz/WjqqtTKC/EL5Q/6ifVXk2xb3Sg",
+	"/ZZ6igsnWjvMWrQ3rrv1/G6CC1ua+0KafSkmbFOB+gti7OvQ3wQDO4C8dYs3F+O2Aee5KwIJuS7esfgS",
+	"9A3JXxRzk5Kh1Raa2NnmRSmVWjN2auulBEBW2DK6MBTjsMwsJJswTtOqeooRyiJb7gjtsoID1v/1iqRR",
+	"kplWpBw7HD2tYpr6yLTlhZX5WMNMXIXC156j9lbOcWQWhIZhM3VpkaA8IeVQ7i9bM9dvaw6abGlZAMlE",
+	"hhGmtpCWVRn/bKPZjgklagaQkzHjTE1BEUrMwoieUk0oJ6LQdGKUCw1SFkYb3w6bo6dlPfPl34yikRQw",
+	"tAr96mecKr/OSByy8nqXRjcjybJXuU2ZdSPX5fWlPS1voMLQEjjLGL86t90S2w0ZJsqFKk2lDVJxsfHW",
+	"UlGt26KHOWVJuRrjpZdReTmsNoQfSyR1mo1V4qdWoyw4/hG6Jm3mXAfb49ai3XEbA9fxRbTF+Zj2ZiTG",
+	"jVkgF1nOdbkK2bIgNRykHCMiTSBuL5hm9gcbWYjq8VFmPjzM7Yi4IkB+CdsRwVNngpuvKgzYjkpLkj92",
+	"t0J36hExB2rNS964ZIT+bhYlu7zlpbuRKjan64ZXBWB4Ltlytl1bf+7IsiNO0xZe1GaBKRG7LDVQw2Au",
+	"9JAOXc4DGhlVgQXIbf0ppBF6UahmCcC6pjTcxLwU0rXbjWaWE4StxBguqzpEJNSY5QL+4OiK5AbkNoHF",
+	"FQSaTUUKBmOK+m1XrWszqdLOc2aTXDoYqrtFlbn9t4PNT3gj3u66nNMWrlj6JS3ulsqDMgjtmq/4wMZw",
+	"ft7NJ9GvNlmtEaeuo01v5p92t+fKYO2NDup6blhX03V95cl1GfllcdjqzvRbXKuFN127Aawtr/aqQG7l",
+	"NVlG2VgLOfS67mqMXv51gxMfS5ENrwd3f6+FuOoN1E9Ac5uDWwMgQfCLS+CnlMkww1Bq2B4M6AsFMN7e",
+	"hargmqU2QRqHsxVKXFcV1RbCsBAeFI7zGi7mrzwBKltyCoye27mc59JNVYNDY+4GCBbX7SYNAd1KfdeL",
+	"nXLtU5Y2zzI6gd0/5zAx1zl+yHn19wwu8vLDFFgcTjxnPxjG47KQq/I4h7/ef/jgYLCRV6yx0MbQ7SA5",
+	"S0W4huvGlTdqzWuuH7qYgZ6KRvrK6ft3YfzC5bfxlU75KtUQPmnFTV9tplGbIwhFa3O9jjaARWzjQjI9",
+	"PzME4QJHLUmVfz33wP/d9+96UaBYd53IMZpCsQnfYbxPntF4Skonmu3NFhklwTAHFYsclI10YoogSYJz",
+	"+YoUlFXRMzo/5zFNU8L0MZosMpYkKcyoBAJ8LGTsHzXD27p1dixzu9m9lDufap3bxkHMeU2a23lC40uw",
+	"6cNmHWcZlZr8Y/G3//g3PiGvGZ+SmGn2A/CdMUByQeNLQvO8T6o0Vxd/4VOLUZ+zmkvKxmC91fSc21r3",
+	"lCdmHiaJj3A5JkCxQ5gtWKuIFIWGxJanQz0wFxwL5zsBK/LF/C7maEFxJl7bX47xc06JL/UdmfmiZiBI",
+	"1Fot/5yfc5sRb3vCMSxWXqbuj9oaOY3KbH6yZdksGbliAKPtPvlDlUlv8/Dx2M55sGMfodoul/Gywx8C",
+	"2zYnJDGVRtLkZFTPcx8RSzzH5C+F0GBkVDR6zUVxzh1kaZlzjgiTshi4QuZqjZA9wzckA+0FeRt/3Atg",
+	"xHOPCY9PX9TsHUe9QX+vP0DZLwdOc9Y76t3vD/quFdEUiW03gatdW6nLJtoivytJxhB27yVT+ilcndqn",
+	"zMuSZqCR1f3pU89cxT2svOtLZx+V0c4Vs7ExQ7UOkBvVBPv8YaEn5P5gsKKx14YNvXyMe0vrRF/I7HPU",
+	"O7DThkYrl7db61eJrxysf6XsBogLcGFW615yNR1qXLR39KcPUU95dcxWqcCIIhHTFEu3KU15ssM48RKt",
+	"q1dh67tZLhoRkSagNBkzqdA4cGXeiy9dEv3zk1fDZ6+fnr558frdb3BAxq2aRSfKVRjsfTALQ/RS2Vrc",
+	"Oss6IpYvGNUJse7v3y0ieXdyCx45S9FPEpPM+s9enSEyITowfrmIQjbPKSIcZq3I04ImU6yW/UMrmnwH",
+	"2hXUvsXjczOE2h6m7Ar6KwH0kl0BB+U667kCSObSKnK8ZhXIKxce5rdfRfc4KGDmRB0IzVXsDwb2IrF3",
+	"VQI58ATNITZ6TUXkcHCfbJURaWPK0Ehicyq2bYvVGbPRS0sArpJFbhHG1SQBMJsf50gdh4P7dzPl4zoY",
+	"F5pZ3lRDyhVYU67tiLwSfCKePkFkObtfW0Irulzt7aKrfBclMQZq9xNLPqMkXgRo6LTQj31wWIjTGpmg",
+	"YrSuT0Abl+1of/1QekGeuHSwGznSekvEz02lxiz08y0isI9dDLN4Z56kCvukQnJ9Vr+3/pVGn1p86f76",
+	"l6rOyF98QVSq2p98zMbnBnbbQBciJHpNaAzYbsiCaAuPAJQXsY1e4BibeZjF1GkQvmds4+aIqaapmBSw",
+	"SArOVIjEEIsEVpLDSWVXXE8QzhZ5PZJompFviyyabbjumDCqrkotDcjd79+Io5U4Shh1QnVXFF/tfpoD",
+	"lZ9bxQYDfPMcwV5TLJ56Lduq6srcgEapRNOJERteCZ7Q+c5zia0BZgCXaDPxarwi6BAyj2Z98hgr1p9z",
+	"Li5EMifANUhIyJSam9TOu2WuNKeWksF2H3M/Rs/e0cmITMyVy7gWZPRivPOK6ng68tYPzI+w9fGtlrws",
+	"EzoQ3KpUWGsW0ILaBgL3FG4WI80Te7DJkghh9tyceVE9+fxVk8Rhlzfqrclvn4xqrnlPEFGjA4aVvm2f",
+	"CEcH4zF+mdFL2CnyejMLtJfRsk1LRYMp8ITK3ofPXa4K11xhpY5qTdr7e41y9Pt1335l5P4Q+SssVDAS",
+	"sS0rlCYpg3qjGdzkBfhOIfaWtQZAcsnFjNtSheYpTGpoZjjg9y5n4vic0xC47LRjapuHVA0++uRpySxo",
+	"imoNUaCxgKyRryWYEyo0JP0a3Z/zUnPB3heYBoVZyFvnvavBec/pmbg3fNRzmDno7WNysLdv9SMlMhDc",
+	"99ZIKoAoxuMgLzkt6rwkdMKWiqsz9qvubuRqsUXcvBiw1LHjjiWBjhyzLgj8rLjkwd5+Z273VfLUt6VA",
+	"UrvZyFZdALDUW8oMaMAvFHYfyY7DcvxhiyRfstZV0s2u/dvwus+WEaZgPdpNQn6K3/+27Bd0p6T8jZ5u",
+	"h542tXv+DAgQY4Qp3rFIY1+dTBIFZ3HVytpnWWpCcPB5x/6xX/0RchVXMlDbzf2zubjLTnnf7u1v9/Ym",
+	"bONxkjieoYXjGFHdwMA02TIitAtrI9R21LRvTIG0tuPDlIWk073Na91/1a7r+bDK+7fcNPhW1fmWHsVt",
+	"rl+KsQ2NTfV/2Qp346Q8gMrUFyat2pZAymwYrm0oTCwmND3LdXxqgHg1Un1iyeddWTa1ECqAWeiBqS/1",
+	"Jpwe7Xlh97tIhPvLGvw/FlBAcmyotgxiJgp4glH5TQN4/2sWub5CRD0DnmBP1SUSJnRCGY8IFzNnEGFa",
+	"eUxVRIKC7rjpqjHt+GIPq2MdFrLvb9fXGige0MLnysX3f8IG9kYa8QIyWFOZO6tyu53s7EsHvPvJ2+k/",
+	"735ycf8dlNLFwgtLJ38Qal+BN+9XTfp3pAvxtafWyYtXufxuxJMXtfgKfQWXDTShw031nhBC3bxSEqyS",
+	"cseayVLNktVc7JftWMR7D0OaPbLf82HBLu2MoQXPYCgqCrwK5Z1SDb7iJ0YLEVmkoIiia32SLgZl5e33",
+	"2D906wEaqy47v9TI+uhs7PKLp/0bDpl7VktDswHimLUGqtFVYwVECz3dTX2JBy/mLt4POWY6oXiN/Vh8",
+	"Z/eJtNm7CaR07gO9OaHECDlCUjknqYgvydbB/iMrA41qAU6j7eUQsVrJidvhNLUJ7pi/VBlJAZQ5YxMO",
+	"CWH8btnK/qP1L70T4hXlczeX+nEE8SbzweZXLgHD4pWv94FI6Itl1HHfbHwZ7YW99cLqnW12fUt42Oyk",
+	"3QkVA6KbQxtR6DvFmx9XEbturcFFke9KXNpO9srWGCuzdFy+m41TP7YIVu9eHllO66LZ2xqSr8A8ofN2",
+	"dltropzRObkAMpNMa+DmXqV8TgpV0JSMhczI1qjeUngUkZFtqXz/4NB9rn/c7pPHtpQBU+cc+wGSQ5Ix",
+	"XmhQSDnUVrQ+JFoyUH3yWKEXHlXZsqQoFip0K3TWA/N1LESaiBlHa6AWgoixBn7O0bUgePmKkPYT6JmQ",
+	"l8TV8Y18fDEJ3xUhh7pD4zc6vyUirfV+7kSh+zc5c9XTuy3YzZzkjCrXCe2a9P8TvQKs3UVwmylZXgYI",
+	"k4u5TSMQhNZjTTJxwVKPhuspdPeqbKMdvh9sm+1bxT7XyfubpPITRdNnH214kE20fHVm8RMZqYGxOia2",
+	"ioDyiY94sd1ThMY2/lFwl+Li001Xo627uVaZrPEBPGF1W8p8s4XG14S8r2HmIP8zl5fCWEiboo1PqYIZ",
+	"ySmTxy6rCMx9grF8Xrhx0XjtyFdFxK9UzU+qx+4gSHyVel6qwg393DZ8/goODLX6Kpi95Ayu2LTR7J1T",
+	"YTYVpcrP9BptP5i40JYL9+MmLvzICQT9n4iDqoE2bzh0je73PaW9L2GhmwBWNqcpSaimZAvzYSOM342c",
+	"1qMirzWpbcIUAUkVlKnsx4vXmbcMKk3n0TmnXPB5xhQkfWKVeXffKYze9YU0DUlSTlB9I4wrDTQJ6QHW",
+	"9fGqm7fDPpz8chzspbq8oABbQLQIHg1Wb79C50cbswgB/waT58sKNuEACvtz/xdtz8AWAiibGz2oUBhb",
+	"U0ImfJo45PJ52nq4r27L2dPsLH/H4uEaVHKNGhdQ6ptVrSsWnlhB0xU7xiuDCGmEyjFII2X57pNhlCxv",
+	"p113zex+Qkm1g+f71dx1H+1yCTwXciK0Bv7L5hlnWuTOYmmL7zDl7vc+ec9t+o5Vl7CsjvPWGd6i7pU/",
+	"ON2CCz1d0BEWQ1qWBMlADiHOfk9hGREJE6a0q6uE02Fh2GXp88sqwTzcyCHewLNbYI4LrWDvmj1WXXxb",
+	"OKSzemNJ7QnGcN5xku3Pw/lgQVcnOdTGLTGiCd1eRRhPW1rdrdpuzfH2d6P1oV3fUCU6DKb0CoiCK5A0",
+	"7RBglsEufPRFt4Pi3TP8+XYlvKdUUztPK95RTRdiwU/szDtPmcqFYr6g5rrQ8F8ozqFRAXm0c3pJxLpL",
+	"gFwReiEKW8WpKUNiUvbvzt68Xndf1xsUBFmnlQxOa/0vboN7uuHtZNd2q9rXv/baAT8uUn4BJj4mCpX+",
+	"DNAhaAUI5SK7sZ+jO8ZjJ3F4UwNaB1TN570CJ22+9u6FKHhCV1omvwN9ig8/qZ7diNVNQPz9ZnjqZpqf",
+	"iDS1TRxCbO85UI3xNtYdWhUP7V8ynozIb8jIhViNXEGmUSwSGEVkZAQj//8h8NG2uVFGrkEcjBYZKY2n",
+	"sGPYqRTpahYadczAueGyYG6fygcZEb8Vgwe27qNiWZ6yMXOlwrwKsvX2+Qn59aODB+Q7EIaTNTJMXEX7",
+	"RazJaN5a6uKlmJEfhMgUmbArIHFamJtcka36Ablvj4jhOeYgEDtH2xGZssnUvV9Vyce/MwXpFXrdNcmE",
+	"0uf8cDAgY4cEffKcpTgRFgX9SGNtJQbBuFbH+He5lhEmoY92R1imeOSKadg68JngeqrIlgI450+f/eHZ",
+	"yzenz96e9bMkIue907I45nlvu09cnF9ZSgNrQDKOCfWvBQdfTUMLMgFNKLk/OGipo2FHfkXz3ho9wIjm",
+	"fBKZ/1EdGcndfKIfX1JNtr7/7uzhwXapByxU7ru4EB9X6gFVse29wYP+o2h/0H8Y7Q1+3b8f7e/195pd",
+	"EPYGoXY64ZqB5kQ7pj7u1xIfV2U9LsxQL1Ae0mseHHRebNm/8UsHqmKQgyPtPQiOtBhe6Ar8CY5NT8eV",
+	"XGzI1znwiWYZtJ47ontjFY1qyr3Nl3EBYyFh03UguW26jrYM0oq+2uC7P/jiLPHN7y5Lx+5uWn2BGc5d",
+	"8q9bv3Luh0S518Iw08TeC4gmVe0PGzdz28u6hgD5I/uRTssuND6cmxKUo4zucCE+olJQ3jXlHXS9q9bN",
+	"0sEhaZf11vdxugGn5I9YxrWxmdaawHgOVwxm10fTzz9RR2ZeR0KydTA4sHV3GFYM50K7J7rgmNJUq1aB",
+	"7hRkmZzgUxaMMOXd78InK2CFEgxnHJl/UeoZaTEiW4wbcmBXEJH6PRER6kW5+w8e4PvbfTLyJW2dXFa5",
+	"R8taty6kUhrFKKolSozZBBUCPRWqqm9uHme6f85H9rb5TayuRiidqipgU4oZdog/OfuDr89kEcr8slJk",
+	"O0PodaqcbMCykuK6XodLpb5vY9SL1RlaZc81Ly1V0k4pi33oPJlbY32CkmJ6f7bts/2M7mOsrkIT3D5b",
+	"whN34TO2KfCuWctqPhMFOqVLMcN+VJcwd0inSQpUaQwusmj/paztp3a7ekEzavQnMEqd4I5rZJAwyssi",
+	"aFNRSHTQuBdsqPYVSDoxPEIvuF0WmaDjLisjs17N37qnOtF52SGpa0Rgs61PeNCUZayFQPYHUa1ry2Bt",
+	"w5YWbcX2JLs9YXrTOEkDFWwHFywanZvjFeMqk+ubNXLjIJd3zegWMfPhc6pZQr5OP55e0GEZTtGYCTIz",
+	"woAWWEjBdbM8Oufn/FdklBWpZjmVetcw/Z2Eajo6slUCNLrEEyMDmElGZMvIyREZuTZqPC/0CFmlKDQZ",
+	"2XFH2+T5i7dn7yJfBQ3OOcG52UccVPlR8fmRbRniDf3YGkkd48oWkXV0tDgzChZ+XtvMhhRVM08r/Sx2",
+	"9BxhI5XTqeCYeKjl/MjChXIyepFAlgtt7tCd38N8ZEuzokxiroWyIqyVUnygowRdSF6XX3CZ53xrf7Bn",
+	"C89jXLRlmPuDgTUczKhMVETgCrgVF81qsAK0lGitEzwupASu0/n2cTV6dUGd84SNxyDtInyHGkoO9vf7",
+	"5MUYqxIZwhxTliqSsWTmCtvY/BXz8OHgfiCDxdbAtF7yc84UuYRcH1lwkbIopV+NbU1D46nFrSMvSZK9",
+	"Q/LqSUR+d/rsu4icvv4uIt/DxakRWH/77MUJ2UogZkmtah7B3lTbpShKDgckgwnN2UdIVf+cf++Rzbfn",
+	"GUU1+OLs9xR59k8vnpPvTs+I97Rh2wEFia28W77cV6KQMYyIMvShxHZItLRlids0uUU+aM4GTb4Gv8gE",
+	"uBkKlG2aY6QLryNQ8v79i6dmYSwBmm4jxCVmr6p65W9twyPDdpcmtnbOrn+888+2Mfywf4TdqPb2H7bl",
+	"2t9O0H1JxcgnAzzIyrSxSFz35arXslvBO9fIc3ERyHerXTdbvRv8aPQOLYXxC8YpXr+r+/NmjLsPe8u9",
+	"RKs1LuUk++16D2VUsk3Lvfpr+/KXLaHtJpYbj91xAYJWY8BjxyWwbrDDdtvb29W9hY+GUdf4GdbJdj3I",
+	"LCH7Xg+fo96+lQhuedHvSu+Ga8Buxd6vXIw5GHRINDoRfJwy25ruYO/+BgXdDvYON3l6f7/Lnl0jGC9V",
+	"fZ2SmMvY8xhh7rs9I8M8qJPrkgTWVGF2OVBp+8e2ajKv8ZGNtJnbqteyqN9Q3dGKIQpzLDWV51Fd49l5",
+	"VCkqNplxxZzYKvNac+49bEyKHxdnvU31yB5kWxKP/ZWIHBoSPZU1kf6bvrQxlb6pwdO3SMALpbSGuozv",
+	"PSNGRoaAxyJNxcznZ5iXfEP2BbtEK1X7jkKtyQXzDYz+X9BTqGplfQd6/+ors09eaNWlf4Xvsn9P2VYW",
+	"tj/yNYumfiv7twGlcKjOoGFg2BLSEQUk2xVzKmsAatcZ3NYq6X75YUlKe76qvXyEkU2YzCIMgCm0ncUo",
+	"TBg3gvxyLCT5tfVmlDU1rW2xQOSpoxlVNl0Ze/Cr5YI9j2P9hv8IBBr99Cov+/65j2v+8q9Bu6gJ6hU6",
+	"fBEf+fkUed9cG7jd8s7XtYDaS8LXWDmy4XMJDBkfi4jElmeQrTgVCo1FnnlsSTAsw3xleEh3PmUZ4Kq0",
+	"nffcPvMV3O0tcSN2fSjFfLseN1X3tMgrAJaKX6udPRQy/vwrxo/n33Dj2rhhYYfVVit1g2xNQKN85BJb",
+	"tusqhXId02mpXKzhRbaY524u4YrBbGXfOprn2CBe1c34ZfxfzSdha2brmpBuE6Jc/Xrb3wp/LlLwnf0T",
+	"OOdMW5ct1itC0U8CVYK3N8Pqk8c2qoqIQpvpm+3YzZMGVLGgStOUzKghC/QqWE9FqP2UBYUrc/rNMvLT",
+	"tYy4I3zqEK89U8/+fv3SYNexPt5oZ3lBZqJIE1fhpDIf+kp9VYkUbb9AmvkHcuKqKgWSUgPFMDAbZaVR",
+	"EYtU3Gb+my1LuqqerCuQ0ahX46te/oK6RTRzjVqymusVRY5r/YBtJREFjWQj+9u9hg5uMaIeABByYFZY",
+	"cUt1au003TTFvZudOoSHdjk/Ow/O14/Rro0vdXlzvkYLeWweVq6GHNYGlSKFZYz3ReZczp637DIf9xpC",
+	"/TpvXGuhvRv+uIY3fpPEvwjJ3mC5txp+ka0g5xQ8nTew516z2WKNd96mwvZegfTq2so6NrfOpX+cQjYb",
+	"UMTPxhz39RPRU1u6jAhJgONfhobsaWBVB+xQ7Eou2iRntK8zTbYUm3CFal2Z7ywKvb2COTurfKt2ewby",
+	"yoeC5VU/ZJKD3HGE/ZcCClBky8ZjU/zN0fV2RJQwK1MaEx+o0mQqZti7IaN8fs69oxDDT/rkJBVYBA6j",
+	"rv4MsZnKLZGkQK+sOo0z9l1GrBqhW8JMamOKq2wLzFY95/h45EpVJlRNLwSVwTJwRnx+5yDy40UxB9M0",
+	"v1xFDmVaduzu0jKiAXRSNEd0r14IkQLl7e/6Lr1DayZpz3jE6szd16SspS+UIuGnrKVJ1L6ysbzm2CUT",
+	"SLvdMzNWxJ0f1uPO928w7nzp6PaiR+3hgrdVKheJZX0Aeun8+xZQcRvlMMyF7dkkFtKnaYoOfceimbL2",
+	"D8YnZKsazlXstyqAAnDhrY53128Nf00s3htrxXqLID+TsAu3mRaJyYKkc9jFt1iLr4yIjPZiz7AKtBgX",
+	"aVpFW2wZPi05TTHJ0yyNYNpmAsl2RKq+82UfDCPKxK4ba0diWh+e8c6VXgIjII6FjJ3LwI5yD0vkaiAZ",
+	"jaeMw5EVH20BPMMabO6CeygR1sRpl+vSFAaPzjmnWVnmSVMXA4LOjYV9VfU9MCF+LgrbWVXRma/yYfH+",
+	"iFAPXluuJznnF3OiRAZGcoRUgcuuL9t47AW9EBgvcud85ScYLWJh9OPEinRhld9iRb72WJG75swLHPl7",
+	"7O7jsOXIKMGQ68gwJKkj4kjGBaC4xNbI6Y0R0ZJyNQYZkYzKy6FZdAof3afSBRx5Vh6RKUsgIgWfLvTu",
+	"XGLXLmWtnUM/dgyMYisEW2zs/duXx+T0/Tufh4QpUZhYRTSqyFtlAteEXQF3qfVq2/uRR/AxZxLUkOpR",
+	"dM4xjy9lypXcS4Xh/CO7tCFLRsh8fRIe5rGp4iJjtsXUogPaXSfxFOJLlzCHnfPPuc1jIVuK/eDugHkO",
+	"1hxg7kebGWbH17UgMEyVU33ynmOCl1merTolXafY1pSu97iDWzK22cE3aiuyd8OTn6WilS0aMH3tBrdb",
+	"zFX5SZXIXCxIqC6dgckcoiFpl/JqZBskQ6K0pGwyxR8dWflM0C1HN5Zej0svyz13Rdrvt1viVXBPhoCt",
+	"CFTI1MgpWudHu7upiGk6FUofPRw8HPTMot0IS0XpDNfBNmoSaMLsn8gKcogNsUM67tdsP552VW+5ElbV",
+	"pcVoO7kUFylkVeU939m03m4Uy9f1G0Yw52QPFdqyR6WwkiPxHRypy+90XeJos7+X75107FwU7pVw28dz",
+	"/kToqc84M6c6FVLvpFhaxdxDSrlKuluU/O77dxEZPXaUhUA5Ik8QsUi/3x9tu6U0O+fg3pk651Joapvl",
+	"OP27UHDsm+hgxBL3WXo7yE2b40jsQmitvrY8n7P9Wh7r67UVehqAZLDkP9bPtNXrceW+bq4fytXJXB5t",
+	"oRHHlkfjqOEDUjY21JkgIvfldr9hVR2PV537vXqCiUcvFx9vaQUXXmYUV0N7slke/I33bOKWazYS7DHo",
+	"56PKG1oin8fiamxYLCuVwNqcXoAIg99VKZqKlGE8PeJFeEyiLlkekdmUxVMLNlvcXEiFRXhJkRvmkrjQ",
+	"tpKSUuAJlavnz2huK0W4gkBl0gEG2BkdkCnNYgueqiRqn7wWZWcx8oan82oILCcplBEjasfFBd9RwBXT",
+	"mE1fcYqZq0jkA40nEiAx+7ErxJOMHA+hmnDh2aSR3CJC8xyoPD7nvGwNXctsQbxheh45HiEkWVLm+8QL",
+	"brHIYNnnkYi4sA/WKcvVSgkglAGGK8OUwJWBYXxJtkZnr86Gp2/f/OHF02dvf6MYvxxtH5ODwYEt0DRj",
+	"qn54CVz1Pn/4/P8CAAD//4ooYkHxFgEA",
 }
 
 // GetSwagger returns the content of the embedded swagger specification file

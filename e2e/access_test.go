@@ -20,6 +20,7 @@ import (
 // pathExamples fill path parameters with values that pass the spec's patterns.
 var pathExamples = map[string]string{
 	"{id}": "abcdefgh12345678", "{token}": "fcm-token-example-0001", "{code}": "road_damage", "{category}": "road_damage", "{commune}": "06673",
+	"{year}": "2026", "{date}": "2026-11-24",
 }
 
 // TestAccessMatrixFromSpec calls every operation of the spec as every role (and anonymously) and checks

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/quangninh/feedback/internal/config"
+	"github.com/quangninh/feedback/internal/holidays"
 	"github.com/quangninh/feedback/internal/httpapi"
 	"github.com/quangninh/feedback/internal/jurisdiction"
 	"github.com/quangninh/feedback/internal/media"
@@ -111,10 +112,12 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 		}
 		fmt.Fprintln(logOut, banner)
 	}
-	cal, err := workcal.Default()
+	hols, err := holidays.New(ctx, store, workcal.DefaultHours(), log)
 	if err != nil {
 		return fmt.Errorf("start-up: working-time calendar: %w", err)
 	}
+	go hols.Watch(ctx, 5*time.Second)
+	cal := hols.Calendar()
 	public := &publicmap.Service{Store: store, Catalogue: router.Catalogue, Places: jurisdiction.Default(), Calendar: cal}
 	if cfg.SeedDemo {
 		if err := seedDemoReports(ctx, store, router.Catalogue(), jurisdiction.Default(), cal, public, time.Now()); err != nil {
@@ -123,7 +126,7 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	}
 	intake := &report.Intake{
 		Store: store, Blobs: blobs, Router: router, Places: jurisdiction.Default(), Log: log,
-		Calendar: cal, Policy: workcal.DefaultPolicy(),
+		Calendar: hols.Calendar, Policy: workcal.DefaultPolicy(),
 		TempDir: cfg.UploadTempDir, Lease: 2 * time.Minute, SlotTTL: 15 * time.Minute, Patience: 10 * time.Second,
 	}
 	residents := &report.Residents{Store: store, Sensitive: func(code string) bool {
@@ -133,7 +136,7 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	worker := &report.Worker{Store: store, Blobs: blobs, Log: log, Lease: 2 * time.Minute,
 		Derive: media.DeriveOptions{HeifConvert: cfg.HeifConvert, TempDir: cfg.UploadTempDir}}
 	go worker.Run(ctx, time.Second)
-	desk := &report.Desk{Store: store, Blobs: blobs, Router: router, Calendar: cal, Policy: workcal.DefaultPolicy(), Log: log,
+	desk := &report.Desk{Store: store, Blobs: blobs, Router: router, Calendar: hols.Calendar, Policy: workcal.DefaultPolicy(), Log: log,
 		OnChange: func(ctx context.Context, before, after report.Report, _ []report.Event) {
 			if !publicRelevant(before, after) {
 				return
@@ -160,7 +163,7 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	deps := httpapi.Deps{
 		Database: store, Blobs: blobs, Catalogue: store, Router: router, Tokens: tokens,
-		Reports: intake, ResidentReads: residents, Presigner: blobs, Accounts: accts, Desk: desk, Intake: intake,
+		Reports: intake, ResidentReads: residents, Presigner: blobs, Accounts: accts, Desk: desk, Intake: intake, Holidays: hols,
 		Registry: reg, Gatherer: reg, Logger: log, Public: public,
 		Page:           webui.Handler(webui.Config{TileURL: cfg.MapTileURL, TileAttribution: cfg.MapTileAttrib}),
 		TrustedProxies: splitList(cfg.TrustedProxies),

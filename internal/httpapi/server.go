@@ -37,6 +37,7 @@ type Deps struct {
 	Presigner     Presigner
 	Accounts      Accounts
 	Desk          TicketDesk
+	Holidays      Holidays
 	Intake        *report.Intake // verifies officers' after-photo uploads
 	SMSInbox      SMSInbox       // nil outside the dev stack
 	Public        PublicMap

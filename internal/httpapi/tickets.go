@@ -74,6 +74,9 @@ func (s *Server) ListTickets(ctx context.Context, req api.ListTicketsRequestObje
 		if e.CommuneCode != "" {
 			it.CommuneCode = ptr(e.CommuneCode)
 		}
+		if e.AgencyID != "" {
+			it.AgencyId = ptr(e.AgencyID)
+		}
 		if !e.AcceptBy.IsZero() {
 			it.AcceptBy = ptr(e.AcceptBy)
 		}
@@ -179,6 +182,10 @@ func (s *Server) toAPITicket(ctx context.Context, r report.Report) api.Ticket {
 		Hidden: r.Ticket.Hidden, Escalated: ptr(r.Ticket.Escalated), AllowedActions: allowed, Version: int(report.WorkflowVersion(r))}
 	if r.Ticket.Rating > 0 {
 		t.Rating = ptr(r.Ticket.Rating)
+	}
+	if r.Ticket.DuplicateOf != "" {
+		t.DuplicateOf = ptr(r.Ticket.DuplicateOf)
+		t.FollowersMoved = ptr(r.Ticket.FollowersMoved)
 	}
 	return t
 }

@@ -313,6 +313,9 @@ func (s *Store) InsertReport(ctx context.Context, r report.Report) error {
 	if len(d.Outbox) > 0 {
 		d.OutboxAt = &r.UpdatedAt
 	}
+	if err := s.putReportCode(ctx, r.Code, r.ID); err != nil {
+		return err
+	}
 	if _, err := s.db.Collection(colReports).InsertOne(ctx, d); err != nil {
 		return mapErr(err, "report")
 	}

@@ -1,6 +1,7 @@
 package mongostore
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -59,13 +60,15 @@ type ticketDoc struct {
 	Hidden        bool          `bson:"hidden,omitempty"`
 	Escalated     bool          `bson:"escalated,omitempty"`
 	DuplicateOf   string        `bson:"duplicate_of,omitempty"`
+	DuplicateOfID string        `bson:"duplicate_of_id,omitempty"`
+	Moved         bool          `bson:"followers_moved,omitempty"`
 }
 
 func toTicketDoc(t report.Ticket) ticketDoc {
 	d := ticketDoc{AcceptBy: timePtr(t.AcceptBy), ResolveBy: timePtr(t.ResolveBy), AcceptFrom: timePtr(t.AcceptFrom),
 		ResolveFrom: timePtr(t.ResolveFrom), Complex: t.Complex, InfoFrom: string(t.InfoFrom), ResolvedAt: timePtr(t.ResolvedAt),
 		AfterPhotos: t.AfterPhotos, Rating: t.Rating, RatingComment: t.RatingComment, Hidden: t.Hidden, Escalated: t.Escalated,
-		DuplicateOf: t.DuplicateOf}
+		DuplicateOf: t.DuplicateOf, DuplicateOfID: t.DuplicateOfID, Moved: t.FollowersMoved}
 	for _, p := range t.Pauses {
 		d.Pauses = append(d.Pauses, intervalDoc{Start: p.Start, End: timePtr(p.End)})
 	}
@@ -76,7 +79,7 @@ func (d ticketDoc) ticket() report.Ticket {
 	t := report.Ticket{AcceptBy: timeOf(d.AcceptBy), ResolveBy: timeOf(d.ResolveBy), AcceptFrom: timeOf(d.AcceptFrom),
 		ResolveFrom: timeOf(d.ResolveFrom), Complex: d.Complex, InfoFrom: report.Status(d.InfoFrom), ResolvedAt: timeOf(d.ResolvedAt),
 		AfterPhotos: d.AfterPhotos, Rating: d.Rating, RatingComment: d.RatingComment, Hidden: d.Hidden, Escalated: d.Escalated,
-		DuplicateOf: d.DuplicateOf}
+		DuplicateOf: d.DuplicateOf, DuplicateOfID: d.DuplicateOfID, FollowersMoved: d.Moved}
 	for _, p := range d.Pauses {
 		t.Pauses = append(t.Pauses, workcal.Interval{Start: p.Start.UTC(), End: timeOf(p.End)})
 	}
@@ -116,6 +119,7 @@ type queueEntryDoc struct {
 	ResolveBy   *time.Time `bson:"resolve_by,omitempty"`
 	CreatedAt   time.Time  `bson:"created_at"`
 	Version     int64      `bson:"version"`
+	AgencyID    string     `bson:"agency_id,omitempty"`
 }
 
 // queueDoc holds an agency's entries as one encoded blob: FerretDB 1.24 converts every nested field of a
@@ -188,16 +192,37 @@ func (s *Store) modifyQueue(ctx context.Context, agencyID string, now time.Time,
 	return fault.New(fault.ErrUnavailable, "the queue is too busy; retry")
 }
 
-// PutQueueEntry adds or updates a ticket in its agency's queue (an older version never overwrites a newer).
+// provinceQueue is the "agency" of the province-wide queue: every agency's tickets in queueShards documents
+// ("_province#<shard>"), kept by the same writes as the agencies' own, so a dispatcher's view is
+// queueShards _id reads instead of one set per agency.
+const provinceQueue = "_province"
+
+// PutQueueEntry adds or updates a ticket in its agency's queue and in the province's (an older version never
+// overwrites a newer). The two documents are written concurrently; a crash between them is repaired by the
+// sweep (report.Desk.Sweep).
 func (s *Store) PutQueueEntry(ctx context.Context, agencyID string, e report.QueueEntry, now time.Time) error {
-	return s.queueCommit(ctx, queueShardID(agencyID, e.ReportID), now, func(m map[string]queueEntryDoc) {
+	doc := queueEntryDoc{ReportID: e.ReportID, Code: e.Code, Category: e.Category, CommuneCode: e.CommuneCode,
+		Status: string(e.Status), Urgent: e.Urgent, Complex: e.Complex, AcceptBy: timePtr(e.AcceptBy),
+		ResolveBy: timePtr(e.ResolveBy), CreatedAt: e.CreatedAt, Version: e.Version, AgencyID: agencyID}
+	put := func(m map[string]queueEntryDoc) {
 		if old, ok := m[e.ReportID]; ok && old.Version > e.Version {
 			return
 		}
-		m[e.ReportID] = queueEntryDoc{ReportID: e.ReportID, Code: e.Code, Category: e.Category, CommuneCode: e.CommuneCode,
-			Status: string(e.Status), Urgent: e.Urgent, Complex: e.Complex, AcceptBy: timePtr(e.AcceptBy),
-			ResolveBy: timePtr(e.ResolveBy), CreatedAt: e.CreatedAt, Version: e.Version}
-	})
+		m[e.ReportID] = doc
+	}
+	return both(
+		func() error { return s.queueCommit(ctx, queueShardID(agencyID, e.ReportID), now, put) },
+		func() error { return s.queueCommit(ctx, queueShardID(provinceQueue, e.ReportID), now, put) })
+}
+
+// both runs a and b concurrently and returns their errors joined.
+func both(a, b func() error) error {
+	var errB error
+	done := make(chan struct{})
+	go func() { defer close(done); errB = b() }()
+	errA := a()
+	<-done
+	return errors.Join(errA, errB)
 }
 
 // queueGroup gathers the changes to one queue shard that arrive while a write to it is under way.
@@ -252,9 +277,65 @@ func (s *Store) queueCommit(ctx context.Context, shardID string, now time.Time, 
 	}
 }
 
-// DropQueueEntry removes a ticket from an agency's queue.
+// DropQueueEntry removes a ticket from an agency's queue, and from the province's while it is listed
+// there under that agency (a transfer's entry for the new agency stays).
 func (s *Store) DropQueueEntry(ctx context.Context, agencyID, reportID string, now time.Time) error {
-	return s.queueCommit(ctx, queueShardID(agencyID, reportID), now, func(m map[string]queueEntryDoc) { delete(m, reportID) })
+	return both(
+		func() error {
+			return s.queueCommit(ctx, queueShardID(agencyID, reportID), now, func(m map[string]queueEntryDoc) { delete(m, reportID) })
+		},
+		func() error {
+			return s.queueCommit(ctx, queueShardID(provinceQueue, reportID), now, func(m map[string]queueEntryDoc) {
+				if old, ok := m[reportID]; ok && (old.AgencyID == agencyID || old.AgencyID == "") {
+					delete(m, reportID)
+				}
+			})
+		})
+}
+
+// ProvinceQueue returns every agency's queued tickets: queueShards reads by _id.
+func (s *Store) ProvinceQueue(ctx context.Context) ([]report.QueueEntry, error) {
+	return s.Queue(ctx, provinceQueue)
+}
+
+// FixProvinceQueue repairs the province's queue: it puts the entries (unless a newer version is there) and
+// removes the tickets of drop while they are still at the version given.
+func (s *Store) FixProvinceQueue(ctx context.Context, put []report.QueueEntry, drop map[string]int64, now time.Time) error {
+	byShard := map[string][]func(map[string]queueEntryDoc){}
+	for _, e := range put {
+		id := queueShardID(provinceQueue, e.ReportID)
+		doc := toQueueEntryDoc(e)
+		byShard[id] = append(byShard[id], func(m map[string]queueEntryDoc) {
+			if old, ok := m[e.ReportID]; !ok || old.Version <= e.Version {
+				m[e.ReportID] = doc
+			}
+		})
+	}
+	for reportID, v := range drop {
+		id := queueShardID(provinceQueue, reportID)
+		byShard[id] = append(byShard[id], func(m map[string]queueEntryDoc) {
+			if old, ok := m[reportID]; ok && old.Version == v {
+				delete(m, reportID)
+			}
+		})
+	}
+	for id, changes := range byShard {
+		err := s.queueCommit(ctx, id, now, func(m map[string]queueEntryDoc) {
+			for _, c := range changes {
+				c(m)
+			}
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func toQueueEntryDoc(e report.QueueEntry) queueEntryDoc {
+	return queueEntryDoc{ReportID: e.ReportID, Code: e.Code, Category: e.Category, CommuneCode: e.CommuneCode,
+		Status: string(e.Status), Urgent: e.Urgent, Complex: e.Complex, AcceptBy: timePtr(e.AcceptBy),
+		ResolveBy: timePtr(e.ResolveBy), CreatedAt: e.CreatedAt, Version: e.Version, AgencyID: e.AgencyID}
 }
 
 // Queue returns an agency's queue: queueShards reads by _id, made concurrently.
@@ -284,7 +365,7 @@ func (s *Store) Queue(ctx context.Context, agencyID string) ([]report.QueueEntry
 		for _, e := range entries {
 			out = append(out, report.QueueEntry{ReportID: e.ReportID, Code: e.Code, Category: e.Category, CommuneCode: e.CommuneCode,
 				Status: report.Status(e.Status), Urgent: e.Urgent, Complex: e.Complex, AcceptBy: timeOf(e.AcceptBy),
-				ResolveBy: timeOf(e.ResolveBy), CreatedAt: e.CreatedAt.UTC(), Version: e.Version})
+				ResolveBy: timeOf(e.ResolveBy), CreatedAt: e.CreatedAt.UTC(), Version: e.Version, AgencyID: cmp.Or(e.AgencyID, agencyID)})
 		}
 	}
 	return out, nil
@@ -306,7 +387,7 @@ func (s *Store) QueueAgencies(ctx context.Context) ([]string, error) {
 	seen := map[string]bool{}
 	for _, d := range docs {
 		agency, _, _ := strings.Cut(d.ID, "#")
-		if !seen[agency] {
+		if agency != provinceQueue && !seen[agency] {
 			seen[agency] = true
 			out = append(out, agency)
 		}

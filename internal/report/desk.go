@@ -28,14 +28,21 @@ type DeskStore interface {
 	Queue(ctx context.Context, agencyID string) ([]QueueEntry, error)
 	// QueueAgencies lists the agencies that have a queue document.
 	QueueAgencies(ctx context.Context) ([]string, error)
+	// ProvinceQueue is every agency's queue at once, precomputed by PutQueueEntry and DropQueueEntry.
+	ProvinceQueue(ctx context.Context) ([]QueueEntry, error)
+	// FixProvinceQueue puts entries into the province's queue (never over a newer version) and removes the
+	// tickets of drop that are still at the version given.
+	FixProvinceQueue(ctx context.Context, put []QueueEntry, drop map[string]int64, now time.Time) error
 	UploadSlot(ctx context.Context, id string) (UploadSlot, error)
 	ConsumeUploadSlots(ctx context.Context, ids []string, reportID string) error
 	PutJob(ctx context.Context, j Job) error
+	FollowerMoves
 }
 
 // QueueEntry is a ticket as its agency's queue shows it. Queues hold the tickets still being handled
 // (not closed or rejected) and are read by _id, so an officer's list never scans the reports.
 type QueueEntry struct {
+	AgencyID    string
 	ReportID    string
 	Code        string
 	Category    string
@@ -54,7 +61,7 @@ func InQueue(s Status) bool { return s != Closed && s != Rejected }
 
 // Entry returns the queue entry of a report.
 func Entry(r Report, urgent bool) QueueEntry {
-	return QueueEntry{ReportID: r.ID, Code: r.Code, Category: r.Category, CommuneCode: r.Routing.CommuneCode, Status: r.Status,
+	return QueueEntry{AgencyID: r.Routing.AgencyID, ReportID: r.ID, Code: r.Code, Category: r.Category, CommuneCode: r.Routing.CommuneCode, Status: r.Status,
 		Urgent: urgent, Complex: r.Ticket.Complex, AcceptBy: r.Ticket.AcceptBy, ResolveBy: r.Ticket.ResolveBy,
 		CreatedAt: r.CreatedAt, Version: r.Version}
 }
@@ -64,12 +71,17 @@ type Desk struct {
 	Store    DeskStore
 	Blobs    Blobs
 	Router   Router
-	Calendar *workcal.Calendar
+	Calendar func() *workcal.Calendar // the calendar in force (administrators edit the holidays)
 	Policy   workcal.Policy
 	Log      *slog.Logger
 	Now      func() time.Time
 	// OnChange, when set, hears every saved change (the public map and notifications use it).
 	OnChange func(ctx context.Context, before, after Report, events []Event)
+
+	sweepMu sync.Mutex
+	// missing holds the province queue's entries that the last sweep found in no agency's queue (ID →
+	// version); the next sweep removes those still missing.
+	missing map[string]int64
 }
 
 func (d *Desk) now() time.Time {
@@ -82,7 +94,11 @@ func (d *Desk) now() time.Time {
 // Env returns the workflow environment for a report's category.
 func (d *Desk) Env(category string) Env {
 	cat, _ := d.Router.Catalogue().Category(category)
-	return Env{Calendar: d.Calendar, Policy: d.Policy, Category: cat, AgencyExists: func(id string) bool {
+	var cal *workcal.Calendar
+	if d.Calendar != nil {
+		cal = d.Calendar()
+	}
+	return Env{Calendar: cal, Policy: d.Policy, Category: cat, AgencyExists: func(id string) bool {
 		_, ok := d.Router.Catalogue().Agency(id)
 		return ok
 	}}
@@ -151,6 +167,12 @@ func (d *Desk) Act(ctx context.Context, p auth.Principal, id string, version int
 		if WorkflowVersion(r) != version {
 			return Report{}, fault.New(fault.ErrPrecondition, fmt.Sprintf("someone acted on the report since you read it (it is now at %s); reload it and try again", etagOf(r)))
 		}
+		// The original is looked up only for an action the caller may take now (Apply answers the others).
+		if c.DuplicateOfID == "" && duplicating(c) && c.DuplicateOf != "" && c.DuplicateOf != r.Code && slices.Contains(Allowed(r, c.Actor), c.Action) {
+			if c.DuplicateOfID, err = d.original(ctx, c.DuplicateOf); err != nil {
+				return Report{}, err
+			}
+		}
 		if len(afterUploads) > 0 && sources == nil {
 			if c.Action != ActionResolve {
 				return Report{}, invalid("body.after_photos", "only a resolution carries after photos")
@@ -208,11 +230,26 @@ func (d *Desk) apply(ctx context.Context, r Report, c Command, sources []photoSo
 			return Report{}, nil, false, err
 		}
 	}
+	owesMove := followersOwed(after) && !followersOwed(before)
+	if owesMove {
+		// The note first, so that the sweep finishes the move if this process dies after saving.
+		if err := d.Store.PutFollowerMove(ctx, r.ID, now); err != nil {
+			return Report{}, nil, false, err
+		}
+	}
 	ok, err := d.Store.SaveReport(ctx, before, after, now)
 	if err != nil || !ok {
 		return Report{}, nil, false, err
 	}
 	after.Version = before.Version + 1
+	if owesMove {
+		if err := d.MoveFollowers(ctx, after); err != nil {
+			d.Log.WarnContext(ctx, "duplicate's followers not moved yet; the sweep retries", "report", r.ID, "error", err.Error())
+		} else {
+			after.Ticket.FollowersMoved = true
+			after.Version++ // MarkFollowersMoved's write
+		}
+	}
 	if len(slots) > 0 {
 		if err := d.Store.ConsumeUploadSlots(ctx, slots, r.ID); err != nil {
 			d.Log.WarnContext(ctx, "after photos: slots not consumed", "report", r.ID, "error", err.Error())
@@ -267,38 +304,19 @@ type QueuePage struct {
 
 // Queue lists the tickets the caller handles: their agency's, or every agency's for dispatchers.
 func (d *Desk) Queue(ctx context.Context, p auth.Principal, f QueueFilter) (QueuePage, error) {
-	var agencies []string
+	var all []QueueEntry
+	var err error
 	switch p.Role {
 	case auth.RoleDispatcher, auth.RoleAdmin:
-		var err error
-		if agencies, err = d.Store.QueueAgencies(ctx); err != nil {
-			return QueuePage{}, err
-		}
+		all, err = d.Store.ProvinceQueue(ctx)
 	default:
-		agencies = []string{p.AgencyID}
+		all, err = d.Store.Queue(ctx, p.AgencyID)
+	}
+	if err != nil {
+		return QueuePage{}, err
 	}
 	now := d.now()
 	page := QueuePage{Counts: map[Status]int{}}
-	// Agencies are read concurrently (a few at a time): a dispatcher's view reads every agency's queue.
-	queues := make([][]QueueEntry, len(agencies))
-	errs := make([]error, len(agencies))
-	sem := make(chan struct{}, 8)
-	var wg sync.WaitGroup
-	for i, a := range agencies {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			queues[i], errs[i] = d.Store.Queue(ctx, a)
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return QueuePage{}, err
-	}
-	var all []QueueEntry
-	for _, q := range queues {
-		all = append(all, q...)
-	}
 	for _, e := range all {
 		page.Counts[e.Status]++
 		switch {
@@ -364,42 +382,110 @@ func entryOverdue(e QueueEntry, now time.Time) bool {
 }
 
 // Sweep applies the system's timed actions to queued tickets: closing resolutions left unanswered for
-// seven days and escalating overdue tickets once. It returns how many tickets it changed.
+// seven days and escalating overdue tickets once. It also finishes moves of duplicates' followers that a
+// crash or an outage interrupted. It returns how many tickets it changed.
 func (d *Desk) Sweep(ctx context.Context) (int, error) {
-	agencies, err := d.Store.QueueAgencies(ctx)
-	if err != nil {
-		return 0, err
-	}
+	d.sweepMu.Lock()
+	defer d.sweepMu.Unlock()
 	now := d.now()
-	changed := 0
-	for _, a := range agencies {
-		q, err := d.Store.Queue(ctx, a)
+	changed, err := d.FinishFollowerMoves(ctx, now.Add(-followerMoveGrace))
+	if err != nil {
+		d.Log.WarnContext(ctx, "follower moves not finished", "error", err.Error())
+	}
+	all, err := d.reconcile(ctx, now)
+	if err != nil {
+		return changed, err
+	}
+	for _, e := range all {
+		var action Action
+		switch {
+		case e.Status == Resolved:
+			action = ActionAutoClose
+		case entryOverdue(e, now):
+			action = ActionEscalate
+		default:
+			continue
+		}
+		r, err := d.Store.Report(ctx, e.ReportID)
 		if err != nil {
-			return changed, err
+			continue
 		}
-		for _, e := range q {
-			var action Action
-			switch {
-			case e.Status == Resolved:
-				action = ActionAutoClose
-			case entryOverdue(e, now):
-				action = ActionEscalate
-			default:
-				continue
-			}
-			r, err := d.Store.Report(ctx, e.ReportID)
-			if err != nil {
-				continue
-			}
-			if action == ActionAutoClose && now.Before(r.Ticket.WindowEnd()) || action == ActionEscalate && r.Ticket.Escalated {
-				continue
-			}
-			if _, err := d.Act(ctx, auth.Principal{Role: auth.RoleDispatcher}, r.ID, WorkflowVersion(r), Command{Action: action, Actor: SystemActor}, nil, nil); err != nil {
-				d.Log.WarnContext(ctx, "timed action failed", "report", r.ID, "action", string(action), "error", err.Error())
-				continue
-			}
-			changed++
+		if action == ActionAutoClose && now.Before(r.Ticket.WindowEnd()) || action == ActionEscalate && r.Ticket.Escalated {
+			continue
 		}
+		if _, err := d.Act(ctx, auth.Principal{Role: auth.RoleDispatcher}, r.ID, WorkflowVersion(r), Command{Action: action, Actor: SystemActor}, nil, nil); err != nil {
+			d.Log.WarnContext(ctx, "timed action failed", "report", r.ID, "action", string(action), "error", err.Error())
+			continue
+		}
+		changed++
 	}
 	return changed, nil
+}
+
+// reconcile reads the province's queue, then every agency's, and repairs the province's from the agencies'
+// (the writes to the two are separate: a crash between them, or data from before the province queue
+// existed, leaves them apart). Entries missing from the province are put there at once; an entry found in
+// no agency's queue is removed only when the previous sweep found it missing too, at the same version, so
+// a write under way between the reads is never undone. It returns every agency's entries.
+func (d *Desk) reconcile(ctx context.Context, now time.Time) ([]QueueEntry, error) {
+	prov, err := d.Store.ProvinceQueue(ctx)
+	if err != nil {
+		return nil, err
+	}
+	agencies, err := d.Store.QueueAgencies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	queues := make([][]QueueEntry, len(agencies))
+	errs := make([]error, len(agencies))
+	sem := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	for i, a := range agencies {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			queues[i], errs[i] = d.Store.Queue(ctx, a)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	var all []QueueEntry
+	listed := map[string]bool{}
+	for _, q := range queues {
+		all = append(all, q...)
+		for _, e := range q {
+			listed[e.ReportID] = true
+		}
+	}
+	inProvince := make(map[string]QueueEntry, len(prov))
+	for _, e := range prov {
+		inProvince[e.ReportID] = e
+	}
+	var put []QueueEntry
+	for _, e := range all {
+		if p, ok := inProvince[e.ReportID]; !ok || p.Version < e.Version || p.Version == e.Version && p.AgencyID != e.AgencyID {
+			put = append(put, e)
+		}
+	}
+	drop, missing := map[string]int64{}, map[string]int64{}
+	for _, e := range prov {
+		if listed[e.ReportID] {
+			continue
+		}
+		if v, ok := d.missing[e.ReportID]; ok && v == e.Version {
+			drop[e.ReportID] = e.Version
+		} else {
+			missing[e.ReportID] = e.Version
+		}
+	}
+	d.missing = missing
+	if len(put) > 0 || len(drop) > 0 {
+		if err := d.Store.FixProvinceQueue(ctx, put, drop, now); err != nil {
+			return nil, err
+		}
+		d.Log.InfoContext(ctx, "province queue repaired", "put", len(put), "dropped", len(drop))
+	}
+	return all, nil
 }

@@ -103,8 +103,8 @@ type Intake struct {
 	Lease    time.Duration // how long a submission may take before another request may take it over
 	SlotTTL  time.Duration // how long a presigned upload URL is valid
 	Inspect  media.Inspector
-	Patience time.Duration // how long a concurrent retry waits for the first request to finish
-	Calendar *workcal.Calendar
+	Patience time.Duration            // how long a concurrent retry waits for the first request to finish
+	Calendar func() *workcal.Calendar // the calendar in force (administrators edit the holidays)
 	Policy   workcal.Policy
 }
 
@@ -345,7 +345,7 @@ func (in *Intake) store(ctx context.Context, p auth.Principal, sub Submission, d
 	if r.Routing, err = in.Router.Route(cat.Code, pt); err != nil {
 		return r, false, err
 	}
-	r.Ticket, err = NewTicket(r, Env{Calendar: in.Calendar, Policy: in.Policy, Category: cat})
+	r.Ticket, err = NewTicket(r, Env{Calendar: in.Calendar(), Policy: in.Policy, Category: cat})
 	if err != nil {
 		return r, false, err
 	}

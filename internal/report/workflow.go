@@ -102,10 +102,12 @@ type Command struct {
 	Note        string
 	Reason      RejectReason // reject
 	DuplicateOf string       // reject with ReasonDuplicate, mark_duplicate: the original report's code
-	ToAgency    string       // transfer
-	Rating      int          // rate: 1 to 5
-	AfterPhotos []string     // resolve: IDs of photos already stored
-	Public      bool         // comment: whether the reporter sees it
+	// DuplicateOfID is the original's report ID, which the desk looks up from DuplicateOf before Apply.
+	DuplicateOfID string
+	ToAgency      string   // transfer
+	Rating        int      // rate: 1 to 5
+	AfterPhotos   []string // resolve: IDs of photos already stored
+	Public        bool     // comment: whether the reporter sees it
 }
 
 // Env is what Apply needs besides the report: the working-time calendar and deadline policy, the

@@ -163,7 +163,7 @@ func (s *step) duplicate(inv *fault.Invalid) {
 		inv.Add("body.duplicate_of", "a report cannot duplicate itself")
 	}
 	s.to = Rejected
-	s.t.DuplicateOf = s.c.DuplicateOf
+	s.t.DuplicateOf, s.t.DuplicateOfID, s.t.FollowersMoved = s.c.DuplicateOf, s.c.DuplicateOfID, false
 }
 
 // transfer hands the report to another agency: it is received there afresh, with new deadlines.

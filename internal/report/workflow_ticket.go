@@ -27,9 +27,13 @@ type Ticket struct {
 	AfterPhotos             []string           // photo IDs showing the current resolution
 	Rating                  int                // 1 to 5; 0 when the current resolution is not rated
 	RatingComment           string
-	Hidden                  bool // off the public map
-	Escalated               bool // the current deadlines' overrun was escalated
-	DuplicateOf             string
+	Hidden                  bool   // off the public map
+	Escalated               bool   // the current deadlines' overrun was escalated
+	DuplicateOf             string // the original's code, when rejected as a duplicate
+	// DuplicateOfID is the original's report ID. While FollowersMoved is false the duplicate's reporter and
+	// followers are still owed a place among the original's followers (see Desk.MoveFollowers).
+	DuplicateOfID  string
+	FollowersMoved bool
 }
 
 // NewTicket returns the ticket of a report just received: both clocks start at r.CreatedAt, with the

@@ -53,6 +53,14 @@ const (
 	KindMakeUpWorkday Kind = "make_up_workday"
 )
 
+// ParseKind returns the kind named s, or an error if s names none.
+func ParseKind(s string) (Kind, error) {
+	if k := Kind(s); k.valid() {
+		return k, nil
+	}
+	return "", fmt.Errorf("workcal: unknown kind %q", s)
+}
+
 func (k Kind) valid() bool {
 	switch k {
 	case KindHoliday, KindCompensatory, KindSwappedDayOff, KindMakeUpWorkday:

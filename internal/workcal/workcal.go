@@ -91,6 +91,9 @@ func (c *Calendar) setHours(h WorkingHours) error {
 	return nil
 }
 
+// IsWorkingWeekday reports whether the weekly pattern works on wd (before holidays and make-up days).
+func (c *Calendar) IsWorkingWeekday(wd time.Weekday) bool { return c.weekdays[wd] }
+
 // DayLength is the working time in one working day (7h30m with DefaultHours).
 func (c *Calendar) DayLength() time.Duration { return c.dayLen }
 
