@@ -310,7 +310,9 @@ func (s *Store) RepairOutbox(ctx context.Context, since time.Time) (int, error) 
 				}
 				continue
 			}
-			_, err := s.db.Collection(colOutbox).InsertOne(ctx, hintDoc{ID: id, ReportID: d.ID, Seq: seq, NotBefore: time.Now(), CreatedAt: d.OutboxAt})
+			// Attempts 1: the hint may have been settled and deleted between the check above and this
+			// insert, so the dispatcher checks again (it checks only hints leased before).
+			_, err := s.db.Collection(colOutbox).InsertOne(ctx, hintDoc{ID: id, ReportID: d.ID, Seq: seq, NotBefore: time.Now(), Attempts: 1, CreatedAt: d.OutboxAt})
 			switch {
 			case err == nil:
 				made++

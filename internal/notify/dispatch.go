@@ -208,9 +208,12 @@ func (d *Dispatcher) batch() int {
 // prepare reads a leased hint's report and works out who hears of it.
 func (d *Dispatcher) prepare(ctx context.Context, h Hint, staff *staffCache) job {
 	j := job{h: h}
-	if done, err := d.Store.HintDone(ctx, h.ID); err != nil || done {
-		j.done, j.err = done, err
-		return j
+	// A hint on its first lease was never sent (a re-created one starts at one attempt, so is checked).
+	if h.Attempts > 1 {
+		if done, err := d.Store.HintDone(ctx, h.ID); err != nil || done {
+			j.done, j.err = done, err
+			return j
+		}
 	}
 	r, err := d.Store.Report(ctx, h.ReportID)
 	if errors.Is(err, fault.ErrNotFound) || err == nil && (h.Seq < 0 || h.Seq >= len(r.Timeline)) {
