@@ -15,9 +15,11 @@ import (
 	"github.com/quangninh/feedback/internal/catalogue"
 	"github.com/quangninh/feedback/internal/fcm"
 	"github.com/quangninh/feedback/internal/fcmstandin"
+	"github.com/quangninh/feedback/internal/jurisdiction"
 	"github.com/quangninh/feedback/internal/notify"
 	"github.com/quangninh/feedback/internal/report"
 	"github.com/quangninh/feedback/internal/testenv"
+	"github.com/quangninh/feedback/internal/workcal"
 )
 
 // pushRig is a store, an FCM stand-in reached through the real firebase-admin-go client, and a way to
@@ -441,5 +443,73 @@ func TestDevicesOfManyUsers(t *testing.T) {
 	few, err := g.s.DevicesOf(ctx, users[:3])
 	if err != nil || len(few) != 4 {
 		t.Errorf("DevicesOf(3 users): %+v %v", few, err)
+	}
+}
+
+// staticRouter is the seeded catalogue, for desks in store tests.
+type staticRouter struct{ cat *catalogue.Catalogue }
+
+func (r staticRouter) Catalogue() *catalogue.Catalogue { return r.cat }
+func (r staticRouter) Route(string, jurisdiction.Point) (catalogue.Decision, error) {
+	return catalogue.Decision{}, fmt.Errorf("not routing in this test")
+}
+
+// TestSweepWarnsOfNearDeadlineOnce: the sweep tells the agency's officers, by push, that a ticket's
+// deadline is near, once however often it runs; the reporter hears nothing of it.
+func TestSweepWarnsOfNearDeadlineOnce(t *testing.T) {
+	g := newPushRig(t)
+	ctx := testenv.Context(t)
+	cat, err := catalogue.Seed(jurisdiction.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal, err := workcal.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.s.InsertStaff(ctx, account.StoredUser{User: account.User{ID: "officer-w", Role: auth.RoleOfficer, AgencyID: "ubnd-06673", Username: "ow"}}); err != nil {
+		t.Fatal(err)
+	}
+	g.device("officer-w", "tok-officer-w", "en")
+	r := g.newReport("rep-warn-00001")
+	g.device(r.ReporterID, "tok-reporter-w", "vi")
+	g.drain(g.dispatcher(nil)) // the new-ticket push
+	now := time.Now().UTC()
+	r.Ticket.AcceptBy = now.Add(time.Hour) // an hour away at most, in working time too
+	after := r
+	after.Version = 1
+	if ok, err := g.s.SaveReport(ctx, r, after, now); err != nil || !ok {
+		t.Fatalf("save: %v %v", ok, err)
+	}
+	if err := g.s.PutQueueEntry(ctx, "ubnd-06673", report.Entry(after, false), now); err != nil {
+		t.Fatal(err)
+	}
+	desk := &report.Desk{Store: g.s, Router: staticRouter{cat}, Calendar: func() *workcal.Calendar { return cal },
+		Policy: workcal.DefaultPolicy(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for range 2 {
+		if _, err := desk.Sweep(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := g.s.Report(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var warnings int
+	for _, e := range got.Timeline {
+		if e.Action == string(report.ActionWarnDeadline) {
+			warnings++
+		}
+	}
+	if warnings != 1 || !got.Ticket.WarnedFor.Equal(r.Ticket.AcceptBy.Truncate(time.Millisecond)) {
+		t.Fatalf("%d warnings, warned for %s; want 1 for %s", warnings, got.Ticket.WarnedFor, r.Ticket.AcceptBy)
+	}
+	g.drain(g.dispatcher(nil))
+	pushes := g.standin.MessagesFor("tok-officer-w")
+	if len(pushes) != 2 || pushes[1].Data["event"] != "warn_deadline" || !strings.HasPrefix(pushes[1].Notification.Body, "Due by ") {
+		t.Errorf("officer's pushes %v", bodies(pushes))
+	}
+	if n := len(g.standin.MessagesFor("tok-reporter-w")); n != 0 {
+		t.Errorf("the reporter got %d pushes of an officers' warning", n)
 	}
 }

@@ -59,6 +59,7 @@ type ticketDoc struct {
 	RatingComment string        `bson:"rating_comment,omitempty"`
 	Hidden        bool          `bson:"hidden,omitempty"`
 	Escalated     bool          `bson:"escalated,omitempty"`
+	WarnedFor     *time.Time    `bson:"warned_for,omitempty"`
 	DuplicateOf   string        `bson:"duplicate_of,omitempty"`
 	DuplicateOfID string        `bson:"duplicate_of_id,omitempty"`
 	Moved         bool          `bson:"followers_moved,omitempty"`
@@ -68,7 +69,7 @@ func toTicketDoc(t report.Ticket) ticketDoc {
 	d := ticketDoc{AcceptBy: timePtr(t.AcceptBy), ResolveBy: timePtr(t.ResolveBy), AcceptFrom: timePtr(t.AcceptFrom),
 		ResolveFrom: timePtr(t.ResolveFrom), Complex: t.Complex, InfoFrom: string(t.InfoFrom), ResolvedAt: timePtr(t.ResolvedAt),
 		AfterPhotos: t.AfterPhotos, Rating: t.Rating, RatingComment: t.RatingComment, Hidden: t.Hidden, Escalated: t.Escalated,
-		DuplicateOf: t.DuplicateOf, DuplicateOfID: t.DuplicateOfID, Moved: t.FollowersMoved}
+		WarnedFor: timePtr(t.WarnedFor), DuplicateOf: t.DuplicateOf, DuplicateOfID: t.DuplicateOfID, Moved: t.FollowersMoved}
 	for _, p := range t.Pauses {
 		d.Pauses = append(d.Pauses, intervalDoc{Start: p.Start, End: timePtr(p.End)})
 	}
@@ -79,7 +80,7 @@ func (d ticketDoc) ticket() report.Ticket {
 	t := report.Ticket{AcceptBy: timeOf(d.AcceptBy), ResolveBy: timeOf(d.ResolveBy), AcceptFrom: timeOf(d.AcceptFrom),
 		ResolveFrom: timeOf(d.ResolveFrom), Complex: d.Complex, InfoFrom: report.Status(d.InfoFrom), ResolvedAt: timeOf(d.ResolvedAt),
 		AfterPhotos: d.AfterPhotos, Rating: d.Rating, RatingComment: d.RatingComment, Hidden: d.Hidden, Escalated: d.Escalated,
-		DuplicateOf: d.DuplicateOf, DuplicateOfID: d.DuplicateOfID, FollowersMoved: d.Moved}
+		WarnedFor: timeOf(d.WarnedFor), DuplicateOf: d.DuplicateOf, DuplicateOfID: d.DuplicateOfID, FollowersMoved: d.Moved}
 	for _, p := range d.Pauses {
 		t.Pauses = append(t.Pauses, workcal.Interval{Start: p.Start.UTC(), End: timeOf(p.End)})
 	}

@@ -386,6 +386,12 @@ func (d *Dispatcher) recipients(ctx context.Context, r report.Report, e report.E
 		}
 		add(ids, toOfficer)
 		add(residents, toResident)
+	case string(report.ActionWarnDeadline):
+		ids, err := staff.of(ctx, r.Routing.AgencyID, auth.RoleOfficer)
+		if err != nil {
+			return nil, err
+		}
+		add(ids, toOfficer)
 	case string(report.ActionEscalate):
 		admins, err := staff.of(ctx, r.Routing.AgencyID, auth.RoleAgencyAdmin)
 		if err != nil {

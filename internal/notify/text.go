@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/quangninh/feedback/internal/report"
+	"github.com/quangninh/feedback/internal/workcal"
 )
 
 // audience is why a person hears of an event, which decides the wording.
@@ -48,6 +49,9 @@ func text(lang string, who audience, r report.Report, e report.Event) (title, bo
 		body = pick("Phản ánh mới cần tiếp nhận: ", "New report to accept: ") + firstLine(r.Description)
 	case who == toOfficer && e.Action == string(report.ActionTransfer):
 		body = withNote(pick("Phản ánh được chuyển đến đơn vị của bạn", "Report transferred to your agency"))
+	case who == toOfficer && e.Action == string(report.ActionWarnDeadline):
+		when := r.Ticket.WarnedFor.In(workcal.Location()).Format("15:04 02/01")
+		body = pick("Sắp đến hạn xử lý ", "Due by ") + when + ": " + firstLine(r.Description)
 	case who == toSupervisor:
 		body = withNote(pick("Quá hạn xử lý", "Overdue"))
 	case e.Action == string(report.ActionResolve):

@@ -381,8 +381,22 @@ func entryOverdue(e QueueEntry, now time.Time) bool {
 	return d.Year() < 9999 && now.After(d)
 }
 
+// entryDeadlineNear reports whether an entry's running deadline is within DeadlineWarning of working time.
+func (d *Desk) entryDeadlineNear(e QueueEntry, now time.Time) bool {
+	switch e.Status {
+	case Received, Accepted, InProgress, Reopened:
+	default:
+		return false
+	}
+	dl := deadlineOf(e)
+	if dl.Year() == 9999 || !now.Before(dl) || d.Calendar == nil {
+		return false
+	}
+	return d.Calendar().Between(now, dl) <= DeadlineWarning
+}
+
 // Sweep applies the system's timed actions to queued tickets: closing resolutions left unanswered for
-// seven days and escalating overdue tickets once. It also finishes moves of duplicates' followers that a
+// seven days, telling officers of a deadline DeadlineWarning away, and escalating overdue tickets once. It also finishes moves of duplicates' followers that a
 // crash or an outage interrupted. It returns how many tickets it changed.
 func (d *Desk) Sweep(ctx context.Context) (int, error) {
 	d.sweepMu.Lock()
@@ -403,6 +417,8 @@ func (d *Desk) Sweep(ctx context.Context) (int, error) {
 			action = ActionAutoClose
 		case entryOverdue(e, now):
 			action = ActionEscalate
+		case d.entryDeadlineNear(e, now):
+			action = ActionWarnDeadline
 		default:
 			continue
 		}
@@ -410,7 +426,8 @@ func (d *Desk) Sweep(ctx context.Context) (int, error) {
 		if err != nil {
 			continue
 		}
-		if action == ActionAutoClose && now.Before(r.Ticket.WindowEnd()) || action == ActionEscalate && r.Ticket.Escalated {
+		if action == ActionAutoClose && now.Before(r.Ticket.WindowEnd()) || action == ActionEscalate && r.Ticket.Escalated ||
+			action == ActionWarnDeadline && r.Ticket.WarnedFor.Equal(ActiveDeadline(r, r.Ticket)) {
 			continue
 		}
 		if _, err := d.Act(ctx, auth.Principal{Role: auth.RoleDispatcher}, r.ID, WorkflowVersion(r), Command{Action: action, Actor: SystemActor}, nil, nil); err != nil {

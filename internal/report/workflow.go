@@ -43,7 +43,13 @@ const (
 	ActionRate      Action = "rate"
 	ActionAutoClose Action = "auto_close" // the system closes a resolution left unanswered for 7 days
 	ActionEscalate  Action = "escalate"   // the system flags an overdue ticket, once
+	// ActionWarnDeadline: the system tells the agency's officers that the current deadline is near, once
+	// per deadline (DeadlineWarning of working time before it).
+	ActionWarnDeadline Action = "warn_deadline"
 )
+
+// DeadlineWarning is how much working time before a deadline the officers are told that it is near.
+const DeadlineWarning = 2 * time.Hour
 
 // The event actions of comments. Residents see public comments; internal ones only staff.
 const (
@@ -219,6 +225,8 @@ func (r rule) from(s Status) bool { return r.statuses == nil || slices.Contains(
 var (
 	openStatuses = []Status{Received, Accepted, InProgress, InfoRequested, Reopened}
 	rejectable   = []Status{Received, Accepted, InProgress}
+	// runningStatuses have a deadline running (a request for information pauses it).
+	runningStatuses = []Status{Received, Accepted, InProgress, Reopened}
 )
 
 var rules = map[Action]rule{
@@ -239,12 +247,13 @@ var rules = map[Action]rule{
 	ActionRate:          {reporter, []Status{Resolved, Closed}},
 	ActionAutoClose:     {system, []Status{Resolved}},
 	ActionEscalate:      {system, openStatuses},
+	ActionWarnDeadline:  {system, runningStatuses},
 }
 
 var actionOrder = []Action{
 	ActionAccept, ActionStart, ActionRequestInfo, ActionProvideInfo, ActionResolve, ActionReject,
 	ActionMarkDuplicate, ActionTransfer, ActionMarkComplex, ActionComment, ActionHide, ActionUnhide,
-	ActionConfirm, ActionDispute, ActionRate, ActionAutoClose, ActionEscalate,
+	ActionConfirm, ActionDispute, ActionRate, ActionAutoClose, ActionEscalate, ActionWarnDeadline,
 }
 
 // standing returns the capacity in which a acts on r, or the error that refuses a outright: not found

@@ -109,6 +109,8 @@ func (s *step) run() error {
 		s.note = "closed automatically: the reporter did not answer the resolution within 7 days"
 	case ActionEscalate:
 		return s.escalate()
+	case ActionWarnDeadline:
+		return s.warnDeadline()
 	}
 	return inv.Err()
 }
@@ -229,6 +231,25 @@ func (s *step) escalate() error {
 		return fault.New(fault.ErrConflict, "the report is not overdue")
 	}
 	s.t.Escalated = true
+	return nil
+}
+
+// warnDeadline notes that the current deadline is within DeadlineWarning of working time, once per
+// deadline: a new deadline (accepted, reopened, transferred, marked complex) may be warned of again.
+func (s *step) warnDeadline() error {
+	d := ActiveDeadline(s.r, s.t)
+	switch {
+	case d.IsZero():
+		return fault.New(fault.ErrConflict, "the report has no deadline running")
+	case s.t.WarnedFor.Equal(d):
+		return fault.New(fault.ErrConflict, "the deadline "+formatWhen(d)+" was already warned of")
+	case !s.now.Before(d):
+		return fault.New(fault.ErrConflict, "the deadline "+formatWhen(d)+" has passed")
+	case s.env.Calendar != nil && s.env.Calendar.Between(s.now, d) > DeadlineWarning:
+		return fault.New(fault.ErrConflict, "the deadline "+formatWhen(d)+" is not near yet")
+	}
+	s.t.WarnedFor = d
+	s.note = "deadline " + formatWhen(d)
 	return nil
 }
 

@@ -123,7 +123,7 @@ var allActions = []report.Action{
 	report.ActionResolve, report.ActionReject, report.ActionMarkDuplicate, report.ActionTransfer,
 	report.ActionMarkComplex, report.ActionComment, report.ActionHide, report.ActionUnhide,
 	report.ActionConfirm, report.ActionDispute, report.ActionRate, report.ActionAutoClose,
-	report.ActionEscalate,
+	report.ActionEscalate, report.ActionWarnDeadline,
 }
 
 // transition is an allowed (status, action) pair and the status it leads to.
@@ -168,6 +168,10 @@ var (
 		{report.InProgress, report.ActionEscalate, report.InProgress},
 		{report.InfoRequested, report.ActionEscalate, report.InfoRequested},
 		{report.Reopened, report.ActionEscalate, report.Reopened},
+		{report.Received, report.ActionWarnDeadline, report.Received},
+		{report.Accepted, report.ActionWarnDeadline, report.Accepted},
+		{report.InProgress, report.ActionWarnDeadline, report.InProgress},
+		{report.Reopened, report.ActionWarnDeadline, report.Reopened},
 	}
 )
 
@@ -213,6 +217,8 @@ func setUp(tb testing.TB, s report.Status, c report.Command, env report.Env) (re
 		tk.Hidden = true
 	case report.ActionAutoClose:
 		now = resolvedAt.AddDate(0, 0, 8)
+	case report.ActionWarnDeadline:
+		now = report.ActiveDeadline(r, tk).Add(-30 * time.Minute) // half an hour of working time left
 	case report.ActionEscalate:
 		now = at(3, 20, 9, 0) // both deadlines passed
 		if s == report.InfoRequested {
@@ -983,5 +989,54 @@ func wantFields(tb testing.TB, err error, fields ...string) {
 	}
 	if diff := cmp.Diff(fields, got, cmp.Transformer("sort", func(s []string) []string { return slices.Sorted(slices.Values(s)) })); diff != "" {
 		tb.Errorf("invalid fields (-want +got):\n%s", diff)
+	}
+}
+
+// TestWorkflowDeadlineWarning: the officers are told once per deadline, DeadlineWarning of working time
+// before it (lunch breaks and nights do not count), never after it has passed or while it is far.
+func TestWorkflowDeadlineWarning(t *testing.T) {
+	env := MustEnv(t)
+	c := report.Command{Action: report.ActionWarnDeadline, Actor: report.SystemActor}
+	received := newReport(report.Received)
+	tk := MustTicket(t, received, env)
+	tk.AcceptBy = at(3, 3, 14, 30) // a Tuesday afternoon
+	tests := []struct {
+		now  time.Time
+		want error
+	}{
+		{at(3, 3, 10, 0), fault.ErrConflict},  // 1 h 30 before lunch + 1 h after: 2 h 30 left
+		{at(3, 3, 11, 0), nil},                // 30 min + 1 h
+		{at(3, 2, 16, 30), fault.ErrConflict}, // the day before: 30 min + 4 h + 1 h
+		{at(3, 3, 14, 30), fault.ErrConflict}, // passed: escalation's business
+	}
+	for _, tc := range tests {
+		_, got, evs, err := report.Apply(received, tk, c, tc.now, env)
+		if tc.want != nil {
+			if !errors.Is(err, tc.want) {
+				t.Errorf("at %s: %v, want %v", tc.now, err, tc.want)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("at %s: %v", tc.now, err)
+		}
+		if !got.WarnedFor.Equal(tk.AcceptBy) || evs[0].Note != "deadline 3 Mar 2026 14:30 (UTC+07:00)" || evs[0].To != report.Received {
+			t.Errorf("warned for %s, event %+v", got.WarnedFor, evs[0])
+		}
+		if _, _, _, err := report.Apply(received, got, c, tc.now.Add(10*time.Minute), env); !errors.Is(err, fault.ErrConflict) {
+			t.Errorf("warning twice for one deadline: %v, want conflict", err)
+		}
+		// Accepting starts the resolve deadline, which is warned of in its turn.
+		accepted, tk2, _, err := report.Apply(received, got, valid(report.ActionAccept, "officer"), tc.now, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		near := report.ActiveDeadline(accepted, tk2).Add(-time.Hour)
+		if _, _, _, err := report.Apply(accepted, tk2, c, near, env); err != nil {
+			t.Errorf("warning of the resolve deadline: %v", err)
+		}
+	}
+	if _, _, _, err := report.Apply(newReport(report.InfoRequested), tk, c, at(3, 3, 11, 0), env); !errors.Is(err, fault.ErrConflict) {
+		t.Errorf("warning while the clock waits for information: %v, want conflict", err)
 	}
 }

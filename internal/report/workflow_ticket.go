@@ -27,9 +27,10 @@ type Ticket struct {
 	AfterPhotos             []string           // photo IDs showing the current resolution
 	Rating                  int                // 1 to 5; 0 when the current resolution is not rated
 	RatingComment           string
-	Hidden                  bool   // off the public map
-	Escalated               bool   // the current deadlines' overrun was escalated
-	DuplicateOf             string // the original's code, when rejected as a duplicate
+	Hidden                  bool      // off the public map
+	Escalated               bool      // the current deadlines' overrun was escalated
+	WarnedFor               time.Time // the deadline the officers were last told was near
+	DuplicateOf             string    // the original's code, when rejected as a duplicate
 	// DuplicateOfID is the original's report ID. While FollowersMoved is false the duplicate's reporter and
 	// followers are still owed a place among the original's followers (see Desk.MoveFollowers).
 	DuplicateOfID  string
@@ -62,6 +63,21 @@ func Overdue(r Report, t Ticket, now time.Time) (accept, resolve bool) {
 	accept = r.Status == Received && !t.AcceptBy.IsZero() && now.After(t.AcceptBy)
 	resolve = r.Status.Open() && !t.ResolveBy.IsZero() && now.After(t.ResolveBy)
 	return accept, resolve
+}
+
+// ActiveDeadline is the deadline running for r: accepting while received, resolving while accepted, in
+// progress or reopened; zero otherwise (including while the clock waits for information).
+func ActiveDeadline(r Report, t Ticket) time.Time {
+	switch r.Status {
+	case Received:
+		if !t.AcceptBy.IsZero() {
+			return t.AcceptBy
+		}
+		return t.ResolveBy
+	case Accepted, InProgress, Reopened:
+		return t.ResolveBy
+	}
+	return time.Time{}
 }
 
 // WindowEnd is when the reporter's window to confirm, dispute or rate the current resolution closes, and
