@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.mongodb.org/mongo-driver/v2/event"
 
+	"github.com/quangninh/feedback/internal/catalogue"
 	"github.com/quangninh/feedback/internal/config"
 	"github.com/quangninh/feedback/internal/httpapi"
 	"github.com/quangninh/feedback/internal/jurisdiction"
@@ -26,6 +26,7 @@ import (
 	"github.com/quangninh/feedback/internal/report"
 	"github.com/quangninh/feedback/internal/routing"
 	"github.com/quangninh/feedback/internal/s3blob"
+	"github.com/quangninh/feedback/internal/telemetry"
 	"github.com/quangninh/feedback/internal/webui"
 	"github.com/quangninh/feedback/internal/workcal"
 )
@@ -43,6 +44,8 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 type Options struct {
 	// Ready, when set, receives the address the server listens on once it accepts requests.
 	Ready func(addr string)
+	// MongoMonitor, when set, also sees every MongoDB command (tests check what the service sends).
+	MongoMonitor *event.CommandMonitor
 }
 
 // Run loads the configuration through getenv, connects to MongoDB and S3 (waiting a bounded time), prepares
@@ -55,8 +58,14 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	}
 	log := newLogger(logOut, cfg.LogLevel)
 	log.Info("starting", slog.Group("config", sortedConfig(cfg)...))
+	obs, err := newObservability(cfg, "qnfeedback", log)
+	if err != nil {
+		return err
+	}
+	defer obs.shutdown(log)
 
-	store, err := mongostore.Open(ctx, cfg.MongoURI, cfg.MongoDatabase, mongostore.Options{StartupTimeout: cfg.StartupTimeout})
+	store, err := mongostore.Open(ctx, cfg.MongoURI, cfg.MongoDatabase, mongostore.Options{StartupTimeout: cfg.StartupTimeout,
+		Monitor: telemetry.MongoMonitor(obs.metrics, obs.tracing.Provider, o.MongoMonitor)})
 	if err != nil {
 		return fmt.Errorf("start-up: %w", err)
 	}
@@ -68,6 +77,9 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 		Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
 		Region: cfg.S3Region, Bucket: cfg.S3Bucket, UseTLS: cfg.S3UseTLS, StartupTimeout: cfg.StartupTimeout,
 		PublicEndpoint: cfg.S3PublicEndpoint, PublicUseTLS: cfg.S3PublicUseTLS,
+		WrapTransport: func(rt http.RoundTripper) http.RoundTripper {
+			return telemetry.S3Transport(rt, obs.metrics, obs.tracing.Provider)
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("start-up: %w", err)
@@ -90,7 +102,7 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	if err != nil {
 		return err
 	}
-	dispatcher, pushInbox, err := pushes(ctx, cfg, store, router, log)
+	dispatcher, pushInbox, err := pushes(ctx, cfg, store, router, log, obs.metrics)
 	if err != nil {
 		return err
 	}
@@ -125,6 +137,7 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 		Store: store, Blobs: blobs, Router: router, Places: jurisdiction.Default(), Log: log,
 		Calendar: cal, Policy: workcal.DefaultPolicy(),
 		TempDir: cfg.UploadTempDir, Lease: 2 * time.Minute, SlotTTL: 15 * time.Minute, Patience: 10 * time.Second,
+		OnRouted: func(rule catalogue.Rule) { obs.metrics.Routed(string(rule)) },
 	}
 	residents := &report.Residents{Store: store, Sensitive: func(code string) bool {
 		c, ok := router.Catalogue().Category(code)
@@ -156,12 +169,12 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 		}
 	})
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	obs.registry.MustRegister(telemetry.NewState(store, store, cfg.MetricsRefresh, log))
 	deps := httpapi.Deps{
 		Database: store, Blobs: blobs, Catalogue: store, Router: router, Tokens: tokens,
 		Reports: intake, ResidentReads: residents, Presigner: blobs, Accounts: accts, Desk: desk, Intake: intake,
-		Registry: reg, Gatherer: reg, Logger: log, Public: public,
+		Registry: obs.registry, Gatherer: obs.registry, Tracer: obs.tracing.Provider, Propagator: obs.tracing.Propagator,
+		Logger: log, Public: public,
 		Page:           webui.Handler(webui.Config{TileURL: cfg.MapTileURL, TileAttribution: cfg.MapTileAttrib}),
 		TrustedProxies: splitList(cfg.TrustedProxies),
 		MaxBodyBytes:   cfg.HTTPMaxBodyBytes, MaxUploadBytes: report.MaxPhotos*report.MaxPhotoBytes + 1<<20, RequestTimeout: cfg.RequestTimeout, RetryAfter: cfg.RetryAfter,

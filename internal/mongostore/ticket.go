@@ -121,10 +121,23 @@ type queueEntryDoc struct {
 // queueDoc holds an agency's entries as one encoded blob: FerretDB 1.24 converts every nested field of a
 // document it reads, which made a 1,500-entry queue of sub-documents take seconds; one binary field is cheap
 // on both servers.
+//
+// Counts (status → entries) is written with Data in the same update, so the reports-by-status gauge reads
+// a few numbers per shard instead of decoding every queue.
 type queueDoc struct {
-	ID      string `bson:"_id"`
-	Data    []byte `bson:"data"`
-	Version int64  `bson:"version"`
+	ID      string         `bson:"_id"`
+	Data    []byte         `bson:"data"`
+	Counts  map[string]int `bson:"counts"`
+	Version int64          `bson:"version"`
+}
+
+// countByStatus counts queue entries by status.
+func countByStatus(entries map[string]queueEntryDoc) map[string]int {
+	out := map[string]int{}
+	for _, e := range entries {
+		out[e.Status]++
+	}
+	return out
 }
 
 func (d queueDoc) entries() (map[string]queueEntryDoc, error) {
@@ -152,7 +165,7 @@ func (s *Store) modifyQueue(ctx context.Context, agencyID string, now time.Time,
 		var d queueDoc
 		err := col.FindOne(ctx, byID(agencyID)).Decode(&d)
 		if errors.Is(err, mongo.ErrNoDocuments) {
-			if _, err := col.InsertOne(ctx, queueDoc{ID: agencyID, Data: []byte("{}")}); err != nil && !isDuplicate(err) {
+			if _, err := col.InsertOne(ctx, queueDoc{ID: agencyID, Data: []byte("{}"), Counts: map[string]int{}}); err != nil && !isDuplicate(err) {
 				return mapErr(err, "queue")
 			}
 			continue
@@ -177,7 +190,7 @@ func (s *Store) modifyQueue(ctx context.Context, agencyID string, now time.Time,
 			continue
 		}
 		res, err := col.UpdateOne(ctx, bson.D{{Key: "_id", Value: agencyID}, {Key: "version", Value: d.Version}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "data", Value: data}, {Key: "version", Value: d.Version + 1}}}})
+			bson.D{{Key: "$set", Value: bson.D{{Key: "data", Value: data}, {Key: "counts", Value: countByStatus(entries)}, {Key: "version", Value: d.Version + 1}}}})
 		if err != nil {
 			return mapErr(err, "queue")
 		}
@@ -309,6 +322,44 @@ func (s *Store) QueueAgencies(ctx context.Context) ([]string, error) {
 		if !seen[agency] {
 			seen[agency] = true
 			out = append(out, agency)
+		}
+	}
+	return out, nil
+}
+
+// ReportsByStatus counts the entries of every agency's queue by status: the reports that are not closed
+// or rejected. It reads only each shard's counts (the queues collection holds a few hundred documents);
+// a shard written before counts existed is read whole once and counted. It returns an error wrapping
+// fault.ErrUnavailable when the database does not answer.
+func (s *Store) ReportsByStatus(ctx context.Context) (map[string]int, error) {
+	col := s.db.Collection(colQueues)
+	cur, err := col.Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "counts", Value: 1}}))
+	if err != nil {
+		return nil, mapErr(err, "queues")
+	}
+	var docs []struct {
+		ID     string         `bson:"_id"`
+		Counts map[string]int `bson:"counts"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mapErr(err, "queues")
+	}
+	out := map[string]int{}
+	for _, d := range docs {
+		counts := d.Counts
+		if counts == nil {
+			var full queueDoc
+			if err := col.FindOne(ctx, byID(d.ID)).Decode(&full); err != nil {
+				return nil, mapErr(err, "queue")
+			}
+			entries, err := full.entries()
+			if err != nil {
+				return nil, err
+			}
+			counts = countByStatus(entries)
+		}
+		for st, n := range counts {
+			out[st] += n
 		}
 	}
 	return out, nil

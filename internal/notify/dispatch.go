@@ -37,6 +37,9 @@ type Dispatcher struct {
 	Workers int
 	Now     func() time.Time
 	Rand    func() float64 // [0, 1), for back-off jitter
+	// OnResult, when set, hears each push's result: "" when FCM accepted it, else FCM's error code
+	// (fcm.Code). Metrics count them.
+	OnResult func(code string)
 
 	wakeOnce sync.Once
 	wake     chan struct{}
@@ -168,6 +171,9 @@ func (d *Dispatcher) handle(ctx context.Context, h Hint) (leased bool, err error
 	var retryAfter time.Duration
 	for i, res := range results {
 		tok := pushes[i].Token
+		if d.OnResult != nil {
+			d.OnResult(fcm.Code(res.Err))
+		}
 		switch {
 		case res.Err == nil:
 			sent[tok] = res.MessageID
