@@ -122,22 +122,24 @@ type queueEntryDoc struct {
 // document it reads, which made a 1,500-entry queue of sub-documents take seconds; one binary field is cheap
 // on both servers.
 //
-// Counts (status → entries) is written with Data in the same update, so the reports-by-status gauge reads
-// a few numbers per shard instead of decoding every queue.
+// Counts (status → entries, JSON-encoded) is written with Data in the same update, so the reports-by-status
+// gauge reads a few bytes per shard instead of decoding every queue. It is a blob too: FerretDB 1.24 kept
+// the old value when $set replaced an embedded document by one with other keys (measured).
 type queueDoc struct {
-	ID      string         `bson:"_id"`
-	Data    []byte         `bson:"data"`
-	Counts  map[string]int `bson:"counts"`
-	Version int64          `bson:"version"`
+	ID      string `bson:"_id"`
+	Data    []byte `bson:"data"`
+	Counts  []byte `bson:"counts"`
+	Version int64  `bson:"version"`
 }
 
-// countByStatus counts queue entries by status.
-func countByStatus(entries map[string]queueEntryDoc) map[string]int {
+// countByStatus counts queue entries by status, JSON-encoded for queueDoc.Counts.
+func countByStatus(entries map[string]queueEntryDoc) []byte {
 	out := map[string]int{}
 	for _, e := range entries {
 		out[e.Status]++
 	}
-	return out
+	b, _ := json.Marshal(out) // a map of strings to ints always encodes
+	return b
 }
 
 func (d queueDoc) entries() (map[string]queueEntryDoc, error) {
@@ -165,7 +167,7 @@ func (s *Store) modifyQueue(ctx context.Context, agencyID string, now time.Time,
 		var d queueDoc
 		err := col.FindOne(ctx, byID(agencyID)).Decode(&d)
 		if errors.Is(err, mongo.ErrNoDocuments) {
-			if _, err := col.InsertOne(ctx, queueDoc{ID: agencyID, Data: []byte("{}"), Counts: map[string]int{}}); err != nil && !isDuplicate(err) {
+			if _, err := col.InsertOne(ctx, queueDoc{ID: agencyID, Data: []byte("{}"), Counts: []byte("{}")}); err != nil && !isDuplicate(err) {
 				return mapErr(err, "queue")
 			}
 			continue
@@ -338,16 +340,16 @@ func (s *Store) ReportsByStatus(ctx context.Context) (map[string]int, error) {
 		return nil, mapErr(err, "queues")
 	}
 	var docs []struct {
-		ID     string         `bson:"_id"`
-		Counts map[string]int `bson:"counts"`
+		ID     string `bson:"_id"`
+		Counts []byte `bson:"counts"`
 	}
 	if err := cur.All(ctx, &docs); err != nil {
 		return nil, mapErr(err, "queues")
 	}
 	out := map[string]int{}
 	for _, d := range docs {
-		counts := d.Counts
-		if counts == nil {
+		blob := d.Counts
+		if blob == nil {
 			var full queueDoc
 			if err := col.FindOne(ctx, byID(d.ID)).Decode(&full); err != nil {
 				return nil, mapErr(err, "queue")
@@ -356,7 +358,11 @@ func (s *Store) ReportsByStatus(ctx context.Context) (map[string]int, error) {
 			if err != nil {
 				return nil, err
 			}
-			counts = countByStatus(entries)
+			blob = countByStatus(entries)
+		}
+		var counts map[string]int
+		if err := json.Unmarshal(blob, &counts); err != nil {
+			return nil, fmt.Errorf("queue %s counts: %w", d.ID, err)
 		}
 		for st, n := range counts {
 			out[st] += n

@@ -12,7 +12,7 @@ import (
 )
 
 // MongoMonitor returns a command monitor that times every command into m and, when the command runs
-// under a sampled span (a traced request), records it as a client span. Commands of background work with
+// under a recording span (a sampled request), records it as a client span. Commands of background work with
 // no span (dispatcher polls, sweeps) are timed but not traced, so they don't flood the collector with
 // one-span traces. next, when set, sees every event too (tests use it to check index coverage). No query
 // text is put in spans: filters carry residents' data.
@@ -53,7 +53,7 @@ type commandKey struct {
 }
 
 func (mm *mongoMonitor) started(ctx context.Context, e *event.CommandStartedEvent) {
-	if !trace.SpanContextFromContext(ctx).IsSampled() {
+	if !trace.SpanFromContext(ctx).IsRecording() {
 		return
 	}
 	col, _ := e.Command.Lookup(e.CommandName).StringValueOK()

@@ -10,7 +10,7 @@ import (
 )
 
 // S3Transport wraps the transport minio-go sends through: every request is timed into m by method, and
-// a request made under a sampled span becomes a client span. It adds no header (no traceparent): the
+// a request made under a recording span becomes a client span. It adds no header (no traceparent): the
 // request is already signed, and object stores don't join traces.
 func S3Transport(base http.RoundTripper, m *Metrics, tp trace.TracerProvider) http.RoundTripper {
 	return &s3Transport{base: base, m: m, tracer: tp.Tracer("github.com/quangninh/feedback/internal/s3blob")}
@@ -25,7 +25,7 @@ type s3Transport struct {
 func (t *s3Transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	start := time.Now()
 	var span trace.Span
-	if trace.SpanContextFromContext(r.Context()).IsSampled() {
+	if trace.SpanFromContext(r.Context()).IsRecording() {
 		_, span = t.tracer.Start(r.Context(), "S3 "+r.Method, trace.WithSpanKind(trace.SpanKindClient),
 			trace.WithTimestamp(start), trace.WithAttributes(
 				attribute.String("http.request.method", r.Method),
