@@ -1,9 +1,12 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"maps"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,6 +15,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/quangninh/feedback/api"
+	"github.com/quangninh/feedback/internal/app"
 	"github.com/quangninh/feedback/internal/fcmstandin"
 	"github.com/quangninh/feedback/internal/testapp"
 	"github.com/quangninh/feedback/internal/testenv"
@@ -206,4 +210,76 @@ func TestTraceIDInLogsWithoutTracing(t *testing.T) {
 		}
 	}
 	t.Errorf("no log line for the request:\n%s", a.Logs())
+}
+
+// TestDispatcherServesItsMetrics: qndispatch (app.RunDispatcher) beside an API replica that does not
+// dispatch serves /metrics on DISPATCH_METRICS_ADDR with the push results it sent, the outbox gauges and
+// its MongoDB latencies; the API counts no push.
+func TestDispatcherServesItsMetrics(t *testing.T) {
+	t.Parallel()
+	fcm := fcmstandin.New()
+	t.Cleanup(fcm.Close)
+	a := testapp.Start(t, testenv.Shared(t), map[string]string{"SEED_DEMO": "true", "FCM_ENDPOINT": fcm.URL(), "PUSH_DISPATCH": "false"})
+	env := maps.Clone(a.Env)
+	env["DISPATCH_METRICS_ADDR"] = "127.0.0.1:0"
+	env["METRICS_REFRESH"] = "0s"
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	ready := make(chan string, 1)
+	var logs bytes.Buffer
+	go func() {
+		done <- app.RunDispatcher(ctx, func(k string) string { return env[k] }, &lockedBuffer{b: &logs}, app.Options{Ready: func(addr string) { ready <- addr }})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("dispatcher: %v", err)
+		}
+	})
+	var metricsURL string
+	select {
+	case addr := <-ready:
+		metricsURL = "http://" + addr + "/metrics"
+	case err := <-done:
+		t.Fatalf("dispatcher did not start: %v", err)
+	}
+
+	c := newClient(t, a)
+	officer := staffLogin(t, c, "demo.officer", "Cam-Pha-Officer-2026")
+	registerDevice(t, c, officer, "tok-dispatch-metrics", api.Vi)
+	if sub := submit(t, c, resident(t, a, "resident-dispatch-metrics"), "key-metrics-0003", reportPart(t, pothole(&baiChay)), photoPart(testapp.JPEG(t, 320, 240, nil))); sub.JSON201 == nil {
+		t.Fatalf("submit: %s", sub.Body)
+	}
+	var m map[string]*dto.MetricFamily
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if m = scrape(t, metricsURL); value(m, "qn_push_results_total", map[string]string{"result": "ok"}) >= 1 {
+			break
+		}
+	}
+	if got := value(m, "qn_push_results_total", map[string]string{"result": "ok"}); got != 1 {
+		t.Errorf("dispatcher's qn_push_results_total{result=ok} = %v, want 1", got)
+	}
+	if got := value(m, "qn_mongodb_command_duration_seconds", map[string]string{"command": "find"}); got < 1 {
+		t.Errorf("dispatcher's MongoDB find latency samples: %v", got)
+	}
+	if got := value(m, "qn_outbox_parked", nil); got != 0 {
+		t.Errorf("dispatcher's qn_outbox_parked = %v, want 0", got)
+	}
+	if got := value(m, "qn_reports", nil); got != -1 {
+		t.Errorf("the dispatcher serves qn_reports (%v); that is the API's", got)
+	}
+	if got := value(scrape(t, a.URL+"/metrics"), "qn_push_results_total", nil); got > 0 {
+		t.Errorf("the API counted %v pushes with PUSH_DISPATCH=false", got)
+	}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  *bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
 }
