@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/event"
-
 	"github.com/quangninh/feedback/internal/catalogue"
 	"github.com/quangninh/feedback/internal/config"
 	"github.com/quangninh/feedback/internal/httpapi"
@@ -44,8 +42,6 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 type Options struct {
 	// Ready, when set, receives the address the server listens on once it accepts requests.
 	Ready func(addr string)
-	// MongoMonitor, when set, also sees every MongoDB command (tests check what the service sends).
-	MongoMonitor *event.CommandMonitor
 }
 
 // Run loads the configuration through getenv, connects to MongoDB and S3 (waiting a bounded time), prepares
@@ -65,7 +61,7 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	defer obs.shutdown(log)
 
 	store, err := mongostore.Open(ctx, cfg.MongoURI, cfg.MongoDatabase, mongostore.Options{StartupTimeout: cfg.StartupTimeout,
-		Monitor: telemetry.MongoMonitor(obs.metrics, obs.tracing.Provider, o.MongoMonitor)})
+		Monitor: telemetry.MongoMonitor(obs.metrics, obs.tracing.Provider, nil)})
 	if err != nil {
 		return fmt.Errorf("start-up: %w", err)
 	}

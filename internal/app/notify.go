@@ -87,7 +87,7 @@ func RunDispatcher(ctx context.Context, getenv func(string) string, logOut io.Wr
 	}
 	defer obs.shutdown(log)
 	store, err := mongostore.Open(ctx, cfg.MongoURI, cfg.MongoDatabase, mongostore.Options{StartupTimeout: cfg.StartupTimeout,
-		Monitor: telemetry.MongoMonitor(obs.metrics, obs.tracing.Provider, o.MongoMonitor)})
+		Monitor: telemetry.MongoMonitor(obs.metrics, obs.tracing.Provider, nil)})
 	if err != nil {
 		return fmt.Errorf("start-up: %w", err)
 	}
