@@ -201,6 +201,9 @@ func TestTraceIDInLogsWithoutTracing(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+	if err := a.Stop(); err != nil { // the access line is written once the response has gone: let it finish
+		t.Fatal(err)
+	}
 	for _, line := range strings.Split(a.Logs(), "\n") {
 		if strings.Contains(line, `"request_id":"trace-log-check"`) {
 			if !strings.Contains(line, `"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736"`) {
