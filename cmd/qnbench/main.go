@@ -21,7 +21,7 @@ import (
 	"github.com/quangninh/feedback/internal/testenv"
 )
 
-var sections = []string{"http", "intake", "rss", "signin", "map", "push", "gobench"}
+var sections = []string{"http", "tracing", "intake", "rss", "signin", "map", "push", "gobench"}
 
 func main() {
 	if err := run(); err != nil {
@@ -113,7 +113,7 @@ func run() error {
 	if want["map"] {
 		fmt.Printf("# map: %d resolved reports seeded straight into the tile documents; %d queries per zoom and path\n", *mapN, *mapRounds)
 	}
-	if want["http"] || want["intake"] || want["rss"] || want["signin"] || want["map"] {
+	if want["http"] || want["tracing"] || want["intake"] || want["rss"] || want["signin"] || want["map"] {
 		st, err := startStack()
 		if err != nil {
 			return err
@@ -129,6 +129,7 @@ func run() error {
 			fmt.Fprintf(os.Stderr, "qnbench: %s took %s\n", name, time.Since(t0).Round(100*time.Millisecond))
 		}
 		step("http", func() error { return httpBenchmarks(&rs, st, *dur, *conns) })
+		step("tracing", func() error { return tracingBenchmarks(&rs, st, *dur, *conns) })
 		step("intake", func() error { return intakeBenchmarks(&rs, st, small, *intakeDur, *intakeConns) })
 		step("rss", func() error { return rssBenchmarks(&rs, st, root, *serverBin, big, *rssClients, *rssSettle) })
 		step("signin", func() error { return signinBenchmarks(&rs, st, *signinDur, *signinConns) })

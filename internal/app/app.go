@@ -13,9 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-
+	"github.com/quangninh/feedback/internal/catalogue"
 	"github.com/quangninh/feedback/internal/config"
 	"github.com/quangninh/feedback/internal/holidays"
 	"github.com/quangninh/feedback/internal/httpapi"
@@ -27,6 +25,7 @@ import (
 	"github.com/quangninh/feedback/internal/report"
 	"github.com/quangninh/feedback/internal/routing"
 	"github.com/quangninh/feedback/internal/s3blob"
+	"github.com/quangninh/feedback/internal/telemetry"
 	"github.com/quangninh/feedback/internal/webui"
 	"github.com/quangninh/feedback/internal/workcal"
 )
@@ -56,8 +55,14 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	}
 	log := newLogger(logOut, cfg.LogLevel)
 	log.Info("starting", slog.Group("config", sortedConfig(cfg)...))
+	obs, err := newObservability(cfg, "qnfeedback", log)
+	if err != nil {
+		return err
+	}
+	defer obs.shutdown(log)
 
-	store, err := mongostore.Open(ctx, cfg.MongoURI, cfg.MongoDatabase, mongostore.Options{StartupTimeout: cfg.StartupTimeout})
+	store, err := mongostore.Open(ctx, cfg.MongoURI, cfg.MongoDatabase, mongostore.Options{StartupTimeout: cfg.StartupTimeout,
+		Monitor: telemetry.MongoMonitor(obs.metrics, obs.tracing.Provider, nil)})
 	if err != nil {
 		return fmt.Errorf("start-up: %w", err)
 	}
@@ -69,6 +74,9 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 		Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
 		Region: cfg.S3Region, Bucket: cfg.S3Bucket, UseTLS: cfg.S3UseTLS, StartupTimeout: cfg.StartupTimeout,
 		PublicEndpoint: cfg.S3PublicEndpoint, PublicUseTLS: cfg.S3PublicUseTLS,
+		WrapTransport: func(rt http.RoundTripper) http.RoundTripper {
+			return telemetry.S3Transport(rt, obs.metrics, obs.tracing.Provider)
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("start-up: %w", err)
@@ -91,7 +99,7 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	if err != nil {
 		return err
 	}
-	dispatcher, pushInbox, err := pushes(ctx, cfg, store, router, log)
+	dispatcher, pushInbox, err := pushes(ctx, cfg, store, router, log, obs.metrics)
 	if err != nil {
 		return err
 	}
@@ -128,6 +136,7 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 		Store: store, Blobs: blobs, Router: router, Places: jurisdiction.Default(), Log: log,
 		Calendar: hols.Calendar, Policy: workcal.DefaultPolicy(),
 		TempDir: cfg.UploadTempDir, Lease: 2 * time.Minute, SlotTTL: 15 * time.Minute, Patience: 10 * time.Second,
+		OnRouted: func(rule catalogue.Rule) { obs.metrics.Routed(string(rule)) },
 	}
 	residents := &report.Residents{Store: store, Sensitive: func(code string) bool {
 		c, ok := router.Catalogue().Category(code)
@@ -159,12 +168,12 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 		}
 	})
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	obs.registry.MustRegister(telemetry.NewState(store, store, cfg.MetricsRefresh, log))
 	deps := httpapi.Deps{
 		Database: store, Blobs: blobs, Catalogue: store, Router: router, Tokens: tokens,
 		Reports: intake, ResidentReads: residents, Presigner: blobs, Accounts: accts, Desk: desk, Intake: intake, Holidays: hols,
-		Registry: reg, Gatherer: reg, Logger: log, Public: public,
+		Registry: obs.registry, Gatherer: obs.registry, Tracer: obs.tracing.Provider, Propagator: obs.tracing.Propagator,
+		Logger: log, Public: public,
 		Page:           webui.Handler(webui.Config{TileURL: cfg.MapTileURL, TileAttribution: cfg.MapTileAttrib}),
 		TrustedProxies: splitList(cfg.TrustedProxies),
 		MaxBodyBytes:   cfg.HTTPMaxBodyBytes, MaxUploadBytes: report.MaxPhotos*report.MaxPhotoBytes + 1<<20, RequestTimeout: cfg.RequestTimeout, RetryAfter: cfg.RetryAfter,

@@ -15,11 +15,12 @@ import (
 	"github.com/quangninh/feedback/internal/mongostore"
 	"github.com/quangninh/feedback/internal/notify"
 	"github.com/quangninh/feedback/internal/routing"
+	"github.com/quangninh/feedback/internal/telemetry"
 )
 
 // pushes builds the FCM sender and the dispatcher. With FCM_ENDPOINT=standin (and no credentials) it
 // starts an FCM stand-in on a loopback port, closed when ctx ends, and returns its inbox for /dev/pushes.
-func pushes(ctx context.Context, cfg config.Config, store *mongostore.Store, router *routing.Service, log *slog.Logger) (*notify.Dispatcher, httpapi.PushInbox, error) {
+func pushes(ctx context.Context, cfg config.Config, store *mongostore.Store, router *routing.Service, log *slog.Logger, m *telemetry.Metrics) (*notify.Dispatcher, httpapi.PushInbox, error) {
 	fc := fcm.Config{ProjectID: cfg.FCMProjectID, CredentialsFile: cfg.FCMCredentialsFile}
 	var inbox httpapi.PushInbox
 	if fc.CredentialsFile == "" {
@@ -38,6 +39,7 @@ func pushes(ctx context.Context, cfg config.Config, store *mongostore.Store, rou
 	}
 	d := &notify.Dispatcher{
 		Store: store, Sender: sender, Log: log, Lease: time.Minute, MaxAttempts: cfg.PushMaxAttempts, Workers: cfg.PushWorkers,
+		OnResult: m.PushResult,
 		Urgent: func(category string) bool {
 			c, ok := router.Catalogue().Category(category)
 			return ok && c.Deadline == "urgent"
@@ -70,15 +72,22 @@ func (i standinInbox) PushesFor(token string) []httpapi.Push {
 }
 
 // RunDispatcher runs only the push dispatcher (cmd/qndispatch), with the API's configuration, until ctx
-// ends. It returns a *ConfigError for a bad configuration.
-func RunDispatcher(ctx context.Context, getenv func(string) string, logOut io.Writer) error {
+// ends, serving its metrics at GET /metrics on DISPATCH_METRICS_ADDR (when set; o.Ready hears that
+// address). It returns a *ConfigError for a bad configuration.
+func RunDispatcher(ctx context.Context, getenv func(string) string, logOut io.Writer, o Options) error {
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return &ConfigError{err}
 	}
 	log := newLogger(logOut, cfg.LogLevel)
 	log.Info("starting the push dispatcher", slog.Group("config", sortedConfig(cfg)...))
-	store, err := mongostore.Open(ctx, cfg.MongoURI, cfg.MongoDatabase, mongostore.Options{StartupTimeout: cfg.StartupTimeout})
+	obs, err := newObservability(cfg, "qndispatch", log)
+	if err != nil {
+		return err
+	}
+	defer obs.shutdown(log)
+	store, err := mongostore.Open(ctx, cfg.MongoURI, cfg.MongoDatabase, mongostore.Options{StartupTimeout: cfg.StartupTimeout,
+		Monitor: telemetry.MongoMonitor(obs.metrics, obs.tracing.Provider, nil)})
 	if err != nil {
 		return fmt.Errorf("start-up: %w", err)
 	}
@@ -91,9 +100,17 @@ func RunDispatcher(ctx context.Context, getenv func(string) string, logOut io.Wr
 		return fmt.Errorf("start-up: catalogue: %w", err)
 	}
 	go router.Watch(ctx, 5*time.Second)
-	d, _, err := pushes(ctx, cfg, store, router, log)
+	d, _, err := pushes(ctx, cfg, store, router, log, obs.metrics)
 	if err != nil {
 		return err
+	}
+	obs.registry.MustRegister(telemetry.NewState(nil, store, cfg.MetricsRefresh, log))
+	if cfg.DispatchMetrics != "" {
+		stop, err := serveMetrics(ctx, cfg.DispatchMetrics, obs.registry, log, o)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	d.Run(ctx, cfg.PushPoll, time.Minute)
 	log.Info("stopped")

@@ -8,6 +8,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"reflect"
@@ -62,6 +63,12 @@ type Config struct {
 	MapTileURL         string        `env:"MAP_TILE_URL" default:"" desc:"Base-map tile URL template of the public map page (https://…/{z}/{x}/{y}.png); empty shows no base map, only boundaries and reports."`
 	MapTileAttrib      string        `env:"MAP_TILE_ATTRIBUTION" default:"" desc:"Attribution HTML shown with the base-map tiles (for example the OpenStreetMap licence link)."`
 	OTPPepper          string        `env:"OTP_PEPPER" default:"" secret:"true" desc:"Server secret (32+ bytes) keying sign-in code hashes; the same on every replica. Dev: derived from the DEV_KEY_DIR key."`
+	MetricsRefresh     time.Duration `env:"METRICS_REFRESH" default:"15s" desc:"How long the gauges read from the database (reports by status, outbox) are kept between scrapes; 0s reads at every scrape."`
+	DispatchMetrics    string        `env:"DISPATCH_METRICS_ADDR" default:":9464" desc:"qndispatch only: address serving its GET /metrics; empty serves none (the API serves /metrics on HTTP_ADDR)."`
+	OTLPEndpoint       string        `env:"OTEL_EXPORTER_OTLP_ENDPOINT" default:"" desc:"OTLP/HTTP collector base URL (http://collector:4318); traces go to <url>/v1/traces. Empty: tracing off, no exporter."`
+	OTLPHeaders        string        `env:"OTEL_EXPORTER_OTLP_HEADERS" default:"" secret:"true" desc:"Headers sent with every export, key1=value1,key2=value2 (an API key of a hosted collector)."`
+	OTelServiceName    string        `env:"OTEL_SERVICE_NAME" default:"" desc:"service.name of the spans; empty: qnfeedback or qndispatch."`
+	OTelSampleRatio    float64       `env:"OTEL_TRACES_SAMPLER_ARG" default:"1" desc:"Share of new traces recorded, 0 to 1 (parent-based: a caller's sampled traceparent is always followed)."`
 }
 
 // FieldError says which variable is wrong and why.
@@ -133,6 +140,12 @@ func set(f reflect.Value, raw string) error {
 		f.SetInt(int64(d))
 	case string:
 		f.SetString(raw)
+	case float64:
+		x, err := strconv.ParseFloat(raw, 64)
+		if err != nil || math.IsNaN(x) {
+			return errors.New("not a number")
+		}
+		f.SetFloat(x)
 	case bool:
 		b, err := strconv.ParseBool(raw)
 		if err != nil {
@@ -207,6 +220,17 @@ func (c *Config) validate() []error {
 	if c.PushMaxAttempts < 1 {
 		bad("PUSH_MAX_ATTEMPTS", strconv.Itoa(c.PushMaxAttempts), "must be at least 1")
 	}
+	if c.OTLPEndpoint != "" {
+		if u, err := url.Parse(c.OTLPEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("OTEL_EXPORTER_OTLP_ENDPOINT", c.OTLPEndpoint, "must be an http(s) URL (OTLP over HTTP), or empty to turn tracing off")
+		}
+	}
+	if c.OTelSampleRatio < 0 || c.OTelSampleRatio > 1 {
+		bad("OTEL_TRACES_SAMPLER_ARG", strconv.FormatFloat(c.OTelSampleRatio, 'g', -1, 64), "must be between 0 and 1")
+	}
+	if _, err := ParseHeaders(c.OTLPHeaders); err != nil {
+		bad("OTEL_EXPORTER_OTLP_HEADERS", "*****", err.Error())
+	}
 	for name, d := range map[string]time.Duration{"PUSH_POLL_INTERVAL": c.PushPoll, "STARTUP_TIMEOUT": c.StartupTimeout, "REQUEST_TIMEOUT": c.RequestTimeout, "HTTP_READ_HEADER_TIMEOUT": c.HTTPReadHeader} {
 		if d == 0 {
 			bad(name, "0s", "must be more than zero")
@@ -263,4 +287,26 @@ func MaskURI(s string) string {
 		u.User = url.UserPassword(u.User.Username(), "*****")
 	}
 	return u.String()
+}
+
+// ParseHeaders reads OTEL_EXPORTER_OTLP_HEADERS: comma-separated key=value pairs, values URL-encoded (as
+// the OpenTelemetry specification says). It returns an error naming the first bad pair.
+func ParseHeaders(s string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, pair := range strings.Split(s, ",") {
+		if strings.TrimSpace(pair) == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(pair, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" {
+			return nil, fmt.Errorf("pair %d is not key=value", len(out)+1)
+		}
+		dv, err := url.PathUnescape(strings.TrimSpace(v))
+		if err != nil {
+			return nil, fmt.Errorf("the value of %s is not URL-encoded", k)
+		}
+		out[k] = dv
+	}
+	return out, nil
 }

@@ -108,3 +108,47 @@ func sorted(s []string) []string {
 	}
 	return out
 }
+
+func TestTracingSettings(t *testing.T) {
+	base := map[string]string{"DEV_KEY_DIR": "/tmp/keys", "SMS_PROVIDER": "sink"}
+	c, err := Load(env(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.OTLPEndpoint != "" || c.OTelSampleRatio != 1 || c.MetricsRefresh != 15*time.Second {
+		t.Errorf("defaults: tracing endpoint %q, ratio %v, metrics refresh %s", c.OTLPEndpoint, c.OTelSampleRatio, c.MetricsRefresh)
+	}
+	ok := map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318", "OTEL_TRACES_SAMPLER_ARG": "0.25",
+		"OTEL_EXPORTER_OTLP_HEADERS": "api-key=s%3Dcret, tenant = qn"}
+	for k, v := range base {
+		ok[k] = v
+	}
+	c, err = Load(env(ok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := ParseHeaders(c.OTLPHeaders)
+	if diff := cmp.Diff(map[string]string{"api-key": "s=cret", "tenant": "qn"}, h); diff != "" || c.OTelSampleRatio != 0.25 {
+		t.Errorf("ratio %v, headers (-want +got):\n%s", c.OTelSampleRatio, diff)
+	}
+	if c.Masked()["OTEL_EXPORTER_OTLP_HEADERS"] != "*****" {
+		t.Error("OTLP headers not masked")
+	}
+	bad := map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4317", "OTEL_TRACES_SAMPLER_ARG": "1.5",
+		"OTEL_EXPORTER_OTLP_HEADERS": "no-equals-sign", "METRICS_REFRESH": "soon"}
+	for k, v := range base {
+		bad[k] = v
+	}
+	_, err = Load(env(bad))
+	var got []string
+	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+		var fe *FieldError
+		if errors.As(e, &fe) {
+			got = append(got, fe.Var)
+		}
+	}
+	want := []string{"METRICS_REFRESH", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_TRACES_SAMPLER_ARG"}
+	if diff := cmp.Diff(want, sorted(got)); diff != "" {
+		t.Errorf("reported variables (-want +got):\n%s", diff)
+	}
+}

@@ -54,6 +54,19 @@ func RetryAfter(err error) (time.Duration, bool) {
 	return 0, false
 }
 
+// Code returns the FCM error code of a failed push (UNREGISTERED, INVALID_ARGUMENT, QUOTA_EXCEEDED ...;
+// the google.rpc status when FCM gave no code; TRANSPORT when no answer came), and "" for nil.
+func Code(err error) string {
+	if err == nil {
+		return ""
+	}
+	var se *sendError
+	if errors.As(err, &se) && se.code != "" {
+		return se.code
+	}
+	return "UNKNOWN"
+}
+
 // classify maps an error from firebase-admin-go to one of the sentinels.
 //
 // INVALID_ARGUMENT is split by what FCM blamed. A malformed token comes back as "The registration token is

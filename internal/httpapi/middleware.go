@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/quangninh/feedback/internal/fault"
 )
@@ -30,14 +31,17 @@ func requestID(ctx context.Context) string {
 	return id
 }
 
-// LogHandler adds the request ID found in the context to every log record, so every line a request causes
-// carries it.
+// LogHandler adds the request ID and the trace ID found in the context to every log record, so every line
+// a request causes carries them (the trace ID links a log line to the request's trace).
 type LogHandler struct{ slog.Handler }
 
 // Handle implements slog.Handler.
 func (h LogHandler) Handle(ctx context.Context, r slog.Record) error {
 	if id := requestID(ctx); id != "" {
 		r.AddAttrs(slog.String("request_id", id))
+	}
+	if sc := trace.SpanContextFromContext(ctx); sc.HasTraceID() {
+		r.AddAttrs(slog.String("trace_id", sc.TraceID().String()))
 	}
 	return h.Handler.Handle(ctx, r)
 }

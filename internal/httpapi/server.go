@@ -13,6 +13,9 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/quangninh/feedback/api"
 	"github.com/quangninh/feedback/internal/report"
@@ -50,6 +53,10 @@ type Deps struct {
 	// Registry receives the HTTP metrics; /metrics serves Gatherer.
 	Registry prometheus.Registerer
 	Gatherer prometheus.Gatherer
+	// Tracer makes a server span per request (nil: none); Propagator reads the caller's traceparent
+	// (nil: W3C trace context).
+	Tracer     trace.TracerProvider
+	Propagator propagation.TextMapPropagator
 
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For gives the client's address.
 	TrustedProxies []string
@@ -95,7 +102,14 @@ func NewHandler(d Deps) (http.Handler, error) {
 	r.ContextWithFallback = true
 	r.RemoveExtraSlash = true
 	m := newMetrics(d.Registry)
-	r.Use(s.withRequestID(), m.observe(), s.recoverPanics(), s.writeErrors())
+	tp, prop := d.Tracer, d.Propagator
+	if tp == nil {
+		tp = noop.NewTracerProvider()
+	}
+	if prop == nil {
+		prop = propagation.TraceContext{}
+	}
+	r.Use(traceRequests(tp, prop), s.withRequestID(), m.observe(), s.recoverPanics(), s.writeErrors())
 	r.NoRoute(func(c *gin.Context) {
 		s.writeProblem(c, newProblem(http.StatusNotFound, "not-found", "Not found",
 			fmt.Sprintf("There is no route %s; see /docs.", c.Request.URL.Path)))

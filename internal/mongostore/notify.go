@@ -236,6 +236,35 @@ func (s *Store) RetryHint(ctx context.Context, id string, now time.Time) error {
 	return nil
 }
 
+// OutboxBacklog counts pending and parked hints and finds the oldest pending one. It reads the whole
+// outbox, which stays small (hints are deleted once sent), projecting two fields.
+func (s *Store) OutboxBacklog(ctx context.Context) (notify.Backlog, error) {
+	cur, err := s.db.Collection(colOutbox).Find(ctx, bson.D{},
+		options.Find().SetProjection(bson.D{{Key: "failed", Value: 1}, {Key: "created_at", Value: 1}}))
+	if err != nil {
+		return notify.Backlog{}, mapErr(err, "outbox")
+	}
+	var docs []struct {
+		Failed    bool      `bson:"failed"`
+		CreatedAt time.Time `bson:"created_at"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return notify.Backlog{}, mapErr(err, "outbox")
+	}
+	var b notify.Backlog
+	for _, d := range docs {
+		if d.Failed {
+			b.Parked++
+			continue
+		}
+		b.Pending++
+		if b.OldestPending.IsZero() || d.CreatedAt.Before(b.OldestPending) {
+			b.OldestPending = d.CreatedAt.UTC()
+		}
+	}
+	return b, nil
+}
+
 type receiptDoc struct {
 	ID        string    `bson:"_id"`
 	MessageID string    `bson:"message_id"`

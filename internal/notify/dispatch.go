@@ -39,6 +39,9 @@ type Dispatcher struct {
 	Batch int
 	Now   func() time.Time
 	Rand  func() float64 // [0, 1), for back-off jitter
+	// OnResult, when set, hears each push's result: "" when FCM accepted it, else FCM's error code
+	// (fcm.Code). Metrics count them.
+	OnResult func(code string)
 
 	wakeOnce sync.Once
 	wake     chan struct{}
@@ -243,6 +246,9 @@ func (d *Dispatcher) send(ctx context.Context, j *job, byUser map[string][]Devic
 	var retryAfter time.Duration
 	for i, res := range results {
 		tok := pushes[i].Token
+		if d.OnResult != nil {
+			d.OnResult(fcm.Code(res.Err))
+		}
 		switch {
 		case res.Err == nil:
 			sent[tok] = res.MessageID

@@ -58,6 +58,13 @@ type Settled struct {
 	WithReceipts bool // an earlier lease may have recorded receipts
 }
 
+// Backlog describes the outbox: what waits to be pushed and what was parked as failed.
+type Backlog struct {
+	Pending       int       // hints not parked (due now or backing off)
+	Parked        int       // hints parked after MaxAttempts
+	OldestPending time.Time // when the oldest pending hint's event happened; zero when none is pending
+}
+
 // HintID names the hint of the event at seq of a report.
 func HintID(reportID string, seq int) string { return reportID + ":" + itoa(seq) }
 

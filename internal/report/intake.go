@@ -106,6 +106,8 @@ type Intake struct {
 	Patience time.Duration            // how long a concurrent retry waits for the first request to finish
 	Calendar func() *workcal.Calendar // the calendar in force (administrators edit the holidays)
 	Policy   workcal.Policy
+	// OnRouted, when set, hears the rule of each report routed and stored (once per report, not per retry).
+	OnRouted func(rule catalogue.Rule)
 }
 
 func (in *Intake) now() time.Time {
@@ -361,6 +363,8 @@ func (in *Intake) store(ctx context.Context, p auth.Principal, sub Submission, d
 		if r, err = in.Store.Report(ctx, r.ID); err != nil {
 			return r, true, err
 		}
+	} else if in.OnRouted != nil {
+		in.OnRouted(r.Routing.Rule)
 	}
 	if err := in.Store.ConsumeUploadSlots(ctx, job.UploadSlots, r.ID); err != nil {
 		return r, true, err

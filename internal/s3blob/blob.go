@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -30,17 +31,27 @@ type Config struct {
 	// PublicEndpoint is the host:port phones use; "" means Endpoint.
 	PublicEndpoint string
 	PublicUseTLS   bool
+	// WrapTransport, when set, wraps the HTTP transport every S3 request goes through (metrics, traces).
+	WrapTransport func(http.RoundTripper) http.RoundTripper
 }
 
 // Open connects, waits (up to StartupTimeout) until the server answers, and creates the bucket when missing.
 // Creating is idempotent: a bucket that another replica created a moment earlier counts as success.
 // It returns an error naming the endpoint when the server does not answer in time or refuses the credentials.
 func Open(ctx context.Context, c Config) (*Store, error) {
-	client, err := minio.New(c.Endpoint, &minio.Options{
+	o := &minio.Options{
 		Creds:  credentials.NewStaticV4(c.AccessKey, c.SecretKey, ""),
 		Secure: c.UseTLS,
 		Region: c.Region,
-	})
+	}
+	if c.WrapTransport != nil {
+		base, err := minio.DefaultTransport(c.UseTLS)
+		if err != nil {
+			return nil, fmt.Errorf("s3: transport: %w", err)
+		}
+		o.Transport = c.WrapTransport(base)
+	}
+	client, err := minio.New(c.Endpoint, o)
 	if err != nil {
 		return nil, fmt.Errorf("s3: bad settings: %w", err)
 	}
