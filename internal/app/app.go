@@ -111,8 +111,12 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 		if err != nil {
 			return fmt.Errorf("start-up: demo accounts: %w", err)
 		}
+		host := cfg.HTTPAddr
+		if strings.HasPrefix(host, ":") {
+			host = "localhost" + host
+		}
 		banner := "\n  Smart Quảng Ninh Feedback — dev stack (SEED_DEMO=true; never in production)\n" +
-			"  API http://localhost" + cfg.HTTPAddr + "   docs /docs   spec /openapi.yaml   metrics /metrics\n" +
+			"  API http://" + host + "   docs /docs   spec /openapi.yaml   metrics /metrics\n" +
 			"  Sign in a resident: POST /v1/auth/otp {\"phone\":\"0912345678\"}, read the code at GET /dev/sms?phone=0912345678\n" +
 			"  Staff accounts (POST /v1/auth/login):\n"
 		for _, d := range demo {

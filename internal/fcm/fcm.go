@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	firebase "firebase.google.com/go/v4"
 	"firebase.google.com/go/v4/messaging"
@@ -113,17 +114,27 @@ type Result struct {
 	Err       error  // nil, or wraps ErrTokenGone, ErrRetryable or ErrRejected
 }
 
-// Send sends every push, in batches of up to 500 through the SDK's SendEach, and returns one Result per
-// push, in order. It never fails as a whole: a failure, including a cancelled ctx, is reported in each
-// affected Result and wraps one of ErrTokenGone, ErrRetryable and ErrRejected.
+// Send sends every push, in batches of up to 500 through the SDK's SendEach (concurrentBatches at once),
+// and returns one Result per push, in order. It never fails as a whole: a failure, including a cancelled
+// ctx, is reported in each affected Result and wraps one of ErrTokenGone, ErrRetryable and ErrRejected.
 func (s *Sender) Send(ctx context.Context, pushes []Push) []Result {
 	results := make([]Result, len(pushes))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, concurrentBatches)
 	for start := 0; start < len(pushes); start += maxBatch {
 		end := min(start+maxBatch, len(pushes))
-		s.sendBatch(ctx, pushes[start:end], results[start:end])
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			s.sendBatch(ctx, pushes[start:end], results[start:end])
+		})
 	}
+	wg.Wait()
 	return results
 }
+
+// concurrentBatches is how many SendEach calls of one Send run at once (each sends its messages at once).
+const concurrentBatches = 4
 
 func (s *Sender) sendBatch(ctx context.Context, pushes []Push, results []Result) {
 	msgs := make([]*messaging.Message, 0, len(pushes))

@@ -137,26 +137,27 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 		byUser[dv.UserID] = append(byUser[dv.UserID], dv)
 	}
 
-	// One report's hints go out in timeline order, by one worker: a phone shows the newest push of a
-	// report (collapse key), so an older one arriving last would hide the newer.
+	// The pushes go out in waves, each in one Send (SendEach calls of 500 messages, sent at once): wave k
+	// holds the k-th hint of every report, so one report's hints still go out in timeline order. A phone
+	// shows the newest push of a report (collapse key): an older one arriving last would hide the newer.
 	byReport := map[string][]*job{}
-	var order []string
 	for i := range jobs {
 		j := &jobs[i]
-		if _, ok := byReport[j.h.ReportID]; !ok {
-			order = append(order, j.h.ReportID)
-		}
 		byReport[j.h.ReportID] = append(byReport[j.h.ReportID], j)
 	}
-	parallel(len(order), workers, func(i int) {
-		group := byReport[order[i]]
+	var waves [][]*job
+	for _, group := range byReport {
 		slices.SortFunc(group, func(a, b *job) int { return a.h.Seq - b.h.Seq })
-		for _, j := range group {
-			if j.err == nil && !j.done {
-				j.done, j.err = d.send(ctx, j, byUser)
+		for k, j := range group {
+			if k == len(waves) {
+				waves = append(waves, nil)
 			}
+			waves[k] = append(waves[k], j)
 		}
-	})
+	}
+	for _, wave := range waves {
+		d.sendWave(ctx, wave, byUser, workers)
+	}
 	var (
 		settled []Settled
 		first   error
@@ -232,15 +233,38 @@ func (d *Dispatcher) prepare(ctx context.Context, h Hint, staff *staffCache) job
 	return j
 }
 
-// send sends the pushes of a prepared hint. done says that the hint is settled; otherwise it was
-// rescheduled, parked, or failed with err.
-func (d *Dispatcher) send(ctx context.Context, j *job, byUser map[string][]Device) (done bool, err error) {
-	h := j.h
-	pushes, err := d.pushes(ctx, j, byUser)
-	if err != nil {
-		return false, err
+// sendWave sends the pushes of the wave's jobs in one Send and settles each job by its results.
+func (d *Dispatcher) sendWave(ctx context.Context, wave []*job, byUser map[string][]Device, workers int) {
+	var live []*job
+	for _, j := range wave {
+		if j.err == nil && !j.done {
+			live = append(live, j)
+		}
 	}
-	results := d.Sender.Send(ctx, pushes)
+	owed := make([][]fcm.Push, len(live))
+	parallel(len(live), workers, func(i int) { owed[i], live[i].err = d.pushes(ctx, live[i], byUser) })
+	var all []fcm.Push
+	for i, j := range live {
+		if j.err == nil {
+			all = append(all, owed[i]...)
+		}
+	}
+	results := d.Sender.Send(ctx, all)
+	off := 0
+	for i, j := range live {
+		if j.err != nil {
+			continue
+		}
+		n := len(owed[i])
+		j.done, j.err = d.settle(ctx, j, owed[i], results[off:off+n])
+		off += n
+	}
+}
+
+// settle handles the results of a job's pushes. done says that the hint is settled; otherwise it was
+// rescheduled, parked, or failed with err.
+func (d *Dispatcher) settle(ctx context.Context, j *job, pushes []fcm.Push, results []fcm.Result) (done bool, err error) {
+	h := j.h
 	sent := map[string]string{}
 	var retry []error
 	var retryAfter time.Duration
