@@ -37,7 +37,7 @@ func pushes(ctx context.Context, cfg config.Config, store *mongostore.Store, rou
 		return nil, nil, &ConfigError{fmt.Errorf("FCM: %w", err)}
 	}
 	d := &notify.Dispatcher{
-		Store: store, Sender: sender, Log: log, Lease: time.Minute, MaxAttempts: cfg.PushMaxAttempts, Workers: cfg.PushWorkers,
+		Store: store, Sender: sender, Log: log, Lease: cfg.PushLease, MaxAttempts: cfg.PushMaxAttempts, Workers: cfg.PushWorkers,
 		Urgent: func(category string) bool {
 			c, ok := router.Catalogue().Category(category)
 			return ok && c.Deadline == "urgent"
