@@ -86,6 +86,11 @@ func RunDispatcher(ctx context.Context, getenv func(string) string, logOut io.Wr
 	if err := store.EnsureIndexes(ctx); err != nil {
 		return fmt.Errorf("start-up: %w", err)
 	}
+	// On a fresh database the dispatcher may start before any API replica has seeded the catalogue (a
+	// first rollout starts everything at once): seed it the same idempotent way rather than fail on it.
+	if err := seed(ctx, store, cfg); err != nil {
+		return fmt.Errorf("start-up: seed: %w", err)
+	}
 	router, err := routing.New(ctx, store, jurisdiction.Default(), log)
 	if err != nil {
 		return fmt.Errorf("start-up: catalogue: %w", err)
