@@ -1,12 +1,10 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"maps"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -229,9 +227,9 @@ func TestDispatcherServesItsMetrics(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	ready := make(chan string, 1)
-	var logs bytes.Buffer
+	logs := &lockedBuffer{}
 	go func() {
-		done <- app.RunDispatcher(ctx, func(k string) string { return env[k] }, &lockedBuffer{b: &logs}, app.Options{Ready: func(addr string) { ready <- addr }})
+		done <- app.RunDispatcher(ctx, func(k string) string { return env[k] }, logs, app.Options{Ready: func(addr string) { ready <- addr }})
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -274,15 +272,4 @@ func TestDispatcherServesItsMetrics(t *testing.T) {
 	if got := value(scrape(t, a.URL+"/metrics"), "qn_push_results_total", nil); got > 0 {
 		t.Errorf("the API counted %v pushes with PUSH_DISPATCH=false", got)
 	}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  *bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
 }

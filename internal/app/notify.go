@@ -38,7 +38,7 @@ func pushes(ctx context.Context, cfg config.Config, store *mongostore.Store, rou
 		return nil, nil, &ConfigError{fmt.Errorf("FCM: %w", err)}
 	}
 	d := &notify.Dispatcher{
-		Store: store, Sender: sender, Log: log, Lease: time.Minute, MaxAttempts: cfg.PushMaxAttempts, Workers: cfg.PushWorkers,
+		Store: store, Sender: sender, Log: log, Lease: cfg.PushLease, MaxAttempts: cfg.PushMaxAttempts, Workers: cfg.PushWorkers,
 		OnResult: m.PushResult,
 		Urgent: func(category string) bool {
 			c, ok := router.Catalogue().Category(category)
@@ -94,6 +94,11 @@ func RunDispatcher(ctx context.Context, getenv func(string) string, logOut io.Wr
 	defer store.Close(context.Background())
 	if err := store.EnsureIndexes(ctx); err != nil {
 		return fmt.Errorf("start-up: %w", err)
+	}
+	// On a fresh database the dispatcher may start before any API replica has seeded the catalogue (a
+	// first rollout starts everything at once): seed it the same idempotent way rather than fail on it.
+	if err := seed(ctx, store, cfg); err != nil {
+		return fmt.Errorf("start-up: seed: %w", err)
 	}
 	router, err := routing.New(ctx, store, jurisdiction.Default(), log)
 	if err != nil {

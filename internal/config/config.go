@@ -60,6 +60,7 @@ type Config struct {
 	PushWorkers        int           `env:"PUSH_WORKERS" default:"8" desc:"Notifications a dispatcher sends at once (each its own FCM batch)."`
 	PushPoll           time.Duration `env:"PUSH_POLL_INTERVAL" default:"1s" desc:"How often an idle dispatcher looks for notifications written by other replicas."`
 	PushMaxAttempts    int           `env:"PUSH_MAX_ATTEMPTS" default:"8" desc:"Delivery attempts before a notification is parked as failed for admins."`
+	PushLease          time.Duration `env:"PUSH_LEASE" default:"1m" desc:"How long a dispatcher holds the notifications it took; those of a dispatcher that dies go out this much later from another."`
 	MapTileURL         string        `env:"MAP_TILE_URL" default:"" desc:"Base-map tile URL template of the public map page (https://…/{z}/{x}/{y}.png); empty shows no base map, only boundaries and reports."`
 	MapTileAttrib      string        `env:"MAP_TILE_ATTRIBUTION" default:"" desc:"Attribution HTML shown with the base-map tiles (for example the OpenStreetMap licence link)."`
 	OTPPepper          string        `env:"OTP_PEPPER" default:"" secret:"true" desc:"Server secret (32+ bytes) keying sign-in code hashes; the same on every replica. Dev: derived from the DEV_KEY_DIR key."`
@@ -231,7 +232,7 @@ func (c *Config) validate() []error {
 	if _, err := ParseHeaders(c.OTLPHeaders); err != nil {
 		bad("OTEL_EXPORTER_OTLP_HEADERS", "*****", err.Error())
 	}
-	for name, d := range map[string]time.Duration{"PUSH_POLL_INTERVAL": c.PushPoll, "STARTUP_TIMEOUT": c.StartupTimeout, "REQUEST_TIMEOUT": c.RequestTimeout, "HTTP_READ_HEADER_TIMEOUT": c.HTTPReadHeader} {
+	for name, d := range map[string]time.Duration{"PUSH_POLL_INTERVAL": c.PushPoll, "PUSH_LEASE": c.PushLease, "STARTUP_TIMEOUT": c.StartupTimeout, "REQUEST_TIMEOUT": c.RequestTimeout, "HTTP_READ_HEADER_TIMEOUT": c.HTTPReadHeader} {
 		if d == 0 {
 			bad(name, "0s", "must be more than zero")
 		}
