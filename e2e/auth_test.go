@@ -9,10 +9,12 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -241,4 +243,50 @@ func TestForgedTokensAreRefused(t *testing.T) {
 	if resp := do(t, req); resp.StatusCode != http.StatusOK {
 		t.Errorf("the good token: %d", resp.StatusCode)
 	}
+}
+
+// TestConcurrentPasswordGuessesAreBounded: wrong passwords sent all at once (the failure count is read
+// before each check, so it cannot stop them) are still held to the lock threshold: each guess takes one of
+// ten slots of the account's window in the database, and the right password is refused after them.
+func TestConcurrentPasswordGuessesAreBounded(t *testing.T) {
+	t.Parallel()
+	a := testapp.Start(t, testenv.Shared(t), map[string]string{"SEED_DEMO": "true"})
+	c := newClient(t, a)
+	ctx := context.Background()
+	const guesses = 30
+	codes := make(chan int, guesses)
+	var wg sync.WaitGroup
+	for i := range guesses {
+		wg.Go(func() {
+			r, err := c.StaffLoginWithResponse(ctx, api.StaffLogin{Username: "demo.dispatcher", Password: fmt.Sprintf("guess-number-%02d", i)})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if r.StatusCode() == http.StatusTooManyRequests && r.HTTPResponse.Header.Get("Retry-After") == "" {
+				t.Error("429 without Retry-After")
+			}
+			codes <- r.StatusCode()
+		})
+	}
+	wg.Wait()
+	close(codes)
+	checked := 0
+	for code := range codes {
+		switch code {
+		case http.StatusUnauthorized:
+			checked++
+		case http.StatusTooManyRequests:
+		default:
+			t.Errorf("guess answered %d", code)
+		}
+	}
+	if checked > 10 {
+		t.Errorf("%d of %d simultaneous guesses were checked against the password; at most 10 may be", checked, guesses)
+	}
+	r, err := c.StaffLoginWithResponse(ctx, api.StaffLogin{Username: "demo.dispatcher", Password: "Ha-Long-Dispatch-2026"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectProblemBody(t, r.HTTPResponse, r.Body, http.StatusTooManyRequests)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,8 +29,9 @@ var usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,63}$`)
 // (fault.ErrRateLimited) until the back-off of the throttle policy has passed, without checking the
 // password. fault.ErrUnavailable when the database does not answer.
 //
-// Failures are counted atomically in the database, but the back-off is checked before the password, so a
-// burst of concurrent guesses all pass the check; the per-address limit of the HTTP layer bounds that.
+// The back-off is read before the password is checked, so a burst of concurrent guesses would all pass
+// it: every check also takes one of LockAfter slots of the account's LockFor window (database claims,
+// shared by the replicas), which bounds a burst to LockAfter guesses.
 func (s *Service) StaffLogin(ctx context.Context, username, pw string) (Tokens, error) {
 	su, err := s.store.StaffByUsername(ctx, normalizeUsername(username))
 	if errors.Is(err, fault.ErrNotFound) {
@@ -69,7 +71,18 @@ func (s *Service) checkPassword(ctx context.Context, su StoredUser, pw string, n
 		}
 		return rateLimited("too many failed sign-ins; wait before trying again", wait)
 	}
-	err := password.Verify(su.PasswordHash, pw)
+	// The failure count above is read before the password is checked, so guesses sent at once would all
+	// pass it: each guess first takes one of LockAfter slots of the account's window, shared by every
+	// replica through the database, and a correct password gives its slot back.
+	key, windowEnd := guessWindow(su.ID, now, s.cfg.Throttle.LockFor)
+	slot, err := s.store.Take(ctx, key, max(s.cfg.Throttle.LockAfter, 1), windowEnd)
+	if err != nil {
+		return err
+	}
+	if slot == 0 {
+		return rateLimited("too many sign-in attempts on this account; wait before trying again", windowEnd.Sub(now))
+	}
+	err = password.Verify(su.PasswordHash, pw)
 	switch {
 	case errors.Is(err, password.ErrMismatch):
 		if err := s.store.RecordLoginFailure(ctx, su.ID, now); err != nil {
@@ -79,10 +92,22 @@ func (s *Service) checkPassword(ctx context.Context, su StoredUser, pw string, n
 	case err != nil:
 		return internal("verify password of "+su.ID, err)
 	}
+	if err := s.store.GiveBack(ctx, key, slot); err != nil {
+		return err
+	}
 	if su.Failures > 0 {
 		return s.store.ResetLoginFailures(ctx, su.ID)
 	}
 	return nil
+}
+
+// guessWindow names the fixed window of password guesses on an account that now falls in, and its end.
+func guessWindow(userID string, now time.Time, length time.Duration) (string, time.Time) {
+	if length <= 0 {
+		length = 15 * time.Minute
+	}
+	start := now.Truncate(length)
+	return "login:" + userID + ":" + strconv.FormatInt(start.Unix(), 10), start.Add(length)
 }
 
 // burnPassword spends the time of a password check on a hash that matches nothing.
