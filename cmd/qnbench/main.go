@@ -45,7 +45,7 @@ func run() error {
 	goBenchTimeout := flag.Duration("go-bench-timeout", 30*time.Second, "go test -timeout for each package's benchmarks (keeps the default run short)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of this process (client and in-process service) to this file")
 	heapProfile := flag.String("memprofile", "", "write an allocation profile of this process (client and in-process service) to this file at the end")
-	mapN := flag.Int("map-reports", 20000, "reports seeded into the public map's tile documents for the map section (1000000: about 45 min to seed here)")
+	mapN := flag.Int("map-reports", 1000000, "reports seeded into the public map's tile documents for the map section")
 	mapRounds := flag.Int("map-rounds", 30, "map queries per zoom level and path in the map section")
 	pushReports := flag.Int("push-notifications", 100, "push section: notifications in the backlog")
 	pushDevices := flag.Int("push-devices", 50, "push section: devices each notification goes to")

@@ -116,6 +116,11 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 		return fmt.Errorf("start-up: working-time calendar: %w", err)
 	}
 	public := &publicmap.Service{Store: store, Catalogue: router.Catalogue, Places: jurisdiction.Default(), Calendar: cal}
+	if rebuilt, err := public.Upgrade(ctx); err != nil {
+		return fmt.Errorf("start-up: public map tiles: %w", err)
+	} else if rebuilt {
+		log.Info("public map tiles rebuilt in the current format", "format", publicmap.FormatVersion)
+	}
 	if cfg.SeedDemo {
 		if err := seedDemoReports(ctx, store, router.Catalogue(), jurisdiction.Default(), cal, public, time.Now()); err != nil {
 			return fmt.Errorf("start-up: demo reports: %w", err)

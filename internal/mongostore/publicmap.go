@@ -28,8 +28,8 @@ type blobDoc struct {
 var _ publicmap.Store = (*Store)(nil)
 
 func (s *Store) blobs(c publicmap.Collection) (*mongo.Collection, error) {
-	switch c {
-	case publicmap.Records, publicmap.Tiles, publicmap.Stats:
+	switch {
+	case c == publicmap.Records || c == publicmap.Stats || c == publicmap.Meta || publicmap.IsMapCollection(c):
 		return s.db.Collection(string(c)), nil
 	}
 	return nil, fmt.Errorf("mongostore: unknown public collection %q", c)
@@ -138,31 +138,74 @@ func (s *Store) UpdateDoc(ctx context.Context, c publicmap.Collection, id string
 	}
 }
 
-// PutDocs overwrites documents, bumping their versions (rebuilds and the benchmark's seeding).
+// PutDocs overwrites documents, bumping their versions (rebuilds and the benchmark's seeding). New
+// documents go in with one unordered InsertMany per 500 (FerretDB writes an insert batch in one SQLite
+// transaction, but each upsert in its own); those that already exist are then upserted one by one.
 func (s *Store) PutDocs(ctx context.Context, c publicmap.Collection, docs map[string][]byte) error {
 	col, err := s.blobs(c)
 	if err != nil {
 		return err
 	}
-	models := make([]mongo.WriteModel, 0, min(len(docs), 200))
-	flush := func() error {
-		if len(models) == 0 {
-			return nil
-		}
-		_, err := col.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
-		models = models[:0]
-		return mapErr(err, string(c))
+	ids := make([]string, 0, len(docs))
+	for id := range docs {
+		ids = append(ids, id)
 	}
-	for id, data := range docs {
-		models = append(models, mongo.NewUpdateOneModel().SetFilter(byID(id)).SetUpsert(true).
-			SetUpdate(bson.D{{Key: "$set", Value: bson.D{{Key: "data", Value: data}}}, {Key: "$inc", Value: bson.D{{Key: "v", Value: 1}}}}))
-		if len(models) == 200 {
-			if err := flush(); err != nil {
-				return err
+	for len(ids) > 0 {
+		batch := ids[:min(len(ids), 500)]
+		ids = ids[len(batch):]
+		fresh := make([]any, len(batch))
+		for i, id := range batch {
+			fresh[i] = blobDoc{ID: id, V: 1, Data: docs[id]}
+		}
+		_, err := col.InsertMany(ctx, fresh, options.InsertMany().SetOrdered(false))
+		var bwe mongo.BulkWriteException
+		switch {
+		case err == nil:
+			continue
+		case !errors.As(err, &bwe) || bwe.WriteConcernError != nil:
+			return mapErr(err, string(c))
+		}
+		var existing []mongo.WriteModel
+		for _, we := range bwe.WriteErrors {
+			if !mongo.IsDuplicateKeyError(we) || we.Index < 0 || we.Index >= len(batch) {
+				return mapErr(err, string(c))
 			}
+			id := batch[we.Index]
+			existing = append(existing, mongo.NewUpdateOneModel().SetFilter(byID(id)).SetUpsert(true).
+				SetUpdate(bson.D{{Key: "$set", Value: bson.D{{Key: "data", Value: docs[id]}}}, {Key: "$inc", Value: bson.D{{Key: "v", Value: 1}}}}))
+		}
+		if _, err := col.BulkWrite(ctx, existing, options.BulkWrite().SetOrdered(false)); err != nil {
+			return mapErr(err, string(c))
 		}
 	}
-	return flush()
+	return nil
+}
+
+// Collections lists the database's collections.
+func (s *Store) Collections(ctx context.Context) ([]publicmap.Collection, error) {
+	names, err := s.db.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		return nil, mapErr(err, "collections")
+	}
+	out := make([]publicmap.Collection, len(names))
+	for i, n := range names {
+		out[i] = publicmap.Collection(n)
+	}
+	return out, nil
+}
+
+// DeleteDocs removes documents, each by _id.
+func (s *Store) DeleteDocs(ctx context.Context, c publicmap.Collection, ids []string) error {
+	col, err := s.blobs(c)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if _, err := col.DeleteOne(ctx, byID(id)); err != nil {
+			return mapErr(err, string(c))
+		}
+	}
+	return nil
 }
 
 // ScanDocs returns up to limit documents with _id > after, in _id order.
