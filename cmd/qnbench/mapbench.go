@@ -25,7 +25,7 @@ import (
 // the API one by one would take days here), then times map queries at zooms 8, 12 and 16 through the HTTP
 // API and, in the same run, the same query done directly with the driver (publicmap.Service over the
 // store: the same tile documents read by _id, decoded and filtered, no HTTP, no JSON encoding). Unfiltered
-// queries read only the small tile documents; filtered ones (a category and the last 90 days) also read
+// queries read only the small tile documents; filtered ones (a category and the last year) also read
 // the tiles' breakdowns, which each process caches by content hash: the first such query of a process is
 // timed apart ("cold").
 func mapBenchmark(results *[]Result, base, mongoURI, database string, n, rounds int) error {
@@ -48,7 +48,7 @@ func mapBenchmark(results *[]Result, base, mongoURI, database string, n, rounds 
 	*results = append(*results, Result{Name: "map.seed_seconds", Value: round(seedTime.Seconds()), Unit: "s", Note: note})
 
 	svc := &publicmap.Service{Store: store}
-	since := time.Date(2025, 9, 2, 0, 0, 0, 0, time.UTC) // the last 90 days of the seeded receipts
+	since := time.Date(2024, 12, 1, 0, 0, 0, 0, time.UTC) // the last year of the seeded receipts
 	filtered := publicmap.Filter{Category: "road_damage", Since: since}
 	// Hạ Long, Bãi Cháy: the densest area of the synthetic data. Boxes are a 1280 × 800 px screen.
 	const lat, lng = 20.955, 107.05
