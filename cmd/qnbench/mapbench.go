@@ -130,7 +130,7 @@ func percentile(d []time.Duration, p float64) time.Duration {
 
 type seedStats struct {
 	docs, leaves, clusters, breakdowns, collections int
-	bytes, largestTile, largestBreakdown int
+	bytes, largestTile, largestBreakdown            int
 }
 
 // seedTiles places n synthetic resolved reports over the province and writes their tile pyramid. A report

@@ -27,7 +27,7 @@ const (
 	Records Collection = "public_reports" // _id: report code
 	Meta    Collection = "map_meta"       // _id: "format"
 	// Tiles and their breakdowns live in many collections: see TileCollection.
-	Stats   Collection = "stats"          // _id: "YYYY-MM-DD|dimension"
+	Stats Collection = "stats" // _id: "YYYY-MM-DD|dimension"
 )
 
 // Store keeps the precomputed documents, addressed only by _id. Documents are opaque bytes.
