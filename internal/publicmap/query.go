@@ -148,8 +148,8 @@ func Plan(b BBox, zoom int) (int, []string) {
 }
 
 // Features answers a map query from the tiles Plan named and, when f filters, the breakdowns of those
-// that are not inline (by tile _id; a missing one counts nothing): reports where the tiles carry them,
-// clusters of about 64 px elsewhere; at most MaxFeatures (truncated says more matched). Reports too many
+// that are not inline (by tile _id; a missing one counts nothing): from zoom PointsMinZoom on, reports
+// where the tiles carry them; clusters of about 64 px elsewhere; at most MaxFeatures (truncated says more matched). Reports too many
 // to draw are grouped on the fly the same way.
 func Features(tiles []Tile, breakdowns map[string]*Breakdown, b BBox, zoom int, f Filter) (out []Feature, truncated bool) {
 	var points []Summary
@@ -178,7 +178,12 @@ func Features(tiles []Tile, breakdowns map[string]*Breakdown, b BBox, zoom int, 
 	for _, t := range tiles {
 		if t.inline() {
 			for _, p := range t.Points {
-				if !p.Gone && b.contains(p.Lat, p.Lng) && f.matchPoint(p) {
+				switch {
+				case p.Gone || !b.contains(p.Lat, p.Lng) || !f.matchPoint(p):
+				case zoom < PointsMinZoom:
+					x, y := tileXY(grid, p.Lat, p.Lng)
+					addCluster(grid, x, y, 1, p.Lat, p.Lng)
+				default:
 					points = append(points, p)
 				}
 			}

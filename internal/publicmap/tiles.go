@@ -39,8 +39,9 @@ const (
 	LeafLevel      = 18
 	TopLevel       = 8
 	CellDepth      = 4   // cells of a cluster tile are tiles CellDepth levels deeper (16 × 16)
-	InlineMinLevel = 12  // cluster tiles from this level down carry their reports when they have few
+	InlineMinLevel = 10  // cluster tiles from this level down carry their reports when they have few
 	InlineMax      = 200 // ... at most this many
+	PointsMinZoom  = 12  // below this zoom a map shows only clusters
 	MaxFeatures    = 500 // per map response
 	maxTiles       = 64  // per map query; a bigger box is served from a coarser level
 )
