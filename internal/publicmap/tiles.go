@@ -55,8 +55,8 @@ const formatID = "format"
 // TileCollection is the collection of tile id, and BreakdownCollection that of its breakdown (same _id).
 // FerretDB 1.24 on SQLite finds a document by _id by scanning its collection until it meets it (the _id
 // index it creates does not match the expression its queries use), so the tiles are spread over
-// collections small enough to scan: one per level down to 12 (at most a few hundred tiles in the
-// province), then one per ancestor six levels up (at most 4,096 tiles each).
+// collections small enough to scan: one per level for 8 and 10 (about a hundred tiles in the province),
+// then one per ancestor four levels up (at most 256 tiles), and for leaves six levels up (at most 4,096).
 func TileCollection(id string) Collection { return Collection("map_t" + shard(id)) }
 
 // BreakdownCollection is the collection of the breakdown of tile id.
@@ -69,11 +69,14 @@ func IsMapCollection(c Collection) bool {
 
 func shard(id string) string {
 	z, x, y, err := ParseTileID(id)
-	if err != nil || z <= 12 {
+	if err != nil || z <= 10 {
 		return strconv.Itoa(z)
 	}
-	d := z - 6
-	return fmt.Sprintf("%d_%d_%d_%d", z, d, x>>6, y>>6)
+	up := 4 // cluster tiles: at most 256 per collection
+	if z == LeafLevel {
+		up = 6 // leaves, read only at the highest zooms: at most 4,096
+	}
+	return fmt.Sprintf("%d_%d_%d_%d", z, z-up, x>>up, y>>up)
 }
 
 // Tile is one precomputed tile document.
