@@ -260,6 +260,7 @@ func (s *Service) rebuildTile(ctx context.Context, id string) error {
 	var (
 		hash  string
 		bd    []byte
+		built *Breakdown
 		wrote bool
 	)
 	err := s.Store.UpdateDoc(ctx, TileCollection(id), id, func(raw []byte) ([]byte, error) {
@@ -272,7 +273,7 @@ func (s *Service) rebuildTile(ctx context.Context, id string) error {
 		if err != nil {
 			return nil, err
 		}
-		hash, bd, wrote = n.Tile.B, b, !bytes.Equal(doc, raw)
+		hash, bd, built, wrote = n.Tile.B, b, n.Breakdown, !bytes.Equal(doc, raw)
 		if !wrote {
 			return nil, nil
 		}
@@ -281,7 +282,12 @@ func (s *Service) rebuildTile(ctx context.Context, id string) error {
 	if err != nil || !wrote || bd == nil {
 		return err
 	}
-	return s.putBreakdown(ctx, id, bd, hash)
+	if err := s.putBreakdown(ctx, id, bd, hash); err != nil {
+		return err
+	}
+	// The parent's rebuild, next, reads it: spare it reading back what this process just wrote.
+	s.breakdownCache().put(id, hash, built, len(bd))
+	return nil
 }
 
 // putBreakdown stores the breakdown of tile id, unless the tile no longer names it (a later rebuild won,
