@@ -5,7 +5,9 @@
 // Sections (-only picks some): http (GET routes beside a bare gin handler in the same run: the ratio is the
 // figure, machines differ, ratios travel); intake (report submission with a ~2 MB photo beside raw S3 +
 // MongoDB writes); rss (peak memory of the service process under 64 concurrent 10 MB uploads); signin
-// (staff logins/s); gobench (`go test -bench` of the domain packages, converted).
+// (staff logins/s); map (1,000,000 resolved reports seeded into the public map's tiles, then map queries at
+// zooms 8, 12 and 16 through the API beside the same query done with the driver, and publishing); push;
+// gobench (`go test -bench` of the domain packages, converted).
 package main
 
 import (

@@ -120,23 +120,32 @@ func (s *Store) UpdateDoc(ctx context.Context, c publicmap.Collection, id string
 			return mapErr(err, string(c))
 		}
 		now := time.Now()
-		ok, err := s.claim(ctx, fmt.Sprintf("doc:%s:%s:%d", c, id, d.V+1), now, now.Add(time.Hour))
+		ok, err := s.claim(ctx, fmt.Sprintf("doc:%s:%s:%d", c, id, d.V+1), now, now.Add(docClaimTTL))
 		if err != nil {
 			return err
 		}
 		if !ok {
 			continue
 		}
-		res, err := col.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "v", Value: d.V}},
+		// The claim alone decides who writes version v+1, so the update filters on _id alone: FerretDB
+		// pushes only a lone _id down to SQLite and would decode every document of the collection to test
+		// {_id, v}. A writer that held its claim so long that the claim may have expired starts again.
+		if time.Since(now) > docClaimTTL/2 {
+			continue
+		}
+		res, err := col.UpdateOne(ctx, byID(id),
 			bson.D{{Key: "$set", Value: bson.D{{Key: "data", Value: next}, {Key: "v", Value: d.V + 1}}}})
 		if err != nil {
 			return mapErr(err, string(c))
 		}
-		if res.ModifiedCount == 1 {
+		if res.MatchedCount == 1 {
 			return nil
 		}
 	}
 }
+
+// docClaimTTL is how long the claim on a document version lives.
+const docClaimTTL = time.Hour
 
 // PutDocs overwrites documents, bumping their versions (rebuilds and the benchmark's seeding). New
 // documents go in with one unordered InsertMany per 500 (FerretDB writes an insert batch in one SQLite

@@ -214,7 +214,7 @@ func addStats(out map[string]map[string]StatEntry, code string, rec record, old 
 }
 
 func (s *Service) updateTiles(ctx context.Context, leaves map[string][]Summary) error {
-	parents := map[string]bool{}
+	parents := map[string]map[string]bool{} // parent → its changed children
 	for id, entries := range leaves {
 		changed := false
 		err := s.Store.UpdateDoc(ctx, TileCollection(id), id, func(raw []byte) ([]byte, error) {
@@ -235,28 +235,37 @@ func (s *Service) updateTiles(ctx context.Context, leaves map[string][]Summary) 
 			return err
 		}
 		if changed {
-			parents[ParentOf(id)] = true
+			addChanged(parents, id)
 		}
 	}
 	for len(parents) > 0 {
-		next := map[string]bool{}
-		for id := range parents {
-			if err := s.rebuildTile(ctx, id); err != nil {
+		next := map[string]map[string]bool{}
+		for id, changed := range parents {
+			if err := s.rebuildTile(ctx, id, changed); err != nil {
 				return err
 			}
-			if p := ParentOf(id); p != "" {
-				next[p] = true
-			}
+			addChanged(next, id)
 		}
 		parents = next
 	}
 	return nil
 }
 
+func addChanged(parents map[string]map[string]bool, child string) {
+	p := ParentOf(child)
+	if p == "" {
+		return
+	}
+	if parents[p] == nil {
+		parents[p] = map[string]bool{}
+	}
+	parents[p][child] = true
+}
+
 // rebuildTile recomputes a cluster tile from its children, under the store's arbitration: the children
 // are read after the tile's version, so the last writer saw every child change made before it. The
-// breakdown follows the tile (see putBreakdown).
-func (s *Service) rebuildTile(ctx context.Context, id string) error {
+// breakdown follows the tile (see putBreakdown). changed names the children that changed.
+func (s *Service) rebuildTile(ctx context.Context, id string, changed map[string]bool) error {
 	var (
 		hash  string
 		bd    []byte
@@ -264,7 +273,11 @@ func (s *Service) rebuildTile(ctx context.Context, id string) error {
 		wrote bool
 	)
 	err := s.Store.UpdateDoc(ctx, TileCollection(id), id, func(raw []byte) ([]byte, error) {
-		children, err := s.nodes(ctx, Children(id))
+		ids, err := childrenToRead(raw, id, changed)
+		if err != nil {
+			return nil, err
+		}
+		children, err := s.nodes(ctx, ids)
 		if err != nil {
 			return nil, err
 		}
@@ -288,6 +301,35 @@ func (s *Service) rebuildTile(ctx context.Context, id string) error {
 	// The parent's rebuild, next, reads it: spare it reading back what this process just wrote.
 	s.breakdownCache().put(id, hash, built, len(bd))
 	return nil
+}
+
+// childrenToRead are the children a rebuild of tile id reads: those the tile counts reports in, and the
+// changed ones. The others are empty (or were, when the tile was last built); reading them would cost a
+// scan of their collection each on FerretDB for nothing. Rebuild reads everything.
+func childrenToRead(raw []byte, id string, changed map[string]bool) ([]string, error) {
+	t, err := decodeTile(raw, id)
+	if err != nil {
+		return nil, err
+	}
+	has := map[string]bool{}
+	for c := range changed {
+		has[c] = true
+	}
+	for _, c := range t.Cells {
+		shift := CellDepth - 2 // cells are CellDepth levels below the tile, children 2
+		has[TileID(t.Z+2, c.X>>shift, c.Y>>shift)] = true
+	}
+	for _, p := range t.Points {
+		x, y := tileXY(t.Z+2, p.Lat, p.Lng)
+		has[TileID(t.Z+2, x, y)] = true
+	}
+	var ids []string
+	for _, c := range Children(id) {
+		if has[c] {
+			ids = append(ids, c)
+		}
+	}
+	return ids, nil
 }
 
 // putBreakdown stores the breakdown of tile id, unless the tile no longer names it (a later rebuild won,
