@@ -56,7 +56,7 @@ const formatID = "format"
 // FerretDB 1.24 on SQLite finds a document by _id by scanning its collection until it meets it (the _id
 // index it creates does not match the expression its queries use), so the tiles are spread over
 // collections small enough to scan: one per level for 8 and 10 (about a hundred tiles in the province),
-// then one per ancestor four levels up (at most 256 tiles), and for leaves six levels up (at most 4,096).
+// then one per ancestor a few levels up (see shardUp).
 func TileCollection(id string) Collection { return Collection("map_t" + shard(id)) }
 
 // BreakdownCollection is the collection of the breakdown of tile id.
@@ -72,11 +72,21 @@ func shard(id string) string {
 	if err != nil || z <= 10 {
 		return strconv.Itoa(z)
 	}
-	up := 4 // cluster tiles: at most 256 per collection
-	if z == LeafLevel {
-		up = 6 // leaves, read only at the highest zooms: at most 4,096
-	}
+	up := shardUp(z)
 	return fmt.Sprintf("%d_%d_%d_%d", z, z-up, x>>up, y>>up)
+}
+
+// shardUp is how many levels up the ancestor that names the collection of a tile of level z is (> 10):
+// 3 for levels 12 and 14, which the busiest zooms read (at most 64 tiles a collection), 4 for 16 (256),
+// and 6 for leaves, read only at the highest zooms (4,096).
+func shardUp(z int) int {
+	switch {
+	case z == LeafLevel:
+		return 6
+	case z >= 16:
+		return 4
+	}
+	return 3
 }
 
 // Tile is one precomputed tile document.

@@ -255,12 +255,14 @@ func TestTileCollectionsStaySmall(t *testing.T) {
 		}
 	}
 	for c, ids := range perCol {
-		// Rows were sampled, so count columns: a collection spans at most 16 of them (64 for leaves).
+		// Rows were sampled, so count columns: a collection spans at most 1 << shardUp of them.
 		cols := map[string]bool{}
+		var z int
 		for id := range ids {
+			z, _, _, _ = ParseTileID(id)
 			cols[strings.Split(id, "/")[1]] = true
 		}
-		if limit := map[bool]int{true: 64, false: 16}[strings.HasPrefix(string(c), "map_t18_")]; len(cols) > limit && !strings.HasPrefix(string(c), "map_t8") && !strings.HasPrefix(string(c), "map_t10") {
+		if z > 10 && len(cols) > 1<<shardUp(z) {
 			t.Errorf("%s spans %d columns of tiles", c, len(cols))
 		}
 	}
