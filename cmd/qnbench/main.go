@@ -5,7 +5,9 @@
 // Sections (-only picks some): http (GET routes beside a bare gin handler in the same run: the ratio is the
 // figure, machines differ, ratios travel); intake (report submission with a ~2 MB photo beside raw S3 +
 // MongoDB writes); rss (peak memory of the service process under 64 concurrent 10 MB uploads); signin
-// (staff logins/s); gobench (`go test -bench` of the domain packages, converted).
+// (staff logins/s); map (1,000,000 resolved reports seeded into the public map's tiles, then map queries at
+// zooms 8, 12 and 16 through the API beside the same query done with the driver, and publishing); push;
+// gobench (`go test -bench` of the domain packages, converted).
 package main
 
 import (
@@ -45,7 +47,7 @@ func run() error {
 	goBenchTimeout := flag.Duration("go-bench-timeout", 30*time.Second, "go test -timeout for each package's benchmarks (keeps the default run short)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of this process (client and in-process service) to this file")
 	heapProfile := flag.String("memprofile", "", "write an allocation profile of this process (client and in-process service) to this file at the end")
-	mapN := flag.Int("map-reports", 20000, "reports seeded into the public map's tile documents for the map section (1000000: about 45 min to seed here)")
+	mapN := flag.Int("map-reports", 1000000, "reports seeded into the public map's tile documents for the map section")
 	mapRounds := flag.Int("map-rounds", 30, "map queries per zoom level and path in the map section")
 	pushReports := flag.Int("push-notifications", 100, "push section: notifications in the backlog")
 	pushDevices := flag.Int("push-devices", 50, "push section: devices each notification goes to")

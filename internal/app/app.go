@@ -131,6 +131,11 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	go hols.Watch(ctx, 5*time.Second)
 	cal := hols.Calendar()
 	public := &publicmap.Service{Store: store, Catalogue: router.Catalogue, Places: jurisdiction.Default(), Calendar: cal}
+	if rebuilt, err := public.Upgrade(ctx); err != nil {
+		return fmt.Errorf("start-up: public map tiles: %w", err)
+	} else if rebuilt {
+		log.Info("public map tiles rebuilt in the current format", "format", publicmap.FormatVersion)
+	}
 	if cfg.SeedDemo {
 		if err := seedDemoReports(ctx, store, router.Catalogue(), jurisdiction.Default(), cal, public, time.Now()); err != nil {
 			return fmt.Errorf("start-up: demo reports: %w", err)

@@ -28,8 +28,8 @@ type blobDoc struct {
 var _ publicmap.Store = (*Store)(nil)
 
 func (s *Store) blobs(c publicmap.Collection) (*mongo.Collection, error) {
-	switch c {
-	case publicmap.Records, publicmap.Tiles, publicmap.Stats:
+	switch {
+	case c == publicmap.Records || c == publicmap.Stats || c == publicmap.Meta || publicmap.IsMapCollection(c):
 		return s.db.Collection(string(c)), nil
 	}
 	return nil, fmt.Errorf("mongostore: unknown public collection %q", c)
@@ -48,8 +48,9 @@ func (s *Store) Doc(ctx context.Context, c publicmap.Collection, id string) ([]b
 	return d.Data, nil
 }
 
-// Docs returns the documents among ids that exist, reading each by _id (16 at a time): FerretDB answers
-// _id equality from its index but would scan the collection for $in.
+// Docs returns the documents among ids that exist, reading each by _id (16 at a time): FerretDB pushes a
+// lone _id equality down to SQLite (which scans the table's rows until it meets it, cheap in the small
+// collections publicmap keeps) but would decode every document of the collection for $in.
 func (s *Store) Docs(ctx context.Context, c publicmap.Collection, ids []string) (map[string][]byte, error) {
 	out := make(map[string][]byte, len(ids))
 	var (
@@ -120,49 +121,101 @@ func (s *Store) UpdateDoc(ctx context.Context, c publicmap.Collection, id string
 			return mapErr(err, string(c))
 		}
 		now := time.Now()
-		ok, err := s.claim(ctx, fmt.Sprintf("doc:%s:%s:%d", c, id, d.V+1), now, now.Add(time.Hour))
+		ok, err := s.claim(ctx, fmt.Sprintf("doc:%s:%s:%d", c, id, d.V+1), now, now.Add(docClaimTTL))
 		if err != nil {
 			return err
 		}
 		if !ok {
 			continue
 		}
-		res, err := col.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "v", Value: d.V}},
+		// The claim alone decides who writes version v+1, so the update filters on _id alone: FerretDB
+		// pushes only a lone _id down to SQLite and would decode every document of the collection to test
+		// {_id, v}. A writer that held its claim so long that the claim may have expired starts again.
+		if time.Since(now) > docClaimTTL/2 {
+			continue
+		}
+		res, err := col.UpdateOne(ctx, byID(id),
 			bson.D{{Key: "$set", Value: bson.D{{Key: "data", Value: next}, {Key: "v", Value: d.V + 1}}}})
 		if err != nil {
 			return mapErr(err, string(c))
 		}
-		if res.ModifiedCount == 1 {
+		if res.MatchedCount == 1 {
 			return nil
 		}
 	}
 }
 
-// PutDocs overwrites documents, bumping their versions (rebuilds and the benchmark's seeding).
+// docClaimTTL is how long the claim on a document version lives.
+const docClaimTTL = time.Hour
+
+// PutDocs overwrites documents, bumping their versions (rebuilds and the benchmark's seeding). New
+// documents go in with one unordered InsertMany per 500 (FerretDB writes an insert batch in one SQLite
+// transaction, but each upsert in its own); those that already exist are then upserted one by one.
 func (s *Store) PutDocs(ctx context.Context, c publicmap.Collection, docs map[string][]byte) error {
 	col, err := s.blobs(c)
 	if err != nil {
 		return err
 	}
-	models := make([]mongo.WriteModel, 0, min(len(docs), 200))
-	flush := func() error {
-		if len(models) == 0 {
-			return nil
-		}
-		_, err := col.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
-		models = models[:0]
-		return mapErr(err, string(c))
+	ids := make([]string, 0, len(docs))
+	for id := range docs {
+		ids = append(ids, id)
 	}
-	for id, data := range docs {
-		models = append(models, mongo.NewUpdateOneModel().SetFilter(byID(id)).SetUpsert(true).
-			SetUpdate(bson.D{{Key: "$set", Value: bson.D{{Key: "data", Value: data}}}, {Key: "$inc", Value: bson.D{{Key: "v", Value: 1}}}}))
-		if len(models) == 200 {
-			if err := flush(); err != nil {
-				return err
+	for len(ids) > 0 {
+		batch := ids[:min(len(ids), 500)]
+		ids = ids[len(batch):]
+		fresh := make([]any, len(batch))
+		for i, id := range batch {
+			fresh[i] = blobDoc{ID: id, V: 1, Data: docs[id]}
+		}
+		_, err := col.InsertMany(ctx, fresh, options.InsertMany().SetOrdered(false))
+		var bwe mongo.BulkWriteException
+		switch {
+		case err == nil:
+			continue
+		case !errors.As(err, &bwe) || bwe.WriteConcernError != nil:
+			return mapErr(err, string(c))
+		}
+		var existing []mongo.WriteModel
+		for _, we := range bwe.WriteErrors {
+			if !mongo.IsDuplicateKeyError(we) || we.Index < 0 || we.Index >= len(batch) {
+				return mapErr(err, string(c))
 			}
+			id := batch[we.Index]
+			existing = append(existing, mongo.NewUpdateOneModel().SetFilter(byID(id)).SetUpsert(true).
+				SetUpdate(bson.D{{Key: "$set", Value: bson.D{{Key: "data", Value: docs[id]}}}, {Key: "$inc", Value: bson.D{{Key: "v", Value: 1}}}}))
+		}
+		if _, err := col.BulkWrite(ctx, existing, options.BulkWrite().SetOrdered(false)); err != nil {
+			return mapErr(err, string(c))
 		}
 	}
-	return flush()
+	return nil
+}
+
+// Collections lists the database's collections.
+func (s *Store) Collections(ctx context.Context) ([]publicmap.Collection, error) {
+	names, err := s.db.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		return nil, mapErr(err, "collections")
+	}
+	out := make([]publicmap.Collection, len(names))
+	for i, n := range names {
+		out[i] = publicmap.Collection(n)
+	}
+	return out, nil
+}
+
+// DeleteDocs removes documents, each by _id.
+func (s *Store) DeleteDocs(ctx context.Context, c publicmap.Collection, ids []string) error {
+	col, err := s.blobs(c)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if _, err := col.DeleteOne(ctx, byID(id)); err != nil {
+			return mapErr(err, string(c))
+		}
+	}
+	return nil
 }
 
 // ScanDocs returns up to limit documents with _id > after, in _id order.

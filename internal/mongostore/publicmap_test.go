@@ -214,6 +214,20 @@ func TestConcurrentPublication(t *testing.T) {
 			t.Errorf("zoom %d: %d reports, want %d", zoom, total, n)
 		}
 	}
+	// The breakdowns that filtered clusters read followed the tiles.
+	for cat, want := range map[string]int{"road_damage": n, "garbage": 0} {
+		res, _, err := svc.Map(ctx, box, 8, publicmap.Filter{Category: cat}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		total := 0
+		for _, f := range res.Features {
+			total += f.Count
+		}
+		if total != want {
+			t.Errorf("zoom 8, %s: %d reports, want %d", cat, total, want)
+		}
+	}
 	// Rebuild from the records gives the same answer.
 	if got, err := svc.Rebuild(ctx); err != nil || got != n {
 		t.Fatalf("Rebuild: %d %v", got, err)
@@ -221,5 +235,72 @@ func TestConcurrentPublication(t *testing.T) {
 	res, _, _ := svc.Map(ctx, box, 8, publicmap.Filter{}, "")
 	if len(res.Features) == 0 || res.Features[0].Count == 0 {
 		t.Errorf("after rebuild: %+v", res.Features)
+	}
+}
+
+// TestUpgradeRebuildsTilesOfAnotherFormat: a database whose tiles predate FormatVersion (no format
+// document; tiles of format 1 in map_tiles) is rebuilt from the publication records at start-up, once.
+func TestUpgradeRebuildsTilesOfAnotherFormat(t *testing.T) {
+	t.Parallel()
+	s := openTestStore(t)
+	svc := publicService(t, s)
+	ctx := testenv.Context(t)
+	if rebuilt, err := svc.Upgrade(ctx); err != nil || rebuilt {
+		t.Fatalf("empty database: rebuilt %v, %v", rebuilt, err)
+	}
+	var items []publicmap.Item
+	for i := range 6 {
+		r, tk := resolvedReport(svc, i+1, []string{"road_damage", "garbage"}[i%2], 4)
+		items = append(items, publicmap.Item{Report: r, Ticket: tk})
+	}
+	if err := svc.SyncAll(ctx, items); err != nil {
+		t.Fatal(err)
+	}
+	// Format 1 left a z12 cluster tile in map_tiles; the z8 tile of today's format went missing.
+	old := []byte(`{"z":12,"x":3265,"y":1805,"n":6,"c":[{"x":26124,"y":14444,"n":6,"la":20.955,"lo":107.05,"g":[{"k":"road_damage|ubnd-06673|06673|202611","n":6}]}]}`)
+	if err := s.PutDocs(ctx, "map_tiles", map[string][]byte{"12/3265/1805": old}); err != nil {
+		t.Fatal(err)
+	}
+	box := publicmap.BBox{MinLng: 106.9, MinLat: 20.9, MaxLng: 107.2, MaxLat: 21.0}
+	_, top := publicmap.Plan(box, 8)
+	for _, id := range top {
+		if err := s.DeleteDocs(ctx, publicmap.TileCollection(id), []string{id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.DeleteDocs(ctx, publicmap.Meta, []string{"format"}); err != nil {
+		t.Fatal(err)
+	}
+	if res, _, _ := svc.Map(ctx, box, 8, publicmap.Filter{}, ""); len(res.Features) != 0 {
+		t.Fatalf("the broken z8 tile still answers: %+v", res.Features)
+	}
+
+	if rebuilt, err := svc.Upgrade(ctx); err != nil || !rebuilt {
+		t.Fatalf("old format: rebuilt %v, %v", rebuilt, err)
+	}
+	for _, f := range []publicmap.Filter{{}, {Category: "garbage"}} {
+		want := 6
+		if f.Category != "" {
+			want = 3
+		}
+		for _, zoom := range []int{8, 12, 16, 20} {
+			res, _, err := svc.Map(ctx, box, zoom, f, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			total := 0
+			for _, ft := range res.Features {
+				total += max(ft.Count, 1)
+			}
+			if total != want {
+				t.Errorf("%+v zoom %d after the upgrade: %d reports, want %d", f, zoom, total, want)
+			}
+		}
+	}
+	if ids, _, err := s.ScanDocs(ctx, "map_tiles", "", 10); err != nil || len(ids) != 0 {
+		t.Errorf("format 1 documents left: %v %v", ids, err)
+	}
+	if rebuilt, err := svc.Upgrade(ctx); err != nil || rebuilt {
+		t.Errorf("second start: rebuilt %v, %v", rebuilt, err)
 	}
 }

@@ -78,6 +78,11 @@ func (f Filter) matchPoint(s Summary) bool {
 	return true
 }
 
+// IsZero reports whether the filter lets every report through.
+func (f Filter) IsZero() bool {
+	return f.Category == "" && f.Agency == "" && f.Commune == "" && f.Since.IsZero() && f.Until.IsZero()
+}
+
 // matchGroup applies the filter to a breakdown key, with since/until at month granularity.
 func (f Filter) matchGroup(k string) bool {
 	p := strings.Split(k, "|")
@@ -104,18 +109,21 @@ type Feature struct {
 	Point    *Summary // reports
 }
 
-// LevelFor is the tile level that serves a map at zoom z.
+// LevelFor is the tile level that serves a map at zoom z: the cluster level one or two below the zoom
+// (so a screen of 1280 × 800 px reads at most 12 tiles, 6 at even zooms), the top level below that, and
+// leaves from LeafLevel+1 on.
 func LevelFor(zoom int) int {
 	switch {
-	case zoom <= 9:
-		return 8
-	case zoom <= 11:
-		return 10
-	case zoom <= 14:
-		return 12
+	case zoom <= TopLevel+1:
+		return TopLevel
+	case zoom > LeafLevel:
+		return LeafLevel
 	}
-	return LeafLevel
+	return (zoom - 1) &^ 1
 }
+
+// clusterLevel is the grid clusters are drawn on at zoom z: cells of 64 px.
+func clusterLevel(zoom int) int { return min(zoom+2, 22) }
 
 // Plan returns the level and the _ids of the tiles a query reads (none when the box misses the Extent).
 func Plan(b BBox, zoom int) (int, []string) {
@@ -139,38 +147,89 @@ func Plan(b BBox, zoom int) (int, []string) {
 	}
 }
 
-// Features answers a map query from the tiles Plan named: reports where the tiles carry them, clusters
-// elsewhere; at most MaxFeatures (truncated says more matched). Reports too many to draw at a high zoom
-// are grouped on the fly into cells two levels below the zoom.
-func Features(tiles []Tile, b BBox, zoom int, f Filter) (out []Feature, truncated bool) {
+// Features answers a map query from the tiles Plan named and, when f filters, the breakdowns of those
+// that are not inline (by tile _id; a missing one counts nothing): from zoom PointsMinZoom on, reports
+// where the tiles carry them; clusters of about 64 px elsewhere; at most MaxFeatures (truncated says more matched). Reports too many
+// to draw are grouped on the fly the same way.
+func Features(tiles []Tile, breakdowns map[string]*Breakdown, b BBox, zoom int, f Filter) (out []Feature, truncated bool) {
 	var points []Summary
+	grid := clusterLevel(zoom)
+	type acc struct {
+		n        int
+		lat, lng float64
+	}
+	merged := map[[2]int]*acc{}
+	var order [][2]int
+	addCluster := func(level, x, y, n int, lat, lng float64) {
+		if level > grid {
+			x, y = x>>(level-grid), y>>(level-grid)
+		}
+		k := [2]int{x, y}
+		a := merged[k]
+		if a == nil {
+			a = &acc{}
+			merged[k] = a
+			order = append(order, k)
+		}
+		a.n += n
+		a.lat += lat * float64(n)
+		a.lng += lng * float64(n)
+	}
 	for _, t := range tiles {
-		if t.Points != nil {
+		if t.inline() {
 			for _, p := range t.Points {
-				if !p.Gone && b.contains(p.Lat, p.Lng) && f.matchPoint(p) {
+				switch {
+				case p.Gone || !b.contains(p.Lat, p.Lng) || !f.matchPoint(p):
+				case zoom < PointsMinZoom:
+					x, y := tileXY(grid, p.Lat, p.Lng)
+					addCluster(grid, x, y, 1, p.Lat, p.Lng)
+				default:
 					points = append(points, p)
 				}
 			}
 			continue
 		}
+		var counts func(c Cell) int
+		if f.IsZero() {
+			counts = func(c Cell) int { return c.N }
+		} else {
+			bd := breakdowns[TileID(t.Z, t.X, t.Y)]
+			if bd == nil {
+				continue
+			}
+			match := make([]bool, len(bd.Keys))
+			for i, k := range bd.Keys {
+				match[i] = f.matchGroup(k)
+			}
+			counts = func(c Cell) int {
+				n := 0
+				for _, kc := range bd.Cells[[2]int{c.X, c.Y}] {
+					if match[kc.K] {
+						n += kc.N
+					}
+				}
+				return n
+			}
+		}
 		for _, c := range t.Cells {
 			if !b.contains(c.Lat, c.Lng) {
 				continue
 			}
-			n := 0
-			for _, g := range c.G {
-				if f.matchGroup(g.K) {
-					n += g.N
-				}
-			}
-			if n > 0 {
-				out = append(out, Feature{Lat: c.Lat, Lng: c.Lng, Count: n})
+			if n := counts(c); n > 0 {
+				addCluster(t.Z+CellDepth, c.X, c.Y, n, c.Lat, c.Lng)
 			}
 		}
 	}
-	if len(out)+len(points) > MaxFeatures && len(points) > 0 {
-		out = append(out, clusterPoints(points, min(zoom+2, 22))...)
+	if len(order)+len(points) > MaxFeatures && len(points) > 0 {
+		for _, p := range points {
+			x, y := tileXY(grid, p.Lat, p.Lng)
+			addCluster(grid, x, y, 1, p.Lat, p.Lng)
+		}
 		points = nil
+	}
+	for _, k := range order {
+		a := merged[k]
+		out = append(out, Feature{Lat: round6(a.lat / float64(a.n)), Lng: round6(a.lng / float64(a.n)), Count: a.n})
 	}
 	sort.Slice(points, func(i, j int) bool { return points[i].Code < points[j].Code })
 	for i := range points {
@@ -181,31 +240,4 @@ func Features(tiles []Tile, b BBox, zoom int, f Filter) (out []Feature, truncate
 		return out[:MaxFeatures], true
 	}
 	return out, false
-}
-
-func clusterPoints(points []Summary, level int) []Feature {
-	type acc struct {
-		n        int
-		lat, lng float64
-	}
-	cells := map[[2]int]*acc{}
-	var order [][2]int
-	for _, p := range points {
-		x, y := tileXY(level, p.Lat, p.Lng)
-		a := cells[[2]int{x, y}]
-		if a == nil {
-			a = &acc{}
-			cells[[2]int{x, y}] = a
-			order = append(order, [2]int{x, y})
-		}
-		a.n++
-		a.lat += p.Lat
-		a.lng += p.Lng
-	}
-	out := make([]Feature, 0, len(order))
-	for _, k := range order {
-		a := cells[k]
-		out = append(out, Feature{Lat: round6(a.lat / float64(a.n)), Lng: round6(a.lng / float64(a.n)), Count: a.n})
-	}
-	return out
 }

@@ -7,9 +7,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 
+	"errors"
 	"fmt"
-	"sort"
-
+	"sync"
 	"time"
 
 	"github.com/quangninh/feedback/internal/catalogue"
@@ -25,8 +25,9 @@ type Collection string
 // The collections.
 const (
 	Records Collection = "public_reports" // _id: report code
-	Tiles   Collection = "map_tiles"      // _id: "z/x/y"
-	Stats   Collection = "stats"          // _id: "YYYY-MM-DD|dimension"
+	Meta    Collection = "map_meta"       // _id: "format"
+	// Tiles and their breakdowns live in many collections: see TileCollection.
+	Stats Collection = "stats" // _id: "YYYY-MM-DD|dimension"
 )
 
 // Store keeps the precomputed documents, addressed only by _id. Documents are opaque bytes.
@@ -41,6 +42,10 @@ type Store interface {
 	UpdateDoc(ctx context.Context, c Collection, id string, change func(old []byte) ([]byte, error)) error
 	// PutDocs overwrites documents (Rebuild).
 	PutDocs(ctx context.Context, c Collection, docs map[string][]byte) error
+	// DeleteDocs removes documents (missing ones are no error).
+	DeleteDocs(ctx context.Context, c Collection, ids []string) error
+	// Collections lists the collections that exist.
+	Collections(ctx context.Context) ([]Collection, error)
 	// ScanDocs returns up to limit documents with _id > after, in _id order.
 	ScanDocs(ctx context.Context, c Collection, after string, limit int) (ids []string, docs [][]byte, err error)
 }
@@ -51,6 +56,17 @@ type Service struct {
 	Catalogue func() *catalogue.Catalogue
 	Places    *jurisdiction.Index
 	Calendar  *workcal.Calendar
+
+	cacheOnce sync.Once
+	cache     *breakdownCache
+}
+
+// CacheBytes is the budget, in encoded bytes, of each Service's cache of tile breakdowns.
+const CacheBytes = 64 << 20
+
+func (s *Service) breakdownCache() *breakdownCache {
+	s.cacheOnce.Do(func() { s.cache = newBreakdownCache(CacheBytes) })
+	return s.cache
 }
 
 // record is the publication record of a report: its public view when public, and what it contributed to
@@ -198,10 +214,10 @@ func addStats(out map[string]map[string]StatEntry, code string, rec record, old 
 }
 
 func (s *Service) updateTiles(ctx context.Context, leaves map[string][]Summary) error {
-	parents := map[string]bool{}
+	parents := map[string]map[string]bool{} // parent → its changed children
 	for id, entries := range leaves {
 		changed := false
-		err := s.Store.UpdateDoc(ctx, Tiles, id, func(raw []byte) ([]byte, error) {
+		err := s.Store.UpdateDoc(ctx, TileCollection(id), id, func(raw []byte) ([]byte, error) {
 			t, err := decodeTile(raw, id)
 			if err != nil {
 				return nil, err
@@ -219,49 +235,227 @@ func (s *Service) updateTiles(ctx context.Context, leaves map[string][]Summary) 
 			return err
 		}
 		if changed {
-			parents[ParentOf(id)] = true
+			addChanged(parents, id)
 		}
 	}
 	for len(parents) > 0 {
-		next := map[string]bool{}
-		for id := range parents {
-			if err := s.rebuildTile(ctx, id); err != nil {
+		next := map[string]map[string]bool{}
+		for id, changed := range parents {
+			if err := s.rebuildTile(ctx, id, changed); err != nil {
 				return err
 			}
-			if p := ParentOf(id); p != "" {
-				next[p] = true
-			}
+			addChanged(next, id)
 		}
 		parents = next
 	}
 	return nil
 }
 
+func addChanged(parents map[string]map[string]bool, child string) {
+	p := ParentOf(child)
+	if p == "" {
+		return
+	}
+	if parents[p] == nil {
+		parents[p] = map[string]bool{}
+	}
+	parents[p][child] = true
+}
+
 // rebuildTile recomputes a cluster tile from its children, under the store's arbitration: the children
-// are read after the tile's version, so the last writer saw every child change made before it.
-func (s *Service) rebuildTile(ctx context.Context, id string) error {
-	return s.Store.UpdateDoc(ctx, Tiles, id, func(raw []byte) ([]byte, error) {
-		docs, err := s.Store.Docs(ctx, Tiles, Children(id))
+// are read after the tile's version, so the last writer saw every child change made before it. The
+// breakdown follows the tile (see putBreakdown). changed names the children that changed.
+func (s *Service) rebuildTile(ctx context.Context, id string, changed map[string]bool) error {
+	var (
+		hash  string
+		bd    []byte
+		built *Breakdown
+		wrote bool
+	)
+	err := s.Store.UpdateDoc(ctx, TileCollection(id), id, func(raw []byte) ([]byte, error) {
+		ids, err := childrenToRead(raw, id, changed)
 		if err != nil {
 			return nil, err
 		}
-		children := make([]Tile, 0, len(docs))
-		for cid, d := range docs {
-			c, err := decodeTile(d, cid)
+		children, err := s.nodes(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		n := BuildParent(id, children)
+		doc, b, err := n.Encode()
+		if err != nil {
+			return nil, err
+		}
+		hash, bd, built, wrote = n.Tile.B, b, n.Breakdown, !bytes.Equal(doc, raw)
+		if !wrote {
+			return nil, nil
+		}
+		return doc, nil
+	})
+	if err != nil || !wrote || bd == nil {
+		return err
+	}
+	if err := s.putBreakdown(ctx, id, bd, hash); err != nil {
+		return err
+	}
+	// The parent's rebuild, next, reads it: spare it reading back what this process just wrote.
+	s.breakdownCache().put(id, hash, built, len(bd))
+	return nil
+}
+
+// childrenToRead are the children a rebuild of tile id reads: those the tile counts reports in, and the
+// changed ones. The others are empty (or were, when the tile was last built); reading them would cost a
+// scan of their collection each on FerretDB for nothing. Rebuild reads everything.
+func childrenToRead(raw []byte, id string, changed map[string]bool) ([]string, error) {
+	t, err := decodeTile(raw, id)
+	if err != nil {
+		return nil, err
+	}
+	has := map[string]bool{}
+	for c := range changed {
+		has[c] = true
+	}
+	for _, c := range t.Cells {
+		shift := CellDepth - 2 // cells are CellDepth levels below the tile, children 2
+		has[TileID(t.Z+2, c.X>>shift, c.Y>>shift)] = true
+	}
+	for _, p := range t.Points {
+		x, y := tileXY(t.Z+2, p.Lat, p.Lng)
+		has[TileID(t.Z+2, x, y)] = true
+	}
+	var ids []string
+	for _, c := range Children(id) {
+		if has[c] {
+			ids = append(ids, c)
+		}
+	}
+	return ids, nil
+}
+
+// putBreakdown stores the breakdown of tile id, unless the tile no longer names it (a later rebuild won,
+// and writes its own): so concurrent rebuilds leave the breakdown the tile names. Between the two writes
+// readers see the new tile with the old breakdown (its hash differs, so it is not cached).
+func (s *Service) putBreakdown(ctx context.Context, id string, bd []byte, hash string) error {
+	return s.Store.UpdateDoc(ctx, BreakdownCollection(id), id, func(old []byte) ([]byte, error) {
+		if old != nil && contentHash(old) == hash {
+			return nil, nil
+		}
+		raw, err := s.Store.Doc(ctx, TileCollection(id), id)
+		if err != nil {
+			return nil, err
+		}
+		t, err := decodeTile(raw, id)
+		if err != nil || t.B != hash {
+			return nil, err
+		}
+		return bd, nil
+	})
+}
+
+// nodes reads tiles and, for those that need them, their breakdowns; missing tiles are left out.
+func (s *Service) nodes(ctx context.Context, ids []string) ([]Node, error) {
+	docs, err := s.docs(ctx, ids, TileCollection)
+	if err != nil {
+		return nil, err
+	}
+	tiles := make([]Tile, 0, len(docs))
+	for _, id := range ids {
+		if raw, ok := docs[id]; ok {
+			t, err := decodeTile(raw, id)
 			if err != nil {
 				return nil, err
 			}
-			children = append(children, c)
+			tiles = append(tiles, t)
 		}
-		sort.Slice(children, func(i, j int) bool {
-			return TileID(children[i].Z, children[i].X, children[i].Y) < TileID(children[j].Z, children[j].X, children[j].Y)
-		})
-		b, err := json.Marshal(BuildParent(id, children))
-		if err != nil || bytes.Equal(b, raw) {
-			return nil, err
+	}
+	bds, _, err := s.breakdowns(ctx, tiles)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Node, len(tiles))
+	for i, t := range tiles {
+		out[i] = Node{Tile: t, Breakdown: bds[TileID(t.Z, t.X, t.Y)]}
+	}
+	return out, nil
+}
+
+// breakdowns returns the breakdowns of the tiles that have one, by tile _id, from the cache when the
+// tile names the cached content, else read (and then cached when it is the content the tile names).
+// settled is false when a breakdown read is not the one its tile names (it is used all the same).
+func (s *Service) breakdowns(ctx context.Context, tiles []Tile) (_ map[string]*Breakdown, settled bool, _ error) {
+	out := map[string]*Breakdown{}
+	cache := s.breakdownCache()
+	hashes := map[string]string{}
+	var ids []string
+	for _, t := range tiles {
+		if t.inline() || t.B == "" {
+			continue
 		}
-		return b, nil
-	})
+		id := TileID(t.Z, t.X, t.Y)
+		if b := cache.get(id, t.B); b != nil {
+			out[id] = b
+			continue
+		}
+		hashes[id] = t.B
+		ids = append(ids, id)
+	}
+	if len(ids) == 0 {
+		return out, true, nil
+	}
+	docs, err := s.docs(ctx, ids, BreakdownCollection)
+	if err != nil {
+		return nil, false, err
+	}
+	settled = len(docs) == len(ids)
+	for id, raw := range docs {
+		b, err := DecodeBreakdown(raw)
+		if err != nil {
+			return nil, false, fmt.Errorf("publicmap: breakdown %s: %w", id, err)
+		}
+		out[id] = b
+		if contentHash(raw) == hashes[id] {
+			cache.put(id, hashes[id], b, len(raw))
+		} else {
+			settled = false
+		}
+	}
+	return out, settled, nil
+}
+
+// docs reads documents spread over collections (where names each one's), one collection at a time.
+func (s *Service) docs(ctx context.Context, ids []string, where func(id string) Collection) (map[string][]byte, error) {
+	byCol := map[Collection][]string{}
+	for _, id := range ids {
+		byCol[where(id)] = append(byCol[where(id)], id)
+	}
+	if len(byCol) == 1 {
+		for c, ids := range byCol {
+			return s.Store.Docs(ctx, c, ids)
+		}
+	}
+	out := make(map[string][]byte, len(ids))
+	var (
+		mu       sync.Mutex
+		wg       sync.WaitGroup
+		firstErr error
+	)
+	for c, ids := range byCol {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			docs, err := s.Store.Docs(ctx, c, ids)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+			for id, d := range docs {
+				out[id] = d
+			}
+		}()
+	}
+	wg.Wait()
+	return out, firstErr
 }
 
 func decodeTile(raw []byte, id string) (Tile, error) {
@@ -308,8 +502,9 @@ func (s *Service) updateStats(ctx context.Context, entries map[string]map[string
 	return nil
 }
 
-// Rebuild recomputes every map tile from the publication records (recovery after a bug or a lost write).
-// It returns the number of records read.
+// Rebuild recomputes every map tile from the publication records (recovery after a bug or a lost write,
+// or a change of FormatVersion) and deletes tile documents that no longer belong. It returns the number of
+// records read. Run it when no report is being published: it overwrites tiles without arbitration.
 func (s *Service) Rebuild(ctx context.Context) (int, error) {
 	leaves := map[string]*Tile{}
 	after, n := "", 0
@@ -324,47 +519,94 @@ func (s *Service) Rebuild(ctx context.Context) (int, error) {
 				return n, fmt.Errorf("publicmap: record %s: %w", ids[i], err)
 			}
 			n++
-			t := leaves[rec.Leaf]
+			if rec.Summary == nil {
+				continue
+			}
+			id := LeafOf(rec.Lat, rec.Lng) // not rec.Leaf: records written before FormatVersion 2 name a z14 leaf
+			t := leaves[id]
 			if t == nil {
-				z, x, y, _ := ParseTileID(rec.Leaf)
+				z, x, y, _ := ParseTileID(id)
 				t = &Tile{Z: z, X: x, Y: y}
-				leaves[rec.Leaf] = t
+				leaves[id] = t
 			}
-			if rec.Summary != nil {
-				t.SetEntry(*rec.Summary)
-			}
+			t.Points = append(t.Points, *rec.Summary)
 		}
 		if len(ids) < 500 {
 			break
 		}
 		after = ids[len(ids)-1]
 	}
-	level := map[string]Tile{}
-	for id, t := range leaves {
-		level[id] = *t
+	written := map[Collection]map[string]bool{}
+	err := BuildPyramid(leaves, func(c Collection, docs map[string][]byte) error {
+		if written[c] == nil {
+			written[c] = map[string]bool{}
+		}
+		for id := range docs {
+			written[c][id] = true
+		}
+		return s.Store.PutDocs(ctx, c, docs)
+	})
+	if err != nil {
+		return n, err
 	}
-	for len(level) > 0 {
-		docs := make(map[string][]byte, len(level))
-		parents := map[string][]Tile{}
-		for id, t := range level {
-			b, err := json.Marshal(t)
+	cols, err := s.Store.Collections(ctx)
+	if err != nil {
+		return n, err
+	}
+	for _, c := range cols {
+		if !IsMapCollection(c) {
+			continue
+		}
+		for after := ""; ; {
+			ids, _, err := s.Store.ScanDocs(ctx, c, after, 500)
 			if err != nil {
 				return n, err
 			}
-			docs[id] = b
-			if p := ParentOf(id); p != "" {
-				parents[p] = append(parents[p], t)
+			var stale []string
+			for _, id := range ids {
+				if !written[c][id] {
+					stale = append(stale, id)
+				}
 			}
-		}
-		if err := s.Store.PutDocs(ctx, Tiles, docs); err != nil {
-			return n, err
-		}
-		level = map[string]Tile{}
-		for id, children := range parents {
-			level[id] = BuildParent(id, children)
+			if err := s.Store.DeleteDocs(ctx, c, stale); err != nil {
+				return n, err
+			}
+			if len(ids) < 500 {
+				break
+			}
+			after = ids[len(ids)-1]
 		}
 	}
-	return n, nil
+	return n, s.Store.PutDocs(ctx, Meta, map[string][]byte{formatID: formatDoc()})
+}
+
+func formatDoc() []byte { return []byte(fmt.Sprintf(`{"v":%d}`, FormatVersion)) }
+
+// Upgrade makes the tiles follow FormatVersion: a database whose tiles were written in another format (or
+// before formats were recorded) is rebuilt from the publication records, an empty one only marked. Call
+// it at start-up, before reports are published. It returns fault.ErrUnavailable when the database does
+// not answer.
+func (s *Service) Upgrade(ctx context.Context) (rebuilt bool, err error) {
+	raw, err := s.Store.Doc(ctx, Meta, formatID)
+	switch {
+	case err == nil:
+		var f struct{ V int }
+		if json.Unmarshal(raw, &f) == nil && f.V == FormatVersion {
+			return false, nil
+		}
+	case !errors.Is(err, fault.ErrNotFound):
+		return false, err
+	}
+	// Nothing was ever published: nothing to rebuild.
+	ids, _, err := s.Store.ScanDocs(ctx, Records, "", 1)
+	if err != nil {
+		return false, err
+	}
+	if len(ids) == 0 {
+		return false, s.Store.PutDocs(ctx, Meta, map[string][]byte{formatID: formatDoc()})
+	}
+	_, err = s.Rebuild(ctx)
+	return err == nil, err
 }
 
 // MapResult is the answer to a map query.
@@ -379,7 +621,7 @@ type MapResult struct {
 // does not answer.
 func (s *Service) Map(ctx context.Context, b BBox, zoom int, f Filter, etag string) (res MapResult, notModified bool, err error) {
 	_, ids := Plan(b, zoom)
-	docs, err := s.Store.Docs(ctx, Tiles, ids)
+	docs, err := s.docs(ctx, ids, TileCollection)
 	if err != nil {
 		return MapResult{}, false, err
 	}
@@ -403,7 +645,20 @@ func (s *Service) Map(ctx context.Context, b BBox, zoom int, f Filter, etag stri
 			tiles = append(tiles, t)
 		}
 	}
-	res.Features, res.Truncated = Features(tiles, b, zoom, f)
+	var bds map[string]*Breakdown
+	if !f.IsZero() {
+		var settled bool
+		if bds, settled, err = s.breakdowns(ctx, tiles); err != nil {
+			return MapResult{}, false, err
+		}
+		if !settled {
+			// A breakdown older than its tile (a rebuild between its two writes): an ETag no later
+			// request carries, so the next one is answered afresh.
+			sum := sha256.Sum256([]byte(fmt.Sprintf("%s|unsettled|%d", res.ETag, time.Now().UnixNano())))
+			res.ETag = `"` + hex.EncodeToString(sum[:12]) + `"`
+		}
+	}
+	res.Features, res.Truncated = Features(tiles, bds, b, zoom, f)
 	return res, false, nil
 }
 

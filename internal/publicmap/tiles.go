@@ -1,21 +1,32 @@
 package publicmap
 
-// The tile scheme. Web-Mercator tiles "z/x/y" at four levels:
+// The tile scheme. Web-Mercator tiles "z/x/y":
 //
-//   - LeafLevel (14, about 2.4 km): every report of the tile, as a Summary (tombstones included);
-//   - cluster levels 12, 10 and 8: counts per sub-cell CellDepth levels deeper (an 8 × 8 grid), each cell
-//     with its mean position and a small breakdown by "category|agency|commune|YYYYMM" so that filters
-//     still work; level 12 also inlines the reports themselves when the tile holds at most InlineMax.
+//   - LeafLevel (18, about 150 m): every report of the tile, as a Summary (tombstones included). A leaf is
+//     small because it is small on the ground; only the highest zooms read leaves.
+//   - cluster levels 16, 14, 12, 10 and 8: a cluster tile is two documents.
+//     The tile itself ("z/x/y") holds the count and mean position of each sub-cell CellDepth levels deeper
+//     (a 16 × 16 grid), and at levels ≥ InlineMinLevel the reports themselves when the tile holds at most
+//     InlineMax. It stays small (at most 256 cells, or InlineMax summaries) whatever the number of reports,
+//     and is all an unfiltered query reads.
+//     Its breakdown (same _id, see BreakdownCollection) counts each cell's reports by
+//     "category|agency|commune|YYYYMM", for filtered queries. It grows with the variety of reports and
+//     months, so it is read only when a filter needs it, and then cached per process keyed by its content
+//     hash, which the tile document names (Tile.B): a tile read fresh at every query says whether the
+//     cached breakdown is still the current one.
 //
 // A cluster tile is a pure function of its 16 children two levels down, so it is rebuilt from them rather
-// than patched: rebuilding is idempotent and heals any earlier lost write. A map query at zoom Z reads the
-// few tiles of one level that cover the bounding box, each by _id.
+// than patched: rebuilding is idempotent and heals any earlier lost write. A map query at zoom Z reads at
+// most a dozen tiles of one level (see LevelFor), each by _id.
 //
 // Trade-off of the filters: points are filtered exactly; clusters are filtered on the breakdown, which is
 // exact for category, agency and commune (and any combination of them) but counts since/until by whole
 // months of receipt, and positions a filtered cluster at the cell's unfiltered mean.
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
@@ -25,13 +36,58 @@ import (
 
 // Levels of the tile pyramid.
 const (
-	LeafLevel   = 14
-	TopLevel    = 8
-	CellDepth   = 3   // cells of a cluster tile are tiles CellDepth levels deeper
-	InlineMax   = 200 // a level-12 tile with at most this many reports carries them as points
-	MaxFeatures = 500 // per map response
-	maxTiles    = 64  // per map query; a bigger box is served from a coarser level
+	LeafLevel      = 18
+	TopLevel       = 8
+	CellDepth      = 4   // cells of a cluster tile are tiles CellDepth levels deeper (16 × 16)
+	InlineMinLevel = 10  // cluster tiles from this level down carry their reports when they have few
+	InlineMax      = 200 // ... at most this many
+	PointsMinZoom  = 12  // below this zoom a map shows only clusters
+	MaxFeatures    = 500 // per map response
+	maxTiles       = 64  // per map query; a bigger box is served from a coarser level
 )
+
+// FormatVersion names the layout of the tile documents; Service.Upgrade rebuilds tiles of another one.
+const FormatVersion = 2
+
+// formatID is the _id, in Meta, of the document naming the format of the tiles.
+const formatID = "format"
+
+// TileCollection is the collection of tile id, and BreakdownCollection that of its breakdown (same _id).
+// FerretDB 1.24 on SQLite finds a document by _id by scanning its collection until it meets it (the _id
+// index it creates does not match the expression its queries use), so the tiles are spread over
+// collections small enough to scan: one per level for 8 and 10 (about a hundred tiles in the province),
+// then one per ancestor a few levels up (see shardUp).
+func TileCollection(id string) Collection { return Collection("map_t" + shard(id)) }
+
+// BreakdownCollection is the collection of the breakdown of tile id.
+func BreakdownCollection(id string) Collection { return Collection("map_g" + shard(id)) }
+
+// IsMapCollection reports whether c holds tiles or breakdowns (of any format: "map_tiles" was FormatVersion 1's).
+func IsMapCollection(c Collection) bool {
+	return strings.HasPrefix(string(c), "map_t") || strings.HasPrefix(string(c), "map_g")
+}
+
+func shard(id string) string {
+	z, x, y, err := ParseTileID(id)
+	if err != nil || z <= 10 {
+		return strconv.Itoa(z)
+	}
+	up := shardUp(z)
+	return fmt.Sprintf("%d_%d_%d_%d", z, z-up, x>>up, y>>up)
+}
+
+// shardUp is how many levels up the ancestor that names the collection of a tile of level z is (> 10):
+// 3 for levels 12 and 14, which the busiest zooms read (at most 64 tiles a collection), 4 for 16 (256),
+// and 6 for leaves, read only at the highest zooms (4,096).
+func shardUp(z int) int {
+	switch {
+	case z == LeafLevel:
+		return 6
+	case z >= 16:
+		return 4
+	}
+	return 3
+}
 
 // Tile is one precomputed tile document.
 type Tile struct {
@@ -39,8 +95,9 @@ type Tile struct {
 	X      int       `json:"x"`
 	Y      int       `json:"y"`
 	N      int       `json:"n"`           // reports in the tile
-	Points []Summary `json:"p,omitempty"` // the leaf's entries, or the inlined reports of level 12
+	Points []Summary `json:"p,omitempty"` // the leaf's entries, or the inlined reports of a cluster tile
 	Cells  []Cell    `json:"c,omitempty"` // cluster levels
+	B      string    `json:"b,omitempty"` // content hash of the tile's breakdown document; "" when it has none
 }
 
 // Cell is a cluster cell of a tile.
@@ -50,13 +107,74 @@ type Cell struct {
 	N   int     `json:"n"`
 	Lat float64 `json:"la"` // mean position
 	Lng float64 `json:"lo"`
-	G   []Group `json:"g"`
 }
 
-// Group counts the reports of a cell that share a category, agency, commune and month of receipt.
-type Group struct {
-	K string `json:"k"` // "category|agency|commune|YYYYMM"
-	N int    `json:"n"`
+// inline reports whether the tile carries all its reports as points (leaves always do).
+func (t Tile) inline() bool { return t.Z == LeafLevel || t.Points != nil || t.N == 0 }
+
+// Breakdown counts the reports of each cell of a cluster tile by group key
+// ("category|agency|commune|YYYYMM"). Cells are keyed by their absolute x, y at level Z+CellDepth.
+type Breakdown struct {
+	Keys  []string
+	Cells map[[2]int][]KeyCount
+}
+
+// KeyCount is the number of reports of a cell with the key Keys[K].
+type KeyCount struct{ K, N int }
+
+// breakdownDoc is the stored form: keys once, then per cell [x, y, k, n, k, n, ...].
+type breakdownDoc struct {
+	K []string `json:"k"`
+	C [][]int  `json:"c"`
+}
+
+func encodeBreakdown(b *Breakdown) []byte {
+	d := breakdownDoc{K: b.Keys, C: make([][]int, 0, len(b.Cells))}
+	for xy, kc := range b.Cells {
+		row := make([]int, 0, 2+2*len(kc))
+		row = append(row, xy[0], xy[1])
+		for _, g := range kc {
+			row = append(row, g.K, g.N)
+		}
+		d.C = append(d.C, row)
+	}
+	sort.Slice(d.C, func(i, j int) bool {
+		if d.C[i][1] != d.C[j][1] {
+			return d.C[i][1] < d.C[j][1]
+		}
+		return d.C[i][0] < d.C[j][0]
+	})
+	raw, _ := json.Marshal(d) // ints and strings only: cannot fail
+	return raw
+}
+
+// DecodeBreakdown reads a breakdown document.
+func DecodeBreakdown(raw []byte) (*Breakdown, error) {
+	var d breakdownDoc
+	if err := json.Unmarshal(raw, &d); err != nil {
+		return nil, fmt.Errorf("publicmap: breakdown: %w", err)
+	}
+	b := &Breakdown{Keys: d.K, Cells: make(map[[2]int][]KeyCount, len(d.C))}
+	for _, row := range d.C {
+		if len(row) < 2 || len(row)%2 != 0 {
+			return nil, fmt.Errorf("publicmap: breakdown: bad cell row of %d numbers", len(row))
+		}
+		kc := make([]KeyCount, 0, len(row)/2-1)
+		for i := 2; i < len(row); i += 2 {
+			if row[i] < 0 || row[i] >= len(d.K) {
+				return nil, fmt.Errorf("publicmap: breakdown: key %d of %d", row[i], len(d.K))
+			}
+			kc = append(kc, KeyCount{K: row[i], N: row[i+1]})
+		}
+		b.Cells[[2]int{row[0], row[1]}] = kc
+	}
+	return b, nil
+}
+
+// contentHash names a document's content (Tile.B).
+func contentHash(raw []byte) string {
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:8])
 }
 
 // TileID is the _id of a tile.
@@ -155,9 +273,29 @@ func groupKey(s Summary) string {
 	return s.Category + "|" + s.Agency + "|" + s.Commune + "|" + strconv.Itoa(s.Received/100)
 }
 
+// Node is a tile with its breakdown (nil for leaves and tiles that inline their reports): what a parent
+// is built from, and what BuildParent returns.
+type Node struct {
+	Tile      Tile
+	Breakdown *Breakdown
+}
+
+// Encode returns the tile document and its breakdown document (nil when the tile has none), setting
+// Tile.B to the breakdown's content hash.
+func (n *Node) Encode() (tile, breakdown []byte, err error) {
+	n.Tile.B = ""
+	if n.Breakdown != nil {
+		breakdown = encodeBreakdown(n.Breakdown)
+		n.Tile.B = contentHash(breakdown)
+	}
+	tile, err = json.Marshal(n.Tile)
+	return tile, breakdown, err
+}
+
 // BuildParent computes the cluster tile id from its children (leaf or cluster tiles two levels down;
-// missing children are simply absent).
-func BuildParent(id string, children []Tile) Tile {
+// missing children are simply absent). A child that is not inline needs its breakdown; without it the
+// child's reports are counted in the cells but not in the parent's breakdown.
+func BuildParent(id string, children []Node) Node {
 	z, x, y, _ := ParseTileID(id)
 	t := Tile{Z: z, X: x, Y: y}
 	type acc struct {
@@ -166,56 +304,72 @@ func BuildParent(id string, children []Tile) Tile {
 		g        map[string]int
 	}
 	cells := map[[2]int]*acc{}
-	add := func(cx, cy, n int, lat, lng float64, groups map[string]int) {
+	cell := func(cx, cy int) *acc {
 		a := cells[[2]int{cx, cy}]
 		if a == nil {
 			a = &acc{g: map[string]int{}}
 			cells[[2]int{cx, cy}] = a
 		}
-		a.n += n
-		a.lat += lat * float64(n)
-		a.lng += lng * float64(n)
-		for k, v := range groups {
-			a.g[k] += v
-		}
+		return a
 	}
 	var points []Summary
 	allInline := true
 	for _, c := range children {
-		t.N += c.N
-		if c.Z == LeafLevel {
-			for _, p := range c.Points {
+		t.N += c.Tile.N
+		if c.Tile.inline() {
+			for _, p := range c.Tile.Points {
 				if p.Gone {
 					continue
 				}
-				cx, cy := tileXY(z+CellDepth, p.Lat, p.Lng)
-				add(cx, cy, 1, p.Lat, p.Lng, map[string]int{groupKey(p): 1})
+				a := cell(tileXY(z+CellDepth, p.Lat, p.Lng))
+				a.n++
+				a.lat += p.Lat
+				a.lng += p.Lng
+				a.g[groupKey(p)]++
 				points = append(points, p)
 			}
 			continue
 		}
-		if c.Points == nil && c.N > 0 {
-			allInline = false
+		allInline = false
+		for _, cc := range c.Tile.Cells {
+			a := cell(cc.X>>2, cc.Y>>2)
+			a.n += cc.N
+			a.lat += cc.Lat * float64(cc.N)
+			a.lng += cc.Lng * float64(cc.N)
 		}
-		points = append(points, c.Points...)
-		for _, cell := range c.Cells {
-			g := make(map[string]int, len(cell.G))
-			for _, gr := range cell.G {
-				g[gr.K] = gr.N
+		if c.Breakdown == nil {
+			continue
+		}
+		for xy, kcs := range c.Breakdown.Cells {
+			a := cell(xy[0]>>2, xy[1]>>2)
+			for _, kc := range kcs {
+				a.g[c.Breakdown.Keys[kc.K]] += kc.N
 			}
-			add(cell.X>>2, cell.Y>>2, cell.N, cell.Lat, cell.Lng, g)
 		}
 	}
+	bd := &Breakdown{Cells: map[[2]int][]KeyCount{}}
+	keyIndex := map[string]int{}
 	for k, a := range cells {
 		if a.n == 0 {
 			continue
 		}
-		c := Cell{X: k[0], Y: k[1], N: a.n, Lat: round6(a.lat / float64(a.n)), Lng: round6(a.lng / float64(a.n))}
-		for gk, gn := range a.g {
-			c.G = append(c.G, Group{K: gk, N: gn})
+		t.Cells = append(t.Cells, Cell{X: k[0], Y: k[1], N: a.n, Lat: round6(a.lat / float64(a.n)), Lng: round6(a.lng / float64(a.n))})
+		keys := make([]string, 0, len(a.g))
+		for gk := range a.g {
+			keys = append(keys, gk)
 		}
-		sort.Slice(c.G, func(i, j int) bool { return c.G[i].K < c.G[j].K })
-		t.Cells = append(t.Cells, c)
+		sort.Strings(keys)
+		kc := make([]KeyCount, 0, len(keys))
+		for _, gk := range keys {
+			i, ok := keyIndex[gk]
+			if !ok {
+				i = len(bd.Keys)
+				keyIndex[gk] = i
+				bd.Keys = append(bd.Keys, gk)
+			}
+			kc = append(kc, KeyCount{K: i, N: a.g[gk]})
+		}
+		bd.Cells[k] = kc
 	}
 	sort.Slice(t.Cells, func(i, j int) bool {
 		if t.Cells[i].Y != t.Cells[j].Y {
@@ -226,11 +380,39 @@ func BuildParent(id string, children []Tile) Tile {
 	if t.Cells == nil {
 		t.Cells = []Cell{}
 	}
-	if z >= 12 && allInline && t.N <= InlineMax {
+	if z >= InlineMinLevel && allInline && t.N <= InlineMax {
+		if points == nil {
+			points = []Summary{}
+		}
 		sort.Slice(points, func(i, j int) bool { return points[i].Code < points[j].Code })
 		t.Points = points
+		return Node{Tile: t}
 	}
-	return t
+	canonicalKeys(bd)
+	return Node{Tile: t, Breakdown: bd}
+}
+
+// canonicalKeys sorts the keys of b (and renumbers the cells) so that equal breakdowns encode equally.
+func canonicalKeys(b *Breakdown) {
+	order := make([]int, len(b.Keys))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(i, j int) bool { return b.Keys[order[i]] < b.Keys[order[j]] })
+	renum := make([]int, len(b.Keys))
+	keys := make([]string, len(b.Keys))
+	for newI, oldI := range order {
+		renum[oldI] = newI
+		keys[newI] = b.Keys[oldI]
+	}
+	b.Keys = keys
+	for xy, kcs := range b.Cells {
+		for i := range kcs {
+			kcs[i].K = renum[kcs[i].K]
+		}
+		sort.Slice(kcs, func(i, j int) bool { return kcs[i].K < kcs[j].K })
+		b.Cells[xy] = kcs
+	}
 }
 
 func round6(v float64) float64 { return math.Round(v*1e6) / 1e6 }

@@ -1,0 +1,86 @@
+package publicmap
+
+import (
+	"encoding/json"
+	"sort"
+)
+
+// pyramidBatch is how many documents BuildPyramid hands over at once.
+const pyramidBatch = 500
+
+// BuildPyramid builds the whole tile pyramid above the given leaves (keyed by _id; their points need not
+// be sorted) and hands every document, tiles and breakdowns, to put in batches of at most 500 of one
+// collection (see TileCollection), leaves first, then each level up. Rebuild writes the map with it, and the benchmark seeds a million reports
+// with it. It returns put's first error.
+func BuildPyramid(leaves map[string]*Tile, put func(c Collection, docs map[string][]byte) error) error {
+	batches := map[Collection]map[string][]byte{}
+	emit := func(c Collection, id string, doc []byte) error {
+		batch := batches[c]
+		if batch == nil {
+			batch = make(map[string][]byte)
+			batches[c] = batch
+		}
+		batch[id] = doc
+		if len(batch) < pyramidBatch {
+			return nil
+		}
+		delete(batches, c)
+		return put(c, batch)
+	}
+	level := make(map[string]Node, len(leaves))
+	for id, t := range leaves {
+		sort.Slice(t.Points, func(i, j int) bool { return t.Points[i].Code < t.Points[j].Code })
+		t.count()
+		level[id] = Node{Tile: *t}
+	}
+	for len(level) > 0 {
+		parents := map[string][]Node{}
+		for _, id := range sortedKeys(level) {
+			n := level[id]
+			if n.Tile.Z == LeafLevel {
+				doc, err := json.Marshal(n.Tile)
+				if err != nil {
+					return err
+				}
+				if err := emit(TileCollection(id), id, doc); err != nil {
+					return err
+				}
+			} else {
+				doc, bd, err := n.Encode()
+				if err != nil {
+					return err
+				}
+				if bd != nil {
+					if err := emit(BreakdownCollection(id), id, bd); err != nil {
+						return err
+					}
+				}
+				if err := emit(TileCollection(id), id, doc); err != nil {
+					return err
+				}
+			}
+			if p := ParentOf(id); p != "" {
+				parents[p] = append(parents[p], n)
+			}
+		}
+		level = make(map[string]Node, len(parents))
+		for id, children := range parents {
+			level[id] = BuildParent(id, children)
+		}
+	}
+	for _, c := range sortedKeys(batches) {
+		if err := put(c, batches[c]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sortedKeys[K ~string, V any](m map[K]V) []K {
+	keys := make([]K, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	return keys
+}

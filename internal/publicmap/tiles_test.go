@@ -1,0 +1,294 @@
+package publicmap
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+)
+
+// synthetic returns n summaries around Hạ Long (dense) and Móng Cái (sparse), three categories, two
+// agencies, received over 2025.
+func synthetic(n int) []Summary {
+	rng := rand.New(rand.NewPCG(7, 8))
+	out := make([]Summary, n)
+	for i := range out {
+		lat, lng := 20.955+rng.NormFloat64()*0.02, 107.05+rng.NormFloat64()*0.03
+		if i%5 == 0 {
+			lat, lng = 21.53+rng.NormFloat64()*0.05, 107.96+rng.NormFloat64()*0.05
+		}
+		out[i] = Summary{Code: fmt.Sprintf("QN-T-%06d", i), Lat: round6(lat), Lng: round6(lng),
+			Category: []string{"road_damage", "garbage", "flooding"}[i%3], Agency: []string{"ubnd-1", "ubnd-2"}[i%2],
+			Commune: []string{"06673", "06700"}[i%2], Received: 20250100 + (i%12)*100 + 1 + i%28, V: 1}
+	}
+	return out
+}
+
+// pyramid builds the tiles of the summaries in memory, as Rebuild and the benchmark do.
+func pyramid(t *testing.T, points []Summary) (map[Collection]map[string][]byte, map[string]Node) {
+	t.Helper()
+	leaves := map[string]*Tile{}
+	for _, p := range points {
+		id := LeafOf(p.Lat, p.Lng)
+		if leaves[id] == nil {
+			z, x, y, _ := ParseTileID(id)
+			leaves[id] = &Tile{Z: z, X: x, Y: y}
+		}
+		leaves[id].Points = append(leaves[id].Points, p)
+	}
+	docs := map[Collection]map[string][]byte{}
+	err := BuildPyramid(leaves, func(c Collection, batch map[string][]byte) error {
+		if len(batch) > pyramidBatch {
+			t.Errorf("batch of %d documents", len(batch))
+		}
+		if docs[c] == nil {
+			docs[c] = map[string][]byte{}
+		}
+		for id, d := range batch {
+			if TileCollection(id) != c && BreakdownCollection(id) != c {
+				t.Errorf("%s handed over in %s", id, c)
+			}
+			docs[c][id] = d
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes := map[string]Node{}
+	for c, byID := range docs {
+		for id, raw := range byID {
+			if c != TileCollection(id) {
+				continue
+			}
+			tile, err := decodeTile(raw, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := Node{Tile: tile}
+			if bd, ok := docs[BreakdownCollection(id)][id]; ok {
+				if contentHash(bd) != tile.B {
+					t.Errorf("%s names breakdown %s, has %s", id, tile.B, contentHash(bd))
+				}
+				if n.Breakdown, err = DecodeBreakdown(bd); err != nil {
+					t.Fatal(err)
+				}
+			} else if tile.B != "" {
+				t.Errorf("%s names breakdown %s that was not written", id, tile.B)
+			}
+			nodes[id] = n
+		}
+	}
+	return docs, nodes
+}
+
+func TestPyramidCountsEveryReportOnceAtEveryLevel(t *testing.T) {
+	points := synthetic(5000)
+	_, nodes := pyramid(t, points)
+	total := map[int]int{}
+	for id, n := range nodes {
+		total[n.Tile.Z] += n.Tile.N
+		if n.Tile.Z == LeafLevel {
+			continue
+		}
+		cells := 0
+		for _, c := range n.Tile.Cells {
+			cells += c.N
+			if n.Breakdown == nil {
+				continue
+			}
+			g := 0
+			for _, kc := range n.Breakdown.Cells[[2]int{c.X, c.Y}] {
+				g += kc.N
+			}
+			if g != c.N {
+				t.Errorf("%s cell %d,%d: breakdown %d, count %d", id, c.X, c.Y, g, c.N)
+			}
+		}
+		if cells != n.Tile.N {
+			t.Errorf("%s: cells hold %d of %d", id, cells, n.Tile.N)
+		}
+		if len(n.Tile.Cells) > 1<<(2*CellDepth) {
+			t.Errorf("%s: %d cells", id, len(n.Tile.Cells))
+		}
+		if n.Tile.Points != nil && (n.Tile.Z < InlineMinLevel || n.Tile.N > InlineMax || n.Breakdown != nil) {
+			t.Errorf("%s inlines %d reports at level %d (breakdown %v)", id, n.Tile.N, n.Tile.Z, n.Breakdown != nil)
+		}
+	}
+	for z := TopLevel; z <= LeafLevel; z += 2 {
+		if total[z] != len(points) {
+			t.Errorf("level %d counts %d reports, want %d", z, total[z], len(points))
+		}
+	}
+}
+
+func TestFilteredClustersAgreeWithPoints(t *testing.T) {
+	points := synthetic(3000)
+	_, nodes := pyramid(t, points)
+	box := Extent
+	filters := []Filter{
+		{},
+		{Category: "garbage"},
+		{Agency: "ubnd-2", Commune: "06700"},
+		{Category: "road_damage", Agency: "ubnd-1"},
+		{Since: time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2025, 8, 31, 0, 0, 0, 0, time.UTC)},
+		{Category: "flooding", Since: time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC)},
+	}
+	for _, f := range filters {
+		want := 0
+		for _, p := range points {
+			if f.matchPoint(p) {
+				want++
+			}
+		}
+		for _, zoom := range []int{8, 10, 12, 14, 16, 18, 20} {
+			_, ids := Plan(box, zoom)
+			var tiles []Tile
+			bds := map[string]*Breakdown{}
+			for _, id := range ids {
+				if n, ok := nodes[id]; ok {
+					tiles = append(tiles, n.Tile)
+					bds[id] = n.Breakdown
+				}
+			}
+			features, truncated := Features(tiles, bds, box, zoom, f)
+			got := 0
+			for _, ft := range features {
+				got += max(ft.Count, 1)
+				if ft.Point != nil && !f.matchPoint(*ft.Point) {
+					t.Errorf("%+v zoom %d: %s does not match", f, zoom, ft.Point.Code)
+				}
+			}
+			if !truncated && got != want {
+				t.Errorf("%+v zoom %d: %d reports in %d features, want %d", f, zoom, got, len(features), want)
+			}
+			if len(features) > MaxFeatures {
+				t.Errorf("zoom %d: %d features", zoom, len(features))
+			}
+		}
+	}
+}
+
+func TestBreakdownsEncodeCanonically(t *testing.T) {
+	points := synthetic(800)
+	id := TileID(10, 0, 0)
+	{
+		x, y := tileXY(10, points[1].Lat, points[1].Lng)
+		id = TileID(10, x, y)
+	}
+	children := func(reverse bool) []Node {
+		_, nodes := pyramid(t, points)
+		var out []Node
+		for _, cid := range Children(id) {
+			if n, ok := nodes[cid]; ok {
+				out = append(out, n)
+			}
+		}
+		if reverse {
+			for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+				out[i], out[j] = out[j], out[i]
+			}
+		}
+		return out
+	}
+	a, b := BuildParent(id, children(false)), BuildParent(id, children(true))
+	ta, ba, err := a.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb, bb, _ := b.Encode()
+	if string(ta) != string(tb) || string(ba) != string(bb) || a.Tile.B == "" {
+		t.Errorf("the same children in another order encode differently (hash %q)", a.Tile.B)
+	}
+	back, err := DecodeBreakdown(ba)
+	if err != nil || string(encodeBreakdown(back)) != string(ba) {
+		t.Errorf("breakdown does not survive a round trip: %v", err)
+	}
+	for _, bad := range []string{`{"k":["a"],"c":[[1,2,5,1]]}`, `{"k":[],"c":[[1,2,3]]}`, `not json`} {
+		if _, err := DecodeBreakdown([]byte(bad)); err == nil {
+			t.Errorf("%s decoded", bad)
+		}
+	}
+}
+
+// screen is the box of a 1280 × 800 px map centred on lat, lng at zoom.
+func screen(lat, lng float64, zoom int) BBox {
+	degPerPx := 360 / (256 * math.Pow(2, float64(zoom)))
+	return BBox{MinLng: lng - 640*degPerPx, MaxLng: lng + 640*degPerPx,
+		MinLat: lat - 400*degPerPx*math.Cos(lat*math.Pi/180), MaxLat: lat + 400*degPerPx*math.Cos(lat*math.Pi/180)}
+}
+
+func TestPlanReadsFewTilesAtEveryZoom(t *testing.T) {
+	for zoom := 0; zoom <= 22; zoom++ {
+		level, ids := Plan(screen(20.955, 107.05, zoom), zoom)
+		if len(ids) == 0 || len(ids) > 12 {
+			t.Errorf("zoom %d: %d tiles of level %d", zoom, len(ids), level)
+		}
+		if zoom <= LeafLevel && level != LeafLevel && level+CellDepth < clusterLevel(zoom) {
+			t.Errorf("zoom %d: level %d cells are coarser than the %d grid", zoom, level, clusterLevel(zoom))
+		}
+	}
+	if _, ids := Plan(BBox{MinLng: 0, MinLat: 0, MaxLng: 1, MaxLat: 1}, 12); ids != nil {
+		t.Errorf("a box outside the province reads %v", ids)
+	}
+}
+
+func TestTileCollectionsStaySmall(t *testing.T) {
+	perCol := map[Collection]map[string]bool{}
+	for z := TopLevel; z <= LeafLevel; z += 2 {
+		x0, y0 := tileXY(z, Extent.MaxLat, Extent.MinLng)
+		x1, y1 := tileXY(z, Extent.MinLat, Extent.MaxLng)
+		for x := x0; x <= x1; x++ {
+			for y := y0; y <= y1; y += max(1, (y1-y0)/50) { // a sample of rows: the whole extent at z18 is 150M tiles
+				id := TileID(z, x, y)
+				c := TileCollection(id)
+				if !IsMapCollection(c) || !IsMapCollection(BreakdownCollection(id)) || c == BreakdownCollection(id) {
+					t.Fatalf("%s: collections %s and %s", id, c, BreakdownCollection(id))
+				}
+				if perCol[c] == nil {
+					perCol[c] = map[string]bool{}
+				}
+				perCol[c][id] = true
+			}
+		}
+	}
+	for c, ids := range perCol {
+		// Rows were sampled, so count columns: a collection spans at most 1 << shardUp of them.
+		cols := map[string]bool{}
+		var z int
+		for id := range ids {
+			z, _, _, _ = ParseTileID(id)
+			cols[strings.Split(id, "/")[1]] = true
+		}
+		if z > 10 && len(cols) > 1<<shardUp(z) {
+			t.Errorf("%s spans %d columns of tiles", c, len(cols))
+		}
+	}
+	if IsMapCollection(Records) || IsMapCollection(Stats) || IsMapCollection(Meta) || !IsMapCollection("map_tiles") {
+		t.Error("IsMapCollection misjudges the other collections")
+	}
+}
+
+func TestBreakdownCacheKeepsItsBudget(t *testing.T) {
+	c := newBreakdownCache(100)
+	b := &Breakdown{}
+	c.put("a", "h1", b, 40)
+	c.put("b", "h1", b, 40)
+	if c.get("a", "h2") != nil || c.get("a", "h1") != b {
+		t.Fatal("get ignores the hash")
+	}
+	c.put("c", "h1", b, 40) // evicts b, the least recently used
+	if c.get("b", "h1") != nil || c.get("a", "h1") == nil || c.get("c", "h1") == nil || c.size != 80 {
+		t.Errorf("eviction: size %d", c.size)
+	}
+	c.put("a", "h2", b, 10) // replaces a
+	if c.get("a", "h1") != nil || c.get("a", "h2") == nil || c.size != 50 {
+		t.Errorf("replacement: size %d", c.size)
+	}
+	c.put("huge", "h", b, 1000)
+	if c.get("huge", "h") != nil || c.size != 50 {
+		t.Error("an entry above the budget was kept")
+	}
+}
