@@ -2,12 +2,14 @@
 #
 # Smart Quảng Ninh Feedback — one image, two commands:
 #   /qnfeedback   the HTTP API (the default command)
-#   /qndispatch   the push dispatcher (issue 7; built as soon as cmd/qndispatch exists)
+#   /qndispatch   the push dispatcher (run it as its own Deployment/service with PUSH_DISPATCH=false on the API)
 #
 #   docker build -t qnfeedback:<version> .
 #
 # Checked without a Docker engine by deploy/deploy_test.go (final stage runs as a numeric non-root user,
-# base images carry a tag, HEALTHCHECK probes a real route, ENV names are variables the service reads).
+# base images carry a tag, HEALTHCHECK probes a real route, ENV names are variables the service reads, and
+# the build stage's go build, run as written, gives static binaries). No image was built on the machines
+# this was written on (no Docker engine there).
 
 # Go: pinned to the patch release, so a rebuild of the same commit gives the same binaries.
 ARG GO_VERSION=1.26.8
@@ -21,13 +23,10 @@ ENV CGO_ENABLED=0 GOTOOLCHAIN=local
 COPY go.mod go.sum ./
 RUN --mount=type=cache,target=/go/pkg/mod go mod download
 COPY . .
-# Only the commands that belong in the image (not cmd/qnbench). cmd/qndispatch is picked up once it lands
-# (issue 7), so this Dockerfile works before and after.
+# Only the commands that belong in the image (not cmd/qnbench).
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
     set -eu; \
-    cmds=./cmd/qnfeedback; \
-    if [ -d cmd/qndispatch ]; then cmds="$cmds ./cmd/qndispatch"; fi; \
-    GOOS=$TARGETOS GOARCH=$TARGETARCH go build -buildvcs=false -trimpath -ldflags="-s -w" -o /out/ $cmds; \
+    GOOS=$TARGETOS GOARCH=$TARGETARCH go build -buildvcs=false -trimpath -ldflags="-s -w" -o /out/ ./cmd/qnfeedback ./cmd/qndispatch; \
     ls -l /out
 
 # ---- runtime ---------------------------------------------------------------------------------------------

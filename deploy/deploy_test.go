@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"debug/elf"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -1239,5 +1240,62 @@ func TestQnprobe(t *testing.T) {
 				t.Errorf("qnprobe %s with HTTP_ADDR=%s: success %v, want %v (%v)\n%s", tt.path, tt.addr, ok, tt.ok, err, out)
 			}
 		})
+	}
+}
+
+// TestDockerfileBuildStage runs the build stage's go build as the Dockerfile writes it (its ENV, its
+// flags, its packages; only /out/ becomes a temporary folder) and checks that it gives the two commands
+// the image runs, both static: no Docker engine is needed to know the build stage works.
+func TestDockerfileBuildStage(t *testing.T) {
+	ins, froms := parseDockerfile(t)
+	env := os.Environ()
+	var build string
+	for _, in := range ins {
+		if in.stage != 0 {
+			continue
+		}
+		if in.cmd == "ENV" {
+			env = append(env, strings.Fields(in.args)...)
+		}
+		if in.cmd == "RUN" && strings.Contains(in.args, "go build") {
+			build = in.args
+		}
+	}
+	if len(froms) < 2 || build == "" {
+		t.Fatalf("%s: no go build in the first stage", dockerfilePath)
+	}
+	cmdline := build[strings.Index(build, "go build"):]
+	cmdline, _, _ = strings.Cut(cmdline, ";")
+	out := t.TempDir()
+	cmdline = strings.Replace(cmdline, "/out/", out+"/", 1)
+	if !strings.Contains(cmdline, out) {
+		t.Fatalf("%s: the go build does not write to /out/: %s", dockerfilePath, cmdline)
+	}
+	cmd := exec.Command("bash", "-c", "GOOS=$(go env GOOS) GOARCH=$(go env GOARCH) "+cmdline)
+	cmd.Dir = ".."
+	cmd.Env = append(env, "GOTOOLCHAIN=local")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s: %s: %v\n%s", dockerfilePath, cmdline, err, b)
+	}
+	entries, err := os.ReadDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+		f, err := elf.Open(filepath.Join(out, e.Name()))
+		if err != nil {
+			t.Fatalf("%s: %v", e.Name(), err)
+		}
+		for _, p := range f.Progs {
+			if p.Type == elf.PT_INTERP {
+				t.Errorf("%s is dynamically linked (has an ELF interpreter)", e.Name())
+			}
+		}
+		f.Close()
+	}
+	if want := []string{"qndispatch", "qnfeedback"}; !slices.Equal(names, want) {
+		t.Errorf("the build stage made %v, want %v", names, want)
 	}
 }

@@ -201,19 +201,21 @@ func startCluster(t *testing.T, fcmAPI, fcmA, fcmB string) *cluster {
 
 	// All five start at once, as a rollout would start them: indexes, bucket and seed data are created
 	// idempotently by whoever comes first.
-	with := func(k, v string) map[string]string {
-		e := make(map[string]string, len(env)+1)
+	with := func(kv ...string) map[string]string {
+		e := make(map[string]string, len(env)+len(kv)/2)
 		for kk, vv := range env {
 			e[kk] = vv
 		}
-		e[k] = v
+		for i := 0; i+1 < len(kv); i += 2 {
+			e[kv[i]] = kv[i+1]
+		}
 		return e
 	}
 	for i := range 3 {
 		cl.apis = append(cl.apis, startProcess(t, filepath.Join(bin, "qnfeedback"), fmt.Sprintf("api-%d", i), with("FCM_ENDPOINT", fcmAPI)))
 	}
-	cl.disp = append(cl.disp, startProcess(t, filepath.Join(bin, "qndispatch"), "dispatcher-A", with("FCM_ENDPOINT", fcmA)))
-	cl.disp = append(cl.disp, startProcess(t, filepath.Join(bin, "qndispatch"), "dispatcher-B", with("FCM_ENDPOINT", fcmB)))
+	cl.disp = append(cl.disp, startProcess(t, filepath.Join(bin, "qndispatch"), "dispatcher-A", with("FCM_ENDPOINT", fcmA, "DISPATCH_METRICS_ADDR", "127.0.0.1:0") /* two on one host */))
+	cl.disp = append(cl.disp, startProcess(t, filepath.Join(bin, "qndispatch"), "dispatcher-B", with("FCM_ENDPOINT", fcmB, "DISPATCH_METRICS_ADDR", "127.0.0.1:0")))
 	for _, p := range cl.apis {
 		p.waitReady(t)
 		c, err := api.NewClientWithResponses(p.url)
