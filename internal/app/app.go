@@ -155,6 +155,7 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 		Derive: media.DeriveOptions{HeifConvert: cfg.HeifConvert, TempDir: cfg.UploadTempDir}}
 	go worker.Run(ctx, time.Second)
 	desk := &report.Desk{Store: store, Blobs: blobs, Router: router, Calendar: hols.Calendar, Policy: workcal.DefaultPolicy(), Log: log,
+		ProvinceMaxAge: report.ProvinceQueueMaxAge,
 		OnChange: func(ctx context.Context, before, after report.Report, _ []report.Event) {
 			if !publicRelevant(before, after) {
 				return

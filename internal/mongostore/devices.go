@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -210,6 +211,26 @@ func (s *Store) DevicesOf(ctx context.Context, userIDs []string) ([]notify.Devic
 		}
 	}
 	return out, nil
+}
+
+// migrateProvinceQueue deletes the province queue's shards from the agencies' collection, where they lived
+// before colProvinceQueue; the sweep rebuilds the province queue from the agencies' within a minute.
+func (s *Store) migrateProvinceQueue(ctx context.Context) error {
+	const id = "province-queue-collection"
+	err := s.db.Collection(colMigrations).FindOne(ctx, byID(id)).Err()
+	if err == nil || !errors.Is(err, mongo.ErrNoDocuments) {
+		return mapErr(err, "migrations")
+	}
+	for shard := range queueShards {
+		if _, err := s.db.Collection(colQueues).DeleteOne(ctx, byID(provinceQueue+"#"+strconv.Itoa(shard))); err != nil {
+			return mapErr(err, "queues")
+		}
+	}
+	_, err = s.db.Collection(colMigrations).InsertOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "at", Value: time.Now().UTC()}})
+	if isDuplicate(err) {
+		return nil
+	}
+	return mapErr(err, "migrations")
 }
 
 // oneOffScan marks the whole-collection reads of one-off migrations (the index coverage test lets them pass).

@@ -68,7 +68,10 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 			return fmt.Errorf("create indexes on %s: %w", col, err)
 		}
 	}
-	return s.migrateDeviceSets(ctx)
+	if err := s.migrateDeviceSets(ctx); err != nil {
+		return err
+	}
+	return s.migrateProvinceQueue(ctx)
 }
 
 func (s *Store) ensureCollectionIndexes(ctx context.Context, col string, wanted []Index) error {

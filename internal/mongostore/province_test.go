@@ -92,3 +92,55 @@ func TestProvinceQueueFollowsAgencyQueues(t *testing.T) {
 		t.Errorf("a3's officer: %+v %v", officer.Items, err)
 	}
 }
+
+// TestDispatcherListRenewsInBackground: a desk with ProvinceMaxAge lists from its copy of the province
+// queue; another replica's change shows once the copy is older than ProvinceMaxAge and the background
+// renewal it starts has landed, and never makes a listing wait.
+func TestDispatcherListRenewsInBackground(t *testing.T) {
+	s := openTestStore(t)
+	ctx := testenv.Context(t)
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	entry := func(id string) report.QueueEntry {
+		return report.QueueEntry{ReportID: id, Code: "QN-2611-" + id, Category: "garbage", Status: report.Received, CreatedAt: now, Version: 1,
+			AcceptBy: now.Add(time.Hour), ResolveBy: now.Add(48 * time.Hour)}
+	}
+	if err := s.PutQueueEntry(ctx, "a1", entry("r1"), now); err != nil {
+		t.Fatal(err)
+	}
+	dispatcher := auth.Principal{UserID: "d", Role: auth.RoleDispatcher}
+	list := func(d *report.Desk) []string {
+		t.Helper()
+		page, err := d.Queue(ctx, dispatcher, report.QueueFilter{Sort: "newest"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, e := range page.Items {
+			ids = append(ids, e.ReportID)
+		}
+		slices.Sort(ids)
+		return ids
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	held := &report.Desk{Store: s, Log: log, ProvinceMaxAge: time.Hour}
+	renewing := &report.Desk{Store: s, Log: log, ProvinceMaxAge: 50 * time.Millisecond}
+	for _, d := range []*report.Desk{held, renewing} {
+		if got := list(d); !slices.Equal(got, []string{"r1"}) {
+			t.Fatalf("first listing %v", got)
+		}
+	}
+	// Another replica adds a ticket.
+	if err := s.PutQueueEntry(ctx, "a2", entry("r2"), now); err != nil {
+		t.Fatal(err)
+	}
+	if got := list(held); !slices.Equal(got, []string{"r1"}) {
+		t.Errorf("within ProvinceMaxAge the copy is listed; got %v", got)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for !slices.Equal(list(renewing), []string{"r1", "r2"}) {
+		if time.Now().After(deadline) {
+			t.Fatal("the other replica's ticket never showed")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -78,6 +78,18 @@ type Desk struct {
 	// OnChange, when set, hears every saved change (the public map and notifications use it).
 	OnChange func(ctx context.Context, before, after Report, events []Event)
 
+	// ProvinceMaxAge is how old the province-wide queue that dispatchers list may get before a replica
+	// renews it in the background (zero: read at every listing). The province's eight shards hold every
+	// open ticket, and FerretDB reads large documents slowly (8 × 190 KB: 165 ms), so listings reuse one
+	// read; a change made through this replica drops the copy at once.
+	ProvinceMaxAge time.Duration
+
+	provinceMu       sync.Mutex
+	province         []QueueEntry
+	provinceAt       time.Time
+	provinceRenewing bool // a background read is renewing the copy
+	provinceGen      int  // bumped by every change through this desk: a read started before it is not kept
+
 	sweepMu sync.Mutex
 	// missing holds the province queue's entries that the last sweep found in no agency's queue (ID →
 	// version); the next sweep removes those still missing.
@@ -262,9 +274,63 @@ func (d *Desk) apply(ctx context.Context, r Report, c Command, sources []photoSo
 	return after, events, true, nil
 }
 
+// ProvinceQueueMaxAge is the ProvinceMaxAge the service runs with: a dispatcher's list may show another
+// replica's change this much later (their own changes at once, and every ticket read is fresh).
+const ProvinceQueueMaxAge = 5 * time.Second
+
+// provinceQueue returns the province-wide queue. A copy older than ProvinceMaxAge is served while one
+// background read renews it (so no listing waits for the eight large documents once a copy exists); after
+// a change through this desk, or without a copy, the listing reads them itself.
+func (d *Desk) provinceQueue(ctx context.Context) ([]QueueEntry, error) {
+	if d.ProvinceMaxAge <= 0 {
+		return d.Store.ProvinceQueue(ctx)
+	}
+	d.provinceMu.Lock()
+	all, at, renewing := d.province, d.provinceAt, d.provinceRenewing
+	if all != nil && time.Since(at) >= d.ProvinceMaxAge && !renewing {
+		d.provinceRenewing = true
+		gen := d.provinceGen
+		go func() {
+			fresh, err := d.Store.ProvinceQueue(context.WithoutCancel(ctx))
+			d.provinceMu.Lock()
+			defer d.provinceMu.Unlock()
+			d.provinceRenewing = false
+			if err == nil && gen == d.provinceGen {
+				d.province, d.provinceAt = fresh, time.Now()
+			}
+		}()
+	}
+	d.provinceMu.Unlock()
+	if all != nil {
+		return all, nil
+	}
+	d.provinceMu.Lock()
+	gen := d.provinceGen
+	d.provinceMu.Unlock()
+	fresh, err := d.Store.ProvinceQueue(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d.provinceMu.Lock()
+	if gen == d.provinceGen {
+		d.province, d.provinceAt = fresh, time.Now()
+	}
+	d.provinceMu.Unlock()
+	return fresh, nil
+}
+
+// forgetProvince drops the cached province queue after a change through this desk.
+func (d *Desk) forgetProvince() {
+	d.provinceMu.Lock()
+	d.province = nil
+	d.provinceGen++
+	d.provinceMu.Unlock()
+}
+
 // syncQueues updates the precomputed queues after a change. A failure is logged: the periodic rebuild
 // repairs queues (they are derived data; the report is the truth).
 func (d *Desk) syncQueues(ctx context.Context, before, after Report, now time.Time) {
+	defer d.forgetProvince()
 	cat, _ := d.Router.Catalogue().Category(after.Category)
 	urgent := cat.Deadline == "urgent"
 	if before.Routing.AgencyID != after.Routing.AgencyID {
@@ -308,7 +374,7 @@ func (d *Desk) Queue(ctx context.Context, p auth.Principal, f QueueFilter) (Queu
 	var err error
 	switch p.Role {
 	case auth.RoleDispatcher, auth.RoleAdmin:
-		all, err = d.Store.ProvinceQueue(ctx)
+		all, err = d.provinceQueue(ctx)
 	default:
 		all, err = d.Store.Queue(ctx, p.AgencyID)
 	}
