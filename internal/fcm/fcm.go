@@ -114,15 +114,15 @@ type Result struct {
 	Err       error  // nil, or wraps ErrTokenGone, ErrRetryable or ErrRejected
 }
 
-// Send sends every push, in batches of up to 500 through the SDK's SendEach (concurrentBatches at once),
+// Send sends every push through the SDK's SendEach, sendChunk per call, concurrentBatches calls at once,
 // and returns one Result per push, in order. It never fails as a whole: a failure, including a cancelled
 // ctx, is reported in each affected Result and wraps one of ErrTokenGone, ErrRetryable and ErrRejected.
 func (s *Sender) Send(ctx context.Context, pushes []Push) []Result {
 	results := make([]Result, len(pushes))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, concurrentBatches)
-	for start := 0; start < len(pushes); start += maxBatch {
-		end := min(start+maxBatch, len(pushes))
+	for start := 0; start < len(pushes); start += sendChunk {
+		end := min(start+sendChunk, len(pushes))
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
@@ -133,8 +133,14 @@ func (s *Sender) Send(ctx context.Context, pushes []Push) []Result {
 	return results
 }
 
-// concurrentBatches is how many SendEach calls of one Send run at once (each sends its messages at once).
-const concurrentBatches = 4
+// SendEach sends its messages sdkWorkers at a time, so a call of 500 takes ten round trips; Send gives each
+// SendEach call sendChunk messages instead and runs concurrentBatches calls at once (800 requests in flight:
+// FCM's HTTP/2 multiplexes them, opening more connections as streams run out).
+const (
+	sdkWorkers        = 50
+	sendChunk         = sdkWorkers
+	concurrentBatches = 16
+)
 
 func (s *Sender) sendBatch(ctx context.Context, pushes []Push, results []Result) {
 	msgs := make([]*messaging.Message, 0, len(pushes))
