@@ -45,31 +45,44 @@ type Options struct {
 	Ready func(addr string)
 }
 
+// start does what the API and the dispatcher both do first: load the configuration, make the logger and the
+// metrics and tracing, open MongoDB (waiting a bounded time) and create missing indexes. stop undoes it.
+func start(ctx context.Context, getenv func(string) string, logOut io.Writer, service, msg string) (
+	cfg config.Config, log *slog.Logger, obs *observability, store *mongostore.Store, stop func(), err error) {
+	if cfg, err = config.Load(getenv); err != nil {
+		return cfg, nil, nil, nil, nil, &ConfigError{err}
+	}
+	log = newLogger(logOut, cfg.LogLevel)
+	log.Info(msg, slog.Group("config", sortedConfig(cfg)...))
+	if obs, err = newObservability(cfg, service, log); err != nil {
+		return cfg, nil, nil, nil, nil, err
+	}
+	store, err = mongostore.Open(ctx, cfg.MongoURI, cfg.MongoDatabase, mongostore.Options{StartupTimeout: cfg.StartupTimeout,
+		Monitor: telemetry.MongoMonitor(obs.metrics, obs.tracing.Provider, nil)})
+	if err != nil {
+		obs.shutdown(log)
+		return cfg, nil, nil, nil, nil, fmt.Errorf("start-up: %w", err)
+	}
+	stop = func() {
+		store.Close(context.Background())
+		obs.shutdown(log)
+	}
+	if err := store.EnsureIndexes(ctx); err != nil {
+		stop()
+		return cfg, nil, nil, nil, nil, fmt.Errorf("start-up: %w", err)
+	}
+	return cfg, log, obs, store, stop, nil
+}
+
 // Run loads the configuration through getenv, connects to MongoDB and S3 (waiting a bounded time), prepares
 // indexes and the bucket, serves HTTP until ctx ends, then shuts down gracefully, finishing in-flight requests.
 // Logs go to logOut as JSON lines. It returns a *ConfigError for a bad configuration.
 func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Options) error {
-	cfg, err := config.Load(getenv)
-	if err != nil {
-		return &ConfigError{err}
-	}
-	log := newLogger(logOut, cfg.LogLevel)
-	log.Info("starting", slog.Group("config", sortedConfig(cfg)...))
-	obs, err := newObservability(cfg, "qnfeedback", log)
+	cfg, log, obs, store, stop, err := start(ctx, getenv, logOut, "qnfeedback", "starting")
 	if err != nil {
 		return err
 	}
-	defer obs.shutdown(log)
-
-	store, err := mongostore.Open(ctx, cfg.MongoURI, cfg.MongoDatabase, mongostore.Options{StartupTimeout: cfg.StartupTimeout,
-		Monitor: telemetry.MongoMonitor(obs.metrics, obs.tracing.Provider, nil)})
-	if err != nil {
-		return fmt.Errorf("start-up: %w", err)
-	}
-	defer store.Close(context.Background())
-	if err := store.EnsureIndexes(ctx); err != nil {
-		return fmt.Errorf("start-up: %w", err)
-	}
+	defer stop()
 	blobs, err := s3blob.Open(ctx, s3blob.Config{
 		Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
 		Region: cfg.S3Region, Bucket: cfg.S3Bucket, UseTLS: cfg.S3UseTLS, StartupTimeout: cfg.StartupTimeout,

@@ -75,26 +75,11 @@ func (i standinInbox) PushesFor(token string) []httpapi.Push {
 // ends, serving its metrics at GET /metrics on DISPATCH_METRICS_ADDR (when set; o.Ready hears that
 // address). It returns a *ConfigError for a bad configuration.
 func RunDispatcher(ctx context.Context, getenv func(string) string, logOut io.Writer, o Options) error {
-	cfg, err := config.Load(getenv)
-	if err != nil {
-		return &ConfigError{err}
-	}
-	log := newLogger(logOut, cfg.LogLevel)
-	log.Info("starting the push dispatcher", slog.Group("config", sortedConfig(cfg)...))
-	obs, err := newObservability(cfg, "qndispatch", log)
+	cfg, log, obs, store, stop, err := start(ctx, getenv, logOut, "qndispatch", "starting the push dispatcher")
 	if err != nil {
 		return err
 	}
-	defer obs.shutdown(log)
-	store, err := mongostore.Open(ctx, cfg.MongoURI, cfg.MongoDatabase, mongostore.Options{StartupTimeout: cfg.StartupTimeout,
-		Monitor: telemetry.MongoMonitor(obs.metrics, obs.tracing.Provider, nil)})
-	if err != nil {
-		return fmt.Errorf("start-up: %w", err)
-	}
-	defer store.Close(context.Background())
-	if err := store.EnsureIndexes(ctx); err != nil {
-		return fmt.Errorf("start-up: %w", err)
-	}
+	defer stop()
 	// On a fresh database the dispatcher may start before any API replica has seeded the catalogue (a
 	// first rollout starts everything at once): seed it the same idempotent way rather than fail on it.
 	if err := seed(ctx, store, cfg); err != nil {
