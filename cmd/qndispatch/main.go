@@ -4,27 +4,6 @@
 // DISPATCH_METRICS_ADDR (default :9464). It stops on SIGINT or SIGTERM.
 package main
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
+import "github.com/quangninh/feedback/internal/app"
 
-	"github.com/quangninh/feedback/internal/app"
-)
-
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := app.RunDispatcher(ctx, os.Getenv, os.Stdout, app.Options{})
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "qndispatch:", err)
-		var ce *app.ConfigError
-		if errors.As(err, &ce) {
-			os.Exit(app.ExitConfig)
-		}
-		os.Exit(1)
-	}
-}
+func main() { app.Main("qndispatch", app.RunDispatcher) }

@@ -9,8 +9,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/quangninh/feedback/internal/catalogue"
@@ -32,6 +35,22 @@ import (
 
 // ExitConfig is the exit code for a bad configuration; other start-up failures exit with 1.
 const ExitConfig = 2
+
+// Main runs a command's run function (Run or RunDispatcher) with the process's environment and standard
+// output until SIGINT or SIGTERM, and exits with ExitConfig for a bad configuration, 1 for another failure.
+func Main(name string, run func(ctx context.Context, getenv func(string) string, logOut io.Writer, o Options) error) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Getenv, os.Stdout, Options{})
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, name+":", err)
+		var ce *ConfigError
+		if errors.As(err, &ce) {
+			os.Exit(ExitConfig)
+		}
+		os.Exit(1)
+	}
+}
 
 // ConfigError marks a bad configuration, so main can exit with ExitConfig.
 type ConfigError struct{ Err error }

@@ -291,7 +291,10 @@ func (d *Desk) provinceQueue(ctx context.Context) ([]QueueEntry, error) {
 		d.provinceRenewing = true
 		gen := d.provinceGen
 		go func() {
-			fresh, err := d.Store.ProvinceQueue(context.WithoutCancel(ctx))
+			// Bounded: a renewal that hung would hold provinceRenewing and leave the copy old for good.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), provinceRenewTimeout)
+			fresh, err := d.Store.ProvinceQueue(rctx)
+			cancel()
 			d.provinceMu.Lock()
 			defer d.provinceMu.Unlock()
 			d.provinceRenewing = false
@@ -318,6 +321,9 @@ func (d *Desk) provinceQueue(ctx context.Context) ([]QueueEntry, error) {
 	d.provinceMu.Unlock()
 	return fresh, nil
 }
+
+// provinceRenewTimeout bounds a background renewal of the province-wide queue.
+const provinceRenewTimeout = 30 * time.Second
 
 // forgetProvince drops the cached province queue after a change through this desk.
 func (d *Desk) forgetProvince() {
