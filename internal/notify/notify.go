@@ -102,7 +102,7 @@ type Store interface {
 	StaffIDs(ctx context.Context, agencyID string, roles ...auth.Role) ([]string, error)
 }
 
-// Devices keep registered devices; _id is the token, so one token belongs to one user at a time.
+// Devices keep registered devices: one token belongs to one user at a time.
 type Devices interface {
 	// PutDevice registers d, or updates it (and moves it to d.UserID) when the token is known.
 	PutDevice(ctx context.Context, d Device) error
