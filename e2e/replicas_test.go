@@ -389,7 +389,7 @@ type fcmFront struct {
 
 func newFCMFront(t *testing.T, s *fcmstandin.Server) *fcmFront {
 	f := &fcmFront{held: make(chan struct{}, 1)}
-	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	f.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !f.hold.Load() {
 			f.passed.Add(1)
 			s.Handler().ServeHTTP(w, r)
@@ -412,6 +412,8 @@ func newFCMFront(t *testing.T, s *fcmstandin.Server) *fcmFront {
 		}
 		<-r.Context().Done() // never answered: the sender dies waiting
 	}))
+	f.Config.Protocols = fcmstandin.Protocols()
+	f.Start()
 	t.Cleanup(f.Close)
 	return f
 }

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -54,36 +56,63 @@ func pushBenchmarks(results *[]Result, reports, followers, workers int) error {
 	d := &notify.Dispatcher{Store: store, Sender: sender, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Lease: time.Minute, MaxAttempts: 8, Workers: workers}
 
-	// Throughput: a backlog of reports, each event owed to its reporter and followers (one device each).
+	// Throughput: a backlog of reports, each event owed to its reporter and followers (one device each),
+	// sent rounds times over (new reports, the same people and devices). Seeded 8 at a time: the devices'
+	// writes take most of the set-up.
+	const rounds = 3
 	now := time.Now().UTC()
-	for i := range reports {
-		r := benchReport(fmt.Sprintf("bench-tp-%05d", i), followers, now)
-		for _, u := range append([]string{r.ReporterID}, r.Followers...) {
-			if err := store.PutDevice(ctx, notify.Device{Token: "tok-" + u, UserID: u, Platform: notify.Android, Language: "vi", UpdatedAt: now}); err != nil {
-				return err
-			}
+	var seedErr error
+	var seedMu sync.Mutex
+	seed := func(round int) error {
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, 8)
+		for i := range reports {
+			sem <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				r := benchReport(fmt.Sprintf("bench-tp-%d-%05d", round, i), fmt.Sprintf("tp-%05d", i), followers, now)
+				err := store.InsertReport(ctx, r)
+				for _, u := range append([]string{r.ReporterID}, r.Followers...) {
+					if err == nil && round == 0 {
+						err = store.PutDevice(ctx, notify.Device{Token: "tok-" + u, UserID: u, Platform: notify.Android, Language: "vi", UpdatedAt: now})
+					}
+				}
+				seedMu.Lock()
+				seedErr = errors.Join(seedErr, err)
+				seedMu.Unlock()
+			})
 		}
-		if err := store.InsertReport(ctx, r); err != nil {
-			return err
-		}
+		wg.Wait()
+		return seedErr
 	}
 	want := reports * (followers + 1)
-	start := time.Now()
-	for len(standin.Messages()) < want {
-		n, err := d.RunOnce(ctx)
-		if err != nil {
+	var rates []float64
+	for round := range rounds {
+		if err := seed(round); err != nil {
 			return err
 		}
-		if n == 0 && time.Since(start) > 5*time.Minute {
-			return fmt.Errorf("push throughput: %d of %d pushes after 5 min", len(standin.Messages()), want)
+		standin.Reset()
+		standin.SetDelay(fcmDelay)
+		start := time.Now()
+		for len(standin.Messages()) < want {
+			n, err := d.RunOnce(ctx)
+			if err != nil {
+				return err
+			}
+			if n == 0 && time.Since(start) > 5*time.Minute {
+				return fmt.Errorf("push throughput: %d of %d pushes after 5 min", len(standin.Messages()), want)
+			}
+		}
+		rates = append(rates, float64(want)/time.Since(start).Seconds())
+		if got := len(standin.Messages()); got != want {
+			*results = append(*results, Result{"push.dispatch_duplicates", float64(got - want), "count", fmt.Sprintf("round %d", round+1)})
 		}
 	}
-	secs := time.Since(start).Seconds()
-	note := fmt.Sprintf("%d notifications x %d devices, %d workers, FCM stand-in answering after %v", reports, followers+1, workers, fcmDelay)
-	*results = append(*results, Result{"push.dispatch_throughput", round(float64(want) / secs), "msgs/s", note})
-	if got := len(standin.Messages()); got != want {
-		*results = append(*results, Result{"push.dispatch_duplicates", float64(got - want), "count", note})
-	}
+	sorted := slices.Sorted(slices.Values(rates))
+	note := fmt.Sprintf("%d notifications x %d devices (%d device sets), %d workers, one dispatcher, FCM stand-in (in this process, HTTP/2) answering after %v; median of %d rounds, each a fresh backlog: %.0f msgs/s",
+		reports, followers+1, want, workers, fcmDelay, rounds, rates)
+	*results = append(*results, Result{"push.dispatch_throughput", round(sorted[len(sorted)/2]), "msgs/s", note},
+		Result{"push.dispatch_throughput.min", round(sorted[0]), "msgs/s", note})
 
 	// Latency: one status change at a time, the dispatcher idle (polling every second) and woken by the write.
 	var mu sync.Mutex
@@ -100,7 +129,7 @@ func pushBenchmarks(results *[]Result, reports, followers, workers int) error {
 	const samples = 100
 	var lat []time.Duration
 	for i := range samples {
-		r := benchReport(fmt.Sprintf("bench-lat-%05d", i), 0, time.Now().UTC())
+		r := benchReport(fmt.Sprintf("bench-lat-%05d", i), fmt.Sprintf("lat-%05d", i), 0, time.Now().UTC())
 		r.Outbox, r.Timeline = nil, r.Timeline[:1]
 		r.Timeline[0].Action, r.Timeline[0].From, r.Timeline[0].To = report.EventRouted, "", "" // not notified
 		if err := store.InsertReport(ctx, r); err != nil {
@@ -139,14 +168,15 @@ func pushBenchmarks(results *[]Result, reports, followers, workers int) error {
 	return nil
 }
 
-func benchReport(id string, followers int, now time.Time) report.Report {
-	r := report.Report{ID: id, Code: "QN-2611-" + id[len(id)-5:], ReporterID: "u-" + id, Category: "road_damage",
+// benchReport is a report whose event at 0 is owed to its reporter and followers, named after people.
+func benchReport(id, people string, followers int, now time.Time) report.Report {
+	r := report.Report{ID: id, Code: "QN-2611-" + id[len(id)-5:], ReporterID: "u-" + people, Category: "road_damage",
 		Description: "benchmark report", Status: report.Accepted, Cell: report.Cell(20.95, 107.04),
 		Routing: catalogue.Decision{AgencyID: "ubnd-06673"}, CreatedAt: now, UpdatedAt: now, Version: 1,
 		Timeline: []report.Event{{At: now, Action: "accept", ActorRole: "officer", ActorID: "officer-1", From: report.Received, To: report.Accepted}},
 		Outbox:   []int{0}}
 	for f := range followers {
-		r.Followers = append(r.Followers, fmt.Sprintf("f%d-%s", f, id))
+		r.Followers = append(r.Followers, fmt.Sprintf("f%d-%s", f, people))
 	}
 	return r
 }

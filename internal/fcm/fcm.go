@@ -30,7 +30,8 @@ type Config struct {
 	// CredentialsFile is a service-account JSON key with the Firebase Cloud Messaging API Admin role.
 	CredentialsFile string
 	// Endpoint is the base URL of an FCM-compatible server, such as the stand-in's http://127.0.0.1:4010.
-	// "/v1" is appended unless present. Requests to it are not authenticated.
+	// "/v1" is appended unless present. Requests to it are not authenticated. Over http:// the sender speaks
+	// HTTP/2 without TLS (h2c, prior knowledge), as FCM speaks HTTP/2: the server must too (the stand-in does).
 	Endpoint string
 }
 
@@ -55,11 +56,17 @@ func New(ctx context.Context, c Config) (*Sender, error) {
 		if err != nil {
 			return nil, err
 		}
-		// SendEach sends a batch's messages at once. FCM speaks HTTP/2, which multiplexes them on one
-		// connection; a plain-HTTP server gets HTTP/1.1, where the default two idle connections per host
-		// would open and close a connection for nearly every message.
+		// Send has 800 requests in flight. FCM speaks HTTP/2, which multiplexes them on a few connections;
+		// over HTTP/1.1 each would need its own, opened and closed again beyond the two idle connections a
+		// host keeps by default. So a plain-HTTP endpoint gets HTTP/2 too (h2c): against the stand-in that
+		// is 9,400 messages/s instead of 5,700 (BenchmarkSendEach500, no delay), and the idle pool is sized
+		// for an HTTP/1.1 endpoint behind https.
 		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConnsPerHost = maxBatch
+		t.MaxIdleConnsPerHost = sdkWorkers * concurrentBatches
+		if strings.HasPrefix(endpoint, "http://") {
+			t.Protocols = new(http.Protocols)
+			t.Protocols.SetUnencryptedHTTP2(true)
+		}
 		opts = append(opts, option.WithEndpoint(endpoint), option.WithoutAuthentication(),
 			option.WithHTTPClient(&http.Client{Transport: t}))
 	case c.CredentialsFile != "":

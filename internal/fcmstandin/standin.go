@@ -49,12 +49,23 @@ type Server struct {
 // New starts a stand-in on a free loopback port. Close it when done.
 func New() *Server {
 	s := NewUnstarted()
-	s.ts = httptest.NewServer(s.handler)
+	s.ts = httptest.NewUnstartedServer(s.handler)
+	s.ts.Config.Protocols = Protocols()
+	s.ts.Start()
 	return s
 }
 
+// Protocols are what a server of the stand-in should speak: HTTP/1.1 and, as FCM speaks HTTP/2, HTTP/2 without
+// TLS (h2c with prior knowledge), which is what fcm.Sender uses for an http:// endpoint.
+func Protocols() *http.Protocols {
+	p := new(http.Protocols)
+	p.SetHTTP1(true)
+	p.SetUnencryptedHTTP2(true)
+	return p
+}
+
 // NewUnstarted returns a stand-in that does not listen; serve Handler() with your own http.Server
-// (the dev stack does). URL returns "" for it.
+// (the dev stack does), with Protocols(). URL returns "" for it.
 func NewUnstarted() *Server {
 	var b [4]byte
 	_, _ = rand.Read(b[:])

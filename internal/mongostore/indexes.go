@@ -71,6 +71,9 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 	if err := s.migrateDeviceSets(ctx); err != nil {
 		return err
 	}
+	if err := s.migrateShardedDeviceSets(ctx); err != nil {
+		return err
+	}
 	return s.migrateProvinceQueue(ctx)
 }
 

@@ -20,6 +20,8 @@ import (
 	"github.com/quangninh/feedback/internal/report"
 	"github.com/quangninh/feedback/internal/testenv"
 	"github.com/quangninh/feedback/internal/workcal"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // pushRig is a store, an FCM stand-in reached through the real firebase-admin-go client, and a way to
@@ -410,6 +412,49 @@ func TestDeviceSetsMigration(t *testing.T) {
 	}
 	if ds, _ := g.s.DevicesOf(ctx, []string{"old-b"}); len(ds) != 0 {
 		t.Errorf("second run re-created %+v", ds)
+	}
+}
+
+// TestShardedDeviceSetsMigration: sets kept in the single legacy collection (nested documents) move into
+// the sixteen collections once; the legacy collection is dropped.
+func TestShardedDeviceSetsMigration(t *testing.T) {
+	g := newPushRig(t)
+	ctx := testenv.Context(t)
+	at := time.Date(2026, 11, 20, 8, 30, 0, 0, time.UTC)
+	legacy := func(token, platform, lang string) bson.D {
+		return bson.D{{Key: "t", Value: token}, {Key: "platform", Value: platform}, {Key: "app_version", Value: "3.1.0"},
+			{Key: "language", Value: lang}, {Key: "updated_at", Value: at}}
+	}
+	if _, err := g.s.db.Collection(colLegacyDeviceSets).InsertMany(ctx, []any{
+		bson.D{{Key: "_id", Value: "legacy-a"}, {Key: "d", Value: bson.D{
+			{Key: tokenKey("leg-a1"), Value: legacy("leg-a1", "android", "vi")},
+			{Key: tokenKey("leg-a2"), Value: legacy("leg-a2", "ios", "en")}}}},
+		bson.D{{Key: "_id", Value: "legacy-b"}, {Key: "d", Value: bson.D{{Key: tokenKey("leg-b1"), Value: legacy("leg-b1", "web", "vi")}}}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.s.db.Collection(colMigrations).DeleteOne(ctx, byID("device-sets-sharded")); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.s.EnsureIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := g.s.DevicesOf(ctx, []string{"legacy-a", "legacy-b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, d := range ds {
+		got[d.Token] = fmt.Sprintf("%s/%s/%s/%s/%s", d.UserID, d.Platform, d.Language, d.AppVersion, d.UpdatedAt.Format(time.RFC3339))
+	}
+	want := map[string]string{"leg-a1": "legacy-a/android/vi/3.1.0/2026-11-20T08:30:00Z",
+		"leg-a2": "legacy-a/ios/en/3.1.0/2026-11-20T08:30:00Z", "leg-b1": "legacy-b/web/vi/3.1.0/2026-11-20T08:30:00Z"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("migrated devices %v, want %v", got, want)
+	}
+	names, err := g.s.db.ListCollectionNames(ctx, bson.D{{Key: "name", Value: colLegacyDeviceSets}})
+	if err != nil || len(names) != 0 {
+		t.Errorf("legacy collection still there: %v %v", names, err)
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -330,6 +332,52 @@ func (s *Store) Report(ctx context.Context, id string) (report.Report, error) {
 		return report.Report{}, mapErr(err, "report")
 	}
 	return d.report(), nil
+}
+
+// reportsChunk bounds the IDs of one Reports query.
+const reportsChunk = 1000
+
+// reportsPointReads is the most reports Reports reads one by one, at once. On FerretDB a point read scans
+// the collection inside SQLite, while a $in decodes every document of it: for a few reports (a push batch
+// of one status change) point reads are far quicker, for a dispatcher's full batch one $in is (100 reports:
+// 0.23 s of point reads against a few ms). MongoDB serves both from the _id index.
+const reportsPointReads = 16
+
+// Reports returns the reports with these IDs, by ID: point reads for a few, else one $in per chunk of IDs.
+func (s *Store) Reports(ctx context.Context, ids []string) (map[string]report.Report, error) {
+	out := make(map[string]report.Report, len(ids))
+	if len(ids) <= reportsPointReads {
+		rs := make([]report.Report, len(ids))
+		errs := make([]error, len(ids))
+		var wg sync.WaitGroup
+		for i, id := range ids {
+			wg.Go(func() {
+				if rs[i], errs[i] = s.Report(ctx, id); errors.Is(errs[i], fault.ErrNotFound) {
+					errs[i] = nil
+				}
+			})
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return nil, err
+		}
+		for _, r := range rs {
+			if r.ID != "" {
+				out[r.ID] = r
+			}
+		}
+		return out, nil
+	}
+	for chunk := range slices.Chunk(ids, reportsChunk) {
+		rs, err := s.findReports(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: chunk}}}}, nil)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rs {
+			out[r.ID] = r
+		}
+	}
+	return out, nil
 }
 
 // SetPhotos replaces the photos if the report is still at version.

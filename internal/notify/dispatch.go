@@ -97,8 +97,8 @@ func (d *Dispatcher) Run(ctx context.Context, poll, sweep time.Duration) {
 }
 
 // RunOnce leases the hints due now in one batch, sends them and settles the sent ones in one batch, and
-// returns how many it leased. Reads are batched too: each hint's report (Workers at a time), then the
-// devices of every recipient of the batch in one DevicesOf.
+// returns how many it leased. Reads are batched too: the hints' reports in one Reports, then the devices of
+// every recipient of the batch in one DevicesOf.
 func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	workers := max(d.Workers, 1)
 	due, err := d.Store.DueHints(ctx, d.now(), d.batch())
@@ -111,10 +111,19 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 		return 0, err
 	}
 
-	// The hints' reports and recipients.
+	// The hints' reports (in one read) and recipients.
+	ids := make([]string, 0, len(hints))
+	for _, h := range hints {
+		ids = append(ids, h.ReportID)
+	}
+	slices.Sort(ids)
+	reports, err := d.Store.Reports(ctx, slices.Compact(ids))
+	if err != nil {
+		return len(hints), err // the hints stay leased, and are tried again when the lease ends
+	}
 	jobs := make([]job, len(hints))
 	staff := &staffCache{store: d.Store, ids: map[string][]string{}}
-	parallel(len(hints), workers, func(i int) { jobs[i] = d.prepare(ctx, hints[i], staff) })
+	parallel(len(hints), workers, func(i int) { jobs[i] = d.prepare(ctx, hints[i], reports, staff) })
 
 	// The devices of everybody the batch goes to, in one read.
 	seen := map[string]bool{}
@@ -209,8 +218,8 @@ func (d *Dispatcher) batch() int {
 	return max(d.Workers, 1) * 8
 }
 
-// prepare reads a leased hint's report and works out who hears of it.
-func (d *Dispatcher) prepare(ctx context.Context, h Hint, staff *staffCache) job {
+// prepare works out who hears of a leased hint, given the batch's reports.
+func (d *Dispatcher) prepare(ctx context.Context, h Hint, reports map[string]report.Report, staff *staffCache) job {
 	j := job{h: h}
 	// A hint on its first lease was never sent (a re-created one starts at one attempt, so is checked).
 	if h.Attempts > 1 {
@@ -219,13 +228,9 @@ func (d *Dispatcher) prepare(ctx context.Context, h Hint, staff *staffCache) job
 			return j
 		}
 	}
-	r, err := d.Store.Report(ctx, h.ReportID)
-	if errors.Is(err, fault.ErrNotFound) || err == nil && (h.Seq < 0 || h.Seq >= len(r.Timeline)) {
+	r, ok := reports[h.ReportID]
+	if !ok || h.Seq < 0 || h.Seq >= len(r.Timeline) { // the report is gone, or has no such event
 		j.done = true
-		return j
-	}
-	if err != nil {
-		j.err = err
 		return j
 	}
 	j.r = r

@@ -95,7 +95,8 @@ type Store interface {
 	// RetryHint makes a parked hint due now with its attempts reset; fault.ErrNotFound when there is none.
 	RetryHint(ctx context.Context, id string, now time.Time) error
 
-	Report(ctx context.Context, id string) (report.Report, error)
+	// Reports returns the reports with these IDs, by ID; those that do not exist are absent.
+	Reports(ctx context.Context, ids []string) (map[string]report.Report, error)
 
 	Devices
 	// StaffIDs lists the enabled staff of the roles, of one agency or (agencyID "") of all.

@@ -21,6 +21,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	_ "net/http/pprof" // served only when DEVSTACK_PPROF names an address
 	"os"
 	"os/exec"
 	"os/signal"
@@ -46,6 +48,10 @@ type ready struct {
 }
 
 func run(args []string) error {
+	// DEVSTACK_PPROF=127.0.0.1:6061 serves Go's profiler, to see where FerretDB spends its time under a benchmark.
+	if addr := os.Getenv("DEVSTACK_PPROF"); addr != "" {
+		go func() { fmt.Fprintln(os.Stderr, "devstack: pprof:", http.ListenAndServe(addr, nil)) }()
+	}
 	fs := flag.NewFlagSet("devstack", flag.ContinueOnError)
 	dataDir := fs.String("data", ".data", "folder for the SQLite files (ferretdb/) and the S3 objects (s3/)")
 	mongoAddr := fs.String("mongo-addr", "127.0.0.1:0", "FerretDB listen address (port 0: a free port)")
