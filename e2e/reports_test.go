@@ -17,6 +17,7 @@ import (
 
 	"github.com/quangninh/feedback/api"
 	"github.com/quangninh/feedback/internal/auth"
+	"github.com/quangninh/feedback/internal/mongostore"
 	"github.com/quangninh/feedback/internal/testapp"
 	"github.com/quangninh/feedback/internal/testenv"
 )
@@ -212,6 +213,58 @@ func TestReportIdempotency(t *testing.T) {
 	list, err := c.ListMyReportsWithResponse(context.Background(), &api.ListMyReportsParams{}, me)
 	if err != nil || list.JSON200 == nil || len(list.JSON200.Items) != 1 {
 		t.Fatalf("list: %v %s", err, list.Body)
+	}
+}
+
+// TestRetryRequeuesReceivedReport: no separate write marks a submission done (its report's insert does), so
+// a first attempt that died after storing the report but before queueing its ticket is completed by the
+// phone's retry: the retry answers 200 with the report and queues the ticket again.
+func TestRetryRequeuesReceivedReport(t *testing.T) {
+	t.Parallel()
+	a := testapp.Start(t, testenv.Shared(t), nil)
+	c := newClient(t, a)
+	me := resident(t, a, "resident-requeue")
+	photo := testapp.JPEG(t, 640, 480, nil)
+	first := submit(t, c, me, "key-requeue-1", reportPart(t, pothole(&baiChay)), photoPart(photo))
+	if first.JSON201 == nil {
+		t.Fatalf("submit: %d %s", first.StatusCode(), first.Body)
+	}
+	id := first.JSON201.Id
+	ctx := testenv.Context(t)
+	store, err := mongostore.Open(ctx, a.Env["MONGO_URI"], a.Env["MONGO_DATABASE"], mongostore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close(context.Background()) })
+	const agency = "ubnd-06673" // Phường Bãi Cháy
+	queued := func() bool {
+		q, err := store.Queue(ctx, agency)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range q {
+			if e.ReportID == id {
+				return true
+			}
+		}
+		return false
+	}
+	if !queued() {
+		t.Fatalf("report %s not in its agency's queue after submission", id)
+	}
+	// The state a crash between the report's insert and the queue's write leaves.
+	if err := store.DropQueueEntry(ctx, agency, id, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if queued() {
+		t.Fatal("entry still queued after dropping it")
+	}
+	again := submit(t, c, me, "key-requeue-1", reportPart(t, pothole(&baiChay)), photoPart(photo))
+	if again.JSON200 == nil || again.JSON200.Id != id {
+		t.Fatalf("retry: %d %s", again.StatusCode(), again.Body)
+	}
+	if !queued() {
+		t.Errorf("the retry did not queue report %s again", id)
 	}
 }
 

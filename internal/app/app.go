@@ -183,7 +183,7 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 		c, ok := router.Catalogue().Category(code)
 		return ok && c.Sensitive
 	}}
-	worker := &report.Worker{Store: store, Blobs: blobs, Log: log, Lease: 2 * time.Minute,
+	worker := &report.Worker{Store: store, Blobs: blobs, Log: log, Lease: 2 * time.Minute, Busy: intake.Busy,
 		Derive: media.DeriveOptions{HeifConvert: cfg.HeifConvert, TempDir: cfg.UploadTempDir}}
 	go worker.Run(ctx, time.Second)
 	desk := &report.Desk{Store: store, Blobs: blobs, Router: router, Calendar: hols.Calendar, Policy: workcal.DefaultPolicy(), Log: log,

@@ -39,7 +39,7 @@ func (s *Store) putReportCode(ctx context.Context, code, reportID string) error 
 	if code == "" {
 		return nil
 	}
-	_, err := s.db.Collection(colReportCodes).InsertOne(ctx, reportCodeDoc{Code: code, ReportID: reportID})
+	err := s.insertGrouped(ctx, colReportCodes, reportCodeDoc{Code: code, ReportID: reportID})
 	if err != nil && !isDuplicate(err) {
 		return mapErr(err, "report code")
 	}

@@ -78,7 +78,7 @@ func (s *Store) writeHints(ctx context.Context, reportID string, seqs []int, now
 	}
 	ctx = context.WithoutCancel(ctx)
 	for _, seq := range seqs {
-		_, _ = s.db.Collection(colOutbox).InsertOne(ctx, hintDoc{ID: notify.HintID(reportID, seq), ReportID: reportID, Seq: seq,
+		_ = s.insertGrouped(ctx, colOutbox, hintDoc{ID: notify.HintID(reportID, seq), ReportID: reportID, Seq: seq,
 			NotBefore: now, CreatedAt: now})
 	}
 	if f := s.wake.Load(); f != nil && *f != nil {

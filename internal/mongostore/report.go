@@ -167,7 +167,7 @@ func (d submissionDoc) submission() report.Submission {
 func (s *Store) BeginSubmission(ctx context.Context, sub report.Submission) (report.Submission, bool, error) {
 	d := submissionDoc{ID: sub.Key, ReporterID: sub.ReporterID, ReportID: sub.ReportID, Fingerprint: sub.Fingerprint,
 		LeaseUntil: sub.LeaseUntil, CreatedAt: sub.CreatedAt}
-	_, err := s.db.Collection(colSubmissions).InsertOne(ctx, d)
+	err := s.insertGrouped(ctx, colSubmissions, d)
 	if err == nil {
 		return sub, true, nil
 	}
@@ -200,12 +200,6 @@ func (s *Store) TakeOverSubmission(ctx context.Context, key string, oldLease, ne
 		return false, mapErr(err, "submission")
 	}
 	return res.ModifiedCount == 1, nil
-}
-
-// CompleteSubmission marks the submission done: its report exists.
-func (s *Store) CompleteSubmission(ctx context.Context, key string) error {
-	_, err := s.db.Collection(colSubmissions).UpdateOne(ctx, byID(key), bson.D{{Key: "$set", Value: bson.D{{Key: "done", Value: true}}}})
-	return mapErr(err, "submission")
 }
 
 // AbandonSubmission forgets an unfinished submission so a retry starts afresh.
@@ -318,7 +312,7 @@ func (s *Store) InsertReport(ctx context.Context, r report.Report) error {
 	if err := s.putReportCode(ctx, r.Code, r.ID); err != nil {
 		return err
 	}
-	if _, err := s.db.Collection(colReports).InsertOne(ctx, d); err != nil {
+	if err := s.insertGrouped(ctx, colReports, d); err != nil {
 		return mapErr(err, "report")
 	}
 	s.writeHints(ctx, r.ID, r.Outbox, r.UpdatedAt)
@@ -455,10 +449,23 @@ type jobDoc struct {
 
 // PutJob creates or replaces the report's photo job.
 func (s *Store) PutJob(ctx context.Context, j report.Job) error {
-	d := jobDoc{ID: j.ReportID, SubmissionKey: j.SubmissionKey, OwnedKeys: append([]string{}, j.OwnedKeys...),
-		UploadSlots: append([]string{}, j.UploadSlots...), NotBefore: j.NotBefore, Attempts: j.Attempts}
-	_, err := s.db.Collection(colReportJobs).ReplaceOne(ctx, byID(d.ID), d, options.Replace().SetUpsert(true))
+	_, err := s.db.Collection(colReportJobs).ReplaceOne(ctx, byID(j.ReportID), toJobDoc(j), options.Replace().SetUpsert(true))
 	return mapErr(err, "photo job")
+}
+
+// InsertJob stores a new job with a (grouped) insert, or replaces the report's job when one exists (a
+// taken-over submission): cheaper than PutJob's upsert, which FerretDB runs as a scan of the jobs.
+func (s *Store) InsertJob(ctx context.Context, j report.Job) error {
+	err := s.insertGrouped(ctx, colReportJobs, toJobDoc(j))
+	if isDuplicate(err) {
+		return s.PutJob(ctx, j)
+	}
+	return mapErr(err, "photo job")
+}
+
+func toJobDoc(j report.Job) jobDoc {
+	return jobDoc{ID: j.ReportID, SubmissionKey: j.SubmissionKey, OwnedKeys: append([]string{}, j.OwnedKeys...),
+		UploadSlots: append([]string{}, j.UploadSlots...), NotBefore: j.NotBefore, Attempts: j.Attempts}
 }
 
 // ClaimJob leases the oldest due job until leaseUntil; fault.ErrNotFound when none is due. Each lease is

@@ -34,6 +34,8 @@ type Store struct {
 	queuePending map[string]*queueGroup // queue shard → changes waiting for the next write
 	queueWriting map[string]bool        // queue shard → a request of this process is writing it
 	wake         wakeHook               // called after writes that add notifications
+	inserts      inserter               // grouped inserts (group.go)
+	queueLast    map[string]queueDoc    // queue shard → what this process last wrote there (queueMu)
 }
 
 // Options tune Open.

@@ -183,8 +183,16 @@ func (s *Store) modifyQueue(ctx context.Context, agencyID string, now time.Time,
 			case <-time.After(time.Duration(attempt) * 3 * time.Millisecond):
 			}
 		}
-		var d queueDoc
-		err := col.FindOne(ctx, byID(agencyID)).Decode(&d)
+		// What this process wrote last is the shard as it stands unless another process wrote since; then
+		// the claim below fails, and the shard is read.
+		s.queueMu.Lock()
+		d, ok := s.queueLast[agencyID]
+		delete(s.queueLast, agencyID)
+		s.queueMu.Unlock()
+		var err error
+		if !ok {
+			err = col.FindOne(ctx, byID(agencyID)).Decode(&d)
+		}
 		if errors.Is(err, mongo.ErrNoDocuments) {
 			if _, err := col.InsertOne(ctx, queueDoc{ID: agencyID, Data: []byte("{}"), Counts: []byte("{}")}); err != nil && !isDuplicate(err) {
 				return mapErr(err, "queue")
@@ -203,19 +211,26 @@ func (s *Store) modifyQueue(ctx context.Context, agencyID string, now time.Time,
 		if err != nil {
 			return err
 		}
-		ok, err := s.claim(ctx, "queue-v:"+agencyID+":"+itoa(d.Version+1), now, now.Add(time.Hour))
+		ok, err = s.claim(ctx, "queue-v:"+agencyID+":"+itoa(d.Version+1), now, now.Add(time.Hour))
 		if err != nil {
 			return err
 		}
 		if !ok {
 			continue
 		}
+		counts := countByStatus(entries)
 		res, err := col.UpdateOne(ctx, bson.D{{Key: "_id", Value: agencyID}, {Key: "version", Value: d.Version}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "data", Value: data}, {Key: "counts", Value: countByStatus(entries)}, {Key: "version", Value: d.Version + 1}}}})
+			bson.D{{Key: "$set", Value: bson.D{{Key: "data", Value: data}, {Key: "counts", Value: counts}, {Key: "version", Value: d.Version + 1}}}})
 		if err != nil {
 			return mapErr(err, "queue")
 		}
 		if res.ModifiedCount == 1 {
+			s.queueMu.Lock()
+			if s.queueLast == nil {
+				s.queueLast = map[string]queueDoc{}
+			}
+			s.queueLast[agencyID] = queueDoc{ID: agencyID, Data: data, Counts: counts, Version: d.Version + 1}
+			s.queueMu.Unlock()
 			return nil
 		}
 	}

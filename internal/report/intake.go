@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/quangninh/feedback/internal/auth"
@@ -27,7 +28,6 @@ type Store interface {
 	BeginSubmission(ctx context.Context, s Submission) (existing Submission, created bool, err error)
 	// TakeOverSubmission renews an expired lease; false when another request renewed it first.
 	TakeOverSubmission(ctx context.Context, key string, oldLease, newLease time.Time) (bool, error)
-	CompleteSubmission(ctx context.Context, key string) error
 	AbandonSubmission(ctx context.Context, key string) error
 	Submission(ctx context.Context, key string) (Submission, error)
 	NextCodeNumber(ctx context.Context, month string) (int64, error)
@@ -35,6 +35,8 @@ type Store interface {
 	InsertReport(ctx context.Context, r Report) error
 	Report(ctx context.Context, id string) (Report, error)
 	PutJob(ctx context.Context, j Job) error
+	// InsertJob stores a new job (replacing the report's job if one exists, like PutJob).
+	InsertJob(ctx context.Context, j Job) error
 	UploadSlot(ctx context.Context, id string) (UploadSlot, error)
 	PutUploadSlot(ctx context.Context, s UploadSlot) error
 	PutQueueEntry(ctx context.Context, agencyID string, e QueueEntry, now time.Time) error
@@ -59,7 +61,9 @@ type Router interface {
 	Route(category string, p jurisdiction.Point) (catalogue.Decision, error)
 }
 
-// Submission records one Idempotency-Key of one resident and the report it stands for.
+// Submission records one Idempotency-Key of one resident and the report it stands for. It is done when
+// its report exists: the report's insert is the commit point, and no second write marks it (Done is set
+// only in records written before that, when a separate update did).
 type Submission struct {
 	Key         string // "<reporter>:<Idempotency-Key>"
 	ReporterID  string
@@ -108,7 +112,12 @@ type Intake struct {
 	Policy   workcal.Policy
 	// OnRouted, when set, hears the rule of each report routed and stored (once per report, not per retry).
 	OnRouted func(rule catalogue.Rule)
+
+	inFlight atomic.Int64 // photos being spooled and submissions being stored
 }
+
+// Busy reports whether photos are being received or submissions stored right now (Worker.Busy).
+func (in *Intake) Busy() bool { return in.inFlight.Load() > 0 }
 
 func (in *Intake) now() time.Time {
 	if in.Now != nil {
@@ -133,6 +142,8 @@ func (s *Spooled) Close() error { return os.Remove(s.path) }
 // it, with at most MaxPhotoBytes. It returns media's errors (ErrUnsupportedType, ErrTooManyPixels,
 // ErrCorrupt, ErrTooLarge) for a bad photo.
 func (in *Intake) Spool(r io.Reader) (*Spooled, error) {
+	in.inFlight.Add(1)
+	defer in.inFlight.Add(-1)
 	info, body, err := in.Inspect.Inspect(r)
 	if err != nil {
 		return nil, err
@@ -160,6 +171,8 @@ func (in *Intake) Spool(r io.Reader) (*Spooled, error) {
 // outside the province is fault.ErrUnprocessable; storage failures are fault.ErrUnavailable and leave no
 // report behind (the originals already stored are removed, now or by the background job).
 func (in *Intake) Submit(ctx context.Context, p auth.Principal, key string, d Draft, photos []*Spooled) (Report, bool, error) {
+	in.inFlight.Add(1)
+	defer in.inFlight.Add(-1)
 	prefix := "body."
 	if photos != nil {
 		prefix = "report."
@@ -212,6 +225,11 @@ func (in *Intake) Submit(ctx context.Context, p auth.Principal, key string, d Dr
 				"This Idempotency-Key was already used for a different report; use a new key for a new report.")
 		}
 		if r, done, err := in.awaitExisting(ctx, existing); done || err != nil {
+			if err == nil && r.Status == Received {
+				// The first attempt may have died between storing the report and queueing its ticket: put
+				// the entry again (a newer one is never overwritten; a received report must be queued).
+				in.requeue(ctx, r)
+			}
 			return r, false, err
 		}
 		// The first attempt died mid-way: take it over and finish it under the same report ID.
@@ -273,9 +291,12 @@ func (in *Intake) locate(d Draft, sources []photoSource, prefix string) (Locatio
 func (in *Intake) awaitExisting(ctx context.Context, s Submission) (Report, bool, error) {
 	deadline := in.now().Add(in.Patience)
 	for {
-		if s.Done {
-			r, err := in.Store.Report(ctx, s.ReportID)
-			return r, true, err
+		r, err := in.Store.Report(ctx, s.ReportID)
+		if err == nil || !errors.Is(err, fault.ErrNotFound) {
+			return r, true, err // stored (done), or the database failed
+		}
+		if s.Done { // a record from before done was derived: its report is gone
+			return Report{}, true, err
 		}
 		if in.now().After(s.LeaseUntil) {
 			return Report{}, false, nil
@@ -290,7 +311,6 @@ func (in *Intake) awaitExisting(ctx context.Context, s Submission) (Report, bool
 			return Report{}, true, fault.Wrap(fault.ErrUnavailable, "", ctx.Err())
 		case <-time.After(100 * time.Millisecond):
 		}
-		var err error
 		if s, err = in.Store.Submission(ctx, s.Key); err != nil {
 			if errors.Is(err, fault.ErrNotFound) { // the first attempt failed and gave the key up
 				return Report{}, true, fault.New(fault.ErrConflict, "The first attempt with this Idempotency-Key failed; retry.")
@@ -307,7 +327,10 @@ func (in *Intake) store(ctx context.Context, p auth.Principal, sub Submission, d
 		Location: loc, PublishConsent: d.PublishConsent, Status: Received, Cell: Cell(loc.Lat, loc.Lng),
 		CreatedAt: now, UpdatedAt: now, Version: 1,
 	}
-	job := Job{ReportID: r.ID, SubmissionKey: sub.Key, NotBefore: sub.LeaseUntil}
+	// The job starts the derivatives jobDelay from now, when the report is usually stored; a worker that
+	// comes earlier finds the submission still running and comes back (Worker.cleanUp). If this process
+	// dies below, the job removes what was stored.
+	job := Job{ReportID: r.ID, SubmissionKey: sub.Key, NotBefore: now.Add(jobDelay)}
 	for i, s := range sources {
 		ph := Photo{ID: fmt.Sprintf("p%d", i+1), ContentType: s.info.ContentType, Size: s.size, SHA256: s.hash,
 			Width: s.info.Width, Height: s.info.Height, State: PhotoProcessing}
@@ -320,8 +343,7 @@ func (in *Intake) store(ctx context.Context, p auth.Principal, sub Submission, d
 		}
 		r.Photos = append(r.Photos, ph)
 	}
-	// The job is written first: if this process dies below, it removes what was stored.
-	if err := in.Store.PutJob(ctx, job); err != nil {
+	if err := in.Store.InsertJob(ctx, job); err != nil {
 		return r, false, err
 	}
 	for i, s := range sources {
@@ -372,15 +394,18 @@ func (in *Intake) store(ctx context.Context, p auth.Principal, sub Submission, d
 	if err := in.Store.PutQueueEntry(ctx, r.Routing.AgencyID, Entry(r, cat.Deadline == "urgent"), now); err != nil {
 		return r, true, err
 	}
-	if err := in.Store.CompleteSubmission(ctx, sub.Key); err != nil {
-		return r, true, err
-	}
-	// Start the derivatives now rather than when the lease ends.
-	job.NotBefore = now
-	if err := in.Store.PutJob(ctx, job); err != nil {
-		in.Log.WarnContext(ctx, "photo job not advanced; it runs when the lease ends", "report", r.ID, "error", err.Error())
-	}
 	return r, true, nil
+}
+
+// jobDelay is how long after a submission starts its photo job becomes due.
+const jobDelay = 2 * time.Second
+
+// requeue puts a received report's ticket into its agency's queue again (see Submit).
+func (in *Intake) requeue(ctx context.Context, r Report) {
+	cat, _ := in.Router.Catalogue().Category(r.Category)
+	if err := in.Store.PutQueueEntry(ctx, r.Routing.AgencyID, Entry(r, cat.Deadline == "urgent"), in.now()); err != nil {
+		in.Log.WarnContext(ctx, "ticket not queued again on a retry", "report", r.ID, "error", err.Error())
+	}
 }
 
 // abandon undoes a failed submission as far as the servers allow; the job removes the rest later. The key

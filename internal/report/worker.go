@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -16,6 +17,7 @@ type JobStore interface {
 	// ClaimJob leases the oldest due job until leaseUntil; fault.ErrNotFound when none is due.
 	ClaimJob(ctx context.Context, now, leaseUntil time.Time) (Job, error)
 	DeleteJob(ctx context.Context, reportID string) error
+	PutJob(ctx context.Context, j Job) error
 	Report(ctx context.Context, id string) (Report, error)
 	Submission(ctx context.Context, key string) (Submission, error)
 	AbandonSubmission(ctx context.Context, key string) error
@@ -35,6 +37,12 @@ type Worker struct {
 	Log    *slog.Logger
 	Lease  time.Duration
 	Now    func() time.Time
+	// Busy, when set, says that residents' submissions are under way in this process (Intake.Busy). The
+	// worker then waits before its next render, up to MaxYield in a row: rendering is CPU-heavy (decoding
+	// a 2 MB JPEG and encoding two), and an upload waiting for the CPU keeps a phone on a weak network
+	// waiting. Derivatives are off the request path, so they may lag a burst; MaxYield bounds the lag.
+	Busy     func() bool
+	MaxYield time.Duration // default 10 s
 }
 
 func (w *Worker) now() time.Time {
@@ -47,7 +55,19 @@ func (w *Worker) now() time.Time {
 // Run works until ctx ends, polling every interval when idle.
 func (w *Worker) Run(ctx context.Context, interval time.Duration) {
 	lastSweep := time.Time{}
+	var yielded time.Duration
+	maxYield := cmp.Or(w.MaxYield, 10*time.Second)
 	for ctx.Err() == nil {
+		if w.Busy != nil && yielded < maxYield && w.Busy() {
+			const step = 50 * time.Millisecond
+			select {
+			case <-ctx.Done():
+			case <-time.After(step):
+			}
+			yielded += step
+			continue
+		}
+		yielded = 0
 		did, err := w.RunOnce(ctx)
 		if err != nil && !errors.Is(err, fault.ErrUnavailable) {
 			w.Log.WarnContext(ctx, "photo job failed", "error", err.Error())
@@ -95,7 +115,9 @@ func (w *Worker) cleanUp(ctx context.Context, job Job) error {
 	ours := err == nil && sub.ReportID == job.ReportID
 	switch {
 	case ours && !sub.Done && w.now().Before(sub.LeaseUntil):
-		return nil // still being received; the claimed lease brings the job back later
+		// Still being received: look again soon rather than when this claim's lease ends.
+		job.NotBefore = w.now().Add(jobDelay)
+		return w.Store.PutJob(ctx, job)
 	case err != nil && !errors.Is(err, fault.ErrNotFound):
 		return err
 	}

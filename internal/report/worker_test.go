@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -78,6 +79,12 @@ func TestWorkerRemovesWhatFailedSubmissionsLeft(t *testing.T) {
 	if !exists(t, blobs, "originals/r-live/p1") {
 		t.Errorf("removed the photo of a submission still being received")
 	}
+	// It comes back seconds later, not when the worker's lease of it ends.
+	w.Now = func() time.Time { return now.Add(3 * time.Second) }
+	if did, err := w.RunOnce(ctx); !did || err != nil {
+		t.Fatalf("the job of a submission still being received is not due again 3 s later: %v %v", did, err)
+	}
+	w.Now = nil
 
 	// Dead: the process died after storing a photo; nothing else remains.
 	put(t, blobs, "originals/r-dead/p1")
@@ -92,6 +99,57 @@ func TestWorkerRemovesWhatFailedSubmissionsLeft(t *testing.T) {
 	}
 	if did, _ := w.RunOnce(ctx); did {
 		t.Errorf("the finished job is still due")
+	}
+}
+
+// TestWorkerYieldsToSubmissions: while submissions are under way (Busy), the worker waits before its next
+// job, at most MaxYield in a row; once they are done it works at once.
+func TestWorkerYieldsToSubmissions(t *testing.T) {
+	store, blobs := servers(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	now := time.Now().UTC()
+	var busy atomic.Bool
+	busy.Store(true)
+	w := &report.Worker{Store: store, Blobs: blobs, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Lease: time.Minute,
+		Busy: busy.Load, MaxYield: time.Hour}
+	dead := func(id string) string { // originals of a submission that died: the job removes them
+		key := "originals/" + id + "/p1"
+		put(t, blobs, key)
+		if err := store.PutJob(context.Background(), report.Job{ReportID: id, SubmissionKey: "u1:" + id, OwnedKeys: []string{key}, NotBefore: now.Add(-time.Second)}); err != nil {
+			t.Fatal(err)
+		}
+		return key
+	}
+	waitGone := func(key string, within time.Duration) bool {
+		for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if !exists(t, blobs, key) {
+				return true
+			}
+		}
+		return false
+	}
+	first := dead("r-yield-1")
+	go w.Run(ctx, 10*time.Millisecond)
+	if waitGone(first, 400*time.Millisecond) {
+		t.Fatal("the worker did a job while submissions were under way")
+	}
+	busy.Store(false)
+	if !waitGone(first, 5*time.Second) {
+		t.Fatal("the worker did not do the job once submissions were done")
+	}
+	cancel()
+
+	// Busy all along: MaxYield bounds the wait.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	defer cancel2()
+	busy.Store(true)
+	w2 := &report.Worker{Store: store, Blobs: blobs, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Lease: time.Minute,
+		Busy: busy.Load, MaxYield: 200 * time.Millisecond}
+	second := dead("r-yield-2")
+	go w2.Run(ctx2, 10*time.Millisecond)
+	if !waitGone(second, 5*time.Second) {
+		t.Fatal("the worker yielded without bound")
 	}
 }
 
