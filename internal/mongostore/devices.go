@@ -285,21 +285,14 @@ func (s *Store) DevicesOf(ctx context.Context, userIDs []string) ([]notify.Devic
 // migrateProvinceQueue deletes the province queue's shards from the agencies' collection, where they lived
 // before colProvinceQueue; the sweep rebuilds the province queue from the agencies' within a minute.
 func (s *Store) migrateProvinceQueue(ctx context.Context) error {
-	const id = "province-queue-collection"
-	err := s.db.Collection(colMigrations).FindOne(ctx, byID(id)).Err()
-	if err == nil || !errors.Is(err, mongo.ErrNoDocuments) {
-		return mapErr(err, "migrations")
-	}
-	for shard := range queueShards {
-		if _, err := s.db.Collection(colQueues).DeleteOne(ctx, byID(provinceQueue+"#"+strconv.Itoa(shard))); err != nil {
-			return mapErr(err, "queues")
+	return s.once(ctx, "province-queue-collection", func() error {
+		for shard := range queueShards {
+			if _, err := s.db.Collection(colQueues).DeleteOne(ctx, byID(provinceQueue+"#"+strconv.Itoa(shard))); err != nil {
+				return mapErr(err, "queues")
+			}
 		}
-	}
-	_, err = s.db.Collection(colMigrations).InsertOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "at", Value: time.Now().UTC()}})
-	if isDuplicate(err) {
 		return nil
-	}
-	return mapErr(err, "migrations")
+	})
 }
 
 // oneOffScan marks the whole-collection reads of one-off migrations (the index coverage test lets them pass).
@@ -308,30 +301,23 @@ const oneOffScan = "one-off migration"
 // migrateDeviceSets fills the device sets from devices once, for databases written before device sets existed
 // (the only scan of devices, recorded as done in the migrations collection).
 func (s *Store) migrateDeviceSets(ctx context.Context) error {
-	const id = "device-sets"
-	err := s.db.Collection(colMigrations).FindOne(ctx, byID(id)).Err()
-	if err == nil || !errors.Is(err, mongo.ErrNoDocuments) {
-		return mapErr(err, "migrations")
-	}
-	cur, err := s.db.Collection(colDevices).Find(ctx, bson.D{}, options.Find().SetComment(oneOffScan))
-	if err != nil {
-		return mapErr(err, "devices")
-	}
-	var docs []deviceDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return mapErr(err, "devices")
-	}
-	for _, d := range docs {
-		if err := s.joinSet(ctx, d.UserID, deviceSetEntry{Token: d.Token, Platform: d.Platform, AppVersion: d.AppVersion,
-			Language: d.Language, UpdatedAt: d.UpdatedAt}); err != nil {
-			return err
+	return s.once(ctx, "device-sets", func() error {
+		cur, err := s.db.Collection(colDevices).Find(ctx, bson.D{}, options.Find().SetComment(oneOffScan))
+		if err != nil {
+			return mapErr(err, "devices")
 		}
-	}
-	_, err = s.db.Collection(colMigrations).InsertOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "at", Value: time.Now().UTC()}})
-	if isDuplicate(err) {
+		var docs []deviceDoc
+		if err := cur.All(ctx, &docs); err != nil {
+			return mapErr(err, "devices")
+		}
+		for _, d := range docs {
+			if err := s.joinSet(ctx, d.UserID, deviceSetEntry{Token: d.Token, Platform: d.Platform, AppVersion: d.AppVersion,
+				Language: d.Language, UpdatedAt: d.UpdatedAt}); err != nil {
+				return err
+			}
+		}
 		return nil
-	}
-	return mapErr(err, "migrations")
+	})
 }
 
 // legacyDeviceSetDoc is a device set as colLegacyDeviceSets held it: each device a nested document.
@@ -350,29 +336,39 @@ type legacyDeviceSetDoc struct {
 // drops it. Registrations made meanwhile by replicas still running the previous version land in the
 // legacy collection and are not moved: apps register again at every start.
 func (s *Store) migrateShardedDeviceSets(ctx context.Context) error {
-	const id = "device-sets-sharded"
+	return s.once(ctx, "device-sets-sharded", func() error {
+		cur, err := s.db.Collection(colLegacyDeviceSets).Find(ctx, bson.D{}, options.Find().SetComment(oneOffScan))
+		if err != nil {
+			return mapErr(err, "device sets")
+		}
+		var docs []legacyDeviceSetDoc
+		if err := cur.All(ctx, &docs); err != nil {
+			return mapErr(err, "device sets")
+		}
+		for _, d := range docs {
+			for _, e := range d.D {
+				if err := s.joinSet(ctx, d.UserID, deviceSetEntry{Token: e.Token, Platform: e.Platform, AppVersion: e.AppVersion,
+					Language: e.Language, UpdatedAt: e.UpdatedAt}); err != nil {
+					return err
+				}
+			}
+		}
+		if err := s.db.Collection(colLegacyDeviceSets).Drop(ctx); err != nil {
+			return mapErr(err, "device sets")
+		}
+		return nil
+	})
+}
+
+// once runs a one-off data migration unless the migrations collection records it as done, then records it.
+// Migrations are written to be safe when several replicas run them at once.
+func (s *Store) once(ctx context.Context, id string, migrate func() error) error {
 	err := s.db.Collection(colMigrations).FindOne(ctx, byID(id)).Err()
 	if err == nil || !errors.Is(err, mongo.ErrNoDocuments) {
 		return mapErr(err, "migrations")
 	}
-	cur, err := s.db.Collection(colLegacyDeviceSets).Find(ctx, bson.D{}, options.Find().SetComment(oneOffScan))
-	if err != nil {
-		return mapErr(err, "device sets")
-	}
-	var docs []legacyDeviceSetDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return mapErr(err, "device sets")
-	}
-	for _, d := range docs {
-		for _, e := range d.D {
-			if err := s.joinSet(ctx, d.UserID, deviceSetEntry{Token: e.Token, Platform: e.Platform, AppVersion: e.AppVersion,
-				Language: e.Language, UpdatedAt: e.UpdatedAt}); err != nil {
-				return err
-			}
-		}
-	}
-	if err := s.db.Collection(colLegacyDeviceSets).Drop(ctx); err != nil {
-		return mapErr(err, "device sets")
+	if err := migrate(); err != nil {
+		return err
 	}
 	_, err = s.db.Collection(colMigrations).InsertOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "at", Value: time.Now().UTC()}})
 	if isDuplicate(err) {
