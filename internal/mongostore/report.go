@@ -309,10 +309,18 @@ func (s *Store) InsertReport(ctx context.Context, r report.Report) error {
 	if len(d.Outbox) > 0 {
 		d.OutboxAt = &r.UpdatedAt
 	}
-	if err := s.putReportCode(ctx, r.Code, r.ID); err != nil {
-		return err
-	}
-	if err := s.insertGrouped(ctx, colReports, d); err != nil {
+	// The code's record and the report are written at once. A code record without its report is ignored
+	// by ReportIDByCode (it checks the report's own code); a report whose code record failed is found
+	// through the code index there, which writes the record. The hints come after the report: a dispatcher
+	// woken by a hint whose report does not exist yet would settle it as sent.
+	coded := make(chan struct{})
+	go func() {
+		defer close(coded)
+		_ = s.putReportCode(ctx, r.Code, r.ID) // a failure is repaired by ReportIDByCode, see above
+	}()
+	err := s.insertGrouped(ctx, colReports, d)
+	<-coded
+	if err != nil {
 		return mapErr(err, "report")
 	}
 	s.writeHints(ctx, r.ID, r.Outbox, r.UpdatedAt)

@@ -215,7 +215,17 @@ func (in *Intake) Submit(ctx context.Context, p auth.Principal, key string, d Dr
 		Key: p.UserID + ":" + key, ReporterID: p.UserID, ReportID: newID(),
 		Fingerprint: d.fingerprint(hashes), LeaseUntil: now.Add(in.Lease), CreatedAt: now,
 	}
+	// The photo job is written beside the submission record, before any original goes to S3: if this process
+	// dies later, the job removes what was stored. When the key turns out to be taken, the job names a
+	// report ID that never comes to be, and the worker removes it (Worker.cleanUp) a few seconds later.
+	jobWritten := make(chan error, 1)
+	go func() { _, job := in.plan(sub, sources, now); jobWritten <- in.Store.InsertJob(ctx, job) }()
 	existing, created, err := in.Store.BeginSubmission(ctx, sub)
+	jobErr := <-jobWritten
+	if err == nil && created && jobErr != nil {
+		in.abandon(sub, nil, false)
+		err = jobErr
+	}
 	if err != nil {
 		return Report{}, false, err
 	}
@@ -241,6 +251,10 @@ func (in *Intake) Submit(ctx context.Context, p auth.Principal, key string, d Dr
 			return Report{}, false, fault.New(fault.ErrConflict, "This report is still being received; retry in a moment with the same Idempotency-Key.")
 		}
 		sub.ReportID, sub.CreatedAt = existing.ReportID, existing.CreatedAt
+		_, job := in.plan(sub, sources, now)
+		if err := in.Store.InsertJob(ctx, job); err != nil {
+			return Report{}, false, err
+		}
 	}
 
 	r, inserted, err := in.store(ctx, p, sub, d, cat, loc, sources)
@@ -327,25 +341,8 @@ func (in *Intake) store(ctx context.Context, p auth.Principal, sub Submission, d
 		Location: loc, PublishConsent: d.PublishConsent, Status: Received, Cell: Cell(loc.Lat, loc.Lng),
 		CreatedAt: now, UpdatedAt: now, Version: 1,
 	}
-	// The job starts the derivatives jobDelay from now, when the report is usually stored; a worker that
-	// comes earlier finds the submission still running and comes back (Worker.cleanUp). If this process
-	// dies below, the job removes what was stored.
-	job := Job{ReportID: r.ID, SubmissionKey: sub.Key, NotBefore: now.Add(jobDelay)}
-	for i, s := range sources {
-		ph := Photo{ID: fmt.Sprintf("p%d", i+1), ContentType: s.info.ContentType, Size: s.size, SHA256: s.hash,
-			Width: s.info.Width, Height: s.info.Height, State: PhotoProcessing}
-		if s.slot != nil {
-			ph.OriginalKey = s.slot.Key
-			job.UploadSlots = append(job.UploadSlots, s.slot.ID)
-		} else {
-			ph.OriginalKey = "originals/" + r.ID + "/" + ph.ID
-			job.OwnedKeys = append(job.OwnedKeys, ph.OriginalKey)
-		}
-		r.Photos = append(r.Photos, ph)
-	}
-	if err := in.Store.InsertJob(ctx, job); err != nil {
-		return r, false, err
-	}
+	var job Job
+	r.Photos, job = in.plan(sub, sources, now) // the job is stored already (Submit)
 	for i, s := range sources {
 		if s.spooled == nil {
 			continue
@@ -395,6 +392,27 @@ func (in *Intake) store(ctx context.Context, p auth.Principal, sub Submission, d
 		return r, true, err
 	}
 	return r, true, nil
+}
+
+// plan names a submission's photos and the job that makes their derivatives (or removes the originals if
+// the report never comes to be). The job starts jobDelay from now, when the report is usually stored; a
+// worker that comes earlier finds the submission still running and comes back (Worker.cleanUp).
+func (in *Intake) plan(sub Submission, sources []photoSource, now time.Time) ([]Photo, Job) {
+	job := Job{ReportID: sub.ReportID, SubmissionKey: sub.Key, NotBefore: now.Add(jobDelay)}
+	var photos []Photo
+	for i, s := range sources {
+		ph := Photo{ID: fmt.Sprintf("p%d", i+1), ContentType: s.info.ContentType, Size: s.size, SHA256: s.hash,
+			Width: s.info.Width, Height: s.info.Height, State: PhotoProcessing}
+		if s.slot != nil {
+			ph.OriginalKey = s.slot.Key
+			job.UploadSlots = append(job.UploadSlots, s.slot.ID)
+		} else {
+			ph.OriginalKey = "originals/" + sub.ReportID + "/" + ph.ID
+			job.OwnedKeys = append(job.OwnedKeys, ph.OriginalKey)
+		}
+		photos = append(photos, ph)
+	}
+	return photos, job
 }
 
 // jobDelay is how long after a submission starts its photo job becomes due.

@@ -89,12 +89,18 @@ func run(args []string) error {
 	if *verbose {
 		level = slog.LevelInfo
 	}
-	fdb, err := ferretdb.New(&ferretdb.Config{
+	fcfg := &ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: *mongoAddr},
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + dbDir + "/",
 		Logger:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
-	})
+	}
+	// DEVSTACK_POSTGRESQL_URL=postgres://… puts FerretDB on its PostgreSQL backend instead (a server you run):
+	// several writers at once, where SQLite has one. For comparing benchmarks; the tests use SQLite.
+	if u := os.Getenv("DEVSTACK_POSTGRESQL_URL"); u != "" {
+		fcfg.Handler, fcfg.SQLiteURL, fcfg.PostgreSQLURL = "postgresql", "", u
+	}
+	fdb, err := ferretdb.New(fcfg)
 	if err != nil {
 		return fmt.Errorf("ferretdb: %w", err)
 	}
