@@ -116,7 +116,12 @@ func TestMetricsFollowAReport(t *testing.T) {
 	if sub.JSON201 == nil {
 		t.Fatalf("submit: %s", sub.Body)
 	}
-	m := scrape(t, a.URL+"/metrics")
+	// The ticket enters its queue (where qn_reports counts) from the outbox, within moments.
+	var m map[string]*dto.MetricFamily
+	eventually(10*time.Second, func() bool {
+		m = scrape(t, a.URL+"/metrics")
+		return value(m, "qn_reports", map[string]string{"status": "received"}) == received+1
+	})
 	if got := value(m, "qn_routing_decisions_total", map[string]string{"rule": "commune_polygon"}); got != 1 {
 		t.Errorf("qn_routing_decisions_total{rule=commune_polygon} = %v, want 1", got)
 	}

@@ -146,6 +146,19 @@ func TestOutageAndRecovery(t *testing.T) {
 	}
 }
 
+// eventually checks ok every 50 ms until it holds or within passes, and reports whether it held. For what
+// follows a change asynchronously: a new report's ticket enters its agency's queue from the outbox.
+func eventually(within time.Duration, ok func() bool) bool {
+	for deadline := time.Now().Add(within); ; time.Sleep(50 * time.Millisecond) {
+		if ok() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+}
+
 func get(t *testing.T, url string) (body, contentType string) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, url, nil)

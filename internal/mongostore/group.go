@@ -20,6 +20,7 @@ import (
 
 // insertGroup is the documents for one collection gathered while an insert into it is under way.
 type insertGroup struct {
+	ctx  context.Context // the first caller's, without its cancellation: the write shows in its trace
 	docs []any
 	errs []error // per document, filled by the leader
 	err  error   // for the whole group
@@ -33,8 +34,8 @@ type inserter struct {
 	writing map[string]bool
 }
 
-// groupWriteTimeout bounds one group's InsertMany: it runs without the callers' contexts (a caller giving
-// up must not fail the others' writes), so it needs its own limit.
+// groupWriteTimeout bounds one group's InsertMany: it runs without the callers' cancellation (a caller
+// giving up must not fail the others' writes), so it needs its own limit.
 const groupWriteTimeout = 30 * time.Second
 
 // insertGrouped inserts doc into col, sharing the write with other inserts into col made meanwhile. The
@@ -47,7 +48,7 @@ func (s *Store) insertGrouped(ctx context.Context, col string, doc any) error {
 	}
 	g := in.pending[col]
 	if g == nil {
-		g = &insertGroup{done: make(chan struct{})}
+		g = &insertGroup{ctx: context.WithoutCancel(ctx), done: make(chan struct{})}
 		in.pending[col] = g
 	}
 	idx := len(g.docs)
@@ -88,7 +89,7 @@ func (s *Store) drainInserts(col string) {
 func (s *Store) writeGroup(col string, g *insertGroup) {
 	defer close(g.done)
 	g.errs = make([]error, len(g.docs))
-	ctx, cancel := context.WithTimeout(context.Background(), groupWriteTimeout)
+	ctx, cancel := context.WithTimeout(g.ctx, groupWriteTimeout)
 	defer cancel()
 	_, err := s.db.Collection(col).InsertMany(ctx, g.docs, options.InsertMany().SetOrdered(false))
 	var bwe mongo.BulkWriteException

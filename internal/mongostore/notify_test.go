@@ -415,6 +415,62 @@ func TestDeviceSetsMigration(t *testing.T) {
 	}
 }
 
+// TestDispatcherQueuesNewReports: a new report's ticket enters its agency's queue from its outbox (intake
+// writes none): by the dispatcher, also when the hint was lost (re-created by the sweep), and not when the
+// report has left the queue's statuses by the time its hint is handled.
+func TestDispatcherQueuesNewReports(t *testing.T) {
+	g := newPushRig(t)
+	ctx := testenv.Context(t)
+	d := g.dispatcher(nil)
+	d.Urgent = func(category string) bool { return category == "road_damage" }
+	queued := func(id string) (report.QueueEntry, bool) {
+		q, err := g.s.Queue(ctx, "ubnd-06673")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range q {
+			if e.ReportID == id {
+				return e, true
+			}
+		}
+		return report.QueueEntry{}, false
+	}
+
+	r := g.newReport("queue-new-00001")
+	if _, ok := queued(r.ID); ok {
+		t.Fatal("queued before the dispatcher ran")
+	}
+	g.drain(d)
+	if e, ok := queued(r.ID); !ok || e.Version != r.Version || e.Status != report.Received || !e.Urgent {
+		t.Errorf("after dispatch: %+v %v", e, ok)
+	}
+
+	// The hint lost (a crash between the report's insert and the hint's): the sweep re-creates it.
+	lost := g.newReport("queue-new-00002")
+	if _, err := g.s.db.Collection(colOutbox).DeleteOne(ctx, byID(notify.HintID(lost.ID, 0))); err != nil {
+		t.Fatal(err)
+	}
+	g.drain(d)
+	if _, ok := queued(lost.ID); ok {
+		t.Fatal("queued without a hint")
+	}
+	if n, err := g.s.RepairOutbox(ctx, time.Now().Add(-time.Hour)); err != nil || n != 1 {
+		t.Fatalf("repair: %d %v", n, err)
+	}
+	g.drain(d)
+	if _, ok := queued(lost.ID); !ok {
+		t.Error("not queued after the sweep re-created its hint")
+	}
+
+	// Rejected before the dispatcher came to its "received" hint: never queued.
+	gone := g.newReport("queue-new-00003")
+	g.change(gone, string(report.ActionReject), report.Rejected, "Không thuộc thẩm quyền")
+	g.drain(d)
+	if e, ok := queued(gone.ID); ok {
+		t.Errorf("a rejected report was queued: %+v", e)
+	}
+}
+
 // TestShardedDeviceSetsMigration: sets kept in the single legacy collection (nested documents) move into
 // the sixteen collections once; the legacy collection is dropped.
 func TestShardedDeviceSetsMigration(t *testing.T) {

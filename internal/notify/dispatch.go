@@ -125,6 +125,11 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	staff := &staffCache{store: d.Store, ids: map[string][]string{}}
 	parallel(len(hints), workers, func(i int) { jobs[i] = d.prepare(ctx, hints[i], reports, staff) })
 
+	// New reports' tickets enter their agency's queue now, before the officers are told.
+	if err := d.queueNew(ctx, jobs); err != nil {
+		return len(hints), err // the hints stay leased, and are tried again when the lease ends
+	}
+
 	// The devices of everybody the batch goes to, in one read.
 	seen := map[string]bool{}
 	var users []string
@@ -185,6 +190,63 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 		first = err
 	}
 	return len(hints), first
+}
+
+// queueNew puts the tickets of the batch's new reports (those whose hint is their "received" event) into
+// their agency's queue. Intake leaves this to the outbox: a submission then waits for no queue write, the
+// writes of a whole batch are grouped per queue shard, and the report's outbox (written with the report)
+// makes sure it happens. A report may change meanwhile, and its own queue update (say, dropping a rejected
+// ticket) may run before this one: so the reports are read again afterwards, and any that moved on get
+// their current state applied.
+func (d *Dispatcher) queueNew(ctx context.Context, jobs []job) error {
+	var fresh []report.Report
+	for _, j := range jobs {
+		if j.err == nil && !j.done && j.r.Timeline[j.h.Seq].Action == report.EventReceived {
+			fresh = append(fresh, j.r)
+		}
+	}
+	if len(fresh) == 0 {
+		return nil
+	}
+	now := d.now()
+	errs := make([]error, len(fresh))
+	// All at once: changes to one queue shard made while a write to it is under way share the next write.
+	parallel(len(fresh), len(fresh), func(i int) { errs[i] = d.syncQueue(ctx, fresh[i], now) })
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	ids := make([]string, len(fresh))
+	for i, r := range fresh {
+		ids[i] = r.ID
+	}
+	current, err := d.Store.Reports(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, r := range fresh {
+		c, ok := current[r.ID]
+		switch {
+		case !ok: // gone: nothing to queue
+			err = d.Store.DropQueueEntry(ctx, r.Routing.AgencyID, r.ID, now)
+		case c.Routing.AgencyID != r.Routing.AgencyID: // transferred meanwhile
+			err = errors.Join(d.Store.DropQueueEntry(ctx, r.Routing.AgencyID, r.ID, now), d.syncQueue(ctx, c, now))
+		case c.Version != r.Version:
+			err = d.syncQueue(ctx, c, now)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// syncQueue makes r's agency queue hold r's ticket as r stands (or not hold it, once it left the queue).
+func (d *Dispatcher) syncQueue(ctx context.Context, r report.Report, now time.Time) error {
+	if !report.InQueue(r.Status) {
+		return d.Store.DropQueueEntry(ctx, r.Routing.AgencyID, r.ID, now)
+	}
+	urgent := d.Urgent != nil && d.Urgent(r.Category)
+	return d.Store.PutQueueEntry(ctx, r.Routing.AgencyID, report.Entry(r, urgent), now)
 }
 
 // job is a leased hint on its way out.

@@ -97,6 +97,9 @@ type Store interface {
 
 	// Reports returns the reports with these IDs, by ID; those that do not exist are absent.
 	Reports(ctx context.Context, ids []string) (map[string]report.Report, error)
+	// PutQueueEntry and DropQueueEntry keep the agencies' ticket queues (see report.Desk).
+	PutQueueEntry(ctx context.Context, agencyID string, e report.QueueEntry, now time.Time) error
+	DropQueueEntry(ctx context.Context, agencyID, reportID string, now time.Time) error
 
 	Devices
 	// StaffIDs lists the enabled staff of the roles, of one agency or (agencyID "") of all.

@@ -39,7 +39,6 @@ type Store interface {
 	InsertJob(ctx context.Context, j Job) error
 	UploadSlot(ctx context.Context, id string) (UploadSlot, error)
 	PutUploadSlot(ctx context.Context, s UploadSlot) error
-	PutQueueEntry(ctx context.Context, agencyID string, e QueueEntry, now time.Time) error
 	DeleteUploadSlots(ctx context.Context, ids []string) error
 	// ConsumeUploadSlots marks slots as holding a report's originals, so they no longer expire.
 	ConsumeUploadSlots(ctx context.Context, ids []string, reportID string) error
@@ -235,11 +234,6 @@ func (in *Intake) Submit(ctx context.Context, p auth.Principal, key string, d Dr
 				"This Idempotency-Key was already used for a different report; use a new key for a new report.")
 		}
 		if r, done, err := in.awaitExisting(ctx, existing); done || err != nil {
-			if err == nil && r.Status == Received {
-				// The first attempt may have died between storing the report and queueing its ticket: put
-				// the entry again (a newer one is never overwritten; a received report must be queued).
-				in.requeue(ctx, r)
-			}
 			return r, false, err
 		}
 		// The first attempt died mid-way: take it over and finish it under the same report ID.
@@ -388,9 +382,8 @@ func (in *Intake) store(ctx context.Context, p auth.Principal, sub Submission, d
 	if err := in.Store.ConsumeUploadSlots(ctx, job.UploadSlots, r.ID); err != nil {
 		return r, true, err
 	}
-	if err := in.Store.PutQueueEntry(ctx, r.Routing.AgencyID, Entry(r, cat.Deadline == "urgent"), now); err != nil {
-		return r, true, err
-	}
+	// The ticket enters its agency's queue from the outbox (notify.Dispatcher.queueNew), with the push
+	// that tells the officers: the report's insert carries both.
 	return r, true, nil
 }
 
@@ -418,13 +411,6 @@ func (in *Intake) plan(sub Submission, sources []photoSource, now time.Time) ([]
 // jobDelay is how long after a submission starts its photo job becomes due.
 const jobDelay = 2 * time.Second
 
-// requeue puts a received report's ticket into its agency's queue again (see Submit).
-func (in *Intake) requeue(ctx context.Context, r Report) {
-	cat, _ := in.Router.Catalogue().Category(r.Category)
-	if err := in.Store.PutQueueEntry(ctx, r.Routing.AgencyID, Entry(r, cat.Deadline == "urgent"), in.now()); err != nil {
-		in.Log.WarnContext(ctx, "ticket not queued again on a retry", "report", r.ID, "error", err.Error())
-	}
-}
 
 // abandon undoes a failed submission as far as the servers allow; the job removes the rest later. The key
 // is released first (the database usually still answers when S3 does not), so the phone's retry starts
