@@ -411,7 +411,6 @@ func (in *Intake) plan(sub Submission, sources []photoSource, now time.Time) ([]
 // jobDelay is how long after a submission starts its photo job becomes due.
 const jobDelay = 2 * time.Second
 
-
 // abandon undoes a failed submission as far as the servers allow; the job removes the rest later. The key
 // is released first (the database usually still answers when S3 does not), so the phone's retry starts
 // afresh; each step has its own deadline so a dead S3 cannot hold up the other.
