@@ -214,24 +214,63 @@ var forever = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 // codeBlockSize is how many report numbers a replica claims at once.
 const codeBlockSize = 20
 
-// codeBlock is the unused rest of a claimed block of report numbers.
-type codeBlock struct{ next, end int64 }
+// codeBlock is the unused rest of a claimed block of report numbers; spare is the next block, claimed in
+// the background once this one is half used, so that no submission waits for a claim (three round trips,
+// while every other submission of the replica waits on codeMu: 15% of intake's time at 48 reports/s).
+type codeBlock struct {
+	next, end int64
+	spare     *codeBlock
+	fetching  bool
+}
 
 // NextCodeNumber returns a report number of the month (1, 2, ...) that no one else gets.
 //
 // Numbers are claimed in blocks of codeBlockSize by inserting a document with the block as _id: unique
 // inserts are the one write FerretDB 1.24 arbitrates between concurrent writers ($inc and compare-and-swap
 // updates can both "win" there). Each replica then hands out its block from memory, so 32 concurrent
-// submissions cost one claim per 20 reports instead of a race on every number. Numbers are unique and
-// grow, but are not strictly in order of arrival across replicas, and a restart leaves a gap.
+// submissions cost one claim per 20 reports instead of a race on every number; the next block is claimed in
+// the background once half of one is used. Numbers are unique and grow, but are not strictly in order of
+// arrival across replicas, and a restart (or a spare claimed while another was) leaves a gap.
 func (s *Store) NextCodeNumber(ctx context.Context, month string) (int64, error) {
 	s.codeMu.Lock()
 	defer s.codeMu.Unlock()
-	if b := s.codeBlocks[month]; b != nil && b.next < b.end {
+	b := s.codeBlocks[month]
+	if b != nil && b.next >= b.end && b.spare != nil {
+		b = b.spare
+		s.codeBlocks[month] = b
+	}
+	if b != nil && b.next < b.end {
 		n := b.next
 		b.next++
+		if b.end-b.next <= codeBlockSize/2 && b.spare == nil && !b.fetching {
+			b.fetching = true
+			go s.fetchSpareBlock(month, b)
+		}
 		return n, nil
 	}
+	first, err := s.claimCodeBlock(ctx, month)
+	if err != nil {
+		return 0, err
+	}
+	s.codeBlocks[month] = &codeBlock{next: first + 1, end: first + codeBlockSize}
+	return first, nil
+}
+
+// fetchSpareBlock claims the block that follows b, in the background.
+func (s *Store) fetchSpareBlock(month string, b *codeBlock) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	first, err := s.claimCodeBlock(ctx, month)
+	s.codeMu.Lock()
+	defer s.codeMu.Unlock()
+	b.fetching = false
+	if err == nil { // on failure the first caller past the block's end claims one itself
+		b.spare = &codeBlock{next: first, end: first + codeBlockSize}
+	}
+}
+
+// claimCodeBlock claims a free block of report numbers of the month and returns its first number.
+func (s *Store) claimCodeBlock(ctx context.Context, month string) (int64, error) {
 	var hint struct {
 		N int64 `bson:"n"`
 	}
@@ -253,9 +292,7 @@ func (s *Store) NextCodeNumber(ctx context.Context, month string) (int64, error)
 		if err != nil && !isDuplicate(err) {
 			return 0, mapErr(err, "report code counter")
 		}
-		first := block*codeBlockSize + 1
-		s.codeBlocks[month] = &codeBlock{next: first + 1, end: first + codeBlockSize}
-		return first, nil
+		return block*codeBlockSize + 1, nil
 	}
 	return 0, fmt.Errorf("no free block of report numbers for %s near %d", month, hint.N)
 }

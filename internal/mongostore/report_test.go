@@ -47,9 +47,27 @@ func TestReportCodesAreUniqueUnderConcurrency(t *testing.T) {
 		t.Errorf("got %d distinct numbers", len(seen))
 	}
 	for n := range seen {
-		if n < 1 || n > 40 {
-			t.Errorf("number %d: two replicas should use two blocks of 20", n)
+		if n < 1 || n > 4*codeBlockSize {
+			t.Errorf("number %d: two replicas should use at most a block and a spare each", n)
 		}
+	}
+}
+
+// TestReportCodesGrowAcrossBlocks: one replica's numbers keep growing, without repeats, through blocks
+// claimed ahead in the background.
+func TestReportCodesGrowAcrossBlocks(t *testing.T) {
+	s := openTestStore(t)
+	ctx := testenv.Context(t)
+	last := int64(0)
+	for range 5*codeBlockSize + 3 {
+		n, err := s.NextCodeNumber(ctx, "2612")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n <= last {
+			t.Fatalf("number %d after %d", n, last)
+		}
+		last = n
 	}
 }
 
