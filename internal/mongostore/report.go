@@ -212,7 +212,7 @@ func (s *Store) AbandonSubmission(ctx context.Context, key string) error {
 var forever = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // codeBlockSize is how many report numbers a replica claims at once.
-const codeBlockSize = 20
+const codeBlockSize = 50
 
 // codeBlock is the unused rest of a claimed block of report numbers; spare is the next block, claimed in
 // the background once this one is half used, so that no submission waits for a claim (three round trips,
@@ -228,7 +228,7 @@ type codeBlock struct {
 // Numbers are claimed in blocks of codeBlockSize by inserting a document with the block as _id: unique
 // inserts are the one write FerretDB 1.24 arbitrates between concurrent writers ($inc and compare-and-swap
 // updates can both "win" there). Each replica then hands out its block from memory, so 32 concurrent
-// submissions cost one claim per 20 reports instead of a race on every number; the next block is claimed in
+// submissions cost one claim per 50 reports instead of a race on every number; the next block is claimed in
 // the background once half of one is used. Numbers are unique and grow, but are not strictly in order of
 // arrival across replicas, and a restart (or a spare claimed while another was) leaves a gap.
 func (s *Store) NextCodeNumber(ctx context.Context, month string) (int64, error) {
