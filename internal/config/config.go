@@ -56,7 +56,7 @@ type Config struct {
 	FCMProjectID       string        `env:"FCM_PROJECT_ID" default:"smartqn-dev" desc:"Firebase project that pushes are sent for."`
 	FCMCredentialsFile string        `env:"FCM_CREDENTIALS_FILE" default:"" desc:"Service-account JSON key allowed to send through FCM; when set, pushes go to Google and FCM_ENDPOINT is ignored."`
 	FCMEndpoint        string        `env:"FCM_ENDPOINT" default:"standin" desc:"Without credentials: standin (an in-process FCM stand-in; what phones would receive is at GET /dev/pushes) or the http(s) URL of an FCM-compatible server (an http:// one is spoken to in HTTP/2 without TLS, as FCM speaks HTTP/2)."`
-	PushDispatch       bool          `env:"PUSH_DISPATCH" default:"true" desc:"Run the push dispatcher in this process (turn off when qndispatch runs it)."`
+	PushDispatch       bool          `env:"PUSH_DISPATCH" default:"true" desc:"Run the push dispatcher in this process; it also queues new tickets (turn off when qndispatch runs it)."`
 	PushWorkers        int           `env:"PUSH_WORKERS" default:"8" desc:"Reports a dispatcher reads at once; it leases 8 × this many notifications per batch and sends each batch in waves of SendEach calls."`
 	PushPoll           time.Duration `env:"PUSH_POLL_INTERVAL" default:"1s" desc:"How often an idle dispatcher looks for notifications written by other replicas."`
 	PushMaxAttempts    int           `env:"PUSH_MAX_ATTEMPTS" default:"8" desc:"Delivery attempts before a notification is parked as failed for admins."`
