@@ -120,7 +120,7 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	if err != nil {
 		return fmt.Errorf("start-up: catalogue: %w", err)
 	}
-	go router.Watch(ctx, 5*time.Second)
+	go every(ctx, 5*time.Second, func() { router.Refresh(ctx) })
 
 	tokens, err := tokenAuthority(cfg)
 	if err != nil {
@@ -160,7 +160,7 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	if err != nil {
 		return fmt.Errorf("start-up: working-time calendar: %w", err)
 	}
-	go hols.Watch(ctx, 5*time.Second)
+	go every(ctx, 5*time.Second, func() { hols.Refresh(ctx) })
 	cal := hols.Calendar()
 	public := &publicmap.Service{Store: store, Catalogue: router.Catalogue, Places: jurisdiction.Default(), Calendar: cal}
 	if rebuilt, err := public.Upgrade(ctx); err != nil {

@@ -89,7 +89,7 @@ func RunDispatcher(ctx context.Context, getenv func(string) string, logOut io.Wr
 	if err != nil {
 		return fmt.Errorf("start-up: catalogue: %w", err)
 	}
-	go router.Watch(ctx, 5*time.Second)
+	go every(ctx, 5*time.Second, func() { router.Refresh(ctx) })
 	d, _, err := pushes(ctx, cfg, store, router, log, obs.metrics)
 	if err != nil {
 		return err

@@ -124,35 +124,26 @@ func (s *Service) build(years []Year) (*snapshot, error) {
 	return snap, nil
 }
 
-// Watch polls the years every interval until ctx ends and rebuilds the calendar when another replica
-// changed one.
-func (s *Service) Watch(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		years, err := s.store.HolidayYears(ctx)
-		if err != nil {
-			continue
-		}
-		versions := map[int]int64{}
-		for _, y := range years {
-			versions[y.Year] = y.Version
-		}
-		if maps.Equal(versions, s.cur.Load().versions) {
-			continue
-		}
-		snap, err := s.build(years)
-		if err != nil {
-			s.log.WarnContext(ctx, "holiday reload failed", "error", err.Error())
-			continue
-		}
-		s.cur.Store(snap)
+// Refresh reads the years' versions and rebuilds the calendar when another replica changed one (the
+// service runs it every few seconds). A failed read keeps the calendar in force.
+func (s *Service) Refresh(ctx context.Context) {
+	years, err := s.store.HolidayYears(ctx)
+	if err != nil {
+		return
 	}
+	versions := map[int]int64{}
+	for _, y := range years {
+		versions[y.Year] = y.Version
+	}
+	if maps.Equal(versions, s.cur.Load().versions) {
+		return
+	}
+	snap, err := s.build(years)
+	if err != nil {
+		s.log.WarnContext(ctx, "holiday reload failed", "error", err.Error())
+		return
+	}
+	s.cur.Store(snap)
 }
 
 // Year returns a year's days; a year nobody entered has none, at version 0.

@@ -30,12 +30,11 @@ type Store struct {
 	codeMu     sync.Mutex
 	codeBlocks map[string]*codeBlock // month → this replica's unused report numbers
 
-	queueMu      sync.Mutex
-	queuePending map[string]*queueGroup // queue shard → changes waiting for the next write
-	queueWriting map[string]bool        // queue shard → a request of this process is writing it
-	wake         wakeHook               // called after writes that add notifications
-	inserts      inserter               // grouped inserts (group.go)
-	queueLast    map[string]queueDoc    // queue shard → what this process last wrote there (queueMu)
+	queues    coalescer[queueChange] // changes to a queue shard, written together (group.go)
+	queueMu   sync.Mutex
+	queueLast map[string]queueDoc // queue shard → what this process last wrote there (queueMu)
+	wake      wakeHook            // called after writes that add notifications
+	inserts   coalescer[any]      // grouped inserts, per collection (group.go)
 }
 
 // Options tune Open.
@@ -64,8 +63,7 @@ func Open(ctx context.Context, uri, database string, o Options) (*Store, error) 
 	if err != nil {
 		return nil, fmt.Errorf("mongodb: bad connection settings: %w", err)
 	}
-	s := &Store{client: client, db: client.Database(database), codeBlocks: map[string]*codeBlock{},
-		queuePending: map[string]*queueGroup{}, queueWriting: map[string]bool{}}
+	s := &Store{client: client, db: client.Database(database), codeBlocks: map[string]*codeBlock{}}
 	deadline := time.Now().Add(o.StartupTimeout)
 	for {
 		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)

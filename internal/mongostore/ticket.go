@@ -270,56 +270,24 @@ func both(a, b func() error) error {
 	return errors.Join(errA, errB)
 }
 
-// queueGroup gathers the changes to one queue shard that arrive while a write to it is under way.
-type queueGroup struct {
-	changes []func(map[string]queueEntryDoc)
-	done    chan struct{}
-	err     error
+// queueChange is one caller's change to a queue shard.
+type queueChange struct {
+	at    time.Time
+	apply func(map[string]queueEntryDoc)
 }
 
 // queueCommit applies change to a queue shard, grouping it with the changes other requests of this
-// process make to the same shard meanwhile: one read-claim-write per group instead of one per report, so
-// a burst of reports for one commune does not queue up behind its own claims. It returns when the group's
-// write is done, so the entry is there when the caller answers.
+// process make to the same shard meanwhile (see coalescer): one read-claim-write per group instead of one
+// per change, so a burst of tickets for one commune does not queue up behind its own claims. It returns
+// when the group's write is done, so the entry is there when the caller answers.
 func (s *Store) queueCommit(ctx context.Context, shardID string, now time.Time, change func(map[string]queueEntryDoc)) error {
-	s.queueMu.Lock()
-	g := s.queuePending[shardID]
-	if g == nil {
-		g = &queueGroup{done: make(chan struct{})}
-		s.queuePending[shardID] = g
-	}
-	g.changes = append(g.changes, change)
-	leader := !s.queueWriting[shardID]
-	if leader {
-		s.queueWriting[shardID] = true
-	}
-	s.queueMu.Unlock()
-	if !leader {
-		select {
-		case <-g.done:
-			return g.err
-		case <-ctx.Done():
-			return mapErr(ctx.Err(), "queue")
-		}
-	}
-	// The leader writes group after group until none is pending; its own change is in the first group.
-	for {
-		s.queueMu.Lock()
-		g := s.queuePending[shardID]
-		delete(s.queuePending, shardID)
-		if g == nil {
-			delete(s.queueWriting, shardID)
-			s.queueMu.Unlock()
-			return nil
-		}
-		s.queueMu.Unlock()
-		g.err = s.modifyQueue(context.WithoutCancel(ctx), shardID, now, func(m map[string]queueEntryDoc) {
-			for _, c := range g.changes {
-				c(m)
+	return s.queues.do(ctx, shardID, queueChange{at: now, apply: change}, func(ctx context.Context, shardID string, changes []queueChange) ([]error, error) {
+		return nil, s.modifyQueue(ctx, shardID, changes[0].at, func(m map[string]queueEntryDoc) {
+			for _, c := range changes {
+				c.apply(m)
 			}
 		})
-		close(g.done)
-	}
+	})
 }
 
 // DropQueueEntry removes a ticket from an agency's queue, and from the province's while it is listed

@@ -126,9 +126,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	parallel(len(hints), workers, func(i int) { jobs[i] = d.prepare(ctx, hints[i], reports, staff) })
 
 	// New reports' tickets enter their agency's queue now, before the officers are told.
-	if err := d.queueNew(ctx, jobs); err != nil {
-		return len(hints), err // the hints stay leased, and are tried again when the lease ends
-	}
+	d.queueNew(ctx, jobs)
 
 	// The devices of everybody the batch goes to, in one read.
 	seen := map[string]bool{}
@@ -198,46 +196,45 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 // makes sure it happens. A report may change meanwhile, and its own queue update (say, dropping a rejected
 // ticket) may run before this one: so the reports are read again afterwards, and any that moved on get
 // their current state applied.
-func (d *Dispatcher) queueNew(ctx context.Context, jobs []job) error {
-	var fresh []report.Report
-	for _, j := range jobs {
-		if j.err == nil && !j.done && j.r.Timeline[j.h.Seq].Action == report.EventReceived {
-			fresh = append(fresh, j.r)
+func (d *Dispatcher) queueNew(ctx context.Context, jobs []job) {
+	var fresh []*job
+	for i := range jobs {
+		if j := &jobs[i]; j.err == nil && !j.done && j.r.Timeline[j.h.Seq].Action == report.EventReceived {
+			fresh = append(fresh, j)
 		}
 	}
 	if len(fresh) == 0 {
-		return nil
+		return
 	}
 	now := d.now()
-	errs := make([]error, len(fresh))
 	// All at once: changes to one queue shard made while a write to it is under way share the next write.
-	parallel(len(fresh), len(fresh), func(i int) { errs[i] = d.syncQueue(ctx, fresh[i], now) })
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
-	ids := make([]string, len(fresh))
-	for i, r := range fresh {
-		ids[i] = r.ID
+	// A job whose ticket could not be queued is not sent (nor settled): its hint is tried again when the
+	// lease ends, and the rest of the batch goes out.
+	parallel(len(fresh), len(fresh), func(i int) { fresh[i].err = d.syncQueue(ctx, fresh[i].r, now) })
+	ids := make([]string, 0, len(fresh))
+	for _, j := range fresh {
+		ids = append(ids, j.r.ID)
 	}
 	current, err := d.Store.Reports(ctx, ids)
-	if err != nil {
-		return err
-	}
-	for _, r := range fresh {
+	for _, j := range fresh {
+		if j.err != nil {
+			continue
+		}
+		if err != nil {
+			j.err = err
+			continue
+		}
+		r := j.r
 		c, ok := current[r.ID]
 		switch {
 		case !ok: // gone: nothing to queue
-			err = d.Store.DropQueueEntry(ctx, r.Routing.AgencyID, r.ID, now)
+			j.err = d.Store.DropQueueEntry(ctx, r.Routing.AgencyID, r.ID, now)
 		case c.Routing.AgencyID != r.Routing.AgencyID: // transferred meanwhile
-			err = errors.Join(d.Store.DropQueueEntry(ctx, r.Routing.AgencyID, r.ID, now), d.syncQueue(ctx, c, now))
+			j.err = errors.Join(d.Store.DropQueueEntry(ctx, r.Routing.AgencyID, r.ID, now), d.syncQueue(ctx, c, now))
 		case c.Version != r.Version:
-			err = d.syncQueue(ctx, c, now)
-		}
-		if err != nil {
-			return err
+			j.err = d.syncQueue(ctx, c, now)
 		}
 	}
-	return nil
 }
 
 // syncQueue makes r's agency queue hold r's ticket as r stands (or not hold it, once it left the queue).

@@ -112,10 +112,11 @@ type Intake struct {
 	// OnRouted, when set, hears the rule of each report routed and stored (once per report, not per retry).
 	OnRouted func(rule catalogue.Rule)
 
-	inFlight atomic.Int64 // photos being spooled and submissions being stored
+	inFlight atomic.Int64 // submissions being stored
 }
 
-// Busy reports whether photos are being received or submissions stored right now (Worker.Busy).
+// Busy reports whether submissions are being stored right now (Worker.Busy). Photos still arriving do not
+// count: a phone on a slow network can take minutes to send one, waiting on the network, not the CPU.
 func (in *Intake) Busy() bool { return in.inFlight.Load() > 0 }
 
 func (in *Intake) now() time.Time {
@@ -141,8 +142,6 @@ func (s *Spooled) Close() error { return os.Remove(s.path) }
 // it, with at most MaxPhotoBytes. It returns media's errors (ErrUnsupportedType, ErrTooManyPixels,
 // ErrCorrupt, ErrTooLarge) for a bad photo.
 func (in *Intake) Spool(r io.Reader) (*Spooled, error) {
-	in.inFlight.Add(1)
-	defer in.inFlight.Add(-1)
 	info, body, err := in.Inspect.Inspect(r)
 	if err != nil {
 		return nil, err

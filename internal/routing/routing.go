@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sync/atomic"
-	"time"
 
 	"github.com/quangninh/feedback/internal/catalogue"
 	"github.com/quangninh/feedback/internal/fault"
@@ -89,23 +88,15 @@ func (s *Service) load(ctx context.Context, version int64) (*snapshot, error) {
 	return &snapshot{version: version, cat: c, overrides: ov}, nil
 }
 
-// Watch polls the version every interval until ctx ends and reloads when another replica changed something.
-func (s *Service) Watch(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		v, err := s.store.CatalogueVersion(ctx)
-		if err != nil || v == s.cur.Load().version {
-			continue
-		}
-		if err := s.Reload(ctx); err != nil {
-			s.log.WarnContext(ctx, "catalogue reload failed", "error", err.Error())
-		}
+// Refresh reads the version and reloads when another replica changed something (the service runs it every
+// few seconds). A failed read keeps the catalogue in force.
+func (s *Service) Refresh(ctx context.Context) {
+	v, err := s.store.CatalogueVersion(ctx)
+	if err != nil || v == s.cur.Load().version {
+		return
+	}
+	if err := s.Reload(ctx); err != nil {
+		s.log.WarnContext(ctx, "catalogue reload failed", "error", err.Error())
 	}
 }
 
