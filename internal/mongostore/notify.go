@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -69,18 +70,31 @@ func newEntries(before, after []int) []int {
 	return out
 }
 
-// writeHints inserts the hints of a report's new outbox entries, right after the report write. A failure
-// (or a crash before it) is repaired by RepairOutbox, so it is only logged by the caller's absence: the
-// outbox entries in the report are the truth.
+// writeHints inserts the hints of a report's new outbox entries, right after the report write, and wakes
+// the dispatcher. A failure (or a crash before it) is repaired by RepairOutbox, so it is only logged by the
+// caller's absence: the outbox entries in the report are the truth.
 func (s *Store) writeHints(ctx context.Context, reportID string, seqs []int, now time.Time) {
 	if len(seqs) == 0 {
 		return
 	}
+	s.insertHints(ctx, reportID, seqs, now)
+	s.wakeDispatcher()
+}
+
+// insertHints inserts the hints at once (each shares a grouped insert with other writers' hints).
+func (s *Store) insertHints(ctx context.Context, reportID string, seqs []int, now time.Time) {
 	ctx = context.WithoutCancel(ctx)
+	var wg sync.WaitGroup
 	for _, seq := range seqs {
-		_ = s.insertGrouped(ctx, colOutbox, hintDoc{ID: notify.HintID(reportID, seq), ReportID: reportID, Seq: seq,
-			NotBefore: now, CreatedAt: now})
+		wg.Go(func() {
+			_ = s.insertGrouped(ctx, colOutbox, hintDoc{ID: notify.HintID(reportID, seq), ReportID: reportID, Seq: seq,
+				NotBefore: now, CreatedAt: now})
+		})
 	}
+	wg.Wait()
+}
+
+func (s *Store) wakeDispatcher() {
 	if f := s.wake.Load(); f != nil && *f != nil {
 		(*f)()
 	}

@@ -614,3 +614,64 @@ func TestSweepWarnsOfNearDeadlineOnce(t *testing.T) {
 		t.Errorf("the reporter got %d pushes of an officers' warning", n)
 	}
 }
+
+// TestHintBeforeItsReport: intake writes a new report's hints beside the report, so a dispatcher can lease
+// one before the report is stored. It waits for the report (rescheduled, nothing sent), is sent once the
+// report is there, and is settled with nothing sent when no report came within notify.PendingReport.
+func TestHintBeforeItsReport(t *testing.T) {
+	g := newPushRig(t)
+	ctx := testenv.Context(t)
+	var shift time.Duration
+	d := g.dispatcher(&shift)
+	hint := func(id string) bool {
+		n, err := g.s.db.Collection(colOutbox).CountDocuments(ctx, byID(notify.HintID(id, 0)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n == 1
+	}
+
+	queued := func(id string) bool {
+		q, err := g.s.Queue(ctx, "ubnd-06673")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range q {
+			if e.ReportID == id {
+				return true
+			}
+		}
+		return false
+	}
+
+	early := "rep-early-00001"
+	g.s.insertHints(ctx, early, []int{0}, time.Now())
+	if n, err := d.RunOnce(ctx); err != nil || n != 1 {
+		t.Fatalf("first pass leased %d (%v)", n, err)
+	}
+	if !hint(early) {
+		t.Fatal("the hint was settled before its report was stored")
+	}
+	r := g.newReport(early)  // its own hint insert meets the one already there
+	shift = 11 * time.Second // past the hint's back-off
+	g.drain(d)
+	if hint(r.ID) {
+		t.Error("the hint is still there once its report was stored and handled")
+	}
+	if !queued(r.ID) {
+		t.Error("the report's ticket was not queued by its (early) hint")
+	}
+
+	never := "rep-never-00001"
+	g.s.insertHints(ctx, never, []int{0}, time.Now())
+	shift = 11 * time.Second
+	g.drain(d)
+	if !hint(never) {
+		t.Fatal("a young hint without its report was settled")
+	}
+	shift = notify.PendingReport + time.Minute
+	g.drain(d)
+	if hint(never) {
+		t.Error("a hint whose report never came is still there after notify.PendingReport")
+	}
+}

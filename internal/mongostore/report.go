@@ -346,21 +346,24 @@ func (s *Store) InsertReport(ctx context.Context, r report.Report) error {
 	if len(d.Outbox) > 0 {
 		d.OutboxAt = &r.UpdatedAt
 	}
-	// The code's record and the report are written at once. A code record without its report is ignored
-	// by ReportIDByCode (it checks the report's own code); a report whose code record failed is found
-	// through the code index there, which writes the record. The hints come after the report: a dispatcher
-	// woken by a hint whose report does not exist yet would settle it as sent.
-	coded := make(chan struct{})
-	go func() {
-		defer close(coded)
-		_ = s.putReportCode(ctx, r.Code, r.ID) // a failure is repaired by ReportIDByCode, see above
-	}()
+	// The code's record, the report and its outbox hints are written at once. A code record without its
+	// report is ignored by ReportIDByCode (it checks the report's own code); a report whose code record
+	// failed is found through the code index there, which writes the record. A hint whose report is not
+	// (yet) stored waits for it (notify.Dispatcher, PendingReport); a report whose hint failed has it
+	// re-created by the outbox sweep. The dispatcher is woken once all are written.
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = s.putReportCode(ctx, r.Code, r.ID) }) // a failure is repaired by ReportIDByCode, see above
+	if len(r.Outbox) > 0 {
+		wg.Go(func() { s.insertHints(ctx, r.ID, r.Outbox, r.UpdatedAt) })
+	}
 	err := s.insertGrouped(ctx, colReports, d)
-	<-coded
+	wg.Wait()
 	if err != nil {
 		return mapErr(err, "report")
 	}
-	s.writeHints(ctx, r.ID, r.Outbox, r.UpdatedAt)
+	if len(r.Outbox) > 0 {
+		s.wakeDispatcher()
+	}
 	return nil
 }
 

@@ -199,7 +199,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 func (d *Dispatcher) queueNew(ctx context.Context, jobs []job) {
 	var fresh []*job
 	for i := range jobs {
-		if j := &jobs[i]; j.err == nil && !j.done && j.r.Timeline[j.h.Seq].Action == report.EventReceived {
+		if j := &jobs[i]; j.live() && j.r.Timeline[j.h.Seq].Action == report.EventReceived {
 			fresh = append(fresh, j)
 		}
 	}
@@ -252,8 +252,13 @@ type job struct {
 	r    report.Report
 	who  map[string]audience // recipient → why they hear of it
 	done bool                // settled: sent, or nothing (left) to send
-	err  error
+	// waiting: its report is not stored yet; the hint was rescheduled.
+	waiting bool
+	err     error
 }
+
+// live tells whether the job still has pushes to send.
+func (j *job) live() bool { return j.err == nil && !j.done && !j.waiting }
 
 // parallel runs f(0..n-1), at most workers at once.
 func parallel(n, workers int, f func(i int)) {
@@ -288,6 +293,13 @@ func (d *Dispatcher) prepare(ctx context.Context, h Hint, reports map[string]rep
 		}
 	}
 	r, ok := reports[h.ReportID]
+	if !ok && d.now().Sub(h.CreatedAt) < PendingReport {
+		// Written beside its report, which may not be stored yet (or whose insert may have failed, to be
+		// retried by the phone under the same ID): look again shortly.
+		j.waiting = true
+		j.err = d.Store.RescheduleHint(ctx, h.ID, d.now().Add(min(time.Duration(h.Attempts)*time.Second, 10*time.Second)), false, "report not stored yet")
+		return j
+	}
 	if !ok || h.Seq < 0 || h.Seq >= len(r.Timeline) { // the report is gone, or has no such event
 		j.done = true
 		return j
@@ -301,7 +313,7 @@ func (d *Dispatcher) prepare(ctx context.Context, h Hint, reports map[string]rep
 func (d *Dispatcher) sendWave(ctx context.Context, wave []*job, byUser map[string][]Device, workers int) {
 	var live []*job
 	for _, j := range wave {
-		if j.err == nil && !j.done {
+		if j.live() {
 			live = append(live, j)
 		}
 	}

@@ -39,6 +39,11 @@ type Device struct {
 	UpdatedAt  time.Time
 }
 
+// PendingReport is how long a hint whose report is not stored waits for it. Intake writes a new report's
+// hints beside the report (not after it), so a dispatcher may see the hint first; a hint still without
+// its report after this long belongs to a submission that failed, and is settled with nothing to send.
+const PendingReport = time.Minute
+
 // Hint tells dispatchers that the event at Seq of report ReportID awaits its pushes. Its ID is
 // "<report id>:<seq>".
 type Hint struct {
