@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -130,9 +131,25 @@ func (s *Server) limitBody(limit, uploadLimit int64) gin.HandlerFunc {
 		}
 		if c.Request.Body != nil {
 			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+			if isMultipart(c.Request) {
+				c.Request.Body = bufferedBody(c.Request.Body)
+			}
 		}
 		c.Next()
 	}
+}
+
+// uploadReadBuffer is how much of an upload is read from the connection at once. mime/multipart reads
+// its body 4 KiB at a time: straight from the connection that is one system call per 4 KiB (about 500 for
+// a 2 MB photo, most of the service's CPU in the intake benchmark). 64 KiB per upload in flight.
+const uploadReadBuffer = 64 << 10
+
+// bufferedBody reads body in chunks of up to uploadReadBuffer bytes.
+func bufferedBody(body io.ReadCloser) io.ReadCloser {
+	return struct {
+		io.Reader
+		io.Closer
+	}{bufio.NewReaderSize(body, uploadReadBuffer), body}
 }
 
 // withDeadline bounds the storage work of a request. Uploads are bounded by the server's read timeout

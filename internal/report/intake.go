@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -135,6 +136,9 @@ type Spooled struct {
 	path   string
 }
 
+// spoolWriteBuffer is the write buffer of a photo being spooled (one per upload in flight).
+const spoolWriteBuffer = 64 << 10
+
 // Close removes the temporary file.
 func (s *Spooled) Close() error { return os.Remove(s.path) }
 
@@ -151,7 +155,13 @@ func (in *Intake) Spool(r io.Reader) (*Spooled, error) {
 		return nil, fmt.Errorf("spool photo: %w", err)
 	}
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), body)
+	// The body comes in pieces of a few KiB (mime/multipart): written through a buffer, the file gets one
+	// system call per spoolWriteBuffer bytes instead of one per piece.
+	w := bufio.NewWriterSize(f, spoolWriteBuffer)
+	n, err := io.Copy(io.MultiWriter(w, h), body)
+	if err == nil {
+		err = w.Flush()
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
