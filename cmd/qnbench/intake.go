@@ -103,7 +103,7 @@ func intakeBenchmarks(rs *results, st *stack, ph photo, dur time.Duration, conns
 	top, share, where := smp.summary()
 	cpu := cpuUse(c0, cpuTicks(), time.Since(t0))
 	reports, ready, perr := photoProgress(ctx, mc, st.database("intake"))
-	s.report(rs, "intake.report", "reports/s", "POST /v1/reports multipart (report JSON + 1 photo part), fresh Idempotency-Key each, 1 resident per client: HTTP → spool to disk with SHA-256 → S3 PUT → MongoDB writes (submission, job, code number, report with its code and push hint — inserts shared with concurrent submissions —, agency and province queue; all reports land in one agency, Phường Bãi Cháy); the service's photo worker runs in the same process meanwhile (realistic); "+common+"; "+cpu)
+	s.report(rs, "intake.report", "reports/s", "POST /v1/reports multipart (report JSON + 1 photo part), fresh Idempotency-Key each, 1 resident per client: HTTP → spool to disk with SHA-256 → S3 PUT → MongoDB: the report and its push hint side by side (inserts shared with concurrent submissions); the dispatcher (same process) then writes the agency and province queue entries and the photo jobs of each batch; all reports land in one agency, Phường Bãi Cháy; the service's photo worker runs in the same process meanwhile (realistic); "+common+"; "+cpu)
 	rs.add("intake.report.upload_rate", s.rps*float64(len(body))/(1<<20), "MiB/s", fmt.Sprintf("request bodies accepted per second (%d bytes each)", len(body)))
 	if base.rps > 0 {
 		rs.add("intake.report.ratio_to_baseline", s.rps/base.rps, "ratio", "reports/s ÷ baseline ops/s, same photo and concurrency (goal ≥ 0.7)")

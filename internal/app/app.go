@@ -176,7 +176,7 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	intake := &report.Intake{
 		Store: store, Blobs: blobs, Router: router, Places: jurisdiction.Default(), Log: log,
 		Calendar: hols.Calendar, Policy: workcal.DefaultPolicy(),
-		TempDir: cfg.UploadTempDir, Lease: 2 * time.Minute, SlotTTL: 15 * time.Minute, Patience: 10 * time.Second,
+		TempDir: cfg.UploadTempDir, SlotTTL: 15 * time.Minute,
 		OnRouted: func(rule catalogue.Rule) { obs.metrics.Routed(string(rule)) },
 	}
 	residents := &report.Residents{Store: store, Sensitive: func(code string) bool {

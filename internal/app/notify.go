@@ -14,6 +14,7 @@ import (
 	"github.com/quangninh/feedback/internal/jurisdiction"
 	"github.com/quangninh/feedback/internal/mongostore"
 	"github.com/quangninh/feedback/internal/notify"
+	"github.com/quangninh/feedback/internal/report"
 	"github.com/quangninh/feedback/internal/routing"
 	"github.com/quangninh/feedback/internal/telemetry"
 )
@@ -39,7 +40,11 @@ func pushes(ctx context.Context, cfg config.Config, store *mongostore.Store, rou
 	}
 	d := &notify.Dispatcher{
 		Store: store, Sender: sender, Log: log, Lease: cfg.PushLease, MaxAttempts: cfg.PushMaxAttempts, Workers: cfg.PushWorkers,
-		OnResult: m.PushResult,
+		OnResult: m.PushResult, Spacing: cfg.PushSpacing,
+		// New reports' photo jobs come from their outbox, with their queue entries (report.Intake.Submit).
+		OnNewReports: func(ctx context.Context, rs []report.Report) error {
+			return store.InsertJobs(ctx, report.NewPhotoJobs(rs, time.Now()))
+		},
 		Urgent: func(category string) bool {
 			c, ok := router.Catalogue().Category(category)
 			return ok && c.Deadline == "urgent"

@@ -59,6 +59,7 @@ type Config struct {
 	PushDispatch       bool          `env:"PUSH_DISPATCH" default:"true" desc:"Run the push dispatcher in this process; it also queues new tickets (turn off when qndispatch runs it)."`
 	PushWorkers        int           `env:"PUSH_WORKERS" default:"8" desc:"Reports a dispatcher reads at once; it leases 8 × this many notifications per batch and sends each batch in waves of SendEach calls."`
 	PushPoll           time.Duration `env:"PUSH_POLL_INTERVAL" default:"1s" desc:"How often an idle dispatcher looks for notifications written by other replicas."`
+	PushSpacing        time.Duration `env:"PUSH_SPACING" default:"2s" desc:"Under a steady stream of notifications (but no backlog), the least time between the starts of a dispatcher's batches: fewer, larger batches cost the database less (each writes every queue shard it touches once). An idle dispatcher sends at once; 0 disables."`
 	PushMaxAttempts    int           `env:"PUSH_MAX_ATTEMPTS" default:"8" desc:"Delivery attempts before a notification is parked as failed for admins."`
 	PushLease          time.Duration `env:"PUSH_LEASE" default:"1m" desc:"How long a dispatcher holds the notifications it took; those of a dispatcher that dies go out this much later from another."`
 	MapTileURL         string        `env:"MAP_TILE_URL" default:"" desc:"Base-map tile URL template of the public map page (https://…/{z}/{x}/{y}.png); empty shows no base map, only boundaries and reports."`

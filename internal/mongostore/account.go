@@ -163,6 +163,12 @@ func (s *Store) claim(ctx context.Context, id string, at, expiresAt time.Time) (
 	return err == nil, mapErr(err, "claim")
 }
 
+// ClaimTask claims a named one-off task (report.Worker.SweepOriginals); false when claimed already. The
+// claim is kept until `until`.
+func (s *Store) ClaimTask(ctx context.Context, name string, until time.Time) (bool, error) {
+	return s.claim(ctx, "task:"+name, time.Now(), until)
+}
+
 // claimed returns the claim id, and whether it exists.
 func (s *Store) claimed(ctx context.Context, id string) (claimDoc, bool, error) {
 	var d claimDoc

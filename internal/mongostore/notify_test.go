@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -674,4 +675,106 @@ func TestHintBeforeItsReport(t *testing.T) {
 	if hint(never) {
 		t.Error("a hint whose report never came is still there after notify.PendingReport")
 	}
+}
+
+// TestDispatcherStartsPhotoJobs: a new report's photo job comes from its outbox (intake writes only the
+// report and its hints), once, with the upload slots its photos came from; a report without photos to
+// derive gets none.
+func TestDispatcherStartsPhotoJobs(t *testing.T) {
+	g := newPushRig(t)
+	ctx := testenv.Context(t)
+	d := g.dispatcher(nil)
+	calls := 0
+	d.OnNewReports = func(ctx context.Context, rs []report.Report) error {
+		calls++
+		return g.s.InsertJobs(ctx, report.NewPhotoJobs(rs, time.Now()))
+	}
+	r := g.newReport("photo-job-00001")
+	r.Photos = []report.Photo{{ID: "p1", OriginalKey: "uploads/slot-1", State: report.PhotoProcessing},
+		{ID: "p2", OriginalKey: "originals/2026112505/photo-job-00001/p2-00", State: report.PhotoProcessing}}
+	if ok, err := g.s.SetPhotos(ctx, r.ID, r.Version, r.Photos, time.Now()); err != nil || !ok {
+		t.Fatalf("photos: %v %v", ok, err)
+	}
+	none := g.newReport("photo-job-00002") // no photos to derive
+	g.drain(d)
+	if calls != 1 {
+		t.Errorf("OnNewReports called %d times for one batch", calls)
+	}
+	var job jobDoc
+	if err := g.s.db.Collection(colReportJobs).FindOne(ctx, byID(r.ID)).Decode(&job); err != nil {
+		t.Fatalf("no job for %s: %v", r.ID, err)
+	}
+	if len(job.UploadSlots) != 1 || job.UploadSlots[0] != "slot-1" {
+		t.Errorf("job: %+v, want the slot slot-1", job)
+	}
+	if n, err := g.s.db.Collection(colReportJobs).CountDocuments(ctx, byID(none.ID)); err != nil || n != 0 {
+		t.Errorf("a report without photos got a job: %d %v", n, err)
+	}
+	// Repeating it (a lease that ran out) keeps the job as it is.
+	if err := g.s.InsertJobs(ctx, report.NewPhotoJobs([]report.Report{r}, time.Now().Add(time.Hour))); err != nil {
+		t.Fatal(err)
+	}
+	if j, err := g.s.ClaimJob(ctx, time.Now(), time.Now().Add(time.Minute)); err != nil || j.ReportID != r.ID {
+		t.Errorf("the job was replaced by the repeat: %+v %v", j, err)
+	}
+}
+
+// TestDispatcherSpacesBatches: under a steady stream of hints a dispatcher starts a batch at most once per
+// Spacing, gathering what arrived meanwhile; all are handled, and one arriving while it is idle goes out
+// without waiting for the spacing.
+func TestDispatcherSpacesBatches(t *testing.T) {
+	g := newPushRig(t)
+	ctx, cancel := context.WithCancel(testenv.Context(t))
+	defer cancel()
+	counting := &leaseCounter{Store: g.s}
+	d := g.dispatcher(nil)
+	d.Store, d.Spacing = counting, 400*time.Millisecond
+	g.s.OnOutbox(d.Wake)
+	done := make(chan struct{})
+	go func() { defer close(done); d.Run(ctx, time.Hour, time.Hour) }()
+
+	start := time.Now()
+	for i := range 20 { // one new report every 50 ms for a second
+		g.newReport(fmt.Sprintf("spaced-%05d", i))
+		time.Sleep(50 * time.Millisecond)
+	}
+	queued := func() int {
+		q, err := g.s.Queue(ctx, "ubnd-06673")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(q)
+	}
+	for deadline := time.Now().Add(10 * time.Second); queued() < 20 && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	}
+	if n := queued(); n != 20 {
+		t.Fatalf("queued %d of 20", n)
+	}
+	elapsed := time.Since(start)
+	if n := counting.leases.Load(); n > int64(elapsed/d.Spacing)+2 {
+		t.Errorf("%d batches in %v with spacing %v", n, elapsed, d.Spacing)
+	}
+	// Idle again (well past the spacing): a new hint goes out at once.
+	time.Sleep(time.Second)
+	t0 := time.Now()
+	g.newReport("spaced-idle-00001")
+	for queued() < 21 && time.Since(t0) < 5*time.Second {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if waited := time.Since(t0); waited > d.Spacing {
+		t.Errorf("an idle dispatcher took %v for a new hint", waited)
+	}
+	cancel()
+	<-done
+}
+
+// leaseCounter counts the batches a dispatcher leases.
+type leaseCounter struct {
+	*Store
+	leases atomic.Int64
+}
+
+func (c *leaseCounter) LeaseHints(ctx context.Context, hints []notify.Hint, now, until time.Time) ([]notify.Hint, error) {
+	c.leases.Add(1)
+	return c.Store.LeaseHints(ctx, hints, now, until)
 }

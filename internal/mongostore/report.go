@@ -19,10 +19,10 @@ import (
 )
 
 const (
-	colReports     = "reports"      // _id: report ID
-	colSubmissions = "submissions"  // _id: "<reporter>:<Idempotency-Key>"
+	colReports     = "reports"      // _id: report ID (for a submission, made from its Idempotency-Key: report.ReportIDFor)
 	colReportJobs  = "report_jobs"  // _id: report ID; deleted when done, so it stays small
 	colUploadSlots = "upload_slots" // _id: slot ID; deleted when used or expired
+	// "submissions" (one record per Idempotency-Key) is no longer written: the report's own insert decides.
 )
 
 func init() {
@@ -96,6 +96,7 @@ type reportDoc struct {
 	Ticket         ticketDoc   `bson:"ticket"`
 	Outbox         []int       `bson:"outbox,omitempty"`    // timeline positions awaiting their pushes
 	OutboxAt       *time.Time  `bson:"outbox_at,omitempty"` // when outbox last gained an entry; the sweep's index
+	Fingerprint    string      `bson:"fingerprint,omitempty"`
 	CreatedAt      time.Time   `bson:"created_at"`
 	UpdatedAt      time.Time   `bson:"updated_at"`
 	Version        int64       `bson:"version"`
@@ -118,7 +119,7 @@ func toReportDoc(r report.Report) reportDoc {
 		Routing: decisionDoc{AgencyID: r.Routing.AgencyID, CommuneCode: r.Routing.CommuneCode, Rule: string(r.Routing.Rule),
 			Reason: r.Routing.Reason, ReasonVi: r.Routing.ReasonVi},
 		Followers: append([]string{}, r.Followers...), Cell: r.Cell, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version,
-		AgencyID: r.Routing.AgencyID, Ticket: toTicketDoc(r.Ticket), Outbox: r.Outbox,
+		AgencyID: r.Routing.AgencyID, Ticket: toTicketDoc(r.Ticket), Outbox: r.Outbox, Fingerprint: r.Fingerprint,
 	}
 	for _, e := range r.Timeline {
 		d.Timeline = append(d.Timeline, eventDoc{At: e.At, Action: e.Action, ActorRole: e.ActorRole, ActorID: e.ActorID,
@@ -135,7 +136,7 @@ func (d reportDoc) report() report.Report {
 		Routing: catalogue.Decision{AgencyID: d.Routing.AgencyID, CommuneCode: d.Routing.CommuneCode, Rule: catalogue.Rule(d.Routing.Rule),
 			Reason: d.Routing.Reason, ReasonVi: d.Routing.ReasonVi},
 		Followers: d.Followers, Cell: d.Cell, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Version: d.Version,
-		Ticket: d.Ticket.ticket(), Outbox: d.Outbox,
+		Ticket: d.Ticket.ticket(), Outbox: d.Outbox, Fingerprint: d.Fingerprint,
 	}
 	for _, p := range d.Photos {
 		r.Photos = append(r.Photos, report.Photo{ID: p.ID, OriginalKey: p.OriginalKey, ContentType: p.ContentType, Size: p.Size,
@@ -146,66 +147,6 @@ func (d reportDoc) report() report.Report {
 			AgencyID: e.AgencyID, From: report.Status(e.From), To: report.Status(e.To), Note: e.Note})
 	}
 	return r
-}
-
-type submissionDoc struct {
-	ID          string    `bson:"_id"`
-	ReporterID  string    `bson:"reporter_id"`
-	ReportID    string    `bson:"report_id"`
-	Fingerprint string    `bson:"fingerprint"`
-	Done        bool      `bson:"done"`
-	LeaseUntil  time.Time `bson:"lease_until"`
-	CreatedAt   time.Time `bson:"created_at"`
-}
-
-func (d submissionDoc) submission() report.Submission {
-	return report.Submission{Key: d.ID, ReporterID: d.ReporterID, ReportID: d.ReportID, Fingerprint: d.Fingerprint,
-		Done: d.Done, LeaseUntil: d.LeaseUntil.UTC(), CreatedAt: d.CreatedAt.UTC()}
-}
-
-// BeginSubmission inserts the submission, or returns the one already stored under its key.
-func (s *Store) BeginSubmission(ctx context.Context, sub report.Submission) (report.Submission, bool, error) {
-	d := submissionDoc{ID: sub.Key, ReporterID: sub.ReporterID, ReportID: sub.ReportID, Fingerprint: sub.Fingerprint,
-		LeaseUntil: sub.LeaseUntil, CreatedAt: sub.CreatedAt}
-	err := s.insertGrouped(ctx, colSubmissions, d)
-	if err == nil {
-		return sub, true, nil
-	}
-	if !isDuplicate(err) {
-		return report.Submission{}, false, mapErr(err, "submission")
-	}
-	existing, err := s.Submission(ctx, sub.Key)
-	return existing, false, err
-}
-
-// Submission returns the submission stored under key; fault.ErrNotFound when there is none.
-func (s *Store) Submission(ctx context.Context, key string) (report.Submission, error) {
-	var d submissionDoc
-	if err := s.db.Collection(colSubmissions).FindOne(ctx, byID(key)).Decode(&d); err != nil {
-		return report.Submission{}, mapErr(err, "submission")
-	}
-	return d.submission(), nil
-}
-
-// TakeOverSubmission renews the lease if it is still oldLease (compare-and-swap).
-func (s *Store) TakeOverSubmission(ctx context.Context, key string, oldLease, newLease time.Time) (bool, error) {
-	ok, err := s.claim(ctx, fmt.Sprintf("takeover:%s:%d", key, oldLease.UnixNano()), time.Now(), newLease.Add(time.Hour))
-	if err != nil || !ok {
-		return false, err
-	}
-	res, err := s.db.Collection(colSubmissions).UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: key}, {Key: "done", Value: false}, {Key: "lease_until", Value: oldLease}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "lease_until", Value: newLease}}}})
-	if err != nil {
-		return false, mapErr(err, "submission")
-	}
-	return res.ModifiedCount == 1, nil
-}
-
-// AbandonSubmission forgets an unfinished submission so a retry starts afresh.
-func (s *Store) AbandonSubmission(ctx context.Context, key string) error {
-	_, err := s.db.Collection(colSubmissions).DeleteOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "done", Value: false}})
-	return mapErr(err, "submission")
 }
 
 // forever is the expiry of claims that must never be purged.
@@ -346,13 +287,11 @@ func (s *Store) InsertReport(ctx context.Context, r report.Report) error {
 	if len(d.Outbox) > 0 {
 		d.OutboxAt = &r.UpdatedAt
 	}
-	// The code's record, the report and its outbox hints are written at once. A code record without its
-	// report is ignored by ReportIDByCode (it checks the report's own code); a report whose code record
-	// failed is found through the code index there, which writes the record. A hint whose report is not
-	// (yet) stored waits for it (notify.Dispatcher, PendingReport); a report whose hint failed has it
-	// re-created by the outbox sweep. The dispatcher is woken once all are written.
+	// The report and its outbox hints are written at once. A hint whose report is not (yet) stored waits
+	// for it (notify.Dispatcher, PendingReport); a report whose hint failed has it re-created by the
+	// outbox sweep. The dispatcher is woken once both are written. The code's lookup record is written
+	// by the first lookup by code (ReportIDByCode): one write less per report, and lookups are rare.
 	var wg sync.WaitGroup
-	wg.Go(func() { _ = s.putReportCode(ctx, r.Code, r.ID) }) // a failure is repaired by ReportIDByCode, see above
 	if len(r.Outbox) > 0 {
 		wg.Go(func() { s.insertHints(ctx, r.ID, r.Outbox, r.UpdatedAt) })
 	}
@@ -501,14 +440,25 @@ func (s *Store) PutJob(ctx context.Context, j report.Job) error {
 	return mapErr(err, "photo job")
 }
 
-// InsertJob stores a new job with a (grouped) insert, or replaces the report's job when one exists (a
-// taken-over submission): cheaper than PutJob's upsert, which FerretDB runs as a scan of the jobs.
-func (s *Store) InsertJob(ctx context.Context, j report.Job) error {
-	err := s.insertGrouped(ctx, colReportJobs, toJobDoc(j))
-	if isDuplicate(err) {
-		return s.PutJob(ctx, j)
+// InsertJobs stores new photo jobs in one unordered insert; a report that has a job already keeps it.
+func (s *Store) InsertJobs(ctx context.Context, jobs []report.Job) error {
+	if len(jobs) == 0 {
+		return nil
 	}
-	return mapErr(err, "photo job")
+	docs := make([]any, len(jobs))
+	for i, j := range jobs {
+		docs[i] = toJobDoc(j)
+	}
+	errs, err := s.insertMany(ctx, colReportJobs, docs)
+	if err != nil {
+		return mapErr(err, "photo jobs")
+	}
+	for _, e := range errs {
+		if e != nil && !isDuplicate(e) {
+			return mapErr(e, "photo jobs")
+		}
+	}
+	return nil
 }
 
 func toJobDoc(j report.Job) jobDoc {

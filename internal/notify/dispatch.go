@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -35,10 +36,19 @@ type Dispatcher struct {
 	MaxAttempts int
 	// Workers is how many reports' hints are sent at once (each hint with its own Send call).
 	Workers int
+	// Spacing is the least time from the start of one batch to the start of the next, unless the batch was
+	// full. A batch costs about the same whatever its size (its reports read at once, each queue shard
+	// written once, one settle), so under a steady stream of reports fewer, larger batches cost the
+	// database less. A hint that arrives while the dispatcher is idle goes out at once.
+	Spacing time.Duration
 	// Batch is how many hints one RunOnce leases (with one claim insert) and settles (default 8 × Workers).
 	Batch int
 	Now   func() time.Time
 	Rand  func() float64 // [0, 1), for back-off jitter
+	// OnNewReports, when set, starts the other work of new reports (their photo jobs), once per batch, with
+	// their queue entries: intake writes only the report (and its hints). An error leaves the batch's new
+	// reports to be tried again when the lease ends, so it must be safe to repeat.
+	OnNewReports func(ctx context.Context, rs []report.Report) error
 	// OnResult, when set, hears each push's result: "" when FCM accepted it, else FCM's error code
 	// (fcm.Code). Metrics count them.
 	OnResult func(code string)
@@ -81,11 +91,20 @@ func (d *Dispatcher) Run(ctx context.Context, poll, sweep time.Duration) {
 			}
 			lastSweep = time.Now()
 		}
+		started := time.Now()
 		n, err := d.RunOnce(ctx)
 		if err != nil && !errors.Is(err, fault.ErrUnavailable) {
 			d.Log.WarnContext(ctx, "dispatch failed", "error", err.Error())
 		}
+		if n >= d.batch() && err == nil {
+			continue // a backlog: the next batch is full already
+		}
 		if n > 0 && err == nil {
+			// Busy, not backlogged: the next batch gathers what arrives meanwhile.
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Until(started.Add(d.Spacing))):
+			}
 			continue
 		}
 		select {
@@ -211,6 +230,17 @@ func (d *Dispatcher) queueNew(ctx context.Context, jobs []job) {
 	// A job whose ticket could not be queued is not sent (nor settled): its hint is tried again when the
 	// lease ends, and the rest of the batch goes out.
 	parallel(len(fresh), len(fresh), func(i int) { fresh[i].err = d.syncQueue(ctx, fresh[i].r, now) })
+	if d.OnNewReports != nil {
+		var rs []report.Report
+		for _, j := range fresh {
+			rs = append(rs, j.r)
+		}
+		if err := d.OnNewReports(ctx, rs); err != nil {
+			for _, j := range fresh {
+				j.err = cmp.Or(j.err, err)
+			}
+		}
+	}
 	ids := make([]string, 0, len(fresh))
 	for _, j := range fresh {
 		ids = append(ids, j.r.ID)

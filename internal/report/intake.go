@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -25,19 +26,13 @@ import (
 
 // Store keeps reports and the records that make intake safe.
 type Store interface {
-	// BeginSubmission inserts s, or returns the submission already stored under s.Key (created false).
-	BeginSubmission(ctx context.Context, s Submission) (existing Submission, created bool, err error)
-	// TakeOverSubmission renews an expired lease; false when another request renewed it first.
-	TakeOverSubmission(ctx context.Context, key string, oldLease, newLease time.Time) (bool, error)
-	AbandonSubmission(ctx context.Context, key string) error
-	Submission(ctx context.Context, key string) (Submission, error)
 	NextCodeNumber(ctx context.Context, month string) (int64, error)
 	// InsertReport stores a new report; fault.ErrConflict when one with its ID exists.
 	InsertReport(ctx context.Context, r Report) error
 	Report(ctx context.Context, id string) (Report, error)
 	PutJob(ctx context.Context, j Job) error
-	// InsertJob stores a new job (replacing the report's job if one exists, like PutJob).
-	InsertJob(ctx context.Context, j Job) error
+	// InsertJobs stores new jobs; a report that has a job already keeps it.
+	InsertJobs(ctx context.Context, jobs []Job) error
 	UploadSlot(ctx context.Context, id string) (UploadSlot, error)
 	PutUploadSlot(ctx context.Context, s UploadSlot) error
 	DeleteUploadSlots(ctx context.Context, ids []string) error
@@ -51,6 +46,8 @@ type Blobs interface {
 	Get(ctx context.Context, key string) (io.ReadCloser, error)
 	Stat(ctx context.Context, key string) (size int64, err error)
 	Remove(ctx context.Context, keys ...string) error
+	// List returns the keys of the objects under prefix.
+	List(ctx context.Context, prefix string) ([]string, error)
 	PresignPut(ctx context.Context, key, contentType string, expiry time.Duration) (string, error)
 	PresignGet(ctx context.Context, key string, expiry time.Duration) (string, error)
 }
@@ -61,28 +58,35 @@ type Router interface {
 	Route(category string, p jurisdiction.Point) (catalogue.Decision, error)
 }
 
-// Submission records one Idempotency-Key of one resident and the report it stands for. It is done when
-// its report exists: the report's insert is the commit point, and no second write marks it (Done is set
-// only in records written before that, when a separate update did).
-type Submission struct {
-	Key         string // "<reporter>:<Idempotency-Key>"
-	ReporterID  string
-	ReportID    string
-	Fingerprint string
-	Done        bool
-	LeaseUntil  time.Time
-	CreatedAt   time.Time
-}
-
-// Job is background work on a report's photos: making derivatives once the report exists, or removing the
-// originals of a submission that never became a report.
+// Job is background work on a report's photos: making their derivatives. The dispatcher creates it from
+// the new report's outbox (NewPhotoJobs). Jobs written by earlier versions also name the originals of a
+// submission that may never have become a report (OwnedKeys), which the worker then removes.
 type Job struct {
 	ReportID      string
-	SubmissionKey string
-	OwnedKeys     []string // originals this submission stored (removed if it never completes)
-	UploadSlots   []string // presigned-upload slots it consumed
+	SubmissionKey string   // earlier versions only
+	OwnedKeys     []string // earlier versions only: originals to remove if the report never came to be
+	UploadSlots   []string // presigned-upload slots whose objects the report's photos are
 	NotBefore     time.Time
 	Attempts      int
+}
+
+// NewPhotoJobs returns the photo jobs of new reports (those with photos still to derive), due at now.
+func NewPhotoJobs(rs []Report, now time.Time) []Job {
+	var jobs []Job
+	for _, r := range rs {
+		j := Job{ReportID: r.ID, NotBefore: now}
+		pending := false
+		for _, ph := range r.Photos {
+			pending = pending || ph.State == PhotoProcessing
+			if id, ok := strings.CutPrefix(ph.OriginalKey, uploadsPrefix); ok {
+				j.UploadSlots = append(j.UploadSlots, id)
+			}
+		}
+		if pending {
+			jobs = append(jobs, j)
+		}
+	}
+	return jobs
 }
 
 // UploadSlot is a presigned direct upload granted to a resident.
@@ -104,10 +108,8 @@ type Intake struct {
 	Log      *slog.Logger
 	Now      func() time.Time
 	TempDir  string        // spooled photos; "" means os.TempDir()
-	Lease    time.Duration // how long a submission may take before another request may take it over
 	SlotTTL  time.Duration // how long a presigned upload URL is valid
 	Inspect  media.Inspector
-	Patience time.Duration            // how long a concurrent retry waits for the first request to finish
 	Calendar func() *workcal.Calendar // the calendar in force (administrators edit the holidays)
 	Policy   workcal.Policy
 	// OnRouted, when set, hears the rule of each report routed and stored (once per report, not per retry).
@@ -177,7 +179,13 @@ func (in *Intake) Spool(r io.Reader) (*Spooled, error) {
 // The same key from the same resident returns the same report with created false, also when retries race;
 // a reused key with a different draft is fault.ErrUnprocessable. Bad fields are *fault.Invalid; a place
 // outside the province is fault.ErrUnprocessable; storage failures are fault.ErrUnavailable and leave no
-// report behind (the originals already stored are removed, now or by the background job).
+// report behind.
+//
+// The key makes the report's ID (ReportIDFor), and the report's insert is the only commit: retries racing
+// each other all store their originals (under keys named by their bytes, so an identical photo lands on
+// the same object and a different one on another) and try the insert; one wins (created), the others find
+// its report and answer with it. Nothing is written before the originals are stored, so a submission that
+// fails (or a process that dies) midway leaves only originals no report names: SweepOriginals removes them.
 func (in *Intake) Submit(ctx context.Context, p auth.Principal, key string, d Draft, photos []*Spooled) (Report, bool, error) {
 	in.inFlight.Add(1)
 	defer in.inFlight.Add(-1)
@@ -219,55 +227,115 @@ func (in *Intake) Submit(ctx context.Context, p auth.Principal, key string, d Dr
 		hashes[i] = s.hash
 	}
 	now := in.now()
-	sub := Submission{
-		Key: p.UserID + ":" + key, ReporterID: p.UserID, ReportID: newID(),
-		Fingerprint: d.fingerprint(hashes), LeaseUntil: now.Add(in.Lease), CreatedAt: now,
+	id, fingerprint := ReportIDFor(p.UserID, key), d.fingerprint(hashes)
+	r := Report{
+		ID: id, ReporterID: p.UserID, Category: cat.Code, Description: d.Description, Address: d.Address,
+		Location: loc, PublishConsent: d.PublishConsent, Status: Received, Cell: Cell(loc.Lat, loc.Lng),
+		Photos: plan(id, sources, now), Fingerprint: fingerprint, CreatedAt: now, UpdatedAt: now, Version: 1,
 	}
-	// The photo job is written beside the submission record, before any original goes to S3: if this process
-	// dies later, the job removes what was stored. When the key turns out to be taken, the job names a
-	// report ID that never comes to be, and the worker removes it (Worker.cleanUp) a few seconds later.
-	jobWritten := make(chan error, 1)
-	go func() { _, job := in.plan(sub, sources, now); jobWritten <- in.Store.InsertJob(ctx, job) }()
-	existing, created, err := in.Store.BeginSubmission(ctx, sub)
-	jobErr := <-jobWritten
-	if err == nil && created && jobErr != nil {
-		in.abandon(sub, nil, false)
-		err = jobErr
+	for i, s := range sources {
+		if s.spooled == nil {
+			continue
+		}
+		if err := in.putOriginal(ctx, r.Photos[i].OriginalKey, s); err != nil {
+			return Report{}, false, err
+		}
+	}
+	n, err := in.Store.NextCodeNumber(ctx, now.In(time.FixedZone("ICT", 7*3600)).Format("0601"))
+	if err != nil {
+		return Report{}, false, err
+	}
+	r.Code = FormatCode(now.In(time.FixedZone("ICT", 7*3600)), n)
+	pt, _ := jurisdiction.ParsePoint(loc.Lat, loc.Lng)
+	if r.Routing, err = in.Router.Route(cat.Code, pt); err != nil {
+		return Report{}, false, err
+	}
+	r.Ticket, err = NewTicket(r, Env{Calendar: in.Calendar(), Policy: in.Policy, Category: cat})
+	if err != nil {
+		return Report{}, false, err
+	}
+	r.Timeline = []Event{
+		{At: now, Action: EventReceived, ActorRole: string(auth.RoleResident), ActorID: p.UserID, To: Received,
+			Note: "Report received"},
+		{At: now, Action: EventRouted, ActorRole: EventRoleSystem, AgencyID: r.Routing.AgencyID, Note: r.Routing.Reason},
+	}
+	r = withOutbox(Report{}, r, len(r.Timeline), now)
+	err = in.Store.InsertReport(ctx, r)
+	if errors.Is(err, fault.ErrConflict) {
+		return in.existing(ctx, r, sources)
 	}
 	if err != nil {
 		return Report{}, false, err
 	}
-	if !created {
-		if existing.Fingerprint != sub.Fingerprint {
-			return Report{}, false, fault.New(fault.ErrUnprocessable,
-				"This Idempotency-Key was already used for a different report; use a new key for a new report.")
-		}
-		if r, done, err := in.awaitExisting(ctx, existing); done || err != nil {
-			return r, false, err
-		}
-		// The first attempt died mid-way: take it over and finish it under the same report ID.
-		ok, err := in.Store.TakeOverSubmission(ctx, existing.Key, existing.LeaseUntil, now.Add(in.Lease))
-		if err != nil {
-			return Report{}, false, err
-		}
-		if !ok {
-			return Report{}, false, fault.New(fault.ErrConflict, "This report is still being received; retry in a moment with the same Idempotency-Key.")
-		}
-		sub.ReportID, sub.CreatedAt = existing.ReportID, existing.CreatedAt
-		_, job := in.plan(sub, sources, now)
-		if err := in.Store.InsertJob(ctx, job); err != nil {
-			return Report{}, false, err
-		}
+	if in.OnRouted != nil {
+		in.OnRouted(r.Routing.Rule)
 	}
-
-	r, inserted, err := in.store(ctx, p, sub, d, cat, loc, sources)
-	if err != nil {
-		if !inserted { // once the report exists, a retry after the lease completes it instead
-			in.abandon(sub, r.Photos, photos != nil)
-		}
+	// The slots are the report's now: once marked, they no longer expire (a failure here is repaired by
+	// the retry, which finds the report and marks them again).
+	if err := in.Store.ConsumeUploadSlots(ctx, slotIDs(sources), r.ID); err != nil {
 		return Report{}, false, err
 	}
 	return r, true, nil
+}
+
+// existing answers a submission whose report ID is taken: by an earlier attempt with the same key (the
+// same draft: its report), or by another draft under a reused key (refused). The originals this attempt
+// stored that the report does not name are removed: under the report's ID, no other report can name them.
+func (in *Intake) existing(ctx context.Context, mine Report, sources []photoSource) (Report, bool, error) {
+	r, err := in.Store.Report(ctx, mine.ID)
+	if err != nil {
+		return Report{}, false, err
+	}
+	if r.Fingerprint != mine.Fingerprint {
+		named := map[string]bool{}
+		for _, ph := range r.Photos {
+			named[ph.OriginalKey] = true
+		}
+		var stray []string
+		for _, ph := range mine.Photos {
+			if strings.HasPrefix(ph.OriginalKey, originalsPrefix) && !named[ph.OriginalKey] {
+				stray = append(stray, ph.OriginalKey)
+			}
+		}
+		if err := in.Blobs.Remove(ctx, stray...); err != nil {
+			in.Log.WarnContext(ctx, "refused submission: originals left for the sweep", "report", mine.ID, "error", err.Error())
+		}
+		return Report{}, false, fault.New(fault.ErrUnprocessable,
+			"This Idempotency-Key was already used for a different report; use a new key for a new report.")
+	}
+	// The slots may not have been marked if the first attempt failed right after its insert.
+	if err := in.Store.ConsumeUploadSlots(ctx, slotIDs(sources), r.ID); err != nil {
+		return Report{}, false, err
+	}
+	return r, false, nil
+}
+
+// ReportIDFor is the ID of the report a resident's submission with this Idempotency-Key stands for: a
+// digest of both (128 bits, URL-safe), so every retry of it names the same report, and the report's
+// unique insert decides among retries that race.
+func ReportIDFor(userID, key string) string {
+	h := sha256.Sum256([]byte("qn-report\x00" + userID + "\x00" + key))
+	return base64.RawURLEncoding.EncodeToString(h[:16])
+}
+
+func slotIDs(sources []photoSource) []string {
+	var ids []string
+	for _, s := range sources {
+		if s.slot != nil {
+			ids = append(ids, s.slot.ID)
+		}
+	}
+	return ids
+}
+
+// putOriginal stores a spooled photo under key.
+func (in *Intake) putOriginal(ctx context.Context, key string, s photoSource) error {
+	f, err := os.Open(s.spooled.path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return in.Blobs.Put(ctx, key, f, s.size, s.info.ContentType)
 }
 
 type photoSource struct {
@@ -303,146 +371,32 @@ func (in *Intake) locate(d Draft, sources []photoSource, prefix string) (Locatio
 	return loc, nil
 }
 
-// awaitExisting waits (a little) for the request that holds the key to finish. done is true when the
-// existing report is returned; false means its lease expired and it may be taken over.
-func (in *Intake) awaitExisting(ctx context.Context, s Submission) (Report, bool, error) {
-	deadline := in.now().Add(in.Patience)
-	for {
-		r, err := in.Store.Report(ctx, s.ReportID)
-		if err == nil || !errors.Is(err, fault.ErrNotFound) {
-			return r, true, err // stored (done), or the database failed
-		}
-		if s.Done { // a record from before done was derived: its report is gone
-			return Report{}, true, err
-		}
-		if in.now().After(s.LeaseUntil) {
-			return Report{}, false, nil
-		}
-		if in.now().After(deadline) {
-			// Tell the phone when the first attempt's lease ends: by then it is done or may be taken over.
-			return Report{}, true, retryLater{fault.New(fault.ErrConflict, "This report is still being received; retry in a moment with the same Idempotency-Key."),
-				s.LeaseUntil.Sub(in.now())}
-		}
-		select {
-		case <-ctx.Done():
-			return Report{}, true, fault.Wrap(fault.ErrUnavailable, "", ctx.Err())
-		case <-time.After(100 * time.Millisecond):
-		}
-		if s, err = in.Store.Submission(ctx, s.Key); err != nil {
-			if errors.Is(err, fault.ErrNotFound) { // the first attempt failed and gave the key up
-				return Report{}, true, fault.New(fault.ErrConflict, "The first attempt with this Idempotency-Key failed; retry.")
-			}
-			return Report{}, true, err
-		}
-	}
-}
+// The prefixes of photo objects: originals a submission stored, and presigned uploads.
+const (
+	originalsPrefix = "originals/"
+	uploadsPrefix   = "uploads/"
+)
 
-func (in *Intake) store(ctx context.Context, p auth.Principal, sub Submission, d Draft, cat catalogue.Category, loc Location, sources []photoSource) (_ Report, inserted bool, _ error) {
-	now := in.now()
-	r := Report{
-		ID: sub.ReportID, ReporterID: p.UserID, Category: cat.Code, Description: d.Description, Address: d.Address,
-		Location: loc, PublishConsent: d.PublishConsent, Status: Received, Cell: Cell(loc.Lat, loc.Lng),
-		CreatedAt: now, UpdatedAt: now, Version: 1,
-	}
-	var job Job
-	r.Photos, job = in.plan(sub, sources, now) // the job is stored already (Submit)
-	for i, s := range sources {
-		if s.spooled == nil {
-			continue
-		}
-		f, err := os.Open(s.spooled.path)
-		if err != nil {
-			return r, false, err
-		}
-		err = in.Blobs.Put(ctx, r.Photos[i].OriginalKey, f, s.size, s.info.ContentType)
-		f.Close()
-		if err != nil {
-			return r, false, err
-		}
-	}
-	n, err := in.Store.NextCodeNumber(ctx, now.In(time.FixedZone("ICT", 7*3600)).Format("0601"))
-	if err != nil {
-		return r, false, err
-	}
-	r.Code = FormatCode(now.In(time.FixedZone("ICT", 7*3600)), n)
-	pt, _ := jurisdiction.ParsePoint(loc.Lat, loc.Lng)
-	if r.Routing, err = in.Router.Route(cat.Code, pt); err != nil {
-		return r, false, err
-	}
-	r.Ticket, err = NewTicket(r, Env{Calendar: in.Calendar(), Policy: in.Policy, Category: cat})
-	if err != nil {
-		return r, false, err
-	}
-	r.Timeline = []Event{
-		{At: now, Action: EventReceived, ActorRole: string(auth.RoleResident), ActorID: p.UserID, To: Received,
-			Note: "Report received"},
-		{At: now, Action: EventRouted, ActorRole: EventRoleSystem, AgencyID: r.Routing.AgencyID, Note: r.Routing.Reason},
-	}
-	r = withOutbox(Report{}, r, len(r.Timeline), now)
-	if err := in.Store.InsertReport(ctx, r); err != nil && !errors.Is(err, fault.ErrConflict) {
-		return r, false, err
-	} else if err != nil { // a taken-over attempt had already stored it
-		if r, err = in.Store.Report(ctx, r.ID); err != nil {
-			return r, true, err
-		}
-	} else if in.OnRouted != nil {
-		in.OnRouted(r.Routing.Rule)
-	}
-	if err := in.Store.ConsumeUploadSlots(ctx, job.UploadSlots, r.ID); err != nil {
-		return r, true, err
-	}
-	// The ticket enters its agency's queue from the outbox (notify.Dispatcher.queueNew), with the push
-	// that tells the officers: the report's insert carries both.
-	return r, true, nil
-}
-
-// plan names a submission's photos and the job that makes their derivatives (or removes the originals if
-// the report never comes to be). The job starts jobDelay from now, when the report is usually stored; a
-// worker that comes earlier finds the submission still running and comes back (Worker.cleanUp).
-func (in *Intake) plan(sub Submission, sources []photoSource, now time.Time) ([]Photo, Job) {
-	job := Job{ReportID: sub.ReportID, SubmissionKey: sub.Key, NotBefore: now.Add(jobDelay)}
+// plan names a submission's photos. A spooled original is stored under
+// originals/<hour it arrived, UTC>/<report ID>/<photo>-<its SHA-256, 64 bits>: the same bytes retried land on
+// the same object and other bytes on another; the hour lets SweepOriginals list one hour at a time.
+func plan(reportID string, sources []photoSource, now time.Time) []Photo {
 	var photos []Photo
 	for i, s := range sources {
 		ph := Photo{ID: fmt.Sprintf("p%d", i+1), ContentType: s.info.ContentType, Size: s.size, SHA256: s.hash,
 			Width: s.info.Width, Height: s.info.Height, State: PhotoProcessing}
 		if s.slot != nil {
 			ph.OriginalKey = s.slot.Key
-			job.UploadSlots = append(job.UploadSlots, s.slot.ID)
 		} else {
-			ph.OriginalKey = "originals/" + sub.ReportID + "/" + ph.ID
-			job.OwnedKeys = append(job.OwnedKeys, ph.OriginalKey)
+			ph.OriginalKey = originalsPrefix + hourOf(now) + "/" + reportID + "/" + ph.ID + "-" + s.hash[:min(16, len(s.hash))]
 		}
 		photos = append(photos, ph)
 	}
-	return photos, job
+	return photos
 }
 
-// jobDelay is how long after a submission starts its photo job becomes due.
-const jobDelay = 2 * time.Second
-
-// abandon undoes a failed submission as far as the servers allow; the job removes the rest later. The key
-// is released first (the database usually still answers when S3 does not), so the phone's retry starts
-// afresh; each step has its own deadline so a dead S3 cannot hold up the other.
-func (in *Intake) abandon(sub Submission, photos []Photo, owned bool) {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	err := in.Store.AbandonSubmission(ctx, sub.Key)
-	cancel()
-	if err != nil {
-		in.Log.Warn("abandoned submission: key left for the cleanup job", "report", sub.ReportID, "error", err.Error())
-	}
-	var keys []string
-	for _, ph := range photos {
-		if owned && ph.OriginalKey != "" {
-			keys = append(keys, ph.OriginalKey)
-		}
-	}
-	ctx, cancel = context.WithTimeout(context.Background(), 3*time.Second)
-	err = in.Blobs.Remove(ctx, keys...)
-	cancel()
-	if err != nil {
-		in.Log.Warn("abandoned submission: originals left for the cleanup job", "report", sub.ReportID, "error", err.Error())
-	}
-}
+// hourOf names the hour of t (UTC) in original keys.
+func hourOf(t time.Time) string { return t.UTC().Format("2006010215") }
 
 // verifyUploads checks that every slot belongs to the resident and that its object exists and is a photo
 // we accept (type and pixels decided from its bytes).
@@ -493,7 +447,7 @@ func (in *Intake) NewUploadSlot(ctx context.Context, p auth.Principal, contentTy
 		return UploadSlot{}, "", fault.Wrap(fault.ErrUnprocessable, fmt.Sprintf("a photo may have at most %d bytes", MaxPhotoBytes), media.ErrTooLarge)
 	}
 	id := newID()
-	s := UploadSlot{ID: id, OwnerID: p.UserID, Key: "uploads/" + id, ContentType: contentType, Size: size,
+	s := UploadSlot{ID: id, OwnerID: p.UserID, Key: uploadsPrefix + id, ContentType: contentType, Size: size,
 		ExpiresAt: in.now().Add(in.SlotTTL)}
 	if err := in.Store.PutUploadSlot(ctx, s); err != nil {
 		return UploadSlot{}, "", err

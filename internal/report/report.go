@@ -113,10 +113,13 @@ type Report struct {
 	// Outbox lists the timeline positions of recent events that people must be told about (pushes). It is
 	// written with the change itself, in the same document, so a notice cannot be lost between the change
 	// and its delivery; entries older than OutboxHorizon are dropped by the next change.
-	Outbox    []int
-	CreatedAt time.Time
-	UpdatedAt time.Time
-	Version   int64
+	Outbox []int
+	// Fingerprint is the submission's: a digest of the draft and its photos. The same Idempotency-Key with
+	// another draft is refused by comparing it (the key makes the report's ID, see ReportIDFor).
+	Fingerprint string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	Version     int64
 }
 
 // Limits of a report.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/quangninh/feedback/internal/fault"
@@ -19,8 +20,10 @@ type JobStore interface {
 	DeleteJob(ctx context.Context, reportID string) error
 	PutJob(ctx context.Context, j Job) error
 	Report(ctx context.Context, id string) (Report, error)
-	Submission(ctx context.Context, key string) (Submission, error)
-	AbandonSubmission(ctx context.Context, key string) error
+	// Reports returns the reports with these IDs that exist, by ID.
+	Reports(ctx context.Context, ids []string) (map[string]Report, error)
+	// ClaimTask claims a named one-off task for this caller, until `until`; false when claimed already.
+	ClaimTask(ctx context.Context, name string, until time.Time) (bool, error)
 	// SetPhotos replaces the report's photos when its version is still version; false when it changed.
 	SetPhotos(ctx context.Context, id string, version int64, photos []Photo, now time.Time) (bool, error)
 	DeleteUploadSlots(ctx context.Context, ids []string) error
@@ -43,6 +46,9 @@ type Worker struct {
 	// waiting. Derivatives are off the request path, so they may lag a burst; MaxYield bounds the lag.
 	Busy     func() bool
 	MaxYield time.Duration // default 10 s
+
+	sweptMu    sync.Mutex
+	sweptHours map[string]bool // hours of originals this process swept or saw claimed
 }
 
 func (w *Worker) now() time.Time {
@@ -76,6 +82,9 @@ func (w *Worker) Run(ctx context.Context, interval time.Duration) {
 			if err := w.SweepUploadSlots(ctx); err != nil {
 				w.Log.WarnContext(ctx, "upload-slot sweep failed", "error", err.Error())
 			}
+			if _, err := w.SweepOriginals(ctx); err != nil {
+				w.Log.WarnContext(ctx, "originals sweep failed", "error", err.Error())
+			}
 			lastSweep = time.Now()
 		}
 		if !did || err != nil {
@@ -107,31 +116,26 @@ func (w *Worker) RunOnce(ctx context.Context) (did bool, err error) {
 	return true, w.derive(ctx, job, r)
 }
 
-// cleanUp removes the originals of a submission that never became a report, unless it is still running.
-// The key may meanwhile stand for a newer attempt (another report ID): that one is left alone. Upload slots
-// are not touched: they were not consumed, and expire on their own.
+// cleanUp handles a job whose report does not exist. Jobs are made for stored reports, so this is a job of
+// an earlier version, written before its submission stored anything, or of a report deleted since. It is
+// looked at again every few seconds while its submission could still be running (legacyLooks times, about
+// the two minutes an earlier version's submission could take); then the originals it names are removed.
 func (w *Worker) cleanUp(ctx context.Context, job Job) error {
-	sub, err := w.Store.Submission(ctx, job.SubmissionKey)
-	ours := err == nil && sub.ReportID == job.ReportID
-	switch {
-	case ours && !sub.Done && w.now().Before(sub.LeaseUntil):
-		// Still being received: look again soon rather than when this claim's lease ends.
-		job.NotBefore = w.now().Add(jobDelay)
+	if job.Attempts < legacyLooks {
+		job.NotBefore = w.now().Add(5 * time.Second)
 		return w.Store.PutJob(ctx, job)
-	case err != nil && !errors.Is(err, fault.ErrNotFound):
-		return err
 	}
 	if err := w.Blobs.Remove(ctx, job.OwnedKeys...); err != nil {
 		return err
 	}
-	if ours && !sub.Done {
-		if err := w.Store.AbandonSubmission(ctx, job.SubmissionKey); err != nil {
-			return err
-		}
+	if len(job.OwnedKeys) > 0 {
+		w.Log.InfoContext(ctx, "removed the originals of an unfinished submission", "report", job.ReportID, "objects", len(job.OwnedKeys))
 	}
-	w.Log.InfoContext(ctx, "removed the originals of an unfinished submission", "report", job.ReportID, "objects", len(job.OwnedKeys))
 	return w.Store.DeleteJob(ctx, job.ReportID)
 }
+
+// legacyLooks is how many times a job without its report is looked at, 5 s apart, before it is cleaned up.
+const legacyLooks = 24
 
 func (w *Worker) derive(ctx context.Context, job Job, r Report) error {
 	photos := append([]Photo(nil), r.Photos...)

@@ -57,48 +57,91 @@ func exists(t *testing.T, blobs *s3blob.Store, key string) bool {
 	return err == nil
 }
 
-// TestWorkerRemovesWhatFailedSubmissionsLeft: originals whose submission never became a report are removed
-// once its lease is over, but not while it is still being received.
-func TestWorkerRemovesWhatFailedSubmissionsLeft(t *testing.T) {
+// TestWorkerRemovesWhatLegacyJobsLeft: a job written by an earlier version before its submission stored
+// anything, whose report never came to be: its originals stay while the submission could still be
+// running, and are removed after.
+func TestWorkerRemovesWhatLegacyJobsLeft(t *testing.T) {
 	store, blobs := servers(t)
 	ctx := context.Background()
 	now := time.Now().UTC()
 	w := &report.Worker{Store: store, Blobs: blobs, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Lease: time.Minute}
 
-	// Still running: its submission holds a live lease.
-	if _, _, err := store.BeginSubmission(ctx, report.Submission{Key: "u1:live", ReporterID: "u1", ReportID: "r-live", LeaseUntil: now.Add(time.Hour), CreatedAt: now}); err != nil {
-		t.Fatal(err)
-	}
-	put(t, blobs, "originals/r-live/p1")
-	if err := store.PutJob(ctx, report.Job{ReportID: "r-live", SubmissionKey: "u1:live", OwnedKeys: []string{"originals/r-live/p1"}, NotBefore: now.Add(-time.Second)}); err != nil {
+	put(t, blobs, "originals/r-legacy/p1")
+	if err := store.PutJob(ctx, report.Job{ReportID: "r-legacy", SubmissionKey: "u1:legacy", OwnedKeys: []string{"originals/r-legacy/p1"}, NotBefore: now.Add(-time.Second)}); err != nil {
 		t.Fatal(err)
 	}
 	if did, err := w.RunOnce(ctx); !did || err != nil {
 		t.Fatalf("run: %v %v", did, err)
 	}
-	if !exists(t, blobs, "originals/r-live/p1") {
-		t.Errorf("removed the photo of a submission still being received")
+	if !exists(t, blobs, "originals/r-legacy/p1") {
+		t.Errorf("removed the photo of a submission that may still be running")
 	}
-	// It comes back seconds later, not when the worker's lease of it ends.
-	w.Now = func() time.Time { return now.Add(3 * time.Second) }
-	if did, err := w.RunOnce(ctx); !did || err != nil {
-		t.Fatalf("the job of a submission still being received is not due again 3 s later: %v %v", did, err)
+	// It comes back seconds later, not when the worker's lease of it ends; two minutes on, it cleans up.
+	for i := 1; i <= 30; i++ {
+		w.Now = func() time.Time { return now.Add(time.Duration(i) * 6 * time.Second) }
+		did, err := w.RunOnce(ctx)
+		if err != nil || (i == 1 && !did) {
+			t.Fatalf("look %d: %v %v", i, did, err)
+		}
+		if i == 10 && !exists(t, blobs, "originals/r-legacy/p1") {
+			t.Fatal("removed a minute after the job was due")
+		}
 	}
-	w.Now = nil
-
-	// Dead: the process died after storing a photo; nothing else remains.
-	put(t, blobs, "originals/r-dead/p1")
-	if err := store.PutJob(ctx, report.Job{ReportID: "r-dead", SubmissionKey: "u1:dead", OwnedKeys: []string{"originals/r-dead/p1"}, NotBefore: now.Add(-time.Second)}); err != nil {
-		t.Fatal(err)
-	}
-	if did, err := w.RunOnce(ctx); !did || err != nil {
-		t.Fatalf("run: %v %v", did, err)
-	}
-	if exists(t, blobs, "originals/r-dead/p1") {
+	if exists(t, blobs, "originals/r-legacy/p1") {
 		t.Errorf("orphaned original not removed")
 	}
 	if did, _ := w.RunOnce(ctx); did {
 		t.Errorf("the finished job is still due")
+	}
+}
+
+// TestSweepOriginals: originals stored in an hour long past that no report names are removed (a
+// submission that failed after storing them, a retry refused); named ones, and recent hours, stay. Each
+// hour is swept once, by one replica.
+func TestSweepOriginals(t *testing.T) {
+	store, blobs := servers(t)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	past := now.Add(-3 * time.Hour).Format("2006010215")
+	current := now.Format("2006010215")
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	w := &report.Worker{Store: store, Blobs: blobs, Log: log, Lease: time.Minute}
+	other := &report.Worker{Store: store, Blobs: blobs, Log: log, Lease: time.Minute} // another replica
+
+	named := "originals/" + past + "/rep-kept/p1-0011223344556677"
+	refused := "originals/" + past + "/rep-kept/p1-8899aabbccddeeff" // a reused key's other photo
+	failed := "originals/" + past + "/rep-never/p1-0011223344556677" // its report was never stored
+	recent := "originals/" + current + "/rep-never/p1-0011223344556677"
+	for _, k := range []string{named, refused, failed, recent} {
+		put(t, blobs, k)
+	}
+	r := report.Report{ID: "rep-kept", Code: "QN-2611-00001", ReporterID: "u1", Category: "road_damage", Status: report.Received,
+		Photos: []report.Photo{{ID: "p1", OriginalKey: named, State: report.PhotoProcessing}}, CreatedAt: now, UpdatedAt: now, Version: 1}
+	if err := store.InsertReport(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+
+	n, err := w.SweepOriginals(ctx)
+	if err != nil || n != 2 {
+		t.Fatalf("sweep removed %d (%v), want 2", n, err)
+	}
+	for key, want := range map[string]bool{named: true, refused: false, failed: false, recent: true} {
+		if got := exists(t, blobs, key); got != want {
+			t.Errorf("%s exists = %v, want %v", key, got, want)
+		}
+	}
+	// Swept once: neither this replica nor another lists that hour again.
+	put(t, blobs, failed)
+	for _, x := range []*report.Worker{w, other} {
+		if n, err := x.SweepOriginals(ctx); err != nil || n != 0 {
+			t.Errorf("second sweep removed %d (%v)", n, err)
+		}
+	}
+	// The current hour is swept once it is SweepDelay past its end.
+	later := &report.Worker{Store: store, Blobs: blobs, Log: log, Lease: time.Minute,
+		Now: func() time.Time { return now.Add(time.Hour + report.SweepDelay) }}
+	if n, err := later.SweepOriginals(ctx); err != nil || n != 1 || exists(t, blobs, recent) {
+		t.Errorf("later sweep removed %d (%v); recent stray exists: %v", n, err, exists(t, blobs, recent))
 	}
 }
 
@@ -113,10 +156,10 @@ func TestWorkerYieldsToSubmissions(t *testing.T) {
 	busy.Store(true)
 	w := &report.Worker{Store: store, Blobs: blobs, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Lease: time.Minute,
 		Busy: busy.Load, MaxYield: time.Hour}
-	dead := func(id string) string { // originals of a submission that died: the job removes them
+	dead := func(id string) string { // originals of a (legacy) submission that died: the job removes them
 		key := "originals/" + id + "/p1"
 		put(t, blobs, key)
-		if err := store.PutJob(context.Background(), report.Job{ReportID: id, SubmissionKey: "u1:" + id, OwnedKeys: []string{key}, NotBefore: now.Add(-time.Second)}); err != nil {
+		if err := store.PutJob(context.Background(), report.Job{ReportID: id, SubmissionKey: "u1:" + id, OwnedKeys: []string{key}, NotBefore: now.Add(-time.Second), Attempts: 100}); err != nil {
 			t.Fatal(err)
 		}
 		return key

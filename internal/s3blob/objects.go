@@ -57,6 +57,18 @@ func (s *Store) Remove(ctx context.Context, keys ...string) error {
 	return nil
 }
 
+// List returns the keys of the objects under prefix, all of them (listed a page at a time).
+func (s *Store) List(ctx context.Context, prefix string) ([]string, error) {
+	var keys []string
+	for obj := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
+		if obj.Err != nil {
+			return nil, mapErr(obj.Err)
+		}
+		keys = append(keys, obj.Key)
+	}
+	return keys, nil
+}
+
 // PresignPut returns a URL that lets its holder PUT one object under key until expiry.
 func (s *Store) PresignPut(ctx context.Context, key, _ string, expiry time.Duration) (string, error) {
 	u, err := s.presigner.PresignedPutObject(ctx, s.bucket, key, expiry)
