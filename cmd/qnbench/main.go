@@ -36,7 +36,7 @@ func run() error {
 	only := flag.String("only", strings.Join(sections, ","), "comma-separated sections to run: "+strings.Join(sections, ","))
 	dur := flag.Duration("duration", 5*time.Second, "how long each GET load of the http section runs")
 	conns := flag.Int("c", 64, "concurrent connections of the http section")
-	intakeDur := flag.Duration("intake-duration", 12*time.Second, "how long the intake load and its baseline run, each")
+	intakeDur := flag.Duration("intake-duration", 30*time.Second, "how long the intake load and its baseline run, each (long enough to average over the dispatcher's batches)")
 	intakeConns := flag.Int("intake-c", 32, "concurrent submitters of the intake section")
 	rssClients := flag.Int("rss-clients", 64, "clients uploading one big photo each at once in the rss section")
 	rssSettle := flag.Duration("rss-settle", 10*time.Second, "how long after release the rss section keeps watching (photo worker)")

@@ -260,6 +260,45 @@ func (s *Store) PutQueueEntry(ctx context.Context, agencyID string, e report.Que
 		func() error { return s.queueCommit(ctx, queueShardID(provinceQueue, e.ReportID), now, put) })
 }
 
+// PutQueueEntries is PutQueueEntry for many tickets at once (a dispatcher's batch of new reports, each
+// entry in the queue of its AgencyID): every queue shard they touch is written once for all of them. It
+// returns each entry's error (nil when both its queues hold it).
+func (s *Store) PutQueueEntries(ctx context.Context, entries []report.QueueEntry, now time.Time) []error {
+	byShard := map[string][]int{}
+	for i, e := range entries {
+		for _, shard := range []string{queueShardID(e.AgencyID, e.ReportID), queueShardID(provinceQueue, e.ReportID)} {
+			byShard[shard] = append(byShard[shard], i)
+		}
+	}
+	errs := make([]error, len(entries))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for shard, idx := range byShard {
+		wg.Go(func() {
+			err := s.queueCommit(ctx, shard, now, func(m map[string]queueEntryDoc) {
+				for _, i := range idx {
+					e := entries[i]
+					doc := queueEntryDoc{ReportID: e.ReportID, Code: e.Code, Category: e.Category, CommuneCode: e.CommuneCode,
+						Status: string(e.Status), Urgent: e.Urgent, Complex: e.Complex, AcceptBy: timePtr(e.AcceptBy),
+						ResolveBy: timePtr(e.ResolveBy), CreatedAt: e.CreatedAt, Version: e.Version, AgencyID: e.AgencyID}
+					if old, ok := m[e.ReportID]; !ok || old.Version <= e.Version {
+						m[e.ReportID] = doc
+					}
+				}
+			})
+			if err != nil {
+				mu.Lock()
+				for _, i := range idx {
+					errs[i] = errors.Join(errs[i], err)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return errs
+}
+
 // both runs a and b concurrently and returns their errors joined.
 func both(a, b func() error) error {
 	var errB error

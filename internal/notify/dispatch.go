@@ -229,7 +229,22 @@ func (d *Dispatcher) queueNew(ctx context.Context, jobs []job) {
 	// All at once: changes to one queue shard made while a write to it is under way share the next write.
 	// A job whose ticket could not be queued is not sent (nor settled): its hint is tried again when the
 	// lease ends, and the rest of the batch goes out.
-	parallel(len(fresh), len(fresh), func(i int) { fresh[i].err = d.syncQueue(ctx, fresh[i].r, now) })
+	// The tickets still in a queue state go in together, each queue shard written once for the batch.
+	var entries []report.QueueEntry
+	var queued []*job
+	for _, j := range fresh {
+		if report.InQueue(j.r.Status) {
+			entries = append(entries, report.Entry(j.r, d.Urgent != nil && d.Urgent(j.r.Category)))
+			queued = append(queued, j)
+		} else {
+			j.err = d.syncQueue(ctx, j.r, now)
+		}
+	}
+	if len(entries) > 0 {
+		for i, err := range d.Store.PutQueueEntries(ctx, entries, now) {
+			queued[i].err = err
+		}
+	}
 	if d.OnNewReports != nil {
 		var rs []report.Report
 		for _, j := range fresh {

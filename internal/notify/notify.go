@@ -104,6 +104,9 @@ type Store interface {
 	Reports(ctx context.Context, ids []string) (map[string]report.Report, error)
 	// PutQueueEntry and DropQueueEntry keep the agencies' ticket queues (see report.Desk).
 	PutQueueEntry(ctx context.Context, agencyID string, e report.QueueEntry, now time.Time) error
+	// PutQueueEntries puts many entries (each in its AgencyID's queue), writing each shard once; one
+	// error per entry.
+	PutQueueEntries(ctx context.Context, entries []report.QueueEntry, now time.Time) []error
 	DropQueueEntry(ctx context.Context, agencyID, reportID string, now time.Time) error
 
 	Devices
