@@ -2,6 +2,7 @@ package mongostore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"github.com/quangninh/feedback/internal/account"
 	"github.com/quangninh/feedback/internal/auth"
 	"github.com/quangninh/feedback/internal/catalogue"
+	"github.com/quangninh/feedback/internal/fault"
 	"github.com/quangninh/feedback/internal/fcm"
 	"github.com/quangninh/feedback/internal/fcmstandin"
 	"github.com/quangninh/feedback/internal/jurisdiction"
@@ -777,4 +779,43 @@ type leaseCounter struct {
 func (c *leaseCounter) LeaseHints(ctx context.Context, hints []notify.Hint, now, until time.Time) ([]notify.Hint, error) {
 	c.leases.Add(1)
 	return c.Store.LeaseHints(ctx, hints, now, until)
+}
+
+// TestRetriedSubmissionPushesOnce: a retry of a submission writes the report's hints beside its insert,
+// which finds the report stored; when the first attempt's hint was already sent and settled, the retry's
+// hint is a second one for the same event, and must not push again.
+func TestRetriedSubmissionPushesOnce(t *testing.T) {
+	g := newPushRig(t)
+	ctx := testenv.Context(t)
+	d := g.dispatcher(nil)
+	d.Store = oneOfficer{g.s}
+	g.device("officer-once", "tok-officer-once", "vi")
+
+	r := g.newReport("retried-00001")
+	g.drain(d)
+	if n := len(g.standin.MessagesFor("tok-officer-once")); n != 1 {
+		t.Fatalf("officer got %d pushes of the new report, want 1", n)
+	}
+	retry := r
+	retry.UpdatedAt = r.UpdatedAt.Add(5 * time.Millisecond) // the retry's own time
+	if err := g.s.InsertReport(ctx, retry); !errors.Is(err, fault.ErrConflict) {
+		t.Fatalf("the retry's insert: %v, want a conflict", err)
+	}
+	time.Sleep(10 * time.Millisecond) // the retry's hint is due
+	g.drain(d)
+	if n := len(g.standin.MessagesFor("tok-officer-once")); n != 1 {
+		t.Errorf("officer got %d pushes after the retry, want still 1", n)
+	}
+}
+
+// oneOfficer is a store whose every agency has the one officer "officer-once".
+type oneOfficer struct{ *Store }
+
+func (oneOfficer) StaffIDs(_ context.Context, _ string, roles ...auth.Role) ([]string, error) {
+	for _, r := range roles {
+		if r == auth.RoleOfficer {
+			return []string{"officer-once"}, nil
+		}
+	}
+	return nil, nil
 }

@@ -349,6 +349,15 @@ func (d *Dispatcher) prepare(ctx context.Context, h Hint, reports map[string]rep
 		j.done = true
 		return j
 	}
+	// A retry of a submission writes the new report's hints beside its insert, which finds the report
+	// stored: if the first attempt's hint was sent and settled by then, the retry's is a second hint for
+	// the same event. It carries the retry's time, not the event's: check before sending.
+	if e := r.Timeline[h.Seq]; h.Attempts == 1 && e.Action == report.EventReceived && !h.CreatedAt.Equal(e.At) {
+		if done, err := d.Store.HintDone(ctx, h.ID); err != nil || done {
+			j.done, j.err = done, err
+			return j
+		}
+	}
 	j.r = r
 	j.who, j.err = d.recipients(ctx, r, r.Timeline[h.Seq], staff)
 	return j

@@ -471,13 +471,3 @@ func newID() string {
 	_, _ = rand.Read(b[:])
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
-
-// retryLater is an error that tells the caller how long to wait before retrying (sent as Retry-After).
-type retryLater struct {
-	err   error
-	after time.Duration
-}
-
-func (e retryLater) Error() string             { return e.err.Error() }
-func (e retryLater) Unwrap() error             { return e.err }
-func (e retryLater) RetryAfter() time.Duration { return max(e.after, time.Second) }
