@@ -113,6 +113,21 @@ func (g *pushRig) drain(d *notify.Dispatcher) {
 	g.t.Fatal("the dispatcher never ran out of work")
 }
 
+// queued returns the entry of report id in the queue of Phường Bãi Cháy (where newReport routes), if any.
+func (g *pushRig) queued(id string) (report.QueueEntry, bool) {
+	g.t.Helper()
+	q, err := g.s.Queue(testenv.Context(g.t), "ubnd-06673")
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	for _, e := range q {
+		if e.ReportID == id {
+			return e, true
+		}
+	}
+	return report.QueueEntry{}, false
+}
+
 func bodies(ms []fcmstandin.Message) []string {
 	var out []string
 	for _, m := range ms {
@@ -426,18 +441,7 @@ func TestDispatcherQueuesNewReports(t *testing.T) {
 	ctx := testenv.Context(t)
 	d := g.dispatcher(nil)
 	d.Urgent = func(category string) bool { return category == "road_damage" }
-	queued := func(id string) (report.QueueEntry, bool) {
-		q, err := g.s.Queue(ctx, "ubnd-06673")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range q {
-			if e.ReportID == id {
-				return e, true
-			}
-		}
-		return report.QueueEntry{}, false
-	}
+	queued := g.queued
 
 	r := g.newReport("queue-new-00001")
 	if _, ok := queued(r.ID); ok {
@@ -634,18 +638,7 @@ func TestHintBeforeItsReport(t *testing.T) {
 		return n == 1
 	}
 
-	queued := func(id string) bool {
-		q, err := g.s.Queue(ctx, "ubnd-06673")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range q {
-			if e.ReportID == id {
-				return true
-			}
-		}
-		return false
-	}
+	queued := func(id string) bool { _, ok := g.queued(id); return ok }
 
 	early := "rep-early-00001"
 	g.s.insertHints(ctx, early, []int{0}, time.Now())
