@@ -169,6 +169,11 @@ func (s *Store) ClaimTask(ctx context.Context, name string, until time.Time) (bo
 	return s.claim(ctx, "task:"+name, time.Now(), until)
 }
 
+// ReleaseTask gives up the claim of a task that could not be finished, so it is claimed again.
+func (s *Store) ReleaseTask(ctx context.Context, name string) error {
+	return s.unclaim(ctx, "task:"+name)
+}
+
 // claimed returns the claim id, and whether it exists.
 func (s *Store) claimed(ctx context.Context, id string) (claimDoc, bool, error) {
 	var d claimDoc

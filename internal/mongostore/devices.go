@@ -298,17 +298,26 @@ func (s *Store) migrateProvinceQueue(ctx context.Context) error {
 // oneOffScan marks the whole-collection reads of one-off migrations (the index coverage test lets them pass).
 const oneOffScan = "one-off migration"
 
+// scanOnce reads every document of col, for a one-off migration (marked oneOffScan).
+func scanOnce[T any](ctx context.Context, col *mongo.Collection, what string) ([]T, error) {
+	cur, err := col.Find(ctx, bson.D{}, options.Find().SetComment(oneOffScan))
+	if err != nil {
+		return nil, mapErr(err, what)
+	}
+	var docs []T
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mapErr(err, what)
+	}
+	return docs, nil
+}
+
 // migrateDeviceSets fills the device sets from devices once, for databases written before device sets existed
 // (the only scan of devices, recorded as done in the migrations collection).
 func (s *Store) migrateDeviceSets(ctx context.Context) error {
 	return s.once(ctx, "device-sets", func() error {
-		cur, err := s.db.Collection(colDevices).Find(ctx, bson.D{}, options.Find().SetComment(oneOffScan))
+		docs, err := scanOnce[deviceDoc](ctx, s.db.Collection(colDevices), "devices")
 		if err != nil {
-			return mapErr(err, "devices")
-		}
-		var docs []deviceDoc
-		if err := cur.All(ctx, &docs); err != nil {
-			return mapErr(err, "devices")
+			return err
 		}
 		for _, d := range docs {
 			if err := s.joinSet(ctx, d.UserID, deviceSetEntry{Token: d.Token, Platform: d.Platform, AppVersion: d.AppVersion,
@@ -337,13 +346,9 @@ type legacyDeviceSetDoc struct {
 // legacy collection and are not moved: apps register again at every start.
 func (s *Store) migrateShardedDeviceSets(ctx context.Context) error {
 	return s.once(ctx, "device-sets-sharded", func() error {
-		cur, err := s.db.Collection(colLegacyDeviceSets).Find(ctx, bson.D{}, options.Find().SetComment(oneOffScan))
+		docs, err := scanOnce[legacyDeviceSetDoc](ctx, s.db.Collection(colLegacyDeviceSets), "device sets")
 		if err != nil {
-			return mapErr(err, "device sets")
-		}
-		var docs []legacyDeviceSetDoc
-		if err := cur.All(ctx, &docs); err != nil {
-			return mapErr(err, "device sets")
+			return err
 		}
 		for _, d := range docs {
 			for _, e := range d.D {

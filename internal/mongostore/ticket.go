@@ -246,18 +246,8 @@ const provinceQueue = "_province"
 // overwrites a newer). The two documents are written concurrently; a crash between them is repaired by the
 // sweep (report.Desk.Sweep).
 func (s *Store) PutQueueEntry(ctx context.Context, agencyID string, e report.QueueEntry, now time.Time) error {
-	doc := queueEntryDoc{ReportID: e.ReportID, Code: e.Code, Category: e.Category, CommuneCode: e.CommuneCode,
-		Status: string(e.Status), Urgent: e.Urgent, Complex: e.Complex, AcceptBy: timePtr(e.AcceptBy),
-		ResolveBy: timePtr(e.ResolveBy), CreatedAt: e.CreatedAt, Version: e.Version, AgencyID: agencyID}
-	put := func(m map[string]queueEntryDoc) {
-		if old, ok := m[e.ReportID]; ok && old.Version > e.Version {
-			return
-		}
-		m[e.ReportID] = doc
-	}
-	return both(
-		func() error { return s.queueCommit(ctx, queueShardID(agencyID, e.ReportID), now, put) },
-		func() error { return s.queueCommit(ctx, queueShardID(provinceQueue, e.ReportID), now, put) })
+	e.AgencyID = agencyID
+	return errors.Join(s.PutQueueEntries(ctx, []report.QueueEntry{e}, now)...)
 }
 
 // PutQueueEntries is PutQueueEntry for many tickets at once (a dispatcher's batch of new reports, each
@@ -277,13 +267,7 @@ func (s *Store) PutQueueEntries(ctx context.Context, entries []report.QueueEntry
 		wg.Go(func() {
 			err := s.queueCommit(ctx, shard, now, func(m map[string]queueEntryDoc) {
 				for _, i := range idx {
-					e := entries[i]
-					doc := queueEntryDoc{ReportID: e.ReportID, Code: e.Code, Category: e.Category, CommuneCode: e.CommuneCode,
-						Status: string(e.Status), Urgent: e.Urgent, Complex: e.Complex, AcceptBy: timePtr(e.AcceptBy),
-						ResolveBy: timePtr(e.ResolveBy), CreatedAt: e.CreatedAt, Version: e.Version, AgencyID: e.AgencyID}
-					if old, ok := m[e.ReportID]; !ok || old.Version <= e.Version {
-						m[e.ReportID] = doc
-					}
+					putNewer(m, toQueueEntryDoc(entries[i]))
 				}
 			})
 			if err != nil {
@@ -297,6 +281,13 @@ func (s *Store) PutQueueEntries(ctx context.Context, entries []report.QueueEntry
 	}
 	wg.Wait()
 	return errs
+}
+
+// putNewer puts doc into a shard's entries unless the shard holds a newer version of the ticket.
+func putNewer(m map[string]queueEntryDoc, doc queueEntryDoc) {
+	if old, ok := m[doc.ReportID]; !ok || old.Version <= doc.Version {
+		m[doc.ReportID] = doc
+	}
 }
 
 // both runs a and b concurrently and returns their errors joined.
@@ -357,11 +348,7 @@ func (s *Store) FixProvinceQueue(ctx context.Context, put []report.QueueEntry, d
 	for _, e := range put {
 		id := queueShardID(provinceQueue, e.ReportID)
 		doc := toQueueEntryDoc(e)
-		byShard[id] = append(byShard[id], func(m map[string]queueEntryDoc) {
-			if old, ok := m[e.ReportID]; !ok || old.Version <= e.Version {
-				m[e.ReportID] = doc
-			}
-		})
+		byShard[id] = append(byShard[id], func(m map[string]queueEntryDoc) { putNewer(m, doc) })
 	}
 	for reportID, v := range drop {
 		id := queueShardID(provinceQueue, reportID)

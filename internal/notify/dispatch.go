@@ -226,15 +226,14 @@ func (d *Dispatcher) queueNew(ctx context.Context, jobs []job) {
 		return
 	}
 	now := d.now()
-	// All at once: changes to one queue shard made while a write to it is under way share the next write.
-	// A job whose ticket could not be queued is not sent (nor settled): its hint is tried again when the
+	// The tickets still in a queue state go in together, each queue shard written once for the batch. A
+	// job whose ticket could not be queued is not sent (nor settled): its hint is tried again when the
 	// lease ends, and the rest of the batch goes out.
-	// The tickets still in a queue state go in together, each queue shard written once for the batch.
 	var entries []report.QueueEntry
 	var queued []*job
 	for _, j := range fresh {
 		if report.InQueue(j.r.Status) {
-			entries = append(entries, report.Entry(j.r, d.Urgent != nil && d.Urgent(j.r.Category)))
+			entries = append(entries, d.entry(j.r))
 			queued = append(queued, j)
 		} else {
 			j.err = d.syncQueue(ctx, j.r, now)
@@ -287,8 +286,12 @@ func (d *Dispatcher) syncQueue(ctx context.Context, r report.Report, now time.Ti
 	if !report.InQueue(r.Status) {
 		return d.Store.DropQueueEntry(ctx, r.Routing.AgencyID, r.ID, now)
 	}
-	urgent := d.Urgent != nil && d.Urgent(r.Category)
-	return d.Store.PutQueueEntry(ctx, r.Routing.AgencyID, report.Entry(r, urgent), now)
+	return d.Store.PutQueueEntry(ctx, r.Routing.AgencyID, d.entry(r), now)
+}
+
+// entry is r's queue entry, urgent by its category.
+func (d *Dispatcher) entry(r report.Report) report.QueueEntry {
+	return report.Entry(r, d.Urgent != nil && d.Urgent(r.Category))
 }
 
 // job is a leased hint on its way out.

@@ -280,26 +280,27 @@ func (in *Intake) Submit(ctx context.Context, p auth.Principal, key string, d Dr
 
 // existing answers a submission whose report ID is taken: by an earlier attempt with the same key (the
 // same draft: its report), or by another draft under a reused key (refused). The originals this attempt
-// stored that the report does not name are removed: under the report's ID, no other report can name them.
+// stored that the report does not name (another draft's photos, or the same ones stored in another hour)
+// are removed: under the report's ID, no other report can name them.
 func (in *Intake) existing(ctx context.Context, mine Report, sources []photoSource) (Report, bool, error) {
 	r, err := in.Store.Report(ctx, mine.ID)
 	if err != nil {
 		return Report{}, false, err
 	}
+	named := map[string]bool{}
+	for _, ph := range r.Photos {
+		named[ph.OriginalKey] = true
+	}
+	var stray []string
+	for _, ph := range mine.Photos {
+		if strings.HasPrefix(ph.OriginalKey, originalsPrefix) && !named[ph.OriginalKey] {
+			stray = append(stray, ph.OriginalKey)
+		}
+	}
+	if err := in.Blobs.Remove(ctx, stray...); err != nil {
+		in.Log.WarnContext(ctx, "retried submission: originals left for the sweep", "report", mine.ID, "error", err.Error())
+	}
 	if r.Fingerprint != mine.Fingerprint {
-		named := map[string]bool{}
-		for _, ph := range r.Photos {
-			named[ph.OriginalKey] = true
-		}
-		var stray []string
-		for _, ph := range mine.Photos {
-			if strings.HasPrefix(ph.OriginalKey, originalsPrefix) && !named[ph.OriginalKey] {
-				stray = append(stray, ph.OriginalKey)
-			}
-		}
-		if err := in.Blobs.Remove(ctx, stray...); err != nil {
-			in.Log.WarnContext(ctx, "refused submission: originals left for the sweep", "report", mine.ID, "error", err.Error())
-		}
 		return Report{}, false, fault.New(fault.ErrUnprocessable,
 			"This Idempotency-Key was already used for a different report; use a new key for a new report.")
 	}

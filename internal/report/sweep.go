@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 )
@@ -18,8 +19,8 @@ const SweepDelay = time.Hour
 const SweepLookBack = 48
 
 // SweepOriginals removes the originals stored in past hours that no report names. Each hour is swept once
-// across all replicas (a claim); an hour whose sweep was cut short keeps its strays. It returns how many
-// objects it removed.
+// across all replicas (a claim); an hour whose sweep failed is given back and swept again, but one whose
+// replica died mid-sweep keeps its strays. It returns how many objects it removed.
 func (w *Worker) SweepOriginals(ctx context.Context) (int, error) {
 	now := w.now().UTC()
 	last := now.Add(-SweepDelay).Truncate(time.Hour).Add(-time.Hour) // the latest hour SweepDelay past its end
@@ -29,19 +30,26 @@ func (w *Worker) SweepOriginals(ctx context.Context) (int, error) {
 		if w.swept(hour) {
 			continue
 		}
-		ok, err := w.Store.ClaimTask(ctx, "sweep-originals:"+hour, now.Add(time.Duration(SweepLookBack+24)*time.Hour))
+		task := "sweep-originals:" + hour
+		ok, err := w.Store.ClaimTask(ctx, task, now.Add(time.Duration(SweepLookBack+24)*time.Hour))
 		if err != nil {
 			return removed, err
 		}
-		w.markSwept(hour)
 		if !ok {
-			continue // another replica has it
+			w.markSwept(hour) // another replica has it
+			continue
 		}
 		n, err := w.sweepHour(ctx, hour)
 		removed += n
 		if err != nil {
+			// S3 or the database failed midway: give the hour back, so the next sweep (here or in another
+			// replica) does it again; what was removed stays removed.
+			if rerr := w.Store.ReleaseTask(context.WithoutCancel(ctx), task); rerr != nil {
+				err = errors.Join(err, rerr)
+			}
 			return removed, err
 		}
+		w.markSwept(hour)
 		if n > 0 {
 			w.Log.InfoContext(ctx, "removed originals no report names", "hour", hour, "objects", n)
 		}

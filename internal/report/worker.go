@@ -24,6 +24,8 @@ type JobStore interface {
 	Reports(ctx context.Context, ids []string) (map[string]Report, error)
 	// ClaimTask claims a named one-off task for this caller, until `until`; false when claimed already.
 	ClaimTask(ctx context.Context, name string, until time.Time) (bool, error)
+	// ReleaseTask gives up the claim of a task that could not be finished.
+	ReleaseTask(ctx context.Context, name string) error
 	// SetPhotos replaces the report's photos when its version is still version; false when it changed.
 	SetPhotos(ctx context.Context, id string, version int64, photos []Photo, now time.Time) (bool, error)
 	DeleteUploadSlots(ctx context.Context, ids []string) error

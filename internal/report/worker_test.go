@@ -227,3 +227,29 @@ func TestWorkerSweepsExpiredUploadSlots(t *testing.T) {
 		t.Errorf("expired slot record: %v", err)
 	}
 }
+
+// failingList is S3 failing to list.
+type failingList struct{ *s3blob.Store }
+
+func (failingList) List(context.Context, string) ([]string, error) {
+	return nil, fault.New(fault.ErrUnavailable, "S3 is down")
+}
+
+// TestSweepOriginalsAfterAnOutage: an hour whose sweep failed (S3 down) is given back and swept by the
+// next sweep.
+func TestSweepOriginalsAfterAnOutage(t *testing.T) {
+	store, blobs := servers(t)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	stray := "originals/" + now.Add(-3*time.Hour).Format("2006010215") + "/rep-never/p1-0011223344556677"
+	put(t, blobs, stray)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	down := &report.Worker{Store: store, Blobs: failingList{blobs}, Log: log, Lease: time.Minute}
+	if _, err := down.SweepOriginals(ctx); !errors.Is(err, fault.ErrUnavailable) {
+		t.Fatalf("sweep with S3 down: %v, want unavailable", err)
+	}
+	w := &report.Worker{Store: store, Blobs: blobs, Log: log, Lease: time.Minute}
+	if n, err := w.SweepOriginals(ctx); err != nil || n != 1 || exists(t, blobs, stray) {
+		t.Errorf("sweep after the outage removed %d (%v); stray exists: %v", n, err, exists(t, blobs, stray))
+	}
+}

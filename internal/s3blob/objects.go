@@ -59,6 +59,8 @@ func (s *Store) Remove(ctx context.Context, keys ...string) error {
 
 // List returns the keys of the objects under prefix, all of them (listed a page at a time).
 func (s *Store) List(ctx context.Context, prefix string) ([]string, error) {
+	ctx, cancel := context.WithCancel(ctx) // stops minio-go's listing goroutine if we return early
+	defer cancel()
 	var keys []string
 	for obj := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
 		if obj.Err != nil {
