@@ -1,18 +1,16 @@
 package report
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -115,7 +113,9 @@ type Intake struct {
 	// OnRouted, when set, hears the rule of each report routed and stored (once per report, not per retry).
 	OnRouted func(rule catalogue.Rule)
 
-	inFlight atomic.Int64 // submissions being stored
+	inFlight  atomic.Int64 // submissions being stored
+	spoolOnce sync.Once
+	spool     *spoolPool // spool files for reuse (Spool)
 }
 
 // Busy reports whether submissions are being stored right now (Worker.Busy). Photos still arriving do not
@@ -127,51 +127,6 @@ func (in *Intake) now() time.Time {
 		return in.Now()
 	}
 	return time.Now()
-}
-
-// Spooled is a photo received in a multipart request, checked and written to a temporary file while it
-// arrived (never held whole in memory). Close removes the file.
-type Spooled struct {
-	Info   media.Info
-	Size   int64
-	SHA256 string
-	path   string
-}
-
-// spoolWriteBuffer is the write buffer of a photo being spooled (one per upload in flight).
-const spoolWriteBuffer = 64 << 10
-
-// Close removes the temporary file.
-func (s *Spooled) Close() error { return os.Remove(s.path) }
-
-// Spool checks a photo from its first bytes (type, pixel count) and copies it to a temporary file, hashing
-// it, with at most MaxPhotoBytes. It returns media's errors (ErrUnsupportedType, ErrTooManyPixels,
-// ErrCorrupt, ErrTooLarge) for a bad photo.
-func (in *Intake) Spool(r io.Reader) (*Spooled, error) {
-	info, body, err := in.Inspect.Inspect(r)
-	if err != nil {
-		return nil, err
-	}
-	f, err := os.CreateTemp(in.TempDir, "photo-*")
-	if err != nil {
-		return nil, fmt.Errorf("spool photo: %w", err)
-	}
-	h := sha256.New()
-	// The body comes in pieces of a few KiB (mime/multipart): written through a buffer, the file gets one
-	// system call per spoolWriteBuffer bytes instead of one per piece.
-	w := bufio.NewWriterSize(f, spoolWriteBuffer)
-	n, err := io.Copy(io.MultiWriter(w, h), body)
-	if err == nil {
-		err = w.Flush()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return nil, err
-	}
-	return &Spooled{Info: info, Size: n, SHA256: hex.EncodeToString(h.Sum(nil)), path: f.Name()}, nil
 }
 
 // Submit turns a draft with its photos (spooled, or presigned uploads listed in the draft) into a report.
@@ -331,12 +286,7 @@ func slotIDs(sources []photoSource) []string {
 
 // putOriginal stores a spooled photo under key.
 func (in *Intake) putOriginal(ctx context.Context, key string, s photoSource) error {
-	f, err := os.Open(s.spooled.path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return in.Blobs.Put(ctx, key, f, s.size, s.info.ContentType)
+	return in.Blobs.Put(ctx, key, s.spooled.Open(), s.size, s.info.ContentType)
 }
 
 type photoSource struct {
