@@ -103,6 +103,7 @@ func intakeBenchmarks(rs *results, st *stack, ph photo, dur time.Duration, conns
 	top, share, where := smp.summary()
 	cpu := cpuUse(c0, cpuTicks(), time.Since(t0))
 	reports, ready, perr := photoProgress(ctx, mc, st.database("intake"))
+	pending, berr := mc.Database(st.database("intake")).Collection("outbox").CountDocuments(ctx, bson.D{})
 	s.report(rs, "intake.report", "reports/s", "POST /v1/reports multipart (report JSON + 1 photo part), fresh Idempotency-Key each, 1 resident per client: HTTP → spool to disk with SHA-256 → S3 PUT → MongoDB: the report and its push hint side by side (inserts shared with concurrent submissions); the dispatcher (same process) then writes the agency and province queue entries and the photo jobs of each batch; all reports land in one agency, Phường Bãi Cháy; the service's photo worker runs in the same process meanwhile (realistic); "+common+"; "+cpu)
 	rs.add("intake.report.upload_rate", s.rps*float64(len(body))/(1<<20), "MiB/s", fmt.Sprintf("request bodies accepted per second (%d bytes each)", len(body)))
 	if base.rps > 0 {
@@ -111,6 +112,9 @@ func intakeBenchmarks(rs *results, st *stack, ph photo, dur time.Duration, conns
 	rs.add("intake.report.top_step_share", share, "%", "share of in-flight submission time spent in "+top+"; "+where)
 	if err := codeNumberDiag(rs, st, 3*time.Second, conns); err != nil {
 		return fmt.Errorf("code-number diagnosis: %w", err)
+	}
+	if berr == nil && perr == nil && reports > 0 {
+		rs.add("intake.dispatch.backlog_at_end", float64(pending), "notifications", fmt.Sprintf("outbox hints not yet sent when the run ended, of %d reports stored (each has one, its \"received\" push; the same hint puts the ticket in its agency's queue): what the dispatcher (PUSH_BATCH %s, PUSH_SPACING %s) had not caught up with", reports, orDefault(svc.env["PUSH_BATCH"], "500"), orDefault(svc.env["PUSH_SPACING"], "2s")))
 	}
 	if perr == nil && reports > 0 {
 		rs.add("intake.worker.derived_during_run", float64(ready), "reports", fmt.Sprintf("of %d reports stored by the end of the run, this many had their photo derivatives made by the (sequential) worker that shared the CPU", reports))
@@ -173,4 +177,11 @@ func reportDoc(id, key string, ph photo) bson.D {
 		{Key: "followers", Value: bson.A{}}, {Key: "cell", Value: "13970:71363"}, {Key: "agency_id", Value: "ubnd-06673"},
 		{Key: "created_at", Value: now}, {Key: "updated_at", Value: now}, {Key: "version", Value: int64(1)},
 	}
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }

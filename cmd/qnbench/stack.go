@@ -54,6 +54,12 @@ func (s *stack) env(name string, extra map[string]string) map[string]string {
 		"S3_BUCKET": "bench-" + name, "S3_USE_TLS": "false", "DEV_KEY_DIR": filepath.Join(s.dir, "keys-"+name),
 		"SMS_PROVIDER": "sink", "LOG_LEVEL": "error", "STARTUP_TIMEOUT": "30s",
 	}
+	// The dispatcher's batching, to compare settings (the service's defaults when unset).
+	for _, name := range []string{"PUSH_BATCH", "PUSH_SPACING"} {
+		if v := os.Getenv("QNBENCH_" + name); v != "" {
+			env[name] = v
+		}
+	}
 	maps.Copy(env, extra)
 	return env
 }

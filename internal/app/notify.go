@@ -39,7 +39,7 @@ func pushes(ctx context.Context, cfg config.Config, store *mongostore.Store, rou
 		return nil, nil, &ConfigError{fmt.Errorf("FCM: %w", err)}
 	}
 	d := &notify.Dispatcher{
-		Store: store, Sender: sender, Log: log, Lease: cfg.PushLease, MaxAttempts: cfg.PushMaxAttempts, Workers: cfg.PushWorkers,
+		Store: store, Sender: sender, Log: log, Lease: cfg.PushLease, MaxAttempts: cfg.PushMaxAttempts, Workers: cfg.PushWorkers, Batch: cfg.PushBatch,
 		OnResult: m.PushResult, Spacing: cfg.PushSpacing,
 		// New reports' photo jobs come from their outbox, with their queue entries (report.Intake.Submit).
 		OnNewReports: func(ctx context.Context, rs []report.Report) error {

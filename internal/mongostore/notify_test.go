@@ -70,13 +70,19 @@ func (g *pushRig) device(user, token, lang string) {
 // newReport inserts a received report (whose "received" event notifies the agency's officers) and returns it.
 func (g *pushRig) newReport(id string, followers ...string) report.Report {
 	g.t.Helper()
+	return g.newReportIn(g.s, id, followers...)
+}
+
+// newReportIn is newReport through store s (another process's, say).
+func (g *pushRig) newReportIn(s *Store, id string, followers ...string) report.Report {
+	g.t.Helper()
 	now := time.Now().UTC()
 	r := report.Report{ID: id, Code: "QN-2611-" + id[len(id)-5:], ReporterID: "resident-" + id, Category: "road_damage",
 		Description: "Ổ gà lớn giữa đường", Status: report.Received, Followers: followers, Cell: report.Cell(20.95, 107.04),
 		Routing: catalogue.Decision{AgencyID: "ubnd-06673"}, CreatedAt: now, UpdatedAt: now, Version: 1,
 		Timeline: []report.Event{{At: now, Action: report.EventReceived, ActorRole: "resident", ActorID: "resident-" + id, To: report.Received}},
 		Outbox:   []int{0}}
-	if err := g.s.InsertReport(testenv.Context(g.t), r); err != nil {
+	if err := s.InsertReport(testenv.Context(g.t), r); err != nil {
 		g.t.Fatal(err)
 	}
 	return r

@@ -301,6 +301,7 @@ func (s *Store) InsertReport(ctx context.Context, r report.Report) error {
 		return mapErr(err, "report")
 	}
 	if len(r.Outbox) > 0 {
+		s.stored.add(d, time.Now())
 		s.wakeDispatcher()
 	}
 	return nil

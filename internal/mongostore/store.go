@@ -35,6 +35,7 @@ type Store struct {
 	queueLast map[string]queueDoc // queue shard → what this process last wrote there (queueMu)
 	wake      wakeHook            // called after writes that add notifications
 	inserts   coalescer[any]      // grouped inserts, per collection (group.go)
+	stored    storedReports       // reports this process stored moments ago, for its dispatcher (stored.go)
 }
 
 // Options tune Open.

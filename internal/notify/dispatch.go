@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -45,9 +46,10 @@ type Dispatcher struct {
 	Batch int
 	Now   func() time.Time
 	Rand  func() float64 // [0, 1), for back-off jitter
-	// OnNewReports, when set, starts the other work of new reports (their photo jobs), once per batch, with
-	// their queue entries: intake writes only the report (and its hints). An error leaves the batch's new
-	// reports to be tried again when the lease ends, so it must be safe to repeat.
+	// OnNewReports, when set, starts the other work of new reports (their photo jobs), once per batch, after
+	// their queue entries, with the reports as they stand then: intake writes only the report (and its
+	// hints). An error leaves the batch's new reports to be tried again when the lease ends, so it must be
+	// safe to repeat.
 	OnNewReports func(ctx context.Context, rs []report.Report) error
 	// OnResult, when set, hears each push's result: "" when FCM accepted it, else FCM's error code
 	// (fcm.Code). Metrics count them.
@@ -130,13 +132,8 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 		return 0, err
 	}
 
-	// The hints' reports (in one read) and recipients.
-	ids := make([]string, 0, len(hints))
-	for _, h := range hints {
-		ids = append(ids, h.ReportID)
-	}
-	slices.Sort(ids)
-	reports, err := d.Store.Reports(ctx, slices.Compact(ids))
+	// The hints' reports (in one read, but for new reports this process just stored) and recipients.
+	reports, err := d.reports(ctx, hints)
 	if err != nil {
 		return len(hints), err // the hints stay leased, and are tried again when the lease ends
 	}
@@ -209,6 +206,45 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	return len(hints), first
 }
 
+// reports returns the reports of the hints. A report whose only hints in the batch are of its "received"
+// event is taken from Store.JustStored when this process stored it: what the dispatcher needs of a new
+// report is the report as stored, and what changed since is applied by queueNew's read. Only the others
+// are read.
+func (d *Dispatcher) reports(ctx context.Context, hints []Hint) (map[string]report.Report, error) {
+	onlyFirst := map[string]bool{}
+	for _, h := range hints {
+		first, seen := onlyFirst[h.ReportID]
+		onlyFirst[h.ReportID] = h.Seq == 0 && (first || !seen)
+	}
+	var fresh, read []string
+	for id, first := range onlyFirst {
+		if first {
+			fresh = append(fresh, id)
+		} else {
+			read = append(read, id)
+		}
+	}
+	reports := map[string]report.Report{}
+	if len(fresh) > 0 {
+		reports = d.Store.JustStored(fresh)
+	}
+	for _, id := range fresh {
+		if _, ok := reports[id]; !ok {
+			read = append(read, id)
+		}
+	}
+	if len(read) == 0 {
+		return reports, nil
+	}
+	slices.Sort(read)
+	got, err := d.Store.Reports(ctx, read)
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(reports, got)
+	return reports, nil
+}
+
 // queueNew puts the tickets of the batch's new reports (those whose hint is their "received" event) into
 // their agency's queue. Intake leaves this to the outbox: a submission then waits for no queue write, the
 // writes of a whole batch are grouped per queue shard, and the report's outbox (written with the report)
@@ -244,28 +280,19 @@ func (d *Dispatcher) queueNew(ctx context.Context, jobs []job) {
 			queued[i].err = err
 		}
 	}
-	if d.OnNewReports != nil {
-		var rs []report.Report
-		for _, j := range fresh {
-			rs = append(rs, j.r)
-		}
-		if err := d.OnNewReports(ctx, rs); err != nil {
-			for _, j := range fresh {
-				j.err = cmp.Or(j.err, err)
-			}
-		}
-	}
 	ids := make([]string, 0, len(fresh))
 	for _, j := range fresh {
 		ids = append(ids, j.r.ID)
 	}
 	current, err := d.Store.Reports(ctx, ids)
+	if err != nil {
+		for _, j := range fresh {
+			j.err = cmp.Or(j.err, err)
+		}
+		return
+	}
 	for _, j := range fresh {
 		if j.err != nil {
-			continue
-		}
-		if err != nil {
-			j.err = err
 			continue
 		}
 		r := j.r
@@ -277,6 +304,20 @@ func (d *Dispatcher) queueNew(ctx context.Context, jobs []job) {
 			j.err = errors.Join(d.Store.DropQueueEntry(ctx, r.Routing.AgencyID, r.ID, now), d.syncQueue(ctx, c, now))
 		case c.Version != r.Version:
 			j.err = d.syncQueue(ctx, c, now)
+		}
+	}
+	// The photo jobs, from the reports as they stand now.
+	if d.OnNewReports != nil {
+		var rs []report.Report
+		for _, j := range fresh {
+			if c, ok := current[j.r.ID]; ok {
+				rs = append(rs, c)
+			}
+		}
+		if err := d.OnNewReports(ctx, rs); err != nil {
+			for _, j := range fresh {
+				j.err = cmp.Or(j.err, err)
+			}
 		}
 	}
 }

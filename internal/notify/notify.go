@@ -102,6 +102,9 @@ type Store interface {
 
 	// Reports returns the reports with these IDs, by ID; those that do not exist are absent.
 	Reports(ctx context.Context, ids []string) (map[string]report.Report, error)
+	// JustStored returns, of the reports with these IDs, those this process stored moments ago, as a read
+	// would have returned them then, each once (none is a valid answer: the dispatcher reads the others).
+	JustStored(ids []string) map[string]report.Report
 	// PutQueueEntry and DropQueueEntry keep the agencies' ticket queues (see report.Desk).
 	PutQueueEntry(ctx context.Context, agencyID string, e report.QueueEntry, now time.Time) error
 	// PutQueueEntries puts many entries (each in its AgencyID's queue), writing each shard once; one
