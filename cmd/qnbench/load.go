@@ -15,7 +15,35 @@ type stats struct {
 	ok        int
 	errors    int
 	elapsed   time.Duration
-	errSample map[string]int // error text → count (a few kinds, for diagnosis)
+	errSample map[string]int  // error text → count (a few kinds, for diagnosis)
+	latencies []time.Duration // of the successful operations, sorted
+}
+
+// merge sums runs of the same load (rounds of an interleaved measurement): operations over the summed
+// time, percentiles over all the operations.
+func merge(runs ...stats) stats {
+	out := stats{errSample: map[string]int{}}
+	for _, r := range runs {
+		out.errors += r.errors
+		out.elapsed += r.elapsed
+		out.latencies = append(out.latencies, r.latencies...)
+		for k, n := range r.errSample {
+			out.errSample[k] += n
+		}
+	}
+	out.summarise()
+	return out
+}
+
+// summarise sets ok, rps and the percentiles from latencies and elapsed.
+func (s *stats) summarise() {
+	sort.Slice(s.latencies, func(i, j int) bool { return s.latencies[i] < s.latencies[j] })
+	s.ok = len(s.latencies)
+	if s.ok > 0 {
+		s.rps = float64(s.ok) / s.elapsed.Seconds()
+		s.p50 = s.latencies[s.ok/2]
+		s.p99 = s.latencies[min(s.ok-1, s.ok*99/100)]
+	}
 }
 
 // drive runs op from conns goroutines until dur has passed (operations under way are finished and
@@ -51,13 +79,8 @@ func drive(conns int, dur time.Duration, op func(worker, seq int) error) stats {
 	}
 	wg.Wait()
 	s.elapsed = time.Since(start)
-	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
-	s.ok = len(all)
-	if len(all) > 0 {
-		s.rps = float64(len(all)) / s.elapsed.Seconds()
-		s.p50 = all[len(all)/2]
-		s.p99 = all[min(len(all)-1, len(all)*99/100)]
-	}
+	s.latencies = all
+	s.summarise()
 	return s
 }
 

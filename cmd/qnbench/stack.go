@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -72,6 +73,8 @@ type inproc struct {
 	env    map[string]string
 	cancel context.CancelFunc
 	done   chan error
+
+	stopOnce sync.Once
 }
 
 func (s *stack) startApp(name string, extra map[string]string) (*inproc, error) {
@@ -97,6 +100,10 @@ func (s *stack) startApp(name string, extra map[string]string) (*inproc, error) 
 
 // stop shuts the service down (its photo worker too) and waits for it.
 func (a *inproc) stop() {
+	a.stopOnce.Do(a.halt)
+}
+
+func (a *inproc) halt() {
 	a.cancel()
 	select {
 	case <-a.done:
