@@ -89,7 +89,7 @@ func intakeBenchmarks(rs *results, st *stack, ph photo, dur time.Duration, conns
 	var baseTime time.Duration
 	measureBaseline := func() stats {
 		c0, t0 := cpuTicks(), time.Now()
-		s := drive(conns, dur/2, base.op)
+		s := drive(conns, dur/2, base)
 		addTicks(baseCPU, c0, cpuTicks())
 		baseTime += time.Since(t0)
 		return s
@@ -147,12 +147,8 @@ func addTicks(sum, before, after map[string]int64) {
 	}
 }
 
-// baselineLoad is the raw storage work of one report: a PutObject and an InsertOne.
-type baselineLoad struct {
-	op func(worker, seq int) error
-}
-
-func newBaseline(ctx context.Context, st *stack, mc *mongo.Client, ph photo) (*baselineLoad, error) {
+// newBaseline returns the raw storage work of one report: a PutObject and an InsertOne.
+func newBaseline(ctx context.Context, st *stack, mc *mongo.Client, ph photo) (func(worker, seq int) error, error) {
 	s3, err := minio.New(st.srv.S3Endpoint, &minio.Options{Creds: credentials.NewStaticV4(st.srv.S3AccessKey, st.srv.S3SecretKey, ""), Region: "us-east-1"})
 	if err != nil {
 		return nil, err
@@ -176,7 +172,7 @@ func newBaseline(ctx context.Context, st *stack, mc *mongo.Client, ph photo) (*b
 	if err := op(0, 0); err != nil { // creates the collection
 		return nil, err
 	}
-	return &baselineLoad{op: op}, nil
+	return op, nil
 }
 
 // reportDoc is shaped like the service's stored report (same fields, one photo, two timeline events).

@@ -94,6 +94,13 @@ func (s *Store) insertHints(ctx context.Context, reportID string, seqs []int, no
 	wg.Wait()
 }
 
+// dispatchesHere tells whether a dispatcher runs in this process (it registered with OnOutbox): only then
+// are stored reports kept for it (JustStored).
+func (s *Store) dispatchesHere() bool {
+	f := s.wake.Load()
+	return f != nil && *f != nil
+}
+
 func (s *Store) wakeDispatcher() {
 	if f := s.wake.Load(); f != nil && *f != nil {
 		(*f)()

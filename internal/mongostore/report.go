@@ -301,7 +301,9 @@ func (s *Store) InsertReport(ctx context.Context, r report.Report) error {
 		return mapErr(err, "report")
 	}
 	if len(r.Outbox) > 0 {
-		s.stored.add(d, time.Now())
+		if s.dispatchesHere() {
+			s.stored.add(d, time.Now())
+		}
 		s.wakeDispatcher()
 	}
 	return nil

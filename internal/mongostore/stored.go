@@ -24,9 +24,13 @@ const (
 
 // storedReports keeps the documents of the reports this process stored moments ago.
 type storedReports struct {
-	mu   sync.Mutex
-	docs map[string]storedDoc
+	mu     sync.Mutex
+	docs   map[string]storedDoc
+	purged time.Time // when the expired were last dropped (at most once per storedPurgeEvery)
 }
+
+// storedPurgeEvery bounds how often a full storedReports looks for expired reports (a scan of all of them).
+const storedPurgeEvery = 5 * time.Second
 
 type storedDoc struct {
 	raw []byte // the report's document, in BSON: what a read would decode
@@ -45,6 +49,10 @@ func (c *storedReports) add(d reportDoc, now time.Time) {
 		c.docs = map[string]storedDoc{}
 	}
 	if len(c.docs) >= storedMax {
+		if now.Sub(c.purged) < storedPurgeEvery {
+			return
+		}
+		c.purged = now
 		for id, s := range c.docs {
 			if now.Sub(s.at) > storedKeep {
 				delete(c.docs, id)
@@ -77,7 +85,8 @@ func (c *storedReports) take(ids []string, now time.Time) [][]byte {
 
 // JustStored returns, of the reports with these IDs, those this process stored within the last minute, as
 // a read would return them then, each once: a dispatcher needs no read for the new reports of its batch.
-// Reports stored by another process, or longer ago, are absent.
+// Reports stored by another process, or longer ago, or before a dispatcher registered here (OnOutbox), are
+// absent.
 func (s *Store) JustStored(ids []string) map[string]report.Report {
 	out := map[string]report.Report{}
 	for _, raw := range s.stored.take(ids, time.Now()) {

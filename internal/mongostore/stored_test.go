@@ -19,6 +19,11 @@ import (
 func TestJustStoredGivesEachReportOnce(t *testing.T) {
 	g := newPushRig(t)
 	ctx := testenv.Context(t)
+	// With no dispatcher in this process, nothing is kept.
+	if got := g.s.JustStored([]string{g.newReport("stored-00000").ID}); len(got) != 0 {
+		t.Fatalf("kept with no dispatcher here: %+v", got)
+	}
+	g.s.OnOutbox(func() {})
 	r := g.newReport("stored-00001")
 	read, err := g.s.Report(ctx, r.ID)
 	if err != nil {
@@ -77,6 +82,7 @@ func TestDispatcherReadsNewReportsItStoredOnce(t *testing.T) {
 			if err := g.s.InsertStaff(ctx, account.StoredUser{User: account.User{ID: "officer-1", Role: auth.RoleOfficer, AgencyID: "ubnd-06673", Username: "o1"}}); err != nil {
 				t.Fatal(err)
 			}
+			g.s.OnOutbox(func() {}) // a dispatcher runs in g.s's process
 			writer := g.s
 			if !sameProcess {
 				other, err := Open(ctx, testenv.Shared(t).MongoURI, g.s.db.Name(), Options{})
