@@ -55,7 +55,7 @@ func pushes(ctx context.Context, cfg config.Config, store *mongostore.Store, rou
 
 // runDispatcher runs d until ctx ends, woken by this process's own report writes.
 func runDispatcher(ctx context.Context, cfg config.Config, store *mongostore.Store, d *notify.Dispatcher) {
-	store.OnOutbox(d.Wake)
+	store.OnOutbox(d.Wake, cfg.PushLease)
 	d.Run(ctx, cfg.PushPoll, time.Minute)
 }
 

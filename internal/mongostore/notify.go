@@ -37,11 +37,20 @@ func init() {
 	)
 }
 
-// OnOutbox sets a function called after a report write that added notifications (a local dispatcher's
-// wake-up). It must be quick; set it before the store is used.
-func (s *Store) OnOutbox(f func()) { s.wake.Store(&f) }
+// OnOutbox registers this process's dispatcher: wake is called after a report write that added
+// notifications (it must be quick), and with a lease > 0 a new report's hints are written leased to this
+// dispatcher for lease and handed to it by TakeStored (stored.go). Set it before the store is used.
+func (s *Store) OnOutbox(wake func(), lease time.Duration) {
+	s.wake.Store(&localDispatcher{wake: wake, lease: lease})
+}
 
-type wakeHook = atomic.Pointer[func()]
+// localDispatcher is what OnOutbox registered.
+type localDispatcher struct {
+	wake  func()
+	lease time.Duration
+}
+
+type wakeHook = atomic.Pointer[localDispatcher]
 
 type hintDoc struct {
 	ID        string    `bson:"_id"`
@@ -77,33 +86,49 @@ func (s *Store) writeHints(ctx context.Context, reportID string, seqs []int, now
 	if len(seqs) == 0 {
 		return
 	}
-	s.insertHints(ctx, reportID, seqs, now)
+	s.insertHints(ctx, reportID, seqs, now, time.Time{})
 	s.wakeDispatcher()
 }
 
-// insertHints inserts the hints at once (each shares a grouped insert with other writers' hints).
-func (s *Store) insertHints(ctx context.Context, reportID string, seqs []int, now time.Time) {
+// insertHints inserts the hints at once (each shares a grouped insert with other writers' hints) and
+// returns those written. With a non-zero until they are written leased until then, one attempt counted
+// (see stored.go); else due at once.
+func (s *Store) insertHints(ctx context.Context, reportID string, seqs []int, now, until time.Time) []notify.Hint {
 	ctx = context.WithoutCancel(ctx)
+	// As stored (BSON dates hold milliseconds), so that the hints returned are what a read returns.
+	now, until = now.Truncate(time.Millisecond), until.Truncate(time.Millisecond)
+	docs := make([]hintDoc, len(seqs))
+	errs := make([]error, len(seqs))
 	var wg sync.WaitGroup
-	for _, seq := range seqs {
-		wg.Go(func() {
-			_ = s.insertGrouped(ctx, colOutbox, hintDoc{ID: notify.HintID(reportID, seq), ReportID: reportID, Seq: seq,
-				NotBefore: now, CreatedAt: now})
-		})
+	for i, seq := range seqs {
+		docs[i] = hintDoc{ID: notify.HintID(reportID, seq), ReportID: reportID, Seq: seq, NotBefore: now, CreatedAt: now}
+		if !until.IsZero() {
+			docs[i].NotBefore, docs[i].Attempts = until, 1
+		}
+		wg.Go(func() { errs[i] = s.insertGrouped(ctx, colOutbox, docs[i]) })
 	}
 	wg.Wait()
+	var out []notify.Hint
+	for i, d := range docs {
+		if errs[i] == nil {
+			out = append(out, d.hint())
+		}
+	}
+	return out
 }
 
-// dispatchesHere tells whether a dispatcher runs in this process (it registered with OnOutbox): only then
-// are stored reports kept for it (JustStored).
-func (s *Store) dispatchesHere() bool {
-	f := s.wake.Load()
-	return f != nil && *f != nil
+// ownLease is the lease with which new reports' hints are written to this process's dispatcher: zero
+// when none registered one (OnOutbox) or when the store keeps as many reports for it as it may.
+func (s *Store) ownLease() time.Duration {
+	if l := s.wake.Load(); l != nil && l.lease > 0 && s.stored.room() {
+		return l.lease
+	}
+	return 0
 }
 
 func (s *Store) wakeDispatcher() {
-	if f := s.wake.Load(); f != nil && *f != nil {
-		(*f)()
+	if l := s.wake.Load(); l != nil && l.wake != nil {
+		l.wake()
 	}
 }
 

@@ -647,7 +647,7 @@ func TestHintBeforeItsReport(t *testing.T) {
 	queued := func(id string) bool { _, ok := g.queued(id); return ok }
 
 	early := "rep-early-00001"
-	g.s.insertHints(ctx, early, []int{0}, time.Now())
+	g.s.insertHints(ctx, early, []int{0}, time.Now(), time.Time{})
 	if n, err := d.RunOnce(ctx); err != nil || n != 1 {
 		t.Fatalf("first pass leased %d (%v)", n, err)
 	}
@@ -665,7 +665,7 @@ func TestHintBeforeItsReport(t *testing.T) {
 	}
 
 	never := "rep-never-00001"
-	g.s.insertHints(ctx, never, []int{0}, time.Now())
+	g.s.insertHints(ctx, never, []int{0}, time.Now(), time.Time{})
 	shift = 11 * time.Second
 	g.drain(d)
 	if !hint(never) {
@@ -730,7 +730,7 @@ func TestDispatcherSpacesBatches(t *testing.T) {
 	counting := &leaseCounter{Store: g.s}
 	d := g.dispatcher(nil)
 	d.Store, d.Spacing = counting, 400*time.Millisecond
-	g.s.OnOutbox(d.Wake)
+	g.s.OnOutbox(d.Wake, d.Lease)
 	done := make(chan struct{})
 	go func() { defer close(done); d.Run(ctx, time.Hour, time.Hour) }()
 
@@ -769,10 +769,18 @@ func TestDispatcherSpacesBatches(t *testing.T) {
 	<-done
 }
 
-// leaseCounter counts the batches a dispatcher leases.
+// leaseCounter counts the batches a dispatcher takes: hints it leases, or takes from its own process.
 type leaseCounter struct {
 	*Store
 	leases atomic.Int64
+}
+
+func (c *leaseCounter) TakeStored(limit int) ([]notify.Hint, map[string]report.Report) {
+	hints, reports := c.Store.TakeStored(limit)
+	if len(hints) > 0 {
+		c.leases.Add(1)
+	}
+	return hints, reports
 }
 
 func (c *leaseCounter) LeaseHints(ctx context.Context, hints []notify.Hint, now, until time.Time) ([]notify.Hint, error) {

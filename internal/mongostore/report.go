@@ -15,6 +15,7 @@ import (
 
 	"github.com/quangninh/feedback/internal/catalogue"
 	"github.com/quangninh/feedback/internal/fault"
+	"github.com/quangninh/feedback/internal/notify"
 	"github.com/quangninh/feedback/internal/report"
 )
 
@@ -291,9 +292,17 @@ func (s *Store) InsertReport(ctx context.Context, r report.Report) error {
 	// for it (notify.Dispatcher, PendingReport); a report whose hint failed has it re-created by the
 	// outbox sweep. The dispatcher is woken once both are written. The code's lookup record is written
 	// by the first lookup by code (ReportIDByCode): one write less per report, and lookups are rare.
+	// Where a dispatcher runs, the hints are written leased to it and it takes them from memory
+	// (stored.go).
+	lease := s.ownLease()
+	var until time.Time
+	if lease > 0 && len(r.Outbox) > 0 {
+		until = time.Now().Add(lease)
+	}
+	var hints []notify.Hint
 	var wg sync.WaitGroup
 	if len(r.Outbox) > 0 {
-		wg.Go(func() { s.insertHints(ctx, r.ID, r.Outbox, r.UpdatedAt) })
+		wg.Go(func() { hints = s.insertHints(ctx, r.ID, r.Outbox, r.UpdatedAt, until) })
 	}
 	err := s.insertGrouped(ctx, colReports, d)
 	wg.Wait()
@@ -301,8 +310,8 @@ func (s *Store) InsertReport(ctx context.Context, r report.Report) error {
 		return mapErr(err, "report")
 	}
 	if len(r.Outbox) > 0 {
-		if s.dispatchesHere() {
-			s.stored.add(d, time.Now())
+		if !until.IsZero() && len(hints) > 0 {
+			s.stored.add(d, hints, until, lease)
 		}
 		s.wakeDispatcher()
 	}

@@ -6,94 +6,103 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/quangninh/feedback/internal/notify"
 	"github.com/quangninh/feedback/internal/report"
 )
 
-// A dispatcher's batch of new reports used to begin with one read of those reports. On FerretDB that read
-// decodes the whole reports collection (a $in is a scan there), and it came twice per batch: measured under
-// the intake benchmark, the two reads took 0.3 to 3.5 s each as the collection grew to 2,000 reports, the
-// larger part of a batch. The reports a process stores are what its own dispatcher, woken by the same
-// writes, leases next: so the store keeps them, as stored, for a minute, and hands each to the dispatcher
-// once (JustStored). Another replica's dispatcher reads them, as before.
+// A new report's "received" hint goes to the dispatcher of the process that stored it, without a lease
+// and without a read.
+//
+// Leasing a batch of hints is an update of the outbox documents, and on FerretDB/SQLite an update of 500
+// hints by _id $in held the database's single writer for 0.4-1.3 s per batch (measured under the intake
+// benchmark): every report insert waited behind it. And the batch's new reports were read back, a $in that
+// decodes the whole reports collection there. So where a dispatcher runs (OnOutbox with a lease), a new
+// report's hints are written already leased to it (not_before = now + lease, one attempt counted), as if
+// its dispatcher had leased them at once, and the store keeps the report as stored with its hints, in
+// arrival order, for that dispatcher to take (TakeStored). No other dispatcher sees those hints before the
+// lease ends; if this process dies first, they come due then and go out from another, like any hint whose
+// dispatcher died. A hint is handed out only while at least half of its lease is left (what a batch has
+// to finish in); later, it is left to the outbox.
 const (
-	// storedKeep is how long a stored report is kept for the dispatcher.
-	storedKeep = time.Minute
-	// storedMax bounds the reports kept (a burst beyond it is read, as before).
+	// storedMax bounds the reports kept; beyond it, new reports' hints are written due at once, as before.
 	storedMax = 4096
 )
 
-// storedReports keeps the documents of the reports this process stored moments ago.
+// storedReports keeps, in arrival order, the reports this process stored whose hints it wrote leased to
+// its own dispatcher.
 type storedReports struct {
-	mu     sync.Mutex
-	docs   map[string]storedDoc
-	purged time.Time // when the expired were last dropped (at most once per storedPurgeEvery)
+	mu   sync.Mutex
+	q    []storedDoc
+	head int // q[:head] were taken or dropped
 }
-
-// storedPurgeEvery bounds how often a full storedReports looks for expired reports (a scan of all of them).
-const storedPurgeEvery = 5 * time.Second
 
 type storedDoc struct {
-	raw []byte // the report's document, in BSON: what a read would decode
-	at  time.Time
+	raw   []byte        // the report's document, in BSON: what a read would decode
+	hints []notify.Hint // its hints, as written (leased until `until`)
+	until time.Time     // when the hints' lease ends
+	lease time.Duration // the lease they were written with
 }
 
-// add keeps d, unless storedMax reports younger than storedKeep are kept already.
-func (c *storedReports) add(d reportDoc, now time.Time) {
+// room tells whether another report may be kept.
+func (c *storedReports) room() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.q)-c.head < storedMax
+}
+
+// add keeps a report whose hints were written leased until `until`.
+func (c *storedReports) add(d reportDoc, hints []notify.Hint, until time.Time, lease time.Duration) {
 	raw, err := bson.Marshal(d)
 	if err != nil {
-		return // the dispatcher reads it
+		return // the hints go out from the outbox when their lease ends
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.docs == nil {
-		c.docs = map[string]storedDoc{}
-	}
-	if len(c.docs) >= storedMax {
-		if now.Sub(c.purged) < storedPurgeEvery {
-			return
-		}
-		c.purged = now
-		for id, s := range c.docs {
-			if now.Sub(s.at) > storedKeep {
-				delete(c.docs, id)
-			}
-		}
-		if len(c.docs) >= storedMax {
-			return
-		}
-	}
-	c.docs[d.ID] = storedDoc{raw: raw, at: now}
+	c.q = append(c.q, storedDoc{raw: raw, hints: hints, until: until, lease: lease})
 }
 
-// take removes and returns the documents of those of ids kept, younger than storedKeep.
-func (c *storedReports) take(ids []string, now time.Time) [][]byte {
+// take removes and returns, oldest first, the reports whose hints have at least half their lease left, up
+// to limit hints (and at least one report when any is there); it drops the older ones.
+func (c *storedReports) take(limit int, now time.Time) []storedDoc {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var out [][]byte
-	for _, id := range ids {
-		s, ok := c.docs[id]
-		if !ok {
+	var out []storedDoc
+	n := 0
+	for c.head < len(c.q) {
+		s := c.q[c.head]
+		if s.until.Sub(now) < s.lease/2 {
+			c.q[c.head] = storedDoc{}
+			c.head++
 			continue
 		}
-		delete(c.docs, id)
-		if now.Sub(s.at) <= storedKeep {
-			out = append(out, s.raw)
+		if len(out) > 0 && n+len(s.hints) > limit {
+			break
 		}
+		out = append(out, s)
+		n += len(s.hints)
+		c.q[c.head] = storedDoc{}
+		c.head++
+	}
+	if c.head > len(c.q)/2 { // reuse the space of what was taken
+		c.q = append(c.q[:0], c.q[c.head:]...)
+		c.head = 0
 	}
 	return out
 }
 
-// JustStored returns, of the reports with these IDs, those this process stored within the last minute, as
-// a read would return them then, each once: a dispatcher needs no read for the new reports of its batch.
-// Reports stored by another process, or longer ago, or before a dispatcher registered here (OnOutbox), are
-// absent.
-func (s *Store) JustStored(ids []string) map[string]report.Report {
-	out := map[string]report.Report{}
-	for _, raw := range s.stored.take(ids, time.Now()) {
+// TakeStored returns, oldest first and up to limit, the hints this process wrote leased to its own
+// dispatcher (OnOutbox) with at least half their lease left, and their reports as stored (what a read
+// would have returned then). Each is given once; none is a valid answer.
+func (s *Store) TakeStored(limit int) ([]notify.Hint, map[string]report.Report) {
+	var hints []notify.Hint
+	reports := map[string]report.Report{}
+	for _, sd := range s.stored.take(limit, time.Now()) {
 		var d reportDoc
-		if err := bson.Unmarshal(raw, &d); err == nil { // else absent: read
-			out[d.ID] = d.report()
+		if err := bson.Unmarshal(sd.raw, &d); err != nil {
+			continue // its hints go out from the outbox when their lease ends
 		}
+		reports[d.ID] = d.report()
+		hints = append(hints, sd.hints...)
 	}
-	return out
+	return hints, reports
 }

@@ -11,49 +11,95 @@ import (
 
 	"github.com/quangninh/feedback/internal/account"
 	"github.com/quangninh/feedback/internal/auth"
+	"github.com/quangninh/feedback/internal/notify"
 	"github.com/quangninh/feedback/internal/report"
 	"github.com/quangninh/feedback/internal/testenv"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// JustStored gives a report this process stored as a read returns it, once, and only for a minute.
-func TestJustStoredGivesEachReportOnce(t *testing.T) {
+// A new report's hint is written leased to its own process's dispatcher, which takes it with the report
+// as a read returns it, once; with no dispatcher there, the hint is due at once and nothing is kept.
+func TestTakeStoredGivesEachNewReportOnce(t *testing.T) {
 	g := newPushRig(t)
 	ctx := testenv.Context(t)
-	// With no dispatcher in this process, nothing is kept.
-	if got := g.s.JustStored([]string{g.newReport("stored-00000").ID}); len(got) != 0 {
-		t.Fatalf("kept with no dispatcher here: %+v", got)
+	hint := func(id string) hintDoc {
+		t.Helper()
+		var h hintDoc
+		if err := g.s.db.Collection(colOutbox).FindOne(ctx, byID(notify.HintID(id, 0))).Decode(&h); err != nil {
+			t.Fatal(err)
+		}
+		return h
 	}
-	g.s.OnOutbox(func() {})
+	plain := g.newReport("stored-00000")
+	if hints, got := g.s.TakeStored(10); len(hints) != 0 || len(got) != 0 {
+		t.Fatalf("kept with no dispatcher here: %+v %+v", hints, got)
+	}
+	if h := hint(plain.ID); h.NotBefore.After(time.Now()) || h.Attempts != 0 {
+		t.Fatalf("with no dispatcher here the hint is due at once, not attempted: %+v", h)
+	}
+
+	const lease = time.Minute
+	g.s.OnOutbox(func() {}, lease)
+	before := time.Now()
 	r := g.newReport("stored-00001")
 	read, err := g.s.Report(ctx, r.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := g.s.JustStored([]string{r.ID, "never-stored"})
+	h := hint(r.ID)
+	if h.NotBefore.Before(before.Add(lease).Truncate(time.Millisecond)) || h.Attempts != 1 {
+		t.Fatalf("the hint is not written leased for %v, one attempt counted: %+v", lease, h)
+	}
+	if due, err := g.s.DueHints(ctx, time.Now(), 10); err != nil || len(due) != 1 || due[0].ReportID != plain.ID {
+		t.Fatalf("due hints = %+v (%v), want only the first report's: a leased hint is nobody else's", due, err)
+	}
+	hints, got := g.s.TakeStored(10)
+	if len(hints) != 1 || hints[0].ID != h.ID || hints[0].Attempts != 1 || !hints[0].NotBefore.Equal(h.NotBefore.UTC()) {
+		t.Fatalf("took hints %+v, want the one written: %+v", hints, h)
+	}
 	if len(got) != 1 || !reflect.DeepEqual(got[r.ID], read) {
-		t.Fatalf("JustStored = %+v\nwant what a read returns: %+v", got, read)
+		t.Fatalf("took %+v\nwant what a read returns: %+v", got, read)
 	}
-	if again := g.s.JustStored([]string{r.ID}); len(again) != 0 {
-		t.Fatalf("given twice: %+v", again)
+	if hints, got := g.s.TakeStored(10); len(hints) != 0 || len(got) != 0 {
+		t.Fatalf("given twice: %+v", hints)
 	}
+	// Once its lease is half gone, a hint is left to the outbox (another dispatcher takes it when due).
+	g.newReport("stored-00002")
+	if taken := g.s.stored.take(10, time.Now().Add(lease/2+time.Second)); len(taken) != 0 {
+		t.Fatalf("handed out a hint with less than half its lease left: %d", len(taken))
+	}
+}
 
+// TakeStored takes oldest first, up to its limit (but at least one report), and keeps at most storedMax.
+func TestStoredReportsAreBounded(t *testing.T) {
 	var c storedReports
 	now := time.Now()
-	c.add(reportDoc{ID: "old"}, now.Add(-2*storedKeep))
-	c.add(reportDoc{ID: "new"}, now)
-	if got := c.take([]string{"old", "new"}, now); len(got) != 1 {
-		t.Fatalf("took %d, want only the one stored within storedKeep", len(got))
+	two := []notify.Hint{{ID: "a"}, {ID: "b"}}
+	for i := range 3 {
+		c.add(reportDoc{ID: fmt.Sprintf("r%d", i)}, two, now.Add(time.Minute), time.Minute)
 	}
-	// Bounded: past storedMax, the expired are dropped first, then new reports are not kept.
-	c.add(reportDoc{ID: "expired"}, now.Add(-2*storedKeep))
-	for i := range storedMax + 10 {
-		c.add(reportDoc{ID: fmt.Sprintf("r%05d", i)}, now)
+	if got := c.take(3, now); len(got) != 1 {
+		t.Fatalf("took %d reports for a limit of 3 hints, want 1 (2 hints)", len(got))
 	}
-	if n := len(c.docs); n != storedMax {
-		t.Fatalf("%d kept, want at most %d", n, storedMax)
+	if got := c.take(1, now); len(got) != 1 {
+		t.Fatalf("took %d reports for a limit of 1 hint, want 1: a report's hints go together", len(got))
 	}
-	if _, ok := c.docs["expired"]; ok {
-		t.Fatal("an expired report was kept over a new one")
+	for range storedMax {
+		if !c.room() {
+			break
+		}
+		c.add(reportDoc{ID: "x"}, two, now.Add(time.Minute), time.Minute)
+	}
+	if c.room() || len(c.q)-c.head != storedMax {
+		t.Fatalf("%d kept, want at most %d", len(c.q)-c.head, storedMax)
+	}
+	got := c.take(2*storedMax+2, now)
+	if len(got) != storedMax || got[0].raw == nil {
+		t.Fatalf("took %d, want %d", len(got), storedMax)
+	}
+	if !c.room() || len(c.q) != 0 {
+		t.Fatalf("space not given back: %d left", len(c.q))
 	}
 }
 
@@ -82,7 +128,7 @@ func TestDispatcherReadsNewReportsItStoredOnce(t *testing.T) {
 			if err := g.s.InsertStaff(ctx, account.StoredUser{User: account.User{ID: "officer-1", Role: auth.RoleOfficer, AgencyID: "ubnd-06673", Username: "o1"}}); err != nil {
 				t.Fatal(err)
 			}
-			g.s.OnOutbox(func() {}) // a dispatcher runs in g.s's process
+			g.s.OnOutbox(func() {}, time.Minute) // a dispatcher runs in g.s's process
 			writer := g.s
 			if !sameProcess {
 				other, err := Open(ctx, testenv.Shared(t).MongoURI, g.s.db.Name(), Options{})
@@ -115,6 +161,49 @@ func TestDispatcherReadsNewReportsItStoredOnce(t *testing.T) {
 			}
 			if n := len(g.standin.MessagesFor("tok-officer-1")); n != len(ids) {
 				t.Errorf("the officer got %d pushes, want %d", n, len(ids))
+			}
+		})
+	}
+}
+
+// A hint written leased to its own process's dispatcher goes out once: from that dispatcher, and then not
+// again from another once the lease is over; or, when that process died with it (its memory gone), from
+// another dispatcher once the lease is over.
+func TestOwnHintsGoOutOnce(t *testing.T) {
+	for _, dies := range []bool{false, true} {
+		t.Run(fmt.Sprintf("process dies %v", dies), func(t *testing.T) {
+			g := newPushRig(t)
+			ctx := testenv.Context(t)
+			g.device("officer-1", "tok-officer-1", "vi")
+			if err := g.s.InsertStaff(ctx, account.StoredUser{User: account.User{ID: "officer-1", Role: auth.RoleOfficer, AgencyID: "ubnd-06673", Username: "o1"}}); err != nil {
+				t.Fatal(err)
+			}
+			g.s.OnOutbox(func() {}, time.Minute)
+			r := g.newReport(fmt.Sprintf("own-%v-00001", dies))
+			if !dies {
+				g.drain(g.dispatcher(nil))
+				if n := len(g.standin.MessagesFor("tok-officer-1")); n != 1 {
+					t.Fatalf("its own dispatcher sent %d pushes, want 1", n)
+				}
+			}
+			// Another process's dispatcher, a lease later.
+			other, err := Open(ctx, testenv.Shared(t).MongoURI, g.s.db.Name(), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = other.Close(context.Background()) })
+			later := time.Minute + time.Second
+			d := g.dispatcher(&later)
+			d.Store = other
+			g.drain(d)
+			if n := len(g.standin.MessagesFor("tok-officer-1")); n != 1 {
+				t.Fatalf("the officer got %d pushes, want 1", n)
+			}
+			if _, ok := g.queued(r.ID); !ok {
+				t.Error("the ticket is not queued")
+			}
+			if n, err := g.s.db.Collection(colOutbox).CountDocuments(ctx, bson.D{}); err != nil || n != 0 {
+				t.Errorf("%d hints left (%v)", n, err)
 			}
 		})
 	}

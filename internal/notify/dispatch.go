@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -117,24 +116,24 @@ func (d *Dispatcher) Run(ctx context.Context, poll, sweep time.Duration) {
 	}
 }
 
-// RunOnce leases the hints due now in one batch, sends them and settles the sent ones in one batch, and
-// returns how many it leased. Reads are batched too: the hints' reports in one Reports, then the devices of
-// every recipient of the batch in one DevicesOf.
+// RunOnce takes the hints this process's store wrote leased to it (TakeStored) and leases the hints due now,
+// in one batch, sends them and settles the sent ones in one batch, and returns how many it took. Reads are
+// batched too: the hints' reports in one Reports (but for those taken with their reports), then the
+// devices of every recipient of the batch in one DevicesOf.
 func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	workers := max(d.Workers, 1)
-	due, err := d.Store.DueHints(ctx, d.now(), d.batch())
-	if err != nil || len(due) == 0 {
-		return 0, err
+	hints, reports := d.Store.TakeStored(d.batch())
+	var leaseErr error
+	if rest := d.batch() - len(hints); rest > 0 {
+		leased, err := d.leaseDue(ctx, rest)
+		hints, leaseErr = append(hints, leased...), err
 	}
-	now := d.now()
-	hints, err := d.Store.LeaseHints(ctx, due, now, now.Add(d.lease()))
-	if err != nil || len(hints) == 0 {
-		return 0, err
+	if len(hints) == 0 {
+		return 0, leaseErr
 	}
 
-	// The hints' reports (in one read, but for new reports this process just stored) and recipients.
-	reports, err := d.reports(ctx, hints)
-	if err != nil {
+	// The other hints' reports, in one read.
+	if err := d.readReports(ctx, hints, reports); err != nil {
 		return len(hints), err // the hints stay leased, and are tried again when the lease ends
 	}
 	jobs := make([]job, len(hints))
@@ -206,43 +205,47 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	return len(hints), first
 }
 
-// reports returns the reports of the hints. A report whose only hints in the batch are of its "received"
-// event is taken from Store.JustStored when this process stored it: what the dispatcher needs of a new
-// report is the report as stored, and what changed since is applied by queueNew's read. Only the others
-// are read.
-func (d *Dispatcher) reports(ctx context.Context, hints []Hint) (map[string]report.Report, error) {
-	onlyFirst := map[string]bool{}
+// leaseDue leases up to limit hints due now.
+func (d *Dispatcher) leaseDue(ctx context.Context, limit int) ([]Hint, error) {
+	due, err := d.Store.DueHints(ctx, d.now(), limit)
+	if err != nil || len(due) == 0 {
+		return nil, err
+	}
+	now := d.now()
+	return d.Store.LeaseHints(ctx, due, now, now.Add(d.lease()))
+}
+
+// readReports adds to reports those of the hints' reports it lacks, and reads again those that have other
+// hints than their "received" one in the batch (a report taken as stored may have changed since). What
+// changed after the batch's reads is applied by queueNew's read.
+func (d *Dispatcher) readReports(ctx context.Context, hints []Hint, reports map[string]report.Report) error {
+	var read []string
+	seen := map[string]bool{}
 	for _, h := range hints {
-		first, seen := onlyFirst[h.ReportID]
-		onlyFirst[h.ReportID] = h.Seq == 0 && (first || !seen)
-	}
-	var fresh, read []string
-	for id, first := range onlyFirst {
-		if first {
-			fresh = append(fresh, id)
-		} else {
-			read = append(read, id)
+		if seen[h.ReportID] {
+			continue
 		}
-	}
-	reports := map[string]report.Report{}
-	if len(fresh) > 0 {
-		reports = d.Store.JustStored(fresh)
-	}
-	for _, id := range fresh {
-		if _, ok := reports[id]; !ok {
-			read = append(read, id)
+		if _, ok := reports[h.ReportID]; !ok || h.Seq != 0 {
+			seen[h.ReportID] = true
+			read = append(read, h.ReportID)
 		}
 	}
 	if len(read) == 0 {
-		return reports, nil
+		return nil
 	}
 	slices.Sort(read)
 	got, err := d.Store.Reports(ctx, read)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	maps.Copy(reports, got)
-	return reports, nil
+	for _, id := range read {
+		if r, ok := got[id]; ok {
+			reports[id] = r
+		} else {
+			delete(reports, id)
+		}
+	}
+	return nil
 }
 
 // queueNew puts the tickets of the batch's new reports (those whose hint is their "received" event) into

@@ -102,9 +102,11 @@ type Store interface {
 
 	// Reports returns the reports with these IDs, by ID; those that do not exist are absent.
 	Reports(ctx context.Context, ids []string) (map[string]report.Report, error)
-	// JustStored returns, of the reports with these IDs, those this process stored moments ago, as a read
-	// would have returned them then, each once (none is a valid answer: the dispatcher reads the others).
-	JustStored(ids []string) map[string]report.Report
+	// TakeStored returns, oldest first and up to limit, hints that this process's store wrote already
+	// leased to this dispatcher (new reports' hints, with at least half their lease left), and their
+	// reports as stored; each once, none being a valid answer. They are not among DueHints before their
+	// lease ends.
+	TakeStored(limit int) ([]Hint, map[string]report.Report)
 	// PutQueueEntry and DropQueueEntry keep the agencies' ticket queues (see report.Desk).
 	PutQueueEntry(ctx context.Context, agencyID string, e report.QueueEntry, now time.Time) error
 	// PutQueueEntries puts many entries (each in its AgencyID's queue), writing each shard once; one
