@@ -18,6 +18,7 @@ type stageSampler struct {
 	mu     sync.Mutex
 	counts map[string]int
 	total  int
+	every  time.Duration
 	stop   chan struct{}
 	done   chan struct{}
 }
@@ -34,7 +35,7 @@ var stages = []struct{ name, marker string }{
 }
 
 func sampleStages(every time.Duration) *stageSampler {
-	s := &stageSampler{counts: map[string]int{}, stop: make(chan struct{}), done: make(chan struct{})}
+	s := &stageSampler{counts: map[string]int{}, every: every, stop: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
 		buf := make([]byte, 8<<20)
@@ -95,5 +96,5 @@ func (s *stageSampler) summary() (top string, share float64, text string) {
 	if len(all) > 0 {
 		top, share = all[0].k, 100*float64(all[0].n)/float64(s.total)
 	}
-	return top, share, fmt.Sprintf("where in-flight submissions were (%d goroutine-stack samples, every 100 ms): %s", s.total, strings.Join(parts, ", "))
+	return top, share, fmt.Sprintf("where in-flight submissions were (%d goroutine-stack samples, every %v): %s", s.total, s.every, strings.Join(parts, ", "))
 }
