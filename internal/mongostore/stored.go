@@ -1,6 +1,7 @@
 package mongostore
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -105,4 +106,40 @@ func (s *Store) TakeStored(limit int) ([]notify.Hint, map[string]report.Report) 
 		hints = append(hints, sd.hints...)
 	}
 	return hints, reports
+}
+
+// takeAll removes and returns every report kept.
+func (c *storedReports) takeAll() []storedDoc {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := c.q[c.head:]
+	c.q, c.head = nil, 0
+	return out
+}
+
+// ReleaseStored is for a process that stops dispatching (at shutdown, once its HTTP server has drained):
+// new reports' hints are written due from then on, and the hints written leased to its dispatcher that it
+// did not take are made due now, with no attempt counted, so another dispatcher sends them at once rather
+// than when the lease ends. A hint another dispatcher leased meanwhile (its lease having ended) is left
+// alone. It returns how many it released.
+func (s *Store) ReleaseStored(ctx context.Context) (int, error) {
+	if l := s.wake.Load(); l != nil {
+		s.wake.Store(&localDispatcher{wake: l.wake})
+	}
+	var ids []string
+	for _, sd := range s.stored.takeAll() {
+		for _, h := range sd.hints {
+			ids = append(ids, h.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	res, err := s.db.Collection(colOutbox).UpdateMany(ctx,
+		bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}, {Key: "attempts", Value: 1}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "not_before", Value: time.Now()}, {Key: "attempts", Value: 0}}}})
+	if err != nil {
+		return 0, mapErr(err, "outbox")
+	}
+	return int(res.ModifiedCount), nil
 }

@@ -208,3 +208,48 @@ func TestOwnHintsGoOutOnce(t *testing.T) {
 		})
 	}
 }
+
+// A process that stops dispatching hands the hints written leased to it back to the outbox: due at once,
+// no attempt counted; afterwards its new reports' hints are written due. Another dispatcher sends each once.
+func TestReleaseStoredHandsHintsBack(t *testing.T) {
+	g := newPushRig(t)
+	ctx := testenv.Context(t)
+	g.device("officer-1", "tok-officer-1", "vi")
+	if err := g.s.InsertStaff(ctx, account.StoredUser{User: account.User{ID: "officer-1", Role: auth.RoleOfficer, AgencyID: "ubnd-06673", Username: "o1"}}); err != nil {
+		t.Fatal(err)
+	}
+	g.s.OnOutbox(func() {}, time.Minute)
+	held := g.newReport("release-00001")
+	if n, err := g.s.ReleaseStored(ctx); err != nil || n != 1 {
+		t.Fatalf("released %d (%v), want 1", n, err)
+	}
+	after := g.newReport("release-00002")
+	due, err := g.s.DueHints(ctx, time.Now(), 10)
+	if err != nil || len(due) != 2 {
+		t.Fatalf("due hints = %+v (%v), want both", due, err)
+	}
+	for _, h := range due {
+		if h.Attempts != 0 {
+			t.Errorf("hint %s counts %d attempts, want 0", h.ID, h.Attempts)
+		}
+	}
+	if hints, _ := g.s.TakeStored(10); len(hints) != 0 {
+		t.Fatalf("still kept after the release: %+v", hints)
+	}
+	other, err := Open(ctx, testenv.Shared(t).MongoURI, g.s.db.Name(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = other.Close(context.Background()) })
+	d := g.dispatcher(nil)
+	d.Store = other
+	g.drain(d)
+	if n := len(g.standin.MessagesFor("tok-officer-1")); n != 2 {
+		t.Fatalf("the officer got %d pushes, want 2", n)
+	}
+	for _, id := range []string{held.ID, after.ID} {
+		if _, ok := g.queued(id); !ok {
+			t.Errorf("report %s is not queued", id)
+		}
+	}
+}
