@@ -67,6 +67,26 @@ func (g *pushRig) device(user, token, lang string) {
 	}
 }
 
+// officer makes officer-1 of Phường Bãi Cháy (where newReport routes), with a phone (tok-officer-1, vi).
+func (g *pushRig) officer() {
+	g.t.Helper()
+	if err := g.s.InsertStaff(testenv.Context(g.t), account.StoredUser{User: account.User{ID: "officer-1", Role: auth.RoleOfficer, AgencyID: "ubnd-06673", Username: "o1"}}); err != nil {
+		g.t.Fatal(err)
+	}
+	g.device("officer-1", "tok-officer-1", "vi")
+}
+
+// otherProcess opens another store on g's database, as another replica would.
+func (g *pushRig) otherProcess() *Store {
+	g.t.Helper()
+	other, err := Open(testenv.Context(g.t), testenv.Shared(g.t).MongoURI, g.s.db.Name(), Options{})
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	g.t.Cleanup(func() { _ = other.Close(context.Background()) })
+	return other
+}
+
 // newReport inserts a received report (whose "received" event notifies the agency's officers) and returns it.
 func (g *pushRig) newReport(id string, followers ...string) report.Report {
 	g.t.Helper()
@@ -147,10 +167,7 @@ func bodies(ms []fcmstandin.Message) []string {
 func TestPushesReachReporterAndFollowersInTheirLanguage(t *testing.T) {
 	g := newPushRig(t)
 	ctx := testenv.Context(t)
-	if err := g.s.InsertStaff(ctx, account.StoredUser{User: account.User{ID: "officer-1", Role: auth.RoleOfficer, AgencyID: "ubnd-06673", Username: "o1"}}); err != nil {
-		t.Fatal(err)
-	}
-	g.device("officer-1", "tok-officer-1", "vi")
+	g.officer()
 	r := g.newReport("rep-lang-00001", "follower-1")
 	g.device(r.ReporterID, "tok-reporter-vi", "vi")
 	g.device("follower-1", "tok-follower-en", "en")

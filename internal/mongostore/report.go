@@ -307,6 +307,13 @@ func (s *Store) InsertReport(ctx context.Context, r report.Report) error {
 	err := s.insertGrouped(ctx, colReports, d)
 	wg.Wait()
 	if err != nil {
+		if !until.IsZero() {
+			// The submission is answered with an error and its retry finds these hints written: due now,
+			// they go out once the report is there (or are settled when it never is), not a lease later.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			_, _ = s.releaseHints(rctx, hints)
+			cancel()
+		}
 		return mapErr(err, "report")
 	}
 	if len(r.Outbox) > 0 {

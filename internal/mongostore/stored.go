@@ -38,10 +38,9 @@ type storedReports struct {
 }
 
 type storedDoc struct {
-	raw   []byte        // the report's document, in BSON: what a read would decode
-	hints []notify.Hint // its hints, as written (leased until `until`)
-	until time.Time     // when the hints' lease ends
-	lease time.Duration // the lease they were written with
+	raw    []byte        // the report's document, in BSON: what a read would decode
+	hints  []notify.Hint // its hints, as written (leased)
+	takeBy time.Time     // the last moment to hand them out: half their lease left
 }
 
 // room tells whether another report may be kept.
@@ -51,7 +50,7 @@ func (c *storedReports) room() bool {
 	return len(c.q)-c.head < storedMax
 }
 
-// add keeps a report whose hints were written leased until `until`.
+// add keeps a report whose hints were written leased for lease until `until`.
 func (c *storedReports) add(d reportDoc, hints []notify.Hint, until time.Time, lease time.Duration) {
 	raw, err := bson.Marshal(d)
 	if err != nil {
@@ -59,7 +58,7 @@ func (c *storedReports) add(d reportDoc, hints []notify.Hint, until time.Time, l
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.q = append(c.q, storedDoc{raw: raw, hints: hints, until: until, lease: lease})
+	c.q = append(c.q, storedDoc{raw: raw, hints: hints, takeBy: until.Add(-lease / 2)})
 }
 
 // take removes and returns, oldest first, the reports whose hints have at least half their lease left, up
@@ -71,7 +70,7 @@ func (c *storedReports) take(limit int, now time.Time) []storedDoc {
 	n := 0
 	for c.head < len(c.q) {
 		s := c.q[c.head]
-		if s.until.Sub(now) < s.lease/2 {
+		if now.After(s.takeBy) {
 			c.q[c.head] = storedDoc{}
 			c.head++
 			continue
@@ -126,14 +125,22 @@ func (s *Store) ReleaseStored(ctx context.Context) (int, error) {
 	if l := s.wake.Load(); l != nil {
 		s.wake.Store(&localDispatcher{wake: l.wake})
 	}
-	var ids []string
+	var hints []notify.Hint
 	for _, sd := range s.stored.takeAll() {
-		for _, h := range sd.hints {
-			ids = append(ids, h.ID)
-		}
+		hints = append(hints, sd.hints...)
 	}
-	if len(ids) == 0 {
+	return s.releaseHints(ctx, hints)
+}
+
+// releaseHints makes hints written leased to this process's dispatcher due now, with no attempt counted,
+// unless another dispatcher leased them meanwhile (their lease having ended).
+func (s *Store) releaseHints(ctx context.Context, hints []notify.Hint) (int, error) {
+	if len(hints) == 0 {
 		return 0, nil
+	}
+	ids := make([]string, len(hints))
+	for i, h := range hints {
+		ids[i] = h.ID
 	}
 	res, err := s.db.Collection(colOutbox).UpdateMany(ctx,
 		bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}, {Key: "attempts", Value: 1}},

@@ -2,6 +2,7 @@ package mongostore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -9,8 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/quangninh/feedback/internal/account"
-	"github.com/quangninh/feedback/internal/auth"
+	"github.com/quangninh/feedback/internal/fault"
 	"github.com/quangninh/feedback/internal/notify"
 	"github.com/quangninh/feedback/internal/report"
 	"github.com/quangninh/feedback/internal/testenv"
@@ -123,20 +123,11 @@ func TestDispatcherReadsNewReportsItStoredOnce(t *testing.T) {
 	for _, sameProcess := range []bool{true, false} {
 		t.Run(fmt.Sprintf("same process %v", sameProcess), func(t *testing.T) {
 			g := newPushRig(t)
-			ctx := testenv.Context(t)
-			g.device("officer-1", "tok-officer-1", "vi")
-			if err := g.s.InsertStaff(ctx, account.StoredUser{User: account.User{ID: "officer-1", Role: auth.RoleOfficer, AgencyID: "ubnd-06673", Username: "o1"}}); err != nil {
-				t.Fatal(err)
-			}
+			g.officer()
 			g.s.OnOutbox(func() {}, time.Minute) // a dispatcher runs in g.s's process
 			writer := g.s
 			if !sameProcess {
-				other, err := Open(ctx, testenv.Shared(t).MongoURI, g.s.db.Name(), Options{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { _ = other.Close(context.Background()) })
-				writer = other
+				writer = g.otherProcess()
 			}
 			var ids []string
 			for i := range 3 {
@@ -174,10 +165,7 @@ func TestOwnHintsGoOutOnce(t *testing.T) {
 		t.Run(fmt.Sprintf("process dies %v", dies), func(t *testing.T) {
 			g := newPushRig(t)
 			ctx := testenv.Context(t)
-			g.device("officer-1", "tok-officer-1", "vi")
-			if err := g.s.InsertStaff(ctx, account.StoredUser{User: account.User{ID: "officer-1", Role: auth.RoleOfficer, AgencyID: "ubnd-06673", Username: "o1"}}); err != nil {
-				t.Fatal(err)
-			}
+			g.officer()
 			g.s.OnOutbox(func() {}, time.Minute)
 			r := g.newReport(fmt.Sprintf("own-%v-00001", dies))
 			if !dies {
@@ -187,14 +175,9 @@ func TestOwnHintsGoOutOnce(t *testing.T) {
 				}
 			}
 			// Another process's dispatcher, a lease later.
-			other, err := Open(ctx, testenv.Shared(t).MongoURI, g.s.db.Name(), Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = other.Close(context.Background()) })
 			later := time.Minute + time.Second
 			d := g.dispatcher(&later)
-			d.Store = other
+			d.Store = g.otherProcess()
 			g.drain(d)
 			if n := len(g.standin.MessagesFor("tok-officer-1")); n != 1 {
 				t.Fatalf("the officer got %d pushes, want 1", n)
@@ -214,10 +197,7 @@ func TestOwnHintsGoOutOnce(t *testing.T) {
 func TestReleaseStoredHandsHintsBack(t *testing.T) {
 	g := newPushRig(t)
 	ctx := testenv.Context(t)
-	g.device("officer-1", "tok-officer-1", "vi")
-	if err := g.s.InsertStaff(ctx, account.StoredUser{User: account.User{ID: "officer-1", Role: auth.RoleOfficer, AgencyID: "ubnd-06673", Username: "o1"}}); err != nil {
-		t.Fatal(err)
-	}
+	g.officer()
 	g.s.OnOutbox(func() {}, time.Minute)
 	held := g.newReport("release-00001")
 	if n, err := g.s.ReleaseStored(ctx); err != nil || n != 1 {
@@ -236,13 +216,8 @@ func TestReleaseStoredHandsHintsBack(t *testing.T) {
 	if hints, _ := g.s.TakeStored(10); len(hints) != 0 {
 		t.Fatalf("still kept after the release: %+v", hints)
 	}
-	other, err := Open(ctx, testenv.Shared(t).MongoURI, g.s.db.Name(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = other.Close(context.Background()) })
 	d := g.dispatcher(nil)
-	d.Store = other
+	d.Store = g.otherProcess()
 	g.drain(d)
 	if n := len(g.standin.MessagesFor("tok-officer-1")); n != 2 {
 		t.Fatalf("the officer got %d pushes, want 2", n)
@@ -251,5 +226,35 @@ func TestReleaseStoredHandsHintsBack(t *testing.T) {
 		if _, ok := g.queued(id); !ok {
 			t.Errorf("report %s is not queued", id)
 		}
+	}
+}
+
+// A retry whose report is stored already (its first attempt's hint sent and settled) writes its hint leased
+// to this process, then fails: the hint is made due at once rather than left to its lease, and is settled
+// without a second push.
+func TestFailedInsertReleasesItsHints(t *testing.T) {
+	g := newPushRig(t)
+	ctx := testenv.Context(t)
+	g.officer()
+	g.s.OnOutbox(func() {}, time.Minute)
+	r := g.newReport("retried-00001")
+	g.drain(g.dispatcher(nil))
+	r.UpdatedAt = r.UpdatedAt.Add(time.Second) // the retry's time
+	if err := g.s.InsertReport(ctx, r); !errors.Is(err, fault.ErrConflict) {
+		t.Fatalf("the retry's insert: %v, want a conflict", err)
+	}
+	due, err := g.s.DueHints(ctx, time.Now(), 10)
+	if err != nil || len(due) != 1 || due[0].Attempts != 0 {
+		t.Fatalf("due hints = %+v (%v), want the retry's, due now, not attempted", due, err)
+	}
+	if hints, _ := g.s.TakeStored(10); len(hints) != 0 {
+		t.Fatalf("a failed insert's hints were kept: %+v", hints)
+	}
+	g.drain(g.dispatcher(nil))
+	if n := len(g.standin.MessagesFor("tok-officer-1")); n != 1 {
+		t.Fatalf("the officer got %d pushes, want 1", n)
+	}
+	if n, err := g.s.db.Collection(colOutbox).CountDocuments(ctx, bson.D{}); err != nil || n != 0 {
+		t.Errorf("%d hints left (%v)", n, err)
 	}
 }
