@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -16,9 +17,9 @@ import (
 	"github.com/quangninh/feedback/internal/publicmap"
 )
 
-// The public map's precomputed documents (public_reports, map_tiles, stats) are read and written only by
-// _id. Their content is encoded by internal/publicmap; this adapter keeps it with a version that
-// arbitrates concurrent writers.
+// The public map's precomputed documents (public_reports, map_meta, map_tiles, map_breakdowns, stats) are
+// read and written only by _id. Their content is encoded by internal/publicmap; this adapter keeps it with
+// a version that arbitrates concurrent writers (see UpdateDoc).
 type blobDoc struct {
 	ID   string `bson:"_id"`
 	V    int64  `bson:"v"`
@@ -28,8 +29,8 @@ type blobDoc struct {
 var _ publicmap.Store = (*Store)(nil)
 
 func (s *Store) blobs(c publicmap.Collection) (*mongo.Collection, error) {
-	switch {
-	case c == publicmap.Records || c == publicmap.Stats || c == publicmap.Meta || publicmap.IsMapCollection(c):
+	switch c {
+	case publicmap.Records, publicmap.Meta, publicmap.Tiles, publicmap.Breakdowns, publicmap.Stats:
 		return s.db.Collection(string(c)), nil
 	}
 	return nil, fmt.Errorf("mongostore: unknown public collection %q", c)
@@ -48,9 +49,8 @@ func (s *Store) Doc(ctx context.Context, c publicmap.Collection, id string) ([]b
 	return d.Data, nil
 }
 
-// Docs returns the documents among ids that exist, reading each by _id (16 at a time): FerretDB pushes a
-// lone _id equality down to SQLite (which scans the table's rows until it meets it, cheap in the small
-// collections publicmap keeps) but would decode every document of the collection for $in.
+// Docs returns the documents among ids that exist, reading each by _id, 16 at a time (FerretDB answers a
+// lone _id equality from its index, but decodes every document of the collection for $in).
 func (s *Store) Docs(ctx context.Context, c publicmap.Collection, ids []string) (map[string][]byte, error) {
 	out := make(map[string][]byte, len(ids))
 	var (
@@ -70,9 +70,9 @@ func (s *Store) Docs(ctx context.Context, c publicmap.Collection, ids []string) 
 			switch {
 			case err == nil:
 				out[id] = data
-			case errors.Is(err, mongo.ErrNoDocuments) || isNotFound(err):
+			case isNotFound(err):
 			case firstErr == nil:
-				firstErr = err
+				firstErr = fmt.Errorf("read %s %s: %w", c, id, err)
 			}
 		}()
 	}
@@ -80,9 +80,9 @@ func (s *Store) Docs(ctx context.Context, c publicmap.Collection, ids []string) 
 	return out, firstErr
 }
 
-// UpdateDoc is a read-modify-write arbitrated by a claim on the next version (FerretDB 1.24 lets
-// concurrent compare-and-swap updates all win): the writer that inserts "doc:<collection>:<id>:<v+1>"
-// first may write version v+1; the others re-read and run change again.
+// UpdateDoc is an optimistic read-modify-write: it reads the document at its version v and writes the
+// change with the filter {_id, v}, setting v+1; a document that is missing is inserted at version 1.
+// When another writer got there first (no match, or a duplicate _id), it reads again and runs change again.
 func (s *Store) UpdateDoc(ctx context.Context, c publicmap.Collection, id string, change func(old []byte) ([]byte, error)) error {
 	col, err := s.blobs(c)
 	if err != nil {
@@ -90,10 +90,13 @@ func (s *Store) UpdateDoc(ctx context.Context, c publicmap.Collection, id string
 	}
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
+			// A short random pause, growing with the attempts, so that writers that collided do not
+			// collide again in step.
+			pause := time.Duration(rand.Int64N(int64(min(attempt, 10)) * int64(time.Millisecond)))
 			select {
 			case <-ctx.Done():
 				return mapErr(ctx.Err(), string(c))
-			case <-time.After(time.Duration(min(attempt, 20)) * time.Millisecond):
+			case <-time.After(pause):
 			}
 		}
 		var d blobDoc
@@ -102,15 +105,11 @@ func (s *Store) UpdateDoc(ctx context.Context, c publicmap.Collection, id string
 		if err != nil && !missing {
 			return mapErr(err, string(c))
 		}
-		var old []byte
-		if !missing {
-			old = d.Data
-		}
-		next, err := change(old)
+		next, err := change(d.Data)
 		if err != nil {
 			return err
 		}
-		if next == nil || bytes.Equal(next, old) {
+		if next == nil || bytes.Equal(next, d.Data) {
 			return nil
 		}
 		if missing {
@@ -120,21 +119,7 @@ func (s *Store) UpdateDoc(ctx context.Context, c publicmap.Collection, id string
 			}
 			return mapErr(err, string(c))
 		}
-		now := time.Now()
-		ok, err := s.claim(ctx, fmt.Sprintf("doc:%s:%s:%d", c, id, d.V+1), now, now.Add(docClaimTTL))
-		if err != nil {
-			return err
-		}
-		if !ok {
-			continue
-		}
-		// The claim alone decides who writes version v+1, so the update filters on _id alone: FerretDB
-		// pushes only a lone _id down to SQLite and would decode every document of the collection to test
-		// {_id, v}. A writer that held its claim so long that the claim may have expired starts again.
-		if time.Since(now) > docClaimTTL/2 {
-			continue
-		}
-		res, err := col.UpdateOne(ctx, byID(id),
+		res, err := col.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "v", Value: d.V}},
 			bson.D{{Key: "$set", Value: bson.D{{Key: "data", Value: next}, {Key: "v", Value: d.V + 1}}}})
 		if err != nil {
 			return mapErr(err, string(c))
@@ -144,9 +129,6 @@ func (s *Store) UpdateDoc(ctx context.Context, c publicmap.Collection, id string
 		}
 	}
 }
-
-// docClaimTTL is how long the claim on a document version lives.
-const docClaimTTL = time.Hour
 
 // PutDocs overwrites documents, bumping their versions (rebuilds and the benchmark's seeding). New
 // documents go in with one unordered InsertMany per 500 (FerretDB writes an insert batch in one SQLite
@@ -189,19 +171,6 @@ func (s *Store) PutDocs(ctx context.Context, c publicmap.Collection, docs map[st
 		}
 	}
 	return nil
-}
-
-// Collections lists the database's collections.
-func (s *Store) Collections(ctx context.Context) ([]publicmap.Collection, error) {
-	names, err := s.db.ListCollectionNames(ctx, bson.D{})
-	if err != nil {
-		return nil, mapErr(err, "collections")
-	}
-	out := make([]publicmap.Collection, len(names))
-	for i, n := range names {
-		out[i] = publicmap.Collection(n)
-	}
-	return out, nil
 }
 
 // DeleteDocs removes documents, each by _id.

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/quangninh/feedback/internal/catalogue"
 	"github.com/quangninh/feedback/internal/fault"
 	"github.com/quangninh/feedback/internal/jurisdiction"
@@ -175,8 +177,8 @@ func TestPublicStatsOnAKnownSet(t *testing.T) {
 	}
 }
 
-// TestConcurrentPublication races reports into the same tiles: FerretDB does not serialise updates of one
-// document, so only the claims keep every report.
+// TestConcurrentPublication races reports into the same tiles: the version arbitration of UpdateDoc keeps
+// every report.
 func TestConcurrentPublication(t *testing.T) {
 	t.Parallel()
 	s := openTestStore(t)
@@ -238,8 +240,9 @@ func TestConcurrentPublication(t *testing.T) {
 	}
 }
 
-// TestUpgradeRebuildsTilesOfAnotherFormat: a database whose tiles predate FormatVersion (no format
-// document; tiles of format 1 in map_tiles) is rebuilt from the publication records at start-up, once.
+// TestUpgradeRebuildsTilesOfAnotherFormat: a database whose format document names no format or another one
+// is rebuilt from the publication records at start-up, once; the rebuild deletes the tile documents it did
+// not write (another format's, and a tile of this format that no record fills).
 func TestUpgradeRebuildsTilesOfAnotherFormat(t *testing.T) {
 	t.Parallel()
 	s := openTestStore(t)
@@ -256,15 +259,17 @@ func TestUpgradeRebuildsTilesOfAnotherFormat(t *testing.T) {
 	if err := svc.SyncAll(ctx, items); err != nil {
 		t.Fatal(err)
 	}
-	// Format 1 left a z12 cluster tile in map_tiles; the z8 tile of today's format went missing.
-	old := []byte(`{"z":12,"x":3265,"y":1805,"n":6,"c":[{"x":26124,"y":14444,"n":6,"la":20.955,"lo":107.05,"g":[{"k":"road_damage|ubnd-06673|06673|202611","n":6}]}]}`)
-	if err := s.PutDocs(ctx, "map_tiles", map[string][]byte{"12/3265/1805": old}); err != nil {
-		t.Fatal(err)
-	}
 	box := publicmap.BBox{MinLng: 106.9, MinLat: 20.9, MaxLng: 107.2, MaxLat: 21.0}
 	_, top := publicmap.Plan(box, 8)
+	otherFormat := fmt.Sprintf("%d:%s", publicmap.FormatVersion-1, top[0])
+	stray := publicmap.DocID(publicmap.LeafOf(21.5, 107.9)) // Móng Cái, where no report is
+	strayDoc := []byte(`{"z":18,"x":1,"y":1,"n":1,"p":[{"c":"QN-GHOST","y":21.5,"x":107.9,"v":1}]}`)
+	if err := s.PutDocs(ctx, publicmap.Tiles, map[string][]byte{otherFormat: []byte(`{}`), stray: strayDoc}); err != nil {
+		t.Fatal(err)
+	}
+	// The z8 tiles went missing, and the format document with them.
 	for _, id := range top {
-		if err := s.DeleteDocs(ctx, publicmap.TileCollection(id), []string{id}); err != nil {
+		if err := s.DeleteDocs(ctx, publicmap.Tiles, []string{publicmap.DocID(id)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -272,11 +277,11 @@ func TestUpgradeRebuildsTilesOfAnotherFormat(t *testing.T) {
 		t.Fatal(err)
 	}
 	if res, _, _ := svc.Map(ctx, box, 8, publicmap.Filter{}, ""); len(res.Features) != 0 {
-		t.Fatalf("the broken z8 tile still answers: %+v", res.Features)
+		t.Fatalf("the deleted z8 tiles still answer: %+v", res.Features)
 	}
 
 	if rebuilt, err := svc.Upgrade(ctx); err != nil || !rebuilt {
-		t.Fatalf("old format: rebuilt %v, %v", rebuilt, err)
+		t.Fatalf("no format: rebuilt %v, %v", rebuilt, err)
 	}
 	for _, f := range []publicmap.Filter{{}, {Category: "garbage"}} {
 		want := 6
@@ -297,10 +302,142 @@ func TestUpgradeRebuildsTilesOfAnotherFormat(t *testing.T) {
 			}
 		}
 	}
-	if ids, _, err := s.ScanDocs(ctx, "map_tiles", "", 10); err != nil || len(ids) != 0 {
-		t.Errorf("format 1 documents left: %v %v", ids, err)
+	for _, key := range []string{otherFormat, stray} {
+		if _, err := s.Doc(ctx, publicmap.Tiles, key); !errors.Is(err, fault.ErrNotFound) {
+			t.Errorf("%s left after the rebuild: %v", key, err)
+		}
 	}
 	if rebuilt, err := svc.Upgrade(ctx); err != nil || rebuilt {
 		t.Errorf("second start: rebuilt %v, %v", rebuilt, err)
+	}
+	// Another format named: rebuilt again.
+	if err := s.PutDocs(ctx, publicmap.Meta, map[string][]byte{"format": []byte(`{"v":1}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if rebuilt, err := svc.Upgrade(ctx); err != nil || !rebuilt {
+		t.Errorf("format 1: rebuilt %v, %v", rebuilt, err)
+	}
+}
+
+// TestMapLayout: a published report's documents are where a reader looks for them, by _id: its record in
+// public_reports, its leaf and the five cluster tiles above it in map_tiles, the breakdowns of the cluster
+// tiles that do not carry their reports (the top level's at least) in map_breakdowns, the day documents in stats; and there is no
+// other map collection.
+func TestMapLayout(t *testing.T) {
+	t.Parallel()
+	s := openTestStore(t)
+	svc := publicService(t, s)
+	ctx := testenv.Context(t)
+	var items []publicmap.Item
+	for i := range 12 {
+		r, tk := resolvedReport(svc, i+1, "road_damage", 4)
+		items = append(items, publicmap.Item{Report: r, Ticket: tk})
+	}
+	if err := svc.SyncAll(ctx, items); err != nil {
+		t.Fatal(err)
+	}
+	r := items[0].Report
+	if _, err := s.Doc(ctx, publicmap.Records, r.Code); err != nil {
+		t.Errorf("record %s: %v", r.Code, err)
+	}
+	topBreakdown := false
+	for id := publicmap.LeafOf(r.Location.Lat, r.Location.Lng); id != ""; id = publicmap.ParentOf(id) {
+		raw, err := s.Doc(ctx, publicmap.Tiles, publicmap.DocID(id))
+		if err != nil {
+			t.Fatalf("tile %s: %v", id, err)
+		}
+		var tile publicmap.Tile
+		if err := json.Unmarshal(raw, &tile); err != nil {
+			t.Fatal(err)
+		}
+		if publicmap.TileID(tile.Z, tile.X, tile.Y) != id || tile.N == 0 {
+			t.Errorf("document %s holds tile %d/%d/%d with %d reports", publicmap.DocID(id), tile.Z, tile.X, tile.Y, tile.N)
+		}
+		_, err = s.Doc(ctx, publicmap.Breakdowns, publicmap.DocID(id))
+		switch {
+		case tile.B == "" && !errors.Is(err, fault.ErrNotFound):
+			t.Errorf("tile %s names no breakdown, has one: %v", id, err)
+		case tile.B != "" && err != nil:
+			t.Errorf("breakdown %s: %v", id, err)
+		case tile.Z == publicmap.TopLevel:
+			topBreakdown = true
+		}
+	}
+	if !topBreakdown {
+		t.Errorf("the top-level tile has no breakdown") // levels below InlineMinLevel always count in cells
+	}
+	day := publicmap.StatsDayID(r.CreatedAt.In(vn).Format(time.DateOnly), publicmap.ByAgency)
+	if _, err := s.Doc(ctx, publicmap.Stats, day); err != nil {
+		t.Errorf("stats %s: %v", day, err)
+	}
+	names, err := s.db.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		switch {
+		case name == string(publicmap.Tiles), name == string(publicmap.Breakdowns), name == string(publicmap.Meta):
+		case strings.HasPrefix(name, "map_"):
+			t.Errorf("collection %s besides map_tiles, map_breakdowns and map_meta", name)
+		}
+	}
+}
+
+// TestUpdateDocLosesNoChange: writers racing on one document, missing at first, each add their mark; every
+// mark is kept.
+func TestUpdateDocLosesNoChange(t *testing.T) {
+	t.Parallel()
+	s := openTestStore(t)
+	ctx := testenv.Context(t)
+	const writers, rounds = 8, 5
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*rounds)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range rounds {
+				errs <- s.UpdateDoc(ctx, publicmap.Stats, "race", func(old []byte) ([]byte, error) {
+					var marks []string
+					if old != nil {
+						if err := json.Unmarshal(old, &marks); err != nil {
+							return nil, err
+						}
+					}
+					return json.Marshal(append(marks, fmt.Sprintf("%d.%d", w, i)))
+				})
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw, err := s.Doc(ctx, publicmap.Stats, "race")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var marks []string
+	if err := json.Unmarshal(raw, &marks); err != nil {
+		t.Fatal(err)
+	}
+	if len(marks) != writers*rounds {
+		t.Errorf("%d marks kept of %d", len(marks), writers*rounds)
+	}
+	// A change that returns its input, or nil, writes nothing.
+	for _, same := range []func([]byte) ([]byte, error){
+		func(old []byte) ([]byte, error) { return old, nil },
+		func([]byte) ([]byte, error) { return nil, nil },
+	} {
+		if err := s.UpdateDoc(ctx, publicmap.Stats, "race", same); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var d blobDoc
+	if err := s.db.Collection(string(publicmap.Stats)).FindOne(ctx, byID("race")).Decode(&d); err != nil || d.V != writers*rounds {
+		t.Errorf("version %d after %d writes (%v)", d.V, writers*rounds, err)
 	}
 }

@@ -1,12 +1,13 @@
 // Package publicmap is what the public may see of resolved reports: which reports are publishable, their
 // public view, the precomputed map tiles that serve the map, and the daily statistics.
 //
-// Every hot public read is a read of precomputed documents by _id (FerretDB scans whole collections for any
-// other filter), so this package keeps three kinds of documents up to date when a report changes:
+// Every hot public read is a read of precomputed documents by _id (FerretDB decodes whole collections for
+// any other filter), so this package keeps these documents up to date when a report changes:
 //
 //   - a publication record per report code (collection public_reports): the public view, plus what the
 //     report contributed to tiles and statistics, so a later change can take it back;
-//   - map tiles (collection map_tiles), "z/x/y" in Web-Mercator, at the levels of Levels (see tiles.go);
+//   - map tiles, "z/x/y" in Web-Mercator (collection map_tiles), and the breakdowns of cluster tiles by
+//     category, agency, commune and month (collection map_breakdowns), both by DocID (see tiles.go);
 //   - statistics day documents (collection stats), "YYYY-MM-DD|dimension" (see stats.go).
 //
 // The documents are opaque bytes to the store (this package encodes them), so the adapter needs only

@@ -8,10 +8,10 @@ import (
 // pyramidBatch is how many documents BuildPyramid hands over at once.
 const pyramidBatch = 500
 
-// BuildPyramid builds the whole tile pyramid above the given leaves (keyed by _id; their points need not
-// be sorted) and hands every document, tiles and breakdowns, to put in batches of at most 500 of one
-// collection (see TileCollection), leaves first, then each level up. Rebuild writes the map with it, and the benchmark seeds a million reports
-// with it. It returns put's first error.
+// BuildPyramid builds the whole tile pyramid above the given leaves (keyed by tile id; their points need
+// not be sorted) and hands every document to put in batches of at most 500 of one collection (Tiles or
+// Breakdowns), keyed by DocID, leaves first, then each level up. Rebuild writes the map with it, and the
+// benchmark seeds a million reports with it. It returns put's first error.
 func BuildPyramid(leaves map[string]*Tile, put func(c Collection, docs map[string][]byte) error) error {
 	batches := map[Collection]map[string][]byte{}
 	emit := func(c Collection, id string, doc []byte) error {
@@ -42,7 +42,7 @@ func BuildPyramid(leaves map[string]*Tile, put func(c Collection, docs map[strin
 				if err != nil {
 					return err
 				}
-				if err := emit(TileCollection(id), id, doc); err != nil {
+				if err := emit(Tiles, DocID(id), doc); err != nil {
 					return err
 				}
 			} else {
@@ -51,11 +51,11 @@ func BuildPyramid(leaves map[string]*Tile, put func(c Collection, docs map[strin
 					return err
 				}
 				if bd != nil {
-					if err := emit(BreakdownCollection(id), id, bd); err != nil {
+					if err := emit(Breakdowns, DocID(id), bd); err != nil {
 						return err
 					}
 				}
-				if err := emit(TileCollection(id), id, doc); err != nil {
+				if err := emit(Tiles, DocID(id), doc); err != nil {
 					return err
 				}
 			}

@@ -24,10 +24,11 @@ type Collection string
 
 // The collections.
 const (
-	Records Collection = "public_reports" // _id: report code
-	Meta    Collection = "map_meta"       // _id: "format"
-	// Tiles and their breakdowns live in many collections: see TileCollection.
-	Stats Collection = "stats" // _id: "YYYY-MM-DD|dimension"
+	Records    Collection = "public_reports" // _id: report code
+	Meta       Collection = "map_meta"       // _id: "format"
+	Tiles      Collection = "map_tiles"      // _id: DocID of the tile
+	Breakdowns Collection = "map_breakdowns" // _id: DocID of the tile whose breakdown it is
+	Stats      Collection = "stats"          // _id: "YYYY-MM-DD|dimension"
 )
 
 // Store keeps the precomputed documents, addressed only by _id. Documents are opaque bytes.
@@ -44,8 +45,6 @@ type Store interface {
 	PutDocs(ctx context.Context, c Collection, docs map[string][]byte) error
 	// DeleteDocs removes documents (missing ones are no error).
 	DeleteDocs(ctx context.Context, c Collection, ids []string) error
-	// Collections lists the collections that exist.
-	Collections(ctx context.Context) ([]Collection, error)
 	// ScanDocs returns up to limit documents with _id > after, in _id order.
 	ScanDocs(ctx context.Context, c Collection, after string, limit int) (ids []string, docs [][]byte, err error)
 }
@@ -144,7 +143,7 @@ func (s *Service) SyncAll(ctx context.Context, items []Item) error {
 			if raw != nil {
 				var o record
 				if err := json.Unmarshal(raw, &o); err != nil {
-					return nil, fmt.Errorf("publicmap: record %s: %w", it.Report.Code, err)
+					return nil, fmt.Errorf("decode record %s: %w", it.Report.Code, err)
 				}
 				old = &o
 				if o.V > rec.V {
@@ -155,7 +154,7 @@ func (s *Service) SyncAll(ctx context.Context, items []Item) error {
 			return json.Marshal(rec)
 		})
 		if err != nil {
-			return err
+			return fmt.Errorf("update record %s: %w", it.Report.Code, err)
 		}
 		if stale {
 			continue
@@ -217,7 +216,7 @@ func (s *Service) updateTiles(ctx context.Context, leaves map[string][]Summary) 
 	parents := map[string]map[string]bool{} // parent → its changed children
 	for id, entries := range leaves {
 		changed := false
-		err := s.Store.UpdateDoc(ctx, TileCollection(id), id, func(raw []byte) ([]byte, error) {
+		err := s.Store.UpdateDoc(ctx, Tiles, DocID(id), func(raw []byte) ([]byte, error) {
 			t, err := decodeTile(raw, id)
 			if err != nil {
 				return nil, err
@@ -232,7 +231,7 @@ func (s *Service) updateTiles(ctx context.Context, leaves map[string][]Summary) 
 			return json.Marshal(t)
 		})
 		if err != nil {
-			return err
+			return fmt.Errorf("update tile %s: %w", id, err)
 		}
 		if changed {
 			addChanged(parents, id)
@@ -272,7 +271,7 @@ func (s *Service) rebuildTile(ctx context.Context, id string, changed map[string
 		built *Breakdown
 		wrote bool
 	)
-	err := s.Store.UpdateDoc(ctx, TileCollection(id), id, func(raw []byte) ([]byte, error) {
+	err := s.Store.UpdateDoc(ctx, Tiles, DocID(id), func(raw []byte) ([]byte, error) {
 		ids, err := childrenToRead(raw, id, changed)
 		if err != nil {
 			return nil, err
@@ -292,11 +291,14 @@ func (s *Service) rebuildTile(ctx context.Context, id string, changed map[string
 		}
 		return doc, nil
 	})
-	if err != nil || !wrote || bd == nil {
-		return err
+	if err != nil {
+		return fmt.Errorf("rebuild tile %s: %w", id, err)
+	}
+	if !wrote || bd == nil {
+		return nil
 	}
 	if err := s.putBreakdown(ctx, id, bd, hash); err != nil {
-		return err
+		return fmt.Errorf("write breakdown %s: %w", id, err)
 	}
 	// The parent's rebuild, next, reads it: spare it reading back what this process just wrote.
 	s.breakdownCache().put(id, hash, built, len(bd))
@@ -304,8 +306,8 @@ func (s *Service) rebuildTile(ctx context.Context, id string, changed map[string
 }
 
 // childrenToRead are the children a rebuild of tile id reads: those the tile counts reports in, and the
-// changed ones. The others are empty (or were, when the tile was last built); reading them would cost a
-// scan of their collection each on FerretDB for nothing. Rebuild reads everything.
+// changed ones. The others are empty (or were, when the tile was last built): reading them would be
+// round trips for nothing. Rebuild reads everything.
 func childrenToRead(raw []byte, id string, changed map[string]bool) ([]string, error) {
 	t, err := decodeTile(raw, id)
 	if err != nil {
@@ -336,11 +338,11 @@ func childrenToRead(raw []byte, id string, changed map[string]bool) ([]string, e
 // and writes its own): so concurrent rebuilds leave the breakdown the tile names. Between the two writes
 // readers see the new tile with the old breakdown (its hash differs, so it is not cached).
 func (s *Service) putBreakdown(ctx context.Context, id string, bd []byte, hash string) error {
-	return s.Store.UpdateDoc(ctx, BreakdownCollection(id), id, func(old []byte) ([]byte, error) {
+	return s.Store.UpdateDoc(ctx, Breakdowns, DocID(id), func(old []byte) ([]byte, error) {
 		if old != nil && contentHash(old) == hash {
 			return nil, nil
 		}
-		raw, err := s.Store.Doc(ctx, TileCollection(id), id)
+		raw, err := s.Store.Doc(ctx, Tiles, DocID(id))
 		if err != nil {
 			return nil, err
 		}
@@ -354,7 +356,7 @@ func (s *Service) putBreakdown(ctx context.Context, id string, bd []byte, hash s
 
 // nodes reads tiles and, for those that need them, their breakdowns; missing tiles are left out.
 func (s *Service) nodes(ctx context.Context, ids []string) ([]Node, error) {
-	docs, err := s.docs(ctx, ids, TileCollection)
+	docs, err := s.read(ctx, Tiles, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -379,7 +381,7 @@ func (s *Service) nodes(ctx context.Context, ids []string) ([]Node, error) {
 	return out, nil
 }
 
-// breakdowns returns the breakdowns of the tiles that have one, by tile _id, from the cache when the
+// breakdowns returns the breakdowns of the tiles that have one, by tile id, from the cache when the
 // tile names the cached content, else read (and then cached when it is the content the tile names).
 // settled is false when a breakdown read is not the one its tile names (it is used all the same).
 func (s *Service) breakdowns(ctx context.Context, tiles []Tile) (_ map[string]*Breakdown, settled bool, _ error) {
@@ -402,7 +404,7 @@ func (s *Service) breakdowns(ctx context.Context, tiles []Tile) (_ map[string]*B
 	if len(ids) == 0 {
 		return out, true, nil
 	}
-	docs, err := s.docs(ctx, ids, BreakdownCollection)
+	docs, err := s.read(ctx, Breakdowns, ids)
 	if err != nil {
 		return nil, false, err
 	}
@@ -410,7 +412,7 @@ func (s *Service) breakdowns(ctx context.Context, tiles []Tile) (_ map[string]*B
 	for id, raw := range docs {
 		b, err := DecodeBreakdown(raw)
 		if err != nil {
-			return nil, false, fmt.Errorf("publicmap: breakdown %s: %w", id, err)
+			return nil, false, fmt.Errorf("decode breakdown %s: %w", id, err)
 		}
 		out[id] = b
 		if contentHash(raw) == hashes[id] {
@@ -422,40 +424,24 @@ func (s *Service) breakdowns(ctx context.Context, tiles []Tile) (_ map[string]*B
 	return out, settled, nil
 }
 
-// docs reads documents spread over collections (where names each one's), one collection at a time.
-func (s *Service) docs(ctx context.Context, ids []string, where func(id string) Collection) (map[string][]byte, error) {
-	byCol := map[Collection][]string{}
-	for _, id := range ids {
-		byCol[where(id)] = append(byCol[where(id)], id)
+// read reads the documents of tiles (c Tiles) or of their breakdowns (c Breakdowns), by tile id; missing
+// ones are left out.
+func (s *Service) read(ctx context.Context, c Collection, ids []string) (map[string][]byte, error) {
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = DocID(id)
 	}
-	if len(byCol) == 1 {
-		for c, ids := range byCol {
-			return s.Store.Docs(ctx, c, ids)
+	docs, err := s.Store.Docs(ctx, c, keys)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]byte, len(docs))
+	for i, id := range ids {
+		if d, ok := docs[keys[i]]; ok {
+			out[id] = d
 		}
 	}
-	out := make(map[string][]byte, len(ids))
-	var (
-		mu       sync.Mutex
-		wg       sync.WaitGroup
-		firstErr error
-	)
-	for c, ids := range byCol {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			docs, err := s.Store.Docs(ctx, c, ids)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil && firstErr == nil {
-				firstErr = err
-			}
-			for id, d := range docs {
-				out[id] = d
-			}
-		}()
-	}
-	wg.Wait()
-	return out, firstErr
+	return out, nil
 }
 
 func decodeTile(raw []byte, id string) (Tile, error) {
@@ -465,7 +451,7 @@ func decodeTile(raw []byte, id string) (Tile, error) {
 	}
 	var t Tile
 	if err := json.Unmarshal(raw, &t); err != nil {
-		return Tile{}, fmt.Errorf("publicmap: tile %s: %w", id, err)
+		return Tile{}, fmt.Errorf("decode tile %s: %w", id, err)
 	}
 	return t, nil
 }
@@ -476,7 +462,7 @@ func (s *Service) updateStats(ctx context.Context, entries map[string]map[string
 			d := Day{Entries: map[string]StatEntry{}}
 			if raw != nil {
 				if err := json.Unmarshal(raw, &d); err != nil {
-					return nil, fmt.Errorf("publicmap: stats %s: %w", id, err)
+					return nil, fmt.Errorf("decode stats %s: %w", id, err)
 				}
 			}
 			if d.Entries == nil {
@@ -496,33 +482,34 @@ func (s *Service) updateStats(ctx context.Context, entries map[string]map[string
 			return json.Marshal(d)
 		})
 		if err != nil {
-			return err
+			return fmt.Errorf("update stats %s: %w", id, err)
 		}
 	}
 	return nil
 }
 
 // Rebuild recomputes every map tile from the publication records (recovery after a bug or a lost write,
-// or a change of FormatVersion) and deletes tile documents that no longer belong. It returns the number of
-// records read. Run it when no report is being published: it overwrites tiles without arbitration.
+// or a change of FormatVersion) and deletes the tile and breakdown documents it did not write (those of
+// tiles left empty, and of other formats). It returns the number of records read. Run it when no report
+// is being published: it overwrites tiles without arbitration.
 func (s *Service) Rebuild(ctx context.Context) (int, error) {
 	leaves := map[string]*Tile{}
 	after, n := "", 0
 	for {
-		ids, docs, err := s.Store.ScanDocs(ctx, Records, after, 500)
+		ids, docs, err := s.Store.ScanDocs(ctx, Records, after, scanBatch)
 		if err != nil {
-			return n, err
+			return n, fmt.Errorf("scan records after %q: %w", after, err)
 		}
 		for i, raw := range docs {
 			var rec record
 			if err := json.Unmarshal(raw, &rec); err != nil {
-				return n, fmt.Errorf("publicmap: record %s: %w", ids[i], err)
+				return n, fmt.Errorf("decode record %s: %w", ids[i], err)
 			}
 			n++
 			if rec.Summary == nil {
 				continue
 			}
-			id := LeafOf(rec.Lat, rec.Lng) // not rec.Leaf: records written before FormatVersion 2 name a z14 leaf
+			id := LeafOf(rec.Lat, rec.Lng) // the leaf of this format; rec.Leaf is that of the record's
 			t := leaves[id]
 			if t == nil {
 				z, x, y, _ := ParseTileID(id)
@@ -531,53 +518,58 @@ func (s *Service) Rebuild(ctx context.Context) (int, error) {
 			}
 			t.Points = append(t.Points, *rec.Summary)
 		}
-		if len(ids) < 500 {
+		if len(ids) < scanBatch {
 			break
 		}
 		after = ids[len(ids)-1]
 	}
-	written := map[Collection]map[string]bool{}
+	written := map[Collection]map[string]bool{Tiles: {}, Breakdowns: {}}
 	err := BuildPyramid(leaves, func(c Collection, docs map[string][]byte) error {
-		if written[c] == nil {
-			written[c] = map[string]bool{}
-		}
 		for id := range docs {
 			written[c][id] = true
 		}
-		return s.Store.PutDocs(ctx, c, docs)
+		if err := s.Store.PutDocs(ctx, c, docs); err != nil {
+			return fmt.Errorf("write %d documents of %s: %w", len(docs), c, err)
+		}
+		return nil
 	})
 	if err != nil {
 		return n, err
 	}
-	cols, err := s.Store.Collections(ctx)
-	if err != nil {
-		return n, err
-	}
-	for _, c := range cols {
-		if !IsMapCollection(c) {
-			continue
-		}
-		for after := ""; ; {
-			ids, _, err := s.Store.ScanDocs(ctx, c, after, 500)
-			if err != nil {
-				return n, err
-			}
-			var stale []string
-			for _, id := range ids {
-				if !written[c][id] {
-					stale = append(stale, id)
-				}
-			}
-			if err := s.Store.DeleteDocs(ctx, c, stale); err != nil {
-				return n, err
-			}
-			if len(ids) < 500 {
-				break
-			}
-			after = ids[len(ids)-1]
+	for _, c := range []Collection{Tiles, Breakdowns} {
+		if err := s.deleteUnwritten(ctx, c, written[c]); err != nil {
+			return n, err
 		}
 	}
-	return n, s.Store.PutDocs(ctx, Meta, map[string][]byte{formatID: formatDoc()})
+	if err := s.Store.PutDocs(ctx, Meta, map[string][]byte{formatID: formatDoc()}); err != nil {
+		return n, fmt.Errorf("write %s %s: %w", Meta, formatID, err)
+	}
+	return n, nil
+}
+
+const scanBatch = 500
+
+// deleteUnwritten deletes the documents of c that are not in keep.
+func (s *Service) deleteUnwritten(ctx context.Context, c Collection, keep map[string]bool) error {
+	for after := ""; ; {
+		ids, _, err := s.Store.ScanDocs(ctx, c, after, scanBatch)
+		if err != nil {
+			return fmt.Errorf("scan %s after %q: %w", c, after, err)
+		}
+		var stale []string
+		for _, id := range ids {
+			if !keep[id] {
+				stale = append(stale, id)
+			}
+		}
+		if err := s.Store.DeleteDocs(ctx, c, stale); err != nil {
+			return fmt.Errorf("delete %d documents of %s: %w", len(stale), c, err)
+		}
+		if len(ids) < scanBatch {
+			return nil
+		}
+		after = ids[len(ids)-1]
+	}
 }
 
 func formatDoc() []byte { return []byte(fmt.Sprintf(`{"v":%d}`, FormatVersion)) }
@@ -595,15 +587,18 @@ func (s *Service) Upgrade(ctx context.Context) (rebuilt bool, err error) {
 			return false, nil
 		}
 	case !errors.Is(err, fault.ErrNotFound):
-		return false, err
+		return false, fmt.Errorf("read %s %s: %w", Meta, formatID, err)
 	}
 	// Nothing was ever published: nothing to rebuild.
 	ids, _, err := s.Store.ScanDocs(ctx, Records, "", 1)
 	if err != nil {
-		return false, err
+		return false, fmt.Errorf("scan records: %w", err)
 	}
 	if len(ids) == 0 {
-		return false, s.Store.PutDocs(ctx, Meta, map[string][]byte{formatID: formatDoc()})
+		if err := s.Store.PutDocs(ctx, Meta, map[string][]byte{formatID: formatDoc()}); err != nil {
+			return false, fmt.Errorf("write %s %s: %w", Meta, formatID, err)
+		}
+		return false, nil
 	}
 	_, err = s.Rebuild(ctx)
 	return err == nil, err
@@ -621,7 +616,7 @@ type MapResult struct {
 // does not answer.
 func (s *Service) Map(ctx context.Context, b BBox, zoom int, f Filter, etag string) (res MapResult, notModified bool, err error) {
 	_, ids := Plan(b, zoom)
-	docs, err := s.docs(ctx, ids, TileCollection)
+	docs, err := s.read(ctx, Tiles, ids)
 	if err != nil {
 		return MapResult{}, false, err
 	}
@@ -676,11 +671,11 @@ func etagMatches(header, etag string) bool {
 func (s *Service) Report(ctx context.Context, code string) (PublicReport, error) {
 	raw, err := s.Store.Doc(ctx, Records, code)
 	if err != nil {
-		return PublicReport{}, err
+		return PublicReport{}, fmt.Errorf("read record %s: %w", code, err)
 	}
 	var rec record
 	if err := json.Unmarshal(raw, &rec); err != nil {
-		return PublicReport{}, fmt.Errorf("publicmap: record %s: %w", code, err)
+		return PublicReport{}, fmt.Errorf("decode record %s: %w", code, err)
 	}
 	if !rec.Public || rec.View == nil {
 		return PublicReport{}, fault.New(fault.ErrNotFound, "no public report "+code)
@@ -701,13 +696,13 @@ func (s *Service) Stats(ctx context.Context, from, to time.Time, d Dimension) ([
 	}
 	docs, err := s.Store.Docs(ctx, Stats, ids)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read stats %s to %s: %w", ids[0], ids[len(ids)-1], err)
 	}
 	parsed := make([]Day, 0, len(docs))
 	for id, raw := range docs {
 		var day Day
 		if err := json.Unmarshal(raw, &day); err != nil {
-			return nil, fmt.Errorf("publicmap: stats %s: %w", id, err)
+			return nil, fmt.Errorf("decode stats %s: %w", id, err)
 		}
 		parsed = append(parsed, day)
 	}

@@ -9,7 +9,7 @@ package publicmap
 //     (a 16 × 16 grid), and at levels ≥ InlineMinLevel the reports themselves when the tile holds at most
 //     InlineMax. It stays small (at most 256 cells, or InlineMax summaries) whatever the number of reports,
 //     and is all an unfiltered query reads.
-//     Its breakdown (same _id, see BreakdownCollection) counts each cell's reports by
+//     Its breakdown (in Breakdowns, same _id) counts each cell's reports by
 //     "category|agency|commune|YYYYMM", for filtered queries. It grows with the variety of reports and
 //     months, so it is read only when a filter needs it, and then cached per process keyed by its content
 //     hash, which the tile document names (Tile.B): a tile read fresh at every query says whether the
@@ -46,47 +46,20 @@ const (
 	maxTiles       = 64  // per map query; a bigger box is served from a coarser level
 )
 
-// FormatVersion names the layout of the tile documents; Service.Upgrade rebuilds tiles of another one.
-const FormatVersion = 2
+// FormatVersion names the layout of the tile documents. It is part of their _id (DocID), so tiles of
+// another format never answer for this one's; Service.Upgrade rebuilds the map when it changes.
+const FormatVersion = 3
 
 // formatID is the _id, in Meta, of the document naming the format of the tiles.
 const formatID = "format"
 
-// TileCollection is the collection of tile id, and BreakdownCollection that of its breakdown (same _id).
-// FerretDB 1.24 on SQLite finds a document by _id by scanning its collection until it meets it (the _id
-// index it creates does not match the expression its queries use), so the tiles are spread over
-// collections small enough to scan: one per level for 8 and 10 (about a hundred tiles in the province),
-// then one per ancestor a few levels up (see shardUp).
-func TileCollection(id string) Collection { return Collection("map_t" + shard(id)) }
+// DocID is the _id of tile id's document in Tiles, and of its breakdown in Breakdowns:
+// "<FormatVersion>:<z>/<x>/<y>".
+func DocID(id string) string { return strconv.Itoa(FormatVersion) + ":" + id }
 
-// BreakdownCollection is the collection of the breakdown of tile id.
-func BreakdownCollection(id string) Collection { return Collection("map_g" + shard(id)) }
-
-// IsMapCollection reports whether c holds tiles or breakdowns (of any format: "map_tiles" was FormatVersion 1's).
-func IsMapCollection(c Collection) bool {
-	return strings.HasPrefix(string(c), "map_t") || strings.HasPrefix(string(c), "map_g")
-}
-
-func shard(id string) string {
-	z, x, y, err := ParseTileID(id)
-	if err != nil || z <= 10 {
-		return strconv.Itoa(z)
-	}
-	up := shardUp(z)
-	return fmt.Sprintf("%d_%d_%d_%d", z, z-up, x>>up, y>>up)
-}
-
-// shardUp is how many levels up the ancestor that names the collection of a tile of level z is (> 10):
-// 3 for levels 12 and 14, which the busiest zooms read (at most 64 tiles a collection), 4 for 16 (256),
-// and 6 for leaves, read only at the highest zooms (4,096).
-func shardUp(z int) int {
-	switch {
-	case z == LeafLevel:
-		return 6
-	case z >= 16:
-		return 4
-	}
-	return 3
+// TileOfDoc is the tile id of a DocID; false for a document of another format.
+func TileOfDoc(docID string) (string, bool) {
+	return strings.CutPrefix(docID, strconv.Itoa(FormatVersion)+":")
 }
 
 // Tile is one precomputed tile document.

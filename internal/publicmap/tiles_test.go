@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"strings"
 	"testing"
 	"time"
 )
@@ -26,7 +25,9 @@ func synthetic(n int) []Summary {
 	return out
 }
 
-// pyramid builds the tiles of the summaries in memory, as Rebuild and the benchmark do.
+// pyramid builds the tiles of the summaries in memory, as Rebuild and the benchmark do, checking that every
+// document goes to Tiles or Breakdowns under the DocID of its tile. It returns the documents by collection
+// and tile id, and the decoded tiles.
 func pyramid(t *testing.T, points []Summary) (map[Collection]map[string][]byte, map[string]Node) {
 	t.Helper()
 	leaves := map[string]*Tile{}
@@ -43,12 +44,19 @@ func pyramid(t *testing.T, points []Summary) (map[Collection]map[string][]byte, 
 		if len(batch) > pyramidBatch {
 			t.Errorf("batch of %d documents", len(batch))
 		}
+		if c != Tiles && c != Breakdowns {
+			t.Fatalf("documents handed over for collection %s", c)
+		}
 		if docs[c] == nil {
 			docs[c] = map[string][]byte{}
 		}
-		for id, d := range batch {
-			if TileCollection(id) != c && BreakdownCollection(id) != c {
-				t.Errorf("%s handed over in %s", id, c)
+		for key, d := range batch {
+			id, ok := TileOfDoc(key)
+			if _, _, _, err := ParseTileID(id); !ok || err != nil || DocID(id) != key {
+				t.Fatalf("%s: _id %q is not the DocID of a tile", c, key)
+			}
+			if _, dup := docs[c][id]; dup {
+				t.Errorf("%s %s handed over twice", c, key)
 			}
 			docs[c][id] = d
 		}
@@ -58,28 +66,31 @@ func pyramid(t *testing.T, points []Summary) (map[Collection]map[string][]byte, 
 		t.Fatal(err)
 	}
 	nodes := map[string]Node{}
-	for c, byID := range docs {
-		for id, raw := range byID {
-			if c != TileCollection(id) {
-				continue
+	for id := range docs[Breakdowns] {
+		if _, ok := docs[Tiles][id]; !ok {
+			t.Errorf("breakdown %s without its tile", id)
+		}
+	}
+	for id, raw := range docs[Tiles] {
+		tile, err := decodeTile(raw, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if TileID(tile.Z, tile.X, tile.Y) != id {
+			t.Errorf("document %s holds tile %d/%d/%d", id, tile.Z, tile.X, tile.Y)
+		}
+		n := Node{Tile: tile}
+		if bd, ok := docs[Breakdowns][id]; ok {
+			if contentHash(bd) != tile.B {
+				t.Errorf("%s names breakdown %s, has %s", id, tile.B, contentHash(bd))
 			}
-			tile, err := decodeTile(raw, id)
-			if err != nil {
+			if n.Breakdown, err = DecodeBreakdown(bd); err != nil {
 				t.Fatal(err)
 			}
-			n := Node{Tile: tile}
-			if bd, ok := docs[BreakdownCollection(id)][id]; ok {
-				if contentHash(bd) != tile.B {
-					t.Errorf("%s names breakdown %s, has %s", id, tile.B, contentHash(bd))
-				}
-				if n.Breakdown, err = DecodeBreakdown(bd); err != nil {
-					t.Fatal(err)
-				}
-			} else if tile.B != "" {
-				t.Errorf("%s names breakdown %s that was not written", id, tile.B)
-			}
-			nodes[id] = n
+		} else if tile.B != "" {
+			t.Errorf("%s names breakdown %s that was not written", id, tile.B)
 		}
+		nodes[id] = n
 	}
 	return docs, nodes
 }
@@ -235,39 +246,28 @@ func TestPlanReadsFewTilesAtEveryZoom(t *testing.T) {
 	}
 }
 
-func TestTileCollectionsStaySmall(t *testing.T) {
-	perCol := map[Collection]map[string]bool{}
+func TestDocIDNamesFormatAndTile(t *testing.T) {
+	seen := map[string]string{}
 	for z := TopLevel; z <= LeafLevel; z += 2 {
-		x0, y0 := tileXY(z, Extent.MaxLat, Extent.MinLng)
-		x1, y1 := tileXY(z, Extent.MinLat, Extent.MaxLng)
-		for x := x0; x <= x1; x++ {
-			for y := y0; y <= y1; y += max(1, (y1-y0)/50) { // a sample of rows: the whole extent at z18 is 150M tiles
-				id := TileID(z, x, y)
-				c := TileCollection(id)
-				if !IsMapCollection(c) || !IsMapCollection(BreakdownCollection(id)) || c == BreakdownCollection(id) {
-					t.Fatalf("%s: collections %s and %s", id, c, BreakdownCollection(id))
-				}
-				if perCol[c] == nil {
-					perCol[c] = map[string]bool{}
-				}
-				perCol[c][id] = true
+		x, y := tileXY(z, 20.955, 107.05)
+		for _, id := range []string{TileID(z, x, y), TileID(z, x+1, y), TileID(z, x, y+1)} {
+			key := DocID(id)
+			if want := fmt.Sprintf("%d:%s", FormatVersion, id); key != want {
+				t.Errorf("DocID(%s) = %q, want %q", id, key, want)
 			}
+			if back, ok := TileOfDoc(key); !ok || back != id {
+				t.Errorf("TileOfDoc(%q) = %q, %v", key, back, ok)
+			}
+			if other, dup := seen[key]; dup {
+				t.Errorf("%s and %s share the _id %s", id, other, key)
+			}
+			seen[key] = id
 		}
 	}
-	for c, ids := range perCol {
-		// Rows were sampled, so count columns: a collection spans at most 1 << shardUp of them.
-		cols := map[string]bool{}
-		var z int
-		for id := range ids {
-			z, _, _, _ = ParseTileID(id)
-			cols[strings.Split(id, "/")[1]] = true
+	for _, key := range []string{fmt.Sprintf("%d:8/204/112", FormatVersion-1), "8/204/112", fmt.Sprintf("%d8/204/112", FormatVersion)} {
+		if id, ok := TileOfDoc(key); ok {
+			t.Errorf("TileOfDoc(%q) = %q: a document of another format taken for this one's", key, id)
 		}
-		if z > 10 && len(cols) > 1<<shardUp(z) {
-			t.Errorf("%s spans %d columns of tiles", c, len(cols))
-		}
-	}
-	if IsMapCollection(Records) || IsMapCollection(Stats) || IsMapCollection(Meta) || !IsMapCollection("map_tiles") {
-		t.Error("IsMapCollection misjudges the other collections")
 	}
 }
 
