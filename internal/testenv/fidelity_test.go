@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,7 +19,7 @@ import (
 
 // TestFidelity proves that the dev stack's FerretDB behaves like MongoDB where tools/devstack/ferretdb.patch
 // fixes it: read-then-write commands are atomic under contention, a $set of an embedded document with other keys
-// is applied, and an _id lookup does not scan the collection.
+// is applied, and an _id lookup (also by $in) does not scan the collection.
 func TestFidelity(t *testing.T) {
 	srv := testenv.Shared(t)
 	ctx := testenv.Context(t)
@@ -150,22 +151,33 @@ func TestFidelity(t *testing.T) {
 		}
 	})
 
-	t.Run("IDLookupDoesNotScan", func(t *testing.T) {
-		small, big := db.Collection("small"), db.Collection("big")
+	// The _id lookup subtests time the same operation in a collection of 1,000 and one of 100,000 documents, filled
+	// by the first of them to run.
+	small, big := db.Collection("small"), db.Collection("big")
+	filled := false
+	fillSmallAndBig := func(t *testing.T) {
+		if filled {
+			return
+		}
 		start := time.Now()
 		fill(t, small, 1_000)
 		fill(t, big, 100_000)
+		filled = true
 		t.Logf("inserted 101,000 documents in %v", time.Since(start).Round(time.Millisecond))
-
-		// The i-th key of a collection of n documents: spread over the whole collection (a key inserted early would be
-		// found early by a scan, which then stops), each operation on its own keys (i from 0, 100, ..., 400 up).
-		key := func(col *mongo.Collection, i int) string {
-			n := 1_000
-			if col == big {
-				n = 100_000
-			}
-			return fmt.Sprintf("k%06d", i*7919%n) // 7919 is prime: i -> key is one-to-one for i < n
+	}
+	// The i-th key of a collection of n documents: spread over the whole collection (a key inserted early would be
+	// found early by a scan, which then stops), each operation on its own keys (i from 0, 100, ..., 400 up in
+	// IDLookupDoesNotScan, which deletes those of 400 up; 500 to 999 in IDInDoesNotScan).
+	key := func(col *mongo.Collection, i int) string {
+		n := 1_000
+		if col == big {
+			n = 100_000
 		}
+		return fmt.Sprintf("k%06d", i*7919%n) // 7919 is prime: i -> key is one-to-one for i < n
+	}
+
+	t.Run("IDLookupDoesNotScan", func(t *testing.T) {
+		fillSmallAndBig(t)
 		ops := []struct {
 			name string
 			run  func(col *mongo.Collection, i int) error
@@ -208,6 +220,137 @@ func TestFidelity(t *testing.T) {
 			}
 		}
 	})
+
+	t.Run("IDInDoesNotScan", func(t *testing.T) {
+		fillSmallAndBig(t)
+		// keys returns n keys of the collection, of indexes 500 + from, 500 + from + 1, ... (999 wraps round to 500).
+		keys := func(col *mongo.Collection, from, n int) []any {
+			ks := make([]any, n)
+			for j := range ks {
+				ks[j] = key(col, 500+(from+j)%500)
+			}
+			return ks
+		}
+		in := func(ids []any) bson.D { return bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}} }
+
+		// Right documents: present ones only, other keys applied, duplicates once, mixed _id types, lists of any length.
+		missing := []any{"k999999x", "nope", bson.NewObjectID()}
+		present := keys(big, 0, 50)
+		for _, c := range []struct {
+			name   string
+			filter bson.D
+			want   []any
+		}{
+			{"present and missing", in(append(slices.Clone(missing), present...)), present},
+			{"only missing", in(missing), nil},
+			{"other key matching", append(in(present), bson.E{Key: "v", Value: 0}), present},
+			{"other key first", append(bson.D{{Key: "v", Value: 0}}, in(present)...), present},
+			{"other key not matching", append(in(present), bson.E{Key: "v", Value: 1}), nil},
+			{"duplicates", in(append(slices.Clone(present), present...)), present},
+			{"one value", in(present[:1]), present[:1]},
+		} {
+			checkIDs(t, big, c.name, c.filter, c.want)
+		}
+		all := keys(small, 0, 500) // at most 1,000 values are pushed down: a longer list is matched by a scan
+		all = append(all, keys(small, 0, 500)...)
+		checkIDs(t, small, "1,000 values", in(all[:1_000]), all[:500])
+		checkIDs(t, small, "1,001 values", in(append(all[:1_000:1_000], "nope")), all[:500])
+
+		mixed := db.Collection("mixed")
+		oid, otherOID := bson.NewObjectID(), bson.NewObjectID()
+		for _, id := range []any{oid, otherOID, "a", "b", int32(7), 8.5} {
+			mustInsert(t, mixed, bson.D{{Key: "_id", Value: id}})
+		}
+		for _, c := range []struct {
+			name string
+			ids  []any
+			want []any
+		}{
+			{"ObjectIDs and strings", []any{oid, "a", "c", bson.NewObjectID()}, []any{oid, "a"}},
+			{"number of another type", []any{"b", 7.0}, []any{"b", int32(7)}},
+			{"numbers", []any{int64(8), 8.5}, []any{8.5}},
+			{"empty", []any{}, nil},
+		} {
+			checkIDs(t, mixed, c.name, in(c.ids), c.want)
+		}
+
+		// Served from the _id index, as explain shows.
+		var explain bson.M
+		if err := db.RunCommand(ctx, bson.D{{Key: "explain", Value: bson.D{{Key: "find", Value: "big"},
+			{Key: "filter", Value: append(in(present), bson.E{Key: "v", Value: 0})}}}}).Decode(&explain); err != nil {
+			t.Fatal(err)
+		}
+		if plan := fmt.Sprint(explain["queryPlanner"]); explain["filterPushdown"] != true || !strings.Contains(plan, "USING INDEX") {
+			t.Errorf("explain of find {_id: {$in: [50 ids]}, v: 0}: filterPushdown %v, plan %s; want true and the _id index",
+				explain["filterPushdown"], plan)
+		}
+
+		// Not slower in 100,000 documents than in 1,000 (each run on 100 other keys, spread over the collection).
+		find := func(col *mongo.Collection) func(i int) error {
+			return func(i int) error {
+				ids := keys(col, 100*i, 100)
+				got, err := findIDs(ctx, col, in(ids))
+				if err == nil && !sameIDs(got, ids) {
+					err = fmt.Errorf("found %d documents %v, want the %d of %v", len(got), got, len(ids), ids)
+				}
+				return err
+			}
+		}
+		const name = "Find({_id: {$in: [100]}})"
+		smallMedian := medianOf(t, name, find(small))
+		bigMedian := medianOf(t, name, find(big))
+		limit := max(5*smallMedian, 2*time.Millisecond)
+		t.Logf("%-27s median 1k docs %8v  100k docs %8v", name, smallMedian, bigMedian)
+		if bigMedian > limit {
+			t.Errorf("%s: median %v in 100,000 documents, %v in 1,000: more than %v, so it scans the collection",
+				name, bigMedian, smallMedian, limit)
+		}
+	})
+}
+
+// findIDs returns the _id of every document the filter finds.
+func findIDs(ctx context.Context, col *mongo.Collection, filter bson.D) ([]any, error) {
+	cur, err := col.Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, err
+	}
+	var docs []struct {
+		ID any `bson:"_id"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, err
+	}
+	ids := make([]any, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	return ids, nil
+}
+
+// sameIDs reports whether got holds each of want's distinct values exactly once, in any order.
+func sameIDs(got, want []any) bool {
+	key := func(ids []any) []string {
+		ks := make([]string, len(ids))
+		for i, id := range ids {
+			ks[i] = fmt.Sprintf("%T %v", id, id)
+		}
+		slices.Sort(ks)
+		return ks
+	}
+	return slices.Equal(key(got), slices.Compact(key(want)))
+}
+
+// checkIDs fails the test unless the filter finds exactly the documents with the wanted _id.
+func checkIDs(t *testing.T, col *mongo.Collection, name string, filter bson.D, want []any) {
+	t.Helper()
+	got, err := findIDs(context.Background(), col, filter)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if !sameIDs(got, want) {
+		ext, _ := bson.MarshalExtJSON(filter, false, false)
+		t.Errorf("%s: %s found %v, want %v", name, ext, got, want)
+	}
 }
 
 func dbName(t *testing.T) string {
