@@ -22,7 +22,6 @@ type queryShape struct {
 	Filter     []string
 	Sort       []string
 	ByID       bool
-	OneOff     bool // a migration's scan, run once per database (comment oneOffScan)
 }
 
 func (q queryShape) String() string {
@@ -48,9 +47,7 @@ func shapesOf(name string, cmd bson.Raw) []queryShape {
 	col, _ := cmd.Lookup(name).StringValueOK()
 	shape := func(filter, sort bson.Raw) queryShape {
 		_, err := filter.LookupErr("_id")
-		comment, _ := cmd.Lookup("comment").StringValueOK()
-		return queryShape{Collection: col, Command: name, Filter: fieldsOf(filter), Sort: keysOf(sort), ByID: err == nil,
-			OneOff: comment == oneOffScan}
+		return queryShape{Collection: col, Command: name, Filter: fieldsOf(filter), Sort: keysOf(sort), ByID: err == nil}
 	}
 	doc := func(v bson.RawValue) bson.Raw { d, _ := v.DocumentOK(); return d }
 	switch name {
@@ -122,7 +119,7 @@ func keysOf(d bson.Raw) []string {
 
 // smallCollections hold a few dozen documents (the catalogue) and may be read whole.
 // The outbox is kept small by deleting what was sent; the metrics read it whole.
-var smallCollections = map[string]bool{colCategories: true, colAgencies: true, colOverrides: true, colQueues: true, colProvinceQueue: true, colHolidays: true, colOutbox: true}
+var smallCollections = map[string]bool{colCategories: true, colAgencies: true, colOverrides: true, colQueues: true, colHolidays: true, colOutbox: true}
 
 // covered reports whether a declared index (or _id) serves the shape: the filter's fields are the index's
 // leading keys, and the sort's fields come right after them.
@@ -130,7 +127,7 @@ func covered(q queryShape) bool {
 	if len(q.Filter) == 0 && smallCollections[q.Collection] {
 		return true
 	}
-	if q.ByID || q.OneOff {
+	if q.ByID {
 		return true // a top-level _id condition picks the documents; the others only guard them
 	}
 	candidates := [][]string{{"_id"}}

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"slices"
-	"strconv"
 	"sync"
 	"time"
 
@@ -280,104 +279,4 @@ func (s *Store) DevicesOf(ctx context.Context, userIDs []string) ([]notify.Devic
 		return nil, err
 	}
 	return slices.Concat(found...), nil
-}
-
-// migrateProvinceQueue deletes the province queue's shards from the agencies' collection, where they lived
-// before colProvinceQueue; the sweep rebuilds the province queue from the agencies' within a minute.
-func (s *Store) migrateProvinceQueue(ctx context.Context) error {
-	return s.once(ctx, "province-queue-collection", func() error {
-		for shard := range queueShards {
-			if _, err := s.db.Collection(colQueues).DeleteOne(ctx, byID(provinceQueue+"#"+strconv.Itoa(shard))); err != nil {
-				return mapErr(err, "queues")
-			}
-		}
-		return nil
-	})
-}
-
-// oneOffScan marks the whole-collection reads of one-off migrations (the index coverage test lets them pass).
-const oneOffScan = "one-off migration"
-
-// scanOnce reads every document of col, for a one-off migration (marked oneOffScan).
-func scanOnce[T any](ctx context.Context, col *mongo.Collection, what string) ([]T, error) {
-	cur, err := col.Find(ctx, bson.D{}, options.Find().SetComment(oneOffScan))
-	if err != nil {
-		return nil, mapErr(err, what)
-	}
-	var docs []T
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapErr(err, what)
-	}
-	return docs, nil
-}
-
-// migrateDeviceSets fills the device sets from devices once, for databases written before device sets existed
-// (the only scan of devices, recorded as done in the migrations collection).
-func (s *Store) migrateDeviceSets(ctx context.Context) error {
-	return s.once(ctx, "device-sets", func() error {
-		docs, err := scanOnce[deviceDoc](ctx, s.db.Collection(colDevices), "devices")
-		if err != nil {
-			return err
-		}
-		for _, d := range docs {
-			if err := s.joinSet(ctx, d.UserID, deviceSetEntry{Token: d.Token, Platform: d.Platform, AppVersion: d.AppVersion,
-				Language: d.Language, UpdatedAt: d.UpdatedAt}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-// legacyDeviceSetDoc is a device set as colLegacyDeviceSets held it: each device a nested document.
-type legacyDeviceSetDoc struct {
-	UserID string `bson:"_id"`
-	D      map[string]struct {
-		Token      string    `bson:"t"`
-		Platform   string    `bson:"platform"`
-		AppVersion string    `bson:"app_version,omitempty"`
-		Language   string    `bson:"language"`
-		UpdatedAt  time.Time `bson:"updated_at"`
-	} `bson:"d"`
-}
-
-// migrateShardedDeviceSets moves the sets of colLegacyDeviceSets into the sixteen collections once, then
-// drops it. Registrations made meanwhile by replicas still running the previous version land in the
-// legacy collection and are not moved: apps register again at every start.
-func (s *Store) migrateShardedDeviceSets(ctx context.Context) error {
-	return s.once(ctx, "device-sets-sharded", func() error {
-		docs, err := scanOnce[legacyDeviceSetDoc](ctx, s.db.Collection(colLegacyDeviceSets), "device sets")
-		if err != nil {
-			return err
-		}
-		for _, d := range docs {
-			for _, e := range d.D {
-				if err := s.joinSet(ctx, d.UserID, deviceSetEntry{Token: e.Token, Platform: e.Platform, AppVersion: e.AppVersion,
-					Language: e.Language, UpdatedAt: e.UpdatedAt}); err != nil {
-					return err
-				}
-			}
-		}
-		if err := s.db.Collection(colLegacyDeviceSets).Drop(ctx); err != nil {
-			return mapErr(err, "device sets")
-		}
-		return nil
-	})
-}
-
-// once runs a one-off data migration unless the migrations collection records it as done, then records it.
-// Migrations are written to be safe when several replicas run them at once.
-func (s *Store) once(ctx context.Context, id string, migrate func() error) error {
-	err := s.db.Collection(colMigrations).FindOne(ctx, byID(id)).Err()
-	if err == nil || !errors.Is(err, mongo.ErrNoDocuments) {
-		return mapErr(err, "migrations")
-	}
-	if err := migrate(); err != nil {
-		return err
-	}
-	_, err = s.db.Collection(colMigrations).InsertOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "at", Value: time.Now().UTC()}})
-	if isDuplicate(err) {
-		return nil
-	}
-	return mapErr(err, "migrations")
 }
