@@ -25,8 +25,10 @@ package publicmap
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -95,53 +97,157 @@ type Breakdown struct {
 // KeyCount is the number of reports of a cell with the key Keys[K].
 type KeyCount struct{ K, N int }
 
-// breakdownDoc is the stored form: keys once, then per cell [x, y, k, n, k, n, ...].
-type breakdownDoc struct {
-	K []string `json:"k"`
-	C [][]int  `json:"c"`
-}
+// The stored form of a breakdown is binary: its keys cut at "|" into parts, each distinct part stored once
+// (most keys share their category, agency, commune and month with many others), then every cell as its
+// key-count pairs. All numbers are unsigned varints:
+//
+//	format (1)
+//	parts: count, then each as length and bytes, sorted
+//	keys: count, then each as its number of parts and their indexes
+//	cells, sorted by y then x: count, then each as x, y, number of pairs, then each pair as the key's
+//	index minus the previous pair's (pairs are sorted by key) and the count
+const breakdownFormat = 1
 
 func encodeBreakdown(b *Breakdown) []byte {
-	d := breakdownDoc{K: b.Keys, C: make([][]int, 0, len(b.Cells))}
-	for xy, kc := range b.Cells {
-		row := make([]int, 0, 2+2*len(kc))
-		row = append(row, xy[0], xy[1])
-		for _, g := range kc {
-			row = append(row, g.K, g.N)
+	partIndex := map[string]int{}
+	for _, k := range b.Keys {
+		for p := range strings.SplitSeq(k, "|") {
+			partIndex[p] = 0
 		}
-		d.C = append(d.C, row)
 	}
-	sort.Slice(d.C, func(i, j int) bool {
-		if d.C[i][1] != d.C[j][1] {
-			return d.C[i][1] < d.C[j][1]
+	parts := make([]string, 0, len(partIndex))
+	for p := range partIndex {
+		parts = append(parts, p)
+	}
+	sort.Strings(parts)
+	out := []byte{breakdownFormat}
+	out = binary.AppendUvarint(out, uint64(len(parts)))
+	for i, p := range parts {
+		partIndex[p] = i
+		out = binary.AppendUvarint(out, uint64(len(p)))
+		out = append(out, p...)
+	}
+	out = binary.AppendUvarint(out, uint64(len(b.Keys)))
+	for _, k := range b.Keys {
+		ps := strings.Split(k, "|")
+		out = binary.AppendUvarint(out, uint64(len(ps)))
+		for _, p := range ps {
+			out = binary.AppendUvarint(out, uint64(partIndex[p]))
 		}
-		return d.C[i][0] < d.C[j][0]
+	}
+	cells := make([][2]int, 0, len(b.Cells))
+	for xy := range b.Cells {
+		cells = append(cells, xy)
+	}
+	sort.Slice(cells, func(i, j int) bool {
+		if cells[i][1] != cells[j][1] {
+			return cells[i][1] < cells[j][1]
+		}
+		return cells[i][0] < cells[j][0]
 	})
-	raw, _ := json.Marshal(d) // ints and strings only: cannot fail
-	return raw
+	out = binary.AppendUvarint(out, uint64(len(cells)))
+	for _, xy := range cells {
+		kcs := b.Cells[xy]
+		out = binary.AppendUvarint(out, uint64(xy[0]))
+		out = binary.AppendUvarint(out, uint64(xy[1]))
+		out = binary.AppendUvarint(out, uint64(len(kcs)))
+		prev := 0
+		for _, kc := range kcs {
+			out = binary.AppendUvarint(out, uint64(kc.K-prev))
+			out = binary.AppendUvarint(out, uint64(kc.N))
+			prev = kc.K
+		}
+	}
+	return out
 }
 
 // DecodeBreakdown reads a breakdown document.
 func DecodeBreakdown(raw []byte) (*Breakdown, error) {
-	var d breakdownDoc
-	if err := json.Unmarshal(raw, &d); err != nil {
-		return nil, fmt.Errorf("publicmap: breakdown: %w", err)
+	if len(raw) == 0 || raw[0] != breakdownFormat {
+		return nil, fmt.Errorf("decode breakdown: not of format %d", breakdownFormat)
 	}
-	b := &Breakdown{Keys: d.K, Cells: make(map[[2]int][]KeyCount, len(d.C))}
-	for _, row := range d.C {
-		if len(row) < 2 || len(row)%2 != 0 {
-			return nil, fmt.Errorf("publicmap: breakdown: bad cell row of %d numbers", len(row))
-		}
-		kc := make([]KeyCount, 0, len(row)/2-1)
-		for i := 2; i < len(row); i += 2 {
-			if row[i] < 0 || row[i] >= len(d.K) {
-				return nil, fmt.Errorf("publicmap: breakdown: key %d of %d", row[i], len(d.K))
+	r := breakdownReader{buf: raw[1:]}
+	parts := make([]string, r.count(1))
+	for i := range parts {
+		parts[i] = string(r.bytes(r.count(1)))
+	}
+	b := &Breakdown{Keys: make([]string, r.count(2))}
+	var sb strings.Builder
+	for i := range b.Keys {
+		sb.Reset()
+		for j := range r.count(1) {
+			if j > 0 {
+				sb.WriteByte('|')
 			}
-			kc = append(kc, KeyCount{K: row[i], N: row[i+1]})
+			if p := r.count(0); p < len(parts) {
+				sb.WriteString(parts[p])
+			} else {
+				r.fail(fmt.Sprintf("part %d of %d", p, len(parts)))
+			}
 		}
-		b.Cells[[2]int{row[0], row[1]}] = kc
+		b.Keys[i] = sb.String()
+	}
+	cells := r.count(3)
+	b.Cells = make(map[[2]int][]KeyCount, cells)
+	for range cells {
+		xy := [2]int{r.count(0), r.count(0)}
+		kcs := make([]KeyCount, r.count(2))
+		k := 0
+		for j := range kcs {
+			k += r.count(0)
+			if k >= len(b.Keys) {
+				r.fail(fmt.Sprintf("key %d of %d", k, len(b.Keys)))
+			}
+			kcs[j] = KeyCount{K: k, N: r.count(0)}
+		}
+		b.Cells[xy] = kcs
+	}
+	if r.err == nil && len(r.buf) > 0 {
+		r.fail(fmt.Sprintf("%d bytes after the end", len(r.buf)))
+	}
+	if r.err != nil {
+		return nil, fmt.Errorf("decode breakdown: %w", r.err)
 	}
 	return b, nil
+}
+
+// breakdownReader reads varints, remembering the first error (and then reading zeros).
+type breakdownReader struct {
+	buf []byte
+	err error
+}
+
+func (r *breakdownReader) fail(msg string) {
+	if r.err == nil {
+		r.err = errors.New(msg)
+	}
+	r.buf = nil
+}
+
+// count reads a number; as a count, it must be possible for the rest of the buffer to hold that many items
+// of at least minSize bytes each (so a corrupt count cannot make a huge allocation).
+func (r *breakdownReader) count(minSize int) int {
+	v, n := binary.Uvarint(r.buf)
+	if n <= 0 {
+		r.fail("truncated")
+		return 0
+	}
+	r.buf = r.buf[n:]
+	if v > math.MaxInt32 || (minSize > 0 && v > uint64(len(r.buf)/minSize)) {
+		r.fail(fmt.Sprintf("number %d beyond the end", v))
+		return 0
+	}
+	return int(v)
+}
+
+func (r *breakdownReader) bytes(n int) []byte {
+	if n > len(r.buf) {
+		r.fail("truncated")
+		return nil
+	}
+	b := r.buf[:n]
+	r.buf = r.buf[n:]
+	return b
 }
 
 // contentHash names a document's content (Tile.B).

@@ -1,6 +1,7 @@
 package publicmap
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -217,11 +218,45 @@ func TestBreakdownsEncodeCanonically(t *testing.T) {
 	if err != nil || string(encodeBreakdown(back)) != string(ba) {
 		t.Errorf("breakdown does not survive a round trip: %v", err)
 	}
-	for _, bad := range []string{`{"k":["a"],"c":[[1,2,5,1]]}`, `{"k":[],"c":[[1,2,3]]}`, `not json`} {
-		if _, err := DecodeBreakdown([]byte(bad)); err == nil {
-			t.Errorf("%s decoded", bad)
+	if len(ba) > len(encodeJSON(back))/3 {
+		t.Errorf("breakdown of %d bytes, %d as JSON: not compact", len(ba), len(encodeJSON(back)))
+	}
+	// Truncated, extended or corrupt documents are refused, never read past their end.
+	for n := range len(ba) {
+		if _, err := DecodeBreakdown(ba[:n]); err == nil {
+			t.Fatalf("breakdown cut to %d of %d bytes decoded", n, len(ba))
 		}
 	}
+	bad := [][]byte{append(append([]byte(nil), ba...), 0), append([]byte{breakdownFormat + 1}, ba[1:]...),
+		{breakdownFormat, 1, 1, 'a', 1, 1, 0, 1, 0, 0, 1, 5, 1}, // a cell naming key 5 of 1
+		{breakdownFormat, 1, 1, 'a', 1, 1, 7},                   // a key naming part 7 of 1
+		{breakdownFormat, 0xff, 0xff, 0xff, 0xff, 0x0f}}         // 4 billion parts
+	for _, b := range bad {
+		if _, err := DecodeBreakdown(b); err == nil {
+			t.Errorf("% x decoded", b)
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		b := append([]byte(nil), ba...)
+		b[rng.IntN(len(b))] = byte(rng.IntN(256))
+		_, _ = DecodeBreakdown(b) // must not panic
+	}
+}
+
+// encodeJSON is the breakdown as the JSON of its keys and cells, to compare sizes.
+func encodeJSON(b *Breakdown) []byte {
+	raw, _ := json.Marshal(struct {
+		K []string
+		C map[string][]KeyCount
+	}{b.Keys, func() map[string][]KeyCount {
+		m := map[string][]KeyCount{}
+		for xy, kc := range b.Cells {
+			m[fmt.Sprint(xy)] = kc
+		}
+		return m
+	}()})
+	return raw
 }
 
 // screen is the box of a 1280 × 800 px map centred on lat, lng at zoom.
