@@ -198,7 +198,8 @@ func seedTiles(ctx context.Context, store *mongostore.Store, n int) (seedStats, 
 		for key, d := range docs {
 			st.docs++
 			st.bytes += len(d)
-			id, _ := publicmap.TileOfDoc(key)
+			doc, _, _ := strings.Cut(key, "#") // a breakdown's _id is its tile's, then its name
+			id, _ := publicmap.TileOfDoc(doc)
 			switch z, _, _, _ := publicmap.ParseTileID(id); {
 			case c == publicmap.Breakdowns:
 				st.breakdowns++

@@ -230,6 +230,7 @@ func TestConcurrentPublication(t *testing.T) {
 			t.Errorf("zoom 8, %s: %d reports, want %d", cat, total, want)
 		}
 	}
+	breakdownsAllNamed(t, s) // those of the attempts that lost were deleted, as were those replaced
 	// Rebuild from the records gives the same answer.
 	if got, err := svc.Rebuild(ctx); err != nil || got != n {
 		t.Fatalf("Rebuild: %d %v", got, err)
@@ -237,6 +238,31 @@ func TestConcurrentPublication(t *testing.T) {
 	res, _, _ := svc.Map(ctx, box, 8, publicmap.Filter{}, "")
 	if len(res.Features) == 0 || res.Features[0].Count == 0 {
 		t.Errorf("after rebuild: %+v", res.Features)
+	}
+	breakdownsAllNamed(t, s)
+}
+
+// breakdownsAllNamed checks that every document in map_breakdowns is the breakdown its tile names.
+func breakdownsAllNamed(t *testing.T, s *Store) {
+	t.Helper()
+	ctx := testenv.Context(t)
+	ids, _, err := s.ScanDocs(ctx, publicmap.Breakdowns, "", 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) == 0 {
+		t.Error("no breakdowns")
+	}
+	for _, key := range ids {
+		doc, ref, _ := strings.Cut(key, "#")
+		raw, err := s.Doc(ctx, publicmap.Tiles, doc)
+		var tile publicmap.Tile
+		if err == nil {
+			err = json.Unmarshal(raw, &tile)
+		}
+		if err != nil || tile.B != ref {
+			t.Errorf("breakdown %s is not the one its tile names (%q, %v)", key, tile.B, err)
+		}
 	}
 }
 
@@ -333,8 +359,10 @@ func TestMapLayout(t *testing.T) {
 		r, tk := resolvedReport(svc, i+1, "road_damage", 4)
 		items = append(items, publicmap.Item{Report: r, Ticket: tk})
 	}
-	if err := svc.SyncAll(ctx, items); err != nil {
-		t.Fatal(err)
+	for _, batch := range [][]publicmap.Item{items[:6], items[6:]} {
+		if err := svc.SyncAll(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
 	}
 	r := items[0].Report
 	if _, err := s.Doc(ctx, publicmap.Records, r.Code); err != nil {
@@ -353,11 +381,10 @@ func TestMapLayout(t *testing.T) {
 		if publicmap.TileID(tile.Z, tile.X, tile.Y) != id || tile.N == 0 {
 			t.Errorf("document %s holds tile %d/%d/%d with %d reports", publicmap.DocID(id), tile.Z, tile.X, tile.Y, tile.N)
 		}
-		_, err = s.Doc(ctx, publicmap.Breakdowns, publicmap.DocID(id))
+		_, err = s.Doc(ctx, publicmap.Breakdowns, publicmap.BreakdownID(id, tile.B))
 		switch {
-		case tile.B == "" && !errors.Is(err, fault.ErrNotFound):
-			t.Errorf("tile %s names no breakdown, has one: %v", id, err)
-		case tile.B != "" && err != nil:
+		case tile.B == "":
+		case err != nil:
 			t.Errorf("breakdown %s: %v", id, err)
 		case tile.Z == publicmap.TopLevel:
 			topBreakdown = true
@@ -366,6 +393,7 @@ func TestMapLayout(t *testing.T) {
 	if !topBreakdown {
 		t.Errorf("the top-level tile has no breakdown") // levels below InlineMinLevel always count in cells
 	}
+	breakdownsAllNamed(t, s)
 	day := publicmap.StatsDayID(r.CreatedAt.In(vn).Format(time.DateOnly), publicmap.ByAgency)
 	if _, err := s.Doc(ctx, publicmap.Stats, day); err != nil {
 		t.Errorf("stats %s: %v", day, err)

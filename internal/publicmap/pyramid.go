@@ -10,7 +10,7 @@ const pyramidBatch = 500
 
 // BuildPyramid builds the whole tile pyramid above the given leaves (keyed by tile id; their points need
 // not be sorted) and hands every document to put in batches of at most 500 of one collection (Tiles or
-// Breakdowns), keyed by DocID, leaves first, then each level up. Rebuild writes the map with it, and the
+// Breakdowns), keyed by _id (DocID, BreakdownID), leaves first, then each level up. Rebuild writes the map with it, and the
 // benchmark seeds a million reports with it. It returns put's first error.
 func BuildPyramid(leaves map[string]*Tile, put func(c Collection, docs map[string][]byte) error) error {
 	batches := map[Collection]map[string][]byte{}
@@ -37,27 +37,18 @@ func BuildPyramid(leaves map[string]*Tile, put func(c Collection, docs map[strin
 		parents := map[string][]Node{}
 		for _, id := range sortedKeys(level) {
 			n := level[id]
-			if n.Tile.Z == LeafLevel {
-				doc, err := json.Marshal(n.Tile)
-				if err != nil {
+			if bd := n.EncodeBreakdown(); bd != nil {
+				n.Tile.B = newRef()
+				if err := emit(Breakdowns, BreakdownID(id, n.Tile.B), bd); err != nil {
 					return err
 				}
-				if err := emit(Tiles, DocID(id), doc); err != nil {
-					return err
-				}
-			} else {
-				doc, bd, err := n.Encode()
-				if err != nil {
-					return err
-				}
-				if bd != nil {
-					if err := emit(Breakdowns, DocID(id), bd); err != nil {
-						return err
-					}
-				}
-				if err := emit(Tiles, DocID(id), doc); err != nil {
-					return err
-				}
+			}
+			doc, err := json.Marshal(n.Tile)
+			if err != nil {
+				return err
+			}
+			if err := emit(Tiles, DocID(id), doc); err != nil {
+				return err
 			}
 			if p := ParentOf(id); p != "" {
 				parents[p] = append(parents[p], n)

@@ -9,6 +9,7 @@ import (
 
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -167,10 +168,13 @@ func (s *Service) SyncAll(ctx context.Context, items []Item) error {
 		}
 		addStats(statEntries, it.Report.Code, rec, old)
 	}
-	if err := s.updateTiles(ctx, leaves); err != nil {
-		return err
-	}
-	return s.updateStats(ctx, statEntries)
+	// The tiles and the statistics are separate documents, written side by side.
+	var stats sync.WaitGroup
+	var statsErr error
+	stats.Go(func() { statsErr = s.updateStats(ctx, statEntries) })
+	err := s.updateTiles(ctx, leaves)
+	stats.Wait()
+	return errors.Join(err, statsErr)
 }
 
 // addStats lists the day-document entries of rec, and blanks those of old that rec no longer has.
@@ -237,11 +241,20 @@ func (s *Service) updateTiles(ctx context.Context, leaves map[string][]Summary) 
 			addChanged(parents, id)
 		}
 	}
+	// The breakdowns a level's rebuild replaced are deleted while the levels above are rebuilt.
+	var cleanup sync.WaitGroup
+	defer cleanup.Wait()
 	for len(parents) > 0 {
 		next := map[string]map[string]bool{}
 		for id, changed := range parents {
-			if err := s.rebuildTile(ctx, id, changed); err != nil {
+			garbage, err := s.rebuildTile(ctx, id, changed)
+			if err != nil {
 				return err
+			}
+			if len(garbage) > 0 {
+				// A breakdown left by a failure is unused, and Rebuild deletes it: no reason to fail
+				// the publication.
+				cleanup.Go(func() { _ = s.Store.DeleteDocs(ctx, Breakdowns, garbage) })
 			}
 			addChanged(next, id)
 		}
@@ -261,52 +274,121 @@ func addChanged(parents map[string]map[string]bool, child string) {
 	parents[p][child] = true
 }
 
-// rebuildTile recomputes a cluster tile from its children, under the store's arbitration: the children
-// are read after the tile's version, so the last writer saw every child change made before it. The
-// breakdown follows the tile (see putBreakdown). changed names the children that changed.
-func (s *Service) rebuildTile(ctx context.Context, id string, changed map[string]bool) error {
+// rebuildTile recomputes cluster tile id after its children named in changed changed, under the store's
+// arbitration of the tile document: the changed children are read after the tile's version, so the last
+// writer saw every child change made before it. The tile's part over the other children is kept as
+// stored (see split); it is built from all its children when it is new, when its breakdown is gone, or
+// when it may carry its reports inline again.
+//
+// A changed breakdown is written as a new document before the tile that names it, so a reader never meets
+// a tile naming a breakdown not written yet. rebuildTile returns the breakdowns to delete: the one it
+// replaced, and those of attempts that lost the tile to another writer.
+func (s *Service) rebuildTile(ctx context.Context, id string, changed map[string]bool) (garbage []string, _ error) {
 	var (
-		hash  string
-		bd    []byte
-		built *Breakdown
-		wrote bool
+		old, tile Tile
+		built     *Breakdown
+		size      int
+		wrote     bool
+		inserted  []string // breakdown documents written by the attempts
 	)
 	err := s.Store.UpdateDoc(ctx, Tiles, DocID(id), func(raw []byte) ([]byte, error) {
-		ids, err := childrenToRead(raw, id, changed)
+		var err error
+		if old, err = decodeTile(raw, id); err != nil {
+			return nil, err
+		}
+		n, err := s.rebuilt(ctx, id, raw, old, changed)
 		if err != nil {
 			return nil, err
 		}
-		children, err := s.nodes(ctx, ids)
+		bd := n.EncodeBreakdown()
+		switch {
+		case bd == nil:
+		case n.Tile.H == old.H && old.B != "":
+			n.Tile.B = old.B
+		default:
+			n.Tile.B = newRef()
+			key := BreakdownID(id, n.Tile.B)
+			if err := s.Store.PutDocs(ctx, Breakdowns, map[string][]byte{key: bd}); err != nil {
+				return nil, fmt.Errorf("write breakdown %s: %w", key, err)
+			}
+			inserted = append(inserted, key)
+		}
+		doc, err := json.Marshal(n.Tile)
 		if err != nil {
 			return nil, err
 		}
-		n := BuildParent(id, children)
-		doc, b, err := n.Encode()
-		if err != nil {
-			return nil, err
-		}
-		hash, bd, built, wrote = n.Tile.B, b, n.Breakdown, !bytes.Equal(doc, raw)
+		tile, built, size, wrote = n.Tile, n.Breakdown, len(bd), !bytes.Equal(doc, raw)
 		if !wrote {
 			return nil, nil
 		}
 		return doc, nil
 	})
 	if err != nil {
-		return fmt.Errorf("rebuild tile %s: %w", id, err)
+		// The breakdowns written are left: the tile may name one if its write failed only to answer.
+		return nil, fmt.Errorf("rebuild tile %s: %w", id, err)
 	}
-	if !wrote || bd == nil {
-		return nil
+	for _, key := range inserted {
+		if !wrote || key != BreakdownID(id, tile.B) {
+			garbage = append(garbage, key)
+		}
 	}
-	if err := s.putBreakdown(ctx, id, bd, hash); err != nil {
-		return fmt.Errorf("write breakdown %s: %w", id, err)
+	if wrote && old.B != "" && old.B != tile.B {
+		garbage = append(garbage, BreakdownID(id, old.B))
 	}
-	// The parent's rebuild, next, reads it: spare it reading back what this process just wrote.
-	s.breakdownCache().put(id, hash, built, len(bd))
-	return nil
+	if wrote && built != nil {
+		// The parent's rebuild, next, reads it: spare it reading back what this process just wrote.
+		s.breakdownCache().put(id, tile.B, built, size)
+	}
+	return garbage, nil
 }
 
-// childrenToRead are the children a rebuild of tile id reads: those the tile counts reports in, and the
-// changed ones. The others are empty (or were, when the tile was last built): reading them would be
+// rebuilt computes cluster tile id from its stored form old (raw nil when there is none) and its changed
+// children, read now.
+func (s *Service) rebuilt(ctx context.Context, id string, raw []byte, old Tile, changed map[string]bool) (Node, error) {
+	parent := Node{Tile: old}
+	full := raw == nil
+	if !full && !old.inline() {
+		bds, _, err := s.breakdowns(ctx, []Tile{old})
+		if err != nil {
+			return Node{}, err
+		}
+		parent.Breakdown = bds[id]
+		full = parent.Breakdown == nil // a later rebuild replaced it: this attempt will lose, but build right
+	}
+	if !full {
+		ids := make([]string, 0, len(changed))
+		for _, c := range Children(id) {
+			if changed[c] {
+				ids = append(ids, c)
+			}
+		}
+		children, err := s.nodes(ctx, ids)
+		if err != nil {
+			return Node{}, err
+		}
+		for cid, n := range split(parent) {
+			if !changed[cid] {
+				children = append(children, n)
+			}
+		}
+		n := BuildParent(id, children)
+		if n.Tile.inline() || n.Tile.Z < InlineMinLevel || n.Tile.N > InlineMax {
+			return n, nil
+		}
+	}
+	ids, err := childrenToRead(raw, id, changed)
+	if err != nil {
+		return Node{}, err
+	}
+	children, err := s.nodes(ctx, ids)
+	if err != nil {
+		return Node{}, err
+	}
+	return BuildParent(id, children), nil
+}
+
+// childrenToRead are the children a full rebuild of tile id reads: those the tile counts reports in, and
+// the changed ones. The others are empty (or were, when the tile was last built): reading them would be
 // round trips for nothing. Rebuild reads everything.
 func childrenToRead(raw []byte, id string, changed map[string]bool) ([]string, error) {
 	t, err := decodeTile(raw, id)
@@ -334,29 +416,9 @@ func childrenToRead(raw []byte, id string, changed map[string]bool) ([]string, e
 	return ids, nil
 }
 
-// putBreakdown stores the breakdown of tile id, unless the tile no longer names it (a later rebuild won,
-// and writes its own): so concurrent rebuilds leave the breakdown the tile names. Between the two writes
-// readers see the new tile with the old breakdown (its hash differs, so it is not cached).
-func (s *Service) putBreakdown(ctx context.Context, id string, bd []byte, hash string) error {
-	return s.Store.UpdateDoc(ctx, Breakdowns, DocID(id), func(old []byte) ([]byte, error) {
-		if old != nil && contentHash(old) == hash {
-			return nil, nil
-		}
-		raw, err := s.Store.Doc(ctx, Tiles, DocID(id))
-		if err != nil {
-			return nil, err
-		}
-		t, err := decodeTile(raw, id)
-		if err != nil || t.B != hash {
-			return nil, err
-		}
-		return bd, nil
-	})
-}
-
 // nodes reads tiles and, for those that need them, their breakdowns; missing tiles are left out.
 func (s *Service) nodes(ctx context.Context, ids []string) ([]Node, error) {
-	docs, err := s.read(ctx, Tiles, ids)
+	docs, err := s.readTiles(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -381,14 +443,13 @@ func (s *Service) nodes(ctx context.Context, ids []string) ([]Node, error) {
 	return out, nil
 }
 
-// breakdowns returns the breakdowns of the tiles that have one, by tile id, from the cache when the
-// tile names the cached content, else read (and then cached when it is the content the tile names).
-// settled is false when a breakdown read is not the one its tile names (it is used all the same).
+// breakdowns returns the breakdowns of the tiles that have one, by tile id, from the cache or else read
+// (and cached). settled is false when one is missing: a later rebuild replaced it since its tile was read.
 func (s *Service) breakdowns(ctx context.Context, tiles []Tile) (_ map[string]*Breakdown, settled bool, _ error) {
 	out := map[string]*Breakdown{}
 	cache := s.breakdownCache()
-	hashes := map[string]string{}
-	var ids []string
+	byKey := map[string]string{} // breakdown _id → tile id
+	var keys []string
 	for _, t := range tiles {
 		if t.inline() || t.B == "" {
 			continue
@@ -398,40 +459,37 @@ func (s *Service) breakdowns(ctx context.Context, tiles []Tile) (_ map[string]*B
 			out[id] = b
 			continue
 		}
-		hashes[id] = t.B
-		ids = append(ids, id)
+		key := BreakdownID(id, t.B)
+		byKey[key] = id
+		keys = append(keys, key)
 	}
-	if len(ids) == 0 {
+	if len(keys) == 0 {
 		return out, true, nil
 	}
-	docs, err := s.read(ctx, Breakdowns, ids)
+	docs, err := s.Store.Docs(ctx, Breakdowns, keys)
 	if err != nil {
 		return nil, false, err
 	}
-	settled = len(docs) == len(ids)
-	for id, raw := range docs {
+	for key, raw := range docs {
 		b, err := DecodeBreakdown(raw)
 		if err != nil {
-			return nil, false, fmt.Errorf("decode breakdown %s: %w", id, err)
+			return nil, false, fmt.Errorf("%s: %w", key, err)
 		}
+		id := byKey[key]
 		out[id] = b
-		if contentHash(raw) == hashes[id] {
-			cache.put(id, hashes[id], b, len(raw))
-		} else {
-			settled = false
-		}
+		_, ref, _ := strings.Cut(key, "#")
+		cache.put(id, ref, b, len(raw))
 	}
-	return out, settled, nil
+	return out, len(docs) == len(keys), nil
 }
 
-// read reads the documents of tiles (c Tiles) or of their breakdowns (c Breakdowns), by tile id; missing
-// ones are left out.
-func (s *Service) read(ctx context.Context, c Collection, ids []string) (map[string][]byte, error) {
+// readTiles reads the documents of tiles, by tile id; missing ones are left out.
+func (s *Service) readTiles(ctx context.Context, ids []string) (map[string][]byte, error) {
 	keys := make([]string, len(ids))
 	for i, id := range ids {
 		keys[i] = DocID(id)
 	}
-	docs, err := s.Store.Docs(ctx, c, keys)
+	docs, err := s.Store.Docs(ctx, Tiles, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -616,7 +674,7 @@ type MapResult struct {
 // does not answer.
 func (s *Service) Map(ctx context.Context, b BBox, zoom int, f Filter, etag string) (res MapResult, notModified bool, err error) {
 	_, ids := Plan(b, zoom)
-	docs, err := s.read(ctx, Tiles, ids)
+	docs, err := s.readTiles(ctx, ids)
 	if err != nil {
 		return MapResult{}, false, err
 	}
@@ -647,8 +705,8 @@ func (s *Service) Map(ctx context.Context, b BBox, zoom int, f Filter, etag stri
 			return MapResult{}, false, err
 		}
 		if !settled {
-			// A breakdown older than its tile (a rebuild between its two writes): an ETag no later
-			// request carries, so the next one is answered afresh.
+			// A breakdown replaced since its tile was read: an ETag no later request carries, so the
+			// next one is answered afresh.
 			sum := sha256.Sum256([]byte(fmt.Sprintf("%s|unsettled|%d", res.ETag, time.Now().UnixNano())))
 			res.ETag = `"` + hex.EncodeToString(sum[:12]) + `"`
 		}

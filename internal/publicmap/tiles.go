@@ -9,15 +9,16 @@ package publicmap
 //     (a 16 × 16 grid), and at levels ≥ InlineMinLevel the reports themselves when the tile holds at most
 //     InlineMax. It stays small (at most 256 cells, or InlineMax summaries) whatever the number of reports,
 //     and is all an unfiltered query reads.
-//     Its breakdown (in Breakdowns, same _id) counts each cell's reports by
-//     "category|agency|commune|YYYYMM", for filtered queries. It grows with the variety of reports and
-//     months, so it is read only when a filter needs it, and then cached per process keyed by its content
-//     hash, which the tile document names (Tile.B): a tile read fresh at every query says whether the
-//     cached breakdown is still the current one.
+//     Its breakdown counts each cell's reports by "category|agency|commune|YYYYMM", for filtered queries.
+//     It grows with the variety of reports and months, so it is read only when a filter needs it. It is
+//     written once and never changed, as a new document (in Breakdowns, _id BreakdownID) that the tile
+//     names (Tile.B) when it replaces the tile's previous breakdown, which is then deleted: a tile read
+//     fresh at every query names the current breakdown, which each process caches by that name.
 //
-// A cluster tile is a pure function of its 16 children two levels down, so it is rebuilt from them rather
-// than patched: rebuilding is idempotent and heals any earlier lost write. A map query at zoom Z reads at
-// most a dozen tiles of one level (see LevelFor), each by _id.
+// A cluster tile is a function of its 16 children two levels down: each child's reports land in the
+// tile's cells over that child, and nowhere else. So when children change, the tile is rebuilt from the
+// changed children, read afresh, and its own cells (and breakdown) over the others (see split). A map
+// query at zoom Z reads at most a dozen tiles of one level (see LevelFor), each by _id.
 //
 // Trade-off of the filters: points are filtered exactly; clusters are filtered on the breakdown, which is
 // exact for category, agency and commune (and any combination of them) but counts since/until by whole
@@ -27,10 +28,12 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -59,6 +62,13 @@ const formatID = "format"
 // "<FormatVersion>:<z>/<x>/<y>".
 func DocID(id string) string { return strconv.Itoa(FormatVersion) + ":" + id }
 
+// BreakdownID is the _id, in Breakdowns, of the breakdown of tile id that the tile names ref (Tile.B).
+func BreakdownID(id, ref string) string { return DocID(id) + "#" + ref }
+
+// newRef names a new breakdown document: a random name, never reused, so that a writer deletes only the
+// breakdowns it replaced or wrote in vain.
+func newRef() string { return strconv.FormatUint(rand.Uint64(), 36) }
+
 // TileOfDoc is the tile id of a DocID; false for a document of another format.
 func TileOfDoc(docID string) (string, bool) {
 	return strings.CutPrefix(docID, strconv.Itoa(FormatVersion)+":")
@@ -72,7 +82,8 @@ type Tile struct {
 	N      int       `json:"n"`           // reports in the tile
 	Points []Summary `json:"p,omitempty"` // the leaf's entries, or the inlined reports of a cluster tile
 	Cells  []Cell    `json:"c,omitempty"` // cluster levels
-	B      string    `json:"b,omitempty"` // content hash of the tile's breakdown document; "" when it has none
+	B      string    `json:"b,omitempty"` // names the tile's breakdown document (BreakdownID); "" when it has none
+	H      string    `json:"h,omitempty"` // content hash of the breakdown, so that an unchanged one is kept
 }
 
 // Cell is a cluster cell of a tile.
@@ -250,7 +261,7 @@ func (r *breakdownReader) bytes(n int) []byte {
 	return b
 }
 
-// contentHash names a document's content (Tile.B).
+// contentHash names a document's content (Tile.H).
 func contentHash(raw []byte) string {
 	sum := sha256.Sum256(raw)
 	return hex.EncodeToString(sum[:8])
@@ -359,34 +370,88 @@ type Node struct {
 	Breakdown *Breakdown
 }
 
-// Encode returns the tile document and its breakdown document (nil when the tile has none), setting
-// Tile.B to the breakdown's content hash.
-func (n *Node) Encode() (tile, breakdown []byte, err error) {
-	n.Tile.B = ""
-	if n.Breakdown != nil {
-		breakdown = encodeBreakdown(n.Breakdown)
-		n.Tile.B = contentHash(breakdown)
+// EncodeBreakdown returns the breakdown document (nil when the tile has none) and sets Tile.H to its
+// content hash. Tile.B, the breakdown document's name, is the caller's to set.
+func (n *Node) EncodeBreakdown() []byte {
+	n.Tile.H = ""
+	if n.Breakdown == nil {
+		n.Tile.B = ""
+		return nil
 	}
-	tile, err = json.Marshal(n.Tile)
-	return tile, breakdown, err
+	bd := encodeBreakdown(n.Breakdown)
+	n.Tile.H = contentHash(bd)
+	return bd
+}
+
+// split is BuildParent undone: for each child two levels down that the cluster tile n counts reports in,
+// a node that BuildParent takes for that child (the child's reports as the tile holds them: its points,
+// or its cells with their breakdown counts, at the cells' level). BuildParent of the changed children and
+// of the others' split nodes is the tile BuildParent of all the children gives, except that a tile that
+// holds cells stays so (see Service.rebuildTile).
+func split(n Node) map[string]Node {
+	t := n.Tile
+	out := map[string]Node{}
+	if t.inline() {
+		for _, p := range t.Points {
+			if p.Gone {
+				continue
+			}
+			x, y := tileXY(t.Z+2, p.Lat, p.Lng)
+			id := TileID(t.Z+2, x, y)
+			c := out[id]
+			if c.Tile.Points == nil {
+				c.Tile = Tile{Z: t.Z + 2, X: x, Y: y, Points: []Summary{}}
+			}
+			c.Tile.Points = append(c.Tile.Points, p)
+			c.Tile.N++
+			out[id] = c
+		}
+		return out
+	}
+	const shift = CellDepth - 2 // the tile's cells are CellDepth levels below it, its children 2
+	for _, cell := range t.Cells {
+		x, y := cell.X>>shift, cell.Y>>shift
+		id := TileID(t.Z+2, x, y)
+		c := out[id]
+		if c.Breakdown == nil {
+			c.Tile = Tile{Z: t.Z + 2, X: x, Y: y}
+			c.Breakdown = &Breakdown{Cells: map[[2]int][]KeyCount{}}
+			if n.Breakdown != nil {
+				c.Breakdown.Keys = n.Breakdown.Keys
+			}
+		}
+		// A cell of the child's level: BuildParent takes cells two levels up, this one.
+		xy := [2]int{cell.X << 2, cell.Y << 2}
+		c.Tile.N += cell.N
+		c.Tile.Cells = append(c.Tile.Cells, Cell{X: xy[0], Y: xy[1], N: cell.N, Lat: cell.Lat, Lng: cell.Lng})
+		if n.Breakdown != nil {
+			if kc, ok := n.Breakdown.Cells[[2]int{cell.X, cell.Y}]; ok {
+				c.Breakdown.Cells[xy] = kc
+			}
+		}
+		out[id] = c
+	}
+	return out
 }
 
 // BuildParent computes the cluster tile id from its children (leaf or cluster tiles two levels down;
 // missing children are simply absent). A child that is not inline needs its breakdown; without it the
-// child's reports are counted in the cells but not in the parent's breakdown.
+// child's reports are counted in the cells but not in the parent's breakdown. Equal children give equal
+// documents, in whatever order: the breakdown's keys are sorted, and each cell's counts by key.
 func BuildParent(id string, children []Node) Node {
 	z, x, y, _ := ParseTileID(id)
 	t := Tile{Z: z, X: x, Y: y}
+	keys, pointKey, translate := parentKeys(children)
 	type acc struct {
 		n        int
 		lat, lng float64
-		g        map[string]int
+		counts   []KeyCount // by key index in keys, unsorted, repeated keys to add up
 	}
 	cells := map[[2]int]*acc{}
 	cell := func(cx, cy int) *acc {
 		a := cells[[2]int{cx, cy}]
 		if a == nil {
-			a = &acc{g: map[string]int{}}
+			a = &acc{}
 			cells[[2]int{cx, cy}] = a
 		}
 		return a
@@ -404,7 +469,7 @@ func BuildParent(id string, children []Node) Node {
 				a.n++
 				a.lat += p.Lat
 				a.lng += p.Lng
-				a.g[groupKey(p)]++
+				a.counts = append(a.counts, KeyCount{K: pointKey[groupKey(p)], N: 1})
 				points = append(points, p)
 			}
 			continue
@@ -419,34 +484,30 @@ func BuildParent(id string, children []Node) Node {
 		if c.Breakdown == nil {
 			continue
 		}
+		tr := translate(c.Breakdown.Keys)
 		for xy, kcs := range c.Breakdown.Cells {
 			a := cell(xy[0]>>2, xy[1]>>2)
 			for _, kc := range kcs {
-				a.g[c.Breakdown.Keys[kc.K]] += kc.N
+				a.counts = append(a.counts, KeyCount{K: tr[kc.K], N: kc.N})
 			}
 		}
 	}
 	bd := &Breakdown{Cells: map[[2]int][]KeyCount{}}
-	keyIndex := map[string]int{}
+	used := make([]bool, len(keys))
 	for k, a := range cells {
 		if a.n == 0 {
 			continue
 		}
 		t.Cells = append(t.Cells, Cell{X: k[0], Y: k[1], N: a.n, Lat: round6(a.lat / float64(a.n)), Lng: round6(a.lng / float64(a.n))})
-		keys := make([]string, 0, len(a.g))
-		for gk := range a.g {
-			keys = append(keys, gk)
-		}
-		sort.Strings(keys)
-		kc := make([]KeyCount, 0, len(keys))
-		for _, gk := range keys {
-			i, ok := keyIndex[gk]
-			if !ok {
-				i = len(bd.Keys)
-				keyIndex[gk] = i
-				bd.Keys = append(bd.Keys, gk)
+		slices.SortFunc(a.counts, func(p, q KeyCount) int { return p.K - q.K })
+		kc := a.counts[:0]
+		for _, c := range a.counts {
+			if len(kc) > 0 && kc[len(kc)-1].K == c.K {
+				kc[len(kc)-1].N += c.N
+				continue
 			}
-			kc = append(kc, KeyCount{K: i, N: a.g[gk]})
+			kc = append(kc, c)
+			used[c.K] = true
 		}
 		bd.Cells[k] = kc
 	}
@@ -467,31 +528,93 @@ func BuildParent(id string, children []Node) Node {
 		t.Points = points
 		return Node{Tile: t}
 	}
-	canonicalKeys(bd)
-	return Node{Tile: t, Breakdown: bd}
-}
-
-// canonicalKeys sorts the keys of b (and renumbers the cells) so that equal breakdowns encode equally.
-func canonicalKeys(b *Breakdown) {
-	order := make([]int, len(b.Keys))
-	for i := range order {
-		order[i] = i
+	// Keep the keys some cell counts (a child's may name keys of reports that left), numbered anew.
+	renum := make([]int, len(keys))
+	for i, k := range keys {
+		if used[i] {
+			renum[i] = len(bd.Keys)
+			bd.Keys = append(bd.Keys, k)
+		}
 	}
-	sort.Slice(order, func(i, j int) bool { return b.Keys[order[i]] < b.Keys[order[j]] })
-	renum := make([]int, len(b.Keys))
-	keys := make([]string, len(b.Keys))
-	for newI, oldI := range order {
-		renum[oldI] = newI
-		keys[newI] = b.Keys[oldI]
-	}
-	b.Keys = keys
-	for xy, kcs := range b.Cells {
+	for _, kcs := range bd.Cells {
 		for i := range kcs {
 			kcs[i].K = renum[kcs[i].K]
 		}
-		sort.Slice(kcs, func(i, j int) bool { return kcs[i].K < kcs[j].K })
-		b.Cells[xy] = kcs
 	}
+	return Node{Tile: t, Breakdown: bd}
+}
+
+// parentKeys returns the sorted union of the children's breakdown keys and their inline points' group
+// keys, the index in it of each point key, and a function giving, for a child's breakdown keys, the index
+// in it of each. Children split from one tile share their key list, which is then read once.
+func parentKeys(children []Node) (keys []string, pointKey map[string]int, translate func([]string) []int) {
+	type list struct {
+		first *string
+		n     int
+	}
+	var lists [][]string
+	seen := map[list]bool{}
+	points := map[string]bool{}
+	for _, c := range children {
+		switch {
+		case c.Tile.inline():
+			for _, p := range c.Tile.Points {
+				if !p.Gone {
+					points[groupKey(p)] = true
+				}
+			}
+		case c.Breakdown != nil && len(c.Breakdown.Keys) > 0:
+			if l := (list{&c.Breakdown.Keys[0], len(c.Breakdown.Keys)}); !seen[l] {
+				seen[l] = true
+				lists = append(lists, c.Breakdown.Keys)
+			}
+		}
+	}
+	if len(points) > 0 {
+		lists = append(lists, slices.Sorted(maps.Keys(points)))
+	}
+	for _, l := range lists {
+		if !slices.IsSorted(l) {
+			l = slices.Sorted(slices.Values(l))
+		}
+		keys = mergeSorted(keys, l)
+	}
+	pointKey = make(map[string]int, len(points))
+	for k := range points {
+		pointKey[k], _ = slices.BinarySearch(keys, k)
+	}
+	translations := map[list][]int{}
+	translate = func(l []string) []int {
+		if len(l) == 0 {
+			return nil
+		}
+		if tr, ok := translations[list{&l[0], len(l)}]; ok {
+			return tr
+		}
+		tr := make([]int, len(l))
+		for i, k := range l {
+			tr[i], _ = slices.BinarySearch(keys, k)
+		}
+		translations[list{&l[0], len(l)}] = tr
+		return tr
+	}
+	return keys, pointKey, translate
+}
+
+// mergeSorted returns the sorted union of two sorted lists of distinct strings.
+func mergeSorted(a, b []string) []string {
+	out := make([]string, 0, max(len(a), len(b)))
+	for len(a) > 0 && len(b) > 0 {
+		switch {
+		case a[0] < b[0]:
+			out, a = append(out, a[0]), a[1:]
+		case b[0] < a[0]:
+			out, b = append(out, b[0]), b[1:]
+		default:
+			out, a, b = append(out, a[0]), a[1:], b[1:]
+		}
+	}
+	return append(append(out, a...), b...)
 }
 
 func round6(v float64) float64 { return math.Round(v*1e6) / 1e6 }

@@ -1,10 +1,13 @@
 package publicmap
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sort"
+	"strings"
 	"testing"
 	"time"
 )
@@ -27,8 +30,8 @@ func synthetic(n int) []Summary {
 }
 
 // pyramid builds the tiles of the summaries in memory, as Rebuild and the benchmark do, checking that every
-// document goes to Tiles or Breakdowns under the DocID of its tile. It returns the documents by collection
-// and tile id, and the decoded tiles.
+// tile goes to Tiles under its DocID and every breakdown to Breakdowns under the BreakdownID its tile names.
+// It returns the documents by collection and tile id, and the decoded tiles.
 func pyramid(t *testing.T, points []Summary) (map[Collection]map[string][]byte, map[string]Node) {
 	t.Helper()
 	leaves := map[string]*Tile{}
@@ -41,6 +44,7 @@ func pyramid(t *testing.T, points []Summary) (map[Collection]map[string][]byte, 
 		leaves[id].Points = append(leaves[id].Points, p)
 	}
 	docs := map[Collection]map[string][]byte{}
+	refs := map[string]string{}
 	err := BuildPyramid(leaves, func(c Collection, batch map[string][]byte) error {
 		if len(batch) > pyramidBatch {
 			t.Errorf("batch of %d documents", len(batch))
@@ -52,9 +56,13 @@ func pyramid(t *testing.T, points []Summary) (map[Collection]map[string][]byte, 
 			docs[c] = map[string][]byte{}
 		}
 		for key, d := range batch {
-			id, ok := TileOfDoc(key)
-			if _, _, _, err := ParseTileID(id); !ok || err != nil || DocID(id) != key {
-				t.Fatalf("%s: _id %q is not the DocID of a tile", c, key)
+			doc, ref, isBreakdown := strings.Cut(key, "#")
+			id, ok := TileOfDoc(doc)
+			if _, _, _, err := ParseTileID(id); !ok || err != nil || isBreakdown != (c == Breakdowns) || DocID(id) != doc {
+				t.Fatalf("%s: _id %q is not the DocID or BreakdownID of a tile", c, key)
+			}
+			if isBreakdown {
+				refs[id] = ref
 			}
 			if _, dup := docs[c][id]; dup {
 				t.Errorf("%s %s handed over twice", c, key)
@@ -82,8 +90,8 @@ func pyramid(t *testing.T, points []Summary) (map[Collection]map[string][]byte, 
 		}
 		n := Node{Tile: tile}
 		if bd, ok := docs[Breakdowns][id]; ok {
-			if contentHash(bd) != tile.B {
-				t.Errorf("%s names breakdown %s, has %s", id, tile.B, contentHash(bd))
+			if refs[id] != tile.B || contentHash(bd) != tile.H {
+				t.Errorf("%s names breakdown %s of hash %s, has %s of hash %s", id, tile.B, tile.H, refs[id], contentHash(bd))
 			}
 			if n.Breakdown, err = DecodeBreakdown(bd); err != nil {
 				t.Fatal(err)
@@ -206,13 +214,14 @@ func TestBreakdownsEncodeCanonically(t *testing.T) {
 		return out
 	}
 	a, b := BuildParent(id, children(false)), BuildParent(id, children(true))
-	ta, ba, err := a.Encode()
+	ba, bb := a.EncodeBreakdown(), b.EncodeBreakdown()
+	ta, err := json.Marshal(a.Tile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tb, bb, _ := b.Encode()
-	if string(ta) != string(tb) || string(ba) != string(bb) || a.Tile.B == "" {
-		t.Errorf("the same children in another order encode differently (hash %q)", a.Tile.B)
+	tb, _ := json.Marshal(b.Tile)
+	if string(ta) != string(tb) || string(ba) != string(bb) || a.Tile.H == "" {
+		t.Errorf("the same children in another order encode differently (hash %q)", a.Tile.H)
 	}
 	back, err := DecodeBreakdown(ba)
 	if err != nil || string(encodeBreakdown(back)) != string(ba) {
@@ -325,5 +334,253 @@ func TestBreakdownCacheKeepsItsBudget(t *testing.T) {
 	c.put("huge", "h", b, 1000)
 	if c.get("huge", "h") != nil || c.size != 50 {
 		t.Error("an entry above the budget was kept")
+	}
+}
+
+// TestSplitRebuildsAsFromAllChildren: a tile rebuilt from its changed child and the split of its stored
+// form is the tile built from all its children, at every level above a changed leaf, as reports are added,
+// taken off, and a sparse tile's reports outgrow InlineMax; when the tile might carry its reports inline
+// again, the rebuild is told to read all the children.
+func TestSplitRebuildsAsFromAllChildren(t *testing.T) {
+	points := synthetic(3000)
+	_, nodes := pyramid(t, points)
+	dense := LeafOf(points[1].Lat, points[1].Lng)
+	sparse := LeafOf(points[0].Lat, points[0].Lng) // Móng Cái
+	many := func(leaf string, n int) []Summary {
+		z, x, y, _ := ParseTileID(leaf)
+		w, so, e, no := tileBounds(z, x, y)
+		out := make([]Summary, n)
+		for i := range out {
+			out[i] = Summary{Code: fmt.Sprintf("QN-NEW-%04d", i), Lat: round6(so + (no-so)*float64(i+1)/float64(n+2)),
+				Lng: round6(w + (e-w)/2), Category: "garbage", Agency: "ubnd-9", Commune: "06999", Received: 20251201, V: 1}
+		}
+		return out
+	}
+	steps := []struct {
+		name string
+		leaf string
+		edit func(tile *Tile)
+	}{
+		{"a report added to a dense leaf", dense, func(tl *Tile) { tl.SetEntry(many(dense, 1)[0]) }},
+		{"a report taken off", dense, func(tl *Tile) {
+			p := tl.Points[0]
+			p.V++
+			p.Gone = true
+			tl.SetEntry(p)
+		}},
+		{"a sparse leaf outgrows InlineMax", sparse, func(tl *Tile) {
+			for _, p := range many(sparse, InlineMax+1) {
+				tl.SetEntry(p)
+			}
+		}},
+		{"and falls back under it", sparse, func(tl *Tile) {
+			for _, p := range many(sparse, InlineMax+1) {
+				p.V, p.Gone = 2, true
+				tl.SetEntry(p)
+			}
+		}},
+	}
+	encode := func(n Node) string {
+		bd := n.EncodeBreakdown()
+		n.Tile.B = ""
+		tile, _ := json.Marshal(n.Tile)
+		return string(tile) + "|" + hex.EncodeToString(bd)
+	}
+	fullRebuilds := 0
+	for _, st := range steps {
+		leaf := nodes[st.leaf].Tile
+		leaf.Points = append([]Summary(nil), leaf.Points...)
+		st.edit(&leaf)
+		nodes[st.leaf] = Node{Tile: leaf}
+		for child, p := st.leaf, ParentOf(st.leaf); p != ""; child, p = p, ParentOf(p) {
+			var all []Node
+			for _, c := range Children(p) {
+				if n, ok := nodes[c]; ok {
+					all = append(all, n)
+				}
+			}
+			want := BuildParent(p, all)
+			parts := []Node{nodes[child]}
+			for cid, n := range split(nodes[p]) {
+				if cid != child {
+					parts = append(parts, n)
+				}
+			}
+			got := BuildParent(p, parts)
+			mayInline := !got.Tile.inline() && got.Tile.Z >= InlineMinLevel && got.Tile.N <= InlineMax
+			if mayInline {
+				fullRebuilds++
+			}
+			if !mayInline && encode(got) != encode(want) {
+				t.Errorf("%s: %s rebuilt from its split differs from its children's:\n%s\n%s", st.name, p, encode(got), encode(want))
+			}
+			if mayInline && !want.Tile.inline() && encode(got) != encode(want) {
+				t.Errorf("%s: %s: a full rebuild was due, and the split one differs too", st.name, p)
+			}
+			nodes[p] = want
+		}
+	}
+	if fullRebuilds == 0 {
+		t.Error("falling back under InlineMax called for no full rebuild")
+	}
+}
+
+// TestBuildParentAsReference: BuildParent computes what the reference does, at every level of a pyramid,
+// with the children in any order and with a breakdown missing.
+func TestBuildParentAsReference(t *testing.T) {
+	_, nodes := pyramid(t, synthetic(4000))
+	encode := func(n Node) string {
+		bd := n.EncodeBreakdown()
+		tile, _ := json.Marshal(n.Tile)
+		return string(tile) + "|" + hex.EncodeToString(bd)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	checked := 0
+	for id, n := range nodes {
+		if n.Tile.Z == LeafLevel {
+			continue
+		}
+		var children []Node
+		for _, c := range Children(id) {
+			if cn, ok := nodes[c]; ok {
+				children = append(children, cn)
+			}
+		}
+		rng.Shuffle(len(children), func(i, j int) { children[i], children[j] = children[j], children[i] })
+		if rng.IntN(4) == 0 {
+			for i := range children {
+				if children[i].Breakdown != nil {
+					children[i].Breakdown = nil
+					break
+				}
+			}
+		}
+		if got, want := encode(BuildParent(id, children)), encode(referenceParent(id, children)); got != want {
+			t.Fatalf("%s:\n%s\nwant\n%s", id, got, want)
+		}
+		checked++
+	}
+	if checked < 50 {
+		t.Errorf("%d tiles checked", checked)
+	}
+}
+
+// referenceParent is BuildParent as first written, with maps of keys: what BuildParent must compute.
+func referenceParent(id string, children []Node) Node {
+	z, x, y, _ := ParseTileID(id)
+	t := Tile{Z: z, X: x, Y: y}
+	type acc struct {
+		n        int
+		lat, lng float64
+		g        map[string]int
+	}
+	cells := map[[2]int]*acc{}
+	cell := func(cx, cy int) *acc {
+		a := cells[[2]int{cx, cy}]
+		if a == nil {
+			a = &acc{g: map[string]int{}}
+			cells[[2]int{cx, cy}] = a
+		}
+		return a
+	}
+	var points []Summary
+	allInline := true
+	for _, c := range children {
+		t.N += c.Tile.N
+		if c.Tile.inline() {
+			for _, p := range c.Tile.Points {
+				if p.Gone {
+					continue
+				}
+				a := cell(tileXY(z+CellDepth, p.Lat, p.Lng))
+				a.n++
+				a.lat += p.Lat
+				a.lng += p.Lng
+				a.g[groupKey(p)]++
+				points = append(points, p)
+			}
+			continue
+		}
+		allInline = false
+		for _, cc := range c.Tile.Cells {
+			a := cell(cc.X>>2, cc.Y>>2)
+			a.n += cc.N
+			a.lat += cc.Lat * float64(cc.N)
+			a.lng += cc.Lng * float64(cc.N)
+		}
+		if c.Breakdown == nil {
+			continue
+		}
+		for xy, kcs := range c.Breakdown.Cells {
+			a := cell(xy[0]>>2, xy[1]>>2)
+			for _, kc := range kcs {
+				a.g[c.Breakdown.Keys[kc.K]] += kc.N
+			}
+		}
+	}
+	bd := &Breakdown{Cells: map[[2]int][]KeyCount{}}
+	keyIndex := map[string]int{}
+	for k, a := range cells {
+		if a.n == 0 {
+			continue
+		}
+		t.Cells = append(t.Cells, Cell{X: k[0], Y: k[1], N: a.n, Lat: round6(a.lat / float64(a.n)), Lng: round6(a.lng / float64(a.n))})
+		keys := make([]string, 0, len(a.g))
+		for gk := range a.g {
+			keys = append(keys, gk)
+		}
+		sort.Strings(keys)
+		kc := make([]KeyCount, 0, len(keys))
+		for _, gk := range keys {
+			i, ok := keyIndex[gk]
+			if !ok {
+				i = len(bd.Keys)
+				keyIndex[gk] = i
+				bd.Keys = append(bd.Keys, gk)
+			}
+			kc = append(kc, KeyCount{K: i, N: a.g[gk]})
+		}
+		bd.Cells[k] = kc
+	}
+	sort.Slice(t.Cells, func(i, j int) bool {
+		if t.Cells[i].Y != t.Cells[j].Y {
+			return t.Cells[i].Y < t.Cells[j].Y
+		}
+		return t.Cells[i].X < t.Cells[j].X
+	})
+	if t.Cells == nil {
+		t.Cells = []Cell{}
+	}
+	if z >= InlineMinLevel && allInline && t.N <= InlineMax {
+		if points == nil {
+			points = []Summary{}
+		}
+		sort.Slice(points, func(i, j int) bool { return points[i].Code < points[j].Code })
+		t.Points = points
+		return Node{Tile: t}
+	}
+	referenceCanonicalKeys(bd)
+	return Node{Tile: t, Breakdown: bd}
+}
+
+func referenceCanonicalKeys(b *Breakdown) {
+	order := make([]int, len(b.Keys))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(i, j int) bool { return b.Keys[order[i]] < b.Keys[order[j]] })
+	renum := make([]int, len(b.Keys))
+	keys := make([]string, len(b.Keys))
+	for newI, oldI := range order {
+		renum[oldI] = newI
+		keys[newI] = b.Keys[oldI]
+	}
+	b.Keys = keys
+	for xy, kcs := range b.Cells {
+		for i := range kcs {
+			kcs[i].K = renum[kcs[i].K]
+		}
+		sort.Slice(kcs, func(i, j int) bool { return kcs[i].K < kcs[j].K })
+		b.Cells[xy] = kcs
 	}
 }
