@@ -75,7 +75,7 @@ func mapBenchmark(results *[]Result, base, mongoURI, database string, n, rounds 
 					b = box(lat+(pan.Float64()-0.5)*0.1, lng+(pan.Float64()-0.5)*0.16, zoom)
 				}
 				var ids []string
-				level, ids = publicmap.Plan(b, zoom)
+				level, ids = publicmap.Plan(b, zoom, !q.f.IsZero())
 				tiles = max(tiles, len(ids))
 				u := fmt.Sprintf("%s/v1/public/map?bbox=%f,%f,%f,%f&zoom=%d", base, b.MinLng, b.MinLat, b.MaxLng, b.MaxLat, zoom)
 				if q.f.Category != "" {

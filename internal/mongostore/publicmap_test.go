@@ -177,23 +177,23 @@ func TestPublicStatsOnAKnownSet(t *testing.T) {
 	}
 }
 
-// TestConcurrentPublication races reports into the same tiles: the version arbitration of UpdateDoc keeps
-// every report.
+// TestConcurrentPublication races reports into the same tiles, over InlineMax reports already there (so
+// that the tiles above them have breakdowns): the version arbitration of UpdateDoc keeps every report, and
+// the breakdowns follow.
 func TestConcurrentPublication(t *testing.T) {
 	t.Parallel()
 	s := openTestStore(t)
 	svc := publicService(t, s)
 	ctx := testenv.Context(t)
+	base := denseItems(svc, 0, publicmap.InlineMax+1, "garbage")
+	if err := svc.SyncAll(ctx, base); err != nil {
+		t.Fatal(err)
+	}
 	const n = 20
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r, tk := resolvedReport(svc, i+1, "road_damage", 4)
-			errs <- svc.Sync(context.Background(), r, tk)
-		}()
+	for _, it := range denseItems(svc, len(base), n, "road_damage") {
+		wg.Go(func() { errs <- svc.Sync(context.Background(), it.Report, it.Ticket) })
 	}
 	wg.Wait()
 	close(errs)
@@ -203,43 +203,46 @@ func TestConcurrentPublication(t *testing.T) {
 		}
 	}
 	box := publicmap.BBox{MinLng: 106.9, MinLat: 20.9, MaxLng: 107.2, MaxLat: 21.0}
-	for _, zoom := range []int{8, 10, 12, 16} {
-		res, _, err := svc.Map(ctx, box, zoom, publicmap.Filter{}, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		total := 0
-		for _, f := range res.Features {
-			total += max(f.Count, 1)
-		}
-		if total != n {
-			t.Errorf("zoom %d: %d reports, want %d", zoom, total, n)
-		}
-	}
-	// The breakdowns that filtered clusters read followed the tiles.
-	for cat, want := range map[string]int{"road_damage": n, "garbage": 0} {
-		res, _, err := svc.Map(ctx, box, 8, publicmap.Filter{Category: cat}, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		total := 0
-		for _, f := range res.Features {
-			total += f.Count
-		}
-		if total != want {
-			t.Errorf("zoom 8, %s: %d reports, want %d", cat, total, want)
+	for _, q := range []struct {
+		f    publicmap.Filter
+		want int
+	}{{publicmap.Filter{}, len(base) + n}, {publicmap.Filter{Category: "road_damage"}, n}, {publicmap.Filter{Category: "garbage"}, len(base)}} {
+		for _, zoom := range []int{8, 10, 12, 16} {
+			res, _, err := svc.Map(ctx, box, zoom, q.f, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			total := 0
+			for _, f := range res.Features {
+				total += max(f.Count, 1)
+			}
+			if total != q.want {
+				t.Errorf("zoom %d, %+v: %d reports, want %d", zoom, q.f, total, q.want)
+			}
 		}
 	}
 	breakdownsAllNamed(t, s) // those of the attempts that lost were deleted, as were those replaced
 	// Rebuild from the records gives the same answer.
-	if got, err := svc.Rebuild(ctx); err != nil || got != n {
+	if got, err := svc.Rebuild(ctx); err != nil || got != len(base)+n {
 		t.Fatalf("Rebuild: %d %v", got, err)
 	}
-	res, _, _ := svc.Map(ctx, box, 8, publicmap.Filter{}, "")
-	if len(res.Features) == 0 || res.Features[0].Count == 0 {
+	res, _, _ := svc.Map(ctx, box, 8, publicmap.Filter{Category: "road_damage"}, "")
+	if len(res.Features) != 1 || res.Features[0].Count != n {
 		t.Errorf("after rebuild: %+v", res.Features)
 	}
 	breakdownsAllNamed(t, s)
+}
+
+// denseItems are n resolved reports of a category numbered from first, in a 400 × 200 m area at Bãi Cháy
+// (one z10 tile).
+func denseItems(svc *publicmap.Service, first, n int, category string) []publicmap.Item {
+	var items []publicmap.Item
+	for i := first; i < first+n; i++ {
+		r, tk := resolvedReport(svc, i+1, category, 4)
+		r.Location.Lat, r.Location.Lng = 20.95+float64(i%20)*0.0002, 107.05+float64(i/20)*0.0002
+		items = append(items, publicmap.Item{Report: r, Ticket: tk})
+	}
+	return items
 }
 
 // breakdownsAllNamed checks that every document in map_breakdowns is the breakdown its tile names.
@@ -286,7 +289,7 @@ func TestUpgradeRebuildsTilesOfAnotherFormat(t *testing.T) {
 		t.Fatal(err)
 	}
 	box := publicmap.BBox{MinLng: 106.9, MinLat: 20.9, MaxLng: 107.2, MaxLat: 21.0}
-	_, top := publicmap.Plan(box, 8)
+	_, top := publicmap.Plan(box, 8, false)
 	otherFormat := fmt.Sprintf("%d:%s", publicmap.FormatVersion-1, top[0])
 	stray := publicmap.DocID(publicmap.LeafOf(21.5, 107.9)) // Móng Cái, where no report is
 	strayDoc := []byte(`{"z":18,"x":1,"y":1,"n":1,"p":[{"c":"QN-GHOST","y":21.5,"x":107.9,"v":1}]}`)
@@ -346,20 +349,16 @@ func TestUpgradeRebuildsTilesOfAnotherFormat(t *testing.T) {
 }
 
 // TestMapLayout: a published report's documents are where a reader looks for them, by _id: its record in
-// public_reports, its leaf and the five cluster tiles above it in map_tiles, the breakdowns of the cluster
-// tiles that do not carry their reports (the top level's at least) in map_breakdowns, the day documents in stats; and there is no
-// other map collection.
+// public_reports, its leaf and the five cluster tiles above it in map_tiles, the breakdowns that the
+// cluster tiles holding more than InlineMax reports name in map_breakdowns (not the top level's: it has
+// none), the day documents in stats; and there is no other map collection.
 func TestMapLayout(t *testing.T) {
 	t.Parallel()
 	s := openTestStore(t)
 	svc := publicService(t, s)
 	ctx := testenv.Context(t)
-	var items []publicmap.Item
-	for i := range 12 {
-		r, tk := resolvedReport(svc, i+1, "road_damage", 4)
-		items = append(items, publicmap.Item{Report: r, Ticket: tk})
-	}
-	for _, batch := range [][]publicmap.Item{items[:6], items[6:]} {
+	items := denseItems(svc, 0, publicmap.InlineMax+1, "road_damage")
+	for _, batch := range [][]publicmap.Item{items[:100], items[100:]} {
 		if err := svc.SyncAll(ctx, batch); err != nil {
 			t.Fatal(err)
 		}
@@ -368,7 +367,6 @@ func TestMapLayout(t *testing.T) {
 	if _, err := s.Doc(ctx, publicmap.Records, r.Code); err != nil {
 		t.Errorf("record %s: %v", r.Code, err)
 	}
-	topBreakdown := false
 	for id := publicmap.LeafOf(r.Location.Lat, r.Location.Lng); id != ""; id = publicmap.ParentOf(id) {
 		raw, err := s.Doc(ctx, publicmap.Tiles, publicmap.DocID(id))
 		if err != nil {
@@ -381,17 +379,19 @@ func TestMapLayout(t *testing.T) {
 		if publicmap.TileID(tile.Z, tile.X, tile.Y) != id || tile.N == 0 {
 			t.Errorf("document %s holds tile %d/%d/%d with %d reports", publicmap.DocID(id), tile.Z, tile.X, tile.Y, tile.N)
 		}
-		_, err = s.Doc(ctx, publicmap.Breakdowns, publicmap.BreakdownID(id, tile.B))
-		switch {
-		case tile.B == "":
-		case err != nil:
-			t.Errorf("breakdown %s: %v", id, err)
-		case tile.Z == publicmap.TopLevel:
-			topBreakdown = true
+		wantBreakdown := tile.Z > publicmap.TopLevel && tile.Z < publicmap.LeafLevel && tile.N > publicmap.InlineMax
+		if (tile.B != "") != wantBreakdown {
+			t.Errorf("tile %s with %d reports names breakdown %q", id, tile.N, tile.B)
 		}
-	}
-	if !topBreakdown {
-		t.Errorf("the top-level tile has no breakdown") // levels below InlineMinLevel always count in cells
+		if tile.Z == publicmap.TopLevel+2 && tile.N != len(items) {
+			t.Errorf("the reports fell in more than one z10 tile: %s holds %d", id, tile.N)
+		}
+		if tile.B == "" {
+			continue
+		}
+		if _, err := s.Doc(ctx, publicmap.Breakdowns, publicmap.BreakdownID(id, tile.B)); err != nil {
+			t.Errorf("breakdown %s: %v", id, err)
+		}
 	}
 	breakdownsAllNamed(t, s)
 	day := publicmap.StatsDayID(r.CreatedAt.In(vn).Format(time.DateOnly), publicmap.ByAgency)

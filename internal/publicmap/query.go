@@ -126,15 +126,21 @@ func LevelFor(zoom int) int {
 func clusterLevel(zoom int) int { return min(zoom+2, 22) }
 
 // Plan returns the level and the _ids of the tiles a query reads (none when the box misses the Extent).
-func Plan(b BBox, zoom int) (int, []string) {
+// A filtered query reads the level below the top instead of the top, whose tiles have no breakdown: at
+// most the 35 tiles of that level over the Extent.
+func Plan(b BBox, zoom int, filtered bool) (int, []string) {
+	top := TopLevel
+	if filtered {
+		top = TopLevel + 2
+	}
 	clip, ok := b.intersect(Extent)
 	if !ok {
-		return LevelFor(zoom), nil
+		return max(LevelFor(zoom), top), nil
 	}
-	for level := LevelFor(zoom); ; level -= 2 {
+	for level := max(LevelFor(zoom), top); ; level -= 2 {
 		x0, y0 := tileXY(level, clip.MaxLat, clip.MinLng)
 		x1, y1 := tileXY(level, clip.MinLat, clip.MaxLng)
-		if (x1-x0+1)*(y1-y0+1) > maxTiles && level > TopLevel {
+		if (x1-x0+1)*(y1-y0+1) > maxTiles && level > top {
 			continue
 		}
 		ids := make([]string, 0, (x1-x0+1)*(y1-y0+1))

@@ -353,7 +353,8 @@ func (s *Service) rebuilt(ctx context.Context, id string, raw []byte, old Tile, 
 			return Node{}, err
 		}
 		parent.Breakdown = bds[id]
-		full = parent.Breakdown == nil // a later rebuild replaced it: this attempt will lose, but build right
+		// A later rebuild replaced it: this attempt will lose, but build right.
+		full = parent.Breakdown == nil && old.B != ""
 	}
 	if !full {
 		ids := make([]string, 0, len(changed))
@@ -673,7 +674,7 @@ type MapResult struct {
 // ETag it returns only the ETag (NotModified set). It returns fault.ErrUnavailable when the database
 // does not answer.
 func (s *Service) Map(ctx context.Context, b BBox, zoom int, f Filter, etag string) (res MapResult, notModified bool, err error) {
-	_, ids := Plan(b, zoom)
+	_, ids := Plan(b, zoom, !f.IsZero())
 	docs, err := s.readTiles(ctx, ids)
 	if err != nil {
 		return MapResult{}, false, err

@@ -14,6 +14,8 @@ package publicmap
 //     written once and never changed, as a new document (in Breakdowns, _id BreakdownID) that the tile
 //     names (Tile.B) when it replaces the tile's previous breakdown, which is then deleted: a tile read
 //     fresh at every query names the current breakdown, which each process caches by that name.
+//     Top-level tiles have none: theirs would hold the variety of the whole province and be rewritten by
+//     every publication. A filtered query reads the level below instead (see Plan).
 //
 // A cluster tile is a function of its 16 children two levels down: each child's reports land in the
 // tile's cells over that child, and nowhere else. So when children change, the tile is rebuilt from the
@@ -25,11 +27,14 @@ package publicmap
 // months of receipt, and positions a filtered cluster at the cell's unfiltered mean.
 
 import (
+	"bytes"
+	"compress/flate"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"math"
 	"math/rand/v2"
@@ -108,17 +113,31 @@ type Breakdown struct {
 // KeyCount is the number of reports of a cell with the key Keys[K].
 type KeyCount struct{ K, N int }
 
-// The stored form of a breakdown is binary: its keys cut at "|" into parts, each distinct part stored once
-// (most keys share their category, agency, commune and month with many others), then every cell as its
-// key-count pairs. All numbers are unsigned varints:
+// The stored form of a breakdown is a format byte, then this binary form compressed with DEFLATE (its
+// numbers repeat a lot): its keys cut at "|" into parts, each distinct part stored once (most keys share
+// their category, agency, commune and month with many others), then every cell as its key-count pairs.
+// All numbers are unsigned varints:
 //
-//	format (1)
 //	parts: count, then each as length and bytes, sorted
 //	keys: count, then each as its number of parts and their indexes
 //	cells, sorted by y then x: count, then each as x, y, number of pairs, then each pair as the key's
 //	index minus the previous pair's (pairs are sorted by key) and the count
 const breakdownFormat = 1
 
+// maxBreakdownSize bounds a breakdown's binary form: a document that inflates to more is refused as corrupt.
+const maxBreakdownSize = 64 << 20
+
+// storedBreakdown compresses a breakdown's binary form into its stored form.
+func storedBreakdown(body []byte) []byte {
+	var buf bytes.Buffer
+	buf.WriteByte(breakdownFormat)
+	w, _ := flate.NewWriter(&buf, flate.BestSpeed) // fails only for a bad level
+	_, _ = w.Write(body)                           // writes to a bytes.Buffer do not fail
+	_ = w.Close()
+	return buf.Bytes()
+}
+
+// encodeBreakdown is the binary form of b.
 func encodeBreakdown(b *Breakdown) []byte {
 	partIndex := map[string]int{}
 	for _, k := range b.Keys {
@@ -131,8 +150,7 @@ func encodeBreakdown(b *Breakdown) []byte {
 		parts = append(parts, p)
 	}
 	sort.Strings(parts)
-	out := []byte{breakdownFormat}
-	out = binary.AppendUvarint(out, uint64(len(parts)))
+	out := binary.AppendUvarint(nil, uint64(len(parts)))
 	for i, p := range parts {
 		partIndex[p] = i
 		out = binary.AppendUvarint(out, uint64(len(p)))
@@ -177,7 +195,22 @@ func DecodeBreakdown(raw []byte) (*Breakdown, error) {
 	if len(raw) == 0 || raw[0] != breakdownFormat {
 		return nil, fmt.Errorf("decode breakdown: not of format %d", breakdownFormat)
 	}
-	r := breakdownReader{buf: raw[1:]}
+	src := bytes.NewReader(raw[1:])
+	body, err := io.ReadAll(io.LimitReader(flate.NewReader(src), maxBreakdownSize+1))
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("decode breakdown: %w", err)
+	case len(body) > maxBreakdownSize:
+		return nil, fmt.Errorf("decode breakdown: over %d bytes", maxBreakdownSize)
+	case src.Len() > 0:
+		return nil, fmt.Errorf("decode breakdown: %d bytes after the end", src.Len())
+	}
+	return decodeBreakdown(body)
+}
+
+// decodeBreakdown reads the binary form of a breakdown.
+func decodeBreakdown(body []byte) (*Breakdown, error) {
+	r := breakdownReader{buf: body}
 	parts := make([]string, r.count(1))
 	for i := range parts {
 		parts[i] = string(r.bytes(r.count(1)))
@@ -261,7 +294,7 @@ func (r *breakdownReader) bytes(n int) []byte {
 	return b
 }
 
-// contentHash names a document's content (Tile.H).
+// contentHash names a breakdown's content (Tile.H).
 func contentHash(raw []byte) string {
 	sum := sha256.Sum256(raw)
 	return hex.EncodeToString(sum[:8])
@@ -370,17 +403,17 @@ type Node struct {
 	Breakdown *Breakdown
 }
 
-// EncodeBreakdown returns the breakdown document (nil when the tile has none) and sets Tile.H to its
-// content hash. Tile.B, the breakdown document's name, is the caller's to set.
+// EncodeBreakdown returns the breakdown document (nil when the tile has none) and sets Tile.H to the
+// hash of its content. Tile.B, the breakdown document's name, is the caller's to set.
 func (n *Node) EncodeBreakdown() []byte {
 	n.Tile.H = ""
 	if n.Breakdown == nil {
 		n.Tile.B = ""
 		return nil
 	}
-	bd := encodeBreakdown(n.Breakdown)
-	n.Tile.H = contentHash(bd)
-	return bd
+	body := encodeBreakdown(n.Breakdown)
+	n.Tile.H = contentHash(body)
+	return storedBreakdown(body)
 }
 
 // split is BuildParent undone: for each child two levels down that the cluster tile n counts reports in,
@@ -441,7 +474,15 @@ func split(n Node) map[string]Node {
 func BuildParent(id string, children []Node) Node {
 	z, x, y, _ := ParseTileID(id)
 	t := Tile{Z: z, X: x, Y: y}
-	keys, pointKey, translate := parentKeys(children)
+	withBreakdown := z > TopLevel
+	var (
+		keys      []string
+		pointKey  map[string]int
+		translate func([]string) []int
+	)
+	if withBreakdown {
+		keys, pointKey, translate = parentKeys(children)
+	}
 	type acc struct {
 		n        int
 		lat, lng float64
@@ -469,7 +510,9 @@ func BuildParent(id string, children []Node) Node {
 				a.n++
 				a.lat += p.Lat
 				a.lng += p.Lng
-				a.counts = append(a.counts, KeyCount{K: pointKey[groupKey(p)], N: 1})
+				if withBreakdown {
+					a.counts = append(a.counts, KeyCount{K: pointKey[groupKey(p)], N: 1})
+				}
 				points = append(points, p)
 			}
 			continue
@@ -481,7 +524,7 @@ func BuildParent(id string, children []Node) Node {
 			a.lat += cc.Lat * float64(cc.N)
 			a.lng += cc.Lng * float64(cc.N)
 		}
-		if c.Breakdown == nil {
+		if c.Breakdown == nil || !withBreakdown {
 			continue
 		}
 		tr := translate(c.Breakdown.Keys)
@@ -526,6 +569,9 @@ func BuildParent(id string, children []Node) Node {
 		}
 		sort.Slice(points, func(i, j int) bool { return points[i].Code < points[j].Code })
 		t.Points = points
+		return Node{Tile: t}
+	}
+	if !withBreakdown {
 		return Node{Tile: t}
 	}
 	// Keep the keys some cell counts (a child's may name keys of reports that left), numbered anew.
