@@ -469,3 +469,39 @@ func TestUpdateDocLosesNoChange(t *testing.T) {
 		t.Errorf("version %d after %d writes (%v)", d.V, writers*rounds, err)
 	}
 }
+
+// TestSyncAgainCompletesTheTiles: when a publication failed after writing the leaf, leaving the tile above
+// behind, syncing the report again brings that tile in line.
+func TestSyncAgainCompletesTheTiles(t *testing.T) {
+	t.Parallel()
+	s := openTestStore(t)
+	svc := publicService(t, s)
+	ctx := testenv.Context(t)
+	r, tk := resolvedReport(svc, 1, "road_damage", 4)
+	if err := svc.Sync(ctx, r, tk); err != nil {
+		t.Fatal(err)
+	}
+	z16 := publicmap.ParentOf(publicmap.LeafOf(r.Location.Lat, r.Location.Lng))
+	z, x, y, _ := publicmap.ParseTileID(z16)
+	behind := fmt.Sprintf(`{"z":%d,"x":%d,"y":%d,"n":0}`, z, x, y)
+	if err := s.PutDocs(ctx, publicmap.Tiles, map[string][]byte{publicmap.DocID(z16): []byte(behind)}); err != nil {
+		t.Fatal(err)
+	}
+	box := publicmap.BBox{MinLng: 107.04, MinLat: 20.95, MaxLng: 107.06, MaxLat: 20.96}
+	count := func() int {
+		res, _, err := svc.Map(ctx, box, 17, publicmap.Filter{}, "") // read from level 16
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(res.Features)
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("the tile left behind shows %d features", n)
+	}
+	if err := svc.Sync(ctx, r, tk); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 1 {
+		t.Errorf("after syncing again: %d features, want 1", n)
+	}
+}

@@ -217,15 +217,14 @@ func addStats(out map[string]map[string]StatEntry, code string, rec record, old 
 }
 
 func (s *Service) updateTiles(ctx context.Context, leaves map[string][]Summary) error {
-	parents := map[string]map[string]bool{} // parent → its changed children
+	parents := map[string]map[string]bool{} // parent → the children to read afresh to rebuild it
 	for id, entries := range leaves {
-		changed := false
 		err := s.Store.UpdateDoc(ctx, Tiles, DocID(id), func(raw []byte) ([]byte, error) {
 			t, err := decodeTile(raw, id)
 			if err != nil {
 				return nil, err
 			}
-			changed = false
+			changed := false
 			for _, e := range entries {
 				changed = t.SetEntry(e) || changed
 			}
@@ -237,9 +236,9 @@ func (s *Service) updateTiles(ctx context.Context, leaves map[string][]Summary) 
 		if err != nil {
 			return fmt.Errorf("update tile %s: %w", id, err)
 		}
-		if changed {
-			addChanged(parents, id)
-		}
+		// Even when the leaf did not change: a call that failed after writing it left the tiles above
+		// behind, and calling again brings them in line (a rebuild that changes nothing writes nothing).
+		addChanged(parents, id)
 	}
 	// The breakdowns a level's rebuild replaced are deleted while the levels above are rebuilt.
 	var cleanup sync.WaitGroup
