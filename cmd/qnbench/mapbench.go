@@ -28,8 +28,8 @@ import (
 // API and, in the same run, the same query done directly with the driver (publicmap.Service over the
 // store: the same tile documents read by _id, decoded and filtered, no HTTP, no JSON encoding). Unfiltered
 // queries read only the small tile documents; filtered ones (a category and the last year) also read
-// the tiles' breakdowns, which each process caches by content hash: the first such query of a process is
-// timed apart ("cold").
+// the tiles' breakdowns (at zoom 8, those of level 10: the top level has none), which each process caches:
+// the first such query of a process is timed apart ("cold").
 func mapBenchmark(results *[]Result, base, mongoURI, database string, n, rounds int) error {
 	ctx := context.Background()
 	store, err := mongostore.Open(ctx, mongoURI, database, mongostore.Options{})
@@ -128,7 +128,8 @@ func mapBenchmark(results *[]Result, base, mongoURI, database string, n, rounds 
 }
 
 // publishBenchmark times Service.Sync of new resolved reports at Bãi Cháy into the seeded pyramid: the
-// leaf patched and its five cluster ancestors rebuilt from their children and breakdowns.
+// record written, the leaf patched, its five cluster ancestors rebuilt from the changed child and their own
+// cells (with a new breakdown each but the top one), the statistics updated.
 func publishBenchmark(ctx context.Context, results *[]Result, store *mongostore.Store, note string) error {
 	places := jurisdiction.Default()
 	cat, err := catalogue.Seed(places)
@@ -155,7 +156,7 @@ func publishBenchmark(ctx context.Context, results *[]Result, store *mongostore.
 		}
 		took = append(took, time.Since(t0))
 	}
-	pnote := fmt.Sprintf("Service.Sync of %d new resolved reports one after the other at Bãi Cháy (record, leaf, 5 cluster tiles and breakdowns, statistics); load average %s; %s",
+	pnote := fmt.Sprintf("Service.Sync of %d new resolved reports one after the other at Bãi Cháy (record, leaf, 5 cluster tiles, 4 breakdowns, statistics); load average %s; %s",
 		n, loadAverage(), note)
 	*results = append(*results,
 		Result{Name: "map.publish.first", Value: round(ms(took[0])), Unit: "ms", Note: "the first, breakdowns not yet cached; " + pnote},
