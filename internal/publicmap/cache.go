@@ -5,10 +5,10 @@ import (
 	"sync"
 )
 
-// breakdownCache keeps decoded breakdowns by tile _id and content hash, least recently used out first,
-// within a budget of encoded bytes. An entry is used only when the tile document read at the same query
-// names the same hash, so the cache never serves a breakdown other than the current one: it saves reading
-// and decoding a big document that did not change, not freshness.
+// breakdownCache keeps decoded breakdowns by tile id and the name of their document (Tile.B), least
+// recently used out first, within a budget of bytes of memory. An entry is used only when the tile document
+// read at the same query names it, and a breakdown document never changes, so the cache never serves a
+// breakdown other than the current one: it saves reading and decoding a big document, not freshness.
 type breakdownCache struct {
 	mu     sync.Mutex
 	budget int
@@ -18,7 +18,7 @@ type breakdownCache struct {
 }
 
 type cacheEntry struct {
-	id, hash string
+	id, hash string // hash: the name of the breakdown's document
 	b        *Breakdown
 	size     int
 }
@@ -39,7 +39,7 @@ func (c *breakdownCache) get(id, hash string) *Breakdown {
 	return e.Value.(*cacheEntry).b
 }
 
-// put remembers b as the breakdown of tile id with the hash; size is its encoded size.
+// put remembers b as the breakdown of tile id in the document named hash; size is b.memory().
 func (c *breakdownCache) put(id, hash string, b *Breakdown, size int) {
 	if size > c.budget {
 		return

@@ -61,7 +61,7 @@ type Service struct {
 	cache     *breakdownCache
 }
 
-// CacheBytes is the budget, in encoded bytes, of each Service's cache of tile breakdowns.
+// CacheBytes is the budget, in bytes of memory, of each Service's cache of decoded tile breakdowns.
 const CacheBytes = 64 << 20
 
 func (s *Service) breakdownCache() *breakdownCache {
@@ -286,7 +286,6 @@ func (s *Service) rebuildTile(ctx context.Context, id string, changed map[string
 	var (
 		old, tile Tile
 		built     *Breakdown
-		size      int
 		wrote     bool
 		inserted  []string // breakdown documents written by the attempts
 	)
@@ -316,7 +315,7 @@ func (s *Service) rebuildTile(ctx context.Context, id string, changed map[string
 		if err != nil {
 			return nil, err
 		}
-		tile, built, size, wrote = n.Tile, n.Breakdown, len(bd), !bytes.Equal(doc, raw)
+		tile, built, wrote = n.Tile, n.Breakdown, !bytes.Equal(doc, raw)
 		if !wrote {
 			return nil, nil
 		}
@@ -336,7 +335,7 @@ func (s *Service) rebuildTile(ctx context.Context, id string, changed map[string
 	}
 	if wrote && built != nil {
 		// The parent's rebuild, next, reads it: spare it reading back what this process just wrote.
-		s.breakdownCache().put(id, tile.B, built, size)
+		s.breakdownCache().put(id, tile.B, built, built.memory())
 	}
 	return garbage, nil
 }
@@ -478,7 +477,7 @@ func (s *Service) breakdowns(ctx context.Context, tiles []Tile) (_ map[string]*B
 		id := byKey[key]
 		out[id] = b
 		_, ref, _ := strings.Cut(key, "#")
-		cache.put(id, ref, b, len(raw))
+		cache.put(id, ref, b, b.memory())
 	}
 	return out, len(docs) == len(keys), nil
 }

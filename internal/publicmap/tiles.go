@@ -110,6 +110,18 @@ type Breakdown struct {
 	Cells map[[2]int][]KeyCount
 }
 
+// memory estimates the bytes b takes in memory: its keys, and per cell a map entry and its counts.
+func (b *Breakdown) memory() int {
+	n := 48
+	for _, k := range b.Keys {
+		n += 16 + len(k)
+	}
+	for _, kc := range b.Cells {
+		n += 64 + 16*len(kc)
+	}
+	return n
+}
+
 // KeyCount is the number of reports of a cell with the key Keys[K].
 type KeyCount struct{ K, N int }
 
