@@ -20,7 +20,8 @@ package publicmap
 // A cluster tile is a function of its 16 children two levels down: each child's reports land in the
 // tile's cells over that child, and nowhere else. So when children change, the tile is rebuilt from the
 // changed children, read afresh, and its own cells (and breakdown) over the others (see split). A map
-// query at zoom Z reads at most a dozen tiles of one level (see LevelFor), each by _id.
+// query at zoom Z reads at most a dozen tiles of one level (see LevelFor; a filtered one at the lowest
+// zooms, the 35 of level 10 over the province), each by _id.
 //
 // Trade-off of the filters: points are filtered exactly; clusters are filtered on the breakdown, which is
 // exact for category, agency and commune (and any combination of them) but counts since/until by whole
