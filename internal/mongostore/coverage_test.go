@@ -22,7 +22,6 @@ type queryShape struct {
 	Filter     []string
 	Sort       []string
 	ByID       bool
-	OneOff     bool // a migration's scan, run once per database (comment oneOffScan)
 }
 
 func (q queryShape) String() string {
@@ -48,9 +47,7 @@ func shapesOf(name string, cmd bson.Raw) []queryShape {
 	col, _ := cmd.Lookup(name).StringValueOK()
 	shape := func(filter, sort bson.Raw) queryShape {
 		_, err := filter.LookupErr("_id")
-		comment, _ := cmd.Lookup("comment").StringValueOK()
-		return queryShape{Collection: col, Command: name, Filter: fieldsOf(filter), Sort: keysOf(sort), ByID: err == nil,
-			OneOff: comment == oneOffScan}
+		return queryShape{Collection: col, Command: name, Filter: fieldsOf(filter), Sort: keysOf(sort), ByID: err == nil}
 	}
 	doc := func(v bson.RawValue) bson.Raw { d, _ := v.DocumentOK(); return d }
 	switch name {
@@ -130,7 +127,7 @@ func covered(q queryShape) bool {
 	if len(q.Filter) == 0 && smallCollections[q.Collection] {
 		return true
 	}
-	if q.ByID || q.OneOff {
+	if q.ByID {
 		return true // a top-level _id condition picks the documents; the others only guard them
 	}
 	candidates := [][]string{{"_id"}}

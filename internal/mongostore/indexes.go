@@ -68,12 +68,6 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 			return fmt.Errorf("create indexes on %s: %w", col, err)
 		}
 	}
-	if err := s.migrateDeviceSets(ctx); err != nil {
-		return err
-	}
-	if err := s.migrateShardedDeviceSets(ctx); err != nil {
-		return err
-	}
 	return s.migrateProvinceQueue(ctx)
 }
 

@@ -23,8 +23,6 @@ import (
 	"github.com/quangninh/feedback/internal/report"
 	"github.com/quangninh/feedback/internal/testenv"
 	"github.com/quangninh/feedback/internal/workcal"
-
-	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // pushRig is a store, an FCM stand-in reached through the real firebase-admin-go client, and a way to
@@ -389,73 +387,6 @@ func TestParkedAfterMaxAttemptsAndAdminRetry(t *testing.T) {
 	}
 }
 
-// TestDevicesFollowTheirUser: a token registered again moves to the new user; forgetting a user's
-// devices leaves others'.
-func TestDevicesFollowTheirUser(t *testing.T) {
-	g := newPushRig(t)
-	ctx := testenv.Context(t)
-	g.device("u1", "tok-shared", "vi")
-	g.device("u2", "tok-shared", "en")
-	g.device("u1", "tok-u1", "vi")
-	if ds, _ := g.s.DevicesOf(ctx, []string{"u1"}); len(ds) != 1 || ds[0].Token != "tok-u1" {
-		t.Errorf("u1 still has a token that moved to u2: %+v", ds)
-	}
-	if err := g.s.DeleteUserDevice(ctx, "u1", "tok-shared"); err != nil {
-		t.Fatal(err)
-	}
-	if ds, _ := g.s.DevicesOf(ctx, []string{"u2"}); len(ds) != 1 || ds[0].Language != "en" {
-		t.Errorf("u2's devices %+v", ds)
-	}
-	if err := g.s.DeleteUserDevices(ctx, "u1"); err != nil {
-		t.Fatal(err)
-	}
-	if ds, _ := g.s.DevicesOf(ctx, []string{"u1", "u2"}); len(ds) != 1 || ds[0].UserID != "u2" {
-		t.Errorf("after forgetting u1: %+v", ds)
-	}
-}
-
-// TestDeviceSetsMigration: devices written before device sets existed become their users' sets once.
-func TestDeviceSetsMigration(t *testing.T) {
-	g := newPushRig(t)
-	ctx := testenv.Context(t)
-	now := time.Now().UTC().Truncate(time.Millisecond)
-	if _, err := g.s.db.Collection(colDevices).InsertMany(ctx, []any{
-		deviceDoc{Token: "old-a1", UserID: "old-a", Platform: "android", Language: "vi", UpdatedAt: now},
-		deviceDoc{Token: "old-a2", UserID: "old-a", Platform: "ios", Language: "en", UpdatedAt: now},
-		deviceDoc{Token: "old-b1", UserID: "old-b", Platform: "web", Language: "vi", UpdatedAt: now},
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := g.s.db.Collection(colMigrations).DeleteOne(ctx, byID("device-sets")); err != nil {
-		t.Fatal(err)
-	}
-	if err := g.s.EnsureIndexes(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ds, err := g.s.DevicesOf(ctx, []string{"old-a", "old-b", "nobody"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]string{}
-	for _, d := range ds {
-		got[d.Token] = d.UserID + "/" + string(d.Platform) + "/" + d.Language
-	}
-	want := map[string]string{"old-a1": "old-a/android/vi", "old-a2": "old-a/ios/en", "old-b1": "old-b/web/vi"}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("migrated devices %v, want %v", got, want)
-	}
-	// Done once: a device set changed afterwards is not overwritten by a second run.
-	if err := g.s.DeleteUserDevice(ctx, "old-b", "old-b1"); err != nil {
-		t.Fatal(err)
-	}
-	if err := g.s.EnsureIndexes(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if ds, _ := g.s.DevicesOf(ctx, []string{"old-b"}); len(ds) != 0 {
-		t.Errorf("second run re-created %+v", ds)
-	}
-}
-
 // TestDispatcherQueuesNewReports: a new report's ticket enters its agency's queue from its outbox (intake
 // writes none): by the dispatcher, also when the hint was lost (re-created by the sweep), and not when the
 // report has left the queue's statuses by the time its hint is handled.
@@ -498,82 +429,6 @@ func TestDispatcherQueuesNewReports(t *testing.T) {
 	g.drain(d)
 	if e, ok := queued(gone.ID); ok {
 		t.Errorf("a rejected report was queued: %+v", e)
-	}
-}
-
-// TestShardedDeviceSetsMigration: sets kept in the single legacy collection (nested documents) move into
-// the sixteen collections once; the legacy collection is dropped.
-func TestShardedDeviceSetsMigration(t *testing.T) {
-	g := newPushRig(t)
-	ctx := testenv.Context(t)
-	at := time.Date(2026, 11, 20, 8, 30, 0, 0, time.UTC)
-	legacy := func(token, platform, lang string) bson.D {
-		return bson.D{{Key: "t", Value: token}, {Key: "platform", Value: platform}, {Key: "app_version", Value: "3.1.0"},
-			{Key: "language", Value: lang}, {Key: "updated_at", Value: at}}
-	}
-	if _, err := g.s.db.Collection(colLegacyDeviceSets).InsertMany(ctx, []any{
-		bson.D{{Key: "_id", Value: "legacy-a"}, {Key: "d", Value: bson.D{
-			{Key: tokenKey("leg-a1"), Value: legacy("leg-a1", "android", "vi")},
-			{Key: tokenKey("leg-a2"), Value: legacy("leg-a2", "ios", "en")}}}},
-		bson.D{{Key: "_id", Value: "legacy-b"}, {Key: "d", Value: bson.D{{Key: tokenKey("leg-b1"), Value: legacy("leg-b1", "web", "vi")}}}},
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := g.s.db.Collection(colMigrations).DeleteOne(ctx, byID("device-sets-sharded")); err != nil {
-		t.Fatal(err)
-	}
-	if err := g.s.EnsureIndexes(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ds, err := g.s.DevicesOf(ctx, []string{"legacy-a", "legacy-b"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]string{}
-	for _, d := range ds {
-		got[d.Token] = fmt.Sprintf("%s/%s/%s/%s/%s", d.UserID, d.Platform, d.Language, d.AppVersion, d.UpdatedAt.Format(time.RFC3339))
-	}
-	want := map[string]string{"leg-a1": "legacy-a/android/vi/3.1.0/2026-11-20T08:30:00Z",
-		"leg-a2": "legacy-a/ios/en/3.1.0/2026-11-20T08:30:00Z", "leg-b1": "legacy-b/web/vi/3.1.0/2026-11-20T08:30:00Z"}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("migrated devices %v, want %v", got, want)
-	}
-	names, err := g.s.db.ListCollectionNames(ctx, bson.D{{Key: "name", Value: colLegacyDeviceSets}})
-	if err != nil || len(names) != 0 {
-		t.Errorf("legacy collection still there: %v %v", names, err)
-	}
-}
-
-// TestDevicesOfManyUsers: past devicesPointReads users the sets are read with $in, in chunks; both ways
-// return the same devices.
-func TestDevicesOfManyUsers(t *testing.T) {
-	g := newPushRig(t)
-	ctx := testenv.Context(t)
-	var users []string
-	want := 0
-	for i := range 3 * devicesPointReads {
-		u := fmt.Sprintf("many-%03d", i)
-		users = append(users, u)
-		g.device(u, "tok-a-"+u, "vi")
-		want++
-		if i%3 == 0 {
-			g.device(u, "tok-b-"+u, "en")
-			want++
-		}
-	}
-	users = append(users, "nobody")
-	ds, err := g.s.DevicesOf(ctx, users)
-	if err != nil || len(ds) != want {
-		t.Fatalf("DevicesOf(%d users): %d devices, want %d (%v)", len(users), len(ds), want, err)
-	}
-	for _, d := range ds {
-		if !strings.HasSuffix(d.Token, d.UserID) {
-			t.Errorf("device %s reported as %s's", d.Token, d.UserID)
-		}
-	}
-	few, err := g.s.DevicesOf(ctx, users[:3])
-	if err != nil || len(few) != 4 {
-		t.Errorf("DevicesOf(3 users): %+v %v", few, err)
 	}
 }
 
