@@ -130,7 +130,7 @@ func intakeBenchmarks(rs *results, st *stack, ph photo, dur time.Duration, conns
 	after := measureBaseline()
 	baseAll := merge(before, after)
 	baseAll.report(rs, "intake.baseline", "ops/s", fmt.Sprintf("raw minio-go PutObject of the same bytes + 1 mongo-driver InsertOne of a report-like document (~1 KB), straight to versitygw and FerretDB; %s; %s before the service's run (%.1f ops/s) and %s after it (%.1f ops/s); %s; %s", common, dur, before.rps, dur, after.rps, settled, cpuUse(map[string]int64{}, baseCPU, baseTime)))
-	s.report(rs, "intake.report", "reports/s", "POST /v1/reports multipart (report JSON + 1 photo part), fresh Idempotency-Key each, 1 resident per client: HTTP → spool to disk with SHA-256 → S3 PUT → MongoDB: the report and its push hint side by side (inserts shared with concurrent submissions); the dispatcher (same process) then writes the agency and province queue entries and the photo jobs of each batch; all reports land in one agency, Phường Bãi Cháy; the service's photo worker runs in the same process meanwhile (realistic); "+common+"; for "+dur.String()+"; "+settled+"; "+cpu)
+	s.report(rs, "intake.report", "reports/s", "POST /v1/reports multipart (report JSON + 1 photo part), fresh Idempotency-Key each, 1 resident per client: HTTP → spool to disk with SHA-256 → S3 PUT → MongoDB: the report number ($inc), the report, its push hint, its agency's and the province's queue entries and its photo job, all before the answer; all reports land in one agency, Phường Bãi Cháy; the service's photo worker runs in the same process meanwhile (realistic); "+common+"; for "+dur.String()+"; "+settled+"; "+cpu)
 	rs.add("intake.report.upload_rate", s.rps*float64(len(body))/(1<<20), "MiB/s", fmt.Sprintf("request bodies accepted per second (%d bytes each)", len(body)))
 	if baseAll.rps > 0 {
 		rs.add("intake.report.ratio_to_baseline", s.rps/baseAll.rps, "ratio", fmt.Sprintf("reports/s ÷ baseline ops/s (the baseline's runs before and after the service's together), same photo and concurrency (goal ≥ 0.7); against the run before alone %.2f, after alone %.2f", s.rps/before.rps, s.rps/after.rps))
@@ -140,7 +140,7 @@ func intakeBenchmarks(rs *results, st *stack, ph photo, dur time.Duration, conns
 		return fmt.Errorf("code-number diagnosis: %w", err)
 	}
 	if berr == nil && perr == nil && reports > 0 {
-		rs.add("intake.dispatch.backlog_at_end", float64(pending), "notifications", fmt.Sprintf("outbox hints not yet sent when the run ended, of %d reports stored (each has one, its \"received\" push; the same hint puts the ticket in its agency's queue): what the dispatcher (PUSH_BATCH %s, PUSH_SPACING %s) had not caught up with", reports, orDefault(svc.env["PUSH_BATCH"], "500"), orDefault(svc.env["PUSH_SPACING"], "2s")))
+		rs.add("intake.dispatch.backlog_at_end", float64(pending), "notifications", fmt.Sprintf("outbox hints not yet sent when the run ended, of %d reports stored (each has one, its \"received\" push to the agency's officers): what the dispatcher (PUSH_BATCH %s) had not caught up with; the tickets are in their queue already", reports, orDefault(svc.env["PUSH_BATCH"], "500")))
 	}
 	if perr == nil && reports > 0 {
 		rs.add("intake.worker.derived_during_run", float64(ready), "reports", fmt.Sprintf("of %d reports stored by the end of the run, this many had their photo derivatives made by the (sequential) worker that shared the CPU", reports))

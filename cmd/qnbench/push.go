@@ -124,7 +124,7 @@ func pushBenchmarks(results *[]Result, reports, followers, workers int) error {
 		arrived[m.Data["report_id"]] = time.Now()
 		mu.Unlock()
 	})
-	store.OnOutbox(d.Wake, d.Lease)
+	store.OnOutbox(d.Wake)
 	go d.Run(ctx, time.Second, time.Hour)
 	const samples = 100
 	var lat []time.Duration

@@ -55,11 +55,9 @@ func (s *stack) env(name string, extra map[string]string) map[string]string {
 		"S3_BUCKET": "bench-" + name, "S3_USE_TLS": "false", "DEV_KEY_DIR": filepath.Join(s.dir, "keys-"+name),
 		"SMS_PROVIDER": "sink", "LOG_LEVEL": "error", "STARTUP_TIMEOUT": "30s",
 	}
-	// The dispatcher's batching, to compare settings (the service's defaults when unset).
-	for _, name := range []string{"PUSH_BATCH", "PUSH_SPACING"} {
-		if v := os.Getenv("QNBENCH_" + name); v != "" {
-			env[name] = v
-		}
+	// The dispatcher's batch, to compare settings (the service's default when unset).
+	if v := os.Getenv("QNBENCH_PUSH_BATCH"); v != "" {
+		env["PUSH_BATCH"] = v
 	}
 	maps.Copy(env, extra)
 	return env

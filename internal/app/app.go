@@ -231,18 +231,7 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	if err != nil {
 		return err
 	}
-	err = serve(ctx, cfg, handler, log, o)
-	if cfg.PushDispatch {
-		// No request runs any more: the new reports' hints this dispatcher did not take go to the others now.
-		rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		if n, rerr := store.ReleaseStored(rctx); rerr != nil {
-			log.Warn("new reports' notifications left to their lease", "error", rerr.Error())
-		} else if n > 0 {
-			log.Info("new reports' notifications handed back to the outbox", "hints", n)
-		}
-		cancel()
-	}
-	return err
+	return serve(ctx, cfg, handler, log, o)
 }
 
 func serve(ctx context.Context, cfg config.Config, h http.Handler, log *slog.Logger, o Options) error {

@@ -14,7 +14,6 @@ import (
 	"github.com/quangninh/feedback/internal/jurisdiction"
 	"github.com/quangninh/feedback/internal/mongostore"
 	"github.com/quangninh/feedback/internal/notify"
-	"github.com/quangninh/feedback/internal/report"
 	"github.com/quangninh/feedback/internal/routing"
 	"github.com/quangninh/feedback/internal/telemetry"
 )
@@ -40,11 +39,7 @@ func pushes(ctx context.Context, cfg config.Config, store *mongostore.Store, rou
 	}
 	d := &notify.Dispatcher{
 		Store: store, Sender: sender, Log: log, Lease: cfg.PushLease, MaxAttempts: cfg.PushMaxAttempts, Workers: cfg.PushWorkers, Batch: cfg.PushBatch,
-		OnResult: m.PushResult, Spacing: cfg.PushSpacing,
-		// New reports' photo jobs come from their outbox, with their queue entries (report.Intake.Submit).
-		OnNewReports: func(ctx context.Context, rs []report.Report) error {
-			return store.InsertJobs(ctx, report.NewPhotoJobs(rs, time.Now()))
-		},
+		OnResult: m.PushResult,
 		Urgent: func(category string) bool {
 			c, ok := router.Catalogue().Category(category)
 			return ok && c.Deadline == "urgent"
@@ -55,7 +50,7 @@ func pushes(ctx context.Context, cfg config.Config, store *mongostore.Store, rou
 
 // runDispatcher runs d until ctx ends, woken by this process's own report writes.
 func runDispatcher(ctx context.Context, cfg config.Config, store *mongostore.Store, d *notify.Dispatcher) {
-	store.OnOutbox(d.Wake, cfg.PushLease)
+	store.OnOutbox(d.Wake)
 	d.Run(ctx, cfg.PushPoll, time.Minute)
 }
 

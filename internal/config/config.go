@@ -56,11 +56,10 @@ type Config struct {
 	FCMProjectID       string        `env:"FCM_PROJECT_ID" default:"smartqn-dev" desc:"Firebase project that pushes are sent for."`
 	FCMCredentialsFile string        `env:"FCM_CREDENTIALS_FILE" default:"" desc:"Service-account JSON key allowed to send through FCM; when set, pushes go to Google and FCM_ENDPOINT is ignored."`
 	FCMEndpoint        string        `env:"FCM_ENDPOINT" default:"standin" desc:"Without credentials: standin (an in-process FCM stand-in; what phones would receive is at GET /dev/pushes) or the http(s) URL of an FCM-compatible server (an http:// one is spoken to in HTTP/2 without TLS, as FCM speaks HTTP/2)."`
-	PushDispatch       bool          `env:"PUSH_DISPATCH" default:"true" desc:"Run the push dispatcher in this process; it also queues new tickets (turn off when qndispatch runs it)."`
+	PushDispatch       bool          `env:"PUSH_DISPATCH" default:"true" desc:"Run the push dispatcher in this process (turn off where qndispatch runs it)."`
 	PushWorkers        int           `env:"PUSH_WORKERS" default:"8" desc:"Notifications a dispatcher prepares at once (recipients, texts); it sends each batch in waves of SendEach calls."`
-	PushBatch          int           `env:"PUSH_BATCH" default:"500" desc:"Notifications a dispatcher leases per batch (one FCM SendEach call holds 500). A batch costs the database about the same whatever its size (its reports read at once, each queue shard written once): under a heavy stream of reports, larger batches keep the dispatcher from falling behind."`
+	PushBatch          int           `env:"PUSH_BATCH" default:"500" desc:"Notifications a dispatcher leases per batch (one FCM SendEach call holds 500)."`
 	PushPoll           time.Duration `env:"PUSH_POLL_INTERVAL" default:"1s" desc:"How often an idle dispatcher looks for notifications written by other replicas."`
-	PushSpacing        time.Duration `env:"PUSH_SPACING" default:"2s" desc:"Under a steady stream of notifications (but no backlog), the least time between the starts of a dispatcher's batches: fewer, larger batches cost the database less (each writes every queue shard it touches once). An idle dispatcher sends at once; 0 disables."`
 	PushMaxAttempts    int           `env:"PUSH_MAX_ATTEMPTS" default:"8" desc:"Delivery attempts before a notification is parked as failed for admins."`
 	PushLease          time.Duration `env:"PUSH_LEASE" default:"1m" desc:"How long a dispatcher holds the notifications it took; those of a dispatcher that dies go out this much later from another."`
 	MapTileURL         string        `env:"MAP_TILE_URL" default:"" desc:"Base-map tile URL template of the public map page (https://…/{z}/{x}/{y}.png); empty shows no base map, only boundaries and reports."`

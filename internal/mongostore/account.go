@@ -156,7 +156,7 @@ type claimDoc struct {
 
 // claim inserts the claim id; false when it was claimed already.
 func (s *Store) claim(ctx context.Context, id string, at, expiresAt time.Time) (bool, error) {
-	err := s.insertGrouped(ctx, colClaims, claimDoc{ID: id, At: at, ExpiresAt: expiresAt})
+	_, err := s.db.Collection(colClaims).InsertOne(ctx, claimDoc{ID: id, At: at, ExpiresAt: expiresAt})
 	if isDuplicate(err) {
 		return false, nil
 	}

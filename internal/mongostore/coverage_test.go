@@ -119,7 +119,7 @@ func keysOf(d bson.Raw) []string {
 
 // smallCollections hold a few dozen documents (the catalogue) and may be read whole.
 // The outbox is kept small by deleting what was sent; the metrics read it whole.
-var smallCollections = map[string]bool{colCategories: true, colAgencies: true, colOverrides: true, colQueues: true, colProvinceQueue: true, colHolidays: true, colOutbox: true}
+var smallCollections = map[string]bool{colCategories: true, colAgencies: true, colOverrides: true, colQueues: true, colHolidays: true, colOutbox: true}
 
 // covered reports whether a declared index (or _id) serves the shape: the filter's fields are the index's
 // leading keys, and the sort's fields come right after them.

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -230,34 +229,4 @@ func (s *Store) DevicesOf(ctx context.Context, userIDs []string) ([]notify.Devic
 		}
 	}
 	return out, nil
-}
-
-// migrateProvinceQueue deletes the province queue's shards from the agencies' collection, where they lived
-// before colProvinceQueue; the sweep rebuilds the province queue from the agencies' within a minute.
-func (s *Store) migrateProvinceQueue(ctx context.Context) error {
-	return s.once(ctx, "province-queue-collection", func() error {
-		for shard := range queueShards {
-			if _, err := s.db.Collection(colQueues).DeleteOne(ctx, byID(provinceQueue+"#"+strconv.Itoa(shard))); err != nil {
-				return mapErr(err, "queues")
-			}
-		}
-		return nil
-	})
-}
-
-// once runs a one-off data migration unless the migrations collection records it as done, then records it.
-// Migrations are written to be safe when several replicas run them at once.
-func (s *Store) once(ctx context.Context, id string, migrate func() error) error {
-	err := s.db.Collection(colMigrations).FindOne(ctx, byID(id)).Err()
-	if err == nil || !errors.Is(err, mongo.ErrNoDocuments) {
-		return mapErr(err, "migrations")
-	}
-	if err := migrate(); err != nil {
-		return err
-	}
-	_, err = s.db.Collection(colMigrations).InsertOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "at", Value: time.Now().UTC()}})
-	if isDuplicate(err) {
-		return nil
-	}
-	return mapErr(err, "migrations")
 }

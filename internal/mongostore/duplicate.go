@@ -3,6 +3,7 @@ package mongostore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -13,91 +14,56 @@ import (
 	"github.com/quangninh/feedback/internal/report"
 )
 
-const (
-	colReportCodes   = "report_codes"   // _id: report code → report ID (FerretDB answers only _id from an index)
-	colFollowerMoves = "follower_moves" // _id: a duplicate's report ID whose people still owe a move; deleted when done
-)
+const colFollowerMoves = "follower_moves" // _id: a duplicate's report ID whose people still owe a move; deleted when done
 
 var _ report.FollowerMoves = (*Store)(nil)
 
 func init() {
 	Indexes = append(Indexes,
-		// Reports stored before report_codes existed are found by code (a scan on FerretDB; rare: duplicates).
-		Index{Collection: colReports, Name: "by_code", Keys: bson.D{{Key: "code", Value: 1}}},
+		// A report by its code (an officer marking a duplicate names the original by code).
+		Index{Collection: colReports, Name: "by_code", Keys: bson.D{{Key: "code", Value: 1}}, Unique: true},
 		Index{Collection: colFollowerMoves, Name: "by_created", Keys: bson.D{{Key: "created_at", Value: 1}}},
 	)
 }
 
-type reportCodeDoc struct {
-	Code     string `bson:"_id"`
-	ReportID string `bson:"report_id"`
-}
-
-// putReportCode records which report has a code. A taken-over submission may record a second code for the
-// same report ID (the report keeps the first): ReportIDByCode checks the report's own code.
-func (s *Store) putReportCode(ctx context.Context, code, reportID string) error {
-	if code == "" {
-		return nil
-	}
-	err := s.insertGrouped(ctx, colReportCodes, reportCodeDoc{Code: code, ReportID: reportID})
-	if err != nil && !isDuplicate(err) {
-		return mapErr(err, "report code")
-	}
-	return nil
-}
-
 // ReportIDByCode returns the ID of the report with the code; fault.ErrNotFound when there is none.
 func (s *Store) ReportIDByCode(ctx context.Context, code string) (string, error) {
-	var d reportCodeDoc
-	err := s.db.Collection(colReportCodes).FindOne(ctx, byID(code)).Decode(&d)
-	if err == nil {
-		var r struct {
-			Code string `bson:"code"`
-		}
-		err = s.db.Collection(colReports).FindOne(ctx, byID(d.ReportID), options.FindOne().SetProjection(bson.D{{Key: "code", Value: 1}})).Decode(&r)
-		if err == nil && r.Code == code {
-			return d.ReportID, nil
-		}
-	}
-	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-		return "", mapErr(err, "report code")
-	}
-	// Older reports have no report_codes entry.
 	var r struct {
 		ID string `bson:"_id"`
 	}
-	err = s.db.Collection(colReports).FindOne(ctx, bson.D{{Key: "code", Value: code}}, options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Decode(&r)
+	err := s.db.Collection(colReports).FindOne(ctx, bson.D{{Key: "code", Value: code}}, options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Decode(&r)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return "", fault.New(fault.ErrNotFound, "no report has the code "+code)
 	}
 	if err != nil {
-		return "", mapErr(err, "report")
+		return "", mapErr(fmt.Errorf("find report by code %s: %w", code, err), "report")
 	}
-	return r.ID, s.putReportCode(ctx, code, r.ID)
+	return r.ID, nil
 }
 
-// AddFollowers adds the users, except the report's reporter, to its followers. Concurrent writers to the
-// report are arbitrated by version claims (modifyReport), so none of their changes is lost; repeating it
-// adds nobody twice.
+// AddFollowers adds the users, except the report's reporter, to its followers; repeating it adds nobody
+// twice. It moves the document's version, so a workflow write from an older read cannot drop them.
 func (s *Store) AddFollowers(ctx context.Context, id string, userIDs []string, now time.Time) error {
-	return s.modifyReport(ctx, id, now, func(d reportDoc) bson.D {
-		add := bson.A{}
-		for _, u := range userIDs {
-			if u != "" && u != d.ReporterID {
-				add = append(add, u)
-			}
+	var d struct {
+		ReporterID string `bson:"reporter_id"`
+	}
+	if err := s.db.Collection(colReports).FindOne(ctx, byID(id), options.FindOne().SetProjection(bson.D{{Key: "reporter_id", Value: 1}})).Decode(&d); err != nil {
+		return mapErr(fmt.Errorf("load report %s: %w", id, err), "report")
+	}
+	add := bson.A{}
+	for _, u := range userIDs {
+		if u != "" && u != d.ReporterID {
+			add = append(add, u)
 		}
-		return bson.D{{Key: "$addToSet", Value: bson.D{{Key: "followers", Value: bson.D{{Key: "$each", Value: add}}}}},
-			{Key: "$set", Value: bson.D{{Key: "updated_at", Value: now}}}}
-	})
+	}
+	return s.changeReport(ctx, id, bson.D{{Key: "$addToSet", Value: bson.D{{Key: "followers", Value: bson.D{{Key: "$each", Value: add}}}}},
+		{Key: "$set", Value: bson.D{{Key: "updated_at", Value: now}}}})
 }
 
 // MarkFollowersMoved records on a duplicate that its people follow the original. It moves the document's
 // version, not its workflow version (the ticket's ETag stays valid).
 func (s *Store) MarkFollowersMoved(ctx context.Context, id string, now time.Time) error {
-	return s.modifyReport(ctx, id, now, func(reportDoc) bson.D {
-		return bson.D{{Key: "$set", Value: bson.D{{Key: "ticket.followers_moved", Value: true}, {Key: "updated_at", Value: now}}}}
-	})
+	return s.changeReport(ctx, id, bson.D{{Key: "$set", Value: bson.D{{Key: "ticket.followers_moved", Value: true}, {Key: "updated_at", Value: now}}}})
 }
 
 type followerMoveDoc struct {

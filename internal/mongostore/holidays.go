@@ -82,8 +82,8 @@ func (s *Store) HolidayYear(ctx context.Context, year int) (holidays.Year, error
 	return d.year()
 }
 
-// SaveHolidayYear stores y over version y.Version-1. The first version is a unique insert; later ones are
-// claimed ("holidays-v:<year>:<version>") before the update, which FerretDB 1.24 does not serialise itself.
+// SaveHolidayYear stores y over version y.Version-1: the first version is a unique insert, later ones a
+// compare-and-swap on the version. false: someone else saved first.
 func (s *Store) SaveHolidayYear(ctx context.Context, y holidays.Year, now time.Time) (bool, error) {
 	d := toHolidayYearDoc(y, now)
 	col := s.db.Collection(colHolidays)
@@ -94,18 +94,12 @@ func (s *Store) SaveHolidayYear(ctx context.Context, y holidays.Year, now time.T
 		}
 		return err == nil, mapErr(err, "holidays")
 	}
-	claimID := fmt.Sprintf("holidays-v:%d:%d", y.Year, y.Version)
-	ok, err := s.claim(ctx, claimID, now, forever)
-	if err != nil || !ok {
-		return false, err
-	}
 	res, err := col.UpdateOne(ctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "version", Value: y.Version - 1}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "days", Value: d.Days}, {Key: "version", Value: d.Version}, {Key: "updated_at", Value: now}}}})
-	if err != nil || res.ModifiedCount != 1 {
-		_ = s.unclaim(context.WithoutCancel(ctx), claimID)
-		return false, mapErr(err, "holidays")
+	if err != nil {
+		return false, mapErr(fmt.Errorf("save holidays of %d: %w", y.Year, err), "holidays")
 	}
-	return true, nil
+	return res.ModifiedCount == 1, nil
 }
 
 // SeedHolidayYears inserts the years that are missing and leaves the others (administrators may have edited

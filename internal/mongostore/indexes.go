@@ -31,7 +31,6 @@ const (
 	colChallenges = "otp_challenges" // _id: challenge ID
 	colClaims     = "claims"         // _id: what was claimed once (rate-limit slots, code tries, token exchanges)
 	colDevSMS     = "dev_sms"        // messages of the dev SMS sink
-	colMigrations = "migrations"     // _id: a data migration done once
 )
 
 // Indexes lists every secondary index. _id needs none.
@@ -48,7 +47,7 @@ var Indexes = []Index{
 	{Collection: colDevSMS, Name: "by_recipient", Keys: bson.D{{Key: "to", Value: 1}, {Key: "sent_at", Value: -1}}},
 }
 
-// EnsureIndexes creates the declared indexes that are missing (and runs the one-off data migrations). It is idempotent and safe when several
+// EnsureIndexes creates the declared indexes that are missing. It is idempotent and safe when several
 // replicas start at once. It lists the existing indexes first and creates only the missing ones: FerretDB
 // 1.24 fails (closing the connection) when asked to create, in one call, indexes that already exist.
 func (s *Store) EnsureIndexes(ctx context.Context) error {
@@ -68,7 +67,7 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 			return fmt.Errorf("create indexes on %s: %w", col, err)
 		}
 	}
-	return s.migrateProvinceQueue(ctx)
+	return nil
 }
 
 func (s *Store) ensureCollectionIndexes(ctx context.Context, col string, wanted []Index) error {

@@ -6,14 +6,13 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/quangninh/feedback/internal/report"
 	"github.com/quangninh/feedback/internal/testenv"
 )
 
 // TestReportsByStatusFollowsTheQueues: the counts kept beside each queue shard follow puts, status
-// changes and drops, across agencies; a shard written before counts existed is counted from its entries.
+// changes and drops, across agencies.
 func TestReportsByStatusFollowsTheQueues(t *testing.T) {
 	s := openTestStore(t)
 	ctx := testenv.Context(t)
@@ -55,12 +54,6 @@ func TestReportsByStatusFollowsTheQueues(t *testing.T) {
 	}
 	check(map[string]int{"received": 9, "accepted": 1, "resolved": 1, "in_progress": 1})
 
-	// A shard written before this release: entries, no counts.
-	data := []byte(`{"old1":{"report_id":"old1","code":"QN-old1","category":"flooding","status":"reopened","created_at":"2026-01-02T00:00:00Z","version":7}}`)
-	if _, err := s.db.Collection(colQueues).InsertOne(ctx, bson.D{{Key: "_id", Value: "ubnd-00001#0"}, {Key: "data", Value: data}, {Key: "version", Value: int64(3)}}); err != nil {
-		t.Fatal(err)
-	}
-	check(map[string]int{"received": 9, "accepted": 1, "resolved": 1, "in_progress": 1, "reopened": 1})
 }
 
 // TestOutboxBacklog: pending and parked hints are counted, and the oldest pending one found.

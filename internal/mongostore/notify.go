@@ -2,12 +2,12 @@ package mongostore
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -38,19 +38,8 @@ func init() {
 }
 
 // OnOutbox registers this process's dispatcher: wake is called after a report write that added
-// notifications (it must be quick), and with a lease > 0 a new report's hints are written leased to this
-// dispatcher for lease and handed to it by TakeStored (stored.go). Set it before the store is used.
-func (s *Store) OnOutbox(wake func(), lease time.Duration) {
-	s.wake.Store(&localDispatcher{wake: wake, lease: lease})
-}
-
-// localDispatcher is what OnOutbox registered.
-type localDispatcher struct {
-	wake  func()
-	lease time.Duration
-}
-
-type wakeHook = atomic.Pointer[localDispatcher]
+// notifications, so they go out at once rather than at the next poll (it must be quick).
+func (s *Store) OnOutbox(wake func()) { s.wake.Store(&wake) }
 
 type hintDoc struct {
 	ID        string    `bson:"_id"`
@@ -61,6 +50,7 @@ type hintDoc struct {
 	Failed    bool      `bson:"failed"`
 	LastError string    `bson:"last_error,omitempty"`
 	CreatedAt time.Time `bson:"created_at"`
+	Lease     string    `bson:"lease,omitempty"` // the last lease taken
 }
 
 func (d hintDoc) hint() notify.Hint {
@@ -79,63 +69,21 @@ func newEntries(before, after []int) []int {
 	return out
 }
 
-// writeHints inserts the hints of a report's new outbox entries, right after the report write, and wakes
-// the dispatcher. A failure (or a crash before it) is repaired by RepairOutbox, so it is only logged by the
-// caller's absence: the outbox entries in the report are the truth.
+// writeHints inserts the hints of a report's new outbox entries, due now, right after the report write,
+// and wakes the dispatcher. A failure (or a crash before it) is repaired by RepairOutbox: the outbox
+// entries in the report are the truth.
 func (s *Store) writeHints(ctx context.Context, reportID string, seqs []int, now time.Time) {
 	if len(seqs) == 0 {
 		return
 	}
-	s.insertHints(ctx, reportID, seqs, now, time.Time{})
-	s.wakeDispatcher()
-}
-
-// insertHints inserts the hints at once (each shares a grouped insert with other writers' hints) and
-// returns those written. With a non-zero until they are written leased until then, one attempt counted
-// (see stored.go); else due at once.
-func (s *Store) insertHints(ctx context.Context, reportID string, seqs []int, now, until time.Time) []notify.Hint {
-	ctx = context.WithoutCancel(ctx)
-	// As stored (BSON dates hold milliseconds), so that the hints returned are what a read returns.
-	now, until = now.Truncate(time.Millisecond), until.Truncate(time.Millisecond)
-	docs := make([]hintDoc, len(seqs))
-	errs := make([]error, len(seqs))
-	var wg sync.WaitGroup
+	docs := make([]any, len(seqs))
 	for i, seq := range seqs {
 		docs[i] = hintDoc{ID: notify.HintID(reportID, seq), ReportID: reportID, Seq: seq, NotBefore: now, CreatedAt: now}
-		if !until.IsZero() {
-			docs[i].NotBefore, docs[i].Attempts = until, 1
-		}
-		wg.Go(func() { errs[i] = s.insertGrouped(ctx, colOutbox, docs[i]) })
 	}
-	wg.Wait()
-	var out []notify.Hint
-	for i, d := range docs {
-		if errs[i] == nil {
-			out = append(out, d.hint())
-		}
+	_, _ = s.db.Collection(colOutbox).InsertMany(context.WithoutCancel(ctx), docs, options.InsertMany().SetOrdered(false))
+	if wake := s.wake.Load(); wake != nil {
+		(*wake)()
 	}
-	return out
-}
-
-// ownLease is the lease with which new reports' hints are written to this process's dispatcher: zero
-// when none registered one (OnOutbox) or when the store keeps as many reports for it as it may.
-func (s *Store) ownLease() time.Duration {
-	if l := s.wake.Load(); l != nil && l.lease > 0 && s.stored.room() {
-		return l.lease
-	}
-	return 0
-}
-
-func (s *Store) wakeDispatcher() {
-	if l := s.wake.Load(); l != nil && l.wake != nil {
-		l.wake()
-	}
-}
-
-// DueHints returns hints due at now, earliest first.
-func (s *Store) DueHints(ctx context.Context, now time.Time, limit int) ([]notify.Hint, error) {
-	return s.findHints(ctx, bson.D{{Key: "not_before", Value: bson.D{{Key: "$lte", Value: now}}}},
-		options.Find().SetSort(bson.D{{Key: "not_before", Value: 1}}).SetLimit(int64(limit)))
 }
 
 // FailedHints lists parked hints, oldest first.
@@ -160,49 +108,47 @@ func (s *Store) findHints(ctx context.Context, filter bson.D, o *options.FindOpt
 	return out, nil
 }
 
-// LeaseHints claims "push:<hint id>:<not_before>" for every hint in one unordered insert (a unique _id:
-// one winner among dispatchers that saw the same NotBefore), then moves the winners' not_before to until
-// and counts their attempt in one update.
-func (s *Store) LeaseHints(ctx context.Context, hints []notify.Hint, now, until time.Time) ([]notify.Hint, error) {
-	if len(hints) == 0 {
-		return nil, nil
-	}
-	docs := make([]any, len(hints))
-	for i, h := range hints {
-		docs[i] = claimDoc{ID: fmt.Sprintf("push:%s:%d", h.ID, h.NotBefore.UnixNano()), At: now, ExpiresAt: until.Add(time.Hour)}
-	}
-	lost := map[int]bool{}
-	if _, err := s.db.Collection(colClaims).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil {
-		var bwe mongo.BulkWriteException
-		if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
-			return nil, mapErr(err, "claim")
-		}
-		for _, we := range bwe.WriteErrors {
-			if !mongo.IsDuplicateKeyError(we) {
-				return nil, mapErr(err, "claim")
-			}
-			lost[we.Index] = true
-		}
-	}
-	var won []notify.Hint
-	var ids []string
-	for i, h := range hints {
-		if lost[i] {
-			continue
-		}
-		h.NotBefore, h.Attempts = until, h.Attempts+1
-		won = append(won, h)
-		ids = append(ids, h.ID)
-	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	_, err := s.db.Collection(colOutbox).UpdateMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "not_before", Value: until}}}, {Key: "$inc", Value: bson.D{{Key: "attempts", Value: 1}}}})
+// LeaseDueHints leases up to limit hints due at now (earliest first) until `until`, counting an attempt,
+// and returns them as leased. Each hint is leased by one conditional update (still due, so two
+// dispatchers never both take it), all of them in one UpdateMany marked with a fresh lease ID; a failure
+// after that write leaves the hints leased to no one until `until`, when they are due again.
+func (s *Store) LeaseDueHints(ctx context.Context, now, until time.Time, limit int) ([]notify.Hint, error) {
+	col := s.db.Collection(colOutbox)
+	due := bson.D{{Key: "not_before", Value: bson.D{{Key: "$lte", Value: now}}}}
+	cur, err := col.Find(ctx, due, options.Find().SetSort(bson.D{{Key: "not_before", Value: 1}}).SetLimit(int64(limit)).
+		SetProjection(bson.D{{Key: "_id", Value: 1}}))
 	if err != nil {
 		return nil, mapErr(err, "outbox")
 	}
-	return won, nil
+	var found []struct {
+		ID string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &found); err != nil {
+		return nil, mapErr(err, "outbox")
+	}
+	if len(found) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, len(found))
+	for i, f := range found {
+		ids[i] = f.ID
+	}
+	lease := newLeaseID()
+	inIDs := bson.E{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}
+	_, err = col.UpdateMany(ctx, append(bson.D{inIDs}, due...),
+		bson.D{{Key: "$set", Value: bson.D{{Key: "not_before", Value: until}, {Key: "lease", Value: lease}}},
+			{Key: "$inc", Value: bson.D{{Key: "attempts", Value: 1}}}})
+	if err != nil {
+		return nil, mapErr(fmt.Errorf("lease hints: %w", err), "outbox")
+	}
+	return s.findHints(ctx, bson.D{inIDs, {Key: "lease", Value: lease}}, options.Find().SetSort(bson.D{{Key: "not_before", Value: 1}}))
+}
+
+// newLeaseID returns a random ID that marks the hints one lease took.
+func newLeaseID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 func doneID(hintID string) string { return "pushed:" + hintID }

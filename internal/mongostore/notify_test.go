@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,6 +22,9 @@ import (
 	"github.com/quangninh/feedback/internal/report"
 	"github.com/quangninh/feedback/internal/testenv"
 	"github.com/quangninh/feedback/internal/workcal"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // pushRig is a store, an FCM stand-in reached through the real firebase-admin-go client, and a way to
@@ -137,19 +139,10 @@ func (g *pushRig) drain(d *notify.Dispatcher) {
 	g.t.Fatal("the dispatcher never ran out of work")
 }
 
-// queued returns the entry of report id in the queue of Phường Bãi Cháy (where newReport routes), if any.
-func (g *pushRig) queued(id string) (report.QueueEntry, bool) {
-	g.t.Helper()
-	q, err := g.s.Queue(testenv.Context(g.t), "ubnd-06673")
-	if err != nil {
-		g.t.Fatal(err)
-	}
-	for _, e := range q {
-		if e.ReportID == id {
-			return e, true
-		}
-	}
-	return report.QueueEntry{}, false
+// pending returns the hints due before `before`, earliest first, without leasing them.
+func (g *pushRig) pending(before time.Time) ([]notify.Hint, error) {
+	return g.s.findHints(testenv.Context(g.t), bson.D{{Key: "not_before", Value: bson.D{{Key: "$lte", Value: before}}}},
+		options.Find().SetSort(bson.D{{Key: "not_before", Value: 1}}))
 }
 
 func bodies(ms []fcmstandin.Message) []string {
@@ -164,7 +157,6 @@ func bodies(ms []fcmstandin.Message) []string {
 // and a follower (en) hear of each status change once, with the data payload and collapse key.
 func TestPushesReachReporterAndFollowersInTheirLanguage(t *testing.T) {
 	g := newPushRig(t)
-	ctx := testenv.Context(t)
 	g.officer()
 	r := g.newReport("rep-lang-00001", "follower-1")
 	g.device(r.ReporterID, "tok-reporter-vi", "vi")
@@ -194,7 +186,7 @@ func TestPushesReachReporterAndFollowersInTheirLanguage(t *testing.T) {
 	if n := len(g.standin.MessagesFor("tok-officer-1")); n != 1 {
 		t.Errorf("the acting officer's colleague list: officer got %d pushes, want only the new ticket", n)
 	}
-	if hs, _ := g.s.DueHints(ctx, time.Now().Add(time.Hour), 10); len(hs) != 0 {
+	if hs, _ := g.pending(time.Now().Add(time.Hour)); len(hs) != 0 {
 		t.Errorf("hints left after sending: %+v", hs)
 	}
 }
@@ -317,7 +309,6 @@ func TestUnregisteredTokenIsPruned(t *testing.T) {
 // and delivered once FCM recovers.
 func TestRetryableFailuresBackOff(t *testing.T) {
 	g := newPushRig(t)
-	ctx := testenv.Context(t)
 	r := g.newReport("rep-retry-00001")
 	g.device(r.ReporterID, "tok-429", "vi")
 	g.device(r.ReporterID, "tok-503", "vi")
@@ -327,7 +318,7 @@ func TestRetryableFailuresBackOff(t *testing.T) {
 	g.standin.FailNextFor("tok-503", 1, fcmstandin.Fault{Code: fcmstandin.Unavailable, RetryAfter: 3 * time.Minute})
 	g.change(r, "accept", report.Accepted, "")
 	g.drain(g.dispatcher(nil))
-	hs, err := g.s.DueHints(ctx, time.Now().Add(time.Hour), 10)
+	hs, err := g.pending(time.Now().Add(time.Hour))
 	if err != nil || len(hs) != 1 {
 		t.Fatalf("hints %+v %v", hs, err)
 	}
@@ -384,51 +375,6 @@ func TestParkedAfterMaxAttemptsAndAdminRetry(t *testing.T) {
 	}
 	if err := d.Retry(ctx, "nothing:1"); err == nil {
 		t.Error("retrying an unknown notification succeeded")
-	}
-}
-
-// TestDispatcherQueuesNewReports: a new report's ticket enters its agency's queue from its outbox (intake
-// writes none): by the dispatcher, also when the hint was lost (re-created by the sweep), and not when the
-// report has left the queue's statuses by the time its hint is handled.
-func TestDispatcherQueuesNewReports(t *testing.T) {
-	g := newPushRig(t)
-	ctx := testenv.Context(t)
-	d := g.dispatcher(nil)
-	d.Urgent = func(category string) bool { return category == "road_damage" }
-	queued := g.queued
-
-	r := g.newReport("queue-new-00001")
-	if _, ok := queued(r.ID); ok {
-		t.Fatal("queued before the dispatcher ran")
-	}
-	g.drain(d)
-	if e, ok := queued(r.ID); !ok || e.Version != r.Version || e.Status != report.Received || !e.Urgent {
-		t.Errorf("after dispatch: %+v %v", e, ok)
-	}
-
-	// The hint lost (a crash between the report's insert and the hint's): the sweep re-creates it.
-	lost := g.newReport("queue-new-00002")
-	if _, err := g.s.db.Collection(colOutbox).DeleteOne(ctx, byID(notify.HintID(lost.ID, 0))); err != nil {
-		t.Fatal(err)
-	}
-	g.drain(d)
-	if _, ok := queued(lost.ID); ok {
-		t.Fatal("queued without a hint")
-	}
-	if n, err := g.s.RepairOutbox(ctx, time.Now().Add(-time.Hour)); err != nil || n != 1 {
-		t.Fatalf("repair: %d %v", n, err)
-	}
-	g.drain(d)
-	if _, ok := queued(lost.ID); !ok {
-		t.Error("not queued after the sweep re-created its hint")
-	}
-
-	// Rejected before the dispatcher came to its "received" hint: never queued.
-	gone := g.newReport("queue-new-00003")
-	g.change(gone, string(report.ActionReject), report.Rejected, "Không thuộc thẩm quyền")
-	g.drain(d)
-	if e, ok := queued(gone.ID); ok {
-		t.Errorf("a rejected report was queued: %+v", e)
 	}
 }
 
@@ -500,169 +446,8 @@ func TestSweepWarnsOfNearDeadlineOnce(t *testing.T) {
 	}
 }
 
-// TestHintBeforeItsReport: intake writes a new report's hints beside the report, so a dispatcher can lease
-// one before the report is stored. It waits for the report (rescheduled, nothing sent), is sent once the
-// report is there, and is settled with nothing sent when no report came within notify.PendingReport.
-func TestHintBeforeItsReport(t *testing.T) {
-	g := newPushRig(t)
-	ctx := testenv.Context(t)
-	var shift time.Duration
-	d := g.dispatcher(&shift)
-	hint := func(id string) bool {
-		n, err := g.s.db.Collection(colOutbox).CountDocuments(ctx, byID(notify.HintID(id, 0)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return n == 1
-	}
-
-	queued := func(id string) bool { _, ok := g.queued(id); return ok }
-
-	early := "rep-early-00001"
-	g.s.insertHints(ctx, early, []int{0}, time.Now(), time.Time{})
-	if n, err := d.RunOnce(ctx); err != nil || n != 1 {
-		t.Fatalf("first pass leased %d (%v)", n, err)
-	}
-	if !hint(early) {
-		t.Fatal("the hint was settled before its report was stored")
-	}
-	r := g.newReport(early)  // its own hint insert meets the one already there
-	shift = 11 * time.Second // past the hint's back-off
-	g.drain(d)
-	if hint(r.ID) {
-		t.Error("the hint is still there once its report was stored and handled")
-	}
-	if !queued(r.ID) {
-		t.Error("the report's ticket was not queued by its (early) hint")
-	}
-
-	never := "rep-never-00001"
-	g.s.insertHints(ctx, never, []int{0}, time.Now(), time.Time{})
-	shift = 11 * time.Second
-	g.drain(d)
-	if !hint(never) {
-		t.Fatal("a young hint without its report was settled")
-	}
-	shift = notify.PendingReport + time.Minute
-	g.drain(d)
-	if hint(never) {
-		t.Error("a hint whose report never came is still there after notify.PendingReport")
-	}
-}
-
-// TestDispatcherStartsPhotoJobs: a new report's photo job comes from its outbox (intake writes only the
-// report and its hints), once, with the upload slots its photos came from; a report without photos to
-// derive gets none.
-func TestDispatcherStartsPhotoJobs(t *testing.T) {
-	g := newPushRig(t)
-	ctx := testenv.Context(t)
-	d := g.dispatcher(nil)
-	calls := 0
-	d.OnNewReports = func(ctx context.Context, rs []report.Report) error {
-		calls++
-		return g.s.InsertJobs(ctx, report.NewPhotoJobs(rs, time.Now()))
-	}
-	r := g.newReport("photo-job-00001")
-	r.Photos = []report.Photo{{ID: "p1", OriginalKey: "uploads/slot-1", State: report.PhotoProcessing},
-		{ID: "p2", OriginalKey: "originals/2026112505/photo-job-00001/p2-00", State: report.PhotoProcessing}}
-	if ok, err := g.s.SetPhotos(ctx, r.ID, r.Version, r.Photos, time.Now()); err != nil || !ok {
-		t.Fatalf("photos: %v %v", ok, err)
-	}
-	none := g.newReport("photo-job-00002") // no photos to derive
-	g.drain(d)
-	if calls != 1 {
-		t.Errorf("OnNewReports called %d times for one batch", calls)
-	}
-	var job jobDoc
-	if err := g.s.db.Collection(colReportJobs).FindOne(ctx, byID(r.ID)).Decode(&job); err != nil {
-		t.Fatalf("no job for %s: %v", r.ID, err)
-	}
-	if len(job.UploadSlots) != 1 || job.UploadSlots[0] != "slot-1" {
-		t.Errorf("job: %+v, want the slot slot-1", job)
-	}
-	if n, err := g.s.db.Collection(colReportJobs).CountDocuments(ctx, byID(none.ID)); err != nil || n != 0 {
-		t.Errorf("a report without photos got a job: %d %v", n, err)
-	}
-	// Repeating it (a lease that ran out) keeps the job as it is.
-	if err := g.s.InsertJobs(ctx, report.NewPhotoJobs([]report.Report{r}, time.Now().Add(time.Hour))); err != nil {
-		t.Fatal(err)
-	}
-	if j, err := g.s.ClaimJob(ctx, time.Now(), time.Now().Add(time.Minute)); err != nil || j.ReportID != r.ID {
-		t.Errorf("the job was replaced by the repeat: %+v %v", j, err)
-	}
-}
-
-// TestDispatcherSpacesBatches: under a steady stream of hints a dispatcher starts a batch at most once per
-// Spacing, gathering what arrived meanwhile; all are handled, and one arriving while it is idle goes out
-// without waiting for the spacing.
-func TestDispatcherSpacesBatches(t *testing.T) {
-	g := newPushRig(t)
-	ctx, cancel := context.WithCancel(testenv.Context(t))
-	defer cancel()
-	counting := &leaseCounter{Store: g.s}
-	d := g.dispatcher(nil)
-	d.Store, d.Spacing = counting, 400*time.Millisecond
-	g.s.OnOutbox(d.Wake, d.Lease)
-	done := make(chan struct{})
-	go func() { defer close(done); d.Run(ctx, time.Hour, time.Hour) }()
-
-	start := time.Now()
-	for i := range 20 { // one new report every 50 ms for a second
-		g.newReport(fmt.Sprintf("spaced-%05d", i))
-		time.Sleep(50 * time.Millisecond)
-	}
-	queued := func() int {
-		q, err := g.s.Queue(ctx, "ubnd-06673")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return len(q)
-	}
-	for deadline := time.Now().Add(10 * time.Second); queued() < 20 && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-	}
-	if n := queued(); n != 20 {
-		t.Fatalf("queued %d of 20", n)
-	}
-	elapsed := time.Since(start)
-	if n := counting.leases.Load(); n > int64(elapsed/d.Spacing)+2 {
-		t.Errorf("%d batches in %v with spacing %v", n, elapsed, d.Spacing)
-	}
-	// Idle again (well past the spacing): a new hint goes out at once.
-	time.Sleep(time.Second)
-	t0 := time.Now()
-	g.newReport("spaced-idle-00001")
-	for queued() < 21 && time.Since(t0) < 5*time.Second {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if waited := time.Since(t0); waited > d.Spacing {
-		t.Errorf("an idle dispatcher took %v for a new hint", waited)
-	}
-	cancel()
-	<-done
-}
-
-// leaseCounter counts the batches a dispatcher takes: hints it leases, or takes from its own process.
-type leaseCounter struct {
-	*Store
-	leases atomic.Int64
-}
-
-func (c *leaseCounter) TakeStored(limit int) ([]notify.Hint, map[string]report.Report) {
-	hints, reports := c.Store.TakeStored(limit)
-	if len(hints) > 0 {
-		c.leases.Add(1)
-	}
-	return hints, reports
-}
-
-func (c *leaseCounter) LeaseHints(ctx context.Context, hints []notify.Hint, now, until time.Time) ([]notify.Hint, error) {
-	c.leases.Add(1)
-	return c.Store.LeaseHints(ctx, hints, now, until)
-}
-
-// TestRetriedSubmissionPushesOnce: a retry of a submission writes the report's hints beside its insert,
-// which finds the report stored; when the first attempt's hint was already sent and settled, the retry's
-// hint is a second one for the same event, and must not push again.
+// TestRetriedSubmissionPushesOnce: a retry of a submission, whose insert finds the report stored, writes
+// no hints: the new report's push goes out once.
 func TestRetriedSubmissionPushesOnce(t *testing.T) {
 	g := newPushRig(t)
 	ctx := testenv.Context(t)

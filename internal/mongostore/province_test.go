@@ -1,7 +1,6 @@
 package mongostore
 
 import (
-	"fmt"
 	"io"
 	"log/slog"
 	"maps"
@@ -59,7 +58,7 @@ func TestProvinceQueueFollowsAgencyQueues(t *testing.T) {
 	// r4 only in a3's queue (a crash after the agency's write); r5 only in the province's.
 	e4 := toQueueEntryDoc(entry("r4", 1, report.InProgress))
 	e4.AgencyID = "a3"
-	must(s.queueCommit(ctx, queueShardID("a3", "r4"), now, func(m map[string]queueEntryDoc) { m["r4"] = e4 }))
+	must(s.modifyQueue(ctx, queueShardID("a3", "r4"), func(m map[string]queueEntryDoc) { m["r4"] = e4 }))
 	orphan := entry("r5", 3, report.Accepted)
 	orphan.AgencyID = "a1"
 	must(s.FixProvinceQueue(ctx, []report.QueueEntry{orphan}, nil, now))
@@ -143,43 +142,5 @@ func TestDispatcherListRenewsInBackground(t *testing.T) {
 			t.Fatal("the other replica's ticket never showed")
 		}
 		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// TestPutQueueEntries: a batch of entries for several agencies lands in each agency's queue and in the
-// province's, every touched shard written once; an entry never replaces a newer version of itself.
-func TestPutQueueEntries(t *testing.T) {
-	s := openTestStore(t)
-	ctx := testenv.Context(t)
-	now := time.Now().UTC()
-	newer := report.QueueEntry{AgencyID: "ubnd-06673", ReportID: "batch-00000", Code: "QN-2611-00000", Status: report.Accepted, Version: 3, CreatedAt: now}
-	if err := s.PutQueueEntry(ctx, newer.AgencyID, newer, now); err != nil {
-		t.Fatal(err)
-	}
-	var entries []report.QueueEntry
-	for i := range 40 {
-		agency := []string{"ubnd-06673", "ubnd-06700"}[i%2]
-		entries = append(entries, report.QueueEntry{AgencyID: agency, ReportID: fmt.Sprintf("batch-%05d", i),
-			Code: fmt.Sprintf("QN-2611-%05d", i), Status: report.Received, Version: 1, CreatedAt: now})
-	}
-	for i, err := range s.PutQueueEntries(ctx, entries, now) {
-		if err != nil {
-			t.Fatalf("entry %d: %v", i, err)
-		}
-	}
-	for _, agency := range []string{"ubnd-06673", "ubnd-06700"} {
-		q, err := s.Queue(ctx, agency)
-		if err != nil || len(q) != 20 {
-			t.Fatalf("%s queue: %d entries (%v), want 20", agency, len(q), err)
-		}
-	}
-	province, err := s.ProvinceQueue(ctx)
-	if err != nil || len(province) != 40 {
-		t.Fatalf("province queue: %d entries (%v), want 40", len(province), err)
-	}
-	for _, e := range province {
-		if e.ReportID == newer.ReportID && (e.Version != 3 || e.Status != report.Accepted) {
-			t.Errorf("an older entry replaced a newer one: %+v", e)
-		}
 	}
 }

@@ -62,7 +62,7 @@ func benchQueue(b *testing.B, total int) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := s.queueCol(a).InsertOne(ctx, queueDoc{ID: a, Data: data, Version: 1}); err != nil {
+		if _, err := s.db.Collection(colQueues).InsertOne(ctx, queueDoc{ID: a, Data: data, Version: 1}); err != nil {
 			b.Fatal(err)
 		}
 	}

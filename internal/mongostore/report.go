@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"sync"
 	"time"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/quangninh/feedback/internal/catalogue"
 	"github.com/quangninh/feedback/internal/fault"
-	"github.com/quangninh/feedback/internal/notify"
 	"github.com/quangninh/feedback/internal/report"
 )
 
@@ -23,7 +21,6 @@ const (
 	colReports     = "reports"      // _id: report ID (for a submission, made from its Idempotency-Key: report.ReportIDFor)
 	colReportJobs  = "report_jobs"  // _id: report ID; deleted when done, so it stays small
 	colUploadSlots = "upload_slots" // _id: slot ID; deleted when used or expired
-	// "submissions" (one record per Idempotency-Key) is no longer written: the report's own insert decides.
 )
 
 func init() {
@@ -33,6 +30,8 @@ func init() {
 		Index{Collection: colReports, Name: "by_reporter_status", Keys: bson.D{{Key: "reporter_id", Value: 1}, {Key: "status", Value: 1}, {Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}},
 		// Open reports of a category near a point (grid cells; no geo operators).
 		Index{Collection: colReports, Name: "by_category_cell", Keys: bson.D{{Key: "category", Value: 1}, {Key: "cell", Value: 1}, {Key: "status", Value: 1}}},
+		// Reports by the time they were made: the desk's sweep files recent ones a failed submission left.
+		Index{Collection: colReports, Name: "by_created", Keys: bson.D{{Key: "created_at", Value: 1}}},
 		Index{Collection: colReportJobs, Name: "by_due", Keys: bson.D{{Key: "not_before", Value: 1}}},
 		Index{Collection: colUploadSlots, Name: "by_expiry", Keys: bson.D{{Key: "expires_at", Value: 1}}},
 	)
@@ -153,175 +152,63 @@ func (d reportDoc) report() report.Report {
 // forever is the expiry of claims that must never be purged.
 var forever = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// codeBlockSize is how many report numbers a replica claims at once.
-const codeBlockSize = 50
-
-// codeBlock is the unused rest of a claimed block of report numbers; spare is the next block, claimed in
-// the background once this one is half used, so that no submission waits for a claim (three round trips,
-// while every other submission of the replica waits on codeMu: 15% of intake's time at 48 reports/s).
-type codeBlock struct {
-	next, end int64
-	spare     *codeBlock
-	fetching  bool
-}
-
-// NextCodeNumber returns a report number of the month (1, 2, ...) that no one else gets.
-//
-// Numbers are claimed in blocks of codeBlockSize by inserting a document with the block as _id: unique
-// inserts are the one write FerretDB 1.24 arbitrates between concurrent writers ($inc and compare-and-swap
-// updates can both "win" there). Each replica then hands out its block from memory, so 32 concurrent
-// submissions cost one claim per 50 reports instead of a race on every number; the next block is claimed in
-// the background once half of one is used. Numbers are unique and grow, but are not strictly in order of
-// arrival across replicas, and a restart (or a spare claimed while another was) leaves a gap.
+// NextCodeNumber returns the next report number of the month (1, 2, ...): one counter document per month,
+// moved by $inc, so numbers follow the order of submissions and none is given twice or skipped.
 func (s *Store) NextCodeNumber(ctx context.Context, month string) (int64, error) {
-	s.codeMu.Lock()
-	defer s.codeMu.Unlock()
-	b := s.codeBlocks[month]
-	if b != nil && b.next >= b.end && b.spare != nil {
-		b = b.spare
-		s.codeBlocks[month] = b
-	}
-	if b != nil && b.next < b.end {
-		n := b.next
-		b.next++
-		if b.end-b.next <= codeBlockSize/2 && b.spare == nil && !b.fetching {
-			b.fetching = true
-			go s.fetchSpareBlock(month, b)
-		}
-		return n, nil
-	}
-	first, err := s.claimCodeBlock(ctx, month)
-	if err != nil {
-		return 0, err
-	}
-	s.codeBlocks[month] = &codeBlock{next: first + 1, end: first + codeBlockSize}
-	return first, nil
-}
-
-// fetchSpareBlock claims the block that follows b, in the background.
-func (s *Store) fetchSpareBlock(month string, b *codeBlock) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	first, err := s.claimCodeBlock(ctx, month)
-	s.codeMu.Lock()
-	defer s.codeMu.Unlock()
-	b.fetching = false
-	if err == nil { // on failure the first caller past the block's end claims one itself
-		b.spare = &codeBlock{next: first, end: first + codeBlockSize}
-	}
-}
-
-// claimCodeBlock claims a free block of report numbers of the month and returns its first number.
-func (s *Store) claimCodeBlock(ctx context.Context, month string) (int64, error) {
-	var hint struct {
+	var d struct {
 		N int64 `bson:"n"`
 	}
-	err := s.db.Collection(colMeta).FindOne(ctx, byID("report-code:"+month)).Decode(&hint)
-	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-		return 0, mapErr(err, "report code counter")
-	}
-	now := time.Now()
-	for block := hint.N; block < hint.N+10000; block++ {
-		ok, err := s.claim(ctx, fmt.Sprintf("report-code:%s:block:%d", month, block), now, forever)
-		if err != nil {
-			return 0, err
-		}
-		if !ok {
+	upd := bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(1)}}}}
+	o := options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)
+	for attempt := 0; ; attempt++ {
+		err := s.db.Collection(colMeta).FindOneAndUpdate(ctx, byID("report-code:"+month), upd, o).Decode(&d)
+		if isDuplicate(err) && attempt == 0 { // two upserts created the month's counter at once: the other won
 			continue
 		}
-		_, err = s.db.Collection(colMeta).UpdateOne(ctx, byID("report-code:"+month),
-			bson.D{{Key: "$max", Value: bson.D{{Key: "n", Value: block + 1}}}}, options.UpdateOne().SetUpsert(true))
-		if err != nil && !isDuplicate(err) {
-			return 0, mapErr(err, "report code counter")
+		if err != nil {
+			return 0, mapErr(fmt.Errorf("next report number of %s: %w", month, err), "report code counter")
 		}
-		return block*codeBlockSize + 1, nil
+		return d.N, nil
 	}
-	return 0, fmt.Errorf("no free block of report numbers for %s near %d", month, hint.N)
 }
 
-// updateReport moves a report from version to version+1 with update (which must not touch "version").
-// Only one writer can make each move: it first claims "report-v:<id>:<version+1>" with a unique insert
-// (on FerretDB 1.24 concurrent compare-and-swap updates can all succeed), then updates with a filter on
-// the version, so a writer holding a stale version changes nothing. false: someone else moved it first.
-func (s *Store) updateReport(ctx context.Context, id string, version int64, update bson.D, now time.Time) (bool, error) {
-	claimID := fmt.Sprintf("report-v:%s:%d", id, version+1)
-	ok, err := s.claim(ctx, claimID, now, now.Add(time.Hour))
-	if err != nil || !ok {
-		return false, err
-	}
+// updateReport moves a report from version to version+1 with update (which must not touch "version"): the
+// filter on the version makes it a compare-and-swap. false: someone else moved it first.
+func (s *Store) updateReport(ctx context.Context, id string, version int64, update bson.D) (bool, error) {
 	update = append(update, bson.E{Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}})
 	res, err := s.db.Collection(colReports).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: version}}, update)
-	if err != nil || res.ModifiedCount != 1 {
-		// Our move did not happen: release the claim so that a fresh attempt (or another writer) can make it.
-		_ = s.unclaim(context.WithoutCancel(ctx), claimID)
-		return false, mapErr(err, "report")
+	if err != nil {
+		return false, mapErr(fmt.Errorf("update report %s: %w", id, err), "report")
 	}
-	return true, nil
+	return res.ModifiedCount == 1, nil
 }
 
-// modifyReport reads the report, lets change edit its update, and writes it with updateReport, retrying
-// when another writer moved the version meanwhile.
-func (s *Store) modifyReport(ctx context.Context, id string, now time.Time, change func(r reportDoc) bson.D) error {
-	for attempt := range 30 {
-		if attempt > 0 { // back off a little, at random, so racing writers spread out
-			select {
-			case <-ctx.Done():
-				return mapErr(ctx.Err(), "report")
-			case <-time.After(time.Duration(1+rand.IntN(5*attempt)) * time.Millisecond):
-			}
-		}
-		var d reportDoc
-		if err := s.db.Collection(colReports).FindOne(ctx, byID(id)).Decode(&d); err != nil {
-			return mapErr(err, "report")
-		}
-		ok, err := s.updateReport(ctx, id, d.Version, change(d), now)
-		if err != nil || ok {
-			return err
-		}
+// changeReport applies an update that does not depend on the report's state (followers, flags) in one
+// atomic write, moving its version so that a workflow write from an older read fails its compare-and-swap
+// instead of undoing it. fault.ErrNotFound when there is no such report.
+func (s *Store) changeReport(ctx context.Context, id string, update bson.D) error {
+	update = append(update, bson.E{Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}})
+	res, err := s.db.Collection(colReports).UpdateOne(ctx, byID(id), update)
+	if err != nil {
+		return mapErr(fmt.Errorf("update report %s: %w", id, err), "report")
 	}
-	return fault.New(fault.ErrConflict, "the report is being changed by others; retry")
+	if res.MatchedCount == 0 {
+		return fault.New(fault.ErrNotFound, "no such report")
+	}
+	return nil
 }
 
-// InsertReport stores a new report; fault.ErrConflict when its ID exists.
+// InsertReport stores a new report, then its outbox hints (a failure between the two is repaired by
+// RepairOutbox); fault.ErrConflict when its ID exists.
 func (s *Store) InsertReport(ctx context.Context, r report.Report) error {
 	d := toReportDoc(r)
 	if len(d.Outbox) > 0 {
 		d.OutboxAt = &r.UpdatedAt
 	}
-	// The report and its outbox hints are written at once. A hint whose report is not (yet) stored waits
-	// for it (notify.Dispatcher, PendingReport); a report whose hint failed has it re-created by the
-	// outbox sweep. The dispatcher is woken once both are written. The code's lookup record is written
-	// by the first lookup by code (ReportIDByCode): one write less per report, and lookups are rare.
-	// Where a dispatcher runs, the hints are written leased to it and it takes them from memory
-	// (stored.go).
-	lease := s.ownLease()
-	var until time.Time
-	if lease > 0 && len(r.Outbox) > 0 {
-		until = time.Now().Add(lease)
-	}
-	var hints []notify.Hint
-	var wg sync.WaitGroup
-	if len(r.Outbox) > 0 {
-		wg.Go(func() { hints = s.insertHints(ctx, r.ID, r.Outbox, r.UpdatedAt, until) })
-	}
-	err := s.insertGrouped(ctx, colReports, d)
-	wg.Wait()
-	if err != nil {
-		if !until.IsZero() {
-			// The submission is answered with an error and its retry finds these hints written: due now,
-			// they go out once the report is there (or are settled when it never is), not a lease later.
-			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			_, _ = s.releaseHints(rctx, hints)
-			cancel()
-		}
+	if _, err := s.db.Collection(colReports).InsertOne(ctx, d); err != nil {
 		return mapErr(err, "report")
 	}
-	if len(r.Outbox) > 0 {
-		if !until.IsZero() && len(hints) > 0 {
-			s.stored.add(d, hints, until, lease)
-		}
-		s.wakeDispatcher()
-	}
+	s.writeHints(ctx, r.ID, r.Outbox, r.UpdatedAt)
 	return nil
 }
 
@@ -383,7 +270,7 @@ func (s *Store) Reports(ctx context.Context, ids []string) (map[string]report.Re
 // SetPhotos replaces the photos if the report is still at version.
 func (s *Store) SetPhotos(ctx context.Context, id string, version int64, photos []report.Photo, now time.Time) (bool, error) {
 	return s.updateReport(ctx, id, version, bson.D{{Key: "$set", Value: bson.D{
-		{Key: "photos", Value: toPhotoDocs(photos)}, {Key: "updated_at", Value: now}}}}, now)
+		{Key: "photos", Value: toPhotoDocs(photos)}, {Key: "updated_at", Value: now}}}})
 }
 
 // ReportsByReporter returns a reporter's reports, newest first, after the cursor.
@@ -399,6 +286,12 @@ func (s *Store) ReportsByReporter(ctx context.Context, reporterID string, status
 		}})
 	}
 	return s.findReports(ctx, filter, options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(int64(limit)))
+}
+
+// ReportsCreated returns the reports created in [from, to), oldest first.
+func (s *Store) ReportsCreated(ctx context.Context, from, to time.Time) ([]report.Report, error) {
+	return s.findReports(ctx, bson.D{{Key: "created_at", Value: bson.D{{Key: "$gte", Value: from}, {Key: "$lt", Value: to}}}},
+		options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}}))
 }
 
 // OpenReportsInCells returns the open reports of a category in the cells.
@@ -430,27 +323,21 @@ func (s *Store) findReports(ctx context.Context, filter bson.D, o *options.FindO
 
 // AddFollower adds a follower (idempotent).
 func (s *Store) AddFollower(ctx context.Context, id, userID string, now time.Time) error {
-	return s.modifyReport(ctx, id, now, func(reportDoc) bson.D {
-		return bson.D{{Key: "$addToSet", Value: bson.D{{Key: "followers", Value: userID}}},
-			{Key: "$set", Value: bson.D{{Key: "updated_at", Value: now}}}}
-	})
+	return s.changeReport(ctx, id, bson.D{{Key: "$addToSet", Value: bson.D{{Key: "followers", Value: userID}}},
+		{Key: "$set", Value: bson.D{{Key: "updated_at", Value: now}}}})
 }
 
 // RemoveFollower removes a follower (idempotent).
 func (s *Store) RemoveFollower(ctx context.Context, id, userID string, now time.Time) error {
-	return s.modifyReport(ctx, id, now, func(reportDoc) bson.D {
-		return bson.D{{Key: "$pull", Value: bson.D{{Key: "followers", Value: userID}}},
-			{Key: "$set", Value: bson.D{{Key: "updated_at", Value: now}}}}
-	})
+	return s.changeReport(ctx, id, bson.D{{Key: "$pull", Value: bson.D{{Key: "followers", Value: userID}}},
+		{Key: "$set", Value: bson.D{{Key: "updated_at", Value: now}}}})
 }
 
 type jobDoc struct {
-	ID            string    `bson:"_id"`
-	SubmissionKey string    `bson:"submission_key"`
-	OwnedKeys     []string  `bson:"owned_keys"`
-	UploadSlots   []string  `bson:"upload_slots"`
-	NotBefore     time.Time `bson:"not_before"`
-	Attempts      int       `bson:"attempts"`
+	ID          string    `bson:"_id"`
+	UploadSlots []string  `bson:"upload_slots"`
+	NotBefore   time.Time `bson:"not_before"`
+	Attempts    int       `bson:"attempts"`
 }
 
 // PutJob creates or replaces the report's photo job.
@@ -459,62 +346,34 @@ func (s *Store) PutJob(ctx context.Context, j report.Job) error {
 	return mapErr(err, "photo job")
 }
 
-// InsertJobs stores new photo jobs in one unordered insert; a report that has a job already keeps it.
-func (s *Store) InsertJobs(ctx context.Context, jobs []report.Job) error {
-	if len(jobs) == 0 {
+// InsertJob stores a new photo job; a report that has a job already keeps it.
+func (s *Store) InsertJob(ctx context.Context, j report.Job) error {
+	_, err := s.db.Collection(colReportJobs).InsertOne(ctx, toJobDoc(j))
+	if isDuplicate(err) {
 		return nil
 	}
-	docs := make([]any, len(jobs))
-	for i, j := range jobs {
-		docs[i] = toJobDoc(j)
-	}
-	errs, err := s.insertMany(ctx, colReportJobs, docs)
-	if err != nil {
-		return mapErr(err, "photo jobs")
-	}
-	for _, e := range errs {
-		if e != nil && !isDuplicate(e) {
-			return mapErr(e, "photo jobs")
-		}
-	}
-	return nil
+	return mapErr(err, "photo job")
 }
 
 func toJobDoc(j report.Job) jobDoc {
-	return jobDoc{ID: j.ReportID, SubmissionKey: j.SubmissionKey, OwnedKeys: append([]string{}, j.OwnedKeys...),
-		UploadSlots: append([]string{}, j.UploadSlots...), NotBefore: j.NotBefore, Attempts: j.Attempts}
+	return jobDoc{ID: j.ReportID, UploadSlots: append([]string{}, j.UploadSlots...), NotBefore: j.NotBefore, Attempts: j.Attempts}
 }
 
-// ClaimJob leases the oldest due job until leaseUntil; fault.ErrNotFound when none is due. Each lease is
-// claimed with a unique insert, so two workers never hold the same job at once (see NextCodeNumber).
+// ClaimJob leases the oldest due job until leaseUntil; fault.ErrNotFound when none is due. The lease is
+// one findOneAndUpdate, so two workers never hold the same job at once.
 func (s *Store) ClaimJob(ctx context.Context, now, leaseUntil time.Time) (report.Job, error) {
-	cur, err := s.db.Collection(colReportJobs).Find(ctx, bson.D{{Key: "not_before", Value: bson.D{{Key: "$lte", Value: now}}}},
-		options.Find().SetSort(bson.D{{Key: "not_before", Value: 1}}).SetLimit(8))
+	var d jobDoc
+	err := s.db.Collection(colReportJobs).FindOneAndUpdate(ctx,
+		bson.D{{Key: "not_before", Value: bson.D{{Key: "$lte", Value: now}}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "not_before", Value: leaseUntil}}}, {Key: "$inc", Value: bson.D{{Key: "attempts", Value: 1}}}},
+		options.FindOneAndUpdate().SetSort(bson.D{{Key: "not_before", Value: 1}}).SetReturnDocument(options.After)).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return report.Job{}, fault.New(fault.ErrNotFound, "no photo job due")
+	}
 	if err != nil {
-		return report.Job{}, mapErr(err, "photo jobs")
+		return report.Job{}, mapErr(err, "photo job")
 	}
-	var docs []jobDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return report.Job{}, mapErr(err, "photo jobs")
-	}
-	for _, d := range docs {
-		ok, err := s.claim(ctx, fmt.Sprintf("job:%s:%d", d.ID, d.NotBefore.UnixNano()), now, leaseUntil.Add(time.Hour))
-		if err != nil {
-			return report.Job{}, err
-		}
-		if !ok {
-			continue
-		}
-		d.NotBefore, d.Attempts = leaseUntil, d.Attempts+1
-		_, err = s.db.Collection(colReportJobs).UpdateOne(ctx, byID(d.ID), bson.D{{Key: "$set", Value: bson.D{
-			{Key: "not_before", Value: d.NotBefore}, {Key: "attempts", Value: d.Attempts}}}})
-		if err != nil {
-			return report.Job{}, mapErr(err, "photo job")
-		}
-		return report.Job{ReportID: d.ID, SubmissionKey: d.SubmissionKey, OwnedKeys: d.OwnedKeys, UploadSlots: d.UploadSlots,
-			NotBefore: d.NotBefore.UTC(), Attempts: d.Attempts}, nil
-	}
-	return report.Job{}, fault.New(fault.ErrNotFound, "no photo job due")
+	return report.Job{ReportID: d.ID, UploadSlots: d.UploadSlots, NotBefore: d.NotBefore.UTC(), Attempts: d.Attempts}, nil
 }
 
 // DeleteJob removes a finished job.

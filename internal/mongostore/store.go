@@ -10,7 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/event"
@@ -26,16 +26,7 @@ import (
 type Store struct {
 	client *mongo.Client
 	db     *mongo.Database
-
-	codeMu     sync.Mutex
-	codeBlocks map[string]*codeBlock // month → this replica's unused report numbers
-
-	queues    coalescer[queueChange] // changes to a queue shard, written together (group.go)
-	queueMu   sync.Mutex
-	queueLast map[string]queueDoc // queue shard → what this process last wrote there (queueMu)
-	wake      wakeHook            // called after writes that add notifications
-	inserts   coalescer[any]      // grouped inserts, per collection (group.go)
-	stored    storedReports       // reports this process stored moments ago, for its dispatcher (stored.go)
+	wake   atomic.Pointer[func()] // called after writes that add notifications (OnOutbox)
 }
 
 // Options tune Open.
@@ -64,7 +55,7 @@ func Open(ctx context.Context, uri, database string, o Options) (*Store, error) 
 	if err != nil {
 		return nil, fmt.Errorf("mongodb: bad connection settings: %w", err)
 	}
-	s := &Store{client: client, db: client.Database(database), codeBlocks: map[string]*codeBlock{}}
+	s := &Store{client: client, db: client.Database(database)}
 	deadline := time.Now().Add(o.StartupTimeout)
 	for {
 		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)

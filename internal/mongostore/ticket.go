@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,21 +22,7 @@ import (
 	"github.com/quangninh/feedback/internal/workcal"
 )
 
-const (
-	colQueues = "queues" // _id: "<agency ID>#<shard>" → the tickets it is handling (precomputed; read by _id)
-	// colProvinceQueue holds the province-wide queue's shards ("_province#<shard>"): a collection of its own,
-	// because FerretDB/SQLite finds an _id by scanning its collection, and the agencies' few hundred shards
-	// made the dispatcher's eight reads cost 214 ms at 5,000 open tickets (measured, quiet machine).
-	colProvinceQueue = "queues_province"
-)
-
-// queueCol is the collection of a queue shard.
-func (s *Store) queueCol(shardID string) *mongo.Collection {
-	if strings.HasPrefix(shardID, provinceQueue+"#") {
-		return s.db.Collection(colProvinceQueue)
-	}
-	return s.db.Collection(colQueues)
-}
+const colQueues = "queues" // _id: "<agency ID>#<shard>" → the tickets it is handling (precomputed; read by _id)
 
 // queueShards spreads an agency's queue over several documents, so that reports arriving together for one
 // commune (a storm, a flood) do not all contend for one document.
@@ -114,7 +101,7 @@ func (s *Store) SaveReport(ctx context.Context, before, after report.Report, now
 	if len(fresh) > 0 {
 		set = append(set, bson.E{Key: "outbox_at", Value: now})
 	}
-	ok, err := s.updateReport(ctx, before.ID, before.Version, bson.D{{Key: "$set", Value: set}}, now)
+	ok, err := s.updateReport(ctx, before.ID, before.Version, bson.D{{Key: "$set", Value: set}})
 	if err != nil || !ok {
 		return ok, err
 	}
@@ -137,28 +124,24 @@ type queueEntryDoc struct {
 	AgencyID    string     `bson:"agency_id,omitempty"`
 }
 
-// queueDoc holds an agency's entries as one encoded blob: FerretDB 1.24 converts every nested field of a
-// document it reads, which made a 1,500-entry queue of sub-documents take seconds; one binary field is cheap
-// on both servers.
-//
-// Counts (status → entries, JSON-encoded) is written with Data in the same update, so the reports-by-status
-// gauge reads a few bytes per shard instead of decoding every queue. It is a blob too: FerretDB 1.24 kept
-// the old value when $set replaced an embedded document by one with other keys (measured).
+// queueDoc is one shard of a queue. Its entries are one JSON-encoded field: FerretDB converts every
+// nested field of a document it reads, which made a 1,500-entry shard of sub-documents take seconds to
+// read, where one binary field is cheap on both servers. Counts (status → entries) is written with the
+// entries in the same update, so the reports-by-status gauge reads a few numbers per shard.
 type queueDoc struct {
-	ID      string `bson:"_id"`
-	Data    []byte `bson:"data"`
-	Counts  []byte `bson:"counts"`
-	Version int64  `bson:"version"`
+	ID      string         `bson:"_id"`
+	Data    []byte         `bson:"data"`
+	Counts  map[string]int `bson:"counts"`
+	Version int64          `bson:"version"`
 }
 
-// countByStatus counts queue entries by status, JSON-encoded for queueDoc.Counts.
-func countByStatus(entries map[string]queueEntryDoc) []byte {
+// countByStatus counts queue entries by status.
+func countByStatus(entries map[string]queueEntryDoc) map[string]int {
 	out := map[string]int{}
 	for _, e := range entries {
 		out[e.Status]++
 	}
-	b, _ := json.Marshal(out) // a map of strings to ints always encodes
-	return b
+	return out
 }
 
 func (d queueDoc) entries() (map[string]queueEntryDoc, error) {
@@ -167,40 +150,33 @@ func (d queueDoc) entries() (map[string]queueEntryDoc, error) {
 		return m, nil
 	}
 	if err := json.Unmarshal(d.Data, &m); err != nil {
-		return nil, fmt.Errorf("queue %s: %w", d.ID, err)
+		return nil, fmt.Errorf("decode queue %s: %w", d.ID, err)
 	}
 	return m, nil
 }
 
-// modifyQueue applies change to an agency's queue document, one writer per version (see updateReport).
-func (s *Store) modifyQueue(ctx context.Context, agencyID string, now time.Time, change func(map[string]queueEntryDoc)) error {
-	col := s.queueCol(agencyID)
-	for attempt := range 40 {
-		if attempt > 0 {
+// modifyQueue applies change to a queue shard: read, change, and a compare-and-swap on the shard's
+// version, read again when another writer moved it first.
+func (s *Store) modifyQueue(ctx context.Context, shardID string, change func(map[string]queueEntryDoc)) error {
+	col := s.db.Collection(colQueues)
+	for attempt := range 50 {
+		if attempt > 0 { // spread racing writers a little
 			select {
 			case <-ctx.Done():
 				return mapErr(ctx.Err(), "queue")
-			case <-time.After(time.Duration(attempt) * 3 * time.Millisecond):
+			case <-time.After(time.Duration(rand.IntN(2*attempt)+1) * time.Millisecond):
 			}
 		}
-		// What this process wrote last is the shard as it stands unless another process wrote since; then
-		// the claim below fails, and the shard is read.
-		s.queueMu.Lock()
-		d, ok := s.queueLast[agencyID]
-		delete(s.queueLast, agencyID)
-		s.queueMu.Unlock()
-		var err error
-		if !ok {
-			err = col.FindOne(ctx, byID(agencyID)).Decode(&d)
-		}
+		var d queueDoc
+		err := col.FindOne(ctx, byID(shardID)).Decode(&d)
 		if errors.Is(err, mongo.ErrNoDocuments) {
-			if _, err := col.InsertOne(ctx, queueDoc{ID: agencyID, Data: []byte("{}"), Counts: []byte("{}")}); err != nil && !isDuplicate(err) {
-				return mapErr(err, "queue")
+			if _, err := col.InsertOne(ctx, queueDoc{ID: shardID, Data: []byte("{}"), Counts: map[string]int{}}); err != nil && !isDuplicate(err) {
+				return mapErr(fmt.Errorf("create queue %s: %w", shardID, err), "queue")
 			}
 			continue
 		}
 		if err != nil {
-			return mapErr(err, "queue")
+			return mapErr(fmt.Errorf("load queue %s: %w", shardID, err), "queue")
 		}
 		entries, err := d.entries()
 		if err != nil {
@@ -209,28 +185,15 @@ func (s *Store) modifyQueue(ctx context.Context, agencyID string, now time.Time,
 		change(entries)
 		data, err := json.Marshal(entries)
 		if err != nil {
-			return err
+			return fmt.Errorf("encode queue %s: %w", shardID, err)
 		}
-		ok, err = s.claim(ctx, "queue-v:"+agencyID+":"+itoa(d.Version+1), now, now.Add(time.Hour))
+		res, err := col.UpdateOne(ctx, bson.D{{Key: "_id", Value: shardID}, {Key: "version", Value: d.Version}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "data", Value: data}, {Key: "counts", Value: countByStatus(entries)}}},
+				{Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}})
 		if err != nil {
-			return err
-		}
-		if !ok {
-			continue
-		}
-		counts := countByStatus(entries)
-		res, err := col.UpdateOne(ctx, bson.D{{Key: "_id", Value: agencyID}, {Key: "version", Value: d.Version}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "data", Value: data}, {Key: "counts", Value: counts}, {Key: "version", Value: d.Version + 1}}}})
-		if err != nil {
-			return mapErr(err, "queue")
+			return mapErr(fmt.Errorf("save queue %s: %w", shardID, err), "queue")
 		}
 		if res.ModifiedCount == 1 {
-			s.queueMu.Lock()
-			if s.queueLast == nil {
-				s.queueLast = map[string]queueDoc{}
-			}
-			s.queueLast[agencyID] = queueDoc{ID: agencyID, Data: data, Counts: counts, Version: d.Version + 1}
-			s.queueMu.Unlock()
 			return nil
 		}
 	}
@@ -247,40 +210,11 @@ const provinceQueue = "_province"
 // sweep (report.Desk.Sweep).
 func (s *Store) PutQueueEntry(ctx context.Context, agencyID string, e report.QueueEntry, now time.Time) error {
 	e.AgencyID = agencyID
-	return errors.Join(s.PutQueueEntries(ctx, []report.QueueEntry{e}, now)...)
-}
-
-// PutQueueEntries is PutQueueEntry for many tickets at once (a dispatcher's batch of new reports, each
-// entry in the queue of its AgencyID): every queue shard they touch is written once for all of them. It
-// returns each entry's error (nil when both its queues hold it).
-func (s *Store) PutQueueEntries(ctx context.Context, entries []report.QueueEntry, now time.Time) []error {
-	byShard := map[string][]int{}
-	for i, e := range entries {
-		for _, shard := range []string{queueShardID(e.AgencyID, e.ReportID), queueShardID(provinceQueue, e.ReportID)} {
-			byShard[shard] = append(byShard[shard], i)
-		}
-	}
-	errs := make([]error, len(entries))
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for shard, idx := range byShard {
-		wg.Go(func() {
-			err := s.queueCommit(ctx, shard, now, func(m map[string]queueEntryDoc) {
-				for _, i := range idx {
-					putNewer(m, toQueueEntryDoc(entries[i]))
-				}
-			})
-			if err != nil {
-				mu.Lock()
-				for _, i := range idx {
-					errs[i] = errors.Join(errs[i], err)
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	return errs
+	doc := toQueueEntryDoc(e)
+	put := func(m map[string]queueEntryDoc) { putNewer(m, doc) }
+	return both(
+		func() error { return s.modifyQueue(ctx, queueShardID(agencyID, e.ReportID), put) },
+		func() error { return s.modifyQueue(ctx, queueShardID(provinceQueue, e.ReportID), put) })
 }
 
 // putNewer puts doc into a shard's entries unless the shard holds a newer version of the ticket.
@@ -300,35 +234,15 @@ func both(a, b func() error) error {
 	return errors.Join(errA, errB)
 }
 
-// queueChange is one caller's change to a queue shard.
-type queueChange struct {
-	at    time.Time
-	apply func(map[string]queueEntryDoc)
-}
-
-// queueCommit applies change to a queue shard, grouping it with the changes other requests of this
-// process make to the same shard meanwhile (see coalescer): one read-claim-write per group instead of one
-// per change, so a burst of tickets for one commune does not queue up behind its own claims. It returns
-// when the group's write is done, so the entry is there when the caller answers.
-func (s *Store) queueCommit(ctx context.Context, shardID string, now time.Time, change func(map[string]queueEntryDoc)) error {
-	return s.queues.do(ctx, shardID, queueChange{at: now, apply: change}, func(ctx context.Context, shardID string, changes []queueChange) ([]error, error) {
-		return nil, s.modifyQueue(ctx, shardID, changes[0].at, func(m map[string]queueEntryDoc) {
-			for _, c := range changes {
-				c.apply(m)
-			}
-		})
-	})
-}
-
 // DropQueueEntry removes a ticket from an agency's queue, and from the province's while it is listed
 // there under that agency (a transfer's entry for the new agency stays).
 func (s *Store) DropQueueEntry(ctx context.Context, agencyID, reportID string, now time.Time) error {
 	return both(
 		func() error {
-			return s.queueCommit(ctx, queueShardID(agencyID, reportID), now, func(m map[string]queueEntryDoc) { delete(m, reportID) })
+			return s.modifyQueue(ctx, queueShardID(agencyID, reportID), func(m map[string]queueEntryDoc) { delete(m, reportID) })
 		},
 		func() error {
-			return s.queueCommit(ctx, queueShardID(provinceQueue, reportID), now, func(m map[string]queueEntryDoc) {
+			return s.modifyQueue(ctx, queueShardID(provinceQueue, reportID), func(m map[string]queueEntryDoc) {
 				if old, ok := m[reportID]; ok && (old.AgencyID == agencyID || old.AgencyID == "") {
 					delete(m, reportID)
 				}
@@ -359,7 +273,7 @@ func (s *Store) FixProvinceQueue(ctx context.Context, put []report.QueueEntry, d
 		})
 	}
 	for id, changes := range byShard {
-		err := s.queueCommit(ctx, id, now, func(m map[string]queueEntryDoc) {
+		err := s.modifyQueue(ctx, id, func(m map[string]queueEntryDoc) {
 			for _, c := range changes {
 				c(m)
 			}
@@ -386,7 +300,7 @@ func (s *Store) Queue(ctx context.Context, agencyID string) ([]report.QueueEntry
 		wg.Go(func() {
 			var d queueDoc
 			id := agencyID + "#" + strconv.Itoa(shard)
-			err := s.queueCol(id).FindOne(ctx, byID(id)).Decode(&d)
+			err := s.db.Collection(colQueues).FindOne(ctx, byID(id)).Decode(&d)
 			switch {
 			case errors.Is(err, mongo.ErrNoDocuments):
 			case err != nil:
@@ -436,18 +350,16 @@ func (s *Store) QueueAgencies(ctx context.Context) ([]string, error) {
 }
 
 // ReportsByStatus counts the entries of every agency's queue by status: the reports that are not closed
-// or rejected. It reads only each shard's counts (the queues collection holds a few hundred documents);
-// a shard written before counts existed is read whole once and counted. It returns an error wrapping
-// fault.ErrUnavailable when the database does not answer.
+// or rejected. It reads only each shard's counts. It returns an error wrapping fault.ErrUnavailable when
+// the database does not answer.
 func (s *Store) ReportsByStatus(ctx context.Context) (map[string]int, error) {
-	col := s.db.Collection(colQueues)
-	cur, err := col.Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "counts", Value: 1}}))
+	cur, err := s.db.Collection(colQueues).Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "counts", Value: 1}}))
 	if err != nil {
 		return nil, mapErr(err, "queues")
 	}
 	var docs []struct {
-		ID     string `bson:"_id"`
-		Counts []byte `bson:"counts"`
+		ID     string         `bson:"_id"`
+		Counts map[string]int `bson:"counts"`
 	}
 	if err := cur.All(ctx, &docs); err != nil {
 		return nil, mapErr(err, "queues")
@@ -457,29 +369,9 @@ func (s *Store) ReportsByStatus(ctx context.Context) (map[string]int, error) {
 		if strings.HasPrefix(d.ID, provinceQueue+"#") { // the province's queue repeats every agency's
 			continue
 		}
-		blob := d.Counts
-		if blob == nil {
-			var full queueDoc
-			if err := col.FindOne(ctx, byID(d.ID)).Decode(&full); err != nil {
-				return nil, mapErr(err, "queue")
-			}
-			entries, err := full.entries()
-			if err != nil {
-				return nil, err
-			}
-			blob = countByStatus(entries)
-		}
-		var counts map[string]int
-		if err := json.Unmarshal(blob, &counts); err != nil {
-			return nil, fmt.Errorf("queue %s counts: %w", d.ID, err)
-		}
-		for st, n := range counts {
+		for st, n := range d.Counts {
 			out[st] += n
 		}
 	}
 	return out, nil
 }
-
-func itoa(n int64) string { return strconvFormat(n) }
-
-func strconvFormat(n int64) string { return strconv.FormatInt(n, 10) }

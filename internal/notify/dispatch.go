@@ -1,7 +1,6 @@
 package notify
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -23,7 +22,7 @@ type Sender interface {
 }
 
 // Dispatcher delivers the pushes of outbox hints. Any number may run at once, in API replicas or in
-// cmd/qndispatch: hints are leased with unique-insert claims.
+// cmd/qndispatch: each hint is leased to one at a time (LeaseDueHints).
 type Dispatcher struct {
 	Store  Store
 	Sender Sender
@@ -36,20 +35,10 @@ type Dispatcher struct {
 	MaxAttempts int
 	// Workers is how many reports' hints are sent at once (each hint with its own Send call).
 	Workers int
-	// Spacing is the least time from the start of one batch to the start of the next, unless the batch was
-	// full. A batch costs about the same whatever its size (its reports read at once, each queue shard
-	// written once, one settle), so under a steady stream of reports fewer, larger batches cost the
-	// database less. A hint that arrives while the dispatcher is idle goes out at once.
-	Spacing time.Duration
 	// Batch is how many hints one RunOnce leases (with one claim insert) and settles (default 8 × Workers).
 	Batch int
 	Now   func() time.Time
 	Rand  func() float64 // [0, 1), for back-off jitter
-	// OnNewReports, when set, starts the other work of new reports (their photo jobs), once per batch, after
-	// their queue entries, with the reports as they stand then: intake writes only the report (and its
-	// hints). An error leaves the batch's new reports to be tried again when the lease ends, so it must be
-	// safe to repeat.
-	OnNewReports func(ctx context.Context, rs []report.Report) error
 	// OnResult, when set, hears each push's result: "" when FCM accepted it, else FCM's error code
 	// (fcm.Code). Metrics count them.
 	OnResult func(code string)
@@ -92,21 +81,12 @@ func (d *Dispatcher) Run(ctx context.Context, poll, sweep time.Duration) {
 			}
 			lastSweep = time.Now()
 		}
-		started := time.Now()
 		n, err := d.RunOnce(ctx)
 		if err != nil && !errors.Is(err, fault.ErrUnavailable) {
 			d.Log.WarnContext(ctx, "dispatch failed", "error", err.Error())
 		}
-		if n >= d.batch() && err == nil {
-			continue // a backlog: the next batch is full already
-		}
 		if n > 0 && err == nil {
-			// Busy, not backlogged: the next batch gathers what arrives meanwhile.
-			select {
-			case <-ctx.Done():
-			case <-time.After(time.Until(started.Add(d.Spacing))):
-			}
-			continue
+			continue // there may be more due
 		}
 		select {
 		case <-ctx.Done():
@@ -116,32 +96,23 @@ func (d *Dispatcher) Run(ctx context.Context, poll, sweep time.Duration) {
 	}
 }
 
-// RunOnce takes the hints this process's store wrote leased to it (TakeStored) and leases the hints due now,
-// in one batch, sends them and settles the sent ones in one batch, and returns how many it took. Reads are
-// batched too: the hints' reports in one Reports (but for those taken with their reports), then the
-// devices of every recipient of the batch in one DevicesOf.
+// RunOnce leases the hints due now, in one batch, sends them and settles the sent ones in one batch, and
+// returns how many it took. Reads are batched too: the hints' reports in one Reports, then the devices
+// of every recipient of the batch in one DevicesOf.
 func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	workers := max(d.Workers, 1)
-	hints, reports := d.Store.TakeStored(d.batch())
-	var leaseErr error
-	if rest := d.batch() - len(hints); rest > 0 {
-		leased, err := d.leaseDue(ctx, rest)
-		hints, leaseErr = append(hints, leased...), err
+	now := d.now()
+	hints, err := d.Store.LeaseDueHints(ctx, now, now.Add(d.lease()), d.batch())
+	if err != nil || len(hints) == 0 {
+		return 0, err
 	}
-	if len(hints) == 0 {
-		return 0, leaseErr
-	}
-
-	// The other hints' reports, in one read.
-	if err := d.readReports(ctx, hints, reports); err != nil {
+	reports, err := d.readReports(ctx, hints)
+	if err != nil {
 		return len(hints), err // the hints stay leased, and are tried again when the lease ends
 	}
 	jobs := make([]job, len(hints))
 	staff := &staffCache{store: d.Store, ids: map[string][]string{}}
 	parallel(len(hints), workers, func(i int) { jobs[i] = d.prepare(ctx, hints[i], reports, staff) })
-
-	// New reports' tickets enter their agency's queue now, before the officers are told.
-	d.queueNew(ctx, jobs)
 
 	// The devices of everybody the batch goes to, in one read.
 	seen := map[string]bool{}
@@ -205,137 +176,18 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	return len(hints), first
 }
 
-// leaseDue leases up to limit hints due now.
-func (d *Dispatcher) leaseDue(ctx context.Context, limit int) ([]Hint, error) {
-	due, err := d.Store.DueHints(ctx, d.now(), limit)
-	if err != nil || len(due) == 0 {
-		return nil, err
-	}
-	now := d.now()
-	return d.Store.LeaseHints(ctx, due, now, now.Add(d.lease()))
-}
-
-// readReports adds to reports those of the hints' reports it lacks, and reads again those that have other
-// hints than their "received" one in the batch (a report taken as stored may have changed since). What
-// changed after the batch's reads is applied by queueNew's read.
-func (d *Dispatcher) readReports(ctx context.Context, hints []Hint, reports map[string]report.Report) error {
-	var read []string
+// readReports reads the hints' reports, by ID; those that no longer exist are absent.
+func (d *Dispatcher) readReports(ctx context.Context, hints []Hint) (map[string]report.Report, error) {
+	var ids []string
 	seen := map[string]bool{}
 	for _, h := range hints {
-		if seen[h.ReportID] {
-			continue
-		}
-		if _, ok := reports[h.ReportID]; !ok || h.Seq != 0 {
+		if !seen[h.ReportID] {
 			seen[h.ReportID] = true
-			read = append(read, h.ReportID)
+			ids = append(ids, h.ReportID)
 		}
 	}
-	if len(read) == 0 {
-		return nil
-	}
-	slices.Sort(read)
-	got, err := d.Store.Reports(ctx, read)
-	if err != nil {
-		return err
-	}
-	for _, id := range read {
-		if r, ok := got[id]; ok {
-			reports[id] = r
-		} else {
-			delete(reports, id)
-		}
-	}
-	return nil
-}
-
-// queueNew puts the tickets of the batch's new reports (those whose hint is their "received" event) into
-// their agency's queue. Intake leaves this to the outbox: a submission then waits for no queue write, the
-// writes of a whole batch are grouped per queue shard, and the report's outbox (written with the report)
-// makes sure it happens. A report may change meanwhile, and its own queue update (say, dropping a rejected
-// ticket) may run before this one: so the reports are read again afterwards, and any that moved on get
-// their current state applied.
-func (d *Dispatcher) queueNew(ctx context.Context, jobs []job) {
-	var fresh []*job
-	for i := range jobs {
-		if j := &jobs[i]; j.live() && j.r.Timeline[j.h.Seq].Action == report.EventReceived {
-			fresh = append(fresh, j)
-		}
-	}
-	if len(fresh) == 0 {
-		return
-	}
-	now := d.now()
-	// The tickets still in a queue state go in together, each queue shard written once for the batch. A
-	// job whose ticket could not be queued is not sent (nor settled): its hint is tried again when the
-	// lease ends, and the rest of the batch goes out.
-	var entries []report.QueueEntry
-	var queued []*job
-	for _, j := range fresh {
-		if report.InQueue(j.r.Status) {
-			entries = append(entries, d.entry(j.r))
-			queued = append(queued, j)
-		} else {
-			j.err = d.syncQueue(ctx, j.r, now)
-		}
-	}
-	if len(entries) > 0 {
-		for i, err := range d.Store.PutQueueEntries(ctx, entries, now) {
-			queued[i].err = err
-		}
-	}
-	ids := make([]string, 0, len(fresh))
-	for _, j := range fresh {
-		ids = append(ids, j.r.ID)
-	}
-	current, err := d.Store.Reports(ctx, ids)
-	if err != nil {
-		for _, j := range fresh {
-			j.err = cmp.Or(j.err, err)
-		}
-		return
-	}
-	for _, j := range fresh {
-		if j.err != nil {
-			continue
-		}
-		r := j.r
-		c, ok := current[r.ID]
-		switch {
-		case !ok: // gone: nothing to queue
-			j.err = d.Store.DropQueueEntry(ctx, r.Routing.AgencyID, r.ID, now)
-		case c.Routing.AgencyID != r.Routing.AgencyID: // transferred meanwhile
-			j.err = errors.Join(d.Store.DropQueueEntry(ctx, r.Routing.AgencyID, r.ID, now), d.syncQueue(ctx, c, now))
-		case c.Version != r.Version:
-			j.err = d.syncQueue(ctx, c, now)
-		}
-	}
-	// The photo jobs, from the reports as they stand now.
-	if d.OnNewReports != nil {
-		var rs []report.Report
-		for _, j := range fresh {
-			if c, ok := current[j.r.ID]; ok {
-				rs = append(rs, c)
-			}
-		}
-		if err := d.OnNewReports(ctx, rs); err != nil {
-			for _, j := range fresh {
-				j.err = cmp.Or(j.err, err)
-			}
-		}
-	}
-}
-
-// syncQueue makes r's agency queue hold r's ticket as r stands (or not hold it, once it left the queue).
-func (d *Dispatcher) syncQueue(ctx context.Context, r report.Report, now time.Time) error {
-	if !report.InQueue(r.Status) {
-		return d.Store.DropQueueEntry(ctx, r.Routing.AgencyID, r.ID, now)
-	}
-	return d.Store.PutQueueEntry(ctx, r.Routing.AgencyID, d.entry(r), now)
-}
-
-// entry is r's queue entry, urgent by its category.
-func (d *Dispatcher) entry(r report.Report) report.QueueEntry {
-	return report.Entry(r, d.Urgent != nil && d.Urgent(r.Category))
+	slices.Sort(ids)
+	return d.Store.Reports(ctx, ids)
 }
 
 // job is a leased hint on its way out.
@@ -344,13 +196,11 @@ type job struct {
 	r    report.Report
 	who  map[string]audience // recipient → why they hear of it
 	done bool                // settled: sent, or nothing (left) to send
-	// waiting: its report is not stored yet; the hint was rescheduled.
-	waiting bool
-	err     error
+	err  error
 }
 
 // live tells whether the job still has pushes to send.
-func (j *job) live() bool { return j.err == nil && !j.done && !j.waiting }
+func (j *job) live() bool { return j.err == nil && !j.done }
 
 // parallel runs f(0..n-1), at most workers at once.
 func parallel(n, workers int, f func(i int)) {
@@ -385,25 +235,9 @@ func (d *Dispatcher) prepare(ctx context.Context, h Hint, reports map[string]rep
 		}
 	}
 	r, ok := reports[h.ReportID]
-	if !ok && d.now().Sub(h.CreatedAt) < PendingReport {
-		// Written beside its report, which may not be stored yet (or whose insert may have failed, to be
-		// retried by the phone under the same ID): look again shortly.
-		j.waiting = true
-		j.err = d.Store.RescheduleHint(ctx, h.ID, d.now().Add(min(time.Duration(h.Attempts)*time.Second, 10*time.Second)), false, "report not stored yet")
-		return j
-	}
 	if !ok || h.Seq < 0 || h.Seq >= len(r.Timeline) { // the report is gone, or has no such event
 		j.done = true
 		return j
-	}
-	// A retry of a submission writes the new report's hints beside its insert, which finds the report
-	// stored: if the first attempt's hint was sent and settled by then, the retry's is a second hint for
-	// the same event. It carries the retry's time, not the event's: check before sending.
-	if e := r.Timeline[h.Seq]; h.Attempts == 1 && e.Action == report.EventReceived && !h.CreatedAt.Equal(e.At) {
-		if done, err := d.Store.HintDone(ctx, h.ID); err != nil || done {
-			j.done, j.err = done, err
-			return j
-		}
 	}
 	j.r = r
 	j.who, j.err = d.recipients(ctx, r, r.Timeline[h.Seq], staff)

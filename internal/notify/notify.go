@@ -39,11 +39,6 @@ type Device struct {
 	UpdatedAt  time.Time
 }
 
-// PendingReport is how long a hint whose report is not stored waits for it. Intake writes a new report's
-// hints beside the report (not after it), so a dispatcher may see the hint first; a hint still without
-// its report after this long belongs to a submission that failed, and is settled with nothing to send.
-const PendingReport = time.Minute
-
 // Hint tells dispatchers that the event at Seq of report ReportID awaits its pushes. Its ID is
 // "<report id>:<seq>".
 type Hint struct {
@@ -76,11 +71,9 @@ func HintID(reportID string, seq int) string { return reportID + ":" + itoa(seq)
 // Store is what notifications need from storage. Methods return an error wrapping
 // fault.ErrUnavailable when the database does not answer.
 type Store interface {
-	// DueHints returns up to limit hints due at now (not parked), earliest first.
-	DueHints(ctx context.Context, now time.Time, limit int) ([]Hint, error)
-	// LeaseHints claims the hints for this dispatcher until `until`, in one batch: only one caller wins a
-	// given (hint, NotBefore). It returns the hints won, as leased (NotBefore until, Attempts counted).
-	LeaseHints(ctx context.Context, hints []Hint, now, until time.Time) ([]Hint, error)
+	// LeaseDueHints leases up to limit hints due at now (not parked), earliest first, until `until`: no
+	// other caller gets them before then. It returns them as leased (NotBefore until, Attempts counted).
+	LeaseDueHints(ctx context.Context, now, until time.Time, limit int) ([]Hint, error)
 	// HintDone reports whether the hint's pushes were all settled once already.
 	HintDone(ctx context.Context, id string) (bool, error)
 	// FinishHints records that the hints are settled for good and deletes them, in one batch, with the
@@ -102,17 +95,6 @@ type Store interface {
 
 	// Reports returns the reports with these IDs, by ID; those that do not exist are absent.
 	Reports(ctx context.Context, ids []string) (map[string]report.Report, error)
-	// TakeStored returns, oldest first and up to limit, hints that this process's store wrote already
-	// leased to this dispatcher (new reports' hints, with at least half their lease left), and their
-	// reports as stored; each once, none being a valid answer. They are not among DueHints before their
-	// lease ends.
-	TakeStored(limit int) ([]Hint, map[string]report.Report)
-	// PutQueueEntry and DropQueueEntry keep the agencies' ticket queues (see report.Desk).
-	PutQueueEntry(ctx context.Context, agencyID string, e report.QueueEntry, now time.Time) error
-	// PutQueueEntries puts many entries (each in its AgencyID's queue), writing each shard once; one
-	// error per entry.
-	PutQueueEntries(ctx context.Context, entries []report.QueueEntry, now time.Time) []error
-	DropQueueEntry(ctx context.Context, agencyID, reportID string, now time.Time) error
 
 	Devices
 	// StaffIDs lists the enabled staff of the roles, of one agency or (agencyID "") of all.

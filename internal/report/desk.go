@@ -36,6 +36,10 @@ type DeskStore interface {
 	UploadSlot(ctx context.Context, id string) (UploadSlot, error)
 	ConsumeUploadSlots(ctx context.Context, ids []string, reportID string) error
 	PutJob(ctx context.Context, j Job) error
+	// InsertJob stores a new photo job; a report that has a job already keeps it.
+	InsertJob(ctx context.Context, j Job) error
+	// ReportsCreated returns the reports created in [from, to), oldest first.
+	ReportsCreated(ctx context.Context, from, to time.Time) ([]Report, error)
 	FollowerMoves
 }
 
@@ -482,6 +486,9 @@ func (d *Desk) Sweep(ctx context.Context) (int, error) {
 	if err != nil {
 		return changed, err
 	}
+	if err := d.fileRecent(ctx, all, now); err != nil {
+		d.Log.WarnContext(ctx, "recent reports not filed", "error", err.Error())
+	}
 	for _, e := range all {
 		var action Action
 		switch {
@@ -509,6 +516,43 @@ func (d *Desk) Sweep(ctx context.Context) (int, error) {
 		changed++
 	}
 	return changed, nil
+}
+
+// Reports whose submission stored them but failed (or whose process died) before filing them, and that
+// no retry filed, are filed by the sweep: those created between FileLookBack and FileGrace ago.
+const (
+	FileLookBack = time.Hour
+	FileGrace    = time.Minute // far beyond a submission's own filing
+)
+
+// fileRecent files the reports created recently that no queue lists although they belong in one, and
+// creates their photo jobs if missing. queued is every agency's queue as the sweep read it.
+func (d *Desk) fileRecent(ctx context.Context, queued []QueueEntry, now time.Time) error {
+	rs, err := d.Store.ReportsCreated(ctx, now.Add(-FileLookBack), now.Add(-FileGrace))
+	if err != nil {
+		return err
+	}
+	listed := make(map[string]bool, len(queued))
+	for _, e := range queued {
+		listed[e.ReportID] = true
+	}
+	filed := 0
+	for _, r := range rs {
+		_, pending := photoJob(r, now)
+		if listed[r.ID] && !pending || !InQueue(r.Status) && !pending {
+			continue
+		}
+		cat, _ := d.Router.Catalogue().Category(r.Category)
+		if err := fileReport(ctx, d.Store, r, cat.Deadline == "urgent", now); err != nil {
+			return err
+		}
+		filed++
+	}
+	if filed > 0 {
+		d.forgetProvince()
+		d.Log.InfoContext(ctx, "filed reports whose submission had not", "reports", filed)
+	}
+	return nil
 }
 
 // reconcile reads the province's queue, then every agency's, and repairs the province's from the agencies'

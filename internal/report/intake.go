@@ -28,9 +28,7 @@ type Store interface {
 	// InsertReport stores a new report; fault.ErrConflict when one with its ID exists.
 	InsertReport(ctx context.Context, r Report) error
 	Report(ctx context.Context, id string) (Report, error)
-	PutJob(ctx context.Context, j Job) error
-	// InsertJobs stores new jobs; a report that has a job already keeps it.
-	InsertJobs(ctx context.Context, jobs []Job) error
+	filer
 	UploadSlot(ctx context.Context, id string) (UploadSlot, error)
 	PutUploadSlot(ctx context.Context, s UploadSlot) error
 	DeleteUploadSlots(ctx context.Context, ids []string) error
@@ -56,35 +54,25 @@ type Router interface {
 	Route(category string, p jurisdiction.Point) (catalogue.Decision, error)
 }
 
-// Job is background work on a report's photos: making their derivatives. The dispatcher creates it from
-// the new report's outbox (NewPhotoJobs). Jobs written by earlier versions also name the originals of a
-// submission that may never have become a report (OwnedKeys), which the worker then removes.
+// Job is background work on a report's photos: making their derivatives.
 type Job struct {
-	ReportID      string
-	SubmissionKey string   // earlier versions only
-	OwnedKeys     []string // earlier versions only: originals to remove if the report never came to be
-	UploadSlots   []string // presigned-upload slots whose objects the report's photos are
-	NotBefore     time.Time
-	Attempts      int
+	ReportID    string
+	UploadSlots []string // presigned-upload slots whose objects the report's photos are
+	NotBefore   time.Time
+	Attempts    int
 }
 
-// NewPhotoJobs returns the photo jobs of new reports (those with photos still to derive), due at now.
-func NewPhotoJobs(rs []Report, now time.Time) []Job {
-	var jobs []Job
-	for _, r := range rs {
-		j := Job{ReportID: r.ID, NotBefore: now}
-		pending := false
-		for _, ph := range r.Photos {
-			pending = pending || ph.State == PhotoProcessing
-			if id, ok := strings.CutPrefix(ph.OriginalKey, uploadsPrefix); ok {
-				j.UploadSlots = append(j.UploadSlots, id)
-			}
-		}
-		if pending {
-			jobs = append(jobs, j)
+// photoJob returns the job of a report's photos still to derive, due at now; false when none is.
+func photoJob(r Report, now time.Time) (Job, bool) {
+	j := Job{ReportID: r.ID, NotBefore: now}
+	pending := false
+	for _, ph := range r.Photos {
+		pending = pending || ph.State == PhotoProcessing
+		if id, ok := strings.CutPrefix(ph.OriginalKey, uploadsPrefix); ok {
+			j.UploadSlots = append(j.UploadSlots, id)
 		}
 	}
-	return jobs
+	return j, pending
 }
 
 // UploadSlot is a presigned direct upload granted to a resident.
@@ -225,12 +213,43 @@ func (in *Intake) Submit(ctx context.Context, p auth.Principal, key string, d Dr
 	if in.OnRouted != nil {
 		in.OnRouted(r.Routing.Rule)
 	}
-	// The slots are the report's now: once marked, they no longer expire (a failure here is repaired by
-	// the retry, which finds the report and marks them again).
-	if err := in.Store.ConsumeUploadSlots(ctx, slotIDs(sources), r.ID); err != nil {
+	if err := in.file(ctx, r, sources, cat.Deadline == "urgent"); err != nil {
 		return Report{}, false, err
 	}
 	return r, true, nil
+}
+
+// file does what a stored report needs before its submission is answered (fileReport), then marks its
+// upload slots as its own: they no longer expire. Each step is idempotent: a failure here answers the
+// submission with an error, and its retry, which finds the report stored, files it again; the desk's
+// sweep files the reports of submissions never retried.
+func (in *Intake) file(ctx context.Context, r Report, sources []photoSource, urgent bool) error {
+	if err := fileReport(ctx, in.Store, r, urgent, in.now()); err != nil {
+		return err
+	}
+	return in.Store.ConsumeUploadSlots(ctx, slotIDs(sources), r.ID)
+}
+
+// filer keeps what a stored report needs: its queue entry and its photo job.
+type filer interface {
+	PutQueueEntry(ctx context.Context, agencyID string, e QueueEntry, now time.Time) error
+	InsertJob(ctx context.Context, j Job) error
+}
+
+// fileReport puts a report's ticket into its agency's queue (while it belongs there) and creates its photo
+// job (while photos are still to derive). Both are idempotent.
+func fileReport(ctx context.Context, f filer, r Report, urgent bool, now time.Time) error {
+	if InQueue(r.Status) {
+		if err := f.PutQueueEntry(ctx, r.Routing.AgencyID, Entry(r, urgent), now); err != nil {
+			return fmt.Errorf("queue report %s: %w", r.ID, err)
+		}
+	}
+	if j, ok := photoJob(r, now); ok {
+		if err := f.InsertJob(ctx, j); err != nil {
+			return fmt.Errorf("photo job of report %s: %w", r.ID, err)
+		}
+	}
+	return nil
 }
 
 // existing answers a submission whose report ID is taken: by an earlier attempt with the same key (the
@@ -259,8 +278,9 @@ func (in *Intake) existing(ctx context.Context, mine Report, sources []photoSour
 		return Report{}, false, fault.New(fault.ErrUnprocessable,
 			"This Idempotency-Key was already used for a different report; use a new key for a new report.")
 	}
-	// The slots may not have been marked if the first attempt failed right after its insert.
-	if err := in.Store.ConsumeUploadSlots(ctx, slotIDs(sources), r.ID); err != nil {
+	// The first attempt may have failed right after its insert: file the report as it stands now.
+	cat, _ := in.Router.Catalogue().Category(r.Category)
+	if err := in.file(ctx, r, sources, cat.Deadline == "urgent"); err != nil {
 		return Report{}, false, err
 	}
 	return r, false, nil

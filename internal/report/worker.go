@@ -109,35 +109,14 @@ func (w *Worker) RunOnce(ctx context.Context) (did bool, err error) {
 		return false, err
 	}
 	r, err := w.Store.Report(ctx, job.ReportID)
-	if errors.Is(err, fault.ErrNotFound) {
-		return true, w.cleanUp(ctx, job)
+	if errors.Is(err, fault.ErrNotFound) { // jobs are made for stored reports: this one was deleted since
+		return true, w.Store.DeleteJob(ctx, job.ReportID)
 	}
 	if err != nil {
 		return true, err
 	}
 	return true, w.derive(ctx, job, r)
 }
-
-// cleanUp handles a job whose report does not exist. Jobs are made for stored reports, so this is a job of
-// an earlier version, written before its submission stored anything, or of a report deleted since. It is
-// looked at again every few seconds while its submission could still be running (legacyLooks times, about
-// the two minutes an earlier version's submission could take); then the originals it names are removed.
-func (w *Worker) cleanUp(ctx context.Context, job Job) error {
-	if job.Attempts < legacyLooks {
-		job.NotBefore = w.now().Add(5 * time.Second)
-		return w.Store.PutJob(ctx, job)
-	}
-	if err := w.Blobs.Remove(ctx, job.OwnedKeys...); err != nil {
-		return err
-	}
-	if len(job.OwnedKeys) > 0 {
-		w.Log.InfoContext(ctx, "removed the originals of an unfinished submission", "report", job.ReportID, "objects", len(job.OwnedKeys))
-	}
-	return w.Store.DeleteJob(ctx, job.ReportID)
-}
-
-// legacyLooks is how many times a job without its report is looked at, 5 s apart, before it is cleaned up.
-const legacyLooks = 24
 
 func (w *Worker) derive(ctx context.Context, job Job, r Report) error {
 	photos := append([]Photo(nil), r.Photos...)

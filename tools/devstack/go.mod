@@ -4,6 +4,9 @@ go 1.26
 
 require github.com/FerretDB/FerretDB v1.24.2
 
+// tools/install.sh creates this folder from the Go module proxy's FerretDB v1.24.2 plus tools/devstack/ferretdb.patch.
+replace github.com/FerretDB/FerretDB => ../../.bin/src/ferretdb-v1.24.2
+
 require (
 	filippo.io/edwards25519 v1.1.0 // indirect
 	github.com/AlekSi/pointer v1.2.0 // indirect
