@@ -210,7 +210,7 @@ func (s *Store) deleteUserDevices(ctx context.Context, userID string) error {
 }
 
 // devicesChunk bounds the IDs of one DevicesOf query.
-const devicesChunk = 5000
+const devicesChunk = 1000
 
 // DevicesOf returns the devices of the users, reading their sets by _id (a $in per chunk of users).
 func (s *Store) DevicesOf(ctx context.Context, userIDs []string) ([]notify.Device, error) {
