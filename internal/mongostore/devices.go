@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -209,24 +210,46 @@ func (s *Store) deleteUserDevices(ctx context.Context, userID string) error {
 	return nil
 }
 
-// devicesChunk bounds the IDs of one DevicesOf query.
-const devicesChunk = 1000
+// devicesChunk bounds the IDs of one DevicesOf query; devicesReaders bounds the queries under way at once.
+const (
+	devicesChunk   = 250
+	devicesReaders = 8
+)
 
-// DevicesOf returns the devices of the users, reading their sets by _id (a $in per chunk of users).
+// DevicesOf returns the devices of the users, reading their sets by _id: a $in per chunk of users, several
+// chunks at once, so the thousands of recipients of a dispatcher's batch take the time of a few queries.
 func (s *Store) DevicesOf(ctx context.Context, userIDs []string) ([]notify.Device, error) {
+	chunks := slices.Collect(slices.Chunk(userIDs, devicesChunk))
+	found := make([][]notify.Device, len(chunks))
+	errs := make([]error, len(chunks))
+	sem := make(chan struct{}, devicesReaders)
+	var wg sync.WaitGroup
+	for i, chunk := range chunks {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			found[i], errs[i] = s.devicesOf(ctx, chunk)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("read devices of %d users: %w", len(userIDs), err)
+	}
+	return slices.Concat(found...), nil
+}
+
+func (s *Store) devicesOf(ctx context.Context, userIDs []string) ([]notify.Device, error) {
+	cur, err := s.db.Collection(colDeviceSets).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: userIDs}}}})
+	var sets []deviceSetDoc
+	if err == nil {
+		err = cur.All(ctx, &sets)
+	}
+	if err != nil {
+		return nil, mapErr(err, "device sets")
+	}
 	var out []notify.Device
-	for chunk := range slices.Chunk(userIDs, devicesChunk) {
-		cur, err := s.db.Collection(colDeviceSets).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: chunk}}}})
-		var sets []deviceSetDoc
-		if err == nil {
-			err = cur.All(ctx, &sets)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read devices of %d users: %w", len(userIDs), mapErr(err, "device sets"))
-		}
-		for _, set := range sets {
-			out = append(out, set.devices()...)
-		}
+	for _, set := range sets {
+		out = append(out, set.devices()...)
 	}
 	return out, nil
 }

@@ -174,33 +174,46 @@ func TestDevicesConcurrentRegistrationOfOneToken(t *testing.T) {
 	}
 }
 
-// TestDevicesOfManyUsers: one read returns the devices of many users, each as its own user's; users
-// without devices add nothing.
+// TestDevicesOfManyUsers: one read returns the devices of more users than one query takes, each as its own
+// user's; users without devices add nothing.
 func TestDevicesOfManyUsers(t *testing.T) {
 	s := openTestStore(t)
-	var users []string
-	want := 0
-	for i := range 40 {
-		u := fmt.Sprintf("many-%03d", i)
-		users = append(users, u)
-		putDevice(t, s, u, "tok-a-"+u, "vi")
-		want++
-		if i%3 == 0 {
-			putDevice(t, s, u, "tok-b-"+u, "en")
-			want++
-		}
+	n := 2*devicesChunk + 10
+	users := make([]string, n)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for i := range n {
+		users[i] = fmt.Sprintf("many-%04d", i)
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			put := func(token, lang string) { // not putDevice: t.Fatal must not be called off the test's goroutine
+				d := notify.Device{Token: token, UserID: users[i], Platform: notify.Web, Language: lang, UpdatedAt: time.Now().UTC()}
+				if err := s.PutDevice(testenv.Context(t), d); err != nil {
+					t.Error(err)
+				}
+			}
+			put("tok-a-"+users[i], "vi")
+			if i%7 == 0 {
+				put("tok-b-"+users[i], "en")
+			}
+		})
 	}
+	wg.Wait()
+	want := n + (n+6)/7
 	users = append(users, "nobody")
 	ds, err := s.DevicesOf(testenv.Context(t), users)
 	if err != nil || len(ds) != want {
 		t.Fatalf("DevicesOf(%d users): %d devices, want %d (%v)", len(users), len(ds), want, err)
 	}
+	seen := map[string]bool{}
 	for _, d := range ds {
-		if !strings.HasSuffix(d.Token, d.UserID) {
-			t.Errorf("device %s reported as %s's", d.Token, d.UserID)
+		if !strings.HasSuffix(d.Token, d.UserID) || seen[d.Token] {
+			t.Errorf("device %s reported as %s's (or twice)", d.Token, d.UserID)
 		}
+		seen[d.Token] = true
 	}
 	wantDevices(t, "three users", devicesOf(t, s, users[:3]...),
-		"many-000/tok-a-many-000/vi", "many-000/tok-b-many-000/en", "many-001/tok-a-many-001/vi", "many-002/tok-a-many-002/vi")
+		"many-0000/tok-a-many-0000/vi", "many-0000/tok-b-many-0000/en", "many-0001/tok-a-many-0001/vi", "many-0002/tok-a-many-0002/vi")
 	wantDevices(t, "nobody", devicesOf(t, s))
 }
