@@ -24,10 +24,10 @@ import (
 //     token's key (tokenKey). The dispatcher reads the devices of a batch's recipients from here.
 //
 // Without transactions, a registration moving a token from A to B leaves A's set, changes the owner, joins
-// B's set, then reads the owner again and leaves B's set if someone took the token meanwhile; the owner is
+// B's set, then reads the owner again and leaves B's set if someone took the token meanwhile. The owner is
 // replaced by findAndModify, so a registration racing another learns whom it took the token from and
-// removes it from that set too. The token ends in at most one set, its owner's; a crash part-way leaves it
-// in none (apps register again at every start).
+// removes it from that set too. The token is thus in at most one set, its owner's; a crash part-way leaves
+// it in none (apps register again at every start).
 const (
 	colDevices    = "devices"
 	colDeviceSets = "device_sets"
@@ -121,7 +121,7 @@ func (s *Store) putDevice(ctx context.Context, d notify.Device) error {
 	if err != nil {
 		return err
 	}
-	if prev != "" && prev != d.UserID { // prev may have joined its set again since it was left above
+	if prev != "" && prev != d.UserID { // seen (it may have joined again since it was left), or a racing registration
 		if err := s.leaveSet(ctx, prev, d.Token); err != nil {
 			return err
 		}
@@ -183,8 +183,8 @@ func (s *Store) DeleteUserDevice(ctx context.Context, userID, token string) erro
 	return nil
 }
 
-// DeleteUserDevices forgets every device of a user: the set first, then the tokens it held that the user
-// still owns.
+// DeleteUserDevices forgets every device of a user: the tokens of their set that they still own, then the
+// set, so that a retry after a failure finds the rest.
 func (s *Store) DeleteUserDevices(ctx context.Context, userID string) error {
 	if err := s.deleteUserDevices(ctx, userID); err != nil {
 		return fmt.Errorf("delete devices of %s: %w", userID, err)
@@ -194,7 +194,7 @@ func (s *Store) DeleteUserDevices(ctx context.Context, userID string) error {
 
 func (s *Store) deleteUserDevices(ctx context.Context, userID string) error {
 	var set deviceSetDoc
-	err := s.db.Collection(colDeviceSets).FindOneAndDelete(ctx, byID(userID)).Decode(&set)
+	err := s.db.Collection(colDeviceSets).FindOne(ctx, byID(userID)).Decode(&set)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil
 	}
@@ -207,7 +207,8 @@ func (s *Store) deleteUserDevices(ctx context.Context, userID string) error {
 			return mapErr(err, "device")
 		}
 	}
-	return nil
+	_, err = s.db.Collection(colDeviceSets).DeleteOne(ctx, byID(userID))
+	return mapErr(err, "device set")
 }
 
 // devicesChunk bounds the IDs of one DevicesOf query; devicesReaders bounds the queries under way at once.
