@@ -116,7 +116,7 @@ func TestMetricsFollowAReport(t *testing.T) {
 	if sub.JSON201 == nil {
 		t.Fatalf("submit: %s", sub.Body)
 	}
-	// The ticket enters its queue (where qn_reports counts) from the outbox, within moments.
+	// The ticket is in its queue (where qn_reports counts) at once; the gauge may be read a moment later.
 	var m map[string]*dto.MetricFamily
 	eventually(10*time.Second, func() bool {
 		m = scrape(t, a.URL+"/metrics")

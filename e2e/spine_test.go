@@ -147,7 +147,7 @@ func TestOutageAndRecovery(t *testing.T) {
 }
 
 // eventually checks ok every 50 ms until it holds or within passes, and reports whether it held. For what
-// follows a change asynchronously: a new report's ticket enters its agency's queue from the outbox.
+// follows a change asynchronously (pushes, derivatives, gauges).
 func eventually(within time.Duration, ok func() bool) bool {
 	for deadline := time.Now().Add(within); ; time.Sleep(50 * time.Millisecond) {
 		if ok() {

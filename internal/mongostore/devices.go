@@ -4,10 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"slices"
 	"sync"
 	"time"
@@ -19,44 +17,21 @@ import (
 	"github.com/quangninh/feedback/internal/notify"
 )
 
-// Devices live in two kinds of collection, both read by _id only:
+// Devices live in two collections, both addressed by _id:
 //
-//   - devices: _id is the FCM token, with its owner and details: who owns a token (one user at a time);
-//   - device_sets_00 … device_sets_15: _id is a user ID (the collection picked by a hash of it), field d maps
-//     a token's key (tokenKey) to its details, encoded in one binary value: the dispatcher reads the devices
-//     of a batch's recipients by _id (a user_id filter is a scan on FerretDB and needs a second index on
-//     MongoDB).
+//   - devices: _id is the FCM token, with its owner (one user at a time) and details;
+//   - device_sets: _id is a user ID; d holds the user's devices, each an embedded document under its
+//     token's key (tokenKey). The dispatcher reads the devices of a batch's recipients from here.
 //
-// Why sixteen collections of small documents: FerretDB answers a $in on _id by decoding every document of
-// the collection and comparing its _id with every listed ID. For a dispatcher batch of 5,000 recipients
-// out of 5,000 users that was 0.8 s in one collection of nested documents; split sixteen ways, with each
-// device one binary value (a quarter of the fields to decode), the same read makes a sixteenth of the
-// comparisons and half the decoding, in sixteen queries at once. MongoDB serves each from its _id index
-// either way.
-//
-// Without transactions the two are written in an order that never pushes to the wrong user: a token moving
-// from A to B leaves A's set first, then changes owner, then joins B's set. A crash part-way leaves the token
-// in no set (B's next registration, which apps repeat at every start, completes the move), never in two.
+// Without transactions, a registration moving a token from A to B leaves A's set, changes the owner, joins
+// B's set, then reads the owner again and leaves B's set if someone took the token meanwhile. The owner is
+// replaced by findAndModify, so a registration racing another learns whom it took the token from and
+// removes it from that set too. The token is thus in at most one set, its owner's; a crash part-way leaves
+// it in none (apps register again at every start).
 const (
-	colDevices = "devices"
-	// colLegacyDeviceSets held every user's set, each device a nested document, until the sets were split;
-	// the one-off migrateShardedDeviceSets moves them and drops it.
-	colLegacyDeviceSets = "device_sets"
-	deviceSetShards     = 16
+	colDevices    = "devices"
+	colDeviceSets = "device_sets"
 )
-
-// deviceSets is the collection holding userID's device set.
-func (s *Store) deviceSets(userID string) *mongo.Collection {
-	return s.db.Collection(deviceSetsName(deviceSetShard(userID)))
-}
-
-func deviceSetShard(userID string) int {
-	h := fnv.New32a()
-	h.Write([]byte(userID))
-	return int(h.Sum32() % deviceSetShards)
-}
-
-func deviceSetsName(shard int) string { return fmt.Sprintf("device_sets_%02d", shard) }
 
 type deviceDoc struct {
 	Token      string    `bson:"_id,omitempty"`
@@ -67,216 +42,215 @@ type deviceDoc struct {
 	UpdatedAt  time.Time `bson:"updated_at"`
 }
 
-// deviceSetEntry is one device of a set, stored as the JSON of this struct in one binary value.
-type deviceSetEntry struct {
-	Token      string    `json:"t"`
-	Platform   string    `json:"p"`
-	AppVersion string    `json:"v,omitempty"`
-	Language   string    `json:"l"`
-	UpdatedAt  time.Time `json:"u"`
-}
-
-func (e deviceSetEntry) value() bson.Binary {
-	b, _ := json.Marshal(e) // strings and a time: cannot fail
-	return bson.Binary{Subtype: bson.TypeBinaryGeneric, Data: b}
+// deviceEntry is one device of a set.
+type deviceEntry struct {
+	Token      string    `bson:"token"`
+	Platform   string    `bson:"platform"`
+	AppVersion string    `bson:"app_version,omitempty"`
+	Language   string    `bson:"language"`
+	UpdatedAt  time.Time `bson:"updated_at"`
 }
 
 type deviceSetDoc struct {
 	UserID string                 `bson:"_id"`
-	D      map[string]bson.Binary `bson:"d"`
-}
-
-// entries decodes the set's devices (this code writes no value that fails to decode; one would be skipped).
-func (set deviceSetDoc) entries() []deviceSetEntry {
-	out := make([]deviceSetEntry, 0, len(set.D))
-	for _, v := range set.D {
-		var e deviceSetEntry
-		if json.Unmarshal(v.Data, &e) == nil && e.Token != "" {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-// tokenKey is a token's field name in a device set: tokens may hold characters that field names must not.
-func tokenKey(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:12])
-}
-
-func (s *Store) owner(ctx context.Context, token string) (string, bool, error) {
-	var d deviceDoc
-	err := s.db.Collection(colDevices).FindOne(ctx, byID(token), options.FindOne().SetProjection(bson.D{{Key: "user_id", Value: 1}})).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return "", false, nil
-	}
-	return d.UserID, err == nil, mapErr(err, "device")
-}
-
-func (s *Store) leaveSet(ctx context.Context, userID, token string) error {
-	_, err := s.deviceSets(userID).UpdateOne(ctx, byID(userID),
-		bson.D{{Key: "$unset", Value: bson.D{{Key: "d." + tokenKey(token), Value: ""}}}})
-	return mapErr(err, "device set")
-}
-
-// PutDevice registers or updates a device, moving the token to d.UserID when another user had it.
-func (s *Store) PutDevice(ctx context.Context, d notify.Device) error {
-	prev, ok, err := s.owner(ctx, d.Token)
-	if err != nil {
-		return err
-	}
-	if ok && prev != d.UserID {
-		if err := s.leaveSet(ctx, prev, d.Token); err != nil {
-			return err
-		}
-	}
-	doc := deviceDoc{Token: d.Token, UserID: d.UserID, Platform: string(d.Platform), AppVersion: d.AppVersion,
-		Language: d.Language, UpdatedAt: d.UpdatedAt}
-	_, err = s.db.Collection(colDevices).ReplaceOne(ctx, byID(d.Token), doc, options.Replace().SetUpsert(true))
-	if err != nil && !isDuplicate(err) { // a concurrent upsert inserted it: the last registration wins anyway
-		return mapErr(err, "device")
-	}
-	return s.joinSet(ctx, d.UserID, deviceSetEntry{Token: d.Token, Platform: doc.Platform, AppVersion: doc.AppVersion,
-		Language: doc.Language, UpdatedAt: doc.UpdatedAt})
-}
-
-// joinSet puts a device into its user's set.
-func (s *Store) joinSet(ctx context.Context, userID string, e deviceSetEntry) error {
-	set := bson.D{{Key: "$set", Value: bson.D{{Key: "d." + tokenKey(e.Token), Value: e.value()}}}}
-	_, err := s.deviceSets(userID).UpdateOne(ctx, byID(userID), set, options.UpdateOne().SetUpsert(true))
-	if isDuplicate(err) { // two first devices of one user at once: the set exists now, so set again
-		_, err = s.deviceSets(userID).UpdateOne(ctx, byID(userID), set)
-	}
-	return mapErr(err, "device set")
-}
-
-// DeleteDevice forgets a token (FCM said it is gone), whoever owns it.
-func (s *Store) DeleteDevice(ctx context.Context, token string) error {
-	owner, ok, err := s.owner(ctx, token)
-	if err != nil || !ok {
-		return err
-	}
-	return s.DeleteUserDevice(ctx, owner, token)
-}
-
-// DeleteUserDevice forgets a token if it belongs to userID.
-func (s *Store) DeleteUserDevice(ctx context.Context, userID, token string) error {
-	owner, ok, err := s.owner(ctx, token)
-	if err != nil {
-		return err
-	}
-	if ok && owner != userID {
-		return nil
-	}
-	if err := s.leaveSet(ctx, userID, token); err != nil {
-		return err
-	}
-	_, err = s.db.Collection(colDevices).DeleteOne(ctx, bson.D{{Key: "_id", Value: token}, {Key: "user_id", Value: userID}})
-	return mapErr(err, "device")
-}
-
-// DeleteUserDevices forgets every device of a user.
-func (s *Store) DeleteUserDevices(ctx context.Context, userID string) error {
-	set, err := s.deviceSet(ctx, userID)
-	if err != nil {
-		return err
-	}
-	if _, err := s.deviceSets(userID).DeleteOne(ctx, byID(userID)); err != nil {
-		return mapErr(err, "device set")
-	}
-	for _, e := range set.entries() {
-		if _, err := s.db.Collection(colDevices).DeleteOne(ctx, bson.D{{Key: "_id", Value: e.Token}, {Key: "user_id", Value: userID}}); err != nil {
-			return mapErr(err, "device")
-		}
-	}
-	return nil
-}
-
-func (s *Store) deviceSet(ctx context.Context, userID string) (deviceSetDoc, error) {
-	var set deviceSetDoc
-	err := s.deviceSets(userID).FindOne(ctx, byID(userID)).Decode(&set)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return deviceSetDoc{UserID: userID}, nil
-	}
-	return set, mapErr(err, "device set")
-}
-
-// devicesPointReads is the most users whose sets are read one by one, at once: for a few users (a push
-// to a reporter and a follower or two, the common case) point reads are quicker than a $in, which FerretDB
-// answers with a scan of the collection.
-const devicesPointReads = 16
-
-func (s *Store) devicesByPointReads(ctx context.Context, userIDs []string) ([]notify.Device, error) {
-	sets := make([]deviceSetDoc, len(userIDs))
-	errs := make([]error, len(userIDs))
-	var wg sync.WaitGroup
-	for i, u := range userIDs {
-		wg.Go(func() { sets[i], errs[i] = s.deviceSet(ctx, u) })
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	var out []notify.Device
-	for _, set := range sets {
-		out = append(out, set.devices()...)
-	}
-	return out, nil
+	D      map[string]deviceEntry `bson:"d"`
 }
 
 func (set deviceSetDoc) devices() []notify.Device {
-	var out []notify.Device
-	for _, e := range set.entries() {
+	out := make([]notify.Device, 0, len(set.D))
+	for _, e := range set.D {
 		out = append(out, notify.Device{Token: e.Token, UserID: set.UserID, Platform: notify.Platform(e.Platform),
 			AppVersion: e.AppVersion, Language: e.Language, UpdatedAt: e.UpdatedAt.UTC()})
 	}
 	return out
 }
 
-// devicesChunk bounds the IDs of one DevicesOf query.
-const devicesChunk = 5000
+// tokenKey is a token's field name in a device set: tokens may hold characters field names must not ('.', '$').
+func tokenKey(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:12])
+}
 
-// DevicesOf returns the devices of the users, reading their device sets by _id: one $in per collection of
-// sets, all at once (a chunk of users per query). One query for a dispatcher's whole batch costs far less
-// than a read per user: measured on FerretDB/SQLite, 2,000 sets of 5,000 in one $in took 1.0 s where 1,000
-// single reads took 11 s (a loaded machine); MongoDB serves each $in from the _id index.
-func (s *Store) DevicesOf(ctx context.Context, userIDs []string) ([]notify.Device, error) {
-	if len(userIDs) <= devicesPointReads {
-		return s.devicesByPointReads(ctx, userIDs)
+// owner returns the user the token belongs to, "" when it is unknown.
+func (s *Store) owner(ctx context.Context, token string) (string, error) {
+	var d deviceDoc
+	err := s.db.Collection(colDevices).FindOne(ctx, byID(token), options.FindOne().SetProjection(bson.D{{Key: "user_id", Value: 1}})).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return "", nil
 	}
-	byShard := make([][]string, deviceSetShards)
-	for _, u := range userIDs {
-		k := deviceSetShard(u)
-		byShard[k] = append(byShard[k], u)
+	return d.UserID, mapErr(err, "device")
+}
+
+func (s *Store) leaveSet(ctx context.Context, userID, token string) error {
+	_, err := s.db.Collection(colDeviceSets).UpdateOne(ctx, byID(userID),
+		bson.D{{Key: "$unset", Value: bson.D{{Key: "d." + tokenKey(token), Value: ""}}}})
+	return mapErr(err, "device set")
+}
+
+// joinSet adds the device to its user's set, or updates it there.
+func (s *Store) joinSet(ctx context.Context, userID string, e deviceEntry) error {
+	set := bson.D{{Key: "$set", Value: bson.D{{Key: "d." + tokenKey(e.Token), Value: e}}}}
+	_, err := s.db.Collection(colDeviceSets).UpdateOne(ctx, byID(userID), set, options.UpdateOne().SetUpsert(true))
+	if isDuplicate(err) { // the user's first two devices at once: the set exists now
+		_, err = s.db.Collection(colDeviceSets).UpdateOne(ctx, byID(userID), set)
 	}
-	found := make([][]notify.Device, deviceSetShards)
-	errs := make([]error, deviceSetShards)
-	var wg sync.WaitGroup
-	for k, users := range byShard {
-		if len(users) == 0 {
-			continue
+	return mapErr(err, "device set")
+}
+
+// PutDevice registers or updates a device, moving the token to d.UserID when another user had it.
+func (s *Store) PutDevice(ctx context.Context, d notify.Device) error {
+	if err := s.putDevice(ctx, d); err != nil {
+		return fmt.Errorf("register device of %s: %w", d.UserID, err)
+	}
+	return nil
+}
+
+func (s *Store) putDevice(ctx context.Context, d notify.Device) error {
+	seen, err := s.owner(ctx, d.Token)
+	if err != nil {
+		return err
+	}
+	if seen != "" && seen != d.UserID {
+		if err := s.leaveSet(ctx, seen, d.Token); err != nil {
+			return err
 		}
+	}
+	doc := deviceDoc{Token: d.Token, UserID: d.UserID, Platform: string(d.Platform), AppVersion: d.AppVersion,
+		Language: d.Language, UpdatedAt: d.UpdatedAt}
+	prev, err := s.replaceOwner(ctx, doc)
+	if err != nil {
+		return err
+	}
+	if prev != "" && prev != d.UserID { // seen (it may have joined again since it was left), or a racing registration
+		if err := s.leaveSet(ctx, prev, d.Token); err != nil {
+			return err
+		}
+	}
+	if err := s.joinSet(ctx, d.UserID, deviceEntry{Token: d.Token, Platform: doc.Platform, AppVersion: doc.AppVersion,
+		Language: doc.Language, UpdatedAt: doc.UpdatedAt}); err != nil {
+		return err
+	}
+	// A registration by another user after replaceOwner may have left this set before it was joined.
+	now, err := s.owner(ctx, d.Token)
+	if err != nil {
+		return err
+	}
+	if now != d.UserID {
+		return s.leaveSet(ctx, d.UserID, d.Token)
+	}
+	return nil
+}
+
+// replaceOwner writes the device and returns whose it was ("" when new), in one atomic findAndModify.
+func (s *Store) replaceOwner(ctx context.Context, doc deviceDoc) (string, error) {
+	opts := options.FindOneAndReplace().SetUpsert(true).SetReturnDocument(options.Before)
+	var prev deviceDoc
+	err := s.db.Collection(colDevices).FindOneAndReplace(ctx, byID(doc.Token), doc, opts).Decode(&prev)
+	if isDuplicate(err) { // a concurrent first registration inserted it: replace that one
+		err = s.db.Collection(colDevices).FindOneAndReplace(ctx, byID(doc.Token), doc, opts).Decode(&prev)
+	}
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return "", nil
+	}
+	return prev.UserID, mapErr(err, "device")
+}
+
+// DeleteDevice forgets a token (FCM said it is gone), whoever owns it.
+func (s *Store) DeleteDevice(ctx context.Context, token string) error {
+	owner, err := s.owner(ctx, token)
+	if err != nil {
+		return fmt.Errorf("delete device: %w", err)
+	}
+	if owner == "" {
+		return nil
+	}
+	return s.DeleteUserDevice(ctx, owner, token)
+}
+
+// DeleteUserDevice forgets a token if it belongs to userID: it leaves the set first, so a crash between the
+// two writes stops the pushes.
+func (s *Store) DeleteUserDevice(ctx context.Context, userID, token string) error {
+	owner, err := s.owner(ctx, token)
+	if err == nil && owner == userID {
+		if err = s.leaveSet(ctx, userID, token); err == nil {
+			_, err = s.db.Collection(colDevices).DeleteOne(ctx, bson.D{{Key: "_id", Value: token}, {Key: "user_id", Value: userID}})
+			err = mapErr(err, "device")
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("delete device of %s: %w", userID, err)
+	}
+	return nil
+}
+
+// DeleteUserDevices forgets every device of a user: the tokens of their set that they still own, then the
+// set, so that a retry after a failure finds the rest.
+func (s *Store) DeleteUserDevices(ctx context.Context, userID string) error {
+	if err := s.deleteUserDevices(ctx, userID); err != nil {
+		return fmt.Errorf("delete devices of %s: %w", userID, err)
+	}
+	return nil
+}
+
+func (s *Store) deleteUserDevices(ctx context.Context, userID string) error {
+	var set deviceSetDoc
+	err := s.db.Collection(colDeviceSets).FindOne(ctx, byID(userID)).Decode(&set)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil
+	}
+	if err != nil {
+		return mapErr(err, "device set")
+	}
+	for _, e := range set.D {
+		_, err := s.db.Collection(colDevices).DeleteOne(ctx, bson.D{{Key: "_id", Value: e.Token}, {Key: "user_id", Value: userID}})
+		if err != nil {
+			return mapErr(err, "device")
+		}
+	}
+	_, err = s.db.Collection(colDeviceSets).DeleteOne(ctx, byID(userID))
+	return mapErr(err, "device set")
+}
+
+// devicesChunk bounds the IDs of one DevicesOf query; devicesReaders bounds the queries under way at once.
+const (
+	devicesChunk   = 250
+	devicesReaders = 8
+)
+
+// DevicesOf returns the devices of the users, reading their sets by _id: a $in per chunk of users, several
+// chunks at once, so the thousands of recipients of a dispatcher's batch take the time of a few queries.
+func (s *Store) DevicesOf(ctx context.Context, userIDs []string) ([]notify.Device, error) {
+	chunks := slices.Collect(slices.Chunk(userIDs, devicesChunk))
+	found := make([][]notify.Device, len(chunks))
+	errs := make([]error, len(chunks))
+	sem := make(chan struct{}, devicesReaders)
+	var wg sync.WaitGroup
+	for i, chunk := range chunks {
+		sem <- struct{}{}
 		wg.Go(func() {
-			for chunk := range slices.Chunk(users, devicesChunk) {
-				cur, err := s.db.Collection(deviceSetsName(k)).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: chunk}}}})
-				if err != nil {
-					errs[k] = mapErr(err, "device sets")
-					return
-				}
-				var sets []deviceSetDoc
-				if err := cur.All(ctx, &sets); err != nil {
-					errs[k] = mapErr(err, "device sets")
-					return
-				}
-				for _, set := range sets {
-					found[k] = append(found[k], set.devices()...)
-				}
-			}
+			defer func() { <-sem }()
+			found[i], errs[i] = s.devicesOf(ctx, chunk)
 		})
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read devices of %d users: %w", len(userIDs), err)
 	}
 	return slices.Concat(found...), nil
+}
+
+func (s *Store) devicesOf(ctx context.Context, userIDs []string) ([]notify.Device, error) {
+	cur, err := s.db.Collection(colDeviceSets).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: userIDs}}}})
+	var sets []deviceSetDoc
+	if err == nil {
+		err = cur.All(ctx, &sets)
+	}
+	if err != nil {
+		return nil, mapErr(err, "device sets")
+	}
+	var out []notify.Device
+	for _, set := range sets {
+		out = append(out, set.devices()...)
+	}
+	return out, nil
 }

@@ -378,64 +378,6 @@ func TestParkedAfterMaxAttemptsAndAdminRetry(t *testing.T) {
 	}
 }
 
-// TestDevicesFollowTheirUser: a token registered again moves to the new user; forgetting a user's
-// devices leaves others'.
-func TestDevicesFollowTheirUser(t *testing.T) {
-	g := newPushRig(t)
-	ctx := testenv.Context(t)
-	g.device("u1", "tok-shared", "vi")
-	g.device("u2", "tok-shared", "en")
-	g.device("u1", "tok-u1", "vi")
-	if ds, _ := g.s.DevicesOf(ctx, []string{"u1"}); len(ds) != 1 || ds[0].Token != "tok-u1" {
-		t.Errorf("u1 still has a token that moved to u2: %+v", ds)
-	}
-	if err := g.s.DeleteUserDevice(ctx, "u1", "tok-shared"); err != nil {
-		t.Fatal(err)
-	}
-	if ds, _ := g.s.DevicesOf(ctx, []string{"u2"}); len(ds) != 1 || ds[0].Language != "en" {
-		t.Errorf("u2's devices %+v", ds)
-	}
-	if err := g.s.DeleteUserDevices(ctx, "u1"); err != nil {
-		t.Fatal(err)
-	}
-	if ds, _ := g.s.DevicesOf(ctx, []string{"u1", "u2"}); len(ds) != 1 || ds[0].UserID != "u2" {
-		t.Errorf("after forgetting u1: %+v", ds)
-	}
-}
-
-// TestDevicesOfManyUsers: past devicesPointReads users the sets are read with $in, in chunks; both ways
-// return the same devices.
-func TestDevicesOfManyUsers(t *testing.T) {
-	g := newPushRig(t)
-	ctx := testenv.Context(t)
-	var users []string
-	want := 0
-	for i := range 3 * devicesPointReads {
-		u := fmt.Sprintf("many-%03d", i)
-		users = append(users, u)
-		g.device(u, "tok-a-"+u, "vi")
-		want++
-		if i%3 == 0 {
-			g.device(u, "tok-b-"+u, "en")
-			want++
-		}
-	}
-	users = append(users, "nobody")
-	ds, err := g.s.DevicesOf(ctx, users)
-	if err != nil || len(ds) != want {
-		t.Fatalf("DevicesOf(%d users): %d devices, want %d (%v)", len(users), len(ds), want, err)
-	}
-	for _, d := range ds {
-		if !strings.HasSuffix(d.Token, d.UserID) {
-			t.Errorf("device %s reported as %s's", d.Token, d.UserID)
-		}
-	}
-	few, err := g.s.DevicesOf(ctx, users[:3])
-	if err != nil || len(few) != 4 {
-		t.Errorf("DevicesOf(3 users): %+v %v", few, err)
-	}
-}
-
 // staticRouter is the seeded catalogue, for desks in store tests.
 type staticRouter struct{ cat *catalogue.Catalogue }
 

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -27,6 +28,8 @@ type Store struct {
 	client *mongo.Client
 	db     *mongo.Database
 	wake   atomic.Pointer[func()] // called after writes that add notifications (OnOutbox)
+
+	queueTurns sync.Map // queue shard ID → *sync.Mutex: this process's writers of a shard take turns
 }
 
 // Options tune Open.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,9 +25,9 @@ import (
 
 const colQueues = "queues" // _id: "<agency ID>#<shard>" → the tickets it is handling (precomputed; read by _id)
 
-// queueShards spreads an agency's queue over several documents, so that reports arriving together for one
-// commune (a storm, a flood) do not all contend for one document.
-const queueShards = 8
+// queueShards spreads a queue over several documents, so that each write rewrites a small document and
+// reports arriving together for one commune (a storm, a flood) do not all contend for one document.
+const queueShards = 16
 
 func queueShardID(agencyID, reportID string) string {
 	h := fnv.New32a()
@@ -156,8 +157,12 @@ func (d queueDoc) entries() (map[string]queueEntryDoc, error) {
 }
 
 // modifyQueue applies change to a queue shard: read, change, and a compare-and-swap on the shard's
-// version, read again when another writer moved it first.
+// version, read again when another writer moved it first. Writers of one process take turns per shard,
+// so they do not race each other's compare-and-swap (other replicas still may).
 func (s *Store) modifyQueue(ctx context.Context, shardID string, change func(map[string]queueEntryDoc)) error {
+	mu, _ := s.queueTurns.LoadOrStore(shardID, &sync.Mutex{})
+	mu.(*sync.Mutex).Lock()
+	defer mu.(*sync.Mutex).Unlock()
 	col := s.db.Collection(colQueues)
 	for attempt := range 50 {
 		if attempt > 0 { // spread racing writers a little
@@ -200,89 +205,20 @@ func (s *Store) modifyQueue(ctx context.Context, shardID string, change func(map
 	return fault.New(fault.ErrUnavailable, "the queue is too busy; retry")
 }
 
-// provinceQueue is the "agency" of the province-wide queue: every agency's tickets in queueShards documents
-// ("_province#<shard>"), kept by the same writes as the agencies' own, so a dispatcher's view is
-// queueShards _id reads instead of one set per agency.
-const provinceQueue = "_province"
-
-// PutQueueEntry adds or updates a ticket in its agency's queue and in the province's (an older version never
-// overwrites a newer). The two documents are written concurrently; a crash between them is repaired by the
-// sweep (report.Desk.Sweep).
+// PutQueueEntry adds or updates a ticket in its agency's queue (an older version never overwrites a newer).
 func (s *Store) PutQueueEntry(ctx context.Context, agencyID string, e report.QueueEntry, now time.Time) error {
 	e.AgencyID = agencyID
 	doc := toQueueEntryDoc(e)
-	put := func(m map[string]queueEntryDoc) { putNewer(m, doc) }
-	return both(
-		func() error { return s.modifyQueue(ctx, queueShardID(agencyID, e.ReportID), put) },
-		func() error { return s.modifyQueue(ctx, queueShardID(provinceQueue, e.ReportID), put) })
-}
-
-// putNewer puts doc into a shard's entries unless the shard holds a newer version of the ticket.
-func putNewer(m map[string]queueEntryDoc, doc queueEntryDoc) {
-	if old, ok := m[doc.ReportID]; !ok || old.Version <= doc.Version {
-		m[doc.ReportID] = doc
-	}
-}
-
-// both runs a and b concurrently and returns their errors joined.
-func both(a, b func() error) error {
-	var errB error
-	done := make(chan struct{})
-	go func() { defer close(done); errB = b() }()
-	errA := a()
-	<-done
-	return errors.Join(errA, errB)
-}
-
-// DropQueueEntry removes a ticket from an agency's queue, and from the province's while it is listed
-// there under that agency (a transfer's entry for the new agency stays).
-func (s *Store) DropQueueEntry(ctx context.Context, agencyID, reportID string, now time.Time) error {
-	return both(
-		func() error {
-			return s.modifyQueue(ctx, queueShardID(agencyID, reportID), func(m map[string]queueEntryDoc) { delete(m, reportID) })
-		},
-		func() error {
-			return s.modifyQueue(ctx, queueShardID(provinceQueue, reportID), func(m map[string]queueEntryDoc) {
-				if old, ok := m[reportID]; ok && (old.AgencyID == agencyID || old.AgencyID == "") {
-					delete(m, reportID)
-				}
-			})
-		})
-}
-
-// ProvinceQueue returns every agency's queued tickets: queueShards reads by _id.
-func (s *Store) ProvinceQueue(ctx context.Context) ([]report.QueueEntry, error) {
-	return s.Queue(ctx, provinceQueue)
-}
-
-// FixProvinceQueue repairs the province's queue: it puts the entries (unless a newer version is there) and
-// removes the tickets of drop while they are still at the version given.
-func (s *Store) FixProvinceQueue(ctx context.Context, put []report.QueueEntry, drop map[string]int64, now time.Time) error {
-	byShard := map[string][]func(map[string]queueEntryDoc){}
-	for _, e := range put {
-		id := queueShardID(provinceQueue, e.ReportID)
-		doc := toQueueEntryDoc(e)
-		byShard[id] = append(byShard[id], func(m map[string]queueEntryDoc) { putNewer(m, doc) })
-	}
-	for reportID, v := range drop {
-		id := queueShardID(provinceQueue, reportID)
-		byShard[id] = append(byShard[id], func(m map[string]queueEntryDoc) {
-			if old, ok := m[reportID]; ok && old.Version == v {
-				delete(m, reportID)
-			}
-		})
-	}
-	for id, changes := range byShard {
-		err := s.modifyQueue(ctx, id, func(m map[string]queueEntryDoc) {
-			for _, c := range changes {
-				c(m)
-			}
-		})
-		if err != nil {
-			return err
+	return s.modifyQueue(ctx, queueShardID(agencyID, e.ReportID), func(m map[string]queueEntryDoc) {
+		if old, ok := m[doc.ReportID]; !ok || old.Version <= doc.Version {
+			m[doc.ReportID] = doc
 		}
-	}
-	return nil
+	})
+}
+
+// DropQueueEntry removes a ticket from an agency's queue.
+func (s *Store) DropQueueEntry(ctx context.Context, agencyID, reportID string, now time.Time) error {
+	return s.modifyQueue(ctx, queueShardID(agencyID, reportID), func(m map[string]queueEntryDoc) { delete(m, reportID) })
 }
 
 func toQueueEntryDoc(e report.QueueEntry) queueEntryDoc {
@@ -291,66 +227,50 @@ func toQueueEntryDoc(e report.QueueEntry) queueEntryDoc {
 		ResolveBy: timePtr(e.ResolveBy), CreatedAt: e.CreatedAt, Version: e.Version, AgencyID: e.AgencyID}
 }
 
-// Queue returns an agency's queue: queueShards reads by _id, made concurrently.
+// Queue returns an agency's queue: its shards, read by _id in one query.
 func (s *Store) Queue(ctx context.Context, agencyID string) ([]report.QueueEntry, error) {
-	shards := make([]map[string]queueEntryDoc, queueShards)
-	errs := make([]error, queueShards)
-	var wg sync.WaitGroup
-	for shard := range queueShards {
-		wg.Go(func() {
-			var d queueDoc
-			id := agencyID + "#" + strconv.Itoa(shard)
-			err := s.db.Collection(colQueues).FindOne(ctx, byID(id)).Decode(&d)
-			switch {
-			case errors.Is(err, mongo.ErrNoDocuments):
-			case err != nil:
-				errs[shard] = mapErr(err, "queue")
-			default:
-				shards[shard], errs[shard] = d.entries()
-			}
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	var out []report.QueueEntry
-	for _, entries := range shards {
-		for _, e := range entries {
-			out = append(out, report.QueueEntry{ReportID: e.ReportID, Code: e.Code, Category: e.Category, CommuneCode: e.CommuneCode,
-				Status: report.Status(e.Status), Urgent: e.Urgent, Complex: e.Complex, AcceptBy: timeOf(e.AcceptBy),
-				ResolveBy: timeOf(e.ResolveBy), CreatedAt: e.CreatedAt.UTC(), Version: e.Version, AgencyID: cmp.Or(e.AgencyID, agencyID)})
-		}
-	}
-	return out, nil
+	return s.Queues(ctx, []string{agencyID})
 }
 
-// QueueAgencies lists the agencies with a queue (a few dozen documents: read whole, IDs only).
-func (s *Store) QueueAgencies(ctx context.Context) ([]string, error) {
-	cur, err := s.db.Collection(colQueues).Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
-	if err != nil {
-		return nil, mapErr(err, "queues")
+// queuesChunk bounds the shard IDs of one query.
+const queuesChunk = 512
+
+// Queues returns the queues of the agencies: their shards, read by _id, a chunk of shards per query.
+func (s *Store) Queues(ctx context.Context, agencyIDs []string) ([]report.QueueEntry, error) {
+	var ids []string
+	for _, a := range agencyIDs {
+		for i := range queueShards {
+			ids = append(ids, a+"#"+strconv.Itoa(i))
+		}
 	}
-	var docs []struct {
-		ID string `bson:"_id"`
-	}
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapErr(err, "queues")
-	}
-	var out []string
-	seen := map[string]bool{}
-	for _, d := range docs {
-		agency, _, _ := strings.Cut(d.ID, "#")
-		if agency != provinceQueue && !seen[agency] {
-			seen[agency] = true
-			out = append(out, agency)
+	var out []report.QueueEntry
+	for chunk := range slices.Chunk(ids, queuesChunk) {
+		cur, err := s.db.Collection(colQueues).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: chunk}}}})
+		if err != nil {
+			return nil, mapErr(fmt.Errorf("load queues: %w", err), "queue")
+		}
+		var docs []queueDoc
+		if err := cur.All(ctx, &docs); err != nil {
+			return nil, mapErr(fmt.Errorf("load queues: %w", err), "queue")
+		}
+		for _, d := range docs {
+			entries, err := d.entries()
+			if err != nil {
+				return nil, err
+			}
+			agencyID, _, _ := strings.Cut(d.ID, "#")
+			for _, e := range entries {
+				out = append(out, report.QueueEntry{ReportID: e.ReportID, Code: e.Code, Category: e.Category, CommuneCode: e.CommuneCode,
+					Status: report.Status(e.Status), Urgent: e.Urgent, Complex: e.Complex, AcceptBy: timeOf(e.AcceptBy),
+					ResolveBy: timeOf(e.ResolveBy), CreatedAt: e.CreatedAt.UTC(), Version: e.Version, AgencyID: cmp.Or(e.AgencyID, agencyID)})
+			}
 		}
 	}
 	return out, nil
 }
 
 // ReportsByStatus counts the entries of every agency's queue by status: the reports that are not closed
-// or rejected. It reads only each shard's counts. It returns an error wrapping fault.ErrUnavailable when
+// or rejected. It reads only each shard's counts (the queues collection holds a few hundred documents). It returns an error wrapping fault.ErrUnavailable when
 // the database does not answer.
 func (s *Store) ReportsByStatus(ctx context.Context) (map[string]int, error) {
 	cur, err := s.db.Collection(colQueues).Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "counts", Value: 1}}))
@@ -366,9 +286,6 @@ func (s *Store) ReportsByStatus(ctx context.Context) (map[string]int, error) {
 	}
 	out := map[string]int{}
 	for _, d := range docs {
-		if strings.HasPrefix(d.ID, provinceQueue+"#") { // the province's queue repeats every agency's
-			continue
-		}
 		for st, n := range d.Counts {
 			out[st] += n
 		}

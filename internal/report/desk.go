@@ -26,13 +26,8 @@ type DeskStore interface {
 	PutQueueEntry(ctx context.Context, agencyID string, e QueueEntry, now time.Time) error
 	DropQueueEntry(ctx context.Context, agencyID, reportID string, now time.Time) error
 	Queue(ctx context.Context, agencyID string) ([]QueueEntry, error)
-	// QueueAgencies lists the agencies that have a queue document.
-	QueueAgencies(ctx context.Context) ([]string, error)
-	// ProvinceQueue is every agency's queue at once, precomputed by PutQueueEntry and DropQueueEntry.
-	ProvinceQueue(ctx context.Context) ([]QueueEntry, error)
-	// FixProvinceQueue puts entries into the province's queue (never over a newer version) and removes the
-	// tickets of drop that are still at the version given.
-	FixProvinceQueue(ctx context.Context, put []QueueEntry, drop map[string]int64, now time.Time) error
+	// Queues returns the queues of several agencies at once.
+	Queues(ctx context.Context, agencyIDs []string) ([]QueueEntry, error)
 	UploadSlot(ctx context.Context, id string) (UploadSlot, error)
 	ConsumeUploadSlots(ctx context.Context, ids []string, reportID string) error
 	PutJob(ctx context.Context, j Job) error
@@ -82,10 +77,9 @@ type Desk struct {
 	// OnChange, when set, hears every saved change (the public map and notifications use it).
 	OnChange func(ctx context.Context, before, after Report, events []Event)
 
-	// ProvinceMaxAge is how old the province-wide queue that dispatchers list may get before a replica
-	// renews it in the background (zero: read at every listing). The province's eight shards hold every
-	// open ticket, and FerretDB reads large documents slowly (8 × 190 KB: 165 ms), so listings reuse one
-	// read; a change made through this replica drops the copy at once.
+	// ProvinceMaxAge is how old the province-wide queue (every agency's) that dispatchers list may get
+	// before a replica renews it in the background (zero: read at every listing): listings reuse one read
+	// of every open ticket; a change made through this replica drops the copy at once.
 	ProvinceMaxAge time.Duration
 
 	provinceMu       sync.Mutex
@@ -95,9 +89,6 @@ type Desk struct {
 	provinceGen      int  // bumped by every change through this desk: a read started before it is not kept
 
 	sweepMu sync.Mutex
-	// missing holds the province queue's entries that the last sweep found in no agency's queue (ID →
-	// version); the next sweep removes those still missing.
-	missing map[string]int64
 }
 
 func (d *Desk) now() time.Time {
@@ -287,7 +278,7 @@ const ProvinceQueueMaxAge = 5 * time.Second
 // a change through this desk, or without a copy, the listing reads them itself.
 func (d *Desk) provinceQueue(ctx context.Context) ([]QueueEntry, error) {
 	if d.ProvinceMaxAge <= 0 {
-		return d.Store.ProvinceQueue(ctx)
+		return d.everyQueue(ctx)
 	}
 	d.provinceMu.Lock()
 	all, at, renewing := d.province, d.provinceAt, d.provinceRenewing
@@ -297,7 +288,7 @@ func (d *Desk) provinceQueue(ctx context.Context) ([]QueueEntry, error) {
 		go func() {
 			// Bounded: a renewal that hung would hold provinceRenewing and leave the copy old for good.
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), provinceRenewTimeout)
-			fresh, err := d.Store.ProvinceQueue(rctx)
+			fresh, err := d.everyQueue(rctx)
 			cancel()
 			d.provinceMu.Lock()
 			defer d.provinceMu.Unlock()
@@ -314,7 +305,7 @@ func (d *Desk) provinceQueue(ctx context.Context) ([]QueueEntry, error) {
 	d.provinceMu.Lock()
 	gen := d.provinceGen
 	d.provinceMu.Unlock()
-	fresh, err := d.Store.ProvinceQueue(ctx)
+	fresh, err := d.everyQueue(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -324,6 +315,16 @@ func (d *Desk) provinceQueue(ctx context.Context) ([]QueueEntry, error) {
 	}
 	d.provinceMu.Unlock()
 	return fresh, nil
+}
+
+// everyQueue reads every agency's queue.
+func (d *Desk) everyQueue(ctx context.Context) ([]QueueEntry, error) {
+	agencies := d.Router.Catalogue().Agencies()
+	ids := make([]string, len(agencies))
+	for i, a := range agencies {
+		ids[i] = a.ID
+	}
+	return d.Store.Queues(ctx, ids)
 }
 
 // provinceRenewTimeout bounds a background renewal of the province-wide queue.
@@ -482,7 +483,7 @@ func (d *Desk) Sweep(ctx context.Context) (int, error) {
 	if err != nil {
 		d.Log.WarnContext(ctx, "follower moves not finished", "error", err.Error())
 	}
-	all, err := d.reconcile(ctx, now)
+	all, err := d.everyQueue(ctx)
 	if err != nil {
 		return changed, err
 	}
@@ -553,72 +554,4 @@ func (d *Desk) fileRecent(ctx context.Context, queued []QueueEntry, now time.Tim
 		d.Log.InfoContext(ctx, "filed reports whose submission had not", "reports", filed)
 	}
 	return nil
-}
-
-// reconcile reads the province's queue, then every agency's, and repairs the province's from the agencies'
-// (the writes to the two are separate: a crash between them, or data from before the province queue
-// existed, leaves them apart). Entries missing from the province are put there at once; an entry found in
-// no agency's queue is removed only when the previous sweep found it missing too, at the same version, so
-// a write under way between the reads is never undone. It returns every agency's entries.
-func (d *Desk) reconcile(ctx context.Context, now time.Time) ([]QueueEntry, error) {
-	prov, err := d.Store.ProvinceQueue(ctx)
-	if err != nil {
-		return nil, err
-	}
-	agencies, err := d.Store.QueueAgencies(ctx)
-	if err != nil {
-		return nil, err
-	}
-	queues := make([][]QueueEntry, len(agencies))
-	errs := make([]error, len(agencies))
-	sem := make(chan struct{}, 8)
-	var wg sync.WaitGroup
-	for i, a := range agencies {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			queues[i], errs[i] = d.Store.Queue(ctx, a)
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	var all []QueueEntry
-	listed := map[string]bool{}
-	for _, q := range queues {
-		all = append(all, q...)
-		for _, e := range q {
-			listed[e.ReportID] = true
-		}
-	}
-	inProvince := make(map[string]QueueEntry, len(prov))
-	for _, e := range prov {
-		inProvince[e.ReportID] = e
-	}
-	var put []QueueEntry
-	for _, e := range all {
-		if p, ok := inProvince[e.ReportID]; !ok || p.Version < e.Version || p.Version == e.Version && p.AgencyID != e.AgencyID {
-			put = append(put, e)
-		}
-	}
-	drop, missing := map[string]int64{}, map[string]int64{}
-	for _, e := range prov {
-		if listed[e.ReportID] {
-			continue
-		}
-		if v, ok := d.missing[e.ReportID]; ok && v == e.Version {
-			drop[e.ReportID] = e.Version
-		} else {
-			missing[e.ReportID] = e.Version
-		}
-	}
-	d.missing = missing
-	if len(put) > 0 || len(drop) > 0 {
-		if err := d.Store.FixProvinceQueue(ctx, put, drop, now); err != nil {
-			return nil, err
-		}
-		d.Log.InfoContext(ctx, "province queue repaired", "put", len(put), "dropped", len(drop))
-	}
-	return all, nil
 }

@@ -176,17 +176,26 @@ func (in *Intake) Submit(ctx context.Context, p auth.Principal, key string, d Dr
 		Location: loc, PublishConsent: d.PublishConsent, Status: Received, Cell: Cell(loc.Lat, loc.Lng),
 		Photos: plan(id, sources, now), Fingerprint: fingerprint, CreatedAt: now, UpdatedAt: now, Version: 1,
 	}
+	// The originals go to S3 while the database gives the report its number.
+	var n int64
+	var numErr error
+	numbered := make(chan struct{})
+	go func() {
+		defer close(numbered)
+		n, numErr = in.Store.NextCodeNumber(ctx, now.In(time.FixedZone("ICT", 7*3600)).Format("0601"))
+	}()
 	for i, s := range sources {
 		if s.spooled == nil {
 			continue
 		}
 		if err := in.putOriginal(ctx, r.Photos[i].OriginalKey, s); err != nil {
+			<-numbered
 			return Report{}, false, err
 		}
 	}
-	n, err := in.Store.NextCodeNumber(ctx, now.In(time.FixedZone("ICT", 7*3600)).Format("0601"))
-	if err != nil {
-		return Report{}, false, err
+	<-numbered
+	if numErr != nil {
+		return Report{}, false, numErr
 	}
 	r.Code = FormatCode(now.In(time.FixedZone("ICT", 7*3600)), n)
 	pt, _ := jurisdiction.ParsePoint(loc.Lat, loc.Lng)
@@ -239,17 +248,24 @@ type filer interface {
 // fileReport puts a report's ticket into its agency's queue (while it belongs there) and creates its photo
 // job (while photos are still to derive). Both are idempotent.
 func fileReport(ctx context.Context, f filer, r Report, urgent bool, now time.Time) error {
+	var queueErr, jobErr error
+	var wg sync.WaitGroup
 	if InQueue(r.Status) {
-		if err := f.PutQueueEntry(ctx, r.Routing.AgencyID, Entry(r, urgent), now); err != nil {
-			return fmt.Errorf("queue report %s: %w", r.ID, err)
-		}
+		wg.Go(func() {
+			if err := f.PutQueueEntry(ctx, r.Routing.AgencyID, Entry(r, urgent), now); err != nil {
+				queueErr = fmt.Errorf("queue report %s: %w", r.ID, err)
+			}
+		})
 	}
 	if j, ok := photoJob(r, now); ok {
-		if err := f.InsertJob(ctx, j); err != nil {
-			return fmt.Errorf("photo job of report %s: %w", r.ID, err)
-		}
+		wg.Go(func() {
+			if err := f.InsertJob(ctx, j); err != nil {
+				jobErr = fmt.Errorf("photo job of report %s: %w", r.ID, err)
+			}
+		})
 	}
-	return nil
+	wg.Wait()
+	return errors.Join(queueErr, jobErr)
 }
 
 // existing answers a submission whose report ID is taken: by an earlier attempt with the same key (the

@@ -90,9 +90,11 @@ func run(args []string) error {
 		level = slog.LevelInfo
 	}
 	fcfg := &ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: *mongoAddr},
-		Handler:   "sqlite",
-		SQLiteURL: "file:" + dbDir + "/",
+		Listener: ferretdb.ListenerConfig{TCP: *mongoAddr},
+		Handler:  "sqlite",
+		// WAL with synchronous=NORMAL: a commit survives a crash of the process but waits for no fsync, as a
+		// MongoDB write with the default write concern is acknowledged before its journal is flushed.
+		SQLiteURL: "file:" + dbDir + "/?_pragma=synchronous(normal)",
 		Logger:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
 	}
 	// DEVSTACK_POSTGRESQL_URL=postgres://… puts FerretDB on its PostgreSQL backend instead (a server you run):
