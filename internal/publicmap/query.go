@@ -83,23 +83,31 @@ func (f Filter) IsZero() bool {
 	return f.Category == "" && f.Agency == "" && f.Commune == "" && f.Since.IsZero() && f.Until.IsZero()
 }
 
-// matchGroup applies the filter to a breakdown key, with since/until at month granularity.
-func (f Filter) matchGroup(k string) bool {
-	p := strings.Split(k, "|")
-	if len(p) != 4 {
-		return false
+// groupMatcher returns the filter applied to breakdown keys ("category|agency|commune|YYYYMM"), with
+// since/until at month granularity.
+func (f Filter) groupMatcher() func(key string) bool {
+	since, until := 0, math.MaxInt
+	if !f.Since.IsZero() {
+		since = dayNumber(f.Since) / 100
 	}
-	if (f.Category != "" && p[0] != f.Category) || (f.Agency != "" && p[1] != f.Agency) || (f.Commune != "" && p[2] != f.Commune) {
-		return false
+	if !f.Until.IsZero() {
+		until = dayNumber(f.Until) / 100
 	}
-	m, _ := strconv.Atoi(p[3])
-	if !f.Since.IsZero() && m < dayNumber(f.Since)/100 {
-		return false
+	want := [3]string{f.Category, f.Agency, f.Commune}
+	return func(k string) bool {
+		for _, w := range want {
+			part, rest, ok := strings.Cut(k, "|")
+			if !ok || (w != "" && part != w) {
+				return false
+			}
+			k = rest
+		}
+		if strings.Contains(k, "|") {
+			return false
+		}
+		m, _ := strconv.Atoi(k)
+		return m >= since && m <= until
 	}
-	if !f.Until.IsZero() && m > dayNumber(f.Until)/100 {
-		return false
-	}
-	return true
 }
 
 // Feature is one map feature: a cluster (Count > 0) or a report (Point set).
@@ -160,6 +168,7 @@ func Plan(b BBox, zoom int, filtered bool) (int, []string) {
 func Features(tiles []Tile, breakdowns map[string]*Breakdown, b BBox, zoom int, f Filter) (out []Feature, truncated bool) {
 	var points []Summary
 	grid := clusterLevel(zoom)
+	matchGroup := f.groupMatcher()
 	type acc struct {
 		n        int
 		lat, lng float64
@@ -205,7 +214,7 @@ func Features(tiles []Tile, breakdowns map[string]*Breakdown, b BBox, zoom int, 
 			}
 			match := make([]bool, len(bd.Keys))
 			for i, k := range bd.Keys {
-				match[i] = f.matchGroup(k)
+				match[i] = matchGroup(k)
 			}
 			counts = func(c Cell) int {
 				n := 0
