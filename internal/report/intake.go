@@ -60,6 +60,7 @@ type Job struct {
 	UploadSlots []string // presigned-upload slots whose objects the report's photos are
 	NotBefore   time.Time
 	Attempts    int
+	Lease       string // the lease of the worker that claimed it (JobStore.ClaimJob)
 }
 
 // photoJob returns the job of a report's photos still to derive, due at now; false when none is.
