@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -222,32 +223,54 @@ func TestCrashBetweenReportWriteAndHint(t *testing.T) {
 	}
 }
 
-// failingFinish is a store whose FinishHints fails: the dispatcher "dies" after sending and recording.
-type failingFinish struct{ *Store }
-
-func (failingFinish) FinishHints(context.Context, []notify.Settled, time.Time) error {
-	return fmt.Errorf("crash")
+// downFinish is a store whose FinishHints fails as unavailable while down is set: the database went away
+// right after the dispatcher's sends.
+type downFinish struct {
+	*Store
+	down *atomic.Bool
 }
 
-// TestCrashAfterSendDoesNotResend: a dispatcher sends and dies before settling the hint; once its lease
-// ends another takes the hint over and sends nothing again (the receipts say who got it).
-func TestCrashAfterSendDoesNotResend(t *testing.T) {
-	g := newPushRig(t)
-	r := g.newReport("rep-after-00001", "follower-x")
-	g.device(r.ReporterID, "tok-after-1", "vi")
-	g.device("follower-x", "tok-after-2", "en")
-	dying := g.dispatcher(nil)
-	dying.Store = failingFinish{g.s}
-	if _, err := dying.RunOnce(testenv.Context(t)); err == nil {
-		t.Fatal("the dying dispatcher did not fail")
+func (s downFinish) FinishHints(ctx context.Context, settled []notify.Settled, now time.Time) error {
+	if s.down.Load() {
+		return fault.New(fault.ErrUnavailable, "the database does not answer")
 	}
-	g.change(r, "accept", report.Accepted, "") // a later event, sent normally
-	shift := 2 * time.Minute                   // past the dead one's lease
-	g.drain(g.dispatcher(&shift))
-	for _, tok := range []string{"tok-after-1", "tok-after-2"} {
-		if got := g.standin.MessagesFor(tok); len(got) != 1 || got[0].Data["event"] != "accept" {
-			t.Errorf("%s got %v, want only the accept", tok, bodies(got))
-		}
+	return s.Store.FinishHints(ctx, settled, now)
+}
+
+// TestSentWhileTheDatabaseFailsIsNotResent: the database fails right after a dispatcher's sends, so it
+// cannot record them as sent. The dispatcher leases nothing more until it has recorded them, also after
+// their lease ended; once the database answers it records them, and nobody sends them again. (A dispatcher
+// that dies before recording loses what it knew: the hints go out again when the lease ends.)
+func TestSentWhileTheDatabaseFailsIsNotResent(t *testing.T) {
+	g := newPushRig(t)
+	ctx := testenv.Context(t)
+	g.officer()
+	g.newReport("rep-after-00001")
+	var down atomic.Bool
+	down.Store(true)
+	var shift time.Duration
+	d := g.dispatcher(&shift)
+	d.Store = downFinish{g.s, &down}
+	if _, err := d.RunOnce(ctx); !errors.Is(err, fault.ErrUnavailable) {
+		t.Fatalf("RunOnce with the database failing after the sends: %v, want unavailable", err)
+	}
+	g.newReport("rep-after-00002")
+	shift = 2 * time.Minute // past the lease: the first hint is due again
+	if n, err := d.RunOnce(ctx); n != 0 || !errors.Is(err, fault.ErrUnavailable) {
+		t.Fatalf("RunOnce still unable to record: leased %d (%v), want nothing", n, err)
+	}
+	down.Store(false)
+	g.drain(d)
+	g.drain(g.dispatcher(&shift)) // another dispatcher finds nothing left either
+	got := map[string]int{}
+	for _, m := range g.standin.MessagesFor("tok-officer-1") {
+		got[m.Data["report_id"]]++
+	}
+	if got["rep-after-00001"] != 1 || got["rep-after-00002"] != 1 || len(got) != 2 {
+		t.Errorf("officer got %v, want each report's push once", got)
+	}
+	if hs, _ := g.pending(time.Now().Add(time.Hour)); len(hs) != 0 {
+		t.Errorf("hints left: %+v", hs)
 	}
 }
 
