@@ -212,6 +212,7 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	})
 
 	obs.registry.MustRegister(telemetry.NewState(store, store, cfg.MetricsRefresh, log))
+	go watchOutbox(ctx, store, log)
 	deps := httpapi.Deps{
 		Database: store, Blobs: blobs, Catalogue: store, Router: router, Tokens: tokens,
 		Reports: intake, ResidentReads: residents, Presigner: blobs, Accounts: accts, Desk: desk, Intake: intake, Holidays: hols,

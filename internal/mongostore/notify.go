@@ -257,6 +257,34 @@ func (s *Store) OutboxBacklog(ctx context.Context) (notify.Backlog, error) {
 	return b, nil
 }
 
+// OutboxOverdue finds the pending hints due before dueBefore (now less notify.OverdueAfter): those no
+// dispatcher took in time. Parked hints are due "forever", so the due-time index skips them.
+func (s *Store) OutboxOverdue(ctx context.Context, dueBefore time.Time) (notify.Overdue, error) {
+	cur, err := s.db.Collection(colOutbox).Find(ctx, bson.D{{Key: "not_before", Value: bson.D{{Key: "$lt", Value: dueBefore}}}},
+		options.Find().SetProjection(bson.D{{Key: "not_before", Value: 1}, {Key: "failed", Value: 1}}))
+	if err != nil {
+		return notify.Overdue{}, mapErr(fmt.Errorf("overdue hints: %w", err), "outbox")
+	}
+	var docs []struct {
+		NotBefore time.Time `bson:"not_before"`
+		Failed    bool      `bson:"failed"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return notify.Overdue{}, mapErr(fmt.Errorf("overdue hints: %w", err), "outbox")
+	}
+	var o notify.Overdue
+	for _, d := range docs {
+		if d.Failed {
+			continue
+		}
+		o.Count++
+		if o.OldestDue.IsZero() || d.NotBefore.Before(o.OldestDue) {
+			o.OldestDue = d.NotBefore.UTC()
+		}
+	}
+	return o, nil
+}
+
 type receiptDoc struct {
 	ID        string    `bson:"_id"`
 	MessageID string    `bson:"message_id"`

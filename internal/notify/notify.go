@@ -68,6 +68,17 @@ type Backlog struct {
 	OldestPending time.Time // when the oldest pending hint's event happened; zero when none is pending
 }
 
+// OverdueAfter is how long a hint may stay due before it counts as overdue. A running dispatcher takes a
+// due hint within its poll interval (a second), so a hint due for longer means that none is sending.
+const OverdueAfter = time.Minute
+
+// Overdue describes the pending hints due for more than OverdueAfter that no dispatcher took. Leased and
+// backing-off hints are not due yet, and parked ones wait for an admin: none of them count.
+type Overdue struct {
+	Count     int
+	OldestDue time.Time // the earliest due time among them; zero when there are none
+}
+
 // HintID names the hint of the event at seq of a report.
 func HintID(reportID string, seq int) string { return reportID + ":" + itoa(seq) }
 
