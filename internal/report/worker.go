@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -218,13 +219,41 @@ func (w *Worker) derive(ctx context.Context, job Job, r Report) (stale bool, err
 	return false, w.Store.DeleteJob(ctx, r.ID)
 }
 
+// render derives a photo's renditions from its original. A read of the original that fails or ends short
+// (S3 went away mid-download) is storage trouble, not a bad photo, although a decoder given a cut-off
+// stream calls the image damaged.
 func (w *Worker) render(ctx context.Context, ph Photo) (pub, thumb media.Rendition, err error) {
 	rc, err := w.Blobs.Get(ctx, ph.OriginalKey)
 	if err != nil {
 		return pub, thumb, err
 	}
 	defer rc.Close()
-	return w.Derive.Derive(ctx, rc)
+	src := &readTally{r: rc}
+	pub, thumb, err = w.Derive.Derive(ctx, src)
+	if err != nil && (src.err != nil || src.eof && src.n < ph.Size) {
+		return pub, thumb, fault.Wrap(fault.ErrUnavailable, "photo storage failed while reading "+ph.OriginalKey, errors.Join(src.err, err))
+	}
+	return pub, thumb, err
+}
+
+// readTally reads r, counting the bytes and remembering how the reading ended.
+type readTally struct {
+	r   io.Reader
+	n   int64
+	eof bool
+	err error // the first error other than io.EOF
+}
+
+func (t *readTally) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	t.n += int64(n)
+	switch {
+	case errors.Is(err, io.EOF):
+		t.eof = true
+	case err != nil && t.err == nil:
+		t.err = err
+	}
+	return n, err
 }
 
 // SweepUploadSlots removes expired, unused upload slots and their objects.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -249,8 +250,8 @@ func photoJob(t *testing.T, store *mongostore.Store, blobs *s3blob.Store, id str
 	if err := blobs.Put(ctx, key, bytes.NewReader(jpeg), int64(len(jpeg)), "image/jpeg"); err != nil {
 		t.Fatal(err)
 	}
-	r := report.Report{ID: id, Code: "QN-2611-00001", ReporterID: "u1", Category: "road_damage", Status: report.Received,
-		Photos:    []report.Photo{{ID: "p1", OriginalKey: key, ContentType: "image/jpeg", State: report.PhotoProcessing}},
+	r := report.Report{ID: id, Code: "QN-" + id, ReporterID: "u1", Category: "road_damage", Status: report.Received,
+		Photos:    []report.Photo{{ID: "p1", OriginalKey: key, ContentType: "image/jpeg", Size: int64(len(jpeg)), State: report.PhotoProcessing}},
 		CreatedAt: now, UpdatedAt: now, Version: 1}
 	if err := store.InsertReport(ctx, r); err != nil {
 		t.Fatal(err)
@@ -313,5 +314,66 @@ func TestWorkerGivesBackAJobStorageFailed(t *testing.T) {
 	}
 	if ok, err := store.ExtendJob(ctx, j, time.Now().Add(-time.Second)); !ok || err != nil {
 		t.Errorf("the holder could not give the job back: %v %v", ok, err)
+	}
+}
+
+// cutGet is S3 that goes away halfway through every download: the read fails, or (clean) just ends.
+type cutGet struct {
+	*s3blob.Store
+	clean bool
+}
+
+func (s cutGet) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	rc, err := s.Store.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, err
+	}
+	var end error = io.ErrUnexpectedEOF
+	if s.clean {
+		end = nil
+	}
+	return io.NopCloser(io.MultiReader(bytes.NewReader(b[:len(b)/2]), errReader{end})), nil
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) {
+	if e.err == nil {
+		return 0, io.EOF
+	}
+	return 0, e.err
+}
+
+// TestWorkerCutOffDownloadIsNotABadPhoto: an original whose download S3 cuts off (an error, or an early
+// end) leaves the photo processing and the job due again soon, where the decoder alone would have called
+// the photo damaged for good.
+func TestWorkerCutOffDownloadIsNotABadPhoto(t *testing.T) {
+	store, blobs := servers(t)
+	ctx := context.Background()
+	for _, clean := range []bool{false, true} {
+		id := fmt.Sprintf("rep-cut-%v", clean)
+		photoJob(t, store, blobs, id)
+		w := &report.Worker{Store: store, Blobs: cutGet{Store: blobs, clean: clean}, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+			Lease: time.Hour, RetryDelay: time.Millisecond}
+		if _, err := w.RunOnce(ctx); !errors.Is(err, fault.ErrUnavailable) {
+			t.Errorf("clean=%v: RunOnce: %v, want unavailable", clean, err)
+		}
+		if r, err := store.Report(ctx, id); err != nil || r.Photos[0].State != report.PhotoProcessing {
+			t.Errorf("clean=%v: photo %+v (%v), want still processing", clean, r.Photos, err)
+		}
+		// Due again after RetryDelay; S3 back, the photo is derived.
+		time.Sleep(10 * time.Millisecond)
+		w.Blobs = blobs
+		if did, err := w.RunOnce(ctx); !did || err != nil {
+			t.Fatalf("clean=%v: RunOnce with S3 back: %v %v", clean, did, err)
+		}
+		if r, err := store.Report(ctx, id); err != nil || r.Photos[0].State != report.PhotoReady {
+			t.Errorf("clean=%v: photo %+v (%v), want ready", clean, r.Photos, err)
+		}
 	}
 }
