@@ -70,8 +70,9 @@ func newEntries(before, after []int) []int {
 }
 
 // writeHints inserts the hints of a report's new outbox entries, due now, right after the report write,
-// and wakes the dispatcher. A failure (or a crash before it) is repaired by RepairOutbox: the outbox
-// entries in the report are the truth.
+// and wakes the dispatcher. When the insert fails it is tried again in the background for a while
+// (retryHints); a crash, or a longer outage, is repaired by RepairOutbox: the outbox entries in the report
+// are the truth.
 func (s *Store) writeHints(ctx context.Context, reportID string, seqs []int, now time.Time) {
 	if len(seqs) == 0 {
 		return
@@ -80,11 +81,57 @@ func (s *Store) writeHints(ctx context.Context, reportID string, seqs []int, now
 	for i, seq := range seqs {
 		docs[i] = hintDoc{ID: notify.HintID(reportID, seq), ReportID: reportID, Seq: seq, NotBefore: now, CreatedAt: now}
 	}
-	_, _ = s.db.Collection(colOutbox).InsertMany(context.WithoutCancel(ctx), docs, options.InsertMany().SetOrdered(false))
+	if err := s.insertHints(context.WithoutCancel(ctx), docs); err != nil {
+		// Attempts 1: the first insert may have landed after all, and its hints been sent and deleted
+		// since; a dispatcher checks whether a hint leased before was settled.
+		for i := range docs {
+			d := docs[i].(hintDoc)
+			d.Attempts = 1
+			docs[i] = d
+		}
+		go s.retryHints(docs)
+	}
 	if wake := s.wake.Load(); wake != nil {
 		(*wake)()
 	}
 }
+
+// retryHints inserts hints whose first insert failed, every hintRetry for up to hintRetries tries.
+func (s *Store) retryHints(docs []any) {
+	for range hintRetries {
+		time.Sleep(hintRetry)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := s.insertHints(ctx, docs)
+		cancel()
+		if err == nil {
+			if wake := s.wake.Load(); wake != nil {
+				(*wake)()
+			}
+			return
+		}
+	}
+}
+
+// insertHints inserts hint documents in one unordered insert; hints already there count as inserted.
+func (s *Store) insertHints(ctx context.Context, docs []any) error {
+	if s.hintFault != nil {
+		if err := s.hintFault(); err != nil {
+			return err
+		}
+	}
+	_, err := s.db.Collection(colOutbox).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	if err != nil && !allDuplicates(err) {
+		return mapErr(fmt.Errorf("insert hints: %w", err), "outbox")
+	}
+	return nil
+}
+
+// How often and how long a failed hint insert is tried again; after that, RepairOutbox's next sweep
+// re-creates the hints (within a minute).
+const (
+	hintRetry   = time.Second
+	hintRetries = 60
+)
 
 // FailedHints lists parked hints, oldest first.
 func (s *Store) FailedHints(ctx context.Context, limit int) ([]notify.Hint, error) {

@@ -223,6 +223,37 @@ func TestCrashBetweenReportWriteAndHint(t *testing.T) {
 	}
 }
 
+// TestFailedHintInsertIsRetried: the report is stored but its hint insert fails (the database went away
+// between the two writes); the store inserts the hint again moments later, without waiting for the
+// sweep, and the push goes out once.
+func TestFailedHintInsertIsRetried(t *testing.T) {
+	g := newPushRig(t)
+	g.officer()
+	var fails atomic.Int32
+	fails.Store(1)
+	g.s.hintFault = func() error {
+		if fails.Add(-1) >= 0 {
+			return fault.New(fault.ErrUnavailable, "the database does not answer")
+		}
+		return nil
+	}
+	g.newReport("rep-hint-00001")
+	if hs, _ := g.pending(time.Now().Add(time.Hour)); len(hs) != 0 {
+		t.Fatalf("hints after a failed insert: %+v", hs)
+	}
+	var hs []notify.Hint
+	for deadline := time.Now().Add(5 * time.Second); len(hs) == 0 && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		hs, _ = g.pending(time.Now().Add(time.Hour))
+	}
+	if len(hs) != 1 || hs[0].Attempts != 1 {
+		t.Fatalf("hints 5s after a failed insert: %+v, want the one, to be checked before sending", hs)
+	}
+	g.drain(g.dispatcher(nil))
+	if got := g.standin.MessagesFor("tok-officer-1"); len(got) != 1 {
+		t.Errorf("officer got %d pushes, want 1", len(got))
+	}
+}
+
 // downFinish is a store whose FinishHints fails as unavailable while down is set: the database went away
 // right after the dispatcher's sends.
 type downFinish struct {

@@ -27,6 +27,8 @@ type Store struct {
 	client *mongo.Client
 	db     *mongo.Database
 	wake   atomic.Pointer[func()] // called after writes that add notifications (OnOutbox)
+
+	hintFault func() error // tests: fails hint inserts while it returns an error
 }
 
 // Options tune Open.
