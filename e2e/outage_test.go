@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	mathrand "math/rand/v2"
+	"net"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -31,8 +34,10 @@ import (
 // worker inside), retrying each submission with its Idempotency-Key as the app does, while
 //
 //  1. the database is stopped for 12 s and started again (testenv's Stop stops S3 with it);
-//  2. S3 alone is stopped for 12 s and started again;
-//  3. the API process is killed (SIGKILL) in the middle of submissions, and started again.
+//  2. for 10 s every connection to the database is cut, again and again (a flaky network, a failover):
+//     writes die between one and the next, wherever they are;
+//  3. S3 alone is stopped for 12 s and started again;
+//  4. the API process is killed (SIGKILL) in the middle of submissions, and started again.
 //
 // After each fault it measures the recovery: from the end of the outage until every submission begun
 // before then is answered, its ticket is in its agency's queue as the officers list it, and each of the
@@ -48,7 +53,8 @@ func TestOutagesLoseNothing(t *testing.T) {
 	t.Parallel()
 	srv := testenv.Owned(t)
 	fcm := fcmstandin.NewUnstarted()
-	rig := newOutageRig(t, srv, newFCMFront(t, fcm).URL)
+	proxy := newTCPProxy(t, strings.TrimSuffix(strings.TrimPrefix(srv.MongoURI, "mongodb://"), "/"))
+	rig := newOutageRig(t, srv, "mongodb://"+proxy.addr()+"/", newFCMFront(t, fcm).URL)
 	rig.fcm = fcm
 	rig.start()
 	ctx := testenv.Context(t)
@@ -97,14 +103,23 @@ func TestOutagesLoseNothing(t *testing.T) {
 	}
 	rig.recover(t, "database outage", l, time.Now(), false)
 
-	// 2. S3 alone stops for 12 s.
+	// 2. Every connection to the database is cut every 50-300 ms for 10 s.
+	cuts := 0
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); cuts++ {
+		time.Sleep(time.Duration(50+mathrand.IntN(250)) * time.Millisecond)
+		proxy.cut()
+	}
+	t.Logf("database connections cut %d times", cuts)
+	rig.recover(t, "connection cuts", l, time.Now(), false)
+
+	// 3. S3 alone stops for 12 s.
 	srv.StopS3()
 	t.Logf("S3 stopped")
 	time.Sleep(12 * time.Second)
 	srv.StartS3()
 	rig.recover(t, "S3 outage", l, time.Now(), false)
 
-	// 3. The API process dies (SIGKILL) while submissions are on their way, and is started again.
+	// 4. The API process dies (SIGKILL) while submissions are on their way, and is started again.
 	for deadline := time.Now().Add(10 * time.Second); l.inFlight.Load() < 2 && time.Now().Before(deadline); {
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -168,11 +183,12 @@ type outageResident struct {
 	as     api.RequestEditorFn
 }
 
-func newOutageRig(t *testing.T, srv *testenv.Servers, fcmURL string) *outageRig {
+// newOutageRig prepares the API's environment against srv, with the database reached at mongoURI.
+func newOutageRig(t *testing.T, srv *testenv.Servers, mongoURI, fcmURL string) *outageRig {
 	t.Helper()
 	env, authz := processEnv(t, srv)
 	for k, v := range map[string]string{
-		"FCM_ENDPOINT": fcmURL, "PUSH_DISPATCH": "true", "PUSH_LEASE": "5s", // a killed process's hints return in 5 s
+		"MONGO_URI": mongoURI, "FCM_ENDPOINT": fcmURL, "PUSH_DISPATCH": "true", "PUSH_LEASE": "5s", // a killed process's hints return in 5 s
 		"RETRY_AFTER": "1s", "REQUEST_TIMEOUT": "5s", "METRICS_REFRESH": "0s",
 	} {
 		env[k] = v
@@ -211,6 +227,67 @@ func (rig *outageRig) mint(t *testing.T, p auth.Principal) string {
 		t.Fatal(err)
 	}
 	return issued.Token
+}
+
+// tcpProxy forwards connections to a server, and can cut them all at once.
+type tcpProxy struct {
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	conns  map[net.Conn]bool
+}
+
+func newTCPProxy(t *testing.T, target string) *tcpProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &tcpProxy{ln: ln, target: target, conns: map[net.Conn]bool{}}
+	t.Cleanup(func() { ln.Close(); p.cut() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go p.pipe(c)
+		}
+	}()
+	return p
+}
+
+func (p *tcpProxy) addr() string { return p.ln.Addr().String() }
+
+func (p *tcpProxy) pipe(c net.Conn) {
+	s, err := net.DialTimeout("tcp", p.target, 2*time.Second)
+	if err != nil {
+		c.Close()
+		return
+	}
+	p.mu.Lock()
+	p.conns[c], p.conns[s] = true, true
+	p.mu.Unlock()
+	go func() { _, _ = io.Copy(s, c); s.Close() }()
+	_, _ = io.Copy(c, s)
+	c.Close()
+	p.mu.Lock()
+	delete(p.conns, c)
+	delete(p.conns, s)
+	p.mu.Unlock()
+}
+
+// cut resets every connection: the client sees its command fail, whether or not the server did it.
+func (p *tcpProxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for c := range p.conns {
+		if tc, ok := c.(*net.TCPConn); ok {
+			_ = tc.SetLinger(0)
+		}
+		c.Close()
+		delete(p.conns, c)
+	}
 }
 
 // toCurrent sends every request to the process running now.
@@ -357,6 +434,7 @@ func (rig *outageRig) recover(t *testing.T, fault string, l *ledger, end time.Ti
 	subs := l.snapshot(end)
 	queued, derived := map[string]bool{}, map[string]bool{}
 	var delivered, done time.Time
+	var waitedFor string // what was missing 5 s after the end, when something was
 	for deadline := end.Add(90 * time.Second); done.IsZero(); time.Sleep(250 * time.Millisecond) {
 		at := time.Now()
 		ids, missing := rig.answered(l, subs)
@@ -371,6 +449,12 @@ func (rig *outageRig) recover(t *testing.T, fault string, l *ledger, end time.Ti
 		if done.IsZero() && at.After(deadline) {
 			t.Fatalf("%s: not recovered 90s after it ended: %s", fault, missing)
 		}
+		if waitedFor == "" && missing != "" && at.Sub(end) > 5*time.Second {
+			waitedFor = missing
+		}
+	}
+	if waitedFor != "" {
+		t.Logf("%s: 5s after it ended, still waiting for: %s", fault, waitedFor)
 	}
 	t.Logf("%s: %d submissions begun before it ended; every ticket queued and push sent %.1fs after it ended",
 		fault, len(subs), delivered.Sub(end).Seconds())
