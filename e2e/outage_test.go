@@ -493,13 +493,17 @@ func (rig *outageRig) undelivered(ids []string, queued map[string]bool) string {
 			}
 		}
 	}
+	var missing []string
 	if unpushed > 0 {
-		return fmt.Sprintf("%d pushes to officers not sent", unpushed)
+		missing = append(missing, fmt.Sprintf("%d of %d pushes to officers not sent", unpushed, len(ids)*len(rig.officerPhones)))
 	}
-	return rig.unqueued(ids, queued)
+	if q := rig.unqueued(ids, queued); q != "" {
+		missing = append(missing, q)
+	}
+	return strings.Join(missing, "; ")
 }
 
-// unqueued lists the officers' queue and names the first report not in it.
+// unqueued lists the officers' queue and says how many of the reports are not in it; "" when all are.
 func (rig *outageRig) unqueued(ids []string, queued map[string]bool) string {
 	pending := slices.ContainsFunc(ids, func(id string) bool { return !queued[id] })
 	for cursor := (*string)(nil); pending; {
@@ -515,10 +519,14 @@ func (rig *outageRig) unqueued(ids []string, queued map[string]bool) string {
 			break
 		}
 	}
+	n := 0
 	for _, id := range ids {
 		if !queued[id] {
-			return "report " + id + " not in the officers' queue"
+			n++
 		}
+	}
+	if n > 0 {
+		return fmt.Sprintf("%d of %d reports not in the officers' queue", n, len(ids))
 	}
 	return ""
 }
