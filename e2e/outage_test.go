@@ -47,8 +47,8 @@ import (
 //
 // One duplicate push is inherent and tolerated: a push that FCM accepted in the moments before the SIGKILL,
 // before the dying process recorded it as sent, is sent again once its lease ends (FCM cannot tell a resend
-// from a new message; phones show one, as both share the report's collapse key). Through the database and
-// S3 outages every push must go out exactly once.
+// from a new message; phones show one, as both share the report's collapse key). Through the other faults
+// every push must go out exactly once.
 func TestOutagesLoseNothing(t *testing.T) {
 	t.Parallel()
 	srv := testenv.Owned(t)
@@ -160,7 +160,7 @@ func TestOutagesLoseNothing(t *testing.T) {
 // outageRig runs one API process at a time against a dev stack the test owns. Its client follows the
 // process across restarts, as a load balancer would.
 type outageRig struct {
-	bin, fcmURL   string
+	bin           string
 	env           map[string]string
 	authz         *token.Authority
 	db            *mongo.Database
@@ -193,7 +193,7 @@ func newOutageRig(t *testing.T, srv *testenv.Servers, mongoURI, fcmURL string) *
 	} {
 		env[k] = v
 	}
-	rig := &outageRig{bin: buildCommands(t), fcmURL: fcmURL, env: env, authz: authz, t: t}
+	rig := &outageRig{bin: buildCommands(t), env: env, authz: authz, t: t}
 	mc, err := mongo.Connect(options.Client().ApplyURI(srv.MongoURI))
 	if err != nil {
 		t.Fatal(err)
