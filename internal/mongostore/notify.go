@@ -112,6 +112,30 @@ func (s *Store) retryHints(docs []any) {
 	}
 }
 
+// RestoreHints inserts the hints of the report's recent outbox entries (within report.OutboxHorizon) that
+// have none. A retried submission calls it: its first attempt's report write may have landed while the
+// client saw it fail, so that no hint was written. They are inserted as attempted once, so a dispatcher
+// checks that they were not sent already.
+func (s *Store) RestoreHints(ctx context.Context, r report.Report) error {
+	now := time.Now()
+	var docs []any
+	for _, seq := range r.Outbox {
+		if seq >= 0 && seq < len(r.Timeline) && now.Sub(r.Timeline[seq].At) < report.OutboxHorizon {
+			docs = append(docs, hintDoc{ID: notify.HintID(r.ID, seq), ReportID: r.ID, Seq: seq, NotBefore: now, Attempts: 1, CreatedAt: r.Timeline[seq].At})
+		}
+	}
+	if len(docs) == 0 {
+		return nil
+	}
+	if err := s.insertHints(ctx, docs); err != nil {
+		return fmt.Errorf("restore the hints of report %s: %w", r.ID, err)
+	}
+	if wake := s.wake.Load(); wake != nil {
+		(*wake)()
+	}
+	return nil
+}
+
 // insertHints inserts hint documents in one unordered insert; hints already there count as inserted.
 func (s *Store) insertHints(ctx context.Context, docs []any) error {
 	if s.hintFault != nil {

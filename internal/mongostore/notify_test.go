@@ -254,6 +254,38 @@ func TestFailedHintInsertIsRetried(t *testing.T) {
 	}
 }
 
+// TestRetriedSubmissionRestoresLostHints: a first attempt's report write landed but it wrote no hint (it
+// saw the write fail); the retry restores the hint and the push goes out once, also when the retry comes
+// again after the push was sent; events past the outbox horizon are not restored.
+func TestRetriedSubmissionRestoresLostHints(t *testing.T) {
+	g := newPushRig(t)
+	ctx := testenv.Context(t)
+	g.officer()
+	r := g.newReport("rep-restore-00001")
+	if _, err := g.s.db.Collection(colOutbox).DeleteOne(ctx, byID(notify.HintID(r.ID, 0))); err != nil {
+		t.Fatal(err)
+	}
+	d := g.dispatcher(nil)
+	for range 2 {
+		if err := g.s.RestoreHints(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		g.drain(d)
+		if got := g.standin.MessagesFor("tok-officer-1"); len(got) != 1 {
+			t.Fatalf("officer got %d pushes, want 1", len(got))
+		}
+	}
+	old := r
+	old.Timeline = []report.Event{r.Timeline[0]}
+	old.Timeline[0].At = time.Now().Add(-report.OutboxHorizon - time.Minute)
+	if err := g.s.RestoreHints(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	if hs, _ := g.pending(time.Now().Add(time.Hour)); len(hs) != 0 {
+		t.Errorf("hints restored for an event past the horizon: %+v", hs)
+	}
+}
+
 // downFinish is a store whose FinishHints fails as unavailable while down is set: the database went away
 // right after the dispatcher's sends.
 type downFinish struct {
