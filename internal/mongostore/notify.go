@@ -82,13 +82,6 @@ func (s *Store) writeHints(ctx context.Context, reportID string, seqs []int, now
 		docs[i] = hintDoc{ID: notify.HintID(reportID, seq), ReportID: reportID, Seq: seq, NotBefore: now, CreatedAt: now}
 	}
 	if err := s.insertHints(context.WithoutCancel(ctx), docs); err != nil {
-		// Attempts 1: the first insert may have landed after all, and its hints been sent and deleted
-		// since; a dispatcher checks whether a hint leased before was settled.
-		for i := range docs {
-			d := docs[i].(hintDoc)
-			d.Attempts = 1
-			docs[i] = d
-		}
 		go s.retryHints(docs)
 	}
 	if wake := s.wake.Load(); wake != nil {
@@ -96,10 +89,17 @@ func (s *Store) writeHints(ctx context.Context, reportID string, seqs []int, now
 	}
 }
 
-// retryHints inserts hints whose first insert failed, every hintRetry for up to hintRetries tries.
+// retryHints inserts hints whose first insert failed, every hintRetry for up to hintRetries tries, due
+// when inserted. They count as attempted once: the first insert may have landed after all, and its hints
+// been sent and deleted since; a dispatcher checks whether a hint leased before was settled.
 func (s *Store) retryHints(docs []any) {
 	for range hintRetries {
 		time.Sleep(hintRetry)
+		for i := range docs {
+			d := docs[i].(hintDoc)
+			d.Attempts, d.NotBefore = 1, time.Now()
+			docs[i] = d
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		err := s.insertHints(ctx, docs)
 		cancel()
