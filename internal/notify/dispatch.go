@@ -46,8 +46,8 @@ type Dispatcher struct {
 	wakeOnce sync.Once
 	wake     chan struct{}
 
-	// unrecorded are hints this dispatcher sent whose settled record the database did not take (it was
-	// down): RunOnce records them before it leases anything, so they are not sent again.
+	// unrecorded are hints this dispatcher sent whose settled record the database did not take (it did not
+	// answer): RunOnce records them before it leases anything, so they are not sent again.
 	mu         sync.Mutex
 	unrecorded []Settled
 }
@@ -190,9 +190,11 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if err := d.Store.FinishHints(fctx, settled, d.now()); err != nil {
-		d.mu.Lock()
-		d.unrecorded = append(d.unrecorded, settled...)
-		d.mu.Unlock()
+		if errors.Is(err, fault.ErrUnavailable) {
+			d.mu.Lock()
+			d.unrecorded = append(d.unrecorded, settled...)
+			d.mu.Unlock()
+		}
 		if first == nil {
 			first = fmt.Errorf("record %d sent notifications: %w", len(settled), err)
 		}
@@ -211,7 +213,13 @@ func (d *Dispatcher) recordUnrecorded(ctx context.Context) error {
 		return nil
 	}
 	if err := d.Store.FinishHints(ctx, d.unrecorded, d.now()); err != nil {
-		return fmt.Errorf("record %d sent notifications: %w", len(d.unrecorded), err)
+		err = fmt.Errorf("record %d sent notifications: %w", len(d.unrecorded), err)
+		if !errors.Is(err, fault.ErrUnavailable) {
+			// Not an outage: never stop dispatching for it; the hints may be sent again when their lease ends.
+			d.Log.WarnContext(ctx, "sent notifications not recorded", "hints", len(d.unrecorded), "error", err.Error())
+			d.unrecorded = nil
+		}
+		return err
 	}
 	d.Log.InfoContext(ctx, "sent notifications recorded after the database came back", "hints", len(d.unrecorded))
 	d.unrecorded = nil
