@@ -337,6 +337,40 @@ func TestSentWhileTheDatabaseFailsIsNotResent(t *testing.T) {
 	}
 }
 
+// brokenFinish is a store whose FinishHints fails, with an error other than an outage, for batches that
+// hold the hint broken.
+type brokenFinish struct {
+	*Store
+	broken string
+}
+
+func (s brokenFinish) FinishHints(ctx context.Context, settled []notify.Settled, now time.Time) error {
+	for _, h := range settled {
+		if h.ID == s.broken {
+			return errors.New("mongodb claim: unexpected server error")
+		}
+	}
+	return s.Store.FinishHints(ctx, settled, now)
+}
+
+// TestRecordFailureOtherThanAnOutageDoesNotStopDispatching: a send whose record fails for another reason
+// than an outage is not held back for later, so the dispatcher goes on with new notifications at once.
+func TestRecordFailureOtherThanAnOutageDoesNotStopDispatching(t *testing.T) {
+	g := newPushRig(t)
+	g.officer()
+	g.newReport("rep-broken-00001")
+	d := g.dispatcher(nil)
+	d.Store = brokenFinish{g.s, notify.HintID("rep-broken-00001", 0)}
+	if _, err := d.RunOnce(testenv.Context(t)); err == nil || errors.Is(err, fault.ErrUnavailable) {
+		t.Fatalf("RunOnce with the record failing: %v, want a plain error", err)
+	}
+	g.newReport("rep-broken-00002")
+	g.drain(d)
+	if got := g.standin.MessagesFor("tok-officer-1"); len(got) != 2 {
+		t.Errorf("officer got %d pushes, want both reports' at once", len(got))
+	}
+}
+
 // TestRacingDispatchersSendEachOnce: four dispatchers drain 30 reports' hints at once; every device
 // gets every push exactly once.
 func TestRacingDispatchersSendEachOnce(t *testing.T) {
