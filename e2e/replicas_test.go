@@ -149,47 +149,11 @@ type cluster struct {
 // through fcmA, the second through fcmB) against one fresh database and bucket of the shared dev stack.
 func startCluster(t *testing.T, fcmAPI, fcmA, fcmB string) *cluster {
 	t.Helper()
-	root, err := testenv.Root()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := t.TempDir()
-	build := exec.Command("go", "build", "-o", bin+string(filepath.Separator), "./cmd/qnfeedback", "./cmd/qndispatch")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-
+	bin := buildCommands(t)
 	srv := testenv.Shared(t)
-	env := srv.Env(t)
-	secrets := t.TempDir()
-	keyFile := filepath.Join(secrets, "jwt.pem")
-	priv, err := token.GenerateKeyFile(keyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pepper [32]byte
-	_, _ = rand.Read(pepper[:])
-	pepperFile := filepath.Join(secrets, "otp-pepper")
-	if err := os.WriteFile(pepperFile, []byte(hex.EncodeToString(pepper[:])), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range map[string]string{
-		"HTTP_ADDR": "127.0.0.1:0", "STARTUP_TIMEOUT": "30s", "SHUTDOWN_TIMEOUT": "5s", "RETRY_AFTER": "2s",
-		"JWT_SIGNING_KEY_FILE": keyFile, "OTP_PEPPER_FILE": pepperFile, "SMS_PROVIDER": "sink",
-		"TRUSTED_PROXIES": "127.0.0.1", // as behind a reverse proxy: X-Forwarded-For names the client
-		"PUSH_DISPATCH":   "false", "PUSH_POLL_INTERVAL": "200ms", "PUSH_LEASE": "3s", "LOG_LEVEL": "info",
-	} {
-		env[k] = v
-	}
-	ks, err := token.NewKeySet(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	authz, err := token.NewAuthority(ks, token.Config{Issuer: "smartqn-feedback", Audience: "smartqn-app"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	env, authz := processEnv(t, srv)
+	env["PUSH_DISPATCH"] = "false"
+	env["PUSH_LEASE"] = "3s"
 	cl := &cluster{authz: authz}
 
 	mc, err := mongo.Connect(options.Client().ApplyURI(srv.MongoURI))
@@ -228,6 +192,59 @@ func startCluster(t *testing.T, fcmAPI, fcmA, fcmB string) *cluster {
 		p.waitLog(t, `"msg":"starting the push dispatcher"`)
 	}
 	return cl
+}
+
+// buildCommands builds qnfeedback and qndispatch into a temporary folder and returns it.
+func buildCommands(t *testing.T) string {
+	t.Helper()
+	root, err := testenv.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := t.TempDir()
+	build := exec.Command("go", "build", "-o", bin+string(filepath.Separator), "./cmd/qnfeedback", "./cmd/qndispatch")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// processEnv returns the environment of a service process against a fresh database and bucket of srv, with
+// a signing key and an OTP pepper in files (the same for every process started with it), and an authority
+// that mints tokens with that key.
+func processEnv(t *testing.T, srv *testenv.Servers) (map[string]string, *token.Authority) {
+	t.Helper()
+	env := srv.Env(t)
+	secrets := t.TempDir()
+	keyFile := filepath.Join(secrets, "jwt.pem")
+	priv, err := token.GenerateKeyFile(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pepper [32]byte
+	_, _ = rand.Read(pepper[:])
+	pepperFile := filepath.Join(secrets, "otp-pepper")
+	if err := os.WriteFile(pepperFile, []byte(hex.EncodeToString(pepper[:])), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{
+		"HTTP_ADDR": "127.0.0.1:0", "STARTUP_TIMEOUT": "30s", "SHUTDOWN_TIMEOUT": "5s", "RETRY_AFTER": "2s",
+		"JWT_SIGNING_KEY_FILE": keyFile, "OTP_PEPPER_FILE": pepperFile, "SMS_PROVIDER": "sink",
+		"TRUSTED_PROXIES":    "127.0.0.1", // as behind a reverse proxy: X-Forwarded-For names the client
+		"PUSH_POLL_INTERVAL": "200ms", "LOG_LEVEL": "info",
+	} {
+		env[k] = v
+	}
+	ks, err := token.NewKeySet(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	authz, err := token.NewAuthority(ks, token.Config{Issuer: "smartqn-feedback", Audience: "smartqn-app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env, authz
 }
 
 // mint signs an access token with the cluster's key, as sign-in would.

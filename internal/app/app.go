@@ -183,7 +183,8 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 		c, ok := router.Catalogue().Category(code)
 		return ok && c.Sensitive
 	}}
-	worker := &report.Worker{Store: store, Blobs: blobs, Log: log, Lease: 2 * time.Minute, Busy: intake.Busy,
+	// The worker renews its lease every 10 s while it works: a job of a process that died waits at most 30 s.
+	worker := &report.Worker{Store: store, Blobs: blobs, Log: log, Lease: 30 * time.Second, Busy: intake.Busy,
 		Derive: media.DeriveOptions{HeifConvert: cfg.HeifConvert, TempDir: cfg.UploadTempDir}}
 	go worker.Run(ctx, time.Second)
 	desk := &report.Desk{Store: store, Blobs: blobs, Router: router, Calendar: hols.Calendar, Policy: workcal.DefaultPolicy(), Log: log,
@@ -211,6 +212,7 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	})
 
 	obs.registry.MustRegister(telemetry.NewState(store, store, cfg.MetricsRefresh, log))
+	go watchOutbox(ctx, store, log)
 	deps := httpapi.Deps{
 		Database: store, Blobs: blobs, Catalogue: store, Router: router, Tokens: tokens,
 		Reports: intake, ResidentReads: residents, Presigner: blobs, Accounts: accts, Desk: desk, Intake: intake, Holidays: hols,

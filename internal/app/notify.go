@@ -54,6 +54,12 @@ func runDispatcher(ctx context.Context, cfg config.Config, store *mongostore.Sto
 	d.Run(ctx, cfg.PushPoll, time.Minute)
 }
 
+// watchOutbox warns in the log, until ctx ends, while notifications stay overdue (notify.Watchdog). Every
+// process runs it, whether or not it dispatches: the dispatcher it watches may be elsewhere, or dead.
+func watchOutbox(ctx context.Context, store *mongostore.Store, log *slog.Logger) {
+	(&notify.Watchdog{Store: store, Log: log}).Run(ctx, 15*time.Second)
+}
+
 type standinInbox struct{ s *fcmstandin.Server }
 
 func (i standinInbox) PushesFor(token string) []httpapi.Push {
@@ -95,6 +101,7 @@ func RunDispatcher(ctx context.Context, getenv func(string) string, logOut io.Wr
 		return err
 	}
 	obs.registry.MustRegister(telemetry.NewState(nil, store, cfg.MetricsRefresh, log))
+	go watchOutbox(ctx, store, log)
 	if cfg.DispatchMetrics != "" {
 		stop, err := serveMetrics(ctx, cfg.DispatchMetrics, obs.registry, log, o)
 		if err != nil {

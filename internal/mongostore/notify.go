@@ -70,8 +70,9 @@ func newEntries(before, after []int) []int {
 }
 
 // writeHints inserts the hints of a report's new outbox entries, due now, right after the report write,
-// and wakes the dispatcher. A failure (or a crash before it) is repaired by RepairOutbox: the outbox
-// entries in the report are the truth.
+// and wakes the dispatcher. When the insert fails it is tried again in the background for a while
+// (retryHints); a crash, or a longer outage, is repaired by RepairOutbox: the outbox entries in the report
+// are the truth.
 func (s *Store) writeHints(ctx context.Context, reportID string, seqs []int, now time.Time) {
 	if len(seqs) == 0 {
 		return
@@ -80,11 +81,81 @@ func (s *Store) writeHints(ctx context.Context, reportID string, seqs []int, now
 	for i, seq := range seqs {
 		docs[i] = hintDoc{ID: notify.HintID(reportID, seq), ReportID: reportID, Seq: seq, NotBefore: now, CreatedAt: now}
 	}
-	_, _ = s.db.Collection(colOutbox).InsertMany(context.WithoutCancel(ctx), docs, options.InsertMany().SetOrdered(false))
+	if err := s.insertHints(context.WithoutCancel(ctx), docs); err != nil {
+		go s.retryHints(docs)
+	}
 	if wake := s.wake.Load(); wake != nil {
 		(*wake)()
 	}
 }
+
+// retryHints inserts hints whose first insert failed, every hintRetry for up to hintRetries tries, due
+// when inserted. They count as attempted once: the first insert may have landed after all, and its hints
+// been sent and deleted since; a dispatcher checks whether a hint leased before was settled.
+func (s *Store) retryHints(docs []any) {
+	for range hintRetries {
+		time.Sleep(hintRetry)
+		for i := range docs {
+			d := docs[i].(hintDoc)
+			d.Attempts, d.NotBefore = 1, time.Now()
+			docs[i] = d
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := s.insertHints(ctx, docs)
+		cancel()
+		if err == nil {
+			if wake := s.wake.Load(); wake != nil {
+				(*wake)()
+			}
+			return
+		}
+	}
+}
+
+// RestoreHints inserts the hints of the report's recent outbox entries (within report.OutboxHorizon) that
+// have none. A retried submission calls it: its first attempt's report write may have landed while the
+// client saw it fail, so that no hint was written. They are inserted as attempted once, so a dispatcher
+// checks that they were not sent already.
+func (s *Store) RestoreHints(ctx context.Context, r report.Report) error {
+	now := time.Now()
+	var docs []any
+	for _, seq := range r.Outbox {
+		if seq >= 0 && seq < len(r.Timeline) && now.Sub(r.Timeline[seq].At) < report.OutboxHorizon {
+			docs = append(docs, hintDoc{ID: notify.HintID(r.ID, seq), ReportID: r.ID, Seq: seq, NotBefore: now, Attempts: 1, CreatedAt: r.Timeline[seq].At})
+		}
+	}
+	if len(docs) == 0 {
+		return nil
+	}
+	if err := s.insertHints(ctx, docs); err != nil {
+		return fmt.Errorf("restore the hints of report %s: %w", r.ID, err)
+	}
+	if wake := s.wake.Load(); wake != nil {
+		(*wake)()
+	}
+	return nil
+}
+
+// insertHints inserts hint documents in one unordered insert; hints already there count as inserted.
+func (s *Store) insertHints(ctx context.Context, docs []any) error {
+	if s.hintFault != nil {
+		if err := s.hintFault(); err != nil {
+			return err
+		}
+	}
+	_, err := s.db.Collection(colOutbox).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	if err != nil && !allDuplicates(err) {
+		return mapErr(fmt.Errorf("insert hints: %w", err), "outbox")
+	}
+	return nil
+}
+
+// How often and how long a failed hint insert is tried again; after that, RepairOutbox's next sweep
+// re-creates the hints (within a minute).
+const (
+	hintRetry   = time.Second
+	hintRetries = 60
+)
 
 // FailedHints lists parked hints, oldest first.
 func (s *Store) FailedHints(ctx context.Context, limit int) ([]notify.Hint, error) {
@@ -255,6 +326,34 @@ func (s *Store) OutboxBacklog(ctx context.Context) (notify.Backlog, error) {
 		}
 	}
 	return b, nil
+}
+
+// OutboxOverdue finds the pending hints due before dueBefore (now less notify.OverdueAfter): those no
+// dispatcher took in time. Parked hints are due "forever", so the due-time index skips them.
+func (s *Store) OutboxOverdue(ctx context.Context, dueBefore time.Time) (notify.Overdue, error) {
+	cur, err := s.db.Collection(colOutbox).Find(ctx, bson.D{{Key: "not_before", Value: bson.D{{Key: "$lt", Value: dueBefore}}}},
+		options.Find().SetProjection(bson.D{{Key: "not_before", Value: 1}, {Key: "failed", Value: 1}}))
+	if err != nil {
+		return notify.Overdue{}, mapErr(fmt.Errorf("overdue hints: %w", err), "outbox")
+	}
+	var docs []struct {
+		NotBefore time.Time `bson:"not_before"`
+		Failed    bool      `bson:"failed"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return notify.Overdue{}, mapErr(fmt.Errorf("overdue hints: %w", err), "outbox")
+	}
+	var o notify.Overdue
+	for _, d := range docs {
+		if d.Failed {
+			continue
+		}
+		o.Count++
+		if o.OldestDue.IsZero() || d.NotBefore.Before(o.OldestDue) {
+			o.OldestDue = d.NotBefore.UTC()
+		}
+	}
+	return o, nil
 }
 
 type receiptDoc struct {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -222,32 +223,151 @@ func TestCrashBetweenReportWriteAndHint(t *testing.T) {
 	}
 }
 
-// failingFinish is a store whose FinishHints fails: the dispatcher "dies" after sending and recording.
-type failingFinish struct{ *Store }
-
-func (failingFinish) FinishHints(context.Context, []notify.Settled, time.Time) error {
-	return fmt.Errorf("crash")
+// TestFailedHintInsertIsRetried: the report is stored but its hint insert fails (the database went away
+// between the two writes); the store inserts the hint again moments later, without waiting for the
+// sweep, and the push goes out once.
+func TestFailedHintInsertIsRetried(t *testing.T) {
+	g := newPushRig(t)
+	g.officer()
+	var fails atomic.Int32
+	fails.Store(1)
+	g.s.hintFault = func() error {
+		if fails.Add(-1) >= 0 {
+			return fault.New(fault.ErrUnavailable, "the database does not answer")
+		}
+		return nil
+	}
+	g.newReport("rep-hint-00001")
+	if hs, _ := g.pending(time.Now().Add(time.Hour)); len(hs) != 0 {
+		t.Fatalf("hints after a failed insert: %+v", hs)
+	}
+	var hs []notify.Hint
+	for deadline := time.Now().Add(5 * time.Second); len(hs) == 0 && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		hs, _ = g.pending(time.Now().Add(time.Hour))
+	}
+	if len(hs) != 1 || hs[0].Attempts != 1 {
+		t.Fatalf("hints 5s after a failed insert: %+v, want the one, to be checked before sending", hs)
+	}
+	g.drain(g.dispatcher(nil))
+	if got := g.standin.MessagesFor("tok-officer-1"); len(got) != 1 {
+		t.Errorf("officer got %d pushes, want 1", len(got))
+	}
 }
 
-// TestCrashAfterSendDoesNotResend: a dispatcher sends and dies before settling the hint; once its lease
-// ends another takes the hint over and sends nothing again (the receipts say who got it).
-func TestCrashAfterSendDoesNotResend(t *testing.T) {
+// TestRetriedSubmissionRestoresLostHints: a first attempt's report write landed but it wrote no hint (it
+// saw the write fail); the retry restores the hint and the push goes out once, also when the retry comes
+// again after the push was sent; events past the outbox horizon are not restored.
+func TestRetriedSubmissionRestoresLostHints(t *testing.T) {
 	g := newPushRig(t)
-	r := g.newReport("rep-after-00001", "follower-x")
-	g.device(r.ReporterID, "tok-after-1", "vi")
-	g.device("follower-x", "tok-after-2", "en")
-	dying := g.dispatcher(nil)
-	dying.Store = failingFinish{g.s}
-	if _, err := dying.RunOnce(testenv.Context(t)); err == nil {
-		t.Fatal("the dying dispatcher did not fail")
+	ctx := testenv.Context(t)
+	g.officer()
+	r := g.newReport("rep-restore-00001")
+	if _, err := g.s.db.Collection(colOutbox).DeleteOne(ctx, byID(notify.HintID(r.ID, 0))); err != nil {
+		t.Fatal(err)
 	}
-	g.change(r, "accept", report.Accepted, "") // a later event, sent normally
-	shift := 2 * time.Minute                   // past the dead one's lease
-	g.drain(g.dispatcher(&shift))
-	for _, tok := range []string{"tok-after-1", "tok-after-2"} {
-		if got := g.standin.MessagesFor(tok); len(got) != 1 || got[0].Data["event"] != "accept" {
-			t.Errorf("%s got %v, want only the accept", tok, bodies(got))
+	d := g.dispatcher(nil)
+	for range 2 {
+		if err := g.s.RestoreHints(ctx, r); err != nil {
+			t.Fatal(err)
 		}
+		g.drain(d)
+		if got := g.standin.MessagesFor("tok-officer-1"); len(got) != 1 {
+			t.Fatalf("officer got %d pushes, want 1", len(got))
+		}
+	}
+	old := r
+	old.Timeline = []report.Event{r.Timeline[0]}
+	old.Timeline[0].At = time.Now().Add(-report.OutboxHorizon - time.Minute)
+	if err := g.s.RestoreHints(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	if hs, _ := g.pending(time.Now().Add(time.Hour)); len(hs) != 0 {
+		t.Errorf("hints restored for an event past the horizon: %+v", hs)
+	}
+}
+
+// downFinish is a store whose FinishHints fails as unavailable while down is set: the database went away
+// right after the dispatcher's sends.
+type downFinish struct {
+	*Store
+	down *atomic.Bool
+}
+
+func (s downFinish) FinishHints(ctx context.Context, settled []notify.Settled, now time.Time) error {
+	if s.down.Load() {
+		return fault.New(fault.ErrUnavailable, "the database does not answer")
+	}
+	return s.Store.FinishHints(ctx, settled, now)
+}
+
+// TestSentWhileTheDatabaseFailsIsNotResent: the database fails right after a dispatcher's sends, so it
+// cannot record them as sent. The dispatcher leases nothing more until it has recorded them, also after
+// their lease ended; once the database answers it records them, and nobody sends them again. (A dispatcher
+// that dies before recording loses what it knew: the hints go out again when the lease ends.)
+func TestSentWhileTheDatabaseFailsIsNotResent(t *testing.T) {
+	g := newPushRig(t)
+	ctx := testenv.Context(t)
+	g.officer()
+	g.newReport("rep-after-00001")
+	var down atomic.Bool
+	down.Store(true)
+	var shift time.Duration
+	d := g.dispatcher(&shift)
+	d.Store = downFinish{g.s, &down}
+	if _, err := d.RunOnce(ctx); !errors.Is(err, fault.ErrUnavailable) {
+		t.Fatalf("RunOnce with the database failing after the sends: %v, want unavailable", err)
+	}
+	g.newReport("rep-after-00002")
+	shift = 2 * time.Minute // past the lease: the first hint is due again
+	if n, err := d.RunOnce(ctx); n != 0 || !errors.Is(err, fault.ErrUnavailable) {
+		t.Fatalf("RunOnce still unable to record: leased %d (%v), want nothing", n, err)
+	}
+	down.Store(false)
+	g.drain(d)
+	g.drain(g.dispatcher(&shift)) // another dispatcher finds nothing left either
+	got := map[string]int{}
+	for _, m := range g.standin.MessagesFor("tok-officer-1") {
+		got[m.Data["report_id"]]++
+	}
+	if got["rep-after-00001"] != 1 || got["rep-after-00002"] != 1 || len(got) != 2 {
+		t.Errorf("officer got %v, want each report's push once", got)
+	}
+	if hs, _ := g.pending(time.Now().Add(time.Hour)); len(hs) != 0 {
+		t.Errorf("hints left: %+v", hs)
+	}
+}
+
+// brokenFinish is a store whose FinishHints fails, with an error other than an outage, for batches that
+// hold the hint broken.
+type brokenFinish struct {
+	*Store
+	broken string
+}
+
+func (s brokenFinish) FinishHints(ctx context.Context, settled []notify.Settled, now time.Time) error {
+	for _, h := range settled {
+		if h.ID == s.broken {
+			return errors.New("mongodb claim: unexpected server error")
+		}
+	}
+	return s.Store.FinishHints(ctx, settled, now)
+}
+
+// TestRecordFailureOtherThanAnOutageDoesNotStopDispatching: a send whose record fails for another reason
+// than an outage is not held back for later, so the dispatcher goes on with new notifications at once.
+func TestRecordFailureOtherThanAnOutageDoesNotStopDispatching(t *testing.T) {
+	g := newPushRig(t)
+	g.officer()
+	g.newReport("rep-broken-00001")
+	d := g.dispatcher(nil)
+	d.Store = brokenFinish{g.s, notify.HintID("rep-broken-00001", 0)}
+	if _, err := d.RunOnce(testenv.Context(t)); err == nil || errors.Is(err, fault.ErrUnavailable) {
+		t.Fatalf("RunOnce with the record failing: %v, want a plain error", err)
+	}
+	g.newReport("rep-broken-00002")
+	g.drain(d)
+	if got := g.standin.MessagesFor("tok-officer-1"); len(got) != 2 {
+		t.Errorf("officer got %d pushes, want both reports' at once", len(got))
 	}
 }
 

@@ -338,6 +338,7 @@ type jobDoc struct {
 	UploadSlots []string  `bson:"upload_slots"`
 	NotBefore   time.Time `bson:"not_before"`
 	Attempts    int       `bson:"attempts"`
+	Lease       string    `bson:"lease,omitempty"` // the last lease taken (ClaimJob)
 }
 
 // PutJob creates or replaces the report's photo job.
@@ -359,13 +360,14 @@ func toJobDoc(j report.Job) jobDoc {
 	return jobDoc{ID: j.ReportID, UploadSlots: append([]string{}, j.UploadSlots...), NotBefore: j.NotBefore, Attempts: j.Attempts}
 }
 
-// ClaimJob leases the oldest due job until leaseUntil; fault.ErrNotFound when none is due. The lease is
-// one findOneAndUpdate, so two workers never hold the same job at once.
+// ClaimJob leases the oldest due job until leaseUntil, marked with a fresh lease ID; fault.ErrNotFound when
+// none is due. The lease is one findOneAndUpdate, so two workers never hold the same job at once.
 func (s *Store) ClaimJob(ctx context.Context, now, leaseUntil time.Time) (report.Job, error) {
 	var d jobDoc
 	err := s.db.Collection(colReportJobs).FindOneAndUpdate(ctx,
 		bson.D{{Key: "not_before", Value: bson.D{{Key: "$lte", Value: now}}}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "not_before", Value: leaseUntil}}}, {Key: "$inc", Value: bson.D{{Key: "attempts", Value: 1}}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "not_before", Value: leaseUntil}, {Key: "lease", Value: newLeaseID()}}},
+			{Key: "$inc", Value: bson.D{{Key: "attempts", Value: 1}}}},
 		options.FindOneAndUpdate().SetSort(bson.D{{Key: "not_before", Value: 1}}).SetReturnDocument(options.After)).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return report.Job{}, fault.New(fault.ErrNotFound, "no photo job due")
@@ -373,7 +375,18 @@ func (s *Store) ClaimJob(ctx context.Context, now, leaseUntil time.Time) (report
 	if err != nil {
 		return report.Job{}, mapErr(err, "photo job")
 	}
-	return report.Job{ReportID: d.ID, UploadSlots: d.UploadSlots, NotBefore: d.NotBefore.UTC(), Attempts: d.Attempts}, nil
+	return report.Job{ReportID: d.ID, UploadSlots: d.UploadSlots, NotBefore: d.NotBefore.UTC(), Attempts: d.Attempts, Lease: d.Lease}, nil
+}
+
+// ExtendJob moves the due time of a job leased by ClaimJob, while that lease is still the job's: later to
+// keep it, sooner to give it back. false when the job is gone or was leased again since.
+func (s *Store) ExtendJob(ctx context.Context, j report.Job, notBefore time.Time) (bool, error) {
+	res, err := s.db.Collection(colReportJobs).UpdateOne(ctx, bson.D{{Key: "_id", Value: j.ReportID}, {Key: "lease", Value: j.Lease}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "not_before", Value: notBefore}}}})
+	if err != nil {
+		return false, mapErr(fmt.Errorf("extend the photo job of report %s: %w", j.ReportID, err), "photo job")
+	}
+	return res.MatchedCount == 1, nil
 }
 
 // DeleteJob removes a finished job.

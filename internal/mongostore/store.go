@@ -18,6 +18,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
 
 	"github.com/quangninh/feedback/internal/fault"
@@ -29,7 +30,8 @@ type Store struct {
 	db     *mongo.Database
 	wake   atomic.Pointer[func()] // called after writes that add notifications (OnOutbox)
 
-	queueTurns sync.Map // queue shard ID → *sync.Mutex: this process's writers of a shard take turns
+	queueTurns sync.Map     // queue shard ID → *sync.Mutex: this process's writers of a shard take turns
+	hintFault  func() error // tests: fails hint inserts while it returns an error
 }
 
 // Options tune Open.
@@ -90,18 +92,22 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Drop(ctx context.Context) error { return s.db.Drop(ctx) }
 
 // mapErr turns a driver error into the domain's kinds: not found, conflict (duplicate key), unavailable
-// (network, timeout, no server), or the error itself wrapped for the log.
+// (network, timeout, no server, a connection pool cleared by another operation's network error), or the
+// error itself wrapped for the log.
 func mapErr(err error, what string) error {
 	if err == nil {
 		return nil
 	}
-	var sse topology.ServerSelectionError
+	var (
+		sse topology.ServerSelectionError
+		rpe driver.RetryablePoolError
+	)
 	switch {
 	case errors.Is(err, mongo.ErrNoDocuments):
 		return fault.Wrap(fault.ErrNotFound, what+" not found", err)
 	case mongo.IsDuplicateKeyError(err):
 		return fault.Wrap(fault.ErrConflict, what+" already exists", err)
-	case errors.As(err, &sse), mongo.IsNetworkError(err), mongo.IsTimeout(err),
+	case errors.As(err, &sse), mongo.IsNetworkError(err), mongo.IsTimeout(err), errors.As(err, &rpe) && rpe.Retryable(),
 		errors.Is(err, context.DeadlineExceeded), errors.Is(err, mongo.ErrClientDisconnected):
 		return fault.Wrap(fault.ErrUnavailable, "the database does not answer", err)
 	}

@@ -45,6 +45,11 @@ type Dispatcher struct {
 
 	wakeOnce sync.Once
 	wake     chan struct{}
+
+	// unrecorded are hints this dispatcher sent whose settled record the database did not take (it did not
+	// answer): RunOnce records them before it leases anything, so they are not sent again.
+	mu         sync.Mutex
+	unrecorded []Settled
 }
 
 func (d *Dispatcher) now() time.Time {
@@ -68,21 +73,29 @@ func (d *Dispatcher) Wake() {
 }
 
 // Run dispatches until ctx ends: woken by Wake, or every poll when idle, and repairing the outbox every
-// sweep interval.
+// sweep interval, and as soon as the database answers again after it did not (hint writes may have failed
+// meanwhile).
 func (d *Dispatcher) Run(ctx context.Context, poll, sweep time.Duration) {
 	wake := d.wakeCh()
 	lastSweep := time.Time{}
 	for ctx.Err() == nil {
 		if time.Since(lastSweep) >= sweep {
-			if n, err := d.Store.RepairOutbox(ctx, d.now().Add(-report.OutboxHorizon)); err != nil {
+			n, err := d.Store.RepairOutbox(ctx, d.now().Add(-report.OutboxHorizon))
+			switch {
+			case err == nil:
+				lastSweep = time.Now()
+				if n > 0 {
+					d.Log.InfoContext(ctx, "outbox sweep re-created lost hints", "hints", n)
+				}
+			case !errors.Is(err, fault.ErrUnavailable):
+				lastSweep = time.Now()
 				d.Log.WarnContext(ctx, "outbox sweep failed", "error", err.Error())
-			} else if n > 0 {
-				d.Log.InfoContext(ctx, "outbox sweep re-created lost hints", "hints", n)
 			}
-			lastSweep = time.Now()
 		}
 		n, err := d.RunOnce(ctx)
-		if err != nil && !errors.Is(err, fault.ErrUnavailable) {
+		if errors.Is(err, fault.ErrUnavailable) {
+			lastSweep = time.Time{}
+		} else if err != nil {
 			d.Log.WarnContext(ctx, "dispatch failed", "error", err.Error())
 		}
 		if n > 0 && err == nil {
@@ -100,6 +113,9 @@ func (d *Dispatcher) Run(ctx context.Context, poll, sweep time.Duration) {
 // returns how many it took. Reads are batched too: the hints' reports in one Reports, then the devices
 // of every recipient of the batch in one DevicesOf.
 func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
+	if err := d.recordUnrecorded(ctx); err != nil {
+		return 0, err
+	}
 	workers := max(d.Workers, 1)
 	now := d.now()
 	hints, err := d.Store.LeaseDueHints(ctx, now, now.Add(d.lease()), d.batch())
@@ -169,11 +185,45 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 		}
 	}
 	// The settled records written by FinishHints are the receipts of every push of this lease: written
-	// right after the sends, inside the lease, so no other dispatcher sends these hints again.
-	if err := d.Store.FinishHints(ctx, settled, d.now()); err != nil && first == nil {
-		first = err
+	// right after the sends, inside the lease, so no other dispatcher sends these hints again. They are
+	// written also when ctx ends (shutdown), and kept to be written later when the database is down.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := d.Store.FinishHints(fctx, settled, d.now()); err != nil {
+		if errors.Is(err, fault.ErrUnavailable) {
+			d.mu.Lock()
+			d.unrecorded = append(d.unrecorded, settled...)
+			d.mu.Unlock()
+		}
+		if first == nil {
+			first = fmt.Errorf("record %d sent notifications: %w", len(settled), err)
+		}
 	}
 	return len(hints), first
+}
+
+// recordUnrecorded writes the settled records that an earlier RunOnce could not. Until they are written
+// nothing else is leased: their hints' leases may have ended, and this dispatcher must not send them again.
+// (A dispatcher in another process could, once the lease ends: exactly once across an outage needs it to
+// be shorter than the lease, or a single dispatcher.)
+func (d *Dispatcher) recordUnrecorded(ctx context.Context) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.unrecorded) == 0 {
+		return nil
+	}
+	if err := d.Store.FinishHints(ctx, d.unrecorded, d.now()); err != nil {
+		err = fmt.Errorf("record %d sent notifications: %w", len(d.unrecorded), err)
+		if !errors.Is(err, fault.ErrUnavailable) {
+			// Not an outage: never stop dispatching for it; the hints may be sent again when their lease ends.
+			d.Log.WarnContext(ctx, "sent notifications not recorded", "hints", len(d.unrecorded), "error", err.Error())
+			d.unrecorded = nil
+		}
+		return err
+	}
+	d.Log.InfoContext(ctx, "sent notifications recorded after the database came back", "hints", len(d.unrecorded))
+	d.unrecorded = nil
+	return nil
 }
 
 // readReports reads the hints' reports, by ID; those that no longer exist are absent.

@@ -4,10 +4,13 @@
 //
 // Delivery rests on a transactional outbox. The report store writes the intent to notify (the timeline
 // positions in Report.Outbox) in the same document update as the change, then a small hint document per
-// event ("<report id>:<timeline position>") that the Dispatcher finds quickly; a slow sweep re-creates
-// hints that a crash between the two writes lost. Dispatchers on any number of replicas lease hints in batches with
-// unique-insert claims (one unordered insert per batch; each claim has one winner), record FCM's message ID per device so a retry never resends to a phone that got
-// it, delete dead tokens, back off on temporary failures and park a hint as failed after MaxAttempts.
+// event ("<report id>:<timeline position>") that the Dispatcher finds quickly; a sweep re-creates hints
+// that a failure between the two writes lost. Dispatchers on any number of replicas lease due hints in
+// batches (one conditional update: a hint leased is not due, so it has one holder until its lease ends),
+// record the hints they sent as settled, record FCM's message ID per device when some of a hint's pushes
+// must be retried so a retry never resends to a phone that got it, delete dead tokens, back off on
+// temporary failures and park a hint as failed after MaxAttempts. Delivery is at least once: a push that
+// FCM accepted just before its dispatcher died, unrecorded, is sent again once the lease ends.
 package notify
 
 import (
@@ -63,6 +66,17 @@ type Backlog struct {
 	Pending       int       // hints not parked (due now or backing off)
 	Parked        int       // hints parked after MaxAttempts
 	OldestPending time.Time // when the oldest pending hint's event happened; zero when none is pending
+}
+
+// OverdueAfter is how long a hint may stay due before it counts as overdue. A running dispatcher takes a
+// due hint within its poll interval (a second), so a hint due for longer means that none is sending.
+const OverdueAfter = time.Minute
+
+// Overdue describes the pending hints due for more than OverdueAfter that no dispatcher took. Leased and
+// backing-off hints are not due yet, and parked ones wait for an admin: none of them count.
+type Overdue struct {
+	Count     int
+	OldestDue time.Time // the earliest due time among them; zero when there are none
 }
 
 // HintID names the hint of the event at seq of a report.

@@ -34,6 +34,9 @@ type Store interface {
 	DeleteUploadSlots(ctx context.Context, ids []string) error
 	// ConsumeUploadSlots marks slots as holding a report's originals, so they no longer expire.
 	ConsumeUploadSlots(ctx context.Context, ids []string, reportID string) error
+	// RestoreHints writes again the notification hints of the report's recent outbox entries that have
+	// none (without sending anything twice).
+	RestoreHints(ctx context.Context, r Report) error
 }
 
 // Blobs keeps photo bytes.
@@ -60,6 +63,7 @@ type Job struct {
 	UploadSlots []string // presigned-upload slots whose objects the report's photos are
 	NotBefore   time.Time
 	Attempts    int
+	Lease       string // the lease of the worker that claimed it (JobStore.ClaimJob)
 }
 
 // photoJob returns the job of a report's photos still to derive, due at now; false when none is.
@@ -294,9 +298,13 @@ func (in *Intake) existing(ctx context.Context, mine Report, sources []photoSour
 		return Report{}, false, fault.New(fault.ErrUnprocessable,
 			"This Idempotency-Key was already used for a different report; use a new key for a new report.")
 	}
-	// The first attempt may have failed right after its insert: file the report as it stands now.
+	// The first attempt may have failed right after its insert, or its insert landed while it saw a failure
+	// (so it wrote no hints): file the report as it stands now, and restore its hints.
 	cat, _ := in.Router.Catalogue().Category(r.Category)
 	if err := in.file(ctx, r, sources, cat.Deadline == "urgent"); err != nil {
+		return Report{}, false, err
+	}
+	if err := in.Store.RestoreHints(ctx, r); err != nil {
 		return Report{}, false, err
 	}
 	return r, false, nil

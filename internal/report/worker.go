@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -17,6 +18,9 @@ import (
 type JobStore interface {
 	// ClaimJob leases the oldest due job until leaseUntil; fault.ErrNotFound when none is due.
 	ClaimJob(ctx context.Context, now, leaseUntil time.Time) (Job, error)
+	// ExtendJob sets when a claimed job is due again, while its lease (Job.Lease) is still the job's: later
+	// to keep it, sooner to give it back; false when the job is gone or another worker leased it since.
+	ExtendJob(ctx context.Context, j Job, notBefore time.Time) (bool, error)
 	DeleteJob(ctx context.Context, reportID string) error
 	PutJob(ctx context.Context, j Job) error
 	Report(ctx context.Context, id string) (Report, error)
@@ -40,8 +44,12 @@ type Worker struct {
 	Blobs  Blobs
 	Derive media.DeriveOptions
 	Log    *slog.Logger
-	Lease  time.Duration
-	Now    func() time.Time
+	// Lease is how long a claimed job is held without news from its worker, which renews it every third of
+	// it while it works: the job of a worker that died is done by another this much later.
+	Lease time.Duration
+	// RetryDelay is how long a job waits after storage failed it (S3 or the database down); default 5 s.
+	RetryDelay time.Duration
+	Now        func() time.Time
 	// Busy, when set, says that residents' submissions are under way in this process (Intake.Busy). The
 	// worker then waits before its next render, up to MaxYield in a row: rendering is CPU-heavy (decoding
 	// a 2 MB JPEG and encoding two), and an upload waiting for the CPU keeps a phone on a weak network
@@ -98,7 +106,8 @@ func (w *Worker) Run(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// RunOnce handles one due job; did is false when none was due.
+// RunOnce handles one due job; did is false when none was due. The job's lease is renewed while the
+// worker works on it, and given back early when storage failed it or the report changed meanwhile.
 func (w *Worker) RunOnce(ctx context.Context) (did bool, err error) {
 	now := w.now()
 	job, err := w.Store.ClaimJob(ctx, now, now.Add(w.Lease))
@@ -108,17 +117,69 @@ func (w *Worker) RunOnce(ctx context.Context) (did bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	r, err := w.Store.Report(ctx, job.ReportID)
-	if errors.Is(err, fault.ErrNotFound) { // jobs are made for stored reports: this one was deleted since
-		return true, w.Store.DeleteJob(ctx, job.ReportID)
+	jctx, release := w.hold(ctx, job)
+	retryAt, err := w.do(jctx, job)
+	lost := jctx.Err() != nil && ctx.Err() == nil
+	release()
+	switch {
+	case lost && err != nil: // cut short: another worker holds the job now and does it
+		w.Log.InfoContext(ctx, "photo job taken over by another worker", "report", job.ReportID)
+		return true, nil
+	case !retryAt.IsZero():
+		// Due again sooner than the lease would have it; when the database does not answer, the lease ends.
+		if _, gerr := w.Store.ExtendJob(context.WithoutCancel(ctx), job, retryAt); gerr != nil && err == nil {
+			err = gerr
+		}
 	}
-	if err != nil {
-		return true, err
-	}
-	return true, w.derive(ctx, job, r)
+	return true, err
 }
 
-func (w *Worker) derive(ctx context.Context, job Job, r Report) error {
+// do does a claimed job; a non-zero retryAt asks for the job to be due again then.
+func (w *Worker) do(ctx context.Context, job Job) (retryAt time.Time, err error) {
+	r, err := w.Store.Report(ctx, job.ReportID)
+	if errors.Is(err, fault.ErrNotFound) { // jobs are made for stored reports: this one was deleted since
+		return time.Time{}, w.Store.DeleteJob(ctx, job.ReportID)
+	}
+	if err == nil {
+		var stale bool
+		if stale, err = w.derive(ctx, job, r); err == nil && stale {
+			return w.now(), nil // the report changed meanwhile: redo the (idempotent) work at once
+		}
+	}
+	if errors.Is(err, fault.ErrUnavailable) {
+		return w.now().Add(cmp.Or(w.RetryDelay, 5*time.Second)), err
+	}
+	return time.Time{}, err
+}
+
+// hold renews the job's lease every third of Lease until release is called (which waits for the renewals
+// to stop). The context it returns ends when the job turns out to be leased by another worker.
+func (w *Worker) hold(ctx context.Context, job Job) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(max(w.Lease/3, time.Millisecond))
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			// A failed renewal is tried again at the next tick; the job is lost only when leased again.
+			if ok, err := w.Store.ExtendJob(ctx, job, w.now().Add(w.Lease)); err == nil && !ok {
+				cancel()
+				return
+			}
+		}
+	}()
+	return ctx, func() { cancel(); <-done }
+}
+
+// derive makes the derivatives of the report's photos still processing and records them, then deletes the
+// job; stale says that the report changed meanwhile, so nothing was recorded.
+func (w *Worker) derive(ctx context.Context, job Job, r Report) (stale bool, err error) {
 	photos := append([]Photo(nil), r.Photos...)
 	changed := false
 	for i, ph := range photos {
@@ -127,8 +188,8 @@ func (w *Worker) derive(ctx context.Context, job Job, r Report) error {
 		}
 		pub, thumb, err := w.render(ctx, ph)
 		if err != nil {
-			if errors.Is(err, fault.ErrUnavailable) {
-				return err // storage trouble: the job comes back when its lease ends
+			if errors.Is(err, fault.ErrUnavailable) || ctx.Err() != nil {
+				return false, err // storage trouble, or the job was taken over: no verdict on the photo
 			}
 			w.Log.WarnContext(ctx, "photo cannot be rendered", "report", r.ID, "photo", ph.ID, "error", err.Error())
 			photos[i].State = PhotoFailed
@@ -138,36 +199,61 @@ func (w *Worker) derive(ctx context.Context, job Job, r Report) error {
 		photos[i].PublicKey = "derived/" + r.ID + "/" + ph.ID + ".jpg"
 		photos[i].ThumbKey = "derived/" + r.ID + "/" + ph.ID + "-thumb.jpg"
 		if err := w.Blobs.Put(ctx, photos[i].PublicKey, bytes.NewReader(pub.JPEG), int64(len(pub.JPEG)), "image/jpeg"); err != nil {
-			return err
+			return false, err
 		}
 		if err := w.Blobs.Put(ctx, photos[i].ThumbKey, bytes.NewReader(thumb.JPEG), int64(len(thumb.JPEG)), "image/jpeg"); err != nil {
-			return err
+			return false, err
 		}
 		photos[i].Width, photos[i].Height, photos[i].State = pub.Width, pub.Height, PhotoReady
 		changed = true
 	}
 	if changed {
 		ok, err := w.Store.SetPhotos(ctx, r.ID, r.Version, photos, w.now())
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return nil // the report changed meanwhile; the job comes back and redoes the (idempotent) work
+		if err != nil || !ok {
+			return !ok && err == nil, err
 		}
 	}
 	if err := w.Store.DeleteUploadSlots(ctx, job.UploadSlots); err != nil {
-		return err
+		return false, err
 	}
-	return w.Store.DeleteJob(ctx, r.ID)
+	return false, w.Store.DeleteJob(ctx, r.ID)
 }
 
+// render derives a photo's renditions from its original. A read of the original that fails or ends short
+// (S3 went away mid-download) is storage trouble, not a bad photo, although a decoder given a cut-off
+// stream calls the image damaged.
 func (w *Worker) render(ctx context.Context, ph Photo) (pub, thumb media.Rendition, err error) {
 	rc, err := w.Blobs.Get(ctx, ph.OriginalKey)
 	if err != nil {
 		return pub, thumb, err
 	}
 	defer rc.Close()
-	return w.Derive.Derive(ctx, rc)
+	src := &readTally{r: rc}
+	pub, thumb, err = w.Derive.Derive(ctx, src)
+	if err != nil && (src.err != nil || src.eof && src.n < ph.Size) {
+		return pub, thumb, fault.Wrap(fault.ErrUnavailable, "photo storage failed while reading "+ph.OriginalKey, errors.Join(src.err, err))
+	}
+	return pub, thumb, err
+}
+
+// readTally reads r, counting the bytes and remembering how the reading ended.
+type readTally struct {
+	r   io.Reader
+	n   int64
+	eof bool
+	err error // the first error other than io.EOF
+}
+
+func (t *readTally) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	t.n += int64(n)
+	switch {
+	case errors.Is(err, io.EOF):
+		t.eof = true
+	case err != nil && t.err == nil:
+		t.err = err
+	}
+	return n, err
 }
 
 // SweepUploadSlots removes expired, unused upload slots and their objects.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/quangninh/feedback/internal/mongostore"
 	"github.com/quangninh/feedback/internal/report"
 	"github.com/quangninh/feedback/internal/s3blob"
+	"github.com/quangninh/feedback/internal/testapp"
 	"github.com/quangninh/feedback/internal/testenv"
 )
 
@@ -216,5 +218,162 @@ func TestSweepOriginalsAfterAnOutage(t *testing.T) {
 	w := &report.Worker{Store: store, Blobs: blobs, Log: log, Lease: time.Minute}
 	if n, err := w.SweepOriginals(ctx); err != nil || n != 1 || exists(t, blobs, stray) {
 		t.Errorf("sweep after the outage removed %d (%v); stray exists: %v", n, err, exists(t, blobs, stray))
+	}
+}
+
+// slowGet is S3 whose Get of originals waits until release is closed, or fails as unavailable when down.
+type slowGet struct {
+	*s3blob.Store
+	release chan struct{}
+	down    bool
+}
+
+func (s slowGet) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	if s.down {
+		return nil, fault.New(fault.ErrUnavailable, "S3 is down")
+	}
+	select {
+	case <-s.release:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return s.Store.Get(ctx, key)
+}
+
+// photoJob stores a report with one photo to derive, and its job, due now.
+func photoJob(t *testing.T, store *mongostore.Store, blobs *s3blob.Store, id string) {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Now().UTC()
+	key := "originals/" + now.Format("2006010215") + "/" + id + "/p1-0011223344556677"
+	jpeg := testapp.JPEG(t, 64, 48, nil)
+	if err := blobs.Put(ctx, key, bytes.NewReader(jpeg), int64(len(jpeg)), "image/jpeg"); err != nil {
+		t.Fatal(err)
+	}
+	r := report.Report{ID: id, Code: "QN-" + id, ReporterID: "u1", Category: "road_damage", Status: report.Received,
+		Photos:    []report.Photo{{ID: "p1", OriginalKey: key, ContentType: "image/jpeg", Size: int64(len(jpeg)), State: report.PhotoProcessing}},
+		CreatedAt: now, UpdatedAt: now, Version: 1}
+	if err := store.InsertReport(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.InsertJob(ctx, report.Job{ReportID: id, NotBefore: now.Add(-time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestWorkerHoldsItsJobWhileWorking: a worker renews its short lease while a photo takes longer than the
+// lease, so no other worker takes the job; it finishes and the photo is ready.
+func TestWorkerHoldsItsJobWhileWorking(t *testing.T) {
+	store, blobs := servers(t)
+	ctx := context.Background()
+	photoJob(t, store, blobs, "rep-renew")
+	slow := slowGet{Store: blobs, release: make(chan struct{})}
+	w := &report.Worker{Store: store, Blobs: slow, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Lease: 300 * time.Millisecond}
+	done := make(chan error, 1)
+	go func() { _, err := w.RunOnce(ctx); done <- err }()
+	for range 6 { // three leases long: another worker finds nothing due
+		time.Sleep(150 * time.Millisecond)
+		if _, err := store.ClaimJob(ctx, time.Now(), time.Now()); !errors.Is(err, fault.ErrNotFound) {
+			t.Fatalf("another worker claimed the job while it was being worked on: %v", err)
+		}
+	}
+	close(slow.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	r, err := store.Report(ctx, "rep-renew")
+	if err != nil || r.Photos[0].State != report.PhotoReady {
+		t.Fatalf("photo %+v (%v), want ready", r.Photos, err)
+	}
+	if _, err := store.ClaimJob(ctx, time.Now().Add(time.Hour), time.Now()); !errors.Is(err, fault.ErrNotFound) {
+		t.Errorf("job left behind: %v", err)
+	}
+}
+
+// TestWorkerGivesBackAJobStorageFailed: when S3 does not answer, the job is due again after RetryDelay,
+// not at the end of its lease; a job whose lease was taken over is left to the new holder.
+func TestWorkerGivesBackAJobStorageFailed(t *testing.T) {
+	store, blobs := servers(t)
+	ctx := context.Background()
+	photoJob(t, store, blobs, "rep-retry")
+	down := &report.Worker{Store: store, Blobs: slowGet{Store: blobs, down: true}, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Lease: time.Hour, RetryDelay: 100 * time.Millisecond}
+	if did, err := down.RunOnce(ctx); !did || !errors.Is(err, fault.ErrUnavailable) {
+		t.Fatalf("RunOnce with S3 down: %v %v, want the job tried and unavailable", did, err)
+	}
+	if _, err := store.ClaimJob(ctx, time.Now(), time.Now()); !errors.Is(err, fault.ErrNotFound) {
+		t.Fatalf("job due before its retry delay: %v", err)
+	}
+	j, err := store.ClaimJob(ctx, time.Now().Add(time.Second), time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatalf("job not due after its retry delay: %v", err)
+	}
+	// The old lease no longer moves the job.
+	if ok, err := store.ExtendJob(ctx, report.Job{ReportID: j.ReportID, Lease: "stale-lease"}, time.Now()); ok || err != nil {
+		t.Errorf("a stale lease extended the job: %v %v", ok, err)
+	}
+	if ok, err := store.ExtendJob(ctx, j, time.Now().Add(-time.Second)); !ok || err != nil {
+		t.Errorf("the holder could not give the job back: %v %v", ok, err)
+	}
+}
+
+// cutGet is S3 that goes away halfway through every download: the read fails, or (clean) just ends.
+type cutGet struct {
+	*s3blob.Store
+	clean bool
+}
+
+func (s cutGet) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	rc, err := s.Store.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, err
+	}
+	var end error = io.ErrUnexpectedEOF
+	if s.clean {
+		end = nil
+	}
+	return io.NopCloser(io.MultiReader(bytes.NewReader(b[:len(b)/2]), errReader{end})), nil
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) {
+	if e.err == nil {
+		return 0, io.EOF
+	}
+	return 0, e.err
+}
+
+// TestWorkerCutOffDownloadIsNotABadPhoto: an original whose download S3 cuts off (an error, or an early
+// end) leaves the photo processing and the job due again soon, where the decoder alone would have called
+// the photo damaged for good.
+func TestWorkerCutOffDownloadIsNotABadPhoto(t *testing.T) {
+	store, blobs := servers(t)
+	ctx := context.Background()
+	for _, clean := range []bool{false, true} {
+		id := fmt.Sprintf("rep-cut-%v", clean)
+		photoJob(t, store, blobs, id)
+		w := &report.Worker{Store: store, Blobs: cutGet{Store: blobs, clean: clean}, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+			Lease: time.Hour, RetryDelay: time.Millisecond}
+		if _, err := w.RunOnce(ctx); !errors.Is(err, fault.ErrUnavailable) {
+			t.Errorf("clean=%v: RunOnce: %v, want unavailable", clean, err)
+		}
+		if r, err := store.Report(ctx, id); err != nil || r.Photos[0].State != report.PhotoProcessing {
+			t.Errorf("clean=%v: photo %+v (%v), want still processing", clean, r.Photos, err)
+		}
+		// Due again after RetryDelay; S3 back, the photo is derived.
+		time.Sleep(10 * time.Millisecond)
+		w.Blobs = blobs
+		if did, err := w.RunOnce(ctx); !did || err != nil {
+			t.Fatalf("clean=%v: RunOnce with S3 back: %v %v", clean, did, err)
+		}
+		if r, err := store.Report(ctx, id); err != nil || r.Photos[0].State != report.PhotoReady {
+			t.Errorf("clean=%v: photo %+v (%v), want ready", clean, r.Photos, err)
+		}
 	}
 }

@@ -20,6 +20,7 @@ type ReportCounter interface {
 // OutboxReader describes the push outbox.
 type OutboxReader interface {
 	OutboxBacklog(ctx context.Context) (notify.Backlog, error)
+	notify.OverdueReader
 }
 
 // State is a collector of gauges read from the database when Prometheus scrapes, at most once per
@@ -37,8 +38,9 @@ type State struct {
 	readAt  time.Time
 	byState map[string]int
 	backlog *notify.Backlog
+	overdue *notify.Overdue
 
-	reportsDesc, pendingDesc, parkedDesc, ageDesc *prometheus.Desc
+	reportsDesc, pendingDesc, parkedDesc, ageDesc, overdueDesc, overdueAgeDesc *prometheus.Desc
 }
 
 // NewState returns the collector; reports may be nil. refresh is how long a read is reused.
@@ -49,6 +51,9 @@ func NewState(reports ReportCounter, outbox OutboxReader, refresh time.Duration,
 		pendingDesc: prometheus.NewDesc("qn_outbox_pending", "Notifications waiting in the outbox to be pushed (not parked).", nil, nil),
 		parkedDesc:  prometheus.NewDesc("qn_outbox_parked", "Notifications parked as failed after their last attempt, waiting for an admin.", nil, nil),
 		ageDesc:     prometheus.NewDesc("qn_outbox_oldest_pending_age_seconds", "Age of the oldest pending notification; 0 when none waits.", nil, nil),
+		overdueDesc: prometheus.NewDesc("qn_outbox_overdue", "Notifications due for more than a minute that no dispatcher took (not parked): above 0, pushes are stuck.", nil, nil),
+		overdueAgeDesc: prometheus.NewDesc("qn_outbox_most_overdue_seconds",
+			"How long the most overdue notification has been due; 0 when none is overdue.", nil, nil),
 	}
 }
 
@@ -60,6 +65,8 @@ func (s *State) Describe(ch chan<- *prometheus.Desc) {
 	ch <- s.pendingDesc
 	ch <- s.parkedDesc
 	ch <- s.ageDesc
+	ch <- s.overdueDesc
+	ch <- s.overdueAgeDesc
 }
 
 // Collect implements prometheus.Collector.
@@ -82,6 +89,14 @@ func (s *State) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(s.ageDesc, prometheus.GaugeValue, age)
 	}
+	if o := s.overdue; o != nil {
+		ch <- prometheus.MustNewConstMetric(s.overdueDesc, prometheus.GaugeValue, float64(o.Count))
+		age := 0.0
+		if o.Count > 0 {
+			age = max(0, s.readAt.Sub(o.OldestDue).Seconds())
+		}
+		ch <- prometheus.MustNewConstMetric(s.overdueAgeDesc, prometheus.GaugeValue, age)
+	}
 }
 
 // read refreshes the cached values; the caller holds s.mu (so concurrent scrapes wait for one read).
@@ -89,7 +104,7 @@ func (s *State) read(now time.Time) {
 	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
 	defer cancel()
 	s.readAt = now
-	s.byState, s.backlog = nil, nil
+	s.byState, s.backlog, s.overdue = nil, nil, nil
 	if s.reports != nil {
 		m, err := s.reports.ReportsByStatus(ctx)
 		if err != nil {
@@ -104,4 +119,10 @@ func (s *State) read(now time.Time) {
 		return
 	}
 	s.backlog = &b
+	o, err := s.outbox.OutboxOverdue(ctx, now.Add(-notify.OverdueAfter))
+	if err != nil {
+		s.log.Warn("metrics: overdue notifications not read", "error", err.Error())
+		return
+	}
+	s.overdue = &o
 }

@@ -64,6 +64,16 @@ func (c *countingSource) OutboxBacklog(context.Context) (notify.Backlog, error) 
 	return notify.Backlog{Pending: 2, Parked: 1, OldestPending: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)}, nil
 }
 
+func (c *countingSource) OutboxOverdue(_ context.Context, dueBefore time.Time) (notify.Overdue, error) {
+	if c.fail {
+		return notify.Overdue{}, errors.New("database down")
+	}
+	if due := time.Date(2026, 11, 24, 7, 59, 0, 0, time.UTC); due.Before(dueBefore) {
+		return notify.Overdue{Count: 1, OldestDue: due}, nil
+	}
+	return notify.Overdue{}, nil
+}
+
 func TestStateIsReadOncePerRefresh(t *testing.T) {
 	src := &countingSource{}
 	now := time.Date(2026, 11, 24, 8, 1, 30, 0, time.UTC)
@@ -75,13 +85,20 @@ func TestStateIsReadOncePerRefresh(t *testing.T) {
 # HELP qn_outbox_oldest_pending_age_seconds Age of the oldest pending notification; 0 when none waits.
 # TYPE qn_outbox_oldest_pending_age_seconds gauge
 qn_outbox_oldest_pending_age_seconds 90
+# HELP qn_outbox_most_overdue_seconds How long the most overdue notification has been due; 0 when none is overdue.
+# TYPE qn_outbox_most_overdue_seconds gauge
+qn_outbox_most_overdue_seconds 150
+# HELP qn_outbox_overdue Notifications due for more than a minute that no dispatcher took (not parked): above 0, pushes are stuck.
+# TYPE qn_outbox_overdue gauge
+qn_outbox_overdue 1
 # HELP qn_reports Reports in the agencies' queues, by status (closed and rejected reports leave the queues and are not counted).
 # TYPE qn_reports gauge
 qn_reports{status="accepted"} 1
 qn_reports{status="received"} 3
 `
 	for range 3 {
-		if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "qn_reports", "qn_outbox_oldest_pending_age_seconds"); err != nil {
+		if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "qn_reports", "qn_outbox_oldest_pending_age_seconds",
+			"qn_outbox_overdue", "qn_outbox_most_overdue_seconds"); err != nil {
 			t.Fatal(err)
 		}
 	}
