@@ -30,7 +30,7 @@ type Store struct {
 	db     *mongo.Database
 	wake   atomic.Pointer[func()] // called after writes that add notifications (OnOutbox)
 
-	queueTurns sync.Map     // queue shard ID → *sync.Mutex: this process's writers of a shard take turns
+	queueTurns sync.Map     // queue shard ID → *queueTurn
 	hintFault  func() error // tests: fails hint inserts while it returns an error
 }
 

@@ -27,7 +27,7 @@ const colQueues = "queues" // _id: "<agency ID>#<shard>" → the tickets it is h
 
 // queueShards spreads a queue over several documents, so that each write rewrites a small document and
 // reports arriving together for one commune (a storm, a flood) do not all contend for one document.
-const queueShards = 16
+const queueShards = 64
 
 func queueShardID(agencyID, reportID string) string {
 	h := fnv.New32a()
@@ -158,11 +158,13 @@ func (d queueDoc) entries() (map[string]queueEntryDoc, error) {
 
 // modifyQueue applies change to a queue shard: read, change, and a compare-and-swap on the shard's
 // version, read again when another writer moved it first. Writers of one process take turns per shard,
-// so they do not race each other's compare-and-swap (other replicas still may).
+// so they do not race each other's compare-and-swap (other replicas still may), and start from what this
+// process wrote last instead of reading it back: the compare-and-swap tells when another wrote since.
 func (s *Store) modifyQueue(ctx context.Context, shardID string, change func(map[string]queueEntryDoc)) error {
-	mu, _ := s.queueTurns.LoadOrStore(shardID, &sync.Mutex{})
-	mu.(*sync.Mutex).Lock()
-	defer mu.(*sync.Mutex).Unlock()
+	t, _ := s.queueTurns.LoadOrStore(shardID, &queueTurn{})
+	turn := t.(*queueTurn)
+	turn.mu.Lock()
+	defer turn.mu.Unlock()
 	col := s.db.Collection(colQueues)
 	for attempt := range 50 {
 		if attempt > 0 { // spread racing writers a little
@@ -172,8 +174,11 @@ func (s *Store) modifyQueue(ctx context.Context, shardID string, change func(map
 			case <-time.After(time.Duration(rand.IntN(2*attempt)+1) * time.Millisecond):
 			}
 		}
-		var d queueDoc
-		err := col.FindOne(ctx, byID(shardID)).Decode(&d)
+		d, err := turn.last, error(nil)
+		turn.last = queueDoc{}
+		if d.ID == "" {
+			err = col.FindOne(ctx, byID(shardID)).Decode(&d)
+		}
 		if errors.Is(err, mongo.ErrNoDocuments) {
 			if _, err := col.InsertOne(ctx, queueDoc{ID: shardID, Data: []byte("{}"), Counts: map[string]int{}}); err != nil && !isDuplicate(err) {
 				return mapErr(fmt.Errorf("create queue %s: %w", shardID, err), "queue")
@@ -192,17 +197,25 @@ func (s *Store) modifyQueue(ctx context.Context, shardID string, change func(map
 		if err != nil {
 			return fmt.Errorf("encode queue %s: %w", shardID, err)
 		}
+		counts := countByStatus(entries)
 		res, err := col.UpdateOne(ctx, bson.D{{Key: "_id", Value: shardID}, {Key: "version", Value: d.Version}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "data", Value: data}, {Key: "counts", Value: countByStatus(entries)}}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "data", Value: data}, {Key: "counts", Value: counts}}},
 				{Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}})
 		if err != nil {
 			return mapErr(fmt.Errorf("save queue %s: %w", shardID, err), "queue")
 		}
 		if res.ModifiedCount == 1 {
+			turn.last = queueDoc{ID: shardID, Data: data, Counts: counts, Version: d.Version + 1}
 			return nil
 		}
 	}
 	return fault.New(fault.ErrUnavailable, "the queue is too busy; retry")
+}
+
+// queueTurn is one queue shard's turn for this process's writers, with what the last of them wrote.
+type queueTurn struct {
+	mu   sync.Mutex
+	last queueDoc // ID "" when unknown
 }
 
 // PutQueueEntry adds or updates a ticket in its agency's queue (an older version never overwrites a newer).
