@@ -56,19 +56,18 @@ func bareGin() (string, func(), error) {
 	return "http://" + ln.Addr().String(), func() { _ = s.Close() }, nil
 }
 
-// load sends GET url from conns goroutines for dur, after one warm-up request per connection.
-func load(url string, dur time.Duration, conns int) stats {
+// load sends GET url from conns goroutines for dur, after one warm-up request per connection, with the
+// Authorization header auth when it is not empty.
+func load(url string, dur time.Duration, conns int, auth ...string) stats {
 	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
 	defer tr.CloseIdleConnections()
-	for range conns {
-		if resp, err := client.Get(url); err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
+	get := func() error {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		if len(auth) > 0 {
+			req.Header.Set("Authorization", auth[0])
 		}
-	}
-	return drive(conns, dur, func(int, int) error {
-		resp, err := client.Get(url)
+		resp, err := client.Do(req)
 		if err != nil {
 			return err
 		}
@@ -78,7 +77,11 @@ func load(url string, dur time.Duration, conns int) stats {
 			return fmt.Errorf("HTTP %d", resp.StatusCode)
 		}
 		return nil
-	})
+	}
+	for range conns {
+		_ = get()
+	}
+	return drive(conns, dur, func(int, int) error { return get() })
 }
 
 // idReadDocs is how many reports the `_id` read benchmark's collection holds.
@@ -127,23 +130,7 @@ func idReadBenchmark(rs *results, st *stack, svc *inproc, dur time.Duration, con
 		return col.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&out)
 	})
 	raw.report(rs, "http.id_read.driver", "reads/s", note+"; mongo-driver FindOne({_id}) decoded to bson.Raw")
-	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
-	svcStats := drive(conns, dur, func(int, int) error {
-		req, _ := http.NewRequest(http.MethodGet, svc.url+"/v1/reports/"+id, nil)
-		req.Header.Set("Authorization", "Bearer "+tok)
-		resp, err := client.Do(req)
-		if err != nil {
-			return err
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("HTTP %d", resp.StatusCode)
-		}
-		return nil
-	})
+	svcStats := load(svc.url+"/v1/reports/"+id, dur, conns, "Bearer "+tok)
 	svcStats.report(rs, "http.id_read.get_report", "req/s", note+"; GET /v1/reports/{id} as its reporter (token check, one _id read, JSON)")
 	if raw.rps > 0 {
 		rs.add("http.id_read.ratio_to_driver", svcStats.rps/raw.rps, "ratio", "req/s of GET /v1/reports/{id} ÷ reads/s of the bare FindOne by _id, same concurrency, same run (goal ≥ 0.7); "+note)
