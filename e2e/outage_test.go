@@ -533,16 +533,16 @@ func (rig *outageRig) unqueued(ids []string, queued map[string]bool) string {
 
 // underived names the first report with a photo still processing.
 func (rig *outageRig) underived(ids []string, derived map[string]bool) string {
-	var todo []string
+	var pending []string
 	for _, id := range ids {
 		if !derived[id] {
-			todo = append(todo, id)
+			pending = append(pending, id)
 		}
 	}
-	if len(todo) == 0 {
+	if len(pending) == 0 {
 		return ""
 	}
-	cur, err := rig.db.Collection("reports").Find(context.Background(), bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: todo}}}},
+	cur, err := rig.db.Collection("reports").Find(context.Background(), bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: pending}}}},
 		options.Find().SetProjection(bson.D{{Key: "photos", Value: 1}}))
 	if err != nil {
 		return "photos: reports cannot be read: " + err.Error()
@@ -566,7 +566,7 @@ func (rig *outageRig) underived(ids []string, derived map[string]bool) string {
 		}
 	}
 	n := 0
-	for _, id := range todo {
+	for _, id := range pending {
 		if !derived[id] {
 			n++
 		}

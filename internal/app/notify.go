@@ -2,12 +2,14 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"time"
 
 	"github.com/quangninh/feedback/internal/config"
+	"github.com/quangninh/feedback/internal/fault"
 	"github.com/quangninh/feedback/internal/fcm"
 	"github.com/quangninh/feedback/internal/fcmstandin"
 	"github.com/quangninh/feedback/internal/httpapi"
@@ -57,7 +59,12 @@ func runDispatcher(ctx context.Context, cfg config.Config, store *mongostore.Sto
 // watchOutbox warns in the log, until ctx ends, while notifications stay overdue (notify.Watchdog). Every
 // process runs it, whether or not it dispatches: the dispatcher it watches may be elsewhere, or dead.
 func watchOutbox(ctx context.Context, store *mongostore.Store, log *slog.Logger) {
-	(&notify.Watchdog{Store: store, Log: log}).Run(ctx, 15*time.Second)
+	w := &notify.Watchdog{Store: store, Log: log}
+	every(ctx, 15*time.Second, func() {
+		if _, err := w.Check(ctx); err != nil && !errors.Is(err, fault.ErrUnavailable) {
+			log.WarnContext(ctx, "overdue notifications not read", "error", err.Error())
+		}
+	})
 }
 
 type standinInbox struct{ s *fcmstandin.Server }

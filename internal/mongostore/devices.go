@@ -158,29 +158,35 @@ func (s *Store) replaceOwner(ctx context.Context, doc deviceDoc) (string, error)
 // DeleteDevice forgets a token (FCM said it is gone), whoever owns it.
 func (s *Store) DeleteDevice(ctx context.Context, token string) error {
 	owner, err := s.owner(ctx, token)
+	if err == nil && owner != "" {
+		err = s.forget(ctx, owner, token)
+	}
 	if err != nil {
 		return fmt.Errorf("delete device: %w", err)
 	}
-	if owner == "" {
-		return nil
-	}
-	return s.DeleteUserDevice(ctx, owner, token)
+	return nil
 }
 
-// DeleteUserDevice forgets a token if it belongs to userID: it leaves the set first, so a crash between the
-// two writes stops the pushes.
+// DeleteUserDevice forgets a token if it belongs to userID.
 func (s *Store) DeleteUserDevice(ctx context.Context, userID, token string) error {
 	owner, err := s.owner(ctx, token)
 	if err == nil && owner == userID {
-		if err = s.leaveSet(ctx, userID, token); err == nil {
-			_, err = s.db.Collection(colDevices).DeleteOne(ctx, bson.D{{Key: "_id", Value: token}, {Key: "user_id", Value: userID}})
-			err = mapErr(err, "device")
-		}
+		err = s.forget(ctx, userID, token)
 	}
 	if err != nil {
 		return fmt.Errorf("delete device of %s: %w", userID, err)
 	}
 	return nil
+}
+
+// forget removes a token of userID: it leaves the set first, so a crash between the two writes stops the
+// pushes.
+func (s *Store) forget(ctx context.Context, userID, token string) error {
+	if err := s.leaveSet(ctx, userID, token); err != nil {
+		return err
+	}
+	_, err := s.db.Collection(colDevices).DeleteOne(ctx, bson.D{{Key: "_id", Value: token}, {Key: "user_id", Value: userID}})
+	return mapErr(err, "device")
 }
 
 // DeleteUserDevices forgets every device of a user: the tokens of their set that they still own, then the

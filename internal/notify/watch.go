@@ -2,11 +2,8 @@ package notify
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"time"
-
-	"github.com/quangninh/feedback/internal/fault"
 )
 
 // OverdueReader finds the hints that stay due (mongostore.Store).
@@ -34,22 +31,6 @@ func (w *Watchdog) now() time.Time {
 		return w.Now()
 	}
 	return time.Now()
-}
-
-// Run checks every interval until ctx ends.
-func (w *Watchdog) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if _, err := w.Check(ctx); err != nil && !errors.Is(err, fault.ErrUnavailable) {
-			w.Log.WarnContext(ctx, "overdue notifications not read", "error", err.Error())
-		}
-	}
 }
 
 // Check reads the overdue hints once and logs as Watchdog says; it returns what it read.
