@@ -130,7 +130,7 @@ func intakeBenchmarks(rs *results, st *stack, ph photo, dur time.Duration, conns
 	after := measureBaseline()
 	baseAll := merge(before, after)
 	baseAll.report(rs, "intake.baseline", "ops/s", fmt.Sprintf("raw minio-go PutObject of the same bytes + 1 mongo-driver InsertOne of a report-like document (~1 KB), straight to versitygw and FerretDB; %s; %s before the service's run (%.1f ops/s) and %s after it (%.1f ops/s); %s; %s", common, dur, before.rps, dur, after.rps, settled, cpuUse(map[string]int64{}, baseCPU, baseTime)))
-	s.report(rs, "intake.report", "reports/s", "POST /v1/reports multipart (report JSON + 1 photo part), fresh Idempotency-Key each, 1 resident per client: HTTP → spool to disk with SHA-256 → S3 PUT → MongoDB: the report number ($inc), the report, its push hint, its agency's and the province's queue entries and its photo job, all before the answer; all reports land in one agency, Phường Bãi Cháy; the service's photo worker runs in the same process meanwhile (realistic); "+common+"; for "+dur.String()+"; "+settled+"; "+cpu)
+	s.report(rs, "intake.report", "reports/s", "POST /v1/reports multipart (report JSON + 1 photo part), fresh Idempotency-Key each, 1 resident per client: HTTP → spool to disk with an XXH3-128 digest → S3 PUT → MongoDB: the report number ($inc), the report, its push hint, its agency's queue entry and its photo job, all before the answer; all reports land in one agency, Phường Bãi Cháy; the service's photo worker runs in the same process meanwhile (realistic); "+common+"; for "+dur.String()+"; "+settled+"; "+cpu)
 	rs.add("intake.report.upload_rate", s.rps*float64(len(body))/(1<<20), "MiB/s", fmt.Sprintf("request bodies accepted per second (%d bytes each)", len(body)))
 	if baseAll.rps > 0 {
 		rs.add("intake.report.ratio_to_baseline", s.rps/baseAll.rps, "ratio", fmt.Sprintf("reports/s ÷ baseline ops/s (the baseline's runs before and after the service's together), same photo and concurrency (goal ≥ 0.7); against the run before alone %.2f, after alone %.2f", s.rps/before.rps, s.rps/after.rps))
@@ -192,7 +192,7 @@ func reportDoc(id, key string, ph photo) bson.D {
 		{Key: "location", Value: bson.D{{Key: "lat", Value: 20.955}, {Key: "lng", Value: 107.045}, {Key: "accuracy_m", Value: 8.0}, {Key: "source", Value: "device"}}},
 		{Key: "publish_consent", Value: false},
 		{Key: "photos", Value: bson.A{bson.D{{Key: "id", Value: "p1"}, {Key: "original_key", Value: key}, {Key: "content_type", Value: "image/jpeg"},
-			{Key: "size", Value: int64(len(ph.bytes))}, {Key: "sha256", Value: "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"},
+			{Key: "size", Value: int64(len(ph.bytes))}, {Key: "digest", Value: "0f1e2d3c4b5a69788796a5b4c3d2e1f0"},
 			{Key: "width", Value: ph.width}, {Key: "height", Value: ph.height}, {Key: "state", Value: "processing"}}}},
 		{Key: "status", Value: "received"},
 		{Key: "routing", Value: bson.D{{Key: "agency_id", Value: "ubnd-06673"}, {Key: "rule", Value: "commune_polygon"}, {Key: "reason", Value: "Inside Phường Bãi Cháy"}}},

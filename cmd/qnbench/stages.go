@@ -28,7 +28,7 @@ type stageSampler struct {
 var stages = []struct{ name, marker string }{
 	{"s3: PUT original", "internal/s3blob.(*Store).Put"},
 	{"s3: other", "internal/s3blob."},
-	{"spool: read body, check, write temp file + SHA-256", "(*Intake).Spool"},
+	{"spool: read body, check, write temp file + digest", "(*Intake).Spool"},
 	{"intake: other", "internal/report.(*Intake)"},
 	{"http: read multipart", "(*Server).readMultipart"},
 	{"http: other handler", "(*Server).CreateReport"},

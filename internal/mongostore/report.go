@@ -49,7 +49,7 @@ type photoDoc struct {
 	OriginalKey string `bson:"original_key"`
 	ContentType string `bson:"content_type"`
 	Size        int64  `bson:"size"`
-	SHA256      string `bson:"sha256,omitempty"`
+	Digest      string `bson:"digest,omitempty"`
 	Width       int    `bson:"width"`
 	Height      int    `bson:"height"`
 	PublicKey   string `bson:"public_key,omitempty"`
@@ -105,7 +105,7 @@ type reportDoc struct {
 func toPhotoDocs(ps []report.Photo) []photoDoc {
 	out := make([]photoDoc, len(ps))
 	for i, p := range ps {
-		out[i] = photoDoc{ID: p.ID, OriginalKey: p.OriginalKey, ContentType: p.ContentType, Size: p.Size, SHA256: p.SHA256,
+		out[i] = photoDoc{ID: p.ID, OriginalKey: p.OriginalKey, ContentType: p.ContentType, Size: p.Size, Digest: p.Digest,
 			Width: p.Width, Height: p.Height, PublicKey: p.PublicKey, ThumbKey: p.ThumbKey, State: string(p.State), After: p.After}
 	}
 	return out
@@ -140,7 +140,7 @@ func (d reportDoc) report() report.Report {
 	}
 	for _, p := range d.Photos {
 		r.Photos = append(r.Photos, report.Photo{ID: p.ID, OriginalKey: p.OriginalKey, ContentType: p.ContentType, Size: p.Size,
-			SHA256: p.SHA256, Width: p.Width, Height: p.Height, PublicKey: p.PublicKey, ThumbKey: p.ThumbKey, State: report.PhotoState(p.State), After: p.After})
+			Digest: p.Digest, Width: p.Width, Height: p.Height, PublicKey: p.PublicKey, ThumbKey: p.ThumbKey, State: report.PhotoState(p.State), After: p.After})
 	}
 	for _, e := range d.Timeline {
 		r.Timeline = append(r.Timeline, report.Event{At: e.At.UTC(), Action: e.Action, ActorRole: e.ActorRole, ActorID: e.ActorID,

@@ -153,7 +153,7 @@ func (in *Intake) Submit(ctx context.Context, p auth.Principal, key string, d Dr
 			return Report{}, false, invalid("photo", fmt.Sprintf("send %d to %d photos", MinPhotos, MaxPhotos))
 		}
 		for _, s := range photos {
-			sources = append(sources, photoSource{info: s.Info, size: s.Size, hash: s.SHA256, spooled: s})
+			sources = append(sources, photoSource{info: s.Info, size: s.Size, hash: s.Digest, spooled: s})
 		}
 	} else {
 		if len(d.UploadIDs) < MinPhotos {
@@ -378,7 +378,7 @@ const (
 func plan(reportID string, sources []photoSource, now time.Time) []Photo {
 	var photos []Photo
 	for i, s := range sources {
-		ph := Photo{ID: fmt.Sprintf("p%d", i+1), ContentType: s.info.ContentType, Size: s.size, SHA256: s.hash,
+		ph := Photo{ID: fmt.Sprintf("p%d", i+1), ContentType: s.info.ContentType, Size: s.size, Digest: s.hash,
 			Width: s.info.Width, Height: s.info.Height, State: PhotoProcessing}
 		if s.slot != nil {
 			ph.OriginalKey = s.slot.Key

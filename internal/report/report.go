@@ -73,7 +73,7 @@ type Photo struct {
 	OriginalKey string
 	ContentType string
 	Size        int64
-	SHA256      string
+	Digest      string // identifies the original's bytes (Spooled.Digest), or its upload slot
 	Width       int
 	Height      int
 	PublicKey   string
@@ -182,7 +182,7 @@ func (d *Draft) Check(prefix string) error {
 }
 
 // fingerprint identifies the submission's content, so a retry with the same Idempotency-Key can be told
-// from a different report sent with a reused key. photoHashes are the photos' SHA-256 (or upload IDs).
+// from a different report sent with a reused key. photoHashes are the photos' digests (or upload IDs).
 func (d *Draft) fingerprint(photoHashes []string) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%t\x00", d.Category, d.Description, d.Address, d.PublishConsent)

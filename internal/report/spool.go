@@ -2,7 +2,6 @@ package report
 
 import (
 	"bufio"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -11,15 +10,19 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/zeebo/xxh3"
+
 	"github.com/quangninh/feedback/internal/media"
 )
 
 // Spooled is a photo received in a multipart request, checked and written to a temporary file while it
 // arrived (never held whole in memory). Close gives the file back.
 type Spooled struct {
-	Info   media.Info
-	Size   int64
-	SHA256 string
+	Info media.Info
+	Size int64
+	// Digest identifies the bytes (XXH3-128, hex): it tells a retried submission from a different one
+	// under the same Idempotency-Key. Not a security boundary: a resident can only collide with themself.
+	Digest string
 
 	file   *spoolFile
 	gen    uint64 // the file's generation while this photo owns it
@@ -124,7 +127,7 @@ func (in *Intake) Spool(r io.Reader) (*Spooled, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spool photo: %w", err)
 	}
-	h := sha256.New()
+	h := xxh3.New()
 	// The body comes in pieces of a few KiB (mime/multipart): written through a buffer, the file gets one
 	// system call per spoolWriteBuffer bytes instead of one per piece. It is written from its start over
 	// what the previous photo left: only the first n bytes are ever read.
@@ -136,7 +139,7 @@ func (in *Intake) Spool(r io.Reader) (*Spooled, error) {
 	if err != nil {
 		return nil, errors.Join(err, in.spool.put(f, n))
 	}
-	return &Spooled{Info: info, Size: n, SHA256: hex.EncodeToString(h.Sum(nil)), file: f, gen: f.gen.Load(), pool: in.spool}, nil
+	return &Spooled{Info: info, Size: n, Digest: digestHex(h.Sum128()), file: f, gen: f.gen.Load(), pool: in.spool}, nil
 }
 
 // spoolReader reads a Spooled's bytes while the Spooled owns its file.
@@ -160,3 +163,8 @@ func (r *spoolReader) Read(p []byte) (int, error) {
 }
 
 func (r *spoolReader) Seek(offset int64, whence int) (int64, error) { return r.r.Seek(offset, whence) }
+
+func digestHex(d xxh3.Uint128) string {
+	b := d.Bytes()
+	return hex.EncodeToString(b[:])
+}

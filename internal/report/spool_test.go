@@ -2,8 +2,6 @@ package report
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"image"
 	"image/color"
@@ -13,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/quangninh/feedback/internal/media"
+	"github.com/zeebo/xxh3"
 )
 
 // photoOf is a small JPEG, its pixels (and so its bytes) set by shade and size.
@@ -68,9 +67,8 @@ func TestSpoolReusesItsFiles(t *testing.T) {
 	if second.file != first.file {
 		t.Error("the second photo got a new file; want the first's, reused")
 	}
-	sum := sha256.Sum256(small)
-	if got := readAll(t, second); !bytes.Equal(got, small) || second.Size != int64(len(small)) || second.SHA256 != hex.EncodeToString(sum[:]) {
-		t.Fatalf("second photo: read %d bytes (size %d), want %d; hash %s", len(got), second.Size, len(small), second.SHA256)
+	if got := readAll(t, second); !bytes.Equal(got, small) || second.Size != int64(len(small)) || second.Digest != digestHex(xxh3.Hash128(small)) {
+		t.Fatalf("second photo: read %d bytes (size %d), want %d; digest %s", len(got), second.Size, len(small), second.Digest)
 	}
 	// Reading twice (a retried PUT) gives the same bytes.
 	if got := readAll(t, second); !bytes.Equal(got, small) {
