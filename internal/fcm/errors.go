@@ -19,11 +19,12 @@ var (
 	// ErrTokenGone: the registration token will never work again (app uninstalled, token expired or
 	// malformed, or issued for another Firebase project). Delete it; do not retry.
 	ErrTokenGone = errors.New("fcm: registration token no longer valid")
-	// ErrRetryable: FCM was overloaded, failed, rate-limited us, or could not be reached in time. Send the
-	// same push again later, no sooner than RetryAfter says.
+	// ErrRetryable: FCM was overloaded, failed, rate-limited us, could not be reached in time, or refused
+	// our credentials (a configuration an operator fixes: the message itself is fine). Send the same push
+	// again later, no sooner than RetryAfter says.
 	ErrRetryable = errors.New("fcm: temporary failure")
-	// ErrRejected: FCM refused this message for good (bad payload, bad credentials or configuration).
-	// Retrying the same message will fail again; the token is kept.
+	// ErrRejected: FCM refused this message for good (bad payload). Retrying the same message will fail
+	// again; the token is kept.
 	ErrRejected = errors.New("fcm: message rejected")
 )
 
@@ -93,7 +94,10 @@ func classify(err error) error {
 		if blamesToken(err, body) {
 			se.kind = ErrTokenGone
 		}
-	case messaging.IsQuotaExceeded(err), messaging.IsUnavailable(err), messaging.IsInternal(err):
+	case messaging.IsQuotaExceeded(err), messaging.IsUnavailable(err), messaging.IsInternal(err),
+		messaging.IsThirdPartyAuthError(err), errorutils.IsUnauthenticated(err), errorutils.IsPermissionDenied(err):
+		// Refused credentials (ours, or the project's APNs key) are fixed by an operator, not by dropping
+		// the push: it waits, and is parked for an admin's retry once its attempts run out.
 		se.kind = ErrRetryable
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		// The SDK returns the bare context error when it gives up between its own retries.

@@ -198,7 +198,8 @@ func TestSendFailures(t *testing.T) {
 		{name: "payload too large", data: map[string]string{"blob": strings.Repeat("x", 5000)}, want: fcm.ErrRejected},
 		{name: "reserved data key", data: map[string]string{"from": "x"}, want: fcm.ErrRejected},
 		{name: "invalid argument without field", fault: &fcmstandin.Fault{Code: fcmstandin.InvalidArgument}, want: fcm.ErrRejected},
-		{name: "third-party auth", fault: &fcmstandin.Fault{Code: fcmstandin.ThirdPartyAuthError}, want: fcm.ErrRejected},
+		{name: "third-party auth", fault: &fcmstandin.Fault{Code: fcmstandin.ThirdPartyAuthError}, want: fcm.ErrRetryable},
+		{name: "our credentials refused", fault: &fcmstandin.Fault{Code: fcmstandin.BadCredentials}, want: fcm.ErrRetryable},
 	}
 	s, standin := mustSender(t)
 	for _, tt := range tests {

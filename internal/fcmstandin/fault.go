@@ -19,6 +19,9 @@ const (
 	Internal            ErrorCode = "INTERNAL"               // 500
 	SenderIDMismatch    ErrorCode = "SENDER_ID_MISMATCH"     // 403: the token belongs to another project
 	ThirdPartyAuthError ErrorCode = "THIRD_PARTY_AUTH_ERROR" // 401: APNs or web push credentials refused
+	// BadCredentials is not an FCM code: Google's front end refusing the sender's OAuth token (a revoked
+	// service-account key) answers 401 UNAUTHENTICATED with no FcmError detail.
+	BadCredentials ErrorCode = "UNAUTHENTICATED"
 )
 
 // codeInfo is the HTTP status, canonical google.rpc status and message FCM pairs with each error code.
@@ -34,6 +37,7 @@ var codeInfo = map[ErrorCode]struct {
 	Internal:            {http.StatusInternalServerError, "INTERNAL", "Internal error encountered."},
 	SenderIDMismatch:    {http.StatusForbidden, "PERMISSION_DENIED", "SenderId mismatch"},
 	ThirdPartyAuthError: {http.StatusUnauthorized, "UNAUTHENTICATED", "Auth error from APNS or Web Push Service"},
+	BadCredentials:      {http.StatusUnauthorized, "UNAUTHENTICATED", "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential."},
 }
 
 // Fault is an error answer the stand-in gives instead of accepting a message.
@@ -102,7 +106,7 @@ func writeError(w http.ResponseWriter, e *apiError) {
 	if info, ok := codeInfo[e.code]; ok {
 		s.Status = info.status
 	}
-	if e.code != "" {
+	if e.code != "" && e.code != BadCredentials {
 		s.Details = append(s.Details, detail{Type: "type.googleapis.com/google.firebase.fcm.v1.FcmError", ErrorCode: e.code})
 	}
 	if e.field != "" {
