@@ -245,8 +245,8 @@ func (s *Store) Queue(ctx context.Context, agencyID string) ([]report.QueueEntry
 	return s.Queues(ctx, []string{agencyID})
 }
 
-// queuesChunk bounds the shard IDs of one query.
-const queuesChunk = 512
+// idsPerQuery bounds the IDs of one _id $in.
+const idsPerQuery = 512
 
 // Queues returns the queues of the agencies: their shards, read by _id, a chunk of shards per query.
 func (s *Store) Queues(ctx context.Context, agencyIDs []string) ([]report.QueueEntry, error) {
@@ -257,7 +257,7 @@ func (s *Store) Queues(ctx context.Context, agencyIDs []string) ([]report.QueueE
 		}
 	}
 	var out []report.QueueEntry
-	for chunk := range slices.Chunk(ids, queuesChunk) {
+	for chunk := range slices.Chunk(ids, idsPerQuery) {
 		cur, err := s.db.Collection(colQueues).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: chunk}}}})
 		if err != nil {
 			return nil, mapErr(fmt.Errorf("load queues: %w", err), "queue")
