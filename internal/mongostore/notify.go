@@ -82,7 +82,7 @@ func (s *Store) writeHints(ctx context.Context, reportID string, seqs []int, now
 		docs[i] = hintDoc{ID: notify.HintID(reportID, seq), ReportID: reportID, Seq: seq, NotBefore: now, CreatedAt: now}
 	}
 	if err := s.insertHints(context.WithoutCancel(ctx), docs); err != nil {
-		go s.retryHints(docs)
+		s.retrying.Go(func() { s.retryHints(docs) })
 	}
 	if wake := s.wake.Load(); wake != nil {
 		(*wake)()
@@ -91,10 +91,16 @@ func (s *Store) writeHints(ctx context.Context, reportID string, seqs []int, now
 
 // retryHints inserts hints whose first insert failed, every hintRetry for up to hintRetries tries, due
 // when inserted. They count as attempted once: the first insert may have landed after all, and its hints
-// been sent and deleted since; a dispatcher checks whether a hint leased before was settled.
+// been sent and deleted since; a dispatcher checks whether a hint leased before was settled. Once the
+// store is closing it tries one last time; what is still missing then is left to RepairOutbox.
 func (s *Store) retryHints(docs []any) {
 	for range hintRetries {
-		time.Sleep(hintRetry)
+		closing := false
+		select {
+		case <-time.After(hintRetry):
+		case <-s.closing:
+			closing = true
+		}
 		for i := range docs {
 			d := docs[i].(hintDoc)
 			d.Attempts, d.NotBefore = 1, time.Now()
@@ -107,6 +113,9 @@ func (s *Store) retryHints(docs []any) {
 			if wake := s.wake.Load(); wake != nil {
 				(*wake)()
 			}
+			return
+		}
+		if closing {
 			return
 		}
 	}

@@ -254,6 +254,33 @@ func TestFailedHintInsertIsRetried(t *testing.T) {
 	}
 }
 
+// TestClosingStoreTriesLostHintsOnce: a store closing while a hint insert waits for its retry tries it at
+// once, and Close returns only after that try.
+func TestClosingStoreTriesLostHintsOnce(t *testing.T) {
+	g := newPushRig(t)
+	s := g.otherProcess()
+	var down atomic.Bool
+	down.Store(true)
+	s.hintFault = func() error {
+		if down.Load() {
+			return fault.New(fault.ErrUnavailable, "the database does not answer")
+		}
+		return nil
+	}
+	g.newReportIn(s, "rep-close-00001")
+	down.Store(false)
+	start := time.Now()
+	if err := s.Close(testenv.Context(t)); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > hintRetry/2 {
+		t.Errorf("Close took %s: it waited for the retry's timer", took)
+	}
+	if hs, _ := g.pending(time.Now().Add(time.Hour)); len(hs) != 1 {
+		t.Fatalf("hints after Close: %+v, want the one its last try inserted", hs)
+	}
+}
+
 // TestRetriedSubmissionRestoresLostHints: a first attempt's report write landed but it wrote no hint (it
 // saw the write fail); the retry restores the hint and the push goes out once, also when the retry comes
 // again after the push was sent; events past the outbox horizon are not restored.

@@ -32,6 +32,10 @@ type Store struct {
 
 	queueTurns sync.Map     // queue shard ID → *queueTurn
 	hintFault  func() error // tests: fails hint inserts while it returns an error
+
+	closing   chan struct{} // closed by Close: background retries make their last try
+	closeOnce sync.Once
+	retrying  sync.WaitGroup // background retries (retryHints)
 }
 
 // Options tune Open.
@@ -60,7 +64,7 @@ func Open(ctx context.Context, uri, database string, o Options) (*Store, error) 
 	if err != nil {
 		return nil, fmt.Errorf("mongodb: bad connection settings: %w", err)
 	}
-	s := &Store{client: client, db: client.Database(database)}
+	s := &Store{client: client, db: client.Database(database), closing: make(chan struct{})}
 	deadline := time.Now().Add(o.StartupTimeout)
 	for {
 		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
@@ -80,8 +84,17 @@ func Open(ctx context.Context, uri, database string, o Options) (*Store, error) 
 	}
 }
 
-// Close disconnects.
-func (s *Store) Close(ctx context.Context) error { return s.client.Disconnect(ctx) }
+// Close lets background retries make their last try (until ctx ends), then disconnects.
+func (s *Store) Close(ctx context.Context) error {
+	s.closeOnce.Do(func() { close(s.closing) })
+	done := make(chan struct{})
+	go func() { s.retrying.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+	return s.client.Disconnect(ctx)
+}
 
 // Ping reports whether the server answers; the error is fault.ErrUnavailable when it does not.
 func (s *Store) Ping(ctx context.Context) error {
