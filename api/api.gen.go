@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -533,6 +534,181 @@ type NearbyReport struct {
 	Id          ReportId     `json:"id"`
 	Status      ReportStatus `json:"status"`
 }
+
+// Open311Attribute defines model for Open311Attribute.
+type Open311Attribute struct {
+	Code string `json:"code"`
+
+	// Datatype string, number, datetime, text, singlevaluelist or multivaluelist
+	Datatype            string                  `json:"datatype"`
+	DatatypeDescription string                  `json:"datatype_description"`
+	Description         string                  `json:"description"`
+	Order               int                     `json:"order"`
+	Required            bool                    `json:"required"`
+	Values              []Open311AttributeValue `json:"values"`
+	Variable            bool                    `json:"variable"`
+}
+
+// Open311AttributeValue defines model for Open311AttributeValue.
+type Open311AttributeValue struct {
+	Key  string `json:"key"`
+	Name string `json:"name"`
+}
+
+// Open311Created defines model for Open311Created.
+type Open311Created struct {
+	AccountId        *string `json:"account_id"`
+	ServiceNotice    *string `json:"service_notice"`
+	ServiceRequestId string  `json:"service_request_id"`
+}
+
+// Open311CreatedXML defines model for Open311CreatedXML.
+type Open311CreatedXML = []Open311Created
+
+// Open311Discovery defines model for Open311Discovery.
+type Open311Discovery struct {
+	// Changeset When the endpoint last changed (W3C date).
+	Changeset string            `json:"changeset"`
+	Contact   string            `json:"contact"`
+	Endpoints []Open311Endpoint `json:"endpoints"`
+
+	// KeyService How a partner gets an api_key.
+	KeyService string `json:"key_service"`
+}
+
+// Open311Endpoint defines model for Open311Endpoint.
+type Open311Endpoint struct {
+	Changeset     string   `json:"changeset"`
+	Formats       []string `json:"formats"`
+	Specification string   `json:"specification"`
+
+	// Type production
+	Type string `json:"type"`
+	Url  string `json:"url"`
+}
+
+// Open311ErrorItem defines model for Open311ErrorItem.
+type Open311ErrorItem struct {
+	// Code The HTTP status.
+	Code        int    `json:"code"`
+	Description string `json:"description"`
+}
+
+// Open311ErrorsXML defines model for Open311ErrorsXML.
+type Open311ErrorsXML = []Open311ErrorItem
+
+// Open311Partner defines model for Open311Partner.
+type Open311Partner struct {
+	Contact            string     `json:"contact"`
+	CreatedAt          time.Time  `json:"created_at"`
+	Id                 string     `json:"id"`
+	Name               string     `json:"name"`
+	RateLimitPerMinute int        `json:"rate_limit_per_minute"`
+	RevokedAt          *time.Time `json:"revoked_at,omitempty"`
+}
+
+// Open311PartnerInput defines model for Open311PartnerInput.
+type Open311PartnerInput struct {
+	// Contact Who to call about this key.
+	Contact            string `json:"contact"`
+	Name               string `json:"name"`
+	RateLimitPerMinute int    `json:"rate_limit_per_minute"`
+}
+
+// Open311PartnerKey defines model for Open311PartnerKey.
+type Open311PartnerKey struct {
+	// ApiKey Shown once.
+	ApiKey  string         `json:"api_key"`
+	Partner Open311Partner `json:"partner"`
+}
+
+// Open311Request Every element is present, in the standard's order; unknown values are `null` in JSON and empty in XML.
+// Dates are W3C date-times with the +07:00 offset.
+type Open311Request struct {
+	// Address Only in a partner's view of its own requests.
+	Address           *string `json:"address"`
+	AddressId         *string `json:"address_id"`
+	AgencyResponsible *string `json:"agency_responsible"`
+	Description       *string `json:"description"`
+
+	// ExpectedDatetime The deadline.
+	ExpectedDatetime *string `json:"expected_datetime"`
+
+	// Lat At the public precision, exact for the partner's own.
+	Lat  float64 `json:"lat"`
+	Long float64 `json:"long"`
+
+	// MediaUrl The public photo.
+	MediaUrl          *string `json:"media_url"`
+	RequestedDatetime string  `json:"requested_datetime"`
+	ServiceCode       string  `json:"service_code"`
+	ServiceName       *string `json:"service_name"`
+	ServiceNotice     *string `json:"service_notice"`
+	ServiceRequestId  string  `json:"service_request_id"`
+
+	// Status open or closed
+	Status string `json:"status"`
+
+	// StatusNotes The agency's latest public reply.
+	StatusNotes     *string `json:"status_notes"`
+	UpdatedDatetime *string `json:"updated_datetime"`
+	Zipcode         *string `json:"zipcode"`
+}
+
+// Open311RequestInput Besides these, `attribute[<code>]` fields answer the service's attributes. Every field but
+// `service_code` may be left out (hence nullable: an absent form field decodes as null).
+type Open311RequestInput struct {
+	AccountId      *string `json:"account_id"`
+	AddressId      *string `json:"address_id"`
+	AddressString  *string `json:"address_string"`
+	ApiKey         *string `json:"api_key"`
+	Description    *string `json:"description"`
+	DeviceId       *string `json:"device_id"`
+	Email          *string `json:"email"`
+	FirstName      *string `json:"first_name"`
+	JurisdictionId *string `json:"jurisdiction_id"`
+	LastName       *string `json:"last_name"`
+
+	// Lat WGS84 latitude.
+	Lat *string `json:"lat"`
+
+	// Long WGS84 longitude.
+	Long                 *string           `json:"long"`
+	MediaUrl             *string           `json:"media_url"`
+	Phone                *string           `json:"phone"`
+	PublishConsent       *string           `json:"publish_consent"`
+	ServiceCode          string            `json:"service_code"`
+	AdditionalProperties map[string]string `json:"-"`
+}
+
+// Open311RequestsXML defines model for Open311RequestsXML.
+type Open311RequestsXML = []Open311Request
+
+// Open311Service defines model for Open311Service.
+type Open311Service struct {
+	Description string `json:"description"`
+	Group       string `json:"group"`
+
+	// Keywords Comma-separated, Vietnamese and English.
+	Keywords string `json:"keywords"`
+
+	// Metadata True when the service has attributes.
+	Metadata    bool   `json:"metadata"`
+	ServiceCode string `json:"service_code"`
+	ServiceName string `json:"service_name"`
+
+	// Type Always `realtime`: the ID comes back at once.
+	Type string `json:"type"`
+}
+
+// Open311ServiceDefinition defines model for Open311ServiceDefinition.
+type Open311ServiceDefinition struct {
+	Attributes  []Open311Attribute `json:"attributes"`
+	ServiceCode string             `json:"service_code"`
+}
+
+// Open311ServicesXML defines model for Open311ServicesXML.
+type Open311ServicesXML = []Open311Service
 
 // OtpChallenge defines model for OtpChallenge.
 type OtpChallenge struct {
@@ -1066,6 +1242,12 @@ type UploadSlotMethod string
 // UserId defines model for UserId.
 type UserId = string
 
+// Open311Format defines model for Open311Format.
+type Open311Format = string
+
+// Open311Jurisdiction defines model for Open311Jurisdiction.
+type Open311Jurisdiction = string
+
 // BadRequest An RFC 9457 problem document.
 type BadRequest = Problem
 
@@ -1080,6 +1262,9 @@ type Forbidden = Problem
 
 // NotFound An RFC 9457 problem document.
 type NotFound = Problem
+
+// Open311Error defines model for Open311Error.
+type Open311Error = []Open311ErrorItem
 
 // TooManyRequests An RFC 9457 problem document.
 type TooManyRequests = Problem
@@ -1101,6 +1286,49 @@ type ListDevPushesParams struct {
 // ListDevSmsParams defines parameters for ListDevSms.
 type ListDevSmsParams struct {
 	Phone string `form:"phone" json:"phone"`
+}
+
+// ListOpen311RequestsParams defines parameters for ListOpen311Requests.
+type ListOpen311RequestsParams struct {
+	// JurisdictionId Optional: this endpoint serves one jurisdiction, `quangninh.gov.vn`.
+	JurisdictionId *Open311Jurisdiction `form:"jurisdiction_id,omitempty" json:"jurisdiction_id,omitempty"`
+
+	// ApiKey A partner's key (optional here).
+	ApiKey *string `form:"api_key,omitempty" json:"api_key,omitempty"`
+
+	// ServiceRequestId Comma-separated IDs.
+	ServiceRequestId *string `form:"service_request_id,omitempty" json:"service_request_id,omitempty"`
+	ServiceCode      *string `form:"service_code,omitempty" json:"service_code,omitempty"`
+
+	// StartDate Earliest requested_datetime (W3C, with offset).
+	StartDate *string `form:"start_date,omitempty" json:"start_date,omitempty"`
+
+	// EndDate Latest requested_datetime (W3C, with offset).
+	EndDate *string `form:"end_date,omitempty" json:"end_date,omitempty"`
+
+	// Status `open`, `closed` or both, comma separated.
+	Status *string `form:"status,omitempty" json:"status,omitempty"`
+}
+
+// GetOpen311RequestParams defines parameters for GetOpen311Request.
+type GetOpen311RequestParams struct {
+	// JurisdictionId Optional: this endpoint serves one jurisdiction, `quangninh.gov.vn`.
+	JurisdictionId *Open311Jurisdiction `form:"jurisdiction_id,omitempty" json:"jurisdiction_id,omitempty"`
+
+	// ApiKey A partner's key: its own requests in full.
+	ApiKey *string `form:"api_key,omitempty" json:"api_key,omitempty"`
+}
+
+// ListOpen311ServicesParams defines parameters for ListOpen311Services.
+type ListOpen311ServicesParams struct {
+	// JurisdictionId Optional: this endpoint serves one jurisdiction, `quangninh.gov.vn`.
+	JurisdictionId *Open311Jurisdiction `form:"jurisdiction_id,omitempty" json:"jurisdiction_id,omitempty"`
+}
+
+// GetOpen311ServiceDefinitionParams defines parameters for GetOpen311ServiceDefinition.
+type GetOpen311ServiceDefinitionParams struct {
+	// JurisdictionId Optional: this endpoint serves one jurisdiction, `quangninh.gov.vn`.
+	JurisdictionId *Open311Jurisdiction `form:"jurisdiction_id,omitempty" json:"jurisdiction_id,omitempty"`
 }
 
 // PutHolidaysParams defines parameters for PutHolidays.
@@ -1209,6 +1437,9 @@ type ActOnTicketParams struct {
 	IfMatch string `json:"If-Match"`
 }
 
+// CreateOpen311RequestFormdataRequestBody defines body for CreateOpen311Request for application/x-www-form-urlencoded ContentType.
+type CreateOpen311RequestFormdataRequestBody = Open311RequestInput
+
 // PutAgencyJSONRequestBody defines body for PutAgency for application/json ContentType.
 type PutAgencyJSONRequestBody = AgencyInput
 
@@ -1220,6 +1451,9 @@ type PutHolidaysJSONRequestBody = HolidayYearInput
 
 // PutHolidayJSONRequestBody defines body for PutHoliday for application/json ContentType.
 type PutHolidayJSONRequestBody = HolidayDayInput
+
+// CreateOpen311PartnerJSONRequestBody defines body for CreateOpen311Partner for application/json ContentType.
+type CreateOpen311PartnerJSONRequestBody = Open311PartnerInput
 
 // PutRoutingOverrideJSONRequestBody defines body for PutRoutingOverride for application/json ContentType.
 type PutRoutingOverrideJSONRequestBody = RoutingOverrideInput
@@ -1268,6 +1502,297 @@ type ActOnTicketJSONRequestBody = TicketAction
 
 // CreateUploadJSONRequestBody defines body for CreateUpload for application/json ContentType.
 type CreateUploadJSONRequestBody = UploadRequest
+
+// Getter for additional properties for Open311RequestInput. Returns the specified
+// element and whether it was found
+func (a Open311RequestInput) Get(fieldName string) (value string, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for Open311RequestInput
+func (a *Open311RequestInput) Set(fieldName string, value string) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]string)
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for Open311RequestInput to handle AdditionalProperties
+func (a *Open311RequestInput) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["account_id"]; found {
+		err = json.Unmarshal(raw, &a.AccountId)
+		if err != nil {
+			return fmt.Errorf("error reading 'account_id': %w", err)
+		}
+		delete(object, "account_id")
+	}
+
+	if raw, found := object["address_id"]; found {
+		err = json.Unmarshal(raw, &a.AddressId)
+		if err != nil {
+			return fmt.Errorf("error reading 'address_id': %w", err)
+		}
+		delete(object, "address_id")
+	}
+
+	if raw, found := object["address_string"]; found {
+		err = json.Unmarshal(raw, &a.AddressString)
+		if err != nil {
+			return fmt.Errorf("error reading 'address_string': %w", err)
+		}
+		delete(object, "address_string")
+	}
+
+	if raw, found := object["api_key"]; found {
+		err = json.Unmarshal(raw, &a.ApiKey)
+		if err != nil {
+			return fmt.Errorf("error reading 'api_key': %w", err)
+		}
+		delete(object, "api_key")
+	}
+
+	if raw, found := object["description"]; found {
+		err = json.Unmarshal(raw, &a.Description)
+		if err != nil {
+			return fmt.Errorf("error reading 'description': %w", err)
+		}
+		delete(object, "description")
+	}
+
+	if raw, found := object["device_id"]; found {
+		err = json.Unmarshal(raw, &a.DeviceId)
+		if err != nil {
+			return fmt.Errorf("error reading 'device_id': %w", err)
+		}
+		delete(object, "device_id")
+	}
+
+	if raw, found := object["email"]; found {
+		err = json.Unmarshal(raw, &a.Email)
+		if err != nil {
+			return fmt.Errorf("error reading 'email': %w", err)
+		}
+		delete(object, "email")
+	}
+
+	if raw, found := object["first_name"]; found {
+		err = json.Unmarshal(raw, &a.FirstName)
+		if err != nil {
+			return fmt.Errorf("error reading 'first_name': %w", err)
+		}
+		delete(object, "first_name")
+	}
+
+	if raw, found := object["jurisdiction_id"]; found {
+		err = json.Unmarshal(raw, &a.JurisdictionId)
+		if err != nil {
+			return fmt.Errorf("error reading 'jurisdiction_id': %w", err)
+		}
+		delete(object, "jurisdiction_id")
+	}
+
+	if raw, found := object["last_name"]; found {
+		err = json.Unmarshal(raw, &a.LastName)
+		if err != nil {
+			return fmt.Errorf("error reading 'last_name': %w", err)
+		}
+		delete(object, "last_name")
+	}
+
+	if raw, found := object["lat"]; found {
+		err = json.Unmarshal(raw, &a.Lat)
+		if err != nil {
+			return fmt.Errorf("error reading 'lat': %w", err)
+		}
+		delete(object, "lat")
+	}
+
+	if raw, found := object["long"]; found {
+		err = json.Unmarshal(raw, &a.Long)
+		if err != nil {
+			return fmt.Errorf("error reading 'long': %w", err)
+		}
+		delete(object, "long")
+	}
+
+	if raw, found := object["media_url"]; found {
+		err = json.Unmarshal(raw, &a.MediaUrl)
+		if err != nil {
+			return fmt.Errorf("error reading 'media_url': %w", err)
+		}
+		delete(object, "media_url")
+	}
+
+	if raw, found := object["phone"]; found {
+		err = json.Unmarshal(raw, &a.Phone)
+		if err != nil {
+			return fmt.Errorf("error reading 'phone': %w", err)
+		}
+		delete(object, "phone")
+	}
+
+	if raw, found := object["publish_consent"]; found {
+		err = json.Unmarshal(raw, &a.PublishConsent)
+		if err != nil {
+			return fmt.Errorf("error reading 'publish_consent': %w", err)
+		}
+		delete(object, "publish_consent")
+	}
+
+	if raw, found := object["service_code"]; found {
+		err = json.Unmarshal(raw, &a.ServiceCode)
+		if err != nil {
+			return fmt.Errorf("error reading 'service_code': %w", err)
+		}
+		delete(object, "service_code")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]string)
+		for fieldName, fieldBuf := range object {
+			var fieldVal string
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for Open311RequestInput to handle AdditionalProperties
+func (a Open311RequestInput) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.AccountId != nil {
+		object["account_id"], err = json.Marshal(a.AccountId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'account_id': %w", err)
+		}
+	}
+
+	if a.AddressId != nil {
+		object["address_id"], err = json.Marshal(a.AddressId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'address_id': %w", err)
+		}
+	}
+
+	if a.AddressString != nil {
+		object["address_string"], err = json.Marshal(a.AddressString)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'address_string': %w", err)
+		}
+	}
+
+	if a.ApiKey != nil {
+		object["api_key"], err = json.Marshal(a.ApiKey)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'api_key': %w", err)
+		}
+	}
+
+	if a.Description != nil {
+		object["description"], err = json.Marshal(a.Description)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'description': %w", err)
+		}
+	}
+
+	if a.DeviceId != nil {
+		object["device_id"], err = json.Marshal(a.DeviceId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'device_id': %w", err)
+		}
+	}
+
+	if a.Email != nil {
+		object["email"], err = json.Marshal(a.Email)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'email': %w", err)
+		}
+	}
+
+	if a.FirstName != nil {
+		object["first_name"], err = json.Marshal(a.FirstName)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'first_name': %w", err)
+		}
+	}
+
+	if a.JurisdictionId != nil {
+		object["jurisdiction_id"], err = json.Marshal(a.JurisdictionId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'jurisdiction_id': %w", err)
+		}
+	}
+
+	if a.LastName != nil {
+		object["last_name"], err = json.Marshal(a.LastName)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'last_name': %w", err)
+		}
+	}
+
+	if a.Lat != nil {
+		object["lat"], err = json.Marshal(a.Lat)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'lat': %w", err)
+		}
+	}
+
+	if a.Long != nil {
+		object["long"], err = json.Marshal(a.Long)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'long': %w", err)
+		}
+	}
+
+	if a.MediaUrl != nil {
+		object["media_url"], err = json.Marshal(a.MediaUrl)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'media_url': %w", err)
+		}
+	}
+
+	if a.Phone != nil {
+		object["phone"], err = json.Marshal(a.Phone)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'phone': %w", err)
+		}
+	}
+
+	if a.PublishConsent != nil {
+		object["publish_consent"], err = json.Marshal(a.PublishConsent)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'publish_consent': %w", err)
+		}
+	}
+
+	object["service_code"], err = json.Marshal(a.ServiceCode)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'service_code': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
 
 // RequestEditorFn  is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -1351,6 +1876,26 @@ type ClientInterface interface {
 	// GetHealth request
 	GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetOpen311Discovery request
+	GetOpen311Discovery(ctx context.Context, format Open311Format, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListOpen311Requests request
+	ListOpen311Requests(ctx context.Context, format Open311Format, params *ListOpen311RequestsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateOpen311RequestWithBody request with any body
+	CreateOpen311RequestWithBody(ctx context.Context, format Open311Format, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	CreateOpen311RequestWithFormdataBody(ctx context.Context, format Open311Format, body CreateOpen311RequestFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOpen311Request request
+	GetOpen311Request(ctx context.Context, serviceRequest string, params *GetOpen311RequestParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListOpen311Services request
+	ListOpen311Services(ctx context.Context, format Open311Format, params *ListOpen311ServicesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOpen311ServiceDefinition request
+	GetOpen311ServiceDefinition(ctx context.Context, service string, params *GetOpen311ServiceDefinitionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetReadiness request
 	GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -1385,6 +1930,17 @@ type ClientInterface interface {
 
 	// RetryNotification request
 	RetryNotification(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListOpen311Partners request
+	ListOpen311Partners(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateOpen311PartnerWithBody request with any body
+	CreateOpen311PartnerWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	CreateOpen311Partner(ctx context.Context, body CreateOpen311PartnerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RevokeOpen311Partner request
+	RevokeOpen311Partner(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListRoutingOverrides request
 	ListRoutingOverrides(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1567,6 +2123,90 @@ func (c *Client) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (
 	return c.Client.Do(req)
 }
 
+func (c *Client) GetOpen311Discovery(ctx context.Context, format Open311Format, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOpen311DiscoveryRequest(c.Server, format)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) ListOpen311Requests(ctx context.Context, format Open311Format, params *ListOpen311RequestsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListOpen311RequestsRequest(c.Server, format, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) CreateOpen311RequestWithBody(ctx context.Context, format Open311Format, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateOpen311RequestRequestWithBody(c.Server, format, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) CreateOpen311RequestWithFormdataBody(ctx context.Context, format Open311Format, body CreateOpen311RequestFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateOpen311RequestRequestWithFormdataBody(c.Server, format, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) GetOpen311Request(ctx context.Context, serviceRequest string, params *GetOpen311RequestParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOpen311RequestRequest(c.Server, serviceRequest, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) ListOpen311Services(ctx context.Context, format Open311Format, params *ListOpen311ServicesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListOpen311ServicesRequest(c.Server, format, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) GetOpen311ServiceDefinition(ctx context.Context, service string, params *GetOpen311ServiceDefinitionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOpen311ServiceDefinitionRequest(c.Server, service, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 func (c *Client) GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetReadinessRequest(c.Server)
 	if err != nil {
@@ -1713,6 +2353,54 @@ func (c *Client) ListFailedNotifications(ctx context.Context, reqEditors ...Requ
 
 func (c *Client) RetryNotification(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRetryNotificationRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) ListOpen311Partners(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListOpen311PartnersRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) CreateOpen311PartnerWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateOpen311PartnerRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) CreateOpen311Partner(ctx context.Context, body CreateOpen311PartnerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateOpen311PartnerRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) RevokeOpen311Partner(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeOpen311PartnerRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -2476,6 +3164,423 @@ func NewGetHealthRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewGetOpen311DiscoveryRequest generates requests for GetOpen311Discovery
+func NewGetOpen311DiscoveryRequest(server string, format Open311Format) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "format", runtime.ParamLocationPath, format)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/open311/v2/discovery.%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListOpen311RequestsRequest generates requests for ListOpen311Requests
+func NewListOpen311RequestsRequest(server string, format Open311Format, params *ListOpen311RequestsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "format", runtime.ParamLocationPath, format)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/open311/v2/requests.%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		queryValues := queryURL.Query()
+
+		if params.JurisdictionId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "jurisdiction_id", runtime.ParamLocationQuery, *params.JurisdictionId); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.ApiKey != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "api_key", runtime.ParamLocationQuery, *params.ApiKey); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.ServiceRequestId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "service_request_id", runtime.ParamLocationQuery, *params.ServiceRequestId); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.ServiceCode != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "service_code", runtime.ParamLocationQuery, *params.ServiceCode); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.StartDate != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "start_date", runtime.ParamLocationQuery, *params.StartDate); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.EndDate != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "end_date", runtime.ParamLocationQuery, *params.EndDate); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "status", runtime.ParamLocationQuery, *params.Status); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		queryURL.RawQuery = queryValues.Encode()
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateOpen311RequestRequestWithFormdataBody calls the generic CreateOpen311Request builder with application/x-www-form-urlencoded body
+func NewCreateOpen311RequestRequestWithFormdataBody(server string, format Open311Format, body CreateOpen311RequestFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewCreateOpen311RequestRequestWithBody(server, format, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewCreateOpen311RequestRequestWithBody generates requests for CreateOpen311Request with any type of body
+func NewCreateOpen311RequestRequestWithBody(server string, format Open311Format, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "format", runtime.ParamLocationPath, format)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/open311/v2/requests.%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("POST", queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetOpen311RequestRequest generates requests for GetOpen311Request
+func NewGetOpen311RequestRequest(server string, serviceRequest string, params *GetOpen311RequestParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "service_request", runtime.ParamLocationPath, serviceRequest)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/open311/v2/requests/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		queryValues := queryURL.Query()
+
+		if params.JurisdictionId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "jurisdiction_id", runtime.ParamLocationQuery, *params.JurisdictionId); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.ApiKey != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "api_key", runtime.ParamLocationQuery, *params.ApiKey); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		queryURL.RawQuery = queryValues.Encode()
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListOpen311ServicesRequest generates requests for ListOpen311Services
+func NewListOpen311ServicesRequest(server string, format Open311Format, params *ListOpen311ServicesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "format", runtime.ParamLocationPath, format)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/open311/v2/services.%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		queryValues := queryURL.Query()
+
+		if params.JurisdictionId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "jurisdiction_id", runtime.ParamLocationQuery, *params.JurisdictionId); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		queryURL.RawQuery = queryValues.Encode()
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetOpen311ServiceDefinitionRequest generates requests for GetOpen311ServiceDefinition
+func NewGetOpen311ServiceDefinitionRequest(server string, service string, params *GetOpen311ServiceDefinitionParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "service", runtime.ParamLocationPath, service)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/open311/v2/services/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		queryValues := queryURL.Query()
+
+		if params.JurisdictionId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "jurisdiction_id", runtime.ParamLocationQuery, *params.JurisdictionId); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		queryURL.RawQuery = queryValues.Encode()
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetReadinessRequest generates requests for GetReadiness
 func NewGetReadinessRequest(server string) (*http.Request, error) {
 	var err error
@@ -2866,6 +3971,107 @@ func NewRetryNotificationRequest(server string, id string) (*http.Request, error
 	}
 
 	req, err := http.NewRequest("POST", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListOpen311PartnersRequest generates requests for ListOpen311Partners
+func NewListOpen311PartnersRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/open311/partners")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateOpen311PartnerRequest calls the generic CreateOpen311Partner builder with application/json body
+func NewCreateOpen311PartnerRequest(server string, body CreateOpen311PartnerJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateOpen311PartnerRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateOpen311PartnerRequestWithBody generates requests for CreateOpen311Partner with any type of body
+func NewCreateOpen311PartnerRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/open311/partners")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("POST", queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRevokeOpen311PartnerRequest generates requests for RevokeOpen311Partner
+func NewRevokeOpen311PartnerRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "id", runtime.ParamLocationPath, id)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/open311/partners/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("DELETE", queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -4752,6 +5958,26 @@ type ClientWithResponsesInterface interface {
 	// GetHealthWithResponse request
 	GetHealthWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetHealthResponse, error)
 
+	// GetOpen311DiscoveryWithResponse request
+	GetOpen311DiscoveryWithResponse(ctx context.Context, format Open311Format, reqEditors ...RequestEditorFn) (*GetOpen311DiscoveryResponse, error)
+
+	// ListOpen311RequestsWithResponse request
+	ListOpen311RequestsWithResponse(ctx context.Context, format Open311Format, params *ListOpen311RequestsParams, reqEditors ...RequestEditorFn) (*ListOpen311RequestsResponse, error)
+
+	// CreateOpen311RequestWithBodyWithResponse request with any body
+	CreateOpen311RequestWithBodyWithResponse(ctx context.Context, format Open311Format, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateOpen311RequestResponse, error)
+
+	CreateOpen311RequestWithFormdataBodyWithResponse(ctx context.Context, format Open311Format, body CreateOpen311RequestFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateOpen311RequestResponse, error)
+
+	// GetOpen311RequestWithResponse request
+	GetOpen311RequestWithResponse(ctx context.Context, serviceRequest string, params *GetOpen311RequestParams, reqEditors ...RequestEditorFn) (*GetOpen311RequestResponse, error)
+
+	// ListOpen311ServicesWithResponse request
+	ListOpen311ServicesWithResponse(ctx context.Context, format Open311Format, params *ListOpen311ServicesParams, reqEditors ...RequestEditorFn) (*ListOpen311ServicesResponse, error)
+
+	// GetOpen311ServiceDefinitionWithResponse request
+	GetOpen311ServiceDefinitionWithResponse(ctx context.Context, service string, params *GetOpen311ServiceDefinitionParams, reqEditors ...RequestEditorFn) (*GetOpen311ServiceDefinitionResponse, error)
+
 	// GetReadinessWithResponse request
 	GetReadinessWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetReadinessResponse, error)
 
@@ -4786,6 +6012,17 @@ type ClientWithResponsesInterface interface {
 
 	// RetryNotificationWithResponse request
 	RetryNotificationWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*RetryNotificationResponse, error)
+
+	// ListOpen311PartnersWithResponse request
+	ListOpen311PartnersWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListOpen311PartnersResponse, error)
+
+	// CreateOpen311PartnerWithBodyWithResponse request with any body
+	CreateOpen311PartnerWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateOpen311PartnerResponse, error)
+
+	CreateOpen311PartnerWithResponse(ctx context.Context, body CreateOpen311PartnerJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateOpen311PartnerResponse, error)
+
+	// RevokeOpen311PartnerWithResponse request
+	RevokeOpen311PartnerWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*RevokeOpen311PartnerResponse, error)
 
 	// ListRoutingOverridesWithResponse request
 	ListRoutingOverridesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListRoutingOverridesResponse, error)
@@ -4998,6 +6235,156 @@ func (r GetHealthResponse) Status() string {
 
 // StatusCode returns HTTPResponse.StatusCode
 func (r GetHealthResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type GetOpen311DiscoveryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	JSON200      *Open311Discovery
+	XML200       *Open311Discovery
+	JSONDefault  *Open311Error
+	XMLDefault   *Open311Error
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOpen311DiscoveryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOpen311DiscoveryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type ListOpen311RequestsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	JSON200      *[]Open311Request
+	XML200       *Open311RequestsXML
+	JSONDefault  *Open311Error
+	XMLDefault   *Open311Error
+}
+
+// Status returns HTTPResponse.Status
+func (r ListOpen311RequestsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListOpen311RequestsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type CreateOpen311RequestResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	JSON200      *[]Open311Created
+	XML200       *Open311CreatedXML
+	JSONDefault  *Open311Error
+	XMLDefault   *Open311Error
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateOpen311RequestResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateOpen311RequestResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type GetOpen311RequestResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	JSON200      *[]Open311Request
+	XML200       *Open311RequestsXML
+	JSONDefault  *Open311Error
+	XMLDefault   *Open311Error
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOpen311RequestResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOpen311RequestResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type ListOpen311ServicesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	JSON200      *[]Open311Service
+	XML200       *Open311ServicesXML
+	JSONDefault  *Open311Error
+	XMLDefault   *Open311Error
+}
+
+// Status returns HTTPResponse.Status
+func (r ListOpen311ServicesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListOpen311ServicesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type GetOpen311ServiceDefinitionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	JSON200      *Open311ServiceDefinition
+	XML200       *Open311ServiceDefinition
+	JSONDefault  *Open311Error
+	XMLDefault   *Open311Error
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOpen311ServiceDefinitionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOpen311ServiceDefinitionResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -5237,6 +6624,82 @@ func (r RetryNotificationResponse) Status() string {
 
 // StatusCode returns HTTPResponse.StatusCode
 func (r RetryNotificationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type ListOpen311PartnersResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *[]Open311Partner
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r ListOpen311PartnersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListOpen311PartnersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type CreateOpen311PartnerResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON201                       *Open311PartnerKey
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateOpen311PartnerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateOpen311PartnerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type RevokeOpen311PartnerResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON404     *NotFound
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r RevokeOpen311PartnerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RevokeOpen311PartnerResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -6264,6 +7727,68 @@ func (c *ClientWithResponses) GetHealthWithResponse(ctx context.Context, reqEdit
 	return ParseGetHealthResponse(rsp)
 }
 
+// GetOpen311DiscoveryWithResponse request returning *GetOpen311DiscoveryResponse
+func (c *ClientWithResponses) GetOpen311DiscoveryWithResponse(ctx context.Context, format Open311Format, reqEditors ...RequestEditorFn) (*GetOpen311DiscoveryResponse, error) {
+	rsp, err := c.GetOpen311Discovery(ctx, format, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOpen311DiscoveryResponse(rsp)
+}
+
+// ListOpen311RequestsWithResponse request returning *ListOpen311RequestsResponse
+func (c *ClientWithResponses) ListOpen311RequestsWithResponse(ctx context.Context, format Open311Format, params *ListOpen311RequestsParams, reqEditors ...RequestEditorFn) (*ListOpen311RequestsResponse, error) {
+	rsp, err := c.ListOpen311Requests(ctx, format, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListOpen311RequestsResponse(rsp)
+}
+
+// CreateOpen311RequestWithBodyWithResponse request with arbitrary body returning *CreateOpen311RequestResponse
+func (c *ClientWithResponses) CreateOpen311RequestWithBodyWithResponse(ctx context.Context, format Open311Format, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateOpen311RequestResponse, error) {
+	rsp, err := c.CreateOpen311RequestWithBody(ctx, format, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateOpen311RequestResponse(rsp)
+}
+
+func (c *ClientWithResponses) CreateOpen311RequestWithFormdataBodyWithResponse(ctx context.Context, format Open311Format, body CreateOpen311RequestFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateOpen311RequestResponse, error) {
+	rsp, err := c.CreateOpen311RequestWithFormdataBody(ctx, format, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateOpen311RequestResponse(rsp)
+}
+
+// GetOpen311RequestWithResponse request returning *GetOpen311RequestResponse
+func (c *ClientWithResponses) GetOpen311RequestWithResponse(ctx context.Context, serviceRequest string, params *GetOpen311RequestParams, reqEditors ...RequestEditorFn) (*GetOpen311RequestResponse, error) {
+	rsp, err := c.GetOpen311Request(ctx, serviceRequest, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOpen311RequestResponse(rsp)
+}
+
+// ListOpen311ServicesWithResponse request returning *ListOpen311ServicesResponse
+func (c *ClientWithResponses) ListOpen311ServicesWithResponse(ctx context.Context, format Open311Format, params *ListOpen311ServicesParams, reqEditors ...RequestEditorFn) (*ListOpen311ServicesResponse, error) {
+	rsp, err := c.ListOpen311Services(ctx, format, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListOpen311ServicesResponse(rsp)
+}
+
+// GetOpen311ServiceDefinitionWithResponse request returning *GetOpen311ServiceDefinitionResponse
+func (c *ClientWithResponses) GetOpen311ServiceDefinitionWithResponse(ctx context.Context, service string, params *GetOpen311ServiceDefinitionParams, reqEditors ...RequestEditorFn) (*GetOpen311ServiceDefinitionResponse, error) {
+	rsp, err := c.GetOpen311ServiceDefinition(ctx, service, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOpen311ServiceDefinitionResponse(rsp)
+}
+
 // GetReadinessWithResponse request returning *GetReadinessResponse
 func (c *ClientWithResponses) GetReadinessWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetReadinessResponse, error) {
 	rsp, err := c.GetReadiness(ctx, reqEditors...)
@@ -6375,6 +7900,41 @@ func (c *ClientWithResponses) RetryNotificationWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseRetryNotificationResponse(rsp)
+}
+
+// ListOpen311PartnersWithResponse request returning *ListOpen311PartnersResponse
+func (c *ClientWithResponses) ListOpen311PartnersWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListOpen311PartnersResponse, error) {
+	rsp, err := c.ListOpen311Partners(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListOpen311PartnersResponse(rsp)
+}
+
+// CreateOpen311PartnerWithBodyWithResponse request with arbitrary body returning *CreateOpen311PartnerResponse
+func (c *ClientWithResponses) CreateOpen311PartnerWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateOpen311PartnerResponse, error) {
+	rsp, err := c.CreateOpen311PartnerWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateOpen311PartnerResponse(rsp)
+}
+
+func (c *ClientWithResponses) CreateOpen311PartnerWithResponse(ctx context.Context, body CreateOpen311PartnerJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateOpen311PartnerResponse, error) {
+	rsp, err := c.CreateOpen311Partner(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateOpen311PartnerResponse(rsp)
+}
+
+// RevokeOpen311PartnerWithResponse request returning *RevokeOpen311PartnerResponse
+func (c *ClientWithResponses) RevokeOpen311PartnerWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*RevokeOpen311PartnerResponse, error) {
+	rsp, err := c.RevokeOpen311Partner(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRevokeOpen311PartnerResponse(rsp)
 }
 
 // ListRoutingOverridesWithResponse request returning *ListRoutingOverridesResponse
@@ -6959,6 +8519,288 @@ func ParseGetHealthResponse(rsp *http.Response) (*GetHealthResponse, error) {
 	return response, nil
 }
 
+// ParseGetOpen311DiscoveryResponse parses an HTTP response from a GetOpen311DiscoveryWithResponse call
+func ParseGetOpen311DiscoveryResponse(rsp *http.Response) (*GetOpen311DiscoveryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOpen311DiscoveryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Open311Discovery
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Open311Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 200:
+		var dest Open311Discovery
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && true:
+		var dest Open311Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XMLDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListOpen311RequestsResponse parses an HTTP response from a ListOpen311RequestsWithResponse call
+func ParseListOpen311RequestsResponse(rsp *http.Response) (*ListOpen311RequestsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListOpen311RequestsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []Open311Request
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Open311Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 200:
+		var dest Open311RequestsXML
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && true:
+		var dest Open311Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XMLDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateOpen311RequestResponse parses an HTTP response from a CreateOpen311RequestWithResponse call
+func ParseCreateOpen311RequestResponse(rsp *http.Response) (*CreateOpen311RequestResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateOpen311RequestResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []Open311Created
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Open311Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 200:
+		var dest Open311CreatedXML
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && true:
+		var dest Open311Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XMLDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetOpen311RequestResponse parses an HTTP response from a GetOpen311RequestWithResponse call
+func ParseGetOpen311RequestResponse(rsp *http.Response) (*GetOpen311RequestResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOpen311RequestResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []Open311Request
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Open311Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 200:
+		var dest Open311RequestsXML
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && true:
+		var dest Open311Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XMLDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListOpen311ServicesResponse parses an HTTP response from a ListOpen311ServicesWithResponse call
+func ParseListOpen311ServicesResponse(rsp *http.Response) (*ListOpen311ServicesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListOpen311ServicesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []Open311Service
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Open311Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 200:
+		var dest Open311ServicesXML
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && true:
+		var dest Open311Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XMLDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetOpen311ServiceDefinitionResponse parses an HTTP response from a GetOpen311ServiceDefinitionWithResponse call
+func ParseGetOpen311ServiceDefinitionResponse(rsp *http.Response) (*GetOpen311ServiceDefinitionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOpen311ServiceDefinitionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Open311ServiceDefinition
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Open311Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 200:
+		var dest Open311ServiceDefinition
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && true:
+		var dest Open311Error
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XMLDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetReadinessResponse parses an HTTP response from a GetReadinessWithResponse call
 func ParseGetReadinessResponse(rsp *http.Response) (*GetReadinessResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -7467,6 +9309,154 @@ func ParseRetryNotificationResponse(rsp *http.Response) (*RetryNotificationRespo
 			return nil, err
 		}
 		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListOpen311PartnersResponse parses an HTTP response from a ListOpen311PartnersWithResponse call
+func ParseListOpen311PartnersResponse(rsp *http.Response) (*ListOpen311PartnersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListOpen311PartnersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []Open311Partner
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateOpen311PartnerResponse parses an HTTP response from a CreateOpen311PartnerWithResponse call
+func ParseCreateOpen311PartnerResponse(rsp *http.Response) (*CreateOpen311PartnerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateOpen311PartnerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Open311PartnerKey
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRevokeOpen311PartnerResponse parses an HTTP response from a RevokeOpen311PartnerWithResponse call
+func ParseRevokeOpen311PartnerResponse(rsp *http.Response) (*RevokeOpen311PartnerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RevokeOpen311PartnerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
@@ -9588,6 +11578,24 @@ type ServerInterface interface {
 	// Liveness: the process is up and serving.
 	// (GET /healthz)
 	GetHealth(c *gin.Context)
+	// Open311 service discovery: where the GeoReport v2 endpoint is and which formats it speaks.
+	// (GET /open311/v2/discovery.{format})
+	GetOpen311Discovery(c *gin.Context, format Open311Format)
+	// GET service requests: public requests, and a partner's own ones in full.
+	// (GET /open311/v2/requests.{format})
+	ListOpen311Requests(c *gin.Context, format Open311Format, params ListOpen311RequestsParams)
+	// POST service request: a partner files a report (real-time: the ID comes back at once).
+	// (POST /open311/v2/requests.{format})
+	CreateOpen311Request(c *gin.Context, format Open311Format)
+	// GET service request: one request (a list of one, as the standard has it).
+	// (GET /open311/v2/requests/{service_request})
+	GetOpen311Request(c *gin.Context, serviceRequest string, params GetOpen311RequestParams)
+	// GET services: every category as an Open311 service.
+	// (GET /open311/v2/services.{format})
+	ListOpen311Services(c *gin.Context, format Open311Format, params ListOpen311ServicesParams)
+	// GET service definition: the attributes a request of this service needs.
+	// (GET /open311/v2/services/{service})
+	GetOpen311ServiceDefinition(c *gin.Context, service string, params GetOpen311ServiceDefinitionParams)
 	// Readiness: MongoDB and S3 answer.
 	// (GET /readyz)
 	GetReadiness(c *gin.Context)
@@ -9615,6 +11623,15 @@ type ServerInterface interface {
 	// Send a parked notification again, now, with its attempts reset.
 	// (POST /v1/admin/notifications/{id}/retry)
 	RetryNotification(c *gin.Context, id string)
+	// The partners holding Open311 keys (revoked ones too), newest first.
+	// (GET /v1/admin/open311/partners)
+	ListOpen311Partners(c *gin.Context)
+	// Issue an API key to a partner. The key is shown once; only its hash is kept.
+	// (POST /v1/admin/open311/partners)
+	CreateOpen311Partner(c *gin.Context)
+	// Revoke a partner's key (at once, on every replica). Its requests stay marked with it.
+	// (DELETE /v1/admin/open311/partners/{id})
+	RevokeOpen311Partner(c *gin.Context, id string)
 	// Every routing override.
 	// (GET /v1/admin/routing-overrides)
 	ListRoutingOverrides(c *gin.Context)
@@ -9817,6 +11834,250 @@ func (siw *ServerInterfaceWrapper) GetHealth(c *gin.Context) {
 	}
 
 	siw.Handler.GetHealth(c)
+}
+
+// GetOpen311Discovery operation middleware
+func (siw *ServerInterfaceWrapper) GetOpen311Discovery(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "format" -------------
+	var format Open311Format
+
+	err = runtime.BindStyledParameterWithOptions("simple", "format", c.Param("format"), &format, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter format: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetOpen311Discovery(c, format)
+}
+
+// ListOpen311Requests operation middleware
+func (siw *ServerInterfaceWrapper) ListOpen311Requests(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "format" -------------
+	var format Open311Format
+
+	err = runtime.BindStyledParameterWithOptions("simple", "format", c.Param("format"), &format, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter format: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListOpen311RequestsParams
+
+	// ------------- Optional query parameter "jurisdiction_id" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "jurisdiction_id", c.Request.URL.Query(), &params.JurisdictionId)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter jurisdiction_id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "api_key" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "api_key", c.Request.URL.Query(), &params.ApiKey)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter api_key: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "service_request_id" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "service_request_id", c.Request.URL.Query(), &params.ServiceRequestId)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter service_request_id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "service_code" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "service_code", c.Request.URL.Query(), &params.ServiceCode)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter service_code: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "start_date" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "start_date", c.Request.URL.Query(), &params.StartDate)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter start_date: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "end_date" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "end_date", c.Request.URL.Query(), &params.EndDate)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter end_date: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "status", c.Request.URL.Query(), &params.Status)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter status: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListOpen311Requests(c, format, params)
+}
+
+// CreateOpen311Request operation middleware
+func (siw *ServerInterfaceWrapper) CreateOpen311Request(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "format" -------------
+	var format Open311Format
+
+	err = runtime.BindStyledParameterWithOptions("simple", "format", c.Param("format"), &format, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter format: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.CreateOpen311Request(c, format)
+}
+
+// GetOpen311Request operation middleware
+func (siw *ServerInterfaceWrapper) GetOpen311Request(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "service_request" -------------
+	var serviceRequest string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "service_request", c.Param("service_request"), &serviceRequest, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter service_request: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetOpen311RequestParams
+
+	// ------------- Optional query parameter "jurisdiction_id" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "jurisdiction_id", c.Request.URL.Query(), &params.JurisdictionId)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter jurisdiction_id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "api_key" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "api_key", c.Request.URL.Query(), &params.ApiKey)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter api_key: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetOpen311Request(c, serviceRequest, params)
+}
+
+// ListOpen311Services operation middleware
+func (siw *ServerInterfaceWrapper) ListOpen311Services(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "format" -------------
+	var format Open311Format
+
+	err = runtime.BindStyledParameterWithOptions("simple", "format", c.Param("format"), &format, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter format: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListOpen311ServicesParams
+
+	// ------------- Optional query parameter "jurisdiction_id" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "jurisdiction_id", c.Request.URL.Query(), &params.JurisdictionId)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter jurisdiction_id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListOpen311Services(c, format, params)
+}
+
+// GetOpen311ServiceDefinition operation middleware
+func (siw *ServerInterfaceWrapper) GetOpen311ServiceDefinition(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "service" -------------
+	var service string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "service", c.Param("service"), &service, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter service: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetOpen311ServiceDefinitionParams
+
+	// ------------- Optional query parameter "jurisdiction_id" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "jurisdiction_id", c.Request.URL.Query(), &params.JurisdictionId)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter jurisdiction_id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetOpen311ServiceDefinition(c, service, params)
 }
 
 // GetReadiness operation middleware
@@ -10126,6 +12387,62 @@ func (siw *ServerInterfaceWrapper) RetryNotification(c *gin.Context) {
 	}
 
 	siw.Handler.RetryNotification(c, id)
+}
+
+// ListOpen311Partners operation middleware
+func (siw *ServerInterfaceWrapper) ListOpen311Partners(c *gin.Context) {
+
+	c.Set(BearerScopes, []string{"admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListOpen311Partners(c)
+}
+
+// CreateOpen311Partner operation middleware
+func (siw *ServerInterfaceWrapper) CreateOpen311Partner(c *gin.Context) {
+
+	c.Set(BearerScopes, []string{"admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.CreateOpen311Partner(c)
+}
+
+// RevokeOpen311Partner operation middleware
+func (siw *ServerInterfaceWrapper) RevokeOpen311Partner(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(BearerScopes, []string{"admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.RevokeOpen311Partner(c, id)
 }
 
 // ListRoutingOverrides operation middleware
@@ -11311,6 +13628,12 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.GET(options.BaseURL+"/dev/pushes", wrapper.ListDevPushes)
 	router.GET(options.BaseURL+"/dev/sms", wrapper.ListDevSms)
 	router.GET(options.BaseURL+"/healthz", wrapper.GetHealth)
+	router.GET(options.BaseURL+"/open311/v2/discovery.:format", wrapper.GetOpen311Discovery)
+	router.GET(options.BaseURL+"/open311/v2/requests.:format", wrapper.ListOpen311Requests)
+	router.POST(options.BaseURL+"/open311/v2/requests.:format", wrapper.CreateOpen311Request)
+	router.GET(options.BaseURL+"/open311/v2/requests/:service_request", wrapper.GetOpen311Request)
+	router.GET(options.BaseURL+"/open311/v2/services.:format", wrapper.ListOpen311Services)
+	router.GET(options.BaseURL+"/open311/v2/services/:service", wrapper.GetOpen311ServiceDefinition)
 	router.GET(options.BaseURL+"/readyz", wrapper.GetReadiness)
 	router.PUT(options.BaseURL+"/v1/admin/agencies/:id", wrapper.PutAgency)
 	router.PUT(options.BaseURL+"/v1/admin/categories/:code", wrapper.PutCategory)
@@ -11320,6 +13643,9 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.PUT(options.BaseURL+"/v1/admin/holidays/:year/days/:date", wrapper.PutHoliday)
 	router.GET(options.BaseURL+"/v1/admin/notifications/failed", wrapper.ListFailedNotifications)
 	router.POST(options.BaseURL+"/v1/admin/notifications/:id/retry", wrapper.RetryNotification)
+	router.GET(options.BaseURL+"/v1/admin/open311/partners", wrapper.ListOpen311Partners)
+	router.POST(options.BaseURL+"/v1/admin/open311/partners", wrapper.CreateOpen311Partner)
+	router.DELETE(options.BaseURL+"/v1/admin/open311/partners/:id", wrapper.RevokeOpen311Partner)
 	router.GET(options.BaseURL+"/v1/admin/routing-overrides", wrapper.ListRoutingOverrides)
 	router.DELETE(options.BaseURL+"/v1/admin/routing-overrides/:category/:commune", wrapper.DeleteRoutingOverride)
 	router.PUT(options.BaseURL+"/v1/admin/routing-overrides/:category/:commune", wrapper.PutRoutingOverride)
@@ -11369,6 +13695,13 @@ type ErrorApplicationProblemPlusJSONResponse Problem
 type ForbiddenApplicationProblemPlusJSONResponse Problem
 
 type NotFoundApplicationProblemPlusJSONResponse Problem
+
+type Open311ErrorJSONResponse []Open311ErrorItem
+type Open311ErrorTextxmlResponse struct {
+	Body io.Reader
+
+	ContentLength int64
+}
 
 type TooManyRequestsResponseHeaders struct {
 	RetryAfter int
@@ -11508,6 +13841,419 @@ func (response GetHealth200JSONResponse) VisitGetHealthResponse(w http.ResponseW
 	w.WriteHeader(200)
 
 	return json.NewEncoder(w).Encode(response)
+}
+
+type GetOpen311DiscoveryRequestObject struct {
+	Format Open311Format `json:"format"`
+}
+
+type GetOpen311DiscoveryResponseObject interface {
+	VisitGetOpen311DiscoveryResponse(w http.ResponseWriter) error
+}
+
+type GetOpen311Discovery200JSONResponse Open311Discovery
+
+func (response GetOpen311Discovery200JSONResponse) VisitGetOpen311DiscoveryResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetOpen311Discovery200TextxmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetOpen311Discovery200TextxmlResponse) VisitGetOpen311DiscoveryResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "text/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetOpen311DiscoverydefaultJSONResponse struct {
+	Body       []Open311ErrorItem
+	StatusCode int
+}
+
+func (response GetOpen311DiscoverydefaultJSONResponse) VisitGetOpen311DiscoveryResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetOpen311DiscoverydefaultTextxmlResponse struct {
+	Body          io.Reader
+	StatusCode    int
+	ContentLength int64
+}
+
+func (response GetOpen311DiscoverydefaultTextxmlResponse) VisitGetOpen311DiscoveryResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "text/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListOpen311RequestsRequestObject struct {
+	Format Open311Format `json:"format"`
+	Params ListOpen311RequestsParams
+}
+
+type ListOpen311RequestsResponseObject interface {
+	VisitListOpen311RequestsResponse(w http.ResponseWriter) error
+}
+
+type ListOpen311Requests200JSONResponse []Open311Request
+
+func (response ListOpen311Requests200JSONResponse) VisitListOpen311RequestsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListOpen311Requests200TextxmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ListOpen311Requests200TextxmlResponse) VisitListOpen311RequestsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "text/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListOpen311RequestsdefaultJSONResponse struct {
+	Body       []Open311ErrorItem
+	StatusCode int
+}
+
+func (response ListOpen311RequestsdefaultJSONResponse) VisitListOpen311RequestsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ListOpen311RequestsdefaultTextxmlResponse struct {
+	Body          io.Reader
+	StatusCode    int
+	ContentLength int64
+}
+
+func (response ListOpen311RequestsdefaultTextxmlResponse) VisitListOpen311RequestsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "text/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CreateOpen311RequestRequestObject struct {
+	Format Open311Format `json:"format"`
+	Body   *CreateOpen311RequestFormdataRequestBody
+}
+
+type CreateOpen311RequestResponseObject interface {
+	VisitCreateOpen311RequestResponse(w http.ResponseWriter) error
+}
+
+type CreateOpen311Request200JSONResponse []Open311Created
+
+func (response CreateOpen311Request200JSONResponse) VisitCreateOpen311RequestResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateOpen311Request200TextxmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response CreateOpen311Request200TextxmlResponse) VisitCreateOpen311RequestResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "text/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CreateOpen311RequestdefaultJSONResponse struct {
+	Body       []Open311ErrorItem
+	StatusCode int
+}
+
+func (response CreateOpen311RequestdefaultJSONResponse) VisitCreateOpen311RequestResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type CreateOpen311RequestdefaultTextxmlResponse struct {
+	Body          io.Reader
+	StatusCode    int
+	ContentLength int64
+}
+
+func (response CreateOpen311RequestdefaultTextxmlResponse) VisitCreateOpen311RequestResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "text/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetOpen311RequestRequestObject struct {
+	ServiceRequest string `json:"service_request"`
+	Params         GetOpen311RequestParams
+}
+
+type GetOpen311RequestResponseObject interface {
+	VisitGetOpen311RequestResponse(w http.ResponseWriter) error
+}
+
+type GetOpen311Request200JSONResponse []Open311Request
+
+func (response GetOpen311Request200JSONResponse) VisitGetOpen311RequestResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetOpen311Request200TextxmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetOpen311Request200TextxmlResponse) VisitGetOpen311RequestResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "text/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetOpen311RequestdefaultJSONResponse struct {
+	Body       []Open311ErrorItem
+	StatusCode int
+}
+
+func (response GetOpen311RequestdefaultJSONResponse) VisitGetOpen311RequestResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetOpen311RequestdefaultTextxmlResponse struct {
+	Body          io.Reader
+	StatusCode    int
+	ContentLength int64
+}
+
+func (response GetOpen311RequestdefaultTextxmlResponse) VisitGetOpen311RequestResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "text/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListOpen311ServicesRequestObject struct {
+	Format Open311Format `json:"format"`
+	Params ListOpen311ServicesParams
+}
+
+type ListOpen311ServicesResponseObject interface {
+	VisitListOpen311ServicesResponse(w http.ResponseWriter) error
+}
+
+type ListOpen311Services200JSONResponse []Open311Service
+
+func (response ListOpen311Services200JSONResponse) VisitListOpen311ServicesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListOpen311Services200TextxmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ListOpen311Services200TextxmlResponse) VisitListOpen311ServicesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "text/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListOpen311ServicesdefaultJSONResponse struct {
+	Body       []Open311ErrorItem
+	StatusCode int
+}
+
+func (response ListOpen311ServicesdefaultJSONResponse) VisitListOpen311ServicesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ListOpen311ServicesdefaultTextxmlResponse struct {
+	Body          io.Reader
+	StatusCode    int
+	ContentLength int64
+}
+
+func (response ListOpen311ServicesdefaultTextxmlResponse) VisitListOpen311ServicesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "text/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetOpen311ServiceDefinitionRequestObject struct {
+	Service string `json:"service"`
+	Params  GetOpen311ServiceDefinitionParams
+}
+
+type GetOpen311ServiceDefinitionResponseObject interface {
+	VisitGetOpen311ServiceDefinitionResponse(w http.ResponseWriter) error
+}
+
+type GetOpen311ServiceDefinition200JSONResponse Open311ServiceDefinition
+
+func (response GetOpen311ServiceDefinition200JSONResponse) VisitGetOpen311ServiceDefinitionResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetOpen311ServiceDefinition200TextxmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetOpen311ServiceDefinition200TextxmlResponse) VisitGetOpen311ServiceDefinitionResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "text/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetOpen311ServiceDefinitiondefaultJSONResponse struct {
+	Body       []Open311ErrorItem
+	StatusCode int
+}
+
+func (response GetOpen311ServiceDefinitiondefaultJSONResponse) VisitGetOpen311ServiceDefinitionResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetOpen311ServiceDefinitiondefaultTextxmlResponse struct {
+	Body          io.Reader
+	StatusCode    int
+	ContentLength int64
+}
+
+func (response GetOpen311ServiceDefinitiondefaultTextxmlResponse) VisitGetOpen311ServiceDefinitionResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "text/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
 }
 
 type GetReadinessRequestObject struct {
@@ -12177,6 +14923,179 @@ type RetryNotificationdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response RetryNotificationdefaultApplicationProblemPlusJSONResponse) VisitRetryNotificationResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ListOpen311PartnersRequestObject struct {
+}
+
+type ListOpen311PartnersResponseObject interface {
+	VisitListOpen311PartnersResponse(w http.ResponseWriter) error
+}
+
+type ListOpen311Partners200JSONResponse []Open311Partner
+
+func (response ListOpen311Partners200JSONResponse) VisitListOpen311PartnersResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListOpen311Partners401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListOpen311Partners401ApplicationProblemPlusJSONResponse) VisitListOpen311PartnersResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListOpen311Partners403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListOpen311Partners403ApplicationProblemPlusJSONResponse) VisitListOpen311PartnersResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListOpen311PartnersdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListOpen311PartnersdefaultApplicationProblemPlusJSONResponse) VisitListOpen311PartnersResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type CreateOpen311PartnerRequestObject struct {
+	Body *CreateOpen311PartnerJSONRequestBody
+}
+
+type CreateOpen311PartnerResponseObject interface {
+	VisitCreateOpen311PartnerResponse(w http.ResponseWriter) error
+}
+
+type CreateOpen311Partner201JSONResponse Open311PartnerKey
+
+func (response CreateOpen311Partner201JSONResponse) VisitCreateOpen311PartnerResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateOpen311Partner400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOpen311Partner400ApplicationProblemPlusJSONResponse) VisitCreateOpen311PartnerResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateOpen311Partner401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOpen311Partner401ApplicationProblemPlusJSONResponse) VisitCreateOpen311PartnerResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateOpen311Partner403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOpen311Partner403ApplicationProblemPlusJSONResponse) VisitCreateOpen311PartnerResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateOpen311PartnerdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateOpen311PartnerdefaultApplicationProblemPlusJSONResponse) VisitCreateOpen311PartnerResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type RevokeOpen311PartnerRequestObject struct {
+	Id string `json:"id"`
+}
+
+type RevokeOpen311PartnerResponseObject interface {
+	VisitRevokeOpen311PartnerResponse(w http.ResponseWriter) error
+}
+
+type RevokeOpen311Partner204Response struct {
+}
+
+func (response RevokeOpen311Partner204Response) VisitRevokeOpen311PartnerResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type RevokeOpen311Partner401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeOpen311Partner401ApplicationProblemPlusJSONResponse) VisitRevokeOpen311PartnerResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type RevokeOpen311Partner403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeOpen311Partner403ApplicationProblemPlusJSONResponse) VisitRevokeOpen311PartnerResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type RevokeOpen311Partner404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeOpen311Partner404ApplicationProblemPlusJSONResponse) VisitRevokeOpen311PartnerResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type RevokeOpen311PartnerdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RevokeOpen311PartnerdefaultApplicationProblemPlusJSONResponse) VisitRevokeOpen311PartnerResponse(w http.ResponseWriter) error {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(response.StatusCode)
 
@@ -14830,6 +17749,24 @@ type StrictServerInterface interface {
 	// Liveness: the process is up and serving.
 	// (GET /healthz)
 	GetHealth(ctx context.Context, request GetHealthRequestObject) (GetHealthResponseObject, error)
+	// Open311 service discovery: where the GeoReport v2 endpoint is and which formats it speaks.
+	// (GET /open311/v2/discovery.{format})
+	GetOpen311Discovery(ctx context.Context, request GetOpen311DiscoveryRequestObject) (GetOpen311DiscoveryResponseObject, error)
+	// GET service requests: public requests, and a partner's own ones in full.
+	// (GET /open311/v2/requests.{format})
+	ListOpen311Requests(ctx context.Context, request ListOpen311RequestsRequestObject) (ListOpen311RequestsResponseObject, error)
+	// POST service request: a partner files a report (real-time: the ID comes back at once).
+	// (POST /open311/v2/requests.{format})
+	CreateOpen311Request(ctx context.Context, request CreateOpen311RequestRequestObject) (CreateOpen311RequestResponseObject, error)
+	// GET service request: one request (a list of one, as the standard has it).
+	// (GET /open311/v2/requests/{service_request})
+	GetOpen311Request(ctx context.Context, request GetOpen311RequestRequestObject) (GetOpen311RequestResponseObject, error)
+	// GET services: every category as an Open311 service.
+	// (GET /open311/v2/services.{format})
+	ListOpen311Services(ctx context.Context, request ListOpen311ServicesRequestObject) (ListOpen311ServicesResponseObject, error)
+	// GET service definition: the attributes a request of this service needs.
+	// (GET /open311/v2/services/{service})
+	GetOpen311ServiceDefinition(ctx context.Context, request GetOpen311ServiceDefinitionRequestObject) (GetOpen311ServiceDefinitionResponseObject, error)
 	// Readiness: MongoDB and S3 answer.
 	// (GET /readyz)
 	GetReadiness(ctx context.Context, request GetReadinessRequestObject) (GetReadinessResponseObject, error)
@@ -14857,6 +17794,15 @@ type StrictServerInterface interface {
 	// Send a parked notification again, now, with its attempts reset.
 	// (POST /v1/admin/notifications/{id}/retry)
 	RetryNotification(ctx context.Context, request RetryNotificationRequestObject) (RetryNotificationResponseObject, error)
+	// The partners holding Open311 keys (revoked ones too), newest first.
+	// (GET /v1/admin/open311/partners)
+	ListOpen311Partners(ctx context.Context, request ListOpen311PartnersRequestObject) (ListOpen311PartnersResponseObject, error)
+	// Issue an API key to a partner. The key is shown once; only its hash is kept.
+	// (POST /v1/admin/open311/partners)
+	CreateOpen311Partner(ctx context.Context, request CreateOpen311PartnerRequestObject) (CreateOpen311PartnerResponseObject, error)
+	// Revoke a partner's key (at once, on every replica). Its requests stay marked with it.
+	// (DELETE /v1/admin/open311/partners/{id})
+	RevokeOpen311Partner(ctx context.Context, request RevokeOpen311PartnerRequestObject) (RevokeOpen311PartnerResponseObject, error)
 	// Every routing override.
 	// (GET /v1/admin/routing-overrides)
 	ListRoutingOverrides(ctx context.Context, request ListRoutingOverridesRequestObject) (ListRoutingOverridesResponseObject, error)
@@ -15057,6 +18003,183 @@ func (sh *strictHandler) GetHealth(ctx *gin.Context) {
 		ctx.Status(http.StatusInternalServerError)
 	} else if validResponse, ok := response.(GetHealthResponseObject); ok {
 		if err := validResponse.VisitGetHealthResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetOpen311Discovery operation middleware
+func (sh *strictHandler) GetOpen311Discovery(ctx *gin.Context, format Open311Format) {
+	var request GetOpen311DiscoveryRequestObject
+
+	request.Format = format
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOpen311Discovery(ctx, request.(GetOpen311DiscoveryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOpen311Discovery")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(GetOpen311DiscoveryResponseObject); ok {
+		if err := validResponse.VisitGetOpen311DiscoveryResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListOpen311Requests operation middleware
+func (sh *strictHandler) ListOpen311Requests(ctx *gin.Context, format Open311Format, params ListOpen311RequestsParams) {
+	var request ListOpen311RequestsRequestObject
+
+	request.Format = format
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListOpen311Requests(ctx, request.(ListOpen311RequestsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListOpen311Requests")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(ListOpen311RequestsResponseObject); ok {
+		if err := validResponse.VisitListOpen311RequestsResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateOpen311Request operation middleware
+func (sh *strictHandler) CreateOpen311Request(ctx *gin.Context, format Open311Format) {
+	var request CreateOpen311RequestRequestObject
+
+	request.Format = format
+
+	if err := ctx.Request.ParseForm(); err != nil {
+		ctx.Error(err)
+		return
+	}
+	var body CreateOpen311RequestFormdataRequestBody
+	if err := runtime.BindForm(&body, ctx.Request.Form, nil, nil); err != nil {
+		ctx.Error(err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateOpen311Request(ctx, request.(CreateOpen311RequestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateOpen311Request")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(CreateOpen311RequestResponseObject); ok {
+		if err := validResponse.VisitCreateOpen311RequestResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetOpen311Request operation middleware
+func (sh *strictHandler) GetOpen311Request(ctx *gin.Context, serviceRequest string, params GetOpen311RequestParams) {
+	var request GetOpen311RequestRequestObject
+
+	request.ServiceRequest = serviceRequest
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOpen311Request(ctx, request.(GetOpen311RequestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOpen311Request")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(GetOpen311RequestResponseObject); ok {
+		if err := validResponse.VisitGetOpen311RequestResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListOpen311Services operation middleware
+func (sh *strictHandler) ListOpen311Services(ctx *gin.Context, format Open311Format, params ListOpen311ServicesParams) {
+	var request ListOpen311ServicesRequestObject
+
+	request.Format = format
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListOpen311Services(ctx, request.(ListOpen311ServicesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListOpen311Services")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(ListOpen311ServicesResponseObject); ok {
+		if err := validResponse.VisitListOpen311ServicesResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetOpen311ServiceDefinition operation middleware
+func (sh *strictHandler) GetOpen311ServiceDefinition(ctx *gin.Context, service string, params GetOpen311ServiceDefinitionParams) {
+	var request GetOpen311ServiceDefinitionRequestObject
+
+	request.Service = service
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOpen311ServiceDefinition(ctx, request.(GetOpen311ServiceDefinitionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOpen311ServiceDefinition")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(GetOpen311ServiceDefinitionResponseObject); ok {
+		if err := validResponse.VisitGetOpen311ServiceDefinitionResponse(ctx.Writer); err != nil {
 			ctx.Error(err)
 		}
 	} else if response != nil {
@@ -15333,6 +18456,91 @@ func (sh *strictHandler) RetryNotification(ctx *gin.Context, id string) {
 		ctx.Status(http.StatusInternalServerError)
 	} else if validResponse, ok := response.(RetryNotificationResponseObject); ok {
 		if err := validResponse.VisitRetryNotificationResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListOpen311Partners operation middleware
+func (sh *strictHandler) ListOpen311Partners(ctx *gin.Context) {
+	var request ListOpen311PartnersRequestObject
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListOpen311Partners(ctx, request.(ListOpen311PartnersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListOpen311Partners")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(ListOpen311PartnersResponseObject); ok {
+		if err := validResponse.VisitListOpen311PartnersResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateOpen311Partner operation middleware
+func (sh *strictHandler) CreateOpen311Partner(ctx *gin.Context) {
+	var request CreateOpen311PartnerRequestObject
+
+	var body CreateOpen311PartnerJSONRequestBody
+	if err := ctx.ShouldBindJSON(&body); err != nil {
+		ctx.Status(http.StatusBadRequest)
+		ctx.Error(err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateOpen311Partner(ctx, request.(CreateOpen311PartnerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateOpen311Partner")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(CreateOpen311PartnerResponseObject); ok {
+		if err := validResponse.VisitCreateOpen311PartnerResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RevokeOpen311Partner operation middleware
+func (sh *strictHandler) RevokeOpen311Partner(ctx *gin.Context, id string) {
+	var request RevokeOpen311PartnerRequestObject
+
+	request.Id = id
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RevokeOpen311Partner(ctx, request.(RevokeOpen311PartnerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RevokeOpen311Partner")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(RevokeOpen311PartnerResponseObject); ok {
+		if err := validResponse.VisitRevokeOpen311PartnerResponse(ctx.Writer); err != nil {
 			ctx.Error(err)
 		}
 	} else if response != nil {
@@ -16469,220 +19677,276 @@ func (sh *strictHandler) CreateUpload(ctx *gin.Context) {
 // Base64 encoded, gzipped, json marshaled Swagger object
 var swaggerSpec = []string{
 
-	"H4sIAAAAAAAC/+y93XIbOZIo/CoIfhthabZEUbLksaWY2LBlu8cz/tFa9vTOjvyRUFWSxKgKqAFQotkO",
-	"P8OJfYBzsbF352rvTpzdi3MxG/se8yYnkADqh0SRRVlSu7vdF26RrMJPIjOR//mpF4ssFxy4Vr2jT70p",
-	"0AQk/vkWtJw/HmuQ5lMCKpYs10zw3lHvDGLBE0W0IDPKNLmAsZBAtJwzPiF0Qhnv96KeiqeQUfN6xjjL",
-	"iqx3NIh6ep5D76jHuIYJyN7nz5+jngSVC64AZ35Ck7fwlwKUNp9iwTVw/JPmecpiahaxm0txkUL2939W",
-	"ZkWfanP9nYRx76j3/+1WW9u1v6rdU/uWnbS5p3dTINJOS5giGU3HQmaQECHJmLJUkSuasgRnPyYjkFJI",
-	"NSIpU1oRuAI5J2I8Bp4YEIwZpEm/9znqnQg+Tll851uJp5RPgMRuekVmTE+JNr8UUgLXRGmqAdf4zOzl",
-	"Lhf4mM+J0FOQBMFItg4Gg4gcDPbMP/fNPwfmn0Pzz6OIHOztm3/MD3vmu33zcf9RRA4Hg23cwXMhL1iS",
-	"AL/LXZyxCYeEMB6Ri0ITPWWKSJECyeiccKFJIvBLXOFroZ+Lgid3ucDXgqginhIJShQyBrIlJC5McLCo",
-	"QNMUJK5XAVhQvhPiFeVzR4HqTvFWCJJRPidUa8hyrY4texkhL9pBZjQiyjIfw2AW2dVOya9CK3BP79Y4",
-	"Gy7iPaeFngrJfoA7PZ5XTCnGJxGBjzmTltMwjlyGxBIS4JrR1KLPe06vKEvpRQp3SqhEaSHpBIgCeQWS",
-	"JAIUohDlagby2PB8y/AJNRBtOSvyWuipYYwzqhxrSm7yAHMpYlDqrsHzPaTpjr0mLA+QMC4UJGRrLCSB",
-	"jzTLUyCU5CmNgYhCK5ZYysuluGI8Rpr77G9KhMPjCfB4bv7KpchBagaOCLOs4DCMRQLLN/JzIYl7gpyC",
-	"yFO4p8iJyDKmNYA6wknFeMxiRlNyuJOwCdPEjGWOwV3JSkvGJwbdWLIOKnaZLxLz9CWzfA24ueL/5Jfa",
-	"i3pum4ymvahXaJYyPe9FPbMvPBI1jIFrCb0PgUVwmsHQsvTwb1cMZ7Vg7h313j95/ZScTv/73//2n/+T",
-	"T8iTv/4bIyfTv/7rfHmLKHP8pTBkZ1bMkl41ZjWz21q1OHHxZ4i1WUC5/8YKigue7AwePPj1fbN5w8ak",
-	"OZ3//09054fBzqMP7v87Hz7tRQ/uf/67EOzdyDwvLAInCTOgoulpDR/GNFUQrUGR+gLM7J8OwzPe/vll",
-	"9ONL4BM97R3tDwaRkQf9571o5elu9ObCqV7jQF8yK3U2Acs0ZM0/1pOGGdNNQqWk82Wcw7FCS3liBAUq",
-	"5yciTSG2FL64pDFQXUjovio/6HP74vLy/OcKD9yjtWV8WAdy/DWqVrdqe34lS3ubgMgMiw8xQSETxqlu",
-	"O5flPwx7prp31EtEYa6HckG8yC7MDdIGh00/V3B7VaSanYp0PtkAZPWthaDWBMQiWCzBb07Z7ZTbznaD",
-	"LHlhU61k1oJjncFU4kYDIqGZTqiGiQhjkQXXKnLxb5+YZ/Hip0nKDHNNqVL1HRRyYmSNqMcNpqVBgE6k",
-	"KPLmVcH4WFKlZRHj/gMvTSlPUkiGF/Pl+/4xJxTZDHnxNDKC48gd7YgY0cPc9stiABFjK/Y7QWE2BVmK",
-	"I0bGIQzF6mqRFb6sQoXq+beCJiShGZ20v7N4a//2v/+dTP/2n/+DT0j2t//435r817+4Gzw0RD6dKxbT",
-	"dBkkb0GJ9MoImUayQRlTEWWwBSXPK6bYRQpHhHpRNZ8KLYyu79GsJgpdCJEC5WZGBVwxza4CUtdro/cT",
-	"NRUzTgS3kCwuUhaTjOah0RZwGhExLHhYjGkgwRIS1te2igJOHL5XMJeCJsPynBYEFZRShkZEuf8oLDD4",
-	"ga8jpNwQIdXkgoP1AsX1SMmcYG2eBwfdBJc7FXk6UwQHSNQC8ndA+DUYfNuoexPyWHkRXF8iO5lCfLm8",
-	"DvCGsyWteSqkjggXfKfcJ5FAleCG63IyEpcjw3qQRIIqWEq1Qcqh3d+SzOKvaE88meATkVwYwN4PUo64",
-	"7HicPXy2sYAgSCyRvDVwb7tgK4bjdaJWUaN6tJsC13IBPaHmDTon31OZrFX7avy3hsGh3T6lmj77mAsZ",
-	"wEbA7yEZUt0UOKmGHc2y4FWYSzFmKXQwPuBjSJZKGZWrM96f2Rde8LFYi/r1PVSLq00aAspzylJIXgvN",
-	"xs7E0pVcm797c18NQUvvQNSLJdBNoQtXwPWQ8QQ+LpPnO3NNC4UXlheJ8AXC7B0uwQDjniJmeMO0agRa",
-	"W5g1kjTHPi8Gg/uxHYCwBD/Ckf3Wj1ZObn8NE7/Sw5K7LP1sxx/aBXSwbFTPN0ETVaBvzNkAersUvzEb",
-	"fc4gTUpvw4JCa35bBuj3RkY9IqMLkcz7qbBo1k+pHkVk9JcC5LyfsozhR2sf7L9IIMsFMq+d38N8RPr9",
-	"IIfNQCkjAK2FoV1a9UJoa78FmpobenFbSlNdNMQccble2XFvBScSKUvo/CkNKDaGJpaIZJXFZxX7cBP9",
-	"3jzaxm5fFpxK8hpm5I9AJdnaU5okdL7dWfh/97f/+L+avJ4U87/+L07+61/++q+cbGV//T98QvYI/ri9",
-	"lou7TeKeQsL0aig+487SsIkM6+DcRNU//vGPf9x59Wrn6dPIc5I5ULkgRe4Nbvw8FgXGTYTL2wTtddSD",
-	"rxUS1wHB791emmgytT8eEUpyyhKvMbqvydZLeiEKSYzSRqjUfbK3t78doaMZEryojK5JyQzgEnhybNT5",
-	"HLiiWkgcdSbkpRH6Ezo/52I8JhcQ00IBoeUkY0hTr7GacdI5kWBp95ioGc1zMPrhfCjG44UhiRmRcQIf",
-	"nYt5LCSh5zyjlzAs8qF5NKHziNBySHwdErJ1KlkG5BXjZi/yniIJxMzIF9v9c6M5eBbplolWsWpvRhxp",
-	"Lg0pqzFtUPR1x2FYVIhnzruLVDXmG7ADXoFUzljbPPITUXCtrO3FGSa09Q0jhzjGX569oxOjEpz3rqy8",
-	"4IazUsJ5LyyEzN2mlqIqmuiLj0V2s9VCV+CuAda11PvrgdNy4c/IKV/YVx8M1sgZOFVoCy8pnxTuZvco",
-	"hTQLPIgfL51YEZBM47iQ1ChBHU3J6aKU2v4kn3R80jrvW0Qja3Ty0mxMMyBjKbJ+jZoSuGIx2nmMzj+E",
-	"j2y8XgJJURFI0QjnFhAEtQPddVClCdyAjD4VHO4p4p8joDTLqAbDfjLQEtBauQzBjH600UZ7A/NfFAo/",
-	"6nBk5TCP6kPsPBpscprVWh42RsGPC8O0HkEY8hNR6Fqg1EY2OIMRQy0ugYdgzwxnNo/cU+T5ySsiYcKU",
-	"ti4/gm8dEaaJ0iJXZAJam7shL9TUnkjDNvfowVoLloSxBDWt1lMb4HBvfzOnX3OwEOReA5UXN2JZsiO9",
-	"Re3qC9SixjDLxpSaH2MTj0WrU+g6CnUDQwJjJkxpymOwtLxEHmORpmLmIj3aNOlVm7PAseEGlUq1/o0z",
-	"+2xQK3bWnxK+5ciN7TTgVd9J6CTf6PxkStMU+CTg14z9T2HNPerZQCC1mSHJcMkwA7XwN9zyWX/vwUFE",
-	"cip1OicZVZfW21EpYn//8ODR3v6vfvWrB79+2AvSqAKeDNF4PHRhPR3kjsaW/WIbG20ZugW61+N3JYxq",
-	"BslHe/vk/sEhsfutcZz7GzIcO3jLev8Ako03VS8X8WQzH0Rr9MeDkDNn9XnhWKGtnVKlZkImJyjObro/",
-	"G4E6zN0gi9rY4forg8Os8+trdbul9SyMHwSAkaWWSXwKbDLVq7hcq+7fpF+khiOi6SVwcjFHMc+5qbRA",
-	"l6MzVSqRFmgTq0l8Nh67F9lRgjJvxUSb8z4Fya6oZlegCJVAMppg4JibzcZH51RP6/O58DuG0qIEmhhm",
-	"OkbrcHByPS2yC05ZOixkwG91NhVS76TsChLy/u1Lb6M9GAxI/pGULweNepsM6DTvpNwy2cpA04RqSsyI",
-	"RtWMCNUkE0qT/cHBQ5J/3A5OO2OJtf6t4YdIVSuse6cp1Ybv11UXyhMp8EUmzOU0g4sgVE8F4/q7rrEz",
-	"TQj9KeWTiKRUfzDTbBA7U+lrlm1WH9ZFyeBybyw8xkdphty7b5+fkEcHh78uwxwSERcZcN3vLUvGmrI0",
-	"pGtRTWbANZlJwSdWdzdXcmTtHyQHqSwRLt/qmCqwPOazUNKAHa9KNfBrRsG6k1BaM7IHbBSMW8kmLDEs",
-	"EnhADMAHhiHfhxngn3bcDb3z4qknM/dOcLw2NmTG+u27d6fEPrAYqVrjqprpFFpInqgiyygCGVdiWK35",
-	"28E0uCKPposu3fdvXxAJY5DAYyCcZgzRYGnQiEB/0iejqda5OtrdVRmV+i+8f1XGH6vd6nhH/V5HArD7",
-	"XM08Kp/igqaNF0eb1HktfYCpPKXzYWuk2HqR/r0CaQX6tGavWfVGaddpF3vfgmKJeYkIns6jUvYNI7NY",
-	"74B9K6z3tVAg/WYXME3T8Rin63eLM8Zpa7te621z5/o+936HlbJWxnj9270lFrdwdDXR6eH6aJPNz+pz",
-	"aEd483YKAF3pHW/ceEtBkitfra+gBq87DVFsLOJGo32bAG7c04eDQeBylgU3inCArb8SEohfAMmojqeQ",
-	"ED2l1n1wOBgQ5e7S5ViiOwopbjvNFk4YZoM1O0vrj8NVSQnNh6yXafmhtFAux2UZXO02GxeIueK3dl4c",
-	"i8Imwyx4JexK1BEx2gQmXtlAARW+aQUf4nUQXDkqIlcb3SKLWpgDTPv5tuhci0HOHbSfJQWkTY/o5BQ0",
-	"zy6O2b6LNjvfCtR09/cq3Ks/0oZ5d4Tgt4LD6wyQac2Hs9GVsRKr0WOyKde1aBqQvSXVzPoJSq/AYc0n",
-	"sBciOgkxsKsNpTMJeToPC9UWT+4pr/zioy2i/hdT9JKBtYond9jePNgS4M19N9dSHVk7jZ1pqlXYwn8R",
-	"xv+xFFmn0JnNPAS15bwVs2DyiOgwbdCV4BaNQ0RmX2vgYRawzHWuJsMKLzso/JcQBmAGCaN8OBVFSNd9",
-	"hb+WcQT4FDoqCR50rokWC8asDmvpmCG4HAtrEWioplQGJPqBWczeMaEXCjV+pqcCkzv98lTH9XkkDtsD",
-	"PVJ3MBsZoNeGq70bPnM1fWqdvsvnnefDWpzCDcj3US+vGa1WEoN/DtH+suXgClRzvoDt2KFry2roWrXh",
-	"V8PuWi7tJnQXDPc/ErAX/RX+h7btXy+I90IkLZKFSFOaKxi2cY6EatoO509tJppGbhwTkul5S7DsNW7Q",
-	"0qq0/EsL4rYgoTfbIHjcXptrusH42rdAE8ZBhVIEpxBfbpAzgQkPgetqOZ7V2/uLWomCrgGukV9XeDfo",
-	"yb+ey++OYwpahfo4hly7vKNuqEeTRLojXCnCXycWIGQjNb/Z25cmRFyBzR5E+1rTRfyPr3f2H+zt7QwG",
-	"g4P90MpvI7DA+tudeBIoc2MrmNinlKvBYqPvJcUKM2iomFJMg8LrnLWYKjYLQuiqb5SxZdfQJtr0CBTd",
-	"1XQYC65cmYuAQl4KdSEzP2Z7yHuK2Me8gRxTtrAmyZ5BicOwIcAJHxthtRSFX89qcys+9tTFhV433MPw",
-	"XZts0Rna79wLZSTiah4cDiBpKjMljtQiSxbPrqbylEteCDnxoKsTQzsPsiUpFlI6H+/882Dn0XDnw6eH",
-	"0YODcFKne/06Uk/FsepxFMEA7OtysAU+0cTp05QyTjR81Mfkt+9evbRJvViKZSkebTGjMrTITYnbAq1B",
-	"4c0Fvs9TQRPy4qlTek7fnL0ju1d7uwX+oMjW787evCaquMiYTbhCh8J2w+l3jTOtRdPWvbN7nXhKAmNa",
-	"pLp3pGUBS8WL6LyWK0UuwKVBW7NCOieCxy484QqSfyB1tmOOh1ep010SpcMk1k4FpzQUgLWZ7t4W1xf1",
-	"OHzUw7iQKpT9eUqVIlSRkX2gSsg3b5GcTqDULF0EfkqV/aHfUfNv3/dZQDwrlUYrjOCfjA9zKSZItubT",
-	"WAydm7apXka9OBXKfWemcn+KHHhLcId3wT0ufRkbxQT7l2qxJVcsgaFZI/JcPmao0yVM5QUaSyTVLXUs",
-	"hG5xdNvyVWSrPvp25DAa03S33PjbmBNOsWiCtwbY5/DmDPKX5dtvY8vfwrnTuB3hnRezOnAL/17Uw4JP",
-	"IEtz25AmGeMOdujIwd/wy+BRLtzGK2zW3Qri1EzAK5l/lVuMcKAqxPXfcCCYT+mjL0hMOYqx1u/LJ4aj",
-	"tdg2zZDOPLSMHYpmGGT+Bwaa0wxaUrRl0YS8EZ4lS5qFk4ZO8/MW7tzVhTFchEpQelgZRbvUVVpEDG9H",
-	"xcWUwKpvMYw0eLJv/IpXhwx0LQR2ffWkWbhqjVl5yZ48dJJYtegOe76WpLM5VILn1XGJNxGjvnjS17cu",
-	"1PPJl+0L19D9MOPYCGlf4GKoC8qN8YI7yNT1jFvmtt7MfgQfdYv5qIvtqOdGiMqZb9BKhAErdxQkRC/S",
-	"hoG7pqDeaAjRdUN5OoTrlI+XkTvlvtZG7iCoT/CZL+E0mwWAf1mAz/WjqqtTKC/EL5Q/6ifVXk2xb3Sg",
-	"/ZZ6igsnWjvMWrQ3rrv1/G6CC1ua+0KafSkmbFOB+gti7OvQ3wQDO4C8dYs3F+O2Aee5KwIJuS7esfgS",
-	"9A3JXxRzk5Kh1Raa2NnmRSmVWjN2auulBEBW2DK6MBTjsMwsJJswTtOqeooRyiJb7gjtsoID1v/1iqRR",
-	"kplWpBw7HD2tYpr6yLTlhZX5WMNMXIXC156j9lbOcWQWhIZhM3VpkaA8IeVQ7i9bM9dvaw6abGlZAMlE",
-	"hhGmtpCWVRn/bKPZjgklagaQkzHjTE1BEUrMwoieUk0oJ6LQdGKUCw1SFkYb3w6bo6dlPfPl34yikRQw",
-	"tAr96mecKr/OSByy8nqXRjcjybJXuU2ZdSPX5fWlPS1voMLQEjjLGL86t90S2w0ZJsqFKk2lDVJxsfHW",
-	"UlGt26KHOWVJuRrjpZdReTmsNoQfSyR1mo1V4qdWoyw4/hG6Jm3mXAfb49ai3XEbA9fxRbTF+Zj2ZiTG",
-	"jVkgF1nOdbkK2bIgNRykHCMiTSBuL5hm9gcbWYjq8VFmPjzM7Yi4IkB+CdsRwVNngpuvKgzYjkpLkj92",
-	"t0J36hExB2rNS964ZIT+bhYlu7zlpbuRKjan64ZXBWB4Ltlytl1bf+7IsiNO0xZe1GaBKRG7LDVQw2Au",
-	"9JAOXc4DGhlVgQXIbf0ppBF6UahmCcC6pjTcxLwU0rXbjWaWE4StxBguqzpEJNSY5QL+4OiK5AbkNoHF",
-	"FQSaTUUKBmOK+m1XrWszqdLOc2aTXDoYqrtFlbn9t4PNT3gj3u66nNMWrlj6JS3ulsqDMgjtmq/4wMZw",
-	"ft7NJ9GvNlmtEaeuo01v5p92t+fKYO2NDup6blhX03V95cl1GfllcdjqzvRbXKuFN127Aawtr/aqQG7l",
-	"NVlG2VgLOfS67mqMXv51gxMfS5ENrwd3f6+FuOoN1E9Ac5uDWwMgQfCLS+CnlMkww1Bq2B4M6AsFMN7e",
-	"hargmqU2QRqHsxVKXFcV1RbCsBAeFI7zGi7mrzwBKltyCoye27mc59JNVYNDY+4GCBbX7SYNAd1KfdeL",
-	"nXLtU5Y2zzI6gd0/5zAx1zl+yHn19wwu8vLDFFgcTjxnPxjG47KQq/I4h7/ef/jgYLCRV6yx0MbQ7SA5",
-	"S0W4huvGlTdqzWuuH7qYgZ6KRvrK6ft3YfzC5bfxlU75KtUQPmnFTV9tplGbIwhFa3O9jjaARWzjQjI9",
-	"PzME4QJHLUmVfz33wP/d9+96UaBYd53IMZpCsQnfYbxPntF4Skonmu3NFhklwTAHFYsclI10YoogSYJz",
-	"+YoUlFXRMzo/5zFNU8L0MZosMpYkKcyoBAJ8LGTsHzXD27p1dixzu9m9lDufap3bxkHMeU2a23lC40uw",
-	"6cNmHWcZlZr8Y/G3//g3PiGvGZ+SmGn2A/CdMUByQeNLQvO8T6o0Vxd/4VOLUZ+zmkvKxmC91fSc21r3",
-	"lCdmHiaJj3A5JkCxQ5gtWKuIFIWGxJanQz0wFxwL5zsBK/LF/C7maEFxJl7bX47xc06JL/UdmfmiZiBI",
-	"1Fot/5yfc5sRb3vCMSxWXqbuj9oaOY3KbH6yZdksGbliAKPtPvlDlUlv8/Dx2M55sGMfodoul/Gywx8C",
-	"2zYnJDGVRtLkZFTPcx8RSzzH5C+F0GBkVDR6zUVxzh1kaZlzjgiTshi4QuZqjZA9wzckA+0FeRt/3Atg",
-	"xHOPCY9PX9TsHUe9QX+vP0DZLwdOc9Y76t3vD/quFdEUiW03gatdW6nLJtoivytJxhB27yVT+ilcndqn",
-	"zMuSZqCR1f3pU89cxT2svOtLZx+V0c4Vs7ExQ7UOkBvVBPv8YaEn5P5gsKKx14YNvXyMe0vrRF/I7HPU",
-	"O7DThkYrl7db61eJrxysf6XsBogLcGFW615yNR1qXLR39KcPUU95dcxWqcCIIhHTFEu3KU15ssM48RKt",
-	"q1dh67tZLhoRkSagNBkzqdA4cGXeiy9dEv3zk1fDZ6+fnr558frdb3BAxq2aRSfKVRjsfTALQ/RS2Vrc",
-	"Oss6IpYvGNUJse7v3y0ieXdyCx45S9FPEpPM+s9enSEyITowfrmIQjbPKSIcZq3I04ImU6yW/UMrmnwH",
-	"2hXUvsXjczOE2h6m7Ar6KwH0kl0BB+U667kCSObSKnK8ZhXIKxce5rdfRfc4KGDmRB0IzVXsDwb2IrF3",
-	"VQI58ATNITZ6TUXkcHCfbJURaWPK0Ehicyq2bYvVGbPRS0sArpJFbhHG1SQBMJsf50gdh4P7dzPl4zoY",
-	"F5pZ3lRDyhVYU67tiLwSfCKePkFkObtfW0Irulzt7aKrfBclMQZq9xNLPqMkXgRo6LTQj31wWIjTGpmg",
-	"YrSuT0Abl+1of/1QekGeuHSwGznSekvEz02lxiz08y0isI9dDLN4Z56kCvukQnJ9Vr+3/pVGn1p86f76",
-	"l6rOyF98QVSq2p98zMbnBnbbQBciJHpNaAzYbsiCaAuPAJQXsY1e4BibeZjF1GkQvmds4+aIqaapmBSw",
-	"SArOVIjEEIsEVpLDSWVXXE8QzhZ5PZJompFviyyabbjumDCqrkotDcjd79+Io5U4Shh1QnVXFF/tfpoD",
-	"lZ9bxQYDfPMcwV5TLJ56Lduq6srcgEapRNOJERteCZ7Q+c5zia0BZgCXaDPxarwi6BAyj2Z98hgr1p9z",
-	"Li5EMifANUhIyJSam9TOu2WuNKeWksF2H3M/Rs/e0cmITMyVy7gWZPRivPOK6ng68tYPzI+w9fGtlrws",
-	"EzoQ3KpUWGsW0ILaBgL3FG4WI80Te7DJkghh9tyceVE9+fxVk8Rhlzfqrclvn4xqrnlPEFGjA4aVvm2f",
-	"CEcH4zF+mdFL2CnyejMLtJfRsk1LRYMp8ITK3ofPXa4K11xhpY5qTdr7e41y9Pt1335l5P4Q+SssVDAS",
-	"sS0rlCYpg3qjGdzkBfhOIfaWtQZAcsnFjNtSheYpTGpoZjjg9y5n4vic0xC47LRjapuHVA0++uRpySxo",
-	"imoNUaCxgKyRryWYEyo0JP0a3Z/zUnPB3heYBoVZyFvnvavBec/pmbg3fNRzmDno7WNysLdv9SMlMhDc",
-	"99ZIKoAoxuMgLzkt6rwkdMKWiqsz9qvubuRqsUXcvBiw1LHjjiWBjhyzLgj8rLjkwd5+Z273VfLUt6VA",
-	"UrvZyFZdALDUW8oMaMAvFHYfyY7DcvxhiyRfstZV0s2u/dvwus+WEaZgPdpNQn6K3/+27Bd0p6T8jZ5u",
-	"h542tXv+DAgQY4Qp3rFIY1+dTBIFZ3HVytpnWWpCcPB5x/6xX/0RchVXMlDbzf2zubjLTnnf7u1v9/Ym",
-	"bONxkjieoYXjGFHdwMA02TIitAtrI9R21LRvTIG0tuPDlIWk073Na91/1a7r+bDK+7fcNPhW1fmWHsVt",
-	"rl+KsQ2NTfV/2Qp346Q8gMrUFyat2pZAymwYrm0oTCwmND3LdXxqgHg1Un1iyeddWTa1ECqAWeiBqS/1",
-	"Jpwe7Xlh97tIhPvLGvw/FlBAcmyotgxiJgp4glH5TQN4/2sWub5CRD0DnmBP1SUSJnRCGY8IFzNnEGFa",
-	"eUxVRIKC7rjpqjHt+GIPq2MdFrLvb9fXGige0MLnysX3f8IG9kYa8QIyWFOZO6tyu53s7EsHvPvJ2+k/",
-	"735ycf8dlNLFwgtLJ38Qal+BN+9XTfp3pAvxtafWyYtXufxuxJMXtfgKfQWXDTShw031nhBC3bxSEqyS",
-	"cseayVLNktVc7JftWMR7D0OaPbLf82HBLu2MoQXPYCgqCrwK5Z1SDb7iJ0YLEVmkoIiia32SLgZl5e33",
-	"2D906wEaqy47v9TI+uhs7PKLp/0bDpl7VktDswHimLUGqtFVYwVECz3dTX2JBy/mLt4POWY6oXiN/Vh8",
-	"Z/eJtNm7CaR07gO9OaHECDlCUjknqYgvydbB/iMrA41qAU6j7eUQsVrJidvhNLUJ7pi/VBlJAZQ5YxMO",
-	"CWH8btnK/qP1L70T4hXlczeX+nEE8SbzweZXLgHD4pWv94FI6Itl1HHfbHwZ7YW99cLqnW12fUt42Oyk",
-	"3QkVA6KbQxtR6DvFmx9XEbturcFFke9KXNpO9srWGCuzdFy+m41TP7YIVu9eHllO66LZ2xqSr8A8ofN2",
-	"dltropzRObkAMpNMa+DmXqV8TgpV0JSMhczI1qjeUngUkZFtqXz/4NB9rn/c7pPHtpQBU+cc+wGSQ5Ix",
-	"XmhQSDnUVrQ+JFoyUH3yWKEXHlXZsqQoFip0K3TWA/N1LESaiBlHa6AWgoixBn7O0bUgePmKkPYT6JmQ",
-	"l8TV8Y18fDEJ3xUhh7pD4zc6vyUirfV+7kSh+zc5c9XTuy3YzZzkjCrXCe2a9P8TvQKs3UVwmylZXgYI",
-	"k4u5TSMQhNZjTTJxwVKPhuspdPeqbKMdvh9sm+1bxT7XyfubpPITRdNnH214kE20fHVm8RMZqYGxOia2",
-	"ioDyiY94sd1ThMY2/lFwl+Li001Xo627uVaZrPEBPGF1W8p8s4XG14S8r2HmIP8zl5fCWEiboo1PqYIZ",
-	"ySmTxy6rCMx9grF8Xrhx0XjtyFdFxK9UzU+qx+4gSHyVel6qwg393DZ8/goODLX6Kpi95Ayu2LTR7J1T",
-	"YTYVpcrP9BptP5i40JYL9+MmLvzICQT9n4iDqoE2bzh0je73PaW9L2GhmwBWNqcpSaimZAvzYSOM342c",
-	"1qMirzWpbcIUAUkVlKnsx4vXmbcMKk3n0TmnXPB5xhQkfWKVeXffKYze9YU0DUlSTlB9I4wrDTQJ6QHW",
-	"9fGqm7fDPpz8chzspbq8oABbQLQIHg1Wb79C50cbswgB/waT58sKNuEACvtz/xdtz8AWAiibGz2oUBhb",
-	"U0ImfJo45PJ52nq4r27L2dPsLH/H4uEaVHKNGhdQ6ptVrSsWnlhB0xU7xiuDCGmEyjFII2X57pNhlCxv",
-	"p113zex+Qkm1g+f71dx1H+1yCTwXciK0Bv7L5hlnWuTOYmmL7zDl7vc+ec9t+o5Vl7CsjvPWGd6i7pU/",
-	"ON2CCz1d0BEWQ1qWBMlADiHOfk9hGREJE6a0q6uE02Fh2GXp88sqwTzcyCHewLNbYI4LrWDvmj1WXXxb",
-	"OKSzemNJ7QnGcN5xku3Pw/lgQVcnOdTGLTGiCd1eRRhPW1rdrdpuzfH2d6P1oV3fUCU6DKb0CoiCK5A0",
-	"7RBglsEufPRFt4Pi3TP8+XYlvKdUUztPK95RTRdiwU/szDtPmcqFYr6g5rrQ8F8ozqFRAXm0c3pJxLpL",
-	"gFwReiEKW8WpKUNiUvbvzt68Xndf1xsUBFmnlQxOa/0vboN7uuHtZNd2q9rXv/baAT8uUn4BJj4mCpX+",
-	"DNAhaAUI5SK7sZ+jO8ZjJ3F4UwNaB1TN570CJ22+9u6FKHhCV1omvwN9ig8/qZ7diNVNQPz9ZnjqZpqf",
-	"iDS1TRxCbO85UI3xNtYdWhUP7V8ynozIb8jIhViNXEGmUSwSGEVkZAQj//8h8NG2uVFGrkEcjBYZKY2n",
-	"sGPYqRTpahYadczAueGyYG6fygcZEb8Vgwe27qNiWZ6yMXOlwrwKsvX2+Qn59aODB+Q7EIaTNTJMXEX7",
-	"RazJaN5a6uKlmJEfhMgUmbArIHFamJtcka36Ablvj4jhOeYgEDtH2xGZssnUvV9Vyce/MwXpFXrdNcmE",
-	"0uf8cDAgY4cEffKcpTgRFgX9SGNtJQbBuFbH+He5lhEmoY92R1imeOSKadg68JngeqrIlgI450+f/eHZ",
-	"yzenz96e9bMkIue907I45nlvu09cnF9ZSgNrQDKOCfWvBQdfTUMLMgFNKLk/OGipo2FHfkXz3ho9wIjm",
-	"fBKZ/1EdGcndfKIfX1JNtr7/7uzhwXapByxU7ru4EB9X6gFVse29wYP+o2h/0H8Y7Q1+3b8f7e/195pd",
-	"EPYGoXY64ZqB5kQ7pj7u1xIfV2U9LsxQL1Ae0mseHHRebNm/8UsHqmKQgyPtPQiOtBhe6Ar8CY5NT8eV",
-	"XGzI1znwiWYZtJ47ontjFY1qyr3Nl3EBYyFh03UguW26jrYM0oq+2uC7P/jiLPHN7y5Lx+5uWn2BGc5d",
-	"8q9bv3Luh0S518Iw08TeC4gmVe0PGzdz28u6hgD5I/uRTssuND6cmxKUo4zucCE+olJQ3jXlHXS9q9bN",
-	"0sEhaZf11vdxugGn5I9YxrWxmdaawHgOVwxm10fTzz9RR2ZeR0KydTA4sHV3GFYM50K7J7rgmNJUq1aB",
-	"7hRkmZzgUxaMMOXd78InK2CFEgxnHJl/UeoZaTEiW4wbcmBXEJH6PRER6kW5+w8e4PvbfTLyJW2dXFa5",
-	"R8taty6kUhrFKKolSozZBBUCPRWqqm9uHme6f85H9rb5TayuRiidqipgU4oZdog/OfuDr89kEcr8slJk",
-	"O0PodaqcbMCykuK6XodLpb5vY9SL1RlaZc81Ly1V0k4pi33oPJlbY32CkmJ6f7bts/2M7mOsrkIT3D5b",
-	"whN34TO2KfCuWctqPhMFOqVLMcN+VJcwd0inSQpUaQwusmj/paztp3a7ekEzavQnMEqd4I5rZJAwyssi",
-	"aFNRSHTQuBdsqPYVSDoxPEIvuF0WmaDjLisjs17N37qnOtF52SGpa0Rgs61PeNCUZayFQPYHUa1ry2Bt",
-	"w5YWbcX2JLs9YXrTOEkDFWwHFywanZvjFeMqk+ubNXLjIJd3zegWMfPhc6pZQr5OP55e0GEZTtGYCTIz",
-	"woAWWEjBdbM8Oufn/FdklBWpZjmVetcw/Z2Eajo6slUCNLrEEyMDmElGZMvIyREZuTZqPC/0CFmlKDQZ",
-	"2XFH2+T5i7dn7yJfBQ3OOcG52UccVPlR8fmRbRniDf3YGkkd48oWkXV0tDgzChZ+XtvMhhRVM08r/Sx2",
-	"9BxhI5XTqeCYeKjl/MjChXIyepFAlgtt7tCd38N8ZEuzokxiroWyIqyVUnygowRdSF6XX3CZ53xrf7Bn",
-	"C89jXLRlmPuDgTUczKhMVETgCrgVF81qsAK0lGitEzwupASu0/n2cTV6dUGd84SNxyDtInyHGkoO9vf7",
-	"5MUYqxIZwhxTliqSsWTmCtvY/BXz8OHgfiCDxdbAFOVG4CMCd8t1Qi1LWGLVIzTySZuY75NsnI9mJuyF",
-	"sH1kQU3KgpZ+J7atDY2nFi+PvBRK9g7JqycR+d3ps+8icvr6u4h8DxenRtj97bMXJ2QrgZgltYp7BPta",
-	"bZdiLDkckAwmNGcfIVX9c/69R1Tf2mcU1c4GZ7+nyLN/evGcfHd6RryXDlsWKEhs1d7y5b4ShYxhRJSh",
-	"LSW2Q2KpLWncpgUu8lBzrmguNrhJJsDNUKBswx0jmXj9gpL37188NQtjCdB0G09LYuarqlcN1za0Mmyz",
-	"aWJ658z8xzv/bJvKD/tH2Mlqb/9hW57+7QTslxwAeWyAf1l5OBaJ69xc9Wl2K3jnmoAuLgJ5drXrZpt4",
-	"gx+NvqOlIH/BOMWre3Vv34xx92FvuQ9ptcalfGa/Xe/djEqWa6mxv7anf9lO2m5iuWnZHRcvaDUkPHZc",
-	"AmsOO2y3fcEdw7F8qMYLsca2619mCdn3ifgc9fatNHHLi35XekZc83YrMn/lItDB3v0Narsd7B1u8vT+",
-	"fpctuJ4wXsD6OoUyl7znD9hcX3tGnHlQp74lYaypzexyoNK2km1Val7jIxspNrdVumVR1aG6o0FDFOZY",
-	"atrPo7rys/Oo0llsXuOKObFr5rXm3HvYmBQ/Ls56m5qSPci2fB77KxE5NIR7KmvS/TfVaWMqfVODp++W",
-	"gPdDaRh1cumekQojQ8BjkaZi5lM1zEu+N/uCiaKVqn1zodY8g/kG9v8vaC9UdbW+AxPA6huwT15o1aWV",
-	"hW+4f0/Zrha2VfI166d+qwC4AaVwqM6gYWvYEtIRBSTbFXMqywFq1yTcli3pfvlhdUp7vqq9ksSJ4GMm",
-	"swhjYQptZzH6D2qXyC/HQpJfW8dGWV7TmhkLRJ46mlFlM5exHb9art3zONZv+I9AoNFPrwizb6X7uOY6",
-	"/xqUhZrcXaHDF/GRn0+990GHCgSG4lJme1bfdqXn6xpD7SXhy60c2Ui6BIaMj0VEYsszyFacCoW2H888",
-	"tiQYlmG+MjykO5+yDHBVBs97bp/5Cu72lhASuz6UYr5dj5uqe1rkFQBLxa/V5B6KHn/+FePH82+4cW3c",
-	"sLDDwquVukG2JqBRPnI5Ltt1lUK55um0VC7W8CJb13M3l3DFYLayhR3Nc+wVr+oW/TIUsOaesOWzdU1I",
-	"t7lRrpS9bXWFPxcp+Cb/CZxzpq33FksXoegngSrB2/ti9cljG2BFRKHN9M3O7OZJA6pYUKVpSmbUkMU5",
-	"L50WoU5UFhSu4uk3y8hP1zLijvCpQ7z2pD37+/WrhF3H+nijTeYFmYkiTVyxk8p86Iv2VdVStP0CaeYf",
-	"yIkrsBTITw3UxcDElJVGRaxXcZupcLZC6arSsq5WRqN0jS+A+QtqHNFMO2pJcK4XFzmutQa2RUUUNPKO",
-	"7G/3Gjq4xYh6LEDIH1lhxS2VrLXTdNMU92526hAe2uV89Q6ZTXW2rx+jXUdf6lLofLkW8tg8rFw5OSwT",
-	"KkUKyxjv68259D1v2WU+BDaE+nXeuNZCezf8cQ1v/CaJfxGSvcHKbzX8IltBzil4Om9gz71m38Ua77xN",
-	"he29AunVtZUlbW6dS/84NW02oIifjTnu6yeip7aKGRGSAMe/DA3Z08ACD9is2FVftPnOaF9nmmwpNuEK",
-	"1boy9VkUensFc3ZW+Vbt9gzklY/syqvWyCQHueMI+y8FFKDIlg3Npvibo+vtiChhVqY05kBQpclUzLCN",
-	"Q0b5/Jx7RyFGkxiV1ezLfnlPOZ+Bbdxu9WKcjGQiA6z6hsZm3G9xkTHcclQFtuWFmp5z1KI1pKnTzh3H",
-	"qa6yrQuhp94JWcawlYsQhb4QH7f75CQVWKwOI7z+DLGBg4PfOU+BXkG1xL5L3VUjdJoYkNjg5yotxKbV",
-	"4tORK6mZUDW9EFQGy9UZ2f6dO64fL9o6mE765fp7KCO0YxealhENnJOiOaJ79UKIFChvf9d3Ex5aG057",
-	"ZiZWke6+JmXNkKFUDj9lLZ2j9pWNOTbHLplAxtI9g2RFfPxhPT5+/wbj45eObi961B6aeFslfZFY1gfK",
-	"l57Jb9Eet1G2w0gTDsS24D9NU4w2cPcHU9Y4w/iEbFXDuc4CVj9RAC6U1l0s9SvN32GLl9pancMiyM8k",
-	"JsRtpkWcsyDpHBPyLRDkKyMio1o5aaiMAhkXaVqFgmwZPi05TTEZFcUjTC9NINmOSNUfv+zXYUSZ2HWN",
-	"7UhM62NH3rkSUWCk17GQsfNn2FHuYSlfDSSj8ZRxOLKyrS3UZ1iDzbFwDyXC2l/tcl06xeDROec0K8tR",
-	"aeoCVFC2W9hXVYcEE/fnorAdYBWd+WokFu+PCPXgtWWFknN+MSdKZGDEWkgVuCoAZbuRvaCLBINZ7pyv",
-	"/ARDWSyMfpxAli6s8lsgy9ceyHLXnHmBI3+PXYgcthwZDR1yHRmGJHVEHMm46BiXgBs5vTEiWlKuxiAj",
-	"klF5OTSLTuGj+1T6pyPPyiMyZQlEpODThR6jS+zapda1c+jHjoFRbNlgi6K9f/vymJy+f+dznjD9CpO4",
-	"iEb9favUqSfsCrgrAaC2vZN7BB9zJkENqR5FRuUGjkmAlkenwnD+kV3akCUjZL4+WRDz7VB/t62wFr3j",
-	"7jqJpxBfusQ+zHU75zZnhmwp9oO7A+Y5WA3e3I82C82Or2sRapjSp/rkPcdkMrM8VU+ca08fe487uCVL",
-	"oB18o/Ynezc8+VkqWtmiAdMvOJHmJ1XKc7Fworp0BiZziIakXWqukW2QDInSkrLJFH90ZOUzVrcc3Vh6",
-	"PS7tZvfcFWm/324JpsE9GQK2IlAhUyOnaJ0f7e6mIqbpVCh99HDwcNAzi3YjLBXPM1wH271JoAmzfyIr",
-	"yCE2xA7puF+z/XjaVb3lil1VNxmj7eRSXKSQVRUCfQfWeltULLPXbxjBXARAqCCYPSqFFSeJ7zRJXS6p",
-	"62ZHm33IfI+nY+c/ca+E21Oe8ydCT312mznVqZB6J8USMOYeUspV/N2i5Hffv4vI6LGjLATKEXmCiEX6",
-	"/f5o2y2l2eEH987UOZdCU9vUx+nfhYJj3+wHw6m4zwjcQW7aHEdit0Rrkrb2TmeYtjzW15Ur9DQAyWBr",
-	"Aqzzaavs48p9fV8/lKvnuTzaQsOQLY/GUcNBpWzgqjNBRO7L7X7Dqjoerzr3e/XsF49ezirtk7Z5Qsrs",
-	"5WpoTzbLg7/xtmrccs1Ggr0Q/XzUW8zddKysBWKxrFQCa3N6ASIMfldNaSpShsH+iBfhMYm6ZHlEZlMW",
-	"Ty3YbBF2IRUWCyZFbphL4uLuSkpKgSdUrp4/o7mtaOEKF5UZERj9Z3RApjSLLXiq0q198lqUHdDIG57O",
-	"qyGw7KVQRoyoHRcXfEcBV0xj1n/FKWaucpKPgp5IgMTsx64QTzJyPIRqwoVnk0ZyiwjNc6Dy+JzzsoV1",
-	"Le0G8YbpeeR4hJBkSZnvEy+4xSKDZYdMIuLCPlinLFfTJYBQBhiuXFQCVwaG8SXZGp29Ohuevn3zhxdP",
-	"n739jWL8crR9TA4GB7aQ1Iyp+uElcNX7/OHz/wsAAP//7/FplJkXAQA=",
+	"H4sIAAAAAAAC/+y93XIbOdYg+CoIbkeY/DpFUbLssqXomFBZdrW7bZfasruqp+QlIeYhiVISyAaQolj+",
+	"9Awb8wB7MfHd7dXcbWzPxVz0xPce/SYbOADyh0SSSVpSuapcFy6RzMTPwfnH+fnYGoppKjhwrVqHH1sT",
+	"oDFI/PMtaDk/HmmQ5lMMaihZqpngrcPWGQwFjxXRgswo0+QCRkIC0XLO+JjQMWW824paajiBKTWvTxln",
+	"02zaOuxFLT1PoXXYYlzDGGTr5uYmaqVU0iloN/W3KfCHe3svhJxSvTz74Ecl+IAISQbX02RgZmLm+5Tq",
+	"SStqcTo144/s21FLwt8zJiFuHWqZQXlVKdUapHn1/2ybMf/9epp0ftfKl6i0ZHzcMgt0S/pTJpmK2dCu",
+	"ZHFh3+IfNDkkesIUAR6ngnFNFMgrUERwID+WBojI4O8Z5WPO+KQ7FlfdK15s5u8ZyHmxm/J7fRZXgUuv",
+	"XwEf60nrcK/XW179jYGBSgVXgOD9msZv4e8ZKITtUHANHP+kaZqwITVz7KZSXCQw/b2Bi/mtmO53Ekat",
+	"w9b/sVugzq79Ve2e2rfspFXgvJsAkXZawhSZ0sScEMTmHEeUJYpc0YTFOPsRGYCUQqoBSZjSisAVyDkR",
+	"oxHw2KDYiEESd1s3UeuZ4KOEDe99K8MJ5WMgQze9IjOmJ0SbXzIpwZy6phpwjc/NXu5zgcd8ToSegCQI",
+	"RtI+6PUictDbM/88NP8cmH8emX+eRuRgb9/8Y37YM9/tm4/7TyPyqNfr4A5eCHnB4hj4fe7ijI05xITx",
+	"iFxk2tKUFAmQKZ0TLjSJBX6JK3wj9AuR8fg+F/hGEJUNJ0SCEpkcAmkLiQszlI6oQJMEJK5XAVhQOk6y",
+	"DieWF8k0TNW61ZZHf6nNsnN+QKWkc2RmGq717vU0aQ6E8rDq+9evQtBwzxApMg2KUK5mHgEVYRwBojTl",
+	"MZXxA0UsfybtP519+4bg2iLDCr5//YpIIXTOATqH5KDXIxc0PueMp5lGHCZTppThBEKan8iApqx/CfMB",
+	"IjfJ+CUXM46clw3BPOV4D2I2EVcgcUEplZqDfKCIpBrOecKmTJM2EvMAReAOysBBx1DDQ6K0kHQMJOP0",
+	"irKEXiTQPecGyu+EeE353HFWda/8SAgypXxOjDybplodWbFc2QBRVmgbCbMo5ndyOR9agXt6t6QR4CLe",
+	"c5rpiZDsJ7hXsnttjz4icJ0awW5Ol3GUHmQoIQauGU0sW3hfnNO9MuAcUVD2SxILUMgaLFkcGV3JKkqE",
+	"GojWnBV5I/TEoPmMKidy4ts8wFSKISh13+D5DpJkx4p/y9sljDIFMWmPhCRwTadpAoSSNKGGeDOtWGw5",
+	"airFFeND5KU3XglCOByPgQ/nqNZJkYLUDBwRTqcZh/5QxLCssr0QkrgnyCmINIEHijwT0ynTGkAd4qRi",
+	"NGJDRhPyaCdmY6aJGau7rCdGLRavg4pd5svYPH3JrLwCblTjH/xSW1HLbZPRpBW1Ms0Spo0yaPaFR6L6",
+	"Q+BaQutDYBFGZexbUR3+7YrhrBbMrcPW+6/fnJDTyX/+j3/9z/+bj8nX//wPRp5N/vnf50FVuNCnf2ih",
+	"JurHLGZ2WysWJy5+hKE2C8j3X1lBdsHjnd7jx189NJsv1PIf6M5PvZ2nH9z/dz583IseP7z5XQj2bmQj",
+	"IhCB45hZdfy0hA8jmiiI1qBIeQFm9o+PwjPe/fmVVPt9o9pPGc9V/Wjl6W705sKpbnGgr5i1JqqAzVWW",
+	"RrqLo+CQxlLBORwrtJSvjQJI5fyZSBLIbbTqkkZAdSah+ar8oC/si8vL858LPHCPlpbxYR3I8deoWN2q",
+	"7fmVLO1tDGJqWHyICQoZM0513bks/+Hs58NWLDIjHvIF8Wx6YSRIHRw2/VzA7XWWaHYqkvl4A5CVtxaC",
+	"WhUQi2CxBL85ZddTbj3bDbLkhU3VklkNjjUGU44bFYiEZnpGNYxFGIssuFaRi3/7mXkWBT+NE2aYa0KV",
+	"Ku8gk2Oja0QtbjAtCQJ0LEWWVkUF4yNJlZbZEPcfeGlCeZxA3L+YL8v7Y04oshny8gTtjYE72oExSFDa",
+	"L6sBRIysOecUhdkEZK6OGB2HMFSri0UW+LIKFYrn3woak5hO6bj+nUWp/cf//B9k8q//+X/xMZn+6x//",
+	"ryb/+785CR4aIp3MFRvSZBkkb0GJ5MoomUazQR1TEWWwBTXPK6bYRQKHhHpVNZ0ILYgxxh2alVShCyES",
+	"oGgQKeCKaXYV0LregNGJ1cSYaMJahml2kbAhmdI0NNoCTiMihhUPizEVJFhCwvLaVlHAM4fvBcyloHE/",
+	"P6cFRQW1lL5RUR4+DSsMfuBtlJRbIqSSXnCwXqHYjpTMCZbmeXzQTHG5V5WnMUVwgFgtIH8DhF+DwXeN",
+	"urehj+WCYHuN7NkEhpfL6wDv/FqymidC6ohwwXfyfRIJVAluuC4nA3E5MKwHSSRogiVUG6Ts2/0t6Sxe",
+	"RHvimQo+FvGFAezDIOWIy4bH2cJnKwsIgsQSyVsD9zoBWzAcbxPVqhrFo80MuBoB9DU1b9A5+Y7KeK3Z",
+	"V+K/JQwO7faEavr8OhUygI2A30Pct5c8hcJJNexoNg2KwlSKEUuggfMBH0OyVMqYXI3x/sy+8JKPxFrU",
+	"L++hWFxp0hBQXlCWQPxGaDZyLpam5Fr93bv7Sgia36pFraEEuil04Qq47jMew/Uyeb4zYlooFFheJcIX",
+	"vHdXggHGA0XM8IZplQi0tDDrJKmOfZ71eg+HdgDCYvwIh/ZbP1o+uf01TPxK93PusvSzHb9vF9DAs1E8",
+	"XwVNVIC+MmcF6PVa/MZs9AWDJM5vDBYMWvPbMkC/MzrqIRlciHjeTYRFs25C9QCvHUHOu+jrNh+tf7D7",
+	"MoZpKpB57fwZ5gPS7QY57BSUMgrQWhjapRUvhLb2R6CJkdCL21Ka6qyi5ojL9caOeys4kUhYTOcnNGDY",
+	"GJpYIpJVHp9V7MNN9GfzaB27fZVxKskbmJG/AZWkvac0iem801j5f/evf/wvTd6Ms/k//x9O/vd/++d/",
+	"56Q9/ef/x8dkj+CPnbVc3G0S9xRSpldD8Tl3noZNdFgH5yqq/u1vf/vbzuvXOycnkeckc6ByQYvc6936",
+	"eSwqjJsol3cJ2m3Mg88VEtuA4M9uL1U0mdgfDwklKWWxtxjd16T9il6ITBJjtBEqdZfs7e13IgwggBgF",
+	"lbE1KZkBXAKPj4w5nwJXVAuJo86EvDRKf0zn51yMRuQChjRTQGg+yQiSxFusZpxkTiRY2j0iakbTFIx9",
+	"OO+L0WhhSGJGZJzAtQsdGAlJ6Dmf0kvoZ2nfPBrTeURoPiS+DjFpn0o2BfKacbMX+UCRGIbM6Bed7rmx",
+	"HDyLdMtEr1ixN6OOVJeGlFWZNqj6uuMwLCrEM+fNVaoS8w34Aa9AqmBAzTORca2s78U5JrS980cOcYS/",
+	"PH9Hx8YkOG9dWX3BDWe1hPNWWAmZu00tRSNV0Rcfi+xmi4WuwF0DrK3M++3AabnwDXLKl/bVx701egZO",
+	"FdrCK8rHmZPsHqWQZoEH8eOVUysCmulwmElqjKCGruRkUUutf5KPGz5pgzJqVCPrdPLa7JBOgYykmHZL",
+	"1BTDFRuin8fY/H24ZqP1GkiChkCCTji3gCCoHei2QZUqcAM6+kRweKCIf46A0mxKNRj2MwUtAb2VyxCc",
+	"0msbpbfXM/9FobC9BkeWD/O0PMTO094mp1ms5UllFPy4MEztEYQhPxaZLgXAbeSDMxjR1+ISeAj2zHBm",
+	"88gDRV48e00kjJnS9sqP4FuHhGmitEgVGYPWRjakmZrYE6n45p4+XuvBkjCSoCbFekoDPNrb3+zSrzpY",
+	"CHJvgMqLW/Es2ZHeonX1CWZRZZhlZ0rpHmOTG4vaS6FtDOoKhgTGjJnSlA/B0vISeYxEkoiZi/Sos6RX",
+	"bc4Cx4YbFCbV+jfO7LNBq9h5f3L45iNXtlOBV3knoZN0sWPHWkt2kWnY4Kouppr6y7EqPdpnImLBGRFz",
+	"UOacIqLhWkdEMT5O4IomGRglkQhJplmiWf5N8EDddP21J7vmdyFjkOFjLSD+MeBmxuWpTSMCc9D+1by+",
+	"RHRRy8UDziRqijZY+gank8zHB63xguaP5jiSH07pwRoYeohUIZdvdwlr8hW7CGma485NAKHsrpew6hLm",
+	"tfe1DS5rIY/QXru8Kwv2YmnPLHUEdSej9jovFc8SF71mo9eXlupCHPtcaGa1ncavuJDIRv6wwDtLc0fl",
+	"ta+FiBspAJPvX7/aFL09NGvx2k26sA3Ds5Yw3g15wtRQXEHwItwaI6CDyqU1D/Po/4Qqf68ak/Z3D58h",
+	"I+oEXWtDwTW1wezLvlk34Mak/9y9uAHRX8K870C1vMU/ihna4Bg5a9QYez1mA3C76y8PcuAV+63OWN7r",
+	"WjSK82MqnV2+5dVHtwRjK9SrEK4+tDi9UwNumsNWpTDMHf9Vr95E6/Rwd3fGLllX2J10hRzvfgPCiuX+",
+	"1X4IbcLyL5UizoaOjS69k8mkAdVX1mpfiion6AOXHODWHhfkyLgQC4/R6rVif9nK+eO7d6fEKh5hC3+1",
+	"AA7faJXfWb8VdMgv7kNtwb3qw/WDc67iWqeWLEOQrGct22i2QaGxIgRKUg19vHLopyD7U8adnhfSf67E",
+	"5UbLqQtLrbCY8ArW3tlUAbtdfGkO+kVhIYgWmCZC6IXwSS6OjZasuYcNIyG2CIOoPZfcAn9c9QXsReuc",
+	"Zg0hvx7Yf4aA8HWCJpCV6OKJhuHAgLSgjAYk6elocW9+lChfx4ptlLwM1aU+x3w2SGCK16eKpBIUcB0F",
+	"EmVQLT7KU1qsPkyoBDIwmt7AvGKTaHhMYJrqufnm+9evuuf8hGr3rNc7kIBK2Wq/73112OsRMRop0Nab",
+	"vADuOJagVCDbkSc4Ey0l0VwxmBExIkwrYhbr1SxzIGvVUjdTU8XXBh/1XWojcybK2tcWxMLa5+E6haFG",
+	"37k1H8PiyMfpNNppEkprPdblQLhUOhd/ROCaDnUenlgAW8x42I+37GUTjZ2mU4gZ7TvlIOBbdKvzUVBr",
+	"t+owYAF+hcqz39t/tLO3v9Pbe9d7eviwd9jrWZRsrTBcap0BuUHieOH9WU/Fjv7yZmf/kdlRr3cQ1NYK",
+	"P0wVvkbjI0KSYSIUxPVvmsWCCp+PJYoHiiSG8rU/LwlpMm90Xlka08XTWvvSTyz1R7Lm2UZWpfcmVba7",
+	"cLgLyLDoNQgwh4C5GkDOAARCPCDnVq0K3ypAEXk3tECjoSCrbexiJ0fW6B7rnFCtr0GxGPA+TUFEBrnL",
+	"5Ad7cWYWbm/NPgxsinWexokyyYLvgSL5i6pLrCjDp8lFps/5oHwwA0x+vQCSwEgTo+G0J8CHQDye2Lji",
+	"CyP8MCXUjRSDeVsRqvDJTlAyVRwli2rPhuJmMYm+8evum+oQD5sNUWgyG0+/IMYqVwcNB8BD2hJ4MKUs",
+	"2erNEZNK9+uU1bWvLxZC2AZ2GLG19QqCwvu7b86eHBimy3RmcwPL2LDfZFgno4PjCj7eeuCKRK/utsl2",
+	"8TYxEDm+/kUjetSkPxRcuaTSxXfKBTjMN/+O5lPnd01k/0KAeTM5gy+vV9i3seG9rn+LHsizwgO3eA+5",
+	"+m4hj/ZfDpiC+UzIWIViLaZTuqMgpcZaiyPyVwbarFkBWhbP+dgcZ01EoKYx1TSgk8gMbOR2SYKQCa3I",
+	"kJpo+g11vYZeseNkRueKDCTQxIjygc3xfXlChsJYRhd0eEmorrMjVyHWkopS1UlyKOVes/w0/JGtVQ68",
+	"i3QZS05gxDirCcfIYb31tdEGzuM1J7cagqWlNgVGPy62vgyXbWjZE15DWg7TsE6fTWiSAB9D0A1tf+rX",
+	"+NFsbQO1WWy8Z9XLdoE18Iy5/ry79/ggQjMymZMpVZc2gaswYH7/5ODp3v6//du/Pf7qSSto0ingcR/z",
+	"YfquUkGDUKrKlv1iKxutGTrIr3W6XQhHDqNSjsXTvX3y8OARsftdkK+bxFDYwWvW+1eQbLRpxOwinmyW",
+	"VlWb0P745ndN7mnK51UrOk+pUoaLPcNbgU33Z4sl9VM3yKKO8mh9FAyHWePX14arLq1nYfwgACZCi2US",
+	"nwAbT/SqwI3acOYq/SI1HBJNL4GTizmKK5d5pwVmUbrsCyWSDMP8S0FstjSbYaxY9+PDBv6IE5Dsimp2",
+	"5VyIUxpjLQw3my3llVI9Kc/nKorYqzIJNDZcc4QJL8HJ9SSbXnDKkrDP6WwipN5J2BXE5P3bVz7t5KDX",
+	"I+k1yV/urrjhajSg85PE+ZZJ24trYkY0vD0yasFUKE32ewdPSHodvsOdsdgmNKzhh2VfRxCtEqoN3y9H",
+	"Y1IeS4EvMoFSBy6CUD0VjOtvmpYDqELoh4SPI2PKfDDTbFAOoAhBtWyz+LAu8R+Xe2sZ/77wTChj9e2L",
+	"Z+TpwaOv8sztWAyzKXDdbS0H+2ln4y5e2lBNZsA1mUnBx/bKxsYVYUg3SUEqS4TLUt1e39XcByzUt7Pj",
+	"FVXx/JpRYW6kzpTyhgJh14zbYK2wxrBI4HWe3X4oncsM8P2Ok9A7L088mbl3upu4RRcuexeL75S4qmY6",
+	"gRqSJyqbTikCGVdiWK3528G02/xa/Zi8f/uSSBiBtJ4sOmWIBkuDRgS64y4ZTLRO1eHurppSqf/Ou1d5",
+	"SSW1WxzvYL214QjA7nM18yjSJBdMAesYrRFAW4U4MpUmdF5vh62PUnyvQNoYxaQUgr7qjTxUvV7tfYve",
+	"Tq4VETyZR7nuG0ZmsT6n9K2wCaWZAuk3u4Bpmo5GOF232R01Tlva9drLaHeu71OfSrVS15oyXv52b4nF",
+	"LRxdSXV6sv7mePOzugntCCVvo5o2KxN+KxJvqe7LylfLKyjB616rrlQWcasFjKoArsjpR71eQDjLjA99",
+	"aOJC5T0hgfgFkCnVwwnERE+ode886vWIcrJ02aFzT1WS6k6zhhOG2WApdLz2x/6qOmvVh2zi3PJDSaZ0",
+	"JQi4BK76MHRXW2bFb/W8GG9MAs4/uxJ1SIw1gbUkbe5zTWyV4H1/Obi8cjRErj4lfscDpv58a2yuxbpN",
+	"DayfJQNku0g5l+doA+SqY9bvoi51YQVqOvm9CvfKj9Rh3j0h+J3g8Drvd1JKS9tIZKzEagx52JTrWjQN",
+	"6N6S6uLW0MZVPVodY2XQbQjsakPtDG/+18QKLAYJhDx+n0rRSzkjRYksh+2L7nIH8Oq+q2spjqyexs40",
+	"1SqctHQRxv+RFNNG1QA2S3oqLeetmAXr4YkG0wazo9yicYjI7GsNPMwClrnO1bhf4GUDg78uewJvHHl/",
+	"IrKQrfsaf81To/EpzL0keNCpJlosOLMarKVh0dPlNByLQH01oTKg0ffMYvaOfITCjOmJwHq1fnmq4fo8",
+	"EtdFvFqkbuA2skkn+XCld8NnriYnEL5FpGnaL6Ve34J+H7XSktNqJTH45xDtL2sOzofibM127NClZVVs",
+	"rdLwq2G3VZZuFbqrr6vvC9iL9xX+h7rtb1eX6ELENZqFSBKaKujXcQ5/idw4wClQ7pMJyfS8pv7PFhI0",
+	"9yot/1KDuDVI6N02CB631+qabrFk0FugMeMucHfxTgmGlxuUgcMabgFxtVyix/v7S9XxG9fsify6wrvB",
+	"5OTtrvzuOU26VqkfDiHVrpRiM9QrxV6vVOG3SW8O+UjNb1b60rjUI2EibFxzNcb18d5efYzrXeRK2xRi",
+	"FgqTelc027BPKdcuxBYUkxSboaCjYkKxsiOKc1bjqtgsr7qpvZGXy9jCmqizIwJBVgGDPFfqQm5+LGDn",
+	"OmBgRw3rIMcqlJg/vWdQ4lHYEeCUj42wWorMr2e1uxUfO3Fx8NtmsBu+a+vHNYb2O/dCXlxlNQ8O58RX",
+	"jZkcR0rhzYtnVzJ58iUvZNF70JWJoZ4H2Sr7C1Vqj3f+a2/naX/nw8cn0eODcJ1a9/o2Wk/BsRbDYW+N",
+	"gy3wiSpOnyaUcUzwPyJ/fPf6la1TjN0llkpsLGZH9aLtnQnVgi4VCq8u8H2aCBqTlyfO6Dn99uwd2b3a",
+	"283wB+U64qjsAlvcCG7vLzqVS78tzrRUIKh8O7vXiKfEMKJZon3c5oJBR+el8o/kAlxlZ+tWSOYYSke8",
+	"mfJfSJntmOPhRTXoJrWfwyRWTwWnNBSAtZntXleqJGpxuNb9YSZVqKDtKVUYwj6wDxQ1xs1bJKVjyC1L",
+	"V1QMk8XND92Gln/9vs8C6lluNFplBP9kvJ9KMXbJDIyPRD/Piyibl1ErT0yR8CPmQ+CfIgVeE9zhr+CO",
+	"87uMjcoc5QnSRWzJFYuhb9Zo8wtHDG26mKnU5nJKqmtK8wtdc9HtMhza5dE7kcNorDzcduN3sMw1xTrw",
+	"3htgn0PJGeQvoXzLDT1/C+dOh/UI724xiwO38G9FLexhY/MWrXuYxlPGHezwIgd/wy+DR7kgjVf4rJv1",
+	"+Ci5gFcy/6JcMsKBqmDnRQ4ES8T66AsypBzVWHvvuyJ22Q7p3EPL2KHoFOtmFdHQ4VGyKuSN8ixZXO0F",
+	"03eWn/dwp67VheEiVILS/cIp2qRVzCJieD8qLiYHVnmLYaTBk/3Wr3h1yEDT3kbbmyfVXjxr3MpL/uQ8",
+	"jjhfdIM9b6XpbA6V4Hk1XOJtlN1aPOntvQvlEtnL/oUtbD9MyTFK2idcMZQV5cp4wR1M1XbOLSOtN/Mf",
+	"wbWucR818R213AhRPvMteokwYOWegoToRVJX0upWQ4i2DeVpEK6TP55H7uT7Whu5g6C2ZYo+hdNsFgD+",
+	"aQE+20dVF6eQC8RP1D/KJ1XfIK5rbKD9mhZxCydaOsxStDeuu/b8boMLW5r7RJp9JcZsU4X6E2Lsy9Df",
+	"BAMbgLx2i7cX47YB57kvAgldXbxjw0vQt6R/USy3GPettbCqolXAqDVjJ7YFRABkme0MCn0xCuvMQrIx",
+	"4zQpGkIYpSzyeYDMtkKfUUW8IWmMZKYVyccOR0+rIU18ZNrywvISk/2puAqFr71A6y2f49AsCB3DZurc",
+	"I0F5TPKh3F+2Dajf1hw0wXxVMhVTjDC1vYGsyfijjWY7IpSoGUBKRowzNQFFKDELI3pCNaGciEzTsTEu",
+	"NEiZGWu8E3ZHT/LW28u/GUMjzqBvDfrVzzhTfp2TOOTl9VcazZwky7fKdcasG7msry/taXkDBYbmwFnG",
+	"+NXlui2x3ZJjIl+o0lTqVik23noqinVb9DCnLClXIxR6Uyov+8WG8GOOpM6ysUb8xFqUGcc/QmLSZs41",
+	"8D22F/2OHQxcxxfRF+dj2quRGLfmgVxkOdtyFdK2IDUcJB8jIlUgdhZcM/u9jTxE5fgoMx8eZicirq+J",
+	"X0InInjqTHDzVYEBnSj3JPljdyt0px4Rc6DWveSdS0bpb+ZRsstbXrobqWBzuux4VQCG55K28+3allqH",
+	"lh1xmtTwojoPTI7YefX0EgZzofu073Ie0MmoMuypbFvqII3Qi0xVu5qVLaX+Ju6lkK1d7zSznCDsJcZw",
+	"WdUgIqGu7qAbXZHUgNwmsLgSX7OJSMBgTFaWdsW6NtMq7TxnNsmlgaO6WVSZ23892PyEt3LbXdZz6sIV",
+	"83tJi7u58aAMQhPAPCof2FhTY/XW64KvdlmtUae2r73Y9H7aSc+VwdobHdR217CuTeX6MtLriozn/S4L",
+	"mem3uNYKr17tBrB2uShr6dZkGWWHWsi+t3VXY/Tyrxuc+EiKaX87uHu5FuKqt1ASHt1t1JeZLQEkCH5x",
+	"CfyUMhlmGEr164MBfaEAFpA+Z7ZUAMm4ZolNkMbhbNMF4l6tC2FYCA8Kx3n1F/NXvgYqa3IKjJ3buEPh",
+	"kqQqwaEydwUEi+t2k4aAbrW+7WKnhoJrI6QXN8+mdAy7P6YwNuIcP6S8+HsGF2n+YQJsGE48Zz8ZxuOy",
+	"kIuOH4++2n/y+GCzmqOVhVaGrgfJWSLCbSk3rrxhO+ipTwtdnIKeiEr6yun7d2H8wuXX8ZVG+SrFED5p",
+	"xU1fbKZSmyMIRetz3cYawDIxw0wyPT8zBOECRy1J5X+98MD/03fvWlGg/3CZyDGaQrEx32G8S57T4YTk",
+	"l2jYBUxFxkjAOkRDkYKykU5MESRJcFe+IsEKeVSTKZ2fc6zNy/QRuiymLI4TmFEJBPhIyKF/1AxvS9TZ",
+	"sYx0s3vJdz7ROm3d3NzYK/ZlFvY1HV6CTR826zibUqnJX7J//eM/+Ji8YXxChkyzn4DvjABiW6UoTbuk",
+	"SHN18Rc+tRjtOWu5JGwE9raannPbvpvy2MzDJPERLkcEDMx8D05FpMg0xLbjFtqBvpSiU7Ai35/sYm4L",
+	"vloXry0uy/g5p3lV1MjMF1UDQaLaBuDn/Jy7CrlSCowRoaXU/QFNrWnBRJ5I/fsfleCDPJuftC2bJQNX",
+	"DGDQ6ZK/Fpn0Ng8fj+2cQyj53peAMtr6wD4+QGAbIIAiQyqNpsnJoJznPiCWeI7I3zOhweio6PSai+yc",
+	"O8jSPOccESZhQ+AKSlWFDN+QDLRX5G38cSuAES88Jhyfviz5Ow5bve5et4e6Xwqcpqx12HrY7XUf2qbl",
+	"EyS23Riudm3zIZtoi/wuJxlD2K1XTOkTuDq1T2ENZToFjazuh48tI4pb2EzU19s+zKOdC2ZjY4bsgSwV",
+	"klvb5ujmAyqpFuzm9f1erySZXKh9jg8/Ouu0mG51To6LcUfCDFn+tjfTTdQ6sNOGRsuXt/t1IWfxlYP1",
+	"r7wR+oXIbEfGPMxq3UvP89Lznou2Dn/4ELWUN8dslQqMKBJDmmA3KqwpvcM48Rqtq1dhK0FaLhoRkcSg",
+	"NMEyjaQdw5V5b3jpkuhfPHvdf/7m5PTbl2/e/QEHZNyaWXSsXNO01gezMEQvNV2LW2fThojlC0Y1QqyH",
+	"+/eLSP46uQaPnKfoF4lJZv1nr88QmRAdGL9cRCHfYonDrBZ5atBkgg2Af6pFk29Aux7Bd3h8bobA6R0n",
+	"7Aq6KwH0il0BB6VsIUFXAMkIrSxFMYtV4mx4mN9+Ed3joOC6fexe7e/mDU26H63yebMKNkvNapZoKbTv",
+	"4hFf8s6pWndKJEtrvXHhEbuurN7WwwSJLgdkqcjPJqRRbs6xEgHcg3l5y3xidL26XpN5DxdytV80B0LV",
+	"JiazCRtOiGuigi0CU6CXagFlzCTL+JLX2A+gy6LGPDdaLHp+S9V41IL+hXqZyh3dcVGT3BcFMKolF3xH",
+	"AVcMq2U5Pw0Ddc5nE6FKjmY6lmC0PS40sZc1R7nOSWhd0XsuiIsl73TJd0Z1NSrmwJVMHhjl0ncgookS",
+	"gU0xw4cSsBGAoyxJENKME8rnvnEMGSxXIB+Q9lBMp/Scl4qh+spfe71eh/jgPuX8jQK96yOWaJB2sSLT",
+	"2G3BLmnGeCxm5qzNp6c9EtM5cgctzjkXsyNCicSewFM6RziplHIyFYg6lPtXuuS4WEYv32mV7VqtclnU",
+	"LlS4/VQ+ETV94U+lgs342mI1paKhwSXMSVuk1nomhnJs1HtAGfCls2vE/16wMfWakrfk5Ymqmy9cqD40",
+	"9X6vZu5Vw/rysaEBg9WNlwqIUZkwgwPLJe2x51hkzT/b5qMWqnh92Xd55zUKe4PFvLK9Bz5pKcDjT1/I",
+	"wLDJQUQGln0NDCe7EHoS4S0bJfnRrwCIa0UQPurbVzJvo+T0J4nVcgnsGsGas9j2969fESmEXuKjahCh",
+	"x2TgPg/QudC5IwH8zfN3ufD1Czgsrm09mzT8n1YbqJhFKi8gwuI2aqUi1MPnDUCsKuPl0om0mVKZ9YxQ",
+	"TjCqrRM5v4iNNqEaCHZEIu2D/afkAuaCx51uKTmGMHXOnQ/GrBwvvmyojJFgVuiYH6YUvTB5NoJbUJcc",
+	"F3IWs6Cs3UTag4Tqwe4gEXw8OOfuOtKFqUPnyEcBUAkojGzhUcOOu+SZ7emUd4dwj/h0ksPKUOQSIFVG",
+	"xLmofJoQrKhZWA9STP16FWkf9HrWX6KA60633KHCcMgPA5esoar9KM55UTUaZanfqfXZYTVSA4GDXq9L",
+	"BgvpTX8wVuSAtCkncK2NQiN4hySgVRH+cAXxOfcFEWmaApVBt9WS4LXxngvkehsaOo70tcuzr2Eu1zuz",
+	"2WzHKIU7mUyAGxDG2/IDl9dWdSNjret7ZHh1XT4/ieGVmo7W8DsOM89FHijy8mQl37srHofxOgtM7rDU",
+	"h9PougqRH5lHWwJN8L5iRX37zkYGxu7Hhc02MUxrkT6QarOkY/k4vNiXPbYWTkQGpSZLvb2udf4KSQbd",
+	"62kyyKV5StFtENbhmrqSnvQqjSp+ON75rzbYeOfD78/Pu20z+b9fT5NO8JrjbtTkw6UOa2UZdlsK829I",
+	"l/lZSDqgthyizMoXRYntTD4yXxfXV645IPbRYLoZFfteBevdBINyF4sBqhiD0hMDHxM7OEapv+NL0gxI",
+	"u9QzJOMJKOVT71yPwxFICXHn6JwPfO+LAZmIJEa1nPgiOMYw9+W3B2g3N2gjgiwvNoRxzouOEJ019vBZ",
+	"0cLh57CH75PE6rpafBKJlbts1JCYx7wAjeVmgvt8b2aCOnS+Gx9gZNVqsuDK24iycvnYRC4ud21pLiFt",
+	"4GutbFRaAuiEjSe6JBnL364XktsKRysZ+3cnGe/BP718NLdBIZXhwv7q/ImQNCp+vRd5VExn9ccSn6W5",
+	"fMoDKNxL3JjE9TSD5aF+qpU7+976s5QZQwo8xphPZ/VF5FHvIWnnhu6IMowEtYWjOtYknjGbor1EeEVF",
+	"rDtEoWKSwCGbH+d4do96D+9nyuMyGGMByprrCM9uqxK49Ba0nO8cj3R97Jp7ehcftU/e3KzCqHxth+S1",
+	"4GNx8jWqE2cPS0uovRO72ttFz8kuhpsww2BZjLzVZWtXj/g008c+Az50nVzlc7b8ei2Laxhk3tgW3+xI",
+	"3Qx3ZXI3KdAQZlEuBpsqorSQEG9/n723/pX3nGZ6IiT7yZr8B5ZoVr/0QsgLmxH0ybfgRTzaDz4x9aaC",
+	"3dZzYKSrhDShQ0BnnwVRG4/AcEtrahs9xzE28zAbUu8OdG2uKlr8kGqaiHEGi6RQ3LPtfjRawEpyeFYE",
+	"T68nCHcFsR1JVGPl74os/Cw/C2HkwKwhjbIi+YU4gsSRw6gRqk9EwmI6V7sf50BlvbmKqhOdK0Ng9h7d",
+	"+WRtPKIyEpBKbX3NRm14LXhM5zsvpBmezAAu0bL2sYqKYNaLeXTaJcfEzH7OubgQ8ZwA1yDBWt5c2Hnb",
+	"RqS52DvScz78wfN3dDwgY4HXC1qQwcvRzmuqh5OBD/HEIlBD7JoWMlK/Af1HB4I7DX2xc/wNqKxDbQOB",
+	"Bwo3i5fpsT3YeEmFMHuuzryo9d981iTxqMkb70vFTe+ejEr5h54g8PYyBa6oRn7DY6Jm2H3S0cFo5O6F",
+	"LmEnS/NK2+5HQvFAqzSYAI+ptLdda0WFeX2dgWjj9vf3euUw/srdeBHJ/yHyIizUFQuxbZopTRIGPnnO",
+	"LAE3eQHoIsPLHiNlbZQzueRixm0/JvMU+qSqZZzKTW2PzjkNgctOO6JJYpiLsXuUNt93yUnOLGiCZg1R",
+	"oPPrMAnmhDINcbdE9+c8t1wModhab+izap+3rnrnLRdMh3vDRz2HmYPuHJGDvX13OyamIDg43hEXAFGM",
+	"D4O85DQr85LQCVsqLs7Yr7p5JG+N//j21YASx/pZNIGGHLOsCPyquOTB3n5jbvdZ8tS3uUJSkmykXVYA",
+	"LPXmOgNmKWQKI/mmR2E9/lGNJp+z1lXaza792/C6G8sIE7Bpe1VCPsHvHQbeNyl/oae7oadNg7t/BQSI",
+	"hVAoyliksc9OJ4mCs7iItPpZljotH9zs2D/2iz9C7vBCB6qT3L8awX1C51/k9he5vTnbOI5jxzO0cBwj",
+	"KjsYmCZto0K73H1Cybt//eN/afvGBMipZFMgrxk3BgPKfRdujnWZ4kZymwvNRg7/1K5rbL0qxekFPvKm",
+	"/NpdmvPL063Mb7Ohg5VNdX/bBnflpDyA8vpeTFqzLYaE2VojWsM01cRiQjV9roxPFRCvRqqPLL7ZlXnn",
+	"bhd8WsUsvIEpL/U2Lj3qi989bKIR7i9b8H/JIIP4yFBtXqmFKOAxpmdUHeDdz1nl+gwR9Qx8OPMiCRM6",
+	"pgxzaGbOIcK08piqiAQFzXHTBzr4KN2VzM5dNZ/6Z+8xusXNGYhuqeN8LujYth+wtH0Jc9Xp/nqc8JWd",
+	"TkSC+e0+xsVslrQlXIlLGyutiBais5BOtCYmfkW8sz+Ru1Emq5NsoFDu3dES/gzrkK1EjJcw/21fD71U",
+	"KsP70uPTl5j4hSpdnrpgoGa+ZSqvEjGEI8wjRvhNqI0pvIRU1wec1DKxPJKgzs/yFqliCZFvU8SG8rqW",
+	"hepBqLG9pdi2kLn32VFx57MWonfuVTAwqGTkYEZh7Q18p0tealWEUCtN55VsGtYEt1xPpp08K3SlhFyo",
+	"wX+3wUiBFgI1HCpf/C9Z+FWKiS8gh71LcmeVb7fRRfTSAe9+9BfZN7sfXfW/Bl7bxfYLzWgdTdPfNllb",
+	"ZyFfe2qNwlyKmJhbCXWJaoJpfB+XDVyFjzZ1DIYQ6vYVrWCvlHt23S11LlnNxX7bqhUahhiX65H9gcor",
+	"NzBXgd1hKKpdvCjoNaHam0Muw1RmCSii6NqgHRekuVL6HfuH7jyCcZWw80uNbBCLDaF/edK95cI5z0vF",
+	"aG2ZOJvCmx/GOohmerKb+EYP4STkt5Bi9iL6nzKJhckyZZSgsbQ1vGNI6NyXe+OEEg3TVEgq5yQRw0ub",
+	"fozazqAUATzoLMdQlxpP3A2nKU1wz/ylqEsaQJkzNuYQE8bvl63sP13/0jshXlM+z4t6/CyeqirzMWfo",
+	"yzBavPJdPxAJfcuMMu6bjS+jvbBSL+xoeGV/vxs8tIPnB9gEFQOqm0Mbkel7xZuf11O5bcfBoCVnc/2w",
+	"01ieauKq3tpqdUcWwWwBu74rYIec1tW0U1qkioxBo9bvq/mtxDyh03p2i9ngWOsMS/VcAJlJpjVwX1co",
+	"UxlNMBWLtAe9p3v75OHBI/L4qyeDiAx+/+Tg6d7+w4NH7nP5Y6dLjm1eF1Pn/IomLCaPyJRxm3LDY0Jt",
+	"X+tHREsGqkuOFYapoa83byyK7QrdCp173Xw9FCKJxYzjdZkWgoiRBn7O8e5d8PwVIe0n0DMhL30Fpigv",
+	"uxCWFaGIM4fG3+r0rvx/Ot2IQvdvc+ZnE5okwMe1miie5IwqrGSxNf3/QkWAvZgQ3NZLzoUBwuRibosJ",
+	"CkLLwZhTccESj4brKXT3CiQbrbgf+yv+fqfYZ6f4oqn8UtH0+bWNn7Xlll+f+axaaWWLOiK2l0BeBwYF",
+	"2wNF6NAmCAjuCl36otOr0dZJrlV3uvgAnrC6K2PezrER57wn5H0DMwf5X7m+FMZCWlVtfGFVmJGUMnnk",
+	"CiuBkSeuspFVbly4ej3yFSljK03zZ8Vj95BFtco8z03hin1uqLP7ORzYQtmAnDO4ltPGsncXfbOJyE3+",
+	"6lVCwNoPZvbVFRH4eTP7fuYMu+4vJIKjWiOWQ9P0tylU7xKqkDitVFJrY1XsCBNcImf1qMhbTapDmCIg",
+	"qYK8oP3RojjznkGl6Tw655QLPp8yBXGXWGPeyTtb7c230yyXtiOMKw00DtkB9urjdbPbDvtw/NuJQMvN",
+	"5QUD2AKiRvGosHr7FV5+1DGLEPBvsYR+3scmHPpgf+7+pv0ZWLsFdXNjB2UK76ZzyIRPE4dcPk/bFff1",
+	"XV32uNN0vXfvWT1cg0oZLipeQKkvXrWmWPjMKpqu5TGKDCJkUZYrL78VRslcOu06MbP7ETXVBjffr+cn",
+	"kFcVWicEXgg5FloD/23zjDMtUuextC14mHLyvUvec5vfas0lW9jW3tYZ3qIe5D8424ILPVmwERZjPhtU",
+	"n7KzP1DYTETCmCntuivhdDUFpT6tH8yTjS7EK3h2B8wxUxM7wc9yCV5MX19BCr3e2Fh7jEkO91yF4tdx",
+	"+WBBVyY5tMYtMaIL3YoiTDjJve7WbLfuePu7Lc5IjpEq8cJgQq+AKLgCSZMGEdhT2IVr33o7qN49x5/v",
+	"VsM7oZraeWrxjmq6kCz1zM68c8JUKhTzbTXX5U79RnEOnQrIoysFLrF+NqEXIrNtMqo6JFYt+dPZt2/W",
+	"yWt/51pbK8hqBqf+sTvinm54O9nW16r29c+9uM7Pi5SfgInHRKHRPwW8ELQKhHLpEUbn8Mh05DQO72pA",
+	"74Aq3XmvwElb0GT3QmQ8pis9k9+APsWHvy6e3YjVjUH8fjM8dTPNn4kkgWFdwcYXQDXG29jr0KKFaPeS",
+	"8XhA/kAGLsRq4CoWDoYihkFEBlhW1/2/D3zQwfqcvmj+YJGR0uEEdgw7lSJZzUKjhimqt9wczO1T+SCj",
+	"ov6/yLTt/qjYNE3YiLmGYd4Eab998Yx89fTgMfkGhOFklRRM19d+EWumNK2tBfVKzMhPQkwVGWNXoiQz",
+	"klyRdvmA3LeHWFUYu4MY7Bx0IjJh44l7v+iVj39PFSRXUHTgOeePej0yckjQJS+w+Y8lArjGDglGYxCM",
+	"a3WEf+drGWCVlsHuAJsVD1y1KdsNfiq4nijSVgDn/OT5X5+/+vb0+duz7jSOyHnrNO81cN7qdImL88tr",
+	"TWFld8ax4swbwcGXm9KCjEETSh72DmoKTdmRX9N0XRVao5rzcWT+R3VkNHfziV6/opq0v/vm7MlBbUeX",
+	"iwtxvdIOKFpu7/Ued59G+73uk2iv91X3YbS/191rRU06/IRmNifasDbAfqkywKqyAAszlNuUb9DDJ1io",
+	"3dew/NSBihjkcMX3xw0a6Lz1jToEN0zKp8EyLJmSl/smmk3rWzUhuldWUemp3Np8GRcwsq2xNloHktum",
+	"66grsVDQ14o+UJ9aRmVz2WXp2Mmm1QLMcO6cf925yHkYUuXeCMNMYysXEE2K4lg2buaul7WFAvkz3yOd",
+	"+qZGeTg3JahHGdvhQlyjUZDLmlwGbSdq3SwNLiTtsmyDw9u5lPwZm7lWNlPbGRjP4YrBbHs0vfmFXmSm",
+	"ZSQk7YPegS1Mx7ChJRfaPdEEx5SmWtUqdKfYQNImJ/iUBaNM+et34ZMVsIQXhjMOzL+o9Qy0GJA244Yc",
+	"2BVEpCwn8p6O5/zh48f4fqdLBr41ldPLiuvRvGeVC6nEho1RKVFixMZoEGjX/tI1z8SGX91zPrDS5g9D",
+	"dTVA7VQVAZtSzJSh22dnf/UFDC1CmV9WqmxnCL1G/ZMNWFZSXFNxuNTw+y5GvVidoQXcaGg/FNpSoe3k",
+	"utiHxpO5NZYnyCmmhbwjymd0H4fqKjTB3bMlPHEXPuO6Epi1rOYzixzMELEUM5IC1jxwSKdJAlRp14LG",
+	"oP2nsrZfmnT1imaU029E1MQYdYI7rjGFmFGeVwmdiEziBY17wYZqX4GkY8Mj9MK1yyITdNxlZWTW6/lb",
+	"91QjOg/0rFwdEWjGPrMv1VIItioME8h+LyoMqGpttb0NLKhMKiHvUJneNE7SQOWUhiO8j0lqjleMikyu",
+	"L97IjYNc3lWjW2w3MwRnfQkSTy/1bTnfzQSZGWVAC6w05LpZHp7zc/5vZDDNEs1SKvUuNkbEDlO+jR5e",
+	"icdGBzCTDEjb6MkRGVhkwDu/AbJKkWkysOMOOuTFy7dn7yJfJhTOOcG52TUOqvyo+PyADKmUc+/oZ1M6",
+	"BnWEK1tE1sHh4syoWPh5seyxIlmaCIqti532g30CDWuxv6hB1+z8dIL1XbCq1KGFC+Vk8DKGaSq0kaE7",
+	"f4b5wBbeQJ3EiIW8ZLrVUnygowSdSV7WX3CZ57y939uznVkwLtoyzP1ezzoOZlTGKiJwBdyqi2Y12CJB",
+	"SvTWCT7MpASuk3nnqBi9EFDnPGajEUi7CNcklVBysL/fJS9HWLbPEOaIskSRKYtnrvKbzV8xDz/qPQxk",
+	"sNgi0SLfCFwjcNu+E6qv8YxlAdHJJ21ivk+ycXc0M2EFQufQgrpoyup3gqfxnA4nFi8Pi87ij8jrryPy",
+	"p9Pn30Tk9M03EfkOLk6NsvvH5y+fkXYMQxaXStKSi7kG1Slakz/qkSmMacquIVHdc+77kA98E9hBVDob",
+	"nP2BIs+/f/mCfHN6RvwtnQFSpiC2Ze3zl7tKZHIIA6IMbSnRqW93WmcFLvJQrPpiTCmDm2QM3AwFCqMU",
+	"UTPx9gUl79+/PDELYzHQpIOnJTHzVZWLemgbWhn22VQxvXFmft7tsd893Pnw8Um0t/+kLk//bgL2cw6A",
+	"PDbAv6w+PBSxWcjhR8cjSyt45+phLS4CeXax69xDjp8MflRqcOWK/AXjFEX3AghQDXhpH7dRHO7D3mJJ",
+	"rqi0xqV8Zr9df7sZ5SzXUmM3ZESUTtMLCYOAuIlCTRcXP8Lw/osX1DoSjh2XwKL8DtsxfdEzHMuHSrwQ",
+	"m1C4NpCWkH0jpZvoVmtbrfZ+uLXOaGEXf+Yq0MHeww2Knx7sPdrk6f39JltIpRiCUl7B+jyVMpe85w/Y",
+	"iK89o848LlPfkjJWtWZ2OVB5MV9p1LzBRzYybO6qdMuiqUN1Q4eGyMyxlKyfp2XjZ+dpYbPYvMYVc/Lx",
+	"tnPuPalMih8XZ71LS8keZF0+j/2ViBQqyj2VJe3+i+m0MZV+W4KnbyeE8iF3jDq9dM9ohZEhYNe016Vq",
+	"mJfizJ151UVRS9W+Zl5tnsF8A///J/TfczpCfC8ugNUS0BaQa9DryT6Ocf/Y9onivdyWBca/lMjdgFI4",
+	"FGdQ8TW0hcx76HYK5pSX6DTWa8K4K1vSXPhh+WZ7vqq+ksQzwUdMTiOMhcm0ncXYP2hdIr8cCUm+shcb",
+	"ef1p62bMEHnKaEaVzVxmw0uwhYWq5Hk81N/yn4FAo19el4K3Dk2OS1fnn4OxUNK7C3T4JD7y62mI0mtQ",
+	"gcBQXMKG+j5aIWzrDLVCwpdbObSRdDH0GR+JiAwtzyDtYSIU+n4882hLMCzDfGV4SHM+ZRngqgye99w+",
+	"8xnI9poQErs+1GK+iMdNzT0t0gKAueFX63IPRY+/+Izx48UX3NgaNyzssPBqYW6Q9hg06kcux6VTNikU",
+	"2EAkmhsXa3iRreu5m0q4YjBb2eOVpinWAldlj34eCli6nrD9JXRJSbe5Ua7Xi+0FiT9nCVh/25TGcM6Z",
+	"tre3WLoIVT8JVAle3ziyS45tgBURmTbTk79k//rHf/AxecP4BJ80oBoKqjRNyIwasjjn+aVFqFWjBYWr",
+	"ePrFM/LL9Yy4IzxxiFeftGd/375K2Dbex1sMmvhuIshMZEnsip0U7kNftK+olqLtF0gz/4U8cwWWAvmp",
+	"gboYmJiy0qmI9SruMhXOVihdVVrW1cqolK7xBTB/Q52VqmlHNQnO5eIiR6Xe+baoiIJK3pH97UHFBrcY",
+	"sa4dSYEVd1Sy1k5z391H7LYCeGiX89lfyGxqs33+GO1a3lOXQufLtZBj87By5eSwTKgUCSxjvK8359L3",
+	"vGeX+RDYEOqXeeNaD+398Mc1vPGLJv5JSPYtVn4r4RdpBzkntsopY8+DamPiEu+8S4PtvQLpzbWVJW3u",
+	"nEv/PDVtNqCIX4077vMnohNbxYwISYDjX4aG7GlggQfs5u+qL9p8Z/SvM03aio25QrMuT30Wme6sYM7O",
+	"K19r3Z6BvPKRXamEvPt4CnLHEfbfM8hAkbYNzab4m6PrTkSUMCtTGnMgqNJkImbYxmFK+fyc+4tCjCYx",
+	"JqvZl/3ygXJ3BgQ4ZgwZuxgnI1MxBaz6hs5m3G92MWW45agIbEszNTnnaEVrSBJnnTuOU4iy9oXQE38J",
+	"mcew5YsQmb4Q150ueZYILFaHEV4/wtDAwcHvnCdAr6BYYtel7qoBXpoYkNjg5yItxKbV4tORK6kZUzW5",
+	"EFQGy9UZ3f6dO66fL9o6mE766fZ7KCO0YReamhENnOOsOqJ79UKIBCivf9e32+9bH059ZiZWkW6+JmXd",
+	"kKFUDj9lKZ2j9JWNOTbHLplAxtI8g2RFfPyjcnz8/i3Gxy8d3V70tD408a5K+iKxrA+Uz28mv0R73EXZ",
+	"DqNNOBDbgv80STDawMkPpqxzhvExaRfDuc4C1j5RAC6U1gmWskjzMmxRqK21OSyC/EpiQtxmatQ5C5LG",
+	"MSFfAkE+MyIyppXThvIokFGWJEUoSNvwaclpgsmoqB5hemkMcSciXpaU+nUYVWbo2qo3JKb1sSPvXIko",
+	"MNrrSMihu8+wozzAUr4ayJQOJ4zDodVtbaE+wxpsjoV7KBbW/2qX69Ipek/POafTvByVpi5ABXW7hX0V",
+	"dUgwcX8uMtsiXdGZr0Zi8f6QUA9eW1YoPucXc6LEFIxaC4kCVwUgbzeyF7wiwWCWe+crv8BQFgujnyeQ",
+	"pQmr/BLI8rkHstw3Z17gyN9hFyKHLYfGQodUR4YhSR35xr0uOsYl4EbOboyIlpSrEcgIe/r2zaITuHaf",
+	"8vvpyLPyiExYDBHJ+GShx+gSu3apdfUc+tgxMIotG2xRtPdvXx2R0/fvfM4Tpl9hEhfRaL+3c5t6zK6A",
+	"uxIAquMvuQdwnTIJqk/1IDImN3BMArQ8OhGG8w/s0vosHiDz9cmCmG+H9rtthbV4O+7EyXACw0uX2Ie5",
+	"bufc5syQtmI/ORkwT8Fa8EY+2iw0O74uRahhSp/qkvcck8nM8lQ5ca4+few97uCOPIF28I3an+zd8uRn",
+	"iahliwZMv+FEml9UKc/Fwonq0jmYzCEaknapuUa3QTIkSkvKxhP80ZGVz1htO7qx9HqU+80eOBFpv+/U",
+	"BNPgngwBWxUok4nRU7ROD3d3EzGkyUQoffik96TXMot2IywVzzNcB9u9SaAxs38iK0hhaIgdklG35Pvx",
+	"tKtayxW7im4yxtpJpbhIYFpUCPQdWMttUbHMXrfiBHMRAKGCYPaoFFacJL7TJHW5pK6bHa32IfM9no7c",
+	"/Yl7Jdye8px/LfTEZ7eZU50IqXcSLAFj5JBSruJvm5I/ffcuIoNjR1kIlEPyNSIW6Xa7g45bSrXDD+6d",
+	"qXMuhaa2qY+zvzMFR77ZD4ZTcZ8RuIPctDqO7f1vXdLW3+kc05bH+rpymZ4EIBlsTYB1Pm2VfVy5r+/r",
+	"h3L1PJdHW2gY0vZoHFUuqJQNXHUuiMh92elWvKqj0apzf1DOfvHo5bzSPmmbxyTPXi6G9mSzPPi33leN",
+	"Wy75SLAXop+Peo+5m47ltUAsluVGYGlOr0CEwe+qKU1EwjDYH/EiPCZRlyyNyGzChhMLNluEXUiFxYJJ",
+	"lhrmEru4u5ySEuAxlavnn9LUVrRwhYvyjAiM/jM2IFOaDS14itKtXfJG5B3QyLc8mRdDYNlLoYwaUTou",
+	"LviOAq6Yxqz/glPMXOUkHwU9lgCx2Y9dIZ5k5HgI1YQLzyaN5hYRmqZA5dE553kL61LaDeIN0/PI8Qgh",
+	"yZIx3yVecRuKKSxfyMRimNkHy5TlaroEECoF/nBvj3wDwtqR5GqftB1fnrFL1hX2ia6Q4938qf7Vfodk",
+	"PAZJBrvuid2r/YG9wLDFpmia5tz0nPuCqw8UlpzgGDvuikhbrUtPypDOVedKndMuwboE5vQyWbLC/3T2",
+	"7Rsi5Dn//vUrcjF3V0GjEbuOSEIZlvv1OclKU4MXMZlQw5AiAkbqFl6SPBiCKZVBvtoH5BLmVai6jYfA",
+	"anDMVeGK4crMObwk7cHZ67P+6dtv//ry5PnbPyjGLwedI3LQO7AgmzFVpokYrlo3H27+/wAAAP//Ju+c",
+	"SwFZAQA=",
 }
 
 // GetSwagger returns the content of the embedded swagger specification file

@@ -73,6 +73,10 @@ type Category struct {
 	Deadline  DeadlineClass
 	Sensitive bool // the report's details are not shown publicly (e.g. public order)
 	Physical  bool // resolving it changes something visible, so an "after" photo is required
+	// Keywords are words (both languages) a partner's app may search; Attributes the questions every
+	// report of the category answers (Open311 service definitions).
+	Keywords   []string
+	Attributes []Attribute
 }
 
 // Catalogue is a validated, immutable set of agencies and categories. Safe for concurrent use.
@@ -155,6 +159,7 @@ func New(agencies []Agency, categories []Category) (*Catalogue, error) {
 		if _, err := ParseDeadlineClass(string(cat.Deadline)); err != nil {
 			bad("category %s: %v", cat.Code, err)
 		}
+		checkAttributes(cat, bad)
 		if cat.Handler != HandlerCommune {
 			if _, ok := c.agencyByID[cat.Handler]; !ok {
 				bad("category %s: handler %q is not an agency", cat.Code, cat.Handler)

@@ -1,6 +1,10 @@
 package catalogue
 
-import "github.com/quangninh/feedback/internal/jurisdiction"
+import (
+	"slices"
+
+	"github.com/quangninh/feedback/internal/jurisdiction"
+)
 
 // Stable IDs of the provincial bodies the routing rules and seed categories refer to.
 const (
@@ -81,5 +85,9 @@ func Seed(ix *jurisdiction.Index) (*Catalogue, error) {
 		})
 	}
 	agencies = append(agencies, provincialBodies...)
-	return New(agencies, seedCategories)
+	cats := slices.Clone(seedCategories)
+	for i := range cats {
+		cats[i].Keywords, cats[i].Attributes = seedKeywords[cats[i].Code], seedAttributes[cats[i].Code]
+	}
+	return New(agencies, cats)
 }

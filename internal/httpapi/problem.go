@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -78,6 +79,10 @@ func (s *Server) writeProblem(c *gin.Context, p api.Problem) {
 		if c.Writer.Header().Get("Retry-After") == "" {
 			c.Header("Retry-After", strconv.Itoa(int((s.retryAfter+time.Second-1)/time.Second)))
 		}
+	}
+	if strings.HasPrefix(path, open311Prefix) {
+		s.writeOpen311Error(c, p)
+		return
 	}
 	c.Header("Cache-Control", "no-store")
 	c.Render(p.Status, problemRender{p})

@@ -44,6 +44,9 @@ type Deps struct {
 	Intake        *report.Intake // verifies officers' after-photo uploads
 	SMSInbox      SMSInbox       // nil outside the dev stack
 	Public        PublicMap
+	// Open311 and Open311Partners serve /open311/v2 and the partners' keys.
+	Open311         Open311
+	Open311Partners Open311Partners
 	// Page serves the public map page at / and /assets/*; nil serves none.
 	Page          http.Handler
 	Logger        *slog.Logger

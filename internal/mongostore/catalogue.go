@@ -14,24 +14,58 @@ import (
 
 // categoryDoc is a category as stored; _id is the category code.
 type categoryDoc struct {
-	Code      string `bson:"_id"`
-	NameVi    string `bson:"name_vi"`
-	NameEn    string `bson:"name_en"`
-	Group     string `bson:"group"`
-	Handler   string `bson:"handler"`
-	Class     string `bson:"class"`
-	Sensitive bool   `bson:"sensitive"`
-	Physical  bool   `bson:"physical"`
+	Code       string         `bson:"_id"`
+	NameVi     string         `bson:"name_vi"`
+	NameEn     string         `bson:"name_en"`
+	Group      string         `bson:"group"`
+	Handler    string         `bson:"handler"`
+	Class      string         `bson:"class"`
+	Sensitive  bool           `bson:"sensitive"`
+	Physical   bool           `bson:"physical"`
+	Keywords   []string       `bson:"keywords,omitempty"`
+	Attributes []attributeDoc `bson:"attributes,omitempty"`
+}
+
+type attributeDoc struct {
+	Code          string     `bson:"code"`
+	Type          string     `bson:"type"`
+	Required      bool       `bson:"required"`
+	DescriptionVi string     `bson:"description_vi"`
+	DescriptionEn string     `bson:"description_en"`
+	Values        []valueDoc `bson:"values,omitempty"`
+}
+
+type valueDoc struct {
+	Key    string `bson:"key"`
+	NameVi string `bson:"name_vi"`
+	NameEn string `bson:"name_en"`
 }
 
 func toCategoryDoc(c catalogue.Category) categoryDoc {
-	return categoryDoc{Code: c.Code, NameVi: c.NameVi, NameEn: c.NameEn, Group: c.Group, Handler: c.Handler,
-		Class: string(c.Deadline), Sensitive: c.Sensitive, Physical: c.Physical}
+	d := categoryDoc{Code: c.Code, NameVi: c.NameVi, NameEn: c.NameEn, Group: c.Group, Handler: c.Handler,
+		Class: string(c.Deadline), Sensitive: c.Sensitive, Physical: c.Physical, Keywords: c.Keywords}
+	for _, a := range c.Attributes {
+		ad := attributeDoc{Code: a.Code, Type: string(a.Type), Required: a.Required, DescriptionVi: a.DescriptionVi, DescriptionEn: a.DescriptionEn}
+		for _, v := range a.Values {
+			ad.Values = append(ad.Values, valueDoc(v))
+		}
+		d.Attributes = append(d.Attributes, ad)
+	}
+	return d
 }
 
 func (d categoryDoc) category() catalogue.Category {
-	return catalogue.Category{Code: d.Code, NameVi: d.NameVi, NameEn: d.NameEn, Group: d.Group, Handler: d.Handler,
-		Deadline: catalogue.DeadlineClass(d.Class), Sensitive: d.Sensitive, Physical: d.Physical}
+	c := catalogue.Category{Code: d.Code, NameVi: d.NameVi, NameEn: d.NameEn, Group: d.Group, Handler: d.Handler,
+		Deadline: catalogue.DeadlineClass(d.Class), Sensitive: d.Sensitive, Physical: d.Physical, Keywords: d.Keywords}
+	for _, ad := range d.Attributes {
+		a := catalogue.Attribute{Code: ad.Code, Type: catalogue.AttributeType(ad.Type), Required: ad.Required,
+			DescriptionVi: ad.DescriptionVi, DescriptionEn: ad.DescriptionEn}
+		for _, v := range ad.Values {
+			a.Values = append(a.Values, catalogue.AttributeValue(v))
+		}
+		c.Attributes = append(c.Attributes, a)
+	}
+	return c
 }
 
 // SeedCategories inserts the categories that are missing and leaves existing ones alone (admins may have

@@ -17,7 +17,8 @@ import (
 	"github.com/quangninh/feedback/internal/publicmap"
 )
 
-// The public map's precomputed documents (public_reports, map_meta, map_tiles, map_breakdowns, stats) are
+// The public map's precomputed documents (public_reports, map_meta, map_tiles, map_breakdowns, stats,
+// public_request_days) are
 // read and written only by _id. Their content is encoded by internal/publicmap; this adapter keeps it with
 // a version that arbitrates concurrent writers (see UpdateDoc).
 type blobDoc struct {
@@ -30,7 +31,7 @@ var _ publicmap.Store = (*Store)(nil)
 
 func (s *Store) blobs(c publicmap.Collection) (*mongo.Collection, error) {
 	switch c {
-	case publicmap.Records, publicmap.Meta, publicmap.Tiles, publicmap.Breakdowns, publicmap.Stats:
+	case publicmap.Records, publicmap.Meta, publicmap.Tiles, publicmap.Breakdowns, publicmap.Stats, publicmap.RequestDays:
 		return s.db.Collection(string(c)), nil
 	}
 	return nil, fmt.Errorf("mongostore: unknown public collection %q", c)

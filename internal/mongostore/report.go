@@ -32,6 +32,8 @@ func init() {
 		Index{Collection: colReports, Name: "by_category_cell", Keys: bson.D{{Key: "category", Value: 1}, {Key: "cell", Value: 1}, {Key: "status", Value: 1}}},
 		// Reports by the time they were made: the desk's sweep files recent ones a failed submission left.
 		Index{Collection: colReports, Name: "by_created", Keys: bson.D{{Key: "created_at", Value: 1}}},
+		// A report by its public code (Open311 service_request_id).
+		Index{Collection: colReports, Name: "by_code", Keys: bson.D{{Key: "code", Value: 1}}},
 		Index{Collection: colReportJobs, Name: "by_due", Keys: bson.D{{Key: "not_before", Value: 1}}},
 		Index{Collection: colUploadSlots, Name: "by_expiry", Keys: bson.D{{Key: "expires_at", Value: 1}}},
 	)
@@ -78,28 +80,29 @@ type decisionDoc struct {
 }
 
 type reportDoc struct {
-	ID             string      `bson:"_id"`
-	Code           string      `bson:"code"`
-	ReporterID     string      `bson:"reporter_id"`
-	Category       string      `bson:"category"`
-	Description    string      `bson:"description"`
-	Address        string      `bson:"address,omitempty"`
-	Location       locationDoc `bson:"location"`
-	PublishConsent bool        `bson:"publish_consent"`
-	Photos         []photoDoc  `bson:"photos"`
-	Status         string      `bson:"status"`
-	Routing        decisionDoc `bson:"routing"`
-	Timeline       []eventDoc  `bson:"timeline"`
-	Followers      []string    `bson:"followers"`
-	Cell           string      `bson:"cell"`
-	AgencyID       string      `bson:"agency_id"` // = routing.agency_id, top level for the queue index
-	Ticket         ticketDoc   `bson:"ticket"`
-	Outbox         []int       `bson:"outbox,omitempty"`    // timeline positions awaiting their pushes
-	OutboxAt       *time.Time  `bson:"outbox_at,omitempty"` // when outbox last gained an entry; the sweep's index
-	Fingerprint    string      `bson:"fingerprint,omitempty"`
-	CreatedAt      time.Time   `bson:"created_at"`
-	UpdatedAt      time.Time   `bson:"updated_at"`
-	Version        int64       `bson:"version"`
+	ID             string              `bson:"_id"`
+	Code           string              `bson:"code"`
+	ReporterID     string              `bson:"reporter_id"`
+	Category       string              `bson:"category"`
+	Description    string              `bson:"description"`
+	Address        string              `bson:"address,omitempty"`
+	Location       locationDoc         `bson:"location"`
+	PublishConsent bool                `bson:"publish_consent"`
+	Photos         []photoDoc          `bson:"photos"`
+	Status         string              `bson:"status"`
+	Routing        decisionDoc         `bson:"routing"`
+	Timeline       []eventDoc          `bson:"timeline"`
+	Followers      []string            `bson:"followers"`
+	Cell           string              `bson:"cell"`
+	Attributes     map[string][]string `bson:"attributes,omitempty"`
+	AgencyID       string              `bson:"agency_id"` // = routing.agency_id, top level for the queue index
+	Ticket         ticketDoc           `bson:"ticket"`
+	Outbox         []int               `bson:"outbox,omitempty"`    // timeline positions awaiting their pushes
+	OutboxAt       *time.Time          `bson:"outbox_at,omitempty"` // when outbox last gained an entry; the sweep's index
+	Fingerprint    string              `bson:"fingerprint,omitempty"`
+	CreatedAt      time.Time           `bson:"created_at"`
+	UpdatedAt      time.Time           `bson:"updated_at"`
+	Version        int64               `bson:"version"`
 }
 
 func toPhotoDocs(ps []report.Photo) []photoDoc {
@@ -120,6 +123,7 @@ func toReportDoc(r report.Report) reportDoc {
 			Reason: r.Routing.Reason, ReasonVi: r.Routing.ReasonVi},
 		Followers: append([]string{}, r.Followers...), Cell: r.Cell, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version,
 		AgencyID: r.Routing.AgencyID, Ticket: toTicketDoc(r.Ticket), Outbox: r.Outbox, Fingerprint: r.Fingerprint,
+		Attributes: r.Attributes,
 	}
 	for _, e := range r.Timeline {
 		d.Timeline = append(d.Timeline, eventDoc{At: e.At, Action: e.Action, ActorRole: e.ActorRole, ActorID: e.ActorID,
@@ -136,7 +140,7 @@ func (d reportDoc) report() report.Report {
 		Routing: catalogue.Decision{AgencyID: d.Routing.AgencyID, CommuneCode: d.Routing.CommuneCode, Rule: catalogue.Rule(d.Routing.Rule),
 			Reason: d.Routing.Reason, ReasonVi: d.Routing.ReasonVi},
 		Followers: d.Followers, Cell: d.Cell, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Version: d.Version,
-		Ticket: d.Ticket.ticket(), Outbox: d.Outbox, Fingerprint: d.Fingerprint,
+		Ticket: d.Ticket.ticket(), Outbox: d.Outbox, Fingerprint: d.Fingerprint, Attributes: d.Attributes,
 	}
 	for _, p := range d.Photos {
 		r.Photos = append(r.Photos, report.Photo{ID: p.ID, OriginalKey: p.OriginalKey, ContentType: p.ContentType, Size: p.Size,
@@ -286,6 +290,15 @@ func (s *Store) ReportsByReporter(ctx context.Context, reporterID string, status
 		}})
 	}
 	return s.findReports(ctx, filter, options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(int64(limit)))
+}
+
+// ReportByCode returns the report with the code; fault.ErrNotFound when there is none.
+func (s *Store) ReportByCode(ctx context.Context, code string) (report.Report, error) {
+	var d reportDoc
+	if err := s.db.Collection(colReports).FindOne(ctx, bson.D{{Key: "code", Value: code}}).Decode(&d); err != nil {
+		return report.Report{}, fmt.Errorf("load report %s: %w", code, mapErr(err, "report"))
+	}
+	return d.report(), nil
 }
 
 // ReportsCreated returns the reports created in [from, to), oldest first.

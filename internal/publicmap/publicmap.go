@@ -43,6 +43,7 @@ type PublicReport struct {
 	Photos      []Photo   `json:"photos"`
 	ReceivedAt  time.Time `json:"received_at"`
 	ResolvedAt  time.Time `json:"resolved_at"`
+	Deadline    time.Time `json:"deadline,omitzero"` // when it was due to be resolved; zero when unknown
 	OnTime      bool      `json:"on_time"`
 	Rating      int       `json:"rating,omitempty"`
 }
@@ -76,7 +77,7 @@ func View(r report.Report, t report.Ticket) PublicReport {
 	v := PublicReport{
 		Code: r.Code, Category: r.Category, Commune: r.Routing.CommuneCode, Agency: r.Routing.AgencyID,
 		Description: r.Description, Reply: Reply(r), Lat: r.Location.Lat, Lng: r.Location.Lng,
-		ReceivedAt: r.CreatedAt.UTC(), ResolvedAt: t.ResolvedAt.UTC(), OnTime: OnTime(t), Rating: t.Rating,
+		ReceivedAt: r.CreatedAt.UTC(), ResolvedAt: t.ResolvedAt.UTC(), Deadline: t.ResolveBy.UTC(), OnTime: OnTime(t), Rating: t.Rating,
 		Photos: []Photo{},
 	}
 	for _, p := range r.Photos {

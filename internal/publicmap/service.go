@@ -135,6 +135,7 @@ func (s *Service) recordOf(r report.Report, t report.Ticket) record {
 func (s *Service) SyncAll(ctx context.Context, items []Item) error {
 	leaves := map[string][]Summary{}
 	statEntries := map[string]map[string]StatEntry{} // day doc → code → entry
+	dayEntries := map[string]map[string]dayEntry{}   // request day index → code → entry
 	for _, it := range items {
 		rec := s.recordOf(it.Report, it.Ticket)
 		var old *record
@@ -167,14 +168,16 @@ func (s *Service) SyncAll(ctx context.Context, items []Item) error {
 			leaves[rec.Leaf] = append(leaves[rec.Leaf], Summary{Code: it.Report.Code, Lat: rec.Lat, Lng: rec.Lng, V: rec.V, Gone: true})
 		}
 		addStats(statEntries, it.Report.Code, rec, old)
+		addRequestDays(dayEntries, it.Report.Code, rec, old)
 	}
-	// The tiles and the statistics are separate documents, written side by side.
+	// The tiles, the statistics and the day indexes are separate documents, written side by side.
 	var stats sync.WaitGroup
-	var statsErr error
+	var statsErr, daysErr error
 	stats.Go(func() { statsErr = s.updateStats(ctx, statEntries) })
+	stats.Go(func() { daysErr = s.updateRequestDays(ctx, dayEntries) })
 	err := s.updateTiles(ctx, leaves)
 	stats.Wait()
-	return errors.Join(err, statsErr)
+	return errors.Join(err, statsErr, daysErr)
 }
 
 // addStats lists the day-document entries of rec, and blanks those of old that rec no longer has.
@@ -551,6 +554,7 @@ func (s *Service) updateStats(ctx context.Context, entries map[string]map[string
 // is being published: it overwrites tiles without arbitration.
 func (s *Service) Rebuild(ctx context.Context) (int, error) {
 	leaves := map[string]*Tile{}
+	days := map[string]map[string]dayEntry{}
 	after, n := "", 0
 	for {
 		ids, docs, err := s.Store.ScanDocs(ctx, Records, after, scanBatch)
@@ -563,6 +567,7 @@ func (s *Service) Rebuild(ctx context.Context) (int, error) {
 				return n, fmt.Errorf("decode record %s: %w", ids[i], err)
 			}
 			n++
+			addRequestDays(days, ids[i], rec, nil)
 			if rec.Summary == nil {
 				continue
 			}
@@ -598,7 +603,10 @@ func (s *Service) Rebuild(ctx context.Context) (int, error) {
 			return n, err
 		}
 	}
-	if err := s.Store.PutDocs(ctx, Meta, map[string][]byte{formatID: formatDoc()}); err != nil {
+	if err := s.writeRequestDays(ctx, days); err != nil {
+		return n, err
+	}
+	if err := s.Store.PutDocs(ctx, Meta, map[string][]byte{formatID: formatDoc(), requestDaysID: formatDoc()}); err != nil {
 		return n, fmt.Errorf("write %s %s: %w", Meta, formatID, err)
 	}
 	return n, nil
@@ -641,7 +649,11 @@ func (s *Service) Upgrade(ctx context.Context) (rebuilt bool, err error) {
 	case err == nil:
 		var f struct{ V int }
 		if json.Unmarshal(raw, &f) == nil && f.V == FormatVersion {
-			return false, nil
+			// The request day indexes came later than the tiles: a database without them is rebuilt once.
+			_, err := s.Store.Doc(ctx, Meta, requestDaysID)
+			if !errors.Is(err, fault.ErrNotFound) {
+				return false, err
+			}
 		}
 	case !errors.Is(err, fault.ErrNotFound):
 		return false, fmt.Errorf("read %s %s: %w", Meta, formatID, err)
@@ -652,7 +664,7 @@ func (s *Service) Upgrade(ctx context.Context) (rebuilt bool, err error) {
 		return false, fmt.Errorf("scan records: %w", err)
 	}
 	if len(ids) == 0 {
-		if err := s.Store.PutDocs(ctx, Meta, map[string][]byte{formatID: formatDoc()}); err != nil {
+		if err := s.Store.PutDocs(ctx, Meta, map[string][]byte{formatID: formatDoc(), requestDaysID: formatDoc()}); err != nil {
 			return false, fmt.Errorf("write %s %s: %w", Meta, formatID, err)
 		}
 		return false, nil

@@ -169,14 +169,19 @@ func (in *Intake) Submit(ctx context.Context, p auth.Principal, key string, d Dr
 	if err != nil {
 		return Report{}, false, err
 	}
+	return in.commit(ctx, p.UserID, key, d, cat, loc, sources)
+}
+
+// commit stores a checked draft as the reporter's report, numbered, routed and filed (see Submit).
+func (in *Intake) commit(ctx context.Context, reporterID, key string, d Draft, cat catalogue.Category, loc Location, sources []photoSource) (Report, bool, error) {
 	hashes := make([]string, len(sources))
 	for i, s := range sources {
 		hashes[i] = s.hash
 	}
 	now := in.now()
-	id, fingerprint := ReportIDFor(p.UserID, key), d.fingerprint(hashes)
+	id, fingerprint := ReportIDFor(reporterID, key), d.fingerprint(hashes)
 	r := Report{
-		ID: id, ReporterID: p.UserID, Category: cat.Code, Description: d.Description, Address: d.Address,
+		ID: id, ReporterID: reporterID, Category: cat.Code, Attributes: d.Attributes, Description: d.Description, Address: d.Address,
 		Location: loc, PublishConsent: d.PublishConsent, Status: Received, Cell: Cell(loc.Lat, loc.Lng),
 		Photos: plan(id, sources, now), Fingerprint: fingerprint, CreatedAt: now, UpdatedAt: now, Version: 1,
 	}
@@ -203,6 +208,7 @@ func (in *Intake) Submit(ctx context.Context, p auth.Principal, key string, d Dr
 	}
 	r.Code = FormatCode(now.In(time.FixedZone("ICT", 7*3600)), n)
 	pt, _ := jurisdiction.ParsePoint(loc.Lat, loc.Lng)
+	var err error
 	if r.Routing, err = in.Router.Route(cat.Code, pt); err != nil {
 		return Report{}, false, err
 	}
@@ -211,7 +217,7 @@ func (in *Intake) Submit(ctx context.Context, p auth.Principal, key string, d Dr
 		return Report{}, false, err
 	}
 	r.Timeline = []Event{
-		{At: now, Action: EventReceived, ActorRole: string(auth.RoleResident), ActorID: p.UserID, To: Received,
+		{At: now, Action: EventReceived, ActorRole: reporterRole(reporterID), ActorID: reporterID, To: Received,
 			Note: "Report received"},
 		{At: now, Action: EventRouted, ActorRole: EventRoleSystem, AgencyID: r.Routing.AgencyID, Note: r.Routing.Reason},
 	}
@@ -465,4 +471,50 @@ func newID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// PartnerReporter is the ReporterID of the reports a partner files through Open311.
+func PartnerReporter(partnerID string) string { return "partner:" + partnerID }
+
+// PartnerOf returns the partner that filed a report, or "".
+func PartnerOf(r Report) string {
+	id, _ := strings.CutPrefix(r.ReporterID, "partner:")
+	if id == r.ReporterID {
+		return ""
+	}
+	return id
+}
+
+// EventRolePartner is the actor role of a partner's events.
+const EventRolePartner = "partner"
+
+func reporterRole(reporterID string) string {
+	if strings.HasPrefix(reporterID, "partner:") {
+		return EventRolePartner
+	}
+	return string(auth.RoleResident)
+}
+
+// SubmitPartner files a partner's report: no photos, the location given, a new report each call. Bad
+// fields are *fault.Invalid (named without prefix: "description", "location"); otherwise it fails as
+// Submit does.
+func (in *Intake) SubmitPartner(ctx context.Context, partnerID string, d Draft) (Report, error) {
+	in.inFlight.Add(1)
+	defer in.inFlight.Add(-1)
+	if err := d.Check(""); err != nil {
+		return Report{}, err
+	}
+	cat, ok := in.Router.Catalogue().Category(d.Category)
+	if !ok {
+		return Report{}, invalid("service_code", "unknown service")
+	}
+	if d.Location == nil {
+		return Report{}, invalid("location", "lat and long are required")
+	}
+	loc, err := in.locate(d, nil, "")
+	if err != nil {
+		return Report{}, err
+	}
+	r, _, err := in.commit(ctx, PartnerReporter(partnerID), newID(), d, cat, loc, nil)
+	return r, err
 }

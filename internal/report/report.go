@@ -109,6 +109,8 @@ type Report struct {
 	Timeline       []Event
 	Followers      []string
 	Cell           string // the nearby-search grid cell of Location
+	// Attributes answer the category's questions (catalogue.Attribute), by attribute code.
+	Attributes map[string][]string
 	Ticket         Ticket // deadlines and workflow state, kept in the same document
 	// Outbox lists the timeline positions of recent events that people must be told about (pushes). It is
 	// written with the change itself, in the same document, so a notice cannot be lost between the change
@@ -139,7 +141,8 @@ type Draft struct {
 	Address        string
 	Location       *Location // nil: take it from the first photo's EXIF
 	PublishConsent bool
-	UploadIDs      []string // presigned uploads (JSON submissions)
+	UploadIDs      []string            // presigned uploads (JSON submissions)
+	Attributes     map[string][]string // answers to the category's attributes, checked by the caller
 }
 
 var htmlTag = regexp.MustCompile(`<\s*[/!?]?\s*[a-zA-Z]`)

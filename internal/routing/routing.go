@@ -149,8 +149,12 @@ func (s *Service) PutAgency(ctx context.Context, a catalogue.Agency) error {
 }
 
 // PutCategory creates or replaces a category, checked like PutAgency.
+// A category replaced keeps its keywords and attributes, which this API does not edit.
 func (s *Service) PutCategory(ctx context.Context, c catalogue.Category) error {
 	snap := s.cur.Load()
+	if old, ok := snap.cat.Category(c.Code); ok && c.Keywords == nil && c.Attributes == nil {
+		c.Keywords, c.Attributes = old.Keywords, old.Attributes
+	}
 	cats := replaceCategory(snap.cat.Categories(), c)
 	if _, err := catalogue.New(snap.cat.Agencies(), cats); err != nil {
 		return invalid("body", err)

@@ -1,0 +1,218 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quangninh/feedback/api"
+	"github.com/quangninh/feedback/internal/testapp"
+	"github.com/quangninh/feedback/internal/testenv"
+)
+
+// The GeoReport v2 documents as an Open311 client decodes them, from the standard's element names.
+type (
+	xmlRequest struct {
+		ID                string  `xml:"service_request_id"`
+		Status            string  `xml:"status"`
+		StatusNotes       string  `xml:"status_notes"`
+		ServiceName       string  `xml:"service_name"`
+		ServiceCode       string  `xml:"service_code"`
+		AgencyResponsible string  `xml:"agency_responsible"`
+		RequestedDatetime string  `xml:"requested_datetime"`
+		ExpectedDatetime  string  `xml:"expected_datetime"`
+		Address           string  `xml:"address"`
+		Lat               float64 `xml:"lat"`
+		Long              float64 `xml:"long"`
+		MediaURL          string  `xml:"media_url"`
+	}
+	xmlRequests struct {
+		XMLName  xml.Name     `xml:"service_requests"`
+		Requests []xmlRequest `xml:"request"`
+	}
+	xmlErrors struct {
+		XMLName xml.Name `xml:"errors"`
+		Errors  []struct {
+			Code        int    `xml:"code"`
+			Description string `xml:"description"`
+		} `xml:"error"`
+	}
+	jsonRequest struct {
+		ID                string  `json:"service_request_id"`
+		Status            string  `json:"status"`
+		ServiceCode       string  `json:"service_code"`
+		StatusNotes       *string `json:"status_notes"`
+		RequestedDatetime string  `json:"requested_datetime"`
+		Address           *string `json:"address"`
+		Lat               float64 `json:"lat"`
+		Long              float64 `json:"long"`
+		MediaURL          *string `json:"media_url"`
+	}
+)
+
+func TestOpen311Client(t *testing.T) {
+	t.Parallel()
+	a := testapp.Start(t, testenv.Shared(t), map[string]string{"SEED_DEMO": "true"})
+	c := newClient(t, a)
+	ctx := context.Background()
+
+	// An admin issues a key to a partner.
+	admin := staffLogin(t, c, "demo.admin", "Quang-Ninh-Admin-2026")
+	issued, err := c.CreateOpen311PartnerWithResponse(ctx, api.Open311PartnerInput{Name: "Hạ Long Bay app", Contact: "dev@halong.example", RateLimitPerMinute: 100}, admin)
+	if err != nil || issued.JSON201 == nil {
+		t.Fatalf("issue key: %v %s", err, issued.Body)
+	}
+	key := issued.JSON201.ApiKey
+
+	// Discovery, then the services, then the definition of one with attributes.
+	disc, err := c.GetOpen311DiscoveryWithResponse(ctx, "json")
+	if err != nil || disc.JSON200 == nil || len(disc.JSON200.Endpoints) != 1 || !strings.HasSuffix(disc.JSON200.Endpoints[0].Url, "/open311/v2/") {
+		t.Fatalf("discovery: %v %s", err, disc.Body)
+	}
+	base := disc.JSON200.Endpoints[0].Url
+	services, err := c.ListOpen311ServicesWithResponse(ctx, "json", nil)
+	if err != nil || services.JSON200 == nil {
+		t.Fatalf("services: %v %s", err, services.Body)
+	}
+	var flooding *api.Open311Service
+	for i, s := range *services.JSON200 {
+		if s.ServiceCode == "flooding" {
+			flooding = &(*services.JSON200)[i]
+		}
+	}
+	if flooding == nil || !flooding.Metadata || flooding.Type != "realtime" || flooding.Group != "urban" || !strings.Contains(flooding.Keywords, "Flooding") {
+		t.Fatalf("flooding service: %+v", flooding)
+	}
+	def, err := c.GetOpen311ServiceDefinitionWithResponse(ctx, "flooding.json", nil)
+	if err != nil || def.JSON200 == nil || len(def.JSON200.Attributes) != 1 {
+		t.Fatalf("definition: %v %s", err, def.Body)
+	}
+	attr := def.JSON200.Attributes[0]
+	if attr.Code != "water_depth" || !attr.Required || attr.Datatype != "singlevaluelist" || len(attr.Values) == 0 {
+		t.Fatalf("attribute: %+v", attr)
+	}
+
+	post := func(format string, form url.Values) *http.Response {
+		t.Helper()
+		resp, err := http.PostForm(base+"requests."+format, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	form := url.Values{"api_key": {key}, "service_code": {"flooding"}, "lat": {"20.9516"}, "long": {"107.0802"},
+		"address_string": {"12 Lê Thánh Tông, Hồng Gai"}, "description": {"Nước ngập sâu trước cổng chợ sau mưa lớn"}}
+
+	// Refusals, in the standard's error format: no attribute (400), contact data (400), a bad key (403).
+	for _, tc := range []struct {
+		name   string
+		edit   func(url.Values)
+		status int
+		field  string
+	}{
+		{"no attribute", func(url.Values) {}, http.StatusBadRequest, "attribute[water_depth]"},
+		{"contact", func(f url.Values) { f.Set("attribute[water_depth]", "knee"); f.Set("email", "a@b.example") }, http.StatusBadRequest, "email"},
+		{"photo link", func(f url.Values) { f.Set("attribute[water_depth]", "knee"); f.Set("media_url", "http://x.example/a.jpg") }, http.StatusBadRequest, "media_url"},
+		{"unknown value", func(f url.Values) { f.Set("attribute[water_depth]", "waist") }, http.StatusBadRequest, "attribute[water_depth]"},
+		{"bad key", func(f url.Values) { f.Set("api_key", "nope.nope") }, http.StatusForbidden, "api_key"},
+	} {
+		f := url.Values{}
+		for k, v := range form {
+			f[k] = v
+		}
+		tc.edit(f)
+		resp := post("xml", f)
+		var errs xmlErrors
+		if err := xml.NewDecoder(resp.Body).Decode(&errs); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.status || len(errs.Errors) == 0 || errs.Errors[0].Code != tc.status ||
+			!strings.Contains(errs.Errors[0].Description, tc.field) {
+			t.Errorf("%s: %d %+v", tc.name, resp.StatusCode, errs)
+		}
+	}
+
+	// Filed: the ID comes back at once.
+	form.Set("attribute[water_depth]", "knee")
+	resp := post("json", form)
+	var ids []api.Open311Created
+	err = json.NewDecoder(resp.Body).Decode(&ids)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || len(ids) != 1 || !strings.HasPrefix(ids[0].ServiceRequestId, "QN-") ||
+		ids[0].ServiceNotice == nil {
+		t.Fatalf("post: %v %d %+v", err, resp.StatusCode, ids)
+	}
+	id := ids[0].ServiceRequestId
+
+	// The partner sees it in full, in both formats; nobody else sees it (not public).
+	own, err := c.GetOpen311RequestWithResponse(ctx, id+".json", &api.GetOpen311RequestParams{ApiKey: &key})
+	var got []jsonRequest
+	if err != nil || json.Unmarshal(own.Body, &got) != nil || len(got) != 1 {
+		t.Fatalf("get own: %v %s", err, own.Body)
+	}
+	if g := got[0]; g.ID != id || g.Status != "open" || g.ServiceCode != "flooding" || g.Lat != 20.9516 || g.Long != 107.0802 ||
+		g.Address == nil || *g.Address != "12 Lê Thánh Tông, Hồng Gai" || !strings.HasSuffix(g.RequestedDatetime, "+07:00") {
+		t.Errorf("own request: %s", own.Body)
+	}
+	ownXML, err := c.GetOpen311RequestWithResponse(ctx, id+".xml", &api.GetOpen311RequestParams{ApiKey: &key})
+	var gx xmlRequests
+	if err != nil || xml.Unmarshal(ownXML.Body, &gx) != nil || len(gx.Requests) != 1 || gx.Requests[0].ID != id ||
+		gx.Requests[0].Status != "open" || gx.Requests[0].ExpectedDatetime == "" || gx.Requests[0].AgencyResponsible == "" {
+		t.Errorf("own request as XML: %v %s", err, ownXML.Body)
+	}
+	if r, _ := c.GetOpen311RequestWithResponse(ctx, id+".json", nil); r.StatusCode() != http.StatusNotFound {
+		t.Errorf("someone else's: %d %s", r.StatusCode(), r.Body)
+	}
+
+	// The public list: what the map shows, closed, the same in JSON and XML; the partner's list adds its own.
+	list, err := c.ListOpen311RequestsWithResponse(ctx, "json", nil)
+	var public []jsonRequest
+	if err != nil || json.Unmarshal(list.Body, &public) != nil {
+		t.Fatalf("list: %v %s", err, list.Body)
+	}
+	if len(public) != demoPublic() {
+		t.Errorf("listed %d public requests, want %d", len(public), demoPublic())
+	}
+	for _, r := range public {
+		if r.Status != "closed" || r.Address != nil || r.StatusNotes == nil || r.MediaURL != nil && !strings.HasPrefix(*r.MediaURL, "http") {
+			t.Errorf("public request: %+v", r)
+			break
+		}
+	}
+	listXML, err := c.ListOpen311RequestsWithResponse(ctx, "xml", nil)
+	var px xmlRequests
+	if err != nil || xml.Unmarshal(listXML.Body, &px) != nil || len(px.Requests) != len(public) || px.Requests[0].ID != public[0].ID {
+		t.Errorf("XML list: %v %d requests", err, len(px.Requests))
+	}
+	open := "open"
+	if r, _ := c.ListOpen311RequestsWithResponse(ctx, "json", &api.ListOpen311RequestsParams{Status: &open}); string(r.Body) != "[]\n" {
+		t.Errorf("public open requests: %s", r.Body)
+	}
+	if r, _ := c.ListOpen311RequestsWithResponse(ctx, "json", &api.ListOpen311RequestsParams{Status: &open, ApiKey: &key}); !strings.Contains(string(r.Body), id) {
+		t.Errorf("partner's open requests lack %s: %s", id, r.Body)
+	}
+	start, end := time.Now().AddDate(0, 0, -100).Format(time.RFC3339), time.Now().Format(time.RFC3339)
+	if r, _ := c.ListOpen311RequestsWithResponse(ctx, "xml", &api.ListOpen311RequestsParams{StartDate: &start, EndDate: &end}); r.StatusCode() != http.StatusBadRequest ||
+		!strings.Contains(string(r.Body), "<errors><error><code>400</code><description>end_date") {
+		t.Errorf("101 days: %d %s", r.StatusCode(), r.Body)
+	}
+
+	// Revoked: the key no longer files anything.
+	if r, err := c.RevokeOpen311PartnerWithResponse(ctx, issued.JSON201.Partner.Id, admin); err != nil || r.StatusCode() != http.StatusNoContent {
+		t.Fatalf("revoke: %v", err)
+	}
+	if resp := post("json", form); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("revoked key: %d", resp.StatusCode)
+	}
+	partners, err := c.ListOpen311PartnersWithResponse(ctx, admin)
+	if err != nil || partners.JSON200 == nil || len(*partners.JSON200) != 1 || (*partners.JSON200)[0].RevokedAt == nil {
+		t.Errorf("partners: %v %s", err, partners.Body)
+	}
+}
+

@@ -1,0 +1,371 @@
+// Package open311 speaks Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2): services are the
+// categories, requests the reports. Anyone lists what the public map shows; a partner, with the API key an
+// admin issued, files requests and sees its own in full.
+package open311
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/quangninh/feedback/internal/catalogue"
+	"github.com/quangninh/feedback/internal/fault"
+	"github.com/quangninh/feedback/internal/publicmap"
+	"github.com/quangninh/feedback/internal/report"
+)
+
+// The standard's limits of GET requests.
+const (
+	Window     = 90 * 24 * time.Hour // the default window, and the longest range
+	MaxResults = 1000
+	MaxIDs     = 100
+)
+
+// Status is a request's Open311 status.
+type Status string
+
+// The statuses.
+const (
+	Open   Status = "open"
+	Closed Status = "closed"
+)
+
+// StatusOf maps a report's status: closed once resolved, closed or rejected.
+func StatusOf(s report.Status) Status {
+	if s.Open() {
+		return Open
+	}
+	return Closed
+}
+
+// Request is a report as Open311 shows it. Zero times and "" are unknown.
+type Request struct {
+	ID          string
+	Status      Status
+	StatusNotes string
+	ServiceCode string
+	Description string
+	AgencyID    string
+	Requested   time.Time
+	Updated     time.Time
+	Expected    time.Time
+	Address     string
+	Lat, Long   float64
+	PhotoKey    string // the S3 key of the public photo
+}
+
+// fromPublic is the request of a public view (the public map's location precision, no address).
+func fromPublic(v publicmap.PublicReport) Request {
+	r := Request{ID: v.Code, Status: Closed, StatusNotes: v.Reply, ServiceCode: v.Category, Description: v.Description,
+		AgencyID: v.Agency, Requested: v.ReceivedAt, Updated: v.ResolvedAt, Expected: v.Deadline, Lat: v.Lat, Long: v.Lng}
+	for _, p := range v.Photos {
+		if p.Kind == "before" {
+			r.PhotoKey = p.PublicKey
+			break
+		}
+	}
+	return r
+}
+
+// fromReport is the partner's full view of its own report.
+func fromReport(rp report.Report) Request {
+	r := Request{ID: rp.Code, Status: StatusOf(rp.Status), StatusNotes: publicmap.Reply(rp), ServiceCode: rp.Category,
+		Description: rp.Description, AgencyID: rp.Routing.AgencyID, Requested: rp.CreatedAt, Updated: rp.UpdatedAt,
+		Expected: rp.Ticket.ResolveBy, Address: rp.Address, Lat: rp.Location.Lat, Long: rp.Location.Lng}
+	for _, p := range rp.Photos {
+		if !p.After && p.State == report.PhotoReady && p.PublicKey != "" {
+			r.PhotoKey = p.PublicKey
+			break
+		}
+	}
+	return r
+}
+
+// Public reads what the public map shows.
+type Public interface {
+	Requests(ctx context.Context, q publicmap.RequestQuery) ([]publicmap.PublicReport, error)
+	Reports(ctx context.Context, codes []string) ([]publicmap.PublicReport, error)
+}
+
+// Reports reads a partner's own reports.
+type Reports interface {
+	// ReportByCode returns a report; fault.ErrNotFound when there is none.
+	ReportByCode(ctx context.Context, code string) (report.Report, error)
+	ReportsByReporter(ctx context.Context, reporterID string, status report.Status, after *report.Cursor, limit int) ([]report.Report, error)
+}
+
+// Intake files a partner's reports.
+type Intake interface {
+	SubmitPartner(ctx context.Context, partnerID string, d report.Draft) (report.Report, error)
+}
+
+// Service answers the GeoReport v2 operations.
+type Service struct {
+	Catalogue func() *catalogue.Catalogue
+	Public    Public
+	Reports   Reports
+	Intake    Intake
+	Partners  *Partners
+	Now       func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// Services returns every category, sorted by code.
+func (s *Service) Services() []catalogue.Category { return s.Catalogue().Categories() }
+
+// Agency returns the agency with the ID, or false.
+func (s *Service) Agency(id string) (catalogue.Agency, bool) { return s.Catalogue().Agency(id) }
+
+// Definition returns a category with its attributes; fault.ErrNotFound when there is none.
+func (s *Service) Definition(code string) (catalogue.Category, error) {
+	c, ok := s.Catalogue().Category(code)
+	if !ok {
+		return catalogue.Category{}, fault.New(fault.ErrNotFound, "There is no service "+code+"; see GET services.")
+	}
+	return c, nil
+}
+
+// Query is a GET requests query, parsed.
+type Query struct {
+	IDs      []string // when set, every other filter is ignored
+	Service  string
+	From, To time.Time
+	Statuses []Status // empty: both
+}
+
+// ParseQuery reads the GET requests parameters ("" when absent): IDs comma separated, W3C dates with
+// their offset, statuses comma separated. Without dates the window is the Window up to now; with one, the
+// Window from or to it. It returns *fault.Invalid naming each bad parameter.
+func ParseQuery(ids, service, start, end, status string, now time.Time) (Query, error) {
+	inv := &fault.Invalid{}
+	q := Query{Service: service}
+	if ids != "" {
+		for id := range strings.SplitSeq(ids, ",") {
+			if id = strings.TrimSpace(id); id != "" && !slices.Contains(q.IDs, id) {
+				q.IDs = append(q.IDs, id)
+			}
+		}
+		if len(q.IDs) > MaxIDs {
+			inv.Add("service_request_id", fmt.Sprintf("at most %d IDs", MaxIDs))
+		}
+	}
+	parse := func(name, v string) time.Time {
+		if v == "" {
+			return time.Time{}
+		}
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			inv.Add(name, "must be a W3C date-time with its offset, e.g. 2025-12-01T00:00:00+07:00")
+		}
+		return t
+	}
+	q.From, q.To = parse("start_date", start), parse("end_date", end)
+	switch {
+	case q.From.IsZero() && q.To.IsZero():
+		q.To = now
+		q.From = now.Add(-Window)
+	case q.From.IsZero():
+		q.From = q.To.Add(-Window)
+	case q.To.IsZero():
+		q.To = q.From.Add(Window)
+	}
+	if q.To.Before(q.From) {
+		inv.Add("end_date", "must not be before start_date")
+	} else if q.To.Sub(q.From) > Window {
+		inv.Add("end_date", "the range may not span more than 90 days")
+	}
+	if status != "" {
+		for st := range strings.SplitSeq(status, ",") {
+			switch Status(strings.TrimSpace(st)) {
+			case Open, Closed:
+				q.Statuses = append(q.Statuses, Status(strings.TrimSpace(st)))
+			default:
+				inv.Add("status", "must be open, closed or both (comma separated)")
+			}
+		}
+	}
+	return q, inv.Err()
+}
+
+// List answers GET requests: the public requests matching q, and, for a partner (partner.ID set), its own
+// requests in full. Newest first, at most MaxResults.
+func (s *Service) List(ctx context.Context, q Query, partner Partner) ([]Request, error) {
+	byID := map[string]Request{}
+	if len(q.IDs) > 0 {
+		views, err := s.Public.Reports(ctx, q.IDs)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range views {
+			byID[v.Code] = fromPublic(v)
+		}
+		if partner.ID != "" {
+			for _, id := range q.IDs {
+				rp, err := s.Reports.ReportByCode(ctx, id)
+				if errors.Is(err, fault.ErrNotFound) {
+					continue
+				}
+				if err != nil {
+					return nil, err
+				}
+				if report.PartnerOf(rp) == partner.ID {
+					byID[id] = fromReport(rp)
+				}
+			}
+		}
+		return ordered(byID, nil), nil
+	}
+	wantClosed := len(q.Statuses) == 0 || slices.Contains(q.Statuses, Closed)
+	if wantClosed {
+		// Every public request is closed (resolved, or closed after).
+		views, err := s.Public.Requests(ctx, publicmap.RequestQuery{From: q.From, To: q.To, Category: q.Service, Limit: MaxResults})
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range views {
+			byID[v.Code] = fromPublic(v)
+		}
+	}
+	if partner.ID != "" {
+		own, err := s.Reports.ReportsByReporter(ctx, report.PartnerReporter(partner.ID), "", &report.Cursor{CreatedAt: q.To.Add(time.Second), ID: ""}, MaxResults)
+		if err != nil {
+			return nil, err
+		}
+		for _, rp := range own {
+			r := fromReport(rp)
+			if r.Requested.Before(q.From) || r.Requested.After(q.To) || (q.Service != "" && r.ServiceCode != q.Service) ||
+				(len(q.Statuses) > 0 && !slices.Contains(q.Statuses, r.Status)) {
+				continue
+			}
+			byID[r.ID] = r
+		}
+	}
+	return ordered(byID, q.Statuses), nil
+}
+
+// ordered returns the requests of the statuses (all when empty), newest first, at most MaxResults.
+func ordered(byID map[string]Request, statuses []Status) []Request {
+	out := make([]Request, 0, len(byID))
+	for _, r := range byID {
+		if len(statuses) == 0 || slices.Contains(statuses, r.Status) {
+			out = append(out, r)
+		}
+	}
+	slices.SortFunc(out, func(a, b Request) int {
+		if c := b.Requested.Compare(a.Requested); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	return out[:min(len(out), MaxResults)]
+}
+
+// Get answers GET requests/{id}: the public request, or the partner's own in full. fault.ErrNotFound
+// when it is neither.
+func (s *Service) Get(ctx context.Context, id string, partner Partner) (Request, error) {
+	rs, err := s.List(ctx, Query{IDs: []string{id}}, partner)
+	if err != nil {
+		return Request{}, err
+	}
+	if len(rs) == 0 {
+		return Request{}, fault.New(fault.ErrNotFound, "There is no request "+id+" you may see.")
+	}
+	return rs[0], nil
+}
+
+// NewRequest is a POST requests as a partner sent it.
+type NewRequest struct {
+	Service        string
+	Lat, Long      string
+	Address        string
+	Description    string
+	PublishConsent bool
+	Attributes     map[string][]string // attribute[code] answers
+	Contact        []string            // names of contact fields sent (refused: see Create)
+	Unsupported    []string            // names of other fields sent that are not taken (media_url, address_id)
+}
+
+// Create files a partner's request and returns it. The province keeps no personal data from partners:
+// contact fields are refused, and so are media_url and address_id (nothing sent is silently dropped). *fault.Invalid names each bad field (by its Open311 name); a missing
+// required attribute is one.
+func (s *Service) Create(ctx context.Context, partner Partner, in NewRequest) (Request, error) {
+	inv := &fault.Invalid{}
+	for _, f := range in.Contact {
+		inv.Add(f, "not accepted: the province keeps no personal data received from partners")
+	}
+	for _, f := range in.Unsupported {
+		inv.Add(f, "not accepted here: photos come only through the app, and places by lat and long")
+	}
+	cat, ok := s.Catalogue().Category(in.Service)
+	if !ok {
+		inv.Add("service_code", "unknown service; see GET services")
+	}
+	lat, latErr := strconv.ParseFloat(in.Lat, 64)
+	lng, lngErr := strconv.ParseFloat(in.Long, 64)
+	if latErr != nil || lngErr != nil || math.IsNaN(lat) || math.IsNaN(lng) {
+		inv.Add("lat", "lat and long are required (WGS84 decimal degrees)")
+	}
+	if ok {
+		checkAnswers(inv, cat, in.Attributes)
+	}
+	if err := inv.Err(); err != nil {
+		return Request{}, err
+	}
+	d := report.Draft{Category: cat.Code, Description: in.Description, Address: in.Address,
+		Location: &report.Location{Lat: lat, Lng: lng}, PublishConsent: in.PublishConsent, Attributes: in.Attributes}
+	rp, err := s.Intake.SubmitPartner(ctx, partner.ID, d)
+	if err != nil {
+		return Request{}, err
+	}
+	return fromReport(rp), nil
+}
+
+// checkAnswers checks attribute answers against the category's attributes: required ones present, list
+// answers among the values, numbers numeric, no unknown attribute.
+func checkAnswers(inv *fault.Invalid, cat catalogue.Category, answers map[string][]string) {
+	for code := range answers {
+		if !slices.ContainsFunc(cat.Attributes, func(a catalogue.Attribute) bool { return a.Code == code }) {
+			inv.Add("attribute["+code+"]", "this service has no such attribute")
+		}
+	}
+	for _, a := range cat.Attributes {
+		field := "attribute[" + a.Code + "]"
+		vals := answers[a.Code]
+		if len(vals) == 0 || (len(vals) == 1 && strings.TrimSpace(vals[0]) == "") {
+			if a.Required {
+				inv.Add(field, "is required by this service; see its definition")
+			}
+			continue
+		}
+		switch a.Type {
+		case catalogue.AttrNumber:
+			if _, err := strconv.ParseFloat(vals[0], 64); err != nil {
+				inv.Add(field, "must be a number")
+			}
+		case catalogue.AttrDateTime:
+			if _, err := time.Parse(time.RFC3339, vals[0]); err != nil {
+				inv.Add(field, "must be a W3C date-time")
+			}
+		case catalogue.AttrSingleValue, catalogue.AttrMultiValue:
+			if a.Type == catalogue.AttrSingleValue && len(vals) > 1 {
+				inv.Add(field, "takes one value")
+			}
+			for _, v := range vals {
+				if !slices.ContainsFunc(a.Values, func(x catalogue.AttributeValue) bool { return x.Key == v }) {
+					inv.Add(field, fmt.Sprintf("%q is not one of its values", v))
+				}
+			}
+		}
+	}
+}

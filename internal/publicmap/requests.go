@@ -1,0 +1,203 @@
+package publicmap
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/quangninh/feedback/internal/workcal"
+)
+
+// RequestDays holds the index of public reports by the day they were received (Vietnam time), for
+// listings by date (Open311 GET requests): _id "YYYY-MM-DD" lists every public report of the day,
+// "YYYY-MM-DD|<category>" those of one category. A listing reads a few of these by _id, then the
+// publication records of the reports it shows.
+const RequestDays Collection = "public_request_days"
+
+// requestDaysID is the Meta document that says the day indexes were built (Upgrade builds them once).
+const requestDaysID = "request_days"
+
+// requestDayID is the _id of a day's index, of one category or ("") of all.
+func requestDayID(day, category string) string {
+	if category == "" {
+		return day
+	}
+	return day + "|" + category
+}
+
+// requestDay is one day's index: each report's receipt time and version by code. Gone marks a report no
+// longer public (kept, so that a late older change does not bring it back).
+type requestDay struct {
+	Entries map[string]dayEntry `json:"e"`
+}
+
+type dayEntry struct {
+	T    int64 `json:"t"` // received, Unix seconds
+	V    int64 `json:"v"`
+	Gone bool  `json:"g,omitempty"`
+}
+
+// addRequestDays lists the index entries rec needs, and tombstones where old was listed and rec is not.
+func addRequestDays(out map[string]map[string]dayEntry, code string, rec record, old *record) {
+	put := func(id string, e dayEntry) {
+		if out[id] == nil {
+			out[id] = map[string]dayEntry{}
+		}
+		out[id][code] = e
+	}
+	want := map[string]bool{}
+	if rec.View != nil {
+		e := dayEntry{T: rec.View.ReceivedAt.Unix(), V: rec.V}
+		for _, id := range []string{requestDayID(rec.RecvDay, ""), requestDayID(rec.RecvDay, rec.Keys[ByCategory])} {
+			want[id] = true
+			put(id, e)
+		}
+	}
+	if old != nil && old.View != nil {
+		for _, id := range []string{requestDayID(old.RecvDay, ""), requestDayID(old.RecvDay, old.Keys[ByCategory])} {
+			if !want[id] {
+				put(id, dayEntry{T: old.View.ReceivedAt.Unix(), V: rec.V, Gone: true})
+			}
+		}
+	}
+}
+
+func (s *Service) updateRequestDays(ctx context.Context, entries map[string]map[string]dayEntry) error {
+	for id, byCode := range entries {
+		err := s.Store.UpdateDoc(ctx, RequestDays, id, func(raw []byte) ([]byte, error) {
+			d := requestDay{}
+			if raw != nil {
+				if err := json.Unmarshal(raw, &d); err != nil {
+					return nil, fmt.Errorf("decode request day %s: %w", id, err)
+				}
+			}
+			if d.Entries == nil {
+				d.Entries = map[string]dayEntry{}
+			}
+			changed := false
+			for code, e := range byCode {
+				if cur, ok := d.Entries[code]; ok && (cur.V > e.V || cur == e) {
+					continue
+				}
+				d.Entries[code] = e
+				changed = true
+			}
+			if !changed {
+				return nil, nil
+			}
+			return json.Marshal(d)
+		})
+		if err != nil {
+			return fmt.Errorf("update request day %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// RequestQuery selects public reports by the time they were received.
+type RequestQuery struct {
+	From, To time.Time // inclusive
+	Category string    // "" for every category
+	Limit    int
+}
+
+// daysPerRead is how many day indexes a listing reads at once, newest first.
+const daysPerRead = 8
+
+// Requests returns the public views of the reports received from q.From to q.To, newest first, at most
+// q.Limit. It reads the day indexes newest first and stops once it has q.Limit reports, then the
+// publication records of those. It returns fault.ErrUnavailable when the database does not answer.
+func (s *Service) Requests(ctx context.Context, q RequestQuery) ([]PublicReport, error) {
+	type hit struct {
+		code string
+		t    int64
+	}
+	var hits []hit
+	from, to := q.From.Unix(), q.To.Unix()
+	firstDay := dayString(q.From)
+	day := q.To.In(workcal.Location())
+	for done := false; !done && len(hits) < q.Limit; {
+		var ids []string
+		for range daysPerRead {
+			d := day.Format(time.DateOnly)
+			if d < firstDay {
+				done = true
+				break
+			}
+			ids = append(ids, requestDayID(d, q.Category))
+			day = day.AddDate(0, 0, -1)
+		}
+		if len(ids) == 0 {
+			break
+		}
+		docs, err := s.Store.Docs(ctx, RequestDays, ids)
+		if err != nil {
+			return nil, fmt.Errorf("read request days %s to %s: %w", ids[len(ids)-1], ids[0], err)
+		}
+		for id, raw := range docs {
+			var d requestDay
+			if err := json.Unmarshal(raw, &d); err != nil {
+				return nil, fmt.Errorf("decode request day %s: %w", id, err)
+			}
+			for code, e := range d.Entries {
+				if !e.Gone && e.T >= from && e.T <= to {
+					hits = append(hits, hit{code, e.T})
+				}
+			}
+		}
+	}
+	slices.SortFunc(hits, func(a, b hit) int { return cmp.Or(cmp.Compare(b.t, a.t), cmp.Compare(b.code, a.code)) })
+	hits = hits[:min(len(hits), q.Limit)]
+	codes := make([]string, len(hits))
+	for i, h := range hits {
+		codes[i] = h.code
+	}
+	return s.Reports(ctx, codes)
+}
+
+// Reports returns the public views of the reports with these codes that are public, in the order given.
+// It returns fault.ErrUnavailable when the database does not answer.
+func (s *Service) Reports(ctx context.Context, codes []string) ([]PublicReport, error) {
+	out := []PublicReport{}
+	if len(codes) == 0 {
+		return out, nil
+	}
+	docs, err := s.Store.Docs(ctx, Records, codes)
+	if err != nil {
+		return nil, fmt.Errorf("read %d records: %w", len(codes), err)
+	}
+	for _, code := range codes {
+		raw, ok := docs[code]
+		if !ok {
+			continue
+		}
+		var rec record
+		if err := json.Unmarshal(raw, &rec); err != nil {
+			return nil, fmt.Errorf("decode record %s: %w", code, err)
+		}
+		if rec.Public && rec.View != nil {
+			out = append(out, *rec.View)
+		}
+	}
+	return out, nil
+}
+
+// writeRequestDays replaces the day indexes with days, built from every publication record (Rebuild).
+func (s *Service) writeRequestDays(ctx context.Context, days map[string]map[string]dayEntry) error {
+	docs := make(map[string][]byte, len(days))
+	keep := make(map[string]bool, len(days))
+	for id, entries := range days {
+		raw, err := json.Marshal(requestDay{Entries: entries})
+		if err != nil {
+			return fmt.Errorf("encode request day %s: %w", id, err)
+		}
+		docs[id], keep[id] = raw, true
+	}
+	if err := s.Store.PutDocs(ctx, RequestDays, docs); err != nil {
+		return fmt.Errorf("write %d request days: %w", len(docs), err)
+	}
+	return s.deleteUnwritten(ctx, RequestDays, keep)
+}
