@@ -117,7 +117,10 @@ func TestOpen311Client(t *testing.T) {
 	}{
 		{"no attribute", func(url.Values) {}, http.StatusBadRequest, "attribute[water_depth]"},
 		{"contact", func(f url.Values) { f.Set("attribute[water_depth]", "knee"); f.Set("email", "a@b.example") }, http.StatusBadRequest, "email"},
-		{"photo link", func(f url.Values) { f.Set("attribute[water_depth]", "knee"); f.Set("media_url", "http://x.example/a.jpg") }, http.StatusBadRequest, "media_url"},
+		{"photo link", func(f url.Values) {
+			f.Set("attribute[water_depth]", "knee")
+			f.Set("media_url", "http://x.example/a.jpg")
+		}, http.StatusBadRequest, "media_url"},
 		{"unknown value", func(f url.Values) { f.Set("attribute[water_depth]", "waist") }, http.StatusBadRequest, "attribute[water_depth]"},
 		{"bad key", func(f url.Values) { f.Set("api_key", "nope.nope") }, http.StatusForbidden, "api_key"},
 	} {
@@ -215,4 +218,3 @@ func TestOpen311Client(t *testing.T) {
 		t.Errorf("partners: %v %s", err, partners.Body)
 	}
 }
-

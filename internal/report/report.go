@@ -111,7 +111,7 @@ type Report struct {
 	Cell           string // the nearby-search grid cell of Location
 	// Attributes answer the category's questions (catalogue.Attribute), by attribute code.
 	Attributes map[string][]string
-	Ticket         Ticket // deadlines and workflow state, kept in the same document
+	Ticket     Ticket // deadlines and workflow state, kept in the same document
 	// Outbox lists the timeline positions of recent events that people must be told about (pushes). It is
 	// written with the change itself, in the same document, so a notice cannot be lost between the change
 	// and its delivery; entries older than OutboxHorizon are dropped by the next change.
