@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -34,6 +35,16 @@ type (
 	xmlRequests struct {
 		XMLName  xml.Name     `xml:"service_requests"`
 		Requests []xmlRequest `xml:"request"`
+	}
+	xmlService struct {
+		Code     string `xml:"service_code"`
+		Name     string `xml:"service_name"`
+		Metadata bool   `xml:"metadata"`
+		Type     string `xml:"type"`
+	}
+	xmlServices struct {
+		XMLName  xml.Name     `xml:"services"`
+		Services []xmlService `xml:"service"`
 	}
 	xmlErrors struct {
 		XMLName xml.Name `xml:"errors"`
@@ -87,6 +98,23 @@ func TestOpen311Client(t *testing.T) {
 	}
 	if flooding == nil || !flooding.Metadata || flooding.Type != "realtime" || flooding.Group != "urban" || !strings.Contains(flooding.Keywords, "Flooding") {
 		t.Fatalf("flooding service: %+v", flooding)
+	}
+	// The same services as XML, named in English when the client prefers it.
+	sx, err := c.ListOpen311ServicesWithResponse(ctx, "xml", nil, func(_ context.Context, r *http.Request) error {
+		r.Header.Set("Accept-Language", "en-GB,en;q=0.9")
+		return nil
+	})
+	var servicesXML xmlServices
+	if err != nil || xml.Unmarshal(sx.Body, &servicesXML) != nil || len(servicesXML.Services) != len(*services.JSON200) ||
+		!slices.ContainsFunc(servicesXML.Services, func(s xmlService) bool {
+			return s.Code == "flooding" && s.Name == "Flooding" && s.Metadata && s.Type == "realtime"
+		}) {
+		t.Errorf("services.xml: %v %s", err, sx.Body)
+	}
+	elsewhere := "hanoi.gov.vn"
+	if r, _ := c.ListOpen311ServicesWithResponse(ctx, "xml", &api.ListOpen311ServicesParams{JurisdictionId: &elsewhere}); r.StatusCode() != http.StatusNotFound ||
+		!strings.Contains(string(r.Body), "<errors><error><code>404</code>") {
+		t.Errorf("another jurisdiction: %d %s", r.StatusCode(), r.Body)
 	}
 	def, err := c.GetOpen311ServiceDefinitionWithResponse(ctx, "flooding.json", nil)
 	if err != nil || def.JSON200 == nil || len(def.JSON200.Attributes) != 1 {

@@ -6,7 +6,8 @@
 // figure, machines differ, ratios travel); intake (report submission with a ~2 MB photo beside raw S3 +
 // MongoDB writes); rss (peak memory of the service process under 64 concurrent 10 MB uploads); signin
 // (staff logins/s); map (1,000,000 resolved reports seeded into the public map's tiles, then map queries at
-// zooms 8, 12 and 16 through the API beside the same query done with the driver, and publishing); push;
+// zooms 8, 12 and 16 through the API beside the same query done with the driver, and publishing); open311
+// (Open311 GET requests in JSON and XML beside the public map, at the http section's concurrency); push;
 // gobench (`go test -bench` of the domain packages, converted).
 package main
 
@@ -23,7 +24,7 @@ import (
 	"github.com/quangninh/feedback/internal/testenv"
 )
 
-var sections = []string{"http", "tracing", "intake", "rss", "signin", "map", "push", "gobench"}
+var sections = []string{"http", "tracing", "intake", "rss", "signin", "map", "open311", "push", "gobench"}
 
 func main() {
 	if err := run(); err != nil {
@@ -49,6 +50,7 @@ func run() error {
 	heapProfile := flag.String("memprofile", "", "write an allocation profile of this process (client and in-process service) to this file at the end")
 	mapN := flag.Int("map-reports", 1000000, "reports seeded into the public map's tile documents for the map section")
 	mapRounds := flag.Int("map-rounds", 30, "map queries per zoom level and path in the map section")
+	open311N := flag.Int("open311-reports", 20000, "open311 section: public reports published before the GET requests load")
 	pushReports := flag.Int("push-notifications", 100, "push section: notifications in the backlog")
 	pushDevices := flag.Int("push-devices", 50, "push section: devices each notification goes to")
 	pushWorkers := flag.Int("push-workers", 16, "push section: dispatcher workers (concurrent FCM batches)")
@@ -115,7 +117,7 @@ func run() error {
 	if want["map"] {
 		fmt.Printf("# map: %d resolved reports seeded straight into the tile documents; %d queries per zoom and path\n", *mapN, *mapRounds)
 	}
-	if want["http"] || want["tracing"] || want["intake"] || want["rss"] || want["signin"] || want["map"] {
+	if want["http"] || want["tracing"] || want["intake"] || want["rss"] || want["signin"] || want["map"] || want["open311"] {
 		st, err := startStack()
 		if err != nil {
 			return err
@@ -146,6 +148,7 @@ func run() error {
 			rs = append(rs, out...)
 			return err
 		})
+		step("open311", func() error { return open311Benchmark(&rs, st, *open311N, *dur, *conns) })
 		st.stop()
 	}
 	if want["push"] {

@@ -85,3 +85,25 @@ func TestNewRejectsInconsistentData(t *testing.T) {
 		t.Errorf("valid catalogue: %v", err)
 	}
 }
+
+func TestAttributesAreChecked(t *testing.T) {
+	ops := Agency{ID: "ioc", NameVi: "Trung tâm", NameEn: "Centre", Kind: KindOperationsCentre}
+	for name, attrs := range map[string][]Attribute{
+		"no code":        {{Type: AttrString}},
+		"repeated":       {{Code: "a", Type: AttrString}, {Code: "a", Type: AttrText}},
+		"unknown type":   {{Code: "a", Type: "colour"}},
+		"list no values": {{Code: "a", Type: AttrSingleValue}},
+	} {
+		cat := Category{Code: "c", NameVi: "c", NameEn: "c", Handler: "ioc", Deadline: Normal, Attributes: attrs}
+		if _, err := New([]Agency{ops}, []Category{cat}); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	c, err := Seed(jurisdiction.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fl, _ := c.Category("flooding"); len(fl.Attributes) != 1 || !fl.Attributes[0].Required || len(fl.Keywords) == 0 {
+		t.Errorf("seed flooding: %+v", fl)
+	}
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/quangninh/feedback/api"
 	"github.com/quangninh/feedback/internal/catalogue"
+	"github.com/quangninh/feedback/internal/fault"
 	"github.com/quangninh/feedback/internal/open311"
 	"github.com/quangninh/feedback/internal/workcal"
 )
@@ -38,6 +39,17 @@ type Open311Partners interface {
 }
 
 const open311Prefix = "/open311/v2/"
+
+// open311Jurisdiction is the one jurisdiction this endpoint serves.
+const open311Jurisdiction = "quangninh.gov.vn"
+
+// checkJurisdiction refuses a jurisdiction_id other than this endpoint's (the standard's 404).
+func checkJurisdiction(id *string) error {
+	if id == nil || *id == "" || *id == open311Jurisdiction {
+		return nil
+	}
+	return fault.New(fault.ErrNotFound, "Unknown jurisdiction_id: this endpoint serves "+open311Jurisdiction+" only.")
+}
 
 // open311Changeset is when this endpoint last changed (discovery's changeset).
 var open311Changeset = time.Date(2026, 12, 2, 0, 0, 0, 0, workcal.Location())
@@ -252,6 +264,9 @@ func (s *Server) GetOpen311Discovery(ctx context.Context, req api.GetOpen311Disc
 
 // ListOpen311Services lists the categories as services.
 func (s *Server) ListOpen311Services(ctx context.Context, req api.ListOpen311ServicesRequestObject) (api.ListOpen311ServicesResponseObject, error) {
+	if err := checkJurisdiction(req.Params.JurisdictionId); err != nil {
+		return nil, err
+	}
 	en := english(ctx)
 	out := []o311Service{}
 	for _, c := range s.deps.Open311.Services() {
@@ -268,6 +283,9 @@ func (s *Server) ListOpen311Services(ctx context.Context, req api.ListOpen311Ser
 
 // GetOpen311ServiceDefinition gives a service's attributes.
 func (s *Server) GetOpen311ServiceDefinition(ctx context.Context, req api.GetOpen311ServiceDefinitionRequestObject) (api.GetOpen311ServiceDefinitionResponseObject, error) {
+	if err := checkJurisdiction(req.Params.JurisdictionId); err != nil {
+		return nil, err
+	}
 	code, asXML := splitFormat(req.Service)
 	c, err := s.deps.Open311.Definition(code)
 	if err != nil {
@@ -296,6 +314,9 @@ func (s *Server) partner(ctx context.Context, key *string) (open311.Partner, err
 
 // ListOpen311Requests answers GET requests.
 func (s *Server) ListOpen311Requests(ctx context.Context, req api.ListOpen311RequestsRequestObject) (api.ListOpen311RequestsResponseObject, error) {
+	if err := checkJurisdiction(req.Params.JurisdictionId); err != nil {
+		return nil, err
+	}
 	p, err := s.partner(ctx, req.Params.ApiKey)
 	if err != nil {
 		return nil, err
@@ -324,6 +345,9 @@ func (s *Server) ListOpen311Requests(ctx context.Context, req api.ListOpen311Req
 
 // GetOpen311Request answers GET requests/{id}: a list of one.
 func (s *Server) GetOpen311Request(ctx context.Context, req api.GetOpen311RequestRequestObject) (api.GetOpen311RequestResponseObject, error) {
+	if err := checkJurisdiction(req.Params.JurisdictionId); err != nil {
+		return nil, err
+	}
 	id, asXML := splitFormat(req.ServiceRequest)
 	p, err := s.partner(ctx, req.Params.ApiKey)
 	if err != nil {
@@ -343,6 +367,9 @@ func (s *Server) GetOpen311Request(ctx context.Context, req api.GetOpen311Reques
 // CreateOpen311Request files a partner's request.
 func (s *Server) CreateOpen311Request(ctx context.Context, req api.CreateOpen311RequestRequestObject) (api.CreateOpen311RequestResponseObject, error) {
 	b := req.Body
+	if err := checkJurisdiction(b.JurisdictionId); err != nil {
+		return nil, err
+	}
 	if b.ApiKey == nil || *b.ApiKey == "" {
 		return nil, open311.ErrBadKey
 	}

@@ -1,0 +1,179 @@
+package mongostore
+
+import (
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/quangninh/feedback/internal/fault"
+	"github.com/quangninh/feedback/internal/open311"
+	"github.com/quangninh/feedback/internal/publicmap"
+	"github.com/quangninh/feedback/internal/report"
+	"github.com/quangninh/feedback/internal/testenv"
+)
+
+func TestPartnersKeysAndLimits(t *testing.T) {
+	t.Parallel()
+	s := openTestStore(t)
+	ctx := testenv.Context(t)
+	now := time.Date(2026, 12, 2, 10, 0, 30, 0, time.UTC)
+	ps := &open311.Partners{Store: s, Now: func() time.Time { return now }}
+	p, key, err := ps.Issue(ctx, "Bay app", "dev@bay.example", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := s.Partner(ctx, p.ID)
+	if err != nil || stored.KeyHash == "" || stored.KeyHash == key || stored.Name != "Bay app" || stored.RateLimit != 5 {
+		t.Fatalf("stored partner: %+v %v", stored, err)
+	}
+	// Five calls a minute, counted across callers at once; the sixth waits for the next minute.
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 8 {
+		wg.Go(func() {
+			_, err := ps.Authenticate(ctx, key)
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	ok, limited := 0, 0
+	for err := range errs {
+		var rl *open311.RateLimited
+		switch {
+		case err == nil:
+			ok++
+		case errors.As(err, &rl) && errors.Is(err, fault.ErrRateLimited) && rl.RetryAfter() == 30*time.Second:
+			limited++
+		default:
+			t.Errorf("authenticate: %v", err)
+		}
+	}
+	if ok != 5 || limited != 3 {
+		t.Errorf("%d allowed and %d limited, want 5 and 3", ok, limited)
+	}
+	now = now.Add(time.Minute)
+	if _, err := ps.Authenticate(ctx, key); err != nil {
+		t.Errorf("next minute: %v", err)
+	}
+	// A wrong secret, an unknown partner, then the revoked key: all forbidden.
+	for _, bad := range []string{p.ID + ".wrong", "nobody.x", "", "no-dot"} {
+		if _, err := ps.Authenticate(ctx, bad); !errors.Is(err, fault.ErrForbidden) {
+			t.Errorf("key %q: %v", bad, err)
+		}
+	}
+	if err := ps.Revoke(ctx, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := ps.Revoke(ctx, "nobody"); !errors.Is(err, fault.ErrNotFound) {
+		t.Errorf("revoke unknown: %v", err)
+	}
+	if _, err := ps.Authenticate(ctx, key); !errors.Is(err, fault.ErrForbidden) {
+		t.Errorf("revoked key: %v", err)
+	}
+	second, _, err := ps.Issue(ctx, "City portal", "it@city.example", 60)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := ps.List(ctx)
+	if err != nil || len(list) != 2 || list[1].ID != p.ID || list[1].RevokedAt.IsZero() || list[0].ID != second.ID {
+		t.Errorf("list: %+v %v", list, err)
+	}
+}
+
+func TestReportByCode(t *testing.T) {
+	t.Parallel()
+	s := openTestStore(t)
+	ctx := testenv.Context(t)
+	r := report.Report{ID: "r1", Code: "QN-2612-00001", ReporterID: report.PartnerReporter("p1"), Category: "flooding",
+		Attributes: map[string][]string{"water_depth": {"knee"}}, Status: report.Received, Version: 1, CreatedAt: time.Now().UTC()}
+	if err := s.InsertReport(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ReportByCode(ctx, r.Code)
+	if err != nil || got.ID != "r1" || report.PartnerOf(got) != "p1" || got.Attributes["water_depth"][0] != "knee" {
+		t.Errorf("by code: %+v %v", got, err)
+	}
+	if _, err := s.ReportByCode(ctx, "QN-0000-00000"); !errors.Is(err, fault.ErrNotFound) {
+		t.Errorf("unknown code: %v", err)
+	}
+}
+
+// TestRequestDays: the day indexes list what is public, by day and category, follow a report taken off
+// the map, and come back from Rebuild.
+func TestRequestDays(t *testing.T) {
+	t.Parallel()
+	s := openTestStore(t)
+	svc := publicService(t, s)
+	ctx := testenv.Context(t)
+	var items []publicmap.Item
+	for i := range 12 {
+		cat := "road_damage"
+		if i%3 == 0 {
+			cat = "garbage"
+		}
+		r, tk := resolvedReport(svc, i, cat, 4)
+		r.CreatedAt = r.CreatedAt.Add(-time.Duration(i) * 20 * time.Hour) // over about ten days
+		items = append(items, publicmap.Item{Report: r, Ticket: tk})
+	}
+	if err := svc.SyncAll(ctx, items); err != nil {
+		t.Fatal(err)
+	}
+	newest := items[0].Report.CreatedAt
+	window := publicmap.RequestQuery{From: newest.Add(-30 * 24 * time.Hour), To: newest, Limit: 1000}
+	codes := func(q publicmap.RequestQuery) []string {
+		t.Helper()
+		views, err := svc.Requests(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, v := range views {
+			out = append(out, v.Code)
+		}
+		return out
+	}
+	all := codes(window)
+	if len(all) != 12 || all[0] != items[0].Report.Code || all[11] != items[11].Report.Code {
+		t.Fatalf("listed %v", all)
+	}
+	limited := window
+	limited.Limit = 5
+	if got := codes(limited); len(got) != 5 || got[4] != items[4].Report.Code {
+		t.Errorf("limit 5: %v", got)
+	}
+	garbage := window
+	garbage.Category = "garbage"
+	if got := codes(garbage); len(got) != 4 {
+		t.Errorf("garbage: %v", got)
+	}
+	narrow := window
+	narrow.From, narrow.To = items[5].Report.CreatedAt, items[3].Report.CreatedAt
+	if got := codes(narrow); len(got) != 3 || got[0] != items[3].Report.Code {
+		t.Errorf("from the 6th to the 4th: %v", got)
+	}
+	// Hidden: off the list (and an older change arriving late does not bring it back).
+	hidden := items[0]
+	hidden.Report.Version++
+	hidden.Ticket.Hidden = true
+	if err := svc.Sync(ctx, hidden.Report, hidden.Ticket); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Sync(ctx, items[0].Report, items[0].Ticket); err != nil {
+		t.Fatal(err)
+	}
+	if got := codes(window); len(got) != 11 || got[0] == items[0].Report.Code {
+		t.Errorf("after hiding: %v", got)
+	}
+	// Rebuild recomputes the same lists.
+	if _, err := svc.Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := codes(window); len(got) != 11 {
+		t.Errorf("after rebuild: %v", got)
+	}
+	if got := codes(garbage); len(got) != 3 {
+		t.Errorf("garbage after rebuild: %v", got)
+	}
+}

@@ -1,0 +1,192 @@
+package open311
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quangninh/feedback/internal/catalogue"
+	"github.com/quangninh/feedback/internal/fault"
+	"github.com/quangninh/feedback/internal/jurisdiction"
+	"github.com/quangninh/feedback/internal/publicmap"
+	"github.com/quangninh/feedback/internal/report"
+)
+
+var now = time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+
+func TestParseQuery(t *testing.T) {
+	q, err := ParseQuery("", "", "", "", "", now)
+	if err != nil || !q.To.Equal(now) || !q.From.Equal(now.Add(-Window)) || q.Statuses != nil {
+		t.Errorf("defaults: %+v %v", q, err)
+	}
+	q, err = ParseQuery(" QN-1, QN-2,QN-1", "", "", "", "open,closed", now)
+	if err != nil || !slices.Equal(q.IDs, []string{"QN-1", "QN-2"}) || len(q.Statuses) != 2 {
+		t.Errorf("ids and statuses: %+v %v", q, err)
+	}
+	q, err = ParseQuery("", "", "2026-10-01T00:00:00+07:00", "", "", now)
+	if err != nil || q.To.Sub(q.From) != Window {
+		t.Errorf("start only: %+v %v", q, err)
+	}
+	for _, tc := range []struct{ start, end, status, field string }{
+		{"2026-01-01", "", "", "start_date"},
+		{"2026-01-01T00:00:00+07:00", "2026-06-01T00:00:00+07:00", "", "end_date"},
+		{"2026-06-01T00:00:00+07:00", "2026-05-01T00:00:00+07:00", "", "end_date"},
+		{"", "", "pending", "status"},
+	} {
+		_, err := ParseQuery("", "", tc.start, tc.end, tc.status, now)
+		var inv *fault.Invalid
+		if !errors.As(err, &inv) || inv.Fields[0].Field != tc.field {
+			t.Errorf("%+v: %v", tc, err)
+		}
+	}
+}
+
+type fakePublic struct{ views []publicmap.PublicReport }
+
+func (f fakePublic) Requests(_ context.Context, q publicmap.RequestQuery) ([]publicmap.PublicReport, error) {
+	var out []publicmap.PublicReport
+	for _, v := range f.views {
+		if (q.Category == "" || v.Category == q.Category) && !v.ReceivedAt.Before(q.From) && !v.ReceivedAt.After(q.To) {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+func (f fakePublic) Reports(_ context.Context, codes []string) ([]publicmap.PublicReport, error) {
+	var out []publicmap.PublicReport
+	for _, v := range f.views {
+		if slices.Contains(codes, v.Code) {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+type fakeReports struct{ reports []report.Report }
+
+func (f *fakeReports) ReportByCode(_ context.Context, code string) (report.Report, error) {
+	for _, r := range f.reports {
+		if r.Code == code {
+			return r, nil
+		}
+	}
+	return report.Report{}, fault.New(fault.ErrNotFound, "no report")
+}
+
+func (f *fakeReports) ReportsByReporter(_ context.Context, reporterID string, _ report.Status, after *report.Cursor, limit int) ([]report.Report, error) {
+	var out []report.Report
+	for _, r := range f.reports {
+		if r.ReporterID == reporterID && r.CreatedAt.Before(after.CreatedAt) && len(out) < limit {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeReports) SubmitPartner(_ context.Context, partnerID string, d report.Draft) (report.Report, error) {
+	r := report.Report{Code: "QN-2612-00009", ReporterID: report.PartnerReporter(partnerID), Category: d.Category, Description: d.Description,
+		Address: d.Address, Location: *d.Location, Attributes: d.Attributes, Status: report.Received, CreatedAt: now}
+	f.reports = append(f.reports, r)
+	return r, nil
+}
+
+func newService(t *testing.T) (*Service, *fakeReports) {
+	t.Helper()
+	cat, err := catalogue.Seed(jurisdiction.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := fakePublic{views: []publicmap.PublicReport{
+		{Code: "QN-PUB-1", Category: "garbage", ReceivedAt: now.Add(-48 * time.Hour), Reply: "Đã dọn", Lat: 20.95, Lng: 107.08,
+			Photos: []publicmap.Photo{{Kind: "after", PublicKey: "after.jpg"}, {Kind: "before", PublicKey: "before.jpg"}}},
+		{Code: "QN-PUB-2", Category: "road_damage", ReceivedAt: now.Add(-100 * 24 * time.Hour)},
+	}}
+	reps := &fakeReports{reports: []report.Report{
+		{Code: "QN-OWN-1", ReporterID: report.PartnerReporter("p1"), Category: "garbage", Status: report.InProgress,
+			Address: "12 Lê Lợi", Location: report.Location{Lat: 20.951234, Lng: 107.081234}, CreatedAt: now.Add(-time.Hour)},
+		{Code: "QN-OTHER-1", ReporterID: report.PartnerReporter("p2"), Category: "garbage", Status: report.Received, CreatedAt: now.Add(-time.Hour)},
+	}}
+	return &Service{Catalogue: func() *catalogue.Catalogue { return cat }, Public: pub, Reports: reps, Intake: reps}, reps
+}
+
+func ids(rs []Request) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.ID)
+	}
+	return out
+}
+
+func TestListShowsPublicAndThePartnersOwn(t *testing.T) {
+	s, _ := newService(t)
+	ctx := context.Background()
+	q, _ := ParseQuery("", "", "", "", "", now)
+	anyone, err := s.List(ctx, q, Partner{})
+	if err != nil || !slices.Equal(ids(anyone), []string{"QN-PUB-1"}) {
+		t.Fatalf("anyone: %v %v", ids(anyone), err)
+	}
+	if r := anyone[0]; r.Status != Closed || r.PhotoKey != "before.jpg" || r.StatusNotes != "Đã dọn" || r.Address != "" {
+		t.Errorf("public request: %+v", r)
+	}
+	p1 := Partner{ID: "p1"}
+	mine, _ := s.List(ctx, q, p1)
+	if !slices.Equal(ids(mine), []string{"QN-OWN-1", "QN-PUB-1"}) || mine[0].Status != Open || mine[0].Address != "12 Lê Lợi" || mine[0].Lat != 20.951234 {
+		t.Errorf("partner: %+v", mine)
+	}
+	q.Statuses = []Status{Open}
+	if open, _ := s.List(ctx, q, Partner{}); len(open) != 0 {
+		t.Errorf("public open: %v", ids(open))
+	}
+	if open, _ := s.List(ctx, q, p1); !slices.Equal(ids(open), []string{"QN-OWN-1"}) {
+		t.Errorf("partner's open: %v", ids(open))
+	}
+	byIDs, _ := ParseQuery("QN-OWN-1,QN-OTHER-1,QN-PUB-2", "", "", "", "", now)
+	if got, _ := s.List(ctx, byIDs, p1); !slices.Equal(ids(got), []string{"QN-OWN-1", "QN-PUB-2"}) {
+		t.Errorf("by IDs (outside the window too, never another partner's): %v", ids(got))
+	}
+	if _, err := s.Get(ctx, "QN-OTHER-1", p1); !errors.Is(err, fault.ErrNotFound) {
+		t.Errorf("another partner's: %v", err)
+	}
+}
+
+func TestCreateChecksAttributesAndRefusesContact(t *testing.T) {
+	s, reps := newService(t)
+	ctx := context.Background()
+	base := NewRequest{Service: "flooding", Lat: "20.95", Long: "107.08", Description: "Nước ngập sâu trước chợ"}
+	for _, tc := range []struct {
+		name  string
+		edit  func(*NewRequest)
+		field string
+	}{
+		{"missing attribute", func(*NewRequest) {}, "attribute[water_depth]"},
+		{"unknown value", func(n *NewRequest) { n.Attributes = map[string][]string{"water_depth": {"waist"}} }, "attribute[water_depth]"},
+		{"two values", func(n *NewRequest) { n.Attributes = map[string][]string{"water_depth": {"knee", "ankle"}} }, "attribute[water_depth]"},
+		{"unknown attribute", func(n *NewRequest) {
+			n.Attributes = map[string][]string{"water_depth": {"knee"}, "colour": {"red"}}
+		}, "attribute[colour]"},
+		{"contact", func(n *NewRequest) { n.Attributes = map[string][]string{"water_depth": {"knee"}}; n.Contact = []string{"email"} }, "email"},
+		{"no place", func(n *NewRequest) { n.Attributes = map[string][]string{"water_depth": {"knee"}}; n.Lat = "" }, "lat"},
+		{"unknown service", func(n *NewRequest) { n.Service = "unicorns" }, "service_code"},
+	} {
+		in := base
+		tc.edit(&in)
+		_, err := s.Create(ctx, Partner{ID: "p1"}, in)
+		var inv *fault.Invalid
+		if !errors.As(err, &inv) || !slices.ContainsFunc(inv.Fields, func(f fault.FieldError) bool { return f.Field == tc.field }) {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+	if len(reps.reports) != 2 {
+		t.Fatalf("a refused request was filed")
+	}
+	in := base
+	in.Attributes = map[string][]string{"water_depth": {"knee"}}
+	r, err := s.Create(ctx, Partner{ID: "p1"}, in)
+	if err != nil || r.ID != "QN-2612-00009" || r.Status != Open || !strings.HasPrefix(reps.reports[2].ReporterID, "partner:p1") {
+		t.Errorf("created: %+v %v", r, err)
+	}
+}
