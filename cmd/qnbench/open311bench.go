@@ -54,7 +54,7 @@ func open311Benchmark(rs *results, st *stack, n int, dur time.Duration, conns in
 			created := now.Add(-time.Duration(rng.Int64N(int64(89 * 24 * time.Hour)))).UTC().Truncate(time.Second)
 			resolved := created.Add(time.Duration(2+rng.IntN(72)) * time.Hour)
 			r := report.Report{ID: fmt.Sprintf("o311-%07d", i), Code: fmt.Sprintf("QN-O311-%07d", i), Category: cats[i%len(cats)],
-				Description: "Phản ánh thử nghiệm số " + fmt.Sprint(i) + ": ổ gà lớn giữa đường, xe máy đi qua rất nguy hiểm vào ban đêm.",
+				Description:    "Phản ánh thử nghiệm số " + fmt.Sprint(i) + ": ổ gà lớn giữa đường, xe máy đi qua rất nguy hiểm vào ban đêm.",
 				PublishConsent: true, Status: report.Resolved, Version: 3, CreatedAt: created,
 				Location: report.Location{Lat: 20.93 + rng.Float64()*0.06, Lng: 107.0 + rng.Float64()*0.12},
 				Routing:  catalogue.Decision{AgencyID: "ubnd-06673", CommuneCode: "06673"},

@@ -168,7 +168,10 @@ func TestCreateChecksAttributesAndRefusesContact(t *testing.T) {
 		{"unknown attribute", func(n *NewRequest) {
 			n.Attributes = map[string][]string{"water_depth": {"knee"}, "colour": {"red"}}
 		}, "attribute[colour]"},
-		{"contact", func(n *NewRequest) { n.Attributes = map[string][]string{"water_depth": {"knee"}}; n.Contact = []string{"email"} }, "email"},
+		{"contact", func(n *NewRequest) {
+			n.Attributes = map[string][]string{"water_depth": {"knee"}}
+			n.Contact = []string{"email"}
+		}, "email"},
 		{"no place", func(n *NewRequest) { n.Attributes = map[string][]string{"water_depth": {"knee"}}; n.Lat = "" }, "lat"},
 		{"unknown service", func(n *NewRequest) { n.Service = "unicorns" }, "service_code"},
 	} {
