@@ -144,7 +144,8 @@ func TestOpen311Client(t *testing.T) {
 		field  string
 	}{
 		{"no attribute", func(url.Values) {}, http.StatusBadRequest, "attribute[water_depth]"},
-		{"contact", func(f url.Values) { f.Set("attribute[water_depth]", "knee"); f.Set("email", "a@b.example") }, http.StatusBadRequest, "email"},
+		{"email", func(f url.Values) { f.Set("attribute[water_depth]", "knee"); f.Set("email", "a@b.example") }, http.StatusBadRequest, "email"},
+		{"names alone", func(f url.Values) { f.Set("attribute[water_depth]", "knee"); f.Set("first_name", "Lan") }, http.StatusBadRequest, "first_name"},
 		{"photo link", func(f url.Values) {
 			f.Set("attribute[water_depth]", "knee")
 			f.Set("media_url", "http://x.example/a.jpg")
@@ -199,6 +200,39 @@ func TestOpen311Client(t *testing.T) {
 	}
 	if r, _ := c.GetOpen311RequestWithResponse(ctx, id+".json", nil); r.StatusCode() != http.StatusNotFound {
 		t.Errorf("someone else's: %d %s", r.StatusCode(), r.Body)
+	}
+
+	// A reporter's phone makes the request that resident's: they find it in the app once signed in, and
+	// erasing the account erases their name with it (the request stays, anonymous).
+	withPhone := url.Values{}
+	for k, v := range form {
+		withPhone[k] = v
+	}
+	withPhone.Set("phone", "0912 345 678")
+	withPhone.Set("first_name", "Lan")
+	withPhone.Set("last_name", "Nguyễn")
+	resp = post("json", withPhone)
+	var filed []api.Open311Created
+	err = json.NewDecoder(resp.Body).Decode(&filed)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || len(filed) != 1 {
+		t.Fatalf("post with phone: %v %d", err, resp.StatusCode)
+	}
+	resident := bearer(signInResident(t, c, "0912345678").AccessToken)
+	mine, err := c.ListMyReportsWithResponse(ctx, nil, resident)
+	if err != nil || mine.JSON200 == nil || len(mine.JSON200.Items) != 1 || mine.JSON200.Items[0].Code != filed[0].ServiceRequestId {
+		t.Fatalf("the resident's reports: %v %s", err, mine.Body)
+	}
+	me, err := c.GetMeWithResponse(ctx, resident)
+	if err != nil || me.JSON200 == nil || me.JSON200.DisplayName == nil || *me.JSON200.DisplayName != "Lan Nguyễn" {
+		t.Errorf("the resident's name: %v %s", err, me.Body)
+	}
+	if r, err := c.DeleteMeWithResponse(ctx, resident); err != nil || r.StatusCode() != http.StatusNoContent {
+		t.Fatalf("erase: %v", err)
+	}
+	if r, _ := c.GetOpen311RequestWithResponse(ctx, filed[0].ServiceRequestId+".json", &api.GetOpen311RequestParams{ApiKey: &key}); r.StatusCode() != http.StatusOK ||
+		strings.Contains(string(r.Body), "Lan") {
+		t.Errorf("the partner's view after erasure: %d %s", r.StatusCode(), r.Body)
 	}
 
 	// The public list: what the map shows, closed, the same in JSON and XML; the partner's list adds its own.

@@ -226,7 +226,7 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 		deps.SMSInbox = sink
 	}
 	deps.Devices, deps.Notifications = devices, dispatcher
-	deps.Open311Partners, deps.Open311 = open311Services(store, router, public, intake)
+	deps.Open311Partners, deps.Open311 = open311Services(store, router, public, intake, accts)
 	if pushInbox != nil {
 		deps.PushInbox = pushInbox
 	}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"github.com/quangninh/feedback/internal/account"
 	"github.com/quangninh/feedback/internal/mongostore"
 	"github.com/quangninh/feedback/internal/open311"
 	"github.com/quangninh/feedback/internal/publicmap"
@@ -9,8 +10,8 @@ import (
 )
 
 // open311Services wires the GeoReport v2 endpoint: partners' keys in the store, public reads from the
-// public map's documents, partners' requests through the intake.
-func open311Services(store *mongostore.Store, router *routing.Service, public *publicmap.Service, intake *report.Intake) (*open311.Partners, *open311.Service) {
+// public map's documents, partners' requests through the intake, their reporters' accounts by phone.
+func open311Services(store *mongostore.Store, router *routing.Service, public *publicmap.Service, intake *report.Intake, accts *account.Service) (*open311.Partners, *open311.Service) {
 	partners := &open311.Partners{Store: store}
-	return partners, &open311.Service{Catalogue: router.Catalogue, Public: public, Reports: store, Intake: intake, Partners: partners}
+	return partners, &open311.Service{Catalogue: router.Catalogue, Public: public, Reports: store, Intake: intake, Residents: accts, Partners: partners}
 }

@@ -27,7 +27,7 @@ type Open311 interface {
 	Definition(code string) (catalogue.Category, error)
 	List(ctx context.Context, q open311.Query, p open311.Partner) ([]open311.Request, error)
 	Get(ctx context.Context, id string, p open311.Partner) (open311.Request, error)
-	Create(ctx context.Context, p open311.Partner, in open311.NewRequest) (open311.Request, error)
+	Create(ctx context.Context, p open311.Partner, in open311.NewRequest) (open311.Request, string, error)
 }
 
 // Open311Partners issues and checks partners' keys.
@@ -386,14 +386,8 @@ func (s *Server) CreateOpen311Request(ctx context.Context, req api.CreateOpen311
 	in := open311.NewRequest{Service: b.ServiceCode, Lat: str(b.Lat), Long: str(b.Long), Address: str(b.AddressString),
 		Description: str(b.Description), PublishConsent: b.PublishConsent != nil && *b.PublishConsent == "true",
 		Attributes: map[string][]string{}}
-	for name, v := range map[string]*string{"email": b.Email, "first_name": b.FirstName, "last_name": b.LastName,
-		"phone": b.Phone, "device_id": b.DeviceId, "account_id": b.AccountId} {
-		if str(v) != "" {
-			in.Contact = append(in.Contact, name)
-		}
-	}
-	slices.Sort(in.Contact)
-	for name, v := range map[string]*string{"media_url": b.MediaUrl, "address_id": b.AddressId} {
+	in.Phone, in.FirstName, in.LastName, in.Email = str(b.Phone), str(b.FirstName), str(b.LastName), str(b.Email)
+	for name, v := range map[string]*string{"media_url": b.MediaUrl, "address_id": b.AddressId, "device_id": b.DeviceId, "account_id": b.AccountId} {
 		if str(v) != "" {
 			in.Unsupported = append(in.Unsupported, name)
 		}
@@ -408,7 +402,7 @@ func (s *Server) CreateOpen311Request(ctx context.Context, req api.CreateOpen311
 			}
 		}
 	}
-	r, err := s.deps.Open311.Create(ctx, p, in)
+	r, _, err := s.deps.Open311.Create(ctx, p, in)
 	if err != nil {
 		return nil, err
 	}

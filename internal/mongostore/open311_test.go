@@ -2,6 +2,7 @@ package mongostore
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -82,18 +83,25 @@ func TestPartnersKeysAndLimits(t *testing.T) {
 	}
 }
 
-func TestReportByCode(t *testing.T) {
+func TestPartnersReports(t *testing.T) {
 	t.Parallel()
 	s := openTestStore(t)
 	ctx := testenv.Context(t)
-	r := report.Report{ID: "r1", Code: "QN-2612-00001", ReporterID: report.PartnerReporter("p1"), Category: "flooding",
-		Attributes: map[string][]string{"water_depth": {"knee"}}, Status: report.Received, Version: 1, CreatedAt: time.Now().UTC()}
-	if err := s.InsertReport(ctx, r); err != nil {
-		t.Fatal(err)
+	day := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	for i, partner := range []string{"p1", "p1", "p2", "", "p1"} {
+		r := report.Report{ID: fmt.Sprintf("r%d", i), Code: fmt.Sprintf("QN-2612-%05d", i), Partner: partner, Category: "flooding",
+			Attributes: map[string][]string{"water_depth": {"knee"}}, Status: report.Received, Version: 1, CreatedAt: day.Add(time.Duration(i) * time.Hour)}
+		if err := s.InsertReport(ctx, r); err != nil {
+			t.Fatal(err)
+		}
 	}
-	got, err := s.ReportByCode(ctx, r.Code)
-	if err != nil || got.ID != "r1" || report.PartnerOf(got) != "p1" || got.Attributes["water_depth"][0] != "knee" {
+	got, err := s.ReportByCode(ctx, "QN-2612-00001")
+	if err != nil || got.ID != "r1" || got.Partner != "p1" || got.Attributes["water_depth"][0] != "knee" {
 		t.Errorf("by code: %+v %v", got, err)
+	}
+	own, err := s.ReportsByPartner(ctx, "p1", day.Add(time.Hour), day.Add(4*time.Hour), 10)
+	if err != nil || len(own) != 2 || own[0].ID != "r4" || own[1].ID != "r1" {
+		t.Errorf("p1's from the first hour: %+v %v", own, err)
 	}
 	if _, err := s.ReportByCode(ctx, "QN-0000-00000"); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("unknown code: %v", err)

@@ -32,6 +32,8 @@ func init() {
 		Index{Collection: colReports, Name: "by_category_cell", Keys: bson.D{{Key: "category", Value: 1}, {Key: "cell", Value: 1}, {Key: "status", Value: 1}}},
 		// Reports by the time they were made: the desk's sweep files recent ones a failed submission left.
 		Index{Collection: colReports, Name: "by_created", Keys: bson.D{{Key: "created_at", Value: 1}}},
+		// An Open311 partner's reports by time (its GET requests).
+		Index{Collection: colReports, Name: "by_partner", Keys: bson.D{{Key: "partner", Value: 1}, {Key: "created_at", Value: -1}}},
 		// A report by its public code (Open311 service_request_id).
 		Index{Collection: colReports, Name: "by_code", Keys: bson.D{{Key: "code", Value: 1}}},
 		Index{Collection: colReportJobs, Name: "by_due", Keys: bson.D{{Key: "not_before", Value: 1}}},
@@ -83,6 +85,7 @@ type reportDoc struct {
 	ID             string              `bson:"_id"`
 	Code           string              `bson:"code"`
 	ReporterID     string              `bson:"reporter_id"`
+	Partner        string              `bson:"partner,omitempty"`
 	Category       string              `bson:"category"`
 	Description    string              `bson:"description"`
 	Address        string              `bson:"address,omitempty"`
@@ -116,7 +119,7 @@ func toPhotoDocs(ps []report.Photo) []photoDoc {
 
 func toReportDoc(r report.Report) reportDoc {
 	d := reportDoc{
-		ID: r.ID, Code: r.Code, ReporterID: r.ReporterID, Category: r.Category, Description: r.Description, Address: r.Address,
+		ID: r.ID, Code: r.Code, ReporterID: r.ReporterID, Partner: r.Partner, Category: r.Category, Description: r.Description, Address: r.Address,
 		Location:       locationDoc{Lat: r.Location.Lat, Lng: r.Location.Lng, AccuracyM: r.Location.AccuracyM, Source: string(r.Location.Source)},
 		PublishConsent: r.PublishConsent, Photos: toPhotoDocs(r.Photos), Status: string(r.Status),
 		Routing: decisionDoc{AgencyID: r.Routing.AgencyID, CommuneCode: r.Routing.CommuneCode, Rule: string(r.Routing.Rule),
@@ -134,7 +137,7 @@ func toReportDoc(r report.Report) reportDoc {
 
 func (d reportDoc) report() report.Report {
 	r := report.Report{
-		ID: d.ID, Code: d.Code, ReporterID: d.ReporterID, Category: d.Category, Description: d.Description, Address: d.Address,
+		ID: d.ID, Code: d.Code, ReporterID: d.ReporterID, Partner: d.Partner, Category: d.Category, Description: d.Description, Address: d.Address,
 		Location:       report.Location{Lat: d.Location.Lat, Lng: d.Location.Lng, AccuracyM: d.Location.AccuracyM, Source: report.LocationSource(d.Location.Source)},
 		PublishConsent: d.PublishConsent, Status: report.Status(d.Status),
 		Routing: catalogue.Decision{AgencyID: d.Routing.AgencyID, CommuneCode: d.Routing.CommuneCode, Rule: catalogue.Rule(d.Routing.Rule),
@@ -299,6 +302,13 @@ func (s *Store) ReportByCode(ctx context.Context, code string) (report.Report, e
 		return report.Report{}, fmt.Errorf("load report %s: %w", code, mapErr(err, "report"))
 	}
 	return d.report(), nil
+}
+
+// ReportsByPartner returns the reports the partner filed from from to to (inclusive), newest first, at
+// most limit.
+func (s *Store) ReportsByPartner(ctx context.Context, partnerID string, from, to time.Time, limit int) ([]report.Report, error) {
+	filter := bson.D{{Key: "partner", Value: partnerID}, {Key: "created_at", Value: bson.D{{Key: "$gte", Value: from}, {Key: "$lte", Value: to}}}}
+	return s.findReports(ctx, filter, options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}}).SetLimit(int64(limit)))
 }
 
 // ReportsCreated returns the reports created in [from, to), oldest first.

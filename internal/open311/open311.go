@@ -96,12 +96,18 @@ type Public interface {
 type Reports interface {
 	// ReportByCode returns a report; fault.ErrNotFound when there is none.
 	ReportByCode(ctx context.Context, code string) (report.Report, error)
-	ReportsByReporter(ctx context.Context, reporterID string, status report.Status, after *report.Cursor, limit int) ([]report.Report, error)
+	// ReportsByPartner returns the partner's reports received from from to to, newest first.
+	ReportsByPartner(ctx context.Context, partnerID string, from, to time.Time, limit int) ([]report.Report, error)
 }
 
 // Intake files a partner's reports.
 type Intake interface {
-	SubmitPartner(ctx context.Context, partnerID string, d report.Draft) (report.Report, error)
+	SubmitPartner(ctx context.Context, partnerID, reporterID string, d report.Draft) (report.Report, error)
+}
+
+// Residents finds the resident a partner's reporter contact names (account.Service.ReporterFor).
+type Residents interface {
+	ReporterFor(ctx context.Context, phone, displayName string) (string, error)
 }
 
 // Service answers the GeoReport v2 operations.
@@ -110,6 +116,7 @@ type Service struct {
 	Public    Public
 	Reports   Reports
 	Intake    Intake
+	Residents Residents
 	Partners  *Partners
 	Now       func() time.Time
 }
@@ -219,7 +226,7 @@ func (s *Service) List(ctx context.Context, q Query, partner Partner) ([]Request
 				if err != nil {
 					return nil, err
 				}
-				if report.PartnerOf(rp) == partner.ID {
+				if rp.Partner == partner.ID {
 					byID[id] = fromReport(rp)
 				}
 			}
@@ -238,7 +245,7 @@ func (s *Service) List(ctx context.Context, q Query, partner Partner) ([]Request
 		}
 	}
 	if partner.ID != "" {
-		own, err := s.Reports.ReportsByReporter(ctx, report.PartnerReporter(partner.ID), "", &report.Cursor{CreatedAt: q.To.Add(time.Second), ID: ""}, MaxResults)
+		own, err := s.Reports.ReportsByPartner(ctx, partner.ID, q.From, q.To, MaxResults)
 		if err != nil {
 			return nil, err
 		}
@@ -292,20 +299,31 @@ type NewRequest struct {
 	Description    string
 	PublishConsent bool
 	Attributes     map[string][]string // attribute[code] answers
-	Contact        []string            // names of contact fields sent (refused: see Create)
-	Unsupported    []string            // names of other fields sent that are not taken (media_url, address_id)
+	// The reporter's contact: Phone names the resident (see Create); the names become their account's.
+	Phone, FirstName, LastName string
+	Email                      string
+	Unsupported                []string // names of other fields sent that are not taken (media_url, address_id, ...)
 }
 
-// Create files a partner's request and returns it. The province keeps no personal data from partners:
-// contact fields are refused, and so are media_url and address_id (nothing sent is silently dropped). *fault.Invalid names each bad field (by its Open311 name); a missing
-// required attribute is one.
-func (s *Service) Create(ctx context.Context, partner Partner, in NewRequest) (Request, error) {
+// Create files a partner's request and returns it, with the account ID of its reporter ("" without
+// contact). The reporter's contact follows the rules of the app's own reports: a phone number makes the
+// report that resident's (account found or created, names kept as its display name), so that the person
+// sees it in the app and its export and erasure cover it; without a phone the report is anonymous, and an
+// email or names alone are refused (the province keeps no contact it could not erase or export with an
+// account). Fields that are not taken (media_url, address_id, device_id, account_id) are refused rather
+// than dropped. *fault.Invalid names each bad field by its Open311 name; a missing required attribute is
+// one.
+func (s *Service) Create(ctx context.Context, partner Partner, in NewRequest) (Request, string, error) {
 	inv := &fault.Invalid{}
-	for _, f := range in.Contact {
-		inv.Add(f, "not accepted: the province keeps no personal data received from partners")
-	}
 	for _, f := range in.Unsupported {
-		inv.Add(f, "not accepted here: photos come only through the app, and places by lat and long")
+		inv.Add(f, "not accepted here: photos come only through the app, places by lat and long, and the reporter by phone")
+	}
+	if in.Email != "" {
+		inv.Add("email", "not accepted: residents are reached by phone (send phone)")
+	}
+	name := strings.TrimSpace(in.FirstName + " " + in.LastName)
+	if in.Phone == "" && name != "" {
+		inv.Add("first_name", "names are kept with the resident's phone number: send phone too")
 	}
 	cat, ok := s.Catalogue().Category(in.Service)
 	if !ok {
@@ -320,15 +338,22 @@ func (s *Service) Create(ctx context.Context, partner Partner, in NewRequest) (R
 		checkAnswers(inv, cat, in.Attributes)
 	}
 	if err := inv.Err(); err != nil {
-		return Request{}, err
+		return Request{}, "", err
+	}
+	reporter := ""
+	if in.Phone != "" {
+		var err error
+		if reporter, err = s.Residents.ReporterFor(ctx, in.Phone, name); err != nil {
+			return Request{}, "", err
+		}
 	}
 	d := report.Draft{Category: cat.Code, Description: in.Description, Address: in.Address,
 		Location: &report.Location{Lat: lat, Lng: lng}, PublishConsent: in.PublishConsent, Attributes: in.Attributes}
-	rp, err := s.Intake.SubmitPartner(ctx, partner.ID, d)
+	rp, err := s.Intake.SubmitPartner(ctx, partner.ID, reporter, d)
 	if err != nil {
-		return Request{}, err
+		return Request{}, "", err
 	}
-	return fromReport(rp), nil
+	return fromReport(rp), reporter, nil
 }
 
 // checkAnswers checks attribute answers against the category's attributes: required ones present, list

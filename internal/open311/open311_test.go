@@ -77,21 +77,33 @@ func (f *fakeReports) ReportByCode(_ context.Context, code string) (report.Repor
 	return report.Report{}, fault.New(fault.ErrNotFound, "no report")
 }
 
-func (f *fakeReports) ReportsByReporter(_ context.Context, reporterID string, _ report.Status, after *report.Cursor, limit int) ([]report.Report, error) {
+func (f *fakeReports) ReportsByPartner(_ context.Context, partnerID string, from, to time.Time, limit int) ([]report.Report, error) {
 	var out []report.Report
 	for _, r := range f.reports {
-		if r.ReporterID == reporterID && r.CreatedAt.Before(after.CreatedAt) && len(out) < limit {
+		if r.Partner == partnerID && !r.CreatedAt.Before(from) && !r.CreatedAt.After(to) && len(out) < limit {
 			out = append(out, r)
 		}
 	}
 	return out, nil
 }
 
-func (f *fakeReports) SubmitPartner(_ context.Context, partnerID string, d report.Draft) (report.Report, error) {
-	r := report.Report{Code: "QN-2612-00009", ReporterID: report.PartnerReporter(partnerID), Category: d.Category, Description: d.Description,
+func (f *fakeReports) SubmitPartner(_ context.Context, partnerID, reporterID string, d report.Draft) (report.Report, error) {
+	r := report.Report{Code: "QN-2612-00009", Partner: partnerID, ReporterID: reporterID, Category: d.Category, Description: d.Description,
 		Address: d.Address, Location: *d.Location, Attributes: d.Attributes, Status: report.Received, CreatedAt: now}
 	f.reports = append(f.reports, r)
 	return r, nil
+}
+
+// fakeResidents knows one resident per phone number: "resident-<number>".
+type fakeResidents struct{}
+
+func (fakeResidents) ReporterFor(_ context.Context, phone, displayName string) (string, error) {
+	if !strings.HasPrefix(phone, "09") {
+		inv := &fault.Invalid{}
+		inv.Add("phone", "must be a Vietnamese mobile number")
+		return "", inv
+	}
+	return "resident-" + phone, nil
 }
 
 func newService(t *testing.T) (*Service, *fakeReports) {
@@ -106,11 +118,11 @@ func newService(t *testing.T) (*Service, *fakeReports) {
 		{Code: "QN-PUB-2", Category: "road_damage", ReceivedAt: now.Add(-100 * 24 * time.Hour)},
 	}}
 	reps := &fakeReports{reports: []report.Report{
-		{Code: "QN-OWN-1", ReporterID: report.PartnerReporter("p1"), Category: "garbage", Status: report.InProgress,
+		{Code: "QN-OWN-1", Partner: "p1", Category: "garbage", Status: report.InProgress,
 			Address: "12 Lê Lợi", Location: report.Location{Lat: 20.951234, Lng: 107.081234}, CreatedAt: now.Add(-time.Hour)},
-		{Code: "QN-OTHER-1", ReporterID: report.PartnerReporter("p2"), Category: "garbage", Status: report.Received, CreatedAt: now.Add(-time.Hour)},
+		{Code: "QN-OTHER-1", Partner: "p2", Category: "garbage", Status: report.Received, CreatedAt: now.Add(-time.Hour)},
 	}}
-	return &Service{Catalogue: func() *catalogue.Catalogue { return cat }, Public: pub, Reports: reps, Intake: reps}, reps
+	return &Service{Catalogue: func() *catalogue.Catalogue { return cat }, Public: pub, Reports: reps, Intake: reps, Residents: fakeResidents{}}, reps
 }
 
 func ids(rs []Request) []string {
@@ -168,16 +180,16 @@ func TestCreateChecksAttributesAndRefusesContact(t *testing.T) {
 		{"unknown attribute", func(n *NewRequest) {
 			n.Attributes = map[string][]string{"water_depth": {"knee"}, "colour": {"red"}}
 		}, "attribute[colour]"},
-		{"contact", func(n *NewRequest) {
-			n.Attributes = map[string][]string{"water_depth": {"knee"}}
-			n.Contact = []string{"email"}
-		}, "email"},
+		{"email", func(n *NewRequest) { n.Attributes = map[string][]string{"water_depth": {"knee"}}; n.Email = "a@b.example" }, "email"},
+		{"names without phone", func(n *NewRequest) { n.Attributes = map[string][]string{"water_depth": {"knee"}}; n.FirstName = "Lan" }, "first_name"},
+		{"bad phone", func(n *NewRequest) { n.Attributes = map[string][]string{"water_depth": {"knee"}}; n.Phone = "12345" }, "phone"},
+		{"photo link", func(n *NewRequest) { n.Attributes = map[string][]string{"water_depth": {"knee"}}; n.Unsupported = []string{"media_url"} }, "media_url"},
 		{"no place", func(n *NewRequest) { n.Attributes = map[string][]string{"water_depth": {"knee"}}; n.Lat = "" }, "lat"},
 		{"unknown service", func(n *NewRequest) { n.Service = "unicorns" }, "service_code"},
 	} {
 		in := base
 		tc.edit(&in)
-		_, err := s.Create(ctx, Partner{ID: "p1"}, in)
+		_, _, err := s.Create(ctx, Partner{ID: "p1"}, in)
 		var inv *fault.Invalid
 		if !errors.As(err, &inv) || !slices.ContainsFunc(inv.Fields, func(f fault.FieldError) bool { return f.Field == tc.field }) {
 			t.Errorf("%s: %v", tc.name, err)
@@ -188,8 +200,12 @@ func TestCreateChecksAttributesAndRefusesContact(t *testing.T) {
 	}
 	in := base
 	in.Attributes = map[string][]string{"water_depth": {"knee"}}
-	r, err := s.Create(ctx, Partner{ID: "p1"}, in)
-	if err != nil || r.ID != "QN-2612-00009" || r.Status != Open || !strings.HasPrefix(reps.reports[2].ReporterID, "partner:p1") {
-		t.Errorf("created: %+v %v", r, err)
+	r, reporter, err := s.Create(ctx, Partner{ID: "p1"}, in)
+	if err != nil || r.ID != "QN-2612-00009" || r.Status != Open || reporter != "" || reps.reports[2].Partner != "p1" || reps.reports[2].ReporterID != "" {
+		t.Errorf("anonymous: %+v %q %v", r, reporter, err)
+	}
+	in.Phone, in.FirstName = "0912345678", "Lan"
+	if _, reporter, err := s.Create(ctx, Partner{ID: "p1"}, in); err != nil || reporter != "resident-0912345678" || reps.reports[3].ReporterID != reporter {
+		t.Errorf("with phone: %q %v", reporter, err)
 	}
 }

@@ -169,19 +169,23 @@ func (in *Intake) Submit(ctx context.Context, p auth.Principal, key string, d Dr
 	if err != nil {
 		return Report{}, false, err
 	}
-	return in.commit(ctx, p.UserID, key, d, cat, loc, sources)
+	return in.commit(ctx, "", p.UserID, key, d, cat, loc, sources)
 }
 
-// commit stores a checked draft as the reporter's report, numbered, routed and filed (see Submit).
-func (in *Intake) commit(ctx context.Context, reporterID, key string, d Draft, cat catalogue.Category, loc Location, sources []photoSource) (Report, bool, error) {
+// commit stores a checked draft as the reporter's report (filed through the partner, if any), numbered,
+// routed and filed (see Submit).
+func (in *Intake) commit(ctx context.Context, partnerID, reporterID, key string, d Draft, cat catalogue.Category, loc Location, sources []photoSource) (Report, bool, error) {
 	hashes := make([]string, len(sources))
 	for i, s := range sources {
 		hashes[i] = s.hash
 	}
 	now := in.now()
-	id, fingerprint := ReportIDFor(reporterID, key), d.fingerprint(hashes)
+	id, fingerprint := ReportIDFor(partnerID+"\x00"+reporterID, key), d.fingerprint(hashes)
+	if partnerID == "" {
+		id = ReportIDFor(reporterID, key)
+	}
 	r := Report{
-		ID: id, ReporterID: reporterID, Category: cat.Code, Attributes: d.Attributes, Description: d.Description, Address: d.Address,
+		ID: id, ReporterID: reporterID, Partner: partnerID, Category: cat.Code, Attributes: d.Attributes, Description: d.Description, Address: d.Address,
 		Location: loc, PublishConsent: d.PublishConsent, Status: Received, Cell: Cell(loc.Lat, loc.Lng),
 		Photos: plan(id, sources, now), Fingerprint: fingerprint, CreatedAt: now, UpdatedAt: now, Version: 1,
 	}
@@ -217,7 +221,7 @@ func (in *Intake) commit(ctx context.Context, reporterID, key string, d Draft, c
 		return Report{}, false, err
 	}
 	r.Timeline = []Event{
-		{At: now, Action: EventReceived, ActorRole: reporterRole(reporterID), ActorID: reporterID, To: Received,
+		{At: now, Action: EventReceived, ActorRole: receivedBy(partnerID), ActorID: reporterID, To: Received,
 			Note: "Report received"},
 		{At: now, Action: EventRouted, ActorRole: EventRoleSystem, AgencyID: r.Routing.AgencyID, Note: r.Routing.Reason},
 	}
@@ -473,32 +477,23 @@ func newID() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// PartnerReporter is the ReporterID of the reports a partner files through Open311.
-func PartnerReporter(partnerID string) string { return "partner:" + partnerID }
-
-// PartnerOf returns the partner that filed a report, or "".
-func PartnerOf(r Report) string {
-	id, _ := strings.CutPrefix(r.ReporterID, "partner:")
-	if id == r.ReporterID {
-		return ""
-	}
-	return id
-}
-
 // EventRolePartner is the actor role of a partner's events.
 const EventRolePartner = "partner"
 
-func reporterRole(reporterID string) string {
-	if strings.HasPrefix(reporterID, "partner:") {
+// receivedBy is the actor role of a report's receipt: the resident, or the partner that filed it.
+func receivedBy(partnerID string) string {
+	if partnerID != "" {
 		return EventRolePartner
 	}
 	return string(auth.RoleResident)
 }
 
-// SubmitPartner files a partner's report: no photos, the location given, a new report each call. Bad
+
+// SubmitPartner files a partner's report, marked with the partner: no photos, the location given, a new
+// report each call, reported by reporterID (a resident, or "" when the partner sent no contact). Bad
 // fields are *fault.Invalid (named without prefix: "description", "location"); otherwise it fails as
 // Submit does.
-func (in *Intake) SubmitPartner(ctx context.Context, partnerID string, d Draft) (Report, error) {
+func (in *Intake) SubmitPartner(ctx context.Context, partnerID, reporterID string, d Draft) (Report, error) {
 	in.inFlight.Add(1)
 	defer in.inFlight.Add(-1)
 	if err := d.Check(""); err != nil {
@@ -515,6 +510,6 @@ func (in *Intake) SubmitPartner(ctx context.Context, partnerID string, d Draft) 
 	if err != nil {
 		return Report{}, err
 	}
-	r, _, err := in.commit(ctx, PartnerReporter(partnerID), newID(), d, cat, loc, nil)
+	r, _, err := in.commit(ctx, partnerID, reporterID, newID(), d, cat, loc, nil)
 	return r, err
 }

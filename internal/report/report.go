@@ -97,7 +97,8 @@ type Event struct {
 type Report struct {
 	ID             string
 	Code           string
-	ReporterID     string // "" once the reporter deleted their account
+	ReporterID     string // "" once the reporter deleted their account, or for a partner's report without contact
+	Partner        string // the Open311 partner that filed it, if any
 	Category       string
 	Description    string
 	Address        string
