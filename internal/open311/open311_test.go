@@ -180,10 +180,16 @@ func TestCreateChecksAttributesAndRefusesContact(t *testing.T) {
 		{"unknown attribute", func(n *NewRequest) {
 			n.Attributes = map[string][]string{"water_depth": {"knee"}, "colour": {"red"}}
 		}, "attribute[colour]"},
-		{"email", func(n *NewRequest) { n.Attributes = map[string][]string{"water_depth": {"knee"}}; n.Email = "a@b.example" }, "email"},
+		{"email", func(n *NewRequest) {
+			n.Attributes = map[string][]string{"water_depth": {"knee"}}
+			n.Email = "a@b.example"
+		}, "email"},
 		{"names without phone", func(n *NewRequest) { n.Attributes = map[string][]string{"water_depth": {"knee"}}; n.FirstName = "Lan" }, "first_name"},
 		{"bad phone", func(n *NewRequest) { n.Attributes = map[string][]string{"water_depth": {"knee"}}; n.Phone = "12345" }, "phone"},
-		{"photo link", func(n *NewRequest) { n.Attributes = map[string][]string{"water_depth": {"knee"}}; n.Unsupported = []string{"media_url"} }, "media_url"},
+		{"photo link", func(n *NewRequest) {
+			n.Attributes = map[string][]string{"water_depth": {"knee"}}
+			n.Unsupported = []string{"media_url"}
+		}, "media_url"},
 		{"no place", func(n *NewRequest) { n.Attributes = map[string][]string{"water_depth": {"knee"}}; n.Lat = "" }, "lat"},
 		{"unknown service", func(n *NewRequest) { n.Service = "unicorns" }, "service_code"},
 	} {

@@ -488,7 +488,6 @@ func receivedBy(partnerID string) string {
 	return string(auth.RoleResident)
 }
 
-
 // SubmitPartner files a partner's report, marked with the partner: no photos, the location given, a new
 // report each call, reported by reporterID (a resident, or "" when the partner sent no contact). Bad
 // fields are *fault.Invalid (named without prefix: "description", "location"); otherwise it fails as
