@@ -50,7 +50,7 @@ func run() error {
 	heapProfile := flag.String("memprofile", "", "write an allocation profile of this process (client and in-process service) to this file at the end")
 	mapN := flag.Int("map-reports", 1000000, "reports seeded into the public map's tile documents for the map section")
 	mapRounds := flag.Int("map-rounds", 30, "map queries per zoom level and path in the map section")
-	open311N := flag.Int("open311-reports", 20000, "open311 section: public reports published before the GET requests load")
+	open311N := flag.Int("open311-reports", 10000, "open311 section: public reports published before the GET requests load")
 	pushReports := flag.Int("push-notifications", 100, "push section: notifications in the backlog")
 	pushDevices := flag.Int("push-devices", 50, "push section: devices each notification goes to")
 	pushWorkers := flag.Int("push-workers", 16, "push section: dispatcher workers (concurrent FCM batches)")

@@ -11,10 +11,9 @@ import (
 	"github.com/quangninh/feedback/internal/workcal"
 )
 
-// RequestDays holds the index of public reports by the day they were received (Vietnam time), for
-// listings by date (Open311 GET requests): _id "YYYY-MM-DD" lists every public report of the day,
-// "YYYY-MM-DD|<category>" those of one category. A listing reads a few of these by _id, then the
-// publication records of the reports it shows.
+// RequestDays holds the public reports by the day they were received (Vietnam time), for listings by
+// date (Open311 GET requests): _id "YYYY-MM-DD" holds the public views of the day's public reports,
+// "YYYY-MM-DD|<category>" those of one category. A listing reads a few of these by _id and nothing else.
 const RequestDays Collection = "public_request_days"
 
 // requestDaysID is the Meta document that says the day indexes were built (Upgrade builds them once).
@@ -28,16 +27,17 @@ func requestDayID(day, category string) string {
 	return day + "|" + category
 }
 
-// requestDay is one day's index: each report's receipt time and version by code. Gone marks a report no
-// longer public (kept, so that a late older change does not bring it back).
+// requestDay is one day's list: each report's receipt time, version and public view by code. Gone marks
+// a report no longer public (kept, so that a late older change does not bring it back).
 type requestDay struct {
 	Entries map[string]dayEntry `json:"e"`
 }
 
 type dayEntry struct {
-	T    int64 `json:"t"` // received, Unix seconds
-	V    int64 `json:"v"`
-	Gone bool  `json:"g,omitempty"`
+	T    int64         `json:"t"` // received, Unix seconds
+	V    int64         `json:"v"`
+	Gone bool          `json:"g,omitempty"`
+	View *PublicReport `json:"r,omitempty"` // nil when gone
 }
 
 // addRequestDays lists the index entries rec needs, and tombstones where old was listed and rec is not.
@@ -50,7 +50,7 @@ func addRequestDays(out map[string]map[string]dayEntry, code string, rec record,
 	}
 	want := map[string]bool{}
 	if rec.View != nil {
-		e := dayEntry{T: rec.View.ReceivedAt.Unix(), V: rec.V}
+		e := dayEntry{T: rec.View.ReceivedAt.Unix(), V: rec.V, View: rec.View}
 		for _, id := range []string{requestDayID(rec.RecvDay, ""), requestDayID(rec.RecvDay, rec.Keys[ByCategory])} {
 			want[id] = true
 			put(id, e)
@@ -79,7 +79,7 @@ func (s *Service) updateRequestDays(ctx context.Context, entries map[string]map[
 			}
 			changed := false
 			for code, e := range byCode {
-				if cur, ok := d.Entries[code]; ok && (cur.V > e.V || cur == e) {
+				if cur, ok := d.Entries[code]; ok && (cur.V > e.V || cur.V == e.V && cur.Gone == e.Gone) {
 					continue
 				}
 				d.Entries[code] = e
@@ -108,14 +108,10 @@ type RequestQuery struct {
 const daysPerRead = 8
 
 // Requests returns the public views of the reports received from q.From to q.To, newest first, at most
-// q.Limit. It reads the day indexes newest first and stops once it has q.Limit reports, then the
-// publication records of those. It returns fault.ErrUnavailable when the database does not answer.
+// q.Limit. It reads the day lists newest first, daysPerRead at a time, until it has q.Limit reports. It
+// returns fault.ErrUnavailable when the database does not answer.
 func (s *Service) Requests(ctx context.Context, q RequestQuery) ([]PublicReport, error) {
-	type hit struct {
-		code string
-		t    int64
-	}
-	var hits []hit
+	var hits []dayEntry
 	from, to := q.From.Unix(), q.To.Unix()
 	firstDay := dayString(q.From)
 	day := q.To.In(workcal.Location())
@@ -142,20 +138,19 @@ func (s *Service) Requests(ctx context.Context, q RequestQuery) ([]PublicReport,
 			if err := json.Unmarshal(raw, &d); err != nil {
 				return nil, fmt.Errorf("decode request day %s: %w", id, err)
 			}
-			for code, e := range d.Entries {
-				if !e.Gone && e.T >= from && e.T <= to {
-					hits = append(hits, hit{code, e.T})
+			for _, e := range d.Entries {
+				if !e.Gone && e.View != nil && e.T >= from && e.T <= to {
+					hits = append(hits, e)
 				}
 			}
 		}
 	}
-	slices.SortFunc(hits, func(a, b hit) int { return cmp.Or(cmp.Compare(b.t, a.t), cmp.Compare(b.code, a.code)) })
-	hits = hits[:min(len(hits), q.Limit)]
-	codes := make([]string, len(hits))
-	for i, h := range hits {
-		codes[i] = h.code
+	slices.SortFunc(hits, func(a, b dayEntry) int { return cmp.Or(cmp.Compare(b.T, a.T), cmp.Compare(b.View.Code, a.View.Code)) })
+	out := make([]PublicReport, 0, min(len(hits), q.Limit))
+	for _, h := range hits[:min(len(hits), q.Limit)] {
+		out = append(out, *h.View)
 	}
-	return s.Reports(ctx, codes)
+	return out, nil
 }
 
 // Reports returns the public views of the reports with these codes that are public, in the order given.
