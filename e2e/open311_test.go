@@ -198,6 +198,11 @@ func TestOpen311Client(t *testing.T) {
 		gx.Requests[0].Status != "open" || gx.Requests[0].ExpectedDatetime == "" || gx.Requests[0].AgencyResponsible == "" {
 		t.Errorf("own request as XML: %v %s", err, ownXML.Body)
 	}
+	if got := childElements(t, ownXML.Body); !slices.Equal(got, []string{"service_request_id", "status", "status_notes", "service_name",
+		"service_code", "description", "agency_responsible", "service_notice", "requested_datetime", "updated_datetime",
+		"expected_datetime", "address", "address_id", "zipcode", "lat", "long", "media_url"}) {
+		t.Errorf("a request's elements: %v", got)
+	}
 	if r, _ := c.GetOpen311RequestWithResponse(ctx, id+".json", nil); r.StatusCode() != http.StatusNotFound {
 		t.Errorf("someone else's: %d %s", r.StatusCode(), r.Body)
 	}
@@ -278,5 +283,31 @@ func TestOpen311Client(t *testing.T) {
 	partners, err := c.ListOpen311PartnersWithResponse(ctx, admin)
 	if err != nil || partners.JSON200 == nil || len(*partners.JSON200) != 1 || (*partners.JSON200)[0].RevokedAt == nil {
 		t.Errorf("partners: %v %s", err, partners.Body)
+	}
+}
+
+// childElements lists the names of the elements of the first request in an XML answer, in order.
+func childElements(t *testing.T, body []byte) []string {
+	t.Helper()
+	dec := xml.NewDecoder(strings.NewReader(string(body)))
+	var names []string
+	depth := 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatalf("XML: %v in %s", err, body)
+		}
+		switch e := tok.(type) {
+		case xml.StartElement:
+			depth++
+			if depth == 3 {
+				names = append(names, e.Name.Local)
+			}
+		case xml.EndElement:
+			depth--
+			if depth == 1 {
+				return names
+			}
+		}
 	}
 }

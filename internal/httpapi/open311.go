@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"net/http"
 	"reflect"
@@ -164,27 +165,27 @@ type (
 		XMLName           xml.Name `json:"-" xml:"request"`
 		ID                string   `json:"service_request_id" xml:"service_request_id"`
 		Status            string   `json:"status" xml:"status"`
-		StatusNotes       *string  `json:"status_notes" xml:"status_notes"`
-		ServiceName       *string  `json:"service_name" xml:"service_name"`
+		StatusNotes       optText  `json:"status_notes" xml:"status_notes"`
+		ServiceName       optText  `json:"service_name" xml:"service_name"`
 		ServiceCode       string   `json:"service_code" xml:"service_code"`
-		Description       *string  `json:"description" xml:"description"`
-		AgencyResponsible *string  `json:"agency_responsible" xml:"agency_responsible"`
-		ServiceNotice     *string  `json:"service_notice" xml:"service_notice"`
+		Description       optText  `json:"description" xml:"description"`
+		AgencyResponsible optText  `json:"agency_responsible" xml:"agency_responsible"`
+		ServiceNotice     optText  `json:"service_notice" xml:"service_notice"`
 		RequestedDatetime string   `json:"requested_datetime" xml:"requested_datetime"`
-		UpdatedDatetime   *string  `json:"updated_datetime" xml:"updated_datetime"`
-		ExpectedDatetime  *string  `json:"expected_datetime" xml:"expected_datetime"`
-		Address           *string  `json:"address" xml:"address"`
-		AddressID         *string  `json:"address_id" xml:"address_id"`
-		Zipcode           *string  `json:"zipcode" xml:"zipcode"`
+		UpdatedDatetime   optText  `json:"updated_datetime" xml:"updated_datetime"`
+		ExpectedDatetime  optText  `json:"expected_datetime" xml:"expected_datetime"`
+		Address           optText  `json:"address" xml:"address"`
+		AddressID         optText  `json:"address_id" xml:"address_id"`
+		Zipcode           optText  `json:"zipcode" xml:"zipcode"`
 		Lat               float64  `json:"lat" xml:"lat"`
 		Long              float64  `json:"long" xml:"long"`
-		MediaURL          *string  `json:"media_url" xml:"media_url"`
+		MediaURL          optText  `json:"media_url" xml:"media_url"`
 	}
 	o311Created struct {
 		XMLName       xml.Name `json:"-" xml:"request"`
 		ID            string   `json:"service_request_id" xml:"service_request_id"`
-		ServiceNotice *string  `json:"service_notice" xml:"service_notice"`
-		AccountID     *string  `json:"account_id" xml:"account_id"`
+		ServiceNotice optText  `json:"service_notice" xml:"service_notice"`
+		AccountID     optText  `json:"account_id" xml:"account_id"`
 	}
 	o311Error struct {
 		XMLName     xml.Name `json:"-" xml:"error"`
@@ -193,21 +194,33 @@ type (
 	}
 )
 
-// w3c formats a time as the standard wants it: W3C, with the Vietnam offset; nil when unknown.
-func w3c(t time.Time) *string {
-	if t.IsZero() {
-		return nil
-	}
-	s := t.In(workcal.Location()).Format(time.RFC3339)
-	return &s
+// optText is an element that may be unknown: null in JSON, an empty element in XML (the standard lists
+// every element of a request, known or not).
+type optText struct {
+	text  string
+	known bool
 }
 
-func nonEmpty(s string) *string {
-	if s == "" {
-		return nil
+func (t optText) MarshalJSON() ([]byte, error) {
+	if !t.known {
+		return []byte("null"), nil
 	}
-	return &s
+	return json.Marshal(t.text)
 }
+
+func (t optText) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return e.EncodeElement(t.text, start)
+}
+
+// w3c formats a time as the standard wants it: W3C, with the Vietnam offset; unknown when zero.
+func w3c(t time.Time) optText {
+	if t.IsZero() {
+		return optText{}
+	}
+	return optText{t.In(workcal.Location()).Format(time.RFC3339), true}
+}
+
+func nonEmpty(s string) optText { return optText{s, s != ""} }
 
 // english reports whether the caller prefers English to Vietnamese (Accept-Language, first match wins).
 func english(ctx context.Context) bool {
@@ -253,7 +266,7 @@ func (s *Server) GetOpen311Discovery(ctx context.Context, req api.GetOpen311Disc
 		}
 		base = scheme + "://" + c.Request.Host + open311Prefix
 	}
-	changeset := *w3c(open311Changeset)
+	changeset := w3c(open311Changeset).text
 	d := o311Discovery{Changeset: changeset,
 		Contact:    "Trung tâm Giám sát, điều hành đô thị thông minh tỉnh Quảng Ninh (Provincial Smart City Operations Centre)",
 		KeyService: "Partners ask the operations centre for an api_key; an admin issues it.",
@@ -426,7 +439,7 @@ func (s *Server) open311Requests(ctx context.Context, rs []open311.Request) ([]o
 	out := make([]o311Request, 0, len(rs))
 	for _, r := range rs {
 		o := o311Request{ID: r.ID, Status: string(r.Status), StatusNotes: nonEmpty(r.StatusNotes), ServiceCode: r.ServiceCode,
-			Description: nonEmpty(r.Description), RequestedDatetime: *w3c(r.Requested), UpdatedDatetime: w3c(r.Updated),
+			Description: nonEmpty(r.Description), RequestedDatetime: w3c(r.Requested).text, UpdatedDatetime: w3c(r.Updated),
 			ExpectedDatetime: w3c(r.Expected), Address: nonEmpty(r.Address), Lat: r.Lat, Long: r.Long}
 		if c, ok := cats[r.ServiceCode]; ok {
 			o.ServiceName = nonEmpty(pick(en, c.NameVi, c.NameEn))
@@ -439,7 +452,7 @@ func (s *Server) open311Requests(ctx context.Context, rs []open311.Request) ([]o
 			if err != nil {
 				return nil, err
 			}
-			o.MediaURL = &u
+			o.MediaURL = nonEmpty(u)
 		}
 		out = append(out, o)
 	}
