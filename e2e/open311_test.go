@@ -192,6 +192,9 @@ func TestOpen311Client(t *testing.T) {
 		g.Address == nil || *g.Address != "12 Lê Thánh Tông, Hồng Gai" || !strings.HasSuffix(g.RequestedDatetime, "+07:00") {
 		t.Errorf("own request: %s", own.Body)
 	}
+	if cc := own.HTTPResponse.Header.Get("Cache-Control"); cc != "private, no-store" {
+		t.Errorf("a partner's own request may be cached: %q", cc)
+	}
 	ownXML, err := c.GetOpen311RequestWithResponse(ctx, id+".xml", &api.GetOpen311RequestParams{ApiKey: &key})
 	var gx xmlRequests
 	if err != nil || xml.Unmarshal(ownXML.Body, &gx) != nil || len(gx.Requests) != 1 || gx.Requests[0].ID != id ||

@@ -61,6 +61,7 @@ type open311Doc struct {
 	status int
 	xml    bool
 	body   []byte
+	cache  string // Cache-Control; "" for public, max-age=60
 }
 
 func (d open311Doc) visit(w http.ResponseWriter) error {
@@ -70,6 +71,10 @@ func (d open311Doc) visit(w http.ResponseWriter) error {
 	}
 	w.Header().Set("Content-Type", ct)
 	w.Header().Set("Content-Length", strconv.Itoa(len(d.body)))
+	if d.cache == "" {
+		d.cache = mapCacheControl
+	}
+	w.Header().Set("Cache-Control", d.cache)
 	w.WriteHeader(d.status)
 	_, err := w.Write(d.body)
 	return err
@@ -116,6 +121,17 @@ func encodeOpen311(status int, asXML bool, root string, v any) (open311Doc, erro
 		return open311Doc{}, err
 	}
 	return open311Doc{status: status, xml: true, body: b.Bytes()}, nil
+}
+
+// privateIf marks an answer for one partner's eyes (its own requests in full) as not to be stored by any
+// cache; public answers may be cached for a minute, as the map's.
+func privateIf(private bool) func(open311Doc, error) (open311Doc, error) {
+	return func(d open311Doc, err error) (open311Doc, error) {
+		if private {
+			d.cache = "private, no-store"
+		}
+		return d, err
+	}
 }
 
 // The wire forms, in the standard's element order.
@@ -353,7 +369,7 @@ func (s *Server) ListOpen311Requests(ctx context.Context, req api.ListOpen311Req
 	if err != nil {
 		return nil, err
 	}
-	return encodeOpen311(http.StatusOK, req.Format == "xml", "service_requests", out)
+	return privateIf(p.ID != "")(encodeOpen311(http.StatusOK, req.Format == "xml", "service_requests", out))
 }
 
 // GetOpen311Request answers GET requests/{id}: a list of one.
@@ -374,7 +390,7 @@ func (s *Server) GetOpen311Request(ctx context.Context, req api.GetOpen311Reques
 	if err != nil {
 		return nil, err
 	}
-	return encodeOpen311(http.StatusOK, asXML, "service_requests", out)
+	return privateIf(p.ID != "")(encodeOpen311(http.StatusOK, asXML, "service_requests", out))
 }
 
 // CreateOpen311Request files a partner's request.
@@ -425,7 +441,7 @@ func (s *Server) CreateOpen311Request(ctx context.Context, req api.CreateOpen311
 		notice = ""
 	}
 	out := []o311Created{{ID: r.ID, ServiceNotice: nonEmpty(notice)}}
-	return encodeOpen311(http.StatusOK, req.Format == "xml", "service_requests", out)
+	return privateIf(true)(encodeOpen311(http.StatusOK, req.Format == "xml", "service_requests", out))
 }
 
 // open311Requests turns requests into their wire form, with agency and service names in the caller's
@@ -480,7 +496,7 @@ func (s *Server) writeOpen311Error(c *gin.Context, p api.Problem) {
 	if err != nil {
 		doc = open311Doc{status: http.StatusInternalServerError, body: []byte(`[{"code":500,"description":"internal error"}]`)}
 	}
-	c.Header("Cache-Control", "no-store")
+	doc.cache = "no-store"
 	_ = doc.visit(c.Writer)
 	c.Abort()
 }
