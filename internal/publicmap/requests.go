@@ -180,19 +180,46 @@ func (s *Service) Reports(ctx context.Context, codes []string) ([]PublicReport, 
 	return out, nil
 }
 
-// writeRequestDays replaces the day indexes with days, built from every publication record (Rebuild).
-func (s *Service) writeRequestDays(ctx context.Context, days map[string]map[string]dayEntry) error {
-	docs := make(map[string][]byte, len(days))
+// listRequestDays notes, for Rebuild, the day lists a publication record belongs in (codes only: the
+// views are read again day by day, so a rebuild never holds every view at once).
+func listRequestDays(days map[string][]string, code string, rec record) {
+	if rec.View == nil {
+		return
+	}
+	for _, id := range []string{requestDayID(rec.RecvDay, ""), requestDayID(rec.RecvDay, rec.Keys[ByCategory])} {
+		days[id] = append(days[id], code)
+	}
+}
+
+// writeRequestDays replaces the day lists with days (list ID → codes), reading each day's records again,
+// and deletes the lists no longer needed (Rebuild).
+func (s *Service) writeRequestDays(ctx context.Context, days map[string][]string) error {
 	keep := make(map[string]bool, len(days))
-	for id, entries := range days {
-		raw, err := json.Marshal(requestDay{Entries: entries})
+	for id, codes := range days {
+		d := requestDay{Entries: make(map[string]dayEntry, len(codes))}
+		for chunk := range slices.Chunk(codes, scanBatch) {
+			docs, err := s.Store.Docs(ctx, Records, chunk)
+			if err != nil {
+				return fmt.Errorf("read records of request day %s: %w", id, err)
+			}
+			for code, raw := range docs {
+				var rec record
+				if err := json.Unmarshal(raw, &rec); err != nil {
+					return fmt.Errorf("decode record %s: %w", code, err)
+				}
+				if rec.View != nil {
+					d.Entries[code] = dayEntry{T: rec.View.ReceivedAt.Unix(), V: rec.V, View: rec.View}
+				}
+			}
+		}
+		raw, err := json.Marshal(d)
 		if err != nil {
 			return fmt.Errorf("encode request day %s: %w", id, err)
 		}
-		docs[id], keep[id] = raw, true
-	}
-	if err := s.Store.PutDocs(ctx, RequestDays, docs); err != nil {
-		return fmt.Errorf("write %d request days: %w", len(docs), err)
+		if err := s.Store.PutDocs(ctx, RequestDays, map[string][]byte{id: raw}); err != nil {
+			return fmt.Errorf("write request day %s: %w", id, err)
+		}
+		keep[id] = true
 	}
 	return s.deleteUnwritten(ctx, RequestDays, keep)
 }

@@ -554,7 +554,7 @@ func (s *Service) updateStats(ctx context.Context, entries map[string]map[string
 // is being published: it overwrites tiles without arbitration.
 func (s *Service) Rebuild(ctx context.Context) (int, error) {
 	leaves := map[string]*Tile{}
-	days := map[string]map[string]dayEntry{}
+	days := map[string][]string{} // request day list → codes
 	after, n := "", 0
 	for {
 		ids, docs, err := s.Store.ScanDocs(ctx, Records, after, scanBatch)
@@ -567,7 +567,7 @@ func (s *Service) Rebuild(ctx context.Context) (int, error) {
 				return n, fmt.Errorf("decode record %s: %w", ids[i], err)
 			}
 			n++
-			addRequestDays(days, ids[i], rec, nil)
+			listRequestDays(days, ids[i], rec)
 			if rec.Summary == nil {
 				continue
 			}
