@@ -5,9 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"hash/maphash"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/quangninh/feedback/internal/workcal"
@@ -136,12 +134,12 @@ func (s *Service) Requests(ctx context.Context, q RequestQuery) ([]PublicReport,
 			return nil, fmt.Errorf("read request days %s to %s: %w", ids[len(ids)-1], ids[0], err)
 		}
 		for id, raw := range docs {
-			entries, err := s.dayLists().decode(id, raw)
-			if err != nil {
-				return nil, err
+			var d requestDay
+			if err := json.Unmarshal(raw, &d); err != nil {
+				return nil, fmt.Errorf("decode request day %s: %w", id, err)
 			}
-			for _, e := range entries {
-				if e.T >= from && e.T <= to {
+			for _, e := range d.Entries {
+				if !e.Gone && e.View != nil && e.T >= from && e.T <= to {
 					hits = append(hits, e)
 				}
 			}
@@ -153,62 +151,6 @@ func (s *Service) Requests(ctx context.Context, q RequestQuery) ([]PublicReport,
 		out = append(out, *h.View)
 	}
 	return out, nil
-}
-
-// dayListCache keeps the decoded public entries of day lists by _id and a digest of the document's bytes,
-// so a list read again unchanged is not decoded again (the bytes are still read: a change shows at once).
-// Past its budget of document bytes it starts afresh.
-type dayListCache struct {
-	mu     sync.Mutex
-	seed   maphash.Seed
-	size   int
-	byID   map[string]cachedDay
-	budget int
-}
-
-type cachedDay struct {
-	digest  uint64
-	entries []dayEntry // public ones only
-	bytes   int        // of the document
-}
-
-func (s *Service) dayLists() *dayListCache {
-	s.daysOnce.Do(func() {
-		s.days = &dayListCache{seed: maphash.MakeSeed(), byID: map[string]cachedDay{}, budget: CacheBytes}
-	})
-	return s.days
-}
-
-// decode returns the public entries of the day list id whose document is raw.
-func (c *dayListCache) decode(id string, raw []byte) ([]dayEntry, error) {
-	digest := maphash.Bytes(c.seed, raw)
-	c.mu.Lock()
-	cached, ok := c.byID[id]
-	c.mu.Unlock()
-	if ok && cached.digest == digest {
-		return cached.entries, nil
-	}
-	var d requestDay
-	if err := json.Unmarshal(raw, &d); err != nil {
-		return nil, fmt.Errorf("decode request day %s: %w", id, err)
-	}
-	entries := make([]dayEntry, 0, len(d.Entries))
-	for _, e := range d.Entries {
-		if !e.Gone && e.View != nil {
-			entries = append(entries, e)
-		}
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.size+len(raw) > c.budget {
-		c.byID, c.size = map[string]cachedDay{}, 0
-	}
-	if old, ok := c.byID[id]; ok {
-		c.size -= old.bytes
-	}
-	c.byID[id] = cachedDay{digest: digest, entries: entries, bytes: len(raw)}
-	c.size += len(raw)
-	return entries, nil
 }
 
 // Reports returns the public views of the reports with these codes that are public, in the order given.

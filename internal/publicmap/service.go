@@ -59,8 +59,6 @@ type Service struct {
 
 	cacheOnce sync.Once
 	cache     *breakdownCache
-	daysOnce  sync.Once
-	days      *dayListCache
 }
 
 // CacheBytes is the budget, in bytes of memory, of each Service's cache of decoded tile breakdowns.
