@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BIN   := .bin
 GO    ?= go
 
-.PHONY: run test tools build generate check-generate lint bench e2e clean
+.PHONY: run test tools build generate check-generate check-web lint bench e2e clean
 
 run: tools ## start FerretDB, versitygw and the API on :8080 with seed data (Ctrl-C stops all)
 	$(GO) build -o $(BIN)/qnfeedback ./cmd/qnfeedback
@@ -11,7 +11,7 @@ run: tools ## start FerretDB, versitygw and the API on :8080 with seed data (Ctr
 	$(BIN)/devstack -data .data -mongo-addr 127.0.0.1:27027 -s3-addr 127.0.0.1:7070 -versitygw $(BIN)/versitygw \
 		-- env SEED_DEMO=true SMS_PROVIDER=sink S3_BUCKET=qnfeedback-dev DEV_KEY_DIR=.data/keys LOG_LEVEL=warn $(BIN)/qnfeedback
 
-test: tools check-generate lint ## unit, integration and e2e tests against real servers
+test: tools check-generate check-web lint ## unit, integration and e2e tests against real servers
 	$(GO) test -count=1 -race -timeout 30m ./...
 
 e2e: tools
@@ -36,6 +36,10 @@ check-generate: tools ## fail when api/ is out of date with the spec
 	  sed "s|^output: .*|output: $$tmp/api.gen.go|" api/oapi-codegen.yaml > $$tmp/config.yaml && \
 	  (cd api && ../$(BIN)/oapi-codegen -config $$tmp/config.yaml ../openapi/openapi.yaml) && \
 	  diff -q $$tmp/api.gen.go api/api.gen.go >/dev/null || { echo "api/api.gen.go is out of date: run make generate"; exit 1; }
+
+check-web: ## fail when a committed bundle (public page, console) differs from its sources, or the console no longer type-checks against the spec
+	web/build.sh --check
+	web/console/build.sh --check
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^tools/')); [ -z "$$out" ] || { echo "gofmt: $$out"; exit 1; }

@@ -85,6 +85,11 @@ const (
 	S3      CheckName = "s3"
 )
 
+// Defines values for ConsoleSessionTokenType.
+const (
+	ConsoleSessionTokenTypeBearer ConsoleSessionTokenType = "Bearer"
+)
+
 // Defines values for HealthStatus.
 const (
 	Ok HealthStatus = "ok"
@@ -228,7 +233,7 @@ const (
 
 // Defines values for TokenPairTokenType.
 const (
-	Bearer TokenPairTokenType = "Bearer"
+	TokenPairTokenTypeBearer TokenPairTokenType = "Bearer"
 )
 
 // Defines values for UploadRequestContentType.
@@ -242,6 +247,26 @@ const (
 // Defines values for UploadSlotMethod.
 const (
 	PUT UploadSlotMethod = "PUT"
+)
+
+// Defines values for ConsoleHeader.
+const (
+	ConsoleHeaderN1 ConsoleHeader = "1"
+)
+
+// Defines values for ConsoleLoginParamsXQNConsole.
+const (
+	ConsoleLoginParamsXQNConsoleN1 ConsoleLoginParamsXQNConsole = "1"
+)
+
+// Defines values for EndConsoleSessionParamsXQNConsole.
+const (
+	EndConsoleSessionParamsXQNConsoleN1 EndConsoleSessionParamsXQNConsole = "1"
+)
+
+// Defines values for RefreshConsoleSessionParamsXQNConsole.
+const (
+	RefreshConsoleSessionParamsXQNConsoleN1 RefreshConsoleSessionParamsXQNConsole = "1"
 )
 
 // Defines values for GetPublicStatsParamsBy.
@@ -394,6 +419,20 @@ type CommuneRef struct {
 	Name   string `json:"name"`
 	NameEn string `json:"name_en"`
 }
+
+// ConsoleSession defines model for ConsoleSession.
+type ConsoleSession struct {
+	// AccessToken Keep it in memory only.
+	AccessToken string `json:"access_token"`
+
+	// ExpiresIn Seconds until the access token expires.
+	ExpiresIn int                     `json:"expires_in"`
+	TokenType ConsoleSessionTokenType `json:"token_type"`
+	User      Profile                 `json:"user"`
+}
+
+// ConsoleSessionTokenType defines model for ConsoleSession.TokenType.
+type ConsoleSessionTokenType string
 
 // DataExport defines model for DataExport.
 type DataExport struct {
@@ -1242,6 +1281,9 @@ type UploadSlotMethod string
 // UserId defines model for UserId.
 type UserId = string
 
+// ConsoleHeader defines model for ConsoleHeader.
+type ConsoleHeader string
+
 // Open311Format defines model for Open311Format.
 type Open311Format = string
 
@@ -1345,6 +1387,35 @@ type DeleteHolidayParams struct {
 type PutHolidayParams struct {
 	IfMatch string `json:"If-Match"`
 }
+
+// ConsoleLoginParams defines parameters for ConsoleLogin.
+type ConsoleLoginParams struct {
+	// XQNConsole Marks a request from the console's own page (cross-site request forgery defence).
+	XQNConsole ConsoleLoginParamsXQNConsole `json:"X-QN-Console"`
+}
+
+// ConsoleLoginParamsXQNConsole defines parameters for ConsoleLogin.
+type ConsoleLoginParamsXQNConsole string
+
+// EndConsoleSessionParams defines parameters for EndConsoleSession.
+type EndConsoleSessionParams struct {
+	// XQNConsole Marks a request from the console's own page (cross-site request forgery defence).
+	XQNConsole       EndConsoleSessionParamsXQNConsole `json:"X-QN-Console"`
+	QnConsoleRefresh *string                           `form:"qn_console_refresh,omitempty" json:"qn_console_refresh,omitempty"`
+}
+
+// EndConsoleSessionParamsXQNConsole defines parameters for EndConsoleSession.
+type EndConsoleSessionParamsXQNConsole string
+
+// RefreshConsoleSessionParams defines parameters for RefreshConsoleSession.
+type RefreshConsoleSessionParams struct {
+	// XQNConsole Marks a request from the console's own page (cross-site request forgery defence).
+	XQNConsole       RefreshConsoleSessionParamsXQNConsole `json:"X-QN-Console"`
+	QnConsoleRefresh *string                               `form:"qn_console_refresh,omitempty" json:"qn_console_refresh,omitempty"`
+}
+
+// RefreshConsoleSessionParamsXQNConsole defines parameters for RefreshConsoleSession.
+type RefreshConsoleSessionParamsXQNConsole string
 
 // GetPublicMapParams defines parameters for GetPublicMap.
 type GetPublicMapParams struct {
@@ -1457,6 +1528,9 @@ type CreateOpen311PartnerJSONRequestBody = Open311PartnerInput
 
 // PutRoutingOverrideJSONRequestBody defines body for PutRoutingOverride for application/json ContentType.
 type PutRoutingOverrideJSONRequestBody = RoutingOverrideInput
+
+// ConsoleLoginJSONRequestBody defines body for ConsoleLogin for application/json ContentType.
+type ConsoleLoginJSONRequestBody = StaffLogin
 
 // StaffLoginJSONRequestBody defines body for StaffLogin for application/json ContentType.
 type StaffLoginJSONRequestBody = StaffLogin
@@ -1955,6 +2029,17 @@ type ClientInterface interface {
 
 	// ListAgencies request
 	ListAgencies(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ConsoleLoginWithBody request with any body
+	ConsoleLoginWithBody(ctx context.Context, params *ConsoleLoginParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	ConsoleLogin(ctx context.Context, params *ConsoleLoginParams, body ConsoleLoginJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EndConsoleSession request
+	EndConsoleSession(ctx context.Context, params *EndConsoleSessionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RefreshConsoleSession request
+	RefreshConsoleSession(ctx context.Context, params *RefreshConsoleSessionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// StaffLoginWithBody request with any body
 	StaffLoginWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2461,6 +2546,54 @@ func (c *Client) PutRoutingOverride(ctx context.Context, category CategoryCode, 
 
 func (c *Client) ListAgencies(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListAgenciesRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) ConsoleLoginWithBody(ctx context.Context, params *ConsoleLoginParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConsoleLoginRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) ConsoleLogin(ctx context.Context, params *ConsoleLoginParams, body ConsoleLoginJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConsoleLoginRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) EndConsoleSession(ctx context.Context, params *EndConsoleSessionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEndConsoleSessionRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) RefreshConsoleSession(ctx context.Context, params *RefreshConsoleSessionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRefreshConsoleSessionRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4225,6 +4358,173 @@ func NewListAgenciesRequest(server string) (*http.Request, error) {
 		return nil, err
 	}
 
+	return req, nil
+}
+
+// NewConsoleLoginRequest calls the generic ConsoleLogin builder with application/json body
+func NewConsoleLoginRequest(server string, params *ConsoleLoginParams, body ConsoleLoginJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewConsoleLoginRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewConsoleLoginRequestWithBody generates requests for ConsoleLogin with any type of body
+func NewConsoleLoginRequestWithBody(server string, params *ConsoleLoginParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/auth/console/login")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("POST", queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithLocation("simple", false, "X-QN-Console", runtime.ParamLocationHeader, params.XQNConsole)
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-QN-Console", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewEndConsoleSessionRequest generates requests for EndConsoleSession
+func NewEndConsoleSessionRequest(server string, params *EndConsoleSessionParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/auth/console/session")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("DELETE", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithLocation("simple", false, "X-QN-Console", runtime.ParamLocationHeader, params.XQNConsole)
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-QN-Console", headerParam0)
+
+	}
+
+	if params != nil {
+
+		if params.QnConsoleRefresh != nil {
+			var cookieParam0 string
+
+			cookieParam0, err = runtime.StyleParamWithLocation("simple", true, "qn_console_refresh", runtime.ParamLocationCookie, *params.QnConsoleRefresh)
+			if err != nil {
+				return nil, err
+			}
+
+			cookie0 := &http.Cookie{
+				Name:  "qn_console_refresh",
+				Value: cookieParam0,
+			}
+			req.AddCookie(cookie0)
+		}
+	}
+	return req, nil
+}
+
+// NewRefreshConsoleSessionRequest generates requests for RefreshConsoleSession
+func NewRefreshConsoleSessionRequest(server string, params *RefreshConsoleSessionParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/auth/console/session")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("POST", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithLocation("simple", false, "X-QN-Console", runtime.ParamLocationHeader, params.XQNConsole)
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-QN-Console", headerParam0)
+
+	}
+
+	if params != nil {
+
+		if params.QnConsoleRefresh != nil {
+			var cookieParam0 string
+
+			cookieParam0, err = runtime.StyleParamWithLocation("simple", true, "qn_console_refresh", runtime.ParamLocationCookie, *params.QnConsoleRefresh)
+			if err != nil {
+				return nil, err
+			}
+
+			cookie0 := &http.Cookie{
+				Name:  "qn_console_refresh",
+				Value: cookieParam0,
+			}
+			req.AddCookie(cookie0)
+		}
+	}
 	return req, nil
 }
 
@@ -6038,6 +6338,17 @@ type ClientWithResponsesInterface interface {
 	// ListAgenciesWithResponse request
 	ListAgenciesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListAgenciesResponse, error)
 
+	// ConsoleLoginWithBodyWithResponse request with any body
+	ConsoleLoginWithBodyWithResponse(ctx context.Context, params *ConsoleLoginParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConsoleLoginResponse, error)
+
+	ConsoleLoginWithResponse(ctx context.Context, params *ConsoleLoginParams, body ConsoleLoginJSONRequestBody, reqEditors ...RequestEditorFn) (*ConsoleLoginResponse, error)
+
+	// EndConsoleSessionWithResponse request
+	EndConsoleSessionWithResponse(ctx context.Context, params *EndConsoleSessionParams, reqEditors ...RequestEditorFn) (*EndConsoleSessionResponse, error)
+
+	// RefreshConsoleSessionWithResponse request
+	RefreshConsoleSessionWithResponse(ctx context.Context, params *RefreshConsoleSessionParams, reqEditors ...RequestEditorFn) (*RefreshConsoleSessionResponse, error)
+
 	// StaffLoginWithBodyWithResponse request with any body
 	StaffLoginWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StaffLoginResponse, error)
 
@@ -6799,6 +7110,85 @@ func (r ListAgenciesResponse) Status() string {
 
 // StatusCode returns HTTPResponse.StatusCode
 func (r ListAgenciesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type ConsoleLoginResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *ConsoleSession
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON429     *TooManyRequests
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r ConsoleLoginResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ConsoleLoginResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type EndConsoleSessionResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r EndConsoleSessionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EndConsoleSessionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type RefreshConsoleSessionResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *ConsoleSession
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r RefreshConsoleSessionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RefreshConsoleSessionResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -7979,6 +8369,41 @@ func (c *ClientWithResponses) ListAgenciesWithResponse(ctx context.Context, reqE
 		return nil, err
 	}
 	return ParseListAgenciesResponse(rsp)
+}
+
+// ConsoleLoginWithBodyWithResponse request with arbitrary body returning *ConsoleLoginResponse
+func (c *ClientWithResponses) ConsoleLoginWithBodyWithResponse(ctx context.Context, params *ConsoleLoginParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConsoleLoginResponse, error) {
+	rsp, err := c.ConsoleLoginWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConsoleLoginResponse(rsp)
+}
+
+func (c *ClientWithResponses) ConsoleLoginWithResponse(ctx context.Context, params *ConsoleLoginParams, body ConsoleLoginJSONRequestBody, reqEditors ...RequestEditorFn) (*ConsoleLoginResponse, error) {
+	rsp, err := c.ConsoleLogin(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConsoleLoginResponse(rsp)
+}
+
+// EndConsoleSessionWithResponse request returning *EndConsoleSessionResponse
+func (c *ClientWithResponses) EndConsoleSessionWithResponse(ctx context.Context, params *EndConsoleSessionParams, reqEditors ...RequestEditorFn) (*EndConsoleSessionResponse, error) {
+	rsp, err := c.EndConsoleSession(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEndConsoleSessionResponse(rsp)
+}
+
+// RefreshConsoleSessionWithResponse request returning *RefreshConsoleSessionResponse
+func (c *ClientWithResponses) RefreshConsoleSessionWithResponse(ctx context.Context, params *RefreshConsoleSessionParams, reqEditors ...RequestEditorFn) (*RefreshConsoleSessionResponse, error) {
+	rsp, err := c.RefreshConsoleSession(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRefreshConsoleSessionResponse(rsp)
 }
 
 // StaffLoginWithBodyWithResponse request with arbitrary body returning *StaffLoginResponse
@@ -9638,6 +10063,175 @@ func ParseListAgenciesResponse(rsp *http.Response) (*ListAgenciesResponse, error
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseConsoleLoginResponse parses an HTTP response from a ConsoleLoginWithResponse call
+func ParseConsoleLoginResponse(rsp *http.Response) (*ConsoleLoginResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ConsoleLoginResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ConsoleSession
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEndConsoleSessionResponse parses an HTTP response from a EndConsoleSessionWithResponse call
+func ParseEndConsoleSessionResponse(rsp *http.Response) (*EndConsoleSessionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EndConsoleSessionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRefreshConsoleSessionResponse parses an HTTP response from a RefreshConsoleSessionWithResponse call
+func ParseRefreshConsoleSessionResponse(rsp *http.Response) (*RefreshConsoleSessionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RefreshConsoleSessionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ConsoleSession
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
@@ -11644,6 +12238,15 @@ type ServerInterface interface {
 	// Every agency that handles reports.
 	// (GET /v1/agencies)
 	ListAgencies(c *gin.Context)
+	// Staff sign-in for the browser console; the refresh token goes into an HttpOnly cookie.
+	// (POST /v1/auth/console/login)
+	ConsoleLogin(c *gin.Context, params ConsoleLoginParams)
+	// Sign the console out; its session ends and the cookie is cleared.
+	// (DELETE /v1/auth/console/session)
+	EndConsoleSession(c *gin.Context, params EndConsoleSessionParams)
+	// Exchange the console's refresh cookie for a new access token; the cookie is rotated.
+	// (POST /v1/auth/console/session)
+	RefreshConsoleSession(c *gin.Context, params RefreshConsoleSessionParams)
 	// Staff sign-in with username and password.
 	// (POST /v1/auth/login)
 	StaffLogin(c *gin.Context)
@@ -12541,6 +13144,164 @@ func (siw *ServerInterfaceWrapper) ListAgencies(c *gin.Context) {
 	}
 
 	siw.Handler.ListAgencies(c)
+}
+
+// ConsoleLogin operation middleware
+func (siw *ServerInterfaceWrapper) ConsoleLogin(c *gin.Context) {
+
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ConsoleLoginParams
+
+	headers := c.Request.Header
+
+	// ------------- Required header parameter "X-QN-Console" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-QN-Console")]; found {
+		var XQNConsole ConsoleLoginParamsXQNConsole
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for X-QN-Console, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-QN-Console", valueList[0], &XQNConsole, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter X-QN-Console: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.XQNConsole = XQNConsole
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Header parameter X-QN-Console is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ConsoleLogin(c, params)
+}
+
+// EndConsoleSession operation middleware
+func (siw *ServerInterfaceWrapper) EndConsoleSession(c *gin.Context) {
+
+	var err error
+
+	c.Set(BearerScopes, []string{"officer", "agency_admin", "dispatcher", "admin"})
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params EndConsoleSessionParams
+
+	headers := c.Request.Header
+
+	// ------------- Required header parameter "X-QN-Console" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-QN-Console")]; found {
+		var XQNConsole EndConsoleSessionParamsXQNConsole
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for X-QN-Console, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-QN-Console", valueList[0], &XQNConsole, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter X-QN-Console: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.XQNConsole = XQNConsole
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Header parameter X-QN-Console is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	{
+		var cookie string
+
+		if cookie, err = c.Cookie("qn_console_refresh"); err == nil {
+			var value string
+			err = runtime.BindStyledParameterWithOptions("simple", "qn_console_refresh", cookie, &value, runtime.BindStyledParameterOptions{Explode: true, Required: false})
+			if err != nil {
+				siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter qn_console_refresh: %w", err), http.StatusBadRequest)
+				return
+			}
+			params.QnConsoleRefresh = &value
+
+		}
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.EndConsoleSession(c, params)
+}
+
+// RefreshConsoleSession operation middleware
+func (siw *ServerInterfaceWrapper) RefreshConsoleSession(c *gin.Context) {
+
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RefreshConsoleSessionParams
+
+	headers := c.Request.Header
+
+	// ------------- Required header parameter "X-QN-Console" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-QN-Console")]; found {
+		var XQNConsole RefreshConsoleSessionParamsXQNConsole
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for X-QN-Console, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-QN-Console", valueList[0], &XQNConsole, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter X-QN-Console: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.XQNConsole = XQNConsole
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Header parameter X-QN-Console is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	{
+		var cookie string
+
+		if cookie, err = c.Cookie("qn_console_refresh"); err == nil {
+			var value string
+			err = runtime.BindStyledParameterWithOptions("simple", "qn_console_refresh", cookie, &value, runtime.BindStyledParameterOptions{Explode: true, Required: false})
+			if err != nil {
+				siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter qn_console_refresh: %w", err), http.StatusBadRequest)
+				return
+			}
+			params.QnConsoleRefresh = &value
+
+		}
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.RefreshConsoleSession(c, params)
 }
 
 // StaffLogin operation middleware
@@ -13650,6 +14411,9 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.DELETE(options.BaseURL+"/v1/admin/routing-overrides/:category/:commune", wrapper.DeleteRoutingOverride)
 	router.PUT(options.BaseURL+"/v1/admin/routing-overrides/:category/:commune", wrapper.PutRoutingOverride)
 	router.GET(options.BaseURL+"/v1/agencies", wrapper.ListAgencies)
+	router.POST(options.BaseURL+"/v1/auth/console/login", wrapper.ConsoleLogin)
+	router.DELETE(options.BaseURL+"/v1/auth/console/session", wrapper.EndConsoleSession)
+	router.POST(options.BaseURL+"/v1/auth/console/session", wrapper.RefreshConsoleSession)
 	router.POST(options.BaseURL+"/v1/auth/login", wrapper.StaffLogin)
 	router.POST(options.BaseURL+"/v1/auth/logout", wrapper.Logout)
 	router.POST(options.BaseURL+"/v1/auth/otp", wrapper.RequestOtp)
@@ -15300,6 +16064,240 @@ type ListAgenciesdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response ListAgenciesdefaultApplicationProblemPlusJSONResponse) VisitListAgenciesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ConsoleLoginRequestObject struct {
+	Params ConsoleLoginParams
+	Body   *ConsoleLoginJSONRequestBody
+}
+
+type ConsoleLoginResponseObject interface {
+	VisitConsoleLoginResponse(w http.ResponseWriter) error
+}
+
+type ConsoleLogin200ResponseHeaders struct {
+	SetCookie string
+}
+
+type ConsoleLogin200JSONResponse struct {
+	Body    ConsoleSession
+	Headers ConsoleLogin200ResponseHeaders
+}
+
+func (response ConsoleLogin200JSONResponse) VisitConsoleLoginResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Set-Cookie", fmt.Sprint(response.Headers.SetCookie))
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ConsoleLogin400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ConsoleLogin400ApplicationProblemPlusJSONResponse) VisitConsoleLoginResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ConsoleLogin401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ConsoleLogin401ApplicationProblemPlusJSONResponse) VisitConsoleLoginResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ConsoleLogin403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ConsoleLogin403ApplicationProblemPlusJSONResponse) VisitConsoleLoginResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ConsoleLogin429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ConsoleLogin429ApplicationProblemPlusJSONResponse) VisitConsoleLoginResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ConsoleLogin503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ConsoleLogin503ApplicationProblemPlusJSONResponse) VisitConsoleLoginResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ConsoleLogindefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ConsoleLogindefaultApplicationProblemPlusJSONResponse) VisitConsoleLoginResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type EndConsoleSessionRequestObject struct {
+	Params EndConsoleSessionParams
+}
+
+type EndConsoleSessionResponseObject interface {
+	VisitEndConsoleSessionResponse(w http.ResponseWriter) error
+}
+
+type EndConsoleSession204ResponseHeaders struct {
+	SetCookie string
+}
+
+type EndConsoleSession204Response struct {
+	Headers EndConsoleSession204ResponseHeaders
+}
+
+func (response EndConsoleSession204Response) VisitEndConsoleSessionResponse(w http.ResponseWriter) error {
+	w.Header().Set("Set-Cookie", fmt.Sprint(response.Headers.SetCookie))
+	w.WriteHeader(204)
+	return nil
+}
+
+type EndConsoleSession401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response EndConsoleSession401ApplicationProblemPlusJSONResponse) VisitEndConsoleSessionResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type EndConsoleSession403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response EndConsoleSession403ApplicationProblemPlusJSONResponse) VisitEndConsoleSessionResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type EndConsoleSession503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response EndConsoleSession503ApplicationProblemPlusJSONResponse) VisitEndConsoleSessionResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type EndConsoleSessiondefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response EndConsoleSessiondefaultApplicationProblemPlusJSONResponse) VisitEndConsoleSessionResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type RefreshConsoleSessionRequestObject struct {
+	Params RefreshConsoleSessionParams
+}
+
+type RefreshConsoleSessionResponseObject interface {
+	VisitRefreshConsoleSessionResponse(w http.ResponseWriter) error
+}
+
+type RefreshConsoleSession200ResponseHeaders struct {
+	SetCookie string
+}
+
+type RefreshConsoleSession200JSONResponse struct {
+	Body    ConsoleSession
+	Headers RefreshConsoleSession200ResponseHeaders
+}
+
+func (response RefreshConsoleSession200JSONResponse) VisitRefreshConsoleSessionResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Set-Cookie", fmt.Sprint(response.Headers.SetCookie))
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type RefreshConsoleSession401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RefreshConsoleSession401ApplicationProblemPlusJSONResponse) VisitRefreshConsoleSessionResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type RefreshConsoleSession403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RefreshConsoleSession403ApplicationProblemPlusJSONResponse) VisitRefreshConsoleSessionResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type RefreshConsoleSession503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response RefreshConsoleSession503ApplicationProblemPlusJSONResponse) VisitRefreshConsoleSessionResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type RefreshConsoleSessiondefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RefreshConsoleSessiondefaultApplicationProblemPlusJSONResponse) VisitRefreshConsoleSessionResponse(w http.ResponseWriter) error {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(response.StatusCode)
 
@@ -17815,6 +18813,15 @@ type StrictServerInterface interface {
 	// Every agency that handles reports.
 	// (GET /v1/agencies)
 	ListAgencies(ctx context.Context, request ListAgenciesRequestObject) (ListAgenciesResponseObject, error)
+	// Staff sign-in for the browser console; the refresh token goes into an HttpOnly cookie.
+	// (POST /v1/auth/console/login)
+	ConsoleLogin(ctx context.Context, request ConsoleLoginRequestObject) (ConsoleLoginResponseObject, error)
+	// Sign the console out; its session ends and the cookie is cleared.
+	// (DELETE /v1/auth/console/session)
+	EndConsoleSession(ctx context.Context, request EndConsoleSessionRequestObject) (EndConsoleSessionResponseObject, error)
+	// Exchange the console's refresh cookie for a new access token; the cookie is rotated.
+	// (POST /v1/auth/console/session)
+	RefreshConsoleSession(ctx context.Context, request RefreshConsoleSessionRequestObject) (RefreshConsoleSessionResponseObject, error)
 	// Staff sign-in with username and password.
 	// (POST /v1/auth/login)
 	StaffLogin(ctx context.Context, request StaffLoginRequestObject) (StaffLoginResponseObject, error)
@@ -18655,6 +19662,95 @@ func (sh *strictHandler) ListAgencies(ctx *gin.Context) {
 		ctx.Status(http.StatusInternalServerError)
 	} else if validResponse, ok := response.(ListAgenciesResponseObject); ok {
 		if err := validResponse.VisitListAgenciesResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ConsoleLogin operation middleware
+func (sh *strictHandler) ConsoleLogin(ctx *gin.Context, params ConsoleLoginParams) {
+	var request ConsoleLoginRequestObject
+
+	request.Params = params
+
+	var body ConsoleLoginJSONRequestBody
+	if err := ctx.ShouldBindJSON(&body); err != nil {
+		ctx.Status(http.StatusBadRequest)
+		ctx.Error(err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ConsoleLogin(ctx, request.(ConsoleLoginRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ConsoleLogin")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(ConsoleLoginResponseObject); ok {
+		if err := validResponse.VisitConsoleLoginResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// EndConsoleSession operation middleware
+func (sh *strictHandler) EndConsoleSession(ctx *gin.Context, params EndConsoleSessionParams) {
+	var request EndConsoleSessionRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.EndConsoleSession(ctx, request.(EndConsoleSessionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EndConsoleSession")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(EndConsoleSessionResponseObject); ok {
+		if err := validResponse.VisitEndConsoleSessionResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RefreshConsoleSession operation middleware
+func (sh *strictHandler) RefreshConsoleSession(ctx *gin.Context, params RefreshConsoleSessionParams) {
+	var request RefreshConsoleSessionRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RefreshConsoleSession(ctx, request.(RefreshConsoleSessionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RefreshConsoleSession")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(RefreshConsoleSessionResponseObject); ok {
+		if err := validResponse.VisitRefreshConsoleSessionResponse(ctx.Writer); err != nil {
 			ctx.Error(err)
 		}
 	} else if response != nil {
@@ -19677,279 +20773,291 @@ func (sh *strictHandler) CreateUpload(ctx *gin.Context) {
 // Base64 encoded, gzipped, json marshaled Swagger object
 var swaggerSpec = []string{
 
-	"H4sIAAAAAAAC/+y923IbR5ow+CoZ2I4Q0F0EQYqSJTI6/qBFyS23DmxRst2/oUUlUR+ANAuZ1ZlZBGEN",
-	"n2FjHmAvJuZur+ZuY3su5qIn5j36TTbyy8w6AFVAASIp2ZYvZAKoysOX3zm/w4fWUEwTwYFr1Tr80JoA",
-	"jUDin29Ay/nxSIM0nyJQQ8kSzQRvHbbOYCh4pIgWZEaZJucwEhKIlnPGx4SOKePdVtBSwwlMqXl9yjib",
-	"ptPWYS9o6XkCrcMW4xrGIFvX19dBK6GSTkG7qV8nwO/v7T0Tckr18uzhT0rwkAhJwqtpHJqZmPk+oXrS",
-	"ClqcTs34I/t20JLwt5RJiFqHWqZQXFVCtQZpXv0/22bMf7maxp3ftbIlKi0ZH7fMAt2Svk0lUxEb2pUs",
-	"Luw1/kHjQ6InTBHgUSIY10SBvARFBAfyU2GAgIR/Sykfc8Yn3bG47F7ykLQpnxOhJyAJ5WoGUpGD3kEn",
-	"2+TfUpDzfJfF8QYsKgOdXr0APtaT1uFer7e8q2sDG5UIrgDB/jWN3sDfUlAI86HgGjj+SZMkZkNq5thN",
-	"pDiPYfoHAy/zWz7d7ySMWoet/2M3R6ld+6vaPbVv2UnLQHs7ASLttIQpMqWxOTmIzPmOKIsVuaQxi3D2",
-	"IxKClEKqkMRMaUXgEuSciNEIeGRQb8Qgjrqt66D1RPBRzIZ3vpXhhPIxkKGbXpEZ0xOizS+plGCwQVMN",
-	"uManZi93ucDjDLcQjKR90OsF5KC3Z/65b/45MP88MP88DsjB3r75x/ywZ77bNx/3HwfkQa/XwR08E/Kc",
-	"RRHwu9zFGRtziAjjATlPtaU1KWIgUzonXGgSCfwSV/hK6Gci5dFdLvCVICodTogEJVI5BNIWEhdmOACi",
-	"Ao1jkLheBWBB6TjMOpxYXiTTMFXrVlsc/bk2y874AZWSzpHJabjSu1fTuDkQisOqH16+qIKGe4ZIkWpQ",
-	"jqtZBFSEcQSI0pRHVEb3FLF8m7S/PXv9iuDaAsMKfnj5gkghdMYBOofkoNcj5zTqc8aTVCMOkylTynAC",
-	"Ic1PJKQJG1zAPETkJim/4GLGkSOzIZinHO9BzCbiEiQuKKFSc5D3FJFUQ5/HbMo0aSMxhygad1A2hh1D",
-	"DfeJ0kLSMZCU00vKYnoeQ7fPDZTfCvGS8rnjrOpO+ZEQZGrkiZFz00SrIyuuSxsgygpzI2EWxf9OJv+r",
-	"VuCe3i1oCriId5ymeiIk+xnulOxe2qMPCFwlRuCb02UcpQcZSoiAa0Zjyxbe5ed0pww4QxTUCSSJBChk",
-	"DZYsjowOZRUoQg1Ea86KvBJ6YtB8RpUTOdFNHmAixRCUumvwfA9xvGPFv+XtEkapgoi0R0ISuKLTJAZC",
-	"SRJTQ7ypViyyHDWR4pLxIfLSa68EIRyOx8CHc1T3pEhAagaOCKfTlMNgKCJYVuWeCUncE+QURBLDPUWe",
-	"iOmUaQ2gDnFSMRqxIaMxebATsTHTxIzVXdYfgxaL1kHFLvN5ZJ6+YFZeATcq849+qa2g5bbJaNwKWqlm",
-	"MdNGGTT7wiNRgyFwLaH1vmIRRmUcWFFd/dslw1ktmFuHrXdfvzohp5P/+Y9//uf/zcfk63/8OyNPJv/4",
-	"t3mlipzr2T+2UBP1Y+Yzu63lixPnP8FQmwVk+y+tID3n0U7v4cOv7pvN5+r6j3Tn597O4/fu/zvvP+wF",
-	"D+9f/64K9m5kIyIQgaOIWTX9tIAPIxorCNagSHEBZvYPD6pnvP3zK6j2+0a1nzKeqfrBytPd6M2FU93i",
-	"QF8wa02UAZupLI10F0fBVRpLCedwrKqlfG0UQCrnT0QcQ2a7lZc0AqpTCc1X5Qd9Zl9cXp7/nOOBe7Sw",
-	"jPfrQI6/BvnqVm3Pr2Rpb2MQU8Piq5igkBHjVNedy/Ifzq4+bEUiNeIhWxBPp+dGgtTBYdPPOdxeprFm",
-	"pyKejzcAWXFrVVArA2IRLJbgN6fsesqtZ7uVLHlhU7VkVoNjjcGU4UYJIlUzPaEaxqIaiyy4VpGLf/uJ",
-	"eRYFP41iZphrTJUq7iCVY6NrBC1uMC2uBOhYijQpiwrGR5IqLdMh7r/ipQnlUQzR4Hy+LO+POaHIZsjz",
-	"E7Q3Qne0oTFIUNovqwFEjKw55xSF2QRkpo4YHYcwVKvzReb4sgoV8uffCBqRiE7puP6dRan9p//5DzL5",
-	"53/+X3xMpv/8+/+ryX//q5PgVUMkk7liQxovg+QNKBFfGiXTaDaoYyqiDLag5nnJFDuP4ZBQr6omE6EF",
-	"Mca4Q7OCKnQuRAwUDSIFXDHNLiu0rldgdGI1MSaasJZhkp7HbEimNKkabQGnERGrFQ+LMSUkWELC4tpW",
-	"UcATh+85zKWg0SA7pwVFBbWUgVFR7j+uVhj8wNsoKTdESAW94GC9QrEdKZkTLMzz8KCZ4nKnKk9jiuAA",
-	"kVpA/gYIvwaDbxt1b0IfywTB9hrZkwkML5bXAd75tWQ1T4TUAeGC72T7JBKoEtxwXU5CcREa1oMkUmmC",
-	"xVQbpBzY/S3pLF5Ee+KZCj4W0bkB7P1KyhEXDY+zhc+WFlAJEkskbwzc6wRsznC8TVSrauSPNjPgagTQ",
-	"19S8QefkeyqjtWZfgf8WMLhqtydU06dXiZAV2Aj4PUQDe/mTK5xUw45m00pRmEgxYjE0cD7gY0iWShmT",
-	"qzHen9kXnvORWIv6xT3kiytMWgWUZ5TFEL0Smo2ci6UpuZZ/9+6+AoJmt21BayiBbgpduASuB4xHcLVM",
-	"nm+NmBYKBZZXifAF792VYIBxTxEzvGFaBQItLMw6Scpj99Ne7/7QDkBYhB/h0H7rR8smt79WE7/Sg4y7",
-	"LP1sxx/YBTTwbOTPl0ET5KAvzVkCer0WvzEbfcYgjrIbgwWD1vy2DNDvjY56SMJzEc27sbBo1o2pDvE6",
-	"EuS8i75u89H6B7vPI5gmApnXzp9hHpJut5LDTkEpowCthaFdWv5C1db+BDQ2EnpxW0pTnZbUHHGx3thx",
-	"b1VOJGIW0fkJrTBsDE0sEckqj88q9uEm+rN5tI7dvkg5leQVzMhfgUrS3lOaRHTeaaz8v/3n3/9Lk1fj",
-	"dP6P/4eT//7Xf/wbJ+3pP/4/PiZ7BH/srOXibpO4pyplejUUn3LnadhEh3VwLqPqX//617/uvHy5c3IS",
-	"eE4yByoXtMi93o2fx6LCuIlyeZug3cY8+FwhsQ0I/uz2UkaTif3xkFCSUBZ5i9F9Tdov6LlIJTFGG6FS",
-	"d8ne3n4nwAACiFBQGVuTkhnABfDoyJjzCXBFtZA46kzIC6P0R3Te52I0IucwpKkCQrNJRhDH3mI148Rz",
-	"IsHS7hFRM5okYOzD+UCMRgtDEjMi4wSuXOjASEhC+3xKL2CQJgPzaETnAaHZkPg6RKR9KtkUyEvGzV7k",
-	"PUUiGDKjX3S6fWM5eBbplolesXxvRh0pLw0pqzRtperrjsOwqCqeOW+uUhWYb4Uf8BKkqgy0eSJSrpX1",
-	"vTjHhLZ3/sghjvCXp2/p2JgE/dal1RfccFZL6LeqlZC529RSlFIZffGxwG42X+gK3DXA2sq83w6clgtf",
-	"I6d8bl992FujZ+BUVVt4Qfk4dZLdoxTSLPBK/Hjh1IoKzXQ4TCU1RlBDV3K8qKXWP8nHDZ+0QRk1qpF1",
-	"OnltdkinQEZSTLsFaorgkg3Rz2Ns/gFcsdF6DSRGQyBGJ5xbQCWoHei2QZUycCt09IngcE8R/xwBpdmU",
-	"ajDsZwpaAnorlyE4pVc2em+vZ/4LqsL5GhxZNszj4hA7j3ubnGa+lkelUfDjwjC1R1AN+bFIdSEAbiMf",
-	"nMGIgRYXwKtgzwxnNo/cU+TZk5dEwpgpba/8CL51SJgmSotEkTFobWRDkqqJPZGSb+7xw7UeLAkjCWqS",
-	"r6cwwIO9/c0u/cqDVUHuFVB5fiOeJTvSG7SuPsIsKg2z7Ewp3GNscmNReym0jUFdwpCKMSOmNOVDsLS8",
-	"RB4jEcdi5iI96izpVZuzwLHhBrlJtf6NM/tspVXsvD8ZfLORS9spwau4k6qTdLFjx1pLdp5q2OCqLqKa",
-	"+suxMj3aZwJiwRkQc1DmnAKi4UoHRDE+juGSxikYJZEISaZprFn2TeWBuukGa092ze9CRiCrjzWH+IcK",
-	"NzMuT20aEZiB9jvz+hLRBS0XDziTqCnaIOprnE4yHx+0xguaPZrhSHY4hQdrYOghUoZctt0lrMlW7CKk",
-	"aYY71xUIZXe9hFUXMK+9r21wWQtZhPba5V1asOdLe2Kpo1J3Mmqv81LxNHbRazaqfWmpLsRxwIVmVttp",
-	"/IoLiWzkD6t4Z2nuoLj2tRBxI1XA5IeXLzZFbw/NWrx2ky5sw/CsJYx3Q54wNRSXUHkRbo0R0JXKpTUP",
-	"s6yAmCp/rxqR9vf3nyAj6lS61oaCa2qD2Zd9s27AjUn/qXtxA6K/gPnAgWp5i38SM7TBMXLWqDH2eswG",
-	"4HbXXx5kwMv3W56xuNe1aBRlx1Q4u2zLq49uCcZWqJchXH5ocXqnBlw3h61KYJg5/stevYnWyeHu7oxd",
-	"sK6wO+kKOd79BoQVy4PL/Sq0qZZ/iRRROnRsdOmdVMYNqL60VvtSUDpBH7jkALf2uCBDxoVYeIxWrxX7",
-	"y1bOn96+PSVW8ai28FcL4OobreI767eCDvnFfagtuFd9uH7lnKu41qklyypI1rOWbTTbSqGxIgRKUg0D",
-	"vHIYJCAHU8adnlel/1yKi42WUxeWWmIx1StYe2dTBux28aUZ6BeFhSBaYJoIoefCJ7k4Nlqw5u43jITY",
-	"Igyi9lwyC/xh2RewF6xzmjWE/Hpg/xkqhK8TNBXZii6eaFgdGJDklNGAJD0dLe7NjxJk61ixjYKXobzU",
-	"p5jPBjFM8fpUkUSCAq6DikQZVIuPspQWqw8TKoGERtMLzSs2iYZHBKaJnptvfnj5otvnJ1S7Z73egQRU",
-	"yFb7Q++rw16PiNFIgbbe5AVwR5EEpSqyIHmMM9FCEs0lgxkRI8K0ImaxXs0yB7JWLXUzNVV8bfDRwKU2",
-	"MmeirH1tQSysfR6uEhhq9J1b87FaHPk4nUY7javSXY91MRAukc7FHxC4okOdhSfmwBYzXu3HW/ayicZO",
-	"0ylEjA6cclDhW3Sr81FQa7fqMGABfrnKs9/bf7Czt7/T23vbe3x4v3fY61mUbK0wXGqdAZlB4njh3VlP",
-	"+Y7+8mpn/4HZUa93UKmt5X6YMnyNxkeEJMNYKIjq3zSLBVV9PpYo7ikSG8rX/rwkJPG80XmlSUQXT2vt",
-	"Sz+zxB/JmmcbWZXem1Ta7sLhLiDDoteggjlUmKsVyFkBgSoekHGrVolv5aAIvBtaoNGQk9U2drGTI2t0",
-	"j3VOqNbXoFgEeJ+mICBh5jL50V6cmYXbW7P3oU2xztI4USZZ8N1TJHtRdYkVZfg0OU91n4fFgwkx+fUc",
-	"SAwjTYyG054AHwLxeGLjis+N8MOUUDdSBOZtRajCJzuVkqnkKFlUezYUN4tJ9I1fd9+Uh7jfbIhck9l4",
-	"+gUxVro6aDgAHtKWwIMpZfFWb46YVHpQp6yufX2xEMI2sMOIra1XUCm8v//m7NGBYbpMpzY3sIgN+02G",
-	"dTK6clzBx1sPXJLo5d022S7eJlZEjq9/0YgeNRkMBVcuqXTxnWJhDvPNv6D51PldE9m/EGDeTM7gy+sV",
-	"9m1seK/r36AH8iz3wC3eQ66+W8ii/ZcDpmA+EzJSVbEW0yndUZBQY61FAfmOgTZrVoCWxVM+NsdZExGo",
-	"aUQ1rdBJZAo2crsgQciElmRITTT9hrpeQ6/YcTyjc0VCCTQ2ojy0Ob7PT8hQGMvonA4vCNV1duQqxFpS",
-	"Uco6SQalzGuWnYY/srXKgXeRLmPJCYwYZzXhGBmst7422sB5vObkVkOwsNSmwBhE+daX4bINLXvCa0jL",
-	"1TSskycTGsfAx1DphrY/DWr8aLa2gdosNt6z6mW7wBp4xlx/2t17eBCgGRnPyZSqC5vAlRswf3h08Hhv",
-	"//e///3Drx61Kk06BTwaYD7MwFUqaBBKVdqyX2xpozVDV/JrnWwXwpHBqJBj8Xhvn9w/eEDsfhfk6yYx",
-	"FHbwmvV+B5KNNo2YXcSTzdKqahPaH17/rsk9TfG8akXnKVXKcLEneCuw6f5ssaRB4gZZ1FEerI+C4TBr",
-	"/PracNWl9SyMXwmAidBimcQnwMYTvSpwozacuUy/SA2HRNML4OR8juLKZd5pgVmULvtCiTjFMP9CEJst",
-	"2WYYK9b9eL+BP+IEJLukml06F+KURlgLw81mS3klVE+K87mKIvaqTAKNDNccYcJL5eR6kk7POWVxtc/p",
-	"bCKk3onZJUTk3ZsXPu3koNcjyRXJXu6uuOFqNKDzk0TZlknbi2tiRjS8PTBqwVQoTfZ7B49IclV9hztj",
-	"kU1oWMMPi76OSrSKqTZ8vxiNSXkkBb7IBEodOK+E6qlgXH/TtBxAGUI/xnwcGFPmvZlmg3IAeQiqZZv5",
-	"h3WJ/7jcG8v494VnqjJW3zx7Qh4fPPgqy9yOxDCdAtfd1nKwn3Y27uKlDdVkBlyTmRR8bK9sbFwRhnST",
-	"BKSyRLgs1e31Xc19wEJ9OzteXhXPrxkV5kbqTCFvqCLsmnEbrFWtMSwSeJ1nd1CVzmUG+GHHSeid5yee",
-	"zNw73U3coguXvYvFdwpcVTMdQw3JE5VOpxSBjCsxrNb87WDabX6tfkzevXlOJIxAWk8WnTJEg6VBAwLd",
-	"cZeEE60Tdbi7q6ZU6r/x7mVWUknt5scbrrc2HAHYfa5mHnma5IIpYB2jNQJoqxBHppKYzuvtsPVRiu8U",
-	"SBujGBdC0Fe9kYWq16u9b9DbybUigsfzINN9q5FZrM8pfSNsQmmqQPrNLmCapqMRTtdtdkeN0xZ2vfYy",
-	"2p3ru8SnUq3UtaaMF7/dW2JxC0dXUJ0erb853vysrqt2hJK3UU2blQm/JYm3VPdl5avFFRTgdadVV0qL",
-	"uNECRmUAl+T0g16vQjjLlA99aOJC5T0hgfgFkCnVwwlERE+ode886PWIcrJ02aFzR1WS6k6zhhNWs8FC",
-	"6Hjtj4NVddbKD9nEueWH4lTpUhBwAVz1YeiutsyK3+p5Md6YVDj/7ErUITHWBNaStLnPNbFVgg/85eDy",
-	"ytEQufyY+B0PmPrzrbG5Fus2NbB+lgyQ7SLlXJ6jDZArj1m/i7rUhRWo6eT3KtwrPlKHeXeE4LeCw+u8",
-	"33EhLW0jkbESqzHkYVOua9G0QveWVOe3hjau6sHqGCuDbkNglxtqZ3jzvyZWYDFIoMrj97EUvZQzkpfI",
-	"cti+6C53AC/vu7yW/MjqaexMU62qk5bOq/F/JMW0UTWAzZKeCst5I2aV9fBEg2krs6PconGIwOxrDTzM",
-	"Apa5zuV4kONlA4O/LnsCbxz5YCLSKlv3Jf6apUbjU5h7SfCgE020WHBmNVhLw6Kny2k4FoEGakJlhUbf",
-	"M4vZO/IRCjOmJwLr1frlqYbr80hcF/FqkbqB28gmnWTDFd6tPnM1OYHqW0SaJINC6vUN6PdBKyk4rVYS",
-	"g38O0f6i5uB8KM7WbMcOXVhWydYqDL8adltl6Zahu/q6+q6AvXhf4X+o2/52dYnORVSjWYg4pomCQR3n",
-	"8JfIjQOcKsp9MiGZntfU/9lCgmZepeVfahC3Bgm92wbB4/ZaXtMNlgx6AzRi3AXuLt4pwfBigzJwWMOt",
-	"Qlwtl+jx/v5CdfzGNXsCv67q3WBy8nZXfnecJl2r1A+HkGhXSrEZ6hVir1eq8NukN1f5SM1vVvrSqNAj",
-	"YSJsXHM5xvXh3l59jOtt5ErbFGJWFSb1Nm+2YZ9Srl2ILSgmKTZDQUfFhGJlRxTnrMZVsVledVN7IyuX",
-	"sYU1UWdHVARZVRjkmVJX5ebHAnauAwZ21LAOcqxCifnTewYlHlQ7ApzysRFWS5H69ax2t+JjJy4OftsM",
-	"dsN3bf24xtB+617Iiqus5sHVOfFlYybDkUJ48+LZFUyebMkLWfQedEViqOdBtsr+QpXa453/3dt5PNh5",
-	"/+FR8PCguk6te30brSfnWIvhsDfGwRb4RBmnT2PKOCb4H5E/vX35wtYpxu4SSyU2FrOjesH2zoRyQZcS",
-	"hZcX+C6JBY3I8xNn9Jy+PntLdi/3dlP8QbmOOCo9xxY3gtv7i07p0m+LMy0UCCrezu414ikRjGgaax+3",
-	"uWDQ0Xmh/CM5B1fZ2boV4jmG0hFvpvwvUmQ75nh4Xg26Se3nahKrp4JTWhWAtZntXleqJGhxuNKDYSpV",
-	"VUHbU6owhD20D+Q1xs1bJKFjyCxLV1QMk8XND92Gln/9vs8q1LPMaLTKCP7J+CCRYuySGRgfiUGWF1E0",
-	"L4NWlpgi4SfMh8A/RQK8JrjDX8EdZ3cZG5U5yhKk89iSSxbBwKzR5heOGNp0EVOJzeWUVNeU5he65qLb",
-	"ZTi0i6N3AofRWHm47cbvYJlrinXgvTfAPoeSs5K/VOVbbuj5Wzh3OqxHeHeLmR+4hX8raGEPG5u3aN3D",
-	"NJoy7mCHFzn4G35ZeZQL0niFz7pZj4+CC3gl88/LJSMcqKrsyMiBYIlYH31BhpSjGmvvfVfELtshnXto",
-	"GTsUnWLdrDwaunqUtAx5ozxLFpV7wQyc5ec93IlrdWG4CJWg9CB3ijZpFbOIGN6PiovJgFXcYjXS4Mm+",
-	"9iteHTLQtLfR9uZJuRfPGrfykj85iyPOFt1gz1tpOptDpfK8Gi7xJspuLZ709t6FYonsZf/CFrYfpuQY",
-	"Je0jrhiKinJpvModTNV2zi0jrTfzH8GVrnEfNfEdtdwIQTbzDXqJMGDljoKE6HlcV9LqRkOItg3laRCu",
-	"kz2eRe5k+1obuYOgtmWKPobTbBYA/nEBPttHVeenkAnEj9Q/iidV3yCua2yg/ZoWcQsnWjjMQrQ3rrv2",
-	"/G6CC1ua+0iafSHGbFOF+iNi7IvQ3wQDG4C8dos3F+O2Aee5KwKpurp4y4YXoG9I/6JYbjEaWGthVUWr",
-	"CqPWjB3bFhAVIEttZ1AYiFG1ziwkGzNO47whhFHKAp8HyGyL9BlVxBuSxkhmWpFs7OroaTWksY9MW15Y",
-	"VmJyMBWXVeFrz9B6y+Y4NAtCx7CZOvNIUB6RbCj3l20D6rc1B00wX5VMxRQjTG1vIGsy/mSj2Y4IJWoG",
-	"kJAR40xNQBFKzMKInlBNKCci1XRsjAsNUqbGGu9Uu6MnWevt5d+MoRGlMLAG/epnnCm/zklc5eX1VxrN",
-	"nCTLt8p1xqwbuaivL+1peQM5hmbAWcb41eW6LbHdkGMiW6jSVOpWITbeeirydVv0MKcsKVcjFHpTKi8G",
-	"+YbwY4akzrKxRvzEWpQpxz+qxKTNnGvge2wv+h07GLiOL6Ivzse0lyMxbswDuchytuUqpG1BajhINkZA",
-	"ykDsLLhm9nsbeYiK8VFmPjzMTkBcXxO/hE5A8NSZ4OarHAM6QeZJ8sfuVuhOPSDmQK17yTuXjNLfzKNk",
-	"l7e8dDdSzuZ00fGqAAzPJW3n27UttQ4tO+I0ruFFdR6YDLGz6ukFDOZCD+jA5Tygk1Gl2FPZttRBGqHn",
-	"qSp3NStaSoNN3EtVtna908xygmovMYbLqgYRCXV1B93oiiQG5DaBxZX4mk1EDAZj0qK0y9e1mVZp5zmz",
-	"SS4NHNXNosrc/uvB5ie8kdvuop5TF66Y3Uta3M2MB2UQmgDmUfnAxpoaqzdeF3y1y2qNOrV97cWm99NO",
-	"eq4M1t7ooLa7hnVtKteXkV5XZDzrd5nLTL/FtVZ4+Wq3AmuXi7IWbk2WUXaohRx4W3c1Ri//usGJj6SY",
-	"DraDu5drVVz1BkrCo7uN+jKzBYBUgl9cAD+lTFYzDKUG9cGAvlAAq5A+Z7ZUAEm5ZrFNkMbhbNMF4l6t",
-	"C2FYCA+qjvMaLOavfA1U1uQUGDu3cYfCJUlVgENp7hIIFtftJq0CutX6toudGgqujZBe3Dyb0jHs/pTA",
-	"2Ihz/JDw/O8ZnCfZhwmwYXXiOfvZMB6XhZx3/Hjw1f6jhweb1RwtLbQ0dD1IzmJR3ZZy48obtoOe+rjQ",
-	"xSnoiSilr5y+e1uNX7j8Or7SKF8lH8Inrbjp882UanNUQtH6XLexBrBMzDCVTM/PDEG4wFFLUtlfzzzw",
-	"v/3+bSuo6D9cJHKMplBszHcY75KndDgh2SUadgFTgTESsA7RUCSgbKQTUwRJEtyVr4ixQh7VZErnfY61",
-	"eZk+QpfFlEVRDDMqgQAfCTn0j5rhbYk6O5aRbnYv2c4nWiet6+tre8W+zMK+psMLsOnDZh1nUyo1+Uv6",
-	"z7//Ox+TV4xPyJBp9jPwnRFAZKsUJUmX5GmuLv7CpxajPWctl5iNwN5W0z637bspj8w8TBIf4XJEwMDM",
-	"9+BURIpUQ2Q7bqEd6EspOgUr8P3Jzue24Kt18drisoz3Oc2qogZmvqAcCBLUNgDv8z53FXKlFBgjQgup",
-	"+yFNrGnBRJZI/YeflOBhls1P2pbNktAVAwg7XfJdnklv8/Dx2PocqpLvfQkoo62H9vEQgW2AAIoMqTSa",
-	"JidhMc89JJZ4jsjfUqHB6Kjo9JqLtM8dZGmWc44IE7MhcAWFqkKGb0gG2ivyNv64VYERzzwmHJ8+L/g7",
-	"Dlu97l63h7pfApwmrHXYut/tde/bpuUTJLbdCC53bfMhm2iL/C4jGUPYrRdM6RO4PLVPYQ1lOgWNrO7H",
-	"Dy0jilvYTNTX2z7Mop1zZmNjhuyBLBWSW9vm6Po9KqkW7Ob1/V6vIJlcqH2GDz856zSfbnVOjotxR8Ks",
-	"svxtb6broHVgp60aLVve7te5nMVXDta/8kroZyK1HRmzMKt1Lz3NSs97Lto6/PF90FLeHLNVKjCiSAxp",
-	"jN2osKb0DuPEa7SuXoWtBGm5aEBEHIHSBMs0knYEl+a94YVLon/25OXg6auT09fPX739Iw7IuDWz6Fi5",
-	"pmmt92ZhiF5quha3zqYNEcsXjGqEWPf37xaR/HVyDR45T9EvEpPM+s9eniEyITowfrGIQr7FEodZLfLU",
-	"oMkEGwD/XIsm34B2PYJv8fjcDBWndxyzS+iuBNALdgkclLKFBF0BJCO00gTFLFaJs+Fhfvt5dI+Dguv2",
-	"sXu5v5s1NOl+sMrn9SrYLDWrWaKlqn3nj/iSd07VulUiWVrrtQuP2HVl9bYeppLoMkAWivxsQhrF5hwr",
-	"EcA9mJW3zCZG16vrNZn1cCGX+3lzIFRtIjKbsOGEuCYq2CIwAXqhFlDGTLKML1mN/Qp0WdSY50aLRc9v",
-	"oRqPWtC/UC9TmaM7ymuS+6IARrXkgu8o4IphtSznp2Gg+nw2EargaKZjCUbb40ITe1lzlOmchNYVveeC",
-	"uFjyTpd8b1RXo2KGrmRyaJRL34GIxkpUbIoZPhSDjQAcpXGMkGacUD73jWNIuFyBPCTtoZhOaZ8XiqH6",
-	"yl97vV6H+OA+5fyNAr3rIxZrkHaxItXYbcEuacZ4JGbmrM2nxz0S0TlyBy36nIvZEaFEYk/gKZ0jnFRC",
-	"OZkKRB3K/Stdcpwvo5fttMx2u+SYXMD8nsKEGNXn6MMldEwZV9pedVINBNtxkPbB/mNyDnPBo86RC4V1",
-	"3SGoGcb2mXhChxPYeSK4liI+JAkWSQNzSDtKCwlh0OcIBOXLfQ8plgax0sH2+7Dq7rIOsFB692MZWND0",
-	"hW8LlaTxtcUyT3mnBQOItkisWU8MSdtw/Aotxdf0rtFL9io7Zq+pxUuen6i6+aor6FdNvd+rmXvVsL6u",
-	"bdWAlWWXlyqbURkzg5zLtfaxGVpgkc32H6mFKt6rDlxCfI0l0WAxL2xThI9aCvDo4xcSGv4dBiS0fDU0",
-	"LPZc6EmA13+UZEe/AiCuR0L1Ud+89nsTtbA/St4Xa3PXSPyM97d/ePmCSCH0EoNXYYCunNB9DtHr0bkl",
-	"zeCbp28zrcAv4DC/T/b82wgmWu7sYhapvOSq1gOCViKqmgu9AohUabxMbJI2Uyq1LhvKCYbbdQLnsFkl",
-	"G7qFrB3CVJ8755BZOd7I2RgeI1qtNDQ/TCm6h7I0CbcgI6EyBQDTs6xBR9phTHW4G8aCj8M+d/ekLn4e",
-	"Okc+PMHIJCMlbUVU1LDaYVbmPgxIzC6AhHmDB0NpWb+D0Kytz8O8fUQYFLLEDslBr1faL4LQNbMqpJcC",
-	"oUniDkumMahDEqKNGpI27fNC+fSpOGexr8HcQa2kpKtYtyTFshLoy7unSNs659wiA+LutQgbEQ7mACHo",
-	"cwMARcK8pYIBnm9uEPqgKo4pDCOjEE2oMoobdNBWmeOdKdP+RpomSZA7BvvcTX5PEbiyriseEZBUpRII",
-	"ariE6Vzh8bsv7gz1W8HnU5GqIxJi24jQToLA6XNfUoPaPOMAT9edBWnbsyh0KjEC6X2YaSp1fUlQpXJ4",
-	"1efWd4tVac2KDnq9LgkX0tz+qGWKR8cJXGmj2AreITFolYfBXKIK7M4sSYBK573s85L7cknPsXG/C9zx",
-	"Jiw1HOlrV2+hhpdf7cxmsx1jHOykMgZuQBhty35dfmP5OgFrnt+hfKnr9vpR8qXQfLZGvHCY+eO/p8jz",
-	"k5Vi5rZECsZtLciUw0I/VstdqOfVbQk0xnurFX0OOhsZmrsfFjbbxEFRi/QVKVdLKq2Px4x8+Wtr6QYk",
-	"LDTb6u117SWAkCTsXk3jMFOeEoruo2qVualL8VGv1LDkx+Od/22Dznfe/6Hf77bN5P9yNY07ldddt2OV",
-	"HC512iuqDDdln/yGVMdPQtIVWuIhKqnZoiixHepHxIpIVWoSiWKd6WZU7HtWrHcXhcVuJqg1GS0qeyL0",
-	"sdHhMcZ67fjSRCFpF5SflMeglE/BdL0uRyAlRJ2jPg99D5SQTEQcoRVEfDEk1SWhL8Meov+kQTsZZHmR",
-	"IYw+zzuDdNa4H87yVh6fwv1wlyRW193ko0is2G2lhsQ85lXQWGaVuc93ZpWpQ+fD84Fm1oohCy7djSgr",
-	"k49N5OJy957mEtIGQNfKRqUlgI7ZeKILkrH47Xohua1wtJJxcHuS8Q7uKZaP5iYopDRc9b1F9kSVNMp/",
-	"vRN5lE9n9ccCn6WZfMoCadxLxkJdcXmBZcJ+rpU7+72e5fGWMiNIgEcY++usvoA86N0n7cyvMKIMI4Jt",
-	"AbGO9UDMmE3VXyK8vDLaLaJQPknFIZsf53h2D3r372bK4yIYIwEKHSgWnt1WKYDtDWg53zke6foYRvf0",
-	"Lj5qn7y+XoVR2doOyUvBx+Lka1Qnzu4XllB7N3q5t4uOql0MO2KGwbIIeavL2i8f8Wmqj30lhKqwgjKf",
-	"s2X4a1lcw2SDxrb4ZkfqZrgtk7tJoY5qFuVi8akieP8TbR/XsLf+lXecpnoiJPvZmvwHlmhWv/RMyHOb",
-	"GfbR0RB5XOKPPkH5uoTd1nNgpKuEJKZDQN+qBVEbj8BwS2tqGz3HMTbzMBtS73117c5KWvyQahqLcQqL",
-	"pJDft+5+MFrASnJ4kgfRrycId+OzHUmUcyZuiyz8LJ+EMDJg1pBGUZH8QhyVxJHBqBGqT0TMIjpXux/m",
-	"QGW9uYqqE50rQ2A2nsL5ZG1cqjISkEpt44SN2vBS8IjOd55JMzyZAVygZe1jVhWxN+d6AtMuOSZm9j7n",
-	"4lxEcwJcg4TIOdTtvG0j0lwMJvFXCOHTt3QckrHA2xwtSPh8tPOS6uEk9KG+WAxsiN3zqozUb0D/yYHg",
-	"VkOg7Bx/BSrrUNtA4J7CzWJQRWQPNlpSIcyeyzMvav3XnzVJPGjyxrtCkdvbJ6NCHqonCLwsToArqpHf",
-	"8IioGXYhdXQwGrlruAvYSZOs4rr7kVA80DINxsAjKu3l4lpRYV5fZyDa/I39vV4xnaMUipBndLwPvAir",
-	"6o6G2DZNlSYxA39lZZaAmzwHdJFB5KSsD2HhYsZtX67szqlczqvY3Pioz2kVuOy0IxrHhrkYu0dp832X",
-	"nGTMgsZo1hAFOruglGBOKNUQdQt0b++8cPmGUGzNP/RZtfuty16/5cJmcG/4qOcwc9CdI3Kwt2/tIyWm",
-	"IDg43hHlAFGMDyt5yWla5CVVJ2ypOD9jv+rmEd01/uObVwMKHOuTaAINOWZREfhVccmDvf3G3O6z5Klv",
-	"MoWkINlIu6gAWOrNdAbMVkkVRnROj6r1+Ac1mnzGWldpN7v2b8Prri0jjMGmb5YJ+QS/dxh416T8hZ5u",
-	"h542DfL/FRAgFsShKGORxj47nSSonMUFANbPstRx++B6x/6xn/9R5Q7PdaA6yf2rEdwndP5Fbn+R25uz",
-	"jeMocjxDC8cxgqKDgWnSNiq0q+FAKHn7z7//l7ZvTICcSjYF8pJxYzCg3HdpB1ifK2okt7nQbOTwT+26",
-	"BuerUt2e4SOviq/dpjm/PN3KPEcbqVnaVPe3bXCXTsoDKKvzxqQ12yKIma05ozVME00sJpTTKIv4VALx",
-	"aqT6wKLrXZl1cHexvmXMwhuY4lJv4tKjvgji/SYa4f6yBf+XFFKIjgzVZhV7iAIeYZpO2QHe/ZxVrs8Q",
-	"Uc/AR48vkrBN+gkIFzPnEGFaeUxVRIKC5rjpAx1c/NnqvF531Xzqn73D6BY3Z0V0Sx3nwyWStm1DYWn7",
-	"Auaq0/31OOFLO52IGOsc+BgXs1nSlnApLtB9BopoIToLaWVrUhBWxDv7E7kdZbI8yQYK5d4tLeHPsA7Z",
-	"CsR4AfPf9vXQc6VSvC89Pn2OeXao0mWZIgZq5lumsmohQzjCfHKE34TamMILSHR9wEktE8siCer8LG+Q",
-	"KpYQ+SZFbFUa3bJQPVgWqm8cxbaFzLzPjoo7n7UQvXWvgoFBKQEKEzhrb+A7XfJcqzyEWmk6LyUvsSa4",
-	"5Xpz7WTZwSsl5EIvhtsNRqpoJVHDobLF/5KFX6mo/AJy2Lskd1bZdhtdRC8d8O4Hf5F9vfvBVYFs4LVd",
-	"bMPRjNbRNP1tk7V1FvK1p9YozCWPibmRUJegJpjG9/PZwFX4YFPHYBVC3byiVdkz545dd0sdbFZzsd+2",
-	"aoWGIcblemS/p7IKHsxV4ncYimoXzwu7Taj25pBL6MUUV6Lo2qAdF6S5Uvod+4duPYJxlbDzSw1sEIsN",
-	"oX9+0r3hAkpPC0WJbZ6vzZjODmMdRFM92Y19w4/qnO83kNj84BFlcSqxQF2qjBI0lraWewQxnfvsXk4o",
-	"0TBNhKRyTmIxvLDZ3qjthIUI4LCzHENdaEByO5ymMMEd85e8Pm0FypyxMYeIMH63bGX/8fqX3grxkvJ5",
-	"VkPlk3iqyszHnKEvx2nxynd/QST0rVOKuG82voz2wkq9akfDC/v77eChHTw7wCaoWKG6ObQRqb5TvPm0",
-	"nsptO09WWnI21w87zmWpJq76sa1aeGQRzJV4cIUMkdO62oZKi0SRMWjU+n1Vx5WYJ3RSz24xGxzLOfiC",
-	"RzPJtAbu60ulKqUxpmKRdth7vLdP7h88IA+/ehQGJPzDo4PHe/v3Dx64z8WPnS45tnldTPX5JY1ZRB64",
-	"Ckq2Vhi1BSgeEC0ZqC45Vhimhr7erMEstq10K3TudfP1UIg4EjOO12VaCCJGGnif49274NkrQtpPoGdC",
-	"XvhKXEFWdqFaVlRFnDk0fq2T2/L/6WQjCt2/yZmfTGgcAx/XaqJ4kjOqsN/81vT/CxUB9mJCcFs3OxMG",
-	"CJPzuS0qKQgldaVS1lPo7iVINlpxP/Yd/n6r2Gen+KKp/FLR9OmVjZ+1ZbdfnvmsWmllizpytXeyOjC+",
-	"RI8rj0MEdwVPffHx1WjrJNeqO118AE9Y3ZYxb+fYiHPeEfK+gpmD/K9cX6rGQlpWbXyBXZiRhDJ55Epi",
-	"gZEn9rbOKTcuXL0e+fKUsZWm+ZP8sTvIolplnmemcMk+N9TZ/RwObKFsQMYZXOtxY9m7i77ZRGQmf/kq",
-	"ocLar8zsqysi8Gkz+z5xhl33FxLBUa4VzKFp+tsUyncJZUicYp97GpOIakrarniaOerAWT0q8FaT6hCm",
-	"sHIbZI0NjhbFmfcMKk3nQZ/bsm1MQdQl1ph38s7W3/NtVYuVBAnjSgONquwAe/Xxstlth304+u1EoGXm",
-	"8oIBbAFRo3iUWL39Ci8/6phFFfBvsJVC1s+oOvTB/tz9TfszsHYL6ubGDkoV3k1nkKk+TRxy+Txtd+SX",
-	"t3XZ407T9WC+Y/VwDSqluKhoAaW+eNWaYuETq2i61te2PKiQeVmurPxWNUpm0mnXiZndD6ipNrj5fjk/",
-	"gayq0Doh8EzIsdAa+G+bZ5xpkTiPpW3FxJST713yjtv8Vmsu2bKq9rbO8BZ1L/vB2RZc6MmCjbAY89mg",
-	"+pSd/Z7CpjISxkxp12ULp6spKPVxfYEebXQhXsKzW2COqZrYCT7JJXg+fX0FKfR6Y4P1MSY53HEVil/H",
-	"5YMFXZHk0Bq3xIgudCuKMOEk87pbs9264+3vtjgjOUaqxAuDCb0EouASJI0bRGBPYddWYK61BZ/iz7er",
-	"4Z1QTe08tXhHNV1IlnpiZ945YSoRivn2qutyp36jOIdOBeTRpQKXFwCJIvRcpLZdSlmHxKol3569frVO",
-	"Xvs719paQVYzOPWP3RL3dMPbyba+VrWvf+7FdT4tUn4EJh4ThUb/FPBC0CoQyqVHGJ3DI9OR0zi8qwG9",
-	"A6pw570CJ21Bk91zkfKIrvRMfgP6FB/+On92I1Y3BvGHzfDUzTR/IuIYhnUFG58B1RhvY69D81ay3QvG",
-	"o5D8kYQuxCp0FQvDoYggDEiIZXXd/wfAww7W5/TtDsJFRlrswbOahQYNU1RvuEmc26fyQUZZ5waDB7YL",
-	"qGLTJGYj5loDeROk/ebZE/LV44OH5BsQhpOVUjAtlixhzZQmtbWgXogZ+VmIqSJj7E4Vp0aSK9IuHpD7",
-	"9hCrCmMzFoOdYScgEzaeuPd11gYC/54qiC8h78TU5w96PTJySNAlz7AJlCUCuLINIyTBXl/qCP/O1hJi",
-	"lZZwN8Sm1aGrNjWbiBjIVHA9UaStAPr85Ol3T1+8Pn365qw7jQLSb51mvQb6rU6XuDi/rNYUVnZnHCvO",
-	"vBIcfLkpLcgYNKHkfu+gptCUHfklTdZVoTWqOR8H5n9UB0ZzN5/o1QuqSfv7b84eHdQ20Dk/F1cr7YC8",
-	"9fpe72H3cbDf6z4K9npfde8H+3vdvVbQpKFS1czmRBvWBtgvVAZYVRZgYYZiu/oNWiZVFmr3NSw/dqA8",
-	"Brm64vvDBv2K3vh2j4IbJuXTYBmWTMnKfRPNpvWdsRDdS6so9dZubb6McxjZFmkbrQPJbdN11JVYyOlr",
-	"Rdutjy2jsrnssnTsZNNqAWY4d8a/bl3k3K9S5V4Jw0wjKxcQTfLiWDZu5raXtYUC+YnvkU59D6ksnJsS",
-	"1KOM7XAurtAoyGRNJoO2E7VulgYXknZZttHlzVxKfsKmvqXN1HaIxnO4ZDDbHk2vf6EXmUkRCUn7oHdg",
-	"C9MxbPzEhXZPNMExpalWtQrdKTYStckJPmXBKFP++l34ZAUs4YXhjKH5F7WeUIuQtBk35MAuISBFOZH1",
-	"9uzz+w8f4vudLgl9g2Onl+XXo1nnYxdSiY07g0KixIiN0SDQrg2q6xuF/dW6fR5aafPHoboMUTtVecCm",
-	"FDNl6PbJ2Xe+gKFFKPPLSpXtDKHXqI+2ActKimsqDpcav9/GqOerM7SAGw3tx1xbyrWdTBd733gyt8bi",
-	"BBnFtJB3BNmM7uNQXVZNcPtsCU/chc+4rgRmLav5zCIHM0QsxYwkgDUPHNJpEgNV2rWgMWj/saztlyZd",
-	"vaIZZPQbEDUxRp3gjmtgv0GeVQmdiFTiBY17wYZqX4KkY8Mj9MK1yyITdNxlZWTWy/kb91QjOq9oEbo6",
-	"ItCMfWZfqqUQ7AxZTSD7vSA3oMq11fY2sKBSqYS8RWV60zhJA5VTWh3hfUwSc7xilGdyffFGbhzk8rYc",
-	"3WK7mSE460uQeHqp74L6dibIzCgDWmClIdc89LDP+/z3JJymsWYJlXoXGyNihynfRg+vxCOjA5hJQtI2",
-	"enJAQosMeOcXklmh66UWKuyQZ8/fnL0NfJlQ6HOCc7MrHFT5UfH5kAyplHPv6GdTOgZ1hCtbRNbwcHFm",
-	"VCz8vFj2WJE0iQXFTtFO+8E+gYa12F9U2DU7P51gfResKnVo4UI5CZ9HME2ENjJ0588wD23hDdRJjFjI",
-	"SqZbLcUHOkrQqeRF/QWX2eft/d6e7cyCcdGWYe73etZxMKMyUgGBS+BWXTSrwRYJUqK3TvBhKiVwHc87",
-	"R/nouYDq84iNRiDtIlxPWkLJwf5+lzwfYdk+Q5gjymJFpiyaucpvNn/FPPygd78ig8UWiRbZRuAKgdv2",
-	"jWd9jWcsC+g6lWJivk+ycXc0M2EFQufQgjrvget3gqfxlA4nFi8P8w7zD8jLrwPy7enTbwJy+uqbgHwP",
-	"56dG2f3T0+dPSDuCIYsKJWnJ+VyD6uQt6h/0yBTGNGFXEKtun2ftWX3P3TAonA3Ofk+Rpz88f0a+OT0j",
-	"/pbOAMn2YMXGb/7lrhKpHEJIlKEtJTr17U7rrMBFHopVX4wpZXCTjIGboUBhlCJqJt6+oOTdu+cnZmEs",
-	"Ahp38LQkZr6qYlEPbUMrq302ZUxvnJmfdXscdA933n94FOztP6rL07+dgP2MAyCPreBfVh8eisgs5PCD",
-	"45GFFbx19bAWF4E8O9915iHHTwY/SjW4MkX+nHGKonsBBKgGPLeP2ygO92FvsSRXUFjjUj6z366/3Qwy",
-	"lmupsVtlRBRO0wsJg4C4iVxNF+c/wfDuixfUOhKOHZfAovwO2zF90TMcy4cKvBCbULg2kJaQfSOl6+BG",
-	"a1ut9n64tc5obhd/5irQwd79DYqfHuw92OTp/f0mW0ikGIJSXsH6PJUyl7znD9iIrz2jzjwsUt+SMla2",
-	"ZnY5UHk+X2nUvMJHNjJsbqt0y6KpQ3VDh4ZIzbEUrJ/HReNn53Fus9i8xhVz8vG2c+49Kk2KHxdnvU1L",
-	"yR5kXT6P/ZWIBErKPZUF7f6L6bQxlb4uwNO3E0L5kDlGnV66Z7TCwBCwa9rrUjXMS1Hqzrzsoqilal8z",
-	"rzbPYL6B//8j+u85HSG6ExfAagloC8g16PVkH8e4f2z7RPFebssC419K5G5AKRzyMyj5GtpCZj10Ozlz",
-	"ykp0Gus1ZtyVLWku/LB8sz1fVV9J4ongIyanAcbCpNrOYuwftC6RX46EJF/Zi42s/rR1M6aIPEU0o8pm",
-	"LrPhBdjCQmXyPB7q1/wTEGjwy+tS8MahyXHh6vxzMBYKeneODh/FR349DVF6DSoQGIqL2VDfRSuEbZ2h",
-	"Vkj4ciuHNpIuggHjIxGQoeUZpD2MhULfj2cebQmGZZivDA9pzqcsA1yVwfOO22c+A9leE0Ji14dazBfx",
-	"uKm5p0WSAzAz/Gpd7lXR488+Y/x49gU3tsYNCzssvJqbG6Q9Bo36kctx6RRNCgU2EIlmxsUaXmTreu4m",
-	"Ei4ZzFb2eKVJgrXAVdGjn4UCFq4nbH8JXVDSbW6U6/Vie0Hiz2kM1t82pRH0OdP29hZLF6HqJ4Eqwesb",
-	"R3bJsQ2wIiLVZnryl/Sff/93PiavGJ/gkwZUQ0GVpjGZUUMWfZ5dWlS1arSgcBVPv3hGfrmeEXeEJw7x",
-	"6pP27O/bVwnbxvt4g0ET308EmYk0jlyxk9x96Iv25dVStP0CaeZ/kSeuwFJFfmpFXQxMTFnpVMR6FbeZ",
-	"CmcrlK4qLetqZZRK1/gCmL+hzkrltKOaBOdicZGjQu98W1REQSnvyP52r2SDW4xY144kx4pbKllrp7nr",
-	"7iN2WxV4aJfz2V/IbGqzff4Y7VreU5dC58u1kGPzsHLl5LBMqBQxLGO8rzfn0ve8Z5f5ENgq1C/yxrUe",
-	"2rvhj2t44xdN/KOQ7DVWfivgF2lXck5slVPEnnvlxsQF3nmbBts7BdKbaytL2tw6l/40NW02oIhfjTvu",
-	"8yeiE1vFjAhJgONfhobsaWCBB+zm76ov2nxn9K8zTdqKjblCsy5LfRap7qxgzs4rX2vdnoG89JFdiYSs",
-	"+3gCcscR9t9SSEGRtg3Npvibo+tOQJQwK1MacyCo0mQiZtjGYUr5vM/9RSFGkxiT1ezLfnlPuTsDAhwz",
-	"hoxdjJORqZgCVn1DZzPuNz2fMtxykAe2Jama9Dla0Rri2FnnjuPkoqx9LvTEX0JmMWzZIkSqz8VVp0ue",
-	"xAKL1WGE108wNHBw8OvzGOgl5EvsutRdFeKliQGJDX7O00JsWi0+HbiSmhFVk3NBZWW5OqPbv3XH9emi",
-	"rSvTST/efq/KCG3YhaZmRAPnKC2P6F49FyIGyuvf9e32B9aHU5+ZiVWkm69JWTdkVSqHn7KQzlH4ysYc",
-	"m2OXTCBjaZ5BsiI+/kExPn7/BuPjl45uL3hcH5p4WyV9kVjWB8pnN5Nfoj1uo2yH0SYciG3BfxrHGG3g",
-	"5AdT1jnD+Ji08+FcZwFrnygAF0rrBEtRpHkZtijU1tocFkF+JTEhbjM16pwFSeOYkC+BIJ8ZERnTymlD",
-	"WRTIKI3jPBSkbfi05DTGZFRUjzC9NIKoExAvSwr9OowqM3Rt1RsS0/rYkbeuRBQY7XUk5NDdZ9hR7mEp",
-	"Xw1kSocTxuHQ6ra2UJ9hDTbHwj0UCet/tct16RS9x33O6TQrR6WpC1BB3W5hX3kdEkzcn4vUtkhXdOar",
-	"kVi8PyTUg9eWFYr6/HxOlJiCUWshVuCqAGTtRvYqr0gwmOXO+covMJTFwujTBLI0YZVfAlk+90CWu+bM",
-	"Cxz5e+xC5LDl0FjokOjAMCSpA9+410XHuATcwNmNAdGScjUCGWBP34FZdAxX7lN2Px14Vh6QCYsgICmf",
-	"LPQYXWLXLrWunkMfOwZGsWWDLYr27s2LI3L67q3PecL0K0ziIhrt93ZmU4/ZJXBXAkB1/CV3CFcJk6AG",
-	"VIeBMbmBYxKg5dGxMJw/tEsbsChE5uuTBTHfDu132wpr8XbciZPhBIYXLrEPc9363ObMkLZiPzsZME/A",
-	"WvBGPtosNDu+LkSoYUqf6pJ3HJPJzPJUMXGuPn3sHe7gljyBdvCN2p/s3fDkZ7GoZYsGTL/hRJpfVCnP",
-	"xcKJ6sI5mMwhGpJ2qblGt0EyJEpLysYT/NGRlc9YbTu6sfR6lPnN7jkRab/v1ATT4J4MAVsVKJWx0VO0",
-	"Tg53d2MxpPFEKH34qPeo1zKLdiMsFc8zXAfbvUmgEbN/IitIYGiIHeJRt+D78bSrWssVu/JuMsbaSaQ4",
-	"j2GaVwj0HViLbVGxzF635ARzEQBVBcHsUSmsOEl8p0nqckldNzta7kPmezwdufsT90p1e8o+/1roic9u",
-	"M6c6EVLvxFgCxsghpVzF3zYl337/NiDhsaMsBMoh+RoRi3S73bDjllLu8IN7Z6rPpdDUNvVx9neq4Mg3",
-	"+8FwKu4zAneQm5bHsb3/rUva+judY9ryWF9XLtWTCkhWtibAOp+2yj6u3Nf39UO5ep7Loy00DGl7NA5K",
-	"F1TKBq46F0Tgvux0S17V0WjVud8rZr949HJeaZ+0zSOSZS/nQ3uyWR78tfdV45YLPhLshejno95j7qZj",
-	"WS0Qi2WZEViY0ysQ1eB31ZQmImYY7I94UT0mURcsCchswoYTCzZbhF1IhcWCSZoY5hK5uLuMkmLgEZWr",
-	"55/SxFa0cIWLsowIjP4zNiBTmg0tePLSrV3ySmQd0MhrHs/zIbDspVBGjSgcFxd8RwFXTGPWf84pZq5y",
-	"ko+CHkuAyOzHrhBPMnA8hGrChWeTRnMLCE0SoPKoz3nWwrqQdoN4w/Q8cDxCSLJkzHeJV9yGYgrLFzKR",
-	"GKb2wSJluZouFQiVAL+/t0e+AWHtSHK5T9qOL8/YBesK+0RXyPFu9tTgcr9DUh6BJOGue2L3cj+0Fxi2",
-	"2BRNkoyb9rkvuHpPYckJjrHjroi01br0pAjpTHUu1TntEqxLYE4vlQUr/Nuz16+IkH3+w8sX5HzuroJG",
-	"I3YVkJgyLPfrc5KVpgYvIjKhhiEFBIzUzb0kWTAEUyqFbLX3yAXMy1B1G68Cq8ExV4Urgksz5/CCtMOz",
-	"l2eD0zevv3t+8vTNHxXjF2HniBz0DizIZkwVaSKCy9b1++v/PwAA//9gwhJRIVsBAA==",
+	"H4sIAAAAAAAC/+y923IbObYo+CsITkeY3J2iKFl221J0nFBJdpW7fVFbdlf1KXqYIBMkUUoC2QBSFMvb",
+	"3zBxPmAeTuy3eTpvE9Pn4Tz0if0f/ScTWAvIC5lJJmlJ5bo9uEQyE5eFdce6fGyN5CyRggmjW8cfW1NG",
+	"I6bgz7fMqMXp2DBlP0VMjxRPDJeiddy6ZCMpIk2MJHPKDRmysVSMGLXgYkLohHLRbQUtPZqyGbWvz7jg",
+	"s3TWOu4FLbNIWOu4xYVhE6Zanz59CloJVXTGjJv6TAotY/YNLGZ19ldUXWlCiWJ/T5k2ZKzkjJgpIyN8",
+	"74Emci5IQieMtEdKar2nuWH581JNmFqQiI2ZGLGOXSq3A+PuW0FL0Jld4nd7f3m95xbTClr2fa5Y1Do2",
+	"KmXF7TFh9/Z966D1IdufNoqLScvu7k3CxMODg+dSzahZ3U/4g5YiJFKR8GYWh9lyEmqm+WLG+Pa6ZSTU",
+	"GKbsq/9n24757zezuPO71pol/SlVXEd8hCtZXtgb+IPGx8RMuSZMRInkwhDN1DXTRApGfigMEJDw7ykV",
+	"E8HFtDuR191rEZI2FQsizZQpQoWeM6XJUe8oh/nfU6YW+S6L4w14VEYievOSiYmZto4Per3VXX2ysNGJ",
+	"FJoBGn1Fo7d45PbTSArDBPxJkyTmI2rn2E+UHMZs9nsLL/tbPt3vFBu3jlv/x35OIvv4q96/wLdw0jLQ",
+	"3k1zTOOazGhsT45F9nzHlMeaXNOYRzD7CQmZUlLpkMRcG03YtUVMOR4zEVlSGnMWR93Wp8DSxDjmo3vf",
+	"ymhKxQRIC6bXZM7NFKktVYpZbDDUMFjjM7uX+1zgaYZbAEbSPur1AnLUO7D/PLT/HNl/Htl/ngbk6ODQ",
+	"/mN/OLDfHdqPh08D8qjX68AOnks15FHExH3u4pJPBIsIFwEZpgZpTcmYkRldECENiSR8CSt8Lc1zmYro",
+	"Phf4WhKdjqZEMS1TNWKkLRUszHIAQAUax0zBejVjCErHYTbhxOoiuWEzvWm1xdFfGLvsjB9QpegCmJxh",
+	"N2b/ZhY3B0JxWP3dq5dV0HDPECVTw7TjaoiAmnABANGGioiq6IEmyLdJ+0+Xb14TWFtgWcF3r14SJaXJ",
+	"OEDnmBz1emRIo77gIkkN4DCZca0tJ5DK/kRCmvDBFVuEgNwkFVfCyjrLkfmI2acc7wHMJvKaKVhQQpUR",
+	"TD3QRFHD+iLmM25IG4g5BFG/B7I+7FhqeEi0kcrKz1TQa8pjOoxZty8slN9J+YqKheOs+l75kZRkZuWJ",
+	"lXOzxOgTVD9KGyAalRMrYZbVmb1Mn6lagXt6v6D5wCLeC5qaqVT8R3avZPcKjz4g7CaxAt+eLhcgPchI",
+	"sYgJw2mMbOF9fk73yoAzRAGdQJFIMg2sAcnixOqEqBASaiFac1bktTRTi+Zzqp3IiW7zABMlR0zr+wbP",
+	"tyyO91D8I29XbJxqFpH2WCrCbugsiRmhJImpJd7UaB4hR02UvOaonNph3Vx2KacTJkYLUPeUTJgynDki",
+	"nM1SwQYjGbFVVe65VMQ9QS6YTEBLPpOzGTeGMX0Mk8rxmI84jcmjvYhPuCF2rO6q/hi0eLQJKrjMF5F9",
+	"+oqjvPJqsltIK2i5bXIat4JWanjMjVUG7b7gSPRgxIRRrEKvRpVxgKK6+rdrDrMimFvHrfdfvT4nF9P/",
+	"/B//+p//t5iQr/75H5ycTf/53xeVKnKuZ3/fAk3Uj5nP7LaWL04Of2AjYxeQ7b+0gnQoor3e48d/eGg3",
+	"n6vr39O9H3t7Tz+4/+99+HgQPH746XdVsHcjWxEBCBxFHNX0iwI+jGmsWbABRYoLsLN/fFQ9492fX0G1",
+	"P7Sq/YyLTNUP1p7uVm8uneoOB/qSozVRBmymsjTSXRwFV2ksJZyDsaqW8pVVAKlanMk4ZpntVl7SmFGT",
+	"KtZ8VX7Q5/ji6vL85xwP3KOFZXzYBHL4NchXt257fiUre5swObMsvooJShVxQU3duaz+4ezq41Yk0yHY",
+	"+W5BIp0NrQSpg8O2n3O4vUpjwy9kvJhsAbLi1qqgVgbEMliQ4Len7HrKrWe7lSx5aVO1ZFaDY43BlOFG",
+	"CSJVM51RwyayGosQXOvIxb99Zp8FwU+jmFvmGlOtiztI1cTqGkFLWEyLKwE6UTJNyqKCi7Gi2qh0BPuv",
+	"eGlKRRSzaDBcrMr7U0EosBny4hzsjdAdbWgNEpD2q2oAkWPnR0NFYT5lKlNHrI5DOKjV+SJzfFmHCvnz",
+	"byWNSERndFL/zrLU/uY//weZ/ut//l9iQmb/+sf/a8j//m9OglcNkUwXmo9ovAqSt0zL+NoqmVazAR1T",
+	"E22xBTTPa675MGbHhHpVNZlKI4k1xh2aFVShoZQxo2AQaSY0N/y6Qut6zaxOrKfWRJNoGSbpMOYjMqNJ",
+	"1WhLOA2IWK14IMaUkGAFCYtrW0cBZw7fc5grSaNBdk5LigpoKQOrojx8Wq0w+IF3UVJuiZAKesHRZoVi",
+	"N1KyJ1iY5/FRM8XlXlWexhQhGIv0EvI3QPgNGHzXqHsb+lgmCHbXyM6mbHS1ug7mnV8rVvNUKhMQIcVe",
+	"tk+iGNVSWK4rSCivQst6gEQqTbCYGouUA9zfis7iRbQnnpkUExkNLWAfVlKOvGp4nC14trSASpAgkby1",
+	"cK8TsDnD8TZRraqRP9rMgKsRQF9R+wZdkG+pijaafQX+W8Dg6t3CLdEl07pSHaejEdN6YOQVq7ho+TNj",
+	"iaVBLsiMzaRaECniReWxoy9ID7iov5ZLheExSBuclsC0zo2kC8Nmd3BBCx4ZLGtfXzGqmKrEl1TXO2IK",
+	"rpExj9kKXEvQKM1d2qCbpAre59TQZzeJVBXUz+B7Fg3wsi1X8Klhe4bPKlWPxC216Y4sg4Kzbs5nHHK8",
+	"EGO5kdUU95AvrjBpFVCeUx6z6LU0fOxcWk3Z4xKyOvdqgSEUMGWkGN0WuuyaCTPgImI3q2j7zqpFUoOC",
+	"4FVQeMF70xWzwHigiR3eColqFEanVHnsftrrPRzhAIRH8JEd47d+tGxy/LWa2WozyLj5ys84/gAX0MCT",
+	"lD9fBk2Qg740Zwno9VbT1mLrOWdxlN3QLDkQ7G+rAP3W2gTHJBzKaNGNJaJZN6YmhOtfphZduFuwH9Ef",
+	"230RsVkiQVjs/ZktQtLtVrK2GdPaKpwbYYhLy1+o2to3jMZWI1reljbUpCW1Ul5tNi7dW5UTyZhHdHFO",
+	"KwxJSxMrRLLOw7aOfbiJ/mwfrRNvL1NBFXnN5uRvjCrSPtCGRHTRaWxsvfvXP/6XIa8n6eKf/48g//u/",
+	"/fO/C9Ke/fP/ExNyQODHzkap6TYJe6oyXtZD8Zlwnp1tbAYH5zKq/u1vf/vb3qtXe+fngeckC0bVktZ+",
+	"0Lv181hW0LdR5u8StLuYY18qJHYBwZ/dXspoMsUfjwklCeWRt9Dd16T9kg5lqog1kglVpksODg47AQRs",
+	"sAgElbXtKZkzdsVEdEIshJjQ1EgFo86lurJGVkQXfSHHYzJkI5pqRmg2yZjFsfcQ2HHiBVEMafeE6DlN",
+	"Embt8cVAjsdLQxI7IrfanQvVGEtFaF/M6BUbpMnAPhrRRQABUzgkvM4i0r5QfMbIKy7sXtQDTSI24la/",
+	"6HT7Vv3yLNItE7yQ+d6sOlJeGlBWadpK1dEdh2VRVTxz0VylKjDfCr/rNVO6MrDpTKbCaPR1OUeQwRgL",
+	"4BAn8Muzd3RiTbB+6xr1BTccagn9VrUSsnCbWolyK6MvPBbgZvOFrsFdC6yd3Cm7gRO58CfglC/w1ce9",
+	"DXoGTFW1hZdUTFIn2T1KAc0yUYkfL51aUWlGpYpao7Oh6z5e1lLrnxSThk9iEEyNaoROPq/NjuiMQXxi",
+	"t0BNEbvmI/CrTaWRA3bDx5s1kBgMgRicnm4BlaB2oNsFVcrArdDRp1KwB5r45wjThs+oYWi3GmdbrkJw",
+	"Rm8w+vOgZ/8LqsJBGxxZNszT4hB7T3vbnGa+lielUeDj0jC1R1AN+YlMTSHgcCufp8WIOu/AO8uX8JEH",
+	"mjw/e0UUm3Bt8IoVjftjwg3RRiaaTJgxVjYkqZ7iiZR8oU8fb/QYKjZWTE/z9RQGeHRwuN0la3mwKsi9",
+	"ZlQNb8WThyO9BevqM8yi0jCrzqvCvdE2N0S1l3C7GNQlDKkYM+LaUDFiSMsr5DGWcSznLrKmzpJetzkE",
+	"DoZ35CbV5jcu8dlKq9h52zL4ZiOXtlOCV3EnVSfpYvVOjVF8mBq2xdVoRA317rAyPeIzAUFwBsQelD2n",
+	"gBh2YwKiuZjE7JrGKbNKIpGKzNLY8OybygN10w02nuyG36VyQfOrx5pD/GOFWx+Wp7eNwMxA+1f7+grR",
+	"BS0XfzlXoCli0PonmE5xH4+1weucPZrhSHY4hQdrYOghUoZctt0VrMlW7CLSaYY7nyoQCne9glVXbFF7",
+	"P97gcpxlEfEbl3eNYM+XdobUUak7WbXXealEGrtoQcwiWFmqCykdCGk4ajuNX3EhqI38YRXvrMwdFNe+",
+	"ESJupAqYfPfq5bbo7aFZi9du0qVtWJ61gvFuyHOuR/KaVQYeoDHCTKVyieZhloURU+3vsSPS/vbhGTCi",
+	"TqVrbSSFoZg8sOqbdQNuTfrP3ItbEP0VWwwcqFa3+I2cgw0OkcpWjcHrSAx47m6+rMmAl++3PGNxrxvR",
+	"KMqOqXB22ZbXH90KjFGolyFcfmh5eqcGfGoOW52wUeb4L3v1psYkx/v7c37FuxJ30pVqsv81kyiWB9eH",
+	"VWhTLf8SJaN05Njo6r2QihtQfWmt+FJQOkEfKOYAt/G4WIaMS7kHkB1QK/ZXrZxv3r27IKh4VFv46wVw",
+	"9Q1i8Z3NWwGH/PI+9A7cqz49onLOdVzrAsmyCpL1rGUXzbZSaKwJOVPUsAFcOQwSpgYzLpyeV6X/XMur",
+	"rZZTFwZcYjHVK9h4Z1MG7G7xvBnol4WFJEZCWg6hQ+mTihwbLVhzDxtGnuwQdlJ7LpkF/rjsCzgINjnN",
+	"GkJ+M7D/zCqErxM0FdfqLn5rVB2IkeSU0YAkPR0t782PEmTrWLONgpehvNRnkD/IYjaD61NNEsU0Eyao",
+	"SEwCtfgkSyFCfZhQxUhoNb3QvoJJSyIibJaYhf3mu1cvu31xTo171usdQECF7MDf9/5w3OsROR5rZtCb",
+	"vATuKFJM64qsUxHDTLSQtHTN2ZzIMeEGc3u9mmUPZKNa6mZqqvhisNfApZJyZ6JsfG1JLGx8nt0kbGTA",
+	"d47mY7U48nFRjXYaV6UXn5pi4GGinIs/IOyGjkwWDpoDW85FtR9v1csmGztNZyzidOCUgwrfoludjzrb",
+	"uFWHAUvwy1Wew97ho72Dw73ewbve0+OHveNeD1GytcZwqXUGZAaJ44X3Zz3lO/rL673DR3ZHvd5RpbaW",
+	"+2HK8LUaH5GKjGKpWVT/pl0s09Xng0TxQJPYUr7x56VYgnFKG3eXJhFdPq2NL/3IE38kG55tZFV6b1Jp",
+	"u0uHu4QMy16DCuZQYa5WIGcFBKp4QMatWiW+lYMi8G5oCUZDTla72MVOjmzQPTY5oVpfMc0jBvdpmgUk",
+	"zFwm3+PFmV043pp9CDGlPUubBZmE4HugSfai7hIUZfA0GaamL8LiwYSQbDxkJGZjQ6yG054yMWLE4wnG",
+	"cQ+t8IMUXDdSxOzbmlANT3YqJVPJUbKs9mwpbpaLFjR+3X1THuJhsyFyTWbr6ZfEWOnqoOEAcEg7Ao/N",
+	"KI93enPMlTaDOmV14+vLhSd2gR1EbO28gkrh/e3Xl0+OLNPlJsVczCI2HDYZ1snoynGlmOw8cEmil3fb",
+	"ZLtwm1gRqb/5RSt69HQwkkK7JN7ld4qFUOw3/w7mU+d3TWT/UkB/MzkDL29W2Hex4b2uf4seyMvcA7d8",
+	"D7n+biHLrlgNmGKLuVSRroq1mM3onmYJtdZaFJC/cmbsmjUDy+KZmNjjrIkINDSihlboJCplGClfkCBk",
+	"SksypCZ7YUtdr6FX7DSe04UmoWI0tqI8xJzqF+dkJK1lNKSjK0JNnR25DrFWVJSyTpJBKfOaZafhj2yj",
+	"cuBdpKtYcs7GXPCacIwM1jtfG23hPN5wcushWFhqU2AMonzrq3DZhZY94TWk5WoaNsnZlMYxExNW6YbG",
+	"nwY1fjQfXr9VbLxn1at2ARp41lx/1j14fBSAGRkvyIzqK0yYyw2Y3z85enpw+G//9m+P//CkVWnSaSai",
+	"AeQfDVxliAahVKUt+8WWNlozdCW/NsluIRwZjAo5LU8PDsnDo0cE97skX7eJocDBa9b7V6b4eNuI2WU8",
+	"2S6NrbaAwONPv2tyT1M8r1rReUG1tlzsDG4Ftt0fFqcaJG6QZR3l0eYoGMHmjV/fGK66sp6l8SsBMJVG",
+	"rpL4lPHJ1KwL3KgNZy7TL1DDMTH0igkyXGDCEGY6GglZqy77Qss4hTD/QhAblvyzjBXqrHzYwh9xzhS/",
+	"poZfOxfijEZQe8TNhqXTEmqmxflcBRe8KlOMRpZrjiHhpXJyM01nQ0F5XO1zupxKZfZifs0i8v7tS592",
+	"ctTrkeSGZC9319xwNRrQ+UmibMuk7cU1sSNa3h5YtWAmtSGHvaMnJLmpvsOd8wgTGjbww6KvoxKtYmos",
+	"3y9GY1IRKQkvcglShw0roXohuTBfNy2/UIbQ97GYBNaU+WCn2aL8Qh6Cimwz/7Cp0AIs99YqLPhCP1UZ",
+	"wm+fn5GnR4/+kGXKR3KUzpgw3dZqsJ9xNu7ypQ01ZM6EIXMlxQSvbDCuCEK6ScKURiJclep4fVdzH7BU",
+	"TxDHy6sQ+jWDwtxInSnkDVWEXXOBwVrVGsMygdd5dgdV6Vx2gO/2nITee3Huycy9093GLbp02btc7KiY",
+	"G8lNzGpInuh0NqMAZFiJZbX2bwfTbvNr9VPy/u0LotiYKfRk0RkHNFgZNCCsO+mScGpMoo/39/WMKvN3",
+	"0b3OSljp/fx4w83WhiMA3Od65pGnSS6ZAugYrRFAO4U4cp3EdFFvh22OUnyvmcIYxbgQgr7ujSxUvV7t",
+	"fQveTmE0JOkGme5bjcxyc07pW4kJpalmym92CdMMHY/rcoIrEwyxYm22642X0e5c3yc+lWqtrjXjovjt",
+	"wQqLWzq6gur0ZPPN8fZn9alqRyB5G9UQWpvwW5J4K3V21r5aXEEBXvda5aa0iFstGFUGcElOP+r1KoSz",
+	"SsXIhyYuVTqUihG/ADKjZjRlETFTiu6dR70e0U6Wrjp07qkqVd1p1nDCajZYCB2v/XGwrq5d+SFMnFt9",
+	"KE61KQUBF8BVH4buavms+a2eF8ONSYXzD1eij4m1JqB2J+Y+18RWSTHwl4OrKwdD5Ppz4nc8YOrPt8bm",
+	"Wq6T1cD6WTFAdouUc3mOGCBXHrN+F3WpC2tQ08nvdbhXfKQO8+4Jwe8Ehzd5v+NCWtpWImMtVkPIw7Zc",
+	"F9G0QvdW1OS3hhhX9Wh9jJVFtxHj11tqZ3DzvyFWYDlIoMrj97kUvZIzkpckc9i+7C53AC/vu7yW/Mjq",
+	"aezSUKOrk5aG1fg/VnLWqBrAdklPheW8lfPK+oOywbSV2VFu0TBEYPe1AR52Aatc53oyyPGygcFflz0B",
+	"N45iMJVpla37Cn7NUqPhKewNAQedGGLkkjOrwVoaFpldTcNBBBroKVUVGn3PLubgxEcozLmZSqgP7Jen",
+	"G67PI3FdxCsidQO3ESadZMMV3q0+cz09Z9W3iDRJBoXU61vQ74NWUnBarSUG/5wvaVQteV0ozs5sx1cu",
+	"ypZVsrUKw6+H3U5ZumXorr+uvi9gL99X+B/qtr9bXaKhjGo0CxnHNNFsUMc5/CVy4wCnivKqXCpuFjX1",
+	"f3aQoJlXafWXGsStQULvtgHwuL2W13SLJYPeMhpx4QJ3l++U2Ohqi7J7UDOvQlytlujx/v5CN4LGNXsC",
+	"v67q3UBy8m5XfvecJl2r1I9GLDGudGUz1CvEXq9V4XdJb67ykdrfUPrSqNCTYioxrrkc4/r44KA+xvUu",
+	"cqUxhZhXhUm9y5ub4FPatWfBgmKKQvMZcFRMKVTSBHHOa1wV2+VVN7U3snIZO1gTdXZERZBVhUGeKXVV",
+	"bn4oYOc6jkAHE3SQQ9VPyJ8+sCjxqNoR4JSPrbBaydSvZ727FR47d3Hwu2awW76L9eMaQ/udeyErrrKe",
+	"B1fnxJeNmQxHCuHNy2dXMHmyJS9l0XvQFYmhngdhV4OlqsCne/+1t/d0sPfh45Pg8VF1XWD3+i5aT86x",
+	"lsNhb42DLfGJMk5fxJQLSPA/Id+8e/US60JDN4+VEhvL2VG9YHdnQrmgS4nCywt8n8SSRuTFuTN6Lt5c",
+	"viP71wf7KfygXQcinQ6hpZAUeH/RKV367XCmhQJBxdvZg0Y8JWJjmsbGx20u9/lbFMo/kiFzlbTRrRAv",
+	"IJSOeDPlv5Ai27HHI/Lq201qbVeTWD0VXNCqAKztbPe6UiVBS7AbMxilSlcVEL6gGkLYQ3wgr+lu34LG",
+	"h5ll6YqKQbK4/aHb0PKv3/dlhXqWGY2ojMCfXAwSJScumYGLsRxkeRFF8zJoZYkpiv0A+RDwp0yYqAnu",
+	"8Fdwp9ldxlZljrIE6Ty25JpHbGDXiPmFYw42XcR1grmcipqaVgjS1Fx0uwyHdnH0TuAwGio9t934HSgr",
+	"TqHuvvcG4HMgOSv5S1W+5Zaev5WivPUI724x8wNH+LeCFvQMwrxFdA/TaAale+3e4CIHfoMvK49ySRqv",
+	"8Vk366lScAGvZf55eWqAA9WVHTAFI1Ai1kdfkBEVoMbive+a2GUc0rmHVrFD0xnUzcqjoatHScuQt8qz",
+	"4lG5987AWX7ew5241iKWi1DFtBnkTtEmrXmWEcP7UWExGbCKW6xGGjjZN37F60MGmvaS2t08Kfc+2uBW",
+	"XvEnZ3HE2aIb7HknTWd7qFSeV8Ml3kbZreWT3t27UCyRvepf2MH2g5Qcq6R9xhVDUVEujVe5g5nezbll",
+	"pfV2/iN2Y2rcR018Ry03QpDNfIteIghYuacgITqM60pa3WoI0a6hPA3CdbLHs8idbF8bI3cA1Fim6HM4",
+	"zXYB4J8X4LN7VHV+CplA/Ez9o3hS9Q35utYGOqxpybd0ooXDLER7w7prz+82uDDS3GfS7Es54dsq1J8R",
+	"Y1+E/jYY2ADktVu8vRi3LTjPfRFI1dXFOz66YuaW9C8K5RajAVoL6ypaVRi1duwYW0BUgCzFTqxsIMfV",
+	"OrNUfMIFjfOGEFYpC3weIMeW9HOqiTckrZHMjSbZ2NXR03pEYx+ZtrqwrMTkYCavq8LXnoP1ls1xbBcE",
+	"jmE7deaRoCIi2VDuL2y76re1YIZAviqZyRlEmGIvJjQZf8BothNCiZ4zlpAxF1xPmSaU2IURM6WGUEFk",
+	"aujEGheGKZVaa7xT7Y6eZq3OV3+zhkaUsgEa9Oufcab8JidxlZfXX2k0c5Ks3irXGbNu5KK+vrKn1Q3k",
+	"GJoBZxXj15frRmK7JcdEtlBtqDKtQmw8eirydSN62FNWVOgxCL0ZVVeDfEPwMUNSZ9mgET9FizIV8EeV",
+	"mMTMuQa+x/ay37EDgevwIvjifEx7ORLj1jyQyyxnV65C2ghSy0GyMQJSBmJnyTVz2NvKQ1SMj7LzwWF2",
+	"AuL6mvgldAICp86lsF/lGNAJMk+SP3a3QnfqAbEHiu4l71yySn8zjxIub3XpbqSczZmi41UzZnkuaTvf",
+	"LrYwO0Z2JGhcw4vqPDAZYmfV0wsYLKQZ0IHLeQAno06hhzW21AEaocNUl7vIFS2lwTbupSpbu95phpyg",
+	"2ksM4bK6QURCXd1BN7omiQU5JrC4El/zqYyZxZi0KO3ydW2nVeI8l5jk0sBR3SyqzO2/Hmx+wlu57S7q",
+	"OXXhitm9JOJuZjxoi9CEQR6VD2ysqbF663XB17usNqhTu9debHo/7aTn2mDtrQ5qt2tY1xZ0cxnpTUXG",
+	"s/6iucz0W9xohZevdiuwdrUoa+HWZBVlR0aqgbd112P06q9bnPhYydlgN7h7uVbFVW+hJDy426gvM1sA",
+	"SCX45RUTF5SrzZ0X762j4kp4UHWc1xfXc7G87jU9GFHr2y12aiSFsUJ6efN8Rids/4eETaw4hw+JyP+e",
+	"s2GSfZgyPqpOPOc/WsbjspDzjh+P/nD45PHRdjVHSwstDV0PkstYVrel3LryBnbQ058XujhjZipL6SsX",
+	"799V4xcsv46vNMpXyYfwSStu+nwzpdoclVBEn+su1gCUiRmlipvFpSUIFziKJJX99dwD/0/fvmsFFf2e",
+	"i0QO0RSaT8QeF13yjI6mJLtEgy5gOrBGAtQhGsmEaYx04poASTJ35StjqJBHDZnRRV9AbV5uTsBlMeNR",
+	"FLM5VYwwMZZq5B+1w2OJOhzLSjfcS7bzqTFJ69OnT3jFvsrCvqKjK4bpw3YdlzOqDPlL+q9//IeYkNdc",
+	"TMmIG/4jE3tjxiKsUpQkXZKnubr4C59aDPYcWi4xHzO8raZ9ge3SqYjsPFwRH+FyQpiFme/BqYmSqWER",
+	"dtwCO9CXUnQKVuD7kw0XWPAVXbxYXJaLvqBZVdTAzheUA0GC2obrfdEXrkKuUhJiRGghdT+kCZoWXGaJ",
+	"1L//QUsRZtn8pI1sloSuGEDY6ZK/5pn0mIcPx9YXrCr53peAstp6iI+HAGwLBKbJiCqraQoSFvPcQ4LE",
+	"c0L+nkrDrI4KTq+FTPvCQZZmOeeAMDEfMaFZoaqQ5RuKM+MVeYw/blVgxHOPCacXLwr+juNWr3vQ7YHu",
+	"lzBBE946bj3s9roPsUn8FIhtP2LX+9h8CBNtgd9lJGMJu/WSa3POri/wKaihTGfMAKv7/mPLiuIWNBP1",
+	"9baPs2jnnNlgzBAeyEohuY1tjj59ACUVwW5fP+z1CpLJhdpn+PCDs07z6dbn5LgYdyDMKssfezN9ClpH",
+	"OG3VaNny9r/K5Sy8crT5ldfSPJcpdmTMwqw2vfQsKz3vuWjr+PsPQUt7cwyrVEBEkRzRGLpRQU3pPS6I",
+	"12hdvQqsBIlcNCAyjpg2BMo0knbEru17oyuXRP/87NXg2evzizcvXr/7IwzIBZpZdKJd07TWB7swQC89",
+	"24hbl7OGiOULRjVCrIeH94tI/jq5Bo+cp+hniUl2/ZevLgGZAB24uFpGId9iSbB5LfLUoMkUGgD/WIsm",
+	"XzPjegTf4fG5GSpO7zTm16y7FkAv+TUTTGssJOgKIFmhlSYgZqFKHIaH+e3n0T0OCq7bx/714X7W0KT7",
+	"EZXPT+tgs9KsZoWWqvadP+JL3jlV606JZGWtn1x4xL4rq7fzMJVElwGyUORnG9IoNudYiwDuway8ZTYx",
+	"uF5dr8mshwu5PsybA4FqE5H5lI+mxDVRgRaBCaNXegll7CSr+JLV2K9Al2WNeWG1WPD8Fqrx6CX9C/Qy",
+	"nTm6o7wmuS8KYFVLIcWeZkJzqJbl/DSc6b6YT6UuOJrpRDGr7QlpCF7WnGQ6J6F1Re+FJC6WvNMl31rV",
+	"1aqYoSuZHFrl0ncgorGWFZvilg/FDCMAx2kcA6S5IFQsfOMYEq5WIA9JeyRnM9oXhWKovvLXQa/XIT64",
+	"Tzt/owTv+pjHhilcrEwNdFvAJc25iOTcnrX99LRHIroA7mBkXwg5PyGUKOgJPKMLgJNOqCAzCahDhX+l",
+	"S07zZfSynZbZbpeckiu2eKAhIUb3BfhwCZ1QLrTBq05qGIF2HKR9dPiUDNlCiqhz4kJhXXcIaofBPhNn",
+	"dDRle2dSGCXjY5JAkTRmD2lPG6lYGPQFAEH7ct8jCqVBUDpgvw9Ud1d1gKXSu5/LwIKmL/ypUEkaXlsu",
+	"85R3WrCAaMsEzXpiSRrD8Su0FF/Tu0YvOajsmL2hFi95ca7r5quuoF819WGvZu51w/q6tlUDVpZdXqls",
+	"RlXMLXKu1tqHZmgBIhv2H6mFKtyrDlxCfI0l0WAxL7EpwmcthYno8xcSWv4dBiREvhpaFjuUZhrA9R8l",
+	"2dGvAYjrkVB91Lev/d5GLezPkvfF2tw1Ej/j/e3vXr0kSkqzwuB1GIArJ3SfQ/B6dO5IM/j62btMK/AL",
+	"OM7vkz3/toKJlju72EVqL7mq9YCglciq5kKvGYt0abxMbJI21zpFlw0VBMLtOoFz2KyTDd1C1g7hui+c",
+	"c8iuHG7kMIbHilaUhvaHGQX3UJYm4RZkJVSmAEB6Fhp0pB3G1IT7YSzFJOwLd0/q4udZ58SHJ1iZZKUk",
+	"VkQFDasdZmXuw4DE/IqRMG/wYCkt63cQ2rX1RZi3jwiDQpbYMTnq9Ur7BRC6ZlaF9FJGaJK4w1JpzPQx",
+	"CcFGDUmb9kWhfPpMDnnsazB3QCsp6SrolqRQVgJ8eQ80aaNzzi0yIO5ei/AxEcweIAv6wgJAkzBvqWCB",
+	"55sbhD6oSkAKw9gqRFOqreLGOmCrLODOlBt/I02TJMgdg33hJn+gCbtB15WICFNUp4oR0HAJN7nC43df",
+	"3Bnot1IsZjLVJySEthEhTgLA6QtfUoNinnEAp+vOgrTxLAqdSqxA+hBmmkpdXxJQqRxe9QX6bqEqrV3R",
+	"Ua/XJeFSmtsfjUrh6ARhN8YqtlJ0SMyMzsNgrkEFdmeWJIwq573si5L7ckXPwbjfJe54G5YajPSVq7dQ",
+	"w8tv9ubz+Z41DvZSFTNhQRjtyn5dfmP5OgFqnt+jfKnr9vpZ8qXQfLZGvAg298f/QJMX52vFzF2JFIjb",
+	"WpIpx4V+rMhdqOfVbcVoDPdWa/ocdLYyNPc/Lm22iYOiFukrUq5WVFofjxn58tdo6QYkLDTb6h108RJA",
+	"KhJ2b2ZxmClPCQX3UbXK3NSl+KRXaljy/enef8Wg870Pv+/3u207+b/fzOJO5XXX3Vglxyud9ooqw23Z",
+	"J78i1fEnIekKLfEYlNRsUZRgh/oxQRGpS00iQaxz04yKfc+Kze6isNjNBLQmq0VlT4Q+Njo8hVivPV+a",
+	"KCTtgvKTiphp7VMwXa/LMVOKRZ2Tvgh9D5SQTGUcgRVEfDEk3SWhL8Megv+kQTsZYHmRJYy+yDuDdDa4",
+	"Hy7zVh4/hfvhPkmsrrvJZ5FYsdtKDYl5zKugscwqc5/vzSrTx86H5wPN0IohSy7drSgrk49N5OJq957m",
+	"EhIDoGtlozaKMRPzydQUJGPx281CclfhiJJxcHeS8R7uKVaP5jYopDRc9b1F9kSVNMp/vRd5lE+H+mOB",
+	"z9JMPmWBNO4la6GuubyAMmE/1sqdw14PeTxSZsQSJiKI/XVWX0Ae9R6SduZXGFMOEcFYQKyDHog5x1T9",
+	"FcLLK6PdIQrlk1Qcsv1xAWf3qPfwfqY8LYIxkkyDAwXh2W2VAtjeMqMWe6djUx/D6J7eh0fxyU+f1mFU",
+	"trZj8kqKiTz/CtSJy4eFJdTejV4f7IOjah/CjrhlsDwC3uqy9stHfJGaU18JoSqsoMznsAx/LYtrmGzQ",
+	"2Bbf7kjdDHdlcjcp1FHNolwsPtUE7n+i3eMaDja/8l7Q1Eyl4j+iyX+ERLP+pedSDTEz7LOjIfK4xO99",
+	"gvKnEnaj58BKV8WSmI4Y+FYRRG04Asst0dS2eo5jbPZhPqLe++ranZW0+BE1NJaTlC2TQn7fuv/RagFr",
+	"yeEsD6LfTBDuxmc3kijnTNwVWfhZfhLCyIBZQxpFRfI34qgkjgxGjVB9KmMe0YXe/7hgVNWbq6A60YW2",
+	"BIbxFM4ni3Gp2kpAqgzGCVu14ZUUEV3sPVd2eDJn7Aosax+zqgnenJspm3XJKbGz94WQQxktCBOGKRY5",
+	"hzrO27YizcVgEn+FED57RychmUi4zTGShC/Ge6+oGU1DH+oLxcBG0D2vykj9mplvHAjuNAQK5/gbo6oO",
+	"tS0EHmjYLARVRHiw0YoKYfdcnnlZ6//0RZPEoyZvvC8Uub17MirkoXqCgMvihAlNDfAbERE9hy6kjg7G",
+	"Y3cNd8X20iSruO5+JBQOtEyDMRMRVXi5uFFU2Nc3GYiYv3F40Cumc5RCEfKMjg+BF2FV3dEA22apNiTm",
+	"zF9Z2SXAJocMXGQsclLWh7AIORfYlyu7cyqX8yo2Nz7pC1oFLpx2TOPYMhdr92hjv++S84xZ0BjMGqKZ",
+	"yS4oFbMnlBoWdQt0j3desHxLKFjzD3xW7X7rutdvubAZ2Bs86jnMgpnOCTk6OET7SMsZk4I53hHlANFc",
+	"jCp5yUVa5CVVJ4xUnJ+xX3XziO4a//HtqwEFjvWTaAINOWZREfhFccmjg8PG3O6L5KlvM4WkINlIu6gA",
+	"IPVmOgNkq6QaIjpnJ9V6/KMaTT5jreu0m3382/K6T8gIY4bpm2VCPofvHQbeNyn/Rk93Q0/bBvn/AggQ",
+	"CuJQkLFAY1+cThJUzuICAOtnWem4ffRpD/84zP+ocofnOlCd5P7FCO5zuvhNbv8mt7dnG6dR5HiGkY5j",
+	"BEUHAzekbVVoV8OBUPLuX//4XwbfmDJyofiMkVdcWIMB5L5LO4D6XFEjuS2k4WOHf3rfNThfl+r2HB55",
+	"XXztLs351enW5jlipGZpU91ft8FdOikPoKzOG1dotkUs5lhzxhg2SwxBTCinURbxqQTi9Uj1kUef9lXW",
+	"wd3F+pYxC25giku9jUuP+iKID5tohIerFvxfUpay6MRSbVaxh2gmIkjTKTvAu1+yyvUFIuol89HjyySM",
+	"ST8BEXLuHCLcaI+pmiimWXPc9IEOLv5sfV6vu2q+8M/eY3SLm7MiuqWO88ESSRvbUCBtX7GF7nR/OU74",
+	"0k6nMoY6Bz7GxW6WtBW7llfgPmOaGCk7S2llG1IQ1sQ7+xO5G2WyPMkWCuXBHS3hz2wTshWI8Yotft3X",
+	"Qy+0TuG+9PTiBeTZgUqXZYpYqNlvuc6qhYzYCeSTA/ymFGMKr1hi6gNOaplYFklQ52d5C1Sxgsi3KWKr",
+	"0uhWherRqlB96yi2LVXmfXZU3PmiheidexUsDEoJUJDAWXsD3+mSF0bnIdTa0EUpeYk3wS3Xm2svyw5e",
+	"KyGXejHcbTBSRSuJGg6VLf7nLPxKReWXkAPvktxZZdttdBG9csD7H/1F9qf9j64KZAOv7XIbjma0Dqbp",
+	"r5us0VkoNp5aozCXPCbmVkJdgppgGt/PZwtX4aNtHYNVCHX7ilZlz5x7dt2tdLBZz8V+3aoVGIYQl+uR",
+	"/YHOKnhwV4nfYSioXSIv7DalxptDLqEXUlyJphuDdlyQ5lrpd+ofuvMIxnXCzi81wCAWDKF/cd695QJK",
+	"zwpFiTHPFzOms8PYBNHUTPdHUmgZs/3YN/6ozv0+1STUWYOQMCDDFCusuC53I6oUh+hf4uqHYt2vY0gD",
+	"1hi9gNlFIymvOCPh38XATT5wr4R90Q6/MSZ5I+LFCbm0+2Yn5JLO2CU37I+XRvGROSEX1Ez/uLIDjb2j",
+	"wk7gw7TohBHchEVVgZETNMI8bXwGFP6wdixfj0p3yakrdDJSUus9zU2eRjWWasLUIihlKM9SbfoCy/mF",
+	"3+395fXeGQ5+TA5C0qauop+FWGHIsVQz6DGnmYiCQg0fWnwKN+X3ZB8t5jufvXl7SRKmXJ/PPITezgbU",
+	"N7Fb6uDwUP7mDdTAD10rjUQxzYQJMDxlyIojVGYh48awd8y2eU7u5W/wmumuroYKzW3uO64T9+c6m1Wx",
+	"jEs+ESwiXJyQ8JKZvTMgEMxb80niBZJaujXK3/hZ3x0dPt38xjspX1GxyCr6/CR+07IotGjli8NmXViH",
+	"Ss61ZYp49CerZ1iI26SCeJbnWGORbVu41nBsx6PW2QXPRLSEfp9JnV4bxYXm+ugqL69LBIbG+Du5JRyZ",
+	"yNR8FgX8Cu6dtuqJtqTb8YlwUhqO04L7BGSEQzcClyuumIeX5Vbfi+30UQXu1pWTeVd6H8pyoBuFahI6",
+	"LIK67jq0v2JeWEm1oFA5AROa4YZWE25QqjkRxsWkL6gfnOHiMcUXdtMti2aXjOykoV2IJelwVJBvYZec",
+	"kqPeAWlbwQ3LDwjUdPPClho7DdzVKdB9Rz7emxpoTuU7h3UQaEWtqEq6vsVN/0wJ+T4F6SngQ7F4d61E",
+	"hdj42xOrv1CmUjY3bjAeuMgewPBDIDpSdnVbV86hzC2UNL4K2RpJt8EmecsSrF00pjxOFRTPTjUjlEwU",
+	"9pmKWEwXnlkJQolhs0QqqhYklqMrrEQFntiwkJ0YdlbzOwv64y9NQc17Z6zTTe/X5fFL0AYBr3xnShRK",
+	"rq3jZrSX6JGrvgR9ib/fDR7i4NkBNkHFDbraPeLNT6t27doVv/KWqaCkZGnwJXl1ggjmys+5IuugY7i6",
+	"69rIRJMJM3Aj4SvOr8U8aZJ6dguVqqDUnC/GOlfcGCZ87dtUpzRGD0Y77D09OCQPjx6Rx394EgYk/P2T",
+	"o6cHhw+PHrnPxY8dq1NBzQmu++Kaxjwij1x1V9Q1KRbHe0SM4uCM0ZBCA3EomdkFLfXdCl3oj5M6cSTn",
+	"AvQxIyWRY8NEX0BcsFUK3StS4Sdm5lJd+SrBQVYSrlpWVGtsgMZvTHJXsQkm2YpCD29z5rMpjWMmJrVe",
+	"cjhJq+hqXxp7F/r/mYoADJqSAnv6ZMIAYDJcYMF7SSipK+O4mUL3r5ni4zWxe3+F3+8U+3CK3zSVnyua",
+	"lnR5i5Ou4o9C2aJPXF3QrEalLx/qjVkpXDMG3xhpPdp6W3JNvGnB3r+ri0acYyvOeU/I+5rNHeR/4fpS",
+	"NRYueXYKRmRCuTpx5XrBo+McOajcuFTaeuTLy1msvTY8yx+7hwoP664Os2u60t2hpc7ul3BgSyXNMs4A",
+	"V1Z46+iCEOdTmV1HlsOcKm4iK6uO1BU4+2mrjvzE1T+6P5Po8nIfE8GaluaYsfJ9RhkSF0xpaJUQUUNJ",
+	"2xV2tkcdOKtHB95q0h3CNVSVZlnTtZNlceajFrShi6AvsKQ01yzqEjTmnbzD2uDecVusck640IbRqMoO",
+	"wLCsV80isfDh6NeTHZOZy0sGMAKiRvEosXr8Cq4Y6phFFfBvsc1b1mu1Oiwbf+7+qv0ZUFcSdHNrB6Ua",
+	"4mYzyFSfJgy5ep7vk4hm9HT7+qE7TZzlvtXDDaiUwqKiJZT6zavWFAvPUNG0D8Z0ga0LpMpLBmelgatR",
+	"MpNO+07M7H8ETbVBVO6rxTnLKp5uEgLPpZpIY5j4dfOMSyMT57HENrFcO/neJe8F1t5BcwlvezGS0PIW",
+	"/SD7wdkWQprpko2wnI/WoDIuzv5AQ8NLxSZcG9cBOLs8rNA+P69n6ZOtgnVLeHYHzDHVU5zgJwnQzaev",
+	"r24LXm+q3fGw+66Q98u4fEDQFUkOrHEkRnChoyiCZPjM645mO7rj8XcsHE9OgSrhwmBKrxnR7JopGjfI",
+	"Dp2xfewOU2sLPoOf71bDO6eG4jy1eEcNXYodOMOZ9865TqTGmsx3E0TwS8A5cCoAjy4V379iLNGEDqUL",
+	"NC7rkBAl9KfLN683yWt/51pbxxQ1gwv/2B1xTzc8TrbztSq+/qUX/vzZBr+dEghxJzMGF4KoQGiXum11",
+	"Do9MJ07j8K4G8A7oUnxiLU5iscX9oUxFRNd6Jr9m5gIe/ip/ditWN2Hy99vhqZtpcSbjmI3qisk/Z9RA",
+	"vA1ehybKrttwprtXXEQh+SMJXfpH6KqphyMZsTAgIbT8cP8fMBF2oHeAb8UWLjPSYn/Q9Sw0aFg+55Yb",
+	"WLt95hGRfisWD2IuWEA0nyUxH3PXttSbIO23z8/IH54ePSZfM2k5Wak8DGLJCtbMaFJbp/alnJMfpZxp",
+	"CO8nozi1klyTdvGA3LfH0PEEGkVa7Aw7AZnyydS9b7IWdfD3TLMYUyCwS2xfPOr1yNghQZc8hwa1SATs",
+	"BpvZKQJ9iPUJ/J2tJYQKkuF+mArD49BVwp1PZczITAoz1aStGeuL82d/ffbyzcWzt5fdWRSQfusi64PW",
+	"b3W6xOUgZXVwoesUF1AN87UUzJfCNZJMmCGUPOwd1RTBxZFf0WRThwyrmotJYP9HTWA1d/uJ3rykhrS/",
+	"/fryyVFtc8/hUN6stQNcSaHWceug97j7NDjsdZ8EB70/dB8Ghwfdg1bQpNlr1cz2RBvWLTssVC1bV7Js",
+	"aYZCxuM27Vwrm0j5+vqfO1CeH1ndjepxg16qb30reikgknec68WWfN0FPjF8Vt+1F9C9tArsopKXett2",
+	"GUM2xvbNW60DyG3bddSVf8vpa01L4M+NDd5ediEdO9m0XoBZzp3xrzsXOQ+rVLnX0jLTCOUCoEleuBfj",
+	"Zu56WTsokD/xPdKF72+bpZpSAnqUtR2G8gaMgkzWZDJoN1HrZmlwIYnLwib8t3MpWSClh/ccZV/aTN29",
+	"Bp7DNWfz3dH008/0IjMpIiFpH/WOMGkS81yFNO6JJjimDTW6VqG7YCpLnPbp1FaZ8tfv0idSQ3lhCGcM",
+	"7b+g9YRGhqTNhSUHfs0CUpQTAaFelXv4+DG83+mS0CW7Rk4vy69H/Q++OrqyhlFQSOIe8wkYBGYqdaGn",
+	"LfR+7vZFiNLmjyN9HWLyaR6wqeRcW7o9u/yrL67uMmOVnK9V2S4BetUEtyT/LFjWUlxTcbg0rpF3Mepw",
+	"ffUIJqyG9n2uLeXaTqaLfWg8mVtjcYKMYlrAO4JsRvdxpK+rJrh7tgQn7sJnXMc0u5b1fGaZg1kiVnJO",
+	"Egb12BzSGRIzqo3PJpPKfC5r+7lJV69oBhn9BkRPrVEnheMa0AtdZB0MpjJVcEHjXsBQ7Wum6MTyCLN0",
+	"7bLMBB13WRuZ9Wrx1j3ViM4tQ011K2gcEWjHvsSXaikEutZXE8hhL8gNqHLd54MtLKhUaanuUJneNk7S",
+	"QuWCVkd4n2JdBTnOq0z85o3cOsjlXTm6BTstAzjryyN6elmTUjuXZG6VASOhKgRJptJIfdwXffFvJJyl",
+	"seEJVWYfmrZD91vf4huuxCOrA9hJQtK2enJAQkQGuPMLybzQkd9IHXbI8xdvL98FvoUB6wsCc/MbGFT7",
+	"UeH5EKqELLyjn8/ohOkTWNkysobHyzODYuHnhZYsmqRJLGlEXpx77Qd6mFvWgr/osGt3fjGF2pNQ8fYY",
+	"4UIFCV9EbJZIY2Xo3p/ZIsSigKCTWLGQtXNCLcUHOipmUiWK+gsssy/ah70D7BoJcdHIMA97PXQczKmK",
+	"dEDYNROoLtrVQPs2pcBbJ8UoVYoJEy86J/nouYDqi4iPx0zhIkD55JpQcnR42CUvxlBS3BLmmPJYkxmP",
+	"5q4qtavQwjV0t1zNYMEGNjLbCLsB4LYR1nn/GShZDk4+hUXDfJKNu6OZSxQInWMENcm60fidwGk8o6Mp",
+	"4uWx10LJwSPy6quA/Oni2dcBuXj9dUC+ZcMLq+x+8+zFGWlHbMSjQrsMMlwYLGDiBnjUIzM2oQm/YbHu",
+	"9sW3HlFjiVgVBoWzgdkfaPLsuxfPydcXl8Tf0mWJ6NByK3u5q2WqRiwk2tKWlpU9n7E0aZ0VuMxDoSKl",
+	"NaUsbpIJE3YopiFKETQTb19Q8v79i3O7MB4xGnfgtBRkvupiwUGDoZXVPpsypjeuGpZ1oh90j/c+fHwS",
+	"HBw+qashdjcB+xkHAB5bwb9QHx7JyC7k+KPjkYUVvHO1epcXATw733XmIYdPFj9K9YEzRX7IBQXRvQQC",
+	"UANe4OMYxeE+HCyXCw4Ka1zJZ/bb9bebQcZykRq7VUZE4TS9kLAICJvI1XQ5/IGN7r+wWq0j4dRxCWgY",
+	"5rAd0hc9w0E+VOCF0CDPFZFCQvZNXj8Ft1p3d733w611TnO7+AtXgY4OHm7RmOHo4NE2Tx8eNtlCouSI",
+	"ae0VrC9TKXPJe/6Arfg6sOrM4yL1rShjZWtmXzCqhou1Rs1reGQrw+auykoumzrUNHRoyNQeS8H6eVo0",
+	"fvae5jYL5jWumVNMdp3z4ElpUvi4POtdWkp4kHX5PPgrkQkrKfdUFbT730ynran0TQGevtUpyIfMMer0",
+	"0gOrFQaWgMcyjuXcp2rYl6LUnXnZRVFL1b6ed22ewWIL//9n9AZ3OkJ0Ly6A9RIQi1s36EOLj0PcP5Td",
+	"oXAvt2Pzo9/ad2xBKYLlZ1DyNbSlckTBok7OnLL2AdZ6jblwZUuaCz9oLYPnq+srSZxJMeZqFkAsTGpw",
+	"Fmv/gHUJ/HIsFfkDXmxkvXHQzZgarNuVo5kr02X46Iph0dMyeZ6OzBvxExBo8PProPbWoclp4er8SzAW",
+	"Cnp3jg6fxUd+Oc0aew0qEFiKi/nI3Eebtl2doSgkfLmVY4yki9iAi7EMyAh5BmmPYqnB9+OZR1sxyzLs",
+	"V5aHNOdTyADXZfC8F/jMFyDba0JIcH2gxfwmHrc194xMcgBmhl+ty70qevz5F4wfz3/DjZ1xA2EHTSFy",
+	"c4O0J8yAfuRyXDpFk0IzDESimXGxgRdhz4H9RLFrzua1YSBQUT5JoE+RLnr0s1DAwvWEziqceiUdc6Nc",
+	"H0rsUw8/pzFDf9uMRqwvuMHbWyhdBKqfYlRLUd/UvktOMcCKyNTY6clf0n/94z/EhLzmYprVFh9Jqg2N",
+	"yZxasuiL7NKiqo08gsJ1Y/jNM/Lz9Yy4Izx3iFeftIe/714lbBfv4y0GTXw7lWQu0zhyxU5y96Ev2pdX",
+	"SzH4BdDMfyFnrsBSRX5qRV0MSExZ61SEehV3mQqHFUrXtb1wtTJKpWt8AcxfUdfXctpRTYJzsbjISd4i",
+	"xRUV0ayUd4S/PSjZ4IgRm1ol5lhxRyVrcZr77oyI26rAQ1zOF38hs63N9uVjNAKeUJdC58u1kFP7sHbl",
+	"5KBMqIKWCMsY7+vNufQ979nlPgS2CvWLvHGjh/Z++OMG3vibJv5ZSPYGKr8V8Iu0KzkndPUpYs8D3anh",
+	"nXdpsL3XTHlzbW1Jmzvn0j9NTZstKOIX44778onoHKuYEakIE/BX3qQCCjxAry5XfRHzncG/zg1paz4R",
+	"utgORFvjr7OGOTuvfK11e8nUtY/sShSz206h0BFTe46w/56ylGnSxtBsCr85uu4EREu7Mm0gB4JqQ6Zy",
+	"Dk2uZlQs+sJfFEI0iTVZ7b7wywfa3RkQJiBjyNrFMBmZyRmDqm/gbIb9pkPXTyvIA9uSVE/7Aqxow+LY",
+	"WeeO4+SirD2UZuovIbMYtmwRMjVDedPpkrNYQrE6iPD6gY0sHBz8+iJm9JrlS+y61F0dwqWJBQkGP+dp",
+	"IZhWC08HrqRmRPV0KKmqLFdndft37rh+umjrynTSz7ffqzJCG3bIrBnRwjlKyyO6V4dSxoyK+ncjRqOY",
+	"CzZAH059ZiZUkW6+Jo1uyKpUDj9lIZ2j8BXGHNtjV1wCY2meQbImPv5RMT7+8Bbj41eO7iB4Wh+aeFcl",
+	"fYFYNgfKZzeTv0V73EXZDqtNOBBjwX8axxBt4OQH1+ic4WJC2vlwrrMA2ieaMRdK6wRLUaR5GbYs1Dba",
+	"HIggv5CYELeZGnUOQdI4JuS3QJAvjIisaeW0oSwKZJzGcR4K0rZ8WgkaQzIqqEeQXhqxqBMQL0sK/Tqs",
+	"KoOhII2JaXPsyDtXIopZ7XUs1cjdZ+AoD6CUr2FkRkdTLtgx6rZYqM+yBsyxcA9FEv2vuFyXTtF72heC",
+	"zrJyVIa6ABXQ7Zb2ldchgcT9hUxJbHVQTee+Ggni/TGhHrxYVijqi+GCaDlj0Jcu1sxVAcjajRxUXpFA",
+	"MMu985WfYSgLwuinCWRpwip/C2T50gNZ7pszL3Hkb6ELkcOWY2inl5jAMiRlAt9m2kXHuATcwNmNATGK",
+	"Cj1mKiAzqq4GdtExu3GfsvvpwLPygEx5xAKSiim0t1/Drl1q3ZpW4Y6BUWjZgEXR3r99eUIu3r/zOU+Q",
+	"fgVJXMSA/d7ObOoJv2bClQDQHX/JHbKbhCumB9SEgTW5mYAkQOTRsbScP8SlDXgUAvP1yYKQbwf2O7bC",
+	"Wr4dd+JkNGWjK5fYB7lufYE5M6St+Y9OBiwShha8lY+YhYbjm0KEGqT06S55LyCZzC5PFxPn6tPH3sMO",
+	"7sgTiINv1f7k4JYnv4xlLVu0YPoVJ9L8rEp5LhdO1FfOwWQP0ZK0S821ug2QIdFGUT6Zwo+OrHzGatvR",
+	"DdLrSeY3e+BEJH7fqQmmgT1ZAkYVKFWx1VOMSY7392M5ovFUanP8pPekB83l3QgrxfMs14F2b4rRiOOf",
+	"wAoSNrLEzuJxt+D78bSrW6sVu/JuMtbaSZQcxmyWVwgEqHJQW6nxYQNmymbdkhPMRQBUFQTDo9JQcZL4",
+	"TpPU5ZK6bna03IfM93g6cfcn7pXq9pR98ZU0U5/dZk91KpXZi6EETLGtK2lT8qdv3wUkPHWUBUA5Jl8B",
+	"YpFutxt23FLKHX5g71z3hesEm6eyppqdFNo3gwKPGYF7wE3L4yjologuafR3+s7OwGN9XbnUTCsgWdma",
+	"AOp8YpV9WLmv7+uHcvU8V0dbahjS9mgclC6oNAauOhdE4L7sdEte1fF43bk/KGa/ePRyXmmftC0ikmUv",
+	"50N7slkd/I33VcOWCz4S6IXo56PeY+6m41ktEMSyzAgszOkViGrwu2pKUxlzCPbHJtmVYxJ9xZOAzKd8",
+	"NEWwYRF2qTQUCyZpYplL5OLuMkqKmYioWj//jCZY0cIVLsoyIiD6z9qAXBs+QvDkpVu75LXMOqARaOGf",
+	"DQFlL6W2akThuIQUe5oJzQ1k/eecYu4qJ/ko6IliLLL7wRXCSQaOh1BDhPRs0mpuAaFJwqg66QvBrrNs",
+	"iSztBvCGm0XgeIRUZMWY7xKvuI3kjK1eyERylOKDRcpyNV0qECph4uHBAfmaSbQjyfUhaTu+POdXvCvx",
+	"ia5Uk/3sqcH1YYekImKKhPvuif3rwxAvMLDYFE2SjJv2hS+4+kBDyQkBseOuiDRqXWZahHSmOpfqnHYJ",
+	"1CWwp5eqghX+p8s3r4lUffHdq5dkuHBXQeMxvwlITDmU+/U5ydpQixcRmVJsRM+s1M29JFkwBNc6Zdlq",
+	"H5ArtihD1W28CqwWx1wVrohd2zlHV6QdXr66HFy8ffPXF+fP3v5Rc3EVdk7IUe8IQTbnukgTEbtuffrw",
+	"6f8PAAD///Aa7uX9aQEA",
 }
 
 // GetSwagger returns the content of the embedded swagger specification file

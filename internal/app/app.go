@@ -219,6 +219,7 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 		Registry: obs.registry, Gatherer: obs.registry, Tracer: obs.tracing.Provider, Propagator: obs.tracing.Propagator,
 		Logger: log, Public: public,
 		Page:           webui.Handler(webui.Config{TileURL: cfg.MapTileURL, TileAttribution: cfg.MapTileAttrib}),
+		Console:        webui.Console(webui.Config{TileURL: cfg.MapTileURL, TileAttribution: cfg.MapTileAttrib}),
 		TrustedProxies: splitList(cfg.TrustedProxies),
 		MaxBodyBytes:   cfg.HTTPMaxBodyBytes, MaxUploadBytes: report.MaxPhotos*report.MaxPhotoBytes + 1<<20, RequestTimeout: cfg.RequestTimeout, RetryAfter: cfg.RetryAfter,
 	}

@@ -222,7 +222,7 @@ func (s *Server) ListDevSms(ctx context.Context, req api.ListDevSmsRequestObject
 }
 
 func toTokenPair(t account.Tokens) api.TokenPair {
-	return api.TokenPair{AccessToken: t.AccessToken, TokenType: api.Bearer, ExpiresIn: int(t.ExpiresIn / time.Second),
+	return api.TokenPair{AccessToken: t.AccessToken, TokenType: api.TokenPairTokenTypeBearer, ExpiresIn: int(t.ExpiresIn / time.Second),
 		RefreshToken: t.RefreshToken, User: toProfile(t.User)}
 }
 

@@ -46,7 +46,8 @@ func allowedRoles(doc *openapi3.T, op *openapi3.Operation) (roles []auth.Role, p
 }
 
 // authorize admits the request when the operation is public, or when it carries a valid access token of an
-// admitted role. Missing or invalid tokens are fault.ErrUnauthenticated; a wrong role is fault.ErrForbidden.
+// admitted role and, for staff, of an account still enabled. Missing or invalid tokens and disabled staff
+// accounts are fault.ErrUnauthenticated; a wrong role is fault.ErrForbidden.
 func (s *Server) authorize(r *http.Request, roles []auth.Role) (auth.Principal, error) {
 	h := r.Header.Get("Authorization")
 	scheme, raw, ok := strings.Cut(h, " ")
@@ -59,6 +60,13 @@ func (s *Server) authorize(r *http.Request, roles []auth.Role) (auth.Principal, 
 	}
 	if !slices.Contains(roles, p.Role) {
 		return p, fault.New(fault.ErrForbidden, "Your role ("+string(p.Role)+") may not do this.")
+	}
+	if p.Role != auth.RoleResident {
+		// A staff account disabled by an admin stops at its next request, not when its access token
+		// expires: one read by _id, on the staff's routes only.
+		if _, err := s.deps.Accounts.Profile(r.Context(), p); err != nil {
+			return auth.Principal{}, err
+		}
 	}
 	return p, nil
 }

@@ -48,7 +48,9 @@ type Deps struct {
 	Open311         Open311
 	Open311Partners Open311Partners
 	// Page serves the public map page at / and /assets/*; nil serves none.
-	Page          http.Handler
+	Page http.Handler
+	// Console serves the staff console at /console and /console/*; nil serves none.
+	Console       http.Handler
 	Logger        *slog.Logger
 	Devices       DeviceRegistry
 	Notifications Notifications
@@ -131,6 +133,14 @@ func NewHandler(d Deps) (http.Handler, error) {
 		for _, p := range []string{"/", "/index.html", "/assets/*name"} {
 			r.GET(p, page)
 			r.HEAD(p, page)
+		}
+	}
+
+	if d.Console != nil {
+		console := gin.WrapH(d.Console)
+		for _, p := range []string{"/console", "/console/*name"} {
+			r.GET(p, console)
+			r.HEAD(p, console)
 		}
 	}
 

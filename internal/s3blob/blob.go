@@ -91,18 +91,13 @@ func (s *Store) ensureBucket(ctx context.Context, region string) error {
 	if err != nil {
 		return mapErr(err)
 	}
-	if ok {
-		return nil
-	}
-	err = s.client.MakeBucket(cctx, s.bucket, minio.MakeBucketOptions{Region: region})
-	if err != nil {
-		code := minio.ToErrorResponse(err).Code
-		if code == "BucketAlreadyOwnedByYou" || code == "BucketAlreadyExists" {
-			return nil
+	if !ok {
+		err = s.client.MakeBucket(cctx, s.bucket, minio.MakeBucketOptions{Region: region})
+		if code := minio.ToErrorResponse(err).Code; err != nil && code != "BucketAlreadyOwnedByYou" && code != "BucketAlreadyExists" {
+			return mapErr(err)
 		}
-		return mapErr(err)
 	}
-	return nil
+	return s.ensureUploadCORS(cctx)
 }
 
 // Bucket is the bucket's name.

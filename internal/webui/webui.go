@@ -1,5 +1,6 @@
-// Package webui serves the public map page: the bundle that web/build.sh writes into dist/
-// (index.html plus content-hashed files under assets/), embedded into the binary.
+// Package webui serves the two browser front ends, embedded into the binary: the public map page at /
+// (the bundle web/build.sh writes into dist/) and the staff console at /console (the bundle
+// web/console/build.sh writes into console/). Each is index.html plus content-hashed files under assets/.
 //
 // The page reads its run-time settings from one tag in index.html,
 //
@@ -23,6 +24,7 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -30,12 +32,18 @@ import (
 //go:embed dist
 var dist embed.FS
 
+//go:embed console
+var console embed.FS
+
 // ConfigPlaceholder is the text in dist/index.html that Handler replaces with the HTML-escaped JSON
 // of the page's configuration; it stands as the content of <meta name="qn-config">.
 const ConfigPlaceholder = "__QN_CONFIG__"
 
-// AssetPrefix is the URL path under which the bundle's files are served.
+// AssetPrefix is the URL path under which the public page's files are served.
 const AssetPrefix = "/assets/"
+
+// ConsolePath is where the console is served; its files are under ConsolePath + AssetPrefix.
+const ConsolePath = "/console"
 
 // Config is what the page needs to know at run time.
 type Config struct {
@@ -60,24 +68,37 @@ type asset struct {
 }
 
 type handler struct {
-	index     []byte
-	indexETag string
-	assets    map[string]asset // by name under assets/
+	indexPaths  []string
+	assetPrefix string
+	index       []byte
+	indexETag   string
+	assets      map[string]asset // by name under assets/
 }
 
 // Handler serves GET and HEAD for "/" (and "/index.html") with cfg put into the page, and for
 // "/assets/NAME" with the embedded files; any other path is 404. It panics when the embedded
 // bundle is broken (no index.html or no placeholder in it), which the package's tests rule out.
 func Handler(cfg Config) http.Handler {
-	h, err := newHandler(dist, cfg)
+	h, err := newHandler(dist, "dist", "", cfg)
 	if err != nil {
 		panic("webui: " + err.Error())
 	}
 	return h
 }
 
-func newHandler(fsys fs.FS, cfg Config) (*handler, error) {
-	raw, err := fs.ReadFile(fsys, "dist/index.html")
+// Console serves GET and HEAD for "/console" (and "/console/", "/console/index.html") with cfg put into
+// the page, and "/console/assets/NAME"; it panics as Handler does.
+func Console(cfg Config) http.Handler {
+	h, err := newHandler(console, "console", ConsolePath, cfg)
+	if err != nil {
+		panic("webui: console: " + err.Error())
+	}
+	return h
+}
+
+// newHandler serves the bundle in folder dir of fsys under the URL path base ("" for the root).
+func newHandler(fsys fs.FS, dir, base string, cfg Config) (*handler, error) {
+	raw, err := fs.ReadFile(fsys, dir+"/index.html")
 	if err != nil {
 		return nil, fmt.Errorf("the bundle has no index.html (run web/build.sh): %w", err)
 	}
@@ -86,12 +107,18 @@ func newHandler(fsys fs.FS, cfg Config) (*handler, error) {
 		return nil, err
 	}
 	sum := sha256.Sum256(index)
-	h := &handler{
-		index:     index,
-		indexETag: `"` + hex.EncodeToString(sum[:8]) + `"`,
-		assets:    map[string]asset{},
+	indexPaths := []string{base + "/", base + "/index.html"}
+	if base != "" {
+		indexPaths = append(indexPaths, base)
 	}
-	files, err := fs.Sub(fsys, "dist/assets")
+	h := &handler{
+		indexPaths:  indexPaths,
+		assetPrefix: base + AssetPrefix,
+		index:       index,
+		indexETag:   `"` + hex.EncodeToString(sum[:8]) + `"`,
+		assets:      map[string]asset{},
+	}
+	files, err := fs.Sub(fsys, dir+"/assets")
 	if err != nil {
 		return nil, err
 	}
@@ -139,10 +166,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	p := r.URL.Path
 	switch {
-	case p == "/" || p == "/index.html":
+	case slices.Contains(h.indexPaths, p):
 		h.serveIndex(w, r)
-	case strings.HasPrefix(p, AssetPrefix):
-		h.serveAsset(w, r, strings.TrimPrefix(p, AssetPrefix))
+	case strings.HasPrefix(p, h.assetPrefix):
+		h.serveAsset(w, r, strings.TrimPrefix(p, h.assetPrefix))
 	default:
 		http.NotFound(w, r)
 	}

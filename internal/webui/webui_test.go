@@ -17,8 +17,10 @@ import (
 
 // allowedURLs are the absolute URLs the bundle may contain: neither is ever requested.
 var allowedURLs = map[string]string{
-	"http://www.w3.org/2000/svg": "SVG namespace name in Leaflet",
-	"https://leafletjs.com":      "link in Leaflet's default attribution prefix, which main.js replaces",
+	"http://www.w3.org/2000/svg":         "SVG namespace name in Leaflet",
+	"https://leafletjs.com":              "link in Leaflet's default attribution prefix, which main.js replaces",
+	"http://www.w3.org/1998/Math/MathML": "MathML namespace name in Preact",
+	"http://www.w3.org/1999/xhtml":       "XHTML namespace name in Preact",
 }
 
 var (
@@ -80,7 +82,7 @@ func TestDistIsBuilt(t *testing.T) {
 	if !strings.Contains(page, `<meta name="qn-config" content="`+ConfigPlaceholder+`">`) {
 		t.Fatalf("the placeholder is not the content of the qn-config meta tag")
 	}
-	h, err := newHandler(dist, Config{})
+	h, err := newHandler(dist, "dist", "", Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +109,7 @@ func TestDistIsBuilt(t *testing.T) {
 }
 
 func TestAssetNamesAreHashed(t *testing.T) {
-	h, err := newHandler(dist, Config{})
+	h, err := newHandler(dist, "dist", "", Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +127,7 @@ func TestNoExternalURLs(t *testing.T) {
 	if m := absURL.FindAllString(rawIndex(t), -1); len(m) > 0 {
 		t.Errorf("index.html holds absolute URLs %v", m)
 	}
-	h, err := newHandler(dist, Config{})
+	h, err := newHandler(dist, "dist", "", Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +216,7 @@ func TestIndexConditionalAndHead(t *testing.T) {
 
 func TestAssetsServed(t *testing.T) {
 	h := Handler(Config{})
-	inner, _ := newHandler(dist, Config{})
+	inner, _ := newHandler(dist, "dist", "", Config{})
 	want := map[string]string{".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".png": "image/png"}
 	seen := map[string]bool{}
 	for name, a := range inner.assets {
@@ -248,7 +250,7 @@ func TestAssetsServed(t *testing.T) {
 
 func TestAssetsGzip(t *testing.T) {
 	h := Handler(Config{})
-	inner, _ := newHandler(dist, Config{})
+	inner, _ := newHandler(dist, "dist", "", Config{})
 	var n int
 	for name, a := range inner.assets {
 		if !strings.HasSuffix(name, ".js") && !strings.HasSuffix(name, ".css") {
@@ -299,7 +301,7 @@ func TestBrokenBundle(t *testing.T) {
 			"dist/assets/a-AAAAAAAA.js": {Data: []byte("x")}},
 	}
 	for name, fsys := range cases {
-		if _, err := newHandler(fsys, Config{}); err == nil {
+		if _, err := newHandler(fsys, "dist", "", Config{}); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
