@@ -80,6 +80,10 @@ func benchQueue(b *testing.B, total int) {
 		{"dispatcher_all_agencies_priority_uncached", desk, dispatcher, report.QueueFilter{Sort: "priority", Limit: 50}},
 		{"dispatcher_all_agencies_priority_max_age_5s", cached, dispatcher, report.QueueFilter{Sort: "priority", Limit: 50}},
 		{"dispatcher_overdue_category_max_age_5s", cached, dispatcher, report.QueueFilter{Overdue: true, Category: "road_damage", Sort: "deadline", Limit: 50}},
+		// The staff console's own requests: an officer's first screen, and a dispatcher's (escalations, then the rest).
+		{"console_officer_by_deadline", desk, officer, report.QueueFilter{Sort: "deadline", Limit: 50}},
+		{"console_dispatcher_escalations_max_age_5s", cached, dispatcher, report.QueueFilter{Overdue: true, Sort: "deadline", Limit: 50}},
+		{"console_dispatcher_by_deadline_max_age_5s", cached, dispatcher, report.QueueFilter{Sort: "deadline", Limit: 50}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			var d []time.Duration

@@ -10,10 +10,13 @@ export interface Catalogue {
   boundaries: Boundaries;
 }
 
-export async function loadCatalogue(): Promise<Catalogue> {
-  const [c, a, b] = await Promise.all([client.GET('/v1/categories'), client.GET('/v1/agencies'), client.GET('/v1/public/boundaries')]);
-  if (!c.data || !a.data || !b.data) throw new Error('catalogue');
-  return { categories: c.data.items, agencies: a.data.items, boundaries: b.data };
+// loadCatalogue answers as soon as categories and agencies are in; the boundaries (half a megabyte) follow
+// through onBoundaries, so the queue shows first and the communes' names and maps fill in after.
+export async function loadCatalogue(onBoundaries: (b: Boundaries) => void): Promise<Catalogue> {
+  const [c, a] = await Promise.all([client.GET('/v1/categories'), client.GET('/v1/agencies')]);
+  if (!c.data || !a.data) throw new Error('catalogue');
+  client.GET('/v1/public/boundaries').then((b) => b.data && onBoundaries(b.data), () => {});
+  return { categories: c.data.items, agencies: a.data.items, boundaries: { type: 'FeatureCollection', features: [] } };
 }
 
 export const communes = (cat: Catalogue) =>

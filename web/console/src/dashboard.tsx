@@ -83,6 +83,6 @@ export function DashboardView(props: { catalogue: Catalogue }) {
 
 function OpenMap(props: { catalogue: Catalogue; perCommune: Map<string, number> }) {
   const el = useRef<HTMLDivElement>(null);
-  useEffect(() => (el.current ? openTicketsMap(el.current, props.catalogue.boundaries, props.perCommune) : undefined), [props.perCommune]);
+  useEffect(() => (el.current ? openTicketsMap(el.current, props.catalogue.boundaries, props.perCommune) : undefined), [props.perCommune, props.catalogue.boundaries]);
   return <div ref={el} class="map tall" role="img" aria-label={t('mapOpenTickets')} data-testid="open-map" />;
 }

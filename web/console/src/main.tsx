@@ -36,7 +36,7 @@ function App() {
   useEffect(() => {
     onSessionEnded((detail) => setPhase({ kind: 'ended', detail }));
     refresh().then((s) => setPhase(s ? { kind: 'in', user: s.user } : { kind: 'signin' }));
-    loadCatalogue().then(setCatalogue, () => setCatalogue(null));
+    loadCatalogue((boundaries) => setCatalogue((c) => (c ? { ...c, boundaries } : c))).then(setCatalogue, () => setCatalogue(null));
   }, []);
   useEffect(() => { document.body.dataset.phase = phase.kind; }, [phase.kind]);
 

@@ -38,7 +38,7 @@ export function ticketMap(el: HTMLElement, b: Boundaries, lat: number, lng: numb
     map.setView([lat, lng], 15);
   }
   L.circleMarker([lat, lng], { radius: 8, color: '#b91c1c', fillOpacity: 0.8 }).addTo(map);
-  el.dataset.mapReady = 'true';
+  el.dataset.mapReady = b.features.length > 0 ? 'true' : 'pending'; // the boundaries arrive after the first draw
   return () => map.remove();
 }
 
@@ -59,7 +59,7 @@ export function openTicketsMap(el: HTMLElement, b: Boundaries, perCommune: Map<s
       .bindTooltip(`${f.properties.name ?? code}: ${n}`).addTo(map);
     drawn++;
   }
-  el.dataset.mapReady = 'true';
+  el.dataset.mapReady = b.features.length > 0 ? 'true' : 'pending';
   el.dataset.communes = String(drawn);
   return () => map.remove();
 }

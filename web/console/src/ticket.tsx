@@ -119,7 +119,7 @@ export function TicketView(props: { id: string; user: Profile; catalogue: Catalo
 function TicketMap(props: { catalogue: Catalogue; lat: number; lng: number; commune: string | undefined }) {
   const el = useRef<HTMLDivElement>(null);
   useEffect(() => (el.current ? ticketMap(el.current, props.catalogue.boundaries, props.lat, props.lng, props.commune) : undefined),
-    [props.lat, props.lng, props.commune]);
+    [props.lat, props.lng, props.commune, props.catalogue.boundaries]);
   return <div ref={el} class="map" role="img" aria-label={t('mapOf')} data-testid="ticket-map" />;
 }
 
