@@ -46,8 +46,7 @@ func allowedRoles(doc *openapi3.T, op *openapi3.Operation) (roles []auth.Role, p
 }
 
 // authorize admits the request when the operation is public, or when it carries a valid access token of an
-// admitted role and, for staff, of an account still enabled. Missing or invalid tokens and disabled staff
-// accounts are fault.ErrUnauthenticated; a wrong role is fault.ErrForbidden.
+// admitted role. Missing or invalid tokens are fault.ErrUnauthenticated; a wrong role is fault.ErrForbidden.
 func (s *Server) authorize(r *http.Request, roles []auth.Role) (auth.Principal, error) {
 	h := r.Header.Get("Authorization")
 	scheme, raw, ok := strings.Cut(h, " ")
@@ -58,15 +57,13 @@ func (s *Server) authorize(r *http.Request, roles []auth.Role) (auth.Principal, 
 	if err != nil {
 		return auth.Principal{}, fault.Wrap(fault.ErrUnauthenticated, "The access token is invalid or expired; refresh it or sign in again.", err)
 	}
-	if !slices.Contains(roles, p.Role) {
-		return p, fault.New(fault.ErrForbidden, "Your role ("+string(p.Role)+") may not do this.")
-	}
-	if p.Role != auth.RoleResident {
-		// A staff account disabled by an admin stops at its next request, not when its access token
-		// expires: one read by _id, on the staff's routes only.
-		if _, err := s.deps.Accounts.Profile(r.Context(), p); err != nil {
+	if s.deps.Accounts != nil {
+		if err := s.deps.Accounts.StaffActive(r.Context(), p); err != nil {
 			return auth.Principal{}, err
 		}
+	}
+	if !slices.Contains(roles, p.Role) {
+		return p, fault.New(fault.ErrForbidden, "Your role ("+string(p.Role)+") may not do this.")
 	}
 	return p, nil
 }
