@@ -189,8 +189,8 @@ func Apply(r Report, t Ticket, c Command, now time.Time, env Env) (Report, Ticke
 }
 
 // Allowed lists the actions that a's role and the report's status allow, in a stable order: what a client
-// may offer. An attempt may still fail on its input or on a precondition that Apply checks (a closed
-// window, a report already hidden, nothing overdue). It returns nil when a may not act on the report at
+// may offer. Of hide and unhide it lists the one that applies (r.Ticket.Hidden). An attempt may still fail
+// on its input or on a precondition that Apply checks (a closed window, a rating given, nothing overdue). It returns nil when a may not act on the report at
 // all (an administrator, another agency's officer, a follower or a stranger).
 func Allowed(r Report, a Actor) []Action {
 	as, err := standing(r, a)
@@ -199,6 +199,9 @@ func Allowed(r Report, a Actor) []Action {
 	}
 	var out []Action
 	for _, act := range actionOrder {
+		if act == ActionHide && r.Ticket.Hidden || act == ActionUnhide && !r.Ticket.Hidden {
+			continue
+		}
 		if rule := rules[act]; rule.by&as != 0 && rule.from(r.Status) {
 			out = append(out, act)
 		}

@@ -226,6 +226,7 @@ func setUp(tb testing.TB, s report.Status, c report.Command, env report.Env) (re
 			tk.ResolveBy = at(3, 9, 9, 0)
 		}
 	}
+	r.Ticket = tk // as the store keeps it
 	return r, tk, now
 }
 
@@ -353,8 +354,8 @@ func TestWorkflowAllowed(t *testing.T) {
 		by     string
 		want   []report.Action
 	}{
-		{report.Received, "officer", []report.Action{"accept", "reject", "mark_duplicate", "transfer", "comment", "hide", "unhide"}},
-		{report.InProgress, "dispatcher", []report.Action{"request_info", "resolve", "reject", "mark_duplicate", "transfer", "mark_complex", "comment", "hide", "unhide"}},
+		{report.Received, "officer", []report.Action{"accept", "reject", "mark_duplicate", "transfer", "comment", "hide"}},
+		{report.InProgress, "dispatcher", []report.Action{"request_info", "resolve", "reject", "mark_duplicate", "transfer", "mark_complex", "comment", "hide"}},
 		{report.Resolved, "reporter", []report.Action{"confirm", "dispute", "rate"}},
 		{report.Resolved, "system", []report.Action{"auto_close"}},
 		{report.Closed, "reporter", []report.Action{"rate"}},
@@ -370,6 +371,11 @@ func TestWorkflowAllowed(t *testing.T) {
 			}
 		})
 	}
+	hidden := newReport(report.Resolved)
+	hidden.Ticket.Hidden = true
+	if diff := cmp.Diff([]report.Action{"comment", "unhide"}, report.Allowed(hidden, actors["officer"])); diff != "" {
+		t.Errorf("Allowed on a hidden report (-want +got):\n%s", diff)
+	}
 }
 
 func TestWorkflowConflictNamesStateAndAllowedActions(t *testing.T) {
@@ -380,8 +386,8 @@ func TestWorkflowConflictNamesStateAndAllowedActions(t *testing.T) {
 		by     string
 		want   string
 	}{
-		{report.Resolved, report.ActionStart, "officer", "cannot start a report that is resolved; allowed from resolved: comment, hide, unhide"},
-		{report.Received, report.ActionResolve, "officer", "cannot resolve a report that is received; allowed from received: accept, reject, mark_duplicate, transfer, comment, hide, unhide"},
+		{report.Resolved, report.ActionStart, "officer", "cannot start a report that is resolved; allowed from resolved: comment, hide"},
+		{report.Received, report.ActionResolve, "officer", "cannot resolve a report that is received; allowed from received: accept, reject, mark_duplicate, transfer, comment, hide"},
 		{report.InProgress, report.ActionConfirm, "reporter", "cannot confirm a report that is in_progress; allowed from in_progress: nothing"},
 	}
 	for _, tc := range tests {
