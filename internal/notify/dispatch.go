@@ -462,7 +462,10 @@ func (d *Dispatcher) recipients(ctx context.Context, r report.Report, e report.E
 			}
 		}
 	}
-	residents := append([]string{r.ReporterID}, r.Followers...)
+	residents := func() {
+		add([]string{r.ReporterID}, toResident)
+		add(r.Followers, toFollower)
+	}
 	switch e.Action {
 	case report.EventReceived:
 		ids, err := staff.of(ctx, r.Routing.AgencyID, auth.RoleOfficer)
@@ -476,7 +479,7 @@ func (d *Dispatcher) recipients(ctx context.Context, r report.Report, e report.E
 			return nil, err
 		}
 		add(ids, toOfficer)
-		add(residents, toResident)
+		residents()
 	case string(report.ActionWarnDeadline):
 		ids, err := staff.of(ctx, r.Routing.AgencyID, auth.RoleOfficer)
 		if err != nil {
@@ -494,8 +497,10 @@ func (d *Dispatcher) recipients(ctx context.Context, r report.Report, e report.E
 		}
 		add(admins, toSupervisor)
 		add(dispatchers, toSupervisor)
+	case string(report.ActionRequestInfo):
+		add([]string{r.ReporterID}, toResident) // only the reporter can answer it
 	default:
-		add(residents, toResident)
+		residents()
 	}
 	delete(who, e.ActorID)
 	return who, nil

@@ -11,7 +11,8 @@ import (
 type audience int
 
 const (
-	toResident   audience = iota // the reporter or a follower
+	toResident   audience = iota // the reporter
+	toFollower                   // a resident following someone else's report
 	toOfficer                    // staff of the agency that now handles the ticket
 	toSupervisor                 // agency admins and dispatchers, of escalations
 )
@@ -60,8 +61,12 @@ func text(lang string, who audience, r report.Report, e report.Event) (title, bo
 		body = withNote(pick("Cơ quan cần thêm thông tin", "The agency needs more information"))
 	case e.Action == report.EventCommentPublic:
 		body = withNote(pick("Phản hồi mới", "New reply"))
+	case e.Action == string(report.ActionTransfer) && who == toFollower:
+		body = pick("Phản ánh bạn theo dõi đã được chuyển cho cơ quan khác xử lý", "A report you follow was passed to another agency")
 	case e.Action == string(report.ActionTransfer):
 		body = pick("Phản ánh đã được chuyển cho cơ quan khác xử lý", "Your report was passed to another agency")
+	case who == toFollower:
+		body = pick("Phản ánh bạn theo dõi ", "A report you follow is ") + status
 	default:
 		body = pick("Phản ánh của bạn ", "Your report is ") + status
 	}
