@@ -444,8 +444,9 @@ func TestNearbyFollowAndPaging(t *testing.T) {
 		t.Fatalf("follow: %d %s", f.StatusCode(), f.Body)
 	}
 	g, _ := c.GetMyReportWithResponse(ctx, ids[0], bob)
-	if g.JSON200 == nil || !g.JSON200.Following {
-		t.Errorf("follower view: %s", g.Body)
+	if g.JSON200 == nil || !g.JSON200.Following || len(g.JSON200.Photos) != 0 || g.JSON200.Address != nil ||
+		g.JSON200.Location.AccuracyM != nil {
+		t.Errorf("follower view shows the reporter's photos, address or exact location: %s", g.Body)
 	}
 	if g, _ := c.GetMyReportWithResponse(ctx, ids[0], carol); g.StatusCode() != http.StatusNotFound {
 		t.Errorf("carol: %d", g.StatusCode())

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -78,8 +79,8 @@ func (rs *Residents) Mine(ctx context.Context, p auth.Principal, status Status, 
 	return list, next, nil
 }
 
-// Get returns a report its reporter or a follower may see; fault.ErrNotFound for anyone else (never
-// revealing that it exists).
+// Get returns a report as its reporter sees it, or a follower's view of it (FollowerView) with following
+// set; fault.ErrNotFound for anyone else (never revealing that it exists).
 func (rs *Residents) Get(ctx context.Context, p auth.Principal, id string) (Report, bool, error) {
 	r, err := rs.Store.Report(ctx, id)
 	if err != nil {
@@ -89,7 +90,46 @@ func (rs *Residents) Get(ctx context.Context, p auth.Principal, id string) (Repo
 	if !ok {
 		return Report{}, false, fault.New(fault.ErrNotFound, "no such report")
 	}
-	return r, following, nil
+	if following {
+		return FollowerView(r), true, nil
+	}
+	return r, false, nil
+}
+
+// followerPrecision is how finely a follower sees a report's location: 3 decimals, about 100 m, enough to
+// recognise the place the nearby search showed without pointing at a home.
+const followerPrecision = 1e3
+
+// FollowerView is what a resident who follows someone else's report may read of it: its status and
+// deadlines, the agency's public replies (public comments, the resolution's note and after photos), and
+// what a nearby search shows anyway (category, description, code). The reporter's address, photos,
+// rating, exact location, and the notes of the exchanges between the reporter and the officers (requests
+// for information, answers, disputes) are left out, as is who acted.
+func FollowerView(r Report) Report {
+	out := r
+	out.Address = ""
+	out.Location = Location{Lat: math.Round(r.Location.Lat*followerPrecision) / followerPrecision,
+		Lng: math.Round(r.Location.Lng*followerPrecision) / followerPrecision, Source: r.Location.Source}
+	out.Photos = nil
+	for _, ph := range r.Photos {
+		if ph.After {
+			out.Photos = append(out.Photos, ph)
+		}
+	}
+	out.Ticket.Rating, out.Ticket.RatingComment = 0, ""
+	out.Timeline = nil
+	for _, e := range r.Timeline {
+		if e.Action == EventCommentInternal {
+			continue
+		}
+		if e.Action != EventCommentPublic && e.Action != string(ActionResolve) {
+			e.Note = ""
+		}
+		e.ActorID = ""
+		out.Timeline = append(out.Timeline, e)
+	}
+	out.Followers = nil
+	return out
 }
 
 // NearbyHit is an open report close to a position.
