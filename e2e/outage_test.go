@@ -26,6 +26,7 @@ import (
 	"github.com/quangninh/feedback/internal/auth/token"
 	"github.com/quangninh/feedback/internal/fcmstandin"
 	"github.com/quangninh/feedback/internal/report"
+	"github.com/quangninh/feedback/internal/testapp"
 	"github.com/quangninh/feedback/internal/testenv"
 )
 
@@ -222,6 +223,9 @@ func (rig *outageRig) start() {
 
 func (rig *outageRig) mint(t *testing.T, p auth.Principal) string {
 	t.Helper()
+	if err := testapp.EnsureAccount(context.Background(), rig.db, p); err != nil {
+		t.Fatal(err)
+	}
 	issued, err := rig.authz.Sign(p, time.Now())
 	if err != nil {
 		t.Fatal(err)

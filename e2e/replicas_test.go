@@ -250,6 +250,9 @@ func processEnv(t *testing.T, srv *testenv.Servers) (map[string]string, *token.A
 // mint signs an access token with the cluster's key, as sign-in would.
 func (cl *cluster) mint(t *testing.T, p auth.Principal) string {
 	t.Helper()
+	if err := testapp.EnsureAccount(context.Background(), cl.db, p); err != nil {
+		t.Fatal(err)
+	}
 	issued, err := cl.authz.Sign(p, time.Now())
 	if err != nil {
 		t.Fatal(err)

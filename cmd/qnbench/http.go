@@ -119,7 +119,7 @@ func idReadBenchmark(rs *results, st *stack, svc *inproc, dur time.Duration, con
 			docs = docs[:0]
 		}
 	}
-	tok, err := residentToken(svc.env["DEV_KEY_DIR"], resident)
+	tok, err := residentToken(svc.env, resident)
 	if err != nil {
 		return err
 	}

@@ -28,13 +28,13 @@ type submitter struct {
 	run    string   // makes keys unique across runs
 }
 
-func newSubmitter(base, keyDir, run string, conns int, ct string, body []byte) (*submitter, error) {
+func newSubmitter(base string, env map[string]string, run string, conns int, ct string, body []byte) (*submitter, error) {
 	s := &submitter{
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}, Timeout: 2 * time.Minute},
 		url:    base + "/v1/reports", ct: ct, body: body, run: run,
 	}
 	for w := range conns {
-		tok, err := residentToken(keyDir, fmt.Sprintf("bench-%s-resident-%03d", run, w))
+		tok, err := residentToken(env, fmt.Sprintf("bench-%s-resident-%03d", run, w))
 		if err != nil {
 			return nil, err
 		}
@@ -107,7 +107,7 @@ func intakeBenchmarks(rs *results, st *stack, ph photo, dur time.Duration, conns
 	}
 	defer svc.stop()
 	ct, body := reportBody(ph.bytes)
-	sub, err := newSubmitter(svc.url, svc.env["DEV_KEY_DIR"], "intake", conns, ct, body)
+	sub, err := newSubmitter(svc.url, svc.env, "intake", conns, ct, body)
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,8 @@
 // data sizes and conditions behind its figure.
 //
 // Sections (-only picks some): http (GET routes beside a bare gin handler in the same run: the ratio is the
-// figure, machines differ, ratios travel); intake (report submission with a ~2 MB photo beside raw S3 +
+// figure, machines differ, ratios travel); access (what checking every access token against its account
+// costs: a resident's GET /v1/reports/{id} with the check beside the same without it); intake (report submission with a ~2 MB photo beside raw S3 +
 // MongoDB writes); rss (peak memory of the service process under 64 concurrent 10 MB uploads); signin
 // (staff logins/s); map (1,000,000 resolved reports seeded into the public map's tiles, then map queries at
 // zooms 8, 12 and 16 through the API beside the same query done with the driver, and publishing); open311
@@ -24,7 +25,7 @@ import (
 	"github.com/quangninh/feedback/internal/testenv"
 )
 
-var sections = []string{"http", "tracing", "intake", "rss", "signin", "map", "open311", "push", "gobench"}
+var sections = []string{"http", "access", "tracing", "intake", "rss", "signin", "map", "open311", "push", "gobench"}
 
 func main() {
 	if err := run(); err != nil {
@@ -117,7 +118,7 @@ func run() error {
 	if want["map"] {
 		fmt.Printf("# map: %d resolved reports seeded straight into the tile documents; %d queries per zoom and path\n", *mapN, *mapRounds)
 	}
-	if want["http"] || want["tracing"] || want["intake"] || want["rss"] || want["signin"] || want["map"] || want["open311"] {
+	if want["http"] || want["access"] || want["tracing"] || want["intake"] || want["rss"] || want["signin"] || want["map"] || want["open311"] {
 		st, err := startStack()
 		if err != nil {
 			return err
@@ -133,6 +134,7 @@ func run() error {
 			fmt.Fprintf(os.Stderr, "qnbench: %s took %s\n", name, time.Since(t0).Round(100*time.Millisecond))
 		}
 		step("http", func() error { return httpBenchmarks(&rs, st, *dur, *conns) })
+		step("access", func() error { return accessCheckBenchmark(&rs, st, *dur, *conns) })
 		step("tracing", func() error { return tracingBenchmarks(&rs, st, *dur, *conns) })
 		step("intake", func() error { return intakeBenchmarks(&rs, st, small, *intakeDur, *intakeConns) })
 		step("rss", func() error { return rssBenchmarks(&rs, st, root, *serverBin, big, *rssClients, *rssSettle) })

@@ -75,7 +75,7 @@ func rssBenchmarks(rs *results, st *stack, root, serverBin string, ph photo, cli
 	}
 
 	ct, body := reportBody(ph.bytes)
-	sub, err := newSubmitter(base, env["DEV_KEY_DIR"], "rss", clients, ct, body)
+	sub, err := newSubmitter(base, env, "rss", clients, ct, body)
 	if err != nil {
 		return err
 	}

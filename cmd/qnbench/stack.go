@@ -18,6 +18,7 @@ import (
 	"github.com/quangninh/feedback/internal/app"
 	"github.com/quangninh/feedback/internal/auth"
 	"github.com/quangninh/feedback/internal/auth/token"
+	"github.com/quangninh/feedback/internal/testapp"
 	"github.com/quangninh/feedback/internal/testenv"
 )
 
@@ -76,12 +77,18 @@ type inproc struct {
 }
 
 func (s *stack) startApp(name string, extra map[string]string) (*inproc, error) {
+	return s.startAppWith(name, extra, app.Options{})
+}
+
+// startAppWith starts the service for section name with the given options (Ready is set here).
+func (s *stack) startAppWith(name string, extra map[string]string, o app.Options) (*inproc, error) {
 	env := s.env(name, extra)
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &inproc{env: env, cancel: cancel, done: make(chan error, 1)}
 	ready := make(chan string, 1)
 	go func() {
-		a.done <- app.Run(ctx, func(k string) string { return env[k] }, io.Discard, app.Options{Ready: func(addr string) { ready <- addr }})
+		o.Ready = func(addr string) { ready <- addr }
+		a.done <- app.Run(ctx, func(k string) string { return env[k] }, io.Discard, o)
 	}()
 	select {
 	case addr := <-ready:
@@ -109,10 +116,20 @@ func (a *inproc) halt() {
 	}
 }
 
-// residentToken signs an access token for a resident with the key in keyDir, as sign-in would (the
-// service's DEV_KEY_DIR key, default issuer and audience).
-func residentToken(keyDir, userID string) (string, error) {
-	priv, err := token.GenerateKeyFile(filepath.Join(keyDir, app.DevKeyFile))
+// residentToken creates a resident's account in the service's database (env's MONGO_URI and
+// MONGO_DATABASE) unless it exists, and signs an access token for it with the service's DEV_KEY_DIR key,
+// default issuer and audience, as sign-in would.
+func residentToken(env map[string]string, userID string) (string, error) {
+	p := auth.Principal{UserID: userID, Role: auth.RoleResident}
+	mc, err := mongo.Connect(options.Client().ApplyURI(env["MONGO_URI"]))
+	if err != nil {
+		return "", err
+	}
+	defer mc.Disconnect(context.Background())
+	if err := testapp.EnsureAccount(context.Background(), mc.Database(env["MONGO_DATABASE"]), p); err != nil {
+		return "", err
+	}
+	priv, err := token.GenerateKeyFile(filepath.Join(env["DEV_KEY_DIR"], app.DevKeyFile))
 	if err != nil {
 		return "", err
 	}
@@ -124,7 +141,7 @@ func residentToken(keyDir, userID string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	issued, err := au.Sign(auth.Principal{UserID: userID, Role: auth.RoleResident}, time.Now())
+	issued, err := au.Sign(p, time.Now())
 	if err != nil {
 		return "", err
 	}

@@ -59,6 +59,7 @@ type Config struct {
 	PerIPSends    int             // codes requested from one client address per hour; zero: 20
 	Agencies      Agencies        // required for staff of an agency
 	Devices       Devices         // nil: no push devices to forget
+	StateCacheTTL time.Duration   // how long CheckAccess trusts an account it read; zero: DefaultStateCacheTTL
 	Now           func() time.Time
 }
 
@@ -72,6 +73,7 @@ type Service struct {
 	authority *token.Authority
 	cfg       Config
 	issuer    otp.Issuer
+	states    stateCache // accounts read by CheckAccess
 
 	dummyOnce sync.Once
 	dummyHash string // a hash of nothing, verified for unknown usernames so they cost as much as wrong passwords
@@ -98,6 +100,9 @@ func New(store Store, sms SMS, authority *token.Authority, cfg Config) *Service 
 	if cfg.PerIPSends == 0 {
 		cfg.PerIPSends = 20
 	}
+	if cfg.StateCacheTTL <= 0 {
+		cfg.StateCacheTTL = DefaultStateCacheTTL
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -120,6 +125,7 @@ type User struct {
 	Disabled    bool
 	CreatedAt   time.Time
 	DeletedAt   time.Time // zero unless deleted
+	Epoch       int64     // token epoch: tokens carrying an older one are refused (auth.Principal.Epoch)
 }
 
 // Deleted reports whether the account was deleted.
@@ -129,7 +135,7 @@ func (u User) Deleted() bool { return !u.DeletedAt.IsZero() }
 func (u User) IsStaff() bool { return u.Role != auth.RoleResident && u.Role != "" }
 
 func (u User) principal() auth.Principal {
-	return auth.Principal{UserID: u.ID, Role: u.Role, AgencyID: u.AgencyID}
+	return auth.Principal{UserID: u.ID, Role: u.Role, AgencyID: u.AgencyID, Epoch: u.Epoch}
 }
 
 // Languages a profile may choose.

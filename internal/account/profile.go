@@ -123,7 +123,12 @@ func (s *Service) DeleteResident(ctx context.Context, p auth.Principal) error {
 			return err
 		}
 	}
-	return s.store.EraseUser(ctx, su.ID, s.now())
+	// Erasing moves the token epoch on: the caller's access token stops working on every replica.
+	if err := s.store.EraseUser(ctx, su.ID, s.now()); err != nil {
+		return err
+	}
+	s.states.forget(su.ID)
+	return nil
 }
 
 // SessionInfo describes one signed-in device.

@@ -285,7 +285,8 @@ func (s *Service) UpdateStaff(ctx context.Context, actor auth.Principal, id stri
 		return User{}, fault.New(fault.ErrForbidden, "you cannot disable your own account")
 	}
 	inv := &fault.Invalid{}
-	ch := UserChange{Disabled: upd.Disabled}
+	// Disabling (or enabling) and a new password end every sign-in: sessions and access tokens alike.
+	ch := UserChange{Disabled: upd.Disabled, RevokeTokens: upd.Disabled != nil || upd.Password != nil}
 	if upd.DisplayName != nil {
 		name := strings.TrimSpace(*upd.DisplayName)
 		checkDisplayName(inv, "body.display_name", name)
@@ -310,6 +311,7 @@ func (s *Service) UpdateStaff(ctx context.Context, actor auth.Principal, id stri
 	if err != nil {
 		return User{}, err
 	}
+	s.states.forget(id)
 	if (upd.Disabled != nil && *upd.Disabled) || upd.Password != nil {
 		if err := s.store.DeleteUserSessions(ctx, id); err != nil {
 			return User{}, err
@@ -319,8 +321,8 @@ func (s *Service) UpdateStaff(ctx context.Context, actor auth.Principal, id stri
 }
 
 // ChangePassword sets a staff member's own password, after checking the current one, and signs all their
-// sessions out: the refresh token of the device used stops working too (the service cannot tell it from
-// the others), while its access token lasts until it expires.
+// sessions out: every refresh and access token stops working, those of the device used too (the service
+// cannot tell it from the others), so the member signs in again with the new password.
 //
 // It fails with fault.ErrForbidden for residents (they have no password); fault.ErrUnauthenticated when
 // the account is gone or disabled; a *RetryAfterError (fault.ErrRateLimited) after repeated wrong current
@@ -351,9 +353,10 @@ func (s *Service) ChangePassword(ctx context.Context, p auth.Principal, current,
 	if err != nil {
 		return internal("hash password", err)
 	}
-	if _, err := s.store.UpdateUser(ctx, p.UserID, UserChange{PasswordHash: &h}); err != nil {
+	if _, err := s.store.UpdateUser(ctx, p.UserID, UserChange{PasswordHash: &h, RevokeTokens: true}); err != nil {
 		return err
 	}
+	s.states.forget(p.UserID)
 	return s.store.DeleteUserSessions(ctx, p.UserID)
 }
 

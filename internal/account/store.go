@@ -64,6 +64,7 @@ type UserChange struct {
 	Language     *string
 	Disabled     *bool
 	PasswordHash *string // also resets the sign-in failures
+	RevokeTokens bool    // moves the token epoch on: every access token issued before stops working
 }
 
 // Users keep accounts and the indexes that find them: phone number → user, username → user.

@@ -58,6 +58,9 @@ type Principal struct {
 	UserID   string
 	Role     Role
 	AgencyID string // required for officer and agency_admin, empty for resident
+	// Epoch is the account's token epoch when the token was issued. The account moves it on (erasure,
+	// disabling, a new password, every session revoked) so that every token issued before stops working.
+	Epoch int64
 }
 
 // ErrInvalidPrincipal is returned (wrapped) by Principal.Validate.

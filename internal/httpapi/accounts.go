@@ -30,8 +30,6 @@ type Accounts interface {
 	GetStaff(ctx context.Context, actor auth.Principal, id string) (account.User, error)
 	UpdateStaff(ctx context.Context, actor auth.Principal, id string, upd account.StaffUpdate) (account.User, error)
 	ChangePassword(ctx context.Context, p auth.Principal, current, next string) error
-	// StaffActive refuses (fault.ErrUnauthenticated) a staff token whose account was disabled since.
-	StaffActive(ctx context.Context, p auth.Principal) error
 }
 
 // SMSInbox shows what the dev SMS sink received; nil outside the dev stack.

@@ -18,6 +18,12 @@ type TokenVerifier interface {
 	Verify(raw string, now time.Time) (auth.Principal, error)
 }
 
+// AccessChecker tells whether a verified token's account still admits it (account.Service.CheckAccess):
+// fault.ErrUnauthenticated when the account was erased, disabled, changed or signed out everywhere.
+type AccessChecker interface {
+	CheckAccess(ctx context.Context, p auth.Principal) error
+}
+
 const principalKey ctxKey = iota + 100
 
 // principal returns the caller of a route that requires sign-in. The authorization middleware guarantees it
@@ -46,7 +52,8 @@ func allowedRoles(doc *openapi3.T, op *openapi3.Operation) (roles []auth.Role, p
 }
 
 // authorize admits the request when the operation is public, or when it carries a valid access token of an
-// admitted role. Missing or invalid tokens are fault.ErrUnauthenticated; a wrong role is fault.ErrForbidden.
+// admitted role whose account still admits it. Missing or invalid tokens, and tokens that outlived their
+// account, are fault.ErrUnauthenticated; a wrong role is fault.ErrForbidden.
 func (s *Server) authorize(r *http.Request, roles []auth.Role) (auth.Principal, error) {
 	h := r.Header.Get("Authorization")
 	scheme, raw, ok := strings.Cut(h, " ")
@@ -57,8 +64,8 @@ func (s *Server) authorize(r *http.Request, roles []auth.Role) (auth.Principal, 
 	if err != nil {
 		return auth.Principal{}, fault.Wrap(fault.ErrUnauthenticated, "The access token is invalid or expired; refresh it or sign in again.", err)
 	}
-	if s.deps.Accounts != nil {
-		if err := s.deps.Accounts.StaffActive(r.Context(), p); err != nil {
+	if s.deps.Access != nil {
+		if err := s.deps.Access.CheckAccess(r.Context(), p); err != nil {
 			return auth.Principal{}, err
 		}
 	}

@@ -33,6 +33,7 @@ type Deps struct {
 	Blobs     Pinger
 	Catalogue CatalogueReader
 	Tokens    TokenVerifier
+	Access    AccessChecker // checks every verified token against its account; nil: none (benchmarks)
 	Router    Router
 	// Reports, ResidentReads and Presigner serve residents' reports.
 	Reports       Reports

@@ -50,20 +50,21 @@ type userDoc struct {
 	PasswordHash  string     `bson:"password_hash,omitempty"`
 	Failures      int        `bson:"failures"`
 	LastFailureAt *time.Time `bson:"last_failure_at,omitempty"`
+	Epoch         int64      `bson:"epoch"` // moved on with $inc by every change that revokes tokens
 }
 
 func toUserDoc(u account.StoredUser) userDoc {
 	return userDoc{ID: u.ID, Role: string(u.Role), AgencyID: u.AgencyID, Phone: u.Phone, Username: u.Username,
 		DisplayName: u.DisplayName, Language: u.Language, Disabled: u.Disabled, CreatedAt: u.CreatedAt,
 		DeletedAt: timePtr(u.DeletedAt), PasswordHash: u.PasswordHash, Failures: u.Failures,
-		LastFailureAt: timePtr(u.LastFailureAt)}
+		LastFailureAt: timePtr(u.LastFailureAt), Epoch: u.Epoch}
 }
 
 func (d userDoc) user() account.StoredUser {
 	return account.StoredUser{
 		User: account.User{ID: d.ID, Role: auth.Role(d.Role), AgencyID: d.AgencyID, Phone: d.Phone,
 			Username: d.Username, DisplayName: d.DisplayName, Language: d.Language, Disabled: d.Disabled,
-			CreatedAt: d.CreatedAt.UTC(), DeletedAt: timeOf(d.DeletedAt)},
+			CreatedAt: d.CreatedAt.UTC(), DeletedAt: timeOf(d.DeletedAt), Epoch: d.Epoch},
 		PasswordHash: d.PasswordHash, Failures: d.Failures, LastFailureAt: timeOf(d.LastFailureAt),
 	}
 }
@@ -477,12 +478,18 @@ func (s *Store) UpdateUser(ctx context.Context, id string, ch account.UserChange
 		set = append(set, bson.E{Key: "password_hash", Value: *ch.PasswordHash}, bson.E{Key: "failures", Value: 0})
 		unset = append(unset, bson.E{Key: "last_failure_at", Value: ""})
 	}
-	if len(set) == 0 {
+	if len(set) == 0 && !ch.RevokeTokens {
 		return s.User(ctx, id)
 	}
-	update := bson.D{{Key: "$set", Value: set}}
+	var update bson.D
+	if len(set) > 0 {
+		update = append(update, bson.E{Key: "$set", Value: set})
+	}
 	if len(unset) > 0 {
 		update = append(update, bson.E{Key: "$unset", Value: unset})
+	}
+	if ch.RevokeTokens {
+		update = append(update, bson.E{Key: "$inc", Value: bson.D{{Key: "epoch", Value: int64(1)}}})
 	}
 	var d userDoc
 	err := s.db.Collection(colUsers).FindOneAndUpdate(ctx, byID(id), update,
@@ -511,13 +518,15 @@ func (s *Store) ResetLoginFailures(ctx context.Context, id string) error {
 	return mapErr(err, "user")
 }
 
-// EraseUser unsets the personal fields and sets deleted_at with $min, so a repeat keeps the first date.
+// EraseUser unsets the personal fields, sets deleted_at with $min, so a repeat keeps the first date, and
+// moves the token epoch on.
 func (s *Store) EraseUser(ctx context.Context, id string, at time.Time) error {
 	res, err := s.db.Collection(colUsers).UpdateOne(ctx, byID(id), bson.D{
 		{Key: "$unset", Value: bson.D{
 			{Key: "phone", Value: ""}, {Key: "display_name", Value: ""}, {Key: "devices", Value: ""},
 		}},
 		{Key: "$min", Value: bson.D{{Key: "deleted_at", Value: at}}},
+		{Key: "$inc", Value: bson.D{{Key: "epoch", Value: int64(1)}}},
 	})
 	if err != nil {
 		return mapErr(err, "user")

@@ -14,6 +14,8 @@ import (
 	"github.com/quangninh/feedback/internal/auth"
 	"github.com/quangninh/feedback/internal/auth/token"
 	"github.com/quangninh/feedback/internal/testenv"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // App is a running instance of the service for one test.
@@ -99,9 +101,18 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// Token signs an access token for p with the instance's key, as sign-in would.
+// Token signs an access token for p with the instance's key, as sign-in would, and creates p's account
+// unless it exists.
 func (a *App) Token(tb testing.TB, p auth.Principal) string {
 	tb.Helper()
+	mc, err := mongo.Connect(options.Client().ApplyURI(a.Env["MONGO_URI"]))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer mc.Disconnect(context.Background())
+	if err := EnsureAccount(context.Background(), mc.Database(a.Env["MONGO_DATABASE"]), p); err != nil {
+		tb.Fatal(err)
+	}
 	priv, err := token.GenerateKeyFile(filepath.Join(a.Env["DEV_KEY_DIR"], app.DevKeyFile))
 	if err != nil {
 		tb.Fatal(err)

@@ -79,6 +79,7 @@ type Issued struct {
 type claims struct {
 	Role   string `json:"role"`
 	Agency string `json:"agency,omitempty"`
+	Epoch  int64  `json:"ep,omitempty"` // auth.Principal.Epoch
 	jwt.RegisteredClaims
 }
 
@@ -99,6 +100,7 @@ func (a *Authority) Sign(p auth.Principal, now time.Time) (Issued, error) {
 	c := claims{
 		Role:   string(p.Role),
 		Agency: p.AgencyID,
+		Epoch:  p.Epoch,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    a.cfg.Issuer,
 			Subject:   p.UserID,
@@ -151,7 +153,7 @@ func (a *Authority) Verify(raw string, now time.Time) (auth.Principal, error) {
 	if err != nil {
 		return auth.Principal{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	p := auth.Principal{UserID: c.Subject, Role: role, AgencyID: c.Agency}
+	p := auth.Principal{UserID: c.Subject, Role: role, AgencyID: c.Agency, Epoch: c.Epoch}
 	if err := p.Validate(); err != nil {
 		return auth.Principal{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
