@@ -57,10 +57,12 @@ type Config struct {
 	Refresh       refresh.Policy  // zero: refresh.DefaultPolicy()
 	PerPhoneSends int             // codes sent to one number per hour; zero: 5
 	PerIPSends    int             // codes requested from one client address per hour; zero: 20
-	Agencies      Agencies        // required for staff of an agency
-	Devices       Devices         // nil: no push devices to forget
-	StateCacheTTL time.Duration   // how long CheckAccess trusts an account it read; zero: DefaultStateCacheTTL
-	Now           func() time.Time
+	// PerIPLoginFailures is how many failed staff sign-ins one client address may make per hour; zero: 20.
+	PerIPLoginFailures int
+	Agencies           Agencies      // required for staff of an agency
+	Devices            Devices       // nil: no push devices to forget
+	StateCacheTTL      time.Duration // how long CheckAccess trusts an account it read; zero: DefaultStateCacheTTL
+	Now                func() time.Time
 }
 
 // limitWindow is the fixed window of the per-number and per-address send limits.
@@ -76,7 +78,7 @@ type Service struct {
 	states    stateCache // accounts read by CheckAccess
 
 	dummyOnce sync.Once
-	dummyHash string // a hash of nothing, verified for unknown usernames so they cost as much as wrong passwords
+	dummyHash string // matches no password: verified for unknown usernames (see dummy)
 }
 
 // New returns a Service storing in store, sending codes through sms and signing access tokens with
@@ -99,6 +101,9 @@ func New(store Store, sms SMS, authority *token.Authority, cfg Config) *Service 
 	}
 	if cfg.PerIPSends == 0 {
 		cfg.PerIPSends = 20
+	}
+	if cfg.PerIPLoginFailures == 0 {
+		cfg.PerIPLoginFailures = 20
 	}
 	if cfg.StateCacheTTL <= 0 {
 		cfg.StateCacheTTL = DefaultStateCacheTTL

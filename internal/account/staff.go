@@ -21,32 +21,54 @@ func normalizeUsername(s string) string { return strings.ToLower(strings.TrimSpa
 
 var usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,63}$`)
 
-// StaffLogin signs a staff member in with username and password.
+// StaffLogin signs a staff member in with username and password, asked for from clientIP ("" when
+// unknown).
 //
-// It fails with fault.ErrUnauthenticated and the same message for an unknown username and a wrong password
-// (both cost one argon2id hash, so timing does not tell them apart either), and for a disabled account
-// when the password is right. After repeated failures it fails with a *RetryAfterError
-// (fault.ErrRateLimited) until the back-off of the throttle policy has passed, without checking the
-// password. fault.ErrUnavailable when the database does not answer.
-//
-// The back-off is read before the password is checked, so a burst of concurrent guesses would all pass
-// it: every check also takes one of LockAfter slots of the account's LockFor window (database claims,
-// shared by the replicas), which bounds a burst to LockAfter guesses.
-func (s *Service) StaffLogin(ctx context.Context, username, pw string) (Tokens, error) {
-	su, err := s.store.StaffByUsername(ctx, normalizeUsername(username))
-	if errors.Is(err, fault.ErrNotFound) {
-		s.burnPassword(pw)
-		return Tokens{}, errBadCredentials
+// Nothing in its answers, its timing or its limits tells whether a username exists: an unknown username
+// goes through the same steps as a wrong password (the same database reads and writes, one argon2id
+// verification against a hash that matches nothing) and gets the same answer, fault.ErrUnauthenticated
+// "wrong username or password". Failures are counted per username, existing or not: after repeated ones
+// it fails with a *RetryAfterError (fault.ErrRateLimited) until the back-off of the throttle policy has
+// passed, without checking the password; and per client address, PerIPLoginFailures an hour. A disabled
+// account is told apart only with the right password. fault.ErrUnavailable when the database does not
+// answer.
+func (s *Service) StaffLogin(ctx context.Context, username, pw, clientIP string) (Tokens, error) {
+	name := normalizeUsername(username)
+	now := s.now()
+	// The address limit counts attempts before they are judged, so a burst cannot pass it; a right
+	// password gives its slot back, so only failures use it up.
+	var giveBack func()
+	if clientIP != "" {
+		key, end := fixedWindow("login-ip:"+clientIP, now, limitWindow)
+		slot, err := s.store.Take(ctx, key, s.cfg.PerIPLoginFailures, end)
+		if err != nil {
+			return Tokens{}, err
+		}
+		if slot == 0 {
+			return Tokens{}, rateLimited("too many failed sign-ins from this network; try again later", end.Sub(now))
+		}
+		giveBack = func() { _ = s.store.GiveBack(context.WithoutCancel(ctx), key, slot) }
 	}
-	if err != nil {
+	su, err := s.store.StaffByUsername(ctx, name)
+	known := err == nil
+	if err != nil && !errors.Is(err, fault.ErrNotFound) {
 		return Tokens{}, err
 	}
-	now := s.now()
-	if err := s.checkPassword(ctx, su, pw, now); err != nil {
+	hash := su.PasswordHash
+	if !known {
+		hash = s.dummy()
+	}
+	if err := s.checkPassword(ctx, name, hash, pw, now); err != nil {
 		if errors.Is(err, password.ErrMismatch) {
 			return Tokens{}, errBadCredentials
 		}
 		return Tokens{}, err
+	}
+	if !known { // the dummy hash matches no password; this is only a guard
+		return Tokens{}, errBadCredentials
+	}
+	if giveBack != nil {
+		giveBack()
 	}
 	if su.Disabled || su.Deleted() {
 		return Tokens{}, unauthenticated("this account is disabled")
@@ -61,20 +83,29 @@ func (s *Service) StaffLogin(ctx context.Context, username, pw string) (Tokens, 
 	return s.issueTokens(ctx, su.User, now)
 }
 
-// checkPassword applies the back-off, verifies pw against su's hash, and counts the failure or clears
-// the count. It returns nil on a match, password.ErrMismatch for a wrong password, a *RetryAfterError
-// while throttled, or the store's error.
-func (s *Service) checkPassword(ctx context.Context, su StoredUser, pw string, now time.Time) error {
-	if wait, err := s.cfg.Throttle.Check(su.Failures, su.LastFailureAt, now); err != nil {
+// checkPassword applies the back-off of username, verifies pw against hash, and counts the failure or
+// clears the count. It returns nil on a match, password.ErrMismatch for a wrong password, a
+// *RetryAfterError while throttled, or the store's error. It does the same work whether or not the
+// username exists.
+func (s *Service) checkPassword(ctx context.Context, username, hash, pw string, now time.Time) error {
+	rec, err := s.store.LoginFailures(ctx, username)
+	if err != nil {
+		return err
+	}
+	if wait, err := s.cfg.Throttle.Check(rec.Failures, rec.LastFailureAt, now); err != nil {
 		if errors.Is(err, throttle.ErrLocked) {
 			return rateLimited("too many failed sign-ins; the account is locked for a while", wait)
 		}
 		return rateLimited("too many failed sign-ins; wait before trying again", wait)
 	}
 	// The failure count above is read before the password is checked, so guesses sent at once would all
-	// pass it: each guess first takes one of LockAfter slots of the account's window, shared by every
+	// pass it: each guess first takes one of LockAfter slots of the username's window, shared by every
 	// replica through the database, and a correct password gives its slot back.
-	key, windowEnd := guessWindow(su.ID, now, s.cfg.Throttle.LockFor)
+	lockFor := s.cfg.Throttle.LockFor
+	if lockFor <= 0 {
+		lockFor = 15 * time.Minute
+	}
+	key, windowEnd := fixedWindow("login:"+username, now, lockFor)
 	slot, err := s.store.Take(ctx, key, max(s.cfg.Throttle.LockAfter, 1), windowEnd)
 	if err != nil {
 		return err
@@ -82,39 +113,38 @@ func (s *Service) checkPassword(ctx context.Context, su StoredUser, pw string, n
 	if slot == 0 {
 		return rateLimited("too many sign-in attempts on this account; wait before trying again", windowEnd.Sub(now))
 	}
-	err = password.Verify(su.PasswordHash, pw)
+	err = password.Verify(hash, pw)
 	switch {
 	case errors.Is(err, password.ErrMismatch):
-		if err := s.store.RecordLoginFailure(ctx, su.ID, now); err != nil {
+		// Kept until the longest back-off after it has passed.
+		if err := s.store.RecordLoginFailure(ctx, username, now, now.Add(max(lockFor, s.cfg.Throttle.MaxDelay))); err != nil {
 			return err
 		}
 		return password.ErrMismatch
 	case err != nil:
-		return internal("verify password of "+su.ID, err)
+		return internal("verify password of "+username, err)
 	}
 	// Best effort: the password was right, and a slot not given back only expires with its window.
 	_ = s.store.GiveBack(ctx, key, slot)
-	if su.Failures > 0 {
-		return s.store.ResetLoginFailures(ctx, su.ID)
+	if rec.Failures > 0 {
+		return s.store.ResetLoginFailures(ctx, username)
 	}
 	return nil
 }
 
-// guessWindow names the fixed window of password guesses on an account that now falls in, and its end.
-func guessWindow(userID string, now time.Time, length time.Duration) (string, time.Time) {
-	if length <= 0 {
-		length = 15 * time.Minute
-	}
+// fixedWindow names the fixed window of length that now falls in, for the counter named prefix, and its end.
+func fixedWindow(prefix string, now time.Time, length time.Duration) (string, time.Time) {
 	start := now.Truncate(length)
-	return "login:" + userID + ":" + strconv.FormatInt(start.Unix(), 10), start.Add(length)
+	return prefix + ":" + strconv.FormatInt(start.Unix(), 10), start.Add(length)
 }
 
-// burnPassword spends the time of a password check on a hash that matches nothing.
-func (s *Service) burnPassword(pw string) {
+// dummy returns a hash that matches no password, verified for unknown usernames so they cost as much as
+// wrong passwords.
+func (s *Service) dummy() string {
 	s.dummyOnce.Do(func() {
 		s.dummyHash, _ = password.Hash("no account has this password", s.cfg.Password)
 	})
-	_ = password.Verify(s.dummyHash, pw)
+	return s.dummyHash
 }
 
 // NewStaff is a staff account to create.
@@ -262,7 +292,7 @@ func (s *Service) visibleStaff(ctx context.Context, actor auth.Principal, id str
 // StaffUpdate lists what to change in a staff account; nil fields stay.
 type StaffUpdate struct {
 	Disabled    *bool
-	Password    *string // a new password, set by an admin (the account's failed sign-ins are cleared)
+	Password    *string // a new password, set by an admin (the username's failed sign-ins are cleared)
 	DisplayName *string
 }
 
@@ -312,6 +342,11 @@ func (s *Service) UpdateStaff(ctx context.Context, actor auth.Principal, id stri
 		return User{}, err
 	}
 	s.states.forget(id)
+	if upd.Password != nil {
+		if err := s.store.ResetLoginFailures(ctx, su.Username); err != nil {
+			return User{}, err
+		}
+	}
 	if (upd.Disabled != nil && *upd.Disabled) || upd.Password != nil {
 		if err := s.store.DeleteUserSessions(ctx, id); err != nil {
 			return User{}, err
@@ -336,7 +371,7 @@ func (s *Service) ChangePassword(ctx context.Context, p auth.Principal, current,
 	if err != nil {
 		return err
 	}
-	if err := s.checkPassword(ctx, su, current, s.now()); err != nil {
+	if err := s.checkPassword(ctx, su.Username, su.PasswordHash, current, s.now()); err != nil {
 		if errors.Is(err, password.ErrMismatch) {
 			inv := &fault.Invalid{}
 			inv.Add("body.current_password", "wrong password")

@@ -30,6 +30,13 @@ type Limits interface {
 	StartCooldown(ctx context.Context, key string, now time.Time, d time.Duration) (busyUntil time.Time, err error)
 	// EndCooldown cancels the cooldown StartCooldown started for key at startedAt.
 	EndCooldown(ctx context.Context, key string, startedAt time.Time, d time.Duration) error
+	// LoginFailures returns the failed password sign-ins in a row of a username, existing or not.
+	LoginFailures(ctx context.Context, username string) (LoginFailures, error)
+	// RecordLoginFailure counts one more failed sign-in of username at at; the record may be purged from
+	// expiresAt on.
+	RecordLoginFailure(ctx context.Context, username string, at, expiresAt time.Time) error
+	// ResetLoginFailures clears the count of username (a right password, a new one set by an admin).
+	ResetLoginFailures(ctx context.Context, username string) error
 	// PurgeExpired deletes the counters, cooldowns, challenges and sessions that expired before now.
 	PurgeExpired(ctx context.Context, now time.Time) error
 }
@@ -53,8 +60,12 @@ type Challenges interface {
 // StoredUser is a user with the credentials the store keeps beside it.
 type StoredUser struct {
 	User
-	PasswordHash  string // staff: argon2id PHC string
-	Failures      int    // consecutive failed password sign-ins
+	PasswordHash string // staff: argon2id PHC string
+}
+
+// LoginFailures are the failed password sign-ins in a row of one username.
+type LoginFailures struct {
+	Failures      int
 	LastFailureAt time.Time
 }
 
@@ -63,8 +74,8 @@ type UserChange struct {
 	DisplayName  *string
 	Language     *string
 	Disabled     *bool
-	PasswordHash *string // also resets the sign-in failures
-	RevokeTokens bool    // moves the token epoch on: every access token issued before stops working
+	PasswordHash *string
+	RevokeTokens bool // moves the token epoch on: every access token issued before stops working
 }
 
 // Users keep accounts and the indexes that find them: phone number → user, username → user.
@@ -87,10 +98,6 @@ type Users interface {
 	ListStaff(ctx context.Context, agencyID string) ([]StoredUser, error)
 	// UpdateUser applies ch and returns the user after it. fault.ErrNotFound if there is no such user.
 	UpdateUser(ctx context.Context, id string, ch UserChange) (StoredUser, error)
-	// RecordLoginFailure counts one more failed password sign-in at at.
-	RecordLoginFailure(ctx context.Context, id string, at time.Time) error
-	// ResetLoginFailures clears the failure count after a successful sign-in.
-	ResetLoginFailures(ctx context.Context, id string) error
 	// EraseUser removes the personal data of user id (phone, display name, devices) and marks it deleted
 	// at at; a user deleted earlier keeps its first DeletedAt. fault.ErrNotFound if there is no such user.
 	EraseUser(ctx context.Context, id string, at time.Time) error

@@ -18,7 +18,7 @@ import (
 type Accounts interface {
 	RequestCode(ctx context.Context, rawPhone, clientIP string) (account.Challenge, error)
 	VerifyCode(ctx context.Context, challengeID, code string) (account.Tokens, error)
-	StaffLogin(ctx context.Context, username, pw string) (account.Tokens, error)
+	StaffLogin(ctx context.Context, username, pw, clientIP string) (account.Tokens, error)
 	Refresh(ctx context.Context, raw string) (account.Tokens, error)
 	Logout(ctx context.Context, p auth.Principal, raw, deviceToken string) error
 	Profile(ctx context.Context, p auth.Principal) (account.User, error)
@@ -68,7 +68,7 @@ func (s *Server) VerifyOtp(ctx context.Context, req api.VerifyOtpRequestObject) 
 
 // StaffLogin signs a staff member in.
 func (s *Server) StaffLogin(ctx context.Context, req api.StaffLoginRequestObject) (api.StaffLoginResponseObject, error) {
-	t, err := s.deps.Accounts.StaffLogin(ctx, req.Body.Username, req.Body.Password)
+	t, err := s.deps.Accounts.StaffLogin(ctx, req.Body.Username, req.Body.Password, clientIP(ctx))
 	if err != nil {
 		return nil, err
 	}

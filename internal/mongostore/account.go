@@ -37,27 +37,24 @@ var _ account.Store = (*Store)(nil)
 
 // userDoc is a resident or a staff member; _id is the user ID.
 type userDoc struct {
-	ID            string     `bson:"_id"`
-	Role          string     `bson:"role"`
-	AgencyID      string     `bson:"agency_id,omitempty"`
-	Phone         string     `bson:"phone,omitempty"`
-	Username      string     `bson:"username,omitempty"`
-	DisplayName   string     `bson:"display_name,omitempty"`
-	Language      string     `bson:"language"`
-	Disabled      bool       `bson:"disabled"`
-	CreatedAt     time.Time  `bson:"created_at"`
-	DeletedAt     *time.Time `bson:"deleted_at,omitempty"`
-	PasswordHash  string     `bson:"password_hash,omitempty"`
-	Failures      int        `bson:"failures"`
-	LastFailureAt *time.Time `bson:"last_failure_at,omitempty"`
-	Epoch         int64      `bson:"epoch"` // moved on with $inc by every change that revokes tokens
+	ID           string     `bson:"_id"`
+	Role         string     `bson:"role"`
+	AgencyID     string     `bson:"agency_id,omitempty"`
+	Phone        string     `bson:"phone,omitempty"`
+	Username     string     `bson:"username,omitempty"`
+	DisplayName  string     `bson:"display_name,omitempty"`
+	Language     string     `bson:"language"`
+	Disabled     bool       `bson:"disabled"`
+	CreatedAt    time.Time  `bson:"created_at"`
+	DeletedAt    *time.Time `bson:"deleted_at,omitempty"`
+	PasswordHash string     `bson:"password_hash,omitempty"`
+	Epoch        int64      `bson:"epoch"` // moved on with $inc by every change that revokes tokens
 }
 
 func toUserDoc(u account.StoredUser) userDoc {
 	return userDoc{ID: u.ID, Role: string(u.Role), AgencyID: u.AgencyID, Phone: u.Phone, Username: u.Username,
 		DisplayName: u.DisplayName, Language: u.Language, Disabled: u.Disabled, CreatedAt: u.CreatedAt,
-		DeletedAt: timePtr(u.DeletedAt), PasswordHash: u.PasswordHash, Failures: u.Failures,
-		LastFailureAt: timePtr(u.LastFailureAt), Epoch: u.Epoch}
+		DeletedAt: timePtr(u.DeletedAt), PasswordHash: u.PasswordHash, Epoch: u.Epoch}
 }
 
 func (d userDoc) user() account.StoredUser {
@@ -65,7 +62,7 @@ func (d userDoc) user() account.StoredUser {
 		User: account.User{ID: d.ID, Role: auth.Role(d.Role), AgencyID: d.AgencyID, Phone: d.Phone,
 			Username: d.Username, DisplayName: d.DisplayName, Language: d.Language, Disabled: d.Disabled,
 			CreatedAt: d.CreatedAt.UTC(), DeletedAt: timeOf(d.DeletedAt), Epoch: d.Epoch},
-		PasswordHash: d.PasswordHash, Failures: d.Failures, LastFailureAt: timeOf(d.LastFailureAt),
+		PasswordHash: d.PasswordHash,
 	}
 }
 
@@ -288,15 +285,59 @@ func (s *Store) EndCooldown(ctx context.Context, key string, startedAt time.Time
 	return s.unclaim(ctx, cooldownID(key, startedAt, d))
 }
 
-// PurgeExpired deletes the claims, challenges and sessions that expired before now.
+// PurgeExpired deletes the claims, challenges, sessions and login failures that expired before now.
 func (s *Store) PurgeExpired(ctx context.Context, now time.Time) error {
 	filter := bson.D{{Key: "expires_at", Value: bson.D{{Key: "$lt", Value: now}}}}
-	for _, col := range []string{colClaims, colChallenges, colSessions} {
+	for _, col := range []string{colClaims, colChallenges, colSessions, colLoginFailures} {
 		if _, err := s.db.Collection(col).DeleteMany(ctx, filter); err != nil {
 			return mapErr(err, col)
 		}
 	}
 	return nil
+}
+
+// loginFailuresDoc counts the failed sign-ins in a row of a username, existing or not; _id is the username.
+type loginFailuresDoc struct {
+	Username      string    `bson:"_id"`
+	Failures      int       `bson:"failures"`
+	LastFailureAt time.Time `bson:"last_failure_at"`
+	ExpiresAt     time.Time `bson:"expires_at"`
+}
+
+// LoginFailures reads the username's record; none means no failure.
+func (s *Store) LoginFailures(ctx context.Context, username string) (account.LoginFailures, error) {
+	var d loginFailuresDoc
+	err := s.db.Collection(colLoginFailures).FindOne(ctx, byID(username)).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return account.LoginFailures{}, nil
+	}
+	if err != nil {
+		return account.LoginFailures{}, mapErr(err, "login failures")
+	}
+	return account.LoginFailures{Failures: d.Failures, LastFailureAt: d.LastFailureAt.UTC()}, nil
+}
+
+// RecordLoginFailure counts a failure with an upserting $inc, so concurrent failures all count (two
+// first failures racing to insert: the loser counts again on the inserted record).
+func (s *Store) RecordLoginFailure(ctx context.Context, username string, at, expiresAt time.Time) error {
+	update := bson.D{
+		{Key: "$inc", Value: bson.D{{Key: "failures", Value: 1}}},
+		{Key: "$set", Value: bson.D{{Key: "last_failure_at", Value: at}, {Key: "expires_at", Value: expiresAt}}},
+	}
+	var err error
+	for range 2 {
+		_, err = s.db.Collection(colLoginFailures).UpdateOne(ctx, byID(username), update, options.UpdateOne().SetUpsert(true))
+		if !isDuplicate(err) {
+			break
+		}
+	}
+	return mapErr(err, "login failures")
+}
+
+// ResetLoginFailures deletes the username's record.
+func (s *Store) ResetLoginFailures(ctx context.Context, username string) error {
+	_, err := s.db.Collection(colLoginFailures).DeleteOne(ctx, byID(username))
+	return mapErr(err, "login failures")
 }
 
 // ---- Challenges
@@ -475,8 +516,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, ch account.UserChange
 		set = append(set, bson.E{Key: "disabled", Value: *ch.Disabled})
 	}
 	if ch.PasswordHash != nil {
-		set = append(set, bson.E{Key: "password_hash", Value: *ch.PasswordHash}, bson.E{Key: "failures", Value: 0})
-		unset = append(unset, bson.E{Key: "last_failure_at", Value: ""})
+		set = append(set, bson.E{Key: "password_hash", Value: *ch.PasswordHash})
 	}
 	if len(set) == 0 && !ch.RevokeTokens {
 		return s.User(ctx, id)
@@ -498,24 +538,6 @@ func (s *Store) UpdateUser(ctx context.Context, id string, ch account.UserChange
 		return account.StoredUser{}, mapErr(err, "user")
 	}
 	return d.user(), nil
-}
-
-// RecordLoginFailure counts a failed sign-in with $inc, so concurrent failures all count.
-func (s *Store) RecordLoginFailure(ctx context.Context, id string, at time.Time) error {
-	_, err := s.db.Collection(colUsers).UpdateOne(ctx, byID(id), bson.D{
-		{Key: "$inc", Value: bson.D{{Key: "failures", Value: 1}}},
-		{Key: "$set", Value: bson.D{{Key: "last_failure_at", Value: at}}},
-	})
-	return mapErr(err, "user")
-}
-
-// ResetLoginFailures clears the failure count.
-func (s *Store) ResetLoginFailures(ctx context.Context, id string) error {
-	_, err := s.db.Collection(colUsers).UpdateOne(ctx, byID(id), bson.D{
-		{Key: "$set", Value: bson.D{{Key: "failures", Value: 0}}},
-		{Key: "$unset", Value: bson.D{{Key: "last_failure_at", Value: ""}}},
-	})
-	return mapErr(err, "user")
 }
 
 // EraseUser unsets the personal fields, sets deleted_at with $min, so a repeat keeps the first date, and

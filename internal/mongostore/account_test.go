@@ -593,7 +593,7 @@ func (e *accountEnv) seedDemo(t *testing.T) map[auth.Role]account.DemoAccount {
 
 func (e *accountEnv) login(t *testing.T, username, pw string) account.Tokens {
 	t.Helper()
-	tok, err := e.svc.StaffLogin(e.ctx(t), username, pw)
+	tok, err := e.svc.StaffLogin(e.ctx(t), username, pw, "")
 	if err != nil {
 		t.Fatalf("StaffLogin(%s): %v", username, err)
 	}
@@ -641,8 +641,8 @@ func TestAccountStaffLogin(t *testing.T) {
 		t.Errorf("user %+v", tok.User)
 	}
 
-	_, wrong := e.svc.StaffLogin(ctx, admin.Username, "not the password")
-	_, unknown := e.svc.StaffLogin(ctx, "nobody", admin.Password)
+	_, wrong := e.svc.StaffLogin(ctx, admin.Username, "not the password", "")
+	_, unknown := e.svc.StaffLogin(ctx, "nobody", admin.Password, "")
 	wantKind(t, "wrong password", wrong, fault.ErrUnauthenticated)
 	wantKind(t, "unknown user", unknown, fault.ErrUnauthenticated)
 	if fault.Message(wrong) != fault.Message(unknown) {
@@ -650,27 +650,27 @@ func TestAccountStaffLogin(t *testing.T) {
 	}
 
 	// The back-off: the first failure is free, the second makes the next attempt wait 1s.
-	_, err := e.svc.StaffLogin(ctx, admin.Username, "still wrong")
+	_, err := e.svc.StaffLogin(ctx, admin.Username, "still wrong", "")
 	wantKind(t, "second failure", err, fault.ErrUnauthenticated)
-	_, err = e.svc.StaffLogin(ctx, admin.Username, admin.Password)
+	_, err = e.svc.StaffLogin(ctx, admin.Username, admin.Password, "")
 	wantRetryAfter(t, "right password during the back-off", err, time.Second)
 	e.clock.Advance(time.Second)
 	e.login(t, admin.Username, admin.Password) // clears the failures
 	for range 2 {
-		_, err = e.svc.StaffLogin(ctx, admin.Username, "wrong again")
+		_, err = e.svc.StaffLogin(ctx, admin.Username, "wrong again", "")
 		wantKind(t, "fresh failure", err, fault.ErrUnauthenticated)
 	}
-	_, err = e.svc.StaffLogin(ctx, admin.Username, admin.Password)
+	_, err = e.svc.StaffLogin(ctx, admin.Username, admin.Password, "")
 	wantRetryAfter(t, "success reset the count", err, time.Second)
 
 	// Ten failures lock the account for 15 minutes, even for the right password.
 	for i := 2; i < 10; i++ {
 		e.clock.Advance(5 * time.Minute)
-		_, err = e.svc.StaffLogin(ctx, admin.Username, "wrong again")
+		_, err = e.svc.StaffLogin(ctx, admin.Username, "wrong again", "")
 		wantKind(t, fmt.Sprintf("failure %d", i+1), err, fault.ErrUnauthenticated)
 	}
 	e.clock.Advance(time.Minute)
-	_, err = e.svc.StaffLogin(ctx, admin.Username, admin.Password)
+	_, err = e.svc.StaffLogin(ctx, admin.Username, admin.Password, "")
 	wantRetryAfter(t, "locked", err, 14*time.Minute)
 	if !strings.Contains(fault.Message(err), "locked") {
 		t.Errorf("message %q", fault.Message(err))
@@ -726,7 +726,7 @@ func TestAccountCreateStaff(t *testing.T) {
 			wantKind(t, tc.name, err, tc.kind)
 		}
 	}
-	if _, err := e.svc.StaffLogin(ctx, "tran.b", pw); !errors.Is(err, fault.ErrUnauthenticated) {
+	if _, err := e.svc.StaffLogin(ctx, "tran.b", pw, ""); !errors.Is(err, fault.ErrUnauthenticated) {
 		t.Errorf("a refused account can sign in: %v", err)
 	}
 }
@@ -786,7 +786,7 @@ func TestAccountListAndUpdateStaff(t *testing.T) {
 	}
 	_, err = e.svc.Refresh(ctx, officerTok.RefreshToken)
 	wantKind(t, "refresh of a disabled officer", err, fault.ErrUnauthenticated)
-	_, err = e.svc.StaffLogin(ctx, demo[auth.RoleOfficer].Username, demo[auth.RoleOfficer].Password)
+	_, err = e.svc.StaffLogin(ctx, demo[auth.RoleOfficer].Username, demo[auth.RoleOfficer].Password, "")
 	wantKind(t, "sign-in of a disabled officer", err, fault.ErrUnauthenticated)
 	if msg := fault.Message(err); !strings.Contains(msg, "disabled") {
 		t.Errorf("message %q", msg)
@@ -800,7 +800,7 @@ func TestAccountListAndUpdateStaff(t *testing.T) {
 	if err != nil || u.Disabled || u.DisplayName != name {
 		t.Fatalf("enable = %+v, %v", u, err)
 	}
-	_, err = e.svc.StaffLogin(ctx, demo[auth.RoleOfficer].Username, demo[auth.RoleOfficer].Password)
+	_, err = e.svc.StaffLogin(ctx, demo[auth.RoleOfficer].Username, demo[auth.RoleOfficer].Password, "")
 	wantKind(t, "old password", err, fault.ErrUnauthenticated)
 	e.login(t, demo[auth.RoleOfficer].Username, newPw)
 }

@@ -31,6 +31,8 @@ const (
 	colChallenges = "otp_challenges" // _id: challenge ID
 	colClaims     = "claims"         // _id: what was claimed once (rate-limit slots, code tries, token exchanges)
 	colDevSMS     = "dev_sms"        // messages of the dev SMS sink
+
+	colLoginFailures = "login_failures" // _id: staff username, existing or not → failed sign-ins in a row
 )
 
 // Indexes lists every secondary index. _id needs none.
@@ -39,6 +41,7 @@ var Indexes = []Index{
 	{Collection: colClaims, Name: "by_expiry", Keys: bson.D{{Key: "expires_at", Value: 1}}},
 	{Collection: colChallenges, Name: "by_expiry", Keys: bson.D{{Key: "expires_at", Value: 1}}},
 	{Collection: colSessions, Name: "by_expiry", Keys: bson.D{{Key: "expires_at", Value: 1}}},
+	{Collection: colLoginFailures, Name: "by_expiry", Keys: bson.D{{Key: "expires_at", Value: 1}}},
 	// A user's sessions: export (oldest first) and sign-out everywhere.
 	{Collection: colSessions, Name: "by_user", Keys: bson.D{{Key: "user_id", Value: 1}, {Key: "created_at", Value: 1}}},
 	// An agency's staff, ordered by username.

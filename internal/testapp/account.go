@@ -17,7 +17,7 @@ import (
 // An existing account is left as it is.
 func EnsureAccount(ctx context.Context, db *mongo.Database, p auth.Principal) error {
 	doc := bson.D{{Key: "role", Value: string(p.Role)}, {Key: "language", Value: "vi"}, {Key: "disabled", Value: false},
-		{Key: "failures", Value: 0}, {Key: "created_at", Value: time.Now().UTC()}, {Key: "epoch", Value: p.Epoch}}
+		{Key: "created_at", Value: time.Now().UTC()}, {Key: "epoch", Value: p.Epoch}}
 	if p.AgencyID != "" {
 		doc = append(doc, bson.E{Key: "agency_id", Value: p.AgencyID})
 	}
