@@ -115,7 +115,9 @@ func New(store Store, sms SMS, authority *token.Authority, cfg Config) *Service 
 		issuer: otp.Issuer{Pepper: cfg.Pepper, Policy: cfg.OTP}}
 }
 
-func (s *Service) now() time.Time { return s.cfg.Now().UTC() }
+// now is UTC to the millisecond, as MongoDB stores times: an answer made from memory and a later read of
+// the same record show the same time.
+func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Millisecond) }
 
 // User is an account as the service shows it: a resident (Phone set) or a staff member (Username set).
 // A deleted resident keeps ID, Role, CreatedAt and DeletedAt only.

@@ -93,9 +93,9 @@ type Desk struct {
 
 func (d *Desk) now() time.Time {
 	if d.Now != nil {
-		return d.Now()
+		return Stamp(d.Now())
 	}
-	return time.Now()
+	return Stamp(time.Now())
 }
 
 // Env returns the workflow environment for a report's category.

@@ -116,9 +116,9 @@ func (in *Intake) Busy() bool { return in.inFlight.Load() > 0 }
 
 func (in *Intake) now() time.Time {
 	if in.Now != nil {
-		return in.Now()
+		return Stamp(in.Now())
 	}
-	return time.Now()
+	return Stamp(time.Now())
 }
 
 // Submit turns a draft with its photos (spooled, or presigned uploads listed in the draft) into a report.

@@ -93,6 +93,10 @@ type Event struct {
 	Note      string
 }
 
+// Stamp is the one form of every time a report keeps and the API shows: UTC, to the millisecond (what
+// MongoDB stores), so that an answer made from memory and one read back are the same bytes.
+func Stamp(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
+
 // Report is a resident's report.
 type Report struct {
 	ID             string

@@ -114,5 +114,6 @@ func (t *Ticket) schedule(env Env) error {
 	cal := env.Calendar
 	t.AcceptBy, _ = cal.Deadline(t.AcceptFrom, cal.Duration(b.Accept), t.Pauses)
 	t.ResolveBy, _ = cal.Deadline(t.ResolveFrom, cal.Duration(resolve), t.Pauses)
+	t.AcceptBy, t.ResolveBy = Stamp(t.AcceptBy), Stamp(t.ResolveBy)
 	return nil
 }
