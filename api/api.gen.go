@@ -7688,6 +7688,7 @@ type CreateReportResponse struct {
 	ApplicationproblemJSON413     *Error
 	ApplicationproblemJSON415     *Error
 	ApplicationproblemJSON422     *Unprocessable
+	ApplicationproblemJSON429     *Problem
 	ApplicationproblemJSON503     *Unavailable
 	ApplicationproblemJSONDefault *Error
 }
@@ -8070,6 +8071,7 @@ type CreateUploadResponse struct {
 	ApplicationproblemJSON403     *Forbidden
 	ApplicationproblemJSON413     *Error
 	ApplicationproblemJSON415     *Error
+	ApplicationproblemJSON429     *Problem
 	ApplicationproblemJSON503     *Unavailable
 	ApplicationproblemJSONDefault *Error
 }
@@ -11260,6 +11262,13 @@ func ParseCreateReportResponse(rsp *http.Response) (*CreateReportResponse, error
 		}
 		response.ApplicationproblemJSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest Unavailable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -12141,6 +12150,13 @@ func ParseCreateUploadResponse(rsp *http.Response) (*CreateUploadResponse, error
 			return nil, err
 		}
 		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest Unavailable
@@ -17580,6 +17596,23 @@ func (response CreateReport422ApplicationProblemPlusJSONResponse) VisitCreateRep
 	return json.NewEncoder(w).Encode(response)
 }
 
+type CreateReport429ResponseHeaders struct {
+	RetryAfter int
+}
+
+type CreateReport429ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers CreateReport429ResponseHeaders
+}
+
+func (response CreateReport429ApplicationProblemPlusJSONResponse) VisitCreateReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
 type CreateReport503ApplicationProblemPlusJSONResponse struct {
 	UnavailableApplicationProblemPlusJSONResponse
 }
@@ -18710,6 +18743,23 @@ func (response CreateUpload415ApplicationProblemPlusJSONResponse) VisitCreateUpl
 	w.WriteHeader(415)
 
 	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateUpload429ResponseHeaders struct {
+	RetryAfter int
+}
+
+type CreateUpload429ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers CreateUpload429ResponseHeaders
+}
+
+func (response CreateUpload429ApplicationProblemPlusJSONResponse) VisitCreateUploadResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
+
+	return json.NewEncoder(w).Encode(response.Body)
 }
 
 type CreateUpload503ApplicationProblemPlusJSONResponse struct {
@@ -21021,51 +21071,53 @@ var swaggerSpec = []string{
 	"eO/DxyfBweGTOoy0uwnhzzgA8NgK/oX68EhGdiDHHx2PLIzgncMiXh4E8Ox81pmHHD5Z+ijhH2eK/JAL",
 	"CqJ7aQlADXiBj2Nch/twsAyHHBTGuJKv7afr7zuDjOXiaexWGRGF3fRCwhIgTCJX0+XwBza6f+C4WkfC",
 	"qeMSUBDNUTskNHqGg3yowAvh0HuULDzJPjec3YxYYgA+zVfl6gv0qnk+lig5YlpbrTa/3wBVFnyrcKY/",
-	"BbeKT7zei+JHQHP7+gtXpY4OHm5RwOLo4NE2Tx8eNpmC20WvqH2Zyp1LC/QbbMXggVWLHhdP8YpSV7aK",
-	"9gWjarhYaxy9hke2MpDuCn5z2WSipqFjRKZ2WwpW1NOiEbX3NLd9MGNyTZ9ismufB09KncLH5V7v0uLC",
-	"jazLFMJfiUxYyUigqmAl/GaCbX1K3xTW05eE1QiL4hysTr89sNplYA/wWMaxnPskEPtSlLo9L7s6ak+1",
-	"xz2vraSLD4ICSCMfjeL1fUHGaRx3yakbCVOkHeKfXEzcpX6HTJhxQtI99UCDs/64L9BBEuTFdoNsuvbL",
-	"bDSgZkKaaBuEKiXIj4hmVI2mAApvFXDbi1eTiZKpiKzkNZI8hOI+Mxpr0kYD4aAHyygkoaNRquho0cFP",
-	"PvXe2iCwkgHCTpqs4PkD7a5fkX9iGDDtC2tk2Vk481BIUBAUK7+ae+yhIDi03XZfjuRsxiDjx8UTgCsr",
-	"tdN5oPvCtujMMXbjI4SGzMwZEwU1gqnsfReQpCGizW0fLroPUR6mhsQSaxlygMupKz/snV93XVDfKZ7R",
-	"vfiV1qtDiAjfoHizX/gHGrGqKFz27lgx7LeaN1uwTcHyPSg5sNpSeY4TdXJJldXcyE4rzTxTjXnmPu6v",
-	"rgcsOZNizNUsgACr1GAv1qgGhgDCcywV+QPelmUFpQoHvlgr2GPbGT66YogUXD6epyPzRvwEBzT4+ZUd",
-	"fOvI5LQQj/ElWKAFIywnh8/iI7+cCqe9BkAX9sTFfGTuo7bhrh72TDoDqs8xhmdGbMDFWAZkhDyDtEdW",
-	"IFt9xjOPtmKWZdivLA9pzqeQAa5LFHsv8JkvQLbXxCVlGuVvJeG2t/2NTPIFzLwAtfc4VUkKz79g+nj+",
-	"G23sTBu4dlBJJbc9SXvCDOhHLpWqU7QvNcPoNppZmht4ERbq2E8UsxbfWlOTJgnaccVroiy+tHDnpTNY",
-	"YK+kYwqeK94KwFb4cxozdOLOaMT6ghsH8CkF2wPVTzGqJWDIFSCx7DPPxCTmemptW4jaIzI1tnvyl/Rf",
-	"//hPMSGvuZhmgPwjSbWhMZlTeyz6IrsJqzCkLnApXAmT39xkP183mdvCc0d49bmh+PvuYHS7uKJvMRLn",
-	"26kkc5nGkcPUyX3JHhsyB+Ux+AWcmf9CzhyOV0UadAX8CuQ/rfUwAyzKXWZcIhDuuloxDpKlhJDkcVZ/",
-	"RaWSy9ltNXn0RQybk7yukMOu0ayU3ub9Y0UiQYrYVF80p4o7QkbGbu67nChOq4IOcThf/O3ctjbbl0/R",
-	"uPCEukxNjwpETu3D2qEWAhqtgjoiyxTvYQ0zpyw6rriPq64i/SJvXHbXr3ho74c/buCNv2nin0VkbwBg",
-	"sEBfpF3JOf2dREY9D3SnhnfepcH2XjPlzbW1yEl3zqV/GuikLU7EL8Yd9+UfonMEyyNSESbgr7yyC+CI",
-	"QIE7B/LpyjyMpQJcEc0nQhdr6Ghr/HXWMGfnla+1bi+Zuvbhgolidtop4GkxtecO9t9TljJN2hjvT+E3",
-	"d647AdHSjkwbSKyh2pCpnENluBkVi77wt8YQomRNVjsv/PKBdncGhAlIQ7N2MXRGZtJdNYKzGeabDl0R",
-	"uiCPlkxSPe0LsKINi2NdvszMRFl7KM3U30hngZHZIGRqhvKm0yVnsQRMRAgb/IGN7Dq49euLmNFrlg+x",
-	"6/LBdQiXJnZJ3N1llmuEudrwdOCQWyOqp0NJVSUqotXt37nt+ulC+CtzlD/ffq9KM25YVramRbvOUVpu",
-	"0b06lDJmVNS/6+/0B+jDqU/3BbDy5mPS6Iasyg/yXRZyhApfYSC73XbFJTCW5mlJa5IuHhWTLg5vMeli",
-	"ZesOgqf18a53hRwNh2Vz9kV2M/lb6M9doMNYbcItMdaVoHEM0QZOfnCNzhkuJqSdN+cKWKB9ohlz8dlO",
-	"sBRFmpdhy0Jto82BBPILiQlxk6lR53BJGseE/BYI8oUdImtaOW0oiwIZp3Gch4K0LZ9WgsZ5JJYHVeoU",
-	"otTysjBWlcFQkMaHaXPsyDuHRMas9jqWauTuM7CVB4AYbRiZ0dGUC3aMui3iQVrWgIk77qFIov8Vh+ty",
-	"dHpP+0LQWYZ6ZqgLUAHdbmleObgNoEEsZEpiq4NqOvcQN0j3x4T65c2C3ocLouWMQTHHWDMHLZFVtTmo",
-	"vCKBYJZ75ys/w1AWXKOfJpClCav8LZDlSw9kuW/OvMSRv4ViV45ajqEGZWICy5CUCXxtdhcd47K6A2c3",
-	"BsQoKvSYqYDMqLoa2EHH7MZ9yu6nA8/KAzLlEQtIKuz/17Jrl6+5pr6+Y2AUKoMg0t77ty9PyMX7dz6R",
-	"DnL6MEnIgP3ezmzqCb9mwuFK6I6/5A7ZTcIV0wNqwsCa3ExAZiny6Fhazh/i0AY8CoH5+gxUSOIE+x0r",
-	"ri3fjjtxMpqy0ZXLFoUEyr7ARCzS1vxHJwMWCUML3spHTG3E9guJSpgnqrvkvYAMRTs8XczGrM9JfA8z",
-	"uCNPIDa+VZWdg1vu/DKWtWzRLtOvOKvqZ4UYu4zPqa+cg8luoj3SLt/b6jZwDIk2ivLJFH50x8qnQbfd",
-	"ucHzepL5zR6UMgk6NcE0MCd7gFEFSlVs9RRjkuP9/ViOaDyV2hw/6T3pteygXQsriIyW60Bqg2I04vgn",
-	"sIKEjexhZ/G4W/D9+LOrW6swcHnRImvtJEoOYzbL0xZgVTmordT4sAEzZbNuyQnmIgCqUOZwqxDGlPiC",
-	"ptQlKLuiibRc7s6XEjtx9yfuleoqqH3xlTRTn+pod3UqldmLAVeoWAuZtCn507fvAhKeupMFi3JMvgLC",
-	"It1uN+y4oZQLScHcue4LVz45z49ONTsp1DwHBR7TTPeAm5bbUVCUE13S6O/05dCBx3qwwtRMK1aysgIG",
-	"wMliMQcYuYeR9k05kNjV1pbq0rQ9GQelCyqNgavOBRG4Lzvdkld1PF637w+KqVCevJxX2iMBiCjL9Sk0",
-	"7Y/NauNvvK8aplzwkUDJTd8f9R5z1x3PAGaQyjIjsNCnVyCql9/l9kxlzCHYHyvLV7ZJ9BVPAjKf8tEU",
-	"lw2x/qXP4EkTy1wiF3eXnaSYiYiq9f3PaIIwKQ4NK8uIgOg/awNybfgIlyfHA+6S1zIrtEfeiHiRNwFY",
-	"qlJbNaKwXUKKPc2E5gagJHJOMXdwXD4KeqIYi+x8cISwk4HjIdQQIT2btJpbQGiSMKpO+kKw6yxbIku7",
-	"AbrhZhE4HiEVWTHmu8QrbiM5Y6sXMpEcpfhg8WQ5oKAKgkqYeHhwQL5mEu1Icn1I2o4vz/kV70p8oivV",
-	"ZD97anB92CGpiJgi4b57Yv/6MMQLDEQwo0mScdO+8Ci+DzTgmAiIHXdY5XmGWb7SmepcAs/tEgC7sLuX",
-	"qoIV/qfLN6+JVH3x3auXZLhwV0HjMb8JSEw5YEj7PHdtqKWLiEypZUgBYVbq5l6SLBiCa52ybLQPyBVb",
-	"lFfVTbxqWS2NOWi3iF3bPkdXpB1evrocXLx989cX58/e/lFzcRV2TshR7wiXbM518UxE7Lr16cOn/z8A",
-	"AP//X8RosGNuAQA=",
+	"BbeKT7zei+JHQHP7+gtXpY4OHm5RwOLo4NE2Tx8eNpmC20WvqLmErJrdSpQcxmz2+61jM+1b9duWaW1/",
+	"T6WhloAFm2e+krbl3oA4AEngTJGILjqZZEmTE6D3ZdJ3VN8Xma9FGx7HZMKMRifKLVWL/lI1YpdL6U+F",
+	"1R0OrC75uMj6VjThsim5LxhVw8Vai/I1PLKVVXlXmKXLdiY1Db1JMrXbUjA9nxYtz72nucGIaaZr+hST",
+	"Xfs8eFLqFD4u93qXZipuZF16Ff5KZMJKlhVVBdPqN7t161P6prCevo6uRiwZ55V2RsGBVckDe4DHMo7l",
+	"3GfO2Jei1O152T9Ue6o9WHxt+WF8ELRmGvkQHm8kCTJO47hLTt1ImCLtEP/kYuIiITrIaEGzcE890HDD",
+	"cdwX6FUK8grFQTZd+2U2GuD4kFvbBk2EEuRHRDOqRlNA0rdWi+3F2xZEyVREVl0xkjyEikgzGmvSRqvq",
+	"oAfLKCSho1Gq6GjRwU8er8AabrCSAWJ1mqxK/APt7qyRf2LsNO0La5naWTibWkjQqhQrv5pfc0AVdWi7",
+	"7b4cydmMQZqUC8IA/19qp/NA94Vt0dmw7MaHVQ2ZmTMmCroXU9n7LopLQxig2z5cdB/XPUwNiSUWgOSA",
+	"MVRXs9l7DG+jWkAD4yS6F2fceh0SYfQbVLz2C/9AI8AXhRvyHcus/VYoaAu2KVi+ByWvX1sqz3GiTi6p",
+	"skIl2WmlmTuvMc/cx/3V9SgvZ1KMuZoFEJWWGuxFUfuHYig8x1KRP+AVY1aFq3DgiwWWPSCg4aMrhvDK",
+	"5eN5OjJvxE9wQIOfX63Gt45MTgtBLF+C2V6wXHNy+Cw+8sspC9trgA5iT1zMR+Y+CkLuei2RSWeAQjrG",
+	"mNaIDbgYy4CMkGeQ9sgKZKvPeObRVsyyDPuV5SHN+RQywHXZde8FPvMFyPaaYK5Mo/ytjt72tr+RSb6A",
+	"mReg9vKrKrPj+RdMH89/o42daQPXDsrP5LYnaU+YAf3I5Z91ivalZhgSSDNLcwMvwuom+4li1uJba2rS",
+	"JEE7rni3lgXlFi4KdYal7JV0zFt0FW8BDQx/TmOGnu8ZjVhfcONQUaVge6D6KUa1BOC9Ao6YfeaZmMRc",
+	"T61tC6GORKbGdk/+kv7rH/8pJuQ1F9OsisFIUm1oTObUHou+yK4PKwypC1wKV/flNzfZz9dN5rbw3BFe",
+	"fUIt/r47gt8u/vtbDF/6dirJXKZx5ICIcl+yB9TMkYwMfgFn5r+QMwd+VpE7XoFZA0ljaz3MgCVzl2mq",
+	"iB68rsCOw7EpwUp5cNpfUX3pckpgDfhAEfjnJC/G5AB/NCvlBHr/WJFIkCI2FWXNqeKO4KSxm/uuwYrT",
+	"qqBDHM4Xf6W5rc325VM0LjyhLr3VQymRU/uwdlCPAOGroPjKMsV7LMjMKYuOK+6D0atIv8gbl931Kx7a",
+	"++GPG3jjb5r4ZxHZG0BlLNAXaVdyTn8nkVHPA92p4Z13abC910x5c20t3NSdc+mfBm9qixPxi3HHffmH",
+	"6BwRBolUhAn4Ky+HA+ArUBXQIaO62hhjqQCMRfOJ0MXCQ9oaf501zNl55Wut20umrn2MZaKYnXYKIGRM",
+	"7bmD/feUpUyTNiZJUAxvwd86AdHSjkwbyEai2pCpnEM5vRkVENiCt8YQ12VN1jxq5oF2dwaECcjds3Yx",
+	"dEZm0l01grMZ5psOXeW+IA8xTVI97Quwog2LY12+zMxEWXsozdTfSGfRpNkgZGqG8qbTJWexBCBJiLX8",
+	"gY3sOrj164uY0WuWD7Hrkuh1CJcmdknc3WWWoIUJ7vB04OBuI6qnQ0lVJZSk1e3fue366fIeKhO7P99+",
+	"r8rNbliLt6ZFu85RWm7RvTqUMmZU1L/r7/QH6MOpz5EGhPfmY9LohqxKqvJdFhKrCl9h9L/ddsUlMJbm",
+	"uVxrMlUeFTNVDm8xU2Vl6w6Cp/VBwncFtw2HZXPKSnYz+Vvoz11A6lhtwi0xFuOgcQzRBk5+cI3OGS4m",
+	"pJ0356p+oH2iGXNB7U6wFEWal2HLQm2jzYEE8guJCXGTqVHncEkax4T8FgjyhR0ia1o5bSiLAhmncZyH",
+	"grQtn1aCxnkklkei6hSi1PJaOlaVwVCQxodpc+zIOwffxqz2OpZq5O4zsJUHALNtGJnR0ZQLdoy6LYJo",
+	"WtaA2U7uoUii/xWH6xKbek/7QtBZBhVnqAtQAd1uaV45IhBAaCxkSmKrg2o697hASPfHhPrlzTIFhgui",
+	"5YxBBcxYM4fHkZUCOqi8IoFglnvnKz/DUBZco58mkKUJq/wtkOVLD2S5b868xJG/hQphjlqOoXBnYgLL",
+	"kJQJfEF7Fx3jUuEDZzcGxCgq9JipgMyouhrYQcfsxn3K7qcDz8oDMuURC0gq7P/XsmuX5FrPoU8dA6NQ",
+	"TgXhCd+/fXlCLt6/89mHkAiJmVUG7Pd2ZlNP+DUTDoxDd/wld8huEq6YHlATBtbkZgLScZFHx9Jy/hCH",
+	"NuBRCMzXp+1C5ivY71imbvl23ImT0ZSNrlyKLWSd9gVmr5G25j86GbBIGFrwVj5iPii2X8juwuRa3SXv",
+	"BSTf2OHpYgprfSLne5jBHXkCsfGtShMd3HLnl7GsZYt2mX7VqWhfRFKZy25Hmm2Hb59dvjh/9vrd4P3F",
+	"yzen54PLl2/eXYbgbjrIyicW88y6v7SEsWAX3n2qr5zHzS6k5XFuXa2yB3yJaKMon0zhR8dnfDJ92zES",
+	"ZGAnmSPxQSm1olMTXQRzshwNdcJUxVZxMyY53t+P5YjGU6nN8ZPek17LDtq1sILradkw5HooRiOOfwJv",
+	"TNjIcj8Wj7sFZ5hnZrq1CiaYl76yFOZIOc/jgFXloMdT4+MozJTNuiWvoAuJqMIqxK1CMFziy+JSl+bu",
+	"Sm/SctFEX5DuxF0ouVeqa+n2xVfSTH3CrN3VqVRmL4aMyWJFbdKm5E/fvgtIeOpYDSzKMfkKCIt0u92w",
+	"44ZSLkcGc+e6L1wR7jzLPtXspFA5HywaTNvcgzNXbkdBaVf00aMD2BfVB6HjIS9TM61Yyco6KgBKjCVB",
+	"YOQejNw35aCGV1tbqm7U9mQclG7sNEbyOp9M4L7sdEtu5vF43b4/KOaGefJybnqPJyGiLPmp0LQ/NquN",
+	"v/HOe5hywWkEhVt9f9RfIbjueAZThFSWWcWFPr1GVb38LtlpKmMO2Q9AF9VtEn3Fk4DMp3w0xWXDihHS",
+	"pzSliWUukQtEzE5SzERE1fr+ZzRBsB2HqZaliEA4pDWKuTZ8hMuTo0p3yWuZlWskb0S8yJsARF6prV5V",
+	"2C4hxZ5mQnMDgCQ5p5g7UDcfFj5RjEV2PjhC2MnA8RBqiJCeTVpVNiA0SRhVJ30h2HWWPpLlIQHdcLMI",
+	"HI+Qiqx4N7rEa7IjOWOrN1SRHKX4YPFkObipCoJKmHh4cEC+ZhINa3J9SNqOL8/5Fe9KfKIr1WQ/e2pw",
+	"fdghqYiYIuG+e2L/+jDEGx3EwaNJknHTvvBY0A80oOEICKZ3iPd5yl2+0pktUYJg7hKATLG7l6qCW+JP",
+	"l29eE6n64rtXL8lw4e7GxmN+E5CYckAi92gJ2lBLFxGZUsuQAsKs1M3dRll0CNc6ZdloH5Artiivqpt4",
+	"1bJaGnMAgRG7tn2Orkg7vHx1Obh4++avL86fvf2j5uIq7JyQo94RLtmc6+KZiNh169OHT/9/AAAA//+y",
+	"DR7CqXABAA==",
 }
 
 // GetSwagger returns the content of the embedded swagger specification file

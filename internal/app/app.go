@@ -180,6 +180,8 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 		Store: store, Blobs: blobs, Router: router, Places: jurisdiction.Default(), Log: log,
 		Calendar: hols.Calendar, Policy: workcal.DefaultPolicy(),
 		TempDir: cfg.UploadTempDir, SlotTTL: 15 * time.Minute,
+		Quotas: report.Quotas{Counters: store, UploadSlots: cfg.QuotaUploadSlots,
+			ReportsPerHour: cfg.QuotaReportsHour, ReportsPerDay: cfg.QuotaReportsDay},
 		OnRouted: func(rule catalogue.Rule) { obs.metrics.Routed(string(rule)) },
 	}
 	residents := &report.Residents{Store: store, Sensitive: func(code string) bool {

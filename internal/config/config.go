@@ -71,6 +71,9 @@ type Config struct {
 	OTLPHeaders        string        `env:"OTEL_EXPORTER_OTLP_HEADERS" default:"" secret:"true" desc:"Headers sent with every export, key1=value1,key2=value2 (an API key of a hosted collector)."`
 	OTelServiceName    string        `env:"OTEL_SERVICE_NAME" default:"" desc:"service.name of the spans; empty: qnfeedback or qndispatch."`
 	OTelSampleRatio    float64       `env:"OTEL_TRACES_SAMPLER_ARG" default:"1" desc:"Share of new traces recorded, 0 to 1 (parent-based: a caller's sampled traceparent is always followed)."`
+	QuotaUploadSlots   int           `env:"RESIDENT_UPLOAD_SLOTS" default:"12" desc:"Upload slots a resident gets per 15 minutes (a slot's lifetime); beyond, 429 with Retry-After."`
+	QuotaReportsHour   int           `env:"RESIDENT_REPORTS_PER_HOUR" default:"10" desc:"Reports a resident may send per hour (retries of one report count once); beyond, 429 with Retry-After."`
+	QuotaReportsDay    int           `env:"RESIDENT_REPORTS_PER_DAY" default:"30" desc:"Reports a resident may send per day (UTC); beyond, 429 with Retry-After."`
 }
 
 // FieldError says which variable is wrong and why.
@@ -221,6 +224,14 @@ func (c *Config) validate() []error {
 	}
 	if c.PushWorkers < 1 {
 		bad("PUSH_WORKERS", strconv.Itoa(c.PushWorkers), "must be at least 1")
+	}
+	for _, q := range []struct {
+		name  string
+		value int
+	}{{"RESIDENT_UPLOAD_SLOTS", c.QuotaUploadSlots}, {"RESIDENT_REPORTS_PER_HOUR", c.QuotaReportsHour}, {"RESIDENT_REPORTS_PER_DAY", c.QuotaReportsDay}} {
+		if q.value < 1 {
+			bad(q.name, strconv.Itoa(q.value), "must be at least 1")
+		}
 	}
 	if c.PushMaxAttempts < 1 {
 		bad("PUSH_MAX_ATTEMPTS", strconv.Itoa(c.PushMaxAttempts), "must be at least 1")

@@ -102,6 +102,7 @@ type Intake struct {
 	Inspect  media.Inspector
 	Calendar func() *workcal.Calendar // the calendar in force (administrators edit the holidays)
 	Policy   workcal.Policy
+	Quotas   Quotas // per resident: upload slots, reports per hour and per day
 	// OnRouted, when set, hears the rule of each report routed and stored (once per report, not per retry).
 	OnRouted func(rule catalogue.Rule)
 
@@ -184,6 +185,27 @@ func (in *Intake) commit(ctx context.Context, partnerID, reporterID, key string,
 	if partnerID == "" {
 		id = ReportIDFor(reporterID, key)
 	}
+	// The quotas count a resident's new reports: a slot is given back unless this submission makes the
+	// report, and a resident over a quota still gets the report a retry names.
+	var quota []taken
+	if partnerID == "" {
+		var err error
+		quota, err = in.Quotas.take(ctx, now, in.Quotas.reportWindows(auth.Principal{UserID: reporterID})...)
+		if errors.Is(err, fault.ErrRateLimited) {
+			if _, perr := in.Store.Report(ctx, id); perr == nil {
+				return in.existing(ctx, Report{ID: id, Fingerprint: fingerprint}, sources)
+			}
+		}
+		if err != nil {
+			return Report{}, false, err
+		}
+	}
+	made := false
+	defer func() {
+		if !made {
+			in.Quotas.giveBack(ctx, quota)
+		}
+	}()
 	r := Report{
 		ID: id, ReporterID: reporterID, Partner: partnerID, Category: cat.Code, Attributes: d.Attributes, Description: d.Description, Address: d.Address,
 		Location: loc, PublishConsent: d.PublishConsent, Status: Received, Cell: Cell(loc.Lat, loc.Lng),
@@ -233,6 +255,7 @@ func (in *Intake) commit(ctx context.Context, partnerID, reporterID, key string,
 	if err != nil {
 		return Report{}, false, err
 	}
+	made = true
 	if in.OnRouted != nil {
 		in.OnRouted(r.Routing.Rule)
 	}
@@ -450,6 +473,9 @@ func (in *Intake) verifyUploads(ctx context.Context, p auth.Principal, ids []str
 func (in *Intake) NewUploadSlot(ctx context.Context, p auth.Principal, contentType string, size int64) (UploadSlot, string, error) {
 	if size <= 0 || size > MaxPhotoBytes {
 		return UploadSlot{}, "", fault.Wrap(fault.ErrUnprocessable, fmt.Sprintf("a photo may have at most %d bytes", MaxPhotoBytes), media.ErrTooLarge)
+	}
+	if _, err := in.Quotas.take(ctx, in.now(), in.Quotas.uploadWindows(p, in.SlotTTL)...); err != nil {
+		return UploadSlot{}, "", err
 	}
 	id := newID()
 	s := UploadSlot{ID: id, OwnerID: p.UserID, Key: uploadsPrefix + id, ContentType: contentType, Size: size,

@@ -1,0 +1,94 @@
+package report
+
+import (
+	"context"
+	"time"
+
+	"github.com/quangninh/feedback/internal/auth"
+	"github.com/quangninh/feedback/internal/fault"
+)
+
+// Counters are fixed-window counters shared by every replica (the store's numbered claims, as the sign-in
+// limits use): Take claims one of limit slots of counter key, whose window ends at windowEnd, and returns
+// it, or 0 when all are taken; GiveBack frees a slot.
+type Counters interface {
+	Take(ctx context.Context, key string, limit int, windowEnd time.Time) (slot int, err error)
+	GiveBack(ctx context.Context, key string, slot int) error
+}
+
+// Quotas bound what one resident may ask of the service. A zero limit is no limit.
+type Quotas struct {
+	Counters       Counters
+	UploadSlots    int // upload slots granted per slot lifetime (Intake.SlotTTL): at most twice this many live at once
+	ReportsPerHour int
+	ReportsPerDay  int
+}
+
+// quotaError is a refusal over a quota; the HTTP layer sends RetryAfter as Retry-After.
+type quotaError struct {
+	error
+	after time.Duration
+}
+
+func (e *quotaError) Unwrap() error { return e.error }
+
+// RetryAfter is how long until the window that refused ends.
+func (e *quotaError) RetryAfter() time.Duration { return e.after }
+
+// taken is a slot of a counter, to give back when what it counted did not happen.
+type taken struct {
+	key  string
+	slot int
+}
+
+// take claims one slot of each window; on a refusal it gives back what it took and returns a quotaError
+// saying what, and until when. windows lists (prefix, limit, window length, what is counted).
+func (q Quotas) take(ctx context.Context, now time.Time, windows ...quotaWindow) ([]taken, error) {
+	var got []taken
+	for _, w := range windows {
+		if w.limit <= 0 || q.Counters == nil {
+			continue
+		}
+		start := now.Truncate(w.length)
+		key := w.prefix + ":" + start.Format("20060102T1504")
+		slot, err := q.Counters.Take(ctx, key, w.limit, start.Add(w.length))
+		if err == nil && slot == 0 {
+			err = &quotaError{fault.New(fault.ErrRateLimited, w.refusal), start.Add(w.length).Sub(now)}
+		}
+		if err != nil {
+			q.giveBack(ctx, got)
+			return nil, err
+		}
+		got = append(got, taken{key, slot})
+	}
+	return got, nil
+}
+
+// giveBack frees slots; best effort (an unreturned slot only lasts until its window ends).
+func (q Quotas) giveBack(ctx context.Context, slots []taken) {
+	for _, t := range slots {
+		_ = q.Counters.GiveBack(context.WithoutCancel(ctx), t.key, t.slot)
+	}
+}
+
+type quotaWindow struct {
+	prefix  string
+	limit   int
+	length  time.Duration
+	refusal string
+}
+
+func (q Quotas) uploadWindows(p auth.Principal, slotTTL time.Duration) []quotaWindow {
+	if slotTTL <= 0 {
+		slotTTL = 15 * time.Minute
+	}
+	return []quotaWindow{{"quota-uploads:" + p.UserID, q.UploadSlots, slotTTL,
+		"you hold as many upload slots as a resident may; use them in a report, or wait for them to expire"}}
+}
+
+func (q Quotas) reportWindows(p auth.Principal) []quotaWindow {
+	return []quotaWindow{
+		{"quota-reports-hour:" + p.UserID, q.ReportsPerHour, time.Hour, "you sent as many reports this hour as a resident may; try again later"},
+		{"quota-reports-day:" + p.UserID, q.ReportsPerDay, 24 * time.Hour, "you sent as many reports today as a resident may; try again tomorrow"},
+	}
+}
