@@ -177,7 +177,7 @@ func TestPushesReachReporterAndFollowersInTheirLanguage(t *testing.T) {
 	if vi[0].Notification.Body != "Phản ánh của bạn đã được thụ lý" || vi[1].Notification.Body != "Đã xử lý xong. Phản hồi của cơ quan: Đã vá ổ gà" {
 		t.Errorf("Vietnamese bodies %q", bodies(vi))
 	}
-	if en[0].Notification.Body != "Your report is accepted" || en[0].Notification.Title != "Report "+r.Code {
+	if en[0].Notification.Body != "A report you follow is accepted" || en[0].Notification.Title != "Report "+r.Code {
 		t.Errorf("English push %+v", en[0].Notification)
 	}
 	want := map[string]string{"report_id": r.ID, "code": r.Code, "status": "resolved", "event": "resolve"}
