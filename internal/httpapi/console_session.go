@@ -68,7 +68,7 @@ func (s *Server) ConsoleLogin(ctx context.Context, req api.ConsoleLoginRequestOb
 	if err := sameOrigin(ctx); err != nil {
 		return nil, err
 	}
-	t, err := s.deps.Accounts.StaffLogin(ctx, req.Body.Username, req.Body.Password)
+	t, err := s.deps.Accounts.StaffLogin(ctx, req.Body.Username, req.Body.Password, clientIP(ctx))
 	if err != nil {
 		return nil, err
 	}
