@@ -186,6 +186,7 @@ const (
 const (
 	RoleAdmin       Role = "admin"
 	RoleAgencyAdmin Role = "agency_admin"
+	RoleCallTaker   Role = "call_taker"
 	RoleDispatcher  Role = "dispatcher"
 	RoleOfficer     Role = "officer"
 	RoleResident    Role = "resident"
@@ -204,23 +205,25 @@ const (
 const (
 	StaffCreateRoleAdmin       StaffCreateRole = "admin"
 	StaffCreateRoleAgencyAdmin StaffCreateRole = "agency_admin"
+	StaffCreateRoleCallTaker   StaffCreateRole = "call_taker"
 	StaffCreateRoleDispatcher  StaffCreateRole = "dispatcher"
 	StaffCreateRoleOfficer     StaffCreateRole = "officer"
 )
 
 // Defines values for TicketActionAction.
 const (
-	Accept        TicketActionAction = "accept"
-	Comment       TicketActionAction = "comment"
-	Hide          TicketActionAction = "hide"
-	MarkComplex   TicketActionAction = "mark_complex"
-	MarkDuplicate TicketActionAction = "mark_duplicate"
-	Reject        TicketActionAction = "reject"
-	RequestInfo   TicketActionAction = "request_info"
-	Resolve       TicketActionAction = "resolve"
-	Start         TicketActionAction = "start"
-	Transfer      TicketActionAction = "transfer"
-	Unhide        TicketActionAction = "unhide"
+	TicketActionActionAccept        TicketActionAction = "accept"
+	TicketActionActionAssign        TicketActionAction = "assign"
+	TicketActionActionComment       TicketActionAction = "comment"
+	TicketActionActionHide          TicketActionAction = "hide"
+	TicketActionActionMarkComplex   TicketActionAction = "mark_complex"
+	TicketActionActionMarkDuplicate TicketActionAction = "mark_duplicate"
+	TicketActionActionReject        TicketActionAction = "reject"
+	TicketActionActionRequestInfo   TicketActionAction = "request_info"
+	TicketActionActionResolve       TicketActionAction = "resolve"
+	TicketActionActionStart         TicketActionAction = "start"
+	TicketActionActionTransfer      TicketActionAction = "transfer"
+	TicketActionActionUnhide        TicketActionAction = "unhide"
 )
 
 // Defines values for TicketActionReason.
@@ -229,6 +232,13 @@ const (
 	Duplicate        TicketActionReason = "duplicate"
 	InsufficientInfo TicketActionReason = "insufficient_info"
 	NotAProblem      TicketActionReason = "not_a_problem"
+)
+
+// Defines values for TicketBulkActionAction.
+const (
+	TicketBulkActionActionAccept   TicketBulkActionAction = "accept"
+	TicketBulkActionActionAssign   TicketBulkActionAction = "assign"
+	TicketBulkActionActionTransfer TicketBulkActionAction = "transfer"
 )
 
 // Defines values for TokenPairTokenType.
@@ -282,6 +292,12 @@ const (
 	Json GetPublicStatsParamsFormat = "json"
 )
 
+// Defines values for ListTicketsParamsAssigned.
+const (
+	Me   ListTicketsParamsAssigned = "me"
+	None ListTicketsParamsAssigned = "none"
+)
+
 // Defines values for ListTicketsParamsSort.
 const (
 	Deadline ListTicketsParamsSort = "deadline"
@@ -319,6 +335,47 @@ type AgencyInputKind string
 // AgencyList defines model for AgencyList.
 type AgencyList struct {
 	Items []Agency `json:"items"`
+}
+
+// AuditEntry defines model for AuditEntry.
+type AuditEntry struct {
+	// Action The ticket action or bulk action, when there is one.
+	Action  *string `json:"action,omitempty"`
+	ActorId string  `json:"actor_id"`
+
+	// ActorRole call_taker: files reports for residents who phone the hotline (belongs to no agency).
+	ActorRole Role `json:"actor_role"`
+
+	// ActorUsername As it was when the action was taken.
+	ActorUsername *string `json:"actor_username,omitempty"`
+
+	// Address The client's IP address (behind TRUSTED_PROXIES, from X-Forwarded-For).
+	Address string `json:"address"`
+
+	// AgencyId The actor's agency, for agency staff.
+	AgencyId *string   `json:"agency_id,omitempty"`
+	At       time.Time `json:"at"`
+	Id       string    `json:"id"`
+	Method   string    `json:"method"`
+
+	// Operation The operationId of the request, e.g. actOnTicket.
+	Operation string  `json:"operation"`
+	Path      string  `json:"path"`
+	RequestId *string `json:"request_id,omitempty"`
+
+	// Status The HTTP status answered.
+	Status int `json:"status"`
+
+	// TargetId The ID in the path (ticket, account, template ...), when there is one.
+	TargetId *string `json:"target_id,omitempty"`
+}
+
+// AuditPage defines model for AuditPage.
+type AuditPage struct {
+	Items []AuditEntry `json:"items"`
+
+	// NextCursor Pass as `cursor` for older entries; absent on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
 }
 
 // BoundaryCollection defines model for BoundaryCollection.
@@ -524,6 +581,42 @@ type HolidayYear struct {
 // HolidayYearInput defines model for HolidayYearInput.
 type HolidayYearInput struct {
 	Days []HolidayDayEntry `json:"days"`
+}
+
+// HotlineReceipt defines model for HotlineReceipt.
+type HotlineReceipt struct {
+	AgencyId  AgencyId  `json:"agency_id"`
+	Code      string    `json:"code"`
+	CreatedAt time.Time `json:"created_at"`
+	Id        ReportId  `json:"id"`
+
+	// Phone The resident's number in E.164, partly masked.
+	Phone   string           `json:"phone"`
+	Routing *RoutingDecision `json:"routing,omitempty"`
+
+	// SmsSent The SMS with the code went to the gateway; false: read the code to the caller.
+	SmsSent bool         `json:"sms_sent"`
+	Status  ReportStatus `json:"status"`
+}
+
+// HotlineReportInput defines model for HotlineReportInput.
+type HotlineReportInput struct {
+	Address  *string      `json:"address,omitempty"`
+	Category CategoryCode `json:"category"`
+
+	// Description Plain text; HTML is refused.
+	Description string        `json:"description"`
+	Language    *Language     `json:"language,omitempty"`
+	Location    LocationInput `json:"location"`
+
+	// Phone The caller's Vietnamese mobile number.
+	Phone string `json:"phone"`
+
+	// Photos Upload IDs from POST /v1/uploads; optional.
+	Photos *[]string `json:"photos,omitempty"`
+
+	// PublishConsent Did the caller agree to publication once resolved?
+	PublishConsent *bool `json:"publish_consent,omitempty"`
 }
 
 // Language defines model for Language.
@@ -848,7 +941,9 @@ type Profile struct {
 
 	// Phone Residents only, in E.164.
 	Phone *string `json:"phone,omitempty"`
-	Role  Role    `json:"role"`
+
+	// Role call_taker: files reports for residents who phone the hotline (belongs to no agency).
+	Role Role `json:"role"`
 
 	// Username Staff only.
 	Username *string `json:"username,omitempty"`
@@ -999,6 +1094,40 @@ type RefreshRequest struct {
 	RefreshToken string `json:"refresh_token"`
 }
 
+// ReplyTemplate defines model for ReplyTemplate.
+type ReplyTemplate struct {
+	AgencyId  AgencyId        `json:"agency_id"`
+	BodyEn    string          `json:"body_en"`
+	BodyVi    string          `json:"body_vi"`
+	Category  *CategoryCode   `json:"category,omitempty"`
+	Id        ReplyTemplateId `json:"id"`
+	TitleEn   string          `json:"title_en"`
+	TitleVi   string          `json:"title_vi"`
+	UpdatedAt time.Time       `json:"updated_at"`
+	Version   int             `json:"version"`
+}
+
+// ReplyTemplateId defines model for ReplyTemplateId.
+type ReplyTemplateId = string
+
+// ReplyTemplateInput defines model for ReplyTemplateInput.
+type ReplyTemplateInput struct {
+	// AgencyId Admins: the agency (required on create). Agency admins: omit, or their own.
+	AgencyId *AgencyId `json:"agency_id,omitempty"`
+	BodyEn   string    `json:"body_en"`
+	BodyVi   string    `json:"body_vi"`
+
+	// Category Omit for a template of every category.
+	Category *CategoryCode `json:"category,omitempty"`
+	TitleEn  string        `json:"title_en"`
+	TitleVi  string        `json:"title_vi"`
+}
+
+// ReplyTemplateList defines model for ReplyTemplateList.
+type ReplyTemplateList struct {
+	Items []ReplyTemplate `json:"items"`
+}
+
 // Report defines model for Report.
 type Report struct {
 	AcceptBy *time.Time   `json:"accept_by,omitempty"`
@@ -1067,7 +1196,7 @@ type ResidentAction struct {
 // ResidentActionAction defines model for ResidentAction.Action.
 type ResidentActionAction string
 
-// Role defines model for Role.
+// Role call_taker: files reports for residents who phone the hotline (belongs to no agency).
 type Role string
 
 // RoutingDecision defines model for RoutingDecision.
@@ -1125,8 +1254,10 @@ type Staff struct {
 	Disabled    bool      `json:"disabled"`
 	DisplayName *string   `json:"display_name,omitempty"`
 	Id          UserId    `json:"id"`
-	Role        Role      `json:"role"`
-	Username    string    `json:"username"`
+
+	// Role call_taker: files reports for residents who phone the hotline (belongs to no agency).
+	Role     Role   `json:"role"`
+	Username string `json:"username"`
 }
 
 // StaffCreate defines model for StaffCreate.
@@ -1163,7 +1294,10 @@ type StaffUpdate struct {
 type Ticket struct {
 	AgencyId       AgencyId `json:"agency_id"`
 	AllowedActions []string `json:"allowed_actions"`
-	Complex        bool     `json:"complex"`
+
+	// AssigneeId The staff member working it; absent while nobody is assigned (a transfer clears it).
+	AssigneeId *string `json:"assignee_id,omitempty"`
+	Complex    bool    `json:"complex"`
 
 	// DuplicateOf The original report's code, when this one was rejected as its duplicate.
 	DuplicateOf *string `json:"duplicate_of,omitempty"`
@@ -1186,6 +1320,9 @@ type TicketAction struct {
 	// AfterPhotos Upload IDs (POST /v1/uploads) of photos showing the resolution.
 	AfterPhotos *[]string `json:"after_photos,omitempty"`
 
+	// AssigneeId assign: the officer or agency admin of the handling agency to work the ticket; your own ID to take it.
+	AssigneeId *UserId `json:"assignee_id,omitempty"`
+
 	// DuplicateOf The original report's code (reject as duplicate, mark_duplicate).
 	DuplicateOf *string `json:"duplicate_of,omitempty"`
 
@@ -1206,6 +1343,42 @@ type TicketActionAction string
 // TicketActionReason reject
 type TicketActionReason string
 
+// TicketBulkAction defines model for TicketBulkAction.
+type TicketBulkAction struct {
+	Action TicketBulkActionAction `json:"action"`
+
+	// AssigneeId assign: who works the tickets.
+	AssigneeId *UserId `json:"assignee_id,omitempty"`
+
+	// Note transfer: the reason (required); accept, assign: optional.
+	Note     *string         `json:"note,omitempty"`
+	Tickets  []TicketVersion `json:"tickets"`
+	ToAgency *AgencyId       `json:"to_agency,omitempty"`
+}
+
+// TicketBulkActionAction defines model for TicketBulkAction.Action.
+type TicketBulkActionAction string
+
+// TicketBulkItemResult defines model for TicketBulkItemResult.
+type TicketBulkItemResult struct {
+	Id ReportId `json:"id"`
+	Ok bool     `json:"ok"`
+
+	// Problem An RFC 9457 problem document.
+	Problem *Problem      `json:"problem,omitempty"`
+	Status  *ReportStatus `json:"status,omitempty"`
+
+	// Version Succeeded: the ticket's new version.
+	Version *int `json:"version,omitempty"`
+}
+
+// TicketBulkResult defines model for TicketBulkResult.
+type TicketBulkResult struct {
+	Failed    int                    `json:"failed"`
+	Results   []TicketBulkItemResult `json:"results"`
+	Succeeded int                    `json:"succeeded"`
+}
+
 // TicketPage defines model for TicketPage.
 type TicketPage struct {
 	// Counts Tickets per status in the whole queue.
@@ -1219,7 +1392,10 @@ type TicketSummary struct {
 	AcceptBy *time.Time `json:"accept_by,omitempty"`
 
 	// AgencyId The agency handling it (dispatchers see every agency's).
-	AgencyId    *string      `json:"agency_id,omitempty"`
+	AgencyId *string `json:"agency_id,omitempty"`
+
+	// AssigneeId The staff member working it; absent while nobody is assigned.
+	AssigneeId  *string      `json:"assignee_id,omitempty"`
 	Category    CategoryCode `json:"category"`
 	Code        string       `json:"code"`
 	CommuneCode *string      `json:"commune_code,omitempty"`
@@ -1230,6 +1406,17 @@ type TicketSummary struct {
 	ResolveBy   *time.Time   `json:"resolve_by,omitempty"`
 	Status      ReportStatus `json:"status"`
 	Urgent      bool         `json:"urgent"`
+
+	// Version The ticket's version (its ETag's number), for If-Match and bulk actions.
+	Version *int `json:"version,omitempty"`
+}
+
+// TicketVersion defines model for TicketVersion.
+type TicketVersion struct {
+	Id ReportId `json:"id"`
+
+	// Version The ticket's version as the caller last saw it.
+	Version int `json:"version"`
 }
 
 // TimelineEntry defines model for TimelineEntry.
@@ -1373,6 +1560,20 @@ type GetOpen311ServiceDefinitionParams struct {
 	JurisdictionId *Open311Jurisdiction `form:"jurisdiction_id,omitempty" json:"jurisdiction_id,omitempty"`
 }
 
+// ListAuditEntriesParams defines parameters for ListAuditEntries.
+type ListAuditEntriesParams struct {
+	ActorId  *UserId   `form:"actor_id,omitempty" json:"actor_id,omitempty"`
+	AgencyId *AgencyId `form:"agency_id,omitempty" json:"agency_id,omitempty"`
+
+	// From Entries at or after this instant.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Entries before this instant.
+	To     *time.Time `form:"to,omitempty" json:"to,omitempty"`
+	Limit  *int       `form:"limit,omitempty" json:"limit,omitempty"`
+	Cursor *string    `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // PutHolidaysParams defines parameters for PutHolidays.
 type PutHolidaysParams struct {
 	IfMatch string `json:"If-Match"`
@@ -1417,6 +1618,12 @@ type RefreshConsoleSessionParams struct {
 // RefreshConsoleSessionParamsXQNConsole defines parameters for RefreshConsoleSession.
 type RefreshConsoleSessionParamsXQNConsole string
 
+// CreateHotlineReportParams defines parameters for CreateHotlineReport.
+type CreateHotlineReportParams struct {
+	// IdempotencyKey A key the console generates once per call's report and repeats on every retry.
+	IdempotencyKey string `json:"Idempotency-Key"`
+}
+
 // GetPublicMapParams defines parameters for GetPublicMap.
 type GetPublicMapParams struct {
 	// Bbox minLng,minLat,maxLng,maxLat (WGS84).
@@ -1447,6 +1654,17 @@ type GetPublicStatsParamsBy string
 
 // GetPublicStatsParamsFormat defines parameters for GetPublicStats.
 type GetPublicStatsParamsFormat string
+
+// ListReplyTemplatesParams defines parameters for ListReplyTemplates.
+type ListReplyTemplatesParams struct {
+	AgencyId *AgencyId     `form:"agency_id,omitempty" json:"agency_id,omitempty"`
+	Category *CategoryCode `form:"category,omitempty" json:"category,omitempty"`
+}
+
+// UpdateReplyTemplateParams defines parameters for UpdateReplyTemplate.
+type UpdateReplyTemplateParams struct {
+	IfMatch string `json:"If-Match"`
+}
 
 // ListMyReportsParams defines parameters for ListMyReports.
 type ListMyReportsParams struct {
@@ -1490,15 +1708,21 @@ type PreviewRoutingParams struct {
 
 // ListTicketsParams defines parameters for ListTickets.
 type ListTicketsParams struct {
-	Status         *ReportStatus          `form:"status,omitempty" json:"status,omitempty"`
-	Category       *CategoryCode          `form:"category,omitempty" json:"category,omitempty"`
-	Commune        *string                `form:"commune,omitempty" json:"commune,omitempty"`
-	Overdue        *bool                  `form:"overdue,omitempty" json:"overdue,omitempty"`
-	DeadlineBefore *time.Time             `form:"deadline_before,omitempty" json:"deadline_before,omitempty"`
-	Sort           *ListTicketsParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
-	Limit          *int                   `form:"limit,omitempty" json:"limit,omitempty"`
-	Cursor         *string                `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Status         *ReportStatus `form:"status,omitempty" json:"status,omitempty"`
+	Category       *CategoryCode `form:"category,omitempty" json:"category,omitempty"`
+	Commune        *string       `form:"commune,omitempty" json:"commune,omitempty"`
+	Overdue        *bool         `form:"overdue,omitempty" json:"overdue,omitempty"`
+	DeadlineBefore *time.Time    `form:"deadline_before,omitempty" json:"deadline_before,omitempty"`
+
+	// Assigned `me`: the tickets assigned to the caller ("my tickets"); `none`: those assigned to nobody.
+	Assigned *ListTicketsParamsAssigned `form:"assigned,omitempty" json:"assigned,omitempty"`
+	Sort     *ListTicketsParamsSort     `form:"sort,omitempty" json:"sort,omitempty"`
+	Limit    *int                       `form:"limit,omitempty" json:"limit,omitempty"`
+	Cursor   *string                    `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
+
+// ListTicketsParamsAssigned defines parameters for ListTickets.
+type ListTicketsParamsAssigned string
 
 // ListTicketsParamsSort defines parameters for ListTickets.
 type ListTicketsParamsSort string
@@ -1547,6 +1771,9 @@ type VerifyOtpJSONRequestBody = OtpVerify
 // RefreshTokensJSONRequestBody defines body for RefreshTokens for application/json ContentType.
 type RefreshTokensJSONRequestBody = RefreshRequest
 
+// CreateHotlineReportJSONRequestBody defines body for CreateHotlineReport for application/json ContentType.
+type CreateHotlineReportJSONRequestBody = HotlineReportInput
+
 // UpdateMeJSONRequestBody defines body for UpdateMe for application/json ContentType.
 type UpdateMeJSONRequestBody = ProfileUpdate
 
@@ -1555,6 +1782,12 @@ type PutMyDeviceJSONRequestBody = PushDeviceInput
 
 // ChangePasswordJSONRequestBody defines body for ChangePassword for application/json ContentType.
 type ChangePasswordJSONRequestBody = PasswordChange
+
+// CreateReplyTemplateJSONRequestBody defines body for CreateReplyTemplate for application/json ContentType.
+type CreateReplyTemplateJSONRequestBody = ReplyTemplateInput
+
+// UpdateReplyTemplateJSONRequestBody defines body for UpdateReplyTemplate for application/json ContentType.
+type UpdateReplyTemplateJSONRequestBody = ReplyTemplateInput
 
 // CreateReportJSONRequestBody defines body for CreateReport for application/json ContentType.
 type CreateReportJSONRequestBody = ReportInput
@@ -1570,6 +1803,9 @@ type CreateStaffJSONRequestBody = StaffCreate
 
 // UpdateStaffJSONRequestBody defines body for UpdateStaff for application/json ContentType.
 type UpdateStaffJSONRequestBody = StaffUpdate
+
+// BulkActOnTicketsJSONRequestBody defines body for BulkActOnTickets for application/json ContentType.
+type BulkActOnTicketsJSONRequestBody = TicketBulkAction
 
 // ActOnTicketJSONRequestBody defines body for ActOnTicket for application/json ContentType.
 type ActOnTicketJSONRequestBody = TicketAction
@@ -1978,6 +2214,9 @@ type ClientInterface interface {
 
 	PutAgency(ctx context.Context, id AgencyId, body PutAgencyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListAuditEntries request
+	ListAuditEntries(ctx context.Context, params *ListAuditEntriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// PutCategoryWithBody request with any body
 	PutCategoryWithBody(ctx context.Context, code CategoryCode, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -2072,6 +2311,11 @@ type ClientInterface interface {
 	// GetCategory request
 	GetCategory(ctx context.Context, code CategoryCode, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// CreateHotlineReportWithBody request with any body
+	CreateHotlineReportWithBody(ctx context.Context, params *CreateHotlineReportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	CreateHotlineReport(ctx context.Context, params *CreateHotlineReportParams, body CreateHotlineReportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// DeleteMe request
 	DeleteMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -2110,6 +2354,25 @@ type ClientInterface interface {
 
 	// GetPublicStats request
 	GetPublicStats(ctx context.Context, params *GetPublicStatsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListReplyTemplates request
+	ListReplyTemplates(ctx context.Context, params *ListReplyTemplatesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateReplyTemplateWithBody request with any body
+	CreateReplyTemplateWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	CreateReplyTemplate(ctx context.Context, body CreateReplyTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteReplyTemplate request
+	DeleteReplyTemplate(ctx context.Context, id ReplyTemplateId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetReplyTemplate request
+	GetReplyTemplate(ctx context.Context, id ReplyTemplateId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateReplyTemplateWithBody request with any body
+	UpdateReplyTemplateWithBody(ctx context.Context, id ReplyTemplateId, params *UpdateReplyTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	UpdateReplyTemplate(ctx context.Context, id ReplyTemplateId, params *UpdateReplyTemplateParams, body UpdateReplyTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListMyReports request
 	ListMyReports(ctx context.Context, params *ListMyReportsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2157,6 +2420,11 @@ type ClientInterface interface {
 
 	// ListTickets request
 	ListTickets(ctx context.Context, params *ListTicketsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// BulkActOnTicketsWithBody request with any body
+	BulkActOnTicketsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	BulkActOnTickets(ctx context.Context, body BulkActOnTicketsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetTicket request
 	GetTicket(ctx context.Context, id ReportId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2318,6 +2586,18 @@ func (c *Client) PutAgencyWithBody(ctx context.Context, id AgencyId, contentType
 
 func (c *Client) PutAgency(ctx context.Context, id AgencyId, body PutAgencyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutAgencyRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) ListAuditEntries(ctx context.Context, params *ListAuditEntriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAuditEntriesRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2748,6 +3028,30 @@ func (c *Client) GetCategory(ctx context.Context, code CategoryCode, reqEditors 
 	return c.Client.Do(req)
 }
 
+func (c *Client) CreateHotlineReportWithBody(ctx context.Context, params *CreateHotlineReportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateHotlineReportRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) CreateHotlineReport(ctx context.Context, params *CreateHotlineReportParams, body CreateHotlineReportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateHotlineReportRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 func (c *Client) DeleteMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteMeRequest(c.Server)
 	if err != nil {
@@ -2906,6 +3210,90 @@ func (c *Client) GetPublicReport(ctx context.Context, code string, reqEditors ..
 
 func (c *Client) GetPublicStats(ctx context.Context, params *GetPublicStatsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetPublicStatsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) ListReplyTemplates(ctx context.Context, params *ListReplyTemplatesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListReplyTemplatesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) CreateReplyTemplateWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateReplyTemplateRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) CreateReplyTemplate(ctx context.Context, body CreateReplyTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateReplyTemplateRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) DeleteReplyTemplate(ctx context.Context, id ReplyTemplateId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteReplyTemplateRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) GetReplyTemplate(ctx context.Context, id ReplyTemplateId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetReplyTemplateRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) UpdateReplyTemplateWithBody(ctx context.Context, id ReplyTemplateId, params *UpdateReplyTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateReplyTemplateRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) UpdateReplyTemplate(ctx context.Context, id ReplyTemplateId, params *UpdateReplyTemplateParams, body UpdateReplyTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateReplyTemplateRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3110,6 +3498,30 @@ func (c *Client) UpdateStaff(ctx context.Context, id UserId, body UpdateStaffJSO
 
 func (c *Client) ListTickets(ctx context.Context, params *ListTicketsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListTicketsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) BulkActOnTicketsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBulkActOnTicketsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) BulkActOnTickets(ctx context.Context, body BulkActOnTicketsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBulkActOnTicketsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3784,6 +4196,135 @@ func NewPutAgencyRequestWithBody(server string, id AgencyId, contentType string,
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListAuditEntriesRequest generates requests for ListAuditEntries
+func NewListAuditEntriesRequest(server string, params *ListAuditEntriesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/audit")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		queryValues := queryURL.Query()
+
+		if params.ActorId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "actor_id", runtime.ParamLocationQuery, *params.ActorId); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.AgencyId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "agency_id", runtime.ParamLocationQuery, *params.AgencyId); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "from", runtime.ParamLocationQuery, *params.From); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "to", runtime.ParamLocationQuery, *params.To); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "limit", runtime.ParamLocationQuery, *params.Limit); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "cursor", runtime.ParamLocationQuery, *params.Cursor); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		queryURL.RawQuery = queryValues.Encode()
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -4789,6 +5330,59 @@ func NewGetCategoryRequest(server string, code CategoryCode) (*http.Request, err
 	return req, nil
 }
 
+// NewCreateHotlineReportRequest calls the generic CreateHotlineReport builder with application/json body
+func NewCreateHotlineReportRequest(server string, params *CreateHotlineReportParams, body CreateHotlineReportJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateHotlineReportRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateHotlineReportRequestWithBody generates requests for CreateHotlineReport with any type of body
+func NewCreateHotlineReportRequestWithBody(server string, params *CreateHotlineReportParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/hotline/reports")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("POST", queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithLocation("simple", false, "Idempotency-Key", runtime.ParamLocationHeader, params.IdempotencyKey)
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("Idempotency-Key", headerParam0)
+
+	}
+
+	return req, nil
+}
+
 // NewDeleteMeRequest generates requests for DeleteMe
 func NewDeleteMeRequest(server string) (*http.Request, error) {
 	var err error
@@ -5324,6 +5918,239 @@ func NewGetPublicStatsRequest(server string, params *GetPublicStatsParams) (*htt
 	req, err := http.NewRequest("GET", queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListReplyTemplatesRequest generates requests for ListReplyTemplates
+func NewListReplyTemplatesRequest(server string, params *ListReplyTemplatesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reply-templates")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		queryValues := queryURL.Query()
+
+		if params.AgencyId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "agency_id", runtime.ParamLocationQuery, *params.AgencyId); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.Category != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "category", runtime.ParamLocationQuery, *params.Category); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		queryURL.RawQuery = queryValues.Encode()
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateReplyTemplateRequest calls the generic CreateReplyTemplate builder with application/json body
+func NewCreateReplyTemplateRequest(server string, body CreateReplyTemplateJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateReplyTemplateRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateReplyTemplateRequestWithBody generates requests for CreateReplyTemplate with any type of body
+func NewCreateReplyTemplateRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reply-templates")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("POST", queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteReplyTemplateRequest generates requests for DeleteReplyTemplate
+func NewDeleteReplyTemplateRequest(server string, id ReplyTemplateId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "id", runtime.ParamLocationPath, id)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reply-templates/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("DELETE", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetReplyTemplateRequest generates requests for GetReplyTemplate
+func NewGetReplyTemplateRequest(server string, id ReplyTemplateId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "id", runtime.ParamLocationPath, id)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reply-templates/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateReplyTemplateRequest calls the generic UpdateReplyTemplate builder with application/json body
+func NewUpdateReplyTemplateRequest(server string, id ReplyTemplateId, params *UpdateReplyTemplateParams, body UpdateReplyTemplateJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateReplyTemplateRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewUpdateReplyTemplateRequestWithBody generates requests for UpdateReplyTemplate with any type of body
+func NewUpdateReplyTemplateRequestWithBody(server string, id ReplyTemplateId, params *UpdateReplyTemplateParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "id", runtime.ParamLocationPath, id)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reply-templates/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("PUT", queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithLocation("simple", false, "If-Match", runtime.ParamLocationHeader, params.IfMatch)
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
 	}
 
 	return req, nil
@@ -6013,6 +6840,22 @@ func NewListTicketsRequest(server string, params *ListTicketsParams) (*http.Requ
 
 		}
 
+		if params.Assigned != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "assigned", runtime.ParamLocationQuery, *params.Assigned); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
 		if params.Sort != nil {
 
 			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "sort", runtime.ParamLocationQuery, *params.Sort); err != nil {
@@ -6068,6 +6911,46 @@ func NewListTicketsRequest(server string, params *ListTicketsParams) (*http.Requ
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewBulkActOnTicketsRequest calls the generic BulkActOnTickets builder with application/json body
+func NewBulkActOnTicketsRequest(server string, body BulkActOnTicketsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewBulkActOnTicketsRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewBulkActOnTicketsRequestWithBody generates requests for BulkActOnTickets with any type of body
+func NewBulkActOnTicketsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tickets/bulk-actions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("POST", queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -6286,6 +7169,9 @@ type ClientWithResponsesInterface interface {
 
 	PutAgencyWithResponse(ctx context.Context, id AgencyId, body PutAgencyJSONRequestBody, reqEditors ...RequestEditorFn) (*PutAgencyResponse, error)
 
+	// ListAuditEntriesWithResponse request
+	ListAuditEntriesWithResponse(ctx context.Context, params *ListAuditEntriesParams, reqEditors ...RequestEditorFn) (*ListAuditEntriesResponse, error)
+
 	// PutCategoryWithBodyWithResponse request with any body
 	PutCategoryWithBodyWithResponse(ctx context.Context, code CategoryCode, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutCategoryResponse, error)
 
@@ -6380,6 +7266,11 @@ type ClientWithResponsesInterface interface {
 	// GetCategoryWithResponse request
 	GetCategoryWithResponse(ctx context.Context, code CategoryCode, reqEditors ...RequestEditorFn) (*GetCategoryResponse, error)
 
+	// CreateHotlineReportWithBodyWithResponse request with any body
+	CreateHotlineReportWithBodyWithResponse(ctx context.Context, params *CreateHotlineReportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateHotlineReportResponse, error)
+
+	CreateHotlineReportWithResponse(ctx context.Context, params *CreateHotlineReportParams, body CreateHotlineReportJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateHotlineReportResponse, error)
+
 	// DeleteMeWithResponse request
 	DeleteMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*DeleteMeResponse, error)
 
@@ -6418,6 +7309,25 @@ type ClientWithResponsesInterface interface {
 
 	// GetPublicStatsWithResponse request
 	GetPublicStatsWithResponse(ctx context.Context, params *GetPublicStatsParams, reqEditors ...RequestEditorFn) (*GetPublicStatsResponse, error)
+
+	// ListReplyTemplatesWithResponse request
+	ListReplyTemplatesWithResponse(ctx context.Context, params *ListReplyTemplatesParams, reqEditors ...RequestEditorFn) (*ListReplyTemplatesResponse, error)
+
+	// CreateReplyTemplateWithBodyWithResponse request with any body
+	CreateReplyTemplateWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateReplyTemplateResponse, error)
+
+	CreateReplyTemplateWithResponse(ctx context.Context, body CreateReplyTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateReplyTemplateResponse, error)
+
+	// DeleteReplyTemplateWithResponse request
+	DeleteReplyTemplateWithResponse(ctx context.Context, id ReplyTemplateId, reqEditors ...RequestEditorFn) (*DeleteReplyTemplateResponse, error)
+
+	// GetReplyTemplateWithResponse request
+	GetReplyTemplateWithResponse(ctx context.Context, id ReplyTemplateId, reqEditors ...RequestEditorFn) (*GetReplyTemplateResponse, error)
+
+	// UpdateReplyTemplateWithBodyWithResponse request with any body
+	UpdateReplyTemplateWithBodyWithResponse(ctx context.Context, id ReplyTemplateId, params *UpdateReplyTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateReplyTemplateResponse, error)
+
+	UpdateReplyTemplateWithResponse(ctx context.Context, id ReplyTemplateId, params *UpdateReplyTemplateParams, body UpdateReplyTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateReplyTemplateResponse, error)
 
 	// ListMyReportsWithResponse request
 	ListMyReportsWithResponse(ctx context.Context, params *ListMyReportsParams, reqEditors ...RequestEditorFn) (*ListMyReportsResponse, error)
@@ -6465,6 +7375,11 @@ type ClientWithResponsesInterface interface {
 
 	// ListTicketsWithResponse request
 	ListTicketsWithResponse(ctx context.Context, params *ListTicketsParams, reqEditors ...RequestEditorFn) (*ListTicketsResponse, error)
+
+	// BulkActOnTicketsWithBodyWithResponse request with any body
+	BulkActOnTicketsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BulkActOnTicketsResponse, error)
+
+	BulkActOnTicketsWithResponse(ctx context.Context, body BulkActOnTicketsJSONRequestBody, reqEditors ...RequestEditorFn) (*BulkActOnTicketsResponse, error)
 
 	// GetTicketWithResponse request
 	GetTicketWithResponse(ctx context.Context, id ReportId, reqEditors ...RequestEditorFn) (*GetTicketResponse, error)
@@ -6745,6 +7660,33 @@ func (r PutAgencyResponse) Status() string {
 
 // StatusCode returns HTTPResponse.StatusCode
 func (r PutAgencyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type ListAuditEntriesResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *AuditPage
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAuditEntriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAuditEntriesResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -7375,6 +8317,35 @@ func (r GetCategoryResponse) StatusCode() int {
 	return 0
 }
 
+type CreateHotlineReportResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *HotlineReceipt
+	JSON201                       *HotlineReceipt
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON422     *Unprocessable
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateHotlineReportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateHotlineReportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
 type DeleteMeResponse struct {
 	Body                          []byte
 	HTTPResponse                  *http.Response
@@ -7644,6 +8615,142 @@ func (r GetPublicStatsResponse) Status() string {
 
 // StatusCode returns HTTPResponse.StatusCode
 func (r GetPublicStatsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type ListReplyTemplatesResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *ReplyTemplateList
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r ListReplyTemplatesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListReplyTemplatesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type CreateReplyTemplateResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON201                       *ReplyTemplate
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateReplyTemplateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateReplyTemplateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type DeleteReplyTemplateResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON404     *NotFound
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteReplyTemplateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteReplyTemplateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type GetReplyTemplateResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *ReplyTemplate
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON404     *NotFound
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r GetReplyTemplateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetReplyTemplateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type UpdateReplyTemplateResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *ReplyTemplate
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON404     *NotFound
+	ApplicationproblemJSON412     *Error
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateReplyTemplateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateReplyTemplateResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -8004,6 +9111,33 @@ func (r ListTicketsResponse) StatusCode() int {
 	return 0
 }
 
+type BulkActOnTicketsResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *TicketBulkResult
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r BulkActOnTicketsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r BulkActOnTicketsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
 type GetTicketResponse struct {
 	Body                          []byte
 	HTTPResponse                  *http.Response
@@ -8203,6 +9337,15 @@ func (c *ClientWithResponses) PutAgencyWithResponse(ctx context.Context, id Agen
 		return nil, err
 	}
 	return ParsePutAgencyResponse(rsp)
+}
+
+// ListAuditEntriesWithResponse request returning *ListAuditEntriesResponse
+func (c *ClientWithResponses) ListAuditEntriesWithResponse(ctx context.Context, params *ListAuditEntriesParams, reqEditors ...RequestEditorFn) (*ListAuditEntriesResponse, error) {
+	rsp, err := c.ListAuditEntries(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAuditEntriesResponse(rsp)
 }
 
 // PutCategoryWithBodyWithResponse request with arbitrary body returning *PutCategoryResponse
@@ -8509,6 +9652,23 @@ func (c *ClientWithResponses) GetCategoryWithResponse(ctx context.Context, code 
 	return ParseGetCategoryResponse(rsp)
 }
 
+// CreateHotlineReportWithBodyWithResponse request with arbitrary body returning *CreateHotlineReportResponse
+func (c *ClientWithResponses) CreateHotlineReportWithBodyWithResponse(ctx context.Context, params *CreateHotlineReportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateHotlineReportResponse, error) {
+	rsp, err := c.CreateHotlineReportWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateHotlineReportResponse(rsp)
+}
+
+func (c *ClientWithResponses) CreateHotlineReportWithResponse(ctx context.Context, params *CreateHotlineReportParams, body CreateHotlineReportJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateHotlineReportResponse, error) {
+	rsp, err := c.CreateHotlineReport(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateHotlineReportResponse(rsp)
+}
+
 // DeleteMeWithResponse request returning *DeleteMeResponse
 func (c *ClientWithResponses) DeleteMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*DeleteMeResponse, error) {
 	rsp, err := c.DeleteMe(ctx, reqEditors...)
@@ -8630,6 +9790,67 @@ func (c *ClientWithResponses) GetPublicStatsWithResponse(ctx context.Context, pa
 		return nil, err
 	}
 	return ParseGetPublicStatsResponse(rsp)
+}
+
+// ListReplyTemplatesWithResponse request returning *ListReplyTemplatesResponse
+func (c *ClientWithResponses) ListReplyTemplatesWithResponse(ctx context.Context, params *ListReplyTemplatesParams, reqEditors ...RequestEditorFn) (*ListReplyTemplatesResponse, error) {
+	rsp, err := c.ListReplyTemplates(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListReplyTemplatesResponse(rsp)
+}
+
+// CreateReplyTemplateWithBodyWithResponse request with arbitrary body returning *CreateReplyTemplateResponse
+func (c *ClientWithResponses) CreateReplyTemplateWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateReplyTemplateResponse, error) {
+	rsp, err := c.CreateReplyTemplateWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateReplyTemplateResponse(rsp)
+}
+
+func (c *ClientWithResponses) CreateReplyTemplateWithResponse(ctx context.Context, body CreateReplyTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateReplyTemplateResponse, error) {
+	rsp, err := c.CreateReplyTemplate(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateReplyTemplateResponse(rsp)
+}
+
+// DeleteReplyTemplateWithResponse request returning *DeleteReplyTemplateResponse
+func (c *ClientWithResponses) DeleteReplyTemplateWithResponse(ctx context.Context, id ReplyTemplateId, reqEditors ...RequestEditorFn) (*DeleteReplyTemplateResponse, error) {
+	rsp, err := c.DeleteReplyTemplate(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteReplyTemplateResponse(rsp)
+}
+
+// GetReplyTemplateWithResponse request returning *GetReplyTemplateResponse
+func (c *ClientWithResponses) GetReplyTemplateWithResponse(ctx context.Context, id ReplyTemplateId, reqEditors ...RequestEditorFn) (*GetReplyTemplateResponse, error) {
+	rsp, err := c.GetReplyTemplate(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetReplyTemplateResponse(rsp)
+}
+
+// UpdateReplyTemplateWithBodyWithResponse request with arbitrary body returning *UpdateReplyTemplateResponse
+func (c *ClientWithResponses) UpdateReplyTemplateWithBodyWithResponse(ctx context.Context, id ReplyTemplateId, params *UpdateReplyTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateReplyTemplateResponse, error) {
+	rsp, err := c.UpdateReplyTemplateWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateReplyTemplateResponse(rsp)
+}
+
+func (c *ClientWithResponses) UpdateReplyTemplateWithResponse(ctx context.Context, id ReplyTemplateId, params *UpdateReplyTemplateParams, body UpdateReplyTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateReplyTemplateResponse, error) {
+	rsp, err := c.UpdateReplyTemplate(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateReplyTemplateResponse(rsp)
 }
 
 // ListMyReportsWithResponse request returning *ListMyReportsResponse
@@ -8779,6 +10000,23 @@ func (c *ClientWithResponses) ListTicketsWithResponse(ctx context.Context, param
 		return nil, err
 	}
 	return ParseListTicketsResponse(rsp)
+}
+
+// BulkActOnTicketsWithBodyWithResponse request with arbitrary body returning *BulkActOnTicketsResponse
+func (c *ClientWithResponses) BulkActOnTicketsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BulkActOnTicketsResponse, error) {
+	rsp, err := c.BulkActOnTicketsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBulkActOnTicketsResponse(rsp)
+}
+
+func (c *ClientWithResponses) BulkActOnTicketsWithResponse(ctx context.Context, body BulkActOnTicketsJSONRequestBody, reqEditors ...RequestEditorFn) (*BulkActOnTicketsResponse, error) {
+	rsp, err := c.BulkActOnTickets(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBulkActOnTicketsResponse(rsp)
 }
 
 // GetTicketWithResponse request returning *GetTicketResponse
@@ -9300,6 +10538,67 @@ func ParsePutAgencyResponse(rsp *http.Response) (*PutAgencyResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListAuditEntriesResponse parses an HTTP response from a ListAuditEntriesWithResponse call
+func ParseListAuditEntriesResponse(rsp *http.Response) (*ListAuditEntriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAuditEntriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AuditPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
@@ -10609,6 +11908,81 @@ func ParseGetCategoryResponse(rsp *http.Response) (*GetCategoryResponse, error) 
 	return response, nil
 }
 
+// ParseCreateHotlineReportResponse parses an HTTP response from a CreateHotlineReportWithResponse call
+func ParseCreateHotlineReportResponse(rsp *http.Response) (*CreateHotlineReportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateHotlineReportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest HotlineReceipt
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest HotlineReceipt
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseDeleteMeResponse parses an HTTP response from a DeleteMeWithResponse call
 func ParseDeleteMeResponse(rsp *http.Response) (*DeleteMeResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -11123,6 +12497,318 @@ func ParseGetPublicStatsResponse(rsp *http.Response) (*GetPublicStatsResponse, e
 
 	case rsp.StatusCode == 200:
 		// Content-type (text/csv) unsupported
+
+	}
+
+	return response, nil
+}
+
+// ParseListReplyTemplatesResponse parses an HTTP response from a ListReplyTemplatesWithResponse call
+func ParseListReplyTemplatesResponse(rsp *http.Response) (*ListReplyTemplatesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListReplyTemplatesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ReplyTemplateList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateReplyTemplateResponse parses an HTTP response from a CreateReplyTemplateWithResponse call
+func ParseCreateReplyTemplateResponse(rsp *http.Response) (*CreateReplyTemplateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateReplyTemplateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ReplyTemplate
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteReplyTemplateResponse parses an HTTP response from a DeleteReplyTemplateWithResponse call
+func ParseDeleteReplyTemplateResponse(rsp *http.Response) (*DeleteReplyTemplateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteReplyTemplateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetReplyTemplateResponse parses an HTTP response from a GetReplyTemplateWithResponse call
+func ParseGetReplyTemplateResponse(rsp *http.Response) (*GetReplyTemplateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetReplyTemplateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ReplyTemplate
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateReplyTemplateResponse parses an HTTP response from a UpdateReplyTemplateWithResponse call
+func ParseUpdateReplyTemplateResponse(rsp *http.Response) (*UpdateReplyTemplateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateReplyTemplateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ReplyTemplate
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
 
 	}
 
@@ -11943,6 +13629,67 @@ func ParseListTicketsResponse(rsp *http.Response) (*ListTicketsResponse, error) 
 	return response, nil
 }
 
+// ParseBulkActOnTicketsResponse parses an HTTP response from a BulkActOnTicketsWithResponse call
+func ParseBulkActOnTicketsResponse(rsp *http.Response) (*BulkActOnTicketsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &BulkActOnTicketsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TicketBulkResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetTicketResponse parses an HTTP response from a GetTicketWithResponse call
 func ParseGetTicketResponse(rsp *http.Response) (*GetTicketResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -12196,6 +13943,9 @@ type ServerInterface interface {
 	// Create or replace an agency (applies at once, on every replica within seconds).
 	// (PUT /v1/admin/agencies/{id})
 	PutAgency(c *gin.Context, id AgencyId)
+	// The audit trail: every staff action (who, when, what, from which address), newest first.
+	// (GET /v1/admin/audit)
+	ListAuditEntries(c *gin.Context, params ListAuditEntriesParams)
 	// Create or replace a category.
 	// (PUT /v1/admin/categories/{code})
 	PutCategory(c *gin.Context, code CategoryCode)
@@ -12268,6 +14018,9 @@ type ServerInterface interface {
 	// One category.
 	// (GET /v1/categories/{code})
 	GetCategory(c *gin.Context, code CategoryCode)
+	// A call-taker files a report for a resident who phoned the hotline.
+	// (POST /v1/hotline/reports)
+	CreateHotlineReport(c *gin.Context, params CreateHotlineReportParams)
 	// Delete the resident's account.
 	// (DELETE /v1/me)
 	DeleteMe(c *gin.Context)
@@ -12301,6 +14054,21 @@ type ServerInterface interface {
 	// Received, resolved, share on time, median working hours to resolve and average rating.
 	// (GET /v1/public/stats)
 	GetPublicStats(c *gin.Context, params GetPublicStatsParams)
+	// An agency's reply templates, to insert into a reply (officers: their own agency's).
+	// (GET /v1/reply-templates)
+	ListReplyTemplates(c *gin.Context, params ListReplyTemplatesParams)
+	// Add a reply template. Agency admins add to their own agency; admins to any (`agency_id`).
+	// (POST /v1/reply-templates)
+	CreateReplyTemplate(c *gin.Context)
+	// Remove a reply template.
+	// (DELETE /v1/reply-templates/{id})
+	DeleteReplyTemplate(c *gin.Context, id ReplyTemplateId)
+	// One reply template.
+	// (GET /v1/reply-templates/{id})
+	GetReplyTemplate(c *gin.Context, id ReplyTemplateId)
+	// Replace a reply template's category, titles and texts (its agency stays).
+	// (PUT /v1/reply-templates/{id})
+	UpdateReplyTemplate(c *gin.Context, id ReplyTemplateId, params UpdateReplyTemplateParams)
 	// The resident's own reports, newest first.
 	// (GET /v1/reports)
 	ListMyReports(c *gin.Context, params ListMyReportsParams)
@@ -12340,10 +14108,13 @@ type ServerInterface interface {
 	// The tickets the caller's agency is handling (dispatchers and admins see every agency).
 	// (GET /v1/tickets)
 	ListTickets(c *gin.Context, params ListTicketsParams)
+	// Accept, assign or transfer a selection of tickets at once, each still guarded by its version.
+	// (POST /v1/tickets/bulk-actions)
+	BulkActOnTickets(c *gin.Context)
 	// One ticket with its full timeline (internal comments included), deadlines and allowed actions.
 	// (GET /v1/tickets/{id})
 	GetTicket(c *gin.Context, id ReportId)
-	// Work a ticket: accept, start, request_info, resolve, reject, transfer, mark_complex, mark_duplicate, comment, hide, unhide.
+	// Work a ticket: accept, assign, start, request_info, resolve, reject, transfer, mark_complex, mark_duplicate, comment, hide, unhide.
 	// (POST /v1/tickets/{id}/actions)
 	ActOnTicket(c *gin.Context, id ReportId, params ActOnTicketParams)
 	// Ask for a slot to upload one photo straight to object storage (report photos; officers' after photos).
@@ -12720,6 +14491,74 @@ func (siw *ServerInterfaceWrapper) PutAgency(c *gin.Context) {
 	}
 
 	siw.Handler.PutAgency(c, id)
+}
+
+// ListAuditEntries operation middleware
+func (siw *ServerInterfaceWrapper) ListAuditEntries(c *gin.Context) {
+
+	var err error
+
+	c.Set(BearerScopes, []string{"agency_admin", "admin"})
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListAuditEntriesParams
+
+	// ------------- Optional query parameter "actor_id" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "actor_id", c.Request.URL.Query(), &params.ActorId)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter actor_id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "agency_id" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "agency_id", c.Request.URL.Query(), &params.AgencyId)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter agency_id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "from", c.Request.URL.Query(), &params.From)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter from: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "to", c.Request.URL.Query(), &params.To)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter to: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "limit", c.Request.URL.Query(), &params.Limit)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter limit: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "cursor", c.Request.URL.Query(), &params.Cursor)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter cursor: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListAuditEntries(c, params)
 }
 
 // PutCategory operation middleware
@@ -13408,6 +15247,50 @@ func (siw *ServerInterfaceWrapper) GetCategory(c *gin.Context) {
 	siw.Handler.GetCategory(c, code)
 }
 
+// CreateHotlineReport operation middleware
+func (siw *ServerInterfaceWrapper) CreateHotlineReport(c *gin.Context) {
+
+	var err error
+
+	c.Set(BearerScopes, []string{"call_taker"})
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateHotlineReportParams
+
+	headers := c.Request.Header
+
+	// ------------- Required header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for Idempotency-Key, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IdempotencyKey = IdempotencyKey
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Header parameter Idempotency-Key is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.CreateHotlineReport(c, params)
+}
+
 // DeleteMe operation middleware
 func (siw *ServerInterfaceWrapper) DeleteMe(c *gin.Context) {
 
@@ -13750,6 +15633,162 @@ func (siw *ServerInterfaceWrapper) GetPublicStats(c *gin.Context) {
 	}
 
 	siw.Handler.GetPublicStats(c, params)
+}
+
+// ListReplyTemplates operation middleware
+func (siw *ServerInterfaceWrapper) ListReplyTemplates(c *gin.Context) {
+
+	var err error
+
+	c.Set(BearerScopes, []string{"officer", "agency_admin", "dispatcher", "admin"})
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListReplyTemplatesParams
+
+	// ------------- Optional query parameter "agency_id" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "agency_id", c.Request.URL.Query(), &params.AgencyId)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter agency_id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "category" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "category", c.Request.URL.Query(), &params.Category)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter category: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListReplyTemplates(c, params)
+}
+
+// CreateReplyTemplate operation middleware
+func (siw *ServerInterfaceWrapper) CreateReplyTemplate(c *gin.Context) {
+
+	c.Set(BearerScopes, []string{"agency_admin", "admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.CreateReplyTemplate(c)
+}
+
+// DeleteReplyTemplate operation middleware
+func (siw *ServerInterfaceWrapper) DeleteReplyTemplate(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "id" -------------
+	var id ReplyTemplateId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(BearerScopes, []string{"agency_admin", "admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DeleteReplyTemplate(c, id)
+}
+
+// GetReplyTemplate operation middleware
+func (siw *ServerInterfaceWrapper) GetReplyTemplate(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "id" -------------
+	var id ReplyTemplateId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(BearerScopes, []string{"officer", "agency_admin", "dispatcher", "admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetReplyTemplate(c, id)
+}
+
+// UpdateReplyTemplate operation middleware
+func (siw *ServerInterfaceWrapper) UpdateReplyTemplate(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "id" -------------
+	var id ReplyTemplateId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(BearerScopes, []string{"agency_admin", "admin"})
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateReplyTemplateParams
+
+	headers := c.Request.Header
+
+	// ------------- Required header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for If-Match, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter If-Match: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Header parameter If-Match is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.UpdateReplyTemplate(c, id, params)
 }
 
 // ListMyReports operation middleware
@@ -14231,6 +16270,14 @@ func (siw *ServerInterfaceWrapper) ListTickets(c *gin.Context) {
 		return
 	}
 
+	// ------------- Optional query parameter "assigned" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "assigned", c.Request.URL.Query(), &params.Assigned)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter assigned: %w", err), http.StatusBadRequest)
+		return
+	}
+
 	// ------------- Optional query parameter "sort" -------------
 
 	err = runtime.BindQueryParameter("form", true, false, "sort", c.Request.URL.Query(), &params.Sort)
@@ -14263,6 +16310,21 @@ func (siw *ServerInterfaceWrapper) ListTickets(c *gin.Context) {
 	}
 
 	siw.Handler.ListTickets(c, params)
+}
+
+// BulkActOnTickets operation middleware
+func (siw *ServerInterfaceWrapper) BulkActOnTickets(c *gin.Context) {
+
+	c.Set(BearerScopes, []string{"officer", "agency_admin", "dispatcher"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.BulkActOnTickets(c)
 }
 
 // GetTicket operation middleware
@@ -14347,7 +16409,7 @@ func (siw *ServerInterfaceWrapper) ActOnTicket(c *gin.Context) {
 // CreateUpload operation middleware
 func (siw *ServerInterfaceWrapper) CreateUpload(c *gin.Context) {
 
-	c.Set(BearerScopes, []string{"resident", "officer", "agency_admin", "dispatcher"})
+	c.Set(BearerScopes, []string{"resident", "officer", "agency_admin", "dispatcher", "call_taker"})
 
 	for _, middleware := range siw.HandlerMiddlewares {
 		middleware(c)
@@ -14397,6 +16459,7 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.GET(options.BaseURL+"/open311/v2/services/:service", wrapper.GetOpen311ServiceDefinition)
 	router.GET(options.BaseURL+"/readyz", wrapper.GetReadiness)
 	router.PUT(options.BaseURL+"/v1/admin/agencies/:id", wrapper.PutAgency)
+	router.GET(options.BaseURL+"/v1/admin/audit", wrapper.ListAuditEntries)
 	router.PUT(options.BaseURL+"/v1/admin/categories/:code", wrapper.PutCategory)
 	router.GET(options.BaseURL+"/v1/admin/holidays/:year", wrapper.GetHolidays)
 	router.PUT(options.BaseURL+"/v1/admin/holidays/:year", wrapper.PutHolidays)
@@ -14421,6 +16484,7 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.POST(options.BaseURL+"/v1/auth/refresh", wrapper.RefreshTokens)
 	router.GET(options.BaseURL+"/v1/categories", wrapper.ListCategories)
 	router.GET(options.BaseURL+"/v1/categories/:code", wrapper.GetCategory)
+	router.POST(options.BaseURL+"/v1/hotline/reports", wrapper.CreateHotlineReport)
 	router.DELETE(options.BaseURL+"/v1/me", wrapper.DeleteMe)
 	router.GET(options.BaseURL+"/v1/me", wrapper.GetMe)
 	router.PATCH(options.BaseURL+"/v1/me", wrapper.UpdateMe)
@@ -14432,6 +16496,11 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.GET(options.BaseURL+"/v1/public/map", wrapper.GetPublicMap)
 	router.GET(options.BaseURL+"/v1/public/reports/:code", wrapper.GetPublicReport)
 	router.GET(options.BaseURL+"/v1/public/stats", wrapper.GetPublicStats)
+	router.GET(options.BaseURL+"/v1/reply-templates", wrapper.ListReplyTemplates)
+	router.POST(options.BaseURL+"/v1/reply-templates", wrapper.CreateReplyTemplate)
+	router.DELETE(options.BaseURL+"/v1/reply-templates/:id", wrapper.DeleteReplyTemplate)
+	router.GET(options.BaseURL+"/v1/reply-templates/:id", wrapper.GetReplyTemplate)
+	router.PUT(options.BaseURL+"/v1/reply-templates/:id", wrapper.UpdateReplyTemplate)
 	router.GET(options.BaseURL+"/v1/reports", wrapper.ListMyReports)
 	router.POST(options.BaseURL+"/v1/reports", wrapper.CreateReport)
 	router.GET(options.BaseURL+"/v1/reports/nearby", wrapper.ListNearbyReports)
@@ -14445,6 +16514,7 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.GET(options.BaseURL+"/v1/staff/:id", wrapper.GetStaff)
 	router.PATCH(options.BaseURL+"/v1/staff/:id", wrapper.UpdateStaff)
 	router.GET(options.BaseURL+"/v1/tickets", wrapper.ListTickets)
+	router.POST(options.BaseURL+"/v1/tickets/bulk-actions", wrapper.BulkActOnTickets)
 	router.GET(options.BaseURL+"/v1/tickets/:id", wrapper.GetTicket)
 	router.POST(options.BaseURL+"/v1/tickets/:id/actions", wrapper.ActOnTicket)
 	router.POST(options.BaseURL+"/v1/uploads", wrapper.CreateUpload)
@@ -15110,6 +17180,80 @@ type PutAgencydefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response PutAgencydefaultApplicationProblemPlusJSONResponse) VisitPutAgencyResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ListAuditEntriesRequestObject struct {
+	Params ListAuditEntriesParams
+}
+
+type ListAuditEntriesResponseObject interface {
+	VisitListAuditEntriesResponse(w http.ResponseWriter) error
+}
+
+type ListAuditEntries200JSONResponse AuditPage
+
+func (response ListAuditEntries200JSONResponse) VisitListAuditEntriesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListAuditEntries400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEntries400ApplicationProblemPlusJSONResponse) VisitListAuditEntriesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListAuditEntries401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEntries401ApplicationProblemPlusJSONResponse) VisitListAuditEntriesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListAuditEntries403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEntries403ApplicationProblemPlusJSONResponse) VisitListAuditEntriesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListAuditEntries503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEntries503ApplicationProblemPlusJSONResponse) VisitListAuditEntriesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ListAuditEntriesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListAuditEntriesdefaultApplicationProblemPlusJSONResponse) VisitListAuditEntriesResponse(w http.ResponseWriter) error {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(response.StatusCode)
 
@@ -16735,6 +18879,101 @@ func (response GetCategorydefaultApplicationProblemPlusJSONResponse) VisitGetCat
 	return json.NewEncoder(w).Encode(response.Body)
 }
 
+type CreateHotlineReportRequestObject struct {
+	Params CreateHotlineReportParams
+	Body   *CreateHotlineReportJSONRequestBody
+}
+
+type CreateHotlineReportResponseObject interface {
+	VisitCreateHotlineReportResponse(w http.ResponseWriter) error
+}
+
+type CreateHotlineReport200JSONResponse HotlineReceipt
+
+func (response CreateHotlineReport200JSONResponse) VisitCreateHotlineReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateHotlineReport201JSONResponse HotlineReceipt
+
+func (response CreateHotlineReport201JSONResponse) VisitCreateHotlineReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateHotlineReport400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateHotlineReport400ApplicationProblemPlusJSONResponse) VisitCreateHotlineReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateHotlineReport401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateHotlineReport401ApplicationProblemPlusJSONResponse) VisitCreateHotlineReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateHotlineReport403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateHotlineReport403ApplicationProblemPlusJSONResponse) VisitCreateHotlineReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateHotlineReport422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateHotlineReport422ApplicationProblemPlusJSONResponse) VisitCreateHotlineReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateHotlineReport503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateHotlineReport503ApplicationProblemPlusJSONResponse) VisitCreateHotlineReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type CreateHotlineReportdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateHotlineReportdefaultApplicationProblemPlusJSONResponse) VisitCreateHotlineReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
 type DeleteMeRequestObject struct {
 }
 
@@ -17408,6 +19647,423 @@ type GetPublicStatsdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response GetPublicStatsdefaultApplicationProblemPlusJSONResponse) VisitGetPublicStatsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ListReplyTemplatesRequestObject struct {
+	Params ListReplyTemplatesParams
+}
+
+type ListReplyTemplatesResponseObject interface {
+	VisitListReplyTemplatesResponse(w http.ResponseWriter) error
+}
+
+type ListReplyTemplates200JSONResponse ReplyTemplateList
+
+func (response ListReplyTemplates200JSONResponse) VisitListReplyTemplatesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListReplyTemplates400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListReplyTemplates400ApplicationProblemPlusJSONResponse) VisitListReplyTemplatesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListReplyTemplates401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListReplyTemplates401ApplicationProblemPlusJSONResponse) VisitListReplyTemplatesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListReplyTemplates403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListReplyTemplates403ApplicationProblemPlusJSONResponse) VisitListReplyTemplatesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListReplyTemplates503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListReplyTemplates503ApplicationProblemPlusJSONResponse) VisitListReplyTemplatesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ListReplyTemplatesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListReplyTemplatesdefaultApplicationProblemPlusJSONResponse) VisitListReplyTemplatesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type CreateReplyTemplateRequestObject struct {
+	Body *CreateReplyTemplateJSONRequestBody
+}
+
+type CreateReplyTemplateResponseObject interface {
+	VisitCreateReplyTemplateResponse(w http.ResponseWriter) error
+}
+
+type CreateReplyTemplate201ResponseHeaders struct {
+	ETag string
+}
+
+type CreateReplyTemplate201JSONResponse struct {
+	Body    ReplyTemplate
+	Headers CreateReplyTemplate201ResponseHeaders
+}
+
+func (response CreateReplyTemplate201JSONResponse) VisitCreateReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(201)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type CreateReplyTemplate400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateReplyTemplate400ApplicationProblemPlusJSONResponse) VisitCreateReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateReplyTemplate401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateReplyTemplate401ApplicationProblemPlusJSONResponse) VisitCreateReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateReplyTemplate403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateReplyTemplate403ApplicationProblemPlusJSONResponse) VisitCreateReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateReplyTemplate503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateReplyTemplate503ApplicationProblemPlusJSONResponse) VisitCreateReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type CreateReplyTemplatedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateReplyTemplatedefaultApplicationProblemPlusJSONResponse) VisitCreateReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type DeleteReplyTemplateRequestObject struct {
+	Id ReplyTemplateId `json:"id"`
+}
+
+type DeleteReplyTemplateResponseObject interface {
+	VisitDeleteReplyTemplateResponse(w http.ResponseWriter) error
+}
+
+type DeleteReplyTemplate204Response struct {
+}
+
+func (response DeleteReplyTemplate204Response) VisitDeleteReplyTemplateResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteReplyTemplate401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteReplyTemplate401ApplicationProblemPlusJSONResponse) VisitDeleteReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type DeleteReplyTemplate403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteReplyTemplate403ApplicationProblemPlusJSONResponse) VisitDeleteReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type DeleteReplyTemplate404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteReplyTemplate404ApplicationProblemPlusJSONResponse) VisitDeleteReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type DeleteReplyTemplate503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteReplyTemplate503ApplicationProblemPlusJSONResponse) VisitDeleteReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type DeleteReplyTemplatedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeleteReplyTemplatedefaultApplicationProblemPlusJSONResponse) VisitDeleteReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetReplyTemplateRequestObject struct {
+	Id ReplyTemplateId `json:"id"`
+}
+
+type GetReplyTemplateResponseObject interface {
+	VisitGetReplyTemplateResponse(w http.ResponseWriter) error
+}
+
+type GetReplyTemplate200ResponseHeaders struct {
+	ETag string
+}
+
+type GetReplyTemplate200JSONResponse struct {
+	Body    ReplyTemplate
+	Headers GetReplyTemplate200ResponseHeaders
+}
+
+func (response GetReplyTemplate200JSONResponse) VisitGetReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetReplyTemplate401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetReplyTemplate401ApplicationProblemPlusJSONResponse) VisitGetReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetReplyTemplate403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetReplyTemplate403ApplicationProblemPlusJSONResponse) VisitGetReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetReplyTemplate404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetReplyTemplate404ApplicationProblemPlusJSONResponse) VisitGetReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetReplyTemplate503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetReplyTemplate503ApplicationProblemPlusJSONResponse) VisitGetReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetReplyTemplatedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetReplyTemplatedefaultApplicationProblemPlusJSONResponse) VisitGetReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type UpdateReplyTemplateRequestObject struct {
+	Id     ReplyTemplateId `json:"id"`
+	Params UpdateReplyTemplateParams
+	Body   *UpdateReplyTemplateJSONRequestBody
+}
+
+type UpdateReplyTemplateResponseObject interface {
+	VisitUpdateReplyTemplateResponse(w http.ResponseWriter) error
+}
+
+type UpdateReplyTemplate200ResponseHeaders struct {
+	ETag string
+}
+
+type UpdateReplyTemplate200JSONResponse struct {
+	Body    ReplyTemplate
+	Headers UpdateReplyTemplate200ResponseHeaders
+}
+
+func (response UpdateReplyTemplate200JSONResponse) VisitUpdateReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type UpdateReplyTemplate400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateReplyTemplate400ApplicationProblemPlusJSONResponse) VisitUpdateReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type UpdateReplyTemplate401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateReplyTemplate401ApplicationProblemPlusJSONResponse) VisitUpdateReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type UpdateReplyTemplate403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateReplyTemplate403ApplicationProblemPlusJSONResponse) VisitUpdateReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type UpdateReplyTemplate404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateReplyTemplate404ApplicationProblemPlusJSONResponse) VisitUpdateReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type UpdateReplyTemplate412ApplicationProblemPlusJSONResponse struct {
+	ErrorApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateReplyTemplate412ApplicationProblemPlusJSONResponse) VisitUpdateReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type UpdateReplyTemplate503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateReplyTemplate503ApplicationProblemPlusJSONResponse) VisitUpdateReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type UpdateReplyTemplatedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UpdateReplyTemplatedefaultApplicationProblemPlusJSONResponse) VisitUpdateReplyTemplateResponse(w http.ResponseWriter) error {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(response.StatusCode)
 
@@ -18443,6 +21099,80 @@ func (response ListTicketsdefaultApplicationProblemPlusJSONResponse) VisitListTi
 	return json.NewEncoder(w).Encode(response.Body)
 }
 
+type BulkActOnTicketsRequestObject struct {
+	Body *BulkActOnTicketsJSONRequestBody
+}
+
+type BulkActOnTicketsResponseObject interface {
+	VisitBulkActOnTicketsResponse(w http.ResponseWriter) error
+}
+
+type BulkActOnTickets200JSONResponse TicketBulkResult
+
+func (response BulkActOnTickets200JSONResponse) VisitBulkActOnTicketsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type BulkActOnTickets400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response BulkActOnTickets400ApplicationProblemPlusJSONResponse) VisitBulkActOnTicketsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type BulkActOnTickets401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response BulkActOnTickets401ApplicationProblemPlusJSONResponse) VisitBulkActOnTicketsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type BulkActOnTickets403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response BulkActOnTickets403ApplicationProblemPlusJSONResponse) VisitBulkActOnTicketsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type BulkActOnTickets503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response BulkActOnTickets503ApplicationProblemPlusJSONResponse) VisitBulkActOnTicketsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type BulkActOnTicketsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response BulkActOnTicketsdefaultApplicationProblemPlusJSONResponse) VisitBulkActOnTicketsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
 type GetTicketRequestObject struct {
 	Id ReportId `json:"id"`
 }
@@ -18771,6 +21501,9 @@ type StrictServerInterface interface {
 	// Create or replace an agency (applies at once, on every replica within seconds).
 	// (PUT /v1/admin/agencies/{id})
 	PutAgency(ctx context.Context, request PutAgencyRequestObject) (PutAgencyResponseObject, error)
+	// The audit trail: every staff action (who, when, what, from which address), newest first.
+	// (GET /v1/admin/audit)
+	ListAuditEntries(ctx context.Context, request ListAuditEntriesRequestObject) (ListAuditEntriesResponseObject, error)
 	// Create or replace a category.
 	// (PUT /v1/admin/categories/{code})
 	PutCategory(ctx context.Context, request PutCategoryRequestObject) (PutCategoryResponseObject, error)
@@ -18843,6 +21576,9 @@ type StrictServerInterface interface {
 	// One category.
 	// (GET /v1/categories/{code})
 	GetCategory(ctx context.Context, request GetCategoryRequestObject) (GetCategoryResponseObject, error)
+	// A call-taker files a report for a resident who phoned the hotline.
+	// (POST /v1/hotline/reports)
+	CreateHotlineReport(ctx context.Context, request CreateHotlineReportRequestObject) (CreateHotlineReportResponseObject, error)
 	// Delete the resident's account.
 	// (DELETE /v1/me)
 	DeleteMe(ctx context.Context, request DeleteMeRequestObject) (DeleteMeResponseObject, error)
@@ -18876,6 +21612,21 @@ type StrictServerInterface interface {
 	// Received, resolved, share on time, median working hours to resolve and average rating.
 	// (GET /v1/public/stats)
 	GetPublicStats(ctx context.Context, request GetPublicStatsRequestObject) (GetPublicStatsResponseObject, error)
+	// An agency's reply templates, to insert into a reply (officers: their own agency's).
+	// (GET /v1/reply-templates)
+	ListReplyTemplates(ctx context.Context, request ListReplyTemplatesRequestObject) (ListReplyTemplatesResponseObject, error)
+	// Add a reply template. Agency admins add to their own agency; admins to any (`agency_id`).
+	// (POST /v1/reply-templates)
+	CreateReplyTemplate(ctx context.Context, request CreateReplyTemplateRequestObject) (CreateReplyTemplateResponseObject, error)
+	// Remove a reply template.
+	// (DELETE /v1/reply-templates/{id})
+	DeleteReplyTemplate(ctx context.Context, request DeleteReplyTemplateRequestObject) (DeleteReplyTemplateResponseObject, error)
+	// One reply template.
+	// (GET /v1/reply-templates/{id})
+	GetReplyTemplate(ctx context.Context, request GetReplyTemplateRequestObject) (GetReplyTemplateResponseObject, error)
+	// Replace a reply template's category, titles and texts (its agency stays).
+	// (PUT /v1/reply-templates/{id})
+	UpdateReplyTemplate(ctx context.Context, request UpdateReplyTemplateRequestObject) (UpdateReplyTemplateResponseObject, error)
 	// The resident's own reports, newest first.
 	// (GET /v1/reports)
 	ListMyReports(ctx context.Context, request ListMyReportsRequestObject) (ListMyReportsResponseObject, error)
@@ -18915,10 +21666,13 @@ type StrictServerInterface interface {
 	// The tickets the caller's agency is handling (dispatchers and admins see every agency).
 	// (GET /v1/tickets)
 	ListTickets(ctx context.Context, request ListTicketsRequestObject) (ListTicketsResponseObject, error)
+	// Accept, assign or transfer a selection of tickets at once, each still guarded by its version.
+	// (POST /v1/tickets/bulk-actions)
+	BulkActOnTickets(ctx context.Context, request BulkActOnTicketsRequestObject) (BulkActOnTicketsResponseObject, error)
 	// One ticket with its full timeline (internal comments included), deadlines and allowed actions.
 	// (GET /v1/tickets/{id})
 	GetTicket(ctx context.Context, request GetTicketRequestObject) (GetTicketResponseObject, error)
-	// Work a ticket: accept, start, request_info, resolve, reject, transfer, mark_complex, mark_duplicate, comment, hide, unhide.
+	// Work a ticket: accept, assign, start, request_info, resolve, reject, transfer, mark_complex, mark_duplicate, comment, hide, unhide.
 	// (POST /v1/tickets/{id}/actions)
 	ActOnTicket(ctx context.Context, request ActOnTicketRequestObject) (ActOnTicketResponseObject, error)
 	// Ask for a slot to upload one photo straight to object storage (report photos; officers' after photos).
@@ -19247,6 +22001,33 @@ func (sh *strictHandler) PutAgency(ctx *gin.Context, id AgencyId) {
 		ctx.Status(http.StatusInternalServerError)
 	} else if validResponse, ok := response.(PutAgencyResponseObject); ok {
 		if err := validResponse.VisitPutAgencyResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListAuditEntries operation middleware
+func (sh *strictHandler) ListAuditEntries(ctx *gin.Context, params ListAuditEntriesParams) {
+	var request ListAuditEntriesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAuditEntries(ctx, request.(ListAuditEntriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAuditEntries")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(ListAuditEntriesResponseObject); ok {
+		if err := validResponse.VisitListAuditEntriesResponse(ctx.Writer); err != nil {
 			ctx.Error(err)
 		}
 	} else if response != nil {
@@ -19975,6 +22756,41 @@ func (sh *strictHandler) GetCategory(ctx *gin.Context, code CategoryCode) {
 	}
 }
 
+// CreateHotlineReport operation middleware
+func (sh *strictHandler) CreateHotlineReport(ctx *gin.Context, params CreateHotlineReportParams) {
+	var request CreateHotlineReportRequestObject
+
+	request.Params = params
+
+	var body CreateHotlineReportJSONRequestBody
+	if err := ctx.ShouldBindJSON(&body); err != nil {
+		ctx.Status(http.StatusBadRequest)
+		ctx.Error(err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateHotlineReport(ctx, request.(CreateHotlineReportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateHotlineReport")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(CreateHotlineReportResponseObject); ok {
+		if err := validResponse.VisitCreateHotlineReportResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // DeleteMe operation middleware
 func (sh *strictHandler) DeleteMe(ctx *gin.Context) {
 	var request DeleteMeRequestObject
@@ -20277,6 +23093,156 @@ func (sh *strictHandler) GetPublicStats(ctx *gin.Context, params GetPublicStatsP
 		ctx.Status(http.StatusInternalServerError)
 	} else if validResponse, ok := response.(GetPublicStatsResponseObject); ok {
 		if err := validResponse.VisitGetPublicStatsResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListReplyTemplates operation middleware
+func (sh *strictHandler) ListReplyTemplates(ctx *gin.Context, params ListReplyTemplatesParams) {
+	var request ListReplyTemplatesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListReplyTemplates(ctx, request.(ListReplyTemplatesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListReplyTemplates")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(ListReplyTemplatesResponseObject); ok {
+		if err := validResponse.VisitListReplyTemplatesResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateReplyTemplate operation middleware
+func (sh *strictHandler) CreateReplyTemplate(ctx *gin.Context) {
+	var request CreateReplyTemplateRequestObject
+
+	var body CreateReplyTemplateJSONRequestBody
+	if err := ctx.ShouldBindJSON(&body); err != nil {
+		ctx.Status(http.StatusBadRequest)
+		ctx.Error(err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateReplyTemplate(ctx, request.(CreateReplyTemplateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateReplyTemplate")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(CreateReplyTemplateResponseObject); ok {
+		if err := validResponse.VisitCreateReplyTemplateResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeleteReplyTemplate operation middleware
+func (sh *strictHandler) DeleteReplyTemplate(ctx *gin.Context, id ReplyTemplateId) {
+	var request DeleteReplyTemplateRequestObject
+
+	request.Id = id
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteReplyTemplate(ctx, request.(DeleteReplyTemplateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteReplyTemplate")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(DeleteReplyTemplateResponseObject); ok {
+		if err := validResponse.VisitDeleteReplyTemplateResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetReplyTemplate operation middleware
+func (sh *strictHandler) GetReplyTemplate(ctx *gin.Context, id ReplyTemplateId) {
+	var request GetReplyTemplateRequestObject
+
+	request.Id = id
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetReplyTemplate(ctx, request.(GetReplyTemplateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetReplyTemplate")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(GetReplyTemplateResponseObject); ok {
+		if err := validResponse.VisitGetReplyTemplateResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateReplyTemplate operation middleware
+func (sh *strictHandler) UpdateReplyTemplate(ctx *gin.Context, id ReplyTemplateId, params UpdateReplyTemplateParams) {
+	var request UpdateReplyTemplateRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body UpdateReplyTemplateJSONRequestBody
+	if err := ctx.ShouldBindJSON(&body); err != nil {
+		ctx.Status(http.StatusBadRequest)
+		ctx.Error(err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateReplyTemplate(ctx, request.(UpdateReplyTemplateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateReplyTemplate")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(UpdateReplyTemplateResponseObject); ok {
+		if err := validResponse.VisitUpdateReplyTemplateResponse(ctx.Writer); err != nil {
 			ctx.Error(err)
 		}
 	} else if response != nil {
@@ -20674,6 +23640,39 @@ func (sh *strictHandler) ListTickets(ctx *gin.Context, params ListTicketsParams)
 	}
 }
 
+// BulkActOnTickets operation middleware
+func (sh *strictHandler) BulkActOnTickets(ctx *gin.Context) {
+	var request BulkActOnTicketsRequestObject
+
+	var body BulkActOnTicketsJSONRequestBody
+	if err := ctx.ShouldBindJSON(&body); err != nil {
+		ctx.Status(http.StatusBadRequest)
+		ctx.Error(err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.BulkActOnTickets(ctx, request.(BulkActOnTicketsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "BulkActOnTickets")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(BulkActOnTicketsResponseObject); ok {
+		if err := validResponse.VisitBulkActOnTicketsResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // GetTicket operation middleware
 func (sh *strictHandler) GetTicket(ctx *gin.Context, id ReportId) {
 	var request GetTicketRequestObject
@@ -20773,291 +23772,333 @@ func (sh *strictHandler) CreateUpload(ctx *gin.Context) {
 // Base64 encoded, gzipped, json marshaled Swagger object
 var swaggerSpec = []string{
 
-	"H4sIAAAAAAAC/+y923IbObYo+CsITkeY3J2iKFl221J0nFBJdpW7fVFbdlf1KXqYIBMkUUoC2QBSFMvb",
-	"3zBxPmAeTuy3eTpvE9Pn4Tz0if0f/ScTWAvIC5lJJmlJ5bo9uEQyE5eFdce6fGyN5CyRggmjW8cfW1NG",
-	"I6bgz7fMqMXp2DBlP0VMjxRPDJeiddy6ZCMpIk2MJHPKDRmysVSMGLXgYkLohHLRbQUtPZqyGbWvz7jg",
-	"s3TWOu4FLbNIWOu4xYVhE6Zanz59CloJVXTGjJv6TAotY/YNLGZ19ldUXWlCiWJ/T5k2ZKzkjJgpIyN8",
-	"74Emci5IQieMtEdKar2nuWH581JNmFqQiI2ZGLGOXSq3A+PuW0FL0Jld4nd7f3m95xbTClr2fa5Y1Do2",
-	"KmXF7TFh9/Z966D1IdufNoqLScvu7k3CxMODg+dSzahZ3U/4g5YiJFKR8GYWh9lyEmqm+WLG+Pa6ZSTU",
-	"GKbsq/9n24757zezuPO71pol/SlVXEd8hCtZXtgb+IPGx8RMuSZMRInkwhDN1DXTRApGfigMEJDw7ykV",
-	"E8HFtDuR191rEZI2FQsizZQpQoWeM6XJUe8oh/nfU6YW+S6L4w14VEYievOSiYmZto4Per3VXX2ysNGJ",
-	"FJoBGn1Fo7d45PbTSArDBPxJkyTmI2rn2E+UHMZs9nsLL/tbPt3vFBu3jlv/x35OIvv4q96/wLdw0jLQ",
-	"3k1zTOOazGhsT45F9nzHlMeaXNOYRzD7CQmZUlLpkMRcG03YtUVMOR4zEVlSGnMWR93Wp8DSxDjmo3vf",
-	"ymhKxQRIC6bXZM7NFKktVYpZbDDUMFjjM7uX+1zgaYZbAEbSPur1AnLUO7D/PLT/HNl/Htl/ngbk6ODQ",
-	"/mN/OLDfHdqPh08D8qjX68AOnks15FHExH3u4pJPBIsIFwEZpgZpTcmYkRldECENiSR8CSt8Lc1zmYro",
-	"Phf4WhKdjqZEMS1TNWKkLRUszHIAQAUax0zBejVjCErHYTbhxOoiuWEzvWm1xdFfGLvsjB9QpegCmJxh",
-	"N2b/ZhY3B0JxWP3dq5dV0HDPECVTw7TjaoiAmnABANGGioiq6IEmyLdJ+0+Xb14TWFtgWcF3r14SJaXJ",
-	"OEDnmBz1emRIo77gIkkN4DCZca0tJ5DK/kRCmvDBFVuEgNwkFVfCyjrLkfmI2acc7wHMJvKaKVhQQpUR",
-	"TD3QRFHD+iLmM25IG4g5BFG/B7I+7FhqeEi0kcrKz1TQa8pjOoxZty8slN9J+YqKheOs+l75kZRkZuWJ",
-	"lXOzxOgTVD9KGyAalRMrYZbVmb1Mn6lagXt6v6D5wCLeC5qaqVT8R3avZPcKjz4g7CaxAt+eLhcgPchI",
-	"sYgJw2mMbOF9fk73yoAzRAGdQJFIMg2sAcnixOqEqBASaiFac1bktTRTi+Zzqp3IiW7zABMlR0zr+wbP",
-	"tyyO91D8I29XbJxqFpH2WCrCbugsiRmhJImpJd7UaB4hR02UvOaonNph3Vx2KacTJkYLUPeUTJgynDki",
-	"nM1SwQYjGbFVVe65VMQ9QS6YTEBLPpOzGTeGMX0Mk8rxmI84jcmjvYhPuCF2rO6q/hi0eLQJKrjMF5F9",
-	"+oqjvPJqsltIK2i5bXIat4JWanjMjVUG7b7gSPRgxIRRrEKvRpVxgKK6+rdrDrMimFvHrfdfvT4nF9P/",
-	"/B//+p//t5iQr/75H5ycTf/53xeVKnKuZ3/fAk3Uj5nP7LaWL04Of2AjYxeQ7b+0gnQoor3e48d/eGg3",
-	"n6vr39O9H3t7Tz+4/+99+HgQPH746XdVsHcjWxEBCBxFHNX0iwI+jGmsWbABRYoLsLN/fFQ9492fX0G1",
-	"P7Sq/YyLTNUP1p7uVm8uneoOB/qSozVRBmymsjTSXRwFV2ksJZyDsaqW8pVVAKlanMk4ZpntVl7SmFGT",
-	"KtZ8VX7Q5/ji6vL85xwP3KOFZXzYBHL4NchXt257fiUre5swObMsvooJShVxQU3duaz+4ezq41Yk0yHY",
-	"+W5BIp0NrQSpg8O2n3O4vUpjwy9kvJhsAbLi1qqgVgbEMliQ4Len7HrKrWe7lSx5aVO1ZFaDY43BlOFG",
-	"CSJVM51RwyayGosQXOvIxb99Zp8FwU+jmFvmGlOtiztI1cTqGkFLWEyLKwE6UTJNyqKCi7Gi2qh0BPuv",
-	"eGlKRRSzaDBcrMr7U0EosBny4hzsjdAdbWgNEpD2q2oAkWPnR0NFYT5lKlNHrI5DOKjV+SJzfFmHCvnz",
-	"byWNSERndFL/zrLU/uY//weZ/ut//l9iQmb/+sf/a8j//m9OglcNkUwXmo9ovAqSt0zL+NoqmVazAR1T",
-	"E22xBTTPa675MGbHhHpVNZlKI4k1xh2aFVShoZQxo2AQaSY0N/y6Qut6zaxOrKfWRJNoGSbpMOYjMqNJ",
-	"1WhLOA2IWK14IMaUkGAFCYtrW0cBZw7fc5grSaNBdk5LigpoKQOrojx8Wq0w+IF3UVJuiZAKesHRZoVi",
-	"N1KyJ1iY5/FRM8XlXlWexhQhGIv0EvI3QPgNGHzXqHsb+lgmCHbXyM6mbHS1ug7mnV8rVvNUKhMQIcVe",
-	"tk+iGNVSWK4rSCivQst6gEQqTbCYGouUA9zfis7iRbQnnpkUExkNLWAfVlKOvGp4nC14trSASpAgkby1",
-	"cK8TsDnD8TZRraqRP9rMgKsRQF9R+wZdkG+pijaafQX+W8Dg6t3CLdEl07pSHaejEdN6YOQVq7ho+TNj",
-	"iaVBLsiMzaRaECniReWxoy9ID7iov5ZLheExSBuclsC0zo2kC8Nmd3BBCx4ZLGtfXzGqmKrEl1TXO2IK",
-	"rpExj9kKXEvQKM1d2qCbpAre59TQZzeJVBXUz+B7Fg3wsi1X8Klhe4bPKlWPxC216Y4sg4Kzbs5nHHK8",
-	"EGO5kdUU95AvrjBpFVCeUx6z6LU0fOxcWk3Z4xKyOvdqgSEUMGWkGN0WuuyaCTPgImI3q2j7zqpFUoOC",
-	"4FVQeMF70xWzwHigiR3eColqFEanVHnsftrrPRzhAIRH8JEd47d+tGxy/LWa2WozyLj5ys84/gAX0MCT",
-	"lD9fBk2Qg740Zwno9VbT1mLrOWdxlN3QLDkQ7G+rAP3W2gTHJBzKaNGNJaJZN6YmhOtfphZduFuwH9Ef",
-	"230RsVkiQVjs/ZktQtLtVrK2GdPaKpwbYYhLy1+o2to3jMZWI1reljbUpCW1Ul5tNi7dW5UTyZhHdHFO",
-	"KwxJSxMrRLLOw7aOfbiJ/mwfrRNvL1NBFXnN5uRvjCrSPtCGRHTRaWxsvfvXP/6XIa8n6eKf/48g//u/",
-	"/fO/C9Ke/fP/ExNyQODHzkap6TYJe6oyXtZD8Zlwnp1tbAYH5zKq/u1vf/vb3qtXe+fngeckC0bVktZ+",
-	"0Lv181hW0LdR5u8StLuYY18qJHYBwZ/dXspoMsUfjwklCeWRt9Dd16T9kg5lqog1kglVpksODg47AQRs",
-	"sAgElbXtKZkzdsVEdEIshJjQ1EgFo86lurJGVkQXfSHHYzJkI5pqRmg2yZjFsfcQ2HHiBVEMafeE6DlN",
-	"Embt8cVAjsdLQxI7IrfanQvVGEtFaF/M6BUbpMnAPhrRRQABUzgkvM4i0r5QfMbIKy7sXtQDTSI24la/",
-	"6HT7Vv3yLNItE7yQ+d6sOlJeGlBWadpK1dEdh2VRVTxz0VylKjDfCr/rNVO6MrDpTKbCaPR1OUeQwRgL",
-	"4BAn8Muzd3RiTbB+6xr1BTccagn9VrUSsnCbWolyK6MvPBbgZvOFrsFdC6yd3Cm7gRO58CfglC/w1ce9",
-	"DXoGTFW1hZdUTFIn2T1KAc0yUYkfL51aUWlGpYpao7Oh6z5e1lLrnxSThk9iEEyNaoROPq/NjuiMQXxi",
-	"t0BNEbvmI/CrTaWRA3bDx5s1kBgMgRicnm4BlaB2oNsFVcrArdDRp1KwB5r45wjThs+oYWi3GmdbrkJw",
-	"Rm8w+vOgZ/8LqsJBGxxZNszT4hB7T3vbnGa+lielUeDj0jC1R1AN+YlMTSHgcCufp8WIOu/AO8uX8JEH",
-	"mjw/e0UUm3Bt8IoVjftjwg3RRiaaTJgxVjYkqZ7iiZR8oU8fb/QYKjZWTE/z9RQGeHRwuN0la3mwKsi9",
-	"ZlQNb8WThyO9BevqM8yi0jCrzqvCvdE2N0S1l3C7GNQlDKkYM+LaUDFiSMsr5DGWcSznLrKmzpJetzkE",
-	"DoZ35CbV5jcu8dlKq9h52zL4ZiOXtlOCV3EnVSfpYvVOjVF8mBq2xdVoRA317rAyPeIzAUFwBsQelD2n",
-	"gBh2YwKiuZjE7JrGKbNKIpGKzNLY8OybygN10w02nuyG36VyQfOrx5pD/GOFWx+Wp7eNwMxA+1f7+grR",
-	"BS0XfzlXoCli0PonmE5xH4+1weucPZrhSHY4hQdrYOghUoZctt0VrMlW7CLSaYY7nyoQCne9glVXbFF7",
-	"P97gcpxlEfEbl3eNYM+XdobUUak7WbXXealEGrtoQcwiWFmqCykdCGk4ajuNX3EhqI38YRXvrMwdFNe+",
-	"ESJupAqYfPfq5bbo7aFZi9du0qVtWJ61gvFuyHOuR/KaVQYeoDHCTKVyieZhloURU+3vsSPS/vbhGTCi",
-	"TqVrbSSFoZg8sOqbdQNuTfrP3ItbEP0VWwwcqFa3+I2cgw0OkcpWjcHrSAx47m6+rMmAl++3PGNxrxvR",
-	"KMqOqXB22ZbXH90KjFGolyFcfmh5eqcGfGoOW52wUeb4L3v1psYkx/v7c37FuxJ30pVqsv81kyiWB9eH",
-	"VWhTLf8SJaN05Njo6r2QihtQfWmt+FJQOkEfKOYAt/G4WIaMS7kHkB1QK/ZXrZxv3r27IKh4VFv46wVw",
-	"9Q1i8Z3NWwGH/PI+9A7cqz49onLOdVzrAsmyCpL1rGUXzbZSaKwJOVPUsAFcOQwSpgYzLpyeV6X/XMur",
-	"rZZTFwZcYjHVK9h4Z1MG7G7xvBnol4WFJEZCWg6hQ+mTihwbLVhzDxtGnuwQdlJ7LpkF/rjsCzgINjnN",
-	"GkJ+M7D/zCqErxM0FdfqLn5rVB2IkeSU0YAkPR0t782PEmTrWLONgpehvNRnkD/IYjaD61NNEsU0Eyao",
-	"SEwCtfgkSyFCfZhQxUhoNb3QvoJJSyIibJaYhf3mu1cvu31xTo171usdQECF7MDf9/5w3OsROR5rZtCb",
-	"vATuKFJM64qsUxHDTLSQtHTN2ZzIMeEGc3u9mmUPZKNa6mZqqvhisNfApZJyZ6JsfG1JLGx8nt0kbGTA",
-	"d47mY7U48nFRjXYaV6UXn5pi4GGinIs/IOyGjkwWDpoDW85FtR9v1csmGztNZyzidOCUgwrfoludjzrb",
-	"uFWHAUvwy1Wew97ho72Dw73ewbve0+OHveNeD1GytcZwqXUGZAaJ44X3Zz3lO/rL673DR3ZHvd5RpbaW",
-	"+2HK8LUaH5GKjGKpWVT/pl0s09Xng0TxQJPYUr7x56VYgnFKG3eXJhFdPq2NL/3IE38kG55tZFV6b1Jp",
-	"u0uHu4QMy16DCuZQYa5WIGcFBKp4QMatWiW+lYMi8G5oCUZDTla72MVOjmzQPTY5oVpfMc0jBvdpmgUk",
-	"zFwm3+PFmV043pp9CDGlPUubBZmE4HugSfai7hIUZfA0GaamL8LiwYSQbDxkJGZjQ6yG054yMWLE4wnG",
-	"cQ+t8IMUXDdSxOzbmlANT3YqJVPJUbKs9mwpbpaLFjR+3X1THuJhsyFyTWbr6ZfEWOnqoOEAcEg7Ao/N",
-	"KI93enPMlTaDOmV14+vLhSd2gR1EbO28gkrh/e3Xl0+OLNPlJsVczCI2HDYZ1snoynGlmOw8cEmil3fb",
-	"ZLtwm1gRqb/5RSt69HQwkkK7JN7ld4qFUOw3/w7mU+d3TWT/UkB/MzkDL29W2Hex4b2uf4seyMvcA7d8",
-	"D7n+biHLrlgNmGKLuVSRroq1mM3onmYJtdZaFJC/cmbsmjUDy+KZmNjjrIkINDSihlboJCplGClfkCBk",
-	"SksypCZ7YUtdr6FX7DSe04UmoWI0tqI8xJzqF+dkJK1lNKSjK0JNnR25DrFWVJSyTpJBKfOaZafhj2yj",
-	"cuBdpKtYcs7GXPCacIwM1jtfG23hPN5wcushWFhqU2AMonzrq3DZhZY94TWk5WoaNsnZlMYxExNW6YbG",
-	"nwY1fjQfXr9VbLxn1at2ARp41lx/1j14fBSAGRkvyIzqK0yYyw2Y3z85enpw+G//9m+P//CkVWnSaSai",
-	"AeQfDVxliAahVKUt+8WWNlozdCW/NsluIRwZjAo5LU8PDsnDo0cE97skX7eJocDBa9b7V6b4eNuI2WU8",
-	"2S6NrbaAwONPv2tyT1M8r1rReUG1tlzsDG4Ftt0fFqcaJG6QZR3l0eYoGMHmjV/fGK66sp6l8SsBMJVG",
-	"rpL4lPHJ1KwL3KgNZy7TL1DDMTH0igkyXGDCEGY6GglZqy77Qss4hTD/QhAblvyzjBXqrHzYwh9xzhS/",
-	"poZfOxfijEZQe8TNhqXTEmqmxflcBRe8KlOMRpZrjiHhpXJyM01nQ0F5XO1zupxKZfZifs0i8v7tS592",
-	"ctTrkeSGZC9319xwNRrQ+UmibMuk7cU1sSNa3h5YtWAmtSGHvaMnJLmpvsOd8wgTGjbww6KvoxKtYmos",
-	"3y9GY1IRKQkvcglShw0roXohuTBfNy2/UIbQ97GYBNaU+WCn2aL8Qh6Cimwz/7Cp0AIs99YqLPhCP1UZ",
-	"wm+fn5GnR4/+kGXKR3KUzpgw3dZqsJ9xNu7ypQ01ZM6EIXMlxQSvbDCuCEK6ScKURiJclep4fVdzH7BU",
-	"TxDHy6sQ+jWDwtxInSnkDVWEXXOBwVrVGsMygdd5dgdV6Vx2gO/2nITee3Huycy9093GLbp02btc7KiY",
-	"G8lNzGpInuh0NqMAZFiJZbX2bwfTbvNr9VPy/u0LotiYKfRk0RkHNFgZNCCsO+mScGpMoo/39/WMKvN3",
-	"0b3OSljp/fx4w83WhiMA3Od65pGnSS6ZAugYrRFAO4U4cp3EdFFvh22OUnyvmcIYxbgQgr7ujSxUvV7t",
-	"fQveTmE0JOkGme5bjcxyc07pW4kJpalmym92CdMMHY/rcoIrEwyxYm22642X0e5c3yc+lWqtrjXjovjt",
-	"wQqLWzq6gur0ZPPN8fZn9alqRyB5G9UQWpvwW5J4K3V21r5aXEEBXvda5aa0iFstGFUGcElOP+r1KoSz",
-	"SsXIhyYuVTqUihG/ADKjZjRlETFTiu6dR70e0U6Wrjp07qkqVd1p1nDCajZYCB2v/XGwrq5d+SFMnFt9",
-	"KE61KQUBF8BVH4buavms+a2eF8ONSYXzD1eij4m1JqB2J+Y+18RWSTHwl4OrKwdD5Ppz4nc8YOrPt8bm",
-	"Wq6T1cD6WTFAdouUc3mOGCBXHrN+F3WpC2tQ08nvdbhXfKQO8+4Jwe8Ehzd5v+NCWtpWImMtVkPIw7Zc",
-	"F9G0QvdW1OS3hhhX9Wh9jJVFtxHj11tqZ3DzvyFWYDlIoMrj97kUvZIzkpckc9i+7C53AC/vu7yW/Mjq",
-	"aezSUKOrk5aG1fg/VnLWqBrAdklPheW8lfPK+oOywbSV2VFu0TBEYPe1AR52Aatc53oyyPGygcFflz0B",
-	"N45iMJVpla37Cn7NUqPhKewNAQedGGLkkjOrwVoaFpldTcNBBBroKVUVGn3PLubgxEcozLmZSqgP7Jen",
-	"G67PI3FdxCsidQO3ESadZMMV3q0+cz09Z9W3iDRJBoXU61vQ74NWUnBarSUG/5wvaVQteV0ozs5sx1cu",
-	"ypZVsrUKw6+H3U5ZumXorr+uvi9gL99X+B/qtr9bXaKhjGo0CxnHNNFsUMc5/CVy4wCnivKqXCpuFjX1",
-	"f3aQoJlXafWXGsStQULvtgHwuL2W13SLJYPeMhpx4QJ3l++U2Ohqi7J7UDOvQlytlujx/v5CN4LGNXsC",
-	"v67q3UBy8m5XfvecJl2r1I9GLDGudGUz1CvEXq9V4XdJb67ykdrfUPrSqNCTYioxrrkc4/r44KA+xvUu",
-	"cqUxhZhXhUm9y5ub4FPatWfBgmKKQvMZcFRMKVTSBHHOa1wV2+VVN7U3snIZO1gTdXZERZBVhUGeKXVV",
-	"bn4oYOc6jkAHE3SQQ9VPyJ8+sCjxqNoR4JSPrbBaydSvZ727FR47d3Hwu2awW76L9eMaQ/udeyErrrKe",
-	"B1fnxJeNmQxHCuHNy2dXMHmyJS9l0XvQFYmhngdhV4OlqsCne/+1t/d0sPfh45Pg8VF1XWD3+i5aT86x",
-	"lsNhb42DLfGJMk5fxJQLSPA/Id+8e/US60JDN4+VEhvL2VG9YHdnQrmgS4nCywt8n8SSRuTFuTN6Lt5c",
-	"viP71wf7KfygXQcinQ6hpZAUeH/RKV367XCmhQJBxdvZg0Y8JWJjmsbGx20u9/lbFMo/kiFzlbTRrRAv",
-	"IJSOeDPlv5Ai27HHI/Lq201qbVeTWD0VXNCqAKztbPe6UiVBS7AbMxilSlcVEL6gGkLYQ3wgr+lu34LG",
-	"h5ll6YqKQbK4/aHb0PKv3/dlhXqWGY2ojMCfXAwSJScumYGLsRxkeRFF8zJoZYkpiv0A+RDwp0yYqAnu",
-	"8Fdwp9ldxlZljrIE6Ty25JpHbGDXiPmFYw42XcR1grmcipqaVgjS1Fx0uwyHdnH0TuAwGio9t934HSgr",
-	"TqHuvvcG4HMgOSv5S1W+5Zaev5WivPUI724x8wNH+LeCFvQMwrxFdA/TaAale+3e4CIHfoMvK49ySRqv",
-	"8Vk366lScAGvZf55eWqAA9WVHTAFI1Ai1kdfkBEVoMbive+a2GUc0rmHVrFD0xnUzcqjoatHScuQt8qz",
-	"4lG5987AWX7ew5241iKWi1DFtBnkTtEmrXmWEcP7UWExGbCKW6xGGjjZN37F60MGmvaS2t08Kfc+2uBW",
-	"XvEnZ3HE2aIb7HknTWd7qFSeV8Ml3kbZreWT3t27UCyRvepf2MH2g5Qcq6R9xhVDUVEujVe5g5nezbll",
-	"pfV2/iN2Y2rcR018Ry03QpDNfIteIghYuacgITqM60pa3WoI0a6hPA3CdbLHs8idbF8bI3cA1Fim6HM4",
-	"zXYB4J8X4LN7VHV+CplA/Ez9o3hS9Q35utYGOqxpybd0ooXDLER7w7prz+82uDDS3GfS7Es54dsq1J8R",
-	"Y1+E/jYY2ADktVu8vRi3LTjPfRFI1dXFOz66YuaW9C8K5RajAVoL6ypaVRi1duwYW0BUgCzFTqxsIMfV",
-	"OrNUfMIFjfOGEFYpC3weIMeW9HOqiTckrZHMjSbZ2NXR03pEYx+ZtrqwrMTkYCavq8LXnoP1ls1xbBcE",
-	"jmE7deaRoCIi2VDuL2y76re1YIZAviqZyRlEmGIvJjQZf8BothNCiZ4zlpAxF1xPmSaU2IURM6WGUEFk",
-	"aujEGheGKZVaa7xT7Y6eZq3OV3+zhkaUsgEa9Oufcab8JidxlZfXX2k0c5Ks3irXGbNu5KK+vrKn1Q3k",
-	"GJoBZxXj15frRmK7JcdEtlBtqDKtQmw8eirydSN62FNWVOgxCL0ZVVeDfEPwMUNSZ9mgET9FizIV8EeV",
-	"mMTMuQa+x/ay37EDgevwIvjifEx7ORLj1jyQyyxnV65C2ghSy0GyMQJSBmJnyTVz2NvKQ1SMj7LzwWF2",
-	"AuL6mvgldAICp86lsF/lGNAJMk+SP3a3QnfqAbEHiu4l71yySn8zjxIub3XpbqSczZmi41UzZnkuaTvf",
-	"LrYwO0Z2JGhcw4vqPDAZYmfV0wsYLKQZ0IHLeQAno06hhzW21AEaocNUl7vIFS2lwTbupSpbu95phpyg",
-	"2ksM4bK6QURCXd1BN7omiQU5JrC4El/zqYyZxZi0KO3ydW2nVeI8l5jk0sBR3SyqzO2/Hmx+wlu57S7q",
-	"OXXhitm9JOJuZjxoi9CEQR6VD2ysqbF663XB17usNqhTu9debHo/7aTn2mDtrQ5qt2tY1xZ0cxnpTUXG",
-	"s/6iucz0W9xohZevdiuwdrUoa+HWZBVlR0aqgbd112P06q9bnPhYydlgN7h7uVbFVW+hJDy426gvM1sA",
-	"SCX45RUTF5SrzZ0X762j4kp4UHWc1xfXc7G87jU9GFHr2y12aiSFsUJ6efN8Rids/4eETaw4hw+JyP+e",
-	"s2GSfZgyPqpOPOc/WsbjspDzjh+P/nD45PHRdjVHSwstDV0PkstYVrel3LryBnbQ058XujhjZipL6SsX",
-	"799V4xcsv46vNMpXyYfwSStu+nwzpdoclVBEn+su1gCUiRmlipvFpSUIFziKJJX99dwD/0/fvmsFFf2e",
-	"i0QO0RSaT8QeF13yjI6mJLtEgy5gOrBGAtQhGsmEaYx04poASTJ35StjqJBHDZnRRV9AbV5uTsBlMeNR",
-	"FLM5VYwwMZZq5B+1w2OJOhzLSjfcS7bzqTFJ69OnT3jFvsrCvqKjK4bpw3YdlzOqDPlL+q9//IeYkNdc",
-	"TMmIG/4jE3tjxiKsUpQkXZKnubr4C59aDPYcWi4xHzO8raZ9ge3SqYjsPFwRH+FyQpiFme/BqYmSqWER",
-	"dtwCO9CXUnQKVuD7kw0XWPAVXbxYXJaLvqBZVdTAzheUA0GC2obrfdEXrkKuUhJiRGghdT+kCZoWXGaJ",
-	"1L//QUsRZtn8pI1sloSuGEDY6ZK/5pn0mIcPx9YXrCr53peAstp6iI+HAGwLBKbJiCqraQoSFvPcQ4LE",
-	"c0L+nkrDrI4KTq+FTPvCQZZmOeeAMDEfMaFZoaqQ5RuKM+MVeYw/blVgxHOPCacXLwr+juNWr3vQ7YHu",
-	"lzBBE946bj3s9roPsUn8FIhtP2LX+9h8CBNtgd9lJGMJu/WSa3POri/wKaihTGfMAKv7/mPLiuIWNBP1",
-	"9baPs2jnnNlgzBAeyEohuY1tjj59ACUVwW5fP+z1CpLJhdpn+PCDs07z6dbn5LgYdyDMKssfezN9ClpH",
-	"OG3VaNny9r/K5Sy8crT5ldfSPJcpdmTMwqw2vfQsKz3vuWjr+PsPQUt7cwyrVEBEkRzRGLpRQU3pPS6I",
-	"12hdvQqsBIlcNCAyjpg2BMo0knbEru17oyuXRP/87NXg2evzizcvXr/7IwzIBZpZdKJd07TWB7swQC89",
-	"24hbl7OGiOULRjVCrIeH94tI/jq5Bo+cp+hniUl2/ZevLgGZAB24uFpGId9iSbB5LfLUoMkUGgD/WIsm",
-	"XzPjegTf4fG5GSpO7zTm16y7FkAv+TUTTGssJOgKIFmhlSYgZqFKHIaH+e3n0T0OCq7bx/714X7W0KT7",
-	"EZXPT+tgs9KsZoWWqvadP+JL3jlV606JZGWtn1x4xL4rq7fzMJVElwGyUORnG9IoNudYiwDuway8ZTYx",
-	"uF5dr8mshwu5PsybA4FqE5H5lI+mxDVRgRaBCaNXegll7CSr+JLV2K9Al2WNeWG1WPD8Fqrx6CX9C/Qy",
-	"nTm6o7wmuS8KYFVLIcWeZkJzqJbl/DSc6b6YT6UuOJrpRDGr7QlpCF7WnGQ6J6F1Re+FJC6WvNMl31rV",
-	"1aqYoSuZHFrl0ncgorGWFZvilg/FDCMAx2kcA6S5IFQsfOMYEq5WIA9JeyRnM9oXhWKovvLXQa/XIT64",
-	"Tzt/owTv+pjHhilcrEwNdFvAJc25iOTcnrX99LRHIroA7mBkXwg5PyGUKOgJPKMLgJNOqCAzCahDhX+l",
-	"S07zZfSynZbZbpeckiu2eKAhIUb3BfhwCZ1QLrTBq05qGIF2HKR9dPiUDNlCiqhz4kJhXXcIaofBPhNn",
-	"dDRle2dSGCXjY5JAkTRmD2lPG6lYGPQFAEH7ct8jCqVBUDpgvw9Ud1d1gKXSu5/LwIKmL/ypUEkaXlsu",
-	"85R3WrCAaMsEzXpiSRrD8Su0FF/Tu0YvOajsmL2hFi95ca7r5quuoF819WGvZu51w/q6tlUDVpZdXqls",
-	"RlXMLXKu1tqHZmgBIhv2H6mFKtyrDlxCfI0l0WAxL7EpwmcthYno8xcSWv4dBiREvhpaFjuUZhrA9R8l",
-	"2dGvAYjrkVB91Lev/d5GLezPkvfF2tw1Ej/j/e3vXr0kSkqzwuB1GIArJ3SfQ/B6dO5IM/j62btMK/AL",
-	"OM7vkz3/toKJlju72EVqL7mq9YCglciq5kKvGYt0abxMbJI21zpFlw0VBMLtOoFz2KyTDd1C1g7hui+c",
-	"c8iuHG7kMIbHilaUhvaHGQX3UJYm4RZkJVSmAEB6Fhp0pB3G1IT7YSzFJOwLd0/q4udZ58SHJ1iZZKUk",
-	"VkQFDasdZmXuw4DE/IqRMG/wYCkt63cQ2rX1RZi3jwiDQpbYMTnq9Ur7BRC6ZlaF9FJGaJK4w1JpzPQx",
-	"CcFGDUmb9kWhfPpMDnnsazB3QCsp6SrolqRQVgJ8eQ80aaNzzi0yIO5ei/AxEcweIAv6wgJAkzBvqWCB",
-	"55sbhD6oSkAKw9gqRFOqreLGOmCrLODOlBt/I02TJMgdg33hJn+gCbtB15WICFNUp4oR0HAJN7nC43df",
-	"3Bnot1IsZjLVJySEthEhTgLA6QtfUoNinnEAp+vOgrTxLAqdSqxA+hBmmkpdXxJQqRxe9QX6bqEqrV3R",
-	"Ua/XJeFSmtsfjUrh6ARhN8YqtlJ0SMyMzsNgrkEFdmeWJIwq573si5L7ckXPwbjfJe54G5YajPSVq7dQ",
-	"w8tv9ubz+Z41DvZSFTNhQRjtyn5dfmP5OgFqnt+jfKnr9vpZ8qXQfLZGvAg298f/QJMX52vFzF2JFIjb",
-	"WpIpx4V+rMhdqOfVbcVoDPdWa/ocdLYyNPc/Lm22iYOiFukrUq5WVFofjxn58tdo6QYkLDTb6h108RJA",
-	"KhJ2b2ZxmClPCQX3UbXK3NSl+KRXaljy/enef8Wg870Pv+/3u207+b/fzOJO5XXX3Vglxyud9ooqw23Z",
-	"J78i1fEnIekKLfEYlNRsUZRgh/oxQRGpS00iQaxz04yKfc+Kze6isNjNBLQmq0VlT4Q+Njo8hVivPV+a",
-	"KCTtgvKTiphp7VMwXa/LMVOKRZ2Tvgh9D5SQTGUcgRVEfDEk3SWhL8Megv+kQTsZYHmRJYy+yDuDdDa4",
-	"Hy7zVh4/hfvhPkmsrrvJZ5FYsdtKDYl5zKugscwqc5/vzSrTx86H5wPN0IohSy7drSgrk49N5OJq957m",
-	"EhIDoGtlozaKMRPzydQUJGPx281CclfhiJJxcHeS8R7uKVaP5jYopDRc9b1F9kSVNMp/vRd5lE+H+mOB",
-	"z9JMPmWBNO4la6GuubyAMmE/1sqdw14PeTxSZsQSJiKI/XVWX0Ae9R6SduZXGFMOEcFYQKyDHog5x1T9",
-	"FcLLK6PdIQrlk1Qcsv1xAWf3qPfwfqY8LYIxkkyDAwXh2W2VAtjeMqMWe6djUx/D6J7eh0fxyU+f1mFU",
-	"trZj8kqKiTz/CtSJy4eFJdTejV4f7IOjah/CjrhlsDwC3uqy9stHfJGaU18JoSqsoMznsAx/LYtrmGzQ",
-	"2Bbf7kjdDHdlcjcp1FHNolwsPtUE7n+i3eMaDja/8l7Q1Eyl4j+iyX+ERLP+pedSDTEz7LOjIfK4xO99",
-	"gvKnEnaj58BKV8WSmI4Y+FYRRG04Asst0dS2eo5jbPZhPqLe++ranZW0+BE1NJaTlC2TQn7fuv/RagFr",
-	"yeEsD6LfTBDuxmc3kijnTNwVWfhZfhLCyIBZQxpFRfI34qgkjgxGjVB9KmMe0YXe/7hgVNWbq6A60YW2",
-	"BIbxFM4ni3Gp2kpAqgzGCVu14ZUUEV3sPVd2eDJn7Aosax+zqgnenJspm3XJKbGz94WQQxktCBOGKRY5",
-	"hzrO27YizcVgEn+FED57RychmUi4zTGShC/Ge6+oGU1DH+oLxcBG0D2vykj9mplvHAjuNAQK5/gbo6oO",
-	"tS0EHmjYLARVRHiw0YoKYfdcnnlZ6//0RZPEoyZvvC8Uub17MirkoXqCgMvihAlNDfAbERE9hy6kjg7G",
-	"Y3cNd8X20iSruO5+JBQOtEyDMRMRVXi5uFFU2Nc3GYiYv3F40Cumc5RCEfKMjg+BF2FV3dEA22apNiTm",
-	"zF9Z2SXAJocMXGQsclLWh7AIORfYlyu7cyqX8yo2Nz7pC1oFLpx2TOPYMhdr92hjv++S84xZ0BjMGqKZ",
-	"yS4oFbMnlBoWdQt0j3desHxLKFjzD3xW7X7rutdvubAZ2Bs86jnMgpnOCTk6OET7SMsZk4I53hHlANFc",
-	"jCp5yUVa5CVVJ4xUnJ+xX3XziO4a//HtqwEFjvWTaAINOWZREfhFccmjg8PG3O6L5KlvM4WkINlIu6gA",
-	"IPVmOgNkq6QaIjpnJ9V6/KMaTT5jreu0m3382/K6T8gIY4bpm2VCPofvHQbeNyn/Rk93Q0/bBvn/AggQ",
-	"CuJQkLFAY1+cThJUzuICAOtnWem4ffRpD/84zP+ocofnOlCd5P7FCO5zuvhNbv8mt7dnG6dR5HiGkY5j",
-	"BEUHAzekbVVoV8OBUPLuX//4XwbfmDJyofiMkVdcWIMB5L5LO4D6XFEjuS2k4WOHf3rfNThfl+r2HB55",
-	"XXztLs351enW5jlipGZpU91ft8FdOikPoKzOG1dotkUs5lhzxhg2SwxBTCinURbxqQTi9Uj1kUef9lXW",
-	"wd3F+pYxC25giku9jUuP+iKID5tohIerFvxfUpay6MRSbVaxh2gmIkjTKTvAu1+yyvUFIuol89HjyySM",
-	"ST8BEXLuHCLcaI+pmiimWXPc9IEOLv5sfV6vu2q+8M/eY3SLm7MiuqWO88ESSRvbUCBtX7GF7nR/OU74",
-	"0k6nMoY6Bz7GxW6WtBW7llfgPmOaGCk7S2llG1IQ1sQ7+xO5G2WyPMkWCuXBHS3hz2wTshWI8Yotft3X",
-	"Qy+0TuG+9PTiBeTZgUqXZYpYqNlvuc6qhYzYCeSTA/ymFGMKr1hi6gNOaplYFklQ52d5C1Sxgsi3KWKr",
-	"0uhWherRqlB96yi2LVXmfXZU3PmiheidexUsDEoJUJDAWXsD3+mSF0bnIdTa0EUpeYk3wS3Xm2svyw5e",
-	"KyGXejHcbTBSRSuJGg6VLf7nLPxKReWXkAPvktxZZdttdBG9csD7H/1F9qf9j64KZAOv7XIbjma0Dqbp",
-	"r5us0VkoNp5aozCXPCbmVkJdgppgGt/PZwtX4aNtHYNVCHX7ilZlz5x7dt2tdLBZz8V+3aoVGIYQl+uR",
-	"/YHOKnhwV4nfYSioXSIv7DalxptDLqEXUlyJphuDdlyQ5lrpd+ofuvMIxnXCzi81wCAWDKF/cd695QJK",
-	"zwpFiTHPFzOms8PYBNHUTPdHUmgZs/3YN/6ozv0+1STUWYOQMCDDFCusuC53I6oUh+hf4uqHYt2vY0gD",
-	"1hi9gNlFIymvOCPh38XATT5wr4R90Q6/MSZ5I+LFCbm0+2Yn5JLO2CU37I+XRvGROSEX1Ez/uLIDjb2j",
-	"wk7gw7TohBHchEVVgZETNMI8bXwGFP6wdixfj0p3yakrdDJSUus9zU2eRjWWasLUIihlKM9SbfoCy/mF",
-	"3+395fXeGQ5+TA5C0qauop+FWGHIsVQz6DGnmYiCQg0fWnwKN+X3ZB8t5jufvXl7SRKmXJ/PPITezgbU",
-	"N7Fb6uDwUP7mDdTAD10rjUQxzYQJMDxlyIojVGYh48awd8y2eU7u5W/wmumuroYKzW3uO64T9+c6m1Wx",
-	"jEs+ESwiXJyQ8JKZvTMgEMxb80niBZJaujXK3/hZ3x0dPt38xjspX1GxyCr6/CR+07IotGjli8NmXViH",
-	"Ss61ZYp49CerZ1iI26SCeJbnWGORbVu41nBsx6PW2QXPRLSEfp9JnV4bxYXm+ugqL69LBIbG+Du5JRyZ",
-	"yNR8FgX8Cu6dtuqJtqTb8YlwUhqO04L7BGSEQzcClyuumIeX5Vbfi+30UQXu1pWTeVd6H8pyoBuFahI6",
-	"LIK67jq0v2JeWEm1oFA5AROa4YZWE25QqjkRxsWkL6gfnOHiMcUXdtMti2aXjOykoV2IJelwVJBvYZec",
-	"kqPeAWlbwQ3LDwjUdPPClho7DdzVKdB9Rz7emxpoTuU7h3UQaEWtqEq6vsVN/0wJ+T4F6SngQ7F4d61E",
-	"hdj42xOrv1CmUjY3bjAeuMgewPBDIDpSdnVbV86hzC2UNL4K2RpJt8EmecsSrF00pjxOFRTPTjUjlEwU",
-	"9pmKWEwXnlkJQolhs0QqqhYklqMrrEQFntiwkJ0YdlbzOwv64y9NQc17Z6zTTe/X5fFL0AYBr3xnShRK",
-	"rq3jZrSX6JGrvgR9ib/fDR7i4NkBNkHFDbraPeLNT6t27doVv/KWqaCkZGnwJXl1ggjmys+5IuugY7i6",
-	"69rIRJMJM3Aj4SvOr8U8aZJ6dguVqqDUnC/GOlfcGCZ87dtUpzRGD0Y77D09OCQPjx6Rx394EgYk/P2T",
-	"o6cHhw+PHrnPxY8dq1NBzQmu++Kaxjwij1x1V9Q1KRbHe0SM4uCM0ZBCA3EomdkFLfXdCl3oj5M6cSTn",
-	"AvQxIyWRY8NEX0BcsFUK3StS4Sdm5lJd+SrBQVYSrlpWVGtsgMZvTHJXsQkm2YpCD29z5rMpjWMmJrVe",
-	"cjhJq+hqXxp7F/r/mYoADJqSAnv6ZMIAYDJcYMF7SSipK+O4mUL3r5ni4zWxe3+F3+8U+3CK3zSVnyua",
-	"lnR5i5Ou4o9C2aJPXF3QrEalLx/qjVkpXDMG3xhpPdp6W3JNvGnB3r+ri0acYyvOeU/I+5rNHeR/4fpS",
-	"NRYueXYKRmRCuTpx5XrBo+McOajcuFTaeuTLy1msvTY8yx+7hwoP664Os2u60t2hpc7ul3BgSyXNMs4A",
-	"V1Z46+iCEOdTmV1HlsOcKm4iK6uO1BU4+2mrjvzE1T+6P5Po8nIfE8GaluaYsfJ9RhkSF0xpaJUQUUNJ",
-	"2xV2tkcdOKtHB95q0h3CNVSVZlnTtZNlceajFrShi6AvsKQ01yzqEjTmnbzD2uDecVusck640IbRqMoO",
-	"wLCsV80isfDh6NeTHZOZy0sGMAKiRvEosXr8Cq4Y6phFFfBvsc1b1mu1Oiwbf+7+qv0ZUFcSdHNrB6Ua",
-	"4mYzyFSfJgy5ep7vk4hm9HT7+qE7TZzlvtXDDaiUwqKiJZT6zavWFAvPUNG0D8Z0ga0LpMpLBmelgatR",
-	"MpNO+07M7H8ETbVBVO6rxTnLKp5uEgLPpZpIY5j4dfOMSyMT57HENrFcO/neJe8F1t5BcwlvezGS0PIW",
-	"/SD7wdkWQprpko2wnI/WoDIuzv5AQ8NLxSZcG9cBOLs8rNA+P69n6ZOtgnVLeHYHzDHVU5zgJwnQzaev",
-	"r24LXm+q3fGw+66Q98u4fEDQFUkOrHEkRnChoyiCZPjM645mO7rj8XcsHE9OgSrhwmBKrxnR7JopGjfI",
-	"Dp2xfewOU2sLPoOf71bDO6eG4jy1eEcNXYodOMOZ9865TqTGmsx3E0TwS8A5cCoAjy4V379iLNGEDqUL",
-	"NC7rkBAl9KfLN683yWt/51pbxxQ1gwv/2B1xTzc8TrbztSq+/qUX/vzZBr+dEghxJzMGF4KoQGiXum11",
-	"Do9MJ07j8K4G8A7oUnxiLU5iscX9oUxFRNd6Jr9m5gIe/ip/ditWN2Hy99vhqZtpcSbjmI3qisk/Z9RA",
-	"vA1ehybKrttwprtXXEQh+SMJXfpH6KqphyMZsTAgIbT8cP8fMBF2oHeAb8UWLjPSYn/Q9Sw0aFg+55Yb",
-	"WLt95hGRfisWD2IuWEA0nyUxH3PXttSbIO23z8/IH54ePSZfM2k5Wak8DGLJCtbMaFJbp/alnJMfpZxp",
-	"CO8nozi1klyTdvGA3LfH0PEEGkVa7Aw7AZnyydS9b7IWdfD3TLMYUyCwS2xfPOr1yNghQZc8hwa1SATs",
-	"BpvZKQJ9iPUJ/J2tJYQKkuF+mArD49BVwp1PZczITAoz1aStGeuL82d/ffbyzcWzt5fdWRSQfusi64PW",
-	"b3W6xOUgZXVwoesUF1AN87UUzJfCNZJMmCGUPOwd1RTBxZFf0WRThwyrmotJYP9HTWA1d/uJ3rykhrS/",
-	"/fryyVFtc8/hUN6stQNcSaHWceug97j7NDjsdZ8EB70/dB8Ghwfdg1bQpNlr1cz2RBvWLTssVC1bV7Js",
-	"aYZCxuM27Vwrm0j5+vqfO1CeH1ndjepxg16qb30reikgknec68WWfN0FPjF8Vt+1F9C9tArsopKXett2",
-	"GUM2xvbNW60DyG3bddSVf8vpa01L4M+NDd5ediEdO9m0XoBZzp3xrzsXOQ+rVLnX0jLTCOUCoEleuBfj",
-	"Zu56WTsokD/xPdKF72+bpZpSAnqUtR2G8gaMgkzWZDJoN1HrZmlwIYnLwib8t3MpWSClh/ccZV/aTN29",
-	"Bp7DNWfz3dH008/0IjMpIiFpH/WOMGkS81yFNO6JJjimDTW6VqG7YCpLnPbp1FaZ8tfv0idSQ3lhCGcM",
-	"7b+g9YRGhqTNhSUHfs0CUpQTAaFelXv4+DG83+mS0CW7Rk4vy69H/Q++OrqyhlFQSOIe8wkYBGYqdaGn",
-	"LfR+7vZFiNLmjyN9HWLyaR6wqeRcW7o9u/yrL67uMmOVnK9V2S4BetUEtyT/LFjWUlxTcbg0rpF3Mepw",
-	"ffUIJqyG9n2uLeXaTqaLfWg8mVtjcYKMYlrAO4JsRvdxpK+rJrh7tgQn7sJnXMc0u5b1fGaZg1kiVnJO",
-	"Egb12BzSGRIzqo3PJpPKfC5r+7lJV69oBhn9BkRPrVEnheMa0AtdZB0MpjJVcEHjXsBQ7Wum6MTyCLN0",
-	"7bLMBB13WRuZ9Wrx1j3ViM4tQ011K2gcEWjHvsSXaikEutZXE8hhL8gNqHLd54MtLKhUaanuUJneNk7S",
-	"QuWCVkd4n2JdBTnOq0z85o3cOsjlXTm6BTstAzjryyN6elmTUjuXZG6VASOhKgRJptJIfdwXffFvJJyl",
-	"seEJVWYfmrZD91vf4huuxCOrA9hJQtK2enJAQkQGuPMLybzQkd9IHXbI8xdvL98FvoUB6wsCc/MbGFT7",
-	"UeH5EKqELLyjn8/ohOkTWNkysobHyzODYuHnhZYsmqRJLGlEXpx77Qd6mFvWgr/osGt3fjGF2pNQ8fYY",
-	"4UIFCV9EbJZIY2Xo3p/ZIsSigKCTWLGQtXNCLcUHOipmUiWK+gsssy/ah70D7BoJcdHIMA97PXQczKmK",
-	"dEDYNROoLtrVQPs2pcBbJ8UoVYoJEy86J/nouYDqi4iPx0zhIkD55JpQcnR42CUvxlBS3BLmmPJYkxmP",
-	"5q4qtavQwjV0t1zNYMEGNjLbCLsB4LYR1nn/GShZDk4+hUXDfJKNu6OZSxQInWMENcm60fidwGk8o6Mp",
-	"4uWx10LJwSPy6quA/Oni2dcBuXj9dUC+ZcMLq+x+8+zFGWlHbMSjQrsMMlwYLGDiBnjUIzM2oQm/YbHu",
-	"9sW3HlFjiVgVBoWzgdkfaPLsuxfPydcXl8Tf0mWJ6NByK3u5q2WqRiwk2tKWlpU9n7E0aZ0VuMxDoSKl",
-	"NaUsbpIJE3YopiFKETQTb19Q8v79i3O7MB4xGnfgtBRkvupiwUGDoZXVPpsypjeuGpZ1oh90j/c+fHwS",
-	"HBw+qashdjcB+xkHAB5bwb9QHx7JyC7k+KPjkYUVvHO1epcXATw733XmIYdPFj9K9YEzRX7IBQXRvQQC",
-	"UANe4OMYxeE+HCyXCw4Ka1zJZ/bb9bebQcZykRq7VUZE4TS9kLAICJvI1XQ5/IGN7r+wWq0j4dRxCWgY",
-	"5rAd0hc9w0E+VOCF0CDPFZFCQvZNXj8Ft1p3d733w611TnO7+AtXgY4OHm7RmOHo4NE2Tx8eNtlCouSI",
-	"ae0VrC9TKXPJe/6Arfg6sOrM4yL1rShjZWtmXzCqhou1Rs1reGQrw+auykoumzrUNHRoyNQeS8H6eVo0",
-	"fvae5jYL5jWumVNMdp3z4ElpUvi4POtdWkp4kHX5PPgrkQkrKfdUFbT730ynran0TQGevtUpyIfMMer0",
-	"0gOrFQaWgMcyjuXcp2rYl6LUnXnZRVFL1b6ed22ewWIL//9n9AZ3OkJ0Ly6A9RIQi1s36EOLj0PcP5Td",
-	"oXAvt2Pzo9/ad2xBKYLlZ1DyNbSlckTBok7OnLL2AdZ6jblwZUuaCz9oLYPnq+srSZxJMeZqFkAsTGpw",
-	"Fmv/gHUJ/HIsFfkDXmxkvXHQzZgarNuVo5kr02X46Iph0dMyeZ6OzBvxExBo8PProPbWoclp4er8SzAW",
-	"Cnp3jg6fxUd+Oc0aew0qEFiKi/nI3Eebtl2doSgkfLmVY4yki9iAi7EMyAh5BmmPYqnB9+OZR1sxyzLs",
-	"V5aHNOdTyADXZfC8F/jMFyDba0JIcH2gxfwmHrc194xMcgBmhl+ty70qevz5F4wfz3/DjZ1xA2EHTSFy",
-	"c4O0J8yAfuRyXDpFk0IzDESimXGxgRdhz4H9RLFrzua1YSBQUT5JoE+RLnr0s1DAwvWEziqceiUdc6Nc",
-	"H0rsUw8/pzFDf9uMRqwvuMHbWyhdBKqfYlRLUd/UvktOMcCKyNTY6clf0n/94z/EhLzmYprVFh9Jqg2N",
-	"yZxasuiL7NKiqo08gsJ1Y/jNM/Lz9Yy4Izx3iFeftIe/714lbBfv4y0GTXw7lWQu0zhyxU5y96Ev2pdX",
-	"SzH4BdDMfyFnrsBSRX5qRV0MSExZ61SEehV3mQqHFUrXtb1wtTJKpWt8AcxfUdfXctpRTYJzsbjISd4i",
-	"xRUV0ayUd4S/PSjZ4IgRm1ol5lhxRyVrcZr77oyI26rAQ1zOF38hs63N9uVjNAKeUJdC58u1kFP7sHbl",
-	"5KBMqIKWCMsY7+vNufQ979nlPgS2CvWLvHGjh/Z++OMG3vibJv5ZSPYGKr8V8Iu0KzkndPUpYs8D3anh",
-	"nXdpsL3XTHlzbW1Jmzvn0j9NTZstKOIX44778onoHKuYEakIE/BX3qQCCjxAry5XfRHzncG/zg1paz4R",
-	"utgORFvjr7OGOTuvfK11e8nUtY/sShSz206h0BFTe46w/56ylGnSxtBsCr85uu4EREu7Mm0gB4JqQ6Zy",
-	"Dk2uZlQs+sJfFEI0iTVZ7b7wywfa3RkQJiBjyNrFMBmZyRmDqm/gbIb9pkPXTyvIA9uSVE/7Aqxow+LY",
-	"WeeO4+SirD2UZuovIbMYtmwRMjVDedPpkrNYQrE6iPD6gY0sHBz8+iJm9JrlS+y61F0dwqWJBQkGP+dp",
-	"IZhWC08HrqRmRPV0KKmqLFdndft37rh+umjrynTSz7ffqzJCG3bIrBnRwjlKyyO6V4dSxoyK+ncjRqOY",
-	"CzZAH059ZiZUkW6+Jo1uyKpUDj9lIZ2j8BXGHNtjV1wCY2meQbImPv5RMT7+8Bbj41eO7iB4Wh+aeFcl",
-	"fYFYNgfKZzeTv0V73EXZDqtNOBBjwX8axxBt4OQH1+ic4WJC2vlwrrMA2ieaMRdK6wRLUaR5GbYs1Dba",
-	"HIggv5CYELeZGnUOQdI4JuS3QJAvjIisaeW0oSwKZJzGcR4K0rZ8WgkaQzIqqEeQXhqxqBMQL0sK/Tqs",
-	"KoOhII2JaXPsyDtXIopZ7XUs1cjdZ+AoD6CUr2FkRkdTLtgx6rZYqM+yBsyxcA9FEv2vuFyXTtF72heC",
-	"zrJyVIa6ABXQ7Zb2ldchgcT9hUxJbHVQTee+Ggni/TGhHrxYVijqi+GCaDlj0Jcu1sxVAcjajRxUXpFA",
-	"MMu985WfYSgLwuinCWRpwip/C2T50gNZ7pszL3Hkb6ELkcOWY2inl5jAMiRlAt9m2kXHuATcwNmNATGK",
-	"Cj1mKiAzqq4GdtExu3GfsvvpwLPygEx5xAKSiim0t1/Drl1q3ZpW4Y6BUWjZgEXR3r99eUIu3r/zOU+Q",
-	"fgVJXMSA/d7ObOoJv2bClQDQHX/JHbKbhCumB9SEgTW5mYAkQOTRsbScP8SlDXgUAvP1yYKQbwf2O7bC",
-	"Wr4dd+JkNGWjK5fYB7lufYE5M6St+Y9OBiwShha8lY+YhYbjm0KEGqT06S55LyCZzC5PFxPn6tPH3sMO",
-	"7sgTiINv1f7k4JYnv4xlLVu0YPoVJ9L8rEp5LhdO1FfOwWQP0ZK0S821ug2QIdFGUT6Zwo+OrHzGatvR",
-	"DdLrSeY3e+BEJH7fqQmmgT1ZAkYVKFWx1VOMSY7392M5ovFUanP8pPekB83l3QgrxfMs14F2b4rRiOOf",
-	"wAoSNrLEzuJxt+D78bSrW6sVu/JuMtbaSZQcxmyWVwgEqHJQW6nxYQNmymbdkhPMRQBUFQTDo9JQcZL4",
-	"TpPU5ZK6bna03IfM93g6cfcn7pXq9pR98ZU0U5/dZk91KpXZi6EETLGtK2lT8qdv3wUkPHWUBUA5Jl8B",
-	"YpFutxt23FLKHX5g71z3hesEm6eyppqdFNo3gwKPGYF7wE3L4yjologuafR3+s7OwGN9XbnUTCsgWdma",
-	"AOp8YpV9WLmv7+uHcvU8V0dbahjS9mgclC6oNAauOhdE4L7sdEte1fF43bk/KGa/ePRyXmmftC0ikmUv",
-	"50N7slkd/I33VcOWCz4S6IXo56PeY+6m41ktEMSyzAgszOkViGrwu2pKUxlzCPbHJtmVYxJ9xZOAzKd8",
-	"NEWwYRF2qTQUCyZpYplL5OLuMkqKmYioWj//jCZY0cIVLsoyIiD6z9qAXBs+QvDkpVu75LXMOqARaOGf",
-	"DQFlL6W2akThuIQUe5oJzQ1k/eecYu4qJ/ko6IliLLL7wRXCSQaOh1BDhPRs0mpuAaFJwqg66QvBrrNs",
-	"iSztBvCGm0XgeIRUZMWY7xKvuI3kjK1eyERylOKDRcpyNV0qECph4uHBAfmaSbQjyfUhaTu+POdXvCvx",
-	"ia5Uk/3sqcH1YYekImKKhPvuif3rwxAvMLDYFE2SjJv2hS+4+kBDyQkBseOuiDRqXWZahHSmOpfqnHYJ",
-	"1CWwp5eqghX+p8s3r4lUffHdq5dkuHBXQeMxvwlITDmU+/U5ydpQixcRmVJsRM+s1M29JFkwBNc6Zdlq",
-	"H5ArtihD1W28CqwWx1wVrohd2zlHV6QdXr66HFy8ffPXF+fP3v5Rc3EVdk7IUe8IQTbnukgTEbtuffrw",
-	"6f8PAAD///Aa7uX9aQEA",
+	"H4sIAAAAAAAC/+y923IbObYo+CsITkeY3J2iKFl2l6XoOKGy7Cp3+6K25K7qU/QwQSZIopQEsgGkKFZt",
+	"f8PE+YB5OLHf5um8TUyfh/PQJ/Z/9J9MYC0gL2QmmaQl2VXlF1skM3FZWFj3y8+tkZwlUjBhdOv459aU",
+	"0Ygp+PMtM2pxOjZM2U8R0yPFE8OlaB23LthIikgTI8mcckOGbCwVI0YtuJgQOqFcdFtBS4+mbEbt6zMu",
+	"+CydtY57QcssEtY6bnFh2ISp1ocPH4JWQhWdMeOmfiqFljH7FhazOvsrqq40oUSxv6dMGzJWckbMlJER",
+	"vvdAEzkXJKETRtojJbXe09yw/HmpJkwtSMTGTIxYxy6V24Fx962gJejMLvH7vb+83nOLaQUt+z5XLGod",
+	"G5Wy4vaYsHv7oXXQep/tTxvFxaRld/cmYeLhwcFzqWbUrO4n/FFLERKpSHgzi8NsOQk103wxY3x73TIS",
+	"agxT9tX/s23H/PebWdz5XWvNkv6UKq4jPsKVLC/sDfxB42NiplwTJqJEcmGIZuqaaSIFIz8WBghI+PeU",
+	"iongYtqdyOvutQhJm4oFkWbKFKFCz5nS5Kh3lMP87ylTi3yXxfEGPCojEb15ycTETFvHB73e6q4+WNjo",
+	"RArNAI2+ptFbPHL7aSSFYQL+pEkS8xG1c+wnSg5jNvu9hZf9LZ/ud4qNW8et/2M/vyL7+KveP8e3cNIy",
+	"0C6nOaZxTWY0tifHInu+Y8pjTa5pzCOY/YSETCmpdEhiro0m7NoiphyPmYjsVRpzFkfd1ofA3olxzEf3",
+	"vpXRlIoJXC2YXpM5N1O8balSzGKDoYbBGp/ZvdznAk8z3AIwkvZRrxeQo96B/eeh/efI/vPI/vMkIEcH",
+	"h/Yf+8OB/e7Qfjx8EpBHvV4HdvBcqiGPIibucxcXfCJYRLgIyDA1eNeUjBmZ0QUR0pBIwpewwtfSPJep",
+	"iO5zga8l0eloShTTMlUjRtpSwcIsBQBUoHHMFKxXM4agdBRmE06sLpIbNtObVlsc/YWxy87oAVWKLoDI",
+	"GXZj9m9mcXMgFIfV3796WQUN9wxRMjVMO6qGCKgJFwAQbaiIqIoeaIJ0m7T/dPHmNYG1BZYUfP/qJVFS",
+	"mowCdI7JUa9HhjTqCy6S1AAOkxnX2lICqexPJKQJH1yxRQjITVJxJSyvsxSZj5h9ytEewGwir5mCBSVU",
+	"GcHUA00UNawvYj7jhrThMofA6veA14cdexseEm2ksvwzFfSa8pgOY9btCwvlSylfUbFwlFXfKz2Sksws",
+	"P7F8bpYYfYLiR2kDRKNwYjnMsjizl8kzVStwT+8XJB9YxDtBUzOViv/E7vXavcKjDwi7SSzDt6fLBXAP",
+	"MlIsYsJwGiNZeJef070S4AxRQCZQJJJMA2nAa3FiZUIUCAm1EK05K/JamqlF8znVjuVEt3mAiZIjpvV9",
+	"g+c7Fsd7yP6Rtis2TjWLSHssFWE3dJbEjFCSxNRe3tRoHiFFTZS85iic2mHdXHYppxMmRgsQ95RMmDKc",
+	"uUs4m6WCDUYyYqui3HOpiHuCnDOZgJT8VM5m3BjG9DFMKsdjPuI0Jo/2Ij7hhtixuqvyY9Di0Sao4DJf",
+	"RPbpK478yovJbiGtoOW2yWncClqp4TE3Vhi0+4Ij0YMRE0axCrkaRcYBsurq3645zIpgbh233n39+oyc",
+	"T//zf/zrf/7fYkK+/ud/cPJ0+s//vqgUkXM5+4cWSKJ+zHxmt7V8cXL4IxsZu4Bs/6UVpEMR7fUeP/7D",
+	"Q7v5XFz/ge791Nt78t79v/f+54Pg8cMPv6uCvRvZsghA4CjiKKafF/BhTGPNgg0oUlyAnf3nR9Uz3v35",
+	"FUT7Qyvaz7jIRP1g7elu9ebSqe5woC85ahNlwGYiSyPZxd3gKomlhHMwVuVS0oibZ8KoCjJAa3Q5K8sb",
+	"PrpihuAjIFGk8ZX7GJD5lIHwopjVW6SAm5+jLh2NWGKq0IOOjFQDJAk1P1pxdhNY3tpnsjdSzRTqhMs7",
+	"OdWEG2AUfsV+R/Y7Q6+YqKRZNIoU07oaNKOYM2EeaPLinLgHSXvIplxE5PLtu4vLZ2eD87dvvn/x7CJA",
+	"g8P3e8+lmlMVscj+1ameE47awWZ1VtjqA03wscDKiu5vK0GOx9VjAgI6c8BxK6KG7Rk+Y/V0euXrGTNT",
+	"uUSazt9cXFYNkd3l6i1kP7+IiBzDaWQSKOtOunaPb8QlYN4yQmU/VM0L1o/SCvevD/YRhfU+HY4ODh9G",
+	"bDzZx8PXVWO4ldThptVc0xqE+Pby8pzgA06WQYlk2XoVtAxVE2Zqz/jFmVcK7I5IG3cQEDoayVSYgFhR",
+	"NqaGkW6326m5hg24E9iGsqtYunjFQ8wOP/D2JQeF/ILUkpxzOmEfTfxy2rVCAIOWYDdmMEqVlhV2v3Oq",
+	"NaGahPhACNdFxpHVvoRRnOkTQoeaCauYAsRjqg3YARvAsJbafm3VbaoWT2Ucs4y6lmEwZtSkijUHgx/0",
+	"Ob5YBQv8nHNd92hhGe83bQp+DfLVrdueX8nK3iZMzlglrxlJqSIuqKlDhNU/crIl02FcoFkinQ3dfaqE",
+	"w7afc7i9SmPDz2W8mGwBsuLWqqBWBsQyWFC82l6OqpeT6oXcSgF4aVO1Qk0NjjUGU4YbJYhUzfSUGjaR",
+	"1VgUbZQN/NtP7bOgZtEo5laUjSmydL+DVE2sZhe0hMW0uBKgEyXTpMxbuBgrqo1KR7D/ipemVEQxiwbD",
+	"RYVIIjzbfnEG1p3QHS3SKEuKVpUuzy69WjYHmu+UP6tREq7LHDPHl3WokD//VtKIRHRmyXbQUEf69j//",
+	"B5n+63/+X2JCZv/6x/9ryP/+b05fqmTS04XmIxqvguQt0zK+tiq91SNBo9dEW2wBPf+aaz6M2TGh3jCQ",
+	"TKWRluV5NCvQ7KGUMaNgftJMaG74dYVg+JpdM0X0VM6FZwBJOoz5iMxoUjXaEk4DIlareYgxJSRYQcLi",
+	"2tbdgKcO33OYK0mjQXZOS2oh6IQDqxA+fFKtnvmBd1EJb+kiFbSwo83q225XyZ5gYZ7HR83UxHtVMBvf",
+	"CMFYpJeQvwHCb8Dgu0bd29B+M0awu/77dMpGV6vrYN7VsGKjnEplAiKk2Mv2SRSj2uqMVtwO5VVoSQ9c",
+	"kUqlywroVpPD/a3ILJ5F+8szk2Iio6EF7MPKmyOvGh5nC54tLaASJHhJ3lq41zHYnOB4C1StqFFQCxuZ",
+	"y2oY0NfUvkEX5Duqoo0ieIH+FjC4erfgk79gWleK43Q0YloPjLxiFWrrnxlL7B3kgszYTKoFkSJeVB47",
+	"Wt71gIv6IIhUGB47M4SdlsC0zmiva3RG+8hgWfr6mlHFVCW+pLre7F0wRI95zFbgWoJGae7SBt0kVfA+",
+	"o4Y+u0mkqrj9DL5n0WAbu0Tiltp0R5ZAwVk3pzMOOV6IsdxIaop7yBdXmLQKKM8pj1n0Who+dg6EpuRx",
+	"CVmdM6tAEAqYMlKMbgtdds2EGXARsZtqm0QiNUcbIIqg8II3UyhmgfFAEzu8ZRLVKFxl7+invd7DEQ5A",
+	"eAQf2TF+60fLJsdfq4mtNoOMmldYdez41UadKstI/nwZNEEO+tKcJaDXa01bs63nnMVR5g9fMiDY31YB",
+	"+p3VCY5JOJTRohtLRLNuTE0IwTZMLbrgybUf0fvVfRGxWSKBWez9mS1C0u1WkrYZ09rZc9bDEJeWv1C1",
+	"tW8ZjdFcV95WbmHzNE5ebVYu3VuVE8mYR3RxRisUSXsnVi7JOn/GOvLhJvqzfbSOvb1MBVXkNZuTvzGq",
+	"SPtAGxLRRaexsnX5r3/8L0NeT9LFP/8fQf73f/vnfxekPfvn/ycm5IDAj52NXNNtEvZUpbysh2LmRdhG",
+	"Z3BwLqPq3/72t7/tvXq1d3YWeEqyYFQtSe0HvVs/j2UBfRth/i5Bu4s69rlCYhcQ/NntpYwmU/zxmFCS",
+	"UB55Dd19Tdov6VCmilglmVBluuTg4LATQHgci4BRWd2ekjljV0xEJ8RCiAlNjVQw6lyqK6tkRXTRF3I8",
+	"JkM2oqlmhGaTjFkcewuBHSdeEMXw7p4QPadJwqw+vhjI8XhpSGJH5Fa6c4Fx4LLpixm9YoM0GdhHI7oI",
+	"IDwVh4TXWUTa54rPGHnFhd2LeqBJxEbcyhedbt+KX55EumWCFTLfmxVHykuDm1WatlJ0dMdhSVQVzVw0",
+	"F6kKxLfC7nrNlK50Ez2VqTAabV3OEGQwog0oxAn88uySTqwK1m9do7zghkMpod+qFkIWblMrMcVl9IXH",
+	"AtxsvtA1uGuBtZM5ZTdwZv6QGb15ga8+7m2QM2Cq6i0YK2e9ZSPGkwp5tOSTbBrCsapD/uX13uHjg4O9",
+	"Xq93dFjF8XaRXDcv6i0Ic7ioZCoFq5ZwFdM8Qo8uaun20j7rHjw+CiAWLl6QGdVXaGXMN/X7r46eHBz+",
+	"27/92+M/fFXpUJSpsX9udGXDY2fufoP+MtMD7WKOVpd78eqiEFhrad/cSuRwTRiZUMPmljYBzh0TxWiU",
+	"P+kewhjMGhtSJoZtBu0FPlspSTsNHeFe9BxmKFXY6EYxOkNUONEdblvBo19gZw8rWd+o4H/YztNQOKsV",
+	"j2RMrajDbswJ+fby1Us0X0OI15Lcc9Rbth32KhUfMUmdUL5ukS/9c/YdpxVsfMc9h4Bef3sQlx5o8lfO",
+	"jGX1mpGZHPKYudtUvjW9JweH5OHRI4K3pngWhw0MptLICif8uySWNCIvzjTGW5y/ubgk+9cH+yn8oE+I",
+	"dOkJkEuQ6dZl6/np3n/t7T0Z7L3/+avg8VG1/bxAdFe5GsgnejoYSZFf3zFNY5MhZXndZzwqxkTTiWJw",
+	"R1HQoah2ixGQKBlfs+i/bPZM+AuXIXF50gISVN2zlwWs8jIGCHFMVAoMLwsYtWJXSxUdLQazhr7ceJn4",
+	"1z+JVLXBkxiDXqMro9fHmzdGdMYAe7oF8Spi13zkyJiRA3bDx5tV0hgsQzF4wdwCKkFdumRbUrMScCuM",
+	"NhYJHmjinyNMGz6jhqEh0zhj4yoEZ/QGk68Oej1PhpazsRocWTbMk+IQe09625xmvpavSqPAx6Vhao+g",
+	"GvITmZpCvs9WTjCLEXXm4ksrqOIjDzR5/vQVUWzCtcGAGrT2HhNuiDYy0WTCjOX9JEn1FE+kxAaePN5I",
+	"ERUbK6an+XoKAzw6ONwuxrE8WBXkXjOqhrfi2sGRkJ9/hJ2sNMyqN2NHRl4blbGLnLokFaz+zrWhYsTw",
+	"Lq9cj7GMYzl3ge11ptWmUvAtC3cFHpPJd4XtlOBV3EnVSbpUmVNjFB+mhm0RKxNRQ71/pHwf8ZnASSIB",
+	"sQdlzykAQSwgmotJzK5pnLKYa0OkIrM0Njz7pvJA3XSDjSe74XepXM7q6rHmEP+5QkaH5eltE6Ay0P7V",
+	"vr5y6YKWS3+aKzAdYM7oB5hOcZ8OsUH6yB7NcCQ7nMKDNTD0EFmWWNx2V7AmW7FLCKUZ7nyoQCjc9QpW",
+	"XbFFbcBUg2gpliWkblzeNYI9X9pTvB2VspNMhXdbiDR2yTqYxLsam4oZXQMhDUdpp/Era6Nel03tq++s",
+	"zB0U174RIm6kCph8/+rltujtoVmL127SpW1YmrWC8W7IM65H8ppVRqKhdYqZSuES7YVZEjTElrpUJdL+",
+	"7uFTIETVYeAjKQzF3N1VZ50bcOur/8y9uMWlv2KLgQPV6ha/lXMwykKioBVjMD4F8w03B9DmwMv3W56x",
+	"uNeNaBRlx1Q4u2zL649uBcbI1MsQLj+0PL0TAz40h61O2CjzBJdNZVNjkuP9/Tm/4l2JO+lKNdn/hklk",
+	"y4PrSgtaNf9LlIzSkSOjq4ECKm5w60trxZeC0gn6yGEHuI3HxTJkXEr9heTcWra/Nu6+2uS7ngFXh5QU",
+	"39m8FfDQLu9D70C96rOTK+dcR7XO8VpWQbKetOxugW0eg6yoYQPwQQ8SpgYzLpycVyX/XMurrZZTl4VX",
+	"IjHVK9hofSwDdrd0ugz0y8xCEiPBAkToUPqcfkdGl02VDUIRd4hDrD2XTAN/XLYFHASbvCgNIb8Z2H9m",
+	"VYlryGgq4qxcQO+oOjIvyW9Ggyvp79GKhc19H2TrWLONgpWhvNRnUL6DxWwG8TSaJIppJkxQURcAxOKT",
+	"LIMf5WFCFSOhlfRC+wrWDBARYbPELOw337962e2LM2rcs17ugAtUKM7x+94fjns9IsdjzQy6F2tt50vl",
+	"DUQMM9FCzYBrzuZEjgk3WFrHi1n2QDaKpW6mpoKv8yW4Si7cqSgbX1tiCxufZzcJGxlwpqL6WM2OfKBs",
+	"o53GVdV9Tk0xEj1RzicUEHZDRybLD8iBLeei2o63amWTjY2mMxZxOnDCQYVt0a3OhyFv3KrDgCX45SLP",
+	"Ye/w0d7B4V7v4LL35Phh77jXQ5RsrVFcao0BmULiaOH9aU9lf+cju6M6f2ddNqGV+IhUZBRLzaL6N+1i",
+	"WU02Il6KB5rE9uYbf16KJRi4unF3aRLR5dPa+NJPPPFHsuHZRlqltyaVtrt0uEvIsGw1qCAOFepqBXJW",
+	"QKCKBuRJkCW6lYMi8GZoCUpDfq120YsdH9kge2wyQrW+Bl83BFhoFpAwM5n8gJEUduEYRvE+xIpSWdUa",
+	"4EkIvgeaZC/qLkFWBk+TYWr6IiweTAi1foaMxGxsiJVw2lMmRox4PMHEHkzGtOTJjRQx+zZkcdonO5Wc",
+	"qWQoWRZ7tmQ3yzXDGr/uvqlwLW8eIpdktp5+iY2teJAbDACHtCPw2IzyeKc3x1xpM6gTVje+vlz3bRfY",
+	"QQjvziuoZN7ffXPx1ZElutykWAplybm9eVjHoyvHlWKy88Aljl7ebZPtZt7/pdStzS+uOsSX3ynWIbTf",
+	"/DuoT53fNeH9SxlezfgMvLxZYN9Fh/ey/i1aIC9yC9yyH3K9byFLt1uNoGWLuVSRrgq+m83onmYJtdpa",
+	"FBRDOqxm8UxM7HHWhIgbGlFDK2QSlbK8/IavPjalJR5Sk862pazX0Cp2Gs/pQpNQMRpbVh5iSaMXZ2Qk",
+	"rWY0pKMrQk2dHrkOsVZElLJMkkEps5plp+GPbKNw4E2kq1hyxsZc8JpwjAzWO7uNtjAebzi59RAsLLUp",
+	"MAZRvvVVuOxyl/3Fa3iXq++wSZ5OaRwzUVULY+R/qis54vOttkqWqg/UutXYRqaZiAaQkDpwhdkaxNaW",
+	"tpzHBhY2WjN0Jb02yW4hHBmMbiUqrTL8qma9f2WKj7dNoVjGk+3ymmvrdz3+8LsmfpriedWyznOqtaVi",
+	"T8ErsO3+sDbsIHGDLMsojzZHwQg2b/z6xvyFlfUsjV8JgKk0cvWKTxmfTM26wI3a/Jby/YXbcIwFq8hw",
+	"gRmkmPpuJJQxcOl4WsYp5H0Vgtiw4rYlrFDm8P0W9ogzpvg1NfzamRBnNILSf8XaTVCrqDifK6CIrjLF",
+	"aGSp5hgyICsnN9N0NhSUx9U2p4upVGYv5tcsIu/evvR5iEe9HkluSPZyd42Hq9GAzk4SZVsmbc+uiR3R",
+	"0vbAigUzqQ057B19RZKbah/unEeY4baBHhZtHZVoFVNj6X4xGpOKSEl4kUvgOmxYCdVzyYX5pmk9njKE",
+	"fojFJLCqzPtiuGwT02EWHotkM/+wqfIOLPfWSu74OptVJSPePn9Knhw9+kNWOiWSo3TGBJQcWxayjdNx",
+	"l5021GDU/VxJMUGXDcYVQY4PSZjSsrq0nHPf1fgDlsp543h5EXC/Zl2KY14nzhQSSSvycLjAYK26xIjy",
+	"Bd9QM211gO/3HIfee3G2VPGtu41ZdLnI2lKt0WKyPDcxq7nyRKezGQUgw0osqbV/O5h2m7vVT8m7ty+I",
+	"YmOm0JJFZxzQYGVQV9gunBqT6OP9fT2jyvxddK+zCrJ6Pz/ecLO24S4A7nM98cjz5tck9dxOiCPXSUwX",
+	"9XrY5ijFd5opjFHcJbGhRux96zJ7NFRtCDLZtxqZt6g7WV9x8sLQ8biuSERlxjlW3ct2vdEZ7c71XeJz",
+	"a9fKWjMuit8erJC4paMriE5fbfYcb39WH6p2BJy3UVG5tRUgShxvpfDa2leLKyjA617LnpUWcasVBMsA",
+	"LvHpR71eBXNWqRj50MSlQuNSMeIXQGbUjKYsImZK0bzzqNcj2vHSVYPOPZUprDvNGkpYTQYLoeO1Pw7W",
+	"lZUuP4SZ1KsPxak2pSDgArjqw9Bdcbc1v9XTYvCYVBj/cCX6mFhtAkrnYzGMmtgqKQbeObi6cp+vtHv8",
+	"jgdM/fnW6FzLhRMbaD8rCshukXIu8R0D5Mpj1u+iLnVhDWo6/r0O94qP1GHePSH4neDwJut300THFZax",
+	"Fqvz9MMtqC6iaYXsrajJvYYYV/VofYyVRbcR49dbSmfg+d8QK7AcJFBl8fvYG72SM5LXqHTYvmwudwAv",
+	"77u8lvzI6u/YhaFGVyctDavxf6zkrFF5mO2SngrLeSvnlQVpZYNpK7Oj3KJhiMDuawM87AJWqc71ZJDj",
+	"ZQOFvy57AjyOYjCVaZWu+wp+zWplwFOYuauwEgExcsmY1WAtDXs8rKbhIAIN9JSqCom+ZxdzkJWLnnMz",
+	"ldCewy9PN1yfR+K6iFdE6gZmI0w6yYYrvFt95np6xqq9iDRJBoVaHLeSZJ4UjFZrL4N/zte4q+a8LhRn",
+	"Z7LjS9llyyrpWoXh18NupyzdMnTXu6vvC9jL/gr/Q932dytUN5RRjWQh45gmmg3qKId3IjcOcKqot82l",
+	"4mZRUxBuBw6aWZVWf6lB3Bok9GYbAI/ba3lNt1hD7i2jERcucHfZp8RGV1vUYYUiqhXsarVmm7f3F5qB",
+	"NS7iFvh1Ve8GkpN3c/ndc5r0WytGXbpeDbdUVceiTB13g98ayPnb5EA3SizOd4mLBPyuWyX+WLPM7el8",
+	"qYpUE0dLsfJMtpbCmnM45tDOJ9nIK5bBsVuBkfIouzCdInLROH4zbh3/0BTN3q80bYtmXLiWX87h2PaA",
+	"JVIQtFV2ugTHINQ9L2fcQEluM2VcYZx6GYnXFrwJ1uL4tq8Wr0AziJQvwwpU3sy4cZ6erCOLHLuOrH62",
+	"7vKFKAYpHm5edfG6bPXqMu9piOobcfo2yj6UKePH8LYaswl0nnLV4ptRkUJ2y60Rz+qcRfRC+UJcUJkr",
+	"b7o5XemidSdV0zZZTrBIA68KRM2rPRF8Srv+s1jDV1Horgum4CmF4vWgMPEaY/B2lSu2LV21i72mzlJT",
+	"EcZaYfLM1OYqRyrUjHYtVaFFK7ogodA+VKg4sCjxqNrU6tS7rbD6I6rP7VAjxJIWLNncGNqX7oWa/k7N",
+	"qo7UVLYqJJAsn13BqJQtealOiQdd8TLU06CP4fRfatltZ66tqku3U0E412JZp0PomSwFeog7t1oeLo9/",
+	"OdiuVhxGxi+ZzOiiUHGdDJlrXoOG23ixVCeOFMmOPR6RN7xp0t6m+orV34LbaPdWVwxql1ZvFlT2Lejo",
+	"diet3koEsKQAZ2Y5FEbgTy4GiZITly7GxVgOssyzogEvaGWpf4r9CBln8KdMmKgJn/NBDqeZt3irQnJZ",
+	"CYo8eu+aR2xg14gZ3GMOVrOI6wSz5RU1Nd3HpKkJJXI5ZO3i6J3AYTQ0V2m78TugNlBodeXtrfgccM5K",
+	"+lKV0b6lb2WlD0Y9wsuqCCMrGA0MvWLqmIx5zLxYBE3dsxKzmsynEmU95P9Y1pS0hyyWYgLFjoV0mlan",
+	"GFTpR2gFLWi9jPnnqOuB0uVOCBzy8Jv7Ml9YNfYsCQBrHJHN+tQW/Hpr+U3ehAZAT3UVo3kjGAEA+ZA6",
+	"MqICJGcM5lmTkIJDOv1pFSE1nUExxDzFpXqUNC5FLFh5XfGo3M944Mx53m2ZuAaClnBRxbQZ5J6uJu2O",
+	"l3HRO8dgMRmwilusxlM42Td+xbdU3HlnjajcT3qDr3DFSZglh2SLbrDnj7afNINK5Xk1XOKtKNVLJ727",
+	"Wl1shLNqNN5B3YQ8SysXfoTfuCibl8ar3MFM7+axsALCdk4BdmNqfAJNHAItN0KQzXyLpn+IQrynyE86",
+	"jOvqFN5qXOiu8ZkNYjCzx7NwzGxfG8MxAdRYe+5jKM12WT0fF7W5e6pMfgoZQ7xNYaR4bEvaV2/vyXv3",
+	"f9fqYIfB44cNMpgKJ1vI54FN1B7mbZBkvIAfeYFfygnfVqD/iCyqIvS3QccGIK/d4u1FMW9Bhu7rtlQ5",
+	"p10T+9sRxigU1I0Gvq19fc3CCqWaas0ngrHa7A0NoewzBmmjPlaHmzwSZgpF/qWVfgm3OjgMGJE2JUZR",
+	"ocdMkVHMqNKEm7pql7MkxtZzFeeWJlAGnw3kuHqJUvEJFzTOG9FZMTFrjI9N8cmcWm0MtWlCNZSmysau",
+	"TtLRIxr7AOjVhWWVjAczeV0VJf0cVNhsjmO7ILCO26kzswwVEcmGcn+BWphta8EMgbIIZCZnoD9iD1jU",
+	"m3/EoOkTQomeM5aQMRdcT5kmlNiFETOlhlBBZGroxKo7himVJoZFnWqb/JRHUcl7W/jNqj5RygZo1Vj/",
+	"jLNnbLKUV5m6vV+nmaWouQvYjVx2Ay/taXUDOYZmwFm9duvbBOGNvyXrTLZQvGxo6VamVcjFQrtNvgHE",
+	"E3vc7k6CBUVdDfKdwccMW53ShcaGKSq7qYA/qpg2Zmo3sMS2l62wHUiUghfBMulzqMqRf3fWrmOJADbz",
+	"DHt5dMUnjKOhp9wJRWDIKvjFl70+hRReS17hNwPYckIWMgW3OXlxBl176BUDT9pHkEXSRlSwJDAbIyDl",
+	"w+8sGdgOe1vZ+YpxxHY+QMJOQFxDSL+ETkAAW7kUGE/gMbcTZPZAj65uhQ5bA2IREY2E3kRo9ahmdkFc",
+	"XoX1DkfK6bQpms81Y5ZpkLaz0PveSkBPBY1riGmdUSu7kFmXkcLNE9IM6MDlBoKpWKcWmzj2IoW7TYep",
+	"LrffLiqfg20sdlXmi3rTJ5Kyr9P46s7IWUakKknNndzY+RTvny5cQN2tx3O/xOOS+dqDsHNCcFcB8RMU",
+	"mw9txlG3gC0cqfb5vzoOVCJ6B875Vu+GujV0yde9HnHsUt4yDX6uFRVrq4iA6rbogHM+93tDv2h4bGeP",
+	"d20Pw4t0NGIsYtFxAaEeaCLYnLiXqvz8VYaJUgfcKnDWgdKVW6iLNE/jrRFs6fCqgkH9vhtJY7iG4lsV",
+	"RSKWt1ztZoSMNt0gaLiuNLgbXZPEUnvMMXdVeOdTGTPLrNKippCvazuzAM5zgXnoDTydzRI/3P7rweYn",
+	"vJVwqaKiWpdRlIs4wDYzU5C2vNTFyfnco2rF8M6002o19NYbBa13d2xQfO++HabTc9Zmb26FFrvR0FRN",
+	"agOqaunrZZGouqdI22rWzy7pJOvi2cHiGS/Ge68s8oG2PUzjK+LUtqY0eE2vI7f8opLoAbvRblxm29sJ",
+	"Utud9XaApLrYkhBCJTSduyi+im5wa2G3Xi8uBoBVkKbV5hiF2IpVgjEyUg28eXo92Vr9dYuLNlZyNtgN",
+	"3b08WSW130JrLvCQZfJYASCV4JdXTJxTrqq5gtaD+qQsX7CNV0k/WLKNpMLwGOPGYThsfkfcq3WBjktp",
+	"GtX5NoPlOgJfM6rWuBQaiIJQKWVVtC3AoTR3CQTL63aTVgEdrSG75bCMpDBWCVzePJ/RCdv/MWETqy7C",
+	"h0Tkf8/ZMMk+TBkfVRcA4z9Zeu+qQeWdFx/94fCrx0fb9X4oLbQ0dD1ILmJZIcXuUgFxymjkuuXtnkI2",
+	"Y2YqS2UEzt9dVuMXLL+OrjSqG5AP4YsHuOnzzZRqJFZCEZXcXaxkUK5zlCpuFhf2QrgEPrxS2V/PPfD/",
+	"9N1lK1itqlW65BBzacWtPS665BkdTUkW9wLt+XXg+YweyYRptIxxTeBKMhcYJmOoVE4NmdFFX0CPFCvh",
+	"ScHIjEdRzOZUMcLEWKqRf9QOj6XCcSwrVOBesp1PjUlaHz58wEC8VRL2NR1dMSzjZNdxMaPKkL+k//rH",
+	"f4gJec3FlIy44T8xsTdmLMJqsUnSJXm5IRel6Us8gZ0TLWMxHzOMaaN9AbZPEEwwTcbHwZ4QZmHmRuGa",
+	"KJkaFvn23YWS9k6KDkACZhEZLrDxBhogsckHF31Bs+4UgZ0vKIeLBi6Y1MVHuqXOaNLti75wnUqUkhBJ",
+	"Sgsl1EKaJL5TsS9o9fsftRRhVlWNtJHMktBp3GGnS/6aVzTDemhwbH3Bqoqg+VK8ViUL8fEQgG2BwDQZ",
+	"UWXVCUHCYr2xkODlOSF/T6VhVhEBr9BCpn3hIEuz2l+AMDEfMaFZobqrpRuKM+O1NcwDbVVgxHOPCafn",
+	"LwqCz3Gr1z3o9kDkTpigCW8dtx52e92H4B41U7hs+xG73scmsFjwCOhddmXsxW695NqcsetzfAp62dAZ",
+	"M0Dqfvi5ZVlx6+8pU1k/wuMs6zQnNhhZjAeykkm1sd3sh/egGyDY7euHvV6BM7mU5wwffnTWz3y69bUR",
+	"XK4xXMwqyzL2yP0QtI5w2qrRsuXtf53zWXjlaPMrr6V5LlMRoX3ABWNveulZ1gLMU9HW8Q/vg5b2OjdW",
+	"C4S4YzmiMXQFht4+e1wQL9G6bDKsyI9UNCAyjpg2BMrlk3bEru17oytXzOz501eDZ6/Pzt+8eH35RxiQ",
+	"C9Sl6US75tWt93ZhgF56thG3LmYNEcsX7m2EWA8P7xeRfARYDR45T8QvEpPs+i9eXQAyATpwcbWMQr7V",
+	"rWDzWuSpQZMpo7GZ/lSLJt8w8y080rrD43MzVJzeacyvWXctgF7yayaYdgmrrhCtZVppAmwWqnVjELnf",
+	"fh6Q66Dgui7uXx/uZ40luz+j8PlhHWxWmoau3KWqfeeP+NLjTtS600uystYPLqJx35U333mYykuXAbJQ",
+	"bHWbq1FskrgWAdyDWZuBbGJw7bme/1kvTXJ9mDdpBdEmIvMpH02Ja2YJrdoTRq/0EsrYSVbxJet1VoEu",
+	"yxLzwkqx4FksVEXVS/IXyGU6c6RGeW+oLL1AjomQYk8zoTlULXaGKs50X8ynUhccmXSimJX2hDQEoxlO",
+	"MpmT0LrmY0ISl3HW6ZLvrOhqRczQta4JrXDpO8HSWMuKTXEDOREYtD9O4xggzQWhYuEbeJJwtRNUSNoj",
+	"OZvRvig0pfAVmA96vQ7x8fjaGZUleG/HPDZM4WJlaqDrHS5pzkUk5/as7acnPRLRBVAHI/tCyPkJoURR",
+	"MWHQtMjCSSdUkJkE1KHCv9Ilp/kyetlOy2S3S07JFVs80GBN030BhnpCJ5QLbTAWiBpGoC0iaR8dPiFD",
+	"tpACfIiQMOO69FE7DPb7e0pHU7b3VAqjZHxMEihWzewh7WkjFQuDvgAgaN92aUShRCNyB+y7iOLuqgyw",
+	"1ALlYwlY0PSFPxU6+sBry+V28453FhBt71Al9kpj0l6FlOJ7K9XIJQe9qoi9DT1RyIszXTdfdSezqqkP",
+	"ezVzrxvW9xepGrCy/c1KhWmqYm6Rc7XnGTSlDhDZsA9kLVQh3mjgCpPVaBINFvMSm9N91FKYiD5+IaGl",
+	"32FAQqSroSWxQ2mmAYSXUJId/RqAuF511Ud9+9LvbfQk+ih+X+yRVMPxM9rf/v7VS6KkNCsEXocBmHJC",
+	"9zkEq0fnjiSDb55dZlKBX8BxHq/k6bdlTLTcYdMuUnvOVS0HBK1EVjV5fc1YpEvjZWyTtLnWKZpsqMAA",
+	"sU7gDDbreEO3kNtLuO4LZxyyKwe3Kwa5WtaK3ND+MKNgHsqSKd2CLIfKBABI4nalXdphTE24H8ZSTMK+",
+	"cM5wl/LGOic+bM/yJMslsTMFSFjtMGs3FgYk5leMhHmjPXvTsr5zoV1bX4R5G78wKOSSH5OjXq+0XwCh",
+	"aypcKELBCE0Sd1gqjZk+JiHoqCFp074otLGaySG4hdFD6DI1i80sqDMj+nzLB5q00TjnFhm4mjcR4WMi",
+	"mD1AFvSFBYAmYd7azgLPN5kLfdSxgKzDsRWIplRbwY11QFdZgGOcGx92QJMkyA2DfeEmf6AJu0HTlYgI",
+	"U1SnihGQcAk3ucDjd1/cGci3UixmMtUnJIT2fSFOAsDpC1/akGKGagCn686CtPEsCh0jLUN6H2aSSl1/",
+	"SBCpHF71BdpuoTuIXdFRr9cl4VIy/B+NSuHoBGE3xgq2UnRIzIzOw0OvQQR2Z5YkjCpnveyLkvlyRc7B",
+	"VJ0l6ngbmhqM9LWre1dDy2/25vP5nlUO9lIVM2FBGO1Kfl0VhLI7AXpP3SN/QXBGt8tf3KBr2Itgc3/8",
+	"DzR5cbaWzdwVS4F45iWecpxTe0ddqKfVbcVoDH6rNf3mOlspmvs/L222iYGiFukrgmxWRFqfsBD5NkSo",
+	"6QYkLDQ97h100QkgFQm7N7M4zISnhIL5qFpkbmpS/KpXahz5w+nef8XUsL33v+/3u207+b/fzOJOpbvr",
+	"brSS45WO50WR4bb0k9+Q6PhJrnSFlHgMQmq2KAquKiLHBFmkLjXrB7buk5023WLfO3CzuSgsdpUEqclK",
+	"UdkToU8eCk8hoG/Pl4gNSbsg/KQiZlr7qgmW/SbQwwailvsi9L0oQzKVcQRaEPFFaXWXhL4dVgj2kwZt",
+	"PYHkRfZi9EXeobGzwfxwkbdU/BTmh/u8YnVdJj/qihW7XtZcMY95FXcs08rc53vTyvTxUgFF1GLIkkl3",
+	"q5uV8ccmfHG1i2pzDokJNrW8URvFmIn5ZGoKnLH47WYmuStzRM44uDvOeA9+itWjuY0bUhqu2m+RPVHF",
+	"jfJf74Uf5dO5eqw5naUZf8oCadxLVkNd47yAcs0/1fKdw14PaTzezIglTESY0IZaX0Ae9R6SdmZXGFMO",
+	"Yd9YyLmDFog5x+o6Kxcvr1B9hyiUT1JxyPZHrNT6qPfwfqY8LYIxkkyDAQXh2W2VAtjeMqMWe6djUx/D",
+	"6J7eh0fxyQ8f1mFUtrZj8kqKiTz7GsSJi4eFJdT6Rq8P9sFQtQ9hR9wSWB4BbXWFdspHfJ6aU1+8qCqs",
+	"oEznsB1aLYlrmJ3UWBff7kjdDHelcjeprVVNonyCqSbg/4l2j2s42PzKO0FTM5WK/4Qq/xFemvUvPZdq",
+	"iKnTHx0Nkccl/uBqirz/UMJutBwQKLmWxHTEwLbqClfDEVhqiaq2lXMcYbMP8xH11lfXdrokxY+oobGc",
+	"pGzlKqQRN7UU9I1ghAmjFpBbNIIGyYSWs1egATc46Nq4HCHFnqX8BaJOCaav7NnlwcveHtkXkEKl9TiN",
+	"7caFNGjVw8dcGKbuBOSKJSYX2d37VpaPqWGK+CIaXYJVv7FCMayoL3y2zkkpo1nn9b2zfJ4ueQ7uV01G",
+	"cjbkgp2QhGpNwkJuU7hSsFHGEVN9iwSKM12nIZxaWD/DZ5qFKmEU/JIrrkm6aJ07rlg+YGvitOqTw70A",
+	"SqqsuAPXBDuzmjrbgev1ky+gWWGtuumxSVqjmaFy1fbzVg0Fvo3SaBl1eNQL8ij0w97GAPTqCVwiXb0X",
+	"9n4j0wB7z7ENZoVYkNAJlpF3d+DzJuSPmrzxrtAF5HaJf7nYVCUvAO5oQU6Mojz26qWnnijVz6cSy8XY",
+	"f62uBrHrGATko16WojoKTAHGWmYIeQDO/s9WLVwrHz3N08o2S0guBGA3Gamcu3hXcpKf5ZNIShkwa2Sl",
+	"omXhi7RUKS0V2lc0kH2mMuYRXej9nxeMqnr7JejSdKGtxIV3yznpMFFBW5WIKoOXzwonr6SI6GLvubLD",
+	"kzljV2Bq9UkMVrawsouZslmXnBI7e1+4ZF8mDFMsch5WnLdtBSKf4uh9yuGzSzoJyUSCe99IEvpk0dDn",
+	"fkANaZTaqmSSb5j51oHgTmNicY6/MarqUNtC4IGGzUKUXYQHG63olHbP5ZmXWeCHL3xnu2tUKHzjLwRE",
+	"DyVMaGqA3lhxfE6ThEXuHlgWBHEZV2wvTbIEdvcjoXCg5TsYMxFRhdEmG1mFfX2TxdBJVwcl8aoUm5ZL",
+	"WO8Dz8KWJEg0DFlsm6XakJgzH8Ngl4BZ1wx8JtAxyKpdPqZRWLUBGuZnQQjlkszwvXNXnPQFrQIXTjum",
+	"cWyJCyXKMuqILrrkLCMWNAY7F9HMZBEritkTSo3Vd/J7j0EQsHx7UTD/GfSgdr913eu3XBwl7A0e9RRm",
+	"wUznhBwdHKKGpeWMScEc7YhygGguRpW05Dwt0pKqE8ZbnJ+xX3XzFJ8aeff2xYACxfokkkBDilkUBH5V",
+	"VPLo4LAxtfssaerbTCApcDbSLgoAeHszmQHSF1MNIf6zk2rDzqMa005GWtdJN/v4t6V1H5AQxgzz+csX",
+	"+Qy+dxh431f5y326m/u0bdbXr+ACQglRCjwW7thnJ5MElbO4iPD6WYrO0d7ek/c/H33Ywz8O8z+q/KO5",
+	"DFTHuX81jPuMLr7w7S98e3uycRpFjmYY6ShGUDQwcEPaVoR2RX0IJZf/+sf/MvjGlJFzxWeMvOLCKgzA",
+	"910eGlQ0jhrxbSENHzv80/t5Kbza3Ofn8Mjr4mt3qc6vTrc28R1D90ub6v62Fe7SSXkAZZWxuStbFbGY",
+	"Y6U5Y9gsMQQxoZxXX8SnEojXI9XPPPqwr5ivXOWSP8qYBS754lJvwwteX7v+YROJ8HBVg/9LylIWndhb",
+	"m9XpI5qJCPI2yx7R7ucscn2GiHrBfDrR8hXGLNCACDl3BhFutMdUTRTTrDlu+sg3F5C8vtCDiz0698/e",
+	"Y7ijm7Mi3LGO8sESSRu7F+LdvmIL3en+eozwpZ1OZQyFb3zQo90saSt2La/AfMY0MVKu8UhV5aStSYDx",
+	"J3I3wmR5ki0EyoM7WsKf2SZkK1zGK7b4bbuHXmidQgDN6fkLSLwGkS5LHbRQs99ynZWPGrETKDAC8JtS",
+	"DDK/Yompj0CsJWJZaFmdneUt3IoVRL5NFluVV73KVI9Wmepbd2PbUmXWZ3eLO581E71zq4KFQSkjFjL6",
+	"a0OyOl3ywug8p0Ybuihls/ImuOVaOu9l5SLWcsilfnp3G51a0Q6whkJli/8lM79SY7Al5EBfkjurbLuN",
+	"HNErB7z/s3dkf9j/2VVjbmC1XW6l2Oyug2r6277WaCwUG0+tUZhLHhNzK6EuQU0wje/JuoWp8NG2hsEq",
+	"hLp9Qauy7+k9m+5WupCup2K/bdEKFEMIt/TI/iDvGM1d7zKHoSB2ibzS55Qarw65Cg9Q84BoujFox0Xt",
+	"r+V+p/6hOw9pX8fs/FIDDGLBnKoXZ91brqj3rNCKAAs/YAmN7DA2QTQ10/2RFFrGbD/2/Rqri4GcahLq",
+	"rK9jGJBhiiW3XHP0EVUQjCskcQWlsRDkMdSF0Bi94KqzS3nFGQn/LgZu8oF7JeyLdvitMckbES9OyIXd",
+	"NzshF3TGLrhhf7wwio/MCTmnZvrHlR1o7P8bdgIfpkUnjOAmLKoKjJygERbuwGdA4A9rx/IFCnWXnLrK",
+	"VyMltd7T3OR5tWOpJkwtglLJilmqTV9gfdfw+72/vN57ioMfk4OQtKkr8WohVhhyLNUM+oRrJqKgUNSN",
+	"Fp/CTfk92UeLBTCevnl7QRKmoFSFFHlOlZ0Nbt/EbqmDw0M9tDfQdCt0zQcTxTQTJsDwlCErjlBZlgI3",
+	"hi0/t018dS9/i26mu3INFXqS3ndcJ+7PdaeuIhkX2HmSixMSXjCz9xQuCCYy+6ohhSu15DXK3/hF+44O",
+	"n2x+41LKV1QsshJvn8RuWmaFxTQVCK+yxzVUcq4tUcSjP1k9w0LcJhXEkzxHGotk28K1hmI7GrVOL3gm",
+	"oiX0+8jb6aVRXGguj67S8rrEhUcHhzuaJdw1kan5qBvwG/A7bdPXelm24xPhuDQcpwX3CfAIh24EnCuu",
+	"upPn5Vbei+30UQXu1tUXuyy9D3Wa0IxCNQkdFkGjDx3aXzFRuCRaUCilgxUuwEOrCXf5Y46FcTHpC+oH",
+	"Z7h4rPkAu+mWWbOrTuG4oV2IvdLhqMDfwi45JUe9A9K2jBuWHxAo8umZLTV2GvDVKZB9Rz7emxpo5+tz",
+	"1Tq+wXAOySru+hY3/Qu9yPfJSE8BH4rdHGo5KsTG3x5b/ZUSlbK6ceMyQAvkARQ/BKK7yq6Q98o5lKmF",
+	"ksaXpVzD6TboJG9ZgsXsxpTHqYJuCqlmhJKJwoa8EYvpwhMrQSgxbJZIRdWCxHJ0haUJwRIbFtLVw85q",
+	"wn9Bfvy1Cah5M6V1sun9mjx+DdIg4FWqmYLCicCUXDf+zWgv0SJX7QR9ib/fDR7i4NkBNkHFDbLaPeLN",
+	"pxW7fNlNSzx2l8Ccl6kgpGR1UUr86gQRzNUjdV03QMZwjTi0kYkmE2bAI+FbkKzFPGmSenILpQuh9qiv",
+	"zj1X3BgmfDH0VKc0RgtGO+w9OTgkD48ekcd/+CoMSPj7r46eHBw+PHrkPhc/dqxMBUWIuO6LaxrziDxy",
+	"5b5R1qRYLfURwexicqqvsAc5Lahd2t4zt0IX+uO4ThzJuQB5zEhJ5Ngw0RcQF2yFQveKVPiJGWho7hJo",
+	"g6xGaDWvqJbYAI3fmOSuYhNMstUNPbzNmZ9OaRwzMam1ksNJWkFX+14Ju9z/XygLwKApKbCeQMYMACbD",
+	"BXZAkYSSurq+m2/o/jVTfLwmdu+v8PudYh9O8UVS+aWiaUmWtzjpSsAp5C36xBWKzooW+3rSXpmVwnXn",
+	"8Z3y1qOt1yXXxJsW9P27cjTiHFtRzntC3tds7iD/K5eXqrFwybJTUCITytWJq98OFh1nyEHhxqXS1iNf",
+	"Xs5irdvwaf7YPVR4WOc6zNx0Jd+hvZ3dz+HAlmpcZpQBXFbodXRBiPOpzNyR5TCnCk9kZdWRuoqXn7bq",
+	"yCeu/tH9hUSXlxtbCda0NMdUmpgLtu882Ou1EVebfMhiKSa60GEUcdJlw1ODLQG8nN8u2GS5JjPqOV+u",
+	"32RdDvrCtTmAHp7Y64BPQONxs9Ek8bF8pB1CVfWisBZ2grxFgsnXTAvVx4K+cCWQOfZGmDBssOR0NnJp",
+	"B7BfUgHMOkvzx8GgrUTEfGm4ExLqmR5YYgnFjqEhMzh2+8Kz+wk1bE4XWVZJZs+ncbxn6BVTRE9lGkfo",
+	"MDdeqpepgRpbjEZdcp630fBNjfqijR2ByYszjZmXOUzwFx12TrKOkqu9OxI+wmhxeGZGE1fvxCp3fRG+",
+	"iNgskcbq1Ht/Zoswr7oC2l9h/YqZVAmd/+Yr2R/2DrDcJ8gvVkoP0Dx42Ot1MDYAM0iEdKkjFmT17Ri+",
+	"RZTFrmybyu6eYixywcEyYcKOyTTiGFTao3GchdTA2SgwdepihKnBu1Sdo1mGUuMwsawW/aB7DF2XDw6/",
+	"qgsau5sEzgIoP1EOp1vBiPHEVDsZAPZY6MQfkYuShkZxQKJvMw1g85qeZ/N+zh7+wybTuL6Xngt9Woue",
+	"vYgDICcrqaJFUrPUKwOl15wNTSUyIKSjjsMV+aBndhkXnLGyV7982udMaeggF1FDSdv1u7FXP3C2Px14",
+	"26HuWPLKFNUsyhnEklLnY/e0oYugL7DTDtcs6pKLYrlOpPXefVls/pQxhQoqicHJr5rFI+PD0W8nRzQz",
+	"Gi8hGAKiRv0uKTz4FTja60TmKuDfYvdrJe0NqE1Owp+7v2mrPogwWRHcVEP2SAaZ6tOEIVfP810S0ew+",
+	"3T4PdqeJs9w3+92ASiksKlpCqS++paZY+BTNLfbBmC6wo5tUeSeVrGNKNUpm3GnfsZn9n8Fe0yA35dXi",
+	"jGWNIDYxgedSTaQxTPy2acaFkYnTAVHb5Nrx9y55J7ACHRoNUYHDeHpLW/SD7AdnYRPSTJcsZctZ2Q0a",
+	"huDsDzR5/vQVUWzCtcGTzkNoKmww8FvzcjFPHpdKA3y1VcpKCc/ugDimeooTfBLtJJ++vukH+H6pdsfD",
+	"7rtO7K/DBY+gK145kOrxMoIjGVkRWH0yCwMar9Epjb9jPy1yCrcS3OZTes2Itko8jRvUSJixfWyaWWsR",
+	"fQY/362Ed0YNxXlq8Y4auhRB9xRn3jvjOpEaW9XcTSjdrwHnwLQONLrUk+yKsUQTOpQu3aYsQ0Ks7J8u",
+	"3rzexK995FFtNW+UDM79Y3dEPd3wONnOwUX4evSlxvzdhICflht8oABRbJbhkenESRze1ADWAV2K0q/F",
+	"SSw5vD+UqYjoWv/cN8ycw8Nf589uReomTP5+Ozx1My2eyjhmo7oeW88ZNRB1ikFBibLrNpzp7hUXUUj+",
+	"SEKXBBm6JlPhSEYsDEgInRDd/wMmwg60VPMdqsNlQkpHU7ZnyamS8XoSGjQsIneLzh2M+IF95nkBfisW",
+	"D2IuWEA0nyUxH3PXLMarIO23z5+SPzw5eky+YdJSslKRNMSSFayZ0aS2WvtLOSc/STnTkORGRnGqoZ9L",
+	"u3hA7ttjaAQJ/fMtdoadgEz5ZOrezx0s8PdMsxgTAQ2ZSW364lGvR8YOCfLGMfYSsBvs8a1IIrkw+gT+",
+	"ztYSQh3lcD9MheFx6OrBz6cyZmQmhZlq0taM9cXZs78+e/nm/Nnbi+4sCki/dZ61h+63Ol3iMnGzavDQ",
+	"jJcLqAn9WgrmC8Ibie4j8rB3VFMKHkd+RZNNHgwrmotJYP+jJrCSu/1Eb15SQ9rffXPx1VGnrv3KcChv",
+	"1uoBrrBe67h10HvcfRIc9rpfBQe9P3QfBocH3YNWsLHHbE0zFXuiDat3HhZqd/a2aNeSe6UbV2NZ26Xn",
+	"FgbKqwRUN+l93KDLzltMgAWPXLnLT2SvrwtjAzda7bkDutd33mltv4xiz5/m64Drtu066oqg5vfrDnv0",
+	"bM+78B473rSegVnKndGvO2c5D6tEudfSEtMI+QKgSV6+HqNH73pZOwiQnziawvGAQsEFSkCOsrrDUN6A",
+	"UpDxmowH7cZq3SwNwnJwWXVe8F1CcwpX6eE955qVNlPn18BzuOZsvjuafviFhvMkRSQk7aPeEZYOwGoP",
+	"Qhr3RBMc04YaXSvQnTOVlQ/xRUWsMOWD0KQvJwJF9jHkxP4LUk9oZEjaXNjrwK9ZQIp8IiDUi3IPHz+G",
+	"9ztdErqSD5GTy3L3qP/B9whRVjEKCqVMxnwCCoGZSg1uOxm7x7np9kWI3OaPI30dYgmGQnCKnGt7b59e",
+	"/NW3GHH1IZScrxXZLgB6jfoJusZ79TeuKTusaqt366MO18etMGEltB9yaSmXdjJZ7H3jydwaK/v5tYB2",
+	"BNmM7uNIX1dNcPdkCU7cBZG6RtJ2LevpTFDR21PJOcQbXbGFQzpDYka18TnVUpmPJW2/NO7qBc0gu78B",
+	"0VOIcROOasxYxKnI+vhMZarAQeNewISla6boxNIIs+R2WSaCiiXxYs+wWRJTw+rp4KV/AjTMIbSqTmlM",
+	"2uFQRovBNbd6LPzJRNjpku/Q4uCuQoh0KpsGc8qoKQTzoiqZd0t1kWkxVm5t5/Vl/CsdTEGDmEATEOhi",
+	"hJ3H8naqbwpBzO41jLbrC8NNzLrkDVqqXJ5XqT+ri5lc6tF6Uqj17N7Cx8GdGWY9TsO6RqxvLcQzcDZs",
+	"xfqRnVMbq4yfSTxyCUbrAtYzjPpijr0jc2yO+VDmYpGDPLBUhwvNlHG1ZNwTbTefPq64PyWRzPDRFTN6",
+	"Y8nlEj7cWX5OYY5PUnC5vMsKjEdgRFjXdUMLRup7L37pYXi/vXOxjUf5rnTJaYm10ChyEfyl23GStQaX",
+	"kNLcLrCTmntTzcY3FoB2JVtXrtWvoWDr548iWYOoJSypoYx1No8Nx9e7P8JUZMU7EpwvuHSrfPuNK0u1",
+	"Gbs+uuh7c6YarYmewojPZZT+hbcE21Wm+ERXF0y3PrzhSxPCX0w3sUYsxzcFLVOFB7qoGVud2LnR2Y3R",
+	"pA2ddVB00QYslBukEJ82WZvs/Grx1j3VSPPVhppUt7agN1KZC3ypVvWN+YzXWNsOe0HujS23UjzYwh2b",
+	"Ki3VHXrmtiYCUplzWl005RRLFctxXrj5iwqwdcbMZTlVxgr1Dpz1HYfyzKvaKpVzSeZ0ARqBZiIiCWS9",
+	"HvdFX/wbCWdpbHhCldkfSzXbi6ih4bFrEQIGqYiEOElI2n+6ePM6IGEhvTHMLGghjht2yPMXby8uA98V",
+	"mPUFgbn5DQyq/ajwfAiFtxc+apDP6ITpE1jZMrKGx8szg5fCzwtdzjXZnL3btTs/n4JREDIhjxEuVJCV",
+	"7Nw8dRdszOVc3SxBriZTty8qU3UPez2MQphTFemAsGsm0PdkV8PBPqog9EeKUaoUEyZeuJTjbCVo7e6L",
+	"iI/HTOEiwJPFNaHk6PCwS16MoUunvZhjymNNZjyau0aPrug51+RR72FFUSjsCS+zjbAbAG47cRnTvqU7",
+	"dAEFe65Ctc7XrXIBn3OJ1uXOsUs6zTK//U7gNJ7R0RTx8ti7tMjBI/Lq64D86fzZNwE5f/1NQL5jw3Mi",
+	"Ffn22YunpB2xEY8KHajJcGGwJrgb4FGPzNiEJvyGxbrbF995RPV5286kjGcDsz/Q5Nn3L56Tb84viA/5",
+	"zWq7tqG0qn+5q2WqRiwk2t4tLTv1+dXbJlZjsn9FWrV3VlLy7t2LM7swHjEad35LGdbl1OqgVUG/0Lk2",
+	"kpFdyPHPjkYWVnDp2t8tLwJodr7rLNwOPln8KLXcy7yCQy4osO4lEIAY8AIfx5QQ9+FguQNfUFjjSolQ",
+	"v10fKh1kJBdvY7fKI1k4Tc8kLALCJnKfnxz+yEafQqGoiUqoSk0HJ48nOEiHCrRwKKOF78uAFxlJ263n",
+	"sK8PpXBrndPcyf65Z7MfPNxCOzk6eLTN07/ATPk6oczVw/MHbNnXgRVnHhdvX10avA8+Eoyq4WKtUvMa",
+	"HtlKsbmrTk3Lqg41DaMjZGqPpaD9PCkqP3tPcp0Fy9SsmVNMdp3z4KvSpPBxeda71JTwIOs8jvgrkQkr",
+	"CfdUFaT7L6rT1rf0TQGe3ofv6um46AAnlx5YqRDcjr5iEdZ9sC9FqTvzcrxD7a32HpLaogWLLYIJP85C",
+	"amWE6F5MAOs5YCO/Yp6XAEUEoJI9hSDfL4b/u78pguVnULI1tKVyl4JFnZw4ZR15rfYac+EqgTdnftCt",
+	"Hc93TTm0p1KMuZoFEBuTGpxFgUUZynO5oop/wCjJrN08xiylBlth5GjmOl84++JqOfzTkXkjPsEFDX6J",
+	"HghEk9NCHP7noCwU5O4cHT6Kjvx6XA+9BkV97Y2L+cjch69iV2MoMglfwfwY0/IiNuBiLAMyQppB2qNY",
+	"arD9eOLRVsySDPuVWnJcrqdTSADXxT28c7UOPwPeXpOPgusDKeYLe9xW3TMyyQGYKX61JvcqP/Tzzxg/",
+	"nn/BjZ1xA2EHfZZzdYO0fbFTVzCjU1QpNMOsJpopFxtoEbbx3U8Uu+ZsXh9L7Qq36qmc66JFP8srLLgn",
+	"dNY0zAvpWGhlxKE5BxTxx5/TmKG9bUYj1heumit2AwDRTzGqJVSPLZT/t888E5OY62mXnGK2FpGpsdOT",
+	"v6T/+sd/iAl5zcU0a9c5klQbGpM5tdeiLzKnRYUN/RxB4Rocf7GM/HItI+4Izxzi1VcAwt93b7yxi/Xx",
+	"FjMwvptKMofaw1g/PDcf+j44ec6CwS/gzvwX8tT1LKgodlVRahqqXKw1KkLxy7sM68OmX+s6SbvCm6Vq",
+	"8L6nVPdL1O9K8y0PsJO867irUKpZqYhJlqJSQBLEiE2h8DlW3FEXOJzmvmPfcVtrYt4/c4fMtjrb54/R",
+	"CHhCXT0eX/uVnGKI+sj9LBZEQZfhZYz3LVx8MogzXHGfT1uF+kXauNFCez/0cQNt/CKJfxSSvYFmKgX8",
+	"wv4IK5QTGuUXsWcpkahAO+9SYXunmcqimNfVx71zKv1pCuRucSN+Nea4z/8SnWFJdCIVYQL+ynuMQLVI",
+	"DdWXsKERFk8D+zo3pK35ROhih21tlb/OGuLso37rtNsLpq59ZFeimN12ClWTmdpzF/vvKUuZJm3M86bw",
+	"m7vXnYBoaVcG4cZkTLUhUzln11DAUiz6wjsKIZrEqqx2X1krElwdYQLKj1i9GCYjMzljUEIejM2w33Q4",
+	"47DlIA9sS1I97QvQog2LY13KJ85ZWXsozdQ7IbMYtmwRMjVDedPpkqexhMr3EOH1IxtZODj49UXM6DXL",
+	"l9h1dcB0CE4TCxIMfs5rTGCNLng6cHX+I6qnQ0lVVJdufOmO69NFW39sovEW5aWKsW69vSfvf35UGd1W",
+	"M6KFc5SWR3SvDqWMGRX170aMRjEXbIA2nPoyT9CYsUnNqXDGwmNMm8cjJFS78oau+c+IxjFTpN1vzRYZ",
+	"WrU6JyQUUuDLUrPSa0IOZbSoq1Dln2xVVbqAVduBt6hrodGIWlXVwgOsUNmi8BVGTFukVVwCWWw+6Zro",
+	"/kfF6P7DW4zuX0G8g+BJfWDlXfX4AxTYHOaf+VW/xKrcRerdZeHK5tf0QZZIwzWalriYkHZNMQnNmAsE",
+	"dmxxbd6N+2J/mMZXexud9RCvzQ2bQfQ+d+ZjHOOBJuE1U5Yrhj4y05GZ2LJiTedZ0WnfrUwAO312SSed",
+	"LsEefTgYmoZH2DSR0BgaxVBdiOr3Cy9GGYRofjsm1DNzLWfMigouNc1VasOweB9Kf3RwSBIlhzGbBVA/",
+	"BvMLLENjJJJolsNGzgVXsy92dNR7gkXstSQgD0x5zPLSSlZYGI0Ys0z2shSAf9jrQfQ/u84iGuCeWJCw",
+	"eGwfgYbSJyRUTKex5e6aLnTgqziBYQ2KzcGso2lfuLlY5Oq2AqzZnLhzwYBxeJZEPMJ9wTcL0qYkPEco",
+	"hJUx7V+n8RVET+RiwV2oKDi6m+wTxB3k878FqFfRw++skDelScIcb2T2XiDKfSGNH0kal2sijEYsMYET",
+	"RaATuqJCj63YTzRzVSILvMk3iwrwVLThcUwmKVURGqEtxXH3oRFl3GRLQoT5lcT6uc3UJfsihjeN9fsS",
+	"4PcZZvY7xphF943TOM5D/NpWglWCxlCxENReqEEYsagTEC9lO3kDQwbdCevGl2lzTOCl6yPAFGFiLNVo",
+	"WdBA3jyjoykX7BhtFtjNxQodmDtXzcDR49x70heCzrKeBYa6wEPg70v7yotVQ3XXhUwLAo0o4H1B7nDy",
+	"Rl8MF5kMwmIrVYAA4uKayNFBpeu7wGa/hChuJlefUlBYTyq/BCh+7gGKn1i6+U6qq4xqHBNaEnYCS5iU",
+	"Cbxm4KIfXbXGwNkFg0wgCsiMqquBXXzMbtynLP4o8CQ9IFMesYCkwv6/lmy71Ol6Sn3qCBmFLvdoK3r3",
+	"9uUJOX936XNaIb0WknSh6psp6CYTfs2EqxerOz6IKWQ3CVdMD6gJA2j9LCDJG2l1LEHVxKUNeBQCEfbJ",
+	"4JBPDfZZYzx5L0Y/ObYymrLRlUvchlzmvsCcSNLW/CfHCxYJQwut5ZOYZYzjF9thQ8q27pJ3ApKF7fJ0",
+	"MTG6Pj34HezgjtQoHDyjCPfrkcfJL2JZSx4tmH7DiZK/sL5Pa7oJ6yvnTbAnau+3q8NgBR64k0QbRflk",
+	"Cj+6O+bLE7TdJcLLe5I5SR44vonfd2oiJ2GD9jajXJSq2AovxiTH+/uxHNF4KrU5/qr3Va9lF+1GWGm7",
+	"YkkQ0zoAdxLHP4EuJGzkbDHdgqHfX2TdWrW7O+8Dxyq1zqaU95YBEKPRDOwHECNmpmzWLXk8XLhXVSsJ",
+	"PDedtfJ3NigsHOCMannkppXqoWn+SEbsxDnL3Ss+FAuTepxrr9sXX0sz9anM9lSnUpm9GIqHW+aktesV",
+	"16bkT99dBiQ8ddcMgHJMvgYsI91uN+y4pSg2VkxP3Yuwd677QklDnX0PzZWpZifARpgA0m2lekz/3gPS",
+	"Wh5HsWt5xdD/iM4t54VEguvdEqmZVkCysqktdIjC/qywct8Zzg/lOkGtjrbUajqrYRqUqwIHxfK/gfuy",
+	"0y250Mbjdef+oJjq6NHLuSB9hQ4RkaxURT60vzarg5eqGBdNynMrmvj5qHePuul4VkUasSzTDAtzemmi",
+	"GvyuDv9UxhwyuwAvqsck+oonzsaJYMP2nVJpaDNH0sQSl8gFWWc3KWYiomr9/DOaYPkiV/I+S3+DUG+r",
+	"GHJt+AjBkzf96pLXEjBoj4sueSPiRT4ENEyS2soUheMSUuxpJjQ3UOIlpxRzV3Pfp7xMFEOjIq4QTjJw",
+	"NIQaIqQnk1aMCwhNEkbVSV8UDclZjiXgDTeLwNEIqciKht8lXoobyRlb9b5HcpTig8Wb5aqBVyBUwsTD",
+	"gwPyDZOoXJLrQ9J2dHnOr3hX4hNdqSb72VOD68MOSUXEFAn33RP714chequxTQFNEp2X+/atuh5oqC8k",
+	"IFHItR9EEQxdEB7SmRxd6pDVJeDUsKeXqoJq/qeLN6+JVH3x/auX3myo0/GY3wQkphwaxXk3hzbU4kVE",
+	"plRDRXFmWXBuOski37jWKctW+4BcsUUZqm7jVWC1OOYs/xG7tnOOrkg7vHh1MTh/++avL86evf2j5uIq",
+	"7JyQo94RgmzOdfFOROy69eH9h/8/AAD//wxHg1FVpgEA",
 }
 
 // GetSwagger returns the content of the embedded swagger specification file
