@@ -163,9 +163,9 @@ func (s *Service) createStaff(ctx context.Context, in NewStaff) (User, error) {
 		checkDisplayName(inv, "body.display_name", in.DisplayName)
 	}
 	switch in.Role {
-	case auth.RoleOfficer, auth.RoleAgencyAdmin, auth.RoleDispatcher, auth.RoleAdmin:
+	case auth.RoleOfficer, auth.RoleAgencyAdmin, auth.RoleDispatcher, auth.RoleAdmin, auth.RoleCallTaker:
 	default:
-		inv.Add("body.role", "must be officer, agency_admin, dispatcher or admin")
+		inv.Add("body.role", "must be officer, agency_admin, dispatcher, admin or call_taker")
 	}
 	if in.Role.BelongsToAgency() && in.AgencyID == "" {
 		inv.Add("body.agency_id", "required for "+string(in.Role))

@@ -127,7 +127,7 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 		return &ConfigError{err}
 	}
 	devices := &notify.Registry{Store: store}
-	accts, sink, err := accounts(cfg, store, router, tokens, devices)
+	accts, sender, sink, err := accounts(cfg, store, router, tokens, devices)
 	if err != nil {
 		return err
 	}
@@ -188,7 +188,7 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 		Derive: media.DeriveOptions{HeifConvert: cfg.HeifConvert, TempDir: cfg.UploadTempDir}}
 	go worker.Run(ctx, time.Second)
 	desk := &report.Desk{Store: store, Blobs: blobs, Router: router, Calendar: hols.Calendar, Policy: workcal.DefaultPolicy(), Log: log,
-		ProvinceMaxAge: report.ProvinceQueueMaxAge,
+		ProvinceMaxAge: report.ProvinceQueueMaxAge, Staff: store,
 		OnChange: func(ctx context.Context, before, after report.Report, _ []report.Event) {
 			if !publicRelevant(before, after) {
 				return
@@ -228,6 +228,7 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	}
 	deps.Devices, deps.Notifications = devices, dispatcher
 	deps.Open311Partners, deps.Open311 = open311Services(store, router, public, intake, accts)
+	deps.Replies, deps.Audit, deps.Hotline = deskServices(store, router, intake, accts, sender, log)
 	if pushInbox != nil {
 		deps.PushInbox = pushInbox
 	}

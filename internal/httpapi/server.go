@@ -41,6 +41,9 @@ type Deps struct {
 	Accounts      Accounts
 	Desk          TicketDesk
 	Holidays      Holidays
+	Replies       ReplyTemplates
+	Audit         AuditTrail
+	Hotline       Hotline
 	Intake        *report.Intake // verifies officers' after-photo uploads
 	SMSInbox      SMSInbox       // nil outside the dev stack
 	Public        PublicMap
@@ -144,8 +147,8 @@ func NewHandler(d Deps) (http.Handler, error) {
 		}
 	}
 
-	apiGroup := r.Group("", s.limitBody(d.MaxBodyBytes, d.MaxUploadBytes), withDeadline(d.RequestTimeout), validator.middleware(s))
-	api.RegisterHandlersWithOptions(apiGroup, api.NewStrictHandler(s, nil), api.GinServerOptions{
+	apiGroup := r.Group("", s.recordStaffActions(), s.limitBody(d.MaxBodyBytes, d.MaxUploadBytes), withDeadline(d.RequestTimeout), validator.middleware(s))
+	api.RegisterHandlersWithOptions(apiGroup, api.NewStrictHandler(s, []api.StrictMiddlewareFunc{noteAuditAction}), api.GinServerOptions{
 		ErrorHandler: func(c *gin.Context, err error, status int) {
 			s.writeError(c, toInvalid(err))
 		},

@@ -71,6 +71,7 @@ type eventDoc struct {
 	From      string    `bson:"from,omitempty"`
 	To        string    `bson:"to,omitempty"`
 	Note      string    `bson:"note,omitempty"`
+	Assignee  string    `bson:"assignee,omitempty"`
 }
 
 type decisionDoc struct {
@@ -130,7 +131,7 @@ func toReportDoc(r report.Report) reportDoc {
 	}
 	for _, e := range r.Timeline {
 		d.Timeline = append(d.Timeline, eventDoc{At: e.At, Action: e.Action, ActorRole: e.ActorRole, ActorID: e.ActorID,
-			AgencyID: e.AgencyID, From: string(e.From), To: string(e.To), Note: e.Note})
+			AgencyID: e.AgencyID, From: string(e.From), To: string(e.To), Note: e.Note, Assignee: e.Assignee})
 	}
 	return d
 }
@@ -151,7 +152,7 @@ func (d reportDoc) report() report.Report {
 	}
 	for _, e := range d.Timeline {
 		r.Timeline = append(r.Timeline, report.Event{At: e.At.UTC(), Action: e.Action, ActorRole: e.ActorRole, ActorID: e.ActorID,
-			AgencyID: e.AgencyID, From: report.Status(e.From), To: report.Status(e.To), Note: e.Note})
+			AgencyID: e.AgencyID, From: report.Status(e.From), To: report.Status(e.To), Note: e.Note, Assignee: e.Assignee})
 	}
 	return r
 }

@@ -53,6 +53,8 @@ type QueueEntry struct {
 	ResolveBy   time.Time
 	CreatedAt   time.Time
 	Version     int64
+	AssigneeID  string
+	Steps       int64 // WorkflowVersion of the report: what If-Match names
 }
 
 // InQueue reports whether a report in this status belongs in its agency's queue.
@@ -62,7 +64,14 @@ func InQueue(s Status) bool { return s != Closed && s != Rejected }
 func Entry(r Report, urgent bool) QueueEntry {
 	return QueueEntry{AgencyID: r.Routing.AgencyID, ReportID: r.ID, Code: r.Code, Category: r.Category, CommuneCode: r.Routing.CommuneCode, Status: r.Status,
 		Urgent: urgent, Complex: r.Ticket.Complex, AcceptBy: r.Ticket.AcceptBy, ResolveBy: r.Ticket.ResolveBy,
-		CreatedAt: r.CreatedAt, Version: r.Version}
+		CreatedAt: r.CreatedAt, Version: r.Version, AssigneeID: r.Ticket.AssigneeID, Steps: WorkflowVersion(r)}
+}
+
+// StaffDirectory finds the staff a ticket may be assigned to.
+type StaffDirectory interface {
+	// AssignableAgency returns the agency of an enabled officer or agency admin, or "" for anyone else
+	// (unknown, disabled, another role).
+	AssignableAgency(ctx context.Context, userID string) (string, error)
 }
 
 // Desk is where staff work tickets.
@@ -74,6 +83,7 @@ type Desk struct {
 	Policy   workcal.Policy
 	Log      *slog.Logger
 	Now      func() time.Time
+	Staff    StaffDirectory // who a ticket may be assigned to
 	// OnChange, when set, hears every saved change (the public map and notifications use it).
 	OnChange func(ctx context.Context, before, after Report, events []Event)
 
@@ -178,6 +188,14 @@ func (d *Desk) Act(ctx context.Context, p auth.Principal, id string, version int
 		if c.DuplicateOfID == "" && duplicating(c) && c.DuplicateOf != "" && c.DuplicateOf != r.Code && slices.Contains(Allowed(r, c.Actor), c.Action) {
 			if c.DuplicateOfID, err = d.original(ctx, c.DuplicateOf); err != nil {
 				return Report{}, err
+			}
+		}
+		if c.Action == ActionAssign && c.AssigneeID != "" && c.AssigneeAgency == "" && slices.Contains(Allowed(r, c.Actor), c.Action) {
+			if d.Staff == nil {
+				return Report{}, errors.New("report: desk: no staff directory to assign tickets with")
+			}
+			if c.AssigneeAgency, err = d.Staff.AssignableAgency(ctx, c.AssigneeID); err != nil {
+				return Report{}, fmt.Errorf("look up assignee %s: %w", c.AssigneeID, err)
 			}
 		}
 		if len(afterUploads) > 0 && sources == nil {
@@ -366,6 +384,7 @@ type QueueFilter struct {
 	Category       string
 	Commune        string
 	Overdue        bool
+	Assigned       string // "me": assigned to the caller; "none": to nobody; "": either
 	DeadlineBefore time.Time
 	Sort           string // "deadline" (default), "newest", "priority"
 	Limit          int
@@ -401,6 +420,8 @@ func (d *Desk) Queue(ctx context.Context, p auth.Principal, f QueueFilter) (Queu
 			f.Category != "" && e.Category != f.Category,
 			f.Commune != "" && e.CommuneCode != f.Commune,
 			f.Overdue && !entryOverdue(e, now),
+			f.Assigned == "me" && e.AssigneeID != p.UserID,
+			f.Assigned == "none" && e.AssigneeID != "",
 			!f.DeadlineBefore.IsZero() && (e.ResolveBy.IsZero() || !e.ResolveBy.Before(f.DeadlineBefore)):
 			continue
 		}

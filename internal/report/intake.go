@@ -143,6 +143,17 @@ func (in *Intake) Submit(ctx context.Context, p auth.Principal, key string, d Dr
 	if err := d.Check(prefix); err != nil {
 		return Report{}, false, err
 	}
+	reporter, minPhotos := p.UserID, MinPhotos
+	d.TakenBy = ""
+	if d.OnBehalfOf != "" {
+		if p.Role != auth.RoleCallTaker || photos != nil {
+			return Report{}, false, fault.New(fault.ErrForbidden, "only call-takers file reports for residents, with uploaded photos")
+		}
+		if d.Location == nil {
+			return Report{}, false, invalid(prefix+"location", "is required: pick the place on the map")
+		}
+		reporter, minPhotos, d.TakenBy = d.OnBehalfOf, 0, p.UserID
+	}
 	cat, ok := in.Router.Catalogue().Category(d.Category)
 	if !ok {
 		return Report{}, false, invalid(prefix+"category", "unknown category; see GET /v1/categories")
@@ -156,12 +167,14 @@ func (in *Intake) Submit(ctx context.Context, p auth.Principal, key string, d Dr
 			sources = append(sources, photoSource{info: s.Info, size: s.Size, hash: s.Digest, spooled: s})
 		}
 	} else {
-		if len(d.UploadIDs) < MinPhotos {
+		if len(d.UploadIDs) < minPhotos {
 			return Report{}, false, invalid("body.photos", fmt.Sprintf("list %d to %d upload IDs from POST /v1/uploads (or send a multipart request)", MinPhotos, MaxPhotos))
 		}
-		var err error
-		if sources, err = in.verifyUploads(ctx, p, d.UploadIDs); err != nil {
-			return Report{}, false, err
+		if len(d.UploadIDs) > 0 {
+			var err error
+			if sources, err = in.verifyUploads(ctx, p, d.UploadIDs); err != nil {
+				return Report{}, false, err
+			}
 		}
 	}
 
@@ -169,7 +182,7 @@ func (in *Intake) Submit(ctx context.Context, p auth.Principal, key string, d Dr
 	if err != nil {
 		return Report{}, false, err
 	}
-	return in.commit(ctx, "", p.UserID, key, d, cat, loc, sources)
+	return in.commit(ctx, "", reporter, key, d, cat, loc, sources)
 }
 
 // commit stores a checked draft as the reporter's report (filed through the partner, if any), numbered,
@@ -181,7 +194,10 @@ func (in *Intake) commit(ctx context.Context, partnerID, reporterID, key string,
 	}
 	now := in.now()
 	id, fingerprint := ReportIDFor(partnerID+"\x00"+reporterID, key), d.fingerprint(hashes)
-	if partnerID == "" {
+	switch {
+	case d.TakenBy != "": // the call-taker's keys
+		id = ReportIDFor(d.TakenBy, key)
+	case partnerID == "":
 		id = ReportIDFor(reporterID, key)
 	}
 	r := Report{
@@ -220,9 +236,13 @@ func (in *Intake) commit(ctx context.Context, partnerID, reporterID, key string,
 	if err != nil {
 		return Report{}, false, err
 	}
+	received := Event{At: now, Action: EventReceived, ActorRole: receivedBy(partnerID), ActorID: reporterID, To: Received,
+		Note: "Report received"}
+	if d.TakenBy != "" {
+		received.ActorRole, received.ActorID, received.Note = string(auth.RoleCallTaker), d.TakenBy, "Report received by the hotline"
+	}
 	r.Timeline = []Event{
-		{At: now, Action: EventReceived, ActorRole: receivedBy(partnerID), ActorID: reporterID, To: Received,
-			Note: "Report received"},
+		received,
 		{At: now, Action: EventRouted, ActorRole: EventRoleSystem, AgencyID: r.Routing.AgencyID, Note: r.Routing.Reason},
 	}
 	r = withOutbox(Report{}, r, len(r.Timeline), now)
