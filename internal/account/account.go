@@ -73,6 +73,8 @@ type Service struct {
 	cfg       Config
 	issuer    otp.Issuer
 
+	enabled enabledStaff // staff accounts recently read enabled (StaffActive)
+
 	dummyOnce sync.Once
 	dummyHash string // a hash of nothing, verified for unknown usernames so they cost as much as wrong passwords
 }

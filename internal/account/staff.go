@@ -310,6 +310,7 @@ func (s *Service) UpdateStaff(ctx context.Context, actor auth.Principal, id stri
 	if err != nil {
 		return User{}, err
 	}
+	s.enabled.forget(id)
 	if (upd.Disabled != nil && *upd.Disabled) || upd.Password != nil {
 		if err := s.store.DeleteUserSessions(ctx, id); err != nil {
 			return User{}, err
@@ -370,6 +371,7 @@ var demoAccounts = []DemoAccount{
 	{"demo.dispatcher", "Ha-Long-Dispatch-2026", auth.RoleDispatcher},
 	{"demo.agency-admin", "Bai-Chay-Agency-2026", auth.RoleAgencyAdmin},
 	{"demo.officer", "Cam-Pha-Officer-2026", auth.RoleOfficer},
+	{"demo.call-taker", "Uong-Bi-Hotline-2026", auth.RoleCallTaker},
 }
 
 // SeedDemo creates one demo account per staff role, the agency admin and the officer in agencyID, and

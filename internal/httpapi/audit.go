@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -44,7 +45,7 @@ func (s *Server) recordStaffActions() gin.HandlerFunc {
 			return
 		}
 		e := audit.Entry{ActorID: p.UserID, ActorRole: p.Role, AgencyID: p.AgencyID, Operation: c.GetString(operationKey),
-			Action: c.GetString(auditActionKey), Method: c.Request.Method, Path: c.Request.URL.Path, Status: c.Writer.Status(),
+			Action: c.GetString(auditActionKey), Method: c.Request.Method, Path: c.Request.URL.Path, Status: answeredStatus(c),
 			Address: c.ClientIP(), RequestID: requestID(c.Request.Context())}
 		var target []string
 		for _, prm := range c.Params {
@@ -57,6 +58,23 @@ func (s *Server) recordStaffActions() gin.HandlerFunc {
 			s.log.WarnContext(ctx, "audit entry not recorded", "operation", e.Operation, "actor", e.ActorID, "error", err.Error())
 		}
 	}
+}
+
+// answeredStatus is the status of the answer: written already, or the problem that writeErrors (outside
+// this group) will write for the handler's error.
+func answeredStatus(c *gin.Context) int {
+	if c.Writer.Written() || len(c.Errors) == 0 {
+		return c.Writer.Status()
+	}
+	err := c.Errors.Last().Err
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, context.DeadlineExceeded):
+		return http.StatusServiceUnavailable
+	}
+	return problemFor(err).Status
 }
 
 // noteAuditAction keeps the action a ticket request carries, for its audit entry.
