@@ -14090,7 +14090,7 @@ type ServerInterface interface {
 	// Who would handle a report of this category at this point? Creates nothing.
 	// (GET /v1/routing/preview)
 	PreviewRouting(c *gin.Context, params PreviewRoutingParams)
-	// Staff accounts; an agency admin sees their own agency's.
+	// Staff accounts; an agency admin or officer sees their own agency's (whom to assign tickets to).
 	// (GET /v1/staff)
 	ListStaff(c *gin.Context)
 	// Create a staff account. Admins create any role; an agency admin creates officers of their agency.
@@ -16138,7 +16138,7 @@ func (siw *ServerInterfaceWrapper) PreviewRouting(c *gin.Context) {
 // ListStaff operation middleware
 func (siw *ServerInterfaceWrapper) ListStaff(c *gin.Context) {
 
-	c.Set(BearerScopes, []string{"agency_admin", "admin"})
+	c.Set(BearerScopes, []string{"officer", "agency_admin", "admin"})
 
 	for _, middleware := range siw.HandlerMiddlewares {
 		middleware(c)
@@ -21648,7 +21648,7 @@ type StrictServerInterface interface {
 	// Who would handle a report of this category at this point? Creates nothing.
 	// (GET /v1/routing/preview)
 	PreviewRouting(ctx context.Context, request PreviewRoutingRequestObject) (PreviewRoutingResponseObject, error)
-	// Staff accounts; an agency admin sees their own agency's.
+	// Staff accounts; an agency admin or officer sees their own agency's (whom to assign tickets to).
 	// (GET /v1/staff)
 	ListStaff(ctx context.Context, request ListStaffRequestObject) (ListStaffResponseObject, error)
 	// Create a staff account. Admins create any role; an agency admin creates officers of their agency.
@@ -24060,43 +24060,43 @@ var swaggerSpec = []string{
 	"QjPMaqKZcrGBFmFT4P1EsWvO5vWx1K4MrJ7KuS5a9LO8woJ7Iq8q6oV0LLQy4tDqA1oC4M9pzNDeNqMR",
 	"6wtXGxZ7C4DopxjVEmrRFpoJ2GeeiUnM9bRLTjFbi8jU2OnJX9J//eM/xIS85mKaNf8cSaoNjcmc2mvR",
 	"F5nTosKGfo6gcO2Sv1hGfrmWEXeEZw7x6isA4e+7t/HYxfp4ixkY300lmUMlY6xGnpsPfVedPGfB4Bdw",
-	"Z/4Leeo6IFQUu6ooXA1VLtYaFaH45V2G9WELsXV9qV3hzVJted+hqvsl6nellZcH2Enew9xVKNWsVMQk",
-	"S1EpIAlixKZQ+Bwr7qinHE5z37HvuK01Me+fuUNmW53t88doBDyhrh6Pr/1KTjFEfeR+FguioGfxMsb7",
-	"hjA+GcQZrrjPp61C/SJt3GihvR/6uIE2fpHEPwrJ3kBrlgJ+YbeFFcoJbfeL2LOUSFSgnXepsL3TTGVR",
-	"zOvq4945lf40BXK3uBG/GnPc53+JzrAkOpGKMAF/5R1LoFqkhupL2B4Ji6eBfZ0b0tZ8InSxX7e2yl9n",
-	"DXH2Ub912u0FU9c+sitRzG47harJTO25i/33lKVMkzbmeVP4zd3rTkC0tCuDcGMyptqQqZyzayhgKRZ9",
-	"4R2FEE1iVVa7r6yxCa6OMAHlR6xeDJORmZwxKCEPxmbYbzqccdhykAe2Jame9gVo0YbFsS7lE+esrD2U",
-	"ZuqdkFkMW7YImZqhvOl0ydNYQuV7iPD6kY0sHBz8+iJm9JrlS+y6OmA6BKeJBQkGP+c1JrBGFzwduDr/",
-	"EdXToaQqqks3vnTH9emirT820XiL8lLFWLfe3pP3Pz+qjG6rGdHCOUrLI7pXh1LGjIr6dyNGo5gLNkAb",
-	"Tn2ZJ2jz2KTmVDhj4TGmzeMREqpdeUPXSmhE45gp0u63ZosMrVqdExIKKfBlqVnpNSGHMlrUVajyT7aq",
-	"Kl3Aqu3Aq2UngtbNnn1s75qCaghk49QNBrVh/YfX8H4tFDUaXauqYHgAFyphFL7CCGuL5IpLIKPNi2+s",
-	"yQZ4VMwGOLzFbIAVRD0IntQHYt5Vh0FAmc1pAZkf9ktsy12k6l0Wrnh+rR9kiTdcoymKiwlp1xSf0Iy5",
-	"wGHHRtfm6bgv9odpfLW30bkP8d3csBlE+3NnbsYxHmgSXjNluWjoIzkdWYot69Z0nhWp9r3SBLDfZ5d0",
-	"0ukS7BCIg6EpeYQtGwmNobEM1YUsAL/wYlRCiOa6Y0I989dyxqxo4VLZXGU3DKP3ofdHB4ckUXIYs1kA",
-	"9WYwH8EyQEYiiWY8bCNdcE374khHvSdY9F5LAvLDlMcsL8VkhYvRiDHLlC9LAfuHvR5kC7DrLAIC7okF",
-	"CYvH9hFoZ31CQsV0GltpQNOFDnzVJzDEQXE6mHU07Qs3F4tcnVeANZsTdy4YYA7PkohHuC/4ZkHalITn",
-	"CIWwMgb+6zS+gmiLXIy4C5UGR3eTfYI4hXz+twD1Knr4nRUKpzRJmOOlzN4LRLkvpPEjSeNyDYXRiCUm",
-	"cKIL9GFXVOixVROIZq6qZIE3+eZSAZ6KNjyOySSlKkKjtaU47j40ooybbE+IML+S2EC3mbrkYMTwprGB",
-	"XwICP8NKAI4xZtGA4zSO85DAtpVglaAxVDgENRlqFkYs6gTES9lO3sAQQ3fCuvFl2hxDeOn6DjBFmBhL",
-	"NVoWNJA3z+hoygU7RhsHdn+xQgfm2lUzcPRQ9570haCzrMeBoS5QEfj70r7y4tZQDXYh04JAIwp4X5A7",
-	"nLzRF8NFJoOw2EoVIIC4OChydFDpKi+w2S8hjZvJ1acUFNaTyi8BjZ97QOMnlm6+k+oqoxrHhJaEncAS",
-	"JmUCrxm4aElX3TFwdsQgE4gCMqPqamAXH7Mb9ymLVwo8SQ/IlEcsIKmw/68l2y7Vup5SnzpCRqHHPtqW",
-	"3r19eULO3136HFhIx4WkXqgSZwq6yYRfM+Hqy+qOD3oK2U3CFdMDasIAGk8LSApHWh1LUDVxaQMehUCE",
-	"ffI45F+DPdcYT96L0VKOrYymbHTlEr0h97kvMIeStDX/yfGCRcLQomv5JGYl4/jFDs2Q4q275J2A5GK7",
-	"PF1MpK5PJ34HO7gjNQoHzyjC/XrwcfKLWNaSRwum33Bi5S+sT9Sa7sP6ynkf7Ina++3qNliBB+4k0UZR",
-	"PpnCj+6O+XIGbXeJ8PKeZE6VB45v4vedmkhL2KC9zSgXpSq2wosxyfH+fixHNJ5KbY6/6n3Va9lFuxFW",
-	"2rRYEsS0DsD9xPFPoAsJGzlbTLfgGPAXWbdW7fTOW8Gxqq2zKeW9aADEaDQD+wHElJkpm3VLHhIXHlbV",
-	"egLPTUNvI0v2nA0KCw04o1oe6WmlemhAP5IRO3HOdfeKD93CJCDnCuz2xdfSTH3qsz3VqVRmL4Zi45Y5",
-	"ae16y7Up+dN3lwEJT901A6Ack68By0i32w07bimKjRXTU/ci7J3rvlDSUGffQ3NlqtkJsBEmgHRbqR7T",
-	"xfeAtJbHUexaXjH0V6IzzHktkeB6N0ZqphWQrGyCCx2lsJ8rrNx3kvNDuc5Rq6MttabOap4G5SrCQbFc",
-	"cOC+7HRLLrfxeN25PyimRnr0ci5LX9FDRCQrbZEP7a/N6uClqsdFk/LciiZ+PurdqW46nlWdRizLNMPC",
-	"nF6aqAa/q9s/lTGHTDDAi+oxib7iibNxItiw3adUGtrSkTSxxCVyQdnZTYqZiKhaP/+MJljuyJXIz9Ll",
-	"IDTcKoZcGz5C8ORNwrrktQQM2uOiS96IeJEPAQ2WpLYyReG4hBR7mgnNDZSEySnF3NXo9ykyE8XQqIgr",
-	"hJMMHA2hhgjpyaQV4wJCk4RRddIXRUNylpMJeMPNInA0QiqyouF3iZfiRnLGVr31kRyl+GDxZrnq4RUI",
-	"lTDx8OCAfMMkKpfk+pC0HV2e8yvelfhEV6rJfvbU4PqwQ1IRMUXCfffE/vVhiN5tbGtAk0Tn5cF9a68H",
-	"GuoRCUgscu0KUQRDF4SHdCZHlzpqdQk4Nezppaqgmv/p4s1rIlVffP/qpTcb6nQ85jcBiSmHxnLezaEN",
-	"tXgRkSnVUIGcWRacm06ySDmudcqy1T4gV2xRhqrbeBVYLY45y3/Eru2coyvSDi9eXQzO377564uzZ2//",
-	"qLm4Cjsn5Kh3hCCbc128ExG7bn14/+H/DwAA//8k8raCxaYBAA==",
+	"Z/4Leeo6IFQUu6ooXA1VLtYaFaH45V2G9WELsXV9qV3hzVJted+hqvslfL6mblqxZulJ3s3c1SqVirgB",
+	"iWalyiZZoH17PpUzCALWUD3cKcLEyFL8DaLQptj5HI3uqAkdTnPfwfK4rTVB8p+5B2dbJe/zDzFDwBPq",
+	"Cvj4YrHkFGPaR+5nsSAKmhwvXwzfQcZnjzhLF/cJuFWoXySmG02690NQNxDTL6L7RyHZG+jlUsAvbM9Q",
+	"xCOgqtCnv4g9S5lHBdp5lxreO81UFva8rqDunVPpT1NRd4sb8aux333+l+gMa6hbUYQJ+CtvcQLlJTWU",
+	"a8J+SlhtDQzy3JC2FUh0scG3ttpiZw1x9mHCderwBVPXPhQsUcxuO4Uyy0ztuYv995SlTJM2JoZT+M3d",
+	"605AtLQrg/hkMqbakKmcs2uoeCkWfeE9ixB+YnVcu6+sEwqujjAB9UqsIg2TkZmcMag5D9Zp2G86nHHY",
+	"cpBHwiWpnvYFqN2GxbEuJSDnrKw9lGbqvZZZ0Fu2CJmaobzpdMnTWEKpfAgJ+5GNLBwc/PoiZvSa5Uvs",
+	"usJhOgQviwUJRkvnRSmwqBc8HbjGABHV06GkKqrLT750x/XpwrM/NjN5i3pUxeC43t6T9z8/qgyHqxnR",
+	"wjlKyyO6V4dSxoyK+ncjRqOYCzZAo099XSjoC9mkSFU4Y+Ex5tk7fQHVB+ZzDaFpBFOk3W/NFhlatTon",
+	"JBRS4MtSs9JrQg5ltKgraeWfbFWVxoBV24FX61QErZs9+9jeNQVdEsjGqRsMisn6D6/h/VooarTSVpXN",
+	"8AAulM4ofIUh2RbJFZdARptX61iTPvComD5weIvpAyuIehA8qY/cvKuWhIAym/MIMsftl2CYu8jtuyxc",
+	"8fxaP8gydbhG2xUXE9KuqVahGXORxo6Nrk3scV/sD9P4am9jNAAEhHPDZpAewJ19Gsd4oEl4zZTloqEP",
+	"/XRkKbasW9N5VtXaN1cTwH6fXdJJp0uwpSAOhrbnEfZ4JDSGTjRUF9IG/MKLYQwh2veOCfXMX8sZs6KF",
+	"y31zpeAw7t7H6h8dHJJEyWHMZgEUqMEEBssAGYkk2v2w73TBl+2rKR31nmCVfC0JyA9THrO8dpMVLkYj",
+	"xixTvixF+B/2epBewK6zkAm4JxYkLB7bR6D/9QkJFdNpbKUBTRc68GWiwHIH1exg1tG0L9xcLHKFYQHW",
+	"bE7cuWBEOjxLIh7hvuCbBWlTEp4jFMLKoPmv0/gKwjNyMeIuVBoc3U32CQIb8vnfAtSr6OF3Viic0iRh",
+	"jpcyey8Q5b6Qxo8kjctFF0YjlpjAG0ylIkZRocdWTSCauTKUBd7ku1EFeCra8Dgmk5SqCK3cluK4+9CI",
+	"Mm6yPSHC/EqCCd1m6rKJEcObBhN+iSD8DEsHOMaYhQ+O0zjOYwjbVoJVgsZQEhHUZChyGLGoExAvZTt5",
+	"A2MS3Qnrxpdpc9DhpWtUwBRhYizVaFnQQN48o6MpF+wYbRzYLsYKHZicV83A0aXde9IXgs6ypgiGushG",
+	"4O9L+8qrYUP52IVMCwKNKOB9Qe5w8kZfDBeZDMJiK1WAAOICp8jRQaVvvcBmv8RAbiZXn1JQWE8qv0RA",
+	"fu4RkJ9YuvlOqquMahwTWhJ2AkuYlAm8ZuDCK105yMDZEYNMIArIjKqrgV18zG7cpyzAKfAkPSBTHrGA",
+	"pML+v5Zsu9zsekp96ggZhab8aFt69/blCTl/d+mTZiF/F7KAoaycKegmE37NhCtIqzs+SipkNwlXTA+o",
+	"CQPoVC0gixxpdSxB1cSlDXgUAhH22eaQsA32XGM8eS+GVzm2Mpqy0ZXLDIdk6b7ApEvS1vwnxwsWCUOL",
+	"ruWTmMaM4xdbOkNOuO6SdwKyke3ydDHzuj7/+B3s4I7UKBw8owj368HHyS9iWUseLZh+w5mYv7DGUmva",
+	"Fesr532wJ2rvtyv0YAUeuJNEG0X5ZAo/ujvm6x+03SXCy3uSOVUeOL6J33dqQjNhg/Y2o1yUqtgKL8Yk",
+	"x/v7sRzReCq1Of6q91WvZRftRljp62JJENM6APcTxz+BLiRs5Gwx3YJjwF9k3Vq10ztvBccyuM6mlDev",
+	"ARCj0QzsBxCEZqZs1i15SFw8WVWvCjw3Dc2QLNlzNiisTOCManloqJXqoWP9SEbsxDnX3Ss+1guzhpwr",
+	"sNsXX0sz9bnS9lSnUpm9GKqTW+aktWtG16bkT99dBiQ8ddcMgHJMvgYsI91uN+y4pSg2VkxP3Yuwd677",
+	"QklDnX0PzZWpZifARpgA0m2leswv3wPSWh5HsWt5xdBfic4w57VEguvdGKmZVkCysmsutKDCBrCwct96",
+	"zg/lWk2tjrbUyzorkhqUyw4HxfrCgfuy0y253Mbjdef+oJhL6dHLuSx9CRARkawWRj60vzarg5fKJBdN",
+	"ynMrmvj5qHenuul4VqYasSzTDAtzemmiGvyu0P9UxhxSxwAvqsck+oonzsaJYMP+oFJp6GNH0sQSl8hF",
+	"cWc3KWYiomr9/DOaYH0kV1M/y6+DWHKrGHJt+AjBk3cV65LXEjBoj4sueSPiRT4EdGSS2soUheMSUuxp",
+	"JjQ3UEMmpxRzV9Tf59RMFEOjIq4QTjJwNIQaImQWZDjlUUBokjCqTvqiaEjOkjgBb7hZBI5GSEVWNPwu",
+	"8VLcSM7Yqrc+kqMUHyzeLFduvAKhEiYeHhyQb5hE5ZJcH5K2o8tzfsW7Ep/oSjXZz54aXB92SCoipki4",
+	"757Yvz4M0buNfRBokui8nrjvBfZAQwEjAZlIrr8himDogvCQzuToUguuLgGnhj29VBVU8z9dvHlNpOqL",
+	"71+99GZDnY7H/CYgMeXQic67ObShFi8iMqUaSpYzy4Jz00kWKce1Tlm22gfkii3KUHUbrwKrxTFn+Y/Y",
+	"tZ1zdEXa4cWri8H52zd/fXH27O0fNRdXYeeEHPWOEGRzrot3ImLXrQ/vP/z/AQAA//9sRULI9qYBAA==",
 }
 
 // GetSwagger returns the content of the embedded swagger specification file

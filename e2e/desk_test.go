@@ -49,6 +49,11 @@ func TestAssignmentEndToEnd(t *testing.T) {
 	officer := staffLogin(t, c, "demo.officer", "Cam-Pha-Officer-2026")
 	lanID, lan := newOfficer(t, c, boss, "officer.lan")
 	registerDevice(t, c, lan, "tok-officer-lan-0001", api.Vi)
+	// An officer picks whom to assign among their agency's staff.
+	colleagues, _ := c.ListStaffWithResponse(ctx, officer)
+	if colleagues.JSON200 == nil || !slices.ContainsFunc(colleagues.JSON200.Items, func(s api.Staff) bool { return s.Id == lanID }) {
+		t.Fatalf("the officer's colleagues: %s", colleagues.Body)
+	}
 
 	sub := submit(t, c, resident(t, a, "resident-assign"), "key-assign-00001", reportPart(t, pothole(&baiChay)), photoPart(testapp.JPEG(t, 320, 240, nil)))
 	if sub.JSON201 == nil {

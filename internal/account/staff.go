@@ -208,16 +208,16 @@ func (s *Service) agencyExists(ctx context.Context, id string) (bool, error) {
 }
 
 // ListStaff returns the staff accounts actor may see, ordered by username: every one for an admin, their
-// agency's for an agency admin. fault.ErrForbidden for other roles, fault.ErrUnavailable when the database
-// does not answer.
+// agency's for an agency admin or an officer (whom to assign a ticket to). fault.ErrForbidden for other
+// roles, fault.ErrUnavailable when the database does not answer.
 func (s *Service) ListStaff(ctx context.Context, actor auth.Principal) ([]User, error) {
 	var agency string
 	switch actor.Role {
 	case auth.RoleAdmin:
-	case auth.RoleAgencyAdmin:
+	case auth.RoleAgencyAdmin, auth.RoleOfficer:
 		agency = actor.AgencyID
 	default:
-		return nil, fault.New(fault.ErrForbidden, "only admins and agency admins list staff accounts")
+		return nil, fault.New(fault.ErrForbidden, "only admins, agency admins and officers list staff accounts")
 	}
 	list, err := s.store.ListStaff(ctx, agency)
 	if err != nil {
