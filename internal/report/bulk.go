@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/quangninh/feedback/internal/auth"
 	"github.com/quangninh/feedback/internal/fault"
@@ -29,8 +30,12 @@ type BulkOutcome struct {
 	Err    error
 }
 
-// Bulk performs c on each ticket of items, each alone and guarded by its own version, as Act would, in the
-// order given: one ticket's failure does not stop the others. It returns *fault.Invalid (and no outcome)
+// bulkWorkers is how many tickets of a bulk action are acted on at once.
+const bulkWorkers = 4
+
+// Bulk performs c on each ticket of items, each alone and guarded by its own version, as Act would
+// (bulkWorkers at a time), and returns the outcomes in the order given: one ticket's failure does not stop
+// the others. It returns *fault.Invalid (and no outcome)
 // when the request itself is wrong: an action that is not one of BulkActions, no ticket, more than
 // MaxBulk, a ticket named twice.
 func (d *Desk) Bulk(ctx context.Context, p auth.Principal, c Command, items []BulkItem) ([]BulkOutcome, error) {
@@ -55,13 +60,25 @@ func (d *Desk) Bulk(ctx context.Context, p auth.Principal, c Command, items []Bu
 		return nil, err
 	}
 	out := make([]BulkOutcome, len(items))
-	for i, it := range items {
-		if err := ctx.Err(); err != nil {
-			out[i] = BulkOutcome{ID: it.ID, Err: fault.Wrap(fault.ErrUnavailable, "", err)}
-			continue
-		}
-		r, err := d.Act(ctx, p, it.ID, it.Version, c, nil, nil)
-		out[i] = BulkOutcome{ID: it.ID, Ticket: r, Err: err}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(bulkWorkers, len(items)) {
+		wg.Go(func() {
+			for i := range next {
+				it := items[i]
+				if err := ctx.Err(); err != nil {
+					out[i] = BulkOutcome{ID: it.ID, Err: fault.Wrap(fault.ErrUnavailable, "", err)}
+					continue
+				}
+				r, err := d.Act(ctx, p, it.ID, it.Version, c, nil, nil)
+				out[i] = BulkOutcome{ID: it.ID, Ticket: r, Err: err}
+			}
+		})
 	}
+	for i := range items {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 	return out, nil
 }
