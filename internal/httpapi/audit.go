@@ -52,6 +52,9 @@ func (s *Server) recordStaffActions() gin.HandlerFunc {
 			target = append(target, prm.Value)
 		}
 		e.TargetID = strings.Join(target, "/")
+		if c.Writer.Written() {
+			c.Writer.Flush() // the client has its answer; only the trail waits for the database
+		}
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), auditTimeout)
 		defer cancel()
 		if err := s.deps.Audit.Record(ctx, e); err != nil {
