@@ -739,6 +739,9 @@ func etagMatches(header, etag string) bool {
 // Report returns the public view of a report; fault.ErrNotFound when the code is unknown or not public.
 func (s *Service) Report(ctx context.Context, code string) (PublicReport, error) {
 	raw, err := s.Store.Doc(ctx, Records, code)
+	if errors.Is(err, fault.ErrNotFound) {
+		return PublicReport{}, fault.Wrap(fault.ErrNotFound, noPublicReport, err)
+	}
 	if err != nil {
 		return PublicReport{}, fmt.Errorf("read record %s: %w", code, err)
 	}
@@ -747,10 +750,14 @@ func (s *Service) Report(ctx context.Context, code string) (PublicReport, error)
 		return PublicReport{}, fmt.Errorf("decode record %s: %w", code, err)
 	}
 	if !rec.Public || rec.View == nil {
-		return PublicReport{}, fault.New(fault.ErrNotFound, "no public report "+code)
+		return PublicReport{}, fault.New(fault.ErrNotFound, noPublicReport)
 	}
 	return *rec.View, nil
 }
+
+// noPublicReport is the one answer for a code that is unknown and for a report that is not public, so
+// that the answer does not tell which.
+const noPublicReport = "No public report has this code."
 
 // Stats returns the statistics from the first to the last day (inclusive, Vietnam time) by d, with names.
 // It returns *fault.Invalid for a bad range and fault.ErrUnavailable when the database does not answer.

@@ -139,7 +139,7 @@ func (d *Desk) Ticket(ctx context.Context, p auth.Principal, id string) (Report,
 		return Report{}, err
 	}
 	if !staffMaySee(p, r) {
-		return Report{}, fault.New(fault.ErrNotFound, "no such ticket")
+		return Report{}, fault.New(fault.ErrNotFound, "no such report")
 	}
 	return r, nil
 }
@@ -179,7 +179,7 @@ func (d *Desk) Act(ctx context.Context, p auth.Principal, id string, version int
 			return Report{}, fault.New(fault.ErrNotFound, "no such report")
 		}
 		if p.Role != auth.RoleResident && !staffMaySee(p, r) {
-			return Report{}, fault.New(fault.ErrNotFound, "no such ticket")
+			return Report{}, fault.New(fault.ErrNotFound, "no such report")
 		}
 		if WorkflowVersion(r) != version {
 			return Report{}, fault.New(fault.ErrPrecondition, fmt.Sprintf("someone acted on the report since you read it (it is now at %s); reload it and try again", etagOf(r)))
