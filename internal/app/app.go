@@ -62,6 +62,8 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 type Options struct {
 	// Ready, when set, receives the address the server listens on once it accepts requests.
 	Ready func(addr string)
+	// MetricsReady, when set, receives the address serving the API's /metrics (METRICS_ADDR).
+	MetricsReady func(addr string)
 }
 
 // start does what the API and the dispatcher both do first: load the configuration, make the logger and the
@@ -148,7 +150,7 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 			host = "localhost" + host
 		}
 		banner := "\n  Smart Quảng Ninh Feedback — dev stack (SEED_DEMO=true; never in production)\n" +
-			"  API http://" + host + "   docs /docs   spec /openapi.yaml   metrics /metrics\n" +
+			"  API http://" + host + "   docs /docs   spec /openapi.yaml   metrics http://" + cfg.MetricsAddr + "/metrics\n" +
 			"  Sign in a resident: POST /v1/auth/otp {\"phone\":\"0912345678\"}, read the code at GET /dev/sms?phone=0912345678\n" +
 			"  Staff accounts (POST /v1/auth/login):\n"
 		for _, d := range demo {
@@ -216,10 +218,12 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	deps := httpapi.Deps{
 		Database: store, Blobs: blobs, Catalogue: store, Router: router, Tokens: tokens,
 		Reports: intake, ResidentReads: residents, Presigner: blobs, Accounts: accts, Desk: desk, Intake: intake, Holidays: hols,
-		Registry: obs.registry, Gatherer: obs.registry, Tracer: obs.tracing.Provider, Propagator: obs.tracing.Propagator,
+		Registry: obs.registry, Tracer: obs.tracing.Provider, Propagator: obs.tracing.Propagator,
 		Logger: log, Public: public,
-		Page:           webui.Handler(webui.Config{TileURL: cfg.MapTileURL, TileAttribution: cfg.MapTileAttrib}),
-		Console:        webui.Console(webui.Config{TileURL: cfg.MapTileURL, TileAttribution: cfg.MapTileAttrib}),
+		Page: webui.Handler(webui.Config{TileURL: cfg.MapTileURL, TileAttribution: cfg.MapTileAttrib,
+			PhotoOrigin: photoOrigin(cfg)}),
+		Console: webui.Console(webui.Config{TileURL: cfg.MapTileURL, TileAttribution: cfg.MapTileAttrib,
+			PhotoOrigin: photoOrigin(cfg)}),
 		TrustedProxies: splitList(cfg.TrustedProxies),
 		MaxBodyBytes:   cfg.HTTPMaxBodyBytes, MaxUploadBytes: report.MaxPhotos*report.MaxPhotoBytes + 1<<20, RequestTimeout: cfg.RequestTimeout, RetryAfter: cfg.RetryAfter,
 	}
@@ -235,6 +239,13 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	handler, err := httpapi.NewHandler(deps)
 	if err != nil {
 		return err
+	}
+	if cfg.MetricsAddr != "" {
+		stop, err := serveMetrics(ctx, cfg.MetricsAddr, obs.registry, log, o.MetricsReady)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	return serve(ctx, cfg, handler, log, o)
 }
@@ -318,6 +329,18 @@ func every(ctx context.Context, interval time.Duration, f func()) {
 func publicRelevant(before, after report.Report) bool {
 	shown := func(st report.Status) bool { return st == report.Resolved || st == report.Closed }
 	return shown(before.Status) || shown(after.Status) || before.Ticket.Hidden != after.Ticket.Hidden
+}
+
+// photoOrigin is the scheme and host of the presigned photo URLs phones and browsers are given.
+func photoOrigin(cfg config.Config) string {
+	host, tls := cfg.S3Endpoint, cfg.S3UseTLS
+	if cfg.S3PublicEndpoint != "" {
+		host, tls = cfg.S3PublicEndpoint, cfg.S3PublicUseTLS
+	}
+	if tls {
+		return "https://" + host
+	}
+	return "http://" + host
 }
 
 // splitList splits a comma-separated setting, dropping blanks.
