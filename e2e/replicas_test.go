@@ -582,8 +582,7 @@ func resolveAcross(t *testing.T, slotVia, resolveVia *api.ClientWithResponses, i
 	if err != nil || slot.JSON201 == nil {
 		t.Fatalf("upload slot: %v %s", err, slot.Body)
 	}
-	put, _ := http.NewRequest(http.MethodPut, slot.JSON201.Url, bytes.NewReader(after))
-	if resp := do(t, put); resp.StatusCode != http.StatusOK {
+	if resp := putToSlot(t, *slot.JSON201, after, nil); resp.StatusCode != http.StatusOK {
 		t.Fatalf("PUT after photo: %d", resp.StatusCode)
 	}
 	note := "Đã vá ổ gà"

@@ -28,8 +28,6 @@ type DeskStore interface {
 	Queue(ctx context.Context, agencyID string) ([]QueueEntry, error)
 	// Queues returns the queues of several agencies at once.
 	Queues(ctx context.Context, agencyIDs []string) ([]QueueEntry, error)
-	UploadSlot(ctx context.Context, id string) (UploadSlot, error)
-	ConsumeUploadSlots(ctx context.Context, ids []string, reportID string) error
 	PutJob(ctx context.Context, j Job) error
 	// InsertJob stores a new photo job; a report that has a job already keeps it.
 	InsertJob(ctx context.Context, j Job) error
@@ -202,7 +200,7 @@ func (d *Desk) Act(ctx context.Context, p auth.Principal, id string, version int
 			if c.Action != ActionResolve {
 				return Report{}, invalid("body.after_photos", "only a resolution carries after photos")
 			}
-			if sources, err = intake.verifyUploads(ctx, p, afterUploads); err != nil {
+			if sources, err = intake.adoptUploads(ctx, p, afterUploads, r.ID, d.now(), "body.after_photos"); err != nil {
 				return Report{}, err
 			}
 		}
@@ -234,12 +232,10 @@ func (d *Desk) apply(ctx context.Context, r Report, c Command, sources []photoSo
 	now := d.now()
 	before := r
 	var newPhotos []Photo
-	var slots []string
 	for i, s := range sources {
-		ph := Photo{ID: fmt.Sprintf("a%d-%d", WorkflowVersion(r), i+1), OriginalKey: s.slot.Key, ContentType: s.info.ContentType,
+		ph := Photo{ID: fmt.Sprintf("a%d-%d", WorkflowVersion(r), i+1), OriginalKey: s.key, ContentType: s.info.ContentType,
 			Size: s.size, Width: s.info.Width, Height: s.info.Height, State: PhotoProcessing, After: true}
 		newPhotos = append(newPhotos, ph)
-		slots = append(slots, s.slot.ID)
 		c.AfterPhotos = append(c.AfterPhotos, ph.ID)
 	}
 	after, t, events, err := Apply(r, r.Ticket, c, now, d.Env(r.Category))
@@ -251,7 +247,7 @@ func (d *Desk) apply(ctx context.Context, r Report, c Command, sources []photoSo
 	after = withOutbox(before, after, len(events), now)
 	if len(newPhotos) > 0 {
 		// The job first, so the photos get their derivatives even if this process dies after saving.
-		if err := d.Store.PutJob(ctx, Job{ReportID: r.ID, UploadSlots: slots, NotBefore: now}); err != nil {
+		if err := d.Store.PutJob(ctx, Job{ReportID: r.ID, NotBefore: now}); err != nil {
 			return Report{}, nil, false, err
 		}
 	}
@@ -273,11 +269,6 @@ func (d *Desk) apply(ctx context.Context, r Report, c Command, sources []photoSo
 		} else {
 			after.Ticket.FollowersMoved = true
 			after.Version++ // MarkFollowersMoved's write
-		}
-	}
-	if len(slots) > 0 {
-		if err := d.Store.ConsumeUploadSlots(ctx, slots, r.ID); err != nil {
-			d.Log.WarnContext(ctx, "after photos: slots not consumed", "report", r.ID, "error", err.Error())
 		}
 	}
 	d.syncQueues(ctx, before, after, now)
