@@ -187,7 +187,7 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	}}
 	// The worker renews its lease every 10 s while it works: a job of a process that died waits at most 30 s.
 	worker := &report.Worker{Store: store, Blobs: blobs, Log: log, Lease: 30 * time.Second, Busy: intake.Busy,
-		Derive: media.DeriveOptions{HeifConvert: cfg.HeifConvert, TempDir: cfg.UploadTempDir}}
+		Derive: media.DeriveOptions{HeifConvert: cfg.HeifConvert, TempDir: cfg.UploadTempDir, Budget: media.NewRenderBudget(media.DefaultMaxDecodeBytes)}}
 	go worker.Run(ctx, time.Second)
 	desk := &report.Desk{Store: store, Blobs: blobs, Router: router, Calendar: hols.Calendar, Policy: workcal.DefaultPolicy(), Log: log,
 		ProvinceMaxAge: report.ProvinceQueueMaxAge, Staff: store,

@@ -510,6 +510,8 @@ func PhotoError(i int, err error) error {
 		return fault.Wrap(fault.ErrTooLarge, fmt.Sprintf("%s is larger than %d MB", name, MaxPhotoBytes>>20), err)
 	case errors.Is(err, media.ErrTooManyPixels):
 		return fault.Wrap(fault.ErrUnprocessable, name+" has more than 50 megapixels", err)
+	case errors.Is(err, media.ErrTooMuchMemory):
+		return fault.Wrap(fault.ErrUnprocessable, fmt.Sprintf("%s has too many pixels for its format to be processed (decoded, it would take more than %d MB); send it as a JPEG, or smaller", name, media.DefaultMaxDecodeBytes>>20), err)
 	case errors.Is(err, media.ErrCorrupt):
 		return fault.Wrap(fault.ErrUnprocessable, name+" cannot be read: the image is damaged or truncated", err)
 	}
