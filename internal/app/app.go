@@ -180,6 +180,12 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 		Calendar: hols.Calendar, Policy: workcal.DefaultPolicy(),
 		TempDir: cfg.UploadTempDir, SlotTTL: 15 * time.Minute,
 		OnRouted: func(rule catalogue.Rule) { obs.metrics.Routed(string(rule)) },
+		OnReceived: func(ctx context.Context, r report.Report) {
+			// A lost count (the database failing right here) is not retried: statistics, not records.
+			if err := public.CountReceived(ctx, r); err != nil {
+				log.WarnContext(ctx, "report not counted in the statistics", "report", r.ID, "error", err.Error())
+			}
+		},
 	}
 	residents := &report.Residents{Store: store, Sensitive: func(code string) bool {
 		c, ok := router.Catalogue().Category(code)

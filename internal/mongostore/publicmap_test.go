@@ -155,6 +155,11 @@ func TestPublicStatsOnAKnownSet(t *testing.T) {
 		}
 		items = append(items, publicmap.Item{Report: r, Ticket: tk})
 	}
+	for _, it := range items { // counted once each, when stored
+		if err := svc.CountReceived(ctx, it.Report); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := svc.SyncAll(ctx, items); err != nil {
 		t.Fatal(err)
 	}

@@ -108,6 +108,9 @@ type Intake struct {
 	Policy   workcal.Policy
 	// OnRouted, when set, hears the rule of each report routed and stored (once per report, not per retry).
 	OnRouted func(rule catalogue.Rule)
+	// OnReceived, when set, hears of each report stored, once (not per retry), while the submission files
+	// it: the public statistics count it as received.
+	OnReceived func(ctx context.Context, r Report)
 
 	inFlight  atomic.Int64 // submissions being stored
 	spoolOnce sync.Once
@@ -263,7 +266,13 @@ func (in *Intake) commit(ctx context.Context, partnerID, reporterID, key string,
 	if in.OnRouted != nil {
 		in.OnRouted(r.Routing.Rule)
 	}
-	if err := in.file(ctx, r, cat.Deadline == "urgent"); err != nil {
+	var counted sync.WaitGroup
+	if in.OnReceived != nil {
+		counted.Go(func() { in.OnReceived(context.WithoutCancel(ctx), r) })
+	}
+	err = in.file(ctx, r, cat.Deadline == "urgent")
+	counted.Wait()
+	if err != nil {
 		return Report{}, false, err
 	}
 	return r, true, nil
