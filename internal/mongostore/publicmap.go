@@ -72,11 +72,11 @@ func (s *Store) Docs(ctx context.Context, c publicmap.Collection, ids []string) 
 	for chunk := range slices.Chunk(ids, idsPerQuery) {
 		cur, err := col.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: chunk}}}})
 		if err != nil {
-			return nil, mapErr(fmt.Errorf("read %d %s: %w", len(chunk), c, err), string(c))
+			return nil, mapErr(fmt.Errorf("read %d %s: %w", len(chunk), c, err), publicNoun(c))
 		}
 		var docs []blobDoc
 		if err := cur.All(ctx, &docs); err != nil {
-			return nil, mapErr(fmt.Errorf("read %d %s: %w", len(chunk), c, err), string(c))
+			return nil, mapErr(fmt.Errorf("read %d %s: %w", len(chunk), c, err), publicNoun(c))
 		}
 		for _, d := range docs {
 			out[d.ID] = d.Data
