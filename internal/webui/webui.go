@@ -150,8 +150,8 @@ func newHandler(fsys fs.FS, dir, base string, cfg Config) (*handler, error) {
 	return h, nil
 }
 
-// contentSecurityPolicy lets the page load its own files and talk to its own server only, show images
-// from the tile server and the photo storage besides, and be framed by nobody. Styles may be inline:
+// contentSecurityPolicy lets the page load its own files and talk to its own server and the photo storage
+// only, show images from the tile server and the photo storage besides, and be framed by nobody. Styles may be inline:
 // Leaflet positions the map's panes and markers with style attributes.
 func contentSecurityPolicy(cfg Config) string {
 	img := []string{"'self'", "data:"}
@@ -161,8 +161,12 @@ func contentSecurityPolicy(cfg Config) string {
 	if cfg.PhotoOrigin != "" {
 		img = append(img, cfg.PhotoOrigin)
 	}
+	connect := "'self'"
+	if cfg.PhotoOrigin != "" {
+		connect += " " + cfg.PhotoOrigin // the staff console PUTs after photos to presigned URLs
+	}
 	return "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src " + strings.Join(img, " ") +
-		"; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+		"; connect-src " + connect + "; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 }
 
 // tileOrigin is the scheme and host of a tile URL template, with a {s} subdomain as a wildcard; "" for none.

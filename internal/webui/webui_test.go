@@ -341,7 +341,10 @@ func TestIndexContentSecurityPolicy(t *testing.T) {
 		if got := directives["frame-ancestors"]; len(got) != 1 || got[0] != "'none'" {
 			t.Errorf("%+v: frame-ancestors %q in %q", c.cfg, got, csp)
 		}
-		for _, d := range []string{"default-src", "script-src", "connect-src"} {
+		if got, want := strings.Join(directives["connect-src"], " "), strings.TrimSpace("'self' "+c.cfg.PhotoOrigin); got != want {
+			t.Errorf("%+v: connect-src %q, want %q", c.cfg, got, want)
+		}
+		for _, d := range []string{"default-src", "script-src"} {
 			if got := directives[d]; len(got) != 1 || got[0] != "'self'" {
 				t.Errorf("%+v: %s %q, want only 'self'", c.cfg, d, got)
 			}
