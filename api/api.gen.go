@@ -186,6 +186,7 @@ const (
 const (
 	RoleAdmin       Role = "admin"
 	RoleAgencyAdmin Role = "agency_admin"
+	RoleCallTaker   Role = "call_taker"
 	RoleDispatcher  Role = "dispatcher"
 	RoleOfficer     Role = "officer"
 	RoleResident    Role = "resident"
@@ -204,6 +205,7 @@ const (
 const (
 	StaffCreateRoleAdmin       StaffCreateRole = "admin"
 	StaffCreateRoleAgencyAdmin StaffCreateRole = "agency_admin"
+	StaffCreateRoleCallTaker   StaffCreateRole = "call_taker"
 	StaffCreateRoleDispatcher  StaffCreateRole = "dispatcher"
 	StaffCreateRoleOfficer     StaffCreateRole = "officer"
 )
@@ -211,6 +213,7 @@ const (
 // Defines values for TicketActionAction.
 const (
 	Accept        TicketActionAction = "accept"
+	Assign        TicketActionAction = "assign"
 	Comment       TicketActionAction = "comment"
 	Hide          TicketActionAction = "hide"
 	MarkComplex   TicketActionAction = "mark_complex"
@@ -229,6 +232,13 @@ const (
 	Duplicate        TicketActionReason = "duplicate"
 	InsufficientInfo TicketActionReason = "insufficient_info"
 	NotAProblem      TicketActionReason = "not_a_problem"
+)
+
+// Defines values for TicketBulkActionAction.
+const (
+	BulkAccept   TicketBulkActionAction = "accept"
+	BulkAssign   TicketBulkActionAction = "assign"
+	BulkTransfer TicketBulkActionAction = "transfer"
 )
 
 // Defines values for TokenPairTokenType.
@@ -282,6 +292,12 @@ const (
 	Json GetPublicStatsParamsFormat = "json"
 )
 
+// Defines values for ListTicketsParamsAssigned.
+const (
+	AssignedMe   ListTicketsParamsAssigned = "me"
+	AssignedNone ListTicketsParamsAssigned = "none"
+)
+
 // Defines values for ListTicketsParamsSort.
 const (
 	Deadline ListTicketsParamsSort = "deadline"
@@ -319,6 +335,44 @@ type AgencyInputKind string
 // AgencyList defines model for AgencyList.
 type AgencyList struct {
 	Items []Agency `json:"items"`
+}
+
+// AuditEntry defines model for AuditEntry.
+type AuditEntry struct {
+	// Action The ticket action or bulk action, when there is one.
+	Action  *string `json:"action,omitempty"`
+	ActorId string  `json:"actor_id"`
+
+	// ActorRole call_taker: files reports for residents who phone the hotline (belongs to no agency).
+	ActorRole Role `json:"actor_role"`
+
+	// Address The client's IP address (behind TRUSTED_PROXIES, from X-Forwarded-For).
+	Address string `json:"address"`
+
+	// AgencyId The actor's agency, for agency staff.
+	AgencyId *string   `json:"agency_id,omitempty"`
+	At       time.Time `json:"at"`
+	Id       string    `json:"id"`
+	Method   string    `json:"method"`
+
+	// Operation The operationId of the request, e.g. actOnTicket.
+	Operation string  `json:"operation"`
+	Path      string  `json:"path"`
+	RequestId *string `json:"request_id,omitempty"`
+
+	// Status The HTTP status answered.
+	Status int `json:"status"`
+
+	// TargetId The ID in the path (ticket, account, template ...), when there is one.
+	TargetId *string `json:"target_id,omitempty"`
+}
+
+// AuditPage defines model for AuditPage.
+type AuditPage struct {
+	Items []AuditEntry `json:"items"`
+
+	// NextCursor Pass as `cursor` for older entries; absent on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
 }
 
 // BoundaryCollection defines model for BoundaryCollection.
@@ -524,6 +578,42 @@ type HolidayYear struct {
 // HolidayYearInput defines model for HolidayYearInput.
 type HolidayYearInput struct {
 	Days []HolidayDayEntry `json:"days"`
+}
+
+// HotlineReceipt defines model for HotlineReceipt.
+type HotlineReceipt struct {
+	AgencyId  AgencyId  `json:"agency_id"`
+	Code      string    `json:"code"`
+	CreatedAt time.Time `json:"created_at"`
+	Id        ReportId  `json:"id"`
+
+	// Phone The resident's number in E.164, partly masked.
+	Phone   string           `json:"phone"`
+	Routing *RoutingDecision `json:"routing,omitempty"`
+
+	// SmsSent The SMS with the code went to the gateway; false: read the code to the caller.
+	SmsSent bool         `json:"sms_sent"`
+	Status  ReportStatus `json:"status"`
+}
+
+// HotlineReportInput defines model for HotlineReportInput.
+type HotlineReportInput struct {
+	Address  *string      `json:"address,omitempty"`
+	Category CategoryCode `json:"category"`
+
+	// Description Plain text; HTML is refused.
+	Description string        `json:"description"`
+	Language    *Language     `json:"language,omitempty"`
+	Location    LocationInput `json:"location"`
+
+	// Phone The caller's Vietnamese mobile number.
+	Phone string `json:"phone"`
+
+	// Photos Upload IDs from POST /v1/uploads; optional.
+	Photos *[]string `json:"photos,omitempty"`
+
+	// PublishConsent Did the caller agree to publication once resolved?
+	PublishConsent *bool `json:"publish_consent,omitempty"`
 }
 
 // Language defines model for Language.
@@ -848,7 +938,9 @@ type Profile struct {
 
 	// Phone Residents only, in E.164.
 	Phone *string `json:"phone,omitempty"`
-	Role  Role    `json:"role"`
+
+	// Role call_taker: files reports for residents who phone the hotline (belongs to no agency).
+	Role Role `json:"role"`
 
 	// Username Staff only.
 	Username *string `json:"username,omitempty"`
@@ -999,6 +1091,40 @@ type RefreshRequest struct {
 	RefreshToken string `json:"refresh_token"`
 }
 
+// ReplyTemplate defines model for ReplyTemplate.
+type ReplyTemplate struct {
+	AgencyId  AgencyId        `json:"agency_id"`
+	BodyEn    string          `json:"body_en"`
+	BodyVi    string          `json:"body_vi"`
+	Category  *CategoryCode   `json:"category,omitempty"`
+	Id        ReplyTemplateId `json:"id"`
+	TitleEn   string          `json:"title_en"`
+	TitleVi   string          `json:"title_vi"`
+	UpdatedAt time.Time       `json:"updated_at"`
+	Version   int             `json:"version"`
+}
+
+// ReplyTemplateId defines model for ReplyTemplateId.
+type ReplyTemplateId = string
+
+// ReplyTemplateInput defines model for ReplyTemplateInput.
+type ReplyTemplateInput struct {
+	// AgencyId Admins: the agency (required on create). Agency admins: omit, or their own.
+	AgencyId *AgencyId `json:"agency_id,omitempty"`
+	BodyEn   string    `json:"body_en"`
+	BodyVi   string    `json:"body_vi"`
+
+	// Category Omit for a template of every category.
+	Category *CategoryCode `json:"category,omitempty"`
+	TitleEn  string        `json:"title_en"`
+	TitleVi  string        `json:"title_vi"`
+}
+
+// ReplyTemplateList defines model for ReplyTemplateList.
+type ReplyTemplateList struct {
+	Items []ReplyTemplate `json:"items"`
+}
+
 // Report defines model for Report.
 type Report struct {
 	AcceptBy *time.Time   `json:"accept_by,omitempty"`
@@ -1067,7 +1193,7 @@ type ResidentAction struct {
 // ResidentActionAction defines model for ResidentAction.Action.
 type ResidentActionAction string
 
-// Role defines model for Role.
+// Role call_taker: files reports for residents who phone the hotline (belongs to no agency).
 type Role string
 
 // RoutingDecision defines model for RoutingDecision.
@@ -1125,8 +1251,10 @@ type Staff struct {
 	Disabled    bool      `json:"disabled"`
 	DisplayName *string   `json:"display_name,omitempty"`
 	Id          UserId    `json:"id"`
-	Role        Role      `json:"role"`
-	Username    string    `json:"username"`
+
+	// Role call_taker: files reports for residents who phone the hotline (belongs to no agency).
+	Role     Role   `json:"role"`
+	Username string `json:"username"`
 }
 
 // StaffCreate defines model for StaffCreate.
@@ -1163,7 +1291,10 @@ type StaffUpdate struct {
 type Ticket struct {
 	AgencyId       AgencyId `json:"agency_id"`
 	AllowedActions []string `json:"allowed_actions"`
-	Complex        bool     `json:"complex"`
+
+	// AssigneeId The staff member working it; absent while nobody is assigned (a transfer clears it).
+	AssigneeId *string `json:"assignee_id,omitempty"`
+	Complex    bool    `json:"complex"`
 
 	// DuplicateOf The original report's code, when this one was rejected as its duplicate.
 	DuplicateOf *string `json:"duplicate_of,omitempty"`
@@ -1186,6 +1317,9 @@ type TicketAction struct {
 	// AfterPhotos Upload IDs (POST /v1/uploads) of photos showing the resolution.
 	AfterPhotos *[]string `json:"after_photos,omitempty"`
 
+	// AssigneeId assign: the officer or agency admin of the handling agency to work the ticket; your own ID to take it.
+	AssigneeId *UserId `json:"assignee_id,omitempty"`
+
 	// DuplicateOf The original report's code (reject as duplicate, mark_duplicate).
 	DuplicateOf *string `json:"duplicate_of,omitempty"`
 
@@ -1206,6 +1340,42 @@ type TicketActionAction string
 // TicketActionReason reject
 type TicketActionReason string
 
+// TicketBulkAction defines model for TicketBulkAction.
+type TicketBulkAction struct {
+	Action TicketBulkActionAction `json:"action"`
+
+	// AssigneeId assign: who works the tickets.
+	AssigneeId *UserId `json:"assignee_id,omitempty"`
+
+	// Note transfer: the reason (required); accept, assign: optional.
+	Note     *string         `json:"note,omitempty"`
+	Tickets  []TicketVersion `json:"tickets"`
+	ToAgency *AgencyId       `json:"to_agency,omitempty"`
+}
+
+// TicketBulkActionAction defines model for TicketBulkAction.Action.
+type TicketBulkActionAction string
+
+// TicketBulkItemResult defines model for TicketBulkItemResult.
+type TicketBulkItemResult struct {
+	Id ReportId `json:"id"`
+	Ok bool     `json:"ok"`
+
+	// Problem An RFC 9457 problem document.
+	Problem *Problem      `json:"problem,omitempty"`
+	Status  *ReportStatus `json:"status,omitempty"`
+
+	// Version Succeeded: the ticket's new version.
+	Version *int `json:"version,omitempty"`
+}
+
+// TicketBulkResult defines model for TicketBulkResult.
+type TicketBulkResult struct {
+	Failed    int                    `json:"failed"`
+	Results   []TicketBulkItemResult `json:"results"`
+	Succeeded int                    `json:"succeeded"`
+}
+
 // TicketPage defines model for TicketPage.
 type TicketPage struct {
 	// Counts Tickets per status in the whole queue.
@@ -1219,7 +1389,10 @@ type TicketSummary struct {
 	AcceptBy *time.Time `json:"accept_by,omitempty"`
 
 	// AgencyId The agency handling it (dispatchers see every agency's).
-	AgencyId    *string      `json:"agency_id,omitempty"`
+	AgencyId *string `json:"agency_id,omitempty"`
+
+	// AssigneeId The staff member working it; absent while nobody is assigned.
+	AssigneeId  *string      `json:"assignee_id,omitempty"`
 	Category    CategoryCode `json:"category"`
 	Code        string       `json:"code"`
 	CommuneCode *string      `json:"commune_code,omitempty"`
@@ -1230,6 +1403,17 @@ type TicketSummary struct {
 	ResolveBy   *time.Time   `json:"resolve_by,omitempty"`
 	Status      ReportStatus `json:"status"`
 	Urgent      bool         `json:"urgent"`
+
+	// Version The ticket's version (its ETag's number), for If-Match and bulk actions.
+	Version *int `json:"version,omitempty"`
+}
+
+// TicketVersion defines model for TicketVersion.
+type TicketVersion struct {
+	Id ReportId `json:"id"`
+
+	// Version The ticket's version as the caller last saw it.
+	Version int `json:"version"`
 }
 
 // TimelineEntry defines model for TimelineEntry.
@@ -1268,11 +1452,13 @@ type UploadRequestContentType string
 
 // UploadSlot defines model for UploadSlot.
 type UploadSlot struct {
-	ExpiresAt time.Time         `json:"expires_at"`
-	Headers   map[string]string `json:"headers"`
-	Method    UploadSlotMethod  `json:"method"`
-	UploadId  string            `json:"upload_id"`
-	Url       string            `json:"url"`
+	ExpiresAt time.Time `json:"expires_at"`
+
+	// Headers The headers the PUT must carry, exactly (`Content-Type`, `Content-Length`).
+	Headers  map[string]string `json:"headers"`
+	Method   UploadSlotMethod  `json:"method"`
+	UploadId string            `json:"upload_id"`
+	Url      string            `json:"url"`
 }
 
 // UploadSlotMethod defines model for UploadSlot.Method.
@@ -1373,6 +1559,20 @@ type GetOpen311ServiceDefinitionParams struct {
 	JurisdictionId *Open311Jurisdiction `form:"jurisdiction_id,omitempty" json:"jurisdiction_id,omitempty"`
 }
 
+// ListAuditEntriesParams defines parameters for ListAuditEntries.
+type ListAuditEntriesParams struct {
+	ActorId  *UserId   `form:"actor_id,omitempty" json:"actor_id,omitempty"`
+	AgencyId *AgencyId `form:"agency_id,omitempty" json:"agency_id,omitempty"`
+
+	// From Entries at or after this instant.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Entries before this instant.
+	To     *time.Time `form:"to,omitempty" json:"to,omitempty"`
+	Limit  *int       `form:"limit,omitempty" json:"limit,omitempty"`
+	Cursor *string    `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // PutHolidaysParams defines parameters for PutHolidays.
 type PutHolidaysParams struct {
 	IfMatch string `json:"If-Match"`
@@ -1417,6 +1617,12 @@ type RefreshConsoleSessionParams struct {
 // RefreshConsoleSessionParamsXQNConsole defines parameters for RefreshConsoleSession.
 type RefreshConsoleSessionParamsXQNConsole string
 
+// CreateHotlineReportParams defines parameters for CreateHotlineReport.
+type CreateHotlineReportParams struct {
+	// IdempotencyKey A key the console generates once per call's report and repeats on every retry.
+	IdempotencyKey string `json:"Idempotency-Key"`
+}
+
 // GetPublicMapParams defines parameters for GetPublicMap.
 type GetPublicMapParams struct {
 	// Bbox minLng,minLat,maxLng,maxLat (WGS84).
@@ -1447,6 +1653,17 @@ type GetPublicStatsParamsBy string
 
 // GetPublicStatsParamsFormat defines parameters for GetPublicStats.
 type GetPublicStatsParamsFormat string
+
+// ListReplyTemplatesParams defines parameters for ListReplyTemplates.
+type ListReplyTemplatesParams struct {
+	AgencyId *AgencyId     `form:"agency_id,omitempty" json:"agency_id,omitempty"`
+	Category *CategoryCode `form:"category,omitempty" json:"category,omitempty"`
+}
+
+// UpdateReplyTemplateParams defines parameters for UpdateReplyTemplate.
+type UpdateReplyTemplateParams struct {
+	IfMatch string `json:"If-Match"`
+}
 
 // ListMyReportsParams defines parameters for ListMyReports.
 type ListMyReportsParams struct {
@@ -1490,15 +1707,21 @@ type PreviewRoutingParams struct {
 
 // ListTicketsParams defines parameters for ListTickets.
 type ListTicketsParams struct {
-	Status         *ReportStatus          `form:"status,omitempty" json:"status,omitempty"`
-	Category       *CategoryCode          `form:"category,omitempty" json:"category,omitempty"`
-	Commune        *string                `form:"commune,omitempty" json:"commune,omitempty"`
-	Overdue        *bool                  `form:"overdue,omitempty" json:"overdue,omitempty"`
-	DeadlineBefore *time.Time             `form:"deadline_before,omitempty" json:"deadline_before,omitempty"`
-	Sort           *ListTicketsParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
-	Limit          *int                   `form:"limit,omitempty" json:"limit,omitempty"`
-	Cursor         *string                `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Status         *ReportStatus `form:"status,omitempty" json:"status,omitempty"`
+	Category       *CategoryCode `form:"category,omitempty" json:"category,omitempty"`
+	Commune        *string       `form:"commune,omitempty" json:"commune,omitempty"`
+	Overdue        *bool         `form:"overdue,omitempty" json:"overdue,omitempty"`
+	DeadlineBefore *time.Time    `form:"deadline_before,omitempty" json:"deadline_before,omitempty"`
+
+	// Assigned `me`: the tickets assigned to the caller ("my tickets"); `none`: those assigned to nobody.
+	Assigned *ListTicketsParamsAssigned `form:"assigned,omitempty" json:"assigned,omitempty"`
+	Sort     *ListTicketsParamsSort     `form:"sort,omitempty" json:"sort,omitempty"`
+	Limit    *int                       `form:"limit,omitempty" json:"limit,omitempty"`
+	Cursor   *string                    `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
+
+// ListTicketsParamsAssigned defines parameters for ListTickets.
+type ListTicketsParamsAssigned string
 
 // ListTicketsParamsSort defines parameters for ListTickets.
 type ListTicketsParamsSort string
@@ -1547,6 +1770,9 @@ type VerifyOtpJSONRequestBody = OtpVerify
 // RefreshTokensJSONRequestBody defines body for RefreshTokens for application/json ContentType.
 type RefreshTokensJSONRequestBody = RefreshRequest
 
+// CreateHotlineReportJSONRequestBody defines body for CreateHotlineReport for application/json ContentType.
+type CreateHotlineReportJSONRequestBody = HotlineReportInput
+
 // UpdateMeJSONRequestBody defines body for UpdateMe for application/json ContentType.
 type UpdateMeJSONRequestBody = ProfileUpdate
 
@@ -1555,6 +1781,12 @@ type PutMyDeviceJSONRequestBody = PushDeviceInput
 
 // ChangePasswordJSONRequestBody defines body for ChangePassword for application/json ContentType.
 type ChangePasswordJSONRequestBody = PasswordChange
+
+// CreateReplyTemplateJSONRequestBody defines body for CreateReplyTemplate for application/json ContentType.
+type CreateReplyTemplateJSONRequestBody = ReplyTemplateInput
+
+// UpdateReplyTemplateJSONRequestBody defines body for UpdateReplyTemplate for application/json ContentType.
+type UpdateReplyTemplateJSONRequestBody = ReplyTemplateInput
 
 // CreateReportJSONRequestBody defines body for CreateReport for application/json ContentType.
 type CreateReportJSONRequestBody = ReportInput
@@ -1570,6 +1802,9 @@ type CreateStaffJSONRequestBody = StaffCreate
 
 // UpdateStaffJSONRequestBody defines body for UpdateStaff for application/json ContentType.
 type UpdateStaffJSONRequestBody = StaffUpdate
+
+// BulkActOnTicketsJSONRequestBody defines body for BulkActOnTickets for application/json ContentType.
+type BulkActOnTicketsJSONRequestBody = TicketBulkAction
 
 // ActOnTicketJSONRequestBody defines body for ActOnTicket for application/json ContentType.
 type ActOnTicketJSONRequestBody = TicketAction
@@ -1978,6 +2213,9 @@ type ClientInterface interface {
 
 	PutAgency(ctx context.Context, id AgencyId, body PutAgencyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListAuditEntries request
+	ListAuditEntries(ctx context.Context, params *ListAuditEntriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// PutCategoryWithBody request with any body
 	PutCategoryWithBody(ctx context.Context, code CategoryCode, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -2072,6 +2310,11 @@ type ClientInterface interface {
 	// GetCategory request
 	GetCategory(ctx context.Context, code CategoryCode, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// CreateHotlineReportWithBody request with any body
+	CreateHotlineReportWithBody(ctx context.Context, params *CreateHotlineReportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	CreateHotlineReport(ctx context.Context, params *CreateHotlineReportParams, body CreateHotlineReportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// DeleteMe request
 	DeleteMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -2110,6 +2353,25 @@ type ClientInterface interface {
 
 	// GetPublicStats request
 	GetPublicStats(ctx context.Context, params *GetPublicStatsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListReplyTemplates request
+	ListReplyTemplates(ctx context.Context, params *ListReplyTemplatesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateReplyTemplateWithBody request with any body
+	CreateReplyTemplateWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	CreateReplyTemplate(ctx context.Context, body CreateReplyTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteReplyTemplate request
+	DeleteReplyTemplate(ctx context.Context, id ReplyTemplateId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetReplyTemplate request
+	GetReplyTemplate(ctx context.Context, id ReplyTemplateId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateReplyTemplateWithBody request with any body
+	UpdateReplyTemplateWithBody(ctx context.Context, id ReplyTemplateId, params *UpdateReplyTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	UpdateReplyTemplate(ctx context.Context, id ReplyTemplateId, params *UpdateReplyTemplateParams, body UpdateReplyTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListMyReports request
 	ListMyReports(ctx context.Context, params *ListMyReportsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2157,6 +2419,11 @@ type ClientInterface interface {
 
 	// ListTickets request
 	ListTickets(ctx context.Context, params *ListTicketsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// BulkActOnTicketsWithBody request with any body
+	BulkActOnTicketsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	BulkActOnTickets(ctx context.Context, body BulkActOnTicketsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetTicket request
 	GetTicket(ctx context.Context, id ReportId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2318,6 +2585,18 @@ func (c *Client) PutAgencyWithBody(ctx context.Context, id AgencyId, contentType
 
 func (c *Client) PutAgency(ctx context.Context, id AgencyId, body PutAgencyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutAgencyRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) ListAuditEntries(ctx context.Context, params *ListAuditEntriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAuditEntriesRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2748,6 +3027,30 @@ func (c *Client) GetCategory(ctx context.Context, code CategoryCode, reqEditors 
 	return c.Client.Do(req)
 }
 
+func (c *Client) CreateHotlineReportWithBody(ctx context.Context, params *CreateHotlineReportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateHotlineReportRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) CreateHotlineReport(ctx context.Context, params *CreateHotlineReportParams, body CreateHotlineReportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateHotlineReportRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 func (c *Client) DeleteMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteMeRequest(c.Server)
 	if err != nil {
@@ -2906,6 +3209,90 @@ func (c *Client) GetPublicReport(ctx context.Context, code string, reqEditors ..
 
 func (c *Client) GetPublicStats(ctx context.Context, params *GetPublicStatsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetPublicStatsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) ListReplyTemplates(ctx context.Context, params *ListReplyTemplatesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListReplyTemplatesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) CreateReplyTemplateWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateReplyTemplateRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) CreateReplyTemplate(ctx context.Context, body CreateReplyTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateReplyTemplateRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) DeleteReplyTemplate(ctx context.Context, id ReplyTemplateId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteReplyTemplateRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) GetReplyTemplate(ctx context.Context, id ReplyTemplateId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetReplyTemplateRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) UpdateReplyTemplateWithBody(ctx context.Context, id ReplyTemplateId, params *UpdateReplyTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateReplyTemplateRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) UpdateReplyTemplate(ctx context.Context, id ReplyTemplateId, params *UpdateReplyTemplateParams, body UpdateReplyTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateReplyTemplateRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3110,6 +3497,30 @@ func (c *Client) UpdateStaff(ctx context.Context, id UserId, body UpdateStaffJSO
 
 func (c *Client) ListTickets(ctx context.Context, params *ListTicketsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListTicketsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) BulkActOnTicketsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBulkActOnTicketsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) BulkActOnTickets(ctx context.Context, body BulkActOnTicketsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBulkActOnTicketsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3784,6 +4195,135 @@ func NewPutAgencyRequestWithBody(server string, id AgencyId, contentType string,
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListAuditEntriesRequest generates requests for ListAuditEntries
+func NewListAuditEntriesRequest(server string, params *ListAuditEntriesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/audit")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		queryValues := queryURL.Query()
+
+		if params.ActorId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "actor_id", runtime.ParamLocationQuery, *params.ActorId); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.AgencyId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "agency_id", runtime.ParamLocationQuery, *params.AgencyId); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "from", runtime.ParamLocationQuery, *params.From); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "to", runtime.ParamLocationQuery, *params.To); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "limit", runtime.ParamLocationQuery, *params.Limit); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "cursor", runtime.ParamLocationQuery, *params.Cursor); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		queryURL.RawQuery = queryValues.Encode()
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -4789,6 +5329,59 @@ func NewGetCategoryRequest(server string, code CategoryCode) (*http.Request, err
 	return req, nil
 }
 
+// NewCreateHotlineReportRequest calls the generic CreateHotlineReport builder with application/json body
+func NewCreateHotlineReportRequest(server string, params *CreateHotlineReportParams, body CreateHotlineReportJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateHotlineReportRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateHotlineReportRequestWithBody generates requests for CreateHotlineReport with any type of body
+func NewCreateHotlineReportRequestWithBody(server string, params *CreateHotlineReportParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/hotline/reports")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("POST", queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithLocation("simple", false, "Idempotency-Key", runtime.ParamLocationHeader, params.IdempotencyKey)
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("Idempotency-Key", headerParam0)
+
+	}
+
+	return req, nil
+}
+
 // NewDeleteMeRequest generates requests for DeleteMe
 func NewDeleteMeRequest(server string) (*http.Request, error) {
 	var err error
@@ -5324,6 +5917,239 @@ func NewGetPublicStatsRequest(server string, params *GetPublicStatsParams) (*htt
 	req, err := http.NewRequest("GET", queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListReplyTemplatesRequest generates requests for ListReplyTemplates
+func NewListReplyTemplatesRequest(server string, params *ListReplyTemplatesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reply-templates")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		queryValues := queryURL.Query()
+
+		if params.AgencyId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "agency_id", runtime.ParamLocationQuery, *params.AgencyId); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		if params.Category != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "category", runtime.ParamLocationQuery, *params.Category); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
+		queryURL.RawQuery = queryValues.Encode()
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateReplyTemplateRequest calls the generic CreateReplyTemplate builder with application/json body
+func NewCreateReplyTemplateRequest(server string, body CreateReplyTemplateJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateReplyTemplateRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateReplyTemplateRequestWithBody generates requests for CreateReplyTemplate with any type of body
+func NewCreateReplyTemplateRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reply-templates")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("POST", queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteReplyTemplateRequest generates requests for DeleteReplyTemplate
+func NewDeleteReplyTemplateRequest(server string, id ReplyTemplateId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "id", runtime.ParamLocationPath, id)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reply-templates/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("DELETE", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetReplyTemplateRequest generates requests for GetReplyTemplate
+func NewGetReplyTemplateRequest(server string, id ReplyTemplateId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "id", runtime.ParamLocationPath, id)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reply-templates/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateReplyTemplateRequest calls the generic UpdateReplyTemplate builder with application/json body
+func NewUpdateReplyTemplateRequest(server string, id ReplyTemplateId, params *UpdateReplyTemplateParams, body UpdateReplyTemplateJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateReplyTemplateRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewUpdateReplyTemplateRequestWithBody generates requests for UpdateReplyTemplate with any type of body
+func NewUpdateReplyTemplateRequestWithBody(server string, id ReplyTemplateId, params *UpdateReplyTemplateParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithLocation("simple", false, "id", runtime.ParamLocationPath, id)
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reply-templates/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("PUT", queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithLocation("simple", false, "If-Match", runtime.ParamLocationHeader, params.IfMatch)
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("If-Match", headerParam0)
+
 	}
 
 	return req, nil
@@ -6013,6 +6839,22 @@ func NewListTicketsRequest(server string, params *ListTicketsParams) (*http.Requ
 
 		}
 
+		if params.Assigned != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "assigned", runtime.ParamLocationQuery, *params.Assigned); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
+		}
+
 		if params.Sort != nil {
 
 			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "sort", runtime.ParamLocationQuery, *params.Sort); err != nil {
@@ -6068,6 +6910,46 @@ func NewListTicketsRequest(server string, params *ListTicketsParams) (*http.Requ
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewBulkActOnTicketsRequest calls the generic BulkActOnTickets builder with application/json body
+func NewBulkActOnTicketsRequest(server string, body BulkActOnTicketsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewBulkActOnTicketsRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewBulkActOnTicketsRequestWithBody generates requests for BulkActOnTickets with any type of body
+func NewBulkActOnTicketsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tickets/bulk-actions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest("POST", queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -6286,6 +7168,9 @@ type ClientWithResponsesInterface interface {
 
 	PutAgencyWithResponse(ctx context.Context, id AgencyId, body PutAgencyJSONRequestBody, reqEditors ...RequestEditorFn) (*PutAgencyResponse, error)
 
+	// ListAuditEntriesWithResponse request
+	ListAuditEntriesWithResponse(ctx context.Context, params *ListAuditEntriesParams, reqEditors ...RequestEditorFn) (*ListAuditEntriesResponse, error)
+
 	// PutCategoryWithBodyWithResponse request with any body
 	PutCategoryWithBodyWithResponse(ctx context.Context, code CategoryCode, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutCategoryResponse, error)
 
@@ -6380,6 +7265,11 @@ type ClientWithResponsesInterface interface {
 	// GetCategoryWithResponse request
 	GetCategoryWithResponse(ctx context.Context, code CategoryCode, reqEditors ...RequestEditorFn) (*GetCategoryResponse, error)
 
+	// CreateHotlineReportWithBodyWithResponse request with any body
+	CreateHotlineReportWithBodyWithResponse(ctx context.Context, params *CreateHotlineReportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateHotlineReportResponse, error)
+
+	CreateHotlineReportWithResponse(ctx context.Context, params *CreateHotlineReportParams, body CreateHotlineReportJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateHotlineReportResponse, error)
+
 	// DeleteMeWithResponse request
 	DeleteMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*DeleteMeResponse, error)
 
@@ -6418,6 +7308,25 @@ type ClientWithResponsesInterface interface {
 
 	// GetPublicStatsWithResponse request
 	GetPublicStatsWithResponse(ctx context.Context, params *GetPublicStatsParams, reqEditors ...RequestEditorFn) (*GetPublicStatsResponse, error)
+
+	// ListReplyTemplatesWithResponse request
+	ListReplyTemplatesWithResponse(ctx context.Context, params *ListReplyTemplatesParams, reqEditors ...RequestEditorFn) (*ListReplyTemplatesResponse, error)
+
+	// CreateReplyTemplateWithBodyWithResponse request with any body
+	CreateReplyTemplateWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateReplyTemplateResponse, error)
+
+	CreateReplyTemplateWithResponse(ctx context.Context, body CreateReplyTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateReplyTemplateResponse, error)
+
+	// DeleteReplyTemplateWithResponse request
+	DeleteReplyTemplateWithResponse(ctx context.Context, id ReplyTemplateId, reqEditors ...RequestEditorFn) (*DeleteReplyTemplateResponse, error)
+
+	// GetReplyTemplateWithResponse request
+	GetReplyTemplateWithResponse(ctx context.Context, id ReplyTemplateId, reqEditors ...RequestEditorFn) (*GetReplyTemplateResponse, error)
+
+	// UpdateReplyTemplateWithBodyWithResponse request with any body
+	UpdateReplyTemplateWithBodyWithResponse(ctx context.Context, id ReplyTemplateId, params *UpdateReplyTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateReplyTemplateResponse, error)
+
+	UpdateReplyTemplateWithResponse(ctx context.Context, id ReplyTemplateId, params *UpdateReplyTemplateParams, body UpdateReplyTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateReplyTemplateResponse, error)
 
 	// ListMyReportsWithResponse request
 	ListMyReportsWithResponse(ctx context.Context, params *ListMyReportsParams, reqEditors ...RequestEditorFn) (*ListMyReportsResponse, error)
@@ -6465,6 +7374,11 @@ type ClientWithResponsesInterface interface {
 
 	// ListTicketsWithResponse request
 	ListTicketsWithResponse(ctx context.Context, params *ListTicketsParams, reqEditors ...RequestEditorFn) (*ListTicketsResponse, error)
+
+	// BulkActOnTicketsWithBodyWithResponse request with any body
+	BulkActOnTicketsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BulkActOnTicketsResponse, error)
+
+	BulkActOnTicketsWithResponse(ctx context.Context, body BulkActOnTicketsJSONRequestBody, reqEditors ...RequestEditorFn) (*BulkActOnTicketsResponse, error)
 
 	// GetTicketWithResponse request
 	GetTicketWithResponse(ctx context.Context, id ReportId, reqEditors ...RequestEditorFn) (*GetTicketResponse, error)
@@ -6745,6 +7659,33 @@ func (r PutAgencyResponse) Status() string {
 
 // StatusCode returns HTTPResponse.StatusCode
 func (r PutAgencyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type ListAuditEntriesResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *AuditPage
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAuditEntriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAuditEntriesResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -7375,6 +8316,35 @@ func (r GetCategoryResponse) StatusCode() int {
 	return 0
 }
 
+type CreateHotlineReportResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *HotlineReceipt
+	JSON201                       *HotlineReceipt
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON422     *Unprocessable
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateHotlineReportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateHotlineReportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
 type DeleteMeResponse struct {
 	Body                          []byte
 	HTTPResponse                  *http.Response
@@ -7644,6 +8614,142 @@ func (r GetPublicStatsResponse) Status() string {
 
 // StatusCode returns HTTPResponse.StatusCode
 func (r GetPublicStatsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type ListReplyTemplatesResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *ReplyTemplateList
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r ListReplyTemplatesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListReplyTemplatesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type CreateReplyTemplateResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON201                       *ReplyTemplate
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateReplyTemplateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateReplyTemplateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type DeleteReplyTemplateResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON404     *NotFound
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteReplyTemplateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteReplyTemplateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type GetReplyTemplateResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *ReplyTemplate
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON404     *NotFound
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r GetReplyTemplateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetReplyTemplateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type UpdateReplyTemplateResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *ReplyTemplate
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON404     *NotFound
+	ApplicationproblemJSON412     *Error
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateReplyTemplateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateReplyTemplateResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -8005,6 +9111,33 @@ func (r ListTicketsResponse) StatusCode() int {
 	return 0
 }
 
+type BulkActOnTicketsResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *TicketBulkResult
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSON503     *Unavailable
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r BulkActOnTicketsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r BulkActOnTicketsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
 type GetTicketResponse struct {
 	Body                          []byte
 	HTTPResponse                  *http.Response
@@ -8205,6 +9338,15 @@ func (c *ClientWithResponses) PutAgencyWithResponse(ctx context.Context, id Agen
 		return nil, err
 	}
 	return ParsePutAgencyResponse(rsp)
+}
+
+// ListAuditEntriesWithResponse request returning *ListAuditEntriesResponse
+func (c *ClientWithResponses) ListAuditEntriesWithResponse(ctx context.Context, params *ListAuditEntriesParams, reqEditors ...RequestEditorFn) (*ListAuditEntriesResponse, error) {
+	rsp, err := c.ListAuditEntries(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAuditEntriesResponse(rsp)
 }
 
 // PutCategoryWithBodyWithResponse request with arbitrary body returning *PutCategoryResponse
@@ -8511,6 +9653,23 @@ func (c *ClientWithResponses) GetCategoryWithResponse(ctx context.Context, code 
 	return ParseGetCategoryResponse(rsp)
 }
 
+// CreateHotlineReportWithBodyWithResponse request with arbitrary body returning *CreateHotlineReportResponse
+func (c *ClientWithResponses) CreateHotlineReportWithBodyWithResponse(ctx context.Context, params *CreateHotlineReportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateHotlineReportResponse, error) {
+	rsp, err := c.CreateHotlineReportWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateHotlineReportResponse(rsp)
+}
+
+func (c *ClientWithResponses) CreateHotlineReportWithResponse(ctx context.Context, params *CreateHotlineReportParams, body CreateHotlineReportJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateHotlineReportResponse, error) {
+	rsp, err := c.CreateHotlineReport(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateHotlineReportResponse(rsp)
+}
+
 // DeleteMeWithResponse request returning *DeleteMeResponse
 func (c *ClientWithResponses) DeleteMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*DeleteMeResponse, error) {
 	rsp, err := c.DeleteMe(ctx, reqEditors...)
@@ -8632,6 +9791,67 @@ func (c *ClientWithResponses) GetPublicStatsWithResponse(ctx context.Context, pa
 		return nil, err
 	}
 	return ParseGetPublicStatsResponse(rsp)
+}
+
+// ListReplyTemplatesWithResponse request returning *ListReplyTemplatesResponse
+func (c *ClientWithResponses) ListReplyTemplatesWithResponse(ctx context.Context, params *ListReplyTemplatesParams, reqEditors ...RequestEditorFn) (*ListReplyTemplatesResponse, error) {
+	rsp, err := c.ListReplyTemplates(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListReplyTemplatesResponse(rsp)
+}
+
+// CreateReplyTemplateWithBodyWithResponse request with arbitrary body returning *CreateReplyTemplateResponse
+func (c *ClientWithResponses) CreateReplyTemplateWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateReplyTemplateResponse, error) {
+	rsp, err := c.CreateReplyTemplateWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateReplyTemplateResponse(rsp)
+}
+
+func (c *ClientWithResponses) CreateReplyTemplateWithResponse(ctx context.Context, body CreateReplyTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateReplyTemplateResponse, error) {
+	rsp, err := c.CreateReplyTemplate(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateReplyTemplateResponse(rsp)
+}
+
+// DeleteReplyTemplateWithResponse request returning *DeleteReplyTemplateResponse
+func (c *ClientWithResponses) DeleteReplyTemplateWithResponse(ctx context.Context, id ReplyTemplateId, reqEditors ...RequestEditorFn) (*DeleteReplyTemplateResponse, error) {
+	rsp, err := c.DeleteReplyTemplate(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteReplyTemplateResponse(rsp)
+}
+
+// GetReplyTemplateWithResponse request returning *GetReplyTemplateResponse
+func (c *ClientWithResponses) GetReplyTemplateWithResponse(ctx context.Context, id ReplyTemplateId, reqEditors ...RequestEditorFn) (*GetReplyTemplateResponse, error) {
+	rsp, err := c.GetReplyTemplate(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetReplyTemplateResponse(rsp)
+}
+
+// UpdateReplyTemplateWithBodyWithResponse request with arbitrary body returning *UpdateReplyTemplateResponse
+func (c *ClientWithResponses) UpdateReplyTemplateWithBodyWithResponse(ctx context.Context, id ReplyTemplateId, params *UpdateReplyTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateReplyTemplateResponse, error) {
+	rsp, err := c.UpdateReplyTemplateWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateReplyTemplateResponse(rsp)
+}
+
+func (c *ClientWithResponses) UpdateReplyTemplateWithResponse(ctx context.Context, id ReplyTemplateId, params *UpdateReplyTemplateParams, body UpdateReplyTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateReplyTemplateResponse, error) {
+	rsp, err := c.UpdateReplyTemplate(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateReplyTemplateResponse(rsp)
 }
 
 // ListMyReportsWithResponse request returning *ListMyReportsResponse
@@ -8781,6 +10001,23 @@ func (c *ClientWithResponses) ListTicketsWithResponse(ctx context.Context, param
 		return nil, err
 	}
 	return ParseListTicketsResponse(rsp)
+}
+
+// BulkActOnTicketsWithBodyWithResponse request with arbitrary body returning *BulkActOnTicketsResponse
+func (c *ClientWithResponses) BulkActOnTicketsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BulkActOnTicketsResponse, error) {
+	rsp, err := c.BulkActOnTicketsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBulkActOnTicketsResponse(rsp)
+}
+
+func (c *ClientWithResponses) BulkActOnTicketsWithResponse(ctx context.Context, body BulkActOnTicketsJSONRequestBody, reqEditors ...RequestEditorFn) (*BulkActOnTicketsResponse, error) {
+	rsp, err := c.BulkActOnTickets(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBulkActOnTicketsResponse(rsp)
 }
 
 // GetTicketWithResponse request returning *GetTicketResponse
@@ -9302,6 +10539,67 @@ func ParsePutAgencyResponse(rsp *http.Response) (*PutAgencyResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListAuditEntriesResponse parses an HTTP response from a ListAuditEntriesWithResponse call
+func ParseListAuditEntriesResponse(rsp *http.Response) (*ListAuditEntriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAuditEntriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AuditPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
@@ -10611,6 +11909,81 @@ func ParseGetCategoryResponse(rsp *http.Response) (*GetCategoryResponse, error) 
 	return response, nil
 }
 
+// ParseCreateHotlineReportResponse parses an HTTP response from a CreateHotlineReportWithResponse call
+func ParseCreateHotlineReportResponse(rsp *http.Response) (*CreateHotlineReportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateHotlineReportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest HotlineReceipt
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest HotlineReceipt
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseDeleteMeResponse parses an HTTP response from a DeleteMeWithResponse call
 func ParseDeleteMeResponse(rsp *http.Response) (*DeleteMeResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -11125,6 +12498,318 @@ func ParseGetPublicStatsResponse(rsp *http.Response) (*GetPublicStatsResponse, e
 
 	case rsp.StatusCode == 200:
 		// Content-type (text/csv) unsupported
+
+	}
+
+	return response, nil
+}
+
+// ParseListReplyTemplatesResponse parses an HTTP response from a ListReplyTemplatesWithResponse call
+func ParseListReplyTemplatesResponse(rsp *http.Response) (*ListReplyTemplatesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListReplyTemplatesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ReplyTemplateList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateReplyTemplateResponse parses an HTTP response from a CreateReplyTemplateWithResponse call
+func ParseCreateReplyTemplateResponse(rsp *http.Response) (*CreateReplyTemplateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateReplyTemplateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ReplyTemplate
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteReplyTemplateResponse parses an HTTP response from a DeleteReplyTemplateWithResponse call
+func ParseDeleteReplyTemplateResponse(rsp *http.Response) (*DeleteReplyTemplateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteReplyTemplateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetReplyTemplateResponse parses an HTTP response from a GetReplyTemplateWithResponse call
+func ParseGetReplyTemplateResponse(rsp *http.Response) (*GetReplyTemplateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetReplyTemplateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ReplyTemplate
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateReplyTemplateResponse parses an HTTP response from a UpdateReplyTemplateWithResponse call
+func ParseUpdateReplyTemplateResponse(rsp *http.Response) (*UpdateReplyTemplateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateReplyTemplateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ReplyTemplate
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
 
 	}
 
@@ -11952,6 +13637,67 @@ func ParseListTicketsResponse(rsp *http.Response) (*ListTicketsResponse, error) 
 	return response, nil
 }
 
+// ParseBulkActOnTicketsResponse parses an HTTP response from a BulkActOnTicketsWithResponse call
+func ParseBulkActOnTicketsResponse(rsp *http.Response) (*BulkActOnTicketsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &BulkActOnTicketsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TicketBulkResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetTicketResponse parses an HTTP response from a GetTicketWithResponse call
 func ParseGetTicketResponse(rsp *http.Response) (*GetTicketResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -12212,6 +13958,9 @@ type ServerInterface interface {
 	// Create or replace an agency (applies at once, on every replica within seconds).
 	// (PUT /v1/admin/agencies/{id})
 	PutAgency(c *gin.Context, id AgencyId)
+	// The audit trail: every staff action (who, when, what, from which address), newest first.
+	// (GET /v1/admin/audit)
+	ListAuditEntries(c *gin.Context, params ListAuditEntriesParams)
 	// Create or replace a category.
 	// (PUT /v1/admin/categories/{code})
 	PutCategory(c *gin.Context, code CategoryCode)
@@ -12284,6 +14033,9 @@ type ServerInterface interface {
 	// One category.
 	// (GET /v1/categories/{code})
 	GetCategory(c *gin.Context, code CategoryCode)
+	// A call-taker files a report for a resident who phoned the hotline.
+	// (POST /v1/hotline/reports)
+	CreateHotlineReport(c *gin.Context, params CreateHotlineReportParams)
 	// Delete the resident's account.
 	// (DELETE /v1/me)
 	DeleteMe(c *gin.Context)
@@ -12317,6 +14069,21 @@ type ServerInterface interface {
 	// Received, resolved, share on time, median working hours to resolve and average rating.
 	// (GET /v1/public/stats)
 	GetPublicStats(c *gin.Context, params GetPublicStatsParams)
+	// An agency's reply templates, to insert into a reply (officers: their own agency's).
+	// (GET /v1/reply-templates)
+	ListReplyTemplates(c *gin.Context, params ListReplyTemplatesParams)
+	// Add a reply template. Agency admins add to their own agency; admins to any (`agency_id`).
+	// (POST /v1/reply-templates)
+	CreateReplyTemplate(c *gin.Context)
+	// Remove a reply template.
+	// (DELETE /v1/reply-templates/{id})
+	DeleteReplyTemplate(c *gin.Context, id ReplyTemplateId)
+	// One reply template.
+	// (GET /v1/reply-templates/{id})
+	GetReplyTemplate(c *gin.Context, id ReplyTemplateId)
+	// Replace a reply template's category, titles and texts (its agency stays).
+	// (PUT /v1/reply-templates/{id})
+	UpdateReplyTemplate(c *gin.Context, id ReplyTemplateId, params UpdateReplyTemplateParams)
 	// The resident's own reports, newest first.
 	// (GET /v1/reports)
 	ListMyReports(c *gin.Context, params ListMyReportsParams)
@@ -12341,7 +14108,7 @@ type ServerInterface interface {
 	// Who would handle a report of this category at this point? Creates nothing.
 	// (GET /v1/routing/preview)
 	PreviewRouting(c *gin.Context, params PreviewRoutingParams)
-	// Staff accounts; an agency admin sees their own agency's.
+	// Staff accounts; an agency admin or officer sees their own agency's (whom to assign tickets to).
 	// (GET /v1/staff)
 	ListStaff(c *gin.Context)
 	// Create a staff account. Admins create any role; an agency admin creates officers of their agency.
@@ -12356,10 +14123,13 @@ type ServerInterface interface {
 	// The tickets the caller's agency is handling (dispatchers and admins see every agency).
 	// (GET /v1/tickets)
 	ListTickets(c *gin.Context, params ListTicketsParams)
+	// Accept, assign or transfer a selection of tickets at once, each still guarded by its version.
+	// (POST /v1/tickets/bulk-actions)
+	BulkActOnTickets(c *gin.Context)
 	// One ticket with its full timeline (internal comments included), deadlines and allowed actions.
 	// (GET /v1/tickets/{id})
 	GetTicket(c *gin.Context, id ReportId)
-	// Work a ticket: accept, start, request_info, resolve, reject, transfer, mark_complex, mark_duplicate, comment, hide, unhide.
+	// Work a ticket: accept, assign, start, request_info, resolve, reject, transfer, mark_complex, mark_duplicate, comment, hide, unhide.
 	// (POST /v1/tickets/{id}/actions)
 	ActOnTicket(c *gin.Context, id ReportId, params ActOnTicketParams)
 	// Ask for a slot to upload one photo straight to object storage (report photos; officers' after photos).
@@ -12736,6 +14506,74 @@ func (siw *ServerInterfaceWrapper) PutAgency(c *gin.Context) {
 	}
 
 	siw.Handler.PutAgency(c, id)
+}
+
+// ListAuditEntries operation middleware
+func (siw *ServerInterfaceWrapper) ListAuditEntries(c *gin.Context) {
+
+	var err error
+
+	c.Set(BearerScopes, []string{"agency_admin", "admin"})
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListAuditEntriesParams
+
+	// ------------- Optional query parameter "actor_id" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "actor_id", c.Request.URL.Query(), &params.ActorId)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter actor_id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "agency_id" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "agency_id", c.Request.URL.Query(), &params.AgencyId)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter agency_id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "from", c.Request.URL.Query(), &params.From)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter from: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "to", c.Request.URL.Query(), &params.To)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter to: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "limit", c.Request.URL.Query(), &params.Limit)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter limit: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "cursor", c.Request.URL.Query(), &params.Cursor)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter cursor: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListAuditEntries(c, params)
 }
 
 // PutCategory operation middleware
@@ -13424,6 +15262,50 @@ func (siw *ServerInterfaceWrapper) GetCategory(c *gin.Context) {
 	siw.Handler.GetCategory(c, code)
 }
 
+// CreateHotlineReport operation middleware
+func (siw *ServerInterfaceWrapper) CreateHotlineReport(c *gin.Context) {
+
+	var err error
+
+	c.Set(BearerScopes, []string{"call_taker"})
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateHotlineReportParams
+
+	headers := c.Request.Header
+
+	// ------------- Required header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for Idempotency-Key, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IdempotencyKey = IdempotencyKey
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Header parameter Idempotency-Key is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.CreateHotlineReport(c, params)
+}
+
 // DeleteMe operation middleware
 func (siw *ServerInterfaceWrapper) DeleteMe(c *gin.Context) {
 
@@ -13766,6 +15648,162 @@ func (siw *ServerInterfaceWrapper) GetPublicStats(c *gin.Context) {
 	}
 
 	siw.Handler.GetPublicStats(c, params)
+}
+
+// ListReplyTemplates operation middleware
+func (siw *ServerInterfaceWrapper) ListReplyTemplates(c *gin.Context) {
+
+	var err error
+
+	c.Set(BearerScopes, []string{"officer", "agency_admin", "dispatcher", "admin"})
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListReplyTemplatesParams
+
+	// ------------- Optional query parameter "agency_id" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "agency_id", c.Request.URL.Query(), &params.AgencyId)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter agency_id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "category" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "category", c.Request.URL.Query(), &params.Category)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter category: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListReplyTemplates(c, params)
+}
+
+// CreateReplyTemplate operation middleware
+func (siw *ServerInterfaceWrapper) CreateReplyTemplate(c *gin.Context) {
+
+	c.Set(BearerScopes, []string{"agency_admin", "admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.CreateReplyTemplate(c)
+}
+
+// DeleteReplyTemplate operation middleware
+func (siw *ServerInterfaceWrapper) DeleteReplyTemplate(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "id" -------------
+	var id ReplyTemplateId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(BearerScopes, []string{"agency_admin", "admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DeleteReplyTemplate(c, id)
+}
+
+// GetReplyTemplate operation middleware
+func (siw *ServerInterfaceWrapper) GetReplyTemplate(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "id" -------------
+	var id ReplyTemplateId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(BearerScopes, []string{"officer", "agency_admin", "dispatcher", "admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetReplyTemplate(c, id)
+}
+
+// UpdateReplyTemplate operation middleware
+func (siw *ServerInterfaceWrapper) UpdateReplyTemplate(c *gin.Context) {
+
+	var err error
+
+	// ------------- Path parameter "id" -------------
+	var id ReplyTemplateId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{Explode: false, Required: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(BearerScopes, []string{"agency_admin", "admin"})
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateReplyTemplateParams
+
+	headers := c.Request.Header
+
+	// ------------- Required header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for If-Match, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter If-Match: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IfMatch = IfMatch
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Header parameter If-Match is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.UpdateReplyTemplate(c, id, params)
 }
 
 // ListMyReports operation middleware
@@ -14118,7 +16156,7 @@ func (siw *ServerInterfaceWrapper) PreviewRouting(c *gin.Context) {
 // ListStaff operation middleware
 func (siw *ServerInterfaceWrapper) ListStaff(c *gin.Context) {
 
-	c.Set(BearerScopes, []string{"agency_admin", "admin"})
+	c.Set(BearerScopes, []string{"officer", "agency_admin", "admin"})
 
 	for _, middleware := range siw.HandlerMiddlewares {
 		middleware(c)
@@ -14247,6 +16285,14 @@ func (siw *ServerInterfaceWrapper) ListTickets(c *gin.Context) {
 		return
 	}
 
+	// ------------- Optional query parameter "assigned" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "assigned", c.Request.URL.Query(), &params.Assigned)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter assigned: %w", err), http.StatusBadRequest)
+		return
+	}
+
 	// ------------- Optional query parameter "sort" -------------
 
 	err = runtime.BindQueryParameter("form", true, false, "sort", c.Request.URL.Query(), &params.Sort)
@@ -14279,6 +16325,21 @@ func (siw *ServerInterfaceWrapper) ListTickets(c *gin.Context) {
 	}
 
 	siw.Handler.ListTickets(c, params)
+}
+
+// BulkActOnTickets operation middleware
+func (siw *ServerInterfaceWrapper) BulkActOnTickets(c *gin.Context) {
+
+	c.Set(BearerScopes, []string{"officer", "agency_admin", "dispatcher"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.BulkActOnTickets(c)
 }
 
 // GetTicket operation middleware
@@ -14363,7 +16424,7 @@ func (siw *ServerInterfaceWrapper) ActOnTicket(c *gin.Context) {
 // CreateUpload operation middleware
 func (siw *ServerInterfaceWrapper) CreateUpload(c *gin.Context) {
 
-	c.Set(BearerScopes, []string{"resident", "officer", "agency_admin", "dispatcher"})
+	c.Set(BearerScopes, []string{"resident", "officer", "agency_admin", "dispatcher", "call_taker"})
 
 	for _, middleware := range siw.HandlerMiddlewares {
 		middleware(c)
@@ -14413,6 +16474,7 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.GET(options.BaseURL+"/open311/v2/services/:service", wrapper.GetOpen311ServiceDefinition)
 	router.GET(options.BaseURL+"/readyz", wrapper.GetReadiness)
 	router.PUT(options.BaseURL+"/v1/admin/agencies/:id", wrapper.PutAgency)
+	router.GET(options.BaseURL+"/v1/admin/audit", wrapper.ListAuditEntries)
 	router.PUT(options.BaseURL+"/v1/admin/categories/:code", wrapper.PutCategory)
 	router.GET(options.BaseURL+"/v1/admin/holidays/:year", wrapper.GetHolidays)
 	router.PUT(options.BaseURL+"/v1/admin/holidays/:year", wrapper.PutHolidays)
@@ -14437,6 +16499,7 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.POST(options.BaseURL+"/v1/auth/refresh", wrapper.RefreshTokens)
 	router.GET(options.BaseURL+"/v1/categories", wrapper.ListCategories)
 	router.GET(options.BaseURL+"/v1/categories/:code", wrapper.GetCategory)
+	router.POST(options.BaseURL+"/v1/hotline/reports", wrapper.CreateHotlineReport)
 	router.DELETE(options.BaseURL+"/v1/me", wrapper.DeleteMe)
 	router.GET(options.BaseURL+"/v1/me", wrapper.GetMe)
 	router.PATCH(options.BaseURL+"/v1/me", wrapper.UpdateMe)
@@ -14448,6 +16511,11 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.GET(options.BaseURL+"/v1/public/map", wrapper.GetPublicMap)
 	router.GET(options.BaseURL+"/v1/public/reports/:code", wrapper.GetPublicReport)
 	router.GET(options.BaseURL+"/v1/public/stats", wrapper.GetPublicStats)
+	router.GET(options.BaseURL+"/v1/reply-templates", wrapper.ListReplyTemplates)
+	router.POST(options.BaseURL+"/v1/reply-templates", wrapper.CreateReplyTemplate)
+	router.DELETE(options.BaseURL+"/v1/reply-templates/:id", wrapper.DeleteReplyTemplate)
+	router.GET(options.BaseURL+"/v1/reply-templates/:id", wrapper.GetReplyTemplate)
+	router.PUT(options.BaseURL+"/v1/reply-templates/:id", wrapper.UpdateReplyTemplate)
 	router.GET(options.BaseURL+"/v1/reports", wrapper.ListMyReports)
 	router.POST(options.BaseURL+"/v1/reports", wrapper.CreateReport)
 	router.GET(options.BaseURL+"/v1/reports/nearby", wrapper.ListNearbyReports)
@@ -14461,6 +16529,7 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.GET(options.BaseURL+"/v1/staff/:id", wrapper.GetStaff)
 	router.PATCH(options.BaseURL+"/v1/staff/:id", wrapper.UpdateStaff)
 	router.GET(options.BaseURL+"/v1/tickets", wrapper.ListTickets)
+	router.POST(options.BaseURL+"/v1/tickets/bulk-actions", wrapper.BulkActOnTickets)
 	router.GET(options.BaseURL+"/v1/tickets/:id", wrapper.GetTicket)
 	router.POST(options.BaseURL+"/v1/tickets/:id/actions", wrapper.ActOnTicket)
 	router.POST(options.BaseURL+"/v1/uploads", wrapper.CreateUpload)
@@ -15126,6 +17195,80 @@ type PutAgencydefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response PutAgencydefaultApplicationProblemPlusJSONResponse) VisitPutAgencyResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ListAuditEntriesRequestObject struct {
+	Params ListAuditEntriesParams
+}
+
+type ListAuditEntriesResponseObject interface {
+	VisitListAuditEntriesResponse(w http.ResponseWriter) error
+}
+
+type ListAuditEntries200JSONResponse AuditPage
+
+func (response ListAuditEntries200JSONResponse) VisitListAuditEntriesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListAuditEntries400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEntries400ApplicationProblemPlusJSONResponse) VisitListAuditEntriesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListAuditEntries401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEntries401ApplicationProblemPlusJSONResponse) VisitListAuditEntriesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListAuditEntries403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEntries403ApplicationProblemPlusJSONResponse) VisitListAuditEntriesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListAuditEntries503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEntries503ApplicationProblemPlusJSONResponse) VisitListAuditEntriesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ListAuditEntriesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListAuditEntriesdefaultApplicationProblemPlusJSONResponse) VisitListAuditEntriesResponse(w http.ResponseWriter) error {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(response.StatusCode)
 
@@ -16751,6 +18894,101 @@ func (response GetCategorydefaultApplicationProblemPlusJSONResponse) VisitGetCat
 	return json.NewEncoder(w).Encode(response.Body)
 }
 
+type CreateHotlineReportRequestObject struct {
+	Params CreateHotlineReportParams
+	Body   *CreateHotlineReportJSONRequestBody
+}
+
+type CreateHotlineReportResponseObject interface {
+	VisitCreateHotlineReportResponse(w http.ResponseWriter) error
+}
+
+type CreateHotlineReport200JSONResponse HotlineReceipt
+
+func (response CreateHotlineReport200JSONResponse) VisitCreateHotlineReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateHotlineReport201JSONResponse HotlineReceipt
+
+func (response CreateHotlineReport201JSONResponse) VisitCreateHotlineReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateHotlineReport400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateHotlineReport400ApplicationProblemPlusJSONResponse) VisitCreateHotlineReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateHotlineReport401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateHotlineReport401ApplicationProblemPlusJSONResponse) VisitCreateHotlineReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateHotlineReport403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateHotlineReport403ApplicationProblemPlusJSONResponse) VisitCreateHotlineReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateHotlineReport422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateHotlineReport422ApplicationProblemPlusJSONResponse) VisitCreateHotlineReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateHotlineReport503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateHotlineReport503ApplicationProblemPlusJSONResponse) VisitCreateHotlineReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type CreateHotlineReportdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateHotlineReportdefaultApplicationProblemPlusJSONResponse) VisitCreateHotlineReportResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
 type DeleteMeRequestObject struct {
 }
 
@@ -17424,6 +19662,423 @@ type GetPublicStatsdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response GetPublicStatsdefaultApplicationProblemPlusJSONResponse) VisitGetPublicStatsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ListReplyTemplatesRequestObject struct {
+	Params ListReplyTemplatesParams
+}
+
+type ListReplyTemplatesResponseObject interface {
+	VisitListReplyTemplatesResponse(w http.ResponseWriter) error
+}
+
+type ListReplyTemplates200JSONResponse ReplyTemplateList
+
+func (response ListReplyTemplates200JSONResponse) VisitListReplyTemplatesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListReplyTemplates400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListReplyTemplates400ApplicationProblemPlusJSONResponse) VisitListReplyTemplatesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListReplyTemplates401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListReplyTemplates401ApplicationProblemPlusJSONResponse) VisitListReplyTemplatesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListReplyTemplates403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListReplyTemplates403ApplicationProblemPlusJSONResponse) VisitListReplyTemplatesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListReplyTemplates503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListReplyTemplates503ApplicationProblemPlusJSONResponse) VisitListReplyTemplatesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ListReplyTemplatesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListReplyTemplatesdefaultApplicationProblemPlusJSONResponse) VisitListReplyTemplatesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type CreateReplyTemplateRequestObject struct {
+	Body *CreateReplyTemplateJSONRequestBody
+}
+
+type CreateReplyTemplateResponseObject interface {
+	VisitCreateReplyTemplateResponse(w http.ResponseWriter) error
+}
+
+type CreateReplyTemplate201ResponseHeaders struct {
+	ETag string
+}
+
+type CreateReplyTemplate201JSONResponse struct {
+	Body    ReplyTemplate
+	Headers CreateReplyTemplate201ResponseHeaders
+}
+
+func (response CreateReplyTemplate201JSONResponse) VisitCreateReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(201)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type CreateReplyTemplate400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateReplyTemplate400ApplicationProblemPlusJSONResponse) VisitCreateReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateReplyTemplate401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateReplyTemplate401ApplicationProblemPlusJSONResponse) VisitCreateReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateReplyTemplate403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateReplyTemplate403ApplicationProblemPlusJSONResponse) VisitCreateReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type CreateReplyTemplate503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateReplyTemplate503ApplicationProblemPlusJSONResponse) VisitCreateReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type CreateReplyTemplatedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateReplyTemplatedefaultApplicationProblemPlusJSONResponse) VisitCreateReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type DeleteReplyTemplateRequestObject struct {
+	Id ReplyTemplateId `json:"id"`
+}
+
+type DeleteReplyTemplateResponseObject interface {
+	VisitDeleteReplyTemplateResponse(w http.ResponseWriter) error
+}
+
+type DeleteReplyTemplate204Response struct {
+}
+
+func (response DeleteReplyTemplate204Response) VisitDeleteReplyTemplateResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteReplyTemplate401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteReplyTemplate401ApplicationProblemPlusJSONResponse) VisitDeleteReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type DeleteReplyTemplate403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteReplyTemplate403ApplicationProblemPlusJSONResponse) VisitDeleteReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type DeleteReplyTemplate404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteReplyTemplate404ApplicationProblemPlusJSONResponse) VisitDeleteReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type DeleteReplyTemplate503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteReplyTemplate503ApplicationProblemPlusJSONResponse) VisitDeleteReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type DeleteReplyTemplatedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeleteReplyTemplatedefaultApplicationProblemPlusJSONResponse) VisitDeleteReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetReplyTemplateRequestObject struct {
+	Id ReplyTemplateId `json:"id"`
+}
+
+type GetReplyTemplateResponseObject interface {
+	VisitGetReplyTemplateResponse(w http.ResponseWriter) error
+}
+
+type GetReplyTemplate200ResponseHeaders struct {
+	ETag string
+}
+
+type GetReplyTemplate200JSONResponse struct {
+	Body    ReplyTemplate
+	Headers GetReplyTemplate200ResponseHeaders
+}
+
+func (response GetReplyTemplate200JSONResponse) VisitGetReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetReplyTemplate401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetReplyTemplate401ApplicationProblemPlusJSONResponse) VisitGetReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetReplyTemplate403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetReplyTemplate403ApplicationProblemPlusJSONResponse) VisitGetReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetReplyTemplate404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetReplyTemplate404ApplicationProblemPlusJSONResponse) VisitGetReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type GetReplyTemplate503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetReplyTemplate503ApplicationProblemPlusJSONResponse) VisitGetReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type GetReplyTemplatedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetReplyTemplatedefaultApplicationProblemPlusJSONResponse) VisitGetReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type UpdateReplyTemplateRequestObject struct {
+	Id     ReplyTemplateId `json:"id"`
+	Params UpdateReplyTemplateParams
+	Body   *UpdateReplyTemplateJSONRequestBody
+}
+
+type UpdateReplyTemplateResponseObject interface {
+	VisitUpdateReplyTemplateResponse(w http.ResponseWriter) error
+}
+
+type UpdateReplyTemplate200ResponseHeaders struct {
+	ETag string
+}
+
+type UpdateReplyTemplate200JSONResponse struct {
+	Body    ReplyTemplate
+	Headers UpdateReplyTemplate200ResponseHeaders
+}
+
+func (response UpdateReplyTemplate200JSONResponse) VisitUpdateReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type UpdateReplyTemplate400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateReplyTemplate400ApplicationProblemPlusJSONResponse) VisitUpdateReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type UpdateReplyTemplate401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateReplyTemplate401ApplicationProblemPlusJSONResponse) VisitUpdateReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type UpdateReplyTemplate403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateReplyTemplate403ApplicationProblemPlusJSONResponse) VisitUpdateReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type UpdateReplyTemplate404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateReplyTemplate404ApplicationProblemPlusJSONResponse) VisitUpdateReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type UpdateReplyTemplate412ApplicationProblemPlusJSONResponse struct {
+	ErrorApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateReplyTemplate412ApplicationProblemPlusJSONResponse) VisitUpdateReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type UpdateReplyTemplate503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateReplyTemplate503ApplicationProblemPlusJSONResponse) VisitUpdateReplyTemplateResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type UpdateReplyTemplatedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UpdateReplyTemplatedefaultApplicationProblemPlusJSONResponse) VisitUpdateReplyTemplateResponse(w http.ResponseWriter) error {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(response.StatusCode)
 
@@ -18476,6 +21131,80 @@ func (response ListTicketsdefaultApplicationProblemPlusJSONResponse) VisitListTi
 	return json.NewEncoder(w).Encode(response.Body)
 }
 
+type BulkActOnTicketsRequestObject struct {
+	Body *BulkActOnTicketsJSONRequestBody
+}
+
+type BulkActOnTicketsResponseObject interface {
+	VisitBulkActOnTicketsResponse(w http.ResponseWriter) error
+}
+
+type BulkActOnTickets200JSONResponse TicketBulkResult
+
+func (response BulkActOnTickets200JSONResponse) VisitBulkActOnTicketsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type BulkActOnTickets400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response BulkActOnTickets400ApplicationProblemPlusJSONResponse) VisitBulkActOnTicketsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type BulkActOnTickets401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response BulkActOnTickets401ApplicationProblemPlusJSONResponse) VisitBulkActOnTicketsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type BulkActOnTickets403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response BulkActOnTickets403ApplicationProblemPlusJSONResponse) VisitBulkActOnTicketsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type BulkActOnTickets503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response BulkActOnTickets503ApplicationProblemPlusJSONResponse) VisitBulkActOnTicketsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type BulkActOnTicketsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response BulkActOnTicketsdefaultApplicationProblemPlusJSONResponse) VisitBulkActOnTicketsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
 type GetTicketRequestObject struct {
 	Id ReportId `json:"id"`
 }
@@ -18821,6 +21550,9 @@ type StrictServerInterface interface {
 	// Create or replace an agency (applies at once, on every replica within seconds).
 	// (PUT /v1/admin/agencies/{id})
 	PutAgency(ctx context.Context, request PutAgencyRequestObject) (PutAgencyResponseObject, error)
+	// The audit trail: every staff action (who, when, what, from which address), newest first.
+	// (GET /v1/admin/audit)
+	ListAuditEntries(ctx context.Context, request ListAuditEntriesRequestObject) (ListAuditEntriesResponseObject, error)
 	// Create or replace a category.
 	// (PUT /v1/admin/categories/{code})
 	PutCategory(ctx context.Context, request PutCategoryRequestObject) (PutCategoryResponseObject, error)
@@ -18893,6 +21625,9 @@ type StrictServerInterface interface {
 	// One category.
 	// (GET /v1/categories/{code})
 	GetCategory(ctx context.Context, request GetCategoryRequestObject) (GetCategoryResponseObject, error)
+	// A call-taker files a report for a resident who phoned the hotline.
+	// (POST /v1/hotline/reports)
+	CreateHotlineReport(ctx context.Context, request CreateHotlineReportRequestObject) (CreateHotlineReportResponseObject, error)
 	// Delete the resident's account.
 	// (DELETE /v1/me)
 	DeleteMe(ctx context.Context, request DeleteMeRequestObject) (DeleteMeResponseObject, error)
@@ -18926,6 +21661,21 @@ type StrictServerInterface interface {
 	// Received, resolved, share on time, median working hours to resolve and average rating.
 	// (GET /v1/public/stats)
 	GetPublicStats(ctx context.Context, request GetPublicStatsRequestObject) (GetPublicStatsResponseObject, error)
+	// An agency's reply templates, to insert into a reply (officers: their own agency's).
+	// (GET /v1/reply-templates)
+	ListReplyTemplates(ctx context.Context, request ListReplyTemplatesRequestObject) (ListReplyTemplatesResponseObject, error)
+	// Add a reply template. Agency admins add to their own agency; admins to any (`agency_id`).
+	// (POST /v1/reply-templates)
+	CreateReplyTemplate(ctx context.Context, request CreateReplyTemplateRequestObject) (CreateReplyTemplateResponseObject, error)
+	// Remove a reply template.
+	// (DELETE /v1/reply-templates/{id})
+	DeleteReplyTemplate(ctx context.Context, request DeleteReplyTemplateRequestObject) (DeleteReplyTemplateResponseObject, error)
+	// One reply template.
+	// (GET /v1/reply-templates/{id})
+	GetReplyTemplate(ctx context.Context, request GetReplyTemplateRequestObject) (GetReplyTemplateResponseObject, error)
+	// Replace a reply template's category, titles and texts (its agency stays).
+	// (PUT /v1/reply-templates/{id})
+	UpdateReplyTemplate(ctx context.Context, request UpdateReplyTemplateRequestObject) (UpdateReplyTemplateResponseObject, error)
 	// The resident's own reports, newest first.
 	// (GET /v1/reports)
 	ListMyReports(ctx context.Context, request ListMyReportsRequestObject) (ListMyReportsResponseObject, error)
@@ -18950,7 +21700,7 @@ type StrictServerInterface interface {
 	// Who would handle a report of this category at this point? Creates nothing.
 	// (GET /v1/routing/preview)
 	PreviewRouting(ctx context.Context, request PreviewRoutingRequestObject) (PreviewRoutingResponseObject, error)
-	// Staff accounts; an agency admin sees their own agency's.
+	// Staff accounts; an agency admin or officer sees their own agency's (whom to assign tickets to).
 	// (GET /v1/staff)
 	ListStaff(ctx context.Context, request ListStaffRequestObject) (ListStaffResponseObject, error)
 	// Create a staff account. Admins create any role; an agency admin creates officers of their agency.
@@ -18965,10 +21715,13 @@ type StrictServerInterface interface {
 	// The tickets the caller's agency is handling (dispatchers and admins see every agency).
 	// (GET /v1/tickets)
 	ListTickets(ctx context.Context, request ListTicketsRequestObject) (ListTicketsResponseObject, error)
+	// Accept, assign or transfer a selection of tickets at once, each still guarded by its version.
+	// (POST /v1/tickets/bulk-actions)
+	BulkActOnTickets(ctx context.Context, request BulkActOnTicketsRequestObject) (BulkActOnTicketsResponseObject, error)
 	// One ticket with its full timeline (internal comments included), deadlines and allowed actions.
 	// (GET /v1/tickets/{id})
 	GetTicket(ctx context.Context, request GetTicketRequestObject) (GetTicketResponseObject, error)
-	// Work a ticket: accept, start, request_info, resolve, reject, transfer, mark_complex, mark_duplicate, comment, hide, unhide.
+	// Work a ticket: accept, assign, start, request_info, resolve, reject, transfer, mark_complex, mark_duplicate, comment, hide, unhide.
 	// (POST /v1/tickets/{id}/actions)
 	ActOnTicket(ctx context.Context, request ActOnTicketRequestObject) (ActOnTicketResponseObject, error)
 	// Ask for a slot to upload one photo straight to object storage (report photos; officers' after photos).
@@ -19297,6 +22050,33 @@ func (sh *strictHandler) PutAgency(ctx *gin.Context, id AgencyId) {
 		ctx.Status(http.StatusInternalServerError)
 	} else if validResponse, ok := response.(PutAgencyResponseObject); ok {
 		if err := validResponse.VisitPutAgencyResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListAuditEntries operation middleware
+func (sh *strictHandler) ListAuditEntries(ctx *gin.Context, params ListAuditEntriesParams) {
+	var request ListAuditEntriesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAuditEntries(ctx, request.(ListAuditEntriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAuditEntries")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(ListAuditEntriesResponseObject); ok {
+		if err := validResponse.VisitListAuditEntriesResponse(ctx.Writer); err != nil {
 			ctx.Error(err)
 		}
 	} else if response != nil {
@@ -20025,6 +22805,41 @@ func (sh *strictHandler) GetCategory(ctx *gin.Context, code CategoryCode) {
 	}
 }
 
+// CreateHotlineReport operation middleware
+func (sh *strictHandler) CreateHotlineReport(ctx *gin.Context, params CreateHotlineReportParams) {
+	var request CreateHotlineReportRequestObject
+
+	request.Params = params
+
+	var body CreateHotlineReportJSONRequestBody
+	if err := ctx.ShouldBindJSON(&body); err != nil {
+		ctx.Status(http.StatusBadRequest)
+		ctx.Error(err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateHotlineReport(ctx, request.(CreateHotlineReportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateHotlineReport")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(CreateHotlineReportResponseObject); ok {
+		if err := validResponse.VisitCreateHotlineReportResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // DeleteMe operation middleware
 func (sh *strictHandler) DeleteMe(ctx *gin.Context) {
 	var request DeleteMeRequestObject
@@ -20327,6 +23142,156 @@ func (sh *strictHandler) GetPublicStats(ctx *gin.Context, params GetPublicStatsP
 		ctx.Status(http.StatusInternalServerError)
 	} else if validResponse, ok := response.(GetPublicStatsResponseObject); ok {
 		if err := validResponse.VisitGetPublicStatsResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListReplyTemplates operation middleware
+func (sh *strictHandler) ListReplyTemplates(ctx *gin.Context, params ListReplyTemplatesParams) {
+	var request ListReplyTemplatesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListReplyTemplates(ctx, request.(ListReplyTemplatesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListReplyTemplates")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(ListReplyTemplatesResponseObject); ok {
+		if err := validResponse.VisitListReplyTemplatesResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateReplyTemplate operation middleware
+func (sh *strictHandler) CreateReplyTemplate(ctx *gin.Context) {
+	var request CreateReplyTemplateRequestObject
+
+	var body CreateReplyTemplateJSONRequestBody
+	if err := ctx.ShouldBindJSON(&body); err != nil {
+		ctx.Status(http.StatusBadRequest)
+		ctx.Error(err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateReplyTemplate(ctx, request.(CreateReplyTemplateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateReplyTemplate")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(CreateReplyTemplateResponseObject); ok {
+		if err := validResponse.VisitCreateReplyTemplateResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeleteReplyTemplate operation middleware
+func (sh *strictHandler) DeleteReplyTemplate(ctx *gin.Context, id ReplyTemplateId) {
+	var request DeleteReplyTemplateRequestObject
+
+	request.Id = id
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteReplyTemplate(ctx, request.(DeleteReplyTemplateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteReplyTemplate")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(DeleteReplyTemplateResponseObject); ok {
+		if err := validResponse.VisitDeleteReplyTemplateResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetReplyTemplate operation middleware
+func (sh *strictHandler) GetReplyTemplate(ctx *gin.Context, id ReplyTemplateId) {
+	var request GetReplyTemplateRequestObject
+
+	request.Id = id
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetReplyTemplate(ctx, request.(GetReplyTemplateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetReplyTemplate")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(GetReplyTemplateResponseObject); ok {
+		if err := validResponse.VisitGetReplyTemplateResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateReplyTemplate operation middleware
+func (sh *strictHandler) UpdateReplyTemplate(ctx *gin.Context, id ReplyTemplateId, params UpdateReplyTemplateParams) {
+	var request UpdateReplyTemplateRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body UpdateReplyTemplateJSONRequestBody
+	if err := ctx.ShouldBindJSON(&body); err != nil {
+		ctx.Status(http.StatusBadRequest)
+		ctx.Error(err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateReplyTemplate(ctx, request.(UpdateReplyTemplateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateReplyTemplate")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(UpdateReplyTemplateResponseObject); ok {
+		if err := validResponse.VisitUpdateReplyTemplateResponse(ctx.Writer); err != nil {
 			ctx.Error(err)
 		}
 	} else if response != nil {
@@ -20724,6 +23689,39 @@ func (sh *strictHandler) ListTickets(ctx *gin.Context, params ListTicketsParams)
 	}
 }
 
+// BulkActOnTickets operation middleware
+func (sh *strictHandler) BulkActOnTickets(ctx *gin.Context) {
+	var request BulkActOnTicketsRequestObject
+
+	var body BulkActOnTicketsJSONRequestBody
+	if err := ctx.ShouldBindJSON(&body); err != nil {
+		ctx.Status(http.StatusBadRequest)
+		ctx.Error(err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.BulkActOnTickets(ctx, request.(BulkActOnTicketsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "BulkActOnTickets")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(BulkActOnTicketsResponseObject); ok {
+		if err := validResponse.VisitBulkActOnTicketsResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // GetTicket operation middleware
 func (sh *strictHandler) GetTicket(ctx *gin.Context, id ReportId) {
 	var request GetTicketRequestObject
@@ -20823,301 +23821,347 @@ func (sh *strictHandler) CreateUpload(ctx *gin.Context) {
 // Base64 encoded, gzipped, json marshaled Swagger object
 var swaggerSpec = []string{
 
-	"H4sIAAAAAAAC/+y923IbOdYu+CoITkeY/DtFUbLstqXo2KGS7Cp3+6C27K7qv+hhgkyQRCkJZANIUSz/",
-	"foaJ/QBzseO/m6t9NzG9L/ZF79jv0W8ygbWAPJCZZJKWVK7ThUskM3FcWCes9a2PrZGcJVIwYXTr+GNr",
-	"ymjEFPz5lhm1OB0bpuyniOmR4onhUrSOW5dsJEWkiZFkTrkhQzaWihGjFlxMCJ1QLrqtoKVHUzaj9vUZ",
-	"F3yWzlrHvaBlFglrHbe4MGzCVOvTp09BK6GKzphxXZ9JoWXMvoHBrPb+iqorTShR7O8p04aMlZwRM2Vk",
-	"hO890ETOBUnohJH2SEmt9zQ3LH9eqglTCxKxMRMj1rFD5bZhnH0raAk6s0P8bu8vr/fcYFpBy77PFYta",
-	"x0alrDg9Juzcvm8dtD5k89NGcTFp2dm9SZh4eHDwXKoZNavzCX/QUoREKhLezOIwG05CzTQfzBjfXjeM",
-	"hBrDlH31/2zbNv/jZhZ3ftdaM6Q/pYrriI9wJMsDewN/0PiYmCnXhIkokVwYopm6ZppIwcgPhQYCEv49",
-	"pWIiuJh2J/K6ey1C0qZiQaSZMkWo0HOmNDnqHeVr/veUqUU+y2J7Ax6ViYjevGRiYqat44Neb3VWn+za",
-	"6EQKzYCMvqLRW9xy+2kkhWEC/qRJEvMRtX3sJ0oOYzb7vV0v+1ve3e8UG7eOW//Hfn5E9vFXvX+Bb2Gn",
-	"5UV7N80pjWsyo7HdORbZ/R1THmtyTWMeQe8nJGRKSaVDEnNtNGHXljDleMxEZI/SmLM46rY+BfZMjGM+",
-	"uvepjKZUTOBoQfeazLmZ4mlLlWKWGgw1DMb4zM7lPgd4mtEWLCNpH/V6ATnqHdh/Htp/juw/j+w/TwNy",
-	"dHBo/7E/HNjvDu3Hw6cBedTrdWAGz6Ua8ihi4j5ncckngkWEi4AMU4NnTcmYkRldECENiSR8CSN8Lc1z",
-	"mYroPgf4WhKdjqZEMS1TNWKkLRUMzHIAIAUax0zBeDVjuJSOw2yiidVBcsNmetNoi62/MHbYGT+gStEF",
-	"MDnDbsz+zSxuvgjFZvV3r15WrYZ7hiiZGqYdV0MC1IQLWBBtqIioih5ognybtP90+eY1gbEFlhV89+ol",
-	"UVKajAN0jslRr0eGNOoLLpLUAA2TGdfacgKp7E8kpAkfXLFFCMRNUnElrKyzHJmPmH3K8R6gbCKvmYIB",
-	"JVQZwdQDTRQ1rC9iPuOGtOEwhyDq90DWhx17Gh4SbaSy8jMV9JrymA5j1u0Lu8rvpHxFxcJxVn2v/EhK",
-	"MrPyxMq5WWL0CaofpQkQjcqJlTDL6sxeps9UjcA9vV/QfGAQ7wVNzVQq/iO712P3Crc+IOwmsQLf7i4X",
-	"ID3ISLGICcNpjGzhfb5P98qAM0IBnUCRSDINrAGPxYnVCVEhJNSuaM1ekdfSTC2Zz6l2Iie6zQ1MlBwx",
-	"re97eb5lcbyH4h95u2LjVLOItMdSEXZDZ0nMCCVJTO3hTY3mEXLURMlrjsqpbdb1ZYdyOmFitAB1T8mE",
-	"KcOZO4SzWSrYYCQjtqrKPZeKuCfIBZMJaMlncjbjxjCmj6FTOR7zEacxebQX8Qk3xLbVXdUfgxaPNq0K",
-	"DvNFZJ++4iivvJrsBtIKWm6anMatoJUaHnNjlUE7L9gSPRgxYRSr0KtRZRygqK7+7ZpDr7jMrePW+69e",
-	"n5OL6f/+7//6H/+3mJCv/vmfnJxN//nfFpUqcq5nf98CTdS3mffsppYPTg5/YCNjB5DNvzSCdCiivd7j",
-	"x394aCefq+vf070fe3tPP7j/7334eBA8fvjpd1Vr71q2IgIIOIo4qukXBXoY01izYAOJFAdge//4qLrH",
-	"u9+/gmp/aFX7GReZqh+s3d2t3lza1R029CVHa6K8sJnK0kh3cSe4SmMp0Ry0VTWUr6wCSNXiTMYxy2y3",
-	"8pDGjJpUseaj8o0+xxdXh+c/53TgHi0M48OmJYdfg3x066bnR7IytwmTM8viq5igVBEX1NTty+ofzq4+",
-	"bkUyHYKd7wYk0tnQSpC6ddj2c75ur9LY8AsZLyZbLFlxalWrVl6I5WXBA7/9ya4/ufVst5IlL02q9pjV",
-	"0FjjZcpoo7QiVT2dUcMmspqKcLnWHRf/9pl9FgQ/jWJumWtMtS7OIFUTq2sELWEpLa5c0ImSaVIWFVyM",
-	"FdVGpSOYf8VLUyqimEWD4WJV3p8KQoHNkBfnYG+EbmtDa5CAtF9VA4gcOz8aKgrzKVOZOmJ1HMJBrc4H",
-	"mdPLOlLIn38raUQiOqOT+neWpfY3//u/k+m//sf/JSZk9q9//L+G/K//6iR4VRPJdKH5iMarS/KWaRlf",
-	"WyXTajagY2qiLbWA5nnNNR/G7JhQr6omU2kksca4I7OCKjSUMmYUDCLNhOaGX1doXa+Z1Yn11JpoEi3D",
-	"JB3GfERmNKlqbYmmgRCrFQ+kmBIRrBBhcWzrTsCZo/d8zZWk0SDbpyVFBbSUgVVRHj6tVhh8w7soKbd0",
-	"kAp6wdFmhWK3o2R3sNDP46Nmisu9qjyNT4RgLNJLxN+A4DdQ8F2T7m3oY5kg2F0jO5uy0dXqOJh3fq1Y",
-	"zVOpTECEFHvZPIliVEthua4gobwKLeuBI1JpgsXUWKIc4PxWdBYvov3hmUkxkdHQLuzDypMjrxpuZwue",
-	"LQ2gcknwkLy1614nYHOG422iWlUjf7SZAVcjgL6i9g26IN9SFW00+wr8t0DB1bOFW6JLpnWlOk5HI6b1",
-	"wMgrVnHR8mfGEnsGuSAzNpNqQaSIF5Xbjr4gPeCi/louFYbHIG2wWwLdOjeSLjSb3cEFLXhksKx9fcWo",
-	"YqqSXlJd74gpuEbGPGYr61pajVLfpQm6TqrW+5wa+uwmkari9DP4nkUDvGzLFXxq2J7hs0rVI3FDbToj",
-	"y6Bgr5vzGUccL8RYbmQ1xTnkgyt0WrUozymPWfRaGj52Lq2m7HGJWJ17tcAQCpQyUoxuu7rsmgkz4CJi",
-	"N6tk+86qRVKDguBVUHjBe9MVs4vxQBPbvBUS1SSMTqly2/2013s4wgYIj+AjO8ZvfWtZ5/hrNbPVZpBx",
-	"85Wfsf0BDqCBJyl/vrw0Qb70pT5Li15vNW0ttp5zFkfZDc2SA8H+trqg31qb4JiEQxkturFEMuvG1IRw",
-	"/cvUogt3C/Yj+mO7LyI2SyQIi70/s0VIut1K1jZjWluFc+Ma4tDyF6qm9g2jsdWIlqelDTVpSa2UV5uN",
-	"S/dWZUcy5hFdnNMKQ9KeiZVDss7Dto59uI7+bB+tE28vU0EVec3m5G+MKtI+0IZEdNFpbGy9+9c//qch",
-	"ryfp4p//jyD/67/+878J0p798/8TE3JA4MfORqnpJglzqjJe1q/iM+E8O9vYDG6dy6T6t7/97W97r17t",
-	"nZ8HnpMsGFVLWvtB79b3Y1lB30aZv8ul3cUc+1JXYpcl+LObS5lMpvjjMaEkoTzyFrr7mrRf0qFMFbFG",
-	"MqHKdMnBwWEngIANFoGgsrY9JXPGrpiITohdISY0NVJBq3OprqyRFdFFX8jxmAzZiKaaEZp1MmZx7D0E",
-	"tp14QRTDs3tC9JwmCbP2+GIgx+OlJoltkVvtzoVqjKUitC9m9IoN0mRgH43oIoCAKWwSXmcRaV8oPmPk",
-	"FRd2LuqBJhEbcatfdLp9q355FumGCV7IfG5WHSkPDU5WqdtK1dFth2VRVTxz0VylKjDfCr/rNVO6MrDp",
-	"TKbCaPR1OUeQwRgL4BAn8Muzd3RiTbB+6xr1Bdccagn9VrUSsnCTWolyK5MvPBbgZPOBrqFdu1g7uVN2",
-	"W07kwp+AU77AVx/3NugZ0FXVFF5SMUmdZPckBWeWiUr6eOnUikozKlXUGp0NXffxspZa/6SYNHwSg2Bq",
-	"VCN08nltdkRnDOITu4XTFLFrPgK/2lQaOWA3fLxZA4nBEIjB6ekGULnUbul2IZXy4lbo6FMp2ANN/HOE",
-	"acNn1DC0W42zLVdXcEZvMPrzoGf/C6rCQRtsWdbM02ITe0972+xmPpYnpVbg41IztVtQvfITmZpCwOFW",
-	"Pk9LEXXegXeWL+EjDzR5fvaKKDbh2uAVKxr3x4Qboo1MNJkwY6xsSFI9xR0p+UKfPt7oMVRsrJie5uMp",
-	"NPDo4HC7S9ZyY1Ur95pRNbwVTx629Basq88wi0rNrDqvCvdG29wQ1V7C7WJQlyikos2Ia0PFiOFZXjke",
-	"YxnHcu4ia+os6XWTw8XB8I7cpNr8xiU+W2kVO29btr5Zy6XplNarOJOqnXSxeqfGKD5MDdviajSihnp3",
-	"WPk84jMBweUMiN0ou08BMezGBERzMYnZNY1TZpVEIhWZpbHh2TeVG+q6G2zc2Q2/S+WC5le3NV/xjxVu",
-	"fRie3jYCM1vav9rXVw5d0HLxl3MFmiIGrX+C7hT38VgbvM7ZoxmNZJtTeLBmDf2KlFcum+4K1WQjdhHp",
-	"NKOdTxUEhbNeoaortqi9H29wOc6yiPiNw7vGZc+Hdoano1J3smqv81KJNHbRgphFsDJUF1I6ENJw1HYa",
-	"v+JCUBv5wyreWek7KI5944q4lirW5LtXL7clb7+atXTtOl2ahuVZKxTvmjzneiSvWWXgARojzFQql2ge",
-	"ZlkYMdX+Hjsi7W8fngEj6lS61kZSGIrJA6u+Wdfg1kf/mXtxi0N/xRYDt1SrU/xGzsEGh0hlq8bgdSQG",
-	"PHc3X9Zki5fPt9xjca4bySjKtqmwd9mU12/dyhqjUC+vcPmh5e6dGvCp+drqhI0yx3/Zqzc1Jjne35/z",
-	"K96VOJOuVJP9r5lEsTy4Pqwim2r5lygZpSPHRlfvhVTc4NSXxoovBaUd9IFibuE2bhfLiHEp9wCyA2rF",
-	"/qqV8827dxcEFY9qC3+9AK6+QSy+s3kq4JBfnofegXvVp0dU9rmOa13gsaxayXrWsotmWyk01oScKWrY",
-	"AK4cBglTgxkXTs+r0n+u5dVWw6kLAy6xmOoRbLyzKS/sbvG82dIvCwtJjIS0HEKH0icVOTZasOYeNow8",
-	"2SHspHZfMgv8cdkXcBBscpo1XPnNi/1nViF8naCpuFZ38Vuj6kCMJD8ZDY6kP0fLc/OtBNk41kyj4GUo",
-	"D/UZ5A+ymM3g+lSTRDHNhAkqEpNALT7JUohQHyZUMRJaTS+0r2DSkogImyVmYb/57tXLbl+cU+Oe9XoH",
-	"HKBCduDve3847vWIHI81M+hNXlruKFJM64qsUxFDT7SQtHTN2ZzIMeEGc3u9mmU3ZKNa6npqqvhisNfA",
-	"pZJyZ6JsfG1JLGx8nt0kbGTAd47mY7U48nFRjWYaV6UXn5pi4GGinIs/IOyGjkwWDpovtpyLaj/eqpdN",
-	"NnaazljE6cApBxW+RTc6H3W2caqOApbWL1d5DnuHj/YODvd6B+96T48f9o57PSTJ1hrDpdYZkBkkjhfe",
-	"n/WUz+gvr/cOH9kZ9XpHldpa7ocpr6/V+IhUZBRLzaL6N+1gma7eHzwUDzSJ7ck3fr8USzBOaePs0iSi",
-	"y7u18aUfeeK3ZMOzjaxK700qTXdpc5eIYdlrUMEcKszVCuKsWIEqHpBxq1aJb+VLEXg3tASjIT9Wu9jF",
-	"To5s0D02OaFaXzHNIwb3aZoFJMxcJt/jxZkdON6afQgxpT1LmwWZhMv3QJPsRd0lKMrgaTJMTV+ExY0J",
-	"Idl4yEjMxoZYDac9ZWLEiKcTjOMeWuEHKbiupYjZtzWhGp7sVEqmkqNkWe3ZUtwsgxY0ft19U27iYbMm",
-	"ck1m6+6XxFjp6qBhA7BJOy4em1Ee7/TmmCttBnXK6sbXl4Endlk7iNjaeQSVwvvbry+fHFmmy02KuZhF",
-	"ajhs0qyT0ZXtSjHZueGSRC/Ptsl04TaxIlJ/84tW9OjpYCSFdkm8y+8UgVDsN/8B5lPnd01k/1JAfzM5",
-	"Ay9vVth3seG9rn+LHsjL3AO3fA+5/m4hy65YDZhii7lUka6KtZjN6J5mCbXWWhSQv3Jm7Jg1A8vimZjY",
-	"7ayJCDQ0ooZW6CQqZRgpX5AgZEpLMqQme2FLXa+hV+w0ntOFJqFiNLaiPMSc6hfnZCStZTSkoytCTZ0d",
-	"uY6wVlSUsk6SrVLmNct2w2/ZRuXAu0hXqeScjbngNeEY2VrvfG20hfN4w86tX8HCUJsuxiDKp766Lruc",
-	"ZX/wGp7l6jNskrMpjWMmJqzSDY0/DWr8aD68fqvYeM+qV+0CNPCsuf6se/D4KAAzMl6QGdVXmDCXGzC/",
-	"f3L09ODw3/7t3x7/4Umr0qTTTEQDyD8aOGSIBqFUpSn7wZYmWtN0Jb82yW4hHNkaFXJanh4ckodHjwjO",
-	"d0m+bhNDgY3XjPevTPHxthGzy3SyXRpbLYDA40+/a3JPU9yvWtF5QbW2XOwMbgW2nR+CUw0S18iyjvJo",
-	"cxSMYPPGr28MV10Zz1L7lQswlUauHvEp45OpWRe4URvOXD6/cBqOiaFXTJDhAhOGMNPRSMhaddkXWsYp",
-	"hPkXgtgQ8s8yVsBZ+bCFP+KcKX5NDb92LsQZjQB7xPWG0GkJNdNifw7BBa/KFKOR5ZpjSHip7NxM09lQ",
-	"UB5X+5wup1KZvZhfs4i8f/vSp50c9XokuSHZy901N1yNGnR+kiibMml7cU1si5a3B1YtmEltyGHv6AlJ",
-	"bqrvcOc8woSGDfyw6OuoJKuYGsv3i9GYVERKwotcgtRhw8pVvZBcmK+bwi+UV+j7WEwCa8p8sN1sAb+Q",
-	"h6Ai28w/bAJagOHeGsKCB/qpyhB++/yMPD169IcsUz6So3TGhOm2VoP9jLNxly9tqCFzJgyZKykmeGWD",
-	"cUUQ0k0SpjQewlWpjtd3NfcBS3iC2F6OQujHDApzI3WmkDdUEXbNBQZrVWsMywe8zrM7qErnsg18t+ck",
-	"9N6Lc3/M3DvdbdyiS5e9y2BHxdxIbmJWc+SJTmczCosMI7Gs1v7t1rTb/Fr9lLx/+4IoNmYKPVl0xoEM",
-	"VhoNCOtOuiScGpPo4/19PaPK/F10rzMIK72fb2+42dpwBwDnuZ555GmSS6YAOkZrBNBOIY5cJzFd1Nth",
-	"m6MU32umMEYxLoSgr3sjC1WvV3vfgrdTGA1JukGm+1YTs9ycU/pWYkJpqpnyk12iNEPH47qc4MoEQ0Ss",
-	"zWa98TLa7ev7xKdSrdW1ZlwUvz1YYXFLW1dQnZ5svjnefq8+Vc0IJG8jDKG1Cb8libeCs7P21eIICut1",
-	"ryg3pUHcKmBUeYFLcvpRr1chnFUqRj40cQnpUCpG/ADIjJrRlEXETCm6dx71ekQ7Wbrq0LknVKq63azh",
-	"hNVssBA6XvvjYB2uXfkhTJxbfShOtSkFAReWqz4M3WH5rPmtnhfDjUmF8w9Hoo+JtSYAuxNzn2tiq6QY",
-	"+MvB1ZGDIXL9OfE7fmHq97fG5lrGyWpg/awYILtFyrk8RwyQK7dZP4u61IU1pOnk9zraKz5SR3n3ROB3",
-	"QsObvN9xIS1tK5Gxlqoh5GFbrotkWqF7K2ryW0OMq3q0PsbKktuI8esttTO4+d8QK7AcJFDl8fvcE72S",
-	"M5JDkjlqX3aXuwUvz7s8lnzL6s/YpaFGVyctDavpf6zkrBEawHZJT4XhvJXzSvxB2aDbyuwoN2hoIrDz",
-	"2rAedgCrXOd6MsjpsoHBX5c9ATeOYjCVaZWt+wp+zVKj4SmsDQEbnRhi5JIzq8FYGoLMrqbhIAEN9JSq",
-	"Co2+ZwdzcOIjFObcTCXgA/vh6Ybj80RcF/GKRN3AbYRJJ1lzhXer91xPz1n1LSJNkkEh9foW9PuglRSc",
-	"VmsPg3/OQxpVS14XirMz2/HIRdmwSrZWofn1a7dTlm55dddfV9/XYi/fV/gf6qa/Gy7RUEY1moWMY5po",
-	"NqjjHP4SuXGAUwW8KpeKm0UN/s8OEjTzKq3+UkO4NUTo3TawPG6u5THdImTQW0YjLlzg7vKdEhtdbQG7",
-	"B5h5FeJqFaLH+/sL1QgaY/YEflzVs4Hk5N2u/O45TbpWqR+NWGIcdGUz0ivEXq9V4XdJb67ykdrfUPrS",
-	"qFCTYioxrrkc4/r44KA+xvUucqUxhZhXhUm9y4ub4FPalWdBQDFFofgMOCqmFJA0QZzzGlfFdnnVTe2N",
-	"DC5jB2uizo6oCLKqMMgzpa7KzQ8Adq7iCFQwQQc5oH5C/vSBJYlH1Y4Ap3xsRdVKpn48692t8Ni5i4Pf",
-	"NYPd8l3Ej2u82u/cCxm4ynoeXJ0TXzZmMhophDcv713B5MmGvJRF75eueBjqeRBWNVhCBT7d+/fe3tPB",
-	"3oePT4LHR9W4wO71XbSenGMth8PeGgdb4hNlmr6IKReQ4H9Cvnn36iXiQkM1jxWIjeXsqF6wuzOhDOhS",
-	"OuHlAb5PYkkj8uLcGT0Xby7fkf3rg/0UftCuApFOh1BSSAq8v+iULv122NMCQFDxdvagEU+J2JimsfFx",
-	"m8t1/hYF+EcyZA5JG90K8QJC6Yg3U/4LKbIduz0iR99ugrVdfcTqT8EFrQrA2s52r4MqCVqC3ZjBKFW6",
-	"CkD4gmoIYQ/xgRzT3b4FhQ8zy9KBikGyuP2h29Dyr5/3ZYV6lhmNqIzAn1wMEiUnLpmBi7EcZHkRRfMy",
-	"aGWJKYr9APkQ8KdMmKgJ7vBXcKfZXcZWMEdZgnQeW3LNIzawY8T8wjEHmy7iOsFcTkVNTSkEaWouul2G",
-	"Q7vYeidwFA1Iz23XfgdgxSng7ntvAD4HkrOSv1TlW27p+VsB5a0neHeLmW84rn8raEHNIMxbRPcwjWYA",
-	"3WvnBhc58Bt8WbmVS9J4jc+6WU2Vggt4LfPP4alhHaiurIApGAGIWB99QUZUgBqL975rYpexSeceWqUO",
-	"TWeAm5VHQ1e3kpZX3irPikfl2jsDZ/l5D3fiSotYLkIV02aQO0WblOZZJgzvR4XBZItVnGI10cDOvvEj",
-	"Xh8y0LSW1O7mSbn20Qa38oo/OYsjzgbdYM47aTrbr0rlfjUc4m3Abi3v9O7ehSJE9qp/YQfbD1JyrJL2",
-	"GVcMRUW51F7lDGZ6N+eWldbb+Y/YjalxHzXxHbVcC0HW8y16iSBg5Z6ChOgwroO0utUQol1DeRqE62SP",
-	"Z5E72bw2Ru7AUiNM0edwmu0CwD8vwGf3qOp8FzKB+Jn6R3Gn6gvyda0NdFhTkm9pRwubWYj2hnHX7t9t",
-	"cGE8c595Zl/KCd9Wof6MGPvi6m9DgQ2WvHaKtxfjtgXnua8DUnV18Y6Prpi5Jf2LAtxiNEBrYR2iVYVR",
-	"a9uOsQRExZKlWImVDeS4WmeWik+4oHFeEMIqZYHPA+RYkn5ONfGGpDWSudEka7s6elqPaOwj01YHlkFM",
-	"Dmbyuip87TlYb1kfx3ZA4Bi2XWceCSoikjXl/sKyq35aC2YI5KuSmZxBhCnWYkKT8QeMZjshlOg5YwkZ",
-	"c8H1lGlCiR0YMVNqCBVEpoZOrHFhmFKptcY71e7oaVbqfPU3a2hEKRugQb/+GWfKb3ISV3l5/ZVGMyfJ",
-	"6q1ynTHrWi7q6ytzWp1ATqHZ4qxS/Hq4bjxst+SYyAaqDVWmVYiNR09FPm4kD7vLigo9BqE3o+pqkE8I",
-	"PmZE6iwbNOKnaFGmAv6oEpOYOdfA99he9jt2IHAdXgRfnI9pL0di3JoHcpnl7MpVSBuX1HKQrI2AlBex",
-	"s+SaOext5SEqxkfZ/mAzOwFxdU38EDoBgV3nUtivcgroBJknyW+7G6Hb9YDYDUX3kncuWaW/mUcJh7c6",
-	"dNdSzuZM0fGqGbM8l7SdbxdLmB0jOxI0ruFFdR6YjLAz9PQCBQtpBnTgch7AyahTqGGNJXXgjNBhqstV",
-	"5IqW0mAb91KVrV3vNENOUO0lhnBZ3SAioQ530LWuSWKXHBNYHMTXfCpjZikmLUq7fFzbaZXYzyUmuTRw",
-	"VDeLKnPzr1823+Gt3HYX9Zy6cMXsXhJpNzMetCVowiCPygc21mCs3jou+HqX1QZ1anfsxab30056rg3W",
-	"3mqjdruGdWVBN8NIbwIZz+qL5jLTT3GjFV6+2q2g2lVQ1sKtySrJjoxUA2/rrqfo1V+32PGxkrPBbuvu",
-	"5VoVV70FSHhwt1EPM1tYkMrll1dMXFCuNldevLeKiivhQdVxXl9czcXyuNfUYEStb7fYqZEUxgrp5cnz",
-	"GZ2w/R8SNrHiHD4kIv97zoZJ9mHK+Kg68Zz/aBmPy0LOK348+sPhk8dH22GOlgZaarp+SS5jWV2Wcmvk",
-	"Daygpz8vdHHGzFSW0lcu3r+rpi8Yfh1faZSvkjfhk1Zc9/lkStgclauIPtddrAGAiRmlipvFpT0QLnAU",
-	"j1T213O/+H/69l0rqKj3XDzkEE2h+UTscdElz+hoSrJLNKgCpgNrJAAO0UgmTGOkE9cEjiRzV74yBoQ8",
-	"asiMLvoCsHm5OQGXxYxHUczmVDHCxFiqkX/UNt8lp24kWN/FB7i3j3oHHSKFU06UTK2BMudmygU5JJpI",
-	"0Rf4m2bq2toGEDDBDZTwsRoYgcIyMTMssiaCd2kF6LiwaqRUXj9y4Nx4VQ1jt6oRRpL0hR26XSPbUGrI",
-	"cEEoEWxOvCcLcfZwQayIxg3Jtm9qTNL69OkTxgms8uGv6OiKYQ60XczLGVWG/CX91z/+U0zIay6mZMQN",
-	"/5GJvTFjEUItJUmX5Lm6LojE50eDUYrmV8zHDK/caV9gzXcqItsPV8SH6ZwQZjfeFxLVuNwRlg0DY9bj",
-	"Qbr1CnyRteECUWvRT63dBvUFzaBdA9tfUI5mCWqrxvdFXziYX6UkBLrQAv5ASBO0j7jMssF//4OWIswg",
-	"CUgbZQUJHaJB2OmSv+ZwAAgmALTnCWgJQcDjWFmTI8THQ1hsuwhMkxFVVl0WJCwm64cEOcAJ+XsqjSVE",
-	"9NwtZNoXbmVpljifzxOQhQ2dJXaudqIPHz58art+/+6MtMN/DzuB34cZj2OO+D4eVAMu6p3+DhEZAQGo",
-	"QEvHihnFmSPOmI+Y0KwAw2QZreLMeMsHA7ZbFdT33FPd6cWLgoPouNXrHnR7oCwnTNCEt45bD7u97kOs",
-	"qj8F7rQfset9rNaEmckgIDIeYzlh6yXX5pxdX+BTADpNZ8yAbPj+Y8vqLi2ovuoByo+z8PCcO2OQFW7+",
-	"CvLexrpQnz6AVo9bbF8/7PUKotzlJmS094Mz5/Pu1icxuaQAYAJVrhIsZvUpaB1ht1WtZcPb/ypXTOCV",
-	"o82vvJbmuUyxhGUWl7bppWcZVr8XO63j7z8ELe3tV4T1gBAsOaIxlO8CEO49Log3ARzAB0JnIrMPiIwj",
-	"po0j1nbEru17oyuHOvD87NXg2evzizcvXr/7IzTIBdqldKJdlbnWBzswIC8920hbl7OGhOURthoR1sPD",
-	"+yUkf/9eQ0fOtfazpCQ7/stXl0BMQA5cXC2TkK9JJdi8lnhqyGQKFZN/rCWTr5lxRZXvcPtcDxW7dxrz",
-	"a9Zdu0Av+TUTTGtEXnSIUVZopAmIdIDVw3g6P/08HMqtgiuPsn99uJ9VgOl+RG3907q1Wanus3KWquad",
-	"P+IxAp1ueqeHZGWsn1w8yb7DIdy5mcpDly1kARVpm6NRrGaylgDcgxkeaNYx+Kpdcc6s6A25PsyrKYEa",
-	"FZH5lI+mxFWdgZqKCaNXeolkbCer9JIVJaggl2UTY2HVfnCVF+CL9JKuBzqgzm4GohzE3aMoWDVWSLGn",
-	"mdAc4MWcY4sz3RfzqdQFzzydKGY1SyENwdutk0y/JbSuSoCQxAXfd7rkW6smW3U2dBjToVVkfckmGmtZ",
-	"MSlu+RCaFYKM0ziGleaCULHwlXZIuArZHpL2SM5mtC8K6LEeKu2g1+sQHw2pnYIn4TpizGPDFA7WGiMR",
-	"FKsA1zgXkZzbvbafnvZIRBfAHYzsCyHnJ4QSBUWUZ3QB66QTKshMAulQ4V/pktN8GL1spmW2a+22K7Z4",
-	"oCGDSPcFmlx0QrnQBk0sahiB+iWkfXT4lAzZQoqoc+I0VVdOg9pmsDDHGR1N2d6ZFEbJ+JgkgCrH7Cbt",
-	"aSMVC4O+gEXQHh99RAFLBaUDFkhBdXdVB1jCKv5cBhY0feFPBehteG0ZFysvTWEXoi0T9IMQe6Qxf6FC",
-	"S/Eg6DV6yUFlifEN4MXkxbmu66+65EBV14e9mr7XNeuBgKsarMSpXoGCoyrmljhXixNA9Th0HbiCLbWr",
-	"ChfRA4cgUGNJNBjMS6wi8VlDYSL6/IGEln+HAQmRr4aWxQ6lmQZwX0pJtvVrFsQVlaje6tvXfm8DPPyz",
-	"5H0RzLxG4me8v/3dq5dESWlWGLwOA/B9he5zCB6Wzh1pBl8/e5dpBX4Ax/kFvOffVjDRcikcO0jtJVe1",
-	"HhC0EllVjek1Y5EutZeJTdLmWqfoHqKCQHxiJ/PerZEN3UKaE+G6L5wjyo4crjAx6MmKVpSG9ocZBVdU",
-	"llfiBmQlVKYAQD4bGnSkHcbUhPthLMUk7At3sewSDljnxMdzWJlkpSRCyIKG1Q6zugBhQGJ+xUiYV8Sw",
-	"Jy0rEBHasfVFmNfbCINCWt0xOer1SvOFJXTVvwr5uIzQJHGbpdKY6WMSgo0akjbtiwLe/EwOeexBqzug",
-	"lZR0FfTjUsDhAL/hA03a6Ah0gwyIuwgkfEwEsxvIgr6wC6BJmNegsIvnq0GEPgpNQM7H2CpEU6qt4sY6",
-	"YKss4JKZG3+FT5MkyJ2QfeE6f6AJu0E3mYgIU1SnihHQcAk3ucLjZ1+cGei3UixmMtUnJIQ6GyF2AovT",
-	"Fx6DhGJidgC76/aCtHEvCqVdrED6EGaaSl0hF1CpHF31BTq7AcbXjuio1+uScCkv8I9GpbB1grAbYxVb",
-	"KTokZkbncUPXoAK7PUsSRpXzlPZFyVW6oudgoPQSd7wNSw1a+soBVNTw8pu9+Xy+Z42DvVTFTNgljHZl",
-	"vy4htHz/AiDx9yhf6srjfpZ8KVTrrREvgs399j/Q5MX5WjFzVyIFAt2WZMpxoYAtchfqeXVbMRrDRd+a",
-	"whCdrQzN/Y9Lk23ioKgl+ooctRWV1gewRh4vHC3dgISF6mS9gy5eOEhFwu7NLA4z5Smh4D6qVpmbuhSf",
-	"9EoVXr4/3ft3jNLf+/D7fr/btp3/x80s7lTeD96NVXK8UpqwqDLcln3yK1Idf5IjXaElHoOSmg2KEizp",
-	"PyYoInWpqiaIdW6anWJf5GOzuygsln8BrclqUdkToQ8mD08hOG7PYzmFpF1QflIRM619zqorDjpmSrGo",
-	"c9IXoS8aE5KpjCOwgohHj9JdEnrc+hD8Jw3q7wDLi+zB6Iu8lEpng/vhMq998lO4H+7ziNWVg/msI1Ys",
-	"T1NzxDzlVZyxzCpzn+/NKtPHzofnI/PQiiFLLt2tTlYmH5vIxdVyR80lJEaM18pGbRRjJuaTqSlIxuK3",
-	"m4XkrsIRJePg7iTjPdxTrG7NbZyQUnPV9xbZE1XSKP/1XuRR3h3qjwU+SzP5lEUeuZeshbrm8gJw1X6s",
-	"lTuHvR7yeDyZEUuYiCAYyFl9AXnUe0jamV9hTDmEUCPiWgc9EHOO2AYrBy+HkrtDEso7qdhk++MC9u5R",
-	"7+H9dHlaXMZIMg0OFFzPbqsU8feWGbXYOx2b+qBP9/Q+PIpPfvq0jqKysR2TV1JM5PlXoE5cPiwMofZu",
-	"9PpgHxxV+xDixC2D5RHwVgdzUN7ii9SceuiIqrCCMp/DugW1LK5hdkZjW3y7LXU93JXJ3QTZpJpFueA8",
-	"qgnc/0S7xzUcbH7lvaCpmUrFf0ST/wgPzfqXnks1xFS6z46GyAM5v/cZ3Z9K1I2eA4zsSmI6YuBbxSVq",
-	"wxZYbommdlAInWSwOd776urDlbT4ETU0lpOULR+F/L51/6PVAtYeh7M862DzgXA3PrsdiXKSyV0dC9/L",
-	"T3IwssWsORpFRfK3w1F5OLI1akTqUxnziC70/scFo6reXAXViS60PWAYT+F8shgDq60EpMpgYLVVG15J",
-	"EdHF3nNlmydzxq7AsvbxsZrgzbmZslmXnBLbe18IOZTRgjBhmGKRc6hjv20r0lwMJvFXCOGzd3QSkomE",
-	"2xwjSfhivPeKmtE09GHFgJ6Gcc5VRurXzHzjluBOQ6Cwj78xqupI267AAw2ThaCKCDc2WlEh7JzLPS9r",
-	"/Z++6CPxqMkb7wuowHd/jAqJu/5AwGVxwoSmBviNiIieQ9lWdw7GY3cNd8X20iSL4Hc/EgobWj6DMRMR",
-	"VXi5uFFU2Nc3GYiY8HJ40Cvmv5RCEfIUmA+BF2FV5eSA2mapNiTmzF9Z2SHAJIcMXGQsclLWh7AIORdY",
-	"yCy7cyrjnxWrQZ/0Ba1aLux2TOPYMhdr92hjv++S84xZ0BjMGqKZyS4oFbM7lBoWdQvnHu+8YPj2oCBI",
-	"Ivis2v3Wda/fcmEzMDd41HOYBTOdE3J0cIj2kZYzJgVzvCPKF0RzMarkJRdpkZdU7TCe4nyP/aibR3TX",
-	"+I9vXw0ocKyfRBNoyDGLisAvikseHRw25nZfJE99mykkBclG2kUFAE9vpjNAZkyqIaJzdlKtxz+q0eQz",
-	"1rpOu9nHvy2v+4SMMGaY71o+yOfwvaPA+z7Kv52nuzlP2wb5/wIOICAIUZCxcMa+OJ0kqOzFBQDW97JS",
-	"ovzo0x7+cZj/UeUOz3WgOsn9ixHc53Txm9z+TW5vzzZOo8jxDCMdxwiKDgZuSNuq0A70glDy7l//+J8G",
-	"35gycqH4jJFXXFiDAeS+SzsAQLOokdwW0vCxoz+97yrCr0t1ew6PvC6+dpfm/Gp3a/McMVKzNKnur9vg",
-	"Lu2UX6AMGI8rNNsiFnNM8jWGzRJDkBLKaZRFeiot8Xqi+sijT/sqK3nvYn3LlAU3MMWh3salRz1q5MMm",
-	"GuHhqgX/l5SlLDqxpzaDOCKaiQjSdMoO8O6XrHJ9gYR6yXz0+PIRxqSfgAg5dw4RAGFAStVEMc2a06YP",
-	"dHDxZ+vzet1V84V/9h6jW1yfFdEtdZwPhkjaWLcDz/YVW+hO95fjhC/NdCpjwFTwMS52sqSt2LW8AvcZ",
-	"08RI2VlKK9uQgrAm3tnvyN0ok+VOtlAoD+5oCH9mm4itcBiv2OLXfT30QusU7ktPL15Anh2odFmmiF01",
-	"+y3XGTLJiJ1APjms35RiTOEVS0x9wEktE8siCer8LG/hVKwQ8m2K2Ko0ulWherQqVN+6E9sGaBz0PrtT",
-	"3PmiheidexXsGpQSoCCBs/YGvtMlL4zOQ6i1oYtS8hJvQluumNlelh28VkIuFa+422CkitobNRwqG/zP",
-	"WfiVUPiXiONZhloFxQHddBtdRK9s8P5Hf5H9af+jg81s4LVdrlvS7KyDafrrPtboLBQbd61RmEseE3Mr",
-	"oS5BTTCNL4C0havw0baOwSqCun1Fq7LI0D277lZK/qznYr9u1QoMQ4jL9cT+QGcIHtyVLnAUCmqXyEHk",
-	"ptR4c8gl9EKKK9F0Y9COC9JcK/1O/UN3HsG4Ttj5oQYYxIIh9C/Ou7cMoPSsgOKMeb6YMZ1txqYVTc10",
-	"fySFljHbj32llOrc71NNQp1VVAkDMkwRYcWVBRxRpThE/xIHuIq4X8eQBqwxegGzi0ZSXnFGwr+Lget8",
-	"4F4J+6IdfmNM8kbEixNyaefNTsglnbFLbtgfL43iI3NCLqiZ/nFlBg69MewEPkyLThjBSVhSFRg5QSPM",
-	"08ZnQOEPa9vyeFS6S04d0MlISa33NDd5GtVYqglTi6CUoTxLtekLhA4Mv9v7y+u9M2z8mByEpE0deqBd",
-	"sUKTY6lmUJRPMxEFBQwfWnwKJ+XnZB8t5jufvXl7SRKmXGHUPITe9ganb2Kn1MHmAf7mDRQNCF3tkUQx",
-	"zYQJMDxlyIotVGYh48Sw2M62eU7u5W/wmumuroYK1YDuO64T5+dKwVWxjEsEGuXihISXzOydwQHBvDWf",
-	"JF44Uku3RvkbP+u7o8Onm994J+UrKhYZos9P4jcti0JLVh5NNytbO1Ryri1TxK0/Wd3DQtwmFcSzPMca",
-	"i2zbrmsNx3Y8ap1d8ExES+T3mafTa6M40FwfXeXldYnAjw4Od3RLXGZ4vJ91An4F905bFZFb0u34RDgp",
-	"Ddtpl/ukCI5M4HLFgXl4WW71vdh2H1XQbh2czLvS+wDLgW4UqknoqAiA8HVof8W8sJJqgZjMmNAMN7Sa",
-	"cINSzYkwLiZ9QX3jDAePKb4wm25ZNLtkZCcN7UDskQ5HBfkWdskpOeodkLYV3DD8gACmmxe21Nhu4K5O",
-	"ge478vHe1EA1L49L3cFFK2pFVdL1LU76Z3qQ71OQngI9FNHOayUqxMbfnlj9hTKVsrlxg/HARfYAhh8u",
-	"ojvKDrd1ZR/K3EJJ41HI1ki6DTbJW5YgdtGY8jhVTLvOfflEMqKpZoSSicI6XRGL6cLzLkEoMWyWSEXV",
-	"gsRydIXAVFaP7ouwkK2IFgXWhpIKEaKmLO+G3XCA36KCpAIDw7PfEIFrrqSYZODxZMIMgvtofARhvF3k",
-	"OXxn+Ix1yRvByCjmTBiPWQkwiHa65LCHQOK216lMVT54Uh57FUspaMO/NHU7L52yTtO+XwfOL0G3Bcoq",
-	"kXVWC2HjIZboX6y+0n2Jv98NHWLj2QY2IcUNmuc90s1Pq0R6zDjLPHbXJ92dWUHlypL6S9L3BAnMgek5",
-	"yHjQmByKPBYLmTAD9yseP38t5UmT1AsPwN0C4DwPLTtX3BgmPJJvqlMaoz+mHfaeHhySh0ePyOM/PAkD",
-	"Ev7+ydHTg8OHR4/c5+LHjtUQAUGD6764pjGPyCOHVYuaM0Wov0fEKA6uJQ0JQRBVkxmRIAfcCF0gk5Oh",
-	"cSTnArRLIyWRY8NEX0CUs1Vx3StS4Sdm5lJdefkRZAB31dKiWv8EMn5jkruKtDDJVif08DZ7PpvSOGZi",
-	"Uuvzh520arv2QN+7nP+fqQjAEDApsKRTJgxgTYYLhO+XhJI6UMrNJ3T/mik+XhOJ+Ff4/U6pD7v4TVP5",
-	"uZJpyTKxNOnwixTKFn3iUE4zxE0PhupNcylcaQlfF2s92XrLeE30bMF7cVfXptjHVpzznoj3NZu7lf+F",
-	"60vVVLjkpyqYxAnl6sSBD4N/yrmlSpXQ6okvB+dYewl6lj92D3gV6y5Cs0vH0k2oPZ3dL2HDlgDaMs4A",
-	"F3B4h+pCKudTmV2uloO2Ku5VKzFU6uDafloMlZ8Yy6T7M4mVL1dlEawp0MiMlW9nyitxwZSGwg8RNZS0",
-	"HUy13erAWT06yGoSdgjXgJHNsnJ1J8vizMdgaEMXQV8gQDbXLOoSNOadvEOkc++GLmK2Ey60YTSqsgMw",
-	"yOxVs7gyfDj69eT6ZObykgGMC1GjeJRYPX4FFyZ1zKJq8W+xaF1Warc6yBx/7v6q/RmAkgm6ubWDUg1R",
-	"wNnKVO8mNLm6n++TiGbn6fb1Q7eb2Mt9q4cbSCmFQUVLJPWbV60pFZ6homkfjOkCCzFIlQMgZ0DH1SSZ",
-	"Sad9J2b2P4Km2iDG+NXinGX4rZuEwHOpJtIYJn7dPOPSyMR5LLGwK5QpBvhf8t5dGKG5hHfXGBdpeYt+",
-	"kP3gbAshzXTJRljOrmuA84u9P9BQvlOxCdfGFYDOrkIrtM/Pq8D6ZKvQ4xKd3QFzTPUUO/hJwo3z7uux",
-	"esHrTbXbHnbfeH+/jMsHXLrikQNrHA8juNBRFEFqf377CmY7uuPxd4TBJ6dwKuHCYEqvGdHsmikaN8h1",
-	"nbF9rHVTaws+g5/vVsM7p4ZiP7V0Rw1dioQ4w573zrlOpEaE6bsJifgl0Bw4FYBHl0oJXDGWaEKH0oVN",
-	"l3VIiHn60+Wb15vktb9zrUVlRc3gwj92R9zTNY+d7Xytiq9/6TCmP9tQvlMCAftkxuBCEBUI7RLRrc7h",
-	"icnjjTlXQ4DsUgpGuBjFKYSyce1I1sdf1lIpgknuD2UqIrrWV/k1Mxfw8Ff5s1sxvwmTv9+Ocl1PizMZ",
-	"x2xUB5b/nFED8UR4QZooO27Dme5ecRGF5I8kdOktoUOLD0cyYmFAQihp4v4/YCLsQG0EX2ouXGatxfqn",
-	"65lq0BAe6JYLdLt55hGffiqWDmIuWEA0nyUxH3NXltUbJe23z8/IH54ePSZfM2l5Wwn+BqlkhWpmNKnF",
-	"4X0p5+RHKWca0hfIKE6tbNekXdwg9+0xVHSBQpiWOsNOQKZ8MnXvm6wEH/w90yzGFA+sgtsXj3o9MnZE",
-	"0CXPoQAvOs3YDRbrUwTqLOsT+DsbSwgImeF+mArD49Ah/c6nMmZkJoWZatLWjPXF+bO/Pnv55uLZ28vu",
-	"LApIv3WR1Xnrtzpd4nKsMpxfqKrFBaB9vpaCeahfIyGajJKHvaMakF9s+RVNNlUAscq6mAT2f9QEVpe3",
-	"n+jNS2pI+9uvL58c1RYvHQ7lzVrLwEEmtY5bB73H3afBYa/7JDjo/aH7MDg86B60gibFbKt6tjvaEJft",
-	"sIDKtg6SbamHQkbnNuVqK4tk+foBn9tQnv9ZXW3rcYNasW99qX0pIFJ5nGvK9vi6K32IMqyvn2vJvTQK",
-	"rBKTQ9ltO4whG2N56q3GAcdt23HUwdvl52tNyePPjX3eXnbhOXayab0As5w74193LnIeVil3r6VlphHK",
-	"BSCTHJgYI2nuelg7qJQ/8c3Sha/fm6XSUgJ6lLUmhvIGzIRM1mQyaDdR63ppcEWJw3oLz9/ONWXhKD28",
-	"5yyC0mTqbjpwH645m+9Opp9+plebSZEISfuod4RJoZjHK6RxTzShMW2o0bUK3QVTWWK4Txe3ypS/kJc+",
-	"URzgkyHAMbT/gtYTGhmSNhgoml+zgBTlRECoV+UePn4M73e6JHTJvJHTy/ILU/+Dj8FX1lQKCknqYz4B",
-	"g8BMpS7U7IXa1t2+CFHa/HGkr0NMrs1DOJWca3tuzy7/6sHjXeavkvO1KtslrF71gVuSf3ZZ1p64puJw",
-	"qV0j76LV4Xp0DCashvZ9ri3l2k6mi31o3JkbY7GD7MS0gHcEWY/u40hfV3Vw92wJdtwF1LiKcHYs6/nM",
-	"Mgezh1jJOUkY4M05ojMkZlQbny0nlflc1vZzk65e0Qyy8xsQPbVGnRSOa0Ctd5FVaJjKVMGVjXsBg7ev",
-	"maITyyPM0kXMMhN03GVtrNarxVv3VKNzbhlqqltB4xhB2/YlvlR7QqAqf/UBOewFuQFVxrU+2MKCSpWW",
-	"6g6V6W0jJ+2qXNDqmO9TxI2Q4xxF4zf/5NZhL+/K8S5YSRqWsx7+0Z+XNSnDc0nmVhkwElAvSDKVRurj",
-	"vuiLfyPhLI0NT6gy+1CUHqr7+hLmcEkeWR3AdhKSttWTAxIiMcAtYEg8hkaI7YYd8vzF28t3gS/RwPqC",
-	"QN/8BhrVvlV4PgQUlIV3/fMZnTB9AiNbJtbweLlnUCx8v1ByRpM0iSWNyItzr/1AjXbLWvAXHXbtzC+m",
-	"gK0JiL7HuC5UkPBFxGaJNFaG7v2ZLUIEPQSdxIqFrFwVaik+9FExkypR1F9gmH3RPuwdYFVMiJRGhnnY",
-	"66HjYE5VpAPCrplAddGOBsrTKQXeOilGqVJMmHjROclbzwVUX0R8PGYKBwHKJ9eEkqPDwy55MQbIdHsw",
-	"x5THmsx4NHeo2w6Bhmuo3rma04IFemQ2EUzXhHg7Iwv1dQCSHZx8CkHRfNqNu7WZSxQInWNcapJV2/Ez",
-	"gd14RkdTpMtjr4WSg0fk1VcB+dPFs68DcvH664B8y4YXVtn95tmLM9KO2IhHhXIgZLgwCNDiGnjUIzM2",
-	"oQm/YbHu9sW3nlBjiVQVBoW9gd4faPLsuxfPydcXl8Tf22WJ9lBSLHu5q2WqRiwk2p4tLStzRhF6tc4K",
-	"XOahgLhpTSlLm2TChG2KaYhbBM3E2xeUvH//4twOjEeMxh3YLQWZvboIqGgw2LLaZ1Om9MaoaFml/UH3",
-	"eO/DxyfBweGTOoy0uwnhzzgA8NgK/oX68EhGdiDHHx2PLIzgncMiXh4E8Ox81pmHHD5Z+ijhH2eK/JAL",
-	"CqJ7aQlADXiBj2Nch/twsAyHHBTGuJKv7afr7zuDjOXiaexWGRGF3fRCwhIgTCJX0+XwBza6f+C4WkfC",
-	"qeMSUBDNUTskNHqGg3yowAvh0HuULDzJPjec3YxYYgA+zVfl6gv0qnk+lig5YlpbrTa/3wBVFnyrcKY/",
-	"BbeKT7zei+JHQHP7+gtXpY4OHm5RwOLo4NE2Tx8eNpmC20WvqLmErJrdSpQcxmz2+61jM+1b9duWaW1/",
-	"T6WhloAFm2e+krbl3oA4AEngTJGILjqZZEmTE6D3ZdJ3VN8Xma9FGx7HZMKMRifKLVWL/lI1YpdL6U+F",
-	"1R0OrC75uMj6VjThsim5LxhVw8Vai/I1PLKVVXlXmKXLdiY1Db1JMrXbUjA9nxYtz72nucGIaaZr+hST",
-	"Xfs8eFLqFD4u93qXZipuZF16Ff5KZMJKlhVVBdPqN7t161P6prCevo6uRiwZ55V2RsGBVckDe4DHMo7l",
-	"3GfO2Jei1O152T9Ue6o9WHxt+WF8ELRmGvkQHm8kCTJO47hLTt1ImCLtEP/kYuIiITrIaEGzcE890HDD",
-	"cdwX6FUK8grFQTZd+2U2GuD4kFvbBk2EEuRHRDOqRlNA0rdWi+3F2xZEyVREVl0xkjyEikgzGmvSRqvq",
-	"oAfLKCSho1Gq6GjRwU8er8AabrCSAWJ1mqxK/APt7qyRf2LsNO0La5naWTibWkjQqhQrv5pfc0AVdWi7",
-	"7b4cydmMQZqUC8IA/19qp/NA94Vt0dmw7MaHVQ2ZmTMmCroXU9n7LopLQxig2z5cdB/XPUwNiSUWgOSA",
-	"MVRXs9l7DG+jWkAD4yS6F2fceh0SYfQbVLz2C/9AI8AXhRvyHcus/VYoaAu2KVi+ByWvX1sqz3GiTi6p",
-	"skIl2WmlmTuvMc/cx/3V9SgvZ1KMuZoFEJWWGuxFUfuHYig8x1KRP+AVY1aFq3DgiwWWPSCg4aMrhvDK",
-	"5eN5OjJvxE9wQIOfX63Gt45MTgtBLF+C2V6wXHNy+Cw+8sspC9trgA5iT1zMR+Y+CkLuei2RSWeAQjrG",
-	"mNaIDbgYy4CMkGeQ9sgKZKvPeObRVsyyDPuV5SHN+RQywHXZde8FPvMFyPaaYK5Mo/ytjt72tr+RSb6A",
-	"mReg9vKrKrPj+RdMH89/o42daQPXDsrP5LYnaU+YAf3I5Z91ivalZhgSSDNLcwMvwuom+4li1uJba2rS",
-	"JEE7rni3lgXlFi4KdYal7JV0zFt0FW8BDQx/TmOGnu8ZjVhfcONQUaVge6D6KUa1BOC9Ao6YfeaZmMRc",
-	"T61tC6GORKbGdk/+kv7rH/8pJuQ1F9OsisFIUm1oTObUHou+yK4PKwypC1wKV/flNzfZz9dN5rbw3BFe",
-	"fUIt/r47gt8u/vtbDF/6dirJXKZx5ICIcl+yB9TMkYwMfgFn5r+QMwd+VpE7XoFZA0ljaz3MgCVzl2mq",
-	"iB68rsCOw7EpwUp5cNpfUX3pckpgDfhAEfjnJC/G5AB/NCvlBHr/WJFIkCI2FWXNqeKO4KSxm/uuwYrT",
-	"qqBDHM4Xf6W5rc325VM0LjyhLr3VQymRU/uwdlCPAOGroPjKMsV7LMjMKYuOK+6D0atIv8gbl931Kx7a",
-	"++GPG3jjb5r4ZxHZG0BlLNAXaVdyTn8nkVHPA92p4Z13abC910x5c20t3NSdc+mfBm9qixPxi3HHffmH",
-	"6BwRBolUhAn4Ky+HA+ArUBXQIaO62hhjqQCMRfOJ0MXCQ9oaf501zNl55Wut20umrn2MZaKYnXYKIGRM",
-	"7bmD/feUpUyTNiZJUAxvwd86AdHSjkwbyEai2pCpnEM5vRkVENiCt8YQ12VN1jxq5oF2dwaECcjds3Yx",
-	"dEZm0l01grMZ5psOXeW+IA8xTVI97Quwog2LY12+zMxEWXsozdTfSGfRpNkgZGqG8qbTJWexBCBJiLX8",
-	"gY3sOrj164uY0WuWD7Hrkuh1CJcmdknc3WWWoIUJ7vB04OBuI6qnQ0lVJZSk1e3fue366fIeKhO7P99+",
-	"r8rNbliLt6ZFu85RWm7RvTqUMmZU1L/r7/QH6MOpz5EGhPfmY9LohqxKqvJdFhKrCl9h9L/ddsUlMJbm",
-	"uVxrMlUeFTNVDm8xU2Vl6w6Cp/VBwncFtw2HZXPKSnYz+Vvoz11A6lhtwi0xFuOgcQzRBk5+cI3OGS4m",
-	"pJ0356p+oH2iGXNB7U6wFEWal2HLQm2jzYEE8guJCXGTqVHncEkax4T8FgjyhR0ia1o5bSiLAhmncZyH",
-	"grQtn1aCxnkklkei6hSi1PJaOlaVwVCQxodpc+zIOwffxqz2OpZq5O4zsJUHALNtGJnR0ZQLdoy6LYJo",
-	"WtaA2U7uoUii/xWH6xKbek/7QtBZBhVnqAtQAd1uaV45IhBAaCxkSmKrg2o697hASPfHhPrlzTIFhgui",
-	"5YxBBcxYM4fHkZUCOqi8IoFglnvnKz/DUBZco58mkKUJq/wtkOVLD2S5b868xJG/hQphjlqOoXBnYgLL",
-	"kJQJfEF7Fx3jUuEDZzcGxCgq9JipgMyouhrYQcfsxn3K7qcDz8oDMuURC0gq7P/XsmuX5FrPoU8dA6NQ",
-	"TgXhCd+/fXlCLt6/89mHkAiJmVUG7Pd2ZlNP+DUTDoxDd/wld8huEq6YHlATBtbkZgLScZFHx9Jy/hCH",
-	"NuBRCMzXp+1C5ivY71imbvl23ImT0ZSNrlyKLWSd9gVmr5G25j86GbBIGFrwVj5iPii2X8juwuRa3SXv",
-	"BSTf2OHpYgprfSLne5jBHXkCsfGtShMd3HLnl7GsZYt2mX7VqWhfRFKZy25Hmm2Hb59dvjh/9vrd4P3F",
-	"yzen54PLl2/eXYbgbjrIyicW88y6v7SEsWAX3n2qr5zHzS6k5XFuXa2yB3yJaKMon0zhR8dnfDJ92zES",
-	"ZGAnmSPxQSm1olMTXQRzshwNdcJUxVZxMyY53t+P5YjGU6nN8ZPek17LDtq1sILradkw5HooRiOOfwJv",
-	"TNjIcj8Wj7sFZ5hnZrq1CiaYl76yFOZIOc/jgFXloMdT4+MozJTNuiWvoAuJqMIqxK1CMFziy+JSl+bu",
-	"Sm/SctFEX5DuxF0ouVeqa+n2xVfSTH3CrN3VqVRmL4aMyWJFbdKm5E/fvgtIeOpYDSzKMfkKCIt0u92w",
-	"44ZSLkcGc+e6L1wR7jzLPtXspFA5HywaTNvcgzNXbkdBaVf00aMD2BfVB6HjIS9TM61Yyco6KgBKjCVB",
-	"YOQejNw35aCGV1tbqm7U9mQclG7sNEbyOp9M4L7sdEtu5vF43b4/KOaGefJybnqPJyGiLPmp0LQ/NquN",
-	"v/HOe5hywWkEhVt9f9RfIbjueAZThFSWWcWFPr1GVb38LtlpKmMO2Q9AF9VtEn3Fk4DMp3w0xWXDihHS",
-	"pzSliWUukQtEzE5SzERE1fr+ZzRBsB2HqZaliEA4pDWKuTZ8hMuTo0p3yWuZlWskb0S8yJsARF6prV5V",
-	"2C4hxZ5mQnMDgCQ5p5g7UDcfFj5RjEV2PjhC2MnA8RBqiJCeTVpVNiA0SRhVJ30h2HWWPpLlIQHdcLMI",
-	"HI+Qiqx4N7rEa7IjOWOrN1SRHKX4YPFkObipCoJKmHh4cEC+ZhINa3J9SNqOL8/5Fe9KfKIr1WQ/e2pw",
-	"fdghqYiYIuG+e2L/+jDEGx3EwaNJknHTvvBY0A80oOEICKZ3iPd5yl2+0pktUYJg7hKATLG7l6qCW+JP",
-	"l29eE6n64rtXL8lw4e7GxmN+E5CYckAi92gJ2lBLFxGZUsuQAsKs1M3dRll0CNc6ZdloH5Artiivqpt4",
-	"1bJaGnMAgRG7tn2Orkg7vHx1Obh4++avL86fvf2j5uIq7JyQo94RLtmc6+KZiNh169OHT/9/AAAA//+y",
-	"DR7CqXABAA==",
+	"H4sIAAAAAAAC/+y9y3IbSbYg+CtumGsm8FYQBClKlSKtrI2pR6aq9GCJVGVWJ3IYTsQB4MWAe5S7ByFU",
+	"tr5hrD9gFm13N6vejc3tRS9uW/9H/cmYn+MeDyACD4pkKjO1kQggwh/Hj5/346fOUE0zJUFa0zn6qTMB",
+	"noDGP9+B1fOTkQXtPiVghlpkVijZOeqcwVDJxDCr2IwLyy5hpDQwq+dCjhkfcyF7nahjhhOYcvf6VEgx",
+	"zaedo37UsfMMOkcdIS2MQXc+fvwYdTKu+RSsn/qpkkal8C0uZnn211xfGcaZhr/nYCwbaTVldgJsSO89",
+	"MEzNJMv4GFh3qJUxu0ZYKJ9Xegx6zhIYgRzCjluqcAPT7jtRR/KpW+L3u39+s+sX04k67n2hIekcWZ1D",
+	"dXsg3d5+6Ox3fiz2Z6wWctxxu3ubgXy4v/9C6Sm3y/uJ/2aUjJnSLP4wTeNiORm3k3IxI3p71TIybi1o",
+	"9+r/2XVj/pcP03TnXzorlvTHXAuTiCGtZHFhb/EPnh4xOxGGgUwyJaRlBvQ1GKYksL9VBohY/Pecy7EU",
+	"ctIbq+vetYxZl8s5U3YCmnFpZqANO+wfljD/ew56Xu6yOt6FSOpIxD+8Ajm2k87Rfr+/vKuPDjYmU9IA",
+	"otHXPHlHR+4+DZW0IPFPnmWpGHI3x16m1WUK0985eLnfyun+RcOoc9T5P/bKK7JHv5q9U3qLJq0D7XxS",
+	"YpowbMpTd3KQuPMdcZEads1TkeDsxywGrZU2MUuFsYbBtUNMNRqBTNxVGglIk17nY+TuxCgVw3vfynDC",
+	"5RivFk5v2EzYCd22XGtw2GC5BVzjc7eX+1zgSYFbCEbWPez3I3bY33f/PHT/HLp/Hrl/nkTscP/A/eN+",
+	"2HffHbiPB08i9qjf38EdvFD6UiQJyPvcxZkYS0iYkBG7zC3dNa1SYFM+Z1JZlij8Elf4RtkXKpfJfS7w",
+	"jWImH06YBqNyPQTWVRoX5igAogJPU9C4XgNAoPQUZh1OLC9SWJiadautjv7SumUX9IBrzedI5Cx8sHsf",
+	"punmQKgOa75//aoJGv4ZplVuwXiqRghomJAIEGO5TLhOHhhGdJt1/3j29g3DtUWOFHz/+hXTStmCAuwc",
+	"scN+n13yZCCFzHKLOMymwhhHCZR2P7GYZ+LiCuYxIjfL5ZV0vM5RZDEE95SnPYjZTF2DxgVlXFsJ+oFh",
+	"mlsYyFRMhWVdvMwxsvpd5PXxjrsND5mxSjv+mUt+zUXKL1PoDaSD8rlSr7mce8pq7pUeKcWmjp84PjfN",
+	"rDkm8aO2AWZIOHEcZlGc2S3kmaYV+Kf3KpIPLuK95LmdKC3+Afd67V7T0UcMPmSO4bvTFRK5BxtqSEBa",
+	"wVMiC+/Lc7pXAlwgCsoEmiUKDJIGuhbHTiYkgZBxB9GWs2JvlJ04NJ9x41lOcpsHmGk1BGPuGzzfQZru",
+	"Evsn2q5hlBtIWHekNIMPfJqlwDjLUu4ub26NSIiiZlpdCxJO3bB+LreUkzHI4RzFPa0y0FaAv4TTaS7h",
+	"YqgSWBblXijN/BPsFFSGUvJTNZ0KawHMEU6qRiMxFDxlj3YTMRaWubF6y/Jj1BHJOqjQMl8m7ukrQfwq",
+	"iMl+IZ2o47cpeNqJOrkVqbBOGHT7wiMxF0OQVkODXE0i4wWx6ubfrgXOSmDuHHXef/3mGTud/O///s//",
+	"8X/LMfv6P/5NsKeT//hv80YRuZSzf+igJBrGLGf2WysXpy7/BkPrFlDsv7aC/FImu/3Hj3//0G2+FNd/",
+	"4Lv/6O8++dH/v/vjT/vR44cf/6UJ9n5kxyIQgZNEkJh+WsGHEU8NRGtQpLoAN/tPj5pnvPvzq4j2B060",
+	"nwpZiPrRytPd6s2FU73Bgb4SpE3UAVuILBvJLv4GN0ksNZzDsRqXkifCPpdWN5AB3qLLOVneiuEVWEaP",
+	"oESRp1f+Y8RmE0DhRYPTW5TEm1+iLh8OIbNN6MGHVukLIgktPzpxdh1Y3rln3BtJosGY5i0MUwHSPjDs",
+	"5SnzD7LuJUyETNj5u/dn58+fXZy+e/v9y+dnERkGvt99ofSM6wQS99dOIz3jeCR+D8uz4iYeGEaPRU6m",
+	"8387SW80ah4TEcWr7UedhFvYtWIK7fR06esp2IlaICGnb8/Om4Yo7lzzFoqfXyZMjZDcF5Ii9MY9t8e3",
+	"8hwxZPHgix+a5kUrRW2Fe9f7e4RqZo9fDvcPHiYwGu8RnpmmMfxK2nDIaZh5C0J8e35+yugBL3OQ5LBo",
+	"ZYo6lusx2NYzfvksCO9uR6xLO4gYHw5VLm3EnMiZcgus1+vttFyXDbgI2nCKK1O7INVDLA4/CnYgD4Xy",
+	"grSShlM+hk8mUiWNWSJUUUfCB3sxzLVRDfa5U24M44bF9ECM10WlidOSpNUCzDHjlwakUyAR4ik3Fu11",
+	"G8CwlSp+7dRirudPVZpCQQXrMBgBt7mGzcEQBn1BLzbBgj6X3NE/WlnGj+s2hb9G5epWbS+sZGlvY1BT",
+	"aOQJQ6V0IiS3bYiw/EdJtlR+mVZolsynl/4+NcJh288l3F7nqRWnKp2PtwBZdWtNUKsDYhEsJAZtL++0",
+	"yzPtwmijoLqwqVbhowXHNgZTgRs1iDTN9JRbGKtmLErW8vDw9lP3LKpDPEmFEzlTTiw97CDXY6eBRR3p",
+	"MC1tBOhYqzyr8xYhR5obq/Mh7r/hpQmXSQrJxeV8mTKdyMC2Xz5DK0zsj5ZolCNFy8pRYJdBfZohzfdK",
+	"mtP8mDB1jlniyypUKJ9/p3jCEj51ZDvaUJf59n//dzb55//4v+SYTf/57/+vZf/rv3q9ppFJT+ZGDHm6",
+	"DJJ3YFR67VRvp++h5m2YcdiC+vi1MOIyhSPGgwKfTZRVjuUFNKvQ7EulUuBoJjIgjbDiukEXfQPXoJmZ",
+	"qJkMDCDLL1MxZFOeNY22gNOIiM3qGGFMDQmWkLC6tlU34KnH9xLmWvHkojinBfUNdbcLp7g9fNKsRoWB",
+	"b6K63dJFqmhLh+vVrJtdJXeClXkeH26mzt2rIrjxjZAAiVlA/g0Qfg0G3zXq3oaWWjCCm+upTycwvFpe",
+	"BwSXwJItcaK0jZhUcrfYJ9PAjZIkbsfqKnakB69Io9LlBHSnydH+lmSWwKLD5ZkqOVbJpQPsw8abo642",
+	"PM4OPltbQCNI6JK8c3BvY7AlwQmWolZRo6IWbmTWamFAX3P3Bp+z77hO1orgFfpbweDm3aLv/AyMaRTH",
+	"+XAIxlxYdQUNauufADJ3B4VkU5gqPWdKpvPGYycLubkQsj1YIZdWpMhtaFqG03rjumnRGd0jF4vS19fA",
+	"NehGfMlNu3m6YjAeiRSW4FqDRm3u2gb9JE3wfsYtf/4hU7rh9gN+D8nFNnaJzC910x05AoVnvTmd8cjx",
+	"Uo7UWlJT3UO5uMqkTUB5wUUKyRtlxcgb+jcljwvI6p1OFYJQwZShBr4tdOEapL0QMoEPzTaJTBlBtjoS",
+	"QfGFYKbQ4IDxwDA3vGMSzSjcZO8Y5P3+wyENwESCH+GIvg2jFZPTr83E1tiLgpo3WHXc+M1GnSbLSPl8",
+	"HTRRCfranDWgt2tNW7OtFwLSpPBbLxgQ3G/LAP3O6QRHLL5UybyXKkKzXsptjEExoOc99Li6j+Sl6r1M",
+	"YJopZBa7f4J5zHq9RtI2BWO8PWc1DGlp5QtNW/sWeErmuvq2SgtboHHqar1y6d9qnEilIuHzZ7xBkXR3",
+	"YumSrPI7rCIffqI/uUfb2NurXHLN3sCM/RW4Zt19Y1nC5zsbK1vn//z3/2nZm3E+/4//R7L/9V//479J",
+	"1p3+x/8nx2yf4Y87a7mm3yTuqUl5WQ3Fwtq/jc7g4VxH1b/+9a9/3X39evfZsyhQkjlwvSC17/dv/TwW",
+	"BfRthPm7BO1N1LHPFRI3AcGf/F7qaDKhH48YZxkXSdDQ/des+4pfqlwzpyQzrm2P7e8f7EQYxgYJMiqn",
+	"23M2A7gCmRwzByGQhlulcdSZ0ldOyUr4fCDVaMQuYchzA4wXk4wgTYOFwI2TzpkGurvHzMx4loHTx+cX",
+	"ajRaGJK5EYWT7nwAG7psBnLKr+Aizy7cowmfRxhGSkPi65Cw7qkWU2CvhXR70Q8MS2AonHyx0xs48SuQ",
+	"SL9MtEKWe3PiSH1peLNq0zaKjv44HIlqopnzzUWqCvFtsLtegzaNbqKnKpfWkK3LG4IsRZ4hhTjGX56f",
+	"87FTwQada5IX/HAkJQw6zULI3G9qKfa3jr74WESbLRe6AncdsG5kTrkZOAt/yJR/eEmvPu6vkTNwquYt",
+	"WCdnvYMhiKxBHq35JDcNtVjWIf/8Zvfg8f7+br/fPzxo4ng3kVzXL+odCnO0qGyiJDRLuBqMSMijS1q6",
+	"u7TPe/uPDyOMWUvnbMrNFVkZy0397qvDJ/sH//qv//r49181OhRVbt2fa13O+Ngzf79Rf5maC+Njg5aX",
+	"e/b6rBIA62jfzEnkeE2AjbmFmaNNiHNHTANPyif9QxQr2WJDKsSw9aA9o2cbJWmvoRPcq57DAqUqG10r",
+	"RheIiid6g9tW8ehX2NnDRtY3rPgftvM0VM5qySOZcifqwAd7zL49f/2KzNcYirUg9xz2F22H/UbFR45z",
+	"L5SvWuSr8Jx7x2sFa9/xzxGgV98ewqUHhv1FgHWs3gCbqkuRgr9N9VvTf7J/wB4ePmJ0a6pncbCBwVRZ",
+	"1eCEf5+liifs5TND8Ranb8/O2d71/l6OP5hjpnwaAcb8F7p13Xp+svuf+7tPLnZ//Omr6PFhs/28QnSX",
+	"uRrKJ2ZyMVSyvL4jnqe2QMr6up+JpBq7zMca8I6SoMNJ7ZZDJFEqvYbkP633TIQLVyBxfdIKEjTds1cV",
+	"rAoyBgpxIBsFhlcVjFqyq+WaD+cX0w19ueki8W9/kqjqBk9SrHiLrkxen2DeGPIpIPb0KuJVAtdi6MmY",
+	"VRfwQYzWq6QpWoZS9IL5BTSCunbJtqRmNeA2GG0cEjwwLDzHwFgx5RbIkGm9sXEZglP+gZKk9vv9QIYW",
+	"s6Y2OLJimCfVIXaf9Lc5zXItX9VGwY8Lw7QeQTPkxyq3lbycrZxgDiPazMXnTlClRx4Y9uLpa6ZhLIyl",
+	"gBqy9h4xYZmxKjNsDNbxfpblZkInUmMDTx6vpYgaRhrMpFxPZYBH+wfbxSLWB2uC3Bvg+vJWXDs0EvHz",
+	"T7CT1YZZ9mbckJG3RmXcRE5dkAqWfxfGcjkEustL12Ok0lTNfAB6m2l1Uyn4loW7Co8p5LvKdmrwqu6k",
+	"6SR9SsuJtVpc5ha2iJVJuOXBP1K/j/RM5CWRiLmDcucUoSAWMSPkOIVrnuaQCmOZ0myap1YU3zQeqJ/u",
+	"Yu3JrvldaZ9bunysJcR/apDRcXlm20SlArR/ca8vXbqo49OUZhpNB5Tb+RGn0yKkLayRPopHCxwpDqfy",
+	"YAsMA0QWJRa/3SWsKVbsEzd5gTsfGxCKdr2EVVcwbw2Y2iBaCorE0bXLuyawl0t7SrejUXZSuQxuC5mn",
+	"PqmGkm2XY1Mp8+pCKitI2tn4lZVRr4um9uV3luaOqmtfCxE/UgNMvn/9alv0DtBsxWs/6cI2HM1awng/",
+	"5DNhhuoaGiPRyDoFtlG4JHthkayMsaU+pYh1v3v4FAlRcxj4UEnLKcd22VnnB9z66j/3L25x6a9gfuFB",
+	"tbzFb9UMjbKY0OfEGIpPobzA9QG0JfDK/dZnrO51LRolxTFVzq7Y8uqjW4IxMfU6hOsPLU7vxYCPm8PW",
+	"ZDAsPMF1U9nE2uxob28mrkRP0U56So/3vgFFbPniutGC1sz/Mq2SfOjJ6HKggE43uPW1tdJLUe0EQ+Sw",
+	"B9za44ICGRdSdDGJtpXtr4y7bzb5rmbAzSEl1XfWbwU9tIv7MDegXu1ZxI1zrqJap3QtmyDZTlpuboHd",
+	"PAZZcwsX6IO+yEBfTIX0cl6T/HOtrrZaTlu2XI3ENK9grfWxDtibpb0VoF9kFopZhRYgxi9VyL33ZHTR",
+	"VLlBKOIN4hBbz6XQwB/XbQH70TovyoaQXw/sP0FTghkxmoY4Kx/QO2yOzMvKm7HBlQz3aMnC5r+PinWs",
+	"2EbFylBf6nMsswEpTDGexrBMgwFpo4b8fRSLj4tMe5KHGdfAYifpxe4Vyu2XCYNpZufum+9fv+oN5DNu",
+	"/bNB7sALVCmi8bv+74/6faZGIwOW3IuttvOFMgQyxZl4Jbf/WsCMqRETlkrgBDHLHchasdTPtKng630J",
+	"vuKK8CrK2tcW2MLa5+FDBkOLzlRSH5vZUQiU3WinaVMVnhNbjUTPtPcJRQw+8KEt8gNKYKuZbLbjLVvZ",
+	"1MZG0ykkgl944aDBtuhXF8KQ127VY8AC/EqR56B/8Gh3/2C3v3/ef3L0sH/U7xNKdlYoLq3GgEIh8bTw",
+	"/rSnur/zkdtRm7+zLZvQSXxMaTZMlYGk/U23WGjJRqRL8cCw1N18G85LQ0aBq2t3l2cJXzyttS/9Q2Th",
+	"SNY8u5FWGaxJte0uHO4CMixaDRqIQ4O62oCcDRBoogFlEmSNbpWgiIIZWqHSUF6rm+jFno+skT3WGaE6",
+	"X6OvGwMsDEQsLkwmP1AkhVs4hVH8GFPlp6K6DPIkAt8Dw4oXTY8RK8On2WVuBzKuHkyMNXkugaUwssxJ",
+	"ON0JyCGwgCeU2EPJmI48+ZEScG9jFqd7cqeRM9UMJYtiz5bsZrG218av+28aXMvrhyglma2nX2BjSx7k",
+	"DQbAQ7oh8GDKRXqjN0dCG3vRJqyufX2xPttNYIchvDdeQSPz/u6bs68OHdEVNqeSJQvO7fXDeh7dOK6S",
+	"4xsPXOPo9d1ust3C+7+QurX+xWWH+OI71XqB7pv/gurTzr9swvsXMrw24zP48nqB/SY6fJD1b9ECeVZa",
+	"4Bb9kKt9C0W63XIELcxnSiemKfhuOuW7BjLutLUkqoZ0OM3iuRy742wJEbc84ZY3yCQ6h6JSQVElbMJr",
+	"PKQlnW1LWW9Dq9hJOuNzw2INPHWsPKbSQy+fsaFymtElH14xbtv0yFWItSSi1GWSAkqF1aw4jXBka4WD",
+	"YCJdxpJnMBJStIRjFLC+sdtoC+PxmpNbDcHKUjcFxkVSbn0ZLje5y+HibXiXm++wzZ5OeJqCbKqFMQw/",
+	"tZUcCflWWyVLtQdq3WpsIxiQyQUmpF74AmobxNbWtlzGBlY22jJ0I7222c1COAoY3UpUWmP4Vct6/wJa",
+	"jLZNoVjEk+3ymlvrbD3++C+b+Gmq59XKOk+5MY6KPUWvwLb7oxquF5kfZFFGebQ+CkbCbOPX1+YvLK1n",
+	"YfxGAEyUVctXfAJiPLGrAjda81vq9xdvwxGz/Aoku5xTBimlvluFZQx8Op5RaY55X5UgNqqM7QgrliP8",
+	"cQt7xDPQ4ppbce1NiFOeYIm+au0mrFVUnc8XOiRXmQaeOKo5wgzIxsntJJ9eSi7SZpvT2URpu5uKa0jY",
+	"+3evQh7iYb/Psg+seLm3wsO10YDeTpIUW2bdwK6ZG9HR9siJBVNlLDvoH37Fsg/NPtyZSCjDbQ09rNo6",
+	"GtEq5dbR/Wo0JpeJVviiUMh14LIRqqdKSPvNpvV46hD6IZXjyKkyP1bDZTcxHRbhsUQ2yw/rKu/gcm+t",
+	"5E6oh9lUMuLdi6fsyeGj3xelUxI1zKcgseTYopBtvY676LThlqLuZ1rJMblsKK4Ic3xYBtrQJVzm6uS+",
+	"a/EHLJTdpvHKYt1hzaYWx7xKnKkkkjbk4QhJwVptiRH1C76mZtryAN/veg69+/LZQsW33jZm0cUiaws1",
+	"QavJ8sKm0HLlmcmnU45AxpU4Uuv+9jDtbe5WP2Hv371kGkagyZLFpwLRYGlQX9gunlibmaO9PTPl2v5d",
+	"9q6LSq9mrzzeeL224S8A7XM18Sjz5lck9dxOiKMwWcrn7XrY+ijF9wY0xSjeJLGhRex95zN7DFZtiArZ",
+	"txmZt6gPmRvQYbMLmGb5aNRWJKIx45yq7hW7XuuM9uf6Pgu5tStlramQ1W/3l0jcwtFVRKev1nuOtz+r",
+	"j007Qs67UVG5lRUgahxvqfDaylerK6jA617LntUWcasVBOsArvHpR/1+A3PWuRyG0MSFguBKAwsLYFNu",
+	"hxNImJ1wMu886veZ8bx02aBzT2UK206zhRI2k8FK6Hjrjxeryj/XH6JM6uWH0tzYWhBwBVztYei+uNuK",
+	"39ppMXpMGox/tBJzxJw2gSXuqRhGS2yVkhfBObi88pCvdPP4nQCY9vNt0bkWCyduoP0sKSA3i5Tzie8U",
+	"IFcfs30XbakLK1DT8+9VuFd9pA3z7gnB7wSH11m/N010XGIZK7G6TD/cguoSmjbI3prb0mtIcVWPVsdY",
+	"OXQbgrjeUjpDz/+aWIHFIIEmi9+n3uilnJGyRqXH9kVzuQd4fd/1tZRH1n7Hziy3pjlp6bIZ/0daTTcq",
+	"D7Nd0lNlOe/UrLEgrdpg2sbsKL9oHCJy+1oDD7eAZapzPb4o8XIDhb8tewI9jvJiovImXfc1/lrUysCn",
+	"KHNXUyUCZtWCMWuDtWzYi2E5DYcQ6MJMuG6Q6PtuMftFueiZsBOFbTTC8syG6wtI3BbxSki9gdmIkk6K",
+	"4SrvNp+5mTyDZi8iz7KLSi2OW0kyzypGq5WXITwXatw1c14finNjshNK2RXLqulaleFXw+5GWbp16K52",
+	"V98XsBf9FeGHtu3frFDdpUpaJAuVpjwzcNFGOYITeeMAp4Z620JpYectBeFuwEELq9LyLy2I24KEwWyD",
+	"4PF7ra/pFmvIvQOeCOkDdxd9SjC82qIOKxZRbWBXyzXbgr2/0rRr4yJuUVhX824wOflmLr97TpN+58So",
+	"c9+r4Zaq6jiUaeNu+NsGcv42OdAbJRaXu6RFIn63rZJ+bFnm9nS+VkVqE0dLtfJMsZbKmks4ltAuJ1nL",
+	"KxbBcbMCI/VRbsJ0qsjF0/TtqHP0w6Zo9uNSc7VkKqRvzeUdjt0AWKYkI1vlTo/RGIz759VUWCzJbScg",
+	"NMWp15F4ZcGbaCWOb/tq9QpsBpH6ZViCytupsN7TU3RkUSPfOTXM1lu8ENUgxYP1q65el61eXeQ9G6L6",
+	"Wpy+jbIPdcr4KbytxWyCHaJ8tfjNqEglu+XWiGdzziJ5oUIhLqzMVTbHnCx1u7qTqmnrLCdUpEE0BaKW",
+	"1Z4YPWV8n1iq4as5dsFFU/CEY/F6VJhEizF4u8oV25auuom9ps1S0xDG2mDyLNTmJkcq1oz2rU+xlSq5",
+	"ILHQPlao2Hco8ajZ1OrVu62w+hOqz92gRogjLVSyeWNon/sXWvo7bVZ1pKWyVSWBZPHsKkalYskLdUoC",
+	"6KqXoZ0GfQqn/1LLbjtzbVNduhsVhPOtkE1+ib2NlSQP8c6tlocr41/2t6sVR5HxCyYzPq9UXGeX4JvX",
+	"kOE2nS/UiWNVsuOOR5YNbzZpb9N8xdpvwW20e2srBnWTVm8OVO4t7Oh2J63eagSwpgAXZjkSRvBPIS8y",
+	"rcY+XUzIkbooMs+qBryoU6T+afgbZpzhnyoD2RI+F4IcTgpv8VaF5IoSFGX03rVI4MKtkTK4RwKtZokw",
+	"GWXLa25buo8p2xJK5HPIutXRdyKP0dhcpevH30G1gWOrq2BvpeeQczbSl6aM9i19K0t9MNoRXjVFGDnB",
+	"6MLyK9BHbCRSCGIRNl8vSswaNpsokvWI/1NZU9a9hFTJMRY7lsprWjvVoMowQifqYItkyj8nXQ+VLn9C",
+	"6JDH3/yX5cKasWdBAFjhiNysn2zFr7eS35RNaBD03DQxmrcSGAIohNSxIZcoOVMwz4qEFBrS60/LCGn4",
+	"FIshlikuzaPkaS1iwcnrWiT1vsMX3pwX3JaZbyDoCBfXYOxF6enapC3xIi4G5xgupgBWdYvNeIon+zas",
+	"+JaKO99YI6r3fV7jK1xyEhbJIcWiN9jzJ9tPNoNK43ltuMRbUaoXTvrmanW1Ec6y0fgG6ibmWTq58BP8",
+	"xlXZvDZe4w6m5mYeCycgbOcUgA+2xSewiUOg40eIiplv0fSPUYj3FPnJL9O2OoW3Ghd60/jMDWIwi8eL",
+	"cMxiX2vDMRHUVHvuUyjNdlk9nxa1efNUmfIUCoZ4m8JI9dgWtK/+7pMf/f89p4MdRI8fbpDBVDnZSj4P",
+	"bqL1MG+DJNMF/MQL/EqNxbYC/SdkUVWhvw06bgDy1i3eXhTzFmTovm5Lk3PaN7G/HWGMY0Hd5CK0tW+v",
+	"WdigVHNjxFgCtGZvGAxlnwKmjYZYHWHLSJgJFvlXTvplwungOGDCupxZzaUZgWbDFLg2TNi2apfTLKXW",
+	"cw3nlmdYBh8u1Kh5iUqLsZA8LRvROTGxaIxPTfHZjDttjLRpxg2WpirGbk7SMUOehgDo5YUVlYwvpuq6",
+	"KUr6BaqwxRxHbkFoHXdTF2YZLhNWDOX/QrWw2NYcLMOyCGyqpqg/Ug9Y0pv/RkHTx4wzMwPI2EhIYSZg",
+	"GGduYcxOuGVcMpVbPnbqjgWt88xCstNsk5+IJKl5byu/OdUnyeGCrBqrn/H2jHWW8iZTd/DrbGYp2twF",
+	"7Eeuu4EX9rS8gRJDC+AsX7vVbYLoxt+SdaZYKF02snRr26nkYpHdptwA4Yk7bn8n0YKiry7KneHHAlu9",
+	"0kXGhgkpu7nEP5qYNmVqb2CJ7S5aYXcwUQpfRMtkyKGqR/7dWbuOBQK4mWc4yKNLPmEajTzlXihCQ1bF",
+	"L77o9amk8Dryir9ZxJZjNlc5us3Zy2fYtYdfAXrSPoEssi6hgiOBxRgRqx/+zoKB7aC/lZ2vGkfs5kMk",
+	"3ImYbwgZlrATMcRWoSTFEwTM3YkKe2BAV79Cj60Rc4hIRsJgInR61GZ2QVpeg/WORirptK2azw2AYxqs",
+	"6y30obcS0lPJ0xZi2mbUKi5k0WWkcvOkshf8wucGoqnY5A6bBPUixbvNL3NTb79dVT4vtrHYNZkv2k2f",
+	"RMq+ztOrOyNnBZFa2lzU+bDr3tu95ihfGmyDjGvxg+CHMJD7cF4MdmfXfTahy2sqt9f02i9J2N9RzfYd",
+	"4L9zzAgkEQsTVDsXrUdwv4AtvLDu+b949lWjmPvec9fuw7o1XCvXvRrr3FLegUEn2ZJ+tlU4QXNPdUTY",
+	"kDi+ptk0PnZjd3lrA8SzfDgESCA5qiDUA8MkzJh/qSlIoMmqUWuf2wTONlD6Wg1tYep5ujWCLRxeUyRp",
+	"2PdGohytofpWQ4WJxS03+ygxHc5sEHHcVlfcj25Y5lgFJaj7Er6ziUrBcbq8qmaU69rOpkDznFES+wZu",
+	"0s2yRvz+28EWJryVWKuqltuWjlTKR8hzCzuScYzYB9mFxKVmrfLOVNtmHfbWuwyt9pWs0ZrvvpemV5JW",
+	"pn5uhRY3o6G5HrdGY7XS1/MqUfVPsa5Ty5+f83HRAnSHKm+8HO2+dsiHqvplnl4xr/NtSoNXNEryy69q",
+	"mAGwa43Odba9nRS23VlvB0huqv0MMc7C8JkPAWxoJbcSdquV6mr0WANpWu6sUQnMWCYYQ6v0RbBtryZb",
+	"y79ucdFGWk0vbobuQZ5sEvlvoa8XutcKeawCkEbwqyuQp1zoZq5gzEV7Rleo9iaapB+q98ZyaUVKQec4",
+	"HHXOY/7VtijJhRyP5mSdi8UiBF8D1yv8ERuIglhmZVm0rcChNncNBIvr9pM2AZ1MKTdLgBkqaZ0Gubh5",
+	"MeVj2PtbBk6/og+ZLP+ewWVWfJiAGDZXDxP/cPTel5Iq2zY++v3BV48Pt2scUVtobeh2kJylqkGKvUn5",
+	"xAnwxLfau2GBbUcW/SiIv6fvz9k0N5YNudZzX8k/nbNu/JR2uns+zyCOWPGZNLx4p1FinIKdqFp9g9P3",
+	"5824i6Bpo1kbFTQohwhVDfz0JaBqxRsbT4gU6JuY77CO6DDXws7P3GXzmYV0XYu/XoSD/eN3551oudxX",
+	"jYBgMKgT5XaF7LHnfDhhRUAOS4WxJgo8zAxVBoZMdsIwvO7gI9ZUiiXUuWVTPh9IbN7ipEclgU1FkqQw",
+	"4xoYyJHSw/CoG77HTvxKqAFoED27h/39Haakl261yi1EGPomJDtghik5kPSbAX0NOqJ4Tye3+BroDDuP",
+	"pmAhYUqz4BGLyOXg9JDSGum7N1GkHa7dydYUCDuQbunek6Nyyy7njKP6GRxhVIidAOKkLjqQ4vgm1mad",
+	"jx8/UpjjMo3/mg+vgIpkOWCeTbm27M/5P//93+SYvRFywobCin+A3B0BJFSLN8t6rCzm5GNgQwEttCKT",
+	"3TEVI6CIQT6QaFlGyY2SkEKU8TEDd/B+FGEI3Elojl5pGODhFeE5QeJAgW1NyLxr/AENJC96f0Ruvqge",
+	"jBv5UF0ffeqXOuVZbyAH0veB0VphnC6vFKiLeZaFPtChXNjv/maUjIuadaxLfIjF3iQR7/TYX8p6cVRt",
+	"DnEvINBCiblQ6NjprDE9HiOwHRDAEN1yy4qr1dxiT+SO2d9zZR0iks9trvKB9JDlRWW1cp/Yesbyaeb2",
+	"6jb68OHDJ27q9+dPWTf+z/FOFM5hKtJUUAHYUHURg/68AogBpRHDWvIMQyytFuCRMxVDkAYqdXodEdcC",
+	"bFCdKaO304B9LwLWnZy+rEihR51+b7/XR/0nA8kz0TnqPOz1ew/R0W0nSJ32Erjeo3a+VLoKmU9BYxwl",
+	"7LwSxj6D61N6CrsS8SlY5Ds//NRxclHn7znoorPkUZE/XFJnihGnw1/KiVvbOPjjj6io0RG71w/6/YqY",
+	"4JPXC9z7m7djl9OtrnLhs8aRCDT5CKjb8ceoc0jTNo1WLG/v61LowVcO17/yRtkXKpcJ8WcfVr/upedF",
+	"M7fAdjpHP/wYdUwwgFDdR4wgV0OeYn9n7NK0KyQL6oXPC6TeCkTsI6bSBIz1yNpN4Nq9N7zyZelePH19",
+	"8fzNs9O3L9+c/wEHFJLYPx8b34a886NbGKKXma7FrbPphogVSjBvhFgPD+4XkUIsXwseeZ/SLxKT3PrP",
+	"Xp8hMiE6CHm1iEKhabGEWSvytKDJBHhqJ/9oRZNvwH6Lj3Tu8Pj8DA2nd5KKa+itBNArcQ0SjE899iWF",
+	"HdPIM2TpWHed0gHC9svQag8F3z9z7/pgr2gR2vuJNIGPq2Cz1P516S417bt8JBSR97LpnV6SpbV+9LGp",
+	"e75Q/Y2Habx0BSArZXO3uRrVdpcrEcA/WDSMKCZGJ62m/ImiKyq7Pijb7aIYlbDZRAwnzLclxab7GfAr",
+	"s4AybpJlfCm61jWgy6KKMXdiP/qIK/VtzYKshzKgKVziSdnlq0gUUSMmldw1II3A+tPeaijADORsokzF",
+	"Jc3HGpxkKZVlFJdyXMi3jLe1kZOK+dzBnR77zonJTpyNfROi2AmyoacvT41q2JSwmN1C6RejPE0R0kIy",
+	"LuehFSuLl3t6xaw7VNMpH8hKe5FQS3u/399hIbPCeAFPoR9+JFILmhbrlJEEuxmib0XIRM3cWbtPT/os",
+	"4XOkDlYNpFSzY8aZdmoOtp9ycDIZl2yqEHW4DK/02Em5jH6x0zrZdXrbFcwfGDRtmoEklYuPuZDGkorF",
+	"LTBscMm6hwdP2CXMlUSHLkqqvt8id8NQ58anfDiBXaf1a5UesQzLjoM7pF1jlYY4GkgEggkNtIYci20S",
+	"d6AOmiTuLssAC81sPpWARZu+8MdKbyZ8bbFwctm70AGiG7zbzF1pSr9skFJCl6wWuWS/3xR7uaa7DXv5",
+	"zLTN19yTrmnqg37L3KuGDZ1imgZsbGS0VCuc61Q45FzuXoftxcl04Dt6tkIVI8cufIm5Fk1ig8W8ojaD",
+	"n7QUkMmnLyR29DuOWEx0NXYk9lLZSYSBQpwVR78CIL7rYPNR3770exvdpT6J31e7XbVw/IL2d79//Ypp",
+	"pewSgTdxhLav2H+O0cKyc0eSwTfPzwupICzgqIw8C/TbMSZe75XqFmkC52qWA6JOppra9b4BSExtvIJt",
+	"sq4wJifzEJcU6rdTWO9W8IZeJUubCTOQ3hDlVo4+cApXdqyVuKH7YcrRFFWkxfoFOQ5VCACYju+L9HTj",
+	"lNt4L06VHMcD6SMTfPIi7ByHAEzHkxyXpB4jKGF146JxXByxVFwBi8uWie6mFR0EY7e2gYzLhoxxVKkK",
+	"cMQO+/3afhGEvj10pZwIMJ5l/rB0noI5YjHqqDHr8oGsNCSbqkv00ZO71ufcVtuScG93DZmzDwzrkiHQ",
+	"LzLy1YsSJkZMgjtAiAbSAcCwuGxS6IAX2gXGIX5cYv7oyAlEE26c4AY7qKvMMUpB2BADwrMsKo2QA+kn",
+	"f2AYfCAzmUwYaG5yDQwlXCZsKfCE3Vd3hvKtkvOpys0xi7ERY0yTIHAGMhSp5JRrHOHp+rNgXTqLSu9P",
+	"x5B+jAtJpa3TJ4pUHq8Gkozd2OfFreiw3++xeKGswR+szvHoJIMP1gm2Su6wFKwpA32vUQT2Z5ZlwLW3",
+	"lA5kzVS6JOdQ0tUCdbwNTQ1H+tpXMGyh5R92Z7PZrlMOdnOdgnQgTG5Kfn09i7r/BbuI3SN/IXAmt8tf",
+	"/KAr2IuEWTj+B4a9fLaSzdwVS8HI9AWeclRSe09deKDVXQ08RSfiis6BO1spmns/LWx2EwNFK9I3RDwt",
+	"ibQh9SQJDaVI041YXGlf3d/vkcNBaRb3PkzTuBCeMo7mo2aReVOT4lf9WgvQH052/zMl+e3++LvBoNd1",
+	"k/+XD9N0p9E/eDdaydFS7/qqyHBb+slvSHT8Wa50g5R4hEJqsSiObjGmRoxYpGd8lsuE6wTZekhbW3eL",
+	"QxfI9eaiuNofFKUmJ0UVT8QhDSymqPbdUOw3Zt2K8JPLFIwJ9S8c+82wGxGGkA9kHLqKxmyi0gS1IBbK",
+	"C5sei0NjsxjtJxs0aEWSl7iLMZBlr82dNeaHs7I55s9hfrjPK9bWL/STrli1f2nLFQuY13DHCq3Mf743",
+	"rcwcLZTCJC2GLZh0t7pZBX/chC8u98PdnENSqlQrbzRWA9hUjCe2whmr365nkjdljsQZL+6OM96Dn2L5",
+	"aG7jhtSGa/ZbFE80caPy13vhR+V0vrJuSWd5wZ+KyCP/ktNQVzgvsPD2P1r5zkG/TzSebmYCGciEUhNJ",
+	"64vYo/5D1i3sCiMuMAafSnLvkAViJqhO0tLFK2uN3yEKlZM0HLL7kWruPuo/vJ8pT6pgTBQYNKAQPHud",
+	"WjThO7B6vnsysu0Bpf7pPXyUnvz4cRVGFWs7Yq+VHKtnX6M4cfawsoRW3+j1/h4aqvYwxEk4AisSpK2+",
+	"ZFL9iE9zexLKUDWFFdTpHDW2ayVxG6aKbayLb3ekfoa7Urk3qZLWTKJCqrBh6P9Jbh7XsL/+lfeS53ai",
+	"tPgHqfyHdGlWv/RC6UtKgv/kaIgykPMHXx3mx4817CbLAUV2ZSkfAtpWfQlyPAJHLUnVjiqhk4CHE6yv",
+	"voF4TYofcstTNc5h6SrkibCtFPStBAbS6jkmelEIJeP1VCJspY4Oum5YjifmZW1kxwjUyL2JMZa7bpVu",
+	"jMI0GDFMazNmlKdu/1LZqLT3+gwzuuKQ7ETsCjJbyu+VcNCUWygjQXuMirlT4Wlc3kCGPKrjWqK6Kcu2",
+	"F5lWPfYCfbGGDdX0Ukg4xoBQFleyzuKlOpwqTUAPHEZoAaZNXThxgH9Oz2wWt0T5CQt+uU0Sedt8c9Wq",
+	"EFtTqmUHHe0F8VMXNTuEYdRw17YZEnwLp3IBm9VLa5ueet9tNDMWJNt+3qah0NFRG60gFY/6UZkfcNBf",
+	"mxrQPIFPcWx3yd5vmBpi7yl1N22QETI+pu4A/g583lT90SZvvK80d7ldTlCvIdbIGJBVOpAzq7lIg65J",
+	"dJgSmFh3NlFUBcj96xQ3jPyniKAQArMQ4lHhEDjWIncoo3H2fnI64kph6WmZ8LdeXPLxADcTmOpZpXcl",
+	"NIVZfhaxqQBmi+BUNTN8EZ0aRadKV5INBKGJSkXC52bvpzlw3W7MRMWaz40Tv+hueY8dZUgYpx9xbeny",
+	"OeHktZIJn+++0G54NgO4QrtryJ5wsoWTXewEpj12wtzsA+nTsEFaJ/B4dyvN23UKT0g+DQ7m+Pk5H8ds",
+	"rNDXbxWLQxpvHJJOsDQ4iXBNMsk3YL/1ILjTAFma46/AdRtqOwg8MLhZDLlL6GCTJQXT7bk+8yIL/PiF",
+	"72x3jSr1jMKFwFCiDKThFumNTJiZ8SyDxN8Dx4IwSOMKdvOsyO/yPzKOB1q/gynIhFOJmvWswr2+znzo",
+	"pav9mnhVC1QrJawfo8DCFiRIshI5bMPsxVRACGhwS6B8eEAHCjaCGvp0NcbZlXRqw5WQSRmRUK+0jd97",
+	"38XxQPImcNG0I56mjrhwph2jTvi8x54VxIKnaPRiBmwRvqLBnVBunb5T3nuKiMDlu4tCmemoB3UHnev+",
+	"oOODKnFv+GigMHOwO8fscP+ANCyjpqAkeNqRlAAxQg4baclpXqUlTSdMt7g847DqzfN9WuTd2xcDKhTr",
+	"Z5EENqSYVUHgV0UlD/cPNqZ2nyVNfVcIJBXOxrpVAYBubyEzYN5kbjDef3rcbOV51GLnKUjrKulmj/52",
+	"tO4jEcIUqNJC/SI/w+89Bt73Vf5yn+7mPm2bAvYruIBYGZYjj8U79tnJJFHjLD48vH2Wqqe0v/vkx58O",
+	"P+7SHwflH03O0lIGauPcvxrG/YzPv/DtL3x7e7JxkiSeZljlKUZUNTAIy7pOhPbllhhn5//89/9p6Y0J",
+	"sFMtpsBeC+kUBuT7PikNC1UnG/FtqawYefwze2WRwtZE6Bf4yJvqa3epzi9PtzILnuL4a5vq/bYV7tpJ",
+	"BQAVBc+FLyiWQCqoBIS1MM0sI0yoJ9lX8akG4tVI9ZNIPu5pCDXFfCZIHbPQP19d6m24xNtbEjzcRCI8",
+	"WNbg/5xDDsmxu7VFBUVmQCaYxFl3j/Y+Z5HrM0TUMwi5RYtXmFJCIybVzBtEsEQPYaphGgxsjpshDM5H",
+	"J6+u+uADkU7Ds/cY++jnbIh9bKN8uETWpaaUdLevYG52er8eI3xtpxOVYsWdEAHpNsu6Gq7VFZrPwDCr",
+	"1AqPVFOC2opsmHAidyNM1ifZQqDcv6Ml/AnWIVvlMl7B/LftHnppTI7RNCenLzELG0W6Io/QQc19K0xR",
+	"t2oIx1htBOE34RRxfgWZbQ9HbCViRZxZm53lHd6KJUS+TRbblGS9zFQPl5nqO39ju1g4jazP/hbvfNZM",
+	"9M6tCg4GtfRYTO9vjc/a6bGX1pQJNsbyeS21VWyCW75T925RO2Ilh1xok3i3oaoNXR5bKFSx+F8y86v1",
+	"e1tAjudFTUPsfO+3u5EjeumA934KjuyPez/5OtkbWG0XO2RudtdRNf1tX2syFsq1p7ZRmEsZE3MroS5R",
+	"SzBNaLW7hanw0baGwSaEun1Bq7Gd7T2b7paay66mYr9t0QoVQwy3DMj+oGwELnxLOo+hKHbJssTohNug",
+	"DvlwYSyAwAxfG7TjQ/hXcr+T8NCdx7evYnZhqREFsVCC1ctnvVsur/e80iSCqkBQPY3iMNZBNLeTvaGS",
+	"RqWwl4Y2nM2VQU4Mi03RrjOO2GVO9bd8z/sh1xiMKxXzpb6pKuQRFokwFL3g6+YrdSWAxX+XF37yC/9K",
+	"PJDd+Ftrs7cynR+zM7dvOGZnfApnwsIfzqwWQ3vMTrmd/GFpB762b7wThTAtPgZGm3CoKilygidUxYOe",
+	"QYE/bh0rVCs0PXbiy2ANtTJm1whbJtmOlB6Dnke1+hXT3NiBpMKy8fe7f36z+5QGP2L7MetyX1vWQawy",
+	"5EjpKbZ/NyCTqFLhjVefok2FPblHq9Uwnr59d8Yy0Fi3QskywcrNhrdv7La0Q8NjcbS32Est9j0lMw0G",
+	"pI0oPOUSqiM01qigjVEn122zYP3L35Kb6a5cQ5VWs/cd10n7803Hm0jGGZWhFvKYxWdgd5/iBaGs5lBC",
+	"pHKlFrxG5Ru/aN/RwZP1b5wr9ZrLeVHv7Wexm9ZZIcZj+1rrGF7ljutSq5lxRJGO/nj5DCtxm1yyQPI8",
+	"aaySbQfXFortadQqveC5TBbQ7xNvZ5BGaaGlPLpMy9sSFx7tH9zQLHFWVGv/pBvwG/A7bdOufFG2E2Pp",
+	"uTQepwP3cbV0PkPnii/1FHi5k/dSN33SgLttxcbOa+9j0SYyo3DDYo9F2ILFxO5XyhquiRZUsZ/KXaCH",
+	"1jBhiat5FibkeCB5GBxo8VQAAnfTq7NmX6rCc0O3EHel42GFv8U9dsIO+/us6xg3Lj9iWPEzMFtu3TTo",
+	"q9Mo+w5DvDe32KU55KrthL7RJSSbuOs72vQv9CLfJyM9QXyo9sJo5agYG397bPVXSlTq6sYHnw5aIQ+o",
+	"+BEQ/VX2Vb2XzqFOLbSyoUblCk63Rid5BxlVthtxkeYajJ889OZnQ54bYJyNNbVdTiDl80C7JOPMwjRT",
+	"mus5S9XwisoWOjl6IONKLjtpFNQylzJVcTfFNPBBYHFGLlkuKTC8+I3qM860kuOitQgbg6XSb4YeoSYP",
+	"PvIcv7NiCj32VgIbpgKkDelcWCTXbZcd9KnNhJt1onJdLp7V195EUirS8K9N3C6bdq2StO/XgPNrkG0R",
+	"s2poXXTKWXuJFdkXm126r+j3u8FDGrw4wE1QcY3keY948/MKkaGiqCMeN5cnvc+sInIVJV9q3PeYEMyX",
+	"WvUNRVBi8j1GqJXUGCz6V0J3lZWYp2zWzjywKiOWVQ2Fx2daWAsy1HnPTc5Tssd04/6T/QP28PARe/z7",
+	"r+KIxb/76vDJ/sHDw0f+c/XjjpMQsb6SMAN5zVORsEe+kjlJzpwKwT5ilCvNTswVNcrnFSUS+YBfoQ9k",
+	"8jw0TdRMonRplWJqZEEOJEY5OxHXv6I0fQKLXfc9/4iK8qfN3KJZ/kQ0fmuzu4q0sNlWN/TgNmd+OuFp",
+	"CnLcavPHk3RiuwltIG5y/3+hLIBCwJSk6ggFM0CYXM6puYtinLWVLF5/Q/euQYvRikjEv+Dvd4p9NMUX",
+	"SeWXiqY1zcThpK9up4m3mGNfA7uoxxxKZQfVXEnfeCh0TVyNtkEzXhE9W7Fe3JXblObYinLeE/K+gZmH",
+	"/K9cXmrGwgU7VUUlzrjQx740PdqnvFmq1iezHfnK4hwrnaBPy8fuoV7FKkdo4XSseULd7ex9Dge2UL6z",
+	"oAzogCMfqg+pnE1U4VytB201+FUba6i0FfP8eWuo/My1THq/kFj5es8uCZsWGpkomwoJe94fv1ob8WXX",
+	"LyFVcmwqjVoJJ31uP7fU7SDI+d2KhVkYNuWB85X6TdHAYSB9BwdshUptHMQYNR4/G8+yEJnIujEWjK8K",
+	"a9i4NHR/sOWaeaWWWjSQvrqzoLYPY6DeUV5nY+duAPcll8isi6IFNBh2zEggVL07ZrGZmgtHLLGOMzb+",
+	"Rjf1QAZ2P+YWZt4wBklUeid4mu5afgWamYnK04Tc/zZI9Sq3WDEMeNJjp2WHkNCvaSC71B2avXxmKI+0",
+	"hAn9YuKd46JZ5nJbkkwMKfadmr3yzFdvccrdQMYvE5hmyjqdevdPMI/LGjKG7JfF+jXYXEtT/haK9B/0",
+	"96mSKcovTkqPyLp50O/vHDM+kJjp45NiAsR8AgfWc6i8HpKNnEY84dfg8xRrRy0TD+dQeE3Y9r4V39IF",
+	"oPZ16+oTn1CcdsX5NAbpxgRDGIslCXmaFuFGuBqNZmBTjb61dDOb81frMN84hK4o2n/RO8J+3vsHX7UF",
+	"1N1NcmsFlD9TfqtfwRBEZpsdMIRsWAQmHJGPIMeOekjwbzNFYv2aXhTzfs7RDwebTOMbhAae9vPaB91F",
+	"vEDitJRGWyVcC01FSBYumdpEETsjGuP5ZZWrBtZZ8NQp1CMe6qd9Ctpgq72EW866vjGQu/qRtySaqOgC",
+	"v+OINWhuICnZzYKKGOIajeXzaCCpJZEwkPTYmS/Gh8yXOEdw7Va7ZBUspoFKUuD2681itenh5LeTP1uY",
+	"oBcQjADRoszX1Cf6CoMQ2gTwJuDfYptwrdwNaE3cop97v2kfAQpERZng3GBmTQGZ5tPEIZfP832W8OI+",
+	"3T4P9qdJs9w3+12DSjkuKllAqS+eqk2x8CkZb9yDKZ9T6zuly5YzRWuZZpQsuNOeZzN7P6H1Z4O8ndfz",
+	"Z1B0zFjHBF4oPVbWgvxt04wzqzKvUZLuKozn7z323gdhkAmS1EHKNXC0xTwofvD2OqnsZMHutpixvkFn",
+	"FZr9gWEvnr5mGsbCWDrpMryowaKDv21eSufJ41rZhK+2Suep4dkdEMfcTGiCn0U7Kadv746CnmRu/PHA",
+	"fdfQ/XU49Al01SuHUj1dRnRLEytCG1IZ0YSmcHJx0+/UeIyd4K2smBycEs/TDepHTGGPuou22lef4893",
+	"K+E945bTPK14xy1fiC58SjPvPhMmU4Z6+txNmOGvAefQUI80uta87QogM4xfKp+KVJchMY74j2dv36zj",
+	"1yGOqbXSOUkGp+GxO6Kefnia7MahSvR68qX+/t2Ex5/UO6GQAFFtJBKQKdTw9KaGiMilksCEHKY5hocL",
+	"41E25DS0YikVaN67VLlM+Er/3zdgT/Hhr8tntyJ+Y1C/2w5z/UzzpypNYdjWnuwFcIsxuhR0lGm3bivA",
+	"9K6ETGL2Bxb7lNHY9+eKhyqBOGIxNpH0/1+AjHewG11o7h0vklY+nMCuI7BapauJarRhyb1bdB5RRBHu",
+	"s8yiCFtxeJAKCREzYpqlYiR8n52glHTfvXjKfv/k8DH7BpSjbbWScoQlS1gz5VlrbftXasb+odTUYEog",
+	"G6a5we433eoB+W+PsIemOwjEzngnYhMxnvj3SxcB/j01kFLapGVTZexAPur32cgjQdlmh2tg8IHao2uW",
+	"KSGtOca/i7XE6KWI9+JcWpHGvnr+bKJSYFMl7cSwrgEYyGfP//L81dvT5+/OetMkYoPOadFZe9DZ6TGf",
+	"t1zUzsc+xkJiBe03SkIon28VuafYw/5hS+F8Gvk1z9b5NJywLseR+4/byMny7hP/8Ipb1v3um7OvDnfa",
+	"mtVcXqoPKzUDX4awc9TZ7z/uPYkO+r2vov3+73sPo4P93n4nWtuet6X1jDvRDWudHlQqnfa3aG5Ter03",
+	"rl2zsqfRLQxU1lRo7m/8eIOeRO8oXRg9fvWeSIm7vj5MDt10reeO6N7ep6iz/TKqHZI2Xwdet23X0VYy",
+	"trxfd9jRaHveRffY86bVDMxR7oJ+3TnLedgk3L1RjpgmxBdK3y0W+6fo1Lte1g1Eyp85WsPzgEp5Cs5Q",
+	"jnLaxKX6gGpCwWsKHnQzVutn2SDsh5bV5he/SehP5So9vOfMvNpm2jwddA7XAmY3R9OPv9BwoayKhKx7",
+	"2D+kQgtUG0Mq65/YBMeM5da0CnSnoItiK6EEixOmQpCbCsVXsCUBhbS4f1Hqia2KWRcVFCOuIWJVPhEx",
+	"HkS5h48f4/s7PRb7AhmJl8tKh2n4IeS1aacqRZXCLyMxRoXATpRBR55K/eMYURITt/nD0FzHVLCiEvyi",
+	"Zsbd26dnfwkNWXw1Da1mK0W2M4TeRt0XfZvC9hu3KTtsakJ466Nero5kAekktB9KaamUdgpZ7MeNJ/Nr",
+	"bOx+2EHaERUz+o9Dc900wd2TJTxxH6Tqe3C7taymM1FDW1StZhiBdAVzj3SWpcCNDRnoSttPJW2/NO4a",
+	"BM2ouL8RMxOMoZOeakwhEVwWXY8mKtfosvEvUELUNWg+djTCLjhiFomghiyd71qYZim30E4Hz8MTqGFe",
+	"YpfvnKesG1+qZH5xLZwei3+CjHd67DuyOPirEBOdKqahnDVuK8HCpEqWvWV9rFpKdW67ZTWe8MoOpbhh",
+	"zKGNGPZ8oj5tZfPZt5Ugaf8aRfMNpBU2hR57S7Yrn0dW62brYzIXOtoeVypj+7focXRwxkVH2Litbe07",
+	"B/ECnBs2rv3EPrMbq4yfSbxzDUarAuILjPpioL0jA22J+VgUZF6CPHJUR0gD2vrKO/6Jrp/PHDXcn5pI",
+	"ZsXwCqxZW6C6hg93lv9TmeNnKU9d32UDxhMwEqqCu6ZhJQ+dKr90fLzfTsPU9KR+V3rspMZaeJL4DIHa",
+	"7TguGqkrTJnuVthJy71pZuNry2X7ArdL1+rXUN7280eRop3WApa0UMY2m8ea4+vfH2GqsuIbEpwvuHSr",
+	"fPutL+K1Hrs+uUT+5kw1WRFPRTGgiyj9C2+gdlOZ4me6umi6DQEPX1o2/mJ6r23EckIL1TpVeGCqmrHT",
+	"ib0bHT5Yw7rYh4hEF2PRQrlGCglpma3J1K/n7/xTG2m+xnKbm84W9EZpe0Yvtaq+qZiKFmvbQT8qvbH1",
+	"xpP7W7hjc22UvkPP3NZEQGl7ypuLspxQYWc1Kstcf1EBts6hOa8nzzih3oOzvT9TmYvVWtNzptiMz1Ej",
+	"MCATlmFW7dFADuS/sniap1ZkXNu9kdLT3YRbHh/5hipokEpYTJPErPvHs7dvIhZXEh7jwoIW07jxDnvx",
+	"8t3ZeRR6KMNAMpxbfMBBTRgVn4+xTPk8xBGKKR+DOcaVLSJrfLQ4M3opwrzYE96w9dnBPbfz0wkaBTE3",
+	"8ojgwiVbyv4tU4PRxlzPBS5S5loygQeyMRX4oN+nKIQZ14mJGFyDJN+TW41A+6jG0B8lh7nWIG069ynN",
+	"xUrI2j2QiRiNQNMi0JMlDOPs8OCgx16OMFfYXcwRF6lhU5HMfFtMXyJeGPao/7Ch6BR10FfFRqieIibv",
+	"YUZ2aIBPuchcuy2jWhfqYvkQ0Jki6/LOkU9DLTLLw07wNJ7z4YTw8ii4tNj+I/b664j98fT5NxE7ffNN",
+	"xL6Dy1OmNPv2+cunrJvAUCSVft3scm6pgrof4FGfTWHMM/EBUtMbyO8Cooa8cG9SprPB2R8Y9vz7ly/Y",
+	"N6dnLAQBF5Vwu1iINrzcMyrXQ4iZcXfLqJ32jOttU62pmEBDonVwVnL2/v3LZ25hIgGe7vyWcq7rydZR",
+	"p4F+kXNtqBK3kKOfPI2srODcNwtcXATS7HLXRbgdfnL4UWtQWHgFL4XkyLoXQIBiwEt6nJJE/If9xX6F",
+	"UWWNSwVVw3ZD8HRUkFy6jb0mj2TlNAOTcAiImyh9furybzD8ORSKlqiEpmR1dPIEgkN0qEIL8dKHNha+",
+	"YoIv3gofhpBZ7G8SVJKBpBCdQMd89jYkUbWewkxpqhCBd/qWs+NXh2SEFfDSWf+558nvP9xCyzncf7TN",
+	"0zfKwfcV01pOK9PqMoXp77ZO9HRvtR9bIbX9PVeWOwSWMCsCL7qOemNJYKzSCpolfL5TcJY8O0Z8b6nT",
+	"MJBF4IaxIk3ZGKwpanxUVOwKB2/bkH96Dx+lJ3FPn6dE7IsdhlvhZId9J0s+rpK+tqoEIfJLAteX85Ua",
+	"5Rt8ZCut8q6aii3qmdxuGJqicncsFdXzSVXz3H1SKoxUg2jFnHJ80zn3v6pNih8XZ71LNZUOss3dS78y",
+	"lUFNs+K6olp90Vu3vqVvK/AMARS+WJIPzfBKwb4TydHnG8pRURkO91KS+zOvB5u03urgnmoONSlYKUrN",
+	"PAn5QEFJkmyUp2mPnfiVgGbdmP4UcuzTKnaI0KJk4Z96YDBc8mggyaoUsQR4kgoJJqpYwSqrQYqPpa26",
+	"KIlwRvSIGeB6OMFWt4ZqeJUFq7TKZeLEFavYQ+Y0nSlPDeuSVrXfRzBKxfhwmGs+nO/Qp1BQ2CluCMmI",
+	"mmlVI1p8ADzRT0rE5gPpNFO3C69TSxXCdGqvljGTqUC9JJ2zrv9yqKZTwJorMhSnMirN3XYeYJUzC16H",
+	"hQ8hR+sS7AxAVmQv0MX7IQIAcwr98RHQQ5L4ZW5Z6pZLP7opWgINg8Wwc/e+CietJ/dijFstQ27k4a8C",
+	"/oGhDhwcw+2/uODunmxKKM+gZvXrKh0oTrJTcqqik3hxW3lhztuYZu7R+a4ofPhUyZHQ0wij1HJLs2j0",
+	"7WAhPl8+9fcUrxzyaaoXvldFM9+xx1v6e0vX82Ro38qf4YJGv0RfIKHJSSUj5nNQ2yuaa4kOn0RHfj1O",
+	"wP4G5bvdjUvF0N6H1/CmbomCO2OvgiNKkE3gQsiRitiQaAbrDh1DdvJMIB5dDY5kuK/0QgjBajpFBHBV",
+	"BNJ7X9X0M+DtLZlhhUT5Jdppe93fqqwEYGEFaHV+NUWEvPiM8ePFF9y4MW4Q7LA/fKl7sm4oa+yL2exU",
+	"9UsDlF/IC01zDS2i9uN7mQan8a1UNXmWkR5X9a0VGb4VR2FZ8TcI6VQEaSiwDQ+266Cf8xTI8j3lCQyk",
+	"r9tMfT9Q9NPAjcI60ZVGH+6Z53KcCjNxui3mTTKVWzc9+3P+z3//Nzlmb4ScFG2Gh4oby1M24+5aDGTh",
+	"PmxQpE4JFL4x+xcz2S/XTOaP8JlHvPbqXPT7zVvs3MR+f4u5UN9NFJthlXHqFFDakkPHqzJ7yNIXeGf+",
+	"E3vqu5M0FKJrKCqPFWhWWpixMO1dBthSe79VHfB9Udxa34fQPa73JZGlpaZhtZ7wMRYQroThY0svGpAZ",
+	"qFUdKoxm3dlETTEc32Blf68IM6tqkXCEQuuyWEo0uqMGkTTNfaet0LZWpKt85j7QbZW8zz/YkwDPuC+u",
+	"FQo5sxPKLhn6n+WcaWynvngxQnenwopLli4RUuGbUL9KTBft+0sm3fshqGuI6RfR/ZOQ7C32WargF7VO",
+	"qeIRUtXgxCiwZyEHsEI771LDe29AFwkIq4pd3zmV/nmqXW9xI3419rvP/xI9o/4GThQBiX+V7Yew9KsB",
+	"W/Q6892uR0pjKVgnkBjUA0P/Bact7qwgziFgv00dPgN9HYIyMw1u2zmWQAe96y/233PIwbAulWjgFA9D",
+	"v+1EzCi3MswUYCNuLJuoGVxjNVqJkTDkZsZAMKfjlmE2D4yXrRhIrBzkFGmcjE2V902idRr3m19Oha8D",
+	"WcSkZrmZDCSq3RbS1NS9nwUr614qOwku7CL8tFiEyu2l+rDTY09ThW0sMDjzbzB0cPDwG8gU+DWUS+z5",
+	"En4mRi+LA4l3dhblYai8Hj4d+aYdCTeTS8V10lYp4Nwf18+XKPGpNQK2qAxXDVPt7z758adHjYGpLSM6",
+	"OCd5fUT/6qVSKXDZ/m4IArggo097hTbs2bpJubh4CvERVbzw+gKpDxCyfrGhC2jWHXSm8wKtOjvHLJZK",
+	"0svKQO01qS5VMm8rLhee7DQVqcFVu4GXK8ZEnQ+77rHda466JJKNEz8YFnoOH97g+61QNGSlbSpgEwBc",
+	"KWJT+YqSIxySa6GQjG5eN2dFIs+jaiLPwS0m8iwh6n70pD2G+q7ahSLKrM/oKRy3XyKj7iLL9rxyxctr",
+	"/aDImROGbFdCjlm3pW6MAfAx/56Nrkyx81/sXebp1e7aaABMzRAWppioI7x9msZ4YFh8Ddpx0TjEYHuy",
+	"lDrWbfisqDgfGh9KZL/Pz/l4p8eo3ScNRrbnIfVfZTzFLlHcVBJ4wsKrYQwx2feOGA/M36gpONHCh3z7",
+	"ooyUAROyZg73D5gPBI6wVBSFPTkGCCxRZPejnvAVX3aoa3bYf0KBU0YxlB8mIoWyipoTLoZDAMeUz2u5",
+	"Ngf9Pib6wHURMoH3xIEE0pF7BHvTH7NYg8lTJw0YPjdRKNiGljusK4mzDicD6eeCxJdoRljDjPlzodwQ",
+	"fJYlIqF94Tdz1uUs9oHNcWP6ytd5eoXhGaUYcRcqDY3uJ/sZAhvK+d8h1Jvo4XdOKJzwLAPPS8HdC0K5",
+	"L6TxE0njYvmT4RAyGwWDqdLMai7NyKkJzIAvCFvhTaFTXESn4oPkc64TsnI7iuPvw0aUcZ3tiRDmVxJM",
+	"6DfTltdPGL5pMOGXCMLPsIiHZ4xF+OAoT9MyhrDrJFgteVqG8IZ+CDuV8GaSNygm0Z+w2fgyrQ86PPdN",
+	"REAzkCOlh4uCBvHmKR9OhIQjsnFQKycndFCabDMDJ5d2/8lASj4tGpZY7iMbkb8v7KusS4+FnOcqrwg0",
+	"soL3FbmjSDG7nBcyCKROqkABxAdOscP9Rt96hc1+iYFcT65+TkFhNan8EgH5uUdA/szSzXdKXxVU44jx",
+	"mrATOcKkbRQ0Ax9e6QuzRt6OGBUCUcSmXF9duMWn8MF/KgKcokDSIzYRCUQsl+7/lWTbV0lop9QnnpBx",
+	"lmnwtqX3714ds9P35yF9HTPpKTXXoj3XB0PF8CETGswF94UjqNGIT1EZi2uQA+kvC1m/3r97xchKHYcG",
+	"XefzDKhAQfEV0aEYrceU01yUPtAwyg0Y1j3sP9xhHFepRtg1GEteu9uHVnLxD8BwLImFJIhJpAp1XILJ",
+	"hUhipP6h4ATWbEBDsrWBr4RQNOVU3YGMkRpchNIYPXaCgxKrM5UqxUfVt6mLlmPVaibZUGXzIF/hQBEb",
+	"TgCb2KfiCpw+WyTB0wOs63YV4Z4oRwBrIJCt2g2LRxMtFGPwHGqHdNuUOzJ2+v7cN3OEgXRnUe/P6I4W",
+	"F4vRZjg1wRubN5c2djbSAN7RkKrQctqpqafvz3vsLFXUrHkgizISE8oLmjNCmfbqCu/xcO5INaXBCyp7",
+	"v1ERNLkDThvLccD8TeeHfxaZ3r7kjEEs7sbvnp+9fPb8zfnF+9NXb0+eXZy9ent+FqNLZ/8RmwqZU2xq",
+	"kfzd+7VlcW/aWXBFv3pz5YkE0gurApAdxSRCY6zmYjzBHxdoftfTUSK7x4Xn7kEt+XGnJf4XN+g0ERK+",
+	"c506Cdna7GhvL1VDnk6UsUdf9b/qd9yi/QhLbbwcM8NsTA08EfQn0toMht7g16t4nwJlM51lZ5B3iQmq",
+	"eu7xusy0RBCTZRaNVBjpaCcw7dXccD5osak1EZ0b9b5zLM4bOqkQjbfclvHHTnVkZ6/PMK312Edw+FdC",
+	"QCGxHe9v7g3k18pOQkkLd6oTpe1uijUNnARkjO9G2uXsj9+dRyw+8XQHgXLEvkYsY71eL97xS9Ew0mAm",
+	"/kXcuzADqZXl3ohMNvHcwDHKKiCRTTvVkQor7OIFrI+j4VpdeV5FHlfvGicOFHxluZ00QLKxbTr2IKQO",
+	"4Ljy0Hs0DOU7Cy6PVg8+LGtiR/Uq81G1nHzkv9zp1fy6o9Gqc39Qzd4O6OXFg1DxyYkEofRROXS4NsuD",
+	"16riV/0WMyf/hvl48Nn76UTRlYCwrDA/VOYMImsz+H068kSlAvMTES+ax2TmSmTekE5gowbRKiQd55kj",
+	"LolPFShuUgoy4Xr1/FOeUTk830KlSOLEhAVjuRXGiiGBp2wi2WNvFGLQrpA99lam83IIbMCnDCRlFIQa",
+	"MankrgFphMWSYSWlmPkeLiFxa6yBLNe0QjzJyNMQbplURSTrRCQR41kGXB8PZNVbUWQKI94IO488jUBx",
+	"d8GM1GNBVRiqKSyHhCRqmNOD1Zvlu0s0IFQG8uH+PvsGFFkw2PUB63q6PBNXoqfoiZ7S473iqYvrgx2W",
+	"ywQ0i/f8E3vXBzGFUJAOwLPMlO0jQuvHBwbr1UnURXyD2zIpvoR0oazVOi72GHrO3OnlumL/+ePZ2zdM",
+	"6YH8/vWrYJs2+WgkPkQs5QIbjwZfmrHc4UXCJtxghwpwLLi0zxXhmMKYHIrVPmBXMK9D1W+8CawOx7x7",
+	"KYFrN+fwinXjs9dnF6fv3v7l5bPn7/5ghLyKd47ZYf+QQDYTpnonErjufPzx4/8fAAD//z+BFmlSrwEA",
 }
 
 // GetSwagger returns the content of the embedded swagger specification file

@@ -40,6 +40,7 @@ func TestAccessMatrixFromSpec(t *testing.T) {
 	for role, login := range map[auth.Role][2]string{
 		auth.RoleAdmin: {"demo.admin", "Quang-Ninh-Admin-2026"}, auth.RoleDispatcher: {"demo.dispatcher", "Ha-Long-Dispatch-2026"},
 		auth.RoleAgencyAdmin: {"demo.agency-admin", "Bai-Chay-Agency-2026"}, auth.RoleOfficer: {"demo.officer", "Cam-Pha-Officer-2026"},
+		auth.RoleCallTaker: {"demo.call-taker", "Uong-Bi-Hotline-2026"},
 	} {
 		r, err := c.StaffLoginWithResponse(context.Background(), api.StaffLogin{Username: login[0], Password: login[1]})
 		if err != nil || r.JSON200 == nil {

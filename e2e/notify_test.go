@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"strings"
@@ -102,8 +101,7 @@ func TestTicketLifePushes(t *testing.T) {
 	etag = ans.HTTPResponse.Header.Get("ETag")
 	after := testapp.JPEG(t, 400, 300, nil)
 	slot, _ := c.CreateUploadWithResponse(ctx, api.UploadRequest{ContentType: api.Imagejpeg, SizeBytes: len(after)}, officer)
-	put, _ := http.NewRequest(http.MethodPut, slot.JSON201.Url, bytes.NewReader(after))
-	do(t, put)
+	putToSlot(t, *slot.JSON201, after, nil)
 	act(api.TicketAction{Action: api.Resolve, Note: note("Đã vá ổ gà"), AfterPhotos: &[]string{slot.JSON201.UploadId}})
 
 	// The reporter acted on provide_info, so hears of it not; the follower does.

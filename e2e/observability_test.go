@@ -103,7 +103,7 @@ func TestMetricsFollowAReport(t *testing.T) {
 	res := resident(t, a, "resident-metrics")
 	officer := staffLogin(t, c, "demo.officer", "Cam-Pha-Officer-2026")
 
-	before := scrape(t, a.URL+"/metrics")
+	before := scrape(t, a.MetricsURL)
 	for _, name := range []string{"qn_outbox_pending", "qn_outbox_parked", "qn_outbox_oldest_pending_age_seconds"} {
 		if value(before, name, nil) < 0 {
 			t.Errorf("%s missing from /metrics", name)
@@ -119,7 +119,7 @@ func TestMetricsFollowAReport(t *testing.T) {
 	// The ticket is in its queue (where qn_reports counts) at once; the gauge may be read a moment later.
 	var m map[string]*dto.MetricFamily
 	eventually(10*time.Second, func() bool {
-		m = scrape(t, a.URL+"/metrics")
+		m = scrape(t, a.MetricsURL)
 		return value(m, "qn_reports", map[string]string{"status": "received"}) == received+1
 	})
 	if got := value(m, "qn_routing_decisions_total", map[string]string{"rule": "commune_polygon"}); got != 1 {
@@ -138,7 +138,7 @@ func TestMetricsFollowAReport(t *testing.T) {
 	}
 
 	actOnTicket(t, c, officer, sub.JSON201.Id, api.TicketAction{Action: api.Accept})
-	m = scrape(t, a.URL+"/metrics")
+	m = scrape(t, a.MetricsURL)
 	if got := value(m, "qn_reports", map[string]string{"status": "received"}); got != received {
 		t.Errorf("qn_reports{status=received} = %v after accepting, want %v", got, received)
 	}
@@ -149,7 +149,7 @@ func TestMetricsFollowAReport(t *testing.T) {
 	if p, err := c.PreviewRoutingWithResponse(context.Background(), &api.PreviewRoutingParams{Category: "road_damage", Lat: baiChay[0], Lng: baiChay[1]}, officer); err != nil || p.JSON200 == nil {
 		t.Fatalf("preview: %v", err)
 	}
-	if got := value(scrape(t, a.URL+"/metrics"), "qn_routing_decisions_total", nil); got != 1 {
+	if got := value(scrape(t, a.MetricsURL), "qn_routing_decisions_total", nil); got != 1 {
 		t.Errorf("qn_routing_decisions_total = %v after a preview, want 1", got)
 	}
 }
@@ -175,7 +175,7 @@ func TestPushResultsAreCounted(t *testing.T) {
 	want := map[string]float64{"ok": 2, "unregistered": 1, "quota_exceeded": 1}
 	var got map[string]float64
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		m := scrape(t, a.URL+"/metrics")
+		m := scrape(t, a.MetricsURL)
 		got = map[string]float64{}
 		for r := range want {
 			got[r] = value(m, "qn_push_results_total", map[string]string{"result": r})
@@ -274,7 +274,7 @@ func TestDispatcherServesItsMetrics(t *testing.T) {
 	if got := value(m, "qn_reports", nil); got != -1 {
 		t.Errorf("the dispatcher serves qn_reports (%v); that is the API's", got)
 	}
-	if got := value(scrape(t, a.URL+"/metrics"), "qn_push_results_total", nil); got > 0 {
+	if got := value(scrape(t, a.MetricsURL), "qn_push_results_total", nil); got > 0 {
 		t.Errorf("the API counted %v pushes with PUSH_DISPATCH=false", got)
 	}
 }

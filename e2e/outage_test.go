@@ -153,7 +153,7 @@ func TestOutagesLoseNothing(t *testing.T) {
 		}
 	}
 	rig.checkExactlyOnce(t, l)
-	if n := value(scrape(t, rig.api.url+"/metrics"), "qn_outbox_overdue", nil); n != 0 {
+	if n := value(scrape(t, rig.api.metricsURL), "qn_outbox_overdue", nil); n != 0 {
 		t.Errorf("qn_outbox_overdue = %v after recovery, want 0", n)
 	}
 }

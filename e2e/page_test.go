@@ -72,6 +72,13 @@ func TestMapPageInChromium(t *testing.T) {
 	); err != nil {
 		t.Fatalf("page did not get ready: %v", err)
 	}
+	// The page runs under its Content-Security-Policy: what it does from here on (markers, the popup with
+	// photos from S3) must break none of it. (Had the policy blocked its script, it would not be ready.)
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[int](`(() => { window.cspViolations = [];
+			document.addEventListener('securitypolicyviolation', e => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));
+			return 0; })()`)); err != nil {
+		t.Fatal(err)
+	}
 	if n, _ := strconv.Atoi(attr("body", "data-map-features")); n == 0 || n > 500 {
 		t.Errorf("data-map-features = %d", n)
 	}
@@ -114,6 +121,16 @@ func TestMapPageInChromium(t *testing.T) {
 	text, err := chromedp.Run(ctx, chromedp.Text(css(`[data-testid=report-popup]`)))
 	if err != nil || !strings.Contains(text, code) || attr(`[data-testid=report-popup]`, "data-code") != code {
 		t.Errorf("popup of %s: %v %q", code, err, text)
+	}
+	// Photos come from S3 (presigned URLs); images from elsewhere are blocked.
+	photo, elsewhere := "http://"+a.Env["S3_ENDPOINT"]+"/bucket/derived/p1-thumb.jpg", "http://198.51.100.7/x.png"
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[int](`(() => { for (const u of ['`+photo+`', '`+elsewhere+`']) {
+			const i = new Image(); i.src = u; document.body.appendChild(i); } return 0; })()`)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if v, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.cspViolations`)); err != nil || len(v) != 1 || !strings.Contains(v[0], elsewhere) {
+		t.Errorf("Content-Security-Policy violations %v %q, want only img-src %s", err, v, elsewhere)
 	}
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {

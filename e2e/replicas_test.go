@@ -229,7 +229,7 @@ func processEnv(t *testing.T, srv *testenv.Servers) (map[string]string, *token.A
 		t.Fatal(err)
 	}
 	for k, v := range map[string]string{
-		"HTTP_ADDR": "127.0.0.1:0", "STARTUP_TIMEOUT": "30s", "SHUTDOWN_TIMEOUT": "5s", "RETRY_AFTER": "2s",
+		"HTTP_ADDR": "127.0.0.1:0", "METRICS_ADDR": "127.0.0.1:0", "STARTUP_TIMEOUT": "30s", "SHUTDOWN_TIMEOUT": "5s", "RETRY_AFTER": "2s",
 		"JWT_SIGNING_KEY_FILE": keyFile, "OTP_PEPPER_FILE": pepperFile, "SMS_PROVIDER": "sink",
 		"TRUSTED_PROXIES":    "127.0.0.1", // as behind a reverse proxy: X-Forwarded-For names the client
 		"PUSH_POLL_INTERVAL": "200ms", "LOG_LEVEL": "info",
@@ -267,6 +267,8 @@ type process struct {
 	logs *lockedBuffer
 	done chan struct{}
 	url  string // API processes, once ready
+	// metricsURL is where an API process serves /metrics (METRICS_ADDR), once ready.
+	metricsURL string
 }
 
 func startProcess(t *testing.T, bin, name string, env map[string]string) *process {
@@ -304,7 +306,10 @@ func startProcess(t *testing.T, bin, name string, env map[string]string) *proces
 	return p
 }
 
-var listening = regexp.MustCompile(`"msg":"listening","addr":"([^"]+)"`)
+var (
+	listening      = regexp.MustCompile(`"msg":"listening","addr":"([^"]+)"`)
+	servingMetrics = regexp.MustCompile(`"msg":"serving metrics","addr":"([^"]+)"`) // logged before "listening"
+)
 
 // waitLog waits until the process logged want, failing the test if it exits first or takes over 60s.
 func (p *process) waitLog(t *testing.T, want string) {
@@ -330,6 +335,9 @@ func (p *process) waitReady(t *testing.T) {
 	for deadline := time.Now().Add(60 * time.Second); p.url == ""; time.Sleep(50 * time.Millisecond) {
 		if m := listening.FindStringSubmatch(p.logs.String()); m != nil {
 			p.url = "http://" + m[1]
+			if m := servingMetrics.FindStringSubmatch(p.logs.String()); m != nil {
+				p.metricsURL = "http://" + m[1] + "/metrics"
+			}
 			break
 		}
 		select {
@@ -577,8 +585,7 @@ func resolveAcross(t *testing.T, slotVia, resolveVia *api.ClientWithResponses, i
 	if err != nil || slot.JSON201 == nil {
 		t.Fatalf("upload slot: %v %s", err, slot.Body)
 	}
-	put, _ := http.NewRequest(http.MethodPut, slot.JSON201.Url, bytes.NewReader(after))
-	if resp := do(t, put); resp.StatusCode != http.StatusOK {
+	if resp := putToSlot(t, *slot.JSON201, after, nil); resp.StatusCode != http.StatusOK {
 		t.Fatalf("PUT after photo: %d", resp.StatusCode)
 	}
 	note := "Đã vá ổ gà"

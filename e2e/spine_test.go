@@ -41,7 +41,10 @@ func TestHealthReadinessAndSpec(t *testing.T) {
 			t.Errorf("/docs lacks %q", want)
 		}
 	}
-	body, _ = get(t, a.URL+"/metrics")
+	// The metrics are served apart from the API (METRICS_ADDR), never on its public address.
+	pub, _ := http.NewRequest(http.MethodGet, a.URL+"/metrics", nil)
+	expectProblem(t, do(t, pub), http.StatusNotFound)
+	body, _ = get(t, a.MetricsURL)
 	for _, want := range []string{`http_requests_total{method="GET",route="/readyz",status="200"} 1`, "go_goroutines", "http_request_duration_seconds_bucket"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %q", want)

@@ -118,8 +118,7 @@ func TestTicketLifeEndToEnd(t *testing.T) {
 	if slot.JSON201 == nil {
 		t.Fatalf("officer upload slot: %s", slot.Body)
 	}
-	put, _ := http.NewRequest(http.MethodPut, slot.JSON201.Url, bytes.NewReader(after))
-	if resp := do(t, put); resp.StatusCode != 200 {
+	if resp := putToSlot(t, *slot.JSON201, after, nil); resp.StatusCode != 200 {
 		t.Fatalf("PUT after photo: %d", resp.StatusCode)
 	}
 	r = act(officer, etag, api.TicketAction{Action: api.Resolve, Note: note("Đã vá ổ gà"), AfterPhotos: &[]string{slot.JSON201.UploadId}})

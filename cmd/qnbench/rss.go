@@ -141,7 +141,7 @@ func rssBenchmarks(rs *results, st *stack, root, serverBin string, ph photo, cli
 	rs.add("rss.peak_during_uploads", mb(hwmUploads), "MiB", fmt.Sprintf("VmHWM when the last upload was answered (goal < 150 MB); the photo worker waits while submissions are being stored (Worker.Busy, at most 10 s in a row), so most of its renders come after, in the next figure; highest 10 ms VmRSS sample %.1f MiB, VmRSS then %.1f MiB; %s; %s", mb(sampledUploads), mb(rssUploads), resetNote, load))
 	rs.add("rss.peak_with_derivatives", mb(hwmEnd), "MiB", fmt.Sprintf("VmHWM %.1f s after release, the worker having rendered %d of %d photos by then (one at a time; 12 MP each); highest sample after the uploads %.1f MiB", watched.Seconds(), ready, ok, mb(sampledAfter)))
 	rs.add("rss.after_load", mb(rssEnd), "MiB", fmt.Sprintf("VmRSS %.1f s after release (Go returns freed memory to the OS gradually)", watched.Seconds()))
-	return nil
+	return rssPixelBombs(rs, pid, base, env, clients, mc, st.database("rss"), 2*time.Minute)
 }
 
 func orUnset(s string) string {

@@ -51,7 +51,7 @@ func (s *stack) stop() {
 // signing key in its own folder, the SMS sink, errors-only logs, plus extra.
 func (s *stack) env(name string, extra map[string]string) map[string]string {
 	env := map[string]string{
-		"HTTP_ADDR": "127.0.0.1:0", "MONGO_URI": s.srv.MongoURI, "MONGO_DATABASE": s.database(name),
+		"HTTP_ADDR": "127.0.0.1:0", "METRICS_ADDR": "127.0.0.1:0", "MONGO_URI": s.srv.MongoURI, "MONGO_DATABASE": s.database(name),
 		"S3_ENDPOINT": s.srv.S3Endpoint, "S3_ACCESS_KEY": s.srv.S3AccessKey, "S3_SECRET_KEY": s.srv.S3SecretKey,
 		"S3_BUCKET": "bench-" + name, "S3_USE_TLS": "false", "DEV_KEY_DIR": filepath.Join(s.dir, "keys-"+name),
 		"SMS_PROVIDER": "sink", "LOG_LEVEL": "error", "STARTUP_TIMEOUT": "30s",

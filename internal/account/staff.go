@@ -193,9 +193,9 @@ func (s *Service) createStaff(ctx context.Context, in NewStaff) (User, error) {
 		checkDisplayName(inv, "body.display_name", in.DisplayName)
 	}
 	switch in.Role {
-	case auth.RoleOfficer, auth.RoleAgencyAdmin, auth.RoleDispatcher, auth.RoleAdmin:
+	case auth.RoleOfficer, auth.RoleAgencyAdmin, auth.RoleDispatcher, auth.RoleAdmin, auth.RoleCallTaker:
 	default:
-		inv.Add("body.role", "must be officer, agency_admin, dispatcher or admin")
+		inv.Add("body.role", "must be officer, agency_admin, dispatcher, admin or call_taker")
 	}
 	if in.Role.BelongsToAgency() && in.AgencyID == "" {
 		inv.Add("body.agency_id", "required for "+string(in.Role))
@@ -238,16 +238,16 @@ func (s *Service) agencyExists(ctx context.Context, id string) (bool, error) {
 }
 
 // ListStaff returns the staff accounts actor may see, ordered by username: every one for an admin, their
-// agency's for an agency admin. fault.ErrForbidden for other roles, fault.ErrUnavailable when the database
-// does not answer.
+// agency's for an agency admin or an officer (whom to assign a ticket to). fault.ErrForbidden for other
+// roles, fault.ErrUnavailable when the database does not answer.
 func (s *Service) ListStaff(ctx context.Context, actor auth.Principal) ([]User, error) {
 	var agency string
 	switch actor.Role {
 	case auth.RoleAdmin:
-	case auth.RoleAgencyAdmin:
+	case auth.RoleAgencyAdmin, auth.RoleOfficer:
 		agency = actor.AgencyID
 	default:
-		return nil, fault.New(fault.ErrForbidden, "only admins and agency admins list staff accounts")
+		return nil, fault.New(fault.ErrForbidden, "only admins, agency admins and officers list staff accounts")
 	}
 	list, err := s.store.ListStaff(ctx, agency)
 	if err != nil {
@@ -408,6 +408,7 @@ var demoAccounts = []DemoAccount{
 	{"demo.dispatcher", "Ha-Long-Dispatch-2026", auth.RoleDispatcher},
 	{"demo.agency-admin", "Bai-Chay-Agency-2026", auth.RoleAgencyAdmin},
 	{"demo.officer", "Cam-Pha-Officer-2026", auth.RoleOfficer},
+	{"demo.call-taker", "Uong-Bi-Hotline-2026", auth.RoleCallTaker},
 }
 
 // SeedDemo creates one demo account per staff role, the agency admin and the officer in agencyID, and

@@ -25,14 +25,14 @@ func (a agencyDirectory) AgencyExists(_ context.Context, id string) (bool, error
 	return ok, nil
 }
 
-// accounts builds the sign-in service and, in the dev stack, the SMS inbox.
-func accounts(cfg config.Config, store *mongostore.Store, router *routing.Service, tokens *token.Authority, devices account.Devices) (*account.Service, *sms.Sink, error) {
+// accounts builds the sign-in service, the SMS sender it uses and, in the dev stack, the SMS inbox.
+func accounts(cfg config.Config, store *mongostore.Store, router *routing.Service, tokens *token.Authority, devices account.Devices) (*account.Service, account.SMS, *sms.Sink, error) {
 	pepperKey := []byte(cfg.OTPPepper)
 	if len(pepperKey) == 0 {
 		// Dev only (config requires OTP_PEPPER otherwise): every replica sharing DEV_KEY_DIR derives the same one.
 		seed, err := os.ReadFile(filepath.Join(cfg.DevKeyDir, DevKeyFile))
 		if err != nil {
-			return nil, nil, fmt.Errorf("derive OTP pepper: %w", err)
+			return nil, nil, nil, fmt.Errorf("derive OTP pepper: %w", err)
 		}
 		mac := hmac.New(sha256.New, seed)
 		mac.Write([]byte("otp-pepper"))
@@ -40,7 +40,7 @@ func accounts(cfg config.Config, store *mongostore.Store, router *routing.Servic
 	}
 	pepper, err := otp.NewPepper(pepperKey)
 	if err != nil {
-		return nil, nil, &ConfigError{fmt.Errorf("OTP_PEPPER: %w", err)}
+		return nil, nil, nil, &ConfigError{fmt.Errorf("OTP_PEPPER: %w", err)}
 	}
 	var sender account.SMS
 	var sink *sms.Sink
@@ -52,5 +52,5 @@ func accounts(cfg config.Config, store *mongostore.Store, router *routing.Servic
 		sender = &sms.HTTPGateway{URL: cfg.SMSGatewayURL, Token: cfg.SMSGatewayToken}
 	}
 	svc := account.New(store, sender, tokens, account.Config{Pepper: pepper, Agencies: agencyDirectory{router}, Devices: devices})
-	return svc, sink, nil
+	return svc, sender, sink, nil
 }

@@ -65,6 +65,8 @@ type Options struct {
 	// SkipAccessCheck serves without checking access tokens against their accounts. For cmd/qnbench
 	// only, which measures what the per-request check costs; never in a deployment.
 	SkipAccessCheck bool
+	// MetricsReady, when set, receives the address serving the API's /metrics (METRICS_ADDR).
+	MetricsReady func(addr string)
 }
 
 // start does what the API and the dispatcher both do first: load the configuration, make the logger and the
@@ -130,7 +132,7 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 		return &ConfigError{err}
 	}
 	devices := &notify.Registry{Store: store}
-	accts, sink, err := accounts(cfg, store, router, tokens, devices)
+	accts, sender, sink, err := accounts(cfg, store, router, tokens, devices)
 	if err != nil {
 		return err
 	}
@@ -151,7 +153,7 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 			host = "localhost" + host
 		}
 		banner := "\n  Smart Quảng Ninh Feedback — dev stack (SEED_DEMO=true; never in production)\n" +
-			"  API http://" + host + "   docs /docs   spec /openapi.yaml   metrics /metrics\n" +
+			"  API http://" + host + "   docs /docs   spec /openapi.yaml   metrics http://" + cfg.MetricsAddr + "/metrics\n" +
 			"  Sign in a resident: POST /v1/auth/otp {\"phone\":\"0912345678\"}, read the code at GET /dev/sms?phone=0912345678\n" +
 			"  Staff accounts (POST /v1/auth/login):\n"
 		for _, d := range demo {
@@ -183,6 +185,12 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 		Quotas: report.Quotas{Counters: store, UploadSlots: cfg.QuotaUploadSlots,
 			ReportsPerHour: cfg.QuotaReportsHour, ReportsPerDay: cfg.QuotaReportsDay},
 		OnRouted: func(rule catalogue.Rule) { obs.metrics.Routed(string(rule)) },
+		OnReceived: func(ctx context.Context, r report.Report) {
+			// A lost count (the database failing right here) is not retried: statistics, not records.
+			if err := public.CountReceived(ctx, r); err != nil {
+				log.WarnContext(ctx, "report not counted in the statistics", "report", r.ID, "error", err.Error())
+			}
+		},
 	}
 	residents := &report.Residents{Store: store, Sensitive: func(code string) bool {
 		c, ok := router.Catalogue().Category(code)
@@ -190,10 +198,10 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	}}
 	// The worker renews its lease every 10 s while it works: a job of a process that died waits at most 30 s.
 	worker := &report.Worker{Store: store, Blobs: blobs, Log: log, Lease: 30 * time.Second, Busy: intake.Busy,
-		Derive: media.DeriveOptions{HeifConvert: cfg.HeifConvert, TempDir: cfg.UploadTempDir}}
+		Derive: media.DeriveOptions{HeifConvert: cfg.HeifConvert, TempDir: cfg.UploadTempDir, Budget: media.NewRenderBudget(media.DefaultMaxDecodeBytes)}}
 	go worker.Run(ctx, time.Second)
 	desk := &report.Desk{Store: store, Blobs: blobs, Router: router, Calendar: hols.Calendar, Policy: workcal.DefaultPolicy(), Log: log,
-		ProvinceMaxAge: report.ProvinceQueueMaxAge,
+		ProvinceMaxAge: report.ProvinceQueueMaxAge, Staff: store,
 		OnChange: func(ctx context.Context, before, after report.Report, _ []report.Event) {
 			if !publicRelevant(before, after) {
 				return
@@ -221,10 +229,12 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	deps := httpapi.Deps{
 		Database: store, Blobs: blobs, Catalogue: store, Router: router, Tokens: tokens, Access: accts,
 		Reports: intake, ResidentReads: residents, Presigner: blobs, Accounts: accts, Desk: desk, Intake: intake, Holidays: hols,
-		Registry: obs.registry, Gatherer: obs.registry, Tracer: obs.tracing.Provider, Propagator: obs.tracing.Propagator,
+		Registry: obs.registry, Tracer: obs.tracing.Provider, Propagator: obs.tracing.Propagator,
 		Logger: log, Public: public,
-		Page:           webui.Handler(webui.Config{TileURL: cfg.MapTileURL, TileAttribution: cfg.MapTileAttrib}),
-		Console:        webui.Console(webui.Config{TileURL: cfg.MapTileURL, TileAttribution: cfg.MapTileAttrib}),
+		Page: webui.Handler(webui.Config{TileURL: cfg.MapTileURL, TileAttribution: cfg.MapTileAttrib,
+			PhotoOrigin: photoOrigin(cfg)}),
+		Console: webui.Console(webui.Config{TileURL: cfg.MapTileURL, TileAttribution: cfg.MapTileAttrib,
+			PhotoOrigin: photoOrigin(cfg)}),
 		TrustedProxies: splitList(cfg.TrustedProxies),
 		MaxBodyBytes:   cfg.HTTPMaxBodyBytes, MaxUploadBytes: report.MaxPhotos*report.MaxPhotoBytes + 1<<20, RequestTimeout: cfg.RequestTimeout, RetryAfter: cfg.RetryAfter,
 	}
@@ -236,12 +246,20 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	}
 	deps.Devices, deps.Notifications = devices, dispatcher
 	deps.Open311Partners, deps.Open311 = open311Services(store, router, public, intake, accts)
+	deps.Replies, deps.Audit, deps.Hotline = deskServices(store, router, intake, accts, sender, log)
 	if pushInbox != nil {
 		deps.PushInbox = pushInbox
 	}
 	handler, err := httpapi.NewHandler(deps)
 	if err != nil {
 		return err
+	}
+	if cfg.MetricsAddr != "" {
+		stop, err := serveMetrics(ctx, cfg.MetricsAddr, obs.registry, log, o.MetricsReady)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	return serve(ctx, cfg, handler, log, o)
 }
@@ -325,6 +343,18 @@ func every(ctx context.Context, interval time.Duration, f func()) {
 func publicRelevant(before, after report.Report) bool {
 	shown := func(st report.Status) bool { return st == report.Resolved || st == report.Closed }
 	return shown(before.Status) || shown(after.Status) || before.Ticket.Hidden != after.Ticket.Hidden
+}
+
+// photoOrigin is the scheme and host of the presigned photo URLs phones and browsers are given.
+func photoOrigin(cfg config.Config) string {
+	host, tls := cfg.S3Endpoint, cfg.S3UseTLS
+	if cfg.S3PublicEndpoint != "" {
+		host, tls = cfg.S3PublicEndpoint, cfg.S3PublicUseTLS
+	}
+	if tls {
+		return "https://" + host
+	}
+	return "http://" + host
 }
 
 // splitList splits a comma-separated setting, dropping blanks.

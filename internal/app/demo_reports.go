@@ -72,6 +72,8 @@ func seedDemoReports(ctx context.Context, store *mongostore.Store, cat *catalogu
 			}
 		} else if err != nil {
 			return err
+		} else if err := pub.CountReceived(ctx, r); err != nil { // counted when first stored only
+			return err
 		}
 		t := report.Ticket{AcceptFrom: r.CreatedAt, ResolveFrom: r.CreatedAt, ResolveBy: cal.AddDays(r.CreatedAt, 3),
 			ResolvedAt: r.Timeline[len(r.Timeline)-1].At, Hidden: i%29 == 7}

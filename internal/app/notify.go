@@ -110,7 +110,7 @@ func RunDispatcher(ctx context.Context, getenv func(string) string, logOut io.Wr
 	obs.registry.MustRegister(telemetry.NewState(nil, store, cfg.MetricsRefresh, log))
 	go watchOutbox(ctx, store, log)
 	if cfg.DispatchMetrics != "" {
-		stop, err := serveMetrics(ctx, cfg.DispatchMetrics, obs.registry, log, o)
+		stop, err := serveMetrics(ctx, cfg.DispatchMetrics, obs.registry, log, o.Ready)
 		if err != nil {
 			return err
 		}

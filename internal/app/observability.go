@@ -56,9 +56,9 @@ func (o *observability) shutdown(log *slog.Logger) {
 	}
 }
 
-// serveMetrics serves GET /metrics of reg on addr until ctx ends or stop is called; o.Ready hears the
-// address it listens on.
-func serveMetrics(ctx context.Context, addr string, reg *prometheus.Registry, log *slog.Logger, o Options) (stop func(), err error) {
+// serveMetrics serves GET /metrics of reg on addr until ctx ends or stop is called; ready (when set) hears
+// the address it listens on.
+func serveMetrics(ctx context.Context, addr string, reg *prometheus.Registry, log *slog.Logger, ready func(addr string)) (stop func(), err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("metrics: listen on %s: %w", addr, err)
@@ -73,8 +73,8 @@ func serveMetrics(ctx context.Context, addr string, reg *prometheus.Registry, lo
 		}
 	}()
 	log.Info("serving metrics", "addr", ln.Addr().String())
-	if o.Ready != nil {
-		o.Ready(ln.Addr().String())
+	if ready != nil {
+		ready(ln.Addr().String())
 	}
 	done := make(chan struct{})
 	go func() {

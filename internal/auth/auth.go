@@ -16,13 +16,14 @@ import (
 // Role is what a signed-in user may do. The zero value is not a valid role.
 type Role string
 
-// The roles of the system, from least to most privileged.
+// The roles of the system.
 const (
 	RoleResident    Role = "resident"     // a citizen who files feedback
 	RoleOfficer     Role = "officer"      // handles reports for one agency
 	RoleAgencyAdmin Role = "agency_admin" // manages one agency's officers
 	RoleDispatcher  Role = "dispatcher"   // routes reports between agencies
 	RoleAdmin       Role = "admin"        // runs the whole system
+	RoleCallTaker   Role = "call_taker"   // files reports for residents who phone the hotline
 )
 
 // ErrUnknownRole is returned (wrapped) by ParseRole for any other string.
@@ -30,7 +31,7 @@ var ErrUnknownRole = errors.New("unknown role")
 
 // Roles lists every valid role.
 func Roles() []Role {
-	return []Role{RoleResident, RoleOfficer, RoleAgencyAdmin, RoleDispatcher, RoleAdmin}
+	return []Role{RoleResident, RoleOfficer, RoleAgencyAdmin, RoleDispatcher, RoleAdmin, RoleCallTaker}
 }
 
 // ParseRole returns the Role named s, matched exactly. For anything else it

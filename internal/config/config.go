@@ -66,7 +66,8 @@ type Config struct {
 	MapTileAttrib      string        `env:"MAP_TILE_ATTRIBUTION" default:"" desc:"Attribution HTML shown with the base-map tiles (for example the OpenStreetMap licence link)."`
 	OTPPepper          string        `env:"OTP_PEPPER" default:"" secret:"true" desc:"Server secret (32+ bytes) keying sign-in code hashes; the same on every replica. Dev: derived from the DEV_KEY_DIR key."`
 	MetricsRefresh     time.Duration `env:"METRICS_REFRESH" default:"15s" desc:"How long the gauges read from the database (reports by status, outbox) are kept between scrapes; 0s reads at every scrape."`
-	DispatchMetrics    string        `env:"DISPATCH_METRICS_ADDR" default:":9464" desc:"qndispatch only: address serving its GET /metrics; empty serves none (the API serves /metrics on HTTP_ADDR)."`
+	MetricsAddr        string        `env:"METRICS_ADDR" default:":9464" desc:"Address serving the API's GET /metrics (Prometheus), apart from HTTP_ADDR so that it stays off the public entry; empty serves none."`
+	DispatchMetrics    string        `env:"DISPATCH_METRICS_ADDR" default:":9464" desc:"qndispatch only: address serving its GET /metrics; empty serves none (the API's is METRICS_ADDR)."`
 	OTLPEndpoint       string        `env:"OTEL_EXPORTER_OTLP_ENDPOINT" default:"" desc:"OTLP/HTTP collector base URL (http://collector:4318); traces go to <url>/v1/traces. Empty: tracing off, no exporter."`
 	OTLPHeaders        string        `env:"OTEL_EXPORTER_OTLP_HEADERS" default:"" secret:"true" desc:"Headers sent with every export, key1=value1,key2=value2 (an API key of a hosted collector)."`
 	OTelServiceName    string        `env:"OTEL_SERVICE_NAME" default:"" desc:"service.name of the spans; empty: qnfeedback or qndispatch."`

@@ -200,3 +200,11 @@ func indentJSON(dst *bytes.Buffer, src []byte) error { return json.Indent(dst, s
 func isMultipart(r *http.Request) bool {
 	return strings.HasPrefix(strings.ToLower(r.Header.Get("Content-Type")), "multipart/")
 }
+
+// noStore marks every API answer Cache-Control: no-store, so that no browser or proxy keeps a person's
+// data (tokens, profile, reports, tickets); the public reads that may be cached say so themselves,
+// replacing it.
+func noStore(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	c.Next()
+}

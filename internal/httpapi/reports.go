@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
+	"strconv"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -15,7 +16,6 @@ import (
 	"github.com/quangninh/feedback/api"
 	"github.com/quangninh/feedback/internal/auth"
 	"github.com/quangninh/feedback/internal/fault"
-	"github.com/quangninh/feedback/internal/media"
 	"github.com/quangninh/feedback/internal/report"
 )
 
@@ -49,8 +49,8 @@ func (s *Server) CreateUpload(ctx context.Context, req api.CreateUploadRequestOb
 	if err != nil {
 		return nil, err
 	}
-	return api.CreateUpload201JSONResponse{UploadId: slot.ID, Url: url, Method: api.PUT,
-		Headers: map[string]string{"Content-Type": slot.ContentType}, ExpiresAt: slot.ExpiresAt}, nil
+	return api.CreateUpload201JSONResponse{UploadId: slot.ID, Url: url, Method: api.PUT, ExpiresAt: slot.ExpiresAt,
+		Headers: map[string]string{"Content-Type": slot.ContentType, "Content-Length": strconv.FormatInt(slot.Size, 10)}}, nil
 }
 
 // CreateReport receives a report, with photos in a multipart body or as presigned uploads.
@@ -169,29 +169,20 @@ func multipartErr(what string, err error) error {
 	return invalidField(what, "the multipart body cannot be read: "+err.Error())
 }
 
-// photoErr names the photo and the reason it is refused.
+// photoErr names the photo and the reason it is refused: media's verdicts as for an upload
+// (report.PhotoError), and what the multipart transport adds.
 func photoErr(i int, err error) error {
-	field := fmt.Sprintf("photo %d", i+1)
-	switch {
-	case errors.Is(err, media.ErrUnsupportedType):
-		return fault.Wrap(fault.ErrUnsupportedMedia, field+" is not a JPEG, PNG, WebP or HEIC image (judged from its bytes)", err)
-	case errors.Is(err, media.ErrTooLarge):
-		return fault.Wrap(fault.ErrTooLarge, fmt.Sprintf("%s is larger than %d MB", field, report.MaxPhotoBytes>>20), err)
-	case errors.Is(err, media.ErrTooManyPixels):
-		return fault.Wrap(fault.ErrUnprocessable, field+" has more than 50 megapixels", err)
-	case errors.Is(err, media.ErrCorrupt):
-		return fault.Wrap(fault.ErrUnprocessable, field+" cannot be read: the image is damaged or truncated", err)
-	case err.Error() == "http: request body too large":
+	if err.Error() == "http: request body too large" {
 		return fault.Wrap(fault.ErrTooLarge, "the request body is too large", err)
 	}
 	var ne interface{ Timeout() bool }
 	if errors.As(err, &ne) && ne.Timeout() {
-		return fault.Wrap(fault.ErrUnprocessable, field+" did not arrive in time", err)
+		return fault.Wrap(fault.ErrUnprocessable, fmt.Sprintf("photo %d did not arrive in time", i+1), err)
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return invalidField("photo", "the upload was cut off; retry with the same Idempotency-Key")
 	}
-	return err
+	return report.PhotoError(i, err)
 }
 
 func draftFrom(in api.ReportInput) report.Draft {

@@ -12,7 +12,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
@@ -42,6 +41,9 @@ type Deps struct {
 	Accounts      Accounts
 	Desk          TicketDesk
 	Holidays      Holidays
+	Replies       ReplyTemplates
+	Audit         AuditTrail
+	Hotline       Hotline
 	Intake        *report.Intake // verifies officers' after-photo uploads
 	SMSInbox      SMSInbox       // nil outside the dev stack
 	Public        PublicMap
@@ -56,9 +58,8 @@ type Deps struct {
 	Devices       DeviceRegistry
 	Notifications Notifications
 	PushInbox     PushInbox // nil unless pushes go to the in-process FCM stand-in
-	// Registry receives the HTTP metrics; /metrics serves Gatherer.
+	// Registry receives the HTTP metrics (served apart, on METRICS_ADDR).
 	Registry prometheus.Registerer
-	Gatherer prometheus.Gatherer
 	// Tracer makes a server span per request (nil: none); Propagator reads the caller's traceparent
 	// (nil: W3C trace context).
 	Tracer     trace.TracerProvider
@@ -82,7 +83,7 @@ type Server struct {
 
 var _ api.StrictServerInterface = (*Server)(nil)
 
-// NewHandler returns the whole HTTP handler: spec routes, /openapi.yaml, /docs and /metrics.
+// NewHandler returns the whole HTTP handler: spec routes, /openapi.yaml, /docs and the public page.
 // It returns an error when the embedded spec does not load.
 func NewHandler(d Deps) (http.Handler, error) {
 	gin.SetMode(gin.ReleaseMode)
@@ -127,7 +128,6 @@ func NewHandler(d Deps) (http.Handler, error) {
 
 	r.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml; charset=utf-8", openapi.Spec) })
 	r.GET("/docs", func(c *gin.Context) { c.Data(http.StatusOK, "text/html; charset=utf-8", docsPage) })
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Gatherer, promhttp.HandlerOpts{})))
 
 	if d.Page != nil {
 		page := gin.WrapH(d.Page)
@@ -145,8 +145,8 @@ func NewHandler(d Deps) (http.Handler, error) {
 		}
 	}
 
-	apiGroup := r.Group("", s.limitBody(d.MaxBodyBytes, d.MaxUploadBytes), withDeadline(d.RequestTimeout), validator.middleware(s))
-	api.RegisterHandlersWithOptions(apiGroup, api.NewStrictHandler(s, nil), api.GinServerOptions{
+	apiGroup := r.Group("", noStore, s.recordStaffActions(), s.limitBody(d.MaxBodyBytes, d.MaxUploadBytes), withDeadline(d.RequestTimeout), validator.middleware(s))
+	api.RegisterHandlersWithOptions(apiGroup, api.NewStrictHandler(s, []api.StrictMiddlewareFunc{noteAuditAction}), api.GinServerOptions{
 		ErrorHandler: func(c *gin.Context, err error, status int) {
 			s.writeError(c, toInvalid(err))
 		},

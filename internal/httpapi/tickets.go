@@ -16,6 +16,7 @@ type TicketDesk interface {
 	Ticket(ctx context.Context, p auth.Principal, id string) (report.Report, error)
 	Act(ctx context.Context, p auth.Principal, id string, version int64, c report.Command, afterUploads []string, intake *report.Intake) (report.Report, error)
 	Queue(ctx context.Context, p auth.Principal, f report.QueueFilter) (report.QueuePage, error)
+	Bulk(ctx context.Context, p auth.Principal, c report.Command, items []report.BulkItem) ([]report.BulkOutcome, error)
 }
 
 func etag(version int64) string { return `"v` + strconv.FormatInt(version, 10) + `"` }
@@ -50,6 +51,9 @@ func (s *Server) ListTickets(ctx context.Context, req api.ListTicketsRequestObje
 	if q.DeadlineBefore != nil {
 		f.DeadlineBefore = *q.DeadlineBefore
 	}
+	if q.Assigned != nil {
+		f.Assigned = string(*q.Assigned)
+	}
 	if q.Sort != nil {
 		f.Sort = string(*q.Sort)
 	}
@@ -70,7 +74,10 @@ func (s *Server) ListTickets(ctx context.Context, req api.ListTicketsRequestObje
 	}
 	for i, e := range page.Items {
 		it := api.TicketSummary{Id: e.ReportID, Code: e.Code, Category: e.Category, Status: api.ReportStatus(e.Status),
-			Urgent: e.Urgent, Complex: e.Complex, CreatedAt: e.CreatedAt, Overdue: queueOverdue(e, now)}
+			Urgent: e.Urgent, Complex: e.Complex, CreatedAt: e.CreatedAt, Overdue: queueOverdue(e, now), Version: ptr(int(e.Steps))}
+		if e.AssigneeID != "" {
+			it.AssigneeId = ptr(e.AssigneeID)
+		}
 		if e.CommuneCode != "" {
 			it.CommuneCode = ptr(e.CommuneCode)
 		}
@@ -134,6 +141,9 @@ func (s *Server) ActOnTicket(ctx context.Context, req api.ActOnTicketRequestObje
 	if b.Public != nil {
 		c.Public = *b.Public
 	}
+	if b.AssigneeId != nil {
+		c.AssigneeID = *b.AssigneeId
+	}
 	var uploads []string
 	if b.AfterPhotos != nil {
 		uploads = *b.AfterPhotos
@@ -182,6 +192,9 @@ func (s *Server) toAPITicket(ctx context.Context, r report.Report) api.Ticket {
 		Hidden: r.Ticket.Hidden, Escalated: ptr(r.Ticket.Escalated), AllowedActions: allowed, Version: int(report.WorkflowVersion(r))}
 	if r.Ticket.Rating > 0 {
 		t.Rating = ptr(r.Ticket.Rating)
+	}
+	if r.Ticket.AssigneeID != "" {
+		t.AssigneeId = ptr(r.Ticket.AssigneeID)
 	}
 	if r.Ticket.DuplicateOf != "" {
 		t.DuplicateOf = ptr(r.Ticket.DuplicateOf)

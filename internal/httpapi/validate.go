@@ -51,6 +51,7 @@ func (v *specValidator) middleware(s *Server) gin.HandlerFunc {
 			c.Next()
 			return
 		}
+		c.Set(operationKey, route.Operation.OperationID)
 		if roles, public := allowedRoles(v.doc, route.Operation); !public {
 			p, err := s.authorize(c.Request, roles)
 			if err != nil {

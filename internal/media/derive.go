@@ -38,6 +38,8 @@ type DeriveOptions struct {
 	HeifConvert string
 	// TempDir holds the HEIC and its decoded copy during conversion; "" means os.TempDir().
 	TempDir string
+	// Budget, when set, is shared by the renders of a process: each waits for the memory it needs.
+	Budget *RenderBudget
 }
 
 // Rendition is a JPEG made from a photo's decoded pixels: it carries no EXIF, XMP or ICC metadata,
@@ -58,19 +60,28 @@ func Derive(ctx context.Context, r io.Reader) (public, thumb Rendition, err erro
 //
 // It fails with the errors of Inspect, with ErrCorrupt when the pixel data cannot be decoded,
 // ErrUnsupportedType for a coding the decoder lacks, ErrNoHEICDecoder for HEIC without a usable
-// HeifConvert, or ctx's error when heif-convert is cancelled.
+// HeifConvert, or ctx's error when heif-convert is cancelled or ctx ends while waiting for the Budget.
 func (o DeriveOptions) Derive(ctx context.Context, r io.Reader) (public, thumb Rendition, err error) {
 	info, rr, err := o.Inspect(r)
-	if err != nil {
-		return public, thumb, err
-	}
-	src, orientation, err := o.decode(ctx, info, rr)
 	if err != nil {
 		return public, thumb, err
 	}
 	side, thumbSide, quality := o.PublicSide, o.ThumbSide, o.Quality
 	if side <= 0 {
 		side = DefaultPublicSide
+	}
+	if o.Budget != nil {
+		// The renditions: the public one at most side², turned upright in a copy, in RGBA.
+		px := min(int64(info.Width)*int64(info.Height), int64(side)*int64(side))
+		release, err := o.Budget.Acquire(ctx, info.DecodeBytes+2*4*px)
+		if err != nil {
+			return public, thumb, err
+		}
+		defer release()
+	}
+	src, orientation, err := o.decode(ctx, info, rr)
+	if err != nil {
+		return public, thumb, err
 	}
 	if thumbSide <= 0 {
 		thumbSide = DefaultThumbSide

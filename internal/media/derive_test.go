@@ -3,10 +3,12 @@ package media_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"testing"
+	"time"
 
 	"golang.org/x/image/draw"
 
@@ -239,5 +241,26 @@ func TestDeriveFormats(t *testing.T) {
 				t.Errorf("top left %v, want %v", got, tt.topLeft)
 			}
 		})
+	}
+}
+
+// TestDeriveWaitsForItsBudget: a render does not decode while the memory it needs is taken, and does once
+// it is given back.
+func TestDeriveWaitsForItsBudget(t *testing.T) {
+	photo := MustJPEG(t, pattern(640, 480), nil)
+	budget := media.NewRenderBudget(1 << 20)
+	release, err := budget.Acquire(context.Background(), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := media.DeriveOptions{Budget: budget}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if _, _, err := opts.Derive(ctx, bytes.NewReader(photo)); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Derive with the budget taken: %v, want it to wait until its context ends", err)
+	}
+	release()
+	if pub, _, err := opts.Derive(context.Background(), bytes.NewReader(photo)); err != nil || pub.Width != 640 {
+		t.Fatalf("Derive with the budget free: %v %d", err, pub.Width)
 	}
 }

@@ -49,7 +49,7 @@ func heifFile(brands []string, itemType string, w, h uint32, rot int) []byte {
 func TestInspectHEIFHeaders(t *testing.T) {
 	heic := []string{"heic", "mif1", "heic"}
 	info := func(w, h, o int) media.Info {
-		return media.Info{Type: media.HEIC, ContentType: "image/heic", Width: w, Height: h, Orientation: o}
+		return media.Info{Type: media.HEIC, ContentType: "image/heic", Width: w, Height: h, Orientation: o, DecodeBytes: int64(w) * int64(h) * 9 / 2}
 	}
 	tests := []struct {
 		name    string

@@ -17,9 +17,11 @@ const firstPeek = 8 << 10
 
 // Inspector checks photos against limits. The zero value uses the defaults.
 type Inspector struct {
-	MaxBytes  int64          // bytes allowed through the returned reader; 0 means DefaultMaxBytes
-	MaxPixels int64          // width × height allowed; 0 means DefaultMaxPixels
-	Zone      *time.Location // zone of EXIF times that carry no offset; nil means UTC+7 (Vietnam)
+	MaxBytes  int64 // bytes allowed through the returned reader; 0 means DefaultMaxBytes
+	MaxPixels int64 // width × height allowed; 0 means DefaultMaxPixels
+	// MaxDecodeBytes is the memory decoding may take (Info.DecodeBytes); 0 means DefaultMaxDecodeBytes.
+	MaxDecodeBytes int64
+	Zone           *time.Location // zone of EXIF times that carry no offset; nil means UTC+7 (Vietnam)
 }
 
 // Inspect is Inspector{}.Inspect.
@@ -31,7 +33,8 @@ func Inspect(r io.Reader) (Info, io.Reader, error) { return Inspector{}.Inspect(
 // flowed through it; the caller streams that reader to storage.
 //
 // It fails with ErrUnsupportedType when the bytes are not JPEG, PNG, WebP or HEIC, ErrTooManyPixels
-// when the header declares more than MaxPixels, ErrCorrupt when the header is truncated or unreadable
+// when the header declares more than MaxPixels, ErrTooMuchMemory when decoding them would take more than
+// MaxDecodeBytes, ErrCorrupt when the header is truncated or unreadable
 // (or not within MaxPeek bytes), ErrTooLarge when r is longer than MaxBytes and that shows within
 // the peek, or with r's own read error. EXIF is best effort: malformed EXIF is ignored, not an error.
 func (in Inspector) Inspect(r io.Reader) (Info, io.Reader, error) {
@@ -74,7 +77,15 @@ func (in Inspector) Inspect(r io.Reader) (Info, io.Reader, error) {
 	if px := max(int64(h.width)*int64(h.height), h.maxItemPixels); px > maxPixels {
 		return Info{}, nil, fmt.Errorf("%w: %s of %d×%d declares an image of %d pixels, more than %d", ErrTooManyPixels, h.typ, h.width, h.height, px, maxPixels)
 	}
-	info := Info{Type: h.typ, ContentType: h.typ.ContentType(), Width: h.width, Height: h.height, Orientation: 1}
+	maxDecode := in.MaxDecodeBytes
+	if maxDecode <= 0 {
+		maxDecode = DefaultMaxDecodeBytes
+	}
+	decode := h.decodeBytes(max(int64(h.width)*int64(h.height), h.maxItemPixels))
+	if decode > maxDecode {
+		return Info{}, nil, fmt.Errorf("%w: %s of %d×%d needs %d MB decoded, more than %d MB", ErrTooMuchMemory, h.typ, h.width, h.height, decode>>20, maxDecode>>20)
+	}
+	info := Info{Type: h.typ, ContentType: h.typ.ContentType(), Width: h.width, Height: h.height, Orientation: 1, DecodeBytes: decode}
 	zone := in.Zone
 	if zone == nil {
 		zone = vietnam
@@ -105,6 +116,24 @@ type header struct {
 	exif          []byte
 	orientation   int
 	maxItemPixels int64 // the largest of all images in a HEIF file, which a decoder may decode too
+	// bytesPerPixel8 is what decoding takes per pixel, in eighths of a byte (4:2:0 JPEG: 12); 0 means
+	// the format's default (defaultBytesPerPixel8).
+	bytesPerPixel8 int64
+}
+
+// defaultBytesPerPixel8 is decoding's cost per pixel (in eighths of a byte) when the parser found no
+// better figure: a WebP other than plain lossy is decoded as lossless (8 bytes while it is converted); a
+// HEIC is decoded by heif-convert (4:2:0 planes, then RGB: 4.5 bytes), whose 4:2:0 JPEG Go decodes after
+// it exits (1.5).
+var defaultBytesPerPixel8 = map[Type]int64{JPEG: 24, PNG: 32, WebP: 64, HEIC: 36}
+
+// decodeBytes is the memory decoding px pixels takes.
+func (h header) decodeBytes(px int64) int64 {
+	b := h.bytesPerPixel8
+	if b == 0 {
+		b = defaultBytesPerPixel8[h.typ]
+	}
+	return px * b / 8
 }
 
 // fill grows buf to size bytes from r. final reports that r ended before that.

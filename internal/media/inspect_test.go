@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"io"
 	"strings"
 	"testing"
@@ -37,7 +38,8 @@ func TestInspect(t *testing.T) {
 	}
 
 	jpegInfo := func(w, h, o int, gps *media.LatLng, taken time.Time) media.Info {
-		return media.Info{Type: media.JPEG, ContentType: "image/jpeg", Width: w, Height: h, Orientation: o, GPS: gps, TakenAt: taken}
+		return media.Info{Type: media.JPEG, ContentType: "image/jpeg", Width: w, Height: h, Orientation: o, GPS: gps, TakenAt: taken,
+			DecodeBytes: int64(w) * int64(h) * 3 / 2} // 4:2:0
 	}
 	tests := []struct {
 		name string
@@ -54,18 +56,18 @@ func TestInspect(t *testing.T) {
 		{"jpeg header past 192 KiB of APP segments", padded, jpegInfo(96, 64, 6, haLongGPS, taken)},
 		{"jpeg 50 MP exactly", jpegHeader(10000, 5000, nil), jpegInfo(10000, 5000, 1, nil, time.Time{})},
 		{"png with exif", MustPNG(t, img, haLong.buildTIFF()),
-			media.Info{Type: media.PNG, ContentType: "image/png", Width: 96, Height: 64, Orientation: 6, GPS: haLongGPS, TakenAt: taken}},
+			media.Info{Type: media.PNG, ContentType: "image/png", Width: 96, Height: 64, Orientation: 6, GPS: haLongGPS, TakenAt: taken, DecodeBytes: 96 * 64 * 4}},
 		{"png without exif", MustPNG(t, img, nil),
-			media.Info{Type: media.PNG, ContentType: "image/png", Width: 96, Height: 64, Orientation: 1}},
+			media.Info{Type: media.PNG, ContentType: "image/png", Width: 96, Height: 64, Orientation: 1, DecodeBytes: 96 * 64 * 4}},
 		{"webp lossy", MustRead(t, "lossy.webp"),
-			media.Info{Type: media.WebP, ContentType: "image/webp", Width: 96, Height: 64, Orientation: 1}},
+			media.Info{Type: media.WebP, ContentType: "image/webp", Width: 96, Height: 64, Orientation: 1, DecodeBytes: 96 * 64 * 3 / 2}},
 		{"webp lossless", MustRead(t, "lossless.webp"),
-			media.Info{Type: media.WebP, ContentType: "image/webp", Width: 96, Height: 64, Orientation: 1}},
+			media.Info{Type: media.WebP, ContentType: "image/webp", Width: 96, Height: 64, Orientation: 1, DecodeBytes: 96 * 64 * 8}},
 		{"webp extended with exif", MustRead(t, "exif.webp"),
-			media.Info{Type: media.WebP, ContentType: "image/webp", Width: 96, Height: 64, Orientation: 6, GPS: haLongGPS, TakenAt: taken}},
+			media.Info{Type: media.WebP, ContentType: "image/webp", Width: 96, Height: 64, Orientation: 6, GPS: haLongGPS, TakenAt: taken, DecodeBytes: 96 * 64 * 8}},
 		// heif-enc copies the EXIF block but writes no irot: HEIF readers ignore the EXIF orientation.
 		{"heic", MustRead(t, "photo.heic"),
-			media.Info{Type: media.HEIC, ContentType: "image/heic", Width: 96, Height: 64, Orientation: 1, GPS: haLongGPS, TakenAt: taken}},
+			media.Info{Type: media.HEIC, ContentType: "image/heic", Width: 96, Height: 64, Orientation: 1, GPS: haLongGPS, TakenAt: taken, DecodeBytes: 96 * 64 * 9 / 2}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -315,4 +317,47 @@ func sofJPEG(marker byte, w, h int) []byte {
 	b := jpegHeader(w, h, nil)
 	b[3] = marker
 	return b
+}
+
+// pngIHDR is a PNG signature and IHDR declaring w×h pixels of a bit depth, colour type and interlace.
+func pngIHDR(w, h uint32, depth, colourType, interlace byte) []byte {
+	data := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(nil, w), h)
+	data = append(data, depth, colourType, 0, 0, interlace)
+	b := append([]byte("\x89PNG\r\n\x1a\n"), 0, 0, 0, 13)
+	b = append(append(b, "IHDR"...), data...)
+	b = binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(append([]byte("IHDR"), data...)))
+	return append(b, 0, 0, 0, 0, 'I', 'D', 'A', 'T')
+}
+
+// TestInspectBoundsDecodeMemory: what decoding takes is read from the header, so a small file of few
+// pixels but many bytes each is refused before anything is decoded, and photos as phones take them pass.
+func TestInspectBoundsDecodeMemory(t *testing.T) {
+	progressive := jpegHeader(4000, 3000, nil)
+	progressive[bytes.Index(progressive, []byte{0xff, 0xc0})+1] = 0xc2
+	tests := []struct {
+		name   string
+		in     []byte
+		decode int64 // 0: refused with ErrTooMuchMemory
+	}{
+		{"7000×7000 16-bit RGBA PNG (392 MB)", pngIHDR(7000, 7000, 16, 6, 0), 0},
+		{"7000×7000 8-bit RGB PNG, interlaced (392 MB)", pngIHDR(7000, 7000, 8, 2, 1), 0},
+		{"7000×7000 8-bit RGBA PNG (196 MB)", pngIHDR(7000, 7000, 8, 6, 0), 7000 * 7000 * 4},
+		{"7000×7000 8-bit grey PNG", pngIHDR(7000, 7000, 8, 0, 0), 7000 * 7000},
+		{"7000×7000 16-bit grey PNG", pngIHDR(7000, 7000, 16, 0, 0), 7000 * 7000 * 2},
+		{"50 MP baseline JPEG 4:2:0", jpegHeader(10000, 5000, nil), 10000 * 5000 * 3 / 2},
+		{"12 MP progressive JPEG 4:2:0", progressive, 4000 * 3000 * 3 / 2 * 5},
+	}
+	for _, tt := range tests {
+		info, _, err := media.Inspect(bytes.NewReader(tt.in))
+		switch {
+		case tt.decode == 0 && !errors.Is(err, media.ErrTooMuchMemory):
+			t.Errorf("%s: %v, want ErrTooMuchMemory", tt.name, err)
+		case tt.decode != 0 && (err != nil || info.DecodeBytes != tt.decode):
+			t.Errorf("%s: %v, DecodeBytes %d, want %d", tt.name, err, info.DecodeBytes, tt.decode)
+		}
+	}
+	in := media.Inspector{MaxDecodeBytes: 100 << 20}
+	if _, _, err := in.Inspect(bytes.NewReader(pngIHDR(7000, 7000, 8, 6, 0))); !errors.Is(err, media.ErrTooMuchMemory) {
+		t.Errorf("a 196 MB PNG under a 100 MB limit: %v", err)
+	}
 }

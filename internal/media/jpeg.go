@@ -59,6 +59,14 @@ func parseJPEG(b []byte, final bool) (header, error) {
 			}
 			h.height = int(binary.BigEndian.Uint16(seg[1:]))
 			h.width = int(binary.BigEndian.Uint16(seg[3:]))
+			n := int(seg[5])
+			if len(seg) < 6+3*n {
+				if whole {
+					return h, fmt.Errorf("%w: jpeg: short frame header", ErrCorrupt)
+				}
+				return h, errShort
+			}
+			h.bytesPerPixel8 = jpegDecodeCost(seg[6:6+3*n], m == 0xc2)
 			return h, nil
 		}
 		i += n
@@ -68,4 +76,31 @@ func parseJPEG(b []byte, final bool) (header, error) {
 // isSOF reports whether m is a start-of-frame marker: C0–CF except DHT (C4), JPG (C8) and DAC (CC).
 func isSOF(m byte) bool {
 	return m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc
+}
+
+// jpegDecodeCost is what Go's JPEG decoder takes per pixel, in eighths of a byte, for a frame's components
+// (3 bytes each: ID, sampling factors, table): one byte per sample of each component at its sampling (a
+// 4:2:0 colour image: 1.5 bytes a pixel), four per pixel for CMYK; a progressive frame also keeps every
+// coefficient until the end, 4 bytes a sample.
+func jpegDecodeCost(comps []byte, progressive bool) int64 {
+	n := len(comps) / 3
+	if n == 0 {
+		return 0
+	}
+	var hmax, vmax int64 = 1, 1
+	for i := range n {
+		hmax, vmax = max(hmax, int64(comps[3*i+1]>>4)), max(vmax, int64(comps[3*i+1]&0x0f))
+	}
+	var samples8 int64 // samples per pixel, in eighths
+	for i := range n {
+		samples8 += 8 * int64(comps[3*i+1]>>4) * int64(comps[3*i+1]&0x0f) / (hmax * vmax)
+	}
+	cost := samples8
+	if n == 4 {
+		cost = 32
+	}
+	if progressive {
+		cost += 4 * samples8
+	}
+	return cost
 }

@@ -50,6 +50,10 @@ func (t Type) ContentType() string {
 const (
 	DefaultMaxBytes  = 15 << 20   // 15 MiB per photo
 	DefaultMaxPixels = 50_000_000 // 50 megapixels; larger headers are treated as decompression bombs
+	// DefaultMaxDecodeBytes bounds the memory decoding one photo takes (Info.DecodeBytes): a 50 MP
+	// baseline JPEG (75 MB), a 12 MP progressive one (90 MB) or a 48 MP HEIC (218 MB) fit; a 7000 × 7000
+	// 16-bit RGBA PNG (392 MB) does not.
+	DefaultMaxDecodeBytes = 256 << 20
 )
 
 // Errors returned by Inspect and Derive, tested with errors.Is. The returned errors usually wrap
@@ -59,6 +63,9 @@ var (
 	ErrUnsupportedType = errors.New("media: unsupported image type")
 	// ErrTooManyPixels: the header declares more pixels than allowed.
 	ErrTooManyPixels = errors.New("media: image has too many pixels")
+	// ErrTooMuchMemory: decoding the image would take more memory than allowed (its pixels times the
+	// bytes each takes once decoded, read from the header).
+	ErrTooMuchMemory = errors.New("media: image needs too much memory to decode")
 	// ErrCorrupt: the header (or, in Derive, the image data) cannot be read.
 	ErrCorrupt = errors.New("media: corrupt image")
 	// ErrTooLarge: more bytes than allowed flowed through the stream.
@@ -86,6 +93,10 @@ type Info struct {
 	Orientation int
 	// TakenAt is EXIF DateTimeOriginal, zero when absent or malformed.
 	TakenAt time.Time
+	// DecodeBytes is the memory that decoding the pixels takes, estimated from the header: the decoded
+	// image (bytes per pixel by format, bit depth, colour type and chroma subsampling), plus a progressive
+	// JPEG's coefficients, an interlaced PNG's passes, and for HEIC the decoder process's RGB copy.
+	DecodeBytes int64
 }
 
 // DisplaySize returns the width and height as the photo is meant to be seen, after Orientation.

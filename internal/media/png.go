@@ -23,6 +23,7 @@ func parsePNG(b []byte, final bool) (header, error) {
 		return h, fmt.Errorf("%w: png: IHDR size %d×%d", ErrCorrupt, w, ht)
 	}
 	h.width, h.height = int(w), int(ht)
+	h.bytesPerPixel8 = pngDecodeCost(b[sig+16], b[sig+17], b[sig+20])
 
 	// EXIF is optional: whatever is not found within the prefix is simply not there for us.
 	for i := sig + 8 + 13 + 4; ; {
@@ -58,6 +59,28 @@ func moreUpTo(end uint64, final bool) error {
 func trimExifPrefix(b []byte) []byte {
 	if len(b) >= 6 && string(b[:6]) == "Exif\x00\x00" {
 		return b[6:]
+	}
+	return b
+}
+
+// pngDecodeCost is what Go's PNG decoder takes per pixel, in eighths of a byte, for a bit depth, colour
+// type and interlace method: grey becomes Gray or Gray16, a palette Paletted, the rest (N)RGBA or
+// (N)RGBA64; an interlaced image is decoded pass by pass into images of its own, then copied whole.
+func pngDecodeCost(depth, colourType, interlace byte) int64 {
+	var b int64
+	switch colourType {
+	case 0: // grey
+		b = 8
+	case 3: // palette
+		b = 8
+	default: // RGB, grey with alpha, RGBA: 4 channels once decoded
+		b = 32
+	}
+	if depth == 16 {
+		b *= 2
+	}
+	if interlace != 0 {
+		b *= 2
 	}
 	return b
 }

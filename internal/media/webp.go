@@ -29,6 +29,7 @@ func parseRIFF(b []byte, final bool) (header, error) {
 		}
 		h.width = int(binary.LittleEndian.Uint16(c[6:]) & 0x3fff)
 		h.height = int(binary.LittleEndian.Uint16(c[8:]) & 0x3fff)
+		h.bytesPerPixel8 = 12 // YCbCr 4:2:0
 		return h, nil
 	case "VP8L":
 		if c[0] != 0x2f {

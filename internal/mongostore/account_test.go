@@ -752,7 +752,7 @@ func TestAccountListAndUpdateStaff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"demo.admin", "demo.agency-admin", "demo.dispatcher", "demo.officer"}, usernames(all)); diff != "" {
+	if diff := cmp.Diff([]string{"demo.admin", "demo.agency-admin", "demo.call-taker", "demo.dispatcher", "demo.officer"}, usernames(all)); diff != "" {
 		t.Errorf("admin's list (-want +got):\n%s", diff)
 	}
 	mine, err := e.svc.ListStaff(ctx, haLongAdmin)
@@ -765,8 +765,16 @@ func TestAccountListAndUpdateStaff(t *testing.T) {
 	if list, err := e.svc.ListStaff(ctx, camPhaAdmin); err != nil || len(list) != 0 {
 		t.Errorf("other agency's list = %v, %v", usernames(list), err)
 	}
-	_, err = e.svc.ListStaff(ctx, e.principal(t, officerTok))
-	wantKind(t, "officer lists staff", err, fault.ErrForbidden)
+	// An officer lists their agency's staff (whom to assign a ticket to); a dispatcher lists none.
+	colleagues, err := e.svc.ListStaff(ctx, e.principal(t, officerTok))
+	if diff := cmp.Diff([]string{"demo.agency-admin", "demo.officer"}, usernames(colleagues)); err != nil || diff != "" {
+		t.Errorf("officer's list (-want +got): %v\n%s", err, diff)
+	}
+	_, err = e.svc.ListStaff(ctx, auth.Principal{UserID: "d", Role: auth.RoleDispatcher})
+	wantKind(t, "dispatcher lists staff", err, fault.ErrForbidden)
+	if err := e.svc.CheckAccess(ctx, e.principal(t, officerTok)); err != nil {
+		t.Errorf("CheckAccess of an enabled officer: %v", err)
+	}
 
 	// Another agency's admin does not see the officer at all.
 	_, err = e.svc.GetStaff(ctx, camPhaAdmin, officerID)
@@ -786,6 +794,9 @@ func TestAccountListAndUpdateStaff(t *testing.T) {
 	}
 	_, err = e.svc.Refresh(ctx, officerTok.RefreshToken)
 	wantKind(t, "refresh of a disabled officer", err, fault.ErrUnauthenticated)
+	// Their access token is refused at once by this replica (it disabled them), though seen enabled just before.
+	err = e.svc.CheckAccess(ctx, e.principal(t, officerTok))
+	wantKind(t, "a disabled officer's access token", err, fault.ErrUnauthenticated)
 	_, err = e.svc.StaffLogin(ctx, demo[auth.RoleOfficer].Username, demo[auth.RoleOfficer].Password, "")
 	wantKind(t, "sign-in of a disabled officer", err, fault.ErrUnauthenticated)
 	if msg := fault.Message(err); !strings.Contains(msg, "disabled") {

@@ -130,6 +130,9 @@ func covered(q queryShape) bool {
 	if q.ByID {
 		return true // a top-level _id condition picks the documents; the others only guard them
 	}
+	if len(q.Filter) == 0 && slices.Equal(q.Sort, []string{"_id"}) {
+		return true // a page of the whole collection in _id order walks the _id index
+	}
 	candidates := [][]string{{"_id"}}
 	for _, ix := range Indexes {
 		if ix.Collection == q.Collection {
@@ -209,6 +212,8 @@ func TestCoveredRule(t *testing.T) {
 		{queryShape{Collection: "reports", Filter: []string{"status"}}, false},
 		{queryShape{Collection: "reports", Filter: []string{"created"}}, false},
 		{queryShape{Collection: "reports", Filter: nil}, false},
+		{queryShape{Collection: "reports", Filter: nil, Sort: []string{"_id"}}, true},
+		{queryShape{Collection: "reports", Filter: nil, Sort: []string{"created"}}, false},
 		{queryShape{Collection: colCategories, Filter: nil, Sort: []string{"_id"}}, true},
 	} {
 		if got := covered(tc.q); got != tc.want {

@@ -37,6 +37,17 @@ func (s *Store) blobs(c publicmap.Collection) (*mongo.Collection, error) {
 	return nil, fmt.Errorf("mongostore: unknown public collection %q", c)
 }
 
+// publicNoun names a kind of public document in errors, which callers may show (never the collection).
+func publicNoun(c publicmap.Collection) string {
+	switch c {
+	case publicmap.Records:
+		return "public report"
+	case publicmap.Tiles, publicmap.Breakdowns, publicmap.Meta:
+		return "map tile"
+	}
+	return "statistics day"
+}
+
 // Doc returns a document's data; fault.ErrNotFound when there is none.
 func (s *Store) Doc(ctx context.Context, c publicmap.Collection, id string) ([]byte, error) {
 	col, err := s.blobs(c)
@@ -45,7 +56,7 @@ func (s *Store) Doc(ctx context.Context, c publicmap.Collection, id string) ([]b
 	}
 	var d blobDoc
 	if err := col.FindOne(ctx, byID(id)).Decode(&d); err != nil {
-		return nil, mapErr(err, string(c))
+		return nil, mapErr(err, publicNoun(c))
 	}
 	return d.Data, nil
 }
@@ -61,11 +72,11 @@ func (s *Store) Docs(ctx context.Context, c publicmap.Collection, ids []string) 
 	for chunk := range slices.Chunk(ids, idsPerQuery) {
 		cur, err := col.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: chunk}}}})
 		if err != nil {
-			return nil, mapErr(fmt.Errorf("read %d %s: %w", len(chunk), c, err), string(c))
+			return nil, mapErr(fmt.Errorf("read %d %s: %w", len(chunk), c, err), publicNoun(c))
 		}
 		var docs []blobDoc
 		if err := cur.All(ctx, &docs); err != nil {
-			return nil, mapErr(fmt.Errorf("read %d %s: %w", len(chunk), c, err), string(c))
+			return nil, mapErr(fmt.Errorf("read %d %s: %w", len(chunk), c, err), publicNoun(c))
 		}
 		for _, d := range docs {
 			out[d.ID] = d.Data
@@ -89,7 +100,7 @@ func (s *Store) UpdateDoc(ctx context.Context, c publicmap.Collection, id string
 			pause := time.Duration(rand.Int64N(int64(min(attempt, 10)) * int64(time.Millisecond)))
 			select {
 			case <-ctx.Done():
-				return mapErr(ctx.Err(), string(c))
+				return mapErr(ctx.Err(), publicNoun(c))
 			case <-time.After(pause):
 			}
 		}
@@ -97,7 +108,7 @@ func (s *Store) UpdateDoc(ctx context.Context, c publicmap.Collection, id string
 		err := col.FindOne(ctx, byID(id)).Decode(&d)
 		missing := errors.Is(err, mongo.ErrNoDocuments)
 		if err != nil && !missing {
-			return mapErr(err, string(c))
+			return mapErr(err, publicNoun(c))
 		}
 		next, err := change(d.Data)
 		if err != nil {
@@ -111,12 +122,12 @@ func (s *Store) UpdateDoc(ctx context.Context, c publicmap.Collection, id string
 			if isDuplicate(err) {
 				continue
 			}
-			return mapErr(err, string(c))
+			return mapErr(err, publicNoun(c))
 		}
 		res, err := col.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "v", Value: d.V}},
 			bson.D{{Key: "$set", Value: bson.D{{Key: "data", Value: next}, {Key: "v", Value: d.V + 1}}}})
 		if err != nil {
-			return mapErr(err, string(c))
+			return mapErr(err, publicNoun(c))
 		}
 		if res.MatchedCount == 1 {
 			return nil
@@ -149,19 +160,19 @@ func (s *Store) PutDocs(ctx context.Context, c publicmap.Collection, docs map[st
 		case err == nil:
 			continue
 		case !errors.As(err, &bwe) || bwe.WriteConcernError != nil:
-			return mapErr(err, string(c))
+			return mapErr(err, publicNoun(c))
 		}
 		var existing []mongo.WriteModel
 		for _, we := range bwe.WriteErrors {
 			if !mongo.IsDuplicateKeyError(we) || we.Index < 0 || we.Index >= len(batch) {
-				return mapErr(err, string(c))
+				return mapErr(err, publicNoun(c))
 			}
 			id := batch[we.Index]
 			existing = append(existing, mongo.NewUpdateOneModel().SetFilter(byID(id)).SetUpsert(true).
 				SetUpdate(bson.D{{Key: "$set", Value: bson.D{{Key: "data", Value: docs[id]}}}, {Key: "$inc", Value: bson.D{{Key: "v", Value: 1}}}}))
 		}
 		if _, err := col.BulkWrite(ctx, existing, options.BulkWrite().SetOrdered(false)); err != nil {
-			return mapErr(err, string(c))
+			return mapErr(err, publicNoun(c))
 		}
 	}
 	return nil
@@ -175,7 +186,7 @@ func (s *Store) DeleteDocs(ctx context.Context, c publicmap.Collection, ids []st
 	}
 	for _, id := range ids {
 		if _, err := col.DeleteOne(ctx, byID(id)); err != nil {
-			return mapErr(err, string(c))
+			return mapErr(err, publicNoun(c))
 		}
 	}
 	return nil
@@ -190,11 +201,11 @@ func (s *Store) ScanDocs(ctx context.Context, c publicmap.Collection, after stri
 	cur, err := col.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}}},
 		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {
-		return nil, nil, mapErr(err, string(c))
+		return nil, nil, mapErr(err, publicNoun(c))
 	}
 	var ds []blobDoc
 	if err := cur.All(ctx, &ds); err != nil {
-		return nil, nil, mapErr(err, string(c))
+		return nil, nil, mapErr(err, publicNoun(c))
 	}
 	ids, data := make([]string, len(ds)), make([][]byte, len(ds))
 	for i, d := range ds {

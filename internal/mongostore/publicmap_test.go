@@ -95,8 +95,16 @@ func TestPublicationRules(t *testing.T) {
 	if len(res.Features) != 1 || res.Features[0].Point == nil || res.Features[0].Point.Code != codes["public"] {
 		t.Fatalf("map shows %+v, want only %s", res.Features, codes["public"])
 	}
+	// A withheld report answers what an unknown code answers, word for word, and names no storage.
+	_, unknown := svc.Report(ctx, "QN-2601-99999")
+	if !errors.Is(unknown, fault.ErrNotFound) || strings.Contains(fault.Message(unknown), "public_") {
+		t.Errorf("unknown code: %v", unknown)
+	}
 	for name, code := range codes {
 		v, err := svc.Report(ctx, code)
+		if name != "public" && fault.Message(err) != fault.Message(unknown) {
+			t.Errorf("%s: answers %q, an unknown code %q", name, fault.Message(err), fault.Message(unknown))
+		}
 		if name == "public" {
 			b, _ := json.Marshal(v)
 			for _, secret := range []string{"user-secret-id", "secret address", "internal", "contractor", "reporter", "phone"} {
@@ -146,6 +154,11 @@ func TestPublicStatsOnAKnownSet(t *testing.T) {
 			tk.Rating = 0
 		}
 		items = append(items, publicmap.Item{Report: r, Ticket: tk})
+	}
+	for _, it := range items { // counted once each, when stored
+		if err := svc.CountReceived(ctx, it.Report); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := svc.SyncAll(ctx, items); err != nil {
 		t.Fatal(err)

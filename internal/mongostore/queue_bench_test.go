@@ -47,7 +47,10 @@ func benchQueue(b *testing.B, total int) {
 		by := now.Add(time.Duration(i%500-100) * time.Hour)
 		e := queueEntryDoc{ReportID: id, Code: fmt.Sprintf("QN-2611-%05d", i), Category: cats[i%len(cats)].Code,
 			CommuneCode: "06673", Status: string(statuses[(i/len(agencies))%len(statuses)]), Urgent: i%7 == 0, ResolveBy: &by, AcceptBy: &by,
-			CreatedAt: now.Add(-time.Duration(i) * time.Minute), Version: 1, AgencyID: agency}
+			CreatedAt: now.Add(-time.Duration(i) * time.Minute), Version: 1, AgencyID: agency, Steps: 3}
+		if n := i / len(agencies); n%3 != 0 { // two tickets in three of each agency assigned, among four officers
+			e.AssigneeID = fmt.Sprintf("o%d", n%4)
+		}
 		shard := queueShardID(agency, id)
 		if docs[shard] == nil {
 			docs[shard] = map[string]queueEntryDoc{}
@@ -67,7 +70,7 @@ func benchQueue(b *testing.B, total int) {
 	desk := &report.Desk{Store: s, Router: router, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	// As the service runs it: the province-wide list reused for up to report.ProvinceQueueMaxAge.
 	cached := &report.Desk{Store: s, Router: router, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), ProvinceMaxAge: report.ProvinceQueueMaxAge}
-	officer := auth.Principal{UserID: "o", Role: auth.RoleOfficer, AgencyID: agencies[0].ID}
+	officer := auth.Principal{UserID: "o1", Role: auth.RoleOfficer, AgencyID: agencies[0].ID}
 	dispatcher := auth.Principal{UserID: "d", Role: auth.RoleDispatcher}
 	for _, tc := range []struct {
 		name string
@@ -77,6 +80,7 @@ func benchQueue(b *testing.B, total int) {
 	}{
 		{"officer_overdue_by_deadline", desk, officer, report.QueueFilter{Overdue: true, Sort: "deadline", Limit: 50}},
 		{"officer_status_newest", desk, officer, report.QueueFilter{Status: report.Accepted, Sort: "newest", Limit: 50}},
+		{"officer_my_tickets_by_deadline", desk, officer, report.QueueFilter{Assigned: "me", Sort: "deadline", Limit: 50}},
 		{"dispatcher_all_agencies_priority_uncached", desk, dispatcher, report.QueueFilter{Sort: "priority", Limit: 50}},
 		{"dispatcher_all_agencies_priority_max_age_5s", cached, dispatcher, report.QueueFilter{Sort: "priority", Limit: 50}},
 		{"dispatcher_overdue_category_max_age_5s", cached, dispatcher, report.QueueFilter{Overdue: true, Category: "road_damage", Sort: "deadline", Limit: 50}},

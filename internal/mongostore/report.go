@@ -20,7 +20,7 @@ import (
 const (
 	colReports     = "reports"      // _id: report ID (for a submission, made from its Idempotency-Key: report.ReportIDFor)
 	colReportJobs  = "report_jobs"  // _id: report ID; deleted when done, so it stays small
-	colUploadSlots = "upload_slots" // _id: slot ID; deleted when used or expired
+	colUploadSlots = "upload_slots" // _id: slot ID; deleted once expired
 )
 
 func init() {
@@ -71,6 +71,7 @@ type eventDoc struct {
 	From      string    `bson:"from,omitempty"`
 	To        string    `bson:"to,omitempty"`
 	Note      string    `bson:"note,omitempty"`
+	Assignee  string    `bson:"assignee,omitempty"`
 }
 
 type decisionDoc struct {
@@ -130,7 +131,7 @@ func toReportDoc(r report.Report) reportDoc {
 	}
 	for _, e := range r.Timeline {
 		d.Timeline = append(d.Timeline, eventDoc{At: e.At, Action: e.Action, ActorRole: e.ActorRole, ActorID: e.ActorID,
-			AgencyID: e.AgencyID, From: string(e.From), To: string(e.To), Note: e.Note})
+			AgencyID: e.AgencyID, From: string(e.From), To: string(e.To), Note: e.Note, Assignee: e.Assignee})
 	}
 	return d
 }
@@ -151,7 +152,7 @@ func (d reportDoc) report() report.Report {
 	}
 	for _, e := range d.Timeline {
 		r.Timeline = append(r.Timeline, report.Event{At: e.At.UTC(), Action: e.Action, ActorRole: e.ActorRole, ActorID: e.ActorID,
-			AgencyID: e.AgencyID, From: report.Status(e.From), To: report.Status(e.To), Note: e.Note})
+			AgencyID: e.AgencyID, From: report.Status(e.From), To: report.Status(e.To), Note: e.Note, Assignee: e.Assignee})
 	}
 	return r
 }
@@ -357,11 +358,10 @@ func (s *Store) RemoveFollower(ctx context.Context, id, userID string, now time.
 }
 
 type jobDoc struct {
-	ID          string    `bson:"_id"`
-	UploadSlots []string  `bson:"upload_slots"`
-	NotBefore   time.Time `bson:"not_before"`
-	Attempts    int       `bson:"attempts"`
-	Lease       string    `bson:"lease,omitempty"` // the last lease taken (ClaimJob)
+	ID        string    `bson:"_id"`
+	NotBefore time.Time `bson:"not_before"`
+	Attempts  int       `bson:"attempts"`
+	Lease     string    `bson:"lease,omitempty"` // the last lease taken (ClaimJob)
 }
 
 // PutJob creates or replaces the report's photo job.
@@ -380,7 +380,7 @@ func (s *Store) InsertJob(ctx context.Context, j report.Job) error {
 }
 
 func toJobDoc(j report.Job) jobDoc {
-	return jobDoc{ID: j.ReportID, UploadSlots: append([]string{}, j.UploadSlots...), NotBefore: j.NotBefore, Attempts: j.Attempts}
+	return jobDoc{ID: j.ReportID, NotBefore: j.NotBefore, Attempts: j.Attempts}
 }
 
 // ClaimJob leases the oldest due job until leaseUntil, marked with a fresh lease ID; fault.ErrNotFound when
@@ -398,7 +398,7 @@ func (s *Store) ClaimJob(ctx context.Context, now, leaseUntil time.Time) (report
 	if err != nil {
 		return report.Job{}, mapErr(err, "photo job")
 	}
-	return report.Job{ReportID: d.ID, UploadSlots: d.UploadSlots, NotBefore: d.NotBefore.UTC(), Attempts: d.Attempts, Lease: d.Lease}, nil
+	return report.Job{ReportID: d.ID, NotBefore: d.NotBefore.UTC(), Attempts: d.Attempts, Lease: d.Lease}, nil
 }
 
 // ExtendJob moves the due time of a job leased by ClaimJob, while that lease is still the job's: later to
@@ -429,7 +429,8 @@ type uploadSlotDoc struct {
 }
 
 func (d uploadSlotDoc) slot() report.UploadSlot {
-	return report.UploadSlot{ID: d.ID, OwnerID: d.OwnerID, Key: d.Key, ContentType: d.ContentType, Size: d.Size, ExpiresAt: d.ExpiresAt.UTC()}
+	return report.UploadSlot{ID: d.ID, OwnerID: d.OwnerID, Key: d.Key, ContentType: d.ContentType, Size: d.Size,
+		ExpiresAt: d.ExpiresAt.UTC(), ReportID: d.ReportID}
 }
 
 // PutUploadSlot stores a new slot.
@@ -448,14 +449,25 @@ func (s *Store) UploadSlot(ctx context.Context, id string) (report.UploadSlot, e
 	return d.slot(), nil
 }
 
-// ConsumeUploadSlots marks slots as holding a report's originals: they stop expiring.
-func (s *Store) ConsumeUploadSlots(ctx context.Context, ids []string, reportID string) error {
-	for _, id := range ids {
-		_, err := s.db.Collection(colUploadSlots).UpdateOne(ctx, byID(id), bson.D{{Key: "$set", Value: bson.D{
-			{Key: "report_id", Value: reportID}, {Key: "expires_at", Value: forever}}}})
-		if err != nil {
-			return mapErr(err, "upload slot")
-		}
+// ClaimUploadSlot gives the owner's slot to a report, in one conditional update: it succeeds when the slot
+// is free or already this report's (a retry), and false when another report has it or there is no such
+// slot of this owner.
+func (s *Store) ClaimUploadSlot(ctx context.Context, id, ownerID, reportID string) (bool, error) {
+	res, err := s.db.Collection(colUploadSlots).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "owner_id", Value: ownerID},
+		{Key: "report_id", Value: bson.D{{Key: "$in", Value: bson.A{nil, reportID}}}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "report_id", Value: reportID}}}})
+	if err != nil {
+		return false, mapErr(fmt.Errorf("claim upload slot %s for report %s: %w", id, reportID, err), "upload slot")
+	}
+	return res.MatchedCount == 1, nil
+}
+
+// ReleaseUploadSlot frees a slot the report claimed (its photo was refused), so that its owner may upload again.
+func (s *Store) ReleaseUploadSlot(ctx context.Context, id, reportID string) error {
+	_, err := s.db.Collection(colUploadSlots).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "report_id", Value: reportID}},
+		bson.D{{Key: "$unset", Value: bson.D{{Key: "report_id", Value: ""}}}})
+	if err != nil {
+		return mapErr(fmt.Errorf("release upload slot %s: %w", id, err), "upload slot")
 	}
 	return nil
 }
@@ -470,7 +482,7 @@ func (s *Store) DeleteUploadSlots(ctx context.Context, ids []string) error {
 	return nil
 }
 
-// ExpiredUploadSlots returns up to limit slots that expired unused before now.
+// ExpiredUploadSlots returns up to limit slots that expired before now.
 func (s *Store) ExpiredUploadSlots(ctx context.Context, now time.Time, limit int) ([]report.UploadSlot, error) {
 	cur, err := s.db.Collection(colUploadSlots).Find(ctx, bson.D{{Key: "expires_at", Value: bson.D{{Key: "$lt", Value: now}}}},
 		options.Find().SetLimit(int64(limit)))

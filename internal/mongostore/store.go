@@ -117,7 +117,7 @@ func mapErr(err error, what string) error {
 	)
 	switch {
 	case errors.Is(err, mongo.ErrNoDocuments):
-		return fault.Wrap(fault.ErrNotFound, what+" not found", err)
+		return fault.Wrap(fault.ErrNotFound, "no such "+what, err)
 	case mongo.IsDuplicateKeyError(err):
 		return fault.Wrap(fault.ErrConflict, what+" already exists", err)
 	case errors.As(err, &sse), mongo.IsNetworkError(err), mongo.IsTimeout(err), errors.As(err, &rpe) && rpe.Retryable(),

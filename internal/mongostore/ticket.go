@@ -65,13 +65,15 @@ type ticketDoc struct {
 	DuplicateOf   string        `bson:"duplicate_of,omitempty"`
 	DuplicateOfID string        `bson:"duplicate_of_id,omitempty"`
 	Moved         bool          `bson:"followers_moved,omitempty"`
+	AssigneeID    string        `bson:"assignee_id,omitempty"`
 }
 
 func toTicketDoc(t report.Ticket) ticketDoc {
 	d := ticketDoc{AcceptBy: timePtr(t.AcceptBy), ResolveBy: timePtr(t.ResolveBy), AcceptFrom: timePtr(t.AcceptFrom),
 		ResolveFrom: timePtr(t.ResolveFrom), Complex: t.Complex, InfoFrom: string(t.InfoFrom), ResolvedAt: timePtr(t.ResolvedAt),
 		AfterPhotos: t.AfterPhotos, Rating: t.Rating, RatingComment: t.RatingComment, Hidden: t.Hidden, Escalated: t.Escalated,
-		WarnedFor: timePtr(t.WarnedFor), DuplicateOf: t.DuplicateOf, DuplicateOfID: t.DuplicateOfID, Moved: t.FollowersMoved}
+		WarnedFor: timePtr(t.WarnedFor), DuplicateOf: t.DuplicateOf, DuplicateOfID: t.DuplicateOfID, Moved: t.FollowersMoved,
+		AssigneeID: t.AssigneeID}
 	for _, p := range t.Pauses {
 		d.Pauses = append(d.Pauses, intervalDoc{Start: p.Start, End: timePtr(p.End)})
 	}
@@ -82,7 +84,8 @@ func (d ticketDoc) ticket() report.Ticket {
 	t := report.Ticket{AcceptBy: timeOf(d.AcceptBy), ResolveBy: timeOf(d.ResolveBy), AcceptFrom: timeOf(d.AcceptFrom),
 		ResolveFrom: timeOf(d.ResolveFrom), Complex: d.Complex, InfoFrom: report.Status(d.InfoFrom), ResolvedAt: timeOf(d.ResolvedAt),
 		AfterPhotos: d.AfterPhotos, Rating: d.Rating, RatingComment: d.RatingComment, Hidden: d.Hidden, Escalated: d.Escalated,
-		WarnedFor: timeOf(d.WarnedFor), DuplicateOf: d.DuplicateOf, DuplicateOfID: d.DuplicateOfID, FollowersMoved: d.Moved}
+		WarnedFor: timeOf(d.WarnedFor), DuplicateOf: d.DuplicateOf, DuplicateOfID: d.DuplicateOfID, FollowersMoved: d.Moved,
+		AssigneeID: d.AssigneeID}
 	for _, p := range d.Pauses {
 		t.Pauses = append(t.Pauses, workcal.Interval{Start: p.Start.UTC(), End: timeOf(p.End)})
 	}
@@ -123,6 +126,8 @@ type queueEntryDoc struct {
 	CreatedAt   time.Time  `bson:"created_at"`
 	Version     int64      `bson:"version"`
 	AgencyID    string     `bson:"agency_id,omitempty"`
+	AssigneeID  string     `bson:"assignee_id,omitempty"`
+	Steps       int64      `bson:"steps,omitempty"`
 }
 
 // queueDoc is one shard of a queue. Its entries are one JSON-encoded field: FerretDB converts every
@@ -237,7 +242,8 @@ func (s *Store) DropQueueEntry(ctx context.Context, agencyID, reportID string, n
 func toQueueEntryDoc(e report.QueueEntry) queueEntryDoc {
 	return queueEntryDoc{ReportID: e.ReportID, Code: e.Code, Category: e.Category, CommuneCode: e.CommuneCode,
 		Status: string(e.Status), Urgent: e.Urgent, Complex: e.Complex, AcceptBy: timePtr(e.AcceptBy),
-		ResolveBy: timePtr(e.ResolveBy), CreatedAt: e.CreatedAt, Version: e.Version, AgencyID: e.AgencyID}
+		ResolveBy: timePtr(e.ResolveBy), CreatedAt: e.CreatedAt, Version: e.Version, AgencyID: e.AgencyID,
+		AssigneeID: e.AssigneeID, Steps: e.Steps}
 }
 
 // Queue returns an agency's queue: its shards, read by _id in one query.
@@ -275,7 +281,8 @@ func (s *Store) Queues(ctx context.Context, agencyIDs []string) ([]report.QueueE
 			for _, e := range entries {
 				out = append(out, report.QueueEntry{ReportID: e.ReportID, Code: e.Code, Category: e.Category, CommuneCode: e.CommuneCode,
 					Status: report.Status(e.Status), Urgent: e.Urgent, Complex: e.Complex, AcceptBy: timeOf(e.AcceptBy),
-					ResolveBy: timeOf(e.ResolveBy), CreatedAt: e.CreatedAt.UTC(), Version: e.Version, AgencyID: cmp.Or(e.AgencyID, agencyID)})
+					ResolveBy: timeOf(e.ResolveBy), CreatedAt: e.CreatedAt.UTC(), Version: e.Version, AgencyID: cmp.Or(e.AgencyID, agencyID),
+					AssigneeID: e.AssigneeID, Steps: e.Steps})
 			}
 		}
 	}

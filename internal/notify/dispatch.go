@@ -480,6 +480,8 @@ func (d *Dispatcher) recipients(ctx context.Context, r report.Report, e report.E
 		}
 		add(ids, toOfficer)
 		residents()
+	case string(report.ActionAssign):
+		add([]string{e.Assignee}, toAssignee)
 	case string(report.ActionWarnDeadline):
 		ids, err := staff.of(ctx, r.Routing.AgencyID, auth.RoleOfficer)
 		if err != nil {

@@ -15,6 +15,7 @@ const (
 	toFollower                   // a resident following someone else's report
 	toOfficer                    // staff of the agency that now handles the ticket
 	toSupervisor                 // agency admins and dispatchers, of escalations
+	toAssignee                   // the staff member a ticket was assigned to
 )
 
 var statusNames = map[string]map[report.Status]string{
@@ -53,6 +54,8 @@ func text(lang string, who audience, r report.Report, e report.Event) (title, bo
 	case who == toOfficer && e.Action == string(report.ActionWarnDeadline):
 		when := r.Ticket.WarnedFor.In(workcal.Location()).Format("15:04 02/01")
 		body = pick("Sắp đến hạn xử lý ", "Due by ") + when + ": " + firstLine(r.Description)
+	case who == toAssignee:
+		body = pick("Phản ánh được giao cho bạn: ", "Report assigned to you: ") + firstLine(r.Description)
 	case who == toSupervisor:
 		body = withNote(pick("Quá hạn xử lý", "Overdue"))
 	case e.Action == string(report.ActionResolve):

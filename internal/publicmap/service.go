@@ -48,6 +48,10 @@ type Store interface {
 	DeleteDocs(ctx context.Context, c Collection, ids []string) error
 	// ScanDocs returns up to limit documents with _id > after, in _id order.
 	ScanDocs(ctx context.Context, c Collection, after string, limit int) (ids []string, docs [][]byte, err error)
+	// AddReceived counts one report received on day (YYYY-MM-DD, Vietnam time) under each dimension's key.
+	AddReceived(ctx context.Context, day string, keys map[Dimension]string) error
+	// ReceivedOn returns the reports received on the days (those with any), by day, dimension and key.
+	ReceivedOn(ctx context.Context, days []string) (map[string]map[Dimension]map[string]int, error)
 }
 
 // Service publishes reports and answers the public reads.
@@ -180,7 +184,8 @@ func (s *Service) SyncAll(ctx context.Context, items []Item) error {
 	return errors.Join(err, statsErr, daysErr)
 }
 
-// addStats lists the day-document entries of rec, and blanks those of old that rec no longer has.
+// addStats lists the day-document entries of rec (its resolution), and blanks those of old that rec no
+// longer has. Receipts are counted apart, when a report arrives (CountReceived).
 func addStats(out map[string]map[string]StatEntry, code string, rec record, old *record) {
 	put := func(day string, d Dimension, e StatEntry) {
 		id := StatsDayID(day, d)
@@ -193,24 +198,14 @@ func addStats(out map[string]map[string]StatEntry, code string, rec record, old 
 		want := map[string]StatEntry{}
 		e := rec.Stat
 		e.Key = rec.Keys[d]
-		re := e
-		re.Received = true
-		if rec.ResDay == rec.RecvDay {
-			re.Resolved = true
-			want[rec.RecvDay] = re
-		} else {
-			want[rec.RecvDay] = StatEntry{Key: e.Key, V: e.V, Received: true}
-			if rec.ResDay != "" {
-				rs := e
-				rs.Resolved = true
-				want[rec.ResDay] = rs
-			}
+		if rec.ResDay != "" {
+			rs := e
+			rs.Resolved = true
+			want[rec.ResDay] = rs
 		}
 		if old != nil {
-			for _, day := range []string{old.RecvDay, old.ResDay} {
-				if _, ok := want[day]; day != "" && !ok {
-					want[day] = StatEntry{Key: e.Key, V: e.V} // no longer counted that day
-				}
+			if _, ok := want[old.ResDay]; old.ResDay != "" && !ok {
+				want[old.ResDay] = StatEntry{Key: e.Key, V: e.V} // no longer counted that day
 			}
 		}
 		for day, e := range want {
@@ -739,6 +734,9 @@ func etagMatches(header, etag string) bool {
 // Report returns the public view of a report; fault.ErrNotFound when the code is unknown or not public.
 func (s *Service) Report(ctx context.Context, code string) (PublicReport, error) {
 	raw, err := s.Store.Doc(ctx, Records, code)
+	if errors.Is(err, fault.ErrNotFound) {
+		return PublicReport{}, fault.Wrap(fault.ErrNotFound, noPublicReport, err)
+	}
 	if err != nil {
 		return PublicReport{}, fmt.Errorf("read record %s: %w", code, err)
 	}
@@ -747,10 +745,14 @@ func (s *Service) Report(ctx context.Context, code string) (PublicReport, error)
 		return PublicReport{}, fmt.Errorf("decode record %s: %w", code, err)
 	}
 	if !rec.Public || rec.View == nil {
-		return PublicReport{}, fault.New(fault.ErrNotFound, "no public report "+code)
+		return PublicReport{}, fault.New(fault.ErrNotFound, noPublicReport)
 	}
 	return *rec.View, nil
 }
+
+// noPublicReport is the one answer for a code that is unknown and for a report that is not public, so
+// that the answer does not tell which.
+const noPublicReport = "No public report has this code."
 
 // Stats returns the statistics from the first to the last day (inclusive, Vietnam time) by d, with names.
 // It returns *fault.Invalid for a bad range and fault.ErrUnavailable when the database does not answer.
@@ -763,8 +765,16 @@ func (s *Service) Stats(ctx context.Context, from, to time.Time, d Dimension) ([
 	for i, day := range days {
 		ids[i] = StatsDayID(day, d)
 	}
-	docs, err := s.Store.Docs(ctx, Stats, ids)
-	if err != nil {
+	var (
+		docs     map[string][]byte
+		received map[string]map[Dimension]map[string]int
+		recvErr  error
+		wg       sync.WaitGroup
+	)
+	wg.Go(func() { received, recvErr = s.Store.ReceivedOn(ctx, days) })
+	docs, err = s.Store.Docs(ctx, Stats, ids)
+	wg.Wait()
+	if err = errors.Join(err, recvErr); err != nil {
 		return nil, fmt.Errorf("read stats %s to %s: %w", ids[0], ids[len(ids)-1], err)
 	}
 	parsed := make([]Day, 0, len(docs))
@@ -775,11 +785,28 @@ func (s *Service) Stats(ctx context.Context, from, to time.Time, d Dimension) ([
 		}
 		parsed = append(parsed, day)
 	}
-	rows := aggregate(parsed)
+	counts := map[string]int{}
+	for _, byDim := range received {
+		for key, n := range byDim[d] {
+			counts[key] += n
+		}
+	}
+	rows := aggregate(parsed, counts)
 	for i := range rows {
 		rows[i].NameVi, rows[i].NameEn = s.Name(d, rows[i].Key)
 	}
 	return rows, nil
+}
+
+// CountReceived counts a report in the statistics of the day it was received (Vietnam time), by agency,
+// commune and category. Call it once per report, when it is stored: a count is an increment, not a record.
+// It returns fault.ErrUnavailable when the database does not answer.
+func (s *Service) CountReceived(ctx context.Context, r report.Report) error {
+	keys := map[Dimension]string{ByAgency: r.Routing.AgencyID, ByCommune: r.Routing.CommuneCode, ByCategory: r.Category}
+	if err := s.Store.AddReceived(ctx, dayString(r.CreatedAt), keys); err != nil {
+		return fmt.Errorf("count report %s as received: %w", r.ID, err)
+	}
+	return nil
 }
 
 // Name returns the Vietnamese and English names of an agency, commune or category ("" when unknown).

@@ -31,8 +31,9 @@ const MaxStatsDays = 366
 // StatsDayID is the _id of the statistics of one day (YYYY-MM-DD, Vietnam time) by one dimension.
 func StatsDayID(day string, d Dimension) string { return day + "|" + string(d) }
 
-// Day is a statistics day document: what each report contributed to that day, by code, so a report's
+// Day is a statistics day document: what each report resolved that day contributed, by code, so a report's
 // contribution can be replaced when it changes (the newer version wins) and counting stays idempotent.
+// Reports received are counted apart, by day (Store.AddReceived).
 type Day struct {
 	Entries map[string]StatEntry `json:"e"`
 }
@@ -41,8 +42,7 @@ type Day struct {
 type StatEntry struct {
 	Key      string  `json:"k"` // the agency, commune or category
 	V        int64   `json:"v"`
-	Received bool    `json:"rc,omitempty"` // received that day
-	Resolved bool    `json:"rs,omitempty"` // resolved that day
+	Resolved bool    `json:"rs,omitempty"` // resolved that day (false: an entry no longer counted)
 	OnTime   bool    `json:"o,omitempty"`
 	Hours    float64 `json:"h,omitempty"` // working hours from receipt to resolution
 	Rating   int     `json:"r,omitempty"`
@@ -81,8 +81,8 @@ func StatsRange(from, to time.Time) ([]string, error) {
 	return out, nil
 }
 
-// aggregate turns day documents into rows, sorted by key.
-func aggregate(days []Day) []StatsRow {
+// aggregate turns day documents and the reports received by key into rows, sorted by key.
+func aggregate(days []Day, received map[string]int) []StatsRow {
 	type acc struct {
 		row                 StatsRow
 		onTime, ratings, rn int
@@ -97,25 +97,23 @@ func aggregate(days []Day) []StatsRow {
 		}
 		return a
 	}
+	for key, n := range received {
+		get(key).row.Received += n
+	}
 	for _, d := range days {
 		for _, e := range d.Entries {
-			if !e.Received && !e.Resolved {
+			if !e.Resolved {
 				continue
 			}
 			a := get(e.Key)
-			if e.Received {
-				a.row.Received++
+			a.row.Resolved++
+			if e.OnTime {
+				a.onTime++
 			}
-			if e.Resolved {
-				a.row.Resolved++
-				if e.OnTime {
-					a.onTime++
-				}
-				a.hours = append(a.hours, e.Hours)
-				if e.Rating > 0 {
-					a.ratings += e.Rating
-					a.rn++
-				}
+			a.hours = append(a.hours, e.Hours)
+			if e.Rating > 0 {
+				a.ratings += e.Rating
+				a.rn++
 			}
 		}
 	}

@@ -28,8 +28,6 @@ type DeskStore interface {
 	Queue(ctx context.Context, agencyID string) ([]QueueEntry, error)
 	// Queues returns the queues of several agencies at once.
 	Queues(ctx context.Context, agencyIDs []string) ([]QueueEntry, error)
-	UploadSlot(ctx context.Context, id string) (UploadSlot, error)
-	ConsumeUploadSlots(ctx context.Context, ids []string, reportID string) error
 	PutJob(ctx context.Context, j Job) error
 	// InsertJob stores a new photo job; a report that has a job already keeps it.
 	InsertJob(ctx context.Context, j Job) error
@@ -53,6 +51,8 @@ type QueueEntry struct {
 	ResolveBy   time.Time
 	CreatedAt   time.Time
 	Version     int64
+	AssigneeID  string
+	Steps       int64 // WorkflowVersion of the report: what If-Match names
 }
 
 // InQueue reports whether a report in this status belongs in its agency's queue.
@@ -62,7 +62,14 @@ func InQueue(s Status) bool { return s != Closed && s != Rejected }
 func Entry(r Report, urgent bool) QueueEntry {
 	return QueueEntry{AgencyID: r.Routing.AgencyID, ReportID: r.ID, Code: r.Code, Category: r.Category, CommuneCode: r.Routing.CommuneCode, Status: r.Status,
 		Urgent: urgent, Complex: r.Ticket.Complex, AcceptBy: r.Ticket.AcceptBy, ResolveBy: r.Ticket.ResolveBy,
-		CreatedAt: r.CreatedAt, Version: r.Version}
+		CreatedAt: r.CreatedAt, Version: r.Version, AssigneeID: r.Ticket.AssigneeID, Steps: WorkflowVersion(r)}
+}
+
+// StaffDirectory finds the staff a ticket may be assigned to.
+type StaffDirectory interface {
+	// AssignableAgency returns the agency of an enabled officer or agency admin, or "" for anyone else
+	// (unknown, disabled, another role).
+	AssignableAgency(ctx context.Context, userID string) (string, error)
 }
 
 // Desk is where staff work tickets.
@@ -74,6 +81,7 @@ type Desk struct {
 	Policy   workcal.Policy
 	Log      *slog.Logger
 	Now      func() time.Time
+	Staff    StaffDirectory // who a ticket may be assigned to
 	// OnChange, when set, hears every saved change (the public map and notifications use it).
 	OnChange func(ctx context.Context, before, after Report, events []Event)
 
@@ -129,7 +137,7 @@ func (d *Desk) Ticket(ctx context.Context, p auth.Principal, id string) (Report,
 		return Report{}, err
 	}
 	if !staffMaySee(p, r) {
-		return Report{}, fault.New(fault.ErrNotFound, "no such ticket")
+		return Report{}, fault.New(fault.ErrNotFound, "no such report")
 	}
 	return r, nil
 }
@@ -169,7 +177,7 @@ func (d *Desk) Act(ctx context.Context, p auth.Principal, id string, version int
 			return Report{}, fault.New(fault.ErrNotFound, "no such report")
 		}
 		if p.Role != auth.RoleResident && !staffMaySee(p, r) {
-			return Report{}, fault.New(fault.ErrNotFound, "no such ticket")
+			return Report{}, fault.New(fault.ErrNotFound, "no such report")
 		}
 		if WorkflowVersion(r) != version {
 			return Report{}, fault.New(fault.ErrPrecondition, fmt.Sprintf("someone acted on the report since you read it (it is now at %s); reload it and try again", etagOf(r)))
@@ -180,11 +188,19 @@ func (d *Desk) Act(ctx context.Context, p auth.Principal, id string, version int
 				return Report{}, err
 			}
 		}
+		if c.Action == ActionAssign && c.AssigneeID != "" && c.AssigneeAgency == "" && slices.Contains(Allowed(r, c.Actor), c.Action) {
+			if d.Staff == nil {
+				return Report{}, errors.New("report: desk: no staff directory to assign tickets with")
+			}
+			if c.AssigneeAgency, err = d.Staff.AssignableAgency(ctx, c.AssigneeID); err != nil {
+				return Report{}, fmt.Errorf("look up assignee %s: %w", c.AssigneeID, err)
+			}
+		}
 		if len(afterUploads) > 0 && sources == nil {
 			if c.Action != ActionResolve {
 				return Report{}, invalid("body.after_photos", "only a resolution carries after photos")
 			}
-			if sources, err = intake.verifyUploads(ctx, p, afterUploads); err != nil {
+			if sources, err = intake.adoptUploads(ctx, p, afterUploads, r.ID, d.now(), "body.after_photos"); err != nil {
 				return Report{}, err
 			}
 		}
@@ -216,12 +232,10 @@ func (d *Desk) apply(ctx context.Context, r Report, c Command, sources []photoSo
 	now := d.now()
 	before := r
 	var newPhotos []Photo
-	var slots []string
 	for i, s := range sources {
-		ph := Photo{ID: fmt.Sprintf("a%d-%d", WorkflowVersion(r), i+1), OriginalKey: s.slot.Key, ContentType: s.info.ContentType,
+		ph := Photo{ID: fmt.Sprintf("a%d-%d", WorkflowVersion(r), i+1), OriginalKey: s.key, ContentType: s.info.ContentType,
 			Size: s.size, Width: s.info.Width, Height: s.info.Height, State: PhotoProcessing, After: true}
 		newPhotos = append(newPhotos, ph)
-		slots = append(slots, s.slot.ID)
 		c.AfterPhotos = append(c.AfterPhotos, ph.ID)
 	}
 	after, t, events, err := Apply(r, r.Ticket, c, now, d.Env(r.Category))
@@ -233,7 +247,7 @@ func (d *Desk) apply(ctx context.Context, r Report, c Command, sources []photoSo
 	after = withOutbox(before, after, len(events), now)
 	if len(newPhotos) > 0 {
 		// The job first, so the photos get their derivatives even if this process dies after saving.
-		if err := d.Store.PutJob(ctx, Job{ReportID: r.ID, UploadSlots: slots, NotBefore: now}); err != nil {
+		if err := d.Store.PutJob(ctx, Job{ReportID: r.ID, NotBefore: now}); err != nil {
 			return Report{}, nil, false, err
 		}
 	}
@@ -255,11 +269,6 @@ func (d *Desk) apply(ctx context.Context, r Report, c Command, sources []photoSo
 		} else {
 			after.Ticket.FollowersMoved = true
 			after.Version++ // MarkFollowersMoved's write
-		}
-	}
-	if len(slots) > 0 {
-		if err := d.Store.ConsumeUploadSlots(ctx, slots, r.ID); err != nil {
-			d.Log.WarnContext(ctx, "after photos: slots not consumed", "report", r.ID, "error", err.Error())
 		}
 	}
 	d.syncQueues(ctx, before, after, now)
@@ -366,6 +375,7 @@ type QueueFilter struct {
 	Category       string
 	Commune        string
 	Overdue        bool
+	Assigned       string // "me": assigned to the caller; "none": to nobody; "": either
 	DeadlineBefore time.Time
 	Sort           string // "deadline" (default), "newest", "priority"
 	Limit          int
@@ -401,6 +411,8 @@ func (d *Desk) Queue(ctx context.Context, p auth.Principal, f QueueFilter) (Queu
 			f.Category != "" && e.Category != f.Category,
 			f.Commune != "" && e.CommuneCode != f.Commune,
 			f.Overdue && !entryOverdue(e, now),
+			f.Assigned == "me" && e.AssigneeID != p.UserID,
+			f.Assigned == "none" && e.AssigneeID != "",
 			!f.DeadlineBefore.IsZero() && (e.ResolveBy.IsZero() || !e.ResolveBy.Before(f.DeadlineBefore)):
 			continue
 		}

@@ -31,9 +31,11 @@ type Store interface {
 	filer
 	UploadSlot(ctx context.Context, id string) (UploadSlot, error)
 	PutUploadSlot(ctx context.Context, s UploadSlot) error
-	DeleteUploadSlots(ctx context.Context, ids []string) error
-	// ConsumeUploadSlots marks slots as holding a report's originals, so they no longer expire.
-	ConsumeUploadSlots(ctx context.Context, ids []string, reportID string) error
+	// ClaimUploadSlot gives the owner's slot to a report, atomically: true when it was free or the report's
+	// already, false when another report has it (or the owner has no such slot).
+	ClaimUploadSlot(ctx context.Context, id, ownerID, reportID string) (bool, error)
+	// ReleaseUploadSlot frees a slot the report claimed.
+	ReleaseUploadSlot(ctx context.Context, id, reportID string) error
 	// RestoreHints writes again the notification hints of the report's recent outbox entries that have
 	// none (without sending anything twice).
 	RestoreHints(ctx context.Context, r Report) error
@@ -44,10 +46,13 @@ type Blobs interface {
 	Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) error
 	Get(ctx context.Context, key string) (io.ReadCloser, error)
 	Stat(ctx context.Context, key string) (size int64, err error)
+	// Copy copies the object at src (as it stands at one moment) to dst; fault.ErrNotFound without src.
+	Copy(ctx context.Context, src, dst string) error
 	Remove(ctx context.Context, keys ...string) error
 	// List returns the keys of the objects under prefix.
 	List(ctx context.Context, prefix string) ([]string, error)
-	PresignPut(ctx context.Context, key, contentType string, expiry time.Duration) (string, error)
+	// PresignPut returns a URL that takes one PUT of exactly size bytes of contentType (both signed).
+	PresignPut(ctx context.Context, key, contentType string, size int64, expiry time.Duration) (string, error)
 	PresignGet(ctx context.Context, key string, expiry time.Duration) (string, error)
 }
 
@@ -59,27 +64,25 @@ type Router interface {
 
 // Job is background work on a report's photos: making their derivatives.
 type Job struct {
-	ReportID    string
-	UploadSlots []string // presigned-upload slots whose objects the report's photos are
-	NotBefore   time.Time
-	Attempts    int
-	Lease       string // the lease of the worker that claimed it (JobStore.ClaimJob)
+	ReportID  string
+	NotBefore time.Time
+	Attempts  int
+	Lease     string // the lease of the worker that claimed it (JobStore.ClaimJob)
 }
 
 // photoJob returns the job of a report's photos still to derive, due at now; false when none is.
 func photoJob(r Report, now time.Time) (Job, bool) {
-	j := Job{ReportID: r.ID, NotBefore: now}
-	pending := false
 	for _, ph := range r.Photos {
-		pending = pending || ph.State == PhotoProcessing
-		if id, ok := strings.CutPrefix(ph.OriginalKey, uploadsPrefix); ok {
-			j.UploadSlots = append(j.UploadSlots, id)
+		if ph.State == PhotoProcessing {
+			return Job{ReportID: r.ID, NotBefore: now}, true
 		}
 	}
-	return j, pending
+	return Job{}, false
 }
 
-// UploadSlot is a presigned direct upload granted to a resident.
+// UploadSlot is a presigned direct upload granted to a resident (or an officer, for after photos): one
+// PUT of Size bytes of ContentType to Key until ExpiresAt. It serves one report, the one it is claimed
+// for (ReportID), which keeps a copy of the object: the slot and its object go once it expires.
 type UploadSlot struct {
 	ID          string
 	OwnerID     string
@@ -87,6 +90,7 @@ type UploadSlot struct {
 	ContentType string
 	Size        int64
 	ExpiresAt   time.Time
+	ReportID    string // the report that claimed it; "" while free
 }
 
 // Intake receives reports.
@@ -105,6 +109,9 @@ type Intake struct {
 	Quotas   Quotas // per resident: upload slots, reports per hour and per day
 	// OnRouted, when set, hears the rule of each report routed and stored (once per report, not per retry).
 	OnRouted func(rule catalogue.Rule)
+	// OnReceived, when set, hears of each report stored, once (not per retry), while the submission files
+	// it: the public statistics count it as received.
+	OnReceived func(ctx context.Context, r Report)
 
 	inFlight  atomic.Int64 // submissions being stored
 	spoolOnce sync.Once
@@ -144,6 +151,20 @@ func (in *Intake) Submit(ctx context.Context, p auth.Principal, key string, d Dr
 	if err := d.Check(prefix); err != nil {
 		return Report{}, false, err
 	}
+	now := in.now()
+	// The submitter's keys name the report: a resident's own, or the call-taker's for a caller (see commit).
+	id := ReportIDFor(p.UserID, key)
+	reporter, minPhotos := p.UserID, MinPhotos
+	d.TakenBy = ""
+	if d.OnBehalfOf != "" {
+		if p.Role != auth.RoleCallTaker || photos != nil {
+			return Report{}, false, fault.New(fault.ErrForbidden, "only call-takers file reports for residents, with uploaded photos")
+		}
+		if d.Location == nil {
+			return Report{}, false, invalid(prefix+"location", "is required: pick the place on the map")
+		}
+		reporter, minPhotos, d.TakenBy = d.OnBehalfOf, 0, p.UserID
+	}
 	cat, ok := in.Router.Catalogue().Category(d.Category)
 	if !ok {
 		return Report{}, false, invalid(prefix+"category", "unknown category; see GET /v1/categories")
@@ -157,12 +178,14 @@ func (in *Intake) Submit(ctx context.Context, p auth.Principal, key string, d Dr
 			sources = append(sources, photoSource{info: s.Info, size: s.Size, hash: s.Digest, spooled: s})
 		}
 	} else {
-		if len(d.UploadIDs) < MinPhotos {
+		if len(d.UploadIDs) < minPhotos {
 			return Report{}, false, invalid("body.photos", fmt.Sprintf("list %d to %d upload IDs from POST /v1/uploads (or send a multipart request)", MinPhotos, MaxPhotos))
 		}
-		var err error
-		if sources, err = in.verifyUploads(ctx, p, d.UploadIDs); err != nil {
-			return Report{}, false, err
+		if len(d.UploadIDs) > 0 {
+			var err error
+			if sources, err = in.adoptUploads(ctx, p, d.UploadIDs, id, now, "body.photos"); err != nil {
+				return Report{}, false, err
+			}
 		}
 	}
 
@@ -170,7 +193,7 @@ func (in *Intake) Submit(ctx context.Context, p auth.Principal, key string, d Dr
 	if err != nil {
 		return Report{}, false, err
 	}
-	return in.commit(ctx, "", p.UserID, key, d, cat, loc, sources)
+	return in.commit(ctx, "", reporter, key, d, cat, loc, sources)
 }
 
 // commit stores a checked draft as the reporter's report (filed through the partner, if any), numbered,
@@ -182,7 +205,10 @@ func (in *Intake) commit(ctx context.Context, partnerID, reporterID, key string,
 	}
 	now := in.now()
 	id, fingerprint := ReportIDFor(partnerID+"\x00"+reporterID, key), d.fingerprint(hashes)
-	if partnerID == "" {
+	switch {
+	case d.TakenBy != "": // the call-taker's keys
+		id = ReportIDFor(d.TakenBy, key)
+	case partnerID == "":
 		id = ReportIDFor(reporterID, key)
 	}
 	// The quotas count a resident's new reports: a slot is given back unless this submission makes the
@@ -242,9 +268,13 @@ func (in *Intake) commit(ctx context.Context, partnerID, reporterID, key string,
 	if err != nil {
 		return Report{}, false, err
 	}
+	received := Event{At: now, Action: EventReceived, ActorRole: receivedBy(partnerID), ActorID: reporterID, To: Received,
+		Note: "Report received"}
+	if d.TakenBy != "" {
+		received.ActorRole, received.ActorID, received.Note = string(auth.RoleCallTaker), d.TakenBy, "Report received by the hotline"
+	}
 	r.Timeline = []Event{
-		{At: now, Action: EventReceived, ActorRole: receivedBy(partnerID), ActorID: reporterID, To: Received,
-			Note: "Report received"},
+		received,
 		{At: now, Action: EventRouted, ActorRole: EventRoleSystem, AgencyID: r.Routing.AgencyID, Note: r.Routing.Reason},
 	}
 	r = withOutbox(Report{}, r, len(r.Timeline), now)
@@ -259,21 +289,23 @@ func (in *Intake) commit(ctx context.Context, partnerID, reporterID, key string,
 	if in.OnRouted != nil {
 		in.OnRouted(r.Routing.Rule)
 	}
-	if err := in.file(ctx, r, sources, cat.Deadline == "urgent"); err != nil {
+	var counted sync.WaitGroup
+	if in.OnReceived != nil {
+		counted.Go(func() { in.OnReceived(context.WithoutCancel(ctx), r) })
+	}
+	err = in.file(ctx, r, cat.Deadline == "urgent")
+	counted.Wait()
+	if err != nil {
 		return Report{}, false, err
 	}
 	return r, true, nil
 }
 
-// file does what a stored report needs before its submission is answered (fileReport), then marks its
-// upload slots as its own: they no longer expire. Each step is idempotent: a failure here answers the
-// submission with an error, and its retry, which finds the report stored, files it again; the desk's
-// sweep files the reports of submissions never retried.
-func (in *Intake) file(ctx context.Context, r Report, sources []photoSource, urgent bool) error {
-	if err := fileReport(ctx, in.Store, r, urgent, in.now()); err != nil {
-		return err
-	}
-	return in.Store.ConsumeUploadSlots(ctx, slotIDs(sources), r.ID)
+// file does what a stored report needs before its submission is answered (fileReport). It is idempotent: a
+// failure here answers the submission with an error, and its retry, which finds the report stored, files it
+// again; the desk's sweep files the reports of submissions never retried.
+func (in *Intake) file(ctx context.Context, r Report, urgent bool) error {
+	return fileReport(ctx, in.Store, r, urgent, in.now())
 }
 
 // filer keeps what a stored report needs: its queue entry and its photo job.
@@ -334,7 +366,7 @@ func (in *Intake) existing(ctx context.Context, mine Report, sources []photoSour
 	// The first attempt may have failed right after its insert, or its insert landed while it saw a failure
 	// (so it wrote no hints): file the report as it stands now, and restore its hints.
 	cat, _ := in.Router.Catalogue().Category(r.Category)
-	if err := in.file(ctx, r, sources, cat.Deadline == "urgent"); err != nil {
+	if err := in.file(ctx, r, cat.Deadline == "urgent"); err != nil {
 		return Report{}, false, err
 	}
 	if err := in.Store.RestoreHints(ctx, r); err != nil {
@@ -351,16 +383,6 @@ func ReportIDFor(userID, key string) string {
 	return base64.RawURLEncoding.EncodeToString(h[:16])
 }
 
-func slotIDs(sources []photoSource) []string {
-	var ids []string
-	for _, s := range sources {
-		if s.slot != nil {
-			ids = append(ids, s.slot.ID)
-		}
-	}
-	return ids
-}
-
 // putOriginal stores a spooled photo under key.
 func (in *Intake) putOriginal(ctx context.Context, key string, s photoSource) error {
 	return in.Blobs.Put(ctx, key, s.spooled.Open(), s.size, s.info.ContentType)
@@ -371,7 +393,8 @@ type photoSource struct {
 	size    int64
 	hash    string
 	spooled *Spooled
-	slot    *UploadSlot
+	slot    *UploadSlot // an upload, copied to key
+	key     string
 }
 
 func (in *Intake) locate(d Draft, sources []photoSource, prefix string) (Location, error) {
@@ -414,7 +437,7 @@ func plan(reportID string, sources []photoSource, now time.Time) []Photo {
 		ph := Photo{ID: fmt.Sprintf("p%d", i+1), ContentType: s.info.ContentType, Size: s.size, Digest: s.hash,
 			Width: s.info.Width, Height: s.info.Height, State: PhotoProcessing}
 		if s.slot != nil {
-			ph.OriginalKey = s.slot.Key
+			ph.OriginalKey = s.key
 		} else {
 			ph.OriginalKey = originalsPrefix + hourOf(now) + "/" + reportID + "/" + ph.ID + "-" + s.hash[:min(16, len(s.hash))]
 		}
@@ -426,47 +449,105 @@ func plan(reportID string, sources []photoSource, now time.Time) []Photo {
 // hourOf names the hour of t (UTC) in original keys.
 func hourOf(t time.Time) string { return t.UTC().Format("2006010215") }
 
-// verifyUploads checks that every slot belongs to the resident and that its object exists and is a photo
-// we accept (type and pixels decided from its bytes).
-func (in *Intake) verifyUploads(ctx context.Context, p auth.Principal, ids []string) ([]photoSource, error) {
+// adoptUploads makes the objects of presigned-upload slots photos of the report reportID: each slot must be
+// the resident's, unexpired, and free or already this report's; it is claimed for the report (one atomic
+// update: a slot serves one report), its object copied under the report's originals (which no URL handed out
+// can write), and the copy checked as a multipart photo is (size, type and pixels from its bytes). A photo
+// refused gives its slot back. field names the list in errors ("body.photos").
+func (in *Intake) adoptUploads(ctx context.Context, p auth.Principal, ids []string, reportID string, now time.Time, field string) ([]photoSource, error) {
 	var out []photoSource
 	seen := map[string]bool{}
 	for i, id := range ids {
-		field := fmt.Sprintf("body.photos.%d", i)
+		f := fmt.Sprintf("%s.%d", field, i)
 		if seen[id] {
-			return nil, invalid(field, "is listed twice")
+			return nil, invalid(f, "is listed twice")
 		}
 		seen[id] = true
 		slot, err := in.Store.UploadSlot(ctx, id)
-		if errors.Is(err, fault.ErrNotFound) || (err == nil && slot.OwnerID != p.UserID) {
-			return nil, invalid(field, "no such upload (it may have expired); ask for a new one")
+		if errors.Is(err, fault.ErrNotFound) || (err == nil && (slot.OwnerID != p.UserID || !now.Before(slot.ExpiresAt))) {
+			return nil, invalid(f, "no such upload (it may have expired); ask for a new one")
 		}
 		if err != nil {
 			return nil, err
 		}
-		size, err := in.Blobs.Stat(ctx, slot.Key)
-		if errors.Is(err, fault.ErrNotFound) {
-			return nil, invalid(field, "nothing was uploaded to this slot yet; PUT the photo to its URL first")
-		}
+		ok, err := in.Store.ClaimUploadSlot(ctx, id, p.UserID, reportID)
 		if err != nil {
 			return nil, err
 		}
-		if size != slot.Size {
-			return nil, invalid(field, fmt.Sprintf("the uploaded object has %d bytes, the slot was asked for %d", size, slot.Size))
+		if !ok {
+			return nil, invalid(f, "this upload belongs to another report already; ask for a new one for each photo")
 		}
-		rc, err := in.Blobs.Get(ctx, slot.Key)
+		src, err := in.adopt(ctx, slot, reportID, now, i)
 		if err != nil {
+			if rerr := in.Store.ReleaseUploadSlot(context.WithoutCancel(ctx), id, reportID); rerr != nil {
+				in.Log.WarnContext(ctx, "upload slot not given back", "slot", id, "error", rerr.Error())
+			}
+			if errors.Is(err, fault.ErrNotFound) {
+				return nil, invalid(f, "nothing was uploaded to this slot yet; PUT the photo to its URL first")
+			}
 			return nil, err
 		}
-		info, _, err := in.Inspect.Inspect(io.LimitReader(rc, media.MaxPeek))
-		rc.Close()
-		if err != nil && !errors.Is(err, media.ErrTooLarge) {
-			return nil, fmt.Errorf("upload %s: %w", id, err)
-		}
-		s := slot
-		out = append(out, photoSource{info: info, size: size, hash: "upload:" + id, slot: &s})
+		out = append(out, src)
 	}
 	return out, nil
+}
+
+// adopt copies a claimed slot's object under the report's originals and checks the copy; a refused copy is
+// removed. The photo is the i-th of its list.
+func (in *Intake) adopt(ctx context.Context, slot UploadSlot, reportID string, now time.Time, i int) (photoSource, error) {
+	key := originalsPrefix + hourOf(now) + "/" + reportID + "/upload-" + slot.ID
+	if err := in.Blobs.Copy(ctx, slot.Key, key); err != nil {
+		return photoSource{}, err
+	}
+	info, size, err := in.inspectStored(ctx, key)
+	if err == nil && size != slot.Size {
+		err = fmt.Errorf("%w: the upload has %d bytes, the slot was granted for %d", media.ErrCorrupt, size, slot.Size)
+	}
+	if err != nil {
+		if rerr := in.Blobs.Remove(context.WithoutCancel(ctx), key); rerr != nil {
+			in.Log.WarnContext(ctx, "refused upload copy left for the sweep", "key", key, "error", rerr.Error())
+		}
+		return photoSource{}, PhotoError(i, err)
+	}
+	return photoSource{info: info, size: size, hash: "upload:" + slot.ID, slot: &slot, key: key}, nil
+}
+
+// inspectStored inspects a stored object's first bytes and returns what it is and its size.
+func (in *Intake) inspectStored(ctx context.Context, key string) (media.Info, int64, error) {
+	size, err := in.Blobs.Stat(ctx, key)
+	if err != nil {
+		return media.Info{}, 0, err
+	}
+	rc, err := in.Blobs.Get(ctx, key)
+	if err != nil {
+		return media.Info{}, 0, err
+	}
+	defer rc.Close()
+	info, _, err := in.Inspect.Inspect(io.LimitReader(rc, media.MaxPeek))
+	if errors.Is(err, media.ErrTooLarge) {
+		err = nil // the limit above, not the photo's: its size is checked against the slot's
+	}
+	return info, size, err
+}
+
+// PhotoError turns media's verdict on the i-th photo (from 0) of a submission into the answer a resident
+// gets, the same for a multipart part and an upload: fault.ErrUnsupportedMedia, fault.ErrTooLarge or
+// fault.ErrUnprocessable naming the photo. Other errors are returned as they are.
+func PhotoError(i int, err error) error {
+	name := fmt.Sprintf("photo %d", i+1)
+	switch {
+	case errors.Is(err, media.ErrUnsupportedType):
+		return fault.Wrap(fault.ErrUnsupportedMedia, name+" is not a JPEG, PNG, WebP or HEIC image (judged from its bytes)", err)
+	case errors.Is(err, media.ErrTooLarge):
+		return fault.Wrap(fault.ErrTooLarge, fmt.Sprintf("%s is larger than %d MB", name, MaxPhotoBytes>>20), err)
+	case errors.Is(err, media.ErrTooManyPixels):
+		return fault.Wrap(fault.ErrUnprocessable, name+" has more than 50 megapixels", err)
+	case errors.Is(err, media.ErrTooMuchMemory):
+		return fault.Wrap(fault.ErrUnprocessable, fmt.Sprintf("%s has too many pixels for its format to be processed (decoded, it would take more than %d MB); send it as a JPEG, or smaller", name, media.DefaultMaxDecodeBytes>>20), err)
+	case errors.Is(err, media.ErrCorrupt):
+		return fault.Wrap(fault.ErrUnprocessable, name+" cannot be read: the image is damaged or truncated", err)
+	}
+	return err
 }
 
 // NewUploadSlot grants a presigned PUT URL for one photo of at most MaxPhotoBytes.
@@ -483,7 +564,7 @@ func (in *Intake) NewUploadSlot(ctx context.Context, p auth.Principal, contentTy
 	if err := in.Store.PutUploadSlot(ctx, s); err != nil {
 		return UploadSlot{}, "", err
 	}
-	url, err := in.Blobs.PresignPut(ctx, s.Key, contentType, in.SlotTTL)
+	url, err := in.Blobs.PresignPut(ctx, s.Key, contentType, size, in.SlotTTL)
 	if err != nil {
 		return UploadSlot{}, "", err
 	}

@@ -19,7 +19,7 @@ const (
 // a public comment, and every change of status.
 func Notifies(e Event) bool {
 	switch e.Action {
-	case EventReceived, string(ActionTransfer), string(ActionEscalate), string(ActionWarnDeadline), EventCommentPublic, string(ActionRequestInfo), string(ActionResolve):
+	case EventReceived, string(ActionTransfer), string(ActionAssign), string(ActionEscalate), string(ActionWarnDeadline), EventCommentPublic, string(ActionRequestInfo), string(ActionResolve):
 		return true
 	case EventRouted, EventCommentInternal, string(ActionHide), string(ActionUnhide), string(ActionRate):
 		return false

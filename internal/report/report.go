@@ -91,6 +91,7 @@ type Event struct {
 	AgencyID  string
 	From, To  Status
 	Note      string
+	Assignee  string // assign: the staff member the ticket was given to
 }
 
 // Stamp is the one form of every time a report keeps and the API shows: UTC, to the millisecond (what
@@ -148,6 +149,10 @@ type Draft struct {
 	PublishConsent bool
 	UploadIDs      []string            // presigned uploads (JSON submissions)
 	Attributes     map[string][]string // answers to the category's attributes, checked by the caller
+	// OnBehalfOf is the resident a call-taker (TakenBy, a user ID) files the report for (hotline intake):
+	// the report is theirs, photos are optional and the location is required. Both "" otherwise.
+	OnBehalfOf string
+	TakenBy    string
 }
 
 var htmlTag = regexp.MustCompile(`<\s*[/!?]?\s*[a-zA-Z]`)
@@ -194,6 +199,9 @@ func (d *Draft) Check(prefix string) error {
 func (d *Draft) fingerprint(photoHashes []string) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%t\x00", d.Category, d.Description, d.Address, d.PublishConsent)
+	if d.OnBehalfOf != "" {
+		fmt.Fprintf(h, "for %s\x00", d.OnBehalfOf)
+	}
 	if d.Location != nil {
 		fmt.Fprintf(h, "%.7f,%.7f,%.1f\x00", d.Location.Lat, d.Location.Lng, d.Location.AccuracyM)
 	}

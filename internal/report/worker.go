@@ -213,9 +213,6 @@ func (w *Worker) derive(ctx context.Context, job Job, r Report) (stale bool, err
 			return !ok && err == nil, err
 		}
 	}
-	if err := w.Store.DeleteUploadSlots(ctx, job.UploadSlots); err != nil {
-		return false, err
-	}
 	return false, w.Store.DeleteJob(ctx, r.ID)
 }
 
@@ -256,7 +253,7 @@ func (t *readTally) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// SweepUploadSlots removes expired, unused upload slots and their objects.
+// SweepUploadSlots removes expired upload slots and their objects (a report that used one keeps a copy).
 func (w *Worker) SweepUploadSlots(ctx context.Context) error {
 	slots, err := w.Store.ExpiredUploadSlots(ctx, w.now(), 100)
 	if err != nil {

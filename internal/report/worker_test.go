@@ -163,7 +163,8 @@ func TestWorkerYieldsToSubmissions(t *testing.T) {
 	}
 }
 
-// TestWorkerSweepsExpiredUploadSlots: slots never used are removed with their objects; consumed ones stay.
+// TestWorkerSweepsExpiredUploadSlots: expired slots are removed with their objects, used ones too (their
+// report keeps a copy); slots still valid stay.
 func TestWorkerSweepsExpiredUploadSlots(t *testing.T) {
 	store, blobs := servers(t)
 	ctx := context.Background()
@@ -179,13 +180,13 @@ func TestWorkerSweepsExpiredUploadSlots(t *testing.T) {
 		}
 		put(t, blobs, s.Key)
 	}
-	if err := store.ConsumeUploadSlots(ctx, []string{"slot-used"}, "r1"); err != nil {
-		t.Fatal(err)
+	if ok, err := store.ClaimUploadSlot(ctx, "slot-used", "u1", "r1"); err != nil || !ok {
+		t.Fatal(ok, err)
 	}
 	if err := w.SweepUploadSlots(ctx); err != nil {
 		t.Fatal(err)
 	}
-	for key, want := range map[string]bool{"uploads/slot-expired": false, "uploads/slot-used": true, "uploads/slot-fresh": true} {
+	for key, want := range map[string]bool{"uploads/slot-expired": false, "uploads/slot-used": false, "uploads/slot-fresh": true} {
 		if got := exists(t, blobs, key); got != want {
 			t.Errorf("%s exists = %v, want %v", key, got, want)
 		}

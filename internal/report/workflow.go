@@ -25,6 +25,7 @@ type Action string
 // The actions, in the order Allowed lists them.
 const (
 	ActionAccept        Action = "accept"
+	ActionAssign        Action = "assign" // give the ticket to a staff member of its agency (or take it)
 	ActionStart         Action = "start"
 	ActionRequestInfo   Action = "request_info"
 	ActionProvideInfo   Action = "provide_info" // the reporter answers a request for information
@@ -110,10 +111,14 @@ type Command struct {
 	DuplicateOf string       // reject with ReasonDuplicate, mark_duplicate: the original report's code
 	// DuplicateOfID is the original's report ID, which the desk looks up from DuplicateOf before Apply.
 	DuplicateOfID string
-	ToAgency      string   // transfer
-	Rating        int      // rate: 1 to 5
-	AfterPhotos   []string // resolve: IDs of photos already stored
-	Public        bool     // comment: whether the reporter sees it
+	ToAgency      string // transfer
+	// AssigneeID is whom assign gives the ticket to; AssigneeAgency is that account's agency, which the
+	// desk looks up before Apply ("" when it is no enabled officer or agency admin).
+	AssigneeID     string
+	AssigneeAgency string
+	Rating         int      // rate: 1 to 5
+	AfterPhotos    []string // resolve: IDs of photos already stored
+	Public         bool     // comment: whether the reporter sees it
 }
 
 // Env is what Apply needs besides the report: the working-time calendar and deadline policy, the
@@ -170,6 +175,7 @@ func Apply(r Report, t Ticket, c Command, now time.Time, env Env) (Report, Ticke
 		From:      r.Status,
 		To:        s.to,
 		Note:      s.note,
+		Assignee:  s.assignee,
 	}
 	if !c.Actor.System {
 		ev.ActorID, ev.AgencyID = c.Actor.Principal.UserID, c.Actor.Principal.AgencyID
@@ -234,6 +240,7 @@ var (
 
 var rules = map[Action]rule{
 	ActionAccept:        {staff, []Status{Received, Reopened}},
+	ActionAssign:        {staff, openStatuses},
 	ActionStart:         {staff, []Status{Accepted}},
 	ActionRequestInfo:   {staff, []Status{Accepted, InProgress}},
 	ActionProvideInfo:   {reporter, []Status{InfoRequested}},
@@ -254,7 +261,7 @@ var rules = map[Action]rule{
 }
 
 var actionOrder = []Action{
-	ActionAccept, ActionStart, ActionRequestInfo, ActionProvideInfo, ActionResolve, ActionReject,
+	ActionAccept, ActionAssign, ActionStart, ActionRequestInfo, ActionProvideInfo, ActionResolve, ActionReject,
 	ActionMarkDuplicate, ActionTransfer, ActionMarkComplex, ActionComment, ActionHide, ActionUnhide,
 	ActionConfirm, ActionDispute, ActionRate, ActionAutoClose, ActionEscalate, ActionWarnDeadline,
 }

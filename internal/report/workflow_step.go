@@ -12,13 +12,14 @@ import (
 // step is one Apply in progress: run checks the input and the preconditions, then changes r and t (copies
 // that Apply discards on failure) and sets the new status and the event's note.
 type step struct {
-	r    Report
-	t    Ticket
-	c    Command
-	now  time.Time
-	env  Env
-	to   Status
-	note string
+	r        Report
+	t        Ticket
+	c        Command
+	now      time.Time
+	env      Env
+	to       Status
+	note     string
+	assignee string // the event's Assignee
 }
 
 func (s *step) run() error {
@@ -29,6 +30,8 @@ func (s *step) run() error {
 	case ActionAccept:
 		checkNote(inv, c.Note, false, "")
 		s.to = Accepted
+	case ActionAssign:
+		return s.assign(inv)
 	case ActionStart:
 		checkNote(inv, c.Note, false, "")
 		s.to = InProgress
@@ -194,6 +197,30 @@ func (s *step) transfer(inv *fault.Invalid) error {
 	s.note = fmt.Sprintf("from %s to %s: %s", from, c.ToAgency, c.Note)
 	s.t.AcceptFrom, s.t.ResolveFrom = s.now, s.now
 	s.t.Complex, s.t.Escalated = false, false
+	s.t.AssigneeID = ""
+	return nil
+}
+
+// assign gives the ticket to a staff member of the agency handling it (the desk has looked up their
+// agency into AssigneeAgency).
+func (s *step) assign(inv *fault.Invalid) error {
+	c := s.c
+	checkNote(inv, c.Note, false, "")
+	switch {
+	case c.AssigneeID == "":
+		inv.Add("body.assignee_id", "whom to assign the ticket to is required (your own ID to take it)")
+	case c.AssigneeAgency == "" || c.AssigneeAgency != s.r.Routing.AgencyID:
+		inv.Add("body.assignee_id", "must be an enabled officer or agency admin of the agency handling the ticket ("+s.r.Routing.AgencyID+")")
+	}
+	if err := inv.Err(); err != nil {
+		return err
+	}
+	if s.t.AssigneeID == c.AssigneeID {
+		return fault.New(fault.ErrConflict, "the ticket is already assigned to "+c.AssigneeID)
+	}
+	s.t.AssigneeID = c.AssigneeID
+	s.assignee = c.AssigneeID
+	s.note = joinNote("assigned to "+c.AssigneeID, c.Note)
 	return nil
 }
 

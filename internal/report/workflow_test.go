@@ -104,12 +104,14 @@ var resolvedAt = at(3, 4, 10, 0)
 func valid(a report.Action, by string) report.Command {
 	return report.Command{
 		Action: a, Actor: actors[by],
-		Note:        "a note",
-		Reason:      report.ReasonNotAProblem,
-		DuplicateOf: "QN-2603-00001",
-		ToAgency:    "ubnd-b",
-		Rating:      4,
-		AfterPhotos: []string{"ph-1"},
+		Note:           "a note",
+		Reason:         report.ReasonNotAProblem,
+		DuplicateOf:    "QN-2603-00001",
+		ToAgency:       "ubnd-b",
+		Rating:         4,
+		AfterPhotos:    []string{"ph-1"},
+		AssigneeID:     "off-a2",
+		AssigneeAgency: "ubnd-a",
 	}
 }
 
@@ -119,7 +121,7 @@ var statuses = []report.Status{
 }
 
 var allActions = []report.Action{
-	report.ActionAccept, report.ActionStart, report.ActionRequestInfo, report.ActionProvideInfo,
+	report.ActionAccept, report.ActionAssign, report.ActionStart, report.ActionRequestInfo, report.ActionProvideInfo,
 	report.ActionResolve, report.ActionReject, report.ActionMarkDuplicate, report.ActionTransfer,
 	report.ActionMarkComplex, report.ActionComment, report.ActionHide, report.ActionUnhide,
 	report.ActionConfirm, report.ActionDispute, report.ActionRate, report.ActionAutoClose,
@@ -176,6 +178,10 @@ var (
 )
 
 func init() {
+	// Assignment is open to staff while the report is open.
+	for _, st := range []report.Status{report.Received, report.Accepted, report.InProgress, report.InfoRequested, report.Reopened} {
+		staffTransitions = append(staffTransitions, transition{st, report.ActionAssign, st})
+	}
 	// Comments and map visibility are open to staff in every status.
 	for _, s := range statuses {
 		for _, a := range []report.Action{report.ActionComment, report.ActionHide, report.ActionUnhide} {
@@ -354,8 +360,8 @@ func TestWorkflowAllowed(t *testing.T) {
 		by     string
 		want   []report.Action
 	}{
-		{report.Received, "officer", []report.Action{"accept", "reject", "mark_duplicate", "transfer", "comment", "hide"}},
-		{report.InProgress, "dispatcher", []report.Action{"request_info", "resolve", "reject", "mark_duplicate", "transfer", "mark_complex", "comment", "hide"}},
+		{report.Received, "officer", []report.Action{"accept", "assign", "reject", "mark_duplicate", "transfer", "comment", "hide"}},
+		{report.InProgress, "dispatcher", []report.Action{"assign", "request_info", "resolve", "reject", "mark_duplicate", "transfer", "mark_complex", "comment", "hide"}},
 		{report.Resolved, "reporter", []report.Action{"confirm", "dispute", "rate"}},
 		{report.Resolved, "system", []report.Action{"auto_close"}},
 		{report.Closed, "reporter", []report.Action{"rate"}},
@@ -387,7 +393,7 @@ func TestWorkflowConflictNamesStateAndAllowedActions(t *testing.T) {
 		want   string
 	}{
 		{report.Resolved, report.ActionStart, "officer", "cannot start a report that is resolved; allowed from resolved: comment, hide"},
-		{report.Received, report.ActionResolve, "officer", "cannot resolve a report that is received; allowed from received: accept, reject, mark_duplicate, transfer, comment, hide"},
+		{report.Received, report.ActionResolve, "officer", "cannot resolve a report that is received; allowed from received: accept, assign, reject, mark_duplicate, transfer, comment, hide"},
 		{report.InProgress, report.ActionConfirm, "reporter", "cannot confirm a report that is in_progress; allowed from in_progress: nothing"},
 	}
 	for _, tc := range tests {

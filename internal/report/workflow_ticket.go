@@ -35,6 +35,9 @@ type Ticket struct {
 	// followers are still owed a place among the original's followers (see Desk.MoveFollowers).
 	DuplicateOfID  string
 	FollowersMoved bool
+	// AssigneeID is the staff member of the handling agency working the ticket; "" while nobody is. A
+	// transfer clears it.
+	AssigneeID string
 }
 
 // NewTicket returns the ticket of a report just received: both clocks start at r.CreatedAt, with the

@@ -3,7 +3,9 @@ package s3blob
 import (
 	"context"
 	"io"
+	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -71,13 +73,26 @@ func (s *Store) List(ctx context.Context, prefix string) ([]string, error) {
 	return keys, nil
 }
 
-// PresignPut returns a URL that lets its holder PUT one object under key until expiry.
-func (s *Store) PresignPut(ctx context.Context, key, _ string, expiry time.Duration) (string, error) {
-	u, err := s.presigner.PresignedPutObject(ctx, s.bucket, key, expiry)
+// PresignPut returns a URL that lets its holder PUT one object under key until expiry, of exactly size
+// bytes and with exactly this Content-Type: both headers are signed (SigV4), so S3 refuses a PUT with
+// another length or type.
+func (s *Store) PresignPut(ctx context.Context, key, contentType string, size int64, expiry time.Duration) (string, error) {
+	h := http.Header{}
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Length", strconv.FormatInt(size, 10))
+	u, err := s.presigner.PresignHeader(ctx, http.MethodPut, s.bucket, key, expiry, nil, h)
 	if err != nil {
 		return "", mapErr(err)
 	}
 	return u.String(), nil
+}
+
+// Copy copies the object at src to dst, inside S3; fault.ErrNotFound when src does not exist. The copy is
+// of the object as it stood at one moment, even while src is being overwritten.
+func (s *Store) Copy(ctx context.Context, src, dst string) error {
+	_, err := s.client.CopyObject(ctx, minio.CopyDestOptions{Bucket: s.bucket, Object: dst},
+		minio.CopySrcOptions{Bucket: s.bucket, Object: src})
+	return mapErr(err)
 }
 
 // PresignGet returns a URL that lets its holder GET the object until expiry.

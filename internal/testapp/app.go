@@ -20,11 +20,13 @@ import (
 
 // App is a running instance of the service for one test.
 type App struct {
-	URL  string            // http://127.0.0.1:port
-	Env  map[string]string // the environment it runs with
-	logs *syncBuffer
-	stop context.CancelFunc
-	done chan error
+	URL string // http://127.0.0.1:port
+	// MetricsURL is where its Prometheus metrics are served (METRICS_ADDR): http://127.0.0.1:port/metrics.
+	MetricsURL string
+	Env        map[string]string // the environment it runs with
+	logs       *syncBuffer
+	stop       context.CancelFunc
+	done       chan error
 }
 
 // StartApp runs the service in this process on a free port against srv, with a fresh database and bucket,
@@ -33,6 +35,7 @@ func Start(tb testing.TB, srv *testenv.Servers, overrides map[string]string) *Ap
 	tb.Helper()
 	env := srv.Env(tb)
 	env["HTTP_ADDR"] = "127.0.0.1:0"
+	env["METRICS_ADDR"] = "127.0.0.1:0"
 	env["STARTUP_TIMEOUT"] = "20s"
 	env["RETRY_AFTER"] = "2s"
 	env["SHUTDOWN_TIMEOUT"] = "5s"
@@ -42,13 +45,17 @@ func Start(tb testing.TB, srv *testenv.Servers, overrides map[string]string) *Ap
 	a := &App{Env: env, logs: &syncBuffer{}, done: make(chan error, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	a.stop = cancel
-	ready := make(chan string, 1)
+	ready, metricsReady := make(chan string, 1), make(chan string, 1)
 	go func() {
-		a.done <- app.Run(ctx, func(k string) string { return env[k] }, a.logs, app.Options{Ready: func(addr string) { ready <- addr }})
+		a.done <- app.Run(ctx, func(k string) string { return env[k] }, a.logs, app.Options{
+			Ready: func(addr string) { ready <- addr }, MetricsReady: func(addr string) { metricsReady <- addr }})
 	}()
 	select {
 	case addr := <-ready:
 		a.URL = "http://" + addr
+		if env["METRICS_ADDR"] != "" {
+			a.MetricsURL = "http://" + <-metricsReady + "/metrics"
+		}
 	case err := <-a.done:
 		cancel()
 		tb.Fatalf("service did not start: %v\nlogs:\n%s", err, a.logs.String())

@@ -53,6 +53,9 @@ type Config struct {
 	// TileAttribution is shown in the map's corner while tiles are on. It is HTML (so it may hold a
 	// link to the tiles' licence) and must come from the operator, never from users.
 	TileAttribution string
+	// PhotoOrigin is the scheme and host of the photo URLs the page shows (presigned S3 URLs), such as
+	// "https://s3.example.vn"; the page's Content-Security-Policy lets images come from there.
+	PhotoOrigin string
 }
 
 // pageConfig is the JSON the page reads; the names are part of the contract with web/src/main.js.
@@ -72,6 +75,7 @@ type handler struct {
 	assetPrefix string
 	index       []byte
 	indexETag   string
+	csp         string
 	assets      map[string]asset // by name under assets/
 }
 
@@ -116,6 +120,7 @@ func newHandler(fsys fs.FS, dir, base string, cfg Config) (*handler, error) {
 		assetPrefix: base + AssetPrefix,
 		index:       index,
 		indexETag:   `"` + hex.EncodeToString(sum[:8]) + `"`,
+		csp:         contentSecurityPolicy(cfg),
 		assets:      map[string]asset{},
 	}
 	files, err := fs.Sub(fsys, dir+"/assets")
@@ -143,6 +148,36 @@ func newHandler(fsys fs.FS, dir, base string, cfg Config) (*handler, error) {
 		return nil, fmt.Errorf("read the bundle's assets: %w", err)
 	}
 	return h, nil
+}
+
+// contentSecurityPolicy lets the page load its own files and talk to its own server and the photo storage
+// only, show images from the tile server and the photo storage besides, and be framed by nobody. Styles may be inline:
+// Leaflet positions the map's panes and markers with style attributes.
+func contentSecurityPolicy(cfg Config) string {
+	img := []string{"'self'", "data:"}
+	if o := tileOrigin(cfg.TileURL); o != "" {
+		img = append(img, o)
+	}
+	if cfg.PhotoOrigin != "" {
+		img = append(img, cfg.PhotoOrigin)
+	}
+	connect := "'self'"
+	if cfg.PhotoOrigin != "" {
+		connect += " " + cfg.PhotoOrigin // the staff console PUTs after photos to presigned URLs
+	}
+	return "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src " + strings.Join(img, " ") +
+		"; connect-src " + connect + "; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+}
+
+// tileOrigin is the scheme and host of a tile URL template, with a {s} subdomain as a wildcard; "" for none.
+func tileOrigin(template string) string {
+	scheme, rest, ok := strings.Cut(template, "://")
+	if !ok || scheme == "" {
+		return ""
+	}
+	host, _, _ := strings.Cut(rest, "/")
+	host, _, _ = strings.Cut(host, "?")
+	return scheme + "://" + strings.ReplaceAll(host, "{s}", "*")
 }
 
 // renderIndex puts cfg into the page. The JSON is HTML-escaped, so no value can end the attribute
@@ -182,6 +217,8 @@ func (h *handler) serveIndex(w http.ResponseWriter, r *http.Request) {
 	hd.Set("ETag", h.indexETag)
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", "same-origin")
+	hd.Set("Content-Security-Policy", h.csp)
+	hd.Set("X-Frame-Options", "DENY") // frame-ancestors for browsers that predate it
 	if match := r.Header.Get("If-None-Match"); match != "" && etagMatches(match, h.indexETag) {
 		w.WriteHeader(http.StatusNotModified)
 		return

@@ -317,3 +317,44 @@ func TestAcceptsGzip(t *testing.T) {
 		}
 	}
 }
+
+func TestIndexContentSecurityPolicy(t *testing.T) {
+	cases := []struct {
+		cfg  Config
+		imgs []string // what img-src must hold besides 'self'
+	}{
+		{Config{}, nil},
+		{Config{TileURL: "https://{s}.tile.example.org/{z}/{x}/{y}.png?key=a", PhotoOrigin: "https://s3.example.vn"},
+			[]string{"https://*.tile.example.org", "https://s3.example.vn"}},
+		{Config{TileURL: "http://127.0.0.1:8000/{z}/{x}/{y}.png", PhotoOrigin: "http://127.0.0.1:7070"},
+			[]string{"http://127.0.0.1:8000", "http://127.0.0.1:7070"}},
+	}
+	for _, c := range cases {
+		res := get(t, Handler(c.cfg), http.MethodGet, "/", nil)
+		csp := res.Header.Get("Content-Security-Policy")
+		directives := map[string][]string{}
+		for _, d := range strings.Split(csp, ";") {
+			if f := strings.Fields(d); len(f) > 0 {
+				directives[f[0]] = f[1:]
+			}
+		}
+		if got := directives["frame-ancestors"]; len(got) != 1 || got[0] != "'none'" {
+			t.Errorf("%+v: frame-ancestors %q in %q", c.cfg, got, csp)
+		}
+		if got, want := strings.Join(directives["connect-src"], " "), strings.TrimSpace("'self' "+c.cfg.PhotoOrigin); got != want {
+			t.Errorf("%+v: connect-src %q, want %q", c.cfg, got, want)
+		}
+		for _, d := range []string{"default-src", "script-src"} {
+			if got := directives[d]; len(got) != 1 || got[0] != "'self'" {
+				t.Errorf("%+v: %s %q, want only 'self'", c.cfg, d, got)
+			}
+		}
+		want := append([]string{"'self'", "data:"}, c.imgs...)
+		if got := directives["img-src"]; strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("%+v: img-src %q, want %q", c.cfg, got, want)
+		}
+		if xfo := res.Header.Get("X-Frame-Options"); xfo != "DENY" {
+			t.Errorf("X-Frame-Options %q", xfo)
+		}
+	}
+}
