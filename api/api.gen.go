@@ -495,6 +495,9 @@ type DataExport struct {
 	Sessions   []SessionInfo `json:"sessions"`
 }
 
+// DuplicateScore How likely the report is the same problem, 0 to 1: photo similarity weighs 0.5, closeness within 300 m 0.25, the same category 0.15, recency (over 90 days) 0.1.
+type DuplicateScore = float32
+
 // FailedNotificationList defines model for FailedNotificationList.
 type FailedNotificationList struct {
 	Items []struct {
@@ -619,6 +622,15 @@ type HotlineReportInput struct {
 // Language defines model for Language.
 type Language string
 
+// LikelyOriginal The report this one was found to duplicate when it arrived (matching photos nearby, score 0.7 or more); an officer confirms with the action mark_duplicate naming its code.
+type LikelyOriginal struct {
+	Code string   `json:"code"`
+	Id   ReportId `json:"id"`
+
+	// Score How likely the report is the same problem, 0 to 1: photo similarity weighs 0.5, closeness within 300 m 0.25, the same category 0.15, recency (over 90 days) 0.1.
+	Score DuplicateScore `json:"score"`
+}
+
 // Location defines model for Location.
 type Location struct {
 	AccuracyM *float64 `json:"accuracy_m,omitempty"`
@@ -661,7 +673,17 @@ type NearbyReport struct {
 	DistanceM   float32      `json:"distance_m"`
 	Followers   int          `json:"followers"`
 	Id          ReportId     `json:"id"`
-	Status      ReportStatus `json:"status"`
+
+	// PhotoDistance Bits between the photos' perceptual fingerprints (the closest pair): 14 or less is taken for the same scene, 20 or more for unrelated. Absent when there were no photos to compare.
+	PhotoDistance *PhotoDistance `json:"photo_distance,omitempty"`
+	SameCategory  bool           `json:"same_category"`
+
+	// Score How likely the report is the same problem, 0 to 1: photo similarity weighs 0.5, closeness within 300 m 0.25, the same category 0.15, recency (over 90 days) 0.1.
+	Score  DuplicateScore `json:"score"`
+	Status ReportStatus   `json:"status"`
+
+	// ThumbnailUrl The report's first photo, small and without metadata (a presigned URL valid for 15 minutes).
+	ThumbnailUrl *string `json:"thumbnail_url,omitempty"`
 }
 
 // Open311Attribute defines model for Open311Attribute.
@@ -891,6 +913,9 @@ type PhotoKind string
 // PhotoStatus Derivatives are made off the request path.
 type PhotoStatus string
 
+// PhotoDistance Bits between the photos' perceptual fingerprints (the closest pair): 14 or less is taken for the same scene, 20 or more for unrelated. Absent when there were no photos to compare.
+type PhotoDistance = int
+
 // Platform defines model for Platform.
 type Platform string
 
@@ -903,6 +928,29 @@ type PointGeometry struct {
 
 // PointGeometryType defines model for PointGeometry.Type.
 type PointGeometryType string
+
+// PossibleDuplicate defines model for PossibleDuplicate.
+type PossibleDuplicate struct {
+	Category CategoryCode `json:"category"`
+
+	// Code Pass as `duplicate_of` to mark this ticket as its duplicate.
+	Code      string    `json:"code"`
+	CreatedAt time.Time `json:"created_at"`
+	DistanceM float32   `json:"distance_m"`
+	Id        ReportId  `json:"id"`
+
+	// PhotoDistance Bits between the photos' perceptual fingerprints (the closest pair): 14 or less is taken for the same scene, 20 or more for unrelated. Absent when there were no photos to compare.
+	PhotoDistance *PhotoDistance `json:"photo_distance,omitempty"`
+	SameCategory  bool           `json:"same_category"`
+
+	// SamePhoto The photos are taken to show the same scene.
+	SamePhoto *bool `json:"same_photo,omitempty"`
+
+	// Score How likely the report is the same problem, 0 to 1: photo similarity weighs 0.5, closeness within 300 m 0.25, the same category 0.15, recency (over 90 days) 0.1.
+	Score        DuplicateScore `json:"score"`
+	Status       ReportStatus   `json:"status"`
+	ThumbnailUrl *string        `json:"thumbnail_url,omitempty"`
+}
 
 // Problem An RFC 9457 problem document.
 type Problem struct {
@@ -1301,13 +1349,19 @@ type Ticket struct {
 	Escalated   *bool   `json:"escalated,omitempty"`
 
 	// FollowersMoved For a duplicate: whether its reporter and followers follow the original yet (true moments after the rejection; a sweep finishes a move that an outage interrupted).
-	FollowersMoved *bool  `json:"followers_moved,omitempty"`
-	Hidden         bool   `json:"hidden"`
-	OverdueAccept  bool   `json:"overdue_accept"`
-	OverdueResolve bool   `json:"overdue_resolve"`
-	Rating         *int   `json:"rating,omitempty"`
-	Report         Report `json:"report"`
-	Version        int    `json:"version"`
+	FollowersMoved *bool `json:"followers_moved,omitempty"`
+	Hidden         bool  `json:"hidden"`
+
+	// LikelyDuplicateOf The report this one was found to duplicate when it arrived (matching photos nearby, score 0.7 or more); an officer confirms with the action mark_duplicate naming its code.
+	LikelyDuplicateOf *LikelyOriginal `json:"likely_duplicate_of,omitempty"`
+	OverdueAccept     bool            `json:"overdue_accept"`
+	OverdueResolve    bool            `json:"overdue_resolve"`
+
+	// PossibleDuplicates Other open or recently resolved (30 days) reports within 300 m with similar photos, or of the same category within 150 m, best first (at most 10).
+	PossibleDuplicates *[]PossibleDuplicate `json:"possible_duplicates,omitempty"`
+	Rating             *int                 `json:"rating,omitempty"`
+	Report             Report               `json:"report"`
+	Version            int                  `json:"version"`
 }
 
 // TicketAction defines model for TicketAction.
@@ -1689,6 +1743,9 @@ type ListNearbyReportsParams struct {
 	Category CategoryCode `form:"category" json:"category"`
 	Lat      float64      `form:"lat" json:"lat"`
 	Lng      float64      `form:"lng" json:"lng"`
+
+	// UploadId A photo the resident uploaded to a presigned slot and has not filed yet.
+	UploadId *string `form:"upload_id,omitempty" json:"upload_id,omitempty"`
 }
 
 // ActOnMyReportParams defines parameters for ActOnMyReport.
@@ -6343,6 +6400,22 @@ func NewListNearbyReportsRequest(server string, params *ListNearbyReportsParams)
 					queryValues.Add(k, v2)
 				}
 			}
+		}
+
+		if params.UploadId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "upload_id", runtime.ParamLocationQuery, *params.UploadId); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
 		}
 
 		queryURL.RawQuery = queryValues.Encode()
@@ -14072,7 +14145,7 @@ type ServerInterface interface {
 	// Send a report with 1 to 6 photos.
 	// (POST /v1/reports)
 	CreateReport(c *gin.Context, params CreateReportParams)
-	// Open reports of the same category within 150 m, to follow instead of duplicating.
+	// Open reports that may show the same problem, to follow instead of filing another.
 	// (GET /v1/reports/nearby)
 	ListNearbyReports(c *gin.Context, params ListNearbyReportsParams)
 	// One of the resident's own (or followed) reports, with its timeline and photos.
@@ -15928,6 +16001,14 @@ func (siw *ServerInterfaceWrapper) ListNearbyReports(c *gin.Context) {
 	err = runtime.BindQueryParameter("form", true, true, "lng", c.Request.URL.Query(), &params.Lng)
 	if err != nil {
 		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter lng: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "upload_id" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "upload_id", c.Request.URL.Query(), &params.UploadId)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter upload_id: %w", err), http.StatusBadRequest)
 		return
 	}
 
@@ -21630,7 +21711,7 @@ type StrictServerInterface interface {
 	// Send a report with 1 to 6 photos.
 	// (POST /v1/reports)
 	CreateReport(ctx context.Context, request CreateReportRequestObject) (CreateReportResponseObject, error)
-	// Open reports of the same category within 150 m, to follow instead of duplicating.
+	// Open reports that may show the same problem, to follow instead of filing another.
 	// (GET /v1/reports/nearby)
 	ListNearbyReports(ctx context.Context, request ListNearbyReportsRequestObject) (ListNearbyReportsResponseObject, error)
 	// One of the resident's own (or followed) reports, with its timeline and photos.
@@ -23769,334 +23850,347 @@ func (sh *strictHandler) CreateUpload(ctx *gin.Context) {
 // Base64 encoded, gzipped, json marshaled Swagger object
 var swaggerSpec = []string{
 
-	"H4sIAAAAAAAC/+y923IbObYo+CsITkeY3J2iKFl2l6XoOKGy7Cp3+6K25K7qU/QwQSZIopQEsgGkKFZt",
-	"f8PE+YB5OLHf5um8TUyfh/PQJ/Z/9J9MYC0gL2QmmaQl2VXlF1skM3FZWFj3y8+tkZwlUjBhdOv459aU",
-	"0Ygp+PMtM2pxOjZM2U8R0yPFE8OlaB23LthIikgTI8mcckOGbCwVI0YtuJgQOqFcdFtBS4+mbEbt6zMu",
-	"+CydtY57QcssEtY6bnFh2ISp1ocPH4JWQhWdMeOmfiqFljH7FhazOvsrqq40oUSxv6dMGzJWckbMlJER",
-	"vvdAEzkXJKETRtojJbXe09yw/HmpJkwtSMTGTIxYxy6V24Fx962gJejMLvH7vb+83nOLaQUt+z5XLGod",
-	"G5Wy4vaYsHv7oXXQep/tTxvFxaRld/cmYeLhwcFzqWbUrO4n/FFLERKpSHgzi8NsOQk103wxY3x73TIS",
-	"agxT9tX/s23H/PebWdz5XWvNkv6UKq4jPsKVLC/sDfxB42NiplwTJqJEcmGIZuqaaSIFIz8WBghI+PeU",
-	"iongYtqdyOvutQhJm4oFkWbKFKFCz5nS5Kh3lMP87ylTi3yXxfEGPCojEb15ycTETFvHB73e6q4+WNjo",
-	"RArNAI2+ptFbPHL7aSSFYQL+pEkS8xG1c+wnSg5jNvu9hZf9LZ/ud4qNW8et/2M/vyL7+KveP8e3cNIy",
-	"0C6nOaZxTWY0tifHInu+Y8pjTa5pzCOY/YSETCmpdEhiro0m7NoiphyPmYjsVRpzFkfd1ofA3olxzEf3",
-	"vpXRlIoJXC2YXpM5N1O8balSzGKDoYbBGp/ZvdznAk8z3AIwkvZRrxeQo96B/eeh/efI/vPI/vMkIEcH",
-	"h/Yf+8OB/e7Qfjx8EpBHvV4HdvBcqiGPIibucxcXfCJYRLgIyDA1eNeUjBmZ0QUR0pBIwpewwtfSPJep",
-	"iO5zga8l0eloShTTMlUjRtpSwcIsBQBUoHHMFKxXM4agdBRmE06sLpIbNtObVlsc/YWxy87oAVWKLoDI",
-	"GXZj9m9mcXMgFIfV3796WQUN9wxRMjVMO6qGCKgJFwAQbaiIqIoeaIJ0m7T/dPHmNYG1BZYUfP/qJVFS",
-	"mowCdI7JUa9HhjTqCy6S1AAOkxnX2lICqexPJKQJH1yxRQjITVJxJSyvsxSZj5h9ytEewGwir5mCBSVU",
-	"GcHUA00UNawvYj7jhrThMofA6veA14cdexseEm2ksvwzFfSa8pgOY9btCwvlSylfUbFwlFXfKz2Sksws",
-	"P7F8bpYYfYLiR2kDRKNwYjnMsjizl8kzVStwT+8XJB9YxDtBUzOViv/E7vXavcKjDwi7SSzDt6fLBXAP",
-	"MlIsYsJwGiNZeJef070S4AxRQCZQJJJMA2nAa3FiZUIUCAm1EK05K/JamqlF8znVjuVEt3mAiZIjpvV9",
-	"g+c7Fsd7yP6Rtis2TjWLSHssFWE3dJbEjFCSxNRe3tRoHiFFTZS85iic2mHdXHYppxMmRgsQ95RMmDKc",
-	"uUs4m6WCDUYyYqui3HOpiHuCnDOZgJT8VM5m3BjG9DFMKsdjPuI0Jo/2Ij7hhtixuqvyY9Di0Sao4DJf",
-	"RPbpK478yovJbiGtoOW2yWncClqp4TE3Vhi0+4Ij0YMRE0axCrkaRcYBsurq3645zIpgbh233n39+oyc",
-	"T//zf/zrf/7fYkK+/ud/cPJ0+s//vqgUkXM5+4cWSKJ+zHxmt7V8cXL4IxsZu4Bs/6UVpEMR7fUeP/7D",
-	"Q7v5XFz/ge791Nt78t79v/f+54Pg8cMPv6uCvRvZsghA4CjiKKafF/BhTGPNgg0oUlyAnf3nR9Uz3v35",
-	"FUT7Qyvaz7jIRP1g7elu9ebSqe5woC85ahNlwGYiSyPZxd3gKomlhHMwVuVS0oibZ8KoCjJAa3Q5K8sb",
-	"PrpihuAjIFGk8ZX7GJD5lIHwopjVW6SAm5+jLh2NWGKq0IOOjFQDJAk1P1pxdhNY3tpn7BtRpJjW1VsY",
-	"xZwJ80CTF+fEPUjaQzblIiKXb99dXD47G5y/ffP9i2cXARoGvt97LtWcqohF9q9OJT2jcCRuD6uzwiYe",
-	"aIKPBVamc39bSW88rh4TEMWp7cetiBq2Z/iM1dPTla9nzEzlEgk5f3NxWTVEdueqt5D9/CIicgzkPpMU",
-	"WXfStXt8Iy4BQ5YPPvuhal6wUpRWuH99sI+opvfpcHRw+DBi48k+4pmuGsOtpA6HrIaZ1iDEt5eX5wQf",
-	"cDIHSg7LVqagZaiaMFN7xi/OvPBud0TauIOA0NFIpsIExIqcMTWMdLvdTs11acBFwIaTXZnSBSkeYnb4",
-	"gbcDOSjkF6SWNJzTCftoIpXTmBVCFbQEuzGDUaq0rLDPnVOtCdUkxAdCuC4yjqyWJIziTJ8QOtRMWAUS",
-	"IB5TbcBe1wCGtVTxa6sWU7V4KuOYZVSwDIMxoyZVrDkY/KDP8cUqWODnnDu6RwvLeL9pU/BrkK9u3fb8",
-	"Slb2NmFyxip5wkhKFXFBTR0irP6Rky2ZDuMCzRLpbOjuUyUctv2cw+1VGht+LuPFZAuQFbdWBbUyIJbB",
-	"gmLQ9vJOvTxTL4xWCqpLm6oVPmpwrDGYMtwoQaRqpqfUsImsxqJoIw/3bz+1z4I6RKOYW5EzpsjS/Q5S",
-	"NbEaWNASFtPiSoBOlEyTMm/hYqyoNiodwf4rXppSEcUsGgwXq5TpVHi2/eIMrDChO1qkUZYUrSpHnl16",
-	"9WkONN8paVbzI1yXOWaOL+tQIX/+raQRiejMku2goS7z7X/+DzL91//8v8SEzP71j//XkP/935xeU8mk",
-	"pwvNRzReBclbpmV8bVVvq++B5q2JttgC+vg113wYs2NCvQKfTKWRluV5NCvQ7KGUMaNgJtJMaG74dYUu",
-	"+ppdM0X0VM6FZwBJOoz5iMxoUjXaEk4DIlarY4gxJSRYQcLi2tbdgKcO33OYK0mjQXZOS+ob6G4Dq7g9",
-	"fFKtRvmBd1HdbukiFbSlo81q1m5XyZ5gYZ7HR83UuXtVBBvfCMFYpJeQvwHCb8Dgu0bd29BSM0awu576",
-	"dMpGV6vrYN4lsGJLnEplAiKk2Mv2SRSjWgoUt0N5FVrSA1ekUumyArrV5HB/KzKLZ9H+8sykmMhoaAH7",
-	"sPLmyKuGx9mCZ0sLqAQJXpK3Fu51DDYnON5SVCtqFNTCRmatGgb0NbVv0AX5jqpoowheoL8FDK7eLfjO",
-	"L5jWleI4HY2Y1gMjr1iF2vpnxhJ7B7kgMzaTakGkiBeVx44Wcj3goj5YIRWGx8BtcFoC0zrjuq7RGe0j",
-	"g2Xp62tGFVOV+JLqevN0wWA85jFbgWsJGqW5Sxt0k1TB+4wa+uwmkari9jP4nkWDbewSiVtq0x1ZAgVn",
-	"3ZzOOOR4IcZyI6kp7iFfXGHSKqA8pzxm0Wtp+NgZ+puSxyVkdU6nAkEoYMpIMbotdNk1E2bARcRuqm0S",
-	"idQcbXUogsIL3kyhmAXGA03s8JZJVKNwlb2jn/Z6D0c4AOERfGTH+K0fLZscf60mttoMMmpeYdWx41cb",
-	"daosI/nzZdAEOehLc5aAXq81bc22nnMWR5nfesmAYH9bBeh3Vic4JuFQRotuLBHNujE1IQTFMLXogsfV",
-	"fkQvVfdFxGaJBGax92e2CEm3W0naZkxrZ89ZD0NcWv5C1da+ZTRGc115W7mFzdM4ebVZuXRvVU4kYx7R",
-	"xRmtUCTtnVi5JOv8DuvIh5voz/bROvb2MhVUkddsTv7GqCLtA21IRBedxsrW5b/+8b8MeT1JF//8fwT5",
-	"3//tn/9dkPbsn/+fmJADAj92NnJNt0nYU5Xysh6KmbV/G53BwbmMqn/729/+tvfq1d7ZWeApyYJRtSS1",
-	"H/Ru/TyWBfRthPm7BO0u6tjnColdQPBnt5cymkzxx2NCSUJ55DV09zVpv6RDmSpilWRClemSg4PDTgBh",
-	"bCwCRmV1e0rmjF0xEZ0QCyEmNDVSwahzqa6skhXRRV/I8ZgM2YimmhGaTTJmcewtBHaceEEUw7t7QvSc",
-	"Jgmz+vhiIMfjpSGJHZFb6c4FsIHLpi9m9IoN0mRgH43oIoAwUhwSXmcRaZ8rPmPkFRd2L+qBJhEbcStf",
-	"dLp9K355EumWCVbIfG9WHCkvDW5WadpK0dEdhyVRVTRz0VykKhDfCrvrNVO60k30VKbCaLR1OUOQwcgz",
-	"oBAn8MuzSzqxKli/dY3yghsOpYR+q1oIWbhNrcT+ltEXHgtws/lC1+CuBdZO5pTdwJn5Q2b05gW++ri3",
-	"Qc6Aqaq3YKyc9ZaNGE8q5NGST7JpqMWqDvmX13uHjw8O9nq93tFhFcfbRXLdvKi3IMzhopKpFKxawlVM",
-	"8wg9uqil20v7rHvw+CiAmLV4QWZUX6GVMd/U7786enJw+G//9m+P//BVpUNRpsb+udHlDI+dufsN+stM",
-	"D7SLDVpd7sWri0IArKV9cyuRwzVhZEINm1vaBDh3TBSjUf6kewhjJWtsSJkYthm0F/hspSTtNHSEe9Fz",
-	"mKFUYaMbxegMUeFEd7htBY9+gZ09rGR9o4L/YTtPQ+GsVjySMbWiDrsxJ+Tby1cv0XwNoVhLcs9Rb9l2",
-	"2KtUfMQkdUL5ukW+9M/Zd5xWsPEd9xwCev3tQVx6oMlfOTOW1WtGZnLIY+ZuU/nW9J4cHJKHR48I3pri",
-	"WRw2MJhKIyuc8O+SWNKIvDjTGG9x/ubikuxfH+yn8IM+IdKlEUDMf6Zbl63np3v/tbf3ZLD3/uevgsdH",
-	"1fbzAtFd5Wogn+jpYCRFfn3HNI1NhpTldZ/xqBi7TCeKwR1FQYei2i1GQKJkfM2i/7LZM+EvXIbE5UkL",
-	"SFB1z14WsMrLGCDEMVEpMLwsYNSKXS1VdLQYzBr6cuNl4l//JFLVBk9irHiNroxeH2/eGNEZA+zpFsSr",
-	"iF3zkSNjRg7YDR9vVkljsAzF4AVzC6gEdemSbUnNSsCtMNpYJHigiX+OMG34jBqGhkzjjI2rEJzRG0yS",
-	"Ouj1PBlazppqcGTZME+KQ+w96W1zmvlaviqNAh+Xhqk9gmrIT2RqCnk5WznBLEbUmYsvraCKjzzQ5PnT",
-	"V0SxCdcGA2rQ2ntMuCHayESTCTOW95Mk1VM8kRIbePJ4I0VUbKyYnubrKQzw6OBwu1jE8mBVkHvNqBre",
-	"imsHR0J+/hF2stIwq96MHRl5bVTGLnLqklSw+jvXhooRw7u8cj3GMo7l3AWg15lWm0rBtyzcFXhMJt8V",
-	"tlOCV3EnVSfpUlpOjVF8mBq2RaxMRA31/pHyfcRnAieJBMQelD2nAASxgGguJjG7pnHKYq4NkYrM0tjw",
-	"7JvKA3XTDTae7IbfpXK5pavHmkP85woZHZant01UykD7V/v6yqULWi5Naa7AdIC5nR9gOsV92sIG6SN7",
-	"NMOR7HAKD9bA0ENkWWJx213BmmzFLnGTZrjzoQKhcNcrWHXFFrUBUw2ipViWOLpxedcI9nxpT/F2VMpO",
-	"MhXebSHS2CXVYLLtamwqZl4NhDQcpZ3Gr6yNel02ta++szJ3UFz7Roi4kSpg8v2rl9uit4dmLV67SZe2",
-	"YWnWCsa7Ic+4HslrVhmJhtYpZiqFS7QXZsnKEFvqUopI+7uHT4EQVYeBj6QwFHNsV511bsCtr/4z9+IW",
-	"l/6KLQYOVKtb/FbOwSgLCX1WjMH4FMwL3BxAmwMv3295xuJeN6JRlB1T4eyyLa8/uhUYI1MvQ7j80PL0",
-	"Tgz40By2OmGjzBNcNpVNjUmO9/fn/Ip3Je6kK9Vk/xsmkS0PristaNX8L1EySkeOjK4GCqi4wa0vrRVf",
-	"Ckon6COHHeA2HhfLkHEpRReSaGvZ/tq4+2qT73oGXB1SUnxn81bAQ7u8D70D9arPIq6ccx3VOsdrWQXJ",
-	"etKyuwW2eQyyooYNwAc9SJgazLhwcl6V/HMtr7ZaTl22XInEVK9go/WxDNjd0t4y0C8zC0mMBAsQoUPp",
-	"c+8dGV02VTYIRdwhDrH2XDIN/HHZFnAQbPKiNIT8ZmD/mVUlmCGjqYizcgG9o+rIvCS/GQ2upL9HKxY2",
-	"932QrWPNNgpWhvJSn0GZDRazGcTTaJIoppkwQUX+PojFJ1mmPcrDhCpGQivphfYVzO0XEWGzxCzsN9+/",
-	"etntizNq3LNe7oALVCii8fveH457PSLHY80MuhdrbedLZQhEDDPRQm7/NWdzIseEGyyB48UseyAbxVI3",
-	"U1PB1/kSXMUV7lSUja8tsYWNz7ObhI0MOFNRfaxmRz5QttFO46oqPKemGImeKOcTCgi7oSOT5QfkwJZz",
-	"UW3HW7WyycZG0xmLOB044aDCtuhW58OQN27VYcAS/HKR57B3+Gjv4HCvd3DZe3L8sHfc6yFKttYoLrXG",
-	"gEwhcbTw/rSnsr/zkd1Rnb+zLpvQSnxEKjKKpWZR/Zt2sawmGxEvxQNNYnvzjT8vxRIMXN24uzSJ6PJp",
-	"bXzpJ574I9nwbCOt0luTSttdOtwlZFi2GlQQhwp1tQI5KyBQRQPyJMgS3cpBEXgztASlIb9Wu+jFjo9s",
-	"kD02GaFaX4OvGwIsNAtImJlMfsBICrtwDKN4H2Llp6y6DPAkBN8DTbIXdZcgK4OnyTA1fREWDyaEmjxD",
-	"RmI2NsRKOO0pEyNGPJ5gYg8mY1ry5EaKmH0bsjjtk51KzlQylCyLPVuym+XaXo1fd99UuJY3D5FLMltP",
-	"v8TGVjzIDQaAQ9oReGxGebzTm2OutBnUCasbX1+uz7YL7CCEd+cVVDLv7765+OrIEl1uUixZsuTc3jys",
-	"49GV40ox2XngEkcv77bJdjPv/1Lq1uYXVx3iy+8U6wXab/4d1KfO75rw/qUMr2Z8Bl7eLLDvosN7Wf8W",
-	"LZAXuQVu2Q+53reQpdutRtCyxVyqSFcF381mdE+zhFptLQqKIR1Ws3gmJvY4a0LEDY2ooRUyiUpZVqkg",
-	"qxI2pSUeUpPOtqWs19AqdhrP6UKTUDEaW1YeYumhF2dkJK1mNKSjK0JNnR65DrFWRJSyTJJBKbOaZafh",
-	"j2yjcOBNpKtYcsbGXPCacIwM1ju7jbYwHm84ufUQLCy1KTAGUb71Vbjscpf9xWt4l6vvsEmeTmkcM1FV",
-	"C2Pkf6orOeLzrbZKlqoP1LrV2EammYgGkJA6cAXUGsTWlracxwYWNlozdCW9NsluIRwZjG4lKq0y/Kpm",
-	"vX9lio+3TaFYxpPt8ppr62w9/vC7Jn6a4nnVss5zqrWlYk/BK7Dt/rCG6yBxgyzLKI82R8EINm/8+sb8",
-	"hZX1LI1fCYCpNHL1ik8Zn0zNusCN2vyW8v2F23BMDL1iggwXmEGKqe9GQhkDl46nZZxC3lchiA0rY1vC",
-	"CuUI329hjzhjil9Tw6+dCXFGIyjRV6zdBLWKivO5QofoKlOMRpZqjiEDsnJyM01nQ0F5XG1zuphKZfZi",
-	"fs0i8u7tS5+HeNTrkeSGZC9313i4Gg3o7CRRtmXS9uya2BEtbQ+sWDCT2pDD3tFXJLmp9uHOeYQZbhvo",
-	"YdHWUYlWMTWW7hejMamIlIQXuQSuw4aVUD2XXJhvmtbjKUPoh1hMAqvKvC+GyzYxHWbhsUg28w+bKu/A",
-	"cm+t5I6vh1lVMuLt86fkydGjP2SlUyI5SmdMQMmxZSHbOB132WlDDUbdz5UUE3TZYFwR5PiQhCmNl3CV",
-	"q6P7rsYfsFR2G8fLi3X7NetSHPM6caaQSFqRh8MFBmvVJUaUL/iGmmmrA3y/5zj03ouzpYpv3W3MostF",
-	"1pZqghaT5bmJWc2VJzqdzSgAGVZiSa3928G029ytfkrevX1BFBszhZYsOuOABiuDusJ24dSYRB/v7+sZ",
-	"VebvonudVXrV+/nxhpu1DXcBcJ/riUeeN78mqed2Qhy5TmK6qNfDNkcpvtNMYYziLokNNWLvW5fZo6Fq",
-	"Q5DJvtXIvEV9yFQz5Te7hGmGjsd1RSIqM86x6l62643OaHeu7xKfW7tW1ppxUfz2YIXELR1dQXT6arPn",
-	"ePuz+lC1I+C8jYrKra0AUeJ4K4XX1r5aXEEBXvda9qy0iFutIFgGcIlPP+r1KpizSsXIhyYuFQSXihG/",
-	"ADKjZjRlETFTiuadR70e0Y6Xrhp07qlMYd1p1lDCajJYCB2v/XGwrvxz+SHMpF59KE61KQUBF8BVH4bu",
-	"irut+a2eFoPHpML4hyvRx8RqE1DiHoth1MRWSTHwzsHVlft8pd3jdzxg6s+3RudaLpzYQPtZUUB2i5Rz",
-	"ie8YIFces34XdakLa1DT8e91uFd8pA7z7gnB7wSHN1m/myY6rrCMtVidpx9uQXURTStkb0VN7jXEuKpH",
-	"62OsLLqNGL/eUjoDz/+GWIHlIIEqi9/H3uiVnJG8RqXD9mVzuQN4ed/lteRHVn/HLgw1ujppaViN/2Ml",
-	"Z43Kw2yX9FRYzls5ryxIKxtMW5kd5RYNQwR2XxvgYRewSnWuJ4McLxso/HXZE+BxFIOpTKt03Vfwa1Yr",
-	"A57CzF2FlQiIkUvGrAZradiLYTUNBxFooKdUVUj0PbuYg6xc9JybqYQ2Gn55uuH6PBLXRbwiUjcwG2HS",
-	"STZc4d3qM9fTM1btRaRJMijU4riVJPOkYLRaexn8c77GXTXndaE4O5MdX8ouW1ZJ1yoMvx52O2XplqG7",
-	"3l19X8Be9lf4H+q2v1uhuqGMaiQLGcc00WxQRzm8E7lxgFNFvW0uFTeLmoJwO3DQzKq0+ksN4tYgoTfb",
-	"AHjcXstrusUacm8ZjbhwgbvLPiU2utqiDisUUa1gV6s127y9v9C0q3ERt8Cvq3o3kJy8m8vvntOk31ox",
-	"6tL1arilqjoWZeq4G/zWQM7fJge6UWJxvktcJOB33Srxx5plbk/nS1WkmjhaipVnsrUU1pzDMYd2PslG",
-	"XrEMjt0KjJRH2YXpFJGLxvGbcev4h6Zo9n6luVo048K15nIOx7YHLJGCoK2y0yU4BqHueTnjBkpymynj",
-	"CuPUy0i8tuBNsBbHt321eAWaQaR8GVag8mbGjfP0ZB1Z5Nh1TvWzdZcvRDFI8XDzqovXZatXl3lPQ1Tf",
-	"iNO3UfahTBk/hrfVmE2gQ5SrFt+MihSyW26NeFbnLKIXyhfigspceXPM6Uq3qzupmrbJcoJFGnhVIGpe",
-	"7YngU9r1icUavopCF1wwBU8pFK8HhYnXGIO3q1yxbemqXew1dZaaijDWCpNnpjZXOVKhZrRrfQqtVNEF",
-	"CYX2oULFgUWJR9WmVqfebYXVH1F9bocaIZa0YMnmxtC+dC/U9HdqVnWkprJVIYFk+ewKRqVsyUt1Sjzo",
-	"ipehngZ9DKf/UstuO3NtVV26nQrCuVbIOh1Cb2Mp0EPcudXycHn8y8F2teIwMn7JZEYXhYrrZMhc8xo0",
-	"3MaLpTpxpEh27PGIvOFNk/Y21Ves/hbcRru3umJQu7R6s6Cyb0FHtztp9VYigCUFODPLoTACf3IxSJSc",
-	"uHQxLsZykGWeFQ14QStL/VPsR8g4gz9lwkRN+JwPcjjNvMVbFZLLSlDk0XvXPGIDu0bM4B5zsJpFXCeY",
-	"La+oqek+Jk1NKJHLIWsXR+8EDqOhuUrbjd8BtYFCqytvb8XngHNW0peqjPYtfSsrfTDqEV5WRRhZwWhg",
-	"6BVTx2TMY+bFImi+npWY1WQ+lSjrIf/HsqakPWSxFBModiyk07Q6xaBKP0IraEGLZMw/R10PlC53QuCQ",
-	"h9/cl/nCqrFnSQBY44hs1k+24Ndby2/yJjQAeqqrGM0bwQgAyIfUkREVIDljMM+ahBQc0ulPqwip6QyK",
-	"IeYpLtWjpHEpYsHK64pH5b7DA2fO827LxDUQtISLKqbNIPd0NWlLvIyL3jkGi8mAVdxiNZ7Cyb7xK76l",
-	"4s47a0Tlvs8bfIUrTsIsOSRbdIM9f7T9pBlUKs+r4RJvRaleOund1epiI5xVo/EO6ibkWVq58CP8xkXZ",
-	"vDRe5Q5mejePhRUQtnMKsBtT4xNo4hBouRGCbOZbNP1DFOI9RX7SYVxXp/BW40J3jc9sEIOZPZ6FY2b7",
-	"2hiOCaDG2nMfQ2m2y+r5uKjN3VNl8lPIGOJtCiPFY1vSvnp7T967/7tWBzsMHj9skMFUONlCPg9sovYw",
-	"b4Mk4wX8yAv8Uk74tgL9R2RRFaG/DTo2AHntFm8vinkLMnRft6XKOe2a2N+OMEahoG408G3t62sWVijV",
-	"VGs+EYzVZm9oCGWfMUgb9bE63OSRMFMo8i+t9Eu41cFhwIi0KTGKCj1mioxiRpUm3NRVu5wlMbaeqzi3",
-	"NIEy+Gwgx9VLlIpPuKBx3ojOiolZY3xsik/m1GpjqE0TqqE0VTZ2dZKOHtHYB0CvLiyrZDyYyeuqKOnn",
-	"oMJmcxzbBYF13E6dmWWoiEg2lPsL1MJsWwtmCJRFIDM5A/0Re8Ci3vwjBk2fEEr0nLGEjLngeso0ocQu",
-	"jJgpNYQKIlNDJ1bdMUypNDEs6lTb5Kc8ikre28JvVvWJUjZAq8b6Z5w9Y5OlvMrU7f06zSxFzV3AbuSy",
-	"G3hpT6sbyDE0A87qtVvfJghv/C1ZZ7KF4mVDS7cyrUIuFtpt8g0gntjjdncSLCjqapDvDD5m2OqULjQ2",
-	"TFHZTQX8UcW0MVO7gSW2vWyF7UCiFLwIlkmfQ1WO/Luzdh1LBLCZZ9jLoys+YRwNPeVOKAJDVsEvvuz1",
-	"KaTwWvIKvxnAlhOykCm4zcmLM+jaQ68YeNI+giySNqKCJYHZGAEpH35nycB22NvKzleMI7bzARJ2AuIa",
-	"QvoldAIC2MqlwHgCj7mdILMHenR1K3TYGhCLiGgk9CZCq0c1swvi8iqsdzhSTqdN0XyuGbNMg7Sdhd73",
-	"VgJ6KmhcQ0zrjFrZhcy6jBRunpBmQAcuNxBMxTq12MSxFyncbTpMdbn9dlH5HGxjsasyX9SbPpGUfZ3G",
-	"V3dGzjIitbK5oHWzZ9/bu6YgX2pogwxrcYPABz+Q/XCZDXZn130+xcurC7dXd+svid/fccn27eHfOSEI",
-	"koD4CYqdizYjuFvAFl5Y+/xfHfsqUcwD57mr92HdGq7l616PdXYpb5kGJ9mKfrZVOEF1T3VAWJ84vqHZ",
-	"NDy2s7u8tgHiRToaMRax6LiAUA80EWxO3EtVQQJVVo1S+9wqcNaB0tVqqAtTT+OtEWzp8KoiSf2+G4ly",
-	"uIbiWxUVJpa3XO2jhHQ43SDiuK6uuBtdk8SyCkxQdyV851MZM8vp0qKaka9rO5sCznOBSewN3KTNskbc",
-	"/uvB5ie8lViropZbl46Uy0fAczM7kraM2AXZ+cSlaq3yzlTbah321rsMrfeVbNCa776XplOS1qZ+boUW",
-	"u9HQVE1qo7Fq6etlkai6p0jbquXPLukkawHawcobL8Z7ryzygao+TOMr4nS+pjR4TaMkt/yihukBu9Ho",
-	"XGbb20lh2531doCkutjPEOIsNJ27EMCKVnJrYbdeqS5Gj1WQptXOGoXAjFWCMTJSDbxtez3ZWv11i4s2",
-	"VnI22A3dvTxZJfLfQl8vcK9l8lgBIJXgl1dMnFOuqrmC1oP6jC5f7Y1XST9Y742kwvAYg85hOOycR9yr",
-	"dVGSSzke1ck6g+UiBF8zqtb4IxqIglBmZVW0LcChNHcJBMvrdpNWAR1NKbslwIykMFaDXN48n9EJ2/8x",
-	"YVa/wg+JyP+es2GSfZgyPqquHsZ/svTelZLK2zY++sPhV4+PtmscUVpoaeh6kFzEskKK3aV84pTRyLXa",
-	"2z3/bMbMVJZqEJy/u6zGL1h+HV1pVHQgH8JXHnDT55spFVishCIqubuY2KDW5yhV3Cwu7IVw2X94pbK/",
-	"nnvg/+m7y1awWpKrdMkhYNOKW3tcdMkzOpqSLGgGevvrwPMZPZIJ02hW45rAlWQuqkzGUOacGjKji76A",
-	"BitWwpOCkRmPopjNqWKEibFUI/+oHR7rjONYVqjAvWQ7nxqTtD58+IBRfKsk7Gs6umJYA8qu42JGlSF/",
-	"Sf/1j/8QE/KaiykZccN/YmJvzFiEpWaTpEvyWkUuxNPXhwIjKZrVYj5mGBBH+wIMpyCYYI6ND6I9IczC",
-	"zI3CNVEyNSzyvb8L9fCdFB2ABMwiMlxg1w60XmKHEC76gmatLQI7X1CONQ1cJKoLrnRLndGk2xd94dqc",
-	"KCUhDJUW6q+FNEl8m2NfDev3P2opwqwkG2kjmSWh07jDTpf8NS+HhsXU4Nj6glVVUPN1fK1KFuLjIQDb",
-	"AoFpMqLKqhOChMViZSHBy3NC/p5Kw6wiAi6lhUz7wkGWZoXDAGFiPmJCs0JpWEs3FGfGa2uYRNqqwIjn",
-	"HhNOz18UBJ/jVq970O2ByJ0wQRPeOm497Pa6D8G3aqZw2fYjdr2PHWSxWhLQu+zK2Ivdesm1OWPX5/gU",
-	"NMKhM2aA1P3wc8uy4tbfU6ayZobHWcpqTmwwLBkPZCUNa2Ov2g/vQTdAsNvXD3u9Amdy+dIZPvzoTKf5",
-	"dOsLK7hEZbiYVWZpbLD7IWgd4bRVo2XL2/8657PwytHmV15L81ymIkL7gIvk3vTSs6x/mKeireMf3gct",
-	"7XVuLDUIQctyRGNoKQyNgfa4IF6idaloWM4fqWhAZBwxbQjU2iftiF3b90ZXrhLa86evBs9en52/efH6",
-	"8o8wIBeoS9OJdp2vW+/twgC99Gwjbl3MGiKWr/rbCLEeHt4vIvnwsRo8cm6MXyQm2fVfvLoAZAJ04OJq",
-	"GYV8n1zB5rXIU4MmU0ZjM/2pFk2+YeZbeKR1h8fnZqg4vdOYX7PuWgC95NdMMO2yXV0VW8u00gTYLJT6",
-	"xgh0v/08mtdBwbVs3L8+3M+6UnZ/RuHzwzrYrHQcXblLVfvOH/F1y52odaeXZGWtH1w45L6rjb7zMJWX",
-	"LgNkoVLrNlej2GFxLQK4B7MeBdnE4BdUGLKfNeIk14d5h1cQbSIyn/LRlLhOmNDnPWH0Si+hjJ1kFV+y",
-	"RmkV6LIsMS+sFAtuyUJJVb0kf4FcpjMvbJQ3lspyE+SYCCn2NBOaQ8ljZ6jiTPfFfCp1wQtKJ4pZaU9I",
-	"QzAU4iSTOQmt61wmJHHpap0u+c6KrlbEDF3fm9AKl76NLI21rNgUN5BQgRH/4zSOAdJcECoWvvsnCVfb",
-	"SIWkPZKzGe2LQkcLX775oNfrEB/Mr51RWYLrd8xjwxQuVqYGWubhkuZcRHJuz9p+etIjEV0AdTCyL4Sc",
-	"nxBKFBUTBh2PLJx0QgWZSUAdKvwrXXKaL6OX7bRMdrvklFyxxQMN1jTdF2CoJ3RCudAGA4moYQR6KpL2",
-	"0eETMmQLKcCHCNk2rsUftcNgs8CndDRle0+lMErGxySBStfMHtKeNlKxMOgLAIL2PZtGFOo7InfApo0o",
-	"7q7KAEv9Uz6WgAVNX/hToR0QvLZcqzdvl2cB0fYOVWKvNGb8VUgpvjFTjVxy0KsK99vQUIW8ONN181W3",
-	"Qaua+rBXM/e6YX1zkqoBK3vnrJSnpirmFjlXG6ZBR+sAkQ2bSNZCFYKVBq6qWY0m0WAxL7Gz3UcthYno",
-	"4xcSWvodBiREuhpaEjuUZhpAbAol2dGvAYhrdFd91Lcv/d5GQ6OP4vfFBks1HD+j/e3vX70kSkqzQuB1",
-	"GIApJ3SfQ7B6dO5IMvjm2WUmFfgFHOfBTp5+W8ZEy+057SK151zVckDQSmRVh9jXjEW6NF7GNkmba52i",
-	"yYYKjC7rBM5gs443dAuJwYTrvnDGIbtycLtihKxlrcgN7Q8zCuahLBPTLchyqEwAgAxwVxemHcbUhPth",
-	"LMUk7AvnDHf5cqxz4mP+LE+yXBLbWoCE1Q6zXmVhQGJ+xUiYd+mzNy1rWhfatfVFmPcADINCIvoxOer1",
-	"SvsFELqOxIUKFozQJHGHpdKY6WMSgo4akjbti0IPrJkcglsYPYQuzbPYCYM6M6JP1nygSRuNc26RgSuY",
-	"ExE+JoLZA2RBX1gAaBLmffEs8HyHutCHLAtIWRxbgWhKtRXcWAd0lQU4xrnxYQc0SYLcMNgXbvIHmrAb",
-	"NF2JiDBFdaoYAQmXcJMLPH73xZ2BfCvFYiZTfUJC6P0X4iQAnL7wdREpprcGcLruLEgbz6LQbtIypPdh",
-	"JqnUNZcEkcrhVV+g7RZai9gVHfV6XRIuZdL/0agUjk4QdmOsYCtFh8TM6Dy29BpEYHdmScKoctbLviiZ",
-	"L1fkHMzzWaKOt6GpwUhfu6J5NbT8Zm8+n+9Z5WAvVTETFoTRruTXlVAouxOgcdU98hcEZ3S7/MUNuoa9",
-	"CDb3x/9Akxdna9nMXbEUCIZe4inHObV31IV6Wt1WjMbgt1rTrK6zlaK5//PSZpsYKGqRviLIZkWk9dkO",
-	"ke9hhJpuQMJCx+TeQRedAFKRsHszi8NMeEoomI+qReamJsWveqWukz+c7v1XzCvbe//7fr/btpP/+80s",
-	"7lS6u+5GKzleaZdeFBluSz/5DYmOn+RKV0iJxyCkZoui4KoickyQRepSp39g6z5TatMt9o0HN5uLwmJL",
-	"SpCarBSVPRH6zKMQA6n3fH3ZkLQLwk8qYqa1L7lg2W8CDXAgarkvQt/IMiRTGUegBRFf0VZ3Seh7aYVg",
-	"P2nQExRIXmQvRl/k7R07G8wPF3k/xk9hfrjPK1bXovKjrlixZWbNFfOYV3HHMq3Mfb43rUwfL1VfRC2G",
-	"LJl0t7pZGX9swhdXW7A255CYnVPLG7VRjJmYT6amwBmL325mkrsyR+SMg7vjjPfgp1g9mtu4IaXhqv0W",
-	"2RNV3Cj/9V74UT6dK+aa01ma8acskMa9ZDXUNc4LqPX8Uy3fOez1kMbjzYxYwkSE2XCo9QXkUe8haWd2",
-	"hTHlEPaNVaA7aIGYcyzNs3Lx8vLWd4hC+SQVh2x/xDKvj3oP72fK0yIYI8k0GFAQnt1WKYDtLTNqsXc6",
-	"NvUxjO7pfXgUn/zwYR1GZWs7Jq+kmMizr0GcuHhYWEKtb/T6YB8MVfsQdsQtgeUR0FZXpad8xOepOfWV",
-	"j6rCCsp0Dnup1ZK4htlJjXXx7Y7UzXBXKneTwlzVJMpnp2oC/p9o97iGg82vvBM0NVOp+E+o8h/hpVn/",
-	"0nOphph3/dHREHlc4g+uIMn7DyXsRssBgXptSUxHDGyrruo1HIGllqhqWznHETb7MB9Rb311PatLUvyI",
-	"GhrLScpWrkIacVNLQd8IRpgwagG5RSPorkxoOXsFuneDg67tl+OIeV6O1zICObZvQhbLnl2lHSMzDQYE",
-	"Mqm0Hqex3b+QJsjtvS6pCa84izoBuWKJyeV3N4gV7GNqmCK+HEeXYP1wrHUMy+sLn7pzUsqN1nml8Cy5",
-	"p0uegy9Wk5GcDblgJyShWpOwkOgUrpR+lHHEVN9ihOJM16kLpxbwz/CZZnFLGBK/5Jdrkjta55srFiLY",
-	"mlKtOuhwL4CfKisTwTXBHq+mzpDgugblC2hWoqtuemy31mhmqIG1/bxVQ4GjozRaRioe9YI8JP2wtzEa",
-	"vXoCl1VX75K93zA1wN5zbKhZISMkdIIF6d0d+Lyp+qMmb7wr9BO5XU5QLltVyRiAVVqQE6Moj72uiXQY",
-	"c2ZIez6VWHjG/msVNwhkx4ggHwKzFOJR4BAw1jJ3yKNx9n+2OuJaYelpnmO2WVxy8QC7CUzlRMa7Epr8",
-	"LJ9EbMqAWSM4Fc0MX0SnStGp0AijgSA0lTGP6ELv/7xgVNUbM0GxpgttxS+8W85jh1kL2upHVBm8fFY4",
-	"eSVFRBd7z5UdnswZuwK7q89osLKFlV3MlM265JTY2fvCZf4yYazA49ytOG/bKjw+39E7mMNnl3QSkokE",
-	"X7+RJPSZo6FPBIFq1CjCVckk3zDzrQPBnQbI4hx/Y1TVobaFwAMNm4WQuwgPNlpRMO2eyzMvs8APX/jO",
-	"dteoUELHXwgIJUqY0NQAvRER0XOaJCxy98CyIAjSuGJ7aZJls7sfCYUDLd/BmImIYlWUzazCvr7JfOik",
-	"q4OSeFUKVMslrPeBZ2FLEiRaiSy2zVJtSMyZD2iwS8AUbAYOFOg9ZHUwH+AorNoArfeziIRycWf43vku",
-	"TvqCVoELpx3TOLbEhRJlGXVEF11ylhELGoPRi2hmsvAVxewJpcbqO/m9x4gIWL69KJgMDXpQu9+67vVb",
-	"LqgS9gaPegqzYKZzQo4ODlHD0nLGpGCOdkQ5QDQXo0pacp4WaUnVCeMtzs/Yr7p5vk+NvHv7YkCBYn0S",
-	"SaAhxSwKAr8qKnl0cNiY2n2WNPVtJpAUOBtpFwUAvL2ZzAC5jKmGeP/ZSbWV51GNnScjreukm33829K6",
-	"D0gIY4bJ/eWLfAbfOwy876v85T7dzX3aNgXsV3ABoRgpBR4Ld+yzk0mCyllceHj9LEVPaW/vyfufjz7s",
-	"4R+H+R9VztJcBqrj3L8axn1GF1/49he+vT3ZOI0iRzOMdBQjKBoYuCFtK0K7Cj+Ekst//eN/GXxjysi5",
-	"4jNGXnFhFQbg+y4pDWojR434tpCGjx3+6f28Ll5tIvRzeOR18bW7VOdXp1ubBY9x/KVNdX/bCnfppDyA",
-	"shrb3NWwiljMseycMWyWGIKYUE6yL+JTCcTrkepnHn3YV8yXsXKZIGXMAv98cam34RKvr4L/sIlEeLiq",
-	"wf8lZSmLTuytzYr2Ec1EBEmcZfdo93MWuT5DRL1gPrdo+QpjSmhAhJw7gwg32mOqJopp1hw3fRici05e",
-	"X/XBBSKd+2fvMfbRzVkR+1hH+WCJpI19EPFuX7GF7nR/PUb40k6nMoYqOD4C0m6WtBW7lldgPmOaGCnX",
-	"eKSqEtTWZMP4E7kbYbI8yRYC5cEdLeHPbBOyFS7jFVv8tt1DL7ROIZrm9PwFZGGDSJflEVqo2W+5zmpJ",
-	"jdgJVBsB+E0pRpxfscTUhyPWErEszqzOzvIWbsUKIt8mi61Ksl5lqkerTPWtu7FtqTLrs7vFnc+aid65",
-	"VcHCoJQeC+n9tfFZnS55YXSeYKMNXZRSW3kT3HLNofey2hFrOeRSZ767DVWtaCxYQ6Gyxf+SmV+pxdgS",
-	"cqAvyZ1Vtt1GjuiVA97/2TuyP+z/7EozN7DaLjdlbHbXQTX9bV9rNBaKjafWKMwlj4m5lVCXoCaYxnd3",
-	"3cJU+Ghbw2AVQt2+oFXZQfWeTXcr/UzXU7HftmgFiiGEW3pkf5D3nuauC5rDUBC7RF72c0qNV4dcuDAU",
-	"QCCabgzacSH8a7nfqX/ozuPb1zE7v9QAg1gwwerFWfeWy+s9K/QlwCoQWE8jO4xNEE3NdH8khZYx2499",
-	"58fqyiCnmoQ66xAZBmSYYv0t12Z9RBUE4wpJXHVprAp5DEUiNEYvuFLtUl5xRsK/i4GbfOBeCfuiHX5r",
-	"TPJGxIsTcmH3zU7IBZ2xC27YHy+M4iNzQs6pmf5xZQcaOwmHncCHadEJI7gJi6oCIydohFU88BkQ+MPa",
-	"sXy1Qt0lp64M1khJrfc0N3mS7ViqCVOLoFS/YpZq0xdY7DX8fu8vr/ee4uDH5CAkberqvVqIFYYcSzWD",
-	"juOaiSgoVHijxadwU35P9tFiNYynb95ekIQpqFshRZ5gZWeD2zexW+rg8FAc7Q207wpdG8NEMc2ECTA8",
-	"ZciKI1TWqMCNYfPQbbNg3cvfopvprlxDhe6m9x3Xiftzfa6rSMYF9rDk4oSEF8zsPYULglnNvoRI4Uot",
-	"eY3yN37RvqPDJ5vfuJTyFRWLrN7bJ7GbllkhxGO70uEQXmWPa6jkXFuiiEd/snqGhbhNKogneY40Fsm2",
-	"hWsNxXY0ap1e8ExES+j3kbfTS6O40FweXaXldYkLjw4OdzRLuGsiU/NRN+A34HfapkP2smzHJ8JxaThO",
-	"C+4T4BEO3Qg4V1ypJ8/LrbwX2+mjCtytKzZ2WXofijahGYVqEjosgq4fOrS/YtZwSbSgUFcHy12Ah1YT",
-	"bpCrORbGxaQvqB+c4eKxAATspltmza5UheOGdiH2SoejAn8Lu+SUHPUOSNsyblh+QKDip2e21NhpwFen",
-	"QPYd+XhvaqAxsM9V6/hWxTkkq7jrW9z0L/Qi3ycjPQV8KLZ2qOWoEBt/e2z1V0pUyurGjUsHLZAHUPwQ",
-	"iO4qu6reK+dQphZKGl+jcg2n26CTvGUJVrYbUx6nClorpJoRSiYKW/tGLKYLT6wEocSwWSIVVQsSy9EV",
-	"1ikES2xYyF0PO6vZ/wX58dcmoOadldbJpvdr8vg1SIOAV6lm0DoWmZLr678Z7SVa5KqdoC/x97vBQxw8",
-	"O8AmqLhBVrtHvPm0YpevwWmJx+4SmPMyFYSUrEhKiV+dIIK54qSuBQfIGK4rhzYy0WTCDHgkfD+StZgn",
-	"TVJPbqGOIRQi9aW654obw4SvjJ7qlMZowWiHvScHh+Th0SPy+A9fhQEJf//V0ZODw4dHj9zn4seOlamg",
-	"IhHXfXFNYx6RR672N8qaFEunPiKYXUxO9RV2M6cFtUvbe+ZW6EJ/HNeJIzkXII8ZKYkcGyb6AuKCrVDo",
-	"XpEKPzEDrdFdAm2QFQyt5hXVEhug8RuT3FVsgkm2uqGHtznz0ymNYyYmtVZyOEkr6GrfOGGX+/8LZQEY",
-	"NCUF1hPImAHAZLjAdiiSUFJX5HfzDd2/ZoqP18Tu/RV+v1Pswym+SCq/VDQtyfIWJ109OIW8RZ+4qtFZ",
-	"BWNfXNors1K4Vj2+bd56tPW65Jp404K+f1eORpxjK8p5T8j7ms0d5H/l8lI1Fi5ZdgpKZEK5OnHF3MGi",
-	"4ww5KNy4VNp65MvLWax1Gz7NH7uHCg/rXIeZm67kO7S3s/s5HNhSwcuMMoDLCr2OLghxPpWZO7Ic5lTh",
-	"iaysOlJX/vLTVh35xNU/ur+Q6PJylyvBmpbmmEoTc8H2nQd7vTbiCpUPWSzFRBfajSJOumx4arA/gJfz",
-	"2wWbLNdkRj3ny/WbrOVBX7ieB9DQExsf8AloPG42miQ+lo+0QyixXhTWwk6Q90sw+ZppofpY0BeuHjLH",
-	"RgkTht2WnM5GLu0A9ksqgFlnaf44GPSYiJivE3dCQj3TA0ssofIxdGcGx25feHY/oYbN6SLLKsns+TSO",
-	"9wy9YoroqUzjCB3mxkv1MjVQY4vRqEvO854avsNRX7SxPTB5caYx8zKHCf6iw85J1l5ytZFHwkcYLQ7P",
-	"zGji6p1Y5a4vwhcRmyXSWJ16789sEeZVV0D7K6xfMZMqofPffFn7w94B1v4E+cVK6QGaBw97vc4JoX0B",
-	"uTEujcRDzKU8QAWEwus+PcdqxFN6zVxmX+moReTg7EuVcVPf6eFbvADY8G1TRd9TjGwuuGsmTNgxmUaM",
-	"hSJ+NI6zAB1YjQLDqS7Gqxq8mdUZn2WYNw46y8rcD7rH0ND54PCruhC0u0kHLYDyE2WEuhWMGE9MtcsC",
-	"kQ3KpvgjcjHX0IMOCP5tJhVsXtPzbN7POV7gsMk0rqWm52mf1j5oL+IAiNNK4mmRcC214UBZOGdqU4ns",
-	"DGmM45dFrupZZ8ZTZ6wcI1A+7XOmNDSni6ihpO1a6dirHzhLog68JVJ3LLFmimoW5exmSUX0kYDa0EXQ",
-	"F9jEh2sWdcmFK18HzBc5h3eGFvtKZSymgkpiqPOrZtHN+HD028k4zUzQSwiGgKhR5kvqE34Fbvs6AbwK",
-	"+LfYWFtJewNqU53w5+5v2kcAAlFWWDfVkIuSQab6NGHI1fN8l0Q0u0+3z4PdaeIs981+N6BSCouKllDq",
-	"i6eqKRY+ReONfTCmC2wWJ1XepCVrxlKNkhl32ndsZv9nsP40yHR5tThjWY+JTUzguVQTaQwTv22acWFk",
-	"4jRK1F25dvy9S94JrGeHJkhUBzE639IW/SD7wdnrhDTTJbvbco53g14kOPsDTZ4/fUUUm3Bt8KTzgJwK",
-	"iw781rz4zJPHpUIDX22VAFPCszsgjqme4gSfRDvJp6/vJwKeZKrd8bD7rjr763DoI+iKVw6keryM4JZG",
-	"VgQ2pMxegaZwdHHj79iqi5zCrSyYHKwST+MGFRdmbB/7cdbaV5/Bz3cr4Z1RQ3GeWryjhi7F4z3FmffO",
-	"uE6kxi44dxOY92vAOTDUA40utTu7YizRhA6lS94py5AQefunizevN/FrH8dUWxscJYNz/9gdUU83PE62",
-	"c6gSvh59qVh/NwHlp+XeIShAFFtveGQ6cRKHNzWAdUCXYv5rcRILGO8PZSoiutbb9w0z5/Dw1/mzW5G6",
-	"CZO/3w5P3UyLpzKO2aiufddzRg3EsGKIUaLsug1nunvFRRSSP5LQpVSGrn9VOJIRCwMSQpNF9/+AibAD",
-	"3dp88+twmZDS0ZTtWXKqZLyehAYNS9LdoqsI44dgn3mWgd+KxYOYCxYQzWdJzMfc9aHxKkj77fOn5A9P",
-	"jh6Tb5i0lKxUcg2xZAVrZjSprf3+Us7JT1LONKTMkVGcaugO0y4ekPv2GHpMQmt+i51hJyBTPpm693OH",
-	"APw90yzGtEJDZlKbvnjU65GxQ4K8DY29BOwG24crkkgujD6Bv7O1hOCTCPfDVBgeh666/HwqY0ZmUpip",
-	"Jm3NWF+cPfvrs5dvzp+9vejOooD0W+dZ5+l+q9MlLq83qy0PfX65gArTr6Vgvry8keiMIg97RzWF5XHk",
-	"VzTZ5MGwormYBPY/agIrudtP9OYlNaT93TcXXx116pq5DIfyZq0e4Mr0tY5bB73H3SfBYa/7VXDQ+0P3",
-	"YXB40D1oBRvb19a0ZrEn2rAW6GGhEmhvi+YvuY+7cW2XtT1/bmGgvOZAdf/fxw169rzFdFrw75V7BkX2",
-	"+rqgOHDK1Z47oHt9H5/W9ssodhBqvg64btuuo66kan6/7rDjz/a8C++x403rGZil3Bn9unOW87BKlHst",
-	"LTGNkC/knlooho+xqHe9rB0EyE8cm+F4QKF8AyUgR1ndYShvQCnIeE3Gg3ZjtW6WBkE+uKw6L/gugT6F",
-	"q/TwnjPXSpup82vgOVxzNt8dTT/8QoODkiISkvZR7wgLEWDtCCGNe6IJjmlDja4V6M6ZyoqR+BIlVpjy",
-	"IW3SFyeBkv0YwGL/BaknNDIkbS7sdeDXLCBFPhEQ6kW5h48fw/udLgldAYnIyWW5e9T/4DuOKKsYBYXC",
-	"KGM+AYXATKUGt52M3eMQPxIit/njSF+HWNChEOoi59re26cXf/UNS1y1CSXna0W2C4Beo+6Ero1f/Y1r",
-	"yg6rmvTd+qjD9XErTFgJ7YdcWsqlnUwWe994MrfGyu6ALaAdQTaj+zjS11UT3D1ZghN3IamuR7Vdy3o6",
-	"E1S0DVVyDvFGV2zhkM6QmFFtfIa2VOZjSdsvjbt6QTPI7m9A9BQi5oSjGjMWcSqyrkBTmSpw0LgXMP3p",
-	"mik6sTTCLLldlomgYkm82DNslsTUsHo6eOmfAA1zCF2wUxqTdjiU0WJwza0eC38yEXa65Du0OLirECKd",
-	"yqbBDDVqCqHBqErmvVddZFqMdWDbebUa/0oHE9ogwtAEBHoiYR+zvDnrm0JItHsNY/f6wnATsy55g5Yq",
-	"lzVW6vbqIjCXOr6eFCpHu7fwcXBnhlnH1LCuretbC/EMnA0bu35kH9bGKuNnEt1cgtG68PcMo76YY+/I",
-	"HJtjPhTNWOQgDyzV4UIzZVxlGvdE282njyvuT0kkM3x0xYzeWMC5hA93lu1TmOOTlG8u77IC4xEYEVaJ",
-	"3dDQkfpOjl86It5vJ15sClK+K11yWmItNIpcPkDpdpxkjcYlJEi3C+yk5t5Us/GN5aRdAdiVa/VrKP/6",
-	"+aNI1m5qCUtqKGOdzWPD8fXujzAVWfGOBOcLLt0q337jilxtxq6PLiHfnKlGa6KnMOJzGaV/4Q3GdpUp",
-	"PtHVBdOtD2/40tLwF9ObrBHL8S1Gy1ThgS5qxlYndm50dmM0aUOfHhRdtAEL5QYpxCdh1qZOv1q8dU81",
-	"0ny1oSbVrS3ojVTmAl+qVX1jPuM11rbDXpB7Y8uNGQ+2cMemSkt1h565rYmAVOacVpdgOcXCx3Kcl4H+",
-	"ogJsnTFzWU6VsUK9A2d9/6I886q25uVckjldgEagmYhIAjm0x33RF/9GwlkaG55QZfbHUs32ImpoeOwa",
-	"joBBKiIhThKS9p8u3rwOSFhIbwwzC1qI44Yd8vzF24vLwPcYZn1BYG5+A4NqPyo8H0IZ74WPGuQzOmH6",
-	"BFa2jKzh8fLM4KXw80LPdE025wJ37c7Pp2AUhEzIY4QLFWQl1zdPBAYbcznzN0uQq8n77YvKxN/DXg+j",
-	"EOZURTog7JoJ9D3Z1XCwjyoI/ZFilCrFhIkXLoE5Wwlau/si4uMxU7gI8GRxTSg5OjzskhdjyAy2F3NM",
-	"eazJjEdz1zbSlVDnmjzqPawoMYUd5mW2EXYDwG0nLv/aN4jHzGOq7JZBrfNVsFzA51yidblz7JJOszxy",
-	"vxM4jWd0NEW8PPYuLXLwiLz6OiB/On/2TUDOX38TkO/Y8JxIRb599uIpaUdsxKNCP2syXBisMO4GeNQj",
-	"MzahCb9hse72xXceUX0WuDMp49nA7A80efb9i+fkm/ML4kN+s0qxbSjU6l/uapmqEQuJtndLy059fvW2",
-	"idVYOqAirdo7Kyl59+7FmV0YjxiNO7+lDOtyanXQqqBf6Fwbycgu5PhnRyMLK7h0zfSWFwE0O991Fm4H",
-	"nyx+lBr4ZV7BIRcUWPcSCEAMeIGPY0qI+3Cw3M8vKKxxpeCo364PlQ4ykou3sVvlkSycpmcSFgFhE7nP",
-	"Tw5/ZKNPoVDURCVUpaaDk8cTHKRDBVo4lNHCd3lw5RGAtN16Dvv6UAq31jnNneyfezb7wcMttJOjg0fb",
-	"PP0LzJSvE8pcdT1/wJZ9HVhx5nHx9tWlwfvgI8GoGi7WKjWv4ZGtFJu76vu0rOpQ0zA6Qqb2WAraz5Oi",
-	"8rP3JNdZsOjNmjnFZNc5D74qTQofl2e9S00JD7LO44i/EpmwknBPVUG6/6I6bX1L3xTg6X34rjqPiw5w",
-	"cumBlQrB7ejrH2HdB/tSlLozL8c71N5q7yGpLVqw2CKY8OMspFZGiO7FBLCeAzbyK+Z5CVBEAOriUwjy",
-	"/WL4v/ubIlh+BiVbQ1sqdylY1MmJU9bf12qvMReurnhz5ge93/F81xRXeyrFmKtZALExqcFZFFiUodiX",
-	"K9H4B4ySzJrXY8xSarCxRo5mro+Gsy+uFtc/HZk34hNc0OCX6IFANDktxOF/DspCQe7O0eGj6Mivx/XQ",
-	"a1Ai2N64mI/MffgqdjWGIpPw9dCPMS0vYgMuxjIgI6QZpD2KpQbbjycebcUsybBfqSXH5Xo6hQRwXdzD",
-	"O1c58TPg7TX5KLg+kGK+sMdt1T0jkxyAmeJXa3Kv8kM//4zx4/kX3NgZNxB20LU5VzdI25dOdQUzOkWV",
-	"QjPMaqKZcrGBFmFT4P1EsWvO5vWx1K4MrJ7KuS5a9LO8woJ7Iq8q6oV0LLQy4tDqA1oC4M9pzNDeNqMR",
-	"6wtXGxZ7C4DopxjVEmrRFpoJ2GeeiUnM9bRLTjFbi8jU2OnJX9J//eM/xIS85mKaNf8cSaoNjcmc2mvR",
-	"F5nTosKGfo6gcO2Sv1hGfrmWEXeEZw7x6isA4e+7t/HYxfp4ixkY300lmUMlY6xGnpsPfVedPGfB4Bdw",
-	"Z/4Leeo6IFQUu6ooXA1VLtYaFaH45V2G9WELsXV9qV3hzVJted+hqvslfL6mblqxZulJ3s3c1SqVirgB",
-	"iWalyiZZoH17PpUzCALWUD3cKcLEyFL8DaLQptj5HI3uqAkdTnPfwfK4rTVB8p+5B2dbJe/zDzFDwBPq",
-	"Cvj4YrHkFGPaR+5nsSAKmhwvXwzfQcZnjzhLF/cJuFWoXySmG02690NQNxDTL6L7RyHZG+jlUsAvbM9Q",
-	"xCOgqtCnv4g9S5lHBdp5lxreO81UFva8rqDunVPpT1NRd4sb8aux333+l+gMa6hbUYQJ+CtvcQLlJTWU",
-	"a8J+SlhtDQzy3JC2FUh0scG3ttpiZw1x9mHCderwBVPXPhQsUcxuO4Uyy0ztuYv995SlTJM2JoZT+M3d",
-	"605AtLQrg/hkMqbakKmcs2uoeCkWfeE9ixB+YnVcu6+sEwqujjAB9UqsIg2TkZmcMag5D9Zp2G86nHHY",
-	"cpBHwiWpnvYFqN2GxbEuJSDnrKw9lGbqvZZZ0Fu2CJmaobzpdMnTWEKpfAgJ+5GNLBwc/PoiZvSa5Uvs",
-	"usJhOgQviwUJRkvnRSmwqBc8HbjGABHV06GkKqrLT750x/XpwrM/NjN5i3pUxeC43t6T9z8/qgyHqxnR",
-	"wjlKyyO6V4dSxoyK+ncjRqOYCzZAo099XSjoC9mkSFU4Y+Ex5tk7fQHVB+ZzDaFpBFOk3W/NFhlatTon",
-	"JBRS4MtSs9JrQg5ltKgraeWfbFWVxoBV24FX61QErZs9+9jeNQVdEsjGqRsMisn6D6/h/VooarTSVpXN",
-	"8AAulM4ofIUh2RbJFZdARptX61iTPvComD5weIvpAyuIehA8qY/cvKuWhIAym/MIMsftl2CYu8jtuyxc",
-	"8fxaP8gydbhG2xUXE9KuqVahGXORxo6Nrk3scV/sD9P4am9jNAAEhHPDZpAewJ19Gsd4oEl4zZTloqEP",
-	"/XRkKbasW9N5VtXaN1cTwH6fXdJJp0uwpSAOhrbnEfZ4JDSGTjRUF9IG/MKLYQwh2veOCfXMX8sZs6KF",
-	"y31zpeAw7t7H6h8dHJJEyWHMZgEUqMEEBssAGYkk2v2w73TBl+2rKR31nmCVfC0JyA9THrO8dpMVLkYj",
-	"xixTvixF+B/2epBewK6zkAm4JxYkLB7bR6D/9QkJFdNpbKUBTRc68GWiwHIH1exg1tG0L9xcLHKFYQHW",
-	"bE7cuWBEOjxLIh7hvuCbBWlTEp4jFMLKoPmv0/gKwjNyMeIuVBoc3U32CQIb8vnfAtSr6OF3Viic0iRh",
-	"jpcyey8Q5b6Qxo8kjctFF0YjlpjAG0ylIkZRocdWTSCauTKUBd7ku1EFeCra8Dgmk5SqCK3cluK4+9CI",
-	"Mm6yPSHC/EqCCd1m6rKJEcObBhN+iSD8DEsHOMaYhQ+O0zjOYwjbVoJVgsZQEhHUZChyGLGoExAvZTt5",
-	"A2MS3Qnrxpdpc9DhpWtUwBRhYizVaFnQQN48o6MpF+wYbRzYLsYKHZicV83A0aXde9IXgs6ypgiGushG",
-	"4O9L+8qrYUP52IVMCwKNKOB9Qe5w8kZfDBeZDMJiK1WAAOICp8jRQaVvvcBmv8RAbiZXn1JQWE8qv0RA",
-	"fu4RkJ9YuvlOqquMahwTWhJ2AkuYlAm8ZuDCK105yMDZEYNMIArIjKqrgV18zG7cpyzAKfAkPSBTHrGA",
-	"pML+v5Zsu9zsekp96ggZhab8aFt69/blCTl/d+mTZiF/F7KAoaycKegmE37NhCtIqzs+SipkNwlXTA+o",
-	"CQPoVC0gixxpdSxB1cSlDXgUAhH22eaQsA32XGM8eS+GVzm2Mpqy0ZXLDIdk6b7ApEvS1vwnxwsWCUOL",
-	"ruWTmMaM4xdbOkNOuO6SdwKyke3ydDHzuj7/+B3s4I7UKBw8owj368HHyS9iWUseLZh+w5mYv7DGUmva",
-	"Fesr532wJ2rvtyv0YAUeuJNEG0X5ZAo/ujvm6x+03SXCy3uSOVUeOL6J33dqQjNhg/Y2o1yUqtgKL8Yk",
-	"x/v7sRzReCq1Of6q91WvZRftRljp62JJENM6APcTxz+BLiRs5Gwx3YJjwF9k3Vq10ztvBccyuM6mlDev",
-	"ARCj0QzsBxCEZqZs1i15SFw8WVWvCjw3Dc2QLNlzNiisTOCManloqJXqoWP9SEbsxDnX3Ss+1guzhpwr",
-	"sNsXX0sz9bnS9lSnUpm9GKqTW+aktWtG16bkT99dBiQ8ddcMgHJMvgYsI91uN+y4pSg2VkxP3Yuwd677",
-	"QklDnX0PzZWpZifARpgA0m2leswv3wPSWh5HsWt5xdBfic4w57VEguvdGKmZVkCysmsutKDCBrCwct96",
-	"zg/lWk2tjrbUyzorkhqUyw4HxfrCgfuy0y253Mbjdef+oJhL6dHLuSx9CRARkawWRj60vzarg5fKJBdN",
-	"ynMrmvj5qHenuul4VqYasSzTDAtzemmiGvyu0P9UxhxSxwAvqsck+oonzsaJYMP+oFJp6GNH0sQSl8hF",
-	"cWc3KWYiomr9/DOaYH0kV1M/y6+DWHKrGHJt+AjBk3cV65LXEjBoj4sueSPiRT4EdGSS2soUheMSUuxp",
-	"JjQ3UEMmpxRzV9Tf59RMFEOjIq4QTjJwNIQaImQWZDjlUUBokjCqTvqiaEjOkjgBb7hZBI5GSEVWNPwu",
-	"8VLcSM7Yqrc+kqMUHyzeLFduvAKhEiYeHhyQb5hE5ZJcH5K2o8tzfsW7Ep/oSjXZz54aXB92SCoipki4",
-	"757Yvz4M0buNfRBokui8nrjvBfZAQwEjAZlIrr8himDogvCQzuToUguuLgGnhj29VBVU8z9dvHlNpOqL",
-	"71+99GZDnY7H/CYgMeXQic67ObShFi8iMqUaSpYzy4Jz00kWKce1Tlm22gfkii3KUHUbrwKrxTFn+Y/Y",
-	"tZ1zdEXa4cWri8H52zd/fXH27O0fNRdXYeeEHPWOEGRzrot3ImLXrQ/vP/z/AQAA//9sRULI9qYBAA==",
+	"H4sIAAAAAAAC/+y923IbR9og+CoZ2D9CwN9FEKQo2SKjY4LWwVa3DmyRarvH0KISqASQZlVmdWYWIdij",
+	"Z9iYB9iLif9ur+ZuY3su5qIn5j36TTby+zLrAFQBBYqkZFs3EgFU5fE7H3/pTGSSSsGE0Z3jXzpzRiOm",
+	"4M83zKjl6dQwZT9FTE8UTw2XonPcOWcTKSJNjCQLyg0Zs6lUjBi15GJG6Ixy0e8EHT2Zs4Ta1xMueJIl",
+	"neNB0DHLlHWOO1wYNmOq8+HDh6CTUkUTZtzUj6XQMmbfwWLWZ39J1aUmlCj294xpQ6ZKJsTMGZnge/c0",
+	"kQtBUjpjpDtRUus9zQ0rnpdqxtSSRGzKxIT17FK5HRh33wk6giZ2iT/s/eXVnltMJ+jY97liUefYqIyV",
+	"t8eE3duPnYPOu3x/2iguZh27u9cpE/cPDp5JlVCzvp/wJy1FSKQi4fskDvPlpNTMi8VM8e1Ny0ipMUzZ",
+	"V//Prh3zv7xP4t6/dTYs6U+Z4jriE1zJ6sJewx80PiZmzjVhIkolF4Zopq6YJlIw8lNpgICEf8+omAku",
+	"5v2ZvOpfiZB0qVgSaeZMESr0gilNjgZHxZn/PWNqWeyyPN6IR1Ugou9fMDEz887xwWCwvqsP9mx0KoVm",
+	"AEbf0OgNXrn9NJHCMAF/0jSN+YTaOfZTJccxS/5gz8v+Vkz3b4pNO8ed/2O/QJF9/FXvn+FbOGn10C7m",
+	"BaRxTRIa25tjkb3fKeWxJlc05hHMfkJCppRUOiQx10YTdmUBU06nTEQWlaacxVG/8yGwODGN+eTOtzKZ",
+	"UzED1ILpNVlwM0dsy5RiFhoMNQzW+NTu5S4XeJrDFhwj6R4NBgE5GhzYf+7bf47sPw/sP48CcnRwaP+x",
+	"PxzY7w7tx8NHAXkwGPRgB8+kGvMoYuIud3HOZ4JFhIuAjDODuKZkzEhCl0RIQyIJX8IKX0nzTGYiussF",
+	"vpJEZ5M5UUzLTE0Y6UoFC7MUAECBxjFTsF7NGB6lozDbYGJ9kdywRG9bbXn058YuO6cHVCm6BCJn2Huz",
+	"/z6J2x9CeVj9w8sXdafhniFKZoZpR9UQADXhAg5EGyoiqqJ7miDdJt0/nb9+RWBtgSUFP7x8QZSUJqcA",
+	"vWNyNBiQMY2Ggos0MwDDJOFaW0oglf2JhDTlo0u2DAG4SSYuheV1liLzCbNPOdoDkE3kFVOwoJQqI5i6",
+	"p4mihg1FzBNuSBeQOQRWvwe8PuxZbLhPtJHK8s9M0CvKYzqOWX8o7ClfSPmSiqWjrPpO6ZGUJLH8xPK5",
+	"JDX6BMWPygaIRuHEcphVcWYvl2fqVuCe3i9JPrCIt4JmZi4V/5ndKdq9xKsPCHufWoZvb5cL4B5koljE",
+	"hOE0RrLwtrinOyXAOaCATKBIJJkG0oBocWJlQhQICbUn2nBX5JU0cwvmC6ody4lu8gJTJSdM67s+nu9Z",
+	"HO8h+0fartg00ywi3alUhL2nSRozQkkaU4u8mdE8QoqaKnnFUTi1w7q57FJOZ0xMliDuKZkyZThzSJgk",
+	"mWCjiYzYuij3TCriniBnTKYgJT+WScKNYUwfw6RyOuUTTmPyYC/iM26IHau/Lj8GHR5tOxVc5vPIPn3J",
+	"kV95MdktpBN03DY5jTtBJzM85sYKg3ZfcCV6NGHCKFYjV6PIOEJWXf/bFYdZ8Zg7x52337x6Qs7m//u/",
+	"/+t//N9iRr75539w8nj+z/+2rBWRCzn7xw5Ion7MYma3tWJxcvwTmxi7gHz/lRVkYxHtDR4+/Oq+3Xwh",
+	"rv9I934e7D165/7fe/fLQfDw/od/qzt7N7JlEQDAUcRRTD8rwcOUxpoFW0CkvAA7+y8P6me8/fsrifaH",
+	"VrRPuMhF/WDj7e705sqtXuNCX3DUJqoHm4ssrWQXh8F1EksF5mCs2qVkETdPhVE1ZIA26HJWljd8cskM",
+	"wUdAosjiS/cxIIs5A+FFMau3SAGYX4AunUxYaurAg06MVCMkCQ0/WnF227G8sc/YN6JIMa3rtzCJORPm",
+	"nibPz4h7kHTHbM5FRC7evD2/ePpkdPbm9Q/Pn54HaBj4Ye+ZVAuqIhbZv3q19IzClbg9rM8Km7inCT4W",
+	"WJnO/W0lvem0fkwAFKe2H3ciatie4QlrpqdrXyfMzOUKCTl7fX5RN0SOc/VbyH9+HhE5BXKfS4qsP+vb",
+	"Pb4WFwAhqxef/1A3L1gpKivcvzrYR1DT+3Q8OTi8H7HpbB/hTNeN4VbSBENWw8waAOK7i4szgg84mQMl",
+	"h1UrU9AxVM2Yabzj50+88G53RLq4g4DQyURmwgTEipwxNYz0+/1eA7q04CJgw8lRpoIg5UvMLz/wdiB3",
+	"CgWCNJKGMzpjH02kChqzRqiCjmDvzWiSKS1r7HNnVGtCNQnxgRDQRcaR1ZKEUZzpE0LHmgmrQMKJx1Qb",
+	"sNe1OMNGqviNVYupWj6WccxyKlg9gymjJlOs/TH4QZ/hi3VngZ8L7ugeLS3j3bZNwa9BsbpN2/MrWdvb",
+	"jMmE1fKEiZQq4oKaJkBY/6MgWzIbxyWaJbJk7PCp9hx2/Vyc28ssNvxMxsvZDkdW3lrdqVUPYvVYUAza",
+	"Xd5plmeahdFaQXVlU43CRwOMtT6mHDYqJ1I302Nq2EzWQ1G0lYf7tx/bZ0EdolHMrcgZU2TpfgeZmlkN",
+	"LOgIC2lx7YHOlMzSKm/hYqqoNiqbwP5rXppTEcUsGo2X65TpVHi2/fwJWGFCd7VIoywpWleOPLv06tMC",
+	"aL5T0qzmR7iucswCXjaBQvH8G0kjEtHEku2gpS7z3f/+72T+r//xf4kZSf71j//XkP/1X51eU8uk50vN",
+	"JzReP5I3TMv4yqreVt8DzVsTbaEF9PErrvk4ZseEegU+nUsjLcvzYFai2WMpY0bBTKSZ0Nzwqxpd9BW7",
+	"YorouVwIzwDSbBzzCUloWjfaCkwDINarYwgxFSBYA8Ly2jZhwGMH78WZK0mjUX5PK+ob6G4jq7jdf1Sv",
+	"RvmBr6O63RAilbSlo+1q1vVQyd5gaZ6HR+3UuTtVBFtjhGAs0ivA3wLgt0DwbYPuTWipOSO4vp76eM4m",
+	"l+vrYN4lsGZLnEtlAiKk2Mv3SRSjWgoUt0N5GVrSAyhSq3RZAd1qcri/NZnFs2iPPIkUMxmN7cHer8Uc",
+	"ednyOjvwbGUBtUeCSPLGnnsTgy0IjrcUNYoaJbWwlVmrgQF9Q+0bdEm+pyraKoKX6G8Jgut3C77zc6Z1",
+	"rThOJxOm9cjIS1ajtv6ZsdTiIBckYYlUSyJFvKy9drSQ6xEXzcEKmTA8Bm6D0xKY1hnXdYPOaB8ZrUpf",
+	"3zCqmKqFl0w3m6dLBuMpj9nauVZOozJ3ZYNukrrzfkINffo+laoG+xl8z6LRLnaJ1C217Y4sgYK7bk9n",
+	"HHA8F1O5ldSU91AsrjRp7aFkaOFn5xOpasSR7+SCxPySxUtnFbFzWCoDjjya5HJeQAbESHJw7GQgzRMe",
+	"U8XNkiwYn801GfQfBGQSS82EBbAFt0IUuT8YkIQM+ocPgmLMiSOvZNA/eBAQxSbATLvgsXs0IBFd6p79",
+	"0bFTDJ85COpCaQr69ozymEWvpOFT59RoywpWENM52ErEr4QVE8XorpDErpgwIy4i9r7e/pJKzdEuieI2",
+	"vOBNMngp9zSxw1uGWI+udbadYTYY3J/4W43gIzvGb/1o+eT4az1j0WaUc64aC5Ydv96AVWcFKp6vHk1Q",
+	"HH1lzsqhN2uIO7PoZ5zFUe6jXzGW2N/WD/R7q/8ck3Aso2U/lghm/ZiaEAKAmFr2wbtsP6JHrv88Ykkq",
+	"gTHu/ZktQ9Lv15LxhGntbFebzxCXVrxQt7XvGI3RNFndVmFN9PRcXm5XpN1btRPJmEd0+YTWKM0WJ9aQ",
+	"ZJOPZROpdBP92T7axMpfZIIq8ootyN8YVaR7oI2lJb3WiuXFv/7xPw15NcuW//x/BPlf//Wf/02QbvLP",
+	"/0/MyAGBH3tbJQS3SdhTnaK2+RRzz8Yu+pE75yqo/u1vf/vb3suXe0+eBJ6SLBlVKxrKweDG72NVGdlF",
+	"cbnNo72O6vm5nsR1juDPbi9VMJnjj8eEkpTyyFsj3Nek+4KOZabIYxkxQpXpk4ODw14AIXssAkZFpCCU",
+	"LBi7ZCI6IfaEmNDUSAWjLqS6tAplRJdDIadTMmYTmmlGaD7JlMWxt4bYceIlUQxx94ToBU1TFo0iuhzJ",
+	"6XRlSGJH5FaSdcF64J4aioReslGWjuyjEV0GEDKLQ8LrLCLdM8UTRl5yYfei7mkSsQm3slSvP7SipieR",
+	"bplgcS32ZkWv6tIAsyrT1orJ7josiaqjmcv24mOJ+NbYmK+Y0rUusccyEwZFPG/0MhhlBxTiBH55ekFn",
+	"VhAcdq5QXnDDoZQw7NQLIUu3qbU45yr4wmMBbrZY6AbYtYd1LdPR9Y4z9/0k9P1zfPXhYIucAVPVb8FY",
+	"OesNmzCe1sijFf9r27CSdX35L6/2Dh8eHOwNBoOjwzqOdx3Jdfui3oAwh4tK51KweglXMc0j9F6jxG6R",
+	"9mn/4OFRAPF58ZIkVF+iRbXY1B++Pnp0cPjv//7vD7/6utZ5KjNj/9zqXofHnjj8Bl0t0SPt4qDWl3v+",
+	"8rwU7Gtp38JK5IAmjMyoYQtLmwDmjoliNCqedA9hXGiDvSwXw7Yf7Tk+WytJO2sEnnvZS5qDVGmjW8Xo",
+	"HFDhRq+BbaXohRI7u1/L+iYlX8tuXpXSXa15X2NqRR323pyQ7y5evkBTPYSdrcg9R4NVO+mgVvERs8wJ",
+	"5ZsW+cI/Z99xWsHWd9xzeNCbsQdh6Z4mf+XMWFavGUnkmMfMYVMVawaPDg7J/aMHBLGmfBeHLYzD0sia",
+	"gIO3aSxpRJ4/0Rhbcvb6/ILsXx3sZ/CDPiHSpUxAfkOuW1c9Bad7/3mw92i09+6Xr4OHR/W+ghLRXedq",
+	"IJ/o+WgiRYG+U5rFJgfK6rqf8Kgcp01nigGOoqBDUe0WEyBRMr5i0X/a7oXxCJcDcXXSEhDU4dmLElR5",
+	"GQOEOCZqBYYXYKB5rfiMizqj/UVhuQEmLgWDWNKpzERktxp5KxBakrkhVCl+ZWWghJoJOLvw2olgVI2X",
+	"AdETqRgZ9L8iUpFEKtY7IVRglCRTkBLBVVLKiHCBVQlVl6NiPkETdCboPJ6ypR96N86jvXlr0wsrxrBN",
+	"FBXHq728EnqvGXQzRSfLUdIyiCBe5cTNTyKLa/EkJik0GC7Q3ehtTROaMEDlfknWjdgVnzieYuSIvefT",
+	"7faBGEySMbhf3QI2Hd21WEvlcGssaBYj72ninyNMG55YEAQLunFW7vUTLMyLg4HnCc02xsYry4d5VB5i",
+	"79Fgl9ss1vJ1ZRT4uDJM4xXUn/xMZqaUELaT99VCRJOf4sISHHzknibPHr8kis24NhjJhW6GY0txtJGp",
+	"JjNmDFCbTM/xRio8+dHDrexJsaliel6spzTAg4PD3YJgq4PVndwroIc34VPEkZBofYTRsjLMuhvtmlJV",
+	"Ixm+jtKwIqKt/861oWLCEJfX0GMq41guXOZDk517B5XEyJGfcasvxz79xD9sySlN2Kh8qDWy/HVYz/VU",
+	"gKBj5lkyFpTHo0xtlATuaTLlShvk6wHRCY1jQkUEHFtmxhJFGlFDSZeS1KpnkIj39s0LzNEEQ8rBA5Jw",
+	"kRmmey0jPB3/LAlGuVJSuvYKXJVv3B/n6snXYYLLRTs1RvFxZtgOQW52396xWT1BfCZwYnVALKBbOA9A",
+	"qwiI5mIWsysaZyzm2oB0lMWG59/UIoSbbrQVM7b8LpVLCl9Hi+Im6oAUlqd3zTDMj/av9vU1ohV0XH7h",
+	"QoEdDJOyP8B0ivt8oy2idP5oDjv55ZQebDhDfyKr4rfb7hrU5Ct2Gdc0h50PNQCFu16Dqku2bIx0bBHm",
+	"yPKM763Lu8JjL5b2GLGmVvaUmfA+OJHFLhsOs+TXg8oxZXIkpOFIFVu/sjFcfdVvtP7O2txBee1bT8SN",
+	"VHMmP7x8sSt4+9NshGs36co2LJVag3g35BOuJ/KK1YaQoqmVmVrhHI3feZUBCAp3uYCk+/39x0CI6vM3",
+	"JlIYisnx655nN+DOqP/UvbgD0l+y5cgdVX2gAfWZuFYMxMAyTOjdzluKwyv2W52xvNetYBTl11S6u3zL",
+	"m69u7YxRKKqecPWh1emdGPWh/dnqlE3ysIaq3XduTHq8v7/gl7wvcSd9qWb73zKJ0sPoqtYcXM//UiWj",
+	"bOLI6HqEDwodW7C+slZ8KajcoA/5dwe39bpYDowrufWQ/d7I9jcmzNT7LzYz4PpYsPI727cC4Qar+9DX",
+	"oF7N6f+1c26iWmeIlnUn2Uxaru9OaJ88oKhhIwioGKVMjVAWbZJ/ruTlTstpSnOtkJj6FWw1pVcP9nr5",
+	"qvnRrzILSYwEcyahY+mLZjgyump3bxFDfI0A4sZ7yS0YD6u2lINgm0uw5clvP+w/s7rMUGQ0NQGSLhJ/",
+	"Uh9SmxaY0QIlPR6tmYvd90G+jg3bKFlpqkt9CvVxWMwSCA7ToLUxYYKawhsgFp/kJTJQHiZUMRJaSS+0",
+	"r2BRDhERlqRmab/54eWL/lA8ocY96+UOQKCSrfcPg6+OBwMip1PNDPrKGx1BK/VDRAwz0VJRjivOFkRO",
+	"wUhsF+vFLHshW8VSN1Nbwdc5xlypJO5UlK2vrbCFrc+z9ymbGIgMQPWxnh35CPdWO43rymedmnIKSaqc",
+	"gzMg7D2dmDyxpzhsuRD1dtB1K6VsbXROWMRps0XCr87nD2zdqoOAlfMrRJ7DweGDvYPDvcHBxeDR8f3B",
+	"8WCAINnZoLg0GgNyhcTRwrvTnqrO+wd2R03O+6Y0YCvxEakw8DZqftMuljWkESNS3NMktphv/H0plmLE",
+	"+dbdZWlEV29r60s/89RfyZZnW2mV3spU2e7K5a4Aw6rVoIY41KirNcBZcwJ1NKDIXq7QreIoAm/Gl6A0",
+	"FGh1Hb3Y8ZEtssc2I1TnGwjcgGghzQIS5iaTHzEsyC4cY4LehViyLS8LBTwJj++eJvmLuk+QlcHTZJyZ",
+	"oQjLFxNCMa0xIzGbGmIlnO6ciQkjHk4wIw+zqC15ciNFzL4N6df2yV4tZ6oYSlbFnh3ZzWpRvtavu29q",
+	"4iS2D1FIMjtPv8LG1sIhWgwAl3TNw2MJ5fG13gRT9qhJWN36+mphxeucHcSjX3sFtcz7+2/Pvz6yRJeb",
+	"DH3jK5Ea24d1PLp2XClm1x64wtGru22z3TyUZSXncvuL69Edq++UC33ab/4LqE+9f2vD+1dSM9vxGXh5",
+	"u8B+HR3ey/o3aIE8Lyxwq37czb6FPE92PRycLRdSRboukjRJ6J5mKbXaWhSU45OsZvFUzOx1NuQ7oP+p",
+	"RiZRGctLjOTl/ea0wkMa8lB3lPVaWsVO4wVdahIqRmPLykOsGfb8CZlIqxmN6eSSUNOkR24CrDURpSqT",
+	"5KeUW83y2/BXtlU48CbSdSh5wqZc8IZwlvysr+022sF4vOXmNp9gaaltD2MUFVtfP5fr4LJHvJa4XI/D",
+	"Jn08p3HMRF0Rm4n/qalWkE+U3CnLsTnq8EYDdZlmIhpBJvnIVT5sEShe2XIR6FraaMPQtfTapNcLgcnP",
+	"6EZCLGtjCRvW+1em+HTXfKBVONmtIEFjgbyHH/6tjZ+mfF+NrPOMam2p2GPwCuy6Pyy+PErdIKsyyoPt",
+	"UUSCLVq/vjUZZ209K+PXHsBcGrmO4nPGZ3OzKfClMVmrir+ADcfE0EsmyBize13NCiOh/ojLLdUyziCJ",
+	"sRQEiCXtLWGFOqLvdrBHPGGKX1HDr5wJMaER1NYsF12DImPl+VyFUnSVKUYjSzWnkM5bO/mWKJjzuVRm",
+	"L4YA17dvXvik2qPBgKTvSf5yf4OHq9WAzk4S5Vsm3Tyoxo5oaXtgxYJEakMOB0dfk/R9vQ93wSNM19xC",
+	"D8u2jkawelKKdlpR5rnRZMzMgjnhCqN+75GUqQlLTUZjMuVixlSquDCadCFyOpYar42r3jE5OCJSkZhp",
+	"DYniAGHe0Ajp3XrCBAvI4cDHDsPPmVAstlJin5yi6l6qIrew/wjpo5CNhDQyqlglA9xRr8ZuCkHnLKbG",
+	"8r1yaDUVkZJwcFwC12XjWqg6k1yYb9sWEqse7I+xmAVWlXtXjn1vYzrNY92RbRQftpUMg+XeWK2wM6nB",
+	"4pUHqt18bGFDobw8WHwkp6G9+YSqS/Rp+ZqdGnwD+YP9m8pu2hKI+NlFGtpHUs84amOgLfJYsotYWab0",
+	"BWY2qE6fNIzxBiML6wMIt3psfSXrumJPb549Jo+OHnyVFz2L5CRLmDDr+QwRM87Iteq1pQZzyBZKipmH",
+	"74S5gqqWAmvkwutiPfrvGxyCKw0zcLyizYZfs65k5Wy6rFJZhJqsUi6amMtFDYffUu10fYAf9pyIvvf8",
+	"yUqt1v4ufpHV8qgr1bzLZW64iVkDzyc6SxIKhwwrsbKW/dudab99XM0pefvmOVFsyhSasjExpmZQV5I2",
+	"nBuT6uP9fZ1QZf4u+ld5jXa9X1xvuN3c4DgA7nOz9FBUvNmQonpTpDeN6bLZELOd+L7VTCHpvU6aXoPe",
+	"+8blqWqotxTkym89MO9Q2TnTTPnNrkCaodNpU3mn2vopWC8333Ub2mbv9W3qK0VsVLYSLsrfHqyRuJWr",
+	"K+lOX28PHdn9rj7U7QhE71blYDdy4YrIt1YydeOr5RWUzutOC5ZWFnGjtX+rB1wRVB8MBjXSqcrExMcm",
+	"r7TyAA3ALYBAwiGLiJlTVEEeDAZEO166LpbcUYHhpttsoIT1ZHBdeFv/cbSpcUP1IawLsv5QnGlTyQIo",
+	"HVdzHo8ry7rht2ZaDC7TGus/rkQfEytkQnMaTD5pCK6UYuSjA9ZX7rNvrx/A5w+m+X4bjC6rJY9bmD+2",
+	"CbAtQ2VdGReMkK2O2byLptyvDaDp+Pcm2Cs/0gR5dwTgtwLD29xfbdP211jGRqgukul3oLoIpjWyt6Km",
+	"CBtAK8iDzUGWFtwmjF/tKJ1B6M+WYKHVKKE6k//HYvSayldUl3bQvuovcwde3Xd1LcWVNeOYVVV1fdbn",
+	"uB7+p0omrYqd7ZY1WlrOG7moLSUvW0xbm17qFg1DBHZfW87DLmCd6lzNRgVctrB4NaVPQciBGM1lVqfr",
+	"voRf88pP8BTWoVBYV4cYuWLNbrGWll2U1vPwEIBGek7rqmpiqcy80YPPuCyWp1uuzwNxU8g7AnULuzFm",
+	"neXDld6tv3M9f8Lqwwhomo5KlaVupGRKWrLabkQG/5yvTlvPeV0s3rXJji9Cmy+romuVht98dtcqc1A9",
+	"3c3xKnd12KsOS/9D0/avV3Z1LKMGyULGMU01GzVRDh9F0jrCsaZTBpeKm2VDedNrcNDcqrT+SwPgNgCh",
+	"N9vA8bi9Vtd0gxVR3zAaceEi91edymxyuUMFdSh/XsOu1iuQeodfqd1m65KkgV9X/W6gusP1fP53XGfi",
+	"jRWjLlyXpRuqEWdBpom7wW8t5PxdHD2t/CXFLnGRAN9Nq8QfG5a5O52v1ERs42kt11HL11Jac3GOxWkX",
+	"k2zlFavHcb1yWdVRrsN0ysBF4/j1tHP8Y1swe7fWFjVKuHBNNV3EQdcfLJGCoK2y1yc4BqHueZlwA800",
+	"zJxxhYkqVSDeWL4t2Ajju75aRoF2J1JFhrVTeZ1w4zw9eS81OXU9z/1s/VWEKEcpH25fdRlddnp1lfe0",
+	"BPWtMH0TdXOqlPFjeFuD2QR6O7o+L+2oSCm97caIZ72XHL1Qvqwk1Jks2lrP1/pU3koN0G2WE6zewusi",
+	"0YvahQSf0q7DO1arUxT614MpeE6h7QwoTLzBGLybQ37XQozXsdc0WWpq4thrTJ652txUxcc3LYcm6OiC",
+	"hBY5UKLmwILEg3pTq1PvdoLqj6iler0gANeAoPVpX7gXGjoztgsaaKjTWIomWL27klEpX/JKASN/dGVk",
+	"aKZBH8Ppv1Rm3c1cW1dl9VrlTUkX8qV1Nk44NlwBl23vRoudFgFgB7tVPsXUmBWTGa00dRkz13YODbfx",
+	"cqXqKSmTHXs9omhV16YxXT2KNWPBTTRqbaqmd50mrfao7FvQi/VWmrRWCGBFAc7NciiMwJ9cjFIlZy5f",
+	"lIupHOWpp2UDXtDJc38V+wlSTuFPmTLRED/rgxxOc2/xTpU48xo0RfjuFY/YyK4RSzhMOVjNIq5TLJeh",
+	"qGnoGypNQyiRSyLtlkfvBQ6ioS1a143fA7WBQpNKb2/F54Bz1tKXupIWO/pW1jpYNQO8rIswsoLRyNBL",
+	"po7JlMfMi0UawFHlgSiLuURZD/k/Fukm3TGLpZhBrKyQTtPqlaOq/QidoOPK9hYaLShd7obAIQ+/uS+L",
+	"hdVDz4oAsMER2a4TfMmvt5HfFO3j4OgtDNRVmGAEDsiH1JEJFSA5YzDPhow0HNLpT+sACRGUXJRy3OpH",
+	"yeJKxIKV1xWPSh10OY1Hzpzn3Zapa/1rCRdVTJtR4enK+2Lr0YQJ0yaQJHeOwWLywypvsR5O4WZf+xXf",
+	"UKuCa2tEeDbtUsLWnYR5dli+6BZ7/mj7SbtTqb2vlku8EaV65aavr1aXW9itG42voW5CorWVCz/Cb1yW",
+	"zSvj1e4g0dfzWFgBYTenAHtvGnwCbRwCHTdCkM98g6Z/iEK8o8hPOo6bCpXeaFzodeMzW8Rg5o/n4Zj5",
+	"vraGY8JRY/HJj6E0u6X1fVzU5vVz5YpbyBniTQoj5Wtb0b4Ge4/euf/7Vgc7DB7eb5HCWLrZUkIfbKLx",
+	"Mm+CJCMCfiQCv5AzvqtA/xFplOXT3wUcWxx54xZvLop5BzJ0V9hS55y+gCyoGxLGKFTajkaorWwqWlqj",
+	"VFMNVcJZY/aGhlD2hEHeuI/V4aaIhJlDyxpppV/CrQ7uyo53KTGKCj1likxiRpUm3DSVu03SGBup1txb",
+	"KZmsfonStVEp6qRbMTHwyYil9ilem26Xf8b0hMY+AHp9YXmJ81Eir+qipJ+BCpvPcWwXBNZxO3VulqEi",
+	"IvlQ7i9QC/NtLZkhUBeFJDIB/RG7t6Pe/BMGTZ8QSvSCsZRMueB6zjShxC6MmDk10OglM3Rm1R3DlMpS",
+	"w6JevU1+zqOo4r0t/YadhUerl7LRXlftdfMhAP0pytgITSP1E/lnnFGkIRbTpTgW66krUAhn7quqQWdi",
+	"g+0IwdpCuvd9e2KvrFcaHYPpwfVGdvl4YJxwxvtq92P35sGDAUkCMmbauJr9XZ8zfDDotU7bWs/g3BhB",
+	"Wucz8A6ydia39r50N3LVn75yr+uXWKB6DmXr9Gtz90AknTdk5soXilQLXQbKdEpJbWgAKzaACGfxxhE3",
+	"MEWpy1Gxs2rDJKe9otVmjlaDTMAfddIP1rxoYdLurpqze5Bxhgmjeg4ei5qCALfWxWuFk7RzsXvBfs25",
+	"jqNhyIHvUGXJaSnAYNV9ViqGYPkU/IbpxidkKTOIPyDPn0AzP3rJwCX5EfyFdBEULC/JxwhWumX1ViyV",
+	"h4OdDKblgGw7HwBhLyCuT7RfQi8gAK1cCgzM8JDbC3LDqgdXt0IHrQGxgIjWVm9rtQppOwMrLq/GDIoj",
+	"FQzPlP0QmjHLfUnXuTp8y0VgTILGDVypyTqYI2Te76qEeUKaER25JEuwuevMQhPHFuWA23ScaX5Vj41G",
+	"jnYxfdbZgZptyEjKvsniy1sjZzmRWttc0Hm/Z9/bu6IgqGs7AK7FDQIf/ED2w0U+2K2h+2KOyKtL2Kv7",
+	"zUji93dccSL48++dEDySgPgJyg0NtwO4W8AO7mz7/F8d+6pQzAPnAm12Bt4YrBXr3gx1dilvmAZv45qi",
+	"u1NchrxskM+KDPyNco577NpxB419kc+zyYSxiEXHJYC6p4lgC+Jeqou2qDMPVbrq1x1n01G6qjdN8f5Z",
+	"vDOArVxeXUiu33crUQ7XUH6rplbP6pbrnb2QV6hbhG43dWhwo2uSWlaBmf6uGPpiLmNmOV1W1teKde1m",
+	"nMF5zrEaQAt/c7v0G7f/5mPzE95I0FrZXNCU11XIR8Bzc4OctozYRSv6DLB69fzWbAT1xoAb73e32em0",
+	"xfxw+y22nZK0MYd2J7C4Hg3N1KwxrK2Rvl6Uiap7inS50dBsPu8M3sMSJs+ney8t8IHNY5zFl67FrG5L",
+	"gzcUjHHLL2uY/mC3Wu+rbHs3KWy3u97tIKkutzmGgBVNFy6WclPVrLqz26xUl8PwakjTeo+iUoTLOsGY",
+	"GKlG3kmwmWyt/7oDok2VTEbXA3cvT9aJ/DfQyx38lLk8VjqQ2uOXl0ycUa7quYLWo+bUOF83k9dJP1g5",
+	"k2TC8Ni1dLbDYQ9X4l5tCjddSZapz3oarVZz+IZRtcGx00IUhHo166Jt6Rwqc1eOYHXdbtK6Q0dTyvUy",
+	"iSZSGKtBrm6eJ3TG9n9KmdWv8EMqir8XbJzmH+aMT+rrMPKfLb13tsyigfCDrw6/fni0WwueykIrQzcf",
+	"yXksa6TY6xSinTMauaav10/kS5iZy0oxh7O3F/XwBctvoiutqjcUQ/gSDm76YjOVUrW1p4hK7nVMbFA1",
+	"eZIpbpbnFiFcGiWiVP7XM3/4f/r+ohOs1zarIDlEvlpxa4+LPnlKJ3OSRx+RmGujA89n9ESmTKNZjWsC",
+	"KMlceJ6MoWEENSShy6GAVlVWwpOCkYRHUcwWVDHCxFSqiX/UDo8dG3AsK1TgXvKdz41JOx8+fMBwyJry",
+	"lnRyybCYll3HeUKVIX/J/vWP/xAz8oqLOZlww39mYm/KWIRFu9O0T4qiTy5W1hfaAiMpmtViPmVo3qdD",
+	"AYZTEEwwWclHI58QZs/MjcI1UTIzDHrwO+Oq7yzipOgAJGAWkfES+x+h9dJ7FYaC5k2CAjtfUA3aDVxI",
+	"r4tSdUtNaNofiqFwDaOUkhDPS0uF7EKaot2Ly7ys2B9+0lKEeW070kUyS0KncYe9PvlrUVcOq9LBtQ0F",
+	"qytF5yuiW5UsxMdDOGx7CEyTCVVWnRAkLFd9Cwkizwn5eyYNs4oI+OaWMhsKd7I0r8AGABPzCROalYps",
+	"W7qhODNeW8Ns3E4NRDzzkHB69rwk+Bx3Bv2D/gBE7pQJmvLOced+f9C/D05qMwdk24/Y1T72MseyU0Dv",
+	"cpSxiN15wbV5wq7O8CloKUYTZoDU/fhLx7Lizt8zpvK2sMd57m9BbDC+Gy9kLZ9ta9f0D+9AN8Bjt68f",
+	"DgYlzuQSz3N4+MmZTovpNleocBnfgJh1Zmls9f4h6BzhtHWj5cvb/6bgs/DK0fZXXknzTGYiQvuAC4nf",
+	"9tLTvBOjp6Kd4x/fBR3tdW6s2QjR33JCY2huDy3W9rggXqJ1OX3YGAWpaEBkHJWceRG7su9NLl1JuWeP",
+	"X46evnpy9vr5q4s/woBcoC5NZ2BYjdhV551dGICXTrbC1nnSErB8/fRWgHX/8G4BycfhNcCRc2P8KiHJ",
+	"rv/85TkAE4ADF5erIOQ7jgu2aASeBjCZMxqb+c+NYPItM9/BI51bvD43Q83tncb8ivU3HtALfsUE0y5t",
+	"2NUDt0wrS4HNQtMEDOX32y/Cot0puOa3+1eH+3l/3/4vKHx+2HQ2a72b13Cpbt/FI74DhBO1bhVJ1tb6",
+	"wcWV7rsuE9cephbp8oMslbzdBTXKvWo3AoB7MO/2kk8MfkGFuQ95S2NydVj0ygbRJiKLOZ/MiespbKUG",
+	"nTJ6qVdAxk6yDi95y8kacFmVmJdWigW3ZKk2rV6Rv0Au07kXNipa9OVxI3JKhBR7mgnNoXi8M1Rxpodi",
+	"MZe65AWlM8WstCekIRgKcZLLnIQ29YAUkri8v16ffG9FVytihq6DWGiFS9+Qm8Za1myKG8hMwdSJaRbH",
+	"cNJcECqWvo8yCdcb8oWkO5FJQoei1BuoCGoZ9IjPitDOqCzB9TvlsWEKFyszA81HcUkLLiK5gILzc0Ye",
+	"YRCOpQ5GDoWQixNCiaJixqB3nD0nnVKB1echv9i90ienxTIG+U6rZLdPTsklW97TYE3TQwGGekJnlAtt",
+	"MCKLGkagOy3pHh0+ImO2lAJ8iJC25JqlUjsMtl19TCdztvdYCqNkfExS6BnA7CXtaSMVC4OhgEPQvvvd",
+	"hEKhTOQO2P4Wxd11GWClE9XHErCg7Qt/KjVWg9dWix4XjUftQXS9Q5VYlMbQphopxbe4a5BLDgZ1cZNb",
+	"WlOR509003z1DSXrpj4cNMy9aVjf5qluwNouZGt1vqmKuQXO9daTpPv9/ccBAhu24208VQhWGrnycA2a",
+	"RIvFvMAeoR+1FCaij19IaOl3GJAQ6WpoSexYmnkAsSmU5Fe/4UBcy9D6q7556fcmWsN9FL8vt6pr4Pg5",
+	"7e/+8PIFUVKaNQKvwwBMOaH7HILVo3dLksG3Ty9yqcAv4LgIdvL02zImWm10bBepPeeqlwMgKrSGzb9i",
+	"LNKV8XK2Sbpc6wxNNlRgdFkv8MGcG3hDv5RhTbgeCmccsisHtyuGGlvWitzQ/pBQMA/lKa1uQZZD5QIA",
+	"pNK7AjvdMKYm3A9jKWbhUDhnuEs8ZL2TcpMIyyWxUQRIWN0w7/oYBiTml4yERb9Ti2l5+8/Qrm0owqKb",
+	"ahiUMvqPydFgUNkvHKHr7V4qBcIITVN3WSqLmT4mIeioIenSoSh1E0zkGNzC6CF0+bLlnkLUmRF91us9",
+	"bF7DFXGLDFzloYjwKRHMXiALhsIegCZh0WHUHp7v9Rn62G8BuZ9TKxDNqbaCG+uBrrIExzg3PuyApmlQ",
+	"GAaHwk1+TxP2Hk1XIiJMUZ0pRkDCJdwUAo/ffXlnIN9KsUxkpk9ICF1UQ5wEDmcofIFJinnCAdyuuwvS",
+	"xbsoNe61DOldmEsqTW16QaRycDUUaLuFJk12RUeDQZ+EKyUJ/mhUBlcnCHtvrGArRY/EzOgitvQKRGB3",
+	"Z2nKqHLWy6GomC/X5BxMmFqhjjehqcFI37jqgw20/P3eYrHYs8rBXqZiJuwRRtclv64WRdWdAC0A75C/",
+	"4HFGN8tf3KAb2ItgC3/99zR5/mQjm7ktlgLB0Cs85big9o66UE+ru4rRGPxWG9p+9nZSNPd/WdlsGwNF",
+	"I9DXBNmsibQ+bSTy3eBQ0w1IWOo9PzjooxNAKhL23ydxmAtPKQXzUb3I3Nak+PWg0r/3x9O9/4wJenvv",
+	"/jAc9rt28v/yPol7te6u29FKjtHxYjlQrvYWIsNN6Se/I9Hxk6B0jZR4DEJqvigKrioipwRZpGN8hoqI",
+	"qgjYuk8524bFvoXrdnNRWG7uC1KTlaLyJ0KfwhViIPWeL9Qbkm5J+MkEdNtztSss+02hkxBELQ9F6FsC",
+	"h2Qu4wi0IOJLA+s+CX1XwhDsJy26KwPJiyxiDEXRKLe3xfxwXnS2/RTmh7tEsaZmvx+FYuXmww0o5iGv",
+	"Bsdyrcx9vjOtTB+vlLFELYasmHR3wqycP7bhi+vNrNtzSMzOaeSN2ijGTMxnc1PijOVvtzPJ6zJH5Iyj",
+	"2+OMd+CnWL+am8CQynD1fov8iTpuVPx6J/yomM5VxS3oLM35Ux5I416yGuoG5wUUzf65ke8cDgZI4xEz",
+	"I5YyEWE2HGp9AXkwuE+6uV1hSjmEfWM57R5aIBYcaxytIV5RJ/wWQaiYpOaS7Y9YL/fB4P7dTHlaPsZI",
+	"Mg0GFDzPfqcSwPaGGbXcO52a5hhG9/Q+PIpPfviwCaLytR2Tl1LM5JNvQJw4v19aQqNv9OpgHwxV+xB2",
+	"xC2B5RHQVlfuqHrFZ5k59SWk6sIKqnQOm9I1kriW2UmtdfHdrtTNcFsqd5sKZ/UkymenagL+n+j6cQ0H",
+	"2195K2hm5lLxn1HlP0Kk2fzSM6nGmHf90dEQRVzij66yy7sPFehGywHm3KcxnTCwrbry4XAFllqiqm3l",
+	"HEfY7MN8Qr311XX/r0jxE2poLGcZW0OFLOKmkYK+FowwYdQScosm0Kee0Gr2CtWXzkHX9ctxxLyoa2wZ",
+	"gZzaNyGLZc+u0o6RmwYDAplUWk+z2O5fSBMU9l6X1IQozqJeQC5ZWrTO9sZNK9jH1DBFfF2TPsFC7Fg0",
+	"GpY3FD5156SSG62Lkut5ck+fPANfrCYTmYy5YCckpVqTsJToFK7V0JRxxNTQQoTiTDepC6f24J/iM+3i",
+	"ljAkfsUv1yZ3tMk3Vy5EsDOlWnfQ4V4APlVeb4Nrgs1yTZMhwbVfKhbQrtZZ0/TYt67VzFBMbPd564YC",
+	"R0dltJxUPBiUmrcfDrZGo9dP4LLqml2ydxumBtB7hp1Ja2SElM6wsr/Dgc+bqj9o88bbUmOWm+UE1fpf",
+	"tYwBWKU9cmIU5bHXNZEOY84M6S7mEiv42H+t4gaB7BgR5ENgVkI8ShwCxlrlDkU0zv4vVkfcKCw9LnLM",
+	"totLLh7gegJTNZHxtoQmP8snEZvyw2wQnMpmhi+iU63oVOoo0kIQmsuYR3Sp939ZMqqajZmgWNOltuIX",
+	"4pbz2GHWgrb6EVUGkc8KJy+liOhy75myw5MFY5dgd/UZDVa2sLKLmbOkT06JnX0oXOYvE8YKPM7divN2",
+	"rcLj8x29gzl8ekFnIZlJ8PUbSUKfORr6RBAo640iXJ1M8i0z37kjuNUAWZzjb4yqJtC2J3BPw2Yh5C7C",
+	"i43WFEy75+rMqyzwwxe+sxsalUroeISAUKKUCU0N0BsREb2gacoihweWBUGQxiXby9I8m939SChcaBUH",
+	"YyYiilVRtrMK+/o286GTrg4q4lUlUK2QsN4FnoWtSJBoJbLQlmTakJgzH9Bgl4Ap2AwcKNDEyepgPsBR",
+	"WLXhkouoiEioVsmG753v4mQoaN1x4bRTGseWuFCiLKOO6LJPnuTEgsZg9CKamTx8RTF7Q5mx+k6B9xgR",
+	"Acu3iILJ0KAHdYedq8Gw44IqYW/wqKcwS2Z6J+To4BA1LC0TJgVztCMqDkRzMamlJWdZmZbU3TBicXHH",
+	"ftXt830a5N2bFwNKFOuTSAItKWZZEPhNUcmjg8PW1O6zpKlvcoGkxNlItywAIPbmMgPkMmYa4v2Tk3or",
+	"z4MGO09OWjdJN/v4t6V1H5AQxgyT+6uI/AS+dxB416j8BZ9uB592TQH7DSAgVHWlwGMBxz47mSSoncWF",
+	"hzfPUvaUDvYevfvl6MMe/nFY/FHnLC1koCbO/Zth3E/o8gvf/sK3dycbp1HkaIaRjmIEZQMDN6RrRWhX",
+	"4YdQcvGvf/xPg2/MGTlTPGHkJRdWYQC+75LSoMh01IpvC2n41MGf3i/q4jUmQj+DR16VX7tNdX59uo1Z",
+	"8BjHX9lU//etcFduyh9QXqycuxpWEYs5lp0zhiWpIQgJ1ST7MjxVjngzUP3Cow/7ivkyVi4TpApZ4J8v",
+	"L/UmXOLN7QTut5EID9c1+L9kLGPRicXavGgf0UxEkMRZdY/2P2eR6zME1HPmc4tWURhTQgMi5MIZRLjR",
+	"HlI1UUyz9rDpw+BcdPLmqg8uEOnMP3uHsY9uzprYxybKB0skXWwoibh9yZa61//tGOErO53LGKrg+AhI",
+	"u1nSVexKXoL5jGlipNzgkapLUNuQDeNv5HaEyeokOwiUB7e0hD+zbcBWQsZLtvx9u4eea51BNM3p2XPI",
+	"wgaRLs8jtKdmv+U6ryU1YSdQbQTOb04x4vySpaY5HLGRiOVxZk12ljeAFWuAfJMsti7Jep2pHq0z1TcO",
+	"Y7tS5dZnh8W9z5qJ3rpVwZ5BJT0W0vsb47N6ffLc6CLBRhu6rKS28jaw5bps7+W1IzZyyJUWh7cbqlrT",
+	"obGBQuWL/zUzv0qvthXgQF+Su6t8u60c0WsXvP+Ld2R/2P/FlWZuYbVd7W7ZDtdBNf19ozUaC8XWW2sV",
+	"5lLExNxIqEvQEEzj2+TuYCp8sKthsA6gbl7Qqm1Fe8emu7XGsJup2O9btALFEMItPbDfK5p4c9dOzkEo",
+	"iF2iKPs5p8arQy5cGAogEE23Bu24EP6N3O/UP3Tr8e2bmJ1faoBBLJhg9fxJ/4bL6z0t9SXAKhBYTyO/",
+	"jG0nmpn5/kQKLWO2H/sWmvWVQU41CXXeajMMyDjD+luuX/2EKgjGFZK46tJYFfIYikRojF5wpdqlvOSM",
+	"hH8XIzf5yL0SDkU3/M6Y9LWIlyfk3O6bnZBzmrBzbtgfz43iE3NCzqiZ/3FtBxpbMoe9wIdp0RkjuAkL",
+	"qgIjJ2iEVTzwGRD4w8axfLVC3SenrgzWREmt9zQ3RZLtVKoZU8ugUr8iybQZCiz2Gv6w95dXe49x8GNy",
+	"EJIudfVe7YmVhpxKlUDrds1EFJQqvNHyU7gpvyf7aLkaxuPXb85JyhTUrZCiSLCyswH2zeyWejg8FEfD",
+	"zoOh6weZKqaZMAGGp4xZeYTaGhW4MezCumsWrHv5O3Qz3ZZrqNQm9q7jOnF/rmF4Hck4x2agXJyQ8JyZ",
+	"vceAIJjV7EuIlFBqxWtUvPGr9h0dPtr+xoWUL6lY5vXePondtMoKIR7blQ6H8Cp7XWMlF9oSRbz6k/U7",
+	"LMVtUkE8yXOksUy27bk2UGxHozbpBU9FtAJ+H4mdXhrFhRby6Dotb0pceHBweE2zhEMTmZmPwoDfgd9p",
+	"l1bjq7IdnwnHpeE67XGfAI9w4EbAueJKPXlebuW92E4f1cBuU7Gxi8r7ULQJzShUk9BBEXT90KH9FbOG",
+	"K6IFhbo6WO4CPLSacINczbEwLmZDQf3gDBePBSBgN/0qa3alKhw3tAuxKB1OSvwt7JNTcjQ4IF3LuGH5",
+	"AYGKn57ZUmOnAV+dAtl34uO9qYEOyz5Xred7PhcnWcdd3+Cmf6WIfJeM9BTgodzaoZGjQmz8zbHV3yhR",
+	"qaob7106aIk8gOKHh+hQ2VX1XruHKrVQ0vgalRs43Rad5A1LsbLdlPI4U9BaIdOMUDJT2No3YjFdemIl",
+	"CCWGJalUVC1JLCeXWKcQLLFhKXc97K1n/5fkx9+agFp0Vtokm96tyeO3IA0CXGWaQetYZEpU64VULcBe",
+	"okWu3gn6An+/HTjEwfMLbAOKW2S1O4SbTyt2+RqclnhcXwJzXqaSkJIXSanwqxMEMFec1LXgABnDdeXQ",
+	"RqaazJgBj4TvR7IR8qRJm8kt1DGEQqS+VPdCcWOY8JXRM53RGC0Y3XDw6OCQ3D96QB5+9XUYkPAPXx89",
+	"Oji8f/TAfS5/7FmZCioScT0UVzTmEXngan+jrEmxdOoDgtnF5FRfYjdzWlK7tMUzt0IX+uO4ThzJhQB5",
+	"zEhJ5NQwMRQQF2yFQveKVPiJGWiN7hJog7xgaD2vqJfYAIxfm/S2YhNMuhOGHt7kzI/nNI6ZmDVayeEm",
+	"raCrfeOE6+D/r5QFYNCUFFhPIGcGcCbjJbZDkYSSpiK/2zF0/4opPt0Qu/dX+P1WoQ+n+CKp/FrBtCLL",
+	"W5h09eAU8hZ94qpG5xWMfXFpr8xK4Vr1+LZ5m8HW65Ib4k1L+v5tORpxjp0o5x0B7yu2cCf/G5eX6qFw",
+	"xbJTUiJTytWJK+YOFh1nyEHhxqXSNgNfUc5io9vwcfHYHVR42OQ6zN10Fd+hxc7+53BhKwUvc8oALiv0",
+	"OrogxMVc5u7IaphTjSeytupIU/nLT1t15BNX/+j/SqLLq12uBGtbmmMuTcwF23ce7M3aiCtUPmaxFDNd",
+	"ajeKMOmy4anB/gBezu+WbLJck4R6zlfoN3nLg6FwPQ+goSc2PuAz0HjcbDRNfSwf6YZQYr0srIW9oOiX",
+	"YIo101L1sWAoXD1kjo0SZgy7LTmdjVzYAeyXVACzztP8cTDoMRExXyfuhIQ60SNLLKHyMXRnBsfuUHh2",
+	"P6OGLegyzyrJ7fk0jvcMvWSK6LnM4ggd5sZL9TIzUGOL0ahPzoqeGr7D0VB0sT0wef5EY+ZlcSb4iw57",
+	"J3l7yfVGHimfYLQ4PJPQ1NU7scrdUITPI5ak0lideu/PbBkWVVdA+yutXzGTKaGL33xZ+8PBAdb+BPnF",
+	"SukBmgcPB4PeCaFDAbkxLo3En5hLeYAKCKXXfXqO1Yjn9Iq5zL7KVYvInbMvVcZNc6eH7xABsOHbtoq+",
+	"pxjZXHLXzJiwYzKNEAtF/Ggc5wE6sBoFhlNdjlc1iJn1GZ/VM28ddJaXuR/1j6Gh88Hh100haLeTDlo6",
+	"yk+UEepWMGE8NfUuCwQ2KJvir8jFXEMPOiD4N5lUsH1Nz/J5P+d4gcM207iWmp6nfVr7oEXEERCntcTT",
+	"MuFaacOBsnDB1OYS2RnSGMcvy1zVs86cpyasGiNQve0zpjQ0p4uooaTrWulY1A+cJVEH3hKpe5ZYM0U1",
+	"iwp2s6Ii+khAbegyGAps4sM1i/rk3JWvA+aLnMM7Q8t9pXIWU0MlMdT5ZbvoZnw4+v1knOYm6BUAw4No",
+	"UOYr6hN+BW77JgG87vBvsLG2khYDGlOd8Of+79pHAAJRXlg305CLkp9M/W3CkOv3+TaNaI5PN8+D3W3i",
+	"LHfNfreAUgaLilZA6ounqi0UPkbjjX0wpktsFidV0aQlb8ZSD5I5d9p3bGb/F7D+tMh0ebl8wvIeE9uY",
+	"wDOpZtIYJn7fNOPcyNRplKi7cu34e5+8FVjPDk2QqA5idL6lLfpe/oOz1wlp5it2t9Uc7xa9SHD2e5o8",
+	"e/ySKDbj2uBNFwE5NRYd+K198ZlHDyuFBr7eKQGmAme3QBwzPccJPol2Ukzf3E8EPMlUu+thd1119rfh",
+	"0MejK6McSPWIjOCWRlYENqTcXoGmcHRx4+/YqoucAlaWTA5Wiadxi4oLCdvHfpyN9tWn8PPtSnhPqKE4",
+	"TyPcUUNX4vEe48x7T7hOpcYuOLcTmPdbgDkw1AONrrQ7u2Qs1YSOpUveqcqQEHn7p/PXr7bxax/H1Fgb",
+	"HCWDM//YLVFPNzxOdu1QJXw9+lKx/nYCyk+rvUNQgCi33vDAdOIkDm9qAOuArsT8N8IkFjDeH8tMRHSj",
+	"t+9bZs7g4W+KZ3cidTMm/7AbnLqZlo9lHLNJU/uuZ4waiGHFEKNU2XUbznT/kosoJH8koUupDF3/qnAi",
+	"IxYGJIQmi+7/ERNhD7q1+ebX4SohpZM527PkVMl4MwkNWpaku0FXEcYPwT6LLAO/FQsHMRcsIJonacyn",
+	"3PWh8SpI982zx+SrR0cPybdMWkpWKbmGULIGNQlNG2u/v5AL8rOUiYaUOTKJMw3dYbrlC3LfHkOPSWjN",
+	"b6Ez7AVkzmdz937hEIC/E81iTCs0JJHaDMWDwYBMHRAUbWgsErD32D5ckVRyYfQJ/J2vJQSfRLgfZsLw",
+	"OHTV5RdzGTOSSGHmmnQ1Y0Px5Olfn754ffb0zXk/iQIy7JzlnaeHnV6fuLzevLY89PnlAipMv5KC+fLy",
+	"RqIzitwfHDUUlseRX9J0mwfDiuZiFtj/qAms5G4/0fcvqCHd7789//qo19TMZTyW7zfqAa5MX+e4czB4",
+	"2H8UHA76XwcHg6/694PDg/5BJ9javrahNYu90Za1QA9LlUAHOzR/KXzcrWu7bOz5cwMDFTUH6vv/PmzR",
+	"s+cNptOCf6/aMyiy6OuC4sAp13jvAO7NfXw6uy+j3EGo/ToA3XZdR1NJ1QK/brHjz+68C/HY8abNDMxS",
+	"7px+3TrLuV8nyr2SlphGyBcKTy0Uw8dY1Nte1jUEyE8cm+F4QKl8AyUgR1ndYSzfg1KQ85qcB12P1bpZ",
+	"WgT54LKavODXCfQpodL9O85cq2ymya+B93DF2eL6YPrhVxoclJaBkHSPBkdYiABrRwhp3BNtYEwbanSj",
+	"QHfGVF6MxJcoscKUD2mTvjgJlOzHABb7L0g9oZEh6XJh0YFfsYCU+URAqBfl7j98CO/3+iR0BSQiJ5cV",
+	"7lH/g+84oqxiFJQKo0z5DBQCM5ca3HYydo9D/EiI3OaPE30VYkGHUqiLXGiLt4/P/+oblrhqE0ouNops",
+	"53B6rboTujZ+zRjXlh3WNem78VHHm+NWmLAS2o+FtFRIO7ks9q71ZG6Ntd0BO0A7gnxG93Gir+omuH2y",
+	"BDfuQlJdj2q7ls10JqhpG6rkAuKNLtnSAZ0hMaPa+AxtqczHkrZfG3f1gmaQ429A9Bwi5oSjGgmLOBV5",
+	"V6C5zBQ4aNwLmP50xRSdWRphVtwuq0RQsTRe7hmWpDE1rJkOXvgnQMMcQxfsjMakG45ltBxdcavHwp9M",
+	"hL0++R4tDg4VQqRT+TSYoUZNKTQYVcmi96qLTIuxDmy3qFbjX+lhQhtEGJqAQE8k7GNWNGd9XQqJdq9h",
+	"7N5QGG5i1iev0VLlssYq3V5dBOZKx9eTUuVo9xY+Du7MMO+YGja1dX1jTzw/zpaNXT+yD2trlfEziW6u",
+	"nNGm8Pccor6YY2/JHFtAPhTNWBZHHliqw4VmyrjKNO6JrptPH9fgT0UkM3xyyYzeWsC5Ag+3lu1TmuOT",
+	"lG+u7rIG4vEwIqwSu6WhI/WdHL90RLzbTrzYFKSKK31yWmEtNIpcPkAFO07yRuMSEqS7JXbSgDf1bHxr",
+	"OWlXAHYNrX4L5V8/fxDJ202tQEkDZWyyeWy5vsHdEaYyK74mwfkCSzfKt1+7IlfboeujS8i3Z6rRhugp",
+	"jPhcBelfeYOx68oUnwh1wXTrwxu+tDT81fQma8VyfIvRKlW4p8uasdWJnRudvTeadKFPD4ou2oCFcosU",
+	"4pMwG1OnXy7fuKdaab7aUJPpzg70Ripzji81qr4xT3iDte1wEBTe2GpjxoMd3LGZ0lLdomduZyIglTmj",
+	"9SVYTrHwsZwWZaC/qAA7Z8xcVFNlrFDvjrO5f1GRedVY83IhyYIuQSPQTEQkhRza46EYin8nYZLFhqdU",
+	"mf2pVMleRA0Nj13DETBIRSTESULS/dP561cBCUvpjWFuQQtx3LBHnj1/c34R+B7DbCgIzM3fw6DajwrP",
+	"h1DGe+mjBnlCZ0yfwMpWgTU8Xp0ZvBR+XuiZrsn2XOC+3fnZHIyCkAl5jOdCBVnL9S0SgcHGXM38zRPk",
+	"GvJ+h6I28fdwMMAohAVVkQ4Iu2ICfU92NRzsowpCf6SYZEoxYeKlS2DOV4LW7qGI+HTKFC4CPFlcE0qO",
+	"Dg/75PkUMoMtYk4pjzVJeLRwbSNdCXWuyYPB/ZoSU9hhXuYbYe/hcLupy7/2DeIx85gqu2VQ63wVLBfw",
+	"uZBoXe4du6TTPI/c7wRu4ymdzBEuj71Lixw8IC+/Ccifzp5+G5CzV98G5Hs2PiNSke+ePn9MuhGb8KjU",
+	"z5qMlwYrjLsBHgxIwmY05e9ZrPtD8b0HVJ8F7kzKeDcw+z1Nnv7w/Bn59uyc+JDfvFJsFwq1+pf7WmZq",
+	"wkKiLW5p2WvOr941sRpLB9SkVXtnJSVv3z5/YhfGI0bj3u8pw7qaWh10augXOtcmMrILOf7F0cjSCi5c",
+	"M73VRQDNLnadh9vBJwsflQZ+uVdwzAUF1r1yBCAGPMfHMSXEfThY7ecXlNa4VnDUb9eHSgc5yUVs7Nd5",
+	"JEu36ZmEBUDYROHzk+Of2ORTKBQNUQl1qeng5PEEB+lQiRaOZbT0XR5ceQQgbTeew745lMKtdUELJ/vn",
+	"ns1+cH8H7eTo4MEuT/8KM+WbhDJXXc9fsGVfB1aceVjGvqY0eB98JBhV42WjZ/QbDAacgks0yGu8JHTp",
+	"xRnHFozESn46lpXSL160cULX2duLXl79Fbtt4BMjHoXHRKYslyw9v74/GJDESVSOyeu5XBSIpidMMCy8",
+	"AhJHFJAxHJmujuccqK40inPNukkOLEvukzdUXKJHNdQTqVjo5AqiecJjai/HbSTi2lAo0F7x8tIZ68H0",
+	"TiA+KYSGAcQUW859lc/PncsZG5G45fdrPauv4KJ2Ui9vq/vWqsJJTcsYFZlZ5CjpoI/KKujeo0JzxNJD",
+	"G+YUs+vOefB1ZVL4WDPrmhqJMF4uqYSQyyLXTdN+DwkagAMWGuYU47WgdglZYh/g2uhZjwOdj2pfeXOM",
+	"EKGtyTn9uoxWwAVdDdwcv1IlxzFLyqjwRfG+Bo2vP+kq/cvP2kjiS2dhyRBL8pB0Eyogjq4VT/D+tcaS",
+	"F8sdQlE/zr5uJczoTgxIm+WnVl7pIqsFSlBAVwUKIeJf3Ea3jymCFXdQsVR1pXJ4waJeYbfKu0MbnrCY",
+	"C1eVvr3oZNFkH+93Q2m+x1JMuUoCiKzKDM6iwB8BpeJcgc+vMMbW54C4ENfMYFuWAsxcFxZnnV4XFU4n",
+	"5rX4BAga/Br9Vwgmp6Usjs9B1SxpbQU4fBQd+e04rgYtCkxbjIv5xNyFp+u6pnRkEr6a/jEmdUZsxMVU",
+	"BmSCNIN0J7HUYDn0xKOrmCUZ9iu14vbeTKeQAG6Kmnnr6m5+Bry9IZsJ1wcxv1/Y467GAiPT4gBzs0Gj",
+	"w6YuiuHZZwwfz77AxrVhA88Oen4X6gbp+sK7rtxKr6xVaIY5cZREGXLALbQIW0rvp4pdcbZojsR3Biar",
+	"4eiyPyjPSi3p30VNWi+kY5meCYdGMdBQAn/OYua1p4gNhassjJ0pQPRTjGoJlYxLrSjsM0/FLOZ63ien",
+	"mOtHZGbs9OQv2b/+8R9iRl5xMc9bx04k1YbGZEEtWgxF7vKq8cCc4VG4ZttfLDq3a9F5d/v90p84wGuu",
+	"H4W/X78JzHVs1zeYv/P9XJIF1MHGWvaF8dn3ZCpsoQa/AJz5T+Sx659RUyqtpuw51EjZGGcDpVNvMygU",
+	"G9Bt6mruyrZWOhP4/mb9L8kXDVX3yhVvT4pe+K7SrQQbuB2QaFapi5OnaXQXc5mAwVVD7XmnCBMjK9Fb",
+	"CELbMi8KMLqlFoY4zV2nWuC2NqRYfOb+v12VvM8/QBEPnlBX/smXGianmBExcT+LJVHQInsVMXz/IZ97",
+	"5Cxd3Kdv14F+mZhuNeneDUHdQky/iO4fBWSvoRNQCb6wuUcZjoCqShEvK9CzkrdWop23qeG91UzlQfOb",
+	"yjHfOpX+NPWYd8CI34z97vNHoidYgd+KIkzAX0WDHChOqqHYF3bjwlp9YJDnhnStQKLL7eG11RZ7G4iz",
+	"DzJvUofPmbrygYSpYnbbGRTpZmrPIfbfM5YxTbpYVoDCbw6vewHR0q4MotvJlGpD5nIBsQYJFcuh8J5F",
+	"CF6yOq7dV95HB1dHmIBqN1aRhslIIhMGHQvAOg37zcYJhy0HRRxlmun5UIDabVgc60r6esHKumNp5t5x",
+	"mYdM5ouQmRnL970+eRxLaLQAAYU/sYk9B3d+QxEzesWKJfZd2TkdgpfFHgnG2hclTbAkHDwduLYSEdXz",
+	"saQqaspuv3DX9emC+z82r32Hambl0MrB3qN3vzyoDaZsGNGec5RVR3SvjqWMGRXN70aMRjEXbIRGn+aq",
+	"YtBVtE2JszBh4TFWaXD6AqoPzGeqQssRpkh32EmWOVh1eickFFLgy1KzymtCjmW0bArp8E926gqrwKrt",
+	"wOtVToLO+z372N4VBV0SyMapGwxKEfsPr+D9xlPUaKWtK7riD7hUeKX0FQb0WyBXXAIZbV/rZUPyyYNy",
+	"8snhDSafrAHqQfCoOe73thpaAshsz0LJHbdfgmFuIzP0ooTiBVrfy/O8uEbbFRcz0m2odaIZc3Hqjo1u",
+	"TAtzX+yPs/hyb2s0AKQTcMMSSC7hzj6NY9zTJLxiynLR0AcOO7IUW9at6SKvie5b8wlgv08v6KzXJ9iQ",
+	"EgdD2/MEO4QSGkMfI6pLSSd+4eUwhhDte8eEeuavZcKsaOEyJ10hQcza8JkeRweHRRCSfRiDNS0DZCSS",
+	"aPfDruUlX7avxXU0eIQ9FrQkID/MecyKyl9WuJhMGLNM+aKSH3I4GEByCrvKQyYAT+yRsHhqH4Hu6Sck",
+	"VExnsZUGNF3qwBcZA8sd1EKEWSfzoXBzsciVFYazZgvi7gVjV+FZEvEI9wXfLEmXkvAMTyGsTbn4Josv",
+	"ITyjECNuQ6XB0d1knyCwoZj/DZx6HT383gqFc5qmzPFSZvECQe4LafxI0rhasmMyYakJvMFUKmIUFXpq",
+	"1QSimStiWuJNvpdZgLeiDY9jMsuoitDKbSmOw4dWlHGb7QkB5jcSTOg205SLjhDeNpjwSwThZ1h4wjHG",
+	"PHxwmsVxEUPYtRKsEjSGgpqgJkOJzIhFvYB4KdvJGxiT6G5Yt0am7UGHF67NBVOEialUk1VBA3lzQidz",
+	"Ltgx2jiw2ZAVOjC1s56Bo0t78GgoBE3ylhqGushG4O8r+ypqqUPx4aXMSgKNKMF9Se5w8sZQjJe5DMJi",
+	"K1WAAOICp8jRQa1vvcRmv8RAbidXn1JQ2Ewqv0RAfu4RkJ9YuvleqsucahwTWhF2AkuYlAm8ZuDCK10x",
+	"0cDZEYNcIApIQtXlyC4+Zu/dpzzAKfAkPSBzHrGAZML+v5Fsu/S3Zkp96ghZOX/o7ZsXJ+Ts7UWRW3dP",
+	"Yw45FCU0Jd1kxq+YcOWMdc9HSYXsfcoV0yNqwgD6nAuoQYC0OpagahZ5d0CEfa0CSPcHe64xnryXw6sc",
+	"W5nM2eTS1RWAVPuhwJRd0tX8Z8cLlilDi67lk5gEj+OXG4JDRQHdJ28F5LLb5ely3n5z9vpb2MEtqVE4",
+	"eE4R7taDj5Ofx7KRPNpj+h3n8f7K2pJtaHatL533AbIGjfR5tVbgcbmnRlE+m8OPDsd89YyuQyJE3pPc",
+	"qXLP8U38vtcQmgkbtNiMclGmYiu8GJMe7+/HckLjudTm+OvB14OOXbQbYa0rkCVBTOsA3E8c/wS6kLKJ",
+	"s8X0S44Bj8i6s26nf1ykxcqptykVrY/giNFoBvYDCEIzc5b0Kx4SF09W1+kE701DKy1L9pwNCutaOKNa",
+	"ERpqpXpy/vKcTGTETpxz3b3iY73ybOaFBMfRN9LMfaa9vdW5VGYvhtr2ljlp7VoZdin50/cXAQlPHZrB",
+	"oRyTbwDKSL/fD3tuKYpNFdNz9yLsneuhUNJQZ99Dc2Wm2QmwESYM5vz56gR7QFqr4yh2JS8Z+ivRGea8",
+	"lkhwvRsjM/Oak6ztuQwNzLB9MKzcNy70Q7lGZeujrXRCz0vsBtWi1UG5OnXgvuz1Ky636XTTvd8rJ4N7",
+	"8HIuS19ARkQkr6RSDO3RZn3wSpHtskl5YUUTPx/17lQ3Hc+LnCOU5ZphaU4vTdQfv2sTMZcxh9QxgIv6",
+	"MYm+5KmzceKxYXdZqTR0QSRZaolL5KK4c0yKmYio2jx/QlOsruU6MuT5dRBLbhVDrg2f4PEUPen65JUE",
+	"CNrjok9ei3hZDAH9vKS2MkXpuoQUe7ougX7hWkL4nJqZYmhUxBXCTQaOhlBDhMyDDOc8CghNU0bVyVCU",
+	"Dcl5EifADaT9I42Qiqxp+H3ipbiJTNi6tz6SkwwfLGOWK1ZfA1ApE/cPDsi3TKJySa4OSdfR5QW/5H2J",
+	"T/Slmu3nT42uDnskExFTJNx3T+xfHYbo3cYuGjRNdVGN3neSu6eh/JWATCTXHRNFMHRB+JPO5ehKA7c+",
+	"AaeGvb1MlVTzP52/fkWkGoofXr7wZkOdTaf8fUBiyqGPoXdzaEMtXGDGPDcBYZYFF6aTPFKOa52xfLX3",
+	"yCVbVk/VbbzuWC2MOct/xK7snJNL0g3PX56Pzt68/uvzJ0/f/FFzcRn2TsjR4AiPbMF1GScidtX58O7D",
+	"/x8AAP//w2pPFzeyAQA=",
 }
 
 // GetSwagger returns the content of the embedded swagger specification file

@@ -55,11 +55,11 @@ func Scenes() ([]Scene, error) {
 // Change is what a variant does to its scene, in this order.
 type Change struct {
 	CropLeft, CropRight, CropTop, CropBottom float64 // shares of the side cut off
-	RotateDeg                                    float64 // clockwise, about the centre of what is kept
-	Brightness                                   float64 // added to every channel, in 0-255 units
-	Contrast                                     float64 // factor about mid-grey
-	Scale                                        float64 // output size relative to what is kept
-	Quality                                      int     // JPEG quality of the re-encoding
+	RotateDeg                                float64 // clockwise, about the centre of what is kept
+	Brightness                               float64 // added to every channel, in 0-255 units
+	Contrast                                 float64 // factor about mid-grey
+	Scale                                    float64 // output size relative to what is kept
+	Quality                                  int     // JPEG quality of the re-encoding
 }
 
 // Limits of the changes a variant draws.

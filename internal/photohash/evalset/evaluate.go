@@ -53,10 +53,10 @@ func Pairs(samples []Sample) (positives, negatives []Pair) {
 
 // Score is how a threshold sorts the pairs: those at or under it are taken for the same scene.
 type Score struct {
-	Threshold                                int
-	Positives, Negatives                     int
-	TruePositives, FalsePositives            int
-	Precision, Recall                        float64
+	Threshold                                 int
+	Positives, Negatives                      int
+	TruePositives, FalsePositives             int
+	Precision, Recall                         float64
 	LargestPositiveDistance, SmallestNegative int
 }
 
