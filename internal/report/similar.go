@@ -141,8 +141,10 @@ const (
 	// ageHorizon is the age at which a report no longer gains from being recent.
 	ageHorizon = 90 * 24 * time.Hour
 	// AutoLinkScore: a report whose best candidate scores this much, with matching photos, is linked to it
-	// for an officer to confirm (a matching photo 150 m away, same category and fresh, scores 0.8).
-	AutoLinkScore = 0.7
+	// for an officer to confirm. The photos decide (see photohash.Threshold); the score only leaves out
+	// the far and the old: a photo just within the threshold, of another category, made today, must be
+	// within 60 m; a near copy (4 bits) anywhere within SimilarRadiusM.
+	AutoLinkScore = 0.55
 	// maxCandidates bounds a search's answer.
 	maxCandidates = 10
 )
