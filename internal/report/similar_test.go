@@ -70,11 +70,11 @@ func TestSimilarRanksPhotoThenPlace(t *testing.T) {
 	s := &Similar{Store: memBuckets{}, Now: func() time.Time { return now }}
 	day := 24 * time.Hour
 	reports := []Report{
-		photoReport("same-photo-250m", "flooding", at(250, 0), now.Add(-day), sameScene),    // other category, same scene
+		photoReport("same-photo-250m", "flooding", at(250, 0), now.Add(-day), sameScene),        // other category, same scene
 		photoReport("same-category-100m", "road_damage", at(0, 100), now.Add(-day), otherScene), // place and category only
-		photoReport("other-200m", "road_damage", at(200, 0), now.Add(-day), otherScene),       // too far for category alone
-		photoReport("same-photo-350m", "road_damage", at(350, 0), now.Add(-day), scene),       // beyond the radius
-		photoReport("other-category-50m", "garbage", at(50, 0), now.Add(-day), otherScene),    // near, unrelated
+		photoReport("other-200m", "road_damage", at(200, 0), now.Add(-day), otherScene),         // too far for category alone
+		photoReport("same-photo-350m", "road_damage", at(350, 0), now.Add(-day), scene),         // beyond the radius
+		photoReport("other-category-50m", "garbage", at(50, 0), now.Add(-day), otherScene),      // near, unrelated
 	}
 	ended := photoReport("resolved-40d", "road_damage", at(10, 0), now.Add(-60*day), scene)
 	ended.Status, ended.Ticket.ResolvedAt = Resolved, now.Add(-40*day)
