@@ -2,12 +2,15 @@ package mongostore
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/quangninh/feedback/internal/photohash"
 	"github.com/quangninh/feedback/internal/report"
@@ -20,42 +23,83 @@ const colBuckets = "report_buckets"
 var _ report.BucketStore = (*Store)(nil)
 
 type bucketDoc struct {
-	ID      string                 `bson:"_id"`
-	Entries map[string]bucketEntry `bson:"entries"` // by report ID
-	Version int64                  `bson:"version"`
+	ID string `bson:"_id"`
+	// Entries holds each report's entry (by report ID) packed into a few hundred bytes (packEntry): a
+	// lookup reads nine buckets of up to a few hundred entries, and one binary value per entry is far
+	// cheaper to read than ten fields.
+	Entries map[string][]byte `bson:"entries"`
+	Version int64             `bson:"version"`
 }
 
-type bucketEntry struct {
-	Code      string     `bson:"code"`
-	Category  string     `bson:"category"`
-	Lat       float64    `bson:"lat"`
-	Lng       float64    `bson:"lng"`
-	Status    string     `bson:"status"`
-	CreatedAt time.Time  `bson:"created_at"`
-	EndedAt   *time.Time `bson:"ended_at,omitempty"`
-	Looks     []string   `bson:"looks,omitempty"` // photohash.Fingerprint in hex
-	ThumbKey  string     `bson:"thumb_key,omitempty"`
-	Version   int64      `bson:"version"`
-}
-
-func toBucketEntry(e report.BucketEntry) bucketEntry {
-	d := bucketEntry{Code: e.Code, Category: e.Category, Lat: e.Lat, Lng: e.Lng, Status: string(e.Status), CreatedAt: e.CreatedAt,
-		EndedAt: timePtr(e.EndedAt), ThumbKey: e.ThumbKey, Version: e.Version}
-	for _, f := range e.Photos {
-		d.Looks = append(d.Looks, f.String())
+// packEntry lays an entry out as: version, lat, lng, created and ended (Unix ms, 0 for none) as 8 bytes
+// each (big-endian), then status, category, code and thumbnail key as a length byte and the text, then the
+// number of fingerprints and each one's 80 bytes.
+func packEntry(e report.BucketEntry) []byte {
+	b := make([]byte, 0, 64+len(e.Code)+len(e.Category)+len(e.ThumbKey)+1+80*len(e.Photos))
+	b = binary.BigEndian.AppendUint64(b, uint64(e.Version))
+	b = binary.BigEndian.AppendUint64(b, math.Float64bits(e.Lat))
+	b = binary.BigEndian.AppendUint64(b, math.Float64bits(e.Lng))
+	b = binary.BigEndian.AppendUint64(b, uint64(unixMilli(e.CreatedAt)))
+	b = binary.BigEndian.AppendUint64(b, uint64(unixMilli(e.EndedAt)))
+	for _, s := range []string{string(e.Status), e.Category, e.Code, e.ThumbKey} {
+		s = s[:min(len(s), 255)]
+		b = append(append(b, byte(len(s))), s...)
 	}
-	return d
-}
-
-func (d bucketEntry) entry(id string) report.BucketEntry {
-	e := report.BucketEntry{ReportID: id, Code: d.Code, Category: d.Category, Lat: d.Lat, Lng: d.Lng, Status: report.Status(d.Status),
-		CreatedAt: d.CreatedAt.UTC(), EndedAt: timeOf(d.EndedAt), ThumbKey: d.ThumbKey, Version: d.Version}
-	for _, s := range d.Looks {
-		if f, err := photohash.Parse(s); err == nil {
-			e.Photos = append(e.Photos, f)
+	b = append(b, byte(len(e.Photos)))
+	for _, f := range e.Photos {
+		for _, h := range f {
+			b = binary.BigEndian.AppendUint64(b, h)
 		}
 	}
-	return e
+	return b
+}
+
+func unixMilli(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromUnixMilli(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+// errPacked: a packed entry that packEntry did not make.
+var errPacked = errors.New("malformed bucket entry")
+
+// unpackEntry reverses packEntry.
+func unpackEntry(id string, b []byte) (report.BucketEntry, error) {
+	e := report.BucketEntry{ReportID: id}
+	if len(b) < 40 {
+		return e, errPacked
+	}
+	u := func(i int) uint64 { return binary.BigEndian.Uint64(b[8*i:]) }
+	e.Version, e.Lat, e.Lng = int64(u(0)), math.Float64frombits(u(1)), math.Float64frombits(u(2))
+	e.CreatedAt, e.EndedAt = fromUnixMilli(int64(u(3))), fromUnixMilli(int64(u(4)))
+	b = b[40:]
+	var texts [4]string
+	for i := range texts {
+		if len(b) < 1 || len(b) < 1+int(b[0]) {
+			return e, errPacked
+		}
+		texts[i], b = string(b[1:1+int(b[0])]), b[1+int(b[0]):]
+	}
+	e.Status, e.Category, e.Code, e.ThumbKey = report.Status(texts[0]), texts[1], texts[2], texts[3]
+	if len(b) < 1 || len(b) != 1+80*int(b[0]) {
+		return e, errPacked
+	}
+	for b = b[1:]; len(b) > 0; b = b[80:] {
+		var f photohash.Fingerprint
+		for i := range f {
+			f[i] = binary.BigEndian.Uint64(b[8*i:])
+		}
+		e.Photos = append(e.Photos, f)
+	}
+	return e, nil
 }
 
 // PutBucketEntry writes the entry into its bucket, or removes it when e.Gone, unless the bucket holds a newer
@@ -70,20 +114,20 @@ func (s *Store) PutBucketEntry(ctx context.Context, bucket string, e report.Buck
 		if err != nil && !fresh {
 			return mapErr(fmt.Errorf("load bucket %s: %w", bucket, err), "bucket")
 		}
-		if old, ok := d.Entries[e.ReportID]; ok && old.Version > e.Version {
+		if old, err := unpackEntry(e.ReportID, d.Entries[e.ReportID]); err == nil && old.Version > e.Version {
 			return nil
 		}
 		if fresh && e.Gone {
 			return nil
 		}
-		entries := make(map[string]bucketEntry, len(d.Entries)+1)
-		for id, old := range d.Entries {
-			if id != e.ReportID && old.entry(id).Live(now) {
-				entries[id] = old
+		entries := make(map[string][]byte, len(d.Entries)+1)
+		for id, packed := range d.Entries {
+			if old, err := unpackEntry(id, packed); err == nil && id != e.ReportID && old.Live(now) {
+				entries[id] = packed
 			}
 		}
 		if !e.Gone {
-			entries[e.ReportID] = toBucketEntry(e)
+			entries[e.ReportID] = packEntry(e)
 		}
 		if fresh {
 			_, err = col.InsertOne(ctx, bucketDoc{ID: bucket, Entries: entries, Version: 1})
@@ -116,8 +160,12 @@ func (s *Store) BucketEntries(ctx context.Context, buckets []string) ([]report.B
 	}
 	var out []report.BucketEntry
 	for _, d := range docs {
-		for id, e := range d.Entries {
-			out = append(out, e.entry(id))
+		for id, packed := range d.Entries {
+			e, err := unpackEntry(id, packed)
+			if err != nil {
+				return nil, fmt.Errorf("read bucket %s, entry %s: %w", d.ID, id, err)
+			}
+			out = append(out, e)
 		}
 	}
 	return out, nil
@@ -128,4 +176,29 @@ func (s *Store) BucketEntries(ctx context.Context, buckets []string) ([]report.B
 func (s *Store) SetLikelyOriginal(ctx context.Context, id string, l report.DuplicateLink, now time.Time) error {
 	return s.changeReport(ctx, id, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "ticket.likely_original", Value: linkDoc{ReportID: l.ReportID, Code: l.Code, Score: l.Score}}, {Key: "updated_at", Value: now}}}})
+}
+
+// ReplaceBuckets writes whole buckets at once, replacing what they held (rebuilding the buckets from the
+// reports; the benchmark seeds them so).
+func (s *Store) ReplaceBuckets(ctx context.Context, buckets map[string][]report.BucketEntry) error {
+	var models []mongo.WriteModel
+	for id, entries := range buckets {
+		d := bucketDoc{ID: id, Entries: make(map[string][]byte, len(entries)), Version: 1}
+		for _, e := range entries {
+			d.Entries[e.ReportID] = packEntry(e)
+		}
+		models = append(models, mongo.NewReplaceOneModel().SetFilter(byID(id)).SetReplacement(d).SetUpsert(true))
+		if len(models) == 500 {
+			if _, err := s.db.Collection(colBuckets).BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false)); err != nil {
+				return mapErr(fmt.Errorf("replace buckets: %w", err), "bucket")
+			}
+			models = models[:0]
+		}
+	}
+	if len(models) > 0 {
+		if _, err := s.db.Collection(colBuckets).BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false)); err != nil {
+			return mapErr(fmt.Errorf("replace buckets: %w", err), "bucket")
+		}
+	}
+	return nil
 }
