@@ -18,6 +18,8 @@ import (
 	"math/rand/v2"
 	"path"
 	"strings"
+
+	xdraw "golang.org/x/image/draw"
 )
 
 //go:embed scenes/*.jpg
@@ -50,6 +52,19 @@ func Scenes() ([]Scene, error) {
 		out = append(out, Scene{Name: strings.TrimSuffix(path.Base(n), ".jpg"), Image: rgba})
 	}
 	return out, nil
+}
+
+// Smaller returns the scene with its long side at most side pixels (as the worker's thumbnails are), for
+// quicker runs.
+func (s Scene) Smaller(side int) Scene {
+	b := s.Image.Bounds()
+	long := max(b.Dx(), b.Dy())
+	if long <= side {
+		return s
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, max(1, b.Dx()*side/long), max(1, b.Dy()*side/long)))
+	xdraw.ApproxBiLinear.Scale(dst, dst.Bounds(), s.Image, b, xdraw.Src, nil)
+	return Scene{Name: s.Name, Image: dst}
 }
 
 // Change is what a variant does to its scene, in this order.
