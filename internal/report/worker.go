@@ -36,6 +36,8 @@ type JobStore interface {
 	DeleteUploadSlots(ctx context.Context, ids []string) error
 	// ExpiredUploadSlots returns up to limit slots that expired before now.
 	ExpiredUploadSlots(ctx context.Context, now time.Time, limit int) ([]UploadSlot, error)
+	// ReportsCreated returns the reports created in [from, to), oldest first.
+	ReportsCreated(ctx context.Context, from, to time.Time) ([]Report, error)
 	// SetLikelyOriginal records on a report the original it was found to duplicate.
 	SetLikelyOriginal(ctx context.Context, id string, l DuplicateLink, now time.Time) error
 }
@@ -76,6 +78,9 @@ func (w *Worker) now() time.Time {
 
 // Run works until ctx ends, polling every interval when idle.
 func (w *Worker) Run(ctx context.Context, interval time.Duration) {
+	if err := w.FillBuckets(ctx); err != nil {
+		w.Log.WarnContext(ctx, "spatial buckets not filled; the next start does it", "error", err.Error())
+	}
 	lastSweep := time.Time{}
 	var yielded time.Duration
 	maxYield := cmp.Or(w.MaxYield, 10*time.Second)
