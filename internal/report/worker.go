@@ -78,9 +78,11 @@ func (w *Worker) now() time.Time {
 
 // Run works until ctx ends, polling every interval when idle.
 func (w *Worker) Run(ctx context.Context, interval time.Duration) {
-	if err := w.FillBuckets(ctx); err != nil {
-		w.Log.WarnContext(ctx, "spatial buckets not filled; the next start does it", "error", err.Error())
-	}
+	go func() { // beside the jobs, not before them: new photos wait for nothing
+		if err := w.FillBuckets(ctx); err != nil && ctx.Err() == nil {
+			w.Log.WarnContext(ctx, "spatial buckets not filled; the next start does it", "error", err.Error())
+		}
+	}()
 	lastSweep := time.Time{}
 	var yielded time.Duration
 	maxYield := cmp.Or(w.MaxYield, 10*time.Second)
