@@ -495,6 +495,9 @@ type DataExport struct {
 	Sessions   []SessionInfo `json:"sessions"`
 }
 
+// DuplicateScore How likely the report is the same problem, 0 to 1: photo similarity weighs 0.5, closeness within 300 m 0.25, the same category 0.15, recency (over 90 days) 0.1.
+type DuplicateScore = float32
+
 // FailedNotificationList defines model for FailedNotificationList.
 type FailedNotificationList struct {
 	Items []struct {
@@ -619,6 +622,15 @@ type HotlineReportInput struct {
 // Language defines model for Language.
 type Language string
 
+// LikelyOriginal The report this one was found to duplicate when it arrived (photos taken for the same scene, score 0.55 or more); an officer confirms with the action mark_duplicate naming its code.
+type LikelyOriginal struct {
+	Code string   `json:"code"`
+	Id   ReportId `json:"id"`
+
+	// Score How likely the report is the same problem, 0 to 1: photo similarity weighs 0.5, closeness within 300 m 0.25, the same category 0.15, recency (over 90 days) 0.1.
+	Score DuplicateScore `json:"score"`
+}
+
 // Location defines model for Location.
 type Location struct {
 	AccuracyM *float64 `json:"accuracy_m,omitempty"`
@@ -661,7 +673,17 @@ type NearbyReport struct {
 	DistanceM   float32      `json:"distance_m"`
 	Followers   int          `json:"followers"`
 	Id          ReportId     `json:"id"`
-	Status      ReportStatus `json:"status"`
+
+	// PhotoDistance Bits between the photos' perceptual fingerprints (the closest pair): 14 or less is taken for the same scene, 20 or more for unrelated. Absent when there were no photos to compare.
+	PhotoDistance *PhotoDistance `json:"photo_distance,omitempty"`
+	SameCategory  bool           `json:"same_category"`
+
+	// Score How likely the report is the same problem, 0 to 1: photo similarity weighs 0.5, closeness within 300 m 0.25, the same category 0.15, recency (over 90 days) 0.1.
+	Score  DuplicateScore `json:"score"`
+	Status ReportStatus   `json:"status"`
+
+	// ThumbnailUrl The report's first photo, small and without metadata (a presigned URL valid for 15 minutes).
+	ThumbnailUrl *string `json:"thumbnail_url,omitempty"`
 }
 
 // Open311Attribute defines model for Open311Attribute.
@@ -891,6 +913,9 @@ type PhotoKind string
 // PhotoStatus Derivatives are made off the request path.
 type PhotoStatus string
 
+// PhotoDistance Bits between the photos' perceptual fingerprints (the closest pair): 14 or less is taken for the same scene, 20 or more for unrelated. Absent when there were no photos to compare.
+type PhotoDistance = int
+
 // Platform defines model for Platform.
 type Platform string
 
@@ -903,6 +928,29 @@ type PointGeometry struct {
 
 // PointGeometryType defines model for PointGeometry.Type.
 type PointGeometryType string
+
+// PossibleDuplicate defines model for PossibleDuplicate.
+type PossibleDuplicate struct {
+	Category CategoryCode `json:"category"`
+
+	// Code Pass as `duplicate_of` to mark this ticket as its duplicate.
+	Code      string    `json:"code"`
+	CreatedAt time.Time `json:"created_at"`
+	DistanceM float32   `json:"distance_m"`
+	Id        ReportId  `json:"id"`
+
+	// PhotoDistance Bits between the photos' perceptual fingerprints (the closest pair): 14 or less is taken for the same scene, 20 or more for unrelated. Absent when there were no photos to compare.
+	PhotoDistance *PhotoDistance `json:"photo_distance,omitempty"`
+	SameCategory  bool           `json:"same_category"`
+
+	// SamePhoto The photos are taken to show the same scene.
+	SamePhoto *bool `json:"same_photo,omitempty"`
+
+	// Score How likely the report is the same problem, 0 to 1: photo similarity weighs 0.5, closeness within 300 m 0.25, the same category 0.15, recency (over 90 days) 0.1.
+	Score        DuplicateScore `json:"score"`
+	Status       ReportStatus   `json:"status"`
+	ThumbnailUrl *string        `json:"thumbnail_url,omitempty"`
+}
 
 // Problem An RFC 9457 problem document.
 type Problem struct {
@@ -1301,13 +1349,19 @@ type Ticket struct {
 	Escalated   *bool   `json:"escalated,omitempty"`
 
 	// FollowersMoved For a duplicate: whether its reporter and followers follow the original yet (true moments after the rejection; a sweep finishes a move that an outage interrupted).
-	FollowersMoved *bool  `json:"followers_moved,omitempty"`
-	Hidden         bool   `json:"hidden"`
-	OverdueAccept  bool   `json:"overdue_accept"`
-	OverdueResolve bool   `json:"overdue_resolve"`
-	Rating         *int   `json:"rating,omitempty"`
-	Report         Report `json:"report"`
-	Version        int    `json:"version"`
+	FollowersMoved *bool `json:"followers_moved,omitempty"`
+	Hidden         bool  `json:"hidden"`
+
+	// LikelyDuplicateOf The report this one was found to duplicate when it arrived (photos taken for the same scene, score 0.55 or more); an officer confirms with the action mark_duplicate naming its code.
+	LikelyDuplicateOf *LikelyOriginal `json:"likely_duplicate_of,omitempty"`
+	OverdueAccept     bool            `json:"overdue_accept"`
+	OverdueResolve    bool            `json:"overdue_resolve"`
+
+	// PossibleDuplicates Other open or recently resolved (30 days) reports within 300 m with similar photos, or of the same category within 150 m, best first (at most 10).
+	PossibleDuplicates *[]PossibleDuplicate `json:"possible_duplicates,omitempty"`
+	Rating             *int                 `json:"rating,omitempty"`
+	Report             Report               `json:"report"`
+	Version            int                  `json:"version"`
 }
 
 // TicketAction defines model for TicketAction.
@@ -1691,6 +1745,9 @@ type ListNearbyReportsParams struct {
 	Category CategoryCode `form:"category" json:"category"`
 	Lat      float64      `form:"lat" json:"lat"`
 	Lng      float64      `form:"lng" json:"lng"`
+
+	// UploadId A photo the resident uploaded to a presigned slot and has not filed yet.
+	UploadId *string `form:"upload_id,omitempty" json:"upload_id,omitempty"`
 }
 
 // ActOnMyReportParams defines parameters for ActOnMyReport.
@@ -6345,6 +6402,22 @@ func NewListNearbyReportsRequest(server string, params *ListNearbyReportsParams)
 					queryValues.Add(k, v2)
 				}
 			}
+		}
+
+		if params.UploadId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithLocation("form", true, "upload_id", runtime.ParamLocationQuery, *params.UploadId); err != nil {
+				return nil, err
+			} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+				return nil, err
+			} else {
+				for k, v := range parsed {
+					for _, v2 := range v {
+						queryValues.Add(k, v2)
+					}
+				}
+			}
+
 		}
 
 		queryURL.RawQuery = queryValues.Encode()
@@ -14090,7 +14163,7 @@ type ServerInterface interface {
 	// Send a report with 1 to 6 photos.
 	// (POST /v1/reports)
 	CreateReport(c *gin.Context, params CreateReportParams)
-	// Open reports of the same category within 150 m, to follow instead of duplicating.
+	// Open reports that may show the same problem, to follow instead of filing another.
 	// (GET /v1/reports/nearby)
 	ListNearbyReports(c *gin.Context, params ListNearbyReportsParams)
 	// One of the resident's own (or followed) reports, with its timeline and photos.
@@ -15946,6 +16019,14 @@ func (siw *ServerInterfaceWrapper) ListNearbyReports(c *gin.Context) {
 	err = runtime.BindQueryParameter("form", true, true, "lng", c.Request.URL.Query(), &params.Lng)
 	if err != nil {
 		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter lng: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "upload_id" -------------
+
+	err = runtime.BindQueryParameter("form", true, false, "upload_id", c.Request.URL.Query(), &params.UploadId)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter upload_id: %w", err), http.StatusBadRequest)
 		return
 	}
 
@@ -21682,7 +21763,7 @@ type StrictServerInterface interface {
 	// Send a report with 1 to 6 photos.
 	// (POST /v1/reports)
 	CreateReport(ctx context.Context, request CreateReportRequestObject) (CreateReportResponseObject, error)
-	// Open reports of the same category within 150 m, to follow instead of duplicating.
+	// Open reports that may show the same problem, to follow instead of filing another.
 	// (GET /v1/reports/nearby)
 	ListNearbyReports(ctx context.Context, request ListNearbyReportsRequestObject) (ListNearbyReportsResponseObject, error)
 	// One of the resident's own (or followed) reports, with its timeline and photos.
@@ -23821,347 +23902,360 @@ func (sh *strictHandler) CreateUpload(ctx *gin.Context) {
 // Base64 encoded, gzipped, json marshaled Swagger object
 var swaggerSpec = []string{
 
-	"H4sIAAAAAAAC/+y9y3IbSbYg+CtumGsm8FYQBClKlSKtrI2pR6aq9GCJVGVWJ3IYTsQB4MWAe5S7ByFU",
-	"tr5hrD9gFm13N6vejc3tRS9uW/9H/cmYn+MeDyACD4pkKjO1kQggwh/Hj5/346fOUE0zJUFa0zn6qTMB",
-	"noDGP9+B1fOTkQXtPiVghlpkVijZOeqcwVDJxDCr2IwLyy5hpDQwq+dCjhkfcyF7nahjhhOYcvf6VEgx",
-	"zaedo37UsfMMOkcdIS2MQXc+fvwYdTKu+RSsn/qpkkal8C0uZnn211xfGcaZhr/nYCwbaTVldgJsSO89",
-	"MEzNJMv4GFh3qJUxu0ZYKJ9Xegx6zhIYgRzCjluqcAPT7jtRR/KpW+L3u39+s+sX04k67n2hIekcWZ1D",
-	"dXsg3d5+6Ox3fiz2Z6wWctxxu3ubgXy4v/9C6Sm3y/uJ/2aUjJnSLP4wTeNiORm3k3IxI3p71TIybi1o",
-	"9+r/2XVj/pcP03TnXzorlvTHXAuTiCGtZHFhb/EPnh4xOxGGgUwyJaRlBvQ1GKYksL9VBohY/Pecy7EU",
-	"ctIbq+vetYxZl8s5U3YCmnFpZqANO+wfljD/ew56Xu6yOt6FSOpIxD+8Ajm2k87Rfr+/vKuPDjYmU9IA",
-	"otHXPHlHR+4+DZW0IPFPnmWpGHI3x16m1WUK0985eLnfyun+RcOoc9T5P/bKK7JHv5q9U3qLJq0D7XxS",
-	"YpowbMpTd3KQuPMdcZEads1TkeDsxywGrZU2MUuFsYbBtUNMNRqBTNxVGglIk17nY+TuxCgVw3vfynDC",
-	"5RivFk5v2EzYCd22XGtw2GC5BVzjc7eX+1zgSYFbCEbWPez3I3bY33f/PHT/HLp/Hrl/nkTscP/A/eN+",
-	"2HffHbiPB08i9qjf38EdvFD6UiQJyPvcxZkYS0iYkBG7zC3dNa1SYFM+Z1JZlij8Elf4RtkXKpfJfS7w",
-	"jWImH06YBqNyPQTWVRoX5igAogJPU9C4XgNAoPQUZh1OLC9SWJiadautjv7SumUX9IBrzedI5Cx8sHsf",
-	"punmQKgOa75//aoJGv4ZplVuwXiqRghomJAIEGO5TLhOHhhGdJt1/3j29g3DtUWOFHz/+hXTStmCAuwc",
-	"scN+n13yZCCFzHKLOMymwhhHCZR2P7GYZ+LiCuYxIjfL5ZV0vM5RZDEE95SnPYjZTF2DxgVlXFsJ+oFh",
-	"mlsYyFRMhWVdvMwxsvpd5PXxjrsND5mxSjv+mUt+zUXKL1PoDaSD8rlSr7mce8pq7pUeKcWmjp84PjfN",
-	"rDkm8aO2AWZIOHEcZlGc2S3kmaYV+Kf3KpIPLuK95LmdKC3+Afd67V7T0UcMPmSO4bvTFRK5BxtqSEBa",
-	"wVMiC+/Lc7pXAlwgCsoEmiUKDJIGuhbHTiYkgZBxB9GWs2JvlJ04NJ9x41lOcpsHmGk1BGPuGzzfQZru",
-	"Evsn2q5hlBtIWHekNIMPfJqlwDjLUu4ub26NSIiiZlpdCxJO3bB+LreUkzHI4RzFPa0y0FaAv4TTaS7h",
-	"YqgSWBblXijN/BPsFFSGUvJTNZ0KawHMEU6qRiMxFDxlj3YTMRaWubF6y/Jj1BHJOqjQMl8m7ukrQfwq",
-	"iMl+IZ2o47cpeNqJOrkVqbBOGHT7wiMxF0OQVkODXE0i4wWx6ubfrgXOSmDuHHXef/3mGTud/O///s//",
-	"8X/LMfv6P/5NsKeT//hv80YRuZSzf+igJBrGLGf2WysXpy7/BkPrFlDsv7aC/FImu/3Hj3//0G2+FNd/",
-	"4Lv/6O8++dH/v/vjT/vR44cf/6UJ9n5kxyIQgZNEkJh+WsGHEU8NRGtQpLoAN/tPj5pnvPvzq4j2B060",
-	"nwpZiPrRytPd6s2FU73Bgb4SpE3UAVuILBvJLv4GN0ksNZzDsRqXkifCPpdWN5AB3qLLOVneiuEVWEaP",
-	"oESRp1f+Y8RmE0DhRYPTW5TEm1+iLh8OIbNN6MGHVukLIgktPzpxdh1Y3rln3BtJosGY5i0MUwHSPjDs",
-	"5SnzD7LuJUyETNj5u/dn58+fXZy+e/v9y+dnERkGvt99ofSM6wQS99dOIz3jeCR+D8uz4iYeGEaPRU6m",
-	"8387SW80ah4TEcWr7UedhFvYtWIK7fR06esp2IlaICGnb8/Om4Yo7lzzFoqfXyZMjZDcF5Ii9MY9t8e3",
-	"8hwxZPHgix+a5kUrRW2Fe9f7e4RqZo9fDvcPHiYwGu8RnpmmMfxK2nDIaZh5C0J8e35+yugBL3OQ5LBo",
-	"ZYo6lusx2NYzfvksCO9uR6xLO4gYHw5VLm3EnMiZcgus1+vttFyXDbgI2nCKK1O7INVDLA4/CnYgD4Xy",
-	"grSShlM+hk8mUiWNWSJUUUfCB3sxzLVRDfa5U24M44bF9ECM10WlidOSpNUCzDHjlwakUyAR4ik3Fu11",
-	"G8CwlSp+7dRirudPVZpCQQXrMBgBt7mGzcEQBn1BLzbBgj6X3NE/WlnGj+s2hb9G5epWbS+sZGlvY1BT",
-	"aOQJQ6V0IiS3bYiw/EdJtlR+mVZolsynl/4+NcJh288l3F7nqRWnKp2PtwBZdWtNUKsDYhEsJAZtL++0",
-	"yzPtwmijoLqwqVbhowXHNgZTgRs1iDTN9JRbGKtmLErW8vDw9lP3LKpDPEmFEzlTTiw97CDXY6eBRR3p",
-	"MC1tBOhYqzyr8xYhR5obq/Mh7r/hpQmXSQrJxeV8mTKdyMC2Xz5DK0zsj5ZolCNFy8pRYJdBfZohzfdK",
-	"mtP8mDB1jlniyypUKJ9/p3jCEj51ZDvaUJf59n//dzb55//4v+SYTf/57/+vZf/rv3q9ppFJT+ZGDHm6",
-	"DJJ3YFR67VRvp++h5m2YcdiC+vi1MOIyhSPGgwKfTZRVjuUFNKvQ7EulUuBoJjIgjbDiukEXfQPXoJmZ",
-	"qJkMDCDLL1MxZFOeNY22gNOIiM3qGGFMDQmWkLC6tlU34KnH9xLmWvHkojinBfUNdbcLp7g9fNKsRoWB",
-	"b6K63dJFqmhLh+vVrJtdJXeClXkeH26mzt2rIrjxjZAAiVlA/g0Qfg0G3zXq3oaWWjCCm+upTycwvFpe",
-	"BwSXwJItcaK0jZhUcrfYJ9PAjZIkbsfqKnakB69Io9LlBHSnydH+lmSWwKLD5ZkqOVbJpQPsw8abo642",
-	"PM4OPltbQCNI6JK8c3BvY7AlwQmWolZRo6IWbmTWamFAX3P3Bp+z77hO1orgFfpbweDm3aLv/AyMaRTH",
-	"+XAIxlxYdQUNauufADJ3B4VkU5gqPWdKpvPGYycLubkQsj1YIZdWpMhtaFqG03rjumnRGd0jF4vS19fA",
-	"NehGfMlNu3m6YjAeiRSW4FqDRm3u2gb9JE3wfsYtf/4hU7rh9gN+D8nFNnaJzC910x05AoVnvTmd8cjx",
-	"Uo7UWlJT3UO5uMqkTUB5wUUKyRtlxcgb+jcljwvI6p1OFYJQwZShBr4tdOEapL0QMoEPzTaJTBlBtjoS",
-	"QfGFYKbQ4IDxwDA3vGMSzSjcZO8Y5P3+wyENwESCH+GIvg2jFZPTr83E1tiLgpo3WHXc+M1GnSbLSPl8",
-	"HTRRCfranDWgt2tNW7OtFwLSpPBbLxgQ3G/LAP3O6QRHLL5UybyXKkKzXsptjEExoOc99Li6j+Sl6r1M",
-	"YJopZBa7f4J5zHq9RtI2BWO8PWc1DGlp5QtNW/sWeErmuvq2SgtboHHqar1y6d9qnEilIuHzZ7xBkXR3",
-	"YumSrPI7rCIffqI/uUfb2NurXHLN3sCM/RW4Zt19Y1nC5zsbK1vn//z3/2nZm3E+/4//R7L/9V//479J",
-	"1p3+x/8nx2yf4Y87a7mm3yTuqUl5WQ3Fwtq/jc7g4VxH1b/+9a9/3X39evfZsyhQkjlwvSC17/dv/TwW",
-	"BfRthPm7BO1N1LHPFRI3AcGf/F7qaDKhH48YZxkXSdDQ/des+4pfqlwzpyQzrm2P7e8f7EQYxgYJMiqn",
-	"23M2A7gCmRwzByGQhlulcdSZ0ldOyUr4fCDVaMQuYchzA4wXk4wgTYOFwI2TzpkGurvHzMx4loHTx+cX",
-	"ajRaGJK5EYWT7nwAG7psBnLKr+Aizy7cowmfRxhGSkPi65Cw7qkWU2CvhXR70Q8MS2AonHyx0xs48SuQ",
-	"SL9MtEKWe3PiSH1peLNq0zaKjv44HIlqopnzzUWqCvFtsLtegzaNbqKnKpfWkK3LG4IsRZ4hhTjGX56f",
-	"87FTwQada5IX/HAkJQw6zULI3G9qKfa3jr74WESbLRe6AncdsG5kTrkZOAt/yJR/eEmvPu6vkTNwquYt",
-	"WCdnvYMhiKxBHq35JDcNtVjWIf/8Zvfg8f7+br/fPzxo4ng3kVzXL+odCnO0qGyiJDRLuBqMSMijS1q6",
-	"u7TPe/uPDyOMWUvnbMrNFVkZy0397qvDJ/sH//qv//r49181OhRVbt2fa13O+Ngzf79Rf5maC+Njg5aX",
-	"e/b6rBIA62jfzEnkeE2AjbmFmaNNiHNHTANPyif9QxQr2WJDKsSw9aA9o2cbJWmvoRPcq57DAqUqG10r",
-	"RheIiid6g9tW8ehX2NnDRtY3rPgftvM0VM5qySOZcifqwAd7zL49f/2KzNcYirUg9xz2F22H/UbFR45z",
-	"L5SvWuSr8Jx7x2sFa9/xzxGgV98ewqUHhv1FgHWs3gCbqkuRgr9N9VvTf7J/wB4ePmJ0a6pncbCBwVRZ",
-	"1eCEf5+liifs5TND8Ranb8/O2d71/l6OP5hjpnwaAcb8F7p13Xp+svuf+7tPLnZ//Omr6PFhs/28QnSX",
-	"uRrKJ2ZyMVSyvL4jnqe2QMr6up+JpBq7zMca8I6SoMNJ7ZZDJFEqvYbkP633TIQLVyBxfdIKEjTds1cV",
-	"rAoyBgpxIBsFhlcVjFqyq+WaD+cX0w19ueki8W9/kqjqBk9SrHiLrkxen2DeGPIpIPb0KuJVAtdi6MmY",
-	"VRfwQYzWq6QpWoZS9IL5BTSCunbJtqRmNeA2GG0cEjwwLDzHwFgx5RbIkGm9sXEZglP+gZKk9vv9QIYW",
-	"s6Y2OLJimCfVIXaf9Lc5zXItX9VGwY8Lw7QeQTPkxyq3lbycrZxgDiPazMXnTlClRx4Y9uLpa6ZhLIyl",
-	"gBqy9h4xYZmxKjNsDNbxfpblZkInUmMDTx6vpYgaRhrMpFxPZYBH+wfbxSLWB2uC3Bvg+vJWXDs0EvHz",
-	"T7CT1YZZ9mbckJG3RmXcRE5dkAqWfxfGcjkEustL12Ok0lTNfAB6m2l1Uyn4loW7Co8p5LvKdmrwqu6k",
-	"6SR9SsuJtVpc5ha2iJVJuOXBP1K/j/RM5CWRiLmDcucUoSAWMSPkOIVrnuaQCmOZ0myap1YU3zQeqJ/u",
-	"Yu3JrvldaZ9bunysJcR/apDRcXlm20SlArR/ca8vXbqo49OUZhpNB5Tb+RGn0yKkLayRPopHCxwpDqfy",
-	"YAsMA0QWJRa/3SWsKVbsEzd5gTsfGxCKdr2EVVcwbw2Y2iBaCorE0bXLuyawl0t7SrejUXZSuQxuC5mn",
-	"PqmGkm2XY1Mp8+pCKitI2tn4lZVRr4um9uV3luaOqmtfCxE/UgNMvn/9alv0DtBsxWs/6cI2HM1awng/",
-	"5DNhhuoaGiPRyDoFtlG4JHthkayMsaU+pYh1v3v4FAlRcxj4UEnLKcd22VnnB9z66j/3L25x6a9gfuFB",
-	"tbzFb9UMjbKY0OfEGIpPobzA9QG0JfDK/dZnrO51LRolxTFVzq7Y8uqjW4IxMfU6hOsPLU7vxYCPm8PW",
-	"ZDAsPMF1U9nE2uxob28mrkRP0U56So/3vgFFbPniutGC1sz/Mq2SfOjJ6HKggE43uPW1tdJLUe0EQ+Sw",
-	"B9za44ICGRdSdDGJtpXtr4y7bzb5rmbAzSEl1XfWbwU9tIv7MDegXu1ZxI1zrqJap3QtmyDZTlpuboHd",
-	"PAZZcwsX6IO+yEBfTIX0cl6T/HOtrrZaTlu2XI3ENK9grfWxDtibpb0VoF9kFopZhRYgxi9VyL33ZHTR",
-	"VLlBKOIN4hBbz6XQwB/XbQH70TovyoaQXw/sP0FTghkxmoY4Kx/QO2yOzMvKm7HBlQz3aMnC5r+PinWs",
-	"2EbFylBf6nMsswEpTDGexrBMgwFpo4b8fRSLj4tMe5KHGdfAYifpxe4Vyu2XCYNpZufum+9fv+oN5DNu",
-	"/bNB7sALVCmi8bv+74/6faZGIwOW3IuttvOFMgQyxZl4Jbf/WsCMqRETlkrgBDHLHchasdTPtKng630J",
-	"vuKK8CrK2tcW2MLa5+FDBkOLzlRSH5vZUQiU3WinaVMVnhNbjUTPtPcJRQw+8KEt8gNKYKuZbLbjLVvZ",
-	"1MZG0ykkgl944aDBtuhXF8KQ127VY8AC/EqR56B/8Gh3/2C3v3/ef3L0sH/U7xNKdlYoLq3GgEIh8bTw",
-	"/rSnur/zkdtRm7+zLZvQSXxMaTZMlYGk/U23WGjJRqRL8cCw1N18G85LQ0aBq2t3l2cJXzyttS/9Q2Th",
-	"SNY8u5FWGaxJte0uHO4CMixaDRqIQ4O62oCcDRBoogFlEmSNbpWgiIIZWqHSUF6rm+jFno+skT3WGaE6",
-	"X6OvGwMsDEQsLkwmP1AkhVs4hVH8GFPlp6K6DPIkAt8Dw4oXTY8RK8On2WVuBzKuHkyMNXkugaUwssxJ",
-	"ON0JyCGwgCeU2EPJmI48+ZEScG9jFqd7cqeRM9UMJYtiz5bsZrG218av+28aXMvrhyglma2nX2BjSx7k",
-	"DQbAQ7oh8GDKRXqjN0dCG3vRJqyufX2xPttNYIchvDdeQSPz/u6bs68OHdEVNqeSJQvO7fXDeh7dOK6S",
-	"4xsPXOPo9d1ust3C+7+QurX+xWWH+OI71XqB7pv/gurTzr9swvsXMrw24zP48nqB/SY6fJD1b9ECeVZa",
-	"4Bb9kKt9C0W63XIELcxnSiemKfhuOuW7BjLutLUkqoZ0OM3iuRy742wJEbc84ZY3yCQ6h6JSQVElbMJr",
-	"PKQlnW1LWW9Dq9hJOuNzw2INPHWsPKbSQy+fsaFymtElH14xbtv0yFWItSSi1GWSAkqF1aw4jXBka4WD",
-	"YCJdxpJnMBJStIRjFLC+sdtoC+PxmpNbDcHKUjcFxkVSbn0ZLje5y+HibXiXm++wzZ5OeJqCbKqFMQw/",
-	"tZUcCflWWyVLtQdq3WpsIxiQyQUmpF74AmobxNbWtlzGBlY22jJ0I7222c1COAoY3UpUWmP4Vct6/wJa",
-	"jLZNoVjEk+3ymlvrbD3++C+b+Gmq59XKOk+5MY6KPUWvwLb7oxquF5kfZFFGebQ+CkbCbOPX1+YvLK1n",
-	"YfxGAEyUVctXfAJiPLGrAjda81vq9xdvwxGz/Aoku5xTBimlvluFZQx8Op5RaY55X5UgNqqM7QgrliP8",
-	"cQt7xDPQ4ppbce1NiFOeYIm+au0mrFVUnc8XOiRXmQaeOKo5wgzIxsntJJ9eSi7SZpvT2URpu5uKa0jY",
-	"+3evQh7iYb/Psg+seLm3wsO10YDeTpIUW2bdwK6ZG9HR9siJBVNlLDvoH37Fsg/NPtyZSCjDbQ09rNo6",
-	"GtEq5dbR/Wo0JpeJVviiUMh14LIRqqdKSPvNpvV46hD6IZXjyKkyP1bDZTcxHRbhsUQ2yw/rKu/gcm+t",
-	"5E6oh9lUMuLdi6fsyeGj3xelUxI1zKcgseTYopBtvY676LThlqLuZ1rJMblsKK4Ic3xYBtrQJVzm6uS+",
-	"a/EHLJTdpvHKYt1hzaYWx7xKnKkkkjbk4QhJwVptiRH1C76mZtryAN/veg69+/LZQsW33jZm0cUiaws1",
-	"QavJ8sKm0HLlmcmnU45AxpU4Uuv+9jDtbe5WP2Hv371kGkagyZLFpwLRYGlQX9gunlibmaO9PTPl2v5d",
-	"9q6LSq9mrzzeeL224S8A7XM18Sjz5lck9dxOiKMwWcrn7XrY+ijF9wY0xSjeJLGhRex95zN7DFZtiArZ",
-	"txmZt6gPmRvQYbMLmGb5aNRWJKIx45yq7hW7XuuM9uf6Pgu5tStlramQ1W/3l0jcwtFVRKev1nuOtz+r",
-	"j007Qs67UVG5lRUgahxvqfDaylerK6jA617LntUWcasVBOsArvHpR/1+A3PWuRyG0MSFguBKAwsLYFNu",
-	"hxNImJ1wMu886veZ8bx02aBzT2UK206zhRI2k8FK6Hjrjxeryj/XH6JM6uWH0tzYWhBwBVztYei+uNuK",
-	"39ppMXpMGox/tBJzxJw2gSXuqRhGS2yVkhfBObi88pCvdPP4nQCY9vNt0bkWCyduoP0sKSA3i5Tzie8U",
-	"IFcfs30XbakLK1DT8+9VuFd9pA3z7gnB7wSH11m/N010XGIZK7G6TD/cguoSmjbI3prb0mtIcVWPVsdY",
-	"OXQbgrjeUjpDz/+aWIHFIIEmi9+n3uilnJGyRqXH9kVzuQd4fd/1tZRH1n7Hziy3pjlp6bIZ/0daTTcq",
-	"D7Nd0lNlOe/UrLEgrdpg2sbsKL9oHCJy+1oDD7eAZapzPb4o8XIDhb8tewI9jvJiovImXfc1/lrUysCn",
-	"KHNXUyUCZtWCMWuDtWzYi2E5DYcQ6MJMuG6Q6PtuMftFueiZsBOFbTTC8syG6wtI3BbxSki9gdmIkk6K",
-	"4SrvNp+5mTyDZi8iz7KLSi2OW0kyzypGq5WXITwXatw1c14finNjshNK2RXLqulaleFXw+5GWbp16K52",
-	"V98XsBf9FeGHtu3frFDdpUpaJAuVpjwzcNFGOYITeeMAp4Z620JpYectBeFuwEELq9LyLy2I24KEwWyD",
-	"4PF7ra/pFmvIvQOeCOkDdxd9SjC82qIOKxZRbWBXyzXbgr2/0rRr4yJuUVhX824wOflmLr97TpN+58So",
-	"c9+r4Zaq6jiUaeNu+NsGcv42OdAbJRaXu6RFIn63rZJ+bFnm9nS+VkVqE0dLtfJMsZbKmks4ltAuJ1nL",
-	"KxbBcbMCI/VRbsJ0qsjF0/TtqHP0w6Zo9uNSc7VkKqRvzeUdjt0AWKYkI1vlTo/RGIz759VUWCzJbScg",
-	"NMWp15F4ZcGbaCWOb/tq9QpsBpH6ZViCytupsN7TU3RkUSPfOTXM1lu8ENUgxYP1q65el61eXeQ9G6L6",
-	"Wpy+jbIPdcr4KbytxWyCHaJ8tfjNqEglu+XWiGdzziJ5oUIhLqzMVTbHnCx1u7qTqmnrLCdUpEE0BaKW",
-	"1Z4YPWV8n1iq4as5dsFFU/CEY/F6VJhEizF4u8oV25auuom9ps1S0xDG2mDyLNTmJkcq1oz2rU+xlSq5",
-	"ILHQPlao2Hco8ajZ1OrVu62w+hOqz92gRogjLVSyeWNon/sXWvo7bVZ1pKWyVSWBZPHsKkalYskLdUoC",
-	"6KqXoZ0GfQqn/1LLbjtzbVNduhsVhPOtkE1+ib2NlSQP8c6tlocr41/2t6sVR5HxCyYzPq9UXGeX4JvX",
-	"kOE2nS/UiWNVsuOOR5YNbzZpb9N8xdpvwW20e2srBnWTVm8OVO4t7Oh2J63eagSwpgAXZjkSRvBPIS8y",
-	"rcY+XUzIkbooMs+qBryoU6T+afgbZpzhnyoD2RI+F4IcTgpv8VaF5IoSFGX03rVI4MKtkTK4RwKtZokw",
-	"GWXLa25buo8p2xJK5HPIutXRdyKP0dhcpevH30G1gWOrq2BvpeeQczbSl6aM9i19K0t9MNoRXjVFGDnB",
-	"6MLyK9BHbCRSCGIRNl8vSswaNpsokvWI/1NZU9a9hFTJMRY7lsprWjvVoMowQifqYItkyj8nXQ+VLn9C",
-	"6JDH3/yX5cKasWdBAFjhiNysn2zFr7eS35RNaBD03DQxmrcSGAIohNSxIZcoOVMwz4qEFBrS60/LCGn4",
-	"FIshlikuzaPkaS1iwcnrWiT1vsMX3pwX3JaZbyDoCBfXYOxF6enapC3xIi4G5xgupgBWdYvNeIon+zas",
-	"+JaKO99YI6r3fV7jK1xyEhbJIcWiN9jzJ9tPNoNK43ltuMRbUaoXTvrmanW1Ec6y0fgG6ibmWTq58BP8",
-	"xlXZvDZe4w6m5mYeCycgbOcUgA+2xSewiUOg40eIiplv0fSPUYj3FPnJL9O2OoW3Ghd60/jMDWIwi8eL",
-	"cMxiX2vDMRHUVHvuUyjNdlk9nxa1efNUmfIUCoZ4m8JI9dgWtK/+7pMf/f89p4MdRI8fbpDBVDnZSj4P",
-	"bqL1MG+DJNMF/MQL/EqNxbYC/SdkUVWhvw06bgDy1i3eXhTzFmTovm5Lk3PaN7G/HWGMY0Hd5CK0tW+v",
-	"WdigVHNjxFgCtGZvGAxlnwKmjYZYHWHLSJgJFvlXTvplwungOGDCupxZzaUZgWbDFLg2TNi2apfTLKXW",
-	"cw3nlmdYBh8u1Kh5iUqLsZA8LRvROTGxaIxPTfHZjDttjLRpxg2WpirGbk7SMUOehgDo5YUVlYwvpuq6",
-	"KUr6BaqwxRxHbkFoHXdTF2YZLhNWDOX/QrWw2NYcLMOyCGyqpqg/Ug9Y0pv/RkHTx4wzMwPI2EhIYSZg",
-	"GGduYcxOuGVcMpVbPnbqjgWt88xCstNsk5+IJKl5byu/OdUnyeGCrBqrn/H2jHWW8iZTd/DrbGYp2twF",
-	"7Eeuu4EX9rS8gRJDC+AsX7vVbYLoxt+SdaZYKF02snRr26nkYpHdptwA4Yk7bn8n0YKiry7KneHHAlu9",
-	"0kXGhgkpu7nEP5qYNmVqb2CJ7S5aYXcwUQpfRMtkyKGqR/7dWbuOBQK4mWc4yKNLPmEajTzlXihCQ1bF",
-	"L77o9amk8Dryir9ZxJZjNlc5us3Zy2fYtYdfAXrSPoEssi6hgiOBxRgRqx/+zoKB7aC/lZ2vGkfs5kMk",
-	"3ImYbwgZlrATMcRWoSTFEwTM3YkKe2BAV79Cj60Rc4hIRsJgInR61GZ2QVpeg/WORirptK2azw2AYxqs",
-	"6y30obcS0lPJ0xZi2mbUKi5k0WWkcvOkshf8wucGoqnY5A6bBPUixbvNL3NTb79dVT4vtrHYNZkv2k2f",
-	"RMq+ztOrOyNnBZFa2lzU+bDr3tu95ihfGmyDjGvxg+CHMJD7cF4MdmfXfTahy2sqt9f02i9J2N9RzfYd",
-	"4L9zzAgkEQsTVDsXrUdwv4AtvLDu+b949lWjmPvec9fuw7o1XCvXvRrr3FLegUEn2ZJ+tlU4QXNPdUTY",
-	"kDi+ptk0PnZjd3lrA8SzfDgESCA5qiDUA8MkzJh/qSlIoMmqUWuf2wTONlD6Wg1tYep5ujWCLRxeUyRp",
-	"2PdGohytofpWQ4WJxS03+ygxHc5sEHHcVlfcj25Y5lgFJaj7Er6ziUrBcbq8qmaU69rOpkDznFES+wZu",
-	"0s2yRvz+28EWJryVWKuqltuWjlTKR8hzCzuScYzYB9mFxKVmrfLOVNtmHfbWuwyt9pWs0ZrvvpemV5JW",
-	"pn5uhRY3o6G5HrdGY7XS1/MqUfVPsa5Ty5+f83HRAnSHKm+8HO2+dsiHqvplnl4xr/NtSoNXNEryy69q",
-	"mAGwa43Odba9nRS23VlvB0huqv0MMc7C8JkPAWxoJbcSdquV6mr0WANpWu6sUQnMWCYYQ6v0RbBtryZb",
-	"y79ucdFGWk0vbobuQZ5sEvlvoa8XutcKeawCkEbwqyuQp1zoZq5gzEV7Rleo9iaapB+q98ZyaUVKQec4",
-	"HHXOY/7VtijJhRyP5mSdi8UiBF8D1yv8ERuIglhmZVm0rcChNncNBIvr9pM2AZ1MKTdLgBkqaZ0Gubh5",
-	"MeVj2PtbBk6/og+ZLP+ewWVWfJiAGDZXDxP/cPTel5Iq2zY++v3BV48Pt2scUVtobeh2kJylqkGKvUn5",
-	"xAnwxLfau2GBbUcW/SiIv6fvz9k0N5YNudZzX8k/nbNu/JR2uns+zyCOWPGZNLx4p1FinIKdqFp9g9P3",
-	"5824i6Bpo1kbFTQohwhVDfz0JaBqxRsbT4gU6JuY77CO6DDXws7P3GXzmYV0XYu/XoSD/eN3551oudxX",
-	"jYBgMKgT5XaF7LHnfDhhRUAOS4WxJgo8zAxVBoZMdsIwvO7gI9ZUiiXUuWVTPh9IbN7ipEclgU1FkqQw",
-	"4xoYyJHSw/CoG77HTvxKqAFoED27h/39Haakl261yi1EGPomJDtghik5kPSbAX0NOqJ4Tye3+BroDDuP",
-	"pmAhYUqz4BGLyOXg9JDSGum7N1GkHa7dydYUCDuQbunek6Nyyy7njKP6GRxhVIidAOKkLjqQ4vgm1mad",
-	"jx8/UpjjMo3/mg+vgIpkOWCeTbm27M/5P//93+SYvRFywobCin+A3B0BJFSLN8t6rCzm5GNgQwEttCKT",
-	"3TEVI6CIQT6QaFlGyY2SkEKU8TEDd/B+FGEI3Elojl5pGODhFeE5QeJAgW1NyLxr/AENJC96f0Ruvqge",
-	"jBv5UF0ffeqXOuVZbyAH0veB0VphnC6vFKiLeZaFPtChXNjv/maUjIuadaxLfIjF3iQR7/TYX8p6cVRt",
-	"DnEvINBCiblQ6NjprDE9HiOwHRDAEN1yy4qr1dxiT+SO2d9zZR0iks9trvKB9JDlRWW1cp/Yesbyaeb2",
-	"6jb68OHDJ27q9+dPWTf+z/FOFM5hKtJUUAHYUHURg/68AogBpRHDWvIMQyytFuCRMxVDkAYqdXodEdcC",
-	"bFCdKaO304B9LwLWnZy+rEihR51+b7/XR/0nA8kz0TnqPOz1ew/R0W0nSJ32Erjeo3a+VLoKmU9BYxwl",
-	"7LwSxj6D61N6CrsS8SlY5Ds//NRxclHn7znoorPkUZE/XFJnihGnw1/KiVvbOPjjj6io0RG71w/6/YqY",
-	"4JPXC9z7m7djl9OtrnLhs8aRCDT5CKjb8ceoc0jTNo1WLG/v61LowVcO17/yRtkXKpcJ8WcfVr/upedF",
-	"M7fAdjpHP/wYdUwwgFDdR4wgV0OeYn9n7NK0KyQL6oXPC6TeCkTsI6bSBIz1yNpN4Nq9N7zyZelePH19",
-	"8fzNs9O3L9+c/wEHFJLYPx8b34a886NbGKKXma7FrbPphogVSjBvhFgPD+4XkUIsXwseeZ/SLxKT3PrP",
-	"Xp8hMiE6CHm1iEKhabGEWSvytKDJBHhqJ/9oRZNvwH6Lj3Tu8Pj8DA2nd5KKa+itBNArcQ0SjE899iWF",
-	"HdPIM2TpWHed0gHC9svQag8F3z9z7/pgr2gR2vuJNIGPq2Cz1P516S417bt8JBSR97LpnV6SpbV+9LGp",
-	"e75Q/Y2Habx0BSArZXO3uRrVdpcrEcA/WDSMKCZGJ62m/ImiKyq7Pijb7aIYlbDZRAwnzLclxab7GfAr",
-	"s4AybpJlfCm61jWgy6KKMXdiP/qIK/VtzYKshzKgKVziSdnlq0gUUSMmldw1II3A+tPeaijADORsokzF",
-	"Jc3HGpxkKZVlFJdyXMi3jLe1kZOK+dzBnR77zonJTpyNfROi2AmyoacvT41q2JSwmN1C6RejPE0R0kIy",
-	"LuehFSuLl3t6xaw7VNMpH8hKe5FQS3u/399hIbPCeAFPoR9+JFILmhbrlJEEuxmib0XIRM3cWbtPT/os",
-	"4XOkDlYNpFSzY8aZdmoOtp9ycDIZl2yqEHW4DK/02Em5jH6x0zrZdXrbFcwfGDRtmoEklYuPuZDGkorF",
-	"LTBscMm6hwdP2CXMlUSHLkqqvt8id8NQ58anfDiBXaf1a5UesQzLjoM7pF1jlYY4GkgEggkNtIYci20S",
-	"d6AOmiTuLssAC81sPpWARZu+8MdKbyZ8bbFwctm70AGiG7zbzF1pSr9skFJCl6wWuWS/3xR7uaa7DXv5",
-	"zLTN19yTrmnqg37L3KuGDZ1imgZsbGS0VCuc61Q45FzuXoftxcl04Dt6tkIVI8cufIm5Fk1ig8W8ojaD",
-	"n7QUkMmnLyR29DuOWEx0NXYk9lLZSYSBQpwVR78CIL7rYPNR3770exvdpT6J31e7XbVw/IL2d79//Ypp",
-	"pewSgTdxhLav2H+O0cKyc0eSwTfPzwupICzgqIw8C/TbMSZe75XqFmkC52qWA6JOppra9b4BSExtvIJt",
-	"sq4wJifzEJcU6rdTWO9W8IZeJUubCTOQ3hDlVo4+cApXdqyVuKH7YcrRFFWkxfoFOQ5VCACYju+L9HTj",
-	"lNt4L06VHMcD6SMTfPIi7ByHAEzHkxyXpB4jKGF146JxXByxVFwBi8uWie6mFR0EY7e2gYzLhoxxVKkK",
-	"cMQO+/3afhGEvj10pZwIMJ5l/rB0noI5YjHqqDHr8oGsNCSbqkv00ZO71ufcVtuScG93DZmzDwzrkiHQ",
-	"LzLy1YsSJkZMgjtAiAbSAcCwuGxS6IAX2gXGIX5cYv7oyAlEE26c4AY7qKvMMUpB2BADwrMsKo2QA+kn",
-	"f2AYfCAzmUwYaG5yDQwlXCZsKfCE3Vd3hvKtkvOpys0xi7ERY0yTIHAGMhSp5JRrHOHp+rNgXTqLSu9P",
-	"x5B+jAtJpa3TJ4pUHq8Gkozd2OfFreiw3++xeKGswR+szvHoJIMP1gm2Su6wFKwpA32vUQT2Z5ZlwLW3",
-	"lA5kzVS6JOdQ0tUCdbwNTQ1H+tpXMGyh5R92Z7PZrlMOdnOdgnQgTG5Kfn09i7r/BbuI3SN/IXAmt8tf",
-	"/KAr2IuEWTj+B4a9fLaSzdwVS8HI9AWeclRSe09deKDVXQ08RSfiis6BO1spmns/LWx2EwNFK9I3RDwt",
-	"ibQh9SQJDaVI041YXGlf3d/vkcNBaRb3PkzTuBCeMo7mo2aReVOT4lf9WgvQH052/zMl+e3++LvBoNd1",
-	"k/+XD9N0p9E/eDdaydFS7/qqyHBb+slvSHT8Wa50g5R4hEJqsSiObjGmRoxYpGd8lsuE6wTZekhbW3eL",
-	"QxfI9eaiuNofFKUmJ0UVT8QhDSymqPbdUOw3Zt2K8JPLFIwJ9S8c+82wGxGGkA9kHLqKxmyi0gS1IBbK",
-	"C5sei0NjsxjtJxs0aEWSl7iLMZBlr82dNeaHs7I55s9hfrjPK9bWL/STrli1f2nLFQuY13DHCq3Mf743",
-	"rcwcLZTCJC2GLZh0t7pZBX/chC8u98PdnENSqlQrbzRWA9hUjCe2whmr365nkjdljsQZL+6OM96Dn2L5",
-	"aG7jhtSGa/ZbFE80caPy13vhR+V0vrJuSWd5wZ+KyCP/ktNQVzgvsPD2P1r5zkG/TzSebmYCGciEUhNJ",
-	"64vYo/5D1i3sCiMuMAafSnLvkAViJqhO0tLFK2uN3yEKlZM0HLL7kWruPuo/vJ8pT6pgTBQYNKAQPHud",
-	"WjThO7B6vnsysu0Bpf7pPXyUnvz4cRVGFWs7Yq+VHKtnX6M4cfawsoRW3+j1/h4aqvYwxEk4AisSpK2+",
-	"ZFL9iE9zexLKUDWFFdTpHDW2ayVxG6aKbayLb3ekfoa7Urk3qZLWTKJCqrBh6P9Jbh7XsL/+lfeS53ai",
-	"tPgHqfyHdGlWv/RC6UtKgv/kaIgykPMHXx3mx4817CbLAUV2ZSkfAtpWfQlyPAJHLUnVjiqhk4CHE6yv",
-	"voF4TYofcstTNc5h6SrkibCtFPStBAbS6jkmelEIJeP1VCJspY4Oum5YjifmZW1kxwjUyL2JMZa7bpVu",
-	"jMI0GDFMazNmlKdu/1LZqLT3+gwzuuKQ7ETsCjJbyu+VcNCUWygjQXuMirlT4Wlc3kCGPKrjWqK6Kcu2",
-	"F5lWPfYCfbGGDdX0Ukg4xoBQFleyzuKlOpwqTUAPHEZoAaZNXThxgH9Oz2wWt0T5CQt+uU0Sedt8c9Wq",
-	"EFtTqmUHHe0F8VMXNTuEYdRw17YZEnwLp3IBm9VLa5ueet9tNDMWJNt+3qah0NFRG60gFY/6UZkfcNBf",
-	"mxrQPIFPcWx3yd5vmBpi7yl1N22QETI+pu4A/g583lT90SZvvK80d7ldTlCvIdbIGJBVOpAzq7lIg65J",
-	"dJgSmFh3NlFUBcj96xQ3jPyniKAQArMQ4lHhEDjWIncoo3H2fnI64kph6WmZ8LdeXPLxADcTmOpZpXcl",
-	"NIVZfhaxqQBmi+BUNTN8EZ0aRadKV5INBKGJSkXC52bvpzlw3W7MRMWaz40Tv+hueY8dZUgYpx9xbeny",
-	"OeHktZIJn+++0G54NgO4QrtryJ5wsoWTXewEpj12wtzsA+nTsEFaJ/B4dyvN23UKT0g+DQ7m+Pk5H8ds",
-	"rNDXbxWLQxpvHJJOsDQ4iXBNMsk3YL/1ILjTAFma46/AdRtqOwg8MLhZDLlL6GCTJQXT7bk+8yIL/PiF",
-	"72x3jSr1jMKFwFCiDKThFumNTJiZ8SyDxN8Dx4IwSOMKdvOsyO/yPzKOB1q/gynIhFOJmvWswr2+znzo",
-	"pav9mnhVC1QrJawfo8DCFiRIshI5bMPsxVRACGhwS6B8eEAHCjaCGvp0NcbZlXRqw5WQSRmRUK+0jd97",
-	"38XxQPImcNG0I56mjrhwph2jTvi8x54VxIKnaPRiBmwRvqLBnVBunb5T3nuKiMDlu4tCmemoB3UHnev+",
-	"oOODKnFv+GigMHOwO8fscP+ANCyjpqAkeNqRlAAxQg4baclpXqUlTSdMt7g847DqzfN9WuTd2xcDKhTr",
-	"Z5EENqSYVUHgV0UlD/cPNqZ2nyVNfVcIJBXOxrpVAYBubyEzYN5kbjDef3rcbOV51GLnKUjrKulmj/52",
-	"tO4jEcIUqNJC/SI/w+89Bt73Vf5yn+7mPm2bAvYruIBYGZYjj8U79tnJJFHjLD48vH2Wqqe0v/vkx58O",
-	"P+7SHwflH03O0lIGauPcvxrG/YzPv/DtL3x7e7JxkiSeZljlKUZUNTAIy7pOhPbllhhn5//89/9p6Y0J",
-	"sFMtpsBeC+kUBuT7PikNC1UnG/FtqawYefwze2WRwtZE6Bf4yJvqa3epzi9PtzILnuL4a5vq/bYV7tpJ",
-	"BQAVBc+FLyiWQCqoBIS1MM0sI0yoJ9lX8akG4tVI9ZNIPu5pCDXFfCZIHbPQP19d6m24xNtbEjzcRCI8",
-	"WNbg/5xDDsmxu7VFBUVmQCaYxFl3j/Y+Z5HrM0TUMwi5RYtXmFJCIybVzBtEsEQPYaphGgxsjpshDM5H",
-	"J6+u+uADkU7Ds/cY++jnbIh9bKN8uETWpaaUdLevYG52er8eI3xtpxOVYsWdEAHpNsu6Gq7VFZrPwDCr",
-	"1AqPVFOC2opsmHAidyNM1ifZQqDcv6Ml/AnWIVvlMl7B/LftHnppTI7RNCenLzELG0W6Io/QQc19K0xR",
-	"t2oIx1htBOE34RRxfgWZbQ9HbCViRZxZm53lHd6KJUS+TRbblGS9zFQPl5nqO39ju1g4jazP/hbvfNZM",
-	"9M6tCg4GtfRYTO9vjc/a6bGX1pQJNsbyeS21VWyCW75T925RO2Ilh1xok3i3oaoNXR5bKFSx+F8y86v1",
-	"e1tAjudFTUPsfO+3u5EjeumA934KjuyPez/5OtkbWG0XO2RudtdRNf1tX2syFsq1p7ZRmEsZE3MroS5R",
-	"SzBNaLW7hanw0baGwSaEun1Bq7Gd7T2b7paay66mYr9t0QoVQwy3DMj+oGwELnxLOo+hKHbJssTohNug",
-	"DvlwYSyAwAxfG7TjQ/hXcr+T8NCdx7evYnZhqREFsVCC1ctnvVsur/e80iSCqkBQPY3iMNZBNLeTvaGS",
-	"RqWwl4Y2nM2VQU4Mi03RrjOO2GVO9bd8z/sh1xiMKxXzpb6pKuQRFokwFL3g6+YrdSWAxX+XF37yC/9K",
-	"PJDd+Ftrs7cynR+zM7dvOGZnfApnwsIfzqwWQ3vMTrmd/GFpB762b7wThTAtPgZGm3CoKilygidUxYOe",
-	"QYE/bh0rVCs0PXbiy2ANtTJm1whbJtmOlB6Dnke1+hXT3NiBpMKy8fe7f36z+5QGP2L7MetyX1vWQawy",
-	"5EjpKbZ/NyCTqFLhjVefok2FPblHq9Uwnr59d8Yy0Fi3QskywcrNhrdv7La0Q8NjcbS32Est9j0lMw0G",
-	"pI0oPOUSqiM01qigjVEn122zYP3L35Kb6a5cQ5VWs/cd10n7803Hm0jGGZWhFvKYxWdgd5/iBaGs5lBC",
-	"pHKlFrxG5Ru/aN/RwZP1b5wr9ZrLeVHv7Wexm9ZZIcZj+1rrGF7ljutSq5lxRJGO/nj5DCtxm1yyQPI8",
-	"aaySbQfXFortadQqveC5TBbQ7xNvZ5BGaaGlPLpMy9sSFx7tH9zQLHFWVGv/pBvwG/A7bdOufFG2E2Pp",
-	"uTQepwP3cbV0PkPnii/1FHi5k/dSN33SgLttxcbOa+9j0SYyo3DDYo9F2ILFxO5XyhquiRZUsZ/KXaCH",
-	"1jBhiat5FibkeCB5GBxo8VQAAnfTq7NmX6rCc0O3EHel42GFv8U9dsIO+/us6xg3Lj9iWPEzMFtu3TTo",
-	"q9Mo+w5DvDe32KU55KrthL7RJSSbuOs72vQv9CLfJyM9QXyo9sJo5agYG397bPVXSlTq6sYHnw5aIQ+o",
-	"+BEQ/VX2Vb2XzqFOLbSyoUblCk63Rid5BxlVthtxkeYajJ889OZnQ54bYJyNNbVdTiDl80C7JOPMwjRT",
-	"mus5S9XwisoWOjl6IONKLjtpFNQylzJVcTfFNPBBYHFGLlkuKTC8+I3qM860kuOitQgbg6XSb4YeoSYP",
-	"PvIcv7NiCj32VgIbpgKkDelcWCTXbZcd9KnNhJt1onJdLp7V195EUirS8K9N3C6bdq2StO/XgPNrkG0R",
-	"s2poXXTKWXuJFdkXm126r+j3u8FDGrw4wE1QcY3keY948/MKkaGiqCMeN5cnvc+sInIVJV9q3PeYEMyX",
-	"WvUNRVBi8j1GqJXUGCz6V0J3lZWYp2zWzjywKiOWVQ2Fx2daWAsy1HnPTc5Tssd04/6T/QP28PARe/z7",
-	"r+KIxb/76vDJ/sHDw0f+c/XjjpMQsb6SMAN5zVORsEe+kjlJzpwKwT5ilCvNTswVNcrnFSUS+YBfoQ9k",
-	"8jw0TdRMonRplWJqZEEOJEY5OxHXv6I0fQKLXfc9/4iK8qfN3KJZ/kQ0fmuzu4q0sNlWN/TgNmd+OuFp",
-	"CnLcavPHk3RiuwltIG5y/3+hLIBCwJSk6ggFM0CYXM6puYtinLWVLF5/Q/euQYvRikjEv+Dvd4p9NMUX",
-	"SeWXiqY1zcThpK9up4m3mGNfA7uoxxxKZQfVXEnfeCh0TVyNtkEzXhE9W7Fe3JXblObYinLeE/K+gZmH",
-	"/K9cXmrGwgU7VUUlzrjQx740PdqnvFmq1iezHfnK4hwrnaBPy8fuoV7FKkdo4XSseULd7ex9Dge2UL6z",
-	"oAzogCMfqg+pnE1U4VytB201+FUba6i0FfP8eWuo/My1THq/kFj5es8uCZsWGpkomwoJe94fv1ob8WXX",
-	"LyFVcmwqjVoJJ31uP7fU7SDI+d2KhVkYNuWB85X6TdHAYSB9BwdshUptHMQYNR4/G8+yEJnIujEWjK8K",
-	"a9i4NHR/sOWaeaWWWjSQvrqzoLYPY6DeUV5nY+duAPcll8isi6IFNBh2zEggVL07ZrGZmgtHLLGOMzb+",
-	"Rjf1QAZ2P+YWZt4wBklUeid4mu5afgWamYnK04Tc/zZI9Sq3WDEMeNJjp2WHkNCvaSC71B2avXxmKI+0",
-	"hAn9YuKd46JZ5nJbkkwMKfadmr3yzFdvccrdQMYvE5hmyjqdevdPMI/LGjKG7JfF+jXYXEtT/haK9B/0",
-	"96mSKcovTkqPyLp50O/vHDM+kJjp45NiAsR8AgfWc6i8HpKNnEY84dfg8xRrRy0TD+dQeE3Y9r4V39IF",
-	"oPZ16+oTn1CcdsX5NAbpxgRDGIslCXmaFuFGuBqNZmBTjb61dDOb81frMN84hK4o2n/RO8J+3vsHX7UF",
-	"1N1NcmsFlD9TfqtfwRBEZpsdMIRsWAQmHJGPIMeOekjwbzNFYv2aXhTzfs7RDwebTOMbhAae9vPaB91F",
-	"vEDitJRGWyVcC01FSBYumdpEETsjGuP5ZZWrBtZZ8NQp1CMe6qd9Ctpgq72EW866vjGQu/qRtySaqOgC",
-	"v+OINWhuICnZzYKKGOIajeXzaCCpJZEwkPTYmS/Gh8yXOEdw7Va7ZBUspoFKUuD2681itenh5LeTP1uY",
-	"oBcQjADRoszX1Cf6CoMQ2gTwJuDfYptwrdwNaE3cop97v2kfAQpERZng3GBmTQGZ5tPEIZfP832W8OI+",
-	"3T4P9qdJs9w3+12DSjkuKllAqS+eqk2x8CkZb9yDKZ9T6zuly5YzRWuZZpQsuNOeZzN7P6H1Z4O8ndfz",
-	"Z1B0zFjHBF4oPVbWgvxt04wzqzKvUZLuKozn7z323gdhkAmS1EHKNXC0xTwofvD2OqnsZMHutpixvkFn",
-	"FZr9gWEvnr5mGsbCWDrpMryowaKDv21eSufJ41rZhK+2Suep4dkdEMfcTGiCn0U7Kadv746CnmRu/PHA",
-	"fdfQ/XU49Al01SuHUj1dRnRLEytCG1IZ0YSmcHJx0+/UeIyd4K2smBycEs/TDepHTGGPuou22lef4893",
-	"K+E945bTPK14xy1fiC58SjPvPhMmU4Z6+txNmOGvAefQUI80uta87QogM4xfKp+KVJchMY74j2dv36zj",
-	"1yGOqbXSOUkGp+GxO6Kefnia7MahSvR68qX+/t2Ex5/UO6GQAFFtJBKQKdTw9KaGiMilksCEHKY5hocL",
-	"41E25DS0YikVaN67VLlM+Er/3zdgT/Hhr8tntyJ+Y1C/2w5z/UzzpypNYdjWnuwFcIsxuhR0lGm3bivA",
-	"9K6ETGL2Bxb7lNHY9+eKhyqBOGIxNpH0/1+AjHewG11o7h0vklY+nMCuI7BapauJarRhyb1bdB5RRBHu",
-	"s8yiCFtxeJAKCREzYpqlYiR8n52glHTfvXjKfv/k8DH7BpSjbbWScoQlS1gz5VlrbftXasb+odTUYEog",
-	"G6a5we433eoB+W+PsIemOwjEzngnYhMxnvj3SxcB/j01kFLapGVTZexAPur32cgjQdlmh2tg8IHao2uW",
-	"KSGtOca/i7XE6KWI9+JcWpHGvnr+bKJSYFMl7cSwrgEYyGfP//L81dvT5+/OetMkYoPOadFZe9DZ6TGf",
-	"t1zUzsc+xkJiBe03SkIon28VuafYw/5hS+F8Gvk1z9b5NJywLseR+4/byMny7hP/8Ipb1v3um7OvDnfa",
-	"mtVcXqoPKzUDX4awc9TZ7z/uPYkO+r2vov3+73sPo4P93n4nWtuet6X1jDvRDWudHlQqnfa3aG5Ter03",
-	"rl2zsqfRLQxU1lRo7m/8eIOeRO8oXRg9fvWeSIm7vj5MDt10reeO6N7ep6iz/TKqHZI2Xwdet23X0VYy",
-	"trxfd9jRaHveRffY86bVDMxR7oJ+3TnLedgk3L1RjpgmxBdK3y0W+6fo1Lte1g1Eyp85WsPzgEp5Cs5Q",
-	"jnLaxKX6gGpCwWsKHnQzVutn2SDsh5bV5he/SehP5So9vOfMvNpm2jwddA7XAmY3R9OPv9BwoayKhKx7",
-	"2D+kQgtUG0Mq65/YBMeM5da0CnSnoItiK6EEixOmQpCbCsVXsCUBhbS4f1Hqia2KWRcVFCOuIWJVPhEx",
-	"HkS5h48f4/s7PRb7AhmJl8tKh2n4IeS1aacqRZXCLyMxRoXATpRBR55K/eMYURITt/nD0FzHVLCiEvyi",
-	"Zsbd26dnfwkNWXw1Da1mK0W2M4TeRt0XfZvC9hu3KTtsakJ466Nero5kAekktB9KaamUdgpZ7MeNJ/Nr",
-	"bOx+2EHaERUz+o9Dc900wd2TJTxxH6Tqe3C7taymM1FDW1StZhiBdAVzj3SWpcCNDRnoSttPJW2/NO4a",
-	"BM2ouL8RMxOMoZOeakwhEVwWXY8mKtfosvEvUELUNWg+djTCLjhiFomghiyd71qYZim30E4Hz8MTqGFe",
-	"YpfvnKesG1+qZH5xLZwei3+CjHd67DuyOPirEBOdKqahnDVuK8HCpEqWvWV9rFpKdW67ZTWe8MoOpbhh",
-	"zKGNGPZ8oj5tZfPZt5Ugaf8aRfMNpBU2hR57S7Yrn0dW62brYzIXOtoeVypj+7focXRwxkVH2Litbe07",
-	"B/ECnBs2rv3EPrMbq4yfSbxzDUarAuILjPpioL0jA22J+VgUZF6CPHJUR0gD2vrKO/6Jrp/PHDXcn5pI",
-	"ZsXwCqxZW6C6hg93lv9TmeNnKU9d32UDxhMwEqqCu6ZhJQ+dKr90fLzfTsPU9KR+V3rspMZaeJL4DIHa",
-	"7TguGqkrTJnuVthJy71pZuNry2X7ArdL1+rXUN7280eRop3WApa0UMY2m8ea4+vfH2GqsuIbEpwvuHSr",
-	"fPutL+K1Hrs+uUT+5kw1WRFPRTGgiyj9C2+gdlOZ4me6umi6DQEPX1o2/mJ6r23EckIL1TpVeGCqmrHT",
-	"ib0bHT5Yw7rYh4hEF2PRQrlGCglpma3J1K/n7/xTG2m+xnKbm84W9EZpe0Yvtaq+qZiKFmvbQT8qvbH1",
-	"xpP7W7hjc22UvkPP3NZEQGl7ypuLspxQYWc1Kstcf1EBts6hOa8nzzih3oOzvT9TmYvVWtNzptiMz1Ej",
-	"MCATlmFW7dFADuS/sniap1ZkXNu9kdLT3YRbHh/5hipokEpYTJPErPvHs7dvIhZXEh7jwoIW07jxDnvx",
-	"8t3ZeRR6KMNAMpxbfMBBTRgVn4+xTPk8xBGKKR+DOcaVLSJrfLQ4M3opwrzYE96w9dnBPbfz0wkaBTE3",
-	"8ojgwiVbyv4tU4PRxlzPBS5S5loygQeyMRX4oN+nKIQZ14mJGFyDJN+TW41A+6jG0B8lh7nWIG069ynN",
-	"xUrI2j2QiRiNQNMi0JMlDOPs8OCgx16OMFfYXcwRF6lhU5HMfFtMXyJeGPao/7Ch6BR10FfFRqieIibv",
-	"YUZ2aIBPuchcuy2jWhfqYvkQ0Jki6/LOkU9DLTLLw07wNJ7z4YTw8ii4tNj+I/b664j98fT5NxE7ffNN",
-	"xL6Dy1OmNPv2+cunrJvAUCSVft3scm6pgrof4FGfTWHMM/EBUtMbyO8Cooa8cG9SprPB2R8Y9vz7ly/Y",
-	"N6dnLAQBF5Vwu1iINrzcMyrXQ4iZcXfLqJ32jOttU62pmEBDonVwVnL2/v3LZ25hIgGe7vyWcq7rydZR",
-	"p4F+kXNtqBK3kKOfPI2srODcNwtcXATS7HLXRbgdfnL4UWtQWHgFL4XkyLoXQIBiwEt6nJJE/If9xX6F",
-	"UWWNSwVVw3ZD8HRUkFy6jb0mj2TlNAOTcAiImyh9furybzD8ORSKlqiEpmR1dPIEgkN0qEIL8dKHNha+",
-	"YoIv3gofhpBZ7G8SVJKBpBCdQMd89jYkUbWewkxpqhCBd/qWs+NXh2SEFfDSWf+558nvP9xCyzncf7TN",
-	"0zfKwfcV01pOK9PqMoXp77ZO9HRvtR9bIbX9PVeWOwSWMCsCL7qOemNJYKzSCpolfL5TcJY8O0Z8b6nT",
-	"MJBF4IaxIk3ZGKwpanxUVOwKB2/bkH96Dx+lJ3FPn6dE7IsdhlvhZId9J0s+rpK+tqoEIfJLAteX85Ua",
-	"5Rt8ZCut8q6aii3qmdxuGJqicncsFdXzSVXz3H1SKoxUg2jFnHJ80zn3v6pNih8XZ71LNZUOss3dS78y",
-	"lUFNs+K6olp90Vu3vqVvK/AMARS+WJIPzfBKwb4TydHnG8pRURkO91KS+zOvB5u03urgnmoONSlYKUrN",
-	"PAn5QEFJkmyUp2mPnfiVgGbdmP4UcuzTKnaI0KJk4Z96YDBc8mggyaoUsQR4kgoJJqpYwSqrQYqPpa26",
-	"KIlwRvSIGeB6OMFWt4ZqeJUFq7TKZeLEFavYQ+Y0nSlPDeuSVrXfRzBKxfhwmGs+nO/Qp1BQ2CluCMmI",
-	"mmlVI1p8ADzRT0rE5gPpNFO3C69TSxXCdGqvljGTqUC9JJ2zrv9yqKZTwJorMhSnMirN3XYeYJUzC16H",
-	"hQ8hR+sS7AxAVmQv0MX7IQIAcwr98RHQQ5L4ZW5Z6pZLP7opWgINg8Wwc/e+CietJ/dijFstQ27k4a8C",
-	"/oGhDhwcw+2/uODunmxKKM+gZvXrKh0oTrJTcqqik3hxW3lhztuYZu7R+a4ofPhUyZHQ0wij1HJLs2j0",
-	"7WAhPl8+9fcUrxzyaaoXvldFM9+xx1v6e0vX82Ro38qf4YJGv0RfIKHJSSUj5nNQ2yuaa4kOn0RHfj1O",
-	"wP4G5bvdjUvF0N6H1/CmbomCO2OvgiNKkE3gQsiRitiQaAbrDh1DdvJMIB5dDY5kuK/0QgjBajpFBHBV",
-	"BNJ7X9X0M+DtLZlhhUT5Jdppe93fqqwEYGEFaHV+NUWEvPiM8ePFF9y4MW4Q7LA/fKl7sm4oa+yL2exU",
-	"9UsDlF/IC01zDS2i9uN7mQan8a1UNXmWkR5X9a0VGb4VR2FZ8TcI6VQEaSiwDQ+266Cf8xTI8j3lCQyk",
-	"r9tMfT9Q9NPAjcI60ZVGH+6Z53KcCjNxui3mTTKVWzc9+3P+z3//Nzlmb4ScFG2Gh4oby1M24+5aDGTh",
-	"PmxQpE4JFL4x+xcz2S/XTOaP8JlHvPbqXPT7zVvs3MR+f4u5UN9NFJthlXHqFFDakkPHqzJ7yNIXeGf+",
-	"E3vqu5M0FKJrKCqPFWhWWpixMO1dBthSe79VHfB9Udxa34fQPa73JZGlpaZhtZ7wMRYQroThY0svGpAZ",
-	"qFUdKoxm3dlETTEc32Blf68IM6tqkXCEQuuyWEo0uqMGkTTNfaet0LZWpKt85j7QbZW8zz/YkwDPuC+u",
-	"FQo5sxPKLhn6n+WcaWynvngxQnenwopLli4RUuGbUL9KTBft+0sm3fshqGuI6RfR/ZOQ7C32WargF7VO",
-	"qeIRUtXgxCiwZyEHsEI771LDe29AFwkIq4pd3zmV/nmqXW9xI3419rvP/xI9o/4GThQBiX+V7Yew9KsB",
-	"W/Q6892uR0pjKVgnkBjUA0P/Bact7qwgziFgv00dPgN9HYIyMw1u2zmWQAe96y/233PIwbAulWjgFA9D",
-	"v+1EzCi3MswUYCNuLJuoGVxjNVqJkTDkZsZAMKfjlmE2D4yXrRhIrBzkFGmcjE2V902idRr3m19Oha8D",
-	"WcSkZrmZDCSq3RbS1NS9nwUr614qOwku7CL8tFiEyu2l+rDTY09ThW0sMDjzbzB0cPDwG8gU+DWUS+z5",
-	"En4mRi+LA4l3dhblYai8Hj4d+aYdCTeTS8V10lYp4Nwf18+XKPGpNQK2qAxXDVPt7z758adHjYGpLSM6",
-	"OCd5fUT/6qVSKXDZ/m4IArggo097hTbs2bpJubh4CvERVbzw+gKpDxCyfrGhC2jWHXSm8wKtOjvHLJZK",
-	"0svKQO01qS5VMm8rLhee7DQVqcFVu4GXK8ZEnQ+77rHda466JJKNEz8YFnoOH97g+61QNGSlbSpgEwBc",
-	"KWJT+YqSIxySa6GQjG5eN2dFIs+jaiLPwS0m8iwh6n70pD2G+q7ahSLKrM/oKRy3XyKj7iLL9rxyxctr",
-	"/aDImROGbFdCjlm3pW6MAfAx/56Nrkyx81/sXebp1e7aaABMzRAWppioI7x9msZ4YFh8Ddpx0TjEYHuy",
-	"lDrWbfisqDgfGh9KZL/Pz/l4p8eo3ScNRrbnIfVfZTzFLlHcVBJ4wsKrYQwx2feOGA/M36gpONHCh3z7",
-	"ooyUAROyZg73D5gPBI6wVBSFPTkGCCxRZPejnvAVX3aoa3bYf0KBU0YxlB8mIoWyipoTLoZDAMeUz2u5",
-	"Ngf9Pib6wHURMoH3xIEE0pF7BHvTH7NYg8lTJw0YPjdRKNiGljusK4mzDicD6eeCxJdoRljDjPlzodwQ",
-	"fJYlIqF94Tdz1uUs9oHNcWP6ytd5eoXhGaUYcRcqDY3uJ/sZAhvK+d8h1Jvo4XdOKJzwLAPPS8HdC0K5",
-	"L6TxE0njYvmT4RAyGwWDqdLMai7NyKkJzIAvCFvhTaFTXESn4oPkc64TsnI7iuPvw0aUcZ3tiRDmVxJM",
-	"6DfTltdPGL5pMOGXCMLPsIiHZ4xF+OAoT9MyhrDrJFgteVqG8IZ+CDuV8GaSNygm0Z+w2fgyrQ86PPdN",
-	"REAzkCOlh4uCBvHmKR9OhIQjsnFQKycndFCabDMDJ5d2/8lASj4tGpZY7iMbkb8v7KusS4+FnOcqrwg0",
-	"soL3FbmjSDG7nBcyCKROqkABxAdOscP9Rt96hc1+iYFcT65+TkFhNan8EgH5uUdA/szSzXdKXxVU44jx",
-	"mrATOcKkbRQ0Ax9e6QuzRt6OGBUCUcSmXF9duMWn8MF/KgKcokDSIzYRCUQsl+7/lWTbV0lop9QnnpBx",
-	"lmnwtqX3714ds9P35yF9HTPpKTXXoj3XB0PF8CETGswF94UjqNGIT1EZi2uQA+kvC1m/3r97xchKHYcG",
-	"XefzDKhAQfEV0aEYrceU01yUPtAwyg0Y1j3sP9xhHFepRtg1GEteu9uHVnLxD8BwLImFJIhJpAp1XILJ",
-	"hUhipP6h4ATWbEBDsrWBr4RQNOVU3YGMkRpchNIYPXaCgxKrM5UqxUfVt6mLlmPVaibZUGXzIF/hQBEb",
-	"TgCb2KfiCpw+WyTB0wOs63YV4Z4oRwBrIJCt2g2LRxMtFGPwHGqHdNuUOzJ2+v7cN3OEgXRnUe/P6I4W",
-	"F4vRZjg1wRubN5c2djbSAN7RkKrQctqpqafvz3vsLFXUrHkgizISE8oLmjNCmfbqCu/xcO5INaXBCyp7",
-	"v1ERNLkDThvLccD8TeeHfxaZ3r7kjEEs7sbvnp+9fPb8zfnF+9NXb0+eXZy9ent+FqNLZ/8RmwqZU2xq",
-	"kfzd+7VlcW/aWXBFv3pz5YkE0gurApAdxSRCY6zmYjzBHxdoftfTUSK7x4Xn7kEt+XGnJf4XN+g0ERK+",
-	"c506Cdna7GhvL1VDnk6UsUdf9b/qd9yi/QhLbbwcM8NsTA08EfQn0toMht7g16t4nwJlM51lZ5B3iQmq",
-	"eu7xusy0RBCTZRaNVBjpaCcw7dXccD5osak1EZ0b9b5zLM4bOqkQjbfclvHHTnVkZ6/PMK312Edw+FdC",
-	"QCGxHe9v7g3k18pOQkkLd6oTpe1uijUNnARkjO9G2uXsj9+dRyw+8XQHgXLEvkYsY71eL97xS9Ew0mAm",
-	"/kXcuzADqZXl3ohMNvHcwDHKKiCRTTvVkQor7OIFrI+j4VpdeV5FHlfvGicOFHxluZ00QLKxbTr2IKQO",
-	"4Ljy0Hs0DOU7Cy6PVg8+LGtiR/Uq81G1nHzkv9zp1fy6o9Gqc39Qzd4O6OXFg1DxyYkEofRROXS4NsuD",
-	"16riV/0WMyf/hvl48Nn76UTRlYCwrDA/VOYMImsz+H068kSlAvMTES+ax2TmSmTekE5gowbRKiQd55kj",
-	"LolPFShuUgoy4Xr1/FOeUTk830KlSOLEhAVjuRXGiiGBp2wi2WNvFGLQrpA99lam83IIbMCnDCRlFIQa",
-	"MankrgFphMWSYSWlmPkeLiFxa6yBLNe0QjzJyNMQbplURSTrRCQR41kGXB8PZNVbUWQKI94IO488jUBx",
-	"d8GM1GNBVRiqKSyHhCRqmNOD1Zvlu0s0IFQG8uH+PvsGFFkw2PUB63q6PBNXoqfoiZ7S473iqYvrgx2W",
-	"ywQ0i/f8E3vXBzGFUJAOwLPMlO0jQuvHBwbr1UnURXyD2zIpvoR0oazVOi72GHrO3OnlumL/+ePZ2zdM",
-	"6YH8/vWrYJs2+WgkPkQs5QIbjwZfmrHc4UXCJtxghwpwLLi0zxXhmMKYHIrVPmBXMK9D1W+8CawOx7x7",
-	"KYFrN+fwinXjs9dnF6fv3v7l5bPn7/5ghLyKd47ZYf+QQDYTpnonErjufPzx4/8fAAD//z+BFmlSrwEA",
+	"H4sIAAAAAAAC/+y923IbObYo+CsITkeY3J2iKFlyl6XoOKGy7Cp3+6K25K7qXfQwISZIopQJZANI0aza",
+	"/oaJ8wHzcGK/zdN5m5g+D+ehT5z/6D+ZwFpAXshMMilLsqvKL7ZIZuKysLDul587Y5mkUjBhdOfo586M",
+	"0Ygp+PMNM2pxMjFM2U8R02PFU8Ol6Bx1ztlYikgTI8mcckMu2UQqRoxacDEldEq56HeCjh7PWELt6wkX",
+	"PMmSztEg6JhFyjpHHS4MmzLV+fDhQ9BJqaIJM27qJ1JoGbNvYTGrs7+k6koTShT7e8a0IRMlE2JmjIzx",
+	"vQeayLkgKZ0y0h0rqfWO5oYVz0s1ZWpBIjZhYsx6dqncDoy77wQdQRO7xO93/vJqxy2mE3Ts+1yxqHNk",
+	"VMbK22PC7u2Hzl7nXb4/bRQX047d3euUiYd7e8+kSqhZ3U/4o5YiJFKR8H0Sh/lyUmpmxWIm+Pa6ZaTU",
+	"GKbsq/9n1475H++TuPe7zpol/SlTXEd8jCtZXthr+IPGR8TMuCZMRKnkwhDN1DXTRApGfiwNEJDw7xkV",
+	"U8HFrD+V1/1rEZIuFQsizYwpQoWeM6XJweCggPnfM6YWxS7L4414VEUi+v4FE1Mz6xztDQaru/pgYaNT",
+	"KTQDNPqaRm/wyO2nsRSGCfiTpmnMx9TOsZsqeRmz5PcWXva3YrrfKTbpHHX+j93iiuzir3r3DN/CSatA",
+	"u5gVmMY1SWhsT45F9nwnlMeaXNOYRzD7MQmZUlLpkMRcG03YtUVMOZkwEdmrNOEsjvqdD4G9E5OYj+99",
+	"K+MZFVO4WjC9JnNuZnjbMqWYxQZDDYM1PrV7uc8FnuS4BWAk3YPBICAHgz37z0P7z4H959D+8zggB3v7",
+	"9h/7w579bt9+3H8ckMPBoAc7eCbVJY8iJu5zF+d8KlhEuAjIZWbwrikZM5LQBRHSkEjCl7DCV9I8k5mI",
+	"7nOBryTR2XhGFNMyU2NGulLBwiwFAFSgccwUrFczhqB0FGYTTqwukhuW6E2rLY/+3Nhl5/SAKkUXQOQM",
+	"e2923ydxeyCUh9Xfv3xRBw33DFEyM0w7qoYIqAkXABBtqIioih5ognSbdP90/voVgbUFlhR8//IFUVKa",
+	"nAL0jsjBYEAuaTQUXKSZARwmCdfaUgKp7E8kpCkfXbFFCMhNMnElLK+zFJmPmX3K0R7AbCKvmYIFpVQZ",
+	"wdQDTRQ1bChinnBDunCZQ2D1O8Drw569DQ+JNlJZ/pkJek15TC9j1h8KC+ULKV9SsXCUVd8rPZKSJJaf",
+	"WD6XpEYfo/hR2QDRKJxYDrMszuzk8kzdCtzTuyXJBxbxVtDMzKTiP7F7vXYv8egDwt6nluHb0+UCuAcZ",
+	"KxYxYTiNkSy8Lc7pXglwjiggEygSSaaBNOC1OLYyIQqEhFqINpwVeSXNzKL5nGrHcqLbPMBUyTHT+r7B",
+	"8x2L4x1k/0jbFZtkmkWkO5GKsPc0SWNGKEljai9vZjSPkKKmSl5zFE7tsG4uu5STKRPjBYh7SqZMGc7c",
+	"JUySTLDRWEZsVZR7JhVxT5AzJlOQkp/IJOHGMKaPYFI5mfAxpzE53In4lBtix+qvyo9Bh0eboILLfB7Z",
+	"p6848isvJruFdIKO2yancSfoZIbH3Fhh0O4LjkSPxkwYxWrkahQZR8iq63+75jArgrlz1Hn79atTcjb7",
+	"3//9X//j/xZT8vU//5OTJ7N//rdFrYhcyNk/dEAS9WMWM7utFYuTlz+ysbELyPdfWUF2KaKdwaNHf3ho",
+	"N1+I6z/QnZ8GO4/fuf933v28Fzx6+OF3dbB3I1sWAQgcRRzF9LMSPkxorFmwAUXKC7Cz/3xYP+Pdn19J",
+	"tN+3on3CRS7qB2tPd6s3l071Bgf6gqM2UQVsLrK0kl3cDa6TWCo4B2PVLiWLuHkqjKohA7RBl7OyvOHj",
+	"K2YIPgISRRZfuY8Bmc8YCC+KWb1FCrj5BerS8Zilpg496NhINUKS0PCjFWc3geWNfca+EUWKaV2/hXHM",
+	"mTAPNHl+RtyDpHvJZlxE5OLN2/OLp6ejszevv3/+9DxAw8D3O8+kmlMVscj+1aulZxSOxO1hdVbYxANN",
+	"8LHAynTubyvpTSb1YwKiOLX9qBNRw3YMT1gzPV35OmFmJpdIyNnr84u6IfI7V7+F/OfnEZETIPe5pMj6",
+	"077d42txARiyfPD5D3XzgpWissLd671dRDW9Sy/He/sPIzaZ7iKe6box3EqacMhqmFkDQnx7cXFG8AEn",
+	"c6DksGxlCjqGqikzjWf8/NQL73ZHpIs7CAgdj2UmTECsyBlTw0i/3+81XJcWXARsOPmVqVyQ8iHmhx94",
+	"O5CDQnFBGknDGZ2yjyZSBY1ZIVRBR7D3ZjTOlJY19rkzqjWhmoT4QAjXRcaR1ZKEUZzpY0IvNRNWgQSI",
+	"x1QbsNe1gGEjVfzaqsVULZ7IOGY5FazCYMKoyRRrDwY/6DN8sQ4W+Lngju7R0jLebdoU/BoUq1u3Pb+S",
+	"lb1NmUxYLU8YS6kiLqhpQoTVPwqyJbPLuESzRJZcuvtUC4dtPxdwe5nFhp/JeDHdAmTlrdVBrQqIZbCg",
+	"GLS9vNMszzQLo7WC6tKmGoWPBhxrDaYcNyoQqZvpCTVsKuuxKNrIw/3bT+yzoA7RKOZW5IwpsnS/g0xN",
+	"rQYWdITFtLgWoFMls7TKW7iYKKqNysaw/5qXZlREMYtGl4tVynQiPNt+fgpWmNAdLdIoS4pWlSPPLr36",
+	"NAea75Q0q/kRrqscs8CXdahQPP9G0ohENLFkO2ipy3z7v/87mf3rf/xfYkqSf/3j/zXkf/1Xp9fUMunZ",
+	"QvMxjVdB8oZpGV9b1dvqe6B5a6IttoA+fs01v4zZEaFegU9n0kjL8jyalWj2pZQxo2Am0kxobvh1jS76",
+	"il0zRfRMzoVnAGl2GfMxSWhaN9oSTgMi1qtjiDEVJFhBwvLa1t2AJw7fC5grSaNRfk5L6hvobiOruD18",
+	"XK9G+YFvorrd0kUqaUsHm9Wsm10le4KleR4dtFPn7lURbH0jBGORXkL+Fgi/AYPvGnVvQ0vNGcHN9dQn",
+	"Mza+Wl0H8y6BFVviTCoTECHFTr5PohjVUqC4Hcqr0JIeuCK1SpcV0K0mh/tbkVk8i/aXJ5FiKqNLC9iH",
+	"tTdHXrU8zg48W1lALUjwkryxcG9isAXB8ZaiRlGjpBa2Mms1MKCvqX2DLsh3VEUbRfAS/S1hcP1uwXd+",
+	"zrSuFcfpeMy0Hhl5xWrU1j8zlto7yAVJWCLVgkgRL2qPHS3kesRFc7BCJgyPgdvgtASmdcZ13aAz2kdG",
+	"y9LX14wqpmrxJdPN5umSwXjCY7YC1wo0KnNXNugmqYP3KTX06ftUqprbz+B7Fo22sUukbqltd2QJFJx1",
+	"ezrjkOO5mMiNpKa8h2JxpUlrgZKhhZ+dj6WqEUe+lXMS8ysWL5xVxM5hqQw48miSy3kBGRAjyd6Rk4E0",
+	"T3hMFTcLMmd8OtNk0D8MyDiWmgmLYHNuhSjycDAgCRn09w+DYsyxI69k0N87DIhiY2CmXfDYPR6QiC50",
+	"z/7o2CmGz+wFdaE0BX17RnnMolfS8IlzarRlBUsX0znYSsSvdCvGitFtMYldM2FGXETsfb39JZWao10S",
+	"xW14wZtk8FAeaGKHtwyx/rrW2XaG2WDwcOxPNYKP7Ai/9aPlk+Ov9YxFm1HOuWosWHb8egNWnRWoeL4K",
+	"mqAAfWXOCtCbNcStWfQzzuIo99EvGUvsb6sA/c7qP0ckvJTRoh9LRLN+TE0IAUBMLfrgXbYf0SPXfx6x",
+	"JJXAGHf+zBYh6fdryXjCtHa2q/UwxKUVL9Rt7VtGYzRNVrdVWBM9PZdXmxVp91btRDLmEV2c0hql2d6J",
+	"lUuyzseyjlS6if5sH21i5S8yQRV5xebkb4wq0t3TxtKSXmvF8uJf//ifhryaZot//j+C/K//+s//Jkg3",
+	"+ef/J6Zkj8CPvY0Sgtsk7KlOUVsPxdyzsY1+5OBcRdW//e1vf9t5+XLn9DTwlGTBqFrSUPYGt34ey8rI",
+	"NorLXYL2Jqrn5wqJm4Dgz24vVTSZ4Y9HhJKU8shbI9zXpPuCXspMkScyYoQq0yd7e/u9AEL2WASMikhB",
+	"KJkzdsVEdEwshJjQ1EgFo86lurIKZUQXQyEnE3LJxjTTjNB8kgmLY28NsePEC6IY3t1jouc0TVk0iuhi",
+	"JCeTpSGJHZFbSdYF64F7aigSesVGWTqyj0Z0EUDILA4Jr7OIdM8UTxh5yYXdi3qgScTG3MpSvf7Qipqe",
+	"RLplgsW12JsVvapLg5tVmbZWTHbHYUlUHc1ctBcfS8S3xsZ8zZSudYk9kZkwKOJ5o5fBKDugEMfwy9ML",
+	"OrWC4LBzjfKCGw6lhGGnXghZuE2txDlX0RceC3CzxULX4K4F1o1MRzcDZ+77Sej75/jqo8EGOQOmqt+C",
+	"sXLWGzZmPK2RRyv+17ZhJav68l9e7ew/2tvbGQwGB/t1HO8mkuvmRb0BYQ4Xlc6kYPUSrmKaR+i9Rond",
+	"Xtqn/b1HBwHE58ULklB9hRbVYlO//+rg8d7+v/3bvz36w1e1zlOZGfvnRvc6PHbq7jfoaokeaRcHtbrc",
+	"85fnpWBfS/vmViKHa8LIlBo2t7QJcO6IKEaj4kn3EMaFNtjLcjFsM2jP8dlaSdpZIxDuZS9pjlKljW4U",
+	"o3NEhRO9wW0rRS+U2NnDWtY3LvlatvOqlM5qxfsaUyvqsPfmmHx78fIFmuoh7GxJ7jkYLNtJB7WKj5hm",
+	"Tihft8gX/jn7jtMKNr7jnkNAr789iEsPNPkrZ8ayes1IIi95zNxtqt6aweO9ffLw4JDgrSmfxX4L47A0",
+	"sibg4G0aSxqR56caY0vOXp9fkN3rvd0MftDHRLqUCchvyHXrqqfgZOffBzuPRzvvfv4qeHRQ7ysoEd1V",
+	"rgbyiZ6NxlIU13dCs9jkSFld9ymPynHadKoY3FEUdCiq3WIMJErG1yz6L5u9MP7C5UhcnbSEBHX37EUJ",
+	"q7yMAUIcE7UCwwsw0LxWfMpFndH+orDcABOXgkEs6URmIrJbjbwVCC3J3BCqFL+2MhCeNjH0ioncDwhG",
+	"Gj1mggVEj6ViZNA/PCRSkUQq1jsmVGC8JFOQHMFVUsqNcCFWCVVXo2JmQRN0K+g8srKlR3o7HqS9oWvd",
+	"C0tmsXW0FcerPcbSRV8x7WaKjhejpGU4QbzMk5ufRGbX4klMV2gwYaDj0Vudxva87aXul6TeiF3zseMu",
+	"Ro7Yez7ZbCmIwTgZgyPWLWAd6G7EZCrArbGl2bv5QBP/HGHa8MSiINjSjbN3r0KwMDQOBp47NFsbG48s",
+	"H+ZxeYidx4NtTrNYy1eVUeDj0jCNR1AP+anMTCk1bCs/rMWIJo/FhSU9+MgDTZ49eUkUm3JtMKYLHQ5H",
+	"lvZoI1NNpsxYkYykmZ7hiVS48+NHGxmVYhPF9KxYT2mAw7397cJhq4PVQe4Vo+ryVryLOBISrY8wX1aG",
+	"WXWo3VC+aiTDN1EfloS11d+5NlSMGd7llesxkXEs5y4HosnivYVyYuTIz7jRq2OfPvUPW3JKEzYqA7VG",
+	"qr8J67mZMhB0zCxLLgXl8ShTa2WCB5pMuNIGHTcB0QmNY0JFBBxbZsYSRRpRQ0mXktQqapCS9/bNC8zW",
+	"BLFg75AkXGSG6V7LWE/HP0siUq6elI69glflE/fgXIZ83U1wWWknxih+mRm2Rbib3bd3cVYhiM8ETsAO",
+	"iEV0i+cB6BcB0VxMY3ZN44zFXBuQjrLY8Pyb2gvhphttvBkbfpfKpYevXoviJOqQFJant801zEH7V/v6",
+	"CtEKOi7TcK7AIobp2R9gOsV95tEGoTp/NMed/HBKDzbA0ENkWRB3213BmnzFLvea5rjzoQahcNcrWHXF",
+	"Fo0xjy0CHlme+71xedcI9mJpT/DW1MqeMhPeGyey2OXFYb78ang5Jk+OhDQcqWLrV9YGri97kFbfWZk7",
+	"KK99I0TcSDUw+f7li23R20OzEa/dpEvbsFRqBePdkKdcj+U1qw0mRaMrM7XCOZrB83oDEB7usgJJ97uH",
+	"T4AQ1WdyjKUwFNPkV33QbsCtr/5T9+IWl/6KLUYOVPUhB9Tn5FoxEEPMMLV3M28pgFfstzpjea8b0SjK",
+	"j6l0dvmW1x/dCoxRKKpCuPrQ8vROjPrQHrY6ZeM8wKFqAZ4Zkx7t7s75Fe9L3ElfqunuN0yi9DC6rjUM",
+	"1/O/VMkoGzsyuhrrg0LHhltfWSu+FFRO0Af/O8BtPC6WI+NSlj3kwTey/bWpM/WejPUMuD4qrPzO5q1A",
+	"4MHyPvQNqFdzIYDaOddRrTO8lnWQbCYtN3cstE8jUNSwEYRWjFKmRiiLNsk/1/Jqq+U0JbxWSEz9CjYa",
+	"1auAvVnmag76ZWYhiZFg2CT0UvryGY6MLlvgW0QT3yCUuPFccgvGo6otZS/Y5BxsCfnNwP4zq8sRRUZT",
+	"EyrpYvLH9cG1aXEzWlxJf49WDMfu+yBfx5ptlKw01aU+hUo5LGYJhIlp0NqYMEFNCQ4Qi4/zYhkoDxOq",
+	"GAmtpBfaV7A8h4gIS1KzsN98//JFfyhOqXHPerkDLlDJ1vv7wR+OBgMiJxPNDHrNG11CS5VERAwz0VJ5",
+	"jmvO5kROwEhsF+vFLHsgG8VSN1Nbwde5yFzRJO5UlI2vLbGFjc+z9ykbG4gRQPWxnh35WPdWO43rCmmd",
+	"mHIySaqcqzMg7D0dm9y0XwBbzkW9HXTVSilbG50TFnHabJHwq/OZBBu36jBgCX6FyLM/2D/c2dvfGexd",
+	"DB4fPRwcDQaIkp01ikujMSBXSBwtvD/tqerGP7Q7anLjNyUEW4mPSIUhuFHzm3axrCGhGC/FA01ie/ON",
+	"Py/FUow937i7LI3o8mltfOknnvoj2fBsK63SW5kq21063CVkWLYa1BCHGnW1BjlrIFBHA4o85grdKkAR",
+	"eDO+BKWhuFY30YsdH9kge2wyQnW+hhAOiBvSLCBhbjL5AQOE7MIxOuhdiMXb8gJRwJMQfA80yV/UfYKs",
+	"DJ4ml5kZirB8MCGU1bpkJGYTQ6yE050xMWbE4wnm5mE+tSVPbqSI2bchEds+2avlTBVDybLYsyW7WS7P",
+	"1/p1901NxMTmIQpJZuvpl9jYSmBEiwHgkG4IPJZQHt/oTTBlj5qE1Y2vL5dYvAnsIDL9xiuoZd7ffXP+",
+	"1YElutxk6BtfitnYPKzj0bXjSjG98cAVjl7dbZvt5kEtS9mXm19cjfNYfqdc8tN+8x+gPvV+14b3LyVp",
+	"tuMz8PJmgf0mOryX9W/RAnleWOCW/bjrfQt5xuxqYDhbzKWKdF1MaZLQHc1SarW1KChHKlnN4qmY2uNs",
+	"yHxA/1ONTKIylhcbyQv9zWiFhzRkpG4p67W0ip3Ec7rQJFSMxpaVh1g97PkpGUurGV3S8RWhpkmPXIdY",
+	"KyJKVSbJoZRbzfLT8Ee2UTjwJtJVLDllEy54QzhLDusbu422MB5vOLn1ECwttS0wRlGx9VW43OQu+4vX",
+	"8i7X32GTPpnROGairpzN2P/UVDXIp0xule/YHH94qyG7TDMRjSCnfORqILYIGa9suQh5LW20Yehaem3S",
+	"m4XA5DC6lWDL2qjChvX+lSk+2TYzaBlPtitN0Fgq79GH37Xx05TPq5F1nlGtLRV7Al6BbfeHZZhHqRtk",
+	"WUY53BxFJNi89esb03JW1rM0fi0AZtLI1Ss+Y3w6M+sCXxrTtqr3F27DkYvwvMQ8X1e9wkioROKyTLWM",
+	"M0hnLAUBYnF7S1ihoui7LewRp0zxa2r4tTMhJjSCKpvl8mtQbqw8n6tViq4yxWhkqeYEEntrJ98QBXM+",
+	"k8rsxBDq+vbNC59eezAYkPQ9yV/ur/FwtRrQ2UmifMukmwfV2BEtbQ+sWJBIbcj+4OArkr6v9+HOeYSJ",
+	"mxvoYdnW0YhWp6VopyVlnhtNLpmZMydcYSDwA5IyNWapyWhMJlxMmUoVF0aTLsRQx1LjsXHVOyJ7B0Qq",
+	"EjOtIWW8MYZ4f+Bjh+HnTCgWWymxT05QdS/Vk5vbf4QkPjBZQkIZVaySC+6oV2NfhaBzFlNj+V45yJqK",
+	"SEkAHJfAddllLVadSS7MN21LilUB+0MspoFV5d6Vo+DbmE7zqHdkG8WHTcXDYLm3VjXsTGqweOWBarcf",
+	"W9hQMi8PFh/JSWhPPqHqCn1avnqnBt9A/mD/tvKcNgQifnaRhvaR1DOO2hhoe3ks2cVbWab0xc1sUJ0+",
+	"aRjjLUYW1gcQbvTY+prWdWWf3jx7Qh4fHP4hL38WyXGWMGFW8xkiZpyRa9lrSw1mk82VFFOP3wlzpVUt",
+	"BdbIhVfFevTfNzgEl1pn4HhFww2/Zl3Jz1l3WKUCCTX5pVw0MZeLGg6/oe7p6gDf7zgRfef56VLV1v42",
+	"fpHlQqlLdb3LBW+4iVkDzyc6SxIKQIaVWFnL/u1g2m8fV3NC3r55ThSbMIWmbEyMqRnUFacNZ8ak+mh3",
+	"VydUmb+L/nVerV3vFscbbjY3OA6A+1wvPRS1b9Ykq94W6U1jumg2xGwmvm81U0h6b5Kw16D3vnEZqxoq",
+	"LwW58luPzFvUeM40U36zS5hm6GTSVOiptpIKVs7Nd92GttlzfZv6mhFrla2Ei/K3eyskbunoSrrTV5tD",
+	"R7Y/qw91OwLRu1Vh2LVcuCLyrRRPXftqeQUleN1r6dLKIm61CnAVwBVB9XAwqJFOVSbGPjZ5qakHaABu",
+	"ASShZjxjETEziirI4WBAtOOlq2LJPZUabjrNBkpYTwZXhbfVH0frWjhUH8IKIasPxZk2lSyAEria83hc",
+	"gdY1vzXTYnCZ1lj/cSX6iFghE9rUYPJJQ3ClFCMfHbC6cp+He/MAPg+Y5vNtMLosFz9uYf7YJMC2DJV1",
+	"BV0wQrY6ZvMumnK/1qCm49/rcK/8SBPm3ROC3wkOb3J/tU3gX2EZa7G6SKvfguoimtbI3oqaImwArSCH",
+	"64MsLbqNGb/eUjqD0J8NwULLUUJ1Jv+PvdErKl9RZ9ph+7K/zAG8uu/qWooja75jVlXV9Vmfl/X4P1Ey",
+	"aVX2bLus0dJy3sh5bVF52WLa2vRSt2gYIrD72gAPu4BVqnM9HRV42cLi1ZQ+BSEHYjSTWZ2u+xJ+zWtA",
+	"wVNYkUJhhR1i5JI1u8VaWvZTWs3DQwQa6Rmtq6+JRTPzlg8+47JYnm65Po/ETSHviNQt7MaYdZYPV3q3",
+	"/sz17JTVhxHQNB2VakzdSvGUtGS1XXsZ/HO+Tm0953WxeDcmO74cbb6siq5VGn497G5U5qAK3fXxKvcF",
+	"7GWHpf+hafs3K8B6KaMGyULGMU01GzVRDh9F0jrCsaZnBpeKm0VDodMbcNDcqrT6SwPiNiChN9sAeNxe",
+	"q2u6xdqobxiNuHCR+8tOZTa+2qKWOhRCr2FXq7VIvcOv1HizdXHSwK+rfjdQ3eFmPv97rjPxxopRF67f",
+	"0i1Vi7Mo08Td4LcWcv42jp5W/pJil7hIwO+mVeKPDcvcns5XqiO28bSWK6rlaymtuYBjAe1iko28Yhkc",
+	"NyucVR3lJkynjFw0jl9POkc/tEWzdysNUqOEC9de00UcdD1giRQEbZW9PsExCHXPy4QbaKthZowrTFSp",
+	"IvHaQm7BWhzf9tXyFWgHkeplWIHK64Qb5+nJu6rJiet+7mfrL1+IcpTy/uZVl6/LVq8u856WqL4Rp2+j",
+	"bk6VMn4Mb2swm0CXR9fxpR0VKaW33RrxrPeSoxfKF5iEipNFg+vZSsfKO6kGuslygtVbeF0kelHFkOBT",
+	"2vV6x7p1ikInezAFzyg0oAGFiTcYg7dzyG9bkvEm9pomS01NHHuNyTNXm5uq+Pj25dAOHV2Q0CwHStTs",
+	"WZQ4rDe1OvVuK6z+iKqqNwsCcK0IWkP7wr3Q0KOxXdBAQ8XGUjTB8tmVjEr5kpcKGHnQlS9DMw36GE7/",
+	"pUbrdubaunqrNyp0SrqQL62zy4Rj6xVw2fZutexpEQC2t10NVEyNWTKZ0Up7l0vmGtCh4TZeLNU/JWWy",
+	"Y49HFE3r2rSoq79izbfgNlq2NlXTu0m7Vgsq+xZ0Zb2Tdq0VAlhRgHOzHAoj8CcXo1TJqcsX5WIiR3nq",
+	"admAF3Ty3F/FfoSUU/hTpkw0xM/6IIeT3Fu8VSXOvAZNEb57zSM2smvEEg4TDlaziOsUy2Uoaho6iErT",
+	"EErkkki75dF7gcNoaJDWdeP3QG2g0K7S21vxOeCctfSlrqTFlr6VlV5WzQgv6yKMrGA0MvSKqSMy4THz",
+	"YpEGdFR5IMp8JlHWQ/6P5bpJ95LFUkwhVlZIp2n1ylHVfoRO0HFlewuNFpQud0LgkIff3JfFwuqxZ0kA",
+	"WOOIbNcTvuTXW8tvikZyAHqLA3UVJhgBAPmQOjKmAiRnDOZZk5GGQzr9aRUhIYKSi1KOW/0oWVyJWLDy",
+	"uuJRqZcup/HImfO82zJ1TYAt4aKKaTMqPF15h2w9GjNh2gSS5M4xWEwOrPIW6/EUTva1X/EtNS24sUaE",
+	"sGmXErbqJMyzw/JFt9jzR9tP2kGl9rxaLvFWlOqlk765Wl1uZrdqNL6BugmJ1lYu/Ai/cVk2r4xXu4NE",
+	"38xjYQWE7ZwC7L1p8Am0cQh03AhBPvMtmv4hCvGeIj/pZdxUqPRW40JvGp/ZIgYzfzwPx8z3tTEcE0CN",
+	"xSc/htJsl9b3cVGbN8+VK04hZ4i3KYyUj21J+xrsPH7n/u9bHWw/ePSwRQpj6WRLCX2wicbDvA2SjBfw",
+	"Iy/wCznl2wr0H5FGWYb+NujYAuSNW7y9KOYtyNB93ZY65/QFZEHdkjBGodJ2NEJtZV3R0hqlmmqoEs4a",
+	"szc0hLInDPLGfawON0UkzAya10gr/RJudXBXdrxLiVFU6AlTZBwzqjThpqncbZLG2FK15txKyWT1S5Su",
+	"oUpRJ92KiYFPRiw1UvHadLv8M6bHNPYB0KsLy0ucjxJ5XRcl/QxU2HyOI7sgsI7bqXOzDBURyYdyf4Fa",
+	"mG9rwQyBuigkkQnoj9jHHfXmHzFo+phQoueMpWTCBdczpgkldmHEzKiBRi+ZoVOr7himVJYaFvXqbfIz",
+	"HkUV723pN+wxPFo+lLX2umrXmw8B6E9RxkZoGqmfyD/jjCINsZguxbFYT12BQoC5r6oGPYoNNiYEawvp",
+	"PvSNir2yXml5DKYH1yXZ5eOBccIZ76t9kN2be4cDkgTkkmnjavZ3fc7w3qDXOm1rNYNzbQRpnc/AO8ja",
+	"mdza+9LdyFV/+tK5rh5icdVzLFulX+v7CCLpvCUzV75QpFroMlCmU0pqQwNYsQG8cPbeOOIGpih1NSp2",
+	"Vm2Y5LRXtNrM0GqQCfijTvrBmhctTNrdZXN2DzLOMGFUz8BjUVMQ4M76eS1xknYudi/YrzjXcTQMOfAd",
+	"qiw5LQUYLLvPSsUQLJ+C3zDd+JgsZAbxB+T5KbT1o1cMXJIfwV9IF1HB8pJ8jGCpW1ZvyVK5P9jKYFoO",
+	"yLbzARL2AuI6Rvsl9AIC2MqlwMAMj7m9IDesenR1K3TYGhCLiGht9bZWq5C2M7Di8mrMoDhSwfBM2Q+h",
+	"GbPcl3Sdq8M3XwTGJGjcwJWarIP5hcz7XZVunpBmREcuyRJs7jqz2MSxWTncbXqZaX5dfxuNHG1j+qyz",
+	"AzXbkJGUfZ3FV3dGznIitbK5oPN+x763c01BUNd2AFyLGwQ++IHsh4t8sDu77vMZXl5dur2633xJ/P6O",
+	"Kk4ED//eMUGQBMRPUG5tuBnB3QK2cGfb5//q2FeFYu45F2izM/DWcK1Y93qss0t5wzR4G1cU3a3iMuRV",
+	"g3xWZOCvlXPcYzeOO2jskHyejceMRSw6KiHUA00EmxP3Ul20RZ15qNJfvw6cTaB0VW+a4v2zeGsEWzq8",
+	"upBcv+9WohyuofxWTa2e5S3XO3shr1C3CN1u6tDgRtcktawCM/1dMfT5TMbMcrqsrK8V69rOOIPznGM1",
+	"gBb+5nbpN27/zWDzE95K0FrZXNCU11XIR8Bzc4OctozYRSv6DLB69fzObAT1xoBb73e33um0wfxw9822",
+	"nZK0Nod2K7S4GQ3N1LQxrK2Rvl6Uiap7inS50dB2Pu8R3sMSJs8nOy8t8oHN4zKLr1yLWd2WBq8pGOOW",
+	"X9YwPWA3Wu+rbHs7KWy7s94OkFSXGx5DwIqmcxdLua5qVh3s1ivV5TC8GtK02qOoFOGySjDGRqqRdxKs",
+	"J1urv25x0SZKJqObobuXJ+tE/lvo6g5+ylweKwGkFvzyiokzylU9V9B61Jwa5+tm8jrpBytnkkwYHruW",
+	"znY47OFK3KtN4aZLyTL1WU+j5WoOXzOq1jh2WoiCUK9mVbQtwaEydwUEy+t2k9YBHU0pN8skGkthrAa5",
+	"vHme0Cnb/TFlVr/CD6ko/p6zyzT/MGN8XF+Hkf9k6b2zZRYNhA//sP/Vo4PtWvBUFloZuhkk57GskWJv",
+	"Uoh2xmjkmr7esFWBJYtuFMDfs7cXJMm0IWOq1ML1RIkXpBs+wZ3uXCxSFgYk/4waXtirlRgTZmayUiji",
+	"7O1FPe4CaJpoVqvKEMUQvjyEm74AVKUMbu0JoQJ9E/MdVGQeZ4qbxbm9bC5FE69r/tczf7B/+u6iE6zW",
+	"TasQEIiqtaLcDhd98pSOZySPbCIx10YHnofpsUyZRpMd1wSuO3OhfzKGZhTUkIQuhgLaYFnpUQpGEh5F",
+	"MZtTxQgTE6nG/lE7fJ+cuJVgK2ovenYPBns9IoWTbpXMDAu8bX6faCLFUOBvmqlrpgIMnLVyi+smQaAH",
+	"dswMi4hUxLsWA/TdWD2ksEa6PngYsghrt7I1RhQPhV26c4nJzJDLBaGgfnqPIra0QIBYqQsPJD++mTFp",
+	"58OHDxgvWlP/k46vGFYbs8A8T6gy5C/Zv/7xn2JKXnExI2Nu+E9M7EwYi7CqeZr2SVEVywUT+0pkYEVG",
+	"u2PMJwz9H3QowLIMkhtmc/lw7WPC7MG7UbhGcEdgZkXrs2+94uAVwDmxyIICGkShede7XYaC5l2UAjtf",
+	"UI1qDlzMswvjdUtNaNofiqFwHbWUkhDwTEuV/kKaomGQy7zu2u9/1FKEefE/0kU+REJnkgh7ffLXovAe",
+	"lu0D3PMItFSrz5eMtzpriI+HAGwLBKaRbtllheWyeKEjcsfk75k0FhHRebmQ2VA4yNK8RF2xT2jiZWiS",
+	"2r3ajT58+PCxnfrtxRPSDf897AX+HBIexxxLafv6tRA96RRAiMwNnLMK3GRGceaQM+ZjJjQrVTy3RFxx",
+	"ZrzqjKnRnRrse+ax7uTseUkKPeoM+nv9Aeg/KRM05Z2jzsP+oP8QIgbMDKjTbsSud7GxPNYAA+aT0xhL",
+	"CTsvuDan7PoMn4L+bjRhBvjODz93rFzU+XvGVN6j9yhPxC6oMwbb4+GvJBdubGH/4R0oanjE9vX9waAk",
+	"JrgqADnu/ejs2MV068uFuPR7IAJ1PgLsu/8h6BzgtHWj5cvb/boQeuCVg82vvJLmmcxEhPzZ5Sdseulp",
+	"3hbTs53O0Q/vgo72BhAsoAmh+HJMY/LsyUvsd7fDBfHqhUuwxC41SOwDIuOo5FmN2LV9b3zl6vs9e/Jy",
+	"9PTV6dnr568u/ggDcoHsn07Byh2x6847uzBAL51sxK3zpCVi+WL2rRDr4f79IpIPimzAI+dT+kVikl3/",
+	"+ctzQCZABy6ullHIt38XbN6IPA1oMmM0NrOfGtHkG2a+hUc6d3h8boaa0zuJ+TXrrwXQC37NBNMuh9sV",
+	"Z7dMI0uBpUMHC8yr8NsvYtQdFFwn4t3r/d282XL/Z9QEPqyDzUoj7ZW7VLfv4hHfjsPJpnd6SVbW+sEF",
+	"+e66lh83Hqb20uWALNUf3uZqlBsHr0UA92DeeiefGJy0ChNR8v7S5Hq/aFwOYlRE5jM+nhHX4NlKKDpl",
+	"9EovoYydZBVf8v6fNeiyrGIsrNgPPuJSoWC9JOuBDKhzl3hU9EvMg3jkhAgpdjQTmkMlf2c15EwPxXwm",
+	"dcklTaeKWclSSEMwLuU4l28JbWrIKSRxSZi9PvnOislWnA1dO7fQCrK+OzqNtazZFDeQJoR5LJMsjgHS",
+	"XBAqFr6pNQlXuyOGpDuWSUKHotSoqYgwGvSIT1HRTsCT4Ief8NgwhYu1ykgEfWHBt8JFJOdQ/X/GyGOM",
+	"iLLUwcihEHJ+TChRVs2BRn4WTjqlAlsBQLK3e6VPToplDPKdVsmu1duu2OKBBtOmHgpUueiUcqENqljU",
+	"MAKtgkn3YP8xuWQLKcChC5Kq61xL7TDYA/cJHc/YjtX6lYyPSAoNHJg9pB1tpGJhMBQABO1bEY4pVC1F",
+	"7oC9iFHcXZUBltqCfSwBC9q+8KdSlzt4bbkCddEF1gKi673bxF5pjDOrkVJ8v8EGuWRvUBfEuqFPGHl+",
+	"qpvmq+/uWTf1/qBh7nXD+p5bdQPWtoRbKbpOVcwtcq72ASXd7x4+QdOB643cCFWIHBu5Wn0NmkSLxbzA",
+	"hq0ftRQmoo9fSGjpdxiQEOlqaEnspTSzAAKFKMmPfg1AXP/W+qO+fen3Nvr0fRS/L/cNbOD4Oe3vfv/y",
+	"BVFSmhUCr8MAbF+h+xyChaV3R5LBN08vcqnAL+CoiDzz9NsyJlrtOm0XqT3nqpcDIES3hs2/YizSlfFy",
+	"tkm6XOsMzUNUYKhfL7fereEN/VK6O+F6KJwhyq4cfOAY921ZK3JD+0NCwRSV5xe7BVkOlQsAUNfAVTvq",
+	"hjE14W4YSzENh8JFJrgsUNY7LnfssFwSu3aAhNUN8xacYUBifsVIWDSftTct78Ua2rUNRVi0tg2DUnmF",
+	"I3IwGFT2CyB0jfZLdVkYoWnqDktlMdNHJAQdNSRdOhSl1o6JvAQfPbprXfJyucETdXZXn4L8ADsJceUt",
+	"poErAxURPiGC2QNkwVBYAGgSFu1eLfB849XQB+ILSMSdWIFoRrUV3FgPdJUFRClw42NAaJoGhRFyKNzk",
+	"DzRh79FMJiLCFNWZYgQkXMJNIfD43Zd3BvKtFItEZvqYhNDSNsRJADhD4at9UkzaDuB03VmQLp5FqYuy",
+	"ZUjvwlxSaeqZDCKVw6uhQGM3dMyyKzoYDPokXKoP8UejMjg6Qdh7YwVbKXokZkYXgb7XIAK7M0tTRpWz",
+	"lA5FxVS6Iudg9toSdbwNTQ1G+tqVgmyg5e935vP5jlUOdjIVM2FBGN2U/LrCIFX/C/RjvEf+guCMbpe/",
+	"uEHXsBfB5v74H2jy/HQtm7krlgKR6Us85aig9o66UE+ru4rRGJyIa3qw9rZSNHd/XtpsGwNFI9LXRDyt",
+	"iLQ+hyfyrflQ0w1I+JdXO/uHe/s7g8FgsNdHh4NUJOy/T+IwF55SCuajepG5rUnxq0GlmfIPJzv/jtmS",
+	"O+9+Pxz2u3by/3ifxL1a/+DdaCVH6OSxHChXewuR4bb0k9+Q6PhJrnSNlHgEQmq+KApuMSInBFmkY3yG",
+	"ioiqCNi6z//bdIt9P93N5qKw3GkZpCYrReVPhD6fLsSo9h1fNTkk3ZLwkwlofegKiVj2m0JbJwghH4rQ",
+	"92cOyUzGEWhBxNdp1n0S+haRIdhPWrS6BpIX2YsxFEXX4t4G88N50Wb4U5gf7vOKNXVe/qgrVu4E3XDF",
+	"PObV3LFcK3Of700r00dLNUVRiyFLJt2tblbOH9vwxdXO4u05JKZKNfJGbRRjJubTmSlxxvK3m5nkTZkj",
+	"csbR3XHGe/BTrB7NbdyQynD1fov8iTpuVPx6L/yomM6VKC7oLM35Ux555F6yGuoa5wVUMP+pke/sDwZI",
+	"4/FmRixlIsLURNT6AnI4eEi6uV1hQjnE4GNt8x5aIOYcC06tXLyiaPsdolAxSc0h2x+xePHh4OH9THlS",
+	"BmMkmQYDCsKz36lEE75hRi12TiamOaDUPb0Lj+KTHz6sw6h8bUfkpRRTefo1iBPnD0tLaPSNXu/tgqFq",
+	"F0KcuCWwPALa6mpPVY/4LDMnvp5XXVhBlc5hh8BGEtcyVay1Lr7dkboZ7krlblNurp5E+VRhTcD/E908",
+	"rmFv8ytvBc3MTCr+E6r8B3hp1r/0TKpLTIL/6GiIIpDzB1dm592HCnaj5QAju9KYjhnYVl0tdzgCSy1R",
+	"1Q5KoZMMDsdbXzF+TFek+DE1NJbTjK1chSzippGCvhaMMGHUAhK9MISS0GoqEdVXzkHX9ctxxLwoMm0Z",
+	"gZzYNyHGcseu0o6RmwYDAmltWk+y2O5fSBMU9l6XYYZXnEW9gFyxtOhjXg4HjalhRSRon2BVfKzgDcsb",
+	"Cp9HdVxJVNdF/fs806pPnoEvVpOxTC65YMcQEErCUtZZuFLQVMYRU0OLEYoz3aQunFjAP8Vn2sUtYX7C",
+	"kl+uTSJvk2+uXBVia0q16qDDvQB+qrz4CdcEOxebJkOC64VVLKBd4bmm6bGJYKuZobLb9vPWDQWOjspo",
+	"Oak4HJQ66e8PNqYG1E/gUhybXbL3G6YG2HuGbWJrZISUTrHNgrsDnzdVP2zzxttSl5zb5QTVYmy1jAFY",
+	"pQU5MYry2OuaSIcxgYl05zOJ5ZTsv1Zxg8h/jAjyITBLIR4lDgFjLXOHIhpn92erI64Vlp4UCX+bxSUX",
+	"D3AzgamaVXpXQpOf5ZOITTkwGwSnspnhi+hUKzqV2ru0EIRmMuYRXejdnxeMqmZjJijWdKGt+IV3y3ns",
+	"MENCW/2IKoOXzwonL6WI6GLnmbLDkzljV2B39dkTVrawsouZsaRPToidfShcGjYTxgo8zt2K83atwuOT",
+	"T72DOXx6QachmUrw9RtJQp/GG/qkE6ixjiJcnUzyDTPfOhDcaYAszvE3RlUTalsIPNCwWQi5i/BgoxUF",
+	"0+65OvMyC/zwhe9sd41K9Yz8hYBQopQJTQ3QGxERPadpyiJ3DywLgiCNK7aTpXl+l/uRUDjQ6h2MmYgo",
+	"lqjZzCrs65vMh0662quIV5VAtULCehd4FrYkQaKVyGIbZC/GnPmABrsEzIdn4ECBjlpjl65GKLkSVm24",
+	"4iIqIhKqJcvhe+e7OB4KWgcunHZC49gSF0qUZdQRXfTJaU4saAxGL6KZycNXFLMnlBmr7xT3HiMiYPn2",
+	"omBmOuhB3WHnejDsuKBK2Bs86inMgpneMTnY20cNS8uEScEc7YgKgGguxrW05Cwr05K6E8ZbXJyxX3X7",
+	"fJ8Geff2xYASxfokkkBLilkWBH5VVPJgb781tfssaeqbXCApcTbSLQsAeHtzmQHyJjMN8f7Jcb2V57DB",
+	"zpOT1nXSzS7+bWndBySEMcNKC9WLfArfOwy876v85T7dzX3aNgXsV3ABocQuBR4Ld+yzk0mC2llceHjz",
+	"LGVP6WDn8bufDz7s4B/7xR91ztJCBmri3L8axn1KF1/49he+vT3ZOIkiRzOMdBQjKBsYuCFdK0K7ckuE",
+	"kot//eN/GnxjxsiZ4gkjL7mwCgPwfZeUBhW/o1Z8W0jDJw7/9G5RpLAxEfoZPPKq/NpdqvOr063Ngsc4",
+	"/sqm+r9thbtyUh5AeeV47gqKRSzmWALCGJakhiAmVJPsy/hUAfF6pPqZRx92FfM1xVwmSBWzwD9fXupt",
+	"uMSbezs8bCMR7q9q8H/JWMaiY3tr8wqKRDMRQRJn1T3a/5xFrs8QUc+Zzy1avsKYEhoQIefOIAIlehBT",
+	"NVFMs/a46cPgXHTy+qoPLhDpzD97j7GPbs6a2McmygdLJF3s7ol3+4otdK//6zHCV3Y6kzFU3PERkHaz",
+	"pKvYtbwC8xnTxEi5xiNVl6C2JhvGn8jdCJPVSbYQKPfuaAl/ZpuQrXQZr9jit+0eeq51BtE0J2fPIQsb",
+	"RLo8j9BCzX7LdV63asyOodoIwG9GMeL8iqWmORyxkYjlcWZNdpY3cCtWEPk2WWxdkvUqUz1YZapv3I3t",
+	"QuE0tD67W9z7rJnonVsVLAwq6bGQ3t8Yn9Xrk+dGFwk22tBFJbWVt8Et1/J8J68dsZZDLvWbvNtQ1Zp2",
+	"mQ0UKl/8L5n5VRrnLSHH07ymoWWBfrutHNErB7z7s3dkf9j92dXJbmG1XW412u6ug2r6277WaCwUG0+t",
+	"VZhLERNzK6EuQUMwje9ZvIWp8HBbw2AdQt2+oFXbF/ieTXcrXXrXU7HftmgFiiGEW3pkf1B0VOeut5/D",
+	"UBC7RFFidEaNV4dcuDAUQCCabgzacSH8a7nfiX/ozuPb1zE7v9QAg1gwwer5af+Wy+s9LTWJwCoQWE8j",
+	"P4xNEM3MbHcshZYx2419P9P6yiAnmoQ673saBuQyw/pbGKINBVQ55IYQV+obq0IeQZEIjdELrm6+lFec",
+	"kfDvYuQmH7lXwqHoht8ak74W8eKYnNt9s2NyThN2zg3747lRfGyOyRk1sz+u7MDV9g17gQ/TolNGcBMW",
+	"VQVGTtAIq3jgMyDwh41j+WqFuk9OXBmssZJa72huiiTbiVRTphZBpX5FkmkzFFhYNvx+5y+vdp7g4Edk",
+	"LyRd6mrLWoiVhpxIlUAffc1EFJQqvNHyU7gpvyf7aLkaxpPXb85JyhTUrZCiSLCys8Htm9ot9XB4KI6G",
+	"bSBD15wzVUwzYQIMT7lk5RFqa1TgxrAl7rZZsO7lb9HNdFeuoVLP3vuO68T9ue7tdSTjHMtQc3FMwnNm",
+	"dp7ABcGsZl9CpHSllrxGxRu/aN/R/uPNb1xI+ZKKRV7v7ZPYTausEOKxXa11CK+yx3Wp5FxboohHf7x6",
+	"hqW4TSqIJ3mONJbJtoVrA8V2NGqdXvBUREvo95G300ujuNBCHl2l5U2JC4d7+zc0S5zn1do/6gb8BvxO",
+	"2/R9X5bt+FQ4Lg3HacF9XC6dT8C54ko9eV5u5b3YTh/V4G5TsbGLyvtQtAnNKFST0GERtGDRof0Vs4Yr",
+	"ogVW7MdyF+Ch1YQb5GqOhXExHQrqB2e4eCwAAbvpV1mzK1XhuKFdiL3S4bjE38I+OSEHgz3StYwblh8Q",
+	"qPjpmS01dhrw1SmQfcc+3psaaHftc9V6vgF3Ack67voGN/0Lvcj3yUhPAB/KvTAaOSrExt8eW/2VEpWq",
+	"uvHepYOWyAMofghEd5VdVe+Vc6hSCyWNr1G5htNt0EnesBQr200ojzPFtJs80wx6p5IxzTQjlEwVtl2O",
+	"WEwXnnYJQolhSSoVVQsSy/EVli20cvRQhKVcdtQosGUuZqrCbvJp2HsOxRmpIJnAwPD8N6zPOFdSTPPW",
+	"ImTKDJZ+0/gINnlwkefwneEJ65PXgpFxzJkwPp0LiuTa7ZL9AbaZsLPOZKaKxZPq2utISkka/rWJ20XT",
+	"rnWS9v0acH4Nsi1gVgWt8045Gy+xRPtivUv3Bf5+N3iIg+cH2AYVN0ie94g3n1aI9BVFLfG4uTzpfGYl",
+	"kSsv+VLhvseIYK7UqmsoAhKT6zGCraSmzIB/xXdXWYt50qTNzAOqMkJZVV94fK64MUz4Ou+ZzmiM9phu",
+	"OHi8t08eHhySR3/4KgxI+PuvDh7v7T88OHSfyx97VkKE+kpcD8U1jXlEDl0lc5ScKRaCPSSYK01O9BU2",
+	"yqclJRL4gFuhC2RyPDSO5FyAdGmkJHJimBgKiHK2Iq57RSr8xAx03Xf8I8jLn9Zzi3r5E9D4tUnvKtLC",
+	"pFvd0P3bnPnJjMYxE9NGmz+cpBXbtW8DcZP7/wtlARgCJgVWR8iZAcDkcoHNXSShpKlk8eYbunvNFJ+s",
+	"iUT8K/x+p9iHU3yRVH6paFrRTCxOuup2CnmLPnY1sPN6zL5UtlfNpXCNh3zXxPVo6zXjNdGzJevFXblN",
+	"cY6tKOc9Ie8rNneQ/5XLS/VYuGSnKqnEKeXq2JWmB/uUM0tV+mQ2I19RnGOtE/RJ8dg91KtY5wjNnY4V",
+	"T6i9nf3P4cCWynfmlAEccOhDdSGV85nMnavVoK0av2ptDZWmYp6ftobKJ65l0v+FxMpXe3YJ1rbQyEya",
+	"mAu26/zx67URV3b9ksVSTHWpUSvipMvtpwa7HXg5v1uyMHNNEuo5X6Hf5A0chsJ1cIBWqNjGgU9B43Gz",
+	"0TT1kYmkG0LB+LKwBo1LffcHU6yZlmqpBUPhqjtzbPswZdg7yuls5MIOYL+kAph1XrQAB4OOGRHzVe+O",
+	"SagTPbLEEuo4Q+NvcFMPhWf3U2rY3BnGWBQU3gkaxzuGXjFF9ExmcYTuf+OlepkZqBjGaNQnZ0WHEN+v",
+	"aSi62B2aPD/VmEdawAR/0WHvOG+WudqWJOVjjH3HZq80ddVbrHI3FOHziCWpNFan3vkzW4RFDRmN9st8",
+	"/YqZTAld/OaL9O8P9rCSKcgvVkoP0Lq5Pxj0jgkdCsj0cUkxHmIugQPqOZRe98lGViOe0Wvm8hQrRy0i",
+	"B2dfeI2b5r4V3+IFwPZ1m+oTn2Ccdsn5NGXCjsk0YiyUJKRxnIcbwWoUmIF1OfrW4M2sz1+twrx1CF1e",
+	"tH/UP4J+3nv7XzUF1N1NcmsJlJ8ov9WtYMx4auodMIhsUATGH5GLIIeOekDwbzNFYvOanuXzfs7RD/tt",
+	"pnENQj1P+7T2QXsRR0CcVtJoy4RrqakIysIFU5tJZGdIYxy/LHNVzzpznpqwasRD9bTPmNLQai+ihpKu",
+	"awxkr37gLIk6yLvA9yyxZopqFhXsZklF9HGN2tBFMBTYkohrFvXJuSvGB8wXOYd37Za7ZOUspoZKYuD2",
+	"y3ax2vhw9NvJn81N0EsIhoBoUOYr6hN+BUEITQJ4HfBvsU24kvYGNCZu4c/937SPAASivExwpiGzJodM",
+	"/WnCkKvn+TaNaH6fbp8Hu9PEWe6b/W5ApQwWFS2h1BdPVVssfILGG/tgTBfY+k6qouVM3lqmHiVz7rTr",
+	"2Mzuz2D9aZG383JxyvKOGZuYwDOpptIYJn7bNOPcyNRplKi7cu34e5+8dUEYaIJEdRBzDSxt0Q/yH5y9",
+	"TkgzW7K7LWest+isgrM/0OTZk5dEsSnXBk+6CC+qsejAb+1L6Tx+VCmb8NVW6TwVPLsD4pjpGU7wSbST",
+	"Yvrm7ijgSabaHQ+77xq6vw6HPoKufOVAqsfLCG5pZEVgQyoimsAUji5u/B0bj5ETuJUlk4NV4mncon5E",
+	"wnaxu2ijffUp/Hy3Et4pNRTnacQ7auhSdOETnHnnlOtUauzpczdhhr8GnANDPdDoSvO2K8ZSTeildKlI",
+	"VRkS4oj/dP761SZ+7eOYGiudo2Rw5h+7I+rphsfJbhyqhK9HX+rv3014/Em1EwoKEOVGIh6ZfA1PZ2oI",
+	"kFxKwQgX4ziD8HCuHcr6nIZGLMUCzbuXMhMRXev/+4aZM3j46+LZrYjflMnfb4e5bqbFExnHbNzUnuwZ",
+	"owZidDHoKFV23YYz3b/iIgrJH0noUkZD158rHMuIhQEJoYmk+3/ERNiDbnS+uXe4TFrpeMZ2LIFVMl5P",
+	"VIOWJfdu0XmEEUWwzyKLwm/F4kHMBQuI5kka8wl3fXa8UtJ98+wJ+cPjg0fkGyYtbauUlEMsWcGahKaN",
+	"te1fyDn5ScpEQ0ogGceZhu433fIBuW+PoIemPQjAzrAXkBmfztz7hYsA/k40izFt0pBEajMUh4MBmTgk",
+	"KNrsUMUIe4/t0RVJJRdGH8Pf+VpC8FKEu2EmDI9DVz1/PpMxI4kUZqZJVzM2FKdP//r0xeuzp2/O+0kU",
+	"kGHnLO+sPez0+sTlLee186GPMRdQQfuVFMyXzzcS3VPk4eCgoXA+jvySppt8GlZYF9PA/kdNYGV5+4m+",
+	"f0EN6X73zflXB72mZjWXl/L9Ws3AlSHsHHX2Bo/6j4P9Qf+rYG/wh/7DYH+vv9cJNrbnbWg9Y0+0Za3T",
+	"/VKl08EWzW0Kr3fr2jVrexrdwkBFTYX6/saPWvQkeoPpwuDxq/ZEiuz1dWFy4KZrPHdA9+Y+RZ3tl1Hu",
+	"kNR+HXDdtl1HU8nY4n7dYUej7XkX3mPHm9YzMEu5c/p15yznYZ1w90paYhohXyh8t1DsH6NT73pZNxAp",
+	"P3G0huMBpfIUlIAcZbWJS/ke1ISc1+Q86Gas1s3SIuwHl9XkF79J6E/pKj2858y8ymaaPB14DteczW+O",
+	"ph9+oeFCaRkJSfdgcICFFrA2hpDGPdEGx7ShRjcKdGdM5cVWfAkWK0z5IDfpi69ASwIMabH/gtQTGhmS",
+	"Ligoml+zgJT5RECoF+UePnoE7/f6JHQFMiInlxUOU/+Dz2tTVlUKSoVfJnwKCoGZSQ2OPBm7xyGiJERu",
+	"88exvg6xYEUp+EXOtb23T87/6huyuGoaSs7XimznAL1W3Rddm8LmG9eWHdY1Ibz1US/XR7IwYSW0Hwpp",
+	"qZB2clnsXevJ3Bprux92gHYE+Yzu41hf101w92QJTtwFqboe3HYt6+lMUNMWVck5RCBdsYVDOkNiRrXx",
+	"GehSmY8lbb807uoFzSC/vwHRM4ihE45qJCziVORdj2YyU+CycS9gQtQ1U3RqaYRZcsQsE0HF0nixY1iS",
+	"xtSwZjp44Z8ADfMSunxnNCbd8FJGi9E1t3os/MlE2OuT79Di4K5CiHQqnwZz1qgpBQujKln0lnWxajHW",
+	"ue0W1Xj8Kz1McYOYQxMQ6PmEfdqK5rOvS0HS7jWM5hsKw03M+uQ12q5cHlmlm62LyVzqaHtcqozt3sLH",
+	"wcEZ5h1hw6a2tW8sxHNwtmxc+5F9ZlurjJ9JvHMFRusC4nOM+mKgvSMDbYH5UBRkUYA8sFSHC82UcZV3",
+	"3BNdN58+qrk/FZHM8PEVM3pjgeoKPtxZ/k9pjk9Snrq6yxqMR2BEWAV3Q8NK6jtVfun4eL+dhrHpSfWu",
+	"9MlJhbXQKHIZApXbcZw3UpeQMt0tsZOGe1PPxjeWy3YFbleu1a+hvO3njyJ5O60lLGmgjE02jw3HN7g/",
+	"wlRmxTckOF9w6Vb59mtXxGszdn10ifz2TDVaE0+FMaDLKP0Lb6B2U5niE11dMN36gIcvLRt/Mb3XWrEc",
+	"30K1ShUe6LJmbHVi50Zn740mXehDhKKLNmCh3CCF+LTMxmTql4s37qlWmq821GS6swW9kcqc40uNqm/M",
+	"E95gbdsfBIU3ttp4cm8Ld2ymtFR36JnbmghIZc5ofVGWEyzsLCdFmesvKsDWOTQX1eQZK9Q7cDb3Zypy",
+	"sRpres4lmdMFaASaiYikkFV7NBRD8W8kTLLY8JQqszuRKtmJqKHhkWuoAgapiIQ4SUi6fzp//SogYSnh",
+	"McwtaCGOG/bIs+dvzi8C30OZDQWBufl7GFT7UeH5EMqUL3wcIU/olOljWNkysoZHyzODl8LPCz3hNdmc",
+	"Hdy3Oz+bgVEQciOPEC5UkJXs3yI1GGzM1VzgPGWuIRN4KGpTgfcHA4xCmFMV6YCwaybQ92RXw8E+qiD0",
+	"R4pxphQTJl64lOZ8JWjtHoqITyZM4SLAk8U1oeRgf79Pnk8gV9hezAnlsSYJj+auLaYrEc81ORw8rCk6",
+	"hR30Zb4RrKcIyXuQke0b4GMuMlV2y6DW+bpYLgR0LtG63Dtyaah5ZrnfCZzGUzqeIV4eeZcW2TskL78O",
+	"yJ/Onn4TkLNX3wTkO3Z5RqQi3z59/oR0IzbmUalfN7lcGKyg7gY4HJCETWnK37NY94fiO4+oPi/cmZTx",
+	"bGD2B5o8/f75M/LN2TnxQcB5JdwuFKL1L/e1zNSYhUTbu6VlrznjettUaywmUJNo7Z2VlLx9+/zULoxH",
+	"jMa931LOdTXZOujU0C90ro1lZBdy9LOjkaUVXLhmgcuLAJpd7DoPt4NPFj8qDQpzr+AlFxRY9xIIQAx4",
+	"jo9jkoj7sLfcrzAorXGloKrfrg+eDnKSi7exX+eRLJ2mZxIWAWEThc9PXv7Ixp9CoWiISqhLVgcnjyc4",
+	"SIdKtBAuvW9j4SomuOKt7P2YpQb6m3iVZCgwRMfTMZe9zaKgXE9hLhVWiIA7fcvZ8etDMvwKaOGs/9zz",
+	"5PcebqHlHOwdbvP0jXLwXcW0htNKlbyMWfL7rRM97VvNx5ZLbX/PpKEWgQWb54EXXUu9oSQwVGllikR0",
+	"0cs5S5YeA7431GkYijxwQxsex2TKjM5rfJRU7BIHb9qQe3oXHsUnYU+fp0Tsih36W2Flhz0rSz4qk76m",
+	"qgQ+8kswqi4XjW7przEScwL+6CAvuZPQhZclHU82Egsr6lhWKvF4udJJvGdvL3p5MV5s5YJPjHgUHhGZ",
+	"slys98LSw8GAJE6cdZRJz+S8oHJ6zATDOjgg7kUBuQSQ6ep4znvtKtU4v7ibZM/KQ33yhoordGeHeiwV",
+	"Cx0xJJonPKb2cNxGIq4Nher/FRc7nbIeTO+0keNCYhtAQLcVm67z+bnz92OXG7f8fq1b+xUc1Fa6/V21",
+	"dlvW9qlpGSAkM3s5SgaAx2X9f+dxobZjJag1c4rpTefc+6oyKXysmXVFh0ccL1e4QsxlkWvVar+H7Bi4",
+	"AxYbZhSD5aCUDFlgk+na0GV/Bzof1Rv19qQQxLamyIDX5WsFIogrSZzfL8dIylfhi9XjBjS+HtJV+pfD",
+	"2kjiK5lhBRdL8pB0EyogiLEVT/DOzfpApVwQA52LRj6bzKvYgkyyOO6TE7cYpkg3xD+5mLqknB6yaZBL",
+	"3VMPNATbHg0F2iQDEjEaxVwwHZRsqKXVwB2DwmhdkGMpQW5GNKNqPAMwaawAV5Q7UzITkRV2jSQPidWT",
+	"Expr0kWdfM8ym8Aq93Q8zhQdL3r4yZejtmo/BH0F2IqtHA/l0ieQSWEaPx0KwxNmd+FYmJA+yKvyahFx",
+	"G3PQauMF6bovxzJJGFTsEb60mZZxZrfzAGrkGeYsIOy9z/C7ZGbOmChJ7kzl7/v4EchIdceHQPclBi4z",
+	"Q2K7XPzRTtEQpurtzZ2793RZXS+6F1Pueg2kVXxIGfAPNPZvoZCs8cWBe/dkU7DiDCo2465UnuJEvcKC",
+	"nPehz28rzY3BrWnmLp7vmrKZT6SYcJUEEOOYGZxFgWcQyji64rt/wGh3n41VvvD9Mpq5fk/OT7QqN56M",
+	"zWvxCS5o8Ev0JCOanJTyqT4Ho0/J7lGgw0fRkV+PC3nQovi7vXExH5v78Dnf1KmVc2fodHGE6dURG3Ex",
+	"kQEZI80g3bFlyFae8cSjq5glGfYrtRSAsp5OIQFcF7/21tXE/Qx4e0NeYS5RfomV295yZGRaADC3ITW6",
+	"TuviiZ59xvjx7Atu3Bg3EHaEirLxjHR9UWxXCqlXVjE1w+xUSqIMOeAGWoTN63dTxazGt1bVpGmKelzZ",
+	"M5vnh5eMMUW9aC+kYwmtMYcmTtDsBX/OYuZV6YgNhav6jV1jQPRTjGoJVcZLbWLsM0/FNOZ6ZnVbyLol",
+	"MjN2evKX7F//+E8xJa+4mOVNqseSakNjMqf2WgxF7nyuUaTOEBSurf8X897dmvfuVIHEIzx1iNdc2w1/",
+	"v3mDppt4f24xk+67mSRzqFGPfSYKT4Tvl1YYxg1+AXfmv5AnrrdNTRnDmpYEUL9obcQblDW+y/BsbA65",
+	"JkvKl1SudA3xvQf7X9KgGipilqtRH0P56VISBzSEwwGJZpWaVbnRrDufyQSs7xr6QjhFmBhZiaNEFNqU",
+	"A1Wg0R21F8Vp7jvpCbe1JtnpM/egb6vkff6hwgh4Ql1pNl8GnJxgbtLY/SwWREEz/uWL4XuD5VZctHRx",
+	"X0ihDvXLxHTZvr9i0r0fgrqBmH4R3T8KyV5Dl64SfmHjnTIeAVX1Towce5YySEu08y41vLeaqTx9ZV2p",
+	"9Dun0p+mVvoWN+JXY7/7/C/RKXbHsKIIE/BX0bwKCgdrZvJOea5X+kQqKCRsBRKMcPHdO6y22FtDnH26",
+	"R5M6fM7UtQ/pTRWz286ggD5TO+5i/z1jGdOkiwU+KEZT4W+9gGhpVwZ5JmRCtSEzOYfAk4QKiKNCNzOE",
+	"EVodtwjSeqCdbEWYgLpTVpGGyUginW8SrNOw3+wy4a6KaB7RnGZ6NhSgdhsWx7rq/cxZWfdSmpn3YufB",
+	"y/kiZGYu5ftenzyJJTRBgdDeH9nYwsHBbyhiRq9ZscS+KwCpQ/CyWJA4Z2deXAiLM8LTgWv5ElE9u5RU",
+	"RU11Ji7ccX26NJuPrTCxRV3BcpDzYOfxu58Pa8OaG0a0cI6y6oju1UspY0ZF87s+CGCERp/m+n7Q8bdN",
+	"scEwYeER1ktx+gKqD8znjEM7IKZId9hJFjladXrHJBRS4MtSs8prQl7KaNEU3+Of7NSVOIJV24FX6w0F",
+	"nfc79rGdawq6JJCNEzcYlAn3H17B+41Q1GilrSt/5AFcKoFU+gpTayySKy6BjLavurQmDeywnAa2f4tp",
+	"YCuIuhc8bo7Av6tms4Aym/PBcsftl8iou8jRvihd8eJaP8gzLrlG2xUXU9JtqDqkGXMZI46Nrk3QdF/s",
+	"Xmbx1c7GaABI7OGGJZDmxZ19Gsd4oEl4zZTloqGP4HdkKbasW9N53q/At80UwH6fXtBpr0+wWSwOhrbn",
+	"MXbvJTSGHmNUl9K//MLLYQwh2veOCPXMX8uEWdHCJQy4kp6YP+Vzrg729ouINJmHPVkGyEgk0e5HKDD4",
+	"wpftq+IdDB5j4JSWBOSHGY9ZUYPPChfjMWOWKV9UMrX2BwNIE2PXecgE3BMLEhZP7CPXNObRMQkV01ls",
+	"pQFNFzrw5f7AcgdVSWHW8Wwo3FwscgW+AdZsTty5YCAzPEsiHuG+4JsF6VISurD4sDb56essvoLwjEKM",
+	"uAuVBkd3k32CwIZi/jcA9Tp6+J0VCmc0TZnjpczeC0S5L6TxI0njcvGc8ZilJvAGU6mIUVToiVUTiGau",
+	"nHCJN/k+gwGeikuxyKiK0MptKY67D60o4ybbEyLMrySY0G2mqSoEYnjbYMIvEYSfYQkYxxjz8MFJFsdF",
+	"DGHXSrBK0LgI4fXdNHql8GaUNzAm0Z2wbn2ZNgcdXrgWNEwRJiZSjZcFDeTNCR3PuGBHaOPARmBW6MAk",
+	"63oGji7tweOhEDTJ290Y6iIbgb8v7avoagBlwBcyKwk0ooT3JbkjT1C8XOQyCIutVAECiAucIgd7tb71",
+	"Epv9EgO5mVx9SkFhPan8EgH5uUdAfmLp5juprnKqcURoRdgJLGFSJvCagQuvdGV9A2dHDHKBKCAJVVcj",
+	"u/iYvXef8gCnwJP0gMx4xAKSCfv/WrLtciGbKfWJI2TlZLK3b14ck7O3F0Wi5QPtErsN2HNdMFTI3qdc",
+	"MT2iruwItqlxKSpTfs3EULjLgtavt29eELRSh76928UiZVjeIv8K6VAI1mPMiM8LZyg2yTTTpHsweNgj",
+	"FFYpJ9BzGgqm29sHVnL+E4NwLAFlSJBJxBJ03CL7E6i/L1cCFT/AkGyM5ys+FE1aVXcoQqAGI19YpU9O",
+	"MPEOWJ0u1bg+Kr+NPdgsq5ZzQcYyXXj5CgYKyHjGxlcsIjG/YlafzUsouAzArt1VAHvCHAGooIG2ajss",
+	"HE2wVMrDcage6rYxtWTs7O2FawXKhsKeRbW7pz1aWCxEm8HUCG9o/V3Y2MlEMeYcDbH0Dcutmnr29qJP",
+	"zmOJrb6HIi9CMsO8oAVBlGmuzfEWDueOVFMcPKey9xsVgZNb4DSxHAvM33R1gc+iToBLMteAxd3wzdPz",
+	"56dPX12M3p69eH1yOjp/8friPASXzt4hSbjIMDY1Lx3Q/7XVAGjbl3JM43hk6FWNCUBfOSIB9MJID2RL",
+	"MV22u1GUT2fw4xLN7zo6imT3OPfcPagkP/Ya4n9hg1YTQeE7U7GVkI1Jj3Z3Yzmm8Uxqc/TV4KtBxy7a",
+	"jbDSBM4yM8jGVIxGHP8EWpuysTP49UveJ0/ZdGfVGfSkSMSXE2+4LDItAcRomQUjFUQ6mhlL+hU3nAta",
+	"rGtsheeGnRMti3OGTixj5Cy3RfyxVR3J+ctzSGs9dhEc7hUfUJjXT5hL8E5+Lc3MF0SxpzqTyuzEUBHD",
+	"SkBau162XUr+9N1FQMITR3cAKEfka8Ay0u/3w55bimITxfTMvQh753oolDTUGZHRJp5pdgyyChMGs4x9",
+	"WY4duIDVcRS7lleOV6HH1bnGkQN5X1lmZjWQrG26Dx0ssX88rNx3rvVDub6Uq6NVgw+LiupBtUdBUG5G",
+	"ELgve/2KX3cyWXfuD8rlJzx6OfHA1wuzIoEvnFUM7a/N6uCVngplv8Xcyr9+Pup99m46nve0QCzLzQ+l",
+	"Ob3IWg9+l448kzGH/ETAi/oxib7iqTOkI9iwvbj0ScdZaolL5FIF8psUMxFRtX7+hKZYTNE14MmTOCFh",
+	"QRtquDZ8jOApWpD2ySsJGLTDRZ+8FvGiGALaN0rNoiIKQk6IkGJH15XsmLsOQD5xa6oYWq5xhXCSgaMh",
+	"1BAh80jWGY8CQtOUUXU8FGVvRZ4pDHgDhUaQRoC4u2RG6hOvKoxlwlZDQiI5zvDB8s1yvUlqECpl4uHe",
+	"HvmGSbRgkOt90nV0ec6veF/iE32pprv5U6Pr/R7JRMQUCXfdE7vX+yGGUKAOQNNUF81HfOPQBxqqHQrQ",
+	"RVx75CIpvoB0rqxV+nX2CXjO7OllqmT/+dP561dEqqH4/uULb5vW2WTC3wckphza1npfmjbU4gXW6OAm",
+	"IMyy4MI+l4djcq0zlq/2AbliiypU3cbrwGpxzLmXInZt5xxfkW54/vJ8dPbm9V+fnz5980fNxVXYOyYH",
+	"gwME2Zzr8p2I2HXnw7sP/38AAAD//2un516dugEA",
 }
 
 // GetSwagger returns the content of the embedded swagger specification file

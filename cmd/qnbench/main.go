@@ -9,7 +9,9 @@
 // (staff logins/s); map (1,000,000 resolved reports seeded into the public map's tiles, then map queries at
 // zooms 8, 12 and 16 through the API beside the same query done with the driver, and publishing); open311
 // (Open311 GET requests in JSON and XML beside the public map, at the http section's concurrency); push;
-// gobench (`go test -bench` of the domain packages, converted).
+// duplicates (the photo fingerprint's precision and recall on the evaluation set, its CPU cost on a 12 MP
+// photo, and the possible-duplicate lookup with 100,000 open reports); gobench (`go test -bench` of the
+// domain packages, converted).
 package main
 
 import (
@@ -25,7 +27,7 @@ import (
 	"github.com/quangninh/feedback/internal/testenv"
 )
 
-var sections = []string{"http", "access", "tracing", "intake", "rss", "signin", "map", "open311", "push", "gobench"}
+var sections = []string{"http", "access", "tracing", "intake", "rss", "signin", "map", "open311", "push", "duplicates", "gobench"}
 
 func main() {
 	if err := run(); err != nil {
@@ -55,6 +57,9 @@ func run() error {
 	pushReports := flag.Int("push-notifications", 100, "push section: notifications in the backlog")
 	pushDevices := flag.Int("push-devices", 50, "push section: devices each notification goes to")
 	pushWorkers := flag.Int("push-workers", 16, "push section: dispatcher workers (concurrent FCM batches)")
+	dupVariants := flag.Int("dup-variants", 6, "duplicates section: generated variants of each evaluation photograph")
+	dupReports := flag.Int("dup-reports", 100000, "duplicates section: open reports seeded into the spatial buckets")
+	dupRounds := flag.Int("dup-rounds", 200, "duplicates section: candidate lookups timed")
 	flag.Parse()
 	if *heapProfile != "" {
 		defer func() {
@@ -118,7 +123,7 @@ func run() error {
 	if want["map"] {
 		fmt.Printf("# map: %d resolved reports seeded straight into the tile documents; %d queries per zoom and path\n", *mapN, *mapRounds)
 	}
-	if want["http"] || want["access"] || want["tracing"] || want["intake"] || want["rss"] || want["signin"] || want["map"] || want["open311"] {
+	if want["http"] || want["access"] || want["tracing"] || want["intake"] || want["rss"] || want["signin"] || want["map"] || want["open311"] || want["duplicates"] {
 		st, err := startStack()
 		if err != nil {
 			return err
@@ -151,6 +156,7 @@ func run() error {
 			return err
 		})
 		step("open311", func() error { return open311Benchmark(&rs, st, *open311N, *dur, *conns) })
+		step("duplicates", func() error { return duplicatesBenchmarks(&rs, st, *dupVariants, *dupReports, *dupRounds) })
 		st.stop()
 	}
 	if want["push"] {

@@ -172,7 +172,7 @@ func pushBenchmarks(results *[]Result, reports, followers, workers int) error {
 // code, unique like every report's, is made from its ID).
 func benchReport(id, people string, followers int, now time.Time) report.Report {
 	r := report.Report{ID: id, Code: "QN-BENCH-" + id, ReporterID: "u-" + people, Category: "road_damage",
-		Description: "benchmark report", Status: report.Accepted, Cell: report.Cell(20.95, 107.04),
+		Description: "benchmark report", Status: report.Accepted,
 		Routing: catalogue.Decision{AgencyID: "ubnd-06673"}, CreatedAt: now, UpdatedAt: now, Version: 1,
 		Timeline: []report.Event{{At: now, Action: "accept", ActorRole: "officer", ActorID: "officer-1", From: report.Received, To: report.Accepted}},
 		Outbox:   []int{0}}

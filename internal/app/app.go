@@ -192,16 +192,19 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 			}
 		},
 	}
-	residents := &report.Residents{Store: store, Sensitive: func(code string) bool {
+	similar := &report.Similar{Store: store}
+	residents := &report.Residents{Store: store, Similar: similar, Sensitive: func(code string) bool {
 		c, ok := router.Catalogue().Category(code)
 		return ok && c.Sensitive
 	}}
 	// The worker renews its lease every 10 s while it works: a job of a process that died waits at most 30 s.
+	derive := media.DeriveOptions{HeifConvert: cfg.HeifConvert, TempDir: cfg.UploadTempDir, Budget: media.NewRenderBudget(media.DefaultMaxDecodeBytes)}
+	residents.Looks = &report.UploadLooks{Slots: store, Blobs: blobs, Derive: derive}
 	worker := &report.Worker{Store: store, Blobs: blobs, Log: log, Lease: 30 * time.Second, Busy: intake.Busy,
-		Derive: media.DeriveOptions{HeifConvert: cfg.HeifConvert, TempDir: cfg.UploadTempDir, Budget: media.NewRenderBudget(media.DefaultMaxDecodeBytes)}}
+		Derive: derive, Similar: similar}
 	go worker.Run(ctx, time.Second)
 	desk := &report.Desk{Store: store, Blobs: blobs, Router: router, Calendar: hols.Calendar, Policy: workcal.DefaultPolicy(), Log: log,
-		ProvinceMaxAge: report.ProvinceQueueMaxAge, Staff: store,
+		ProvinceMaxAge: report.ProvinceQueueMaxAge, Staff: store, Similar: similar,
 		OnChange: func(ctx context.Context, before, after report.Report, _ []report.Event) {
 			if !publicRelevant(before, after) {
 				return

@@ -59,7 +59,7 @@ func seedDemoReports(ctx context.Context, store *mongostore.Store, cat *catalogu
 			Location:       report.Location{Lat: lat, Lng: lng, Source: report.FromDevice},
 			PublishConsent: i%17 != 5, Photos: []report.Photo{}, Status: status,
 			Routing:   catalogue.Decision{AgencyID: ag.ID, CommuneCode: cm.Code, Rule: "commune", Reason: "demo", ReasonVi: "demo"},
-			Followers: []string{}, Cell: report.Cell(lat, lng), CreatedAt: created, UpdatedAt: resolved, Version: 3,
+			Followers: []string{}, CreatedAt: created, UpdatedAt: resolved, Version: 3,
 			Timeline: []report.Event{
 				{At: created, Action: "received", ActorRole: "resident", To: report.Received},
 				{At: resolved, Action: string(report.ActionResolve), ActorRole: "officer", AgencyID: ag.ID, From: report.InProgress,

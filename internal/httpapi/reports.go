@@ -30,7 +30,7 @@ type Reports interface {
 type ResidentReads interface {
 	Mine(ctx context.Context, p auth.Principal, status report.Status, cursor string, limit int) ([]report.Report, string, error)
 	Get(ctx context.Context, p auth.Principal, id string) (report.Report, bool, error)
-	Nearby(ctx context.Context, category string, lat, lng float64) ([]report.NearbyHit, error)
+	Nearby(ctx context.Context, p auth.Principal, q report.NearbyQuery) ([]report.NearbyHit, error)
 	Follow(ctx context.Context, p auth.Principal, id string) error
 	Unfollow(ctx context.Context, p auth.Principal, id string) error
 }
@@ -243,9 +243,13 @@ func (s *Server) GetMyReport(ctx context.Context, req api.GetMyReportRequestObje
 	return api.GetMyReport200JSONResponse{Body: s.toAPIReport(ctx, r, following), Headers: api.GetMyReport200ResponseHeaders{ETag: etag(report.WorkflowVersion(r))}}, nil
 }
 
-// ListNearbyReports finds possible duplicates.
+// ListNearbyReports finds the open reports a resident may follow instead of filing another.
 func (s *Server) ListNearbyReports(ctx context.Context, req api.ListNearbyReportsRequestObject) (api.ListNearbyReportsResponseObject, error) {
-	hits, err := s.deps.ResidentReads.Nearby(ctx, req.Params.Category, req.Params.Lat, req.Params.Lng)
+	q := report.NearbyQuery{Category: req.Params.Category, Lat: req.Params.Lat, Lng: req.Params.Lng}
+	if req.Params.UploadId != nil {
+		q.UploadID = *req.Params.UploadId
+	}
+	hits, err := s.deps.ResidentReads.Nearby(ctx, principal(ctx), q)
 	if err != nil {
 		return nil, err
 	}
@@ -254,9 +258,30 @@ func (s *Server) ListNearbyReports(ctx context.Context, req api.ListNearbyReport
 		desc := h.Report.Description
 		out.Items[i] = api.NearbyReport{Id: h.Report.ID, Code: h.Report.Code, Category: h.Report.Category,
 			Status: api.ReportStatus(h.Report.Status), DistanceM: float32(h.DistanceM), Description: &desc,
-			CreatedAt: h.Report.CreatedAt, Followers: len(h.Report.Followers)}
+			CreatedAt: h.Report.CreatedAt, Followers: len(h.Report.Followers), Score: float32(h.Score),
+			PhotoDistance: photoDistance(h.Candidate), SameCategory: h.SameCategory, ThumbnailUrl: s.thumbnail(ctx, h.Entry.ThumbKey)}
 	}
 	return api.ListNearbyReports200JSONResponse(out), nil
+}
+
+// photoDistance is a candidate's photo distance for the wire; nil when no photos were compared.
+func photoDistance(c report.Candidate) *int {
+	if c.PhotoDistance < 0 {
+		return nil
+	}
+	return ptr(c.PhotoDistance)
+}
+
+// thumbnail presigns a thumbnail; nil when there is none (or it cannot be signed right now).
+func (s *Server) thumbnail(ctx context.Context, key string) *string {
+	if key == "" {
+		return nil
+	}
+	u, err := s.deps.Presigner.PresignGet(ctx, key, photoURLTTL)
+	if err != nil {
+		return nil
+	}
+	return &u
 }
 
 // FollowReport subscribes the resident to a report.

@@ -13,7 +13,7 @@ import (
 
 // TicketDesk is the officers' desk.
 type TicketDesk interface {
-	Ticket(ctx context.Context, p auth.Principal, id string) (report.Report, error)
+	Ticket(ctx context.Context, p auth.Principal, id string) (report.Report, []report.Candidate, error)
 	Act(ctx context.Context, p auth.Principal, id string, version int64, c report.Command, afterUploads []string, intake *report.Intake) (report.Report, error)
 	Queue(ctx context.Context, p auth.Principal, f report.QueueFilter) (report.QueuePage, error)
 	Bulk(ctx context.Context, p auth.Principal, c report.Command, items []report.BulkItem) ([]report.BulkOutcome, error)
@@ -110,11 +110,19 @@ func queueOverdue(e report.QueueEntry, now time.Time) bool {
 
 // GetTicket returns a ticket for staff.
 func (s *Server) GetTicket(ctx context.Context, req api.GetTicketRequestObject) (api.GetTicketResponseObject, error) {
-	r, err := s.deps.Desk.Ticket(ctx, principal(ctx), req.Id)
+	r, dups, err := s.deps.Desk.Ticket(ctx, principal(ctx), req.Id)
 	if err != nil {
 		return nil, err
 	}
-	return api.GetTicket200JSONResponse{Body: s.toAPITicket(ctx, r), Headers: api.GetTicket200ResponseHeaders{ETag: etag(report.WorkflowVersion(r))}}, nil
+	t := s.toAPITicket(ctx, r)
+	t.PossibleDuplicates = ptr(make([]api.PossibleDuplicate, len(dups)))
+	for i, c := range dups {
+		(*t.PossibleDuplicates)[i] = api.PossibleDuplicate{Id: c.Entry.ReportID, Code: c.Entry.Code, Category: c.Entry.Category,
+			Status: api.ReportStatus(c.Entry.Status), DistanceM: float32(c.DistanceM), Score: float32(c.Score),
+			PhotoDistance: photoDistance(c), SamePhoto: ptr(c.PhotoMatch()), SameCategory: c.SameCategory, CreatedAt: c.Entry.CreatedAt,
+			ThumbnailUrl: s.thumbnail(ctx, c.Entry.ThumbKey)}
+	}
+	return api.GetTicket200JSONResponse{Body: t, Headers: api.GetTicket200ResponseHeaders{ETag: etag(report.WorkflowVersion(r))}}, nil
 }
 
 // ActOnTicket applies a staff action.
@@ -199,6 +207,9 @@ func (s *Server) toAPITicket(ctx context.Context, r report.Report) api.Ticket {
 	if r.Ticket.DuplicateOf != "" {
 		t.DuplicateOf = ptr(r.Ticket.DuplicateOf)
 		t.FollowersMoved = ptr(r.Ticket.FollowersMoved)
+	}
+	if l := r.Ticket.LikelyOriginal; l.ReportID != "" && r.Ticket.DuplicateOf == "" {
+		t.LikelyDuplicateOf = &api.LikelyOriginal{Id: l.ReportID, Code: l.Code, Score: float32(l.Score)}
 	}
 	return t
 }

@@ -47,6 +47,9 @@ type DeriveOptions struct {
 type Rendition struct {
 	JPEG          []byte
 	Width, Height int
+	// Pixels are the thumbnail's decoded pixels (upright), for fingerprinting it without decoding the JPEG
+	// again; nil for the public rendition.
+	Pixels *image.RGBA
 }
 
 // Derive is DeriveOptions{}.Derive.
@@ -102,7 +105,26 @@ func (o DeriveOptions) Derive(ctx context.Context, r io.Reader) (public, thumb R
 	if thumb, err = encode(small, quality); err != nil {
 		return Rendition{}, Rendition{}, err
 	}
+	thumb.Pixels = small
 	return public, thumb, nil
+}
+
+// Upright inspects and decodes the photo read from r and returns its pixels upright, the long side at most
+// side, as Derive's thumbnail would have them. It fails as Derive does.
+func (o DeriveOptions) Upright(ctx context.Context, r io.Reader, side int) (*image.RGBA, error) {
+	info, rr, err := o.Inspect(r)
+	if err != nil {
+		return nil, err
+	}
+	src, orientation, err := o.decode(ctx, info, rr)
+	if err != nil {
+		return nil, err
+	}
+	scaler := o.Scaler
+	if scaler == nil {
+		scaler = draw.ApproxBiLinear
+	}
+	return orient(resize(src, side, scaler), orientation), nil
 }
 
 // decode returns the photo's pixels and the orientation still to apply to them.

@@ -41,7 +41,7 @@ func BenchmarkBulkAccept100(b *testing.B) {
 		now := time.Now().UTC()
 		for i := range items {
 			r := report.Report{ID: fmt.Sprintf("bulk-%03d-%03d", n, i), Code: fmt.Sprintf("QN-2612-%05d", n*1000+i), ReporterID: "res",
-				Category: road.Code, Description: "Ổ gà giữa đường", Status: report.Received, Cell: report.Cell(20.95, 107.04),
+				Category: road.Code, Description: "Ổ gà giữa đường", Status: report.Received,
 				Routing: catalogue.Decision{AgencyID: baiChay, Rule: catalogue.RuleCommunePolygon}, CreatedAt: now, UpdatedAt: now, Version: 1,
 				Timeline: []report.Event{{At: now, Action: report.EventReceived, ActorRole: "resident", ActorID: "res", To: report.Received}}}
 			if r.Ticket, err = report.NewTicket(r, desk.Env(road.Code)); err != nil {

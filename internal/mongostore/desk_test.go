@@ -23,7 +23,7 @@ func TestAssigneeIsKept(t *testing.T) {
 	ctx := testenv.Context(t)
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	r := report.Report{ID: "report-assign-1", Code: "QN-2612-00001", ReporterID: "u0", Category: "garbage", Status: report.Received,
-		Routing: catalogue.Decision{AgencyID: baiChay}, CreatedAt: now, UpdatedAt: now, Version: 1, Cell: report.Cell(20.95, 107.04),
+		Routing: catalogue.Decision{AgencyID: baiChay}, CreatedAt: now, UpdatedAt: now, Version: 1,
 		Timeline: []report.Event{{At: now, Action: report.EventReceived, ActorRole: "resident", ActorID: "u0", To: report.Received}}}
 	if err := s.InsertReport(ctx, r); err != nil {
 		t.Fatal(err)

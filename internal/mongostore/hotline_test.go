@@ -66,7 +66,7 @@ func TestBulkOnTheStore(t *testing.T) {
 	var items []report.BulkItem
 	for i := range 5 {
 		r := report.Report{ID: fmt.Sprintf("bulk-store-%02d", i), Code: fmt.Sprintf("QN-2612-%05d", i+1), ReporterID: "res",
-			Category: "road_damage", Description: "Ổ gà giữa đường", Status: report.Received, Cell: report.Cell(20.95, 107.04),
+			Category: "road_damage", Description: "Ổ gà giữa đường", Status: report.Received,
 			Routing: catalogue.Decision{AgencyID: baiChay, Rule: catalogue.RuleCommunePolygon}, CreatedAt: now, UpdatedAt: now, Version: 1,
 			Timeline: []report.Event{{At: now, Action: report.EventReceived, ActorRole: "resident", ActorID: "res", To: report.Received}}}
 		if r.Ticket, err = report.NewTicket(r, desk.Env("road_damage")); err != nil {

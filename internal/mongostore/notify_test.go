@@ -99,7 +99,7 @@ func (g *pushRig) newReportIn(s *Store, id string, followers ...string) report.R
 	g.t.Helper()
 	now := time.Now().UTC()
 	r := report.Report{ID: id, Code: "QN-2611-" + id[len(id)-5:], ReporterID: "resident-" + id, Category: "road_damage",
-		Description: "Ổ gà lớn giữa đường", Status: report.Received, Followers: followers, Cell: report.Cell(20.95, 107.04),
+		Description: "Ổ gà lớn giữa đường", Status: report.Received, Followers: followers,
 		Routing: catalogue.Decision{AgencyID: "ubnd-06673"}, CreatedAt: now, UpdatedAt: now, Version: 1,
 		Timeline: []report.Event{{At: now, Action: report.EventReceived, ActorRole: "resident", ActorID: "resident-" + id, To: report.Received}},
 		Outbox:   []int{0}}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/quangninh/feedback/internal/catalogue"
 	"github.com/quangninh/feedback/internal/fault"
+	"github.com/quangninh/feedback/internal/photohash"
 	"github.com/quangninh/feedback/internal/report"
 )
 
@@ -28,8 +29,6 @@ func init() {
 		// A resident's reports, newest first, with and without a status filter.
 		Index{Collection: colReports, Name: "by_reporter", Keys: bson.D{{Key: "reporter_id", Value: 1}, {Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}},
 		Index{Collection: colReports, Name: "by_reporter_status", Keys: bson.D{{Key: "reporter_id", Value: 1}, {Key: "status", Value: 1}, {Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}},
-		// Open reports of a category near a point (grid cells; no geo operators).
-		Index{Collection: colReports, Name: "by_category_cell", Keys: bson.D{{Key: "category", Value: 1}, {Key: "cell", Value: 1}, {Key: "status", Value: 1}}},
 		// Reports by the time they were made: the desk's sweep files recent ones a failed submission left.
 		Index{Collection: colReports, Name: "by_created", Keys: bson.D{{Key: "created_at", Value: 1}}},
 		// An Open311 partner's reports by time (its GET requests).
@@ -60,6 +59,7 @@ type photoDoc struct {
 	ThumbKey    string `bson:"thumb_key,omitempty"`
 	State       string `bson:"state"`
 	After       bool   `bson:"after,omitempty"`
+	Look        string `bson:"look,omitempty"` // photohash.Fingerprint in hex
 }
 
 type eventDoc struct {
@@ -97,7 +97,6 @@ type reportDoc struct {
 	Routing        decisionDoc         `bson:"routing"`
 	Timeline       []eventDoc          `bson:"timeline"`
 	Followers      []string            `bson:"followers"`
-	Cell           string              `bson:"cell"`
 	Attributes     map[string][]string `bson:"attributes,omitempty"`
 	AgencyID       string              `bson:"agency_id"` // = routing.agency_id, top level for the queue index
 	Ticket         ticketDoc           `bson:"ticket"`
@@ -114,6 +113,9 @@ func toPhotoDocs(ps []report.Photo) []photoDoc {
 	for i, p := range ps {
 		out[i] = photoDoc{ID: p.ID, OriginalKey: p.OriginalKey, ContentType: p.ContentType, Size: p.Size, Digest: p.Digest,
 			Width: p.Width, Height: p.Height, PublicKey: p.PublicKey, ThumbKey: p.ThumbKey, State: string(p.State), After: p.After}
+		if !p.Look.IsZero() {
+			out[i].Look = p.Look.String()
+		}
 	}
 	return out
 }
@@ -125,7 +127,7 @@ func toReportDoc(r report.Report) reportDoc {
 		PublishConsent: r.PublishConsent, Photos: toPhotoDocs(r.Photos), Status: string(r.Status),
 		Routing: decisionDoc{AgencyID: r.Routing.AgencyID, CommuneCode: r.Routing.CommuneCode, Rule: string(r.Routing.Rule),
 			Reason: r.Routing.Reason, ReasonVi: r.Routing.ReasonVi},
-		Followers: append([]string{}, r.Followers...), Cell: r.Cell, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version,
+		Followers: append([]string{}, r.Followers...), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version,
 		AgencyID: r.Routing.AgencyID, Ticket: toTicketDoc(r.Ticket), Outbox: r.Outbox, Fingerprint: r.Fingerprint,
 		Attributes: r.Attributes,
 	}
@@ -143,12 +145,14 @@ func (d reportDoc) report() report.Report {
 		PublishConsent: d.PublishConsent, Status: report.Status(d.Status),
 		Routing: catalogue.Decision{AgencyID: d.Routing.AgencyID, CommuneCode: d.Routing.CommuneCode, Rule: catalogue.Rule(d.Routing.Rule),
 			Reason: d.Routing.Reason, ReasonVi: d.Routing.ReasonVi},
-		Followers: d.Followers, Cell: d.Cell, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Version: d.Version,
+		Followers: d.Followers, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Version: d.Version,
 		Ticket: d.Ticket.ticket(), Outbox: d.Outbox, Fingerprint: d.Fingerprint, Attributes: d.Attributes,
 	}
 	for _, p := range d.Photos {
+		look, _ := photohash.Parse(p.Look) // none (zero) when absent
 		r.Photos = append(r.Photos, report.Photo{ID: p.ID, OriginalKey: p.OriginalKey, ContentType: p.ContentType, Size: p.Size,
-			Digest: p.Digest, Width: p.Width, Height: p.Height, PublicKey: p.PublicKey, ThumbKey: p.ThumbKey, State: report.PhotoState(p.State), After: p.After})
+			Digest: p.Digest, Width: p.Width, Height: p.Height, PublicKey: p.PublicKey, ThumbKey: p.ThumbKey, State: report.PhotoState(p.State), After: p.After,
+			Look: look})
 	}
 	for _, e := range d.Timeline {
 		r.Timeline = append(r.Timeline, report.Event{At: e.At.UTC(), Action: e.Action, ActorRole: e.ActorRole, ActorID: e.ActorID,
@@ -316,17 +320,6 @@ func (s *Store) ReportsByPartner(ctx context.Context, partnerID string, from, to
 func (s *Store) ReportsCreated(ctx context.Context, from, to time.Time) ([]report.Report, error) {
 	return s.findReports(ctx, bson.D{{Key: "created_at", Value: bson.D{{Key: "$gte", Value: from}, {Key: "$lt", Value: to}}}},
 		options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}}))
-}
-
-// OpenReportsInCells returns the open reports of a category in the cells.
-func (s *Store) OpenReportsInCells(ctx context.Context, category string, cells []string) ([]report.Report, error) {
-	open := bson.A{}
-	for _, st := range []report.Status{report.Received, report.Accepted, report.InProgress, report.InfoRequested, report.Reopened} {
-		open = append(open, string(st))
-	}
-	filter := bson.D{{Key: "category", Value: category}, {Key: "cell", Value: bson.D{{Key: "$in", Value: cells}}},
-		{Key: "status", Value: bson.D{{Key: "$in", Value: open}}}}
-	return s.findReports(ctx, filter, options.Find().SetLimit(200))
 }
 
 func (s *Store) findReports(ctx context.Context, filter bson.D, o *options.FindOptionsBuilder) ([]report.Report, error) {

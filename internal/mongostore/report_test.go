@@ -62,7 +62,7 @@ func TestConcurrentReportUpdatesLoseNothing(t *testing.T) {
 	ctx := testenv.Context(t)
 	now := time.Now().UTC()
 	r := report.Report{ID: "report-concurrent-1", Code: "QN-2611-00001", ReporterID: "u0", Category: "garbage",
-		Status: report.Received, CreatedAt: now, UpdatedAt: now, Version: 1, Cell: report.Cell(20.95, 107.04)}
+		Status: report.Received, CreatedAt: now, UpdatedAt: now, Version: 1}
 	if err := s.InsertReport(ctx, r); err != nil {
 		t.Fatal(err)
 	}

@@ -66,6 +66,13 @@ type ticketDoc struct {
 	DuplicateOfID string        `bson:"duplicate_of_id,omitempty"`
 	Moved         bool          `bson:"followers_moved,omitempty"`
 	AssigneeID    string        `bson:"assignee_id,omitempty"`
+	Likely        *linkDoc      `bson:"likely_original,omitempty"`
+}
+
+type linkDoc struct {
+	ReportID string  `bson:"report_id"`
+	Code     string  `bson:"code"`
+	Score    float64 `bson:"score"`
 }
 
 func toTicketDoc(t report.Ticket) ticketDoc {
@@ -74,6 +81,9 @@ func toTicketDoc(t report.Ticket) ticketDoc {
 		AfterPhotos: t.AfterPhotos, Rating: t.Rating, RatingComment: t.RatingComment, Hidden: t.Hidden, Escalated: t.Escalated,
 		WarnedFor: timePtr(t.WarnedFor), DuplicateOf: t.DuplicateOf, DuplicateOfID: t.DuplicateOfID, Moved: t.FollowersMoved,
 		AssigneeID: t.AssigneeID}
+	if l := t.LikelyOriginal; l.ReportID != "" {
+		d.Likely = &linkDoc{ReportID: l.ReportID, Code: l.Code, Score: l.Score}
+	}
 	for _, p := range t.Pauses {
 		d.Pauses = append(d.Pauses, intervalDoc{Start: p.Start, End: timePtr(p.End)})
 	}
@@ -86,6 +96,9 @@ func (d ticketDoc) ticket() report.Ticket {
 		AfterPhotos: d.AfterPhotos, Rating: d.Rating, RatingComment: d.RatingComment, Hidden: d.Hidden, Escalated: d.Escalated,
 		WarnedFor: timeOf(d.WarnedFor), DuplicateOf: d.DuplicateOf, DuplicateOfID: d.DuplicateOfID, FollowersMoved: d.Moved,
 		AssigneeID: d.AssigneeID}
+	if l := d.Likely; l != nil {
+		t.LikelyOriginal = report.DuplicateLink{ReportID: l.ReportID, Code: l.Code, Score: l.Score}
+	}
 	for _, p := range d.Pauses {
 		t.Pauses = append(t.Pauses, workcal.Interval{Start: p.Start.UTC(), End: timeOf(p.End)})
 	}

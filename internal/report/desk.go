@@ -84,6 +84,8 @@ type Desk struct {
 	Staff    StaffDirectory // who a ticket may be assigned to
 	// OnChange, when set, hears every saved change (the public map and notifications use it).
 	OnChange func(ctx context.Context, before, after Report, events []Event)
+	// Similar finds a ticket's possible duplicates and keeps each changed report in its spatial bucket.
+	Similar *Similar
 
 	// ProvinceMaxAge is how old the province-wide queue (every agency's) that dispatchers list may get
 	// before a replica renews it in the background (zero: read at every listing): listings reuse one read
@@ -130,16 +132,23 @@ func staffMaySee(p auth.Principal, r Report) bool {
 	return false
 }
 
-// Ticket returns a report for staff; fault.ErrNotFound when the caller's agency does not handle it.
-func (d *Desk) Ticket(ctx context.Context, p auth.Principal, id string) (Report, error) {
+// Ticket returns a report for staff, with its possible duplicates (Similar.OfReport); fault.ErrNotFound
+// when the caller's agency does not handle it, and storage errors.
+func (d *Desk) Ticket(ctx context.Context, p auth.Principal, id string) (Report, []Candidate, error) {
 	r, err := d.Store.Report(ctx, id)
 	if err != nil {
-		return Report{}, err
+		return Report{}, nil, err
 	}
 	if !staffMaySee(p, r) {
-		return Report{}, fault.New(fault.ErrNotFound, "no such report")
+		return Report{}, nil, fault.New(fault.ErrNotFound, "no such report")
 	}
-	return r, nil
+	dups := []Candidate{}
+	if d.Similar != nil {
+		if dups, err = d.Similar.OfReport(ctx, r); err != nil {
+			return Report{}, nil, err
+		}
+	}
+	return r, dups, nil
 }
 
 // ResidentReport returns a report its reporter may act on; fault.ErrNotFound for anyone else.
@@ -272,6 +281,11 @@ func (d *Desk) apply(ctx context.Context, r Report, c Command, sources []photoSo
 		}
 	}
 	d.syncQueues(ctx, before, after, now)
+	if d.Similar != nil {
+		if err := d.Similar.Sync(ctx, after); err != nil {
+			d.Log.WarnContext(ctx, "spatial bucket not updated; the photo worker or the next change does it", "report", r.ID, "error", err.Error())
+		}
+	}
 	if d.OnChange != nil {
 		d.OnChange(ctx, before, after, events)
 	}

@@ -234,7 +234,7 @@ func (in *Intake) commit(ctx context.Context, partnerID, reporterID, key string,
 	}()
 	r := Report{
 		ID: id, ReporterID: reporterID, Partner: partnerID, Category: cat.Code, Attributes: d.Attributes, Description: d.Description, Address: d.Address,
-		Location: loc, PublishConsent: d.PublishConsent, Status: Received, Cell: Cell(loc.Lat, loc.Lng),
+		Location: loc, PublishConsent: d.PublishConsent, Status: Received,
 		Photos: plan(id, sources, now), Fingerprint: fingerprint, CreatedAt: now, UpdatedAt: now, Version: 1,
 	}
 	// The originals go to S3 while the database gives the report its number.

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -21,8 +20,8 @@ type Reader interface {
 	// ReportsByReporter returns up to limit reports of the reporter, newest first, strictly after the
 	// cursor position when after is set, optionally with one status.
 	ReportsByReporter(ctx context.Context, reporterID string, status Status, after *Cursor, limit int) ([]Report, error)
-	// OpenReportsInCells returns the open reports of a category in the given grid cells.
-	OpenReportsInCells(ctx context.Context, category string, cells []string) ([]Report, error)
+	// Reports returns the reports with these IDs that exist, by ID.
+	Reports(ctx context.Context, ids []string) (map[string]Report, error)
 	AddFollower(ctx context.Context, id, userID string, now time.Time) error
 	RemoveFollower(ctx context.Context, id, userID string, now time.Time) error
 }
@@ -53,6 +52,8 @@ func ParseCursor(s string) (*Cursor, error) {
 // Residents serves residents' reads.
 type Residents struct {
 	Store     Reader
+	Similar   *Similar
+	Looks     *UploadLooks
 	Sensitive func(category string) bool // sensitive categories never appear in nearby searches
 	Now       func() time.Time
 }
@@ -132,31 +133,59 @@ func FollowerView(r Report) Report {
 	return out
 }
 
-// NearbyHit is an open report close to a position.
+// NearbyHit is an open report that may show the same problem, with the evidence.
 type NearbyHit struct {
-	Report    Report
-	DistanceM float64
+	Report Report
+	Candidate
 }
 
-// NearbyRadiusM is how close a report must be to count as a possible duplicate.
+// NearbyQuery is a resident's search before filing.
+type NearbyQuery struct {
+	Category string
+	Lat, Lng float64
+	UploadID string // a photo uploaded to a presigned slot, not filed yet: "" for none
+}
+
+// NearbyRadiusM is how close a report of the same category must be to count as a possible duplicate when
+// the photos do not tell (no photo yet, or photos of something else).
 const NearbyRadiusM = 150
 
-// Nearby returns the open reports of the category within NearbyRadiusM of the position, nearest first.
-func (rs *Residents) Nearby(ctx context.Context, category string, lat, lng float64) ([]NearbyHit, error) {
-	if rs.Sensitive != nil && rs.Sensitive(category) {
+// Nearby returns the open reports that may be what the resident is about to report, best first (see
+// Similar.Find): of the same category within NearbyRadiusM, or, with an uploaded photo, showing the same
+// scene within SimilarRadiusM. Sensitive categories are never offered. It returns *fault.Invalid for an
+// upload that is not the resident's or not a photo, and storage errors.
+func (rs *Residents) Nearby(ctx context.Context, p auth.Principal, q NearbyQuery) ([]NearbyHit, error) {
+	sensitive := func(c string) bool { return rs.Sensitive != nil && rs.Sensitive(c) }
+	if sensitive(q.Category) {
 		return []NearbyHit{}, nil
 	}
-	list, err := rs.Store.OpenReportsInCells(ctx, category, NeighbourCells(lat, lng))
+	sq := SimilarQuery{Lat: q.Lat, Lng: q.Lng, Category: q.Category, Open: true}
+	if q.UploadID != "" {
+		look, err := rs.Looks.Look(ctx, p, "query.upload_id", q.UploadID)
+		if err != nil {
+			return nil, err
+		}
+		sq.Photos = append(sq.Photos, look)
+	}
+	found, err := rs.Similar.Find(ctx, sq)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(found))
+	for _, c := range found {
+		ids = append(ids, c.Entry.ReportID)
+	}
+	reports, err := rs.Store.Reports(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
 	hits := []NearbyHit{}
-	for _, r := range list {
-		if d := DistanceM(lat, lng, r.Location.Lat, r.Location.Lng); d <= NearbyRadiusM && r.Status.Open() {
-			hits = append(hits, NearbyHit{Report: r, DistanceM: d})
+	for _, c := range found {
+		// The bucket may lag the report by a moment: the report itself decides.
+		if r, ok := reports[c.Entry.ReportID]; ok && r.Status.Open() && !sensitive(r.Category) {
+			hits = append(hits, NearbyHit{Report: r, Candidate: c})
 		}
 	}
-	sort.Slice(hits, func(i, j int) bool { return hits[i].DistanceM < hits[j].DistanceM })
 	return hits, nil
 }
 

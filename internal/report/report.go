@@ -14,6 +14,7 @@ import (
 
 	"github.com/quangninh/feedback/internal/catalogue"
 	"github.com/quangninh/feedback/internal/fault"
+	"github.com/quangninh/feedback/internal/photohash"
 )
 
 // Status is where a report stands in its life.
@@ -80,6 +81,9 @@ type Photo struct {
 	ThumbKey    string
 	State       PhotoState
 	After       bool // taken by an officer to show the resolution
+	// Look is the perceptual fingerprint of the upright derivative (zero until the worker made it), which
+	// finds other reports showing the same scene.
+	Look photohash.Fingerprint
 }
 
 // Event is one entry of a report's timeline, which is only ever appended to.
@@ -114,7 +118,6 @@ type Report struct {
 	Routing        catalogue.Decision
 	Timeline       []Event
 	Followers      []string
-	Cell           string // the nearby-search grid cell of Location
 	// Attributes answer the category's questions (catalogue.Attribute), by attribute code.
 	Attributes map[string][]string
 	Ticket     Ticket // deadlines and workflow state, kept in the same document
@@ -214,27 +217,6 @@ func (d *Draft) fingerprint(photoHashes []string) string {
 // FormatCode renders the short human code of the n-th report of a month: QN-YYMM-NNNNN.
 func FormatCode(month time.Time, n int64) string {
 	return fmt.Sprintf("QN-%s-%05d", month.Format("0601"), n)
-}
-
-// cellSize is the nearby-search grid step in degrees (about 167 m of latitude); searching a cell and its
-// eight neighbours covers every point within 150 m.
-const cellSize = 0.0015
-
-// Cell returns the grid cell of a position.
-func Cell(lat, lng float64) string {
-	return fmt.Sprintf("%d:%d", int64(math.Floor(lat/cellSize)), int64(math.Floor(lng/cellSize)))
-}
-
-// NeighbourCells returns the cell of the position and its eight neighbours.
-func NeighbourCells(lat, lng float64) []string {
-	y, x := int64(math.Floor(lat/cellSize)), int64(math.Floor(lng/cellSize))
-	out := make([]string, 0, 9)
-	for dy := int64(-1); dy <= 1; dy++ {
-		for dx := int64(-1); dx <= 1; dx++ {
-			out = append(out, fmt.Sprintf("%d:%d", y+dy, x+dx))
-		}
-	}
-	return out
 }
 
 // DistanceM is the distance in metres between two nearby positions (equirectangular approximation, exact

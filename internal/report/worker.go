@@ -12,6 +12,7 @@ import (
 
 	"github.com/quangninh/feedback/internal/fault"
 	"github.com/quangninh/feedback/internal/media"
+	"github.com/quangninh/feedback/internal/photohash"
 )
 
 // JobStore is what the photo worker needs beyond Store.
@@ -35,6 +36,8 @@ type JobStore interface {
 	DeleteUploadSlots(ctx context.Context, ids []string) error
 	// ExpiredUploadSlots returns up to limit slots that expired before now.
 	ExpiredUploadSlots(ctx context.Context, now time.Time, limit int) ([]UploadSlot, error)
+	// SetLikelyOriginal records on a report the original it was found to duplicate.
+	SetLikelyOriginal(ctx context.Context, id string, l DuplicateLink, now time.Time) error
 }
 
 // Worker makes the public derivatives of new photos, off the request path, and removes what failed
@@ -43,7 +46,10 @@ type Worker struct {
 	Store  JobStore
 	Blobs  Blobs
 	Derive media.DeriveOptions
-	Log    *slog.Logger
+	// Similar, when set, gets each report's photo fingerprints (made from the upright thumbnails) into its
+	// spatial bucket, and links a new report to its likely original.
+	Similar *Similar
+	Log     *slog.Logger
 	// Lease is how long a claimed job is held without news from its worker, which renews it every third of
 	// it while it works: the job of a worker that died is done by another this much later.
 	Lease time.Duration
@@ -205,6 +211,7 @@ func (w *Worker) derive(ctx context.Context, job Job, r Report) (stale bool, err
 			return false, err
 		}
 		photos[i].Width, photos[i].Height, photos[i].State = pub.Width, pub.Height, PhotoReady
+		photos[i].Look = photohash.Of(thumb.Pixels)
 		changed = true
 	}
 	if changed {
@@ -212,8 +219,36 @@ func (w *Worker) derive(ctx context.Context, job Job, r Report) (stale bool, err
 		if err != nil || !ok {
 			return !ok && err == nil, err
 		}
+		r.Photos, r.Version = photos, r.Version+1
+	}
+	if err := w.findDuplicates(ctx, r); err != nil {
+		return false, err
 	}
 	return false, w.Store.DeleteJob(ctx, r.ID)
+}
+
+// findDuplicates puts the report into its spatial bucket and, when it is new and open, links it to its likely
+// original. Both are repeated when the job is retried.
+func (w *Worker) findDuplicates(ctx context.Context, r Report) error {
+	if w.Similar == nil {
+		return nil
+	}
+	if err := w.Similar.Sync(ctx, r); err != nil {
+		return err
+	}
+	if !r.Status.Open() || r.Ticket.LikelyOriginal.ReportID != "" || r.Ticket.DuplicateOf != "" {
+		return nil
+	}
+	c, ok, err := w.Similar.LikelyOriginal(ctx, r)
+	if err != nil || !ok {
+		return err
+	}
+	link := DuplicateLink{ReportID: c.Entry.ReportID, Code: c.Entry.Code, Score: c.Score}
+	if err := w.Store.SetLikelyOriginal(ctx, r.ID, link, w.now()); err != nil {
+		return err
+	}
+	w.Log.InfoContext(ctx, "report linked to its likely original", "report", r.ID, "original", link.Code, "score", link.Score)
+	return nil
 }
 
 // render derives a photo's renditions from its original. A read of the original that fails or ends short

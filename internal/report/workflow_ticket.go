@@ -38,6 +38,15 @@ type Ticket struct {
 	// AssigneeID is the staff member of the handling agency working the ticket; "" while nobody is. A
 	// transfer clears it.
 	AssigneeID string
+	// LikelyOriginal is the report this one was found, on arrival, to duplicate (matching photos nearby,
+	// Similar.LikelyOriginal), for an officer to confirm with mark_duplicate; zero when none was.
+	LikelyOriginal DuplicateLink
+}
+
+// DuplicateLink points from a report to its likely original.
+type DuplicateLink struct {
+	ReportID, Code string
+	Score          float64
 }
 
 // NewTicket returns the ticket of a report just received: both clocks start at r.CreatedAt, with the
