@@ -221,6 +221,13 @@ func TestConsoleInChromium(t *testing.T) {
 	waitPhotosReady(t, c, officerAPI, id)
 	officer.run(chromedp.Click(row+` a`), chromedp.WaitVisible(fmt.Sprintf(`[data-testid=ticket][data-code=%q]`, code)),
 		chromedp.WaitVisible(`[data-testid=ticket-map][data-map-ready=true]`), chromedp.WaitVisible(`[data-testid=photos-before][data-count="1"] img`))
+	// They take it (assign it to themself): it is then among their tickets.
+	officer.act("assign", "", `[data-testid=ticket][data-assignee]:not([data-assignee=""])`)
+	me := api.AssignedMe
+	mine, err := c.ListTicketsWithResponse(context.Background(), &api.ListTicketsParams{Assigned: &me}, officerAPI)
+	if err != nil || mine.JSON200 == nil || len(mine.JSON200.Items) != 1 || mine.JSON200.Items[0].Id != id {
+		t.Fatalf("the officer's tickets after taking %s: %v %s", id, err, mine.Body)
+	}
 	officer.act("accept", "", `[data-testid=ticket][data-status=accepted]`)
 	officer.act("start", "", `[data-testid=ticket][data-status=in_progress]`)
 	officer.act("comment", "Đội thi công sẽ đến trong tuần", `[data-testid=comments-public][data-count="1"]`,

@@ -17,6 +17,11 @@ let userId: string | null = null; // whose session this page holds: a cookie of 
 let refreshing: Promise<Schemas['ConsoleSession'] | null> | null = null;
 let onEnded: (detail: string) => void = () => {};
 
+// signedInUser is the ID of the staff member this page is signed in as.
+export function signedInUser(): string | null {
+  return userId;
+}
+
 // onSessionEnded is told when a request finds the session over (account disabled, signed out elsewhere).
 export function onSessionEnded(f: (detail: string) => void) {
   onEnded = f;

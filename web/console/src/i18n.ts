@@ -248,13 +248,13 @@ const statuses: Record<'vi' | 'en', Record<Status, string>> = {
 
 // The ticket actions (TicketAction.action) and the timeline's event names.
 const actionNames: Record<'vi' | 'en', Record<string, string>> = {
-  vi: { accept: 'Tiếp nhận', start: 'Bắt đầu xử lý', request_info: 'Yêu cầu bổ sung', resolve: 'Giải quyết xong',
+  vi: { accept: 'Tiếp nhận', assign: 'Nhận xử lý (giao cho tôi)', start: 'Bắt đầu xử lý', request_info: 'Yêu cầu bổ sung', resolve: 'Giải quyết xong',
     reject: 'Từ chối', transfer: 'Chuyển cơ quan', mark_complex: 'Đánh dấu phức tạp', mark_duplicate: 'Đánh dấu trùng',
     comment: 'Bình luận', hide: 'Ẩn khỏi bản đồ', unhide: 'Hiện lại trên bản đồ', received: 'Đã nhận', routed: 'Đã phân công',
     provide_info: 'Người dân bổ sung', confirm: 'Người dân xác nhận', dispute: 'Người dân không đồng ý', rate: 'Người dân đánh giá',
     auto_close: 'Tự động đóng', escalate: 'Chuyển cấp trên', warn_deadline: 'Sắp đến hạn',
     comment_public: 'Bình luận công khai', comment_internal: 'Bình luận nội bộ' },
-  en: { accept: 'Accept', start: 'Start work', request_info: 'Request information', resolve: 'Resolve',
+  en: { accept: 'Accept', assign: 'Take it (assign to me)', start: 'Start work', request_info: 'Request information', resolve: 'Resolve',
     reject: 'Reject', transfer: 'Transfer', mark_complex: 'Mark complex', mark_duplicate: 'Mark duplicate',
     comment: 'Comment', hide: 'Hide from the map', unhide: 'Show on the map again', received: 'Received', routed: 'Routed',
     provide_info: 'Resident answered', confirm: 'Resident confirmed', dispute: 'Resident disputed', rate: 'Resident rated',
@@ -263,8 +263,8 @@ const actionNames: Record<'vi' | 'en', Record<string, string>> = {
 };
 
 const roles: Record<'vi' | 'en', Record<Role, string>> = {
-  vi: { resident: 'Người dân', officer: 'Cán bộ', agency_admin: 'Quản trị cơ quan', dispatcher: 'Điều phối', admin: 'Quản trị hệ thống' },
-  en: { resident: 'Resident', officer: 'Officer', agency_admin: 'Agency admin', dispatcher: 'Dispatcher', admin: 'Administrator' },
+  vi: { resident: 'Người dân', officer: 'Cán bộ', agency_admin: 'Quản trị cơ quan', dispatcher: 'Điều phối', admin: 'Quản trị hệ thống', call_taker: 'Tổng đài viên' },
+  en: { resident: 'Resident', officer: 'Officer', agency_admin: 'Agency admin', dispatcher: 'Dispatcher', admin: 'Administrator', call_taker: 'Call-taker' },
 };
 
 export type Lang = 'vi' | 'en';

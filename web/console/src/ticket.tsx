@@ -2,7 +2,7 @@
 // apart) and exactly the actions the server allows. Every action sends the ETag in If-Match; a 412
 // reloads the ticket and says what changed.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { client, describe, uploadPhoto, type Profile, type Schemas } from './api';
+import { client, describe, signedInUser, uploadPhoto, type Profile, type Schemas } from './api';
 import { agencyName, categoryName, communeName, type Catalogue } from './catalogue';
 import { actionName, formatTime, lang, left, statusName, t } from './i18n';
 import { ticketMap } from './map';
@@ -72,7 +72,7 @@ export function TicketView(props: { id: string; user: Profile; catalogue: Catalo
   };
 
   return (
-    <article class="ticket" data-testid="ticket" data-code={r.code} data-status={r.status} data-version={ticket.version} data-agency={ticket.agency_id}>
+    <article class="ticket" data-testid="ticket" data-code={r.code} data-status={r.status} data-version={ticket.version} data-agency={ticket.agency_id} data-assignee={ticket.assignee_id ?? ""}>
       <p><a href="#/queue">← {t('back')}</a></p>
       <h2>{t('ticket', { code: r.code })} <span class={`status s-${r.status}`} data-testid="ticket-status">{statusName(r.status)}</span></h2>
       {notice && (
@@ -191,6 +191,7 @@ function Actions(props: { ticket: Ticket; catalogue: Catalogue; onAct: (b: Schem
     if (action === 'reject') body.reason = reason;
     if ((action === 'reject' && reason === 'duplicate') || action === 'mark_duplicate') body.duplicate_of = dup;
     if (action === 'transfer') body.to_agency = agency;
+    if (action === 'assign') body.assignee_id = signedInUser() ?? undefined; // take the ticket
     if (action === 'resolve' && photo?.id) body.after_photos = [photo.id];
     setBusy(true);
     if (await props.onAct(body)) { setNote(''); setPhoto(null); setAction(''); }
@@ -205,7 +206,7 @@ function Actions(props: { ticket: Ticket; catalogue: Catalogue; onAct: (b: Schem
           {allowed.map((a) => <option value={a}>{actionName(a)}</option>)}
         </select>
       </label>
-      {action && action !== 'accept' && action !== 'start' && action !== 'unhide' && (
+      {action && action !== 'accept' && action !== 'start' && action !== 'unhide' && action !== 'assign' && (
         <label>{noteLabel}<textarea data-testid="note" rows={3} maxLength={4000} value={note} onInput={(e) => setNote(e.currentTarget.value)} /></label>
       )}
       {action === 'comment' && (
