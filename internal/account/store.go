@@ -20,10 +20,10 @@ type Store interface {
 // Limits are rate-limit counters and cooldowns shared by every replica. Each record carries an expiry
 // after which PurgeExpired may delete it.
 type Limits interface {
-	// Take claims one of the limit slots of the fixed-window counter key, whose window ends at windowEnd.
-	// It returns the slot taken, 1 to limit, or 0 when all are taken. Concurrent callers never share a slot.
+	// Take counts one more on the fixed-window counter key, whose window ends at windowEnd. It returns the
+	// count, 1 to limit, or 0 when limit is reached. Concurrent callers never exceed limit together.
 	Take(ctx context.Context, key string, limit int, windowEnd time.Time) (slot int, err error)
-	// GiveBack frees a slot Take returned (after a send that failed).
+	// GiveBack counts one less (after a send that failed).
 	GiveBack(ctx context.Context, key string, slot int) error
 	// StartCooldown starts a cooldown of length d for key at now, unless one is running. It returns the zero
 	// time when it started one, or the end of the running one.

@@ -205,40 +205,43 @@ func byID(id string) bson.D { return bson.D{{Key: "_id", Value: id}} }
 
 // ---- Limits
 
-func slotID(key string, slot int) string { return "limit:" + key + "#" + strconv.Itoa(slot) }
+// counterDoc is a fixed-window counter (Take), kept in claims until its window ends.
+type counterDoc struct {
+	ID        string    `bson:"_id"`
+	N         int       `bson:"n"`
+	ExpiresAt time.Time `bson:"expires_at"`
+}
 
-// Take claims the lowest free slot of the counter. Slots are claimed in order, so the taken ones are
-// 1..n: a binary search by _id finds n+1 in a few reads, and inserting it settles a race (the loser moves
-// up). A full counter costs one read.
+func counterID(key string) string { return "count:" + key }
+
+// Take counts one more against limit with one conditional upsert: $inc while the count is under limit.
+// At the limit the filter matches nothing and the upsert's insert collides with the counter's _id: the
+// answer is 0 (refused). Otherwise it returns the new count.
 func (s *Store) Take(ctx context.Context, key string, limit int, windowEnd time.Time) (int, error) {
 	if limit <= 0 {
 		return 0, nil
 	}
-	lo, hi := 1, limit+1 // the first free slot is in [lo, hi]; limit+1 means none
-	for lo < hi {
-		mid := (lo + hi) / 2
-		_, taken, err := s.claimed(ctx, slotID(key, mid))
-		if err != nil {
-			return 0, err
-		}
-		if taken {
-			lo = mid + 1
-		} else {
-			hi = mid
-		}
+	var d counterDoc
+	err := s.db.Collection(colClaims).FindOneAndUpdate(ctx,
+		bson.D{{Key: "_id", Value: counterID(key)}, {Key: "n", Value: bson.D{{Key: "$lt", Value: limit}}}},
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: 1}}},
+			{Key: "$setOnInsert", Value: bson.D{{Key: "at", Value: time.Now()}, {Key: "expires_at", Value: windowEnd}}}},
+		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&d)
+	if isDuplicate(err) {
+		return 0, nil
 	}
-	for slot := lo; slot <= limit; slot++ {
-		ok, err := s.claim(ctx, slotID(key, slot), time.Now(), windowEnd)
-		if err != nil || ok {
-			return slot, err
-		}
+	if err != nil {
+		return 0, mapErr(fmt.Errorf("count %s: %w", key, err), "counter")
 	}
-	return 0, nil
+	return d.N, nil
 }
 
-// GiveBack frees a slot.
-func (s *Store) GiveBack(ctx context.Context, key string, slot int) error {
-	return s.unclaim(ctx, slotID(key, slot))
+// GiveBack counts one less (what was counted did not happen).
+func (s *Store) GiveBack(ctx context.Context, key string, _ int) error {
+	_, err := s.db.Collection(colClaims).UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: counterID(key)}, {Key: "n", Value: bson.D{{Key: "$gt", Value: 0}}}},
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: -1}}}})
+	return mapErr(err, "counter")
 }
 
 func cooldownID(key string, at time.Time, d time.Duration) string {

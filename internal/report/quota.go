@@ -8,9 +8,9 @@ import (
 	"github.com/quangninh/feedback/internal/fault"
 )
 
-// Counters are fixed-window counters shared by every replica (the store's numbered claims, as the sign-in
-// limits use): Take claims one of limit slots of counter key, whose window ends at windowEnd, and returns
-// it, or 0 when all are taken; GiveBack frees a slot.
+// Counters are fixed-window counters shared by every replica (as the sign-in limits use): Take counts one
+// more on counter key, whose window ends at windowEnd, and returns the count, or 0 when limit is reached;
+// GiveBack counts one less.
 type Counters interface {
 	Take(ctx context.Context, key string, limit int, windowEnd time.Time) (slot int, err error)
 	GiveBack(ctx context.Context, key string, slot int) error
