@@ -64,10 +64,13 @@ func (q Quotas) take(ctx context.Context, now time.Time, windows ...quotaWindow)
 	return got, nil
 }
 
-// giveBack frees slots; best effort (an unreturned slot only lasts until its window ends).
+// giveBack frees slots; best effort (an unreturned count only lasts until its window ends), so it waits
+// at most a second even when the database is down: the answer it delays may already be late.
 func (q Quotas) giveBack(ctx context.Context, slots []taken) {
+	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
 	for _, t := range slots {
-		_ = q.Counters.GiveBack(context.WithoutCancel(ctx), t.key, t.slot)
+		_ = q.Counters.GiveBack(gctx, t.key, t.slot)
 	}
 }
 
