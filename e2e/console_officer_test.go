@@ -182,4 +182,35 @@ func TestConsoleOfficerDesk(t *testing.T) {
 	officer.run(chromedp.WaitVisible(fmt.Sprintf(`[data-testid=queue] [data-testid=ticket-row][data-id=%q][data-status=received]`, ids[1])))
 	officer.shot("queue-bulk-result-1280x800.png", 1280, 800)
 	officer.shot("queue-bulk-result-768x1024.png", 768, 1024)
+
+	// "Select all on the page" selects every row, and clears them again.
+	rows := officer.eval(`String(document.querySelectorAll('[data-testid=queue] [data-testid=ticket-row]').length)`)
+	officer.run(chromedp.Click(`[data-testid=select-all]`), chromedp.WaitVisible(`[data-testid=bulk][data-selected="`+rows+`"]`),
+		chromedp.Click(`[data-testid=select-all]`), chromedp.WaitNotPresent(`[data-testid=bulk]`))
+
+	// The two accepted ones are assigned to the officer, the changed one transferred to another agency.
+	me, err := c.GetMeWithResponse(ctx, officerAPI)
+	if err != nil || me.JSON200 == nil {
+		t.Fatalf("me: %v", err)
+	}
+	for _, id := range []string{ids[0], ids[2]} {
+		officer.run(chromedp.Click(fmt.Sprintf(`[data-testid=ticket-row][data-id=%q] [data-testid=select-ticket]`, id)))
+	}
+	officer.choose(`[data-testid=bulk-action]`, "assign")
+	officer.run(chromedp.WaitReady(fmt.Sprintf(`[data-testid=bulk-assignee] option[value=%q]`, me.JSON200.Id)))
+	officer.choose(`[data-testid=bulk-assignee]`, me.JSON200.Id)
+	officer.run(chromedp.Click(`[data-testid=bulk-send]`), chromedp.WaitVisible(`[data-testid=bulk-result][data-succeeded="2"][data-failed="0"]`))
+	assignedMe := api.AssignedMe
+	if mine, _ := c.ListTicketsWithResponse(ctx, &api.ListTicketsParams{Assigned: &assignedMe}, officerAPI); mine.JSON200 == nil || len(mine.JSON200.Items) != 2 {
+		t.Errorf("the officer's tickets after the bulk assignment: %s", mine.Body)
+	}
+	officer.run(chromedp.Click(fmt.Sprintf(`[data-testid=ticket-row][data-id=%q] [data-testid=select-ticket]`, ids[1])))
+	officer.choose(`[data-testid=bulk-action]`, "transfer")
+	officer.choose(`[data-testid=bulk-agency]`, "so-xay-dung")
+	officer.run(chromedp.SendKeys(`[data-testid=bulk-note]`, "Đường tỉnh, thuộc Sở Xây dựng"), chromedp.Click(`[data-testid=bulk-send]`),
+		chromedp.WaitVisible(`[data-testid=bulk-result][data-succeeded="1"][data-failed="0"]`),
+		chromedp.WaitNotPresent(fmt.Sprintf(`[data-testid=queue] [data-testid=ticket-row][data-id=%q]`, ids[1])))
+	if g, _ := c.GetTicketWithResponse(ctx, ids[1], staffLogin(t, c, "demo.dispatcher", "Ha-Long-Dispatch-2026")); g.JSON200 == nil || g.JSON200.AgencyId != "so-xay-dung" {
+		t.Errorf("the transferred ticket: %s", g.Body)
+	}
 }

@@ -221,15 +221,15 @@ function Actions(props: { ticket: Ticket; catalogue: Catalogue; onAct: (b: Schem
           {allowed.map((a) => <option value={a}>{actionName(a)}</option>)}
         </select>
       </label>
-      {action && action !== 'accept' && action !== 'start' && action !== 'unhide' && action !== 'assign' && (
-        <label>{noteLabel}<textarea ref={noteBox} data-testid="note" rows={3} maxLength={4000} value={note} onInput={(e) => setNote(e.currentTarget.value)} /></label>
-      )}
       {templateActions.includes(action) && (
         <TemplatePicker agencyId={props.ticket.agency_id} category={props.ticket.report.category} onPick={(text, title) => {
           setNote((n) => (n.trim() ? `${n.trimEnd()}\n${text}` : text));
           setInserted(t('templateInserted', { title }));
           noteBox.current?.focus();
         }} />
+      )}
+      {action && action !== 'accept' && action !== 'start' && action !== 'unhide' && action !== 'assign' && (
+        <label>{noteLabel}<textarea ref={noteBox} data-testid="note" rows={3} maxLength={4000} value={note} onInput={(e) => setNote(e.currentTarget.value)} /></label>
       )}
       {inserted && <p role="status" class="hint" data-testid="template-inserted">{inserted}</p>}
       {action === 'comment' && (
