@@ -17,6 +17,7 @@ type TicketDesk interface {
 	Act(ctx context.Context, p auth.Principal, id string, version int64, c report.Command, afterUploads []string, intake *report.Intake) (report.Report, error)
 	Queue(ctx context.Context, p auth.Principal, f report.QueueFilter) (report.QueuePage, error)
 	Bulk(ctx context.Context, p auth.Principal, c report.Command, items []report.BulkItem) ([]report.BulkOutcome, error)
+	WorkingLeft(status report.Status, acceptBy, resolveBy time.Time) (time.Duration, bool)
 }
 
 func etag(version int64) string { return `"v` + strconv.FormatInt(version, 10) + `"` }
@@ -89,6 +90,9 @@ func (s *Server) ListTickets(ctx context.Context, req api.ListTicketsRequestObje
 		}
 		if !e.ResolveBy.IsZero() {
 			it.ResolveBy = ptr(e.ResolveBy)
+		}
+		if left, ok := page.Left[e.ReportID]; ok {
+			it.WorkingMinutesLeft = ptr(minutes(left))
 		}
 		out.Items[i] = it
 	}
@@ -201,6 +205,18 @@ func (s *Server) toAPITicket(ctx context.Context, r report.Report) api.Ticket {
 	if r.Ticket.Rating > 0 {
 		t.Rating = ptr(r.Ticket.Rating)
 	}
+	if left, ok := s.deps.Desk.WorkingLeft(r.Status, r.Ticket.AcceptBy, r.Ticket.ResolveBy); ok {
+		t.WorkingMinutesLeft = ptr(minutes(left))
+	}
+	// Staff see the originals as sent (evidence); residents' reports carry only the derivatives.
+	for i, ph := range r.Photos {
+		if ph.OriginalKey == "" || i >= len(rep.Photos) {
+			continue
+		}
+		if u, err := s.deps.Presigner.PresignGet(ctx, ph.OriginalKey, photoURLTTL); err == nil {
+			t.Report.Photos[i].OriginalUrl = &u
+		}
+	}
 	if r.Ticket.AssigneeID != "" {
 		t.AssigneeId = ptr(r.Ticket.AssigneeID)
 	}
@@ -213,6 +229,9 @@ func (s *Server) toAPITicket(ctx context.Context, r report.Report) api.Ticket {
 	}
 	return t
 }
+
+// minutes rounds a working duration toward zero, so a ticket 30 s overdue reads 0 rather than -1.
+func minutes(d time.Duration) int { return int(d / time.Minute) }
 
 func toAPIEvent(e report.Event) api.TimelineEntry {
 	t := api.TimelineEntry{At: e.At, Action: e.Action, ActorRole: e.ActorRole}

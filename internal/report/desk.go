@@ -401,6 +401,9 @@ type QueuePage struct {
 	Items  []QueueEntry
 	Counts map[Status]int
 	Next   int // offset of the next page; 0 on the last
+	// Left is the working time to each item's running deadline (Desk.WorkingLeft), by report ID; items
+	// without one are absent.
+	Left map[string]time.Duration
 }
 
 // Queue lists the tickets the caller handles: their agency's, or every agency's for dispatchers.
@@ -460,6 +463,12 @@ func (d *Desk) Queue(ctx context.Context, p auth.Principal, f QueueFilter) (Queu
 	if f.Limit > 0 && len(page.Items) > f.Limit {
 		page.Items = page.Items[:f.Limit]
 		page.Next = f.Offset + f.Limit
+	}
+	page.Left = make(map[string]time.Duration, len(page.Items))
+	for _, e := range page.Items {
+		if left, ok := d.WorkingLeft(e.Status, e.AcceptBy, e.ResolveBy); ok {
+			page.Left[e.ReportID] = left
+		}
 	}
 	return page, nil
 }

@@ -60,10 +60,6 @@ const vi = {
   noComments: 'Chưa có bình luận.',
   acceptBy: 'Hạn tiếp nhận',
   resolveBy: 'Hạn giải quyết',
-  timeLeft: 'còn {time}',
-  timeOver: 'quá {time}',
-  hoursMinutes: '{h} giờ {m} phút',
-  daysHours: '{d} ngày {h} giờ',
   actions: 'Thao tác',
   noActions: 'Không có thao tác nào ở trạng thái này.',
   note: 'Nội dung',
@@ -119,6 +115,39 @@ const vi = {
   yes: 'Có',
   no: 'Không',
   saved: 'Đã lưu',
+  // Officer desk: working time left, originals, reply templates, bulk actions.
+  workingLeftTitle: 'Thời gian còn lại (giờ làm việc)',
+  timeLeftCol: 'Còn lại',
+  wLeft: 'còn {time}',
+  wOver: 'quá hạn {time}',
+  wOverNow: 'đã quá hạn',
+  wPaused: 'tạm dừng, chờ người dân bổ sung',
+  wHours: '{h} giờ làm việc',
+  wHour: '{h} giờ làm việc',
+  wHoursMinutes: '{h} giờ {m} phút làm việc',
+  wMinutes: '{m} phút làm việc',
+  original: 'Ảnh gốc',
+  originalOf: 'Ảnh gốc {n} (đúng như đã gửi, kèm siêu dữ liệu)',
+  replyTemplate: 'Mẫu trả lời',
+  replyTemplateNone: 'Không có mẫu trả lời cho lĩnh vực này.',
+  templatesIn: 'Bản {lang}',
+  langVi: 'tiếng Việt',
+  langEn: 'tiếng Anh',
+  templateInserted: 'Đã chèn mẫu “{title}”; có thể sửa trước khi gửi.',
+  selectTicket: 'Chọn phiếu {code}',
+  selectAll: 'Chọn tất cả phiếu trên trang',
+  bulkTitle: 'Thao tác hàng loạt',
+  bulkSelected: 'Đã chọn {n} phiếu',
+  bulkAction: 'Thao tác',
+  bulkAssignee: 'Giao cho cán bộ',
+  bulkNoteTransfer: 'Lý do chuyển (bắt buộc)',
+  bulkNote: 'Ghi chú (không bắt buộc)',
+  bulkSend: 'Thực hiện với {n} phiếu',
+  bulkClear: 'Bỏ chọn',
+  bulkResult: 'Thành công {ok}, không thành công {failed}',
+  bulkOk: 'thành công → {status}',
+  bulkStale: 'đã bị thay đổi trong lúc đó — hãy tải lại và chọn lại',
+  bulkFailed: 'không thành công: {detail}',
 } as const;
 
 type Strings = { [K in keyof typeof vi]: string };
@@ -178,10 +207,6 @@ const en: Strings = {
   noComments: 'No comments yet.',
   acceptBy: 'Accept by',
   resolveBy: 'Resolve by',
-  timeLeft: '{time} left',
-  timeOver: '{time} over',
-  hoursMinutes: '{h} h {m} min',
-  daysHours: '{d} d {h} h',
   actions: 'Actions',
   noActions: 'No action is allowed in this state.',
   note: 'Text',
@@ -237,6 +262,38 @@ const en: Strings = {
   yes: 'Yes',
   no: 'No',
   saved: 'Saved',
+  workingLeftTitle: 'Time left (working hours)',
+  timeLeftCol: 'Time left',
+  wLeft: '{time} left',
+  wOver: 'overdue by {time}',
+  wOverNow: 'overdue',
+  wPaused: 'paused, waiting for the resident',
+  wHours: '{h} working hours',
+  wHour: '{h} working hour',
+  wHoursMinutes: '{h} h {m} min of working time',
+  wMinutes: '{m} working minutes',
+  original: 'Original',
+  originalOf: 'Original photo {n} (as sent, with its metadata)',
+  replyTemplate: 'Reply template',
+  replyTemplateNone: 'No reply template for this category.',
+  templatesIn: 'In {lang}',
+  langVi: 'Vietnamese',
+  langEn: 'English',
+  templateInserted: 'Template “{title}” inserted; edit it before sending.',
+  selectTicket: 'Select ticket {code}',
+  selectAll: 'Select every ticket on the page',
+  bulkTitle: 'Bulk action',
+  bulkSelected: '{n} tickets selected',
+  bulkAction: 'Action',
+  bulkAssignee: 'Assign to',
+  bulkNoteTransfer: 'Reason for the transfer (required)',
+  bulkNote: 'Note (optional)',
+  bulkSend: 'Apply to {n} tickets',
+  bulkClear: 'Clear the selection',
+  bulkResult: '{ok} succeeded, {failed} failed',
+  bulkOk: 'done → {status}',
+  bulkStale: 'changed meanwhile — reload and select it again',
+  bulkFailed: 'failed: {detail}',
 };
 
 const statuses: Record<'vi' | 'en', Record<Status, string>> = {
@@ -297,12 +354,12 @@ export function formatTime(iso: string | undefined): string {
     day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit' });
 }
 
-// left says how long until (or since) a deadline, as "3 h 20 min left" or "1 d 2 h over".
-export function left(iso: string | undefined, now: number): string {
-  if (!iso) return '';
-  const ms = Date.parse(iso) - now;
-  const mins = Math.floor(Math.abs(ms) / 60000);
-  const d = Math.floor(mins / 1440), h = Math.floor((mins % 1440) / 60), m = mins % 60;
-  const span = d > 0 ? t('daysHours', { d, h }) : t('hoursMinutes', { h, m });
-  return t(ms >= 0 ? 'timeLeft' : 'timeOver', { time: span });
+// workingLeft says the working time to a deadline from the server's working_minutes_left ("còn 5 giờ làm
+// việc"); overdue tickets say by how much. undefined: no deadline runs (waiting for the resident, resolved).
+export function workingLeft(minutes: number | undefined, overdue: boolean): string {
+  if (minutes === undefined) return '';
+  const abs = Math.abs(minutes), h = Math.floor(abs / 60), m = abs % 60;
+  const span = h === 0 ? t('wMinutes', { m }) : m === 0 || h >= 10 ? t(h === 1 ? 'wHour' : 'wHours', { h }) : t('wHoursMinutes', { h, m });
+  if (overdue || minutes < 0) return abs === 0 ? t('wOverNow') : t('wOver', { time: span });
+  return t('wLeft', { time: span });
 }

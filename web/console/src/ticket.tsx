@@ -4,7 +4,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { client, describe, signedInUser, uploadPhoto, type Profile, type Schemas } from './api';
 import { agencyName, categoryName, communeName, type Catalogue } from './catalogue';
-import { actionName, formatTime, lang, left, statusName, t } from './i18n';
+import { actionName, formatTime, lang, statusName, t, workingLeft } from './i18n';
+import { TemplatePicker } from './templates';
 import { ticketMap } from './map';
 
 type Ticket = Schemas['Ticket'];
@@ -45,11 +46,11 @@ export function TicketView(props: { id: string; user: Profile; catalogue: Catalo
   const { ticket } = loaded;
   const r = ticket.report;
   const cat = props.catalogue;
-  const now = Date.now();
   const before = r.photos.filter((p) => p.kind !== 'after');
   const after = r.photos.filter((p) => p.kind === 'after');
   const answers = r.timeline.filter((e) => answerActions.includes(e.action));
   const comments = (action: string) => r.timeline.filter((e) => e.action === action);
+  const late = ticket.overdue_accept || ticket.overdue_resolve;
 
   const act = async (body: Schemas['TicketAction']) => {
     const { data, error, response } = await client.POST('/v1/tickets/{id}/actions', {
@@ -91,8 +92,13 @@ export function TicketView(props: { id: string; user: Profile; catalogue: Catalo
             {r.address && <><dt>{t('address')}</dt><dd>{r.address}</dd></>}
             <dt>{t('routing')}</dt><dd>{lang() === 'en' ? r.routing.reason : r.routing.reason_vi}</dd>
             <dt>{t('created')}</dt><dd>{formatTime(r.created_at)}</dd>
-            <dt>{t('acceptBy')}</dt><dd data-testid="accept-by">{formatTime(r.accept_by)} <small class={ticket.overdue_accept ? 'late' : ''}>{r.status === 'received' ? left(r.accept_by, now) : ''}</small></dd>
-            <dt>{t('resolveBy')}</dt><dd data-testid="resolve-by">{formatTime(r.resolve_by)} <small class={ticket.overdue_resolve ? 'late' : ''}>{left(r.resolve_by, now)}</small></dd>
+            <dt>{t('acceptBy')}</dt><dd data-testid="accept-by">{formatTime(r.accept_by)}</dd>
+            <dt>{t('resolveBy')}</dt><dd data-testid="resolve-by">{formatTime(r.resolve_by)}</dd>
+            <dt>{t('workingLeftTitle')}</dt>
+            <dd data-testid="working-left" data-minutes={ticket.working_minutes_left} class={late ? 'late' : ''}>
+              {ticket.working_minutes_left !== undefined ? workingLeft(ticket.working_minutes_left, late)
+                : r.status === 'info_requested' ? t('wPaused') : '—'}
+            </dd>
           </dl>
         </section>
         <section aria-labelledby="t-map" class="card">
@@ -132,7 +138,11 @@ function Photos(props: { title: string; photos: Schemas['Photo'][]; testid: stri
         {props.photos.map((p, i) => (
           <li>{p.status === 'ready' && p.url
             ? <a href={p.url} target="_blank" rel="noopener"><img src={p.thumbnail_url ?? p.url} alt={`${props.title} ${i + 1}`} /></a>
-            : <span class="pending">{t('photoProcessing')}</span>}</li>
+            : <span class="pending">{t('photoProcessing')}</span>}
+            {p.original_url && (
+              <a class="original" data-testid="original" href={p.original_url} target="_blank" rel="noopener"
+                aria-label={t('originalOf', { n: i + 1 })}>{t('original')}</a>
+            )}</li>
         ))}
       </ul>
     </section>
@@ -157,6 +167,9 @@ function Entries(props: { title: string; entries: Entry[]; empty: string; testid
   );
 }
 
+// The actions whose text reaches the resident or a colleague, where a reply template helps.
+const templateActions: string[] = ['comment', 'request_info', 'resolve', 'reject'];
+
 const rejectReasons = ['duplicate', 'not_a_problem', 'insufficient_info', 'abusive'] as const;
 
 function Actions(props: { ticket: Ticket; catalogue: Catalogue; onAct: (b: Schemas['TicketAction']) => Promise<boolean> }) {
@@ -169,6 +182,8 @@ function Actions(props: { ticket: Ticket; catalogue: Catalogue; onAct: (b: Schem
   const [agency, setAgency] = useState('');
   const [photo, setPhoto] = useState<{ id?: string; pct: number; error?: string } | null>(null);
   const [busy, setBusy] = useState(false);
+  const [inserted, setInserted] = useState('');
+  const noteBox = useRef<HTMLTextAreaElement>(null);
   useEffect(() => { if (action && !allowed.includes(action)) setAction(''); }, [props.ticket.version]);
   if (allowed.length === 0) return <p>{t('noActions')}</p>;
 
@@ -194,21 +209,29 @@ function Actions(props: { ticket: Ticket; catalogue: Catalogue; onAct: (b: Schem
     if (action === 'assign') body.assignee_id = signedInUser() ?? undefined; // take the ticket
     if (action === 'resolve' && photo?.id) body.after_photos = [photo.id];
     setBusy(true);
-    if (await props.onAct(body)) { setNote(''); setPhoto(null); setAction(''); }
+    if (await props.onAct(body)) { setNote(''); setPhoto(null); setAction(''); setInserted(''); }
     setBusy(false);
   };
   const noteLabel = action === 'resolve' ? t('replyToResident') : t('note');
   return (
     <form class="actions" onSubmit={submit} data-testid="actions" data-allowed={allowed.join(' ')}>
       <label>{t('actions')}
-        <select data-testid="action" value={action} required onChange={(e) => setAction(e.currentTarget.value as ActionName)}>
+        <select data-testid="action" value={action} required onChange={(e) => { setAction(e.currentTarget.value as ActionName); setInserted(''); }}>
           <option value="" disabled>—</option>
           {allowed.map((a) => <option value={a}>{actionName(a)}</option>)}
         </select>
       </label>
-      {action && action !== 'accept' && action !== 'start' && action !== 'unhide' && action !== 'assign' && (
-        <label>{noteLabel}<textarea data-testid="note" rows={3} maxLength={4000} value={note} onInput={(e) => setNote(e.currentTarget.value)} /></label>
+      {templateActions.includes(action) && (
+        <TemplatePicker agencyId={props.ticket.agency_id} category={props.ticket.report.category} onPick={(text, title) => {
+          setNote((n) => (n.trim() ? `${n.trimEnd()}\n${text}` : text));
+          setInserted(t('templateInserted', { title }));
+          noteBox.current?.focus();
+        }} />
       )}
+      {action && action !== 'accept' && action !== 'start' && action !== 'unhide' && action !== 'assign' && (
+        <label>{noteLabel}<textarea ref={noteBox} data-testid="note" rows={3} maxLength={4000} value={note} onInput={(e) => setNote(e.currentTarget.value)} /></label>
+      )}
+      {inserted && <p role="status" class="hint" data-testid="template-inserted">{inserted}</p>}
       {action === 'comment' && (
         <label class="check"><input type="checkbox" data-testid="comment-public" checked={isPublic} onChange={(e) => setPublic(e.currentTarget.checked)} />{t('commentPublic')}</label>
       )}
