@@ -14,6 +14,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/quangninh/feedback/internal/app"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 )
@@ -102,7 +103,9 @@ func intakeBenchmarks(rs *results, st *stack, ph photo, dur time.Duration, conns
 	before := measureBaseline()
 
 	// Each submitter is one resident sending a report after another: their quotas are lifted (still counted).
-	svc, err := st.startApp("intake", map[string]string{"RESIDENT_REPORTS_PER_HOUR": "1000000", "RESIDENT_REPORTS_PER_DAY": "1000000"})
+	cmds := &commandCounts{}
+	svc, err := st.startAppWith("intake", map[string]string{"RESIDENT_REPORTS_PER_HOUR": "1000000", "RESIDENT_REPORTS_PER_DAY": "1000000"},
+		app.Options{Commands: cmds.monitor()})
 	if err != nil {
 		return err
 	}
@@ -117,11 +120,13 @@ func intakeBenchmarks(rs *results, st *stack, ph photo, dur time.Duration, conns
 		return fmt.Errorf("first report: %w", err)
 	}
 	settlePageCache()
+	cmds.reset()
 	c0, t0 := cpuTicks(), time.Now()
 	// Every 250 ms: taking all goroutines' stacks stops the world, and at every 100 ms the sampler took 10%
 	// of the process's CPU during the run (the service's own figure paying for it).
 	smp := sampleStages(250 * time.Millisecond)
 	s := drive(conns, dur, sub.submit)
+	sent := cmds.snapshot()
 	top, share, where := smp.summary()
 	cpu := cpuUse(c0, cpuTicks(), time.Since(t0))
 	pending, berr := mc.Database(st.database("intake")).Collection("outbox").CountDocuments(ctx, bson.D{})
@@ -135,6 +140,9 @@ func intakeBenchmarks(rs *results, st *stack, ph photo, dur time.Duration, conns
 	rs.add("intake.report.upload_rate", s.rps*float64(len(body))/(1<<20), "MiB/s", fmt.Sprintf("request bodies accepted per second (%d bytes each)", len(body)))
 	if baseAll.rps > 0 {
 		rs.add("intake.report.ratio_to_baseline", s.rps/baseAll.rps, "ratio", fmt.Sprintf("reports/s ÷ baseline ops/s (the baseline's runs before and after the service's together), same photo and concurrency (goal ≥ 0.7); against the run before alone %.2f, after alone %.2f", s.rps/before.rps, s.rps/after.rps))
+	}
+	if s.ok > 0 {
+		rs.add("intake.report.commands_per_report", float64(sent.total())/float64(s.ok), "commands", "MongoDB commands the service sent during the run per report stored (the dispatcher's and the photo worker's included): "+sent.perOp(s.ok))
 	}
 	rs.add("intake.report.top_step_share", share, "%", "share of in-flight submission time spent in "+top+"; "+where)
 	if err := codeNumberDiag(rs, st, 3*time.Second, conns); err != nil {

@@ -31,6 +31,7 @@ import (
 	"github.com/quangninh/feedback/internal/telemetry"
 	"github.com/quangninh/feedback/internal/webui"
 	"github.com/quangninh/feedback/internal/workcal"
+	"go.mongodb.org/mongo-driver/v2/event"
 )
 
 // ExitConfig is the exit code for a bad configuration; other start-up failures exit with 1.
@@ -67,11 +68,13 @@ type Options struct {
 	SkipAccessCheck bool
 	// MetricsReady, when set, receives the address serving the API's /metrics (METRICS_ADDR).
 	MetricsReady func(addr string)
+	// Commands, when set, sees every MongoDB command the service sends (cmd/qnbench counts them).
+	Commands *event.CommandMonitor
 }
 
 // start does what the API and the dispatcher both do first: load the configuration, make the logger and the
 // metrics and tracing, open MongoDB (waiting a bounded time) and create missing indexes. stop undoes it.
-func start(ctx context.Context, getenv func(string) string, logOut io.Writer, service, msg string) (
+func start(ctx context.Context, getenv func(string) string, logOut io.Writer, service, msg string, commands *event.CommandMonitor) (
 	cfg config.Config, log *slog.Logger, obs *observability, store *mongostore.Store, stop func(), err error) {
 	if cfg, err = config.Load(getenv); err != nil {
 		return cfg, nil, nil, nil, nil, &ConfigError{err}
@@ -82,7 +85,7 @@ func start(ctx context.Context, getenv func(string) string, logOut io.Writer, se
 		return cfg, nil, nil, nil, nil, err
 	}
 	store, err = mongostore.Open(ctx, cfg.MongoURI, cfg.MongoDatabase, mongostore.Options{StartupTimeout: cfg.StartupTimeout,
-		Monitor: telemetry.MongoMonitor(obs.metrics, obs.tracing.Provider, nil)})
+		Monitor: telemetry.MongoMonitor(obs.metrics, obs.tracing.Provider, commands)})
 	if err != nil {
 		obs.shutdown(log)
 		return cfg, nil, nil, nil, nil, fmt.Errorf("start-up: %w", err)
@@ -102,7 +105,7 @@ func start(ctx context.Context, getenv func(string) string, logOut io.Writer, se
 // indexes and the bucket, serves HTTP until ctx ends, then shuts down gracefully, finishing in-flight requests.
 // Logs go to logOut as JSON lines. It returns a *ConfigError for a bad configuration.
 func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Options) error {
-	cfg, log, obs, store, stop, err := start(ctx, getenv, logOut, "qnfeedback", "starting")
+	cfg, log, obs, store, stop, err := start(ctx, getenv, logOut, "qnfeedback", "starting", o.Commands)
 	if err != nil {
 		return err
 	}

@@ -88,7 +88,7 @@ func (i standinInbox) PushesFor(token string) []httpapi.Push {
 // ends, serving its metrics at GET /metrics on DISPATCH_METRICS_ADDR (when set; o.Ready hears that
 // address). It returns a *ConfigError for a bad configuration.
 func RunDispatcher(ctx context.Context, getenv func(string) string, logOut io.Writer, o Options) error {
-	cfg, log, obs, store, stop, err := start(ctx, getenv, logOut, "qndispatch", "starting the push dispatcher")
+	cfg, log, obs, store, stop, err := start(ctx, getenv, logOut, "qndispatch", "starting the push dispatcher", nil)
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/quangninh/feedback/internal/auth/phone"
 	"github.com/quangninh/feedback/internal/auth/refresh"
 	"github.com/quangninh/feedback/internal/fault"
+	"github.com/quangninh/feedback/internal/report"
 )
 
 var _ account.Store = (*Store)(nil)
@@ -243,6 +244,53 @@ func (s *Store) GiveBack(ctx context.Context, key string, _ int) error {
 		bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: -1}}}})
 	return mapErr(err, "counter")
 }
+
+// TakeHourOfDay counts one more on a day's counter (n) and on its hour's field (hHH), with one conditional
+// upsert, as Take does: while both are under their limits the filter matches and $inc counts; otherwise the
+// upsert's insert collides with the counter's _id, and a read of the counter tells which window is full.
+func (s *Store) TakeHourOfDay(ctx context.Context, key string, hour time.Time, hourLimit, dayLimit int, dayEnd time.Time) (string, error) {
+	if hourLimit <= 0 && dayLimit <= 0 {
+		return "", nil
+	}
+	id, field := counterID(key), hourField(hour)
+	filter := bson.D{{Key: "_id", Value: id}}
+	if dayLimit > 0 {
+		filter = append(filter, bson.E{Key: "n", Value: bson.D{{Key: "$lt", Value: dayLimit}}})
+	}
+	if hourLimit > 0 { // a missing hour field is an hour with nothing counted yet
+		filter = append(filter, bson.E{Key: field, Value: bson.D{{Key: "$not", Value: bson.D{{Key: "$gte", Value: hourLimit}}}}})
+	}
+	_, err := s.db.Collection(colClaims).UpdateOne(ctx, filter,
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: 1}, {Key: field, Value: 1}}},
+			{Key: "$setOnInsert", Value: bson.D{{Key: "expires_at", Value: dayEnd}}}},
+		options.UpdateOne().SetUpsert(true))
+	if err == nil {
+		return "", nil
+	}
+	if !isDuplicate(err) {
+		return "", mapErr(fmt.Errorf("count %s: %w", key, err), "counter")
+	}
+	var d counterDoc
+	if err := s.db.Collection(colClaims).FindOne(ctx, byID(id)).Decode(&d); err != nil {
+		return "", mapErr(fmt.Errorf("read counter %s: %w", key, err), "counter")
+	}
+	if dayLimit > 0 && d.N >= dayLimit {
+		return report.WindowDay, nil
+	}
+	return report.WindowHour, nil
+}
+
+// GiveBackHourOfDay counts one less on a day's counter and its hour (what was counted did not happen).
+func (s *Store) GiveBackHourOfDay(ctx context.Context, key string, hour time.Time) error {
+	field := hourField(hour)
+	_, err := s.db.Collection(colClaims).UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: counterID(key)}, {Key: field, Value: bson.D{{Key: "$gt", Value: 0}}}},
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: -1}, {Key: field, Value: -1}}}})
+	return mapErr(err, "counter")
+}
+
+// hourField names an hour's count in a day's counter: h00 to h23 (UTC).
+func hourField(hour time.Time) string { return "h" + hour.UTC().Format("15") }
 
 func cooldownID(key string, at time.Time, d time.Duration) string {
 	return "cooldown:" + key + ":" + strconv.FormatInt(at.UnixMilli()/d.Milliseconds(), 10)

@@ -216,7 +216,7 @@ func (in *Intake) commit(ctx context.Context, partnerID, reporterID, key string,
 	var quota []taken
 	if partnerID == "" {
 		var err error
-		quota, err = in.Quotas.take(ctx, now, in.Quotas.reportWindows(auth.Principal{UserID: reporterID})...)
+		quota, err = in.Quotas.takeReport(ctx, now, reporterID)
 		if errors.Is(err, fault.ErrRateLimited) {
 			if _, perr := in.Store.Report(ctx, id); perr == nil {
 				return in.existing(ctx, Report{ID: id, Fingerprint: fingerprint}, sources)

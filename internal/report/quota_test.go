@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/quangninh/feedback/internal/auth"
 	"github.com/quangninh/feedback/internal/fault"
 )
 
@@ -26,27 +25,56 @@ func (m memCounters) GiveBack(_ context.Context, key string, _ int) error {
 	return nil
 }
 
-// TestReportQuotas: the day's quota refuses with the time left in the day, and a refusal gives back the
-// hour's slot it took.
+func (m memCounters) TakeHourOfDay(_ context.Context, key string, hour time.Time, hourLimit, dayLimit int, _ time.Time) (string, error) {
+	h := key + "@" + hour.Format("15")
+	switch {
+	case dayLimit > 0 && m[key] >= dayLimit:
+		return WindowDay, nil
+	case hourLimit > 0 && m[h] >= hourLimit:
+		return WindowHour, nil
+	}
+	m[key]++
+	m[h]++
+	return "", nil
+}
+
+func (m memCounters) GiveBackHourOfDay(_ context.Context, key string, hour time.Time) error {
+	m[key]--
+	m[key+"@"+hour.Format("15")]--
+	return nil
+}
+
+// TestReportQuotas: the day's quota refuses with the time left in the day, the hour's with the time left
+// in the hour, and a report given back counts no more.
 func TestReportQuotas(t *testing.T) {
+	ctx := context.Background()
 	counters := memCounters{}
-	q := Quotas{Counters: counters, ReportsPerHour: 5, ReportsPerDay: 2}
-	p := auth.Principal{UserID: "r1", Role: auth.RoleResident}
-	now := time.Date(2026, 12, 2, 22, 0, 0, 0, time.UTC)
+	q := Quotas{Counters: counters, ReportsPerHour: 2, ReportsPerDay: 3}
+	now := time.Date(2026, 12, 2, 21, 30, 0, 0, time.UTC)
+	refusedFor := func(at time.Time, want time.Duration) {
+		t.Helper()
+		_, err := q.takeReport(ctx, at, "r1")
+		var ra interface{ RetryAfter() time.Duration }
+		if !errors.Is(err, fault.ErrRateLimited) || !errors.As(err, &ra) || ra.RetryAfter() != want {
+			t.Fatalf("at %s: %v, want a refusal for %s", at.Format("15:04"), err, want)
+		}
+	}
 	for range 2 {
-		if _, err := q.take(context.Background(), now, q.reportWindows(p)...); err != nil {
+		if _, err := q.takeReport(ctx, now, "r1"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	_, err := q.take(context.Background(), now, q.reportWindows(p)...)
-	var ra interface{ RetryAfter() time.Duration }
-	if !errors.Is(err, fault.ErrRateLimited) || !errors.As(err, &ra) || ra.RetryAfter() != 2*time.Hour {
-		t.Fatalf("third report of the day: %v, want a refusal for 2h", err)
+	refusedFor(now, 30*time.Minute)
+	got, err := q.takeReport(ctx, now.Add(time.Hour), "r1")
+	if err != nil {
+		t.Fatalf("the next hour: %v", err)
 	}
-	if n := counters["quota-reports-hour:r1:20261202T2200"]; n != 2 {
-		t.Errorf("the hour counts %d reports after the refusal, want 2", n)
+	refusedFor(now.Add(time.Hour), 90*time.Minute) // the day's third
+	q.giveBack(ctx, got)
+	if _, err := q.takeReport(ctx, now.Add(time.Hour), "r1"); err != nil {
+		t.Errorf("after a report given back: %v", err)
 	}
-	if _, err := q.take(context.Background(), now.Add(2*time.Hour), q.reportWindows(p)...); err != nil {
+	if _, err := q.takeReport(ctx, now.Add(3*time.Hour), "r1"); err != nil {
 		t.Errorf("the next day: %v", err)
 	}
 }
