@@ -27,6 +27,7 @@ import (
 	"github.com/quangninh/feedback/internal/auth/throttle"
 	"github.com/quangninh/feedback/internal/auth/token"
 	"github.com/quangninh/feedback/internal/fault"
+	"github.com/quangninh/feedback/internal/notify"
 )
 
 // SMS delivers a text message. Send returns nil once the gateway accepted the message, and an error
@@ -40,8 +41,11 @@ type Agencies interface {
 	AgencyExists(ctx context.Context, id string) (bool, error)
 }
 
-// Devices forget the push devices of users who sign out or delete their account (internal/notify).
+// Devices are users' push devices (internal/notify): listed in their export, forgotten when they sign out
+// or delete their account.
 type Devices interface {
+	// UserDevices returns every device of userID.
+	UserDevices(ctx context.Context, userID string) ([]notify.Device, error)
 	// ForgetDevice forgets the device token of userID; an unknown token is not an error.
 	ForgetDevice(ctx context.Context, userID, token string) error
 	// ForgetUser forgets every device of userID.
@@ -60,7 +64,8 @@ type Config struct {
 	// PerIPLoginFailures is how many failed staff sign-ins one client address may make per hour; zero: 20.
 	PerIPLoginFailures int
 	Agencies           Agencies      // required for staff of an agency
-	Devices            Devices       // nil: no push devices to forget
+	Devices            Devices       // nil: no push devices to list or forget
+	Reports            ExportReports // nil: exports list no reports
 	StateCacheTTL      time.Duration // how long CheckAccess trusts an account it read; zero: DefaultStateCacheTTL
 	Now                func() time.Time
 }

@@ -137,34 +137,6 @@ type SessionInfo struct {
 	LastUsedAt time.Time
 }
 
-// Export is everything the service keeps about a user's account.
-type Export struct {
-	Profile    User
-	Sessions   []SessionInfo // oldest first
-	ExportedAt time.Time
-}
-
-// Export returns the signed-in user's account data. It fails as Profile does.
-func (s *Service) Export(ctx context.Context, p auth.Principal) (Export, error) {
-	su, err := s.activeUser(ctx, p.UserID)
-	if err != nil {
-		return Export{}, err
-	}
-	sessions, err := s.store.UserSessions(ctx, p.UserID)
-	if err != nil {
-		return Export{}, err
-	}
-	now := s.now()
-	ex := Export{Profile: su.User, Sessions: make([]SessionInfo, 0, len(sessions)), ExportedAt: now}
-	for _, se := range sessions {
-		if !se.ExpiresAt.After(now) {
-			continue // idle too long: no longer a session, only not purged yet
-		}
-		ex.Sessions = append(ex.Sessions, SessionInfo{CreatedAt: se.CreatedAt, LastUsedAt: se.LastUsedAt})
-	}
-	return ex, nil
-}
-
 // PurgeExpired deletes rate-limit counters, sign-in challenges and idle sessions that expired; run it now
 // and then (every few minutes) from one replica or several. fault.ErrUnavailable when the database does
 // not answer.

@@ -51,6 +51,7 @@ func accounts(cfg config.Config, store *mongostore.Store, router *routing.Servic
 	default:
 		sender = &sms.HTTPGateway{URL: cfg.SMSGatewayURL, Token: cfg.SMSGatewayToken}
 	}
-	svc := account.New(store, sender, tokens, account.Config{Pepper: pepper, Agencies: agencyDirectory{router}, Devices: devices})
+	svc := account.New(store, sender, tokens, account.Config{Pepper: pepper, Agencies: agencyDirectory{router}, Devices: devices,
+		Reports: store})
 	return svc, sender, sink, nil
 }

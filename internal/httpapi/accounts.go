@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -125,20 +124,6 @@ func (s *Server) DeleteMe(ctx context.Context, _ api.DeleteMeRequestObject) (api
 		return nil, err
 	}
 	return api.DeleteMe204Response{}, nil
-}
-
-// ExportMe returns the caller's data.
-func (s *Server) ExportMe(ctx context.Context, _ api.ExportMeRequestObject) (api.ExportMeResponseObject, error) {
-	e, err := s.deps.Accounts.Export(ctx, principal(ctx))
-	if err != nil {
-		return nil, err
-	}
-	out := api.DataExport{ExportedAt: e.ExportedAt, Profile: toProfile(e.Profile), Sessions: []api.SessionInfo{}}
-	for _, si := range e.Sessions {
-		out.Sessions = append(out.Sessions, api.SessionInfo{CreatedAt: si.CreatedAt, LastUsedAt: si.LastUsedAt})
-	}
-	return api.ExportMe200JSONResponse{Body: out, Headers: api.ExportMe200ResponseHeaders{
-		ContentDisposition: fmt.Sprintf(`attachment; filename="smartqn-data-%s.json"`, e.ExportedAt.Format("20060102"))}}, nil
 }
 
 // ChangePassword changes a staff member's own password.

@@ -29,6 +29,8 @@ func init() {
 		// A resident's reports, newest first, with and without a status filter.
 		Index{Collection: colReports, Name: "by_reporter", Keys: bson.D{{Key: "reporter_id", Value: 1}, {Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}},
 		Index{Collection: colReports, Name: "by_reporter_status", Keys: bson.D{{Key: "reporter_id", Value: 1}, {Key: "status", Value: 1}, {Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}},
+		// The reports a resident follows, newest first (their data export); multikey on the followers array.
+		Index{Collection: colReports, Name: "by_follower", Keys: bson.D{{Key: "followers", Value: 1}, {Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}},
 		// Reports by the time they were made: the desk's sweep files recent ones a failed submission left.
 		Index{Collection: colReports, Name: "by_created", Keys: bson.D{{Key: "created_at", Value: 1}}},
 		// An Open311 partner's reports by time (its GET requests).
@@ -291,6 +293,21 @@ func (s *Store) ReportsByReporter(ctx context.Context, reporterID string, status
 	if status != "" {
 		filter = append(filter, bson.E{Key: "status", Value: string(status)})
 	}
+	return s.reportsPage(ctx, filter, after, limit)
+}
+
+// ReportsFollowedBy returns up to limit reports that userID follows, newest first, strictly after the
+// cursor position when after is set.
+func (s *Store) ReportsFollowedBy(ctx context.Context, userID string, after *report.Cursor, limit int) ([]report.Report, error) {
+	list, err := s.reportsPage(ctx, bson.D{{Key: "followers", Value: userID}}, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list reports followed by %s: %w", userID, err)
+	}
+	return list, nil
+}
+
+// reportsPage returns a newest-first page of the reports matching filter, after the cursor position.
+func (s *Store) reportsPage(ctx context.Context, filter bson.D, after *report.Cursor, limit int) ([]report.Report, error) {
 	if after != nil {
 		filter = append(filter, bson.E{Key: "$or", Value: bson.A{
 			bson.D{{Key: "created_at", Value: bson.D{{Key: "$lt", Value: after.CreatedAt}}}},

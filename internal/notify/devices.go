@@ -2,7 +2,9 @@ package notify
 
 import (
 	"context"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -52,6 +54,19 @@ func (g *Registry) Register(ctx context.Context, p auth.Principal, d Device) (De
 // Unregister forgets one of p's devices; a token of someone else, or unknown, changes nothing.
 func (g *Registry) Unregister(ctx context.Context, p auth.Principal, token string) error {
 	return g.Store.DeleteUserDevice(ctx, p.UserID, token)
+}
+
+// UserDevices returns every device of a user, for their data export (account.Devices).
+func (g *Registry) UserDevices(ctx context.Context, userID string) ([]Device, error) {
+	list, err := g.Store.DevicesOf(ctx, []string{userID})
+	if err != nil {
+		return nil, err
+	}
+	if list == nil {
+		list = []Device{}
+	}
+	slices.SortFunc(list, func(a, b Device) int { return strings.Compare(a.Token, b.Token) })
+	return list, nil
 }
 
 // ForgetDevice forgets a device of a user signing out (account.Devices).

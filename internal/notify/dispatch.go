@@ -463,8 +463,11 @@ func (d *Dispatcher) recipients(ctx context.Context, r report.Report, e report.E
 		}
 	}
 	residents := func() {
-		add([]string{r.ReporterID}, toResident)
-		add(r.Followers, toFollower)
+		for _, id := range append([]string{r.ReporterID}, r.Followers...) {
+			if a, ok := residentAudience(r, e, id); ok {
+				add([]string{id}, a)
+			}
+		}
 	}
 	switch e.Action {
 	case report.EventReceived:
@@ -500,7 +503,7 @@ func (d *Dispatcher) recipients(ctx context.Context, r report.Report, e report.E
 		add(admins, toSupervisor)
 		add(dispatchers, toSupervisor)
 	case string(report.ActionRequestInfo):
-		add([]string{r.ReporterID}, toResident) // only the reporter can answer it
+		residents() // the reporter only: only they can answer it
 	default:
 		residents()
 	}
