@@ -238,22 +238,10 @@ func w3c(t time.Time) optText {
 
 func nonEmpty(s string) optText { return optText{s, s != ""} }
 
-// english reports whether the caller prefers English to Vietnamese (Accept-Language, first match wins).
+// english reports whether the caller prefers English to Vietnamese (Accept-Language); Vietnamese otherwise.
 func english(ctx context.Context) bool {
 	c, ok := ctx.(*gin.Context)
-	if !ok {
-		return false
-	}
-	for part := range strings.SplitSeq(c.GetHeader("Accept-Language"), ",") {
-		tag, _, _ := strings.Cut(strings.TrimSpace(part), ";")
-		switch {
-		case strings.HasPrefix(strings.ToLower(tag), "vi"):
-			return false
-		case strings.HasPrefix(strings.ToLower(tag), "en"):
-			return true
-		}
-	}
-	return false
+	return ok && preferredLanguage(c.GetHeader("Accept-Language")) == "en"
 }
 
 func pick(en bool, vi, eng string) string {

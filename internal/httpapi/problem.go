@@ -22,7 +22,7 @@ const problemContentType = "application/problem+json"
 func problemFor(err error) api.Problem {
 	var inv *fault.Invalid
 	if errors.As(err, &inv) {
-		p := newProblem(http.StatusBadRequest, "validation", "Invalid request", "Some fields are invalid; see errors.")
+		p := newProblem(http.StatusBadRequest, "validation", kindTitles["validation"][0], "Some fields are invalid; see errors.")
 		fe := make([]api.FieldError, len(inv.Fields))
 		for i, f := range inv.Fields {
 			fe[i] = api.FieldError{Field: f.Field, Message: f.Message}
@@ -30,34 +30,35 @@ func problemFor(err error) api.Problem {
 		p.Errors = &fe
 		return p
 	}
-	table := []struct {
-		kind   error
-		status int
-		slug   string
-		title  string
-	}{
-		{fault.ErrNotFound, http.StatusNotFound, "not-found", "Not found"},
-		{fault.ErrConflict, http.StatusConflict, "conflict", "Conflict"},
-		{fault.ErrPrecondition, http.StatusPreconditionFailed, "stale", "Precondition failed"},
-		{fault.ErrUnprocessable, http.StatusUnprocessableEntity, "unprocessable", "Unprocessable request"},
-		{fault.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated", "Authentication required"},
-		{fault.ErrForbidden, http.StatusForbidden, "forbidden", "Forbidden"},
-		{fault.ErrRateLimited, http.StatusTooManyRequests, "rate-limited", "Too many requests"},
-		{fault.ErrUnsupportedMedia, http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type"},
-		{fault.ErrTooLarge, http.StatusRequestEntityTooLarge, "too-large", "Too large"},
-		{fault.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "Service temporarily unavailable"},
-	}
-	for _, row := range table {
+	for _, row := range problemKinds {
 		if errors.Is(err, row.kind) {
 			detail := fault.Message(err)
 			if row.kind == fault.ErrUnavailable {
 				detail = "A storage server does not answer right now. Nothing was changed; please retry."
 			}
-			return newProblem(row.status, row.slug, row.title, detail)
+			return newProblem(row.status, row.slug, kindTitles[row.slug][0], detail)
 		}
 	}
-	return newProblem(http.StatusInternalServerError, "internal", "Internal server error",
+	return newProblem(http.StatusInternalServerError, "internal", kindTitles["internal"][0],
 		"Something went wrong on our side. Quote the request ID when you report it.")
+}
+
+// problemKinds maps each fault kind to its status and type slug (titles: kindTitles).
+var problemKinds = []struct {
+	kind   error
+	status int
+	slug   string
+}{
+	{fault.ErrNotFound, http.StatusNotFound, "not-found"},
+	{fault.ErrConflict, http.StatusConflict, "conflict"},
+	{fault.ErrPrecondition, http.StatusPreconditionFailed, "stale"},
+	{fault.ErrUnprocessable, http.StatusUnprocessableEntity, "unprocessable"},
+	{fault.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated"},
+	{fault.ErrForbidden, http.StatusForbidden, "forbidden"},
+	{fault.ErrRateLimited, http.StatusTooManyRequests, "rate-limited"},
+	{fault.ErrUnsupportedMedia, http.StatusUnsupportedMediaType, "unsupported-media-type"},
+	{fault.ErrTooLarge, http.StatusRequestEntityTooLarge, "too-large"},
+	{fault.ErrUnavailable, http.StatusServiceUnavailable, "unavailable"},
 }
 
 func newProblem(status int, slug, title, detail string) api.Problem {
@@ -79,6 +80,13 @@ func (s *Server) writeProblem(c *gin.Context, p api.Problem) {
 		if c.Writer.Header().Get("Retry-After") == "" {
 			c.Header("Retry-After", strconv.Itoa(int((s.retryAfter+time.Second-1)/time.Second)))
 		}
+	}
+	c.Writer.Header().Add("Vary", "Accept-Language")
+	if preferredLanguage(c.GetHeader("Accept-Language")) == "vi" {
+		p = inVietnamese(p)
+		c.Header("Content-Language", "vi")
+	} else {
+		c.Header("Content-Language", "en")
 	}
 	if strings.HasPrefix(path, open311Prefix) {
 		s.writeOpen311Error(c, p)
@@ -107,6 +115,29 @@ func (s *Server) writeError(c *gin.Context, err error) {
 		s.log.DebugContext(ctx, "request refused", "error", err.Error(), "status", p.Status)
 	}
 	s.writeProblem(c, p)
+}
+
+// inVietnamese translates a problem's title, detail and field messages (the catalogue: problem_text.go).
+// A text the catalogue does not know (a library's) stays English.
+func inVietnamese(p api.Problem) api.Problem {
+	if t, ok := kindTitles[strings.TrimPrefix(p.Type, problemBase)]; ok && t[0] == p.Title {
+		p.Title = t[1]
+	} else {
+		p.Title, _ = vietnamese(p.Title)
+	}
+	if p.Detail != nil {
+		d, _ := vietnamese(*p.Detail)
+		p.Detail = &d
+	}
+	if p.Errors != nil {
+		fe := make([]api.FieldError, len(*p.Errors))
+		for i, f := range *p.Errors {
+			fe[i] = f
+			fe[i].Message, _ = vietnamese(f.Message)
+		}
+		p.Errors = &fe
+	}
+	return p
 }
 
 type problemRender struct{ p api.Problem }

@@ -103,8 +103,8 @@ func (q Quotas) uploadWindows(p auth.Principal, slotTTL time.Duration) []quotaWi
 	if slotTTL <= 0 {
 		slotTTL = 15 * time.Minute
 	}
-	return []quotaWindow{{"quota-uploads:" + p.UserID, q.UploadSlots, slotTTL,
-		"you hold as many upload slots as a resident may; use them in a report, or wait for them to expire"}}
+	return []quotaWindow{{prefix: "quota-uploads:" + p.UserID, limit: q.UploadSlots, length: slotTTL,
+		refusal: "you hold as many upload slots as a resident may; use them in a report, or wait for them to expire"}}
 }
 
 // takeReport counts a resident's new report against the hour's and the day's quotas, in one write.
