@@ -1,23 +1,11 @@
-// Administration, as far as the API offers it: staff accounts (create, disable, enable), agencies and
-// categories (read), routing overrides (add, remove), a year's public holidays (remove a day, with
-// If-Match) and notifications parked after failing (send again).
+// Administration, as far as the API offers it: staff accounts (create, disable, enable), routing
+// overrides (add, remove), a year's public holidays (remove a day, with If-Match) and notifications
+// parked after failing (send again). Agencies and categories are edited in catalogue-admin.tsx.
 import { useEffect, useState } from 'preact/hooks';
 import { client, describe, type Profile, type Schemas } from './api';
 import { agencyName, categoryName, type Catalogue } from './catalogue';
+import { need, useLoad } from './forms';
 import { formatTime, lang, roleName, t } from './i18n';
-
-function useLoad<T>(f: () => Promise<T>): [T | null, string, () => void] {
-  const [v, setV] = useState<T | null>(null);
-  const [err, setErr] = useState('');
-  const [n, setN] = useState(0);
-  useEffect(() => { f().then(setV, (e: Error) => setErr(e.message)); }, [n]);
-  return [v, err, () => setN(n + 1)];
-}
-
-const need = <T,>(r: { data?: T; error?: unknown }): T => {
-  if (r.data === undefined) throw new Error(describe(r.error));
-  return r.data;
-};
 
 export function AdminView(props: { user: Profile; catalogue: Catalogue }) {
   const full = props.user.role === 'admin';
@@ -28,7 +16,6 @@ export function AdminView(props: { user: Profile; catalogue: Catalogue }) {
       {full && <Overrides catalogue={props.catalogue} />}
       {full && <Holidays />}
       {full && <FailedNotifications />}
-      {full && <CatalogueLists catalogue={props.catalogue} />}
     </section>
   );
 }
@@ -179,23 +166,5 @@ function FailedNotifications() {
         ))}
       </ul>
     </section>
-  );
-}
-
-function CatalogueLists(props: { catalogue: Catalogue }) {
-  const cat = props.catalogue;
-  return (
-    <div class="grid">
-      <section class="card" aria-labelledby="ag-title">
-        <h3 id="ag-title">{t('agencies')}</h3>
-        <table><thead><tr><th scope="col">ID</th><th scope="col">{t('name')}</th><th scope="col">{t('kind')}</th></tr></thead>
-          <tbody>{cat.agencies.map((a) => <tr><th scope="row">{a.id}</th><td>{agencyName(cat, a.id)}</td><td>{a.kind}</td></tr>)}</tbody></table>
-      </section>
-      <section class="card" aria-labelledby="cat-title">
-        <h3 id="cat-title">{t('categories')}</h3>
-        <table><thead><tr><th scope="col">{t('code')}</th><th scope="col">{t('name')}</th><th scope="col">{t('deadlineClass')}</th><th scope="col">{t('sensitive')}</th></tr></thead>
-          <tbody>{cat.categories.map((c) => <tr><th scope="row">{c.code}</th><td>{categoryName(cat, c.code)}</td><td>{c.deadline_class}</td><td>{c.sensitive ? t('yes') : t('no')}</td></tr>)}</tbody></table>
-      </section>
-    </div>
   );
 }

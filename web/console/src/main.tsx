@@ -11,6 +11,10 @@ import { QueueView } from './queue';
 import { TicketView } from './ticket';
 import { DashboardView } from './dashboard';
 import { AdminView } from './admin';
+import { CatalogueView } from './catalogue-admin';
+import { TemplatesView } from './templates-admin';
+import { AuditView } from './audit';
+import { HotlineView } from './hotline';
 
 type Phase = { kind: 'starting' } | { kind: 'signin' } | { kind: 'ended'; detail: string } | { kind: 'in'; user: Profile };
 
@@ -26,6 +30,7 @@ const useHash = () => {
 
 const isSupervisor = (u: Profile) => u.role === 'dispatcher' || u.role === 'admin';
 const isAdmin = (u: Profile) => u.role === 'admin' || u.role === 'agency_admin';
+const isCallTaker = (u: Profile) => u.role === 'call_taker';
 
 function App() {
   const [phase, setPhase] = useState<Phase>({ kind: 'starting' });
@@ -54,7 +59,7 @@ function App() {
   if (phase.kind === 'starting') return <main class="center" aria-busy="true">{t('loading')}</main>;
   if (phase.kind === 'signin' || phase.kind === 'ended') {
     return <SignIn ended={phase.kind === 'ended' ? phase.detail : null} langSwitch={langSwitch}
-      onIn={(user) => { setPhase({ kind: 'in', user }); location.hash = '#/queue'; }} />;
+      onIn={(user) => { setPhase({ kind: 'in', user }); location.hash = isCallTaker(user) ? '#/hotline' : '#/queue'; }} />;
   }
   const user = phase.user;
   const route = hash.replace(/^#\/?/, '').split('/');
@@ -63,6 +68,10 @@ function App() {
   else if (route[0] === 'tickets' && route[1]) view = <TicketView id={route[1]} user={user} catalogue={catalogue} />;
   else if (route[0] === 'dashboard' && isSupervisor(user)) view = <DashboardView catalogue={catalogue} />;
   else if (route[0] === 'admin' && isAdmin(user)) view = <AdminView user={user} catalogue={catalogue} />;
+  else if (route[0] === 'catalogue' && user.role === 'admin') view = <CatalogueView catalogue={catalogue} onChange={setCatalogue} />;
+  else if (route[0] === 'templates' && isAdmin(user)) view = <TemplatesView user={user} catalogue={catalogue} />;
+  else if (route[0] === 'audit' && isAdmin(user)) view = <AuditView user={user} catalogue={catalogue} />;
+  else if (isCallTaker(user)) view = <HotlineView catalogue={catalogue} />;
   else view = <QueueView user={user} catalogue={catalogue} />;
   const link = (href: string, label: string, name: string) =>
     <a href={href} aria-current={route[0] === name ? 'page' : undefined}>{label}</a>;
@@ -71,9 +80,13 @@ function App() {
       <header class="top">
         <h1>{t('appName')}</h1>
         <nav aria-label={t('nav')}>
-          {link('#/queue', t('queue'), 'queue')}
+          {!isCallTaker(user) && link('#/queue', t('queue'), 'queue')}
+          {isCallTaker(user) && link('#/hotline', t('hotline'), 'hotline')}
           {isSupervisor(user) && link('#/dashboard', t('dashboard'), 'dashboard')}
           {isAdmin(user) && link('#/admin', t('admin'), 'admin')}
+          {user.role === 'admin' && link('#/catalogue', t('catalogue'), 'catalogue')}
+          {isAdmin(user) && link('#/templates', t('replyTemplates'), 'templates')}
+          {isAdmin(user) && link('#/audit', t('auditTrail'), 'audit')}
         </nav>
         <span class="who" data-testid="who">{user.display_name ?? user.username} · {roleName(user.role)}</span>
         {langSwitch}

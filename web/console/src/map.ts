@@ -63,3 +63,43 @@ export function openTicketsMap(el: HTMLElement, b: Boundaries, perCommune: Map<s
   el.dataset.communes = String(drawn);
   return () => map.remove();
 }
+
+// PointPicker is a map where a click places the point of a report; the point's commune is outlined. The
+// view stays where the person put it (a commune with islands spans half the bay).
+export interface PointPicker {
+  place(lat: number, lng: number, centre: boolean): void;
+  outline(communeCode: string | undefined): void;
+  centre(): { lat: number; lng: number };
+  remove(): void;
+}
+
+// pointPicker opens on the province and calls onPick with the clicked point.
+export function pointPicker(el: HTMLElement, b: Boundaries, onPick: (lat: number, lng: number) => void): PointPicker {
+  const map = baseMap(el);
+  const province = b.features.find((f) => f.properties.kind === 'province');
+  const bounds = province ? L.geoJSON(province as unknown as GeoJSON.Feature, { style: { color: '#475569', weight: 1, fillOpacity: 0 } }).addTo(map).getBounds() : null;
+  if (bounds?.isValid()) map.fitBounds(bounds); else map.setView([21.0, 107.3], 9);
+  let marker: L.CircleMarker | null = null;
+  let commune: L.GeoJSON | null = null;
+  let communeCode: string | undefined;
+  map.on('click', (e: L.LeafletMouseEvent) => onPick(e.latlng.lat, e.latlng.lng));
+  el.dataset.mapReady = b.features.length > 0 ? 'true' : 'pending';
+  return {
+    place(lat, lng, centre) {
+      marker?.remove();
+      marker = L.circleMarker([lat, lng], { radius: 8, color: '#b91c1c', fillOpacity: 0.8, className: 'picked-point' }).addTo(map);
+      if (centre) map.setView([lat, lng], Math.max(map.getZoom(), 15), { animate: false });
+    },
+    outline(code) {
+      if (code === communeCode && (commune || !code)) return;
+      commune?.remove();
+      commune = null;
+      communeCode = code;
+      const f = communeFeature(b, code);
+      if (f) commune = L.geoJSON(f as unknown as GeoJSON.Feature, { style: { color: '#1d4ed8', weight: 2, fillOpacity: 0.12 } }).addTo(map);
+      el.dataset.commune = f ? code : '';
+    },
+    centre: () => map.getCenter(),
+    remove: () => map.remove(),
+  };
+}
