@@ -56,11 +56,12 @@ func (c *consoleTab) bothSizes(name string) {
 
 // TestConsoleAdminInChromium drives the administration side of the console in headless Chromium against
 // the real servers: an admin gets an API refusal shown next to the field, edits a category's deadline
-// class and finds it saved; creates a reply template after the API refused an empty one; reads the audit
-// trail and finds the officer's earlier accept, from the officer's address, though the officer's account
-// was disabled since. A call-taker files a hotline report with a place picked on the map and a photo, after
-// a place outside the province was flagged and a bad number was refused next to the phone field: the SMS stand-in received the code, and the resident
-// who signs in with that number sees the report as theirs. Screenshots of every screen at both sizes.
+// class and finds it saved; creates a reply template after the API refused an empty one, edits it and
+// removes it; reads the audit trail and finds the officer's earlier accept, from the officer's address,
+// though the officer's account was disabled since. A call-taker files a hotline report with a place
+// picked on the map and a photo, after a place outside the province was flagged and a bad number was
+// refused next to the phone field: the SMS stand-in received the code, and the resident who signs in
+// with that number sees the report as theirs. Screenshots of every screen at both sizes.
 func TestConsoleAdminInChromium(t *testing.T) {
 	t.Parallel()
 	a := testapp.Start(t, testenv.Shared(t), map[string]string{"SEED_DEMO": "true", "TRUSTED_PROXIES": "127.0.0.1"})
@@ -138,6 +139,19 @@ func TestConsoleAdminInChromium(t *testing.T) {
 	if tl.JSON200 == nil || len(tl.JSON200.Items) != 1 || tl.JSON200.Items[0].BodyEn != "The pothole you reported was filled. Thank you!" ||
 		deref(tl.JSON200.Items[0].Category) != road {
 		t.Errorf("Bãi Cháy's road templates: %s", tl.Body)
+	}
+	// It is edited (If-Match from the template read when the form opened), then removed after a confirmation.
+	row := `[data-testid=template-row][data-title-vi="Đã vá ổ gà"]`
+	admin.run(chromedp.Click(row+` [data-testid=edit-template]`), chromedp.WaitVisible(`[data-testid=template-form] #tpl-body_vi`))
+	admin.retype(`#tpl-body_vi`, "Đơn vị đã vá xong ổ gà.")
+	admin.run(chromedp.Click(`[data-testid=save-template]`), chromedp.WaitVisible(`[data-testid=tpl-notice-ok]`))
+	if g, _ := c.GetReplyTemplateWithResponse(ctx, tl.JSON200.Items[0].Id, adminAPI); g.JSON200 == nil || g.JSON200.BodyVi != "Đơn vị đã vá xong ổ gà." || g.JSON200.Version != 2 {
+		t.Errorf("the template after the edit: %s", g.Body)
+	}
+	admin.run(chromedp.Click(row+` [data-testid=remove-template]`), chromedp.Click(row+` [data-testid=confirm-remove-template]`),
+		chromedp.WaitVisible(`[data-testid=template-list][data-count="0"]`))
+	if g, _ := c.GetReplyTemplateWithResponse(ctx, tl.JSON200.Items[0].Id, adminAPI); g.StatusCode() != http.StatusNotFound {
+		t.Errorf("the removed template: %d %s", g.StatusCode(), g.Body)
 	}
 
 	// The audit trail: the officer's accept, with its ticket and address, though the account is disabled.
