@@ -55,12 +55,12 @@ func (c *consoleTab) bothSizes(name string) {
 }
 
 // TestConsoleAdminInChromium drives the administration side of the console in headless Chromium against
-// the real servers: an admin gets an API refusal shown next to the field, edits a category's deadline
-// class and finds it saved; creates a reply template after the API refused an empty one, edits it and
-// removes it; reads the audit trail and finds the officer's earlier accept, from the officer's address,
-// though the officer's account was disabled since. A call-taker files a hotline report with a place
-// picked on the map and a photo, after a place outside the province was flagged and a bad number was
-// refused next to the phone field: the SMS stand-in received the code, and the resident who signs in
+// the real servers: an admin gets an API refusal shown next to the field (and focused), edits a category's
+// deadline class and finds it saved; creates a reply template after the API refused an empty one, edits
+// it and removes it; reads the audit trail and finds the officer's earlier accept, from the officer's
+// address, though the officer's account was disabled since. A call-taker files a hotline report with a
+// place picked on the map and a photo, after a place outside the province was flagged and a bad number
+// was refused next to the phone field: the SMS stand-in received the code, and the resident who signs in
 // with that number sees the report as theirs. Screenshots of every screen at both sizes.
 func TestConsoleAdminInChromium(t *testing.T) {
 	t.Parallel()
@@ -108,6 +108,9 @@ func TestConsoleAdminInChromium(t *testing.T) {
 	if inv := admin.eval(`document.querySelector('#ag-commune_code').getAttribute('aria-invalid') + '|' +
 		document.querySelector('#ag-commune_code').getAttribute('aria-describedby')`); !strings.HasPrefix(inv, "true|") || !strings.Contains(inv, "ag-commune_code-err") {
 		t.Errorf("the refused field is not marked for screen readers: %q", inv)
+	}
+	if focused := admin.eval(`document.activeElement.id`); focused != "ag-commune_code" {
+		t.Errorf("after the refusal the focus is on %q, want the refused field", focused)
 	}
 	// The admin makes noise complaints urgent.
 	admin.run(chromedp.Click(`[data-testid=category-row][data-code=noise] [data-testid=edit-category]`),

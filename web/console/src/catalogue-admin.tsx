@@ -4,7 +4,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { client, type Schemas } from './api';
 import { agencyName, categoryName, communeName, communes, type Catalogue } from './catalogue';
-import { checked, Field, FormProblem, missing, unchecked, without, type Checked } from './forms';
+import { checked, Field, FormProblem, missing, refuse, unchecked, without, type Checked } from './forms';
 import { t } from './i18n';
 
 type Agency = Schemas['Agency'];
@@ -39,15 +39,16 @@ function AgenciesEditor(props: { catalogue: Catalogue; onChange: (c: Catalogue) 
   };
   const save = async (e: Event) => {
     e.preventDefault();
+    const form = e.currentTarget as HTMLFormElement;
     if (!editing) return;
     const { id, name_vi, name_en, kind, commune_code } = editing.a;
-    if (!id) { setErrors(missing('id', t('required'))); return; }
+    if (!id) { refuse(form, missing('id', t('required')), setErrors); return; }
     const body: Schemas['AgencyInput'] = { name_vi, name_en, kind };
     if (commune_code) body.commune_code = commune_code;
     setBusy(true);
     const r = await client.PUT('/v1/admin/agencies/{id}', { params: { path: { id } }, body });
     setBusy(false);
-    if (!r.data) { setErrors(checked(r.error, agencyFields)); return; }
+    if (!r.data) { refuse(form, checked(r.error, agencyFields), setErrors); return; }
     const saved = r.data;
     props.onChange({ ...cat, agencies: [...cat.agencies.filter((x) => x.id !== saved.id), saved].sort((x, y) => x.id.localeCompare(y.id)) });
     setEditing(null);
@@ -121,14 +122,15 @@ function CategoriesEditor(props: { catalogue: Catalogue; onChange: (c: Catalogue
   };
   const save = async (e: Event) => {
     e.preventDefault();
+    const form = e.currentTarget as HTMLFormElement;
     if (!editing) return;
     const { code, name_vi, name_en, group, handled_by, deadline_class, sensitive, physical } = editing.c;
-    if (!code) { setErrors(missing('code', t('required'))); return; }
+    if (!code) { refuse(form, missing('code', t('required')), setErrors); return; }
     setBusy(true);
     const r = await client.PUT('/v1/admin/categories/{code}', { params: { path: { code } },
       body: { name_vi, name_en, group, handled_by, deadline_class, sensitive, physical: physical ?? false } });
     setBusy(false);
-    if (!r.data) { setErrors(checked(r.error, categoryFields)); return; }
+    if (!r.data) { refuse(form, checked(r.error, categoryFields), setErrors); return; }
     const saved = r.data;
     props.onChange({ ...cat, categories: [...cat.categories.filter((x) => x.code !== saved.code), saved].sort((x, y) => x.code.localeCompare(y.code)) });
     setEditing(null);

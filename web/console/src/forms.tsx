@@ -75,5 +75,12 @@ export function Field(props: { form: string; name: string; label: string; errors
 
 // FormProblem is the part of a refusal that no field of the form names.
 export function FormProblem(props: { errors: Checked }) {
-  return props.errors.general ? <p role="alert" class="error" data-testid="form-error">{props.errors.general}</p> : null;
+  return props.errors.general ? <p role="alert" class="error" tabIndex={-1} data-testid="form-error">{props.errors.general}</p> : null;
+}
+
+// refuse shows a refusal and, once it is drawn, moves the focus to the first refused field (or the form's
+// problem line), so that a keyboard or screen-reader user lands on what to correct.
+export function refuse(form: HTMLFormElement, c: Checked, set: (c: Checked) => void) {
+  set(c);
+  setTimeout(() => (form.querySelector<HTMLElement>('[aria-invalid=true]') ?? form.querySelector<HTMLElement>('[data-testid=form-error]'))?.focus());
 }

@@ -5,7 +5,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { client, describe, uploadPhoto, type Schemas } from './api';
 import { agencyName, categoryName, type Catalogue } from './catalogue';
-import { checked, Field, FormProblem, missing, unchecked, without, type Checked } from './forms';
+import { checked, Field, FormProblem, missing, refuse, unchecked, without, type Checked } from './forms';
 import { formatTime, lang, t, type Lang } from './i18n';
 import { pointPicker, type PointPicker } from './map';
 
@@ -93,7 +93,8 @@ export function HotlineView(props: { catalogue: Catalogue }) {
 
   const submit = async (e: Event) => {
     e.preventDefault();
-    if (!point) { setErrors(missing('location', t('pickLocation'))); return; }
+    const form = e.currentTarget as HTMLFormElement;
+    if (!point) { refuse(form, missing('location', t('pickLocation')), setErrors); return; }
     const body: Schemas['HotlineReportInput'] = { phone, category, description, location: { lat: point.lat, lng: point.lng },
       language: smsLang, publish_consent: consent };
     if (address) body.address = address;
@@ -103,7 +104,7 @@ export function HotlineView(props: { catalogue: Catalogue }) {
     const r = await client.POST('/v1/hotline/reports', { params: { header: { 'Idempotency-Key': key } }, body });
     setBusy(false);
     if (r.data) { setReceipt(r.data); setErrors(unchecked); return; }
-    setErrors(checked(r.error, fields));
+    refuse(form, checked(r.error, fields), setErrors);
   };
   const nextCall = () => {
     setKey(newKey());

@@ -4,7 +4,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { client, describe, type Profile, type Schemas } from './api';
 import { agencyName, categoryName, type Catalogue } from './catalogue';
-import { checked, Field, FormProblem, need, unchecked, useLoad, without, type Checked } from './forms';
+import { checked, Field, FormProblem, need, refuse, unchecked, useLoad, without, type Checked } from './forms';
 import { formatTime, lang, t } from './i18n';
 
 type Template = Schemas['ReplyTemplate'];
@@ -42,6 +42,7 @@ export function TemplatesView(props: { user: Profile; catalogue: Catalogue }) {
   };
   const save = async (e: Event) => {
     e.preventDefault();
+    const form = e.currentTarget as HTMLFormElement;
     if (!editing) return;
     const body: Draft = { ...editing.draft };
     if (!body.category) delete body.category;
@@ -60,7 +61,7 @@ export function TemplatesView(props: { user: Profile; catalogue: Catalogue }) {
       reload();
       return;
     }
-    setErrors(checked(r.error, fields));
+    refuse(form, checked(r.error, fields), setErrors);
   };
   const remove = async (x: Template) => {
     setConfirming('');
