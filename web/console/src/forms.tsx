@@ -67,7 +67,7 @@ export function Field(props: { form: string; name: string; label: string; errors
     <div class="field">
       <label for={id}>{props.label}</label>
       {props.children({ id, name: props.name, 'aria-invalid': err ? 'true' : undefined, 'aria-describedby': described || undefined })}
-      {props.hint && <small id={`${id}-hint`} class="hint">{props.hint}</small>}
+      {props.hint && <small id={`${id}-hint`} class="field-hint">{props.hint}</small>}
       {err && <span id={`${id}-err`} class="field-error" data-testid={`field-error-${props.name}`}>{err}</span>}
     </div>
   );

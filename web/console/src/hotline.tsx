@@ -163,7 +163,7 @@ export function HotlineView(props: { catalogue: Catalogue }) {
           </div>
           <fieldset class="card" aria-describedby={errors.fields.location ? 'hl-location-err' : undefined}>
             <legend>{t('location')}</legend>
-            <p class="hint" id="hl-map-help">{t('pickOnMap')}</p>
+            <p class="field-hint" id="hl-map-help">{t('pickOnMap')}</p>
             <div ref={mapEl} class="map tall" data-testid="hotline-map" role="application" aria-label={t('pickOnMap')} aria-describedby="hl-map-help" />
             <div class="coords">
               <label>{t('latitude')}<input type="number" step="any" min={-90} max={90} data-testid="hotline-lat" value={latText}
