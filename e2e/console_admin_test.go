@@ -47,9 +47,16 @@ func (c *consoleTab) retype(sel, text string) {
 	c.run(chromedp.SendKeys(sel, text))
 }
 
-// bothSizes writes a screenshot of the view at 1280 × 800 and at 768 × 1024.
-func (c *consoleTab) bothSizes(name string) {
+// screen checks that every control of the view has a name for assistive technology (a label, an
+// aria-label or its text), then writes a screenshot of it at 1280 × 800 and at 768 × 1024.
+func (c *consoleTab) screen(name string) {
 	c.t.Helper()
+	if bare := c.eval(`JSON.stringify([...document.querySelectorAll('main input, main select, main textarea, main button')]
+		.filter((e) => !e.labels?.length && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby') &&
+			!(e.tagName === 'BUTTON' && e.innerText.trim()))
+		.map((e) => e.outerHTML.slice(0, 120)))`); bare != "[]" {
+		c.t.Errorf("%s: controls without a label: %s", name, bare)
+	}
 	c.shot(name+"-1280x800.png", 1280, 800)
 	c.shot(name+"-768x1024.png", 768, 1024)
 }
@@ -61,7 +68,8 @@ func (c *consoleTab) bothSizes(name string) {
 // address, though the officer's account was disabled since. A call-taker files a hotline report with a
 // place picked on the map and a photo, after a place outside the province was flagged and a bad number
 // was refused next to the phone field: the SMS stand-in received the code, and the resident who signs in
-// with that number sees the report as theirs. Screenshots of every screen at both sizes.
+// with that number sees the report as theirs. Every control of each screen is labelled; screenshots of each
+// at both sizes.
 func TestConsoleAdminInChromium(t *testing.T) {
 	t.Parallel()
 	a := testapp.Start(t, testenv.Shared(t), map[string]string{"SEED_DEMO": "true", "TRUSTED_PROXIES": "127.0.0.1"})
@@ -116,7 +124,7 @@ func TestConsoleAdminInChromium(t *testing.T) {
 	admin.run(chromedp.Click(`[data-testid=category-row][data-code=noise] [data-testid=edit-category]`),
 		chromedp.WaitVisible(`[data-testid=category-form] #cat-code[readonly]`))
 	admin.choose(`[data-testid=category-deadline]`, "urgent")
-	admin.bothSizes("catalogue")
+	admin.screen("catalogue")
 	admin.run(chromedp.Click(`[data-testid=save-category]`), chromedp.WaitVisible(`[data-testid=category-saved]`),
 		chromedp.WaitVisible(`[data-testid=category-row][data-code=noise][data-deadline=urgent]`))
 	if g, _ := c.GetCategoryWithResponse(ctx, "noise"); g.JSON200 == nil || g.JSON200.DeadlineClass != api.CategoryDeadlineClassUrgent || g.JSON200.NameVi != "Tiếng ồn" {
@@ -133,10 +141,10 @@ func TestConsoleAdminInChromium(t *testing.T) {
 	admin.run(chromedp.SendKeys(`#tpl-title_vi`, "Đã vá ổ gà"), chromedp.SendKeys(`#tpl-title_en`, "Pothole filled"),
 		chromedp.SendKeys(`#tpl-body_vi`, "Đơn vị đã vá ổ gà bạn phản ánh. Cảm ơn bạn!"),
 		chromedp.SendKeys(`#tpl-body_en`, "The pothole you reported was filled. Thank you!"))
-	admin.bothSizes("templates-form")
+	admin.screen("templates-form")
 	admin.run(chromedp.Click(`[data-testid=save-template]`), chromedp.WaitVisible(`[data-testid=tpl-notice-ok]`),
 		chromedp.WaitVisible(`[data-testid=template-row][data-title-vi="Đã vá ổ gà"]`))
-	admin.bothSizes("templates")
+	admin.screen("templates")
 	agency, road := "ubnd-06673", "road_damage"
 	tl, _ := c.ListReplyTemplatesWithResponse(ctx, &api.ListReplyTemplatesParams{AgencyId: &agency, Category: &road}, adminAPI)
 	if tl.JSON200 == nil || len(tl.JSON200.Items) != 1 || tl.JSON200.Items[0].BodyEn != "The pothole you reported was filled. Thank you!" ||
@@ -172,7 +180,7 @@ func TestConsoleAdminInChromium(t *testing.T) {
 		!strings.Contains(row, "demo.officer") || !strings.Contains(row, "Đã vô hiệu hoá") {
 		t.Errorf("the officer's accept in the trail: %q, want the address %s, the username and the disabled mark", row, officerAddr)
 	}
-	admin.bothSizes("audit")
+	admin.screen("audit")
 
 	// A call-taker files a report for a caller.
 	taker := openConsole(t, browser, base, "call-taker")
@@ -221,13 +229,13 @@ func TestConsoleAdminInChromium(t *testing.T) {
 	}
 	taker.run(chromedp.SetUploadFiles(`[data-testid=hotline-photos]`, []string{photo}),
 		chromedp.WaitVisible(`[data-testid=hotline-upload][data-pct="100"]:not([data-upload-id=""])`))
-	taker.bothSizes("hotline")
+	taker.screen("hotline")
 	const callerPhone = "0986 214 357"
 	taker.retype(`[data-testid=hotline-phone]`, callerPhone)
 	taker.run(chromedp.Click(`[data-testid=hotline-submit]`), chromedp.WaitVisible(`[data-testid=hotline-receipt][data-sms-sent=true]`))
 	code := taker.eval(`document.querySelector('[data-testid=hotline-receipt]').dataset.code`)
 	reportID := taker.eval(`document.querySelector('[data-testid=hotline-receipt]').dataset.id`)
-	taker.bothSizes("hotline-filed")
+	taker.screen("hotline-filed")
 
 	inbox, _ := c.ListDevSmsWithResponse(ctx, &api.ListDevSmsParams{Phone: callerPhone})
 	if inbox.JSON200 == nil || len(inbox.JSON200.Items) == 0 || !strings.Contains(inbox.JSON200.Items[0].Text, code) {
