@@ -63,8 +63,9 @@ func (c *consoleTab) screen(name string) {
 
 // TestConsoleAdminInChromium drives the administration side of the console in headless Chromium against
 // the real servers: an admin gets an API refusal shown next to the field (and focused), edits a category's
-// deadline class and finds it saved; creates a reply template after the API refused an empty one, edits
-// it and removes it; reads the audit trail and finds the officer's earlier accept, from the officer's
+// deadline class and finds it saved; creates a reply template after the API refused an empty one, which
+// the agency admin edits while the admin has it open (the admin's save is refused as stale), then removes
+// it; reads the audit trail and finds the officer's earlier accept, from the officer's
 // address, though the officer's account was disabled since. A call-taker files a hotline report with a
 // place picked on the map and a photo, after a place outside the province was flagged and a bad number
 // was refused next to the phone field: the SMS stand-in received the code, and the resident who signs in
@@ -151,14 +152,28 @@ func TestConsoleAdminInChromium(t *testing.T) {
 		deref(tl.JSON200.Items[0].Category) != road {
 		t.Errorf("Bãi Cháy's road templates: %s", tl.Body)
 	}
-	// It is edited (If-Match from the template read when the form opened), then removed after a confirmation.
+	// The admin opens it to edit; meanwhile Bãi Cháy's agency admin, on their own agency's list, edits it
+	// first. The admin's save is then refused (If-Match: the version read when the form opened) and says so.
 	row := `[data-testid=template-row][data-title-vi="Đã vá ổ gà"]`
-	admin.run(chromedp.Click(row+` [data-testid=edit-template]`), chromedp.WaitVisible(`[data-testid=template-form] #tpl-body_vi`))
-	admin.retype(`#tpl-body_vi`, "Đơn vị đã vá xong ổ gà.")
-	admin.run(chromedp.Click(`[data-testid=save-template]`), chromedp.WaitVisible(`[data-testid=tpl-notice-ok]`))
-	if g, _ := c.GetReplyTemplateWithResponse(ctx, tl.JSON200.Items[0].Id, adminAPI); g.JSON200 == nil || g.JSON200.BodyVi != "Đơn vị đã vá xong ổ gà." || g.JSON200.Version != 2 {
-		t.Errorf("the template after the edit: %s", g.Body)
+	admin.run(chromedp.Click(row+` [data-testid=edit-template]`), chromedp.WaitVisible(`[data-testid=template-form] #tpl-body_en`))
+	boss := openConsole(t, browser, base, "agency-admin")
+	boss.signIn("demo.agency-admin", "Bai-Chay-Agency-2026")
+	boss.show("#/templates")
+	boss.run(chromedp.WaitVisible(row), chromedp.Click(row+` [data-testid=edit-template]`), chromedp.WaitVisible(`[data-testid=template-form] #tpl-body_vi`))
+	if n := boss.eval(`String(document.querySelectorAll('[data-testid=tpl-agency]').length)`); n != "0" {
+		t.Errorf("an agency admin is offered other agencies' templates")
 	}
+	boss.retype(`#tpl-body_vi`, "Đơn vị đã vá xong ổ gà.")
+	boss.screen("templates-agency-admin")
+	boss.run(chromedp.Click(`[data-testid=save-template]`), chromedp.WaitVisible(`[data-testid=tpl-notice-ok]`))
+	admin.retype(`#tpl-body_en`, "Filled.")
+	admin.run(chromedp.Click(`[data-testid=save-template]`), chromedp.WaitVisible(`[data-testid=tpl-notice-error]`),
+		chromedp.WaitVisible(row))
+	edited, _ := c.GetReplyTemplateWithResponse(ctx, tl.JSON200.Items[0].Id, adminAPI)
+	if e := edited.JSON200; e == nil || e.BodyVi != "Đơn vị đã vá xong ổ gà." || e.BodyEn != "The pothole you reported was filled. Thank you!" || e.Version != 2 {
+		t.Errorf("the template after the agency admin's edit and the admin's stale one: %s", edited.Body)
+	}
+	// The admin removes it, after a confirmation.
 	admin.run(chromedp.Click(row+` [data-testid=remove-template]`), chromedp.Click(row+` [data-testid=confirm-remove-template]`),
 		chromedp.WaitVisible(`[data-testid=template-list][data-count="0"]`))
 	if g, _ := c.GetReplyTemplateWithResponse(ctx, tl.JSON200.Items[0].Id, adminAPI); g.StatusCode() != http.StatusNotFound {
