@@ -192,8 +192,8 @@ func TestConsoleAdminInChromium(t *testing.T) {
 		t.Errorf("the filter by actor shows the admin's entries too: %s", got)
 	}
 	if row := admin.eval(`document.querySelector('` + accepted + `').innerText`); !strings.Contains(row, officerAddr) ||
-		!strings.Contains(row, "demo.officer") || !strings.Contains(row, "Đã vô hiệu hoá") {
-		t.Errorf("the officer's accept in the trail: %q, want the address %s, the username and the disabled mark", row, officerAddr)
+		!strings.Contains(row, "demo.officer") || !strings.Contains(row, "Đã vô hiệu hoá") || !strings.Contains(row, "Xử lý phiếu: Tiếp nhận") {
+		t.Errorf("the officer's accept in the trail: %q, want the address %s, the username, the disabled mark and what was done", row, officerAddr)
 	}
 	admin.screen("audit")
 

@@ -5,7 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { client, describe, type Profile, type Schemas } from './api';
 import { agencyName, type Catalogue } from './catalogue';
 import { need, useLoad } from './forms';
-import { actionName, formatTime, roleName, t } from './i18n';
+import { actionName, formatTime, operationName, roleName, t } from './i18n';
 
 type Entry = Schemas['AuditEntry'];
 type Filter = { actor: string; agency: string; from: string; to: string; limit: number };
@@ -83,8 +83,8 @@ export function AuditView(props: { user: Profile; catalogue: Catalogue }) {
                   <td><time dateTime={e.at}>{formatTime(e.at)}</time></td>
                   <th scope="row">{s?.username ?? e.actor_id}{s?.disabled && <span class="tag urgent">{t('disabled')}</span>}
                     <br /><small>{roleName(e.actor_role)}{e.agency_id ? ` · ${agencyName(cat, e.agency_id)}` : ''}</small></th>
-                  <td>{e.action ? <b>{actionName(e.action)}</b> : null} <code>{e.operation}</code>
-                    <br /><small><code>{e.method} {e.path}</code></small></td>
+                  <td><b>{operationName(e.operation)}{e.action ? `: ${actionName(e.action)}` : ''}</b>
+                    <br /><small><code>{e.operation} · {e.method} {e.path}</code></small></td>
                   <td class={e.status >= 400 ? 'late' : ''}>{e.status}</td>
                   <td><code>{e.address}</code></td>
                 </tr>

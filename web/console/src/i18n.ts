@@ -484,6 +484,26 @@ const roles: Record<'vi' | 'en', Record<Role, string>> = {
   en: { resident: 'Resident', officer: 'Officer', agency_admin: 'Agency admin', dispatcher: 'Dispatcher', admin: 'Administrator', call_taker: 'Call-taker' },
 };
 
+// The operations staff change things with (operationId in openapi.yaml), as the audit trail names them.
+const operationNames: Record<'vi' | 'en', Record<string, string>> = {
+  vi: { staffLogin: 'Đăng nhập', consoleLogin: 'Đăng nhập bảng điều khiển', refreshConsoleSession: 'Gia hạn phiên', endConsoleSession: 'Đăng xuất',
+    logout: 'Đăng xuất', updateMe: 'Sửa hồ sơ của mình', changePassword: 'Đổi mật khẩu', createStaff: 'Tạo tài khoản cán bộ',
+    updateStaff: 'Sửa tài khoản cán bộ', putMyDevice: 'Đăng ký thiết bị', deleteMyDevice: 'Gỡ thiết bị', retryNotification: 'Gửi lại thông báo',
+    putAgency: 'Lưu cơ quan', putCategory: 'Lưu lĩnh vực', putRoutingOverride: 'Đặt phân công ngoại lệ', deleteRoutingOverride: 'Xoá phân công ngoại lệ',
+    putHolidays: 'Lưu ngày nghỉ lễ của năm', putHoliday: 'Thêm ngày nghỉ lễ', deleteHoliday: 'Xoá ngày nghỉ lễ', createUpload: 'Tải ảnh lên',
+    actOnTicket: 'Xử lý phiếu', bulkActOnTickets: 'Xử lý hàng loạt', createReplyTemplate: 'Tạo mẫu trả lời', updateReplyTemplate: 'Sửa mẫu trả lời',
+    deleteReplyTemplate: 'Xoá mẫu trả lời', createHotlineReport: 'Tiếp nhận qua tổng đài', createOpen311Partner: 'Thêm đối tác Open311',
+    revokeOpen311Partner: 'Thu hồi đối tác Open311' },
+  en: { staffLogin: 'Sign in', consoleLogin: 'Console sign-in', refreshConsoleSession: 'Session renewed', endConsoleSession: 'Sign out',
+    logout: 'Sign out', updateMe: 'Own profile changed', changePassword: 'Password changed', createStaff: 'Staff account created',
+    updateStaff: 'Staff account changed', putMyDevice: 'Device registered', deleteMyDevice: 'Device removed', retryNotification: 'Notification resent',
+    putAgency: 'Agency saved', putCategory: 'Category saved', putRoutingOverride: 'Routing override set', deleteRoutingOverride: 'Routing override removed',
+    putHolidays: "Year's holidays saved", putHoliday: 'Holiday added', deleteHoliday: 'Holiday removed', createUpload: 'Photo upload',
+    actOnTicket: 'Ticket action', bulkActOnTickets: 'Bulk action', createReplyTemplate: 'Reply template created', updateReplyTemplate: 'Reply template changed',
+    deleteReplyTemplate: 'Reply template removed', createHotlineReport: 'Hotline report filed', createOpen311Partner: 'Open311 partner added',
+    revokeOpen311Partner: 'Open311 partner revoked' },
+};
+
 export type Lang = 'vi' | 'en';
 export type Key = keyof typeof vi;
 
@@ -507,6 +527,7 @@ export function t(key: Key, params: Record<string, string | number> = {}): strin
 export const statusName = (s: Status): string => statuses[current][s];
 export const actionName = (a: string): string => actionNames[current][a] ?? a;
 export const roleName = (r: Role): string => roles[current][r];
+export const operationName = (op: string): string => operationNames[current][op] ?? op;
 
 export function formatTime(iso: string | undefined): string {
   if (!iso) return '—';
