@@ -12,7 +12,7 @@ type Category = Schemas['Category'];
 const agencyKinds: Agency['kind'][] = ['commune', 'provincial', 'utility', 'operations_centre'];
 const deadlineClasses: Category['deadline_class'][] = ['normal', 'urgent'];
 
-export function CatalogueView(props: { catalogue: Catalogue; onChange: (c: Catalogue) => void }) {
+export function CatalogueView(props: { catalogue: Catalogue; onChange: (update: (c: Catalogue) => Catalogue) => void }) {
   return (
     <section aria-labelledby="cat-admin-title" data-testid="catalogue-admin">
       <h2 id="cat-admin-title">{t('catalogue')}</h2>
@@ -24,7 +24,7 @@ export function CatalogueView(props: { catalogue: Catalogue; onChange: (c: Catal
 
 const agencyFields = ['id', 'name_vi', 'name_en', 'kind', 'commune_code'] as const;
 
-function AgenciesEditor(props: { catalogue: Catalogue; onChange: (c: Catalogue) => void }) {
+function AgenciesEditor(props: { catalogue: Catalogue; onChange: (update: (c: Catalogue) => Catalogue) => void }) {
   const cat = props.catalogue;
   const [editing, setEditing] = useState<{ isNew: boolean; a: Agency } | null>(null);
   const [errors, setErrors] = useState<Checked>(unchecked);
@@ -50,7 +50,7 @@ function AgenciesEditor(props: { catalogue: Catalogue; onChange: (c: Catalogue) 
     setBusy(false);
     if (!r.data) { refuse(form, checked(r.error, agencyFields), setErrors); return; }
     const saved = r.data;
-    props.onChange({ ...cat, agencies: [...cat.agencies.filter((x) => x.id !== saved.id), saved].sort((x, y) => x.id.localeCompare(y.id)) });
+    props.onChange((c) => ({ ...c, agencies: [...c.agencies.filter((x) => x.id !== saved.id), saved].sort((x, y) => x.id.localeCompare(y.id)) }));
     setEditing(null);
     setMsg(t('savedItem', { name: saved.id }));
   };
@@ -106,7 +106,7 @@ function AgenciesEditor(props: { catalogue: Catalogue; onChange: (c: Catalogue) 
 
 const categoryFields = ['code', 'name_vi', 'name_en', 'group', 'handled_by', 'deadline_class', 'sensitive', 'physical'] as const;
 
-function CategoriesEditor(props: { catalogue: Catalogue; onChange: (c: Catalogue) => void }) {
+function CategoriesEditor(props: { catalogue: Catalogue; onChange: (update: (c: Catalogue) => Catalogue) => void }) {
   const cat = props.catalogue;
   const [editing, setEditing] = useState<{ isNew: boolean; c: Category } | null>(null);
   const [errors, setErrors] = useState<Checked>(unchecked);
@@ -132,7 +132,7 @@ function CategoriesEditor(props: { catalogue: Catalogue; onChange: (c: Catalogue
     setBusy(false);
     if (!r.data) { refuse(form, checked(r.error, categoryFields), setErrors); return; }
     const saved = r.data;
-    props.onChange({ ...cat, categories: [...cat.categories.filter((x) => x.code !== saved.code), saved].sort((x, y) => x.code.localeCompare(y.code)) });
+    props.onChange((c) => ({ ...c, categories: [...c.categories.filter((x) => x.code !== saved.code), saved].sort((x, y) => x.code.localeCompare(y.code)) }));
     setEditing(null);
     setMsg(t('savedItem', { name: saved.code }));
   };

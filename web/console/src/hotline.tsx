@@ -186,7 +186,7 @@ export function HotlineView(props: { catalogue: Catalogue }) {
         <div class="card">
           <Field form="hl" name="photos" label={t('photosOptional')} errors={errors}>
             {(a) => <input {...a} type="file" multiple data-testid="hotline-photos" accept="image/jpeg,image/png,image/webp,image/heic"
-              disabled={photos.length >= maxPhotos} onChange={(e) => { addPhotos(e.currentTarget.files); e.currentTarget.value = ''; }} />}
+              disabled={photos.length >= maxPhotos || uploading} onChange={(e) => { addPhotos(e.currentTarget.files); e.currentTarget.value = ''; }} />}
           </Field>
           <ul class="uploads">
             {photos.map((p, i) => (

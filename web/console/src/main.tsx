@@ -68,7 +68,7 @@ function App() {
   else if (route[0] === 'tickets' && route[1]) view = <TicketView id={route[1]} user={user} catalogue={catalogue} />;
   else if (route[0] === 'dashboard' && isSupervisor(user)) view = <DashboardView catalogue={catalogue} />;
   else if (route[0] === 'admin' && isAdmin(user)) view = <AdminView user={user} catalogue={catalogue} />;
-  else if (route[0] === 'catalogue' && user.role === 'admin') view = <CatalogueView catalogue={catalogue} onChange={setCatalogue} />;
+  else if (route[0] === 'catalogue' && user.role === 'admin') view = <CatalogueView catalogue={catalogue} onChange={(f) => setCatalogue((c) => (c ? f(c) : c))} />;
   else if (route[0] === 'templates' && isAdmin(user)) view = <TemplatesView user={user} catalogue={catalogue} />;
   else if (route[0] === 'audit' && isAdmin(user)) view = <AuditView user={user} catalogue={catalogue} />;
   else if (isCallTaker(user)) view = <HotlineView catalogue={catalogue} />;
