@@ -46,8 +46,7 @@ function AgenciesEditor(props: { catalogue: Catalogue; onChange: (update: (c: Ca
     const body: Schemas['AgencyInput'] = { name_vi, name_en, kind };
     if (commune_code) body.commune_code = commune_code;
     setBusy(true);
-    const r = await client.PUT('/v1/admin/agencies/{id}', { params: { path: { id } }, body });
-    setBusy(false);
+    const r = await client.PUT('/v1/admin/agencies/{id}', { params: { path: { id } }, body }).finally(() => setBusy(false));
     if (!r.data) { refuse(form, checked(r.error, agencyFields), setErrors); return; }
     const saved = r.data;
     props.onChange((c) => ({ ...c, agencies: [...c.agencies.filter((x) => x.id !== saved.id), saved].sort((x, y) => x.id.localeCompare(y.id)) }));
@@ -128,8 +127,7 @@ function CategoriesEditor(props: { catalogue: Catalogue; onChange: (update: (c: 
     if (!code) { refuse(form, missing('code', t('required')), setErrors); return; }
     setBusy(true);
     const r = await client.PUT('/v1/admin/categories/{code}', { params: { path: { code } },
-      body: { name_vi, name_en, group, handled_by, deadline_class, sensitive, physical: physical ?? false } });
-    setBusy(false);
+      body: { name_vi, name_en, group, handled_by, deadline_class, sensitive, physical: physical ?? false } }).finally(() => setBusy(false));
     if (!r.data) { refuse(form, checked(r.error, categoryFields), setErrors); return; }
     const saved = r.data;
     props.onChange((c) => ({ ...c, categories: [...c.categories.filter((x) => x.code !== saved.code), saved].sort((x, y) => x.code.localeCompare(y.code)) }));

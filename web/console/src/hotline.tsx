@@ -60,15 +60,18 @@ export function HotlineView(props: { catalogue: Catalogue }) {
   useEffect(() => { if (point) picker.current?.place(point.lat, point.lng, point.centre); }, [point, mapGen]);
   useEffect(() => { picker.current?.outline(preview?.decision?.commune?.code); }, [preview, mapGen]);
 
-  // Who would handle it, asked again when the place or the category changes.
+  // Who would handle it, asked again when the place or the category changes (a late answer for an
+  // earlier place is dropped).
   useEffect(() => {
     if (!point || !category) { setPreview(null); return undefined; }
-    const timer = setTimeout(async () => {
-      const r = await client.GET('/v1/routing/preview', { params: { query: { category, lat: point.lat, lng: point.lng } } });
-      const at = `${fixed(point.lat)},${fixed(point.lng)}`;
-      setPreview(r.data ? { at, decision: r.data } : { at, error: describe(r.error) });
+    let live = true;
+    const at = `${fixed(point.lat)},${fixed(point.lng)}`;
+    const timer = setTimeout(() => {
+      client.GET('/v1/routing/preview', { params: { query: { category, lat: point.lat, lng: point.lng } } }).then(
+        (r) => live && setPreview(r.data ? { at, decision: r.data } : { at, error: describe(r.error) }),
+        (e: Error) => live && setPreview({ at, error: e.message }));
     }, 250);
-    return () => clearTimeout(timer);
+    return () => { live = false; clearTimeout(timer); };
   }, [point, category]);
 
   const typed = () => {
@@ -101,10 +104,16 @@ export function HotlineView(props: { catalogue: Catalogue }) {
     const ids = photos.flatMap((p) => (p.id ? [p.id] : []));
     if (ids.length) body.photos = ids;
     setBusy(true);
-    const r = await client.POST('/v1/hotline/reports', { params: { header: { 'Idempotency-Key': key } }, body });
-    setBusy(false);
-    if (r.data) { setReceipt(r.data); setErrors(unchecked); return; }
-    refuse(form, checked(r.error, fields), setErrors);
+    try {
+      const r = await client.POST('/v1/hotline/reports', { params: { header: { 'Idempotency-Key': key } }, body });
+      if (r.data) { setReceipt(r.data); setErrors(unchecked); return; }
+      refuse(form, checked(r.error, fields), setErrors);
+    } catch {
+      // The report may have been filed before the connection broke: the same key files it at most once.
+      refuse(form, { fields: {}, general: t('sendAgainSafe') }, setErrors);
+    } finally {
+      setBusy(false);
+    }
   };
   const nextCall = () => {
     setKey(newKey());

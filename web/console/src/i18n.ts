@@ -228,6 +228,7 @@ const vi = {
   smsFailed: 'Không gửi được tin nhắn đến {phone}: hãy đọc mã cho người gọi.',
   hotlineFollow: 'Người dân đăng nhập ứng dụng bằng số điện thoại này sẽ thấy và theo dõi phản ánh.',
   nextCall: 'Cuộc gọi tiếp theo',
+  sendAgainSafe: 'Mất kết nối khi gửi. Hãy bấm gửi lại: phản ánh sẽ không bị tạo hai lần.',
 } as const;
 
 type Strings = { [K in keyof typeof vi]: string };
@@ -454,6 +455,7 @@ const en: Strings = {
   smsFailed: 'The SMS to {phone} could not be sent: read the code out to the caller.',
   hotlineFollow: 'The resident sees and follows the report in the app once signed in with this number.',
   nextCall: 'Next call',
+  sendAgainSafe: 'The connection broke while filing. Press file again: the report will not be filed twice.',
 };
 
 const statuses: Record<'vi' | 'en', Record<Status, string>> = {
