@@ -19,24 +19,6 @@ import (
 	"github.com/quangninh/feedback/internal/testenv"
 )
 
-// startBrowser starts headless Chromium for the test; each consoleTab opens its own context in it.
-func startBrowser(t *testing.T) context.Context {
-	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium(t)), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 1024),
-	}
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	browser, cancel := chromedp.NewContext(actx)
-	t.Cleanup(cancel)
-	if err := chromedp.Do(browser); err != nil { // starts Chromium
-		t.Fatal(err)
-	}
-	return browser
-}
-
 // retype replaces an input's text the way a person does (select all, type), so Preact hears each change.
 func (c *consoleTab) retype(sel, text string) {
 	c.t.Helper()
@@ -187,7 +169,8 @@ func TestConsoleAdminInChromium(t *testing.T) {
 	admin.choose(`[data-testid=audit-actor]`, ids["demo.officer"])
 	accepted := fmt.Sprintf(`[data-testid=audit-row][data-actor=%q][data-operation=actOnTicket][data-action=accept][data-target=%q]`,
 		ids["demo.officer"], sub.JSON201.Id)
-	admin.run(chromedp.Click(`[data-testid=audit-apply]`), chromedp.WaitVisible(accepted))
+	admin.run(chromedp.Click(`[data-testid=audit-apply]`),
+		chromedp.WaitVisible(fmt.Sprintf(`[data-testid=audit-table][data-actor-filter=%q]`, ids["demo.officer"])), chromedp.WaitVisible(accepted))
 	if got := admin.eval(`JSON.stringify([...document.querySelectorAll('[data-testid=audit-row]')].map((r) => r.dataset.actor))`); strings.Contains(got, ids["demo.admin"]) {
 		t.Errorf("the filter by actor shows the admin's entries too: %s", got)
 	}

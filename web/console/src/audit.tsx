@@ -21,6 +21,7 @@ export function AuditView(props: { user: Profile; catalogue: Catalogue }) {
   const [draft, setDraft] = useState<Filter>({ actor: '', agency: '', from: '', to: '', limit: 50 });
   const [applied, setApplied] = useState<Filter>(draft);
   const [entries, setEntries] = useState<Entry[] | null>(null);
+  const [shown, setShown] = useState<Filter | null>(null); // the filter the entries shown answer
   const [next, setNext] = useState<string | undefined>();
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
@@ -34,6 +35,7 @@ export function AuditView(props: { user: Profile; catalogue: Catalogue }) {
     setError('');
     const page = r.data;
     setEntries((old) => (cursor ? [...(old ?? []), ...page.items] : page.items));
+    setShown(f);
     setNext(page.next_cursor);
   };
   useEffect(() => { load(applied); }, [applied]);
@@ -70,7 +72,7 @@ export function AuditView(props: { user: Profile; catalogue: Catalogue }) {
       {error && <p role="alert" class="error">{error}</p>}
       {entries?.length === 0 && <p>{t('noEntries')}</p>}
       <div class="scroll">
-        <table data-testid="audit-table" data-count={entries?.length ?? -1} aria-busy={busy}>
+        <table data-testid="audit-table" data-count={entries?.length ?? -1} data-actor-filter={shown?.actor ?? ''} aria-busy={busy}>
           <caption class="sr">{t('auditTrail')}</caption>
           <thead><tr><th scope="col">{t('when')}</th><th scope="col">{t('who')}</th><th scope="col">{t('what')}</th>
             <th scope="col">{t('result')}</th><th scope="col">{t('fromAddress')}</th></tr></thead>
