@@ -765,6 +765,27 @@ type Open311AttributeValue struct {
 	Name string `json:"name"`
 }
 
+// Open311Contact How to reach the reporter of a partner's request, as the partner sent it.
+type Open311Contact struct {
+	CreatedAt time.Time `json:"created_at"`
+	Email     *string   `json:"email,omitempty"`
+	FirstName *string   `json:"first_name,omitempty"`
+	LastName  *string   `json:"last_name,omitempty"`
+	PartnerId string    `json:"partner_id"`
+
+	// Phone E.164.
+	Phone *string `json:"phone,omitempty"`
+
+	// ResidentId The resident account the phone names (its erasure erases this contact).
+	ResidentId       *string `json:"resident_id,omitempty"`
+	ServiceRequestId string  `json:"service_request_id"`
+}
+
+// Open311ContactsErased defines model for Open311ContactsErased.
+type Open311ContactsErased struct {
+	Erased int `json:"erased"`
+}
+
 // Open311Created defines model for Open311Created.
 type Open311Created struct {
 	AccountId        *string `json:"account_id"`
@@ -1423,7 +1444,10 @@ type Ticket struct {
 	PossibleDuplicates *[]PossibleDuplicate `json:"possible_duplicates,omitempty"`
 	Rating             *int                 `json:"rating,omitempty"`
 	Report             Report               `json:"report"`
-	Version            int                  `json:"version"`
+
+	// ReporterContact How to reach the reporter of a partner's request, as the partner sent it.
+	ReporterContact *Open311Contact `json:"reporter_contact,omitempty"`
+	Version         int             `json:"version"`
 
 	// WorkingMinutesLeft Working minutes (office hours, weekends and the holidays of `GET /v1/holidays` left out) from now to the running deadline: `accept_by` while received, `resolve_by` while accepted, in progress or reopened; once the deadline has passed, minus the working minutes since (0 outside office hours right after it: the overdue flags say it is late). Absent while no deadline runs (information requested, resolved).
 	WorkingMinutesLeft *int `json:"working_minutes_left,omitempty"`
@@ -1708,6 +1732,16 @@ type DeleteHolidayParams struct {
 // PutHolidayParams defines parameters for PutHoliday.
 type PutHolidayParams struct {
 	IfMatch string `json:"If-Match"`
+}
+
+// EraseOpen311ContactsParams defines parameters for EraseOpen311Contacts.
+type EraseOpen311ContactsParams struct {
+	Email string `form:"email" json:"email"`
+}
+
+// ListOpen311ContactsParams defines parameters for ListOpen311Contacts.
+type ListOpen311ContactsParams struct {
+	Email string `form:"email" json:"email"`
 }
 
 // ConsoleLoginParams defines parameters for ConsoleLogin.
@@ -2368,6 +2402,12 @@ type ClientInterface interface {
 	// RetryNotification request
 	RetryNotification(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// EraseOpen311Contacts request
+	EraseOpen311Contacts(ctx context.Context, params *EraseOpen311ContactsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListOpen311Contacts request
+	ListOpen311Contacts(ctx context.Context, params *ListOpen311ContactsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListOpen311Partners request
 	ListOpen311Partners(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -2842,6 +2882,30 @@ func (c *Client) ListFailedNotifications(ctx context.Context, reqEditors ...Requ
 
 func (c *Client) RetryNotification(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRetryNotificationRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) EraseOpen311Contacts(ctx context.Context, params *EraseOpen311ContactsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEraseOpen311ContactsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+func (c *Client) ListOpen311Contacts(ctx context.Context, params *ListOpen311ContactsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListOpen311ContactsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4769,6 +4833,96 @@ func NewRetryNotificationRequest(server string, id string) (*http.Request, error
 	}
 
 	req, err := http.NewRequest("POST", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewEraseOpen311ContactsRequest generates requests for EraseOpen311Contacts
+func NewEraseOpen311ContactsRequest(server string, params *EraseOpen311ContactsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/open311/contacts")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		queryValues := queryURL.Query()
+
+		if queryFrag, err := runtime.StyleParamWithLocation("form", true, "email", runtime.ParamLocationQuery, params.Email); err != nil {
+			return nil, err
+		} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+			return nil, err
+		} else {
+			for k, v := range parsed {
+				for _, v2 := range v {
+					queryValues.Add(k, v2)
+				}
+			}
+		}
+
+		queryURL.RawQuery = queryValues.Encode()
+	}
+
+	req, err := http.NewRequest("DELETE", queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListOpen311ContactsRequest generates requests for ListOpen311Contacts
+func NewListOpen311ContactsRequest(server string, params *ListOpen311ContactsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/open311/contacts")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		queryValues := queryURL.Query()
+
+		if queryFrag, err := runtime.StyleParamWithLocation("form", true, "email", runtime.ParamLocationQuery, params.Email); err != nil {
+			return nil, err
+		} else if parsed, err := url.ParseQuery(queryFrag); err != nil {
+			return nil, err
+		} else {
+			for k, v := range parsed {
+				for _, v2 := range v {
+					queryValues.Add(k, v2)
+				}
+			}
+		}
+
+		queryURL.RawQuery = queryValues.Encode()
+	}
+
+	req, err := http.NewRequest("GET", queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -7339,6 +7493,12 @@ type ClientWithResponsesInterface interface {
 	// RetryNotificationWithResponse request
 	RetryNotificationWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*RetryNotificationResponse, error)
 
+	// EraseOpen311ContactsWithResponse request
+	EraseOpen311ContactsWithResponse(ctx context.Context, params *EraseOpen311ContactsParams, reqEditors ...RequestEditorFn) (*EraseOpen311ContactsResponse, error)
+
+	// ListOpen311ContactsWithResponse request
+	ListOpen311ContactsWithResponse(ctx context.Context, params *ListOpen311ContactsParams, reqEditors ...RequestEditorFn) (*ListOpen311ContactsResponse, error)
+
 	// ListOpen311PartnersWithResponse request
 	ListOpen311PartnersWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListOpen311PartnersResponse, error)
 
@@ -8017,6 +8177,58 @@ func (r RetryNotificationResponse) Status() string {
 
 // StatusCode returns HTTPResponse.StatusCode
 func (r RetryNotificationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type EraseOpen311ContactsResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *Open311ContactsErased
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r EraseOpen311ContactsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EraseOpen311ContactsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+type ListOpen311ContactsResponse struct {
+	Body                          []byte
+	HTTPResponse                  *http.Response
+	JSON200                       *[]Open311Contact
+	ApplicationproblemJSON400     *BadRequest
+	ApplicationproblemJSON401     *Unauthorized
+	ApplicationproblemJSON403     *Forbidden
+	ApplicationproblemJSONDefault *Error
+}
+
+// Status returns HTTPResponse.Status
+func (r ListOpen311ContactsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListOpen311ContactsResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -9575,6 +9787,24 @@ func (c *ClientWithResponses) RetryNotificationWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseRetryNotificationResponse(rsp)
+}
+
+// EraseOpen311ContactsWithResponse request returning *EraseOpen311ContactsResponse
+func (c *ClientWithResponses) EraseOpen311ContactsWithResponse(ctx context.Context, params *EraseOpen311ContactsParams, reqEditors ...RequestEditorFn) (*EraseOpen311ContactsResponse, error) {
+	rsp, err := c.EraseOpen311Contacts(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEraseOpen311ContactsResponse(rsp)
+}
+
+// ListOpen311ContactsWithResponse request returning *ListOpen311ContactsResponse
+func (c *ClientWithResponses) ListOpen311ContactsWithResponse(ctx context.Context, params *ListOpen311ContactsParams, reqEditors ...RequestEditorFn) (*ListOpen311ContactsResponse, error) {
+	rsp, err := c.ListOpen311Contacts(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListOpen311ContactsResponse(rsp)
 }
 
 // ListOpen311PartnersWithResponse request returning *ListOpen311PartnersResponse
@@ -11175,6 +11405,114 @@ func ParseRetryNotificationResponse(rsp *http.Response) (*RetryNotificationRespo
 			return nil, err
 		}
 		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEraseOpen311ContactsResponse parses an HTTP response from a EraseOpen311ContactsWithResponse call
+func ParseEraseOpen311ContactsResponse(rsp *http.Response) (*EraseOpen311ContactsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EraseOpen311ContactsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Open311ContactsErased
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListOpen311ContactsResponse parses an HTTP response from a ListOpen311ContactsWithResponse call
+func ParseListOpen311ContactsResponse(rsp *http.Response) (*ListOpen311ContactsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListOpen311ContactsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []Open311Contact
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
@@ -14123,6 +14461,12 @@ type ServerInterface interface {
 	// Send a parked notification again, now, with its attempts reset.
 	// (POST /v1/admin/notifications/{id}/retry)
 	RetryNotification(c *gin.Context, id string)
+	// Erase every reporter contact partners sent with an email (its phone and names too); the requests stay, anonymous.
+	// (DELETE /v1/admin/open311/contacts)
+	EraseOpen311Contacts(c *gin.Context, params EraseOpen311ContactsParams)
+	// The reporter contacts partners sent with an email: what is kept about a person who asks.
+	// (GET /v1/admin/open311/contacts)
+	ListOpen311Contacts(c *gin.Context, params ListOpen311ContactsParams)
 	// The partners holding Open311 keys (revoked ones too), newest first.
 	// (GET /v1/admin/open311/partners)
 	ListOpen311Partners(c *gin.Context)
@@ -14985,6 +15329,76 @@ func (siw *ServerInterfaceWrapper) RetryNotification(c *gin.Context) {
 	}
 
 	siw.Handler.RetryNotification(c, id)
+}
+
+// EraseOpen311Contacts operation middleware
+func (siw *ServerInterfaceWrapper) EraseOpen311Contacts(c *gin.Context) {
+
+	var err error
+
+	c.Set(BearerScopes, []string{"admin"})
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params EraseOpen311ContactsParams
+
+	// ------------- Required query parameter "email" -------------
+
+	if paramValue := c.Query("email"); paramValue != "" {
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Query argument email is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	err = runtime.BindQueryParameter("form", true, true, "email", c.Request.URL.Query(), &params.Email)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter email: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.EraseOpen311Contacts(c, params)
+}
+
+// ListOpen311Contacts operation middleware
+func (siw *ServerInterfaceWrapper) ListOpen311Contacts(c *gin.Context) {
+
+	var err error
+
+	c.Set(BearerScopes, []string{"admin"})
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListOpen311ContactsParams
+
+	// ------------- Required query parameter "email" -------------
+
+	if paramValue := c.Query("email"); paramValue != "" {
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Query argument email is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	err = runtime.BindQueryParameter("form", true, true, "email", c.Request.URL.Query(), &params.Email)
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter email: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListOpen311Contacts(c, params)
 }
 
 // ListOpen311Partners operation middleware
@@ -16631,6 +17045,8 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.PUT(options.BaseURL+"/v1/admin/holidays/:year/days/:date", wrapper.PutHoliday)
 	router.GET(options.BaseURL+"/v1/admin/notifications/failed", wrapper.ListFailedNotifications)
 	router.POST(options.BaseURL+"/v1/admin/notifications/:id/retry", wrapper.RetryNotification)
+	router.DELETE(options.BaseURL+"/v1/admin/open311/contacts", wrapper.EraseOpen311Contacts)
+	router.GET(options.BaseURL+"/v1/admin/open311/contacts", wrapper.ListOpen311Contacts)
 	router.GET(options.BaseURL+"/v1/admin/open311/partners", wrapper.ListOpen311Partners)
 	router.POST(options.BaseURL+"/v1/admin/open311/partners", wrapper.CreateOpen311Partner)
 	router.DELETE(options.BaseURL+"/v1/admin/open311/partners/:id", wrapper.RevokeOpen311Partner)
@@ -17995,6 +18411,130 @@ type RetryNotificationdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response RetryNotificationdefaultApplicationProblemPlusJSONResponse) VisitRetryNotificationResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type EraseOpen311ContactsRequestObject struct {
+	Params EraseOpen311ContactsParams
+}
+
+type EraseOpen311ContactsResponseObject interface {
+	VisitEraseOpen311ContactsResponse(w http.ResponseWriter) error
+}
+
+type EraseOpen311Contacts200JSONResponse Open311ContactsErased
+
+func (response EraseOpen311Contacts200JSONResponse) VisitEraseOpen311ContactsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type EraseOpen311Contacts400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response EraseOpen311Contacts400ApplicationProblemPlusJSONResponse) VisitEraseOpen311ContactsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type EraseOpen311Contacts401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response EraseOpen311Contacts401ApplicationProblemPlusJSONResponse) VisitEraseOpen311ContactsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type EraseOpen311Contacts403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response EraseOpen311Contacts403ApplicationProblemPlusJSONResponse) VisitEraseOpen311ContactsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type EraseOpen311ContactsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response EraseOpen311ContactsdefaultApplicationProblemPlusJSONResponse) VisitEraseOpen311ContactsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+
+	return json.NewEncoder(w).Encode(response.Body)
+}
+
+type ListOpen311ContactsRequestObject struct {
+	Params ListOpen311ContactsParams
+}
+
+type ListOpen311ContactsResponseObject interface {
+	VisitListOpen311ContactsResponse(w http.ResponseWriter) error
+}
+
+type ListOpen311Contacts200JSONResponse []Open311Contact
+
+func (response ListOpen311Contacts200JSONResponse) VisitListOpen311ContactsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListOpen311Contacts400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListOpen311Contacts400ApplicationProblemPlusJSONResponse) VisitListOpen311ContactsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListOpen311Contacts401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListOpen311Contacts401ApplicationProblemPlusJSONResponse) VisitListOpen311ContactsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListOpen311Contacts403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListOpen311Contacts403ApplicationProblemPlusJSONResponse) VisitListOpen311ContactsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+
+	return json.NewEncoder(w).Encode(response)
+}
+
+type ListOpen311ContactsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListOpen311ContactsdefaultApplicationProblemPlusJSONResponse) VisitListOpen311ContactsResponse(w http.ResponseWriter) error {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(response.StatusCode)
 
@@ -21725,6 +22265,12 @@ type StrictServerInterface interface {
 	// Send a parked notification again, now, with its attempts reset.
 	// (POST /v1/admin/notifications/{id}/retry)
 	RetryNotification(ctx context.Context, request RetryNotificationRequestObject) (RetryNotificationResponseObject, error)
+	// Erase every reporter contact partners sent with an email (its phone and names too); the requests stay, anonymous.
+	// (DELETE /v1/admin/open311/contacts)
+	EraseOpen311Contacts(ctx context.Context, request EraseOpen311ContactsRequestObject) (EraseOpen311ContactsResponseObject, error)
+	// The reporter contacts partners sent with an email: what is kept about a person who asks.
+	// (GET /v1/admin/open311/contacts)
+	ListOpen311Contacts(ctx context.Context, request ListOpen311ContactsRequestObject) (ListOpen311ContactsResponseObject, error)
 	// The partners holding Open311 keys (revoked ones too), newest first.
 	// (GET /v1/admin/open311/partners)
 	ListOpen311Partners(ctx context.Context, request ListOpen311PartnersRequestObject) (ListOpen311PartnersResponseObject, error)
@@ -22444,6 +22990,60 @@ func (sh *strictHandler) RetryNotification(ctx *gin.Context, id string) {
 		ctx.Status(http.StatusInternalServerError)
 	} else if validResponse, ok := response.(RetryNotificationResponseObject); ok {
 		if err := validResponse.VisitRetryNotificationResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// EraseOpen311Contacts operation middleware
+func (sh *strictHandler) EraseOpen311Contacts(ctx *gin.Context, params EraseOpen311ContactsParams) {
+	var request EraseOpen311ContactsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.EraseOpen311Contacts(ctx, request.(EraseOpen311ContactsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EraseOpen311Contacts")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(EraseOpen311ContactsResponseObject); ok {
+		if err := validResponse.VisitEraseOpen311ContactsResponse(ctx.Writer); err != nil {
+			ctx.Error(err)
+		}
+	} else if response != nil {
+		ctx.Error(fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListOpen311Contacts operation middleware
+func (sh *strictHandler) ListOpen311Contacts(ctx *gin.Context, params ListOpen311ContactsParams) {
+	var request ListOpen311ContactsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListOpen311Contacts(ctx, request.(ListOpen311ContactsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListOpen311Contacts")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		ctx.Error(err)
+		ctx.Status(http.StatusInternalServerError)
+	} else if validResponse, ok := response.(ListOpen311ContactsResponseObject); ok {
+		if err := validResponse.VisitListOpen311ContactsResponse(ctx.Writer); err != nil {
 			ctx.Error(err)
 		}
 	} else if response != nil {
@@ -24055,306 +24655,315 @@ var swaggerSpec = []string{
 	"bUoya6gBasG7ty8RAQPUgr1DMuUiN0x3Nox2OvlZUpGCeVI69gpdlU/cb+fiztfdBFe4f2KM4he5YVtU",
 	"BNh1+/h2dQfxmcgp2BGxhG7pPAL7IiKai3HKrmias5RrA9pRnhoeflN7IdznBmtvxpq/S+Ugd5avRXES",
 	"dUQK09PbwjGErf3Ovr7EtKKWA2OYKfCIIeTNB/ic4r44e41SHR4NtBMOp/Rgwx76HVlUxN1yl6gmzNjh",
-	"2dBAOx9qCApXvURVl2zeWBayQU0IC3g6a6d3hdteTO0J3ppa3VPmwkfjRJ466ADEIFquwEN8iYGQhiNX",
-	"3PiVlbV9ixGk5XeWvh2V5752R9xINXvyw6uX25K3381GunYfXViG5VJLFO+GfMr1UF6x2nobdLqylalO",
-	"HsMJKugccAJpf//wCTCi+mLXoRSGIvTQcgzaDbj11X/mXtzi0l+y+cBtVX1OG/WwJVYNxCx8RD9ZL1uK",
-	"zSvWW/1iea1rySgJx1Q6u7Dk1UdXk7hqlaLqDlcfWvy8U6M+bL63OmPDSv5c4faZGJMd7e7O+CXvSlxJ",
-	"V6rx7jdMovYwuKp1DNfLv0zJJB86NrqcDo1Kx5pbX5krvhRVTtDXR7qNW3tcLBDjAhARQAU1iv2V1cX1",
-	"kYzVArg+cb78zvqlQOLB4jr0DbhXM1ZS7TdXca1TvJZ1O9nMWm4eWNi80lJRwwaQWjHImBqgLtqk/1zJ",
-	"y62m04QJUmEx9TNY61SvbuzNwD3C1i8KC0mMBMcmoRfSI4w5Nrrogd+g4OoG1VaN5xI8GI+qvpS9aF1w",
-	"cMOdX7/Zf2F1MBooaGryz13Z4rC+/igrbsYGV9LfoyXHsft9FOaxYhklL011qs8AfZClbAppYhqsNkhZ",
-	"XUYpA7X4OOCJoT5MqGIktppebF9BBDORuBRBLsgPr152++IpNe5Zr3fABSr5ev/Q++NRr0fkaKSZwah5",
-	"Y0hoAWxNpPAlWkIwu+JsRuQInMR2sl7NsgeyVi11X9pU8XUhMgdEyZ2Jsva1BbGw9nl2nbGhgRwBNB/r",
-	"xZEvB9xopWldkvyJKdfbZsqFOiPCrunQBNd+sdlyJur9oMteSrmx03nKEk6bPRJ+dr7Ycu1SHQUs7F+h",
-	"8uz39g939vZ3envnvcdHD3tHvR6SZGuF4dLoDAgGieOF92c9VcP4h3ZFTWH8JswUq/ERqbDGI2l+cwDp",
-	"2Q1wOD6FOLU33/jzUizD8ry1q8uzhC6e1tqX/s4zfyRrnt3IqvRepspyFw53gRgWvQY1zKHGXK0hzpod",
-	"qOMBBdRLhW8VWxF5N74Eo6G4Vjexi50cWaN7rHNCtb6GFA7IG9IsInFwmfyICUJ24pgd9D5GQNyAoQky",
-	"CbfvgSbhRd0lKMrgaXKRm76IywcTA/LoBcMCH6vhtCdMDBnxdILwBQg5Y9mTGylh9m3ImbdPdmolU8VR",
-	"sqj2bCluFiGPN37d/aYmY2L9EIUms/XnF8TYUmLEBgPAId1w89iU8vRGb4Ire9CkrK59fRG2+iZ7B5np",
-	"N55BrfD+/puzrw4s0+Umx9j4Qs7G+mFlXbmsG1eK8Y0Hrkj06mo3WW5IalkAqFj/4nKex+I7ZRh1+5t/",
-	"B/Op8y+byP4FHIvN5Ay8vF5hv4kN73X9W/RAnhUeuMU47urYQgAVWU4MZ/OZVImuyymdTumOZhm11loS",
-	"lTOVrGXxTIztcTZUPmD8qUYnUTkryqY9FvKEVmRIA2jHlrrehl6xk3RG55rEitHUivIYAVZfPCVDaS2j",
-	"Czq8JNQ02ZGrCGtJRanqJGGXgtcsnIY/srXKgXeRLlPJUzbigjfV5Pq9vnHYaAvn8ZqTW72DpaluuhmD",
-	"pFj68r7c5C77i7fhXa6/wyZ7MqFpykQd4t/Q/6kJWNGjSmzjkluRf3irKbtMM5EMoGJ34Iq1N0gZryy5",
-	"SHktLbRh6Fp+bbKbpcCEPbqVZMvarMKG+X7HFB9tWxm0SCfboTc1ogk/+vAvm8RpyufVKDpPqdaWiz2B",
-	"qMC268PWFoPMDbKooxyuzyISbLbx62vLcpbmszB+7QbUF+pPGB9PzKrEl19Fgf2ZoaMRwPuQNnj7YgSc",
-	"jTtHiAq1k0Ii6ru3L0kbk0w6vgoWy/HBf5XOrS3HDeS1oqszZK1wMUzzxOocVBN2xRNrIXbJCVqFXITa",
-	"A/3Aw5t0t3GsPGWKX1HDr5wvdEoTQFQvQ+0CtGx54xwuPcb8FKOJZf8jqFCu3cU16TxnC1vlduig1yPZ",
-	"NQkvd1eE6jYa0Dl8krBk0g77bEe0Qiqy+s1UakP2ewdfkey6Phg94wlWoK5h7GWnTeP9eFpK21rwSnCj",
-	"yQUzM+a0RMxofkAypoYsMzlNyYiLMVOZ4sJo0oZk8FRqPDauOkdk74BIRVKmNYCrNCZD7/d8EjT8OReK",
-	"pVbdDdRWwg4G4AEhfTW+kVAZRxWroKY4NtzYdCtqnabUWAFezhanIlESNo5DmfyMXdRS1ankwnyzKXxs",
-	"dWN/TMU4sjbp+3I6/yY+4JC+j/Kv+GEdUCxM99YQYk+lBtddyLi7/STJBnjkkPU+kKPYnvyUqksMznmk",
-	"dg1BjvBg97YKttZkVH52KZP2kcxLwNpkbsC+UMzdyrLIKm5mgw34SfMxbzFFsj4Tcm3o2fcvqYP4fPv8",
-	"CXl8cPjHAHWbyGE+9THEkvEulbfdrfKw3GerrRlWE3BhQsbIMYmfIMpN6UltDefZhA8nneXqj4QZ5xKs",
-	"wa6B2ruZkmLsL9GUOax+B+dSjx2I2Q4N4dOF5m04XtHyzW/M5kA2JTiJmmpcLpok2HmNGrEGSH95gB92",
-	"nEGz8+LpQhuArZSdReT9hUYxZQRFj15Vo1gQnU+nFDYZZmI1U/tvt6fdzbOQTsi7ty8I9HJDxz+WEdUM",
-	"6rodxBNjMn20u6unVJmfRfcqtP/Ru8XxxuudM07MeMStVSpKAca3orT3tvh7ltJ5s9tqPYd/p5lC/n6T",
-	"8sYGL8Fbr2ODrh8FV0E9MW/RNCTXTPnFNpkWG2aku1YMYdWbMFB7ru8yj7Cx0jSdclH+7d4Si1s4upKl",
-	"+dX6RJvtz+pD3YpAv9+o08BKUV/RK5fQ+FfjhZZmUNqve8XCr0ziVttKVDe4og0f9no1KrDKxdBnci90",
-	"iQMzw02ATKkZTlhCzISinXPY64ElXK/73FPviqbTbOCE9WxwWUNc/uNgVU+w6kOIp7L8UJprU6mZKG1X",
-	"c9WTQ/xf8bdmXgwB5ppYCc5EHxGryULfw2W/REnSSjHwuRTLM/dVyzdPd/Qb03y+DS6qxW4aGziL1mnJ",
-	"GyYWO/gbzCeujtm8ikbcxGbSdPJ7Fe2VH2mivHsi8Duh4XXBwk3hDpZExkqqLkAItuC6zaCE1BRJFuhq",
-	"OVydkmrJbcj41ZbaGSRKrUmtWsypqguQfOyNXrIri8YljtoXo4sBcbG87upciiNrvmPWHtb1NbIX9fQ/",
-	"UnK6EUjcdjW2pem8lbPaLkVyg8/WFuO6ScMQkV3Xmv2wE1jmOlfjQUGXG7jVmorNIEFDDCYyr7N1X8Ff",
-	"A2IWPIX4HQrxiIiRC77/DeayYYPO5VgBEtBAT2gd3DViWIceYr4+tZie3nB+noibCgSQqDdwTmONXhiu",
-	"9G79mQcs/Jq882xQQuS6FaiZrOQaXnkZ/HO+8UG95HWZizdmO76/QZhWxdYqDb96724EClHd3dXZPfe1",
-	"2YvhXf+HpuXfDK62Eb58KNOUZpoNmjiHz7nZOB+0pgkbl4qbeQMs7A0kaBMmejPhNhBhBSjdrbU6p1tE",
-	"kn3LaMKFq3NYDMGz4eUWzXmgs05d44Ql5FYfVSx1ct8YyjXy86pfDWBh3CxD4p5ROd5aNercNfC8JWw9",
-	"SzJN0g3+toGev000aaOgTLFKnCTQd9Ms8Y8N09yez1ewJDcJ55bx58JcSnMu9rHY7eIja2XF4nbcDGas",
-	"OspNhE6ZuGiavhm1jn7clMzeL3XcT6ZcuH7tLj+j7TeWSEHQV9npEhyDUPe8nHIDfdoQtR7KeqpEvBL2",
-	"LlpJ49u+Wr4Cm+1I9TIs7cqbKTcu0hPa9MoRYRDC8V/rLl6Ick73/vpZl6/LVq8uyp4NSX0tTd8GylCV",
-	"M36MbGtqNzFkmXEtBDfjIqViwFtjnvWheIxCeThOwOeE7jXGA4RVcxbvBDt1nedkRZurAvPRN7XCwKdD",
-	"+VPUTGAxVJAJhY6GmOvU4AzeLuq/LYDlTfw1TZ6amqz/GpdnMJubMI+gwBEf8yFI6L4IgD57liQO612t",
-	"zrzbiqo/AoP2ZpkGrnHDxru9psPKZpkJDfiWpZSFxbMrOZXClBfgnvzWreuTFcjzxpL+C6Ltdu7aOnTa",
-	"G8HCkjZUl+v8YsqxUxqEbDu3ChJbZJntbYcYi4VECy4zWum2dsFcR2N03KbzBbRYUmY79nhE0QV5k57H",
-	"9Ves+Rac0rqKgK11g4b+fNv3/7dbZd+CNv930v+/wgArBnBwy6EyAv/kYpApOXbVtVyM5CAU6pYdeFEr",
-	"VEor9hMU6MI/JTSXq41e+SSHkxAt3gq3NCD2FDnCVzxhAztHBLwYcfCauW5bDvqiviW9NA2pRK7ktl0e",
-	"vRM5ioaOu203fgfMBgr9z72/FZ8DyVnLX+oAQLaMrSw1R20meFmXYWQVo4Ghl0wdkRFPWWhaCeQYkr3J",
-	"bCJR10P5j+DmpH3BUinGkJArpLO0OuXUbT9CK2o5kOPCogWjy50QBOThb+6XxcTqqWdBAVgRiFxvQi7E",
-	"9VbKm6IzMWy9pYE6PA5GsKOhbxM3pAI0Z0zmWVG/h0M6+2mZICFNs5JUWD9KnlYyFqy+rjji21tSFkNO",
-	"04Fz5/mwZSbT+RjUEMGoYtoMikiX3VpsFzYYMmE2SSQJwTGYTNis8hLr6RRO9o2f8S21eLixRYR7s1kB",
-	"3XKQMNTShUlvsOaP9p9stiu157XhFG/FqF446Zub1eVutMtO4xuYm1CWbvXCj4gbl3Xzyni1K5jqm0Us",
-	"rIKwXVCAXZuGmMAmAYGWGyEKX75F1z9kId5T5ie9SJtgXW81L/Sm+Zkb5GCGx0M6ZljX2nRM2GqE6vwY",
-	"TrNdEeTHZW3evLKwOIUgEG9TGSkf24L11dt5/N79v2ttsP3o0cMNCj5LJ1sqf4RFNB7mbbBkvIAfeYFf",
-	"yjHfVqH/iKLT8u5vQ44bbHnjEm8vi3kLNnRft6UuOI2FprekjFHslzsoNVlugHitMaqpBkx11li9oSGV",
-	"fcqgyt7n6nBTZMJMoNWPtNov4dYGdyDtbUqMokKPmCLDlFGlCTdN4MDTLMUGtDXnVqpYq5+iL/MtUOWt",
-	"mhj5isdS2xlvTW9W5Mb0kKY+AXp5YgEQfjCVV3VZ0s/BhA3fOLITAu94uU0yQJCEody/wCwMy5ozQwBF",
-	"hkzlFOxHyGJ1dvNPzNU1UaJnjGVkxAWHntOU2IkRM6EG2uLkho6hGIoplWeGJZ16n/yEJ0klelv6G7b8",
-	"Hyweykp/XbVH0IcI7KckZwN0jdR/yD/jm9TX52K6OspiPnVwjrDnHoNOMWtxYRtH8LaQ9sMeSehcd4Kx",
-	"7tr1P+z1yBRdD5pPeUqVK/oD54Rz3oMJ6S0V/+beYY9MI3IReneTti9M3ut1Ni7bWi4TXZlBWhcz2Kbl",
-	"9cpYetRyl9+BnOpBykZ1eFGORbinSBt1A0zvi3wvTh1ag7sOltATPP7mGTpo/S/jgK7WQReusHcDm9ip",
-	"XEDre49PeUTiEPeLHVvybriIxEX4xP/RO+bAieD9ckgi6Gg7RneqKYFgAsCPlQX2NbtE7FU5W1i05vbF",
-	"ds/OXHOsyQ+bQBQfT4y7w9xgWN2ROxmldKyJpnPCAT41dYH1KrMt5qNyoUmbC1TUuQzIpHaCnsQ7dRGl",
-	"pgbn5QSJhYu6fCsL3h3YxrJAWt1GE2XhLfktw0RRDGEMSJlWqUoRPZrFApCD2g1y0gp8i+pyUKys2i/M",
-	"uSPQDTdBN1Au4B916ixCvmwQo2gvxicAbcKVGesJhKBq8DDurJ3dgmqwWc6Et9SWsiVwNEfsrkGblY+l",
-	"jJHFeGgJC8ReMPgbFqkfk7nMIaGEvHgKDIFeMogxf4TCQNpIClY5CGNEC83iOguu5/3eVh7wcoa9/R4Q",
-	"YScirmG6n0InIkCt9j63y5TbiYKn3JOrm6Gj1ohYQkT3uXeeG3ZtNvOY4/Rq/No4UqHBmHJgSTMGACht",
-	"F7vyvUdB0xA0bVAzmty94UKGdm+lmyekGdCBq5qFIIrOLTVx7NUPd5te5Jpf1d9GIwfb+LLrHHvNQQFk",
-	"ZV/n6eWdsbPApJYWF7Wud+x7O1cULC9tB8C5uEHgBz+Q/eE8DHZn1302wcurS7dXd5sviV/fUSUq5Pe/",
-	"c+ykdkT8B8qdPdcTuJvAFvkJ9vnvnPiqcMw9F9Nuju7eGq0V815NdXYqb5mG8PGS52KrRBt52aBwF7gN",
-	"KxVX99iNE0kaG4Sf5cMhYwlLjkoE9UATwWbEvbSBsoPKzeWa7WzaSoeV1FTAkadbE9jC4dXlWPt1b5Dn",
-	"6udQfqsG4WlxyfXReygU1Rvk4jc1KHGja5JZUYHQDa4XwGwiU2YlXV42wIt5bedtw++cIbzDBgkEm9VT",
-	"ufU3b5v/4K1kIZb9P02FeoV+BDI3eFi1FcQu/dSX9NX7W+7M6VPv3bn1do+ro4hr/El332veGUkri6K3",
-	"Ioub8dBcjRvzFBv563mZqbqnSJsbTZ6d03Fokd9BTJoXo51XlvjAmr/I00vXYbmhWvyLB+G37EFYhxvl",
-	"6LHsMvA3ZW18raqHbadWb3d5t7sZVJcbuENKmaYzl+28Cjyvbu9We0nKibI1sma551opB21ZAgyNVAMf",
-	"xlsth5b/ugXntHducDP+5Q2EOhvuJiMu6tZgV3kFu7QhtdsvL5k4pVzVi3mtB83Fqx4HmNeps4gETHJh",
-	"eOpa1NvhsCc1ca82JYQvlLPV1yUOFvFWvmZUrQi9bqDbA6LUsq1S2ofKtytbsDhv99G6TUff2M1q/YaI",
-	"8ba0eD6lY7b7U8aswYw/ZKL494xdZOGHCePD2m3S/O9WDLhoQ9EQ/fCP+189OtiupVhlopWhm7fkLJU1",
-	"ZslNgLUnjCauifUNW69YtuhGAfo9fXdOprk2ZEiVmkcBI7cdYPfO5xmLoxIMH5jscafWBJgyM5EVKJfT",
-	"d+f1tAtb08SzNsJuKYbwAC7u88VGVWC9a08IPSI38ccCwvwwV9zMz+xlc0XUeF3Dv577g/3z9+etaBk+",
-	"scJAQOWxuvkOF13yjA4nJOQekpRroyMvw/RQZkyjD5ZrAtedueRcmUJzHWrIlM77Atr6WXNACkamPElS",
-	"NqOKEWaViKF/1A7fJSduJtha36s57YPeXodI4cwVJXPDIh892yeaSNEX+DfN1BVTEWpSVhF13XEI9PRP",
-	"mWGJVbl88D/C6Ko1LAv3suvriUnFMHdrLGHOf1/YqbugtcwNuZgTCv4EH/PHFj24IVaNxgMJxzcxJmt9",
-	"+PABM7prYIDp0Cqs3rt9NqXKkL/m//zP/xBj8pqLCRlyw//OxM6IsQS7NGRZlxS4dS7d32MFQlgAHckp",
-	"HzGMUNK+QFBqpxZzRXxBxTFh9uDdKFzjdidBDS5aSbn9iuCcWGK3Ahreob/eB0b7ggb1MbLfi6p1B5Gr",
-	"SnCJ9m6qU5p1+6IvXIdApSSUJNAS4GdMM/T0chmQEf/wk5YiDhigpI1yiMTOxxR3uuS7AhoTgTWB9jwB",
-	"LaBp+hYYVmeP8fEYNttuAtPIt+y04jJwZeyY3DH5OZeGAd73hAkyl3lfuJ2lAUTSrvPUn5bOGMXgxTDl",
-	"TBjoYYbgDUc4yDJ0aQawkrqMdmpkQDtt/7yDzRL7YiKFzBVLjkh8xY9//lOv+zgiTMC/vortBhdDRCRm",
-	"IiLuucPYj3dM2M85TckMcN01GUtPGlKwvrB7yRKMYx/bz+x89zom6BeBkosrHnciEkNdqWXsCJgaY9tG",
-	"S3lum39833VxjhhgcyuJ18d9Ic2EqRnXSFQBY8UECVNJ9yaxcYIEjjUO9iCMBz+5jpJwYgnwwr4oI6Nr",
-	"Q+eO/c3tjPC7FAImzkazRAxMlJKUXyiq5pV+L4lkmghpyKW1K+14mtgLEiaJ1O6RbC1tcabrIGjbdhst",
-	"f4qZiDswkfg7quZHZJE4usQ18+iLS8YyHXpS4p1CwX8Mv41LnCgu1Wu6tAWVp6x0J6GBpqHTzJKNvZQP",
-	"Hz58bLf83fkT0o7/zZ6yI4wpT1OObSw85DocjvM+QZ1H5FIfwB42ijPHSFM+ZEKzUrcRq3Aozoz32yHQ",
-	"RquGUz73HPLk9EXJYjpq9bp73R44XzImaMZbR62H3V73IeSfmQlI0t2EXe1muZ54RElQlII8tFK79ZJr",
-	"85RdneJT0FuVTpkBHenHX1pWh2/9nDMV+uMfBViPQpPA0i1kVEul6o/X5eB9eA9eImRH9vX9Xq+k0jpM",
-	"mcAnf3JBtOJzq8GnHJgLCKy6AKVdOARoDvCzdaOF6e1+XSjo8MrB+ldeS/Nc5iJBXdJVu6176VloSe1V",
-	"pNbRj++jlvbeV4RjhsIuOaQpef7kFfaa3YE2C2gKu3J97BCHiklEZJqU8nQSdmXfG146tNjnT14Nnr1+",
-	"evrmxevzP8GAXKCqSscQYkvYVeu9nRiQl56upa2z6YaE5RvJbERYD/fvl5B8in0DHTlG/6ukJDv/s1dn",
-	"zm13RTQXl4skhG7QyOqJjcTTQCYTRlMz+XsjmXzDzLfwSOsOj899oeb0TlJ+xborN+glv2KCaYcI4vqJ",
-	"WKGRZyC4QDpilZ5fflHx5HZBogzbvdrfTbgeSis4ur+g8Pqwam+c8HvqX1q+S3XrLh7xrbCcHXWnl2Rp",
-	"rh9cyciua7d142FqL13YyKAud7e6GuWm/SsJwD1YqEH+w6DQKvR4f8MkOuDI1T5hIskkR6sNlLsJH06c",
-	"rgLJI6Al6wWSsR9ZppfQe7uGXBbN4bk1USFBpaT46QW7BOwVHfJxkqJXcUgJlSMipNjRTGgOzWech5tb",
-	"JXw2kbqUD0PHilkryOqFmBR3HGwxQpuaYQtJXEl/p0u+tyYdaHCulWpsjS7XIZvQVMuaRXEDRacYjhjl",
-	"aQo7zQWhYu4ir10SL3cmjkl7KKdT2helJolFvmqvQ3zBo3YKHmjq9mOGKZysVdQT6MkO0QwuEjmDhjUT",
-	"Rh5jfq3lDkb2hZCzY0KJsiY5NNG1+6QzKrB7DUCHuFe65KSYRi+stMp2u+SEXLL5Aw1ueN0X6B6gY8qF",
-	"NugOoIYRaNNP2gf7j8kFm0sB2SSgqbqu8dQOg/3nn9DhhO1YLV3J9Ihk0HOI2UPa0UYqFkfOXNG+DfCQ",
-	"AgY2SgeM4qC6u6wDLLTk/FgGFm36wp9LHWbhtcV+BkUHdrsRbZ9aQ+yVxqzlGi3F9/pt0Ev2enUlEWt6",
-	"dJIXT3XT9+o7a9d9er/X8O1Vw/p+l3UD1rZjXWrhQVXKLXEu9+Am7e8fPkE3F5GjkWamcVchbXXgkF8b",
-	"LIkNJvMSm6V/1FSYSD5+IrHl39ZYR74Klu6FNJMIshQpCUe/YkNc7/T6o7597fc2euR+lLwv9+xtkPiB",
-	"97d/ePWSKCnNEoPXcQR+2tj9HINPpnNHmsE3z86DVuAncFSkvXr+jX6Wgt+gu5BpL7nq9QAo+KgR868Z",
-	"S3RlvCA2SZtrnaMrkwrMM+4ET/MK2dAtgacQrvvCOU3tzCEBB6uIrGhFaWj/MKXgNg1oFW5CVkIFBQBQ",
-	"chx2XjtOqYl341SKcdwXLi3KYQqwznG5yZSVkthoCjSsdhzaX8cRSfklI3HR+B3dcK4POrjG+iIu2srH",
-	"UQms54gc9HqV9cIW2ntCh6biNaJZ5g5L5SnTRyQGGzUmbdoXJV/lVF5AmgHmijgojLLnjboYgQe0eIDN",
-	"77jy3v3IgQomhI+IYPYAWdQXdgM0iYtW63bzfNPz2Jd1CYB1GFmFaEK1VdxY5wi9fJqB79btNM2yqHCY",
-	"94X7+ANN2DW6dEVCmKI6V4yAhku4KRQev/ryykC/lWI+lbk+JjG0k4/xI7A5feH9mhQhQCI4XXcWpI1n",
-	"EYduwT9agfQ+DppKyfv4oNxrGlQqR1d9gYEZaPJoZ3TQ63VJvIA29Cejcjg6Qdi1sYqtFB2SMqOLKoMr",
-	"UIHdmWUZo8p59fui4tZf0nOwFnqBO96GpQYjfe2AhRt4+fXObDbbscbBTq5SJuwWJjdlvw5mqhorhF7I",
-	"9yhfcDuT25UvbtAV4kWwmT/+B5q8eLpSzNyVSIGymAWZclRwe8ddqOfVbcVoCgHvFf3PO1sZmru/LCx2",
-	"EwdFI9HXpFsuqbS+IjTxbXHR0o1I/NfXO/uHe/s7vV6vt9fF4JhUJO5eT9M4KE8ZBfdRvcq8qUvxq15U",
-	"CWKf7Pwb1t7vvP9Dv99t24//+/U07dTGsu/GKjkK0Y7C7C1UhtuyT35HquMnudI1WuIRKKlhUhRCuESO",
-	"CIpIJ/gMFQlVCYh1X02+7hb7Xvbr3UVhA5w2IZLaCFpdq8mS8pML6Nbrg7Vcu2gu1K/0RXzJ5jOpEh2T",
-	"iUwTsIJCQFh3Sey7GkP0Fsq+fevesGd2+YXoB5aX2IvRFwkbcQF5PJ017oezosX/p3A/3OcVc0u93Svm",
-	"92/FFfOUV3PHglXmfr43q0wfLSBUoxVDFly6W92sIB83kYtu354GQt1CQmKdZqNs1EYxZlI+npiSZCz/",
-	"dr2QvKlwRMk4uDvJeA9xiuWjuY0bUhmuPm4RnqiTRsVf70UeFZ9zgPcFn6VBPoUsOfeStVBXBC+gH8bf",
-	"G+XOfq+HPB5vZsIyJhKsi0arLyKHvYekHfwKI8qhAAg7ZXRIyJzpLnH8b5gpWoDcIQkVH6k5ZPtHhMI/",
-	"7D28n0+elLcxpOngfnZblczXt8yo+c7JyDQnP7und+FRfPLDh1UUFeZ2RF5JMZZPvwZ14uxhaQqNsdGr",
-	"vV1wVO1COh63DJYnwFsdkmH1iE9zc+LRIevSCqp8DvvNNrK4DetUN7bFtztS94W7Mrk3AS+tZ1Eep0AT",
-	"iP8kN89r2Fv/yjtBczORiv8dTf4DvDSrX3ou1QUicHx0NkSRdPyjA217/6FC3eg5wMyuLKVDBr5V1xkE",
-	"jsBySzS1o1KaL4PD8d5XzB/TFS1+SA1N5ThnS1chT7hp5KBvBCNMGDWHKlNM9yW0WsdI9aUL0LX9dBwz",
-	"L1oWWEEgR/ZNyAfesbO0YwTXYESgplbrUZ7a9QtposLf68pb8YqzpBORS5aZQn8vpS6n1LAia7lLsMcK",
-	"9oOA6fWFL+I8rqBk6KKbSijz7JLnEIvVZCinF1ywY0hfJHGp5DVegseWacJU31KE4kw3mQsnduOf4TOb",
-	"5S1hLc1CXG4TFIGm2FwZkmZrTrUcoMO1AH2qAKXFNcE++KbJkeA6KxYT2AzGtOnz2JJ2oy8DTuj2360b",
-	"CgIdldECqzjsRUUty35vbRlL/QdcfXVzSPZ+09SAek+x6XiNjpDRMTbtcXfg8+bqh5u88a7Uc+12JUEV",
-	"2rNWMICotFtOjKI89bYm8mEstiPt2UQiOJ/9rzXcIMEaM4J8CsxCikdJQsBYi9KhyMbZ/cXaiCuVpSdF",
-	"cep6dcnlA9xMYaqWtN+V0uS/8knUprCZDYpT2c3wRXWqVZ1KzcI2UIR8ZfvuL3NGVbMzEwxrKIsX7m65",
-	"iB1W82hrH1Fl8PJZ5eSVFAmd7zxXdngoswe/q6/00VjyYR+ddskJsV/vC4cBwYSxCo8Lt+J321CC4Qql",
-	"fYA5fnZOxzEZS4j1G0lijyEQ+wIp6NiBKlydTvINM9+6LbjTBFn8xt8YVU2kbXfggYbFQspdggebLBmY",
-	"ds3VLy+KwA9f5M5216gEpuYvBKQSZUxoaoDfiIToGc0ylrh7YEUQJGlcsp08C7WIHjuCwoFW72DKREIR",
-	"H2u9qLCvr3MfOu1qr6JeVRLVCg3rfeRF2IIGiV4iS21QaZty5hMa7BQQjIMRV7eFNphPcBTWbLjkIiky",
-	"Eqp1WPB7XxjWF7Ruu/CzI5qmlrlQoqygTui8S54GZkFTcHoRzUxIX1HMnlBurL1T3HvMiIDp24uCKApg",
-	"B7X7ratev+WSKmFt8KjnMHNmOsfkYG8fLSwtp0wK5nhHUmwIgGnU8ZLTvMxL6k4Yb3Fxxn7Wm9f7NOi7",
-	"t68GlDjWJ9EENuSYZUXgN8UlD/b2N+Z2nyVPfRsUkpJkI+2yAoC3N+gMUOOba8j3nx7Xe3kOG/w8gbWu",
-	"0m528d+W131ARpgyRAWpXuSn8HtHgfd9lb/cp7u5T9uWgP0GLiAAtlOQsa7q+DPTSaLar7j08OavlCOl",
-	"vZ3H7385+LCD/9gv/lEXLC10oCbJ/ZsR3E/p/Ivc/iK3t2cbJ0nieIaRjmNEZQcDN6RtVWgHDUYoOf/n",
-	"f/5Pg29MGDlVfMrIKy6swQBy3xWlQf+IZCO5LaThI0d/erdASG0shH4Oj7wuv3aX5vzy51ZWwWMef2VR",
-	"3d+3wV05Kb9BoQ8Jd+B3CUs5QkAYw6aZIUgJ1SL7Mj1Vtng1Uf3Ckw+7inn8O1cJUqUsiM+Xp3obIfHm",
-	"TkEPN9EI95ct+L/mLGfJsb21Ab6VaEC15GYhPNr9nFWuz5BQz5ivLVq8wlgSGhEhZ84hAnBSSKmaKKbZ",
-	"5rTp0+BcdvJq1AeXiHTqn73H3Ef3zZrcxybOB1MkbewVjXf7ks11p/vbccJXVjqRKaBD+QxIu1jSVuxK",
-	"XoL7jGlipFwRkaorUFtRDeNP5G6UyepHtlAo9+5oCn9h64itdBkv2fz3HR56oXUO2TQnpy+gChtUulBH",
-	"aHfN/pbrgLE2ZMeANgL7N6GYcX7JMtOcjtjIxEKeWZOf5S3ciiVCvk0RW1dkvSxUD5aF6lt3Y9sA8ofe",
-	"Z3eLO5+1EL1zr4Ldg0p5LJT3N+ZndbrkhdFFgQ3ApJVLW/kmtKWwH/FOwI5YKSEXuhffbapqTfPlBg4V",
-	"Jv9rFn6VNqwLxPEs4G9aEeiXu1EgeumAd3/xgewPu784kP4NvLaLjas3u+tgmv6+rzU6C8XaU9sozaXI",
-	"ibmVVJeoIZnGd8DfwlV4uK1jsI6gbl/Rqu0yf8+uu6We76u52O9btQLDENItPbE/0AHfibtOsY5CQe0S",
-	"BRzuhBpvDrl0YQBAIJquTdpxKfwrpd+Jf+jO89tXCTs/1QiTWLDA6sXT7i3D6z0rdahBFAjE0wiHsW5H",
-	"czPZHUqhZcp2U98dux4Z5ESTWIcu2nFELhygLKZoB0BWIYmDpUdUyCPXPAOyF1yPBykvOSPxz2LgPj5w",
-	"r8R90Y6/NSZ7I9L5MTmz62bH5IxO2Rk37E9nRvGhOSan1Ez+tLQCh0MddyKfpkXHjOAiLKkKzJygCaJ4",
-	"4DOg8MeNY3m0Qt0lJw4Ga6ik1juam6LIdiTVmKl5VMGvmOba9AWCIMc/7Pz19c4THPyI7MWkTR0Ur92x",
-	"0pAjqaZ2ruDEikoIb7T8FC7Kr8k+WkbDePLm7RnJmALcCimKAiv7Nbh9Y7ukDg4P4GjYVDh2rZ4zxTQT",
-	"JsL0lAtWHqEWowIXhg3Wt62CdS9/i2GmuwoNlTrA33deJ67vDCmqjmWcIWQ6F8ckPmNm5wlcEKxq9hAi",
-	"pSu1EDUq3vhVx472H69/41zKV1TMA97bJ/GbVkUh5GO7vgCQXmWP60LJmbZMEY/+ePkMS3mbVBDP8hxr",
-	"LLNtu68NHNvxqFV2wTORLJDfR95Or43iRAt9dJmXNxUuHO7t39AtcRY6C3zUDfgdxJ1cm4GiB3WN+dpQ",
-	"d2A32UlpOE673cflNg+k0jLMyXKr76X280kN7TaBjZ1X3s91SLGkmsSOiqBdkI7tX7FquKJaYHcJhLuA",
-	"CK0m3KBUcyKMi3FfUD84w8kjAASsplsVzQ6qwklDOxF7peNhSb7FXXJCDnp7pG0FN0w/IoD46YUtNfYz",
-	"EKtToPsOfb43NWRGdahV6+CmlbWiOun6Fhf9K73I9ylIT4Aeyn1bGiUq5Mbfnlj9jTKVqrlx7cpBS+wB",
-	"DD/cRHeVHar30jlUuYWSxmNUrpB0a2yStyxDZLsR5WmumHYfzzWDxs1kSHPNCCVjhT3fE5bSueddAvpT",
-	"TDMJvShSObxE2EKrR/dFXKplR4sC+3VjpSqsJnyGXXMAZ6SC5AITw8PfEJ9xpqQYhzY4ZMwMQr9pfASb",
-	"PLjMc/id4VPWJW+Eb3Xiy7kAJNcul+z3sM2E/epE5qqYPKnOvY6llLTh35q6XTSYW6Vp368D57eg2wJl",
-	"Vcg6dHVae4kl+hfrQ7ov8e93Q4c4eDjATUhxjeZ5j3TzaZVIjyhqmcfN9UkXMyupXAHypSJ9j5HAHNSq",
-	"aygCGpPrMYJtz8bMQHzFd1dZSXnSZM3CA1AZAVbVA4/PFDeGCY/znuucpuiPace9x3v75OHBIXn0x6/i",
-	"iMR/+Org8d7+w4ND93P5x47VEAFfieu+uKIpT8hh6EcLAgGBYA8J1kqTEw0FQZBVE4xIkANuhi6RycnQ",
-	"NJEzAdqlkZLIkWGiLyDL2aq47hWp8CdmZlJdevkRBfjTemlRr38CGb8x2V1lWphsqxu6f5tffjKhacrE",
-	"uNHnDydp1Xbt20Dc5P7/SkUApoBJgegIQRjAnlzMsbmLJJQ0QRavv6G7V0zx0YpMxO/g73dKffiJL5rK",
-	"r5VMK5aJpUmHbqdQtuhjh4Ed8Jg9VLY3zaVwjYd8h8/VZOst4xXZsyXvxV2FTfEbW3HOeyLe12zmdv43",
-	"ri/VU+GCn6pkEmeUq2MHTQ/+KeeWqvR0bSa+ApxjZRD0SfHYPeBVrAqEhqBjJRJqb2f3cziwBfjOwBkg",
-	"AIcxVJdSOZvIEFytJm3VxFVrMVSawDw/LYbKJ8Yy6f5KcuWrPbsE2xRoZCJNygXbdfH41daIg12/YKkU",
-	"Y11qKow06Wr7qcFuB17Pb5c8zFyTKfWSr7BvQgOHvnAdHKBtL7Zx4GOweNzXaJb5zETSjgEwvqysQeNS",
-	"3/3BFHOmJSy1qC8cujPHtg9jhr2jnM1Gzu0A9pdUgLAOoAU4GHTMSJhHvTsmsZ7qgWWWgOMMTeohTI0t",
-	"aO0IY2rYzDnGWBIV0QmapjuGXjJF9ETmaYLhf+O1epkbQAxjNOmS06JDiO/X1Bdt7GROXjzVWEda7An+",
-	"Rced49Asc7ktScaHmPuOzV5p5tBbrHHXF/GLhE0zaaxNvfMXNo8LDBmN/sswf8VMrkS55awD6d/v7SGS",
-	"KegvVkuP0Lu53+t1jgntC6j0cUUxfsdcAQfgOZRe98VG1iKe0Cvm6hQrRy0St88eeI2b5r4V3+IFwPZ1",
-	"6/CJTzBPuxR8GjNhx2QaKRYgCWmahnQjmI0CN7AuZ98avJn19avVPd84hS6A9g+6R9B7fm//q6aEursp",
-	"bi1t5Seqb3UzGDKemfoADBIbgMD4I3IZ5NBRDxj+bZZIrJ/T8/Ddzzn7YX+Tz7gGoV6mfVr/oL2IA2BO",
-	"S2W0Zca10FQEdeFCqE0kijPkMU5elqWqF51Bpk5ZNeOhetqnTGlotZdQQ0nbNQayVz9ynkQdeU+k7lhm",
-	"zRTVLCnEzYKJ6PMataHzqC+wJRHXLOmSMwfG5zu4KxZCu+UuWUHE1HBJTNx+tVmuNj6c/H7qZ4MLeoHA",
-	"cCMajPmK+YS/giSEJgW8bvNvsU24kvYGNBZu4Z+7v+sYAShEASY411BZE3am/jRhyOXzfJclNNyn25fB",
-	"7jTxK/ctfteQUg6TShZI6kukalMqfILOG/tgSufY+k6qouVMaC1TT5JBOu06MbP7C3h/NqjbeTV/ykLH",
-	"jHVC4LlUY2kME79vnnFmZOYsSrRduXbyvUveuSQMdEGiOYi1Bpa36AfhD85fJ6SZLPjdFivWN+isgl9/",
-	"oMnzJ6+IYmOuDZ50kV5U49GBv20OpfP4UQU24autynkqdHYHzDHXE/zAJ7FOis83d0eBSDLV7njYfWPo",
-	"/jYC+rh15SsHWj1eRghLoygCH1KR0QSucAxx49+x8Rg5gVtZcjlYI56mG+BHTNkudhdd2c3gz2dvXoc2",
-	"/qQdP0Fi23nKdSa1609DjaHDiX0ijpaalode5dj71EvYyOVwFQ0OnFmBdSBODJRorbJNoVDYWkUwKlgu",
-	"EGW226ZkPp6E3qp9IdGUSkgukgAnUfEEWpOjbHlh9qkHY3A1y7iC2JW1JDE2e3igoautkWqgIA1W07nG",
-	"wpNOqQmv85BhKByLudAdmHDwcTE6nJD2CFrqFJkG6FrsC0d0ERlKMeJqiscZgcTNjd0Ty67EWHeCA88x",
-	"eNgTHGZK6AW47Uzh5vMmmp1KcD5Sa3S6Blcq9PiflnpMuMFLT42Z0d2+6Av0BWJXXiP1j++7ElKCaQpt",
-	"gkkiZwK8f8W+EHZNhyadY+vckDDgeg1xo4lvR+dKotB9iafuegHbv+J+2yVawoK2syIiuTA8JXHKxaUe",
-	"sOuMKzagJibtPwK2ZOeYUH1ZCjThvbCboQiGouBVdD6y6QVLEpZYMrCPxeSSsQw7/mLWy97hDuar4Gve",
-	"O+xwghMGXfyhLMru1mtpCBfDNE9YKFmaH0E/6B3sB21/93MuDUXoa4BFcVazHEGNlQjOR0sRaOj6tBfa",
-	"Fwmdd6JK+oEmbajdogDVsPSOT7eRI4DVBNCujCs7SiU454bpCzsK08ck9rc4BtxfpJpORJy7F7I/58w4",
-	"jsESzH/w3tiFWaBPI1dYahXheUAZXUR8l2b0XBo+vGQGmzeHvtXgfhhKlbgGWkU/gED77r0HfWH4lAG6",
-	"qHcxu45aeLZCklSO7XY4ss+YcsR3ROIKg43Bk2EHZ1dWxuAbSV94KvAk6zmcq+srITBBW0a8ri4WMQVK",
-	"ASnsWTHXRBvF6NRSjYI2T2Ny2AvXmRpCnUNbA3YHMkh3f2WuqUgc/cALfWHvLwEw5VFAV3e5wQXClq9Y",
-	"1IYqe1TD3PgMfCGY66xgfwbBweFvoi+4sFLXnm7nyHmYCeRMkfjps5fPzp8RFEnYxFqmiaevhabUe53j",
-	"0s12AhFzjhezvqbQoxsudETs1ZgHH0eNK+kZXPm79WY8pYbidxp1LGroQiZ9RZpWv+WA9FpHLS9j6xqw",
-	"tGpE9h0l5f8WNDQIa4NFU2l1inwApadZ8rhA1Y2l+HXWrc/6bewLgnb0qX/sjmwNNzx+7MaJvfh68qVb",
-	"zd0Uk51U+4ahuV1uu+WJySNeO9kboXFhddtCr7DiolIB2EilqKbsXshcJHRltsw3zJzCw18Xz27FPsdM",
-	"/mE7ynVfmj+RacqGTc08nzNqoKIFU3QzZedtONPdSy6SmPyJxA5gIXYaZmyVImu8QMtl9/8BE3EHerd6",
-	"lSLenDkv8+HNAGpvMdUC829hnUXNoV+KpQOr8Fi9cJqlfMSdieVdeO23z5+QPz4+eES+YdLytgoAK1LJ",
-	"EtVMadZoTr6UM/J3KacaCujJMM016rLlA3K/PYKO0/YggDrjTkQmfDxx7y+YLVPNUgQZMGQqtemLw16P",
-	"jBwRFE3prC4BdgaakpILo4/h32EuMcT0490YTIbY9ZqZTWTKyFQKM9GkrRnri6fPvnv28s3ps7dn3WkS",
-	"kX4LbwKZ0qzf6nSJQ/kInWag6z8X0G/itRTMN5sxEpM5yMPeQUObGRz5Fc3WZQBMuXgpxpH9HzXRlF7D",
-	"T/T6JTWk/f03Z18ddJpau11cyOuVfrRC19jrPeo+jvZ73a+ivd4fuw+j/b3uXita28y+oVGbPdENkcH3",
-	"S7jgvS1awRU5Yhsjva3sAHgLAxUIRLUj7T3aoIPfW+eFsAZQtYNgYq+vSyoHG6Dx3IHcm7v6tbafRrmf",
-	"4ObzgOu27TyaANaL+3WH/f+2l114j51sWi3ALOcO/OvORc7DOuXutbTMNEG5UGQ6QWscrOW462ndQKX8",
-	"xLmNTgaUwJwoAT3KWhMX8hrMhCBrggy6mah1X9kgSRan1ZRFdpNE2dJVenjPdeyVxTTlBeA5XHE2uzmZ",
-	"fviVJtdmZSIk7YPeAcISIZKUkMY9sQmNaUONblToTpkK0GQesMwqUz4lXHqoMmjggwmg9r+g9cRGxqQN",
-	"BormVywiZTkREepVuYePHqGTtlv2uzv3p79p/g++ClxZUykqwaSN+BgMAjORGtJeZOoeh/zLGKXNn4b6",
-	"KkZ4p1KqqJyBk+7J2Xe+fZnDnlJytlJlO4Pd26hXsWvq23zjNhWHdS17b33Ui9V5n0xYDe3HQlsqtJ2g",
-	"i73f+GNujrW9glvAO6LwRffjUF/VfeDu2RKcuCvpiFqGXZtdO5fVfCaqCbspOQMf8yWbO6IzJGVUG4/X",
-	"IpX5WNb2a5OuXtGMwv2NiJ5AxrlwXGPKEk5F6BE4kTlG0NwLWD58xRQdMxcuW8UEFcvS+Y5h0yylhjXz",
-	"wXP/BFiYFxDAy2lK2vGFTOaDK27tWPgnE3GnS75Hj4O7CjHyqfAZdL9TUyqtQVOy6MTuMrtTRIVvF9h1",
-	"/pXOcYiDQagvOPVLrdrflEqK3GuR89YbblLWJW/Qd+Wqriu9310Fw0L/9+NSFMO9hY9DOlAc+qfHTU3e",
-	"39odD9u5YZv3j+zKvrHJ+JlUB1X2aFX5WKCoLw7aO3LQFpQPEFrzYssjy3W40EwZh1Pnnmi77+mjmvtT",
-	"UclcbHJtO4cKPdxZtWzpG5+kmUN1lTUUj5uRIGb8mvbO1Pd1/tIf+X778mOLsOpd6ZKTimihSeIyJiq3",
-	"49j/HUAf56RdEicN96ZejK9tLuHg4Jeu1W8BDP7zJ5HQfHKBSho4Y5PPY83x9e6PMZVF8Q0ZzhdaulW5",
-	"/cZBXq6nro9uKLO5UE1WZB9jxcQiSf/K243eVKf4RFcXXLc+4eFLg+NfTafSjUSObzhe5QoPdNkytjax",
-	"C6Oza6NJG7r2oeqiDXgo12ghHsSgEXrk1fyte2ojy1cbanLd2oLfSGXO8KVG0xdSTuu9bfu9qIjGVts0",
-	"720Rjs2VluoOI3NbMwGpzCmthzA7wTYIRZrkF1v6BhWn59VSU6vUu+1s7mZYVC43ImDPJJnROVgEmonE",
-	"Zdgf9UVf/CuJp3lqeEaV2R1JNd1JqKHxkWs/Bg6pUgZ3+89nb15HJC7BA8TBg+bS2OMOef7i7dm5A4iQ",
-	"gvUFgW/zaxhU+1Hh+Riaesx9HiGf0jHTxzCzRWKNjxa/DFEK/12XSb0eS8Mn3wuomzBqfoT7QgVZwsoo",
-	"gDTAx1xFzggF5g24GX1RC5yx3+thFsKMqgSLNATGnuxsOPhHFaT+SDHMlWLCpHMHABJmgt7uvkj4aMQU",
-	"TgIiWVwTSg7297vkxQiQNezFHFGeajLlycw1kXbpyVyTw97DGohGYODQZgUXgujDUOoO1RkObsEhd2D2",
-	"MZh1IZ0eU0BnEr3LPp25KIzwK4HTeEaHE6TLIx/SInuH5NXXEfnz6bNvInL6+puIfM8uTolU5NtnL56Q",
-	"dsKGPGFJcSYXc4P9RtwAhz0yZWOa8WuW6m5ffO8J1aOoOJcyng18/YEmz3548Zx8c3pGfBJwwI1vA2y7",
-	"f7mrZa6GvopFy04zPsm2wCRYcFMDS+KDlZS8e/fiqZ0YTxhNO78nhJIqNEnUquFfGFwbysRO5OgXxyNL",
-	"Mzh3rXUXJwE8u1h1SLeDnyx9VNr5hqjgBRcURPfCFoAa8AIfx5JK98PeYnffqDTHJfhxv1yfPB0Flou3",
-	"sVubzl6cphcSlgBhEUXMT178xIafwqBoyEqog3aBII9nOMiHSrwQLr0vDnH4Qg7qnF0PWWawgMyZJH2B",
-	"KTqejzmsE5ZEZfShmVSIpwR3+paxZFanZPgZ0CJY/7mjyuw93MLKOdg73ObpGyHWOHzRhtPKlLxI2fQP",
-	"W8Mi2Leajy1obViBJkdQIecTL9qWewOAPmCaM0USOu8EyZJnx0DvDahGfRESN7ThaQolhAERq2RilyR4",
-	"04Lc07vwKD4Ja/o8NWIHDexvhdUd9qwu+ajM+powfHzml2BUXcwbw9JfYyamLyj1AHVTOve6ZFF+CREq",
-	"ncoKbp3XK53Ge/ruvBOg67HxGT4x4El8RGTGglrvlaWHvR6ZOnXWcSY9kbOCy+khEwxR40DdSyJyAVum",
-	"q+O56LXDdXNxcfeRPasPdclbKi4xnB3roVQsdsyQaD7lKbWH4xaScG0o9MqphNjpmHXg884aOS40th4k",
-	"dFu16Sp8n7t4P/aEc9Pv1oa1X8NBbWXb31Uj1EVrn5oNE4Rkbi9HyQHwuGz/7zwuzHasv1vxTTG+6Tf3",
-	"vqp8FH6s+eqSDY80XsaDRMr1BaiZ/T1Ux8AdsNQwoZgsh2Xjc2YaU5f9HWh9VCfx29NCkNqaMgPelK8V",
-	"qCAOwD/cLydIylfhi9fjBjy+fqer/C/stZHE434i3plleci6CRWQxLiRTPDBzfpEpaCIgc3lKvB5sL+4",
-	"IKM8TaHw11f1t2P8JxdjV5TTQTENeql76oGGZNujvkCfZEQSRhOop45KPtTSbOCOAYxoG/RYSlCaEc2o",
-	"Gk5gmzTipRbgoErmInG11A+JtZOnNNWkjTb5nhU2kTXu6XCYKzqcd/An37zBmv2Q9BVh49JyPpQrn0Ah",
-	"hWX4tKgKdyJMSJ/kVXm1yLhNOVi16Zy03S+HcjqFMvACbkHLNLfLeQCIsoY5Dwi79hV+F8zMGBMlzZ2p",
-	"8L7PH4GKVHd8uOkekOciNyS108U/2k80pKl6f3Pr7iNd1tZL7sWVu9oC2Sg/pLzxDzR2O6NQrPElgHv3",
-	"bFOw4gwqPuO2VJ7jJJ3CgxwgQsJtpcEZvDHP3MXzXQEy/QRxVwLiCvqmIDIIoMcOqh4hRUqACcWF75bJ",
-	"zHVHdHGiZb3xZGjeiE9wQaNfYyQZyeSkVE/1OTh9Sn6PEn7Gx/CR304IubdBqxR741I+NPcRc75pUCtI",
-	"Z0BrOsLy6oQNuBjJgNVE2kMrkK0+45lHWzHLMuyv1EICymo+hQxwVf7aOwfi9BnI9oa6wqBRfsmV295z",
-	"ZGRWbGDwITWGTuvyiZ5/xvTx/Att3Jg2njvwNlF2npG2byHhgAM7ZRNTM6xOpSTJUQKu4UUytxbUbqaY",
-	"tfhWmpo0y9COK0dmQ314yRlTdFfwSjoCTg45tDyE1mj45zxl3pROWF84cDTssQaqn2JUS+jJUWqqZp95",
-	"JsYp1xNr20LVLZG5sZ8nf83/+Z//IcbkNRcTeNJu1VBSbWhKZtRei74IwecaQ+oUt+It7swX997duvfu",
-	"1IDEI3zqCK8ZCRX/fvN2hjeJ/txiJd33E0lm0NEFuzIVkQjfXbRwjBv8BdyZ/0KeuE5wNaC/NQ18AL9o",
-	"ZcYbNAG4y/RsbKW8okrKNyCo9NjynXq7X8qgGvCjy70bjqFZQ6mIA9qn4oABO3Sh1Im0ZxM5Be+7hi5K",
-	"HsLRyEoeJZLQuhqogozuqBk3fua+i55wWSuKnT7zCPq2Rt7nnyqMG0+og2bzgJLkBGuThu7PYk6UTNny",
-	"xfCdNIMXFz1d3AMp1JF+mZku+veXXLr3w1DXMNMvqvtHEdkb6GlZoi9sU1emI+CqPogRqGehgrTEO+/S",
-	"wnunmQrlK6sai9w5l/40nUW2uBG/Gf/d53+JnmIvKcCuFvCvotUjwOxrZkJfWcTRBIc8N6RtFRLMcPFw",
-	"1tZa7Kxgzr7co8kcPmPqyqf0ZorZZefQboapHXexf85ZjrjcDBstZgFepwMYztxgnQkZUW3IRM4g8WRK",
-	"BeRRYZgZ0gitjVskaT3QTrciDLHDrSENHyNT6WKT4J2G9eYXU+5QRCtQ730BZrdhaaqr0c8gytoX0kx8",
-	"FDskL4dJyNxcyOtOlzxJJbQMg9Ten9jQ7oPbv75IGb1ixRS7DgDSwWpnLAQ7A7gQgjPC05HDcE+onlxI",
-	"qpImnIlzd1yfrszmYxEmtsAVLCc593Yev//lsDatuWFEu89JXh3RvXohZcqoaH7XJwEM0OnTjO8H/fE3",
-	"ARuMpyw+KkO3O/OB+ZpxaOHAFGn3W9N5IKtW55jEQgp8WWpWeU3IC5nMm/J7/JOtOogjmLUdeBlvKGpd",
-	"79jHdq4o2JLANk7cYAA07n94De837qJGL20d/JHf4BIEUulXWFpjiVxxCWx0c9SlFWVgh+UysP1bLANb",
-	"ItS96HFzBv5dtWYHkllfDxYCt18yo+6iRvu8dMWLa/0gVFxyjb4rLsak3YA6pBlzFSNOjK4s0HS/2L3I",
-	"08udtdkAUNjDDZtCmRd3/mkc44Em8RVTVorGPoPfsaXUim5NZ6G7j28yLUD8Pjun406XYGt1HAx9z0Ps",
-	"dU9oCh05qS6Vf/mJl9MYYvTvHUEPCBD+Wk6ZVS1cwYCD9MT6KV9zdbC3X2SkyZD2ZAUgI4lEvx+hIOCL",
-	"WLZHxTvoPcbEKS0J6A8TnrICg88qF8MhY1Yon1cqtfZ7PSgTY1chZQLuid0Slo7sI1c05ckxiRXTeWq1",
-	"AU3nOvJwf+C5C211+HDSF+5bLHEA37DXbEbcuXRcoxU+nED7HeGyPmeTOWlTEru0+Li2+OnrPL2E9IxC",
-	"jbgLkwZHdx/7BIkNxfffwq7X8cPvrVI4oVnGnCyFJkZIcl9Y40eyxkXwnOGQZSbyDlOpiFFU6JE1E4hm",
-	"Dk64JJt8V94IT8WVWORUJejlthzH3YeNOOM63xMSzG8kmdAtpgkVAil802TCLxmEnyEEjBOMIX1wlKdp",
-	"kUPYthqsEjQtUnh9N41OKb0Z9Q3MSXQnrDe+TOuTDn0rKqYIEyOphouKBsrmKR1OuGBH6OPAtplW6cAi",
-	"63oBjiHt3uO+EHQa2t0Y6jIbQb4vrKvoagAw4HOZlxQaUaL7kt4RChQv5kEHYanVKkAB8W3uDvZqY+sl",
-	"MfslB3I9u/qUisJqVvklA/Jzz4D8xNrN91JdBq5xRGhF2Ymw31zkLQOXXulgfSPnR4yCQhSRKVWXA+w5",
-	"d+1+CglOkWfpEZnwhEUkF/b/K9m2q4Vs5tQnjpGVi8nevX15TE7fnReFlg+0K+w24M91yVAx9qTU0JQS",
-	"5JFvh2lfHPMrJvrCXRb0fr17+5Kglzp0ZD2fZwzhLcKvkA/F4D3GivgAnIE99TRpH/QedgiFWcpRX7ha",
-	"I2JvH3jJ+d8ZpGMJgCFBIZFKsHGL6k/g/h6uBBA/wJFsjJcrPhVNWlO3L2LgBgMPrNIlJ1h4B6JOlzCu",
-	"j8pvF3025UyQoczmXr+CgSIynLDhJUtIyi+ZtWcDhIKrAGzbVUWwJqwRAAQN9FXbYeFoogUoDyehsAkl",
-	"SallY6fvzovOrPYsqr2w7dHCZCHbDD7texhSU/Kxk5FizAUaUmlKHUhP3513yVkqDZQb9UUAIZlgXdAc",
-	"G3KyZmyOd3A4d2Sa4uCBy95vVgR+3G5Ok8ixm/m7Rhf4LHACXJG5Bipux2+fnb14+uz1+eDd6cs3J08H",
-	"Zy/fnJ/FENLZO/QdZ8vQAd3fGgbApn0phzRNB9CFeskFENoUA78w0m+y5Ziu2t0oyscT+OMCz287Pops",
-	"9zhE7h5Uih87Dfm/sEBriaDynavUasjGZEe7u6kc0nQitTn6qvdVr2Un7UZYagJnhRlUY2LPWvgn8NqM",
-	"DZ3Dr1uKPnnOplvLwaAnRSG+HHnHZVFpCVuMnllwUkGmIzS2rYThXNJiXWMrPDfsnEh4cHRW+oYX+cfW",
-	"dCRnr86grPXYZXC4V3xCYcBPmEmITn4tzcQDothTnUhldlJAxLAakNau83ubkj9/fx6R+MTxHYqd178G",
-	"KiPdbjfuuKlUGjTj2rnuCyWtaZcUKEq5ZsegqzBhsMrYw3LswAWsjqPYlbx0sgojri40jhLIx8pyM6nZ",
-	"yfOlhqmuos/1goeZ+963fijXl3J5tGryYYGoHlV7FETlZgSR+2WnW4nrjkarzv1BGX7Ck5dTDzxemFUJ",
-	"PHBWMbS/NsuDV3oqlOMWM6v/hubNPmbvPsdDTwuksuB+KH3Tq6z12+/KkScy5VCfCHRRPybRlzxzjnTc",
-	"Nm6ZipG+6DjPLHNJXKlAuEkpEwlVq78/pRmCKboGPKGIEwoWtKGGa8OHuD1FC9IueS19//IueSPSeTEE",
-	"tG+UmiVFFoQcESHFjq6D7Ji5DkC+cGusGHqucYZwkr45PjVEyJDJOuFJRGiWMaqO+6IcrQiVwkA3ADSC",
-	"PALU3QU3Upd4U2Eop2w5JcR3+NaVm+V6k9QQVMbEw7098g2T6MEgV/uk7fjyjF/yrsQnulKNd8NTg6v9",
-	"DslFwhSJd90Tu1f7MaZQoA1As0wXzUdKbdWtSi3AFnHtkYui+GKng7FW6dfZJRA5s6eXq5L/B9qFS9UX",
-	"P7x66X3TOh+N+HVEUsqhba2PpWlDLV0gRgc3EWFWBBf+uZCOybXOWZjtA3LJ5tVddQuv21ZLYy68lLAr",
-	"+83hJWnHZ6/OBqdv33z34umzt3/SXFzGnWNy0DvALZtxXb4TCbtqfXj/4f8PAAD//zFwanOb0gEA",
+	"2dBAOx9qCApXvURVl2zeWBayQU0IC3g6a6d3hdteTO2JFIYOTX3KkJFEMTqclMKHTBE5Ah9vgIvwRYJU",
+	"l4EkMMjMTY2CfpPI55TytHaPgCcNGitrIPzX+Fc316aywgZLGtxN3foyRfRONdYQ+gd80aBPFxFg2DCN",
+	"UXmmqM4Vg/9DOgK3xg4cVH11qkP3GKwsk1wMxi2/U9mQtW6eKgXpZ3aySV0yt//9Gmeue3DVp3BCtYaS",
+	"3U23bpGnDucCAbMat0tIw1GEb/zKR+/wwrej8tzXXl83UuUC45788OrltrzY72YjE3YfXViGFalL7NkN",
+	"+ZTrobxitcVhGCFgK/PyPOAYlHs6lA/S/v7hE5Ca9bQ/LDjYMttwA24tp565F7eQUJdsPnBbVc9NA9O0",
+	"NguWjCBUz3pFqNi8Yr3VL5bXupaMknBMpbMLS159dDVZ1paBV3e4+tDi5x3L/7D53uqMDSvJnoWPcmJM",
+	"drS7O+OXvCtxJV2pxrvfMImq7uCqNopRr6xlSib50Mn85dx9lW5w6ytzxZeiygn6Yl63cWuPiwViXEDN",
+	"AlyrRh11ZSl8fdhttbZYX+VRfmf9UiBLZnEd+gbcqxnYq/abq7jWKV7Lup1sZi03j4JtXhasqGEDyAMa",
+	"ZEwN0HBqUtav5OVW02kCsKmwmPoZbKoauI29GRJNg176/URavXQIxueF9HB4jo0uhos2qA68QWlg47kE",
+	"d9ujquNvL1qn/Gy48+s3+y+sDvMFBU1NsYSrsR3WF8tlxc3Y4Er6e7QU5XC/j8I8Viyj5FJc0LoBKpOl",
+	"bAqGhQYXA+RXL0PqgQ13HMDv0HgjVDESW00vtq8g3J5IXD4rF+SHVy+7ffGUGves1zvgApUCE3/o/fGo",
+	"1yNyNNLMYIpHY/xyARlQpPClsv10xdnM2lRW8beT9WqWPZC1aqn70qaKr4vnOtRU7uzpta8tiIW1z7Pr",
+	"jA0NJLSgr6NeHPna1Y1WmtZVdJyYcnF4plxcPiLsmg5NiEMVmy1not5pv+xSlxtHSKYs4bTZfeZn5yuD",
+	"1y7VUcDC/hUqz35v/3Bnb3+nt3fee3z0sHfU6yFJrjINGz1XwSBxvPD+rKdqzsmhXVFTzkkTwI/V+IhU",
+	"WJCUNL85gFqCBuwmn++e2ptv/HkplmEt6drV5VlCF09r7Ut/55k/kjXPbmRVepdoZbkLh7tADIsurhrm",
+	"UGOu1hBnzQ7U8YACl6jCt4qtiHzMSYLRUFyrm9jFTo6s0T3WeUxbX4PDBjxbmkUkDv69HzGbzU4cU9ne",
+	"x4jeHABfQSbh9j3QJLyouwRFGTxNLnLTF3H5YGKAyb1gWI1mNZz2hIkhI55OEGsD8ZEse3IjJcy+DQUe",
+	"9slOrWSqOEoW1Z4txc0iPvfGr7vf1KT3rB+i0GS2/vyCGFvK4tlgADikG25e8GFu/WbVx7n164sY6zfZ",
+	"u4ofdesZ1Arv7785++rAMl1uckzkWEgwWj+srKvtduNKMb7xwBWJXl3tJssNfuMFNJX1Ly4nJS2+U8b8",
+	"t7/5dzCfOv+yiexfAF3ZTM7Ay+sV9pvY8F7Xv0UP5FnhgVtMOlgdCAsIOMtVDGw+kyrRdQnQ0ynd0Syj",
+	"1lpLonJanbUsnomxPc6GMh0MltboJCpnRY2/B+6e0IoMaUCY2VLX29ArdpLO6FyTWDGaWlEeIxrwi6dk",
+	"KK1ldEGHl4SaJjtyFWEtqShVnSTsUvCahdPwR7ZWOfAu0mUqecpGXPCmAnK/1zeOcW7hPF5zcqt3sDTV",
+	"TTdjkBRLX96Xm9xlf/E2vMv1d9hkTyY0TZmog6cc+j81hes8BMo2LrkVybK3ml/ONBPJAMrLBw5ZYIOQ",
+	"WGXJRX52aaENQ9fya5PdLF8r7NGtZAbXpsA2zPc7pvho2zK2RTrZDmqsEfr60Yd/2SROUz6vRtF5SrW2",
+	"XOwJRAW2XR/2YRlkbpBFHeVwfcqbYLONX19bQ7Y0n4XxazegHlViwvh4YlZlaf0q0CDODB2NAIuKtMHb",
+	"FyM6ctw5QgiznRSypt+9fUnamBHV8SXbiB0B/qt0bm05biAJG12dIcWKi2GaJ1bnoJqwK55YC7FLTtAq",
+	"5CJkGugHHounu41j5SlT/IoafuV8oVOaAPx/GRcacJDLG+eaKGDMTzGaWPY/gnL62l1ck3t2trBVbocO",
+	"ej2SXZPwcndFqG6jAZ3DJwlLJu2wz3ZEK6Qiq99MpTZkv3fwFcmu64PRM55gufQaxl522jTej6elHMMF",
+	"rwQ3mlwwM2NOS8T0+wckY2rIMpPTlIy4GDOVKS6MJm2oXEilxmPjqnNE9g6IVCRlWgMSUGPm/n7PZ+zD",
+	"n3OhWGrV3UBtJaBrQMkQ0kNHGAllnFSxCsSPY8ONHeKi1mlKjRXg5dIGKhIlYeM4YDrM2EUtVZ1KLsw3",
+	"m2IdVzf2x1SMI2uTvi/XnmziAw61Jij/ih/WoRrDdG8NzvhUanDdhfTQ28/obcDyDiUaAzmK7clPqbrE",
+	"4JxvK6AhyBEe7N5WdeGa9N/PLr/XPpJ5CVhbeQBALYq5W1kWWcXNbLABP2ny8C3m89an7a4NPftmO3V4",
+	"tG+fPyGPDw7/GHCZEznMpz6GWDLepfK2u1UelpvCtTXD0hcuTMgYOSbxE4RkKj2preE8m/DhpLOcCZkw",
+	"41yCNUBLUCg6U1KM/SWaMtdYwmEP1QNdYrZDQ/h0odMgjlf0J/QbsznqUgn7pKZ0nIsmCXZeo0as6fqw",
+	"PMAPO86g2XnxdKFnxVbKzmKbiIWuRmW4Tw+1VqNYEJ1PpxQ2GWZiNVP7b7en3c2zkE7Iu7cvCDQeRMc/",
+	"1rzVDOpac8QTYzJ9tLurp1SZn0X3KvSq0rvF8cbrnTNOzHh4uFUqSoEcuaIO/bb4e5bSebPbaj2Hf6eZ",
+	"Qv5+k1rcBi/BW69jg64fBVdBPTFv0eEm10z5xTaZFhuWT7i+IWHVmzBQe67vMg8Hs9I0nXJR/u3eEotb",
+	"OLqSpfnV+kSb7c/qQ92KQL/fqC3GSlFf0SuXWkesBrctzaC0X/fauKEyiVvtgVLd4Io2fNjr1ajAKhdD",
+	"n8m90NIQzAw3ATKlZjhhCTETinbOYa8HlnC97nNPjVaaTrOBE9azwWUNcfmPg1UN7KoPIfjP8kNprk2l",
+	"wKe0Xc0leq49xYq/NfNiCDDXxEpwJvqIWE0WmnQu+yVKklaKgc+lWJ65L7G/ebqj35jm821wUS22ftnA",
+	"WbROS94wsdhhNWE+cXXM5lU0gnw2k6aT36tor/xIE+XdE4HfCQ2vCxZuis2xJDJWUnWBmLEF121G0KSm",
+	"SLJAV8vh6pRUS25Dxq+21M4gUWpNatViTlVdgORjb/SSXVl02XHUvhhdDPCg5XVX51IcWfMds/awri/o",
+	"vqin/5GS040QDbcrCC9N562c1bbUkht8trZy3E0ahojsutbsh53AMte5Gg8KutzArdZUGQkJGmIwkXmd",
+	"rfsK/hrg3eApBJtRCJ6FlY1l3/8Gc9mwm+xyrAAJaKAntA6bHQHXQ8M7X0xdTE9vOD9PxE0FAkjUGzin",
+	"saA0DFd6t/7MQ+OGmrzzbFCCj7sVXKSs5BpeeRn8c75LR73kdZmLN2Y7vhlHmFbF1ioNv3rvboRgUt3d",
+	"1dk997XZi+Fd/4em5d8MW7kRa38o05Rmmg2aOIfPudk4H7SmYyCXipt5A4bxDSRoE4B/M+E2EGEF1d+t",
+	"tTqnW4Q9fstowoWrc1gMwbPh5RadpKANVF2XjyWYYR9VzEvt7DfFHY78vOpXA8AtN8uQuGcImbdWjTp3",
+	"3WZvCQjSkkyTdIO/baDnbxNN2igoU6wSJwn03TRL/GPDNLfn8xXg003CuWWwxDCX0pyLfSx2u/jIWlmx",
+	"uB03w8SrjnIToVMmLpqmb0atox83JbP3i+n1J8mUC31Uzs9o+40lUhD0VXa6BMcg1D0vp9xAU0FssQBl",
+	"PVUiXonRGK2k8W1fLV+BzXakehmWduXNlBsX6Qk9peWIMAjh+K91Fy9EOad7f/2sy9dlq1cXZc+GpL6W",
+	"pm8DEqvKGT9GtjX1RhmyzLh+l5txkVIx4K0xz/pQPEahPHYsgMlCq6WAMVLNWbwToN91npMVPdkKgFLf",
+	"gQ0Dnw6SUlEzgcVQQSYU2m+WIGaWvSnbRf23RVu9ib+myVNTk/Vf4/IMZnMTQBei8cBjPgQJrUIBfWrP",
+	"ksRhvavVmXdbUfVHACbfLNPAdRnZeLfXtAPaLDOhAYy1lLKweHYlp1KY8gI2md+6dU3dAnneWNJ/gV/e",
+	"zl1bB6V8Iwxj0obqcp1fTDm29YOQbedWEY2LLLO97eCNsZBowWVGK60BL5hrv42O23S+AG1MymzHHo8o",
+	"WnZv0qC7/oo134JTWlcRsLVu0NBMUrBrMxjmStd1HQ4JbvhA0QjevkUyOmbBd+daTwB6Ueb6fG3iW21e",
+	"91mNARzccqiMwD+5GGRKjl11LRcjOQiFumUHXtQKldKK/QQFuvBPCZ0Qa6NXPsnhJESLtwLZDYg9RY7w",
+	"FU/YwM4RAS9GHLxmrjWcg76onYqQpiGVyJXctsujdyJH0dAeuu3G74DZQKFZv/e34nMgOWv5Sx0AyJax",
+	"laVOvs0EL+syjKxiNDD0kqkjMuIpCx1WgRxDsjeZTaTDkwP5j0j8pH3BUinGkJArpLO0OuXUbT9CK2o5",
+	"RO7CogWjy50QBOThb+6XxcTqqWdBAVgRiFxvQi7E9VbKm6KNNmy9pYE6PA5GsP2m72k4pAI0Z0zmWVG/",
+	"h0M6+2mZICFNs5JUWD9KnlYyFqy+rjg2Y7CkLIacpgPnzvNhy0ym8zGoIYJRxbQZFJEuu7XY224wZMJs",
+	"kkgSgmMwmbBZ5SXW0ymc7Bs/41vqR3Jjiwj3ZrMCuuUgYailC5PeYM0f7T/ZbFdqz2vDKd6KUb1w0jc3",
+	"q8utk5edxjcwN6Es3eqFHxE3LuvmlfFqVzDVN4tYWAVhu6AAuzYNMYFNAgItN0IUvnyLrn/IQrynzE96",
+	"kTZhEN9qXuhN8zM3yMEMj4d0zLCutemYsNUI1fkxnGa7IsiPy9q8eWVhcQpBIN6mMlI+tgXrq7fz+L37",
+	"f9faYPvRo4cbFHyWTrZU/giLaDzM22DJeAE/8gK/lGO+rUL/EUWn5d3fhhw32PLGJd5eFvMWbOi+bktd",
+	"cBoLTW9JGaPY3HlQ6gjeAPFaY1RTDQ0AWGP1hoZU9imDKnufq8NNkQkzgb5U0mq/hFsb3HUUaFNiFBV6",
+	"xBQZpowqTbhpAgeeZil2S645t1LFWv0UfZlv0QLBqomRr3gs9Ujy1vRmRW5MD2nqE6CXJxa6Fwym8qou",
+	"S/o5mLDhG0d2QuAdL/f0BgiSMJT7F5iFYVlzZgigyJCpnIL9CFmszm7+ibm6Jkr0jLGMjLjg0CCdEjsx",
+	"YibUQA+n3NAxFEMxpfLMsKRT75Of8CSpRG9Lf0uhO9Vg8VBW+uuqDa0+RGA/JTkboGuk/kP+GecUacjF",
+	"dHWUxXzq4Bxhzz0GnWLW4sKeo+BtIe2HPZLQue4EY33GzYQL8rDXI1N0PWg+5SlVrugPnBPOeQ8mpLdU",
+	"/Jt7hz0yjchFaDRP2r4wea/X2bhsa7lMdGUGaV3MYJv+7P55pgYlYNdNMMrd06uj8VHLsQ8Hk6oHKRvV",
+	"IU45JuOeIm3ULjBBMPKtZ3XohO8atkIL/PibZ+ji9b+MAz5bB53AAjsmwN3JhYDGsg7h8ojEIXIYO8bm",
+	"HXkRiYsAjP+jd+2BG8J79pDI0FV3jA5ZU4LRBIggK03sa3aJ2I9htrBoze2L7Z6dueZY1R82gSg+nhjH",
+	"BbjBwLy7MGSU0rEmms4JBwDW1IXmq+y6mI/KhSZtLlDV5zJgm9oJ+kvSqYtJNfXzL6dYLFz15XtdcP/A",
+	"eJZF2uqusShNb8nzGSaKggyjSMq0SnWO6BMtFoA82G6Qk3fgnVSXg2Jl1fZ4zqGBjrwJOpJyAf+oU4gR",
+	"NGaDKEd7McIBeBWuUFlPIIhVg6hxZ90bF5SLzbIuvK23lG+Bozlid/0IrYQt5ZwsRlRLaCL2gsHfsMz9",
+	"mMxlDikp5MVTYAj0kkGU+iNUDtJGUrDqRRgjWuiN2FlwXu/3tvKhl3P07feACDsRmTKtrXh3U+hEBKjV",
+	"3ud2mXI7UfC1e3J1M3TUGhFLiOiA9+53w67NZj53nF6NZxxHKnSgSrMazRhAqLRd9Mu32gVdRdC0QVFp",
+	"chiHCxm6G5ZunpBmQAeu7hbCMDq31MShIwzebXqRa35VfxuNHGzjDa9zDTaHFZCVfZ2nl3fGzgKTWlpc",
+	"1Lrese/tXFGw3bQdAOfiBoEf/ED2h/Mw2J1d99kEL68u3V7dbb4kfn1HlbiS3//OsZPaEfEfKDeyXU/g",
+	"bgJbZDjY579z4qvCMfdcVLw5PnxrtFbMezXV2am8ZRoC0Eu+j61SdeRlg8peID+sVH3dYzdORWnsh3+W",
+	"D4eMJSw5KhHUA00EmxH30gbKDio3l2u2s2krHdpSUwlInm5NYAuHV5el7de9Qaasn0P5rRqMqMUl18f/",
+	"odRUb5DN39TixI2uSWZFBYI/uG4Cs4lMmZV0edmEL+a1nb8Ov3OGABEbpCBsVpHl1t+8bf6Dt5LHWPYg",
+	"NZX6FfoRyNzgo9VWELsEVl8UWO+xuTO3Ub1/6Na7m66OQ67xSN28qczGzBONpJVl1VuRxc14aK7GjZmO",
+	"jfz1vMxU3VPYMO/ZOR1bRgu1cB1EtXkx2nlliQ+s+Ys8vXQNxRvqzb94EH7LHoR1yFOOHssuA39T1kbo",
+	"qnrYdmr1dpd3u5vh+nG6lGpIStN05vKlV8Hv1e3dai9JOdW2RtYsd20rZbEtS4ChkWrgA4Gr5dDyX7fg",
+	"nPbODW7Gv7yBUGfD3WTERd0a7CqvYJc2pHb75SUTp5SrejGv9aC5/NUjCfM6dRaxhEkuDE+xQgeGwxbs",
+	"xL3alFK+UBBXX9k4WERs+ZpRtSJ4u4FuD5hUy7ZKaR8q365sweK83UfrNh19YzerFhwiStzS4vmUjtnu",
+	"TxmzBjP+kIni3zN2kYUfJowPa7dJ879bMeDiFUX//8M/7n/16GC7pmSViVaGbt6Ss1TWmCU3geaeMJq4",
+	"nu03bN5i2aIbBej39N05mebakCFVah4FlN12AO47n2csjkpAfmCyx51aE2DKzERWwGBO353X0y5sTRPP",
+	"2gj9pRjCQ8C4zxcbVQEGrz0h9IjcxB8LGPXDXHEzP7OXzZVh43UN/3ruD/bP35+3omUAxgoDAZXH6uY7",
+	"XHTJMzqckJC9SFKujQ49pfVQZkyjD5ZrAtedufRemUJ7HmrIlM77AhoDWnNACkamPElSNqOKEWaViKF/",
+	"1A7fJSduJtrITAc1p33Q2+sQKZy5omRuWOTjb/tEEyn6Av+mmbpiKkJNyiqivq0z1yRhKTMssSqXTx+I",
+	"MD5rDcvCvew6g2JaMszdGktYNdAXduou7C1zQy7mhII/wWcNYJMf3BCrRuOBhOObGJO1Pnz4gDnhNUDC",
+	"dGgVVu/dPptSZchf83/+53+IMXnNxYQMueF/Z2JnxFiCfR6yrEsK5DtXMODRBiEsgI7klI8YxjhpXyCs",
+	"tVOLuSK+JOOYQINxNwrXuN1JUIOLZlRuvyI4J5bYrYCWeeiv96HVvqBBfYzs96Jq5ULk6hpcqr6b6pRm",
+	"3b7oC9djUCkJRQ20BBka0ww9vVwGbMU//KSliAOKKGmjHCKx8zHFnS75rgDXRGhOoD1PQAt4nL6JhtXZ",
+	"Y3w8hs22m8A08i07rbgMfRk7JndMfs6lYYAYPmGCzGXeF25naYChtOs89aelM0YxeDFMORMGuqAh/MMR",
+	"DrIMfpoBMKUu46UaGfBS2z/vYLvFvphIIXPFkiMSX/Hjn//U6z6OCBPwr69iu8HFEBGJmYiIe+4w9uMd",
+	"E/ZzTlMyA2R4TcbSk4YUrC/sXrIEI+HH9jM7372OCfpFoGjjisediMRQmWoZO0Kuxtj40VKe2+Yf33dd",
+	"nCMG4N1K6vZxX0gzYWrGNRJVQGkxQcJUEsZJbJwggWONgz2ITd7tT64nJZxYArywL8rY6trQuWN/czsj",
+	"/C6FgImz0SwRAxOlJOUXiqp5pWNMIpkmQhpyae1KO54m9oKESSK1eyxcS1uc6ToQ27bdRsufYibiDkwk",
+	"/o6q+RFZJI4ucYH7vrhkLNOhqyXeKRT8x/DbuMSJ4lLFp0t8UHnKSncSWnAaOs0s2dhL+fDhw8d2y9+d",
+	"PyHt+N/sKTvCmPI05dgIw4O2w+E47xNUikQueQLsYaM4c4w05UMmNCv1K7EKh+LMeL8dQnW0ajjlc88h",
+	"T05flCymo1avu9ftgfMlY4JmvHXUetjtdR9CBpuZgCTdTdjVbpbricekBEUpyEMrtVsvuTZP2dUpPgXd",
+	"WemUGdCRfvylZXX41s85A8vWzd7rsYUmgcVfyKiWit0fr8vi+/AevETIjuzr+71eSaV1qDSBT/7kgmjF",
+	"51bDVzk4GBBYdQFKu3AI0BzgZ+tGC9Pb/bpQ0OGVg/WvvJbmucxFgrqkq5db99Kz0NTaq0itox/fRy3t",
+	"va8I6AylYXJIU/L8ySvsVrsDjRrQFHYF/9hjDhWTiMg0KWX6JOzKvje8dHizz5+8Gjx7/fT0zYvX53+C",
+	"AblAVZWOIcSWsKvWezsxIC89XUtbZ9MNCcu3otmIsB7u3y8h+ST9BjpyjP5XSUl2/mevzpzb7opoLi4X",
+	"SQjdoJHVExuJp4FMJoymZvL3RjL5hplv4ZHWHR6f+0LN6Z2k/Ip1V27QS37FBNMOU8R1JLFCI89AcIF0",
+	"xDo/v/yiZsrtgkQZtnu1v5twPZRWcHR/QeH1YdXeOOH31L+0fJfq1l084tPenB11p5dkaa4fXNHJrmvY",
+	"deNhai9d2MigLne3uhrltv8rCcA9WKhB/sOg0Cr0eH/DJDrgyNU+YSLJJEerDZS7CR9OnK4CySOgJesF",
+	"krEfWaaX0L27hlwWzeG5NVEhQaWk+OkFuwTsFR3ycZKi23FIKpUjIqTY0UxoDu1rnIebWyV8NpG6lA9D",
+	"x4pZK8jqhZgUdxxsMUKb2mkLSRwoQKdLvrcmHWhwrhlrbI0u12Ob0FTLmkVxA2WrGI4Y5WkKO80FoWLu",
+	"Iq9dEi/3No5JeyinU9oXpTaLRcZrr0N8yaR2Ch5o6vZjhimcrFXUE+jqDtEMLhI5g5Y3E0YeY4au5Q5G",
+	"9oWQs2NCibImObThtfukMyqw/w2Aj7hXuuSkmEYvrLTKdrvkhFyy+QMNbnjdF+geoGPKhTboDqCGEWj0",
+	"T9oH+4/JBZtLAdkkoKm6vvPUDoMd7J/Q4YTtWC1dyfSIZNC1iNlD2tFGKhZHzlzRvpHwkAKKNkoHjOKg",
+	"urusAyw09fxYBhZt+sKfSz1q4bXFjghFD3e7EW2fWkPslca85xotxXcLbtBL9np1RRVrunySF0910/fq",
+	"e3PXfXq/1/DtVcP6jpl1A9Y2dF1qAkJVyi1xLnfxJu3vHz5BNxeRo5FmpnFXIW114LBjGyyJDSbzEtut",
+	"f9RUmEg+fiKx5d/WWEe+CpbuhTSTCLIUKQlHv2JDXPf1+qO+fe33NrrsfpS8L3f9bZD4gfe3f3j1kigp",
+	"zRKD13EEftrY/RyDT6ZzR5rBN8/Og1bgJ3BUpL16/o1+loLfoLuQaS+56vUAKBmpEfOvGUt0ZbwgNkmb",
+	"a52jK5MKzDPuBE/zCtnQLcGvEK77wjlN7cwhAQfrkKxoRWlo/zCl4DYNeBduQlZCBQUAcHYc+l47TqmJ",
+	"d+NUinHcFy4tyqESsM5xuU2VlZLYqgo0rHYcGmjHEUn5JSNx0Toe3XCukzq4xvoiLhrTx1EJ7ueIHPR6",
+	"lfXCFroiEtKOwQ61I0J3dfS4+Wbp9qfQtzw+tiqE1TkMdmYsNgKQH3BUzYTp2O9fsqyMDYLEEZVhbgpo",
+	"HCGV02T6wmuf3s0En3KOKcxcChlSRY4gaceL9TFxp0vc4kiblnyRfTGVF5AngckuqHAhJEjZf0hdpMMD",
+	"ezzAJoBc+RhF5MAVE8JHRDBLhiyCU9ToiURfJR/ZHZtQbXVM1jlCh6Rm4GZ2REGzDK8NxDz82nwspB0/",
+	"ffby2fkzyH2ZsrjTF0xR7ebr1ltoan7V5cWAYi7FfCpzVNH9dSEjLhJIa3FDcgNKFpLHxZwAWZB2bL8N",
+	"bwRl3T2k7U6fkAuahC+Do9ORk1RuH4AWBOP2PkUYl3E0StpIo3How/yjFdTv46DBlbyyD8pdvEHVdPet",
+	"LzBgBe0z7YIPej1LAlUcpz8ZlQNFCMKujVX4peiQlBldVF9cgWngqCDLGFUu2tEXlXDHkv6HVeYLUuM2",
+	"LFgY6WsH2dwg4653ZrPZjjWadnKVMmG3MLmpWHIAXtUYKnSZvke5i9uZ3K7cdYOuELuCzfzxP9DkxdOV",
+	"4veuRC2UCy3I2qNCCjp+Rb0MaytGU0gEWNFZvrOVAb77y8JiN3HcNBJ9TRrqkqrva20T33AYPQARif/6",
+	"emf/cG9/p9fr9fa6GDS0TKZ7PU3joFRmFNxq9abEpq7Wr3pRJbh/svNviGqw8/4P/X63bT/+79fTtFMb",
+	"478ba+0oRIEKd0ChSt2W3fY7Uqk/yZWu0Z6PQHkPk6IQ2iZyZH9d5G4YKhKqEtAhfJ3+ulvsPrSBGy1s",
+	"ACh5GJusiSzWNfEsBbBzAX2QfRCbaxflhrqevogv2XwmVaJjMpFpAtZhCJTrLol9v2iIakNBvW+KHPbM",
+	"Lr8Q/cDyElRXEjbiAvKbOmvcMmduWz6RW+Y+r5hb6u1eMb9/K66Yp7yaOxasVffzvVmr+mgB+xutO7Lg",
+	"6t7qZgX5uIlcdPv2NBDqFhIS61cbZaM2ijGT8vHElCRj+bfrheRNhSNKxsHdScZ7iN8sH81t3JDKcPXx",
+	"nPBEnTQq/nov8qj4nGslUPBZGuRTyB50L1mbd0VQBzqN/L1R7uz3esjj8WYmLGMiwXpxtPoicth7SNrB",
+	"hzCiHMx+7EHSISGjqLvE8b9hpmiucockVHyk5pDtH7HJwGHv4f188qS8jSF9Cfez26pkBL9lRs13Tkam",
+	"OSncPb0Lj+KTHz6soqgwtyPySoqxfPo1qBNnD0tTaIwZB/8CpClyy2B5ArzVYURWj/g0Nyced7Mu3aLK",
+	"57CTbyOL27B+d2NbfLsjdV+4K5N7E1jYehbl8Rs0gbhYcvN8j731r7wTNDcTqfjf0eQ/wEuz+qXnUl0g",
+	"MslHZ4kUydg/Oji89x8q1I2eA8x4y1I6ZOBEcz1X4Agst0RTOyqlPzM4HO+Vxrw6XdHih9TQVI5ztnQV",
+	"8oSbRg76RjDChFFzqL7FNGhCq/WdVF+6wGXbT8cx86IZhBUEcmTfhDzpHTtLO0ZfBE8n1BprPcpTcOhJ",
+	"ExW+XVf2i1ecJZ3I+X69/l5K6U6pYUU2d5dg9xrstAHT6wtf3HpcQQ/RRZ+aUP7aJc8hRq3JUE4vuGDH",
+	"kNZJ4lIpcLwEPC7ThKm+pQjFmW4yF07sxj/DZzbL58Iao4V45SboCk0xyzJUz9acajlwiWsB+lQBpIxr",
+	"woW1L02TI8H1rCwmsBlAbNPnsdnvRl8GBNbtv1s3FASAKqMFVnHYi4oan/3e2vKe+g+4uvPmUPX9pu8B",
+	"9Z5iO/caHSGjY2yH5O7A583VDzd5412pm93tSoIqaGqtYABRabecGEV56m1N5MNYhEjas4lE2EP7X2u4",
+	"QeI5Zkr51KCF1JeShICxFqVDkaW0+4u1EVcqS0+Kot316pLLk7iZwlQt9b8rpcl/5ZOoTWEzGxSnspvh",
+	"i+pUqzqV2rBtoAj5iv/dX+aMqmZnJhjWABcg3N1yETusctLWPqLK4OWzyskrKRI633mu7PAAPwB+V18B",
+	"pbEUxj467ZITYr/eFw4bgwljFR4X28XvtqE0xRWQ+8B7/OycjmMylpADYSSJPbZC7AvHoBcKqnB1Osk3",
+	"zHzrtuBOE4fxG39jVDWRtt2BBxoWC6mICR5ssmRg2jVXv7woAj98kTvbXaMSyJy/EJBilTGhqQF+IxKi",
+	"ZzTLWOLugRVBkLxyyXbyLNRoekwNCgdavYMpEwlF3LD1osK+vs596LSrvYp6VUngKzSs95EXYQsaJHqJ",
+	"LLVBBXLKmc+esFNAkBJGXD0b2mA+8VNYs+GSC0zwcWkZ5fo0+L0vmOsLWrdd+NkRTVPLXChRVlAndN4l",
+	"TwOzoCk4vYhmJqT1KGZPKDfW3inufV8E+8leFESXADuo3W9d9fotl2wKa8PUCcdh5sx0jsnB3j5aWFpO",
+	"mRTM8Y6k2BAAGanjJad5mZfUnTDe4uKM/aw3r4Nq0HdvXw0ocaxPoglsyDHLisBvikse7O1vzO0+S576",
+	"NigkJclG2mUFAG9v0Bmg9jnXUAcxPa738hw2+HkCa12l3ezivy2v+4CMMGWIllK9yE/h944C7/sqf7lP",
+	"d3Ofti2N+w1cQIDCpyBjXTX2Z6aTRLVfcWnzzV8pR0p7O4/f/3LwYQf/sV/8oy5YWuhATZL7NyO4n9L5",
+	"F7n9RW5vzzZOksTxDCMdx4jKDgZuSNuq0A4yjVBy/s///J8G35gwcqr4lJFXXFiDAeS+K9aDzhzJRnJb",
+	"SMNHjv70boEc21gg/hweeV1+7S7N+eXPrUQHwPqGyqK6v2+Du3JSfoNChxfuQAETlnKExjCGTTNDkBKq",
+	"4ANleqps8Wqi+oUnH3YV87iArkKmSlkQny9P9TZC4s09mB5uohHuL1vwf81ZzpJje2sDrC3RgPbJzUJ4",
+	"tPs5q1yfIaGeMV9ztXiFsVQ2IkLOnEMEYLaQUjVRTLPNaXOx9GOVdfJMUc2qXWg2DKVC6cimxLl/eHC/",
+	"FsrCkmCZSR1P/VbOyJSKua/Q0WTGFMM6m995PAA2rbCcsbLeFx251HdNdGgvTYWvQ7LEi+2ZC1eekbJz",
+	"XK2W14bOo6LkqanisDaG4E+2/H3/TcWwXMxwD7FWrRALCROIGmDPOodCJ6tUaAwjrM5Q/rVdla0Keopm",
+	"VAspyfVRNLcVi2HR3/PNKddxFoxlxZU5gnBzqMikFzI3Rbfu2UQSqldBcyzxfv+tlYquO/BT/+w9Epn7",
+	"5qZEFraujaWpqNddsrnudH9bZBNWOpEpICb67He7WNJW7EpeQujEsdTmbIS6ou0VlZD+RO7GkVD9yBbO",
+	"hL07msJf2DpiKylil2z++2ZoL7TOIZPy5PQFIJOAOR9q6+2u2d9yHXBHh+wYq8Lt/k0oVhtZ5nYDJhZy",
+	"jJu02LdwK5YI+TbNq0cbSeWDZUXlrbuxbQC+xciju8Wdz9qAunOPst2DCmQEQN405uZ2uuSF0VXtsQL3",
+	"wDehLYVd/ncCntJKCfkWn34THr7LMoXqt1Y5gcLkf83Cr9LcfNH0CJjUVgT65W6UhLR0wLu/+CSmD7u/",
+	"uMY1G0TsFo6jtdldB7fk7/taY6BIrD21jVIci3zIW0lzjBoSKYEotgsTHW4bFKojqNtXtBa+8knCNosr",
+	"XcPFft+qFTgFIdXeE/sDHTAPueu/7igU1C5RQMRPqPHmkCsVUXnKoPXQOl7pyrdWSr8T/9Cd1zatEnZ+",
+	"qhEmMGJx7Yun3VuGnH1W6tqGHiPEmAqHsW5HczPZHUqhZcp2UznGXjP1aFknmsSQLP7SPhdH5MKBrGN5",
+	"TgApF5K4Vi2IlHzkGkpB5poHFpKXnJH4ZzFwHx+4V+K+aMffGpO9Een8mJzZdbNjckan7Iwb9qczo/jQ",
+	"HJNTaiZ/WlqB680QdyKfokvHjOAiLKkKzJqjCSJb4TOg8MeNY3kEX90lJw4acqik1juamwJgYSTVmKl5",
+	"VIFGmuba9AU2Boh/2Pnr650nOPgR2QPoKIz62h0rDTmSamrnCgGMqIR6SstP4aL8muyjmPeHPpgnb96e",
+	"kYwpwCySoiiutV+D2ze2S+rg8AAYiq36Y6wkIJlimgkTYWriBSuPUItPhAsD0tgaAcG9/C2mGNxVWsBZ",
+	"oN17z+nH9Z0hRdWxjDNsI8LFMYnPmNl5AhcEES08fFTpSi1kDBRv/KrzBvYfr3/jXMpXVMwDBuoniZlV",
+	"RSHU4rheOZBaa4/rQsmZRj+qPfrj5TMs5exTQTzLc6yxzLbtvjZwbMejVsbKRLJAfh95O702ihMt9NFl",
+	"Xt5UtHa4t39Dt8RZ6LbzUTfgd5Bz4FrvtKLFMrOS+dpQc2Y32cP/aeiHlLu2II7cSKWNppPlVt9L7eeT",
+	"GtptAuA8r7yf65BeTzWJHRVBCz0d278iYkRFtcCOSwh1BNk5mnCDUs2JMC7GfUH94Awnj+A/sJpuVTQ7",
+	"mCInDe1E7JWOhyX5FnfJCTno7ZG2Fdww/YgACrYXttTYz0CehgLdd+hrfaghM6pDnXIHN62sFdVJ17e4",
+	"6F/pRb5PQXoC9FDuZdYoUaEu6vbE6m+UqVTNjWsHBVBiD2D44Sa6q+w6XSydQ5VbKGk8bvMKSbfGJnnL",
+	"MsRJHVGe5opp9/FcM2XJmQxprhmhZKzkDHv2pnTueZeAnk3TTEJ/plQOLxHK1+rRfRGXcEzQomBgrSJK",
+	"AawmfIZdcwAspoLkAouCwt8Qs3impBiH1nBkzAzCfmp8BBFpXdUR/M7wKeuSN8K3//KlvAAcb5dL9nvY",
+	"esl+dSJzVUyeVOdex1JK2vBvTd0umq6u0rTv14HzW9BtgbIqZB06Ha69xBL9i/Uh3Zf497uhQxw8HOAm",
+	"pLhG87xHuvm0SqTPPrLM4+b6pIuZlVSuAPdVkb7HSGAOftw12QKNyfXdwlagY2YgvuI7jq2kPGmyZuEB",
+	"iLyA1O2bccwUN4YJ3/sk1zlN0R/TjnuP9/bJw4ND8uiPX8URif/w1cHjvf2HB4fu5/KPAFsN2Hpc98UV",
+	"TXlCDkOPdhAI2FLvkCBOBjnRUAwKGZXBiAQ54GboklidDE0TOROgXRopiRwZJvoCKlysiutekQp/YmYm",
+	"1aWXH1GAvq6XFvX6J5DxG5PdVaaFyba6ofu3+eUnE5qmTIxZc7ZYwkBt17410k3u/69UBGD6rxSIjBOE",
+	"AezJxRwbnklShsEnFRT89Td094opPlqRhf4d/P1OqQ8/8UVT+bWSacUysTTpkE0VyhZ97DoqBCz+hbRa",
+	"6NcKzfh81+vVZOst4xWVEyXvxV2FTfEbW3HOeyLe12zmdv43ri/VU+GCn6pkEmeUq2PXrgX8U84tVelz",
+	"3kx8BTDTyiDok+Kxe8AqWhUIDUHHSiTU3s7u53BgC9DNgTNAAA5jqC6lcjaRIbhaTdqqiavW4mc1ATl/",
+	"WvysT4xj1f2V1ElV+1gKtinI1ESalAu26+Lxq60R13LjgqVSjHWp0T7SpMN1ocbVjDg9v13yMHNNptRL",
+	"vsK+CZ2C+sK1CoJW9tgviI/B4nFfo1nmMxNJO4ZmIWVlDZp5+zZDppgzLeFoRn3hkP25AWtnzLCforPZ",
+	"yLkdwP6SChDWpWZOdjDo95Qwj3h6TGI91QPLLAHDf0RTjSD+2AzJjjCmhs2cY4y5qDnYSjRNdwy9xM5Q",
+	"eZpg+N94rV7mBtAiGU265LTomuV7GPZFO89SSaG1IGIIFHuCf9GxKxGqb9WV8SHmvmMDdJo55C5r3PVF",
+	"/CJh00waa1Pv/IXN4wI/TKP/MsxfMZMrUW7D7hq07Pf2EMUa9BerpUfo3dzv9TrHhPYFVHm6gki/Y654",
+	"D7B8Sq/7QlNrEU/oFXM16pWjFonbZw+6yU1zz6Jv8QJgS9d12PQnmKddCj6NmbBjMo0UC3C0NE1DuhHM",
+	"RoEbWJezbw3ezHrsguqeb5xCFxq2DLpHO+9/+Sra2/+qKaHuboANSlv5ibAN3AyGjGemPgCDxAYAYP6I",
+	"XAY5dJkFhn+bJRLr5/Q8fPdzzn7Y3+Qzrmm2l2mf1j9oL+IAmNMShEKZcS00lEJduBBqE4niDHmMk5dl",
+	"qepFZ5CpU1bNeKie9inUn9GUJNRQ0oaxI6jnjJwnUUfeE6mhoSDWzRbiZsFE9HmNUPnZF1j6yTVLuuTM",
+	"AbGC8EXJ4UO75c6RQcTUcElM3H61Wa42Ppz8frATggt6gcBwIxqM+Yr5hL8q1+QuKeB1m397PPNUSXsD",
+	"Ggu38M/d33WMABSiABGfa6isCTtTf5ow5PJ5vssSGu7T7ctgd5r4lfsWv2tIKYdJJQsk9SVStSkVPkHn",
+	"jX0wpXMQGUSqot1YaCtWT5JBOu06MbP7C3h/NqjbeTV/ykK3pHVC4LlUY2kME79vnnFmZOYsSrRduXby",
+	"vUveuSQMdEGiOYi1Bpa36AfhD85fJ6SZLPjdFtFKNuiqhV9/oMnzJ6+IYmOuDZ50kV5U49GBv20Oo/b4",
+	"UQUy56utynkqdHYHzDHXE/zAJ7FOis83d8aCSDLV7njYfeOn/zYC+rh15SsHWj1eRghLoygCH1KR0QSu",
+	"cAxx49+x6SQ5gVtZcjlYI56mG2AHTdkuuwbHwqpONn8+e/OaJHKYTxn0vH6CxLbzlOtMatebjBpDhxP7",
+	"RByR+AkdTtiOfVDJ9IgIuQN+kBibbHsJG7kcrqK5jTMrsA7EiYESrVW2qQxSU+p2jkgbbTNRMh9PQhPv",
+	"vpBoSiUkF0mAk6h4Aq3JUba8MPvUgzG4mmVcQezKWpIYG/080NDp3Ug1UJAGq+lcY+FJp9SP3XnIMBSO",
+	"xVzoDkw4+LgYHU5IewTt1IpMA3Qt9oUjuogMpRhxNcXjjEDi5sbuiWVXYqw7wYHnGDzsCQ4zdUgjPs+3",
+	"8EyBc2senI/UGp2uuaEimjmUnFJ/ITd46akxM7rbF32BvsAjaDxupP7xfVdCSjBNoXU+SeRMgPev2BfC",
+	"runQpNCagZuQMOD6zHGjiW9F6kqi0H0ZetxbgWX/ivttl2gJC1qOi4jkwvCUxCkXl3rArjOu2ICamLT/",
+	"CLjCnWNC9WUp0IT3wm6GIhiKglfR+cimFyxJWEJcc/uYXDKWQYt2l/Wyd7iD+Sr4mvcOO4z4hCl+RQ2U",
+	"Rdndei0N4WKY5gkLJUvzI3uabAda5MDvfs6lodj2AGBRnNUsR1BjJYLz0VIEGro+7YX2RULnnaiSfqBJ",
+	"G2q3KEA1LL3j023kCCCVAbAx48qOUgnOuWH6wo7C9DGJ/S2OAfMdqaYTEefuhezPOTOOYyBaU9Eue2EW",
+	"6NPIFZZaRXgeUEYXEd/zHz2Xhg8vmdHIMDMlr7gYYnbtUKrENU8sesEE2nfvPegLw6cMkKW9i9l1U8Sz",
+	"FZKkcmy3w5F9xpQjviMSVxhsDJ4MOzi7sjIG30j6wlOBJ1nP4VxdXwl9D1ry4nV1sYgpUApIYc+KuSba",
+	"KEanlmoUtPgbk8NeuM7UEOoc2lqWoIXw/spcU5E4+oEX+sLeXwJA+qPQWcPlBhfoir5iURuq7FENc+Mz",
+	"8IVgrquO/RkEB4e/ib7gwkpde7qdI+dhJpAzReKnz14+O39GUCTFWNqaJp6+KOB0jaAEoX3Q2+scl262",
+	"E4iYc7yY9TWll8CfBJtFxF6NefBx1LiSnsGVv1tvxlNqKH6nUceihi5k0lekafVbDkS1ddTyMrau+Var",
+	"RmTfUVL+b0FDg7A2WDSVNtfIB1B6miWPC1TdWIpfZ936rN/GnlBoR5/6x+7I1nDD48dunNiLrydfOpXd",
+	"TTHZSbVnJJrb5ZaLnph8twMneyM0LqxuW+gVVlxUKgAbqRTVlN0LmYuErsyW+YaZU3j46+LZrdjnmMk/",
+	"bEe57kvzJzJN2bCpkfNzRg1UtGCKbqbsvA1nunvJRRKTP5HYASzETsOMrVJkjRdot+/+P2Ai7kDfbq9S",
+	"xJsz52U+vBk4+S2mWmD+LayzqDn0S7F0YBUeqxdOs5SPuDOxvAuv/fb5E/LHxwePyDdMWt5WAd9GKlmi",
+	"minNGs3Jl3JG/i7lVEMBPRmmuUZdtnxA7rdHxHIhexBAnXEnIhM+nrj3F8yWqWYpggwYMpXa9MVhr0dG",
+	"jgiKhqRWlwA7A01JyYXRx/DvMJcYYvrxbgwmQ+z6jM0mMmVkKoWZaNLWjPXF02ffPXv55vTZ27PuNIlI",
+	"v4U3gUxp1m91usShfIQuYxd0eGk1lvjFaOe1FMw3GjMSkznIw95BQ4sxHPkVzdZlAEy5eCnGkf0fNdGU",
+	"XsNP9PolNaT9/TdnXx10mtp6XlzI65V+tELX2Os96j6O9nvdr6K93h+7D6P9ve5eKyp72vbqWms2NOm0",
+	"J7phV4j9Uk+I3hZtQIscsY2R3lZ2f72FgQoEotqR9h5t0L31rfNCWAOo2j02sdfXJZWDDdB47kDuzR1d",
+	"W9tPo9xLdvN5wHXbdh5NzTWK+3WHvV+3l114j51sWi3ALOcO/OvORc7DOuXutbTMNEG5UGQ6QVs0rOW4",
+	"62ndQKX8xLmNTgaUwJwoAT3KWhMX8hrMhCBrggy6mah1X9kgSRan1ZRFdpNE2dJVenjPdeyVxTTlBeA5",
+	"XHE2uzmZfviVJtdmZSIk7YPeAcISIZKUkMY9sQmNaUONblToTpkK0GQesMwqUz4lXHqoMmjehgmg9r+g",
+	"9cRGxqQNBormVywiZTkREepVuYePHqGTtlv2uzv3p79p/g++ClxZUykqwaSN+BgMAgMA8IppmbrHIf8y",
+	"Rmnzp6G+ihHeqZQqKmfgpHty9p2HnXfYU0rOVqpsZ7B7GyHGu4buzTduU3FY16791ke9WJ33yYTV0H4s",
+	"tKVC2wm62PuNP+bmWNsnvgW8IwpfdD8O9VXdB+6eLcGJu5KOqGXYtdm1c1nNZ6KasJuSM/AxX7K5IzpD",
+	"Uka18XgtUpmPZW2/NunqFc0o3N+I6AlknAvHNaYs4VSE/rATmWMEzb2A5cNXTNExc+GyVUxQsSyd7xg2",
+	"zVJqWDMfPPdPgIV5AQG8nKakHV/IZD644taOhX8yEXe65Hv0OLirECOfCp9B9zs1pdIaNCX7Ai/UA+0y",
+	"u1NEhW8X2HX+lc5xiINBqC849YkfokvelEqK3GuR89YbblLWJW/Qd+WqrhEoETxV2lcwOEeUH/S4FMVw",
+	"b+HjkA4UOw8YT+Kmbhtv7Y6H7dyMdYZRW9FWEJQvki1Nxs+kOqiyR6vKxwJFfXHQ3pGDtqB8gNCaF1se",
+	"Wa7DhWbKOJw690TbfU8f1dyfikrmYpNr2zlU6OHOqmVL3/gkzRyqq6yheNyMBDHj17T2p76n/5fe+LcI",
+	"dly9PivaQ1bvSpecVEQLTVwPp+rtOPZ/B9DHOWmXxEnDvakX42ubSzg4+KVr9VsAg//8SSQ0Hl6gkgbO",
+	"2OTzWHN8vftjTGVRfEOG84WWblVuv3GQl+up66MbymwuVJMV2cdYMbFI0r/yVtM31Sk+0dUF161PePjS",
+	"3P5X06V6I5GDzakXZc4DXbaMrU3swujs2mhseumsYm3AQ7lGC/EgBo3QI6/mb91TG1m+2lCT69YW/EYq",
+	"c4YvNZq+kHJa723b70VFNLbaon9vi3BsrrRUdxiZ25oJSGVOaT2E2Qm2QSjSJL/Y0jeoOD2vlppapd5t",
+	"Z3M3w6JyuREBeybJjM7BItBMJC7D/qgv+uJfSTzNU8MzqszuSKrpTkINjY9c+zFwSJUyuNt/PnvzOiJx",
+	"CR4gDh40l8Yed8jzF2/Pzh1AhBSsLwh8m1/DoNqPCs/H0NRj7vMI+ZSOmT6GmS0Sa3y0+GWIUvjvukzq",
+	"9VgaPvleQN2EUfMj3BcqyBJWRgGkAT7mKnJGKDBvwM3oi1rgjP1eD7MQZlQlWKQhMPZkZ8PBP6og9UeK",
+	"Ya4UEyadOwCQMBP0dvdFwkcjpnASEMnimlBysL/fJS9GgKxhL+aI8lSTKU9mdF5OT+aaHPYe1kA0YoNi",
+	"GRaC6MNQ6g7VGQ5uwSF30NAluEinxxTQmUTvsk9nLgoj/ErgNJ7R4QTp8siHtMjeIXn1dUT+fPrsm4ic",
+	"vv4mIt+zi1MiFfn22YsnpJ2wIU9YUpzJxdxgvxE3wGGPTNmYZvyapbrbF997QvUoKs6ljGcDX3+gybMf",
+	"Xjwn35yeEZ8EHHDj2wDb7l/uapmroa9i0bLTjE+yLTAJFtzUwJL4YCUl7969eGonxhNG087vCaGkCk0S",
+	"tWr4FwbXhjKxEzn6xfHI0gzOXWvdxUkAzy5WHdLt4CdLH5V2viEqeMEFBdG9sAWgBrzAx7Gk0v2wt9jd",
+	"NyrNcQl+3C/XJ09HgeXibezWprMXp+mFhCVAWEQR85MXP7HhpzAoGrIS6qBdIMjjGQ7yoRIvhEvvi0Mc",
+	"vpCDOmfXQ5YZLCBzJklfYIqO52MO64QlURl9aCYV4inBnb5lLJnVKRl+BrQI1n/uqDJ7D7ewcg72Drd5",
+	"+kaINQ5ftOG0MiUvUjb9w9awCPat5mMLWhtWoMkRVMj5xIu25d4AoA+Y5kyRhM47QbLk2THQewOqUV+E",
+	"xA1teJpCCWFAxCqZ2CUJ3rQg9/QuPIpPwpo+T43YQQP7W2F1hz2rSz4qs74mDB+f+SUYVRfzxrD015iJ",
+	"6QtKPUDdlM69LlmUX0KESqeyglvn9Uqn8Z6+O+8E6HpsfIZPDHgSHxGZsaDWe2XpYa9Hpk6ddZxJT+Ss",
+	"4HJ6yARD1DhQ95KIXMCW6ep4LnrtcN1cXNx9ZM/qQ13ylopLDGfHeigVix0zJJpPeUrt4biFJFwbCr1y",
+	"KiF2OmYd+LyzRo4Lja0HCd1WbboK3+cu3o894dz0u7Vh7ddwUFvZ9nfVCHXR2qdmwwQhmdvLUXIAPC7b",
+	"/zuPC7Md6+9WfFOMb/rNva8qH4Ufa766ZMMjjZfxIJFyfQFqZn8P1TFwByw1TCgmy2HZ+JyZxtRlfwda",
+	"H9VJ/Pa0EKS2psyAN+VrBSqIA/AP98sJkvJV+OL1uAGPr9/pKv8Le20k8bifiHdmWR6ybkIFJDFuJBN8",
+	"cLM+USkoYmBzuQp8HuwvLsgoT1Mo/PVV/e0Y/8nF2BXldFBMg17qnnqgIdn2qC/QJxmRhNEE6qmjkg+1",
+	"NBu4YwAj2gY9lhKUZkQzqoYT2CaNeKkFOKiSuUhcLfVDYu3kKU01aaNNvmeFTWSNezoc5ooO5x38yTdv",
+	"sGY/JH1F2Li0nA/lyidQSGEZPi2qwp0IE9IneVVeLTJuUw5WbTonbffLoZxOoQy8gFvQMs3tch4Aoqxh",
+	"zgPCrn2F3wUzM8ZESXNnKrzv80egItUdH266B+S5yA1J7XTxj/YTDWmq3t/cuvtIl7X1kntx5a62QDbK",
+	"Dylv/AON3c4oFGt8CeDePdsUrDiDis+4LZXnOEmn8CAHiJBwW2lwBm/MM3fxfFeATD9B3JWAuIK+KYgM",
+	"Auixg6pHSJESYEJx4btlMnPdEV2caFlvPBmaN+ITXNDo1xhJRjI5KdVTfQ5On5Lfo4Sf8TF85LcTQu5t",
+	"0CrF3riUD819xJxvGtQK0hnQmo6wvDphAy5GMmA1kfbQCmSrz3jm0VbMsgz7K7WQgLKaTyEDXJW/9s6B",
+	"OH0Gsr2hrjBolF9y5bb3HBmZFRsYfEiNodO6fKLnnzF9PP9CGzemjecOvE2UnWek7VtIOODATtnE1Ayr",
+	"UylJcpSAa3iRzK0FtZspZi2+laYmzTK048qR2VAfXnLGFN0VvJKOgJNDDi0PoTUa/jlPmTelE9YXDhwN",
+	"e6yB6qcY1RJ6cpSaqtlnnolxyvXE2rZQdUtkbuznyV/zf/7nf4gxec3FBJ60WzWUVBuakhm116IvQvC5",
+	"xpA6xa14izvzxb13t+69OzUg8QifOsJrRkLFv9+8neFNoj+3WEn3/USSGXR0wa5MRSTCdxctHOMGfwF3",
+	"5r+QJ64TXA3ob00DH8AvWpnxBk0A7jI9G1spr6iS8g0IKj22fKfe7pcyqAb86HLvhmNo1lAq4oD2qThg",
+	"wA5dKHUi7dlETsH7rqGLkodwNLKSR4kktK4GqiCjO2rGjZ+576InXNaKYqfPPIK+rZH3+acK48YT6qDZ",
+	"PKAkOcHapKH7s5gTJVO2fDF8J83gxUVPF/dACnWkX2ami/79JZfu/TDUNcz0i+r+UUT2BnpalugL29SV",
+	"6Qi4qg9iBOpZqCAt8c67tPDeaaZC+cqqxiJ3zqU/TWeRLW7Eb8Z/9/lfoqfYSwqwqwX8q2j1CDD7mpnQ",
+	"VxZxNMEhzw1pW4UEM1w8nLW1FjsrmLMv92gyh8+YuvIpvZlidtk5tJthasdd7J9zliMuN8NGi1mA1+kA",
+	"hjM3WGdCRlQbMpEzSDyZUgF5VBhmhjRCa+MWSVoPtNOtCEPscGtIw8fIVLrYJHinYb35xZQ7FNEK1Htf",
+	"gNltWJrqavQziLL2hTQTH8UOycthEjI3F/K60yVPUgktwyC19yc2tPvg9q8vUkavWDHFrgOAdLDaGQvB",
+	"zgAuhOCM8HTkMNwTqicXkqqkCWfi3B3Xpyuz+ViEiS1wBctJzr2dx+9/OaxNa24Y0e5zkldHdK9eSJky",
+	"Kprf9UkAA3T6NOP7QX/8TcAG4ymLj8rQ7c58YL5mHFo4MEXa/dZ0Hsiq1TkmsZACX5aaVV4T8kIm86b8",
+	"Hv9kqw7iCGZtB17GG4pa1zv2sZ0rCrYksI0TNxgAjfsfXsP7jbuo0UtbB3/kN7gEgVT6FZbWWCJXXAIb",
+	"3Rx1aUUZ2GG5DGz/FsvAlgh1L3rcnIF/V63ZgWTW14OFwO2XzKi7qNE+L13x4lo/CBWXXKPviosxaTeg",
+	"DmnGXMWIE6MrCzTdL3Yv8vRyZ202ABT2cMOmUObFnX8ax3igSXzFlJWisc/gd2wptaJb01no7uObTAsQ",
+	"v8/O6bjTJdhaHQdD3/MQe90TmkJHTqpL5V9+4uU0hhj9e0fQAwKEv5ZTZlULVzDgID2xfsrXXB3s7RcZ",
+	"aTKkPVkByEgi0e9HKAj4IpbtUfEOeo8xcUpLAvrDhKeswOCzysVwyJgVyueVSq39Xg/KxNhVSJmAe2K3",
+	"hKUj+8gVTXlyTGLFdJ5abUDTuY483B947kJbHT6c9IX7FkscwDfsNZsRdy4d12iFDyfQfke4rM/ZZE7a",
+	"lMQuLT6uLX76Ok8vIT2jUCPuwqTB0d3HPkFiQ/H9t7Drdfzwe6sUTmiWMSdLoYkRktwX1viRrHERPGc4",
+	"ZJmJvMNUKmIUFXpkzQSimYMTLskm35U3wlNxJRY5VQl6uS3HcfdhI864zveEBPMbSSZ0i2lChUAK3zSZ",
+	"8EsG4WcIAeMEY0gfHOVpWuQQtq0GqwRNixRe302jU0pvRn0DcxLdCeuNL9P6pEPfioopwsRIquGiooGy",
+	"eUqHEy7YEfo4sG2mVTqwyLpegGNIu/e4LwSdhnY3hrrMRpDvC+squhoADPhc5iWFRpTovqR3hALFi3nQ",
+	"QVhqtQpQQHybu4O92th6Scx+yYFcz64+paKwmlV+yYD83DMgP7F2871Ul4FrHBFaUXYi7DcXecvApVc6",
+	"WN/I+RGjoBBFZErV5QB7zl27n0KCU+RZekQmPGERyYX9/0q27Wohmzn1iWNk5WKyd29fHpPTd+dFoeUD",
+	"7Qq7DfhzXTJUjD0pNTSlBHnk22HaF8f8iom+cJcFvV/v3r4k6KUOHVnP5xlDeIvwK+RDMXiPsSI+AGdg",
+	"Tz1N2ge9hx1CYZZy1Beu1ojY2wdecv53BulYAmBIUEikEmzcovoTuL+HKwHED3AkG+Plik9Fk9bU7YsY",
+	"uMHAA6t0yQkW3oGo0yWM66Py20WfTTkTZCizudevYKCIDCdseMkSkvJLZu3ZAKHgKgDbdlURrAlrBABB",
+	"A33Vdlg4mmgBysNJKGxCSVJq2djpu/OiM6s9i2ovbHu0MFnINoNP+x6G1JR87GSkGHOBhlSaUgfS03fn",
+	"XXKWSgPlRn0RQEgmWBc0x4acrBmb4x0czh2Zpjh44LL3mxWBH7eb0yRy7Gb+rtEFPgucAFdkroGK2/Hb",
+	"Z2cvnj57fT54d/ryzcnTwdnLN+dnMYR09g59x9kydED3t4YBsGlfyiFN0wF0oV5yAYQ2xcAvjPSbbDmm",
+	"q3Y3ivLxBP64wPPbjo8i2z0OkbsHleLHTkP+LyzQWiKofOcqtRqyMdnR7m4qhzSdSG2Ovup91WvZSbsR",
+	"lprAWWEG1ZjYsxb+Cbw2Y0Pn8OuWok+es+nWcjDoSVGIL0fecVlUWsIWo2cWnFSQ6QiNbSthOJe0WNfY",
+	"Cs8NOycSHhydlb7hRf6xNR3J2aszKGs9dhkc7hWfUBjwE2YSopNfSzPxgCj2VCdSmZ0UEDGsBqS16/ze",
+	"puTP359HJD5xfIdi5/WvgcpIt9uNO24qlQbNuHau+0JJa9olBYpSrtkx6CpMGKwy9rAcO3ABq+ModiUv",
+	"nazCiKsLjaME8rGy3ExqdvJ8qWGqq+hzveBh5r73rR/K9aVcHq2afFggqkfVHgVRuRlB5H7Z6VbiuqPR",
+	"qnN/UIaf8OTl1AOPF2ZVAg+cVQztr83y4JWeCuW4xczqv6F5s4/Zu8/x0NMCqSy4H0rf9Cpr/fa7cuSJ",
+	"TDnUJwJd1I9J9CXPnCMdt41bpmKkLzrOM8tcElcqEG5SykRC1ervT2mGYIquAU8o4oSCBW2o4drwIW5P",
+	"0YK0S15L37+8S96IdF4MAe0bpWZJkQUhR0RIsaPrIDtmrgOQL9waK4aea5whnKRvjk8NETJksk54EhGa",
+	"ZYyq474oRytCpTDQDQCNII8AdXfBjdQl3lQYyilbTgnxHb515Wa53iQ1BJUx8XBvj3zDJHowyNU+aTu+",
+	"POOXvCvxia5U493w1OBqv0NykTBF4l33xO7VfowpFGgD0CzTRfORUlt1q1ILsEVce+SiKL7Y6WCsVfp1",
+	"dglEzuzp5ark/4F24VL1xQ+vXnrftM5HI34dkZRyaFvrY2naUEsXiNHBTUSYFcGFfy6kY3KtcxZm+4Bc",
+	"snl1V93C67bV0pgLLyXsyn5zeEna8dmrs8Hp2zffvXj67O2fNBeXceeYHPQOcMtmXJfvRMKuWh/ef/j/",
+	"AwAA//+6I6TwntwBAA==",
 }
 
 // GetSwagger returns the content of the embedded swagger specification file

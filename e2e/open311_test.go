@@ -144,7 +144,7 @@ func TestOpen311Client(t *testing.T) {
 		field  string
 	}{
 		{"no attribute", func(url.Values) {}, http.StatusBadRequest, "attribute[water_depth]"},
-		{"email", func(f url.Values) { f.Set("attribute[water_depth]", "knee"); f.Set("email", "a@b.example") }, http.StatusBadRequest, "email"},
+		{"bad email", func(f url.Values) { f.Set("attribute[water_depth]", "knee"); f.Set("email", "lan at example.vn") }, http.StatusBadRequest, "email"},
 		{"names alone", func(f url.Values) { f.Set("attribute[water_depth]", "knee"); f.Set("first_name", "Lan") }, http.StatusBadRequest, "first_name"},
 		{"photo link", func(f url.Values) {
 			f.Set("attribute[water_depth]", "knee")
@@ -217,6 +217,7 @@ func TestOpen311Client(t *testing.T) {
 		withPhone[k] = v
 	}
 	withPhone.Set("phone", "0912 345 678")
+	withPhone.Set("email", "lan.phone@example.vn")
 	withPhone.Set("first_name", "Lan")
 	withPhone.Set("last_name", "Nguyễn")
 	resp = post("json", withPhone)
@@ -235,12 +236,82 @@ func TestOpen311Client(t *testing.T) {
 	if err != nil || me.JSON200 == nil || me.JSON200.DisplayName == nil || *me.JSON200.DisplayName != "Lan Nguyễn" {
 		t.Errorf("the resident's name: %v %s", err, me.Body)
 	}
+	if r, _ := c.ListOpen311ContactsWithResponse(ctx, &api.ListOpen311ContactsParams{Email: "lan.phone@example.vn"}, admin); r.JSON200 == nil ||
+		len(*r.JSON200) != 1 || (*r.JSON200)[0].ResidentId == nil || *(*r.JSON200)[0].ResidentId != me.JSON200.Id || *(*r.JSON200)[0].Phone != "+84912345678" {
+		t.Errorf("the contact sent with the phone: %s", r.Body)
+	}
 	if r, err := c.DeleteMeWithResponse(ctx, resident); err != nil || r.StatusCode() != http.StatusNoContent {
 		t.Fatalf("erase: %v", err)
 	}
 	if r, _ := c.GetOpen311RequestWithResponse(ctx, filed[0].ServiceRequestId+".json", &api.GetOpen311RequestParams{ApiKey: &key}); r.StatusCode() != http.StatusOK ||
 		strings.Contains(string(r.Body), "Lan") {
 		t.Errorf("the partner's view after erasure: %d %s", r.StatusCode(), r.Body)
+	}
+	if r, _ := c.ListOpen311ContactsWithResponse(ctx, &api.ListOpen311ContactsParams{Email: "lan.phone@example.vn"}, admin); r.JSON200 == nil || len(*r.JSON200) != 0 {
+		t.Errorf("the contact sent with the phone after the account's erasure: %s", r.Body)
+	}
+
+	// An email without phone: the request is anonymous, its contact kept with it for the staff handling
+	// it, never in an Open311 answer nor public; an admin finds and erases it by the email.
+	officer := staffLogin(t, c, "demo.officer", "Cam-Pha-Officer-2026")
+	byEmail := url.Values{"api_key": {key}, "service_code": {"noise"}, "lat": {"20.955"}, "long": {"107.045"}, "publish_consent": {"true"},
+		"description": {"Quán karaoke mở nhạc rất to sau nửa đêm"}, "email": {"Minh.Tran@Example.VN"}, "first_name": {"Minh"}, "last_name": {"Trần"}}
+	resp = post("xml", byEmail)
+	var created xmlRequests
+	err = xml.NewDecoder(resp.Body).Decode(&created)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || len(created.Requests) != 1 {
+		t.Fatalf("post with email: %v %d", err, resp.StatusCode)
+	}
+	code := created.Requests[0].ID
+	q, _ := c.ListTicketsWithResponse(ctx, &api.ListTicketsParams{}, officer)
+	ticketID := ""
+	for _, it := range q.JSON200.Items {
+		if it.Code == code {
+			ticketID = it.Id
+		}
+	}
+	if ticketID == "" {
+		t.Fatalf("%s is not in the officer's queue: %s", code, q.Body)
+	}
+	tk, _ := c.GetTicketWithResponse(ctx, ticketID, officer)
+	if tk.JSON200 == nil || tk.JSON200.ReporterContact == nil || tk.JSON200.ReporterContact.Email == nil ||
+		*tk.JSON200.ReporterContact.Email != "minh.tran@example.vn" || *tk.JSON200.ReporterContact.FirstName != "Minh" ||
+		tk.JSON200.ReporterContact.Phone != nil || tk.JSON200.ReporterContact.ServiceRequestId != code {
+		t.Errorf("the ticket's reporter contact: %s", tk.Body)
+	}
+	for _, a := range []api.TicketActionAction{api.Accept, api.Start} {
+		actOnTicket(t, c, officer, ticketID, api.TicketAction{Action: a})
+	}
+	done := "Đã nhắc nhở chủ quán"
+	actOnTicket(t, c, officer, ticketID, api.TicketAction{Action: api.Resolve, Note: &done})
+	for _, asPartner := range []*string{nil, &key} {
+		for _, format := range []string{".json", ".xml"} {
+			r, _ := c.GetOpen311RequestWithResponse(ctx, code+format, &api.GetOpen311RequestParams{ApiKey: asPartner})
+			if r.StatusCode() != http.StatusOK || !strings.Contains(string(r.Body), done) || strings.Contains(string(r.Body), "@") || strings.Contains(string(r.Body), "Trần") {
+				t.Errorf("the resolved request (partner %v) %s: %d %s", asPartner != nil, format, r.StatusCode(), r.Body)
+			}
+		}
+	}
+	if r, _ := c.ListOpen311RequestsWithResponse(ctx, "json", nil); !strings.Contains(string(r.Body), code) || strings.Contains(string(r.Body), "@") {
+		t.Errorf("the public list lacks %s or shows an email", code)
+	}
+	found, _ := c.ListOpen311ContactsWithResponse(ctx, &api.ListOpen311ContactsParams{Email: "minh.tran@example.vn"}, admin)
+	if found.JSON200 == nil || len(*found.JSON200) != 1 || (*found.JSON200)[0].ServiceRequestId != code || (*found.JSON200)[0].LastName == nil {
+		t.Errorf("contacts by email: %s", found.Body)
+	}
+	if r, _ := c.ListOpen311ContactsWithResponse(ctx, &api.ListOpen311ContactsParams{Email: "minh"}, admin); r.StatusCode() != http.StatusBadRequest {
+		t.Errorf("contacts of a bad email: %d %s", r.StatusCode(), r.Body)
+	}
+	if r, _ := c.ListOpen311ContactsWithResponse(ctx, &api.ListOpen311ContactsParams{Email: "minh.tran@example.vn"}, officer); r.StatusCode() != http.StatusForbidden {
+		t.Errorf("an officer lists contacts: %d", r.StatusCode())
+	}
+	erased, _ := c.EraseOpen311ContactsWithResponse(ctx, &api.EraseOpen311ContactsParams{Email: "MINH.TRAN@example.vn"}, admin)
+	if erased.JSON200 == nil || erased.JSON200.Erased != 1 {
+		t.Errorf("erase by email: %s", erased.Body)
+	}
+	if tk, _ := c.GetTicketWithResponse(ctx, ticketID, officer); tk.JSON200 == nil || tk.JSON200.ReporterContact != nil {
+		t.Errorf("the ticket after erasure: %s", tk.Body)
 	}
 
 	// The public list: what the map shows, closed, the same in JSON and XML; the partner's list adds its own.
@@ -249,8 +320,8 @@ func TestOpen311Client(t *testing.T) {
 	if err != nil || json.Unmarshal(list.Body, &public) != nil {
 		t.Fatalf("list: %v %s", err, list.Body)
 	}
-	if len(public) != demoPublic() {
-		t.Errorf("listed %d public requests, want %d", len(public), demoPublic())
+	if len(public) != demoPublic()+1 {
+		t.Errorf("listed %d public requests, want %d (the demo's and the request resolved above)", len(public), demoPublic()+1)
 	}
 	for _, r := range public {
 		if r.Status != "closed" || r.Address != nil || r.StatusNotes == nil || r.MediaURL != nil && !strings.HasPrefix(*r.MediaURL, "http") {

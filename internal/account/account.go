@@ -52,6 +52,12 @@ type Devices interface {
 	ForgetUser(ctx context.Context, userID string) error
 }
 
+// PartnerContacts erase what partners' apps sent about a resident with their phone (internal/open311)
+// when the account is deleted.
+type PartnerContacts interface {
+	ForgetUser(ctx context.Context, userID string) error
+}
+
 // Config tunes the Service. Zero fields take the defaults noted.
 type Config struct {
 	OTP           otp.Policy      // zero: otp.DefaultPolicy()
@@ -63,10 +69,11 @@ type Config struct {
 	PerIPSends    int             // codes requested from one client address per hour; zero: 20
 	// PerIPLoginFailures is how many failed staff sign-ins one client address may make per hour; zero: 20.
 	PerIPLoginFailures int
-	Agencies           Agencies      // required for staff of an agency
-	Devices            Devices       // nil: no push devices to list or forget
-	Reports            ExportReports // nil: exports list no reports
-	StateCacheTTL      time.Duration // how long CheckAccess trusts an account it read; zero: DefaultStateCacheTTL
+	Agencies           Agencies        // required for staff of an agency
+	Devices            Devices         // nil: no push devices to list or forget
+	Reports            ExportReports   // nil: exports list no reports
+	PartnerContacts    PartnerContacts // nil: no partners' contacts to erase
+	StateCacheTTL      time.Duration   // how long CheckAccess trusts an account it read; zero: DefaultStateCacheTTL
 	Now                func() time.Time
 }
 

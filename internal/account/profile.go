@@ -88,7 +88,7 @@ func (s *Service) UpdateProfile(ctx context.Context, p auth.Principal, displayNa
 
 // DeleteResident deletes the signed-in resident's account: the phone number is released (signing in with
 // it again creates a new account), every session is signed out, and the personal data (phone, display
-// name, devices) is erased. The user record stays, with its ID and DeletedAt only, so the resident's
+// name, devices, the contacts partners' apps sent with the number) is erased. The user record stays, with its ID and DeletedAt only, so the resident's
 // reports stay attributed to an anonymous ID. Calling it again, or after an interrupted call, finishes the
 // job and succeeds.
 //
@@ -120,6 +120,11 @@ func (s *Service) DeleteResident(ctx context.Context, p auth.Principal) error {
 	}
 	if s.cfg.Devices != nil {
 		if err := s.cfg.Devices.ForgetUser(ctx, su.ID); err != nil {
+			return err
+		}
+	}
+	if s.cfg.PartnerContacts != nil {
+		if err := s.cfg.PartnerContacts.ForgetUser(ctx, su.ID); err != nil {
 			return err
 		}
 	}

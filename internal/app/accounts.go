@@ -13,6 +13,7 @@ import (
 	"github.com/quangninh/feedback/internal/auth/token"
 	"github.com/quangninh/feedback/internal/config"
 	"github.com/quangninh/feedback/internal/mongostore"
+	"github.com/quangninh/feedback/internal/open311"
 	"github.com/quangninh/feedback/internal/routing"
 	"github.com/quangninh/feedback/internal/sms"
 )
@@ -52,6 +53,6 @@ func accounts(cfg config.Config, store *mongostore.Store, router *routing.Servic
 		sender = &sms.HTTPGateway{URL: cfg.SMSGatewayURL, Token: cfg.SMSGatewayToken}
 	}
 	svc := account.New(store, sender, tokens, account.Config{Pepper: pepper, Agencies: agencyDirectory{router}, Devices: devices,
-		Reports: store})
+		Reports: store, PartnerContacts: &open311.Contacts{Store: store}})
 	return svc, sender, sink, nil
 }

@@ -251,7 +251,7 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 		deps.SMSInbox = sink
 	}
 	deps.Devices, deps.Notifications = devices, dispatcher
-	deps.Open311Partners, deps.Open311 = open311Services(store, router, public, intake, accts)
+	deps.Open311Partners, deps.Open311, deps.Open311Contacts = open311Services(store, router, public, intake, accts)
 	deps.Replies, deps.Audit, deps.Hotline = deskServices(store, router, intake, accts, sender, log)
 	if pushInbox != nil {
 		deps.PushInbox = pushInbox

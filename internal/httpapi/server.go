@@ -47,9 +47,11 @@ type Deps struct {
 	Intake        *report.Intake // verifies officers' after-photo uploads
 	SMSInbox      SMSInbox       // nil outside the dev stack
 	Public        PublicMap
-	// Open311 and Open311Partners serve /open311/v2 and the partners' keys.
+	// Open311 and Open311Partners serve /open311/v2 and the partners' keys; Open311Contacts shows the
+	// reporter contacts partners sent to the staff and lets an admin find and erase them.
 	Open311         Open311
 	Open311Partners Open311Partners
+	Open311Contacts Open311Contacts
 	// Page serves the public map page at / and /assets/*; nil serves none.
 	Page http.Handler
 	// Console serves the staff console at /console and /console/*; nil serves none.

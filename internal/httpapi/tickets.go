@@ -119,6 +119,16 @@ func (s *Server) GetTicket(ctx context.Context, req api.GetTicketRequestObject) 
 		return nil, err
 	}
 	t := s.toAPITicket(ctx, r)
+	if r.Partner != "" && s.deps.Open311Contacts != nil {
+		// A partner's request: how to reach its reporter, for the staff who may see the ticket.
+		c, ok, err := s.deps.Open311Contacts.Of(ctx, r.ID)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			t.ReporterContact = ptr(toAPIContact(c))
+		}
+	}
 	t.PossibleDuplicates = ptr(make([]api.PossibleDuplicate, len(dups)))
 	for i, c := range dups {
 		(*t.PossibleDuplicates)[i] = api.PossibleDuplicate{Id: c.Entry.ReportID, Code: c.Entry.Code, Category: c.Entry.Category,

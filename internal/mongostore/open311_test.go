@@ -185,3 +185,43 @@ func TestRequestDays(t *testing.T) {
 		t.Errorf("garbage after rebuild: %v", got)
 	}
 }
+
+func TestContacts(t *testing.T) {
+	t.Parallel()
+	s := openTestStore(t)
+	ctx := testenv.Context(t)
+	at := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	cs := []open311.Contact{
+		{ReportID: "r1", Code: "QN-1", PartnerID: "p1", Email: "lan@example.vn", FirstName: "Lan", CreatedAt: at},
+		{ReportID: "r2", Code: "QN-2", PartnerID: "p1", ReporterID: "u1", Phone: "+84912345678", Email: "lan@example.vn", CreatedAt: at.Add(time.Hour)},
+		{ReportID: "r3", Code: "QN-3", PartnerID: "p2", ReporterID: "u1", Phone: "+84912345678", LastName: "Nguyễn", CreatedAt: at.Add(2 * time.Hour)},
+	}
+	for _, c := range cs {
+		if err := s.InsertContact(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := s.Contact(ctx, "r2"); err != nil || got != cs[1] {
+		t.Errorf("contact r2: %+v %v", got, err)
+	}
+	if _, err := s.Contact(ctx, "r9"); !errors.Is(err, fault.ErrNotFound) {
+		t.Errorf("no contact: %v", err)
+	}
+	if got, err := s.ContactsByEmail(ctx, "lan@example.vn"); err != nil || len(got) != 2 || got[0].ReportID != "r2" || got[1] != cs[0] {
+		t.Errorf("by email: %+v %v", got, err)
+	}
+	if got, err := s.ContactsOfReporter(ctx, "u1"); err != nil || len(got) != 2 || got[0].ReportID != "r3" {
+		t.Errorf("of reporter: %+v %v", got, err)
+	}
+	if n, err := s.DeleteContactsByEmail(ctx, "lan@example.vn"); err != nil || n != 2 {
+		t.Errorf("erase by email: %d %v", n, err)
+	}
+	if err := s.DeleteContactsOfReporter(ctx, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"r1", "r2", "r3"} {
+		if _, err := s.Contact(ctx, id); !errors.Is(err, fault.ErrNotFound) {
+			t.Errorf("%s after erasure: %v", id, err)
+		}
+	}
+}

@@ -118,6 +118,7 @@ type Service struct {
 	Intake    Intake
 	Residents Residents
 	Partners  *Partners
+	Contacts  ContactStore
 	Now       func() time.Time
 }
 
@@ -299,32 +300,26 @@ type NewRequest struct {
 	Description    string
 	PublishConsent bool
 	Attributes     map[string][]string // attribute[code] answers
-	// The reporter's contact: Phone names the resident (see Create); the names become their account's.
-	Phone, FirstName, LastName string
-	Email                      string
-	Unsupported                []string // names of other fields sent that are not taken (media_url, address_id, ...)
+	// The reporter's contact (see Create).
+	Phone, Email, FirstName, LastName string
+	Unsupported                       []string // names of other fields sent that are not taken (media_url, address_id, ...)
 }
 
 // Create files a partner's request and returns it, with the account ID of its reporter ("" without
-// contact). The reporter's contact follows the rules of the app's own reports: a phone number makes the
-// report that resident's (account found or created, names kept as its display name), so that the person
-// sees it in the app and its export and erasure cover it; without a phone the report is anonymous, and an
-// email or names alone are refused (the province keeps no contact it could not erase or export with an
-// account). Fields that are not taken (media_url, address_id, device_id, account_id) are refused rather
-// than dropped. *fault.Invalid names each bad field by its Open311 name; a missing required attribute is
-// one.
+// phone). The reporter's contact follows the rules of the app's own reports: a phone number makes the
+// report that resident's (account found or created, names kept as its display name if it has none), so
+// that the person sees it in the app. The contact as sent (phone, email, names) is kept with the request
+// (Contact) for the staff who handle it: a phone ties it to the account, whose erasure erases it; without
+// phone an admin finds and erases it by its email (Contacts). Names with neither phone nor email are
+// refused (nothing would find them again). Fields that are not taken (media_url, address_id, device_id,
+// account_id) are refused rather than dropped. *fault.Invalid names each bad field by its Open311 name; a
+// missing required attribute is one.
 func (s *Service) Create(ctx context.Context, partner Partner, in NewRequest) (Request, string, error) {
 	inv := &fault.Invalid{}
 	for _, f := range in.Unsupported {
-		inv.Add(f, "not accepted here: photos come only through the app, places by lat and long, and the reporter by phone")
+		inv.Add(f, "not accepted here: photos come only through the app, places by lat and long, and the reporter by phone or email")
 	}
-	if in.Email != "" {
-		inv.Add("email", "not accepted: residents are reached by phone (send phone)")
-	}
-	name := strings.TrimSpace(in.FirstName + " " + in.LastName)
-	if in.Phone == "" && name != "" {
-		inv.Add("first_name", "names are kept with the resident's phone number: send phone too")
-	}
+	contact := contactOf(inv, in)
 	cat, ok := s.Catalogue().Category(in.Service)
 	if !ok {
 		inv.Add("service_code", "unknown service; see GET services")
@@ -340,20 +335,28 @@ func (s *Service) Create(ctx context.Context, partner Partner, in NewRequest) (R
 	if err := inv.Err(); err != nil {
 		return Request{}, "", err
 	}
-	reporter := ""
 	if in.Phone != "" {
 		var err error
-		if reporter, err = s.Residents.ReporterFor(ctx, in.Phone, name); err != nil {
+		name := strings.TrimSpace(contact.FirstName + " " + contact.LastName)
+		if contact.ReporterID, err = s.Residents.ReporterFor(ctx, in.Phone, name); err != nil {
 			return Request{}, "", err
 		}
 	}
 	d := report.Draft{Category: cat.Code, Description: in.Description, Address: in.Address,
 		Location: &report.Location{Lat: lat, Lng: lng}, PublishConsent: in.PublishConsent, Attributes: in.Attributes}
-	rp, err := s.Intake.SubmitPartner(ctx, partner.ID, reporter, d)
+	rp, err := s.Intake.SubmitPartner(ctx, partner.ID, contact.ReporterID, d)
 	if err != nil {
 		return Request{}, "", err
 	}
-	return fromReport(rp), reporter, nil
+	// After the report, so that a contact never exists without its request: a failure here answers an
+	// error, the request stays without contact, and the partner's retry files it again with it.
+	if !contact.empty() {
+		contact.ReportID, contact.Code, contact.PartnerID, contact.CreatedAt = rp.ID, rp.Code, partner.ID, rp.CreatedAt
+		if err := s.Contacts.InsertContact(ctx, contact); err != nil {
+			return Request{}, "", fmt.Errorf("store contact of request %s: %w", rp.Code, err)
+		}
+	}
+	return fromReport(rp), contact.ReporterID, nil
 }
 
 // checkAnswers checks attribute answers against the category's attributes: required ones present, list

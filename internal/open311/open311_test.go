@@ -3,6 +3,7 @@ package open311
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -88,7 +89,7 @@ func (f *fakeReports) ReportsByPartner(_ context.Context, partnerID string, from
 }
 
 func (f *fakeReports) SubmitPartner(_ context.Context, partnerID, reporterID string, d report.Draft) (report.Report, error) {
-	r := report.Report{Code: "QN-2612-00009", Partner: partnerID, ReporterID: reporterID, Category: d.Category, Description: d.Description,
+	r := report.Report{ID: fmt.Sprintf("report-%d", len(f.reports)), Code: "QN-2612-00009", Partner: partnerID, ReporterID: reporterID, Category: d.Category, Description: d.Description,
 		Address: d.Address, Location: *d.Location, Attributes: d.Attributes, Status: report.Received, CreatedAt: now}
 	f.reports = append(f.reports, r)
 	return r, nil
@@ -165,8 +166,10 @@ func TestListShowsPublicAndThePartnersOwn(t *testing.T) {
 	}
 }
 
-func TestCreateChecksAttributesAndRefusesContact(t *testing.T) {
+func TestCreateChecksAttributesAndKeepsContact(t *testing.T) {
 	s, reps := newService(t)
+	contacts := &fakeContacts{byReport: map[string]Contact{}}
+	s.Contacts = contacts
 	ctx := context.Background()
 	base := NewRequest{Service: "flooding", Lat: "20.95", Long: "107.08", Description: "Nước ngập sâu trước chợ"}
 	for _, tc := range []struct {
@@ -180,11 +183,19 @@ func TestCreateChecksAttributesAndRefusesContact(t *testing.T) {
 		{"unknown attribute", func(n *NewRequest) {
 			n.Attributes = map[string][]string{"water_depth": {"knee"}, "colour": {"red"}}
 		}, "attribute[colour]"},
-		{"email", func(n *NewRequest) {
+		{"bad email", func(n *NewRequest) {
 			n.Attributes = map[string][]string{"water_depth": {"knee"}}
-			n.Email = "a@b.example"
+			n.Email = "Lan <lan@b.example>"
 		}, "email"},
-		{"names without phone", func(n *NewRequest) { n.Attributes = map[string][]string{"water_depth": {"knee"}}; n.FirstName = "Lan" }, "first_name"},
+		{"email without domain", func(n *NewRequest) {
+			n.Attributes = map[string][]string{"water_depth": {"knee"}}
+			n.Email = "lan@localhost"
+		}, "email"},
+		{"names alone", func(n *NewRequest) { n.Attributes = map[string][]string{"water_depth": {"knee"}}; n.FirstName = "Lan" }, "first_name"},
+		{"long name", func(n *NewRequest) {
+			n.Attributes = map[string][]string{"water_depth": {"knee"}}
+			n.Email, n.LastName = "lan@b.example", strings.Repeat("x", 101)
+		}, "last_name"},
 		{"bad phone", func(n *NewRequest) { n.Attributes = map[string][]string{"water_depth": {"knee"}}; n.Phone = "12345" }, "phone"},
 		{"photo link", func(n *NewRequest) {
 			n.Attributes = map[string][]string{"water_depth": {"knee"}}
@@ -201,7 +212,7 @@ func TestCreateChecksAttributesAndRefusesContact(t *testing.T) {
 			t.Errorf("%s: %v", tc.name, err)
 		}
 	}
-	if len(reps.reports) != 2 {
+	if len(reps.reports) != 2 || len(contacts.byReport) != 0 {
 		t.Fatalf("a refused request was filed")
 	}
 	in := base
@@ -211,7 +222,101 @@ func TestCreateChecksAttributesAndRefusesContact(t *testing.T) {
 		t.Errorf("anonymous: %+v %q %v", r, reporter, err)
 	}
 	in.Phone, in.FirstName = "0912345678", "Lan"
+	if len(contacts.byReport) != 0 {
+		t.Errorf("a contact kept for an anonymous request: %+v", contacts.byReport)
+	}
+	in.Phone, in.FirstName, in.Email = "0912345678", "Lan", " Lan.Nguyen@Example.VN "
 	if _, reporter, err := s.Create(ctx, Partner{ID: "p1"}, in); err != nil || reporter != "resident-0912345678" || reps.reports[3].ReporterID != reporter {
 		t.Errorf("with phone: %q %v", reporter, err)
 	}
+	want := Contact{ReportID: "report-3", Code: "QN-2612-00009", PartnerID: "p1", ReporterID: "resident-0912345678", Phone: "+84912345678",
+		Email: "lan.nguyen@example.vn", FirstName: "Lan", CreatedAt: now}
+	if got := contacts.byReport["report-3"]; got != want {
+		t.Errorf("contact with phone: %+v, want %+v", got, want)
+	}
+	// An email alone belongs to no account: the request stays anonymous, the contact is kept with it.
+	in.Phone = ""
+	if _, reporter, err := s.Create(ctx, Partner{ID: "p1"}, in); err != nil || reporter != "" || reps.reports[4].ReporterID != "" {
+		t.Errorf("email alone: %q %v", reporter, err)
+	}
+	if got := contacts.byReport["report-4"]; got.Email != "lan.nguyen@example.vn" || got.ReporterID != "" || got.FirstName != "Lan" {
+		t.Errorf("contact without phone: %+v", got)
+	}
+}
+
+func TestContactsFindAndEraseByEmail(t *testing.T) {
+	store := &fakeContacts{byReport: map[string]Contact{
+		"r1": {ReportID: "r1", Email: "lan@example.vn"}, "r2": {ReportID: "r2", Email: "lan@example.vn", ReporterID: "u1"},
+		"r3": {ReportID: "r3", Email: "minh@example.vn"},
+	}}
+	cs := &Contacts{Store: store}
+	ctx := context.Background()
+	if _, err := cs.ByEmail(ctx, "not an address"); !errors.As(err, new(*fault.Invalid)) {
+		t.Errorf("bad email: %v", err)
+	}
+	if got, err := cs.ByEmail(ctx, "LAN@example.vn"); err != nil || len(got) != 2 {
+		t.Errorf("by email: %+v %v", got, err)
+	}
+	if n, err := cs.EraseEmail(ctx, "lan@example.vn"); err != nil || n != 2 || len(store.byReport) != 1 {
+		t.Errorf("erase: %d %v %+v", n, err, store.byReport)
+	}
+	store.byReport["r4"] = Contact{ReportID: "r4", ReporterID: "u2", Phone: "+84912345678"}
+	if err := cs.ForgetUser(ctx, "u2"); err != nil || len(store.byReport) != 1 {
+		t.Errorf("forget user: %v %+v", err, store.byReport)
+	}
+	if c, ok, err := cs.Of(ctx, "r3"); err != nil || !ok || c.Email != "minh@example.vn" {
+		t.Errorf("of r3: %+v %v %v", c, ok, err)
+	}
+	if _, ok, err := cs.Of(ctx, "r4"); err != nil || ok {
+		t.Errorf("of an erased one: %v %v", ok, err)
+	}
+}
+
+// fakeContacts keeps contacts by report ID.
+type fakeContacts struct{ byReport map[string]Contact }
+
+func (f *fakeContacts) InsertContact(_ context.Context, c Contact) error {
+	f.byReport[c.ReportID] = c
+	return nil
+}
+
+func (f *fakeContacts) Contact(_ context.Context, reportID string) (Contact, error) {
+	c, ok := f.byReport[reportID]
+	if !ok {
+		return Contact{}, fault.New(fault.ErrNotFound, "no contact")
+	}
+	return c, nil
+}
+
+func (f *fakeContacts) match(keep func(Contact) bool) []Contact {
+	var out []Contact
+	for _, c := range f.byReport {
+		if keep(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (f *fakeContacts) ContactsByEmail(_ context.Context, email string) ([]Contact, error) {
+	return f.match(func(c Contact) bool { return c.Email == email }), nil
+}
+
+func (f *fakeContacts) DeleteContactsByEmail(_ context.Context, email string) (int, error) {
+	found := f.match(func(c Contact) bool { return c.Email == email })
+	for _, c := range found {
+		delete(f.byReport, c.ReportID)
+	}
+	return len(found), nil
+}
+
+func (f *fakeContacts) ContactsOfReporter(_ context.Context, userID string) ([]Contact, error) {
+	return f.match(func(c Contact) bool { return c.ReporterID == userID }), nil
+}
+
+func (f *fakeContacts) DeleteContactsOfReporter(_ context.Context, userID string) error {
+	for _, c := range f.match(func(c Contact) bool { return c.ReporterID == userID }) {
+		delete(f.byReport, c.ReportID)
+	}
+	return nil
 }
