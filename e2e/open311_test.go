@@ -1,9 +1,12 @@
 package e2e
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -328,6 +331,22 @@ func TestOpen311Client(t *testing.T) {
 			t.Errorf("public request: %+v", r)
 			break
 		}
+	}
+	// Sent gzipped to a client that accepts it (Go's client asks and unpacks it by itself), the same bytes.
+	greq, _ := http.NewRequest(http.MethodGet, base+"requests.json", nil)
+	greq.Header.Set("Accept-Encoding", "gzip")
+	gresp, err := http.DefaultClient.Do(greq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(gresp.Body)
+	if err != nil || gresp.Header.Get("Content-Encoding") != "gzip" || !strings.Contains(gresp.Header.Get("Vary"), "Accept-Encoding") {
+		t.Fatalf("gzipped list: %v %v", err, gresp.Header)
+	}
+	unpacked, err := io.ReadAll(zr)
+	gresp.Body.Close()
+	if err != nil || !bytes.Equal(unpacked, list.Body) {
+		t.Errorf("the gzipped list differs: %v, %d bytes against %d", err, len(unpacked), len(list.Body))
 	}
 	listXML, err := c.ListOpen311RequestsWithResponse(ctx, "xml", nil)
 	var px xmlRequests

@@ -69,14 +69,24 @@ func open311Benchmark(rs *results, st *stack, n int, dur time.Duration, conns in
 	note := fmt.Sprintf("%d public reports received over 89 days (about %d a day, 6 services) published with SyncAll in %s; %d keep-alive connections × %s each; load average %s",
 		n, n/89, time.Since(t0).Round(time.Second), conns, dur, loadAverage())
 
-	size := func(url string) int {
-		resp, err := http.Get(url)
-		if err != nil {
-			return 0
+	// size is an answer's bytes as sent to a client that accepts gzip (as Go's, the load's, does) and not.
+	size := func(url string) string {
+		n := map[string]int{}
+		for _, enc := range []string{"identity", "gzip"} {
+			req, _ := http.NewRequest(http.MethodGet, url, nil)
+			req.Header.Set("Accept-Encoding", enc)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				return "?"
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			n[enc] = len(b)
 		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return len(b)
+		if n["gzip"] == n["identity"] {
+			return fmt.Sprintf("%.0f KB a response", float64(n["identity"])/1e3)
+		}
+		return fmt.Sprintf("%.0f KB a response (%.0f KB gzipped, as the load receives it)", float64(n["identity"])/1e3, float64(n["gzip"])/1e3)
 	}
 	mapURL := svc.url + "/v1/public/map?bbox=106.99,20.92,107.13,21.0&zoom=12"
 	routes := []struct{ name, url, what string }{
@@ -89,7 +99,7 @@ func open311Benchmark(rs *results, st *stack, n int, dur time.Duration, conns in
 	got := map[string]float64{}
 	for _, r := range routes {
 		s := load(r.url, dur, conns)
-		s.report(rs, r.name, "req/s", fmt.Sprintf("%s, %.0f KB a response; %s", r.what, float64(size(r.url))/1e3, note))
+		s.report(rs, r.name, "req/s", fmt.Sprintf("%s, %s; %s", r.what, size(r.url), note))
 		got[r.name] = s.rps
 		if r.name == "open311.public_map_z12" {
 			mapRPS = s.rps

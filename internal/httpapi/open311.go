@@ -61,6 +61,7 @@ type open311Doc struct {
 	status int
 	xml    bool
 	body   []byte
+	gz     []byte // body gzipped, sent instead when set (withGzip)
 	cache  string // Cache-Control; "" for public, max-age=60
 }
 
@@ -69,14 +70,21 @@ func (d open311Doc) visit(w http.ResponseWriter) error {
 	if d.xml {
 		ct = "text/xml; charset=utf-8"
 	}
-	w.Header().Set("Content-Type", ct)
-	w.Header().Set("Content-Length", strconv.Itoa(len(d.body)))
+	h := w.Header()
+	h.Set("Content-Type", ct)
+	body := d.body
+	if d.gz != nil {
+		h.Set("Content-Encoding", "gzip")
+		body = d.gz
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	if d.cache == "" {
 		d.cache = mapCacheControl
 	}
-	w.Header().Set("Cache-Control", d.cache)
+	h.Set("Cache-Control", d.cache)
+	h.Set("Vary", "Accept-Encoding, Accept-Language")
 	w.WriteHeader(d.status)
-	_, err := w.Write(d.body)
+	_, err := w.Write(body)
 	return err
 }
 
@@ -345,19 +353,34 @@ func (s *Server) ListOpen311Requests(ctx context.Context, req api.ListOpen311Req
 		return *v
 	}
 	prm := req.Params
-	q, err := open311.ParseQuery(str(prm.ServiceRequestId), str(prm.ServiceCode), str(prm.StartDate), str(prm.EndDate), str(prm.Status), time.Now())
+	build := func() (open311Doc, error) {
+		q, err := open311.ParseQuery(str(prm.ServiceRequestId), str(prm.ServiceCode), str(prm.StartDate), str(prm.EndDate), str(prm.Status), time.Now())
+		if err != nil {
+			return open311Doc{}, err
+		}
+		rs, err := s.deps.Open311.List(ctx, q, p)
+		if err != nil {
+			return open311Doc{}, err
+		}
+		out, err := s.open311Requests(ctx, rs)
+		if err != nil {
+			return open311Doc{}, err
+		}
+		return privateIf(p.ID != "")(encodeOpen311(http.StatusOK, req.Format == "xml", "service_requests", out))
+	}
+	var d open311Doc
+	if p.ID != "" {
+		d, err = build()
+	} else {
+		// The same public answer for everyone asking the same thing in the same language.
+		key := strings.Join([]string{req.Format, strconv.FormatBool(english(ctx)), str(prm.ServiceRequestId), str(prm.ServiceCode),
+			str(prm.StartDate), str(prm.EndDate), str(prm.Status)}, "\x00")
+		d, err = s.open311Lists.get(key, build)
+	}
 	if err != nil {
 		return nil, err
 	}
-	rs, err := s.deps.Open311.List(ctx, q, p)
-	if err != nil {
-		return nil, err
-	}
-	out, err := s.open311Requests(ctx, rs)
-	if err != nil {
-		return nil, err
-	}
-	return privateIf(p.ID != "")(encodeOpen311(http.StatusOK, req.Format == "xml", "service_requests", out))
+	return withGzip(ctx, d), nil
 }
 
 // GetOpen311Request answers GET requests/{id}: a list of one.

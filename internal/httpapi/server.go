@@ -81,6 +81,7 @@ type Server struct {
 	reportInputSchema *openapi3.Schema
 	log               *slog.Logger
 	retryAfter        time.Duration
+	open311Lists      *answerCache // public GET requests answers, reused a few seconds
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)
@@ -92,7 +93,7 @@ func NewHandler(d Deps) (http.Handler, error) {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
-	s := &Server{deps: d, log: d.Logger, retryAfter: d.RetryAfter}
+	s := &Server{deps: d, log: d.Logger, retryAfter: d.RetryAfter, open311Lists: newAnswerCache()}
 	validator, doc, err := newSpecValidator(openapi.Spec)
 	if err != nil {
 		return nil, err
