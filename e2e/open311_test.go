@@ -119,6 +119,17 @@ func TestOpen311Client(t *testing.T) {
 		!strings.Contains(string(r.Body), "<errors><error><code>404</code>") {
 		t.Errorf("another jurisdiction: %d %s", r.StatusCode(), r.Body)
 	}
+	// Tokens are not needed here (requests are real-time): the route does not exist, said the standard's way.
+	if resp, err := http.Get(base + "tokens/123.xml"); err != nil {
+		t.Fatal(err)
+	} else {
+		var errs xmlErrors
+		err := xml.NewDecoder(resp.Body).Decode(&errs)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusNotFound || len(errs.Errors) != 1 || errs.Errors[0].Code != http.StatusNotFound {
+			t.Errorf("tokens: %d %v %+v", resp.StatusCode, err, errs)
+		}
+	}
 	def, err := c.GetOpen311ServiceDefinitionWithResponse(ctx, "flooding.json", nil)
 	if err != nil || def.JSON200 == nil || len(def.JSON200.Attributes) != 1 {
 		t.Fatalf("definition: %v %s", err, def.Body)
@@ -155,6 +166,12 @@ func TestOpen311Client(t *testing.T) {
 		}, http.StatusBadRequest, "media_url"},
 		{"unknown value", func(f url.Values) { f.Set("attribute[water_depth]", "waist") }, http.StatusBadRequest, "attribute[water_depth]"},
 		{"bad key", func(f url.Values) { f.Set("api_key", "nope.nope") }, http.StatusForbidden, "api_key"},
+		{"unknown service", func(f url.Values) { f.Set("service_code", "unicorns") }, http.StatusNotFound, "service_code"},
+		{"outside the province", func(f url.Values) {
+			f.Set("attribute[water_depth]", "knee")
+			f.Set("lat", "21.0285")
+			f.Set("long", "105.8542")
+		}, http.StatusBadRequest, "outside"},
 	} {
 		f := url.Values{}
 		for k, v := range form {
@@ -352,6 +369,21 @@ func TestOpen311Client(t *testing.T) {
 	var px xmlRequests
 	if err != nil || xml.Unmarshal(listXML.Body, &px) != nil || len(px.Requests) != len(public) || px.Requests[0].ID != public[0].ID {
 		t.Errorf("XML list: %v %d requests", err, len(px.Requests))
+	}
+	// Several services, comma separated: the noise request resolved above among the demo's.
+	twoServices := "noise,garbage"
+	if r, _ := c.ListOpen311RequestsWithResponse(ctx, "json", &api.ListOpen311RequestsParams{ServiceCode: &twoServices}); r.StatusCode() != http.StatusOK {
+		t.Errorf("two services: %d %s", r.StatusCode(), r.Body)
+	} else {
+		var got []jsonRequest
+		_ = json.Unmarshal(r.Body, &got)
+		seen := map[string]bool{}
+		for _, g := range got {
+			seen[g.ServiceCode] = true
+		}
+		if !seen["noise"] || !seen["garbage"] || len(seen) != 2 || !slices.ContainsFunc(got, func(g jsonRequest) bool { return g.ID == code }) {
+			t.Errorf("two services: %d requests of %v", len(got), seen)
+		}
 	}
 	open := "open"
 	if r, _ := c.ListOpen311RequestsWithResponse(ctx, "json", &api.ListOpen311RequestsParams{Status: &open}); string(r.Body) != "[]\n" {

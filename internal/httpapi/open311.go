@@ -353,7 +353,9 @@ func (s *Server) ListOpen311Requests(ctx context.Context, req api.ListOpen311Req
 		return *v
 	}
 	prm := req.Params
-	build := func() (open311Doc, error) {
+	en := english(ctx)
+	// build may run after this call returned (a background rebuild): it reads nothing of the gin context.
+	build := func(ctx context.Context) (open311Doc, error) {
 		q, err := open311.ParseQuery(str(prm.ServiceRequestId), str(prm.ServiceCode), str(prm.StartDate), str(prm.EndDate), str(prm.Status), time.Now())
 		if err != nil {
 			return open311Doc{}, err
@@ -362,7 +364,7 @@ func (s *Server) ListOpen311Requests(ctx context.Context, req api.ListOpen311Req
 		if err != nil {
 			return open311Doc{}, err
 		}
-		out, err := s.open311Requests(ctx, rs)
+		out, err := s.open311Requests(ctx, en, rs)
 		if err != nil {
 			return open311Doc{}, err
 		}
@@ -370,12 +372,12 @@ func (s *Server) ListOpen311Requests(ctx context.Context, req api.ListOpen311Req
 	}
 	var d open311Doc
 	if p.ID != "" {
-		d, err = build()
+		d, err = build(ctx)
 	} else {
 		// The same public answer for everyone asking the same thing in the same language.
-		key := strings.Join([]string{req.Format, strconv.FormatBool(english(ctx)), str(prm.ServiceRequestId), str(prm.ServiceCode),
+		key := strings.Join([]string{req.Format, strconv.FormatBool(en), str(prm.ServiceRequestId), str(prm.ServiceCode),
 			str(prm.StartDate), str(prm.EndDate), str(prm.Status)}, "\x00")
-		d, err = s.open311Lists.get(key, build)
+		d, err = s.open311Lists.get(ctx, key, build)
 	}
 	if err != nil {
 		return nil, err
@@ -397,7 +399,7 @@ func (s *Server) GetOpen311Request(ctx context.Context, req api.GetOpen311Reques
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.open311Requests(ctx, []open311.Request{r})
+	out, err := s.open311Requests(ctx, english(ctx), []open311.Request{r})
 	if err != nil {
 		return nil, err
 	}
@@ -457,8 +459,7 @@ func (s *Server) CreateOpen311Request(ctx context.Context, req api.CreateOpen311
 
 // open311Requests turns requests into their wire form, with agency and service names in the caller's
 // language and a link to the public photo.
-func (s *Server) open311Requests(ctx context.Context, rs []open311.Request) ([]o311Request, error) {
-	en := english(ctx)
+func (s *Server) open311Requests(ctx context.Context, en bool, rs []open311.Request) ([]o311Request, error) {
 	cats := map[string]catalogue.Category{}
 	for _, c := range s.deps.Open311.Services() {
 		cats[c.Code] = c
@@ -489,6 +490,15 @@ func (s *Server) open311Requests(ctx context.Context, rs []open311.Request) ([]o
 // writeOpen311Error answers an error on an Open311 route in the standard's format: a list of code and
 // description, JSON or XML by the path's suffix.
 func (s *Server) writeOpen311Error(c *gin.Context, p api.Problem) {
+	// The standard's statuses: 404 for what does not exist, 403 for a missing or bad api_key, 400 for any
+	// other refusal; beyond it, 429 and 5xx keep their meaning (with Retry-After) for the caller's retries.
+	switch {
+	case p.Status == http.StatusUnauthorized:
+		p.Status = http.StatusForbidden
+	case p.Status >= 400 && p.Status < 500 && p.Status != http.StatusForbidden && p.Status != http.StatusNotFound &&
+		p.Status != http.StatusTooManyRequests:
+		p.Status = http.StatusBadRequest
+	}
 	var errs []o311Error
 	if p.Errors != nil {
 		for _, f := range *p.Errors {

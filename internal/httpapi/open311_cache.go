@@ -16,6 +16,13 @@ import (
 // any HTTP cache may keep them longer; a request resolved meanwhile shows within this.
 const open311ListTTL = 5 * time.Second
 
+// open311MaxStale is how old a kept answer may still be served while one caller builds its successor,
+// so that the other callers do not all wait for the rebuild.
+const open311MaxStale = 30 * time.Second
+
+// open311BuildTimeout bounds a rebuild that no waiting caller's context limits.
+const open311BuildTimeout = 20 * time.Second
+
 // open311MaxCached bounds how many public answers are kept (each up to about 1 MB, plus its gzip).
 const open311MaxCached = 64
 
@@ -42,23 +49,37 @@ func newAnswerCache() *answerCache {
 }
 
 // get returns the answer kept under key if still fresh, or builds it (once for all concurrent callers),
-// compresses it and keeps it. Errors are not kept.
-func (c *answerCache) get(key string, build func() (open311Doc, error)) (open311Doc, error) {
+// compresses it and keeps it. An answer past its TTL but younger than open311MaxStale is returned at
+// once while a rebuild runs in the background. Errors are not kept.
+func (c *answerCache) get(ctx context.Context, key string, build func(context.Context) (open311Doc, error)) (open311Doc, error) {
 	c.mu.Lock()
 	e, ok := c.entries[key]
 	c.mu.Unlock()
-	if ok && c.now().Sub(e.at) < open311ListTTL {
+	age := c.now().Sub(e.at)
+	if ok && age < open311ListTTL {
 		return e.doc, nil
 	}
-	v, err, _ := c.flight.Do(key, func() (any, error) {
-		d, err := build()
-		if err != nil {
-			return open311Doc{}, err
+	rebuild := func(ctx context.Context) func() (any, error) {
+		return func() (any, error) {
+			d, err := build(ctx)
+			if err != nil {
+				return open311Doc{}, err
+			}
+			d.gz = gzipDoc(d.body)
+			c.put(key, cachedAnswer{doc: d, at: c.now()})
+			return d, nil
 		}
-		d.gz = gzipDoc(d.body)
-		c.put(key, cachedAnswer{doc: d, at: c.now()})
-		return d, nil
-	})
+	}
+	if ok && age < open311MaxStale {
+		// Not the caller's context: it ends with its request (and gin reuses it).
+		bg, cancel := context.WithTimeout(context.Background(), open311BuildTimeout)
+		go func() {
+			defer cancel()
+			_, _, _ = c.flight.Do(key, rebuild(bg))
+		}()
+		return e.doc, nil
+	}
+	v, err, _ := c.flight.Do(key, rebuild(ctx))
 	return v.(open311Doc), err
 }
 
@@ -67,7 +88,7 @@ func (c *answerCache) put(key string, e cachedAnswer) {
 	defer c.mu.Unlock()
 	if len(c.entries) >= open311MaxCached {
 		for k, old := range c.entries {
-			if e.at.Sub(old.at) >= open311ListTTL {
+			if e.at.Sub(old.at) >= open311MaxStale {
 				delete(c.entries, k)
 			}
 		}

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"errors"
 	"io"
 	"sync"
@@ -11,14 +12,27 @@ import (
 	"time"
 )
 
+// waitFor polls cond for up to 5 s.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for range 500 {
+		if cond() {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("timed out")
+}
+
 func TestAnswerCacheBuildsOnceAndExpires(t *testing.T) {
+	ctx := context.Background()
 	clock := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
 	c := newAnswerCache()
 	c.now = func() time.Time { return clock }
 	var builds atomic.Int32
 	release := make(chan struct{})
 	body := bytes.Repeat([]byte(`{"service_request_id":"QN-1","status":"closed"},`), 1000)
-	build := func() (open311Doc, error) {
+	build := func(context.Context) (open311Doc, error) {
 		builds.Add(1)
 		<-release
 		return open311Doc{status: 200, body: body}, nil
@@ -28,7 +42,7 @@ func TestAnswerCacheBuildsOnceAndExpires(t *testing.T) {
 	docs := make(chan open311Doc, 8)
 	for range 8 {
 		wg.Go(func() {
-			d, err := c.get("k", build)
+			d, err := c.get(ctx, "k", build)
 			if err != nil {
 				t.Error(err)
 			}
@@ -53,38 +67,47 @@ func TestAnswerCacheBuildsOnceAndExpires(t *testing.T) {
 	}
 	before := builds.Load()
 	clock = clock.Add(open311ListTTL - time.Millisecond)
-	if _, err := c.get("k", build); err != nil || builds.Load() != before {
+	if _, err := c.get(ctx, "k", build); err != nil || builds.Load() != before {
 		t.Errorf("a fresh answer was built again: %v", err)
 	}
+	// Past its TTL: served at once while one rebuild runs behind.
 	clock = clock.Add(time.Millisecond)
-	if _, err := c.get("k", build); err != nil || builds.Load() != before+1 {
-		t.Errorf("a stale answer was reused: %v", err)
+	if d, err := c.get(ctx, "k", build); err != nil || !bytes.Equal(d.body, body) {
+		t.Errorf("a stale answer was not served: %v", err)
+	}
+	waitFor(t, func() bool { return builds.Load() == before+1 })
+	waitFor(t, func() bool { c.mu.Lock(); defer c.mu.Unlock(); return c.entries["k"].at.Equal(clock) })
+	// Too old to serve: the caller waits for the new one.
+	clock = clock.Add(open311MaxStale)
+	if _, err := c.get(ctx, "k", build); err != nil || builds.Load() != before+2 {
+		t.Errorf("an answer older than open311MaxStale was served: %v", err)
 	}
 	// Errors are not kept.
 	fail := errors.New("database down")
-	if _, err := c.get("e", func() (open311Doc, error) { return open311Doc{}, fail }); !errors.Is(err, fail) {
+	if _, err := c.get(ctx, "e", func(context.Context) (open311Doc, error) { return open311Doc{}, fail }); !errors.Is(err, fail) {
 		t.Errorf("error: %v", err)
 	}
-	if d, err := c.get("e", func() (open311Doc, error) { return open311Doc{status: 200, body: []byte("[]")}, nil }); err != nil || string(d.body) != "[]" || d.gz != nil {
+	if d, err := c.get(ctx, "e", func(context.Context) (open311Doc, error) { return open311Doc{status: 200, body: []byte("[]")}, nil }); err != nil || string(d.body) != "[]" || d.gz != nil {
 		t.Errorf("after an error: %+v %v", d, err)
 	}
 }
 
 func TestAnswerCacheIsBounded(t *testing.T) {
+	ctx := context.Background()
 	clock := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
 	c := newAnswerCache()
 	c.now = func() time.Time { return clock }
 	for i := range open311MaxCached + 10 {
 		key := string(rune('a' + i))
-		if _, err := c.get(key, func() (open311Doc, error) { return open311Doc{body: []byte("[]")}, nil }); err != nil {
+		if _, err := c.get(ctx, key, func(context.Context) (open311Doc, error) { return open311Doc{body: []byte("[]")}, nil }); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if len(c.entries) != open311MaxCached {
 		t.Errorf("%d entries kept", len(c.entries))
 	}
-	clock = clock.Add(open311ListTTL)
-	if _, err := c.get("new", func() (open311Doc, error) { return open311Doc{body: []byte("[]")}, nil }); err != nil || len(c.entries) != 1 {
+	clock = clock.Add(open311MaxStale)
+	if _, err := c.get(ctx, "new", func(context.Context) (open311Doc, error) { return open311Doc{body: []byte("[]")}, nil }); err != nil || len(c.entries) != 1 {
 		t.Errorf("stale entries not swept: %d", len(c.entries))
 	}
 }

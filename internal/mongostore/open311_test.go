@@ -152,9 +152,14 @@ func TestRequestDays(t *testing.T) {
 		t.Errorf("limit 5: %v", got)
 	}
 	garbage := window
-	garbage.Category = "garbage"
+	garbage.Categories = []string{"garbage"}
 	if got := codes(garbage); len(got) != 4 {
 		t.Errorf("garbage: %v", got)
+	}
+	both := window
+	both.Categories, both.Limit = []string{"garbage", "road_damage", "flooding"}, 10
+	if got := codes(both); len(got) != 10 || got[0] != items[0].Report.Code {
+		t.Errorf("garbage and road damage, 10: %v", got)
 	}
 	narrow := window
 	narrow.From, narrow.To = items[5].Report.CreatedAt, items[3].Report.CreatedAt

@@ -147,26 +147,30 @@ func (s *Service) Definition(code string) (catalogue.Category, error) {
 // Query is a GET requests query, parsed.
 type Query struct {
 	IDs      []string // when set, every other filter is ignored
-	Service  string
+	Services []string // empty: all
 	From, To time.Time
 	Statuses []Status // empty: both
 }
 
-// ParseQuery reads the GET requests parameters ("" when absent): IDs comma separated, W3C dates with
+// splitList splits a comma-separated parameter, trimmed, without empty or repeated items.
+func splitList(v string) []string {
+	var out []string
+	for item := range strings.SplitSeq(v, ",") {
+		if item = strings.TrimSpace(item); item != "" && !slices.Contains(out, item) {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
+// ParseQuery reads the GET requests parameters ("" when absent): IDs and services comma separated, W3C dates with
 // their offset, statuses comma separated. Without dates the window is the Window up to now; with one, the
 // Window from or to it. It returns *fault.Invalid naming each bad parameter.
 func ParseQuery(ids, service, start, end, status string, now time.Time) (Query, error) {
 	inv := &fault.Invalid{}
-	q := Query{Service: service}
-	if ids != "" {
-		for id := range strings.SplitSeq(ids, ",") {
-			if id = strings.TrimSpace(id); id != "" && !slices.Contains(q.IDs, id) {
-				q.IDs = append(q.IDs, id)
-			}
-		}
-		if len(q.IDs) > MaxIDs {
-			inv.Add("service_request_id", fmt.Sprintf("at most %d IDs", MaxIDs))
-		}
+	q := Query{IDs: splitList(ids), Services: splitList(service)}
+	if len(q.IDs) > MaxIDs {
+		inv.Add("service_request_id", fmt.Sprintf("at most %d IDs", MaxIDs))
 	}
 	parse := func(name, v string) time.Time {
 		if v == "" {
@@ -237,7 +241,7 @@ func (s *Service) List(ctx context.Context, q Query, partner Partner) ([]Request
 	wantClosed := len(q.Statuses) == 0 || slices.Contains(q.Statuses, Closed)
 	if wantClosed {
 		// Every public request is closed (resolved, or closed after).
-		views, err := s.Public.Requests(ctx, publicmap.RequestQuery{From: q.From, To: q.To, Category: q.Service, Limit: MaxResults})
+		views, err := s.Public.Requests(ctx, publicmap.RequestQuery{From: q.From, To: q.To, Categories: q.Services, Limit: MaxResults})
 		if err != nil {
 			return nil, err
 		}
@@ -252,7 +256,7 @@ func (s *Service) List(ctx context.Context, q Query, partner Partner) ([]Request
 		}
 		for _, rp := range own {
 			r := fromReport(rp)
-			if r.Requested.Before(q.From) || r.Requested.After(q.To) || (q.Service != "" && r.ServiceCode != q.Service) ||
+			if r.Requested.Before(q.From) || r.Requested.After(q.To) || (len(q.Services) > 0 && !slices.Contains(q.Services, r.ServiceCode)) ||
 				(len(q.Statuses) > 0 && !slices.Contains(q.Statuses, r.Status)) {
 				continue
 			}
@@ -312,26 +316,25 @@ type NewRequest struct {
 // (Contact) for the staff who handle it: a phone ties it to the account, whose erasure erases it; without
 // phone an admin finds and erases it by its email (Contacts). Names with neither phone nor email are
 // refused (nothing would find them again). Fields that are not taken (media_url, address_id, device_id,
-// account_id) are refused rather than dropped. *fault.Invalid names each bad field by its Open311 name; a
-// missing required attribute is one.
+// account_id) are refused rather than dropped. An unknown service is fault.ErrNotFound (the standard's
+// 404); otherwise *fault.Invalid names each bad field by its Open311 name, a missing required attribute
+// being one.
 func (s *Service) Create(ctx context.Context, partner Partner, in NewRequest) (Request, string, error) {
 	inv := &fault.Invalid{}
 	for _, f := range in.Unsupported {
 		inv.Add(f, "not accepted here: photos come only through the app, places by lat and long, and the reporter by phone or email")
 	}
-	contact := contactOf(inv, in)
 	cat, ok := s.Catalogue().Category(in.Service)
 	if !ok {
-		inv.Add("service_code", "unknown service; see GET services")
+		return Request{}, "", fault.New(fault.ErrNotFound, "service_code: there is no service "+in.Service+"; see GET services.")
 	}
+	contact := contactOf(inv, in)
 	lat, latErr := strconv.ParseFloat(in.Lat, 64)
 	lng, lngErr := strconv.ParseFloat(in.Long, 64)
 	if latErr != nil || lngErr != nil || math.IsNaN(lat) || math.IsNaN(lng) {
 		inv.Add("lat", "lat and long are required (WGS84 decimal degrees)")
 	}
-	if ok {
-		checkAnswers(inv, cat, in.Attributes)
-	}
+	checkAnswers(inv, cat, in.Attributes)
 	if err := inv.Err(); err != nil {
 		return Request{}, "", err
 	}

@@ -23,8 +23,8 @@ func TestParseQuery(t *testing.T) {
 	if err != nil || !q.To.Equal(now) || !q.From.Equal(now.Add(-Window)) || q.Statuses != nil {
 		t.Errorf("defaults: %+v %v", q, err)
 	}
-	q, err = ParseQuery(" QN-1, QN-2,QN-1", "", "", "", "open,closed", now)
-	if err != nil || !slices.Equal(q.IDs, []string{"QN-1", "QN-2"}) || len(q.Statuses) != 2 {
+	q, err = ParseQuery(" QN-1, QN-2,QN-1", "garbage,,noise", "", "", "open,closed", now)
+	if err != nil || !slices.Equal(q.IDs, []string{"QN-1", "QN-2"}) || !slices.Equal(q.Services, []string{"garbage", "noise"}) || len(q.Statuses) != 2 {
 		t.Errorf("ids and statuses: %+v %v", q, err)
 	}
 	q, err = ParseQuery("", "", "2026-10-01T00:00:00+07:00", "", "", now)
@@ -50,7 +50,7 @@ type fakePublic struct{ views []publicmap.PublicReport }
 func (f fakePublic) Requests(_ context.Context, q publicmap.RequestQuery) ([]publicmap.PublicReport, error) {
 	var out []publicmap.PublicReport
 	for _, v := range f.views {
-		if (q.Category == "" || v.Category == q.Category) && !v.ReceivedAt.Before(q.From) && !v.ReceivedAt.After(q.To) {
+		if (len(q.Categories) == 0 || slices.Contains(q.Categories, v.Category)) && !v.ReceivedAt.Before(q.From) && !v.ReceivedAt.After(q.To) {
 			out = append(out, v)
 		}
 	}
@@ -157,6 +157,15 @@ func TestListShowsPublicAndThePartnersOwn(t *testing.T) {
 	if open, _ := s.List(ctx, q, p1); !slices.Equal(ids(open), []string{"QN-OWN-1"}) {
 		t.Errorf("partner's open: %v", ids(open))
 	}
+	// Several services, comma separated, as the standard allows.
+	services, _ := ParseQuery("", "road_damage, garbage", "", "", "", now)
+	if got, _ := s.List(ctx, services, p1); !slices.Equal(ids(got), []string{"QN-OWN-1", "QN-PUB-1"}) {
+		t.Errorf("two services: %v", ids(got))
+	}
+	services, _ = ParseQuery("", "road_damage,streetlight", "", "", "", now)
+	if got, _ := s.List(ctx, services, p1); len(got) != 0 {
+		t.Errorf("other services: %v", ids(got))
+	}
 	byIDs, _ := ParseQuery("QN-OWN-1,QN-OTHER-1,QN-PUB-2", "", "", "", "", now)
 	if got, _ := s.List(ctx, byIDs, p1); !slices.Equal(ids(got), []string{"QN-OWN-1", "QN-PUB-2"}) {
 		t.Errorf("by IDs (outside the window too, never another partner's): %v", ids(got))
@@ -202,7 +211,6 @@ func TestCreateChecksAttributesAndKeepsContact(t *testing.T) {
 			n.Unsupported = []string{"media_url"}
 		}, "media_url"},
 		{"no place", func(n *NewRequest) { n.Attributes = map[string][]string{"water_depth": {"knee"}}; n.Lat = "" }, "lat"},
-		{"unknown service", func(n *NewRequest) { n.Service = "unicorns" }, "service_code"},
 	} {
 		in := base
 		tc.edit(&in)
@@ -211,6 +219,12 @@ func TestCreateChecksAttributesAndKeepsContact(t *testing.T) {
 		if !errors.As(err, &inv) || !slices.ContainsFunc(inv.Fields, func(f fault.FieldError) bool { return f.Field == tc.field }) {
 			t.Errorf("%s: %v", tc.name, err)
 		}
+	}
+	// An unknown service is the standard's 404, not a bad field.
+	unknown := base
+	unknown.Service = "unicorns"
+	if _, _, err := s.Create(ctx, Partner{ID: "p1"}, unknown); !errors.Is(err, fault.ErrNotFound) || !strings.Contains(err.Error(), "service_code") {
+		t.Errorf("unknown service: %v", err)
 	}
 	if len(reps.reports) != 2 || len(contacts.byReport) != 0 {
 		t.Fatalf("a refused request was filed")

@@ -99,20 +99,29 @@ func (s *Service) updateRequestDays(ctx context.Context, entries map[string]map[
 
 // RequestQuery selects public reports by the time they were received.
 type RequestQuery struct {
-	From, To time.Time // inclusive
-	Category string    // "" for every category
-	Limit    int
+	From, To   time.Time // inclusive
+	Categories []string  // none for every category
+	Limit      int
 }
 
 // daysPerRead is how many day indexes a listing reads at once, newest first.
 const daysPerRead = 8
 
 // Requests returns the public views of the reports received from q.From to q.To, newest first, at most
-// q.Limit. It reads the day lists newest first, daysPerRead at a time, until it has q.Limit reports. It
-// returns fault.ErrUnavailable when the database does not answer.
+// q.Limit. It reads the day lists newest first, daysPerRead at a time, until it has q.Limit reports: a
+// category's own lists for one category, every category's (filtered) for several. It returns
+// fault.ErrUnavailable when the database does not answer.
 func (s *Service) Requests(ctx context.Context, q RequestQuery) ([]PublicReport, error) {
 	var hits []dayEntry
 	from, to := q.From.Unix(), q.To.Unix()
+	listed, wanted := "", func(string) bool { return true }
+	switch len(q.Categories) {
+	case 0:
+	case 1:
+		listed = q.Categories[0]
+	default:
+		wanted = func(c string) bool { return slices.Contains(q.Categories, c) }
+	}
 	firstDay := dayString(q.From)
 	day := q.To.In(workcal.Location())
 	for done := false; !done && len(hits) < q.Limit; {
@@ -123,7 +132,7 @@ func (s *Service) Requests(ctx context.Context, q RequestQuery) ([]PublicReport,
 				done = true
 				break
 			}
-			ids = append(ids, requestDayID(d, q.Category))
+			ids = append(ids, requestDayID(d, listed))
 			day = day.AddDate(0, 0, -1)
 		}
 		if len(ids) == 0 {
@@ -139,7 +148,7 @@ func (s *Service) Requests(ctx context.Context, q RequestQuery) ([]PublicReport,
 				return nil, fmt.Errorf("decode request day %s: %w", id, err)
 			}
 			for _, e := range d.Entries {
-				if !e.Gone && e.View != nil && e.T >= from && e.T <= to {
+				if !e.Gone && e.View != nil && e.T >= from && e.T <= to && wanted(e.View.Category) {
 					hits = append(hits, e)
 				}
 			}
