@@ -260,6 +260,11 @@ func TestOpen311Client(t *testing.T) {
 		len(*r.JSON200) != 1 || (*r.JSON200)[0].ResidentId == nil || *(*r.JSON200)[0].ResidentId != me.JSON200.Id || *(*r.JSON200)[0].Phone != "+84912345678" {
 		t.Errorf("the contact sent with the phone: %s", r.Body)
 	}
+	if ex, err := c.ExportMeWithResponse(ctx, resident); err != nil || ex.JSON200 == nil || len(ex.JSON200.PartnerContacts) != 1 ||
+		ex.JSON200.PartnerContacts[0].Email == nil || *ex.JSON200.PartnerContacts[0].Email != "lan.phone@example.vn" ||
+		ex.JSON200.PartnerContacts[0].ServiceRequestId != filed[0].ServiceRequestId {
+		t.Errorf("the resident's export lacks the partner's contact: %v %s", err, ex.Body)
+	}
 	if r, err := c.DeleteMeWithResponse(ctx, resident); err != nil || r.StatusCode() != http.StatusNoContent {
 		t.Fatalf("erase: %v", err)
 	}

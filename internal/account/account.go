@@ -28,6 +28,7 @@ import (
 	"github.com/quangninh/feedback/internal/auth/token"
 	"github.com/quangninh/feedback/internal/fault"
 	"github.com/quangninh/feedback/internal/notify"
+	"github.com/quangninh/feedback/internal/open311"
 )
 
 // SMS delivers a text message. Send returns nil once the gateway accepted the message, and an error
@@ -52,9 +53,10 @@ type Devices interface {
 	ForgetUser(ctx context.Context, userID string) error
 }
 
-// PartnerContacts erase what partners' apps sent about a resident with their phone (internal/open311)
-// when the account is deleted.
+// PartnerContacts are what partners' apps sent about a resident with their phone (internal/open311): listed
+// in the account's export, erased with the account.
 type PartnerContacts interface {
+	OfReporter(ctx context.Context, userID string) ([]open311.Contact, error)
 	ForgetUser(ctx context.Context, userID string) error
 }
 
@@ -72,7 +74,7 @@ type Config struct {
 	Agencies           Agencies        // required for staff of an agency
 	Devices            Devices         // nil: no push devices to list or forget
 	Reports            ExportReports   // nil: exports list no reports
-	PartnerContacts    PartnerContacts // nil: no partners' contacts to erase
+	PartnerContacts    PartnerContacts // nil: no partners' contacts to list or erase
 	StateCacheTTL      time.Duration   // how long CheckAccess trusts an account it read; zero: DefaultStateCacheTTL
 	Now                func() time.Time
 }

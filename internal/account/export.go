@@ -2,10 +2,12 @@ package account
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/quangninh/feedback/internal/auth"
 	"github.com/quangninh/feedback/internal/notify"
+	"github.com/quangninh/feedback/internal/open311"
 	"github.com/quangninh/feedback/internal/report"
 )
 
@@ -25,10 +27,12 @@ type ExportReports interface {
 // (ReportsPage, FollowingPage). What is deliberately not in it, and why, is stated with GET /v1/me/export
 // in the spec: short-lived counters and sign-in codes, and the staff audit trail.
 type Export struct {
-	Profile    User
-	Sessions   []SessionInfo   // oldest first
-	Devices    []notify.Device // registered for pushes
-	ExportedAt time.Time
+	Profile  User
+	Sessions []SessionInfo   // oldest first
+	Devices  []notify.Device // registered for pushes
+	// PartnerContacts are the contacts partners' apps sent with requests, tied to the account by its phone.
+	PartnerContacts []open311.Contact
+	ExportedAt      time.Time
 
 	reports ExportReports // nil: no reports are listed
 }
@@ -69,6 +73,11 @@ func (s *Service) Export(ctx context.Context, p auth.Principal) (Export, error) 
 	if s.cfg.Devices != nil {
 		if ex.Devices, err = s.cfg.Devices.UserDevices(ctx, p.UserID); err != nil {
 			return Export{}, err
+		}
+	}
+	if s.cfg.PartnerContacts != nil {
+		if ex.PartnerContacts, err = s.cfg.PartnerContacts.OfReporter(ctx, p.UserID); err != nil {
+			return Export{}, fmt.Errorf("export partners' contacts of %s: %w", p.UserID, err)
 		}
 	}
 	return ex, nil

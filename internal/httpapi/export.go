@@ -63,7 +63,7 @@ func (x *exportStream) VisitExportMeResponse(w http.ResponseWriter) error {
 func (x *exportStream) write(w io.Writer) error {
 	e := x.e
 	head := api.DataExport{ExportedAt: e.ExportedAt, LinksExpireAt: e.ExportedAt.Add(exportLinkTTL),
-		Profile: toProfile(e.Profile), Sessions: []api.SessionInfo{}, Devices: []api.PushDevice{}}
+		Profile: toProfile(e.Profile), Sessions: []api.SessionInfo{}, Devices: []api.PushDevice{}, PartnerContacts: []api.Open311Contact{}}
 	for _, si := range e.Sessions {
 		head.Sessions = append(head.Sessions, api.SessionInfo{CreatedAt: si.CreatedAt, LastUsedAt: si.LastUsedAt})
 	}
@@ -74,12 +74,16 @@ func (x *exportStream) write(w io.Writer) error {
 		}
 		head.Devices = append(head.Devices, pd)
 	}
+	for _, c := range e.PartnerContacts {
+		head.PartnerContacts = append(head.PartnerContacts, toAPIContact(c))
+	}
 	// The small parts first, by their wire names, then the two lists item by item.
 	fields := []struct {
 		name string
 		v    any
 	}{{"exported_at", head.ExportedAt}, {"links_expire_at", head.LinksExpireAt}, {"profile", head.Profile},
-		{"sessions", head.Sessions}, {"devices", head.Devices}}
+		{"sessions", head.Sessions}, {"devices", head.Devices},
+		{"partner_contacts", head.PartnerContacts}}
 	for i, f := range fields {
 		sep := ","
 		if i == 0 {
