@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/quangninh/feedback/internal/jurisdiction"
 )
 
 // AgencyKind says what sort of body an agency is.
@@ -73,10 +75,28 @@ type Category struct {
 	Deadline  DeadlineClass
 	Sensitive bool // the report's details are not shown publicly (e.g. public order)
 	Physical  bool // resolving it changes something visible, so an "after" photo is required
+	// PublicPrecisionM is how precisely a report's location is published (public map, public report,
+	// Open311, followers): snapped to the centre of a grid cell this many metres wide, 0 for the exact
+	// point. Exact suits what stands in the street (a street light, a pothole); about 100 m what may
+	// point at someone's home (noise, a neighbour's building work). See PublicPoint.
+	PublicPrecisionM int
 	// Keywords are words (both languages) a partner's app may search; Attributes the questions every
 	// report of the category answers (Open311 service definitions).
 	Keywords   []string
 	Attributes []Attribute
+}
+
+// DefaultPublicPrecisionM is the public location precision of a category that does not set one: about a
+// street block, enough not to point at a home. MaxPublicPrecisionM is the coarsest allowed.
+const (
+	DefaultPublicPrecisionM = 100
+	MaxPublicPrecisionM     = 5000
+)
+
+// PublicPoint is p as the category publishes it: the centre of the PublicPrecisionM grid cell holding p
+// (jurisdiction.Snap), or p itself for an exact category.
+func (c Category) PublicPoint(p jurisdiction.Point) jurisdiction.Point {
+	return jurisdiction.Snap(p, float64(c.PublicPrecisionM))
 }
 
 // Catalogue is a validated, immutable set of agencies and categories. Safe for concurrent use.
@@ -97,8 +117,9 @@ var ErrInvalid = errors.New("invalid catalogue")
 //
 // It fails, wrapping ErrInvalid with every problem found, when an ID or code is empty or repeated, a
 // kind or deadline class is unknown, a commune agency has no commune code or two share one, a
-// category's handler is neither HandlerCommune nor a known agency, or there is not exactly one
-// operations centre (the fallback for reports that no rule places).
+// category's handler is neither HandlerCommune nor a known agency, its public location precision is
+// outside 0 to MaxPublicPrecisionM, or there is not exactly one operations centre (the fallback for
+// reports that no rule places).
 func New(agencies []Agency, categories []Category) (*Catalogue, error) {
 	c := &Catalogue{
 		agencies:   slices.Clone(agencies),
@@ -160,6 +181,9 @@ func New(agencies []Agency, categories []Category) (*Catalogue, error) {
 			bad("category %s: %v", cat.Code, err)
 		}
 		checkAttributes(cat, bad)
+		if cat.PublicPrecisionM < 0 || cat.PublicPrecisionM > MaxPublicPrecisionM {
+			bad("category %s: public location precision %d m is outside 0 to %d", cat.Code, cat.PublicPrecisionM, MaxPublicPrecisionM)
+		}
 		if cat.Handler != HandlerCommune {
 			if _, ok := c.agencyByID[cat.Handler]; !ok {
 				bad("category %s: handler %q is not an agency", cat.Code, cat.Handler)

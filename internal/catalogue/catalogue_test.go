@@ -56,6 +56,17 @@ func TestSeed(t *testing.T) {
 	if po, _ := c.Category("public_order"); !po.Sensitive {
 		t.Error("public_order is not sensitive")
 	}
+	// What stands in the street is published exactly; what may be someone's home, at 100 m or coarser.
+	precision := map[string]int{}
+	for _, cat := range c.Categories() {
+		precision[cat.Code] = cat.PublicPrecisionM
+	}
+	for code, want := range map[string]int{"streetlight": 0, "road_damage": 0, "flooding": 0, "noise": 100,
+		"illegal_construction": 100, "fire_hazard": 100, "electricity": 100, "other": 100, "public_order": 500} {
+		if precision[code] != want {
+			t.Errorf("%s is published at %d m, want %d", code, precision[code], want)
+		}
+	}
 }
 
 func TestNewRejectsInconsistentData(t *testing.T) {
@@ -74,6 +85,8 @@ func TestNewRejectsInconsistentData(t *testing.T) {
 		"bad deadline":         {[]Agency{ops}, []Category{{Code: "x", Handler: "ioc", Deadline: "soon"}}, "deadline class"},
 		"commune without code": {[]Agency{ops, {ID: "u", NameVi: "u", NameEn: "u", Kind: KindCommune}}, nil, "commune code"},
 		"bad kind":             {[]Agency{ops, {ID: "u", NameVi: "u", NameEn: "u", Kind: "ministry"}}, nil, "agency kind"},
+		"negative precision":   {[]Agency{ops}, []Category{{Code: "x", Handler: "ioc", Deadline: Normal, PublicPrecisionM: -1}}, "precision"},
+		"precision too coarse": {[]Agency{ops}, []Category{{Code: "x", Handler: "ioc", Deadline: Normal, PublicPrecisionM: 5001}}, "precision"},
 	}
 	for name, tt := range tests {
 		_, err := New(tt.agencies, tt.categories)

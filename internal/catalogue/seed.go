@@ -31,40 +31,47 @@ var provincialBodies = []Agency{
 	{ID: OperationsCentreID, NameVi: "Trung tâm Giám sát, điều hành đô thị thông minh tỉnh", NameEn: "Provincial Smart City Operations Centre", Kind: KindOperationsCentre},
 }
 
+// The public location precisions of the seed categories, in metres.
+const (
+	ExactLocation       = 0   // what stands in a public place: a pothole, a street light, a flooded road
+	AboutABlock         = 100 // what may be at or about someone's home: noise, building work, a power cut
+	AboutANeighbourhood = 500 // what is about people: public order
+)
+
 // seedCategories are the report categories the app starts with. Physical marks problems whose fix
 // can be photographed (the road is patched, the tree is gone); the rest are resolved by an answer or
 // an inspection that a photo does not prove.
 var seedCategories = []Category{
 	// The commune's People's Committee.
-	{Code: "road_damage", NameVi: "Hư hỏng mặt đường", NameEn: "Road damage", Group: "urban", Handler: HandlerCommune, Deadline: Normal, Physical: true},
-	{Code: "streetlight", NameVi: "Đèn chiếu sáng công cộng hỏng", NameEn: "Broken streetlight", Group: "urban", Handler: HandlerCommune, Deadline: Normal, Physical: true},
-	{Code: "garbage", NameVi: "Rác thải, vệ sinh môi trường", NameEn: "Garbage and litter", Group: "environment", Handler: HandlerCommune, Deadline: Normal, Physical: true},
-	{Code: "flooding", NameVi: "Ngập úng", NameEn: "Flooding", Group: "urban", Handler: HandlerCommune, Deadline: Urgent, Physical: true},
-	{Code: "sidewalk_encroachment", NameVi: "Lấn chiếm vỉa hè, lòng đường", NameEn: "Sidewalk encroachment", Group: "urban", Handler: HandlerCommune, Deadline: Normal, Physical: true},
-	{Code: "illegal_construction", NameVi: "Xây dựng trái phép", NameEn: "Illegal construction", Group: "urban", Handler: HandlerCommune, Deadline: Normal, Physical: true},
-	{Code: "noise", NameVi: "Tiếng ồn", NameEn: "Noise", Group: "environment", Handler: HandlerCommune, Deadline: Normal},
-	{Code: "fallen_tree", NameVi: "Cây đổ, gãy", NameEn: "Fallen tree", Group: "urban", Handler: HandlerCommune, Deadline: Urgent, Physical: true},
+	{Code: "road_damage", NameVi: "Hư hỏng mặt đường", NameEn: "Road damage", Group: "urban", Handler: HandlerCommune, Deadline: Normal, Physical: true, PublicPrecisionM: ExactLocation},
+	{Code: "streetlight", NameVi: "Đèn chiếu sáng công cộng hỏng", NameEn: "Broken streetlight", Group: "urban", Handler: HandlerCommune, Deadline: Normal, Physical: true, PublicPrecisionM: ExactLocation},
+	{Code: "garbage", NameVi: "Rác thải, vệ sinh môi trường", NameEn: "Garbage and litter", Group: "environment", Handler: HandlerCommune, Deadline: Normal, Physical: true, PublicPrecisionM: ExactLocation},
+	{Code: "flooding", NameVi: "Ngập úng", NameEn: "Flooding", Group: "urban", Handler: HandlerCommune, Deadline: Urgent, Physical: true, PublicPrecisionM: ExactLocation},
+	{Code: "sidewalk_encroachment", NameVi: "Lấn chiếm vỉa hè, lòng đường", NameEn: "Sidewalk encroachment", Group: "urban", Handler: HandlerCommune, Deadline: Normal, Physical: true, PublicPrecisionM: ExactLocation},
+	{Code: "illegal_construction", NameVi: "Xây dựng trái phép", NameEn: "Illegal construction", Group: "urban", Handler: HandlerCommune, Deadline: Normal, Physical: true, PublicPrecisionM: AboutABlock},
+	{Code: "noise", NameVi: "Tiếng ồn", NameEn: "Noise", Group: "environment", Handler: HandlerCommune, Deadline: Normal, PublicPrecisionM: AboutABlock},
+	{Code: "fallen_tree", NameVi: "Cây đổ, gãy", NameEn: "Fallen tree", Group: "urban", Handler: HandlerCommune, Deadline: Urgent, Physical: true, PublicPrecisionM: ExactLocation},
 	// Police.
-	{Code: "traffic_violation", NameVi: "Vi phạm giao thông", NameEn: "Traffic violation", Group: "safety", Handler: "cong-an-tinh", Deadline: Urgent},
-	{Code: "public_order", NameVi: "An ninh trật tự", NameEn: "Public order", Group: "safety", Handler: "cong-an-tinh", Deadline: Urgent, Sensitive: true},
-	{Code: "fire_hazard", NameVi: "Nguy cơ cháy nổ", NameEn: "Fire hazard", Group: "safety", Handler: "cong-an-tinh", Deadline: Urgent, Physical: true},
+	{Code: "traffic_violation", NameVi: "Vi phạm giao thông", NameEn: "Traffic violation", Group: "safety", Handler: "cong-an-tinh", Deadline: Urgent, PublicPrecisionM: AboutABlock},
+	{Code: "public_order", NameVi: "An ninh trật tự", NameEn: "Public order", Group: "safety", Handler: "cong-an-tinh", Deadline: Urgent, Sensitive: true, PublicPrecisionM: AboutANeighbourhood},
+	{Code: "fire_hazard", NameVi: "Nguy cơ cháy nổ", NameEn: "Fire hazard", Group: "safety", Handler: "cong-an-tinh", Deadline: Urgent, Physical: true, PublicPrecisionM: AboutABlock},
 	// Provincial departments and boards.
-	{Code: "industrial_pollution", NameVi: "Ô nhiễm môi trường từ cơ sở sản xuất", NameEn: "Industrial pollution", Group: "environment", Handler: "so-nong-nghiep-moi-truong", Deadline: Normal},
-	{Code: "land_mining", NameVi: "Khai thác đất, cát, khoáng sản trái phép", NameEn: "Illegal mining of land, sand or minerals", Group: "environment", Handler: "so-nong-nghiep-moi-truong", Deadline: Normal, Physical: true},
-	{Code: "bay_pollution", NameVi: "Ô nhiễm, rác thải trên vịnh", NameEn: "Bay pollution", Group: "environment", Handler: HaLongBayBoardID, Deadline: Normal, Physical: true},
-	{Code: "traffic_infrastructure", NameVi: "Hạ tầng giao thông (biển báo, đèn tín hiệu, cầu)", NameEn: "Traffic infrastructure", Group: "transport", Handler: "so-xay-dung", Deadline: Normal, Physical: true},
-	{Code: "public_transport", NameVi: "Giao thông công cộng", NameEn: "Public transport", Group: "transport", Handler: "so-xay-dung", Deadline: Normal},
-	{Code: "tourism_service", NameVi: "Dịch vụ du lịch", NameEn: "Tourism services", Group: "services", Handler: "so-van-hoa-the-thao-du-lich", Deadline: Normal},
-	{Code: "food_safety", NameVi: "An toàn thực phẩm", NameEn: "Food safety", Group: "services", Handler: "so-y-te", Deadline: Urgent},
-	{Code: "health_service", NameVi: "Dịch vụ y tế", NameEn: "Health services", Group: "services", Handler: "so-y-te", Deadline: Normal},
-	{Code: "school", NameVi: "Trường học, giáo dục", NameEn: "Schools and education", Group: "services", Handler: "so-giao-duc-dao-tao", Deadline: Normal},
-	{Code: "market_trade", NameVi: "Chợ, thương mại", NameEn: "Markets and trade", Group: "services", Handler: "so-cong-thuong", Deadline: Normal},
-	{Code: "telecom", NameVi: "Viễn thông, Internet", NameEn: "Telecoms and internet", Group: "utilities", Handler: "so-khoa-hoc-cong-nghe", Deadline: Normal},
+	{Code: "industrial_pollution", NameVi: "Ô nhiễm môi trường từ cơ sở sản xuất", NameEn: "Industrial pollution", Group: "environment", Handler: "so-nong-nghiep-moi-truong", Deadline: Normal, PublicPrecisionM: AboutABlock},
+	{Code: "land_mining", NameVi: "Khai thác đất, cát, khoáng sản trái phép", NameEn: "Illegal mining of land, sand or minerals", Group: "environment", Handler: "so-nong-nghiep-moi-truong", Deadline: Normal, Physical: true, PublicPrecisionM: ExactLocation},
+	{Code: "bay_pollution", NameVi: "Ô nhiễm, rác thải trên vịnh", NameEn: "Bay pollution", Group: "environment", Handler: HaLongBayBoardID, Deadline: Normal, Physical: true, PublicPrecisionM: ExactLocation},
+	{Code: "traffic_infrastructure", NameVi: "Hạ tầng giao thông (biển báo, đèn tín hiệu, cầu)", NameEn: "Traffic infrastructure", Group: "transport", Handler: "so-xay-dung", Deadline: Normal, Physical: true, PublicPrecisionM: ExactLocation},
+	{Code: "public_transport", NameVi: "Giao thông công cộng", NameEn: "Public transport", Group: "transport", Handler: "so-xay-dung", Deadline: Normal, PublicPrecisionM: AboutABlock},
+	{Code: "tourism_service", NameVi: "Dịch vụ du lịch", NameEn: "Tourism services", Group: "services", Handler: "so-van-hoa-the-thao-du-lich", Deadline: Normal, PublicPrecisionM: AboutABlock},
+	{Code: "food_safety", NameVi: "An toàn thực phẩm", NameEn: "Food safety", Group: "services", Handler: "so-y-te", Deadline: Urgent, PublicPrecisionM: AboutABlock},
+	{Code: "health_service", NameVi: "Dịch vụ y tế", NameEn: "Health services", Group: "services", Handler: "so-y-te", Deadline: Normal, PublicPrecisionM: AboutABlock},
+	{Code: "school", NameVi: "Trường học, giáo dục", NameEn: "Schools and education", Group: "services", Handler: "so-giao-duc-dao-tao", Deadline: Normal, PublicPrecisionM: AboutABlock},
+	{Code: "market_trade", NameVi: "Chợ, thương mại", NameEn: "Markets and trade", Group: "services", Handler: "so-cong-thuong", Deadline: Normal, PublicPrecisionM: AboutABlock},
+	{Code: "telecom", NameVi: "Viễn thông, Internet", NameEn: "Telecoms and internet", Group: "utilities", Handler: "so-khoa-hoc-cong-nghe", Deadline: Normal, PublicPrecisionM: AboutABlock},
 	// Utilities.
-	{Code: "electricity", NameVi: "Sự cố điện", NameEn: "Electricity supply", Group: "utilities", Handler: "dien-luc-quang-ninh", Deadline: Urgent, Physical: true},
-	{Code: "water_supply", NameVi: "Cấp nước sạch", NameEn: "Water supply", Group: "utilities", Handler: "nuoc-sach-quang-ninh", Deadline: Normal, Physical: true},
+	{Code: "electricity", NameVi: "Sự cố điện", NameEn: "Electricity supply", Group: "utilities", Handler: "dien-luc-quang-ninh", Deadline: Urgent, Physical: true, PublicPrecisionM: AboutABlock},
+	{Code: "water_supply", NameVi: "Cấp nước sạch", NameEn: "Water supply", Group: "utilities", Handler: "nuoc-sach-quang-ninh", Deadline: Normal, Physical: true, PublicPrecisionM: AboutABlock},
 	// Anything else goes to the dispatchers, who reassign it.
-	{Code: "other", NameVi: "Khác", NameEn: "Other", Group: "other", Handler: OperationsCentreID, Deadline: Normal},
+	{Code: "other", NameVi: "Khác", NameEn: "Other", Group: "other", Handler: OperationsCentreID, Deadline: Normal, PublicPrecisionM: AboutABlock},
 }
 
 // Seed returns the default catalogue: one People's Committee per commune of ix, the provincial bodies

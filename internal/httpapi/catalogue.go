@@ -34,5 +34,6 @@ func (s *Server) GetCategory(ctx context.Context, req api.GetCategoryRequestObje
 
 func toAPICategory(c catalogue.Category) api.Category {
 	return api.Category{Code: c.Code, NameVi: c.NameVi, NameEn: c.NameEn, Group: c.Group, HandledBy: c.Handler,
-		DeadlineClass: api.CategoryDeadlineClass(c.Deadline), Sensitive: c.Sensitive, Physical: &c.Physical}
+		DeadlineClass: api.CategoryDeadlineClass(c.Deadline), Sensitive: c.Sensitive, Physical: &c.Physical,
+		PublicLocationPrecisionM: c.PublicPrecisionM}
 }

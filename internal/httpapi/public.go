@@ -92,8 +92,8 @@ func (s *Server) GetPublicReport(ctx context.Context, req api.GetPublicReportReq
 	out := api.PublicReport{Code: v.Code, Category: v.Category, CategoryNameVi: ptr(catVi), CategoryNameEn: ptr(catEn),
 		Commune: v.Commune, CommuneName: ptr(commune), Agency: v.Agency, AgencyNameVi: ptr(agVi), AgencyNameEn: ptr(agEn),
 		Description: v.Description, ReceivedAt: v.ReceivedAt, ResolvedAt: v.ResolvedAt, OnTime: v.OnTime,
-		Location: &api.PointGeometry{Type: api.Point, Coordinates: []float64{v.Lng, v.Lat}},
-		Photos:   []api.PublicPhoto{}}
+		Location: &api.PointGeometry{Type: api.Point, Coordinates: []float64{v.Lng, v.Lat}}, LocationPrecisionM: &v.LocationPrecisionM,
+		Photos: []api.PublicPhoto{}}
 	if v.Reply != "" {
 		out.Reply = &v.Reply
 	}

@@ -75,7 +75,11 @@ func (s *Server) PutAgency(ctx context.Context, req api.PutAgencyRequestObject) 
 func (s *Server) PutCategory(ctx context.Context, req api.PutCategoryRequestObject) (api.PutCategoryResponseObject, error) {
 	b := req.Body
 	c := catalogue.Category{Code: req.Code, NameVi: b.NameVi, NameEn: b.NameEn, Group: b.Group, Handler: b.HandledBy,
-		Deadline: catalogue.DeadlineClass(b.DeadlineClass), Sensitive: b.Sensitive, Physical: b.Physical != nil && *b.Physical}
+		Deadline: catalogue.DeadlineClass(b.DeadlineClass), Sensitive: b.Sensitive, Physical: b.Physical != nil && *b.Physical,
+		PublicPrecisionM: catalogue.DefaultPublicPrecisionM}
+	if b.PublicLocationPrecisionM != nil {
+		c.PublicPrecisionM = *b.PublicLocationPrecisionM
+	}
 	if err := s.deps.Router.PutCategory(ctx, c); err != nil {
 		return nil, err
 	}

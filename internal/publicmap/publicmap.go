@@ -32,20 +32,23 @@ type Photo struct {
 
 // PublicReport is the public view of a report. It holds nothing about the reporter and no internal comment.
 type PublicReport struct {
-	Code        string    `json:"code"`
-	Category    string    `json:"category"`
-	Commune     string    `json:"commune"`
-	Agency      string    `json:"agency"`
-	Description string    `json:"description"`
-	Reply       string    `json:"reply,omitempty"` // the note of the last resolve event
-	Lat         float64   `json:"lat"`
-	Lng         float64   `json:"lng"`
-	Photos      []Photo   `json:"photos"`
-	ReceivedAt  time.Time `json:"received_at"`
-	ResolvedAt  time.Time `json:"resolved_at"`
-	Deadline    time.Time `json:"deadline,omitzero"` // when it was due to be resolved; zero when unknown
-	OnTime      bool      `json:"on_time"`
-	Rating      int       `json:"rating,omitempty"`
+	Code        string  `json:"code"`
+	Category    string  `json:"category"`
+	Commune     string  `json:"commune"`
+	Agency      string  `json:"agency"`
+	Description string  `json:"description"`
+	Reply       string  `json:"reply,omitempty"` // the note of the last resolve event
+	Lat         float64 `json:"lat"`             // at the category's public precision (Service.Sync sets them)
+	Lng         float64 `json:"lng"`
+	// LocationPrecisionM is the public precision Lat, Lng were rounded to when the report was first
+	// published (catalogue.Category.PublicPrecisionM); 0 for the exact point.
+	LocationPrecisionM int       `json:"precision_m"`
+	Photos             []Photo   `json:"photos"`
+	ReceivedAt         time.Time `json:"received_at"`
+	ResolvedAt         time.Time `json:"resolved_at"`
+	Deadline           time.Time `json:"deadline,omitzero"` // when it was due to be resolved; zero when unknown
+	OnTime             bool      `json:"on_time"`
+	Rating             int       `json:"rating,omitempty"`
 }
 
 // Publishable reports whether the report may be shown publicly: resolved or closed (with a resolution), of
@@ -72,7 +75,8 @@ func Reply(r report.Report) string {
 	return ""
 }
 
-// View returns the public view of r. It does not check Publishable.
+// View returns the public view of r, at r's exact location: Service.Sync puts the public one in its
+// place. It does not check Publishable.
 func View(r report.Report, t report.Ticket) PublicReport {
 	v := PublicReport{
 		Code: r.Code, Category: r.Category, Commune: r.Routing.CommuneCode, Agency: r.Routing.AgencyID,

@@ -75,18 +75,24 @@ func (s *Service) breakdownCache() *breakdownCache {
 
 // record is the publication record of a report: its public view when public, and what it contributed to
 // the tiles and the statistics.
+//
+// Lat, Lng is where the report is shown: its location at its category's public precision (PrecisionM,
+// see catalogue.Category.PublicPoint), never the exact point. Placed says the point was decided, the
+// first time the report was public: it is kept from then on, whatever later happens to the category.
 type record struct {
-	V       int64                `json:"v"`
-	Public  bool                 `json:"public"`
-	View    *PublicReport        `json:"view,omitempty"`
-	Leaf    string               `json:"leaf"`
-	Lat     float64              `json:"lat"`
-	Lng     float64              `json:"lng"`
-	Summary *Summary             `json:"summary,omitempty"`
-	Keys    map[Dimension]string `json:"keys"`
-	RecvDay string               `json:"recv_day"`
-	ResDay  string               `json:"res_day,omitempty"`
-	Stat    StatEntry            `json:"stat"` // Received/Resolved flags unset: they depend on the day
+	V          int64                `json:"v"`
+	Public     bool                 `json:"public"`
+	View       *PublicReport        `json:"view,omitempty"`
+	Leaf       string               `json:"leaf"`
+	Lat        float64              `json:"lat"`
+	Lng        float64              `json:"lng"`
+	PrecisionM int                  `json:"precision_m"`
+	Placed     bool                 `json:"placed,omitempty"`
+	Summary    *Summary             `json:"summary,omitempty"`
+	Keys       map[Dimension]string `json:"keys"`
+	RecvDay    string               `json:"recv_day"`
+	ResDay     string               `json:"res_day,omitempty"`
+	Stat       StatEntry            `json:"stat"` // Received/Resolved flags unset: they depend on the day
 }
 
 // Item is a report with its workflow state.
@@ -115,13 +121,24 @@ func (s *Service) Unpublish(ctx context.Context, r report.Report, t report.Ticke
 	return s.Sync(ctx, r, t)
 }
 
-func (s *Service) recordOf(r report.Report, t report.Ticket) record {
-	cat, _ := s.Catalogue().Category(r.Category)
-	rec := record{V: r.Version, Public: Publishable(r, t, cat), Leaf: LeafOf(r.Location.Lat, r.Location.Lng),
-		Lat: r.Location.Lat, Lng: r.Location.Lng, RecvDay: dayString(r.CreatedAt),
+// recordOf is the publication record of the report, old its current one (nil when there is none).
+func (s *Service) recordOf(r report.Report, t report.Ticket, old *record) record {
+	cat, known := s.Catalogue().Category(r.Category)
+	rec := record{V: r.Version, Public: Publishable(r, t, cat), RecvDay: dayString(r.CreatedAt),
 		Keys: map[Dimension]string{ByAgency: r.Routing.AgencyID, ByCommune: r.Routing.CommuneCode, ByCategory: r.Category}}
+	if old != nil && old.Placed {
+		rec.Lat, rec.Lng, rec.PrecisionM, rec.Placed = old.Lat, old.Lng, old.PrecisionM, true
+	} else {
+		if !known {
+			cat.PublicPrecisionM = catalogue.DefaultPublicPrecisionM
+		}
+		p := cat.PublicPoint(jurisdiction.Point{Lat: r.Location.Lat, Lng: r.Location.Lng})
+		rec.Lat, rec.Lng, rec.PrecisionM, rec.Placed = p.Lat, p.Lng, cat.PublicPrecisionM, rec.Public
+	}
+	rec.Leaf = LeafOf(rec.Lat, rec.Lng)
 	if rec.Public {
 		v := View(r, t)
+		v.Lat, v.Lng, v.LocationPrecisionM = rec.Lat, rec.Lng, rec.PrecisionM
 		sm := summaryOf(v, r.Version)
 		rec.View, rec.Summary = &v, &sm
 	}
@@ -141,7 +158,7 @@ func (s *Service) SyncAll(ctx context.Context, items []Item) error {
 	statEntries := map[string]map[string]StatEntry{} // day doc → code → entry
 	dayEntries := map[string]map[string]dayEntry{}   // request day index → code → entry
 	for _, it := range items {
-		rec := s.recordOf(it.Report, it.Ticket)
+		var rec record
 		var old *record
 		stale := false
 		err := s.Store.UpdateDoc(ctx, Records, it.Report.Code, func(raw []byte) ([]byte, error) {
@@ -152,11 +169,12 @@ func (s *Service) SyncAll(ctx context.Context, items []Item) error {
 					return nil, fmt.Errorf("decode record %s: %w", it.Report.Code, err)
 				}
 				old = &o
-				if o.V > rec.V {
+				if o.V > it.Report.Version {
 					stale = true
 					return nil, nil
 				}
 			}
+			rec = s.recordOf(it.Report, it.Ticket, old)
 			return json.Marshal(rec)
 		})
 		if err != nil {
@@ -170,6 +188,12 @@ func (s *Service) SyncAll(ctx context.Context, items []Item) error {
 			leaves[rec.Leaf] = append(leaves[rec.Leaf], *rec.Summary)
 		case old != nil && old.Public:
 			leaves[rec.Leaf] = append(leaves[rec.Leaf], Summary{Code: it.Report.Code, Lat: rec.Lat, Lng: rec.Lng, V: rec.V, Gone: true})
+		}
+		if old != nil && old.Public && !old.Placed {
+			// Published before public precisions existed, at the exact point: taken off that leaf.
+			if leaf := LeafOf(old.Lat, old.Lng); leaf != rec.Leaf {
+				leaves[leaf] = append(leaves[leaf], Summary{Code: it.Report.Code, Lat: old.Lat, Lng: old.Lng, V: rec.V, Gone: true})
+			}
 		}
 		addStats(statEntries, it.Report.Code, rec, old)
 		addRequestDays(dayEntries, it.Report.Code, rec, old)
@@ -562,6 +586,11 @@ func (s *Service) Rebuild(ctx context.Context) (int, error) {
 				return n, fmt.Errorf("decode record %s: %w", ids[i], err)
 			}
 			n++
+			if rec.Public && !rec.Placed {
+				if rec, err = s.place(ctx, ids[i], rec); err != nil {
+					return n, err
+				}
+			}
 			listRequestDays(days, ids[i], rec)
 			if rec.Summary == nil {
 				continue
@@ -601,13 +630,43 @@ func (s *Service) Rebuild(ctx context.Context) (int, error) {
 	if err := s.writeRequestDays(ctx, days); err != nil {
 		return n, err
 	}
-	if err := s.Store.PutDocs(ctx, Meta, map[string][]byte{formatID: formatDoc(), requestDaysID: formatDoc()}); err != nil {
+	if err := s.Store.PutDocs(ctx, Meta, builtMarks()); err != nil {
 		return n, fmt.Errorf("write %s %s: %w", Meta, formatID, err)
 	}
 	return n, nil
 }
 
 const scanBatch = 500
+
+// place moves a record published before public precisions existed (at the exact point) to its category's
+// public precision, and returns it as stored (Rebuild).
+func (s *Service) place(ctx context.Context, code string, rec record) (record, error) {
+	cat, ok := s.Catalogue().Category(rec.Keys[ByCategory])
+	if !ok {
+		cat.PublicPrecisionM = catalogue.DefaultPublicPrecisionM
+	}
+	err := s.Store.UpdateDoc(ctx, Records, code, func(raw []byte) ([]byte, error) {
+		if err := json.Unmarshal(raw, &rec); err != nil {
+			return nil, fmt.Errorf("decode record %s: %w", code, err)
+		}
+		if rec.Placed || !rec.Public {
+			return nil, nil // a publication came first
+		}
+		p := cat.PublicPoint(jurisdiction.Point{Lat: rec.Lat, Lng: rec.Lng})
+		rec.Lat, rec.Lng, rec.PrecisionM, rec.Placed, rec.Leaf = p.Lat, p.Lng, cat.PublicPrecisionM, true, LeafOf(p.Lat, p.Lng)
+		if rec.View != nil {
+			rec.View.Lat, rec.View.Lng, rec.View.LocationPrecisionM = p.Lat, p.Lng, cat.PublicPrecisionM
+		}
+		if rec.Summary != nil {
+			rec.Summary.Lat, rec.Summary.Lng = p.Lat, p.Lng
+		}
+		return json.Marshal(rec)
+	})
+	if err != nil {
+		return rec, fmt.Errorf("place record %s: %w", code, err)
+	}
+	return rec, nil
+}
 
 // deleteUnwritten deletes the documents of c that are not in keep.
 func (s *Service) deleteUnwritten(ctx context.Context, c Collection, keep map[string]bool) error {
@@ -632,6 +691,15 @@ func (s *Service) deleteUnwritten(ctx context.Context, c Collection, keep map[st
 	}
 }
 
+// placedID is the Meta document that says every public record has its public location (Rebuild places
+// those published at the exact point before public precisions existed).
+const placedID = "public_locations"
+
+// builtMarks are the Meta documents Rebuild writes.
+func builtMarks() map[string][]byte {
+	return map[string][]byte{formatID: formatDoc(), requestDaysID: formatDoc(), placedID: formatDoc()}
+}
+
 func formatDoc() []byte { return []byte(fmt.Sprintf(`{"v":%d}`, FormatVersion)) }
 
 // Upgrade makes the tiles follow FormatVersion: a database whose tiles were written in another format (or
@@ -644,9 +712,10 @@ func (s *Service) Upgrade(ctx context.Context) (rebuilt bool, err error) {
 	case err == nil:
 		var f struct{ V int }
 		if json.Unmarshal(raw, &f) == nil && f.V == FormatVersion {
-			// The request day indexes came later than the tiles: a database without them is rebuilt once.
-			_, err := s.Store.Doc(ctx, Meta, requestDaysID)
-			if !errors.Is(err, fault.ErrNotFound) {
+			// The request day indexes and the public locations came later than the tiles: a database
+			// without them is rebuilt once.
+			docs, err := s.Store.Docs(ctx, Meta, []string{requestDaysID, placedID})
+			if err != nil || len(docs) == 2 {
 				return false, err
 			}
 		}
@@ -659,7 +728,7 @@ func (s *Service) Upgrade(ctx context.Context) (rebuilt bool, err error) {
 		return false, fmt.Errorf("scan records: %w", err)
 	}
 	if len(ids) == 0 {
-		if err := s.Store.PutDocs(ctx, Meta, map[string][]byte{formatID: formatDoc(), requestDaysID: formatDoc()}); err != nil {
+		if err := s.Store.PutDocs(ctx, Meta, builtMarks()); err != nil {
 			return false, fmt.Errorf("write %s %s: %w", Meta, formatID, err)
 		}
 		return false, nil
