@@ -75,8 +75,11 @@ type Config struct {
 	Devices            Devices         // nil: no push devices to list or forget
 	Reports            ExportReports   // nil: exports list no reports
 	PartnerContacts    PartnerContacts // nil: no partners' contacts to list or erase
-	StateCacheTTL      time.Duration   // how long CheckAccess trusts an account it read; zero: DefaultStateCacheTTL
-	Now                func() time.Time
+	// PrecisionM is a category's public location precision in metres: an export shows a followed report
+	// as its follower sees it (report.FollowerView). Nil: report.FollowerPrecisionM.
+	PrecisionM    func(category string) int
+	StateCacheTTL time.Duration // how long CheckAccess trusts an account it read; zero: DefaultStateCacheTTL
+	Now           func() time.Time
 }
 
 // limitWindow is the fixed window of the per-number and per-address send limits.

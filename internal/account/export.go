@@ -34,7 +34,8 @@ type Export struct {
 	PartnerContacts []open311.Contact
 	ExportedAt      time.Time
 
-	reports ExportReports // nil: no reports are listed
+	reports    ExportReports             // nil: no reports are listed
+	precisionM func(category string) int // nil: report.FollowerPrecisionM
 }
 
 // ExportedReport is one report of an export, with what concerns the person in it.
@@ -63,7 +64,7 @@ func (s *Service) Export(ctx context.Context, p auth.Principal) (Export, error) 
 	}
 	now := s.now()
 	ex := Export{Profile: su.User, Sessions: make([]SessionInfo, 0, len(sessions)), Devices: []notify.Device{},
-		ExportedAt: now, reports: s.cfg.Reports}
+		ExportedAt: now, reports: s.cfg.Reports, precisionM: s.cfg.PrecisionM}
 	for _, se := range sessions {
 		if !se.ExpiresAt.After(now) {
 			continue // idle too long: no longer a session, only not purged yet
@@ -114,7 +115,11 @@ func (e Export) FollowingPage(ctx context.Context, after *report.Cursor) ([]Expo
 	out := make([]ExportedReport, len(list))
 	for i, r := range list {
 		// Followers may not act on a report; the notices need the whole report (its followers).
-		out[i] = ExportedReport{Report: report.FollowerView(r), Following: true,
+		precision := 0
+		if e.precisionM != nil {
+			precision = e.precisionM(r.Category)
+		}
+		out[i] = ExportedReport{Report: report.FollowerView(r, precision), Following: true,
 			Notices: notify.ResidentNotices(r, e.Profile.ID, e.language())}
 	}
 	return out, nextCursor(list), nil

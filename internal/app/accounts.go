@@ -53,6 +53,6 @@ func accounts(cfg config.Config, store *mongostore.Store, router *routing.Servic
 		sender = &sms.HTTPGateway{URL: cfg.SMSGatewayURL, Token: cfg.SMSGatewayToken}
 	}
 	svc := account.New(store, sender, tokens, account.Config{Pepper: pepper, Agencies: agencyDirectory{router}, Devices: devices,
-		Reports: store, PartnerContacts: &open311.Contacts{Store: store}})
+		Reports: store, PartnerContacts: &open311.Contacts{Store: store}, PrecisionM: publicPrecisionM(router)})
 	return svc, sender, sink, nil
 }

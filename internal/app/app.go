@@ -199,7 +199,7 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 	residents := &report.Residents{Store: store, Similar: similar, Sensitive: func(code string) bool {
 		c, ok := router.Catalogue().Category(code)
 		return ok && c.Sensitive
-	}}
+	}, PrecisionM: publicPrecisionM(router)}
 	// The worker renews its lease every 10 s while it works: a job of a process that died waits at most 30 s.
 	derive := media.DeriveOptions{HeifConvert: cfg.HeifConvert, TempDir: cfg.UploadTempDir, Budget: media.NewRenderBudget(media.DefaultMaxDecodeBytes)}
 	residents.Looks = &report.UploadLooks{Slots: store, Blobs: blobs, Derive: derive}

@@ -5,13 +5,13 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/quangninh/feedback/internal/auth"
 	"github.com/quangninh/feedback/internal/fault"
+	"github.com/quangninh/feedback/internal/jurisdiction"
 )
 
 // Reader is what residents' reads need from the store.
@@ -55,7 +55,10 @@ type Residents struct {
 	Similar   *Similar
 	Looks     *UploadLooks
 	Sensitive func(category string) bool // sensitive categories never appear in nearby searches
-	Now       func() time.Time
+	// PrecisionM is a category's public location precision in metres (catalogue.Category.PublicPrecisionM):
+	// nearby searches measure from it, followers see it (never finer than FollowerPrecisionM). Nil: exact.
+	PrecisionM func(category string) int
+	Now        func() time.Time
 }
 
 // Mine returns a page of the resident's own reports and the cursor of the next page ("" on the last).
@@ -92,25 +95,34 @@ func (rs *Residents) Get(ctx context.Context, p auth.Principal, id string) (Repo
 		return Report{}, false, fault.New(fault.ErrNotFound, "no such report")
 	}
 	if following {
-		return FollowerView(r), true, nil
+		return FollowerView(r, rs.precisionM(r.Category)), true, nil
 	}
 	return r, false, nil
 }
 
-// followerPrecision is how finely a follower sees a report's location: 3 decimals, about 100 m, enough to
-// recognise the place the nearby search showed without pointing at a home.
-const followerPrecision = 1e3
+func (rs *Residents) precisionM(category string) int {
+	if rs.PrecisionM == nil {
+		return 0
+	}
+	return rs.PrecisionM(category)
+}
+
+// FollowerPrecisionM is the finest a follower sees a report's location: enough to recognise the place
+// the nearby search showed without pointing at a home, even for a category published exactly.
+const FollowerPrecisionM = 100
 
 // FollowerView is what a resident who follows someone else's report may read of it: its status and
 // deadlines, the agency's public replies (public comments, the resolution's note and after photos), and
-// what a nearby search shows anyway (category, description, code). The reporter's address, photos,
-// rating, exact location, and the notes of the exchanges between the reporter and the officers (requests
-// for information, answers, disputes) are left out, as is who acted.
-func FollowerView(r Report) Report {
+// what a nearby search shows anyway (category, description, code). The location is the centre of its
+// grid cell at the category's public precision precisionM, or FollowerPrecisionM when that is finer (see
+// jurisdiction.Snap). The reporter's address, photos, rating, exact location, and the notes of the
+// exchanges between the reporter and the officers (requests for information, answers, disputes) are
+// left out, as is who acted.
+func FollowerView(r Report, precisionM int) Report {
 	out := r
 	out.Address = ""
-	out.Location = Location{Lat: math.Round(r.Location.Lat*followerPrecision) / followerPrecision,
-		Lng: math.Round(r.Location.Lng*followerPrecision) / followerPrecision, Source: r.Location.Source}
+	at := jurisdiction.Snap(jurisdiction.Point{Lat: r.Location.Lat, Lng: r.Location.Lng}, float64(max(precisionM, FollowerPrecisionM)))
+	out.Location = Location{Lat: at.Lat, Lng: at.Lng, Source: r.Location.Source}
 	out.Photos = nil
 	for _, ph := range r.Photos {
 		if ph.After {
@@ -159,7 +171,7 @@ func (rs *Residents) Nearby(ctx context.Context, p auth.Principal, q NearbyQuery
 	if sensitive(q.Category) {
 		return []NearbyHit{}, nil
 	}
-	sq := SimilarQuery{Lat: q.Lat, Lng: q.Lng, Category: q.Category, Open: true}
+	sq := SimilarQuery{Lat: q.Lat, Lng: q.Lng, Category: q.Category, Open: true, PrecisionM: rs.precisionM}
 	if q.UploadID != "" {
 		look, err := rs.Looks.Look(ctx, p, "query.upload_id", q.UploadID)
 		if err != nil {

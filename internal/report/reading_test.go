@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/quangninh/feedback/internal/auth"
+	"github.com/quangninh/feedback/internal/jurisdiction"
 	"github.com/quangninh/feedback/internal/report"
 )
 
@@ -48,8 +49,17 @@ func TestFollowerView(t *testing.T) {
 	if got.Address != "" || got.Ticket.Rating != 0 || got.Location.AccuracyM != 0 {
 		t.Errorf("follower sees address %q, rating %d, accuracy %v", got.Address, got.Ticket.Rating, got.Location.AccuracyM)
 	}
-	if got.Location.Lat != 20.951 || got.Location.Lng != 107.081 {
-		t.Errorf("follower sees location %v, want it to about 100 m (20.951, 107.081)", got.Location)
+	exact := jurisdiction.Point{Lat: r.Location.Lat, Lng: r.Location.Lng}
+	if want := jurisdiction.Snap(exact, 100); got.Location.Lat != want.Lat || got.Location.Lng != want.Lng {
+		t.Errorf("follower sees location %v, want the centre of its 100 m cell %v", got.Location, want)
+	}
+	// A category published at 500 m: followers see no finer; one published exactly: still 100 m.
+	for precision, cell := range map[int]float64{500: 500, 0: 100} {
+		rs.PrecisionM = func(string) int { return precision }
+		got, _, _ = rs.Get(context.Background(), auth.Principal{UserID: "res-2", Role: auth.RoleResident}, r.ID)
+		if want := jurisdiction.Snap(exact, cell); got.Location.Lat != want.Lat || got.Location.Lng != want.Lng {
+			t.Errorf("category at %d m: follower sees %v, want %v", precision, got.Location, want)
+		}
 	}
 	if len(got.Photos) != 1 || got.Photos[0].ID != "p2" {
 		t.Errorf("follower sees photos %+v, want the agency's after photo only", got.Photos)

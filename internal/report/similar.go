@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/quangninh/feedback/internal/jurisdiction"
 	"github.com/quangninh/feedback/internal/photohash"
 )
 
@@ -116,6 +117,10 @@ type SimilarQuery struct {
 	Exclude  string                  // a report ID left out (the report itself)
 	Before   time.Time               // when set, only reports made before it (originals of a report)
 	Open     bool                    // only open reports (residents follow open reports)
+	// PrecisionM, when set, gives a category's public location precision: each report is then measured
+	// from its public point (jurisdiction.Snap), so that distances and scores tell a resident no more
+	// than the public map will.
+	PrecisionM func(category string) int
 }
 
 // Candidate is a report a search found, with the evidence.
@@ -175,7 +180,11 @@ func (s *Similar) Find(ctx context.Context, q SimilarQuery) ([]Candidate, error)
 		if e.ReportID == q.Exclude || !e.Live(now) || q.Open && !e.Status.Open() || !q.Before.IsZero() && !e.CreatedAt.Before(q.Before) {
 			continue
 		}
-		c := Candidate{Entry: e, DistanceM: DistanceM(q.Lat, q.Lng, e.Lat, e.Lng), PhotoDistance: -1,
+		at := jurisdiction.Point{Lat: e.Lat, Lng: e.Lng}
+		if q.PrecisionM != nil {
+			at = jurisdiction.Snap(at, float64(q.PrecisionM(e.Category)))
+		}
+		c := Candidate{Entry: e, DistanceM: DistanceM(q.Lat, q.Lng, at.Lat, at.Lng), PhotoDistance: -1,
 			SameCategory: q.Category != "" && q.Category == e.Category}
 		if c.DistanceM > SimilarRadiusM {
 			continue

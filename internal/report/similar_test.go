@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quangninh/feedback/internal/jurisdiction"
 	"github.com/quangninh/feedback/internal/photohash"
 )
 
@@ -170,4 +171,41 @@ func ids(cs []Candidate) []string {
 		out = append(out, c.Entry.ReportID)
 	}
 	return out
+}
+
+// TestSimilarAtPublicPrecision: a resident's search measures each report from its public point, so that
+// distances (and scores) from anywhere give away the grid cell and never the exact point.
+func TestSimilarAtPublicPrecision(t *testing.T) {
+	now := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	ctx := context.Background()
+	s := &Similar{Store: memBuckets{}, Now: func() time.Time { return now }}
+	home := at(30, 40)
+	for _, r := range []Report{photoReport("noise", "noise", home, now, scene), photoReport("light", "streetlight", home, now, scene)} {
+		if err := s.Sync(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	precision := func(category string) int {
+		if category == "noise" {
+			return 100
+		}
+		return 0
+	}
+	cell := jurisdiction.Snap(jurisdiction.Point{Lat: home.Lat, Lng: home.Lng}, 100)
+	for _, q := range []Location{at(0, 0), at(100, -50), at(-60, 120)} {
+		found, err := s.Find(ctx, SimilarQuery{Lat: q.Lat, Lng: q.Lng, Photos: []photohash.Fingerprint{scene}, PrecisionM: precision})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]float64{}
+		for _, c := range found {
+			got[c.Entry.ReportID] = c.DistanceM
+		}
+		if want := DistanceM(q.Lat, q.Lng, cell.Lat, cell.Lng); len(got) != 2 || got["noise"] != want {
+			t.Errorf("from %v the noise complaint is %.2f m away, want %.2f (its 100 m cell's centre)", q, got["noise"], want)
+		}
+		if want := DistanceM(q.Lat, q.Lng, home.Lat, home.Lng); got["light"] != want {
+			t.Errorf("from %v the street light is %.2f m away, want %.2f (published exactly)", q, got["light"], want)
+		}
+	}
 }
