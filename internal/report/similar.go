@@ -28,6 +28,10 @@ const RecentlyEnded = 30 * 24 * time.Hour
 // at the province's latitude (cos 21.5° × 0.003° × 111 km = 310 m).
 const bucketSize = 0.003
 
+// bucketReachM is how far from a position its bucket and the eight neighbours reach at least: a bucket's
+// width, in longitude at the province's northern edge (cos 21.7° × 0.003° × 111.2 km).
+const bucketReachM = 309
+
 // maxEntryPhotos bounds the fingerprints an entry keeps (the first photos: what the reporter saw first).
 const maxEntryPhotos = 3
 
@@ -180,13 +184,18 @@ func (s *Similar) Find(ctx context.Context, q SimilarQuery) ([]Candidate, error)
 		if e.ReportID == q.Exclude || !e.Live(now) || q.Open && !e.Status.Open() || !q.Before.IsZero() && !e.CreatedAt.Before(q.Before) {
 			continue
 		}
-		at := jurisdiction.Point{Lat: e.Lat, Lng: e.Lng}
+		at, radius := jurisdiction.Point{Lat: e.Lat, Lng: e.Lng}, float64(SimilarRadiusM)
 		if q.PrecisionM != nil {
-			at = jurisdiction.Snap(at, float64(q.PrecisionM(e.Category)))
+			p := float64(q.PrecisionM(e.Category))
+			at = jurisdiction.Snap(at, p)
+			// The entry is found only if its exact point is in the buckets read: within bucketReachM of
+			// the query for sure only when its public point is within bucketReachM - p/√2. Farther, whether
+			// it is found would tell about the exact point.
+			radius = min(radius, bucketReachM-p/math.Sqrt2)
 		}
 		c := Candidate{Entry: e, DistanceM: DistanceM(q.Lat, q.Lng, at.Lat, at.Lng), PhotoDistance: -1,
 			SameCategory: q.Category != "" && q.Category == e.Category}
-		if c.DistanceM > SimilarRadiusM {
+		if c.DistanceM > radius {
 			continue
 		}
 		for _, a := range q.Photos {

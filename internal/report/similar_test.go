@@ -208,4 +208,23 @@ func TestSimilarAtPublicPrecision(t *testing.T) {
 			t.Errorf("from %v the street light is %.2f m away, want %.2f (published exactly)", q, got["light"], want)
 		}
 	}
+	// Whether a report is offered depends on its public point alone: within 309 - 100/√2 = 238 m of it
+	// (where its exact point is sure to be in the buckets read), never farther, wherever the exact point is.
+	for _, tc := range []struct {
+		north   float64
+		offered bool
+	}{{230, true}, {245, false}, {290, false}} {
+		q := Location{Lat: cell.Lat + tc.north/111195, Lng: cell.Lng}
+		found, err := s.Find(ctx, SimilarQuery{Lat: q.Lat, Lng: q.Lng, Photos: []photohash.Fingerprint{scene}, PrecisionM: precision})
+		if err != nil {
+			t.Fatal(err)
+		}
+		offered := false
+		for _, c := range found {
+			offered = offered || c.Entry.ReportID == "noise"
+		}
+		if offered != tc.offered {
+			t.Errorf("%v m north of its public point, the noise complaint offered: %v, want %v", tc.north, offered, tc.offered)
+		}
+	}
 }
