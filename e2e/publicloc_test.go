@@ -17,7 +17,7 @@ import (
 
 // TestPublicLocationPrecision: a noise complaint sent from a home is shown everywhere public (public
 // report, map, Open311 for anyone) at the centre of its 100 m grid cell, never at the point sent; a
-// broken street light is shown exactly; a neighbour's nearby search measures from the cell too. An
+// broken street light is shown exactly; a neighbour's nearby search and follower's view use the cell too. An
 // admin's later change of the category's precision does not move the complaint already published.
 func TestPublicLocationPrecision(t *testing.T) {
 	t.Parallel()
@@ -64,6 +64,15 @@ func TestPublicLocationPrecision(t *testing.T) {
 	})
 	if d, want := float64(near.JSON200.Items[0].DistanceM), report.DistanceM(home[0], home[1], cell.Lat, cell.Lng); d < 1 || d-want > 0.01 || want-d > 0.01 {
 		t.Errorf("from the home itself, the complaint is %.2f m away; want %.2f (to its cell's centre)", d, want)
+	}
+
+	// Following it, the neighbour sees it in the same cell.
+	if f, _ := c.FollowReportWithResponse(ctx, noiseID, neighbour); f.StatusCode() != http.StatusNoContent {
+		t.Fatalf("follow: %d %s", f.StatusCode(), f.Body)
+	}
+	if g, _ := c.GetMyReportWithResponse(ctx, noiseID, neighbour); g.JSON200 == nil ||
+		g.JSON200.Location.Lat != cell.Lat || g.JSON200.Location.Lng != cell.Lng {
+		t.Errorf("the follower sees the complaint at %s; want %v, its cell's centre", g.Body, cell)
 	}
 
 	// The officer resolves both (the street light with an after photo).
