@@ -646,10 +646,11 @@ func (s *Service) place(ctx context.Context, code string, rec record) (record, e
 		cat.PublicPrecisionM = catalogue.DefaultPublicPrecisionM
 	}
 	err := s.Store.UpdateDoc(ctx, Records, code, func(raw []byte) ([]byte, error) {
-		if err := json.Unmarshal(raw, &rec); err != nil {
+		var cur record
+		if err := json.Unmarshal(raw, &cur); err != nil {
 			return nil, fmt.Errorf("decode record %s: %w", code, err)
 		}
-		if rec.Placed || !rec.Public {
+		if rec = cur; rec.Placed || !rec.Public {
 			return nil, nil // a publication came first
 		}
 		p := cat.PublicPoint(jurisdiction.Point{Lat: rec.Lat, Lng: rec.Lng})
