@@ -103,7 +103,8 @@ function AgenciesEditor(props: { catalogue: Catalogue; onChange: (update: (c: Ca
   );
 }
 
-const categoryFields = ['code', 'name_vi', 'name_en', 'group', 'handled_by', 'deadline_class', 'sensitive', 'physical'] as const;
+const categoryFields = ['code', 'name_vi', 'name_en', 'group', 'handled_by', 'deadline_class', 'sensitive', 'physical', 'public_location_precision_m'] as const;
+const precisions = [0, 100, 250, 500, 1000];
 
 function CategoriesEditor(props: { catalogue: Catalogue; onChange: (update: (c: Catalogue) => Catalogue) => void }) {
   const cat = props.catalogue;
@@ -123,11 +124,11 @@ function CategoriesEditor(props: { catalogue: Catalogue; onChange: (update: (c: 
     e.preventDefault();
     const form = e.currentTarget as HTMLFormElement;
     if (!editing) return;
-    const { code, name_vi, name_en, group, handled_by, deadline_class, sensitive, physical } = editing.c;
+    const { code, name_vi, name_en, group, handled_by, deadline_class, sensitive, physical, public_location_precision_m } = editing.c;
     if (!code) { refuse(form, missing('code', t('required')), setErrors); return; }
     setBusy(true);
     const r = await client.PUT('/v1/admin/categories/{code}', { params: { path: { code } },
-      body: { name_vi, name_en, group, handled_by, deadline_class, sensitive, physical: physical ?? false } }).finally(() => setBusy(false));
+      body: { name_vi, name_en, group, handled_by, deadline_class, sensitive, physical: physical ?? false, public_location_precision_m } }).finally(() => setBusy(false));
     if (!r.data) { refuse(form, checked(r.error, categoryFields), setErrors); return; }
     const saved = r.data;
     props.onChange((c) => ({ ...c, categories: [...c.categories.filter((x) => x.code !== saved.code), saved].sort((x, y) => x.code.localeCompare(y.code)) }));
@@ -140,7 +141,7 @@ function CategoriesEditor(props: { catalogue: Catalogue; onChange: (update: (c: 
       <h3 id="cat-title">{t('categories')}</h3>
       {msg && <p role="status" data-testid="category-saved">{msg}</p>}
       <button type="button" data-testid="new-category" onClick={() => open(true, { code: '', name_vi: '', name_en: '', group: '',
-        handled_by: 'commune', deadline_class: 'normal', sensitive: false, physical: false })}>{t('newCategory')}</button>
+        handled_by: 'commune', deadline_class: 'normal', sensitive: false, physical: false, public_location_precision_m: 100 })}>{t('newCategory')}</button>
       {editing && (
         <form class="editor" onSubmit={save} noValidate aria-label={editing.isNew ? t('newCategory') : t('editItem', { name: editing.c.code })} data-testid="category-form">
           <FormProblem errors={errors} />
@@ -167,6 +168,12 @@ function CategoriesEditor(props: { catalogue: Catalogue; onChange: (update: (c: 
             {(a) => <select {...a} data-testid="category-deadline" value={editing.c.deadline_class}
               onChange={(e) => set({ deadline_class: e.currentTarget.value as Category['deadline_class'] })}>
               {deadlineClasses.map((d) => <option value={d}>{deadlineClassName(d)}</option>)}</select>}
+          </Field>
+          <Field form="cat" name="public_location_precision_m" label={t('publicPrecision')} errors={errors} hint={t('publicPrecisionHint')}>
+            {(a) => <select {...a} data-testid="category-precision" value={String(editing.c.public_location_precision_m)}
+              onChange={(e) => set({ public_location_precision_m: Number(e.currentTarget.value) })}>
+              {[...new Set([...precisions, editing.c.public_location_precision_m])].sort((x, y) => x - y).map((m) =>
+                <option value={String(m)}>{m === 0 ? t('precisionExact') : t('precisionMetres', { n: String(m) })}</option>)}</select>}
           </Field>
           <label class="check"><input type="checkbox" name="sensitive" checked={editing.c.sensitive}
             onChange={(e) => set({ sensitive: e.currentTarget.checked })} />{t('sensitiveHint')}</label>
