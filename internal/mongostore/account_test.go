@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/quangninh/feedback/internal/account"
@@ -22,6 +23,7 @@ import (
 	"github.com/quangninh/feedback/internal/auth/phone"
 	"github.com/quangninh/feedback/internal/auth/token"
 	"github.com/quangninh/feedback/internal/fault"
+	"github.com/quangninh/feedback/internal/notify"
 	"github.com/quangninh/feedback/internal/sms"
 	"github.com/quangninh/feedback/internal/testenv"
 )
@@ -941,9 +943,10 @@ func TestAccountExport(t *testing.T) {
 			{CreatedAt: accountT0, LastUsedAt: accountT0.Add(2 * time.Hour)},
 			{CreatedAt: accountT0.Add(time.Hour), LastUsedAt: accountT0.Add(time.Hour)},
 		},
+		Devices:    []notify.Device{},
 		ExportedAt: accountT0.Add(2*time.Hour + time.Minute),
 	}
-	if diff := cmp.Diff(want, ex); diff != "" {
+	if diff := cmp.Diff(want, ex, cmpopts.IgnoreUnexported(account.Export{})); diff != "" {
 		t.Errorf("export (-want +got):\n%s", diff)
 	}
 }

@@ -22,8 +22,7 @@ type categoryDoc struct {
 	Class     string `bson:"class"`
 	Sensitive bool   `bson:"sensitive"`
 	Physical  bool   `bson:"physical"`
-	// PublicPrecisionM is absent from categories stored before it existed: they get the default.
-	PublicPrecisionM *int           `bson:"public_precision_m"`
+	PublicPrecisionM int            `bson:"public_precision_m"`
 	Keywords         []string       `bson:"keywords,omitempty"`
 	Attributes       []attributeDoc `bson:"attributes,omitempty"`
 }
@@ -45,7 +44,7 @@ type valueDoc struct {
 
 func toCategoryDoc(c catalogue.Category) categoryDoc {
 	d := categoryDoc{Code: c.Code, NameVi: c.NameVi, NameEn: c.NameEn, Group: c.Group, Handler: c.Handler,
-		Class: string(c.Deadline), Sensitive: c.Sensitive, Physical: c.Physical, PublicPrecisionM: &c.PublicPrecisionM, Keywords: c.Keywords}
+		Class: string(c.Deadline), Sensitive: c.Sensitive, Physical: c.Physical, PublicPrecisionM: c.PublicPrecisionM, Keywords: c.Keywords}
 	for _, a := range c.Attributes {
 		ad := attributeDoc{Code: a.Code, Type: string(a.Type), Required: a.Required, DescriptionVi: a.DescriptionVi, DescriptionEn: a.DescriptionEn}
 		for _, v := range a.Values {
@@ -59,10 +58,7 @@ func toCategoryDoc(c catalogue.Category) categoryDoc {
 func (d categoryDoc) category() catalogue.Category {
 	c := catalogue.Category{Code: d.Code, NameVi: d.NameVi, NameEn: d.NameEn, Group: d.Group, Handler: d.Handler,
 		Deadline: catalogue.DeadlineClass(d.Class), Sensitive: d.Sensitive, Physical: d.Physical,
-		PublicPrecisionM: catalogue.DefaultPublicPrecisionM, Keywords: d.Keywords}
-	if d.PublicPrecisionM != nil {
-		c.PublicPrecisionM = *d.PublicPrecisionM
-	}
+		PublicPrecisionM: d.PublicPrecisionM, Keywords: d.Keywords}
 	for _, ad := range d.Attributes {
 		a := catalogue.Attribute{Code: ad.Code, Type: catalogue.AttributeType(ad.Type), Required: ad.Required,
 			DescriptionVi: ad.DescriptionVi, DescriptionEn: ad.DescriptionEn}
@@ -75,19 +71,13 @@ func (d categoryDoc) category() catalogue.Category {
 }
 
 // SeedCategories inserts the categories that are missing and leaves existing ones alone (admins may have
-// edited them), except that a stored category without a public location precision (stored before there
-// was one) gets the seed's. Idempotent, and safe when several replicas seed at once.
+// edited them). Idempotent, and safe when several replicas seed at once.
 func (s *Store) SeedCategories(ctx context.Context, cats []catalogue.Category) error {
 	col := s.db.Collection(colCategories)
 	for _, c := range cats {
 		_, err := col.UpdateOne(ctx, bson.D{{Key: "_id", Value: c.Code}},
 			bson.D{{Key: "$setOnInsert", Value: toCategoryDoc(c)}}, options.UpdateOne().SetUpsert(true))
 		if err != nil && !isDuplicate(err) {
-			return mapErr(err, "category")
-		}
-		_, err = col.UpdateOne(ctx, bson.D{{Key: "_id", Value: c.Code}, {Key: "public_precision_m", Value: bson.D{{Key: "$exists", Value: false}}}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "public_precision_m", Value: c.PublicPrecisionM}}}})
-		if err != nil {
 			return mapErr(err, "category")
 		}
 	}

@@ -3,26 +3,15 @@ package mongostore
 import (
 	"testing"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-
 	"github.com/quangninh/feedback/internal/catalogue"
 	"github.com/quangninh/feedback/internal/testenv"
 )
 
-// TestCategoryPublicPrecision: a category keeps its public location precision, exact (0) included; one
-// stored before precisions existed gets the seed's at the next start, or the default when it is not a
-// seed category; an admin's choice survives a restart.
+// TestCategoryPublicPrecision: a category keeps its public location precision, exact (0) included, and an
+// admin's choice survives a restart (the seed does not overwrite it).
 func TestCategoryPublicPrecision(t *testing.T) {
 	s := openTestStore(t)
 	ctx := testenv.Context(t)
-	// Stored by an older version: no public_precision_m.
-	for _, code := range []string{"noise", "custom"} {
-		_, err := s.db.Collection(colCategories).InsertOne(ctx, bson.D{{Key: "_id", Value: code}, {Key: "name_vi", Value: code},
-			{Key: "name_en", Value: code}, {Key: "group", Value: "x"}, {Key: "handler", Value: "commune"}, {Key: "class", Value: "normal"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
 	seed := []catalogue.Category{
 		{Code: "streetlight", NameVi: "Đèn", NameEn: "Light", Group: "urban", Handler: "commune", Deadline: catalogue.Normal, PublicPrecisionM: 0},
 		{Code: "noise", NameVi: "Ồn", NameEn: "Noise", Group: "environment", Handler: "commune", Deadline: catalogue.Normal, PublicPrecisionM: 250},
@@ -30,7 +19,7 @@ func TestCategoryPublicPrecision(t *testing.T) {
 	if err := s.SeedCategories(ctx, seed); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]int{"streetlight": 0, "noise": 250, "custom": catalogue.DefaultPublicPrecisionM}
+	want := map[string]int{"streetlight": 0, "noise": 250}
 	check := func(when string) {
 		t.Helper()
 		cats, err := s.Categories(ctx)

@@ -1,7 +1,6 @@
 package mongostore
 
 import (
-	"encoding/json"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -69,8 +68,7 @@ func shownAt(t *testing.T, svc *publicmap.Service, code string) (publicmap.Publi
 
 // TestPublicLocationDecidedAtPublication: a report is shown at its category's public precision wherever
 // it is public (public view, map, Open311 listing); the point is decided when it is first published and
-// stays when the category's precision changes later; a report published before precisions existed is
-// moved to its category's precision by the upgrade, and leaves no trace at its exact point.
+// stays when the category's precision changes later.
 func TestPublicLocationDecidedAtPublication(t *testing.T) {
 	t.Parallel()
 	s := openTestStore(t)
@@ -131,84 +129,5 @@ func TestPublicLocationDecidedAtPublication(t *testing.T) {
 	}
 	if v, _ := shownAt(t, svc, later.Code); v.LocationPrecisionM != 1000 || (jurisdiction.Point{Lat: v.Lat, Lng: v.Lng}) != jurisdiction.Snap(exact, 1000) {
 		t.Errorf("a complaint published after the change: %v,%v at %d m, want %v at 1000 m", v.Lat, v.Lng, v.LocationPrecisionM, jurisdiction.Snap(exact, 1000))
-	}
-
-	// A record as the versions before public precisions wrote it: exact, not placed, and no mark.
-	old, oldTk := resolvedReport(svc, 4, "noise", 4)
-	old.Location = home
-	live.Store(withPrecision(t, svc, "noise", 0))
-	if err := svc.Sync(ctx, old, oldTk); err != nil {
-		t.Fatal(err)
-	}
-	raw, err := s.Doc(ctx, publicmap.Records, old.Code)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rec map[string]any
-	if err := json.Unmarshal(raw, &rec); err != nil {
-		t.Fatal(err)
-	}
-	delete(rec, "placed")
-	delete(rec, "precision_m")
-	legacy, _ := json.Marshal(rec)
-	if err := s.PutDocs(ctx, publicmap.Records, map[string][]byte{old.Code: legacy}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.DeleteDocs(ctx, publicmap.Meta, []string{"public_locations"}); err != nil {
-		t.Fatal(err)
-	}
-	live.Store(withPrecision(t, svc, "noise", 250))
-	if rebuilt, err := svc.Upgrade(ctx); err != nil || !rebuilt {
-		t.Fatalf("upgrade of a database without public locations: rebuilt %v, %v", rebuilt, err)
-	}
-	wantOld := jurisdiction.Snap(exact, 250)
-	v, at = shownAt(t, svc, old.Code)
-	for _, p := range append(at, jurisdiction.Point{Lat: v.Lat, Lng: v.Lng}) {
-		if p != wantOld {
-			t.Errorf("the report published at the exact point is shown at %v after the upgrade, want %v", p, wantOld)
-		}
-	}
-	if v, _ := svc.Report(ctx, noise.Code); v.Lat != want.Lat || v.Lng != want.Lng {
-		t.Errorf("the upgrade moved a placed report to %v,%v", v.Lat, v.Lng)
-	}
-	if rebuilt, err := svc.Upgrade(ctx); err != nil || rebuilt {
-		t.Errorf("second start: rebuilt %v, %v", rebuilt, err)
-	}
-
-	// A legacy record met by a publication rather than the upgrade: placed then, and its exact point
-	// taken off the map.
-	met, metTk := resolvedReport(svc, 5, "noise", 4)
-	met.Location = home
-	live.Store(withPrecision(t, svc, "noise", 0))
-	if err := svc.Sync(ctx, met, metTk); err != nil {
-		t.Fatal(err)
-	}
-	if _, at := shownAt(t, svc, met.Code); at[0] != exact {
-		t.Fatalf("set-up: shown at %v, want the exact point", at[0])
-	}
-	raw, err = s.Doc(ctx, publicmap.Records, met.Code)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec = nil
-	if err := json.Unmarshal(raw, &rec); err != nil {
-		t.Fatal(err)
-	}
-	delete(rec, "placed")
-	delete(rec, "precision_m")
-	legacy, _ = json.Marshal(rec)
-	if err := s.PutDocs(ctx, publicmap.Records, map[string][]byte{met.Code: legacy}); err != nil {
-		t.Fatal(err)
-	}
-	live.Store(withPrecision(t, svc, "noise", 250))
-	met.Version++
-	if err := svc.Sync(ctx, met, metTk); err != nil {
-		t.Fatal(err)
-	}
-	v, at = shownAt(t, svc, met.Code) // fails when the exact point is still on the map (shown 9 times)
-	for _, p := range append(at, jurisdiction.Point{Lat: v.Lat, Lng: v.Lng}) {
-		if p != wantOld {
-			t.Errorf("the legacy report is shown at %v after a publication, want %v", p, wantOld)
-		}
 	}
 }

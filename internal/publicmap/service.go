@@ -189,12 +189,6 @@ func (s *Service) SyncAll(ctx context.Context, items []Item) error {
 		case old != nil && old.Public:
 			leaves[rec.Leaf] = append(leaves[rec.Leaf], Summary{Code: it.Report.Code, Lat: rec.Lat, Lng: rec.Lng, V: rec.V, Gone: true})
 		}
-		if old != nil && old.Public && !old.Placed {
-			// Published before public precisions existed, at the exact point: taken off that leaf.
-			if leaf := LeafOf(old.Lat, old.Lng); leaf != rec.Leaf {
-				leaves[leaf] = append(leaves[leaf], Summary{Code: it.Report.Code, Lat: old.Lat, Lng: old.Lng, V: rec.V, Gone: true})
-			}
-		}
 		addStats(statEntries, it.Report.Code, rec, old)
 		addRequestDays(dayEntries, it.Report.Code, rec, old)
 	}
@@ -586,11 +580,6 @@ func (s *Service) Rebuild(ctx context.Context) (int, error) {
 				return n, fmt.Errorf("decode record %s: %w", ids[i], err)
 			}
 			n++
-			if rec.Public && !rec.Placed {
-				if rec, err = s.place(ctx, ids[i], rec); err != nil {
-					return n, err
-				}
-			}
 			listRequestDays(days, ids[i], rec)
 			if rec.Summary == nil {
 				continue
@@ -638,37 +627,6 @@ func (s *Service) Rebuild(ctx context.Context) (int, error) {
 
 const scanBatch = 500
 
-// place moves a record published before public precisions existed (at the exact point) to its category's
-// public precision, and returns it as stored (Rebuild).
-func (s *Service) place(ctx context.Context, code string, rec record) (record, error) {
-	cat, ok := s.Catalogue().Category(rec.Keys[ByCategory])
-	if !ok {
-		cat.PublicPrecisionM = catalogue.DefaultPublicPrecisionM
-	}
-	err := s.Store.UpdateDoc(ctx, Records, code, func(raw []byte) ([]byte, error) {
-		var cur record
-		if err := json.Unmarshal(raw, &cur); err != nil {
-			return nil, fmt.Errorf("decode record %s: %w", code, err)
-		}
-		if rec = cur; rec.Placed || !rec.Public {
-			return nil, nil // a publication came first
-		}
-		p := cat.PublicPoint(jurisdiction.Point{Lat: rec.Lat, Lng: rec.Lng})
-		rec.Lat, rec.Lng, rec.PrecisionM, rec.Placed, rec.Leaf = p.Lat, p.Lng, cat.PublicPrecisionM, true, LeafOf(p.Lat, p.Lng)
-		if rec.View != nil {
-			rec.View.Lat, rec.View.Lng, rec.View.LocationPrecisionM = p.Lat, p.Lng, cat.PublicPrecisionM
-		}
-		if rec.Summary != nil {
-			rec.Summary.Lat, rec.Summary.Lng = p.Lat, p.Lng
-		}
-		return json.Marshal(rec)
-	})
-	if err != nil {
-		return rec, fmt.Errorf("place record %s: %w", code, err)
-	}
-	return rec, nil
-}
-
 // deleteUnwritten deletes the documents of c that are not in keep.
 func (s *Service) deleteUnwritten(ctx context.Context, c Collection, keep map[string]bool) error {
 	for after := ""; ; {
@@ -692,13 +650,9 @@ func (s *Service) deleteUnwritten(ctx context.Context, c Collection, keep map[st
 	}
 }
 
-// placedID is the Meta document that says every public record has its public location (Rebuild places
-// those published at the exact point before public precisions existed).
-const placedID = "public_locations"
-
 // builtMarks are the Meta documents Rebuild writes.
 func builtMarks() map[string][]byte {
-	return map[string][]byte{formatID: formatDoc(), requestDaysID: formatDoc(), placedID: formatDoc()}
+	return map[string][]byte{formatID: formatDoc(), requestDaysID: formatDoc()}
 }
 
 func formatDoc() []byte { return []byte(fmt.Sprintf(`{"v":%d}`, FormatVersion)) }
@@ -713,10 +667,9 @@ func (s *Service) Upgrade(ctx context.Context) (rebuilt bool, err error) {
 	case err == nil:
 		var f struct{ V int }
 		if json.Unmarshal(raw, &f) == nil && f.V == FormatVersion {
-			// The request day indexes and the public locations came later than the tiles: a database
-			// without them is rebuilt once.
-			docs, err := s.Store.Docs(ctx, Meta, []string{requestDaysID, placedID})
-			if err != nil || len(docs) == 2 {
+			// The request day indexes came later than the tiles: a database without them is rebuilt once.
+			docs, err := s.Store.Docs(ctx, Meta, []string{requestDaysID})
+			if err != nil || len(docs) == 1 {
 				return false, err
 			}
 		}
