@@ -14,14 +14,14 @@ import (
 
 // categoryDoc is a category as stored; _id is the category code.
 type categoryDoc struct {
-	Code      string `bson:"_id"`
-	NameVi    string `bson:"name_vi"`
-	NameEn    string `bson:"name_en"`
-	Group     string `bson:"group"`
-	Handler   string `bson:"handler"`
-	Class     string `bson:"class"`
-	Sensitive bool   `bson:"sensitive"`
-	Physical  bool   `bson:"physical"`
+	Code             string         `bson:"_id"`
+	NameVi           string         `bson:"name_vi"`
+	NameEn           string         `bson:"name_en"`
+	Group            string         `bson:"group"`
+	Handler          string         `bson:"handler"`
+	Class            string         `bson:"class"`
+	Sensitive        bool           `bson:"sensitive"`
+	Physical         bool           `bson:"physical"`
 	PublicPrecisionM int            `bson:"public_precision_m"`
 	Keywords         []string       `bson:"keywords,omitempty"`
 	Attributes       []attributeDoc `bson:"attributes,omitempty"`
