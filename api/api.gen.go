@@ -22468,7 +22468,7 @@ func (sh *strictHandler) ListDevPushes(ctx *gin.Context, params ListDevPushesPar
 	request.Params = params
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.ListDevPushes(ctx, request.(ListDevPushesRequestObject))
+		return sh.ssi.ListDevPushes(ctx.Request.Context(), request.(ListDevPushesRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "ListDevPushes")
@@ -22495,7 +22495,7 @@ func (sh *strictHandler) ListDevSms(ctx *gin.Context, params ListDevSmsParams) {
 	request.Params = params
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.ListDevSms(ctx, request.(ListDevSmsRequestObject))
+		return sh.ssi.ListDevSms(ctx.Request.Context(), request.(ListDevSmsRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "ListDevSms")
@@ -22520,7 +22520,7 @@ func (sh *strictHandler) GetHealth(ctx *gin.Context) {
 	var request GetHealthRequestObject
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.GetHealth(ctx, request.(GetHealthRequestObject))
+		return sh.ssi.GetHealth(ctx.Request.Context(), request.(GetHealthRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "GetHealth")
@@ -22547,7 +22547,7 @@ func (sh *strictHandler) GetOpen311Discovery(ctx *gin.Context, format Open311For
 	request.Format = format
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.GetOpen311Discovery(ctx, request.(GetOpen311DiscoveryRequestObject))
+		return sh.ssi.GetOpen311Discovery(ctx.Request.Context(), request.(GetOpen311DiscoveryRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "GetOpen311Discovery")
@@ -22575,7 +22575,7 @@ func (sh *strictHandler) ListOpen311Requests(ctx *gin.Context, format Open311For
 	request.Params = params
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.ListOpen311Requests(ctx, request.(ListOpen311RequestsRequestObject))
+		return sh.ssi.ListOpen311Requests(ctx.Request.Context(), request.(ListOpen311RequestsRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "ListOpen311Requests")
@@ -22613,7 +22613,7 @@ func (sh *strictHandler) CreateOpen311Request(ctx *gin.Context, format Open311Fo
 	request.Body = &body
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.CreateOpen311Request(ctx, request.(CreateOpen311RequestRequestObject))
+		return sh.ssi.CreateOpen311Request(ctx.Request.Context(), request.(CreateOpen311RequestRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "CreateOpen311Request")
@@ -22641,7 +22641,7 @@ func (sh *strictHandler) GetOpen311Request(ctx *gin.Context, serviceRequest stri
 	request.Params = params
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.GetOpen311Request(ctx, request.(GetOpen311RequestRequestObject))
+		return sh.ssi.GetOpen311Request(ctx.Request.Context(), request.(GetOpen311RequestRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "GetOpen311Request")
@@ -22669,7 +22669,7 @@ func (sh *strictHandler) ListOpen311Services(ctx *gin.Context, format Open311For
 	request.Params = params
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.ListOpen311Services(ctx, request.(ListOpen311ServicesRequestObject))
+		return sh.ssi.ListOpen311Services(ctx.Request.Context(), request.(ListOpen311ServicesRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "ListOpen311Services")
@@ -22697,7 +22697,7 @@ func (sh *strictHandler) GetOpen311ServiceDefinition(ctx *gin.Context, service s
 	request.Params = params
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.GetOpen311ServiceDefinition(ctx, request.(GetOpen311ServiceDefinitionRequestObject))
+		return sh.ssi.GetOpen311ServiceDefinition(ctx.Request.Context(), request.(GetOpen311ServiceDefinitionRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "GetOpen311ServiceDefinition")
@@ -22722,7 +22722,7 @@ func (sh *strictHandler) GetReadiness(ctx *gin.Context) {
 	var request GetReadinessRequestObject
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.GetReadiness(ctx, request.(GetReadinessRequestObject))
+		return sh.ssi.GetReadiness(ctx.Request.Context(), request.(GetReadinessRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "GetReadiness")
@@ -22757,7 +22757,7 @@ func (sh *strictHandler) PutAgency(ctx *gin.Context, id AgencyId) {
 	request.Body = &body
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.PutAgency(ctx, request.(PutAgencyRequestObject))
+		return sh.ssi.PutAgency(ctx.Request.Context(), request.(PutAgencyRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "PutAgency")
@@ -22784,7 +22784,7 @@ func (sh *strictHandler) ListAuditEntries(ctx *gin.Context, params ListAuditEntr
 	request.Params = params
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.ListAuditEntries(ctx, request.(ListAuditEntriesRequestObject))
+		return sh.ssi.ListAuditEntries(ctx.Request.Context(), request.(ListAuditEntriesRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "ListAuditEntries")
@@ -22819,7 +22819,7 @@ func (sh *strictHandler) PutCategory(ctx *gin.Context, code CategoryCode) {
 	request.Body = &body
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.PutCategory(ctx, request.(PutCategoryRequestObject))
+		return sh.ssi.PutCategory(ctx.Request.Context(), request.(PutCategoryRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "PutCategory")
@@ -22846,7 +22846,7 @@ func (sh *strictHandler) GetHolidays(ctx *gin.Context, year int) {
 	request.Year = year
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.GetHolidays(ctx, request.(GetHolidaysRequestObject))
+		return sh.ssi.GetHolidays(ctx.Request.Context(), request.(GetHolidaysRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "GetHolidays")
@@ -22882,7 +22882,7 @@ func (sh *strictHandler) PutHolidays(ctx *gin.Context, year int, params PutHolid
 	request.Body = &body
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.PutHolidays(ctx, request.(PutHolidaysRequestObject))
+		return sh.ssi.PutHolidays(ctx.Request.Context(), request.(PutHolidaysRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "PutHolidays")
@@ -22911,7 +22911,7 @@ func (sh *strictHandler) DeleteHoliday(ctx *gin.Context, year int, date string, 
 	request.Params = params
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.DeleteHoliday(ctx, request.(DeleteHolidayRequestObject))
+		return sh.ssi.DeleteHoliday(ctx.Request.Context(), request.(DeleteHolidayRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "DeleteHoliday")
@@ -22948,7 +22948,7 @@ func (sh *strictHandler) PutHoliday(ctx *gin.Context, year int, date string, par
 	request.Body = &body
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.PutHoliday(ctx, request.(PutHolidayRequestObject))
+		return sh.ssi.PutHoliday(ctx.Request.Context(), request.(PutHolidayRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "PutHoliday")
@@ -22973,7 +22973,7 @@ func (sh *strictHandler) ListFailedNotifications(ctx *gin.Context) {
 	var request ListFailedNotificationsRequestObject
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.ListFailedNotifications(ctx, request.(ListFailedNotificationsRequestObject))
+		return sh.ssi.ListFailedNotifications(ctx.Request.Context(), request.(ListFailedNotificationsRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "ListFailedNotifications")
@@ -23000,7 +23000,7 @@ func (sh *strictHandler) RetryNotification(ctx *gin.Context, id string) {
 	request.Id = id
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.RetryNotification(ctx, request.(RetryNotificationRequestObject))
+		return sh.ssi.RetryNotification(ctx.Request.Context(), request.(RetryNotificationRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "RetryNotification")
@@ -23027,7 +23027,7 @@ func (sh *strictHandler) EraseOpen311Contacts(ctx *gin.Context, params EraseOpen
 	request.Params = params
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.EraseOpen311Contacts(ctx, request.(EraseOpen311ContactsRequestObject))
+		return sh.ssi.EraseOpen311Contacts(ctx.Request.Context(), request.(EraseOpen311ContactsRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "EraseOpen311Contacts")
@@ -23054,7 +23054,7 @@ func (sh *strictHandler) ListOpen311Contacts(ctx *gin.Context, params ListOpen31
 	request.Params = params
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.ListOpen311Contacts(ctx, request.(ListOpen311ContactsRequestObject))
+		return sh.ssi.ListOpen311Contacts(ctx.Request.Context(), request.(ListOpen311ContactsRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "ListOpen311Contacts")
@@ -23079,7 +23079,7 @@ func (sh *strictHandler) ListOpen311Partners(ctx *gin.Context) {
 	var request ListOpen311PartnersRequestObject
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.ListOpen311Partners(ctx, request.(ListOpen311PartnersRequestObject))
+		return sh.ssi.ListOpen311Partners(ctx.Request.Context(), request.(ListOpen311PartnersRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "ListOpen311Partners")
@@ -23112,7 +23112,7 @@ func (sh *strictHandler) CreateOpen311Partner(ctx *gin.Context) {
 	request.Body = &body
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.CreateOpen311Partner(ctx, request.(CreateOpen311PartnerRequestObject))
+		return sh.ssi.CreateOpen311Partner(ctx.Request.Context(), request.(CreateOpen311PartnerRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "CreateOpen311Partner")
@@ -23139,7 +23139,7 @@ func (sh *strictHandler) RevokeOpen311Partner(ctx *gin.Context, id string) {
 	request.Id = id
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.RevokeOpen311Partner(ctx, request.(RevokeOpen311PartnerRequestObject))
+		return sh.ssi.RevokeOpen311Partner(ctx.Request.Context(), request.(RevokeOpen311PartnerRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "RevokeOpen311Partner")
@@ -23164,7 +23164,7 @@ func (sh *strictHandler) ListRoutingOverrides(ctx *gin.Context) {
 	var request ListRoutingOverridesRequestObject
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.ListRoutingOverrides(ctx, request.(ListRoutingOverridesRequestObject))
+		return sh.ssi.ListRoutingOverrides(ctx.Request.Context(), request.(ListRoutingOverridesRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "ListRoutingOverrides")
@@ -23192,7 +23192,7 @@ func (sh *strictHandler) DeleteRoutingOverride(ctx *gin.Context, category Catego
 	request.Commune = commune
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.DeleteRoutingOverride(ctx, request.(DeleteRoutingOverrideRequestObject))
+		return sh.ssi.DeleteRoutingOverride(ctx.Request.Context(), request.(DeleteRoutingOverrideRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "DeleteRoutingOverride")
@@ -23228,7 +23228,7 @@ func (sh *strictHandler) PutRoutingOverride(ctx *gin.Context, category CategoryC
 	request.Body = &body
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.PutRoutingOverride(ctx, request.(PutRoutingOverrideRequestObject))
+		return sh.ssi.PutRoutingOverride(ctx.Request.Context(), request.(PutRoutingOverrideRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "PutRoutingOverride")
@@ -23253,7 +23253,7 @@ func (sh *strictHandler) ListAgencies(ctx *gin.Context) {
 	var request ListAgenciesRequestObject
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.ListAgencies(ctx, request.(ListAgenciesRequestObject))
+		return sh.ssi.ListAgencies(ctx.Request.Context(), request.(ListAgenciesRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "ListAgencies")
@@ -23288,7 +23288,7 @@ func (sh *strictHandler) ConsoleLogin(ctx *gin.Context, params ConsoleLoginParam
 	request.Body = &body
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.ConsoleLogin(ctx, request.(ConsoleLoginRequestObject))
+		return sh.ssi.ConsoleLogin(ctx.Request.Context(), request.(ConsoleLoginRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "ConsoleLogin")
@@ -23315,7 +23315,7 @@ func (sh *strictHandler) EndConsoleSession(ctx *gin.Context, params EndConsoleSe
 	request.Params = params
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.EndConsoleSession(ctx, request.(EndConsoleSessionRequestObject))
+		return sh.ssi.EndConsoleSession(ctx.Request.Context(), request.(EndConsoleSessionRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "EndConsoleSession")
@@ -23342,7 +23342,7 @@ func (sh *strictHandler) RefreshConsoleSession(ctx *gin.Context, params RefreshC
 	request.Params = params
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.RefreshConsoleSession(ctx, request.(RefreshConsoleSessionRequestObject))
+		return sh.ssi.RefreshConsoleSession(ctx.Request.Context(), request.(RefreshConsoleSessionRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "RefreshConsoleSession")
@@ -23375,7 +23375,7 @@ func (sh *strictHandler) StaffLogin(ctx *gin.Context) {
 	request.Body = &body
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.StaffLogin(ctx, request.(StaffLoginRequestObject))
+		return sh.ssi.StaffLogin(ctx.Request.Context(), request.(StaffLoginRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "StaffLogin")
@@ -23408,7 +23408,7 @@ func (sh *strictHandler) Logout(ctx *gin.Context) {
 	request.Body = &body
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.Logout(ctx, request.(LogoutRequestObject))
+		return sh.ssi.Logout(ctx.Request.Context(), request.(LogoutRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "Logout")
@@ -23441,7 +23441,7 @@ func (sh *strictHandler) RequestOtp(ctx *gin.Context) {
 	request.Body = &body
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.RequestOtp(ctx, request.(RequestOtpRequestObject))
+		return sh.ssi.RequestOtp(ctx.Request.Context(), request.(RequestOtpRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "RequestOtp")
@@ -23474,7 +23474,7 @@ func (sh *strictHandler) VerifyOtp(ctx *gin.Context) {
 	request.Body = &body
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.VerifyOtp(ctx, request.(VerifyOtpRequestObject))
+		return sh.ssi.VerifyOtp(ctx.Request.Context(), request.(VerifyOtpRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "VerifyOtp")
@@ -23507,7 +23507,7 @@ func (sh *strictHandler) RefreshTokens(ctx *gin.Context) {
 	request.Body = &body
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.RefreshTokens(ctx, request.(RefreshTokensRequestObject))
+		return sh.ssi.RefreshTokens(ctx.Request.Context(), request.(RefreshTokensRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "RefreshTokens")
@@ -23532,7 +23532,7 @@ func (sh *strictHandler) ListCategories(ctx *gin.Context) {
 	var request ListCategoriesRequestObject
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.ListCategories(ctx, request.(ListCategoriesRequestObject))
+		return sh.ssi.ListCategories(ctx.Request.Context(), request.(ListCategoriesRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "ListCategories")
@@ -23559,7 +23559,7 @@ func (sh *strictHandler) GetCategory(ctx *gin.Context, code CategoryCode) {
 	request.Code = code
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.GetCategory(ctx, request.(GetCategoryRequestObject))
+		return sh.ssi.GetCategory(ctx.Request.Context(), request.(GetCategoryRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "GetCategory")
@@ -23594,7 +23594,7 @@ func (sh *strictHandler) CreateHotlineReport(ctx *gin.Context, params CreateHotl
 	request.Body = &body
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.CreateHotlineReport(ctx, request.(CreateHotlineReportRequestObject))
+		return sh.ssi.CreateHotlineReport(ctx.Request.Context(), request.(CreateHotlineReportRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "CreateHotlineReport")
@@ -23619,7 +23619,7 @@ func (sh *strictHandler) DeleteMe(ctx *gin.Context) {
 	var request DeleteMeRequestObject
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.DeleteMe(ctx, request.(DeleteMeRequestObject))
+		return sh.ssi.DeleteMe(ctx.Request.Context(), request.(DeleteMeRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "DeleteMe")
@@ -23644,7 +23644,7 @@ func (sh *strictHandler) GetMe(ctx *gin.Context) {
 	var request GetMeRequestObject
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.GetMe(ctx, request.(GetMeRequestObject))
+		return sh.ssi.GetMe(ctx.Request.Context(), request.(GetMeRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "GetMe")
@@ -23677,7 +23677,7 @@ func (sh *strictHandler) UpdateMe(ctx *gin.Context) {
 	request.Body = &body
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.UpdateMe(ctx, request.(UpdateMeRequestObject))
+		return sh.ssi.UpdateMe(ctx.Request.Context(), request.(UpdateMeRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "UpdateMe")
@@ -23704,7 +23704,7 @@ func (sh *strictHandler) DeleteMyDevice(ctx *gin.Context, token string) {
 	request.Token = token
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.DeleteMyDevice(ctx, request.(DeleteMyDeviceRequestObject))
+		return sh.ssi.DeleteMyDevice(ctx.Request.Context(), request.(DeleteMyDeviceRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "DeleteMyDevice")
@@ -23739,7 +23739,7 @@ func (sh *strictHandler) PutMyDevice(ctx *gin.Context, token string) {
 	request.Body = &body
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.PutMyDevice(ctx, request.(PutMyDeviceRequestObject))
+		return sh.ssi.PutMyDevice(ctx.Request.Context(), request.(PutMyDeviceRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "PutMyDevice")
@@ -23764,7 +23764,7 @@ func (sh *strictHandler) ExportMe(ctx *gin.Context) {
 	var request ExportMeRequestObject
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.ExportMe(ctx, request.(ExportMeRequestObject))
+		return sh.ssi.ExportMe(ctx.Request.Context(), request.(ExportMeRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "ExportMe")
@@ -23797,7 +23797,7 @@ func (sh *strictHandler) ChangePassword(ctx *gin.Context) {
 	request.Body = &body
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.ChangePassword(ctx, request.(ChangePasswordRequestObject))
+		return sh.ssi.ChangePassword(ctx.Request.Context(), request.(ChangePasswordRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "ChangePassword")
@@ -23822,7 +23822,7 @@ func (sh *strictHandler) GetPublicBoundaries(ctx *gin.Context) {
 	var request GetPublicBoundariesRequestObject
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.GetPublicBoundaries(ctx, request.(GetPublicBoundariesRequestObject))
+		return sh.ssi.GetPublicBoundaries(ctx.Request.Context(), request.(GetPublicBoundariesRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "GetPublicBoundaries")
@@ -23849,7 +23849,7 @@ func (sh *strictHandler) GetPublicMap(ctx *gin.Context, params GetPublicMapParam
 	request.Params = params
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.GetPublicMap(ctx, request.(GetPublicMapRequestObject))
+		return sh.ssi.GetPublicMap(ctx.Request.Context(), request.(GetPublicMapRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "GetPublicMap")
@@ -23876,7 +23876,7 @@ func (sh *strictHandler) GetPublicReport(ctx *gin.Context, code string) {
 	request.Code = code
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.GetPublicReport(ctx, request.(GetPublicReportRequestObject))
+		return sh.ssi.GetPublicReport(ctx.Request.Context(), request.(GetPublicReportRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "GetPublicReport")
@@ -23903,7 +23903,7 @@ func (sh *strictHandler) GetPublicStats(ctx *gin.Context, params GetPublicStatsP
 	request.Params = params
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.GetPublicStats(ctx, request.(GetPublicStatsRequestObject))
+		return sh.ssi.GetPublicStats(ctx.Request.Context(), request.(GetPublicStatsRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "GetPublicStats")
@@ -23930,7 +23930,7 @@ func (sh *strictHandler) ListReplyTemplates(ctx *gin.Context, params ListReplyTe
 	request.Params = params
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.ListReplyTemplates(ctx, request.(ListReplyTemplatesRequestObject))
+		return sh.ssi.ListReplyTemplates(ctx.Request.Context(), request.(ListReplyTemplatesRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "ListReplyTemplates")
@@ -23963,7 +23963,7 @@ func (sh *strictHandler) CreateReplyTemplate(ctx *gin.Context) {
 	request.Body = &body
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.CreateReplyTemplate(ctx, request.(CreateReplyTemplateRequestObject))
+		return sh.ssi.CreateReplyTemplate(ctx.Request.Context(), request.(CreateReplyTemplateRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "CreateReplyTemplate")
@@ -23990,7 +23990,7 @@ func (sh *strictHandler) DeleteReplyTemplate(ctx *gin.Context, id ReplyTemplateI
 	request.Id = id
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.DeleteReplyTemplate(ctx, request.(DeleteReplyTemplateRequestObject))
+		return sh.ssi.DeleteReplyTemplate(ctx.Request.Context(), request.(DeleteReplyTemplateRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "DeleteReplyTemplate")
@@ -24017,7 +24017,7 @@ func (sh *strictHandler) GetReplyTemplate(ctx *gin.Context, id ReplyTemplateId) 
 	request.Id = id
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.GetReplyTemplate(ctx, request.(GetReplyTemplateRequestObject))
+		return sh.ssi.GetReplyTemplate(ctx.Request.Context(), request.(GetReplyTemplateRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "GetReplyTemplate")
@@ -24053,7 +24053,7 @@ func (sh *strictHandler) UpdateReplyTemplate(ctx *gin.Context, id ReplyTemplateI
 	request.Body = &body
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.UpdateReplyTemplate(ctx, request.(UpdateReplyTemplateRequestObject))
+		return sh.ssi.UpdateReplyTemplate(ctx.Request.Context(), request.(UpdateReplyTemplateRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "UpdateReplyTemplate")
@@ -24080,7 +24080,7 @@ func (sh *strictHandler) ListMyReports(ctx *gin.Context, params ListMyReportsPar
 	request.Params = params
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.ListMyReports(ctx, request.(ListMyReportsRequestObject))
+		return sh.ssi.ListMyReports(ctx.Request.Context(), request.(ListMyReportsRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "ListMyReports")
@@ -24125,7 +24125,7 @@ func (sh *strictHandler) CreateReport(ctx *gin.Context, params CreateReportParam
 	}
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.CreateReport(ctx, request.(CreateReportRequestObject))
+		return sh.ssi.CreateReport(ctx.Request.Context(), request.(CreateReportRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "CreateReport")
@@ -24152,7 +24152,7 @@ func (sh *strictHandler) ListNearbyReports(ctx *gin.Context, params ListNearbyRe
 	request.Params = params
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.ListNearbyReports(ctx, request.(ListNearbyReportsRequestObject))
+		return sh.ssi.ListNearbyReports(ctx.Request.Context(), request.(ListNearbyReportsRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "ListNearbyReports")
@@ -24179,7 +24179,7 @@ func (sh *strictHandler) GetMyReport(ctx *gin.Context, id ReportId) {
 	request.Id = id
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.GetMyReport(ctx, request.(GetMyReportRequestObject))
+		return sh.ssi.GetMyReport(ctx.Request.Context(), request.(GetMyReportRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "GetMyReport")
@@ -24215,7 +24215,7 @@ func (sh *strictHandler) ActOnMyReport(ctx *gin.Context, id ReportId, params Act
 	request.Body = &body
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.ActOnMyReport(ctx, request.(ActOnMyReportRequestObject))
+		return sh.ssi.ActOnMyReport(ctx.Request.Context(), request.(ActOnMyReportRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "ActOnMyReport")
@@ -24242,7 +24242,7 @@ func (sh *strictHandler) UnfollowReport(ctx *gin.Context, id ReportId) {
 	request.Id = id
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.UnfollowReport(ctx, request.(UnfollowReportRequestObject))
+		return sh.ssi.UnfollowReport(ctx.Request.Context(), request.(UnfollowReportRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "UnfollowReport")
@@ -24269,7 +24269,7 @@ func (sh *strictHandler) FollowReport(ctx *gin.Context, id ReportId) {
 	request.Id = id
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.FollowReport(ctx, request.(FollowReportRequestObject))
+		return sh.ssi.FollowReport(ctx.Request.Context(), request.(FollowReportRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "FollowReport")
@@ -24296,7 +24296,7 @@ func (sh *strictHandler) PreviewRouting(ctx *gin.Context, params PreviewRoutingP
 	request.Params = params
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.PreviewRouting(ctx, request.(PreviewRoutingRequestObject))
+		return sh.ssi.PreviewRouting(ctx.Request.Context(), request.(PreviewRoutingRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "PreviewRouting")
@@ -24321,7 +24321,7 @@ func (sh *strictHandler) ListStaff(ctx *gin.Context) {
 	var request ListStaffRequestObject
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.ListStaff(ctx, request.(ListStaffRequestObject))
+		return sh.ssi.ListStaff(ctx.Request.Context(), request.(ListStaffRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "ListStaff")
@@ -24354,7 +24354,7 @@ func (sh *strictHandler) CreateStaff(ctx *gin.Context) {
 	request.Body = &body
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.CreateStaff(ctx, request.(CreateStaffRequestObject))
+		return sh.ssi.CreateStaff(ctx.Request.Context(), request.(CreateStaffRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "CreateStaff")
@@ -24381,7 +24381,7 @@ func (sh *strictHandler) GetStaff(ctx *gin.Context, id UserId) {
 	request.Id = id
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.GetStaff(ctx, request.(GetStaffRequestObject))
+		return sh.ssi.GetStaff(ctx.Request.Context(), request.(GetStaffRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "GetStaff")
@@ -24416,7 +24416,7 @@ func (sh *strictHandler) UpdateStaff(ctx *gin.Context, id UserId) {
 	request.Body = &body
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.UpdateStaff(ctx, request.(UpdateStaffRequestObject))
+		return sh.ssi.UpdateStaff(ctx.Request.Context(), request.(UpdateStaffRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "UpdateStaff")
@@ -24443,7 +24443,7 @@ func (sh *strictHandler) ListTickets(ctx *gin.Context, params ListTicketsParams)
 	request.Params = params
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.ListTickets(ctx, request.(ListTicketsRequestObject))
+		return sh.ssi.ListTickets(ctx.Request.Context(), request.(ListTicketsRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "ListTickets")
@@ -24476,7 +24476,7 @@ func (sh *strictHandler) BulkActOnTickets(ctx *gin.Context) {
 	request.Body = &body
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.BulkActOnTickets(ctx, request.(BulkActOnTicketsRequestObject))
+		return sh.ssi.BulkActOnTickets(ctx.Request.Context(), request.(BulkActOnTicketsRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "BulkActOnTickets")
@@ -24503,7 +24503,7 @@ func (sh *strictHandler) GetTicket(ctx *gin.Context, id ReportId) {
 	request.Id = id
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.GetTicket(ctx, request.(GetTicketRequestObject))
+		return sh.ssi.GetTicket(ctx.Request.Context(), request.(GetTicketRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "GetTicket")
@@ -24539,7 +24539,7 @@ func (sh *strictHandler) ActOnTicket(ctx *gin.Context, id ReportId, params ActOn
 	request.Body = &body
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.ActOnTicket(ctx, request.(ActOnTicketRequestObject))
+		return sh.ssi.ActOnTicket(ctx.Request.Context(), request.(ActOnTicketRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "ActOnTicket")
@@ -24572,7 +24572,7 @@ func (sh *strictHandler) CreateUpload(ctx *gin.Context) {
 	request.Body = &body
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.CreateUpload(ctx, request.(CreateUploadRequestObject))
+		return sh.ssi.CreateUpload(ctx.Request.Context(), request.(CreateUploadRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
 		handler = middleware(handler, "CreateUpload")

@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/quangninh/feedback/api"
 	"github.com/quangninh/feedback/internal/account"
 	"github.com/quangninh/feedback/internal/auth"
@@ -40,7 +38,7 @@ var _ Accounts = (*account.Service)(nil)
 
 // clientIP is the caller's address as gin resolves it (trusted proxies only), for per-address limits.
 func clientIP(ctx context.Context) string {
-	if c, ok := ctx.(*gin.Context); ok {
+	if c, ok := ginContext(ctx); ok {
 		return c.ClientIP()
 	}
 	return ""

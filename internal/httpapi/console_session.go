@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/quangninh/feedback/api"
 	"github.com/quangninh/feedback/internal/account"
 	"github.com/quangninh/feedback/internal/fault"
@@ -36,7 +34,7 @@ func consoleCookieHeader(raw string) string {
 // spec requires, already keeps cross-site forms out; this also covers a browser that sent it after a CORS
 // mistake elsewhere. Requests without Origin (old browsers on same-origin GETs, tools) pass.
 func sameOrigin(ctx context.Context) error {
-	c, ok := ctx.(*gin.Context)
+	c, ok := ginContext(ctx)
 	if !ok {
 		return nil
 	}
@@ -53,7 +51,7 @@ func sameOrigin(ctx context.Context) error {
 
 // setCookieOnError puts header into the answer of a request that fails, so a dead cookie is cleared.
 func setCookieOnError(ctx context.Context, header string) {
-	if c, ok := ctx.(*gin.Context); ok {
+	if c, ok := ginContext(ctx); ok {
 		c.Header("Set-Cookie", header)
 	}
 }

@@ -26,6 +26,16 @@ type ctxKey int
 
 const requestIDKey ctxKey = iota
 
+// ginKey carries the request's *gin.Context in its context, for the handlers that set cookies or headers:
+// handlers get the request's context, not the gin.Context (see api/templates/strict-gin.tmpl).
+const ginKey ctxKey = 200
+
+// ginContext returns the request's gin.Context; false outside a request served by gin.
+func ginContext(ctx context.Context) (*gin.Context, bool) {
+	c, ok := ctx.Value(ginKey).(*gin.Context)
+	return c, ok
+}
+
 // requestID returns the request ID carried by ctx, or "".
 func requestID(ctx context.Context) string {
 	id, _ := ctx.Value(requestIDKey).(string)
@@ -82,7 +92,8 @@ func (s *Server) withRequestID() gin.HandlerFunc {
 		if !validRequestID(id) {
 			id = newRequestID()
 		}
-		c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), requestIDKey, id))
+		ctx := context.WithValue(c.Request.Context(), requestIDKey, id)
+		c.Request = c.Request.WithContext(context.WithValue(ctx, ginKey, c))
 		c.Header("X-Request-ID", id)
 		start := time.Now()
 		c.Next()

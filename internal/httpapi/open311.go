@@ -248,7 +248,7 @@ func nonEmpty(s string) optText { return optText{s, s != ""} }
 
 // english reports whether the caller prefers English to Vietnamese (Accept-Language); Vietnamese otherwise.
 func english(ctx context.Context) bool {
-	c, ok := ctx.(*gin.Context)
+	c, ok := ginContext(ctx)
 	return ok && preferredLanguage(c.GetHeader("Accept-Language")) == "en"
 }
 
@@ -271,7 +271,7 @@ func splitFormat(segment string) (name string, asXML bool) {
 // GetOpen311Discovery describes the endpoint.
 func (s *Server) GetOpen311Discovery(ctx context.Context, req api.GetOpen311DiscoveryRequestObject) (api.GetOpen311DiscoveryResponseObject, error) {
 	base := "http://localhost" + open311Prefix
-	if c, ok := ctx.(*gin.Context); ok {
+	if c, ok := ginContext(ctx); ok {
 		scheme := "http"
 		if c.Request.TLS != nil || c.GetHeader("X-Forwarded-Proto") == "https" {
 			scheme = "https"
@@ -435,7 +435,7 @@ func (s *Server) CreateOpen311Request(ctx context.Context, req api.CreateOpen311
 		}
 	}
 	slices.Sort(in.Unsupported)
-	if c, ok := ctx.(*gin.Context); ok {
+	if c, ok := ginContext(ctx); ok {
 		for k, vs := range c.Request.PostForm {
 			// attribute[code], or attribute[code][] for a multivaluelist.
 			if code, ok := strings.CutPrefix(strings.TrimSuffix(k, "[]"), "attribute["); ok && strings.HasSuffix(code, "]") {

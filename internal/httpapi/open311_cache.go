@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gin-gonic/gin"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -114,7 +113,7 @@ func gzipDoc(body []byte) []byte {
 // withGzip marks the answer to be sent compressed when the caller accepts gzip and it is large enough,
 // compressing it unless it already is.
 func withGzip(ctx context.Context, d open311Doc) open311Doc {
-	c, ok := ctx.(*gin.Context)
+	c, ok := ginContext(ctx)
 	if !ok || !acceptsGzip(c.GetHeader("Accept-Encoding")) {
 		d.gz = nil
 		return d
