@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/event"
+
 	"github.com/quangninh/feedback/internal/catalogue"
 	"github.com/quangninh/feedback/internal/config"
 	"github.com/quangninh/feedback/internal/holidays"
@@ -31,7 +33,6 @@ import (
 	"github.com/quangninh/feedback/internal/telemetry"
 	"github.com/quangninh/feedback/internal/webui"
 	"github.com/quangninh/feedback/internal/workcal"
-	"go.mongodb.org/mongo-driver/v2/event"
 )
 
 // ExitConfig is the exit code for a bad configuration; other start-up failures exit with 1.
