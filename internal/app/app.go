@@ -111,6 +111,15 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 		return err
 	}
 	defer stop()
+	pageCfg := webui.Config{TileURL: cfg.MapTileURL, TileAttribution: cfg.MapTileAttrib, PhotoOrigin: photoOrigin(cfg)}
+	page, err := webui.Handler(pageCfg)
+	if err != nil {
+		return fmt.Errorf("start-up: %w", err)
+	}
+	consolePage, err := webui.Console(pageCfg)
+	if err != nil {
+		return fmt.Errorf("start-up: %w", err)
+	}
 	blobs, err := s3blob.Open(ctx, s3blob.Config{
 		Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
 		Region: cfg.S3Region, Bucket: cfg.S3Bucket, UseTLS: cfg.S3UseTLS, StartupTimeout: cfg.StartupTimeout,
@@ -238,10 +247,7 @@ func Run(ctx context.Context, getenv func(string) string, logOut io.Writer, o Op
 		Reports: intake, ResidentReads: residents, Presigner: blobs, Accounts: accts, Desk: desk, Intake: intake, Holidays: hols,
 		Registry: obs.registry, Tracer: obs.tracing.Provider, Propagator: obs.tracing.Propagator,
 		Logger: log, Public: public,
-		Page: webui.Handler(webui.Config{TileURL: cfg.MapTileURL, TileAttribution: cfg.MapTileAttrib,
-			PhotoOrigin: photoOrigin(cfg)}),
-		Console: webui.Console(webui.Config{TileURL: cfg.MapTileURL, TileAttribution: cfg.MapTileAttrib,
-			PhotoOrigin: photoOrigin(cfg)}),
+		Page: page, Console: consolePage,
 		TrustedProxies: splitList(cfg.TrustedProxies),
 		MaxBodyBytes:   cfg.HTTPMaxBodyBytes, MaxUploadBytes: report.MaxPhotos*report.MaxPhotoBytes + 1<<20, RequestTimeout: cfg.RequestTimeout, RetryAfter: cfg.RetryAfter,
 	}

@@ -80,24 +80,24 @@ type handler struct {
 }
 
 // Handler serves GET and HEAD for "/" (and "/index.html") with cfg put into the page, and for
-// "/assets/NAME" with the embedded files; any other path is 404. It panics when the embedded
-// bundle is broken (no index.html or no placeholder in it), which the package's tests rule out.
-func Handler(cfg Config) http.Handler {
+// "/assets/NAME" with the embedded files; any other path is 404. It fails when the embedded bundle is
+// broken (no index.html or no placeholder in it), which the package's tests rule out.
+func Handler(cfg Config) (http.Handler, error) {
 	h, err := newHandler(dist, "dist", "", cfg)
 	if err != nil {
-		panic("webui: " + err.Error())
+		return nil, fmt.Errorf("public page: %w", err)
 	}
-	return h
+	return h, nil
 }
 
 // Console serves GET and HEAD for "/console" (and "/console/", "/console/index.html") with cfg put into
-// the page, and "/console/assets/NAME"; it panics as Handler does.
-func Console(cfg Config) http.Handler {
+// the page, and "/console/assets/NAME"; it fails as Handler does.
+func Console(cfg Config) (http.Handler, error) {
 	h, err := newHandler(console, "console", ConsolePath, cfg)
 	if err != nil {
-		panic("webui: console: " + err.Error())
+		return nil, fmt.Errorf("console: %w", err)
 	}
-	return h
+	return h, nil
 }
 
 // newHandler serves the bundle in folder dir of fsys under the URL path base ("" for the root).

@@ -159,7 +159,7 @@ func TestIndexServedWithConfig(t *testing.T) {
 		TileURL:         "https://tiles.example.org/{z}/{x}/{y}.png?key=a&b=\"c\"",
 		TileAttribution: `&copy; <a href="https://example.org/copyright">Example</a> '"></meta><script>alert(1)</script>`,
 	}
-	h := Handler(cfg)
+	h := mustHandler(t, cfg)
 	for _, target := range []string{"/", "/index.html"} {
 		res := get(t, h, http.MethodGet, target, nil)
 		body := string(readAll(t, res.Body))
@@ -186,7 +186,7 @@ func TestIndexServedWithConfig(t *testing.T) {
 }
 
 func TestIndexWithoutTiles(t *testing.T) {
-	res := get(t, Handler(Config{}), http.MethodGet, "/", nil)
+	res := get(t, mustHandler(t, Config{}), http.MethodGet, "/", nil)
 	body := string(readAll(t, res.Body))
 	m := metaConfig.FindStringSubmatch(body)
 	if m == nil || html.UnescapeString(m[1]) != `{"tileUrl":"","attribution":""}` {
@@ -195,7 +195,7 @@ func TestIndexWithoutTiles(t *testing.T) {
 }
 
 func TestIndexConditionalAndHead(t *testing.T) {
-	h := Handler(Config{TileURL: "https://t.example/{z}/{x}/{y}.png"})
+	h := mustHandler(t, Config{TileURL: "https://t.example/{z}/{x}/{y}.png"})
 	res := get(t, h, http.MethodGet, "/", nil)
 	etag := res.Header.Get("ETag")
 	if etag == "" {
@@ -205,7 +205,7 @@ func TestIndexConditionalAndHead(t *testing.T) {
 	if res.StatusCode != http.StatusNotModified {
 		t.Errorf("If-None-Match: %d, want 304", res.StatusCode)
 	}
-	if other := Handler(Config{}); get(t, other, http.MethodGet, "/", nil).Header.Get("ETag") == etag {
+	if other := mustHandler(t, Config{}); get(t, other, http.MethodGet, "/", nil).Header.Get("ETag") == etag {
 		t.Error("the ETag does not change with the configuration")
 	}
 	res = get(t, h, http.MethodHead, "/", nil)
@@ -215,7 +215,7 @@ func TestIndexConditionalAndHead(t *testing.T) {
 }
 
 func TestAssetsServed(t *testing.T) {
-	h := Handler(Config{})
+	h := mustHandler(t, Config{})
 	inner, _ := newHandler(dist, "dist", "", Config{})
 	want := map[string]string{".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".png": "image/png"}
 	seen := map[string]bool{}
@@ -249,7 +249,7 @@ func TestAssetsServed(t *testing.T) {
 }
 
 func TestAssetsGzip(t *testing.T) {
-	h := Handler(Config{})
+	h := mustHandler(t, Config{})
 	inner, _ := newHandler(dist, "dist", "", Config{})
 	var n int
 	for name, a := range inner.assets {
@@ -280,7 +280,7 @@ func TestAssetsGzip(t *testing.T) {
 }
 
 func TestNotFoundAndMethods(t *testing.T) {
-	h := Handler(Config{})
+	h := mustHandler(t, Config{})
 	for _, target := range []string{"/assets/", "/assets/nope.js", "/assets/../index.html", "/assets/%2e%2e/index.html",
 		"/dist/index.html", "/favicon.ico", "/v1/anything", "/assetsX"} {
 		if res := get(t, h, http.MethodGet, target, nil); res.StatusCode != http.StatusNotFound {
@@ -330,7 +330,7 @@ func TestIndexContentSecurityPolicy(t *testing.T) {
 			[]string{"http://127.0.0.1:8000", "http://127.0.0.1:7070"}},
 	}
 	for _, c := range cases {
-		res := get(t, Handler(c.cfg), http.MethodGet, "/", nil)
+		res := get(t, mustHandler(t, c.cfg), http.MethodGet, "/", nil)
 		csp := res.Header.Get("Content-Security-Policy")
 		directives := map[string][]string{}
 		for _, d := range strings.Split(csp, ";") {
@@ -357,4 +357,14 @@ func TestIndexContentSecurityPolicy(t *testing.T) {
 			t.Errorf("X-Frame-Options %q", xfo)
 		}
 	}
+}
+
+// mustHandler is Handler, failing the test when the embedded bundle is broken.
+func mustHandler(t *testing.T, cfg Config) http.Handler {
+	t.Helper()
+	h, err := Handler(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
