@@ -260,24 +260,31 @@ func (s *Store) TakeHourOfDay(ctx context.Context, key string, hour time.Time, h
 	if hourLimit > 0 { // a missing hour field is an hour with nothing counted yet
 		filter = append(filter, bson.E{Key: field, Value: bson.D{{Key: "$not", Value: bson.D{{Key: "$gte", Value: hourLimit}}}}})
 	}
-	_, err := s.db.Collection(colClaims).UpdateOne(ctx, filter,
-		bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: 1}, {Key: field, Value: 1}}},
-			{Key: "$setOnInsert", Value: bson.D{{Key: "expires_at", Value: dayEnd}}}},
-		options.UpdateOne().SetUpsert(true))
-	if err == nil {
-		return "", nil
+	update := bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: 1}, {Key: field, Value: 1}}},
+		{Key: "$setOnInsert", Value: bson.D{{Key: "expires_at", Value: dayEnd}}}}
+	for range 3 {
+		_, err := s.db.Collection(colClaims).UpdateOne(ctx, filter, update, options.UpdateOne().SetUpsert(true))
+		if err == nil {
+			return "", nil
+		}
+		if !isDuplicate(err) {
+			return "", mapErr(fmt.Errorf("count %s: %w", key, err), "counter")
+		}
+		var d bson.Raw
+		if err := s.db.Collection(colClaims).FindOne(ctx, byID(id)).Decode(&d); err != nil {
+			return "", mapErr(fmt.Errorf("read counter %s: %w", key, err), "counter")
+		}
+		n, _ := d.Lookup("n").AsInt64OK()
+		h, _ := d.Lookup(field).AsInt64OK()
+		switch {
+		case dayLimit > 0 && n >= int64(dayLimit):
+			return report.WindowDay, nil
+		case hourLimit > 0 && h >= int64(hourLimit):
+			return report.WindowHour, nil
+		}
+		// Neither is full: another upsert created the counter first (or a count was given back); again.
 	}
-	if !isDuplicate(err) {
-		return "", mapErr(fmt.Errorf("count %s: %w", key, err), "counter")
-	}
-	var d counterDoc
-	if err := s.db.Collection(colClaims).FindOne(ctx, byID(id)).Decode(&d); err != nil {
-		return "", mapErr(fmt.Errorf("read counter %s: %w", key, err), "counter")
-	}
-	if dayLimit > 0 && d.N >= dayLimit {
-		return report.WindowDay, nil
-	}
-	return report.WindowHour, nil
+	return "", fault.New(fault.ErrUnavailable, "your report count keeps changing; try again")
 }
 
 // GiveBackHourOfDay counts one less on a day's counter and its hour (what was counted did not happen).
