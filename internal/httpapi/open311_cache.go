@@ -70,7 +70,7 @@ func (c *answerCache) get(ctx context.Context, key string, build func(context.Co
 		}
 	}
 	if ok && age < open311MaxStale {
-		// Not the caller's context: it ends with its request (and gin reuses it).
+		// Not the caller's context: it ends with its request.
 		bg, cancel := context.WithTimeout(context.Background(), open311BuildTimeout)
 		go func() {
 			defer cancel()
