@@ -153,6 +153,7 @@ var messagesVi = map[string]string{
 
 	// Storage and outside services.
 	"the cooldown keeps changing; try again":             "thời gian chờ liên tục thay đổi; hãy thử lại",
+	"your report count keeps changing; try again":        "số phản ánh của bạn liên tục thay đổi; hãy thử lại",
 	"challenge not found":                                "không tìm thấy yêu cầu xác thực",
 	"user not found":                                     "không tìm thấy người dùng",
 	"the refresh token was exchanged by another request": "refresh token đã được đổi bởi một yêu cầu khác",
