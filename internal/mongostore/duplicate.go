@@ -20,8 +20,6 @@ var _ report.FollowerMoves = (*Store)(nil)
 
 func init() {
 	Indexes = append(Indexes,
-		// A report by its code (an officer marking a duplicate names the original by code).
-		Index{Collection: colReports, Name: "by_code", Keys: bson.D{{Key: "code", Value: 1}}, Unique: true},
 		Index{Collection: colFollowerMoves, Name: "by_created", Keys: bson.D{{Key: "created_at", Value: 1}}},
 	)
 }

@@ -35,8 +35,8 @@ func init() {
 		Index{Collection: colReports, Name: "by_created", Keys: bson.D{{Key: "created_at", Value: 1}}},
 		// An Open311 partner's reports by time (its GET requests).
 		Index{Collection: colReports, Name: "by_partner", Keys: bson.D{{Key: "partner", Value: 1}, {Key: "created_at", Value: -1}}},
-		// A report by its public code (Open311 service_request_id).
-		Index{Collection: colReports, Name: "by_code", Keys: bson.D{{Key: "code", Value: 1}}},
+		// A report by its public code (Open311 service_request_id; an officer names a duplicate's original by it).
+		Index{Collection: colReports, Name: "by_code", Keys: bson.D{{Key: "code", Value: 1}}, Unique: true},
 		Index{Collection: colReportJobs, Name: "by_due", Keys: bson.D{{Key: "not_before", Value: 1}}},
 		Index{Collection: colUploadSlots, Name: "by_expiry", Keys: bson.D{{Key: "expires_at", Value: 1}}},
 	)

@@ -167,3 +167,16 @@ func TestConcurrentQueueEntriesAllLand(t *testing.T) {
 		t.Errorf("after a drop: %d entries", len(q))
 	}
 }
+
+// TestIndexNamesAreUniquePerCollection: two declarations under one name would have the second refused by
+// MongoDB (an index of that name exists with other keys or options), failing every start.
+func TestIndexNamesAreUniquePerCollection(t *testing.T) {
+	seen := map[string]bool{}
+	for _, ix := range Indexes {
+		k := ix.Collection + "." + ix.Name
+		if seen[k] {
+			t.Errorf("index %s declared twice", k)
+		}
+		seen[k] = true
+	}
+}
