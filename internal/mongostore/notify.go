@@ -147,16 +147,27 @@ func (s *Store) RestoreHints(ctx context.Context, r report.Report) error {
 
 // insertHints inserts hint documents in one unordered insert; hints already there count as inserted.
 func (s *Store) insertHints(ctx context.Context, docs []any) error {
+	_, err := s.hints.do(ctx, docs)
+	return err
+}
+
+// insertHintBatches inserts the hints of several reports written at the same moment in one InsertMany
+// (hints).
+func (s *Store) insertHintBatches(ctx context.Context, batches [][]any) ([]struct{}, error) {
+	var docs []any
+	for _, b := range batches {
+		docs = append(docs, b...)
+	}
 	if s.hintFault != nil {
 		if err := s.hintFault(); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	_, err := s.db.Collection(colOutbox).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
 	if err != nil && !allDuplicates(err) {
-		return mapErr(fmt.Errorf("insert hints: %w", err), "outbox")
+		return nil, mapErr(fmt.Errorf("insert hints: %w", err), "outbox")
 	}
-	return nil
+	return make([]struct{}, len(batches)), nil
 }
 
 // How often and how long a failed hint insert is tried again; after that, RepairOutbox's next sweep

@@ -21,22 +21,55 @@ type receivedDoc struct {
 }
 
 // AddReceived adds one to the day's count of each dimension's key, creating the day's document if needed.
+// Reports counted at the same moment share one $inc (received).
 func (s *Store) AddReceived(ctx context.Context, day string, keys map[publicmap.Dimension]string) error {
-	inc := bson.D{}
-	for d, k := range keys {
-		if k == "" || strings.ContainsAny(k, ".$") {
-			continue // not a key a field name can hold; such a report stays uncounted under d
+	_, err := s.received.do(ctx, receivedReport{day: day, keys: keys})
+	return err
+}
+
+// receivedReport is one report to count on its day.
+type receivedReport struct {
+	day  string
+	keys map[publicmap.Dimension]string
+}
+
+// countReceived adds the reports to their days' counts: one $inc upsert per day.
+func (s *Store) countReceived(ctx context.Context, rs []receivedReport) ([]struct{}, error) {
+	days := make([]string, len(rs))
+	for i, r := range rs {
+		days[i] = r.day
+	}
+	for _, day := range uniq(days) {
+		counts := map[string]int{}
+		var fields []string
+		for _, r := range rs {
+			if r.day != day {
+				continue
+			}
+			for d, k := range r.keys {
+				if k == "" || strings.ContainsAny(k, ".$") {
+					continue // not a key a field name can hold; such a report stays uncounted under d
+				}
+				f := string(d) + "." + k
+				if counts[f] == 0 {
+					fields = append(fields, f)
+				}
+				counts[f]++
+			}
 		}
-		inc = append(inc, bson.E{Key: string(d) + "." + k, Value: 1})
+		if len(fields) == 0 {
+			continue
+		}
+		inc := make(bson.D, len(fields))
+		for i, f := range fields {
+			inc[i] = bson.E{Key: f, Value: counts[f]}
+		}
+		_, err := s.db.Collection(colReceived).UpdateOne(ctx, byID(day), bson.D{{Key: "$inc", Value: inc}}, options.UpdateOne().SetUpsert(true))
+		if err != nil {
+			return nil, mapErr(fmt.Errorf("count received on %s: %w", day, err), "statistics day")
+		}
 	}
-	if len(inc) == 0 {
-		return nil
-	}
-	_, err := s.db.Collection(colReceived).UpdateOne(ctx, byID(day), bson.D{{Key: "$inc", Value: inc}}, options.UpdateOne().SetUpsert(true))
-	if err != nil {
-		return mapErr(fmt.Errorf("count received on %s: %w", day, err), "statistics day")
-	}
-	return nil
+	return make([]struct{}, len(rs)), nil
 }
 
 // ReceivedOn reads the days' documents by _id.

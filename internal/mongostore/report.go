@@ -167,12 +167,43 @@ func (d reportDoc) report() report.Report {
 var forever = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // NextCodeNumber returns the next report number of the month (1, 2, ...): one counter document per month,
-// moved by $inc, so numbers follow the order of submissions and none is given twice or skipped.
+// moved by $inc, so numbers follow the order of submissions and none is given twice. Submissions numbered
+// at the same moment share one $inc by their count (codeNumbers).
 func (s *Store) NextCodeNumber(ctx context.Context, month string) (int64, error) {
+	return s.codeNumbers.do(ctx, month)
+}
+
+// takeCodeNumbers hands out one number per item (a month), each month's by one $inc of its counter.
+func (s *Store) takeCodeNumbers(ctx context.Context, months []string) ([]int64, error) {
+	out := make([]int64, len(months))
+	for _, month := range uniq(months) {
+		var k int64
+		for _, m := range months {
+			if m == month {
+				k++
+			}
+		}
+		last, err := s.incCodeCounter(ctx, month, k)
+		if err != nil {
+			return nil, err
+		}
+		next := last - k + 1
+		for i, m := range months {
+			if m == month {
+				out[i] = next
+				next++
+			}
+		}
+	}
+	return out, nil
+}
+
+// incCodeCounter adds k to the month's counter and returns its new value.
+func (s *Store) incCodeCounter(ctx context.Context, month string, k int64) (int64, error) {
 	var d struct {
 		N int64 `bson:"n"`
 	}
-	upd := bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(1)}}}}
+	upd := bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: k}}}}
 	o := options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)
 	for attempt := 0; ; attempt++ {
 		err := s.db.Collection(colMeta).FindOneAndUpdate(ctx, byID("report-code:"+month), upd, o).Decode(&d)
@@ -184,6 +215,17 @@ func (s *Store) NextCodeNumber(ctx context.Context, month string) (int64, error)
 		}
 		return d.N, nil
 	}
+}
+
+// uniq returns the distinct values of xs in their first order.
+func uniq[T comparable](xs []T) []T {
+	var out []T
+	for _, x := range xs {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // updateReport moves a report from version to version+1 with update (which must not touch "version"): the
@@ -382,11 +424,18 @@ func (s *Store) PutJob(ctx context.Context, j report.Job) error {
 
 // InsertJob stores a new photo job; a report that has a job already keeps it.
 func (s *Store) InsertJob(ctx context.Context, j report.Job) error {
-	_, err := s.db.Collection(colReportJobs).InsertOne(ctx, toJobDoc(j))
-	if isDuplicate(err) {
-		return nil
+	_, err := s.jobs.do(ctx, toJobDoc(j))
+	return err
+}
+
+// insertJobs inserts the jobs of several reports filed at the same moment in one InsertMany (jobs); a job
+// already there counts as inserted.
+func (s *Store) insertJobs(ctx context.Context, docs []jobDoc) ([]struct{}, error) {
+	_, err := s.db.Collection(colReportJobs).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	if err != nil && !allDuplicates(err) {
+		return nil, mapErr(fmt.Errorf("insert photo jobs: %w", err), "photo job")
 	}
-	return mapErr(err, "photo job")
+	return make([]struct{}, len(docs)), nil
 }
 
 func toJobDoc(j report.Job) jobDoc {

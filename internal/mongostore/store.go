@@ -30,6 +30,12 @@ type Store struct {
 	db     *mongo.Database
 	wake   atomic.Pointer[func()] // called after writes that add notifications (OnOutbox)
 
+	// Writes that concurrent submissions share (combiner).
+	codeNumbers *combiner[string, int64]
+	received    *combiner[receivedReport, struct{}]
+	hints       *combiner[[]any, struct{}]
+	jobs        *combiner[jobDoc, struct{}]
+
 	queueTurns sync.Map     // queue shard ID → *queueTurn
 	hintFault  func() error // tests: fails hint inserts while it returns an error
 
@@ -65,6 +71,10 @@ func Open(ctx context.Context, uri, database string, o Options) (*Store, error) 
 		return nil, fmt.Errorf("mongodb: bad connection settings: %w", err)
 	}
 	s := &Store{client: client, db: client.Database(database), closing: make(chan struct{})}
+	s.codeNumbers = newCombiner(s.takeCodeNumbers)
+	s.received = newCombiner(s.countReceived)
+	s.hints = newCombiner(s.insertHintBatches)
+	s.jobs = newCombiner(s.insertJobs)
 	deadline := time.Now().Add(o.StartupTimeout)
 	for {
 		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
