@@ -122,9 +122,9 @@ func intakeBenchmarks(rs *results, st *stack, ph photo, dur time.Duration, conns
 	settlePageCache()
 	cmds.reset()
 	c0, t0 := cpuTicks(), time.Now()
-	// Every 250 ms: taking all goroutines' stacks stops the world, and at every 100 ms the sampler took 10%
-	// of the process's CPU during the run (the service's own figure paying for it).
-	smp := sampleStages(250 * time.Millisecond)
+	// Every second: taking all goroutines' stacks stops the world and walks every stack, CPU the service's
+	// own figure pays for (at every 100 ms, 10% of the process's CPU). 30 samples of 32 submissions suffice.
+	smp := sampleStages(time.Second)
 	s := drive(conns, dur, sub.submit)
 	sent := cmds.snapshot()
 	top, share, where := smp.summary()
