@@ -6,9 +6,8 @@
 // from a Store and SMS delivery from an SMS sender, both declared here and implemented by adapters. Several
 // API replicas share one database, so every limit (code requests per number and per address, sign-in
 // failures) is counted there, and every race (two guesses, two refreshes, two first sign-ins) is settled
-// there by a write that only one request can win: inserting a record under a unique key, or deleting one.
-// Those two are atomic on MongoDB and on FerretDB 1.x alike; FerretDB's updates are not (it reads,
-// changes and writes back the whole document), so no guarantee here rests on an update.
+// there by one write that only one request can win: a conditional update of the document that arbitrates
+// (a counter under its limit, a session's current token), an insert under a unique key, or a delete.
 package account
 
 import (

@@ -11,8 +11,8 @@ import (
 	"github.com/quangninh/feedback/internal/fault"
 )
 
-// A refresh token on the wire is "<family ID>.<token>": the family ID lets the store find the session by
-// its key (a lookup by hash would need a scan on FerretDB), and the token is refresh's opaque 43 characters.
+// A refresh token on the wire is "<family ID>.<token>": the family ID lets the store read the session by
+// its _id (no index on token hashes), and the token is refresh's opaque 43 characters.
 // Neither part contains a dot.
 func wireToken(is refresh.Issued) string { return is.FamilyID + "." + is.Token }
 

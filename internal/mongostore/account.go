@@ -2,7 +2,6 @@ package mongostore
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -23,18 +22,14 @@ import (
 
 var _ account.Store = (*Store)(nil)
 
-// Documents of the account collections. Every lookup on a hot path is by _id: FerretDB scans the whole
-// collection for any other filter. So the phone number and the username are the _id of small mapping
-// documents (phones, usernames) rather than unique indexes on optional user fields, and a refresh token
-// names its session.
+// Documents of the account collections. Every lookup on a hot path is by _id: the phone number and the
+// username are the _id of small mapping documents (phones, usernames) rather than unique indexes on
+// optional user fields, and a refresh token names its session.
 //
-// Races are settled by inserts and deletes, never by updates: FerretDB 1.24 applies an update by reading
-// the document, changing it and writing it back, so two concurrent $inc can count one, and a
-// compare-and-swap filter can let several writers through (both measured against the dev stack). An
-// insert under an existing _id, on the other hand, fails for all but one writer, and only one DeleteOne
-// deletes a document. So a limit is a set of numbered slots claimed by inserting them, a try on a code is
-// a claimed slot, a matching code is consumed by deleting its challenge, and a refresh token is exchanged
-// by claiming its hash. The claims live in their own collection and expire.
+// Each race is settled by one write only one request can win: a limit is a counter moved by a conditional
+// $inc (Take), a refresh token is exchanged by a compare-and-swap on the session's hash (RotateSession), a
+// try on a code is a claim inserted under a unique _id, and a matching code is consumed by deleting its
+// challenge. Counters and claims live in the claims collection and expire.
 
 // userDoc is a resident or a staff member; _id is the user ID.
 type userDoc struct {
@@ -143,10 +138,10 @@ func (d sessionDoc) session() account.Session {
 
 // claimDoc records that something happened once; _id says what, and only one insert of it succeeds:
 //
-//	limit:<counter key>#<slot>      a slot of a fixed-window counter
+//	task:<name>                     a one-off task under way (ClaimTask)
 //	cooldown:<key>:<bucket>         a cooldown started in that bucket (of the cooldown's length)
 //	attempt:<challenge ID>#<n>      the n-th try on a code
-//	rotation:<family ID>:<hash>     the exchange of one refresh token
+//	pushed:<hint ID>                a hint whose pushes were settled
 type claimDoc struct {
 	ID        string    `bson:"_id"`
 	At        time.Time `bson:"at"`
@@ -634,42 +629,28 @@ func (s *Store) Session(ctx context.Context, familyID string) (account.Session, 
 	return d.session(), nil
 }
 
-// RotateSession claims the exchange of the old token (only one request wins it), checks that old is still
-// the family's current hash, then writes the successor. Only the winner of old writes, and nobody can hold
-// the successor before it is written, so the plain update cannot lose a concurrent rotation.
+// RotateSession replaces the family's hash old with next's by one compare-and-swap on the session: of
+// requests exchanging the same token at once, exactly one matches. A miss is read again to tell a family
+// that is gone from a token another request exchanged.
 func (s *Store) RotateSession(ctx context.Context, old refresh.Hash, next account.Session) error {
-	won, err := s.claim(ctx, "rotation:"+next.FamilyID+":"+hex.EncodeToString(old[:]), next.LastUsedAt,
-		next.LastUsedAt.Add(rotationClaimTTL))
+	res, err := s.db.Collection(colSessions).UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: next.FamilyID}, {Key: "hash", Value: old[:]}},
+		bson.D{{Key: "$set", Value: bson.D{
+			{Key: "hash", Value: next.Hash[:]},
+			{Key: "last_used_at", Value: next.LastUsedAt},
+			{Key: "expires_at", Value: next.ExpiresAt},
+		}}})
 	if err != nil {
+		return mapErr(fmt.Errorf("rotate session %s: %w", next.FamilyID, err), "session")
+	}
+	if res.MatchedCount == 1 {
+		return nil
+	}
+	if _, err := s.Session(ctx, next.FamilyID); err != nil {
 		return err
 	}
-	if !won {
-		return fault.New(fault.ErrConflict, "the refresh token was exchanged by another request")
-	}
-	cur, err := s.Session(ctx, next.FamilyID)
-	if err != nil {
-		return err
-	}
-	if cur.Hash != old {
-		return fault.New(fault.ErrConflict, "the refresh token is no longer current")
-	}
-	res, err := s.db.Collection(colSessions).UpdateOne(ctx, byID(next.FamilyID), bson.D{{Key: "$set", Value: bson.D{
-		{Key: "hash", Value: next.Hash[:]},
-		{Key: "last_used_at", Value: next.LastUsedAt},
-		{Key: "expires_at", Value: next.ExpiresAt},
-	}}})
-	if err != nil {
-		return mapErr(err, "session")
-	}
-	if res.MatchedCount == 0 {
-		return fault.New(fault.ErrNotFound, "session not found")
-	}
-	return nil
+	return fault.New(fault.ErrConflict, "the refresh token was exchanged by another request")
 }
-
-// rotationClaimTTL is how long the claim of an exchanged token is kept. It only has to outlive the race
-// between reading a session and claiming its token (milliseconds); afterwards the hash check catches reuse.
-const rotationClaimTTL = time.Hour
 
 // DeleteSession revokes a family.
 func (s *Store) DeleteSession(ctx context.Context, familyID string) error {

@@ -21,6 +21,7 @@ import (
 	"github.com/quangninh/feedback/internal/auth/otp"
 	"github.com/quangninh/feedback/internal/auth/password"
 	"github.com/quangninh/feedback/internal/auth/phone"
+	"github.com/quangninh/feedback/internal/auth/refresh"
 	"github.com/quangninh/feedback/internal/auth/token"
 	"github.com/quangninh/feedback/internal/fault"
 	"github.com/quangninh/feedback/internal/notify"
@@ -980,4 +981,47 @@ func TestSMSSink(t *testing.T) {
 	}
 	_, err = sink.Messages(ctx, "hello", 10)
 	wantInvalid(t, "bad number", err, "query.phone")
+}
+
+// TestRotateSessionHasOneWinner: ten exchanges of one token at once move the family once; the others are
+// told another request exchanged it, and a family that is gone says so.
+func TestRotateSessionHasOneWinner(t *testing.T) {
+	s := openTestStore(t)
+	ctx := testenv.Context(t)
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	old := refresh.Hash{1}
+	if err := s.InsertSession(ctx, account.Session{FamilyID: "fam-1", UserID: "u1", Hash: old, CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	errs := make([]error, 10)
+	var wg sync.WaitGroup
+	for i := range 10 {
+		wg.Go(func() {
+			errs[i] = s.RotateSession(ctx, old, account.Session{FamilyID: "fam-1", UserID: "u1", Hash: refresh.Hash{byte(10 + i)},
+				LastUsedAt: now, ExpiresAt: now.Add(2 * time.Hour)})
+		})
+	}
+	wg.Wait()
+	won := -1
+	for i, err := range errs {
+		switch {
+		case err == nil && won >= 0:
+			t.Fatalf("exchanges %d and %d both won", won, i)
+		case err == nil:
+			won = i
+		case !errors.Is(err, fault.ErrConflict):
+			t.Errorf("exchange %d: %v, want a conflict", i, err)
+		}
+	}
+	if won < 0 {
+		t.Fatal("no exchange won")
+	}
+	got, err := s.Session(ctx, "fam-1")
+	if err != nil || got.Hash != (refresh.Hash{byte(10 + won)}) || !got.ExpiresAt.Equal(now.Add(2*time.Hour)) {
+		t.Fatalf("session after the race: %+v, %v; want the winner's hash and expiry", got, err)
+	}
+	err = s.RotateSession(ctx, old, account.Session{FamilyID: "fam-gone", Hash: refresh.Hash{2}})
+	if !errors.Is(err, fault.ErrNotFound) {
+		t.Fatalf("rotating a family that is gone: %v, want not found", err)
+	}
 }

@@ -29,7 +29,7 @@ const (
 	colUsernames  = "usernames"      // _id: staff username → user ID; the staff directory
 	colSessions   = "sessions"       // _id: refresh-token family ID
 	colChallenges = "otp_challenges" // _id: challenge ID
-	colClaims     = "claims"         // _id: what was claimed once (rate-limit slots, code tries, token exchanges)
+	colClaims     = "claims"         // _id: a counter of a limit's window, or what was claimed once (code tries, cooldowns)
 	colDevSMS     = "dev_sms"        // messages of the dev SMS sink
 
 	colLoginFailures = "login_failures" // _id: staff username, existing or not → failed sign-ins in a row

@@ -280,10 +280,9 @@ func (s *Store) Report(ctx context.Context, id string) (report.Report, error) {
 // reportsChunk bounds the IDs of one Reports query.
 const reportsChunk = 1000
 
-// reportsPointReads is the most reports Reports reads one by one, at once. On FerretDB a point read scans
-// the collection inside SQLite, while a $in decodes every document of it: for a few reports (a push batch
-// of one status change) point reads are far quicker, for a dispatcher's full batch one $in is (100 reports:
-// 0.23 s of point reads against a few ms). MongoDB serves both from the _id index.
+// reportsPointReads is the most reports Reports reads one by one, at once: MongoDB serves a $in from the
+// _id index, but FerretDB decodes every document of the collection for it, while a point read uses the
+// index. A dispatcher's batch of one status change reads a few reports; a full batch reads one $in per chunk.
 const reportsPointReads = 16
 
 // Reports returns the reports with these IDs, by ID: point reads for a few, else one $in per chunk of IDs.
