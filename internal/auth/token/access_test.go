@@ -319,3 +319,47 @@ func TestNewAuthority(t *testing.T) {
 		t.Errorf("Verify at exp with no leeway = %v, want ErrExpired", err)
 	}
 }
+
+// TestRememberedTokenStillChecked: a token accepted once is accepted again from memory with the same
+// principal, but not after it expires, not before its iat, and a token differing in one byte of its
+// payload or signature is checked in full (and refused).
+func TestRememberedTokenStillChecked(t *testing.T) {
+	a := mustAuthority(t, newKey(t))
+	p := auth.Principal{UserID: "user-1", Role: auth.RoleOfficer, AgencyID: "agency-7", Epoch: 3}
+	iss := mustSign(t, a, p, t0)
+	for range 2 {
+		got, err := a.Verify(iss.Token, t0.Add(time.Minute))
+		if err != nil || got != p {
+			t.Fatalf("Verify = %+v, %v; want %+v", got, err, p)
+		}
+	}
+	if _, err := a.Verify(iss.Token, iss.ExpiresAt.Add(testConfig.Leeway+time.Second)); !errors.Is(err, ErrExpired) {
+		t.Errorf("remembered token after expiry: %v, want ErrExpired", err)
+	}
+	if _, err := a.Verify(iss.Token, t0.Add(-testConfig.Leeway-time.Second)); !errors.Is(err, ErrInvalid) {
+		t.Errorf("remembered token before its iat: %v, want ErrInvalid", err)
+	}
+	parts := strings.Split(iss.Token, ".")
+	claims, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := strings.Replace(string(claims), `"officer"`, `"admin__"`, 1)
+	for name, tampered := range map[string]string{
+		"payload":   parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(admin)) + "." + parts[2],
+		"signature": parts[0] + "." + parts[1] + "." + flipFirst(parts[2]),
+	} {
+		if got, err := a.Verify(tampered, t0.Add(time.Minute)); !errors.Is(err, ErrInvalid) {
+			t.Errorf("token with its %s changed: %+v, %v; want ErrInvalid", name, got, err)
+		}
+	}
+}
+
+// flipFirst changes the first base64url character of s (six bits of the first byte) to another one.
+func flipFirst(s string) string {
+	c := "A"
+	if s[0] == 'A' {
+		c = "B"
+	}
+	return c + s[1:]
+}
