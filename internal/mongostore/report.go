@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -280,36 +279,9 @@ func (s *Store) Report(ctx context.Context, id string) (report.Report, error) {
 // reportsChunk bounds the IDs of one Reports query.
 const reportsChunk = 1000
 
-// reportsPointReads is the most reports Reports reads one by one, at once: MongoDB serves a $in from the
-// _id index, but FerretDB decodes every document of the collection for it, while a point read uses the
-// index. A dispatcher's batch of one status change reads a few reports; a full batch reads one $in per chunk.
-const reportsPointReads = 16
-
-// Reports returns the reports with these IDs, by ID: point reads for a few, else one $in per chunk of IDs.
+// Reports returns the reports with these IDs, by ID: one $in per chunk of IDs, served by the _id index.
 func (s *Store) Reports(ctx context.Context, ids []string) (map[string]report.Report, error) {
 	out := make(map[string]report.Report, len(ids))
-	if len(ids) <= reportsPointReads {
-		rs := make([]report.Report, len(ids))
-		errs := make([]error, len(ids))
-		var wg sync.WaitGroup
-		for i, id := range ids {
-			wg.Go(func() {
-				if rs[i], errs[i] = s.Report(ctx, id); errors.Is(errs[i], fault.ErrNotFound) {
-					errs[i] = nil
-				}
-			})
-		}
-		wg.Wait()
-		if err := errors.Join(errs...); err != nil {
-			return nil, err
-		}
-		for _, r := range rs {
-			if r.ID != "" {
-				out[r.ID] = r
-			}
-		}
-		return out, nil
-	}
 	for chunk := range slices.Chunk(ids, reportsChunk) {
 		rs, err := s.findReports(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: chunk}}}}, nil)
 		if err != nil {
