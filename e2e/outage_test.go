@@ -128,6 +128,7 @@ func TestOutagesLoseNothing(t *testing.T) {
 	rig.down.Store(true)
 	rig.killedAt = time.Now()
 	rig.api.kill(t)
+	rig.deadAt = time.Now()
 	t.Logf("API killed with %d submissions in flight", inFlight)
 	rig.start()
 	rig.down.Store(false)
@@ -171,6 +172,7 @@ type outageRig struct {
 	client        *api.ClientWithResponses
 	down          atomic.Bool // the process is dead or starting: refused connections are expected
 	killedAt      time.Time
+	deadAt        time.Time // the killed process has exited; its successor is not started yet
 	officer       api.RequestEditorFn
 	officerPhones []string
 	residents     []*outageResident
@@ -674,10 +676,11 @@ func (rig *outageRig) checkExactlyOnce(t *testing.T, l *ledger) {
 }
 
 // resentAfterKill tells whether two sends of one push are the inherent resend around the SIGKILL: the
-// first accepted by FCM in the 2 s before the process died, the second after.
+// first accepted by FCM in the 2 s before the killed process had exited (a request it sent may be
+// accepted while the signal is being delivered), the second after.
 func (rig *outageRig) resentAfterKill(at []time.Time) bool {
 	slices.SortFunc(at, time.Time.Compare)
-	return at[0].Before(rig.killedAt) && rig.killedAt.Sub(at[0]) < 2*time.Second && at[1].After(rig.killedAt)
+	return at[0].After(rig.killedAt.Add(-2*time.Second)) && at[0].Before(rig.deadAt) && at[1].After(rig.deadAt)
 }
 
 func statuses(photos []api.Photo) []string {
