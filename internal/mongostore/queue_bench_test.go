@@ -2,7 +2,6 @@ package mongostore
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -58,11 +57,7 @@ func benchQueue(b *testing.B, total int) {
 		docs[shard][id] = e
 	}
 	for a, entries := range docs {
-		data, err := json.Marshal(entries)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := s.db.Collection(colQueues).InsertOne(ctx, queueDoc{ID: a, Data: data, Counts: countByStatus(entries), Version: 1}); err != nil {
+		if _, err := s.db.Collection(colQueues).InsertOne(ctx, queueDoc{ID: a, Entries: entries, Counts: countByStatus(entries), Version: 1}); err != nil {
 			b.Fatal(err)
 		}
 	}

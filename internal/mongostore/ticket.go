@@ -3,7 +3,6 @@ package mongostore
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -143,15 +142,13 @@ type queueEntryDoc struct {
 	Steps       int64      `bson:"steps,omitempty"`
 }
 
-// queueDoc is one shard of a queue. Its entries are one JSON-encoded field: FerretDB converts every
-// nested field of a document it reads, which made a 1,500-entry shard of sub-documents take seconds to
-// read, where one binary field is cheap on both servers. Counts (status → entries) is written with the
-// entries in the same update, so the reports-by-status gauge reads a few numbers per shard.
+// queueDoc is one shard of a queue: its tickets by report ID, and how many are in each status (written
+// with them in the same update, so the reports-by-status gauge reads a few numbers per shard).
 type queueDoc struct {
-	ID      string         `bson:"_id"`
-	Data    []byte         `bson:"data"`
-	Counts  map[string]int `bson:"counts"`
-	Version int64          `bson:"version"`
+	ID      string                   `bson:"_id"`
+	Entries map[string]queueEntryDoc `bson:"entries"`
+	Counts  map[string]int           `bson:"counts"`
+	Version int64                    `bson:"version"`
 }
 
 // countByStatus counts queue entries by status.
@@ -163,27 +160,18 @@ func countByStatus(entries map[string]queueEntryDoc) map[string]int {
 	return out
 }
 
-func (d queueDoc) entries() (map[string]queueEntryDoc, error) {
-	m := map[string]queueEntryDoc{}
-	if len(d.Data) == 0 {
-		return m, nil
-	}
-	if err := json.Unmarshal(d.Data, &m); err != nil {
-		return nil, fmt.Errorf("decode queue %s: %w", d.ID, err)
-	}
-	return m, nil
-}
-
-// modifyQueue applies change to a queue shard: read, change, and a compare-and-swap on the shard's
-// version, read again when another writer moved it first. Writers of one process take turns per shard,
-// so they do not race each other's compare-and-swap (other replicas still may), and start from what this
-// process wrote last instead of reading it back: the compare-and-swap tells when another wrote since.
-func (s *Store) modifyQueue(ctx context.Context, shardID string, change func(map[string]queueEntryDoc)) error {
+// modifyQueue applies change to one ticket's entry in its queue shard (nil removes it): read, change, and a
+// compare-and-swap on the shard's version that sets that entry and the counts, read again when another
+// writer moved the shard first. Writers of one process take turns per shard, so they do not race each
+// other's compare-and-swap (other replicas still may), and start from what this process wrote last instead
+// of reading it back: the compare-and-swap tells when another wrote since.
+func (s *Store) modifyQueue(ctx context.Context, shardID, reportID string, change func(old *queueEntryDoc) *queueEntryDoc) error {
 	t, _ := s.queueTurns.LoadOrStore(shardID, &queueTurn{})
 	turn := t.(*queueTurn)
 	turn.mu.Lock()
 	defer turn.mu.Unlock()
 	col := s.db.Collection(colQueues)
+	field := "entries." + reportID
 	for attempt := range 50 {
 		if attempt > 0 { // spread racing writers a little
 			select {
@@ -198,7 +186,8 @@ func (s *Store) modifyQueue(ctx context.Context, shardID string, change func(map
 			err = col.FindOne(ctx, byID(shardID)).Decode(&d)
 		}
 		if errors.Is(err, mongo.ErrNoDocuments) {
-			if _, err := col.InsertOne(ctx, queueDoc{ID: shardID, Data: []byte("{}"), Counts: map[string]int{}}); err != nil && !isDuplicate(err) {
+			fresh := queueDoc{ID: shardID, Entries: map[string]queueEntryDoc{}, Counts: map[string]int{}}
+			if _, err := col.InsertOne(ctx, fresh); err != nil && !isDuplicate(err) {
 				return mapErr(fmt.Errorf("create queue %s: %w", shardID, err), "queue")
 			}
 			continue
@@ -206,24 +195,29 @@ func (s *Store) modifyQueue(ctx context.Context, shardID string, change func(map
 		if err != nil {
 			return mapErr(fmt.Errorf("load queue %s: %w", shardID, err), "queue")
 		}
-		entries, err := d.entries()
-		if err != nil {
-			return err
+		if d.Entries == nil {
+			d.Entries = map[string]queueEntryDoc{}
 		}
-		change(entries)
-		data, err := json.Marshal(entries)
-		if err != nil {
-			return fmt.Errorf("encode queue %s: %w", shardID, err)
+		var old *queueEntryDoc
+		if e, ok := d.Entries[reportID]; ok {
+			old = &e
 		}
-		counts := countByStatus(entries)
-		res, err := col.UpdateOne(ctx, bson.D{{Key: "_id", Value: shardID}, {Key: "version", Value: d.Version}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "data", Value: data}, {Key: "counts", Value: counts}}},
-				{Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}})
+		update := bson.D{{Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}}
+		if next := change(old); next != nil {
+			d.Entries[reportID] = *next
+			update = append(update, bson.E{Key: "$set", Value: bson.D{{Key: field, Value: *next}, {Key: "counts", Value: countByStatus(d.Entries)}}})
+		} else {
+			delete(d.Entries, reportID)
+			update = append(update, bson.E{Key: "$unset", Value: bson.D{{Key: field, Value: ""}}},
+				bson.E{Key: "$set", Value: bson.D{{Key: "counts", Value: countByStatus(d.Entries)}}})
+		}
+		res, err := col.UpdateOne(ctx, bson.D{{Key: "_id", Value: shardID}, {Key: "version", Value: d.Version}}, update)
 		if err != nil {
 			return mapErr(fmt.Errorf("save queue %s: %w", shardID, err), "queue")
 		}
 		if res.ModifiedCount == 1 {
-			turn.last = queueDoc{ID: shardID, Data: data, Counts: counts, Version: d.Version + 1}
+			d.Version++
+			turn.last = d
 			return nil
 		}
 	}
@@ -240,16 +234,17 @@ type queueTurn struct {
 func (s *Store) PutQueueEntry(ctx context.Context, agencyID string, e report.QueueEntry, now time.Time) error {
 	e.AgencyID = agencyID
 	doc := toQueueEntryDoc(e)
-	return s.modifyQueue(ctx, queueShardID(agencyID, e.ReportID), func(m map[string]queueEntryDoc) {
-		if old, ok := m[doc.ReportID]; !ok || old.Version <= doc.Version {
-			m[doc.ReportID] = doc
+	return s.modifyQueue(ctx, queueShardID(agencyID, e.ReportID), e.ReportID, func(old *queueEntryDoc) *queueEntryDoc {
+		if old != nil && old.Version > doc.Version {
+			return old
 		}
+		return &doc
 	})
 }
 
 // DropQueueEntry removes a ticket from an agency's queue.
 func (s *Store) DropQueueEntry(ctx context.Context, agencyID, reportID string, now time.Time) error {
-	return s.modifyQueue(ctx, queueShardID(agencyID, reportID), func(m map[string]queueEntryDoc) { delete(m, reportID) })
+	return s.modifyQueue(ctx, queueShardID(agencyID, reportID), reportID, func(*queueEntryDoc) *queueEntryDoc { return nil })
 }
 
 func toQueueEntryDoc(e report.QueueEntry) queueEntryDoc {
@@ -286,12 +281,8 @@ func (s *Store) Queues(ctx context.Context, agencyIDs []string) ([]report.QueueE
 			return nil, mapErr(fmt.Errorf("load queues: %w", err), "queue")
 		}
 		for _, d := range docs {
-			entries, err := d.entries()
-			if err != nil {
-				return nil, err
-			}
 			agencyID, _, _ := strings.Cut(d.ID, "#")
-			for _, e := range entries {
+			for _, e := range d.Entries {
 				out = append(out, report.QueueEntry{ReportID: e.ReportID, Code: e.Code, Category: e.Category, CommuneCode: e.CommuneCode,
 					Status: report.Status(e.Status), Urgent: e.Urgent, Complex: e.Complex, AcceptBy: timeOf(e.AcceptBy),
 					ResolveBy: timeOf(e.ResolveBy), CreatedAt: e.CreatedAt.UTC(), Version: e.Version, AgencyID: cmp.Or(e.AgencyID, agencyID),
