@@ -26,7 +26,7 @@ const colQueues = "queues" // _id: "<agency ID>#<shard>" → the tickets it is h
 
 // queueShards spreads a queue over several documents, so that each write rewrites a small document and
 // reports arriving together for one commune (a storm, a flood) do not all contend for one document.
-const queueShards = 64
+const queueShards = 256
 
 func queueShardID(agencyID, reportID string) string {
 	h := fnv.New32a()
