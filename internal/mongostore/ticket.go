@@ -202,15 +202,16 @@ func (s *Store) modifyQueue(ctx context.Context, shardID, reportID string, chang
 		if e, ok := d.Entries[reportID]; ok {
 			old = &e
 		}
+		set := bson.D{}
 		update := bson.D{{Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}}
 		if next := change(old); next != nil {
 			d.Entries[reportID] = *next
-			update = append(update, bson.E{Key: "$set", Value: bson.D{{Key: field, Value: *next}, {Key: "counts", Value: countByStatus(d.Entries)}}})
+			set = append(set, bson.E{Key: field, Value: *next})
 		} else {
 			delete(d.Entries, reportID)
-			update = append(update, bson.E{Key: "$unset", Value: bson.D{{Key: field, Value: ""}}},
-				bson.E{Key: "$set", Value: bson.D{{Key: "counts", Value: countByStatus(d.Entries)}}})
+			update = append(update, bson.E{Key: "$unset", Value: bson.D{{Key: field, Value: ""}}})
 		}
+		update = append(update, bson.E{Key: "$set", Value: append(set, bson.E{Key: "counts", Value: countByStatus(d.Entries)})})
 		res, err := col.UpdateOne(ctx, bson.D{{Key: "_id", Value: shardID}, {Key: "version", Value: d.Version}}, update)
 		if err != nil {
 			return mapErr(fmt.Errorf("save queue %s: %w", shardID, err), "queue")
